@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DECIMAL_PATTERN } from './decimal.js';
+import { SYMBOL_PATTERN } from './instrument.js';
+import { TIMESTAMP_PATTERN } from './time.js';
+
+export const Side = Type.Union([Type.Literal('buy'), Type.Literal('sell'), Type.Literal('unknown')], { $id: 'Side' });
+export type Side = Static<typeof Side>;
+
+/**
+ * One trade. `seq` is the venue's trade id (or the feed's own counter), strictly
+ * increasing per instrument; `eventTime` is the venue's time, `ingestTime` ours.
+ */
+export const Tick = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    price: Type.String({ pattern: DECIMAL_PATTERN }),
+    size: Type.String({ pattern: DECIMAL_PATTERN }),
+    side: Side,
+    eventTime: Type.String({ pattern: TIMESTAMP_PATTERN }),
+    ingestTime: Type.String({ pattern: TIMESTAMP_PATTERN }),
+  },
+  { $id: 'Tick', additionalProperties: false },
+);
+export type Tick = Static<typeof Tick>;
+
+/** The ticks of one instrument carried by one pubsub item, oldest first. */
+export const TickBatch = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    ticks: Type.Array(Tick, { minItems: 1 }),
+    /** Ticks dropped by the publisher under backpressure just before this batch. */
+    conflated: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'TickBatch', additionalProperties: false },
+);
+export type TickBatch = Static<typeof TickBatch>;

@@ -1,0 +1,46 @@
+/**
+ * Timestamps are XEP-0082 DateTime profile strings in UTC ("Z"), with millisecond or
+ * microsecond precision. Inside the process they are integers of microseconds since
+ * the Unix epoch (safe in a double until the year 2255).
+ */
+export const TIMESTAMP_PATTERN =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$';
+const timestampRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/** Microseconds since the epoch, as XEP-0082 UTC with six fractional digits. */
+export function formatMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const rest = micros - ms * 1000;
+  const iso = new Date(ms).toISOString(); // 2020-02-22T00:00:02.111Z
+  return `${iso.slice(0, 23)}${String(rest).padStart(3, '0')}Z`;
+}
+
+/** Milliseconds since the epoch, as XEP-0082 UTC with three fractional digits. */
+export function formatMillis(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Parse an XEP-0082 UTC timestamp to microseconds; undefined when malformed or impossible. */
+export function parseTimestamp(text: string): number | undefined {
+  const m = timestampRe.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = ''] = m;
+  const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  const check = new Date(ms);
+  if (
+    Number.isNaN(ms) ||
+    check.getUTCFullYear() !== +y! ||
+    check.getUTCMonth() !== +mo! - 1 ||
+    check.getUTCDate() !== +d! ||
+    +h! > 23 || +mi! > 59 || +s! > 59
+  ) {
+    return undefined;
+  }
+  const micros = Number((frac + '000000').slice(0, 6));
+  return ms * 1000 + micros;
+}
+
+export function nowMicros(): number {
+  // performance.timeOrigin + now() gives sub-millisecond wall time.
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
