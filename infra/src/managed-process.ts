@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+export interface ManagedProcess {
+  readonly pid: number;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<number | null>;
+  alive(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawn a server in the foreground of its own process group, output to its log file only. */
+export function startProcess(command: string, args: string[], opts: { cwd?: string } = {}): ManagedProcess {
+  const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, stdio: 'ignore', detached: false });
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (c) => { code = c; resolve(c); });
+    child.once('error', () => { code = -1; resolve(-1); });
+  });
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    alive: () => code === undefined,
+    async stop(graceMs = 5000) {
+      if (code !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The last lines of a log file, for error messages. */
+export function tail(path: string, lines = 15): string {
+  if (!existsSync(path)) return '(no log)';
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
