@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import { barsNode, encodeBar, encodeTickBatch, nowMicros, ticksNode, type Bar, type Instrument, type TickBatch } from '@tickdesk/schemas';
+import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
+import { createBarBuilder } from './bar-builder.js';
+import type { FeedMetrics } from './metrics.js';
+import { createPublishWindow } from './publish-window.js';
+import { createRejectLog } from './reject-log.js';
+import type { ComponentState, FeedSource, RawTick, SourceEvent, TickSink } from './source.js';
+import { createTickBatcher } from './tick-batcher.js';
+import { createValidator } from './validator.js';
+
+export interface FeedConfig {
+  /** Collect ticks for this long before publishing a batch (ms). */
+  batchMs: number;
+  maxBatch: number;
+  maxInFlight: number;
+  maxPendingPerInstrument: number;
+  publishTimeoutMs: number;
+  bars: boolean;
+}
+
+export const DEFAULT_FEED_CONFIG: FeedConfig = {
+  batchMs: 5,
+  maxBatch: 500,
+  maxInFlight: 32,
+  maxPendingPerInstrument: 50_000,
+  publishTimeoutMs: 10_000,
+  bars: true,
+};
+
+export interface FeedDeps {
+  source: FeedSource;
+  pubsub: Pubsub;
+  instruments: readonly Instrument[];
+  log: Logger;
+  metrics: FeedMetrics;
+  config?: Partial<FeedConfig>;
+  now?: () => number;
+}
+
+/**
+ * The ingest pipeline: source → validate → normalise → batch per instrument → publish
+ * to ticks/<SYMBOL> with a bounded window, and 1-second bars to bars/<SYMBOL>.
+ */
+export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros }: FeedDeps) {
+  const config = { ...DEFAULT_FEED_CONFIG, ...partial };
+  const log = parentLog.child({ component: 'feed', feed: source.name });
+  const label = { feed: source.name };
+  const validate = createValidator({ instruments, now });
+  const batcher = createTickBatcher({ maxBatch: config.maxBatch, maxPending: config.maxPendingPerInstrument });
+  const bars = createBarBuilder();
+  const pendingBars: Bar[] = [];
+  const window = createPublishWindow(config.maxInFlight);
+  const rejects = createRejectLog(log);
+  const highWater = config.maxPendingPerInstrument;
+  let drainWaiters: Array<() => void> = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let barTimer: NodeJS.Timeout | undefined;
+  let abort: AbortController | undefined;
+  let running: Promise<void> | undefined;
+  let publishFailing = false;
+  let accepted = 0;
+
+  function publish(node: string, payload: ReturnType<typeof encodeTickBatch>, kind: 'ticks' | 'bars', onDone?: () => void) {
+    const started = performance.now();
+    metrics.inFlight.set(label, window.inFlight);
+    pubsub
+      .publish(node, payload, undefined, config.publishTimeoutMs)
+      .then(() => {
+        publishFailing = false;
+        metrics.publishes.inc({ ...label, kind });
+        metrics.publishSeconds.observe(label, (performance.now() - started) / 1000);
+      })
+      .catch((err: unknown) => {
+        const e = toXmppError(err, `publish ${node}`);
+        publishFailing = true;
+        metrics.publishErrors.inc({ ...label, condition: e.condition ?? e.code });
+        log.warn({ node, err: e.message }, 'publish failed');
+      })
+      .finally(() => {
+        window.release();
+        onDone?.();
+        pump();
+      });
+  }
+
+  /** Publish while the window has room: bars first (few, small), then tick batches. */
+  function pump() {
+    while (pendingBars.length > 0 && window.tryAcquire()) {
+      const bar = pendingBars.shift()!;
+      publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
+    }
+    let batch: TickBatch | undefined;
+    while (batcher.pending > 0 && window.tryAcquire()) {
+      batch = batcher.take();
+      if (!batch) {
+        window.release();
+        break;
+      }
+      if (batch.conflated > 0) metrics.conflated.inc(label, batch.conflated);
+      publish(ticksNode(batch.symbol), encodeTickBatch(batch), 'ticks');
+    }
+    metrics.pending.set(label, batcher.pending);
+    if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {
+      const w = drainWaiters;
+      drainWaiters = [];
+      w.forEach((r) => r());
+    }
+  }
+
+  function scheduleFlush() {
+    if (!flushTimer) {
+      flushTimer = setTimeout(() => {
+        flushTimer = undefined;
+        pump();
+      }, config.batchMs);
+    }
+  }
+
+  const sink: TickSink = {
+    push(raw: RawTick): boolean {
+      const v = validate(raw);
+      if (!v.ok) {
+        metrics.rejected.inc({ ...label, reason: v.reason });
+        rejects.note(v.reason, v.detail, raw.symbol);
+        return batcher.pending < highWater;
+      }
+      accepted += 1;
+      if (v.gap > 0) metrics.gaps.inc(label, v.gap);
+      batcher.add(v.tick);
+      if (config.bars) {
+        const closed = bars.add(v.tick, v.eventMicros);
+        if (closed) pendingBars.push(closed);
+      }
+      if (batcher.pending >= config.maxBatch) pump();
+      else scheduleFlush();
+      return batcher.pending < highWater;
+    },
+    drain: () => (batcher.pending < highWater ? Promise.resolve() : new Promise<void>((r) => drainWaiters.push(r))),
+    report(event: SourceEvent) {
+      if (event.kind === 'gap') metrics.gaps.inc(label, event.to - event.from + 1);
+      if (event.kind === 'malformed') {
+        metrics.rejected.inc({ ...label, reason: 'malformed' });
+        rejects.note('malformed', event.reason, undefined);
+      }
+      if (event.kind === 'reconnect') log.info(event, 'source reconnecting');
+    },
+  };
+
+  return {
+    sink,
+    async start(): Promise<void> {
+      abort = new AbortController();
+      metrics.ticks.inc(label, 0);
+      barTimer = setInterval(() => {
+        metrics.ticks.inc(label, accepted);
+        accepted = 0;
+        for (const b of bars.flushIdle()) pendingBars.push(b);
+        pump();
+      }, 250);
+      running = source.run(sink, abort.signal).catch((err: unknown) => {
+        log.error({ err: (err as Error).message }, 'feed source failed');
+      });
+    },
+    /** Resolves when a finite source (replay) has been read to the end and everything published. */
+    async finished(): Promise<void> {
+      await running;
+      await this.flush();
+    },
+    async flush(): Promise<void> {
+      for (const b of bars.flushIdle(true)) pendingBars.push(b);
+      while (batcher.pending > 0 || pendingBars.length > 0 || window.inFlight > 0) {
+        pump();
+        await window.idle();
+      }
+      metrics.ticks.inc(label, accepted);
+      accepted = 0;
+    },
+    async stop(): Promise<void> {
+      abort?.abort();
+      await running;
+      clearInterval(barTimer);
+      await this.flush();
+      clearTimeout(flushTimer);
+    },
+    state(): ComponentState {
+      const s = source.state();
+      if (s === 'running' && publishFailing) return 'degraded';
+      return s;
+    },
+    stats() {
+      return { pending: batcher.pending, inFlight: window.inFlight, conflated: batcher.conflated, rejected: rejects.counts() };
+    },
+  };
+}
+export type Feed = ReturnType<typeof createFeed>;

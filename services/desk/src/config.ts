@@ -1,0 +1,56 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+
+/** The desk's environment: every variable, its default, and its check. */
+export const DeskEnv = Type.Object({
+  TICKDESK_HOME: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk` }),
+  TICKDESK_DOMAIN: Type.String({ pattern: '^[a-z0-9.-]+$', default: 'desk.localhost' }),
+  TICKDESK_XMPP_PORT: Port,
+  TICKDESK_XMPP_TLS_PORT: Port,
+  TICKDESK_XMPP_HTTP_PORT: Port,
+  TICKDESK_REDIS_PORT: Port,
+  TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
+  TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
+  TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
+  TICKDESK_REPLAY_FILE: Type.String({ default: `${REPO_ROOT}../shared/data/binance-futures-btcusdt-trades.csv` }),
+  TICKDESK_REPLAY_SPEED: Type.String({ pattern: '^(max|[0-9]+(\\.[0-9]+)?)$', default: '1' }),
+  TICKDESK_BINANCE_URL: Type.String({ default: 'wss://fstream.binance.com/stream' }),
+  TICKDESK_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)), { default: 'info' }),
+});
+export type DeskConfig = Static<typeof DeskEnv>;
+
+const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_REDIS_PORT: 6380 };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Read and check the environment once; a bad value names its variable. */
+export function loadDeskConfig(env: Record<string, string | undefined>): DeskConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(DeskEnv.properties)) {
+    const text = env[key];
+    const fallback = (DEFAULT_PORTS as Record<string, number>)[key] ?? (schema as { default?: unknown }).default;
+    if (text === undefined || text === '') {
+      raw[key] = fallback;
+      continue;
+    }
+    raw[key] = (schema as { type?: string }).type === 'integer' ? (/^-?[0-9]+$/.test(text) ? Number(text) : text) : text;
+    if (!Value.Check(schema, raw[key])) {
+      throw new ConfigError(`${key}=${JSON.stringify(text)} is not valid: expected ${describe(schema)}`);
+    }
+  }
+  return raw as DeskConfig;
+}
+
+function describe(schema: unknown): string {
+  const s = schema as { type?: string; minimum?: number; maximum?: number; anyOf?: Array<{ const: string }>; pattern?: string };
+  if (s.anyOf) return `one of ${s.anyOf.map((a) => a.const).join(', ')}`;
+  if (s.type === 'integer') return `an integer${s.minimum !== undefined ? ` from ${s.minimum}` : ''}${s.maximum !== undefined ? ` to ${s.maximum}` : ''}`;
+  if (s.pattern) return `text matching ${s.pattern}`;
+  return s.type ?? 'a value';
+}

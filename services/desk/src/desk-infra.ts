@@ -1,0 +1,87 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ensureCertificates,
+  registerAccount,
+  startProsody,
+  startRedis,
+  writeProsodyConfig,
+  type ProsodyOptions,
+  type ProsodyServer,
+  type RedisServer,
+} from '@tickdesk/infra';
+import { account, loadOrCreateCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
+
+export interface DeskPorts {
+  xmpp: number;
+  xmppTls: number;
+  xmppHttp: number;
+  redis: number;
+}
+
+export interface DeskInfra {
+  home: string;
+  domain: string;
+  pubsubHost: string;
+  service: string;
+  ca: string;
+  caPath: string;
+  credentialsPath: string;
+  credentials: Credentials;
+  prosody: ProsodyServer;
+  redis: RedisServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the desk's private Prosody and Redis under `home` (config, data, certificates,
+ * credentials), creating the server-side bootstrap accounts on first start.
+ */
+export async function startDeskInfra({ home, domain, ports, logLevel }: { home: string; domain: string; ports: DeskPorts; logLevel?: ProsodyOptions['logLevel'] }): Promise<DeskInfra> {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const credentialsPath = join(home, 'credentials.json');
+  const { credentials } = loadOrCreateCredentials(credentialsPath, domain);
+  const certs = ensureCertificates(join(home, 'certs'), domain);
+  const jid = (u: string) => `${u}@${domain}`;
+  const services = SERVICE_ACCOUNTS.map(([u]) => u);
+  const opts: ProsodyOptions = {
+    dir: join(home, 'prosody'),
+    domain,
+    c2sPort: ports.xmpp,
+    c2sDirectTlsPort: ports.xmppTls,
+    httpPort: ports.xmppHttp,
+    certs,
+    admins: [jid('admin')],
+    pubsubAdmins: [jid('feed'), jid('admin')],
+    unlimited: services.map(jid),
+    ...(logLevel ? { logLevel } : {}),
+  };
+  const redis = await startRedis({ dir: join(home, 'redis'), port: ports.redis });
+  let prosody: ProsodyServer;
+  try {
+    // Bootstrap accounts are written to storage directly (prosodyctl); every other
+    // account is made over XMPP with XEP-0133 by the admin account.
+    const configPath = writeProsodyConfig(opts);
+    for (const u of services) await registerAccount(configPath, domain, u, account(credentials, u).password);
+    prosody = await startProsody(opts);
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  return {
+    home,
+    domain,
+    pubsubHost: `pubsub.${domain}`,
+    service: `xmpp://127.0.0.1:${ports.xmpp}`,
+    ca: readFileSync(certs.caCert, 'utf8'),
+    caPath: certs.caCert,
+    credentialsPath,
+    credentials,
+    prosody,
+    redis,
+    async stop() {
+      await prosody.stop();
+      await redis.stop();
+    },
+  };
+}

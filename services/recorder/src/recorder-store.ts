@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis';
+import { formatMicros, type Bar, type BarInterval, type Tick } from '@tickdesk/schemas';
+import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
+import { RecorderError } from './errors.js';
+import { candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, LAST_KEY, ticksKey, type LastPrice } from './redis-layout.js';
+import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-cursor.js';
+import type { WriteSet } from './write-buffer.js';
+
+export interface TickPage {
+  ticks: Tick[];
+  /** Pass back to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** What the recorder last stored for a symbol, to resume aggregation after a restart. */
+export interface SymbolSeed {
+  lastSeq: number | undefined;
+  candles: Record<BarInterval, { candles: Candle[]; truncated: boolean }>;
+}
+
+export interface StoreLimits {
+  maxTicksPerInstrument: number;
+  candleLimits: Record<BarInterval, number>;
+}
+
+const ZADD_CHUNK = 2_000;
+
+/** Reads and writes the recorder's keys (layout in redis-layout.ts). */
+export function createRecorderStore({ redis, limits }: { redis: Redis; limits: StoreLimits }) {
+  return {
+    /** Write one coalesced set of changes in a single MULTI/EXEC. */
+    async write(set: WriteSet): Promise<void> {
+      const m = redis.multi();
+      for (const [symbol, ticks] of set.ticks) {
+        const key = ticksKey(symbol);
+        for (let i = 0; i < ticks.length; i += ZADD_CHUNK) {
+          m.zadd(key, ...ticks.slice(i, i + ZADD_CHUNK).flatMap((t) => [t.score, t.member]));
+        }
+        m.zremrangebyrank(key, 0, -(limits.maxTicksPerInstrument + 1));
+      }
+      if (set.last.size > 0) m.hset(LAST_KEY, Object.fromEntries([...set.last].map(([s, tick]) => [s, encodeLast(tick)])));
+      const series = new Set<string>();
+      for (const c of set.candles.values()) {
+        const key = candlesKey(c.interval, c.symbol);
+        m.zremrangebyscore(key, c.start, c.start);
+        m.zadd(key, c.start, encodeCandle(c));
+        if (!series.has(key)) m.zremrangebyrank(key, 0, -(limits.candleLimits[c.interval] + 1));
+        series.add(key);
+      }
+      check(await m.exec());
+    },
+
+    /** Last seq and the newest `openBuckets` candles per interval of each symbol. */
+    async seeds(symbols: readonly string[], openBuckets: number): Promise<Map<string, SymbolSeed>> {
+      const p = redis.pipeline();
+      p.hmget(LAST_KEY, ...symbols);
+      for (const s of symbols) for (const i of ALL_INTERVALS) p.zrange(candlesKey(i, s), -(openBuckets + 1), -1);
+      const results = check(await p.exec());
+      const lasts = results[0] as (string | null)[];
+      const seeds = new Map<string, SymbolSeed>();
+      symbols.forEach((symbol, n) => {
+        const json = lasts[n];
+        const candles = {} as SymbolSeed['candles'];
+        ALL_INTERVALS.forEach((interval, k) => {
+          const members = results[1 + n * ALL_INTERVALS.length + k] as string[];
+          const truncated = members.length > openBuckets;
+          candles[interval] = { candles: members.slice(truncated ? 1 : 0).map((m) => decodeCandle(symbol, interval, m)), truncated };
+        });
+        seeds.set(symbol, { lastSeq: json ? decodeLast(symbol, json).seq : undefined, candles });
+      });
+      return seeds;
+    },
+
+    async ping(): Promise<void> {
+      await redis.ping();
+    },
+
+    async lastPrice(symbol: string): Promise<LastPrice | undefined> {
+      const json = await redis.hget(LAST_KEY, symbol);
+      return json ? decodeLast(symbol, json) : undefined;
+    },
+
+    async lastPrices(): Promise<LastPrice[]> {
+      const all = await redis.hgetall(LAST_KEY);
+      return Object.entries(all)
+        .map(([symbol, json]) => decodeLast(symbol, json))
+        .sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+    },
+
+    /** Ticks with fromMicros <= event time < toMicros, oldest first, `limit` per page. */
+    async ticks(symbol: string, fromMicros: number, toMicros: number, limit: number, cursor?: string): Promise<TickPage> {
+      checkRange(fromMicros, toMicros, limit);
+      const from = cursor ? decodeTickCursor(cursor) : { score: fromMicros, skip: 0 };
+      if (from.score < fromMicros) Object.assign(from, { score: fromMicros, skip: 0 });
+      const raw = await redis.zrange(ticksKey(symbol), from.score, `(${toMicros}`, 'BYSCORE', 'LIMIT', from.skip, limit + 1, 'WITHSCORES');
+      const ticks: Tick[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < raw.length && ticks.length < limit; i += 2) {
+        ticks.push(decodeTickMember(symbol, raw[i]!));
+        scores.push(Number(raw[i + 1]));
+      }
+      const more = raw.length > limit * 2;
+      const next = more ? nextTickCursor(from, scores) : undefined;
+      return next ? { ticks, nextCursor: encodeTickCursor(next) } : { ticks };
+    },
+
+    /** Candles whose bucket starts in [fromMicros, toMicros), oldest first, at most `limit`. */
+    async candles(symbol: string, interval: BarInterval, fromMicros: number, toMicros: number, limit = 1_000): Promise<Bar[]> {
+      checkRange(fromMicros, toMicros, limit);
+      const raw = await redis.zrange(candlesKey(interval, symbol), fromMicros, `(${toMicros}`, 'BYSCORE', 'LIMIT', 0, limit);
+      return raw.map((m) => toBar(decodeCandle(symbol, interval, m)));
+    },
+  };
+}
+
+export type RecorderStore = ReturnType<typeof createRecorderStore>;
+
+export function toBar(c: Candle): Bar {
+  const { symbol, interval, open, high, low, close, volume, trades } = c;
+  return { symbol, interval, start: formatMicros(c.start), open, high, low, close, volume, trades };
+}
+
+function checkRange(from: number, to: number, limit: number): void {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
+    throw new RecorderError('TICKDESK_RECORDER_BAD_RANGE', `invalid time range [${from}, ${to})`);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new RecorderError('TICKDESK_RECORDER_BAD_RANGE', `invalid limit ${limit}`);
+}
+
+function check(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('Redis transaction aborted');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

@@ -1,0 +1,57 @@
+import type { BarInterval, Side, Tick } from '@tickdesk/schemas';
+import type { Candle } from './candle-aggregator.js';
+
+/*
+ * Redis layout of the recorder (the only writer of these keys; see README.md):
+ *
+ *   td:last                        hash  SYMBOL → {"price","size","seq","eventTime","ingestTime"}
+ *   td:ticks:<SYMBOL>              zset  score = event time (µs), member = "<seq, 16 digits>|price|size|side|eventTime|ingestTime"
+ *   td:candles:<interval>:<SYMBOL> zset  score = bucket start (µs), member = [start,open,high,low,close,volume,trades]
+ *
+ * Ticks live in a sorted set rather than a stream: stream ids must grow, but venue
+ * event times arrive slightly out of order, and ids carry only milliseconds. A zset
+ * keeps event-time order whatever the arrival order, pages a time range in
+ * O(log n + page), trims the oldest by rank, and a retried write of the same tick
+ * is the same member, so retries never duplicate. The zero-padded seq orders ticks
+ * that share an event time. Scores are integers below 2^53, exact in a double.
+ */
+export const LAST_KEY = 'td:last';
+export const ticksKey = (symbol: string): string => `td:ticks:${symbol}`;
+export const candlesKey = (interval: BarInterval, symbol: string): string => `td:candles:${interval}:${symbol}`;
+
+/** The last trade of an instrument, by arrival (seq) order. */
+export interface LastPrice {
+  symbol: string;
+  price: string;
+  size: string;
+  seq: number;
+  eventTime: string;
+  ingestTime: string;
+}
+
+export function encodeLast(t: Tick | LastPrice): string {
+  return JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime });
+}
+
+export function decodeLast(symbol: string, json: string): LastPrice {
+  const v = JSON.parse(json) as Omit<LastPrice, 'symbol'>;
+  return { symbol, price: v.price, size: v.size, seq: v.seq, eventTime: v.eventTime, ingestTime: v.ingestTime };
+}
+
+export function encodeTickMember(t: Tick): string {
+  return `${String(t.seq).padStart(16, '0')}|${t.price}|${t.size}|${t.side}|${t.eventTime}|${t.ingestTime}`;
+}
+
+export function decodeTickMember(symbol: string, member: string): Tick {
+  const [seq = '', price = '', size = '', side = 'unknown', eventTime = '', ingestTime = ''] = member.split('|');
+  return { symbol, seq: Number(seq), price, size, side: side as Side, eventTime, ingestTime };
+}
+
+export function encodeCandle(c: Candle): string {
+  return JSON.stringify([c.start, c.open, c.high, c.low, c.close, c.volume, c.trades]);
+}
+
+export function decodeCandle(symbol: string, interval: BarInterval, member: string): Candle {
+  const [start, open, high, low, close, volume, trades] = JSON.parse(member) as [number, string, string, string, string, string, number];
+  return { symbol, interval, start, open, high, low, close, volume, trades };
+}

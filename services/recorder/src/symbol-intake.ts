@@ -1,0 +1,115 @@
+import { parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
+import { ALL_INTERVALS, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
+import { encodeTickMember } from './redis-layout.js';
+import type { RecorderStore } from './recorder-store.js';
+import type { DropReason } from './recorder-metrics.js';
+import type { PendingTick, WriteBuffer } from './write-buffer.js';
+
+interface SymbolState {
+  ready: boolean;
+  lastSeq: number;
+  waiting: TickBatch[];
+}
+
+export interface IntakeDeps {
+  aggregator: CandleAggregator;
+  buffer: WriteBuffer;
+  store: Pick<RecorderStore, 'seeds'>;
+  openBuckets: number;
+  /** Ticks held per symbol while it warms up, at most. */
+  maxWaitingTicks: number;
+  onDrop(reason: DropReason, n: number): void;
+}
+
+/**
+ * Per-symbol entry of ticks. A symbol seen for the first time warms up first: its
+ * last seq and newest candles are read back from Redis, so a restarted recorder
+ * continues the open candles instead of overwriting them, and skips ticks it
+ * already stored (seq <= last seq, e.g. a pubsub item delivered again).
+ */
+export function createSymbolIntake(deps: IntakeDeps) {
+  const { aggregator, buffer, onDrop } = deps;
+  const symbols = new Map<string, SymbolState>();
+  let waitingTicks = 0;
+  let warming = 0;
+
+  function apply(symbol: string, sym: SymbolState, batch: TickBatch): void {
+    const accepted: CandleTick[] = [];
+    const pending: PendingTick[] = [];
+    let last: Tick | undefined;
+    let duplicates = 0;
+    let malformed = 0;
+    for (const tick of batch.ticks) {
+      if (tick.seq <= sym.lastSeq) {
+        duplicates++;
+        continue;
+      }
+      const eventMicros = parseTimestamp(tick.eventTime);
+      if (eventMicros === undefined || tick.symbol !== symbol) {
+        malformed++;
+        continue;
+      }
+      sym.lastSeq = tick.seq;
+      last = tick;
+      accepted.push({ price: tick.price, size: tick.size, eventMicros });
+      pending.push({ score: eventMicros, member: encodeTickMember(tick) });
+    }
+    if (duplicates) onDrop('duplicate', duplicates);
+    if (malformed) onDrop('malformed', malformed);
+    if (!last) return;
+    const { changed, late } = aggregator.add(symbol, accepted);
+    if (late) onDrop('late_candle', late);
+    const droppedTicks = buffer.addTicks(symbol, pending);
+    if (droppedTicks) onDrop('buffer_full', droppedTicks);
+    const droppedCandles = buffer.putCandles(changed);
+    if (droppedCandles) onDrop('candle_buffer_full', droppedCandles);
+    buffer.setLast(symbol, last);
+  }
+
+  return {
+    ingest(batch: TickBatch): void {
+      let sym = symbols.get(batch.symbol);
+      if (!sym) {
+        symbols.set(batch.symbol, (sym = { ready: false, lastSeq: -1, waiting: [] }));
+        warming++;
+      }
+      if (sym.ready) return apply(batch.symbol, sym, batch);
+      sym.waiting.push(batch);
+      waitingTicks += batch.ticks.length;
+      while (waitingTicks > deps.maxWaitingTicks && sym.waiting.length > 1) {
+        const n = sym.waiting.shift()!.ticks.length;
+        waitingTicks -= n;
+        onDrop('buffer_full', n);
+      }
+    },
+
+    /** Read back the state of symbols seen for the first time, then let their held ticks in. */
+    async warmUp(): Promise<void> {
+      const names = [...symbols].filter(([, s]) => !s.ready).map(([name]) => name);
+      if (names.length === 0) return;
+      const seeds = await deps.store.seeds(names, deps.openBuckets);
+      for (const name of names) {
+        const sym = symbols.get(name)!;
+        const seed = seeds.get(name);
+        sym.lastSeq = Math.max(sym.lastSeq, seed?.lastSeq ?? -1);
+        for (const interval of ALL_INTERVALS) {
+          const s = seed?.candles[interval];
+          if (s) aggregator.restore(name, interval, s.candles, s.truncated);
+        }
+        sym.ready = true;
+        warming--;
+        for (const batch of sym.waiting) {
+          waitingTicks -= batch.ticks.length;
+          apply(name, sym, batch);
+        }
+        sym.waiting = [];
+      }
+    },
+
+    warming: (): number => warming,
+    waitingTicks: (): number => waitingTicks,
+    symbols: (): number => symbols.size,
+  };
+}
+
+export type SymbolIntake = ReturnType<typeof createSymbolIntake>;

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { Client } from '@xmpp/client-core';
+import middlewareFactory from '@xmpp/middleware';
+import streamFeaturesFactory from '@xmpp/stream-features';
+import iqCallerFactory, { type IQCaller } from '@xmpp/iq/caller.js';
+import iqCalleeFactory, { type IQCallee } from '@xmpp/iq/callee.js';
+import tcp from '@xmpp/tcp';
+import sasl from '@xmpp/sasl';
+import scramSha1 from '@xmpp/sasl-scram-sha-1';
+import resourceBinding from '@xmpp/resource-binding';
+import streamManagementFactory, { type StreamManagement } from '@xmpp/stream-management';
+import SASLFactory from 'saslmechanisms';
+import type { Element } from '@xmpp/xml';
+import { createBackoff } from './backoff.js';
+import { XmppError } from './errors.js';
+import { starttls } from './starttls.js';
+
+export interface XmppClientOptions {
+  /** `xmpp://127.0.0.1:5222` (STARTTLS). */
+  service: string;
+  domain: string;
+  username: string;
+  password: string;
+  resource?: string;
+  /** PEM of the CA that signed the server certificate; the system store when absent. */
+  ca?: string | Buffer;
+  log: Logger;
+  reconnect?: { initialMs: number; maxMs: number } | false;
+}
+
+export type ConnectionState = 'starting' | 'running' | 'degraded' | 'stopped';
+
+export interface XmppClient extends EventEmitter<{
+  online: [jid: string];
+  offline: [];
+  reconnecting: [info: { attempt: number; delayMs: number }];
+  stanza: [stanza: Element];
+  state: [state: ConnectionState];
+}> {
+  readonly entity: Client;
+  readonly iq: IQCaller;
+  readonly iqCallee: IQCallee;
+  readonly streamManagement: StreamManagement;
+  /** Full JID once online. */
+  jid(): string | undefined;
+  bareJid(): string;
+  state(): ConnectionState;
+  /** Connects, authenticates (SCRAM) and binds; rejects with an XmppError that says why. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  send(stanza: Element): Promise<void>;
+}
+
+/**
+ * An XMPP client composed from xmpp.js parts: TCP + STARTTLS verified against the
+ * desk CA, SCRAM-SHA-1 only, resource binding, stream management (XEP-0198), Nagle
+ * off, and reconnection with exponential backoff and jitter.
+ */
+export function createXmppClient(opts: XmppClientOptions): XmppClient {
+  const log = opts.log.child({ component: 'xmpp', jid: `${opts.username}@${opts.domain}` });
+  const entity = new Client({ service: opts.service, domain: opts.domain });
+  const middleware = middlewareFactory({ entity });
+  const streamFeatures = streamFeaturesFactory({ middleware });
+  const iq = iqCallerFactory({ middleware, entity });
+  const iqCallee = iqCalleeFactory({ middleware, entity });
+  tcp({ entity });
+  const saslFactory = new SASLFactory();
+  scramSha1(saslFactory);
+  starttls({ streamFeatures, ca: opts.ca });
+  sasl({ streamFeatures, saslFactory }, async (done, mechanisms) => {
+    // RFC 6120 §6.4.2: only ever SCRAM; the server never sees the password.
+    if (!mechanisms.includes('SCRAM-SHA-1')) throw new XmppError('TICKDESK_XMPP_AUTH_FAILED', 'server offers no SCRAM-SHA-1');
+    await done({ username: opts.username, password: opts.password }, 'SCRAM-SHA-1');
+  });
+  const streamManagement = streamManagementFactory({ streamFeatures, entity, middleware });
+  resourceBinding({ streamFeatures, iqCaller: iq }, opts.resource);
+  iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
+
+  const emitter = new EventEmitter() as XmppClient;
+  let state: ConnectionState = 'stopped';
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const backoff = createBackoff(opts.reconnect || { initialMs: 250, maxMs: 30_000 });
+  const setState = (s: ConnectionState) => {
+    if (s !== state) {
+      state = s;
+      emitter.emit('state', s);
+    }
+  };
+
+  entity.on('connect', () => {
+    if (entity.socket instanceof net.Socket) entity.socket.setNoDelay(true);
+  });
+  entity.on('stanza', (el: Element) => emitter.emit('stanza', el));
+  entity.on('error', (err: Error) => log.warn({ err: err.message }, 'xmpp connection error'));
+  entity.on('online', (jid: { toString(): string }) => {
+    backoff.reset();
+    setState('running');
+    emitter.emit('online', jid.toString());
+  });
+  entity.on('disconnect', () => {
+    if (stopping || opts.reconnect === false || state === 'starting') return;
+    setState('degraded');
+    emitter.emit('offline');
+    scheduleReconnect();
+  });
+
+  function scheduleReconnect() {
+    clearTimeout(timer);
+    const info = backoff.next();
+    emitter.emit('reconnecting', info);
+    log.info(info, 'reconnecting');
+    timer = setTimeout(async () => {
+      if (stopping || entity.status !== 'disconnect') return;
+      try {
+        await entity.connect(opts.service);
+        await entity.open({ domain: opts.domain });
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'reconnect failed');
+        if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
+      }
+    }, info.delayMs);
+  }
+
+  return Object.assign(emitter, {
+    entity,
+    iq,
+    iqCallee,
+    streamManagement,
+    jid: () => entity.jid?.toString(),
+    bareJid: () => `${opts.username}@${opts.domain}`,
+    state: () => state,
+    async start() {
+      stopping = false;
+      setState('starting');
+      try {
+        const jid = await entity.start();
+        return jid.toString();
+      } catch (err) {
+        setState('stopped');
+        await entity.stop().catch(() => {});
+        throw describeStartError(err, opts);
+      }
+    },
+    async stop() {
+      stopping = true;
+      clearTimeout(timer);
+      setState('stopped');
+      await entity.stop().catch(() => {});
+    },
+    send: (stanza: Element) => entity.send(stanza),
+  });
+}
+
+function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
+  const e = err as { name?: string; condition?: string; code?: string; message?: string };
+  const who = `${opts.username}@${opts.domain}`;
+  if (e.name === 'SASLError') {
+    return new XmppError('TICKDESK_XMPP_AUTH_FAILED', `XMPP login as ${who} refused (${e.condition}): check the password in the credentials file`, e.condition);
+  }
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
+    return new XmppError('TICKDESK_XMPP_UNREACHABLE', `XMPP server at ${opts.service} unreachable (${e.code}): is it running?`);
+  }
+  if (typeof e.code === 'string' && /TLS|SSL|CERT|VERIFY|SIGNATURE|SELF_SIGNED/.test(e.code)) {
+    return new XmppError('TICKDESK_XMPP_TLS_FAILED', `TLS to ${opts.service} failed (${e.code}): the client must trust the desk CA`);
+  }
+  if (err instanceof XmppError) return err;
+  return new XmppError('TICKDESK_XMPP_UNREACHABLE', `XMPP start as ${who} failed: ${e.message ?? String(err)}`);
+}

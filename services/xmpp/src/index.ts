@@ -1,0 +1,11 @@
+export * from './client.js';
+export * from './backoff.js';
+export * from './errors.js';
+export * from './data-form.js';
+export * from './pubsub.js';
+export * from './receipts.js';
+export * from './markers.js';
+export * from './presence.js';
+export * from './adhoc.js';
+export { default as xml, type Element } from '@xmpp/xml';
+export * from './item-subscriber.js';

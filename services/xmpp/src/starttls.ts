@@ -1,0 +1,26 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import xml from '@xmpp/xml';
+import { promise } from '@xmpp/events';
+import TlsSocket from '@xmpp/tls/lib/Socket.js';
+import type { StreamFeatures } from '@xmpp/stream-features';
+
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+
+/**
+ * STARTTLS (RFC 6120 §5) that verifies the server against the desk's own CA.
+ * xmpp.js's starttls accepts no trust options, so this replaces it.
+ */
+export function starttls({ streamFeatures, ca }: { streamFeatures: StreamFeatures; ca: string | Buffer | undefined }): void {
+  streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
+    const socket = entity.socket;
+    if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket) return next();
+    const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    if (!answer.is('proceed', NS_TLS)) throw new Error('STARTTLS refused by the server');
+    const tlsSocket = new TlsSocket();
+    tlsSocket.connect({ socket, servername: entity.options.domain, host: entity.options.domain, ...(ca ? { ca } : {}) });
+    await promise(tlsSocket, 'connect');
+    entity._attachSocket(tlsSocket);
+    await entity.restart();
+  });
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { connectAs, type Credentials } from '@tickdesk/desk';
+import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
+import { decodeTickBatch, type Tick, ticksNode } from '@tickdesk/schemas';
+
+export const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
+export const desk = () => inject('desk');
+export const credentials = (): Credentials => JSON.parse(readFileSync(desk().credentialsPath, 'utf8')) as Credentials;
+
+export async function connect(user: string, resource?: string): Promise<XmppClient> {
+  const d = desk();
+  return connectAs({ service: d.service, domain: d.domain, ca: d.ca }, credentials(), user, log, resource);
+}
+
+/** Subscribe `client` to ticks/<symbol> and collect every decoded tick. */
+export async function collectTicks(client: XmppClient, symbols: readonly string[]) {
+  const ticks: Tick[] = [];
+  const sub = createItemSubscriber({
+    client,
+    service: desk().pubsubHost,
+    nodes: symbols.map(ticksNode),
+    decode: decodeTickBatch,
+    onItem: (batch) => ticks.push(...batch.ticks),
+    log,
+  });
+  await sub.start();
+  return { ticks, sub };
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
