@@ -28,10 +28,11 @@ export interface CandleAggregator {
   /** Add ticks of one symbol in arrival order; returns each touched candle once, and the late drops. */
   add(symbol: string, ticks: readonly CandleTick[]): { changed: Candle[]; late: number };
   /**
-   * Load stored candles (ascending) as the open buckets of a series. `truncated` says
-   * older candles exist, so buckets before the first one count as closed.
+   * Merge stored candles (ascending) into the open buckets of a series, the stored
+   * ticks counting as earlier than those already added; returns the candles the merge
+   * changed. `truncated` says older candles exist, so buckets before the first are closed.
    */
-  restore(symbol: string, interval: BarInterval, candles: readonly Candle[], truncated: boolean): void;
+  restore(symbol: string, interval: BarInterval, candles: readonly Candle[], truncated: boolean): Candle[];
   /** The open candles of a series, ascending. */
   open(symbol: string, interval: BarInterval): Candle[];
 }
@@ -111,11 +112,22 @@ export function createCandleAggregator({
 
     restore(symbol, interval, candles, truncated) {
       const series = seriesOf(symbol).find((s) => s.interval === interval);
-      if (!series) return;
-      const kept = candles.slice(-openBuckets);
-      series.buckets = kept.map(fromCandle);
-      const first = kept[0];
-      series.closedThrough = first && (truncated || kept.length < candles.length) ? first.start - 1 : -Infinity;
+      if (!series) return [];
+      const mem = new Map(series.buckets.map((b) => [b.start, b]));
+      const changed: Bucket[] = [];
+      const stored = candles.map((c) => {
+        const b = mem.get(c.start);
+        if (!b) return fromCandle(c);
+        mem.delete(c.start);
+        changed.push(combine(fromCandle(c), b));
+        return changed[changed.length - 1]!;
+      });
+      const all = [...stored, ...mem.values()].sort((a, b) => a.start - b.start);
+      const evicted = all.length - openBuckets;
+      if (truncated && candles[0]) series.closedThrough = Math.max(series.closedThrough, candles[0].start - 1);
+      if (evicted > 0) series.closedThrough = Math.max(series.closedThrough, all[evicted - 1]!.start);
+      series.buckets = all.slice(Math.max(0, evicted));
+      return changed.map((b) => toCandle(symbol, interval, b));
     },
 
     open(symbol, interval) {
@@ -127,6 +139,13 @@ export function createCandleAggregator({
 
 function toCandle(symbol: string, interval: BarInterval, b: Bucket): Candle {
   return { symbol, interval, start: b.start, open: b.open, high: b.high, low: b.low, close: b.close, volume: decimalToString(b.volume), trades: b.trades };
+}
+
+/** `a`'s ticks, then `b`'s. */
+function combine(a: Bucket, b: Bucket): Bucket {
+  const high = b.highD.gt(a.highD) ? b : a;
+  const low = b.lowD.lt(a.lowD) ? b : a;
+  return { start: a.start, open: a.open, high: high.high, highD: high.highD, low: low.low, lowD: low.lowD, close: b.close, volume: a.volume.plus(b.volume), trades: a.trades + b.trades };
 }
 
 function fromCandle(c: Candle): Bucket {

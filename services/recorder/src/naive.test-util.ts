@@ -83,7 +83,7 @@ export function randomDecimal(r: () => number): string {
 export function randomTicks(r: () => number, symbol: string, n: number, startMicros: number, opts: { stepMicros?: number; maxLateMicros?: number; seq0?: number } = {}): Tick[] {
   const { stepMicros = 20_000, maxLateMicros = 0, seq0 = 1 } = opts;
   let now = startMicros;
-  let seq = seq0;
+  let seq = seq0 - 1;
   const ticks: Tick[] = [];
   for (let i = 0; i < n; i++) {
     now += Math.floor(r() * stepMicros);

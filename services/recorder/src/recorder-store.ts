@@ -39,14 +39,14 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
         m.zremrangebyrank(key, 0, -(limits.maxTicksPerInstrument + 1));
       }
       if (set.last.size > 0) m.hset(LAST_KEY, Object.fromEntries([...set.last].map(([s, tick]) => [s, encodeLast(tick)])));
-      const series = new Set<string>();
+      const series = new Map<string, number>();
       for (const c of set.candles.values()) {
         const key = candlesKey(c.interval, c.symbol);
         m.zremrangebyscore(key, c.start, c.start);
         m.zadd(key, c.start, encodeCandle(c));
-        if (!series.has(key)) m.zremrangebyrank(key, 0, -(limits.candleLimits[c.interval] + 1));
-        series.add(key);
+        series.set(key, limits.candleLimits[c.interval]);
       }
+      for (const [key, limit] of series) m.zremrangebyrank(key, 0, -(limit + 1));
       check(await m.exec());
     },
 

@@ -62,8 +62,9 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
     buffer,
     store,
     openBuckets: config.openBuckets,
-    maxWaitingTicks: config.maxPendingTicks,
+    maxWaitingTicks: config.flushMaxTicks,
     onDrop: drop,
+    onOverlap: (symbol, coldFrom, storedSeq) => log.warn({ symbol, coldFrom, storedSeq }, 'ticks aggregated during a Redis outage overlap stored ones'),
   });
   const counts = { batches: 0, ticks: 0, conflated: 0, flushes: 0, flushErrors: 0 };
   let timer: NodeJS.Timeout | undefined;

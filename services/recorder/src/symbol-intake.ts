@@ -9,6 +9,8 @@ interface SymbolState {
   ready: boolean;
   lastSeq: number;
   waiting: TickBatch[];
+  /** First seq aggregated before warm-up, if Redis was unreachable too long. */
+  coldFrom?: number;
 }
 
 export interface IntakeDeps {
@@ -19,6 +21,8 @@ export interface IntakeDeps {
   /** Ticks held per symbol while it warms up, at most. */
   maxWaitingTicks: number;
   onDrop(reason: DropReason, n: number): void;
+  /** Ticks aggregated before warm-up overlap what Redis had stored: their candles may count some twice. */
+  onOverlap(symbol: string, coldFrom: number, storedSeq: number): void;
 }
 
 /**
@@ -76,10 +80,13 @@ export function createSymbolIntake(deps: IntakeDeps) {
       if (sym.ready) return apply(batch.symbol, sym, batch);
       sym.waiting.push(batch);
       waitingTicks += batch.ticks.length;
-      while (waitingTicks > deps.maxWaitingTicks && sym.waiting.length > 1) {
-        const n = sym.waiting.shift()!.ticks.length;
-        waitingTicks -= n;
-        onDrop('buffer_full', n);
+      // Redis is unreachable for long: aggregate without the stored state rather than
+      // lose the ticks; warm-up merges the stored candles in later.
+      while (waitingTicks > deps.maxWaitingTicks && sym.waiting.length > 0) {
+        const held = sym.waiting.shift()!;
+        waitingTicks -= held.ticks.length;
+        sym.coldFrom ??= held.ticks[0]!.seq;
+        apply(batch.symbol, sym, held);
       }
     },
 
@@ -91,10 +98,12 @@ export function createSymbolIntake(deps: IntakeDeps) {
       for (const name of names) {
         const sym = symbols.get(name)!;
         const seed = seeds.get(name);
-        sym.lastSeq = Math.max(sym.lastSeq, seed?.lastSeq ?? -1);
+        const storedSeq = seed?.lastSeq ?? -1;
+        if (sym.coldFrom !== undefined && storedSeq >= sym.coldFrom) deps.onOverlap(name, sym.coldFrom, storedSeq);
+        sym.lastSeq = Math.max(sym.lastSeq, storedSeq);
         for (const interval of ALL_INTERVALS) {
           const s = seed?.candles[interval];
-          if (s) aggregator.restore(name, interval, s.candles, s.truncated);
+          if (s) onDrop('candle_buffer_full', buffer.putCandles(aggregator.restore(name, interval, s.candles, s.truncated)));
         }
         sym.ready = true;
         warming--;

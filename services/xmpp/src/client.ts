@@ -63,6 +63,9 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const entity = new Client({ service: opts.service, domain: opts.domain });
   const middleware = middlewareFactory({ entity });
   const streamFeatures = streamFeaturesFactory({ middleware });
+  // Stream management's middleware must see every inbound stanza to count it
+  // (XEP-0198 §4 'h'); the IQ caller swallows the results it resolves, so SM goes first.
+  const streamManagement = streamManagementFactory({ streamFeatures, entity, middleware });
   const iq = iqCallerFactory({ middleware, entity });
   const iqCallee = iqCalleeFactory({ middleware, entity });
   tcp({ entity });
@@ -74,7 +77,6 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     if (!mechanisms.includes('SCRAM-SHA-1')) throw new XmppError('TICKDESK_XMPP_AUTH_FAILED', 'server offers no SCRAM-SHA-1');
     await done({ username: opts.username, password: opts.password }, 'SCRAM-SHA-1');
   });
-  const streamManagement = streamManagementFactory({ streamFeatures, entity, middleware });
   resourceBinding({ streamFeatures, iqCaller: iq }, opts.resource);
   iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
 

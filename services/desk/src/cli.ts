@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { Redis } from 'ioredis';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { createPubsub } from '@tickdesk/xmpp';
+import { InfraError } from '@tickdesk/infra';
+import { loadDeskConfig, type DeskConfig } from './config.js';
+import { connectAs } from './connect.js';
+import { newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
+import { provisionUser } from './provision.js';
+import { runFeed } from './run-feed.js';
+import { runRecorder } from './run-recorder.js';
+import { isAlive, readDeskState } from './state-file.js';
+import { up } from './up.js';
+
+const USAGE = `usage: tickdesk <command>
+  up                                   start the desk in the foreground (Ctrl-C stops it)
+  down                                 stop a running desk
+  status                               what is running, and the last prices
+  users add <name> --role <role>       create an account (trader|analyst|compliance|admin)
+  users list                           accounts and roles
+  nodes                                the instrument nodes on the pubsub service`;
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+function target(config: DeskConfig) {
+  const home = config.TICKDESK_HOME;
+  const credentials = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials;
+  return {
+    credentials,
+    xmpp: { service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`, domain: config.TICKDESK_DOMAIN, ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8') },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadDeskConfig(process.env);
+  const log = pino({ level: config.TICKDESK_LOG_LEVEL });
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case 'up':
+      await up(config, pino({ level: 'warn' }), out);
+      return 0;
+    case 'run': {
+      const stop = sub === 'feed' ? await runFeed(config, log) : sub === 'recorder' ? await runRecorder(config, process.env, log) : undefined;
+      if (!stop) throw new Error(`unknown service ${sub}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await stop();
+      return 0;
+    }
+    case 'down': {
+      const s = readDeskState(config.TICKDESK_HOME);
+      if (!s || !isAlive(s.pid)) {
+        out('no desk is running');
+        return 0;
+      }
+      process.kill(s.pid, 'SIGTERM');
+      for (let i = 0; i < 200 && isAlive(s.pid); i++) await new Promise((r) => setTimeout(r, 100));
+      out(isAlive(s.pid) ? `desk (pid ${s.pid}) did not stop` : 'desk stopped');
+      return isAlive(s.pid) ? 1 : 0;
+    }
+    case 'status':
+      return status(config);
+    case 'users':
+      return users(config, sub, rest, log);
+    case 'nodes': {
+      const t = target(config);
+      const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
+      const pubsub = createPubsub(admin, `pubsub.${config.TICKDESK_DOMAIN}`);
+      for (const n of await pubsub.nodes()) {
+        const c = await pubsub.configuration(n.node);
+        out(`${n.node.padEnd(16)} access=${c.access_model?.[0]} publish=${c.publish_model?.[0]} max_items=${c.max_items?.[0]}  ${n.name ?? ''}`);
+      }
+      await admin.stop();
+      return 0;
+    }
+    default:
+      out(USAGE);
+      return cmd ? 2 : 0;
+  }
+}
+
+async function status(config: DeskConfig): Promise<number> {
+  const s = readDeskState(config.TICKDESK_HOME);
+  if (!s || !isAlive(s.pid)) {
+    out('desk: stopped');
+    return 3;
+  }
+  out(`desk: running since ${s.startedAt} (pid ${s.pid})`);
+  for (const [name, pid] of Object.entries(s.services)) out(`  ${name.padEnd(9)} ${isAlive(pid) ? 'running' : 'stopped'} (pid ${pid})`);
+  const redis = new Redis(`redis://127.0.0.1:${s.ports.redis}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const last = await redis.hgetall('td:last');
+    for (const i of DEFAULT_INSTRUMENTS) {
+      const l = last[i.symbol] ? (JSON.parse(last[i.symbol]!) as { price: string; eventTime: string }) : undefined;
+      out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price} at ${l.eventTime}` : 'no ticks yet'}`);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return 0;
+}
+
+const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];
+
+async function users(config: DeskConfig, sub: string | undefined, rest: string[], log: Logger): Promise<number> {
+  const t = target(config);
+  if (sub === 'list') {
+    for (const a of Object.values(t.credentials.accounts)) out(`${a.user.padEnd(12)} ${a.role}`);
+    return 0;
+  }
+  const name = rest[0];
+  const roleIdx = rest.indexOf('--role');
+  const role = rest[roleIdx + 1] as Role | undefined;
+  if (sub !== 'add' || !name || roleIdx < 0 || !role || !ROLES.includes(role) || !/^[a-z0-9._-]{1,64}$/.test(name)) {
+    out('usage: tickdesk users add <name> --role trader|analyst|compliance|admin   (name: a-z 0-9 . _ -)');
+    return 2;
+  }
+  if (t.credentials.accounts[name]) {
+    out(`${name} already exists (role ${t.credentials.accounts[name]!.role})`);
+    return 1;
+  }
+  const acct = { user: name, role, password: newPassword() };
+  const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
+  const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
+  try {
+    const created = await provisionUser({ admin, redis, domain: config.TICKDESK_DOMAIN, pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`, instruments: DEFAULT_INSTRUMENTS, log }, acct);
+    if (!created) {
+      out(`${name}@${config.TICKDESK_DOMAIN} already exists on the server`);
+      return 1;
+    }
+    t.credentials.accounts[name] = acct;
+    saveCredentials(join(config.TICKDESK_HOME, 'credentials.json'), t.credentials);
+    out(`created ${name}@${config.TICKDESK_DOMAIN} (${role}); password written to ${join(config.TICKDESK_HOME, 'credentials.json')}`);
+    return 0;
+  } finally {
+    redis.disconnect();
+    await admin.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const e = err as Error & { code?: string };
+    process.stderr.write(`tickdesk: ${e instanceof InfraError || e.name === 'ConfigError' || e.name === 'XmppError' ? e.message : (e.stack ?? e.message)}\n`);
+    process.exit(1);
+  },
+);
