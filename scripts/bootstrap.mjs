@@ -71,7 +71,7 @@ if (run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) fa
 const tasks = {
   start: ['node', ['services/desk/dist/cli.js', 'up']],
   test: ['npx', ['vitest', 'run']],
-  bench: ['node', ['--import', 'tsx', 'test/bench/run.ts']],
+  bench: ['node', ['--conditions=tickdesk-source', '--import', 'tsx', 'test/bench/run.ts']],
 };
 const t = tasks[task];
 if (!t) fail(`unknown task ${task}: use start, test or bench`);

@@ -1,9 +1,10 @@
 import { decimalToString, INTERVAL_MICROS, type BarInterval } from '@tickdesk/schemas';
+import { compareDecimal } from './decimal-compare.js';
 import { Exact } from './exact.js';
 
 export const ALL_INTERVALS: readonly BarInterval[] = ['1s', '1m', '1h'];
 
-/** What the aggregator needs of a tick. */
+/** What the aggregator needs of a tick; price and size match DECIMAL_PATTERN. */
 export interface CandleTick {
   price: string;
   size: string;
@@ -25,7 +26,7 @@ export interface Candle {
 }
 
 export interface CandleAggregator {
-  /** Add ticks of one symbol in arrival order; returns each touched candle once, and the late drops. */
+  /** Add ticks of one symbol in arrival order; returns each touched candle once, and the late drops (per interval). */
   add(symbol: string, ticks: readonly CandleTick[]): { changed: Candle[]; late: number };
   /**
    * Merge stored candles (ascending) into the open buckets of a series, the stored
@@ -41,9 +42,7 @@ interface Bucket {
   start: number;
   open: string;
   high: string;
-  highD: Exact;
   low: string;
-  lowD: Exact;
   close: string;
   volume: Exact;
   trades: number;
@@ -56,29 +55,33 @@ interface Series {
   closedThrough: number;
 }
 
-/** Exact OHLCV aggregation into 1s/1m/1h buckets, keeping the last `openBuckets` buckets per series open. */
+/**
+ * Exact OHLCV aggregation into 1s/1m/1h buckets, keeping the last `openBuckets` buckets
+ * per series open. Consecutive ticks of one finest bucket are summed once as a run and
+ * the run is merged into every interval, which keeps arrival order and saves work.
+ */
 export function createCandleAggregator({
   intervals = ALL_INTERVALS,
   openBuckets = 10,
 }: { intervals?: readonly BarInterval[]; openBuckets?: number } = {}): CandleAggregator {
   const symbols = new Map<string, Series[]>();
+  const finest = Math.min(...intervals.map((i) => INTERVAL_MICROS[i]));
 
   function seriesOf(symbol: string): Series[] {
     let list = symbols.get(symbol);
-    if (!list) {
-      list = intervals.map((interval) => ({ interval, buckets: [], closedThrough: -Infinity }));
-      symbols.set(symbol, list);
-    }
+    if (!list) symbols.set(symbol, (list = intervals.map((interval) => ({ interval, buckets: [], closedThrough: -Infinity }))));
     return list;
   }
 
-  function bucketFor(series: Series, start: number, price: string, priceD: Exact): Bucket | undefined {
+  /** Merge `run` into the series' bucket at `start`; false when that bucket is closed. */
+  function mergeRun(series: Series, start: number, run: Bucket): Bucket | undefined {
     const { buckets } = series;
     let i = buckets.length - 1;
     while (i >= 0 && buckets[i]!.start > start) i--;
-    if (i >= 0 && buckets[i]!.start === start) return buckets[i];
+    const found = i >= 0 && buckets[i]!.start === start ? buckets[i]! : undefined;
+    if (found) return Object.assign(found, combine(found, run));
     if (start <= series.closedThrough) return undefined;
-    const bucket: Bucket = { start, open: price, high: price, highD: priceD, low: price, lowD: priceD, close: price, volume: new Exact(0), trades: 0 };
+    const bucket = { ...run, start };
     buckets.splice(i + 1, 0, bucket);
     if (buckets.length > openBuckets) series.closedThrough = Math.max(series.closedThrough, buckets.shift()!.start);
     return bucket;
@@ -89,22 +92,23 @@ export function createCandleAggregator({
       const list = seriesOf(symbol);
       const touched = new Map<Bucket, Series>();
       let late = 0;
-      for (const tick of ticks) {
-        const priceD = new Exact(tick.price);
-        const sizeD = new Exact(tick.size);
+      for (let i = 0; i < ticks.length; ) {
+        const first = ticks[i]!;
+        const runStart = first.eventMicros - (first.eventMicros % finest);
+        const run: Bucket = { start: runStart, open: first.price, high: first.price, low: first.price, close: first.price, volume: new Exact(first.size), trades: 1 };
+        for (i++; i < ticks.length; i++) {
+          const t = ticks[i]!;
+          if (t.eventMicros - (t.eventMicros % finest) !== runStart) break;
+          if (compareDecimal(t.price, run.high) > 0) run.high = t.price;
+          if (compareDecimal(t.price, run.low) < 0) run.low = t.price;
+          run.close = t.price;
+          run.volume = run.volume.plus(t.size);
+          run.trades++;
+        }
         for (const series of list) {
-          const start = tick.eventMicros - (tick.eventMicros % INTERVAL_MICROS[series.interval]);
-          const b = bucketFor(series, start, tick.price, priceD);
-          if (!b) {
-            late++;
-            continue;
-          }
-          if (priceD.gt(b.highD)) (b.high = tick.price), (b.highD = priceD);
-          if (priceD.lt(b.lowD)) (b.low = tick.price), (b.lowD = priceD);
-          b.close = tick.price;
-          b.volume = b.volume.plus(sizeD);
-          b.trades++;
-          touched.set(b, series);
+          const b = mergeRun(series, runStart - (runStart % INTERVAL_MICROS[series.interval]), run);
+          if (b) touched.set(b, series);
+          else late += run.trades;
         }
       }
       return { changed: [...touched].map(([b, s]) => toCandle(symbol, s.interval, b)), late };
@@ -137,18 +141,28 @@ export function createCandleAggregator({
   };
 }
 
+/** One candle of `a`'s ticks followed by `b`'s (same symbol, interval and start). */
+export function mergeCandles(a: Candle, b: Candle): Candle {
+  return toCandle(a.symbol, a.interval, combine(fromCandle(a), fromCandle(b)));
+}
+
+/** `a`'s ticks, then `b`'s; ties keep `a`'s text. */
+function combine(a: Bucket, b: Bucket): Bucket {
+  return {
+    start: a.start,
+    open: a.open,
+    high: compareDecimal(b.high, a.high) > 0 ? b.high : a.high,
+    low: compareDecimal(b.low, a.low) < 0 ? b.low : a.low,
+    close: b.close,
+    volume: a.volume.plus(b.volume),
+    trades: a.trades + b.trades,
+  };
+}
+
 function toCandle(symbol: string, interval: BarInterval, b: Bucket): Candle {
   return { symbol, interval, start: b.start, open: b.open, high: b.high, low: b.low, close: b.close, volume: decimalToString(b.volume), trades: b.trades };
 }
 
-/** `a`'s ticks, then `b`'s. */
-function combine(a: Bucket, b: Bucket): Bucket {
-  const high = b.highD.gt(a.highD) ? b : a;
-  const low = b.lowD.lt(a.lowD) ? b : a;
-  return { start: a.start, open: a.open, high: high.high, highD: high.highD, low: low.low, lowD: low.lowD, close: b.close, volume: a.volume.plus(b.volume), trades: a.trades + b.trades };
-}
-
 function fromCandle(c: Candle): Bucket {
-  const { start, open, high, low, close, trades } = c;
-  return { start, open, high, highD: new Exact(high), low, lowD: new Exact(low), close, volume: new Exact(c.volume), trades };
+  return { start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: new Exact(c.volume), trades: c.trades };
 }

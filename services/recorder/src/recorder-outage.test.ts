@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { parseTimestamp, type Tick } from '@tickdesk/schemas';
+import { formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
 import { ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
-import { randomTicks, rng } from './naive.test-util.js';
+import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
 import { privateRedis, until } from './redis.test-util.js';
 
 const log = pino({ level: 'silent' });
@@ -41,19 +41,27 @@ describe('recorder when Redis goes away', () => {
     await rec.stop();
   });
 
-  it('bounds memory while a write hangs, counts what left the history, and catches up afterwards', async () => {
+  it('bounds memory while a write waits for Redis, counts what left the history, and catches up afterwards', async () => {
     const client = redis.client(); // default options: commands wait in the offline queue
     const ticks = randomTicks(rng(22), 'HANG', 6_000, T0);
-    const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushTimeoutMs: 300, maxPendingTicks: 1_000, flushMaxTicks: 500 } });
+    const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, maxPendingTicks: 1_000, flushMaxTicks: 500 } });
     await rec.start();
+    rec.ingest(batch(ticks.slice(0, 100)));
+    await rec.flush();
     await redis.down();
-    for (let i = 0; i < ticks.length; i += 100) rec.ingest(batch(ticks.slice(i, i + 100)));
-    await until(() => rec.state() === 'degraded');
+    rec.ingest(batch(ticks.slice(100, 200)));
+    const waiting = rec.flush().then(() => 'written', () => 'failed');
+    for (let i = 200; i < ticks.length; i += 100) {
+      rec.ingest(batch(ticks.slice(i, i + 100)));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(rec.state()).toBe('degraded');
     const stats = rec.stats();
-    expect(stats.pendingTicks).toBeLessThanOrEqual(1_000 + 500); // buffer + ticks held for warm-up
-    expect(stats.dropped.buffer_full).toBeGreaterThanOrEqual(4_000);
+    expect(stats.pendingTicks).toBeLessThanOrEqual(1_000);
+    expect(stats.dropped.buffer_full).toBeGreaterThanOrEqual(4_500);
 
     await redis.up();
+    expect(await waiting).toBe('written');
     await until(() => rec.state() === 'running' && rec.stats().pendingTicks === 0, 20_000);
     const stored = await client.zcard(ticksKey('HANG'));
     expect(stored + rec.stats().dropped.buffer_full).toBe(6_000);
@@ -61,5 +69,47 @@ describe('recorder when Redis goes away', () => {
     const bars = await rec.store.candles('HANG', '1h', 0, T0 + 3_600_000_000);
     expect(bars.reduce((n, b) => n + b.trades, 0)).toBe(6_000);
     await rec.stop();
+  });
+
+  it('turns degraded when a write stalls past flushTimeoutMs, and running when it completes', async () => {
+    const client = redis.client();
+    const admin = redis.client();
+    const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushTimeoutMs: 200 } });
+    await rec.start();
+    rec.ingest(batch(randomTicks(rng(23), 'SLOW', 50, T0)));
+    await rec.flush();
+    rec.ingest(batch(randomTicks(rng(23), 'SLOW', 60, T0).slice(50)));
+    await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+    const write = rec.flush();
+    await until(() => rec.state() === 'degraded');
+    await write;
+    expect(rec.state()).toBe('running');
+    expect(await client.zcard(ticksKey('SLOW'))).toBe(60);
+    await rec.stop();
+  });
+
+  it('aggregates a symbol first seen during an outage, then merges the candles Redis had stored', async () => {
+    const client = redis.client();
+    const ticks = randomTicks(rng(24), 'COLD', 6_000, T0, { stepMicros: 50_000 });
+    const before = createRecorder({ redis: client, log });
+    before.ingest(batch(ticks.slice(0, 1_000)));
+    await before.flush();
+
+    await redis.down();
+    const after = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushMaxTicks: 500, flushTimeoutMs: 300 } });
+    await after.start();
+    for (let i = 1_000; i < ticks.length; i += 100) {
+      after.ingest(batch(ticks.slice(i, i + 100)));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(after.state()).toBe('degraded');
+    await redis.up();
+    await until(() => after.state() === 'running' && after.stats().pendingTicks === 0, 20_000);
+    expect(await client.zcard(ticksKey('COLD'))).toBe(6_000);
+    for (const interval of ['1s', '1m', '1h'] as const) {
+      const expected = naiveCandles(ticks, interval).map(({ start, ...c }) => ({ symbol: 'COLD', interval, start: formatMicros(start), ...c }));
+      expect(await after.store.candles('COLD', interval, 0, T0 + 3_600_000_000, 100_000)).toEqual(expected);
+    }
+    await after.stop();
   });
 });

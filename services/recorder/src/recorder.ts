@@ -139,7 +139,8 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
       redis.on('ready', health.retryNow);
       timer = setInterval(onTimer, config.flushIntervalMs);
       timer.unref();
-      await flush().catch(() => undefined);
+      const first = flush().catch(() => undefined);
+      await Promise.race([first, new Promise((r) => setTimeout(r, config.flushTimeoutMs).unref())]);
       log.info({ state: health.state(), flushIntervalMs: config.flushIntervalMs }, 'recorder started');
     },
     async stop() {

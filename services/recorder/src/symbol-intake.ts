@@ -1,5 +1,6 @@
-import { parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
-import { ALL_INTERVALS, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
+import type { BarInterval, Tick, TickBatch } from '@tickdesk/schemas';
+import { ALL_INTERVALS, mergeCandles, type Candle, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
+import { createEventTimeParser } from './event-time.js';
 import { encodeTickMember } from './redis-layout.js';
 import type { RecorderStore } from './recorder-store.js';
 import type { DropReason } from './recorder-metrics.js';
@@ -34,6 +35,7 @@ export interface IntakeDeps {
 export function createSymbolIntake(deps: IntakeDeps) {
   const { aggregator, buffer, onDrop } = deps;
   const symbols = new Map<string, SymbolState>();
+  const parseEventTime = createEventTimeParser();
   let waitingTicks = 0;
   let warming = 0;
 
@@ -48,7 +50,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
         duplicates++;
         continue;
       }
-      const eventMicros = parseTimestamp(tick.eventTime);
+      const eventMicros = parseEventTime(tick.eventTime);
       if (eventMicros === undefined || tick.symbol !== symbol) {
         malformed++;
         continue;
@@ -68,6 +70,17 @@ export function createSymbolIntake(deps: IntakeDeps) {
     const droppedCandles = buffer.putCandles(changed);
     if (droppedCandles) onDrop('candle_buffer_full', droppedCandles);
     buffer.setLast(symbol, last);
+  }
+
+  /** Merge stored candles into what was aggregated before warm-up: open buckets, and evicted ones still pending. */
+  function restore(symbol: string, interval: BarInterval, stored: Candle[], truncated: boolean): Candle[] {
+    const changed = aggregator.restore(symbol, interval, stored, truncated);
+    const merged = new Set(changed.map((c) => c.start));
+    for (const c of stored) {
+      const pending = merged.has(c.start) ? undefined : buffer.candle(c);
+      if (pending) changed.push(mergeCandles(c, pending));
+    }
+    return changed;
   }
 
   return {
@@ -103,7 +116,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
         sym.lastSeq = Math.max(sym.lastSeq, storedSeq);
         for (const interval of ALL_INTERVALS) {
           const s = seed?.candles[interval];
-          if (s) onDrop('candle_buffer_full', buffer.putCandles(aggregator.restore(name, interval, s.candles, s.truncated)));
+          if (s) onDrop('candle_buffer_full', buffer.putCandles(restore(name, interval, s.candles, s.truncated)));
         }
         sym.ready = true;
         warming--;

@@ -105,6 +105,8 @@ export function createWriteBuffer({ maxTicks, maxCandles }: { maxTicks: number; 
       return { ticks: trimTicks(), candles: trimCandles() };
     },
 
+    /** The pending state of the candle with `c`'s series and start, if any. */
+    candle: (c: Candle): Candle | undefined => candles.get(candleId(c)),
     pendingTicks: (): number => tickCount,
     pendingCandles: (): number => candles.size,
   };

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { Tick } from '@tickdesk/schemas';
+import { createTickBatcher } from './tick-batcher.js';
+import { createPublishWindow } from './publish-window.js';
+
+const tick = (symbol: string, seq: number): Tick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventTime: '2026-01-01T00:00:00Z', ingestTime: '2026-01-01T00:00:00Z' });
+
+describe('tick batcher', () => {
+  it('batches per instrument, oldest first, at most maxBatch per item', () => {
+    const b = createTickBatcher({ maxBatch: 3, maxPending: 100 });
+    for (let i = 1; i <= 5; i++) b.add(tick('A', i));
+    b.add(tick('B', 1));
+    expect(b.take()!.ticks.map((t) => t.seq)).toEqual([1, 2, 3]);
+    expect(b.take()).toMatchObject({ symbol: 'B' });
+    expect(b.take()!.ticks.map((t) => t.seq)).toEqual([4, 5]);
+    expect(b.take()).toBeUndefined();
+    expect(b.pending).toBe(0);
+  });
+
+  it('conflates the oldest ticks once an instrument is over its bound, and says so in the next batch', () => {
+    const b = createTickBatcher({ maxBatch: 1000, maxPending: 10 });
+    for (let i = 1; i <= 25; i++) b.add(tick('A', i));
+    expect(b.pending).toBe(10);
+    const batch = b.take()!;
+    expect(batch.conflated).toBe(15);
+    expect(batch.ticks.map((t) => t.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    b.add(tick('A', 26));
+    expect(b.take()!.conflated).toBe(0);
+    expect(b.conflated).toBe(15);
+  });
+
+  it('keeps memory bounded under sustained overload', () => {
+    const b = createTickBatcher({ maxBatch: 100, maxPending: 1000 });
+    for (let i = 1; i <= 200_000; i++) b.add(tick(`S${i % 4}`, i));
+    expect(b.pending).toBe(4000);
+  });
+});
+
+describe('publish window', () => {
+  it('never allows more than its size in flight', async () => {
+    const w = createPublishWindow(2);
+    expect([w.tryAcquire(), w.tryAcquire(), w.tryAcquire()]).toEqual([true, true, false]);
+    w.release();
+    expect(w.tryAcquire()).toBe(true);
+    const idle = w.idle();
+    w.release();
+    w.release();
+    await idle;
+    expect(w.inFlight).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { createValidator } from './validator.js';
+import type { RawTick } from './source.js';
+
+const now = Date.UTC(2026, 10, 21) * 1000;
+const raw = (over: Partial<RawTick> = {}): RawTick => ({ symbol: 'BTCUSDT', seq: 1, price: '65000.10', size: '0.001', side: 'buy', eventTimeMicros: now - 1000, ...over });
+
+describe('feed validator', () => {
+  it('normalises a good tick: canonical decimals, XEP-0082 times', () => {
+    const v = createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now })(raw());
+    expect(v).toMatchObject({ ok: true, gap: 0, tick: { price: '65000.1', size: '0.001', eventTime: '2026-11-20T23:59:59.999000Z', ingestTime: '2026-11-21T00:00:00.000000Z' } });
+  });
+
+  it.each([
+    [{ price: 'NaN' }, 'price-not-decimal'],
+    [{ price: 'Infinity' }, 'price-not-decimal'],
+    [{ price: '1e5' }, 'price-not-decimal'],
+    [{ price: '' }, 'price-not-decimal'],
+    [{ price: '-1' }, 'price-not-positive'],
+    [{ price: '0.00' }, 'price-not-positive'],
+    [{ size: '-0.1' }, 'size-not-decimal'],
+    [{ size: 'abc' }, 'size-not-decimal'],
+    [{ symbol: 'XXX' }, 'unknown-symbol'],
+    [{ eventTimeMicros: Number.NaN }, 'timestamp-invalid'],
+    [{ eventTimeMicros: 0 }, 'timestamp-out-of-range'],
+    [{ eventTimeMicros: now + 60_000_000 }, 'timestamp-out-of-range'],
+    [{ seq: -5 }, 'seq-invalid'],
+  ] as Array<[Partial<RawTick>, string]>)('refuses %j as %s', (over, reason) => {
+    expect(createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now })(raw(over))).toMatchObject({ ok: false, reason });
+  });
+
+  it('counts gaps and refuses duplicates per instrument', () => {
+    const validate = createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now });
+    expect(validate(raw({ seq: 10 }))).toMatchObject({ ok: true, gap: 0 });
+    expect(validate(raw({ seq: 14 }))).toMatchObject({ ok: true, gap: 3 });
+    expect(validate(raw({ seq: 14 }))).toMatchObject({ ok: false, reason: 'duplicate' });
+    expect(validate(raw({ seq: 2, symbol: 'ETHUSDT' }))).toMatchObject({ ok: true, gap: 0 });
+  });
+
+  it('numbers ticks itself when the venue gives no id', () => {
+    const validate = createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now });
+    const { seq: _s, ...noSeq } = raw();
+    expect([validate(noSeq), validate(noSeq)].map((v) => v.ok && v.tick.seq)).toEqual([1, 2]);
+  });
+});

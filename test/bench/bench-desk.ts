@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { freePort } from '@tickdesk/infra';
+import { connectAs, provisionDesk, startDeskInfra, type DeskInfra } from '@tickdesk/desk';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+
+export const log = pino({ level: 'warn' });
+
+/** A private desk (Prosody + Redis on free ports) for one benchmark run. */
+export async function startBenchDesk(): Promise<DeskInfra & { connect(user: string, resource: string): ReturnType<typeof connectAs>; dispose(): Promise<void> }> {
+  const home = mkdtempSync(join(tmpdir(), 'tickdesk-bench-'));
+  const infra = await startDeskInfra({
+    home,
+    domain: 'desk.localhost',
+    ports: { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() },
+    logLevel: 'warn',
+  });
+  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+  return Object.assign(infra, {
+    connect: (user: string, resource: string) => connectAs({ service: infra.service, domain: infra.domain, ca: infra.ca }, infra.credentials, user, log, resource),
+    async dispose() {
+      await infra.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  });
+}
+
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);

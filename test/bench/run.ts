@@ -1,0 +1,125 @@
+// Market-data benchmark: the XMPP server's raw pubsub ceiling and the feed pipeline's
+// sustained throughput and latency, in one run. Prints a table and rewrites the
+// matching section of docs/benchmarks.md. Run: npm run bench
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createItemSubscriber, createPubsub, xml, type Element } from '@tickdesk/xmpp';
+import { decodeTickBatch, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
+import { log, percentile, startBenchDesk } from './bench-desk.js';
+import { writeSection } from './report.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const RATES = (process.env.TICKDESK_BENCH_RATES ?? '10000,50000,100000,150000').split(',').filter(Boolean).map(Number);
+const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 8);
+const WARMUP_S = 2;
+
+const desk = await startBenchDesk();
+const rows: string[] = [];
+const out = (s: string) => process.stdout.write(s + '\n');
+
+// 1. Ceiling: one tick per publish, a minimal payload, no validation or batching.
+{
+  const pub = await desk.connect('feed', 'ceiling-pub');
+  const sub = await desk.connect('alice', 'ceiling-sub');
+  const node = ticksNode('MSFT');
+  const lat: number[] = [];
+  let received = 0;
+  const s = createItemSubscriber({
+    client: sub,
+    service: desk.pubsubHost,
+    nodes: [node],
+    decode: (el: Element) => ({ ok: true as const, value: Number(el.attrs.t) }),
+    onItem: (t) => {
+      received += 1;
+      lat.push(nowMicros() - t);
+    },
+    log,
+  });
+  await s.start();
+  const pubsub = createPubsub(pub, desk.pubsubHost);
+  const window = 64;
+  let inFlight = 0;
+  let sent = 0;
+  const end = Date.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (inFlight < window && Date.now() < end) {
+        inFlight += 1;
+        sent += 1;
+        pubsub.publish(node, xml('t', { xmlns: 'urn:bench', t: String(nowMicros()) }, '65000.01 0.001')).finally(() => {
+          inFlight -= 1;
+          if (Date.now() < end) pump();
+          else if (inFlight === 0) resolve();
+        });
+      }
+    };
+    pump();
+  });
+  const elapsed = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const sorted = lat.slice(Math.floor(lat.length * 0.2)).sort((a, b) => a - b);
+  const line = `| server ceiling: 1 tick per publish, window ${window} | ${Math.round(sent / elapsed).toLocaleString('en-US')} | ${Math.round(received / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | — |`;
+  rows.push(line);
+  out(line);
+  await s.stop();
+  await pub.stop();
+  await sub.stop();
+}
+
+// 2. Pipeline: synthetic source → validate → batch → publish (feed process) → subscriber (this process).
+for (const rate of RATES) {
+  const sub = await desk.connect('alice', `pipe-${rate}`);
+  const lat: number[] = [];
+  let received = 0;
+  let measuring = false;
+  let counted = 0;
+  const s = createItemSubscriber({
+    client: sub,
+    service: desk.pubsubHost,
+    nodes: DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol)),
+    decode: decodeTickBatch,
+    onItem: (batch) => {
+      const now = nowMicros();
+      received += batch.ticks.length;
+      if (!measuring) return;
+      counted += batch.ticks.length;
+      for (const t of batch.ticks) lat.push(now - parseTimestamp(t.ingestTime)!);
+    },
+    log,
+  });
+  await s.start();
+  const worker = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', join(root, 'test/bench/feed-worker.ts'), desk.service, desk.domain, desk.caPath, desk.credentialsPath, String(rate), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise((r) => worker.once('exit', r));
+  await new Promise((r) => setTimeout(r, 1500 + WARMUP_S * 1000));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, (SECONDS - WARMUP_S - 1) * 1000));
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  await exited;
+  await new Promise((r) => setTimeout(r, 500));
+  const feed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { accepted: number; conflated: number; publishes: number };
+  const sorted = lat.sort((a, b) => a - b);
+  const line = `| pipeline at ${rate.toLocaleString('en-US')} ticks/s offered | ${Math.round(feed.accepted / SECONDS).toLocaleString('en-US')} | ${Math.round(counted / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | ${(feed.accepted / Math.max(1, feed.publishes)).toFixed(0)} ticks/item, ${feed.conflated} conflated, ${received.toLocaleString('en-US')} received of ${feed.accepted.toLocaleString('en-US')} |`;
+  rows.push(line);
+  out(line);
+  await s.stop();
+  await sub.stop();
+}
+
+await desk.dispose();
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Prosody 0.12 (Debian), ${new Date().toISOString().slice(0, 10)}`;
+writeSection(join(root, 'docs/benchmarks.md'), 'market-data', [
+  `Machine: ${machine}. Command: \`npm run bench\` (${SECONDS} s per row, first ${WARMUP_S} s discarded). One run; the machine is shared, so read ratios, not absolutes.`,
+  '',
+  '| case | published ticks/s | received ticks/s | p50 ms | p99 ms | notes |',
+  '|---|---:|---:|---:|---:|---|',
+  ...rows,
+].join('\n'));
+out('docs/benchmarks.md updated');
+process.exit(0);

@@ -1,0 +1,378 @@
+#!/usr/bin/python3
+"""Subscribe to a tickdesk instrument node with slixmpp and print its ticks.
+
+An interoperability check written against docs/protocol.md only: it shares no
+code with the desk. It logs in with STARTTLS (server certificate verified
+against the desk CA, host name checked) and SCRAM-SHA-1, lists the nodes of
+the pubsub service (XEP-0030 disco#items), subscribes to one node (XEP-0060
+§6.1), decodes each <ticks xmlns='urn:tickdesk:ticks:0'/> payload with its own
+strict parser, prints one JSON object per tick on stdout (the fields of
+schemas/json/Tick.schema.json), then unsubscribes (§6.2) and exits.
+
+Status lines ("connected", "node ...", "subscribed ...", "gap ...") go to
+stderr, so stdout carries tick JSON lines only.
+
+Needs Debian's python3-slixmpp (1.8.x); run it with /usr/bin/python3:
+
+    /usr/bin/python3 test/interop/slixmpp_ticks.py --jid ana@desk.localhost \\
+        --password-file pw.txt --ca .tickdesk/certs/ca.crt --count 5
+
+Exit status: 0 success, 2 bad usage, 3 authentication failed, 4 TLS failed,
+5 request refused by the service (e.g. forbidden), 6 timed out, 7 server
+unreachable or connection lost, 8 a received item was malformed.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import ssl
+import sys
+from datetime import datetime
+from pathlib import Path
+
+try:
+    import slixmpp
+    from slixmpp.exceptions import IqError, IqTimeout
+except ImportError:  # pragma: no cover - depends on the host
+    sys.stderr.write("slixmpp_ticks: slixmpp is not importable; install python3-slixmpp and run with /usr/bin/python3\n")
+    sys.exit(2)
+
+NS_TICKS = "urn:tickdesk:ticks:0"
+SIDES = {"b": "buy", "s": "sell", "u": "unknown"}
+MAX_TICKS = 100_000
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_AUTH, EXIT_TLS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_MALFORMED = 3, 4, 5, 6, 7, 8
+
+# docs/protocol.md, "Tick batches". [0-9] rather than \d: \d also matches non-ASCII digits.
+SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
+SEQ_RE = re.compile(r"0|[1-9][0-9]{0,15}")
+DECIMAL_RE = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
+TIMESTAMP_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?Z")
+
+
+class Malformed(Exception):
+    """A payload that breaks docs/protocol.md; the whole item is rejected."""
+
+
+def _decimal(text):
+    return len(text) <= 40 and DECIMAL_RE.fullmatch(text) is not None
+
+
+def _timestamp(text):
+    m = TIMESTAMP_RE.fullmatch(text)
+    if not m:
+        return False
+    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+    if h > 23 or mi > 59 or s > 59:
+        return False
+    try:
+        datetime(y, mo, d, h, mi, s)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_ticks(el, node_symbol=None):
+    """Strictly decode one <ticks/> element into (symbol, conflated, [tick dict]).
+
+    Any malformed part raises Malformed: nothing of the item is used.
+    """
+    if el.tag != "{%s}ticks" % NS_TICKS:
+        raise Malformed("payload is %s, not {%s}ticks" % (el.tag, NS_TICKS))
+    symbol = el.get("symbol")
+    if symbol is None or not SYMBOL_RE.fullmatch(symbol):
+        raise Malformed("missing or invalid symbol attribute")
+    if node_symbol is not None and symbol != node_symbol:
+        raise Malformed("symbol %r does not match the node's %r" % (symbol, node_symbol))
+    count_text = el.get("count")
+    if count_text is None or not SEQ_RE.fullmatch(count_text):
+        raise Malformed("missing or invalid count attribute")
+    count = int(count_text)
+    if not 1 <= count <= MAX_TICKS:
+        raise Malformed("count %d out of range 1..%d" % (count, MAX_TICKS))
+    conflated = 0
+    if el.get("conflated") is not None:
+        if not SEQ_RE.fullmatch(el.get("conflated")):
+            raise Malformed("invalid conflated attribute")
+        conflated = int(el.get("conflated"))
+    if len(el) > 0:
+        raise Malformed("unexpected child element")
+    lines = (el.text or "").split("\n")
+    if lines and lines[-1].strip() == "":
+        lines.pop()
+    if len(lines) != count:
+        raise Malformed("count says %d ticks, payload has %d lines" % (count, len(lines)))
+    ticks = []
+    prev = -1
+    for i, line in enumerate(lines, 1):
+        fields = line.strip().split(" ")
+        if len(fields) != 6:
+            raise Malformed("tick %d: expected 6 fields, got %d" % (i, len(fields)))
+        seq_text, price, size, side, event_time, ingest_time = fields
+        if not SEQ_RE.fullmatch(seq_text):
+            raise Malformed("tick %d: invalid seq %r" % (i, seq_text))
+        seq = int(seq_text)
+        if seq <= prev:
+            raise Malformed("tick %d: seq %d not above %d" % (i, seq, prev))
+        prev = seq
+        if not _decimal(price) or not re.search("[1-9]", price):
+            raise Malformed("tick %d: price %r is not a positive decimal" % (i, price))
+        if not _decimal(size):
+            raise Malformed("tick %d: size %r is not a decimal" % (i, size))
+        if side not in SIDES:
+            raise Malformed("tick %d: invalid side %r" % (i, side))
+        if not _timestamp(event_time):
+            raise Malformed("tick %d: invalid event time %r" % (i, event_time))
+        if not _timestamp(ingest_time):
+            raise Malformed("tick %d: invalid ingest time %r" % (i, ingest_time))
+        ticks.append({
+            "symbol": symbol,
+            "seq": seq,
+            "price": price,
+            "size": size,
+            "side": SIDES[side],
+            "eventTime": event_time,
+            "ingestTime": ingest_time,
+        })
+    return symbol, conflated, ticks
+
+
+def status(text):
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+class Failure(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class TickClient(slixmpp.ClientXMPP):
+    def __init__(self, args, password):
+        # SCRAM-SHA-1 only (the desk disables PLAIN): the password never crosses the wire.
+        super().__init__(args.jid, password, sasl_mech="SCRAM-SHA-1")
+        self.args = args
+        self.service = slixmpp.JID(args.service)
+        self.node = args.node
+        self.node_symbol = args.node.split("/", 1)[1] if args.node.startswith("ticks/") else None
+        self.printed = 0
+        self.malformed = 0
+        self.seen_items = set()
+        self.last_seq = None
+        self.auth_condition = None
+        self.subscribed = False
+        self.outcome = asyncio.get_event_loop().create_future()
+
+        # Trust the desk CA and nothing else. The TLS server name is the JID's domain
+        # (slixmpp passes default_domain as server_hostname) even though we connect to
+        # an IP address, and check_hostname stays on.
+        self.ssl_context = ssl.create_default_context(cafile=args.ca)
+        self.ssl_context.check_hostname = True
+        self.ssl_context.verify_mode = ssl.CERT_REQUIRED
+        self.ca_certs = Path(args.ca)  # else get_ssl_context() adds the system store
+
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0060")
+        self.add_event_handler("connected", lambda _: status("connected %s:%d" % (args.host, args.port)))
+        self.add_event_handler("ssl_invalid_chain", self.on_tls_failure)
+        self.add_event_handler("failed_auth", self.on_failed_auth)
+        self.add_event_handler("failed_all_auth", self.on_failed_all_auth)
+        self.add_event_handler("connection_failed", self.on_connection_failed)
+        self.add_event_handler("stream_error", self.on_stream_error)
+        self.add_event_handler("disconnected", self.on_disconnected)
+        self.add_event_handler("session_start", self.on_session_start)
+        self.add_event_handler("pubsub_publish", self.on_publish)
+
+    async def get_dns_records(self, domain, port=None):
+        # Connect to exactly --host/--port. Without this, slixmpp resolves the JID's
+        # domain and, when it resolves (*.localhost often does), dials the default port.
+        return [(domain, self.address[0], self.address[1])]
+
+    def fail(self, code, message):
+        if not self.outcome.done():
+            self.outcome.set_exception(Failure(code, message))
+
+    def on_tls_failure(self, err):
+        self.fail(EXIT_TLS, "TLS to %s:%d failed: %s (is --ca the desk's CA, %s?)" % (self.args.host, self.args.port, err, self.args.ca))
+        self.abort()
+
+    def on_failed_auth(self, stanza):
+        self.auth_condition = stanza["condition"] or "failure"
+
+    def on_failed_all_auth(self, _):
+        cond = self.auth_condition or "no acceptable mechanism (SCRAM-SHA-1 required)"
+        self.fail(EXIT_AUTH, "authentication as %s failed: %s" % (self.boundjid.bare, cond))
+
+    def on_connection_failed(self, err):
+        self.fail(EXIT_UNREACHABLE, "cannot connect to %s:%d: %s" % (self.args.host, self.args.port, err))
+        self.cancel_connection_attempt()
+
+    def on_stream_error(self, err):
+        self.fail(EXIT_UNREACHABLE, "stream error from the server: %s %s" % (err["condition"], err["text"]))
+
+    def on_disconnected(self, reason):
+        self.fail(EXIT_UNREACHABLE, "connection closed%s" % (": %s" % reason if reason else ""))
+
+    async def on_session_start(self, _):
+        try:
+            await self.run_session()
+        except IqError as e:
+            err = e.iq["error"]
+            app = [c.tag.split("}")[-1] for c in err.xml if not c.tag.startswith("{urn:ietf:params:xml:ns:xmpp-stanzas}")]
+            detail = err["condition"] + (" (%s)" % ", ".join(app) if app else "") + (": %s" % err["text"] if err["text"] else "")
+            self.fail(EXIT_REFUSED, "%s refused by %s: %s" % (getattr(e, "what", "request"), self.service, detail))
+        except IqTimeout:
+            self.fail(EXIT_TIMEOUT, "no answer from %s in time" % self.service)
+        except Failure as f:
+            self.fail(f.code, str(f))
+        except Exception as e:  # noqa: BLE001 - report anything as a failure, never hang
+            self.fail(EXIT_ERROR, "unexpected error: %r" % e)
+
+    async def run_session(self):
+        status("logged in as %s" % self.boundjid.full)
+        # XEP-0060 §12.2: notifications of type headline go to available resources only.
+        self.send_presence()
+        iq = await self._ask("disco#items", self["xep_0030"].get_items(jid=self.service, timeout=self.args.timeout))
+        for jid, node, name in sorted(iq["disco_items"]["items"], key=lambda t: t[1] or ""):
+            status("node %s%s" % (node, " (%s)" % name if name else ""))
+        res = await self._ask("subscribe %s" % self.node, self["xep_0060"].subscribe(self.service, self.node, timeout=self.args.timeout))
+        state = res["pubsub"]["subscription"]["subscription"] or "subscribed"
+        if state != "subscribed":
+            raise Failure(EXIT_REFUSED, "subscription to %s is %s, not subscribed" % (self.node, state))
+        self.subscribed = True
+        status("subscribed %s %s as %s" % (self.service, self.node, self.boundjid.bare))
+
+    async def _ask(self, what, awaitable):
+        try:
+            return await awaitable
+        except IqError as e:
+            e.what = what
+            raise
+
+    def on_publish(self, msg):
+        # Only events from the pubsub service count (docs/protocol.md, Security).
+        if msg["from"].full != self.service.full:
+            status("ignored a pubsub event from %s" % msg["from"])
+            return
+        items = msg["pubsub_event"]["items"]
+        if items["node"] != self.node or not self.subscribed or self.outcome.done():
+            return
+        # slixmpp raises this event once per item with the whole message: de-duplicate.
+        for item in items:
+            if item.name != "item" or item["id"] in self.seen_items:
+                continue
+            self.seen_items.add(item["id"])
+            self.handle_item(item)
+
+    def handle_item(self, item):
+        children = list(item.xml)
+        try:
+            if len(children) != 1:
+                raise Malformed("item carries %d payload elements, expected 1" % len(children))
+            _, conflated, ticks = parse_ticks(children[0], self.node_symbol)
+        except Malformed as e:
+            self.malformed += 1
+            status("rejected item %s: %s" % (item["id"], e))
+            return
+        if conflated:
+            status("gap: %d ticks conflated by the publisher before seq %d" % (conflated, ticks[0]["seq"]))
+        if self.last_seq is not None and ticks[0]["seq"] <= self.last_seq:
+            status("note: seq %d after %d (publisher restarted?)" % (ticks[0]["seq"], self.last_seq))
+        self.last_seq = ticks[-1]["seq"]
+        for tick in ticks:
+            if self.printed >= self.args.count:
+                break
+            sys.stdout.write(json.dumps(tick, separators=(",", ":")) + "\n")
+            self.printed += 1
+        sys.stdout.flush()
+        if self.printed >= self.args.count and not self.outcome.done():
+            self.outcome.set_result(None)
+
+    async def run(self):
+        failure = None
+        try:
+            await asyncio.wait_for(asyncio.shield(self.outcome), self.args.timeout)
+        except asyncio.TimeoutError:
+            what = "%d of %d ticks" % (self.printed, self.args.count) if self.subscribed else "no subscription"
+            failure = Failure(EXIT_TIMEOUT, "timed out after %gs (%s)" % (self.args.timeout, what))
+        except Failure as f:
+            failure = f
+        self.del_event_handler("disconnected", self.on_disconnected)
+        if self.subscribed and self.is_connected():
+            # Always leave: a subscription of the bare JID outlives this session.
+            try:
+                await self["xep_0060"].unsubscribe(self.service, self.node, timeout=10)
+                status("unsubscribed %s" % self.node)
+            except (IqError, IqTimeout) as e:
+                failure = failure or Failure(EXIT_ERROR, "unsubscribe %s failed: %s" % (self.node, e))
+        if failure:
+            raise failure
+        if self.malformed:
+            raise Failure(EXIT_MALFORMED, "%d malformed item(s) rejected" % self.malformed)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Subscribe to a tickdesk node with slixmpp and print ticks as JSON lines.")
+    p.add_argument("--jid", required=True, help="account JID, e.g. ana@desk.localhost")
+    pw = p.add_mutually_exclusive_group(required=True)
+    pw.add_argument("--password", help="account password (visible to other local users in ps; prefer --password-file)")
+    pw.add_argument("--password-file", help="file whose first line is the password")
+    p.add_argument("--ca", required=True, help="PEM file of the desk CA (<TICKDESK_HOME>/certs/ca.crt)")
+    p.add_argument("--host", default="127.0.0.1", help="address to connect to (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5222, help="client port, STARTTLS (default 5222)")
+    p.add_argument("--service", help="pubsub service JID (default pubsub.<JID domain>)")
+    p.add_argument("--node", default="ticks/BTCUSDT", help="node to subscribe to (default ticks/BTCUSDT)")
+    p.add_argument("--count", type=int, default=10, help="stop after this many ticks (default 10)")
+    p.add_argument("--timeout", type=float, default=30.0, help="give up after this many seconds (default 30)")
+    p.add_argument("--debug", action="store_true", help="log slixmpp's stanzas to stderr")
+    args = p.parse_args(argv)
+    if "@" not in args.jid:
+        p.error("--jid must be user@domain")
+    if args.count < 1:
+        p.error("--count must be at least 1")
+    if args.timeout <= 0:
+        p.error("--timeout must be positive")
+    if not Path(args.ca).is_file():
+        p.error("--ca %s is not a file" % args.ca)
+    if args.service is None:
+        args.service = "pubsub." + slixmpp.JID(args.jid).domain
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL, format="%(levelname)s %(message)s")
+    password = args.password
+    if args.password_file:
+        with open(args.password_file, encoding="utf-8") as f:
+            password = f.readline().rstrip("\r\n")
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    client = TickClient(args, password)
+    code = EXIT_OK
+    try:
+        client.connect(address=(args.host, args.port), force_starttls=True, disable_starttls=False)
+        loop.run_until_complete(client.run())
+    except Failure as f:
+        status("slixmpp_ticks: %s" % f)
+        code = f.code
+    finally:
+        client.cancel_connection_attempt()
+        if client.is_connected():
+            loop.run_until_complete(client.disconnect(wait=2))
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+    if code == EXIT_OK:
+        status("done: %d ticks" % client.printed)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
