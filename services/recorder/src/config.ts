@@ -16,7 +16,7 @@ export const RecorderConfig = Type.Object(
     ),
     /** Writes are coalesced and flushed at most this often. */
     flushIntervalMs: Count(50),
-    /** Flush early once this many ticks are waiting. */
+    /** Flush early once this many ticks are waiting; also the ticks held for symbols still warming up. */
     flushMaxTicks: Count(10_000),
     /** Ticks held for Redis at most; beyond it the oldest leave the history (counted). */
     maxPendingTicks: Count(200_000),

@@ -120,3 +120,21 @@ describe('recorder against a real Redis', () => {
     expect(await rec.registry.metrics()).toMatch(/tickdesk_recorder_ticks_total 5000/);
   });
 });
+
+describe('recorder input checks', () => {
+  it('counts and skips malformed ticks instead of throwing', async () => {
+    const rec = createRecorder({ redis: client, log });
+    const good = randomTicks(rng(15), 'ABC', 3, T0);
+    const bad = [
+      { ...good[0]!, seq: 10, price: 'NaN' },
+      { ...good[0]!, seq: 11, size: '1e3' },
+      { ...good[0]!, seq: 12, eventTime: '2024-13-01T00:00:00Z' },
+      { ...good[0]!, seq: 13, symbol: 'OTHER' },
+      { ...good[0]!, seq: 14, price: '0' },
+    ];
+    expect(() => rec.ingest({ symbol: 'ABC', ticks: [...good, ...bad], conflated: 2 })).not.toThrow();
+    await rec.flush();
+    expect(rec.stats()).toMatchObject({ ticks: 8, conflated: 2, dropped: { malformed: 5 } });
+    expect(await client.zcard(ticksKey('ABC'))).toBe(3);
+  });
+});

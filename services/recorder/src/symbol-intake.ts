@@ -1,4 +1,4 @@
-import type { BarInterval, Tick, TickBatch } from '@tickdesk/schemas';
+import { isDecimalString, isPositiveDecimal, type BarInterval, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { ALL_INTERVALS, mergeCandles, type Candle, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
 import { createEventTimeParser } from './event-time.js';
 import { encodeTickMember } from './redis-layout.js';
@@ -51,7 +51,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
         continue;
       }
       const eventMicros = parseEventTime(tick.eventTime);
-      if (eventMicros === undefined || tick.symbol !== symbol) {
+      if (eventMicros === undefined || tick.symbol !== symbol || !isPositiveDecimal(tick.price) || !isDecimalString(tick.size)) {
         malformed++;
         continue;
       }
