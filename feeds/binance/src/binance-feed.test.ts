@@ -33,6 +33,12 @@ let base: string;
 /** What the server does with its n-th connection (0-based). */
 let script: (socket: WebSocket, n: number) => void;
 const requests: string[] = [];
+/** Server-side timers, cleared after each test so they cannot skew the timer count. */
+const serverTimers = new Set<NodeJS.Timeout>();
+const later = (fn: () => void, ms: number): void => {
+  const t = setTimeout(() => (serverTimers.delete(t), fn()), ms);
+  serverTimers.add(t);
+};
 
 beforeEach(async () => {
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -45,6 +51,8 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  serverTimers.forEach(clearTimeout);
+  serverTimers.clear();
   for (const c of server.clients) c.terminate();
   await new Promise((r) => server.close(r));
 });
@@ -86,7 +94,7 @@ describe('createBinanceFeed', () => {
     script = (s, n) => {
       if (n === 0) {
         [1, 2, 3].forEach((t) => s.send(trade('BTCUSDT', t, '100.5', '1', false)));
-        setTimeout(() => s.terminate(), 20);
+        later(() => s.terminate(), 20);
       } else {
         [3, 7, 8, 8].forEach((t) => s.send(trade('BTCUSDT', t, '101', '2', true)));
       }
@@ -123,7 +131,7 @@ describe('createBinanceFeed', () => {
   });
 
   it('resets the backoff after a stable connection', async () => {
-    script = (s) => setTimeout(() => s.terminate(), 30);
+    script = (s) => later(() => s.terminate(), 30);
     const { sink, ac, done } = start({ random: () => 0.999, reconnect: { initialMs: 4, maxMs: 1000, stableMs: 20 } });
     await until(() => sink.events.length >= 3);
     expect(sink.events.slice(0, 3).map((e) => (e.kind === 'reconnect' ? e.attempt : e))).toEqual([1, 1, 1]);
@@ -180,7 +188,7 @@ describe('createBinanceFeed', () => {
     await waiting.done;
     expect(performance.now() - t1).toBeLessThan(200);
     expect(waiting.feed.state()).toBe('stopped');
-    expect(timers()).toBe(before);
+    expect({ timers: timers() }).toEqual({ timers: before });
     await until(() => server.clients.size === 0);
   });
 

@@ -15,7 +15,7 @@ export interface FeedLog {
 }
 
 export interface BinanceFeedOptions {
-  /** Base endpoint, e.g. BINANCE_SPOT_URL; the combined-stream path is added. */
+  /** Base endpoint, e.g. BINANCE_SPOT_URL, with or without `/stream`; the stream list is added. */
   url: string;
   /** Venue symbols, any case: ['BTCUSDT', 'ETHUSDT']. */
   symbols: readonly string[];

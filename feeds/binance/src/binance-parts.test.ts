@@ -50,5 +50,8 @@ describe('createBackoff', () => {
 describe('combinedStreamUrl', () => {
   it('builds lower-case stream names under /stream', () => {
     expect(combinedStreamUrl('wss://fstream.binance.com/', ['BTCUSDT'], 'aggTrade')).toBe('wss://fstream.binance.com/stream?streams=btcusdt@aggTrade');
+    expect(combinedStreamUrl('wss://fstream.binance.com/stream', ['BTCUSDT', 'SOLUSDT'])).toBe(
+      'wss://fstream.binance.com/stream?streams=btcusdt@trade/solusdt@trade',
+    );
   });
 });

@@ -7,7 +7,8 @@ export const BINANCE_USDM_FUTURES_URL = 'wss://fstream.binance.com';
 
 /**
  * A combined-stream URL, `<base>/stream?streams=btcusdt@trade/ethusdt@trade`
- * (Binance docs, "WebSocket Streams": stream names are lower-case).
+ * (Binance docs, "WebSocket Streams": stream names are lower-case). The base may
+ * already end in `/stream`.
  */
 export function combinedStreamUrl(baseUrl: string, symbols: readonly string[], stream: BinanceStream = 'trade'): string {
   if (symbols.length === 0) throw new BinanceFeedError('TICKDESK_BINANCE_CONFIG', 'at least one symbol is required');
@@ -15,5 +16,6 @@ export function combinedStreamUrl(baseUrl: string, symbols: readonly string[], s
   if (bad !== undefined) throw new BinanceFeedError('TICKDESK_BINANCE_CONFIG', `not a Binance symbol: ${JSON.stringify(bad)}`);
   if (!/^wss?:\/\//.test(baseUrl)) throw new BinanceFeedError('TICKDESK_BINANCE_CONFIG', `not a ws:// or wss:// URL: ${baseUrl}`);
   const streams = symbols.map((s) => `${s.toLowerCase()}@${stream}`).join('/');
-  return `${baseUrl.replace(/\/+$/, '')}/stream?streams=${streams}`;
+  const base = baseUrl.replace(/\/+$/, '');
+  return `${base.endsWith('/stream') ? base : `${base}/stream`}?streams=${streams}`;
 }

@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { ReplayFeedError } from './errors.js';
+
 /** Lines decoded from one chunk of the file; `null` stands for a line that was too long and skipped. */
 export interface LineChunk {
   lines: (string | null)[];
@@ -48,4 +51,13 @@ export async function* readLines(
     }
   }
   if (rest || overlong) yield { lines: [overlong ? null : decode(rest!, 0, rest!.length)], firstLine: lineNo, bytesRead };
+}
+
+/** The file's bytes in chunks; a read error surfaces as a coded ReplayFeedError. */
+export async function* fileChunks(path: string, chunkBytes = 1 << 16): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    yield* createReadStream(path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+  } catch (err) {
+    throw new ReplayFeedError('TICKDESK_REPLAY_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`);
+  }
 }

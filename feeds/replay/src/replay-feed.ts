@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ComponentState, FeedSource, TickSink } from '@tickdesk/feed-core';
@@ -9,7 +8,7 @@ import type { LineResult } from './fields.js';
 import { parseNdjsonLine } from './ndjson-parser.js';
 import { createPacer, type ReplaySpeed } from './pacer.js';
 import { createProgressBar, type ProgressStream } from './progress-bar.js';
-import { readLines } from './read-lines.js';
+import { fileChunks, readLines } from './read-lines.js';
 
 export type ReplayFormat = 'csv' | 'ndjson';
 
@@ -72,11 +71,11 @@ export function createReplayFeed(opts: ReplayFeedOptions): ReplayFeed {
     let parse: ((line: string) => LineResult) | undefined = format === 'ndjson' ? parseNdjsonLine : undefined;
     const malformed = (reason: string, lineNo: number, text: string): void => {
       stats.malformed += 1;
-      sink.report({ kind: 'malformed', reason, raw: `line ${lineNo}: ${text.slice(0, RAW_MAX)}` });
+      sink.report({ kind: 'malformed', reason: `line ${lineNo}: ${reason}`, raw: text.slice(0, RAW_MAX) });
     };
     let bytes = 0;
     try {
-      for await (const chunk of readLines(createReadStream(path, { highWaterMark: 1 << 16 }))) {
+      for await (const chunk of readLines(fileChunks(path))) {
         bytes = chunk.bytesRead;
         for (let i = 0; i < chunk.lines.length; i++) {
           if (signal.aborted) return;
