@@ -3,6 +3,7 @@ import { Decimal } from 'decimal.js';
 /** A non-negative decimal string: no sign, no exponent, no leading zeros, no trailing dot. */
 export const DECIMAL_PATTERN = '^(0|[1-9][0-9]*)(\\.[0-9]+)?$';
 const decimalRe = new RegExp(DECIMAL_PATTERN);
+const canonicalRe = /^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
 
 export { Decimal };
 
@@ -38,10 +39,51 @@ export function isMultipleOf(value: string, step: string): boolean {
  */
 export function canonicalDecimal(text: string): string | undefined {
   if (typeof text !== 'string') return undefined;
+  if (text.length <= 40 && canonicalRe.test(text)) return text;
   const t = text.trim();
   if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || t.length > 40) return undefined;
   let [int = '0', frac = ''] = t.split('.');
   int = int.replace(/^0+(?=[0-9])/, '');
   frac = frac.replace(/0+$/, '');
+  return frac ? `${int}.${frac}` : int;
+}
+
+/**
+ * Exact order of two canonical non-negative decimal strings, without parsing:
+ * negative when a < b, 0 when equal ("1.5" = "1.50"), positive when a > b.
+ */
+export function compareDecimal(a: string, b: string): number {
+  const ad = a.indexOf('.');
+  const bd = b.indexOf('.');
+  const al = ad < 0 ? a.length : ad;
+  const bl = bd < 0 ? b.length : bd;
+  if (al !== bl) return al - bl;
+  for (let i = 0; i < al; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  const n = Math.max(a.length - al, b.length - bl);
+  for (let i = 1; i < n; i++) {
+    const d = (a.charCodeAt(al + i) || 48) - (b.charCodeAt(bl + i) || 48);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const SCALE_DIGITS = 18;
+
+/** A canonical decimal string as an integer of 10^-18 units (exact up to 18 decimals). */
+export function toScaled(value: string): bigint | undefined {
+  const dot = value.indexOf('.');
+  const frac = dot < 0 ? '' : value.slice(dot + 1);
+  if (frac.length > SCALE_DIGITS) return undefined;
+  return BigInt((dot < 0 ? value : value.slice(0, dot)) + frac.padEnd(SCALE_DIGITS, '0'));
+}
+
+/** The canonical decimal string of an integer of 10^-18 units. */
+export function fromScaled(units: bigint): string {
+  const s = units.toString().padStart(SCALE_DIGITS + 1, '0');
+  const int = s.slice(0, -SCALE_DIGITS);
+  const frac = s.slice(-SCALE_DIGITS).replace(/0+$/, '');
   return frac ? `${int}.${frac}` : int;
 }

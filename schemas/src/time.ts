@@ -8,11 +8,17 @@ export const TIMESTAMP_PATTERN =
 const timestampRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** Microseconds since the epoch, as XEP-0082 UTC with six fractional digits. */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 export function formatMicros(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const rest = micros - ms * 1000;
-  const iso = new Date(ms).toISOString(); // 2020-02-22T00:00:02.111Z
-  return `${iso.slice(0, 23)}${String(rest).padStart(3, '0')}Z`;
+  // Ticks come in bursts within one second: format the calendar part once per second.
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 2020-02-22T00:00:02.
+  }
+  return `${cachedPrefix}${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
 }
 
 /** Milliseconds since the epoch, as XEP-0082 UTC with three fractional digits. */

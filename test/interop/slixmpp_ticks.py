@@ -19,7 +19,8 @@ Needs Debian's python3-slixmpp (1.8.x); run it with /usr/bin/python3:
 
 Exit status: 0 success, 2 bad usage, 3 authentication failed, 4 TLS failed,
 5 request refused by the service (e.g. forbidden), 6 timed out, 7 server
-unreachable or connection lost, 8 a received item was malformed.
+unreachable or connection lost, 8 a received item was malformed, 130
+interrupted (SIGINT/SIGTERM; it still unsubscribes first).
 """
 
 import argparse
@@ -27,6 +28,7 @@ import asyncio
 import json
 import logging
 import re
+import signal
 import ssl
 import sys
 from datetime import datetime
@@ -45,6 +47,7 @@ MAX_TICKS = 100_000
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_AUTH, EXIT_TLS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_MALFORMED = 3, 4, 5, 6, 7, 8
+EXIT_INTERRUPTED = 130
 
 # docs/protocol.md, "Tick batches". [0-9] rather than \d: \d also matches non-ASCII digits.
 SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
@@ -158,14 +161,14 @@ class TickClient(slixmpp.ClientXMPP):
         self.args = args
         self.service = slixmpp.JID(args.service)
         self.node = args.node
-        self.node_symbol = args.node.split("/", 1)[1] if args.node.startswith("ticks/") else None
+        self.node_symbol = args.node.split("/", 1)[1]
         self.printed = 0
         self.malformed = 0
         self.seen_items = set()
         self.last_seq = None
         self.auth_condition = None
         self.subscribed = False
-        self.outcome = asyncio.get_event_loop().create_future()
+        self.outcome = self.loop.create_future()
 
         # Trust the desk CA and nothing else. The TLS server name is the JID's domain
         # (slixmpp passes default_domain as server_hostname) even though we connect to
@@ -299,6 +302,7 @@ class TickClient(slixmpp.ClientXMPP):
         except asyncio.TimeoutError:
             what = "%d of %d ticks" % (self.printed, self.args.count) if self.subscribed else "no subscription"
             failure = Failure(EXIT_TIMEOUT, "timed out after %gs (%s)" % (self.args.timeout, what))
+            self.outcome.cancel()
         except Failure as f:
             failure = f
         self.del_event_handler("disconnected", self.on_disconnected)
@@ -332,6 +336,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if "@" not in args.jid:
         p.error("--jid must be user@domain")
+    if not re.fullmatch(r"ticks/[A-Z0-9][A-Z0-9._-]{0,31}", args.node):
+        p.error("--node must be a ticks/<SYMBOL> node, e.g. ticks/BTCUSDT")
     if args.count < 1:
         p.error("--count must be at least 1")
     if args.timeout <= 0:
@@ -353,6 +359,9 @@ def main(argv=None):
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     client = TickClient(args, password)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Leave cleanly (unsubscribe) on Ctrl-C or kill.
+        loop.add_signal_handler(sig, client.fail, EXIT_INTERRUPTED, "interrupted by %s" % signal.Signals(sig).name)
     code = EXIT_OK
     try:
         client.connect(address=(args.host, args.port), force_starttls=True, disable_starttls=False)

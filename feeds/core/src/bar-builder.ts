@@ -1,12 +1,14 @@
-import { Decimal, decimalToString, formatMicros, type Bar, type Tick } from '@tickdesk/schemas';
+import { Decimal, compareDecimal, decimalToString, formatMicros, fromScaled, toScaled, type Bar, type Tick } from '@tickdesk/schemas';
 
 interface Open {
   start: number;
   open: string;
-  high: Decimal;
-  low: Decimal;
+  high: string;
+  low: string;
   close: string;
-  volume: Decimal;
+  /** Exact volume in 10^-18 units; Decimal only for sizes with more decimals. */
+  volume: bigint;
+  volumeExtra: Decimal | undefined;
   trades: number;
   lastWall: number;
 }
@@ -24,10 +26,10 @@ export function createBarBuilder({ idleMs = 1500, now = () => Date.now() } = {})
     interval: '1s',
     start: formatMicros(b.start),
     open: b.open,
-    high: decimalToString(b.high),
-    low: decimalToString(b.low),
+    high: b.high,
+    low: b.low,
     close: b.close,
-    volume: decimalToString(b.volume),
+    volume: b.volumeExtra ? decimalToString(b.volumeExtra.plus(fromScaled(b.volume))) : fromScaled(b.volume),
     trades: b.trades,
   });
 
@@ -42,27 +44,21 @@ export function createBarBuilder({ idleMs = 1500, now = () => Date.now() } = {})
         closed = toBar(tick.symbol, cur);
         open.delete(tick.symbol);
       }
-      const b = open.get(tick.symbol);
-      const price = new Decimal(tick.price);
+      let b = open.get(tick.symbol);
+      const price = tick.price;
       if (!b) {
-        open.set(tick.symbol, {
-          start,
-          open: tick.price,
-          high: price,
-          low: price,
-          close: tick.price,
-          volume: new Decimal(tick.size),
-          trades: 1,
-          lastWall: now(),
-        });
+        b = { start, open: price, high: price, low: price, close: price, volume: 0n, volumeExtra: undefined, trades: 0, lastWall: 0 };
+        open.set(tick.symbol, b);
       } else {
-        if (price.gt(b.high)) b.high = price;
-        if (price.lt(b.low)) b.low = price;
-        b.close = tick.price;
-        b.volume = b.volume.plus(tick.size);
-        b.trades += 1;
-        b.lastWall = now();
+        if (compareDecimal(price, b.high) > 0) b.high = price;
+        if (compareDecimal(price, b.low) < 0) b.low = price;
+        b.close = price;
       }
+      const scaled = toScaled(tick.size);
+      if (scaled !== undefined) b.volume += scaled;
+      else b.volumeExtra = (b.volumeExtra ?? new Decimal(0)).plus(tick.size);
+      b.trades += 1;
+      b.lastWall = now();
       return closed;
     },
     /** Bars of instruments that have been quiet for `idleMs` (or all, when `all`). */
