@@ -16,13 +16,16 @@ const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 8);
 const WARMUP_S = 2;
 
 const desk = await startBenchDesk();
+const dispose = () => void desk.dispose().finally(() => process.exit(1));
+process.once('uncaughtException', (err) => { process.stderr.write(`${err.stack}\n`); dispose(); });
+process.once('unhandledRejection', (err) => { process.stderr.write(`${String(err)}\n`); dispose(); });
 const rows: string[] = [];
 const out = (s: string) => process.stdout.write(s + '\n');
 
 // 1. Ceiling: one tick per publish, a minimal payload, no validation or batching.
-{
+if (process.env.TICKDESK_BENCH_CEILING !== '0') {
   const pub = await desk.connect('feed', 'ceiling-pub');
-  const sub = await desk.connect('alice', 'ceiling-sub');
+  const sub = await desk.connect('bob', 'ceiling-sub');
   const node = ticksNode('MSFT');
   const lat: number[] = [];
   let received = 0;
@@ -65,6 +68,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
   rows.push(line);
   out(line);
   await s.stop();
+  await createPubsub(sub, desk.pubsubHost).unsubscribe(node);
   await pub.stop();
   await sub.stop();
 }
