@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeed, createFeedMetrics, type FeedSource, type RawTick } from '@tickdesk/feed-core';
 import { ensureCertificates } from '@tickdesk/infra';
-import { DEFAULT_INSTRUMENTS, formatMicros, TIMESTAMP_PATTERN, type Tick } from '@tickdesk/schemas';
-import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { DEFAULT_INSTRUMENTS, formatMicros, NS_TICKS, TIMESTAMP_PATTERN, type Tick } from '@tickdesk/schemas';
+import { createPubsub, xml, type XmppClient } from '@tickdesk/xmpp';
 import { collectTicks, connect, credentials, desk, log, waitFor } from './helpers.js';
 
 // docs/protocol.md, "Interoperability": a third-party client (slixmpp, Debian's
 // python3-slixmpp) reads the desk's nodes knowing only the protocol document.
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../interop/slixmpp_ticks.py', import.meta.url));
-const EXIT = { ok: 0, auth: 3, tls: 4, refused: 5 } as const;
+const EXIT = { ok: 0, auth: 3, tls: 4, refused: 5, malformed: 8 } as const;
 
 const slixmppMissing = (() => {
   const probe = spawn(PYTHON, ['-c', 'import slixmpp'], { stdio: 'ignore' });
@@ -122,7 +122,15 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
 
       // Our own decoder subscribes too, so both readings of the same items can be compared.
       const ours = await collectTicks(alice, ['EURUSD']);
-      const pipeline = createFeed({ source: listSource(input), pubsub: createPubsub(feed, desk().pubsubHost), instruments: DEFAULT_INSTRUMENTS, log, metrics: createFeedMetrics() });
+      // At most two ticks per item, so the script reads several notifications.
+      const pipeline = createFeed({
+        source: listSource(input),
+        pubsub: createPubsub(feed, desk().pubsubHost),
+        instruments: DEFAULT_INSTRUMENTS,
+        log,
+        metrics: createFeedMetrics(),
+        config: { maxBatch: 2 },
+      });
       await pipeline.start();
       await pipeline.finished();
       await pipeline.stop();
@@ -152,6 +160,33 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
       // The independent Python parser and @tickdesk/schemas agree field for field.
       expect(theirs).toEqual(ours.ticks);
       expect(run.stderr()).toMatch(/^unsubscribed ticks\/EURUSD$/m);
+    } finally {
+      run.kill();
+    }
+  });
+
+  it('rejects a malformed item whole, reports a conflation gap and ignores events not from the service', async () => {
+    const run = runScript('ana', { node: 'ticks/USDJPY', count: 4 });
+    try {
+      await waitFor(() => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()), 20_000, 'the script to subscribe');
+      const t = '2026-11-20T12:00:00.000001Z';
+      const batch = (lines: string[], conflated?: number) =>
+        xml('ticks', { xmlns: NS_TICKS, symbol: 'USDJPY', count: String(lines.length), ...(conflated ? { conflated: String(conflated) } : {}) }, lines.map((l) => `${l} ${t} ${t}\n`).join(''));
+      // A look-alike notification sent by another user straight to ana: not from the service.
+      const forged = xml('item', { id: 'forged' }, batch(['999 1 1 b']));
+      const event = xml('event', { xmlns: 'http://jabber.org/protocol/pubsub#event' }, xml('items', { node: 'ticks/USDJPY' }, forged));
+      await alice.send(xml('message', { to: `ana@${desk().domain}`, type: 'headline' }, event));
+      const pubsub = createPubsub(feed, desk().pubsubHost);
+      await pubsub.publish('ticks/USDJPY', batch(['10 151.201 1000 b', '11 151.202 2000 s']));
+      await pubsub.publish('ticks/USDJPY', batch(['12 151.203 1000 b', '12 151.204 1000 b'])); // seq not increasing
+      await pubsub.publish('ticks/USDJPY', batch(['41 151.3 5000 u', '42 151.301 1000 s'], 28));
+
+      expect(await run.exited, run.stderr()).toBe(EXIT.malformed);
+      expect(run.stdout().trim().split('\n').map((l) => (JSON.parse(l) as Tick).seq)).toEqual([10, 11, 41, 42]);
+      expect(run.stderr()).toMatch(/^ignored a pubsub event from alice@desk\.localhost\//m);
+      expect(run.stderr()).toMatch(/^rejected item \S+: tick 2: seq 12 not above 12$/m);
+      expect(run.stderr()).toMatch(/^gap: 28 ticks conflated by the publisher before seq 41$/m);
+      expect(run.stderr()).toMatch(/^unsubscribed ticks\/USDJPY$/m);
     } finally {
       run.kill();
     }

@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover - depends on the host
 NS_TICKS = "urn:tickdesk:ticks:0"
 SIDES = {"b": "buy", "s": "sell", "u": "unknown"}
 MAX_TICKS = 100_000
+MAX_SEQ = 2**53 - 1  # schemas/json/Tick.schema.json: seq is a JSON-safe integer
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_AUTH, EXIT_TLS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_MALFORMED = 3, 4, 5, 6, 7, 8
@@ -118,6 +119,8 @@ def parse_ticks(el, node_symbol=None):
         if not SEQ_RE.fullmatch(seq_text):
             raise Malformed("tick %d: invalid seq %r" % (i, seq_text))
         seq = int(seq_text)
+        if seq > MAX_SEQ:
+            raise Malformed("tick %d: seq %d above %d" % (i, seq, MAX_SEQ))
         if seq <= prev:
             raise Malformed("tick %d: seq %d not above %d" % (i, seq, prev))
         prev = seq
@@ -264,22 +267,24 @@ class TickClient(slixmpp.ClientXMPP):
         items = msg["pubsub_event"]["items"]
         if items["node"] != self.node or not self.subscribed or self.outcome.done():
             return
-        # slixmpp raises this event once per item with the whole message: de-duplicate.
-        for item in items:
-            if item.name != "item" or item["id"] in self.seen_items:
+        # slixmpp raises this event once per item, each time with the whole message, from
+        # inside its own iteration over the stanza; iterating the stanza here too would
+        # reset that shared iterator (an endless loop). Read the XML and de-duplicate.
+        for item in items.xml.findall("{http://jabber.org/protocol/pubsub#event}item"):
+            item_id = item.get("id", "")
+            if item_id in self.seen_items:
                 continue
-            self.seen_items.add(item["id"])
-            self.handle_item(item)
+            self.seen_items.add(item_id)
+            self.handle_item(item_id, list(item))
 
-    def handle_item(self, item):
-        children = list(item.xml)
+    def handle_item(self, item_id, children):
         try:
             if len(children) != 1:
                 raise Malformed("item carries %d payload elements, expected 1" % len(children))
             _, conflated, ticks = parse_ticks(children[0], self.node_symbol)
         except Malformed as e:
             self.malformed += 1
-            status("rejected item %s: %s" % (item["id"], e))
+            status("rejected item %s: %s" % (item_id, e))
             return
         if conflated:
             status("gap: %d ticks conflated by the publisher before seq %d" % (conflated, ticks[0]["seq"]))
