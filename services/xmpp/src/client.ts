@@ -8,14 +8,14 @@ import iqCallerFactory, { type IQCaller } from '@xmpp/iq/caller.js';
 import iqCalleeFactory, { type IQCallee } from '@xmpp/iq/callee.js';
 import tcp from '@xmpp/tcp';
 import sasl from '@xmpp/sasl';
-import scramSha1 from '@xmpp/sasl-scram-sha-1';
 import resourceBinding from '@xmpp/resource-binding';
-import streamManagementFactory, { type StreamManagement } from '@xmpp/stream-management';
 import SASLFactory from 'saslmechanisms';
 import type { Element } from '@xmpp/xml';
 import { createBackoff } from './backoff.js';
 import { XmppError } from './errors.js';
 import { starttls } from './starttls.js';
+import { ScramSha1 } from './scram-sha-1.js';
+import { streamManagement, type StreamManagement } from './stream-management.js';
 
 export interface XmppClientOptions {
   /** `xmpp://127.0.0.1:5222` (STARTTLS). */
@@ -28,8 +28,6 @@ export interface XmppClientOptions {
   ca?: string | Buffer;
   log: Logger;
   reconnect?: { initialMs: number; maxMs: number } | false;
-  /** Enable XEP-0198 stream management (off by default, see above). */
-  streamManagement?: boolean;
 }
 
 export type ConnectionState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -65,16 +63,12 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const entity = new Client({ service: opts.service, domain: opts.domain });
   const middleware = middlewareFactory({ entity });
   const streamFeatures = streamFeaturesFactory({ middleware });
-  // XEP-0198 is opt-in: xmpp.js 0.14's inbound 'h' count drifts under load in either
-  // middleware order (Prosody then closes the stream), see docs/architecture.md.
-  const streamManagement = opts.streamManagement
-    ? streamManagementFactory({ streamFeatures, entity, middleware })
-    : (new EventEmitter() as StreamManagement);
+  const sm = streamManagement({ entity, streamFeatures });
   const iq = iqCallerFactory({ middleware, entity });
   const iqCallee = iqCalleeFactory({ middleware, entity });
   tcp({ entity });
   const saslFactory = new SASLFactory();
-  scramSha1(saslFactory);
+  saslFactory.use('SCRAM-SHA-1', ScramSha1);
   starttls({ streamFeatures, ca: opts.ca });
   sasl({ streamFeatures, saslFactory }, async (done, mechanisms) => {
     // RFC 6120 §6.4.2: only ever SCRAM; the server never sees the password.
@@ -134,7 +128,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     entity,
     iq,
     iqCallee,
-    streamManagement,
+    streamManagement: sm,
     jid: () => entity.jid?.toString(),
     bareJid: () => `${opts.username}@${opts.domain}`,
     state: () => state,

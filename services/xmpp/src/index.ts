@@ -9,3 +9,4 @@ export * from './presence.js';
 export * from './adhoc.js';
 export { default as xml, type Element } from '@xmpp/xml';
 export * from './item-subscriber.js';
+export * from './stream-management.js';

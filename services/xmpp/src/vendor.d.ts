@@ -83,22 +83,8 @@ declare module '@xmpp/sasl' {
     onAuthenticate: (done: (creds: { username: string; password: string }, mechanism: string) => Promise<void>, mechanisms: string[]) => Promise<void>,
   ): void;
 }
-declare module '@xmpp/sasl-scram-sha-1' {
-  export default function scram(factory: unknown): void;
-}
 declare module '@xmpp/resource-binding' {
   export default function resourceBinding(opts: { streamFeatures: unknown; iqCaller: unknown }, resource?: string): void;
-}
-declare module '@xmpp/stream-management' {
-  import type { EventEmitter } from 'node:events';
-  export interface StreamManagement extends EventEmitter {
-    enabled: boolean;
-    id: string;
-    timeout: number;
-    requestAckInterval: number;
-    requestAckDebounce: number;
-  }
-  export default function streamManagement(opts: { streamFeatures: unknown; entity: unknown; middleware: unknown }): StreamManagement;
 }
 declare module '@xmpp/tls/lib/Socket.js' {
   import type { EventEmitter } from 'node:events';
@@ -109,6 +95,6 @@ declare module '@xmpp/tls/lib/Socket.js' {
 }
 declare module 'saslmechanisms' {
   export default class SASLFactory {
-    use(mech: unknown): void;
+    use(name: string | unknown, mech?: unknown): void;
   }
 }

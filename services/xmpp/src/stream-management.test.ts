@@ -1,0 +1,51 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import xml, { type Element } from '@xmpp/xml';
+import { NS_SM, streamManagement } from './stream-management.js';
+
+/** A fake connection: records what is sent, replays what the server says. */
+function fakeEntity() {
+  const entity = new EventEmitter() as EventEmitter & { send(el: Element): Promise<void>; sent: Element[] };
+  entity.sent = [];
+  entity.send = async (el: Element) => {
+    entity.sent.push(el);
+    entity.emit('send', el);
+  };
+  let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+  const streamFeatures = { use: (_n: string, _ns: string, h: typeof feature) => (feature = h) };
+  return { entity, streamFeatures, enable: () => feature!({}, async () => {}) };
+}
+const server = (e: EventEmitter, el: Element) => e.emit(['iq', 'message', 'presence'].includes(el.name) ? 'stanza' : 'nonza', el);
+
+describe('stream management', () => {
+  it("counts every inbound stanza since <enabled/> and answers <r/> with that 'h'", async () => {
+    const { entity, streamFeatures, enable } = fakeEntity();
+    streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never });
+    server(entity, xml('message')); // before enable: not counted
+    await enable();
+    expect(entity.sent[0]?.is('enable', NS_SM)).toBe(true);
+    server(entity, xml('enabled', { xmlns: NS_SM }));
+    for (let i = 0; i < 5; i++) server(entity, xml(i % 2 ? 'iq' : 'message'));
+    server(entity, xml('r', { xmlns: NS_SM }));
+    await Promise.resolve();
+    expect(entity.sent.at(-1)?.toString()).toBe(`<a xmlns="${NS_SM}" h="5"/>`);
+  });
+
+  it('reports each sent stanza acknowledged by the server, in order, and fails the rest on disconnect', async () => {
+    const { entity, streamFeatures, enable } = fakeEntity();
+    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 10_000 });
+    await enable();
+    server(entity, xml('enabled', { xmlns: NS_SM }));
+    const acked: string[] = [];
+    const failed: string[] = [];
+    sm.on('ack', (s) => acked.push(s.attrs.id as string));
+    sm.on('fail', (s) => failed.push(s.attrs.id as string));
+    for (const id of ['a', 'b', 'c']) await entity.send(xml('message', { id }));
+    server(entity, xml('a', { xmlns: NS_SM, h: '2' }));
+    expect(acked).toEqual(['a', 'b']);
+    server(entity, xml('a', { xmlns: NS_SM, h: '1' })); // going backwards changes nothing
+    expect(sm.unacked).toBe(1);
+    entity.emit('disconnect');
+    expect(failed).toEqual(['c']);
+  });
+});
