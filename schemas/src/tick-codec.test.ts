@@ -52,6 +52,11 @@ describe('tick batch codec', () => {
     expect(!res.ok && res.reason).toMatch(reason);
   });
 
+  it('rejects a seq beyond 2^53-1 instead of rounding it', () => {
+    const res = decodeTickBatch(withText(good.replace(/^1 /, '9007199254740993 ')));
+    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/2\^53/) });
+  });
+
   it('rejects a count that does not match the lines', () => {
     const res = decodeTickBatch(withText(good + good.replace(/^1/, '2'), { count: '3' }));
     expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/count says 3/) });

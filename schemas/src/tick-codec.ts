@@ -60,6 +60,7 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
     const [seqText, price, size, sideCode, eventTime, ingestTime] = fields as [string, string, string, string, string, string];
     if (!seqRe.test(seqText)) return fail(`tick ${i + 1}: invalid seq ${JSON.stringify(seqText)}`);
     const seq = Number(seqText);
+    if (!Number.isSafeInteger(seq)) return fail(`tick ${i + 1}: seq ${seqText} above 2^53-1`);
     if (seq <= prevSeq) return fail(`tick ${i + 1}: seq ${seq} not above ${prevSeq}`);
     prevSeq = seq;
     if (!isPositiveDecimal(price)) return fail(`tick ${i + 1}: price ${JSON.stringify(price)} is not a positive decimal`);

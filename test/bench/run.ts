@@ -75,7 +75,7 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
 
 // 2. Pipeline: synthetic source → validate → batch → publish (feed process) → subscriber (this process).
 for (const rate of RATES) {
-  const sub = await desk.connect('alice', `pipe-${rate}`);
+  const sub = await desk.connect(process.env.TICKDESK_BENCH_SUBSCRIBER ?? 'alice', `pipe-${rate}`);
   const lat: number[] = [];
   let received = 0;
   let measuring = false;
@@ -95,7 +95,7 @@ for (const rate of RATES) {
     log,
   });
   await s.start();
-  const worker = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', join(root, 'test/bench/feed-worker.ts'), desk.service, desk.domain, desk.caPath, desk.credentialsPath, String(rate), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const worker = spawn(process.execPath, [...(process.env.TICKDESK_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--conditions=tickdesk-source', '--import', 'tsx', join(root, 'test/bench/feed-worker.ts'), desk.service, desk.domain, desk.caPath, desk.credentialsPath, String(rate), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
@@ -107,7 +107,8 @@ for (const rate of RATES) {
   const elapsed = (performance.now() - t0) / 1000;
   await exited;
   await new Promise((r) => setTimeout(r, 500));
-  const feed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { accepted: number; conflated: number; publishes: number };
+  const feed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };
+  process.stderr.write(`feed worker: ${JSON.stringify(feed)}\n`);
   const sorted = lat.sort((a, b) => a - b);
   const line = `| pipeline at ${rate.toLocaleString('en-US')} ticks/s offered | ${Math.round(feed.accepted / SECONDS).toLocaleString('en-US')} | ${Math.round(counted / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | ${(feed.accepted / Math.max(1, feed.publishes)).toFixed(0)} ticks/item, ${feed.conflated} conflated, ${received.toLocaleString('en-US')} received of ${feed.accepted.toLocaleString('en-US')} |`;
   rows.push(line);

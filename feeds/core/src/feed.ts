@@ -21,9 +21,12 @@ export interface FeedConfig {
 
 export const DEFAULT_FEED_CONFIG: FeedConfig = {
   batchMs: 5,
-  maxBatch: 500,
-  maxInFlight: 32,
-  maxPendingPerInstrument: 50_000,
+  // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
+  // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
+  maxBatch: 200,
+  maxInFlight: 4,
+  // Bounds both memory and how stale a tick may get before it is conflated away.
+  maxPendingPerInstrument: 5_000,
   publishTimeoutMs: 10_000,
   bars: true,
 };

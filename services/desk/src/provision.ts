@@ -40,10 +40,20 @@ export async function provisionUser(
   return created;
 }
 
-/** Grant (member) or revoke (none) access to instruments' ticks/ and bars/ nodes. */
+/**
+ * Grant (member) or revoke (none) access to instruments' ticks/ and bars/ nodes. A
+ * revocation first removes the account's subscriptions (XEP-0060 §8.8.2): Prosody
+ * 0.12 keeps delivering to a subscriber whose affiliation alone is removed.
+ */
 export async function entitle(admin: XmppClient, pubsubHost: string, jid: string, symbols: readonly string[], affiliation: 'member' | 'none'): Promise<void> {
   const pubsub = createPubsub(admin, pubsubHost);
   for (const s of symbols) {
-    for (const node of [ticksNode(s), barsNode(s)]) await pubsub.setAffiliations(node, [{ jid, affiliation }]);
+    for (const node of [ticksNode(s), barsNode(s)]) {
+      if (affiliation === 'none') {
+        const subs = (await pubsub.subscriptions(node)).filter((x) => x.jid.split('/')[0] === jid);
+        if (subs.length > 0) await pubsub.setSubscriptions(node, subs.map((x) => ({ jid: x.jid, subscription: 'none' })));
+      }
+      await pubsub.setAffiliations(node, [{ jid, affiliation }]);
+    }
   }
 }

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS, decodeTickBatch, ticksNode } from '@tickdesk/schemas';
-import { createItemSubscriber } from '@tickdesk/xmpp';
-import { createRecorder, loadRecorderConfig } from '@tickdesk/recorder';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
 import type { DeskConfig } from './config.js';
 import { connectAs } from './connect.js';
 import type { Credentials } from './credentials.js';
@@ -15,23 +14,20 @@ export async function runRecorder(config: DeskConfig, env: Record<string, string
   const credentials = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials;
   const target = { service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`, domain: config.TICKDESK_DOMAIN, ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8') };
   const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
-  const recorder = createRecorder({ redis, log, config: loadRecorderConfig(env) });
-  await recorder.start();
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(target, credentials, 'recorder', log, 'recorder');
-  const sub = createItemSubscriber({
+  const service = await startRecorderService({
     client,
-    service: `pubsub.${config.TICKDESK_DOMAIN}`,
-    nodes: DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol)),
-    decode: decodeTickBatch,
-    onItem: (batch) => recorder.ingest(batch),
+    redis,
     log,
+    service: `pubsub.${config.TICKDESK_DOMAIN}`,
+    symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
+    config: loadRecorderConfig(env),
   });
-  await sub.start();
   log.info('recorder running');
   return async () => {
-    await sub.stop();
+    await service.stop();
     await client.stop();
-    await recorder.stop();
     redis.disconnect();
   };
 }

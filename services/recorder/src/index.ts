@@ -6,3 +6,4 @@ export { RecorderConfig, loadRecorderConfig, resolveRecorderConfig, RECORDER_ENV
 export { LAST_KEY, ticksKey, candlesKey, type LastPrice } from './redis-layout.js';
 export { createRecorderMetrics, type RecorderMetrics, type DropReason } from './recorder-metrics.js';
 export { RecorderError, type RecorderErrorCode } from './errors.js';
+export { startRecorderService, type RecorderServiceDeps } from './recorder-service.js';

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { Client } from '@xmpp/client-core';
 import middlewareFactory from '@xmpp/middleware';
 import streamFeaturesFactory from '@xmpp/stream-features';
-import iqCallerFactory, { type IQCaller } from '@xmpp/iq/caller.js';
 import iqCalleeFactory, { type IQCallee } from '@xmpp/iq/callee.js';
 import tcp from '@xmpp/tcp';
 import sasl from '@xmpp/sasl';
@@ -14,6 +13,7 @@ import type { Element } from '@xmpp/xml';
 import { createBackoff } from './backoff.js';
 import { XmppError } from './errors.js';
 import { starttls } from './starttls.js';
+import { createIqCaller, type IQCaller } from './iq-caller.js';
 import { ScramSha1 } from './scram-sha-1.js';
 import { streamManagement, type StreamManagement } from './stream-management.js';
 
@@ -64,7 +64,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const middleware = middlewareFactory({ entity });
   const streamFeatures = streamFeaturesFactory({ middleware });
   const sm = streamManagement({ entity, streamFeatures });
-  const iq = iqCallerFactory({ middleware, entity });
+  const iq = createIqCaller(entity);
   const iqCallee = iqCalleeFactory({ middleware, entity });
   tcp({ entity });
   const saslFactory = new SASLFactory();

@@ -45,7 +45,7 @@ export class XmppError extends Error {
 export function toXmppError(err: unknown, what: string): XmppError {
   if (err instanceof XmppError) return err;
   const e = err as { name?: string; condition?: string; element?: Element; message?: string; application?: Element };
-  if (e?.name === 'StanzaError' && e.element?.parent) return XmppError.fromStanza(e.element.parent, what);
+  if (e?.name === 'StanzaError' && e.element?.name === 'error' && e.element.parent) return XmppError.fromStanza(e.element.parent, what);
   if (e?.name === 'StanzaError') {
     return new XmppError('TICKDESK_XMPP_STANZA_ERROR', `${what}: ${e.condition}`, e.condition, e.application?.name);
   }

@@ -132,6 +132,23 @@ export function createPubsub(client: XmppClient, service: string) {
       );
     },
 
+    /** §8.8.1 subscriptions of a node (owner only). */
+    async subscriptions(node: string): Promise<Array<{ jid: string; subscription: string }>> {
+      const res = await iqGet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('subscriptions', { node })), `subscriptions ${node}`);
+      return (res.getChild('pubsub')?.getChild('subscriptions')?.getChildren('subscription') ?? []).map((s) => ({
+        jid: s.attrs.jid as string,
+        subscription: s.attrs.subscription as string,
+      }));
+    },
+
+    /** §8.8.2 modify subscriptions (owner only); `none` removes one. */
+    async setSubscriptions(node: string, changes: ReadonlyArray<{ jid: string; subscription: 'none' | 'subscribed' }>): Promise<void> {
+      await iqSet(
+        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('subscriptions', { node }, ...changes.map((c) => xml('subscription', c)))),
+        `set subscriptions ${node}`,
+      );
+    },
+
     /** §8.4 delete a node (owner only). */
     async deleteNode(node: string): Promise<void> {
       await iqSet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('delete', { node })), `delete ${node}`);

@@ -1,0 +1,24 @@
+import { createFeed, createFeedMetrics, type FeedSource } from '@tickdesk/feed-core';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { createPubsub } from '@tickdesk/xmpp';
+import { connect, desk, log } from './helpers.js';
+
+/** Run `source` through the real feed core as the feed account; returns a stopper. */
+export async function runFeed(source: FeedSource) {
+  const client = await connect('feed', `test-${source.name}-${Date.now()}`);
+  const metrics = createFeedMetrics();
+  const feed = createFeed({ source, pubsub: createPubsub(client, desk().pubsubHost), instruments: DEFAULT_INSTRUMENTS, log, metrics });
+  await feed.start();
+  return {
+    feed,
+    metrics,
+    async stop() {
+      await feed.stop();
+      await client.stop();
+    },
+    async finished() {
+      await feed.finished();
+      await client.stop();
+    },
+  };
+}
