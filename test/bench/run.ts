@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createItemSubscriber, createPubsub, xml, type Element } from '@tickdesk/xmpp';
-import { decodeTickBatch, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
+import { createItemSubscriber, createPubsub } from '@tickdesk/xmpp';
+import { decodeTickBatch, encodeTickBatch, formatMicros, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
 import { log, percentile, startBenchDesk } from './bench-desk.js';
 import { writeSection } from './report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const RATES = (process.env.TICKDESK_BENCH_RATES ?? '10000,50000,100000,150000').split(',').filter(Boolean).map(Number);
+const RATES = (process.env.TICKDESK_BENCH_RATES ?? '10000,25000,40000,100000').split(',').filter(Boolean).map(Number);
 const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 8);
 const WARMUP_S = 2;
 
@@ -22,55 +22,55 @@ process.once('unhandledRejection', (err) => { process.stderr.write(`${String(err
 const rows: string[] = [];
 const out = (s: string) => process.stdout.write(s + '\n');
 
-// 1. Ceiling: one tick per publish, a minimal payload, no validation or batching.
+// 1. Ceiling: a minimal publisher, pre-built items, no validation: one tick per publish,
+//    then N ticks per item, each with one subscriber. Shows what the server itself costs.
+const CEILING_CASES: Array<[ticksPerItem: number, window: number]> = [[1, 64], [20, 4], [40, 4], [100, 4], [200, 4]];
 if (process.env.TICKDESK_BENCH_CEILING !== '0') {
-  const pub = await desk.connect('feed', 'ceiling-pub');
-  const sub = await desk.connect('bob', 'ceiling-sub');
-  const node = ticksNode('MSFT');
-  const lat: number[] = [];
-  let received = 0;
-  const s = createItemSubscriber({
-    client: sub,
-    service: desk.pubsubHost,
-    nodes: [node],
-    decode: (el: Element) => ({ ok: true as const, value: Number(el.attrs.t) }),
-    onItem: (t) => {
-      received += 1;
-      lat.push(nowMicros() - t);
-    },
-    log,
-  });
-  await s.start();
-  const pubsub = createPubsub(pub, desk.pubsubHost);
-  const window = 64;
-  let inFlight = 0;
-  let sent = 0;
-  const end = Date.now() + SECONDS * 1000;
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (inFlight < window && Date.now() < end) {
-        inFlight += 1;
-        sent += 1;
-        pubsub.publish(node, xml('t', { xmlns: 'urn:bench', t: String(nowMicros()) }, '65000.01 0.001')).finally(() => {
-          inFlight -= 1;
-          if (Date.now() < end) pump();
-          else if (inFlight === 0) resolve();
-        });
-      }
+  for (const [perItem, window] of CEILING_CASES) {
+    const pub = await desk.connect('feed', `ceiling-pub-${perItem}`);
+    const sub = await desk.connect('bob', `ceiling-sub-${perItem}`);
+    const node = ticksNode('MSFT');
+    const lat: number[] = [];
+    let received = 0;
+    const s = createItemSubscriber({
+      client: sub,
+      service: desk.pubsubHost,
+      nodes: [node],
+      decode: decodeTickBatch,
+      onItem: (b) => {
+        received += b.ticks.length;
+        lat.push(nowMicros() - parseTimestamp(b.ticks[0]!.ingestTime)!);
+      },
+      log,
+    });
+    await s.start();
+    const pubsub = createPubsub(pub, desk.pubsubHost);
+    let seq = 1;
+    const item = () => {
+      const stamp = formatMicros(nowMicros());
+      return encodeTickBatch({ symbol: 'MSFT', conflated: 0, ticks: Array.from({ length: perItem }, () => ({ symbol: 'MSFT', seq: seq++, price: '415.31', size: '12', side: 'buy' as const, eventTime: stamp, ingestTime: stamp })) });
     };
-    pump();
-  });
-  const elapsed = (performance.now() - t0) / 1000;
-  await new Promise((r) => setTimeout(r, 500));
-  const sorted = lat.slice(Math.floor(lat.length * 0.2)).sort((a, b) => a - b);
-  const line = `| server ceiling: 1 tick per publish, window ${window} | ${Math.round(sent / elapsed).toLocaleString('en-US')} | ${Math.round(received / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | — |`;
-  rows.push(line);
-  out(line);
-  await s.stop();
-  await createPubsub(sub, desk.pubsubHost).unsubscribe(node);
-  await pub.stop();
-  await sub.stop();
+    let sent = 0;
+    const seconds = Math.max(3, SECONDS / 2);
+    const end = Date.now() + seconds * 1000;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: window }, async () => {
+      while (Date.now() < end) {
+        await pubsub.publish(node, item());
+        sent += perItem;
+      }
+    }));
+    const elapsed = (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+    const sorted = lat.slice(Math.floor(lat.length * 0.2)).sort((a, b) => a - b);
+    const line = `| server: ${perItem} tick${perItem > 1 ? 's' : ''} per item, ${window} in flight | ${Math.round(sent / elapsed).toLocaleString('en-US')} | ${Math.round(received / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | ${Math.round(sent / perItem / elapsed).toLocaleString('en-US')} items/s |`;
+    rows.push(line);
+    out(line);
+    await s.stop();
+    await createPubsub(sub, desk.pubsubHost).unsubscribe(node);
+    await pub.stop();
+    await sub.stop();
+  }
 }
 
 // 2. Pipeline: synthetic source → validate → batch → publish (feed process) → subscriber (this process).
