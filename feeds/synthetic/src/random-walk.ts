@@ -8,6 +8,8 @@ export interface RandomWalkOptions {
   instruments: readonly Instrument[];
   /** Any integer; only its low 32 bits are used. */
   seed: number;
+  /** The first tick's seq on every instrument (default 1). A desk restart passes a larger one so seq keeps increasing. */
+  firstSeq?: number;
 }
 
 /** Produces ticks one at a time; the same seed and instruments give the same sequence. */
@@ -28,7 +30,7 @@ interface Lane {
 
 const MAX_LOTS = 50;
 
-function lane(instrument: Instrument): Lane {
+function lane(instrument: Instrument, firstSeq: number): Lane {
   const { symbol, tickSize, lotSize, referencePrice } = instrument;
   try {
     const tick = toScaled(tickSize);
@@ -43,7 +45,7 @@ function lane(instrument: Instrument): Lane {
       priceScale: tick.scale,
       lotUnits: lot.units,
       sizeScale: lot.scale,
-      seq: 0,
+      seq: firstSeq - 1,
     };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -60,11 +62,11 @@ function step(random: Random): number {
   return r < 0.95 ? 2 : -2;
 }
 
-export function createRandomWalk({ instruments, seed }: RandomWalkOptions): RandomWalk {
+export function createRandomWalk({ instruments, seed, firstSeq = 1 }: RandomWalkOptions): RandomWalk {
   if (instruments.length === 0) {
     throw new SyntheticFeedError('TICKDESK_SYNTHETIC_CONFIG', 'at least one instrument is required');
   }
-  const lanes = instruments.map(lane);
+  const lanes = instruments.map((i) => lane(i, firstSeq));
   const random = mulberry32(seed);
   return {
     next(eventTimeMicros) {

@@ -10,6 +10,8 @@ export interface SyntheticFeedOptions {
   /** Ticks per second across all instruments; 1 to 100,000 and more. */
   ratePerSecond: number;
   seed: number;
+  /** The first tick's seq per instrument (default 1). */
+  firstSeq?: number;
   /** Event time of the first tick, µs since the epoch (default: when `run` starts). */
   startMicros?: number;
   /** Monotonic clock in microseconds (default: process.hrtime). */
@@ -32,14 +34,14 @@ const ignoreAbort = (err: unknown): void => {
  * wake-up pushes every tick due since the start, so high rates need no timer per tick.
  */
 export function createSyntheticFeed(opts: SyntheticFeedOptions): FeedSource {
-  const { instruments, ratePerSecond, seed, clock = hrtimeMicros, sliceMs = 2 } = opts;
+  const { instruments, ratePerSecond, seed, firstSeq, clock = hrtimeMicros, sliceMs = 2 } = opts;
   assertRate(ratePerSecond);
   createRandomWalk({ instruments, seed }); // validates the instruments now, not at run
   let current: ComponentState = 'starting';
   let busy = false;
 
   async function produce(sink: TickSink, signal: AbortSignal): Promise<void> {
-    const walk = createRandomWalk({ instruments, seed });
+    const walk = createRandomWalk({ instruments, seed, ...(firstSeq !== undefined ? { firstSeq } : {}) });
     const startMicros = opts.startMicros ?? nowMicros();
     const t0 = clock();
     let emitted = 0;

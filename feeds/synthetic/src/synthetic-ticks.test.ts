@@ -67,3 +67,12 @@ describe('scaled decimals', () => {
     expect(() => toScaled('1e3')).toThrow(TypeError);
   });
 });
+
+describe('firstSeq', () => {
+  it('starts every instrument at the given seq', async () => {
+    const { createRandomWalk } = await import('./random-walk.js');
+    const { DEFAULT_INSTRUMENTS } = await import('@tickdesk/schemas');
+    const walk = createRandomWalk({ instruments: DEFAULT_INSTRUMENTS.slice(0, 1), seed: 1, firstSeq: 1_700_000_000_000_000 });
+    expect([walk.next(1).seq, walk.next(2).seq]).toEqual([1_700_000_000_000_000, 1_700_000_000_000_001]);
+  });
+});

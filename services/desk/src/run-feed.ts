@@ -23,7 +23,8 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
     case 'binance':
       return createBinanceFeed({ url: config.TICKDESK_BINANCE_URL, symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], reconnect: { initialMs: 500, maxMs: 30_000 }, log });
     default:
-      return createSyntheticFeed({ instruments, ratePerSecond: config.TICKDESK_FEED_RATE, seed: config.TICKDESK_FEED_SEED });
+      // seq keeps increasing across restarts: it starts at the start time in microseconds.
+      return createSyntheticFeed({ instruments, ratePerSecond: config.TICKDESK_FEED_RATE, seed: config.TICKDESK_FEED_SEED, firstSeq: Date.now() * 1000 });
   }
 }
 
