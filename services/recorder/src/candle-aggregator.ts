@@ -1,5 +1,4 @@
-import { decimalToString, INTERVAL_MICROS, type BarInterval } from '@tickdesk/schemas';
-import { compareDecimal } from './decimal-compare.js';
+import { compareDecimal, decimalToString, INTERVAL_MICROS, type BarInterval } from '@tickdesk/schemas';
 import { Exact } from './exact.js';
 
 export const ALL_INTERVALS: readonly BarInterval[] = ['1s', '1m', '1h'];
