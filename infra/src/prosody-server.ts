@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { requireBinary } from './binaries.js';
 import type { CertPaths } from './certs.js';
@@ -55,6 +56,7 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
     pubsubAdmins: luaList(opts.pubsubAdmins),
     unlimitedJids: luaList(opts.unlimited),
     pubsubMaxItems: opts.pubsubMaxItems ?? 1000,
+    pluginDir: fileURLToPath(new URL('../prosody/modules', import.meta.url)),
     logLevel: opts.logLevel ?? 'info',
   });
 }
