@@ -26,24 +26,35 @@ export function formatMillis(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** Parse an XEP-0082 UTC timestamp to microseconds; undefined when malformed or impossible. */
+let cachedHead = '';
+let cachedHeadMicros = 0;
+
+/**
+ * Parse an XEP-0082 UTC timestamp to microseconds; undefined when malformed or
+ * impossible. Ticks arrive in bursts within one second, so the calendar part (the
+ * costly check) is remembered for the last second seen.
+ */
 export function parseTimestamp(text: string): number | undefined {
   const m = timestampRe.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = ''] = m;
-  const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
-  const check = new Date(ms);
-  if (
-    Number.isNaN(ms) ||
-    check.getUTCFullYear() !== +y! ||
-    check.getUTCMonth() !== +mo! - 1 ||
-    check.getUTCDate() !== +d! ||
-    +h! > 23 || +mi! > 59 || +s! > 59
-  ) {
-    return undefined;
+  const head = text.slice(0, 19);
+  if (head !== cachedHead) {
+    const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+    const check = new Date(ms);
+    if (
+      Number.isNaN(ms) ||
+      check.getUTCFullYear() !== +y! ||
+      check.getUTCMonth() !== +mo! - 1 ||
+      check.getUTCDate() !== +d! ||
+      +h! > 23 || +mi! > 59 || +s! > 59
+    ) {
+      return undefined;
+    }
+    cachedHead = head;
+    cachedHeadMicros = ms * 1000;
   }
-  const micros = Number((frac + '000000').slice(0, 6));
-  return ms * 1000 + micros;
+  return cachedHeadMicros + Number((frac + '000000').slice(0, 6));
 }
 
 export function nowMicros(): number {

@@ -1,22 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeed, createFeedMetrics, type FeedSource, type RawTick } from '@tickdesk/feed-core';
+import { createFeed, createFeedMetrics, type RawTick } from '@tickdesk/feed-core';
 import { DEFAULT_INSTRUMENTS, decodeBar, barsNode, type Bar } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { collectTicks, connect, desk, log, waitFor } from './helpers.js';
-
-/** A source that hands over a fixed list of raw ticks, as a venue would. */
-function listSource(ticks: RawTick[]): FeedSource {
-  let state: ReturnType<FeedSource['state']> = 'starting';
-  return {
-    name: 'list',
-    state: () => state,
-    async run(sink) {
-      state = 'running';
-      for (const t of ticks) if (!sink.push(t)) await sink.drain();
-      state = 'stopped';
-    },
-  };
-}
+import { listSource } from './feed-runner.js';
 
 const base = Date.UTC(2026, 10, 20, 12, 0, 0) * 1000;
 const good = (seq: number, price: string, dt = 0): RawTick => ({ symbol: 'SOLUSDT', seq, price, size: '1.5', side: 'buy', eventTimeMicros: base + seq * 1000 + dt });

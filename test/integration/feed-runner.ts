@@ -1,4 +1,4 @@
-import { createFeed, createFeedMetrics, type FeedSource } from '@tickdesk/feed-core';
+import { createFeed, createFeedMetrics, type FeedSource, type RawTick } from '@tickdesk/feed-core';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { connect, desk, log } from './helpers.js';
@@ -19,6 +19,20 @@ export async function runFeed(source: FeedSource) {
     async finished() {
       await feed.finished();
       await client.stop();
+    },
+  };
+}
+
+/** A source that hands over a fixed list of raw ticks, as a venue would. */
+export function listSource(ticks: RawTick[]): FeedSource {
+  let state: ReturnType<FeedSource['state']> = 'starting';
+  return {
+    name: 'list',
+    state: () => state,
+    async run(sink) {
+      state = 'running';
+      for (const t of ticks) if (!sink.push(t)) await sink.drain();
+      state = 'stopped';
     },
   };
 }

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeed, createFeedMetrics, type FeedSource, type RawTick } from '@tickdesk/feed-core';
+import { createFeed, createFeedMetrics, type RawTick } from '@tickdesk/feed-core';
 import { ensureCertificates } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, formatMicros, NS_TICKS, TIMESTAMP_PATTERN, type Tick } from '@tickdesk/schemas';
 import { createPubsub, xml, type XmppClient } from '@tickdesk/xmpp';
 import { collectTicks, connect, credentials, desk, log, waitFor } from './helpers.js';
+import { listSource } from './feed-runner.js';
 
 // docs/protocol.md, "Interoperability": a third-party client (slixmpp, Debian's
 // python3-slixmpp) reads the desk's nodes knowing only the protocol document.
@@ -71,20 +72,6 @@ function runScript(user: string, opts: { node: string; count: number; timeoutS?:
     child.on('close', (code) => resolve(code));
   });
   return { stdout: () => stdout, stderr: () => stderr, exited, kill: () => child.kill('SIGTERM') };
-}
-
-/** A source that hands over a fixed list of raw ticks, as a venue would. */
-function listSource(ticks: RawTick[]): FeedSource {
-  let state: ReturnType<FeedSource['state']> = 'starting';
-  return {
-    name: 'list',
-    state: () => state,
-    async run(sink) {
-      state = 'running';
-      for (const t of ticks) if (!sink.push(t)) await sink.drain();
-      state = 'stopped';
-    },
-  };
 }
 
 const base = (Math.floor(Date.now() / 1000) - 60) * 1_000_000;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import WebSocket from 'ws';
-import type { ComponentState, FeedSource, TickSink } from '@tickdesk/feed-core';
+import { createSourceLifecycle, type FeedSource, type TickSink } from '@tickdesk/feed-core';
 import { createBackoff } from './backoff.js';
 import { BinanceFeedError } from './errors.js';
 import { createSequenceTracker } from './sequence-tracker.js';
@@ -64,8 +64,7 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
   }
   const stats: BinanceStats = { messages: 0, ticks: 0, malformed: 0, gaps: 0, duplicates: 0, reconnects: 0 };
   const sequence = createSequenceTracker();
-  let current: ComponentState = 'starting';
-  let busy = false;
+  const lifecycle = createSourceLifecycle(() => new BinanceFeedError('TICKDESK_BINANCE_BUSY', 'the Binance feed is already running'));
 
   function onMessage(sink: TickSink, text: string): void {
     stats.messages += 1;
@@ -99,7 +98,7 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
         signal,
         idleTimeoutMs,
         onOpen: () => {
-          current = 'running';
+          lifecycle.set('running');
           log.info({ url }, 'binance stream connected');
         },
         onMessage: (text) => onMessage(sink, text),
@@ -108,7 +107,7 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
       if (signal.aborted) return;
       if (end.openMs >= stableMs) backoff.reset();
       const { attempt, delayMs } = backoff.next();
-      current = 'degraded';
+      lifecycle.set('degraded');
       stats.reconnects += 1;
       sink.report({ kind: 'reconnect', attempt, delayMs });
       log.warn({ attempt, delayMs, code: end.code, err: end.error?.message }, 'binance stream lost; reconnecting');
@@ -118,21 +117,8 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
 
   return {
     name: 'binance',
-    state: () => current,
+    state: lifecycle.state,
     stats: () => ({ ...stats }),
-    async run(sink, signal) {
-      if (busy) throw new BinanceFeedError('TICKDESK_BINANCE_BUSY', 'the Binance feed is already running');
-      busy = true;
-      current = 'starting';
-      try {
-        await connectLoop(sink, signal);
-        current = 'stopped';
-      } catch (err) {
-        current = 'faulted';
-        throw err;
-      } finally {
-        busy = false;
-      }
-    },
+    run: (sink, signal) => lifecycle.run('starting', () => connectLoop(sink, signal)),
   };
 }

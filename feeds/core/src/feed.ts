@@ -64,7 +64,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
   let publishFailing = false;
   let accepted = 0;
 
-  function publish(node: string, payload: ReturnType<typeof encodeTickBatch>, kind: 'ticks' | 'bars', onDone?: () => void) {
+  function publish(node: string, payload: ReturnType<typeof encodeTickBatch>, kind: 'ticks' | 'bars') {
     const started = performance.now();
     metrics.inFlight.set(label, window.inFlight);
     pubsub
@@ -82,7 +82,6 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       })
       .finally(() => {
         window.release();
-        onDone?.();
         pump();
       });
   }

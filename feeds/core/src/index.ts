@@ -6,3 +6,4 @@ export * from './bar-builder.js';
 export * from './metrics.js';
 export * from './nodes.js';
 export * from './feed.js';
+export * from './source-lifecycle.js';

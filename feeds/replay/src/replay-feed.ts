@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { ComponentState, FeedSource, TickSink } from '@tickdesk/feed-core';
+import { createSourceLifecycle, type FeedSource, type TickSink } from '@tickdesk/feed-core';
 import { sleep, untilAborted } from './abort.js';
 import { createCsvParser } from './csv-parser.js';
 import { ReplayFeedError } from './errors.js';
@@ -56,8 +56,7 @@ export function createReplayFeed(opts: ReplayFeedOptions): ReplayFeed {
   }
   const symbolMap = new Map(Object.entries(opts.symbolMap ?? {}));
   const stats: ReplayStats = { lines: 0, ticks: 0, malformed: 0 };
-  let current: ComponentState = 'starting';
-  let busy = false;
+  const lifecycle = createSourceLifecycle(() => new ReplayFeedError('TICKDESK_REPLAY_BUSY', `the replay of ${path} is already running`));
 
   async function replay(sink: TickSink, signal: AbortSignal): Promise<void> {
     const totalBytes = await stat(path).then(
@@ -119,22 +118,12 @@ export function createReplayFeed(opts: ReplayFeedOptions): ReplayFeed {
 
   return {
     name: 'replay',
-    state: () => current,
+    state: lifecycle.state,
     stats: () => ({ ...stats }),
-    async run(sink, signal) {
-      if (busy) throw new ReplayFeedError('TICKDESK_REPLAY_BUSY', `the replay of ${path} is already running`);
-      busy = true;
-      current = 'running';
-      Object.assign(stats, { lines: 0, ticks: 0, malformed: 0 });
-      try {
-        await replay(sink, signal);
-        current = 'stopped';
-      } catch (err) {
-        current = 'faulted';
-        throw err;
-      } finally {
-        busy = false;
-      }
-    },
+    run: (sink, signal) =>
+      lifecycle.run('running', () => {
+        Object.assign(stats, { lines: 0, ticks: 0, malformed: 0 });
+        return replay(sink, signal);
+      }),
   };
 }

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { ComponentState, FeedSource, TickSink } from '@tickdesk/feed-core';
+import { createSourceLifecycle, type FeedSource, type TickSink } from '@tickdesk/feed-core';
 import { nowMicros, type Instrument } from '@tickdesk/schemas';
 import { SyntheticFeedError } from './errors.js';
 import { createRandomWalk } from './random-walk.js';
@@ -37,8 +37,7 @@ export function createSyntheticFeed(opts: SyntheticFeedOptions): FeedSource {
   const { instruments, ratePerSecond, seed, firstSeq, clock = hrtimeMicros, sliceMs = 2 } = opts;
   assertRate(ratePerSecond);
   createRandomWalk({ instruments, seed }); // validates the instruments now, not at run
-  let current: ComponentState = 'starting';
-  let busy = false;
+  const lifecycle = createSourceLifecycle(() => new SyntheticFeedError('TICKDESK_SYNTHETIC_BUSY', 'the synthetic feed is already running'));
 
   async function produce(sink: TickSink, signal: AbortSignal): Promise<void> {
     const walk = createRandomWalk({ instruments, seed, ...(firstSeq !== undefined ? { firstSeq } : {}) });
@@ -63,20 +62,7 @@ export function createSyntheticFeed(opts: SyntheticFeedOptions): FeedSource {
 
   return {
     name: 'synthetic',
-    state: () => current,
-    async run(sink, signal) {
-      if (busy) throw new SyntheticFeedError('TICKDESK_SYNTHETIC_BUSY', 'the synthetic feed is already running');
-      busy = true;
-      current = 'running';
-      try {
-        await produce(sink, signal);
-        current = 'stopped';
-      } catch (err) {
-        current = 'faulted';
-        throw err;
-      } finally {
-        busy = false;
-      }
-    },
+    state: lifecycle.state,
+    run: (sink, signal) => lifecycle.run('running', () => produce(sink, signal)),
   };
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
@@ -7,8 +6,8 @@ import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { InfraError } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
-import { connectAs } from './connect.js';
-import { newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
+import { connectAs, deskTarget } from './connect.js';
+import { newPassword, saveCredentials, type Role } from './credentials.js';
 import { provisionUser } from './provision.js';
 import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
@@ -24,15 +23,6 @@ const USAGE = `usage: tickdesk <command>
   nodes                                the instrument nodes on the pubsub service`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
-
-function target(config: DeskConfig) {
-  const home = config.TICKDESK_HOME;
-  const credentials = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials;
-  return {
-    credentials,
-    xmpp: { service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`, domain: config.TICKDESK_DOMAIN, ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8') },
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   const config = loadDeskConfig(process.env);
@@ -68,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     case 'users':
       return users(config, sub, rest, log);
     case 'nodes': {
-      const t = target(config);
+      const t = deskTarget(config);
       const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
       const pubsub = createPubsub(admin, `pubsub.${config.TICKDESK_DOMAIN}`);
       for (const n of await pubsub.nodes()) {
@@ -109,7 +99,7 @@ async function status(config: DeskConfig): Promise<number> {
 const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];
 
 async function users(config: DeskConfig, sub: string | undefined, rest: string[], log: Logger): Promise<number> {
-  const t = target(config);
+  const t = deskTarget(config);
   if (sub === 'list') {
     for (const a of Object.values(t.credentials.accounts)) out(`${a.user.padEnd(12)} ${a.role}`);
     return 0;

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
+import type { DeskConfig } from './config.js';
 import { account, type Credentials } from './credentials.js';
 
 export interface XmppTarget {
@@ -21,4 +24,17 @@ export async function connectAs(target: XmppTarget, credentials: Credentials, us
   });
   await client.start();
   return client;
+}
+
+/** Where a running desk's XMPP server is and the credentials of its accounts, from its runtime folder. */
+export function deskTarget(config: DeskConfig): { xmpp: XmppTarget; credentials: Credentials } {
+  const home = config.TICKDESK_HOME;
+  return {
+    credentials: JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials,
+    xmpp: {
+      service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`,
+      domain: config.TICKDESK_DOMAIN,
+      ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8'),
+    },
+  };
 }

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
@@ -8,8 +6,7 @@ import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { createReplayFeed } from '@tickdesk/feed-replay';
 import { createBinanceFeed } from '@tickdesk/feed-binance';
 import type { DeskConfig } from './config.js';
-import { connectAs } from './connect.js';
-import type { Credentials } from './credentials.js';
+import { connectAs, deskTarget } from './connect.js';
 
 export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
   const instruments = DEFAULT_INSTRUMENTS;
@@ -30,10 +27,8 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
 
 /** The feed service: one process, one XMPP session as the feed account. */
 export async function runFeed(config: DeskConfig, log: Logger): Promise<() => Promise<void>> {
-  const home = config.TICKDESK_HOME;
-  const credentials = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials;
-  const target = { service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`, domain: config.TICKDESK_DOMAIN, ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8') };
-  const client = await connectAs(target, credentials, 'feed', log, 'feed');
+  const { xmpp, credentials } = deskTarget(config);
+  const client = await connectAs(xmpp, credentials, 'feed', log, 'feed');
   const pubsub = createPubsub(client, `pubsub.${config.TICKDESK_DOMAIN}`);
   await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);
   const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics: createFeedMetrics() });

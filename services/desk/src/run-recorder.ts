@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
 import type { DeskConfig } from './config.js';
-import { connectAs } from './connect.js';
-import type { Credentials } from './credentials.js';
+import { connectAs, deskTarget } from './connect.js';
 
 /** The recorder service: subscribes to every ticks/ node and keeps history in Redis. */
 export async function runRecorder(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
-  const home = config.TICKDESK_HOME;
-  const credentials = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials;
-  const target = { service: `xmpp://127.0.0.1:${config.TICKDESK_XMPP_PORT}`, domain: config.TICKDESK_DOMAIN, ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8') };
+  const { xmpp, credentials } = deskTarget(config);
   const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
-  const client = await connectAs(target, credentials, 'recorder', log, 'recorder');
+  const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
   const service = await startRecorderService({
     client,
     redis,

@@ -1,6 +1,5 @@
-import { isDecimalString, isPositiveDecimal, type BarInterval, type Tick, type TickBatch } from '@tickdesk/schemas';
+import { isDecimalString, isPositiveDecimal, parseTimestamp, type BarInterval, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { ALL_INTERVALS, mergeCandles, type Candle, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
-import { createEventTimeParser } from './event-time.js';
 import { encodeTickMember } from './redis-layout.js';
 import type { RecorderStore } from './recorder-store.js';
 import type { DropReason } from './recorder-metrics.js';
@@ -35,7 +34,6 @@ export interface IntakeDeps {
 export function createSymbolIntake(deps: IntakeDeps) {
   const { aggregator, buffer, onDrop } = deps;
   const symbols = new Map<string, SymbolState>();
-  const parseEventTime = createEventTimeParser();
   let waitingTicks = 0;
   let warming = 0;
 
@@ -50,7 +48,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
         duplicates++;
         continue;
       }
-      const eventMicros = parseEventTime(tick.eventTime);
+      const eventMicros = parseTimestamp(tick.eventTime);
       if (eventMicros === undefined || tick.symbol !== symbol || !isPositiveDecimal(tick.price) || !isDecimalString(tick.size)) {
         malformed++;
         continue;

@@ -28,20 +28,15 @@ const prefixed = (config: NodeConfig): Record<string, FieldValue> =>
 
 /** Typed XEP-0060 operations against one pubsub service. */
 export function createPubsub(client: XmppClient, service: string) {
-  const iqSet = async (child: Element, what: string, timeoutMs?: number) => {
+  const iq = async (type: 'get' | 'set', child: Element, what: string, timeoutMs?: number) => {
     try {
-      return await client.iq.request(xml('iq', { type: 'set', to: service }, child), timeoutMs);
+      return await client.iq.request(xml('iq', { type, to: service }, child), timeoutMs);
     } catch (err) {
       throw toXmppError(err, what);
     }
   };
-  const iqGet = async (child: Element, what: string) => {
-    try {
-      return await client.iq.request(xml('iq', { type: 'get', to: service }, child));
-    } catch (err) {
-      throw toXmppError(err, what);
-    }
-  };
+  const iqSet = (child: Element, what: string, timeoutMs?: number) => iq('set', child, what, timeoutMs);
+  const iqGet = (child: Element, what: string) => iq('get', child, what);
 
   return {
     service,

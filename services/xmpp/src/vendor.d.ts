@@ -57,15 +57,6 @@ declare module '@xmpp/stream-features' {
   }
   export default function streamFeatures(opts: { middleware: unknown }): StreamFeatures;
 }
-declare module '@xmpp/iq/caller.js' {
-  import type { Element } from '@xmpp/xml';
-  export interface IQCaller {
-    request(stanza: Element, timeout?: number): Promise<Element>;
-    get(element: Element, to?: string, timeout?: number): Promise<Element | undefined>;
-    set(element: Element, to?: string, timeout?: number): Promise<Element | undefined>;
-  }
-  export default function iqCaller(opts: { middleware: unknown; entity: unknown }): IQCaller;
-}
 declare module '@xmpp/iq/callee.js' {
   import type { Element } from '@xmpp/xml';
   export interface IQCallee {
