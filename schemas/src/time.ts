@@ -35,6 +35,16 @@ let cachedHeadMicros = 0;
  * costly check) is remembered for the last second seen.
  */
 export function parseTimestamp(text: string): number | undefined {
+  // Fast path: six fractional digits within the second seen last.
+  if (text.length === 27 && cachedHead !== '' && text.charCodeAt(19) === 46 && text.charCodeAt(26) === 90 && text.startsWith(cachedHead)) {
+    let frac = 0;
+    for (let i = 20; i < 26; i++) {
+      const digit = text.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return undefined;
+      frac = frac * 10 + digit;
+    }
+    return cachedHeadMicros + frac;
+  }
   const m = timestampRe.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = ''] = m;

@@ -157,8 +157,12 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
     try {
       await waitFor(() => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()), 20_000, 'the script to subscribe');
       const t = '2026-11-20T12:00:00.000001Z';
-      const batch = (lines: string[], conflated?: number) =>
-        xml('ticks', { xmlns: NS_TICKS, symbol: 'USDJPY', count: String(lines.length), ...(conflated ? { conflated: String(conflated) } : {}) }, lines.map((l) => `${l} ${t} ${t}\n`).join(''));
+      // Ticks written as `seq price size side`, encoded by hand with both times at the item's base time.
+      const batch = (lines: string[], conflated?: number) => {
+        const base = Number(lines[0]!.split(' ')[0]);
+        const text = lines.map((l) => { const [seq, ...rest] = l.split(' '); return `${Number(seq) - base} ${rest.join(' ')} 0 0`; }).join(';');
+        return xml('ticks', { xmlns: NS_TICKS, symbol: 'USDJPY', count: String(lines.length), seq: String(base), time: t, ...(conflated ? { conflated: String(conflated) } : {}) }, text);
+      };
       // A look-alike notification sent by another user straight to ana: not from the service.
       const forged = xml('item', { id: 'forged' }, batch(['999 1 1 b']));
       const event = xml('event', { xmlns: 'http://jabber.org/protocol/pubsub#event' }, xml('items', { node: 'ticks/USDJPY' }, forged));

@@ -5,9 +5,16 @@ An interoperability check written against docs/protocol.md only: it shares no
 code with the desk. It logs in with STARTTLS (server certificate verified
 against the desk CA, host name checked) and SCRAM-SHA-1, lists the nodes of
 the pubsub service (XEP-0030 disco#items), subscribes to one node (XEP-0060
-§6.1), decodes each <ticks xmlns='urn:tickdesk:ticks:0'/> payload with its own
+§6.1), decodes each <ticks xmlns='urn:tickdesk:ticks:1'/> payload with its own
 strict parser, prints one JSON object per tick on stdout (the fields of
 schemas/json/Tick.schema.json), then unsubscribes (§6.2) and exits.
+
+The payload (docs/protocol.md §6.1) carries the first tick's seq and event time
+as attributes; its text holds the ticks separated by ";", each one
+"seq-offset price size side event-offset ingest-offset", the offsets of the
+times in microseconds. The parser adds them in integers (exact) and prints the
+times as XEP-0082 UTC with six fractional digits. The retired revision
+urn:tickdesk:ticks:0 (one line per tick, full timestamps) is rejected.
 
 Status lines ("connected", "node ...", "subscribed ...", "gap ...") go to
 stderr, so stdout carries tick JSON lines only.
@@ -31,7 +38,7 @@ import re
 import signal
 import ssl
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 try:
@@ -41,10 +48,16 @@ except ImportError:  # pragma: no cover - depends on the host
     sys.stderr.write("slixmpp_ticks: slixmpp is not importable; install python3-slixmpp and run with /usr/bin/python3\n")
     sys.exit(2)
 
-NS_TICKS = "urn:tickdesk:ticks:0"
+NS_TICKS = "urn:tickdesk:ticks:1"
 SIDES = {"b": "buy", "s": "sell", "u": "unknown"}
 MAX_TICKS = 100_000
 MAX_SEQ = 2**53 - 1  # schemas/json/Tick.schema.json: seq is a JSON-safe integer
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ONE_MICROSECOND = timedelta(microseconds=1)
+# Decoded times lie in 0 .. 2^53-1 microseconds after the epoch
+# (1970-01-01T00:00:00.000000Z .. 2255-06-05T23:47:34.740991Z).
+MAX_MICROS = 2**53 - 1
+XML_SPACE = " \t\r\n"  # XML white space, ignored around each tick
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_AUTH, EXIT_TLS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_MALFORMED = 3, 4, 5, 6, 7, 8
@@ -52,7 +65,8 @@ EXIT_INTERRUPTED = 130
 
 # docs/protocol.md, "Tick batches". [0-9] rather than \d: \d also matches non-ASCII digits.
 SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
-SEQ_RE = re.compile(r"0|[1-9][0-9]{0,15}")
+UINT_RE = re.compile(r"0|[1-9][0-9]{0,15}")
+OFFSET_RE = re.compile(r"-?(0|[1-9][0-9]{0,15})")
 DECIMAL_RE = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
 TIMESTAMP_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?Z")
 
@@ -65,24 +79,50 @@ def _decimal(text):
     return len(text) <= 40 and DECIMAL_RE.fullmatch(text) is not None
 
 
-def _timestamp(text):
+def _quote(text):
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _timestamp_micros(text):
+    """XEP-0082 UTC timestamp -> integer microseconds since the epoch, or None.
+
+    Digits after the sixth fractional one are dropped (truncated, not rounded).
+    """
     m = TIMESTAMP_RE.fullmatch(text)
     if not m:
-        return False
+        return None
     y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
     if h > 23 or mi > 59 or s > 59:
-        return False
+        return None
     try:
-        datetime(y, mo, d, h, mi, s)
-    except ValueError:
-        return False
-    return True
+        dt = datetime(y, mo, d, h, mi, s, tzinfo=timezone.utc)
+    except ValueError:  # 2026-02-30, year 0000, ...
+        return None
+    frac = (m.group(7) or ".")[1:]
+    return (dt - EPOCH) // ONE_MICROSECOND + int((frac + "000000")[:6])
+
+
+def _format_micros(micros):
+    """Integer microseconds since the epoch -> YYYY-MM-DDTHH:MM:SS.ffffffZ, exactly."""
+    t = EPOCH + timedelta(microseconds=micros)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond)
+
+
+def _offset_time(base, offset):
+    """@time plus an offset field in microseconds, formatted; None when malformed or out of range."""
+    if not OFFSET_RE.fullmatch(offset):
+        return None
+    micros = base + int(offset)
+    if not 0 <= micros <= MAX_MICROS:
+        return None
+    return _format_micros(micros)
 
 
 def parse_ticks(el, node_symbol=None):
     """Strictly decode one <ticks/> element into (symbol, conflated, [tick dict]).
 
-    Any malformed part raises Malformed: nothing of the item is used.
+    Any malformed part raises Malformed: nothing of the item is used. The rules
+    are those of docs/protocol.md §6.1.2.
     """
     if el.tag != "{%s}ticks" % NS_TICKS:
         raise Malformed("payload is %s, not {%s}ticks" % (el.tag, NS_TICKS))
@@ -92,48 +132,58 @@ def parse_ticks(el, node_symbol=None):
     if node_symbol is not None and symbol != node_symbol:
         raise Malformed("symbol %r does not match the node's %r" % (symbol, node_symbol))
     count_text = el.get("count")
-    if count_text is None or not SEQ_RE.fullmatch(count_text):
+    if count_text is None or not UINT_RE.fullmatch(count_text):
         raise Malformed("missing or invalid count attribute")
     count = int(count_text)
     if not 1 <= count <= MAX_TICKS:
         raise Malformed("count %d out of range 1..%d" % (count, MAX_TICKS))
+    seq_text = el.get("seq")
+    if seq_text is None or not UINT_RE.fullmatch(seq_text):
+        raise Malformed("missing or invalid seq attribute")
+    base_seq = int(seq_text)
+    if base_seq > MAX_SEQ:
+        raise Malformed("seq %s above 2^53-1" % seq_text)
+    time_text = el.get("time")
+    base_time = None if time_text is None else _timestamp_micros(time_text)
+    if base_time is None:
+        raise Malformed("missing or invalid time attribute")
     conflated = 0
     if el.get("conflated") is not None:
-        if not SEQ_RE.fullmatch(el.get("conflated")):
+        if not UINT_RE.fullmatch(el.get("conflated")):
             raise Malformed("invalid conflated attribute")
         conflated = int(el.get("conflated"))
     if len(el) > 0:
         raise Malformed("unexpected child element")
-    lines = (el.text or "").split("\n")
-    if lines and lines[-1].strip() == "":
-        lines.pop()
-    if len(lines) != count:
-        raise Malformed("count says %d ticks, payload has %d lines" % (count, len(lines)))
+    parts = (el.text or "").split(";")
+    if len(parts) != count:
+        raise Malformed("count says %d ticks, payload has %d" % (count, len(parts)))
     ticks = []
     prev = -1
-    for i, line in enumerate(lines, 1):
-        fields = line.strip().split(" ")
+    for i, part in enumerate(parts, 1):
+        fields = part.strip(XML_SPACE).split(" ")
         if len(fields) != 6:
             raise Malformed("tick %d: expected 6 fields, got %d" % (i, len(fields)))
-        seq_text, price, size, side, event_time, ingest_time = fields
-        if not SEQ_RE.fullmatch(seq_text):
-            raise Malformed("tick %d: invalid seq %r" % (i, seq_text))
-        seq = int(seq_text)
+        seq_offset, price, size, side, event_offset, ingest_offset = fields
+        if not UINT_RE.fullmatch(seq_offset):
+            raise Malformed("tick %d: invalid seq offset %s" % (i, _quote(seq_offset)))
+        seq = base_seq + int(seq_offset)
         if seq > MAX_SEQ:
-            raise Malformed("tick %d: seq %d above %d" % (i, seq, MAX_SEQ))
+            raise Malformed("tick %d: seq %d + %s above 2^53-1" % (i, base_seq, seq_offset))
         if seq <= prev:
             raise Malformed("tick %d: seq %d not above %d" % (i, seq, prev))
         prev = seq
         if not _decimal(price) or not re.search("[1-9]", price):
-            raise Malformed("tick %d: price %r is not a positive decimal" % (i, price))
+            raise Malformed("tick %d: price %s is not a positive decimal" % (i, _quote(price)))
         if not _decimal(size):
-            raise Malformed("tick %d: size %r is not a decimal" % (i, size))
+            raise Malformed("tick %d: size %s is not a decimal" % (i, _quote(size)))
         if side not in SIDES:
-            raise Malformed("tick %d: invalid side %r" % (i, side))
-        if not _timestamp(event_time):
-            raise Malformed("tick %d: invalid event time %r" % (i, event_time))
-        if not _timestamp(ingest_time):
-            raise Malformed("tick %d: invalid ingest time %r" % (i, ingest_time))
+            raise Malformed("tick %d: invalid side %s" % (i, _quote(side)))
+        event_time = _offset_time(base_time, event_offset)
+        if event_time is None:
+            raise Malformed("tick %d: invalid event time offset %s" % (i, _quote(event_offset)))
+        ingest_time = _offset_time(base_time, ingest_offset)
+        if ingest_time is None:
+            raise Malformed("tick %d: invalid ingest time offset %s" % (i, _quote(ingest_offset)))
         ticks.append({
             "symbol": symbol,
             "seq": seq,

@@ -1,4 +1,5 @@
-import { Decimal, compareDecimal, decimalToString, formatMicros, fromScaled, toScaled, type Bar, type Tick } from '@tickdesk/schemas';
+import { Decimal, compareDecimal, decimalToString, formatMicros, fromScaled, toScaled, type Bar } from '@tickdesk/schemas';
+import type { AcceptedTick } from './validator.js';
 
 interface Open {
   start: number;
@@ -6,11 +7,36 @@ interface Open {
   high: string;
   low: string;
   close: string;
-  /** Exact volume in 10^-18 units; Decimal only for sizes with more decimals. */
+  /** Exact volume: 10^-8 units while they fit a double exactly, then 10^-18 units, Decimal only for sizes with more decimals. */
+  volumeFast: number;
   volume: bigint;
   volumeExtra: Decimal | undefined;
   trades: number;
   lastWall: number;
+}
+
+/** A canonical decimal as whole 10^-8 units when that is exact and safe, else -1. No allocation: this runs per tick. */
+function units8(text: string): number {
+  let units = 0;
+  let frac = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      frac = 0;
+      continue;
+    }
+    if (frac >= 0 && ++frac > 8) return -1;
+    units = units * 10 + (c - 48);
+  }
+  const scaled = units * 10 ** (8 - Math.max(frac, 0));
+  return Number.isSafeInteger(scaled) ? scaled : -1;
+}
+
+const FAST_TO_SCALED = 10n ** 10n;
+
+function volumeText(b: Open): string {
+  const scaled = fromScaled(b.volume + BigInt(b.volumeFast) * FAST_TO_SCALED);
+  return b.volumeExtra ? decimalToString(b.volumeExtra.plus(scaled)) : scaled;
 }
 
 /**
@@ -29,14 +55,14 @@ export function createBarBuilder({ idleMs = 1500, now = () => Date.now() } = {})
     high: b.high,
     low: b.low,
     close: b.close,
-    volume: b.volumeExtra ? decimalToString(b.volumeExtra.plus(fromScaled(b.volume))) : fromScaled(b.volume),
+    volume: volumeText(b),
     trades: b.trades,
   });
 
   return {
     /** Fold a tick in; returns the bar it closed, if any. */
-    add(tick: Tick, eventMicros: number): Bar | undefined {
-      const t = eventMicros;
+    add(tick: AcceptedTick): Bar | undefined {
+      const t = tick.eventMicros;
       const start = t - (t % 1_000_000);
       const cur = open.get(tick.symbol);
       let closed: Bar | undefined;
@@ -47,16 +73,20 @@ export function createBarBuilder({ idleMs = 1500, now = () => Date.now() } = {})
       let b = open.get(tick.symbol);
       const price = tick.price;
       if (!b) {
-        b = { start, open: price, high: price, low: price, close: price, volume: 0n, volumeExtra: undefined, trades: 0, lastWall: 0 };
+        b = { start, open: price, high: price, low: price, close: price, volumeFast: 0, volume: 0n, volumeExtra: undefined, trades: 0, lastWall: 0 };
         open.set(tick.symbol, b);
       } else {
         if (compareDecimal(price, b.high) > 0) b.high = price;
         if (compareDecimal(price, b.low) < 0) b.low = price;
         b.close = price;
       }
-      const scaled = toScaled(tick.size);
-      if (scaled !== undefined) b.volume += scaled;
-      else b.volumeExtra = (b.volumeExtra ?? new Decimal(0)).plus(tick.size);
+      const units = units8(tick.size);
+      if (units >= 0 && b.volumeFast + units <= Number.MAX_SAFE_INTEGER) b.volumeFast += units;
+      else {
+        const scaled = toScaled(tick.size);
+        if (scaled !== undefined) b.volume += scaled;
+        else b.volumeExtra = (b.volumeExtra ?? new Decimal(0)).plus(tick.size);
+      }
       b.trades += 1;
       b.lastWall = now();
       return closed;

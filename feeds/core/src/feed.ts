@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { barsNode, encodeBar, encodeTickBatch, nowMicros, ticksNode, type Bar, type Instrument, type TickBatch } from '@tickdesk/schemas';
+import { barsNode, encodeBar, encodeTickRows, nowMicros, ticksNode, type Bar, type Instrument } from '@tickdesk/schemas';
 import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
 import { createBarBuilder } from './bar-builder.js';
 import type { FeedMetrics } from './metrics.js';
 import { createPublishWindow } from './publish-window.js';
 import { createRejectLog } from './reject-log.js';
 import type { ComponentState, FeedSource, RawTick, SourceEvent, TickSink } from './source.js';
-import { createTickBatcher } from './tick-batcher.js';
+import { createTickBatcher, type PendingBatch } from './tick-batcher.js';
 import { createValidator } from './validator.js';
 
 export interface FeedConfig {
@@ -24,7 +24,7 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
   // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
   maxBatch: 100,
-  maxInFlight: 4,
+  maxInFlight: 16,
   // Bounds both memory and how stale a tick may get before it is conflated away.
   maxPendingPerInstrument: 5_000,
   publishTimeoutMs: 10_000,
@@ -64,9 +64,8 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
   let publishFailing = false;
   let accepted = 0;
 
-  function publish(node: string, payload: ReturnType<typeof encodeTickBatch>, kind: 'ticks' | 'bars') {
+  function publish(node: string, payload: ReturnType<typeof encodeBar>, kind: 'ticks' | 'bars') {
     const started = performance.now();
-    metrics.inFlight.set(label, window.inFlight);
     pubsub
       .publish(node, payload, undefined, config.publishTimeoutMs)
       .then(() => {
@@ -92,7 +91,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       const bar = pendingBars.shift()!;
       publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
     }
-    let batch: TickBatch | undefined;
+    let batch: PendingBatch | undefined;
     while (batcher.pending > 0 && window.tryAcquire()) {
       batch = batcher.take();
       if (!batch) {
@@ -100,9 +99,8 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         break;
       }
       if (batch.conflated > 0) metrics.conflated.inc(label, batch.conflated);
-      publish(ticksNode(batch.symbol), encodeTickBatch(batch), 'ticks');
+      publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated), 'ticks');
     }
-    metrics.pending.set(label, batcher.pending);
     if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {
       const w = drainWaiters;
       drainWaiters = [];
@@ -129,12 +127,13 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       }
       accepted += 1;
       if (v.gap > 0) metrics.gaps.inc(label, v.gap);
-      batcher.add(v.tick);
+      const live = batcher.add(v.tick);
       if (config.bars) {
-        const closed = bars.add(v.tick, v.eventMicros);
+        const closed = bars.add(v.tick);
         if (closed) pendingBars.push(closed);
       }
-      if (batcher.pending >= config.maxBatch) pump();
+      // A full item goes out at once if the window has room; the rest waits for the flush timer or a reply.
+      if (live >= config.maxBatch && !window.full) pump();
       else scheduleFlush();
       return batcher.pending < highWater;
     },
@@ -156,6 +155,8 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       metrics.ticks.inc(label, 0);
       barTimer = setInterval(() => {
         metrics.ticks.inc(label, accepted);
+        metrics.pending.set(label, batcher.pending);
+        metrics.inFlight.set(label, window.inFlight);
         accepted = 0;
         for (const b of bars.flushIdle()) pendingBars.push(b);
         pump();

@@ -22,6 +22,9 @@ export function createPublishWindow(size: number) {
     get inFlight(): number {
       return inFlight;
     },
+    get full(): boolean {
+      return inFlight >= size;
+    },
   };
 }
 export type PublishWindow = ReturnType<typeof createPublishWindow>;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Tick } from '@tickdesk/schemas';
 import { createTickBatcher } from './tick-batcher.js';
 import { createPublishWindow } from './publish-window.js';
+import type { AcceptedTick } from './validator.js';
 
-const tick = (symbol: string, seq: number): Tick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventTime: '2026-01-01T00:00:00Z', ingestTime: '2026-01-01T00:00:00Z' });
+const tick = (symbol: string, seq: number): AcceptedTick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventMicros: 0, ingestMicros: 0 });
 
 describe('tick batcher', () => {
   it('batches per instrument, oldest first, at most maxBatch per item', () => {

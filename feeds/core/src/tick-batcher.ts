@@ -1,4 +1,11 @@
-import type { Tick, TickBatch } from '@tickdesk/schemas';
+import type { AcceptedTick } from './validator.js';
+
+/** The ticks of one instrument for one item, oldest first. */
+export interface PendingBatch {
+  symbol: string;
+  ticks: AcceptedTick[];
+  conflated: number;
+}
 
 export interface BatcherOptions {
   /** Ticks of one instrument per item at most. */
@@ -14,12 +21,13 @@ export interface BatcherOptions {
  */
 export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
   // `head` marks the oldest live tick: dropping is O(1), compaction is amortised.
-  const pending = new Map<string, { ticks: Tick[]; head: number; conflated: number }>();
+  const pending = new Map<string, { ticks: AcceptedTick[]; head: number; conflated: number }>();
   let total = 0;
   let conflatedTotal = 0;
 
   return {
-    add(tick: Tick): void {
+    /** Adds a tick; returns how many ticks of its instrument are now pending. */
+    add(tick: AcceptedTick): number {
       let p = pending.get(tick.symbol);
       if (!p) pending.set(tick.symbol, (p = { ticks: [], head: 0, conflated: 0 }));
       p.ticks.push(tick);
@@ -34,15 +42,25 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
           p.head = 0;
         }
       }
+      return p.ticks.length - p.head;
     },
     /** Take the next batch of one instrument, round-robin over instruments with ticks. */
-    take(): TickBatch | undefined {
+    take(): PendingBatch | undefined {
       for (const [symbol, p] of pending) {
         const live = p.ticks.length - p.head;
         if (live === 0) continue;
-        const ticks = p.head === 0 && live <= maxBatch ? p.ticks : p.ticks.slice(p.head, p.head + Math.min(live, maxBatch));
-        p.ticks = live <= maxBatch ? [] : p.ticks.slice(p.head + maxBatch);
-        p.head = 0;
+        const n = Math.min(live, maxBatch);
+        const ticks = p.head === 0 && n === p.ticks.length ? p.ticks : p.ticks.slice(p.head, p.head + n);
+        if (n === live) {
+          p.ticks = [];
+          p.head = 0;
+        } else {
+          p.head += n;
+          if (p.head >= maxPending) {
+            p.ticks = p.ticks.slice(p.head);
+            p.head = 0;
+          }
+        }
         total -= ticks.length;
         const batch = { symbol, ticks, conflated: p.conflated };
         p.conflated = 0;

@@ -1,4 +1,4 @@
-import { canonicalDecimal, formatMicros, type Instrument, type Tick } from '@tickdesk/schemas';
+import { canonicalDecimal, type Instrument, type TickRow } from '@tickdesk/schemas';
 import type { RawTick } from './source.js';
 
 /** Why a tick was refused at the feed; each is counted and logged. */
@@ -12,7 +12,12 @@ export type RejectReason =
   | 'seq-invalid'
   | 'duplicate';
 
-export type Validation = { ok: true; tick: Tick; gap: number; eventMicros: number } | { ok: false; reason: RejectReason; detail: string };
+/** A validated tick inside the feed; its times stay numbers until encoded. */
+export interface AcceptedTick extends TickRow {
+  symbol: string;
+}
+
+export type Validation = { ok: true; tick: AcceptedTick; gap: number } | { ok: false; reason: RejectReason; detail: string };
 
 export interface ValidatorOptions {
   instruments: readonly Instrument[];
@@ -59,15 +64,14 @@ export function createValidator({ instruments, maxFutureMicros = 5_000_000, minE
     return {
       ok: true,
       gap,
-      eventMicros: t,
       tick: {
         symbol: raw.symbol,
         seq,
         price,
         size,
         side: raw.side ?? 'unknown',
-        eventTime: formatMicros(t),
-        ingestTime: formatMicros(ingest),
+        eventMicros: t,
+        ingestMicros: ingest,
       },
     };
   };
