@@ -7,3 +7,6 @@ export * from './bar.js';
 export * from './tick-codec.js';
 export * from './bar-codec.js';
 export * from './json-schemas.js';
+export * from './rule.js';
+export * from './alert-codec.js';
+export * from './rule-validation.js';

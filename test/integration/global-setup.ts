@@ -35,7 +35,7 @@ export async function setup(project: TestProject): Promise<void> {
     ports: { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() },
     logLevel: 'warn',
   });
-  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst']] });
+  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader']] });
   project.provide('desk', {
     service: infra.service,
     domain: infra.domain,

@@ -9,6 +9,8 @@ import { loadDeskConfig, type DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
 import { newPassword, saveCredentials, type Role } from './credentials.js';
 import { provisionUser } from './provision.js';
+import { linkTraders } from './provision-desk.js';
+import { runAlerts } from './run-alerts.js';
 import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
 import { isAlive, readDeskState } from './state-file.js';
@@ -33,7 +35,12 @@ async function main(argv: string[]): Promise<number> {
       await up(config, pino({ level: 'warn' }), out);
       return 0;
     case 'run': {
-      const stop = sub === 'feed' ? await runFeed(config, log) : sub === 'recorder' ? await runRecorder(config, process.env, log) : undefined;
+      const runners: Record<string, () => Promise<() => Promise<void>>> = {
+        feed: () => runFeed(config, log),
+        recorder: () => runRecorder(config, process.env, log),
+        alerts: () => runAlerts(config, process.env, log),
+      };
+      const stop = sub && runners[sub] ? await runners[sub]() : undefined;
       if (!stop) throw new Error(`unknown service ${sub}`);
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
@@ -126,6 +133,7 @@ async function users(config: DeskConfig, sub: string | undefined, rest: string[]
     }
     t.credentials.accounts[name] = acct;
     saveCredentials(join(config.TICKDESK_HOME, 'credentials.json'), t.credentials);
+    if (role === 'trader') await linkTraders(t.xmpp, t.credentials, log, name);
     out(`created ${name}@${config.TICKDESK_DOMAIN} (${role}); password written to ${join(config.TICKDESK_HOME, 'credentials.json')}`);
     return 0;
   } finally {

@@ -12,11 +12,12 @@ export interface Credentials {
   accounts: Record<string, Account>;
 }
 
-/** Service accounts: `admin` administers the server, `feed` owns the instrument nodes. */
+/** Service accounts: `admin` administers the server, `feed` owns the instrument nodes, `alerts` is the desk account traders chat with. */
 export const SERVICE_ACCOUNTS: ReadonlyArray<[string, Role]> = [
   ['admin', 'admin'],
   ['feed', 'service'],
   ['recorder', 'service'],
+  ['alerts', 'service'],
 ];
 export const DEMO_USERS: ReadonlyArray<[string, Role]> = [
   ['alice', 'trader'],
@@ -31,6 +32,10 @@ export const newPassword = (): string => randomBytes(18).toString('base64url');
 export function loadOrCreateCredentials(path: string, domain: string): { credentials: Credentials; created: boolean } {
   if (existsSync(path)) {
     const credentials = JSON.parse(readFileSync(path, 'utf8')) as Credentials;
+    // A desk made by an older version lacks newer service accounts: add them, keep the rest.
+    const missing = SERVICE_ACCOUNTS.filter(([user]) => !credentials.accounts[user]);
+    for (const [user, role] of missing) credentials.accounts[user] = { user, role, password: newPassword() };
+    if (missing.length > 0) saveCredentials(path, credentials);
     return { credentials, created: false };
   }
   const accounts: Record<string, Account> = {};

@@ -1,10 +1,32 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Instrument } from '@tickdesk/schemas';
-import { connectAs } from './connect.js';
-import { DEMO_USERS, newPassword, saveCredentials, type Role } from './credentials.js';
+import type { XmppClient } from '@tickdesk/xmpp';
+import { connectAs, type XmppTarget } from './connect.js';
+import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
+import { linkDesk, linkPresence } from './presence-links.js';
 import { provisionNodes, provisionUser, USERS_KEY } from './provision.js';
+
+/** The desk account and every trader with a known password see each other's presence. */
+export async function linkTraders(target: XmppTarget, credentials: Credentials, log: Logger, only?: string): Promise<void> {
+  const traders = Object.values(credentials.accounts).filter((a) => a.role === 'trader').map((a) => a.user);
+  const clients: XmppClient[] = [];
+  try {
+    const desk = await connectAs(target, credentials, 'alerts', log, 'provision');
+    clients.push(desk);
+    for (const t of traders) clients.push(await connectAs(target, credentials, t, log, 'provision'));
+    const traderClients = clients.slice(1);
+    if (only === undefined) await linkDesk(desk, traderClients, log);
+    else {
+      const mine = traderClients[traders.indexOf(only)]!;
+      await linkPresence(desk, mine, log);
+      for (const other of traderClients) if (other !== mine) await linkPresence(mine, other, log);
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.stop()));
+  }
+}
 
 /**
  * Bring a desk to its provisioned state (idempotent): instrument nodes owned by the
@@ -32,10 +54,12 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     // would only narrow that, so it gets its role and nothing else.
     await redis.hset(USERS_KEY, 'admin', 'admin');
     await provisionUser(deps, credentials.accounts.recorder!);
+    await provisionUser(deps, credentials.accounts.alerts!);
     for (const [user] of [...DEMO_USERS, ...extraUsers]) {
       const acct = credentials.accounts[user]!;
       await provisionUser(deps, acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
     }
+    await linkTraders(target, credentials, log);
   } finally {
     redis.disconnect();
     await feed.stop();

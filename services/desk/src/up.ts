@@ -10,7 +10,7 @@ import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
-const SERVICES = ['recorder', 'feed'] as const;
+const SERVICES = ['recorder', 'alerts', 'feed'] as const;
 
 /** `tickdesk up`: Prosody, Redis, provisioning, then one process per service, until Ctrl-C. */
 export async function up(config: DeskConfig, log: Logger, out: (line: string) => void): Promise<void> {
@@ -70,6 +70,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     `  XMPP WebSocket           ws://127.0.0.1:${ports.xmppHttp}/xmpp-websocket`,
     `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}`,
+    `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands`,
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,

@@ -59,9 +59,11 @@ declare module '@xmpp/stream-features' {
 }
 declare module '@xmpp/iq/callee.js' {
   import type { Element } from '@xmpp/xml';
+  /** `element` is the query child; `next` passes the request on to the next handler. */
+  export type IQHandler = (ctx: { stanza: Element; element: Element }, next: () => unknown) => unknown;
   export interface IQCallee {
-    get(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void;
-    set(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void;
+    get(ns: string, name: string, handler: IQHandler): void;
+    set(ns: string, name: string, handler: IQHandler): void;
   }
   export default function iqCallee(opts: { middleware: unknown; entity: unknown }): IQCallee;
 }

@@ -1,0 +1,103 @@
+import xml, { type Element } from '@xmpp/xml';
+import { isDecimalString, isPositiveDecimal } from './decimal.js';
+import { SYMBOL_PATTERN } from './instrument.js';
+import type { RuleCondition, RulePriority } from './rule.js';
+import { parseTimestamp } from './time.js';
+import type { DecodeResult } from './tick-codec.js';
+
+/** Namespace of the structured alert payload inside an alert chat message (docs/protocol.md, "Alerts"). */
+export const NS_ALERT = 'urn:tickdesk:alert:0';
+
+/** What an alert message says, for programs: the message's `<body/>` says the same for people. */
+export interface AlertPayload {
+  id: string;
+  rule: string;
+  symbol: string;
+  condition: RuleCondition;
+  threshold?: string;
+  lower?: string;
+  upper?: string;
+  amount?: string;
+  windowSeconds?: number;
+  /** The price of the tick that fired the rule. */
+  price: string;
+  previousPrice?: string;
+  /** The window's low (moving up) or high (moving down). */
+  reference?: string;
+  seq: number;
+  eventTime: string;
+  firedAt: string;
+  priority: RulePriority;
+  /** The rule's own text, when the trader wrote one. */
+  message?: string;
+}
+
+const CONDITIONS = new Set<string>([
+  'crossing', 'crossing-up', 'crossing-down', 'greater-than', 'less-than', 'entering-channel', 'exiting-channel',
+  'inside-channel', 'outside-channel', 'moving-up', 'moving-down', 'moving-up-percent', 'moving-down-percent',
+]);
+const DECIMAL_ATTRS = ['threshold', 'lower', 'upper', 'amount', 'previous', 'reference'] as const;
+const symbolRe = new RegExp(SYMBOL_PATTERN);
+const idRe = /^[A-Za-z0-9._:-]{1,64}$/;
+const uintRe = /^(0|[1-9][0-9]{0,15})$/;
+
+export function encodeAlert(a: AlertPayload): Element {
+  const attrs: Record<string, string> = {
+    xmlns: NS_ALERT, id: a.id, rule: a.rule, symbol: a.symbol, condition: a.condition, price: a.price,
+    seq: String(a.seq), 'event-time': a.eventTime, 'fired-at': a.firedAt, priority: a.priority,
+  };
+  if (a.threshold !== undefined) attrs.threshold = a.threshold;
+  if (a.lower !== undefined) attrs.lower = a.lower;
+  if (a.upper !== undefined) attrs.upper = a.upper;
+  if (a.amount !== undefined) attrs.amount = a.amount;
+  if (a.windowSeconds !== undefined) attrs.window = String(a.windowSeconds);
+  if (a.previousPrice !== undefined) attrs.previous = a.previousPrice;
+  if (a.reference !== undefined) attrs.reference = a.reference;
+  return xml('alert', attrs, a.message ?? '');
+}
+
+const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+/** Strict decode of `<alert xmlns='urn:tickdesk:alert:0'/>`: anything malformed rejects it whole. */
+export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
+  if (el.name !== 'alert' || el.attrs.xmlns !== NS_ALERT) return fail(`not a {${NS_ALERT}}alert element`);
+  const at = el.attrs as Record<string, unknown>;
+  const str = (name: string) => (typeof at[name] === 'string' ? (at[name] as string) : undefined);
+  const id = str('id');
+  const rule = str('rule');
+  if (!id || !idRe.test(id)) return fail('missing or invalid id');
+  if (!rule || !idRe.test(rule)) return fail('missing or invalid rule');
+  const symbol = str('symbol');
+  if (!symbol || !symbolRe.test(symbol)) return fail('missing or invalid symbol');
+  const condition = str('condition');
+  if (!condition || !CONDITIONS.has(condition)) return fail('missing or unknown condition');
+  const price = str('price');
+  if (!price || !isPositiveDecimal(price)) return fail('price is not a positive decimal');
+  for (const name of DECIMAL_ATTRS) {
+    const v = str(name);
+    if (at[name] !== undefined && (v === undefined || !isDecimalString(v))) return fail(`${name} is not a decimal`);
+  }
+  const seq = str('seq');
+  if (!seq || !uintRe.test(seq) || !Number.isSafeInteger(Number(seq))) return fail('missing or invalid seq');
+  const eventTime = str('event-time');
+  const firedAt = str('fired-at');
+  if (!eventTime || parseTimestamp(eventTime) === undefined) return fail('missing or invalid event-time');
+  if (!firedAt || parseTimestamp(firedAt) === undefined) return fail('missing or invalid fired-at');
+  const priority = str('priority');
+  if (priority !== 'normal' && priority !== 'critical') return fail('priority is neither normal nor critical');
+  const window = str('window');
+  if (at.window !== undefined && (!window || !uintRe.test(window) || window === '0')) return fail('invalid window');
+  if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
+  const message = el.children.join('');
+  const opt = <K extends string>(key: K, v: string | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, string>));
+  return {
+    ok: true,
+    value: {
+      id, rule, symbol, condition: condition as RuleCondition, price, seq: Number(seq), eventTime, firedAt, priority,
+      ...opt('threshold', str('threshold')), ...opt('lower', str('lower')), ...opt('upper', str('upper')), ...opt('amount', str('amount')),
+      ...(window ? { windowSeconds: Number(window) } : {}),
+      ...opt('previousPrice', str('previous')), ...opt('reference', str('reference')),
+      ...(message ? { message } : {}),
+    },
+  };
+}

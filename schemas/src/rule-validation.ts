@@ -1,0 +1,152 @@
+import { canonicalDecimal, compareDecimal, isDecimalString, isPositiveDecimal } from './decimal.js';
+import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
+import { parseTimestamp } from './time.js';
+
+/** What the validator needs to know about the desk: the instruments, the traders (when known) and the time. */
+export interface RuleValidationContext {
+  symbols: ReadonlySet<string>;
+  traders?: ReadonlySet<string>;
+  nowMicros: number;
+}
+
+/** A refusal names the offending field, so REST (422) and chat replies can point at it. */
+export type RuleValidation = { ok: true; value: RuleInput } | { ok: false; field: string; message: string };
+
+const FIELDS = new Set([
+  'symbol', 'condition', 'threshold', 'lower', 'upper', 'amount', 'windowSeconds',
+  'frequency', 'interval', 'cooldownSeconds', 'expiresAt', 'backup', 'priority', 'message',
+]);
+const CONDITION_FIELDS: Record<RuleCondition, readonly string[]> = {
+  crossing: ['threshold'],
+  'crossing-up': ['threshold'],
+  'crossing-down': ['threshold'],
+  'greater-than': ['threshold'],
+  'less-than': ['threshold'],
+  'entering-channel': ['lower', 'upper'],
+  'exiting-channel': ['lower', 'upper'],
+  'inside-channel': ['lower', 'upper'],
+  'outside-channel': ['lower', 'upper'],
+  'moving-up': ['amount', 'windowSeconds'],
+  'moving-down': ['amount', 'windowSeconds'],
+  'moving-up-percent': ['amount', 'windowSeconds'],
+  'moving-down-percent': ['amount', 'windowSeconds'],
+};
+const CONDITION_ONLY = ['threshold', 'lower', 'upper', 'amount', 'windowSeconds'] as const;
+const FREQUENCIES: readonly RuleFrequency[] = ['once', 'once-per-bar', 'every-time'];
+const INTERVALS = ['1s', '1m', '1h'];
+const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const SYMBOL_RE = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
+const MAX_SECONDS = 86_400;
+const MAX_MESSAGE = 500;
+/** Applied when an every-time rule gives no cooldown, and written into the value so the stored rule says what the engine does. */
+export const DEFAULT_COOLDOWN_SECONDS = 60;
+
+class Refusal {
+  constructor(readonly field: string, readonly message: string) {}
+}
+const refuse = (field: string, message: string): never => {
+  throw new Refusal(field, message);
+};
+
+function decimalField(field: string, value: unknown): string {
+  if (typeof value === 'number') refuse(field, 'must be a decimal string such as 65000.5, in quotes: numbers lose digits');
+  if (typeof value === 'string' && value.startsWith('-') && isDecimalString(value.slice(1))) refuse(field, 'must not be negative');
+  if (!isDecimalString(value)) refuse(field, 'must be a decimal string such as 65000.5');
+  return canonicalDecimal(value as string)!;
+}
+
+function secondsField(field: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_SECONDS) {
+    refuse(field, `must be a whole number of seconds from ${min} to ${MAX_SECONDS}`);
+  }
+  return value as number;
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) refuse(field, `must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function check(input: unknown, ctx: RuleValidationContext): RuleInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) refuse('rule', 'must be an object');
+  const raw = input as Record<string, unknown>;
+  for (const key of Object.keys(raw)) if (!FIELDS.has(key)) refuse(key, 'unknown field');
+
+  if (raw.symbol === undefined) refuse('symbol', 'is required');
+  if (typeof raw.symbol !== 'string' || !SYMBOL_RE.test(raw.symbol)) refuse('symbol', 'must be an instrument symbol such as BTCUSDT');
+  const symbol = raw.symbol as string;
+  if (!ctx.symbols.has(symbol)) refuse('symbol', `unknown instrument ${symbol}`);
+
+  if (raw.condition === undefined) refuse('condition', 'is required');
+  const condition = oneOf('condition', raw.condition, Object.keys(CONDITION_FIELDS) as RuleCondition[]);
+  const wanted = CONDITION_FIELDS[condition];
+  for (const field of CONDITION_ONLY) {
+    const present = raw[field] !== undefined;
+    if (present && !wanted.includes(field)) refuse(field, `is not used by condition ${condition}`);
+    if (!present && wanted.includes(field)) refuse(field, `is required for condition ${condition}`);
+  }
+  // Built in the schema's field order, so stored and echoed rules read the same way.
+  const out = { symbol, condition } as RuleInput;
+  for (const field of ['threshold', 'lower', 'upper', 'amount'] as const) {
+    if (raw[field] !== undefined) out[field] = decimalField(field, raw[field]);
+  }
+  if (out.lower !== undefined && out.upper !== undefined && compareDecimal(out.lower, out.upper) > 0) {
+    refuse('lower', `must not be greater than upper (${out.lower} > ${out.upper})`);
+  }
+  if (out.amount !== undefined) {
+    if (!isPositiveDecimal(out.amount)) refuse('amount', 'must be greater than zero');
+    // A fall can lose at most all of the window's high: a larger percentage could never fire.
+    if (condition === 'moving-down-percent' && compareDecimal(out.amount, '100') > 0) refuse('amount', 'must be at most 100 (percent) for moving-down-percent');
+  }
+  if (raw.windowSeconds !== undefined) out.windowSeconds = secondsField('windowSeconds', raw.windowSeconds, 1);
+
+  if (raw.frequency === undefined) refuse('frequency', 'is required');
+  out.frequency = oneOf('frequency', raw.frequency, FREQUENCIES);
+  if (out.frequency === 'once-per-bar') {
+    if (raw.interval === undefined) refuse('interval', 'is required for frequency once-per-bar');
+    out.interval = oneOf('interval', raw.interval, INTERVALS) as RuleInput['interval'];
+  } else if (raw.interval !== undefined) {
+    refuse('interval', 'is only used with frequency once-per-bar');
+  }
+  if (out.frequency === 'every-time') {
+    out.cooldownSeconds = raw.cooldownSeconds === undefined ? DEFAULT_COOLDOWN_SECONDS : secondsField('cooldownSeconds', raw.cooldownSeconds, 0);
+  } else if (raw.cooldownSeconds !== undefined) {
+    refuse('cooldownSeconds', 'is only used with frequency every-time');
+  }
+
+  if (raw.expiresAt !== undefined) {
+    const micros = typeof raw.expiresAt === 'string' ? parseTimestamp(raw.expiresAt) : undefined;
+    if (micros === undefined) refuse('expiresAt', 'must be an XEP-0082 UTC timestamp such as 2026-01-31T17:00:00Z');
+    if (micros! <= ctx.nowMicros) refuse('expiresAt', 'must be in the future');
+    out.expiresAt = raw.expiresAt as string;
+  }
+  if (raw.backup !== undefined) {
+    if (typeof raw.backup !== 'string' || !USERNAME_RE.test(raw.backup)) refuse('backup', "must be a trader's username");
+    if (ctx.traders && !ctx.traders.has(raw.backup as string)) refuse('backup', `unknown trader ${raw.backup as string}`);
+    out.backup = raw.backup as string;
+  }
+  if (raw.priority === undefined) refuse('priority', 'is required');
+  out.priority = oneOf('priority', raw.priority, ['normal', 'critical'] as const);
+  if (raw.message !== undefined) {
+    if (typeof raw.message !== 'string') refuse('message', 'must be a string');
+    // UTF-16 units, as TypeBox's Value.Check counts them (Ajv counts code points): the
+    // stricter count keeps every accepted rule valid for both.
+    if ((raw.message as string).length > MAX_MESSAGE) refuse('message', `must be at most ${MAX_MESSAGE} characters`);
+    out.message = raw.message as string;
+  }
+  return out;
+}
+
+/**
+ * Check a trader's rule (REST body, chat command or ad-hoc form) against the desk and
+ * return it with canonical decimals (and the default cooldown filled in), or the
+ * first problem found, named by field.
+ */
+export function validateRuleInput(input: unknown, ctx: RuleValidationContext): RuleValidation {
+  try {
+    return { ok: true, value: check(input, ctx) };
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, field: err.field, message: err.message };
+    throw err;
+  }
+}

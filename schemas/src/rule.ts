@@ -1,0 +1,92 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DECIMAL_PATTERN } from './decimal.js';
+import { SYMBOL_PATTERN } from './instrument.js';
+import { TIMESTAMP_PATTERN } from './time.js';
+
+/**
+ * Alert conditions on an instrument's price. Crossings and channel entries compare
+ * the previous price with the current one; levels look at the current price only;
+ * moves compare the current price with the lowest (up) or highest (down) price of
+ * the instrument within the last `windowSeconds` of event time.
+ */
+export const RuleCondition = Type.Union(
+  [
+    Type.Literal('crossing'),
+    Type.Literal('crossing-up'),
+    Type.Literal('crossing-down'),
+    Type.Literal('greater-than'),
+    Type.Literal('less-than'),
+    Type.Literal('entering-channel'),
+    Type.Literal('exiting-channel'),
+    Type.Literal('inside-channel'),
+    Type.Literal('outside-channel'),
+    Type.Literal('moving-up'),
+    Type.Literal('moving-down'),
+    Type.Literal('moving-up-percent'),
+    Type.Literal('moving-down-percent'),
+  ],
+  { $id: 'RuleCondition' },
+);
+export type RuleCondition = Static<typeof RuleCondition>;
+
+/** once: fire, then the rule goes inactive; once-per-bar: at most once per `interval` bar; every-time: each time, then `cooldownSeconds` of quiet. */
+export const RuleFrequency = Type.Union([Type.Literal('once'), Type.Literal('once-per-bar'), Type.Literal('every-time')], { $id: 'RuleFrequency' });
+export type RuleFrequency = Static<typeof RuleFrequency>;
+
+export const RuleInterval = Type.Union([Type.Literal('1s'), Type.Literal('1m'), Type.Literal('1h')]);
+export type RuleInterval = Static<typeof RuleInterval>;
+
+export const RulePriority = Type.Union([Type.Literal('normal'), Type.Literal('critical')]);
+export type RulePriority = Static<typeof RulePriority>;
+
+export const RuleStatus = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('triggered'), Type.Literal('expired')]);
+export type RuleStatus = Static<typeof RuleStatus>;
+
+const decimal = (description: string) => Type.String({ pattern: DECIMAL_PATTERN, maxLength: 40, description });
+const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
+
+/** What a trader writes: the same shape over REST, chat commands and ad-hoc forms. */
+export const RuleInput = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    condition: RuleCondition,
+    /** crossing, crossing-up, crossing-down, greater-than, less-than. */
+    threshold: Type.Optional(decimal('price level')),
+    /** The channel conditions: lower ≤ upper, both inclusive. */
+    lower: Type.Optional(decimal('channel lower bound, inclusive')),
+    upper: Type.Optional(decimal('channel upper bound, inclusive')),
+    /** moving-up / moving-down: a price difference; the -percent conditions: a percentage of the window's low (up) or high (down). */
+    amount: Type.Optional(decimal('move size: price units, or percent for the -percent conditions')),
+    windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    frequency: RuleFrequency,
+    /** once-per-bar only. */
+    interval: Type.Optional(RuleInterval),
+    /** every-time only; default 60. */
+    cooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    expiresAt: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN })),
+    /** A trader who gets the alert when the owner does not confirm it in time. */
+    backup: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
+    priority: RulePriority,
+    message: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { $id: 'RuleInput', additionalProperties: false },
+);
+export type RuleInput = Static<typeof RuleInput>;
+
+/** A stored rule: the input plus identity, owner and lifecycle. */
+export const Rule = Type.Composite(
+  [
+    RuleInput,
+    Type.Object({
+      id: Type.String({ pattern: '^r[0-9a-z]{1,32}$' }),
+      owner: Type.String({ pattern: USERNAME_PATTERN }),
+      status: RuleStatus,
+      createdAt: Type.String({ pattern: TIMESTAMP_PATTERN }),
+      updatedAt: Type.String({ pattern: TIMESTAMP_PATTERN }),
+      /** Increases on every change; the engine ignores a change older than what it has. */
+      version: Type.Integer({ minimum: 1 }),
+    }),
+  ],
+  { $id: 'Rule', additionalProperties: false },
+);
+export type Rule = Static<typeof Rule>;

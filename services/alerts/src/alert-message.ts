@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { encodeAlert, type AlertPayload, type RuleCondition } from '@tickdesk/schemas';
+import { markable, receiptRequest, xml, type Element } from '@tickdesk/xmpp';
+
+/** The fields of an alert that its message carries. */
+export type AlertContent = AlertPayload;
+
+const WORDS: Record<RuleCondition, string> = {
+  crossing: 'crossed',
+  'crossing-up': 'crossed up through',
+  'crossing-down': 'crossed down through',
+  'greater-than': 'is above',
+  'less-than': 'is below',
+  'entering-channel': 'entered the channel',
+  'exiting-channel': 'left the channel',
+  'inside-channel': 'is inside the channel',
+  'outside-channel': 'is outside the channel',
+  'moving-up': 'rose by at least',
+  'moving-down': 'fell by at least',
+  'moving-up-percent': 'rose by at least',
+  'moving-down-percent': 'fell by at least',
+};
+
+/** What the rule said, in words: "crossed up through 65000", "entered the channel 1.08–1.09". */
+export function describeCondition(a: Pick<AlertContent, 'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'>): string {
+  const words = WORDS[a.condition];
+  if (a.lower !== undefined && a.upper !== undefined) return `${words} ${a.lower}–${a.upper}`;
+  if (a.amount !== undefined) {
+    const amount = a.condition.endsWith('-percent') ? `${a.amount}%` : a.amount;
+    return `${words} ${amount} within ${a.windowSeconds ?? '?'}s`;
+  }
+  return `${words} ${a.threshold ?? ''}`.trimEnd();
+}
+
+/** The human-readable `<body/>`: any client shows it as it is. */
+export function alertBody(a: AlertContent): string {
+  const when = a.eventTime.replace('T', ' ').replace(/(\.\d{3})\d*Z$/, '$1 UTC');
+  const head = `${a.priority === 'critical' ? 'CRITICAL ' : ''}${a.symbol} ${describeCondition(a)}: ${a.price} at ${when}`;
+  return `${head}${a.message ? `. ${a.message}` : ''} [alert ${a.id}, rule ${a.rule}]`;
+}
+
+/**
+ * The alert as a chat message (never headline: headlines are neither stored offline
+ * nor archived). Its id is the alert id, so a resend is recognisably the same alert;
+ * it asks for a receipt (XEP-0184 §5.1) and is markable (XEP-0333 §3).
+ */
+export function alertMessage(a: AlertContent, to: string, from?: string): Element {
+  return xml(
+    'message',
+    { to, type: 'chat', id: a.id, ...(from ? { from } : {}) },
+    xml('body', {}, alertBody(a)),
+    encodeAlert(a),
+    receiptRequest(),
+    markable(),
+    // XEP-0334: keep it in the recipient's archive and offline store even without a body-aware server rule.
+    xml('store', { xmlns: 'urn:xmpp:hints' }),
+  );
+}
+
+/** SHA-256 of a stanza's XML, the audit chain's evidence of what was sent or received. */
+export const stanzaHash = (stanza: Element | string): string => createHash('sha256').update(typeof stanza === 'string' ? stanza : stanza.toString()).digest('hex');

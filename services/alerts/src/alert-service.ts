@@ -1,0 +1,25 @@
+import { createAdhocService } from './adhoc-service.js';
+import { createChatService } from './chat-service.js';
+import { createAlertEngine, type AlertEngineDeps } from './engine.js';
+import { createRuleCommands } from './rule-commands.js';
+
+/** The whole alerts service on one XMPP session: engine, chat commands and ad-hoc commands. */
+export async function startAlertService(deps: AlertEngineDeps) {
+  const engine = createAlertEngine(deps);
+  const symbols = deps.instruments.map((i) => i.symbol);
+  const commands = createRuleCommands({ rules: engine.rules, symbols: new Set(symbols), traders: engine.traders, ...(deps.now ? { now: deps.now } : {}) });
+  const common = { client: deps.client, commands, domain: deps.domain, isTrader: engine.isTrader, log: deps.log };
+  const chat = createChatService(common);
+  const adhoc = createAdhocService({ ...common, symbols });
+  adhoc.start();
+  chat.start();
+  await engine.start();
+  return {
+    engine,
+    async stop(): Promise<void> {
+      chat.stop();
+      await engine.stop();
+    },
+  };
+}
+export type AlertService = Awaited<ReturnType<typeof startAlertService>>;

@@ -1,0 +1,61 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { AlertsError } from './errors.js';
+
+const Ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 86_400_000, default: def });
+
+/** Alert engine configuration; every field has a default. */
+export const AlertsConfig = Type.Object(
+  {
+    /** How long an available trader has to send a receipt before the alert is resent. */
+    receiptTimeoutMs: Ms(10_000),
+    /** The same for a trader who is away or xa: escalation comes sooner. */
+    awayReceiptTimeoutMs: Ms(4_000),
+    /** Resends (same id) before the backup trader is told. */
+    resends: Type.Integer({ minimum: 0, maximum: 10, default: 1 }),
+    /** After escalation, resends keep going at this interval (doubling, capped at 16×). */
+    retryAfterEscalationMs: Ms(30_000),
+    /** How often the outbox is polled for due resends and escalations. */
+    pollMs: Ms(200, 10),
+    /** How often expired rules are swept. */
+    expirySweepMs: Ms(1_000, 10),
+  },
+  { additionalProperties: false },
+);
+export type AlertsConfig = Static<typeof AlertsConfig>;
+
+const ENV: Record<string, keyof AlertsConfig> = {
+  TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: 'receiptTimeoutMs',
+  TICKDESK_ALERTS_AWAY_RECEIPT_TIMEOUT_MS: 'awayReceiptTimeoutMs',
+  TICKDESK_ALERTS_RESENDS: 'resends',
+  TICKDESK_ALERTS_RETRY_AFTER_ESCALATION_MS: 'retryAfterEscalationMs',
+  TICKDESK_ALERTS_POLL_MS: 'pollMs',
+  TICKDESK_ALERTS_EXPIRY_SWEEP_MS: 'expirySweepMs',
+};
+
+/** The environment variables `loadAlertsConfig` reads. */
+export const ALERTS_ENV_VARS = Object.keys(ENV);
+
+/** Defaults completed with `partial`; throws when the result is invalid. */
+export function resolveAlertsConfig(partial: Partial<AlertsConfig> = {}): AlertsConfig {
+  const config = Value.Default(AlertsConfig, { ...partial }) as AlertsConfig;
+  const error = Value.Errors(AlertsConfig, config).First();
+  if (error) throw new AlertsError('TICKDESK_ALERTS_BAD_CONFIG', `alerts config ${error.path}: ${error.message}`);
+  return config;
+}
+
+/** Read the engine's config from `env`; a bad value throws an error naming the variable. */
+export function loadAlertsConfig(env: Record<string, string | undefined>): AlertsConfig {
+  const partial: Record<string, number> = {};
+  for (const [name, field] of Object.entries(ENV)) {
+    const text = env[name]?.trim();
+    if (text === undefined || text === '') continue;
+    const value = /^[0-9]{1,9}$/.test(text) ? Number(text) : Number.NaN;
+    const schema = AlertsConfig.properties[field] as { minimum: number; maximum: number };
+    if (!Value.Check(AlertsConfig.properties[field], value)) {
+      throw new AlertsError('TICKDESK_ALERTS_BAD_CONFIG', `${name}=${JSON.stringify(text)} is invalid: expected an integer from ${schema.minimum} to ${schema.maximum}`);
+    }
+    partial[field] = value;
+  }
+  return resolveAlertsConfig(partial);
+}

@@ -1,0 +1,236 @@
+import type { Logger } from 'pino';
+import { formatMillis } from '@tickdesk/schemas';
+import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { alertMessage, stanzaHash } from './alert-message.js';
+import type { AlertsConfig } from './config.js';
+import type { PresenceTracker } from './presence-tracker.js';
+import type { AlertStore, AlertState, AuditChain, AuditEvent, StoredAlert } from './store/index.js';
+
+/** How far an alert has come; a late event is recorded but never moves it back. */
+const RANK: Record<AlertState, number> = {
+  pending: 0, held: 0, sent: 1, 'server-acked': 2, escalated: 2, delivered: 3, displayed: 4, acknowledged: 5, expired: 6, failed: 6,
+};
+const NEVER = 8_640_000_000_000_000; // the largest Date: not due until something happens
+
+export interface DeliveryDeps {
+  client: XmppClient;
+  alerts: AlertStore;
+  audit: AuditChain;
+  presence: PresenceTracker;
+  config: AlertsConfig;
+  domain: string;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * Moves each alert through sent → server-acknowledged (XEP-0198) → delivered
+ * (XEP-0184) → displayed / acknowledged (XEP-0333), resending with the same id and
+ * escalating to the backup trader when no receipt comes in time. Presence decides
+ * when and how: dnd holds normal alerts, offline leaves it to offline storage and
+ * tells the backup. Every step goes to the audit chain before it takes effect.
+ */
+export function createDelivery({ client, alerts, audit, presence, config, domain, log: parentLog, now = Date.now }: DeliveryDeps) {
+  const log = parentLog.child({ component: 'delivery' });
+  const jid = (user: string) => `${user}@${domain}`;
+  const sentStanzas = new WeakMap<Element, string>();
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling = false;
+  // Steps of one alert run one after another, so its lifecycle is recorded in order.
+  const chains = new Map<string, Promise<unknown>>();
+
+  function serial<T>(id: string, job: () => Promise<T>): Promise<T> {
+    const prev = chains.get(id) ?? Promise.resolve();
+    const next = prev.then(job, job);
+    const tail = next.catch(() => undefined);
+    chains.set(id, tail);
+    void tail.then(() => { if (chains.get(id) === tail) chains.delete(id); });
+    return next;
+  }
+
+  /** Run `job` on the alert as it is in the store now, after the alert's earlier steps. */
+  function withFresh(id: string, job: (alert: StoredAlert) => Promise<unknown>): Promise<void> {
+    return serial(id, async () => {
+      const alert = await alerts.get(id);
+      if (alert) await job(alert);
+    });
+  }
+
+  async function record(alert: StoredAlert, event: AuditEvent, patch: Parameters<AlertStore['transition']>[1], detail?: string, stanza?: Element): Promise<StoredAlert | undefined> {
+    const at = formatMillis(now());
+    await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: stanza ? stanzaHash(stanza) : '', ...(detail ? { detail } : {}) });
+    return alerts.transition(alert.id, patch, { event, at, ...(detail ? { detail } : {}) });
+  }
+
+  const timeoutFor = (trader: string) => (['away', 'xa'].includes(presence.get(trader).show) ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs);
+
+  async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', nextActionAt: number): Promise<StoredAlert | undefined> {
+    const stanza = alertMessage(alertContent(alert), jid(to));
+    const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
+    const detail = event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
+    const updated = await record(alert, event, { state, attempts: alert.attempts + 1, nextActionAt, recipient: to }, detail, stanza);
+    sentStanzas.set(stanza, alert.id);
+    await client.send(stanza).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'send failed; the outbox retries'));
+    return updated;
+  }
+
+  /** Route a new (or released, or recovered) alert by its owner's presence. */
+  async function route(alert: StoredAlert): Promise<void> {
+    const p = presence.get(alert.owner);
+    const t = now();
+    if (p.show === 'dnd' && alert.priority !== 'critical') {
+      await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
+      return;
+    }
+    if (p.show === 'offline') {
+      // The server keeps a chat message for an offline recipient (XEP-0160); the backup hears now.
+      const sent = await send(alert, alert.owner, 'sent', t + config.retryAfterEscalationMs);
+      if (alert.backup && sent) await send(sent, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
+      return;
+    }
+    await send(alert, alert.owner, 'sent', t + timeoutFor(alert.owner));
+  }
+
+  /** An alert whose time has come: resend, escalate, or keep retrying. */
+  async function onDue(alert: StoredAlert): Promise<void> {
+    if (alert.state === 'pending') return route(alert);
+    if (RANK[alert.state] >= RANK.delivered || alert.state === 'held') return;
+    const t = now();
+    const escalated = alert.recipient !== alert.owner;
+    if (!escalated && alert.attempts <= config.resends) {
+      await send(alert, alert.owner, 'resent', t + timeoutFor(alert.owner));
+    } else if (!escalated && alert.backup) {
+      await send(alert, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
+    } else {
+      const k = Math.min(4, Math.max(0, alert.attempts - config.resends - 1));
+      await send(alert, alert.recipient, 'resent', t + config.retryAfterEscalationMs * 2 ** k);
+    }
+  }
+
+  async function poll(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    try {
+      for (;;) {
+        const due = await alerts.due(now(), 200);
+        await Promise.all(due.map((a) => withFresh(a.id, async (fresh) => {
+          if (fresh.nextActionAt <= now()) await onDue(fresh);
+        })));
+        if (due.length < 200) break;
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'outbox poll failed');
+    } finally {
+      polling = false;
+    }
+  }
+
+  /** A receipt or marker counts only from the alert's owner, or its backup once told (DESIGN "Contracts"). */
+  async function confirm(fromJid: string, id: string, event: 'delivered' | 'displayed' | 'acknowledged', stanza: Element): Promise<void> {
+    const [bare] = fromJid.split('/');
+    const [user, host] = (bare ?? '').split('@');
+    const alert = await alerts.get(id);
+    if (!alert) {
+      log.info({ from: fromJid, id, event }, 'confirmation for an unknown alert ignored');
+      return;
+    }
+    const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
+    if (!allowed) {
+      log.warn({ from: fromJid, id, event, owner: alert.owner }, 'confirmation from a JID that is not the recipient ignored');
+      return;
+    }
+    if (alert.lifecycle.some((s) => s.event === event)) return; // a repeated receipt or marker
+    const state: AlertState = RANK[event] > RANK[alert.state] ? event : alert.state;
+    const delivered = RANK[state] >= RANK.delivered;
+    // Delivered before: a displayed marker implies delivery (XEP-0333 §4), so record that too.
+    if (event !== 'delivered' && !alert.lifecycle.some((s) => s.event === 'delivered')) {
+      await record(alert, 'delivered', { state: 'delivered', nextActionAt: NEVER }, `by=${user} implied by ${event}`, stanza);
+    }
+    await record(alert, event, { state, ...(delivered ? { nextActionAt: NEVER } : {}) }, `by=${user}`, stanza);
+  }
+
+  function onStanza(stanza: Element) {
+    if (stanza.name !== 'message') return;
+    const receipt = parseReceipt(stanza);
+    if (receipt) {
+      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) => log.warn({ err: err.message }, 'receipt handling failed'));
+      return;
+    }
+    const marker = parseMarker(stanza);
+    if (marker) {
+      const event = marker.marker === 'received' ? 'delivered' : marker.marker;
+      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) => log.warn({ err: err.message }, 'marker handling failed'));
+    }
+  }
+
+  function onServerAck(stanza: Element) {
+    const id = sentStanzas.get(stanza);
+    if (!id) return;
+    void withFresh(id, async (alert) => {
+      const state: AlertState = RANK[alert.state] < RANK['server-acked'] ? 'server-acked' : alert.state;
+      await record(alert, 'server-acked', { state }, `to=${String(stanza.attrs.to).split('@')[0]}`);
+    }).catch((err: Error) => log.warn({ err: err.message }, 'server ack handling failed'));
+  }
+
+  function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
+    if (previous.show !== 'dnd' || current.show === 'dnd') return;
+    void alerts.heldFor(current.trader).then((held) =>
+      Promise.all(held.map((a) => withFresh(a.id, async (fresh) => {
+        if (fresh.state !== 'held') return;
+        const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${current.show}`);
+        if (released) await route(released);
+      }))),
+    ).catch((err: Error) => log.warn({ err: err.message }, 'releasing held alerts failed'));
+  }
+
+  return {
+    /** Send a freshly fired alert (already in the outbox). */
+    dispatch: (alert: StoredAlert): Promise<void> => withFresh(alert.id, (a) => (a.state === 'pending' ? route(a) : Promise.resolve())),
+    start(): void {
+      client.on('stanza', onStanza);
+      client.streamManagement.on('ack', onServerAck);
+      presence.on('change', onPresence);
+      pollTimer = setInterval(() => void poll(), config.pollMs);
+    },
+    /** Pick up what a previous run left: alerts fired but never sent, and held ones whose trader is back. */
+    async resume(): Promise<number> {
+      let n = 0;
+      for await (const alert of alerts.outstanding()) {
+        if (alert.state !== 'pending' && alert.state !== 'held') continue;
+        n += 1;
+        await withFresh(alert.id, async (fresh) => {
+          if (fresh.state === 'pending') return route(fresh);
+          if (fresh.state !== 'held' || presence.get(fresh.owner).show === 'dnd') return;
+          const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${presence.get(fresh.owner).show}`);
+          if (released) await route(released);
+        });
+      }
+      return n;
+    },
+    async stop(): Promise<void> {
+      clearInterval(pollTimer);
+      client.off('stanza', onStanza);
+      client.streamManagement.off('ack', onServerAck);
+      presence.off('change', onPresence);
+      await Promise.all([...chains.values()]);
+    },
+    poll,
+  };
+}
+export type Delivery = ReturnType<typeof createDelivery>;
+
+/** The payload fields of a stored alert. */
+export function alertContent(a: StoredAlert) {
+  return {
+    id: a.id, rule: a.ruleId, symbol: a.symbol, condition: a.condition as never, price: a.price, seq: a.tickSeq,
+    eventTime: a.eventTime, firedAt: a.firedAt, priority: a.priority,
+    ...(a.threshold !== undefined ? { threshold: a.threshold } : {}),
+    ...(a.lower !== undefined ? { lower: a.lower } : {}),
+    ...(a.upper !== undefined ? { upper: a.upper } : {}),
+    ...(a.amount !== undefined ? { amount: a.amount } : {}),
+    ...(a.windowSeconds !== undefined ? { windowSeconds: a.windowSeconds } : {}),
+    ...(a.previousPrice !== undefined ? { previousPrice: a.previousPrice } : {}),
+    ...(a.reference !== undefined ? { reference: a.reference } : {}),
+    ...(a.message !== undefined ? { message: a.message } : {}),
+  };
+}

@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { decodeTickBatch, formatMicros, formatMillis, parseTimestamp, ticksNode, type Instrument, type Rule, type TickBatch } from '@tickdesk/schemas';
+import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { alertBody } from './alert-message.js';
+import type { AlertsConfig } from './config.js';
+import { alertContent, createDelivery } from './delivery.js';
+import { createPresenceTracker } from './presence-tracker.js';
+import { createRuleSync } from './rule-sync.js';
+import { createRuleIndex, type EvalTick, type Firing } from './rules/index.js';
+import { createAlertStore, createAuditChain, createRuleStore, type StoredAlert } from './store/index.js';
+
+export interface AlertEngineDeps {
+  client: XmppClient;
+  redis: Redis;
+  log: Logger;
+  config: AlertsConfig;
+  domain: string;
+  /** The pubsub service JID. */
+  service: string;
+  instruments: readonly Instrument[];
+  prefix?: string;
+  now?: () => number;
+}
+
+export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
+
+/** Deterministic: evaluating the same tick again (after a crash) yields the same alert, which the outbox already has. */
+export const alertId = (rule: Rule, symbol: string, seq: number): string =>
+  `a${createHash('sha256').update(`${rule.id}|${rule.version}|${symbol}|${seq}`).digest('hex').slice(0, 24)}`;
+
+/**
+ * The alert engine: every tick of every instrument against the active rules, each
+ * firing written to the outbox before it is sent, then delivered with receipts,
+ * presence-aware routing and an audit chain. Restart-safe: rules, outbox and the last
+ * evaluated tick per instrument live in Redis, and ticks missed while down are read
+ * back from the nodes' recent items.
+ */
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', now = Date.now }: AlertEngineDeps) {
+  const log = parentLog.child({ component: 'alerts' });
+  const rules = createRuleStore({ redis, prefix });
+  const alerts = createAlertStore({ redis, prefix });
+  const audit = createAuditChain({ redis, prefix });
+  const index = createRuleIndex();
+  const traders = new Set<string>();
+  const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => traders.has(u), log, prefix });
+  const delivery = createDelivery({ client, alerts, audit, presence, config, domain, log, now });
+  const watermarkKey = `${prefix}alerts:watermark`;
+  const firedKey = `${prefix}alerts:fired`;
+  const sync = createRuleSync({
+    rules,
+    index,
+    log,
+    async lastFired(ids) {
+      const out = new Map<string, number>();
+      if (ids.length === 0) return out;
+      const values = await redis.hmget(firedKey, ...ids);
+      ids.forEach((id, i) => { if (values[i]) out.set(id, Number(values[i])); });
+      return out;
+    },
+  });
+  const symbols = new Set(instruments.map((i) => i.symbol));
+  const watermark = new Map<string, number>();
+  let queue: Promise<void> = Promise.resolve();
+  let state: EngineState = 'stopped';
+  let fired = 0;
+  let timers: NodeJS.Timeout[] = [];
+
+  const subscriber = createItemSubscriber({
+    client,
+    service,
+    nodes: [...symbols].map(ticksNode),
+    decode: decodeTickBatch,
+    onItem: (batch) => enqueue(batch),
+    log,
+  });
+
+  /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
+  function enqueue(batch: TickBatch): void {
+    queue = queue.then(() => evaluate(batch)).catch((err: Error) => {
+      state = 'degraded';
+      log.error({ symbol: batch.symbol, err: err.message }, 'batch evaluation failed');
+    });
+  }
+
+  async function evaluate(batch: TickBatch): Promise<void> {
+    const after = watermark.get(batch.symbol) ?? -1;
+    const ticks: EvalTick[] = [];
+    for (const t of batch.ticks) if (t.seq > after) ticks.push({ seq: t.seq, price: t.price, eventMicros: parseTimestamp(t.eventTime)! });
+    if (ticks.length === 0) return;
+    const firings = index.evaluate(batch.symbol, ticks);
+    const created: StoredAlert[] = [];
+    for (const f of firings) {
+      const alert = await persistFiring(f);
+      if (alert) created.push(alert);
+    }
+    const last = ticks[ticks.length - 1]!;
+    watermark.set(batch.symbol, last.seq);
+    await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
+    for (const alert of created) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
+  }
+
+  /** Outbox first: an alert exists in Redis, with its `fired` audit record, before anything is sent. */
+  async function persistFiring(f: Firing): Promise<StoredAlert | undefined> {
+    const rule = sync.get(f.ruleId);
+    if (!rule) return undefined;
+    const firedAt = formatMillis(now());
+    const id = alertId(rule, f.symbol, f.seq);
+    const content = {
+      id, rule: rule.id, symbol: f.symbol, condition: rule.condition, price: f.price, seq: f.seq,
+      eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
+      ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}),
+      ...(rule.lower !== undefined ? { lower: rule.lower } : {}),
+      ...(rule.upper !== undefined ? { upper: rule.upper } : {}),
+      ...(rule.amount !== undefined ? { amount: rule.amount } : {}),
+      ...(rule.windowSeconds !== undefined ? { windowSeconds: rule.windowSeconds } : {}),
+      ...(f.previousPrice !== undefined ? { previousPrice: f.previousPrice } : {}),
+      ...(f.reference !== undefined ? { reference: f.reference } : {}),
+      ...(rule.message !== undefined ? { message: rule.message } : {}),
+    };
+    const alert: StoredAlert = {
+      id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, ...(rule.backup ? { backup: rule.backup } : {}),
+      symbol: f.symbol, condition: rule.condition,
+      ...(content.threshold !== undefined ? { threshold: content.threshold } : {}),
+      ...(content.lower !== undefined ? { lower: content.lower } : {}),
+      ...(content.upper !== undefined ? { upper: content.upper } : {}),
+      ...(content.amount !== undefined ? { amount: content.amount } : {}),
+      ...(content.windowSeconds !== undefined ? { windowSeconds: content.windowSeconds } : {}),
+      price: f.price,
+      ...(content.previousPrice !== undefined ? { previousPrice: content.previousPrice } : {}),
+      ...(content.reference !== undefined ? { reference: content.reference } : {}),
+      tickSeq: f.seq, eventTime: content.eventTime, firedAt, priority: rule.priority,
+      ...(rule.message !== undefined ? { message: rule.message } : {}),
+      body: alertBody(content), state: 'pending', attempts: 0, nextActionAt: now(), lifecycle: [{ event: 'fired', at: firedAt }],
+    };
+    await redis.hset(firedKey, rule.id, String(f.eventMicros));
+    if (!(await alerts.create(alert))) return undefined; // evaluated before a crash: already in the outbox
+    await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
+    fired += 1;
+    if (rule.frequency === 'once') {
+      sync.forget(rule.id);
+      await rules.setStatus(rule.id, 'triggered');
+    }
+    return alert;
+  }
+
+  async function loadTraders(): Promise<void> {
+    const roles = await redis.hgetall(`${prefix}users`);
+    for (const [user, role] of Object.entries(roles)) {
+      if (role === 'trader' && !traders.has(user)) {
+        traders.add(user);
+        presence.track(user);
+      }
+    }
+  }
+
+  /** Ticks published while the engine was down: the nodes keep their recent items (max_items). */
+  async function catchUp(): Promise<void> {
+    const pubsub = createPubsub(client, service);
+    for (const symbol of symbols) {
+      if (!watermark.has(symbol)) continue;
+      const items = await pubsub.items(ticksNode(symbol)).catch(() => []);
+      const batches = items.flatMap((it) => {
+        const res = it.payload ? decodeTickBatch(it.payload) : undefined;
+        return res?.ok ? [res.value] : [];
+      });
+      batches.sort((a, b) => a.ticks[0]!.seq - b.ticks[0]!.seq);
+      for (const b of batches) enqueue(b);
+    }
+    await queue;
+  }
+
+  async function sweepExpired(): Promise<void> {
+    for (const id of index.expire(now() * 1000)) {
+      sync.forget(id);
+      await rules.setStatus(id, 'expired').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'expiry not recorded'));
+      log.info({ rule: id }, 'rule expired');
+    }
+  }
+
+  return {
+    rules,
+    alerts,
+    audit,
+    presence,
+    async start(): Promise<void> {
+      state = 'starting';
+      await loadTraders();
+      await presence.start([...traders]);
+      const saved = await redis.hgetall(watermarkKey);
+      for (const [symbol, json] of Object.entries(saved)) {
+        if (!symbols.has(symbol)) continue;
+        const w = JSON.parse(json) as { seq: number; price: string; eventMicros: number };
+        watermark.set(symbol, w.seq);
+        index.seedPrice(symbol, w.price, w.eventMicros);
+      }
+      await sync.start();
+      delivery.start();
+      await subscriber.start();
+      await catchUp();
+      timers = [
+        setInterval(() => void sweepExpired(), config.expirySweepMs),
+        setInterval(() => void loadTraders().catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), 5_000),
+      ];
+      // Give presence a moment to arrive before deciding what held alerts may go.
+      await new Promise((r) => setTimeout(r, 1_600));
+      const resumed = await delivery.resume();
+      state = 'running';
+      log.info({ rules: index.size, resumed }, 'alert engine running');
+    },
+    async stop(): Promise<void> {
+      timers.forEach(clearInterval);
+      await subscriber.stop();
+      await queue;
+      await sync.stop();
+      await delivery.stop();
+      presence.stop();
+      state = 'stopped';
+    },
+    traders: (): ReadonlySet<string> => traders,
+    isTrader: (user: string): boolean => traders.has(user),
+    state: (): EngineState => (state === 'running' && client.state() !== 'running' ? 'degraded' : state),
+    stats: () => ({ rules: index.size, fired, ...subscriber.stats() }),
+    alertContent,
+  };
+}
+export type AlertEngine = ReturnType<typeof createAlertEngine>;

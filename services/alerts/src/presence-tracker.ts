@@ -1,0 +1,126 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { formatMillis } from '@tickdesk/schemas';
+import { parsePresence, presence, type Element, type XmppClient } from '@tickdesk/xmpp';
+
+/** A trader's presence as the desk routes by it. */
+export type DeskShow = 'online' | 'away' | 'xa' | 'dnd' | 'offline';
+export interface TraderPresence {
+  trader: string;
+  show: DeskShow;
+  status?: string;
+  /** When `show` last changed (UTC, ms). */
+  since: string;
+}
+
+/** Most reachable first: a trader with one available and one dnd resource is online. */
+const RANK: Record<DeskShow, number> = { online: 4, away: 3, xa: 2, dnd: 1, offline: 0 };
+
+export interface PresenceTrackerDeps {
+  client: XmppClient;
+  redis: Redis;
+  domain: string;
+  /** Whether a local user is a trader (roles live in Redis and may change). */
+  isTrader(user: string): boolean;
+  log: Logger;
+  prefix?: string;
+  /** After a reconnect, traders who sent no presence within this time are offline. */
+  resyncMs?: number;
+  now?: () => number;
+}
+
+/**
+ * A live snapshot of every trader's presence, from the presence the desk account
+ * receives (RFC 6121 §4: it is subscribed to each trader). Kept per resource, folded
+ * to the most reachable one, mirrored to Redis for the REST API and announced on a
+ * channel there.
+ */
+export function createPresenceTracker({ client, redis, domain, isTrader, log: parentLog, prefix = 'td:', resyncMs = 1_500, now = Date.now }: PresenceTrackerDeps) {
+  const log = parentLog.child({ component: 'presence' });
+  const events = new EventEmitter<{ change: [current: TraderPresence, previous: TraderPresence] }>();
+  const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
+  const current = new Map<string, TraderPresence>();
+  let resyncTimer: NodeJS.Timeout | undefined;
+
+  const offline = (trader: string): TraderPresence => ({ trader, show: 'offline', since: formatMillis(now()) });
+  const get = (trader: string): TraderPresence => current.get(trader) ?? offline(trader);
+
+  function fold(trader: string): { show: DeskShow; status?: string } {
+    let best: { show: DeskShow; status?: string; priority: number } | undefined;
+    for (const r of resources.get(trader)?.values() ?? []) {
+      if (!best || RANK[r.show] > RANK[best.show] || (RANK[r.show] === RANK[best.show] && r.priority > best.priority)) best = r;
+    }
+    return best ? { show: best.show, ...(best.status ? { status: best.status } : {}) } : { show: 'offline' };
+  }
+
+  function publish(trader: string) {
+    const prev = get(trader);
+    const next = fold(trader);
+    if (prev.show === next.show && prev.status === next.status && current.has(trader)) return;
+    const entry: TraderPresence = { trader, ...next, since: prev.show === next.show && current.has(trader) ? prev.since : formatMillis(now()) };
+    current.set(trader, entry);
+    const json = JSON.stringify(entry);
+    redis
+      .multi()
+      .hset(`${prefix}presence`, trader, json)
+      .publish(`${prefix}presence:changes`, json)
+      .exec()
+      .catch((err: Error) => log.warn({ err: err.message }, 'presence snapshot write failed'));
+    events.emit('change', entry, prev);
+  }
+
+  function onStanza(stanza: Element) {
+    const p = parsePresence(stanza);
+    if (!p) return;
+    const [bare, resource = ''] = p.from.split('/', 2) as [string, string?];
+    const [user, host] = bare.split('@') as [string, string?];
+    if (host !== domain || !user || !isTrader(user)) return;
+    let map = resources.get(user);
+    if (!map) resources.set(user, (map = new Map()));
+    if (p.show === 'unavailable') map.delete(resource);
+    else {
+      const show: DeskShow = p.show === 'available' || p.show === 'chat' ? 'online' : p.show;
+      map.set(resource, { show, ...(p.status ? { status: p.status } : {}), priority: p.priority });
+    }
+    publish(user);
+  }
+
+  function onOnline() {
+    // The server sends every contact's presence after ours (RFC 6121 §4.2.2); until it
+    // has, keep the last snapshot, then whoever stayed silent is offline.
+    resources.clear();
+    client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err: err.message }, 'initial presence failed'));
+    clearTimeout(resyncTimer);
+    resyncTimer = setTimeout(() => {
+      for (const trader of current.keys()) if (!resources.has(trader)) publish(trader);
+    }, resyncMs);
+  }
+
+  return Object.assign(events, {
+    /** Traders not yet known (a new account) start offline. */
+    track(trader: string): void {
+      if (!current.has(trader)) publish(trader);
+    },
+    async start(traders: readonly string[]): Promise<void> {
+      // Start from what Redis knew, so `since` survives a restart of the engine.
+      const stored = await redis.hgetall(`${prefix}presence`);
+      for (const trader of traders) {
+        const saved = stored[trader] ? (JSON.parse(stored[trader]) as TraderPresence) : undefined;
+        current.set(trader, saved ?? offline(trader));
+        if (!saved) await redis.hset(`${prefix}presence`, trader, JSON.stringify(current.get(trader)));
+      }
+      client.on('stanza', onStanza);
+      client.on('online', onOnline);
+      if (client.jid()) onOnline();
+    },
+    stop(): void {
+      clearTimeout(resyncTimer);
+      client.off('stanza', onStanza);
+      client.off('online', onOnline);
+    },
+    get,
+    snapshot: (): TraderPresence[] => [...current.values()],
+  });
+}
+export type PresenceTracker = ReturnType<typeof createPresenceTracker>;

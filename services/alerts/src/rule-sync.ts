@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import { parseTimestamp, type Rule } from '@tickdesk/schemas';
+import type { RuleIndex, RuleSpec } from './rules/index.js';
+import type { RuleStore } from './store/index.js';
+
+/** The part of a stored rule the evaluator needs. */
+export function ruleSpec(rule: Rule, lastFiredMicros?: number): RuleSpec {
+  const expires = rule.expiresAt ? parseTimestamp(rule.expiresAt) : undefined;
+  return {
+    id: rule.id,
+    symbol: rule.symbol,
+    condition: rule.condition,
+    frequency: rule.frequency,
+    ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}),
+    ...(rule.lower !== undefined ? { lower: rule.lower } : {}),
+    ...(rule.upper !== undefined ? { upper: rule.upper } : {}),
+    ...(rule.amount !== undefined ? { amount: rule.amount } : {}),
+    ...(rule.windowSeconds !== undefined ? { windowSeconds: rule.windowSeconds } : {}),
+    ...(rule.interval !== undefined ? { interval: rule.interval } : {}),
+    ...(rule.cooldownSeconds !== undefined ? { cooldownSeconds: rule.cooldownSeconds } : {}),
+    ...(expires !== undefined ? { expiresAtMicros: expires } : {}),
+    ...(lastFiredMicros !== undefined ? { lastFiredMicros } : {}),
+  };
+}
+
+export interface RuleSyncDeps {
+  rules: RuleStore;
+  index: RuleIndex;
+  log: Logger;
+  /** When each rule last fired (µs of event time), so cooldowns and bars survive a restart. */
+  lastFired(ids: readonly string[]): Promise<Map<string, number>>;
+}
+
+/**
+ * Keeps the in-memory index equal to the active rules in Redis: everything at start,
+ * then each change as the store announces it (within a second of a REST or chat edit).
+ */
+export function createRuleSync({ rules, index, log: parentLog, lastFired }: RuleSyncDeps) {
+  const log = parentLog.child({ component: 'rule-sync' });
+  const known = new Map<string, Rule>();
+  let unsubscribe: (() => Promise<void>) | undefined;
+
+  async function apply(id: string): Promise<void> {
+    const rule = await rules.get(id);
+    const have = known.get(id);
+    if (rule && have && rule.version < have.version) return; // an older change arriving late
+    if (!rule || rule.status !== 'active') {
+      known.delete(id);
+      if (index.remove(id)) log.debug({ rule: id, status: rule?.status ?? 'deleted' }, 'rule left the index');
+      return;
+    }
+    const fired = (await lastFired([id])).get(id);
+    known.set(id, rule);
+    index.upsert(ruleSpec(rule, fired));
+  }
+
+  /** After the change channel was down (Redis reconnect), changes may be missed: compare everything. */
+  async function resync(): Promise<void> {
+    const seen = new Set<string>();
+    for await (const rule of rules.all()) {
+      seen.add(rule.id);
+      const stale = rule.status === 'active' ? known.get(rule.id)?.version !== rule.version : known.has(rule.id);
+      if (stale) await apply(rule.id);
+    }
+    for (const id of [...known.keys()]) if (!seen.has(id)) await apply(id);
+    log.info({ rules: known.size }, 'rules resynchronised');
+  }
+
+  return {
+    async start(): Promise<number> {
+      // Subscribe first, so a change made while loading is not missed (applying it twice is harmless).
+      unsubscribe = await rules.subscribe(
+        (change) => {
+          apply(change.id).catch((err: Error) => log.warn({ rule: change.id, err: err.message }, 'rule change not applied'));
+        },
+        () => {
+          resync().catch((err: Error) => log.warn({ err: err.message }, 'rule resync failed'));
+        },
+      );
+      const active: Rule[] = [];
+      for await (const rule of rules.all()) if (rule.status === 'active') active.push(rule);
+      const fired = await lastFired(active.map((r) => r.id));
+      for (const rule of active) {
+        known.set(rule.id, rule);
+        index.upsert(ruleSpec(rule, fired.get(rule.id)));
+      }
+      log.info({ rules: active.length }, 'rules loaded');
+      return active.length;
+    },
+    get: (id: string): Rule | undefined => known.get(id),
+    forget(id: string): void {
+      known.delete(id);
+      index.remove(id);
+    },
+    async stop(): Promise<void> {
+      await unsubscribe?.();
+    },
+  };
+}
+export type RuleSync = ReturnType<typeof createRuleSync>;

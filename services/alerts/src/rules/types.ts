@@ -1,0 +1,55 @@
+import type { RuleCondition, RuleFrequency, RuleInterval } from '@tickdesk/schemas';
+
+/** The part of a stored Rule that evaluation needs; decimals are canonical strings. */
+export interface RuleSpec {
+  id: string;
+  symbol: string;
+  condition: RuleCondition;
+  threshold?: string;
+  lower?: string;
+  upper?: string;
+  amount?: string;
+  windowSeconds?: number;
+  frequency: RuleFrequency;
+  interval?: RuleInterval;
+  /** every-time only; 60 when absent. */
+  cooldownSeconds?: number;
+  /** Wall-clock expiry; only `expire()` looks at it. */
+  expiresAtMicros?: number;
+}
+
+/** One price of one instrument, in feed order. */
+export interface EvalTick {
+  seq: number;
+  price: string;
+  eventMicros: number;
+}
+
+/** A rule that fired on a tick. */
+export interface Firing {
+  ruleId: string;
+  symbol: string;
+  /** The tick's seq, price and event time. */
+  seq: number;
+  price: string;
+  /** The instrument's price before this tick, when there was one. */
+  previousPrice?: string;
+  /** Moves only: the window's low (moving up) or high (moving down). */
+  reference?: string;
+  eventMicros: number;
+}
+
+/** The evaluator's interface, shared by the rule index and the naive reference. */
+export interface RuleEvaluator {
+  /** Add a rule, or replace the rule with that id (its firing state starts afresh). Throws on a spec it cannot evaluate. */
+  upsert(rule: RuleSpec): void;
+  remove(id: string): boolean;
+  /** The firings of these ticks of one instrument, in tick order, then rule id order within a tick. */
+  evaluate(symbol: string, ticks: readonly EvalTick[]): Firing[];
+  /** Remove the rules whose expiresAtMicros ≤ now; returns their ids in ascending order. */
+  expire(nowMicros: number): string[];
+  /** The instrument's last known price (e.g. after a restart), so that its first tick can cross. */
+  seedPrice(symbol: string, price: string, eventMicros: number): void;
+  readonly size: number;
+  has(id: string): boolean;
+}

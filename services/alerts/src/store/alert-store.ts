@@ -1,0 +1,147 @@
+import type { Redis } from 'ioredis';
+import {
+  ALERT_STATES, checkAlert, checkPatch, checkStep, decodeAlert, encodeAlert, OUTBOX_STATES, pairs, stepJson,
+  type AlertPatch, type AlertState, type LifecycleStep, type StoredAlert,
+} from './alert-record.js';
+import { createAlertQuery, type AlertListOptions } from './alert-query.js';
+import { alertKeys, DEFAULT_PREFIX } from './redis-layout.js';
+import { defineScript, values } from './redis-script.js';
+import { badInput } from './store-errors.js';
+
+// Both scripts find a state's index key by its position among the KEYS they are given.
+const LUA_TABLES = `
+local SLOT = {${ALERT_STATES.map((s, i) => `['${s}'] = ${i + 1}`).join(', ')}}
+local OUTBOX = {${OUTBOX_STATES.map((s) => `['${s}'] = true`).join(', ')}}
+`;
+
+/**
+ * Creates the alert unless its id exists (a firing evaluated again after a crash).
+ * KEYS: alert, outbox, held, by-time, by-trader, by-symbol, then by-state of every state.
+ * ARGV: id, doc, state, attempts, next, recipient, life, member.
+ */
+const CREATE_LUA = `${LUA_TABLES}
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'state', ARGV[3], 'attempts', ARGV[4], 'next', ARGV[5], 'recipient', ARGV[6], 'life', ARGV[7], 'member', ARGV[8])
+for i = 4, 6 do redis.call('ZADD', KEYS[i], 0, ARGV[8]) end
+redis.call('ZADD', KEYS[6 + SLOT[ARGV[3]]], 0, ARGV[8])
+if OUTBOX[ARGV[3]] then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
+if ARGV[3] == 'held' then redis.call('ZADD', KEYS[3], 0, ARGV[6] .. '|' .. ARGV[1]) end
+return 1
+`;
+
+/**
+ * Applies a patch ("" = keep) and appends one lifecycle step, moving the alert between
+ * indexes; with a state guard (space-separated states) it changes nothing unless the
+ * alert is in one of them. Returns 0 (no such alert), -1 (guard failed) or the new hash.
+ * KEYS: alert, outbox, held, then by-state of every state.
+ * ARGV: id, state, attempts, next, recipient, step JSON, guard.
+ */
+const TRANSITION_LUA = `${LUA_TABLES}
+local cur = redis.call('HMGET', KEYS[1], 'state', 'next', 'recipient', 'life', 'member')
+if not cur[1] then return 0 end
+if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. cur[1] .. ' ', 1, true) then return -1 end
+local state = ARGV[2] ~= '' and ARGV[2] or cur[1]
+local nxt = ARGV[4] ~= '' and ARGV[4] or cur[2]
+local recipient = ARGV[5] ~= '' and ARGV[5] or cur[3]
+local life = cur[4] == '[]' and ('[' .. ARGV[6] .. ']') or (string.sub(cur[4], 1, -2) .. ',' .. ARGV[6] .. ']')
+redis.call('HSET', KEYS[1], 'state', state, 'next', nxt, 'recipient', recipient, 'life', life)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'attempts', ARGV[3]) end
+if state ~= cur[1] then
+  redis.call('ZREM', KEYS[3 + SLOT[cur[1]]], cur[5])
+  redis.call('ZADD', KEYS[3 + SLOT[state]], 0, cur[5])
+end
+if cur[1] == 'held' then redis.call('ZREM', KEYS[3], cur[3] .. '|' .. ARGV[1]) end
+if state == 'held' then redis.call('ZADD', KEYS[3], 0, recipient .. '|' .. ARGV[1]) end
+if OUTBOX[state] then redis.call('ZADD', KEYS[2], nxt, ARGV[1]) else redis.call('ZREM', KEYS[2], ARGV[1]) end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+export interface AlertStore {
+  /** Store a new alert; false (and nothing changes) when its id exists. */
+  create(alert: StoredAlert): Promise<boolean>;
+  get(id: string): Promise<StoredAlert | undefined>;
+  /** Patch and append `step` to the lifecycle in one atomic step; undefined when there is no such alert. */
+  transition(id: string, patch: AlertPatch, step: LifecycleStep): Promise<StoredAlert | undefined>;
+  /** The same, only if the alert is in one of `guard.ifState`; 'state-conflict' (and no change) otherwise. */
+  transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'>;
+  /** Outbox alerts whose nextActionAt ≤ nowMs, soonest first. */
+  due(nowMs: number, limit: number): Promise<StoredAlert[]>;
+  /** Every alert in the outbox (pending, held, sent, server-acked, escalated), in no particular order. */
+  outstanding(): AsyncIterable<StoredAlert>;
+  /** Alerts held for `trader` (their recipient), oldest first. */
+  heldFor(trader: string): Promise<StoredAlert[]>;
+  /** Alert history, newest first; pass `next` back as `after` for the following page. */
+  list(opts: AlertListOptions): Promise<{ alerts: StoredAlert[]; next?: string }>;
+}
+
+/** The outbox and the alert history (layout in redis-layout.ts). */
+export function createAlertStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Redis; prefix?: string }): AlertStore {
+  const keys = alertKeys(prefix);
+  const stateKeys = ALERT_STATES.map(keys.byState);
+  const createScript = defineScript(redis, 'tdAlertCreate', 6 + stateKeys.length, CREATE_LUA);
+  const transitionScript = defineScript(redis, 'tdAlertTransition', 3 + stateKeys.length, TRANSITION_LUA);
+
+  async function fetch(ids: readonly string[]): Promise<(StoredAlert | undefined)[]> {
+    if (ids.length === 0) return [];
+    const hashes = values(await ids.reduce((p, id) => p.hgetall(keys.alert(id)), redis.pipeline()).exec()) as Record<string, string>[];
+    return hashes.map((h) => (h.doc === undefined ? undefined : decodeAlert(h)));
+  }
+  const present = (alerts: (StoredAlert | undefined)[]): StoredAlert[] => alerts.filter((a): a is StoredAlert => a !== undefined);
+
+  async function transition(id: string, patch: AlertPatch, step: LifecycleStep, guard?: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'> {
+    checkPatch(patch);
+    checkStep(step);
+    const ks = [keys.alert(id), keys.outbox, keys.held, ...stateKeys];
+    const args = [
+      id, patch.state ?? '', patch.attempts ?? '', patch.nextActionAt ?? '', patch.recipient ?? '',
+      JSON.stringify(stepJson(step)), guard ? guard.ifState.join(' ') || '-' : '',
+    ];
+    const reply = await transitionScript.run(ks, args);
+    if (reply === 0) return undefined;
+    if (reply === -1) return 'state-conflict';
+    return decodeAlert(pairs(reply as string[]));
+  }
+
+  return {
+    async create(alert) {
+      checkAlert(alert);
+      const h = encodeAlert(alert);
+      const ks = [keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), ...stateKeys];
+      return (await createScript.run(ks, [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!])) === 1;
+    },
+
+    async get(id) {
+      return (await fetch([id]))[0];
+    },
+
+    transition: transition as AlertStore['transition'],
+
+    async due(nowMs, limit) {
+      if (!Number.isSafeInteger(nowMs) || !Number.isInteger(limit) || limit < 1) throw badInput('due() needs an integer time and a positive limit');
+      return present(await fetch(await redis.zrange(keys.outbox, '-inf', nowMs, 'BYSCORE', 'LIMIT', 0, limit)));
+    },
+
+    async *outstanding() {
+      // ZSCAN returns every member present for the whole scan, perhaps twice: remember what was given.
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, flat] = await redis.zscan(keys.outbox, cursor, 'COUNT', 200);
+        cursor = next;
+        const ids = flat.filter((id, i) => i % 2 === 0 && !seen.has(id));
+        for (const a of present(await fetch(ids))) {
+          seen.add(a.id);
+          if (OUTBOX_STATES.includes(a.state)) yield a;
+        }
+      } while (cursor !== '0');
+    },
+
+    async heldFor(trader) {
+      const members = await redis.zrange(keys.held, `[${trader}|`, `(${trader}}`, 'BYLEX');
+      const held = present(await fetch(members.map((m) => m.slice(trader.length + 1))));
+      return held.filter((a) => a.state === 'held').sort((a, b) => (a.firedAt === b.firedAt ? (a.id < b.id ? -1 : 1) : a.firedAt < b.firedAt ? -1 : 1));
+    },
+
+    list: createAlertQuery({ redis, keys, fetch }),
+  };
+}

@@ -1,0 +1,158 @@
+import type { Redis } from 'ioredis';
+import { canonicalRecord, checkEntry, GENESIS_HASH, hashRecord, recordTimeMs, type AuditRecord } from './audit-record.js';
+import { createAuditReader, type AuditQuery } from './audit-reader.js';
+import { auditKeys, DEFAULT_PREFIX } from './redis-layout.js';
+import { defineScript, replies } from './redis-script.js';
+import { StoreError } from './store-errors.js';
+
+/** What the engine supplies; the chain adds seq, time (unless given), prevHash and hash. */
+export type AuditEntry = Omit<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash'> & { time?: string };
+export type { AuditQuery };
+
+/**
+ * Appends one record if the caller's view of the head is still current: its seq follows
+ * the head's, its prevHash is the head's hash and its time is not earlier than the head's.
+ * Otherwise nothing is written and the reply is the head, for the caller to link again.
+ * XADD goes first: if it fails (a log and head out of step) nothing is written at all.
+ * KEYS: head, log, by-time, trader, symbol, alert. ARGV: seq, prevHash, ms, r, h, padded seq.
+ */
+const APPEND_LUA = `
+local head = redis.call('HMGET', KEYS[1], 'seq', 'hash', 'ms')
+local seq, hash, ms = tonumber(head[1] or '0'), head[2] or '${GENESIS_HASH}', tonumber(head[3] or '0')
+if tonumber(ARGV[1]) ~= seq + 1 or ARGV[2] ~= hash or tonumber(ARGV[3]) < ms then
+  return {0, head[1] or '0', hash, head[3] or '0'}
+end
+redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hash', ARGV[5], 'ms', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[6])
+for i = 4, 6 do redis.call('ZADD', KEYS[i], ARGV[1], ARGV[1]) end
+return {1}
+`;
+
+/** Records linked and sent per round trip. */
+const BATCH = 256;
+/** Rounds lost to other writers (or to errors) before an append gives up. */
+const MAX_ROUNDS = 100;
+
+interface Tip { seq: number; hash: string; ms: number }
+interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err: unknown): void }
+
+/**
+ * The tamper-evident audit log (layout in redis-layout.ts, hashing in audit-record.ts).
+ * Appends from one process go through a queue and are linked locally in batches, one
+ * pipeline per batch; the append script makes each record linearisable across
+ * processes, and a batch that lost the race to another process is linked again.
+ */
+export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now }: { redis: Redis; prefix?: string; now?: () => number }) {
+  const keys = auditKeys(prefix);
+  const appendScript = defineScript(redis, 'tdAuditAppend', 6, APPEND_LUA);
+  const reader = createAuditReader({ redis, keys });
+  const queue: Pending[] = [];
+  let draining = false;
+  let tip: Tip | undefined;
+
+  async function readTip(): Promise<Tip> {
+    const [seq, hash, ms] = await redis.hmget(keys.head, 'seq', 'hash', 'ms');
+    return { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH, ms: Number(ms ?? 0) };
+  }
+
+  function link(entry: AuditEntry, prev: Tip): AuditRecord {
+    const wanted = entry.time === undefined ? Math.floor(now()) : recordTimeMs(entry.time)!;
+    // Engine processes' clocks differ by a few ms: a record is never dated before its predecessor.
+    const ms = Math.max(wanted, prev.ms);
+    const time = entry.time !== undefined && ms === wanted ? entry.time : new Date(ms).toISOString();
+    const { alertId, trader, symbol, event, detail, stanzaHash } = entry;
+    const rec = { seq: prev.seq + 1, time, alertId, trader, symbol, event, ...(detail ? { detail } : {}), stanzaHash, prevHash: prev.hash };
+    return { ...rec, hash: hashRecord(rec) };
+  }
+
+  /** How many of `recs` (consecutive, in order) are in the log with exactly our hash. */
+  async function landed(recs: AuditRecord[]): Promise<number> {
+    const entries = await redis.xrange(keys.log, `${recs[0]!.seq}-0`, `${recs[recs.length - 1]!.seq}-0`);
+    const stored = new Map(entries.map(([id, fields]) => [id, fields[fields.indexOf('h') + 1]]));
+    let n = 0;
+    while (n < recs.length && stored.get(`${recs[n]!.seq}-0`) === recs[n]!.hash) n++;
+    return n;
+  }
+
+  async function write(batch: Pending[]): Promise<void> {
+    let rest = batch;
+    for (let round = 0; rest.length > 0; round++) {
+      if (round === MAX_ROUNDS) throw new StoreError('TICKDESK_ALERTS_STORE_APPEND_FAILED', `audit append: no progress after ${MAX_ROUNDS} rounds`);
+      let prev = tip ?? (await readTip());
+      const recs = rest.map((p) => {
+        const r = link(p.entry, prev);
+        prev = { seq: r.seq, hash: r.hash, ms: recordTimeMs(r.time)! };
+        return r;
+      });
+      const pipe = redis.pipeline();
+      for (const r of recs) {
+        const ks = [keys.head, keys.log, keys.byTime, keys.trader(r.trader), keys.symbol(r.symbol), keys.alert(r.alertId)];
+        appendScript.queue(pipe, ks, [r.seq, r.prevHash, recordTimeMs(r.time)!, canonicalRecord(r), r.hash, String(r.seq).padStart(16, '0')]);
+      }
+      const results = replies(await pipe.exec());
+      let done = 0;
+      while (done < recs.length && !results[done]![0] && (results[done]![1] as unknown[])[0] === 1) done++;
+      if (done < recs.length) {
+        // Lost a race, or a reply was lost with the connection and ioredis resent a script
+        // that had already run: count what is in the log with our hashes as written.
+        tip = undefined;
+        done += await landed(recs.slice(done));
+        const err = results[done]?.[0];
+        if (err && done < recs.length) {
+          rest[done]!.reject(err);
+          recs.splice(done, 1);
+          rest = [...rest.slice(0, done), ...rest.slice(done + 1)];
+        }
+      } else {
+        tip = prev;
+      }
+      for (let i = 0; i < done; i++) rest[i]!.resolve(recs[i]!);
+      rest = rest.slice(done);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, BATCH);
+        try {
+          await write(batch);
+        } catch (err) {
+          tip = undefined;
+          for (const p of batch) p.reject(err); // no-op for those already resolved
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    /** Append one record; resolves once it is in Redis, linked to its predecessor. */
+    append(entry: AuditEntry): Promise<AuditRecord> {
+      try {
+        checkEntry(entry);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return new Promise<AuditRecord>((resolve, reject) => {
+        queue.push({ entry, resolve, reject });
+        void drain();
+      });
+    },
+
+    async head(): Promise<{ seq: number; hash: string }> {
+      const { seq, hash } = await readTip();
+      return { seq, hash };
+    },
+
+    range: reader.range,
+    iterate: reader.iterate,
+    verify: reader.verify,
+  };
+}
+
+export type AuditChain = ReturnType<typeof createAuditChain>;

@@ -1,0 +1,80 @@
+/*
+ * Redis layout of the alert engine's stores (prefix `td:` by default; docs quote this).
+ *
+ * Each store's keys share a hash tag ({audit}, {alerts}, {rules}) so that on Redis
+ * Cluster every Lua script touches one slot; on a single Redis the tag is just text.
+ * Nothing here has a TTL: the audit chain and alert history are kept until an operator
+ * archives them.
+ *
+ * Audit chain (audit-chain.ts; one writer script, append only):
+ *   td:{audit}:log               stream  entry id "<seq>-0"; fields r = the record's canonical
+ *                                        serialisation without its hash (exactly the bytes hashed,
+ *                                        see audit-record.ts), h = its hash (sha256, lowercase hex)
+ *   td:{audit}:head              hash    seq, hash, ms (epoch ms of the last record's time): the tip
+ *                                        the append script checks and moves, and verify() compares
+ *   td:{audit}:by-time           zset    score = record time (epoch ms), member = seq padded to 16
+ *                                        digits (so equal times order by seq); times never decrease
+ *                                        along the chain, so a time range is a seq range
+ *   td:{audit}:trader:<trader>   zset    score = member = seq, the records of one trader
+ *   td:{audit}:symbol:<SYMBOL>   zset    score = member = seq, the records of one instrument
+ *   td:{audit}:alert:<alertId>   zset    score = member = seq, the records of one alert
+ *
+ * Alerts: outbox and history (alert-store.ts):
+ *   td:{alerts}:alert:<id>       hash    doc = JSON of the fields that never change; state, attempts,
+ *                                        next (nextActionAt, epoch ms), recipient; life = JSON array
+ *                                        of lifecycle steps; member = "<firedAt, ms ISO>|<id>"
+ *   td:{alerts}:outbox           zset    score = nextActionAt (epoch ms), member = id; exactly the
+ *                                        alerts in an outbox state (pending, held, sent, server-acked,
+ *                                        escalated)
+ *   td:{alerts}:held             zset    score 0, member = "<recipient>|<id>": alerts held while their
+ *                                        recipient is busy, read per trader by lex range
+ *   td:{alerts}:by-time          zset    score 0, member = "<firedAt, ms ISO>|<id>": every alert; lex
+ *                                        order is time order, and a member is the paging cursor
+ *   td:{alerts}:by-trader:<owner>    zset  the same members, one owner's alerts
+ *   td:{alerts}:by-symbol:<SYMBOL>   zset  the same members, one instrument's alerts
+ *   td:{alerts}:by-state:<state>     zset  the same members, the alerts now in that state
+ *
+ * Rules (rule-store.ts):
+ *   td:{rules}:rule:<id>         hash    v = version, owner, json = the Rule as JSON (known fields only)
+ *   td:{rules}:ids               zset    score 0, member = rule id (ids sort by creation time)
+ *   td:{rules}:owner:<owner>     zset    score 0, member = rule id, one owner's rules
+ *   td:rules:changes             pub/sub channel: {"id","version","op":"upsert"|"remove"} after
+ *                                        every committed write, published by the writing script
+ */
+
+export const DEFAULT_PREFIX = 'td:';
+
+export function auditKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{audit}:`;
+  return {
+    log: `${base}log`,
+    head: `${base}head`,
+    byTime: `${base}by-time`,
+    trader: (trader: string) => `${base}trader:${trader}`,
+    symbol: (symbol: string) => `${base}symbol:${symbol}`,
+    alert: (alertId: string) => `${base}alert:${alertId}`,
+  };
+}
+
+export function alertKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{alerts}:`;
+  return {
+    alert: (id: string) => `${base}alert:${id}`,
+    outbox: `${base}outbox`,
+    held: `${base}held`,
+    byTime: `${base}by-time`,
+    byTrader: (owner: string) => `${base}by-trader:${owner}`,
+    bySymbol: (symbol: string) => `${base}by-symbol:${symbol}`,
+    byState: (state: string) => `${base}by-state:${state}`,
+  };
+}
+
+export function ruleKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{rules}:`;
+  return {
+    rule: (id: string) => `${base}rule:${id}`,
+    ids: `${base}ids`,
+    owner: (owner: string) => `${base}owner:${owner}`,
+    changes: `${prefix}rules:changes`,
+  };
+}

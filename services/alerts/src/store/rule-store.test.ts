@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { Value } from '@sinclair/typebox/value';
+import { Rule, type RuleInput } from '@tickdesk/schemas';
+import { createRuleStore, type RuleChange } from './rule-store.js';
+import { privateRedis, until } from './redis.test-util.js';
+
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+let client: Redis;
+const T0 = Date.parse('2026-11-21T10:00:00.000Z');
+let clock = T0;
+const now = () => clock;
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  client = redis.client();
+});
+afterAll(() => redis.close());
+beforeEach(async () => {
+  clock = T0;
+  await client.flushall();
+});
+
+const input = (over: Partial<RuleInput> = {}): RuleInput => ({
+  symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'normal', ...over,
+});
+
+describe('rule store', () => {
+  it('creates, reads, updates and removes rules', async () => {
+    const store = createRuleStore({ redis: client, now });
+    const rule = await store.create('alice', { ...input({ backup: 'bob', message: 'take profit' }), junk: 'dropped' } as RuleInput);
+    expect(Value.Check(Rule, rule)).toBe(true);
+    expect(rule).toEqual({
+      id: rule.id, owner: 'alice', ...input({ backup: 'bob', message: 'take profit' }),
+      status: 'active', createdAt: '2026-11-21T10:00:00.000Z', updatedAt: '2026-11-21T10:00:00.000Z', version: 1,
+    });
+    expect(rule.id).toMatch(/^r[0-9a-z]{19}$/);
+    expect(await store.get(rule.id)).toEqual(rule);
+    expect(await store.get('r0000')).toBeUndefined();
+    expect(await store.get('not an id')).toBeUndefined();
+
+    clock += 5_000;
+    const updated = await store.update(rule.id, input({ condition: 'inside-channel', threshold: undefined, lower: '1', upper: '2' }));
+    expect(updated).toEqual({
+      id: rule.id, owner: 'alice', ...input({ condition: 'inside-channel', lower: '1', upper: '2' }), threshold: undefined,
+      status: 'active', createdAt: rule.createdAt, updatedAt: '2026-11-21T10:00:05.000Z', version: 2,
+    });
+    expect(Object.keys((await store.get(rule.id))!)).not.toContain('threshold'); // nothing left over from the old input
+    expect(await store.setStatus(rule.id, 'paused')).toMatchObject({ status: 'paused', version: 3, lower: '1' });
+    expect(await store.update(rule.id, input())).toMatchObject({ status: 'paused', version: 4, threshold: '65000' });
+
+    expect(await store.remove(rule.id)).toBe(true);
+    expect(await store.remove(rule.id)).toBe(false);
+    expect(await store.get(rule.id)).toBeUndefined();
+    expect(await store.update(rule.id, input())).toBe('not-found');
+    expect(await store.setStatus(rule.id, 'active')).toBe('not-found');
+    await expect(store.create('Not A Trader', input())).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
+  });
+
+  it('refuses a write based on a stale version', async () => {
+    const store = createRuleStore({ redis: client, now });
+    const rule = await store.create('alice', input());
+    expect(await store.update(rule.id, input({ threshold: '1' }), 1)).toMatchObject({ version: 2 });
+    expect(await store.update(rule.id, input({ threshold: '2' }), 1)).toBe('version-conflict');
+    expect(await store.setStatus(rule.id, 'paused', 1)).toBe('version-conflict');
+    expect(await store.get(rule.id)).toMatchObject({ threshold: '1', status: 'active', version: 2 });
+    // Without an expected version, concurrent writers all land, one version each.
+    const other = createRuleStore({ redis: redis.client(), now });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).update(rule.id, input({ threshold: String(i) }))));
+    expect((await store.get(rule.id))!.version).toBe(22);
+  });
+
+  it('lists by owner in creation order and streams all rules', async () => {
+    const store = createRuleStore({ redis: client, now });
+    const made = [];
+    for (let i = 0; i < 1_100; i++) {
+      clock = T0 + i;
+      made.push(await store.create(['alice', 'bob'][i % 2]!, input({ threshold: String(i) })));
+    }
+    expect(await store.list({ owner: 'alice' })).toEqual(made.filter((r) => r.owner === 'alice'));
+    expect(await store.list({ owner: 'nobody' })).toEqual([]);
+    expect(await store.list()).toEqual(made);
+    await store.remove(made[1]!.id);
+    const streamed = [];
+    for await (const r of store.all()) streamed.push(r);
+    expect(streamed).toEqual(made.filter((_, i) => i !== 1));
+    expect(await store.list({ owner: 'bob' })).toHaveLength(549);
+  });
+
+  it('publishes every committed change', async () => {
+    const store = createRuleStore({ redis: client, now });
+    const writer = createRuleStore({ redis: redis.client(), now });
+    const changes: RuleChange[] = [];
+    const unsubscribe = await store.subscribe((c) => changes.push(c));
+    const rule = await writer.create('alice', input());
+    await writer.update(rule.id, input({ threshold: '70000' }));
+    await writer.update(rule.id, input(), 1); // refused: no message
+    await writer.setStatus(rule.id, 'triggered');
+    await writer.remove(rule.id);
+    await until(() => changes.length >= 4, 2_000);
+    expect(changes).toEqual([
+      { id: rule.id, version: 1, op: 'upsert' },
+      { id: rule.id, version: 2, op: 'upsert' },
+      { id: rule.id, version: 3, op: 'upsert' },
+      { id: rule.id, version: 4, op: 'remove' },
+    ]);
+    await unsubscribe();
+    await writer.create('bob', input());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(changes).toHaveLength(4);
+  });
+
+  it('tells the subscriber to reload after its connection comes back', async () => {
+    const store = createRuleStore({ redis: client, now });
+    const changes: RuleChange[] = [];
+    let resyncs = 0;
+    const unsubscribe = await store.subscribe((c) => changes.push(c), () => resyncs++);
+    await redis.down();
+    await redis.up();
+    await until(() => resyncs === 1, 10_000);
+    const rule = await store.create('alice', input());
+    await until(() => changes.length === 1, 2_000);
+    expect(changes).toEqual([{ id: rule.id, version: 1, op: 'upsert' }]);
+    await unsubscribe();
+  });
+});

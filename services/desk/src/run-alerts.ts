@@ -1,0 +1,30 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
+import type { DeskConfig } from './config.js';
+import { connectAs, deskTarget } from './connect.js';
+
+/** The alert engine as the `alerts` account: rules, delivery, audit, chat and ad-hoc commands. */
+export async function runAlerts(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
+  const { xmpp, credentials } = deskTarget(config);
+  const alertsConfig = loadAlertsConfig(env);
+  const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const client = await connectAs(xmpp, credentials, 'alerts', log, 'engine');
+  const service = await startAlertService({
+    client,
+    redis,
+    log,
+    config: alertsConfig,
+    domain: config.TICKDESK_DOMAIN,
+    service: `pubsub.${config.TICKDESK_DOMAIN}`,
+    instruments: DEFAULT_INSTRUMENTS,
+  });
+  log.info('alert engine running');
+  return async () => {
+    await service.stop();
+    await client.stop();
+    redis.disconnect();
+  };
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAlertStore, createRuleStore } from '@tickdesk/alerts';
+import type { XmppClient } from '@tickdesk/xmpp';
+import { connect, desk, waitFor } from './helpers.js';
+import { publishPrices, trader, type Trader } from './trader.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const BURST = 1_000;
+let engine: ChildProcess | undefined;
+let alice: Trader | undefined;
+let feed: XmppClient | undefined;
+let redis: Redis | undefined;
+let engineOutput = () => '';
+
+/** The alerts service as `tickdesk run alerts` runs it, from sources, against the test desk. */
+function startEngine(): { child: ChildProcess; running: Promise<void> } {
+  const d = desk();
+  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TICKDESK_HOME: d.home,
+      TICKDESK_DOMAIN: d.domain,
+      TICKDESK_XMPP_PORT: new URL(d.service.replace('xmpp:', 'http:')).port,
+      TICKDESK_REDIS_PORT: new URL(d.redisUrl).port,
+      TICKDESK_LOG_LEVEL: 'info',
+      TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000',
+      TICKDESK_ALERTS_POLL_MS: '100',
+    },
+  });
+  let out = '';
+  engineOutput = () => out;
+  const running = new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('alert engine running')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before running:\n${out.slice(-2000)}`)));
+  });
+  return { child, running };
+}
+
+afterAll(async () => {
+  engine?.kill('SIGKILL');
+  await alice?.stop();
+  await feed?.stop();
+  redis?.disconnect();
+});
+
+describe('alert engine restart safety', () => {
+  it(`SIGKILL in the middle of a burst of ${BURST} alerts: all delivered, none shown twice`, async () => {
+    redis = new Redis(desk().redisUrl);
+    const rules = createRuleStore({ redis });
+    const alerts = createAlertStore({ redis });
+    for (let i = 1; i <= BURST; i++) {
+      await rules.create('alice', { symbol: 'USDJPY', condition: 'crossing-up', threshold: `170.${String(i).padStart(4, '0')}`, frequency: 'once', priority: 'normal' });
+    }
+    alice = await trader('alice', { resource: 'restart-test' });
+    feed = await connect('feed', 'restart-test');
+    let run = startEngine();
+    engine = run.child;
+    await run.running;
+    await publishPrices(feed, 'USDJPY', ['169.9', '170']);
+    await publishPrices(feed, 'USDJPY', ['171']); // one tick crosses all of them
+    await waitFor(() => alice!.shown().length >= 100, 30_000, 'the burst to start').catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${engineOutput().slice(-3000)}`); });
+    engine.kill('SIGKILL');
+    await new Promise((r) => engine!.once('exit', r));
+    const before = alice.shown().length;
+    expect(before).toBeLessThan(BURST);
+
+    run = startEngine();
+    engine = run.child;
+    await run.running;
+    await waitFor(() => alice!.shown().length >= BURST, 120_000, `all ${BURST} alerts`).catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${engineOutput().slice(-3000)}`); });
+    const ids = alice.shown();
+    expect(ids).toHaveLength(BURST);
+    const states = async () => {
+      const counts: Record<string, number> = {};
+      for (const a of await Promise.all(ids.map((id) => alerts.get(id)))) counts[a?.state ?? 'missing'] = (counts[a?.state ?? 'missing'] ?? 0) + 1;
+      return counts;
+    };
+    await expect.poll(states, { timeout: 60_000, interval: 500 }).toEqual({ delivered: BURST });
+    // Some were sent twice (same id) around the kill; the client shows each once.
+    expect(alice.alerts.length).toBeGreaterThanOrEqual(BURST);
+  }, 240_000);
+});

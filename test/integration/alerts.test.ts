@@ -1,0 +1,168 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import { receiptFor, type XmppClient } from '@tickdesk/xmpp';
+import { connect, desk, log, waitFor } from './helpers.js';
+import { publishPrices, trader, type Trader } from './trader.js';
+
+let service: AlertService;
+let engineClient: XmppClient;
+let feed: XmppClient;
+let redis: Redis;
+const open: Trader[] = [];
+
+const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 60_000, pollMs: 50 });
+
+async function traderOf(user: string, opts: Parameters<typeof trader>[1] = {}) {
+  const t = await trader(user, opts);
+  open.push(t);
+  return t;
+}
+const lifecycle = async (id: string) => ((await service.engine.alerts.get(id)) as StoredAlert).lifecycle.map((s) => s.event);
+const ruleIdOf = (reply: string) => /^Added (r[0-9a-z]+)/.exec(reply)?.[1] ?? '';
+
+beforeAll(async () => {
+  redis = new Redis(desk().redisUrl);
+  engineClient = await connect('alerts', 'engine-test');
+  feed = await connect('feed', 'alerts-test');
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+});
+
+afterEach(async () => {
+  // Each test has its own clients: a leftover one would answer receipts or mask presence.
+  await Promise.all(open.splice(0).map((t) => t.stop()));
+  await waitFor(() => ['alice', 'bob', 'dan'].every((u) => service.engine.presence.get(u).show === 'offline'), 10_000, 'traders offline');
+});
+
+afterAll(async () => {
+  // Leave no live rules behind for the files that run after this one.
+  for await (const rule of service.engine.rules.all()) await service.engine.rules.remove(rule.id);
+  await Promise.all(open.map((t) => t.stop()));
+  await service?.stop();
+  await engineClient?.stop();
+  await feed?.stop();
+  redis?.disconnect();
+});
+
+describe('alert engine, end to end', () => {
+  it('a rule added by chat fires once; the trader gets it once and every step is audited', async () => {
+    const alice = await traderOf('alice');
+    await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    const reply = await alice.say('alert ESZ6 crosses up 6000.25 "index level"');
+    expect(reply).toMatch(/^Added r[0-9a-z]+ \[active\] ESZ6 crossed up through 6000.25, once/);
+    const ruleId = ruleIdOf(reply);
+    await publishPrices(feed, 'ESZ6', ['6000', '6000.24']);
+    await publishPrices(feed, 'ESZ6', ['6000.25', '6001', '5999', '6002']); // crosses at exactly 6000.25, once
+    await waitFor(() => alice.alerts.length > 0, 10_000, 'the alert');
+    const [alert] = alice.alerts;
+    expect(alert!.payload).toMatchObject({ rule: ruleId, symbol: 'ESZ6', condition: 'crossing-up', threshold: '6000.25', price: '6000.25', previousPrice: '6000.24', message: 'index level' });
+    expect(alert!.body).toContain('ESZ6 crossed up through 6000.25: 6000.25');
+    await alice.mark(alert!, 'displayed');
+    await alice.mark(alert!, 'acknowledged');
+    await expect.poll(() => lifecycle(alert!.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged']));
+    expect((await lifecycle(alert!.id))[0]).toBe('fired');
+    expect(alice.shown()).toHaveLength(1);
+    expect((await service.engine.rules.get(ruleId))?.status).toBe('triggered');
+    const records = await service.engine.audit.range({ alertId: alert!.id, limit: 50 });
+    expect(records.map((r) => r.event)).toEqual(await lifecycle(alert!.id));
+    expect(records.find((r) => r.event === 'sent')?.stanzaHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await service.engine.audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it('without a receipt: resent with the same id, then escalated to the backup', async () => {
+    const bob = await traderOf('bob', { receipts: false });
+    const alice = await traderOf('alice');
+    await waitFor(() => service.engine.presence.get('bob').show === 'online', 10_000, 'bob online');
+    const reply = await bob.say('alert AAPL above 250.5 critical backup alice');
+    expect(reply).toMatch(/^Added/);
+    await publishPrices(feed, 'AAPL', ['250', '250.5', '250.51']);
+    await waitFor(() => alice.alerts.length > 0, 15_000, 'the escalation to alice');
+    expect(bob.alerts.length).toBe(2);
+    expect(new Set(bob.alerts.map((a) => a.id)).size).toBe(1);
+    expect(alice.alerts[0]!.id).toBe(bob.alerts[0]!.id);
+    expect(alice.alerts[0]!.payload).toMatchObject({ price: '250.51', priority: 'critical', threshold: '250.5' });
+    await expect.poll(() => lifecycle(alice.alerts[0]!.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'resent', 'escalated', 'delivered']));
+    const stored = await service.engine.alerts.get(alice.alerts[0]!.id);
+    expect(stored).toMatchObject({ recipient: 'alice', state: 'delivered' });
+  });
+
+  it('dnd holds a normal alert until the trader is back, and passes a critical one', async () => {
+    const alice = await traderOf('alice', { show: 'dnd' });
+    await waitFor(() => service.engine.presence.get('alice').show === 'dnd', 10_000, 'alice dnd');
+    await alice.say('alert MSFT below 400 every 0s');
+    await alice.say('alert MSFT below 399 critical');
+    await publishPrices(feed, 'MSFT', ['401', '398.5']);
+    await waitFor(() => alice.alerts.length >= 1, 10_000, 'the critical alert');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alice.alerts.map((a) => a.payload.threshold)).toEqual(['399']);
+    await alice.setShow('available');
+    await waitFor(() => alice.alerts.length >= 2, 10_000, 'the held alert');
+    const held = alice.alerts[1]!;
+    expect(held.payload.threshold).toBe('400');
+    expect(await lifecycle(held.id)).toEqual(expect.arrayContaining(['fired', 'held', 'released', 'sent']));
+  });
+
+  it('an offline trader gets the alert on login; the backup is told meanwhile', async () => {
+    const bob = await traderOf('bob');
+    const dan0 = await traderOf('dan');
+    expect(await dan0.say('alert SOLUSDT crosses down 150 backup bob')).toMatch(/^Added/);
+    await dan0.stop();
+    await waitFor(() => service.engine.presence.get('dan').show === 'offline', 10_000, 'dan offline');
+    await publishPrices(feed, 'SOLUSDT', ['151', '149.99']);
+    await waitFor(() => bob.alerts.some((a) => a.payload.symbol === 'SOLUSDT'), 10_000, 'the backup told');
+    const id = bob.alerts.find((a) => a.payload.symbol === 'SOLUSDT')!.id;
+    const dan = await traderOf('dan');
+    await waitFor(() => dan.alerts.some((a) => a.id === id), 10_000, 'the offline message on login');
+    await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 10_000 }).toBe('delivered');
+  });
+
+  it('a forged receipt changes nothing', async () => {
+    const alice = await traderOf('alice', { receipts: false });
+    const bob = await traderOf('bob');
+    await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    await alice.say('alert ETHUSDT above 5000');
+    await publishPrices(feed, 'ETHUSDT', ['4999', '5000.01']);
+    await waitFor(() => alice.alerts.length > 0, 10_000, 'the alert');
+    const id = alice.alerts[0]!.id;
+    await bob.client.send(receiptFor(`alerts@${desk().domain}`, id)); // bob is not the recipient
+    await bob.client.send(receiptFor(`alerts@${desk().domain}`, 'a-no-such-alert'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lifecycle(id)).not.toContain('delivered');
+    await alice.client.send(receiptFor(alice.alerts[0]!.from, id));
+    await expect.poll(() => lifecycle(id), { timeout: 10_000 }).toContain('delivered');
+  });
+
+  it('a malformed chat command gets a usage reply', async () => {
+    const alice = await traderOf('alice');
+    expect(await alice.say('alert BTCUSDT jumps 5')).toMatch(/Unknown condition "jumps"[\s\S]*Commands:/);
+    expect(await alice.say('alert BTCUSDT crosses -5')).toMatch(/^Not added\. threshold: /);
+    expect(await alice.say('alert NOPE crosses 5')).toMatch(/^Not added\. symbol: /);
+    expect(await alice.say('delete r0000')).toMatch(/No rule r0000 of yours/);
+  });
+
+  it('the chain verifies, and an edited record fails verification at that record', async () => {
+    expect(await service.engine.audit.verify()).toMatchObject({ ok: true });
+    const log = auditKeys('td:').log;
+    const entries = (await redis.xrange(log, '-', '+')) as Array<[string, string[]]>;
+    expect(entries.length).toBeGreaterThan(10);
+    // Stream entries cannot be rewritten in place: rebuild the log with record 3 edited.
+    const rewrite = async (edit: (r: unknown[]) => void) => {
+      const m = redis.multi().del(log);
+      for (const [id, f] of entries) {
+        if (id !== '3-0') m.xadd(log, id, ...f);
+        else {
+          const r = JSON.parse(f[1]!) as unknown[];
+          edit(r);
+          m.xadd(log, id, 'r', JSON.stringify(r), 'h', f[3]!);
+        }
+      }
+      await m.exec();
+    };
+    await rewrite((r) => { r[3] = 'mallory'; }); // the trader of record 3
+    const broken = await service.engine.audit.verify();
+    expect(broken).toMatchObject({ ok: false, brokenSeq: 3, records: 2 });
+    await rewrite(() => undefined); // put it back as it was
+    expect(await service.engine.audit.verify()).toMatchObject({ ok: true });
+  });
+});
