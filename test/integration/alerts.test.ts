@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
-import { receiptFor, type XmppClient } from '@tickdesk/xmpp';
+import { DEFAULT_INSTRUMENTS, NS_TICKS, ticksNode } from '@tickdesk/schemas';
+import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
@@ -131,6 +131,56 @@ describe('alert engine, end to end', () => {
     expect(await lifecycle(id)).not.toContain('delivered');
     await alice.client.send(receiptFor(alice.alerts[0]!.from, id));
     await expect.poll(() => lifecycle(id), { timeout: 10_000 }).toContain('delivered');
+  });
+
+  it('rule edits, pauses and deletions take effect while running; a malformed item is skipped and the next evaluated', async () => {
+    const alice = await traderOf('alice');
+    await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    const rule = await service.engine.rules.create('alice', { symbol: 'EURUSD', condition: 'greater-than', threshold: '2', frequency: 'every-time', cooldownSeconds: 0, priority: 'normal' });
+    await publishPrices(feed, 'EURUSD', ['1.1']);
+    // Edited over Redis (as the REST API will): within a second the engine uses the new threshold.
+    await service.engine.rules.update(rule.id, { symbol: 'EURUSD', condition: 'greater-than', threshold: '1.2', frequency: 'every-time', cooldownSeconds: 0, priority: 'normal' });
+    await new Promise((r) => setTimeout(r, 1_000));
+    // A malformed item from the service: skipped with a log line; the next one is evaluated.
+    await createPubsub(feed, desk().pubsubHost).publish(ticksNode('EURUSD'), xml('ticks', { xmlns: NS_TICKS, symbol: 'EURUSD', count: '1', seq: '1', time: 'yesterday' }, '0 1.3 1 b 0 0'));
+    await publishPrices(feed, 'EURUSD', ['1.2', '1.2001']);
+    await waitFor(() => alice.alerts.length === 1, 10_000, 'the alert at the edited threshold');
+    expect(alice.alerts[0]!.payload).toMatchObject({ threshold: '1.2', price: '1.2001' });
+    expect(alice.malformed).toEqual([]);
+    await service.engine.rules.setStatus(rule.id, 'paused');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await publishPrices(feed, 'EURUSD', ['1.3']);
+    await service.engine.rules.setStatus(rule.id, 'active');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await publishPrices(feed, 'EURUSD', ['1.4']);
+    await waitFor(() => alice.alerts.length === 2, 10_000, 'the alert after resuming');
+    expect(alice.alerts[1]!.payload.price).toBe('1.4');
+    await service.engine.rules.remove(rule.id);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await publishPrices(feed, 'EURUSD', ['1.5']);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alice.alerts).toHaveLength(2);
+  });
+
+  it('any client can manage rules with ad-hoc commands (XEP-0050)', async () => {
+    const bob = await traderOf('bob');
+    const engineJid = engineClient.jid()!;
+    const added = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, { symbol: 'BTCUSDT', condition: 'crossing-down', threshold: '60000.5', frequency: 'once', priority: 'critical' });
+    expect(added.note?.text).toMatch(/^Added r[0-9a-z]+ \[active\] BTCUSDT crossed down through 60000.5/);
+    const ruleId = /Added (r[0-9a-z]+)/.exec(added.note!.text)![1]!;
+    const listed = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.list);
+    expect(listed.note?.text).toContain(ruleId);
+    await expect(executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, { symbol: 'BTCUSDT', condition: 'crossing-down', threshold: 'abc', frequency: 'once', priority: 'normal' }))
+      .rejects.toThrow(/threshold: /);
+    const deleted = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.delete, { id: ruleId });
+    expect(deleted.note?.text).toBe(`Deleted ${ruleId}.`);
+    expect(await service.engine.rules.get(ruleId)).toBeUndefined();
+  });
+
+  it('publishes every trader\'s presence to Redis for the API', async () => {
+    const bob = await traderOf('bob');
+    await bob.setShow('away', 'lunch');
+    await expect.poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 }).toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
   });
 
   it('a malformed chat command gets a usage reply', async () => {
