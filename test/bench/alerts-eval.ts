@@ -1,9 +1,9 @@
 // Alert rule evaluation, in process: 1,000,000 active rules over 1,000 instruments and a
 // random-walk tick stream through the rule index, next to the naive reference scan over
 // the same rules in the same run. Prints a table and rewrites the alerts-eval section of
-// docs/benchmarks.md. Run (about a minute; the heap needs more than Node's default):
+// docs/benchmarks.md. Run (about two minutes; the heap needs more than Node's default):
 //   node --max-old-space-size=6144 --expose-gc --conditions=tickdesk-source --import tsx test/bench/alerts-eval.ts
-// TICKDESK_BENCH_ALERT_RULES, _TICKS, _NAIVE_TICKS and _SEED adjust a run.
+// TICKDESK_BENCH_ALERT_RULES, _TICKS, _NAIVE_TICKS, _REPEAT and _SEED adjust a run.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ const RULES = env('RULES', 1_000_000);
 const INSTRUMENTS = 1_000;
 const TICKS = env('TICKS', 2_000_000);
 const NAIVE_TICKS = env('NAIVE_TICKS', 200);
+/** Each stream runs this many times on a freshly loaded index; the table gives the median and every run. */
+const REPEAT = env('REPEAT', 3);
 const BATCH = 20; // ticks per evaluate() call: one item of the ticks node carries 1–100
 const TICK_GAP_MICROS = 100_000; // each instrument ticks 10 times a second of event time
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -116,12 +118,18 @@ function load(ev: RuleEvaluator, specs: RuleSpec[]): number {
   return (performance.now() - t0) / 1000;
 }
 
-function run(ev: RuleEvaluator, batches: Array<{ symbol: string; ticks: EvalTick[] }>): { seconds: number; firings: Firing[][] } {
+/** Wall time, and CPU time of this process: on a shared machine the second is the steadier figure. */
+function run(ev: RuleEvaluator, batches: Batch[]): { seconds: number; cpuSeconds: number; firings: Firing[][] } {
   const firings: Firing[][] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const b of batches) firings.push(ev.evaluate(b.symbol, b.ticks));
-  return { seconds: (performance.now() - t0) / 1000, firings };
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, firings };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 out(`$ ${COMMAND}`);
 const specs = Array.from({ length: RULES }, (_, n) => makeRule(n));
@@ -134,11 +142,11 @@ const STREAMS = [
 ];
 out(`workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments, ${fmt(TICKS)} ticks per stream in batches of ${BATCH}`);
 
-// 1. The rule index, freshly loaded for each stream (in a function, so that the previous
+// 1. The rule index, freshly loaded for each run (in a function, so that the previous
 //    index is garbage when the next one is measured). The ticks are made after loading
 //    (and remade later for the naive scans), so that loading does not also pay for
 //    garbage-collecting two million ticks.
-function measureIndex(stream: (typeof STREAMS)[number]) {
+function measureIndex(stream: (typeof STREAMS)[number], attempt: number) {
   const heapBefore = heapMiB();
   const index = createRuleIndex();
   const loadSeconds = load(index, specs);
@@ -147,13 +155,16 @@ function measureIndex(stream: (typeof STREAMS)[number]) {
   const r = run(index, makeBatches(stream.sigma));
   const fired = r.firings.reduce((a, f) => a + f.length, 0);
   const rate = TICKS / r.seconds;
-  out(`rule index, ${stream.label}: load ${loadSeconds.toFixed(2)} s, +${fmt(heap)} MiB heap (rss ${fmt(rss)} MiB), ${fmt(rate)} ticks/s, ${fmt(fired)} firings, ${fmt(index.size)} rules left`);
-  const row = (ratio: string) =>
-    `| rule index, ${stream.label} | ${fmt(TICKS)} | **${fmt(rate)}** | **${ratio}** | ${fmt(fired)} | load ${loadSeconds.toFixed(2)} s; +${fmt(heap)} MiB heap, rss ${fmt(rss)} MiB after loading; ${fmt(index.size)} rules left |`;
-  return { rate, row, firings: r.firings.slice(0, Math.ceil((NAIVE_TICKS * 50) / BATCH)) };
+  const cpuRate = TICKS / r.cpuSeconds;
+  out(`rule index, ${stream.label}, run ${attempt}: load ${loadSeconds.toFixed(2)} s, +${fmt(heap)} MiB heap (rss ${fmt(rss)} MiB), ${fmt(rate)} ticks/s (${fmt(cpuRate)} per CPU-second), ${fmt(fired)} firings, ${fmt(index.size)} rules left`);
+  return { rate, cpuRate, loadSeconds, heap, rss, fired, left: index.size, firings: r.firings.slice(0, Math.ceil((NAIVE_TICKS * 50) / BATCH)) };
 }
-const indexRuns = STREAMS.map(measureIndex);
-const volatile = { ...indexRuns[0]!, batches: makeBatches(STREAMS[0]!.sigma) };
+const indexRuns = STREAMS.map((stream) => {
+  const runs = Array.from({ length: REPEAT }, (_, i) => measureIndex(stream, i + 1));
+  const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+  return { stream, runs, rate: m((r) => r.rate), cpuRate: m((r) => r.cpuRate), loadSeconds: m((r) => r.loadSeconds), heap: m((r) => r.heap), rss: m((r) => r.rss), first: runs[0]! };
+});
+const volatile = { rate: indexRuns[0]!.rate, firings: indexRuns[0]!.first.firings, batches: makeBatches(STREAMS[0]!.sigma) };
 
 // 2. The naive reference over all rules, then over the instrument's rules only (one
 //    reference evaluator per instrument), on the first ticks of the volatile stream.
@@ -185,15 +196,18 @@ out(`naive scan per instrument: ${fmt(splitRate)} ticks/s, firings ${splitSame ?
 const mix = [...counts].map(([c, n]) => `${c} ${((100 * n) / RULES).toFixed(1)} %`).join(', ');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const table = [
-  `Machine: ${machine}. Command: \`${COMMAND}\`. One run, one process; the machine is shared, so read ratios, not absolutes.`,
+  `Machine: ${machine}. Command: \`${COMMAND}\`. One process; each index row is the median of ${REPEAT} runs on a freshly loaded index (every run in the notes). The machine is shared, so read ratios and CPU-seconds rather than absolutes.`,
   '',
-  `Workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments (${mix}; 60 % once, 20 % once-per-bar, 20 % every-time with a 1 to 15 minute cooldown), thresholds and channels spread around each instrument's price (σ 3 %), moves over 1 minute to 1 hour; each instrument ticks 10 times a second of event time, as a random walk; ${fmt(TICKS)} ticks per stream in batches of ${BATCH} ticks of one instrument (one evaluate() call each). The rule index is loaded afresh for each stream; the naive scans run on the first ticks of the volatile stream and must return the index's firings.`,
+  `Workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments (${mix}; 60 % once, 20 % once-per-bar, 20 % every-time with a 1 to 15 minute cooldown), thresholds and channels spread around each instrument's price (σ 3 %), moves over 1 minute to 1 hour; each instrument ticks 10 times a second of event time, as a random walk; ${fmt(TICKS)} ticks per stream in batches of ${BATCH} ticks of one instrument (one evaluate() call each). The naive scans run on the first ticks of the volatile stream and must return the index's firings.`,
   '',
-  '| evaluator | ticks | ticks/s | vs naive scan | firings | notes |',
-  '|---|---:|---:|---:|---:|---|',
-  ...indexRuns.map((r) => r.row(`${fmt(r.rate / naiveRate)}×`)),
-  `| naive scan of every rule (reference evaluator) | ${fmt(naiveBatches.length * BATCH)} | ${fmt(naiveRate)} | 1× | ${fmt(naiveRun.firings.flat().length)} | load ${naiveLoad.toFixed(2)} s; firings ${same ? 'identical to' : '**differ from**'} the index's on these ticks |`,
-  `| naive scan of the instrument's rules (a reference evaluator per instrument) | ${fmt(splitBatches.length * BATCH)} | ${fmt(splitRate)} | ${fmt(splitRate / naiveRate)}× | ${fmt(splitRun.firings.flat().length)} | the index (volatile stream) is ${fmt(volatile.rate / splitRate)}× faster; firings ${splitSame ? 'identical' : '**differ**'} |`,
+  '| evaluator | ticks | ticks/s | vs naive scan | ticks per CPU-second | firings | notes |',
+  '|---|---:|---:|---:|---:|---:|---|',
+  ...indexRuns.map(
+    (r) =>
+      `| rule index, ${r.stream.label} | ${fmt(TICKS)} | **${fmt(r.rate)}** | **${fmt(r.rate / naiveRate)}×** | ${fmt(r.cpuRate)} | ${fmt(r.first.fired)} | runs: ${r.runs.map((x) => fmt(x.rate)).join(', ')} ticks/s; load ${r.loadSeconds.toFixed(2)} s; +${fmt(r.heap)} MiB heap, rss ${fmt(r.rss)} MiB after loading; ${fmt(r.first.left)} rules left |`,
+  ),
+  `| naive scan of every rule (reference evaluator) | ${fmt(naiveBatches.length * BATCH)} | ${fmt(naiveRate)} | 1× | ${fmt((naiveBatches.length * BATCH) / naiveRun.cpuSeconds)} | ${fmt(naiveRun.firings.flat().length)} | load ${naiveLoad.toFixed(2)} s; firings ${same ? 'identical to' : '**differ from**'} the index's on these ticks |`,
+  `| naive scan of the instrument's rules (a reference evaluator per instrument) | ${fmt(splitBatches.length * BATCH)} | ${fmt(splitRate)} | ${fmt(splitRate / naiveRate)}× | ${fmt((splitBatches.length * BATCH) / splitRun.cpuSeconds)} | ${fmt(splitRun.firings.flat().length)} | the index (volatile stream) is ${fmt(volatile.rate / splitRate)}× faster; firings ${splitSame ? 'identical' : '**differ**'} |`,
 ].join('\n');
 out('');
 out(table);

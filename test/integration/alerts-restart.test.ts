@@ -1,49 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAlertStore, createRuleStore } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, desk, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
+import { portOf, startEngineProcess } from '../support/engine-process.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const BURST = 1_000;
 let engine: ChildProcess | undefined;
 let alice: Trader | undefined;
 let feed: XmppClient | undefined;
 let redis: Redis | undefined;
-let engineOutput = () => '';
 
-/** The alerts service as `tickdesk run alerts` runs it, from sources, against the test desk. */
-function startEngine(): { child: ChildProcess; running: Promise<void> } {
+function startEngine() {
   const d = desk();
-  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TICKDESK_HOME: d.home,
-      TICKDESK_DOMAIN: d.domain,
-      TICKDESK_XMPP_PORT: new URL(d.service.replace('xmpp:', 'http:')).port,
-      TICKDESK_REDIS_PORT: new URL(d.redisUrl).port,
-      TICKDESK_LOG_LEVEL: 'info',
-      TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000',
-      TICKDESK_ALERTS_POLL_MS: '100',
-    },
+  return startEngineProcess({
+    home: d.home, domain: d.domain, xmppPort: portOf(d.service), redisPort: portOf(d.redisUrl),
+    env: { TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000', TICKDESK_ALERTS_POLL_MS: '100' },
   });
-  let out = '';
-  engineOutput = () => out;
-  const running = new Promise<void>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('alert engine running')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before running:\n${out.slice(-2000)}`)));
-  });
-  return { child, running };
 }
 
 afterAll(async () => {
@@ -68,7 +43,7 @@ describe('alert engine restart safety', () => {
     await run.running;
     await publishPrices(feed, 'USDJPY', ['169.9', '170']);
     await publishPrices(feed, 'USDJPY', ['171']); // one tick crosses all of them
-    await waitFor(() => alice!.shown().length >= 100, 30_000, 'the burst to start').catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${engineOutput().slice(-3000)}`); });
+    await waitFor(() => alice!.shown().length >= 100, 30_000, 'the burst to start').catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`); });
     engine.kill('SIGKILL');
     await new Promise((r) => engine!.once('exit', r));
     const before = alice.shown().length;
@@ -77,7 +52,7 @@ describe('alert engine restart safety', () => {
     run = startEngine();
     engine = run.child;
     await run.running;
-    await waitFor(() => alice!.shown().length >= BURST, 120_000, `all ${BURST} alerts`).catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${engineOutput().slice(-3000)}`); });
+    await waitFor(() => alice!.shown().length >= BURST, 120_000, `all ${BURST} alerts`).catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`); });
     const ids = alice.shown();
     expect(ids).toHaveLength(BURST);
     const states = async () => {

@@ -90,15 +90,17 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     for (const t of batch.ticks) if (t.seq > after) ticks.push({ seq: t.seq, price: t.price, eventMicros: parseTimestamp(t.eventTime)! });
     if (ticks.length === 0) return;
     const firings = index.evaluate(batch.symbol, ticks);
-    const created: StoredAlert[] = [];
-    for (const f of firings) {
+    // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
+    // order), each sent as soon as it is in the outbox.
+    await Promise.all(firings.map(async (f) => {
       const alert = await persistFiring(f);
-      if (alert) created.push(alert);
-    }
+      if (alert) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
+    }));
+    // Only now the watermark: a crash before this line re-evaluates these ticks, and the
+    // deterministic alert ids make the outbox ignore what it already has.
     const last = ticks[ticks.length - 1]!;
     watermark.set(batch.symbol, last.seq);
     await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
-    for (const alert of created) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
   }
 
   /** Outbox first: an alert exists in Redis, with its `fired` audit record, before anything is sent. */
@@ -134,8 +136,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       ...(rule.message !== undefined ? { message: rule.message } : {}),
       body: alertBody(content), state: 'pending', attempts: 0, nextActionAt: now(), lifecycle: [{ event: 'fired', at: firedAt }],
     };
-    await redis.hset(firedKey, rule.id, String(f.eventMicros));
-    if (!(await alerts.create(alert))) return undefined; // evaluated before a crash: already in the outbox
+    const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
+    if (!created) return undefined; // evaluated before a crash: already in the outbox
     await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
     fired += 1;
     if (rule.frequency === 'once') {

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface EngineProcess {
+  child: ChildProcess;
+  /** Resolves once the engine logged that it runs; rejects if it exits first. */
+  running: Promise<void>;
+  output(): string;
+}
+
+/**
+ * The alerts service as `tickdesk run alerts` runs it, from sources, against a desk
+ * whose runtime folder (credentials, CA) is `home`.
+ */
+export function startEngineProcess(opts: { home: string; domain: string; xmppPort: number; redisPort: number; env?: Record<string, string> }): EngineProcess {
+  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TICKDESK_HOME: opts.home,
+      TICKDESK_DOMAIN: opts.domain,
+      TICKDESK_XMPP_PORT: String(opts.xmppPort),
+      TICKDESK_REDIS_PORT: String(opts.redisPort),
+      TICKDESK_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+  });
+  let out = '';
+  const running = new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.length > 1_000_000) out = out.slice(-500_000);
+      if (out.includes('alert engine running')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`engine exited (${signal ?? code}) before running:\n${out.slice(-2000)}`)));
+  });
+  running.catch(() => undefined);
+  return { child, running, output: () => out };
+}
+
+/** Port of an `xmpp://host:port` or `redis://host:port` URL. */
+export const portOf = (url: string): number => Number(new URL(url.replace(/^xmpp:/, 'http:')).port);
