@@ -129,6 +129,9 @@ describe('alert engine, end to end', () => {
     await bob.client.send(receiptFor(`alerts@${desk().domain}`, 'a-no-such-alert'));
     await new Promise((r) => setTimeout(r, 300));
     expect(await lifecycle(id)).not.toContain('delivered');
+    const ignored = (await service.engine.metrics.ignored.get()).values;
+    expect(ignored.find((v) => v.labels.reason === 'not-the-recipient')?.value).toBeGreaterThanOrEqual(1);
+    expect(ignored.find((v) => v.labels.reason === 'unknown-alert')?.value).toBeGreaterThanOrEqual(1);
     await alice.client.send(receiptFor(alice.alerts[0]!.from, id));
     await expect.poll(() => lifecycle(id), { timeout: 10_000 }).toContain('delivered');
   });

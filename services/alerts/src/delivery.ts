@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { formatMillis } from '@tickdesk/schemas';
 import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { alertMessage, stanzaHash } from './alert-message.js';
+import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import type { AlertStore, AlertState, AuditChain, AuditEvent, StoredAlert } from './store/index.js';
@@ -20,6 +21,7 @@ export interface DeliveryDeps {
   config: AlertsConfig;
   domain: string;
   log: Logger;
+  metrics: AlertsMetrics;
   now?: () => number;
 }
 
@@ -30,7 +32,7 @@ export interface DeliveryDeps {
  * when and how: dnd holds normal alerts, offline leaves it to offline storage and
  * tells the backup. Every step goes to the audit chain before it takes effect.
  */
-export function createDelivery({ client, alerts, audit, presence, config, domain, log: parentLog, now = Date.now }: DeliveryDeps) {
+export function createDelivery({ client, alerts, audit, presence, config, domain, log: parentLog, metrics, now = Date.now }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const jid = (user: string) => `${user}@${domain}`;
   const sentStanzas = new WeakMap<Element, string>();
@@ -59,6 +61,8 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
   async function record(alert: StoredAlert, event: AuditEvent, patch: Parameters<AlertStore['transition']>[1], detail?: string, stanza?: Element): Promise<StoredAlert | undefined> {
     const at = formatMillis(now());
     await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: stanza ? stanzaHash(stanza) : '', ...(detail ? { detail } : {}) });
+    metrics.steps.inc({ event });
+    if (event === 'delivered') metrics.delivery.observe(Math.max(0, now() - Date.parse(alert.firedAt)) / 1000);
     return alerts.transition(alert.id, patch, { event, at, ...(detail ? { detail } : {}) });
   }
 
@@ -131,15 +135,20 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
     const [user, host] = (bare ?? '').split('@');
     const alert = await alerts.get(id);
     if (!alert) {
+      metrics.ignored.inc({ reason: 'unknown-alert' });
       log.info({ from: fromJid, id, event }, 'confirmation for an unknown alert ignored');
       return;
     }
     const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
+      metrics.ignored.inc({ reason: 'not-the-recipient' });
       log.warn({ from: fromJid, id, event, owner: alert.owner }, 'confirmation from a JID that is not the recipient ignored');
       return;
     }
-    if (alert.lifecycle.some((s) => s.event === event)) return; // a repeated receipt or marker
+    if (alert.lifecycle.some((s) => s.event === event)) {
+      metrics.ignored.inc({ reason: 'repeated' });
+      return;
+    }
     const state: AlertState = RANK[event] > RANK[alert.state] ? event : alert.state;
     const delivered = RANK[state] >= RANK.delivered;
     // Delivered before: a displayed marker implies delivery (XEP-0333 §4), so record that too.

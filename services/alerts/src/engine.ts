@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { decodeTickBatch, formatMicros, formatMillis, parseTimestamp, ticksNode, type Instrument, type Rule, type TickBatch } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { alertBody } from './alert-message.js';
+import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import { alertContent, createDelivery } from './delivery.js';
 import { createPresenceTracker } from './presence-tracker.js';
@@ -21,6 +22,7 @@ export interface AlertEngineDeps {
   service: string;
   instruments: readonly Instrument[];
   prefix?: string;
+  metrics?: AlertsMetrics;
   now?: () => number;
 }
 
@@ -37,7 +39,7 @@ export const alertId = (rule: Rule, symbol: string, seq: number): string =>
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', now = Date.now }: AlertEngineDeps) {
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix });
   const alerts = createAlertStore({ redis, prefix });
@@ -45,7 +47,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const index = createRuleIndex();
   const traders = new Set<string>();
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => traders.has(u), log, prefix });
-  const delivery = createDelivery({ client, alerts, audit, presence, config, domain, log, now });
+  const delivery = createDelivery({ client, alerts, audit, presence, config, domain, log, metrics, now });
   const watermarkKey = `${prefix}alerts:watermark`;
   const firedKey = `${prefix}alerts:fired`;
   const sync = createRuleSync({
@@ -78,7 +80,11 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
 
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
   function enqueue(batch: TickBatch): void {
-    queue = queue.then(() => evaluate(batch)).catch((err: Error) => {
+    const arrived = performance.now();
+    queue = queue.then(async () => {
+      await evaluate(batch);
+      metrics.evaluation.observe((performance.now() - arrived) / 1000);
+    }).catch((err: Error) => {
       state = 'degraded';
       log.error({ symbol: batch.symbol, err: err.message }, 'batch evaluation failed');
     });
@@ -89,6 +95,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     const ticks: EvalTick[] = [];
     for (const t of batch.ticks) if (t.seq > after) ticks.push({ seq: t.seq, price: t.price, eventMicros: parseTimestamp(t.eventTime)! });
     if (ticks.length === 0) return;
+    metrics.ticks.inc(ticks.length);
     const firings = index.evaluate(batch.symbol, ticks);
     // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
     // order), each sent as soon as it is in the outbox.
@@ -140,6 +147,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     if (!created) return undefined; // evaluated before a crash: already in the outbox
     await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
     fired += 1;
+    metrics.fired.inc();
     if (rule.frequency === 'once') {
       sync.forget(rule.id);
       await rules.setStatus(rule.id, 'triggered');
@@ -186,6 +194,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     alerts,
     audit,
     presence,
+    metrics,
     async start(): Promise<void> {
       state = 'starting';
       await loadTraders();

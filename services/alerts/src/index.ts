@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './config.js';
+export * from './alerts-metrics.js';
 export * from './alert-message.js';
 export * from './presence-tracker.js';
 export * from './delivery.js';
