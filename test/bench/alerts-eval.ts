@@ -189,7 +189,7 @@ const volatile = { rate: indexRuns[0]!.rate, firings: indexRuns[0]!.first.firing
 const naiveTicks = Math.ceil(NAIVE_TICKS / BATCH) * BATCH;
 const naive = createReferenceEvaluator();
 const naiveLoad = load(naive, specs);
-const naiveRun = run(naive, tickStream(STREAMS[0].sigma), naiveTicks);
+const naiveRun = run(naive, tickStream(STREAMS[0]!.sigma), naiveTicks);
 const naiveRate = naiveTicks / naiveRun.seconds;
 const same = JSON.stringify(naiveRun.firings) === JSON.stringify(volatile.firings.slice(0, naiveRun.firings.length));
 out(`naive scan: load ${naiveLoad.toFixed(2)} s, ${fmt(naiveRate)} ticks/s, firings ${same ? 'identical to' : 'DIFFERENT FROM'} the index's on the same ticks`);
@@ -206,7 +206,7 @@ const byInstrument: RuleEvaluator = {
 };
 load(byInstrument, specs);
 const splitTicks = Math.ceil((NAIVE_TICKS * 50) / BATCH) * BATCH;
-const splitRun = run(byInstrument, tickStream(STREAMS[0].sigma), splitTicks);
+const splitRun = run(byInstrument, tickStream(STREAMS[0]!.sigma), splitTicks);
 const splitRate = splitTicks / splitRun.seconds;
 const splitSame = JSON.stringify(splitRun.firings) === JSON.stringify(volatile.firings.slice(0, splitRun.firings.length));
 out(`naive scan per instrument: ${fmt(splitRate)} ticks/s, firings ${splitSame ? 'identical' : 'DIFFERENT'}`);

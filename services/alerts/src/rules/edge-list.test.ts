@@ -36,6 +36,26 @@ describe('EdgeList', () => {
     expect(values(list)).toEqual(show(all.sort(compareEdges)));
   });
 
+  it('seekNear lands where seek does, as probes wander and the list changes', () => {
+    let a = 5;
+    const r = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const list = new EdgeList<null>();
+    for (let i = 0; i < 2000; i++) {
+      const e = edge(String(Math.floor(r() * 1000) / 10), Math.floor(r() * 3), i);
+      list.insert(e);
+    }
+    let price = 50;
+    for (let i = 0; i < 20_000; i++) {
+      price = Math.max(0, price + (r() < 0.05 ? (r() - 0.5) * 40 : (r() - 0.5) * 0.6));
+      const probe = edge(String(Math.round(price * 10) / 10), Math.floor(r() * 3), r() < 0.5 ? -1 : Infinity);
+      list.seek(probe);
+      const want = [list.ci, list.ii];
+      list.seekNear(probe);
+      expect([list.ci, list.ii]).toEqual(want);
+      if (r() < 0.01) list.insert(edge(String(Math.floor(r() * 1000) / 10), 0, 10_000 + i));
+    }
+  });
+
   it('seeks the first edge not before a probe', () => {
     const list = new EdgeList<null>();
     for (const v of ['1', '2', '2', '3']) list.insert(edge(v, 0, list.size));

@@ -56,6 +56,11 @@ export class EdgeList<R = unknown> {
   /** Where seek() landed: chunk and index; chunk === chunks.length when past the end. */
   ci = 0;
   ii = 0;
+  /** Bumped by every insert and remove: a finger from an older version may point anywhere. */
+  private version = 0;
+  private fingerVersion = -1;
+  private fingerCi = 0;
+  private fingerIi = 0;
 
   /** Position of the first edge not before `probe`. */
   seek(probe: Edge): void {
@@ -86,6 +91,52 @@ export class EdgeList<R = unknown> {
     this.ii = a;
   }
 
+  /**
+   * seek(), starting from where the previous seekNear() landed when the list has not
+   * changed since: successive ticks seek nearby prices, so a few steps usually do.
+   */
+  seekNear(probe: Edge): void {
+    if (this.fingerVersion !== this.version || !this.walk(probe)) this.seek(probe);
+    this.fingerVersion = this.version;
+    this.fingerCi = this.ci;
+    this.fingerIi = this.ii;
+  }
+
+  /** Walk from the finger to the first edge not before `probe`; false after 8 steps. */
+  private walk(probe: Edge): boolean {
+    const chunks = this.chunks;
+    const key = probe.key;
+    let ci = this.fingerCi;
+    let ii = this.fingerIi;
+    for (let steps = 0; ; steps++) {
+      let pci = ci;
+      let pii = ii - 1;
+      if (pii < 0) {
+        if (pci === 0) break;
+        pci--;
+        pii = chunks[pci]!.keys.length - 1;
+      }
+      const k = chunks[pci]!.keys[pii]!;
+      if (k < key || (k === key && compareEdges(chunks[pci]!.edges[pii]!, probe) < 0)) break;
+      if (steps === 8) return false;
+      ci = pci;
+      ii = pii;
+    }
+    for (let steps = 0; ci < chunks.length; steps++) {
+      const c = chunks[ci]!;
+      const k = c.keys[ii]!;
+      if (!(k < key || (k === key && compareEdges(c.edges[ii]!, probe) < 0))) break;
+      if (steps === 8) return false;
+      if (++ii === c.keys.length) {
+        ci++;
+        ii = 0;
+      }
+    }
+    this.ci = ci;
+    this.ii = ii;
+    return true;
+  }
+
   /** The smallest key, or Infinity when empty. */
   firstKey(): number {
     return this.chunks.length > 0 ? this.chunks[0]!.keys[0]! : Infinity;
@@ -93,6 +144,7 @@ export class EdgeList<R = unknown> {
 
   insert(edge: Edge<R>): void {
     this.size++;
+    this.version++;
     const chunks = this.chunks;
     if (chunks.length === 0) {
       chunks.push(new Chunk([edge.key], [edge]));
@@ -132,6 +184,7 @@ export class EdgeList<R = unknown> {
     this.seek(edge);
     const c = this.chunks[this.ci];
     if (c === undefined || c.edges[this.ii] !== edge) return false;
+    this.version++;
     const { keys, edges } = c;
     for (let i = this.ii; i < keys.length - 1; i++) {
       keys[i] = keys[i + 1]!;

@@ -39,7 +39,7 @@ export class LevelPass {
     const list = book.edges;
     const touched = this.touched;
     let n = 0;
-    list.seek(from);
+    list.seekNear(from);
     const chunks = list.chunks;
     let ii = list.ii;
     scan: for (let ci = list.ci; ci < chunks.length; ci++, ii = 0) {

@@ -34,6 +34,13 @@ export class Placement {
     else this.index(book, r);
   }
 
+  /** Make an unplaced rule dormant until event time `wake`: the first tick at or after it evaluates the rule directly. */
+  sleep(book: InstrumentBook, r: LiveRule, wake: number): void {
+    r.place = PLACE_DORMANT;
+    r.wake = wake;
+    book.wakes.push(wake, r);
+  }
+
   /** Take a rule out of the index; list and heap entries are skipped lazily by their place. */
   unplace(book: InstrumentBook, r: LiveRule): void {
     if (r.place === PLACE_INDEXED) {
@@ -74,9 +81,7 @@ export class Placement {
     const wake = wakeTime(r.freq, r.periodMicros, t);
     if (wake > t) {
       this.unplace(book, r);
-      r.place = PLACE_DORMANT;
-      r.wake = wake;
-      book.wakes.push(wake, r);
+      this.sleep(book, r, wake);
     } else if (isLevel(r.code)) {
       this.unplace(book, r);
       this.direct(book, r);

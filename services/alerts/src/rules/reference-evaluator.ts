@@ -62,6 +62,13 @@ function condition(s: RuleSpec, prev: string | undefined, p: string, inst: Instr
   }
 }
 
+/** After a firing at event time t: dormant until the next bar, or for the cooldown. */
+function quietAfter(rule: { spec: RuleSpec; dormantUntil: number }, t: number): void {
+  const s = rule.spec;
+  if (s.frequency === 'once-per-bar') rule.dormantUntil = (Math.floor(t / BAR_MICROS[s.interval!]) + 1) * BAR_MICROS[s.interval!];
+  else rule.dormantUntil = t + (s.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1_000_000;
+}
+
 /**
  * The oracle for the rule index: every rule is looked at on every tick, written as
  * plainly as the semantics in rule-index.ts allow. Slow by design.
@@ -84,7 +91,9 @@ export function createReferenceEvaluator(): RuleEvaluator {
   return {
     upsert(spec) {
       checkSpec(spec);
-      rules.set(spec.id, { spec: { ...spec }, dormantUntil: -Infinity });
+      const rule = { spec: { ...spec }, dormantUntil: -Infinity };
+      if (spec.lastFiredMicros !== undefined && spec.frequency !== 'once') quietAfter(rule, spec.lastFiredMicros);
+      rules.set(spec.id, rule);
     },
     remove: (id) => rules.delete(id),
     evaluate(symbol, ticks: readonly EvalTick[]) {
@@ -100,8 +109,7 @@ export function createReferenceEvaluator(): RuleEvaluator {
           if (!c.holds) continue;
           fired.push({ ruleId: id, symbol, seq: tick.seq, price: tick.price, previousPrice: inst.last, reference: c.reference, eventMicros: tick.eventMicros });
           if (s.frequency === 'once') rules.delete(id);
-          else if (s.frequency === 'once-per-bar') rule.dormantUntil = (Math.floor(t / BAR_MICROS[s.interval!]) + 1) * BAR_MICROS[s.interval!];
-          else rule.dormantUntil = t + (s.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1_000_000;
+          else quietAfter(rule, t);
         }
         out.push(...fired.sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)));
         inst.last = tick.price;

@@ -79,6 +79,7 @@ class Gen {
     else if (f < 0.55) Object.assign(spec, { frequency: 'once-per-bar', interval: this.pick(['1s', '1m'] as const) });
     else Object.assign(spec, { frequency: 'every-time', cooldownSeconds: this.pick([0, 0, 1, 3, undefined]) });
     if (this.r() < 0.15) spec.expiresAtMicros = this.time + this.int(60_000_000);
+    if (this.r() < 0.15) spec.lastFiredMicros = this.time - this.int(90_000_000);
     return spec;
   }
 }

@@ -287,6 +287,15 @@ describe.each(EVALUATORS)('%s: changes while running', (_name, create) => {
     expect(ev.expire(500)).toEqual(['a']);
   });
 
+  it('a rule given lastFiredMicros starts dormant as if it had fired then', () => {
+    const ev = create();
+    ev.upsert(rule('e', 'greater-than', { threshold: '1', frequency: 'every-time', cooldownSeconds: 10, lastFiredMicros: 5 * S }));
+    ev.upsert(rule('b', 'greater-than', { threshold: '1', frequency: 'once-per-bar', interval: '1m', lastFiredMicros: 30 * S }));
+    ev.upsert(rule('o', 'greater-than', { threshold: '1', lastFiredMicros: 5 * S })); // once: ignored
+    ev.upsert(rule('x', 'crossing-up', { threshold: '1', frequency: 'every-time', cooldownSeconds: 10, lastFiredMicros: 5 * S }));
+    expect(firedPerTick(ev, 'BTC', [at('0', 0), at('2', 14 * S), at('2', 15 * S), at('0', 16 * S), at('2', 59 * S), at('2', 60 * S)])).toEqual([[], ['o'], ['e'], [], ['e', 'x'], ['b']]);
+  });
+
   it('refuses a spec it cannot evaluate', () => {
     const ev = create();
     expect(() => ev.upsert(rule('a', 'crossing'))).toThrow(/threshold/);

@@ -33,7 +33,8 @@
  *   dormant until cooldownSeconds of event time have passed since the firing (a tick
  *   at exactly that time may fire; 0 = no cooldown, 60 when absent).
  * - A rule added, replaced (state reset) or re-armed while its condition already
- *   holds fires on the next tick if it still holds there.
+ *   holds fires on the next tick if it still holds there. A rule given lastFiredMicros
+ *   (once-per-bar, every-time) starts dormant as if it had fired at that event time.
  * - Within one tick, firings are ordered by rule id (string order).
  * - Expiry is wall-clock and only `expire(now)` applies it (expiresAtMicros ≤ now).
  *
@@ -52,7 +53,7 @@ import { LevelPass } from './level-pass.js';
 import { cmp, holds, LiveRule, PLACE_DIRECT, PLACE_DORMANT, PLACE_NONE } from './live-rule.js';
 import { Placement } from './placement.js';
 import { priceKey } from './price-key.js';
-import { checkSpec, isMove } from './spec.js';
+import { checkSpec, FREQ_ONCE, isMove, wakeTime } from './spec.js';
 import type { EvalTick, Firing, RuleEvaluator, RuleSpec } from './types.js';
 import { WakeHeap } from './wake-heap.js';
 import { WindowPass } from './window-pass.js';
@@ -109,7 +110,7 @@ export function createRuleIndex(): RuleIndex {
       if (holds(r, book.hasLast, book.lastStr, book.lastKey, cur, curKey)) place.fire(book, r, tick, t, undefined, out);
       else place.index(book, r); // a level that does not hold is false at the new last price
     }
-    if (due.length !== 0) due.length = 0;
+    while (due.length !== 0) due.pop(); // cheaper than setting length, a runtime call
     book.spare = due;
     windows.tick(book, tick, t, curKey, out);
     if (out.length - start > 1) {
@@ -127,7 +128,10 @@ export function createRuleIndex(): RuleIndex {
       remove(spec.id);
       const r = new LiveRule(spec, ++seq);
       place.byId.set(r.id, r);
-      place.arm(bookFor(r.symbol), r);
+      const book = bookFor(r.symbol);
+      // Dormant as if it had fired then; the next tick at or after the wake-up evaluates it.
+      if (spec.lastFiredMicros !== undefined && r.freq !== FREQ_ONCE) place.sleep(book, r, wakeTime(r.freq, r.periodMicros, spec.lastFiredMicros));
+      else place.arm(book, r);
       if (r.expiresAtMicros !== Infinity) expiries.push(r.expiresAtMicros, r);
     },
     remove,

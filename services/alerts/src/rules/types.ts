@@ -16,6 +16,11 @@ export interface RuleSpec {
   cooldownSeconds?: number;
   /** Wall-clock expiry; only `expire()` looks at it. */
   expiresAtMicros?: number;
+  /**
+   * Event time of the rule's last firing, when known (after a restart or an edit): a
+   * once-per-bar or every-time rule starts dormant, as if it had just fired then.
+   */
+  lastFiredMicros?: number;
 }
 
 /** One price of one instrument, in feed order. */
