@@ -114,7 +114,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   const elapsed = (performance.now() - t0) / 1000;
   await exited;
   await new Promise((r) => setTimeout(r, 500));
-  const feed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };
+  const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };
   process.stderr.write(`feed worker: ${JSON.stringify(feed)}\n`);
   const sorted = lat.sort((a, b) => a - b);
   await s.stop();

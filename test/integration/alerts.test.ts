@@ -180,9 +180,15 @@ describe('alert engine, end to end', () => {
     expect(await service.engine.rules.get(ruleId)).toBeUndefined();
   });
 
-  it('publishes every trader\'s presence to Redis for the API', async () => {
+  it('publishes every trader\'s presence to Redis for the API; traders see each other', async () => {
+    const alice = await traderOf('alice');
+    const seen: Array<{ from: string; show?: string }> = [];
+    alice.client.on('stanza', (st) => {
+      if (st.name === 'presence' && String(st.attrs.from).startsWith(`bob@${desk().domain}/`)) seen.push({ from: String(st.attrs.from), show: st.getChildText('show') ?? 'available' });
+    });
     const bob = await traderOf('bob');
     await bob.setShow('away', 'lunch');
+    await waitFor(() => seen.some((p) => p.show === 'away'), 10_000, 'alice to see bob away');
     await expect.poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 }).toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
   });
 

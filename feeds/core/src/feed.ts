@@ -23,7 +23,7 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   batchMs: 5,
   // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
   // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
-  maxBatch: 100,
+  maxBatch: 200,
   maxInFlight: 16,
   // Bounds both memory and how stale a tick may get before it is conflated away.
   maxPendingPerInstrument: 5_000,
