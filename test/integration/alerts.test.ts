@@ -12,7 +12,7 @@ let feed: XmppClient;
 let redis: Redis;
 const open: Trader[] = [];
 
-const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 60_000, pollMs: 50 });
+const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 1_000, alertTtlMs: 5_000, pollMs: 50 });
 
 async function traderOf(user: string, opts: Parameters<typeof trader>[1] = {}) {
   const t = await trader(user, opts);
@@ -85,6 +85,21 @@ describe('alert engine, end to end', () => {
     await expect.poll(() => lifecycle(alice.alerts[0]!.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'resent', 'escalated', 'delivered']));
     const stored = await service.engine.alerts.get(alice.alerts[0]!.id);
     expect(stored).toMatchObject({ recipient: 'alice', state: 'delivered' });
+  });
+
+  it('an alert nobody confirms expires after its time to live and is not resent again', async () => {
+    const bob = await traderOf('bob', { receipts: false });
+    await waitFor(() => service.engine.presence.get('bob').show === 'online', 10_000, 'bob online');
+    expect(await bob.say('alert SOLUSDT above 300')).toMatch(/^Added/);
+    await publishPrices(feed, 'SOLUSDT', ['299', '300.5']);
+    await waitFor(() => bob.alerts.length > 0, 10_000, 'the alert');
+    const id = bob.alerts[0]!.id;
+    await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 15_000 }).toBe('expired');
+    const copies = bob.alerts.length;
+    expect(copies).toBeGreaterThanOrEqual(2); // sent, then resent while it lived
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(bob.alerts.length).toBe(copies);
+    expect((await lifecycle(id)).slice(-1)).toEqual(['expired']);
   });
 
   it('dnd holds a normal alert until the trader is back, and passes a critical one', async () => {

@@ -15,6 +15,8 @@ export const AlertsConfig = Type.Object(
     resends: Type.Integer({ minimum: 0, maximum: 10, default: 1 }),
     /** After escalation, resends keep going at this interval (doubling, capped at 16×). */
     retryAfterEscalationMs: Ms(30_000),
+    /** An alert nobody confirmed within this time stops being resent and is recorded as expired. */
+    alertTtlMs: Ms(86_400_000, 1_000),
     /** How often the outbox is polled for due resends and escalations. */
     pollMs: Ms(200, 10),
     /** How often expired rules are swept. */
@@ -29,6 +31,7 @@ const ENV: Record<string, keyof AlertsConfig> = {
   TICKDESK_ALERTS_AWAY_RECEIPT_TIMEOUT_MS: 'awayReceiptTimeoutMs',
   TICKDESK_ALERTS_RESENDS: 'resends',
   TICKDESK_ALERTS_RETRY_AFTER_ESCALATION_MS: 'retryAfterEscalationMs',
+  TICKDESK_ALERTS_TTL_MS: 'alertTtlMs',
   TICKDESK_ALERTS_POLL_MS: 'pollMs',
   TICKDESK_ALERTS_EXPIRY_SWEEP_MS: 'expirySweepMs',
 };

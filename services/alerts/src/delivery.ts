@@ -68,7 +68,8 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
 
   const timeoutFor = (trader: string) => (['away', 'xa'].includes(presence.get(trader).show) ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs);
 
-  async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', nextActionAt: number): Promise<StoredAlert | undefined> {
+  async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', due: number): Promise<StoredAlert | undefined> {
+    const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
     const stanza = alertMessage(alertContent(alert), jid(to));
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
     const detail = event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
@@ -100,6 +101,10 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
     if (alert.state === 'pending') return route(alert);
     if (RANK[alert.state] >= RANK.delivered || alert.state === 'held') return;
     const t = now();
+    if (t - Date.parse(alert.firedAt) >= config.alertTtlMs) {
+      await record(alert, 'expired', { state: 'expired', nextActionAt: NEVER }, `unconfirmed after ${Math.round(config.alertTtlMs / 1000)}s`);
+      return;
+    }
     const escalated = alert.recipient !== alert.owner;
     if (!escalated && alert.attempts <= config.resends) {
       await send(alert, alert.owner, 'resent', t + timeoutFor(alert.owner));
