@@ -94,7 +94,8 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     if (entity.socket instanceof net.Socket) entity.socket.setNoDelay(true);
   });
   entity.on('stanza', (el: Element) => emitter.emit('stanza', el));
-  entity.on('error', (err: Error) => log.warn({ err: err.message }, 'xmpp connection error'));
+  // While stopping, a write racing the close ("Connection is closing") is expected, not news.
+  entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err: err.message }, 'xmpp connection error'));
   entity.on('online', (jid: { toString(): string }) => {
     backoff.reset();
     setState('running');
