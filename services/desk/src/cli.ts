@@ -8,7 +8,7 @@ import { InfraError } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
 import { newPassword, saveCredentials, type Role } from './credentials.js';
-import { provisionUser } from './provision.js';
+import { provisionUser } from '@tickdesk/accounts';
 import { linkTraders } from './provision-desk.js';
 import { runAlerts } from './run-alerts.js';
 import { runFeed } from './run-feed.js';

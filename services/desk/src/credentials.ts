@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Account, Role } from '@tickdesk/accounts';
 
-export type Role = 'trader' | 'analyst' | 'compliance' | 'admin' | 'service';
-export interface Account {
-  user: string;
-  password: string;
-  role: Role;
-}
+export type { Account, Role };
+
 export interface Credentials {
   domain: string;
   accounts: Record<string, Account>;

@@ -3,4 +3,5 @@ export * from './credentials.js';
 export * from './desk-infra.js';
 export * from './connect.js';
 export * from './provision.js';
+export { entitle, provisionUser, USERS_KEY } from '@tickdesk/accounts';
 export * from './provision-desk.js';

@@ -5,8 +5,8 @@ import type { XmppClient } from '@tickdesk/xmpp';
 import { connectAs, type XmppTarget } from './connect.js';
 import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
-import { linkDesk, linkPresence } from './presence-links.js';
-import { provisionNodes, provisionUser, USERS_KEY } from './provision.js';
+import { linkDesk, linkPresence, provisionUser, USERS_KEY } from '@tickdesk/accounts';
+import { provisionNodes } from './provision.js';
 
 /** The desk account and every trader with a known password see each other's presence. */
 export async function linkTraders(target: XmppTarget, credentials: Credentials, log: Logger, only?: string): Promise<void> {

@@ -1,59 +1,9 @@
-import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
-import { barsNode, ticksNode, type Instrument } from '@tickdesk/schemas';
-import { addUser, createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
+import type { XmppClient } from '@tickdesk/xmpp';
+import { createPubsub } from '@tickdesk/xmpp';
+import type { Instrument } from '@tickdesk/schemas';
 import { ensureInstrumentNodes } from '@tickdesk/feed-core';
-import type { Account, Role } from './credentials.js';
-
-export const USERS_KEY = 'td:users';
-
-/** Roles entitled to every instrument; analysts are entitled per instrument by grant. */
-const DESK_ROLES: ReadonlySet<Role> = new Set(['trader', 'compliance', 'admin', 'service']);
 
 /** Create the instrument nodes as the feed account (it becomes their owner). */
 export async function provisionNodes(feed: XmppClient, pubsubHost: string, instruments: readonly Instrument[]): Promise<string[]> {
   return ensureInstrumentNodes(createPubsub(feed, pubsubHost), instruments);
-}
-
-/**
- * Create an XMPP account with XEP-0133 (as the admin), record its role in Redis and
- * entitle it: desk roles to every instrument node, analysts to `grants`.
- * Returns false when the account already existed (its role and entitlements are still set).
- */
-export async function provisionUser(
-  deps: { admin: XmppClient; redis: Redis; domain: string; pubsubHost: string; instruments: readonly Instrument[]; log: Logger },
-  acct: Account,
-  grants: readonly string[] = [],
-): Promise<boolean> {
-  const jid = `${acct.user}@${deps.domain}`;
-  let created = true;
-  try {
-    await addUser(deps.admin, deps.domain, jid, acct.password);
-  } catch (err) {
-    if (err instanceof XmppError && /exist/i.test(err.message)) created = false;
-    else throw err;
-  }
-  await deps.redis.hset(USERS_KEY, acct.user, acct.role);
-  const symbols = DESK_ROLES.has(acct.role) ? deps.instruments.map((i) => i.symbol) : grants;
-  await entitle(deps.admin, deps.pubsubHost, jid, symbols, 'member');
-  deps.log.info({ jid, role: acct.role, created, entitled: symbols.length }, 'user provisioned');
-  return created;
-}
-
-/**
- * Grant (member) or revoke (none) access to instruments' ticks/ and bars/ nodes. A
- * revocation first removes the account's subscriptions (XEP-0060 §8.8.2): Prosody
- * 0.12 keeps delivering to a subscriber whose affiliation alone is removed.
- */
-export async function entitle(admin: XmppClient, pubsubHost: string, jid: string, symbols: readonly string[], affiliation: 'member' | 'none'): Promise<void> {
-  const pubsub = createPubsub(admin, pubsubHost);
-  for (const s of symbols) {
-    for (const node of [ticksNode(s), barsNode(s)]) {
-      if (affiliation === 'none') {
-        const subs = (await pubsub.subscriptions(node)).filter((x) => x.jid.split('/')[0] === jid);
-        if (subs.length > 0) await pubsub.setSubscriptions(node, subs.map((x) => ({ jid: x.jid, subscription: 'none' })));
-      }
-      await pubsub.setAffiliations(node, [{ jid, affiliation }]);
-    }
-  }
 }
