@@ -11,6 +11,7 @@ import { newPassword, saveCredentials, type Role } from './credentials.js';
 import { provisionUser } from '@tickdesk/accounts';
 import { linkTraders } from './provision-desk.js';
 import { runAlerts } from './run-alerts.js';
+import { runApi } from './run-api.js';
 import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
 import { isAlive, readDeskState } from './state-file.js';
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
         feed: () => runFeed(config, log),
         recorder: () => runRecorder(config, process.env, log),
         alerts: () => runAlerts(config, process.env, log),
+        api: () => runApi(process.env, log),
       };
       const stop = sub && runners[sub] ? await runners[sub]() : undefined;
       if (!stop) throw new Error(`unknown service ${sub}`);

@@ -10,7 +10,7 @@ import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
-const SERVICES = ['recorder', 'alerts', 'feed'] as const;
+const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
 
 /** `tickdesk up`: Prosody, Redis, provisioning, then one process per service, until Ctrl-C. */
 export async function up(config: DeskConfig, log: Logger, out: (line: string) => void): Promise<void> {
@@ -67,6 +67,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     '',
     'tickdesk is running',
     `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
+    `  REST API                 http://127.0.0.1:${process.env.TICKDESK_API_PORT ?? 8080}/v1 (OpenAPI at /docs), login with an XMPP account`,
     `  XMPP WebSocket           ws://127.0.0.1:${ports.xmppHttp}/xmpp-websocket`,
     `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}`,

@@ -1,0 +1,108 @@
+import type { FastifyPluginAsync, LightMyRequestResponse } from 'fastify';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { DEFAULT_INSTRUMENTS, formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
+import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import { candlesKey, LAST_KEY, ticksKey } from '@tickdesk/recorder';
+import { buildApp, type ApiApp } from './app.js';
+import { resolveApiConfig, type ApiConfig } from './config.js';
+import type { HealthProbe } from './routes/health.js';
+import type { VerifyPassword } from './routes/auth.js';
+import { USERS_KEY } from './roles.js';
+
+export const SECRET = 'test-secret-test-secret-test-secret';
+
+/** Accounts of the fake XMPP server: password and desk role ('service' and none may not use the API). */
+export const ACCOUNTS: Record<string, { password: string; role?: string }> = {
+  alice: { password: 'alice-pw', role: 'trader' },
+  ana: { password: 'ana-pw', role: 'analyst' },
+  carol: { password: 'carol-pw', role: 'compliance' },
+  admin: { password: 'admin-pw', role: 'admin' },
+  feed: { password: 'feed-pw', role: 'service' },
+  ghost: { password: 'ghost-pw' },
+};
+
+export const fakeVerify: VerifyPassword = async (user, password) => ACCOUNTS[user]?.password === password;
+
+export async function seedUsers(redis: Redis): Promise<void> {
+  for (const [user, { role }] of Object.entries(ACCOUNTS)) if (role) await redis.hset(USERS_KEY, user, role);
+}
+
+export interface TestAppOptions {
+  config?: Partial<ApiConfig>;
+  verifyPassword?: VerifyPassword;
+  health?: HealthProbe;
+  routes?: FastifyPluginAsync[];
+  now?: () => number;
+}
+
+/** The app over a real Redis, with a fake password check and generous rate limits unless told otherwise. */
+export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<ApiApp> {
+  const app = await buildApp({
+    deps: {
+      redis,
+      log: pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' }),
+      domain: 'desk.localhost',
+      instruments: DEFAULT_INSTRUMENTS,
+      rules: createRuleStore({ redis }),
+      alerts: createAlertStore({ redis }),
+      audit: createAuditChain({ redis }),
+    },
+    config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),
+    verifyPassword: opts.verifyPassword ?? fakeVerify,
+    ...(opts.health ? { health: opts.health } : {}),
+    ...(opts.routes ? { routes: opts.routes } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  await app.ready();
+  return app;
+}
+
+export async function login(app: ApiApp, user: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `${user}@desk.localhost`, password: ACCOUNTS[user]!.password } });
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json() as { token: string }).token;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Asserts an error response: status, `{ code, message }` and nothing else, no internals. */
+export function expectError(res: LightMyRequestResponse, status: number, code?: string, messagePart?: string | RegExp): { code: string; message: string } {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  const body = res.json() as { code: string; message: string };
+  expect(Object.keys(body).sort()).toEqual(['code', 'message']);
+  expect(body.code).toMatch(/^TICKDESK_API_[A-Z_]+$/);
+  if (code) expect(body.code).toBe(code);
+  if (messagePart) expect(body.message).toMatch(messagePart);
+  expectNoInternals(res.body);
+  return body;
+}
+
+export function expectNoInternals(text: string): void {
+  expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+|\.js:\d+|ReplyError|TypeError|ECONNREFUSED/);
+}
+
+/** Writes market data in the recorder's documented Redis layout (services/recorder/src/redis-layout.ts). */
+export async function seedMarket(redis: Redis, ticks: readonly Tick[]): Promise<void> {
+  const m = redis.multi();
+  for (const t of ticks) {
+    const member = `${String(t.seq).padStart(16, '0')}|${t.price}|${t.size}|${t.side}|${t.eventTime}|${t.ingestTime}`;
+    m.zadd(ticksKey(t.symbol), parseTimestamp(t.eventTime)!, member);
+    m.hset(LAST_KEY, t.symbol, JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime }));
+  }
+  await m.exec();
+}
+
+export async function seedCandles(redis: Redis, symbol: string, interval: '1s' | '1m' | '1h', startsMicros: readonly number[]): Promise<void> {
+  const m = redis.multi();
+  startsMicros.forEach((start, i) => m.zadd(candlesKey(interval, symbol), start, JSON.stringify([start, '100', `10${i}`, '99', '101', '2.5', 3])));
+  await m.exec();
+}
+
+/** A tick at `micros` (event time) with seq `seq`. */
+export function tickAt(symbol: string, seq: number, micros: number, price = '100.5'): Tick {
+  const t = formatMicros(micros);
+  return { symbol, seq, price, size: '0.01', side: 'buy', eventTime: t, ingestTime: t };
+}

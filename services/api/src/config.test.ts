@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { API_ENV_VARS, loadApiConfig, resolveApiConfig } from './config.js';
+
+describe('api config', () => {
+  it('has defaults; the secret is random per start unless set', () => {
+    const a = loadApiConfig({});
+    expect(a).toMatchObject({ port: 8080, host: '127.0.0.1', tokenTtlS: 900, bodyLimit: 65_536, domain: 'desk.localhost', redisPort: 6380, xmppPort: 5222, secretGenerated: true });
+    expect(a.secret.length).toBeGreaterThanOrEqual(32);
+    expect(loadApiConfig({}).secret).not.toBe(a.secret);
+    const b = loadApiConfig({ TICKDESK_API_SECRET: 's'.repeat(40) });
+    expect(b).toMatchObject({ secret: 's'.repeat(40), secretGenerated: false });
+  });
+
+  it('reads every variable it lists', () => {
+    const env = {
+      TICKDESK_API_PORT: '9090', TICKDESK_API_HOST: '0.0.0.0', TICKDESK_API_TOKEN_TTL_S: '60', TICKDESK_API_SECRET: 'k'.repeat(32),
+      TICKDESK_API_BODY_LIMIT: '2048', TICKDESK_API_LOGIN_RATE_MAX: '5', TICKDESK_API_WRITE_RATE_MAX: '50', TICKDESK_API_RATE_WINDOW_MS: '10000',
+      TICKDESK_API_CONNECTION_TIMEOUT_MS: '20000', TICKDESK_API_REQUEST_TIMEOUT_MS: '15000', TICKDESK_API_KEEPALIVE_TIMEOUT_MS: '4000',
+      TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222',
+      TICKDESK_REDIS_PORT: '16380', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn',
+    };
+    expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
+    expect(loadApiConfig(env)).toEqual({
+      port: 9090, host: '0.0.0.0', tokenTtlS: 60, secret: 'k'.repeat(32), secretGenerated: false, bodyLimit: 2048, loginRateMax: 5,
+      writeRateMax: 50, rateWindowMs: 10_000, connectionTimeoutMs: 20_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 4_000,
+      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, redisPort: 16380, home: '/tmp/x', logLevel: 'warn',
+    });
+  });
+
+  it.each([
+    ['TICKDESK_API_PORT', '80a', /TICKDESK_API_PORT="80a" is invalid: expected an integer from 0 to 65535/],
+    ['TICKDESK_API_PORT', '70000', /TICKDESK_API_PORT/],
+    ['TICKDESK_API_TOKEN_TTL_S', '-5', /TICKDESK_API_TOKEN_TTL_S/],
+    ['TICKDESK_API_TOKEN_TTL_S', '1e3', /TICKDESK_API_TOKEN_TTL_S/],
+    ['TICKDESK_API_BODY_LIMIT', '10', /TICKDESK_API_BODY_LIMIT="10" is invalid: expected an integer from 1024/],
+    ['TICKDESK_API_HOST', 'local host', /TICKDESK_API_HOST/],
+    ['TICKDESK_LOG_LEVEL', 'loud', /TICKDESK_LOG_LEVEL="loud" is invalid: expected one of fatal, error/],
+  ])('%s=%s throws naming the variable', (name, value, message) => {
+    expect(() => loadApiConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('a short secret is refused without echoing it', () => {
+    let message = '';
+    try {
+      loadApiConfig({ TICKDESK_API_SECRET: 'hunter2' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('TICKDESK_API_SECRET is invalid: expected at least 32 characters');
+  });
+
+  it('resolveApiConfig checks what it is given', () => {
+    expect(() => resolveApiConfig({ tokenTtlS: 1 })).toThrow(/tokenTtlS/);
+  });
+});

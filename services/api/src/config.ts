@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ApiError } from './errors.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const int = (def: number, minimum: number, maximum: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: def, description });
+
+/** REST API configuration; every field has a default (the secret's is random per start). */
+export const ApiConfig = Type.Object(
+  {
+    port: int(8080, 0, 65535, 'TCP port to listen on'),
+    host: Type.String({ pattern: '^[A-Za-z0-9.:-]{1,253}$', default: '127.0.0.1', description: 'address to bind' }),
+    tokenTtlS: int(900, 30, 86_400, 'lifetime of a bearer token, seconds'),
+    secret: Type.String({ minLength: 32, maxLength: 1024, description: 'HMAC-SHA256 key that signs tokens' }),
+    secretGenerated: Type.Boolean({ default: false, description: 'true when no secret was configured' }),
+    bodyLimit: int(65_536, 1_024, 16_777_216, 'largest accepted request body, bytes'),
+    loginRateMax: int(10, 1, 1_000_000, 'logins per IP and JID per rate window'),
+    writeRateMax: int(120, 1, 1_000_000, 'writes (POST, PUT, PATCH, DELETE) per user per rate window'),
+    rateWindowMs: int(60_000, 1_000, 86_400_000, 'rate-limit window, ms'),
+    connectionTimeoutMs: int(60_000, 1_000, 3_600_000, 'socket idle timeout, ms (SSE streams send heartbeats more often)'),
+    requestTimeoutMs: int(30_000, 1_000, 3_600_000, 'time to receive a whole request, ms'),
+    keepAliveTimeoutMs: int(5_000, 1_000, 600_000, 'idle keep-alive connection timeout, ms'),
+    loginTimeoutMs: int(10_000, 500, 120_000, 'time the XMPP login that verifies a password may take, ms'),
+    roleCacheMs: int(1_000, 0, 60_000, 'how long a role read from td:users is trusted, ms'),
+    domain: Type.String({ pattern: '^[a-z0-9.-]{1,253}$', default: 'desk.localhost', description: 'XMPP domain' }),
+    xmppPort: int(5222, 1, 65535, 'XMPP client port (STARTTLS) used to verify passwords'),
+    redisPort: int(6380, 1, 65535, 'Redis port'),
+    home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (CA at certs/ca.crt)' }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+export type ApiConfig = Static<typeof ApiConfig>;
+
+type Field = Exclude<keyof ApiConfig, 'secretGenerated'>;
+const ENV: Record<string, Field> = {
+  TICKDESK_API_PORT: 'port',
+  TICKDESK_API_HOST: 'host',
+  TICKDESK_API_TOKEN_TTL_S: 'tokenTtlS',
+  TICKDESK_API_SECRET: 'secret',
+  TICKDESK_API_BODY_LIMIT: 'bodyLimit',
+  TICKDESK_API_LOGIN_RATE_MAX: 'loginRateMax',
+  TICKDESK_API_WRITE_RATE_MAX: 'writeRateMax',
+  TICKDESK_API_RATE_WINDOW_MS: 'rateWindowMs',
+  TICKDESK_API_CONNECTION_TIMEOUT_MS: 'connectionTimeoutMs',
+  TICKDESK_API_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  TICKDESK_API_KEEPALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
+  TICKDESK_API_LOGIN_TIMEOUT_MS: 'loginTimeoutMs',
+  TICKDESK_API_ROLE_CACHE_MS: 'roleCacheMs',
+  TICKDESK_DOMAIN: 'domain',
+  TICKDESK_XMPP_PORT: 'xmppPort',
+  TICKDESK_REDIS_PORT: 'redisPort',
+  TICKDESK_HOME: 'home',
+  TICKDESK_LOG_LEVEL: 'logLevel',
+};
+
+/** The environment variables `loadApiConfig` reads. */
+export const API_ENV_VARS = Object.keys(ENV);
+
+/** Defaults completed with `partial` (a random secret when none is given); throws when invalid. */
+export function resolveApiConfig(partial: Partial<ApiConfig> = {}): ApiConfig {
+  const input: Partial<ApiConfig> = { ...partial };
+  if (input.secret === undefined) Object.assign(input, { secret: randomBytes(32).toString('base64url'), secretGenerated: true });
+  const config = Value.Default(ApiConfig, input) as ApiConfig;
+  const error = Value.Errors(ApiConfig, config).First();
+  if (error) throw new ApiError('TICKDESK_API_BAD_CONFIG', `api config ${error.path}: ${error.message}`);
+  return config;
+}
+
+/** Read the API's config from `env`; a bad value throws an error naming the variable. */
+export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  const partial: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(ENV)) {
+    const text = env[name]?.trim();
+    if (text === undefined || text === '') continue;
+    const schema = ApiConfig.properties[field] as TSchema;
+    const value = schema.type === 'integer' ? (/^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN) : text;
+    if (!Value.Check(schema, value)) {
+      // Never echo the secret.
+      const shown = field === 'secret' ? '' : `=${JSON.stringify(text)}`;
+      throw new ApiError('TICKDESK_API_BAD_CONFIG', `${name}${shown} is invalid: expected ${describe(schema)}`);
+    }
+    partial[field] = value;
+  }
+  return resolveApiConfig(partial as Partial<ApiConfig>);
+}
+
+function describe(schema: TSchema): string {
+  if (schema.anyOf) return `one of ${(schema.anyOf as { const: string }[]).map((a) => a.const).join(', ')}`;
+  if (schema.type === 'integer') return `an integer from ${schema.minimum} to ${schema.maximum}`;
+  if (schema.minLength && !schema.pattern) return `at least ${schema.minLength} characters`;
+  if (schema.pattern) return `text matching ${schema.pattern}`;
+  return String(schema.type);
+}

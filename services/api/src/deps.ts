@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Instrument } from '@tickdesk/schemas';
+import type { AlertStore, AuditChain, RuleStore } from '@tickdesk/alerts';
+
+/** Roles as recorded in Redis (`td:users`). */
+export type Role = 'trader' | 'analyst' | 'compliance' | 'admin';
+
+/** Who made a request, from the verified token. */
+export interface Caller {
+  user: string;
+  role: Role;
+}
+
+/**
+ * What route plugins get from the app (decorated as `app.deps`). Route modules never
+ * create connections themselves.
+ */
+export interface ApiDeps {
+  redis: Redis;
+  log: Logger;
+  domain: string;
+  instruments: readonly Instrument[];
+  rules: RuleStore;
+  alerts: AlertStore;
+  audit: AuditChain;
+}

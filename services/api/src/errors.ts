@@ -1,0 +1,80 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * Stable error codes of the REST API, never reused, with the HTTP status each is sent
+ * with. Every error response is `{ code, message }`.
+ */
+export const API_ERRORS = {
+  TICKDESK_API_BAD_REQUEST: { status: 400, description: 'Malformed input: the message names the field' },
+  TICKDESK_API_UNAUTHENTICATED: { status: 401, description: 'No bearer token' },
+  TICKDESK_API_BAD_TOKEN: { status: 401, description: 'The token is malformed or its signature is wrong' },
+  TICKDESK_API_TOKEN_EXPIRED: { status: 401, description: 'The token has expired: log in again' },
+  TICKDESK_API_TOKEN_REVOKED: { status: 401, description: "The account's role changed or it was disabled since the token was issued" },
+  TICKDESK_API_BAD_CREDENTIALS: { status: 401, description: 'The XMPP server refused the JID and password' },
+  TICKDESK_API_FORBIDDEN: { status: 403, description: "The caller's role may not do this" },
+  TICKDESK_API_NOT_FOUND: { status: 404, description: 'No such route or resource' },
+  TICKDESK_API_UNKNOWN_INSTRUMENT: { status: 404, description: 'No instrument with this symbol' },
+  TICKDESK_API_NO_DATA: { status: 404, description: 'Nothing recorded yet' },
+  TICKDESK_API_CONFLICT: { status: 409, description: 'The resource changed or already exists' },
+  TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
+  TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
+  TICKDESK_API_INVALID_RULE: { status: 422, description: 'Valid JSON, but not a valid rule: the message names the field' },
+  TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
+  TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
+  TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },
+  TICKDESK_API_BAD_CONFIG: { status: 500, description: 'Invalid configuration (start-up only, never sent)' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly statusCode: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.statusCode = API_ERRORS[code].status;
+  }
+}
+
+/** The body of every error response. */
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String({ description: 'A stable TICKDESK_API_* code' }),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed input', 401: 'Missing, malformed, expired or revoked token', 403: 'Forbidden for this role',
+  404: 'Not found', 409: 'Conflict', 413: 'Body too large', 415: 'Unsupported content type', 422: 'Invalid rule',
+  429: 'Rate limited', 500: 'Internal error', 503: 'A backing service is unavailable',
+};
+
+/** Response schemas for error statuses, to spread into a route's `response`. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, TSchema> {
+  const out = {} as Record<S, TSchema>;
+  for (const s of statuses) {
+    const codes = Object.entries(API_ERRORS).filter(([, e]) => e.status === s).map(([c]) => c);
+    out[s] = Type.Object(ErrorBody.properties, {
+      additionalProperties: false,
+      description: `${STATUS_TEXT[s] ?? 'Error'} (${codes.join(', ')})`,
+    });
+  }
+  return out;
+}
+
+export const badRequest = (message: string) => new ApiError('TICKDESK_API_BAD_REQUEST', message);
+export const notFound = (message: string) => new ApiError('TICKDESK_API_NOT_FOUND', message);
+export const conflict = (message: string) => new ApiError('TICKDESK_API_CONFLICT', message);
+export const forbidden = (message: string) => new ApiError('TICKDESK_API_FORBIDDEN', message);
+export const unavailable = (message: string) => new ApiError('TICKDESK_API_UNAVAILABLE', message);
+
+/** 422 for a rule that is valid JSON but not a valid rule; `field` is named in the message. */
+export function invalidRule(field: string, message: string): ApiError {
+  return new ApiError('TICKDESK_API_INVALID_RULE', `rule field "${field}": ${message}`);
+}

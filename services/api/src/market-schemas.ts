@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Bar, BarInterval, DECIMAL_PATTERN, Instrument, SYMBOL_PATTERN, Tick, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+
+/** Page size when the query gives none. */
+export const DEFAULT_LIMIT = 1_000;
+
+const Timestamp = (description: string) => Type.String({ pattern: TIMESTAMP_PATTERN, maxLength: 40, description });
+
+/** The last trade of an instrument as the recorder keeps it. */
+export const LastPrice = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    price: Type.String({ pattern: DECIMAL_PATTERN }),
+    size: Type.String({ pattern: DECIMAL_PATTERN }),
+    seq: Type.Integer({ minimum: 0 }),
+    eventTime: Timestamp("the venue's time of the trade"),
+    ingestTime: Timestamp('when the desk received it'),
+  },
+  { $id: 'LastPrice', additionalProperties: false },
+);
+export type LastPrice = Static<typeof LastPrice>;
+
+export const SymbolParams = Type.Object({ symbol: Type.String({ pattern: SYMBOL_PATTERN, maxLength: 32 }) }, { additionalProperties: false });
+
+export const InstrumentList = Type.Object({ instruments: Type.Array(Instrument) }, { additionalProperties: false });
+export const LastPriceList = Type.Object({ prices: Type.Array(LastPrice) }, { additionalProperties: false });
+
+export const TicksQuery = Type.Object(
+  {
+    from: Timestamp('start of the range, inclusive (event time)'),
+    to: Type.Optional(Timestamp('end of the range, exclusive (event time); open-ended when absent')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: DEFAULT_LIMIT, description: 'ticks per page' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}:[0-9]{1,9}$', description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const TickPage = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    ticks: Type.Array(Tick, { description: 'oldest first' }),
+    nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` (with the same from/to) for the next page; absent on the last page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CandlesQuery = Type.Object(
+  {
+    interval: Type.Optional(Type.Union([Type.Literal('1s'), Type.Literal('1m'), Type.Literal('1h')], { default: '1m' })),
+    from: Timestamp('buckets starting at or after this time'),
+    to: Type.Optional(Timestamp('buckets starting before this time; open-ended when absent')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: DEFAULT_LIMIT, description: 'candles per page' })),
+    cursor: Type.Optional(Timestamp('nextCursor of the previous page')),
+  },
+  { additionalProperties: false },
+);
+
+export const CandlePage = Type.Object(
+  {
+    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
+    interval: BarInterval,
+    candles: Type.Array(Bar, { description: 'oldest first; buckets without trades are absent' }),
+    nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` (with the same from/to) for the next page; absent on the last page' })),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Instrument } from '@tickdesk/schemas';
+import { errorResponses } from '../errors.js';
+import { createMarketData, parseRange } from '../market-data.js';
+import { CandlePage, DEFAULT_LIMIT, CandlesQuery, InstrumentList, LastPrice, LastPriceList, SymbolParams, TickPage, TicksQuery } from '../market-schemas.js';
+import { BEARER } from '../plugins/openapi.js';
+
+/** Instruments and market data (any desk role may read them). */
+const instrumentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const market = createMarketData({ redis: app.deps.redis, instruments: app.deps.instruments });
+  const common = { tags: ['market data'], security: BEARER };
+  const onRequest = app.authenticate;
+
+  app.get('/instruments', {
+    onRequest,
+    schema: { ...common, summary: 'List instruments', response: { 200: InstrumentList, ...errorResponses(401) } },
+  }, async () => ({ instruments: [...market.instruments()] }));
+
+  app.get('/instruments/:symbol', {
+    onRequest,
+    schema: { ...common, summary: 'One instrument', params: SymbolParams, response: { 200: Instrument, ...errorResponses(400, 401, 404) } },
+  }, async (request) => market.instrument(request.params.symbol));
+
+  app.get('/prices', {
+    onRequest,
+    schema: { ...common, summary: 'Last price of every instrument that has traded', response: { 200: LastPriceList, ...errorResponses(401) } },
+  }, async () => ({ prices: await market.lastAll() }));
+
+  app.get('/instruments/:symbol/last', {
+    onRequest,
+    schema: { ...common, summary: 'Last price', params: SymbolParams, response: { 200: LastPrice, ...errorResponses(400, 401, 404) } },
+  }, async (request) => market.last(request.params.symbol));
+
+  app.get('/instruments/:symbol/ticks', {
+    onRequest,
+    schema: {
+      ...common,
+      summary: 'Ticks in a time range, oldest first, paged',
+      params: SymbolParams,
+      querystring: TicksQuery,
+      response: { 200: TickPage, ...errorResponses(400, 401, 404) },
+    },
+  }, async (request) => {
+    const { symbol } = request.params;
+    const { from, to, limit, cursor } = request.query;
+    const page = await market.ticks(symbol, parseRange(from, to), limit ?? DEFAULT_LIMIT, cursor);
+    return { symbol, ...page };
+  });
+
+  app.get('/instruments/:symbol/candles', {
+    onRequest,
+    schema: {
+      ...common,
+      summary: 'OHLCV candles (1s, 1m, 1h) in a time range, oldest first, paged',
+      params: SymbolParams,
+      querystring: CandlesQuery,
+      response: { 200: CandlePage, ...errorResponses(400, 401, 404) },
+    },
+  }, async (request) => {
+    const { symbol } = request.params;
+    const { interval, from, to, limit, cursor } = request.query;
+    const page = await market.candles(symbol, interval ?? '1m', parseRange(from, to), limit ?? DEFAULT_LIMIT, cursor);
+    return { symbol, interval: interval ?? '1m', ...page };
+  });
+};
+
+export default instrumentRoutes;

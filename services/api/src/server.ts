@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
+import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import { LAST_KEY } from '@tickdesk/recorder';
+import { buildApp, type ApiApp } from './app.js';
+import { loadApiConfig, type ApiConfig } from './config.js';
+import type { ComponentHealth, HealthProbe } from './routes/health.js';
+import { DESK_ROUTES } from './routes/desk-routes.js';
+import { createXmppPasswordVerifier } from './xmpp-verify.js';
+
+/** A feed whose newest recorded tick is older than this is reported degraded. */
+const FEED_STALE_MS = 60_000;
+
+/** Connects Redis, builds the app and listens. */
+export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ app: ApiApp; close(): Promise<void> }> {
+  if (config.secretGenerated) log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
+  const redis = new Redis(`redis://127.0.0.1:${config.redisPort}`, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const xmppService = `xmpp://127.0.0.1:${config.xmppPort}`;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tickdesk_api_' });
+
+  const app = await buildApp({
+    deps: {
+      redis,
+      log,
+      domain: config.domain,
+      instruments: DEFAULT_INSTRUMENTS,
+      rules: createRuleStore({ redis }),
+      alerts: createAlertStore({ redis }),
+      audit: createAuditChain({ redis }),
+    },
+    config,
+    verifyPassword: createXmppPasswordVerifier({ service: xmppService, domain: config.domain, ca: readCa(config), log, timeoutMs: config.loginTimeoutMs }),
+    health: deskHealth(config, redis),
+    metrics: registry,
+    routes: DESK_ROUTES,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  return {
+    app,
+    async close() {
+      await app.close();
+      redis.disconnect();
+    },
+  };
+}
+
+function readCa(config: ApiConfig): string | undefined {
+  try {
+    return readFileSync(join(config.home, 'certs', 'ca.crt'), 'utf8');
+  } catch {
+    return undefined; // the system store then
+  }
+}
+
+/** XMPP: the client port accepts connections; feeds: some instrument traded within a minute. */
+function deskHealth(config: ApiConfig, redis: Redis): HealthProbe {
+  return async () => {
+    const [xmpp, feeds] = await Promise.all([probePort(config.xmppPort), probeFeeds(redis)]);
+    return { xmpp, feeds };
+  };
+}
+
+function probePort(port: number): Promise<ComponentHealth> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1', timeout: 1_000 });
+    const done = (h: ComponentHealth) => {
+      socket.destroy();
+      resolve(h);
+    };
+    socket.once('connect', () => done({ state: 'running' }));
+    socket.once('timeout', () => done({ state: 'degraded', detail: `XMPP port ${port}: connect timed out` }));
+    socket.once('error', (err) => done({ state: 'degraded', detail: `XMPP port ${port}: ${err.message}` }));
+  });
+}
+
+async function probeFeeds(redis: Redis): Promise<ComponentHealth> {
+  const lasts = Object.values(await redis.hgetall(LAST_KEY));
+  let newest = 0;
+  for (const json of lasts) {
+    const at = parseTimestamp(String((JSON.parse(json) as { ingestTime?: unknown }).ingestTime)) ?? 0;
+    newest = Math.max(newest, at / 1000);
+  }
+  if (newest === 0) return { state: 'starting', detail: 'no tick recorded yet' };
+  const ageMs = Date.now() - newest;
+  return ageMs <= FEED_STALE_MS ? { state: 'running' } : { state: 'degraded', detail: `newest tick recorded ${Math.round(ageMs / 1000)} s ago` };
+}
+
+async function main(): Promise<void> {
+  let log = pino();
+  let server: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    const config = loadApiConfig(process.env);
+    log = pino({ level: config.logLevel });
+    server = await startApiServer(config, log);
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    process.exit(1);
+  }
+  const { port, host } = server.app.config;
+  log.info({ url: `http://${host}:${port}`, docs: `http://${host}:${port}/docs` }, 'REST API listening');
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'closing: finishing in-flight requests');
+    // Streams that never end must not hold the process: 10 s, then out.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'close failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createXmppClient, XmppError } from '@tickdesk/xmpp';
+import type { VerifyPassword } from './routes/auth.js';
+
+export interface XmppVerifierOptions {
+  /** `xmpp://127.0.0.1:5222` */
+  service: string;
+  domain: string;
+  /** PEM of the desk CA. */
+  ca?: string | Buffer;
+  log: Logger;
+  timeoutMs: number;
+}
+
+/**
+ * Verifies a password by logging in to the XMPP server (STARTTLS, SCRAM-SHA-1: the
+ * desk never stores or sees a password hash) and logging out at once. A refused
+ * SASL exchange is `false`; an unreachable server or a timeout throws, so the API
+ * can answer 503 rather than "wrong password".
+ */
+export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPassword {
+  const log = opts.log.child({ component: 'xmpp-verify' });
+  return async (user, password) => {
+    const client = createXmppClient({
+      service: opts.service,
+      domain: opts.domain,
+      username: user,
+      password,
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      // A resource of its own so the login never replaces one of the user's sessions.
+      resource: `api-${randomBytes(6).toString('hex')}`,
+      reconnect: false,
+      log,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new XmppError('TICKDESK_XMPP_TIMEOUT', `XMPP login took over ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    });
+    try {
+      await Promise.race([client.start(), timeout]);
+      return true;
+    } catch (err) {
+      if (err instanceof XmppError && err.code === 'TICKDESK_XMPP_AUTH_FAILED') return false;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      // Closing waits for the server's </stream>; the answer does not need to.
+      void client.stop().catch(() => undefined);
+    }
+  };
+}
