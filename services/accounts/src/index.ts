@@ -1,2 +1,3 @@
 export * from './accounts.js';
 export * from './presence-links.js';
+export * from './account-directory.js';

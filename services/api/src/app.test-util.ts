@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AccountDirectory } from '@tickdesk/accounts';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { DEFAULT_INSTRUMENTS, formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
@@ -35,6 +36,7 @@ export interface TestAppOptions {
   health?: HealthProbe;
   routes?: FastifyPluginAsync[];
   now?: () => number;
+  accounts?: AccountDirectory;
 }
 
 /** The app over a real Redis, with a fake password check and generous rate limits unless told otherwise. */
@@ -48,6 +50,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis }),
+      ...(opts.accounts ? { accounts: opts.accounts } : {}),
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),
     verifyPassword: opts.verifyPassword ?? fakeVerify,

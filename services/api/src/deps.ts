@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Instrument } from '@tickdesk/schemas';
+import type { AccountDirectory } from '@tickdesk/accounts';
 import type { AlertStore, AuditChain, RuleStore } from '@tickdesk/alerts';
 
 /** Roles as recorded in Redis (`td:users`). */
@@ -24,4 +25,6 @@ export interface ApiDeps {
   rules: RuleStore;
   alerts: AlertStore;
   audit: AuditChain;
+  /** Account administration over XMPP (an admin session); absent when the API runs without one (503). */
+  accounts?: AccountDirectory;
 }

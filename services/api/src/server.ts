@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
+import { createAccountDirectory, type AccountDirectory } from '@tickdesk/accounts';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { LAST_KEY } from '@tickdesk/recorder';
 import { buildApp, type ApiApp } from './app.js';
 import { loadApiConfig, type ApiConfig } from './config.js';
@@ -26,6 +28,10 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tickdesk_api_' });
 
+  const admin = await adminSession(config, xmppService, log);
+  const accounts: AccountDirectory | undefined = admin
+    ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments: DEFAULT_INSTRUMENTS, log })
+    : undefined;
   const app = await buildApp({
     deps: {
       redis,
@@ -35,6 +41,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ 
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis }),
+      ...(accounts ? { accounts } : {}),
     },
     config,
     verifyPassword: createXmppPasswordVerifier({ service: xmppService, domain: config.domain, ca: readCa(config), log, timeoutMs: config.loginTimeoutMs }),
@@ -47,9 +54,38 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ 
     app,
     async close() {
       await app.close();
+      await admin?.stop();
       redis.disconnect();
     },
   };
+}
+
+/**
+ * A session as the server admin for account administration (XEP-0133, affiliations),
+ * with the password from the desk's credentials file; without one the admin routes
+ * answer 503 and everything else works.
+ */
+async function adminSession(config: ApiConfig, service: string, log: Logger): Promise<XmppClient | undefined> {
+  let password: string | undefined;
+  try {
+    const creds = JSON.parse(readFileSync(join(config.home, 'credentials.json'), 'utf8')) as { accounts?: Record<string, { password?: string }> };
+    password = creds.accounts?.admin?.password;
+  } catch {
+    password = undefined;
+  }
+  if (!password) {
+    log.warn('no admin credentials in the desk folder: user and entitlement administration is unavailable');
+    return undefined;
+  }
+  const ca = readCa(config);
+  const client = createXmppClient({ service, domain: config.domain, username: 'admin', password, log, resource: 'api', ...(ca ? { ca } : {}) });
+  try {
+    await client.start();
+    return client;
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'admin session failed: user and entitlement administration is unavailable');
+    return undefined;
+  }
 }
 
 function readCa(config: ApiConfig): string | undefined {

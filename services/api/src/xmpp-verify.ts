@@ -37,8 +37,12 @@ export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPas
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new XmppError('TICKDESK_XMPP_TIMEOUT', `XMPP login took over ${opts.timeoutMs} ms`)), opts.timeoutMs);
     });
+    const started = client.start();
+    // When the timeout wins, the login attempt still settles later (e.g. ECONNRESET as
+    // the socket closes): it must not become an unhandled rejection.
+    started.catch(() => undefined);
     try {
-      await Promise.race([client.start(), timeout]);
+      await Promise.race([started, timeout]);
       return true;
     } catch (err) {
       if (err instanceof XmppError && err.code === 'TICKDESK_XMPP_AUTH_FAILED') return false;

@@ -55,9 +55,20 @@ export const ADMIN = {
   deleteUser: 'http://jabber.org/protocol/admin#delete-user',
   changePassword: 'http://jabber.org/protocol/admin#change-user-password',
   onlineUsers: 'http://jabber.org/protocol/admin#get-online-users-list',
+  endSessions: 'http://jabber.org/protocol/admin#end-user-session',
 } as const;
 
 /** XEP-0133 §4.1 add a user. */
 export async function addUser(client: XmppClient, domain: string, jid: string, password: string): Promise<void> {
   await executeCommand(client, domain, ADMIN.addUser, { accountjid: jid, password, 'password-verify': password });
+}
+
+/** XEP-0133 §4.7 change a user's password. */
+export async function changeUserPassword(client: XmppClient, domain: string, jid: string, password: string): Promise<void> {
+  await executeCommand(client, domain, ADMIN.changePassword, { accountjid: jid, password });
+}
+
+/** XEP-0133 §4.6 end every session of a user. */
+export async function endUserSessions(client: XmppClient, domain: string, jid: string): Promise<void> {
+  await executeCommand(client, domain, ADMIN.endSessions, { accountjids: [jid] });
 }

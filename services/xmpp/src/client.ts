@@ -137,7 +137,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
       stopping = false;
       setState('starting');
       try {
-        const jid = await entity.start();
+        const jid = await startEntity(entity, opts);
         return jid.toString();
       } catch (err) {
         setState('stopped');
@@ -170,3 +170,29 @@ function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
   if (err instanceof XmppError) return err;
   return new XmppError('TICKDESK_XMPP_UNREACHABLE', `XMPP start as ${who} failed: ${e.message ?? String(err)}`);
 }
+
+/**
+ * `entity.start()` of xmpp.js 0.14 waits for 'online' with a promise it only returns
+ * after the stream opened; if the connection fails before that, that promise rejects
+ * with nobody listening (an unhandled rejection). The same steps, with it handled.
+ */
+async function startEntity(entity: Client, opts: XmppClientOptions): Promise<{ toString(): string }> {
+  if (entity.status !== 'offline') throw new Error('Connection is not offline');
+  await entity.connect(opts.service);
+  const online = new Promise<{ toString(): string }>((resolve, reject) => {
+    const onOnline = (jid: { toString(): string }) => {
+      entity.off('error', onError);
+      resolve(jid);
+    };
+    const onError = (err: Error) => {
+      entity.off('online', onOnline);
+      reject(err);
+    };
+    entity.once('online', onOnline);
+    entity.once('error', onError);
+  });
+  online.catch(() => undefined);
+  await entity.open({ domain: opts.domain });
+  return online;
+}
+

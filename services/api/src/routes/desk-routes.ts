@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import alertsRoutes from './alerts.js';
 import auditRoutes from './audit.js';
+import adminRoutes from './admin.js';
 import presenceRoutes from './presence.js';
 import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
 
 /** The route plugins mounted under /v1 after the core's own (auth, instruments, health). */
-export const DESK_ROUTES: FastifyPluginAsync[] = [rulesRoutes, alertsRoutes, auditRoutes, presenceRoutes, streamRoutes as FastifyPluginAsync];
+export const DESK_ROUTES: FastifyPluginAsync[] = [rulesRoutes, alertsRoutes, auditRoutes, presenceRoutes, adminRoutes, streamRoutes as FastifyPluginAsync];

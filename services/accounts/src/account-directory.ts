@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ticksNode, type Instrument } from '@tickdesk/schemas';
+import { changeUserPassword, createPubsub, endUserSessions, type XmppClient } from '@tickdesk/xmpp';
+import { entitle, provisionUser, USERS_KEY, type Role } from './accounts.js';
+
+/** Marks a disabled account in the role hash: no role, no token, no login. */
+export const DISABLED_ROLE = 'disabled';
+
+export interface AccountDirectoryDeps {
+  /** A session of the server admin account (XEP-0133 and pubsub affiliations). */
+  admin: XmppClient;
+  redis: Redis;
+  domain: string;
+  pubsubHost: string;
+  instruments: readonly Instrument[];
+  log: Logger;
+}
+
+/**
+ * Account administration for programs (the REST API): creation through XEP-0133,
+ * roles in Redis, analysts' entitlements as pubsub affiliations, and disabling (a
+ * fresh random password, sessions ended, role removed). Standard XEPs only.
+ */
+export function createAccountDirectory(deps: AccountDirectoryDeps) {
+  const jid = (user: string) => `${user}@${deps.domain}`;
+  const known = new Set(deps.instruments.map((i) => i.symbol));
+
+  return {
+    async roleOf(user: string): Promise<string | undefined> {
+      return (await deps.redis.hget(USERS_KEY, user)) ?? undefined;
+    },
+    async list(): Promise<Array<{ user: string; role: string }>> {
+      const all = await deps.redis.hgetall(USERS_KEY);
+      return Object.entries(all).map(([user, role]) => ({ user, role })).sort((a, b) => a.user.localeCompare(b.user));
+    },
+    /** Creates the account with a generated password, returned once; false when it exists. */
+    async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
+      const password = randomBytes(18).toString('base64url');
+      if (await deps.redis.hexists(USERS_KEY, user)) return { created: false, password: '' };
+      const created = await provisionUser(deps, { user, role, password });
+      return { created, password: created ? password : '' };
+    },
+    async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {
+      const before = await deps.redis.hget(USERS_KEY, user);
+      await deps.redis.hset(USERS_KEY, user, role);
+      const all = deps.instruments.map((i) => i.symbol);
+      // Desk roles read every instrument; an analyst keeps only explicit grants.
+      if (role !== 'analyst') await entitle(deps.admin, deps.pubsubHost, jid(user), all, 'member');
+      else if (before !== 'analyst') await entitle(deps.admin, deps.pubsubHost, jid(user), all, 'none');
+      deps.log.info({ user, from: before, to: role }, 'role changed');
+    },
+    async disable(user: string): Promise<void> {
+      await changeUserPassword(deps.admin, deps.domain, jid(user), randomBytes(24).toString('base64url'));
+      await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) => deps.log.info({ user, err: err.message }, 'no session to end'));
+      await deps.redis.hset(USERS_KEY, user, DISABLED_ROLE);
+      await entitle(deps.admin, deps.pubsubHost, jid(user), deps.instruments.map((i) => i.symbol), 'none');
+      deps.log.info({ user }, 'account disabled');
+    },
+    /** Instruments whose ticks/ node lists the user as a member. */
+    async entitlements(user: string): Promise<string[]> {
+      const pubsub = createPubsub(deps.admin, deps.pubsubHost);
+      const out: string[] = [];
+      for (const i of deps.instruments) {
+        const affs = await pubsub.affiliations(ticksNode(i.symbol));
+        if (affs.some((a) => a.jid.split('/')[0] === jid(user) && a.affiliation !== 'none' && a.affiliation !== 'outcast')) out.push(i.symbol);
+      }
+      return out;
+    },
+    async grant(user: string, symbol: string, on: boolean): Promise<void> {
+      if (!known.has(symbol)) throw new RangeError(`unknown instrument ${symbol}`);
+      await entitle(deps.admin, deps.pubsubHost, jid(user), [symbol], on ? 'member' : 'none');
+    },
+  };
+}
+export type AccountDirectory = ReturnType<typeof createAccountDirectory>;

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { SYMBOL_PATTERN } from '@tickdesk/schemas';
+import type { AccountDirectory } from '@tickdesk/accounts';
+import { BEARER } from '../plugins/openapi.js';
+import { badRequest, conflict, errorResponses, notFound, unavailable } from '../errors.js';
+import { USERNAME_PATTERN } from '../roles.js';
+
+const User = Type.String({ pattern: USERNAME_PATTERN });
+const AssignableRole = Type.Union([Type.Literal('trader'), Type.Literal('analyst'), Type.Literal('compliance'), Type.Literal('admin')]);
+const UserEntry = Type.Object({ user: Type.String(), role: Type.String({ description: 'trader, analyst, compliance, admin, service or disabled' }) });
+
+/**
+ * Admin only: accounts (created through XEP-0133 on the XMPP server, roles in Redis,
+ * disabled by a fresh random password and ended sessions) and analysts' entitlements
+ * (XEP-0060 affiliations on the instrument nodes).
+ */
+export default async function adminRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const common = { tags: ['admin'], security: BEARER };
+  const admin = [app.requireRole('admin')];
+  const directory = (): AccountDirectory => {
+    if (!app.deps.accounts) throw unavailable('account administration is not connected to the XMPP server');
+    return app.deps.accounts;
+  };
+  const existing = async (user: string): Promise<string> => {
+    const role = await directory().roleOf(user);
+    if (!role) throw notFound(`no user ${user}`);
+    return role;
+  };
+
+  app.get('/users', {
+    onRequest: admin,
+    schema: { ...common, summary: 'Every account and its role', response: { 200: Type.Object({ users: Type.Array(UserEntry) }), ...errorResponses(401, 403) } },
+  }, async () => ({ users: await directory().list() }));
+
+  app.post('/users', {
+    onRequest: admin,
+    schema: {
+      ...common, summary: 'Create an XMPP account with a role; its generated password is returned once',
+      body: Type.Object({ user: User, role: AssignableRole }, { additionalProperties: false }),
+      response: { 201: Type.Object({ user: Type.String(), jid: Type.String(), role: AssignableRole, password: Type.String() }), ...errorResponses(401, 403, 409) },
+    },
+  }, async (request, reply) => {
+    const { user, role } = request.body;
+    const { created, password } = await directory().create(user, role);
+    if (!created) throw conflict(`user ${user} exists`);
+    return reply.code(201).send({ user, jid: `${user}@${app.deps.domain}`, role, password });
+  });
+
+  app.put('/users/:user/role', {
+    onRequest: admin,
+    schema: {
+      ...common, summary: 'Change a user\'s role (and with it their entitlements)',
+      params: Type.Object({ user: User }, { additionalProperties: false }),
+      body: Type.Object({ role: AssignableRole }, { additionalProperties: false }),
+      response: { 200: UserEntry, ...errorResponses(401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const role = await existing(request.params.user);
+    if (role === 'service' || role === 'disabled') throw conflict(`user ${request.params.user} is ${role}`);
+    await directory().setRole(request.params.user, request.body.role);
+    return { user: request.params.user, role: request.body.role };
+  });
+
+  app.post('/users/:user/disable', {
+    onRequest: admin,
+    schema: {
+      ...common, summary: 'Disable an account: new random password, sessions ended, role and entitlements removed',
+      params: Type.Object({ user: User }, { additionalProperties: false }),
+      response: { 204: Type.Null({ description: 'Disabled' }), ...errorResponses(401, 403, 404, 409) },
+    },
+  }, async (request, reply) => {
+    const role = await existing(request.params.user);
+    if (role === 'service') throw conflict('service accounts are not disabled over the API');
+    if (request.params.user === request.caller.user) throw conflict('an admin cannot disable their own account');
+    await directory().disable(request.params.user);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/entitlements/:user', {
+    onRequest: admin,
+    schema: {
+      ...common, summary: 'The instruments whose nodes the user may read',
+      params: Type.Object({ user: User }, { additionalProperties: false }),
+      response: { 200: Type.Object({ user: Type.String(), symbols: Type.Array(Type.String()) }), ...errorResponses(401, 403, 404) },
+    },
+  }, async (request) => {
+    await existing(request.params.user);
+    return { user: request.params.user, symbols: await directory().entitlements(request.params.user) };
+  });
+
+  for (const [method, on] of [['put', true], ['delete', false]] as const) {
+    app[method]('/entitlements/:user/:symbol', {
+      onRequest: admin,
+      schema: {
+        ...common, summary: on ? 'Grant an analyst an instrument (member of its ticks/ and bars/ nodes)' : 'Revoke an analyst\'s instrument (subscriptions removed first)',
+        params: Type.Object({ user: User, symbol: Type.String({ pattern: SYMBOL_PATTERN }) }, { additionalProperties: false }),
+        response: { 204: Type.Null({ description: on ? 'Granted' : 'Revoked' }), ...errorResponses(401, 403, 404, 409) },
+      },
+    }, async (request, reply) => {
+      const { user, symbol } = request.params;
+      const role = await existing(user);
+      if (role !== 'analyst') throw conflict(`${user} is ${role}: only analysts are entitled per instrument`);
+      if (!app.deps.instruments.some((i) => i.symbol === symbol)) throw badRequest(`params field "symbol": unknown instrument ${symbol}`);
+      await directory().grant(user, symbol, on);
+      return reply.code(204).send(null);
+    });
+  }
+}

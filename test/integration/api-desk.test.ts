@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
+import { createAccountDirectory } from '@tickdesk/accounts';
+import { createAlertStore, createAuditChain, createRuleStore, resolveAlertsConfig, startAlertService, verifyRecords, type AlertService, type AuditRecord } from '@tickdesk/alerts';
+import { buildApp, createXmppPasswordVerifier, DESK_ROUTES, resolveApiConfig, type ApiApp } from '@tickdesk/api';
+import { createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { publishPrices, trader, type Trader } from './trader.js';
+
+/** The REST API over the real desk: XMPP logins, the running engine, the audit chain, XMPP entitlements. */
+describe('REST API against the running desk', () => {
+  let redis: Redis;
+  let app: ApiApp;
+  let admin: XmppClient;
+  let engineClient: XmppClient;
+  let engine: AlertService;
+  let feed: XmppClient;
+  let alice: Trader | undefined;
+
+  const token = async (user: string): Promise<string> => {
+    const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `${user}@${desk().domain}`, password: credentials().accounts[user]!.password } });
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json() as { token: string }).token;
+  };
+  const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+
+  beforeAll(async () => {
+    redis = new Redis(desk().redisUrl);
+    admin = await connect('admin', 'api-test');
+    engineClient = await connect('alerts', 'api-test');
+    feed = await connect('feed', 'api-test');
+    engine = await startAlertService({ client: engineClient, redis, log, config: resolveAlertsConfig({ pollMs: 50 }), domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+    app = await buildApp({
+      deps: {
+        redis, log, domain: desk().domain, instruments: DEFAULT_INSTRUMENTS,
+        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis }),
+        accounts: createAccountDirectory({ admin, redis, domain: desk().domain, pubsubHost: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, log }),
+      },
+      config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
+      verifyPassword: createXmppPasswordVerifier({ service: desk().service, domain: desk().domain, ca: desk().ca, log, timeoutMs: 10_000 }),
+      routes: DESK_ROUTES,
+    });
+  });
+  afterAll(async () => {
+    for await (const rule of engine.engine.rules.all()) await engine.engine.rules.remove(rule.id);
+    await alice?.stop();
+    await app?.close();
+    await engine?.stop();
+    await Promise.all([admin?.stop(), engineClient?.stop(), feed?.stop()]);
+    redis?.disconnect();
+  });
+
+  it('a rule created over REST fires; the alert and its lifecycle are visible over REST; the audit export verifies', async () => {
+    alice = await trader('alice');
+    await waitFor(() => engine.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    const t = await token('alice');
+    const created = await app.inject({ method: 'POST', url: '/v1/rules', headers: auth(t), payload: { symbol: 'ETHUSDT', condition: 'crossing-down', threshold: '3000.5', frequency: 'once', priority: 'critical' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const ruleId = (created.json() as { id: string }).id;
+    await new Promise((r) => setTimeout(r, 1_000)); // the engine hears of it within a second
+    await publishPrices(feed, 'ETHUSDT', ['3001', '3000.5']);
+    await waitFor(() => alice!.alerts.length > 0, 10_000, 'the alert');
+    const id = alice.alerts[0]!.id;
+    await expect.poll(async () => {
+      const res = await app.inject({ url: `/v1/alerts/${id}`, headers: auth(t) });
+      return res.statusCode === 200 ? (res.json() as { lifecycle: Array<{ event: string }> }).lifecycle.map((s) => s.event) : [];
+    }, { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered']));
+    const listed = await app.inject({ url: `/v1/alerts?symbol=ETHUSDT`, headers: auth(t) });
+    expect((listed.json() as { alerts: Array<{ id: string; ruleId: string }> }).alerts.map((a) => a.id)).toContain(id);
+    expect((await app.inject({ url: `/v1/rules/${ruleId}`, headers: auth(t) })).json()).toMatchObject({ status: 'triggered' });
+
+    const carol = await token('carol');
+    const verify = await app.inject({ url: '/v1/audit/verify', headers: auth(carol) });
+    expect(verify.json()).toMatchObject({ ok: true });
+    const exported = await app.inject({ url: '/v1/audit/export?format=jsonl', headers: auth(carol) });
+    expect(exported.statusCode).toBe(200);
+    const records = exported.body.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    expect(records.some((r) => r.alertId === id && r.event === 'delivered')).toBe(true);
+    expect(verifyRecords(records)).toMatchObject({ ok: true });
+    expect((await app.inject({ url: '/v1/audit/verify', headers: auth(t) })).statusCode).toBe(403); // a trader is not compliance
+  });
+
+  it('an analyst granted an instrument over REST can subscribe to its node over XMPP, and cannot after revocation', async () => {
+    const adminToken = await token('admin');
+    const eve = await connect('eve', 'api-test');
+    const pubsub = createPubsub(eve, desk().pubsubHost);
+    try {
+      const refused = await pubsub.subscribe(ticksNode('MSFT')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(XmppError);
+      expect((refused as XmppError).condition).toBe('forbidden');
+      expect((await app.inject({ method: 'PUT', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) })).statusCode).toBe(204);
+      expect((await app.inject({ url: '/v1/entitlements/eve', headers: auth(adminToken) })).json()).toEqual({ user: 'eve', symbols: ['MSFT'] });
+      await pubsub.subscribe(ticksNode('MSFT'));
+      expect((await app.inject({ method: 'DELETE', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) })).statusCode).toBe(204);
+      const again = await pubsub.subscribe(ticksNode('MSFT')).catch((e: unknown) => e);
+      expect((again as XmppError).condition).toBe('forbidden');
+    } finally {
+      await eve.stop();
+    }
+  });
+});
