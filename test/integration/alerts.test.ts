@@ -205,6 +205,8 @@ describe('alert engine, end to end', () => {
     await bob.setShow('away', 'lunch');
     await waitFor(() => seen.some((p) => p.show === 'away'), 10_000, 'alice to see bob away');
     await expect.poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 }).toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
+    // The engine's own state, for the API's /health.
+    expect(JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}')).toMatchObject({ state: 'running' });
   });
 
   it('a malformed chat command gets a usage reply', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
 import { createAccountDirectory } from '@tickdesk/accounts';
 import { createAlertStore, createAuditChain, createRuleStore, resolveAlertsConfig, startAlertService, verifyRecords, type AlertService, type AuditRecord } from '@tickdesk/alerts';
@@ -40,6 +41,7 @@ describe('REST API against the running desk', () => {
       config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
       verifyPassword: createXmppPasswordVerifier({ service: desk().service, domain: desk().domain, ca: desk().ca, log, timeoutMs: 10_000 }),
       routes: DESK_ROUTES,
+      xmppWebsocket: desk().xmppHttp,
     });
   });
   afterAll(async () => {
@@ -79,6 +81,28 @@ describe('REST API against the running desk', () => {
     expect(records.some((r) => r.alertId === id && r.event === 'delivered')).toBe(true);
     expect(verifyRecords(records)).toMatchObject({ ok: true });
     expect((await app.inject({ url: '/v1/audit/verify', headers: auth(t) })).statusCode).toBe(403); // a trader is not compliance
+  });
+
+  it('proxies /xmpp-websocket to the XMPP server (RFC 7395), so a browser needs one origin', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const ws = new WebSocket(`${address.replace('http:', 'ws:')}/xmpp-websocket`, 'xmpp');
+    const frames: string[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.on('open', () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='${desk().domain}' version='1.0'/>`));
+        ws.on('message', (data) => {
+          frames.push(String(data));
+          if (frames.join('').includes('</stream:features>')) resolve();
+        });
+        ws.on('error', reject);
+        setTimeout(() => reject(new Error(`no stream features over the proxy: ${frames.join('')}`)), 10_000);
+      });
+      expect(ws.protocol).toBe('xmpp');
+      expect(frames[0]).toMatch(new RegExp(`^<open [^>]*from=['"]${desk().domain}['"]`));
+      expect(frames.join('')).toContain('SCRAM-SHA-1');
+    } finally {
+      ws.close();
+    }
   });
 
   it('an analyst granted an instrument over REST can subscribe to its node over XMPP, and cannot after revocation', async () => {

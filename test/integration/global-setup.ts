@@ -15,6 +15,8 @@ export interface TestDesk {
   redisUrl: string;
   credentialsPath: string;
   home: string;
+  /** The XMPP server's HTTP base (WebSocket at /xmpp-websocket). */
+  xmppHttp: string;
 }
 
 declare module 'vitest' {
@@ -29,10 +31,11 @@ let infra: DeskInfra | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'tickdesk-test-'));
   const log = pino({ level: 'warn' });
+  const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() };
   infra = await startDeskInfra({
     home,
     domain: 'desk.localhost',
-    ports: { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() },
+    ports,
     logLevel: 'warn',
   });
   await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader']] });
@@ -44,6 +47,7 @@ export async function setup(project: TestProject): Promise<void> {
     redisUrl: infra.redis.url,
     credentialsPath: infra.credentialsPath,
     home,
+    xmppHttp: `http://127.0.0.1:${ports.xmppHttp}`,
   });
 }
 

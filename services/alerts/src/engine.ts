@@ -28,6 +28,13 @@ export interface AlertEngineDeps {
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
 
+/**
+ * The engine's state in Redis for /health (`<prefix>alerts:heartbeat`, JSON `{ state,
+ * at, rules }`), rewritten every 2 s and gone 10 s after the engine stops writing it.
+ */
+export const HEARTBEAT_EVERY_MS = 2_000;
+export const HEARTBEAT_TTL_MS = 10_000;
+
 /** Deterministic: evaluating the same tick again (after a crash) yields the same alert, which the outbox already has. */
 export const alertId = (rule: Rule, symbol: string, seq: number): string =>
   `a${createHash('sha256').update(`${rule.id}|${rule.version}|${symbol}|${seq}`).digest('hex').slice(0, 24)}`;
@@ -49,6 +56,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => traders.has(u), log, prefix });
   const delivery = createDelivery({ client, alerts, audit, presence, config, domain, log, metrics, now });
   const watermarkKey = `${prefix}alerts:watermark`;
+  const heartbeatKey = `${prefix}alerts:heartbeat`;
   const firedKey = `${prefix}alerts:fired`;
   const sync = createRuleSync({
     rules,
@@ -181,6 +189,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     await queue;
   }
 
+  const currentState = (): EngineState => (state === 'running' && client.state() !== 'running' ? 'degraded' : state);
+
   async function sweepExpired(): Promise<void> {
     for (const id of index.expire(now() * 1000)) {
       sync.forget(id);
@@ -210,18 +220,24 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       delivery.start();
       await subscriber.start();
       await catchUp();
+      const beat = () =>
+        redis.set(heartbeatKey, JSON.stringify({ state: currentState(), at: now(), rules: index.size }), 'PX', HEARTBEAT_TTL_MS)
+          .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
+        setInterval(() => void beat(), HEARTBEAT_EVERY_MS),
         setInterval(() => void loadTraders().catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), 5_000),
       ];
       // Give presence a moment to arrive before deciding what held alerts may go.
       await new Promise((r) => setTimeout(r, 1_600));
       const resumed = await delivery.resume();
       state = 'running';
+      void beat();
       log.info({ rules: index.size, resumed }, 'alert engine running');
     },
     async stop(): Promise<void> {
       timers.forEach(clearInterval);
+      await redis.del(heartbeatKey).catch(() => undefined);
       await subscriber.stop();
       await queue;
       await sync.stop();
@@ -231,7 +247,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     },
     traders: (): ReadonlySet<string> => traders,
     isTrader: (user: string): boolean => traders.has(user),
-    state: (): EngineState => (state === 'running' && client.state() !== 'running' ? 'degraded' : state),
+    state: currentState,
     stats: () => ({ rules: index.size, fired, ...subscriber.stats() }),
     alertContent,
   };

@@ -1,3 +1,4 @@
+import httpProxy from '@fastify/http-proxy';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -32,6 +33,11 @@ export interface BuildAppOptions {
   metrics?: Registry;
   /** Clock for tokens and the role cache (tests). */
   now?: () => number;
+  /**
+   * The XMPP server's HTTP base (e.g. http://127.0.0.1:5280): /xmpp-websocket is proxied
+   * to it (RFC 7395), so a browser needs one origin and one port.
+   */
+  xmppWebsocket?: string;
 }
 
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -69,6 +75,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   // App services.
   await app.register(depsPlugin, { deps, config, metrics: createApiMetrics(opts.metrics) });
   await app.register(authPlugin, { tokens, ...(opts.now ? { now: opts.now } : {}) });
+
+  if (opts.xmppWebsocket) {
+    await app.register(httpProxy, {
+      upstream: opts.xmppWebsocket,
+      prefix: '/xmpp-websocket',
+      rewritePrefix: '/xmpp-websocket',
+      websocket: true,
+      httpMethods: ['GET'],
+      config: { openapi: false },
+    });
+  }
 
   // Routes.
   await app.register(healthRoutes, { ...(opts.health ? { health: opts.health } : {}) });

@@ -16,14 +16,14 @@ describe('api config', () => {
       TICKDESK_API_PORT: '9090', TICKDESK_API_HOST: '0.0.0.0', TICKDESK_API_TOKEN_TTL_S: '60', TICKDESK_API_SECRET: 'k'.repeat(32),
       TICKDESK_API_BODY_LIMIT: '2048', TICKDESK_API_LOGIN_RATE_MAX: '5', TICKDESK_API_WRITE_RATE_MAX: '50', TICKDESK_API_RATE_WINDOW_MS: '10000',
       TICKDESK_API_CONNECTION_TIMEOUT_MS: '20000', TICKDESK_API_REQUEST_TIMEOUT_MS: '15000', TICKDESK_API_KEEPALIVE_TIMEOUT_MS: '4000',
-      TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222',
+      TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222', TICKDESK_XMPP_HTTP_PORT: '15280',
       TICKDESK_REDIS_PORT: '16380', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
       port: 9090, host: '0.0.0.0', tokenTtlS: 60, secret: 'k'.repeat(32), secretGenerated: false, bodyLimit: 2048, loginRateMax: 5,
       writeRateMax: 50, rateWindowMs: 10_000, connectionTimeoutMs: 20_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 4_000,
-      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, redisPort: 16380, home: '/tmp/x', logLevel: 'warn',
+      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380, home: '/tmp/x', logLevel: 'warn',
     });
   });
 

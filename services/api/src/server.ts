@@ -18,6 +18,7 @@ import { createXmppPasswordVerifier } from './xmpp-verify.js';
 
 /** A feed whose newest recorded tick is older than this is reported degraded. */
 const FEED_STALE_MS = 60_000;
+const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 
 /** Connects Redis, builds the app and listens. */
 export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ app: ApiApp; close(): Promise<void> }> {
@@ -48,6 +49,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ 
     health: deskHealth(config, redis),
     metrics: registry,
     routes: DESK_ROUTES,
+    xmppWebsocket: `http://127.0.0.1:${config.xmppHttpPort}`,
   });
   await app.listen({ port: config.port, host: config.host });
   return {
@@ -99,8 +101,8 @@ function readCa(config: ApiConfig): string | undefined {
 /** XMPP: the client port accepts connections; feeds: some instrument traded within a minute. */
 function deskHealth(config: ApiConfig, redis: Redis): HealthProbe {
   return async () => {
-    const [xmpp, feeds] = await Promise.all([probePort(config.xmppPort), probeFeeds(redis)]);
-    return { xmpp, feeds };
+    const [xmpp, feeds, engine] = await Promise.all([probePort(config.xmppPort), probeFeeds(redis), probeEngine(redis)]);
+    return { xmpp, feeds, engine };
   };
 }
 
@@ -115,6 +117,15 @@ function probePort(port: number): Promise<ComponentHealth> {
     socket.once('timeout', () => done({ state: 'degraded', detail: `XMPP port ${port}: connect timed out` }));
     socket.once('error', (err) => done({ state: 'degraded', detail: `XMPP port ${port}: ${err.message}` }));
   });
+}
+
+/** The alert engine's heartbeat (services/alerts/src/engine.ts): present and fresh, with its own state. */
+async function probeEngine(redis: Redis): Promise<ComponentHealth> {
+  const json = await redis.get(ENGINE_HEARTBEAT_KEY);
+  if (!json) return { state: 'degraded', detail: 'no heartbeat from the alert engine' };
+  const beat = JSON.parse(json) as { state?: string; at?: number };
+  const state = beat.state === 'running' || beat.state === 'starting' ? beat.state : 'degraded';
+  return { state, ...(state === 'degraded' ? { detail: `alert engine reports ${String(beat.state)}` } : {}) };
 }
 
 async function probeFeeds(redis: Redis): Promise<ComponentHealth> {
