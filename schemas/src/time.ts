@@ -11,12 +11,21 @@ const timestampRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
 
+let cachedMinute = Number.NaN;
+let cachedMinutePrefix = '';
+
 export function formatMicros(micros: number): string {
-  // Ticks come in bursts within one second: format the calendar part once per second.
+  // Ticks come in bursts within one second, candles one a second or a minute: format
+  // the calendar part once per second, or once per minute and add the seconds.
   const second = Math.floor(micros / 1_000_000);
   if (second !== cachedSecond) {
     cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 2020-02-22T00:00:02.
+    const minute = Math.floor(second / 60);
+    if (minute !== cachedMinute) {
+      cachedMinute = minute;
+      cachedMinutePrefix = new Date(minute * 60_000).toISOString().slice(0, 17); // 2020-02-22T00:00:
+    }
+    cachedPrefix = `${cachedMinutePrefix}${String(second - minute * 60).padStart(2, '0')}.`;
   }
   return `${cachedPrefix}${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
 }

@@ -47,7 +47,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 // 1. A private Redis with a trader and the recorder's keys, written by the recorder's store.
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-bench-api-'));
 const redisServer = await startRedis({ dir, port: await freePort() });
-const redis = new Redis(redisServer.url);
+// As server.ts connects it: auto-pipelining on.
+const redis = new Redis(redisServer.url, { enableAutoPipelining: true });
 let closeApp: () => Promise<void> = async () => undefined;
 const cleanup = async () => {
   await closeApp();

@@ -23,7 +23,8 @@ const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 /** Connects Redis, builds the app and listens. */
 export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ app: ApiApp; close(): Promise<void> }> {
   if (config.secretGenerated) log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
-  const redis = new Redis(`redis://127.0.0.1:${config.redisPort}`, { maxRetriesPerRequest: 2 });
+  // Auto-pipelining: concurrent requests' commands share socket writes.
+  const redis = new Redis(`redis://127.0.0.1:${config.redisPort}`, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const xmppService = `xmpp://127.0.0.1:${config.xmppPort}`;
   const registry = new Registry();

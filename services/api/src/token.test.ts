@@ -27,6 +27,15 @@ describe('tokens', () => {
     expect(() => signer.verify(token)).toThrow(expect.objectContaining({ code: 'TICKDESK_API_TOKEN_EXPIRED' }));
   });
 
+  it('a verified token is remembered by its exact text only: an edited copy is still checked and refused', () => {
+    const signer = createTokenSigner({ secret, ttlS: 60 });
+    const { token } = signer.sign('alice', 'trader');
+    expect(signer.verify(token).user).toBe('alice');
+    const edited = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(() => signer.verify(edited)).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }));
+    expect(signer.verify(token).user).toBe('alice');
+  });
+
   it('refuses another key, edited claims, other headers and junk', () => {
     const signer = createTokenSigner({ secret, ttlS: 60 });
     const other = createTokenSigner({ secret: `${secret}x`, ttlS: 60 });
