@@ -13,6 +13,8 @@ export const DeskEnv = Type.Object({
   TICKDESK_XMPP_TLS_PORT: Port,
   TICKDESK_XMPP_HTTP_PORT: Port,
   TICKDESK_REDIS_PORT: Port,
+  /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
+  TICKDESK_API_PORT: Port,
   TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
@@ -23,7 +25,7 @@ export const DeskEnv = Type.Object({
 });
 export type DeskConfig = Static<typeof DeskEnv>;
 
-const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_REDIS_PORT: 6380 };
+const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_REDIS_PORT: 6380, TICKDESK_API_PORT: 8080 };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

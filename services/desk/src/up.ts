@@ -3,6 +3,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { assertPortFree } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import type { DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
@@ -20,6 +21,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
   }
   const ports = { xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT, redis: config.TICKDESK_REDIS_PORT };
+  // The API starts last, as a child: say now, by name, if its port is taken.
+  await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
   const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info' });
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -67,7 +70,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     '',
     'tickdesk is running',
     `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
-    `  REST API                 http://127.0.0.1:${process.env.TICKDESK_API_PORT ?? 8080}/v1 (OpenAPI at /docs), login with an XMPP account`,
+    `  REST API                 http://127.0.0.1:${config.TICKDESK_API_PORT}/v1 (OpenAPI at /docs), login with an XMPP account`,
     `  XMPP WebSocket           ws://127.0.0.1:${ports.xmppHttp}/xmpp-websocket`,
     `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}`,
