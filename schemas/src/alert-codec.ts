@@ -1,7 +1,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import { isDecimalString, isPositiveDecimal } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
-import type { RuleCondition, RulePriority } from './rule.js';
+import { RULE_CONDITIONS, type RuleCondition, type RuleParameters, type RulePriority } from './rule.js';
 import { parseTimestamp } from './time.js';
 import type { DecodeResult } from './tick-codec.js';
 
@@ -9,16 +9,10 @@ import type { DecodeResult } from './tick-codec.js';
 export const NS_ALERT = 'urn:tickdesk:alert:0';
 
 /** What an alert message says, for programs: the message's `<body/>` says the same for people. */
-export interface AlertPayload {
+export interface AlertPayload extends RuleParameters {
   id: string;
   rule: string;
   symbol: string;
-  condition: RuleCondition;
-  threshold?: string;
-  lower?: string;
-  upper?: string;
-  amount?: string;
-  windowSeconds?: number;
   /** The price of the tick that fired the rule. */
   price: string;
   previousPrice?: string;
@@ -32,10 +26,7 @@ export interface AlertPayload {
   message?: string;
 }
 
-const CONDITIONS = new Set<string>([
-  'crossing', 'crossing-up', 'crossing-down', 'greater-than', 'less-than', 'entering-channel', 'exiting-channel',
-  'inside-channel', 'outside-channel', 'moving-up', 'moving-down', 'moving-up-percent', 'moving-down-percent',
-]);
+const CONDITIONS = new Set<string>(RULE_CONDITIONS);
 const DECIMAL_ATTRS = ['threshold', 'lower', 'upper', 'amount', 'previous', 'reference'] as const;
 const symbolRe = new RegExp(SYMBOL_PATTERN);
 const idRe = /^[A-Za-z0-9._:-]{1,64}$/;

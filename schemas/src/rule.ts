@@ -29,6 +29,9 @@ export const RuleCondition = Type.Union(
 );
 export type RuleCondition = Static<typeof RuleCondition>;
 
+/** Every condition, in the schema's order. */
+export const RULE_CONDITIONS: readonly RuleCondition[] = RuleCondition.anyOf.map((l) => l.const);
+
 /** once: fire, then the rule goes inactive; once-per-bar: at most once per `interval` bar; every-time: each time, then `cooldownSeconds` of quiet. */
 export const RuleFrequency = Type.Union([Type.Literal('once'), Type.Literal('once-per-bar'), Type.Literal('every-time')], { $id: 'RuleFrequency' });
 export type RuleFrequency = Static<typeof RuleFrequency>;
@@ -90,3 +93,6 @@ export const Rule = Type.Composite(
   { $id: 'Rule', additionalProperties: false },
 );
 export type Rule = Static<typeof Rule>;
+
+/** What a rule watches: the condition and its parameters, as rules, alerts and the evaluator carry them. */
+export type RuleParameters = Pick<RuleInput, 'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'>;

@@ -75,6 +75,17 @@ const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, re
 
 /** Strict decode: any malformed part rejects the whole batch with a reason; nothing is half-read. */
 export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
+  const res = decodeTickRows(el);
+  if (!res.ok) return res;
+  const { symbol, rows, conflated } = res.value;
+  const ticks = rows.map((r): Tick => ({
+    symbol, seq: r.seq, price: r.price, size: r.size, side: r.side, eventTime: formatMicros(r.eventMicros), ingestTime: formatMicros(r.ingestMicros),
+  }));
+  return { ok: true, value: { symbol, ticks, conflated } };
+}
+
+/** The same strict decode, times left as microseconds: for consumers that compute with them (the alert engine). */
+export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number }> {
   if (el.name !== 'ticks' || el.attrs.xmlns !== NS_TICKS) return fail(`not a {${NS_TICKS}}ticks element`);
   const { symbol, count: countText, seq: seqText, time: timeText, conflated: conflatedText } = el.attrs as Record<string, unknown>;
   if (typeof symbol !== 'string' || !symbolRe.test(symbol)) return fail('missing or invalid symbol attribute');
@@ -95,7 +106,7 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
   const parts = el.children.join('').split(';');
   if (parts.length !== count) return fail(`count says ${count} ticks, payload has ${parts.length}`);
 
-  const ticks: Tick[] = new Array(count);
+  const rows: TickRow[] = new Array(count);
   let prevSeq = -1;
   for (let i = 0; i < count; i++) {
     const fields = parts[i]!.replace(xmlSpace, '').split(' ');
@@ -110,17 +121,17 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
     if (!isDecimalString(size)) return fail(`tick ${i + 1}: size ${JSON.stringify(size)} is not a decimal`);
     const side = CODE_SIDE.get(sideCode);
     if (!side) return fail(`tick ${i + 1}: invalid side ${JSON.stringify(sideCode)}`);
-    const eventTime = offsetTime(baseTime, eventOffset);
-    if (eventTime === undefined) return fail(`tick ${i + 1}: invalid event time offset ${JSON.stringify(eventOffset)}`);
-    const ingestTime = offsetTime(baseTime, ingestOffset);
-    if (ingestTime === undefined) return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
-    ticks[i] = { symbol, seq, price, size, side, eventTime, ingestTime };
+    const eventMicros = offsetTime(baseTime, eventOffset);
+    if (eventMicros === undefined) return fail(`tick ${i + 1}: invalid event time offset ${JSON.stringify(eventOffset)}`);
+    const ingestMicros = offsetTime(baseTime, ingestOffset);
+    if (ingestMicros === undefined) return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
+    rows[i] = { seq, price, size, side, eventMicros, ingestMicros };
   }
-  return { ok: true, value: { symbol, ticks, conflated } };
+  return { ok: true, value: { symbol, rows, conflated } };
 }
 
-function offsetTime(base: number, offset: string): string | undefined {
+function offsetTime(base: number, offset: string): number | undefined {
   if (!intRe.test(offset)) return undefined;
   const micros = base + Number(offset);
-  return micros >= 0 && micros <= MAX_MICROS ? formatMicros(micros) : undefined;
+  return micros >= 0 && micros <= MAX_MICROS ? micros : undefined;
 }

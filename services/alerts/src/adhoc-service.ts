@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { RULE_CONDITIONS } from '@tickdesk/schemas';
 import { parseForm, xml, NS_COMMANDS, NS_DATA, type Element, type XmppClient } from '@tickdesk/xmpp';
 import type { CommandOutcome, RuleCommands } from './rule-commands.js';
 
@@ -16,7 +17,6 @@ export const ALERT_COMMANDS = {
 } as const;
 const NAMES: Record<string, string> = { [ALERT_COMMANDS.list]: 'List my alert rules', [ALERT_COMMANDS.add]: 'Add an alert rule', [ALERT_COMMANDS.delete]: 'Delete an alert rule' };
 
-const CONDITIONS = ['crossing', 'crossing-up', 'crossing-down', 'greater-than', 'less-than', 'entering-channel', 'exiting-channel', 'inside-channel', 'outside-channel', 'moving-up', 'moving-down', 'moving-up-percent', 'moving-down-percent'];
 const TEXT_FIELDS = ['threshold', 'lower', 'upper', 'amount', 'backup', 'expiresAt', 'message'] as const;
 const INT_FIELDS = ['windowSeconds', 'cooldownSeconds'] as const;
 
@@ -29,7 +29,7 @@ function addForm(symbols: readonly string[]): Element {
     xml('instructions', {}, 'Fill the fields the condition needs: threshold for crossings and levels, lower and upper for channels, amount and window for moves. Prices are decimals such as 65000.5.'),
     field('FORM_TYPE', 'hidden', '', [], FORM_TYPE),
     field('symbol', 'list-single', 'Instrument', [...symbols]),
-    field('condition', 'list-single', 'Condition', CONDITIONS, 'crossing'),
+    field('condition', 'list-single', 'Condition', [...RULE_CONDITIONS], 'crossing'),
     field('threshold', 'text-single', 'Price level'),
     field('lower', 'text-single', 'Channel low'),
     field('upper', 'text-single', 'Channel high'),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { formatMillis } from '@tickdesk/schemas';
+import { formatMillis, type AlertPayload, type RuleCondition } from '@tickdesk/schemas';
+import { defined } from './defined.js';
 import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
@@ -228,23 +229,18 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
       presence.off('change', onPresence);
       await Promise.all([...chains.values()]);
     },
-    poll,
   };
 }
 export type Delivery = ReturnType<typeof createDelivery>;
 
 /** The payload fields of a stored alert. */
-export function alertContent(a: StoredAlert) {
+export function alertContent(a: StoredAlert): AlertPayload {
   return {
-    id: a.id, rule: a.ruleId, symbol: a.symbol, condition: a.condition as never, price: a.price, seq: a.tickSeq,
+    id: a.id, rule: a.ruleId, symbol: a.symbol, condition: a.condition as RuleCondition, price: a.price, seq: a.tickSeq,
     eventTime: a.eventTime, firedAt: a.firedAt, priority: a.priority,
-    ...(a.threshold !== undefined ? { threshold: a.threshold } : {}),
-    ...(a.lower !== undefined ? { lower: a.lower } : {}),
-    ...(a.upper !== undefined ? { upper: a.upper } : {}),
-    ...(a.amount !== undefined ? { amount: a.amount } : {}),
-    ...(a.windowSeconds !== undefined ? { windowSeconds: a.windowSeconds } : {}),
-    ...(a.previousPrice !== undefined ? { previousPrice: a.previousPrice } : {}),
-    ...(a.reference !== undefined ? { reference: a.reference } : {}),
-    ...(a.message !== undefined ? { message: a.message } : {}),
+    ...defined({
+      threshold: a.threshold, lower: a.lower, upper: a.upper, amount: a.amount, windowSeconds: a.windowSeconds,
+      previousPrice: a.previousPrice, reference: a.reference, message: a.message,
+    }),
   };
 }

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeTickBatch, formatMicros, formatMillis, parseTimestamp, ticksNode, type Instrument, type Rule, type TickBatch } from '@tickdesk/schemas';
+import { decodeTickRows, formatMicros, formatMillis, ticksNode, type Instrument, type Rule, type TickRow } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { alertBody } from './alert-message.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import { alertContent, createDelivery } from './delivery.js';
 import { createPresenceTracker } from './presence-tracker.js';
+import { defined } from './defined.js';
 import { createRuleSync } from './rule-sync.js';
-import { createRuleIndex, type EvalTick, type Firing } from './rules/index.js';
+import { createRuleIndex, type Firing } from './rules/index.js';
 import { createAlertStore, createAuditChain, createRuleStore, type StoredAlert } from './store/index.js';
 
 export interface AlertEngineDeps {
@@ -27,6 +28,9 @@ export interface AlertEngineDeps {
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
+
+/** One decoded tick item, times as microseconds. */
+type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
 
 /**
  * The engine's state in Redis for /health (`<prefix>alerts:heartbeat`, JSON `{ state,
@@ -81,13 +85,13 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     client,
     service,
     nodes: [...symbols].map(ticksNode),
-    decode: decodeTickBatch,
+    decode: decodeTickRows,
     onItem: (batch) => enqueue(batch),
     log,
   });
 
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
-  function enqueue(batch: TickBatch): void {
+  function enqueue(batch: RowBatch): void {
     const arrived = performance.now();
     queue = queue.then(async () => {
       await evaluate(batch);
@@ -98,10 +102,10 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     });
   }
 
-  async function evaluate(batch: TickBatch): Promise<void> {
+  async function evaluate(batch: RowBatch): Promise<void> {
     const after = watermark.get(batch.symbol) ?? -1;
-    const ticks: EvalTick[] = [];
-    for (const t of batch.ticks) if (t.seq > after) ticks.push({ seq: t.seq, price: t.price, eventMicros: parseTimestamp(t.eventTime)! });
+    // Rows carry their times as numbers already; copy only when some were evaluated before.
+    const ticks: readonly TickRow[] = batch.rows[0]!.seq > after ? batch.rows : batch.rows.filter((t) => t.seq > after);
     if (ticks.length === 0) return;
     metrics.ticks.inc(ticks.length);
     const firings = index.evaluate(batch.symbol, ticks);
@@ -124,33 +128,16 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     if (!rule) return undefined;
     const firedAt = formatMillis(now());
     const id = alertId(rule, f.symbol, f.seq);
-    const content = {
-      id, rule: rule.id, symbol: f.symbol, condition: rule.condition, price: f.price, seq: f.seq,
-      eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
-      ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}),
-      ...(rule.lower !== undefined ? { lower: rule.lower } : {}),
-      ...(rule.upper !== undefined ? { upper: rule.upper } : {}),
-      ...(rule.amount !== undefined ? { amount: rule.amount } : {}),
-      ...(rule.windowSeconds !== undefined ? { windowSeconds: rule.windowSeconds } : {}),
-      ...(f.previousPrice !== undefined ? { previousPrice: f.previousPrice } : {}),
-      ...(f.reference !== undefined ? { reference: f.reference } : {}),
-      ...(rule.message !== undefined ? { message: rule.message } : {}),
-    };
     const alert: StoredAlert = {
-      id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, ...(rule.backup ? { backup: rule.backup } : {}),
-      symbol: f.symbol, condition: rule.condition,
-      ...(content.threshold !== undefined ? { threshold: content.threshold } : {}),
-      ...(content.lower !== undefined ? { lower: content.lower } : {}),
-      ...(content.upper !== undefined ? { upper: content.upper } : {}),
-      ...(content.amount !== undefined ? { amount: content.amount } : {}),
-      ...(content.windowSeconds !== undefined ? { windowSeconds: content.windowSeconds } : {}),
-      price: f.price,
-      ...(content.previousPrice !== undefined ? { previousPrice: content.previousPrice } : {}),
-      ...(content.reference !== undefined ? { reference: content.reference } : {}),
-      tickSeq: f.seq, eventTime: content.eventTime, firedAt, priority: rule.priority,
-      ...(rule.message !== undefined ? { message: rule.message } : {}),
-      body: alertBody(content), state: 'pending', attempts: 0, nextActionAt: now(), lifecycle: [{ event: 'fired', at: firedAt }],
+      id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
+      tickSeq: f.seq, eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
+      ...defined({
+        backup: rule.backup, threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
+        previousPrice: f.previousPrice, reference: f.reference, message: rule.message,
+      }),
+      body: '', state: 'pending', attempts: 0, nextActionAt: now(), lifecycle: [{ event: 'fired', at: firedAt }],
     };
+    alert.body = alertBody(alertContent(alert));
     const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
     if (!created) return undefined; // evaluated before a crash: already in the outbox
     await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
@@ -180,10 +167,10 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       if (!watermark.has(symbol)) continue;
       const items = await pubsub.items(ticksNode(symbol)).catch(() => []);
       const batches = items.flatMap((it) => {
-        const res = it.payload ? decodeTickBatch(it.payload) : undefined;
+        const res = it.payload ? decodeTickRows(it.payload) : undefined;
         return res?.ok ? [res.value] : [];
       });
-      batches.sort((a, b) => a.ticks[0]!.seq - b.ticks[0]!.seq);
+      batches.sort((a, b) => a.rows[0]!.seq - b.rows[0]!.seq);
       for (const b of batches) enqueue(b);
     }
     await queue;
@@ -249,7 +236,6 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     isTrader: (user: string): boolean => traders.has(user),
     state: currentState,
     stats: () => ({ rules: index.size, fired, ...subscriber.stats() }),
-    alertContent,
   };
 }
 export type AlertEngine = ReturnType<typeof createAlertEngine>;

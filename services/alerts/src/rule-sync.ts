@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { parseTimestamp, type Rule } from '@tickdesk/schemas';
+import { defined } from './defined.js';
 import type { RuleIndex, RuleSpec } from './rules/index.js';
 import type { RuleStore } from './store/index.js';
 
@@ -11,15 +12,10 @@ export function ruleSpec(rule: Rule, lastFiredMicros?: number): RuleSpec {
     symbol: rule.symbol,
     condition: rule.condition,
     frequency: rule.frequency,
-    ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}),
-    ...(rule.lower !== undefined ? { lower: rule.lower } : {}),
-    ...(rule.upper !== undefined ? { upper: rule.upper } : {}),
-    ...(rule.amount !== undefined ? { amount: rule.amount } : {}),
-    ...(rule.windowSeconds !== undefined ? { windowSeconds: rule.windowSeconds } : {}),
-    ...(rule.interval !== undefined ? { interval: rule.interval } : {}),
-    ...(rule.cooldownSeconds !== undefined ? { cooldownSeconds: rule.cooldownSeconds } : {}),
-    ...(expires !== undefined ? { expiresAtMicros: expires } : {}),
-    ...(lastFiredMicros !== undefined ? { lastFiredMicros } : {}),
+    ...defined({
+      threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
+      interval: rule.interval, cooldownSeconds: rule.cooldownSeconds, expiresAtMicros: expires, lastFiredMicros,
+    }),
   };
 }
 

@@ -1,15 +1,9 @@
-import type { RuleCondition, RuleFrequency, RuleInterval } from '@tickdesk/schemas';
+import type { RuleFrequency, RuleInterval, RuleParameters } from '@tickdesk/schemas';
 
 /** The part of a stored Rule that evaluation needs; decimals are canonical strings. */
-export interface RuleSpec {
+export interface RuleSpec extends RuleParameters {
   id: string;
   symbol: string;
-  condition: RuleCondition;
-  threshold?: string;
-  lower?: string;
-  upper?: string;
-  amount?: string;
-  windowSeconds?: number;
   frequency: RuleFrequency;
   interval?: RuleInterval;
   /** every-time only; 60 when absent. */
