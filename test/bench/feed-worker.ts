@@ -15,7 +15,7 @@ const credentials = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
 const client = await connectAs({ service, domain, ca: readFileSync(caPath, 'utf8') }, credentials, 'feed', log, `bench-${process.pid}`);
 const metrics = createFeedMetrics();
 const source = createSyntheticFeed({ instruments: DEFAULT_INSTRUMENTS, ratePerSecond: Number(rateText), seed: 7 });
-const feed = createFeed({ source, pubsub: createPubsub(client, `pubsub.${domain}`), instruments: DEFAULT_INSTRUMENTS, log, metrics, config: { bars: true, ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}), ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}) } });
+const feed = createFeed({ source, pubsub: createPubsub(client, `pubsub.${domain}`), instruments: DEFAULT_INSTRUMENTS, log, metrics, config: { bars: true, ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}), ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}), ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}) } });
 const cpu0 = process.cpuUsage();
 await feed.start();
 await new Promise((r) => setTimeout(r, Number(secondsText) * 1000));

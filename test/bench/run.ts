@@ -6,9 +6,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createItemSubscriber, createPubsub } from '@tickdesk/xmpp';
-import { decodeTickBatch, encodeTickBatch, formatMicros, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
+import { decodeTickBatch, decodeTickRows, encodeTickBatch, formatMicros, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
 import { log, median, percentile, startBenchDesk } from './bench-desk.js';
 import { writeSection } from './report.js';
+import { cpuMeter } from './process-cpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RATES = (process.env.TICKDESK_BENCH_RATES ?? '25000,50000,100000').split(',').filter(Boolean).map(Number);
@@ -53,6 +54,8 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
       return encodeTickBatch({ symbol: 'MSFT', conflated: 0, ticks: Array.from({ length: perItem }, () => ({ symbol: 'MSFT', seq: seq++, price: '415.31', size: '12', side: 'buy' as const, eventTime: stamp, ingestTime: stamp })) });
     };
     let sent = 0;
+    const meters = { server: cpuMeter(desk.prosody.process.pid), bench: cpuMeter(process.pid) };
+    Object.values(meters).forEach((m) => m.start());
     const seconds = Math.max(3, SECONDS / 2);
     const end = Date.now() + seconds * 1000;
     const t0 = performance.now();
@@ -63,9 +66,10 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
       }
     }));
     const elapsed = (performance.now() - t0) / 1000;
+    const cpu = { server: meters.server.stop(), bench: meters.bench.stop() };
     await new Promise((r) => setTimeout(r, 500));
     const sorted = lat.slice(Math.floor(lat.length * 0.2)).sort((a, b) => a - b);
-    const line = `| server: ${perItem} tick${perItem > 1 ? 's' : ''} per item, ${window} in flight | ${Math.round(sent / elapsed).toLocaleString('en-US')} | ${Math.round(received / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | ${Math.round(sent / perItem / elapsed).toLocaleString('en-US')} items/s |`;
+    const line = `| server: ${perItem} tick${perItem > 1 ? 's' : ''} per item, ${window} in flight | ${Math.round(sent / elapsed).toLocaleString('en-US')} | ${Math.round(received / elapsed).toLocaleString('en-US')} | ${(percentile(sorted, 50) / 1000).toFixed(1)} | ${(percentile(sorted, 99) / 1000).toFixed(1)} | ${Math.round(sent / perItem / elapsed).toLocaleString('en-US')} items/s, publisher and subscriber in one process | – / ${cpu.server.toFixed(2)} / ${cpu.bench.toFixed(2)} |`;
     rows.push(line);
     out(line);
     await s.stop();
@@ -76,10 +80,10 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
 }
 
 // 2. Pipeline: synthetic source → validate → batch → publish (feed process) → subscriber (this process).
-interface PipelineRun { published: number; received: number; p50: number; p99: number; perItem: number; conflated: number; receivedAll: number; accepted: number }
+interface PipelineRun { published: number; received: number; p50: number; p99: number; perItem: number; conflated: number; receivedAll: number; accepted: number; cpu: { feed: number; server: number; subscriber: number } }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pipelineRow = (label: string, r: PipelineRun) =>
-  `| ${label} | ${fmt(r.published)} | ${fmt(r.received)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.perItem.toFixed(0)} ticks/item, ${r.conflated} conflated, ${fmt(r.receivedAll)} received of ${fmt(r.accepted)} |`;
+  `| ${label} | ${fmt(r.published)} | ${fmt(r.received)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.perItem.toFixed(0)} ticks/item, ${r.conflated} conflated, ${fmt(r.receivedAll)} received of ${fmt(r.accepted)} | ${r.cpu.feed.toFixed(2)} / ${r.cpu.server.toFixed(2)} / ${r.cpu.subscriber.toFixed(2)} |`;
 
 async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> {
   const sub = await desk.connect(process.env.TICKDESK_BENCH_SUBSCRIBER ?? 'alice', `pipe-${rate}-${attempt}`);
@@ -91,13 +95,14 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
     client: sub,
     service: desk.pubsubHost,
     nodes: DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol)),
-    decode: decodeTickBatch,
-    onItem: (batch) => {
+    // The strict decoder the alert engine uses: every field checked, times kept as µs.
+    decode: decodeTickRows,
+    onItem: ({ rows }) => {
       const now = nowMicros();
-      received += batch.ticks.length;
+      received += rows.length;
       if (!measuring) return;
-      counted += batch.ticks.length;
-      for (const t of batch.ticks) lat.push(now - parseTimestamp(t.ingestTime)!);
+      counted += rows.length;
+      for (const r of rows) lat.push(now - r.ingestMicros);
     },
     log,
   });
@@ -107,11 +112,14 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
   await new Promise((r) => setTimeout(r, 1500 + WARMUP_S * 1000));
+  const meters = { feed: cpuMeter(worker.pid!), server: cpuMeter(desk.prosody.process.pid), subscriber: cpuMeter(process.pid) };
+  Object.values(meters).forEach((m) => m.start());
   measuring = true;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, (SECONDS - WARMUP_S - 1) * 1000));
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = { feed: meters.feed.stop(), server: meters.server.stop(), subscriber: meters.subscriber.stop() };
   await exited;
   await new Promise((r) => setTimeout(r, 500));
   const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };
@@ -121,7 +129,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   await sub.stop();
   return {
     published: feed.accepted / SECONDS, received: counted / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
-    perItem: feed.accepted / Math.max(1, feed.publishes), conflated: feed.conflated, receivedAll: received, accepted: feed.accepted,
+    perItem: feed.accepted / Math.max(1, feed.publishes), conflated: feed.conflated, receivedAll: received, accepted: feed.accepted, cpu,
   };
 }
 
@@ -139,6 +147,7 @@ for (const rate of RATES) {
     const line = pipelineRow(`**pipeline at ${fmt(rate)} ticks/s offered, median of ${REPEAT}**`, {
       published: mid((r) => r.published), received: mid((r) => r.received), p50: mid((r) => r.p50), p99: mid((r) => r.p99),
       perItem: mid((r) => r.perItem), conflated: mid((r) => r.conflated), receivedAll: mid((r) => r.receivedAll), accepted: mid((r) => r.accepted),
+      cpu: { feed: mid((r) => r.cpu.feed), server: mid((r) => r.cpu.server), subscriber: mid((r) => r.cpu.subscriber) },
     });
     rows.push(line);
     out(line);
@@ -150,8 +159,8 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(
 writeSection(join(root, 'docs/benchmarks.md'), 'market-data', [
   `Machine: ${machine}. Command: \`npm run bench\` (${SECONDS} s per row, first ${WARMUP_S} s discarded). One run; the machine is shared, so read ratios, not absolutes.`,
   '',
-  '| case | published ticks/s | received ticks/s | p50 ms | p99 ms | notes |',
-  '|---|---:|---:|---:|---:|---|',
+  '| case | published ticks/s | received ticks/s | p50 ms | p99 ms | notes | CPU cores: feed / server / subscriber |',
+  '|---|---:|---:|---:|---:|---|---|',
   ...rows,
 ].join('\n'));
 out('docs/benchmarks.md updated');
