@@ -1,0 +1,25 @@
+import type { BarInterval } from '@tickdesk/schemas';
+import type { Http } from './http.js';
+import type { CandlePage, Instrument, IssuedToken, LastPrice } from './rest-types.js';
+
+/** The API's page-size limit for candles (services/api/src/market-schemas.ts). */
+export const CANDLE_PAGE_LIMIT = 10_000;
+
+/** Login, instruments, last prices and candles (services/api/src/routes/auth.ts, instruments.ts). */
+export function createMarketApi(http: Http) {
+  return {
+    /** POST /auth/token: the password goes to the API once, over the page's origin, and is not kept. */
+    token: (jid: string, password: string) =>
+      http.request<IssuedToken>('POST', '/auth/token', { body: { jid, password }, anonymous: true }),
+
+    instruments: async () => (await http.get<{ instruments: Instrument[] }>('/instruments')).instruments,
+
+    prices: async () => (await http.get<{ prices: LastPrice[] }>('/prices')).prices,
+
+    /** One page of candles, oldest first: buckets starting in [from, to). */
+    candles: (symbol: string, q: { interval: BarInterval; from: string; to?: string; limit?: number; cursor?: string }) =>
+      http.get<CandlePage>(`/instruments/${encodeURIComponent(symbol)}/candles`, q),
+  };
+}
+
+export type MarketApi = ReturnType<typeof createMarketApi>;

@@ -1,0 +1,106 @@
+import { get, readonly, writable } from 'svelte/store';
+import { createDeskApi } from '../api/desk-api.js';
+import { createHttp, type Fetch } from '../api/http.js';
+import { createMarketApi } from '../api/market-api.js';
+import type { Role } from '../api/rest-types.js';
+import type { FrameScheduler } from '../frame-batcher.js';
+import { alertsAccount } from '../xmpp/stanzas.js';
+import type { OpenSession } from '../xmpp/xmpp-session.js';
+import { createNotifier, type NotifierDeps } from './alert-notifier.js';
+import { createAlerts, type Visibility } from './alerts.js';
+import { createAudit } from './audit.js';
+import { createBarFeed } from './bar-feed.js';
+import { createChart } from './chart.js';
+import { createConnectionStore, type ConnectionDeps } from './connection.js';
+import { createPresence } from './presence.js';
+import { createPrices } from './prices.js';
+import { createRules } from './rules.js';
+import { createSession, type SessionUser } from './session.js';
+
+export interface DeskDeps {
+  fetch: Fetch;
+  openSession: OpenSession;
+  service: string;
+  resource: ConnectionDeps['resource'];
+  frames: FrameScheduler;
+  visibility: Visibility;
+  notifier: NotifierDeps;
+  save: (blob: Blob, filename: string) => void;
+  timers?: ConnectionDeps['timers'];
+  random?: () => number;
+  now?: () => number;
+}
+
+/** What each role may see on the desk view (services/api/src/routes: alerts and rules). */
+export const can = (role: Role | undefined) => ({
+  alerts: role === 'trader',
+  rules: role === 'trader' || role === 'compliance' || role === 'admin',
+  writeRules: role === 'trader' || role === 'admin',
+  createRules: role === 'trader',
+  compliance: role === 'compliance' || role === 'admin',
+});
+
+/** Every store of the page, wired together; components get it from the context. */
+export function createDesk(deps: DeskDeps) {
+  const now = deps.now ?? Date.now;
+  const http = createHttp({ fetch: deps.fetch, auth: { token: () => session.token(), reauthenticate: (e) => session.reauthenticate(e) } });
+  const market = createMarketApi(http);
+  const api = createDeskApi(http);
+  const connection = createConnectionStore({
+    open: deps.openSession, service: deps.service, resource: deps.resource,
+    ...(deps.timers ? { timers: deps.timers } : {}), ...(deps.random ? { random: deps.random } : {}),
+  });
+  const session = createSession({ requestToken: (jid, password) => market.token(jid, password), connection });
+  const domain = () => get(session.user)?.domain ?? '';
+  const barFeed = createBarFeed({ connection });
+  const prices = createPrices({ market, frames: deps.frames, now });
+  const rules = createRules({ api });
+  const chart = createChart({ market, frames: deps.frames, rules: rules.list, now });
+  const notifier = createNotifier(deps.notifier);
+  const alerts = createAlerts({ connection, api, frames: deps.frames, visibility: deps.visibility, notifier, alertsJid: () => alertsAccount(domain()) });
+  const presence = createPresence({ connection, api, now, ignore: () => [alertsAccount(domain())] });
+  const audit = createAudit({ api, save: deps.save, now });
+  const view = writable<'desk' | 'compliance'>('desk');
+  const problems = writable<string[]>([]);
+
+  barFeed.on('bar', (bar) => {
+    prices.push(bar);
+    chart.push(bar);
+  });
+  session.beforeLogout(() => barFeed.unsubscribeAll());
+  // A firing changes its rule (a `once` rule is now triggered): read the rules again, once per burst.
+  const timers = deps.timers ?? { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) };
+  let refresh: unknown;
+  alerts.on('arrived', ({ rule }) => {
+    if (!get(rules.list).some((r) => r.id === rule)) return;
+    timers.clear(refresh);
+    refresh = timers.set(() => void rules.load().catch(() => undefined), 500);
+  });
+  session.on('logged-out', () => {
+    for (const s of [prices, chart, alerts, rules, presence, audit]) s.clear();
+    view.set('desk');
+    problems.set([]);
+  });
+  session.on('authenticated', ({ user, fresh }) => void load(user, fresh));
+
+  async function load(user: SessionUser, fresh: boolean): Promise<void> {
+    const allowed = can(user.role);
+    const named = (what: string, p: Promise<unknown>) => p.then(() => '', (err: unknown) => `${what}: ${String((err as Error)?.message ?? err)}`);
+    const results = await Promise.all([
+      named('instruments', prices.load().then((symbols) => {
+        barFeed.follow(user.domain, symbols);
+        const shown = get(chart.view);
+        if (fresh || !shown.symbol) return symbols[0] ? chart.select(symbols[0]) : undefined;
+        return shown.error ? chart.reload() : undefined;
+      })),
+      allowed.alerts ? named('alerts', alerts.load()) : '',
+      allowed.rules ? named('rules', rules.load()) : '',
+      named('presence', presence.load(user.domain)),
+    ]);
+    problems.set(results.filter(Boolean) as string[]);
+  }
+
+  return { connection, session, prices, chart, alerts, notifier, rules, presence, audit, view, problems: readonly(problems) };
+}
+
+export type Desk = ReturnType<typeof createDesk>;

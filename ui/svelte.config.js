@@ -1,0 +1,2 @@
+// Runes mode everywhere (components also use $store syntax for svelte/store stores).
+export default { compilerOptions: { runes: true } };
