@@ -25,9 +25,6 @@ declare module '@xmpp/iq/callee.js' {
     set(ns: string, name: string, handler: (...args: any[]) => unknown): void;
   };
 }
-declare module '@xmpp/sasl' {
-  export default function sasl(opts: { streamFeatures: unknown; saslFactory: unknown }, onAuthenticate: (...args: any[]) => Promise<void>): void;
-}
 declare module '@xmpp/resource-binding' {
   export default function resourceBinding(opts: { streamFeatures: unknown; iqCaller: unknown }, resource?: string): void;
 }

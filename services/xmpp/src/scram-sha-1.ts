@@ -1,5 +1,6 @@
 import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { checkServerSignature } from './sasl.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 const cache = new Map<string, Buffer>();
@@ -34,6 +35,7 @@ export class ScramSha1 {
   private salt = Buffer.alloc(0);
   private iterations = 0;
   private readonly cnonce: string;
+  private serverSignature = '';
 
   constructor(options: { cnonce?: string } = {}) {
     this.cnonce = options.cnonce ?? randomBytes(18).toString('base64');
@@ -54,9 +56,15 @@ export class ScramSha1 {
       const authMessage = `${this.clientFirstBare},${this.challengeText},${withoutProof}`;
       const signature = hmac(storedKey, authMessage);
       const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
+      this.serverSignature = hmac(hmac(salted, 'Server Key'), authMessage).toString('base64');
       return `${withoutProof},p=${proof.toString('base64')}`;
     }
     return '';
+  }
+
+  /** RFC 5802 §3: the server proves it knows the password too. */
+  verifyServerFinal(data: string): void {
+    checkServerSignature(data, this.serverSignature);
   }
 
   challenge(chal: string): this {

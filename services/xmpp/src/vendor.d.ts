@@ -70,12 +70,6 @@ declare module '@xmpp/iq/callee.js' {
 declare module '@xmpp/tcp' {
   export default function tcp(opts: { entity: unknown }): void;
 }
-declare module '@xmpp/sasl' {
-  export default function sasl(
-    opts: { streamFeatures: unknown; saslFactory: unknown },
-    onAuthenticate: (done: (creds: { username: string; password: string }, mechanism: string) => Promise<void>, mechanisms: string[]) => Promise<void>,
-  ): void;
-}
 declare module '@xmpp/resource-binding' {
   export default function resourceBinding(opts: { streamFeatures: unknown; iqCaller: unknown }, resource?: string): void;
 }

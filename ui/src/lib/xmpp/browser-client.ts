@@ -3,10 +3,9 @@ import websocket from '@xmpp/websocket';
 import middlewareFactory from '@xmpp/middleware';
 import streamFeaturesFactory from '@xmpp/stream-features';
 import iqCalleeFactory from '@xmpp/iq/callee.js';
-import sasl from '@xmpp/sasl';
 import resourceBinding from '@xmpp/resource-binding';
 import SASLFactory from 'saslmechanisms';
-import { createIqCaller, type Element } from '@tickdesk/xmpp/browser';
+import { createIqCaller, sasl, type Element } from '@tickdesk/xmpp/browser';
 import { keyReportingScram } from './scram-keys.js';
 import { ConnectError, type CloseReason, type OpenSession, type SessionSecret, type XmppSession } from './xmpp-session.js';
 
@@ -34,7 +33,7 @@ export const openBrowserSession: OpenSession = async ({ service, domain, jid, re
   const factory = new SASLFactory();
   factory.use(keyReportingScram((k) => (keys = k)));
   const username = jid.split('@')[0]!;
-  sasl({ streamFeatures, saslFactory: factory }, async (done: (c: object, m: string) => Promise<void>, mechanisms: string[]) => {
+  sasl({ streamFeatures, saslFactory: factory }, async (done, mechanisms) => {
     if (!mechanisms.includes('SCRAM-SHA-1')) throw new ConnectError('protocol', 'the server does not offer SCRAM-SHA-1');
     const creds = 'password' in secret ? { password: secret.password } : (secret.scram as object);
     await done({ username, ...creds }, 'SCRAM-SHA-1');
