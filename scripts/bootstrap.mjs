@@ -36,11 +36,14 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: install Node 20.19 or newer.`);
 
 // Debian packages: program → package. python3-slixmpp is the independent XMPP client
-// the interoperability tests use.
+// the interoperability tests use; Debian's chromium is the browser of the end-to-end
+// tests and the dashboard benchmark (playwright-core drives it; no browser is downloaded).
 const wanted = { prosody: 'prosody', 'redis-server': 'redis-server', openssl: 'openssl' };
 const needPy = task !== 'start' && !existsSync('/usr/lib/python3/dist-packages/slixmpp');
+const needBrowser = (task === 'test' || task === 'bench') && !existsSync('/usr/bin/chromium');
 const missing = Object.entries(wanted).filter(([bin]) => !onPath(bin)).map(([, pkg]) => pkg);
 if (needPy) missing.push('python3-slixmpp');
+if (needBrowser) missing.push('chromium');
 if (missing.length > 0) {
   if (process.getuid?.() !== 0) fail(`missing ${missing.join(', ')}: run as root, or install them with: sudo apt-get install -y ${missing.join(' ')}`);
   say(`installing ${missing.join(', ')} from Debian's packages`);

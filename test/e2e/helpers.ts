@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { openBrowser, type BrowserSession } from '../support/browser.js';
+
+export const desk = () => inject('e2e');
+export const jid = (user: string) => `${user}@${desk().domain}`;
+export const password = (user: string) => {
+  const a = desk().accounts[user];
+  if (!a) throw new Error(`no account ${user} in the desk's credentials`);
+  return a.password;
+};
+
+/** The page's element with `data-testid` = id (the dashboard's DOM contract). */
+export const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
+
+// Every run saves its screenshots under test/artifacts (not tracked); with
+// TICKDESK_E2E_DOC_SCREENSHOTS=1 it refreshes the README's, in docs/screenshots.
+const SCREENSHOTS = fileURLToPath(new URL(process.env.TICKDESK_E2E_DOC_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../artifacts/screenshots/', import.meta.url));
+
+/** Save <name>.png of the page (the README shows desk.png). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
+}
+
+/** A fresh Chromium on the dashboard's login view. */
+export async function openDashboard(): Promise<BrowserSession> {
+  const session = await openBrowser();
+  session.page.setDefaultTimeout(20_000);
+  // A confirm() (delete a rule…) is answered yes, as the person at the desk would.
+  session.page.on('dialog', (d) => void d.accept().catch(() => undefined));
+  try {
+    await session.page.goto(desk().baseUrl + '/');
+    await byTestId(session.page, 'login-form').waitFor();
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+  return session;
+}
+
+/**
+ * Log out first when logged in (a clean end of the XMPP stream: a session left to
+ * stream-management hibernation would keep the user online for minutes), then close.
+ */
+export async function closeDashboard(session: BrowserSession | undefined): Promise<void> {
+  if (!session) return;
+  try {
+    const logout = byTestId(session.page, 'logout');
+    if (await logout.isVisible()) {
+      await logout.click();
+      await byTestId(session.page, 'login-form').waitFor({ timeout: 5_000 });
+    }
+  } catch {
+    // closing anyway
+  } finally {
+    await session.close();
+  }
+}
+
+export async function fillLogin(page: Page, user: string, pass: string): Promise<void> {
+  await byTestId(page, 'login-jid').fill(jid(user));
+  await byTestId(page, 'login-password').fill(pass);
+  await byTestId(page, 'login-submit').click();
+}
+
+/** Log in through the form and wait until the dashboard's XMPP session is connected. */
+export async function logIn(page: Page, user: string): Promise<void> {
+  await fillLogin(page, user, password(user));
+  await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor({ timeout: 30_000 });
+}
+
+/** Poll `read` until `done` holds of its value (hooks cannot use expect.poll). */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** An attribute, or undefined while the element is absent (for expect.poll). */
+export async function attr(locator: Locator, name: string): Promise<string | undefined> {
+  if ((await locator.count()) === 0) return undefined;
+  return (await locator.first().getAttribute(name, { timeout: 2_000 }).catch(() => null)) ?? undefined;
+}
+
+export async function text(locator: Locator): Promise<string | undefined> {
+  if ((await locator.count()) === 0) return undefined;
+  return (await locator.first().textContent({ timeout: 2_000 }).catch(() => null))?.trim() ?? undefined;
+}
+
+/** The REST API as `user`, with a bearer token from POST /v1/auth/token. */
+export async function restAs(user: string) {
+  const res = await fetch(`${desk().baseUrl}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jid: jid(user), password: password(user) }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${user}: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const r = await fetch(`${desk().baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const raw = await r.text();
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      // not JSON (CSV, JSON lines)
+    }
+    return { status: r.status, body: parsed as T };
+  };
+  return {
+    get: <T>(path: string) => call<T>('GET', path),
+    post: <T>(path: string, body: unknown) => call<T>('POST', path, body),
+    del: (path: string) => call<unknown>('DELETE', path),
+  };
+}
+
+export type Rest = Awaited<ReturnType<typeof restAs>>;
+
+/** The instrument's last recorded price (a decimal string) over REST. */
+export async function lastPrice(rest: Rest, symbol: string): Promise<string> {
+  const res = await rest.get<{ price: string }>(`/v1/instruments/${symbol}/last`);
+  if (res.status !== 200) throw new Error(`last price of ${symbol}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.price;
+}
+
+/** Remove every rule `user` owns (tests leave the desk as they found it). */
+export async function deleteRules(rest: Rest): Promise<void> {
+  const res = await rest.get<{ rules: Array<{ id: string }> }>('/v1/rules');
+  for (const r of res.body.rules ?? []) await rest.del(`/v1/rules/${r.id}`);
+}
