@@ -28,11 +28,12 @@ export interface PriceLine {
   paused: boolean;
 }
 
-/** How far back each interval's backfill reaches. */
-const SPAN_MS: Record<BarInterval, number> = { '1s': 30 * 60_000, '1m': 24 * 3_600_000, '1h': 30 * 86_400_000 };
+/** The backfill reaches back this many candles of the interval (one page). */
+const BACKFILL_CANDLES = 5_000;
+const SPAN_MS: Record<BarInterval, number> = { '1s': BACKFILL_CANDLES * 1_000, '1m': BACKFILL_CANDLES * 60_000, '1h': BACKFILL_CANDLES * 3_600_000 };
 const GRID_MS: Record<BarInterval, number> = { '1s': 60_000, '1m': 3_600_000, '1h': 86_400_000 };
-const PAGE = 2_000;
-const MAX_PAGES = 5;
+const PAGE = BACKFILL_CANDLES + 100;
+const MAX_PAGES = 2;
 
 /**
  * The chart of the selected instrument: backfilled from REST candles, then extended by
