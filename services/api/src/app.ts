@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { frameworkErrors, installErrorHandlers } from './error-handler.js';
 import { createApiMetrics } from './metrics.js';
 import authPlugin from './plugins/auth.js';
+import { createDashboard } from './plugins/dashboard.js';
 import depsPlugin from './plugins/deps.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimits } from './plugins/rate-limits.js';
@@ -64,7 +65,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: any other body type is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
-  installErrorHandlers(app);
+  const dashboard = createDashboard({ dir: config.uiDir });
+  installErrorHandlers(app, dashboard.fallback);
   const tokens = createTokenSigner({ secret: config.secret, ttlS: config.tokenTtlS, ...(opts.now ? { now: opts.now } : {}) });
 
   // External plugins.
@@ -88,6 +90,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   }
 
   // Routes.
+  await dashboard.register(app);
   await app.register(healthRoutes, { ...(opts.health ? { health: opts.health } : {}) });
   await app.register(
     async (v1) => {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { API_ENV_VARS, loadApiConfig, resolveApiConfig } from './config.js';
 
@@ -6,6 +7,9 @@ describe('api config', () => {
     const a = loadApiConfig({});
     expect(a).toMatchObject({ port: 8080, host: '127.0.0.1', tokenTtlS: 900, bodyLimit: 65_536, domain: 'desk.localhost', redisPort: 6380, xmppPort: 5222, secretGenerated: true });
     expect(a.secret.length).toBeGreaterThanOrEqual(32);
+    // The dashboard as `npm run build` leaves it: ui/dist of this repository.
+    expect(a.uiDir).toBe(fileURLToPath(new URL('../../../ui/dist', import.meta.url)));
+    expect(a.candleCacheMb).toBe(32);
     expect(loadApiConfig({}).secret).not.toBe(a.secret);
     const b = loadApiConfig({ TICKDESK_API_SECRET: 's'.repeat(40) });
     expect(b).toMatchObject({ secret: 's'.repeat(40), secretGenerated: false });
@@ -17,13 +21,14 @@ describe('api config', () => {
       TICKDESK_API_BODY_LIMIT: '2048', TICKDESK_API_LOGIN_RATE_MAX: '5', TICKDESK_API_WRITE_RATE_MAX: '50', TICKDESK_API_RATE_WINDOW_MS: '10000',
       TICKDESK_API_CONNECTION_TIMEOUT_MS: '20000', TICKDESK_API_REQUEST_TIMEOUT_MS: '15000', TICKDESK_API_KEEPALIVE_TIMEOUT_MS: '4000',
       TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222', TICKDESK_XMPP_HTTP_PORT: '15280',
-      TICKDESK_REDIS_PORT: '16380', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn',
+      TICKDESK_REDIS_PORT: '16380', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
       port: 9090, host: '0.0.0.0', tokenTtlS: 60, secret: 'k'.repeat(32), secretGenerated: false, bodyLimit: 2048, loginRateMax: 5,
       writeRateMax: 50, rateWindowMs: 10_000, connectionTimeoutMs: 20_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 4_000,
       loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380, home: '/tmp/x', logLevel: 'warn',
+      uiDir: '/srv/ui', candleCacheMb: 0,
     });
   });
 
@@ -34,6 +39,7 @@ describe('api config', () => {
     ['TICKDESK_API_TOKEN_TTL_S', '1e3', /TICKDESK_API_TOKEN_TTL_S/],
     ['TICKDESK_API_BODY_LIMIT', '10', /TICKDESK_API_BODY_LIMIT="10" is invalid: expected an integer from 1024/],
     ['TICKDESK_API_HOST', 'local host', /TICKDESK_API_HOST/],
+    ['TICKDESK_API_CANDLE_CACHE_MB', 'lots', /TICKDESK_API_CANDLE_CACHE_MB="lots" is invalid/],
     ['TICKDESK_LOG_LEVEL', 'loud', /TICKDESK_LOG_LEVEL="loud" is invalid: expected one of fatal, error/],
   ])('%s=%s throws naming the variable', (name, value, message) => {
     expect(() => loadApiConfig({ [name]: value })).toThrow(message);

@@ -30,6 +30,8 @@ export const ApiConfig = Type.Object(
     xmppHttpPort: int(5280, 1, 65535, 'XMPP server HTTP port whose /xmpp-websocket the API proxies'),
     redisPort: int(6380, 1, 65535, 'Redis port'),
     home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (CA at certs/ca.crt)' }),
+    uiDir: Type.String({ minLength: 1, default: `${REPO_ROOT}ui/dist`, description: 'the built dashboard (index.html, assets/), served at /' }),
+    candleCacheMb: int(32, 0, 65_536, 'memory for pages of final candles, MB (0: no cache)'),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -56,6 +58,8 @@ const ENV: Record<string, Field> = {
   TICKDESK_XMPP_HTTP_PORT: 'xmppHttpPort',
   TICKDESK_REDIS_PORT: 'redisPort',
   TICKDESK_HOME: 'home',
+  TICKDESK_API_UI_DIR: 'uiDir',
+  TICKDESK_API_CANDLE_CACHE_MB: 'candleCacheMb',
   TICKDESK_LOG_LEVEL: 'logLevel',
 };
 

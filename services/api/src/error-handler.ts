@@ -44,8 +44,11 @@ function isUnavailable(err: AnyError): boolean {
   return err.name !== 'ReplyError' && UNAVAILABLE.test(String(err.message));
 }
 
+/** Answers an unknown route some other way (the dashboard's page); false to leave it a 404. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
 /** Every error and every unknown route becomes `{ code, message }`; 5xx details go to the log only. */
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, fallback?: NotFoundFallback): void {
   app.setErrorHandler((err: AnyError, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err, request.id);
     if (status >= 500) request.log.error({ err, code: body.code }, 'request failed');
@@ -54,6 +57,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (fallback?.(request, reply)) return;
     const url = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url;
     return reply.code(404).send({ code: 'TICKDESK_API_NOT_FOUND', message: `no route ${request.method} ${url}` } satisfies ErrorBody);
   });

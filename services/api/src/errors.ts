@@ -22,8 +22,9 @@ export const API_ERRORS = {
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
   TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },
+  TICKDESK_API_UI_NOT_BUILT: { status: 503, description: 'The dashboard is not built (GET / and page routes only)', page: true },
   TICKDESK_API_BAD_CONFIG: { status: 500, description: 'Invalid configuration (start-up only, never sent)' },
-} as const satisfies Record<string, { status: number; description: string }>;
+} as const satisfies Record<string, { status: number; description: string; page?: true }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
@@ -59,7 +60,7 @@ const STATUS_TEXT: Record<number, string> = {
 export function errorResponses<S extends number>(...statuses: S[]): Record<S, TSchema> {
   const out = {} as Record<S, TSchema>;
   for (const s of statuses) {
-    const codes = Object.entries(API_ERRORS).filter(([, e]) => e.status === s).map(([c]) => c);
+    const codes = Object.entries(API_ERRORS).filter(([, e]) => e.status === s && !('page' in e)).map(([c]) => c);
     out[s] = Type.Object(ErrorBody.properties, {
       additionalProperties: false,
       description: `${STATUS_TEXT[s] ?? 'Error'} (${codes.join(', ')})`,

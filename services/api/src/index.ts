@@ -11,4 +11,4 @@ export type { VerifyPassword } from './routes/auth.js';
 export type { HealthProbe, ComponentHealth, ComponentState } from './routes/health.js';
 export type { RegisteredRoute } from './fastify-types.js';
 export { DESK_ROUTES } from './routes/desk-routes.js';
-export { startApiServer } from './server.js';
+export { startApiServer, type ApiServerOptions } from './server.js';

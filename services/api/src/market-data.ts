@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { parseTimestamp, type Bar, type BarInterval, type Instrument } from '@tickdesk/schemas';
+import { parseTimestamp, type BarInterval, type Instrument } from '@tickdesk/schemas';
 import { createRecorderStore, RecorderError, resolveRecorderConfig, type LastPrice, type TickPage } from '@tickdesk/recorder';
+import { createCandlePages } from './candle-pages.js';
 import { ApiError, badRequest } from './errors.js';
 
 export interface TimeRange {
@@ -19,11 +20,18 @@ export function parseRange(from: string, to: string | undefined): TimeRange {
   return range;
 }
 
+/** Charts poll and pages repeat the same from/to: the times last parsed are remembered. */
+const parsed = new Map<string, number>();
+
 function micros(field: string, text: string): number {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
   const value = parseTimestamp(text);
   if (value === undefined || value < 0 || !Number.isSafeInteger(value)) {
     throw badRequest(`querystring field "${field}": not a valid UTC time between 1970 and 2255`);
   }
+  if (parsed.size >= 1_024) parsed.clear();
+  parsed.set(text, value);
   return value;
 }
 
@@ -31,9 +39,10 @@ function micros(field: string, text: string): number {
  * Market data as the recorder keeps it in Redis (its layout, its read functions):
  * instruments from the desk's list, last prices, tick pages and candles.
  */
-export function createMarketData({ redis, instruments }: { redis: Redis; instruments: readonly Instrument[] }) {
+export function createMarketData({ redis, instruments, candleCacheBytes }: { redis: Redis; instruments: readonly Instrument[]; candleCacheBytes: number }) {
   const { maxTicksPerInstrument, candleLimits } = resolveRecorderConfig();
   const store = createRecorderStore({ redis, limits: { maxTicksPerInstrument, candleLimits } });
+  const pages = createCandlePages({ store, cacheBytes: candleCacheBytes });
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
 
   function instrument(symbol: string): Instrument {
@@ -62,15 +71,11 @@ export function createMarketData({ redis, instruments }: { redis: Redis; instrum
       return recorderInput(() => store.ticks(symbol, range.from, range.to, limit, cursor));
     },
 
-    /** One page of candles; `cursor` is the start of the first candle of the page. */
-    async candles(symbol: string, interval: BarInterval, range: TimeRange, limit: number, cursor?: string): Promise<{ candles: Bar[]; nextCursor?: string }> {
+    /** One page of candles as CandlePage JSON; `cursor` is the start of the first candle of the page. */
+    async candles(symbol: string, interval: BarInterval, range: TimeRange, limit: number, cursor?: string): Promise<string | Buffer> {
       instrument(symbol);
       const from = cursor === undefined ? range.from : Math.max(range.from, micros('cursor', cursor));
-      if (from >= range.to) return { candles: [] };
-      const candles = await recorderInput(() => store.candles(symbol, interval, from, range.to, limit + 1));
-      if (candles.length <= limit) return { candles };
-      const next = candles.pop()!;
-      return { candles, nextCursor: next.start };
+      return recorderInput(() => pages.json(symbol, interval, from, range.to, limit));
     },
   };
 }

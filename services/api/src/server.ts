@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, parseTimestamp, type Instrument } from '@tickdesk/schemas';
 import { createAccountDirectory, type AccountDirectory } from '@tickdesk/accounts';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
@@ -20,8 +20,17 @@ import { createXmppPasswordVerifier } from './xmpp-verify.js';
 const FEED_STALE_MS = 60_000;
 const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 
+export interface ApiServerOptions {
+  /** The desk's instruments (DEFAULT_INSTRUMENTS unless a desk runs with others). */
+  instruments?: readonly Instrument[];
+}
+
 /** Connects Redis, builds the app and listens. */
-export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ app: ApiApp; close(): Promise<void> }> {
+export async function startApiServer(
+  config: ApiConfig,
+  log: Logger,
+  { instruments = DEFAULT_INSTRUMENTS }: ApiServerOptions = {},
+): Promise<{ app: ApiApp; close(): Promise<void> }> {
   if (config.secretGenerated) log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
   // Auto-pipelining: concurrent requests' commands share socket writes.
   const redis = new Redis(`redis://127.0.0.1:${config.redisPort}`, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
@@ -32,14 +41,14 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<{ 
 
   const admin = await adminSession(config, xmppService, log);
   const accounts: AccountDirectory | undefined = admin
-    ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments: DEFAULT_INSTRUMENTS, log })
+    ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments, log })
     : undefined;
   const app = await buildApp({
     deps: {
       redis,
       log,
       domain: config.domain,
-      instruments: DEFAULT_INSTRUMENTS,
+      instruments,
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis }),

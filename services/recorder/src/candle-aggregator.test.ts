@@ -105,6 +105,21 @@ describe('candle aggregator', () => {
     }
   });
 
+  it('leaves buckets up to a published final mark out of a restore, stored or aggregated before it', () => {
+    const agg = createCandleAggregator({ intervals: ['1m'], openBuckets: 3 });
+    const m = 60_000_000;
+    const bar = (minute: number, close: string): Candle => ({ symbol: 'X', interval: '1m', start: minute * m, open: '5', high: '6', low: '4', close, volume: '1', trades: 1 });
+    expect(agg.closedThrough('X', '1m')).toBe(-Infinity);
+    agg.add('X', [{ price: '9', size: '1', eventMicros: 10 * m + 1 }]);
+    const changed = agg.restore('X', '1m', [bar(10, '5'), bar(11, '6'), bar(12, '7')], false, 11 * m);
+    expect(changed).toEqual([]);
+    expect(agg.closedThrough('X', '1m')).toBe(11 * m);
+    expect(agg.open('X', '1m').map((c) => c.start)).toEqual([12 * m]);
+    const late = agg.add('X', [{ price: '1', size: '1', eventMicros: 11 * m + 5 }, { price: '2', size: '1', eventMicros: 12 * m + 5 }]);
+    expect(late.late).toBe(1);
+    expect(late.changed.map(strip)).toEqual([{ start: 12 * m, open: '5', high: '6', low: '2', close: '2', volume: '2', trades: 2 }]);
+  });
+
   it('keeps symbols apart', () => {
     const agg = createCandleAggregator({ intervals: ['1s'] });
     agg.add('A', [{ price: '1', size: '1', eventMicros: T0 }]);

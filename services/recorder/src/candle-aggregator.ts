@@ -31,10 +31,14 @@ export interface CandleAggregator {
    * Merge stored candles (ascending) into the open buckets of a series, the stored
    * ticks counting as earlier than those already added; returns the candles the merge
    * changed. `truncated` says older candles exist, so buckets before the first are closed.
+   * Buckets starting at or before `finalThrough` (published as final) are closed and
+   * left out, stored or not.
    */
-  restore(symbol: string, interval: BarInterval, candles: readonly Candle[], truncated: boolean): Candle[];
+  restore(symbol: string, interval: BarInterval, candles: readonly Candle[], truncated: boolean, finalThrough?: number): Candle[];
   /** The open candles of a series, ascending. */
   open(symbol: string, interval: BarInterval): Candle[];
+  /** Buckets of the series starting at or before this are closed (-Infinity: none yet). */
+  closedThrough(symbol: string, interval: BarInterval): number;
 }
 
 interface Bucket {
@@ -113,12 +117,13 @@ export function createCandleAggregator({
       return { changed: [...touched].map(([b, s]) => toCandle(symbol, s.interval, b)), late };
     },
 
-    restore(symbol, interval, candles, truncated) {
+    restore(symbol, interval, candles, truncated, finalThrough = -Infinity) {
       const series = seriesOf(symbol).find((s) => s.interval === interval);
       if (!series) return [];
-      const mem = new Map(series.buckets.map((b) => [b.start, b]));
+      series.closedThrough = Math.max(series.closedThrough, finalThrough);
+      const mem = new Map(series.buckets.filter((b) => b.start > finalThrough).map((b) => [b.start, b]));
       const changed: Bucket[] = [];
-      const stored = candles.map((c) => {
+      const stored = candles.filter((c) => c.start > finalThrough).map((c) => {
         const b = mem.get(c.start);
         if (!b) return fromCandle(c);
         mem.delete(c.start);
@@ -136,6 +141,10 @@ export function createCandleAggregator({
     open(symbol, interval) {
       const series = symbols.get(symbol)?.find((s) => s.interval === interval);
       return series ? series.buckets.map((b) => toCandle(symbol, interval, b)) : [];
+    },
+
+    closedThrough(symbol, interval) {
+      return symbols.get(symbol)?.find((s) => s.interval === interval)?.closedThrough ?? -Infinity;
     },
   };
 }

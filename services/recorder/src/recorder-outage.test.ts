@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
-import { ticksKey } from './redis-layout.js';
+import { FINAL_KEY, finalField, ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
 import { privateRedis, until } from './redis.test-util.js';
@@ -110,6 +110,33 @@ describe('recorder when Redis goes away', () => {
       const expected = naiveCandles(ticks, interval).map(({ start, ...c }) => ({ symbol: 'COLD', interval, start: formatMicros(start), ...c }));
       expect(await after.store.candles('COLD', interval, 0, T0 + 3_600_000_000, 100_000)).toEqual(expected);
     }
+    await after.stop();
+  });
+
+  it('drops what it aggregated during an outage for buckets already final, keeping them as stored', async () => {
+    const client = redis.client();
+    const ticks = randomTicks(rng(25), 'FIN', 2_000, T0, { stepMicros: 50_000 });
+    const before = createRecorder({ redis: client, log });
+    before.ingest(batch(ticks));
+    await before.flush();
+    const mark = Number(await client.hget(FINAL_KEY, finalField('1s', 'FIN')));
+    const stored = await before.store.candles('FIN', '1s', 0, mark + 1, 100_000);
+    expect(stored.length).toBeGreaterThan(20);
+
+    await redis.down();
+    const after = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushMaxTicks: 100, flushTimeoutMs: 300 } });
+    await after.start();
+    // The same venue replayed from the start: every one of these buckets is final.
+    const replay = ticks.filter((t) => parseTimestamp(t.eventTime)! <= mark).map((t, i) => ({ ...t, seq: 10_000_000 + i, price: '1' }));
+    expect(replay.length).toBeGreaterThan(300);
+    for (let i = 0; i < replay.length; i += 100) {
+      after.ingest(batch(replay.slice(i, i + 100)));
+      await new Promise((r) => setImmediate(r));
+    }
+    await redis.up();
+    await until(() => after.state() === 'running' && after.stats().pendingTicks === 0, 20_000);
+    expect(after.stats().dropped.late_candle).toBeGreaterThan(0);
+    expect(await after.store.candles('FIN', '1s', 0, mark + 1, 100_000)).toEqual(stored);
     await after.stop();
   });
 });

@@ -101,6 +101,21 @@ describe('recorder store', () => {
     expect(seeds.get('NEW')?.lastSeq).toBeUndefined();
   });
 
+  it('reads candles as stored with their starts and the final mark, which seeds also return', async () => {
+    const store = createRecorderStore({ redis: client, limits });
+    const candles = [0, 1, 2, 3].map((i) => candle(T0 + i * 1_000_000, String(i)));
+    const empty = await store.candleMembers('ABC', '1s', T0, T0 + 10_000_000, 10);
+    expect(empty).toEqual({ members: [], starts: [], finalThrough: undefined });
+    await store.write({ ...writeSet([], candles), final: new Map([['1s:ABC', T0 + 1_000_000]]) });
+    const page = await store.candleMembers('ABC', '1s', T0 + 1_000_000, T0 + 10_000_000, 2);
+    expect(page.starts).toEqual([T0 + 1_000_000, T0 + 2_000_000]);
+    expect(page.members.map((m) => JSON.parse(m) as unknown[])).toEqual([[T0 + 1_000_000, '1', '2', '0.5', '1', '3.25', 1], [T0 + 2_000_000, '1', '2', '0.5', '2', '3.25', 1]]);
+    expect(page.finalThrough).toBe(T0 + 1_000_000);
+    const seeds = await store.seeds(['ABC'], 2);
+    expect(seeds.get('ABC')!.candles['1s'].finalThrough).toBe(T0 + 1_000_000);
+    expect(seeds.get('ABC')!.candles['1m']).toEqual({ candles: [], truncated: false });
+  });
+
   it('rejects malformed cursors and ranges with stable codes', async () => {
     const store = createRecorderStore({ redis: client, limits });
     await expect(store.ticks('ABC', 0, 10, 10, 'nope')).rejects.toMatchObject({ code: 'TICKDESK_RECORDER_BAD_CURSOR' });

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { formatMicros, type Bar, type BarInterval, type Tick } from '@tickdesk/schemas';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
-import { candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, LAST_KEY, ticksKey, type LastPrice } from './redis-layout.js';
+import {
+  candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, FINAL_KEY, finalField, LAST_KEY, ticksKey, type LastPrice,
+} from './redis-layout.js';
 import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-cursor.js';
 import type { WriteSet } from './write-buffer.js';
 
@@ -15,7 +17,15 @@ export interface TickPage {
 /** What the recorder last stored for a symbol, to resume aggregation after a restart. */
 export interface SymbolSeed {
   lastSeq: number | undefined;
-  candles: Record<BarInterval, { candles: Candle[]; truncated: boolean }>;
+  /** `finalThrough`: the series' published final mark, when there is one. */
+  candles: Record<BarInterval, { candles: Candle[]; truncated: boolean; finalThrough?: number }>;
+}
+
+export interface CandleMembers {
+  members: string[];
+  starts: number[];
+  /** Undefined when the series has no mark yet, or it was not asked for. */
+  finalThrough: number | undefined;
 }
 
 export interface StoreLimits {
@@ -47,6 +57,7 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
         series.set(key, limits.candleLimits[c.interval]);
       }
       for (const [key, limit] of series) m.zremrangebyrank(key, 0, -(limit + 1));
+      if (set.final && set.final.size > 0) m.hset(FINAL_KEY, Object.fromEntries([...set.final].map(([field, micros]) => [field, String(micros)])));
       check(await m.exec());
     },
 
@@ -54,17 +65,21 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
     async seeds(symbols: readonly string[], openBuckets: number): Promise<Map<string, SymbolSeed>> {
       const p = redis.pipeline();
       p.hmget(LAST_KEY, ...symbols);
+      p.hmget(FINAL_KEY, ...symbols.flatMap((s) => ALL_INTERVALS.map((i) => finalField(i, s))));
       for (const s of symbols) for (const i of ALL_INTERVALS) p.zrange(candlesKey(i, s), -(openBuckets + 1), -1);
       const results = check(await p.exec());
       const lasts = results[0] as (string | null)[];
+      const finals = results[1] as (string | null)[];
       const seeds = new Map<string, SymbolSeed>();
       symbols.forEach((symbol, n) => {
         const json = lasts[n];
         const candles = {} as SymbolSeed['candles'];
         ALL_INTERVALS.forEach((interval, k) => {
-          const members = results[1 + n * ALL_INTERVALS.length + k] as string[];
+          const members = results[2 + n * ALL_INTERVALS.length + k] as string[];
           const truncated = members.length > openBuckets;
+          const final = finals[n * ALL_INTERVALS.length + k];
           candles[interval] = { candles: members.slice(truncated ? 1 : 0).map((m) => decodeCandle(symbol, interval, m)), truncated };
+          if (final) candles[interval].finalThrough = Number(final);
         });
         seeds.set(symbol, { lastSeq: json ? decodeLast(symbol, json).seq : undefined, candles });
       });
@@ -102,6 +117,22 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
       const more = raw.length > limit * 2;
       const next = more ? nextTickCursor(from, scores) : undefined;
       return next ? { ticks, nextCursor: encodeTickCursor(next) } : { ticks };
+    },
+
+    /**
+     * Candles of [fromMicros, toMicros) as stored (members, oldest first, at most `limit`),
+     * their bucket starts, and (unless `withFinal` is false) the series' final mark:
+     * candles starting at or before it never change, so a reader may keep them.
+     */
+    async candleMembers(symbol: string, interval: BarInterval, fromMicros: number, toMicros: number, limit: number, withFinal = true): Promise<CandleMembers> {
+      checkRange(fromMicros, toMicros, limit);
+      // The mark is read first: a flush between the two reads then only makes the
+      // members newer than the mark promises, never older.
+      const [final, members] = await Promise.all([
+        withFinal ? redis.hget(FINAL_KEY, finalField(interval, symbol)) : undefined,
+        redis.zrange(candlesKey(interval, symbol), fromMicros, `(${toMicros}`, 'BYSCORE', 'LIMIT', 0, limit),
+      ]);
+      return { members, starts: members.map(candleMemberStart), finalThrough: final ? Number(final) : undefined };
     },
 
     /** Candles whose bucket starts in [fromMicros, toMicros), oldest first, at most `limit`. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
-import { candlesKey, ticksKey } from './redis-layout.js';
+import { candlesKey, FINAL_KEY, finalField, ticksKey } from './redis-layout.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
 import { privateRedis, until } from './redis.test-util.js';
@@ -104,6 +104,32 @@ describe('recorder against a real Redis', () => {
       expect(await second.store.candles('ABC', interval, 0, T0 + 3_600_000_000_0, 100_000)).toEqual(naiveBars(ticks, interval));
     }
     expect((await second.store.lastPrice('ABC'))?.seq).toBe(ticks[ticks.length - 1]!.seq);
+  });
+
+  it('publishes how far candles are final; a late tick never changes a final candle, also after a restart', async () => {
+    const r = rng(16);
+    const ticks = randomTicks(r, 'ABC', 400, T0, { stepMicros: 250_000 });
+    const first = createRecorder({ redis: client, log, config: { openBuckets: 10 } });
+    for (const b of batches(ticks, r)) first.ingest(b);
+    await first.flush();
+    const starts = (await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const mark = Number(await client.hget(FINAL_KEY, finalField('1s', 'ABC')));
+    // The eleventh newest bucket was the last one to close.
+    expect(mark).toBe(starts[starts.length - 11]);
+    expect(await client.hexists(FINAL_KEY, finalField('1h', 'ABC'))).toBe(0);
+    const final = await first.store.candles('ABC', '1s', 0, mark + 1, 100_000);
+    expect(final).toEqual(naiveBars(ticks, '1s').slice(0, starts.length - 10));
+
+    const lateTick = (seq: number): Tick => ({ ...ticks[0]!, seq, price: '999999', eventTime: formatMicros(mark + 1), ingestTime: formatMicros(mark + 1) });
+    first.ingest({ symbol: 'ABC', ticks: [lateTick(1_000_000)], conflated: 0 });
+    await first.flush();
+    const second = createRecorder({ redis: client, log, config: { openBuckets: 50 } });
+    second.ingest({ symbol: 'ABC', ticks: [lateTick(1_000_001)], conflated: 0 });
+    await second.flush();
+    expect(first.stats().dropped.late_candle).toBe(1);
+    expect(second.stats().dropped.late_candle).toBe(1);
+    expect(await second.store.candles('ABC', '1s', 0, mark + 1, 100_000)).toEqual(final);
+    expect(Number(await client.hget(FINAL_KEY, finalField('1s', 'ABC')))).toBe(mark);
   });
 
   it('flushes on its own timer and coalesces writes into few round trips', async () => {

@@ -67,6 +67,8 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
     onOverlap: (symbol, coldFrom, storedSeq) => log.warn({ symbol, coldFrom, storedSeq }, 'ticks aggregated during a Redis outage overlap stored ones'),
   });
   const counts = { batches: 0, ticks: 0, conflated: 0, flushes: 0, flushErrors: 0 };
+  /** Final marks as last written: each write carries those that rose since. */
+  const published = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   let busy = 0;
@@ -80,9 +82,15 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
     try {
       await intake.warmUp();
       set = buffer.take();
-      if (set) await store.write(set);
-      else if (health.state() !== 'running') await store.ping();
-      if (set) (counts.flushes++, end());
+      if (set) {
+        // Every pending candle is in this set, so once it is written the buckets closed
+        // so far are final in Redis: their marks go with it.
+        set.final = new Map([...intake.closed()].filter(([field, through]) => through > (published.get(field) ?? -Infinity)));
+        await store.write(set);
+        for (const [field, through] of set.final) published.set(field, through);
+        counts.flushes++;
+        end();
+      } else if (health.state() !== 'running') await store.ping();
       health.recover();
     } catch (err) {
       counts.flushErrors++;

@@ -7,6 +7,7 @@ import type { Candle } from './candle-aggregator.js';
  *   td:last                        hash  SYMBOL → {"price","size","seq","eventTime","ingestTime"}
  *   td:ticks:<SYMBOL>              zset  score = event time (µs), member = "<seq, 16 digits>|price|size|side|eventTime|ingestTime"
  *   td:candles:<interval>:<SYMBOL> zset  score = bucket start (µs), member = [start,open,high,low,close,volume,trades]
+ *   td:candles:final               hash  "<interval>:<SYMBOL>" → µs: candles of the series starting at or before it are final
  *
  * Ticks live in a sorted set rather than a stream: stream ids must grow, but venue
  * event times arrive slightly out of order, and ids carry only milliseconds. A zset
@@ -18,6 +19,12 @@ import type { Candle } from './candle-aggregator.js';
 export const LAST_KEY = 'td:last';
 export const ticksKey = (symbol: string): string => `td:ticks:${symbol}`;
 export const candlesKey = (interval: BarInterval, symbol: string): string => `td:candles:${interval}:${symbol}`;
+/**
+ * The recorder never writes a candle again once its bucket is closed (late ticks for it
+ * are dropped), so readers may cache candles up to this mark; it only ever rises.
+ */
+export const FINAL_KEY = 'td:candles:final';
+export const finalField = (interval: BarInterval, symbol: string): string => `${interval}:${symbol}`;
 
 /** The last trade of an instrument, by arrival (seq) order. */
 export interface LastPrice {
@@ -49,6 +56,11 @@ export function decodeTickMember(symbol: string, member: string): Tick {
 
 export function encodeCandle(c: Candle): string {
   return JSON.stringify([c.start, c.open, c.high, c.low, c.close, c.volume, c.trades]);
+}
+
+/** The bucket start a stored candle member begins with, without parsing the rest. */
+export function candleMemberStart(member: string): number {
+  return Number(member.slice(1, member.indexOf(',')));
 }
 
 export function decodeCandle(symbol: string, interval: BarInterval, member: string): Candle {

@@ -1,6 +1,6 @@
 import { isDecimalString, isPositiveDecimal, parseTimestamp, type BarInterval, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { ALL_INTERVALS, mergeCandles, type Candle, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
-import { encodeTickMember } from './redis-layout.js';
+import { encodeTickMember, finalField } from './redis-layout.js';
 import type { RecorderStore } from './recorder-store.js';
 import type { DropReason } from './recorder-metrics.js';
 import type { PendingTick, WriteBuffer } from './write-buffer.js';
@@ -70,14 +70,19 @@ export function createSymbolIntake(deps: IntakeDeps) {
     buffer.setLast(symbol, last);
   }
 
-  /** Merge stored candles into what was aggregated before warm-up: open buckets, and evicted ones still pending. */
-  function restore(symbol: string, interval: BarInterval, stored: Candle[], truncated: boolean): Candle[] {
-    const changed = aggregator.restore(symbol, interval, stored, truncated);
+  /**
+   * Merge stored candles into what was aggregated before warm-up: open buckets, and
+   * evicted ones still pending. Buckets up to the published final mark stay as stored:
+   * what was aggregated for them meanwhile is dropped as late.
+   */
+  function restore(symbol: string, interval: BarInterval, stored: Candle[], truncated: boolean, finalThrough = -Infinity): Candle[] {
+    const changed = aggregator.restore(symbol, interval, stored, truncated, finalThrough);
     const merged = new Set(changed.map((c) => c.start));
     for (const c of stored) {
-      const pending = merged.has(c.start) ? undefined : buffer.candle(c);
+      const pending = merged.has(c.start) || c.start <= finalThrough ? undefined : buffer.candle(c);
       if (pending) changed.push(mergeCandles(c, pending));
     }
+    onDrop('late_candle', buffer.dropCandlesThrough(symbol, interval, finalThrough));
     return changed;
   }
 
@@ -114,7 +119,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
         sym.lastSeq = Math.max(sym.lastSeq, storedSeq);
         for (const interval of ALL_INTERVALS) {
           const s = seed?.candles[interval];
-          if (s) onDrop('candle_buffer_full', buffer.putCandles(restore(name, interval, s.candles, s.truncated)));
+          if (s) onDrop('candle_buffer_full', buffer.putCandles(restore(name, interval, s.candles, s.truncated, s.finalThrough)));
         }
         sym.ready = true;
         warming--;
@@ -124,6 +129,19 @@ export function createSymbolIntake(deps: IntakeDeps) {
         }
         sym.waiting = [];
       }
+    },
+
+    /** The closed-through mark of every series of the symbols warmed up (finalField → µs). */
+    closed(): Map<string, number> {
+      const marks = new Map<string, number>();
+      for (const [symbol, sym] of symbols) {
+        if (!sym.ready) continue;
+        for (const interval of ALL_INTERVALS) {
+          const through = aggregator.closedThrough(symbol, interval);
+          if (Number.isFinite(through)) marks.set(finalField(interval, symbol), through);
+        }
+      }
+      return marks;
     },
 
     warming: (): number => warming,

@@ -13,6 +13,8 @@ export interface WriteSet {
   last: Map<string, Tick>;
   candles: Map<string, Candle>;
   tickCount: number;
+  /** Series whose candles up to this bucket start are final with this write (finalField → µs). */
+  final?: Map<string, number>;
 }
 
 interface Chunk {
@@ -103,6 +105,17 @@ export function createWriteBuffer({ maxTicks, maxCandles }: { maxTicks: number; 
       for (const [id, c] of candles) merged.set(id, c);
       candles = merged;
       return { ticks: trimTicks(), candles: trimCandles() };
+    },
+
+    /** Forget pending candles of a series starting at or before `through`; returns their trades. */
+    dropCandlesThrough(symbol: string, interval: Candle['interval'], through: number): number {
+      let trades = 0;
+      for (const [id, c] of candles) {
+        if (c.symbol !== symbol || c.interval !== interval || c.start > through) continue;
+        candles.delete(id);
+        trades += c.trades;
+      }
+      return trades;
     },
 
     /** The pending state of the candle with `c`'s series and start, if any. */

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
+import { candlesKey, FINAL_KEY, finalField } from '@tickdesk/recorder';
 import type { ApiApp } from '../app.js';
 import { bearer, expectError, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
+import { CandlePage } from '../market-schemas.js';
 import { privateRedis } from '../redis.test-util.js';
 
 const T0 = parseTimestamp('2025-03-01T12:00:00Z')!;
@@ -146,6 +149,34 @@ describe('market data routes', () => {
     ])('400 for ?%s', async (query, message) => {
       expectError(await get(`/v1/instruments/BTCUSDT/candles?${query}`), 400, 'TICKDESK_API_BAD_REQUEST', message);
     });
+    it('serves final candles (up to the recorder\'s mark) from memory, and open ones as stored now', async () => {
+      const url = `/v1/instruments/ETHUSDT/candles?from=${iso(T0)}&limit=3`;
+      await seedCandles(redis, 'ETHUSDT', '1m', Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000));
+      await redis.hset(FINAL_KEY, finalField('1m', 'ETHUSDT'), String(T0 + 120_000_000));
+      const first = await get(url);
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+      const page = first.json() as { candles: { high: string }[]; nextCursor?: string };
+      expect(Value.Check(CandlePage, page)).toBe(true);
+      expect(page.candles.map((c) => c.high)).toEqual(['100', '101', '102']);
+      expect(page.nextCursor).toBe('2025-03-01T12:03:00.000000Z');
+      // The recorder never writes a final candle again, so a change to one does not show (it is not read); open ones are read each time.
+      const rewrite = async (start: number, high: string) => {
+        await redis.zremrangebyscore(candlesKey('1m', 'ETHUSDT'), start, start);
+        await redis.zadd(candlesKey('1m', 'ETHUSDT'), start, JSON.stringify([start, '100', high, '99', '101', '2.5', 3]));
+      };
+      await rewrite(T0 + 60_000_000, '999');
+      await rewrite(T0 + 240_000_000, '777');
+      expect((await get(url)).body).toBe(first.body);
+      const next = (await get(`${url}&cursor=${page.nextCursor}`)).json() as typeof page;
+      expect(next.candles.map((c) => c.high)).toEqual(['103', '777']);
+    });
+
+    it('500 for a stored candle that does not fit the schema, never a malformed page', async () => {
+      await redis.zadd(candlesKey('1h', 'SOLUSDT'), T0, JSON.stringify([T0, '1', '2', 'NaN', '1', '1', 1]));
+      expectError(await get(`/v1/instruments/SOLUSDT/candles?interval=1h&from=${iso(T0)}`), 500, 'TICKDESK_API_INTERNAL');
+    });
+
     it('404 and 401', async () => {
       expectError(await get(`/v1/instruments/NOPE/candles?from=${iso(T0)}`), 404, 'TICKDESK_API_UNKNOWN_INSTRUMENT');
       expectError(await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}`, {}), 401);

@@ -7,7 +7,7 @@ import { BEARER } from '../plugins/openapi.js';
 
 /** Instruments and market data (any desk role may read them). */
 const instrumentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const market = createMarketData({ redis: app.deps.redis, instruments: app.deps.instruments });
+  const market = createMarketData({ redis: app.deps.redis, instruments: app.deps.instruments, candleCacheBytes: app.config.candleCacheMb * 2 ** 20 });
   const common = { tags: ['market data'], security: BEARER };
   const onRequest = app.authenticate;
 
@@ -56,11 +56,12 @@ const instrumentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: CandlesQuery,
       response: { 200: CandlePage, ...errorResponses(400, 401, 404) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { symbol } = request.params;
     const { interval, from, to, limit, cursor } = request.query;
-    const page = await market.candles(symbol, interval ?? '1m', parseRange(from, to), limit ?? DEFAULT_LIMIT, cursor);
-    return { symbol, interval: interval ?? '1m', ...page };
+    // Assembled from schema-checked Bar JSON (candle-json.ts), so sent as it is.
+    const json = await market.candles(symbol, interval ?? '1m', parseRange(from, to), limit ?? DEFAULT_LIMIT, cursor);
+    return reply.type('application/json; charset=utf-8').send(json);
   });
 };
 
