@@ -20,7 +20,10 @@ export interface FeedConfig {
 }
 
 export const DEFAULT_FEED_CONFIG: FeedConfig = {
-  batchMs: 5,
+  // Prosody's cost is mostly per item (about 0.7 ms of its single thread for a publish
+  // and its notification), so a batch waits up to 10 ms even when the window has room:
+  // at 50,000 ticks/s that took Prosody from 95 % to 62 % of a core (docs/benchmarks.md).
+  batchMs: 10,
   // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
   // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
   maxBatch: 200,
@@ -85,15 +88,21 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       });
   }
 
-  /** Publish while the window has room: bars first (few, small), then tick batches. */
-  function pump() {
+  /**
+   * Publish while the window has room: bars first (few, small), then tick batches that
+   * are full or `batchMs` old. Young partial batches wait, even when a reply frees the
+   * window: the server's cost is mostly per item, so items stay as large as the
+   * latency budget allows (docs/benchmarks.md).
+   */
+  function pump(everything = false) {
     while (pendingBars.length > 0 && window.tryAcquire()) {
       const bar = pendingBars.shift()!;
       publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
     }
     let batch: PendingBatch | undefined;
+    const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - config.batchMs * 1000;
     while (batcher.pending > 0 && window.tryAcquire()) {
-      batch = batcher.take();
+      batch = batcher.take(readyBefore);
       if (!batch) {
         window.release();
         break;
@@ -101,6 +110,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       if (batch.conflated > 0) metrics.conflated.inc(label, batch.conflated);
       publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated), 'ticks');
     }
+    if (batcher.pending > 0 && !window.full) scheduleFlush();
     if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {
       const w = drainWaiters;
       drainWaiters = [];
@@ -108,13 +118,15 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
     }
   }
 
+  /** Wake up when the oldest pending batch becomes ready. */
   function scheduleFlush() {
-    if (!flushTimer) {
-      flushTimer = setTimeout(() => {
-        flushTimer = undefined;
-        pump();
-      }, config.batchMs);
-    }
+    if (flushTimer) return;
+    const oldest = batcher.oldest();
+    const waitMs = oldest === undefined ? config.batchMs : Math.max(0, (oldest + config.batchMs * 1000 - now()) / 1000);
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      pump();
+    }, waitMs);
   }
 
   const sink: TickSink = {
@@ -173,7 +185,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
     async flush(): Promise<void> {
       for (const b of bars.flushIdle(true)) pendingBars.push(b);
       while (batcher.pending > 0 || pendingBars.length > 0 || window.inFlight > 0) {
-        pump();
+        pump(true);
         await window.idle();
       }
       metrics.ticks.inc(label, accepted);

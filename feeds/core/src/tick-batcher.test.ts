@@ -3,7 +3,7 @@ import { createTickBatcher } from './tick-batcher.js';
 import { createPublishWindow } from './publish-window.js';
 import type { AcceptedTick } from './validator.js';
 
-const tick = (symbol: string, seq: number): AcceptedTick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventMicros: 0, ingestMicros: 0 });
+const tick = (symbol: string, seq: number, ingestMicros = 0): AcceptedTick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventMicros: 0, ingestMicros });
 
 describe('tick batcher', () => {
   it('batches per instrument, oldest first, at most maxBatch per item', () => {
@@ -27,6 +27,24 @@ describe('tick batcher', () => {
     b.add(tick('A', 26));
     expect(b.take()!.conflated).toBe(0);
     expect(b.conflated).toBe(15);
+  });
+
+  it('takes only ready batches: full ones, or ones whose oldest tick is old enough', () => {
+    const b = createTickBatcher({ maxBatch: 3, maxPending: 100 });
+    b.add(tick('A', 1, 1_000));
+    b.add(tick('A', 2, 9_000));
+    b.add(tick('B', 1, 5_000));
+    expect(b.oldest()).toBe(1_000);
+    expect(b.take(999)).toBeUndefined();
+    expect(b.take(1_000)).toMatchObject({ symbol: 'A' });
+    expect(b.oldest()).toBe(5_000);
+    expect(b.take(4_999)).toBeUndefined();
+    for (let i = 2; i <= 4; i++) b.add(tick('B', i, 20_000));
+    // B is full (3 of 4 pending ticks fit), so it goes whatever its age.
+    expect(b.take(0)!.ticks.map((t) => t.seq)).toEqual([1, 2, 3]);
+    expect(b.take(0)).toBeUndefined();
+    expect(b.take()!.ticks.map((t) => t.seq)).toEqual([4]);
+    expect(b.oldest()).toBeUndefined();
   });
 
   it('keeps memory bounded under sustained overload', () => {

@@ -44,11 +44,16 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
       }
       return p.ticks.length - p.head;
     },
-    /** Take the next batch of one instrument, round-robin over instruments with ticks. */
-    take(): PendingBatch | undefined {
+    /**
+     * Take the next ready batch of one instrument, round-robin over instruments with
+     * ticks. A batch is ready when it is full or its oldest tick was ingested at or
+     * before `readyBefore` (µs); by default every batch is ready.
+     */
+    take(readyBefore = Number.POSITIVE_INFINITY): PendingBatch | undefined {
       for (const [symbol, p] of pending) {
         const live = p.ticks.length - p.head;
         if (live === 0) continue;
+        if (live < maxBatch && p.ticks[p.head]!.ingestMicros > readyBefore) continue;
         const n = Math.min(live, maxBatch);
         const ticks = p.head === 0 && n === p.ticks.length ? p.ticks : p.ticks.slice(p.head, p.head + n);
         if (n === live) {
@@ -70,6 +75,16 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
         return batch;
       }
       return undefined;
+    },
+    /** Ingest time (µs) of the oldest pending tick, or undefined when nothing is pending. */
+    oldest(): number | undefined {
+      let oldest: number | undefined;
+      for (const p of pending.values()) {
+        if (p.ticks.length === p.head) continue;
+        const t = p.ticks[p.head]!.ingestMicros;
+        if (oldest === undefined || t < oldest) oldest = t;
+      }
+      return oldest;
     },
     get pending(): number {
       return total;

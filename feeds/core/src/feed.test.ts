@@ -1,0 +1,70 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
+import type { Pubsub } from '@tickdesk/xmpp';
+import { createFeed } from './feed.js';
+import { createFeedMetrics } from './metrics.js';
+import type { FeedSource } from './source.js';
+
+const instruments: Instrument[] = DEFAULT_INSTRUMENTS.slice(0, 2);
+const [A, B] = instruments.map((i) => i.symbol) as [string, string];
+const idle: FeedSource = { name: 'test', state: () => 'running', run: () => new Promise(() => undefined) };
+
+/** A pubsub that records tick items and answers each publish after `rttMs`. */
+function fakePubsub(rttMs: number) {
+  const items: Array<{ node: string; count: number; at: number }> = [];
+  const pubsub = {
+    publish: (node: string, payload: { attrs: Record<string, string> }) => {
+      if (node.startsWith('ticks/')) items.push({ node, count: Number(payload.attrs.count), at: Date.now() });
+      return new Promise((r) => setTimeout(r, rttMs));
+    },
+  } as unknown as Pubsub;
+  return { pubsub, items };
+}
+
+describe('feed batching', () => {
+  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 10, 21) }));
+  afterEach(() => vi.useRealTimers());
+
+  const setup = (rttMs = 1) => {
+    const { pubsub, items } = fakePubsub(rttMs);
+    const feed = createFeed({ source: idle, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false }, now: () => Date.now() * 1000 });
+    let seq = 0;
+    const push = (symbol: string, n: number) => {
+      for (let i = 0; i < n; i++) feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+    };
+    return { feed, items, push };
+  };
+
+  it('holds a partial batch for batchMs, then publishes it as one item', async () => {
+    const { items, push } = setup();
+    push(A, 3);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(items).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(items.map((i) => i.count)).toEqual([3]);
+  });
+
+  it('does not let a reply flush young partial batches: items stay as large as batchMs allows', async () => {
+    const { items, push } = setup(2);
+    // Ticks arrive every millisecond on two instruments for 100 ms.
+    for (let ms = 0; ms < 100; ms++) {
+      push(A, 1);
+      push(B, 1);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await vi.advanceTimersByTimeAsync(20);
+    const ticks = items.reduce((n, i) => n + i.count, 0);
+    expect(ticks).toBe(200);
+    // 10 ms of ticks per item: about 10 items per instrument, not one per reply.
+    expect(items.length).toBeLessThanOrEqual(24);
+    expect(Math.min(...items.slice(0, -2).map((i) => i.count))).toBeGreaterThanOrEqual(9);
+  });
+
+  it('publishes a full batch at once, without waiting for batchMs', async () => {
+    const { items, push } = setup();
+    push(A, 50);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(items.map((i) => i.count)).toEqual([50]);
+  });
+});
