@@ -163,16 +163,16 @@ const pastFrom = chartFrom - 2 * PAGE * MINUTE;
 const candlesOf = (from: number, to?: number) =>
   `/v1/instruments/BTCUSDT/candles?interval=1m&from=${encodeURIComponent(formatMicros(from))}${to === undefined ? '' : `&to=${encodeURIComponent(formatMicros(to))}`}`;
 const pageOf = (n: number) => (b: unknown) => (b as { candles?: unknown[] }).candles?.length === n;
-// The dashboard's own backfill (ui/src/lib/stores/chart.ts): 24 h of 1m candles up to now, from on the hour, 2,000 a page.
+// The dashboard's own backfill (ui/src/lib/stores/chart.ts): the last 5,000 1m candles up to now, from on the hour, one page.
 const HOUR = 60 * MINUTE;
-const backfillFrom = Math.floor((nowMicros - 24 * HOUR) / HOUR) * HOUR;
+const backfillFrom = Math.max(firstStart, Math.floor((nowMicros - 5_000 * MINUTE) / HOUR) * HOUR);
 const backfillCount = CANDLES - (backfillFrom - firstStart) / MINUTE;
 const ROUTES: Array<{ label: string; path: string; base?: string; check: (body: unknown) => boolean }> = [
   { label: 'GET /v1/trivial (no token, `{"ok":true}`)', path: '/v1/trivial', check: (b) => (b as { ok?: boolean }).ok === true },
   { label: 'GET /v1/instruments/BTCUSDT/last', path: '/v1/instruments/BTCUSDT/last', check: (b) => (b as { symbol?: string }).symbol === 'BTCUSDT' },
   { label: `GET …/candles, chart: 1m, last 4 h up to now (${PAGE} candles; the ${OPEN_BUCKETS} open ones read from Redis each time, the newest rewritten every ${FLUSH_MS} ms)`, path: candlesOf(chartFrom), check: pageOf(PAGE) },
   { label: `GET …/candles, history: 1m, 4 h from 12 h ago (${PAGE} candles, all final)`, path: candlesOf(pastFrom, pastFrom + PAGE * MINUTE), check: pageOf(PAGE) },
-  { label: `GET …/candles, the dashboard's backfill: 1m, 24 h up to now, limit 2,000 (${backfillCount.toLocaleString('en-US')} candles)`, path: `${candlesOf(backfillFrom)}&limit=2000`, check: pageOf(backfillCount) },
+  { label: `GET …/candles, the dashboard's backfill: 1m, last 5,000 up to now, limit 5,100 (${backfillCount.toLocaleString('en-US')} candles)`, path: `${candlesOf(backfillFrom)}&limit=5100`, check: pageOf(backfillCount) },
   { label: `GET …/candles, chart, candle cache off (TICKDESK_API_CANDLE_CACHE_MB=0)`, path: candlesOf(chartFrom), base: uncached.base, check: pageOf(PAGE) },
   { label: 'GET /v1/trivial-auth (trivial + bearer token check)', path: '/v1/trivial-auth', check: (b) => (b as { ok?: boolean }).ok === true },
 ];
