@@ -68,11 +68,12 @@ export function createDesk(deps: DeskDeps) {
     chart.push(bar);
   });
   session.beforeLogout(() => barFeed.unsubscribeAll());
-  // A firing changes its rule (a `once` rule is now triggered): read the rules again, once per burst.
+  // A firing changes its rule (a `once` rule is now triggered): read the rules again,
+  // once per burst. Even for a rule not listed yet: the alert of a rule created a
+  // moment ago can arrive before the form's create has come back.
   const timers = deps.timers ?? { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) };
   let refresh: unknown;
-  alerts.on('arrived', ({ rule }) => {
-    if (!get(rules.list).some((r) => r.id === rule)) return;
+  alerts.on('arrived', () => {
     timers.clear(refresh);
     refresh = timers.set(() => void rules.load().catch(() => undefined), 500);
   });
