@@ -1,6 +1,7 @@
 // The dashboard in Debian's headless Chromium against a private desk:
 //   (a) time to first chart: selecting an instrument with 5,000 1m candles → first paint;
-//   (b) frame rate, CPU and responsiveness while 20 instruments tick at 100 bars/s each.
+//   (b) frame rate, CPU and responsiveness while 20 instruments tick at 100 bars/s each,
+//       published through Prosody, then injected straight into the page's WebSocket.
 // Prints the figures and rewrites the `ui` section of docs/benchmarks.md.
 // Run: node --conditions=tickdesk-source --import tsx test/bench/ui-dashboard.ts
 // (after `npm run build`: the API serves ui/dist).
@@ -18,7 +19,8 @@ import { log, median } from './bench-desk.js';
 import { writeSection } from './report.js';
 import { benchInstruments, seedMarketData } from './ui-seed.js';
 import { createBarPublisher } from './ui-publisher.js';
-import { chromiumChildren, eventTimings, mainThreadMeter, pidCpuMeter, startEventTiming, startFrameCounter, stopFrameCounter, treeCpuMeter } from './ui-metrics.js';
+import { batchIntoSocket, createBarInjector, tapXmppSocket } from './ui-injector.js';
+import { chromiumChildren, countSocketFrames, eventTimings, mainThreadMeter, pidCpuMeter, socketFrames, startEventTiming, startFrameCounter, stopFrameCounter, treeCpuMeter } from './ui-metrics.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.env.TICKDESK_BENCH_RUNS ?? 7);
@@ -26,6 +28,10 @@ const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 10);
 const INSTRUMENTS = Number(process.env.TICKDESK_BENCH_INSTRUMENTS ?? 20);
 /** Bars per second per instrument, one measured row each: the goal (100) and a rate this machine carries whole. */
 const RATES = (process.env.TICKDESK_BENCH_UPDATES ?? '20,100').split(',').filter(Boolean).map(Number);
+/** Bars per second per instrument injected into the page's own WebSocket, Prosody bypassed (0: no such row). */
+const INJECT = Number(process.env.TICKDESK_BENCH_INJECT ?? 100);
+/** How injected frames reach the page: `batch` (one evaluate per 10 ms tick) or `send` (playwright's WebSocketRoute.send per frame). */
+const INJECT_VIA = process.env.TICKDESK_BENCH_INJECT_VIA === 'send' ? 'send' : 'batch';
 const PROFILE_DIR = process.env.TICKDESK_BENCH_PROFILE;
 const CANDLES = 5_000;
 const CHART_SYMBOL = 'BTCUSDT';
@@ -77,12 +83,14 @@ browser = await launchChromium();
 const chromiumVersion = browser.version();
 const alice = infra.credentials.accounts.alice!.password;
 
-async function openLoggedIn(): Promise<{ page: Page; close(): Promise<void>; loginMs: number; loadMs: number }> {
+/** `prepare` runs on the new page before it navigates (routes, init scripts). */
+async function openLoggedIn(prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; close(): Promise<void>; loginMs: number; loadMs: number }> {
   const context = await browser!.newContext({ viewport: VIEWPORT });
   // tsx compiles with esbuild's keepNames: functions handed to page.evaluate call its __name helper.
   await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
+  await prepare?.(page);
   const t0 = performance.now();
   await page.goto(baseUrl + '/');
   await page.waitForSelector(sel('login-form'));
@@ -129,11 +137,14 @@ for (let run = 0; run < RUNS; run++) {
 
 // 3. (b) Frame rate, CPU and responsiveness: an idle baseline, then 20 instruments × N bars/s.
 const feed = await connectAs({ service: infra.service, domain: DOMAIN, ca: infra.ca }, infra.credentials, 'feed', log, 'bench-ui');
-const session = await openLoggedIn();
-const { page } = session;
-await page.click(row(CHART_SYMBOL));
-await page.click(sel('interval-1s'));
-await chartIs(page, CHART_SYMBOL, '1s', 0);
+let session = await openLoggedIn(countSocketFrames);
+let { page } = session;
+const showLiveChart = async () => {
+  await page.click(row(CHART_SYMBOL));
+  await page.click(sel('interval-1s'));
+  await chartIs(page, CHART_SYMBOL, '1s', 0);
+};
+await showLiveChart();
 const browserPid = chromiumChildren()[0] ?? -1;
 if (browserPid < 0) throw new Error('no Chromium process found among this process\'s children');
 
@@ -143,6 +154,7 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const self = pidCpuMeter(process.pid);
   const main = await mainThreadMeter(page);
   const updates0 = await page.$$eval(sel('watch-row'), (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0));
+  const frames0 = await socketFrames(page);
   await startFrameCounter(page);
   await startEventTiming(page);
   tree.start();
@@ -160,6 +172,7 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   }
   const clickMs: number[] = [];
   const switchMs: number[] = [];
+  let missedClicks = 0;
   const t0 = performance.now();
   let i = 0;
   while (performance.now() - t0 < seconds * 1000) {
@@ -174,7 +187,15 @@ async function measure(label: string, seconds: number, clicks: boolean) {
     const box = (await target.boundingBox())!;
     const c0 = performance.now();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.waitForFunction((s) => document.querySelector(`[data-testid="watch-row"][data-symbol="${s}"]`)?.getAttribute('data-selected') === 'true', symbol, { polling: 'raf', timeout: 30_000 });
+    // A click that lands on another row (the list moved between measuring and
+    // clicking) selects that one: counted as missed, not waited for.
+    const selected = await page
+      .waitForFunction((s) => document.querySelector(`[data-testid="watch-row"][data-symbol="${s}"]`)?.getAttribute('data-selected') === 'true', symbol, { polling: 'raf', timeout: 5_000 })
+      .then(() => true, () => false);
+    if (!selected) {
+      missedClicks += 1;
+      continue;
+    }
     clickMs.push(performance.now() - c0);
     await page.waitForFunction((s) => (document.querySelector('[data-testid="chart"]') as HTMLElement | null)?.dataset.symbol === s, symbol, { polling: 'raf', timeout: 30_000 });
     switchMs.push(performance.now() - c0);
@@ -194,18 +215,20 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const frames = await stopFrameCounter(page);
   const events = await eventTimings(page);
   const updates1 = await page.$$eval(sel('watch-row'), (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0));
+  const frames1 = await socketFrames(page);
   await main.close();
   const result = {
     label, elapsed, fps: median(frames.perSecond), minFps: Math.min(...frames.perSecond), longestGapMs: frames.longestGapMs,
-    thread, cpu, prosody, bench, rowPaintsPerSecond: (updates1 - updates0) / elapsed,
+    thread, cpu, prosody, bench, rowPaintsPerSecond: (updates1 - updates0) / elapsed, socketFramesPerSecond: (frames1 - frames0) / elapsed,
     clickMs: clicks ? median(clickMs) : Number.NaN, clickMaxMs: clicks ? Math.max(...clickMs) : Number.NaN,
     switchMs: clicks ? median(switchMs) : Number.NaN, eventMaxMs: Math.max(0, ...events.map((e) => e.duration)),
     connectionChanges: frames.states.length,
   };
-  out(`${label}: ${result.fps} fps median (min ${result.minFps}), renderer ${((cpu.renderer ?? 0) * 100).toFixed(0)} % CPU, main thread busy ${(thread.task * 100).toFixed(0)} %, row paints ${result.rowPaintsPerSecond.toFixed(0)}/s, click→selected ${result.clickMs.toFixed(0)} ms`);
+  out(`${label}: ${result.fps} fps median (min ${result.minFps}), renderer ${((cpu.renderer ?? 0) * 100).toFixed(0)} % CPU, main thread busy ${(thread.task * 100).toFixed(0)} %, row paints ${result.rowPaintsPerSecond.toFixed(0)}/s, socket frames ${result.socketFramesPerSecond.toFixed(0)}/s, click→selected ${result.clickMs.toFixed(0)} ms${missedClicks > 0 ? ` (${missedClicks} clicks landed on another row)` : ''}`);
   return result;
 }
 
+const fmtRate = (n: number, seconds: number) => (n / seconds).toFixed(0);
 const idle = { ...(await measure('idle (no updates)', Math.min(SECONDS, 6), false)), published: 0, skipped: 0 };
 const rows = [idle];
 for (const perSecond of RATES) {
@@ -223,6 +246,35 @@ for (const perSecond of RATES) {
 }
 await session.close();
 await feed.stop();
+
+// The same load without Prosody: a fresh page whose XMPP WebSocket runs through a
+// playwright route (real frames pass unchanged); no publisher, the bar notifications
+// are sent into the page's socket as if from the pubsub service.
+if (INJECT > 0) {
+  let socket!: Awaited<ReturnType<typeof tapXmppSocket>>;
+  let deliver: ((frames: string[]) => Promise<void>) | undefined;
+  session = await openLoggedIn(async (p) => {
+    socket = await tapXmppSocket(p);
+    await countSocketFrames(p);
+    if (INJECT_VIA === 'batch') deliver = await batchIntoSocket(p);
+  });
+  page = session.page;
+  await showLiveChart();
+  if (!socket.jid()) throw new Error('the routed XMPP WebSocket carried no resource binding result');
+  const injector = createBarInjector({ socket, delivered: () => socketFrames(page), deliver, pubsubHost: infra.pubsubHost, instruments, perSecond: INJECT });
+  await injector.start();
+  await new Promise((r) => setTimeout(r, 3_000)); // warm-up, as for the published rows
+  const c0 = injector.counts();
+  const p0 = performance.now();
+  const r = await measure(`${instruments.length} instruments × ${INJECT} bars/s injected into the page's WebSocket (${(instruments.length * INJECT).toLocaleString('en-US')}/s offered, Prosody bypassed${INJECT_VIA === 'send' ? ', one WebSocketRoute.send per frame' : ''})`, SECONDS, true);
+  const c1 = injector.counts();
+  const seconds = (performance.now() - p0) / 1000;
+  await injector.stop();
+  rows.push({ ...r, published: (c1.sent - c0.sent) / seconds, skipped: (c1.skipped - c0.skipped) / seconds });
+  out(`injected: ${fmtRate(c1.sent - c0.sent, seconds)} frames/s sent, ${fmtRate(c1.skipped - c0.skipped, seconds)}/s skipped (window full or no socket), JID ${socket.jid()}`);
+  await new Promise((r) => setTimeout(r, 1_000));
+  await session.close();
+}
 
 // 4. Report.
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
@@ -242,13 +294,13 @@ const lines = [
     return `| ${name} | ${fmt(med(k))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`;
   }),
   '',
-  `**Live updates** (one page, alice, ${CHART_SYMBOL} 1s chart; the feed account publishes each instrument's live 1-second bar to bars/<SYMBOL> at the row's rate per instrument, round-robin every 10 ms, ≤ 128 publishes in flight; after 3 s of warm-up, ${SECONDS} s measured; frame rate from requestAnimationFrame inside the page, per whole second; CPU from /proc (1 core = 100 %) and the renderer's main thread from CDP \`Performance.getMetrics\` (TaskDuration; ScriptDuration, LayoutDuration + RecalcStyleDuration); a click on another instrument every 1.5 s):`,
+  `**Live updates** (one page, alice, ${CHART_SYMBOL} 1s chart; the feed account publishes each instrument's live 1-second bar to bars/<SYMBOL> at the row's rate per instrument, round-robin every 10 ms, ≤ 128 publishes in flight${INJECT > 0 ? `; in the injected row, a fresh page whose XMPP WebSocket is routed through the benchmark process (playwright \`routeWebSocket\`, real frames passed unchanged) and no publisher: the same bars, paced the same way, sent into that socket as pubsub notifications from ${infra.pubsubHost} to the page's full JID (from the bind result), ${INJECT_VIA === 'send' ? 'each frame by `WebSocketRoute.send` (one evaluate in the page per frame)' : 'each 10 ms tick\'s frames by one evaluate, dispatched in the page on the routed socket one task each'}, ≤ 400 injected frames not yet received by the page` : ''}; after 3 s of warm-up, ${SECONDS} s measured; frame rate from requestAnimationFrame inside the page, per whole second; CPU from /proc (1 core = 100 %) and the renderer's main thread from CDP \`Performance.getMetrics\` (TaskDuration; ScriptDuration, LayoutDuration + RecalcStyleDuration); a click on another instrument every 1.5 s):`,
   '',
-  '| case | bars/s published | fps median (min) | longest frame gap ms | renderer CPU | all Chromium CPU | main thread busy (script, layout + style) | row paints/s | click → row selected ms, median (max) | click → chart switched ms | slowest input → paint ms | connection changes | Prosody CPU | bench process CPU |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| case | bars/s published (injected) | WebSocket frames/s into the page | fps median (min) | longest frame gap ms | renderer CPU | all Chromium CPU | main thread busy (script, layout + style) | row paints/s | click → row selected ms, median (max) | click → chart switched ms | slowest input → paint ms | connection changes | Prosody CPU | bench process CPU |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map((r) => {
     const live = r !== idle;
-    return `| ${r.label} | ${fmt(r.published)}${r.skipped > 0 ? ` (${fmt(r.skipped)} skipped)` : ''} | ${fmt(r.fps)} (${fmt(r.minFps)}) | ${fmt(r.longestGapMs)} | ${pct(r.cpu.renderer)} | ${pct(r.cpu.total)} | ${pct(r.thread.task)} (${pct(r.thread.script)}, ${pct(r.thread.layout + r.thread.style)}) | ${fmt(r.rowPaintsPerSecond)} | ${live ? `${fmt(r.clickMs)} (${fmt(r.clickMaxMs)})` : '–'} | ${live ? fmt(r.switchMs) : '–'} | ${r.eventMaxMs > 0 ? fmt(r.eventMaxMs) : '< 16'} | ${r.connectionChanges} | ${pct(r.prosody)} | ${pct(r.bench)} |`;
+    return `| ${r.label} | ${fmt(r.published)}${r.skipped > 0 ? ` (${fmt(r.skipped)} skipped)` : ''} | ${fmt(r.socketFramesPerSecond)} | ${fmt(r.fps)} (${fmt(r.minFps)}) | ${fmt(r.longestGapMs)} | ${pct(r.cpu.renderer)} | ${pct(r.cpu.total)} | ${pct(r.thread.task)} (${pct(r.thread.script)}, ${pct(r.thread.layout + r.thread.style)}) | ${fmt(r.rowPaintsPerSecond)} | ${live ? `${fmt(r.clickMs)} (${fmt(r.clickMaxMs)})` : '–'} | ${live ? fmt(r.switchMs) : '–'} | ${r.eventMaxMs > 0 ? fmt(r.eventMaxMs) : '< 16'} | ${r.connectionChanges} | ${pct(r.prosody)} | ${pct(r.bench)} |`;
   }),
 ];
 out('\n' + lines.join('\n'));

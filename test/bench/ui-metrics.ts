@@ -168,3 +168,24 @@ export async function startEventTiming(page: Page): Promise<void> {
 export async function eventTimings(page: Page): Promise<Array<{ name: string; duration: number }>> {
   return page.evaluate(() => (window as unknown as { __events: Array<{ name: string; duration: number }> }).__events);
 }
+
+/**
+ * Count the WebSocket messages the page's code receives (`window.__wsFrames`): wraps
+ * whatever `WebSocket` the page has when this init script runs, so after
+ * `page.routeWebSocket` it counts the frames the route delivers, injected ones included.
+ */
+export async function countSocketFrames(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __wsFrames: number; WebSocket: typeof WebSocket };
+    w.__wsFrames = 0;
+    const Base = w.WebSocket;
+    w.WebSocket = class extends Base {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('message', () => w.__wsFrames++);
+      }
+    };
+  });
+}
+
+export const socketFrames = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __wsFrames?: number }).__wsFrames ?? 0);
