@@ -1,27 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiApp } from '../app.js';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import type { StoredAlert } from '@tickdesk/alerts';
 import alertsRoutes from './alerts.js';
-import { alertFixture, AS, bearer, buildTestApp, OTHER_SYMBOL, privateRedis, seedUsers } from './route.test-util.js';
+import { alertFixture, AS, bearer, OTHER_SYMBOL, useRouteApp } from './route.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-let app: ApiApp;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-  app = await buildTestApp(client, [[alertsRoutes]]);
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-});
-beforeEach(async () => {
-  await client.flushall();
-  await seedUsers(client);
-});
+const t = useRouteApp([[alertsRoutes]]);
 
 /** Three alerts of alice's (one on another instrument, one delivered) and one of bob's, oldest first. */
 async function seed(): Promise<StoredAlert[]> {
@@ -31,15 +13,15 @@ async function seed(): Promise<StoredAlert[]> {
     alertFixture({ firedAt: '2026-11-21T10:00:02.000Z', owner: 'bob', recipient: 'bob' }),
     alertFixture({ firedAt: '2026-11-21T10:00:03.000Z' }),
   ];
-  for (const a of alerts) await app.deps.alerts.create(a);
+  for (const a of alerts) await t.app.deps.alerts.create(a);
   const last = alerts[3]!;
-  await app.deps.alerts.transition(last.id, { state: 'sent' }, { event: 'sent', at: '2026-11-21T10:00:03.010Z' });
-  await app.deps.alerts.transition(last.id, { state: 'delivered' }, { event: 'delivered', at: '2026-11-21T10:00:03.200Z', detail: 'receipt' });
+  await t.app.deps.alerts.transition(last.id, { state: 'sent' }, { event: 'sent', at: '2026-11-21T10:00:03.010Z' });
+  await t.app.deps.alerts.transition(last.id, { state: 'delivered' }, { event: 'delivered', at: '2026-11-21T10:00:03.200Z', detail: 'receipt' });
   return alerts;
 }
 
 const ids = async (as: string, query = '') => {
-  const res = await app.inject({ url: `/v1/alerts${query}`, headers: bearer(as) });
+  const res = await t.app.inject({ url: `/v1/alerts${query}`, headers: bearer(as) });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ alerts: StoredAlert[] }>().alerts.map((a) => a.id);
 };
@@ -61,14 +43,14 @@ describe('GET /v1/alerts', () => {
     expect(await ids(AS.admin, '?state=delivered')).toEqual([a3]);
     expect(await ids(AS.admin, '?state=pending&trader=alice')).toEqual([a1, a0]);
     expect(await ids(AS.admin, '?from=2026-11-21T10:00:01Z&to=2026-11-21T10:00:03Z')).toEqual([b, a1]);
-    const first = (await app.inject({ url: '/v1/alerts?limit=2', headers: bearer(AS.admin) })).json<{ alerts: StoredAlert[]; next: string }>();
+    const first = (await t.app.inject({ url: '/v1/alerts?limit=2', headers: bearer(AS.admin) })).json<{ alerts: StoredAlert[]; next: string }>();
     expect(first.alerts.map((a) => a.id)).toEqual([a3, b]);
     expect(await ids(AS.admin, `?limit=2&cursor=${first.next}`)).toEqual([a1, a0]);
   });
 
   it('returns each alert with its whole lifecycle and times', async () => {
     const alerts = await seed();
-    const [newest] = (await app.inject({ url: '/v1/alerts?limit=1', headers: bearer(AS.alice) })).json<{ alerts: StoredAlert[] }>().alerts;
+    const [newest] = (await t.app.inject({ url: '/v1/alerts?limit=1', headers: bearer(AS.alice) })).json<{ alerts: StoredAlert[] }>().alerts;
     expect(newest).toEqual({
       ...alerts[3],
       state: 'delivered',
@@ -87,7 +69,7 @@ describe('GET /v1/alerts', () => {
     ['a limit too large', '?limit=100000'],
     ['a malformed cursor', '?cursor=bm90LWEtY3Vyc29y'],
   ])('refuses %s with 400', async (_what, query) => {
-    const res = await app.inject({ url: `/v1/alerts${query}`, headers: bearer(AS.admin) });
+    const res = await t.app.inject({ url: `/v1/alerts${query}`, headers: bearer(AS.admin) });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
@@ -97,18 +79,18 @@ describe('GET /v1/alerts/:id', () => {
   it('returns one alert to its owner, compliance and admin; to another trader it does not exist', async () => {
     const [a0] = await seed();
     for (const as of [AS.alice, AS.compliance, AS.admin]) {
-      const res = await app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(as) });
+      const res = await t.app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(as) });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual(a0);
     }
-    const other = await app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(AS.bob) });
+    const other = await t.app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(AS.bob) });
     expect(other.statusCode).toBe(404);
     expect(other.json()).toEqual({ code: 'TICKDESK_API_NOT_FOUND', message: `no alert ${a0!.id}` });
-    expect((await app.inject({ url: '/v1/alerts/nothere', headers: bearer(AS.admin) })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/v1/alerts/nothere', headers: bearer(AS.admin) })).statusCode).toBe(404);
   });
 
   it('refuses an over-long id with 400', async () => {
-    expect((await app.inject({ url: `/v1/alerts/${'x'.repeat(65)}`, headers: bearer(AS.admin) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: `/v1/alerts/${'x'.repeat(65)}`, headers: bearer(AS.admin) })).statusCode).toBe(400);
   });
 });
 
@@ -122,9 +104,9 @@ describe('authorization: every role against every alert endpoint (an alert of al
 
   it.each(rows)('%s as %s → %i', async (endpoint, who, status) => {
     const alert = alertFixture();
-    await app.deps.alerts.create(alert);
+    await t.app.deps.alerts.create(alert);
     const url = endpoint.slice(4).replace(':id', alert.id);
-    const res = await app.inject({ url, headers: who === 'none' ? {} : bearer(AS[who]) });
+    const res = await t.app.inject({ url, headers: who === 'none' ? {} : bearer(AS[who]) });
     expect(res.statusCode, res.body).toBe(status);
     if (status >= 400) expect(Object.keys(res.json()).sort()).toEqual(['code', 'message']);
   });

@@ -1,27 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiApp } from '../app.js';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { auditKeys, verifyRecords, type AuditEntry, type AuditRecord } from '@tickdesk/alerts';
 import auditRoutes, { csvField, CSV_COLUMNS } from './audit.js';
-import { AS, bearer, buildTestApp, OTHER_SYMBOL, privateRedis, seedUsers, SYMBOL } from './route.test-util.js';
+import { AS, bearer, OTHER_SYMBOL, SYMBOL, useRouteApp } from './route.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-let app: ApiApp;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-  app = await buildTestApp(client, [[auditRoutes]]);
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-});
-beforeEach(async () => {
-  await client.flushall();
-  await seedUsers(client);
-});
+const t = useRouteApp([[auditRoutes]]);
 
 const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', symbol: i % 3 ? SYMBOL : OTHER_SYMBOL, event: 'fired', stanzaHash: '',
@@ -30,10 +12,10 @@ const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
 
 /** Records 1…n, one a second from 10:00:01; odd ones bob's, every third on the other instrument. */
 async function seed(n: number): Promise<AuditRecord[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => app.deps.audit.append(entry(i + 1))));
+  return Promise.all(Array.from({ length: n }, (_, i) => t.app.deps.audit.append(entry(i + 1))));
 }
 
-const get = (url: string, as: string = AS.compliance) => app.inject({ url, headers: bearer(as) });
+const get = (url: string, as: string = AS.compliance) => t.app.inject({ url, headers: bearer(as) });
 
 /** RFC 4180, enough for the tests: quoted fields with doubled quotes, CRLF rows. */
 function parseCsv(text: string): string[][] {
@@ -88,7 +70,7 @@ describe('GET /v1/audit/verify', () => {
   it('says ok with the head, or where and why the chain breaks', async () => {
     const all = await seed(5);
     expect((await get('/v1/audit/verify')).json()).toEqual({ ok: true, records: 5, head: all[4]!.hash });
-    await client.xdel(auditKeys().log, '3-0');
+    await t.client.xdel(auditKeys().log, '3-0');
     const res = await get('/v1/audit/verify', AS.admin);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ok: false, records: 2, brokenSeq: 3, reason: expect.stringContaining('record 3 is missing') });
@@ -114,8 +96,8 @@ describe('GET /v1/audit/export', () => {
   });
 
   it('streams CSV with a header row and RFC 4180 quoting', async () => {
-    await app.deps.audit.append(entry(1, { event: 'escalated', detail: 'to=bob, "urgent"' }));
-    await app.deps.audit.append(entry(2));
+    await t.app.deps.audit.append(entry(1, { event: 'escalated', detail: 'to=bob, "urgent"' }));
+    await t.app.deps.audit.append(entry(2));
     const res = await get('/v1/audit/export?format=csv');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -132,7 +114,7 @@ describe('GET /v1/audit/export', () => {
   });
 
   it('applies the filters, and pages through a long chain (several store pages)', async () => {
-    await Promise.all(Array.from({ length: 2_500 }, (_, i) => app.deps.audit.append(entry(1, { alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', time: undefined }))));
+    await Promise.all(Array.from({ length: 2_500 }, (_, i) => t.app.deps.audit.append(entry(1, { alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', time: undefined }))));
     const all = await get('/v1/audit/export');
     expect(all.body.trimEnd().split('\n')).toHaveLength(2_500);
     const bob = (await get('/v1/audit/export?trader=bob&cursor=100')).body.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
@@ -142,7 +124,7 @@ describe('GET /v1/audit/export', () => {
 
   it('sends nothing past the head read when it started', async () => {
     await seed(3);
-    await client.hset(auditKeys().head, 'seq', '2'); // as if record 3 were appended after the head was read
+    await t.client.hset(auditKeys().head, 'seq', '2'); // as if record 3 were appended after the head was read
     const res = await get('/v1/audit/export');
     expect(res.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as AuditRecord).seq)).toEqual([1, 2]);
     expect(res.headers['x-audit-head-seq']).toBe('2');
@@ -170,7 +152,7 @@ describe('authorization: every role against every audit endpoint', () => {
 
   it.each(rows)('GET %s as %s → %i', async (url, who, status) => {
     await seed(2);
-    const res = await app.inject({ url, headers: who === 'none' ? {} : bearer(AS[who]) });
+    const res = await t.app.inject({ url, headers: who === 'none' ? {} : bearer(AS[who]) });
     expect(res.statusCode, res.body).toBe(status);
     if (status >= 400) expect(Object.keys(res.json()).sort()).toEqual(['code', 'message']);
   });

@@ -1,35 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiApp } from '../app.js';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import presenceRoutes from './presence.js';
-import { AS, bearer, buildTestApp, privateRedis, seedUsers } from './route.test-util.js';
+import { AS, bearer, useRouteApp } from './route.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-let app: ApiApp;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-  app = await buildTestApp(client, [[presenceRoutes]]);
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-});
-beforeEach(async () => {
-  await client.flushall();
-  await seedUsers(client);
-});
+const t = useRouteApp([[presenceRoutes]]);
 
 describe('GET /v1/presence', () => {
   it('lists every trader with their presence and since when, as the engine wrote it', async () => {
-    await client.hset('td:presence', {
+    await t.client.hset('td:presence', {
       alice: JSON.stringify({ trader: 'alice', show: 'dnd', status: 'in a meeting', since: '2026-11-21T09:00:00.000Z' }),
       bob: JSON.stringify({ trader: 'bob', show: 'online', since: '2026-11-21T09:30:00.000Z' }),
       ana: JSON.stringify({ trader: 'ana', show: 'online', since: '2026-11-21T09:30:00.000Z' }), // no longer a trader
     });
-    const res = await app.inject({ url: '/v1/presence', headers: bearer(AS.analyst) });
+    const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.analyst) });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       traders: [
@@ -40,16 +22,16 @@ describe('GET /v1/presence', () => {
   });
 
   it('shows a trader the engine has not seen, or whose entry is unreadable, as offline without a since', async () => {
-    await client.hset('td:users', 'carl', 'trader');
-    await client.hset('td:presence', { alice: '{not json', bob: JSON.stringify({ trader: 'bob', show: 'sleeping', since: 'x' }) });
-    const res = await app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
+    await t.client.hset('td:users', 'carl', 'trader');
+    await t.client.hset('td:presence', { alice: '{not json', bob: JSON.stringify({ trader: 'bob', show: 'sleeping', since: 'x' }) });
+    const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
     expect(res.json()).toEqual({ traders: [{ trader: 'alice', show: 'offline' }, { trader: 'bob', show: 'offline' }, { trader: 'carl', show: 'offline' }] });
   });
 });
 
 describe('authorization: every role against GET /v1/presence', () => {
   it.each([['none', 401], ['trader', 200], ['analyst', 200], ['compliance', 200], ['admin', 200]] as const)('as %s → %i', async (who, status) => {
-    const res = await app.inject({ url: '/v1/presence', headers: who === 'none' ? {} : bearer(AS[who]) });
+    const res = await t.app.inject({ url: '/v1/presence', headers: who === 'none' ? {} : bearer(AS[who]) });
     expect(res.statusCode).toBe(status);
     if (status === 401) expect(res.json().code).toBe('TICKDESK_API_UNAUTHENTICATED');
   });

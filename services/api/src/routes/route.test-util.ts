@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { StoredAlert } from '@tickdesk/alerts';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
@@ -7,6 +8,8 @@ import { SECRET, testApp } from '../app.test-util.js';
 import type { Role } from '../deps.js';
 import { USERS_KEY } from '../roles.js';
 import { createTokenSigner } from '../token.js';
+
+import { privateRedis } from '../redis.test-util.js';
 
 export { privateRedis, until } from '../redis.test-util.js';
 
@@ -26,6 +29,37 @@ export const bearer = (user: string) => ({ authorization: `Bearer ${signer.sign(
 /** The core's app (buildApp) over `redis`, with route plugins registered under /v1, each with its options. */
 export async function buildTestApp(redis: Redis, plugins: [FastifyPluginAsync<any>, object?][]): Promise<ApiApp> {
   return testApp(redis, { routes: plugins.map(([plugin, opts]) => async (v1) => v1.register(plugin, opts ?? {})) });
+}
+
+/**
+ * One app with `plugins` over a private Redis for a test file: built before all tests,
+ * closed after them, Redis emptied and the desk's users seeded before each test.
+ */
+export function useRouteApp(plugins: [FastifyPluginAsync<any>, object?][]): { readonly app: ApiApp; readonly client: Redis } {
+  let redis: Awaited<ReturnType<typeof privateRedis>> | undefined;
+  let client: Redis | undefined;
+  let app: ApiApp | undefined;
+  beforeAll(async () => {
+    redis = await privateRedis();
+    client = redis.client();
+    app = await buildTestApp(client, plugins);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.close();
+  });
+  beforeEach(async () => {
+    await client!.flushall();
+    await seedUsers(client!);
+  });
+  return {
+    get app() {
+      return app!;
+    },
+    get client() {
+      return client!;
+    },
+  };
 }
 
 export const SYMBOL = DEFAULT_INSTRUMENTS[0]!.symbol;

@@ -1,49 +1,31 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiApp } from '../app.js';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import type { RuleChange } from '@tickdesk/alerts';
 import type { Rule } from '@tickdesk/schemas';
 import rulesRoutes from './rules.js';
-import { AS, bearer, buildTestApp, privateRedis, ruleInput, seedUsers } from './route.test-util.js';
+import { AS, bearer, ruleInput, useRouteApp } from './route.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-let app: ApiApp;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-  app = await buildTestApp(client, [[rulesRoutes]]);
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-});
-beforeEach(async () => {
-  await client.flushall();
-  await seedUsers(client);
-});
+const t = useRouteApp([[rulesRoutes]]);
 
 const create = async (as: string = AS.alice, body: unknown = ruleInput()) => {
-  const res = await app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(as), payload: body as object });
+  const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(as), payload: body as object });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Rule>();
 };
 
 describe('POST /v1/rules', () => {
   it('creates a rule of the caller with canonical decimals, an ETag and a Location', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput({ threshold: '65000.50', backup: 'bob', message: 'take profit' }) });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput({ threshold: '65000.50', backup: 'bob', message: 'take profit' }) });
     expect(res.statusCode).toBe(201);
     const rule = res.json<Rule>();
     expect(rule).toMatchObject({ owner: 'alice', symbol: 'BTCUSDT', threshold: '65000.5', backup: 'bob', status: 'active', version: 1, message: 'take profit' });
     expect(res.headers.etag).toBe('"1"');
     expect(res.headers.location).toBe(`/v1/rules/${rule.id}`);
-    expect(await app.deps.rules.get(rule.id)).toEqual(rule);
+    expect(await t.app.deps.rules.get(rule.id)).toEqual(rule);
   });
 
   it('publishes the change to the engine within a second', async () => {
     const heard: RuleChange[] = [];
-    const unsubscribe = await app.deps.rules.subscribe((c) => heard.push(c));
+    const unsubscribe = await t.app.deps.rules.subscribe((c) => heard.push(c));
     try {
       const started = Date.now();
       const rule = await create();
@@ -65,16 +47,16 @@ describe('POST /v1/rules', () => {
     ['a channel upside down', { condition: 'inside-channel', threshold: undefined, lower: '2', upper: '1' }, 'lower'],
   ])('refuses %s with 422 naming the field', async (_what, over, field) => {
     const body = JSON.parse(JSON.stringify({ ...ruleInput(), ...over })) as object;
-    const res = await app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: body });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: body });
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json()).toEqual({ code: 'TICKDESK_API_INVALID_RULE', message: expect.stringContaining(`"${field}"`) });
-    expect(await app.deps.rules.list()).toEqual([]);
+    expect(await t.app.deps.rules.list()).toEqual([]);
   });
 
   it('refuses a body that is not an object with 422, and malformed JSON with 400', async () => {
-    const arr = await app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: [ruleInput()] });
+    const arr = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: [ruleInput()] });
     expect(arr.statusCode).toBe(422);
-    const bad = await app.inject({ method: 'POST', url: '/v1/rules', headers: { ...bearer(AS.alice), 'content-type': 'application/json' }, payload: '{"symbol":' });
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: { ...bearer(AS.alice), 'content-type': 'application/json' }, payload: '{"symbol":' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
@@ -84,7 +66,7 @@ describe('GET /v1/rules', () => {
   it('shows a trader their own rules only, and compliance or admin everyone\'s, filtered by owner', async () => {
     const a = await create(AS.alice);
     const b = await create(AS.bob, ruleInput({ symbol: 'ETHUSDT', threshold: '3400' }));
-    const list = async (as: string, query = '') => (await app.inject({ url: `/v1/rules${query}`, headers: bearer(as) })).json<{ rules: Rule[] }>().rules.map((r) => r.id);
+    const list = async (as: string, query = '') => (await t.app.inject({ url: `/v1/rules${query}`, headers: bearer(as) })).json<{ rules: Rule[] }>().rules.map((r) => r.id);
     expect(await list(AS.alice)).toEqual([a.id]);
     expect(await list(AS.alice, '?owner=bob')).toEqual([]);
     expect(await list(AS.compliance)).toEqual([a.id, b.id]);
@@ -94,7 +76,7 @@ describe('GET /v1/rules', () => {
   });
 
   it('refuses a malformed filter with 400', async () => {
-    const res = await app.inject({ url: '/v1/rules?status=sleeping', headers: bearer(AS.admin) });
+    const res = await t.app.inject({ url: '/v1/rules?status=sleeping', headers: bearer(AS.admin) });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'TICKDESK_API_BAD_REQUEST', message: expect.stringContaining('status') });
   });
@@ -103,29 +85,29 @@ describe('GET /v1/rules', () => {
 describe('GET /v1/rules/:id', () => {
   it('returns the rule with its version as ETag; someone else\'s is a 404 to a trader', async () => {
     const a = await create(AS.alice);
-    const own = await app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
+    const own = await t.app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual(a);
     expect(own.headers.etag).toBe('"1"');
-    const other = await app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) });
+    const other = await t.app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) });
     expect(other.statusCode).toBe(404);
     expect(other.json()).toEqual({ code: 'TICKDESK_API_NOT_FOUND', message: `no rule ${a.id}` });
-    expect((await app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.compliance) })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/v1/rules/rnothere', headers: bearer(AS.alice) })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.compliance) })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/rules/rnothere', headers: bearer(AS.alice) })).statusCode).toBe(404);
   });
 
   it('refuses an over-long id with 400', async () => {
-    expect((await app.inject({ url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
   });
 });
 
 describe('PUT /v1/rules/:id', () => {
   const put = (id: string, body: unknown, headers: Record<string, string> = {}, as: string = AS.alice, query = '') =>
-    app.inject({ method: 'PUT', url: `/v1/rules/${id}${query}`, headers: { ...bearer(as), ...headers }, payload: body as object });
+    t.app.inject({ method: 'PUT', url: `/v1/rules/${id}${query}`, headers: { ...bearer(as), ...headers }, payload: body as object });
 
   it('replaces the input, keeps status, owner and createdAt, and bumps the version', async () => {
     const a = await create();
-    await app.inject({ method: 'POST', url: `/v1/rules/${a.id}/pause`, headers: bearer(AS.alice) });
+    await t.app.inject({ method: 'POST', url: `/v1/rules/${a.id}/pause`, headers: bearer(AS.alice) });
     const res = await put(a.id, ruleInput({ condition: 'less-than', threshold: '60000', priority: 'critical' }), { 'if-match': '"2"' });
     expect(res.statusCode, res.body).toBe(200);
     const rule = res.json<Rule>();
@@ -141,7 +123,7 @@ describe('PUT /v1/rules/:id', () => {
     expect(stale.json().code).toBe('TICKDESK_API_CONFLICT');
     expect((await put(a.id, ruleInput({ threshold: '2' }), {}, AS.alice, '?version=1')).statusCode).toBe(409);
     expect((await put(a.id, ruleInput({ threshold: '2' }), {}, AS.alice, '?version=2')).statusCode).toBe(200);
-    expect((await app.deps.rules.get(a.id))?.threshold).toBe('2');
+    expect((await t.app.deps.rules.get(a.id))?.threshold).toBe('2');
   });
 
   it('without a version, the last write wins', async () => {
@@ -178,12 +160,12 @@ describe('PUT /v1/rules/:id', () => {
 
 describe('POST /v1/rules/:id/pause and /resume', () => {
   const act = (id: string, action: string, as: string = AS.alice, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: `/v1/rules/${id}/${action}`, headers: { ...bearer(as), ...headers } });
+    t.app.inject({ method: 'POST', url: `/v1/rules/${id}/${action}`, headers: { ...bearer(as), ...headers } });
 
   it('pauses an active rule and resumes a paused one, publishing each change', async () => {
     const a = await create();
     const heard: RuleChange[] = [];
-    const unsubscribe = await app.deps.rules.subscribe((c) => heard.push(c));
+    const unsubscribe = await t.app.deps.rules.subscribe((c) => heard.push(c));
     try {
       const paused = await act(a.id, 'pause');
       expect(paused.statusCode).toBe(200);
@@ -204,7 +186,7 @@ describe('POST /v1/rules/:id/pause and /resume', () => {
     expect(resume.statusCode).toBe(409);
     expect(resume.json()).toEqual({ code: 'TICKDESK_API_CONFLICT', message: `rule ${a.id} is active, not paused` });
     expect((await act(a.id, 'pause', AS.alice, { 'if-match': '"7"' })).statusCode).toBe(409);
-    await app.deps.rules.setStatus(a.id, 'triggered');
+    await t.app.deps.rules.setStatus(a.id, 'triggered');
     expect((await act(a.id, 'pause')).statusCode).toBe(409);
   });
 
@@ -218,16 +200,16 @@ describe('POST /v1/rules/:id/pause and /resume', () => {
 describe('DELETE /v1/rules/:id', () => {
   it('deletes with 204; then, or for someone else\'s, 404', async () => {
     const a = await create();
-    expect((await app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) })).statusCode).toBe(404);
-    const res = await app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) })).statusCode).toBe(404);
+    const res = await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect(await app.deps.rules.get(a.id)).toBeUndefined();
-    expect((await app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) })).statusCode).toBe(404);
+    expect(await t.app.deps.rules.get(a.id)).toBeUndefined();
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) })).statusCode).toBe(404);
   });
 
   it('answers 400 for an over-long id', async () => {
-    expect((await app.inject({ method: 'DELETE', url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
   });
 });
 
@@ -248,7 +230,7 @@ describe('authorization: every role against every rule endpoint (a rule of alice
   it.each(rows)('%s %s as %s → %i', async (method, _name, w, status, url) => {
     const rule = await create();
     const body = method === 'POST' || method === 'PUT' ? ruleInput() : undefined;
-    const res = await app.inject({ method, url: url(rule.id), headers: w === 'none' ? {} : bearer(who[w]), ...(body ? { payload: body } : {}) });
+    const res = await t.app.inject({ method, url: url(rule.id), headers: w === 'none' ? {} : bearer(who[w]), ...(body ? { payload: body } : {}) });
     expect(res.statusCode, res.body).toBe(status);
     if (status >= 400) expect(Object.keys(res.json()).sort()).toEqual(['code', 'message']);
   });
