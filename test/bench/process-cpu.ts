@@ -25,3 +25,9 @@ export function cpuMeter(pid: number) {
     },
   };
 }
+
+/** Resident memory of a process now, in MiB, from /proc/<pid>/status. */
+export function processRssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}

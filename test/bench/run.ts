@@ -9,7 +9,7 @@ import { createItemSubscriber, createPubsub } from '@tickdesk/xmpp';
 import { decodeTickBatch, decodeTickRows, encodeTickBatch, formatMicros, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS, nowMicros } from '@tickdesk/schemas';
 import { log, median, percentile, startBenchDesk } from './bench-desk.js';
 import { writeSection } from './report.js';
-import { cpuMeter } from './process-cpu.js';
+import { cpuMeter, processRssMiB } from './process-cpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RATES = (process.env.TICKDESK_BENCH_RATES ?? '25000,50000,100000').split(',').filter(Boolean).map(Number);
@@ -80,10 +80,10 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
 }
 
 // 2. Pipeline: synthetic source → validate → batch → publish (feed process) → subscriber (this process).
-interface PipelineRun { published: number; received: number; p50: number; p99: number; perItem: number; conflated: number; receivedAll: number; accepted: number; cpu: { feed: number; server: number; subscriber: number } }
+interface PipelineRun { published: number; received: number; p50: number; p99: number; perItem: number; conflated: number; receivedAll: number; accepted: number; serverRss: number; cpu: { feed: number; server: number; subscriber: number } }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pipelineRow = (label: string, r: PipelineRun) =>
-  `| ${label} | ${fmt(r.published)} | ${fmt(r.received)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.perItem.toFixed(0)} ticks/item, ${r.conflated} conflated, ${fmt(r.receivedAll)} received of ${fmt(r.accepted)} | ${r.cpu.feed.toFixed(2)} / ${r.cpu.server.toFixed(2)} / ${r.cpu.subscriber.toFixed(2)} |`;
+  `| ${label} | ${fmt(r.published)} | ${fmt(r.received)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.perItem.toFixed(0)} ticks/item, ${r.conflated} conflated, ${fmt(r.receivedAll)} received of ${fmt(r.accepted)}, Prosody RSS ${r.serverRss.toFixed(0)} MiB | ${r.cpu.feed.toFixed(2)} / ${r.cpu.server.toFixed(2)} / ${r.cpu.subscriber.toFixed(2)} |`;
 
 async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> {
   const sub = await desk.connect(process.env.TICKDESK_BENCH_SUBSCRIBER ?? 'alice', `pipe-${rate}-${attempt}`);
@@ -120,6 +120,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = { feed: meters.feed.stop(), server: meters.server.stop(), subscriber: meters.subscriber.stop() };
+  const serverRss = processRssMiB(desk.prosody.process.pid);
   await exited;
   await new Promise((r) => setTimeout(r, 500));
   const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };
@@ -129,7 +130,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   await sub.stop();
   return {
     published: feed.accepted / SECONDS, received: counted / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
-    perItem: feed.accepted / Math.max(1, feed.publishes), conflated: feed.conflated, receivedAll: received, accepted: feed.accepted, cpu,
+    perItem: feed.accepted / Math.max(1, feed.publishes), conflated: feed.conflated, receivedAll: received, accepted: feed.accepted, serverRss, cpu,
   };
 }
 
@@ -146,7 +147,7 @@ for (const rate of RATES) {
     const mid = (f: (r: PipelineRun) => number) => median(runs.map(f));
     const line = pipelineRow(`**pipeline at ${fmt(rate)} ticks/s offered, median of ${REPEAT}**`, {
       published: mid((r) => r.published), received: mid((r) => r.received), p50: mid((r) => r.p50), p99: mid((r) => r.p99),
-      perItem: mid((r) => r.perItem), conflated: mid((r) => r.conflated), receivedAll: mid((r) => r.receivedAll), accepted: mid((r) => r.accepted),
+      perItem: mid((r) => r.perItem), conflated: mid((r) => r.conflated), receivedAll: mid((r) => r.receivedAll), accepted: mid((r) => r.accepted), serverRss: mid((r) => r.serverRss),
       cpu: { feed: mid((r) => r.cpu.feed), server: mid((r) => r.cpu.server), subscriber: mid((r) => r.cpu.subscriber) },
     });
     rows.push(line);
