@@ -38,7 +38,7 @@ export async function setup(project: TestProject): Promise<void> {
     ports,
     logLevel: 'warn',
   });
-  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader']] });
+  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader'], ['ivy', 'analyst'], ['kim', 'analyst'], ['lee', 'analyst'], ['max', 'analyst']] });
   project.provide('desk', {
     service: infra.service,
     domain: infra.domain,

@@ -1,53 +1,75 @@
 import type { Logger } from 'pino';
 import { presence, presenceSubscription, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 
+const NS_ROSTER = 'jabber:iq:roster';
+const POLL_MS = 100;
+
 const bare = (jid: string) => jid.split('/')[0]!;
 
 /**
  * Make `a` and `b` see each other's presence: each subscribes to the other and the
  * other approves (RFC 6121 §3.1). Both are online, so no trader has to click
- * "approve", and it works on any server. Already linked accounts get the server's
- * automatic `subscribed` (§3.1.3), so running it again is harmless.
+ * "approve", and it works on any server. A direction already in place is left alone,
+ * so running it again (every start) is harmless.
+ *
+ * Completion is read from the requester's roster, not from a `subscribed` presence.
+ * When the contact has already approved, its server answers on its behalf (RFC 6121
+ * §3.1.3), and the requester's server drops that answer when no request of its own is
+ * pending (§3.1.6): Prosody 0.12 does, so a second start used to wait 10 s and fail.
+ * And a request left pending by an interrupted run is delivered again only when the
+ * contact next becomes available (§3.1.3), so both accounts approve each other's
+ * requests before they send their initial presence.
  */
 export async function linkPresence(a: XmppClient, b: XmppClient, log: Logger, timeoutMs = 10_000): Promise<void> {
-  // A request reaches only "interested" resources, those that fetched the roster and are
-  // available (§3.1.3, §2.1.6); otherwise it waits offline.
-  for (const c of [a, b]) {
-    await c.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
-    await c.send(presence('available'));
+  const approvers = [approveRequests(a, b), approveRequests(b, a)];
+  try {
+    // A request reaches only "interested" resources, those that fetched the roster and
+    // are available (§3.1.3, §2.1.6); otherwise it waits offline.
+    for (const c of [a, b]) {
+      await rosterSubscription(c, '');
+      await c.send(presence('available'));
+    }
+    await subscribe(a, b, timeoutMs);
+    await subscribe(b, a, timeoutMs);
+  } finally {
+    approvers.forEach((stop) => stop());
   }
-  await subscribe(a, b, timeoutMs);
-  await subscribe(b, a, timeoutMs);
   log.debug({ a: a.bareJid(), b: b.bareJid() }, 'presence linked');
 }
 
-async function subscribe(from: XmppClient, to: XmppClient, timeoutMs: number): Promise<void> {
-  const fromJid = from.bareJid();
-  const toJid = to.bareJid();
+/** `contact` approves every subscription request from `requester` until stopped. */
+function approveRequests(contact: XmppClient, requester: XmppClient): () => void {
+  const requesterJid = requester.bareJid();
   const approve = (st: Element) => {
-    if (st.name === 'presence' && st.attrs.type === 'subscribe' && bare(String(st.attrs.from)) === fromJid) {
-      to.send(presenceSubscription(fromJid, 'subscribed')).catch(() => undefined);
+    if (st.name === 'presence' && st.attrs.type === 'subscribe' && bare(String(st.attrs.from)) === requesterJid) {
+      contact.send(presenceSubscription(requesterJid, 'subscribed')).catch(() => undefined);
     }
   };
-  to.on('stanza', approve);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        from.off('stanza', approved);
-        reject(new Error(`${toJid} did not approve the presence subscription of ${fromJid} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      function approved(st: Element) {
-        if (st.name === 'presence' && st.attrs.type === 'subscribed' && bare(String(st.attrs.from)) === toJid) {
-          clearTimeout(timer);
-          from.off('stanza', approved);
-          resolve();
-        }
-      }
-      from.on('stanza', approved);
-      from.send(presenceSubscription(toJid, 'subscribe')).catch(reject);
-    });
-  } finally {
-    to.off('stanza', approve);
+  contact.on('stanza', approve);
+  return () => contact.off('stanza', approve);
+}
+
+/** The subscription state of `contact` in `client`'s roster ('none' when absent). */
+async function rosterSubscription(client: XmppClient, contact: string): Promise<string> {
+  const res = await client.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })));
+  const item = res.getChild('query', NS_ROSTER)?.getChildren('item').find((i) => i.attrs.jid === contact);
+  return String(item?.attrs.subscription ?? 'none');
+}
+
+const receives = (subscription: string) => subscription === 'to' || subscription === 'both';
+
+/** `from` subscribes to `to`'s presence, unless it already receives it. */
+async function subscribe(from: XmppClient, to: XmppClient, timeoutMs: number): Promise<void> {
+  const toJid = to.bareJid();
+  if (receives(await rosterSubscription(from, toJid))) return;
+  await from.send(presenceSubscription(toJid, 'subscribe'));
+  const deadline = Date.now() + timeoutMs;
+  let state = 'none';
+  while (!receives((state = await rosterSubscription(from, toJid)))) {
+    if (Date.now() > deadline) {
+      throw new Error(`${toJid} did not approve the presence subscription of ${from.bareJid()} within ${timeoutMs} ms (roster: ${state})`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
