@@ -10,3 +10,5 @@ export * from './json-schemas.js';
 export * from './rule.js';
 export * from './alert-codec.js';
 export * from './rule-validation.js';
+export * from './alert-lifecycle.js';
+export * from './last-price.js';

@@ -8,7 +8,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createAuditChain, AUDIT_EVENTS, type AuditEntry } from '@tickdesk/alerts';
+import { createAuditChain, type AuditEntry } from '@tickdesk/alerts';
+import { AUDIT_EVENTS } from '@tickdesk/schemas';
 import { freePort, startRedis } from '@tickdesk/infra';
 import { writeSection } from './report.js';
 

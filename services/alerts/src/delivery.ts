@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { formatMillis, type AlertPayload, type RuleCondition } from '@tickdesk/schemas';
+import { formatMillis, type AlertPayload, type AlertState, type AuditEvent, type RuleCondition } from '@tickdesk/schemas';
 import { defined } from './defined.js';
 import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
-import type { AlertStore, AlertState, AuditChain, AuditEvent, StoredAlert } from './store/index.js';
+import type { AlertStore, AuditChain, StoredAlert } from './store/index.js';
 
 /** How far an alert has come; a late event is recorded but never moves it back. */
 const RANK: Record<AlertState, number> = {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { parseTimestamp, type BarInterval, type Instrument } from '@tickdesk/schemas';
-import { createRecorderStore, RecorderError, resolveRecorderConfig, type LastPrice, type TickPage } from '@tickdesk/recorder';
+import { parseTimestamp, type BarInterval, type Instrument, type LastPrice } from '@tickdesk/schemas';
+import { createRecorderStore, RecorderError, resolveRecorderConfig, type TickPage } from '@tickdesk/recorder';
 import { createCandlePages } from './candle-pages.js';
 import { ApiError, badRequest } from './errors.js';
 

@@ -1,24 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Bar, BarInterval, DECIMAL_PATTERN, Instrument, SYMBOL_PATTERN, Tick, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { Type } from '@sinclair/typebox';
+import { Bar, BarInterval, Instrument, LastPrice, SYMBOL_PATTERN, Tick, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
 
 /** Page size when the query gives none. */
 export const DEFAULT_LIMIT = 1_000;
 
 const Timestamp = (description: string) => Type.String({ pattern: TIMESTAMP_PATTERN, maxLength: 40, description });
 
-/** The last trade of an instrument as the recorder keeps it. */
-export const LastPrice = Type.Object(
-  {
-    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
-    price: Type.String({ pattern: DECIMAL_PATTERN }),
-    size: Type.String({ pattern: DECIMAL_PATTERN }),
-    seq: Type.Integer({ minimum: 0 }),
-    eventTime: Timestamp("the venue's time of the trade"),
-    ingestTime: Timestamp('when the desk received it'),
-  },
-  { $id: 'LastPrice', additionalProperties: false },
-);
-export type LastPrice = Static<typeof LastPrice>;
 
 export const SymbolParams = Type.Object({ symbol: Type.String({ pattern: SYMBOL_PATTERN, maxLength: 32 }) }, { additionalProperties: false });
 

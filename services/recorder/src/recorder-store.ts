@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { formatMicros, type Bar, type BarInterval, type Tick } from '@tickdesk/schemas';
+import { formatMicros, type Bar, type BarInterval, type LastPrice, type Tick } from '@tickdesk/schemas';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
 import {
-  candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, FINAL_KEY, finalField, LAST_KEY, ticksKey, type LastPrice,
+  candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, FINAL_KEY, finalField, LAST_KEY, ticksKey,
 } from './redis-layout.js';
 import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-cursor.js';
 import type { WriteSet } from './write-buffer.js';

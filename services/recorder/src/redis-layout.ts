@@ -1,4 +1,4 @@
-import type { BarInterval, Side, Tick } from '@tickdesk/schemas';
+import type { BarInterval, LastPrice, Side, Tick } from '@tickdesk/schemas';
 import type { Candle } from './candle-aggregator.js';
 
 /*
@@ -25,16 +25,6 @@ export const candlesKey = (interval: BarInterval, symbol: string): string => `td
  */
 export const FINAL_KEY = 'td:candles:final';
 export const finalField = (interval: BarInterval, symbol: string): string => `${interval}:${symbol}`;
-
-/** The last trade of an instrument, by arrival (seq) order. */
-export interface LastPrice {
-  symbol: string;
-  price: string;
-  size: string;
-  seq: number;
-  eventTime: string;
-  ingestTime: string;
-}
 
 export function encodeLast(t: Tick | LastPrice): string {
   return JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime });

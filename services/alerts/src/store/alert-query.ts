@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { msIso, type AlertState, type StoredAlert } from './alert-record.js';
+import type { AlertState } from '@tickdesk/schemas';
+import { msIso, type StoredAlert } from './alert-record.js';
 import type { alertKeys } from './redis-layout.js';
 import { values } from './redis-script.js';
 import { badInput, StoreError } from './store-errors.js';

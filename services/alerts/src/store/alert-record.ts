@@ -1,9 +1,5 @@
-import { parseTimestamp } from '@tickdesk/schemas';
-import { AUDIT_EVENTS, type AuditEvent } from './audit-record.js';
+import { ALERT_STATES, AUDIT_EVENTS, parseTimestamp, type AlertState, type AuditEvent } from '@tickdesk/schemas';
 import { badInput } from './store-errors.js';
-
-export const ALERT_STATES = ['pending', 'held', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged', 'escalated', 'expired', 'failed'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
 
 /**
  * The states the engine must still act on: they are in the outbox. An alert leaves it

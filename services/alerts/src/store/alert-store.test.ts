@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { OUTBOX_STATES, type AlertState, type StoredAlert } from './alert-record.js';
+import type { AlertState } from '@tickdesk/schemas';
+import { OUTBOX_STATES, type StoredAlert } from './alert-record.js';
 import { createAlertStore } from './alert-store.js';
 import { alertKeys } from './redis-layout.js';
 import { privateRedis } from './redis.test-util.js';

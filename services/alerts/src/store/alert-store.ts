@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { ALERT_STATES, type AlertState } from '@tickdesk/schemas';
 import {
-  ALERT_STATES, checkAlert, checkPatch, checkStep, decodeAlert, encodeAlert, OUTBOX_STATES, pairs, stepJson,
-  type AlertPatch, type AlertState, type LifecycleStep, type StoredAlert,
+  checkAlert, checkPatch, checkStep, decodeAlert, encodeAlert, OUTBOX_STATES, pairs, stepJson,
+  type AlertPatch, type LifecycleStep, type StoredAlert,
 } from './alert-record.js';
 import { createAlertQuery, type AlertListOptions } from './alert-query.js';
 import { alertKeys, DEFAULT_PREFIX } from './redis-layout.js';

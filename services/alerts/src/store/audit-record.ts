@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badInput } from './store-errors.js';
 
-export const AUDIT_EVENTS = [
-  'fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged',
-  'resent', 'escalated', 'held', 'released', 'expired', 'failed',
-] as const;
-export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+import { AUDIT_EVENTS, type AuditEvent } from '@tickdesk/schemas';
 
 /** One link of the audit chain. */
 export interface AuditRecord {

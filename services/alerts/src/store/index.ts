@@ -1,10 +1,10 @@
 export { createAuditChain, type AuditChain, type AuditEntry, type AuditQuery } from './audit-chain.js';
 export {
-  AUDIT_EVENTS, GENESIS_HASH, canonicalRecord, createChainChecker, hashRecord, verifyRecords,
-  type AuditEvent, type AuditRecord, type VerifyResult,
+  GENESIS_HASH, canonicalRecord, createChainChecker, hashRecord, verifyRecords,
+  type AuditRecord, type VerifyResult,
 } from './audit-record.js';
 export { createAlertStore, type AlertStore } from './alert-store.js';
-export { ALERT_STATES, OUTBOX_STATES, type AlertPatch, type AlertState, type LifecycleStep, type StoredAlert } from './alert-record.js';
+export { OUTBOX_STATES, type AlertPatch, type LifecycleStep, type StoredAlert } from './alert-record.js';
 export type { AlertListOptions } from './alert-query.js';
 export { createRuleStore, type RuleChange, type RuleStore, type RuleWriteResult } from './rule-store.js';
 export { alertKeys, auditKeys, DEFAULT_PREFIX, ruleKeys } from './redis-layout.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
-import { ALERT_STATES, AUDIT_EVENTS, StoreError, type AlertListOptions } from '@tickdesk/alerts';
-import { SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { StoreError, type AlertListOptions } from '@tickdesk/alerts';
+import { ALERT_STATES, AUDIT_EVENTS, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
 import type { Role } from '../deps.js';
 import { badRequest, errorResponses, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Instrument } from '@tickdesk/schemas';
+import { Instrument, LastPrice } from '@tickdesk/schemas';
 import { errorResponses } from '../errors.js';
 import { createMarketData, parseRange } from '../market-data.js';
-import { CandlePage, DEFAULT_LIMIT, CandlesQuery, InstrumentList, LastPrice, LastPriceList, SymbolParams, TickPage, TicksQuery } from '../market-schemas.js';
+import { CandlePage, DEFAULT_LIMIT, CandlesQuery, InstrumentList, LastPriceList, SymbolParams, TickPage, TicksQuery } from '../market-schemas.js';
 import { BEARER } from '../plugins/openapi.js';
 
 /** Instruments and market data (any desk role may read them). */

@@ -1,24 +1,15 @@
-import type { Bar, BarInterval, Instrument, Rule, RuleInput } from '@tickdesk/schemas';
+import type { AlertState, AuditEvent, Bar, BarInterval, Instrument, LastPrice, Rule, RuleInput } from '@tickdesk/schemas';
 
 // Response shapes of the REST API (services/api/src/routes/*), as the dashboard reads them.
 
 export type Role = 'trader' | 'analyst' | 'compliance' | 'admin';
-export type { Bar, BarInterval, Instrument, Rule, RuleInput };
+export type { AlertState, Bar, BarInterval, Instrument, LastPrice, Rule, RuleInput };
 
 export interface IssuedToken {
   token: string;
   expiresAt: string;
   user: string;
   role: Role;
-}
-
-export interface LastPrice {
-  symbol: string;
-  price: string;
-  size: string;
-  seq: number;
-  eventTime: string;
-  ingestTime: string;
 }
 
 export interface CandlePage {
@@ -28,14 +19,8 @@ export interface CandlePage {
   nextCursor?: string;
 }
 
-export type AlertState =
-  | 'pending' | 'held' | 'sent' | 'server-acked' | 'delivered' | 'displayed' | 'acknowledged' | 'escalated' | 'expired' | 'failed';
-export const ALERT_STATES: readonly AlertState[] = [
-  'pending', 'held', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged', 'escalated', 'expired', 'failed',
-];
-
 export interface LifecycleStep {
-  event: string;
+  event: AuditEvent;
   at: string;
   detail?: string;
 }
