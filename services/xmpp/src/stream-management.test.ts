@@ -49,3 +49,25 @@ describe('stream management', () => {
     expect(failed).toEqual(['c']);
   });
 });
+
+describe('stream management across a disconnect', () => {
+  it('asks for an ack again after a disconnect that came while a request was scheduled', async () => {
+    const { entity, streamFeatures, enable } = fakeEntity();
+    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 5 });
+    const acked: string[] = [];
+    sm.on('ack', (s) => acked.push(s.attrs.id as string));
+    await enable();
+    server(entity, xml('enabled', { xmlns: NS_SM }));
+    await entity.send(xml('message', { id: 'early' })); // arms the <r/> timer
+    entity.emit('disconnect'); // before it fires
+    entity.sent.length = 0;
+    await enable();
+    server(entity, xml('enabled', { xmlns: NS_SM }));
+    await entity.send(xml('message', { id: 'after' }));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(entity.sent.map((el) => el.name)).toContain('r');
+    server(entity, xml('a', { xmlns: NS_SM, h: '1' }));
+    expect(acked).toEqual(['after']);
+    expect(sm.unacked).toBe(0);
+  });
+});

@@ -39,7 +39,10 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
   let timer: NodeJS.Timeout | undefined;
 
   const failAll = () => {
+    // Forget the handle too: scheduleRequest arms only when none is set, so a stale one
+    // would stop every later <r/> (§4) and let the queue grow to maxUnacked.
     clearTimeout(timer);
+    timer = undefined;
     const q = queue;
     queue = [];
     enabled = enableSent = false;
