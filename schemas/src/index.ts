@@ -12,3 +12,4 @@ export * from './alert-codec.js';
 export * from './rule-validation.js';
 export * from './alert-lifecycle.js';
 export * from './last-price.js';
+export * from './xml-text.js';
