@@ -34,7 +34,7 @@ describe('each feed adapter → feed core → pubsub → subscriber', () => {
   it('replay: every trade of the shared Binance sample arrives exactly (3,791 ticks)', async () => {
     const expected = sampleTrades();
     const { ticks, sub } = await collectTicks(alice, ['BTCUSDT']);
-    const run = await runFeed(createReplayFeed({ path: SAMPLE.pathname, speed: 'max', progress: false }));
+    const run = await runFeed(createReplayFeed({ path: SAMPLE, speed: 'max', progress: false }));
     await run.finished();
     await waitFor(() => ticks.length >= expected.length, 20_000, 'all replayed ticks');
     await sub.stop();

@@ -59,7 +59,7 @@ afterAll(async () => {
 describe('recorder through Prosody', () => {
   it('keeps candles equal to an independent computation from the replayed trades', async () => {
     const trades = sampleTrades();
-    const run = await runFeed(createReplayFeed({ path: SAMPLE.pathname, speed: 'max', progress: false }));
+    const run = await runFeed(createReplayFeed({ path: SAMPLE, speed: 'max', progress: false }));
     await run.finished();
     await waitFor(() => service.recorder.stats().ticks >= trades.length, 20_000, 'recorder ingest');
     await service.recorder.flush();

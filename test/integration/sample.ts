@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { SAMPLE_FILE } from '@tickdesk/feed-replay';
 
-/** Real Binance futures trades (shared/data/README.md). */
-export const SAMPLE = new URL('../../../shared/data/binance-futures-btcusdt-trades.csv', import.meta.url);
+/** Path of the real Binance futures trades shipped with the replay feed (feeds/replay/data/README.md). */
+export const SAMPLE = SAMPLE_FILE;
 
-/** The shared sample parsed here, independently of the replay adapter. */
+/** The sample parsed here, independently of the replay adapter. */
 export function sampleTrades() {
   const [header, ...rows] = readFileSync(SAMPLE, 'utf8').trim().split('\n');
   const cols = header!.split(',');

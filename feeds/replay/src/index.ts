@@ -12,3 +12,4 @@ export { parseNdjsonLine, numberLiteral } from './ndjson-parser.js';
 export { createCsvParser, splitCsv } from './csv-parser.js';
 export type { LineResult } from './fields.js';
 export { ReplayFeedError, type ReplayFeedErrorCode } from './errors.js';
+export { SAMPLE_FILE } from './sample.js';

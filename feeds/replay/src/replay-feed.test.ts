@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawTick, SourceEvent, TickSink } from '@tickdesk/feed-core';
 import { createReplayFeed } from './replay-feed.js';
+import { SAMPLE_FILE } from './sample.js';
 
-// The first rows of shared/data/binance-futures-btcusdt-trades.csv, byte for byte.
+// The first rows of data/binance-futures-btcusdt-trades.csv (this package's sample), byte for byte.
 const REAL_ROWS = `exchange,symbol,timestamp,local_timestamp,id,side,price,amount
 binance-futures,BTCUSDT,1582329602111000,1582329602418379,42377944,buy,9682,0.132
 binance-futures,BTCUSDT,1582329602116000,1582329602418420,42377945,buy,9682,0.412
@@ -13,7 +14,7 @@ binance-futures,BTCUSDT,1582329602150000,1582329602421528,42377946,buy,9682,0.29
 binance-futures,BTCUSDT,1582329602150000,1582329602421536,42377947,buy,9682.19,0.01
 binance-futures,BTCUSDT,1582329602150000,1582329602421551,42377948,buy,9682.48,0.18
 `;
-const REAL_FILE = resolve(import.meta.dirname, '../../../../shared/data/binance-futures-btcusdt-trades.csv');
+const REAL_FILE = SAMPLE_FILE;
 
 type Sink = TickSink & { ticks: RawTick[]; events: SourceEvent[] };
 function collectingSink(push: (t: RawTick) => boolean = () => true): Sink {
@@ -92,7 +93,7 @@ describe('createReplayFeed, CSV', () => {
     expect(() => createReplayFeed({ path: 'x.csv', speed: 0 })).toThrow(/speed/);
   });
 
-  it('replays the whole shared sample: 3,791 trades, no gaps, nothing malformed', async () => {
+  it('replays the whole shipped sample: 3,791 trades, no gaps, nothing malformed', async () => {
     const feed = createReplayFeed({ path: REAL_FILE, speed: 'max' });
     const sink = collectingSink();
     await feed.run(sink, new AbortController().signal);

@@ -1,10 +1,21 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadDeskConfig } from './config.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('desk configuration', () => {
   it('has working defaults', () => {
     const c = loadDeskConfig({});
     expect(c).toMatchObject({ TICKDESK_DOMAIN: 'desk.localhost', TICKDESK_XMPP_PORT: 5222, TICKDESK_REDIS_PORT: 6380, TICKDESK_FEED: 'synthetic' });
+  });
+
+  it('replays a file inside the repository by default, so a clone needs nothing beside it', () => {
+    const file = loadDeskConfig({}).TICKDESK_REPLAY_FILE;
+    expect(file.startsWith(REPO_ROOT) && !file.slice(REPO_ROOT.length).split('/').includes('..')).toBe(true);
+    expect(file).toMatch(/feeds\/replay\/data\/binance-futures-btcusdt-trades\.csv$/);
+    expect(existsSync(file)).toBe(true);
   });
 
   it('reads numbers and choices', () => {

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { fileURLToPath } from 'node:url';
+import { SAMPLE_FILE } from '@tickdesk/feed-replay';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -18,10 +19,17 @@ export const DeskEnv = Type.Object({
   TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
-  TICKDESK_REPLAY_FILE: Type.String({ default: `${REPO_ROOT}../shared/data/binance-futures-btcusdt-trades.csv` }),
+  TICKDESK_REPLAY_FILE: Type.String({ default: SAMPLE_FILE }),
   TICKDESK_REPLAY_SPEED: Type.String({ pattern: '^(max|[0-9]+(\\.[0-9]+)?)$', default: '1' }),
   TICKDESK_BINANCE_URL: Type.String({ default: 'wss://fstream.binance.com/stream' }),
   TICKDESK_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)), { default: 'info' }),
+  /** Loopback ports of the services' Prometheus endpoints; 0: `up` picks free ones and records them in desk.json. */
+  TICKDESK_FEED_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  TICKDESK_RECORDER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  TICKDESK_ALERTS_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** `up` gives up on a part (and stops the desk) after more than this many exits within the window. */
+  TICKDESK_RESTART_MAX: Type.Integer({ minimum: 0, maximum: 1000, default: 10 }),
+  TICKDESK_RESTART_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 120_000 }),
 });
 export type DeskConfig = Static<typeof DeskEnv>;
 
