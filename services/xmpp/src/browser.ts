@@ -8,5 +8,6 @@ export * from './pubsub.js';
 export * from './receipts.js';
 export * from './markers.js';
 export * from './presence.js';
+export * from './xml-safe.js';
 export * from './sasl.js';
 export { default as xml, type Element } from '@xmpp/xml';

@@ -16,6 +16,7 @@ import { starttls } from './starttls.js';
 import { createIqCaller, type IQCaller } from './iq-caller.js';
 import { ScramSha1 } from './scram-sha-1.js';
 import { streamManagement, type StreamManagement } from './stream-management.js';
+import { sanitizeElement } from './xml-safe.js';
 
 export interface XmppClientOptions {
   /** `xmpp://127.0.0.1:5222` (STARTTLS). */
@@ -51,6 +52,8 @@ export interface XmppClient extends EventEmitter<{
   start(): Promise<string>;
   stop(): Promise<void>;
   send(stanza: Element): Promise<void>;
+  /** Characters XML 1.0 forbids that were replaced by U+FFFD before sending, since start. */
+  replacedCharacters(): number;
 }
 
 /**
@@ -61,6 +64,19 @@ export interface XmppClient extends EventEmitter<{
 export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const log = opts.log.child({ component: 'xmpp', jid: `${opts.username}@${opts.domain}` });
   const entity = new Client({ service: opts.service, domain: opts.domain });
+  // Every element leaves through entity.send (IQ replies of the middleware, the IQ caller,
+  // stream management): a character XML 1.0 forbids becomes U+FFFD there, so no text that
+  // slipped past a boundary check can make the server close the stream (RFC 6120 §4.9.3.13).
+  let replaced = 0;
+  const rawSend = entity.send.bind(entity);
+  entity.send = (element: Element, ...rest: unknown[]) => {
+    const n = sanitizeElement(element);
+    if (n > 0) {
+      replaced += n;
+      log.warn({ replaced: n, stanza: element.name, id: element.attrs.id, to: element.attrs.to }, 'replaced characters XML 1.0 forbids before sending');
+    }
+    return (rawSend as (el: Element, ...r: unknown[]) => Promise<void>)(element, ...rest);
+  };
   const middleware = middlewareFactory({ entity });
   const streamFeatures = streamFeaturesFactory({ middleware });
   const sm = streamManagement({ entity, streamFeatures });
@@ -152,6 +168,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
       await entity.stop().catch(() => {});
     },
     send: (stanza: Element) => entity.send(stanza),
+    replacedCharacters: () => replaced,
   });
 }
 

@@ -10,3 +10,4 @@ export * from './adhoc.js';
 export { default as xml, type Element } from '@xmpp/xml';
 export * from './item-subscriber.js';
 export * from './stream-management.js';
+export * from './xml-safe.js';

@@ -1,4 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
+import { safeXmlText } from './xml-safe.js';
 
 // RFC 6121 §4: presence. `show` absent means available.
 export type Show = 'available' | 'away' | 'xa' | 'dnd' | 'chat' | 'unavailable';
@@ -12,7 +13,8 @@ export interface PresenceInfo {
 export function presence(show: Show = 'available', status?: string, priority = 0): Element {
   const el = show === 'unavailable' ? xml('presence', { type: 'unavailable' }) : xml('presence', {});
   if (show !== 'available' && show !== 'unavailable') el.append(xml('show', {}, show));
-  if (status) el.append(xml('status', {}, status));
+  // A status is typed by a person (the dashboard's box): never a character XML 1.0 forbids.
+  if (status) el.append(xml('status', {}, safeXmlText(status)));
   if (show !== 'unavailable') el.append(xml('priority', {}, String(priority)));
   return el;
 }
