@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeAlert, type AlertPayload, type RuleCondition } from '@tickdesk/schemas';
-import { markable, receiptRequest, xml, type Element } from '@tickdesk/xmpp';
+import { markable, receiptRequest, sanitizeElement, xml, type Element } from '@tickdesk/xmpp';
 
 /** The fields of an alert that its message carries. */
 export type AlertContent = AlertPayload;
@@ -42,10 +42,12 @@ export function alertBody(a: AlertContent): string {
 /**
  * The alert as a chat message (never headline: headlines are neither stored offline
  * nor archived). Its id is the alert id, so a resend is recognisably the same alert;
- * it asks for a receipt (XEP-0184 §5.1) and is markable (XEP-0333 §3).
+ * it asks for a receipt (XEP-0184 §5.1) and is markable (XEP-0333 §3). A character XML
+ * 1.0 forbids (a rule stored before the boundary check) becomes U+FFFD here, so the
+ * audit's stanza hash is of what the client sends.
  */
 export function alertMessage(a: AlertContent, to: string, from?: string): Element {
-  return xml(
+  const message = xml(
     'message',
     { to, type: 'chat', id: a.id, ...(from ? { from } : {}) },
     xml('body', {}, alertBody(a)),
@@ -55,6 +57,8 @@ export function alertMessage(a: AlertContent, to: string, from?: string): Elemen
     // XEP-0334: keep it in the recipient's archive and offline store even without a body-aware server rule.
     xml('store', { xmlns: 'urn:xmpp:hints' }),
   );
+  sanitizeElement(message);
+  return message;
 }
 
 /** SHA-256 of a stanza's XML, the audit chain's evidence of what was sent or received. */
