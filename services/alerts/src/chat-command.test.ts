@@ -14,7 +14,9 @@ describe('chat commands', () => {
   });
 
   it('lists, deletes, pauses and resumes', () => {
-    expect(parseChatCommand('alerts')).toEqual({ kind: 'list' });
+    expect(parseChatCommand('alerts')).toEqual({ kind: 'list', page: 1 });
+    expect(parseChatCommand('alerts 3')).toEqual({ kind: 'list', page: 3 });
+    expect(parseChatCommand('rules 2')).toEqual({ kind: 'list', page: 2 });
     expect(parseChatCommand('delete r1abc')).toEqual({ kind: 'delete', id: 'r1abc' });
     expect(parseChatCommand('Pause r1abc')).toEqual({ kind: 'pause', id: 'r1abc' });
     expect(parseChatCommand('help')).toEqual({ kind: 'help' });
@@ -32,10 +34,24 @@ describe('chat commands', () => {
     ['alert BTCUSDT crosses 5 "unclosed', /Unbalanced quote/],
     ['delete', /Usage: delete <rule id>/],
     ['frobnicate', /Unknown command "frobnicate"/],
+    ['alert BTCUSDT crosses 99999999 backup', /"backup" needs a trader/],
+    ['alert BTCUSDT crosses 1 backup "bob"', /"backup" needs a trader/],
+    ['alert BTCUSDT crosses 1 expires', /"expires" needs a UTC time/],
+    ['alert BTCUSDT crosses 1 per bar', /"per bar" needs 1s, 1m or 1h/],
+    ['alert BTCUSDT crosses 1 per', /"per bar" needs 1s, 1m or 1h/],
+    ['alert BTCUSDT crosses 1 every 5x', /Unexpected "5x"/],
+    ['alerts two', /Usage: alerts \[page\]/],
+    ['alerts 0', /Usage: alerts \[page\]/],
+    ['alerts 1 2', /Usage: alerts \[page\]/],
   ])('answers %j with usage', (text, message) => {
     const cmd = parseChatCommand(text);
     expect(cmd.kind).toBe('usage');
     expect(cmd.kind === 'usage' && cmd.message).toMatch(message);
     expect(cmd.kind === 'usage' && cmd.message).toMatch(/Commands:/);
+  });
+
+  it('echoes at most 40 characters of a word it did not understand', () => {
+    const cmd = parseChatCommand(`frob${'x'.repeat(10_000)}`);
+    expect(cmd.kind === 'usage' && cmd.message.split('\n')[0]).toBe(`Unknown command "frob${'x'.repeat(35)}…".`);
   });
 });

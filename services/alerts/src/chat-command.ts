@@ -3,7 +3,7 @@ import type { RuleInput } from '@tickdesk/schemas';
 /** A trader's chat command to the desk account, parsed; validation of the rule happens after. */
 export type ChatCommand =
   | { kind: 'help' }
-  | { kind: 'list' }
+  | { kind: 'list'; page: number }
   | { kind: 'add'; input: Record<string, unknown> }
   | { kind: 'delete' | 'pause' | 'resume'; id: string }
   | { kind: 'usage'; message: string };
@@ -15,7 +15,7 @@ export const USAGE = [
   '  alert <SYMBOL> enters|exits|inside|outside <low> <high>',
   '  alert <SYMBOL> up|down <amount>[%] in <N>s|m|h',
   '    options: once (default) | every [<N>s|m|h] | per bar 1s|1m|1h, critical, backup <trader>, expires <UTC time>, "text"',
-  '  alerts                 list your rules',
+  '  alerts [page]          list your rules, a page at a time',
   '  delete|pause|resume <rule id>',
   'Example: alert BTCUSDT crosses up 65000 critical "take profit"',
 ].join('\n');
@@ -44,6 +44,11 @@ function tokens(text: string): string[] | undefined {
 }
 
 const usage = (message: string): ChatCommand => ({ kind: 'usage', message: `${message}\n\n${USAGE}` });
+/** A word of the trader's quoted back: short, so a reply never grows with what was sent. */
+const quote = (word: string): string => `"${word.length > 40 ? `${word.slice(0, 39)}…` : word}"`;
+const INTERVALS = ['1s', '1m', '1h'];
+/** The value an option takes: the next word, unless there is none or it is the quoted text. */
+const valueOf = (words: string[]): string | undefined => (words[0] === undefined || words[0].startsWith('"') ? undefined : words.shift());
 
 export function parseChatCommand(text: string): ChatCommand {
   const words = tokens(text.trim());
@@ -51,11 +56,14 @@ export function parseChatCommand(text: string): ChatCommand {
   const [verb, ...rest] = words;
   const lower = verb?.toLowerCase();
   if (!lower || lower === 'help' || lower === '?') return { kind: 'help' };
-  if (lower === 'alerts' || lower === 'rules' || lower === 'list') return rest.length ? usage(`"${lower}" takes no arguments.`) : { kind: 'list' };
+  if (lower === 'alerts' || lower === 'rules' || lower === 'list') {
+    if (rest.length === 0) return { kind: 'list', page: 1 };
+    return rest.length === 1 && /^[1-9][0-9]{0,5}$/.test(rest[0]!) ? { kind: 'list', page: Number(rest[0]) } : usage(`Usage: alerts [page], e.g. alerts 2.`);
+  }
   if (lower === 'delete' || lower === 'pause' || lower === 'resume') {
     return rest.length === 1 && /^r[0-9a-z]{1,32}$/.test(rest[0]!) ? { kind: lower, id: rest[0]! } : usage(`Usage: ${lower} <rule id>, e.g. ${lower} r1a2b3c.`);
   }
-  if (lower !== 'alert') return usage(`Unknown command "${verb}".`);
+  if (lower !== 'alert') return usage(`Unknown command ${quote(verb!)}.`);
   return parseAlert(rest);
 }
 
@@ -83,7 +91,7 @@ function parseAlert(words: string[]): ChatCommand {
     input.windowSeconds = seconds(words.shift()?.toLowerCase());
     if (input.windowSeconds === undefined) return usage('A window is a number with s, m or h, e.g. 30s, 5m, 1h.');
   } else {
-    return usage(word ? `Unknown condition "${word}".` : 'Which condition?');
+    return usage(word ? `Unknown condition ${quote(word)}.` : 'Which condition?');
   }
   while (words.length) {
     const w = words.shift()!;
@@ -96,15 +104,24 @@ function parseAlert(words: string[]): ChatCommand {
         words.shift();
         input.cooldownSeconds = cooldown;
       }
-    } else if (lw === 'per' && words[0]?.toLowerCase() === 'bar') {
-      words.shift();
+    } else if (lw === 'per') {
+      // Every option that takes a value refuses to go without one: dropping it would add a rule the trader did not write.
+      const interval = words[0]?.toLowerCase() === 'bar' ? words[1]?.toLowerCase() : undefined;
+      if (interval === undefined || !INTERVALS.includes(interval)) return usage('"per bar" needs 1s, 1m or 1h, e.g. per bar 1m.');
+      words.splice(0, 2);
       input.frequency = 'once-per-bar';
-      input.interval = words.shift()?.toLowerCase();
+      input.interval = interval;
     } else if (lw === 'critical' || lw === 'normal') input.priority = lw;
-    else if (lw === 'backup') input.backup = words.shift()?.toLowerCase();
-    else if (lw === 'expires') input.expiresAt = words.shift();
-    else if (w.startsWith('"')) input.message = w.slice(1);
-    else return usage(`Unexpected "${w}".`);
+    else if (lw === 'backup') {
+      const backup = valueOf(words);
+      if (backup === undefined) return usage('"backup" needs a trader, e.g. backup bob.');
+      input.backup = backup.toLowerCase();
+    } else if (lw === 'expires') {
+      const expires = valueOf(words);
+      if (expires === undefined) return usage('"expires" needs a UTC time, e.g. expires 2026-12-31T23:00:00Z.');
+      input.expiresAt = expires;
+    } else if (w.startsWith('"')) input.message = w.slice(1);
+    else return usage(`Unexpected ${quote(w)}.`);
   }
   return { kind: 'add', input };
 }
