@@ -4,7 +4,26 @@ import { svelteTesting } from '@testing-library/svelte/vite';
 
 // Workspace packages resolve to their TypeScript sources in tests (the
 // `tickdesk-source` export condition), so tests never run against a stale build.
+// Since Vite 6, `resolve.conditions` applies to the browser-like environment only; tests
+// in `environment: 'node'` resolve through `ssr.resolve.conditions`, which replaces
+// Vite's server defaults (`module`, `node`, `development|production`), so they are
+// listed again.
 const resolve = { conditions: ['tickdesk-source'] };
+const ssr = { resolve: { conditions: ['tickdesk-source', 'module', 'node', 'development|production'] } };
+
+// The integration and e2e files share one private Prosody and Redis (one desk), so each
+// project runs its files one after the other in a single fork. `fileParallelism: false`
+// is a root-only option in Vitest 3.2 (the forks pool reads the root config), so inside
+// a project it was silently ignored; `poolOptions.forks.singleFork` is read per project
+// by the pool (and `singleThread` if someone runs `--pool threads`). The pool runs such
+// files after the parallel ones of the same group.
+// Every file still gets fresh copies of our own modules (only node_modules stay loaded).
+// test/support/serial-guard.ts fails the run if two of these files ever overlap.
+const serial = {
+  pool: 'forks' as const,
+  poolOptions: { forks: { singleFork: true }, threads: { singleThread: true } },
+  setupFiles: ['test/support/serial-guard.ts'],
+};
 
 export default defineConfig({
   resolve,
@@ -12,6 +31,7 @@ export default defineConfig({
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
           include: ['schemas/src/**/*.test.ts', 'infra/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'feeds/*/src/**/*.test.ts'],
@@ -20,19 +40,22 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
+          ...serial,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
       {
         resolve,
+        ssr,
         test: {
+          ...serial,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
@@ -41,7 +64,6 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
           // Every project's global setup runs before the first test, so the e2e desk is up
           // (20 ticks/s, about a tenth of a core) while the others run; its browsers start
           // only after every other project has finished (group 0 runs first).
