@@ -1,12 +1,24 @@
 /**
  * An alert's delivery lifecycle (docs/protocol.md §11.2): the states an alert is in and
  * the events the audit chain records. Shared by the engine, the REST API and the dashboard.
+ *
+ * suppressed: a firing over a rate cap (per rule or per owner), stored and audited but never sent.
+ * retired: an outstanding alert whose rule was deleted or paused, or whose trader was
+ * disabled; no more resends or escalation.
  */
-export const ALERT_STATES = ['pending', 'held', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged', 'escalated', 'expired', 'failed'] as const;
+export const ALERT_STATES = [
+  'pending', 'held', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged', 'escalated', 'expired', 'failed',
+  'suppressed', 'retired',
+] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
+/**
+ * rule-paused is about a rule, not an alert: its record carries the rule id as alertId
+ * (for example when an admin disables the rule's owner).
+ */
 export const AUDIT_EVENTS = [
   'fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged',
   'resent', 'escalated', 'held', 'released', 'expired', 'failed',
+  'suppressed', 'retired', 'rule-paused',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

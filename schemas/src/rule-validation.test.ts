@@ -26,11 +26,11 @@ describe('validateRuleInput: accepted rules', () => {
     expect(r.ok && [r.value.lower, r.value.upper]).toEqual(['64000.5', '64000.5']);
   });
 
-  it('fills in the default cooldown for every-time and keeps an explicit 0', () => {
+  it('fills in the default cooldown for every-time and keeps an explicit one at the minimum', () => {
     const a = validateRuleInput({ ...base, frequency: 'every-time' }, ctx);
     expect(a.ok && a.value.cooldownSeconds).toBe(60);
-    const b = validateRuleInput({ ...base, frequency: 'every-time', cooldownSeconds: 0 }, ctx);
-    expect(b.ok && b.value.cooldownSeconds).toBe(0);
+    const b = validateRuleInput({ ...base, frequency: 'every-time', cooldownSeconds: 10 }, ctx);
+    expect(b.ok && b.value.cooldownSeconds).toBe(10);
   });
 
   it('accepts every condition with its own fields, every frequency and the optional fields', () => {

@@ -64,8 +64,8 @@ export const RuleInput = Type.Object(
     frequency: RuleFrequency,
     /** once-per-bar only. */
     interval: Type.Optional(RuleInterval),
-    /** every-time only; default 60. */
-    cooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    /** every-time only; default 60, at least the desk's minimum (10 unless configured; never 0). */
+    cooldownSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     expiresAt: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN })),
     /** A trader who gets the alert when the owner does not confirm it in time. */
     backup: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
