@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
+import { xmlTextProblem } from '@tickdesk/schemas';
 import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { parseChatCommand, USAGE } from './chat-command.js';
-import type { CommandOutcome, RuleCommands } from './rule-commands.js';
+import { cutToBytes, DEFAULT_REPLY_LIMITS, pageOf, pageText, type ReplyLimits } from './reply-pages.js';
+import { describeRule, type CommandOutcome, type RuleCommands } from './rule-commands.js';
+
+export interface ChatLimits extends ReplyLimits {
+  /** Bytes of a command's body (UTF-8); the longest rule command is well under 1 KiB. */
+  maxCommandBytes: number;
+}
+export const DEFAULT_CHAT_LIMITS: ChatLimits = { ...DEFAULT_REPLY_LIMITS, maxCommandBytes: 4_096 };
 
 export interface ChatServiceDeps {
   client: XmppClient;
@@ -9,6 +17,7 @@ export interface ChatServiceDeps {
   domain: string;
   isTrader(user: string): boolean;
   log: Logger;
+  limits?: Partial<ChatLimits>;
 }
 
 /**
@@ -16,15 +25,28 @@ export interface ChatServiceDeps {
  * a phone's included, can do it. Only chat messages with a body from a trader of this
  * domain are commands; receipts, markers and everything else pass by.
  */
-export function createChatService({ client, commands, domain, isTrader, log: parentLog }: ChatServiceDeps) {
+export function createChatService({ client, commands, domain, isTrader, log: parentLog, limits: over = {} }: ChatServiceDeps) {
   const log = parentLog.child({ component: 'chat' });
+  const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...over };
+
+  async function list(user: string, page: number): Promise<CommandOutcome> {
+    const mine = await commands.mine(user);
+    if (mine.length === 0) return { ok: true, text: 'You have no rules. Try: alert BTCUSDT crosses 65000' };
+    return { ok: true, text: pageText(pageOf(mine.map(describeRule), page, limits), (n) => `send "alerts ${n}"`) };
+  }
 
   async function run(user: string, text: string): Promise<CommandOutcome> {
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > limits.maxCommandBytes) return { ok: false, text: `Refused: a command is at most ${limits.maxCommandBytes} bytes; this one has ${size}.` };
+    // A command's text can come back in a reply and a rule's message goes into every alert:
+    // refused here, with the character named, rather than replaced behind the trader's back.
+    const problem = xmlTextProblem(text);
+    if (problem) return { ok: false, text: `Refused: the command ${problem}. Type it again without it.` };
     const cmd = parseChatCommand(text);
     switch (cmd.kind) {
       case 'help': return { ok: true, text: USAGE };
       case 'usage': return { ok: false, text: cmd.message };
-      case 'list': return commands.list(user);
+      case 'list': return list(user, cmd.page);
       case 'add': return commands.add(user, cmd.input);
       case 'delete': return commands.remove(user, cmd.id);
       case 'pause': return commands.setActive(user, cmd.id, false);
@@ -39,8 +61,9 @@ export function createChatService({ client, commands, domain, isTrader, log: par
     if (body === null || !from) return;
     const [user, host] = from.split('/')[0]!.split('@') as [string, string?];
     if (host !== domain) return;
+    const id = typeof stanza.attrs.id === 'string' && stanza.attrs.id.length <= 128 ? stanza.attrs.id : undefined;
     const reply = (text: string) =>
-      client.send(xml('message', { to: from, type: 'chat', ...(stanza.attrs.id ? { id: `re-${String(stanza.attrs.id)}` } : {}) }, xml('body', {}, text)));
+      client.send(xml('message', { to: from, type: 'chat', ...(id ? { id: `re-${id}` } : {}) }, xml('body', {}, cutToBytes(text, limits.maxBytes))));
     if (!isTrader(user)) {
       void reply('Only traders can manage alerts here.').catch(() => undefined);
       return;

@@ -1,0 +1,80 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import type { Rule } from '@tickdesk/schemas';
+import { createChatService } from './chat-service.js';
+import { createRuleCommands } from './rule-commands.js';
+import { wireBytes } from './reply-pages.js';
+import type { RuleStore } from './store/index.js';
+
+const rule = (i: number): Rule => ({
+  id: `r${i.toString(36)}x`, owner: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: `${65000 + i}`, frequency: 'once', priority: 'critical',
+  status: 'active', createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z', version: 1, backup: 'bob', message: `take profit ${'€'.repeat(300)}`,
+});
+
+function harness(rules: Rule[], limits?: Parameters<typeof createChatService>[0]['limits']) {
+  const client = new EventEmitter() as unknown as XmppClient & { sent: Element[] };
+  client.sent = [];
+  (client as unknown as { send(el: Element): Promise<void> }).send = async (el: Element) => void client.sent.push(el);
+  const added: unknown[] = [];
+  const store = {
+    list: async () => rules,
+    get: async (id: string) => rules.find((r) => r.id === id),
+    create: async (owner: string, input: Record<string, unknown>) => {
+      added.push(input);
+      return { ...rule(9_999), ...input, owner } as Rule;
+    },
+  } as unknown as RuleStore;
+  const commands = createRuleCommands({ rules: store, symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) });
+  const chat = createChatService({ client, commands, domain: 'desk.localhost', isTrader: () => true, log: pino({ level: 'silent' }), ...(limits ? { limits } : {}) });
+  chat.start();
+  async function say(text: string): Promise<string> {
+    const n = client.sent.length;
+    client.emit('stanza', xml('message', { from: 'alice@desk.localhost/phone', type: 'chat', id: 'm1' }, xml('body', {}, text)));
+    for (let i = 0; i < 100 && client.sent.length === n; i++) await new Promise((r) => setTimeout(r, 1));
+    return client.sent[n]!.getChildText('body')!;
+  }
+  return { say, added, client };
+}
+
+describe('chat replies', () => {
+  it('alerts with 1,300 rules: a page far below the stanza limit, saying how many more and how to see them', async () => {
+    const rules = Array.from({ length: 1_300 }, (_, i) => rule(i));
+    const { say } = harness(rules);
+    const first = await say('alerts');
+    expect(wireBytes(first)).toBeLessThanOrEqual(16_384);
+    expect(first.split('\n')[0]).toContain(rules[0]!.id);
+    expect(first.split('\n').at(-1)).toMatch(/^Page 1 of [0-9]+ \(1–[0-9]+ of 1300\)\. [0-9]+ more: send "alerts 2"\.$/);
+    const shown = first.split('\n').length - 1;
+    const second = await say('alerts 2');
+    expect(second.split('\n')[0]).toContain(rules[shown]!.id);
+    expect(wireBytes(second)).toBeLessThanOrEqual(16_384);
+  });
+
+  it('a short list comes whole, with no page line', async () => {
+    const { say } = harness([rule(1), rule(2)]);
+    expect((await say('alerts')).split('\n')).toHaveLength(2);
+  });
+
+  it('refuses a command with a character XML 1.0 forbids or discourages, naming it, and adds nothing', async () => {
+    const { say, added } = harness([]);
+    const reply = await say('alert BTCUSDT crosses 1 "a\u0085b"');
+    expect(reply).toMatch(/^Refused: the command must not contain the control character U\+0085 \(at character 27\)/);
+    expect(added).toEqual([]);
+  });
+
+  it('refuses a command over the size limit without echoing it', async () => {
+    const { say, added } = harness([], { maxCommandBytes: 100 });
+    const reply = await say(`alert BTCUSDT crosses 1 "${'x'.repeat(200)}"`);
+    expect(reply).toBe('Refused: a command is at most 100 bytes; this one has 226.');
+    expect(added).toEqual([]);
+  });
+
+  it('cuts any other reply at the byte limit', async () => {
+    const { say } = harness([], { maxBytes: 300 });
+    const reply = await say(`frobnicate`);
+    expect(wireBytes(reply)).toBeLessThanOrEqual(300);
+    expect(reply.endsWith('…')).toBe(true);
+  });
+});
