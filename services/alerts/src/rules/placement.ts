@@ -65,9 +65,13 @@ export class Placement {
   /**
    * Record a firing at event time `t` and apply the rule's frequency: once retires it;
    * a bar or a cooldown makes it dormant; every-time without cooldown keeps it armed
-   * (a level that still holds is evaluated directly on the next tick).
+   * (a level that still holds is evaluated directly on the next tick). A rule whose
+   * expiry is at or before `t` does not fire and, since the instrument's event time
+   * never runs back, never will: it leaves the index but stays known until `expire()`
+   * retires it and reports it.
    */
   fire(book: InstrumentBook, r: LiveRule, tick: EvalTick, t: number, reference: string | undefined, out: Firing[]): void {
+    if (t >= r.expiresAtMicros) return this.unplace(book, r);
     out.push({
       ruleId: r.id,
       symbol: book.symbol,

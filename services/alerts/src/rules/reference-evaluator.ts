@@ -105,6 +105,7 @@ export function createReferenceEvaluator(): RuleEvaluator {
         for (const [id, rule] of rules) {
           const s = rule.spec;
           if (s.symbol !== symbol || t < rule.dormantUntil) continue;
+          if (s.expiresAtMicros !== undefined && t >= s.expiresAtMicros) continue;
           const c = condition(s, inst.last, tick.price, inst, t);
           if (!c.holds) continue;
           fired.push({ ruleId: id, symbol, seq: tick.seq, price: tick.price, previousPrice: inst.last, reference: c.reference, eventMicros: tick.eventMicros });

@@ -36,7 +36,9 @@
  *   holds fires on the next tick if it still holds there. A rule given lastFiredMicros
  *   (once-per-bar, every-time) starts dormant as if it had fired at that event time.
  * - Within one tick, firings are ordered by rule id (string order).
- * - Expiry is wall-clock and only `expire(now)` applies it (expiresAtMicros ≤ now).
+ * - Expiry at T: no tick with event time ≥ T fires the rule (a tick dated T exactly
+ *   does not), and `expire(now)` removes the rule once the wall clock reaches T
+ *   (expiresAtMicros ≤ now); until then it still counts in size and has().
  *
  * How: prices carry a double key next to the string; different keys order exactly
  * (correct rounding is monotonic) and equal keys fall back to the strings. Transitions

@@ -8,7 +8,10 @@ export interface RuleSpec extends RuleParameters {
   interval?: RuleInterval;
   /** every-time only; 60 when absent. */
   cooldownSeconds?: number;
-  /** Wall-clock expiry; only `expire()` looks at it. */
+  /**
+   * The expiry: the rule never fires on a tick whose event time is at or after it, and
+   * `expire(now)` removes it once the wall clock reaches it.
+   */
   expiresAtMicros?: number;
   /**
    * Event time of the rule's last firing, when known (after a restart or an edit): a
