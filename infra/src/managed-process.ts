@@ -5,6 +5,8 @@ export interface ManagedProcess {
   readonly pid: number;
   /** Resolves when the process has exited. */
   readonly exited: Promise<number | null>;
+  /** Resolves once the process has exited, with why: `exit 1`, `SIGKILL`, `spawn failed`. */
+  readonly ended: Promise<string>;
   alive(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -14,13 +16,15 @@ export interface ManagedProcess {
 export function startProcess(command: string, args: string[], opts: { cwd?: string } = {}): ManagedProcess {
   const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, stdio: 'ignore', detached: false });
   let code: number | null | undefined;
+  let reason = '';
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (c) => { code = c; resolve(c); });
-    child.once('error', () => { code = -1; resolve(-1); });
+    child.once('exit', (c, signal) => { code = c; reason = signal ?? `exit ${c}`; resolve(c); });
+    child.once('error', (err) => { code = -1; reason = `spawn failed: ${err.message}`; resolve(-1); });
   });
   return {
     pid: child.pid ?? -1,
     exited,
+    ended: exited.then(() => reason),
     alive: () => code === undefined,
     async stop(graceMs = 5000) {
       if (code !== undefined) return;

@@ -13,3 +13,4 @@ export * from './rule-validation.js';
 export * from './alert-lifecycle.js';
 export * from './last-price.js';
 export * from './xml-text.js';
+export * from './desk-health.js';

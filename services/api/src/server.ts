@@ -1,24 +1,18 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DEFAULT_INSTRUMENTS, parseTimestamp, type Instrument } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
 import { createAccountDirectory, type AccountDirectory } from '@tickdesk/accounts';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
-import { LAST_KEY } from '@tickdesk/recorder';
 import { buildApp, type ApiApp } from './app.js';
 import { loadApiConfig, type ApiConfig } from './config.js';
-import type { ComponentHealth, HealthProbe } from './routes/health.js';
+import { deskHealth } from './desk-health.js';
 import { DESK_ROUTES } from './routes/desk-routes.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';
-
-/** A feed whose newest recorded tick is older than this is reported degraded. */
-const FEED_STALE_MS = 60_000;
-const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 
 export interface ApiServerOptions {
   /** The desk's instruments (DEFAULT_INSTRUMENTS unless a desk runs with others). */
@@ -56,7 +50,7 @@ export async function startApiServer(
     },
     config,
     verifyPassword: createXmppPasswordVerifier({ service: xmppService, domain: config.domain, ca: readCa(config), log, timeoutMs: config.loginTimeoutMs }),
-    health: deskHealth(config, redis),
+    health: deskHealth({ home: config.home, xmppPort: config.xmppPort, redis }),
     metrics: registry,
     routes: DESK_ROUTES,
     xmppWebsocket: `http://127.0.0.1:${config.xmppHttpPort}`,
@@ -106,48 +100,6 @@ function readCa(config: ApiConfig): string | undefined {
   } catch {
     return undefined; // the system store then
   }
-}
-
-/** XMPP: the client port accepts connections; feeds: some instrument traded within a minute. */
-function deskHealth(config: ApiConfig, redis: Redis): HealthProbe {
-  return async () => {
-    const [xmpp, feeds, engine] = await Promise.all([probePort(config.xmppPort), probeFeeds(redis), probeEngine(redis)]);
-    return { xmpp, feeds, engine };
-  };
-}
-
-function probePort(port: number): Promise<ComponentHealth> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1', timeout: 1_000 });
-    const done = (h: ComponentHealth) => {
-      socket.destroy();
-      resolve(h);
-    };
-    socket.once('connect', () => done({ state: 'running' }));
-    socket.once('timeout', () => done({ state: 'degraded', detail: `XMPP port ${port}: connect timed out` }));
-    socket.once('error', (err) => done({ state: 'degraded', detail: `XMPP port ${port}: ${err.message}` }));
-  });
-}
-
-/** The alert engine's heartbeat (services/alerts/src/engine.ts): present and fresh, with its own state. */
-async function probeEngine(redis: Redis): Promise<ComponentHealth> {
-  const json = await redis.get(ENGINE_HEARTBEAT_KEY);
-  if (!json) return { state: 'degraded', detail: 'no heartbeat from the alert engine' };
-  const beat = JSON.parse(json) as { state?: string; at?: number };
-  const state = beat.state === 'running' || beat.state === 'starting' ? beat.state : 'degraded';
-  return { state, ...(state === 'degraded' ? { detail: `alert engine reports ${String(beat.state)}` } : {}) };
-}
-
-async function probeFeeds(redis: Redis): Promise<ComponentHealth> {
-  const lasts = Object.values(await redis.hgetall(LAST_KEY));
-  let newest = 0;
-  for (const json of lasts) {
-    const at = parseTimestamp(String((JSON.parse(json) as { ingestTime?: unknown }).ingestTime)) ?? 0;
-    newest = Math.max(newest, at / 1000);
-  }
-  if (newest === 0) return { state: 'starting', detail: 'no tick recorded yet' };
-  const ageMs = Date.now() - newest;
-  return ageMs <= FEED_STALE_MS ? { state: 'running' } : { state: 'degraded', detail: `newest tick recorded ${Math.round(ageMs / 1000)} s ago` };
 }
 
 async function main(): Promise<void> {

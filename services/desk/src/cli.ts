@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { InfraError } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
@@ -33,8 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   switch (cmd) {
     case 'up':
-      await up(config, pino({ level: 'warn' }), out);
-      return 0;
+      return up(config, pino({ level: 'warn' }), out);
     case 'run': {
       const runners: Record<string, () => Promise<() => Promise<void>>> = {
         feed: () => runFeed(config, log),
@@ -90,7 +89,7 @@ async function status(config: DeskConfig): Promise<number> {
     return 3;
   }
   out(`desk: running since ${s.startedAt} (pid ${s.pid})`);
-  for (const [name, pid] of Object.entries(s.services)) out(`  ${name.padEnd(9)} ${isAlive(pid) ? 'running' : 'stopped'} (pid ${pid})`);
+  for (const [name, p] of Object.entries(s.parts)) out(`  ${partLine(name, p)}`);
   const redis = new Redis(`redis://127.0.0.1:${s.ports.redis}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -103,6 +102,14 @@ async function status(config: DeskConfig): Promise<number> {
     redis.disconnect();
   }
   return 0;
+}
+
+/** `alerts    running (pid 4242)  restarts 2, last exit SIGKILL, last restart 2026-…  metrics http://127.0.0.1:…/metrics` */
+function partLine(name: string, p: DeskPart): string {
+  const state = p.state === 'running' && !isAlive(p.pid) ? 'exited' : p.state;
+  const restarts = p.restarts > 0 ? `  restarts ${p.restarts}, last exit ${p.lastExit ?? '?'}, last restart ${p.lastRestartAt ?? '?'}` : '  restarts 0';
+  const metrics = p.metricsPort ? `  metrics http://127.0.0.1:${p.metricsPort}/metrics` : '';
+  return `${name.padEnd(9)} ${state}${p.pid > 0 ? ` (pid ${p.pid})` : ''}${restarts}${metrics}`;
 }
 
 const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];

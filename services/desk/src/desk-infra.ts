@@ -28,8 +28,13 @@ export interface DeskInfra {
   caPath: string;
   credentialsPath: string;
   credentials: Credentials;
-  prosody: ProsodyServer;
-  redis: RedisServer;
+  /** The running servers; a restart replaces them. */
+  readonly prosody: ProsodyServer;
+  readonly redis: RedisServer;
+  /** Start Prosody again with the same rendered config, data, ports and certificates (after it died). */
+  restartProsody(): Promise<ProsodyServer>;
+  /** Start Redis again with the same config, AOF and port (after it died). */
+  restartRedis(): Promise<RedisServer>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +61,8 @@ export async function startDeskInfra({ home, domain, ports, logLevel }: { home: 
     unlimited: services.map(jid),
     ...(logLevel ? { logLevel } : {}),
   };
-  const redis = await startRedis({ dir: join(home, 'redis'), port: ports.redis });
+  const redisOpts = { dir: join(home, 'redis'), port: ports.redis };
+  let redis = await startRedis(redisOpts);
   let prosody: ProsodyServer;
   try {
     // Bootstrap accounts are written to storage directly (prosodyctl); every other
@@ -77,8 +83,20 @@ export async function startDeskInfra({ home, domain, ports, logLevel }: { home: 
     caPath: certs.caCert,
     credentialsPath,
     credentials,
-    prosody,
-    redis,
+    get prosody() {
+      return prosody;
+    },
+    get redis() {
+      return redis;
+    },
+    async restartProsody() {
+      prosody = await startProsody(opts);
+      return prosody;
+    },
+    async restartRedis() {
+      redis = await startRedis(redisOpts);
+      return redis;
+    },
     async stop() {
       await prosody.stop();
       await redis.stop();

@@ -4,6 +4,7 @@ import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
+import { startMetricsServer } from './metrics-server.js';
 
 /** The alert engine as the `alerts` account: rules, delivery, audit, chat and ad-hoc commands. */
 export async function runAlerts(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
@@ -21,8 +22,16 @@ export async function runAlerts(config: DeskConfig, env: Record<string, string |
     service: `pubsub.${config.TICKDESK_DOMAIN}`,
     instruments: DEFAULT_INSTRUMENTS,
   });
+  const server = await startMetricsServer({
+    registry: service.engine.metrics.registry,
+    port: config.TICKDESK_ALERTS_METRICS_PORT,
+    prefix: 'tickdesk_alerts_',
+    log,
+    state: () => ({ state: service.engine.state() }),
+  });
   log.info('alert engine running');
   return async () => {
+    await server.close();
     await service.stop();
     await client.stop();
     redis.disconnect();

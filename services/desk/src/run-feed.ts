@@ -7,6 +7,7 @@ import { createReplayFeed } from '@tickdesk/feed-replay';
 import { createBinanceFeed } from '@tickdesk/feed-binance';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
+import { startMetricsServer } from './metrics-server.js';
 
 export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
   const instruments = DEFAULT_INSTRUMENTS;
@@ -25,16 +26,35 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
   }
 }
 
-/** The feed service: one process, one XMPP session as the feed account. */
+/**
+ * The feed service: one process, one XMPP session as the feed account; its metrics and
+ * its own state (degraded while the XMPP session is down or publishes fail) on
+ * TICKDESK_FEED_METRICS_PORT, where the API's /health reads the state.
+ */
 export async function runFeed(config: DeskConfig, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(config);
   const client = await connectAs(xmpp, credentials, 'feed', log, 'feed');
   const pubsub = createPubsub(client, `pubsub.${config.TICKDESK_DOMAIN}`);
+  // Node configuration survives a Prosody restart (docs/operations.md): a reconnect
+  // publishes to the same nodes without creating them again.
   await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);
-  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics: createFeedMetrics() });
+  const metrics = createFeedMetrics();
+  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics });
   await feed.start();
+  const server = await startMetricsServer({
+    registry: metrics.registry,
+    port: config.TICKDESK_FEED_METRICS_PORT,
+    prefix: 'tickdesk_feed_',
+    log,
+    state: () => {
+      if (client.state() !== 'running') return { state: 'degraded', detail: 'XMPP session down' };
+      const s = feed.state();
+      return s === 'faulted' ? { state: 'degraded', detail: 'feed source faulted' } : { state: s };
+    },
+  });
   log.info({ feed: config.TICKDESK_FEED }, 'feed running');
   return async () => {
+    await server.close();
     await feed.stop();
     await client.stop();
   };

@@ -4,8 +4,12 @@ import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
+import { startMetricsServer } from './metrics-server.js';
 
-/** The recorder service: subscribes to every ticks/ node and keeps history in Redis. */
+/**
+ * The recorder service: subscribes to every ticks/ node and keeps history in Redis; its
+ * metrics and own state on TICKDESK_RECORDER_METRICS_PORT, where the API's /health reads the state.
+ */
 export async function runRecorder(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(config);
   const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
@@ -19,8 +23,16 @@ export async function runRecorder(config: DeskConfig, env: Record<string, string
     symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
     config: loadRecorderConfig(env),
   });
+  const server = await startMetricsServer({
+    registry: service.recorder.registry,
+    port: config.TICKDESK_RECORDER_METRICS_PORT,
+    prefix: 'tickdesk_recorder_',
+    log,
+    state: () => (client.state() !== 'running' ? { state: 'degraded', detail: 'XMPP session down' } : { state: service.recorder.state() }),
+  });
   log.info('recorder running');
   return async () => {
+    await server.close();
     await service.stop();
     await client.stop();
     redis.disconnect();

@@ -1,20 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { assertPortFree } from '@tickdesk/infra';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { assertPortFree, freePort, type ManagedProcess } from '@tickdesk/infra';
+import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import type { DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
 import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
+import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
+/** A service asked to stop gets this long before SIGKILL. */
+const SERVICE_STOP_MS = 8_000;
 
-/** `tickdesk up`: Prosody, Redis, provisioning, then one process per service, until Ctrl-C. */
-export async function up(config: DeskConfig, log: Logger, out: (line: string) => void): Promise<void> {
+const running = (p: ManagedProcess): Running => ({ pid: p.pid, ended: p.ended, stop: () => p.stop() });
+
+/**
+ * `tickdesk up`: Prosody, Redis, provisioning, then one process per service, each
+ * supervised (restarted with backoff, given up on after repeated exits: then the whole
+ * desk stops with exit code 1), until Ctrl-C. Resolves with the exit code.
+ */
+export async function up(config: DeskConfig, log: Logger, out: (line: string) => void): Promise<number> {
   const home = config.TICKDESK_HOME;
   const previous = readDeskState(home);
   if (previous && isAlive(previous.pid)) {
@@ -23,48 +32,89 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const ports = { xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT, redis: config.TICKDESK_REDIS_PORT };
   // The API starts last, as a child: say now, by name, if its port is taken.
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
+  const metricsPorts = await chooseMetricsPorts(config);
+  const logs = join(home, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const deskLog = join(logs, 'desk.log');
+  const report = (line: string) => {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    out(stamped);
+    appendFileSync(deskLog, stamped + '\n');
+  };
+  const logOf: Record<string, string> = { prosody: join(home, 'prosody', 'prosody.log'), redis: join(home, 'redis', 'redis.log') };
+  for (const s of SERVICES) logOf[s] = join(logs, `${s}.log`);
+
   const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info' });
-  const children = new Map<string, ChildProcess>();
+  const parts = new Map<string, Supervisor>();
+  const statuses = new Map<string, PartStatus>();
+  const startedAt = new Date().toISOString();
+  let ready = false;
   let stopping = false;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((r) => (finish = r));
+
+  const save = () => {
+    if (!ready || stopping) return;
+    const recorded: Record<string, DeskPart> = {};
+    for (const [name, s] of statuses) {
+      const port = (metricsPorts as Record<string, number>)[name];
+      recorded[name] = { state: s.state, pid: s.pid, restarts: s.restarts, ...(s.lastExit ? { lastExit: s.lastExit } : {}), ...(s.lastRestartAt ? { lastRestartAt: s.lastRestartAt } : {}), ...(port ? { metricsPort: port } : {}) };
+    }
+    writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, parts: recorded });
+  };
+  const supervise = (name: string, start: () => Promise<Running>) => {
+    const sup = createSupervisor({
+      name,
+      start,
+      policy: { maxRestarts: config.TICKDESK_RESTART_MAX, windowMs: config.TICKDESK_RESTART_WINDOW_MS },
+      report,
+      onChange: (s) => {
+        statuses.set(name, s);
+        save();
+      },
+      onGiveUp: () => {
+        report(`${name} keeps failing; see ${logOf[name]}. Stopping the desk.`);
+        void stopAll().then(() => finish(1));
+      },
+    });
+    parts.set(name, sup);
+    return sup;
+  };
+
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
     out('stopping…');
-    await Promise.all([...children.values()].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => c.kill('SIGKILL'), 8000).unref();
-    })));
-    await infra.stop();
+    // Services first, then the servers they use.
+    await Promise.all(SERVICES.map((s) => parts.get(s)?.stop()));
+    await parts.get('prosody')?.stop();
+    await parts.get('redis')?.stop();
+    if (!parts.has('prosody')) await infra.stop();
     clearDeskState(home);
     out('stopped.');
   };
+
+  let firstProsody = true;
+  let firstRedis = true;
+  const childEnv = {
+    ...process.env,
+    TICKDESK_HOME: home,
+    TICKDESK_FEED_METRICS_PORT: String(metricsPorts.feed),
+    TICKDESK_RECORDER_METRICS_PORT: String(metricsPorts.recorder),
+    TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
+  };
   try {
+    // Restarted with the same rendered config, data, ports and credentials.
+    await supervise('redis', async () => running(firstRedis ? ((firstRedis = false), infra.redis.process) : (await infra.restartRedis()).process)).start();
+    await supervise('prosody', async () => running(firstProsody ? ((firstProsody = false), infra.prosody.process) : (await infra.restartProsody()).process)).start();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
-    mkdirSync(join(home, 'logs'), { recursive: true });
-    for (const name of SERVICES) {
-      const logFd = openSync(join(home, 'logs', `${name}.log`), 'a');
-      const child = spawn(process.execPath, [CLI, 'run', name], { stdio: ['ignore', logFd, logFd], env: { ...process.env, TICKDESK_HOME: home } });
-      children.set(name, child);
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          out(`${name} exited (${signal ?? code}); see ${join(home, 'logs', `${name}.log`)}. Stopping the desk.`);
-          void stopAll().then(() => process.exit(1));
-        }
-      });
-    }
+    for (const name of SERVICES) await supervise(name, async () => spawnService(name, logOf[name]!, childEnv)).start();
   } catch (err) {
     await stopAll();
     throw err;
   }
-  writeDeskState(home, {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    domain: config.TICKDESK_DOMAIN,
-    ports,
-    services: Object.fromEntries([...children].map(([n, c]) => [n, c.pid ?? -1])),
-  });
+  ready = true;
+  save();
   const users = Object.values(infra.credentials.accounts).filter((a) => a.role !== 'service').map((a) => `${a.user} (${a.role})`);
   out([
     '',
@@ -80,13 +130,58 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,
     `  CA certificate           ${infra.caPath}`,
-    `  logs                     ${join(home, 'logs')}, ${join(home, 'prosody', 'prosody.log')}`,
+    `  health, metrics          http://localhost:${config.TICKDESK_API_PORT}/health, /metrics (API)`,
+    `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metricsPorts[s]}/metrics`).join(', ')}`,
+    `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
+    `  logs                     ${logs}, ${join(home, 'prosody', 'prosody.log')}, ${join(home, 'redis', 'redis.log')}`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n'));
-  await new Promise<void>((resolve) => {
-    const onSignal = () => void stopAll().then(resolve);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  const onSignal = () => void stopAll().then(() => finish(0));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return finished;
+}
+
+/** One service as a child process (`tickdesk run <name>`), output appended to its log. */
+function spawnService(name: string, logPath: string, env: NodeJS.ProcessEnv): Running {
+  const logFd = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [CLI, 'run', name], { stdio: ['ignore', logFd, logFd], env });
+  closeSync(logFd);
+  const ended = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`));
+    child.once('error', (err) => resolve(`spawn failed: ${err.message}`));
   });
+  return {
+    pid: child.pid ?? -1,
+    ended,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), SERVICE_STOP_MS);
+      await ended;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The configured metrics ports, and free loopback ports for those left at 0, chosen once so they survive restarts. */
+async function chooseMetricsPorts(config: DeskConfig): Promise<{ feed: number; recorder: number; alerts: number }> {
+  const taken = new Set([config.TICKDESK_API_PORT, config.TICKDESK_XMPP_PORT, config.TICKDESK_XMPP_TLS_PORT, config.TICKDESK_XMPP_HTTP_PORT, config.TICKDESK_REDIS_PORT]);
+  const pick = async (configured: number, name: string, envVar: string) => {
+    if (configured !== 0) {
+      await assertPortFree(configured, `the ${name} metrics endpoint`, envVar);
+      taken.add(configured);
+      return configured;
+    }
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
+  return {
+    feed: await pick(config.TICKDESK_FEED_METRICS_PORT, 'feed', 'TICKDESK_FEED_METRICS_PORT'),
+    recorder: await pick(config.TICKDESK_RECORDER_METRICS_PORT, 'recorder', 'TICKDESK_RECORDER_METRICS_PORT'),
+    alerts: await pick(config.TICKDESK_ALERTS_METRICS_PORT, 'alerts', 'TICKDESK_ALERTS_METRICS_PORT'),
+  };
 }

@@ -10,6 +10,10 @@ export const ComponentHealth = Type.Object(
     state: ComponentState,
     detail: Type.Optional(Type.String({ maxLength: 300 })),
     latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Restarts of the component's process by `tickdesk up`, its last exit (`SIGKILL`, `exit 1`) and restart time. */
+    restarts: Type.Optional(Type.Integer({ minimum: 0 })),
+    lastExit: Type.Optional(Type.String({ maxLength: 200 })),
+    lastRestartAt: Type.Optional(Type.String({ maxLength: 40 })),
   },
   { additionalProperties: false },
 );
@@ -43,7 +47,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async 
     },
   }, async (_request, reply) => {
     const [redis, others] = await Promise.all([probeRedis(), probeOthers(health)]);
-    const components = { redis, ...others };
+    // The probe may add the Redis process's restarts; the state is this process's own PING.
+    const components = { ...others, redis: { ...others.redis, ...redis } };
     const ok = Object.values(components).every((c) => c.state === 'running');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), components });
   });

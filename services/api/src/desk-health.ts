@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { ENGINE_HEARTBEAT_KEY, parseDeskState, parseTimestamp, PartStateReport, readHeartbeat, type DeskPart, type DeskStateFile } from '@tickdesk/schemas';
+import { Value } from '@sinclair/typebox/value';
+import { LAST_KEY } from '@tickdesk/recorder';
+import type { ComponentHealth, HealthProbe } from './routes/health.js';
+
+/** A feed whose newest recorded tick is older than this is reported degraded. */
+export const FEED_STALE_MS = 60_000;
+const STATE_TIMEOUT_MS = 1_000;
+
+/** Which supervised part (desk.json) each /health component is. */
+const PART_OF: Record<string, string> = { xmpp: 'prosody', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
+
+export interface DeskHealthDeps {
+  /** The desk's runtime folder: desk.json names the parts, their restarts and state ports. */
+  home: string;
+  xmppPort: number;
+  redis: Redis;
+  now?: () => number;
+}
+
+/**
+ * Every component's own state: XMPP (the client port accepts connections), the feed
+ * (its own report: XMPP session up and publishing, and some instrument traded within
+ * FEED_STALE_MS), the recorder (its own report), the engine (its heartbeat); each with
+ * the restarts `tickdesk up` recorded for its process.
+ */
+export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealthDeps): HealthProbe {
+  return async () => {
+    const desk = readDesk(home);
+    const parts = desk?.parts ?? {};
+    const [xmpp, feeds, recorder, engine] = await Promise.all([
+      probePort(xmppPort),
+      Promise.all([partState(parts.feed, 'feed'), probeTicks(redis, now).catch(redisDown)]).then(([own, ticks]) => (own.state !== 'running' ? own : ticks)),
+      partState(parts.recorder, 'recorder'),
+      redis.get(ENGINE_HEARTBEAT_KEY).then((json) => readHeartbeat(json, now(), 'alert engine'), redisDown),
+    ]);
+    const components: Record<string, ComponentHealth> = { xmpp, feeds, engine };
+    // Without a desk (an API started on its own) there is no recorder report to read.
+    if (desk) components.recorder = recorder;
+    if (desk) components.api = { state: 'running' };
+    for (const [component, part] of Object.entries(PART_OF)) {
+      const p = parts[part];
+      if (!p) continue;
+      const c = (components[component] ??= { state: 'running' });
+      Object.assign(c, { restarts: p.restarts }, p.lastExit ? { lastExit: p.lastExit.slice(0, 200) } : {}, p.lastRestartAt ? { lastRestartAt: p.lastRestartAt } : {});
+      if (p.state === 'restarting' || p.state === 'failed') Object.assign(c, { state: 'degraded', detail: `${part} ${p.state}` });
+    }
+    return components;
+  };
+}
+
+const redisDown = (): ComponentHealth => ({ state: 'degraded', detail: 'not readable while Redis is down' });
+
+function readDesk(home: string): DeskStateFile | undefined {
+  try {
+    return parseDeskState(readFileSync(join(home, 'desk.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A service's own state from GET /state on its loopback metrics port. */
+async function partState(part: DeskPart | undefined, who: string): Promise<ComponentHealth> {
+  if (!part?.metricsPort) return { state: 'running' };
+  try {
+    const res = await fetch(`http://127.0.0.1:${part.metricsPort}/state`, { signal: AbortSignal.timeout(STATE_TIMEOUT_MS) });
+    const body: unknown = await res.json();
+    if (!Value.Check(PartStateReport, body)) return { state: 'degraded', detail: `unreadable state from the ${who}` };
+    return body.state === 'running' || body.state === 'starting'
+      ? { state: body.state }
+      : { state: 'degraded', detail: `${who} reports ${body.state}${body.detail ? `: ${body.detail}` : ''}`.slice(0, 300) };
+  } catch {
+    return { state: 'degraded', detail: `the ${who} does not answer` };
+  }
+}
+
+function probePort(port: number): Promise<ComponentHealth> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1', timeout: 1_000 });
+    const done = (h: ComponentHealth) => {
+      socket.destroy();
+      resolve(h);
+    };
+    socket.once('connect', () => done({ state: 'running' }));
+    socket.once('timeout', () => done({ state: 'degraded', detail: `XMPP port ${port}: connect timed out` }));
+    socket.once('error', (err) => done({ state: 'degraded', detail: `XMPP port ${port}: ${err.message}` }));
+  });
+}
+
+async function probeTicks(redis: Redis, now: () => number): Promise<ComponentHealth> {
+  const lasts = Object.values(await redis.hgetall(LAST_KEY));
+  let newest = 0;
+  for (const json of lasts) {
+    const at = parseTimestamp(String((JSON.parse(json) as { ingestTime?: unknown }).ingestTime)) ?? 0;
+    newest = Math.max(newest, at / 1000);
+  }
+  if (newest === 0) return { state: 'starting', detail: 'no tick recorded yet' };
+  const ageMs = now() - newest;
+  return ageMs <= FEED_STALE_MS ? { state: 'running' } : { state: 'degraded', detail: `newest tick recorded ${Math.round(ageMs / 1000)} s ago` };
+}
