@@ -48,6 +48,13 @@ describe.each(EVALUATORS)('%s: rule semantics at the boundaries', (_name, create
     expect(ev.expire(sec(1800))).toEqual(['gt']);
   });
 
+  it('after the expiry sweep, a late tick dated before T does not fire either', () => {
+    const ev = create();
+    ev.upsert(btc('gt', 'greater-than', { threshold: '65000', ...everyTick, expiresAtMicros: sec(1800) }));
+    expect(ev.expire(sec(1800))).toEqual(['gt']);
+    expect(ev.evaluate('BTCUSDT', [at('65001', sec(1799))])).toEqual([]);
+  });
+
   it('an expired rule stays silent for every kind of condition, and for a late tick dated before T', () => {
     const ev = create();
     const expiresAtMicros = sec(10);
@@ -83,11 +90,22 @@ describe.each(EVALUATORS)('%s: rule semantics at the boundaries', (_name, create
     ev.upsert(btc('out', 'outside-channel', channel));
     const prices = ['64800', '64900', '65100', '65100.01', '65100', '64899.99'];
     expect(firedPerTick(ev, 'BTCUSDT', prices.map((p, i) => at(p, sec(i))))).toEqual([['out'], ['enter', 'in'], ['in'], ['exit', 'out'], ['enter', 'in'], ['exit', 'out']]);
+    // A jump over the whole channel neither enters nor exits.
+    expect(firedPerTick(ev, 'BTCUSDT', [at('64800', sec(10)), at('65200', sec(11))])).toEqual([['out'], ['out']]);
   });
 
   it('once per bar: a tick at exactly the start of the next bar belongs to it and may fire', () => {
     const ev = create();
     ev.upsert(btc('bar', 'greater-than', { threshold: '65000', frequency: 'once-per-bar', interval: '1m' }));
     expect(firedPerTick(ev, 'BTCUSDT', [at('65001', sec(0)), at('65002', sec(60) - 1), at('65003', sec(60)), at('65004', sec(119))])).toEqual([['bar'], [], ['bar'], []]);
+  });
+
+  it('once per bar: a crossing on the first tick of a new bar compares with the tick before it, even from the slept bar', () => {
+    const ev = create();
+    ev.upsert(btc('x', 'crossing-up', { threshold: '65000', frequency: 'once-per-bar', interval: '1m' }));
+    // Fires at 10:00:10; crosses again at 10:00:40 while asleep; at 10:01:00 the previous
+    // price (65010, from the slept bar) is above: no crossing; at 10:01:20 it crosses.
+    const batch = [at('64990', sec(0)), at('65010', sec(10)), at('64990', sec(20)), at('65010', sec(40)), at('65020', sec(60)), at('64990', sec(70)), at('65000', sec(80))];
+    expect(firedPerTick(ev, 'BTCUSDT', batch)).toEqual([[], ['x'], [], [], [], [], ['x']]);
   });
 });
