@@ -18,6 +18,7 @@ export async function startAlertService(deps: AlertEngineDeps) {
     engine,
     async stop(): Promise<void> {
       chat.stop();
+      adhoc.stop();
       await engine.stop();
     },
   };
