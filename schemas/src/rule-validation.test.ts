@@ -47,6 +47,10 @@ describe('validateRuleInput: accepted rules', () => {
     }
   });
 
+  it('accepts TAB, LF and CR in a message', () => {
+    expect(validateRuleInput({ ...base, message: 'one\ttwo\r\nthree' }, ctx).ok).toBe(true);
+  });
+
   it('does not check the backup against traders when none are given', () => {
     expect(validateRuleInput({ ...base, backup: 'carol' }, { symbols: ctx.symbols, nowMicros: now }).ok).toBe(true);
   });
@@ -98,6 +102,11 @@ describe('validateRuleInput: refusals name the field', () => {
     ['long message', { ...base, message: 'x'.repeat(501) }, 'message', /at most 500/],
     ['long message in UTF-16 units', { ...base, message: '😀'.repeat(251) }, 'message', /at most 500/],
     ['message not a string', { ...base, message: 42 }, 'message', /string/],
+    ['message with a bell', { ...base, message: 'one\u0007bell' }, 'message', /control character U\+0007 \(at character 4\)/],
+    ['message with NUL', { ...base, message: '\u0000' }, 'message', /U\+0000/],
+    ['message with a C1 control', { ...base, message: 'next\u0085line' }, 'message', /U\+0085/],
+    ['message with U+FFFF', { ...base, message: 'x\uFFFF' }, 'message', /U\+FFFF/],
+    ['message with a lone surrogate', { ...base, message: 'x\uD83D' }, 'message', /unpaired surrogate/],
   ];
   it.each(cases)('%s', (_name, input, field, message) => {
     const r = refused(JSON.parse(JSON.stringify(input)));

@@ -1,6 +1,7 @@
 import { canonicalDecimal, compareDecimal, isDecimalString, isPositiveDecimal } from './decimal.js';
 import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
 import { parseTimestamp } from './time.js';
+import { xmlTextProblem } from './xml-text.js';
 
 /** What the validator needs to know about the desk: the instruments, the traders (when known) and the time. */
 export interface RuleValidationContext {
@@ -141,6 +142,9 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     // UTF-16 units, as TypeBox's Value.Check counts them (Ajv counts code points): the
     // stricter count keeps every accepted rule valid for both.
     if ((raw.message as string).length > MAX_MESSAGE) refuse('message', `must be at most ${MAX_MESSAGE} characters`);
+    // The message goes into every alert's <body/>: XML 1.0 Char only (xml-text.ts).
+    const problem = xmlTextProblem(raw.message as string);
+    if (problem) refuse('message', problem);
     out.message = raw.message as string;
   }
   return out;
