@@ -12,7 +12,8 @@ let feed: XmppClient;
 let redis: Redis;
 const open: Trader[] = [];
 
-const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 1_000, alertTtlMs: 5_000, pollMs: 50 });
+// minCooldownSeconds 1: the rule-edit test's every-time rule fires again within seconds.
+const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 1_000, alertTtlMs: 5_000, pollMs: 50, minCooldownSeconds: 1 });
 
 async function traderOf(user: string, opts: Parameters<typeof trader>[1] = {}) {
   const t = await trader(user, opts);

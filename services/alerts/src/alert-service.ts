@@ -2,12 +2,17 @@ import { createAdhocService } from './adhoc-service.js';
 import { createChatService } from './chat-service.js';
 import { createAlertEngine, type AlertEngineDeps } from './engine.js';
 import { createRuleCommands } from './rule-commands.js';
+import { createWriteBudget } from './write-budget.js';
 
 /** The whole alerts service on one XMPP session: engine, chat commands and ad-hoc commands. */
 export async function startAlertService(deps: AlertEngineDeps) {
   const engine = createAlertEngine(deps);
   const symbols = deps.instruments.map((i) => i.symbol);
-  const commands = createRuleCommands({ rules: engine.rules, symbols: new Set(symbols), traders: engine.traders, ...(deps.now ? { now: deps.now } : {}) });
+  const commands = createRuleCommands({
+    rules: engine.rules, symbols: new Set(symbols), traders: engine.traders, minCooldownSeconds: deps.config.minCooldownSeconds,
+    writeBudget: createWriteBudget({ redis: deps.redis, max: deps.config.writeRateMax, windowMs: deps.config.writeRateWindowMs }),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const common = { client: deps.client, commands, domain: deps.domain, isTrader: engine.isTrader, log: deps.log };
   const chat = createChatService(common);
   const adhoc = createAdhocService({ ...common, symbols });

@@ -13,6 +13,23 @@ export function createAlertsMetrics(registry: Registry = new Registry()) {
       labelNames: ['event'] as const,
       registers,
     }),
+    suppressed: new Counter({
+      name: 'tickdesk_alerts_suppressed_total',
+      help: 'Firings over a rate cap, recorded as suppressed and not sent, by cap (rule, owner)',
+      labelNames: ['cap'] as const,
+      registers,
+    }),
+    retired: new Counter({
+      name: 'tickdesk_alerts_retired_total',
+      help: 'Outstanding alerts retired (no more resends), by reason (rule-deleted, rule-paused, trader-disabled, backup-disabled)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    rulesPaused: new Counter({
+      name: 'tickdesk_alerts_rules_paused_total',
+      help: 'Rules the engine paused because their owner was disabled',
+      registers,
+    }),
     ignored: new Counter({
       name: 'tickdesk_alerts_ignored_confirmations_total',
       help: 'Receipts and markers that changed nothing, by reason',

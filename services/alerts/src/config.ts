@@ -1,8 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_MIN_COOLDOWN_SECONDS } from '@tickdesk/schemas';
 import { AlertsError } from './errors.js';
+import { DEFAULT_MAX_RULES_PER_OWNER } from './store/index.js';
 
 const Ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 86_400_000, default: def });
+const Count = (def: number) => Type.Integer({ minimum: 1, maximum: 1_000_000, default: def });
 
 /** Alert engine configuration; every field has a default. */
 export const AlertsConfig = Type.Object(
@@ -21,6 +24,21 @@ export const AlertsConfig = Type.Object(
     pollMs: Ms(200, 10),
     /** How often expired rules are swept. */
     expirySweepMs: Ms(1_000, 10),
+    /** Rules one trader may have stored, whatever their status (the API reads the same variable). */
+    maxRulesPerTrader: Count(DEFAULT_MAX_RULES_PER_OWNER),
+    /** The shortest cooldown of an every-time rule, seconds; a stored rule with less is evaluated with this (the API reads the same variable). */
+    minCooldownSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: DEFAULT_MIN_COOLDOWN_SECONDS }),
+    /**
+     * Alerts one rule may send within alertRateWindowMs; more are recorded as suppressed.
+     * 10 a minute: above what a 10 s cooldown allows (6), so only once-per-bar 1s rules meet it.
+     */
+    alertsPerRule: Count(10),
+    /** Alerts one trader's rules together may send within alertRateWindowMs: one a second on average, a burst of 60. */
+    alertsPerOwner: Count(60),
+    alertRateWindowMs: Ms(60_000, 1_000),
+    /** Rule writes by chat and ad-hoc per user per window, counted with the REST API's writes (same variables, same Redis counter). */
+    writeRateMax: Count(120),
+    writeRateWindowMs: Ms(60_000, 1_000),
   },
   { additionalProperties: false },
 );
@@ -34,6 +52,13 @@ const ENV: Record<string, keyof AlertsConfig> = {
   TICKDESK_ALERTS_TTL_MS: 'alertTtlMs',
   TICKDESK_ALERTS_POLL_MS: 'pollMs',
   TICKDESK_ALERTS_EXPIRY_SWEEP_MS: 'expirySweepMs',
+  TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
+  TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
+  TICKDESK_ALERTS_PER_RULE_MAX: 'alertsPerRule',
+  TICKDESK_ALERTS_PER_OWNER_MAX: 'alertsPerOwner',
+  TICKDESK_ALERTS_RATE_WINDOW_MS: 'alertRateWindowMs',
+  TICKDESK_API_WRITE_RATE_MAX: 'writeRateMax',
+  TICKDESK_API_RATE_WINDOW_MS: 'writeRateWindowMs',
 };
 
 /** The environment variables `loadAlertsConfig` reads. */

@@ -6,12 +6,19 @@ import { alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
-import type { AlertStore, AuditChain, StoredAlert } from './store/index.js';
+import { OUTBOX_STATES, type AlertStore, type AuditChain, type StoredAlert } from './store/index.js';
 
 /** How far an alert has come; a late event is recorded but never moves it back. */
 const RANK: Record<AlertState, number> = {
   pending: 0, held: 0, sent: 1, 'server-acked': 2, escalated: 2, delivered: 3, displayed: 4, acknowledged: 5, expired: 6, failed: 6,
+  suppressed: 6, retired: 6,
 };
+
+/** Why an outstanding alert must not be sent again; `kind` labels the metric, `detail` goes to the audit chain. */
+export interface Retirement {
+  kind: 'rule-deleted' | 'rule-paused' | 'trader-disabled' | 'backup-disabled';
+  detail: string;
+}
 const NEVER = 8_640_000_000_000_000; // the largest Date: not due until something happens
 
 export interface DeliveryDeps {
@@ -23,6 +30,10 @@ export interface DeliveryDeps {
   domain: string;
   log: Logger;
   metrics: AlertsMetrics;
+  /** Asked before an alert is sent again (and at start): a reason retires it instead. */
+  retirement?: (alert: StoredAlert) => Promise<Retirement | undefined>;
+  /** False for a backup who may no longer be told (a disabled account): the owner keeps getting resends. */
+  canEscalateTo?: (user: string) => boolean;
   now?: () => number;
 }
 
@@ -33,7 +44,9 @@ export interface DeliveryDeps {
  * when and how: dnd holds normal alerts, offline leaves it to offline storage and
  * tells the backup. Every step goes to the audit chain before it takes effect.
  */
-export function createDelivery({ client, alerts, audit, presence, config, domain, log: parentLog, metrics, now = Date.now }: DeliveryDeps) {
+export function createDelivery({
+  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, now = Date.now,
+}: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const jid = (user: string) => `${user}@${domain}`;
   const sentStanzas = new WeakMap<Element, string>();
@@ -80,6 +93,15 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
     return updated;
   }
 
+  /** No more resends or escalation; recorded with the reason. Only an alert still in the outbox is retired. */
+  async function retire(alert: StoredAlert, why: Retirement): Promise<void> {
+    if (!OUTBOX_STATES.includes(alert.state)) return;
+    await record(alert, 'retired', { state: 'retired', nextActionAt: NEVER }, why.detail);
+    metrics.retired.inc({ reason: why.kind });
+  }
+
+  const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } => alert.backup !== undefined && canEscalateTo(alert.backup);
+
   /** Route a new (or released, or recovered) alert by its owner's presence. */
   async function route(alert: StoredAlert): Promise<void> {
     const p = presence.get(alert.owner);
@@ -91,7 +113,7 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
     if (p.show === 'offline') {
       // The server keeps a chat message for an offline recipient (XEP-0160); the backup hears now.
       const sent = await send(alert, alert.owner, 'sent', t + config.retryAfterEscalationMs);
-      if (alert.backup && sent) await send(sent, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
+      if (escalatable(alert) && sent) await send(sent, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
       return;
     }
     await send(alert, alert.owner, 'sent', t + timeoutFor(alert.owner));
@@ -99,8 +121,10 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
 
   /** An alert whose time has come: resend, escalate, or keep retrying. */
   async function onDue(alert: StoredAlert): Promise<void> {
-    if (alert.state === 'pending') return route(alert);
     if (RANK[alert.state] >= RANK.delivered || alert.state === 'held') return;
+    const why = await retirement(alert);
+    if (why) return retire(alert, why);
+    if (alert.state === 'pending') return route(alert);
     const t = now();
     if (t - Date.parse(alert.firedAt) >= config.alertTtlMs) {
       await record(alert, 'expired', { state: 'expired', nextActionAt: NEVER }, `unconfirmed after ${Math.round(config.alertTtlMs / 1000)}s`);
@@ -109,7 +133,7 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
     const escalated = alert.recipient !== alert.owner;
     if (!escalated && alert.attempts <= config.resends) {
       await send(alert, alert.owner, 'resent', t + timeoutFor(alert.owner));
-    } else if (!escalated && alert.backup) {
+    } else if (!escalated && escalatable(alert)) {
       await send(alert, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
     } else {
       const k = Math.min(4, Math.max(0, alert.attempts - config.resends - 1));
@@ -207,10 +231,32 @@ export function createDelivery({ client, alerts, audit, presence, config, domain
       presence.on('change', onPresence);
       pollTimer = setInterval(() => void poll(), config.pollMs);
     },
-    /** Pick up what a previous run left: alerts fired but never sent, and held ones whose trader is back. */
+    /**
+     * Retire the outstanding alerts `match` gives a reason for (a rule deleted or paused,
+     * a trader disabled), each after its earlier steps. One pass over the outbox.
+     */
+    async retireWhere(match: (alert: StoredAlert) => Retirement | undefined): Promise<number> {
+      let n = 0;
+      for await (const alert of alerts.outstanding()) {
+        if (!match(alert)) continue;
+        await withFresh(alert.id, async (fresh) => {
+          const why = match(fresh);
+          if (!why || !OUTBOX_STATES.includes(fresh.state)) return;
+          await retire(fresh, why);
+          n += 1;
+        });
+      }
+      return n;
+    },
+    /** Pick up what a previous run left: alerts whose rule went while it was down are retired; alerts fired but never sent, and held ones whose trader is back, go. */
     async resume(): Promise<number> {
       let n = 0;
       for await (const alert of alerts.outstanding()) {
+        const why = await retirement(alert);
+        if (why) {
+          await withFresh(alert.id, (fresh) => retire(fresh, why));
+          continue;
+        }
         if (alert.state !== 'pending' && alert.state !== 'held') continue;
         n += 1;
         await withFresh(alert.id, async (fresh) => {

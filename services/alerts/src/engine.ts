@@ -4,14 +4,16 @@ import type { Logger } from 'pino';
 import { decodeTickRows, formatMicros, formatMillis, ticksNode, type Instrument, type Rule, type TickRow } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { alertBody } from './alert-message.js';
+import { createAlertLimits, type LimitVerdict } from './alert-limits.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import { alertContent, createDelivery } from './delivery.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { defined } from './defined.js';
+import { createRetirement, DISABLED_ROLE } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
-import { createAlertStore, createAuditChain, createRuleStore, type StoredAlert } from './store/index.js';
+import { createAlertStore, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
 
 export interface AlertEngineDeps {
   client: XmppClient;
@@ -25,6 +27,8 @@ export interface AlertEngineDeps {
   prefix?: string;
   metrics?: AlertsMetrics;
   now?: () => number;
+  /** The audit chain's key (the desk's credentials file); without it records are appended unkeyed. */
+  auditKey?: AuditKey;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -38,6 +42,9 @@ type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
  */
 export const HEARTBEAT_EVERY_MS = 2_000;
 export const HEARTBEAT_TTL_MS = 10_000;
+/** How often roles are read again: a disabled trader's rules are paused and their alerts retired within this. */
+export const TRADERS_REFRESH_MS = 2_000;
+const NEVER = 8_640_000_000_000_000;
 
 /** Deterministic: evaluating the same tick again (after a crash) yields the same alert, which the outbox already has. */
 export const alertId = (rule: Rule, symbol: string, seq: number): string =>
@@ -50,15 +57,21 @@ export const alertId = (rule: Rule, symbol: string, seq: number): string =>
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now }: AlertEngineDeps) {
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
-  const rules = createRuleStore({ redis, prefix });
+  const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
   const alerts = createAlertStore({ redis, prefix });
-  const audit = createAuditChain({ redis, prefix });
+  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}) });
   const index = createRuleIndex();
   const traders = new Set<string>();
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => traders.has(u), log, prefix });
-  const delivery = createDelivery({ client, alerts, audit, presence, config, domain, log, metrics, now });
+  const limits = createAlertLimits({ perRule: config.alertsPerRule, perOwner: config.alertsPerOwner, windowMs: config.alertRateWindowMs, now });
+  const retirement = createRetirement({ rules, audit, log, metrics, retireWhere: (match) => delivery.retireWhere(match) });
+  const delivery = createDelivery({
+    client, alerts, audit, presence, config, domain, log, metrics, now,
+    retirement: (a) => retirement.reasonFor(a),
+    canEscalateTo: (user) => !retirement.isDisabled(user),
+  });
   const watermarkKey = `${prefix}alerts:watermark`;
   const heartbeatKey = `${prefix}alerts:heartbeat`;
   const firedKey = `${prefix}alerts:fired`;
@@ -66,6 +79,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     rules,
     index,
     log,
+    minCooldownSeconds: config.minCooldownSeconds,
+    onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
     async lastFired(ids) {
       const out = new Map<string, number>();
       if (ids.length === 0) return out;
@@ -122,12 +137,19 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
   }
 
-  /** Outbox first: an alert exists in Redis, with its `fired` audit record, before anything is sent. */
+  /**
+   * Outbox first: an alert exists in Redis, with its `fired` audit record, before anything
+   * is sent. A firing of a repeating rule (every-time, once-per-bar) over a rate cap is
+   * stored as `suppressed` (audited with the cap, visible in the alert history) and never sent.
+   */
   async function persistFiring(f: Firing): Promise<StoredAlert | undefined> {
     const rule = sync.get(f.ruleId);
     if (!rule) return undefined;
     const firedAt = formatMillis(now());
     const id = alertId(rule, f.symbol, f.seq);
+    // A once rule fires once per rule created: the rule cap and the write limit bound those.
+    const verdict: LimitVerdict = rule.frequency === 'once' ? { ok: true } : limits.take(rule.id, rule.owner);
+    const suppressed = verdict.ok ? undefined : `cap=${verdict.cap} limit=${verdict.limit}/${verdict.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
     const alert: StoredAlert = {
       id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
       tickSeq: f.seq, eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
@@ -135,28 +157,49 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
         backup: rule.backup, threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
         previousPrice: f.previousPrice, reference: f.reference, message: rule.message,
       }),
-      body: '', state: 'pending', attempts: 0, nextActionAt: now(), lifecycle: [{ event: 'fired', at: firedAt }],
+      body: '', state: suppressed ? 'suppressed' : 'pending', attempts: 0, nextActionAt: suppressed ? NEVER : now(),
+      lifecycle: [suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt }],
     };
     alert.body = alertBody(alertContent(alert));
     const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
     if (!created) return undefined; // evaluated before a crash: already in the outbox
-    await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
-    fired += 1;
-    metrics.fired.inc();
+    if (suppressed) {
+      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail: suppressed });
+      metrics.suppressed.inc({ cap: verdict.ok ? '' : verdict.cap });
+    } else {
+      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
+      fired += 1;
+      metrics.fired.inc();
+    }
     if (rule.frequency === 'once') {
       sync.forget(rule.id);
       await rules.setStatus(rule.id, 'triggered');
     }
-    return alert;
+    return suppressed ? undefined : alert;
   }
 
-  async function loadTraders(): Promise<void> {
+  /** Roles from `td:users`; a user newly disabled has their rules paused and (while running) their alerts retired. */
+  let refreshing = false;
+  async function loadTraders(running: boolean): Promise<void> {
+    if (refreshing) return; // the previous refresh is still pausing rules or retiring alerts
+    refreshing = true;
+    try {
+      await readRoles(running);
+    } finally {
+      refreshing = false;
+    }
+  }
+  async function readRoles(running: boolean): Promise<void> {
     const roles = await redis.hgetall(`${prefix}users`);
     for (const [user, role] of Object.entries(roles)) {
       if (role === 'trader' && !traders.has(user)) {
         traders.add(user);
         presence.track(user);
+      } else if (role !== 'trader') {
+        traders.delete(user);
       }
+      if (role === DISABLED_ROLE) await retirement.traderDisabled(user, running);
+      else retirement.traderEnabled(user);
     }
   }
 
@@ -179,6 +222,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const currentState = (): EngineState => (state === 'running' && client.state() !== 'running' ? 'degraded' : state);
 
   async function sweepExpired(): Promise<void> {
+    limits.sweep();
     for (const id of index.expire(now() * 1000)) {
       sync.forget(id);
       await rules.setStatus(id, 'expired').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'expiry not recorded'));
@@ -194,7 +238,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     metrics,
     async start(): Promise<void> {
       state = 'starting';
-      await loadTraders();
+      await loadTraders(false);
       await presence.start([...traders]);
       const saved = await redis.hgetall(watermarkKey);
       for (const [symbol, json] of Object.entries(saved)) {
@@ -213,7 +257,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
         setInterval(() => void beat(), HEARTBEAT_EVERY_MS),
-        setInterval(() => void loadTraders().catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), 5_000),
+        setInterval(() => void loadTraders(true).catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), TRADERS_REFRESH_MS),
       ];
       // Give presence a moment to arrive before deciding what held alerts may go.
       await new Promise((r) => setTimeout(r, 1_600));
@@ -228,6 +272,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await subscriber.stop();
       await queue;
       await sync.stop();
+      await retirement.stop();
       await delivery.stop();
       presence.stop();
       state = 'stopped';

@@ -1,12 +1,17 @@
 import type { Logger } from 'pino';
-import { parseTimestamp, type Rule } from '@tickdesk/schemas';
+import { DEFAULT_COOLDOWN_SECONDS, parseTimestamp, type Rule } from '@tickdesk/schemas';
 import { defined } from './defined.js';
 import type { RuleIndex, RuleSpec } from './rules/index.js';
 import type { RuleStore } from './store/index.js';
 
-/** The part of a stored rule the evaluator needs. */
-export function ruleSpec(rule: Rule, lastFiredMicros?: number): RuleSpec {
+/**
+ * The part of a stored rule the evaluator needs. An every-time rule stored with a
+ * cooldown under `minCooldownSeconds` (before the minimum existed, or written around
+ * the validation) is evaluated with the minimum.
+ */
+export function ruleSpec(rule: Rule, lastFiredMicros?: number, minCooldownSeconds = 0): RuleSpec {
   const expires = rule.expiresAt ? parseTimestamp(rule.expiresAt) : undefined;
+  const cooldownSeconds = rule.frequency === 'every-time' ? Math.max(rule.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS, minCooldownSeconds) : rule.cooldownSeconds;
   return {
     id: rule.id,
     symbol: rule.symbol,
@@ -14,7 +19,7 @@ export function ruleSpec(rule: Rule, lastFiredMicros?: number): RuleSpec {
     frequency: rule.frequency,
     ...defined({
       threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
-      interval: rule.interval, cooldownSeconds: rule.cooldownSeconds, expiresAtMicros: expires, lastFiredMicros,
+      interval: rule.interval, cooldownSeconds, expiresAtMicros: expires, lastFiredMicros,
     }),
   };
 }
@@ -25,13 +30,16 @@ export interface RuleSyncDeps {
   log: Logger;
   /** When each rule last fired (µs of event time), so cooldowns and bars survive a restart. */
   lastFired(ids: readonly string[]): Promise<Map<string, number>>;
+  minCooldownSeconds?: number;
+  /** A rule was deleted or paused: its outstanding alerts are to be retired. */
+  onRetire?: (id: string, why: 'deleted' | 'paused', rule?: Rule) => void;
 }
 
 /**
  * Keeps the in-memory index equal to the active rules in Redis: everything at start,
  * then each change as the store announces it (within a second of a REST or chat edit).
  */
-export function createRuleSync({ rules, index, log: parentLog, lastFired }: RuleSyncDeps) {
+export function createRuleSync({ rules, index, log: parentLog, lastFired, minCooldownSeconds = 0, onRetire }: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
   const known = new Map<string, Rule>();
   let unsubscribe: (() => Promise<void>) | undefined;
@@ -41,13 +49,15 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired }: Rule
     const have = known.get(id);
     if (rule && have && rule.version < have.version) return; // an older change arriving late
     if (!rule || rule.status !== 'active') {
+      // A once rule that fired is 'triggered' and an expired one 'expired': their alerts still go.
+      if (!rule || rule.status === 'paused') onRetire?.(id, rule ? 'paused' : 'deleted', rule);
       known.delete(id);
       if (index.remove(id)) log.debug({ rule: id, status: rule?.status ?? 'deleted' }, 'rule left the index');
       return;
     }
     const fired = (await lastFired([id])).get(id);
     known.set(id, rule);
-    index.upsert(ruleSpec(rule, fired));
+    index.upsert(ruleSpec(rule, fired, minCooldownSeconds));
   }
 
   /** After the change channel was down (Redis reconnect), changes may be missed: compare everything. */
@@ -78,7 +88,7 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired }: Rule
       const fired = await lastFired(active.map((r) => r.id));
       for (const rule of active) {
         known.set(rule.id, rule);
-        index.upsert(ruleSpec(rule, fired.get(rule.id)));
+        index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
       }
       log.info({ rules: active.length }, 'rules loaded');
       return active.length;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_MIN_COOLDOWN_SECONDS } from '@tickdesk/schemas';
 import { ApiError } from './errors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,6 +33,8 @@ export const ApiConfig = Type.Object(
     home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (CA at certs/ca.crt)' }),
     uiDir: Type.String({ minLength: 1, default: `${REPO_ROOT}ui/dist`, description: 'the built dashboard (index.html, assets/), served at /' }),
     candleCacheMb: int(32, 0, 65_536, 'memory for pages of final candles, MB (0: no cache)'),
+    maxRulesPerTrader: int(500, 1, 1_000_000, 'rules one trader may have stored, whatever their status (shared with the alert engine)'),
+    minCooldownSeconds: int(DEFAULT_MIN_COOLDOWN_SECONDS, 1, 86_400, 'shortest cooldown of an every-time rule, seconds (shared with the alert engine)'),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -60,6 +63,8 @@ const ENV: Record<string, Field> = {
   TICKDESK_HOME: 'home',
   TICKDESK_API_UI_DIR: 'uiDir',
   TICKDESK_API_CANDLE_CACHE_MB: 'candleCacheMb',
+  TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
+  TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
   TICKDESK_LOG_LEVEL: 'logLevel',
 };
 

@@ -16,6 +16,7 @@ export const API_ERRORS = {
   TICKDESK_API_UNKNOWN_INSTRUMENT: { status: 404, description: 'No instrument with this symbol' },
   TICKDESK_API_NO_DATA: { status: 404, description: 'Nothing recorded yet' },
   TICKDESK_API_CONFLICT: { status: 409, description: 'The resource changed or already exists' },
+  TICKDESK_API_RULE_LIMIT: { status: 409, description: 'The trader has as many rules as allowed (TICKDESK_ALERTS_MAX_RULES_PER_TRADER): delete one first' },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
   TICKDESK_API_INVALID_RULE: { status: 422, description: 'Valid JSON, but not a valid rule: the message names the field' },

@@ -43,7 +43,7 @@ export async function startApiServer(
       log,
       domain: config.domain,
       instruments,
-      rules: createRuleStore({ redis }),
+      rules: createRuleStore({ redis, maxRulesPerOwner: config.maxRulesPerTrader }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis }),
       ...(accounts ? { accounts } : {}),

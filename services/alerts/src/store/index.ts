@@ -6,6 +6,6 @@ export {
 export { createAlertStore, type AlertStore } from './alert-store.js';
 export { OUTBOX_STATES, type AlertPatch, type LifecycleStep, type StoredAlert } from './alert-record.js';
 export type { AlertListOptions } from './alert-query.js';
-export { createRuleStore, type RuleChange, type RuleStore, type RuleWriteResult } from './rule-store.js';
+export { createRuleStore, DEFAULT_MAX_RULES_PER_OWNER, type RuleChange, type RuleStore, type RuleWriteResult } from './rule-store.js';
 export { alertKeys, auditKeys, DEFAULT_PREFIX, ruleKeys } from './redis-layout.js';
-export { StoreError, type StoreErrorCode } from './store-errors.js';
+export { ruleLimit, StoreError, type StoreErrorCode } from './store-errors.js';

@@ -71,7 +71,7 @@ describe('rule store', () => {
   });
 
   it('lists by owner in creation order and streams all rules', async () => {
-    const store = createRuleStore({ redis: client, now });
+    const store = createRuleStore({ redis: client, now, maxRulesPerOwner: 1_000 });
     const made = [];
     for (let i = 0; i < 1_100; i++) {
       clock = T0 + i;
@@ -85,6 +85,29 @@ describe('rule store', () => {
     for await (const r of store.all()) streamed.push(r);
     expect(streamed).toEqual(made.filter((_, i) => i !== 1));
     expect(await store.list({ owner: 'bob' })).toHaveLength(549);
+  });
+
+  it('refuses a rule over the per-owner cap, for that owner only, until one is deleted', async () => {
+    const store = createRuleStore({ redis: client, now, maxRulesPerOwner: 3 });
+    const changes: RuleChange[] = [];
+    const unsubscribe = await store.subscribe((c) => changes.push(c));
+    const made = await Promise.all([1, 2, 3].map((i) => store.create('alice', input({ threshold: String(i) }))));
+    // Concurrent creates cannot slip past the cap: the count and the write are one script.
+    const racing = await Promise.allSettled([4, 5].map((i) => store.create('alice', input({ threshold: String(i) }))));
+    expect(racing.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((racing[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'TICKDESK_ALERTS_STORE_RULE_LIMIT', limit: 3 });
+    expect((racing[0] as PromiseRejectedResult).reason.message).toMatch(/alice has 3 rules, the most allowed/);
+    expect(await store.list({ owner: 'alice' })).toHaveLength(3);
+    expect(await store.create('bob', input())).toMatchObject({ owner: 'bob' });
+    // Paused and triggered rules still count: the cap bounds what is stored.
+    await store.setStatus(made[0]!.id, 'paused');
+    await expect(store.create('alice', input())).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_RULE_LIMIT' });
+    await store.remove(made[0]!.id);
+    expect(await store.create('alice', input())).toMatchObject({ owner: 'alice' });
+    await until(() => changes.length >= 7, 2_000);
+    expect(changes.filter((c) => c.op === 'upsert' && c.version === 1)).toHaveLength(5); // no message for a refused create
+    await unsubscribe();
+    expect(createRuleStore({ redis: client }).maxRulesPerOwner).toBe(500);
   });
 
   it('publishes every committed change', async () => {

@@ -2,7 +2,8 @@
 export type StoreErrorCode =
   | 'TICKDESK_ALERTS_STORE_BAD_INPUT'
   | 'TICKDESK_ALERTS_STORE_BAD_CURSOR'
-  | 'TICKDESK_ALERTS_STORE_APPEND_FAILED';
+  | 'TICKDESK_ALERTS_STORE_APPEND_FAILED'
+  | 'TICKDESK_ALERTS_STORE_RULE_LIMIT';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -16,4 +17,9 @@ export class StoreError extends Error {
 
 export function badInput(message: string): StoreError {
   return new StoreError('TICKDESK_ALERTS_STORE_BAD_INPUT', message);
+}
+
+/** A trader already has `limit` rules stored (the per-owner cap): nothing was written. */
+export function ruleLimit(owner: string, limit: number): StoreError & { limit: number } {
+  return Object.assign(new StoreError('TICKDESK_ALERTS_STORE_RULE_LIMIT', `${owner} has ${limit} rules, the most allowed: delete one first`), { limit });
 }

@@ -53,6 +53,26 @@ describe('POST /v1/rules', () => {
     expect(await t.app.deps.rules.list()).toEqual([]);
   });
 
+  it('refuses an every-time rule with a cooldown under the minimum with 422 naming cooldownSeconds', async () => {
+    for (const cooldownSeconds of [0, 9]) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput({ frequency: 'every-time', cooldownSeconds }) });
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json()).toEqual({ code: 'TICKDESK_API_INVALID_RULE', message: expect.stringMatching(/"cooldownSeconds".*from 10/) });
+    }
+    expect(await t.app.deps.rules.list()).toEqual([]);
+    expect((await create(AS.alice, ruleInput({ frequency: 'every-time', cooldownSeconds: 10 }))).cooldownSeconds).toBe(10);
+  });
+
+  it('refuses a rule past the per-trader cap with 409 TICKDESK_API_RULE_LIMIT; others can still create', async () => {
+    const cap = t.app.deps.rules.maxRulesPerOwner;
+    for (let i = 0; i < cap; i++) await t.app.deps.rules.create('alice', ruleInput({ threshold: String(60_000 + i) }));
+    const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput() });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toEqual({ code: 'TICKDESK_API_RULE_LIMIT', message: `alice has ${cap} rules, the most allowed: delete one first` });
+    expect(await t.app.deps.rules.list({ owner: 'alice' })).toHaveLength(cap);
+    await create(AS.bob);
+  });
+
   it('refuses a body that is not an object with 422, and malformed JSON with 400', async () => {
     const arr = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: [ruleInput()] });
     expect(arr.statusCode).toBe(422);

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { StoreError } from '@tickdesk/alerts';
 import { Rule, RuleInput, RuleStatus, SYMBOL_PATTERN, validateRuleInput } from '@tickdesk/schemas';
 import type { Caller, Role } from '../deps.js';
-import { badRequest, conflict, errorResponses, invalidRule, notFound } from '../errors.js';
+import { ApiError, badRequest, conflict, errorResponses, invalidRule, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
 import { USERNAME_PATTERN, USERS_KEY } from '../roles.js';
 import { validatorCompiler } from '../validation.js';
@@ -51,7 +52,7 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
 
   /** The engine's validation (422 naming the field), then the schema as a last guard. */
   async function check(body: unknown, owner: string): Promise<RuleInput> {
-    const res = validateRuleInput(body, { symbols, traders: await traders(), nowMicros: Date.now() * 1000 });
+    const res = validateRuleInput(body, { symbols, traders: await traders(), nowMicros: Date.now() * 1000, minCooldownSeconds: app.config.minCooldownSeconds });
     if (!res.ok) throw invalidRule(res.field, res.message);
     if (res.value.backup === owner) throw invalidRule('backup', 'must be another trader, not the owner');
     const wrong = Value.Errors(RuleInput, res.value).First();
@@ -91,10 +92,15 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
 
   app.post('/rules', {
     onRequest: [app.authenticate, app.requireRole('trader')],
-    schema: { ...common, summary: "Create a rule of the caller's own", body: RuleInput, response: { 201: Rule, ...errors, ...errorResponses(422) } },
+    schema: { ...common, summary: "Create a rule of the caller's own (at most TICKDESK_ALERTS_MAX_RULES_PER_TRADER stored per trader: 409 TICKDESK_API_RULE_LIMIT)", body: RuleInput, response: { 201: Rule, ...errors, ...errorResponses(409, 422) } },
   }, async (request, reply) => {
     const owner = request.caller.user;
-    const rule = await rules.create(owner, await check(request.body, owner));
+    const input = await check(request.body, owner);
+    // The cap is counted in the store's create script, so chat, ad-hoc and REST share it and racing creates cannot pass it.
+    const rule = await rules.create(owner, input).catch((err: unknown) => {
+      if (err instanceof StoreError && err.code === 'TICKDESK_ALERTS_STORE_RULE_LIMIT') throw new ApiError('TICKDESK_API_RULE_LIMIT', err.message);
+      throw err;
+    });
     return reply.code(201).header('location', `${request.routeOptions.url}/${rule.id}`).header('etag', etag(rule)).send(rule);
   });
 
