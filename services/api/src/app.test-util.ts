@@ -30,6 +30,9 @@ export async function seedUsers(redis: Redis): Promise<void> {
   for (const [user, { role }] of Object.entries(ACCOUNTS)) if (role) await redis.hset(USERS_KEY, user, role);
 }
 
+/** The audit key of test apps: a desk's chain is always keyed. */
+export const TEST_AUDIT_KEY = { key: 'k'.repeat(43), keyedFrom: 1 };
+
 export interface TestAppOptions {
   config?: Partial<ApiConfig>;
   verifyPassword?: VerifyPassword;
@@ -49,7 +52,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       instruments: DEFAULT_INSTRUMENTS,
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
-      audit: createAuditChain({ redis }),
+      audit: createAuditChain({ redis, key: TEST_AUDIT_KEY }),
       ...(opts.accounts ? { accounts: opts.accounts } : {}),
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),

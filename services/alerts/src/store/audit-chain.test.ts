@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createAuditChain, type AuditEntry } from './audit-chain.js';
 import { AUDIT_EVENTS } from '@tickdesk/schemas';
-import { canonicalRecord, GENESIS_HASH, hashRecord, verifyRecords, type AuditRecord } from './audit-record.js';
+import { canonicalRecord, GENESIS_HASH, hashRecord, type AuditRecord } from './audit-record.js';
+import { verifyRecords } from './audit-verify.js';
 import { auditKeys } from './redis-layout.js';
 import { defineScript } from './redis-script.js';
 import { privateRedis } from './redis.test-util.js';
@@ -63,7 +64,7 @@ describe('audit chain', () => {
   it('appends linked records and verifies them', async () => {
     const chain = createAuditChain({ redis: client, now });
     expect(await chain.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
-    expect(await chain.verify()).toEqual({ ok: true, records: 0, head: GENESIS_HASH });
+    expect(await chain.verify()).toEqual({ ok: true, records: 0, head: GENESIS_HASH, keyed: 0, unkeyed: 0 });
     const recs = await appendMany(chain, 10);
     expect(recs.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(recs[0]!.prevHash).toBe(GENESIS_HASH);
@@ -74,8 +75,8 @@ describe('audit chain', () => {
     expect(recs[2]).not.toHaveProperty('detail');
     expect(await chain.range({ limit: 100 })).toEqual(recs);
     expect(await chain.head()).toEqual({ seq: 10, hash: recs[9]!.hash });
-    expect(await chain.verify({ pageSize: 3 })).toEqual({ ok: true, records: 10, head: recs[9]!.hash });
-    expect(verifyRecords(recs, { seq: 10, hash: recs[9]!.hash })).toEqual({ ok: true, records: 10, head: recs[9]!.hash });
+    expect(await chain.verify({ pageSize: 3 })).toEqual({ ok: true, records: 10, head: recs[9]!.hash, keyed: 0, unkeyed: 10 });
+    expect(verifyRecords(recs, { seq: 10, hash: recs[9]!.hash })).toEqual({ ok: true, records: 10, head: recs[9]!.hash, keyed: 0, unkeyed: 10 });
     // The stored bytes are the hashed bytes: an auditor can check with redis-cli and sha256sum.
     const [third] = (await client.xrange(keys.log, '3-0', '3-0')) as Entry[];
     expect(third![1]).toEqual(['r', canonicalRecord(recs[2]!), 'h', sha(canonicalRecord(recs[2]!))]);
@@ -123,7 +124,8 @@ describe('audit chain', () => {
     const body = { seq: 2, time: new Date(clock).toISOString(), ...entry(2), prevHash: first.hash };
     const rec = { ...body, hash: hashRecord(body) };
     const ks = [keys.head, keys.log, keys.byTime, keys.trader(rec.trader), keys.symbol(rec.symbol), keys.alert(rec.alertId)];
-    await defineScript(client, 'tdAuditAppend', 6, '').run(ks, [2, first.hash, clock, canonicalRecord(rec), rec.hash, '0000000000000002']);
+    await defineScript(client, 'tdAuditAppendKeyed', 6, '').run(ks, [2, first.hash, clock, canonicalRecord(rec), rec.hash, '0000000000000002', '']);
+    expect(await client.xlen(keys.log)).toBe(2);
     expect(await chain.append(entry(2))).toEqual(rec);
     expect(await chain.head()).toEqual({ seq: 2, hash: rec.hash });
     expect(await chain.verify()).toMatchObject({ ok: true, records: 2 });
@@ -258,5 +260,82 @@ describe('audit chain', () => {
     expect(Math.max(...pages.map((p) => p.length))).toBe(1_000);
     xrange.mockRestore();
     expect(await chain.verify({ pageSize: 1_000 })).toMatchObject({ ok: true, records: 20_000 });
+  });
+});
+
+describe('keyed audit chain', () => {
+  const KEY = { key: randomBytes(32).toString('base64url'), keyedFrom: 1 };
+
+  /**
+   * What someone with Redis write access but without the key can do: rewrite records
+   * from `from` on (another trader), recompute every plain SHA-256 link and move the head.
+   */
+  async function forgeTail(from: number, keepKeyField: boolean): Promise<void> {
+    let prev = GENESIS_HASH;
+    await rewriteLog((entries) => entries.map(([id, f]) => {
+      const seq = Number(id.split('-')[0]);
+      if (seq < from) {
+        prev = f[3]!;
+        return [id, f];
+      }
+      const r = JSON.parse(f[1]!) as (string | number)[];
+      if (seq === from) r[3] = 'mallory';
+      r[8] = prev;
+      const text = JSON.stringify(r);
+      prev = sha(text);
+      return [id, keepKeyField ? ['r', text, 'h', prev, ...f.slice(4)] : ['r', text, 'h', prev]];
+    }));
+    await client.hset(keys.head, 'hash', prev);
+  }
+
+  it('an attacker who rewrites the tail and recomputes SHA-256 links without the key is caught at the first rewritten record', async () => {
+    const chain = createAuditChain({ redis: client, now, key: KEY });
+    const recs = await appendMany(chain, 20);
+    expect(await chain.verify({ pageSize: 6 })).toEqual({ ok: true, records: 20, head: recs[19]!.hash, keyed: 20, unkeyed: 0 });
+    const original = (await client.xrange(keys.log, '-', '+')) as Entry[];
+    for (const keepKeyField of [true, false]) {
+      await forgeTail(15, keepKeyField);
+      const v = await chain.verify({ pageSize: 6 });
+      expect(v).toMatchObject({ ok: false, records: 14, brokenSeq: 15 });
+      expect(v.ok === false && v.reason).toMatch(keepKeyField ? /^record 15 was altered/ : /^record 15 is not keyed/);
+      await rewriteLog(() => original);
+      await client.hset(keys.head, 'hash', recs[19]!.hash);
+    }
+    expect(await chain.verify()).toMatchObject({ ok: true, records: 20 });
+  });
+
+  it('records from before the key verify as unkeyed and are counted; a downgrade after them is not accepted', async () => {
+    const old = createAuditChain({ redis: client, now });
+    await appendMany(old, 5);
+    const chain = createAuditChain({ redis: client, now, key: { ...KEY, keyedFrom: 6 } });
+    for (let i = 6; i <= 10; i++) await chain.append(entry(i));
+    expect(await chain.verify()).toMatchObject({ ok: true, records: 10, keyed: 5, unkeyed: 5 });
+    const stored = await chain.range({ limit: 100 });
+    expect(stored.map((r) => r.keyId === undefined)).toEqual([true, true, true, true, true, false, false, false, false, false]);
+    // The whole chain rewritten as plain SHA-256: the key's start (kept outside Redis) says 6 must be keyed.
+    await forgeTail(1, false);
+    expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 6, reason: expect.stringMatching(/^record 6 is not keyed/) });
+    // Without a stated start, an unkeyed record after a keyed one is still a downgrade.
+    await client.flushall();
+    const noStart = createAuditChain({ redis: client, now, key: { key: KEY.key } });
+    await appendMany(noStart, 10);
+    await forgeTail(8, false);
+    expect(await noStart.verify()).toMatchObject({ ok: false, brokenSeq: 8, reason: expect.stringMatching(/record 7 before it is keyed/) });
+  });
+
+  it('a keyed record needs this desk\'s key to verify', async () => {
+    await appendMany(createAuditChain({ redis: client, now, key: KEY }), 3);
+    expect(await createAuditChain({ redis: client, now }).verify()).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/needs the audit key/) });
+    const other = createAuditChain({ redis: client, now, key: { key: randomBytes(32).toString('base64url') } });
+    expect(await other.verify()).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/another key/) });
+  });
+
+  it('verifyRecords checks an export with the key', async () => {
+    const chain = createAuditChain({ redis: client, now, key: KEY });
+    const recs = await appendMany(chain, 6);
+    expect(verifyRecords(recs, { seq: 6, hash: recs[5]!.hash }, KEY)).toMatchObject({ ok: true, records: 6, keyed: 6 });
+    const forged = recs.map((r) => (r.seq === 4 ? { ...r, trader: 'mallory', hash: hashRecord({ ...r, trader: 'mallory' }) } : r));
+    expect(verifyRecords(forged, undefined, KEY)).toMatchObject({ ok: false, brokenSeq: 4 });
+    expect(verifyRecords(recs)).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/needs the audit key/) });
   });
 });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { chainKey, macRecord, type AuditKey } from './audit-key.js';
 import { canonicalRecord, checkEntry, GENESIS_HASH, hashRecord, recordTimeMs, type AuditRecord } from './audit-record.js';
 import { createAuditReader, type AuditQuery } from './audit-reader.js';
 import { auditKeys, DEFAULT_PREFIX } from './redis-layout.js';
@@ -6,7 +7,7 @@ import { defineScript, replies } from './redis-script.js';
 import { StoreError } from './store-errors.js';
 
 /** What the engine supplies; the chain adds seq, time (unless given), prevHash and hash. */
-export type AuditEntry = Omit<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash'> & { time?: string };
+export type AuditEntry = Omit<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash' | 'keyId'> & { time?: string };
 export type { AuditQuery };
 
 /**
@@ -14,7 +15,8 @@ export type { AuditQuery };
  * the head's, its prevHash is the head's hash and its time is not earlier than the head's.
  * Otherwise nothing is written and the reply is the head, for the caller to link again.
  * XADD goes first: if it fails (a log and head out of step) nothing is written at all.
- * KEYS: head, log, by-time, trader, symbol, alert. ARGV: seq, prevHash, ms, r, h, padded seq.
+ * KEYS: head, log, by-time, trader, symbol, alert. ARGV: seq, prevHash, ms, r, h, padded seq,
+ * key id ("" for an unkeyed record: no k field).
  */
 const APPEND_LUA = `
 local head = redis.call('HMGET', KEYS[1], 'seq', 'hash', 'ms')
@@ -22,7 +24,11 @@ local seq, hash, ms = tonumber(head[1] or '0'), head[2] or '${GENESIS_HASH}', to
 if tonumber(ARGV[1]) ~= seq + 1 or ARGV[2] ~= hash or tonumber(ARGV[3]) < ms then
   return {0, head[1] or '0', hash, head[3] or '0'}
 end
-redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5])
+if ARGV[7] == '' then
+  redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5])
+else
+  redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5], 'k', ARGV[7])
+end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hash', ARGV[5], 'ms', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[6])
 for i = 4, 6 do redis.call('ZADD', KEYS[i], ARGV[1], ARGV[1]) end
@@ -42,11 +48,14 @@ interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err
  * Appends from one process go through a queue and are linked locally in batches, one
  * pipeline per batch; the append script makes each record linearisable across
  * processes, and a batch that lost the race to another process is linked again.
+ * With `key` (kept outside Redis) each record's hash is an HMAC and verify() checks it;
+ * without one records are appended unkeyed, as before the desk had a key.
  */
-export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now }: { redis: Redis; prefix?: string; now?: () => number }) {
+export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key }: { redis: Redis; prefix?: string; now?: () => number; key?: AuditKey }) {
   const keys = auditKeys(prefix);
-  const appendScript = defineScript(redis, 'tdAuditAppend', 6, APPEND_LUA);
-  const reader = createAuditReader({ redis, keys });
+  const mac = key ? chainKey(key) : undefined;
+  const appendScript = defineScript(redis, 'tdAuditAppendKeyed', 6, APPEND_LUA);
+  const reader = createAuditReader({ redis, keys, ...(key ? { key } : {}) });
   const queue: Pending[] = [];
   let draining = false;
   let tip: Tip | undefined;
@@ -63,7 +72,7 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
     const time = entry.time !== undefined && ms === wanted ? entry.time : new Date(ms).toISOString();
     const { alertId, trader, symbol, event, detail, stanzaHash } = entry;
     const rec = { seq: prev.seq + 1, time, alertId, trader, symbol, event, ...(detail ? { detail } : {}), stanzaHash, prevHash: prev.hash };
-    return { ...rec, hash: hashRecord(rec) };
+    return mac ? { ...rec, hash: macRecord(rec, mac), keyId: mac.id } : { ...rec, hash: hashRecord(rec) };
   }
 
   /** How many of `recs` (consecutive, in order) are in the log with exactly our hash. */
@@ -88,7 +97,7 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
       const pipe = redis.pipeline();
       for (const r of recs) {
         const ks = [keys.head, keys.log, keys.byTime, keys.trader(r.trader), keys.symbol(r.symbol), keys.alert(r.alertId)];
-        appendScript.queue(pipe, ks, [r.seq, r.prevHash, recordTimeMs(r.time)!, canonicalRecord(r), r.hash, String(r.seq).padStart(16, '0')]);
+        appendScript.queue(pipe, ks, [r.seq, r.prevHash, recordTimeMs(r.time)!, canonicalRecord(r), r.hash, String(r.seq).padStart(16, '0'), r.keyId ?? '']);
       }
       const results = replies(await pipe.exec());
       let done = 0;

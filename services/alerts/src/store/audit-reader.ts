@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { parseTimestamp } from '@tickdesk/schemas';
-import { createChainChecker, decodeRecord, GENESIS_HASH, type AuditRecord, type VerifyResult } from './audit-record.js';
+import type { AuditKey } from './audit-key.js';
+import { decodeRecord, GENESIS_HASH, type AuditRecord } from './audit-record.js';
+import { createChainChecker, type VerifyResult } from './audit-verify.js';
 import type { auditKeys } from './redis-layout.js';
 import { values } from './redis-script.js';
 import { badInput } from './store-errors.js';
@@ -27,7 +29,7 @@ function decodeEntry([id, fields]: StreamEntry): AuditRecord {
   const r = fields[fields.indexOf('r') + 1];
   const h = fields[fields.indexOf('h') + 1];
   if (!fields.includes('r') || !fields.includes('h') || r === undefined || h === undefined) throw new Error(`log entry ${id} lacks its r or h field`);
-  return decodeRecord(r, h);
+  return decodeRecord(r, h, fields.includes('k') ? fields[fields.indexOf('k') + 1] : undefined);
 }
 
 const entrySeq = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -39,7 +41,7 @@ function timeBound(text: string, name: string): number {
 }
 
 /** Queries and verification over the chain's keys (layout in redis-layout.ts). */
-export function createAuditReader({ redis, keys }: { redis: Redis; keys: ReturnType<typeof auditKeys> }) {
+export function createAuditReader({ redis, keys, key }: { redis: Redis; keys: ReturnType<typeof auditKeys>; key?: AuditKey }) {
   /** [lo, hi] seqs allowed by the cursor and the time range (times never decrease along the chain); undefined when empty. */
   async function seqBounds(q: AuditQuery): Promise<[number, number] | undefined> {
     const after = q.afterSeq ?? 0;
@@ -115,7 +117,7 @@ export function createAuditReader({ redis, keys }: { redis: Redis; keys: ReturnT
       const pageSize = opts.pageSize ?? 1_000;
       const [seq, hash] = await redis.hmget(keys.head, 'seq', 'hash');
       const head = { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH };
-      const checker = createChainChecker();
+      const checker = createChainChecker(key);
       let start = '-';
       for (;;) {
         const entries = (await redis.xrange(keys.log, start, String(head.seq), 'COUNT', pageSize)) as StreamEntry[];

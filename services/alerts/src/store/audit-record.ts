@@ -19,8 +19,14 @@ export interface AuditRecord {
   stanzaHash: string;
   /** The previous record's hash; 64 zeros for seq 1. */
   prevHash: string;
-  /** sha256 (lowercase hex) of `canonicalRecord(this)`. */
+  /**
+   * HMAC-SHA256 with the desk's audit key (audit-key.ts) of `canonicalRecord(this)` when
+   * `keyId` is set; a plain sha256 of it for a record from before the desk had a key.
+   * Lowercase hex either way.
+   */
   hash: string;
+  /** The id of the key `hash` was made with; absent on an unkeyed record. */
+  keyId?: string;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -41,17 +47,17 @@ export const GENESIS_HASH = '0'.repeat(64);
  *                     separators=(",", ":"), ensure_ascii=False).encode("utf-8")
  *   assert hashlib.sha256(body).hexdigest() == r["hash"]
  */
-export function canonicalRecord(r: Omit<AuditRecord, 'hash'>): string {
+export function canonicalRecord(r: Omit<AuditRecord, 'hash' | 'keyId'>): string {
   return JSON.stringify([r.seq, r.time, r.alertId, r.trader, r.symbol, r.event, r.detail ?? '', r.stanzaHash, r.prevHash]);
 }
 
-/** sha256 of the canonical serialisation, lowercase hex. */
-export function hashRecord(r: Omit<AuditRecord, 'hash'>): string {
+/** sha256 of the canonical serialisation, lowercase hex: an unkeyed record's hash. */
+export function hashRecord(r: Omit<AuditRecord, 'hash' | 'keyId'>): string {
   return createHash('sha256').update(canonicalRecord(r), 'utf8').digest('hex');
 }
 
-/** A record from its stored form (`r` = canonical serialisation, `h` = hash); throws when unreadable. */
-export function decodeRecord(r: string, h: string): AuditRecord {
+/** A record from its stored form (`r` = canonical serialisation, `h` = hash, `k` = key id if keyed); throws when unreadable. */
+export function decodeRecord(r: string, h: string, k?: string): AuditRecord {
   const v: unknown = JSON.parse(r);
   if (!Array.isArray(v) || v.length !== 9 || typeof v[0] !== 'number' || v.slice(1).some((x) => typeof x !== 'string')) {
     throw new Error('not a 9-element [seq, …] array');
@@ -59,6 +65,7 @@ export function decodeRecord(r: string, h: string): AuditRecord {
   const [seq, time, alertId, trader, symbol, event, detail, stanzaHash, prevHash] = v as [number, ...string[]];
   const rec: AuditRecord = { seq, time: time!, alertId: alertId!, trader: trader!, symbol: symbol!, event: event as AuditEvent, stanzaHash: stanzaHash!, prevHash: prevHash!, hash: h };
   if (detail) rec.detail = detail;
+  if (k !== undefined) rec.keyId = k;
   return rec;
 }
 
@@ -95,72 +102,4 @@ export function entryProblem(e: Pick<AuditRecord, 'alertId' | 'trader' | 'symbol
 export function checkEntry(e: Parameters<typeof entryProblem>[0] & { time?: string }): void {
   const problem = entryProblem(e) ?? (e.time !== undefined && recordTimeMs(e.time) === undefined ? 'time must be UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z' : undefined);
   if (problem) throw badInput(`audit record: ${problem}`);
-}
-
-export type VerifyResult =
-  | { ok: true; records: number; head: string }
-  /** `records` intact records precede `brokenSeq`, the first seq at which the chain is not intact. */
-  | { ok: false; records: number; brokenSeq: number; reason: string };
-
-type Tip = { seq: number; hash: string; time: string };
-
-/** Why `r`, read where seq `at` belongs after `last`, breaks the chain; undefined when it links on. */
-function linkProblem(r: AuditRecord | Error, at: number, last: Tip): string | undefined {
-  if (r instanceof Error) return `record ${at} cannot be read: ${r.message}`;
-  const readAs = r.seq === at ? '' : ` (read as seq ${String(r.seq)})`;
-  if (typeof r.hash !== 'string' || hashRecord(r) !== r.hash) return `record ${at}${readAs} was altered: its hash does not match its content`;
-  if (r.seq > at) return `record ${at} is missing (the next record is ${r.seq})`;
-  if (r.seq !== at) return `record ${r.seq} is repeated or out of order where ${at} was expected`;
-  if (r.prevHash !== last.hash) return `record ${at}: prevHash does not match the hash of ${at === 1 ? 'the genesis (64 zeros)' : `record ${at - 1}`}`;
-  const problem = entryProblem(r) ?? (recordTimeMs(r.time) === undefined ? `malformed time ${JSON.stringify(r.time)}` : undefined);
-  if (problem) return `record ${at}: ${problem}`;
-  if (r.time < last.time) return `record ${at}: time ${r.time} is earlier than record ${at - 1}'s ${last.time}`;
-  return undefined;
-}
-
-/** Where and why a chain ending at `last` disagrees with the head it should end at. */
-function headProblem(head: { seq: number; hash: string }, last: Tip): [number, string] | undefined {
-  if (head.seq > last.seq) return [last.seq + 1, `record ${last.seq + 1} is missing: the chain ends at seq ${last.seq} but its head is seq ${head.seq}`];
-  if (head.seq < last.seq) return [head.seq + 1, `record ${head.seq + 1} lies past the head (seq ${head.seq}): it was not appended through the chain`];
-  if (head.hash !== last.hash) return [last.seq, `record ${last.seq}: its hash does not match the head's`];
-  return undefined;
-}
-
-/**
- * Checks records one at a time, in chain order, in constant memory: each record's hash
- * against its content (so an edited record fails at itself), seq continuity (a deleted
- * record fails at the gap), the link to the previous hash, time order, and at the end
- * the expected head (a truncated tail fails there).
- */
-export function createChainChecker() {
-  let last: Tip = { seq: 0, hash: GENESIS_HASH, time: '' };
-  let failure: VerifyResult | undefined;
-  return {
-    /** Check the next record (or the error reading it); false once the chain is broken. */
-    next(r: AuditRecord | Error): boolean {
-      if (failure) return false;
-      const reason = linkProblem(r, last.seq + 1, last);
-      if (reason) {
-        failure = { ok: false, records: last.seq, brokenSeq: last.seq + 1, reason };
-        return false;
-      }
-      const { seq, hash, time } = r as AuditRecord;
-      last = { seq, hash, time };
-      return true;
-    },
-    /** The verdict; `head` is where the chain should end (its head key, or an export's stated head). */
-    end(head?: { seq: number; hash: string }): VerifyResult {
-      if (failure) return failure;
-      const broken = head && headProblem(head, last);
-      if (broken) return { ok: false, records: broken[0] - 1, brokenSeq: broken[0], reason: broken[1] };
-      return { ok: true, records: last.seq, head: last.hash };
-    },
-  };
-}
-
-/** Verify records in chain order (e.g. an exported file), optionally against the head they should end at. */
-export function verifyRecords(records: Iterable<AuditRecord>, head?: { seq: number; hash: string }): VerifyResult {
-  const checker = createChainChecker();
-  for (const r of records) if (!checker.next(r)) break;
-  return checker.end(head);
 }

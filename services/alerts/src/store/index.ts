@@ -1,8 +1,7 @@
 export { createAuditChain, type AuditChain, type AuditEntry, type AuditQuery } from './audit-chain.js';
-export {
-  GENESIS_HASH, canonicalRecord, createChainChecker, hashRecord, verifyRecords,
-  type AuditRecord, type VerifyResult,
-} from './audit-record.js';
+export { GENESIS_HASH, canonicalRecord, hashRecord, type AuditRecord } from './audit-record.js';
+export { chainKey, macRecord, type AuditKey } from './audit-key.js';
+export { createChainChecker, verifyRecords, type VerifyResult } from './audit-verify.js';
 export { createAlertStore, type AlertStore } from './alert-store.js';
 export { OUTBOX_STATES, type AlertPatch, type LifecycleStep, type StoredAlert } from './alert-record.js';
 export type { AlertListOptions } from './alert-query.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { auditKeys, verifyRecords, type AuditEntry, type AuditRecord } from '@tickdesk/alerts';
+import { createHash } from 'node:crypto';
+import { auditKeys, GENESIS_HASH, verifyRecords, type AuditEntry, type AuditRecord } from '@tickdesk/alerts';
+import { TEST_AUDIT_KEY } from '../app.test-util.js';
 import auditRoutes, { csvField, CSV_COLUMNS } from './audit.js';
 import { AS, bearer, OTHER_SYMBOL, SYMBOL, useRouteApp } from './route.test-util.js';
 
@@ -69,11 +71,35 @@ describe('GET /v1/audit', () => {
 describe('GET /v1/audit/verify', () => {
   it('says ok with the head, or where and why the chain breaks', async () => {
     const all = await seed(5);
-    expect((await get('/v1/audit/verify')).json()).toEqual({ ok: true, records: 5, head: all[4]!.hash });
+    expect((await get('/v1/audit/verify')).json()).toEqual({ ok: true, records: 5, head: all[4]!.hash, keyed: 5, unkeyed: 0 });
     await t.client.xdel(auditKeys().log, '3-0');
     const res = await get('/v1/audit/verify', AS.admin);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ok: false, records: 2, brokenSeq: 3, reason: expect.stringContaining('record 3 is missing') });
+  });
+
+  it('names the first record of a tail rewritten in Redis with plain SHA-256 links (no key)', async () => {
+    const all = await seed(6);
+    const log = auditKeys().log;
+    const entries = (await t.client.xrange(log, '-', '+')) as [string, string[]][];
+    let prev = GENESIS_HASH;
+    const m = t.client.multi().del(log);
+    for (const [id, f] of entries) {
+      const seq = Number(id.split('-')[0]);
+      if (seq < 4) {
+        m.xadd(log, id, ...f);
+        prev = f[3]!;
+        continue;
+      }
+      const r = JSON.parse(f[1]!) as (string | number)[];
+      if (seq === 4) r[3] = 'mallory';
+      r[8] = prev;
+      prev = createHash('sha256').update(JSON.stringify(r)).digest('hex');
+      m.xadd(log, id, 'r', JSON.stringify(r), 'h', prev); // the key id dropped: a plain record
+    }
+    await m.hset(auditKeys().head, 'hash', prev).exec();
+    expect(all).toHaveLength(6);
+    expect((await get('/v1/audit/verify')).json()).toEqual({ ok: false, records: 3, brokenSeq: 4, reason: expect.stringMatching(/^record 4 is not keyed/) });
   });
 
   it('verifies an empty chain', async () => {
@@ -90,9 +116,11 @@ describe('GET /v1/audit/export', () => {
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-.*\.jsonl"$/);
     const records = res.body.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
-    expect(Object.keys(records[0]!)).toEqual(['seq', 'time', 'alertId', 'trader', 'symbol', 'event', 'stanzaHash', 'prevHash', 'hash']);
+    expect(Object.keys(records[0]!)).toEqual(['seq', 'time', 'alertId', 'trader', 'symbol', 'event', 'stanzaHash', 'prevHash', 'hash', 'keyId']);
     const head = { seq: Number(res.headers['x-audit-head-seq']), hash: String(res.headers['x-audit-head-hash']) };
-    expect(verifyRecords(records, head)).toMatchObject({ ok: true, records: 4 });
+    expect(verifyRecords(records, head, TEST_AUDIT_KEY)).toMatchObject({ ok: true, records: 4, keyed: 4 });
+    // Without the key an export cannot be checked: its records are keyed.
+    expect(verifyRecords(records, head)).toMatchObject({ ok: false, brokenSeq: 1 });
   });
 
   it('streams CSV with a header row and RFC 4180 quoting', async () => {
@@ -108,9 +136,9 @@ describe('GET /v1/audit/export', () => {
     expect(rows[2]![CSV_COLUMNS.indexOf('detail')]).toBe('');
     const records = rows.slice(1).map((r): AuditRecord => {
       const o = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, r[i]])) as Record<string, string>;
-      return { ...o, seq: Number(o.seq), ...(o.detail ? {} : { detail: undefined }) } as unknown as AuditRecord;
+      return { ...o, seq: Number(o.seq), ...(o.detail ? {} : { detail: undefined }), ...(o.keyId ? {} : { keyId: undefined }) } as unknown as AuditRecord;
     });
-    expect(verifyRecords(records)).toMatchObject({ ok: true, records: 2 });
+    expect(verifyRecords(records, undefined, TEST_AUDIT_KEY)).toMatchObject({ ok: true, records: 2, keyed: 2 });
   });
 
   it('applies the filters, and pages through a long chain (several store pages)', async () => {

@@ -21,7 +21,10 @@ export const AuditRecordSchema = Type.Object({
   detail: Type.Optional(Type.String()),
   stanzaHash: Type.String(),
   prevHash: HEX64,
+  /** HMAC-SHA256 with the desk's audit key when keyId is set, else (a record from before the key) a plain SHA-256. */
   hash: HEX64,
+  /** The id of the audit key the hash was made with; absent on an unkeyed record. */
+  keyId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
 });
 
 const Filters = {
@@ -40,7 +43,13 @@ const QueryQuery = Type.Object({ ...Filters, limit: Type.Optional(Type.Integer({
 const ExportQuery = Type.Object({ ...Filters, format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')], { default: 'jsonl' })) });
 const AuditPage = Type.Object({ records: Type.Array(AuditRecordSchema), next: Type.Optional(Type.Integer()) });
 const Verdict = Type.Union([
-  Type.Object({ ok: Type.Literal(true), records: Type.Integer(), head: HEX64 }),
+  Type.Object({
+    ok: Type.Literal(true), records: Type.Integer(), head: HEX64,
+    /** Records whose HMAC this desk's key confirms. */
+    keyed: Type.Integer(),
+    /** Records from before the desk had an audit key: only their SHA-256 links are checked. */
+    unkeyed: Type.Integer(),
+  }),
   Type.Object({ ok: Type.Literal(false), records: Type.Integer(), brokenSeq: Type.Integer(), reason: Type.String() }),
 ]);
 
@@ -61,7 +70,7 @@ function toQuery(f: Filter): AuditQuery {
   };
 }
 
-export const CSV_COLUMNS = ['seq', 'time', 'alertId', 'trader', 'symbol', 'event', 'detail', 'stanzaHash', 'prevHash', 'hash'] as const;
+export const CSV_COLUMNS = ['seq', 'time', 'alertId', 'trader', 'symbol', 'event', 'detail', 'stanzaHash', 'prevHash', 'hash', 'keyId'] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
 export function csvField(value: string | number | undefined): string {
@@ -116,7 +125,7 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
 
   app.get('/audit/verify', {
     onRequest: [app.authenticate, app.requireRole(...AUDITORS)],
-    schema: { ...common, summary: 'Recompute the chain: ok with its head, or the first broken record and why', response: { 200: Verdict, ...errorResponses(401, 403) } },
+    schema: { ...common, summary: 'Recompute the chain (HMACs with the desk\'s audit key): ok with its head and how many records are keyed, or the first broken record and why', response: { 200: Verdict, ...errorResponses(401, 403) } },
   }, async () => audit.verify());
 
   app.get('/audit/export', {
