@@ -4,5 +4,6 @@ export * from './ports.js';
 export * from './certs.js';
 export * from './managed-process.js';
 export * from './redis-server.js';
+export * from './redis-auth.js';
 export * from './prosody-server.js';
 export * from './template.js';

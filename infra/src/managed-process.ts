@@ -13,8 +13,13 @@ export interface ManagedProcess {
 }
 
 /** Spawn a server in the foreground of its own process group, output to its log file only. */
-export function startProcess(command: string, args: string[], opts: { cwd?: string } = {}): ManagedProcess {
-  const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, stdio: 'ignore', detached: false });
+export function startProcess(command: string, args: string[], opts: { cwd?: string; umask?: number } = {}): ManagedProcess {
+  // A umask for the server alone (files it creates, e.g. Redis's AOF, get no group or other
+  // bits): sh sets it and execs the server, so the pid stays the server's.
+  const [cmd, argv] = opts.umask === undefined
+    ? [command, args]
+    : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, command, ...args]];
+  const child: ChildProcess = spawn(cmd, argv, { cwd: opts.cwd, stdio: 'ignore', detached: false });
   let code: number | null | undefined;
   let reason = '';
   const exited = new Promise<number | null>((resolve) => {

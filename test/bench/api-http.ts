@@ -4,6 +4,7 @@
 // seeded with the recorder's own store. Prints a table and rewrites the `api-http`
 // section of docs/benchmarks.md.
 // Run: node --conditions=tickdesk-source --import tsx test/bench/api-http.ts
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -16,7 +17,7 @@ import { pino } from 'pino';
 import { DEFAULT_INSTRUMENTS, formatMicros, type Tick } from '@tickdesk/schemas';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createRecorderStore, finalField, resolveRecorderConfig, type Candle } from '@tickdesk/recorder';
-import { freePort, startRedis } from '@tickdesk/infra';
+import { freePort, newRedisPassword, REDIS_ADMIN_RULES, startRedis } from '@tickdesk/infra';
 import { buildApp, DESK_ROUTES, resolveApiConfig, USERS_KEY } from '@tickdesk/api';
 import { writeSection } from './report.js';
 
@@ -51,7 +52,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 // 1. A private Redis with a trader and the recorder's keys, written by the recorder's store.
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-bench-api-'));
-const redisServer = await startRedis({ dir, port: await freePort() });
+const redisServer = await startRedis({ dir, port: await freePort(), users: [{ name: 'bench', password: newRedisPassword(), rules: REDIS_ADMIN_RULES }] });
 // As server.ts connects it: auto-pipelining on.
 const redis = new Redis(redisServer.url, { enableAutoPipelining: true });
 let closeApp: () => Promise<void> = async () => undefined;
@@ -136,7 +137,7 @@ const deskApp = async (candleCacheMb?: number) => {
       instruments: DEFAULT_INSTRUMENTS,
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
-      audit: createAuditChain({ redis }),
+      audit: createAuditChain({ redis, key: { key: randomBytes(32).toString('base64url'), keyedFrom: 1 } }),
     },
     config: resolveApiConfig({ secret: 'bench-secret-bench-secret-bench-secret', ...(candleCacheMb === undefined ? {} : { candleCacheMb }) }),
     verifyPassword: async (user, password) => user === 'alice' && password === PASSWORD,

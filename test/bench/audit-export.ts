@@ -3,6 +3,7 @@
 // RSS as it goes to show that reading and verifying run in constant memory. Prints a
 // table and rewrites the `audit-chain` section of docs/benchmarks.md. Run:
 //   node --expose-gc --conditions=tickdesk-source --import tsx test/bench/audit-export.ts
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createAuditChain, type AuditEntry } from '@tickdesk/alerts';
 import { AUDIT_EVENTS } from '@tickdesk/schemas';
-import { freePort, startRedis } from '@tickdesk/infra';
+import { freePort, newRedisPassword, REDIS_ADMIN_RULES, startRedis } from '@tickdesk/infra';
 import { writeSection } from './report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,7 +23,7 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-bench-audit-'));
-const server = await startRedis({ dir, port: await freePort() });
+const server = await startRedis({ dir, port: await freePort(), users: [{ name: 'bench', password: newRedisPassword(), rules: REDIS_ADMIN_RULES }] });
 const redis = new Redis(server.url);
 const dispose = async () => {
   redis.disconnect();
@@ -59,7 +60,8 @@ async function measure<T>(job: (mark: () => void) => Promise<T>): Promise<{ valu
   }
 }
 
-const chain = createAuditChain({ redis });
+// Keyed, as a desk's chain is: each record's hash is an HMAC-SHA256.
+const chain = createAuditChain({ redis, key: { key: randomBytes(32).toString('base64url'), keyedFrom: 1 } });
 
 out(`appending ${fmt(N)} records …`);
 const appended = await measure(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { freePort, tail } from '@tickdesk/infra';
+import { freePort, loginFor, redisUrl, tail, type RedisCredentials } from '@tickdesk/infra';
 import { CHROMIUM } from '../support/browser.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,6 +25,7 @@ export interface E2eDesk {
   /** The API's origin: the dashboard at `/`, REST at `/v1`, XMPP over WebSocket at `/xmpp-websocket`. */
   baseUrl: string;
   domain: string;
+  /** As the desk's `desk` Redis user (all td:* keys, no FLUSH). */
   redisUrl: string;
   home: string;
   credentialsPath: string;
@@ -98,8 +99,8 @@ export async function setup(project: TestProject): Promise<void> {
     throw new Error(`${(err as Error).message}\n${logs}`);
   }
   const credentialsPath = join(home, 'credentials.json');
-  const { domain, accounts } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { domain: string; accounts: Record<string, E2eAccount> };
-  project.provide('e2e', { baseUrl, domain, redisUrl: `redis://127.0.0.1:${ports.redis}`, home, credentialsPath, accounts, ports });
+  const { domain, accounts, redis } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { domain: string; accounts: Record<string, E2eAccount>; redis: RedisCredentials };
+  project.provide('e2e', { baseUrl, domain, redisUrl: redisUrl(ports.redis, loginFor(redis, 'desk')), home, credentialsPath, accounts, ports });
 }
 
 export async function teardown(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '@tickdesk/infra';
+import { freePort, newRedisPassword, REDIS_ADMIN_RULES, redisUrl } from '@tickdesk/infra';
 import { startDeskInfra, provisionDesk, type DeskInfra } from '@tickdesk/desk';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import pino from 'pino';
@@ -12,6 +12,7 @@ export interface TestDesk {
   domain: string;
   pubsubHost: string;
   ca: string;
+  /** As the test-only Redis user `test` (any command, key and database); the desk's own users are in the credentials file. */
   redisUrl: string;
   credentialsPath: string;
   home: string;
@@ -32,11 +33,14 @@ export async function setup(project: TestProject): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'tickdesk-test-'));
   const log = pino({ level: 'warn' });
   const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() };
+  // Tests FLUSH and use other databases: a test-only user that may, beside the desk's own.
+  const admin = { name: 'test', password: newRedisPassword(), rules: REDIS_ADMIN_RULES };
   infra = await startDeskInfra({
     home,
     domain: 'desk.localhost',
     ports,
     logLevel: 'warn',
+    redisUsers: [admin],
   });
   await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader'], ['ivy', 'analyst'], ['kim', 'analyst'], ['lee', 'analyst'], ['max', 'analyst']] });
   project.provide('desk', {
@@ -44,7 +48,7 @@ export async function setup(project: TestProject): Promise<void> {
     domain: infra.domain,
     pubsubHost: infra.pubsubHost,
     ca: infra.ca,
-    redisUrl: infra.redis.url,
+    redisUrl: redisUrl(ports.redis, { username: admin.name, password: admin.password }),
     credentialsPath: infra.credentialsPath,
     home,
     xmppHttp: `http://127.0.0.1:${ports.xmppHttp}`,

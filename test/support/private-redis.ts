@@ -2,18 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { freePort, startRedis, type RedisServer } from '@tickdesk/infra';
+import { freePort, newRedisPassword, redisConnection, REDIS_ADMIN_RULES, startRedis, type RedisServer, type RedisUser } from '@tickdesk/infra';
 
-/** A private redis-server in a temp folder for a test file; `down`/`up` keep its port and AOF. */
-export async function privateRedis() {
+/**
+ * A private redis-server in a temp folder for a test file; `down`/`up` keep its port and AOF.
+ * Its one user, `test`, may do anything (tests FLUSHALL between cases); `users` adds more.
+ */
+export async function privateRedis({ users = [] }: { users?: readonly RedisUser[] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-test-redis-'));
   const port = await freePort();
-  let server: RedisServer | undefined = await startRedis({ dir, port });
+  const admin: RedisUser = { name: 'test', password: newRedisPassword(), rules: REDIS_ADMIN_RULES };
+  const start = () => startRedis({ dir, port, users: [admin, ...users] });
+  let server: RedisServer | undefined = await start();
   const clients: Redis[] = [];
   return {
+    /** As `test`, with its password. */
     url: server.url,
-    client(opts: RedisOptions = {}): Redis {
-      const c = new Redis(`redis://127.0.0.1:${port}`, opts);
+    port,
+    /** A connection as `test`, or as `user` (one of `users`). */
+    client(opts: RedisOptions = {}, user: RedisUser = admin): Redis {
+      const c = new Redis({ ...redisConnection(port, { username: user.name, password: user.password }), ...opts });
       c.on('error', () => undefined);
       clients.push(c);
       return c;
@@ -23,7 +31,7 @@ export async function privateRedis() {
       server = undefined;
     },
     async up(): Promise<void> {
-      server ??= await startRedis({ dir, port });
+      server ??= await start();
     },
     async close(): Promise<void> {
       for (const c of clients) c.disconnect();

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { API_ENV_VARS, loadApiConfig, resolveApiConfig } from './config.js';
@@ -21,14 +24,16 @@ describe('api config', () => {
       TICKDESK_API_BODY_LIMIT: '2048', TICKDESK_API_LOGIN_RATE_MAX: '5', TICKDESK_API_WRITE_RATE_MAX: '50', TICKDESK_API_RATE_WINDOW_MS: '10000',
       TICKDESK_API_CONNECTION_TIMEOUT_MS: '20000', TICKDESK_API_REQUEST_TIMEOUT_MS: '15000', TICKDESK_API_KEEPALIVE_TIMEOUT_MS: '4000',
       TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222', TICKDESK_XMPP_HTTP_PORT: '15280',
-      TICKDESK_REDIS_PORT: '16380', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
+      TICKDESK_REDIS_PORT: '16380', TICKDESK_API_REDIS_USER: 'api2', TICKDESK_API_REDIS_PASSWORD: 'p'.repeat(24), TICKDESK_AUDIT_KEY: 'a'.repeat(43),
+      TICKDESK_AUDIT_KEYED_FROM: '7', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
       TICKDESK_ALERTS_MAX_RULES_PER_TRADER: '50', TICKDESK_ALERTS_MIN_COOLDOWN_S: '30',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
       port: 9090, host: '0.0.0.0', tokenTtlS: 60, secret: 'k'.repeat(32), secretGenerated: false, bodyLimit: 2048, loginRateMax: 5,
       writeRateMax: 50, rateWindowMs: 10_000, connectionTimeoutMs: 20_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 4_000,
-      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380, home: '/tmp/x', logLevel: 'warn',
+      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380,
+      redisUser: 'api2', redisPassword: 'p'.repeat(24), auditKey: 'a'.repeat(43), auditKeyedFrom: 7, home: '/tmp/x', logLevel: 'warn',
       uiDir: '/srv/ui', candleCacheMb: 0, maxRulesPerTrader: 50, minCooldownSeconds: 30,
     });
   });
@@ -54,6 +59,28 @@ describe('api config', () => {
       message = (err as Error).message;
     }
     expect(message).toBe('TICKDESK_API_SECRET is invalid: expected at least 32 characters');
+  });
+
+  it('takes its Redis password and the audit key from the desk folder; the environment wins', () => {
+    const home = mkdtempSync(join(tmpdir(), 'tickdesk-api-config-'));
+    try {
+      const bare = loadApiConfig({ TICKDESK_HOME: home });
+      expect([bare.redisUser, bare.redisPassword, bare.auditKey]).toEqual(['api', undefined, undefined]);
+      writeFileSync(join(home, 'credentials.json'), JSON.stringify({
+        domain: 'desk.localhost', accounts: {}, redis: { users: { api: 'from-file-api-password', desk: 'from-file-desk-password' } }, audit: { key: 'f'.repeat(43), keyedFrom: 3 },
+      }));
+      expect(loadApiConfig({ TICKDESK_HOME: home })).toMatchObject({ redisUser: 'api', redisPassword: 'from-file-api-password', auditKey: 'f'.repeat(43), auditKeyedFrom: 3 });
+      expect(loadApiConfig({ TICKDESK_HOME: home, TICKDESK_API_REDIS_USER: 'desk' }).redisPassword).toBe('from-file-desk-password');
+      expect(loadApiConfig({ TICKDESK_HOME: home, TICKDESK_API_REDIS_PASSWORD: 'from-env', TICKDESK_AUDIT_KEY: 'e'.repeat(43) })).toMatchObject({ redisPassword: 'from-env', auditKey: 'e'.repeat(43) });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('never echoes a bad Redis password or audit key', () => {
+    expect(() => loadApiConfig({ TICKDESK_AUDIT_KEY: 'short-secret' })).toThrow(/^TICKDESK_AUDIT_KEY is invalid: expected text matching/);
+    expect(() => loadApiConfig({ TICKDESK_AUDIT_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+    expect(() => loadApiConfig({ TICKDESK_API_REDIS_PASSWORD: 'x'.repeat(2000) })).toThrow(/^TICKDESK_API_REDIS_PASSWORD is invalid(?!=)/);
   });
 
   it('resolveApiConfig checks what it is given', () => {

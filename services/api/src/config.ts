@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -30,6 +32,10 @@ export const ApiConfig = Type.Object(
     xmppPort: int(5222, 1, 65535, 'XMPP client port (STARTTLS) used to verify passwords'),
     xmppHttpPort: int(5280, 1, 65535, 'XMPP server HTTP port whose /xmpp-websocket the API proxies'),
     redisPort: int(6380, 1, 65535, 'Redis port'),
+    redisUser: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'api', description: 'Redis ACL user' }),
+    redisPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the Redis user's password (default: from credentials.json in home)" })),
+    auditKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43,1024}$', description: 'the audit chain HMAC key, base64url, at least 32 bytes (default: from credentials.json in home)' })),
+    auditKeyedFrom: Type.Optional(Type.Integer({ minimum: 1, description: 'first audit seq written with the key (default: from credentials.json in home)' })),
     home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (CA at certs/ca.crt)' }),
     uiDir: Type.String({ minLength: 1, default: `${REPO_ROOT}ui/dist`, description: 'the built dashboard (index.html, assets/), served at /' }),
     candleCacheMb: int(32, 0, 65_536, 'memory for pages of final candles, MB (0: no cache)'),
@@ -60,6 +66,10 @@ const ENV: Record<string, Field> = {
   TICKDESK_XMPP_PORT: 'xmppPort',
   TICKDESK_XMPP_HTTP_PORT: 'xmppHttpPort',
   TICKDESK_REDIS_PORT: 'redisPort',
+  TICKDESK_API_REDIS_USER: 'redisUser',
+  TICKDESK_API_REDIS_PASSWORD: 'redisPassword',
+  TICKDESK_AUDIT_KEY: 'auditKey',
+  TICKDESK_AUDIT_KEYED_FROM: 'auditKeyedFrom',
   TICKDESK_HOME: 'home',
   TICKDESK_API_UI_DIR: 'uiDir',
   TICKDESK_API_CANDLE_CACHE_MB: 'candleCacheMb',
@@ -90,13 +100,37 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     const schema = ApiConfig.properties[field] as TSchema;
     const value = schema.type === 'integer' ? (/^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN) : text;
     if (!Value.Check(schema, value)) {
-      // Never echo the secret.
-      const shown = field === 'secret' ? '' : `=${JSON.stringify(text)}`;
+      // Never echo a secret.
+      const shown = SECRETS.has(field) ? '' : `=${JSON.stringify(text)}`;
       throw new ApiError('TICKDESK_API_BAD_CONFIG', `${name}${shown} is invalid: expected ${describe(schema)}`);
     }
     partial[field] = value;
   }
-  return resolveApiConfig(partial as Partial<ApiConfig>);
+  return resolveApiConfig({ ...fromDeskFolder(partial), ...partial } as Partial<ApiConfig>);
+}
+
+const SECRETS: ReadonlySet<Field> = new Set(['secret', 'redisPassword', 'auditKey']);
+
+/**
+ * What the desk's credentials file (`<home>/credentials.json`, written by `tickdesk up`)
+ * gives the API: its Redis password and the audit key. The environment wins; no file, or
+ * a file from an older desk without them, gives nothing.
+ */
+function fromDeskFolder(partial: Record<string, unknown>): Partial<ApiConfig> {
+  const home = typeof partial.home === 'string' ? partial.home : (ApiConfig.properties.home.default as string);
+  const user = typeof partial.redisUser === 'string' ? partial.redisUser : 'api';
+  let creds: { redis?: { users?: Record<string, unknown> }; audit?: { key?: unknown; keyedFrom?: unknown } };
+  try {
+    creds = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as typeof creds;
+  } catch {
+    return {};
+  }
+  const out: Partial<ApiConfig> = {};
+  const password = creds.redis?.users?.[user];
+  if (typeof password === 'string') out.redisPassword = password;
+  if (typeof creds.audit?.key === 'string') out.auditKey = creds.audit.key;
+  if (typeof creds.audit?.keyedFrom === 'number') out.auditKeyedFrom = creds.audit.keyedFrom;
+  return out;
 }
 
 function describe(schema: TSchema): string {

@@ -10,6 +10,7 @@ import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/a
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
 import { loadApiConfig, type ApiConfig } from './config.js';
+import { ApiError } from './errors.js';
 import { deskHealth } from './desk-health.js';
 import { DESK_ROUTES } from './routes/desk-routes.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';
@@ -26,8 +27,12 @@ export async function startApiServer(
   { instruments = DEFAULT_INSTRUMENTS }: ApiServerOptions = {},
 ): Promise<{ app: ApiApp; close(): Promise<void> }> {
   if (config.secretGenerated) log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
+  if (config.redisPassword === undefined) {
+    throw new ApiError('TICKDESK_API_BAD_CONFIG', `no Redis password for user ${config.redisUser}: set TICKDESK_API_REDIS_PASSWORD, or TICKDESK_HOME to a desk folder whose credentials.json has one`);
+  }
+  if (config.auditKey === undefined) log.warn('no audit key (TICKDESK_AUDIT_KEY or credentials.json): keyed audit records cannot be verified');
   // Auto-pipelining: concurrent requests' commands share socket writes.
-  const redis = new Redis(`redis://127.0.0.1:${config.redisPort}`, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const redis = new Redis({ host: '127.0.0.1', port: config.redisPort, username: config.redisUser, password: config.redisPassword, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const xmppService = `xmpp://127.0.0.1:${config.xmppPort}`;
   const registry = new Registry();
@@ -45,7 +50,7 @@ export async function startApiServer(
       instruments,
       rules: createRuleStore({ redis, maxRulesPerOwner: config.maxRulesPerTrader }),
       alerts: createAlertStore({ redis }),
-      audit: createAuditChain({ redis }),
+      audit: createAuditChain({ redis, ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}) }),
       ...(accounts ? { accounts } : {}),
     },
     config,

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { InfraError } from '@tickdesk/infra';
+import { InfraError, loginFor, redisConnection } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
 import { newPassword, saveCredentials, type Role } from './credentials.js';
@@ -90,7 +90,7 @@ async function status(config: DeskConfig): Promise<number> {
   }
   out(`desk: running since ${s.startedAt} (pid ${s.pid})`);
   for (const [name, p] of Object.entries(s.parts)) out(`  ${partLine(name, p)}`);
-  const redis = new Redis(`redis://127.0.0.1:${s.ports.redis}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis({ ...redisConnection(s.ports.redis, loginFor(deskTarget(config).credentials.redis, 'desk')), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     const last = await redis.hgetall('td:last');
@@ -133,7 +133,7 @@ async function users(config: DeskConfig, sub: string | undefined, rest: string[]
   }
   const acct = { user: name, role, password: newPassword() };
   const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
-  const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
+  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(t.credentials.redis, 'desk')));
   try {
     const created = await provisionUser({ admin, redis, domain: config.TICKDESK_DOMAIN, pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`, instruments: DEFAULT_INSTRUMENTS, log }, acct);
     if (!created) {

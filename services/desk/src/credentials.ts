@@ -1,12 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Account, Role } from '@tickdesk/accounts';
+import { completeRedisCredentials, type RedisCredentials } from '@tickdesk/infra';
 
 export type { Account, Role };
+
+/** The audit chain's HMAC-SHA256 key (never stored in Redis) and the first seq written with it. */
+export interface AuditKeyCredentials {
+  /** 32 random bytes, base64url. */
+  key: string;
+  /** Set at the first start that had the key: records from this seq on must be keyed. */
+  keyedFrom?: number;
+}
 
 export interface Credentials {
   domain: string;
   accounts: Record<string, Account>;
+  /** Passwords of the desk's Redis users (infra/src/redis-auth.ts has their rights). */
+  redis: RedisCredentials;
+  audit: AuditKeyCredentials;
 }
 
 /** Service accounts: `admin` administers the server, `feed` owns the instrument nodes, `alerts` is the desk account traders chat with. */
@@ -25,25 +37,36 @@ export const DEMO_USERS: ReadonlyArray<[string, Role]> = [
 
 export const newPassword = (): string => randomBytes(18).toString('base64url');
 
-/** Load the credentials file, or make one with fresh passwords (mode 0600). */
+export const newAuditKey = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * Load the credentials file, or make one with fresh passwords (mode 0600). A file from an
+ * older desk gains what it lacks (service accounts, Redis passwords, the audit key) and
+ * keeps the rest.
+ */
 export function loadOrCreateCredentials(path: string, domain: string): { credentials: Credentials; created: boolean } {
   if (existsSync(path)) {
     const credentials = JSON.parse(readFileSync(path, 'utf8')) as Credentials;
-    // A desk made by an older version lacks newer service accounts: add them, keep the rest.
     const missing = SERVICE_ACCOUNTS.filter(([user]) => !credentials.accounts[user]);
     for (const [user, role] of missing) credentials.accounts[user] = { user, role, password: newPassword() };
-    if (missing.length > 0) saveCredentials(path, credentials);
+    const { redis, added } = completeRedisCredentials(credentials.redis);
+    credentials.redis = redis;
+    const keyAdded = !credentials.audit?.key;
+    // keyedFrom stays unset: the desk sets it from the chain's head once Redis runs.
+    if (keyAdded) credentials.audit = { key: newAuditKey() };
+    if (missing.length > 0 || added || keyAdded) saveCredentials(path, credentials);
     return { credentials, created: false };
   }
   const accounts: Record<string, Account> = {};
   for (const [user, role] of [...SERVICE_ACCOUNTS, ...DEMO_USERS]) accounts[user] = { user, role, password: newPassword() };
-  const credentials = { domain, accounts };
+  const credentials: Credentials = { domain, accounts, redis: completeRedisCredentials(undefined).redis, audit: { key: newAuditKey(), keyedFrom: 1 } };
   saveCredentials(path, credentials);
   return { credentials, created: true };
 }
 
 export function saveCredentials(path: string, credentials: Credentials): void {
   writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 export function account(credentials: Credentials, user: string): Account {

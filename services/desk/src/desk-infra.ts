@@ -1,7 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import {
   ensureCertificates,
+  redisConnection,
+  redisServiceUsers,
   registerAccount,
   startProsody,
   startRedis,
@@ -9,8 +12,10 @@ import {
   type ProsodyOptions,
   type ProsodyServer,
   type RedisServer,
+  type RedisUser,
 } from '@tickdesk/infra';
-import { account, loadOrCreateCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
+import { auditKeys } from '@tickdesk/alerts';
+import { account, loadOrCreateCredentials, saveCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
 
 export interface DeskPorts {
   xmpp: number;
@@ -42,7 +47,14 @@ export interface DeskInfra {
  * Start the desk's private Prosody and Redis under `home` (config, data, certificates,
  * credentials), creating the server-side bootstrap accounts on first start.
  */
-export async function startDeskInfra({ home, domain, ports, logLevel }: { home: string; domain: string; ports: DeskPorts; logLevel?: ProsodyOptions['logLevel'] }): Promise<DeskInfra> {
+export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [] }: {
+  home: string;
+  domain: string;
+  ports: DeskPorts;
+  logLevel?: ProsodyOptions['logLevel'];
+  /** Redis users beside the desk's own (tests add one that may FLUSH). */
+  redisUsers?: readonly RedisUser[];
+}): Promise<DeskInfra> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const credentialsPath = join(home, 'credentials.json');
   const { credentials } = loadOrCreateCredentials(credentialsPath, domain);
@@ -61,10 +73,12 @@ export async function startDeskInfra({ home, domain, ports, logLevel }: { home: 
     unlimited: services.map(jid),
     ...(logLevel ? { logLevel } : {}),
   };
-  const redisOpts = { dir: join(home, 'redis'), port: ports.redis };
+  // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
+  const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
   let redis = await startRedis(redisOpts);
   let prosody: ProsodyServer;
   try {
+    await anchorAuditKey(credentialsPath, credentials, redis);
     // Bootstrap accounts are written to storage directly (prosodyctl); every other
     // account is made over XMPP with XEP-0133 by the admin account.
     const configPath = writeProsodyConfig(opts);
@@ -102,4 +116,22 @@ export async function startDeskInfra({ home, domain, ports, logLevel }: { home: 
       await redis.stop();
     },
   };
+}
+
+/**
+ * An audit key added to an older desk's credentials covers the records appended from now
+ * on: note the first such seq in the credentials file (outside Redis), so that a chain
+ * rewritten later as unkeyed records fails verification from there.
+ */
+async function anchorAuditKey(path: string, credentials: Credentials, server: RedisServer): Promise<void> {
+  if (credentials.audit.keyedFrom !== undefined) return;
+  const redis = new Redis({ ...redisConnection(server.port, server.login), lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const seq = Number((await redis.hget(auditKeys().head, 'seq')) ?? 0);
+    credentials.audit.keyedFrom = seq + 1;
+    saveCredentials(path, credentials);
+  } finally {
+    redis.disconnect();
+  }
 }

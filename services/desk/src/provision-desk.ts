@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import type { Instrument } from '@tickdesk/schemas';
 import type { XmppClient } from '@tickdesk/xmpp';
@@ -45,7 +46,8 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
   saveCredentials(infra.credentialsPath, credentials);
   const feed = await connectAs(target, credentials, 'feed', log, 'provision');
   const admin = await connectAs(target, credentials, 'admin', log, 'provision');
-  const redis = new Redis(infra.redis.url, { lazyConnect: true });
+  // As the desk user (the first of startRedis's users): roles in td:users.
+  const redis = new Redis({ ...redisConnection(infra.redis.port, infra.redis.login), lazyConnect: true });
   try {
     await redis.connect();
     await provisionNodes(feed, infra.pubsubHost, instruments);

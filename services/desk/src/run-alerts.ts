@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { loginFor, redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
@@ -10,7 +11,7 @@ import { startMetricsServer } from './metrics-server.js';
 export async function runAlerts(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(config);
   const alertsConfig = loadAlertsConfig(env);
-  const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
+  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'alerts')));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'alerts', log, 'engine');
   const service = await startAlertService({
@@ -21,6 +22,7 @@ export async function runAlerts(config: DeskConfig, env: Record<string, string |
     domain: config.TICKDESK_DOMAIN,
     service: `pubsub.${config.TICKDESK_DOMAIN}`,
     instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials.audit,
   });
   const server = await startMetricsServer({
     registry: service.engine.metrics.registry,

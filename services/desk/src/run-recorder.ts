@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { loginFor, redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
@@ -12,7 +13,7 @@ import { startMetricsServer } from './metrics-server.js';
  */
 export async function runRecorder(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(config);
-  const redis = new Redis(`redis://127.0.0.1:${config.TICKDESK_REDIS_PORT}`);
+  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'recorder')));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
   const service = await startRecorderService({

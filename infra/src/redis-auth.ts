@@ -1,0 +1,118 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { InfraError } from './errors.js';
+
+/** One Redis ACL user: its name, password and rules (Redis 7.0 ACL syntax). */
+export interface RedisUser {
+  name: string;
+  password: string;
+  rules: string;
+}
+
+/** What a client authenticates with (AUTH <username> <password>). */
+export interface RedisLogin {
+  username: string;
+  password: string;
+}
+
+/** The part of the desk's credentials file that holds the Redis passwords, by user. */
+export interface RedisCredentials {
+  users: Record<string, string>;
+}
+
+// Every connection: AUTH, HELLO, PING, SELECT (ioredis connecting), MULTI/EXEC. `-@dangerous`
+// comes after the data categories: it takes back FLUSHALL, FLUSHDB, KEYS, SWAPDB, CONFIG,
+// CLIENT KILL, SHUTDOWN… that @write, @keyspace and @connection contain. INFO is given back:
+// ioredis's ready check reads it to wait until the AOF is loaded.
+const BASE = '-@all +@connection +@transaction';
+const END = '-@dangerous +info';
+// The stores' Lua scripts (ioredis defineCommand: EVALSHA, EVAL on NOSCRIPT). Redis 7 checks
+// each command a script runs against the calling user, so key patterns hold inside scripts.
+const SCRIPTS = '+evalsha +eval +script|load +script|exists';
+
+/**
+ * The desk's Redis users and what each may do (docs/operations.md, "Redis and the audit
+ * chain", has this table). Keys are granted by family (`~` read-write, `%R~` read-only),
+ * pub/sub channels with `&`; a new key inside a family needs no change here.
+ *
+ * - desk: the CLI and provisioning (`tickdesk up`, `users add`, `status`): every `td:*`
+ *   key and channel, no server administration.
+ * - alerts: rules, alerts (outbox), the audit chain, its own `td:alerts:*` state (heartbeat,
+ *   watermark, fired), presence, the per-user write counters it shares with the API
+ *   (`td:api:rate:user:*`: chat and ad-hoc writes count there too); reads roles.
+ * - recorder: last prices, ticks, candles; nothing else.
+ * - api: rules, alerts, roles (`td:users`, administration), its rate-limit counters
+ *   (`td:api:*`); reads the audit chain (it never appends), market data, presence and the
+ *   engine's heartbeat.
+ */
+export const REDIS_ACL = {
+  desk: `${BASE} +@read +@write +@keyspace +@pubsub ${SCRIPTS} ${END} ~td:* &td:*`,
+  alerts: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
+    + '~td:{rules}:* ~td:{alerts}:* ~td:{audit}:* ~td:alerts:* ~td:presence ~td:presence:* ~td:api:rate:user:* %R~td:users* '
+    + '&td:rules:* &td:presence:*',
+  recorder: `${BASE} +@hash +@sortedset +@keyspace ${END} ~td:last ~td:ticks:* ~td:candles:*`,
+  api: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
+    + '~td:{rules}:* ~td:{alerts}:* ~td:users* ~td:api:* %R~td:{audit}:* %R~td:last %R~td:ticks:* %R~td:candles:* '
+    + '%R~td:presence %R~td:presence:* %R~td:alerts:* &td:rules:* &td:presence:*',
+} as const;
+
+export type RedisServiceUser = keyof typeof REDIS_ACL;
+export const REDIS_SERVICE_USERS = Object.keys(REDIS_ACL) as RedisServiceUser[];
+
+/** Every command, key and channel: only for a private test server's own user, never a desk's. */
+export const REDIS_ADMIN_RULES = '+@all ~* &*';
+
+/** A password for a Redis user: 144 random bits, URL-safe. */
+export const newRedisPassword = (): string => randomBytes(18).toString('base64url');
+
+/** Fill in a password for every service user that lacks one; true when any was added. */
+export function completeRedisCredentials(creds: Partial<RedisCredentials> | undefined): { redis: RedisCredentials; added: boolean } {
+  const users = { ...(creds?.users ?? {}) };
+  let added = false;
+  for (const name of REDIS_SERVICE_USERS) {
+    if (typeof users[name] === 'string' && users[name].length > 0) continue;
+    users[name] = newRedisPassword();
+    added = true;
+  }
+  return { redis: { users }, added };
+}
+
+/** The desk's service users with their passwords and rules. */
+export function redisServiceUsers(creds: RedisCredentials): RedisUser[] {
+  return REDIS_SERVICE_USERS.map((name) => ({ name, password: loginFor(creds, name).password, rules: REDIS_ACL[name] }));
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The ACL file: the `default` user off (a client that does not AUTH can run nothing), then
+ * one line per user with its password as a SHA-256 (`#<hex>`), so the file holds no password.
+ */
+export function aclFileText(users: readonly RedisUser[]): string {
+  const lines = ['user default reset off'];
+  for (const u of users) {
+    if (!NAME.test(u.name) || u.name === 'default') throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Redis user name ${JSON.stringify(u.name)}`);
+    if (u.password.length < 16) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the Redis password of ${u.name} is shorter than 16 characters`);
+    if (/[\r\n]/.test(u.rules)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the ACL rules of ${u.name} span lines`);
+    lines.push(`user ${u.name} reset on #${createHash('sha256').update(u.password).digest('hex')} ${u.rules}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The login of `user` from the credentials file's `redis` part; names the fix when it is missing. */
+export function loginFor(creds: Partial<RedisCredentials> | undefined, user: string): RedisLogin {
+  const password = creds?.users?.[user];
+  if (!password) {
+    throw new InfraError('TICKDESK_INFRA_START_FAILED', `no Redis password for user ${user} in the credentials file: start the desk once (tickdesk up) to add it`);
+  }
+  return { username: user, password };
+}
+
+/** ioredis options for `login` on 127.0.0.1:`port` (merge your own options over them). */
+export function redisConnection(port: number, login: RedisLogin, host = '127.0.0.1'): { host: string; port: number; username: string; password: string } {
+  return { host, port, username: login.username, password: login.password };
+}
+
+/** The same as a URL (`redis://user:password@host:port`), for tools and tests that take one. */
+export function redisUrl(port: number, login: RedisLogin, host = '127.0.0.1'): string {
+  return `redis://${encodeURIComponent(login.username)}:${encodeURIComponent(login.password)}@${host}:${port}`;
+}
