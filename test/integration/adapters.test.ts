@@ -31,7 +31,7 @@ describe('each feed adapter → feed core → pubsub → subscriber', () => {
     for (const t of ticks) expect(isMultipleOf(t.price, '0.25'), t.price).toBe(true);
   });
 
-  it('replay: every trade of the shared Binance sample arrives exactly (3,791 ticks)', async () => {
+  it('replay: every trade of the shipped Binance sample arrives exactly (3,791 ticks)', async () => {
     const expected = sampleTrades();
     const { ticks, sub } = await collectTicks(alice, ['BTCUSDT']);
     const run = await runFeed(createReplayFeed({ path: SAMPLE, speed: 'max', progress: false }));
