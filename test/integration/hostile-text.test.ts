@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
+import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
+import type { XmppClient } from '@tickdesk/xmpp';
+import { connect, desk, log, waitFor } from './helpers.js';
+import { publishPrices, trader, type Trader } from './trader.js';
+
+let service: AlertService;
+let engineClient: XmppClient;
+let feed: XmppClient;
+let redis: Redis;
+let alice: Trader;
+let bob: Trader;
+let engineOffline = 0;
+
+const config = resolveAlertsConfig({ receiptTimeoutMs: 2_000, awayReceiptTimeoutMs: 1_000, resends: 2, retryAfterEscalationMs: 2_000, alertTtlMs: 20_000, pollMs: 50 });
+const rule = (over: Partial<RuleInput>): RuleInput => ({ symbol: 'MSFT', condition: 'crossing-up', threshold: '500', frequency: 'once', priority: 'normal', ...over });
+
+beforeAll(async () => {
+  redis = new Redis(desk().redisUrl);
+  engineClient = await connect('alerts', 'engine-hostile-text');
+  engineClient.on('offline', () => (engineOffline += 1));
+  feed = await connect('feed', 'hostile-text');
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+  alice = await trader('alice');
+  bob = await trader('bob');
+  await waitFor(() => ['alice', 'bob'].every((u) => service.engine.presence.get(u).show === 'online'), 10_000, 'traders online');
+});
+
+afterAll(async () => {
+  for await (const r of service.engine.rules.all()) await service.engine.rules.remove(r.id);
+  await alice?.stop();
+  await bob?.stop();
+  await service?.stop();
+  await engineClient?.stop();
+  await feed?.stop();
+  redis?.disconnect();
+});
+
+describe('text XML 1.0 forbids', () => {
+  it("a rule message holding U+0007, stored around the REST check, is sent without the engine's stream being closed; another trader's alert still arrives", async () => {
+    const indexed = service.engine.stats().rules;
+    // Written to the store directly, as a rule saved before the check existed would be.
+    const bell = await service.engine.rules.create('alice', rule({ message: 'one\u0007bell' }));
+    expect((await service.engine.rules.get(bell.id))?.message).toBe('one\u0007bell');
+    const other = await service.engine.rules.create('bob', rule({ threshold: '500.5', message: 'bob level' }));
+    await waitFor(() => service.engine.stats().rules === indexed + 2, 10_000, 'the engine to index both rules');
+    await publishPrices(feed, 'MSFT', ['499']);
+    await publishPrices(feed, 'MSFT', ['501']);
+
+    await waitFor(() => alice.alerts.length > 0 && bob.alerts.length > 0, 15_000, 'both alerts')
+      .catch((err: Error) => {
+        throw new Error(`${err.message}: alice has ${alice.alerts.length}, bob ${bob.alerts.length}; the engine went offline ${engineOffline} times`);
+      });
+    expect(alice.alerts[0]!.payload).toMatchObject({ rule: bell.id, message: 'one\uFFFDbell' });
+    expect(alice.alerts[0]!.body).toContain('one\uFFFDbell');
+    expect(bob.alerts[0]!.payload).toMatchObject({ rule: other.id, message: 'bob level' });
+    await expect.poll(async () => (await service.engine.alerts.get(alice.alerts[0]!.id))?.state, { timeout: 10_000 }).toBe('delivered');
+    expect(engineOffline).toBe(0);
+    expect(engineClient.state()).toBe('running');
+    expect(engineClient.replacedCharacters()).toBe(0); // alertMessage already cleaned it: the audit hash is of the bytes sent
+  });
+
+  it('a chat command with a C1 control character is answered with a refusal naming it, and nothing is added', async () => {
+    const before = (await service.engine.rules.list({ owner: 'alice' })).length;
+    const n = alice.replies.length;
+    // Raw on the wire: U+0085 is legal XML 1.0, so the server passes it on; our own client would replace it.
+    await (alice.client.entity as unknown as { write(s: string): Promise<void> }).write(
+      `<message to="alerts@${desk().domain}" type="chat" id="c1"><body>alert MSFT crosses 600 "a\u0085b"</body></message>`,
+    );
+    await waitFor(() => alice.replies.length > n, 10_000, 'the reply');
+    expect(alice.replies[n]).toMatch(/U\+0085/);
+    expect(alice.replies[n]).not.toMatch(/^Added/);
+    expect((await service.engine.rules.list({ owner: 'alice' })).length).toBe(before);
+    expect(engineOffline).toBe(0);
+  });
+});
