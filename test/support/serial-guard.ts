@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, expect } from 'vitest';
 
 /**
@@ -10,10 +11,18 @@ import { afterAll, beforeAll, expect } from 'vitest';
  * trusting it: each file takes an exclusive lock for the whole file and a second
  * file that finds the lock held by a live process fails the run.
  *
- * The lock is per run: workers are forked by the vitest process, whose pid
- * (`process.ppid`) names it, so two runs on one machine never collide.
+ * The lock is per run, named by the vitest process: the parent of a forked worker, or
+ * the process itself for a worker thread (`--pool threads`), so two runs on one machine
+ * never collide. A file's holder is its process and thread.
  */
-const LOCK = join(tmpdir(), `tickdesk-serial-${process.ppid}.lock`);
+const RUN = isMainThread ? process.ppid : process.pid;
+const LOCK = join(tmpdir(), `tickdesk-serial-${RUN}.lock`);
+
+interface Holder {
+  pid: number;
+  thread: number;
+  file: string;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -28,22 +37,22 @@ function take(file: string): void {
   for (;;) {
     try {
       const fd = openSync(LOCK, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, file }));
+      writeSync(fd, JSON.stringify({ pid: process.pid, thread: threadId, file } satisfies Holder));
       closeSync(fd);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder: { pid: number; file: string } | undefined;
+    let holder: Holder | undefined;
     try {
-      holder = JSON.parse(readFileSync(LOCK, 'utf8')) as { pid: number; file: string };
+      holder = JSON.parse(readFileSync(LOCK, 'utf8')) as Holder;
     } catch {
       // Written between our open and our read, or removed: look again.
       continue;
     }
-    // A file that ended without its afterAll (a failed import) leaves the lock behind;
-    // in this process or a dead one it is not running any more.
-    if (holder.pid === process.pid || !alive(holder.pid)) {
+    // A file whose worker was killed mid-file leaves the lock behind; a holder in this
+    // very worker (which runs one file at a time) or in a dead process is not running.
+    if ((holder.pid === process.pid && holder.thread === threadId) || !alive(holder.pid)) {
       rmSync(LOCK, { force: true });
       continue;
     }
