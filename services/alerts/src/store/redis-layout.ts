@@ -6,10 +6,16 @@
  * Nothing here has a TTL: the audit chain and alert history are kept until an operator
  * archives them.
  *
+ * Redis users (infra/src/redis-auth.ts): `alerts` (the engine) reads and writes all three
+ * families; `api` reads and writes rules and alerts and only reads the audit chain. The
+ * audit chain's hashes are HMACs with a key kept outside Redis (audit-key.ts).
+ *
  * Audit chain (audit-chain.ts; one writer script, append only):
  *   td:{audit}:log               stream  entry id "<seq>-0"; fields r = the record's canonical
  *                                        serialisation without its hash (exactly the bytes hashed,
- *                                        see audit-record.ts), h = its hash (sha256, lowercase hex)
+ *                                        see audit-record.ts), h = its hash (HMAC-SHA256 with the
+ *                                        audit key, lowercase hex), k = that key's id; a record from
+ *                                        before the desk had a key has no k and h = plain sha256
  *   td:{audit}:head              hash    seq, hash, ms (epoch ms of the last record's time): the tip
  *                                        the append script checks and moves, and verify() compares
  *   td:{audit}:by-time           zset    score = record time (epoch ms), member = seq padded to 16
