@@ -67,7 +67,7 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
   app.post('/users/:user/disable', {
     onRequest: admin,
     schema: {
-      ...common, summary: 'Disable an account: new random password, sessions ended, role and entitlements removed',
+      ...common, summary: 'Disable an account: new random password, sessions ended, role and entitlements removed; within 2 s the alert engine pauses its rules and retires alerts to it (not resumed on re-enabling)',
       params: Type.Object({ user: User }, { additionalProperties: false }),
       response: { 204: Type.Null({ description: 'Disabled' }), ...errorResponses(401, 403, 404, 409) },
     },

@@ -38,7 +38,7 @@ export function fromPayload(a: AlertPayload, replyTo: string, markable: boolean)
   };
 }
 
-const FINISHED = new Set(['expired', 'failed']);
+const FINISHED = new Set(['expired', 'failed', 'suppressed', 'retired']);
 
 /** An alert from REST history: what its lifecycle says was already displayed or acknowledged. */
 export function fromRecord(r: AlertRecord, alertsJid: string): AlertView {
