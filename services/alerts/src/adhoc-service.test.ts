@@ -90,6 +90,12 @@ describe('ad-hoc sessions', () => {
     expect(adhoc.sessionCount()).toBe(0);
   });
 
+  it('a node named like an Object property is an unknown command, and opens no session', async () => {
+    const { run, adhoc } = harness();
+    for (const node of ['__proto__', 'constructor', 'toString']) expect(isError(await run('alice', { node }), 'item-not-found')).toBe(true);
+    expect(adhoc.sessionCount()).toBe(0);
+  });
+
   it('completing a session frees its place', async () => {
     const { run, submit, adhoc } = harness();
     const s = await run('alice', { node: ALERT_COMMANDS.add });

@@ -76,7 +76,7 @@ export function createAdhocService({ client, commands, symbols, domain, isTrader
     const [user, host] = from.split('/')[0]!.split('@') as [string, string?];
     if (host !== domain || !isTrader(user)) return error('auth', 'forbidden', 'Only traders of this desk manage alerts.');
     const node = cmd.attrs.node as string;
-    if (!NAMES[node]) return error('cancel', 'item-not-found');
+    if (typeof node !== 'string' || !Object.hasOwn(NAMES, node)) return error('cancel', 'item-not-found');
     const action = (cmd.attrs.action as string | undefined) ?? 'execute';
     const sessionid = cmd.attrs.sessionid as unknown;
     if (action === 'cancel') {
