@@ -40,6 +40,8 @@ export interface TestAppOptions {
   routes?: FastifyPluginAsync[];
   now?: () => number;
   accounts?: AccountDirectory;
+  /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
+  xmppWebsocket?: string;
 }
 
 /** The app over a real Redis, with a fake password check and generous rate limits unless told otherwise. */
@@ -60,6 +62,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
     ...(opts.health ? { health: opts.health } : {}),
     ...(opts.routes ? { routes: opts.routes } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.xmppWebsocket ? { xmppWebsocket: opts.xmppWebsocket } : {}),
   });
   await app.ready();
   return app;

@@ -1,4 +1,3 @@
-import httpProxy from '@fastify/http-proxy';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,6 +12,7 @@ import depsPlugin from './plugins/deps.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimits } from './plugins/rate-limits.js';
 import routeDefaults from './plugins/route-defaults.js';
+import { registerWebsocketProxy } from './plugins/websocket-proxy.js';
 import authRoutes, { type VerifyPassword } from './routes/auth.js';
 import healthRoutes, { type HealthProbe } from './routes/health.js';
 import instrumentRoutes from './routes/instruments.js';
@@ -79,14 +79,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   await app.register(authPlugin, { tokens, ...(opts.now ? { now: opts.now } : {}) });
 
   if (opts.xmppWebsocket) {
-    await app.register(httpProxy, {
-      upstream: opts.xmppWebsocket,
-      prefix: '/xmpp-websocket',
-      rewritePrefix: '/xmpp-websocket',
-      websocket: true,
-      httpMethods: ['GET'],
-      config: { openapi: false },
-    });
+    await registerWebsocketProxy(app, { upstream: opts.xmppWebsocket, config });
   }
 
   // Routes.

@@ -27,6 +27,8 @@ describe('api config', () => {
       TICKDESK_REDIS_PORT: '16380', TICKDESK_API_REDIS_USER: 'api2', TICKDESK_API_REDIS_PASSWORD: 'p'.repeat(24), TICKDESK_AUDIT_KEY: 'a'.repeat(43),
       TICKDESK_AUDIT_KEYED_FROM: '7', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
       TICKDESK_ALERTS_MAX_RULES_PER_TRADER: '50', TICKDESK_ALERTS_MIN_COOLDOWN_S: '30',
+      TICKDESK_API_WS_MAX_FRAME_BYTES: '2048', TICKDESK_API_WS_MAX_PER_ADDRESS: '3', TICKDESK_API_WS_MAX_CONNECTIONS: '30',
+      TICKDESK_API_ALLOWED_ORIGINS: 'https://desk.example', TICKDESK_API_ENTITLEMENT_CACHE_MS: '0',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
@@ -35,6 +37,7 @@ describe('api config', () => {
       loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380,
       redisUser: 'api2', redisPassword: 'p'.repeat(24), auditKey: 'a'.repeat(43), auditKeyedFrom: 7, home: '/tmp/x', logLevel: 'warn',
       uiDir: '/srv/ui', candleCacheMb: 0, maxRulesPerTrader: 50, minCooldownSeconds: 30,
+      wsMaxFrameBytes: 2048, wsMaxPerAddress: 3, wsMaxConnections: 30, allowedOrigins: 'https://desk.example', entitlementCacheMs: 0,
     });
   });
 
@@ -46,6 +49,8 @@ describe('api config', () => {
     ['TICKDESK_API_BODY_LIMIT', '10', /TICKDESK_API_BODY_LIMIT="10" is invalid: expected an integer from 1024/],
     ['TICKDESK_API_HOST', 'local host', /TICKDESK_API_HOST/],
     ['TICKDESK_API_CANDLE_CACHE_MB', 'lots', /TICKDESK_API_CANDLE_CACHE_MB="lots" is invalid/],
+    ['TICKDESK_API_WS_MAX_FRAME_BYTES', '100', /TICKDESK_API_WS_MAX_FRAME_BYTES="100" is invalid: expected an integer from 1024/],
+    ['TICKDESK_API_ALLOWED_ORIGINS', 'http://a, http://b', /TICKDESK_API_ALLOWED_ORIGINS/],
     ['TICKDESK_LOG_LEVEL', 'loud', /TICKDESK_LOG_LEVEL="loud" is invalid: expected one of fatal, error/],
   ])('%s=%s throws naming the variable', (name, value, message) => {
     expect(() => loadApiConfig({ [name]: value })).toThrow(message);

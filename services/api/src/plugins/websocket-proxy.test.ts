@@ -1,0 +1,143 @@
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { ApiApp } from '../app.js';
+import { testApp } from '../app.test-util.js';
+import type { ApiConfig } from '../config.js';
+import { privateRedis } from '../redis.test-util.js';
+
+/** A stand-in for Prosody's WebSocket endpoint: echoes, and remembers each upgrade's headers. */
+let upstream: WebSocketServer;
+const upgrades: IncomingMessage['headers'][] = [];
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+const apps: ApiApp[] = [];
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  upstream = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'xmpp' });
+  await new Promise((r) => upstream.once('listening', r));
+  upstream.on('connection', (ws, req) => {
+    upgrades.push(req.headers);
+    ws.on('message', (data, binary) => ws.send(data, { binary }));
+  });
+});
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate();
+  for (const c of upstream.clients) c.terminate();
+  for (const app of apps.splice(0)) await app.close();
+  upgrades.length = 0;
+});
+afterAll(async () => {
+  await new Promise((r) => upstream.close(r));
+  await redis?.close();
+});
+
+async function proxyApp(config: Partial<ApiConfig> = {}): Promise<{ url: string; port: number }> {
+  const app = await testApp(redis.client(), { config, xmppWebsocket: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+  apps.push(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `ws://127.0.0.1:${port}/xmpp-websocket`, port };
+}
+
+/** Opens a WebSocket; resolves with it once open, or with the HTTP status that refused it. */
+function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'xmpp', { headers });
+    sockets.push(ws);
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+
+describe('/xmpp-websocket frame cap', () => {
+  it('closes a connection whose frame is above the cap with 1009, without buffering the frame', async () => {
+    const { url } = await proxyApp({ wsMaxFrameBytes: 1_048_576 });
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.on('error', () => undefined);
+    // One masked binary frame announcing 64 MB (RFC 6455 §5.2), all-zero mask; the payload
+    // is the same 1 MB buffer written again and again, so the client itself holds 1 MB.
+    const size = 64 * 2 ** 20;
+    const header = Buffer.alloc(14);
+    header[0] = 0x82;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(size), 2);
+    const chunk = Buffer.alloc(2 ** 20);
+    global.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 5);
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.write(header);
+    for (let sent = 0; sent < size && !raw.destroyed; sent += chunk.length) {
+      if (!raw.write(chunk)) await new Promise((r) => { raw.once('drain', r); raw.once('close', r); });
+    }
+    const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('no close within 10 s'), 10_000))]);
+    clearInterval(sampler);
+    expect(code).toBe(1009);
+    expect(peak - before).toBeLessThan(16 * 2 ** 20);
+  }, 30_000);
+
+  it('passes frames up to the cap both ways', async () => {
+    const { url } = await proxyApp({ wsMaxFrameBytes: 4_096 });
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    const echoed = new Promise<string>((r) => ws.once('message', (d) => r(String(d))));
+    ws.send('x'.repeat(4_096));
+    expect((await echoed).length).toBe(4_096);
+  });
+});
+
+describe('/xmpp-websocket connections per address', () => {
+  it('refuses the (N+1)th connection from one address with 429, and admits one again after a close', async () => {
+    const { url } = await proxyApp({ wsMaxPerAddress: 3 });
+    const open = [await connect(url), await connect(url), await connect(url)];
+    for (const ws of open) expect(ws).toBeInstanceOf(WebSocket);
+    expect(await connect(url)).toBe(429);
+    const first = open[0] as WebSocket;
+    await new Promise((r) => {
+      first.once('close', r);
+      first.close();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await connect(url)).toBeInstanceOf(WebSocket);
+  });
+});
+
+describe('/xmpp-websocket origin', () => {
+  it("admits the API's own origins and clients without one, refuses any other with 403", async () => {
+    const { url, port } = await proxyApp();
+    expect(await connect(url, { origin: `http://localhost:${port}` })).toBeInstanceOf(WebSocket);
+    expect(await connect(url, { origin: `http://127.0.0.1:${port}` })).toBeInstanceOf(WebSocket);
+    expect(await connect(url)).toBeInstanceOf(WebSocket);
+    expect(await connect(url, { origin: 'https://evil.example' })).toBe(403);
+    expect(await connect(url, { origin: `http://localhost:${port + 1}` })).toBe(403);
+    expect(await connect(url, { origin: 'null' })).toBe(403);
+  });
+
+  it('uses the configured list instead when one is set', async () => {
+    const { url, port } = await proxyApp({ allowedOrigins: 'https://desk.example.com,https://ops.example.com' });
+    expect(await connect(url, { origin: 'https://desk.example.com' })).toBeInstanceOf(WebSocket);
+    expect(await connect(url, { origin: `http://localhost:${port}` })).toBe(403);
+  });
+});
+
+describe('/xmpp-websocket client address', () => {
+  it("sends the client's address upstream in X-Forwarded-For, never a client-supplied one, and the page's origin", async () => {
+    const { url, port } = await proxyApp();
+    const origin = `http://127.0.0.1:${port}`;
+    expect(await connect(url, { 'x-forwarded-for': '203.0.113.9', origin })).toBeInstanceOf(WebSocket);
+    // The proxy dials upstream once the client's upgrade is done.
+    for (let i = 0; i < 100 && upgrades.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(upgrades.at(-1)?.['x-forwarded-for']).toBe('127.0.0.1');
+    expect(upgrades.at(-1)?.origin).toBe(origin);
+  });
+});
