@@ -37,7 +37,7 @@ describe('Redis users', () => {
     const { redis } = completeRedisCredentials(undefined);
     const text = aclFileText(redisServiceUsers(redis));
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toBe('user default reset off');
+    expect(lines[0]).toBe('user default reset off +@all ~* &*'); // off, no password: nobody can be it (AOF replay needs its rights)
     expect(lines).toHaveLength(1 + REDIS_SERVICE_USERS.length);
     for (const [name, password] of Object.entries(redis.users)) {
       expect(text).not.toContain(password);

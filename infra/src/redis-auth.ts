@@ -84,11 +84,14 @@ export function redisServiceUsers(creds: RedisCredentials): RedisUser[] {
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * The ACL file: the `default` user off (a client that does not AUTH can run nothing), then
- * one line per user with its password as a SHA-256 (`#<hex>`), so the file holds no password.
+ * The ACL file: the `default` user off and without a password (no client can be it: one
+ * that does not AUTH can run nothing), then one line per user with its password as a
+ * SHA-256 (`#<hex>`), so the file holds no password. `default` keeps every command
+ * because Redis 7.0 replays MULTI/EXEC from the AOF as that user (redis/redis#14541):
+ * without them, every script's writes were dropped at the next start.
  */
 export function aclFileText(users: readonly RedisUser[]): string {
-  const lines = ['user default reset off'];
+  const lines = ['user default reset off +@all ~* &*'];
   for (const u of users) {
     if (!NAME.test(u.name) || u.name === 'default') throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Redis user name ${JSON.stringify(u.name)}`);
     if (u.password.length < 16) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the Redis password of ${u.name} is shorter than 16 characters`);
