@@ -106,7 +106,7 @@ describe('alert engine, end to end', () => {
   it('dnd holds a normal alert until the trader is back, and passes a critical one', async () => {
     const alice = await traderOf('alice', { show: 'dnd' });
     await waitFor(() => service.engine.presence.get('alice').show === 'dnd', 10_000, 'alice dnd');
-    await alice.say('alert MSFT below 400 every 0s');
+    expect(await alice.say('alert MSFT below 400 every 10s')).toMatch(/^Added/); // a cooldown of 0 is refused
     await alice.say('alert MSFT below 399 critical');
     await publishPrices(feed, 'MSFT', ['401', '398.5']);
     await waitFor(() => alice.alerts.length >= 1, 10_000, 'the critical alert');
