@@ -37,6 +37,18 @@ describe('GET /v1/alerts', () => {
     expect(await ids(AS.admin, '?trader=bob')).toEqual([b]);
   });
 
+  it('shows a trader their suppressed and retired alerts, with the cap or reason, by state', async () => {
+    const at = '2026-11-21T10:00:05.000Z';
+    const suppressed = alertFixture({ state: 'suppressed', lifecycle: [{ event: 'suppressed', at, detail: 'cap=owner limit=60/60s rule=r1 seq=7 price=65000.5' }] });
+    const retired = alertFixture({ state: 'retired', lifecycle: [{ event: 'fired', at }, { event: 'sent', at }, { event: 'retired', at, detail: 'rule r1 deleted' }] });
+    for (const a of [suppressed, retired]) await t.app.deps.alerts.create(a);
+    expect(await ids(AS.alice, '?state=suppressed')).toEqual([suppressed.id]);
+    expect(await ids(AS.alice, '?state=retired')).toEqual([retired.id]);
+    expect(await ids(AS.bob, '?state=suppressed')).toEqual([]);
+    const one = await t.app.inject({ url: `/v1/alerts/${suppressed.id}`, headers: bearer(AS.alice) });
+    expect(one.json<StoredAlert>()).toMatchObject({ state: 'suppressed', lifecycle: [{ event: 'suppressed', detail: expect.stringMatching(/^cap=owner limit=60\/60s/) }] });
+  });
+
   it('filters by instrument, state and time, and pages with a cursor', async () => {
     const [a0, a1, b, a3] = (await seed()).map((a) => a.id);
     expect(await ids(AS.admin, `?symbol=${OTHER_SYMBOL}`)).toEqual([a1]);
