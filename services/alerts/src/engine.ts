@@ -42,6 +42,13 @@ type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
  */
 export const HEARTBEAT_EVERY_MS = 2_000;
 export const HEARTBEAT_TTL_MS = 10_000;
+/**
+ * Batches waiting behind one whose firings Redis refuses are held in memory up to this
+ * many; later ones are dropped and read back from the nodes' recent items once Redis
+ * answers again, as a restarted engine does.
+ */
+export const MAX_HELD_BATCHES = 10_000;
+const RETRY_MAX_MS = 2_000;
 /** How often roles are read again: a disabled trader's rules are paused and their alerts retired within this. */
 export const TRADERS_REFRESH_MS = 2_000;
 const NEVER = 8_640_000_000_000_000;
@@ -93,6 +100,12 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
   let state: EngineState = 'stopped';
+  // Degraded only while Redis refuses this engine's writes: `state` itself never turns
+  // degraded, so the engine reports running again as soon as the writes succeed.
+  let writesFailing = false;
+  let stopping = false;
+  let held = 0;
+  let missedWhileHeld = false;
   let fired = 0;
   let timers: NodeJS.Timeout[] = [];
 
@@ -106,15 +119,46 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   });
 
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
-  function enqueue(batch: RowBatch): void {
+  function enqueue(batch: RowBatch, replay = false): void {
+    // Once one is dropped, every live batch is until the replay, so ticks stay in order.
+    if (!replay && (missedWhileHeld || held >= MAX_HELD_BATCHES)) {
+      missedWhileHeld = true;
+      return;
+    }
+    held += 1;
     const arrived = performance.now();
     queue = queue.then(async () => {
       await evaluate(batch);
       metrics.evaluation.observe((performance.now() - arrived) / 1000);
     }).catch((err: Error) => {
-      state = 'degraded';
       log.error({ symbol: batch.symbol, err: err.message }, 'batch evaluation failed');
+    }).finally(() => {
+      held -= 1;
     });
+  }
+
+  /**
+   * The index has already moved past a batch's ticks, so its firings and watermark are
+   * written until Redis takes them (ioredis gives up on a command after its retries):
+   * a firing is never dropped because Redis was away.
+   */
+  async function untilWritten(write: () => Promise<void>): Promise<void> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        await write();
+        if (writesFailing) {
+          writesFailing = false;
+          log.info('Redis takes writes again: held firings written');
+          if (missedWhileHeld) void replayMissed();
+        }
+        return;
+      } catch (err) {
+        if (stopping) throw err;
+        if (!writesFailing) log.error({ err: (err as Error).message }, 'firings not written: held and retried until Redis answers');
+        writesFailing = true;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   async function evaluate(batch: RowBatch): Promise<void> {
@@ -124,17 +168,19 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     if (ticks.length === 0) return;
     metrics.ticks.inc(ticks.length);
     const firings = index.evaluate(batch.symbol, ticks);
-    // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
-    // order), each sent as soon as it is in the outbox.
-    await Promise.all(firings.map(async (f) => {
-      const alert = await persistFiring(f);
-      if (alert) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
-    }));
-    // Only now the watermark: a crash before this line re-evaluates these ticks, and the
-    // deterministic alert ids make the outbox ignore what it already has.
     const last = ticks[ticks.length - 1]!;
+    await untilWritten(async () => {
+      // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
+      // order), each sent as soon as it is in the outbox.
+      await Promise.all(firings.map(async (f) => {
+        const alert = await persistFiring(f);
+        if (alert) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
+      }));
+      // Only now the watermark: a crash before this line re-evaluates these ticks, and the
+      // deterministic alert ids make the outbox ignore what it already has.
+      await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
+    });
     watermark.set(batch.symbol, last.seq);
-    await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
   }
 
   /**
@@ -214,12 +260,26 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
         return res?.ok ? [res.value] : [];
       });
       batches.sort((a, b) => a.rows[0]!.seq - b.rows[0]!.seq);
-      for (const b of batches) enqueue(b);
+      for (const b of batches) enqueue(b, true);
     }
     await queue;
   }
 
-  const currentState = (): EngineState => (state === 'running' && client.state() !== 'running' ? 'degraded' : state);
+  /** After batches were dropped (MAX_HELD_BATCHES): the nodes' recent items, then live ones again. */
+  async function replayMissed(): Promise<void> {
+    const pubsub = createPubsub(client, service);
+    const fetched = await Promise.all([...symbols].map((symbol) => pubsub.items(ticksNode(symbol)).catch(() => [])));
+    const batches = fetched.flat().flatMap((it) => {
+      const res = it.payload ? decodeTickRows(it.payload) : undefined;
+      return res?.ok ? [res.value] : [];
+    });
+    batches.sort((a, b) => a.rows[0]!.seq - b.rows[0]!.seq);
+    for (const b of batches) enqueue(b, true);
+    missedWhileHeld = false;
+    log.warn({ batches: batches.length }, 'ticks dropped while Redis was away read back from the nodes');
+  }
+
+  const currentState = (): EngineState => (state === 'running' && (client.state() !== 'running' || writesFailing) ? 'degraded' : state);
 
   async function sweepExpired(): Promise<void> {
     limits.sweep();
@@ -267,6 +327,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       log.info({ rules: index.size, resumed }, 'alert engine running');
     },
     async stop(): Promise<void> {
+      stopping = true;
       timers.forEach(clearInterval);
       await redis.del(heartbeatKey).catch(() => undefined);
       await subscriber.stop();
