@@ -95,6 +95,7 @@ describe('Redis of the desk', () => {
   it('an audit chain rewritten in Redis without the key fails verification at the first rewritten record', async () => {
     const audit = (credentials() as { audit?: { key: string; keyedFrom?: number } }).audit;
     expect(audit?.key.length).toBeGreaterThanOrEqual(43);
+    expect(audit?.keyedFrom).toBe(1); // a new desk: every record is keyed
     // A database of its own: the desk's chain (db 0) belongs to the alert tests.
     const engine = as('alerts', 9);
     const attacker = new Redis(`${desk().redisUrl}/9`);

@@ -123,7 +123,7 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
  * on: note the first such seq in the credentials file (outside Redis), so that a chain
  * rewritten later as unkeyed records fails verification from there.
  */
-async function anchorAuditKey(path: string, credentials: Credentials, server: RedisServer): Promise<void> {
+export async function anchorAuditKey(path: string, credentials: Credentials, server: RedisServer): Promise<void> {
   if (credentials.audit.keyedFrom !== undefined) return;
   const redis = new Redis({ ...redisConnection(server.port, server.login), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
