@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeskPart, DeskStateFile } from '@tickdesk/schemas';
+import { deskHealth } from './desk-health.js';
+
+const NOW = Date.parse('2026-12-06T04:00:00.000Z');
+const home = mkdtempSync(join(tmpdir(), 'tickdesk-health-'));
+let xmpp: net.Server;
+let feedState: Server;
+let feedReport: unknown = { state: 'running' };
+let feedPort = 0;
+let engineBeat: string | null = null;
+
+/** What the probe reads from Redis: the last prices and the engine's heartbeat. */
+const redis = {
+  get: async (key: string) => (key === 'td:alerts:heartbeat' ? engineBeat : null),
+  hgetall: async () => ({ BTCUSDT: JSON.stringify({ price: '65000', ingestTime: '2026-12-06T03:59:59.000000Z' }) }),
+} as unknown as Redis;
+
+const listen = (s: net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
+
+function writeDesk(parts: Record<string, Partial<DeskPart>>): void {
+  const full = Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, { state: 'running', pid: 1, restarts: 0, ...p }]));
+  const desk: DeskStateFile = { pid: process.pid, startedAt: '2026-12-06T03:00:00.000Z', domain: 'desk.localhost', ports: { xmpp: 1, xmppTls: 2, xmppHttp: 3, redis: 4 }, parts: full as Record<string, DeskPart> };
+  writeFileSync(join(home, 'desk.json'), JSON.stringify(desk));
+}
+
+let probe: ReturnType<typeof deskHealth>;
+beforeAll(async () => {
+  xmpp = net.createServer((s) => s.destroy());
+  const xmppPort = await listen(xmpp);
+  feedState = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(feedReport)));
+  feedPort = await listen(feedState);
+  probe = deskHealth({ home, xmppPort, redis, now: () => NOW });
+});
+afterAll(() => {
+  xmpp.close();
+  feedState.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('desk health probe', () => {
+  it('reports the feed as it reports itself, even while ticks are fresh', async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW - 1_000 });
+    writeDesk({ feed: { metricsPort: feedPort }, prosody: {}, redis: {}, alerts: {}, recorder: {}, api: {} });
+    feedReport = { state: 'running' };
+    expect((await probe()).feeds).toEqual({ state: 'running', restarts: 0 });
+    feedReport = { state: 'degraded', detail: 'XMPP session down' };
+    expect((await probe()).feeds).toMatchObject({ state: 'degraded', detail: 'feed reports degraded: XMPP session down' });
+  });
+
+  it('a feed whose state endpoint does not answer is degraded', async () => {
+    writeDesk({ feed: { metricsPort: 1 } });
+    expect((await probe()).feeds).toMatchObject({ state: 'degraded', detail: 'the feed does not answer' });
+  });
+
+  it("the engine's heartbeat: its own state while fresh, degraded when stale or absent", async () => {
+    writeDesk({});
+    engineBeat = JSON.stringify({ state: 'running', at: NOW - 3_000, rules: 4 });
+    expect((await probe()).engine).toEqual({ state: 'running' });
+    engineBeat = JSON.stringify({ state: 'degraded', at: NOW - 1_000 });
+    expect((await probe()).engine).toMatchObject({ state: 'degraded' });
+    engineBeat = JSON.stringify({ state: 'running', at: NOW - 30_000 });
+    expect((await probe()).engine).toMatchObject({ state: 'degraded', detail: 'last heartbeat from the alert engine 30 s ago' });
+    engineBeat = null;
+    expect((await probe()).engine).toMatchObject({ state: 'degraded', detail: 'no heartbeat from the alert engine' });
+  });
+
+  it("each component carries its process's restarts; a part being restarted is degraded", async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW });
+    writeDesk({
+      prosody: { restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T03:58:00.000Z' },
+      alerts: { restarts: 2, lastExit: 'exit 1', lastRestartAt: '2026-12-06T03:59:00.000Z' },
+      recorder: { state: 'restarting', pid: -1, restarts: 0, lastExit: 'SIGKILL' },
+      redis: { restarts: 3 },
+    });
+    const c = await probe();
+    expect(c.xmpp).toEqual({ state: 'running', restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T03:58:00.000Z' });
+    expect(c.engine).toEqual({ state: 'running', restarts: 2, lastExit: 'exit 1', lastRestartAt: '2026-12-06T03:59:00.000Z' });
+    expect(c.recorder).toMatchObject({ state: 'degraded', detail: 'recorder restarting', lastExit: 'SIGKILL' });
+    expect(c.redis).toMatchObject({ restarts: 3 });
+  });
+
+  it('without a desk (the API run on its own): XMPP, ticks and the engine only', async () => {
+    rmSync(join(home, 'desk.json'));
+    engineBeat = JSON.stringify({ state: 'running', at: NOW });
+    expect(Object.keys(await probe()).sort()).toEqual(['engine', 'feeds', 'xmpp']);
+  });
+});
