@@ -107,6 +107,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   let held = 0;
   let missedWhileHeld = false;
   let fired = 0;
+  /** Rate-cap verdicts of firings not yet in Redis (kept across the retries of untilWritten). */
+  const verdicts = new Map<string, LimitVerdict>();
   let timers: NodeJS.Timeout[] = [];
 
   const subscriber = createItemSubscriber({
@@ -194,7 +196,9 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     const firedAt = formatMillis(now());
     const id = alertId(rule, f.symbol, f.seq);
     // A once rule fires once per rule created: the rule cap and the write limit bound those.
-    const verdict: LimitVerdict = rule.frequency === 'once' ? { ok: true } : limits.take(rule.id, rule.owner);
+    // A firing written again after a Redis error keeps its first verdict and budget.
+    const verdict: LimitVerdict = rule.frequency === 'once' ? { ok: true } : verdicts.get(id) ?? limits.take(rule.id, rule.owner);
+    verdicts.set(id, verdict);
     const suppressed = verdict.ok ? undefined : `cap=${verdict.cap} limit=${verdict.limit}/${verdict.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
     const alert: StoredAlert = {
       id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
@@ -208,6 +212,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     };
     alert.body = alertBody(alertContent(alert));
     const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
+    verdicts.delete(id);
     if (!created) return undefined; // evaluated before a crash: already in the outbox
     if (suppressed) {
       await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail: suppressed });
