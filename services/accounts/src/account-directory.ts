@@ -60,12 +60,26 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     },
     /** Instruments whose ticks/ node lists the user as a member. */
     async entitlements(user: string): Promise<string[]> {
+      const members = await this.members();
+      return deps.instruments.map((i) => i.symbol).filter((s) => members.get(s)?.has(user));
+    },
+    /**
+     * Every instrument's readers by affiliation: symbol → users of this domain affiliated
+     * with its ticks/ node (XEP-0060 §8.9.1), one request per instrument for all users.
+     */
+    async members(): Promise<Map<string, Set<string>>> {
       const pubsub = createPubsub(deps.admin, deps.pubsubHost);
-      const out: string[] = [];
-      for (const i of deps.instruments) {
+      const suffix = `@${deps.domain}`;
+      const out = new Map<string, Set<string>>();
+      await Promise.all(deps.instruments.map(async (i) => {
         const affs = await pubsub.affiliations(ticksNode(i.symbol));
-        if (affs.some((a) => a.jid.split('/')[0] === jid(user) && a.affiliation !== 'none' && a.affiliation !== 'outcast')) out.push(i.symbol);
-      }
+        const users = affs
+          .filter((a) => a.affiliation !== 'none' && a.affiliation !== 'outcast')
+          .map((a) => a.jid.split('/')[0]!)
+          .filter((bare) => bare.endsWith(suffix))
+          .map((bare) => bare.slice(0, -suffix.length));
+        out.set(i.symbol, new Set(users));
+      }));
       return out;
     },
     async grant(user: string, symbol: string, on: boolean): Promise<void> {

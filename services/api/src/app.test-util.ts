@@ -68,6 +68,16 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
   return app;
 }
 
+/**
+ * A stand-in for the account directory's view of entitlements: symbol → users whose
+ * affiliation lets them read it; change `members` to grant or revoke.
+ */
+export function fakeEntitlements(members: Record<string, string[]>): { members: Map<string, Set<string>>; accounts: AccountDirectory } {
+  const state = new Map(Object.entries(members).map(([s, users]) => [s, new Set(users)]));
+  const accounts = { members: async () => state } as unknown as AccountDirectory;
+  return { members: state, accounts };
+}
+
 export async function login(app: ApiApp, user: string): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `${user}@desk.localhost`, password: ACCOUNTS[user]!.password } });
   expect(res.statusCode, res.body).toBe(200);

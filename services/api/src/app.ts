@@ -75,7 +75,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   await registerRateLimits(app, { config, redis: deps.redis, tokens });
 
   // App services.
-  await app.register(depsPlugin, { deps, config, metrics: createApiMetrics(opts.metrics) });
+  await app.register(depsPlugin, { deps, config, metrics: createApiMetrics(opts.metrics), ...(opts.now ? { now: opts.now } : {}) });
   await app.register(authPlugin, { tokens, ...(opts.now ? { now: opts.now } : {}) });
 
   if (opts.xmppWebsocket) {

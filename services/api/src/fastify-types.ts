@@ -1,6 +1,7 @@
 import type { onRequestAsyncHookHandler } from 'fastify';
 import type { ApiDeps, Caller, Role } from './deps.js';
 import type { ApiConfig } from './config.js';
+import type { Entitlements } from './entitlements.js';
 import type { ApiMetrics } from './metrics.js';
 import type { TokenSigner } from './token.js';
 
@@ -17,6 +18,8 @@ declare module 'fastify' {
     deps: ApiDeps;
     config: ApiConfig;
     metrics: ApiMetrics;
+    /** The instruments each caller may read (analysts: by affiliation). */
+    entitlements: Entitlements;
     tokens: TokenSigner;
     /**
      * Hook that verifies the bearer token and sets `request.caller`; 401 otherwise. Use it

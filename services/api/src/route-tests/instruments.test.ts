@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
 import { candlesKey, FINAL_KEY, finalField } from '@tickdesk/recorder';
 import type { ApiApp } from '../app.js';
-import { bearer, expectError, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
+import { bearer, expectError, fakeEntitlements, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
 import { CandlePage } from '../market-schemas.js';
 import { privateRedis } from '../redis.test-util.js';
 
@@ -22,7 +22,9 @@ describe('market data routes', () => {
     server = await privateRedis();
     redis = server.client();
     await seedUsers(redis);
-    app = await testApp(redis);
+    // The analyst is entitled to every instrument here (route-tests/entitlements.test.ts narrows it).
+    const { accounts } = fakeEntitlements(Object.fromEntries(DEFAULT_INSTRUMENTS.map((i) => [i.symbol, ['ana']])));
+    app = await testApp(redis, { accounts });
     auth = bearer(await login(app, 'ana'));
     // 25 BTCUSDT ticks, 10 ms apart, except that ticks 10–14 share one event time.
     const ticks = Array.from({ length: 25 }, (_, i) => tickAt('BTCUSDT', i + 1, T0 + (i >= 10 && i < 15 ? 10 : i) * 10_000, `6500${i % 10}.5`));

@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
     broken.paths['/v1/ghost'] = { get: { responses: {} } };
     expect(openApiDrift(app, broken)).toEqual([
       'GET /v1/prices is not in the document',
-      'GET /v1/instruments/:symbol/last: declares 200,400,401,404,500,503, documented 200,400,401,500,503',
+      'GET /v1/instruments/:symbol/last: declares 200,400,401,403,404,500,503, documented 200,400,401,403,500,503',
       'GET /v1/ghost is documented but not routed',
     ]);
   });

@@ -61,6 +61,7 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
     const role = await existing(request.params.user);
     if (role === 'service' || role === 'disabled') throw conflict(`user ${request.params.user} is ${role}`);
     await directory().setRole(request.params.user, request.body.role);
+    app.entitlements.invalidate();
     return { user: request.params.user, role: request.body.role };
   });
 
@@ -105,6 +106,7 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
       if (role !== 'analyst') throw conflict(`${user} is ${role}: only analysts are entitled per instrument`);
       if (!app.deps.instruments.some((i) => i.symbol === symbol)) throw badRequest(`params field "symbol": unknown instrument ${symbol}`);
       await directory().grant(user, symbol, on);
+      app.entitlements.invalidate();
       return reply.code(204).send(null);
     });
   }

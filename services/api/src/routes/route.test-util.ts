@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { StoredAlert } from '@tickdesk/alerts';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
 import type { ApiApp } from '../app.js';
-import { SECRET, testApp } from '../app.test-util.js';
+import { SECRET, testApp, type TestAppOptions } from '../app.test-util.js';
 import type { Role } from '../deps.js';
 import { USERS_KEY } from '../roles.js';
 import { createTokenSigner } from '../token.js';
@@ -27,8 +27,8 @@ const signer = createTokenSigner({ secret: SECRET, ttlS: 3_600 });
 export const bearer = (user: string) => ({ authorization: `Bearer ${signer.sign(user, USERS[user]!).token}` });
 
 /** The core's app (buildApp) over `redis`, with route plugins registered under /v1, each with its options. */
-export async function buildTestApp(redis: Redis, plugins: [FastifyPluginAsync<any>, object?][]): Promise<ApiApp> {
-  return testApp(redis, { routes: plugins.map(([plugin, opts]) => async (v1) => v1.register(plugin, opts ?? {})) });
+export async function buildTestApp(redis: Redis, plugins: [FastifyPluginAsync<any>, object?][], options: Omit<TestAppOptions, 'routes'> = {}): Promise<ApiApp> {
+  return testApp(redis, { ...options, routes: plugins.map(([plugin, opts]) => async (v1) => v1.register(plugin, opts ?? {})) });
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Redis } from 'ioredis';
 import type { ApiApp } from '../app.js';
 import streamRoutes from './stream.js';
+import { fakeEntitlements } from '../app.test-util.js';
 import { alertFixture, AS, bearer, buildTestApp, OTHER_SYMBOL, privateRedis, seedUsers, SYMBOL, until } from './route.test-util.js';
 
 let redis: Awaited<ReturnType<typeof privateRedis>>;
@@ -13,11 +14,13 @@ let port: number;
 const streams: SseClient[] = [];
 
 const OPTIONS = { pricePollMs: 20, alertPollMs: 20, heartbeatMs: 150 };
+/** The analyst (ana) reads SYMBOL only. */
+const ents = fakeEntitlements({ [SYMBOL]: [AS.analyst], [OTHER_SYMBOL]: [] });
 
 beforeAll(async () => {
   redis = await privateRedis();
   client = redis.client();
-  app = await buildTestApp(client, [[streamRoutes, OPTIONS]]);
+  app = await buildTestApp(client, [[streamRoutes, OPTIONS]], { accounts: ents.accounts, config: { entitlementCacheMs: 0 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });
@@ -167,6 +170,42 @@ describe('GET /v1/stream', () => {
     const res = await app.inject({ url: `/v1/stream${query}`, headers: bearer(AS.alice) });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+  });
+});
+
+describe('GET /v1/stream for an analyst', () => {
+  beforeEach(() => {
+    ents.members.set(SYMBOL, new Set([AS.analyst]));
+    ents.members.set(OTHER_SYMBOL, new Set());
+  });
+
+  it('sends only the instruments the analyst is entitled to', async () => {
+    await client.hset('td:last', SYMBOL, last('65000.5', 1), OTHER_SYMBOL, last('3400', 1));
+    const sse = await connect('', AS.analyst);
+    await sse.next(isPrice(SYMBOL, '65000.5'));
+    await client.hset('td:last', OTHER_SYMBOL, last('3401', 2));
+    await client.hset('td:last', SYMBOL, last('65001', 2));
+    await sse.next(isPrice(SYMBOL, '65001'));
+    expect(sse.frames.some(isPrice(OTHER_SYMBOL))).toBe(false);
+  });
+
+  it('refuses a stream of an instrument the analyst is not entitled to with 403', async () => {
+    const res = await app.inject({ url: `/v1/stream?symbols=${SYMBOL},${OTHER_SYMBOL}`, headers: bearer(AS.analyst) });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().code).toBe('TICKDESK_API_NOT_ENTITLED');
+  });
+
+  it('follows a grant and a revocation on an open stream', async () => {
+    await client.hset('td:last', SYMBOL, last('1', 1), OTHER_SYMBOL, last('2', 1));
+    const sse = await connect('', AS.analyst);
+    await sse.next(isPrice(SYMBOL, '1'));
+    ents.members.get(OTHER_SYMBOL)!.add(AS.analyst);
+    await sse.next(isPrice(OTHER_SYMBOL, '2'));
+    ents.members.get(SYMBOL)!.delete(AS.analyst);
+    await new Promise((r) => setTimeout(r, 100));
+    await client.hset('td:last', SYMBOL, last('3', 2), OTHER_SYMBOL, last('4', 2));
+    await sse.next(isPrice(OTHER_SYMBOL, '4'));
+    expect(sse.frames.some(isPrice(SYMBOL, '3'))).toBe(false);
   });
 });
 

@@ -4,7 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { isDecimalString } from '@tickdesk/schemas';
 import type { ApiDeps, Caller } from '../deps.js';
-import { badRequest, errorResponses } from '../errors.js';
+import type { Entitlements } from '../entitlements.js';
+import { ApiError, badRequest, errorResponses } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
 
 /** The recorder's last-price hash (services/recorder/src/redis-layout.ts): SYMBOL → {"price","size","seq","eventTime","ingestTime"}. */
@@ -24,12 +25,19 @@ const MAX_BUFFERED = 1 << 20;
 /** Newest alerts watched per trader: a change to an older one is not streamed. */
 const ALERT_WINDOW = 50;
 
-interface Client { caller: Caller; symbols?: ReadonlySet<string>; alerts: boolean; send(chunk: string): void }
+interface Client {
+  caller: Caller;
+  symbols?: ReadonlySet<string>;
+  /** An analyst's instruments, refreshed on every price poll (undefined: every instrument). */
+  entitled?: ReadonlySet<string>;
+  alerts: boolean;
+  send(chunk: string): void;
+}
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** One reader of Redis for all streams: prices once per poll, alerts once per trader per poll. */
-function createHub({ redis, alerts, log }: ApiDeps, opts: Required<StreamOptions>) {
+function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, opts: Required<StreamOptions>) {
   const clients = new Set<Client>();
   const prices = new Map<string, { json: string; frame: string }>();
   /** Trader → alert id → "<state>|<steps>"; null until the first read, the baseline: only what changes after it is streamed. */
@@ -41,7 +49,18 @@ function createHub({ redis, alerts, log }: ApiDeps, opts: Required<StreamOptions
     if (Date.now() - warnedAt > 10_000) log.warn({ err }, `stream: ${what} failed`);
     warnedAt = Date.now();
   };
-  const wantsPrice = (c: Client, symbol: string) => !c.symbols || c.symbols.has(symbol);
+  const wantsPrice = (c: Client, symbol: string) => (!c.symbols || c.symbols.has(symbol)) && (!c.entitled || c.entitled.has(symbol));
+
+  /** A grant or revocation reaches open streams: a newly entitled instrument starts with its last price. */
+  async function refreshEntitlements(): Promise<void> {
+    for (const c of clients) {
+      if (!c.entitled) continue;
+      const before = c.entitled;
+      // Fail closed: when the server cannot be asked, an analyst's stream goes quiet.
+      c.entitled = (await entitlements.allowed(c.caller).catch(() => new Set<string>())) ?? new Set<string>();
+      for (const [symbol, p] of prices) if (!before.has(symbol) && wantsPrice(c, symbol)) c.send(p.frame);
+    }
+  }
 
   function priceFrame(symbol: string, json: string): string | undefined {
     try {
@@ -56,6 +75,7 @@ function createHub({ redis, alerts, log }: ApiDeps, opts: Required<StreamOptions
 
   async function pollPrices(): Promise<void> {
     const gen = generation;
+    await refreshEntitlements();
     const last = await redis.hgetall(LAST_KEY);
     if (gen !== generation) return; // stopped meanwhile: a restarted hub must send its snapshot
     for (const [symbol, json] of Object.entries(last)) {
@@ -139,7 +159,8 @@ const StreamQuery = Type.Object({
 
 /**
  * Server-Sent Events for HTTP-only consumers: `price` events (a snapshot, then every
- * change of the recorder's last price) and, for a trader, `alert` events (a new alert of
+ * change of the recorder's last price; an analyst's only for the instruments they are
+ * entitled to, re-read on every poll) and, for a trader, `alert` events (a new alert of
  * theirs, or a new step in its lifecycle), with heartbeat comments.
  */
 export default async function streamRoutes(fastify: FastifyInstance, options: StreamOptions = {}): Promise<void> {
@@ -147,7 +168,7 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
   const common = { tags: ['stream'], security: BEARER };
   const { instruments } = app.deps;
   const known = new Set(instruments.map((i) => i.symbol));
-  const hub = createHub(app.deps, { pricePollMs: 250, alertPollMs: 1_000, heartbeatMs: 15_000, ...options });
+  const hub = createHub(app.deps, app.entitlements, { pricePollMs: 250, alertPollMs: 1_000, heartbeatMs: 15_000, ...options });
   const open = new Set<PassThrough>();
   // Streams never end by themselves: end them so that close() does not wait on them.
   app.addHook('preClose', async () => {
@@ -161,18 +182,22 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
       querystring: StreamQuery,
       response: {
         200: { description: 'Server-Sent Events: `event: price` and `event: alert` frames with JSON data, `: heartbeat` comments', content: { 'text/event-stream': { schema: Type.String() } } },
-        ...errorResponses(400, 401),
+        ...errorResponses(400, 401, 403, 503),
       },
     },
   }, async (request, reply) => {
     const wanted = request.query.symbols?.split(',');
     const unknown = wanted?.find((s) => !known.has(s));
     if (unknown !== undefined) throw badRequest(`symbols: unknown instrument ${unknown}`);
+    const entitled = await app.entitlements.allowed(request.caller);
+    const refused = entitled && wanted?.find((s) => !entitled.has(s));
+    if (refused) throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${request.caller.user} is not entitled to ${refused}`);
     const stream = new PassThrough();
     const client: Client = {
       caller: request.caller,
       alerts: request.query.alerts ?? true,
       ...(wanted ? { symbols: new Set(wanted) } : {}),
+      ...(entitled ? { entitled } : {}),
       send(chunk) {
         if (stream.writableLength > MAX_BUFFERED) stream.end();
         else if (!stream.writableEnded) stream.write(chunk);
