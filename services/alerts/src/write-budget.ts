@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * The REST API's per-user write counter (services/api/src/plugins/rate-limits.ts:
@@ -35,16 +36,22 @@ export interface WriteBudgetDeps {
   max: number;
   /** TICKDESK_API_RATE_WINDOW_MS, shared with the API. */
   windowMs: number;
+  log?: Logger;
 }
 
 /** Counts one write of `user`; over `max` in the window it is refused. When Redis cannot count, the write goes through, as the REST limiter's skipOnError does. */
-export function createWriteBudget({ redis, max, windowMs }: WriteBudgetDeps): WriteBudget {
+export function createWriteBudget({ redis, max, windowMs, log }: WriteBudgetDeps): WriteBudget {
+  let warned = false;
   return {
     async take(user) {
       try {
         const [count, ttl] = (await redis.eval(TAKE_LUA, 1, WRITE_RATE_KEY(user), windowMs)) as [number, number];
+        warned = false;
         return count <= max ? { ok: true } : { ok: false, retryAfterMs: Math.max(0, ttl) };
-      } catch {
+      } catch (err) {
+        // Said once per outage: a refused counter (a Redis ACL without td:api:rate:user:*) would otherwise lift the limit silently.
+        if (!warned) log?.warn({ err: (err as Error).message }, 'chat and ad-hoc writes not counted: the write limit is not applied');
+        warned = true;
         return { ok: true };
       }
     },
