@@ -46,6 +46,12 @@
  *   td:{rules}:owner:<owner>     zset    score 0, member = rule id, one owner's rules
  *   td:rules:changes             pub/sub channel: {"id","version","op":"upsert"|"remove"} after
  *                                        every committed write, published by the writing script
+ *
+ * Rule writes per user (write-budget.ts), shared with the REST API's @fastify/rate-limit:
+ *   td:api:rate:user:<name>      string  writes in the current window; PEXPIRE = the window's rest
+ *
+ * The per-owner rule cap is the size of td:{rules}:owner:<owner>, checked by the create script.
+ * Alerts in state suppressed or retired are in by-state like the others, never in the outbox.
  */
 
 export const DEFAULT_PREFIX = 'td:';
