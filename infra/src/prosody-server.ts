@@ -28,8 +28,26 @@ export interface ProsodyOptions {
   /** Bare JIDs exempt from client rate limits (service accounts). */
   unlimited: readonly string[];
   pubsubMaxItems?: number;
+  /** Failed logins before an address or account is locked, and for how long (mod_tickdesk_auth_limit). */
+  authLimit?: Partial<AuthLimit>;
+  /** Page origins that may open /xmpp-websocket directly (default none: browsers come through the API). */
+  websocketOrigins?: readonly string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
+
+export interface AuthLimit {
+  /** Failed logins from one address within `windowS` that lock the address (default 10). */
+  ipMax: number;
+  /** Failed logins for one account within `windowS` that lock the account (default 20). */
+  accountMax: number;
+  windowS: number;
+  /** How long a locked address or account is refused, seconds (default 300). */
+  lockoutS: number;
+  /** Addresses never locked as addresses (default loopback: the desk's own processes). */
+  exemptIps: readonly string[];
+}
+
+export const DEFAULT_AUTH_LIMIT: AuthLimit = { ipMax: 10, accountMax: 20, windowS: 300, lockoutS: 300, exemptIps: ['127.0.0.1', '::1'] };
 
 export interface ProsodyServer {
   readonly domain: string;
@@ -56,9 +74,18 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
     pubsubAdmins: luaList(opts.pubsubAdmins),
     unlimitedJids: luaList(opts.unlimited),
     pubsubMaxItems: opts.pubsubMaxItems ?? 1000,
+    ...authLimitVars({ ...DEFAULT_AUTH_LIMIT, ...opts.authLimit }),
+    websocketOrigins: luaList(opts.websocketOrigins ?? []),
     pluginDir: fileURLToPath(new URL('../prosody/modules', import.meta.url)),
     logLevel: opts.logLevel ?? 'info',
   });
+}
+
+function authLimitVars(l: AuthLimit) {
+  for (const n of [l.ipMax, l.accountMax, l.windowS, l.lockoutS]) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`auth limit values must be positive integers, got ${n}`);
+  }
+  return { authIpMax: l.ipMax, authAccountMax: l.accountMax, authWindowS: l.windowS, authLockoutS: l.lockoutS, authExemptIps: luaList(l.exemptIps) };
 }
 
 /** Write the config for `opts` and return its path (used by start and by prosodyctl). */

@@ -52,9 +52,14 @@ export function createWebsocketGuard({ config, port }: { config: GuardConfig; po
   };
 }
 
-/** Only what Prosody needs: the client's address (RFC 7239's predecessor, as mod_http reads it) and the page's origin. */
+/**
+ * Only the client's address (X-Forwarded-For, as Prosody's mod_http reads it), never a
+ * client-supplied one. The Origin, checked here, is not passed on: Prosody refuses
+ * every page origin it is not told of (mod_tickdesk_ws_origin), so a page cannot skip
+ * this proxy by opening Prosody's port directly.
+ */
 function upstreamHeaders(headers: Record<string, string>, request: FastifyRequest): Record<string, string> {
-  return { ...headers, 'x-forwarded-for': request.ip, ...(request.headers.origin ? { origin: request.headers.origin } : {}) };
+  return { ...headers, 'x-forwarded-for': request.ip };
 }
 
 const isUpgrade = (request: FastifyRequest) => request.headers.upgrade?.toLowerCase() === 'websocket';
