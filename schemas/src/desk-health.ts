@@ -15,6 +15,8 @@ export const Heartbeat = Type.Object({
   /** Unix milliseconds of the write. */
   at: Type.Number(),
   detail: Type.Optional(Type.String({ maxLength: 300 })),
+  /** The writing process: a record left by a process that has since died names another pid. */
+  pid: Type.Optional(Type.Integer()),
 });
 export type Heartbeat = Static<typeof Heartbeat>;
 export const PartStateReport = Type.Object({ state: PartHealthState, detail: Type.Optional(Type.String()) });
@@ -24,8 +26,11 @@ export const HEARTBEAT_EVERY_MS = 2_000;
 export const HEARTBEAT_TTL_MS = 10_000;
 export const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 
-/** The engine's heartbeat as read back: absent, unreadable or older than the TTL is `degraded`. */
-export function readHeartbeat(json: string | null, nowMs: number, who: string): { state: PartHealthState; detail?: string } {
+/**
+ * The engine's heartbeat as read back: absent, unreadable or older than the TTL is
+ * `degraded`; written by another process than `livePid` (the one running now) is `starting`.
+ */
+export function readHeartbeat(json: string | null, nowMs: number, who: string, livePid?: number): { state: PartHealthState; detail?: string } {
   if (!json) return { state: 'degraded', detail: `no heartbeat from the ${who}` };
   let beat: unknown;
   try {
@@ -35,6 +40,7 @@ export function readHeartbeat(json: string | null, nowMs: number, who: string): 
   }
   if (!Value.Check(Heartbeat, beat)) return { state: 'degraded', detail: `unreadable heartbeat from the ${who}` };
   if (nowMs - beat.at > HEARTBEAT_TTL_MS) return { state: 'degraded', detail: `last heartbeat from the ${who} ${Math.round((nowMs - beat.at) / 1000)} s ago` };
+  if (livePid !== undefined && beat.pid !== undefined && beat.pid !== livePid) return { state: 'starting', detail: `the ${who} restarts (no heartbeat from pid ${livePid} yet)` };
   if (beat.state === 'running' || beat.state === 'starting') return { state: beat.state };
   return { state: 'degraded', detail: `${who} reports ${beat.state}${beat.detail ? `: ${beat.detail}` : ''}`.slice(0, 300) };
 }

@@ -38,7 +38,8 @@ type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
 
 /**
  * The engine's state in Redis for /health (`<prefix>alerts:heartbeat`, JSON `{ state,
- * at, rules }`), rewritten every 2 s and gone 10 s after the engine stops writing it.
+ * at, rules, pid }`), rewritten every 2 s and gone 10 s after the engine stops writing it;
+ * /health also compares the pid with the engine process `tickdesk up` runs now.
  */
 export const HEARTBEAT_EVERY_MS = 2_000;
 export const HEARTBEAT_TTL_MS = 10_000;
@@ -317,7 +318,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await subscriber.start();
       await catchUp();
       const beat = () =>
-        redis.set(heartbeatKey, JSON.stringify({ state: currentState(), at: now(), rules: index.size }), 'PX', HEARTBEAT_TTL_MS)
+        redis.set(heartbeatKey, JSON.stringify({ state: currentState(), at: now(), rules: index.size, pid: process.pid }), 'PX', HEARTBEAT_TTL_MS)
           .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),

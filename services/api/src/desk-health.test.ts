@@ -71,6 +71,14 @@ describe('desk health probe', () => {
     expect((await probe()).engine).toMatchObject({ state: 'degraded', detail: 'no heartbeat from the alert engine' });
   });
 
+  it('a fresh heartbeat left by an engine that has since died is not taken for the new one', async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW - 1_000, pid: 4100 });
+    writeDesk({ alerts: { pid: 4100 } });
+    expect((await probe()).engine).toEqual({ state: 'running', restarts: 0 });
+    writeDesk({ alerts: { pid: 4242, restarts: 1, lastExit: 'SIGKILL' } });
+    expect((await probe()).engine).toMatchObject({ state: 'starting', detail: 'the alert engine restarts (no heartbeat from pid 4242 yet)', restarts: 1 });
+  });
+
   it("each component carries its process's restarts; a part being restarted is degraded", async () => {
     engineBeat = JSON.stringify({ state: 'running', at: NOW });
     writeDesk({

@@ -36,7 +36,7 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
       probePort(xmppPort),
       Promise.all([partState(parts.feed, 'feed'), probeTicks(redis, now).catch(redisDown)]).then(([own, ticks]) => (own.state !== 'running' ? own : ticks)),
       partState(parts.recorder, 'recorder'),
-      redis.get(ENGINE_HEARTBEAT_KEY).then((json) => readHeartbeat(json, now(), 'alert engine'), redisDown),
+      redis.get(ENGINE_HEARTBEAT_KEY).then((json) => readHeartbeat(json, now(), 'alert engine', parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined), redisDown),
     ]);
     const components: Record<string, ComponentHealth> = { xmpp, feeds, engine };
     // Without a desk (an API started on its own) there is no recorder report to read.
