@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 // Small caps so a few ticks reach them: 2 alerts per rule and 4 per owner a minute.
@@ -35,7 +35,7 @@ beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'limits-test');
   feed = await connect('feed', 'limits-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
 });
 
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createRuleStore, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 import { privateRedis } from '../support/private-redis.js';
 
@@ -42,7 +42,7 @@ describe('alert engine through a Redis outage', () => {
     feed = await connect('feed', 'redis-outage');
     engineClient = await connect('alerts', 'redis-outage');
     const config = resolveAlertsConfig({ receiptTimeoutMs: 2_000, pollMs: 100 });
-    service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+    service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
     await waitFor(() => service!.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
     await publishPrices(feed, 'MSFT', ['499', '500']);
     await expect.poll(() => admin.hget('td:alerts:watermark', 'MSFT'), { timeout: 10_000 }).toBeTruthy();

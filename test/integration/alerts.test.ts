@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, NS_TICKS, ticksNode } from '@tickdesk/schemas';
 import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 let service: AlertService;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'engine-test');
   feed = await connect('feed', 'alerts-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
 });
 
 afterEach(async () => {
@@ -231,7 +231,7 @@ describe('alert engine, end to end', () => {
         else {
           const r = JSON.parse(f[1]!) as unknown[];
           edit(r);
-          m.xadd(log, id, 'r', JSON.stringify(r), 'h', f[3]!);
+          m.xadd(log, id, 'r', JSON.stringify(r), 'h', f[3]!, ...f.slice(4)); // the key id (k) kept
         }
       }
       await m.exec();

@@ -31,11 +31,11 @@ describe('REST API against the running desk', () => {
     admin = await connect('admin', 'api-test');
     engineClient = await connect('alerts', 'api-test');
     feed = await connect('feed', 'api-test');
-    engine = await startAlertService({ client: engineClient, redis, log, config: resolveAlertsConfig({ pollMs: 50 }), domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+    engine = await startAlertService({ client: engineClient, redis, log, config: resolveAlertsConfig({ pollMs: 50 }), domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
     app = await buildApp({
       deps: {
         redis, log, domain: desk().domain, instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis }),
+        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis, key: credentials().audit }),
         accounts: createAccountDirectory({ admin, redis, domain: desk().domain, pubsubHost: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, log }),
       },
       config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
@@ -79,7 +79,7 @@ describe('REST API against the running desk', () => {
     expect(exported.statusCode).toBe(200);
     const records = exported.body.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
     expect(records.some((r) => r.alertId === id && r.event === 'delivered')).toBe(true);
-    expect(verifyRecords(records)).toMatchObject({ ok: true });
+    expect(verifyRecords(records, undefined, credentials().audit)).toMatchObject({ ok: true });
     expect((await app.inject({ url: '/v1/audit/verify', headers: auth(t) })).statusCode).toBe(403); // a trader is not compliance
   });
 

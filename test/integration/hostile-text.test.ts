@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 let service: AlertService;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   engineClient = await connect('alerts', 'engine-hostile-text');
   engineClient.on('offline', () => (engineOffline += 1));
   feed = await connect('feed', 'hostile-text');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS });
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
   alice = await trader('alice');
   bob = await trader('bob');
   await waitFor(() => ['alice', 'bob'].every((u) => service.engine.presence.get(u).show === 'online'), 10_000, 'traders online');
