@@ -105,7 +105,7 @@ export function createSupervisor({ name, start, policy: partial, report, onChang
       change({ pid: -1, lastExit: reason });
       if (exits.length > policy.maxRestarts) {
         change({ state: 'failed' });
-        report(`${name} exited (${reason}) ${exits.length} times within ${policy.windowMs / 1000} s: giving up on it`);
+        report(`${name} exited (${reason}) ${exits.length} time${exits.length === 1 ? '' : 's'} within ${policy.windowMs / 1000} s: giving up on it`);
         onGiveUp?.({ ...status });
         return;
       }
