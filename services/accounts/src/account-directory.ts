@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ticksNode, type Instrument } from '@tickdesk/schemas';
 import { changeUserPassword, createPubsub, endUserSessions, type XmppClient } from '@tickdesk/xmpp';
-import { entitle, provisionUser, USERS_KEY, type Role } from './accounts.js';
+import { entitle, USERS_KEY, type Role } from './accounts.js';
+import { provisionAccount, type SessionOpener } from './provision-account.js';
 
 /** Marks a disabled account in the role hash: no role, no token, no login. */
 export const DISABLED_ROLE = 'disabled';
@@ -16,11 +17,14 @@ export interface AccountDirectoryDeps {
   pubsubHost: string;
   instruments: readonly Instrument[];
   log: Logger;
+  /** Sessions for a new trader's presence links (the alert engine's password, the desk's traders'). */
+  sessions: SessionOpener;
 }
 
 /**
- * Account administration for programs (the REST API): creation through XEP-0133,
- * roles in Redis, analysts' entitlements as pubsub affiliations, and disabling (a
+ * Account administration for programs (the REST API): creation through the same
+ * path as the CLI (provision-account.ts: XEP-0133, role, entitlements, a trader's
+ * presence links), roles in Redis, analysts' entitlements as pubsub affiliations, and disabling (a
  * fresh random password, sessions ended, role removed). Standard XEPs only.
  */
 export function createAccountDirectory(deps: AccountDirectoryDeps) {
@@ -39,7 +43,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
       const password = randomBytes(18).toString('base64url');
       if (await deps.redis.hexists(USERS_KEY, user)) return { created: false, password: '' };
-      const created = await provisionUser(deps, { user, role, password });
+      const created = await provisionAccount(deps, { user, role, password });
       return { created, password: created ? password : '' };
     },
     async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {

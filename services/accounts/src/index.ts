@@ -1,3 +1,4 @@
 export * from './accounts.js';
 export * from './presence-links.js';
 export * from './account-directory.js';
+export * from './provision-account.js';

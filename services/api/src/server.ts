@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
-import { createAccountDirectory, type AccountDirectory } from '@tickdesk/accounts';
+import { createAccountDirectory, createSessionOpener, type AccountDirectory, type SessionOpener } from '@tickdesk/accounts';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
@@ -40,7 +40,7 @@ export async function startApiServer(
 
   const admin = await adminSession(config, xmppService, log);
   const accounts: AccountDirectory | undefined = admin
-    ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments, log })
+    ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments, log, sessions: deskSessions(config, xmppService, log) })
     : undefined;
   const app = await buildApp({
     deps: {
@@ -97,6 +97,25 @@ async function adminSession(config: ApiConfig, service: string, log: Logger): Pr
     log.warn({ err: (err as Error).message }, 'admin session failed: user and entitlement administration is unavailable');
     return undefined;
   }
+}
+
+/**
+ * Sessions for a new trader's presence links: the alert engine's account and the desk's
+ * traders, with the passwords of the desk's credentials file, read when needed.
+ */
+function deskSessions(config: ApiConfig, service: string, log: Logger): SessionOpener {
+  const ca = readCa(config);
+  return createSessionOpener({
+    service, domain: config.domain, log, ...(ca ? { ca } : {}),
+    passwordOf: (user) => {
+      try {
+        const creds = JSON.parse(readFileSync(join(config.home, 'credentials.json'), 'utf8')) as { accounts?: Record<string, { password?: string }> };
+        return creds.accounts?.[user]?.password;
+      } catch {
+        return undefined;
+      }
+    },
+  });
 }
 
 function readCa(config: ApiConfig): string | undefined {

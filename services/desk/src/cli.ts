@@ -8,8 +8,8 @@ import { InfraError, loginFor, redisConnection } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
 import { newPassword, saveCredentials, type Role } from './credentials.js';
-import { provisionUser } from '@tickdesk/accounts';
-import { linkTraders } from './provision-desk.js';
+import { provisionAccount } from '@tickdesk/accounts';
+import { deskSessions } from './provision-desk.js';
 import { runAlerts } from './run-alerts.js';
 import { runApi } from './run-api.js';
 import { runFeed } from './run-feed.js';
@@ -135,14 +135,15 @@ async function users(config: DeskConfig, sub: string | undefined, rest: string[]
   const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
   const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(t.credentials.redis, 'desk')));
   try {
-    const created = await provisionUser({ admin, redis, domain: config.TICKDESK_DOMAIN, pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`, instruments: DEFAULT_INSTRUMENTS, log }, acct);
+    // The same path as POST /v1/users: account, role, entitlements, a trader's presence links.
+    const sessions = deskSessions(t.xmpp, t.credentials, log);
+    const created = await provisionAccount({ admin, redis, domain: config.TICKDESK_DOMAIN, pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`, instruments: DEFAULT_INSTRUMENTS, log, sessions }, acct);
     if (!created) {
       out(`${name}@${config.TICKDESK_DOMAIN} already exists on the server`);
       return 1;
     }
     t.credentials.accounts[name] = acct;
     saveCredentials(join(config.TICKDESK_HOME, 'credentials.json'), t.credentials);
-    if (role === 'trader') await linkTraders(t.xmpp, t.credentials, log, name);
     out(`created ${name}@${config.TICKDESK_DOMAIN} (${role}); password written to ${join(config.TICKDESK_HOME, 'credentials.json')}`);
     return 0;
   } finally {

@@ -2,31 +2,15 @@ import { Redis } from 'ioredis';
 import { redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import type { Instrument } from '@tickdesk/schemas';
-import type { XmppClient } from '@tickdesk/xmpp';
 import { connectAs, type XmppTarget } from './connect.js';
 import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
-import { linkDesk, linkPresence, provisionUser, USERS_KEY } from '@tickdesk/accounts';
+import { createSessionOpener, linkAllTraders, provisionUser, USERS_KEY, type SessionOpener } from '@tickdesk/accounts';
 import { provisionNodes } from './provision.js';
 
-/** The desk account and every trader with a known password see each other's presence. */
-export async function linkTraders(target: XmppTarget, credentials: Credentials, log: Logger, only?: string): Promise<void> {
-  const traders = Object.values(credentials.accounts).filter((a) => a.role === 'trader').map((a) => a.user);
-  const clients: XmppClient[] = [];
-  try {
-    const desk = await connectAs(target, credentials, 'alerts', log, 'provision');
-    clients.push(desk);
-    for (const t of traders) clients.push(await connectAs(target, credentials, t, log, 'provision'));
-    const traderClients = clients.slice(1);
-    if (only === undefined) await linkDesk(desk, traderClients, log);
-    else {
-      const mine = traderClients[traders.indexOf(only)]!;
-      await linkPresence(desk, mine, log);
-      for (const other of traderClients) if (other !== mine) await linkPresence(mine, other, log);
-    }
-  } finally {
-    await Promise.all(clients.map((c) => c.stop()));
-  }
+/** Sessions as the desk's accounts, with the passwords of its credentials file (presence links). */
+export function deskSessions(target: XmppTarget, credentials: Credentials, log: Logger): SessionOpener {
+  return createSessionOpener({ ...target, log, passwordOf: (user) => credentials.accounts[user]?.password });
 }
 
 /**
@@ -61,7 +45,7 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
       const acct = credentials.accounts[user]!;
       await provisionUser(deps, acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
     }
-    await linkTraders(target, credentials, log);
+    await linkAllTraders({ redis, log, sessions: deskSessions(target, credentials, log) });
   } finally {
     redis.disconnect();
     await feed.stop();
