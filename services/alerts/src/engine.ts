@@ -13,6 +13,7 @@ import { defined } from './defined.js';
 import { createRetirement, DISABLED_ROLE } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
+import { createWriteRetry } from './write-retry.js';
 import { createAlertStore, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
 
 export interface AlertEngineDeps {
@@ -49,7 +50,6 @@ export const HEARTBEAT_TTL_MS = 10_000;
  * answers again, as a restarted engine does.
  */
 export const MAX_HELD_BATCHES = 10_000;
-const RETRY_MAX_MS = 2_000;
 /** How often roles are read again: a disabled trader's rules are paused and their alerts retired within this. */
 export const TRADERS_REFRESH_MS = 2_000;
 const NEVER = 8_640_000_000_000_000;
@@ -103,12 +103,11 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   let state: EngineState = 'stopped';
   // Degraded only while Redis refuses this engine's writes: `state` itself never turns
   // degraded, so the engine reports running again as soon as the writes succeed.
-  let writesFailing = false;
   let stopping = false;
   let held = 0;
   let missedWhileHeld = false;
   let fired = 0;
-  /** Rate-cap verdicts of firings not yet in Redis (kept across the retries of untilWritten). */
+  /** Rate-cap verdicts of firings not yet in Redis (kept across the retries of writes.run). */
   const verdicts = new Map<string, LimitVerdict>();
   let timers: NodeJS.Timeout[] = [];
 
@@ -140,29 +139,15 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     });
   }
 
-  /**
-   * The index has already moved past a batch's ticks, so its firings and watermark are
-   * written until Redis takes them (ioredis gives up on a command after its retries):
-   * a firing is never dropped because Redis was away.
-   */
-  async function untilWritten(write: () => Promise<void>): Promise<void> {
-    for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-      try {
-        await write();
-        if (writesFailing) {
-          writesFailing = false;
-          log.info('Redis takes writes again: held firings written');
-          if (missedWhileHeld) void replayMissed();
-        }
-        return;
-      } catch (err) {
-        if (stopping) throw err;
-        if (!writesFailing) log.error({ err: (err as Error).message }, 'firings not written: held and retried until Redis answers');
-        writesFailing = true;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
+  // The index has already moved past a batch's ticks: its firings and watermark are
+  // written until Redis takes them, never dropped because Redis was away.
+  const writes = createWriteRetry({
+    log,
+    stopping: () => stopping,
+    onRecovered: () => {
+      if (missedWhileHeld) replayMissed().catch((err: Error) => log.warn({ err: err.message }, 'dropped ticks not read back'));
+    },
+  });
 
   async function evaluate(batch: RowBatch): Promise<void> {
     const after = watermark.get(batch.symbol) ?? -1;
@@ -172,7 +157,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     metrics.ticks.inc(ticks.length);
     const firings = index.evaluate(batch.symbol, ticks);
     const last = ticks[ticks.length - 1]!;
-    await untilWritten(async () => {
+    await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.
       await Promise.all(firings.map(async (f) => {
@@ -285,7 +270,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     log.warn({ batches: batches.length }, 'ticks dropped while Redis was away read back from the nodes');
   }
 
-  const currentState = (): EngineState => (state === 'running' && (client.state() !== 'running' || writesFailing) ? 'degraded' : state);
+  const currentState = (): EngineState => (state === 'running' && (client.state() !== 'running' || writes.failing()) ? 'degraded' : state);
 
   async function sweepExpired(): Promise<void> {
     limits.sweep();
