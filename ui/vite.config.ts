@@ -11,7 +11,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/v1': DESK,
-      '/xmpp-websocket': { target: DESK, ws: true },
+      // The API admits WebSockets only from its own origin (TICKDESK_API_ALLOWED_ORIGINS).
+      '/xmpp-websocket': { target: DESK, ws: true, headers: { origin: DESK } },
     },
   },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 800 },
