@@ -112,6 +112,21 @@ describe('/xmpp-websocket connections per address', () => {
   });
 });
 
+describe('/xmpp-websocket connections in all', () => {
+  it('refuses a connection from a new address once the total is reached', async () => {
+    const { url } = await proxyApp({ wsMaxConnections: 2 });
+    expect(await connect(url)).toBeInstanceOf(WebSocket);
+    expect(await connect(url)).toBeInstanceOf(WebSocket);
+    const other = await new Promise<number | WebSocket>((resolve) => {
+      const ws = new WebSocket(url, 'xmpp', { localAddress: '127.0.0.2' });
+      sockets.push(ws);
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    });
+    expect(other).toBe(429);
+  });
+});
+
 describe('/xmpp-websocket origin', () => {
   it("admits the API's own origins and clients without one, refuses any other with 403", async () => {
     const { url, port } = await proxyApp();
