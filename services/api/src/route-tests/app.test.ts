@@ -217,7 +217,7 @@ describe('start-up checks on routes', () => {
     try {
       const token = createTokenSigner({ secret: SECRET, ttlS: 60 }).sign('alice', 'trader').token;
       expect((await b.inject({ url: '/v1/instruments', headers: bearer(token) })).statusCode).toBe(200);
-      expect((await a.inject({ url: '/v1/instruments', headers: bearer(await login(b, 'ana')) })).statusCode).toBe(200);
+      expect((await a.inject({ url: '/v1/instruments', headers: bearer(await login(b, 'carol')) })).statusCode).toBe(200);
     } finally {
       await a.close();
       await b.close();

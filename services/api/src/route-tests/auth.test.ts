@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { Redis } from 'ioredis';
 import { XmppError } from '@tickdesk/xmpp';
 import type { ApiApp } from '../app.js';
-import { ACCOUNTS, bearer, expectError, fakeVerify, seedUsers, testApp } from '../app.test-util.js';
+import { ACCOUNTS, bearer, expectError, fakeEntitlements, fakeVerify, seedUsers, testApp } from '../app.test-util.js';
 import { privateRedis } from '../redis.test-util.js';
 
 const URL = '/v1/auth/token';
@@ -17,7 +17,8 @@ describe('POST /v1/auth/token', () => {
   beforeAll(async () => {
     server = await privateRedis();
     redis = server.client();
-    app = await testApp(redis, { verifyPassword: verify });
+    // The analyst may read an instrument, so every role's token can be used on /v1/instruments.
+    app = await testApp(redis, { verifyPassword: verify, accounts: fakeEntitlements({ BTCUSDT: ['ana'] }).accounts });
   });
   afterAll(async () => {
     await app.close();

@@ -88,7 +88,7 @@ describe('the dashboard at /', () => {
 
   it('the API itself is unchanged', async () => {
     expectError(await app.inject('/v1/instruments'), 401);
-    const res = await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'ana')) });
+    const res = await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'alice')) });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toBeUndefined();
     expect((await app.inject('/health')).statusCode).toBe(200);
@@ -159,7 +159,7 @@ describe('the dashboard before it is built', () => {
     expectError(await app.inject({ url: '/alerts', headers: html }), 503, 'TICKDESK_API_UI_NOT_BUILT');
     expectError(await app.inject('/assets/index-B1x9QzTe.js'), 404, 'TICKDESK_API_NOT_FOUND');
     expectError(await app.inject({ url: '/v1/unknown', headers: html }), 404, 'TICKDESK_API_NOT_FOUND');
-    expect((await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'ana')) })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'alice')) })).statusCode).toBe(200);
   });
 
   it('serves it once it is built, without a restart', async () => {
