@@ -37,6 +37,19 @@ describe('GET /health and /metrics', () => {
     expect(body.components.redis!.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("carries each component's restarts; Redis keeps its own PING state with the restarts of its process", async () => {
+    others = {
+      xmpp: { state: 'running', restarts: 2, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T04:00:00.000Z' },
+      redis: { state: 'degraded', detail: 'redis restarting', restarts: 1, lastExit: 'exit 1' },
+    };
+    const res = await app.inject('/health');
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { components: Record<string, ComponentHealth & { restarts?: number; lastExit?: string }> };
+    expect(body.components.xmpp).toEqual({ state: 'running', restarts: 2, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T04:00:00.000Z' });
+    expect(body.components.redis).toMatchObject({ state: 'running', restarts: 1, lastExit: 'exit 1' });
+    expect(body.components.redis!.detail).toBeUndefined();
+  });
+
   it('503 when a component is degraded or starting, or the probe fails', async () => {
     others = { xmpp: { state: 'running' }, engine: { state: 'degraded', detail: 'no receipts' } };
     let res = await app.inject('/health');

@@ -48,7 +48,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async 
   }, async (_request, reply) => {
     const [redis, others] = await Promise.all([probeRedis(), probeOthers(health)]);
     // The probe may add the Redis process's restarts; the state is this process's own PING.
-    const components = { ...others, redis: { ...others.redis, ...redis } };
+    const { restarts, lastExit, lastRestartAt } = others.redis ?? {};
+    const components = { ...others, redis: { ...redis, ...defined({ restarts, lastExit, lastRestartAt }) } };
     const ok = Object.values(components).every((c) => c.state === 'running');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), components });
   });
@@ -84,6 +85,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async 
     }
   }
 };
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
