@@ -17,8 +17,8 @@ export interface AccountDirectoryDeps {
   pubsubHost: string;
   instruments: readonly Instrument[];
   log: Logger;
-  /** Sessions for a new trader's presence links (the alert engine's password, the desk's traders'). */
-  sessions: SessionOpener;
+  /** Sessions for a new trader's presence links (the alert engine's password, the desk's traders'); without them no trader can be created. */
+  sessions?: SessionOpener;
 }
 
 /**
@@ -43,7 +43,9 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
       const password = randomBytes(18).toString('base64url');
       if (await deps.redis.hexists(USERS_KEY, user)) return { created: false, password: '' };
-      const created = await provisionAccount(deps, { user, role, password });
+      const { sessions } = deps;
+      if (!sessions && role === 'trader') throw new Error('a trader cannot be created without sessions for its presence links');
+      const created = await provisionAccount({ ...deps, sessions: sessions ?? (async () => undefined) }, { user, role, password });
       return { created, password: created ? password : '' };
     },
     async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {
