@@ -12,6 +12,8 @@ let engine: ChildProcess | undefined;
 let alice: Trader | undefined;
 let feed: XmppClient | undefined;
 let redis: Redis | undefined;
+/** The burst's rules, removed afterwards: the next files share this Redis and alice's 500-rule cap. */
+const burstRules: string[] = [];
 
 function startEngine() {
   const d = desk();
@@ -23,6 +25,10 @@ function startEngine() {
 
 afterAll(async () => {
   engine?.kill('SIGKILL');
+  if (redis) {
+    const rules = createRuleStore({ redis });
+    for (const id of burstRules) await rules.remove(id);
+  }
   await alice?.stop();
   await feed?.stop();
   redis?.disconnect();
@@ -31,10 +37,12 @@ afterAll(async () => {
 describe('alert engine restart safety', () => {
   it(`SIGKILL in the middle of a burst of ${BURST} alerts: all delivered, none shown twice`, async () => {
     redis = new Redis(desk().redisUrl);
-    const rules = createRuleStore({ redis });
+    // One trader holds the whole burst: above the default per-trader cap, on purpose.
+    const rules = createRuleStore({ redis, maxRulesPerOwner: BURST });
     const alerts = createAlertStore({ redis });
     for (let i = 1; i <= BURST; i++) {
-      await rules.create('alice', { symbol: 'USDJPY', condition: 'crossing-up', threshold: `170.${String(i).padStart(4, '0')}`, frequency: 'once', priority: 'normal' });
+      const rule = await rules.create('alice', { symbol: 'USDJPY', condition: 'crossing-up', threshold: `170.${String(i).padStart(4, '0')}`, frequency: 'once', priority: 'normal' });
+      burstRules.push(rule.id);
     }
     alice = await trader('alice', { resource: 'restart-test' });
     feed = await connect('feed', 'restart-test');
