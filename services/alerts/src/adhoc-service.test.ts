@@ -46,18 +46,14 @@ describe('ad-hoc sessions', () => {
     const { run, adhoc } = harness();
     let started = 0;
     let refused = 0;
-    const t0 = performance.now();
     for (let i = 0; i < 40_000; i++) {
       const out = await run(`u${i % 8_000}`, { node: ALERT_COMMANDS.add, action: 'execute' });
       if (out.name === 'command' && out.attrs.status === 'executing') started += 1;
       else if (isError(out, 'resource-constraint') && out.attrs.type === 'wait') refused += 1;
     }
-    const ms = performance.now() - t0;
     expect(started).toBe(1_000);
     expect(refused).toBe(39_000);
     expect(adhoc.sessionCount()).toBe(1_000);
-    expect(ms).toBeGreaterThan(0); // figure for the report: printed below
-    console.log(`40,000 executes in ${ms.toFixed(0)} ms`);
     adhoc.stop();
   });
 
