@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeTickRows, formatMicros, formatMillis, ticksNode, type Instrument, type Rule, type TickRow } from '@tickdesk/schemas';
-import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
 import { alertBody } from './alert-message.js';
 import { createAlertLimits, type LimitVerdict } from './alert-limits.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
@@ -10,8 +10,10 @@ import type { AlertsConfig } from './config.js';
 import { alertContent, createDelivery } from './delivery.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { defined } from './defined.js';
-import { createRetirement, DISABLED_ROLE } from './retirement.js';
+import { createRetirement } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
+import { readRecentBatches, type RowBatch } from './tick-readback.js';
+import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
 import { createWriteRetry } from './write-retry.js';
 import { createAlertStore, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
@@ -34,9 +36,6 @@ export interface AlertEngineDeps {
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
 
-/** One decoded tick item, times as microseconds. */
-type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
-
 /**
  * The engine's state in Redis for /health (`<prefix>alerts:heartbeat`, JSON `{ state,
  * at, rules, pid }`), rewritten every 2 s and gone 10 s after the engine stops writing it;
@@ -50,7 +49,7 @@ export const HEARTBEAT_TTL_MS = 10_000;
  * answers again, as a restarted engine does.
  */
 export const MAX_HELD_BATCHES = 10_000;
-/** How often roles are read again: a disabled trader's rules are paused and their alerts retired within this. */
+/** How often roles are read again (trader-roles.ts): a disabled trader's rules are paused and their alerts retired within this. */
 export const TRADERS_REFRESH_MS = 2_000;
 const NEVER = 8_640_000_000_000_000;
 
@@ -71,10 +70,16 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const alerts = createAlertStore({ redis, prefix });
   const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}) });
   const index = createRuleIndex();
-  const traders = new Set<string>();
-  const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => traders.has(u), log, prefix });
+  const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });
   const limits = createAlertLimits({ perRule: config.alertsPerRule, perOwner: config.alertsPerOwner, windowMs: config.alertRateWindowMs, now });
   const retirement = createRetirement({ rules, audit, log, metrics, retireWhere: (match) => delivery.retireWhere(match) });
+  const roles = createTraderRoles({
+    redis, prefix,
+    onTrader: (user) => presence.track(user),
+    onDisabled: (user, running) => retirement.traderDisabled(user, running),
+    onEnabled: (user) => retirement.traderEnabled(user),
+  });
+  const traders = roles.traders;
   const delivery = createDelivery({
     client, alerts, audit, presence, config, domain, log, metrics, now,
     retirement: (a) => retirement.reasonFor(a),
@@ -215,56 +220,16 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     return suppressed ? undefined : alert;
   }
 
-  /** Roles from `td:users`; a user newly disabled has their rules paused and (while running) their alerts retired. */
-  let refreshing = false;
-  async function loadTraders(running: boolean): Promise<void> {
-    if (refreshing) return; // the previous refresh is still pausing rules or retiring alerts
-    refreshing = true;
-    try {
-      await readRoles(running);
-    } finally {
-      refreshing = false;
-    }
-  }
-  async function readRoles(running: boolean): Promise<void> {
-    const roles = await redis.hgetall(`${prefix}users`);
-    for (const [user, role] of Object.entries(roles)) {
-      if (role === 'trader' && !traders.has(user)) {
-        traders.add(user);
-        presence.track(user);
-      } else if (role !== 'trader') {
-        traders.delete(user);
-      }
-      if (role === DISABLED_ROLE) await retirement.traderDisabled(user, running);
-      else retirement.traderEnabled(user);
-    }
-  }
-
   /** Ticks published while the engine was down: the nodes keep their recent items (max_items). */
   async function catchUp(): Promise<void> {
-    const pubsub = createPubsub(client, service);
-    for (const symbol of symbols) {
-      if (!watermark.has(symbol)) continue;
-      const items = await pubsub.items(ticksNode(symbol)).catch(() => []);
-      const batches = items.flatMap((it) => {
-        const res = it.payload ? decodeTickRows(it.payload) : undefined;
-        return res?.ok ? [res.value] : [];
-      });
-      batches.sort((a, b) => a.rows[0]!.seq - b.rows[0]!.seq);
-      for (const b of batches) enqueue(b, true);
-    }
+    const seen = [...symbols].filter((symbol) => watermark.has(symbol));
+    for (const b of await readRecentBatches(client, service, seen)) enqueue(b, true);
     await queue;
   }
 
   /** After batches were dropped (MAX_HELD_BATCHES): the nodes' recent items, then live ones again. */
   async function replayMissed(): Promise<void> {
-    const pubsub = createPubsub(client, service);
-    const fetched = await Promise.all([...symbols].map((symbol) => pubsub.items(ticksNode(symbol)).catch(() => [])));
-    const batches = fetched.flat().flatMap((it) => {
-      const res = it.payload ? decodeTickRows(it.payload) : undefined;
-      return res?.ok ? [res.value] : [];
-    });
-    batches.sort((a, b) => a.rows[0]!.seq - b.rows[0]!.seq);
+    const batches = await readRecentBatches(client, service, symbols);
     for (const b of batches) enqueue(b, true);
     missedWhileHeld = false;
     log.warn({ batches: batches.length }, 'ticks dropped while Redis was away read back from the nodes');
@@ -289,7 +254,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     metrics,
     async start(): Promise<void> {
       state = 'starting';
-      await loadTraders(false);
+      await roles.refresh(false);
       await presence.start([...traders]);
       const saved = await redis.hgetall(watermarkKey);
       for (const [symbol, json] of Object.entries(saved)) {
@@ -308,7 +273,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
         setInterval(() => void beat(), HEARTBEAT_EVERY_MS),
-        setInterval(() => void loadTraders(true).catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), TRADERS_REFRESH_MS),
+        setInterval(() => void roles.refresh(true).catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), TRADERS_REFRESH_MS),
       ];
       // Give presence a moment to arrive before deciding what held alerts may go.
       await new Promise((r) => setTimeout(r, 1_600));
