@@ -20,10 +20,19 @@ const BACKGROUND_TICKS = 1_000; // ticks/s on other instruments while probing
 const BURST = Number(process.env.TICKDESK_BENCH_BURST ?? 2_000);
 const out = (s: string) => process.stdout.write(s + '\n');
 
+const PROBES = LATENCY_SECONDS * PROBES_PER_SECOND;
+// One trader holds every probe and burst rule: above the default per-trader cap, on purpose.
+const MAX_RULES = PROBES + BURST + 10;
+/** Thousandths as a decimal string: 6000010 → "6000.010". */
+const milli = (n: number) => `${Math.floor(n / 1000)}.${String(n % 1000).padStart(3, '0')}`;
+
 const desk = await startBenchDesk();
 const redis = new Redis(desk.redis.url);
-const engine = startEngineProcess({ home: desk.home, domain: desk.domain, xmppPort: portOf(desk.service), redisPort: portOf(desk.redis.url) });
-const rules = createRuleStore({ redis });
+const engine = startEngineProcess({
+  home: desk.home, domain: desk.domain, xmppPort: portOf(desk.service), redisPort: portOf(desk.redis.url),
+  env: { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES) },
+});
+const rules = createRuleStore({ redis, maxRulesPerOwner: MAX_RULES });
 const deliveredKey = alertKeys().byState('delivered');
 const alerts = createAlertStore({ redis });
 const cleanup = async () => {
@@ -60,11 +69,15 @@ try {
   await alice.send(presence('available'));
   await new Promise((r) => setTimeout(r, 2_000)); // the engine sees alice online
 
-  // 1. Latency: a crossing rule fires on every probe tick; 1,000 ticks/s elsewhere.
-  await rules.create('alice', { symbol: 'ESZ6', condition: 'crossing', threshold: '6000', frequency: 'every-time', cooldownSeconds: 0, priority: 'normal' });
+  // 1. Latency: every probe tick crosses one rule of a ladder of once rules (every-time
+  // rules may not fire more than once per minimum cooldown); 1,000 ticks/s elsewhere.
+  // Probe i moves the price from 6000 + i/100 to 6000 + (i+1)/100, across the threshold between.
+  for (let i = 0; i < PROBES; i++) {
+    await rules.create('alice', { symbol: 'ESZ6', condition: 'crossing-up', threshold: milli(6_000_005 + i * 10), frequency: 'once', priority: 'normal' });
+  }
   await new Promise((r) => setTimeout(r, 1_000));
   const sentAt = new Map<number, number>(); // probe tick seq → publish time
-  await publish('ESZ6', ['5999.75']); // a previous price, so the first probe crosses
+  await publish('ESZ6', ['6000']); // a previous price, so the first probe crosses
   let background = true;
   const backgroundLoop = (async () => {
     let p = 0;
@@ -74,9 +87,9 @@ try {
     }
   })();
   const before = arrived.size;
-  for (let i = 0; i < LATENCY_SECONDS * PROBES_PER_SECOND; i++) {
+  for (let i = 0; i < PROBES; i++) {
     sentAt.set(seq, nowMicros());
-    await publish('ESZ6', [i % 2 === 0 ? '6000.25' : '5999.75']);
+    await publish('ESZ6', [milli(6_000_000 + (i + 1) * 10)]);
     await new Promise((r) => setTimeout(r, 1000 / PROBES_PER_SECOND));
   }
   background = false;
