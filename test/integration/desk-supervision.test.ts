@@ -114,7 +114,7 @@ beforeAll(async () => {
     const p = await freePort();
     if (!ports.includes(p)) ports.push(p);
   }
-  [apiPort] = ports;
+  apiPort = ports[0]!;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   Object.assign(env, {
