@@ -91,10 +91,11 @@ async function publish(symbol: string, price: string): Promise<number> {
   return ticks[0]!.seq;
 }
 
-async function delivered(alertId: string): Promise<boolean> {
+async function reached(alertId: string, event: string): Promise<boolean> {
   const a = await createAlertStore({ redis: redis! }).get(alertId);
-  return Boolean(a?.lifecycle.some((s) => s.event === 'delivered'));
+  return Boolean(a?.lifecycle.some((s) => s.event === event));
 }
+const delivered = (alertId: string) => reached(alertId, 'delivered');
 
 /** Alice's rule that the first tick crossing up through `threshold` on `symbol` fires. */
 const ruleFor = (symbol: string, threshold: string): Promise<Rule> =>
@@ -171,6 +172,8 @@ describe('tickdesk up supervises every part', () => {
     const id = alertId(rule, 'ESZ6', await publish('ESZ6', '7001'));
     await until('the alert to be delivered', 20_000, () => delivered(id));
     expect(received).toContain(id);
+    // The engine's new session counts its stanzas from <enable/> (XEP-0198 §4): the server's ack reaches this alert.
+    await until('the server to acknowledge the alert', 5_000, () => reached(id, 'server-acked'));
   }, 90_000);
 
   it('Redis killed: back from its AOF with the same port and users; a firing made while it was down is delivered', async () => {

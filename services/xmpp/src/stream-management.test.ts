@@ -71,3 +71,28 @@ describe('stream management across a disconnect', () => {
     expect(sm.unacked).toBe(0);
   });
 });
+
+describe('stream management and stanzas written before <enable/>', () => {
+  it("counts a stanza by when it was handed to the socket, not by when its write finished (xmpp.js emits 'send' after the write)", async () => {
+    const { entity, streamFeatures, enable } = fakeEntity();
+    // As @xmpp/connection: the element is written at once, 'send' is emitted once the socket's write callback ran.
+    entity.send = async (el: Element) => {
+      entity.sent.push(el);
+      await new Promise((r) => setImmediate(r));
+      entity.emit('send', el);
+    };
+    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 10_000 });
+    const acked: string[] = [];
+    sm.on('ack', (s) => acked.push(s.attrs.id as string));
+    // Resource binding emits 'online' before <enable/>: what its handlers send goes first on the wire.
+    const presence = entity.send(xml('presence', { id: 'online-presence' }));
+    await enable();
+    await presence;
+    expect(entity.sent.map((el) => el.name)).toEqual(['presence', 'enable']);
+    server(entity, xml('enabled', { xmlns: NS_SM }));
+    await entity.send(xml('message', { id: 'alert' }));
+    server(entity, xml('a', { xmlns: NS_SM, h: '1' })); // the server counted only the message (§4)
+    expect(acked).toEqual(['alert']);
+    expect(sm.unacked).toBe(0);
+  });
+});

@@ -76,15 +76,25 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
       enableSent = false;
     }
   });
-  entity.on('send', (el: Element) => {
-    if (!enableSent || !isStanzaName(el.name)) return;
+  // A stanza counts from the moment it is handed to the connection: writes keep call
+  // order, so one handed over after <enable/> is one the server counts (§4). xmpp.js
+  // emits 'send' only once the socket write has completed, and resource binding emits
+  // 'online' before <enable/> goes out: a stanza an 'online' handler sends would then
+  // look as if sent after <enable/>, and every later ack would be credited one stanza
+  // early, for as long as the session lasts.
+  const rawSend = entity.send.bind(entity) as (el: Element, ...rest: unknown[]) => Promise<void>;
+  entity.send = ((el: Element, ...rest: unknown[]) => {
+    if (enableSent && isStanzaName(el.name)) track(el);
+    return rawSend(el, ...rest);
+  }) as typeof entity.send;
+  function track(el: Element): void {
     queue.push(el);
     if (queue.length > maxUnacked) {
       acked += 1; // the server will count it; we stop waiting for it
       sm.emit('fail', queue.shift()!);
     }
     scheduleRequest();
-  });
+  }
   entity.on('disconnect', failAll);
 
   // Enable after resource binding (§3: a client MUST bind first).
