@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { freePort } from '@tickdesk/infra';
-import { connectAs, provisionDesk, startDeskInfra, type DeskInfra } from '@tickdesk/desk';
+import { connectAs, provisionDesk, startDeskInfra, type DeskInfra, type Role } from '@tickdesk/desk';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 
 export const log = pino({ level: 'warn' });
 
 /** A private desk (Prosody + Redis on free ports) for one benchmark run. */
-export async function startBenchDesk(): Promise<DeskInfra & { connect(user: string, resource: string): ReturnType<typeof connectAs>; dispose(): Promise<void> }> {
+export async function startBenchDesk({ extraUsers = [] }: { extraUsers?: ReadonlyArray<[string, Role]> } = {}): Promise<DeskInfra & { connect(user: string, resource: string): ReturnType<typeof connectAs>; dispose(): Promise<void> }> {
   const home = mkdtempSync(join(tmpdir(), 'tickdesk-bench-'));
   const infra = await startDeskInfra({
     home,
@@ -17,7 +17,7 @@ export async function startBenchDesk(): Promise<DeskInfra & { connect(user: stri
     ports: { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() },
     logLevel: 'warn',
   });
-  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers });
   return Object.assign(infra, {
     connect: (user: string, resource: string) => connectAs({ service: infra.service, domain: infra.domain, ca: infra.ca }, infra.credentials, user, log, resource),
     async dispose() {

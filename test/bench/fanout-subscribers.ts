@@ -1,0 +1,102 @@
+// Subscribers for the fan-out benchmark: one process holds several accounts, each
+// subscribed (bare JID) to every ticks/ node, so the subscriber side stays cheap on a
+// small machine. Driven over IPC by test/bench/fanout.ts:
+//   parent → { cmd: 'reset' | 'measure' | 'stop' | 'report' | 'quit' }
+//   child  → { ready: true } | { report: SubscriberReport }
+// Latency is ingest (feed) → decoded here, kept in 0.1 ms buckets so reports stay small.
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { connectAs, type Credentials } from '@tickdesk/desk';
+import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { decodeTickRows, nowMicros, ticksNode, DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+
+export interface SubscriberReport {
+  /** Ticks decoded while measuring, over all accounts of this process. */
+  measured: number;
+  /** Ticks decoded since the last reset, over all accounts. */
+  total: number;
+  /** Ticks missing by seq (holes between consecutive ticks of one instrument) since the last reset. */
+  missing: number;
+  /** Ticks the feed said it conflated away (an item's `conflated`), since the last reset. */
+  conflated: number;
+  /** Latency histogram: [bucket (0.1 ms), count] for non-empty buckets. */
+  histogram: Array<[number, number]>;
+}
+
+const BUCKET_US = 100;
+const MAX_BUCKET = 200_000; // 20 s: anything later lands in the last bucket
+const [service, domain, caPath, credsPath, usersText] = process.argv.slice(2) as [string, string, string, string, string];
+const log = pino({ level: 'warn' });
+const credentials = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
+const ca = readFileSync(caPath, 'utf8');
+const nodes = DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol));
+const hist = new Uint32Array(MAX_BUCKET + 1);
+let measuring = false;
+let measured = 0;
+let total = 0;
+let missing = 0;
+let conflated = 0;
+/** Last seq seen, per account and instrument. */
+let lastSeq = new Map<string, number>();
+
+const clients: XmppClient[] = [];
+async function subscribe(user: string) {
+  const client = await connectAs({ service, domain, ca }, credentials, user, log, `fanout-${process.pid}`);
+  const sub = createItemSubscriber({
+    client,
+    service: `pubsub.${domain}`,
+    nodes,
+    decode: decodeTickRows,
+    onItem: ({ symbol, rows, conflated: c }) => {
+      const now = nowMicros();
+      total += rows.length;
+      conflated += c;
+      const key = `${user}/${symbol}`;
+      const last = lastSeq.get(key);
+      if (last !== undefined && rows[0]!.seq > last + 1) missing += rows[0]!.seq - last - 1;
+      lastSeq.set(key, rows[rows.length - 1]!.seq);
+      if (!measuring) return;
+      measured += rows.length;
+      for (const r of rows) hist[Math.min(MAX_BUCKET, Math.max(0, Math.floor((now - r.ingestMicros) / BUCKET_US)))]! += 1;
+    },
+    log,
+  });
+  await sub.start();
+  clients.push(client);
+}
+const users = usersText.split(',');
+// A few logins at a time: each costs the server a SCRAM key derivation.
+for (let i = 0; i < users.length; i += 8) await Promise.all(users.slice(i, i + 8).map(subscribe));
+process.send!({ ready: true });
+
+process.on('message', (msg: { cmd: string }) => {
+  if (msg.cmd === 'reset') {
+    measured = total = missing = conflated = 0;
+    lastSeq = new Map();
+    hist.fill(0);
+  } else if (msg.cmd === 'measure') {
+    measuring = true;
+  } else if (msg.cmd === 'stop') {
+    measuring = false;
+  } else if (msg.cmd === 'report') {
+    const histogram: Array<[number, number]> = [];
+    hist.forEach((n, b) => n > 0 && histogram.push([b, n]));
+    const report: SubscriberReport = { measured, total, missing, conflated, histogram };
+    process.send!({ report });
+  } else if (msg.cmd === 'quit') {
+    void quit();
+  }
+});
+// Never outlive the benchmark.
+process.on('disconnect', () => process.exit(0));
+
+async function quit() {
+  // Subscriptions belong to the bare JID and outlive the session: leave them, so the
+  // next case's server does not route notifications to accounts nobody reads.
+  await Promise.allSettled(clients.map(async (c) => {
+    const pubsub = createPubsub(c, `pubsub.${domain}`);
+    for (const node of nodes) await pubsub.unsubscribe(node);
+    await c.stop();
+  }));
+  process.exit(0);
+}
