@@ -63,10 +63,9 @@ export function createAdhocService({ client, commands, symbols, domain, isTrader
     return command(node, s.id, 'executing', nextOnly(), note({ ok: true, text }));
   }
 
-  /** A new session, or the XEP-0050 refusal when a cap is reached (RFC 6120 §8.3.3.18 resource-constraint, type wait). */
+  /** A new session, or the XEP-0050 refusal when the desk's cap is reached (RFC 6120 §8.3.3.18 resource-constraint, type wait). */
   function open(user: string, node: string) {
     const s = sessions.open(user, node);
-    if (s === 'user-limit') return error('wait', 'resource-constraint', `You have ${limits.perUser} open command sessions: complete or cancel one, or wait ${Math.round(limits.idleMs / 60_000)} minutes.`);
     if (s === 'total-limit') return error('wait', 'resource-constraint', 'Too many open command sessions on the desk: try again in a few minutes.');
     return s;
   }
