@@ -23,6 +23,7 @@ export const API_ERRORS = {
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
   TICKDESK_API_INVALID_RULE: { status: 422, description: 'Valid JSON, but not a valid rule: the message names the field' },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
+  TICKDESK_API_LOGIN_LOCKED: { status: 429, description: 'The XMPP server has locked the account after failed logins (temporary-auth-failure): try again in a few minutes' },
   TICKDESK_API_TOO_MANY_CONNECTIONS: { status: 429, description: 'Too many open WebSockets from this address (TICKDESK_API_WS_MAX_PER_ADDRESS) or in all' },
   TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
   TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },

@@ -16,8 +16,9 @@ export interface XmppVerifierOptions {
 /**
  * Verifies a password by logging in to the XMPP server (STARTTLS, SCRAM-SHA-1: the
  * desk never stores or sees a password hash) and logging out at once. A refused
- * SASL exchange is `false`; an unreachable server or a timeout throws, so the API
- * can answer 503 rather than "wrong password".
+ * SASL exchange is `false`; an unreachable server, a timeout or a locked account
+ * (temporary-auth-failure) throws, so the API can answer 503 or 429 rather than
+ * "wrong password".
  */
 export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPassword {
   const log = opts.log.child({ component: 'xmpp-verify' });
@@ -45,7 +46,9 @@ export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPas
       await Promise.race([started, timeout]);
       return true;
     } catch (err) {
-      if (err instanceof XmppError && err.code === 'TICKDESK_XMPP_AUTH_FAILED') return false;
+      // RFC 6120 §6.5.9: temporary-auth-failure says nothing about the password (the
+      // server has locked the account or address after failed logins), so it is not `false`.
+      if (err instanceof XmppError && err.code === 'TICKDESK_XMPP_AUTH_FAILED' && err.condition !== 'temporary-auth-failure') return false;
       throw err;
     } finally {
       clearTimeout(timer);

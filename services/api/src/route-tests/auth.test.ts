@@ -62,6 +62,12 @@ describe('POST /v1/auth/token', () => {
     expect(err.message).not.toMatch(/127\.0\.0\.1/);
   });
 
+  it('429: the XMPP server has locked the account or address after failed logins, even for the right password', async () => {
+    verify.mockRejectedValueOnce(new XmppError('TICKDESK_XMPP_AUTH_FAILED', 'XMPP login as alice refused (temporary-auth-failure)', 'temporary-auth-failure'));
+    const err = expectError(await app.inject({ method: 'POST', url: URL, payload: body('alice') }), 429, 'TICKDESK_API_LOGIN_LOCKED');
+    expect(err.message).toMatch(/too many failed logins/);
+  });
+
   it.each([
     [{ jid: 'alice@desk.localhost' }, /body field "password": required/],
     [{ password: 'x' }, /body field "jid": required/],

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { XmppError } from '@tickdesk/xmpp';
 import { ApiError, badRequest, errorResponses, unavailable } from '../errors.js';
 import { loginRateLimit } from '../plugins/rate-limits.js';
 import { readRole, ROLES, USERNAME_PATTERN } from '../roles.js';
@@ -44,6 +45,10 @@ const authRoutes: FastifyPluginAsyncTypebox<{ verifyPassword: VerifyPassword }> 
     try {
       ok = await verifyPassword(user, password);
     } catch (err) {
+      if (err instanceof XmppError && err.condition === 'temporary-auth-failure') {
+        app.metrics.logins.inc({ result: 'locked' });
+        throw new ApiError('TICKDESK_API_LOGIN_LOCKED', 'too many failed logins for this account: try again in a few minutes');
+      }
       app.metrics.logins.inc({ result: 'unavailable' });
       request.log.warn({ err, user }, 'password check failed');
       throw unavailable('the XMPP server could not check the password: try again later');
