@@ -7,7 +7,8 @@
 // Settings (env): TICKDESK_FANOUT_SUBSCRIBERS (1,10,40,100), TICKDESK_FANOUT_RATES
 // (10000,50000), TICKDESK_BENCH_SECONDS (8), TICKDESK_BENCH_REPEAT (3),
 // TICKDESK_FANOUT_PROCS (subscriber processes, 2), TICKDESK_FANOUT_MAX_S (whole run, 1800),
-// TICKDESK_XMPP_SERVER (prosody), TICKDESK_FANOUT_SECTION (the docs section, fanout-<server>);
+// TICKDESK_FANOUT_BATCHING (adaptive,fixed: the feed's batching, alternated run by run so
+// both see the same machine), TICKDESK_XMPP_SERVER (prosody), TICKDESK_FANOUT_SECTION (the docs section, fanout-<server>);
 // TICKDESK_BENCH_BATCH_MS etc. reach the feed (feed-worker.ts).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -27,15 +28,15 @@ const REPEAT = Number(process.env.TICKDESK_BENCH_REPEAT ?? 3);
 const PROCS = Number(process.env.TICKDESK_FANOUT_PROCS ?? 2);
 const MAX_S = Number(process.env.TICKDESK_FANOUT_MAX_S ?? 1800);
 const SERVER = process.env.TICKDESK_XMPP_SERVER ?? 'prosody';
+const BATCHING = (process.env.TICKDESK_FANOUT_BATCHING ?? 'adaptive,fixed').split(',').filter(Boolean) as Array<'adaptive' | 'fixed'>;
 const WARMUP_S = 2;
 const DRAIN_MS = 5000;
 /** The goal (issue 12): 40 subscribers × 10,000 ticks/s delivered, nothing lost, p99 under 50 ms. */
 const GOAL = { subscribers: 40, rate: 10_000, p99Ms: 50 };
 
-if (SERVER !== 'prosody') throw new Error(`TICKDESK_XMPP_SERVER=${SERVER}: this benchmark's desk starts Prosody only so far`);
 const users = Array.from({ length: Math.max(...SUBSCRIBERS) }, (_, i) => `fan${String(i + 1).padStart(3, '0')}`);
 // Compliance: a desk role entitled to every instrument, never linked as a trader.
-const desk = await startBenchDesk({ extraUsers: users.map((u) => [u, 'compliance'] as const) });
+const desk = await startBenchDesk({ extraUsers: users.map((u) => [u, 'compliance'] as const), xmppServer: SERVER });
 const children = new Set<ChildProcess>();
 const abort = (why: string) => {
   process.stderr.write(`${why}\n`);
@@ -87,7 +88,7 @@ async function startSubscribers(n: number) {
 }
 type Subscribers = Awaited<ReturnType<typeof startSubscribers>>;
 
-interface Run { n: number; rate: number; published: number; deliveries: number; p50: number; p99: number; perItem: number; lost: number; missing: number; conflated: number; cpu: { server: number; feed: number; subscribers: number }; load: number }
+interface Run { n: number; rate: number; batching: string; published: number; deliveries: number; p50: number; p99: number; perItem: number; lost: number; missing: number; conflated: number; cpu: { server: number; feed: number; subscribers: number }; load: number }
 
 function percentileMs(hist: Map<number, number>, p: number): number {
   const total = [...hist.values()].reduce((a, b) => a + b, 0);
@@ -99,16 +100,17 @@ function percentileMs(hist: Map<number, number>, p: number): number {
   return Number.NaN;
 }
 
-async function runCase(n: number, rate: number, subs: Subscribers): Promise<Run> {
+async function runCase(n: number, rate: number, batching: 'adaptive' | 'fixed', subs: Subscribers): Promise<Run> {
   const load = loadavg()[0]!;
   subs.send('reset');
-  const worker = spawn(process.execPath, [...nodeArgs, join(root, 'test/bench/feed-worker.ts'), ...deskArgs, String(rate), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, TICKDESK_BENCH_ADAPTIVE: batching === 'adaptive' ? '1' : '0' };
+  const worker = spawn(process.execPath, [...nodeArgs, join(root, 'test/bench/feed-worker.ts'), ...deskArgs, String(rate), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.add(worker);
   let stdout = '';
   worker.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
   await sleep(1500 + WARMUP_S * 1000);
-  const meters = { server: cpuMeter(desk.prosody.process.pid), feed: cpuMeter(worker.pid!), subscribers: subs.pids.map(cpuMeter) };
+  const meters = { server: cpuMeter(desk.serverPid()), feed: cpuMeter(worker.pid!), subscribers: subs.pids.map(cpuMeter) };
   meters.server.start();
   meters.feed.start();
   meters.subscribers.forEach((m) => m.start());
@@ -120,7 +122,7 @@ async function runCase(n: number, rate: number, subs: Subscribers): Promise<Run>
   const cpu = { server: meters.server.stop(), feed: meters.feed.stop(), subscribers: meters.subscribers.reduce((a, m) => a + m.stop(), 0) };
   await exited;
   children.delete(worker);
-  const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number };
+  const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; batchMs?: number };
   // Let the last notifications arrive, for at most DRAIN_MS.
   let reports = await subs.report();
   for (const end = Date.now() + DRAIN_MS; Date.now() < end && reports.reduce((a, r) => a + r.total, 0) < feed.accepted * n; await sleep(250)) reports = await subs.report();
@@ -128,7 +130,7 @@ async function runCase(n: number, rate: number, subs: Subscribers): Promise<Run>
   for (const r of reports) for (const [b, c] of r.histogram) hist.set(b, (hist.get(b) ?? 0) + c);
   const sum = (f: (r: SubscriberReport) => number) => reports.reduce((a, r) => a + f(r), 0);
   return {
-    n, rate, load, cpu,
+    n, rate, load, cpu, batching: `${batching}${feed.batchMs !== undefined ? `, ${feed.batchMs} ms` : ''}`,
     published: feed.accepted / SECONDS,
     deliveries: sum((r) => r.measured) / elapsed,
     p50: percentileMs(hist, 50), p99: percentileMs(hist, 99),
@@ -138,7 +140,7 @@ async function runCase(n: number, rate: number, subs: Subscribers): Promise<Run>
 }
 
 const row = (label: string, r: Run) =>
-  `| ${label} | ${fmt(r.published)} | ${fmt(r.deliveries)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perItem.toFixed(0)} | ${fmt(r.lost)} / ${fmt(r.missing)} / ${fmt(r.conflated)} | ${r.cpu.server.toFixed(2)} / ${r.cpu.feed.toFixed(2)} / ${r.cpu.subscribers.toFixed(2)} | ${r.load.toFixed(1)} |`;
+  `| ${label} | ${r.batching} | ${fmt(r.published)} | ${fmt(r.deliveries)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perItem.toFixed(0)} | ${fmt(r.lost)} / ${fmt(r.missing)} / ${fmt(r.conflated)} | ${r.cpu.server.toFixed(2)} / ${r.cpu.feed.toFixed(2)} / ${r.cpu.subscribers.toFixed(2)} | ${r.load.toFixed(1)} |`;
 const goalMet = (r: Run) => r.lost === 0 && r.missing === 0 && r.conflated === 0 && r.deliveries >= 0.99 * GOAL.subscribers * GOAL.rate && r.p99 < GOAL.p99Ms;
 
 const rows: string[] = [];
@@ -147,24 +149,26 @@ const out = (s: string) => process.stdout.write(s + '\n');
 for (const n of SUBSCRIBERS) {
   const subs = await startSubscribers(n);
   for (const rate of RATES) {
-    const runs: Run[] = [];
+    const runs = new Map(BATCHING.map((b) => [b, [] as Run[]]));
     for (let attempt = 1; attempt <= REPEAT; attempt++) {
-      const r = await runCase(n, rate, subs);
-      runs.push(r);
-      rows.push(row(`${SERVER} ×1, ${n} × ${fmt(rate)}, run ${attempt}`, r));
-      out(rows[rows.length - 1]!);
+      for (const batching of BATCHING) {
+        const r = await runCase(n, rate, batching, subs);
+        runs.get(batching)!.push(r);
+        rows.push(row(`${SERVER} ×1, ${n} × ${fmt(rate)}, run ${attempt}`, r));
+        out(rows[rows.length - 1]!);
+      }
     }
-    if (REPEAT > 1) {
-      const mid = (f: (r: Run) => number) => median(runs.map(f));
+    for (const [batching, mine] of REPEAT > 1 ? runs : []) {
+      const mid = (f: (r: Run) => number) => median(mine.map(f));
       rows.push(row(`**${SERVER} ×1, ${n} × ${fmt(rate)}, median of ${REPEAT}**`, {
-        n, rate, published: mid((r) => r.published), deliveries: mid((r) => r.deliveries), p50: mid((r) => r.p50), p99: mid((r) => r.p99), perItem: mid((r) => r.perItem),
+        n, rate, batching, published: mid((r) => r.published), deliveries: mid((r) => r.deliveries), p50: mid((r) => r.p50), p99: mid((r) => r.p99), perItem: mid((r) => r.perItem),
         lost: mid((r) => r.lost), missing: mid((r) => r.missing), conflated: mid((r) => r.conflated), load: mid((r) => r.load),
         cpu: { server: mid((r) => r.cpu.server), feed: mid((r) => r.cpu.feed), subscribers: mid((r) => r.cpu.subscribers) },
       }));
       out(rows[rows.length - 1]!);
     }
-    if (n === GOAL.subscribers && rate === GOAL.rate) {
-      verdicts.push(`Goal on ${SERVER} ×1 (${GOAL.subscribers} × ${fmt(GOAL.rate)} ticks/s: ≥ 99 % of ${fmt(GOAL.subscribers * GOAL.rate)} deliveries/s measured, nothing lost, p99 under ${GOAL.p99Ms} ms): ${runs.map((r, i) => `run ${i + 1} ${goalMet(r) ? 'met' : 'not met'}`).join(', ')}.`);
+    for (const [batching, mine] of n === GOAL.subscribers && rate === GOAL.rate ? runs : []) {
+      verdicts.push(`Goal on ${SERVER} ×1 with ${batching} batching (${GOAL.subscribers} × ${fmt(GOAL.rate)} ticks/s: ≥ 99 % of ${fmt(GOAL.subscribers * GOAL.rate)} deliveries/s measured, nothing lost, p99 under ${GOAL.p99Ms} ms): ${mine.map((r, i) => `run ${i + 1} ${goalMet(r) ? 'met' : 'not met'}`).join(', ')}.`);
       out(verdicts[verdicts.length - 1]!);
     }
   }
@@ -177,8 +181,8 @@ const batchEnv = Object.entries(process.env).filter(([k]) => /^TICKDESK_(BENCH|F
 writeSection(join(root, 'docs/benchmarks.md'), process.env.TICKDESK_FANOUT_SECTION ?? `fanout-${SERVER}`, [
   `Machine: ${machine}. Command: \`${batchEnv ? `${batchEnv} ` : ''}npm run bench:fanout\` (${SECONDS} s per run, first ${WARMUP_S} s and last 1 s not measured; ${Math.min(PROCS, Math.max(...SUBSCRIBERS))} subscriber processes). Shared machine: the last column is the 1-minute load average before the run.`,
   '',
-  '| case: server, subscribers × offered ticks/s | published ticks/s | deliveries/s | p50 ms | p99 ms | ticks/item | lost / missing by seq / conflated | CPU cores: server / feed / subscribers | load |',
-  '|---|---:|---:|---:|---:|---:|---|---|---:|',
+  '| case: server, subscribers × offered ticks/s | feed batching, last wait | published ticks/s | deliveries/s | p50 ms | p99 ms | ticks/item | lost / missing by seq / conflated | CPU cores: server / feed / subscribers | load |',
+  '|---|---|---:|---:|---:|---:|---:|---|---|---:|',
   ...rows,
   ...(verdicts.length > 0 ? ['', ...verdicts] : []),
 ].join('\n'));

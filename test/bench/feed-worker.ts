@@ -1,6 +1,6 @@
 // A feed process for the pipeline benchmarks: synthetic source at a given rate for a
 // given time, published through the real feed core. Args: service domain ca-path
-// credentials-path rate seconds. With TICKDESK_BENCH_TRACE=<file>, it also writes one
+// credentials-path rate seconds. TICKDESK_BENCH_ADAPTIVE=0 turns adaptive batching off. With TICKDESK_BENCH_TRACE=<file>, it also writes one
 // line per tick item: `symbol:first-seq sent-µs oldest-ingest-µs round-trip-µs ticks`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -19,10 +19,11 @@ const metrics = createFeedMetrics();
 const source = createSyntheticFeed({ instruments: DEFAULT_INSTRUMENTS, ratePerSecond: Number(rateText), seed: 7 });
 const trace: string[] = [];
 const pubsub = tracePath ? tracing(createPubsub(client, `pubsub.${domain}`)) : createPubsub(client, `pubsub.${domain}`);
-const feed = createFeed({ source, pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, config: { bars: true, ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}), ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}), ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}) } });
+const feed = createFeed({ source, pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, config: { bars: true, ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}), ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}), ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}), ...(process.env.TICKDESK_BENCH_ADAPTIVE ? { adaptiveBatch: process.env.TICKDESK_BENCH_ADAPTIVE !== '0' } : {}) } });
 const cpu0 = process.cpuUsage();
 await feed.start();
 await new Promise((r) => setTimeout(r, Number(secondsText) * 1000));
+const { batchMs } = feed.stats();
 await feed.stop();
 const cpu = process.cpuUsage(cpu0);
 if (tracePath) writeFileSync(tracePath, trace.join('\n') + '\n');
@@ -32,7 +33,7 @@ const publishes = (await metrics.publishes.get()).values.reduce((a, v) => a + v.
 const hist = (await metrics.publishSeconds.get()).values;
 const sum = hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
 const count = hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
-process.stdout.write(JSON.stringify({ accepted: published, conflated, publishes, cpuSeconds: (cpu.user + cpu.system) / 1e6, publishRttMs: (sum / count) * 1000 }) + '\n');
+process.stdout.write(JSON.stringify({ accepted: published, conflated, publishes, cpuSeconds: (cpu.user + cpu.system) / 1e6, publishRttMs: (sum / count) * 1000, batchMs }) + '\n');
 await client.stop();
 process.exit(0);
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, ticksNode, type Instrument } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
 import { createFeed } from './feed.js';
 import { createFeedMetrics } from './metrics.js';
@@ -66,5 +66,60 @@ describe('feed batching', () => {
     push(A, 50);
     await vi.advanceTimersByTimeAsync(0);
     expect(items.map((i) => i.count)).toEqual([50]);
+  });
+});
+
+describe('adaptive batching', () => {
+  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 10, 21) }));
+  afterEach(() => vi.useRealTimers());
+
+  /** Two instruments at 1,000 ticks/s each for `ms`, every node with `subscribers`; the sizes of the items after the first second. */
+  async function itemSizes(subscribers: number, adaptiveBatch = true, ms = 3000) {
+    const { pubsub, items } = fakePubsub(1);
+    const polled: string[] = [];
+    Object.assign(pubsub, {
+      subscriptions: async (node: string) => {
+        polled.push(node);
+        return Array.from({ length: subscribers }, (_, i) => ({ jid: `u${i}@desk.localhost`, subscription: 'subscribed' }));
+      },
+    });
+    // serverShare 0.1: 200 items/s × (400 µs + 40 × 17 µs) = 0.22 core at 10 ms, so 40 subscribers need 22 ms.
+    const source: FeedSource = { name: 'test', state: () => 'running', run: (_sink, signal) => new Promise((r) => signal.addEventListener('abort', () => r())) };
+    const feed = createFeed({ source, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, serverShare: 0.1, adaptiveBatch }, now: () => Date.now() * 1000 });
+    await feed.start();
+    let seq = 0;
+    // Five ticks of each every 5 ms: fewer timer steps than one every millisecond.
+    for (let t = 0; t < ms; t += 5) {
+      for (const symbol of [A, B]) for (let k = 0; k < 5; k++) feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+      await vi.advanceTimersByTimeAsync(5);
+    }
+    const waited = feed.stats().batchMs;
+    // Let the last partial items go out (the fake clock stops when the test ends).
+    await vi.advanceTimersByTimeAsync(50);
+    const late = items.filter((i) => i.at >= Date.UTC(2026, 10, 21) + 1500).slice(0, -2);
+    return { sizes: late.map((i) => i.count), total: items.reduce((n, i) => n + i.count, 0), polled, waited };
+  }
+
+  it('keeps batchMs for a lone subscriber', async () => {
+    const { sizes, total, waited } = await itemSizes(1);
+    expect(total).toBe(6000);
+    expect(waited).toBe(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(15);
+  });
+
+  it('makes items longer once it has counted 40 subscribers on each node, within maxBatchMs', async () => {
+    const { sizes, total, polled, waited } = await itemSizes(40);
+    expect(total).toBe(6000);
+    expect(polled).toContain(ticksNode(A));
+    expect(waited).toBe(22);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(25);
+  });
+
+  it('does not ask for subscribers and keeps batchMs when adaptive batching is off', async () => {
+    const { sizes, polled, waited } = await itemSizes(40, false);
+    expect(polled).toEqual([]);
+    expect(waited).toBe(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(15);
   });
 });

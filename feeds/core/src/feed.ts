@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { barsNode, encodeBar, encodeTickRows, nowMicros, ticksNode, type Bar, type Instrument } from '@tickdesk/schemas';
 import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
+import { createAdaptiveBatch } from './adaptive-batch.js';
 import { createBarBuilder } from './bar-builder.js';
 import type { FeedMetrics } from './metrics.js';
 import { createPublishWindow } from './publish-window.js';
@@ -10,8 +11,21 @@ import { createTickBatcher, type PendingBatch } from './tick-batcher.js';
 import { createValidator } from './validator.js';
 
 export interface FeedConfig {
-  /** Collect ticks for this long before publishing a batch (ms). */
+  /** Collect ticks for at least this long before publishing a batch (ms). */
   batchMs: number;
+  /**
+   * Wait longer, up to `maxBatchMs`, when items would cost the server more than
+   * `serverShare` of a core, from each instrument's tick rate and its node's subscribers
+   * (batch-policy.ts). Off: every batch waits `batchMs`.
+   */
+  adaptiveBatch: boolean;
+  maxBatchMs: number;
+  /** Server time per item and per notification (µs). */
+  itemCostMicros: number;
+  notificationCostMicros: number;
+  serverShare: number;
+  /** How often the tick nodes' subscribers are counted (ms). */
+  subscriberPollMs: number;
   maxBatch: number;
   maxInFlight: number;
   maxPendingPerInstrument: number;
@@ -24,6 +38,16 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   // and its notification), so a batch waits up to 10 ms even when the window has room:
   // at 50,000 ticks/s that took Prosody from 95 % to 62 % of a core (docs/benchmarks.md).
   batchMs: 10,
+  // Under fan-out a tick may wait up to 25 ms for its item (goal: p99 under 50 ms end to
+  // end). Costs measured on Prosody 0.12 (docs/benchmarks.md, "Fan-out"): about 0.4 ms
+  // per item published, 17 µs per notification; 0.4 of a core leaves the rest to the
+  // server's other work and keeps its queue short.
+  adaptiveBatch: true,
+  maxBatchMs: 25,
+  itemCostMicros: 400,
+  notificationCostMicros: 17,
+  serverShare: 0.4,
+  subscriberPollMs: 5_000,
   // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
   // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
   maxBatch: 200,
@@ -66,6 +90,10 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
   let running: Promise<void> | undefined;
   let publishFailing = false;
   let accepted = 0;
+  const batchWait = createAdaptiveBatch({
+    policy: { minMs: config.batchMs, maxMs: config.maxBatchMs, maxBatch: config.maxBatch, itemCostMicros: config.itemCostMicros, notificationCostMicros: config.notificationCostMicros, serverShare: config.serverShare },
+    enabled: config.adaptiveBatch, instruments, pubsub, log, subscriberPollMs: config.subscriberPollMs, now,
+  });
 
   function publish(node: string, payload: ReturnType<typeof encodeBar>, kind: 'ticks' | 'bars') {
     const started = performance.now();
@@ -100,7 +128,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
     }
     let batch: PendingBatch | undefined;
-    const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - config.batchMs * 1000;
+    const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - batchWait.ms * 1000;
     while (batcher.pending > 0 && window.tryAcquire()) {
       batch = batcher.take(readyBefore);
       if (!batch) {
@@ -122,7 +150,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
   function scheduleFlush() {
     if (flushTimer) return;
     const oldest = batcher.oldest();
-    const waitMs = oldest === undefined ? config.batchMs : Math.max(0, (oldest + config.batchMs * 1000 - now()) / 1000);
+    const waitMs = oldest === undefined ? batchWait.ms : Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       pump();
@@ -138,6 +166,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         return batcher.pending < highWater;
       }
       accepted += 1;
+      batchWait.note(v.tick.symbol);
       if (v.gap > 0) metrics.gaps.inc(label, v.gap);
       const live = batcher.add(v.tick);
       if (config.bars) {
@@ -165,7 +194,9 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
     async start(): Promise<void> {
       abort = new AbortController();
       metrics.ticks.inc(label, 0);
+      batchWait.start();
       barTimer = setInterval(() => {
+        metrics.batchMs.set(label, batchWait.update());
         metrics.ticks.inc(label, accepted);
         metrics.pending.set(label, batcher.pending);
         metrics.inFlight.set(label, window.inFlight);
@@ -195,6 +226,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       abort?.abort();
       await running;
       clearInterval(barTimer);
+      await batchWait.stop();
       await this.flush();
       clearTimeout(flushTimer);
     },
@@ -204,7 +236,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       return s;
     },
     stats() {
-      return { pending: batcher.pending, inFlight: window.inFlight, conflated: batcher.conflated, rejected: rejects.counts() };
+      return { batchMs: batchWait.ms, pending: batcher.pending, inFlight: window.inFlight, conflated: batcher.conflated, rejected: rejects.counts() };
     },
   };
 }

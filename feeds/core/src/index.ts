@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './nodes.js';
 export * from './feed.js';
 export * from './source-lifecycle.js';
+export * from './batch-policy.js';

@@ -11,6 +11,7 @@ export function createFeedMetrics(registry: Registry = new Registry()) {
     publishes: new Counter({ name: 'tickdesk_feed_publishes_total', help: 'Pubsub items published', labelNames: ['feed', 'kind'], registers: [registry] }),
     publishErrors: new Counter({ name: 'tickdesk_feed_publish_errors_total', help: 'Publishes the server refused or that timed out', labelNames: ['feed', 'condition'], registers: [registry] }),
     inFlight: new Gauge({ name: 'tickdesk_feed_publishes_in_flight', help: 'Publishes awaiting the server', labelNames: ['feed'], registers: [registry] }),
+    batchMs: new Gauge({ name: 'tickdesk_feed_batch_wait_ms', help: 'How long a tick item collects ticks before it is published', labelNames: ['feed'], registers: [registry] }),
     pending: new Gauge({ name: 'tickdesk_feed_pending_ticks', help: 'Ticks waiting to be published', labelNames: ['feed'], registers: [registry] }),
     publishSeconds: new Histogram({
       name: 'tickdesk_feed_publish_seconds',
