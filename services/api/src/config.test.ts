@@ -28,6 +28,7 @@ describe('api config', () => {
       TICKDESK_AUDIT_KEYED_FROM: '7', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
       TICKDESK_ALERTS_MAX_RULES_PER_TRADER: '50', TICKDESK_ALERTS_MIN_COOLDOWN_S: '30',
       TICKDESK_API_WS_MAX_FRAME_BYTES: '2048', TICKDESK_API_WS_MAX_PER_ADDRESS: '3', TICKDESK_API_WS_MAX_CONNECTIONS: '30',
+      TICKDESK_API_STREAMS_PER_USER: '2', TICKDESK_API_STREAMS_MAX: '20',
       TICKDESK_API_ALLOWED_ORIGINS: 'https://desk.example', TICKDESK_API_ENTITLEMENT_CACHE_MS: '0',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
@@ -37,7 +38,7 @@ describe('api config', () => {
       loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, redisPort: 16380,
       redisUser: 'api2', redisPassword: 'p'.repeat(24), auditKey: 'a'.repeat(43), auditKeyedFrom: 7, home: '/tmp/x', logLevel: 'warn',
       uiDir: '/srv/ui', candleCacheMb: 0, maxRulesPerTrader: 50, minCooldownSeconds: 30,
-      wsMaxFrameBytes: 2048, wsMaxPerAddress: 3, wsMaxConnections: 30, allowedOrigins: 'https://desk.example', entitlementCacheMs: 0,
+      wsMaxFrameBytes: 2048, wsMaxPerAddress: 3, wsMaxConnections: 30, streamsPerUser: 2, streamsMax: 20, allowedOrigins: 'https://desk.example', entitlementCacheMs: 0,
     });
   });
 

@@ -25,6 +25,7 @@ export const API_ERRORS = {
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: { status: 429, description: 'The XMPP server has locked the account after failed logins (temporary-auth-failure): try again in a few minutes' },
   TICKDESK_API_TOO_MANY_CONNECTIONS: { status: 429, description: 'Too many open WebSockets from this address (TICKDESK_API_WS_MAX_PER_ADDRESS) or in all' },
+  TICKDESK_API_TOO_MANY_STREAMS: { status: 429, description: 'Too many open GET /v1/stream responses of this user (TICKDESK_API_STREAMS_PER_USER) or in all (TICKDESK_API_STREAMS_MAX)' },
   TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
   TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },
   TICKDESK_API_UI_NOT_BUILT: { status: 503, description: 'The dashboard is not built (GET / and page routes only)', page: true },

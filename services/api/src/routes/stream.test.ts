@@ -235,3 +235,33 @@ describe('closing the app', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('open streams are bounded', () => {
+  it('per user and in all: one more is refused with 429 TICKDESK_API_TOO_MANY_STREAMS; a closed stream frees its place', async () => {
+    const other = await buildTestApp(client, [[streamRoutes, OPTIONS]], { accounts: ents.accounts, config: { streamsPerUser: 2, streamsMax: 3 } });
+    await other.listen({ port: 0, host: '127.0.0.1' });
+    const otherPort = (other.server.address() as AddressInfo).port;
+    const held: IncomingMessage[] = [];
+    const open = async (user: string) => {
+      const res = await new Promise<IncomingMessage>((resolve) => httpRequest({ host: '127.0.0.1', port: otherPort, path: '/v1/stream', headers: bearer(user) }, resolve).end());
+      let body = '';
+      if (res.statusCode === 200) held.push(res.on('data', () => undefined));
+      else await new Promise((r) => res.on('data', (c: Buffer) => (body += c)).once('end', r));
+      return { status: res.statusCode, body };
+    };
+    try {
+      expect((await open(AS.alice)).status).toBe(200);
+      expect((await open(AS.alice)).status).toBe(200);
+      const third = await open(AS.alice);
+      expect(third.status).toBe(429);
+      expect(JSON.parse(third.body)).toMatchObject({ code: 'TICKDESK_API_TOO_MANY_STREAMS' });
+      expect((await open(AS.analyst)).status).toBe(200);
+      expect((await open(AS.admin)).status).toBe(429);
+      held.shift()!.destroy();
+      await until(async () => (await open(AS.admin)).status === 200, 3_000);
+    } finally {
+      for (const res of held) res.destroy();
+      await other.close();
+    }
+  });
+});

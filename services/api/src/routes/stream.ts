@@ -170,6 +170,9 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
   const known = new Set(instruments.map((i) => i.symbol));
   const hub = createHub(app.deps, app.entitlements, { pricePollMs: 250, alertPollMs: 1_000, heartbeatMs: 15_000, ...options });
   const open = new Set<PassThrough>();
+  /** Open streams per user: each costs a socket and up to MAX_BUFFERED of unread frames. */
+  const perUser = new Map<string, number>();
+  const { streamsPerUser, streamsMax } = app.config;
   // Streams never end by themselves: end them so that close() does not wait on them.
   app.addHook('preClose', async () => {
     for (const s of open) s.end();
@@ -182,7 +185,7 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
       querystring: StreamQuery,
       response: {
         200: { description: 'Server-Sent Events: `event: price` and `event: alert` frames with JSON data, `: heartbeat` comments', content: { 'text/event-stream': { schema: Type.String() } } },
-        ...errorResponses(400, 401, 403, 503),
+        ...errorResponses(400, 401, 403, 429, 503),
       },
     },
   }, async (request, reply) => {
@@ -192,6 +195,9 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
     const entitled = await app.entitlements.allowed(request.caller);
     const refused = entitled && wanted?.find((s) => !entitled.has(s));
     if (refused) throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${request.caller.user} is not entitled to ${refused}`);
+    const user = request.caller.user;
+    if ((perUser.get(user) ?? 0) >= streamsPerUser) throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', `${user} has ${streamsPerUser} open streams, the most allowed: close one first`);
+    if (open.size >= streamsMax) throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', 'too many open streams on this API: try again later');
     const stream = new PassThrough();
     const client: Client = {
       caller: request.caller,
@@ -204,8 +210,12 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
       },
     };
     open.add(stream);
+    perUser.set(user, (perUser.get(user) ?? 0) + 1);
     const done = () => {
-      open.delete(stream);
+      if (!open.delete(stream)) return; // both 'close' events call it
+      const n = (perUser.get(user) ?? 1) - 1;
+      if (n > 0) perUser.set(user, n);
+      else perUser.delete(user);
       hub.remove(client);
     };
     reply.raw.once('close', done);
