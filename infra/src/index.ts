@@ -5,5 +5,8 @@ export * from './certs.js';
 export * from './managed-process.js';
 export * from './redis-server.js';
 export * from './redis-auth.js';
+export * from './xmpp-server.js';
 export * from './prosody-server.js';
+export * from './ejabberd-server.js';
+export * from './xmpp-control.js';
 export * from './template.js';

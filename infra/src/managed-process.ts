@@ -13,13 +13,44 @@ export interface ManagedProcess {
 }
 
 /** Spawn a server in the foreground of its own process group, output to its log file only. */
-export function startProcess(command: string, args: string[], opts: { cwd?: string; umask?: number } = {}): ManagedProcess {
+export function startProcess(
+  command: string,
+  args: string[],
+  opts: {
+    cwd?: string;
+    umask?: number;
+    /** Run as this user and group (a root desk runs ejabberd as its own user). */
+    uid?: number;
+    gid?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Output to this file descriptor instead of nowhere. */
+    outFd?: number;
+    /**
+     * Its own process group, signalled as a whole: for a start script (ejabberdctl) whose
+     * server is a child that a signal to the script alone would leave running.
+     */
+    group?: boolean;
+  } = {},
+): ManagedProcess {
   // A umask for the server alone (files it creates, e.g. Redis's AOF, get no group or other
   // bits): sh sets it and execs the server, so the pid stays the server's.
   const [cmd, argv] = opts.umask === undefined
     ? [command, args]
     : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, command, ...args]];
-  const child: ChildProcess = spawn(cmd, argv, { cwd: opts.cwd, stdio: 'ignore', detached: false });
+  const out = opts.outFd ?? 'ignore';
+  const child: ChildProcess = spawn(cmd, argv, {
+    cwd: opts.cwd, stdio: ['ignore', out, out], detached: opts.group === true,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (opts.group && child.pid) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      /* already gone */
+    }
+  };
   let code: number | null | undefined;
   let reason = '';
   const exited = new Promise<number | null>((resolve) => {
@@ -33,8 +64,8 @@ export function startProcess(command: string, args: string[], opts: { cwd?: stri
     alive: () => code === undefined,
     async stop(graceMs = 5000) {
       if (code !== undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },

@@ -9,57 +9,15 @@ import { InfraError } from './errors.js';
 import { startProcess, tail, type ManagedProcess } from './managed-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { luaList, renderFile } from './template.js';
+import { authLimitValues, type AuthLimit, type XmppServer, type XmppServerControl, type XmppServerOptions } from './xmpp-server.js';
 
 const execFileP = promisify(execFile);
 const TEMPLATE = new URL('../prosody/prosody.cfg.lua.tmpl', import.meta.url);
 
-export interface ProsodyOptions {
-  /** Folder for the rendered config, log, pidfile and data. */
-  dir: string;
-  domain: string;
-  c2sPort: number;
-  c2sDirectTlsPort: number;
-  httpPort: number;
-  certs: CertPaths;
-  /** Bare JIDs that administer the server (XEP-0133 ad-hoc commands). */
-  admins: readonly string[];
-  /** Bare JIDs that own every node of the pubsub service (they create and configure nodes). */
-  pubsubAdmins: readonly string[];
-  /** Bare JIDs exempt from client rate limits (service accounts). */
-  unlimited: readonly string[];
-  pubsubMaxItems?: number;
-  /** Failed logins before an address or account is locked, and for how long (mod_tickdesk_auth_limit). */
-  authLimit?: Partial<AuthLimit>;
-  /** Page origins that may open /xmpp-websocket directly (default none: browsers come through the API). */
-  websocketOrigins?: readonly string[];
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
-}
+export type ProsodyOptions = XmppServerOptions;
 
-export interface AuthLimit {
-  /** Failed logins from one address within `windowS` that lock the address (default 10). */
-  ipMax: number;
-  /** Failed logins for one account within `windowS` that lock the account (default 20). */
-  accountMax: number;
-  windowS: number;
-  /** How long a locked address or account is refused, seconds (default 300). */
-  lockoutS: number;
-  /** Addresses never locked as addresses (default loopback: the desk's own processes). */
-  exemptIps: readonly string[];
-}
-
-export const DEFAULT_AUTH_LIMIT: AuthLimit = { ipMax: 10, accountMax: 20, windowS: 300, lockoutS: 300, exemptIps: ['127.0.0.1', '::1'] };
-
-export interface ProsodyServer {
-  readonly domain: string;
-  readonly pubsubHost: string;
-  readonly c2sPort: number;
-  readonly httpPort: number;
-  readonly configPath: string;
-  readonly process: ManagedProcess;
-  /** Create or reset an account directly in storage (bootstrap accounts only). */
-  register(user: string, password: string): Promise<void>;
-  stop(): Promise<void>;
-}
+/** A running Prosody. */
+export type ProsodyServer = XmppServer;
 
 export function renderProsodyConfig(opts: ProsodyOptions): string {
   return renderFile(TEMPLATE, {
@@ -74,7 +32,7 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
     pubsubAdmins: luaList(opts.pubsubAdmins),
     unlimitedJids: luaList(opts.unlimited),
     pubsubMaxItems: opts.pubsubMaxItems ?? 1000,
-    ...authLimitVars({ ...DEFAULT_AUTH_LIMIT, ...opts.authLimit }),
+    ...authLimitVars(authLimitValues(opts.authLimit)),
     websocketOrigins: luaList(opts.websocketOrigins ?? []),
     pluginDir: fileURLToPath(new URL('../prosody/modules', import.meta.url)),
     logLevel: opts.logLevel ?? 'info',
@@ -82,9 +40,6 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
 }
 
 function authLimitVars(l: AuthLimit) {
-  for (const n of [l.ipMax, l.accountMax, l.windowS, l.lockoutS]) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`auth limit values must be positive integers, got ${n}`);
-  }
   return { authIpMax: l.ipMax, authAccountMax: l.accountMax, authWindowS: l.windowS, authLockoutS: l.lockoutS, authExemptIps: luaList(l.exemptIps) };
 }
 
@@ -125,13 +80,34 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyServer>
     );
   }
   return {
+    kind: 'prosody',
     domain: opts.domain,
     pubsubHost: `pubsub.${opts.domain}`,
     c2sPort: opts.c2sPort,
     httpPort: opts.httpPort,
     configPath,
+    logPath: join(opts.dir, 'prosody.log'),
+    pidPath: join(opts.dir, 'prosody.pid'),
     process: proc,
+    serverPid: () => proc.pid,
     register: (user, password) => registerAccount(configPath, opts.domain, user, password),
     stop: () => proc.stop(),
+  };
+}
+
+/**
+ * Prosody behind the common control: bootstrap accounts are written to its storage with
+ * prosodyctl before it starts (and again before a restart, which resets their passwords
+ * to the credentials file's).
+ */
+export function prosodyControl(opts: ProsodyOptions): XmppServerControl {
+  return {
+    kind: 'prosody',
+    logPath: join(opts.dir, 'prosody.log'),
+    async start(accounts = []) {
+      const configPath = writeProsodyConfig(opts);
+      for (const [user, password] of accounts) await registerAccount(configPath, opts.domain, user, password);
+      return startProsody(opts);
+    },
   };
 }

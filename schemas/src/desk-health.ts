@@ -45,7 +45,7 @@ export function readHeartbeat(json: string | null, nowMs: number, who: string, l
   return { state: 'degraded', detail: `${who} reports ${beat.state}${beat.detail ? `: ${beat.detail}` : ''}`.slice(0, 300) };
 }
 
-/** One supervised part of a desk (Prosody, Redis, each service) as `tickdesk up` records it. */
+/** One supervised part of a desk (the XMPP server, Redis, each service) as `tickdesk up` records it. */
 export const DeskPart = Type.Object({
   state: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('restarting'), Type.Literal('failed'), Type.Literal('stopped')]),
   pid: Type.Integer(),
@@ -62,8 +62,12 @@ export const DeskStateFile = Type.Object({
   pid: Type.Integer(),
   startedAt: Type.String(),
   domain: Type.String(),
-  ports: Type.Object({ xmpp: Type.Integer(), xmppTls: Type.Integer(), xmppHttp: Type.Integer(), redis: Type.Integer() }),
-  /** Every supervised part by name: redis, prosody, recorder, alerts, feed, api. */
+  ports: Type.Object({ xmpp: Type.Integer(), xmppTls: Type.Integer(), xmppHttp: Type.Integer(), xmppDist: Type.Optional(Type.Integer()), redis: Type.Integer() }),
+  /** The XMPP server the desk runs (absent in files of older desks: Prosody). */
+  xmppServer: Type.Optional(Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')])),
+  /** Its nodes, each with its own ports (one today). */
+  xmppNodes: Type.Optional(Type.Array(Type.Object({ name: Type.String(), c2sPort: Type.Integer(), c2sDirectTlsPort: Type.Integer(), httpPort: Type.Integer(), distPort: Type.Integer() }))),
+  /** Every supervised part by name: redis, xmpp (whichever server), recorder, alerts, feed, api. */
   parts: Type.Record(Type.String(), DeskPart),
 });
 export type DeskStateFile = Static<typeof DeskStateFile>;

@@ -54,7 +54,7 @@ if (process.env.TICKDESK_BENCH_CEILING !== '0') {
       return encodeTickBatch({ symbol: 'MSFT', conflated: 0, ticks: Array.from({ length: perItem }, () => ({ symbol: 'MSFT', seq: seq++, price: '415.31', size: '12', side: 'buy' as const, eventTime: stamp, ingestTime: stamp })) });
     };
     let sent = 0;
-    const meters = { server: cpuMeter(desk.prosody.process.pid), bench: cpuMeter(process.pid) };
+    const meters = { server: cpuMeter(desk.xmpp.serverPid()), bench: cpuMeter(process.pid) };
     Object.values(meters).forEach((m) => m.start());
     const seconds = Math.max(3, SECONDS / 2);
     const end = Date.now() + seconds * 1000;
@@ -112,7 +112,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
   await new Promise((r) => setTimeout(r, 1500 + WARMUP_S * 1000));
-  const meters = { feed: cpuMeter(worker.pid!), server: cpuMeter(desk.prosody.process.pid), subscriber: cpuMeter(process.pid) };
+  const meters = { feed: cpuMeter(worker.pid!), server: cpuMeter(desk.xmpp.serverPid()), subscriber: cpuMeter(process.pid) };
   Object.values(meters).forEach((m) => m.start());
   measuring = true;
   const t0 = performance.now();
@@ -120,7 +120,7 @@ async function pipelineRun(rate: number, attempt: number): Promise<PipelineRun> 
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = { feed: meters.feed.stop(), server: meters.server.stop(), subscriber: meters.subscriber.stop() };
-  const serverRss = processRssMiB(desk.prosody.process.pid);
+  const serverRss = processRssMiB(desk.xmpp.serverPid());
   await exited;
   await new Promise((r) => setTimeout(r, 500));
   const feed = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"accepted"')).pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; cpuSeconds: number; publishRttMs: number };

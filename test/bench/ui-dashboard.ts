@@ -150,7 +150,7 @@ if (browserPid < 0) throw new Error('no Chromium process found among this proces
 
 async function measure(label: string, seconds: number, clicks: boolean) {
   const tree = treeCpuMeter(browserPid);
-  const server = pidCpuMeter(infra!.prosody.process.pid);
+  const server = pidCpuMeter(infra!.xmpp.serverPid());
   const self = pidCpuMeter(process.pid);
   const main = await mainThreadMeter(page);
   const updates0 = await page.$$eval(sel('watch-row'), (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0));

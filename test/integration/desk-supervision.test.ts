@@ -164,9 +164,9 @@ describe('tickdesk up supervises every part', () => {
     const before = deskState();
     const xmppPort = before.ports.xmpp;
     const t0 = Date.now();
-    process.kill(before.parts.prosody!.pid, 'SIGKILL');
+    process.kill(before.parts.xmpp!.pid, 'SIGKILL');
     const rule = await ruleFor('ESZ6', '7000.25'); // added while the XMPP server is down
-    await killAndTimeFrom(t0, 'prosody', before.parts.prosody!.pid, () => portOpen(xmppPort));
+    await killAndTimeFrom(t0, 'xmpp', before.parts.xmpp!.pid, () => portOpen(xmppPort));
     await until('the test clients to reconnect', 10_000, () => alice!.state() === 'running' && feed!.state() === 'running');
     await publish('ESZ6', '7000');
     const id = alertId(rule, 'ESZ6', await publish('ESZ6', '7001'));
@@ -218,7 +218,7 @@ describe('tickdesk up supervises every part', () => {
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.once('exit', () => resolve(text));
     });
-    expect(out).toMatch(/prosody\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart \d{4}-/);
+    expect(out).toMatch(/xmpp\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart \d{4}-/);
     expect(out).toMatch(/redis\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL/);
     expect(out).toMatch(/feed\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart [^ ]+\s+metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     const metricsPort = deskState().parts.alerts!.metricsPort!;

@@ -31,7 +31,7 @@ export async function provisionUser(
   try {
     await addUser(deps.admin, deps.domain, jid, acct.password);
   } catch (err) {
-    if (err instanceof XmppError && /exist/i.test(err.message)) created = false;
+    if (accountExists(err)) created = false;
     else throw err;
   }
   await deps.redis.hset(USERS_KEY, acct.user, acct.role);
@@ -39,6 +39,16 @@ export async function provisionUser(
   await entitle(deps.admin, deps.pubsubHost, jid, symbols, 'member');
   deps.log.info({ jid, role: acct.role, created, entitled: symbols.length }, 'user provisioned');
   return created;
+}
+
+/**
+ * XEP-0133 §4.1 add-user for an existing account: ejabberd answers the IQ with
+ * `<conflict/>` (RFC 6120 §8.3.3.4); Prosody completes the command with an error note
+ * and no condition, so only its note's text tells.
+ */
+export function accountExists(err: unknown): boolean {
+  if (!(err instanceof XmppError)) return false;
+  return err.condition === 'conflict' || (err.condition === 'bad-request' && /already exists/i.test(err.message));
 }
 
 /**

@@ -47,7 +47,7 @@ afterAll(() => {
 describe('desk health probe', () => {
   it('reports the feed as it reports itself, even while ticks are fresh', async () => {
     engineBeat = JSON.stringify({ state: 'running', at: NOW - 1_000 });
-    writeDesk({ feed: { metricsPort: feedPort }, prosody: {}, redis: {}, alerts: {}, recorder: {}, api: {} });
+    writeDesk({ feed: { metricsPort: feedPort }, xmpp: {}, redis: {}, alerts: {}, recorder: {}, api: {} });
     feedReport = { state: 'running' };
     expect((await probe()).feeds).toEqual({ state: 'running', restarts: 0 });
     feedReport = { state: 'degraded', detail: 'XMPP session down' };
@@ -82,7 +82,7 @@ describe('desk health probe', () => {
   it("each component carries its process's restarts; a part being restarted is degraded", async () => {
     engineBeat = JSON.stringify({ state: 'running', at: NOW });
     writeDesk({
-      prosody: { restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T03:58:00.000Z' },
+      xmpp: { restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T03:58:00.000Z' },
       alerts: { restarts: 2, lastExit: 'exit 1', lastRestartAt: '2026-12-06T03:59:00.000Z' },
       recorder: { state: 'restarting', pid: -1, restarts: 0, lastExit: 'SIGKILL' },
       redis: { restarts: 3 },

@@ -12,7 +12,7 @@ export const FEED_STALE_MS = 60_000;
 const STATE_TIMEOUT_MS = 1_000;
 
 /** Which supervised part (desk.json) each /health component is. */
-const PART_OF: Record<string, string> = { xmpp: 'prosody', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
+const PART_OF: Record<string, string> = { xmpp: 'xmpp', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
 
 export interface DeskHealthDeps {
   /** The desk's runtime folder: desk.json names the parts, their restarts and state ports. */

@@ -10,9 +10,13 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 export const DeskEnv = Type.Object({
   TICKDESK_HOME: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk` }),
   TICKDESK_DOMAIN: Type.String({ pattern: '^[a-z0-9.-]+$', default: 'desk.localhost' }),
+  /** Which XMPP server the desk runs: Prosody (light, one process) or ejabberd (Erlang, clusterable). */
+  TICKDESK_XMPP_SERVER: Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')], { default: 'prosody' }),
   TICKDESK_XMPP_PORT: Port,
   TICKDESK_XMPP_TLS_PORT: Port,
   TICKDESK_XMPP_HTTP_PORT: Port,
+  /** ejabberd's Erlang distribution port, bound to loopback (ejabberdctl talks to the node through it). */
+  TICKDESK_XMPP_DIST_PORT: Port,
   TICKDESK_REDIS_PORT: Port,
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
   TICKDESK_API_PORT: Port,
@@ -33,7 +37,7 @@ export const DeskEnv = Type.Object({
 });
 export type DeskConfig = Static<typeof DeskEnv>;
 
-const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_REDIS_PORT: 6380, TICKDESK_API_PORT: 8080 };
+const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_XMPP_DIST_PORT: 5210, TICKDESK_REDIS_PORT: 6380, TICKDESK_API_PORT: 8080 };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -2,17 +2,18 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
+  ejabberdNodeName,
   ensureCertificates,
   redisConnection,
   redisServiceUsers,
-  registerAccount,
-  startProsody,
   startRedis,
-  writeProsodyConfig,
-  type ProsodyOptions,
-  type ProsodyServer,
+  xmppServerControl,
   type RedisServer,
   type RedisUser,
+  type XmppNode,
+  type XmppServer,
+  type XmppServerKind,
+  type XmppServerOptions,
 } from '@tickdesk/infra';
 import { auditKeys } from '@tickdesk/alerts';
 import { account, loadOrCreateCredentials, saveCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
@@ -21,8 +22,13 @@ export interface DeskPorts {
   xmpp: number;
   xmppTls: number;
   xmppHttp: number;
+  /** Erlang distribution port of ejabberd (loopback; unused by Prosody). */
+  xmppDist?: number;
   redis: number;
 }
+
+/** The default distribution port of a desk's ejabberd (TICKDESK_XMPP_DIST_PORT). */
+export const DEFAULT_XMPP_DIST_PORT = 5210;
 
 export interface DeskInfra {
   home: string;
@@ -33,25 +39,30 @@ export interface DeskInfra {
   caPath: string;
   credentialsPath: string;
   credentials: Credentials;
+  /** Which XMPP server runs, and its nodes (one today; a cluster lists each with its ports). */
+  xmppServer: XmppServerKind;
+  xmppNodes: readonly XmppNode[];
   /** The running servers; a restart replaces them. */
-  readonly prosody: ProsodyServer;
+  readonly xmpp: XmppServer;
   readonly redis: RedisServer;
-  /** Start Prosody again with the same rendered config, data, ports and certificates (after it died). */
-  restartProsody(): Promise<ProsodyServer>;
+  /** Start the XMPP server again with the same rendered config, data, ports and certificates (after it died). */
+  restartXmpp(): Promise<XmppServer>;
   /** Start Redis again with the same config, AOF and port (after it died). */
   restartRedis(): Promise<RedisServer>;
   stop(): Promise<void>;
 }
 
 /**
- * Start the desk's private Prosody and Redis under `home` (config, data, certificates,
- * credentials), creating the server-side bootstrap accounts on first start.
+ * Start the desk's private XMPP server (Prosody or ejabberd) and Redis under `home`
+ * (config, data, certificates, credentials), creating the server-side bootstrap
+ * accounts on first start.
  */
-export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [] }: {
+export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody' }: {
   home: string;
   domain: string;
   ports: DeskPorts;
-  logLevel?: ProsodyOptions['logLevel'];
+  logLevel?: XmppServerOptions['logLevel'];
+  xmppServer?: XmppServerKind;
   /** Redis users beside the desk's own (tests add one that may FLUSH). */
   redisUsers?: readonly RedisUser[];
 }): Promise<DeskInfra> {
@@ -61,12 +72,23 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   const certs = ensureCertificates(join(home, 'certs'), domain);
   const jid = (u: string) => `${u}@${domain}`;
   const services = SERVICE_ACCOUNTS.map(([u]) => u);
-  const opts: ProsodyOptions = {
-    dir: join(home, 'prosody'),
-    domain,
+  // Each server keeps its own folder (home/prosody, home/ejabberd): switching keeps both.
+  const dir = join(home, xmppServer);
+  const node: XmppNode = {
+    name: xmppServer === 'ejabberd' ? ejabberdNodeName(dir) : 'prosody',
     c2sPort: ports.xmpp,
     c2sDirectTlsPort: ports.xmppTls,
     httpPort: ports.xmppHttp,
+    distPort: ports.xmppDist ?? DEFAULT_XMPP_DIST_PORT,
+  };
+  const opts: XmppServerOptions = {
+    dir,
+    domain,
+    c2sPort: node.c2sPort,
+    c2sDirectTlsPort: node.c2sDirectTlsPort,
+    httpPort: node.httpPort,
+    distPort: node.distPort,
+    nodeName: node.name,
     certs,
     admins: [jid('admin')],
     pubsubAdmins: [jid('feed'), jid('admin')],
@@ -76,14 +98,13 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
   const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
   let redis = await startRedis(redisOpts);
-  let prosody: ProsodyServer;
+  const control = xmppServerControl(xmppServer, opts);
+  let xmpp: XmppServer;
   try {
     await anchorAuditKey(credentialsPath, credentials, redis);
-    // Bootstrap accounts are written to storage directly (prosodyctl); every other
-    // account is made over XMPP with XEP-0133 by the admin account.
-    const configPath = writeProsodyConfig(opts);
-    for (const u of services) await registerAccount(configPath, domain, u, account(credentials, u).password);
-    prosody = await startProsody(opts);
+    // Bootstrap accounts are made by the server's own tool (prosodyctl, ejabberdctl);
+    // every other account is made over XMPP with XEP-0133 by the admin account.
+    xmpp = await control.start(services.map((u) => [u, account(credentials, u).password] as const));
   } catch (err) {
     await redis.stop();
     throw err;
@@ -97,22 +118,24 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
     caPath: certs.caCert,
     credentialsPath,
     credentials,
-    get prosody() {
-      return prosody;
+    xmppServer,
+    xmppNodes: [node],
+    get xmpp() {
+      return xmpp;
     },
     get redis() {
       return redis;
     },
-    async restartProsody() {
-      prosody = await startProsody(opts);
-      return prosody;
+    async restartXmpp() {
+      xmpp = await control.start();
+      return xmpp;
     },
     async restartRedis() {
       redis = await startRedis(redisOpts);
       return redis;
     },
     async stop() {
-      await prosody.stop();
+      await xmpp.stop();
       await redis.stop();
     },
   };

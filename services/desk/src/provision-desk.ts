@@ -34,10 +34,10 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
   const redis = new Redis({ ...redisConnection(infra.redis.port, infra.redis.login), lazyConnect: true });
   try {
     await redis.connect();
-    await provisionNodes(feed, infra.pubsubHost, instruments);
+    await provisionNodes(feed, infra.pubsubHost, instruments, [`admin@${infra.domain}`]);
     const deps = { admin, redis, domain: infra.domain, pubsubHost: infra.pubsubHost, instruments, log };
-    // The admin account owns every node service-wide (pubsub admin): a node affiliation
-    // would only narrow that, so it gets its role and nothing else.
+    // The admin account co-owns every instrument node (provisionNodes): it gets its role
+    // and no member affiliation, which would replace its ownership.
     await redis.hset(USERS_KEY, 'admin', 'admin');
     await provisionUser(deps, credentials.accounts.recorder!);
     await provisionUser(deps, credentials.accounts.alerts!);

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assertPortFree, type ManagedProcess } from '@tickdesk/infra';
+import { assertPortFree, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import type { DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
@@ -11,8 +11,12 @@ import { chooseMetricsPorts, spawnService } from './service-process.js';
 import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
 
 const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
+/** The XMPP server's part name, whichever server runs (desk.json, status, /health). */
+const XMPP_PART = 'xmpp';
 
 const running = (p: ManagedProcess): Running => ({ pid: p.pid, ended: p.ended, stop: () => p.stop() });
+/** The server's own pid (ejabberd's runs under its start script), stopped the server's way. */
+const xmppRunning = (x: XmppServer): Running => ({ pid: x.serverPid(), ended: x.process.ended, stop: () => x.stop() });
 
 /**
  * `tickdesk up`: Prosody, Redis, provisioning, then one process per service, each
@@ -25,7 +29,12 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   if (previous && isAlive(previous.pid)) {
     throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
   }
-  const ports = { xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT, redis: config.TICKDESK_REDIS_PORT };
+  const server = config.TICKDESK_XMPP_SERVER;
+  const ports = {
+    xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
+    ...(server === 'ejabberd' ? { xmppDist: config.TICKDESK_XMPP_DIST_PORT } : {}),
+    redis: config.TICKDESK_REDIS_PORT,
+  };
   // The API starts last, as a child: say now, by name, if its port is taken.
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
   const metricsPorts = await chooseMetricsPorts(config);
@@ -37,10 +46,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     out(stamped);
     appendFileSync(deskLog, stamped + '\n');
   };
-  const logOf: Record<string, string> = { prosody: join(home, 'prosody', 'prosody.log'), redis: join(home, 'redis', 'redis.log') };
+  const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info', xmppServer: server });
+  const logOf: Record<string, string> = { [XMPP_PART]: infra.xmpp.logPath, redis: join(home, 'redis', 'redis.log') };
   for (const s of SERVICES) logOf[s] = join(logs, `${s}.log`);
-
-  const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info' });
   const parts = new Map<string, Supervisor>();
   const statuses = new Map<string, PartStatus>();
   const startedAt = new Date().toISOString();
@@ -56,7 +64,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       const port = (metricsPorts as Record<string, number>)[name];
       recorded[name] = { state: s.state, pid: s.pid, restarts: s.restarts, ...(s.lastExit ? { lastExit: s.lastExit } : {}), ...(s.lastRestartAt ? { lastRestartAt: s.lastRestartAt } : {}), ...(port ? { metricsPort: port } : {}) };
     }
-    writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, parts: recorded });
+    writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, xmppServer: server, xmppNodes: [...infra.xmppNodes], parts: recorded });
   };
   const supervise = (name: string, start: () => Promise<Running>) => {
     const sup = createSupervisor({
@@ -83,14 +91,14 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     out('stopping…');
     // Services first, then the servers they use.
     await Promise.all(SERVICES.map((s) => parts.get(s)?.stop()));
-    await parts.get('prosody')?.stop();
+    await parts.get(XMPP_PART)?.stop();
     await parts.get('redis')?.stop();
-    if (!parts.has('prosody')) await infra.stop();
+    if (!parts.has(XMPP_PART)) await infra.stop();
     clearDeskState(home);
     out('stopped.');
   };
 
-  let firstProsody = true;
+  let firstXmpp = true;
   let firstRedis = true;
   const childEnv = {
     ...process.env,
@@ -102,7 +110,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   try {
     // Restarted with the same rendered config, data, ports and credentials.
     await supervise('redis', async () => running(firstRedis ? ((firstRedis = false), infra.redis.process) : (await infra.restartRedis()).process)).start();
-    await supervise('prosody', async () => running(firstProsody ? ((firstProsody = false), infra.prosody.process) : (await infra.restartProsody()).process)).start();
+    await supervise(XMPP_PART, async () => xmppRunning(firstXmpp ? ((firstXmpp = false), infra.xmpp) : await infra.restartXmpp())).start();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     for (const name of SERVICES) await supervise(name, async () => spawnService(name, logOf[name]!, childEnv)).start();
   } catch (err) {
@@ -115,7 +123,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   out([
     '',
     'tickdesk is running',
-    `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
+    `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   ${server}, domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
     `  dashboard                http://localhost:${config.TICKDESK_API_PORT}   log in with an XMPP account, e.g. alice@${infra.domain}`,
     `  REST API                 http://localhost:${config.TICKDESK_API_PORT}/v1 (OpenAPI at /docs), login with an XMPP account`,
     `  XMPP WebSocket           ws://localhost:${config.TICKDESK_API_PORT}/xmpp-websocket (proxied to 127.0.0.1:${ports.xmppHttp})`,
@@ -129,7 +137,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     `  health, metrics          http://localhost:${config.TICKDESK_API_PORT}/health, /metrics (API)`,
     `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metricsPorts[s]}/metrics`).join(', ')}`,
     `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
-    `  logs                     ${logs}, ${join(home, 'prosody', 'prosody.log')}, ${join(home, 'redis', 'redis.log')}`,
+    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${join(home, 'redis', 'redis.log')}`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n'));
