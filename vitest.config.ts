@@ -52,6 +52,23 @@ export default defineConfig({
         },
       },
       {
+        // The same files against ejabberd: the global setup starts ejabberd for a project
+        // named `*-ejabberd`. A group of its own, after Prosody's run: the two desks'
+        // files never run at once (the serial guard's lock is per run and would say so).
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'integration-ejabberd',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         resolve,
         ssr,
         test: {
@@ -66,8 +83,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Every project's global setup runs before the first test, so the e2e desk is up
           // (20 ticks/s, about a tenth of a core) while the others run; its browsers start
-          // only after every other project has finished (group 0 runs first).
-          sequence: { groupOrder: 1 },
+          // only after every other project has finished (groups 0 and 1 run first).
+          sequence: { groupOrder: 2 },
         },
       },
       {

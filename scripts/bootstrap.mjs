@@ -3,7 +3,7 @@
 // runs the requested task: `start` (the desk), `test` (all tests) or `bench`.
 // Plain Node with no dependencies, so it runs right after `git clone`.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,12 @@ function onPath(bin) {
   return false;
 }
 
+/** Debian's erlang-p1-sqlite3 installs the Erlang application p1_sqlite3-<version>. */
+function sqliteDriver() {
+  const lib = '/usr/lib/erlang/lib';
+  return existsSync(lib) && readdirSync(lib).some((d) => d.startsWith('p1_sqlite3-'));
+}
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: install Node 20.19 or newer.`);
 
@@ -41,9 +47,14 @@ if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.no
 const wanted = { prosody: 'prosody', 'redis-server': 'redis-server', openssl: 'openssl' };
 const needPy = task !== 'start' && !existsSync('/usr/lib/python3/dist-packages/slixmpp');
 const needBrowser = (task === 'test' || task === 'bench') && !existsSync('/usr/bin/chromium');
+// ejabberd (and the SQLite driver of its message archive): the tests run against both
+// servers; `start` needs it when the desk is told to run it.
+const needEjabberd = task === 'test' || task === 'bench' || process.env.TICKDESK_XMPP_SERVER === 'ejabberd';
 const missing = Object.entries(wanted).filter(([bin]) => !onPath(bin)).map(([, pkg]) => pkg);
 if (needPy) missing.push('python3-slixmpp');
 if (needBrowser) missing.push('chromium');
+if (needEjabberd && !onPath('ejabberdctl')) missing.push('ejabberd');
+if (needEjabberd && !sqliteDriver()) missing.push('erlang-p1-sqlite3');
 if (missing.length > 0) {
   if (process.getuid?.() !== 0) fail(`missing ${missing.join(', ')}: run as root, or install them with: sudo apt-get install -y ${missing.join(' ')}`);
   say(`installing ${missing.join(', ')} from Debian's packages`);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPubsub, xml, XmppError, type XmppClient } from '@tickdesk/xmpp';
 import { encodeTickBatch, ticksNode } from '@tickdesk/schemas';
-import { connect, desk } from './helpers.js';
+import { connect, desk, refusal, SUBSCRIBE_REFUSED } from './helpers.js';
 
 const clients: XmppClient[] = [];
 const open = async (user: string) => {
@@ -23,11 +23,11 @@ describe('instrument node access', () => {
     expect(config.publish_model).toEqual(['publishers']);
   });
 
-  it('refuses a subscription from an account that is not entitled (forbidden)', async () => {
+  it('refuses a subscription from an account that is not entitled (forbidden, or not-allowed + closed-node)', async () => {
     const eve = await open('eve');
     const err = await createPubsub(eve, desk().pubsubHost).subscribe(ticksNode('BTCUSDT')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(XmppError);
-    expect((err as XmppError).condition).toBe('forbidden');
+    expect(refusal(err)).toMatch(SUBSCRIBE_REFUSED);
   });
 
   it('lets an entitled analyst subscribe but not publish', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, newRedisPassword, REDIS_ADMIN_RULES, redisUrl } from '@tickdesk/infra';
+import { freePort, newRedisPassword, REDIS_ADMIN_RULES, redisUrl, type XmppServerKind } from '@tickdesk/infra';
 import { startDeskInfra, provisionDesk, type DeskInfra } from '@tickdesk/desk';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import pino from 'pino';
@@ -18,6 +18,8 @@ export interface TestDesk {
   home: string;
   /** The XMPP server's HTTP base (WebSocket at /xmpp-websocket). */
   xmppHttp: string;
+  /** Which server runs: the `integration` project runs Prosody, `integration-ejabberd` ejabberd. */
+  xmppServer: XmppServerKind;
 }
 
 declare module 'vitest' {
@@ -28,11 +30,12 @@ declare module 'vitest' {
 
 let infra: DeskInfra | undefined;
 
-/** One private Prosody and Redis on free ports for the integration run. */
+/** One private XMPP server (Prosody, or ejabberd for the `integration-ejabberd` project) and Redis on free ports for the integration run. */
 export async function setup(project: TestProject): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'tickdesk-test-'));
+  const xmppServer: XmppServerKind = project.name.endsWith('-ejabberd') ? 'ejabberd' : 'prosody';
+  const home = mkdtempSync(join(tmpdir(), `tickdesk-test-${xmppServer}-`));
   const log = pino({ level: 'warn' });
-  const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() };
+  const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), xmppDist: await freePort(), redis: await freePort() };
   // Tests FLUSH and use other databases: a test-only user that may, beside the desk's own.
   const admin = { name: 'test', password: newRedisPassword(), rules: REDIS_ADMIN_RULES };
   infra = await startDeskInfra({
@@ -41,6 +44,7 @@ export async function setup(project: TestProject): Promise<void> {
     ports,
     logLevel: 'warn',
     redisUsers: [admin],
+    xmppServer,
   });
   await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader'], ['ivy', 'analyst'], ['kim', 'analyst'], ['lee', 'analyst'], ['max', 'analyst']] });
   project.provide('desk', {
@@ -52,6 +56,7 @@ export async function setup(project: TestProject): Promise<void> {
     credentialsPath: infra.credentialsPath,
     home,
     xmppHttp: `http://127.0.0.1:${ports.xmppHttp}`,
+    xmppServer,
   });
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { connectAs, type Credentials } from '@tickdesk/desk';
-import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
+import { createItemSubscriber, XmppError, type XmppClient } from '@tickdesk/xmpp';
 import { decodeTickBatch, type Tick, ticksNode } from '@tickdesk/schemas';
 
 export const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
@@ -36,3 +36,12 @@ export async function waitFor(cond: () => boolean, timeoutMs = 15_000, what = 'c
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** An error's XMPP condition with its application condition: `not-allowed+closed-node`. */
+export const refusal = (err: unknown): string =>
+  err instanceof XmppError ? `${err.condition ?? ''}${err.appCondition ? `+${err.appCondition}` : ''}` : String(err);
+/**
+ * A subscribe refused by a whitelist node: Prosody answers `<forbidden/>`, ejabberd
+ * `<not-allowed/>` + `<closed-node/>` (what XEP-0060 §6.1.3.4 prescribes).
+ */
+export const SUBSCRIBE_REFUSED = /^(forbidden|not-allowed\+closed-node)$/;

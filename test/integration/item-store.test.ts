@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPubsub, xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, desk } from './helpers.js';
 
-// The pubsub item store (infra/prosody/modules/mod_storage_tickdesk_items.lua).
+// The pubsub item store: Prosody's own (infra/prosody/modules/mod_storage_tickdesk_items.lua),
+// ejabberd's pubsub_item table held in RAM (infra/src/ejabberd-server.ts).
 const NODE = 'test/item-store';
 let feed: XmppClient;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 
-/** How a login over the XMPP WebSocket ended: SASL success, a SASL failure condition, or the HTTP status that refused the upgrade. */
+/** How a login over the XMPP WebSocket ended: SASL success, a SASL failure condition, a stream error, or the HTTP status that refused the upgrade. */
 export type WsLoginResult = 'success' | 'not-authorized' | 'temporary-auth-failure' | `http-${number}` | string;
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -55,6 +55,9 @@ export function wsLogin(url: string, opts: { domain: string; user: string; passw
         finish(final === `v=${serverSignature}` ? 'success' : 'bad-server-signature');
       } else if (frame.startsWith('<failure')) {
         finish(/<failure[^>]*><([a-z-]+)/.exec(frame)?.[1] ?? 'failure');
+      } else if (/^<(stream:)?error/.test(frame)) {
+        // A stream error (RFC 6120 §4.9), e.g. ejabberd's mod_fail2ban refusing a locked address.
+        finish(`stream-error:${/<([a-z-]+) xmlns=["']urn:ietf:params:xml:ns:xmpp-streams/.exec(frame)?.[1] ?? 'unknown'}`);
       } else if (frame.startsWith('<close')) {
         finish('closed');
       }

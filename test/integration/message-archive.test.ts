@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
+import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { publishPrices, trader, type Trader } from './trader.js';
+
+// What the XMPP server itself keeps for a trader, on Prosody and on ejabberd alike: the
+// archive of chat messages (XEP-0313) and messages to an offline account (XEP-0160).
+
+const NS_MAM = 'urn:xmpp:mam:2';
+const NS_FORWARD = 'urn:xmpp:forward:0';
+const NS_DELAY = 'urn:xmpp:delay';
+
+let service: AlertService;
+let engineClient: XmppClient;
+let feed: XmppClient;
+let redis: Redis;
+const open: Trader[] = [];
+const config = resolveAlertsConfig({ pollMs: 50 });
+const ruleIdOf = (reply: string) => /^Added (r[0-9a-z]+)/.exec(reply)?.[1] ?? '';
+const ruleIds: string[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(desk().redisUrl);
+  engineClient = await connect('alerts', 'archive-test');
+  feed = await connect('feed', 'archive-test');
+  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+});
+
+afterAll(async () => {
+  for (const id of ruleIds) await service.engine.rules.remove(id);
+  await Promise.all(open.map((t) => t.stop()));
+  await service?.stop();
+  await engineClient?.stop();
+  await feed?.stop();
+  redis?.disconnect();
+});
+
+async function traderOf(user: string) {
+  const t = await trader(user, { resource: `archive-${Math.random().toString(36).slice(2, 8)}` });
+  open.push(t);
+  return t;
+}
+
+/** XEP-0313 §4: the account's archived messages with `peer`, newest last (at most 50). */
+async function archive(client: XmppClient, peer: string): Promise<Element[]> {
+  const queryid = `q${Date.now()}`;
+  const found: Element[] = [];
+  const onStanza = (st: Element) => {
+    const result = st.name === 'message' ? st.getChild('result', NS_MAM) : undefined;
+    if (result?.attrs.queryid !== queryid) return;
+    const message = result.getChild('forwarded', NS_FORWARD)?.getChild('message');
+    if (message) found.push(message);
+  };
+  client.on('stanza', onStanza);
+  try {
+    const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
+      xml('field', { var: 'with' }, xml('value', {}, peer)));
+    const rsm = xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '50'), xml('before'));
+    // The result IQ comes after every result message (§4.1.2).
+    await client.iq.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, form, rsm)));
+    return found;
+  } finally {
+    client.removeListener('stanza', onStanza);
+  }
+}
+
+describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () => {
+  it('archives an alert (XEP-0313): the trader finds it by querying the archive', async () => {
+    const alice = await traderOf('alice');
+    await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    const reply = await alice.say('alert MSFT crosses up 1000.25 "archived"');
+    expect(reply).toMatch(/^Added/);
+    ruleIds.push(ruleIdOf(reply));
+    await publishPrices(feed, 'MSFT', ['1000', '1000.5']);
+    await waitFor(() => alice.alerts.some((a) => a.payload.symbol === 'MSFT'), 10_000, 'the alert');
+    const id = alice.alerts.find((a) => a.payload.symbol === 'MSFT')!.id;
+    let archived: Element[] = [];
+    await expect.poll(async () => (archived = await archive(alice.client, `alerts@${desk().domain}`)).map((m) => m.attrs.id), { timeout: 10_000 }).toContain(id);
+    const message = archived.find((m) => m.attrs.id === id)!;
+    expect(message.getChildText('body')).toContain('MSFT crossed up through 1000.25');
+    expect(message.getChild('alert')).toBeDefined();
+  });
+
+  it('stores an alert to an offline trader and delivers it, marked delayed (XEP-0203), at their next login', async () => {
+    const dan0 = await traderOf('dan');
+    const reply = await dan0.say('alert EURUSD crosses down 0.5 "while away"');
+    expect(reply).toMatch(/^Added/);
+    ruleIds.push(ruleIdOf(reply));
+    await dan0.stop();
+    await waitFor(() => service.engine.presence.get('dan').show === 'offline', 10_000, 'dan offline');
+    const since = new Date().toISOString();
+    await publishPrices(feed, 'EURUSD', ['0.6', '0.4']);
+    // The server has taken the alert (XEP-0198 ack) while dan is away.
+    await expect.poll(async () => (await service.engine.audit.range({ trader: 'dan', symbol: 'EURUSD', fromTime: since, limit: 50 })).map((r) => r.event), { timeout: 10_000 }).toContain('server-acked');
+    const dan = await traderOf('dan');
+    await waitFor(() => dan.alerts.some((a) => a.payload.symbol === 'EURUSD'), 10_000, 'the stored alert on login');
+    const got = dan.alerts.find((a) => a.payload.symbol === 'EURUSD')!;
+    expect(got.stanza.getChild('delay', NS_DELAY)?.attrs.stamp).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await expect.poll(async () => (await service.engine.alerts.get(got.id))?.state, { timeout: 10_000 }).toBe('delivered');
+  });
+});
