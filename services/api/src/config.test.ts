@@ -7,7 +7,10 @@ import { API_ENV_VARS, loadApiConfig, resolveApiConfig } from './config.js';
 
 describe('api config', () => {
   it('has defaults; the secret is random per start unless set', () => {
-    const a = loadApiConfig({});
+    // Not the repository's own .tickdesk: a desk started there has a token key in its credentials file.
+    const empty = mkdtempSync(join(tmpdir(), 'tickdesk-api-config-'));
+    const a = loadApiConfig({ TICKDESK_HOME: empty });
+    rmSync(empty, { recursive: true, force: true });
     expect(a).toMatchObject({ port: 8080, host: '127.0.0.1', tokenTtlS: 900, bodyLimit: 65_536, domain: 'desk.localhost', redisPort: 6380, xmppPort: 5222, secretGenerated: true });
     expect(a.secret.length).toBeGreaterThanOrEqual(32);
     // The dashboard as `npm run build` leaves it: ui/dist of this repository.
@@ -78,6 +81,17 @@ describe('api config', () => {
       expect(loadApiConfig({ TICKDESK_HOME: home })).toMatchObject({ redisUser: 'api', redisPassword: 'from-file-api-password', auditKey: 'f'.repeat(43), auditKeyedFrom: 3 });
       expect(loadApiConfig({ TICKDESK_HOME: home, TICKDESK_API_REDIS_USER: 'desk' }).redisPassword).toBe('from-file-desk-password');
       expect(loadApiConfig({ TICKDESK_HOME: home, TICKDESK_API_REDIS_PASSWORD: 'from-env', TICKDESK_AUDIT_KEY: 'e'.repeat(43) })).toMatchObject({ redisPassword: 'from-env', auditKey: 'e'.repeat(43) });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('takes its token key from the desk folder, so a restarted API accepts the tokens it issued; the environment wins', () => {
+    const home = mkdtempSync(join(tmpdir(), 'tickdesk-api-config-'));
+    try {
+      writeFileSync(join(home, 'credentials.json'), JSON.stringify({ domain: 'desk.localhost', accounts: {}, redis: { users: {} }, audit: { key: 'f'.repeat(43) }, api: { tokenSecret: 't'.repeat(43) } }));
+      expect(loadApiConfig({ TICKDESK_HOME: home })).toMatchObject({ secret: 't'.repeat(43), secretGenerated: false });
+      expect(loadApiConfig({ TICKDESK_HOME: home, TICKDESK_API_SECRET: 's'.repeat(32) })).toMatchObject({ secret: 's'.repeat(32), secretGenerated: false });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const int = (def: number, minimum: number, maximum: number, description: string) =>
   Type.Integer({ minimum, maximum, default: def, description });
 
-/** REST API configuration; every field has a default (the secret's is random per start). */
+/** REST API configuration; every field has a default (the secret's comes from the desk's credentials file, else is random per start). */
 export const ApiConfig = Type.Object(
   {
     port: int(8080, 0, 65535, 'TCP port to listen on'),
@@ -127,13 +127,13 @@ const SECRETS: ReadonlySet<Field> = new Set(['secret', 'redisPassword', 'auditKe
 
 /**
  * What the desk's credentials file (`<home>/credentials.json`, written by `tickdesk up`)
- * gives the API: its Redis password and the audit key. The environment wins; no file, or
+ * gives the API: its Redis password, the audit key and its token key. The environment wins; no file, or
  * a file from an older desk without them, gives nothing.
  */
 function fromDeskFolder(partial: Record<string, unknown>): Partial<ApiConfig> {
   const home = typeof partial.home === 'string' ? partial.home : (ApiConfig.properties.home.default as string);
   const user = typeof partial.redisUser === 'string' ? partial.redisUser : 'api';
-  let creds: { redis?: { users?: Record<string, unknown> }; audit?: { key?: unknown; keyedFrom?: unknown } };
+  let creds: { redis?: { users?: Record<string, unknown> }; audit?: { key?: unknown; keyedFrom?: unknown }; api?: { tokenSecret?: unknown } };
   try {
     creds = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as typeof creds;
   } catch {
@@ -144,6 +144,7 @@ function fromDeskFolder(partial: Record<string, unknown>): Partial<ApiConfig> {
   if (typeof password === 'string') out.redisPassword = password;
   if (typeof creds.audit?.key === 'string') out.auditKey = creds.audit.key;
   if (typeof creds.audit?.keyedFrom === 'number') out.auditKeyedFrom = creds.audit.keyedFrom;
+  if (typeof creds.api?.tokenSecret === 'string') out.secret = creds.api.tokenSecret;
   return out;
 }
 

@@ -16,6 +16,8 @@ describe('credentials file', () => {
     expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS].sort());
     expect(credentials.audit.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(credentials.audit.keyedFrom).toBe(1);
+    // The API's token key: tokens survive a restart of the API by `tickdesk up`.
+    expect(credentials.api?.tokenSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(loadOrCreateCredentials(path, 'desk.localhost').credentials).toEqual(credentials);
   });
@@ -33,6 +35,8 @@ describe('credentials file', () => {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as Credentials;
     expect(saved.redis).toEqual(credentials.redis);
     expect(saved.audit).toEqual(credentials.audit);
+    expect(credentials.api?.tokenSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(saved.api).toEqual(credentials.api);
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 });

@@ -13,12 +13,19 @@ export interface AuditKeyCredentials {
   keyedFrom?: number;
 }
 
+/** The REST API's own secret: its tokens' HMAC key, so a restarted API accepts the tokens it issued. */
+export interface ApiCredentials {
+  /** 32 random bytes, base64url (the API's TICKDESK_API_SECRET when that is not set). */
+  tokenSecret: string;
+}
+
 export interface Credentials {
   domain: string;
   accounts: Record<string, Account>;
   /** Passwords of the desk's Redis users (infra/src/redis-auth.ts has their rights). */
   redis: RedisCredentials;
   audit: AuditKeyCredentials;
+  api?: ApiCredentials;
 }
 
 /** Service accounts: `admin` administers the server, `feed` owns the instrument nodes, `alerts` is the desk account traders chat with. */
@@ -41,7 +48,7 @@ export const newAuditKey = (): string => randomBytes(32).toString('base64url');
 
 /**
  * Load the credentials file, or make one with fresh passwords (mode 0600). A file from an
- * older desk gains what it lacks (service accounts, Redis passwords, the audit key) and
+ * older desk gains what it lacks (service accounts, Redis passwords, the audit key, the API's token key) and
  * keeps the rest.
  */
 export function loadOrCreateCredentials(path: string, domain: string): { credentials: Credentials; created: boolean } {
@@ -54,12 +61,14 @@ export function loadOrCreateCredentials(path: string, domain: string): { credent
     const keyAdded = !credentials.audit?.key;
     // keyedFrom stays unset: the desk sets it from the chain's head once Redis runs.
     if (keyAdded) credentials.audit = { key: newAuditKey() };
-    if (missing.length > 0 || added || keyAdded) saveCredentials(path, credentials);
+    const secretAdded = !credentials.api?.tokenSecret;
+    if (secretAdded) credentials.api = { tokenSecret: newAuditKey() };
+    if (missing.length > 0 || added || keyAdded || secretAdded) saveCredentials(path, credentials);
     return { credentials, created: false };
   }
   const accounts: Record<string, Account> = {};
   for (const [user, role] of [...SERVICE_ACCOUNTS, ...DEMO_USERS]) accounts[user] = { user, role, password: newPassword() };
-  const credentials: Credentials = { domain, accounts, redis: completeRedisCredentials(undefined).redis, audit: { key: newAuditKey(), keyedFrom: 1 } };
+  const credentials: Credentials = { domain, accounts, redis: completeRedisCredentials(undefined).redis, audit: { key: newAuditKey(), keyedFrom: 1 }, api: { tokenSecret: newAuditKey() } };
   saveCredentials(path, credentials);
   return { credentials, created: true };
 }
