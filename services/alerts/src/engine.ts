@@ -16,7 +16,7 @@ import { readRecentBatches, type RowBatch } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
 import { createWriteRetry } from './write-retry.js';
-import { createAlertStore, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
+import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
 
 export interface AlertEngineDeps {
   client: XmppClient;
@@ -32,6 +32,8 @@ export interface AlertEngineDeps {
   now?: () => number;
   /** The audit chain's key (the desk's credentials file); without it records are appended unkeyed. */
   auditKey?: AuditKey;
+  /** A file outside Redis where the chain's head is anchored every second (audit-anchor.ts). */
+  auditAnchorPath?: string;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -64,11 +66,12 @@ export const alertId = (rule: Rule, symbol: string, seq: number): string =>
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey }: AlertEngineDeps) {
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
   const alerts = createAlertStore({ redis, prefix });
-  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}) });
+  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}), ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}) });
+  const anchor = auditAnchorPath ? createAuditAnchorWriter({ head: () => audit.head(), path: auditAnchorPath, log }) : undefined;
   const index = createRuleIndex();
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });
   const limits = createAlertLimits({ perRule: config.alertsPerRule, perOwner: config.alertsPerOwner, windowMs: config.alertRateWindowMs, now });
@@ -278,6 +281,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       // Give presence a moment to arrive before deciding what held alerts may go.
       await new Promise((r) => setTimeout(r, 1_600));
       const resumed = await delivery.resume();
+      anchor?.start();
       state = 'running';
       void beat();
       log.info({ rules: index.size, resumed }, 'alert engine running');
@@ -291,6 +295,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await sync.stop();
       await retirement.stop();
       await delivery.stop();
+      await anchor?.stop();
       presence.stop();
       state = 'stopped';
     },

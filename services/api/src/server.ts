@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
 import { createAccountDirectory, createSessionOpener, type AccountDirectory, type SessionOpener } from '@tickdesk/accounts';
-import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import { auditAnchorPath, createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
 import { loadApiConfig, type ApiConfig } from './config.js';
@@ -50,7 +50,7 @@ export async function startApiServer(
       instruments,
       rules: createRuleStore({ redis, maxRulesPerOwner: config.maxRulesPerTrader }),
       alerts: createAlertStore({ redis }),
-      audit: createAuditChain({ redis, ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}) }),
+      audit: createAuditChain({ redis, anchorPath: auditAnchorPath(config.home), ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}) }),
       ...(accounts ? { accounts } : {}),
     },
     config,

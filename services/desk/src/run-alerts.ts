@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { loginFor, redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
+import { auditAnchorPath, startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -23,6 +23,7 @@ export async function runAlerts(config: DeskConfig, env: Record<string, string |
     service: `pubsub.${config.TICKDESK_DOMAIN}`,
     instruments: DEFAULT_INSTRUMENTS,
     auditKey: credentials.audit,
+    auditAnchorPath: auditAnchorPath(config.TICKDESK_HOME),
   });
   const server = await startMetricsServer({
     registry: service.engine.metrics.registry,

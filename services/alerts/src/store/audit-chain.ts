@@ -51,11 +51,15 @@ interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err
  * With `key` (kept outside Redis) each record's hash is an HMAC and verify() checks it;
  * without one records are appended unkeyed, as before the desk had a key.
  */
-export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key }: { redis: Redis; prefix?: string; now?: () => number; key?: AuditKey }) {
+export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key, anchorPath }: {
+  redis: Redis; prefix?: string; now?: () => number; key?: AuditKey;
+  /** Where the chain's head is anchored outside Redis (audit-anchor.ts); verify() checks against it. */
+  anchorPath?: string;
+}) {
   const keys = auditKeys(prefix);
   const mac = key ? chainKey(key) : undefined;
   const appendScript = defineScript(redis, 'tdAuditAppendKeyed', 6, APPEND_LUA);
-  const reader = createAuditReader({ redis, keys, ...(key ? { key } : {}) });
+  const reader = createAuditReader({ redis, keys, ...(key ? { key } : {}), ...(anchorPath ? { anchorPath } : {}) });
   const queue: Pending[] = [];
   let draining = false;
   let tip: Tip | undefined;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { parseTimestamp } from '@tickdesk/schemas';
+import { readAuditAnchor, type AuditAnchor } from './audit-anchor.js';
 import type { AuditKey } from './audit-key.js';
 import { decodeRecord, GENESIS_HASH, type AuditRecord } from './audit-record.js';
 import { createChainChecker, type VerifyResult } from './audit-verify.js';
@@ -41,7 +42,7 @@ function timeBound(text: string, name: string): number {
 }
 
 /** Queries and verification over the chain's keys (layout in redis-layout.ts). */
-export function createAuditReader({ redis, keys, key }: { redis: Redis; keys: ReturnType<typeof auditKeys>; key?: AuditKey }) {
+export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Redis; keys: ReturnType<typeof auditKeys>; key?: AuditKey; anchorPath?: string }) {
   /** [lo, hi] seqs allowed by the cursor and the time range (times never decrease along the chain); undefined when empty. */
   async function seqBounds(q: AuditQuery): Promise<[number, number] | undefined> {
     const after = q.afterSeq ?? 0;
@@ -111,13 +112,16 @@ export function createAuditReader({ redis, keys, key }: { redis: Redis; keys: Re
     /**
      * Recompute every hash up to the head read at the start, in pages: constant memory.
      * Records appended meanwhile are left for the next run; an entry past the head that
-     * no append made is reported.
+     * no append made is reported. With an anchor (given, or read from `anchorPath`), a
+     * chain that does not reach the anchored head is reported too.
      */
-    async verify(opts: { pageSize?: number } = {}): Promise<VerifyResult> {
+    async verify(opts: { pageSize?: number; anchor?: AuditAnchor } = {}): Promise<VerifyResult> {
       const pageSize = opts.pageSize ?? 1_000;
+      // The anchor before the head: an append racing this read can only move the head on.
+      const anchor = opts.anchor ?? (anchorPath ? readAuditAnchor(anchorPath) : undefined);
       const [seq, hash] = await redis.hmget(keys.head, 'seq', 'hash');
       const head = { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH };
-      const checker = createChainChecker(key);
+      const checker = createChainChecker(key, anchor);
       let start = '-';
       for (;;) {
         const entries = (await redis.xrange(keys.log, start, String(head.seq), 'COUNT', pageSize)) as StreamEntry[];

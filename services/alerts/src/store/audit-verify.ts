@@ -1,4 +1,5 @@
 import { chainKey, keyProblem, KEY_ID, macRecord, type AuditKey, type ChainKey } from './audit-key.js';
+import type { AuditAnchor } from './audit-anchor.js';
 import { entryProblem, GENESIS_HASH, hashRecord, recordTimeMs, type AuditRecord } from './audit-record.js';
 
 export type VerifyResult =
@@ -41,8 +42,10 @@ function headProblem(head: { seq: number; hash: string }, last: Tip): [number, s
  * unkeyed records lie only before the key's start, seq continuity (a deleted record fails
  * at the gap), the link to the previous hash, time order, and at the end the expected head
  * (a truncated tail fails there). Without `key` a keyed record cannot be checked and fails.
+ * With `anchor` (a head recorded outside Redis, audit-anchor.ts) the chain must reach the
+ * anchored seq with the anchored hash: a tail cut together with its head fails there.
  */
-export function createChainChecker(key?: AuditKey) {
+export function createChainChecker(key?: AuditKey, anchor?: AuditAnchor) {
   const k = key ? chainKey(key) : undefined;
   let last: Tip = { seq: 0, hash: GENESIS_HASH, time: '' };
   let lastKeyed = 0;
@@ -58,6 +61,10 @@ export function createChainChecker(key?: AuditKey) {
         return false;
       }
       const { seq, hash, time, keyId } = r as AuditRecord;
+      if (anchor && seq === anchor.seq && hash !== anchor.hash) {
+        failure = { ok: false, records: seq - 1, brokenSeq: seq, reason: `record ${seq} is not the one anchored outside Redis at ${anchor.at}: the chain was replaced from there` };
+        return false;
+      }
       last = { seq, hash, time };
       if (keyId !== undefined) (lastKeyed = seq), keyed++;
       return true;
@@ -67,14 +74,17 @@ export function createChainChecker(key?: AuditKey) {
       if (failure) return failure;
       const broken = head && headProblem(head, last);
       if (broken) return { ok: false, records: broken[0] - 1, brokenSeq: broken[0], reason: broken[1] };
+      if (anchor && last.seq < anchor.seq) {
+        return { ok: false, records: last.seq, brokenSeq: last.seq + 1, reason: `records ${last.seq + 1} to ${anchor.seq} are missing: seq ${anchor.seq} was anchored outside Redis at ${anchor.at}, but the chain ends at seq ${last.seq}` };
+      }
       return { ok: true, records: last.seq, head: last.hash, keyed, unkeyed: last.seq - keyed };
     },
   };
 }
 
 /** Verify records in chain order (e.g. an exported file), optionally against the head they should end at, with the desk's key. */
-export function verifyRecords(records: Iterable<AuditRecord>, head?: { seq: number; hash: string }, key?: AuditKey): VerifyResult {
-  const checker = createChainChecker(key);
+export function verifyRecords(records: Iterable<AuditRecord>, head?: { seq: number; hash: string }, key?: AuditKey, anchor?: AuditAnchor): VerifyResult {
+  const checker = createChainChecker(key, anchor);
   for (const r of records) if (!checker.next(r)) break;
   return checker.end(head);
 }

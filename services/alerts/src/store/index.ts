@@ -1,6 +1,7 @@
 export { createAuditChain, type AuditChain, type AuditEntry, type AuditQuery } from './audit-chain.js';
 export { GENESIS_HASH, canonicalRecord, hashRecord, type AuditRecord } from './audit-record.js';
 export { chainKey, macRecord, type AuditKey } from './audit-key.js';
+export { auditAnchorPath, createAuditAnchorWriter, readAuditAnchor, writeAuditAnchor, type AuditAnchor } from './audit-anchor.js';
 export { createChainChecker, verifyRecords, type VerifyResult } from './audit-verify.js';
 export { createAlertStore, type AlertStore } from './alert-store.js';
 export { OUTBOX_STATES, type AlertPatch, type LifecycleStep, type StoredAlert } from './alert-record.js';
