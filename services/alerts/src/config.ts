@@ -36,6 +36,11 @@ export const AlertsConfig = Type.Object(
     /** Alerts one trader's rules together may send within alertRateWindowMs: one a second on average, a burst of 60. */
     alertsPerOwner: Count(60),
     alertRateWindowMs: Ms(60_000, 1_000),
+    /**
+     * Firings over a cap after the first one recorded in full are counted; a count that grew
+     * becomes one `suppressed` record this often (per rule for the rule cap, per trader for the owner cap).
+     */
+    suppressedSummaryMs: Ms(10_000, 100),
     /** Rule writes by chat and ad-hoc per user per window, counted with the REST API's writes (same variables, same Redis counter). */
     writeRateMax: Count(120),
     writeRateWindowMs: Ms(60_000, 1_000),
@@ -57,6 +62,7 @@ const ENV: Record<string, keyof AlertsConfig> = {
   TICKDESK_ALERTS_PER_RULE_MAX: 'alertsPerRule',
   TICKDESK_ALERTS_PER_OWNER_MAX: 'alertsPerOwner',
   TICKDESK_ALERTS_RATE_WINDOW_MS: 'alertRateWindowMs',
+  TICKDESK_ALERTS_SUPPRESSED_SUMMARY_MS: 'suppressedSummaryMs',
   TICKDESK_API_WRITE_RATE_MAX: 'writeRateMax',
   TICKDESK_API_RATE_WINDOW_MS: 'writeRateWindowMs',
 };

@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeTickRows, formatMicros, formatMillis, ticksNode, type Instrument, type Rule, type TickRow } from '@tickdesk/schemas';
+import { decodeTickRows, ticksNode, type Instrument, type TickRow } from '@tickdesk/schemas';
 import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
-import { alertBody } from './alert-message.js';
-import { createAlertLimits, type LimitVerdict } from './alert-limits.js';
+import { createAlertLimits } from './alert-limits.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
-import { alertContent, createDelivery } from './delivery.js';
+import { createDelivery } from './delivery.js';
+import { createFiringWriter } from './firing-writer.js';
 import { createPresenceTracker } from './presence-tracker.js';
-import { defined } from './defined.js';
 import { createRetirement } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
+import { createSuppressionLedger } from './suppression-ledger.js';
 import { readRecentBatches, type RowBatch } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
@@ -53,11 +52,7 @@ export const HEARTBEAT_TTL_MS = 10_000;
 export const MAX_HELD_BATCHES = 10_000;
 /** How often roles are read again (trader-roles.ts): a disabled trader's rules are paused and their alerts retired within this. */
 export const TRADERS_REFRESH_MS = 2_000;
-const NEVER = 8_640_000_000_000_000;
-
-/** Deterministic: evaluating the same tick again (after a crash) yields the same alert, which the outbox already has. */
-export const alertId = (rule: Rule, symbol: string, seq: number): string =>
-  `a${createHash('sha256').update(`${rule.id}|${rule.version}|${symbol}|${seq}`).digest('hex').slice(0, 24)}`;
+export { alertId } from './firing-writer.js';
 
 /**
  * The alert engine: every tick of every instrument against the active rules, each
@@ -105,6 +100,12 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       return out;
     },
   });
+  const firings = createFiringWriter({
+    redis, alerts, audit, rules, limits, metrics, now, firedKey,
+    suppressions: createSuppressionLedger({ summaryMs: config.suppressedSummaryMs, now }),
+    ruleOf: (id) => sync.get(id),
+    forget: (id) => sync.forget(id),
+  });
   const symbols = new Set(instruments.map((i) => i.symbol));
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
@@ -114,9 +115,6 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   let stopping = false;
   let held = 0;
   let missedWhileHeld = false;
-  let fired = 0;
-  /** Rate-cap verdicts of firings not yet in Redis (kept across the retries of writes.run). */
-  const verdicts = new Map<string, LimitVerdict>();
   let timers: NodeJS.Timeout[] = [];
 
   const subscriber = createItemSubscriber({
@@ -163,13 +161,13 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     const ticks: readonly TickRow[] = batch.rows[0]!.seq > after ? batch.rows : batch.rows.filter((t) => t.seq > after);
     if (ticks.length === 0) return;
     metrics.ticks.inc(ticks.length);
-    const firings = index.evaluate(batch.symbol, ticks);
+    const fired = index.evaluate(batch.symbol, ticks);
     const last = ticks[ticks.length - 1]!;
     await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.
-      await Promise.all(firings.map(async (f) => {
-        const alert = await persistFiring(f);
+      await Promise.all(fired.map(async (f) => {
+        const alert = await firings.persist(f);
         if (alert) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
       }));
       // Only now the watermark: a crash before this line re-evaluates these ticks, and the
@@ -177,50 +175,6 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
     });
     watermark.set(batch.symbol, last.seq);
-  }
-
-  /**
-   * Outbox first: an alert exists in Redis, with its `fired` audit record, before anything
-   * is sent. A firing of a repeating rule (every-time, once-per-bar) over a rate cap is
-   * stored as `suppressed` (audited with the cap, visible in the alert history) and never sent.
-   */
-  async function persistFiring(f: Firing): Promise<StoredAlert | undefined> {
-    const rule = sync.get(f.ruleId);
-    if (!rule) return undefined;
-    const firedAt = formatMillis(now());
-    const id = alertId(rule, f.symbol, f.seq);
-    // A once rule fires once per rule created: the rule cap and the write limit bound those.
-    // A firing written again after a Redis error keeps its first verdict and budget.
-    const verdict: LimitVerdict = rule.frequency === 'once' ? { ok: true } : verdicts.get(id) ?? limits.take(rule.id, rule.owner);
-    verdicts.set(id, verdict);
-    const suppressed = verdict.ok ? undefined : `cap=${verdict.cap} limit=${verdict.limit}/${verdict.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
-    const alert: StoredAlert = {
-      id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
-      tickSeq: f.seq, eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
-      ...defined({
-        backup: rule.backup, threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
-        previousPrice: f.previousPrice, reference: f.reference, message: rule.message,
-      }),
-      body: '', state: suppressed ? 'suppressed' : 'pending', attempts: 0, nextActionAt: suppressed ? NEVER : now(),
-      lifecycle: [suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt }],
-    };
-    alert.body = alertBody(alertContent(alert));
-    const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
-    verdicts.delete(id);
-    if (!created) return undefined; // evaluated before a crash: already in the outbox
-    if (suppressed) {
-      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail: suppressed });
-      metrics.suppressed.inc({ cap: verdict.ok ? '' : verdict.cap });
-    } else {
-      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
-      fired += 1;
-      metrics.fired.inc();
-    }
-    if (rule.frequency === 'once') {
-      sync.forget(rule.id);
-      await rules.setStatus(rule.id, 'triggered');
-    }
-    return suppressed ? undefined : alert;
   }
 
   /** Ticks published while the engine was down: the nodes keep their recent items (max_items). */
@@ -242,6 +196,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
 
   async function sweepExpired(): Promise<void> {
     limits.sweep();
+    await firings.flushSuppressed().catch((err: Error) => log.warn({ err: err.message }, 'suppressed firings not summarised yet'));
     for (const id of index.expire(now() * 1000)) {
       sync.forget(id);
       await rules.setStatus(id, 'expired').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'expiry not recorded'));
@@ -294,6 +249,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await queue;
       await sync.stop();
       await retirement.stop();
+      await firings.flushSuppressed(true).catch((err: Error) => log.warn({ err: err.message }, 'suppressed firings not summarised'));
       await delivery.stop();
       await anchor?.stop();
       presence.stop();
@@ -302,7 +258,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     traders: (): ReadonlySet<string> => traders,
     isTrader: (user: string): boolean => traders.has(user),
     state: currentState,
-    stats: () => ({ rules: index.size, fired, ...subscriber.stats() }),
+    stats: () => ({ rules: index.size, fired: firings.fired(), ...subscriber.stats() }),
   };
 }
 export type AlertEngine = ReturnType<typeof createAlertEngine>;
