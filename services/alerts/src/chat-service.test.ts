@@ -78,3 +78,13 @@ describe('chat replies', () => {
     expect(reply.endsWith('…')).toBe(true);
   });
 });
+
+describe('chat message types', () => {
+  it('answers a command sent as a normal message (no type, RFC 6121 §5.2.2), and ignores headline, groupchat and error messages', async () => {
+    const { client } = harness([]);
+    const send = (type: string | undefined) => client.emit('stanza', xml('message', { from: 'alice@desk.localhost/phone', ...(type ? { type } : {}), id: `m-${type}` }, xml('body', {}, 'help')));
+    for (const type of [undefined, 'normal', 'headline', 'groupchat', 'error']) send(type);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(client.sent.map((el) => [el.attrs.id, el.attrs.type])).toEqual([['re-m-undefined', 'chat'], ['re-m-normal', 'chat']]);
+  });
+});

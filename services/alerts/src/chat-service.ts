@@ -55,7 +55,9 @@ export function createChatService({ client, commands, domain, isTrader, log: par
   }
 
   function onStanza(stanza: Element) {
-    if (stanza.name !== 'message' || (stanza.attrs.type ?? 'normal') !== 'chat') return;
+    // RFC 6121 §5.2.2: a message without a type is 'normal'; some clients send commands that way.
+    const type = stanza.attrs.type ?? 'normal';
+    if (stanza.name !== 'message' || (type !== 'chat' && type !== 'normal')) return;
     const body = stanza.getChildText('body');
     const from = stanza.attrs.from as string | undefined;
     if (body === null || !from) return;
