@@ -22,9 +22,11 @@ export interface RedisCredentials {
 // Every connection: AUTH, HELLO, PING, SELECT (ioredis connecting), MULTI/EXEC. `-@dangerous`
 // comes after the data categories: it takes back FLUSHALL, FLUSHDB, KEYS, SWAPDB, CONFIG,
 // CLIENT KILL, SHUTDOWN… that @write, @keyspace and @connection contain. INFO is given back:
-// ioredis's ready check reads it to wait until the AOF is loaded.
+// ioredis's ready check reads it to wait until the AOF is loaded. SCAN is taken back too:
+// key patterns do not filter it, so it would list every key name of the desk; and
+// FUNCTION (FLUSH, LOAD…): no desk service uses server-side functions.
 const BASE = '-@all +@connection +@transaction';
-const END = '-@dangerous +info';
+const END = '-@dangerous -scan -function +info';
 // The stores' Lua scripts (ioredis defineCommand: EVALSHA, EVAL on NOSCRIPT). Redis 7 checks
 // each command a script runs against the calling user, so key patterns hold inside scripts.
 const SCRIPTS = '+evalsha +eval +script|load +script|exists';

@@ -75,6 +75,10 @@ describe('Redis of the desk', () => {
 
     const deskUser = as('desk');
     await refused(deskUser.flushall());
+    // Key names outside its families (SCAN is not filtered by key patterns), and server-side functions.
+    await refused(deskUser.scan('0'));
+    await refused(deskUser.call('FUNCTION', 'FLUSH'));
+    await refused(alerts.scan('0'));
     await refused(deskUser.config('SET', 'dir', '/tmp'));
     await refused(deskUser.call('ACL', 'SETUSER', 'eve', 'on', '>x', '+@all', '~*'));
     await refused(deskUser.hset('other:key', 'a', 'b'));
