@@ -2,35 +2,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { freePort } from '@tickdesk/infra';
+import { freePort, type XmppServerKind } from '@tickdesk/infra';
 import { connectAs, provisionDesk, startDeskInfra, type DeskInfra, type Role } from '@tickdesk/desk';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 
 export const log = pino({ level: 'warn' });
 
-/**
- * A private desk (XMPP server + Redis on free ports) for one benchmark run. `xmppServer`
- * (TICKDESK_XMPP_SERVER's values) reaches startDeskInfra where it takes one.
- */
-export async function startBenchDesk({ extraUsers = [], xmppServer }: { extraUsers?: ReadonlyArray<[string, Role]>; xmppServer?: string } = {}): Promise<DeskInfra & { connect(user: string, resource: string): ReturnType<typeof connectAs>; serverPid(): number; dispose(): Promise<void> }> {
+/** A private desk (XMPP server, Prosody by default, + Redis on free ports) for one benchmark run. */
+export async function startBenchDesk({ extraUsers = [], xmppServer }: { extraUsers?: ReadonlyArray<[string, Role]>; xmppServer?: XmppServerKind } = {}): Promise<DeskInfra & { connect(user: string, resource: string): ReturnType<typeof connectAs>; serverPid(): number; dispose(): Promise<void> }> {
   const home = mkdtempSync(join(tmpdir(), 'tickdesk-bench-'));
   const infra = await startDeskInfra({
     home,
     domain: 'desk.localhost',
     ports: { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() },
     logLevel: 'warn',
-    ...(xmppServer && xmppServer !== 'prosody' ? ({ xmppServer } as object) : {}),
+    ...(xmppServer ? { xmppServer } : {}),
   });
   await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers });
   return Object.assign(infra, {
     connect: (user: string, resource: string) => connectAs({ service: infra.service, domain: infra.domain, ca: infra.ca }, infra.credentials, user, log, resource),
-    /** The XMPP server's process (the first node's), for CPU readings, before and after the server abstraction. */
-    serverPid(): number {
-      const x = infra as unknown as { xmpp?: { serverPid(): number }; prosody?: { process: { pid: number } } };
-      if (x.xmpp) return x.xmpp.serverPid();
-      if (x.prosody) return x.prosody.process.pid;
-      throw new Error('no XMPP server process in this desk');
-    },
+    /** The XMPP server's process, for CPU readings. */
+    serverPid: () => infra.xmpp.serverPid(),
     async dispose() {
       await infra.stop();
       rmSync(home, { recursive: true, force: true });
