@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseBatchMs, itemsPerSecond, serverCores, type BatchPolicyOptions, type NodeLoad } from './batch-policy.js';
+import { DEFAULT_FEED_CONFIG } from './feed.js';
 
 const opts: BatchPolicyOptions = { minMs: 10, maxMs: 25, maxBatch: 200, itemCostMicros: 400, notificationCostMicros: 17, serverShare: 0.4 };
 /** 10,000 ticks/s over 8 instruments, `subscribers` on each node. */
@@ -63,5 +64,19 @@ describe('chooseBatchMs', () => {
 
   it('keeps minMs when it is above the budget', () => {
     expect(chooseBatchMs({ ...opts, minMs: 30 }, desk(400))).toBe(30);
+  });
+});
+
+describe('the feed defaults (DEFAULT_FEED_CONFIG)', () => {
+  const defaults: BatchPolicyOptions = {
+    minMs: DEFAULT_FEED_CONFIG.batchMs, maxMs: DEFAULT_FEED_CONFIG.maxBatchMs, maxBatch: DEFAULT_FEED_CONFIG.maxBatch,
+    itemCostMicros: DEFAULT_FEED_CONFIG.itemCostMicros, notificationCostMicros: DEFAULT_FEED_CONFIG.notificationCostMicros, serverShare: DEFAULT_FEED_CONFIG.serverShare,
+  };
+  it('keep 10 ms for one subscriber from 10,000 to 100,000 ticks/s', () => {
+    for (const rate of [10_000, 50_000, 100_000]) expect(chooseBatchMs(defaults, desk(1, rate))).toBe(10);
+  });
+  it('wait 24 ms for 10 subscribers and the 25 ms budget for 40 at 10,000 ticks/s', () => {
+    expect(chooseBatchMs(defaults, desk(10))).toBe(24);
+    expect(chooseBatchMs(defaults, desk(40))).toBe(25);
   });
 });

@@ -83,9 +83,9 @@ describe('adaptive batching', () => {
         return Array.from({ length: subscribers }, (_, i) => ({ jid: `u${i}@desk.localhost`, subscription: 'subscribed' }));
       },
     });
-    // serverShare 0.1: 200 items/s × (400 µs + 40 × 17 µs) = 0.22 core at 10 ms, so 40 subscribers need 22 ms.
+    // 200 items/s × (400 µs + 40 × 17 µs) = 0.22 core at 10 ms: under a 0.1 share, 40 subscribers need 22 ms.
     const source: FeedSource = { name: 'test', state: () => 'running', run: (_sink, signal) => new Promise((r) => signal.addEventListener('abort', () => r())) };
-    const feed = createFeed({ source, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, serverShare: 0.1, adaptiveBatch }, now: () => Date.now() * 1000 });
+    const feed = createFeed({ source, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, itemCostMicros: 400, notificationCostMicros: 17, serverShare: 0.1, adaptiveBatch }, now: () => Date.now() * 1000 });
     await feed.start();
     let seq = 0;
     // Five ticks of each every 5 ms: fewer timer steps than one every millisecond.

@@ -39,14 +39,15 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   // at 50,000 ticks/s that took Prosody from 95 % to 62 % of a core (docs/benchmarks.md).
   batchMs: 10,
   // Under fan-out a tick may wait up to 25 ms for its item (goal: p99 under 50 ms end to
-  // end). Costs measured on Prosody 0.12 (docs/benchmarks.md, "Fan-out"): about 0.4 ms
-  // per item published, 17 µs per notification; 0.4 of a core leaves the rest to the
-  // server's other work and keeps its queue short.
+  // end). Costs measured on Prosody 0.12 (docs/benchmarks.md, "Fan-out"): about 0.45 ms
+  // per item published, 0.1 ms per notification of a 20-tick item (plus about 1.3 µs per
+  // tick in it, which no wait saves); half a core leaves the rest to the server's other
+  // work and keeps one subscriber at 10 ms up to 100,000 ticks/s.
   adaptiveBatch: true,
   maxBatchMs: 25,
-  itemCostMicros: 400,
-  notificationCostMicros: 17,
-  serverShare: 0.4,
+  itemCostMicros: 450,
+  notificationCostMicros: 100,
+  serverShare: 0.5,
   subscriberPollMs: 5_000,
   // Measured on Prosody 0.12: its per-item cost grows faster than linearly with item
   // size and pipelining beyond a few publishes only queues (docs/benchmarks.md).
