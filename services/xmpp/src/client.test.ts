@@ -10,6 +10,7 @@ function offlineClient() {
   const written: string[] = [];
   const entity = client.entity as unknown as { Transport: unknown; transports: unknown[] };
   entity.Transport = entity.transports[0]; // as connect() would choose it
+  (client.entity as unknown as { status: string }).status = 'online'; // as after resource binding
   // The socket write, the last step before the wire.
   (client.entity as unknown as { write(s: string): Promise<void> }).write = async (s: string) => void written.push(s);
   return { client, written, lines };
@@ -31,5 +32,27 @@ describe('the client never writes a character XML 1.0 forbids', () => {
     await client.send(xml('message', { id: 'ok' }, xml('body', {}, 'tab\tnewline\n🚀')));
     expect(written).toEqual(['<iq type="result" id="q1"><query xmlns="urn:q">bad\uFFFDtext</query></iq>', '<message id="ok"><body>tab\tnewline\n🚀</body></message>']);
     expect(client.replacedCharacters()).toBe(1);
+  });
+});
+
+describe('the client writes stanzas only on an authenticated stream', () => {
+  // RFC 6120 §6.4.2 / §13.8: before TLS and SASL a client sends only negotiation elements.
+  // ejabberd closes such a stream with <policy-violation/>; a feed publishing while it
+  // reconnected then never got back online.
+  it('refuses a message, presence or IQ before the session is online, and writes nothing', async () => {
+    const { client, written } = offlineClient();
+    (client.entity as unknown as { status: string }).status = 'open'; // connected, STARTTLS not done
+    await expect(client.send(xml('message', { id: 'm1' }, xml('body', {}, 'hi')))).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    await expect(client.iq.request(xml('iq', { type: 'set', to: 'pubsub.desk.localhost' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' })), 1_000)).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    await expect(client.send(xml('presence'))).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    expect(written).toEqual([]);
+  });
+
+  it('lets the negotiation through before online: STARTTLS, SASL, resource binding', async () => {
+    const { client, written } = offlineClient();
+    (client.entity as unknown as { status: string }).status = 'open';
+    await client.entity.send(xml('starttls', { xmlns: 'urn:ietf:params:xml:ns:xmpp-tls' }));
+    await client.entity.send(xml('iq', { type: 'set', id: 'b1' }, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })));
+    expect(written).toEqual(['<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>', '<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>']);
   });
 });

@@ -77,6 +77,12 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   let replaced = 0;
   const rawSend = entity.send.bind(entity);
   entity.send = (element: Element, ...rest: unknown[]) => {
+    // Before the session is online only negotiation goes out (RFC 6120 §6.4.2, §7): a
+    // stanza written while reconnecting would reach the server before STARTTLS or SASL,
+    // and ejabberd closes such a stream with <policy-violation/>, again on every retry.
+    if (STANZAS.has(element.name) && entity.status !== 'online' && !isBindRequest(element)) {
+      return Promise.reject(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', `not connected: ${element.name} to ${String(element.attrs.to ?? 'the server')} not sent`));
+    }
     const n = sanitizeElement(element);
     if (n > 0) {
       replaced += n;
@@ -178,6 +184,9 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     replacedCharacters: () => replaced,
   });
 }
+
+const STANZAS = new Set(['message', 'presence', 'iq']);
+const isBindRequest = (el: Element): boolean => el.name === 'iq' && el.getChild('bind', 'urn:ietf:params:xml:ns:xmpp-bind') !== undefined;
 
 function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
   const e = err as { name?: string; condition?: string; code?: string; message?: string };

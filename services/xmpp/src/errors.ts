@@ -6,7 +6,8 @@ export type XmppErrorCode =
   | 'TICKDESK_XMPP_UNREACHABLE'
   | 'TICKDESK_XMPP_TLS_FAILED'
   | 'TICKDESK_XMPP_STANZA_ERROR'
-  | 'TICKDESK_XMPP_TIMEOUT';
+  | 'TICKDESK_XMPP_TIMEOUT'
+  | 'TICKDESK_XMPP_NOT_CONNECTED';
 
 export class XmppError extends Error {
   override readonly name = 'XmppError';
