@@ -7,6 +7,7 @@ export * from './redis-server.js';
 export * from './redis-auth.js';
 export * from './xmpp-server.js';
 export * from './prosody-server.js';
+export * from './ejabberd-config.js';
 export * from './ejabberd-server.js';
 export * from './xmpp-control.js';
 export * from './template.js';

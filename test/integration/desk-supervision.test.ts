@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alertId, createAlertStore, createRuleStore } from '@tickdesk/alerts';
 import { freePort, loginFor, redisConnection, tail } from '@tickdesk/infra';
 import { encodeTickBatch, NS_ALERT, parseDeskState, ticksNode, type DeskStateFile, type Rule } from '@tickdesk/schemas';
@@ -111,7 +111,7 @@ beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build)`);
   home = mkdtempSync(join(tmpdir(), 'tickdesk-supervision-'));
   const ports: number[] = [];
-  while (ports.length < 5) {
+  while (ports.length < 6) {
     const p = await freePort();
     if (!ports.includes(p)) ports.push(p);
   }
@@ -122,6 +122,8 @@ beforeAll(async () => {
     TICKDESK_HOME: home, TICKDESK_API_PORT: String(ports[0]), TICKDESK_XMPP_PORT: String(ports[1]), TICKDESK_XMPP_TLS_PORT: String(ports[2]),
     TICKDESK_XMPP_HTTP_PORT: String(ports[3]), TICKDESK_REDIS_PORT: String(ports[4]), TICKDESK_FEED: 'synthetic', TICKDESK_FEED_RATE: '40',
     TICKDESK_LOG_LEVEL: 'info', TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '2000',
+    // The project's server: this file supervises Prosody in one run and ejabberd in the other.
+    TICKDESK_XMPP_SERVER: inject('desk').xmppServer, TICKDESK_XMPP_DIST_PORT: String(ports[5]),
   });
   // Its own process group: a forced stop reaches everything it started.
   up = spawn(process.execPath, [CLI, 'up'], { cwd: root, env, stdio: ['ignore', openSync(join(home, 'up.log'), 'a'), openSync(join(home, 'up.log'), 'a')], detached: true });

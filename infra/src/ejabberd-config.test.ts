@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ejabberdNodeName, renderEjabberdConfig, type EjabberdOptions } from './ejabberd-server.js';
+import { ejabberdNodeName, renderEjabberdConfig, type EjabberdOptions } from './ejabberd-config.js';
 
 const base: EjabberdOptions = {
   dir: '/tmp/desk/ejabberd', domain: 'desk.localhost', c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210,
