@@ -62,8 +62,9 @@ describe('REST API against the running desk', () => {
     const ruleId = (created.json() as { id: string }).id;
     await new Promise((r) => setTimeout(r, 1_000)); // the engine hears of it within a second
     await publishPrices(feed, 'ETHUSDT', ['3001', '3000.5']);
-    await waitFor(() => alice!.alerts.length > 0, 10_000, 'the alert');
-    const id = alice.alerts[0]!.id;
+    // Only this rule's alert: earlier files may leave alice older alerts (resends, offline messages).
+    await waitFor(() => alice!.alerts.some((a) => a.payload.rule === ruleId), 10_000, 'the alert');
+    const id = alice.alerts.find((a) => a.payload.rule === ruleId)!.id;
     await expect.poll(async () => {
       const res = await app.inject({ url: `/v1/alerts/${id}`, headers: auth(t) });
       return res.statusCode === 200 ? (res.json() as { lifecycle: Array<{ event: string }> }).lifecycle.map((s) => s.event) : [];
