@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDeskConfig } from './config.js';
+import { loadDeskConfig, XMPP_NODE_PORT_STEP, xmppNodePorts } from './config.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -31,5 +31,34 @@ describe('desk configuration', () => {
     ['TICKDESK_DOMAIN', 'Desk Local', /TICKDESK_DOMAIN/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadDeskConfig({ [name]: value })).toThrow(message);
+  });
+});
+
+describe('XMPP nodes (TICKDESK_XMPP_NODES)', () => {
+  it('is one node by default', () => {
+    expect(loadDeskConfig({}).TICKDESK_XMPP_NODES).toBe(1);
+    expect(xmppNodePorts(loadDeskConfig({}))).toEqual([{ c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210 }]);
+  });
+
+  it('gives each ejabberd node its own client, direct-TLS, HTTP and distribution ports', () => {
+    const c = loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_PORT: '15222' });
+    const nodes = xmppNodePorts(c);
+    expect(nodes).toHaveLength(3);
+    expect(nodes[0]).toEqual({ c2sPort: 15222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210 });
+    expect(nodes[2]).toEqual({ c2sPort: 15222 + 2 * XMPP_NODE_PORT_STEP, c2sDirectTlsPort: 5223 + 2 * XMPP_NODE_PORT_STEP, httpPort: 5280 + 2 * XMPP_NODE_PORT_STEP, distPort: 5210 + 2 * XMPP_NODE_PORT_STEP });
+    const all = nodes.flatMap((n) => Object.values(n));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('refuses more than one node on Prosody, which has no clustering', () => {
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_NODES: '3' })).toThrow(/TICKDESK_XMPP_NODES=3 needs TICKDESK_XMPP_SERVER=ejabberd/);
+  });
+
+  it.each(['0', '10', 'two'])('refuses TICKDESK_XMPP_NODES=%s', (n) => {
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: n })).toThrow(/TICKDESK_XMPP_NODES/);
+  });
+
+  it('refuses node ports past 65535', () => {
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '65500' })).toThrow(/TICKDESK_XMPP_HTTP_PORT.*node 2/);
   });
 });

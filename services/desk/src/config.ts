@@ -5,6 +5,10 @@ import { SAMPLE_FILE } from '@tickdesk/feed-replay';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+/** A cluster on one machine beyond a few nodes only splits the same cores further. */
+export const MAX_XMPP_NODES = 9;
+/** Node i (from 0) listens on each base port + i·step. */
+export const XMPP_NODE_PORT_STEP = 100;
 
 /** The desk's environment: every variable, its default, and its check. */
 export const DeskEnv = Type.Object({
@@ -17,6 +21,8 @@ export const DeskEnv = Type.Object({
   TICKDESK_XMPP_HTTP_PORT: Port,
   /** ejabberd's Erlang distribution port, bound to loopback (ejabberdctl talks to the node through it). */
   TICKDESK_XMPP_DIST_PORT: Port,
+  /** ejabberd nodes joined into one cluster on this machine (Prosody: 1 only); node i's ports are the ones above + (i-1)·100. */
+  TICKDESK_XMPP_NODES: Type.Integer({ minimum: 1, maximum: MAX_XMPP_NODES, default: 1 }),
   TICKDESK_REDIS_PORT: Port,
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
   TICKDESK_API_PORT: Port,
@@ -58,7 +64,35 @@ export function loadDeskConfig(env: Record<string, string | undefined>): DeskCon
       throw new ConfigError(`${key}=${JSON.stringify(text)} is not valid: expected ${describe(schema)}`);
     }
   }
-  return raw as DeskConfig;
+  const config = raw as DeskConfig;
+  if (config.TICKDESK_XMPP_NODES > 1 && config.TICKDESK_XMPP_SERVER !== 'ejabberd') {
+    throw new ConfigError(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`);
+  }
+  xmppNodePorts(config);
+  return config;
+}
+
+export interface XmppNodePorts {
+  c2sPort: number;
+  c2sDirectTlsPort: number;
+  httpPort: number;
+  distPort: number;
+}
+
+/** Each XMPP node's own loopback ports: node 1 on the configured ones, node i+1 on them + i·XMPP_NODE_PORT_STEP. */
+export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
+  const base: Array<[keyof XmppNodePorts, keyof DeskConfig]> = [
+    ['c2sPort', 'TICKDESK_XMPP_PORT'], ['c2sDirectTlsPort', 'TICKDESK_XMPP_TLS_PORT'], ['httpPort', 'TICKDESK_XMPP_HTTP_PORT'], ['distPort', 'TICKDESK_XMPP_DIST_PORT'],
+  ];
+  return Array.from({ length: config.TICKDESK_XMPP_NODES ?? 1 }, (_, i) => {
+    const node = {} as XmppNodePorts;
+    for (const [field, key] of base) {
+      const port = (config[key] as number) + i * XMPP_NODE_PORT_STEP;
+      if (port > 65535) throw new ConfigError(`${key}=${config[key]} leaves no port for XMPP node ${i + 1} (${port}): node i uses ${key} + (i-1)·${XMPP_NODE_PORT_STEP}`);
+      node[field] = port;
+    }
+    return node;
+  });
 }
 
 function describe(schema: unknown): string {

@@ -30,6 +30,10 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
   }
   const server = config.TICKDESK_XMPP_SERVER;
+  if (config.TICKDESK_XMPP_NODES > 1) {
+    // Each node's ports are reserved (xmppNodePorts) but `up` starts one node: say so rather than run one silently.
+    throw new Error(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES}: this desk starts one ejabberd node only; a cluster is not available yet (set TICKDESK_XMPP_NODES=1)`);
+  }
   const ports = {
     xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
     ...(server === 'ejabberd' ? { xmppDist: config.TICKDESK_XMPP_DIST_PORT } : {}),
