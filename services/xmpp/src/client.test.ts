@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import net from 'node:net';
 import pino from 'pino';
 import xml from '@xmpp/xml';
 import { createXmppClient } from './client.js';
@@ -54,5 +55,50 @@ describe('the client writes stanzas only on an authenticated stream', () => {
     await client.entity.send(xml('starttls', { xmlns: 'urn:ietf:params:xml:ns:xmpp-tls' }));
     await client.entity.send(xml('iq', { type: 'set', id: 'b1' }, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })));
     expect(written).toEqual(['<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>', '<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>']);
+  });
+});
+
+describe('the client knows every node of a clustered server', () => {
+  it('reconnects to the next node in turn when its node dies, with the backoff', async () => {
+    const log = pino({ level: 'silent' });
+    const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322', 'xmpp://127.0.0.1:15422'];
+    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 } });
+    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    const tried: string[] = [];
+    entity.connect = async (s: string) => {
+      tried.push(s);
+      entity.status = 'disconnect';
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    };
+    entity.emit('online', { toString: () => 'feed@desk.localhost/r' }); // on node 1
+    entity.status = 'disconnect';
+    entity.emit('disconnect', {});
+    for (let i = 0; i < 200 && tried.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+    await client.stop();
+    expect(tried.slice(0, 4)).toEqual([services[1], services[2], services[0], services[1]]);
+  });
+
+  it('starts on the next node when the first refuses', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const heard: string[] = [];
+    const live = net.createServer((socket) => socket.once('data', (d) => {
+      heard.push(d.toString());
+      socket.destroy();
+    }));
+    await new Promise<void>((r) => live.listen(0, '127.0.0.1', r));
+    const livePort = (live.address() as net.AddressInfo).port;
+    const client = createXmppClient({
+      service: `xmpp://127.0.0.1:${closed}`, services: [`xmpp://127.0.0.1:${closed}`, `xmpp://127.0.0.1:${livePort}`],
+      domain: 'desk.localhost', username: 'feed', password: 'x', log: pino({ level: 'silent' }), reconnect: false,
+    });
+    await expect(client.start()).rejects.toBeDefined();
+    await client.stop();
+    live.close();
+    expect(heard[0]).toMatch(/<stream:stream[^>]*to="desk.localhost"/);
   });
 });

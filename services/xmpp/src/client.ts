@@ -21,6 +21,13 @@ import { sanitizeElement } from './xml-safe.js';
 export interface XmppClientOptions {
   /** `xmpp://127.0.0.1:5222` (STARTTLS). */
   service: string;
+  /**
+   * Every node of a clustered server (`service` among them, or first otherwise): the
+   * client starts on `service`, or the next node that accepts, and after a disconnect
+   * tries the nodes after the one it was on, in turn, with the backoff. TLS verifies
+   * `domain` on each.
+   */
+  services?: readonly string[];
   domain: string;
   username: string;
   password: string;
@@ -70,6 +77,12 @@ export const DEFAULT_RECONNECT = { initialMs: 250, maxMs: 2_000 } as const;
  */
 export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const log = opts.log.child({ component: 'xmpp', jid: `${opts.username}@${opts.domain}` });
+  const nodes = nodeList(opts);
+  let current = 0;
+  const nextNode = () => {
+    current = (current + 1) % nodes.length;
+    return nodes[current]!;
+  };
   const entity = new Client({ service: opts.service, domain: opts.domain });
   // Every element leaves through entity.send (IQ replies of the middleware, the IQ caller,
   // stream management): a character XML 1.0 forbids becomes U+FFFD there, so no text that
@@ -144,14 +157,31 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     log.info(info, 'reconnecting');
     timer = setTimeout(async () => {
       if (stopping || entity.status !== 'disconnect') return;
+      const service = nextNode();
       try {
-        await entity.connect(opts.service);
+        if (nodes.length > 1) log.info({ service }, 'reconnecting to the next node');
+        await entity.connect(service);
         await entity.open({ domain: opts.domain });
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'reconnect failed');
         if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
       }
     }, info.delayMs);
+  }
+
+  /** Start on `service`; a node that refuses the connection passes the start to the next one. */
+  async function startOnSomeNode(): Promise<{ toString(): string }> {
+    current = 0;
+    for (let tried = 1; ; tried++) {
+      try {
+        return await startEntity(entity, nodes[current]!, opts.domain);
+      } catch (err) {
+        if (tried >= nodes.length || !isUnreachable(err)) throw err;
+        log.warn({ service: nodes[current], err: (err as Error).message }, 'XMPP node unreachable, trying the next');
+        await entity.stop().catch(() => {});
+        nextNode();
+      }
+    }
   }
 
   return Object.assign(emitter, {
@@ -166,7 +196,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
       stopping = false;
       setState('starting');
       try {
-        const jid = await startEntity(entity, opts);
+        const jid = await startOnSomeNode();
         return jid.toString();
       } catch (err) {
         setState('stopped');
@@ -184,6 +214,16 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     replacedCharacters: () => replaced,
   });
 }
+
+/** `service` first, then the other nodes in their order after it (so every client walks the ring the same way). */
+function nodeList(opts: XmppClientOptions): string[] {
+  const all = opts.services ?? [];
+  const at = all.indexOf(opts.service);
+  if (at < 0) return [opts.service, ...all];
+  return [...all.slice(at), ...all.slice(0, at)];
+}
+
+const isUnreachable = (err: unknown): boolean => ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes((err as { code?: string }).code ?? '');
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 const isBindRequest = (el: Element): boolean => el.name === 'iq' && el.getChild('bind', 'urn:ietf:params:xml:ns:xmpp-bind') !== undefined;
@@ -209,9 +249,9 @@ function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
  * after the stream opened; if the connection fails before that, that promise rejects
  * with nobody listening (an unhandled rejection). The same steps, with it handled.
  */
-async function startEntity(entity: Client, opts: XmppClientOptions): Promise<{ toString(): string }> {
+async function startEntity(entity: Client, service: string, domain: string): Promise<{ toString(): string }> {
   if (entity.status !== 'offline') throw new Error('Connection is not offline');
-  await entity.connect(opts.service);
+  await entity.connect(service);
   const online = new Promise<{ toString(): string }>((resolve, reject) => {
     const onOnline = (jid: { toString(): string }) => {
       entity.off('error', onError);
@@ -225,7 +265,7 @@ async function startEntity(entity: Client, opts: XmppClientOptions): Promise<{ t
     entity.once('error', onError);
   });
   online.catch(() => undefined);
-  await entity.open({ domain: opts.domain });
+  await entity.open({ domain });
   return online;
 }
 
