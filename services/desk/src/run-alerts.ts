@@ -9,7 +9,7 @@ import { startMetricsServer } from './metrics-server.js';
 
 /** The alert engine as the `alerts` account: rules, delivery, audit, chat and ad-hoc commands. */
 export async function runAlerts(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
-  const { xmpp, credentials } = deskTarget(config);
+  const { xmpp, credentials } = deskTarget(config, 1);
   const alertsConfig = loadAlertsConfig(env);
   const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'alerts')));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));

@@ -12,7 +12,7 @@ import { startMetricsServer } from './metrics-server.js';
  * metrics and own state on TICKDESK_RECORDER_METRICS_PORT, where the API's /health reads the state.
  */
 export async function runRecorder(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
-  const { xmpp, credentials } = deskTarget(config);
+  const { xmpp, credentials } = deskTarget(config, 2);
   const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'recorder')));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
