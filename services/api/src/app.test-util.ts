@@ -41,7 +41,7 @@ export interface TestAppOptions {
   now?: () => number;
   accounts?: AccountDirectory;
   /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
-  xmppWebsocket?: string;
+  xmppWebsocket?: string | readonly string[];
 }
 
 /** The app over a real Redis, with a fake password check and generous rate limits unless told otherwise. */

@@ -38,7 +38,7 @@ export interface BuildAppOptions {
    * The XMPP server's HTTP base (e.g. http://127.0.0.1:5280): /xmpp-websocket is proxied
    * to it (RFC 7395), so a browser needs one origin and one port.
    */
-  xmppWebsocket?: string;
+  xmppWebsocket?: string | readonly string[];
 }
 
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -58,7 +58,8 @@ export async function startApiServer(
     health: deskHealth({ home: config.home, xmppPort: config.xmppPort, redis }),
     metrics: registry,
     routes: DESK_ROUTES,
-    xmppWebsocket: `http://127.0.0.1:${config.xmppHttpPort}`,
+    // The desk's node ports (services/desk/src/config.ts, XMPP_NODE_PORT_STEP): + 100 per node.
+    xmppWebsocket: Array.from({ length: config.xmppNodes }, (_, i) => `http://127.0.0.1:${config.xmppHttpPort + i * 100}`),
   });
   await app.listen({ port: config.port, host: config.host });
   return {

@@ -160,3 +160,53 @@ describe('/xmpp-websocket client address', () => {
     expect(upgrades.at(-1)?.origin).toBeUndefined();
   });
 });
+
+describe('/xmpp-websocket over the nodes of a cluster', () => {
+  async function node(): Promise<{ server: WebSocketServer; url: string; seen: () => number }> {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'xmpp' });
+    await new Promise((r) => server.once('listening', r));
+    let n = 0;
+    server.on('connection', () => (n += 1));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => n };
+  }
+
+  it('spreads sessions over live nodes and skips a node that refuses', async () => {
+    const a = await node();
+    const b = await node();
+    const dead = await node();
+    const deadUrl = dead.url;
+    await new Promise((r) => dead.server.close(r));
+    try {
+      const app = await testApp(redis.client(), { xmppWebsocket: [a.url, deadUrl, b.url] });
+      apps.push(app);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`;
+      for (let i = 0; i < 6; i++) {
+        const ws = await connect(url);
+        expect(typeof ws).not.toBe('number');
+      }
+      for (let i = 0; i < 50 && a.seen() + b.seen() < 6; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(a.seen() + b.seen()).toBe(6);
+      expect(a.seen()).toBeGreaterThanOrEqual(2);
+      expect(b.seen()).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const s of [a.server, b.server]) {
+        for (const c of s.clients) c.terminate();
+        await new Promise((r) => s.close(r));
+      }
+    }
+  });
+
+  it('answers 503 when no node accepts', async () => {
+    const dead: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const n = await node();
+      dead.push(n.url);
+      await new Promise((r) => n.server.close(r));
+    }
+    const app = await testApp(redis.client(), { xmppWebsocket: dead });
+    apps.push(app);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    expect(await connect(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`)).toBe(503);
+  });
+});

@@ -3,6 +3,7 @@ import httpProxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
+import { createUpstreamPicker, probe } from './websocket-upstreams.js';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
 
@@ -71,17 +72,25 @@ const isUpgrade = (request: FastifyRequest) => request.headers.upgrade?.toLowerC
  * X-Forwarded-For, which Prosody honours from trusted_proxies (mod_http), so its
  * login limits see the browser and not the API.
  */
-export async function registerWebsocketProxy(app: FastifyInstance, { upstream, config }: { upstream: string; config: GuardConfig }): Promise<void> {
+export async function registerWebsocketProxy(app: FastifyInstance, { upstream, config }: { upstream: string | readonly string[]; config: GuardConfig }): Promise<void> {
   const guard = createWebsocketGuard({ config, port: () => (app.server.address() as AddressInfo | null)?.port ?? 0 });
+  const upstreams = typeof upstream === 'string' ? [upstream] : [...upstream];
+  // One node: proxied as before (a dead node shows as the upstream's close). Several: each
+  // upgrade goes to the next node that accepts a connection (a cluster's nodes serve the same users).
+  const picker = createUpstreamPicker(upstreams, upstreams.length > 1 ? probe : async () => true);
+  const chosen = new WeakMap<object, string>();
   await app.register(httpProxy, {
-    upstream,
+    upstream: '',
+    replyOptions: { getUpstream: (request) => chosen.get(request.raw) ?? upstreams[0]! },
     prefix: WEBSOCKET_PATH,
     rewritePrefix: WEBSOCKET_PATH,
     websocket: true,
     httpMethods: ['GET'],
     config: { openapi: false },
     preHandler: async (request) => {
-      if (isUpgrade(request)) guard.check(request);
+      if (!isUpgrade(request)) return;
+      guard.check(request);
+      chosen.set(request.raw, await picker.pick());
     },
     wsServerOptions: { maxPayload: config.wsMaxFrameBytes },
     // rewriteRequestHeaders is read by the plugin (index.js) but missing from its types.
