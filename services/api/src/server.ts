@@ -35,10 +35,13 @@ export async function startApiServer(
   const redis = new Redis({ host: '127.0.0.1', port: config.redisPort, username: config.redisUser, password: config.redisPassword, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const xmppService = `xmpp://127.0.0.1:${config.xmppPort}`;
+  // Every node of a cluster (+ 100 per node, as the desk gives them): the admin session and
+  // password checks go to another node when theirs is down.
+  const xmppServices = Array.from({ length: config.xmppNodes }, (_, i) => `xmpp://127.0.0.1:${config.xmppPort + i * 100}`);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tickdesk_api_' });
 
-  const admin = await adminSession(config, xmppService, log);
+  const admin = await adminSession(config, xmppServices, log);
   const accounts: AccountDirectory | undefined = admin
     ? createAccountDirectory({ admin, redis, domain: config.domain, pubsubHost: `pubsub.${config.domain}`, instruments, log, sessions: deskSessions(config, xmppService, log) })
     : undefined;
@@ -54,7 +57,7 @@ export async function startApiServer(
       ...(accounts ? { accounts } : {}),
     },
     config,
-    verifyPassword: createXmppPasswordVerifier({ service: xmppService, domain: config.domain, ca: readCa(config), log, timeoutMs: config.loginTimeoutMs }),
+    verifyPassword: createXmppPasswordVerifier({ service: xmppService, services: xmppServices, domain: config.domain, ca: readCa(config), log, timeoutMs: config.loginTimeoutMs }),
     health: deskHealth({ home: config.home, xmppPort: config.xmppPort, redis }),
     metrics: registry,
     routes: DESK_ROUTES,
@@ -77,7 +80,7 @@ export async function startApiServer(
  * with the password from the desk's credentials file; without one the admin routes
  * answer 503 and everything else works.
  */
-async function adminSession(config: ApiConfig, service: string, log: Logger): Promise<XmppClient | undefined> {
+async function adminSession(config: ApiConfig, services: readonly string[], log: Logger): Promise<XmppClient | undefined> {
   let password: string | undefined;
   try {
     const creds = JSON.parse(readFileSync(join(config.home, 'credentials.json'), 'utf8')) as { accounts?: Record<string, { password?: string }> };
@@ -90,7 +93,7 @@ async function adminSession(config: ApiConfig, service: string, log: Logger): Pr
     return undefined;
   }
   const ca = readCa(config);
-  const client = createXmppClient({ service, domain: config.domain, username: 'admin', password, log, resource: 'api', ...(ca ? { ca } : {}) });
+  const client = createXmppClient({ service: services[0]!, services, domain: config.domain, username: 'admin', password, log, resource: 'api', ...(ca ? { ca } : {}) });
   try {
     await client.start();
     return client;

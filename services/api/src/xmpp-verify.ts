@@ -6,6 +6,8 @@ import type { VerifyPassword } from './routes/auth.js';
 export interface XmppVerifierOptions {
   /** `xmpp://127.0.0.1:5222` */
   service: string;
+  /** Every node of a clustered server: a login goes to the next when `service` refuses. */
+  services?: readonly string[];
   domain: string;
   /** PEM of the desk CA. */
   ca?: string | Buffer;
@@ -25,6 +27,7 @@ export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPas
   return async (user, password) => {
     const client = createXmppClient({
       service: opts.service,
+      ...(opts.services ? { services: opts.services } : {}),
       domain: opts.domain,
       username: user,
       password,
