@@ -88,6 +88,21 @@ export default defineConfig({
         },
       },
       {
+        // Three ejabberd nodes joined into one cluster on 127.0.0.1 (their own folder and
+        // free ports), after every other server-backed group.
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
         // The dashboard: Svelte components and stores in happy-dom, browser builds of
         // dependencies, workspace packages from source.
         plugins: [svelte({ configFile: './ui/svelte.config.js' }), svelteTesting()],

@@ -10,7 +10,17 @@ const TEMPLATE = new URL('../ejabberd/ejabberd.yml.tmpl', import.meta.url);
 /** Debian's ejabberd runs as this user; ejabberdctl refuses any other but root. */
 const EJABBERD_USER = 'ejabberd';
 
-export type EjabberdOptions = XmppServerOptions & { distPort: number };
+export type EjabberdOptions = XmppServerOptions & {
+  distPort: number;
+  /**
+   * A node of a cluster on one machine: the desk's private epmd listens on this loopback
+   * port and each node registers its own `distPort` there. Without it a node runs without
+   * epmd, and such a node looks for every other node on its own port.
+   */
+  epmdPort?: number;
+  /** Join the cluster of this node (node 2 and up; its cookie must be in this node's spool). */
+  joinNode?: string;
+};
 
 /** Where one node keeps what: config (`dir`), Mnesia spool, SQLite, logs, pidfile. */
 export function ejabberdPaths(dir: string) {
@@ -72,7 +82,7 @@ function ctlConfig(opts: EjabberdOptions, node: string): string {
     `ERLANG_NODE=${node}`,
     // A fixed distribution port and no epmd: desks never share a name server, and the
     // port is bound to loopback (a cluster binds it to its own network instead).
-    `ERL_DIST_PORT=${opts.distPort}`,
+    ...(opts.epmdPort === undefined ? [`ERL_DIST_PORT=${opts.distPort}`] : ['# A cluster node: its port is registered with the desk\'s epmd (ERL_EPMD_PORT).']),
     'ERL_EPMD_ADDRESS=127.0.0.1',
     // No busy-waiting schedulers: on a shared machine their spinning cost more CPU than the desk's traffic.
     'ERL_OPTIONS="-kernel inet_dist_use_interface {127,0,0,1} -env ERL_CRASH_DUMP_BYTES 0 +sbwt none +sbwtdcpu none +sbwtdio none"',

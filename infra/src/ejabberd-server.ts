@@ -19,7 +19,21 @@ function ctlArgs(opts: EjabberdOptions, node: string): string[] {
 /** The environment ejabberdctl and the node run with: the Erlang cookie lives in the spool (HOME). */
 const ctlEnv = (opts: EjabberdOptions): NodeJS.ProcessEnv => ({
   ...process.env, HOME: ejabberdPaths(opts.dir).spool, ERL_EPMD_ADDRESS: '127.0.0.1', EJABBERD_MNESIA_SCHEMA: ejabberdPaths(opts.dir).spool,
+  ...(opts.epmdPort !== undefined ? { ERL_EPMD_PORT: String(opts.epmdPort) } : {}),
 });
+
+/** The node's own environment: in a cluster its listener is fixed here, not in ejabberdctl.cfg, which ejabberdctl's own node reads too. */
+const nodeEnv = (opts: EjabberdOptions): NodeJS.ProcessEnv => ({
+  ...ctlEnv(opts),
+  ...(opts.epmdPort !== undefined ? { ERL_FLAGS: `-kernel inet_dist_listen_min ${opts.distPort} inet_dist_listen_max ${opts.distPort}` } : {}),
+});
+
+/** ejabberdctl's answer (stdout). */
+export async function ctlOutput(opts: EjabberdOptions, node: string, args: string[], who: RunAs = runAs()): Promise<string> {
+  const bin = requireBinary('ejabberdctl', 'ejabberd erlang-p1-sqlite3');
+  const { stdout } = await execFileP(bin, [...ctlArgs(opts, node), ...args], { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 60_000 });
+  return stdout;
+}
 
 async function ctl(opts: EjabberdOptions, node: string, args: string[], who: RunAs): Promise<void> {
   const bin = requireBinary('ejabberdctl', 'ejabberd erlang-p1-sqlite3');
@@ -65,13 +79,32 @@ async function tuneNode(opts: EjabberdOptions, node: string, who: RunAs): Promis
     'halt().',
   ].join(', ');
   const args = ['-sname', `tickdesk-ctl-${process.pid}-${Date.now() % 100000}@localhost`, '-hidden', '-noinput',
-    '-kernel', 'inet_dist_use_interface', '{127,0,0,1}', '-erl_epmd_port', String(opts.distPort), '-start_epmd', 'false', '-dist_listen', 'false', '-eval', expr];
+    '-kernel', 'inet_dist_use_interface', '{127,0,0,1}', ...(opts.epmdPort === undefined ? ['-erl_epmd_port', String(opts.distPort)] : []),
+    '-start_epmd', 'false', '-dist_listen', 'false', '-eval', expr];
   const { stdout, stderr } = await execFileP(erl, args, { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 30_000 });
   const [items = '', wal = ''] = stdout.trim().split('\n');
   // ~w prints the binary <<"wal">> as its bytes.
   if (!/\{atomic,ok\}|already_exists/.test(items) || !/<<119,97,108>>/.test(wal)) {
     throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `ejabberd: could not keep pubsub items in RAM or put the archive in WAL mode: ${stdout.trim()} ${stderr.trim()}`);
   }
+}
+
+/**
+ * Join `seed`'s cluster unless this node is in it already (a restarted node keeps its
+ * Mnesia, and with it its membership). ejabberd restarts itself while joining: its
+ * client port closes and opens again.
+ */
+async function joinCluster(opts: EjabberdOptions, node: string, seed: string, who: RunAs, alive: () => boolean): Promise<void> {
+  const members = await ctlOutput(opts, node, ['list_cluster'], who);
+  if (members.split(/\s+/).includes(seed)) return;
+  try {
+    await ctlOutput(opts, node, ['join_cluster', seed], who);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message?: string };
+    throw new Error(`node ${node} could not join the cluster of ${seed} (is ${seed} running, with the same cookie?): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`);
+  }
+  await waitForPort(opts.c2sPort, 60_000, alive);
+  await waitForPort(opts.httpPort, 10_000, alive);
 }
 
 function pidAlive(pid: number): boolean {
@@ -119,7 +152,7 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> 
   const { node } = writeEjabberdConfig(opts, who);
   const p = ejabberdPaths(opts.dir);
   const out = openSync(p.console, 'a');
-  const proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], { ...who, env: ctlEnv(opts), cwd: p.spool, outFd: out, group: true });
+  const proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], { ...who, env: nodeEnv(opts), cwd: p.spool, outFd: out, group: true });
   closeSync(out);
   const beamPid = () => readPid(p.pid) ?? proc.pid;
   const stop = async () => {
@@ -132,6 +165,7 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> 
   try {
     await waitForPort(opts.c2sPort, 60_000, proc.alive);
     await waitForPort(opts.httpPort, 10_000, proc.alive);
+    if (opts.joinNode !== undefined) await joinCluster(opts, node, opts.joinNode, who, proc.alive);
     await tuneNode(opts, node, who);
   } catch (err) {
     await stop();

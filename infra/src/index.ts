@@ -9,5 +9,6 @@ export * from './xmpp-server.js';
 export * from './prosody-server.js';
 export * from './ejabberd-config.js';
 export * from './ejabberd-server.js';
+export * from './ejabberd-cluster.js';
 export * from './xmpp-control.js';
 export * from './template.js';

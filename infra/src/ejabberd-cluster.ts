@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { requireBinary } from './binaries.js';
+import { ejabberdPaths, type EjabberdOptions } from './ejabberd-config.js';
+import { ejabberdControl } from './ejabberd-server.js';
+import { InfraError } from './errors.js';
+import type { XmppNode, XmppServer, XmppServerControl } from './xmpp-server.js';
+
+const execFileP = promisify(execFile);
+
+export type ClusterNodeOptions = XmppNode & { dir: string };
+
+export interface EjabberdCluster {
+  /** One control per node: node 1 first; node 2 and up join node 1's cluster when they start. */
+  readonly controls: readonly XmppServerControl[];
+  /** Start every node (node 1 first, with the bootstrap accounts), each joined to node 1. */
+  start(accounts?: ReadonlyArray<readonly [user: string, password: string]>): Promise<XmppServer[]>;
+  /** Stop the desk's epmd once every node has stopped. */
+  stopEpmd(): Promise<void>;
+}
+
+/**
+ * N ejabberd nodes of one desk on one machine, joined into one Mnesia cluster. Their
+ * Erlang distribution goes through a private epmd on a loopback port (`epmdPort`), each
+ * node on its own distribution port: without epmd a node looks for every other node on
+ * its own port, so nodes sharing 127.0.0.1 could not reach one another. Node 1 makes the
+ * cookie; the others get a copy before they start (a node with another cookie cannot join).
+ */
+export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 'c2sDirectTlsPort' | 'httpPort' | 'distPort' | 'nodeName'>,
+  nodes: readonly ClusterNodeOptions[], epmdPort: number): EjabberdCluster {
+  if (nodes.length < 2) throw new RangeError('a cluster has two nodes or more');
+  const first = nodes[0]!;
+  const optsOf = (n: ClusterNodeOptions, i: number): EjabberdOptions => ({
+    ...base, dir: n.dir, c2sPort: n.c2sPort, c2sDirectTlsPort: n.c2sDirectTlsPort, httpPort: n.httpPort, distPort: n.distPort, nodeName: n.name, epmdPort,
+    ...(i > 0 ? { joinNode: first.name } : {}),
+  });
+  const controls = nodes.map((n, i) => {
+    const control = ejabberdControl(optsOf(n, i));
+    if (i === 0) return control;
+    return { ...control, start: async (accounts?: ReadonlyArray<readonly [string, string]>) => {
+      copyCookie(first.dir, n.dir);
+      return control.start(accounts);
+    } };
+  });
+  return {
+    controls,
+    async start(accounts = []) {
+      const servers: XmppServer[] = [await controls[0]!.start(accounts)];
+      try {
+        for (const control of controls.slice(1)) servers.push(await control.start());
+      } catch (err) {
+        for (const s of servers.reverse()) await s.stop().catch(() => undefined);
+        await stopEpmd(epmdPort);
+        throw err;
+      }
+      return servers;
+    },
+    stopEpmd: () => stopEpmd(epmdPort),
+  };
+}
+
+function copyCookie(fromDir: string, toDir: string): void {
+  const from = join(ejabberdPaths(fromDir).spool, '.erlang.cookie');
+  if (!existsSync(from)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `no Erlang cookie in ${from}: node 1 must have started once before the other nodes`);
+  const spool = ejabberdPaths(toDir).spool;
+  mkdirSync(spool, { recursive: true, mode: 0o700 });
+  const to = join(spool, '.erlang.cookie');
+  if (existsSync(to)) chmodSync(to, 0o600);
+  copyFileSync(from, to);
+  // Erlang refuses a cookie file others can read; the node's folder is handed to ejabberd when it starts.
+  chmodSync(to, 0o400);
+}
+
+async function stopEpmd(port: number): Promise<void> {
+  const epmd = requireBinary('epmd', 'erlang-base');
+  await execFileP(epmd, ['-kill'], { env: { ...process.env, ERL_EPMD_PORT: String(port) }, timeout: 10_000 }).catch(() => undefined);
+}
