@@ -58,6 +58,12 @@ describe('XMPP nodes (TICKDESK_XMPP_NODES)', () => {
     expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: n })).toThrow(/TICKDESK_XMPP_NODES/);
   });
 
+  it("refuses a node port that is another part's port", () => {
+    // Node 2's HTTP port (31280 + 100) would be Redis's: Redis starts first and the node's start then blamed TICKDESK_XMPP_HTTP_PORT.
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '31280', TICKDESK_REDIS_PORT: '31380' }))
+      .toThrow(/port 31380 is both TICKDESK_REDIS_PORT and XMPP node 2's HTTP port/);
+  });
+
   it('refuses node ports past 65535', () => {
     expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '65500' })).toThrow(/TICKDESK_XMPP_HTTP_PORT.*node 2/);
   });

@@ -68,8 +68,23 @@ export function loadDeskConfig(env: Record<string, string | undefined>): DeskCon
   if (config.TICKDESK_XMPP_NODES > 1 && config.TICKDESK_XMPP_SERVER !== 'ejabberd') {
     throw new ConfigError(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`);
   }
-  xmppNodePorts(config);
+  assertDistinctPorts(config);
   return config;
+}
+
+const NODE_PORT_NAMES: Record<string, string> = { c2sPort: 'client', c2sDirectTlsPort: 'direct-TLS', httpPort: 'HTTP', distPort: 'distribution' };
+
+/** A port used twice would be found taken at start-up and blamed on the part that starts second. */
+function assertDistinctPorts(config: DeskConfig): void {
+  const owner = new Map<number, string>([[config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'], [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT']]);
+  xmppNodePorts(config).forEach((node, i) => {
+    for (const [field, port] of Object.entries(node)) {
+      const what = i === 0 ? `TICKDESK_XMPP ${NODE_PORT_NAMES[field]} port` : `XMPP node ${i + 1}'s ${NODE_PORT_NAMES[field]} port`;
+      const other = owner.get(port);
+      if (other !== undefined) throw new ConfigError(`port ${port} is both ${other} and ${what}: choose other ports`);
+      owner.set(port, what);
+    }
+  });
 }
 
 export interface XmppNodePorts {

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
+  ejabberdCluster,
   ejabberdNodeName,
   ensureCertificates,
   redisConnection,
@@ -16,6 +17,7 @@ import {
   type XmppServerOptions,
 } from '@tickdesk/infra';
 import { auditKeys } from '@tickdesk/alerts';
+import { XMPP_NODE_PORT_STEP } from './config.js';
 import { account, loadOrCreateCredentials, saveCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
 
 export interface DeskPorts {
@@ -42,8 +44,13 @@ export interface DeskInfra {
   /** Which XMPP server runs, and its nodes (one today; a cluster lists each with its ports). */
   xmppServer: XmppServerKind;
   xmppNodes: readonly XmppNode[];
-  /** The running servers; a restart replaces them. */
+  /** The running servers; a restart replaces them. `xmpp` is node 1, `xmppServers` every node. */
   readonly xmpp: XmppServer;
+  readonly xmppServers: readonly XmppServer[];
+  /** Start node `i` (from 0) again with its config, data and ports; node 2 and up rejoin node 1 if they must. */
+  restartXmppNode(i: number): Promise<XmppServer>;
+  /** Stop a cluster's epmd once its nodes have stopped (nothing for one node). */
+  stopEpmd(): Promise<void>;
   readonly redis: RedisServer;
   /** Start the XMPP server again with the same rendered config, data, ports and certificates (after it died). */
   restartXmpp(): Promise<XmppServer>;
@@ -57,8 +64,10 @@ export interface DeskInfra {
  * (config, data, certificates, credentials), creating the server-side bootstrap
  * accounts on first start.
  */
-export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody' }: {
+export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody', xmppNodeCount = 1 }: {
   home: string;
+  /** ejabberd nodes joined into one cluster (node i on each port + (i-1)·XMPP_NODE_PORT_STEP, their epmd on the distribution port − 1). */
+  xmppNodeCount?: number;
   domain: string;
   ports: DeskPorts;
   logLevel?: XmppServerOptions['logLevel'];
@@ -98,13 +107,26 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
   const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
   let redis = await startRedis(redisOpts);
-  const control = xmppServerControl(xmppServer, opts);
-  let xmpp: XmppServer;
+  if (xmppNodeCount > 1 && xmppServer !== 'ejabberd') throw new RangeError('only ejabberd runs as a cluster');
+  const nodes: XmppNode[] = Array.from({ length: xmppNodeCount }, (_, i) => i === 0 ? node : {
+    name: ejabberdNodeName(`${dir}-${i + 1}`),
+    c2sPort: node.c2sPort + i * XMPP_NODE_PORT_STEP,
+    c2sDirectTlsPort: node.c2sDirectTlsPort + i * XMPP_NODE_PORT_STEP,
+    httpPort: node.httpPort + i * XMPP_NODE_PORT_STEP,
+    distPort: node.distPort + i * XMPP_NODE_PORT_STEP,
+  });
+  // Node 1 keeps the single node's folder, name and data: a desk grows into a cluster.
+  const cluster = xmppNodeCount > 1
+    ? ejabberdCluster(opts, nodes.map((n, i) => ({ ...n, dir: i === 0 ? dir : `${dir}-${i + 1}` })), node.distPort - 1)
+    : undefined;
+  const controls = cluster ? cluster.controls : [xmppServerControl(xmppServer, opts)];
+  const servers: XmppServer[] = [];
   try {
     await anchorAuditKey(credentialsPath, credentials, redis);
     // Bootstrap accounts are made by the server's own tool (prosodyctl, ejabberdctl);
     // every other account is made over XMPP with XEP-0133 by the admin account.
-    xmpp = await control.start(services.map((u) => [u, account(credentials, u).password] as const));
+    const accounts = services.map((u) => [u, account(credentials, u).password] as const);
+    servers.push(...(cluster ? await cluster.start(accounts) : [await controls[0]!.start(accounts)]));
   } catch (err) {
     await redis.stop();
     throw err;
@@ -119,23 +141,32 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
     credentialsPath,
     credentials,
     xmppServer,
-    xmppNodes: [node],
+    xmppNodes: nodes,
     get xmpp() {
-      return xmpp;
+      return servers[0]!;
+    },
+    get xmppServers() {
+      return servers;
+    },
+    async restartXmppNode(i: number) {
+      servers[i] = await controls[i]!.start();
+      return servers[i]!;
     },
     get redis() {
       return redis;
     },
+    stopEpmd: async () => cluster?.stopEpmd(),
     async restartXmpp() {
-      xmpp = await control.start();
-      return xmpp;
+      servers[0] = await controls[0]!.start();
+      return servers[0]!;
     },
     async restartRedis() {
       redis = await startRedis(redisOpts);
       return redis;
     },
     async stop() {
-      await xmpp.stop();
+      for (const s of [...servers].reverse()) await s.stop();
+      await cluster?.stopEpmd();
       await redis.stop();
     },
   };
