@@ -5,7 +5,8 @@
  * and DEL are legal XML but "discouraged" (§2.2) and invisible in every client, so they
  * are refused too.
  */
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const FORBIDDEN_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN = FORBIDDEN_XML_CHAR;
 const FORBIDDEN_ALL = new RegExp(FORBIDDEN.source, 'g');
 
 /** The first character of `text` that must not reach a stanza: its index (UTF-16 units) and code point. */

@@ -1,14 +1,14 @@
 import type { Element } from '@xmpp/xml';
+import { FORBIDDEN_XML_CHAR } from '@tickdesk/schemas';
 
 /**
  * The characters @tickdesk/schemas' xml-text.ts refuses at every boundary (C0 controls
- * but TAB/LF/CR, DEL and C1, lone surrogates, U+FFFE/U+FFFF), kept here too because this
- * layer must not write them even when a boundary missed one: a single one in a stanza
- * makes the server close the stream with not-well-formed (RFC 6120 §4.9.3.13), and an
- * outbox resending it would close it again and again. The two sets are held equal by
- * xml-safe.test.ts. Browser-safe: no node:* import.
+ * but TAB/LF/CR, DEL and C1, lone surrogates, U+FFFE/U+FFFF), the same set: this layer
+ * must not write them even when a boundary missed one: a single one in a stanza makes
+ * the server close the stream with not-well-formed (RFC 6120 §4.9.3.13), and an outbox
+ * resending it would close it again and again. Browser-safe: no node:* import.
  */
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN = FORBIDDEN_XML_CHAR;
 const FORBIDDEN_ALL = new RegExp(FORBIDDEN.source, 'g');
 // Every stanza passes here (100,000 ticks/s on a feed): a char-code scan (cheaper than a
 // regular expression on short attribute values) rules out clean text; only text with a
