@@ -14,3 +14,4 @@ export * from './alert-lifecycle.js';
 export * from './last-price.js';
 export * from './xml-text.js';
 export * from './desk-health.js';
+export * from './roles.js';

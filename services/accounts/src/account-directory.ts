@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ticksNode, type Instrument } from '@tickdesk/schemas';
+import { DISABLED_ROLE, ticksNode, type Instrument } from '@tickdesk/schemas';
 import { changeUserPassword, createPubsub, endUserSessions, type XmppClient } from '@tickdesk/xmpp';
 import { entitle, USERS_KEY, type Role } from './accounts.js';
 import { provisionAccount, type SessionOpener } from './provision-account.js';
 
-/** Marks a disabled account in the role hash: no role, no token, no login. */
-export const DISABLED_ROLE = 'disabled';
 
 export interface AccountDirectoryDeps {
   /** A session of the server admin account (XEP-0133 and pubsub affiliations). */

@@ -4,8 +4,6 @@ import type { AlertsMetrics } from './alerts-metrics.js';
 import type { Retirement } from './delivery.js';
 import type { AuditChain, RuleStore, StoredAlert } from './store/index.js';
 
-/** The role `td:users` gives a disabled account (services/accounts, DISABLED_ROLE). */
-export const DISABLED_ROLE = 'disabled';
 /** Rule changes arriving together (a trader deleting many rules) share one pass over the outbox. */
 const BATCH_MS = 50;
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DISABLED_ROLE } from './retirement.js';
+import { DISABLED_ROLE } from '@tickdesk/schemas';
 
 export interface TraderRolesDeps {
   redis: Redis;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { SYMBOL_PATTERN } from '@tickdesk/schemas';
+import { DISABLED_ROLE, SYMBOL_PATTERN } from '@tickdesk/schemas';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import { BEARER } from '../plugins/openapi.js';
 import { badRequest, conflict, errorResponses, notFound, unavailable } from '../errors.js';
@@ -59,7 +59,7 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
     },
   }, async (request) => {
     const role = await existing(request.params.user);
-    if (role === 'service' || role === 'disabled') throw conflict(`user ${request.params.user} is ${role}`);
+    if (role === 'service' || role === DISABLED_ROLE) throw conflict(`user ${request.params.user} is ${role}`);
     await directory().setRole(request.params.user, request.body.role);
     app.entitlements.invalidate();
     return { user: request.params.user, role: request.body.role };
