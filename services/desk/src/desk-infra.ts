@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
@@ -19,6 +19,7 @@ import {
 import { auditKeys } from '@tickdesk/alerts';
 import { XMPP_NODE_PORT_STEP } from './config.js';
 import { account, loadOrCreateCredentials, saveCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
+import { privateFolder } from './private-folder.js';
 
 export interface DeskPorts {
   xmpp: number;
@@ -75,7 +76,7 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   /** Redis users beside the desk's own (tests add one that may FLUSH). */
   redisUsers?: readonly RedisUser[];
 }): Promise<DeskInfra> {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  privateFolder(home);
   const credentialsPath = join(home, 'credentials.json');
   const { credentials } = loadOrCreateCredentials(credentialsPath, domain);
   const certs = ensureCertificates(join(home, 'certs'), domain);

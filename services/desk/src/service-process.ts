@@ -11,7 +11,7 @@ const SERVICE_STOP_MS = 8_000;
 
 /** One service as a child process (`tickdesk run <name>`), output appended to its log. */
 export function spawnService(name: string, logPath: string, env: NodeJS.ProcessEnv): Running {
-  const logFd = openSync(logPath, 'a');
+  const logFd = openSync(logPath, 'a', 0o600);
   const child = spawn(process.execPath, [CLI, 'run', name], { stdio: ['ignore', logFd, logFd], env });
   closeSync(logFd);
   const ended = new Promise<string>((resolve) => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { assertPortFree, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
@@ -9,6 +9,7 @@ import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
 import { chooseMetricsPorts, spawnService } from './service-process.js';
 import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
+import { privateFolder } from './private-folder.js';
 
 const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
 /** The XMPP server's part name, whichever server runs (desk.json, status, /health). */
@@ -45,12 +46,13 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
   const metricsPorts = await chooseMetricsPorts(config);
   const logs = join(home, 'logs');
-  mkdirSync(logs, { recursive: true });
+  privateFolder(home);
+  privateFolder(logs, { files: true });
   const deskLog = join(logs, 'desk.log');
   const report = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
     out(stamped);
-    appendFileSync(deskLog, stamped + '\n');
+    appendFileSync(deskLog, stamped + '\n', { mode: 0o600 });
   };
   const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info', xmppServer: server, xmppNodeCount: config.TICKDESK_XMPP_NODES });
   // Node 1 is the part `xmpp` (as a single server); the other nodes of a cluster are xmpp-2, xmpp-3…
