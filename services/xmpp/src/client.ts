@@ -36,6 +36,8 @@ export interface XmppClientOptions {
   ca?: string | Buffer;
   log: Logger;
   reconnect?: { initialMs: number; maxMs: number } | false;
+  /** XEP-0198 when the server offers it (default true); see StreamManagementOptions.enable. */
+  streamManagement?: boolean;
 }
 
 export type ConnectionState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -105,7 +107,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   };
   const middleware = middlewareFactory({ entity });
   const streamFeatures = streamFeaturesFactory({ middleware });
-  const sm = streamManagement({ entity, streamFeatures });
+  const sm = streamManagement({ entity, streamFeatures, enable: opts.streamManagement ?? true });
   const iq = createIqCaller(entity);
   const iqCallee = iqCalleeFactory({ middleware, entity });
   tcp({ entity });

@@ -31,6 +31,18 @@ describe('stream management', () => {
     expect(entity.sent.at(-1)?.toString()).toBe(`<a xmlns="${NS_SM}" h="5"/>`);
   });
 
+  it('with enable: false, never sends <enable/> and tracks nothing', async () => {
+    const { entity, streamFeatures } = fakeEntity();
+    let offered = false;
+    const features = { use: (...args: Parameters<typeof streamFeatures.use>) => { offered = true; streamFeatures.use(...args); } };
+    const sm = streamManagement({ entity: entity as never, streamFeatures: features as never, enable: false });
+    expect(offered).toBe(false);
+    await entity.send(xml('message'));
+    expect(sm.enabled).toBe(false);
+    expect(sm.unacked).toBe(0);
+    expect(entity.sent.some((el) => el.is('enable', NS_SM))).toBe(false);
+  });
+
   it('reports each sent stanza acknowledged by the server, in order, and fails the rest on disconnect', async () => {
     const { entity, streamFeatures, enable } = fakeEntity();
     const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 10_000 });

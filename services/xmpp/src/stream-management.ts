@@ -12,6 +12,12 @@ export interface StreamManagementOptions {
   requestAckDelayMs?: number;
   /** Keep at most this many unacknowledged stanzas; older ones are reported as failed. */
   maxUnacked?: number;
+  /**
+   * Enable it when the server offers it (default). A session that only reads pubsub
+   * notifications it can read again from the node may leave it off: the server then
+   * keeps no per-stanza queue for it (docs/benchmarks.md, fan-out).
+   */
+  enable?: boolean;
 }
 
 export interface StreamManagement extends EventEmitter<{ ack: [stanza: Element]; fail: [stanza: Element]; enabled: [] }> {
@@ -29,7 +35,7 @@ export interface StreamManagement extends EventEmitter<{ ack: [stanza: Element];
  * per element in stream order, so 'h' is exact whatever the middleware does with a
  * stanza (xmpp.js' IQ caller swallows the results it resolves).
  */
-export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 100, maxUnacked = 10_000 }: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures }): StreamManagement {
+export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 100, maxUnacked = 10_000, enable = true }: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures }): StreamManagement {
   const sm = new EventEmitter() as StreamManagement & { enabled: boolean; inbound: number };
   let enabled = false;
   let enableSent = false;
@@ -98,7 +104,7 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
   entity.on('disconnect', failAll);
 
   // Enable after resource binding (§3: a client MUST bind first).
-  streamFeatures.use('sm', NS_SM, async (_ctx, next) => {
+  if (enable) streamFeatures.use('sm', NS_SM, async (_ctx, next) => {
     await next();
     enableSent = true;
     inbound = 0;
