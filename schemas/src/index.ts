@@ -15,3 +15,6 @@ export * from './last-price.js';
 export * from './xml-text.js';
 export * from './desk-health.js';
 export * from './roles.js';
+export * from './alert-record.js';
+export * from './presence.js';
+export * from './env-config.js';
