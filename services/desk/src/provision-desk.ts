@@ -5,8 +5,9 @@ import type { Instrument } from '@tickdesk/schemas';
 import { connectAs, type XmppTarget } from './connect.js';
 import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
-import { createSessionOpener, linkAllTraders, provisionUser, USERS_KEY, type SessionOpener } from '@tickdesk/accounts';
+import { createSessionOpener, linkAllTraders, provisionUser, USERS_KEY, type Account, type SessionOpener } from '@tickdesk/accounts';
 import { provisionNodes } from './provision.js';
+import { retryTransient } from '@tickdesk/feed-core';
 
 /** Sessions as the desk's accounts, with the passwords of its credentials file (presence links). */
 export function deskSessions(target: XmppTarget, credentials: Credentials, log: Logger): SessionOpener {
@@ -34,16 +35,18 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
   const redis = new Redis({ ...redisConnection(infra.redis.port, infra.redis.login), lazyConnect: true });
   try {
     await redis.connect();
-    await provisionNodes(feed, infra.pubsubHost, instruments, [`admin@${infra.domain}`]);
+    await provisionNodes(feed, infra.pubsubHost, instruments, [`admin@${infra.domain}`], { log });
     const deps = { admin, redis, domain: infra.domain, pubsubHost: infra.pubsubHost, instruments, log };
     // The admin account co-owns every instrument node (provisionNodes): it gets its role
     // and no member affiliation, which would replace its ownership.
     await redis.hset(USERS_KEY, 'admin', 'admin');
-    await provisionUser(deps, credentials.accounts.recorder!);
-    await provisionUser(deps, credentials.accounts.alerts!);
+    // provisionUser is idempotent: retried whole while the server fails transiently (its affiliations, on a fresh cluster).
+    const provision = (acct: Account, grants: readonly string[] = []) => retryTransient(`provision ${acct.user}`, () => provisionUser(deps, acct, grants), { log });
+    await provision(credentials.accounts.recorder!);
+    await provision(credentials.accounts.alerts!);
     for (const [user] of [...DEMO_USERS, ...extraUsers]) {
       const acct = credentials.accounts[user]!;
-      await provisionUser(deps, acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
+      await provision(acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
     }
     await linkAllTraders({ redis, log, sessions: deskSessions(target, credentials, log) });
   } finally {

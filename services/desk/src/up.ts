@@ -31,12 +31,6 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
   }
   const server = config.TICKDESK_XMPP_SERVER;
-  if (config.TICKDESK_XMPP_NODES > 1) {
-    // The cluster starts, spreads the services and restarts a killed node, but provisioning
-    // the instrument nodes on a fresh cluster fails in one start of two (Mnesia aborts
-    // concurrent creates as `cyclic`): refused until that is handled.
-    throw new Error(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES}: a clustered desk is not available from up yet (set TICKDESK_XMPP_NODES=1); see "A clustered desk" in docs/operations.md`);
-  }
   const ports = {
     xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
     ...(server === 'ejabberd' ? { xmppDist: config.TICKDESK_XMPP_DIST_PORT } : {}),

@@ -18,6 +18,8 @@ export class XmppError extends Error {
     readonly condition?: string,
     /** Application-specific condition, e.g. XEP-0060's `invalid-jid`. */
     readonly appCondition?: string,
+    /** RFC 6120 §8.3.2 error type: `wait` means the request may succeed if retried later. */
+    readonly errorType?: string,
   ) {
     super(message);
   }
@@ -38,6 +40,7 @@ export class XmppError extends Error {
       `${what}: ${condition}${app ? ` (${app.name})` : ''}${text ? `: ${text}` : ''}`,
       condition,
       app?.name,
+      err?.attrs.type as string | undefined,
     );
   }
 }
