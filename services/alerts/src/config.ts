@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_MIN_COOLDOWN_SECONDS } from '@tickdesk/schemas';
+import { DEFAULT_MIN_COOLDOWN_SECONDS, loadEnvConfig, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { AlertsError } from './errors.js';
 import { DEFAULT_MAX_RULES_PER_OWNER } from './store/index.js';
 
@@ -49,47 +48,39 @@ export const AlertsConfig = Type.Object(
 );
 export type AlertsConfig = Static<typeof AlertsConfig>;
 
-const ENV: Record<string, keyof AlertsConfig> = {
-  TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: 'receiptTimeoutMs',
-  TICKDESK_ALERTS_AWAY_RECEIPT_TIMEOUT_MS: 'awayReceiptTimeoutMs',
-  TICKDESK_ALERTS_RESENDS: 'resends',
-  TICKDESK_ALERTS_RETRY_AFTER_ESCALATION_MS: 'retryAfterEscalationMs',
-  TICKDESK_ALERTS_TTL_MS: 'alertTtlMs',
-  TICKDESK_ALERTS_POLL_MS: 'pollMs',
-  TICKDESK_ALERTS_EXPIRY_SWEEP_MS: 'expirySweepMs',
-  TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
-  TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
-  TICKDESK_ALERTS_PER_RULE_MAX: 'alertsPerRule',
-  TICKDESK_ALERTS_PER_OWNER_MAX: 'alertsPerOwner',
-  TICKDESK_ALERTS_RATE_WINDOW_MS: 'alertRateWindowMs',
-  TICKDESK_ALERTS_SUPPRESSED_SUMMARY_MS: 'suppressedSummaryMs',
-  TICKDESK_API_WRITE_RATE_MAX: 'writeRateMax',
-  TICKDESK_API_RATE_WINDOW_MS: 'writeRateWindowMs',
+/** The variable of each field. */
+const VARS: Record<keyof AlertsConfig, string> = {
+  receiptTimeoutMs: 'TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS',
+  awayReceiptTimeoutMs: 'TICKDESK_ALERTS_AWAY_RECEIPT_TIMEOUT_MS',
+  resends: 'TICKDESK_ALERTS_RESENDS',
+  retryAfterEscalationMs: 'TICKDESK_ALERTS_RETRY_AFTER_ESCALATION_MS',
+  alertTtlMs: 'TICKDESK_ALERTS_TTL_MS',
+  pollMs: 'TICKDESK_ALERTS_POLL_MS',
+  expirySweepMs: 'TICKDESK_ALERTS_EXPIRY_SWEEP_MS',
+  maxRulesPerTrader: 'TICKDESK_ALERTS_MAX_RULES_PER_TRADER',
+  minCooldownSeconds: 'TICKDESK_ALERTS_MIN_COOLDOWN_S',
+  alertsPerRule: 'TICKDESK_ALERTS_PER_RULE_MAX',
+  alertsPerOwner: 'TICKDESK_ALERTS_PER_OWNER_MAX',
+  alertRateWindowMs: 'TICKDESK_ALERTS_RATE_WINDOW_MS',
+  suppressedSummaryMs: 'TICKDESK_ALERTS_SUPPRESSED_SUMMARY_MS',
+  writeRateMax: 'TICKDESK_API_WRITE_RATE_MAX',
+  writeRateWindowMs: 'TICKDESK_API_RATE_WINDOW_MS',
+};
+const SPEC: EnvSpec<typeof AlertsConfig> = {
+  schema: AlertsConfig,
+  vars: VARS,
+  error: (message) => new AlertsError('TICKDESK_ALERTS_BAD_CONFIG', message),
 };
 
 /** The environment variables `loadAlertsConfig` reads. */
-export const ALERTS_ENV_VARS = Object.keys(ENV);
+export const ALERTS_ENV_VARS = Object.values(VARS);
 
 /** Defaults completed with `partial`; throws when the result is invalid. */
 export function resolveAlertsConfig(partial: Partial<AlertsConfig> = {}): AlertsConfig {
-  const config = Value.Default(AlertsConfig, { ...partial }) as AlertsConfig;
-  const error = Value.Errors(AlertsConfig, config).First();
-  if (error) throw new AlertsError('TICKDESK_ALERTS_BAD_CONFIG', `alerts config ${error.path}: ${error.message}`);
-  return config;
+  return resolveConfig(SPEC, partial, 'alerts config');
 }
 
 /** Read the engine's config from `env`; a bad value throws an error naming the variable. */
-export function loadAlertsConfig(env: Record<string, string | undefined>): AlertsConfig {
-  const partial: Record<string, number> = {};
-  for (const [name, field] of Object.entries(ENV)) {
-    const text = env[name]?.trim();
-    if (text === undefined || text === '') continue;
-    const value = /^[0-9]{1,9}$/.test(text) ? Number(text) : Number.NaN;
-    const schema = AlertsConfig.properties[field] as { minimum: number; maximum: number };
-    if (!Value.Check(AlertsConfig.properties[field], value)) {
-      throw new AlertsError('TICKDESK_ALERTS_BAD_CONFIG', `${name}=${JSON.stringify(text)} is invalid: expected an integer from ${schema.minimum} to ${schema.maximum}`);
-    }
-    partial[field] = value;
-  }
-  return resolveAlertsConfig(partial);
+export function loadAlertsConfig(env: Env): AlertsConfig {
+  return loadEnvConfig(SPEC, env, 'alerts config');
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { loadEnvConfig, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { RecorderError } from './errors.js';
 
 const Count = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 100_000_000, default: def });
@@ -31,52 +31,34 @@ export const RecorderConfig = Type.Object(
 );
 export type RecorderConfig = Static<typeof RecorderConfig>;
 
-type Flat = Exclude<keyof RecorderConfig, 'candleLimits'>;
-const ENV: Record<string, Flat | `candleLimits.${'1s' | '1m' | '1h'}`> = {
-  TICKDESK_RECORDER_MAX_TICKS: 'maxTicksPerInstrument',
-  TICKDESK_RECORDER_CANDLES_1S: 'candleLimits.1s',
-  TICKDESK_RECORDER_CANDLES_1M: 'candleLimits.1m',
-  TICKDESK_RECORDER_CANDLES_1H: 'candleLimits.1h',
-  TICKDESK_RECORDER_FLUSH_MS: 'flushIntervalMs',
-  TICKDESK_RECORDER_FLUSH_MAX_TICKS: 'flushMaxTicks',
-  TICKDESK_RECORDER_MAX_PENDING_TICKS: 'maxPendingTicks',
-  TICKDESK_RECORDER_MAX_PENDING_CANDLES: 'maxPendingCandles',
-  TICKDESK_RECORDER_OPEN_BUCKETS: 'openBuckets',
-  TICKDESK_RECORDER_FLUSH_TIMEOUT_MS: 'flushTimeoutMs',
+/** The variable of each field (a dotted path reaches into candleLimits). */
+const VARS = {
+  maxTicksPerInstrument: 'TICKDESK_RECORDER_MAX_TICKS',
+  'candleLimits.1s': 'TICKDESK_RECORDER_CANDLES_1S',
+  'candleLimits.1m': 'TICKDESK_RECORDER_CANDLES_1M',
+  'candleLimits.1h': 'TICKDESK_RECORDER_CANDLES_1H',
+  flushIntervalMs: 'TICKDESK_RECORDER_FLUSH_MS',
+  flushMaxTicks: 'TICKDESK_RECORDER_FLUSH_MAX_TICKS',
+  maxPendingTicks: 'TICKDESK_RECORDER_MAX_PENDING_TICKS',
+  maxPendingCandles: 'TICKDESK_RECORDER_MAX_PENDING_CANDLES',
+  openBuckets: 'TICKDESK_RECORDER_OPEN_BUCKETS',
+  flushTimeoutMs: 'TICKDESK_RECORDER_FLUSH_TIMEOUT_MS',
+} satisfies Record<Exclude<keyof RecorderConfig, 'candleLimits'> | `candleLimits.${'1s' | '1m' | '1h'}`, string>;
+const SPEC: EnvSpec<typeof RecorderConfig> = {
+  schema: RecorderConfig,
+  vars: VARS,
+  error: (message) => new RecorderError('TICKDESK_RECORDER_BAD_CONFIG', message),
 };
 
 /** The environment variables `loadRecorderConfig` reads. */
-export const RECORDER_ENV_VARS = Object.keys(ENV);
+export const RECORDER_ENV_VARS = Object.values(VARS);
 
 /** Defaults completed with `partial`; throws when the result is invalid. */
 export function resolveRecorderConfig(partial: Partial<RecorderConfig> = {}): RecorderConfig {
-  const input = { ...partial, candleLimits: { ...partial.candleLimits } };
-  const config = Value.Default(RecorderConfig, input) as RecorderConfig;
-  const error = Value.Errors(RecorderConfig, config).First();
-  if (error) throw new RecorderError('TICKDESK_RECORDER_BAD_CONFIG', `recorder config ${error.path}: ${error.message}`);
-  return config;
+  return resolveConfig(SPEC, { ...partial, candleLimits: { ...partial.candleLimits } }, 'recorder config');
 }
 
 /** Read the recorder's config from `env`; a bad value throws an error naming the variable. */
-export function loadRecorderConfig(env: Record<string, string | undefined>): RecorderConfig {
-  const partial: Record<string, unknown> = {};
-  const limits: Record<string, number> = {};
-  for (const [name, field] of Object.entries(ENV)) {
-    const text = env[name];
-    if (text === undefined || text.trim() === '') continue;
-    const value = /^[0-9]{1,9}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-    const schema = field.startsWith('candleLimits.')
-      ? RecorderConfig.properties.candleLimits.properties[field.slice(13) as '1s']
-      : RecorderConfig.properties[field as Flat];
-    if (!Value.Check(schema, value)) {
-      const { minimum, maximum } = schema as { minimum: number; maximum: number };
-      throw new RecorderError(
-        'TICKDESK_RECORDER_BAD_CONFIG',
-        `${name}=${JSON.stringify(text)} is invalid: expected an integer from ${minimum} to ${maximum}`,
-      );
-    }
-    if (field.startsWith('candleLimits.')) limits[field.slice(13)] = value;
-    else partial[field] = value;
-  }
-  return resolveRecorderConfig({ ...partial, candleLimits: limits } as Partial<RecorderConfig>);
+export function loadRecorderConfig(env: Env): RecorderConfig {
+  return loadEnvConfig(SPEC, env, 'recorder config');
 }
