@@ -4,13 +4,16 @@
 //   parent → { cmd: 'reset' | 'measure' | 'stop' | 'report' | 'quit' }
 //   child  → { ready: true } | { report: SubscriberReport }
 // Latency is ingest (feed) → decoded here, kept in 0.1 ms buckets so reports stay small.
+// Args: services (every XMPP node, comma-separated) domain ca-path credentials-path
+// accounts (`user:node-index`, comma-separated: each account logs in on its node).
+// TICKDESK_FANOUT_SM=off: the sessions leave XEP-0198 stream management off.
 // Each tick's seq and ingest time are read from its row, not with the strict decoder
 // (decodeTickRows: about 1.2 µs a row, half a core at 400,000 rows/s on this machine,
 // which would take the server's CPU on 2 cores); the item's count is checked against its rows.
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { connectAs, type Credentials } from '@tickdesk/desk';
-import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { account, type Credentials } from '@tickdesk/desk';
+import { createItemSubscriber, createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { nowMicros, parseTimestamp, ticksNode, DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import type { Element } from '@tickdesk/xmpp';
 
@@ -29,10 +32,12 @@ export interface SubscriberReport {
 
 const BUCKET_US = 100;
 const MAX_BUCKET = 200_000; // 20 s: anything later lands in the last bucket
-const [service, domain, caPath, credsPath, usersText] = process.argv.slice(2) as [string, string, string, string, string];
+const [servicesText, domain, caPath, credsPath, usersText] = process.argv.slice(2) as [string, string, string, string, string];
 const log = pino({ level: 'warn' });
 const credentials = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
 const ca = readFileSync(caPath, 'utf8');
+const services = servicesText.split(',');
+const streamManagement = process.env.TICKDESK_FANOUT_SM !== 'off';
 const nodes = DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol));
 const hist = new Uint32Array(MAX_BUCKET + 1);
 let measuring = false;
@@ -61,8 +66,13 @@ function leanDecode(el: Element) {
 }
 
 const clients: XmppClient[] = [];
-async function subscribe(user: string) {
-  const client = await connectAs({ service, domain, ca }, credentials, user, log, `fanout-${process.pid}`);
+async function subscribe(spec: string) {
+  const [user, node] = spec.split(':') as [string, string];
+  const client = createXmppClient({
+    service: services[Number(node)]!, services, domain, ca, log, streamManagement,
+    username: user, password: account(credentials, user).password, resource: `fanout-${process.pid}`,
+  });
+  await client.start();
   const sub = createItemSubscriber({
     client,
     service: `pubsub.${domain}`,
