@@ -51,6 +51,9 @@ const needBrowser = (task === 'test' || task === 'bench') && !existsSync('/usr/b
 // servers; `start` needs it when the desk is told to run it.
 const needEjabberd = task === 'test' || task === 'bench' || process.env.TICKDESK_XMPP_SERVER === 'ejabberd';
 const missing = Object.entries(wanted).filter(([bin]) => !onPath(bin)).map(([, pkg]) => pkg);
+// Debian's redis-sentinel (the sentinels of TICKDESK_REDIS_MODE=sentinel): the tests start a Sentinel set.
+const needSentinel = task === 'test' || process.env.TICKDESK_REDIS_MODE === 'sentinel';
+if (needSentinel && !onPath('redis-sentinel')) missing.push('redis-sentinel');
 if (needPy) missing.push('python3-slixmpp');
 if (needBrowser) missing.push('chromium');
 if (needEjabberd && !onPath('ejabberdctl')) missing.push('ejabberd');

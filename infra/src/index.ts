@@ -12,3 +12,6 @@ export * from './ejabberd-server.js';
 export * from './ejabberd-cluster.js';
 export * from './xmpp-control.js';
 export * from './template.js';
+export * from './redis-target.js';
+export * from './redis-sentinel-config.js';
+export * from './redis-sentinel.js';

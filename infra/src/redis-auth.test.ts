@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
-import { aclFileText, completeRedisCredentials, loginFor, REDIS_ACL, REDIS_SERVICE_USERS, redisServiceUsers, redisUrl } from './redis-auth.js';
+import { aclFileText, completeRedisCredentials, loginFor, REDIS_ACL, REDIS_REPLICATION_USERS, REDIS_SERVICE_USERS, redisServiceUsers, redisUrl } from './redis-auth.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 const dirs: string[] = [];
@@ -23,7 +23,8 @@ describe('Redis users', () => {
   it('generates a password for every service user, keeps the ones it has', () => {
     const { redis, added } = completeRedisCredentials(undefined);
     expect(added).toBe(true);
-    expect(Object.keys(redis.users).sort()).toEqual([...REDIS_SERVICE_USERS].sort());
+    expect(Object.keys(redis.users).sort()).toEqual([...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort());
+    expect(redis.sentinelPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     for (const p of Object.values(redis.users)) expect(p).toMatch(/^[A-Za-z0-9_-]{24}$/);
     const older = { users: { desk: 'kept-desk-password-123' } };
     const again = completeRedisCredentials(older);
@@ -39,7 +40,8 @@ describe('Redis users', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('user default reset off +@all ~* &*'); // off, no password: nobody can be it (AOF replay needs its rights)
     expect(lines).toHaveLength(1 + REDIS_SERVICE_USERS.length);
-    for (const [name, password] of Object.entries(redis.users)) {
+    for (const name of REDIS_SERVICE_USERS) {
+      const password = redis.users[name]!;
       expect(text).not.toContain(password);
       const sha = createHash('sha256').update(password).digest('hex');
       expect(lines).toContain(`user ${name} reset on #${sha} ${REDIS_ACL[name as keyof typeof REDIS_ACL]}`);

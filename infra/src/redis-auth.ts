@@ -17,6 +17,8 @@ export interface RedisLogin {
 /** The part of the desk's credentials file that holds the Redis passwords, by user. */
 export interface RedisCredentials {
   users: Record<string, string>;
+  /** The sentinels' own password (their `requirepass`): clients ask them for the primary with it. */
+  sentinelPassword?: string;
 }
 
 // Every connection: AUTH, HELLO, PING, SELECT (ioredis connecting), MULTI/EXEC. `-@dangerous`
@@ -60,27 +62,55 @@ export const REDIS_ACL = {
 export type RedisServiceUser = keyof typeof REDIS_ACL;
 export const REDIS_SERVICE_USERS = Object.keys(REDIS_ACL) as RedisServiceUser[];
 
+/**
+ * Users of a replicated desk (TICKDESK_REDIS_MODE=sentinel) beside the service users, in
+ * its ACL files only: `replica`, the replica's login to the primary (PSYNC and REPLCONF,
+ * no data commands), and `sentinel`, the sentinels' login to both servers (the rights the
+ * Sentinel documentation lists: INFO, ROLE, REPLICAOF, CONFIG REWRITE, CLIENT KILL… and
+ * its hello channel). No service knows their passwords.
+ */
+export const REDIS_REPLICATION_ACL = {
+  replica: '-@all +psync +replconf +ping',
+  sentinel: '-@all allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill',
+} as const;
+export type RedisReplicationUser = keyof typeof REDIS_REPLICATION_ACL;
+export const REDIS_REPLICATION_USERS = Object.keys(REDIS_REPLICATION_ACL) as RedisReplicationUser[];
+
 /** Every command, key and channel: only for a private test server's own user, never a desk's. */
 export const REDIS_ADMIN_RULES = '+@all ~* &*';
 
 /** A password for a Redis user: 144 random bits, URL-safe. */
 export const newRedisPassword = (): string => randomBytes(18).toString('base64url');
 
-/** Fill in a password for every service user that lacks one; true when any was added. */
+/**
+ * Fill in a password for every service and replication user that lacks one, and the
+ * sentinels' password; true when any was added. They are made in either mode, so a desk
+ * switched to Sentinel finds them.
+ */
 export function completeRedisCredentials(creds: Partial<RedisCredentials> | undefined): { redis: RedisCredentials; added: boolean } {
   const users = { ...(creds?.users ?? {}) };
   let added = false;
-  for (const name of REDIS_SERVICE_USERS) {
+  for (const name of [...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS]) {
     if (typeof users[name] === 'string' && users[name].length > 0) continue;
     users[name] = newRedisPassword();
     added = true;
   }
-  return { redis: { users }, added };
+  let sentinelPassword = creds?.sentinelPassword;
+  if (typeof sentinelPassword !== 'string' || sentinelPassword.length === 0) {
+    sentinelPassword = newRedisPassword();
+    added = true;
+  }
+  return { redis: { users, sentinelPassword }, added };
 }
 
 /** The desk's service users with their passwords and rules. */
 export function redisServiceUsers(creds: RedisCredentials): RedisUser[] {
   return REDIS_SERVICE_USERS.map((name) => ({ name, password: loginFor(creds, name).password, rules: REDIS_ACL[name] }));
+}
+
+/** The replica's and the sentinels' users with their passwords and rules (a Sentinel desk's ACL files). */
+export function redisReplicationUsers(creds: RedisCredentials): RedisUser[] {
+  return REDIS_REPLICATION_USERS.map((name) => ({ name, password: loginFor(creds, name).password, rules: REDIS_REPLICATION_ACL[name] }));
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;

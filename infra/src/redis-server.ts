@@ -15,6 +15,11 @@ export interface RedisOptions {
   appendfsync?: 'always' | 'everysec';
   /** ACL users (the `default` user is always off); startRedis checks readiness as the first. */
   users: readonly RedisUser[];
+  /** Lines appended to the rendered config (a Sentinel desk's replication, redis-sentinel-config.ts). */
+  extraConfig?: string;
+  /** Who this server is in messages ("Redis", "the Redis replica") and the setting that moves its port. */
+  label?: string;
+  portSetting?: string;
 }
 
 export interface RedisServer {
@@ -38,19 +43,21 @@ export async function startRedis(opts: RedisOptions): Promise<RedisServer> {
   const bin = requireBinary('redis-server', 'redis-server');
   const first = opts.users[0];
   if (!first) throw new InfraError('TICKDESK_INFRA_START_FAILED', 'Redis needs at least one ACL user');
-  await assertPortFree(opts.port, 'Redis', 'TICKDESK_REDIS_PORT');
+  const label = opts.label ?? 'Redis';
+  await assertPortFree(opts.port, label, opts.portSetting ?? 'TICKDESK_REDIS_PORT');
   const conf = join(opts.dir, 'redis.conf');
-  writePrivate(opts.dir, { [conf]: renderFile(TEMPLATE, { dir: opts.dir, port: opts.port, appendfsync: opts.appendfsync ?? 'everysec' }), [join(opts.dir, 'users.acl')]: aclFileText(opts.users) });
+  const text = renderFile(TEMPLATE, { dir: opts.dir, port: opts.port, appendfsync: opts.appendfsync ?? 'everysec' }) + (opts.extraConfig ?? '');
+  writePrivate(opts.dir, { [conf]: text, [join(opts.dir, 'users.acl')]: aclFileText(opts.users) });
   const proc = startProcess(bin, [conf], { umask: 0o077 });
   const login = { username: first.name, password: first.password };
   try {
     await waitForPort(opts.port, 15_000, proc.alive);
-    await ping(opts.port, login);
+    await pingRedis(opts.port, login);
   } catch (err) {
     await proc.stop();
     throw new InfraError(
       'TICKDESK_INFRA_START_FAILED',
-      `Redis did not start on port ${opts.port}: ${(err as Error).message}\n${tail(join(opts.dir, 'redis.log'))}`,
+      `${label} did not start on port ${opts.port}: ${(err as Error).message}\n${tail(join(opts.dir, 'redis.log'))}`,
     );
   }
   return { port: opts.port, url: redisUrl(opts.port, login), login, process: proc, stop: () => proc.stop() };
@@ -75,8 +82,8 @@ function writePrivate(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** AUTH, then PING until Redis answers PONG (it refuses commands while loading the AOF). */
-async function ping(port: number, login: RedisLogin, timeoutMs = 30_000): Promise<void> {
+/** AUTH, then PING until Redis (or a sentinel) answers PONG (Redis refuses commands while loading the AOF). */
+export async function pingRedis(port: number, login: RedisLogin, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
   for (;;) {

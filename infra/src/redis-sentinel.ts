@@ -1,0 +1,179 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireBinary } from './binaries.js';
+import { InfraError } from './errors.js';
+import { startProcess, tail, type ManagedProcess } from './managed-process.js';
+import { assertPortFree, waitForPort } from './ports.js';
+import { loginFor, redisReplicationUsers, type RedisCredentials, type RedisUser } from './redis-auth.js';
+import { pingRedis, startRedis, type RedisServer } from './redis-server.js';
+import {
+  DEFAULT_SENTINEL_DOWN_AFTER_MS, DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS, DEFAULT_SENTINEL_MASTER, SENTINEL_QUORUM,
+  recordedPrimaryPort, replicationConfigText, sentinelConfigText,
+} from './redis-sentinel-config.js';
+import type { RedisTarget } from './redis-target.js';
+
+export interface RedisSentinelOptions {
+  /** The desk's folder: the servers in redis/ and redis-replica/, the sentinels in sentinel-<n>/. */
+  home: string;
+  ports: { primary: number; replica: number; sentinels: readonly number[] };
+  /** The desk's service users (startRedis checks readiness as the first). */
+  users: readonly RedisUser[];
+  /** Passwords of the `replica` and `sentinel` users and the sentinels' own (credentials.json). */
+  credentials: RedisCredentials;
+  appendfsync?: 'always' | 'everysec';
+  name?: string;
+  downAfterMs?: number;
+  failoverTimeoutMs?: number;
+}
+
+/** One process of the set, restartable with the same folder and port. */
+export interface SentinelSetPart {
+  /** redis, redis-replica (their roles at the first start), sentinel-1… */
+  readonly name: string;
+  readonly port: number;
+  readonly logPath: string;
+  readonly process: ManagedProcess;
+  start(): Promise<ManagedProcess>;
+}
+
+export interface RedisSentinelSet {
+  readonly parts: readonly SentinelSetPart[];
+  readonly target: Extract<RedisTarget, { mode: 'sentinel' }>;
+  /** The primary's port as a sentinel reports it now (undefined when none answers). */
+  primaryPort(): Promise<number | undefined>;
+  /** Sentinels first (no fail-over while stopping), then the servers. */
+  stop(): Promise<void>;
+}
+
+/** A command to a sentinel, by redis-cli (the password in its environment, not its arguments); its reply's lines. */
+export function sentinelCommand(port: number, password: string, args: readonly string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: password }, timeout: 5_000 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout.trimEnd().split('\n'));
+    });
+  });
+}
+
+/**
+ * A private Sentinel set on 127.0.0.1: a primary and a replica (redis-server with AOF, the
+ * desk's ACL users plus `replica` and `sentinel`) and three sentinels (quorum 2), started
+ * in that order; resolves once every sentinel knows the replica and the two others, so a
+ * fail-over can be elected from the first second.
+ */
+export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise<RedisSentinelSet> {
+  const sentinelBin = requireBinary('redis-sentinel', 'redis-sentinel');
+  const name = opts.name ?? DEFAULT_SENTINEL_MASTER;
+  const sentinelPassword = opts.credentials.sentinelPassword;
+  if (!sentinelPassword) throw new InfraError('TICKDESK_INFRA_START_FAILED', 'no sentinelPassword in the credentials file\'s redis part: start the desk once (tickdesk up) to add it');
+  if (opts.ports.sentinels.length !== 3) throw new InfraError('TICKDESK_INFRA_START_FAILED', `a Sentinel set has 3 sentinels, not ${opts.ports.sentinels.length}`);
+  const sentinelDirs = opts.ports.sentinels.map((_, i) => join(opts.home, `sentinel-${i + 1}`));
+  const sentinelConfs = sentinelDirs.map((d) => join(d, 'sentinel.conf'));
+  const users = [...opts.users, ...redisReplicationUsers(opts.credentials)];
+  const replicaPassword = loginFor(opts.credentials, 'replica').password;
+  const settings = {
+    name, quorum: SENTINEL_QUORUM,
+    downAfterMs: opts.downAfterMs ?? DEFAULT_SENTINEL_DOWN_AFTER_MS,
+    failoverTimeoutMs: opts.failoverTimeoutMs ?? DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS,
+  };
+
+  const serverPart = (partName: string, dir: string, port: number, label: string): SentinelSetPart => {
+    let proc: ManagedProcess | undefined;
+    return {
+      name: partName, port, logPath: join(dir, 'redis.log'),
+      get process() { return proc!; },
+      async start() {
+        // Its role as the sentinels last recorded it: after a fail-over the old primary comes back as a replica.
+        const primaryPort = recordedPrimaryPort(sentinelConfs, name, opts.ports.primary);
+        const server: RedisServer = await startRedis({
+          dir, port, users, label, portSetting: 'TICKDESK_REDIS_PORT',
+          extraConfig: replicationConfigText({ replicaPassword, primaryPort, ownPort: port }),
+          ...(opts.appendfsync ? { appendfsync: opts.appendfsync } : {}),
+        });
+        proc = server.process;
+        return proc;
+      },
+    };
+  };
+
+  const sentinelPart = (i: number): SentinelSetPart => {
+    const dir = sentinelDirs[i]!;
+    const port = opts.ports.sentinels[i]!;
+    const conf = sentinelConfs[i]!;
+    let proc: ManagedProcess | undefined;
+    return {
+      name: `sentinel-${i + 1}`, port, logPath: join(dir, 'sentinel.log'),
+      get process() { return proc!; },
+      async start() {
+        await assertPortFree(port, `Redis sentinel ${i + 1}`, 'TICKDESK_REDIS_SENTINEL_PORT');
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        chmodSync(dir, 0o700);
+        if (!existsSync(conf)) {
+          const text = sentinelConfigText({ ...settings, dir, port, primaryPort: opts.ports.primary, sentinelPassword, sentinelUserPassword: loginFor(opts.credentials, 'sentinel').password });
+          writeFileSync(conf, text, { mode: 0o600 });
+        }
+        chmodSync(conf, 0o600);
+        const p = startProcess(sentinelBin, [conf], { umask: 0o077 });
+        try {
+          await waitForPort(port, 15_000, p.alive);
+          await pingRedis(port, { username: 'default', password: sentinelPassword });
+        } catch (err) {
+          await p.stop();
+          throw new InfraError('TICKDESK_INFRA_START_FAILED', `Redis sentinel ${i + 1} did not start on port ${port}: ${(err as Error).message}\n${tail(join(dir, 'sentinel.log'))}`);
+        }
+        proc = p;
+        return p;
+      },
+    };
+  };
+
+  const parts = [
+    serverPart('redis', join(opts.home, 'redis'), opts.ports.primary, 'Redis'),
+    serverPart('redis-replica', join(opts.home, 'redis-replica'), opts.ports.replica, 'the Redis replica'),
+    ...opts.ports.sentinels.map((_, i) => sentinelPart(i)),
+  ];
+  const started: SentinelSetPart[] = [];
+  const stop = async () => {
+    for (const p of [...started].reverse()) await p.process.stop();
+  };
+  try {
+    for (const p of parts) {
+      await p.start();
+      started.push(p);
+    }
+    await waitForSentinels(opts.ports.sentinels, sentinelPassword, name, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    parts,
+    target: { mode: 'sentinel', name, sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })), sentinelPassword },
+    async primaryPort() {
+      for (const port of opts.ports.sentinels) {
+        const reply = await sentinelCommand(port, sentinelPassword, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(() => undefined);
+        if (reply && /^\d+$/.test(reply[1] ?? '')) return Number(reply[1]);
+      }
+      return undefined;
+    },
+    stop,
+  };
+}
+
+/** Until each sentinel sees the replica and the two other sentinels (hello messages, every 2 s). */
+async function waitForSentinels(ports: readonly number[], password: string, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(ports.map(async (port) => {
+      const lines = await sentinelCommand(port, password, ['SENTINEL', 'MASTER', name]).catch(() => [] as string[]);
+      const field = (f: string) => Number(lines[lines.indexOf(f) + 1] ?? NaN);
+      return { port, sentinels: field('num-other-sentinels'), replicas: field('num-slaves') };
+    }));
+    if (views.every((v) => v.sentinels >= ports.length - 1 && v.replicas >= 1)) return;
+    if (Date.now() > deadline) {
+      throw new InfraError('TICKDESK_INFRA_START_FAILED', `the Redis sentinels did not find each other and the replica in ${timeoutMs / 1000} s: ${views.map((v) => `sentinel on ${v.port} sees ${v.sentinels} sentinels, ${v.replicas} replicas`).join('; ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,48 @@
+import type { RedisLogin } from './redis-auth.js';
+
+export interface RedisHostPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where a desk's Redis is: one server (TICKDESK_REDIS_MODE=single), or a primary found
+ * through sentinels (TICKDESK_REDIS_MODE=sentinel), which name the primary of the moment.
+ */
+export type RedisTarget =
+  | ({ mode: 'single' } & RedisHostPort)
+  | { mode: 'sentinel'; name: string; sentinels: readonly RedisHostPort[]; sentinelPassword: string };
+
+/** ioredis options in either mode (the subset the desk sets; merge your own over them). */
+export interface RedisClientOptions {
+  username: string;
+  password: string;
+  host?: string;
+  port?: number;
+  sentinels?: RedisHostPort[];
+  name?: string;
+  sentinelPassword?: string;
+  failoverDetector?: boolean;
+}
+
+/**
+ * The one way a desk process connects to Redis: `new Redis({ ...redisClientOptions(target,
+ * login), ...own })`. In Sentinel mode ioredis asks the sentinels for the primary, checks
+ * with ROLE that it is one, and on a lost connection asks again, so after a fail-over it
+ * reconnects to the new primary; `failoverDetector` also listens to the sentinels'
+ * +switch-master and drops a connection to a primary that was demoted while still up.
+ */
+export function redisClientOptions(target: RedisTarget, login: RedisLogin): RedisClientOptions {
+  if (target.mode === 'single') return { host: target.host, port: target.port, username: login.username, password: login.password };
+  return {
+    sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: target.name,
+    sentinelPassword: target.sentinelPassword,
+    failoverDetector: true,
+    username: login.username,
+    password: login.password,
+  };
+}
+
+/** A single server on `port` (127.0.0.1 unless told). */
+export const singleRedis = (port: number, host = '127.0.0.1'): RedisTarget => ({ mode: 'single', host, port });
