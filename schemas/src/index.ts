@@ -18,3 +18,4 @@ export * from './roles.js';
 export * from './alert-record.js';
 export * from './presence.js';
 export * from './env-config.js';
+export * from './desk-topology.js';

@@ -1,0 +1,48 @@
+import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { ALERT_STATES, AUDIT_EVENTS } from './alert-lifecycle.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)) as TLiteral<T>[]);
+const decimal = Type.String();
+
+/** An alert's state (alert-lifecycle.ts) as a schema. */
+export const AlertStateSchema = literals(ALERT_STATES);
+
+/** One step of an alert's delivery, as recorded in the audit chain (docs/protocol.md §11.2). */
+export const LifecycleStep = Type.Object({ event: literals(AUDIT_EVENTS), at: Type.String(), detail: Type.Optional(Type.String()) });
+export type LifecycleStep = Static<typeof LifecycleStep>;
+
+/**
+ * An alert with its whole lifecycle: the engine's outbox and history keep it (Redis
+ * `td:{alerts}:alert:<id>`), the REST API answers it (GET /v1/alerts) and the dashboard
+ * reads it. The one definition of the record; docs/architecture.md "Redis key layout".
+ */
+export const AlertRecord = Type.Object({
+  id: Type.String(),
+  ruleId: Type.String(),
+  owner: Type.String(),
+  /** Who it is addressed to now: the owner, or the backup after escalation. */
+  recipient: Type.String(),
+  backup: Type.Optional(Type.String()),
+  symbol: Type.String(),
+  condition: Type.String(),
+  threshold: Type.Optional(decimal),
+  lower: Type.Optional(decimal),
+  upper: Type.Optional(decimal),
+  amount: Type.Optional(decimal),
+  windowSeconds: Type.Optional(Type.Integer()),
+  price: decimal,
+  previousPrice: Type.Optional(decimal),
+  reference: Type.Optional(decimal),
+  tickSeq: Type.Integer(),
+  eventTime: Type.String(),
+  firedAt: Type.String(),
+  priority: Type.Union([Type.Literal('normal'), Type.Literal('critical')]),
+  message: Type.Optional(Type.String()),
+  body: Type.String(),
+  state: AlertStateSchema,
+  attempts: Type.Integer(),
+  /** Epoch ms when the engine looks at it again (resend, escalate, expire). */
+  nextActionAt: Type.Integer(),
+  lifecycle: Type.Array(LifecycleStep),
+});
+export type AlertRecord = Static<typeof AlertRecord>;

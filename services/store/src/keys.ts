@@ -1,0 +1,106 @@
+import type { BarInterval } from '@tickdesk/schemas';
+
+/*
+ * The desk's Redis key layout, declared once (docs/architecture.md, "Redis key layout",
+ * has every family with its type, writer, readers, record and retention). Every key and
+ * channel of the desk is built here; a unit test fails on a `td:` literal anywhere else.
+ *
+ * Hash tags (Redis Cluster specification, "Hash tags"): keys that a Lua script or a
+ * MULTI touches together share a tag ({audit}, {alerts}, {rules}), so on Redis Cluster
+ * they live in one slot; on a single Redis or under Sentinel the tag is just text. The
+ * untagged families are each read and written one key per command, except the
+ * recorder's market-data MULTI (CROSS_SLOT_OPERATIONS below).
+ *
+ * `prefix` lets tests and a second desk in one Redis keep their own keys; the desk's
+ * processes all use DEFAULT_PREFIX.
+ */
+export const DEFAULT_PREFIX = 'td:';
+
+/** The audit chain (services/alerts audit-chain.ts: one append-only writer script). */
+export function auditKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{audit}:`;
+  return {
+    log: `${base}log`,
+    head: `${base}head`,
+    byTime: `${base}by-time`,
+    trader: (trader: string) => `${base}trader:${trader}`,
+    symbol: (symbol: string) => `${base}symbol:${symbol}`,
+    alert: (alertId: string) => `${base}alert:${alertId}`,
+  };
+}
+
+/** Alerts: outbox and history (services/alerts alert-store.ts). */
+export function alertKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{alerts}:`;
+  return {
+    alert: (id: string) => `${base}alert:${id}`,
+    outbox: `${base}outbox`,
+    held: `${base}held`,
+    byTime: `${base}by-time`,
+    byTrader: (owner: string) => `${base}by-trader:${owner}`,
+    bySymbol: (symbol: string) => `${base}by-symbol:${symbol}`,
+    byState: (state: string) => `${base}by-state:${state}`,
+  };
+}
+
+/** Rules (services/alerts rule-store.ts); `changes` is a pub/sub channel, not a key. */
+export function ruleKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{rules}:`;
+  return {
+    rule: (id: string) => `${base}rule:${id}`,
+    ids: `${base}ids`,
+    owner: (owner: string) => `${base}owner:${owner}`,
+    changes: `${prefix}rules:changes`,
+  };
+}
+
+/** The alert engine's own state: heartbeat for /health, last evaluated tick and last firing time per rule. */
+export function engineKeys(prefix = DEFAULT_PREFIX) {
+  return {
+    heartbeat: `${prefix}alerts:heartbeat`,
+    watermark: `${prefix}alerts:watermark`,
+    fired: `${prefix}alerts:fired`,
+  };
+}
+
+/** Market data, written by the recorder only. */
+export function marketKeys(prefix = DEFAULT_PREFIX) {
+  return {
+    last: `${prefix}last`,
+    ticks: (symbol: string) => `${prefix}ticks:${symbol}`,
+    candles: (interval: BarInterval, symbol: string) => `${prefix}candles:${interval}:${symbol}`,
+    final: `${prefix}candles:final`,
+  };
+}
+
+/** Roles (field = user name), the presence snapshot (field = trader) and its channel. */
+export function directoryKeys(prefix = DEFAULT_PREFIX) {
+  return {
+    users: `${prefix}users`,
+    presence: `${prefix}presence`,
+    presenceChanges: `${prefix}presence:changes`,
+  };
+}
+
+/**
+ * Per-user write counters shared by the REST API's @fastify/rate-limit (which adds
+ * `user:<name>` or `ip:<address>` to `namespace`) and the engine's chat and ad-hoc writes.
+ */
+export function rateKeys(prefix = DEFAULT_PREFIX) {
+  const namespace = `${prefix}api:rate:`;
+  return { namespace, user: (user: string) => `${namespace}user:${user}` };
+}
+
+export const USERS_KEY = directoryKeys().users;
+export const PRESENCE_KEY = directoryKeys().presence;
+export const LAST_KEY = marketKeys().last;
+export const ENGINE_HEARTBEAT_KEY = engineKeys().heartbeat;
+
+/**
+ * Multi-key operations whose keys do not share a slot (so not yet Redis Cluster-ready),
+ * each with why it is so. key-slot.test.ts fails on any other one.
+ */
+export const CROSS_SLOT_OPERATIONS = {
+  'recorder write': 'one MULTI per coalesced write: td:ticks:<SYMBOL>, td:last, td:candles:* of several instruments; on Redis Cluster it must be split per slot first',
+  'recorder seeds': 'one pipeline at start: td:last, td:candles:final, td:candles:*',
+} as const;
