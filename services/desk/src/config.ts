@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_FILE } from '@tickdesk/feed-replay';
+import { loadEnvConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Port = (def: number) => Type.Integer({ minimum: 1, maximum: 65535, default: def });
 /** A cluster on one machine beyond a few nodes only splits the same cores further. */
 export const MAX_XMPP_NODES = 9;
 /** Node i (from 0) listens on each base port + i·step. */
@@ -16,16 +16,16 @@ export const DeskEnv = Type.Object({
   TICKDESK_DOMAIN: Type.String({ pattern: '^[a-z0-9.-]+$', default: 'desk.localhost' }),
   /** Which XMPP server the desk runs: Prosody (light, one process) or ejabberd (Erlang, clusterable). */
   TICKDESK_XMPP_SERVER: Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')], { default: 'prosody' }),
-  TICKDESK_XMPP_PORT: Port,
-  TICKDESK_XMPP_TLS_PORT: Port,
-  TICKDESK_XMPP_HTTP_PORT: Port,
+  TICKDESK_XMPP_PORT: Port(5222),
+  TICKDESK_XMPP_TLS_PORT: Port(5223),
+  TICKDESK_XMPP_HTTP_PORT: Port(5280),
   /** ejabberd's Erlang distribution port, bound to loopback (ejabberdctl talks to the node through it). */
-  TICKDESK_XMPP_DIST_PORT: Port,
+  TICKDESK_XMPP_DIST_PORT: Port(5210),
   /** ejabberd nodes joined into one cluster on this machine (Prosody: 1 only); node i's ports are the ones above + (i-1)·100. */
   TICKDESK_XMPP_NODES: Type.Integer({ minimum: 1, maximum: MAX_XMPP_NODES, default: 1 }),
-  TICKDESK_REDIS_PORT: Port,
+  TICKDESK_REDIS_PORT: Port(6380),
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
-  TICKDESK_API_PORT: Port,
+  TICKDESK_API_PORT: Port(8080),
   TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
@@ -40,31 +40,25 @@ export const DeskEnv = Type.Object({
   /** `up` gives up on a part (and stops the desk) after more than this many exits within the window. */
   TICKDESK_RESTART_MAX: Type.Integer({ minimum: 0, maximum: 1000, default: 10 }),
   TICKDESK_RESTART_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 120_000 }),
+  /** The topology file a service started by `up` reads (up sets it to <TICKDESK_HOME>/topology.json); empty: built from the variables above. */
+  TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });
 export type DeskConfig = Static<typeof DeskEnv>;
-
-const DEFAULT_PORTS = { TICKDESK_XMPP_PORT: 5222, TICKDESK_XMPP_TLS_PORT: 5223, TICKDESK_XMPP_HTTP_PORT: 5280, TICKDESK_XMPP_DIST_PORT: 5210, TICKDESK_REDIS_PORT: 6380, TICKDESK_API_PORT: 8080 };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+// The desk's fields are named as its variables.
+const SPEC: EnvSpec<typeof DeskEnv> = {
+  schema: DeskEnv,
+  vars: Object.fromEntries(Object.keys(DeskEnv.properties).map((k) => [k, k])),
+  error: (message) => new ConfigError(message),
+};
+
 /** Read and check the environment once; a bad value names its variable. */
-export function loadDeskConfig(env: Record<string, string | undefined>): DeskConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(DeskEnv.properties)) {
-    const text = env[key];
-    const fallback = (DEFAULT_PORTS as Record<string, number>)[key] ?? (schema as { default?: unknown }).default;
-    if (text === undefined || text === '') {
-      raw[key] = fallback;
-      continue;
-    }
-    raw[key] = (schema as { type?: string }).type === 'integer' ? (/^-?[0-9]+$/.test(text) ? Number(text) : text) : text;
-    if (!Value.Check(schema, raw[key])) {
-      throw new ConfigError(`${key}=${JSON.stringify(text)} is not valid: expected ${describe(schema)}`);
-    }
-  }
-  const config = raw as DeskConfig;
+export function loadDeskConfig(env: Env): DeskConfig {
+  const config = loadEnvConfig(SPEC, env, 'desk config');
   if (config.TICKDESK_XMPP_NODES > 1 && config.TICKDESK_XMPP_SERVER !== 'ejabberd') {
     throw new ConfigError(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`);
   }
@@ -108,12 +102,4 @@ export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
     }
     return node;
   });
-}
-
-function describe(schema: unknown): string {
-  const s = schema as { type?: string; minimum?: number; maximum?: number; anyOf?: Array<{ const: string }>; pattern?: string };
-  if (s.anyOf) return `one of ${s.anyOf.map((a) => a.const).join(', ')}`;
-  if (s.type === 'integer') return `an integer${s.minimum !== undefined ? ` from ${s.minimum}` : ''}${s.maximum !== undefined ? ` to ${s.maximum}` : ''}`;
-  if (s.pattern) return `text matching ${s.pattern}`;
-  return s.type ?? 'a value';
 }
