@@ -54,8 +54,10 @@ describe('Sentinel desk config', () => {
   it('gives ioredis the sentinels and master name in Sentinel mode, host and port otherwise', () => {
     const login = { username: 'alerts', password: secret };
     expect(redisClientOptions({ mode: 'single', host: '127.0.0.1', port: 6380 }, login)).toEqual({ host: '127.0.0.1', port: 6380, username: 'alerts', password: secret });
-    const o = redisClientOptions({ mode: 'sentinel', name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 'p' }, login);
+    const sentinels = { mode: 'sentinel' as const, masterName: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }] };
+    const o = redisClientOptions(sentinels, login, 'p');
     expect(o).toMatchObject({ name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 'p', username: 'alerts', password: secret, failoverDetector: true });
     expect(o.host).toBeUndefined();
+    expect(() => redisClientOptions(sentinels, login)).toThrow(/no sentinel password/);
   });
 });

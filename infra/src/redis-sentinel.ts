@@ -39,6 +39,7 @@ export interface SentinelSetPart {
 
 export interface RedisSentinelSet {
   readonly parts: readonly SentinelSetPart[];
+  /** For redisClientOptions, with the sentinels' password (credentials.redis.sentinelPassword). */
   readonly target: Extract<RedisTarget, { mode: 'sentinel' }>;
   /** The primary's port as a sentinel reports it now (undefined when none answers). */
   primaryPort(): Promise<number | undefined>;
@@ -149,7 +150,7 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
   }
   return {
     parts,
-    target: { mode: 'sentinel', name, sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })), sentinelPassword },
+    target: { mode: 'sentinel', masterName: name, sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })) },
     async primaryPort() {
       for (const port of opts.ports.sentinels) {
         const reply = await sentinelCommand(port, sentinelPassword, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(() => undefined);

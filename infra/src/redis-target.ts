@@ -1,3 +1,4 @@
+import { InfraError } from './errors.js';
 import type { RedisLogin } from './redis-auth.js';
 
 export interface RedisHostPort {
@@ -8,10 +9,11 @@ export interface RedisHostPort {
 /**
  * Where a desk's Redis is: one server (TICKDESK_REDIS_MODE=single), or a primary found
  * through sentinels (TICKDESK_REDIS_MODE=sentinel), which name the primary of the moment.
+ * The same shape as the desk topology's `redis` (schemas/src/desk-topology.ts).
  */
 export type RedisTarget =
   | ({ mode: 'single' } & RedisHostPort)
-  | { mode: 'sentinel'; name: string; sentinels: readonly RedisHostPort[]; sentinelPassword: string };
+  | { mode: 'sentinel'; masterName: string; sentinels: readonly RedisHostPort[] };
 
 /** ioredis options in either mode (the subset the desk sets; merge your own over them). */
 export interface RedisClientOptions {
@@ -27,17 +29,18 @@ export interface RedisClientOptions {
 
 /**
  * The one way a desk process connects to Redis: `new Redis({ ...redisClientOptions(target,
- * login), ...own })`. In Sentinel mode ioredis asks the sentinels for the primary, checks
+ * login, credentials.redis.sentinelPassword), ...own })`. In Sentinel mode ioredis asks the sentinels for the primary, checks
  * with ROLE that it is one, and on a lost connection asks again, so after a fail-over it
  * reconnects to the new primary; `failoverDetector` also listens to the sentinels'
  * +switch-master and drops a connection to a primary that was demoted while still up.
  */
-export function redisClientOptions(target: RedisTarget, login: RedisLogin): RedisClientOptions {
+export function redisClientOptions(target: RedisTarget, login: RedisLogin, sentinelPassword?: string): RedisClientOptions {
   if (target.mode === 'single') return { host: target.host, port: target.port, username: login.username, password: login.password };
+  if (!sentinelPassword) throw new InfraError('TICKDESK_INFRA_START_FAILED', 'no sentinel password (credentials.json, redis.sentinelPassword): start the desk once (tickdesk up) to add it');
   return {
     sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
-    name: target.name,
-    sentinelPassword: target.sentinelPassword,
+    name: target.masterName,
+    sentinelPassword,
     failoverDetector: true,
     username: login.username,
     password: login.password,
