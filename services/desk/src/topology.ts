@@ -1,0 +1,52 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDeskTopology, TOPOLOGY_FILE, type DeskTopology, type RedisEndpoint } from '@tickdesk/schemas';
+import { ConfigError, xmppNodePorts, type DeskConfig } from './config.js';
+
+/** Every part of a desk on one machine listens on loopback. */
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * The desk's topology from its configuration: domain, pubsub service, XMPP server and
+ * each node's ports (node i's are the configured ones + (i-1)·XMPP_NODE_PORT_STEP), the
+ * API, Redis and the runtime folder's CA and credentials files.
+ */
+export function buildDeskTopology(config: DeskConfig): DeskTopology {
+  const home = config.TICKDESK_HOME;
+  return {
+    domain: config.TICKDESK_DOMAIN,
+    pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`,
+    xmppServer: config.TICKDESK_XMPP_SERVER,
+    xmppNodes: xmppNodePorts(config).map((ports) => ({ host: LOOPBACK, ...ports })),
+    api: { host: LOOPBACK, port: config.TICKDESK_API_PORT },
+    redis: redisEndpoint(config),
+    paths: { home, ca: join(home, 'certs', 'ca.crt'), credentials: join(home, 'credentials.json') },
+  };
+}
+
+function redisEndpoint(config: DeskConfig): RedisEndpoint {
+  return { mode: 'single', host: LOOPBACK, port: config.TICKDESK_REDIS_PORT };
+}
+
+/**
+ * The topology a service runs with: the file `up` wrote (TICKDESK_TOPOLOGY, which up sets
+ * for every service it starts), else the one the configuration gives (a service or
+ * command started by hand).
+ */
+export function deskTopology(config: DeskConfig): DeskTopology {
+  if (config.TICKDESK_TOPOLOGY === '') return buildDeskTopology(config);
+  try {
+    return parseDeskTopology(readFileSync(config.TICKDESK_TOPOLOGY, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`TICKDESK_TOPOLOGY=${JSON.stringify(config.TICKDESK_TOPOLOGY)} is not a readable desk topology: ${(err as Error).message}`);
+  }
+}
+
+/** Written whole (to a temporary file, then renamed), readable by the desk's user only; returns its path. */
+export function writeDeskTopology(home: string, topology: DeskTopology): string {
+  const path = join(home, TOPOLOGY_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(topology, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+  return path;
+}
