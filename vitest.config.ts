@@ -83,8 +83,25 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Every project's global setup runs before the first test, so the e2e desk is up
           // (20 ticks/s, about a tenth of a core) while the others run; its browsers start
-          // only after every other project has finished (groups 0 and 1 run first).
+          // only after the unit, ui and integration projects have finished (groups 0 and 1).
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        // The same files against a desk on ejabberd (the global setup reads `*-ejabberd`
+        // from the project name): a group of its own after Prosody's, so the two desks'
+        // browsers never run at once.
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'e2e-ejabberd',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 3 },
         },
       },
       {
@@ -99,7 +116,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 180_000,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
         },
       },
       {

@@ -31,7 +31,9 @@ export interface E2eDesk {
   credentialsPath: string;
   /** Every account of the desk's credentials file by user name (alice, bob: traders; carol: compliance; ana: analyst; admin…). */
   accounts: Record<string, E2eAccount>;
-  ports: { api: number; xmpp: number; xmppTls: number; xmppHttp: number; redis: number };
+  ports: { api: number; xmpp: number; xmppTls: number; xmppHttp: number; xmppDist: number; redis: number };
+  /** Which server the desk runs: the `e2e` project Prosody, `e2e-ejabberd` ejabberd. */
+  xmppServer: 'prosody' | 'ejabberd';
 }
 
 declare module 'vitest' {
@@ -62,14 +64,17 @@ export async function setup(project: TestProject): Promise<void> {
   if (!existsSync(DASHBOARD)) throw new Error(`${DASHBOARD} is missing: build the dashboard first (npm run build -w @tickdesk/ui)`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test installs it as root)`);
 
-  home = mkdtempSync(join(tmpdir(), 'tickdesk-e2e-'));
-  const ports = await distinctPorts(['api', 'xmpp', 'xmppTls', 'xmppHttp', 'redis'] as const);
+  const xmppServer = project.name.endsWith('-ejabberd') ? 'ejabberd' : 'prosody';
+  home = mkdtempSync(join(tmpdir(), `tickdesk-e2e-${xmppServer}-`));
+  const ports = await distinctPorts(['api', 'xmpp', 'xmppTls', 'xmppHttp', 'xmppDist', 'redis'] as const);
   const env: Record<string, string> = {};
   // The desk reads only its own variables: none of the caller's TICKDESK_* (a developer's feed or home) leaks in.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   Object.assign(env, {
     TICKDESK_HOME: home,
     TICKDESK_DOMAIN: 'desk.localhost',
+    TICKDESK_XMPP_SERVER: xmppServer,
+    TICKDESK_XMPP_DIST_PORT: String(ports.xmppDist),
     TICKDESK_API_PORT: String(ports.api),
     TICKDESK_XMPP_PORT: String(ports.xmpp),
     TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls),
@@ -100,7 +105,7 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const credentialsPath = join(home, 'credentials.json');
   const { domain, accounts, redis } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { domain: string; accounts: Record<string, E2eAccount>; redis: RedisCredentials };
-  project.provide('e2e', { baseUrl, domain, redisUrl: redisUrl(ports.redis, loginFor(redis, 'desk')), home, credentialsPath, accounts, ports });
+  project.provide('e2e', { baseUrl, domain, redisUrl: redisUrl(ports.redis, loginFor(redis, 'desk')), home, credentialsPath, accounts, ports, xmppServer });
 }
 
 export async function teardown(): Promise<void> {
@@ -165,6 +170,8 @@ function diagnostics(dir: string, logPath: string): string {
   const parts = [`--- ${logPath}\n${tail(logPath, 30)}`];
   const logs = join(dir, 'logs');
   if (existsSync(logs)) for (const f of readdirSync(logs)) parts.push(`--- ${join(logs, f)}\n${tail(join(logs, f), 15)}`);
-  parts.push(`--- ${join(dir, 'prosody', 'prosody.log')}\n${tail(join(dir, 'prosody', 'prosody.log'), 15)}`);
+  for (const log of [join(dir, 'prosody', 'prosody.log'), join(dir, 'ejabberd', 'logs', 'ejabberd.log'), join(dir, 'ejabberd', 'logs', 'error.log')]) {
+    if (existsSync(log)) parts.push(`--- ${log}\n${tail(log, 15)}`);
+  }
   return parts.join('\n');
 }
