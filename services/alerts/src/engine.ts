@@ -115,6 +115,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   let stopping = false;
   let held = 0;
   let missedWhileHeld = false;
+  /** Live batches that arrived while the nodes' items were read back after a reconnect. */
+  let liveWhileReading: RowBatch[] | undefined;
   let timers: NodeJS.Timeout[] = [];
 
   const subscriber = createItemSubscriber({
@@ -128,6 +130,12 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
 
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
   function enqueue(batch: RowBatch, replay = false): void {
+    if (!replay && liveWhileReading) {
+      // Behind the read-back: evaluate() skips what the nodes' items already held.
+      if (liveWhileReading.length < MAX_HELD_BATCHES) liveWhileReading.push(batch);
+      else missedWhileHeld = true;
+      return;
+    }
     // Once one is dropped, every live batch is until the replay, so ticks stay in order.
     if (!replay && (missedWhileHeld || held >= MAX_HELD_BATCHES)) {
       missedWhileHeld = true;
@@ -184,6 +192,32 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     await queue;
   }
 
+  /**
+   * A new session after a lost one (its XMPP node died, the network dropped): nothing
+   * published in between was delivered to it (XEP-0060 §12.2: notifications go to
+   * available resources), so the nodes' recent items are read back, as after a restart,
+   * while live batches wait behind them. The subscriber's 'online' handler, registered
+   * first, has sent the presence that starts live notifications before this read goes out.
+   */
+  async function readBackAfterReconnect(): Promise<void> {
+    if (liveWhileReading || stopping || state === 'stopped') return;
+    liveWhileReading = [];
+    const started = performance.now();
+    let read = 0;
+    try {
+      const seen = [...symbols].filter((symbol) => watermark.has(symbol));
+      const batches = await readRecentBatches(client, service, seen);
+      read = batches.length;
+      for (const b of batches) enqueue(b, true);
+    } finally {
+      const live = liveWhileReading;
+      liveWhileReading = undefined;
+      for (const b of live) enqueue(b);
+      log.info({ batches: read, live: live.length, ms: Math.round(performance.now() - started) }, 'ticks published while the XMPP session was down read back from the nodes');
+    }
+  }
+  const onReconnected = () => void readBackAfterReconnect().catch((err: Error) => log.warn({ err: err.message }, 'ticks missed while reconnecting not read back'));
+
   /** After batches were dropped (MAX_HELD_BATCHES): the nodes' recent items, then live ones again. */
   async function replayMissed(): Promise<void> {
     const batches = await readRecentBatches(client, service, symbols);
@@ -224,6 +258,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       await sync.start();
       delivery.start();
       await subscriber.start();
+      client.on('online', onReconnected);
       await catchUp();
       const beat = () =>
         redis.set(heartbeatKey, JSON.stringify({ state: currentState(), at: now(), rules: index.size, pid: process.pid }), 'PX', HEARTBEAT_TTL_MS)
@@ -245,6 +280,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       stopping = true;
       timers.forEach(clearInterval);
       await redis.del(heartbeatKey).catch(() => undefined);
+      client.off('online', onReconnected);
       await subscriber.stop();
       await queue;
       await sync.stop();
