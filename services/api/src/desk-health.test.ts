@@ -94,6 +94,35 @@ describe('desk health probe', () => {
     expect(c.redis).toMatchObject({ restarts: 3 });
   });
 
+  it('names every XMPP node of a cluster with its state, and a node that is down by its part and node name', async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW });
+    const node3 = net.createServer((s) => s.destroy());
+    const port3 = await listen(node3);
+    // A port nothing listens on: bound, then closed.
+    const gone = net.createServer();
+    const port2 = await listen(gone);
+    await new Promise((r) => gone.close(r));
+    try {
+      const xmppPort = (xmpp.address() as net.AddressInfo).port;
+      const node = (i: number, c2sPort: number) => ({ name: `tickdesk-n${i}@localhost`, c2sPort, c2sDirectTlsPort: 1, httpPort: 1, distPort: 1 });
+      const parts = Object.fromEntries(['xmpp', 'xmpp-2', 'xmpp-3', 'redis'].map((n) => [n, { state: 'running', pid: 1, restarts: 0 }]));
+      parts['xmpp-2'] = { state: 'restarting', pid: -1, restarts: 1, lastExit: 'SIGKILL' };
+      const desk: DeskStateFile = { pid: process.pid, startedAt: '2026-12-06T03:00:00.000Z', domain: 'desk.localhost', ports: { xmpp: xmppPort, xmppTls: 2, xmppHttp: 3, redis: 4 },
+        xmppNodes: [node(1, xmppPort), node(2, port2), node(3, port3)], parts: parts as Record<string, DeskPart> };
+      writeFileSync(join(home, 'desk.json'), JSON.stringify(desk));
+      const c = await probe();
+      expect(c.xmpp).toEqual({ state: 'running', restarts: 0 });
+      expect(c['xmpp-3']).toEqual({ state: 'running', restarts: 0 });
+      expect(c['xmpp-2']).toMatchObject({ state: 'degraded', detail: 'xmpp-2 restarting', restarts: 1, lastExit: 'SIGKILL' });
+      // Down while its part still reads running (e.g. hung at start): the port probe names the node.
+      parts['xmpp-2'] = { state: 'running', pid: 42, restarts: 1 };
+      writeFileSync(join(home, 'desk.json'), JSON.stringify({ ...desk, parts }));
+      expect((await probe())['xmpp-2']).toMatchObject({ state: 'degraded', detail: expect.stringMatching(new RegExp(`^XMPP node 2 \\(tickdesk-n2@localhost\\) port ${port2}: .*ECONNREFUSED`)) });
+    } finally {
+      node3.close();
+    }
+  });
+
   it('without a desk (the API run on its own): XMPP, ticks and the engine only', async () => {
     rmSync(join(home, 'desk.json'));
     engineBeat = JSON.stringify({ state: 'running', at: NOW });

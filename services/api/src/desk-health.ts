@@ -23,7 +23,8 @@ export interface DeskHealthDeps {
 }
 
 /**
- * Every component's own state: XMPP (the client port accepts connections), the feed
+ * Every component's own state: XMPP (each node's client port accepts connections: `xmpp`
+ * is node 1, a cluster's other nodes are `xmpp-2`, `xmpp-3`… as in desk.json), the feed
  * (its own report: XMPP session up and publishing, and some instrument traded within
  * FEED_STALE_MS), the recorder (its own report), the engine (its heartbeat); each with
  * the restarts `tickdesk up` recorded for its process.
@@ -32,17 +33,19 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
   return async () => {
     const desk = readDesk(home);
     const parts = desk?.parts ?? {};
-    const [xmpp, feeds, recorder, engine] = await Promise.all([
-      probePort(xmppPort),
+    const nodes = xmppNodeParts(desk, xmppPort);
+    const [xmppStates, feeds, recorder, engine] = await Promise.all([
+      Promise.all(nodes.map((n) => probePort(n.port, n.label))),
       Promise.all([partState(parts.feed, 'feed'), probeTicks(redis, now).catch(redisDown)]).then(([own, ticks]) => (own.state !== 'running' ? own : ticks)),
       partState(parts.recorder, 'recorder'),
       redis.get(ENGINE_HEARTBEAT_KEY).then((json) => readHeartbeat(json, now(), 'alert engine', parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined), redisDown),
     ]);
-    const components: Record<string, ComponentHealth> = { xmpp, feeds, engine };
+    const components: Record<string, ComponentHealth> = { feeds, engine };
+    nodes.forEach((n, i) => (components[n.part] = xmppStates[i]!));
     // Without a desk (an API started on its own) there is no recorder report to read.
     if (desk) components.recorder = recorder;
     if (desk) components.api = { state: 'running' };
-    for (const [component, part] of Object.entries(PART_OF)) {
+    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const)]) {
       const p = parts[part];
       if (!p) continue;
       const c = (components[component] ??= { state: 'running' });
@@ -78,7 +81,14 @@ async function partState(part: DeskPart | undefined, who: string): Promise<Compo
   }
 }
 
-function probePort(port: number): Promise<ComponentHealth> {
+/** Each XMPP node with its part name (`xmpp`, `xmpp-2`…) and client port; node 1 alone without a cluster in desk.json. */
+export function xmppNodeParts(desk: DeskStateFile | undefined, xmppPort: number): Array<{ part: string; port: number; label: string }> {
+  const listed = desk?.xmppNodes ?? [];
+  if (listed.length <= 1) return [{ part: 'xmpp', port: xmppPort, label: 'XMPP' }];
+  return listed.map((n, i) => ({ part: i === 0 ? 'xmpp' : `xmpp-${i + 1}`, port: n.c2sPort, label: `XMPP node ${i + 1} (${n.name})` }));
+}
+
+function probePort(port: number, label: string): Promise<ComponentHealth> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1', timeout: 1_000 });
     const done = (h: ComponentHealth) => {
@@ -86,8 +96,8 @@ function probePort(port: number): Promise<ComponentHealth> {
       resolve(h);
     };
     socket.once('connect', () => done({ state: 'running' }));
-    socket.once('timeout', () => done({ state: 'degraded', detail: `XMPP port ${port}: connect timed out` }));
-    socket.once('error', (err) => done({ state: 'degraded', detail: `XMPP port ${port}: ${err.message}` }));
+    socket.once('timeout', () => done({ state: 'degraded', detail: `${label} port ${port}: connect timed out`.slice(0, 300) }));
+    socket.once('error', (err) => done({ state: 'degraded', detail: `${label} port ${port}: ${err.message}`.slice(0, 300) }));
   });
 }
 
