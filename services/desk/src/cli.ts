@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { InfraError, loginFor, redisConnection } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
@@ -15,6 +15,7 @@ import { runApi } from './run-api.js';
 import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
 import { isAlive, readDeskState } from './state-file.js';
+import { portListening, statusLines } from './desk-status.js';
 import { up } from './up.js';
 
 const USAGE = `usage: tickdesk <command>
@@ -88,8 +89,8 @@ async function status(config: DeskConfig): Promise<number> {
     out('desk: stopped');
     return 3;
   }
-  out(`desk: running since ${s.startedAt} (pid ${s.pid})`);
-  for (const [name, p] of Object.entries(s.parts)) out(`  ${partLine(name, p)}`);
+  const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port) });
+  for (const line of lines) out(line);
   const redis = new Redis({ ...redisConnection(s.ports.redis, loginFor(deskTarget(config).credentials.redis, 'desk')), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -102,14 +103,6 @@ async function status(config: DeskConfig): Promise<number> {
     redis.disconnect();
   }
   return 0;
-}
-
-/** `alerts    running (pid 4242)  restarts 2, last exit SIGKILL, last restart 2026-…  metrics http://127.0.0.1:…/metrics` */
-function partLine(name: string, p: DeskPart): string {
-  const state = p.state === 'running' && !isAlive(p.pid) ? 'exited' : p.state;
-  const restarts = p.restarts > 0 ? `  restarts ${p.restarts}, last exit ${p.lastExit ?? '?'}, last restart ${p.lastRestartAt ?? '?'}` : '  restarts 0';
-  const metrics = p.metricsPort ? `  metrics http://127.0.0.1:${p.metricsPort}/metrics` : '';
-  return `${name.padEnd(9)} ${state}${p.pid > 0 ? ` (pid ${p.pid})` : ''}${restarts}${metrics}`;
 }
 
 const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { DeskPart, DeskStateFile } from '@tickdesk/schemas';
+import { statusLines } from './desk-status.js';
+
+const node = (i: number) => ({ name: `tickdesk-n${i}@localhost`, c2sPort: 5222 + (i - 1) * 100, c2sDirectTlsPort: 1, httpPort: 1, distPort: 1 });
+const part = (p: Partial<DeskPart> = {}): DeskPart => ({ state: 'running', pid: 100, restarts: 0, ...p });
+
+function desk(parts: Record<string, DeskPart>, nodes = 3): DeskStateFile {
+  return { pid: 1, startedAt: '2026-12-06T03:00:00.000Z', domain: 'desk.localhost', ports: { xmpp: 5222, xmppTls: 5223, xmppHttp: 5280, redis: 6380 },
+    xmppNodes: Array.from({ length: nodes }, (_, k) => node(k + 1)), parts };
+}
+
+const everyone = { alive: () => true, listening: async () => true };
+
+describe('tickdesk status', () => {
+  it('names every XMPP node of a cluster with its Erlang node, port and state', async () => {
+    const { lines, degraded } = await statusLines(desk({ redis: part(), xmpp: part({ pid: 11 }), 'xmpp-2': part({ pid: 12 }), 'xmpp-3': part({ pid: 13 }) }), everyone);
+    expect(degraded).toEqual([]);
+    expect(lines[0]).toBe('desk: running since 2026-12-06T03:00:00.000Z (pid 1)');
+    expect(lines).toContain('  xmpp      running (pid 11)  node 1 tickdesk-n1@localhost 127.0.0.1:5222  restarts 0');
+    expect(lines).toContain('  xmpp-2    running (pid 12)  node 2 tickdesk-n2@localhost 127.0.0.1:5322  restarts 0');
+    expect(lines).toContain('  xmpp-3    running (pid 13)  node 3 tickdesk-n3@localhost 127.0.0.1:5422  restarts 0');
+  });
+
+  it('reports the desk degraded while a node is being restarted, naming it', async () => {
+    const { lines, degraded } = await statusLines(desk({ xmpp: part(), 'xmpp-2': part({ state: 'restarting', pid: -1, restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T03:10:00.000Z' }), 'xmpp-3': part() }), everyone);
+    expect(degraded).toEqual(['xmpp-2 restarting']);
+    expect(lines[0]).toBe('desk: degraded (xmpp-2 restarting) since 2026-12-06T03:00:00.000Z (pid 1)');
+    expect(lines).toContain('  xmpp-2    restarting  node 2 tickdesk-n2@localhost 127.0.0.1:5322  restarts 1, last exit SIGKILL, last restart 2026-12-06T03:10:00.000Z');
+  });
+
+  it('a node whose process runs but whose client port refuses is not listening; a dead process has exited', async () => {
+    const { degraded } = await statusLines(desk({ xmpp: part({ pid: 11 }), 'xmpp-2': part({ pid: 12 }), 'xmpp-3': part({ pid: 13 }), feed: part({ pid: 14 }) }), {
+      alive: (pid) => pid !== 14,
+      listening: async (port) => port !== 5422,
+    });
+    expect(degraded).toEqual(['xmpp-3 not listening', 'feed exited']);
+  });
+
+  it('a single-node desk keeps its one xmpp line, without node names', async () => {
+    const { lines } = await statusLines(desk({ xmpp: part({ pid: 11 }) }, 1), everyone);
+    expect(lines[1]).toBe('  xmpp      running (pid 11)  restarts 0');
+  });
+});
