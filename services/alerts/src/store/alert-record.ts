@@ -1,4 +1,4 @@
-import { ALERT_STATES, AUDIT_EVENTS, parseTimestamp, type AlertState, type AuditEvent } from '@tickdesk/schemas';
+import { ALERT_STATES, AUDIT_EVENTS, parseTimestamp, type AlertRecord as StoredAlert, type AlertState, type LifecycleStep } from '@tickdesk/schemas';
 import { badInput } from './store-errors.js';
 
 /**
@@ -8,42 +8,8 @@ import { badInput } from './store-errors.js';
  */
 export const OUTBOX_STATES: readonly AlertState[] = ['pending', 'held', 'sent', 'server-acked', 'escalated'];
 
-export interface LifecycleStep {
-  event: AuditEvent;
-  at: string;
-  detail?: string;
-}
-
-/** An alert as the outbox and the alert history keep it. */
-export interface StoredAlert {
-  id: string;
-  ruleId: string;
-  owner: string;
-  /** Who it is addressed to now: the owner, or the backup after escalation. */
-  recipient: string;
-  backup?: string;
-  symbol: string;
-  condition: string;
-  threshold?: string;
-  lower?: string;
-  upper?: string;
-  amount?: string;
-  windowSeconds?: number;
-  price: string;
-  previousPrice?: string;
-  reference?: string;
-  tickSeq: number;
-  eventTime: string;
-  firedAt: string;
-  priority: 'normal' | 'critical';
-  message?: string;
-  body: string;
-  state: AlertState;
-  attempts: number;
-  /** Epoch ms when the engine must look at it again (resend, escalate, expire). */
-  nextActionAt: number;
-  lifecycle: LifecycleStep[];
-}
+/** One lifecycle step and the alert as the outbox and the alert history keep it: the one record in @tickdesk/schemas (alert-record.ts). */
+export type { LifecycleStep, StoredAlert };
 
 export type AlertPatch = Partial<Pick<StoredAlert, 'state' | 'attempts' | 'nextActionAt' | 'recipient'>>;
 

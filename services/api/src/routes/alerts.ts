@@ -1,57 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { StoreError, type AlertListOptions } from '@tickdesk/alerts';
-import { ALERT_STATES, AUDIT_EVENTS, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { AlertRecord, AlertStateSchema, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
 import type { Role } from '../deps.js';
 import { badRequest, errorResponses, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
-
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)) as TLiteral<T>[]);
-const decimal = Type.String();
-
-export const AlertState = literals(ALERT_STATES);
-
-/** One step of an alert's delivery, as recorded in the audit chain (docs/protocol.md §11.2). */
-export const LifecycleStep = Type.Object({ event: literals(AUDIT_EVENTS), at: Type.String(), detail: Type.Optional(Type.String()) });
-
-/** An alert with its whole lifecycle, as the engine's AlertStore keeps it. */
-export const Alert = Type.Object({
-  id: Type.String(),
-  ruleId: Type.String(),
-  owner: Type.String(),
-  /** Who it is addressed to now: the owner, or the backup after escalation. */
-  recipient: Type.String(),
-  backup: Type.Optional(Type.String()),
-  symbol: Type.String(),
-  condition: Type.String(),
-  threshold: Type.Optional(decimal),
-  lower: Type.Optional(decimal),
-  upper: Type.Optional(decimal),
-  amount: Type.Optional(decimal),
-  windowSeconds: Type.Optional(Type.Integer()),
-  price: decimal,
-  previousPrice: Type.Optional(decimal),
-  reference: Type.Optional(decimal),
-  tickSeq: Type.Integer(),
-  eventTime: Type.String(),
-  firedAt: Type.String(),
-  priority: Type.Union([Type.Literal('normal'), Type.Literal('critical')]),
-  message: Type.Optional(Type.String()),
-  body: Type.String(),
-  state: AlertState,
-  attempts: Type.Integer(),
-  /** Epoch ms when the engine looks at it again (resend, escalate, expire). */
-  nextActionAt: Type.Integer(),
-  lifecycle: Type.Array(LifecycleStep),
-});
-export type Alert = Static<typeof Alert>;
 
 const DEFAULT_LIMIT = 50;
 const ListQuery = Type.Object({
   trader: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   symbol: Type.Optional(Type.String({ pattern: SYMBOL_PATTERN })),
-  state: Type.Optional(AlertState),
+  state: Type.Optional(AlertStateSchema),
   /** firedAt ≥ from. */
   from: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN })),
   /** firedAt < to. */
@@ -60,7 +20,7 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT })),
 });
-const AlertPage = Type.Object({ alerts: Type.Array(Alert), next: Type.Optional(Type.String()) });
+const AlertPage = Type.Object({ alerts: Type.Array(AlertRecord), next: Type.Optional(Type.String()) });
 
 const errors = errorResponses(400, 401, 403);
 /** Analysts see market data, not anyone's alerts. */
@@ -101,7 +61,7 @@ export default async function alertsRoutes(fastify: FastifyInstance): Promise<vo
     onRequest: [app.authenticate, app.requireRole(...READ)],
     schema: {
       ...common, summary: 'One alert with its whole lifecycle (fired, sent, server-acked, delivered, displayed, acknowledged, resent, escalated…) and times',
-      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Alert, ...errors, ...errorResponses(404) },
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: AlertRecord, ...errors, ...errorResponses(404) },
     },
   }, async (request) => {
     const { id } = request.params;

@@ -1,4 +1,4 @@
-import type { AlertState, AuditEvent, Bar, BarInterval, Instrument, LastPrice, Rule, RuleInput } from '@tickdesk/schemas';
+import type { AlertRecord, AlertState, Bar, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput } from '@tickdesk/schemas';
 
 // Response shapes of the REST API (services/api/src/routes/*), as the dashboard reads them.
 
@@ -19,37 +19,8 @@ export interface CandlePage {
   nextCursor?: string;
 }
 
-export interface LifecycleStep {
-  event: AuditEvent;
-  at: string;
-  detail?: string;
-}
-
-/** GET /v1/alerts: an alert with its whole lifecycle. */
-export interface AlertRecord {
-  id: string;
-  ruleId: string;
-  owner: string;
-  recipient: string;
-  backup?: string;
-  symbol: string;
-  condition: string;
-  threshold?: string;
-  lower?: string;
-  upper?: string;
-  amount?: string;
-  windowSeconds?: number;
-  price: string;
-  previousPrice?: string;
-  firedAt: string;
-  eventTime: string;
-  priority: 'normal' | 'critical';
-  message?: string;
-  body: string;
-  state: AlertState;
-  attempts: number;
-  lifecycle: LifecycleStep[];
-}
+/** GET /v1/alerts: an alert with its whole lifecycle, the engine's record. */
+export type { AlertRecord, LifecycleStep };
 
 export interface AlertPage {
   alerts: AlertRecord[];
