@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '@tickdesk/infra';
-import { connectAs, provisionDesk, startDeskInfra, type DeskInfra } from '@tickdesk/desk';
+import { buildDeskTopology, connectAs, loadDeskConfig, provisionDesk, startDeskInfra, type DeskInfra } from '@tickdesk/desk';
 import { resolveApiConfig, startApiServer } from '@tickdesk/api';
 import { launchChromium } from '../support/browser.js';
 import { log, median } from './bench-desk.js';
@@ -73,9 +73,15 @@ redis = new Redis(infra.redis.url);
 await seedMarketData(redis, instruments, CHART_SYMBOL, CANDLES);
 const apiPort = await freePort();
 const api = await startApiServer(
-  resolveApiConfig({ port: apiPort, domain: DOMAIN, xmppPort: ports.xmpp, xmppHttpPort: ports.xmppHttp, redisPort: ports.redis, home, logLevel: 'warn', loginRateMax: 100_000, writeRateMax: 100_000 }),
+  resolveApiConfig({ port: apiPort, home, logLevel: 'warn', loginRateMax: 100_000, writeRateMax: 100_000 }),
   log,
-  { instruments },
+  {
+    instruments,
+    topology: buildDeskTopology(loadDeskConfig({
+      TICKDESK_HOME: home, TICKDESK_DOMAIN: DOMAIN, TICKDESK_API_PORT: String(apiPort), TICKDESK_REDIS_PORT: String(ports.redis),
+      TICKDESK_XMPP_PORT: String(ports.xmpp), TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls), TICKDESK_XMPP_HTTP_PORT: String(ports.xmppHttp),
+    })),
+  },
 );
 closeApi = () => api.close();
 const baseUrl = `http://127.0.0.1:${apiPort}`;

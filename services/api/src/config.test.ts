@@ -11,7 +11,7 @@ describe('api config', () => {
     const empty = mkdtempSync(join(tmpdir(), 'tickdesk-api-config-'));
     const a = loadApiConfig({ TICKDESK_HOME: empty });
     rmSync(empty, { recursive: true, force: true });
-    expect(a).toMatchObject({ port: 8080, host: '127.0.0.1', tokenTtlS: 900, bodyLimit: 65_536, domain: 'desk.localhost', redisPort: 6380, xmppPort: 5222, secretGenerated: true });
+    expect(a).toMatchObject({ port: 8080, host: '127.0.0.1', tokenTtlS: 900, bodyLimit: 65_536, topology: '', secretGenerated: true });
     expect(a.secret.length).toBeGreaterThanOrEqual(32);
     // The dashboard as `npm run build` leaves it: ui/dist of this repository.
     expect(a.uiDir).toBe(fileURLToPath(new URL('../../../ui/dist', import.meta.url)));
@@ -26,8 +26,8 @@ describe('api config', () => {
       TICKDESK_API_PORT: '9090', TICKDESK_API_HOST: '0.0.0.0', TICKDESK_API_TOKEN_TTL_S: '60', TICKDESK_API_SECRET: 'k'.repeat(32),
       TICKDESK_API_BODY_LIMIT: '2048', TICKDESK_API_LOGIN_RATE_MAX: '5', TICKDESK_API_WRITE_RATE_MAX: '50', TICKDESK_API_RATE_WINDOW_MS: '10000',
       TICKDESK_API_CONNECTION_TIMEOUT_MS: '20000', TICKDESK_API_REQUEST_TIMEOUT_MS: '15000', TICKDESK_API_KEEPALIVE_TIMEOUT_MS: '4000',
-      TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_DOMAIN: 'example.test', TICKDESK_XMPP_PORT: '15222', TICKDESK_XMPP_HTTP_PORT: '15280', TICKDESK_XMPP_NODES: '3',
-      TICKDESK_REDIS_PORT: '16380', TICKDESK_API_REDIS_USER: 'api2', TICKDESK_API_REDIS_PASSWORD: 'p'.repeat(24), TICKDESK_AUDIT_KEY: 'a'.repeat(43),
+      TICKDESK_API_LOGIN_TIMEOUT_MS: '3000', TICKDESK_API_ROLE_CACHE_MS: '0', TICKDESK_TOPOLOGY: '/tmp/x/topology.json',
+      TICKDESK_API_REDIS_USER: 'api2', TICKDESK_API_REDIS_PASSWORD: 'p'.repeat(24), TICKDESK_AUDIT_KEY: 'a'.repeat(43),
       TICKDESK_AUDIT_KEYED_FROM: '7', TICKDESK_HOME: '/tmp/x', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_UI_DIR: '/srv/ui', TICKDESK_API_CANDLE_CACHE_MB: '0',
       TICKDESK_ALERTS_MAX_RULES_PER_TRADER: '50', TICKDESK_ALERTS_MIN_COOLDOWN_S: '30',
       TICKDESK_API_WS_MAX_FRAME_BYTES: '2048', TICKDESK_API_WS_MAX_PER_ADDRESS: '3', TICKDESK_API_WS_MAX_CONNECTIONS: '30',
@@ -38,7 +38,7 @@ describe('api config', () => {
     expect(loadApiConfig(env)).toEqual({
       port: 9090, host: '0.0.0.0', tokenTtlS: 60, secret: 'k'.repeat(32), secretGenerated: false, bodyLimit: 2048, loginRateMax: 5,
       writeRateMax: 50, rateWindowMs: 10_000, connectionTimeoutMs: 20_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 4_000,
-      loginTimeoutMs: 3_000, roleCacheMs: 0, domain: 'example.test', xmppPort: 15222, xmppHttpPort: 15280, xmppNodes: 3, redisPort: 16380,
+      loginTimeoutMs: 3_000, roleCacheMs: 0, topology: '/tmp/x/topology.json',
       redisUser: 'api2', redisPassword: 'p'.repeat(24), auditKey: 'a'.repeat(43), auditKeyedFrom: 7, home: '/tmp/x', logLevel: 'warn',
       uiDir: '/srv/ui', candleCacheMb: 0, maxRulesPerTrader: 50, minCooldownSeconds: 30,
       wsMaxFrameBytes: 2048, wsMaxPerAddress: 3, wsMaxConnections: 30, streamsPerUser: 2, streamsMax: 20, allowedOrigins: 'https://desk.example', entitlementCacheMs: 0,
@@ -67,7 +67,7 @@ describe('api config', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toBe('TICKDESK_API_SECRET is invalid: expected at least 32 characters');
+    expect(message).toBe('TICKDESK_API_SECRET is invalid: expected 32 to 1024 characters');
   });
 
   it('takes its Redis password and the audit key from the desk folder; the environment wins', () => {

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_MIN_COOLDOWN_SECONDS } from '@tickdesk/schemas';
+import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_MIN_COOLDOWN_SECONDS, readEnv, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { ApiError } from './errors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,16 +27,12 @@ export const ApiConfig = Type.Object(
     keepAliveTimeoutMs: int(5_000, 1_000, 600_000, 'idle keep-alive connection timeout, ms'),
     loginTimeoutMs: int(10_000, 500, 120_000, 'time the XMPP login that verifies a password may take, ms'),
     roleCacheMs: int(1_000, 0, 60_000, 'how long a role read from td:users is trusted, ms'),
-    domain: Type.String({ pattern: '^[a-z0-9.-]{1,253}$', default: 'desk.localhost', description: 'XMPP domain' }),
-    xmppPort: int(5222, 1, 65535, 'XMPP client port (STARTTLS) used to verify passwords'),
-    xmppHttpPort: int(5280, 1, 65535, 'XMPP server HTTP port whose /xmpp-websocket the API proxies'),
-    xmppNodes: int(1, 1, 9, 'XMPP server nodes; node i serves HTTP on xmppHttpPort + (i-1)·100 and dashboard sessions are spread over them'),
-    redisPort: int(6380, 1, 65535, 'Redis port'),
     redisUser: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'api', description: 'Redis ACL user' }),
     redisPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the Redis user's password (default: from credentials.json in home)" })),
     auditKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43,1024}$', description: 'the audit chain HMAC key, base64url, at least 32 bytes (default: from credentials.json in home)' })),
     auditKeyedFrom: Type.Optional(Type.Integer({ minimum: 1, description: 'first audit seq written with the key (default: from credentials.json in home)' })),
-    home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (CA at certs/ca.crt)' }),
+    home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (credentials.json; topology.json, written by tickdesk up)' }),
+    topology: Type.String({ default: '', description: "the desk topology file: XMPP domain, nodes, Redis, CA (empty: topology.json in home); an API started by tickdesk up is handed the desk's" }),
     uiDir: Type.String({ minLength: 1, default: `${REPO_ROOT}ui/dist`, description: 'the built dashboard (index.html, assets/), served at /' }),
     candleCacheMb: int(32, 0, 65_536, 'memory for pages of final candles, MB (0: no cache)'),
     wsMaxFrameBytes: int(1_048_576, 1_024, 104_857_600, 'largest WebSocket frame a client may send through /xmpp-websocket, bytes (twice the XMPP stanza limit); a larger one closes the connection with 1009'),
@@ -70,16 +65,12 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_KEEPALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   TICKDESK_API_LOGIN_TIMEOUT_MS: 'loginTimeoutMs',
   TICKDESK_API_ROLE_CACHE_MS: 'roleCacheMs',
-  TICKDESK_DOMAIN: 'domain',
-  TICKDESK_XMPP_PORT: 'xmppPort',
-  TICKDESK_XMPP_HTTP_PORT: 'xmppHttpPort',
-  TICKDESK_XMPP_NODES: 'xmppNodes',
-  TICKDESK_REDIS_PORT: 'redisPort',
   TICKDESK_API_REDIS_USER: 'redisUser',
   TICKDESK_API_REDIS_PASSWORD: 'redisPassword',
   TICKDESK_AUDIT_KEY: 'auditKey',
   TICKDESK_AUDIT_KEYED_FROM: 'auditKeyedFrom',
   TICKDESK_HOME: 'home',
+  TICKDESK_TOPOLOGY: 'topology',
   TICKDESK_API_UI_DIR: 'uiDir',
   TICKDESK_API_CANDLE_CACHE_MB: 'candleCacheMb',
   TICKDESK_API_WS_MAX_FRAME_BYTES: 'wsMaxFrameBytes',
@@ -97,35 +88,26 @@ const ENV: Record<string, Field> = {
 /** The environment variables `loadApiConfig` reads. */
 export const API_ENV_VARS = Object.keys(ENV);
 
+const SECRET_VARS = ['TICKDESK_API_SECRET', 'TICKDESK_API_REDIS_PASSWORD', 'TICKDESK_AUDIT_KEY'];
+const SPEC: EnvSpec<typeof ApiConfig> = {
+  schema: ApiConfig,
+  vars: Object.fromEntries(Object.entries(ENV).map(([name, field]) => [field, name])),
+  secrets: SECRET_VARS,
+  error: (message) => new ApiError('TICKDESK_API_BAD_CONFIG', message),
+};
+
 /** Defaults completed with `partial` (a random secret when none is given); throws when invalid. */
 export function resolveApiConfig(partial: Partial<ApiConfig> = {}): ApiConfig {
   const input: Partial<ApiConfig> = { ...partial };
   if (input.secret === undefined) Object.assign(input, { secret: randomBytes(32).toString('base64url'), secretGenerated: true });
-  const config = Value.Default(ApiConfig, input) as ApiConfig;
-  const error = Value.Errors(ApiConfig, config).First();
-  if (error) throw new ApiError('TICKDESK_API_BAD_CONFIG', `api config ${error.path}: ${error.message}`);
-  return config;
+  return resolveConfig(SPEC, input, 'api config');
 }
 
 /** Read the API's config from `env`; a bad value throws an error naming the variable. */
-export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
-  const partial: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(ENV)) {
-    const text = env[name]?.trim();
-    if (text === undefined || text === '') continue;
-    const schema = ApiConfig.properties[field] as TSchema;
-    const value = schema.type === 'integer' ? (/^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN) : text;
-    if (!Value.Check(schema, value)) {
-      // Never echo a secret.
-      const shown = SECRETS.has(field) ? '' : `=${JSON.stringify(text)}`;
-      throw new ApiError('TICKDESK_API_BAD_CONFIG', `${name}${shown} is invalid: expected ${describe(schema)}`);
-    }
-    partial[field] = value;
-  }
+export function loadApiConfig(env: Env): ApiConfig {
+  const partial = readEnv(SPEC, env) as Record<string, unknown>;
   return resolveApiConfig({ ...fromDeskFolder(partial), ...partial } as Partial<ApiConfig>);
 }
-
-const SECRETS: ReadonlySet<Field> = new Set(['secret', 'redisPassword', 'auditKey']);
 
 /**
  * What the desk's credentials file (`<home>/credentials.json`, written by `tickdesk up`)
@@ -148,12 +130,4 @@ function fromDeskFolder(partial: Record<string, unknown>): Partial<ApiConfig> {
   if (typeof creds.audit?.keyedFrom === 'number') out.auditKeyedFrom = creds.audit.keyedFrom;
   if (typeof creds.api?.tokenSecret === 'string') out.secret = creds.api.tokenSecret;
   return out;
-}
-
-function describe(schema: TSchema): string {
-  if (schema.anyOf) return `one of ${(schema.anyOf as { const: string }[]).map((a) => a.const).join(', ')}`;
-  if (schema.type === 'integer') return `an integer from ${schema.minimum} to ${schema.maximum}`;
-  if (schema.minLength && !schema.pattern) return `at least ${schema.minLength} characters`;
-  if (schema.pattern) return `text matching ${schema.pattern}`;
-  return String(schema.type);
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { InfraError, loginFor, redisConnection } from '@tickdesk/infra';
+import { InfraError } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
-import { connectAs, deskTarget } from './connect.js';
+import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
+import { deskTopology } from './topology.js';
 import { newPassword, saveCredentials, type Role } from './credentials.js';
 import { provisionAccount } from '@tickdesk/accounts';
 import { deskSessions } from './provision-desk.js';
@@ -36,11 +36,12 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
       return up(config, pino({ level: 'warn' }), out);
     case 'run': {
+      const topology = deskTopology(config);
       const runners: Record<string, () => Promise<() => Promise<void>>> = {
-        feed: () => runFeed(config, log),
-        recorder: () => runRecorder(config, process.env, log),
-        alerts: () => runAlerts(config, process.env, log),
-        api: () => runApi(process.env, log),
+        feed: () => runFeed(config, topology, log),
+        recorder: () => runRecorder(config, topology, process.env, log),
+        alerts: () => runAlerts(config, topology, process.env, log),
+        api: () => runApi(topology, process.env, log),
       };
       const stop = sub && runners[sub] ? await runners[sub]() : undefined;
       if (!stop) throw new Error(`unknown service ${sub}`);
@@ -67,9 +68,10 @@ async function main(argv: string[]): Promise<number> {
     case 'users':
       return users(config, sub, rest, log);
     case 'nodes': {
-      const t = deskTarget(config);
+      const topology = deskTopology(config);
+      const t = deskTarget(topology);
       const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
-      const pubsub = createPubsub(admin, `pubsub.${config.TICKDESK_DOMAIN}`);
+      const pubsub = createPubsub(admin, topology.pubsubHost);
       for (const n of await pubsub.nodes()) {
         const c = await pubsub.configuration(n.node);
         out(`${n.node.padEnd(16)} access=${c.access_model?.[0]} publish=${c.publish_model?.[0]} max_items=${c.max_items?.[0]}  ${n.name ?? ''}`);
@@ -91,7 +93,8 @@ async function status(config: DeskConfig): Promise<number> {
   }
   const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port) });
   for (const line of lines) out(line);
-  const redis = new Redis({ ...redisConnection(s.ports.redis, loginFor(deskTarget(config).credentials.redis, 'desk')), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const topology = deskTopology(config);
+  const redis = new Redis({ ...deskRedisOptions(topology, deskTarget(topology).credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     const last = await redis.hgetall('td:last');
@@ -108,7 +111,8 @@ async function status(config: DeskConfig): Promise<number> {
 const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];
 
 async function users(config: DeskConfig, sub: string | undefined, rest: string[], log: Logger): Promise<number> {
-  const t = deskTarget(config);
+  const topology = deskTopology(config);
+  const t = deskTarget(topology);
   if (sub === 'list') {
     for (const a of Object.values(t.credentials.accounts)) out(`${a.user.padEnd(12)} ${a.role}`);
     return 0;
@@ -126,18 +130,18 @@ async function users(config: DeskConfig, sub: string | undefined, rest: string[]
   }
   const acct = { user: name, role, password: newPassword() };
   const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
-  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(t.credentials.redis, 'desk')));
+  const redis = new Redis(deskRedisOptions(topology, t.credentials, 'desk'));
   try {
     // The same path as POST /v1/users: account, role, entitlements, a trader's presence links.
     const sessions = deskSessions(t.xmpp, t.credentials, log);
-    const created = await provisionAccount({ admin, redis, domain: config.TICKDESK_DOMAIN, pubsubHost: `pubsub.${config.TICKDESK_DOMAIN}`, instruments: DEFAULT_INSTRUMENTS, log, sessions }, acct);
+    const created = await provisionAccount({ admin, redis, domain: topology.domain, pubsubHost: topology.pubsubHost, instruments: DEFAULT_INSTRUMENTS, log, sessions }, acct);
     if (!created) {
-      out(`${name}@${config.TICKDESK_DOMAIN} already exists on the server`);
+      out(`${name}@${topology.domain} already exists on the server`);
       return 1;
     }
     t.credentials.accounts[name] = acct;
-    saveCredentials(join(config.TICKDESK_HOME, 'credentials.json'), t.credentials);
-    out(`created ${name}@${config.TICKDESK_DOMAIN} (${role}); password written to ${join(config.TICKDESK_HOME, 'credentials.json')}`);
+    saveCredentials(topology.paths.credentials, t.credentials);
+    out(`created ${name}@${topology.domain} (${role}); password written to ${topology.paths.credentials}`);
     return 0;
   } finally {
     redis.disconnect();

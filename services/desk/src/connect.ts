@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { loginFor, redisClientOptions, type RedisClientOptions } from '@tickdesk/infra';
+import { xmppServiceUrls, type DeskTopology } from '@tickdesk/schemas';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
-import { xmppNodePorts, type DeskConfig } from './config.js';
 import { account, type Credentials } from './credentials.js';
 
 export interface XmppTarget {
@@ -31,20 +31,24 @@ export async function connectAs(target: XmppTarget, credentials: Credentials, us
 }
 
 /**
- * Where a running desk's XMPP server is and the credentials of its accounts, from its
- * runtime folder. On a cluster `node` spreads services (feed 0, engine 1, recorder 2):
- * each starts on its own node and knows every other.
+ * Where the desk's XMPP server is (from its topology) and the credentials of its
+ * accounts. On a cluster `node` spreads services (feed 0, engine 1, recorder 2): each
+ * starts on its own node and knows every other.
  */
-export function deskTarget(config: DeskConfig, node = 0): { xmpp: XmppTarget; credentials: Credentials } {
-  const home = config.TICKDESK_HOME;
-  const services = xmppNodePorts(config).map((n) => `xmpp://127.0.0.1:${n.c2sPort}`);
+export function deskTarget(topology: DeskTopology, node = 0): { xmpp: XmppTarget; credentials: Credentials } {
+  const services = xmppServiceUrls(topology);
   return {
-    credentials: JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as Credentials,
+    credentials: JSON.parse(readFileSync(topology.paths.credentials, 'utf8')) as Credentials,
     xmpp: {
       service: services[node % services.length]!,
       services,
-      domain: config.TICKDESK_DOMAIN,
-      ca: readFileSync(join(home, 'certs', 'ca.crt'), 'utf8'),
+      domain: topology.domain,
+      ca: readFileSync(topology.paths.ca, 'utf8'),
     },
   };
+}
+
+/** ioredis options for one of the desk's Redis users, wherever the topology says Redis is (one server or sentinels). */
+export function deskRedisOptions(topology: DeskTopology, credentials: Credentials, user: string): RedisClientOptions {
+  return redisClientOptions(topology.redis, loginFor(credentials.redis, user), credentials.redis.sentinelPassword);
 }

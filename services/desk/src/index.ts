@@ -5,3 +5,4 @@ export * from './connect.js';
 export * from './provision.js';
 export { entitle, provisionUser, USERS_KEY } from '@tickdesk/accounts';
 export * from './provision-desk.js';
+export * from './topology.js';

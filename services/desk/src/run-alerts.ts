@@ -1,17 +1,16 @@
 import { Redis } from 'ioredis';
-import { loginFor, redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
 import { auditAnchorPath, startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
 import type { DeskConfig } from './config.js';
-import { connectAs, deskTarget } from './connect.js';
+import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
 
 /** The alert engine as the `alerts` account: rules, delivery, audit, chat and ad-hoc commands. */
-export async function runAlerts(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
-  const { xmpp, credentials } = deskTarget(config, 1);
+export async function runAlerts(config: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
+  const { xmpp, credentials } = deskTarget(topology, 1);
   const alertsConfig = loadAlertsConfig(env);
-  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'alerts')));
+  const redis = new Redis(deskRedisOptions(topology, credentials, 'alerts'));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'alerts', log, 'engine');
   const service = await startAlertService({
@@ -19,11 +18,11 @@ export async function runAlerts(config: DeskConfig, env: Record<string, string |
     redis,
     log,
     config: alertsConfig,
-    domain: config.TICKDESK_DOMAIN,
-    service: `pubsub.${config.TICKDESK_DOMAIN}`,
+    domain: topology.domain,
+    service: topology.pubsubHost,
     instruments: DEFAULT_INSTRUMENTS,
     auditKey: credentials.audit,
-    auditAnchorPath: auditAnchorPath(config.TICKDESK_HOME),
+    auditAnchorPath: auditAnchorPath(topology.paths.home),
   });
   const server = await startMetricsServer({
     registry: service.engine.metrics.registry,

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import type { DeskTopology } from '@tickdesk/schemas';
 import { loadApiConfig, startApiServer, type ApiServerOptions } from '@tickdesk/api';
 
-/** The REST API (fastify) on TICKDESK_API_PORT, 8080 by default. */
-export async function runApi(env: Record<string, string | undefined>, log: Logger, options: ApiServerOptions = {}): Promise<() => Promise<void>> {
-  const server = await startApiServer(loadApiConfig(env), log, options);
+/** The REST API (fastify) on TICKDESK_API_PORT, 8080 by default, reaching XMPP and Redis where the topology says. */
+export async function runApi(topology: DeskTopology, env: Record<string, string | undefined>, log: Logger, options: Omit<ApiServerOptions, 'topology'> = {}): Promise<() => Promise<void>> {
+  const server = await startApiServer(loadApiConfig(env), log, { ...options, topology });
   log.info('api running');
   return () => server.close();
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { createFeed, createFeedMetrics, ensureInstrumentNodes, type FeedSource } from '@tickdesk/feed-core';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
@@ -31,10 +31,10 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
  * its own state (degraded while the XMPP session is down or publishes fail) on
  * TICKDESK_FEED_METRICS_PORT, where the API's /health reads the state.
  */
-export async function runFeed(config: DeskConfig, log: Logger): Promise<() => Promise<void>> {
-  const { xmpp, credentials } = deskTarget(config);
+export async function runFeed(config: DeskConfig, topology: DeskTopology, log: Logger): Promise<() => Promise<void>> {
+  const { xmpp, credentials } = deskTarget(topology);
   const client = await connectAs(xmpp, credentials, 'feed', log, 'feed');
-  const pubsub = createPubsub(client, `pubsub.${config.TICKDESK_DOMAIN}`);
+  const pubsub = createPubsub(client, topology.pubsubHost);
   // Node configuration survives a Prosody restart (docs/operations.md): a reconnect
   // publishes to the same nodes without creating them again.
   await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);

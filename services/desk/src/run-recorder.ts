@@ -1,26 +1,25 @@
 import { Redis } from 'ioredis';
-import { loginFor, redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
 import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
 import type { DeskConfig } from './config.js';
-import { connectAs, deskTarget } from './connect.js';
+import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
 
 /**
  * The recorder service: subscribes to every ticks/ node and keeps history in Redis; its
  * metrics and own state on TICKDESK_RECORDER_METRICS_PORT, where the API's /health reads the state.
  */
-export async function runRecorder(config: DeskConfig, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
-  const { xmpp, credentials } = deskTarget(config, 2);
-  const redis = new Redis(redisConnection(config.TICKDESK_REDIS_PORT, loginFor(credentials.redis, 'recorder')));
+export async function runRecorder(config: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
+  const { xmpp, credentials } = deskTarget(topology, 2);
+  const redis = new Redis(deskRedisOptions(topology, credentials, 'recorder'));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
   const service = await startRecorderService({
     client,
     redis,
     log,
-    service: `pubsub.${config.TICKDESK_DOMAIN}`,
+    service: topology.pubsubHost,
     symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
     config: loadRecorderConfig(env),
   });

@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeskTopology, parseDeskTopology, xmppHttpOrigins, xmppServiceUrls } from '@tickdesk/schemas';
 import { loadDeskConfig } from './config.js';
-import { buildDeskTopology, deskTopology, writeDeskTopology } from './topology.js';
+import { buildDeskTopology, clearDeskTopology, deskTopology, writeDeskTopology } from './topology.js';
 
 const home = mkdtempSync(join(tmpdir(), 'tickdesk-topology-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -62,8 +62,18 @@ describe('the topology file', () => {
     expect(deskTopology(loadDeskConfig({ TICKDESK_HOME: home, TICKDESK_REDIS_PORT: '1', TICKDESK_TOPOLOGY: path }))).toEqual(built);
   });
 
-  it('without TICKDESK_TOPOLOGY the topology is built from the configuration', () => {
-    expect(deskTopology(config)).toEqual(buildDeskTopology(config));
+  it("without TICKDESK_TOPOLOGY: the running desk's file in TICKDESK_HOME, else built from the configuration", () => {
+    const other = mkdtempSync(join(tmpdir(), 'tickdesk-topology-'));
+    try {
+      const running = loadDeskConfig({ TICKDESK_HOME: other, TICKDESK_XMPP_PORT: '25222' });
+      writeDeskTopology(other, buildDeskTopology(running));
+      // A command run with other variables (a shell without the desk's) still finds the desk that runs.
+      expect(deskTopology(loadDeskConfig({ TICKDESK_HOME: other })).xmppNodes[0]!.c2sPort).toBe(25222);
+      clearDeskTopology(other);
+      expect(deskTopology(loadDeskConfig({ TICKDESK_HOME: other })).xmppNodes[0]!.c2sPort).toBe(5222);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('a missing or bad file stops the service naming TICKDESK_TOPOLOGY and the field', () => {

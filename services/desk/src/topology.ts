@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDeskTopology, TOPOLOGY_FILE, type DeskTopology, type RedisEndpoint } from '@tickdesk/schemas';
 import { ConfigError, xmppNodePorts, type DeskConfig } from './config.js';
@@ -29,16 +29,18 @@ function redisEndpoint(config: DeskConfig): RedisEndpoint {
 }
 
 /**
- * The topology a service runs with: the file `up` wrote (TICKDESK_TOPOLOGY, which up sets
- * for every service it starts), else the one the configuration gives (a service or
- * command started by hand).
+ * The topology a service or command runs with: the file `up` wrote (TICKDESK_TOPOLOGY,
+ * which up sets for every service it starts, else topology.json of TICKDESK_HOME while a
+ * desk runs there: up removes it when it stops), else the one the configuration gives.
  */
 export function deskTopology(config: DeskConfig): DeskTopology {
-  if (config.TICKDESK_TOPOLOGY === '') return buildDeskTopology(config);
+  const path = config.TICKDESK_TOPOLOGY || join(config.TICKDESK_HOME, TOPOLOGY_FILE);
+  if (config.TICKDESK_TOPOLOGY === '' && !existsSync(path)) return buildDeskTopology(config);
   try {
-    return parseDeskTopology(readFileSync(config.TICKDESK_TOPOLOGY, 'utf8'));
+    return parseDeskTopology(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`TICKDESK_TOPOLOGY=${JSON.stringify(config.TICKDESK_TOPOLOGY)} is not a readable desk topology: ${(err as Error).message}`);
+    const named = config.TICKDESK_TOPOLOGY ? `TICKDESK_TOPOLOGY=${JSON.stringify(path)}` : path;
+    throw new ConfigError(`${named} is not a readable desk topology: ${(err as Error).message}`);
   }
 }
 
@@ -50,3 +52,6 @@ export function writeDeskTopology(home: string, topology: DeskTopology): string 
   renameSync(tmp, path);
   return path;
 }
+
+/** Removed when the desk stops, so that a command run later builds its own from its configuration. */
+export const clearDeskTopology = (home: string) => rmSync(join(home, TOPOLOGY_FILE), { force: true });

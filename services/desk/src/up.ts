@@ -10,6 +10,7 @@ import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-
 import { chooseMetricsPorts, spawnService } from './service-process.js';
 import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
 import { privateFolder } from './private-folder.js';
+import { buildDeskTopology, clearDeskTopology, writeDeskTopology } from './topology.js';
 
 const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
 /** The XMPP server's part name, whichever server runs (desk.json, status, /health). */
@@ -42,6 +43,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
+  // Built once: every service started below reads it (TICKDESK_TOPOLOGY) instead of rebuilding addresses.
+  const topologyPath = writeDeskTopology(home, buildDeskTopology(config));
   const deskLog = join(logs, 'desk.log');
   const report = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -103,6 +106,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     await parts.get('redis')?.stop();
     if (!parts.has(XMPP_PART)) await infra.stop();
     clearDeskState(home);
+    clearDeskTopology(home);
     out('stopped.');
   };
 
@@ -111,6 +115,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const childEnv = {
     ...process.env,
     TICKDESK_HOME: home,
+    TICKDESK_TOPOLOGY: topologyPath,
     TICKDESK_FEED_METRICS_PORT: String(metricsPorts.feed),
     TICKDESK_RECORDER_METRICS_PORT: String(metricsPorts.recorder),
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
