@@ -1,18 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { formatMillis } from '@tickdesk/schemas';
+import { formatMillis, type DeskShow, type StoredPresence as TraderPresence } from '@tickdesk/schemas';
+import { createPresenceStore, DEFAULT_PREFIX } from '@tickdesk/store';
 import { parsePresence, presence, type Element, type XmppClient } from '@tickdesk/xmpp';
 
-/** A trader's presence as the desk routes by it. */
-export type DeskShow = 'online' | 'away' | 'xa' | 'dnd' | 'offline';
-export interface TraderPresence {
-  trader: string;
-  show: DeskShow;
-  status?: string;
-  /** When `show` last changed (UTC, ms). */
-  since: string;
-}
+/** A trader's presence as the desk routes by it: the record in @tickdesk/schemas (presence.ts). */
+export type { DeskShow, TraderPresence };
 
 /** Most reachable first: a trader with one available and one dnd resource is online. */
 const RANK: Record<DeskShow, number> = { online: 4, away: 3, xa: 2, dnd: 1, offline: 0 };
@@ -36,12 +30,13 @@ export interface PresenceTrackerDeps {
  * to the most reachable one, mirrored to Redis for the REST API and announced on a
  * channel there.
  */
-export function createPresenceTracker({ client, redis, domain, isTrader, log: parentLog, prefix = 'td:', resyncMs = 1_500, now = Date.now }: PresenceTrackerDeps) {
+export function createPresenceTracker({ client, redis, domain, isTrader, log: parentLog, prefix = DEFAULT_PREFIX, resyncMs = 1_500, now = Date.now }: PresenceTrackerDeps) {
   const log = parentLog.child({ component: 'presence' });
   const events = new EventEmitter<{ change: [current: TraderPresence, previous: TraderPresence] }>();
   const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
   const current = new Map<string, TraderPresence>();
   let resyncTimer: NodeJS.Timeout | undefined;
+  const store = createPresenceStore({ redis, prefix });
 
   const offline = (trader: string): TraderPresence => ({ trader, show: 'offline', since: formatMillis(now()) });
   const get = (trader: string): TraderPresence => current.get(trader) ?? offline(trader);
@@ -60,12 +55,8 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     if (prev.show === next.show && prev.status === next.status && current.has(trader)) return;
     const entry: TraderPresence = { trader, ...next, since: prev.show === next.show && current.has(trader) ? prev.since : formatMillis(now()) };
     current.set(trader, entry);
-    const json = JSON.stringify(entry);
-    redis
-      .multi()
-      .hset(`${prefix}presence`, trader, json)
-      .publish(`${prefix}presence:changes`, json)
-      .exec()
+    store
+      .publish(entry)
       .catch((err: Error) => log.warn({ err: err.message }, 'presence snapshot write failed'));
     events.emit('change', entry, prev);
   }
@@ -104,11 +95,12 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     },
     async start(traders: readonly string[]): Promise<void> {
       // Start from what Redis knew, so `since` survives a restart of the engine.
-      const stored = await redis.hgetall(`${prefix}presence`);
+      const stored = await store.all();
       for (const trader of traders) {
-        const saved = stored[trader] ? (JSON.parse(stored[trader]) as TraderPresence) : undefined;
-        current.set(trader, saved ?? offline(trader));
-        if (!saved) await redis.hset(`${prefix}presence`, trader, JSON.stringify(current.get(trader)));
+        const saved = stored.get(trader) ?? undefined;
+        const entry = saved ?? offline(trader);
+        current.set(trader, entry);
+        if (!saved) await store.put(entry);
       }
       client.on('stanza', onStanza);
       client.on('online', onOnline);

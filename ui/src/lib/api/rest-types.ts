@@ -1,4 +1,4 @@
-import type { AlertRecord, AlertState, Bar, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput } from '@tickdesk/schemas';
+import type { AlertRecord, AlertState, Bar, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput, TraderPresence } from '@tickdesk/schemas';
 
 // Response shapes of the REST API (services/api/src/routes/*), as the dashboard reads them.
 
@@ -28,12 +28,7 @@ export interface AlertPage {
 }
 
 /** GET /v1/presence. */
-export interface TraderPresence {
-  trader: string;
-  show: 'online' | 'away' | 'xa' | 'dnd' | 'offline';
-  status?: string;
-  since?: string;
-}
+export type { TraderPresence };
 
 /** GET /v1/audit/verify. */
 export type AuditVerdict =
