@@ -7,7 +7,8 @@ import {
 import { createAlertQuery, type AlertListOptions } from './alert-query.js';
 import { alertKeys, DEFAULT_PREFIX } from './redis-layout.js';
 import { defineScript, values } from './redis-script.js';
-import { badInput } from './store-errors.js';
+import { createReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
+import { badInput, StoreError } from './store-errors.js';
 
 // Both scripts find a state's index key by its position among the KEYS they are given.
 const LUA_TABLES = `
@@ -75,9 +76,17 @@ export interface AlertStore {
   list(opts: AlertListOptions): Promise<{ alerts: StoredAlert[]; next?: string }>;
 }
 
-/** The outbox and the alert history (layout in redis-layout.ts). */
-export function createAlertStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Redis; prefix?: string }): AlertStore {
+/** Writes lost to fail-overs one after the other before a write gives up. */
+const MAX_FAILOVERS = 10;
+
+/**
+ * The outbox and the alert history (layout in redis-layout.ts). With `ack`, create and
+ * transition resolve only once the replicas have the write (replica-ack.ts); a write
+ * the current primary lacks after a fail-over is made again.
+ */
+export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptions }: { redis: Redis; prefix?: string; ack?: ReplicaAckOptions }): AlertStore {
   const keys = alertKeys(prefix);
+  const ack = createReplicaAck(redis, ackOptions ?? { replicas: 0, timeoutMs: 1 });
   const stateKeys = ALERT_STATES.map(keys.byState);
   const createScript = defineScript(redis, 'tdAlertCreate', 6 + stateKeys.length, CREATE_LUA);
   const transitionScript = defineScript(redis, 'tdAlertTransition', 3 + stateKeys.length, TRANSITION_LUA);
@@ -89,15 +98,35 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Re
   }
   const present = (alerts: (StoredAlert | undefined)[]): StoredAlert[] => alerts.filter((a): a is StoredAlert => a !== undefined);
 
+  /**
+   * `write` once, then until the replicas have it; after a connection change `applied()`
+   * tells whether the current primary has the write (else it is written again).
+   */
+  async function acknowledged<T>(key: string, write: () => Promise<T>, applied: () => Promise<boolean>): Promise<T> {
+    for (let i = 0; i < MAX_FAILOVERS; i++) {
+      const mark = ack.mark();
+      const result = await write();
+      let verdict = await ack.confirm(mark);
+      while (verdict === 'connection-changed' && (await applied())) verdict = await ack.witness(key, 'state');
+      if (verdict === 'acked') return result;
+    }
+    throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `alert write to ${key}: lost in ${MAX_FAILOVERS} fail-overs`);
+  }
+
   async function transition(id: string, patch: AlertPatch, step: LifecycleStep, guard?: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'> {
     checkPatch(patch);
     checkStep(step);
     const ks = [keys.alert(id), keys.outbox, keys.held, ...stateKeys];
+    const stepText = JSON.stringify(stepJson(step));
     const args = [
       id, patch.state ?? '', patch.attempts ?? '', patch.nextActionAt ?? '', patch.recipient ?? '',
-      JSON.stringify(stepJson(step)), guard ? guard.ifState.join(' ') || '-' : '',
+      stepText, guard ? guard.ifState.join(' ') || '-' : '',
     ];
-    const reply = await transitionScript.run(ks, args);
+    // Applied: the step closes the lifecycle (steps carry their time, so an earlier equal one is unlikely and harmless to keep).
+    const reply = await acknowledged(keys.alert(id), () => transitionScript.run(ks, args), async () => {
+      const life = await redis.hget(keys.alert(id), 'life');
+      return life === null || life.endsWith(`${stepText}]`);
+    });
     if (reply === 0) return undefined;
     if (reply === -1) return 'state-conflict';
     return decodeAlert(pairs(reply as string[]));
@@ -108,7 +137,9 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Re
       checkAlert(alert);
       const h = encodeAlert(alert);
       const ks = [keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), ...stateKeys];
-      return (await createScript.run(ks, [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!])) === 1;
+      const args = [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!];
+      const created = await acknowledged(keys.alert(alert.id), () => createScript.run(ks, args), async () => (await redis.exists(keys.alert(alert.id))) === 1);
+      return created === 1;
     },
 
     async get(id) {

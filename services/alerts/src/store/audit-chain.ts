@@ -4,6 +4,7 @@ import { canonicalRecord, checkEntry, GENESIS_HASH, hashRecord, recordTimeMs, ty
 import { createAuditReader, type AuditQuery } from './audit-reader.js';
 import { auditKeys, DEFAULT_PREFIX } from './redis-layout.js';
 import { defineScript, replies } from './redis-script.js';
+import { createReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 import { StoreError } from './store-errors.js';
 
 /** What the engine supplies; the chain adds seq, time (unless given), prevHash and hash. */
@@ -51,15 +52,18 @@ interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err
  * With `key` (kept outside Redis) each record's hash is an HMAC and verify() checks it;
  * without one records are appended unkeyed, as before the desk had a key.
  */
-export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key, anchorPath }: {
+export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key, anchorPath, ack: ackOptions }: {
   redis: Redis; prefix?: string; now?: () => number; key?: AuditKey;
   /** Where the chain's head is anchored outside Redis (audit-anchor.ts); verify() checks against it. */
   anchorPath?: string;
+  /** An append resolves only once this many replicas have it (replica-ack.ts); none by default. */
+  ack?: ReplicaAckOptions;
 }) {
   const keys = auditKeys(prefix);
   const mac = key ? chainKey(key) : undefined;
   const appendScript = defineScript(redis, 'tdAuditAppendKeyed', 6, APPEND_LUA);
   const reader = createAuditReader({ redis, keys, ...(key ? { key } : {}), ...(anchorPath ? { anchorPath } : {}) });
+  const ack = createReplicaAck(redis, ackOptions ?? { replicas: 0, timeoutMs: 1 });
   const queue: Pending[] = [];
   let draining = false;
   let tip: Tip | undefined;
@@ -88,7 +92,8 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
     return n;
   }
 
-  async function write(batch: Pending[]): Promise<void> {
+  /** Appends `batch` in order; each record in `written` (not yet resolved) with the request it answers. */
+  async function append(batch: Pending[], written: Array<[Pending, AuditRecord]>): Promise<void> {
     let rest = batch;
     for (let round = 0; rest.length > 0; round++) {
       if (round === MAX_ROUNDS) throw new StoreError('TICKDESK_ALERTS_STORE_APPEND_FAILED', `audit append: no progress after ${MAX_ROUNDS} rounds`);
@@ -120,8 +125,37 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
       } else {
         tip = prev;
       }
-      for (let i = 0; i < done; i++) rest[i]!.resolve(recs[i]!);
+      for (let i = 0; i < done; i++) written.push([rest[i]!, recs[i]!]);
       rest = rest.slice(done);
+    }
+  }
+
+  /**
+   * Appends, then (with `ack`) waits until the replicas have the records before any append
+   * resolves. If the connection changed meanwhile (a fail-over), the records the current
+   * primary lacks were lost with the old one: they are linked and appended again, and the
+   * rest are acknowledged by a witness write.
+   */
+  async function write(batch: Pending[]): Promise<void> {
+    const written: Array<[Pending, AuditRecord]> = [];
+    let rest = batch;
+    for (let pass = 0; ; pass++) {
+      if (pass === MAX_ROUNDS) throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `audit append: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`);
+      const mark = ack.mark();
+      await append(rest, written);
+      let verdict = await ack.confirm(mark);
+      while (verdict === 'connection-changed') {
+        tip = undefined;
+        const kept = written.length === 0 ? 0 : await landed(written.map(([, r]) => r));
+        if (kept < written.length) break;
+        verdict = await ack.witness(keys.head, 'seq');
+      }
+      if (verdict === 'acked') {
+        for (const [p, r] of written) p.resolve(r);
+        return;
+      }
+      const kept = await landed(written.map(([, r]) => r));
+      rest = written.splice(kept).map(([p]) => p);
     }
   }
 

@@ -9,3 +9,4 @@ export type { AlertListOptions } from './alert-query.js';
 export { createRuleStore, DEFAULT_MAX_RULES_PER_OWNER, type RuleChange, type RuleStore, type RuleWriteResult } from './rule-store.js';
 export { alertKeys, auditKeys, DEFAULT_PREFIX, ruleKeys } from './redis-layout.js';
 export { ruleLimit, StoreError, type StoreErrorCode } from './store-errors.js';
+export { createReplicaAck, type ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';

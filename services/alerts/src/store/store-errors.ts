@@ -3,7 +3,8 @@ export type StoreErrorCode =
   | 'TICKDESK_ALERTS_STORE_BAD_INPUT'
   | 'TICKDESK_ALERTS_STORE_BAD_CURSOR'
   | 'TICKDESK_ALERTS_STORE_APPEND_FAILED'
-  | 'TICKDESK_ALERTS_STORE_RULE_LIMIT';
+  | 'TICKDESK_ALERTS_STORE_RULE_LIMIT'
+  | 'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
