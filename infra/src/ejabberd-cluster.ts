@@ -15,7 +15,7 @@ export type ClusterNodeOptions = XmppNode & { dir: string };
 export interface EjabberdCluster {
   /** One control per node: node 1 first; node 2 and up join node 1's cluster when they start. */
   readonly controls: readonly XmppServerControl[];
-  /** Start every node (node 1 first, with the bootstrap accounts), each joined to node 1. */
+  /** Start every node, each joined to node 1: node 1 (with the bootstrap accounts) and the nodes that were members already together, then each new node. */
   start(accounts?: ReadonlyArray<readonly [user: string, password: string]>): Promise<XmppServer[]>;
   /** Stop the desk's epmd once every node has stopped. */
   stopEpmd(): Promise<void>;
@@ -47,18 +47,35 @@ export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 
   return {
     controls,
     async start(accounts = []) {
-      const servers: XmppServer[] = [await controls[0]!.start(accounts)];
+      // Mnesia loads a table from its own disc alone only on the node that went down last;
+      // after every node went down at once (kill -9, a reboot) each node waits at start for
+      // the tables the others hold, so node 1 alone would wait forever. Node 1 and every
+      // node that has been a member (a Mnesia schema in its spool) start together; a new
+      // node joins afterwards, once node 1 runs.
+      const members = controls.map((_, i) => i === 0 || hasMnesia(nodes[i]!.dir));
+      const servers: Array<XmppServer | undefined> = [];
+      const startAt = (i: number) => controls[i]!.start(i === 0 ? accounts : []).then((s) => (servers[i] = s));
+      const waves = [members.flatMap((m, i) => (m ? [i] : [])), ...members.flatMap((m, i) => (m ? [] : [[i]]))];
       try {
-        for (const control of controls.slice(1)) servers.push(await control.start());
+        for (const wave of waves) {
+          const results = await Promise.allSettled(wave.map(startAt));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
       } catch (err) {
-        for (const s of servers.reverse()) await s.stop().catch(() => undefined);
+        for (const s of servers.filter((x): x is XmppServer => x !== undefined).reverse()) await s.stop().catch(() => undefined);
         await stopEpmd(epmdPort);
         throw err;
       }
-      return servers;
+      return servers as XmppServer[];
     },
     stopEpmd: () => stopEpmd(epmdPort),
   };
+}
+
+/** A node that has started once has its Mnesia schema on disc (ejabberd's spool is Mnesia's directory). */
+function hasMnesia(dir: string): boolean {
+  return existsSync(join(ejabberdPaths(dir).spool, 'schema.DAT'));
 }
 
 function copyCookie(fromDir: string, toDir: string): void {
