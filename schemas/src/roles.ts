@@ -1,3 +1,5 @@
+import { Type, type TLiteral } from '@sinclair/typebox';
+
 /**
  * The roles the account directory records in `td:users` (field = user name). A person's
  * desk role is one of DESK_ROLES; service accounts (feed, recorder, alerts) have
@@ -6,6 +8,8 @@
  */
 export const DESK_ROLES = ['trader', 'analyst', 'compliance', 'admin'] as const;
 export type DeskRole = (typeof DESK_ROLES)[number];
+/** A desk role as a schema (REST bodies that assign one). */
+export const DeskRoleSchema = Type.Union(DESK_ROLES.map((r) => Type.Literal(r)) as TLiteral<DeskRole>[]);
 export const DISABLED_ROLE = 'disabled';
 /** Every value `td:users` holds. */
 export type AccountRole = DeskRole | 'service' | typeof DISABLED_ROLE;

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DISABLED_ROLE, ticksNode, type Instrument } from '@tickdesk/schemas';
 import { changeUserPassword, createPubsub, endUserSessions, type XmppClient } from '@tickdesk/xmpp';
-import { entitle, USERS_KEY, type Role } from './accounts.js';
+import { createRoleStore } from '@tickdesk/store';
+import { entitle, type Role } from './accounts.js';
 import { provisionAccount, type SessionOpener } from './provision-account.js';
 
 
@@ -28,27 +29,28 @@ export interface AccountDirectoryDeps {
 export function createAccountDirectory(deps: AccountDirectoryDeps) {
   const jid = (user: string) => `${user}@${deps.domain}`;
   const known = new Set(deps.instruments.map((i) => i.symbol));
+  const roles = createRoleStore({ redis: deps.redis });
 
   return {
     async roleOf(user: string): Promise<string | undefined> {
-      return (await deps.redis.hget(USERS_KEY, user)) ?? undefined;
+      return roles.get(user);
     },
     async list(): Promise<Array<{ user: string; role: string }>> {
-      const all = await deps.redis.hgetall(USERS_KEY);
+      const all = await roles.all();
       return Object.entries(all).map(([user, role]) => ({ user, role })).sort((a, b) => a.user.localeCompare(b.user));
     },
     /** Creates the account with a generated password, returned once; false when it exists. */
     async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
       const password = randomBytes(18).toString('base64url');
-      if (await deps.redis.hexists(USERS_KEY, user)) return { created: false, password: '' };
+      if (await roles.exists(user)) return { created: false, password: '' };
       const { sessions } = deps;
       if (!sessions && role === 'trader') throw new Error('a trader cannot be created without sessions for its presence links');
       const created = await provisionAccount({ ...deps, sessions: sessions ?? (async () => undefined) }, { user, role, password });
       return { created, password: created ? password : '' };
     },
     async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {
-      const before = await deps.redis.hget(USERS_KEY, user);
-      await deps.redis.hset(USERS_KEY, user, role);
+      const before = await roles.get(user);
+      await roles.set(user, role);
       const all = deps.instruments.map((i) => i.symbol);
       // Desk roles read every instrument; an analyst keeps only explicit grants.
       if (role !== 'analyst') await entitle(deps.admin, deps.pubsubHost, jid(user), all, 'member');
@@ -58,7 +60,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     async disable(user: string): Promise<void> {
       await changeUserPassword(deps.admin, deps.domain, jid(user), randomBytes(24).toString('base64url'));
       await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) => deps.log.info({ user, err: err.message }, 'no session to end'));
-      await deps.redis.hset(USERS_KEY, user, DISABLED_ROLE);
+      await roles.set(user, DISABLED_ROLE);
       await entitle(deps.admin, deps.pubsubHost, jid(user), deps.instruments.map((i) => i.symbol), 'none');
       deps.log.info({ user }, 'account disabled');
     },

@@ -1,17 +1,19 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { barsNode, ticksNode, type Instrument } from '@tickdesk/schemas';
+import { barsNode, ticksNode, type AccountRole, type Instrument } from '@tickdesk/schemas';
+import { createRoleStore } from '@tickdesk/store';
 import { addUser, createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
 
-export type Role = 'trader' | 'analyst' | 'compliance' | 'admin' | 'service';
+/** A role the desk gives an account (`disabled` is set only by disabling one). */
+export type Role = Exclude<AccountRole, 'disabled'>;
 export interface Account {
   user: string;
   password: string;
   role: Role;
 }
 
-/** Redis hash of every account's role (field = user name). */
-export const USERS_KEY = 'td:users';
+/** Redis hash of every account's role (field = user name), declared in @tickdesk/store. */
+export { USERS_KEY } from '@tickdesk/store';
 
 /** Roles entitled to every instrument; analysts are entitled per instrument by grant. */
 const DESK_ROLES: ReadonlySet<Role> = new Set(['trader', 'compliance', 'admin', 'service']);
@@ -34,7 +36,7 @@ export async function provisionUser(
     if (accountExists(err)) created = false;
     else throw err;
   }
-  await deps.redis.hset(USERS_KEY, acct.user, acct.role);
+  await createRoleStore({ redis: deps.redis }).set(acct.user, acct.role);
   const symbols = DESK_ROLES.has(acct.role) ? deps.instruments.map((i) => i.symbol) : grants;
   await entitle(deps.admin, deps.pubsubHost, jid, symbols, 'member');
   deps.log.info({ jid, role: acct.role, created, entitled: symbols.length }, 'user provisioned');

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Instrument } from '@tickdesk/schemas';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
-import { provisionUser, USERS_KEY, type Account } from './accounts.js';
+import { createRoleStore } from '@tickdesk/store';
+import { provisionUser, type Account } from './accounts.js';
 import { linkPresence } from './presence-links.js';
 
 /** The alert engine's account: every trader must see it and be seen by it (routing by presence). */
@@ -52,7 +53,7 @@ export async function provisionAccount(deps: ProvisionDeps, acct: Account, grant
 }
 
 async function traders(redis: Redis): Promise<string[]> {
-  const all = await redis.hgetall(USERS_KEY);
+  const all = await createRoleStore({ redis }).all();
   return Object.entries(all).filter(([, role]) => role === 'trader').map(([user]) => user).sort();
 }
 

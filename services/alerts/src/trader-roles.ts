@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DISABLED_ROLE } from '@tickdesk/schemas';
+import { createRoleStore } from '@tickdesk/store';
 
 export interface TraderRolesDeps {
   redis: Redis;
@@ -18,10 +19,11 @@ export interface TraderRolesDeps {
  */
 export function createTraderRoles({ redis, prefix, onTrader, onDisabled, onEnabled }: TraderRolesDeps) {
   const traders = new Set<string>();
+  const store = createRoleStore({ redis, prefix });
   let refreshing = false;
 
   async function read(running: boolean): Promise<void> {
-    const roles = await redis.hgetall(`${prefix}users`);
+    const roles = await store.all();
     for (const [user, role] of Object.entries(roles)) {
       if (role === 'trader' && !traders.has(user)) {
         traders.add(user);

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Instrument } from '@tickdesk/schemas';
+import type { DeskRole, Instrument } from '@tickdesk/schemas';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import type { AlertStore, AuditChain, RuleStore } from '@tickdesk/alerts';
 
-/** Roles as recorded in Redis (`td:users`). */
-export type Role = 'trader' | 'analyst' | 'compliance' | 'admin';
+/** The desk roles that may use the API (@tickdesk/schemas roles.ts). */
+export type Role = DeskRole;
 
 /** Who made a request, from the verified token. */
 export interface Caller {

@@ -5,7 +5,8 @@ import type { Instrument } from '@tickdesk/schemas';
 import { connectAs, type XmppTarget } from './connect.js';
 import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
-import { createSessionOpener, linkAllTraders, provisionUser, USERS_KEY, type Account, type SessionOpener } from '@tickdesk/accounts';
+import { createSessionOpener, linkAllTraders, provisionUser, type Account, type SessionOpener } from '@tickdesk/accounts';
+import { createRoleStore } from '@tickdesk/store';
 import { provisionNodes } from './provision.js';
 import { retryTransient } from '@tickdesk/feed-core';
 
@@ -31,7 +32,7 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
   saveCredentials(infra.credentialsPath, credentials);
   const feed = await connectAs(target, credentials, 'feed', log, 'provision');
   const admin = await connectAs(target, credentials, 'admin', log, 'provision');
-  // As the desk user (the first of startRedis's users): roles in td:users.
+  // As the desk user (the first of startRedis's users): roles (@tickdesk/store role-store.ts).
   const redis = new Redis({ ...redisConnection(infra.redis.port, infra.redis.login), lazyConnect: true });
   try {
     await redis.connect();
@@ -39,7 +40,7 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     const deps = { admin, redis, domain: infra.domain, pubsubHost: infra.pubsubHost, instruments, log };
     // The admin account co-owns every instrument node (provisionNodes): it gets its role
     // and no member affiliation, which would replace its ownership.
-    await redis.hset(USERS_KEY, 'admin', 'admin');
+    await createRoleStore({ redis }).set('admin', 'admin');
     // provisionUser is idempotent: retried whole while the server fails transiently (its affiliations, on a fresh cluster).
     const provision = (acct: Account, grants: readonly string[] = []) => retryTransient(`provision ${acct.user}`, () => provisionUser(deps, acct, grants), { log });
     await provision(credentials.accounts.recorder!);

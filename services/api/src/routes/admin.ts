@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { DISABLED_ROLE, SYMBOL_PATTERN } from '@tickdesk/schemas';
+import { DeskRoleSchema, DISABLED_ROLE, SYMBOL_PATTERN } from '@tickdesk/schemas';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import { BEARER } from '../plugins/openapi.js';
 import { badRequest, conflict, errorResponses, notFound, unavailable } from '../errors.js';
 import { USERNAME_PATTERN } from '../roles.js';
 
 const User = Type.String({ pattern: USERNAME_PATTERN });
-const AssignableRole = Type.Union([Type.Literal('trader'), Type.Literal('analyst'), Type.Literal('compliance'), Type.Literal('admin')]);
+const AssignableRole = DeskRoleSchema;
 const UserEntry = Type.Object({ user: Type.String(), role: Type.String({ description: 'trader, analyst, compliance, admin, service or disabled' }) });
 
 /**

@@ -7,7 +7,8 @@ import { Rule, RuleInput, RuleStatus, SYMBOL_PATTERN, validateRuleInput } from '
 import type { Caller, Role } from '../deps.js';
 import { ApiError, badRequest, conflict, errorResponses, invalidRule, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
-import { USERNAME_PATTERN, USERS_KEY } from '../roles.js';
+import { createRoleStore } from '@tickdesk/store';
+import { USERNAME_PATTERN } from '../roles.js';
 import { validatorCompiler } from '../validation.js';
 
 const RuleParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -33,13 +34,14 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['rules'], security: BEARER };
   const { rules, redis, instruments } = app.deps;
+  const userRoles = createRoleStore({ redis });
   const symbols = new Set(instruments.map((i) => i.symbol));
   // A rule body is checked by validateRuleInput, as the engine's chat commands check theirs:
   // a bad one is a 422 naming the field, not the schema's 400. The schema still documents it.
   app.setValidatorCompiler((req) => (req.httpPart === 'body' ? (value: unknown) => ({ value }) : validatorCompiler(req as Parameters<typeof validatorCompiler>[0])));
 
   async function traders(): Promise<Set<string>> {
-    const roles = await redis.hgetall(USERS_KEY);
+    const roles = await userRoles.all();
     return new Set(Object.keys(roles).filter((user) => roles[user] === 'trader'));
   }
 

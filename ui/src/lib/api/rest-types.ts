@@ -1,8 +1,8 @@
-import type { AlertRecord, AlertState, Bar, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput, TraderPresence } from '@tickdesk/schemas';
+import type { AlertRecord, AlertState, Bar, DeskRole, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput, TraderPresence } from '@tickdesk/schemas';
 
 // Response shapes of the REST API (services/api/src/routes/*), as the dashboard reads them.
 
-export type Role = 'trader' | 'analyst' | 'compliance' | 'admin';
+export type Role = DeskRole;
 export type { AlertState, Bar, BarInterval, Instrument, LastPrice, Rule, RuleInput };
 
 export interface IssuedToken {
