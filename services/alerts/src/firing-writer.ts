@@ -44,6 +44,12 @@ export interface FiringWriterDeps {
 export function createFiringWriter({ redis, alerts, audit, rules, limits, suppressions, metrics, ruleOf, forget, firedKey, now }: FiringWriterDeps) {
   /** Verdicts of firings not yet in Redis: a firing written again after a Redis error keeps its first verdict and budget. */
   const verdicts = new Map<string, Verdict>();
+  /**
+   * Alerts this process stored (or may have: the write failed after Redis ran it, e.g. not
+   * acknowledged by a replica) whose audit record is not yet acknowledged: a retry that finds
+   * the alert stored goes on to its record instead of taking it for an earlier process's.
+   */
+  const unaudited = new Set<string>();
   let fired = 0;
 
   function verdictFor(id: string, rule: Rule, f: Firing): Verdict {
@@ -80,9 +86,15 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
       lifecycle: [suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt }],
     };
     alert.body = alertBody(alertContent(alert));
+    const retry = unaudited.has(id);
+    unaudited.add(id);
     const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
-    verdicts.delete(id);
-    if (!created) return undefined; // evaluated before a crash: already in the outbox
+    if (!created && !retry) {
+      // Evaluated before a crash: already in the outbox, with its record.
+      unaudited.delete(id);
+      verdicts.delete(id);
+      return undefined;
+    }
     if (suppressed) {
       await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail: suppressed });
       metrics.suppressed.inc({ cap: verdict.ok ? '' : verdict.cap });
@@ -91,6 +103,8 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
       fired += 1;
       metrics.fired.inc();
     }
+    unaudited.delete(id);
+    verdicts.delete(id);
     if (rule.frequency === 'once') {
       forget(rule.id);
       await rules.setStatus(rule.id, 'triggered');

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { Rule } from '@tickdesk/schemas';
+import { createAlertLimits } from './alert-limits.js';
+import { createAlertsMetrics } from './alerts-metrics.js';
+import { createFiringWriter } from './firing-writer.js';
+import type { AlertStore, AuditChain, AuditEntry, RuleStore, StoredAlert } from './store/index.js';
+import { StoreError } from './store/index.js';
+import { createSuppressionLedger } from './suppression-ledger.js';
+
+const rule: Rule = {
+  id: 'r1', owner: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'every-time', priority: 'normal',
+  status: 'active', createdAt: '2026-12-06T07:00:00Z', updatedAt: '2026-12-06T07:00:00Z', version: 1,
+} as Rule;
+const firing = { ruleId: 'r1', symbol: 'BTCUSDT', seq: 7, price: '65000.5', previousPrice: '64999', eventMicros: 1_765_000_000_000_000 };
+const notAcknowledged = () => new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', 'no replica');
+
+/** An outbox that stores what it is given, and a chain that records appends; `failNext` makes the next call write and then fail, as an unacknowledged write does. */
+function fakes() {
+  const stored = new Map<string, StoredAlert>();
+  const records: AuditEntry[] = [];
+  const fail = { create: 0, append: 0 };
+  const alerts = {
+    async create(a: StoredAlert) {
+      const created = !stored.has(a.id);
+      if (created) stored.set(a.id, a);
+      if (fail.create > 0 && fail.create--) throw notAcknowledged();
+      return created;
+    },
+  } as unknown as AlertStore;
+  const audit = {
+    async append(e: AuditEntry) {
+      records.push(e);
+      if (fail.append > 0 && fail.append--) throw notAcknowledged();
+      return { ...e, seq: records.length };
+    },
+  } as unknown as AuditChain;
+  const redis = { hset: async () => 1 } as unknown as Redis;
+  const writer = createFiringWriter({
+    redis, alerts, audit, rules: {} as RuleStore, limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
+    suppressions: createSuppressionLedger({ summaryMs: 60_000 }), metrics: createAlertsMetrics(), ruleOf: () => rule, forget: () => undefined,
+    firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
+  });
+  return { writer, stored, records, fail };
+}
+
+describe('firing writer, when a write is not acknowledged', () => {
+  it('writes the fired record when the retry finds the alert its failed attempt stored', async () => {
+    const f = fakes();
+    f.fail.create = 1;
+    await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    const alert = await f.writer.persist(firing); // the engine's write retry
+    expect(alert?.id).toBe([...f.stored.keys()][0]);
+    expect(f.records.map((r) => [r.alertId, r.event])).toEqual([[alert!.id, 'fired']]);
+  });
+
+  it('appends the fired record again when its acknowledgement failed, and never leaves the alert without one', async () => {
+    const f = fakes();
+    f.fail.append = 1;
+    await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    const alert = await f.writer.persist(firing);
+    expect(alert).toBeDefined();
+    expect(f.records.filter((r) => r.event === 'fired').length).toBe(2); // one not acknowledged, one acknowledged
+    expect(f.writer.fired()).toBe(1);
+  });
+
+  it('still ignores a firing whose alert an earlier engine process stored (evaluated again after a crash)', async () => {
+    const f = fakes();
+    expect(await f.writer.persist(firing)).toBeDefined();
+    const again = fakes();
+    for (const [k, v] of f.stored) again.stored.set(k, v);
+    expect(await again.writer.persist(firing)).toBeUndefined();
+    expect(again.records).toEqual([]);
+  });
+});
