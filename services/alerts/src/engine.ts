@@ -15,7 +15,7 @@ import { readRecentBatches, type RowBatch } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex, type Firing } from './rules/index.js';
 import { createWriteRetry } from './write-retry.js';
-import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore, type AuditKey, type StoredAlert } from './store/index.js';
+import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore, type AuditKey, type ReplicaAckOptions, type StoredAlert } from './store/index.js';
 
 export interface AlertEngineDeps {
   client: XmppClient;
@@ -33,6 +33,8 @@ export interface AlertEngineDeps {
   auditKey?: AuditKey;
   /** A file outside Redis where the chain's head is anchored every second (audit-anchor.ts). */
   auditAnchorPath?: string;
+  /** Outbox and audit writes count once this many replicas have them (Sentinel mode); none by default. */
+  redisAck?: ReplicaAckOptions;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -61,11 +63,11 @@ export { alertId } from './firing-writer.js';
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath }: AlertEngineDeps) {
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
-  const alerts = createAlertStore({ redis, prefix });
-  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}), ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}) });
+  const alerts = createAlertStore({ redis, prefix, ...(redisAck ? { ack: redisAck } : {}) });
+  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}), ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}), ...(redisAck ? { ack: redisAck } : {}) });
   const anchor = auditAnchorPath ? createAuditAnchorWriter({ head: () => audit.head(), path: auditAnchorPath, log }) : undefined;
   const index = createRuleIndex();
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });

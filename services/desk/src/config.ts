@@ -24,6 +24,17 @@ export const DeskEnv = Type.Object({
   /** ejabberd nodes joined into one cluster on this machine (Prosody: 1 only); node i's ports are the ones above + (i-1)·100. */
   TICKDESK_XMPP_NODES: Type.Integer({ minimum: 1, maximum: MAX_XMPP_NODES, default: 1 }),
   TICKDESK_REDIS_PORT: Port(6380),
+  /**
+   * single: one redis-server with AOF. sentinel: a primary (TICKDESK_REDIS_PORT), a replica
+   * (TICKDESK_REDIS_PORT + 1) and three sentinels (TICKDESK_REDIS_SENTINEL_PORT + 0, 1, 2)
+   * with automatic fail-over; the engine's outbox and audit writes count once the replica has them.
+   */
+  TICKDESK_REDIS_MODE: Type.Union([Type.Literal('single'), Type.Literal('sentinel')], { default: 'single' }),
+  TICKDESK_REDIS_SENTINEL_PORT: Port(26380),
+  /** Sentinel mode: how long the primary may be silent before the sentinels call it down and fail over. */
+  TICKDESK_REDIS_DOWN_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 60_000, default: 5000 }),
+  /** Sentinel mode: how long one WAIT for the replica's acknowledgement of an outbox or audit write lasts (3 tries before the write is reported as not acknowledged). */
+  TICKDESK_REDIS_ACK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
   TICKDESK_API_PORT: Port(8080),
   TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
@@ -71,6 +82,14 @@ const NODE_PORT_NAMES: Record<string, string> = { c2sPort: 'client', c2sDirectTl
 /** A port used twice would be found taken at start-up and blamed on the part that starts second. */
 function assertDistinctPorts(config: DeskConfig): void {
   const owner = new Map<number, string>([[config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'], [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT']]);
+  const redis = redisPorts(config);
+  for (const [port, what] of [[redis.replica, 'the Redis replica\'s port (TICKDESK_REDIS_PORT + 1)'], ...redis.sentinels.map((p, i) => [p, `Redis sentinel ${i + 1}'s port (TICKDESK_REDIS_SENTINEL_PORT + ${i})`])] as Array<[number | undefined, string]>) {
+    if (port === undefined) continue;
+    if (port > 65535) throw new ConfigError(`${what} would be ${port}: choose a lower port`);
+    const other = owner.get(port);
+    if (other !== undefined) throw new ConfigError(`port ${port} is both ${other} and ${what}: choose other ports`);
+    owner.set(port, what);
+  }
   xmppNodePorts(config).forEach((node, i) => {
     for (const [field, port] of Object.entries(node)) {
       const what = i === 0 ? `TICKDESK_XMPP ${NODE_PORT_NAMES[field]} port` : `XMPP node ${i + 1}'s ${NODE_PORT_NAMES[field]} port`;
@@ -102,4 +121,11 @@ export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
     }
     return node;
   });
+}
+
+/** The Redis parts' ports: the primary alone (single), or with the replica and the three sentinels (sentinel). */
+export function redisPorts(config: DeskConfig): { primary: number; replica?: number; sentinels: number[] } {
+  if (config.TICKDESK_REDIS_MODE !== 'sentinel') return { primary: config.TICKDESK_REDIS_PORT, sentinels: [] };
+  const base = config.TICKDESK_REDIS_SENTINEL_PORT;
+  return { primary: config.TICKDESK_REDIS_PORT, replica: config.TICKDESK_REDIS_PORT + 1, sentinels: [base, base + 1, base + 2] };
 }

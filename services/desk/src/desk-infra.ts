@@ -7,7 +7,10 @@ import {
   ensureCertificates,
   redisConnection,
   redisServiceUsers,
+  redisUrl,
   startRedis,
+  startRedisSentinelSet,
+  type ManagedProcess,
   xmppServerControl,
   type RedisServer,
   type RedisUser,
@@ -28,6 +31,22 @@ export interface DeskPorts {
   /** Erlang distribution port of ejabberd (loopback; unused by Prosody). */
   xmppDist?: number;
   redis: number;
+}
+
+/** One Redis process of the desk: its part name, log, the process running now, and a restart with the same config, data and port. */
+export interface DeskRedisPart {
+  readonly name: string;
+  readonly logPath: string;
+  readonly process: ManagedProcess;
+  restart(): Promise<ManagedProcess>;
+}
+
+/** Redis's layout: one server (single), or a primary, its replica and three sentinels (sentinel). */
+export interface DeskRedisSetup {
+  mode: 'single' | 'sentinel';
+  replicaPort?: number;
+  sentinelPorts?: readonly number[];
+  downAfterMs?: number;
 }
 
 /** The default distribution port of a desk's ejabberd (TICKDESK_XMPP_DIST_PORT). */
@@ -52,7 +71,10 @@ export interface DeskInfra {
   restartXmppNode(i: number): Promise<XmppServer>;
   /** Stop a cluster's epmd once its nodes have stopped (nothing for one node). */
   stopEpmd(): Promise<void>;
+  /** Redis at start (the primary in Sentinel mode: the one provisioning writes to). */
   readonly redis: RedisServer;
+  /** Each Redis process as `up` supervises it: `redis`, and in Sentinel mode `redis-replica`, `sentinel-1`…`sentinel-3`. */
+  readonly redisParts: readonly DeskRedisPart[];
   /** Start the XMPP server again with the same rendered config, data, ports and certificates (after it died). */
   restartXmpp(): Promise<XmppServer>;
   /** Start Redis again with the same config, AOF and port (after it died). */
@@ -65,7 +87,8 @@ export interface DeskInfra {
  * (config, data, certificates, credentials), creating the server-side bootstrap
  * accounts on first start.
  */
-export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody', xmppNodeCount = 1 }: {
+export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody', xmppNodeCount = 1, redisSetup = { mode: 'single' } }: {
+  redisSetup?: DeskRedisSetup;
   home: string;
   /** ejabberd nodes joined into one cluster (node i on each port + (i-1)·XMPP_NODE_PORT_STEP, their epmd on the distribution port − 1). */
   xmppNodeCount?: number;
@@ -107,7 +130,9 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   };
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
   const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
-  let redis = await startRedis(redisOpts);
+  const started = await startDeskRedis(home, redisOpts, redisSetup, credentials);
+  let redis = started.redis;
+  const redisParts = started.parts;
   if (xmppNodeCount > 1 && xmppServer !== 'ejabberd') throw new RangeError('only ejabberd runs as a cluster');
   const nodes: XmppNode[] = Array.from({ length: xmppNodeCount }, (_, i) => i === 0 ? node : {
     name: ejabberdNodeName(`${dir}-${i + 1}`),
@@ -156,12 +181,17 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
     get redis() {
       return redis;
     },
+    redisParts,
     stopEpmd: async () => cluster?.stopEpmd(),
     async restartXmpp() {
       servers[0] = await controls[0]!.start();
       return servers[0]!;
     },
     async restartRedis() {
+      if (redisSetup.mode === 'sentinel') {
+        await redisParts[0]!.restart();
+        return redis;
+      }
       redis = await startRedis(redisOpts);
       return redis;
     },
@@ -171,6 +201,28 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
       await redis.stop();
     },
   };
+}
+
+/** One redis-server, or the Sentinel set (its primary on `opts.port`); `redis` describes the primary as it was started. */
+async function startDeskRedis(home: string, opts: { dir: string; port: number; users: RedisUser[] }, setup: DeskRedisSetup, credentials: Credentials): Promise<{ redis: RedisServer; parts: DeskRedisPart[] }> {
+  if (setup.mode === 'single') {
+    let server = await startRedis(opts);
+    const part: DeskRedisPart = {
+      name: 'redis', logPath: join(opts.dir, 'redis.log'),
+      get process() { return server.process; },
+      async restart() { server = await startRedis(opts); return server.process; },
+    };
+    return { redis: server, parts: [part] };
+  }
+  const set = await startRedisSentinelSet({
+    home, users: opts.users, credentials: credentials.redis,
+    ports: { primary: opts.port, replica: setup.replicaPort ?? opts.port + 1, sentinels: setup.sentinelPorts ?? [] },
+    ...(setup.downAfterMs ? { downAfterMs: setup.downAfterMs } : {}),
+  });
+  const login = { username: opts.users[0]!.name, password: opts.users[0]!.password };
+  const parts = set.parts.map((p): DeskRedisPart => ({ name: p.name, logPath: p.logPath, get process() { return p.process; }, restart: () => p.start() }));
+  // Provisioning and the audit anchor talk to the primary of the start; services go through the sentinels.
+  return { redis: { port: opts.port, url: redisUrl(opts.port, login), login, get process() { return set.parts[0]!.process; }, stop: () => set.stop() }, parts };
 }
 
 /**

@@ -23,6 +23,8 @@ export async function runAlerts(config: DeskConfig, topology: DeskTopology, env:
     instruments: DEFAULT_INSTRUMENTS,
     auditKey: credentials.audit,
     auditAnchorPath: auditAnchorPath(topology.paths.home),
+    // Sentinel: an outbox or audit write counts once the replica has it (WAIT 1), so a fail-over cannot lose it.
+    ...(topology.redis.mode === 'sentinel' ? { redisAck: { replicas: 1, timeoutMs: config.TICKDESK_REDIS_ACK_TIMEOUT_MS } } : {}),
   });
   const server = await startMetricsServer({
     registry: service.engine.metrics.registry,

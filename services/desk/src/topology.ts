@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDeskTopology, TOPOLOGY_FILE, type DeskTopology, type RedisEndpoint } from '@tickdesk/schemas';
-import { ConfigError, xmppNodePorts, type DeskConfig } from './config.js';
+import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
+import { ConfigError, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
 
 /** Every part of a desk on one machine listens on loopback. */
 const LOOPBACK = '127.0.0.1';
@@ -25,7 +26,8 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
 }
 
 function redisEndpoint(config: DeskConfig): RedisEndpoint {
-  return { mode: 'single', host: LOOPBACK, port: config.TICKDESK_REDIS_PORT };
+  if (config.TICKDESK_REDIS_MODE !== 'sentinel') return { mode: 'single', host: LOOPBACK, port: config.TICKDESK_REDIS_PORT };
+  return { mode: 'sentinel', masterName: DEFAULT_SENTINEL_MASTER, sentinels: redisPorts(config).sentinels.map((port) => ({ host: LOOPBACK, port })) };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assertPortFree, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
+import { assertPortFree, DEFAULT_SENTINEL_MASTER, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
-import type { DeskConfig } from './config.js';
+import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
 import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
@@ -51,10 +51,17 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     out(stamped);
     appendFileSync(deskLog, stamped + '\n', { mode: 0o600 });
   };
-  const infra = await startDeskInfra({ home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info', xmppServer: server, xmppNodeCount: config.TICKDESK_XMPP_NODES });
+  const redisLayout = redisPorts(config);
+  const infra = await startDeskInfra({
+    home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info', xmppServer: server, xmppNodeCount: config.TICKDESK_XMPP_NODES,
+    redisSetup: { mode: config.TICKDESK_REDIS_MODE, sentinelPorts: redisLayout.sentinels, downAfterMs: config.TICKDESK_REDIS_DOWN_AFTER_MS, ...(redisLayout.replica ? { replicaPort: redisLayout.replica } : {}) },
+  });
   // Node 1 is the part `xmpp` (as a single server); the other nodes of a cluster are xmpp-2, xmpp-3…
   const extraNodes = infra.xmppServers.slice(1).map((s, k) => ({ part: `${XMPP_PART}-${k + 2}`, index: k + 1, first: true }));
-  const logOf: Record<string, string> = { [XMPP_PART]: infra.xmpp.logPath, redis: join(home, 'redis', 'redis.log') };
+  const logOf: Record<string, string> = { [XMPP_PART]: infra.xmpp.logPath };
+  // Redis's parts: `redis`, and in Sentinel mode `redis-replica`, `sentinel-1`…`sentinel-3` (stopped first).
+  const redisParts = infra.redisParts.map((p) => ({ part: p, first: true }));
+  for (const { part } of redisParts) logOf[part.name] = part.logPath;
   for (const n of extraNodes) logOf[n.part] = infra.xmppServers[n.index]!.logPath;
   for (const s of SERVICES) logOf[s] = join(logs, `${s}.log`);
   const parts = new Map<string, Supervisor>();
@@ -103,7 +110,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     for (const n of [...extraNodes].reverse()) await (parts.get(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
     await parts.get(XMPP_PART)?.stop();
     await infra.stopEpmd();
-    await parts.get('redis')?.stop();
+    for (const { part } of [...redisParts].reverse()) await parts.get(part.name)?.stop();
     if (!parts.has(XMPP_PART)) await infra.stop();
     clearDeskState(home);
     clearDeskTopology(home);
@@ -111,7 +118,6 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
 
   let firstXmpp = true;
-  let firstRedis = true;
   const childEnv = {
     ...process.env,
     TICKDESK_HOME: home,
@@ -122,7 +128,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   try {
     // Restarted with the same rendered config, data, ports and credentials.
-    await supervise('redis', async () => running(firstRedis ? ((firstRedis = false), infra.redis.process) : (await infra.restartRedis()).process)).start();
+    for (const r of redisParts) {
+      await supervise(r.part.name, async () => running(r.first ? ((r.first = false), r.part.process) : await r.part.restart())).start();
+    }
     await supervise(XMPP_PART, async () => xmppRunning(firstXmpp ? ((firstXmpp = false), infra.xmpp) : await infra.restartXmpp())).start();
     for (const n of extraNodes) {
       await supervise(n.part, async () => xmppRunning(n.first ? ((n.first = false), infra.xmppServers[n.index]!) : await infra.restartXmppNode(n.index))).start();
@@ -143,7 +151,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     `  dashboard                http://localhost:${config.TICKDESK_API_PORT}   log in with an XMPP account, e.g. alice@${infra.domain}`,
     `  REST API                 http://localhost:${config.TICKDESK_API_PORT}/v1 (OpenAPI at /docs), login with an XMPP account`,
     `  XMPP WebSocket           ws://localhost:${config.TICKDESK_API_PORT}/xmpp-websocket (proxied to 127.0.0.1:${ports.xmppHttp})`,
-    `  Redis (AOF)              127.0.0.1:${ports.redis}`,
+    config.TICKDESK_REDIS_MODE === 'sentinel'
+      ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${ports.redis}, replica :${redisLayout.replica}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
+      : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}`,
     `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands`,
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
@@ -153,7 +163,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     `  health, metrics          http://localhost:${config.TICKDESK_API_PORT}/health, /metrics (API)`,
     `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metricsPorts[s]}/metrics`).join(', ')}`,
     `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
-    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${join(home, 'redis', 'redis.log')}`,
+    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${redisParts.map((r) => r.part.logPath).join(', ')}`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n'));
