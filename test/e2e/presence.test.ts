@@ -41,6 +41,20 @@ describe('desk presence', () => {
     await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('online');
   });
 
+  it("alice's closed browser, without a logout, shows her offline in bob's browser", async () => {
+    const aliceInBob = bob.page.locator(`[data-testid="presence-row"][data-jid="${jid('alice')}"]`);
+    await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('online');
+    // The WebSocket ends with no </stream> (RFC 7395 §3.6): the server must still end the
+    // session at once, not keep it for a resumption that never comes.
+    const started = Date.now();
+    await alice.close();
+    await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('offline');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    alice = await openDashboard();
+    await logIn(alice.page, 'alice');
+    await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('online');
+  });
+
   it("alice's logout shows her offline in bob's browser", async () => {
     const aliceInBob = bob.page.locator(`[data-testid="presence-row"][data-jid="${jid('alice')}"]`);
     await byTestId(alice.page, 'logout').click();
