@@ -6,7 +6,7 @@ export const PartHealthState = Type.Union([Type.Literal('starting'), Type.Litera
 export type PartHealthState = Static<typeof PartHealthState>;
 
 /**
- * The alert engine's record in Redis for /health (`td:alerts:heartbeat`), rewritten every
+ * The alert engine's record in Redis for /health (@tickdesk/store heartbeat-store.ts), rewritten every
  * HEARTBEAT_EVERY_MS with a TTL of HEARTBEAT_TTL_MS, so a dead writer's record disappears.
  * The feed and the recorder answer the same shape at GET /state on their metrics port.
  */
@@ -24,7 +24,6 @@ export type PartStateReport = Static<typeof PartStateReport>;
 
 export const HEARTBEAT_EVERY_MS = 2_000;
 export const HEARTBEAT_TTL_MS = 10_000;
-export const ENGINE_HEARTBEAT_KEY = 'td:alerts:heartbeat';
 
 /**
  * The engine's heartbeat as read back: absent, unreadable or older than the TTL is

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { ENGINE_HEARTBEAT_KEY, parseDeskState, parseTimestamp, PartStateReport, readHeartbeat, type DeskPart, type DeskStateFile } from '@tickdesk/schemas';
+import { parseDeskState, parseTimestamp, PartStateReport, type DeskPart, type DeskStateFile } from '@tickdesk/schemas';
 import { Value } from '@sinclair/typebox/value';
-import { LAST_KEY } from '@tickdesk/recorder';
+import { createEngineHeartbeat, createLastPriceStore } from '@tickdesk/store';
 import type { ComponentHealth, HealthProbe } from './routes/health.js';
 
 /** A feed whose newest recorded tick is older than this is reported degraded. */
@@ -38,7 +38,7 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
       Promise.all(nodes.map((n) => probePort(n.port, n.label))),
       Promise.all([partState(parts.feed, 'feed'), probeTicks(redis, now).catch(redisDown)]).then(([own, ticks]) => (own.state !== 'running' ? own : ticks)),
       partState(parts.recorder, 'recorder'),
-      redis.get(ENGINE_HEARTBEAT_KEY).then((json) => readHeartbeat(json, now(), 'alert engine', parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined), redisDown),
+      createEngineHeartbeat({ redis }).read(now(), parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined).catch(redisDown),
     ]);
     const components: Record<string, ComponentHealth> = { feeds, engine };
     nodes.forEach((n, i) => (components[n.part] = xmppStates[i]!));
@@ -102,10 +102,9 @@ function probePort(port: number, label: string): Promise<ComponentHealth> {
 }
 
 async function probeTicks(redis: Redis, now: () => number): Promise<ComponentHealth> {
-  const lasts = Object.values(await redis.hgetall(LAST_KEY));
   let newest = 0;
-  for (const json of lasts) {
-    const at = parseTimestamp(String((JSON.parse(json) as { ingestTime?: unknown }).ingestTime)) ?? 0;
+  for (const last of await createLastPriceStore({ redis }).all()) {
+    const at = parseTimestamp(String(last.ingestTime)) ?? 0;
     newest = Math.max(newest, at / 1000);
   }
   if (newest === 0) return { state: 'starting', detail: 'no tick recorded yet' };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { pino, type Logger } from 'pino';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, DESK_ROLES } from '@tickdesk/schemas';
+import { createLastPriceStore } from '@tickdesk/store';
 import { createPubsub } from '@tickdesk/xmpp';
 import { InfraError } from '@tickdesk/infra';
 import { loadDeskConfig, type DeskConfig } from './config.js';
@@ -97,9 +98,9 @@ async function status(config: DeskConfig): Promise<number> {
   const redis = new Redis({ ...deskRedisOptions(topology, deskTarget(topology).credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const last = await redis.hgetall('td:last');
+    const last = new Map((await createLastPriceStore({ redis }).all()).map((p) => [p.symbol, p]));
     for (const i of DEFAULT_INSTRUMENTS) {
-      const l = last[i.symbol] ? (JSON.parse(last[i.symbol]!) as { price: string; eventTime: string }) : undefined;
+      const l = last.get(i.symbol);
       out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price} at ${l.eventTime}` : 'no ticks yet'}`);
     }
   } finally {
@@ -108,7 +109,7 @@ async function status(config: DeskConfig): Promise<number> {
   return 0;
 }
 
-const ROLES: readonly Role[] = ['trader', 'analyst', 'compliance', 'admin'];
+const ROLES: readonly Role[] = DESK_ROLES;
 
 async function users(config: DeskConfig, sub: string | undefined, rest: string[], log: Logger): Promise<number> {
   const topology = deskTopology(config);

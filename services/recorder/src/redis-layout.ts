@@ -1,8 +1,10 @@
-import type { BarInterval, LastPrice, Side, Tick } from '@tickdesk/schemas';
+import type { BarInterval, Side, Tick } from '@tickdesk/schemas';
+import { marketKeys } from '@tickdesk/store';
 import type { Candle } from './candle-aggregator.js';
 
 /*
- * Redis layout of the recorder (the only writer of these keys; see README.md):
+ * Redis layout of the recorder (the only writer of these keys; see README.md). The keys
+ * are built by @tickdesk/store (keys.ts), the last price's record too (last-price-store.ts):
  *
  *   td:last                        hash  SYMBOL → {"price","size","seq","eventTime","ingestTime"}
  *   td:ticks:<SYMBOL>              zset  score = event time (µs), member = "<seq, 16 digits>|price|size|side|eventTime|ingestTime"
@@ -16,24 +18,18 @@ import type { Candle } from './candle-aggregator.js';
  * is the same member, so retries never duplicate. The zero-padded seq orders ticks
  * that share an event time. Scores are integers below 2^53, exact in a double.
  */
-export const LAST_KEY = 'td:last';
-export const ticksKey = (symbol: string): string => `td:ticks:${symbol}`;
-export const candlesKey = (interval: BarInterval, symbol: string): string => `td:candles:${interval}:${symbol}`;
+const keys = marketKeys();
+export const LAST_KEY = keys.last;
+export const ticksKey = keys.ticks;
+export const candlesKey = keys.candles;
 /**
  * The recorder never writes a candle again once its bucket is closed (late ticks for it
  * are dropped), so readers may cache candles up to this mark; it only ever rises.
  */
-export const FINAL_KEY = 'td:candles:final';
+export const FINAL_KEY = keys.final;
 export const finalField = (interval: BarInterval, symbol: string): string => `${interval}:${symbol}`;
 
-export function encodeLast(t: Tick | LastPrice): string {
-  return JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime });
-}
-
-export function decodeLast(symbol: string, json: string): LastPrice {
-  const v = JSON.parse(json) as Omit<LastPrice, 'symbol'>;
-  return { symbol, price: v.price, size: v.size, seq: v.seq, eventTime: v.eventTime, ingestTime: v.ingestTime };
-}
+export { decodeLast, encodeLast } from '@tickdesk/store';
 
 export function encodeTickMember(t: Tick): string {
   return `${String(t.seq).padStart(16, '0')}|${t.price}|${t.size}|${t.side}|${t.eventTime}|${t.ingestTime}`;

@@ -26,6 +26,10 @@ export function createLastPriceStore({ redis, prefix = DEFAULT_PREFIX }: { redis
     async all(): Promise<LastPrice[]> {
       return Object.entries(await redis.hgetall(key)).map(([symbol, json]) => decodeLast(symbol, json));
     },
+    /** Every entry's stored text by symbol, undecoded: for readers that detect changes by comparing it. */
+    async encoded(): Promise<Record<string, string>> {
+      return redis.hgetall(key);
+    },
   };
 }
 export type LastPriceStore = ReturnType<typeof createLastPriceStore>;

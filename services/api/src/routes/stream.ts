@@ -3,16 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { isDecimalString } from '@tickdesk/schemas';
+import { createLastPriceStore } from '@tickdesk/store';
 import type { ApiDeps, Caller } from '../deps.js';
 import type { Entitlements } from '../entitlements.js';
 import { ApiError, badRequest, errorResponses } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
 
-/** The recorder's last-price hash (services/recorder/src/redis-layout.ts): SYMBOL → {"price","size","seq","eventTime","ingestTime"}. */
-const LAST_KEY = 'td:last';
-
 export interface StreamOptions {
-  /** How often td:last is read while anyone streams prices (there is no price channel in Redis). */
+  /** How often the last prices are read while anyone streams them (there is no price channel in Redis). */
   pricePollMs?: number;
   /** How often the newest alerts of each streaming trader are read. */
   alertPollMs?: number;
@@ -39,6 +37,8 @@ const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.str
 /** One reader of Redis for all streams: prices once per poll, alerts once per trader per poll. */
 function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, opts: Required<StreamOptions>) {
   const clients = new Set<Client>();
+  // The recorder's last prices (@tickdesk/store): compared as stored text, so an unchanged price is not sent again.
+  const lastPrices = createLastPriceStore({ redis });
   const prices = new Map<string, { json: string; frame: string }>();
   /** Trader → alert id → "<state>|<steps>"; null until the first read, the baseline: only what changes after it is streamed. */
   const watched = new Map<string, Map<string, string> | null>();
@@ -76,7 +76,7 @@ function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, 
   async function pollPrices(): Promise<void> {
     const gen = generation;
     await refreshEntitlements();
-    const last = await redis.hgetall(LAST_KEY);
+    const last = await lastPrices.encoded();
     if (gen !== generation) return; // stopped meanwhile: a restarted hub must send its snapshot
     for (const [symbol, json] of Object.entries(last)) {
       if (prices.get(symbol)?.json === json) continue;
