@@ -6,11 +6,13 @@ import { requireBinary } from './binaries.js';
 import { ejabberdPaths, type EjabberdOptions } from './ejabberd-config.js';
 import { ejabberdControl } from './ejabberd-server.js';
 import { InfraError } from './errors.js';
+import { assertEpmdPort, explainJoinFailure } from './ejabberd-cluster-errors.js';
 import type { XmppNode, XmppServer, XmppServerControl } from './xmpp-server.js';
 
 const execFileP = promisify(execFile);
 
-export type ClusterNodeOptions = XmppNode & { dir: string };
+/** A node of the cluster; `label` names it in start-up errors (default `node <i>`). */
+export type ClusterNodeOptions = XmppNode & { dir: string; label?: string };
 
 export interface EjabberdCluster {
   /** One control per node: node 1 first; node 2 and up join node 1's cluster when they start. */
@@ -34,19 +36,32 @@ export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 
   const first = nodes[0]!;
   const optsOf = (n: ClusterNodeOptions, i: number): EjabberdOptions => ({
     ...base, dir: n.dir, c2sPort: n.c2sPort, c2sDirectTlsPort: n.c2sDirectTlsPort, httpPort: n.httpPort, distPort: n.distPort, nodeName: n.name, epmdPort,
+    nodeLabel: n.label ?? `node ${i + 1}`,
     ...(i > 0 ? { joinNode: first.name } : {}),
   });
   const controls = nodes.map((n, i) => {
     const control = ejabberdControl(optsOf(n, i));
     if (i === 0) return control;
+    // A node that has been a member (its Mnesia schema on disc) rejoins by itself as it
+    // starts; asked right after its start, `list_cluster` may not name node 1 yet, and a
+    // join_cluster then restarts it and copies every table again: after a kill -9 of node 2
+    // that stalled the cluster's pubsub writes (the feed's publishes timed out for 30 s+).
+    const { joinNode: _join, ...memberOpts } = optsOf(n, i);
+    const rejoining = ejabberdControl(memberOpts);
     return { ...control, start: async (accounts?: ReadonlyArray<readonly [string, string]>) => {
       copyCookie(first.dir, n.dir);
-      return control.start(accounts);
+      try {
+        return await (hasMnesia(n.dir) ? rejoining : control).start(accounts);
+      } catch (err) {
+        if (!(err instanceof InfraError && err.code === 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED')) throw err;
+        throw await explainJoinFailure(err, { node: n, label: n.label ?? `node ${i + 1}`, first, epmdPort });
+      }
     } };
   });
   return {
     controls,
     async start(accounts = []) {
+      await assertEpmdPort(epmdPort);
       // Mnesia loads a table from its own disc alone only on the node that went down last;
       // after every node went down at once (kill -9, a reboot) each node waits at start for
       // the tables the others hold, so node 1 alone would wait forever. Node 1 and every

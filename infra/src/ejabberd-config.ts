@@ -20,6 +20,8 @@ export type EjabberdOptions = XmppServerOptions & {
   epmdPort?: number;
   /** Join the cluster of this node (node 2 and up; its cookie must be in this node's spool). */
   joinNode?: string;
+  /** How start-up errors name this node and its ports, e.g. `node 2 (each port of node 1 + 100)`. */
+  nodeLabel?: string;
 };
 
 /** Where one node keeps what: config (`dir`), Mnesia spool, SQLite, logs, pidfile. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { promisify } from 'node:util';
-import { requireBinary } from './binaries.js';
+import { requireBinary, which } from './binaries.js';
 import { ejabberdPaths, runAs, writeEjabberdConfig, type EjabberdOptions, type RunAs } from './ejabberd-config.js';
 import { InfraError } from './errors.js';
 import { startProcess, tail, type ManagedProcess } from './managed-process.js';
@@ -10,6 +10,19 @@ import { assertPortFree, waitForPort } from './ports.js';
 import type { XmppServer, XmppServerControl } from './xmpp-server.js';
 
 const execFileP = promisify(execFile);
+
+/** ejabberdctl's path, or an error naming the package to install and the other way to run a desk. */
+export function requireEjabberd(find: (name: string) => string | undefined = which): string {
+  const path = find('ejabberdctl');
+  if (!path) {
+    throw new InfraError('TICKDESK_INFRA_BINARY_MISSING',
+      'ejabberd is not installed (no ejabberdctl on PATH or in /usr/sbin), and TICKDESK_XMPP_SERVER=ejabberd needs it. ' +
+      'Install it with: apt-get install -y ejabberd erlang-p1-sqlite3 (or run npm start, which installs it for you), ' +
+      'or run the desk on Prosody: TICKDESK_XMPP_SERVER=prosody TICKDESK_XMPP_NODES=1.');
+  }
+  return path;
+}
+const ejabberdctl = () => requireEjabberd();
 
 function ctlArgs(opts: EjabberdOptions, node: string): string[] {
   const p = ejabberdPaths(opts.dir);
@@ -30,13 +43,13 @@ const nodeEnv = (opts: EjabberdOptions): NodeJS.ProcessEnv => ({
 
 /** ejabberdctl's answer (stdout). */
 export async function ctlOutput(opts: EjabberdOptions, node: string, args: string[], who: RunAs = runAs()): Promise<string> {
-  const bin = requireBinary('ejabberdctl', 'ejabberd erlang-p1-sqlite3');
+  const bin = ejabberdctl();
   const { stdout } = await execFileP(bin, [...ctlArgs(opts, node), ...args], { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 60_000 });
   return stdout;
 }
 
 async function ctl(opts: EjabberdOptions, node: string, args: string[], who: RunAs): Promise<void> {
-  const bin = requireBinary('ejabberdctl', 'ejabberd erlang-p1-sqlite3');
+  const bin = ejabberdctl();
   await execFileP(bin, [...ctlArgs(opts, node), ...args], { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 60_000 });
 }
 
@@ -101,7 +114,7 @@ async function joinCluster(opts: EjabberdOptions, node: string, seed: string, wh
     await ctlOutput(opts, node, ['join_cluster', seed], who);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message?: string };
-    throw new Error(`node ${node} could not join the cluster of ${seed} (is ${seed} running, with the same cookie?): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`);
+    throw new InfraError('TICKDESK_INFRA_CLUSTER_JOIN_FAILED', `node ${node} could not join the cluster of ${seed} (is ${seed} running, with the same cookie?): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`);
   }
   await waitForPort(opts.c2sPort, 60_000, alive);
   await waitForPort(opts.httpPort, 10_000, alive);
@@ -143,12 +156,13 @@ function reportSignals(proc: ManagedProcess): ManagedProcess {
 
 /** Start a private ejabberd node from a rendered config on loopback ports, in the foreground of its own process group. */
 export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> {
-  const bin = requireBinary('ejabberdctl', 'ejabberd erlang-p1-sqlite3');
+  const bin = ejabberdctl();
   const who = runAs();
-  await assertPortFree(opts.c2sPort, 'XMPP client connections', 'TICKDESK_XMPP_PORT');
-  await assertPortFree(opts.c2sDirectTlsPort, 'XMPP direct TLS', 'TICKDESK_XMPP_TLS_PORT');
-  await assertPortFree(opts.httpPort, 'XMPP WebSocket/HTTP', 'TICKDESK_XMPP_HTTP_PORT');
-  await assertPortFree(opts.distPort, 'Erlang distribution of ejabberd', 'TICKDESK_XMPP_DIST_PORT');
+  const of = opts.nodeLabel ? ` of ejabberd ${opts.nodeLabel}` : '';
+  await assertPortFree(opts.c2sPort, `XMPP client connections${of}`, 'TICKDESK_XMPP_PORT');
+  await assertPortFree(opts.c2sDirectTlsPort, `XMPP direct TLS${of}`, 'TICKDESK_XMPP_TLS_PORT');
+  await assertPortFree(opts.httpPort, `XMPP WebSocket/HTTP${of}`, 'TICKDESK_XMPP_HTTP_PORT');
+  await assertPortFree(opts.distPort, `Erlang distribution${of || ' of ejabberd'}`, 'TICKDESK_XMPP_DIST_PORT');
   const { node } = writeEjabberdConfig(opts, who);
   const p = ejabberdPaths(opts.dir);
   const out = openSync(p.console, 'a');
@@ -169,6 +183,8 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> 
     await tuneNode(opts, node, who);
   } catch (err) {
     await stop();
+    // A refused join is the cluster's to explain (ejabberdCluster names the cause and the fix).
+    if (err instanceof InfraError && err.code === 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED') throw err;
     throw failure(opts, (err as Error).message);
   }
   return {

@@ -4,7 +4,9 @@ export type InfraErrorCode =
   | 'TICKDESK_INFRA_PORT_IN_USE'
   | 'TICKDESK_INFRA_START_FAILED'
   | 'TICKDESK_INFRA_CERT_FAILED'
-  | 'TICKDESK_INFRA_COMMAND_FAILED';
+  | 'TICKDESK_INFRA_COMMAND_FAILED'
+  | 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED'
+  | 'TICKDESK_INFRA_COOKIE_MISMATCH';
 
 /** A start-up failure with one message that names the cause and the fix. */
 export class InfraError extends Error {
@@ -12,7 +14,8 @@ export class InfraError extends Error {
   constructor(
     readonly code: InfraErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -7,6 +7,7 @@ import {
   ensureCertificates,
   redisConnection,
   redisServiceUsers,
+  requireEjabberd,
   redisUrl,
   startRedis,
   startRedisSentinelSet,
@@ -130,6 +131,8 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   };
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
   const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
+  // Said before anything starts: this setting needs ejabberd.
+  if (xmppServer === 'ejabberd') requireEjabberd();
   const started = await startDeskRedis(home, redisOpts, redisSetup, credentials);
   let redis = started.redis;
   const redisParts = started.parts;
@@ -143,7 +146,7 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
   });
   // Node 1 keeps the single node's folder, name and data: a desk grows into a cluster.
   const cluster = xmppNodeCount > 1
-    ? ejabberdCluster(opts, nodes.map((n, i) => ({ ...n, dir: i === 0 ? dir : `${dir}-${i + 1}` })), node.distPort - 1)
+    ? ejabberdCluster(opts, nodes.map((n, i) => ({ ...n, dir: i === 0 ? dir : `${dir}-${i + 1}`, ...(i > 0 ? { label: `node ${i + 1} (node 1's ports + ${i * XMPP_NODE_PORT_STEP})` } : {}) })), node.distPort - 1)
     : undefined;
   const controls = cluster ? cluster.controls : [xmppServerControl(xmppServer, opts)];
   const servers: XmppServer[] = [];
