@@ -224,8 +224,11 @@ async function startDeskRedis(home: string, opts: { dir: string; port: number; u
   });
   const login = { username: opts.users[0]!.name, password: opts.users[0]!.password };
   const parts = set.parts.map((p): DeskRedisPart => ({ name: p.name, logPath: p.logPath, get process() { return p.process; }, restart: () => p.start() }));
-  // Provisioning and the audit anchor talk to the primary of the start; services go through the sentinels.
-  return { redis: { port: opts.port, url: redisUrl(opts.port, login), login, get process() { return set.parts[0]!.process; }, stop: () => set.stop() }, parts };
+  // Provisioning and the audit anchor talk to the primary of the start (after a fail-over, the
+  // server on the replica's port), as the sentinels name it; services go through the sentinels.
+  const port = (await set.primaryPort()) ?? opts.port;
+  const primary = set.parts.find((p) => p.port === port) ?? set.parts[0]!;
+  return { redis: { port, url: redisUrl(port, login), login, get process() { return primary.process; }, stop: () => set.stop() }, parts };
 }
 
 /**
