@@ -54,6 +54,16 @@ describe('desk health probe', () => {
     expect((await probe()).feeds).toMatchObject({ state: 'degraded', detail: 'feed reports degraded: XMPP session down' });
   });
 
+  it("a Sentinel desk's replica and sentinels are components, degraded while up restarts them", async () => {
+    writeDesk({ redis: {}, 'redis-replica': {}, 'sentinel-1': {}, 'sentinel-2': { state: 'restarting', restarts: 1, lastExit: 'SIGKILL' }, 'sentinel-3': {} });
+    const c = await probe();
+    expect(c['redis-replica']).toEqual({ state: 'running', restarts: 0 });
+    expect(c['sentinel-1']).toEqual({ state: 'running', restarts: 0 });
+    expect(c['sentinel-2']).toMatchObject({ state: 'degraded', detail: 'sentinel-2 restarting', restarts: 1, lastExit: 'SIGKILL' });
+    writeDesk({ redis: {} });
+    expect(Object.keys(await probe()).filter((k) => k.startsWith('sentinel') || k === 'redis-replica')).toEqual([]);
+  });
+
   it('a feed whose state endpoint does not answer is degraded', async () => {
     writeDesk({ feed: { metricsPort: 1 } });
     expect((await probe()).feeds).toMatchObject({ state: 'degraded', detail: 'the feed does not answer' });

@@ -13,6 +13,8 @@ const STATE_TIMEOUT_MS = 1_000;
 
 /** Which supervised part (desk.json) each /health component is. */
 const PART_OF: Record<string, string> = { xmpp: 'xmpp', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
+/** The replica and sentinels of TICKDESK_REDIS_MODE=sentinel, as `tickdesk up` names them in desk.json. */
+const REDIS_SET_PART = /^(redis-replica|sentinel-[1-9])$/;
 
 export interface DeskHealthDeps {
   /** The desk's runtime folder: desk.json names the parts, their restarts and state ports. */
@@ -45,7 +47,9 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     // Without a desk (an API started on its own) there is no recorder report to read.
     if (desk) components.recorder = recorder;
     if (desk) components.api = { state: 'running' };
-    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const)]) {
+    // A Sentinel desk's other Redis processes, each its own component (`redis` is the primary the API reaches).
+    const redisParts = Object.keys(parts).filter((p) => REDIS_SET_PART.test(p)).map((p) => [p, p] as const);
+    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts]) {
       const p = parts[part];
       if (!p) continue;
       const c = (components[component] ??= { state: 'running' });

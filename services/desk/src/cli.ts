@@ -17,6 +17,7 @@ import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
 import { isAlive, readDeskState } from './state-file.js';
 import { portListening, statusLines } from './desk-status.js';
+import { askSentinels, redisPrimaryLine } from './redis-status.js';
 import { up } from './up.js';
 
 const USAGE = `usage: tickdesk <command>
@@ -95,6 +96,8 @@ async function status(config: DeskConfig): Promise<number> {
   const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port) });
   for (const line of lines) out(line);
   const topology = deskTopology(config);
+  const sentinelPassword = deskTarget(topology).credentials.redis.sentinelPassword;
+  if (topology.redis.mode === 'sentinel' && sentinelPassword) out(redisPrimaryLine(await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName), s.ports.redis));
   const redis = new Redis({ ...deskRedisOptions(topology, deskTarget(topology).credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
