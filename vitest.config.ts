@@ -120,6 +120,21 @@ export default defineConfig({
         },
       },
       {
+        // Redis Sentinel: a primary, a replica and three sentinels on free loopback ports
+        // (their own folder), killed and failed over; after every other server-backed group.
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'sentinel',
+          include: ['test/sentinel/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 5 },
+        },
+      },
+      {
         // The dashboard: Svelte components and stores in happy-dom, browser builds of
         // dependencies, workspace packages from source.
         plugins: [svelte({ configFile: './ui/svelte.config.js' }), svelteTesting()],
