@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeTickRows, ticksNode, type Instrument, type TickRow } from '@tickdesk/schemas';
+import { decodeTickRows, HEARTBEAT_EVERY_MS, ticksNode, type Instrument, type TickRow } from '@tickdesk/schemas';
+import { createEngineHeartbeat, DEFAULT_PREFIX, engineKeys } from '@tickdesk/store';
 import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
 import { createAlertLimits } from './alert-limits.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
@@ -40,13 +41,6 @@ export interface AlertEngineDeps {
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
 
 /**
- * The engine's state in Redis for /health (`<prefix>alerts:heartbeat`, JSON `{ state,
- * at, rules, pid }`), rewritten every 2 s and gone 10 s after the engine stops writing it;
- * /health also compares the pid with the engine process `tickdesk up` runs now.
- */
-export const HEARTBEAT_EVERY_MS = 2_000;
-export const HEARTBEAT_TTL_MS = 10_000;
-/**
  * Batches waiting behind one whose firings Redis refuses are held in memory up to this
  * many; later ones are dropped and read back from the nodes' recent items once Redis
  * answers again, as a restarted engine does.
@@ -63,7 +57,7 @@ export { alertId } from './firing-writer.js';
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = 'td:', metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck }: AlertEngineDeps) {
+export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
   const alerts = createAlertStore({ redis, prefix, ...(redisAck ? { ack: redisAck } : {}) });
@@ -85,9 +79,11 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     retirement: (a) => retirement.reasonFor(a),
     canEscalateTo: (user) => !retirement.isDisabled(user),
   });
-  const watermarkKey = `${prefix}alerts:watermark`;
-  const heartbeatKey = `${prefix}alerts:heartbeat`;
-  const firedKey = `${prefix}alerts:fired`;
+  const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
+  // The engine's state for /health (JSON `{ state, at, rules, pid }`), rewritten every
+  // HEARTBEAT_EVERY_MS and gone HEARTBEAT_TTL_MS after the engine stops writing it; /health
+  // also compares the pid with the engine process `tickdesk up` runs now.
+  const heartbeat = createEngineHeartbeat({ redis, prefix });
   const sync = createRuleSync({
     rules,
     index,
@@ -263,7 +259,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       client.on('online', onReconnected);
       await catchUp();
       const beat = () =>
-        redis.set(heartbeatKey, JSON.stringify({ state: currentState(), at: now(), rules: index.size, pid: process.pid }), 'PX', HEARTBEAT_TTL_MS)
+        heartbeat.write({ state: currentState(), at: now(), rules: index.size, pid: process.pid })
           .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
@@ -281,7 +277,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     async stop(): Promise<void> {
       stopping = true;
       timers.forEach(clearInterval);
-      await redis.del(heartbeatKey).catch(() => undefined);
+      await heartbeat.clear().catch(() => undefined);
       client.off('online', onReconnected);
       await subscriber.stop();
       await queue;

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { rateKeys } from '@tickdesk/store';
 
 /**
  * The REST API's per-user write counter (services/api/src/plugins/rate-limits.ts:
  * @fastify/rate-limit, namespace `td:api:rate:`, key `user:<name>`). Chat and ad-hoc
  * writes count in the same key, so a trader has one budget whatever the path.
  */
-export const WRITE_RATE_KEY = (user: string): string => `td:api:rate:user:${user}`;
+export const WRITE_RATE_KEY = rateKeys().user;
 
 /** The same counting as @fastify/rate-limit's Redis store: the window starts at the first write. */
 const TAKE_LUA = `

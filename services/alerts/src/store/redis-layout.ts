@@ -1,5 +1,7 @@
 /*
- * Redis layout of the alert engine's stores (prefix `td:` by default; docs quote this).
+ * Redis layout of the alert engine's stores (prefix `td:` by default). The key builders are
+ * declared in @tickdesk/store (keys.ts), with every other family of the desk; the key
+ * layout with writers and readers is in docs/architecture.md. What each key holds:
  *
  * Each store's keys share a hash tag ({audit}, {alerts}, {rules}) so that on Redis
  * Cluster every Lua script touches one slot; on a single Redis the tag is just text.
@@ -54,39 +56,4 @@
  * Alerts in state suppressed or retired are in by-state like the others, never in the outbox.
  */
 
-export const DEFAULT_PREFIX = 'td:';
-
-export function auditKeys(prefix = DEFAULT_PREFIX) {
-  const base = `${prefix}{audit}:`;
-  return {
-    log: `${base}log`,
-    head: `${base}head`,
-    byTime: `${base}by-time`,
-    trader: (trader: string) => `${base}trader:${trader}`,
-    symbol: (symbol: string) => `${base}symbol:${symbol}`,
-    alert: (alertId: string) => `${base}alert:${alertId}`,
-  };
-}
-
-export function alertKeys(prefix = DEFAULT_PREFIX) {
-  const base = `${prefix}{alerts}:`;
-  return {
-    alert: (id: string) => `${base}alert:${id}`,
-    outbox: `${base}outbox`,
-    held: `${base}held`,
-    byTime: `${base}by-time`,
-    byTrader: (owner: string) => `${base}by-trader:${owner}`,
-    bySymbol: (symbol: string) => `${base}by-symbol:${symbol}`,
-    byState: (state: string) => `${base}by-state:${state}`,
-  };
-}
-
-export function ruleKeys(prefix = DEFAULT_PREFIX) {
-  const base = `${prefix}{rules}:`;
-  return {
-    rule: (id: string) => `${base}rule:${id}`,
-    ids: `${base}ids`,
-    owner: (owner: string) => `${base}owner:${owner}`,
-    changes: `${prefix}rules:changes`,
-  };
-}
+export { alertKeys, auditKeys, DEFAULT_PREFIX, ruleKeys } from '@tickdesk/store';

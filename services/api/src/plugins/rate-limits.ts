@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
+import { rateKeys } from '@tickdesk/store';
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { bearerToken, type TokenSigner } from '../token.js';
@@ -23,7 +24,7 @@ export async function registerRateLimits(app: FastifyInstance, opts: { config: A
     max: config.writeRateMax,
     timeWindow: config.rateWindowMs,
     redis: opts.redis,
-    nameSpace: 'td:api:rate:',
+    nameSpace: rateKeys().namespace,
     skipOnError: true,
     allowList: (req) => !WRITES.has(req.method),
     keyGenerator: (req) => {
