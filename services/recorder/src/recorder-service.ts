@@ -1,9 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeTickBatch, ticksNode } from '@tickdesk/schemas';
-import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
+import { decodeTickBatch, ticksNode, type TickBatch } from '@tickdesk/schemas';
+import { createItemSubscriber, createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import type { RecorderConfig } from './config.js';
 import { createRecorder, type Recorder } from './recorder.js';
+
+/** Live batches held while the nodes' items are read back after a reconnect; past this many, they are recorded as they come. */
+export const MAX_HELD_LIVE_BATCHES = 10_000;
 
 export interface RecorderServiceDeps {
   /** A connected client of the recorder's account (entitled to the ticks/ nodes). */
@@ -20,18 +23,51 @@ export interface RecorderServiceDeps {
 export async function startRecorderService({ client, redis, log, service, symbols, config }: RecorderServiceDeps): Promise<{ recorder: Recorder; stop(): Promise<void> }> {
   const recorder = createRecorder({ redis, log, ...(config ? { config } : {}) });
   await recorder.start();
+  const pubsub = createPubsub(client, service);
+  let held: TickBatch[] | undefined;
   const sub = createItemSubscriber({
     client,
     service,
     nodes: symbols.map(ticksNode),
     decode: decodeTickBatch,
-    onItem: (batch) => recorder.ingest(batch),
+    onItem: (batch) => (held && held.length < MAX_HELD_LIVE_BATCHES ? held.push(batch) : recorder.ingest(batch)),
     log: log.child({ component: 'recorder-subscriber' }),
   });
+
+  /**
+   * A new session after a lost one (its XMPP node died, the network dropped) was sent
+   * nothing published in between (XEP-0060 §12.2: notifications go to available
+   * resources), so the nodes' recent items (§6.5, up to max_items) are recorded first,
+   * then the live batches that came meanwhile; ticks already recorded are skipped by seq.
+   * The subscriber's 'online' handler, registered first, has sent the presence that
+   * starts live notifications before this read goes out.
+   */
+  async function readBack(): Promise<void> {
+    if (held) return;
+    held = [];
+    try {
+      const items = await Promise.all(symbols.map((s) => pubsub.items(ticksNode(s)).catch(() => [])));
+      const batches = items.flat().flatMap((it) => {
+        const res = it.payload ? decodeTickBatch(it.payload) : undefined;
+        return res?.ok && res.value.ticks.length > 0 ? [res.value] : [];
+      });
+      batches.sort((a, b) => a.ticks[0]!.seq - b.ticks[0]!.seq);
+      for (const b of batches) recorder.ingest(b);
+      log.info({ batches: batches.length, live: held.length }, 'ticks published while the XMPP session was down read back from the nodes');
+    } finally {
+      const live = held;
+      held = undefined;
+      for (const b of live) recorder.ingest(b);
+    }
+  }
+  const onOnline = () => void readBack().catch((err: Error) => log.warn({ err: err.message }, 'ticks missed while reconnecting not read back'));
+
   await sub.start();
+  client.on('online', onOnline);
   return {
     recorder,
     async stop() {
+      client.off('online', onOnline);
       await sub.stop();
       await recorder.stop();
     },
