@@ -36,6 +36,12 @@ describe('desk topology from the desk configuration', () => {
     expect([t.api.port, t.redis]).toEqual([8080, { mode: 'single', host: '127.0.0.1', port: 6380 }]);
   });
 
+  it('Redis Sentinel: the three sentinels and the master name instead of one server', () => {
+    const t = buildDeskTopology(loadDeskConfig({ TICKDESK_HOME: home, TICKDESK_REDIS_MODE: 'sentinel', TICKDESK_REDIS_PORT: '16380', TICKDESK_REDIS_SENTINEL_PORT: '26480' }));
+    expect(t.redis).toEqual({ mode: 'sentinel', masterName: 'tickdesk', sentinels: [26480, 26481, 26482].map((port) => ({ host: '127.0.0.1', port })) });
+    expect(Value.Check(DeskTopology, t)).toBe(true);
+  });
+
   it('three ejabberd nodes: node i on every port + (i-1)·100, node 1 first', () => {
     const t = buildDeskTopology(loadDeskConfig({ TICKDESK_HOME: home, TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_PORT: '15222' }));
     expect(t.xmppServer).toBe('ejabberd');
