@@ -51,7 +51,7 @@ export const DeskEnv = Type.Object({
   /** `up` gives up on a part (and stops the desk) after more than this many exits within the window. */
   TICKDESK_RESTART_MAX: Type.Integer({ minimum: 0, maximum: 1000, default: 10 }),
   TICKDESK_RESTART_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 120_000 }),
-  /** The topology file a service started by `up` reads (up sets it to <TICKDESK_HOME>/topology.json); empty: built from the variables above. */
+  /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */
   TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });
 export type DeskConfig = Static<typeof DeskEnv>;
