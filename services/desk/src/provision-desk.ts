@@ -3,7 +3,7 @@ import { redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import type { Instrument } from '@tickdesk/schemas';
 import { connectAs, type XmppTarget } from './connect.js';
-import { DEMO_USERS, newPassword, saveCredentials, type Credentials, type Role } from './credentials.js';
+import { DEMO_USERS, newPassword, saveCredentials, SERVICE_ACCOUNTS, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
 import { createSessionOpener, linkAllTraders, provisionUser, type Account, type SessionOpener } from '@tickdesk/accounts';
 import { createRoleStore } from '@tickdesk/store';
@@ -48,6 +48,16 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     for (const [user] of [...DEMO_USERS, ...extraUsers]) {
       const acct = credentials.accounts[user]!;
       await provision(acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
+    }
+    // Accounts `users add` wrote to the credentials file, again: a runtime folder that the
+    // other XMPP server ran before (TICKDESK_XMPP_SERVER changed) has them in Redis but not
+    // on this server, and linking the traders would log in as them. Redis's role is the
+    // current one: a disabled account stays unmade; an analyst's grants are not carried over.
+    const listed = new Set([...SERVICE_ACCOUNTS, ...DEMO_USERS, ...extraUsers].map(([user]) => user));
+    const roles = createRoleStore({ redis });
+    for (const acct of Object.values(credentials.accounts)) {
+      const role = listed.has(acct.user) ? undefined : await roles.deskRole(acct.user);
+      if (role) await provision({ ...acct, role });
     }
     await linkAllTraders({ redis, log, sessions: deskSessions(target, credentials, log) });
   } finally {
