@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import presenceRoutes from './presence.js';
+import { multiKeyOperations } from '../../../../test/support/slot-monitor.js';
 import { AS, bearer, useRouteApp } from './route.test-util.js';
 
 const t = useRouteApp([[presenceRoutes]]);
@@ -26,6 +27,17 @@ describe('GET /v1/presence', () => {
     await t.client.hset('td:presence', { alice: '{not json', bob: JSON.stringify({ trader: 'bob', show: 'sleeping', since: 'x' }) });
     const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
     expect(res.json()).toEqual({ traders: [{ trader: 'alice', show: 'offline' }, { trader: 'bob', show: 'offline' }, { trader: 'carl', show: 'offline' }] });
+  });
+});
+
+describe('GET /v1/presence on Redis Cluster', () => {
+  it('reads roles and presence without a MULTI across two slots (td:users and td:presence hash apart)', async () => {
+    await t.client.hset('td:presence', 'alice', JSON.stringify({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' }));
+    const ops = await multiKeyOperations(t.client, async () => {
+      const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
+      expect(res.json().traders).toContainEqual({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' });
+    });
+    expect(ops.filter((o) => o.slots.length > 1).map((o) => o.keys.join(' '))).toEqual([]);
   });
 });
 
