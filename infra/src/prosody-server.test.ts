@@ -11,6 +11,7 @@ describe('Prosody config', () => {
     const cfg = renderProsodyConfig(base);
     expect(cfg).toContain('"tickdesk_auth_limit";');
     expect(cfg).toContain('"tickdesk_ws_origin";');
+    expect(cfg).toContain('"tickdesk_pubsub_delivery";');
     expect(cfg).toMatch(/^auth_limit_ip_max = 10$/m);
     expect(cfg).toMatch(/^auth_limit_account_max = 20$/m);
     expect(cfg).toMatch(/^auth_limit_window = 300$/m);

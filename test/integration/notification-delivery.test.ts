@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPubsub, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { connect, desk, waitFor } from './helpers.js';
+
+// Pubsub notifications to a bare JID (what every subscriber of the desk gets) reach the
+// subscriber's available resources of non-negative priority (RFC 6121 §8.5.2.1.1), once
+// each, carbons or not, and never a resource that blocked the service (XEP-0191). On
+// Prosody they take a direct path (infra/prosody/modules/mod_tickdesk_pubsub_delivery.lua)
+// that skips the archive and carbons handlers, which must not change any of this.
+const NODE = 'test/delivery';
+const NS_EVENT = 'http://jabber.org/protocol/pubsub#event';
+const clients: XmppClient[] = [];
+let feed: XmppClient;
+let main: XmppClient;
+let other: XmppClient;
+let hidden: XmppClient;
+
+const open = async (user: string, resource: string, priority?: number) => {
+  const c = await connect(user, resource);
+  clients.push(c);
+  await c.send(priority === undefined ? xml('presence') : xml('presence', {}, xml('priority', {}, String(priority))));
+  return c;
+};
+/** Item ids of `node` this session receives, as notifications or as carbon copies of one. */
+function received(c: XmppClient): { ids: string[]; carbons: number } {
+  const seen = { ids: [] as string[], carbons: 0 };
+  c.on('stanza', (s: Element) => {
+    if (s.name !== 'message') return;
+    if (s.getChild('received', 'urn:xmpp:carbons:2') || s.getChild('sent', 'urn:xmpp:carbons:2')) seen.carbons += 1;
+    const items = s.getChild('event', NS_EVENT)?.getChild('items');
+    if (items?.attrs.node === NODE) for (const i of items.getChildren('item')) seen.ids.push(String(i.attrs.id));
+  });
+  return seen;
+}
+const publish = (id: string) => createPubsub(feed, desk().pubsubHost).publish(NODE, xml('n', { xmlns: 'urn:test', v: id }), id);
+
+beforeAll(async () => {
+  feed = await connect('feed', 'delivery');
+  clients.push(feed);
+  const pubsub = createPubsub(feed, desk().pubsubHost);
+  await pubsub.create(NODE, { access_model: 'whitelist', publish_model: 'publishers' });
+  await pubsub.setAffiliations(NODE, [{ jid: `ana@${desk().domain}`, affiliation: 'member' }]);
+  main = await open('ana', 'main');
+  other = await open('ana', 'other');
+  hidden = await open('ana', 'hidden', -1);
+  // Carbons on for one resource (XEP-0280 §4): a notification must not come back as a copy.
+  await main.iq.set(xml('enable', { xmlns: 'urn:xmpp:carbons:2' }));
+  await createPubsub(main, desk().pubsubHost).subscribe(NODE);
+});
+afterAll(async () => {
+  await createPubsub(feed, desk().pubsubHost).deleteNode(NODE).catch(() => {});
+  await Promise.all(clients.map((c) => c.stop()));
+});
+
+describe('pubsub notification delivery', () => {
+  it('reaches each available resource of non-negative priority once, without carbon copies', async () => {
+    const [m, o, h] = [received(main), received(other), received(hidden)];
+    await publish('d1');
+    await waitFor(() => m.ids.includes('d1') && o.ids.includes('d1'), 10_000, 'd1 on both resources');
+    await publish('d2');
+    await waitFor(() => m.ids.includes('d2') && o.ids.includes('d2'), 10_000, 'd2 on both resources');
+    expect(m.ids).toEqual(['d1', 'd2']);
+    expect(o.ids).toEqual(['d1', 'd2']);
+    expect(h.ids).toEqual([]);
+    expect(m.carbons + o.carbons + h.carbons).toBe(0);
+  });
+
+  it('reaches no resource while the account blocks the pubsub service, and again once unblocked', async () => {
+    const [m, o] = [received(main), received(other)];
+    const blocking = (verb: 'block' | 'unblock') =>
+      main.iq.set(xml(verb, { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: desk().pubsubHost })));
+    await blocking('block');
+    await publish('b1');
+    await blocking('unblock');
+    await publish('b2');
+    await waitFor(() => m.ids.includes('b2') && o.ids.includes('b2'), 10_000, 'b2 after unblocking');
+    expect(m.ids).toEqual(['b2']);
+    expect(o.ids).toEqual(['b2']);
+  });
+});
