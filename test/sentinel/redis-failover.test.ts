@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  completeRedisCredentials, freePort, loginFor, redisClientOptions, redisServiceUsers, startRedisSentinelSet,
+  completeRedisCredentials, freePort, loginFor, redisClientOptions, redisServiceUsers, sentinelCommand, startRedisSentinelSet,
   type RedisSentinelSet,
 } from '@tickdesk/infra';
 import { auditKeys, createAlertStore, createAuditChain, type AuditRecord, type StoredAlert } from '@tickdesk/alerts';
@@ -19,6 +19,7 @@ const KEY = { key: 'k'.repeat(43), keyedFrom: 1 };
 /** Sentinel's default down-after (5 s) + election + promotion + the client's reconnection. */
 const RECONNECT_BOUND_MS = 15_000;
 let set: RedisSentinelSet;
+let ports: { primary: number; replica: number; sentinels: number[] };
 const clients: Redis[] = [];
 
 const client = (user: string): Redis => {
@@ -29,7 +30,7 @@ const client = (user: string): Redis => {
 };
 
 beforeAll(async () => {
-  const ports = { primary: await freePort(), replica: await freePort(), sentinels: [await freePort(), await freePort(), await freePort()] };
+  ports = { primary: await freePort(), replica: await freePort(), sentinels: [await freePort(), await freePort(), await freePort()] };
   set = await startRedisSentinelSet({ home, ports, users: redisServiceUsers(creds), credentials: creds });
 });
 afterAll(async () => {
@@ -160,7 +161,40 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
     expect(kept).toMatchObject({ missing: [], absentAlerts: [], duplicates: 0, verdict: { ok: true, records: kept.records } });
     expect(ackedWhilePaused).toBe(0);
   }, 120_000);
+
+  it('started again after a fail-over, keeps the promoted primary and brings the old one back as its replica', async () => {
+    // Whichever is primary now, fail over to the other one (SENTINEL FAILOVER: no agreement needed).
+    const before = (await set.primaryPort())!;
+    const other = set.parts.find((p) => p.name.startsWith('redis') && p.port !== before)!;
+    await sentinelCommand(ports.sentinels[0]!, creds.sentinelPassword!, ['SENTINEL', 'FAILOVER', 'tickdesk']);
+    await until(async () => (await set.primaryPort()) === other.port, 30_000);
+    await until(async () => (await role(before)) === 'slave', 30_000); // the sentinels recorded both roles
+    for (const c of clients.splice(0)) c.disconnect();
+    await set.stop();
+
+    set = await startRedisSentinelSet({ home, ports, users: redisServiceUsers(creds), credentials: creds });
+    expect(await set.primaryPort()).toBe(other.port);
+    expect(await role(other.port)).toBe('master');
+    expect(await role(before)).toBe('slave');
+    const redis = client('alerts');
+    await redis.set('td:alerts:probe', 'after restart');
+    expect(redis.stream.remotePort).toBe(other.port);
+  }, 120_000);
 });
+
+/** A server's role (INFO replication) as the sentinels' user sees it. */
+async function role(port: number): Promise<string | undefined> {
+  const c = new Redis({ host: '127.0.0.1', port, username: 'sentinel', password: creds.users.sentinel!, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return /^role:(\w+)/m.exec(await c.info('replication'))?.[1];
+  } catch {
+    return undefined;
+  } finally {
+    c.disconnect();
+  }
+}
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
