@@ -10,8 +10,15 @@
 -- (mod_blocklist, priority 100) still runs before this handler (priority 50).
 -- Anything else (other types, other senders, more than the <event/>) takes the
 -- usual path.
+--
+-- mod_pubsub sends one clone of the notification per subscriber, differing only in
+-- 'to'; serialising each took about 40 % of the rest. A session with no outgoing
+-- stanza filter (no stream management, no CSI buffering, not a WebSocket) gets the
+-- bytes of the first clone with its own 'to': session.send of a string skips only
+-- the (empty) stanza filters, so what it writes is the same stanza.
 local full_sessions = prosody.full_sessions;
 local bare_sessions = prosody.bare_sessions;
+local xml_escape = require "util.stanza".xml_escape;
 
 local xmlns_pubsub_event = "http://jabber.org/protocol/pubsub#event";
 local pubsub_host = module:get_option_string("tickdesk_pubsub_host", "pubsub." .. module.host);
@@ -22,12 +29,31 @@ local function is_notification(stanza)
 	return #tags == 1 and tags[1].name == "event" and tags[1].attr.xmlns == xmlns_pubsub_event;
 end
 
+-- Serialised once per notification (every clone carries the broadcast's id), 'to' left out.
+local cached_id, cached_rest;
+local function send(session, stanza)
+	local filters = session.filters;
+	local out = filters and filters["stanzas/out"];
+	if out and #out > 0 then return session.send(stanza); end
+	local id = stanza.attr.id;
+	if id == nil then return session.send(stanza); end
+	if id ~= cached_id then
+		local to = stanza.attr.to;
+		stanza.attr.to = nil;
+		local bytes = tostring(stanza);
+		stanza.attr.to = to;
+		if bytes:sub(1, 9) ~= "<message " then return session.send(stanza); end
+		cached_id, cached_rest = id, bytes:sub(9);
+	end
+	return session.send("<message to='" .. xml_escape(stanza.attr.to) .. "'" .. cached_rest);
+end
+
 -- As mod_message's "message/full": to that session, or (resource gone) the bare path.
 module:hook("message/full", function (event)
 	local stanza = event.stanza;
 	if not is_notification(stanza) then return; end
 	local session = full_sessions[stanza.attr.to];
-	if session and session.send(stanza) then return true; end
+	if session and send(session, stanza) then return true; end
 end, 50);
 
 -- As mod_message's process_to_bare for a headline: every available resource of
@@ -39,7 +65,7 @@ module:hook("message/bare", function (event)
 	if user then
 		for _, session in pairs(user.sessions) do
 			if session.presence and session.priority >= 0 then
-				session.send(stanza);
+				send(session, stanza);
 			end
 		end
 	end
