@@ -22,6 +22,8 @@ export interface SubscriberReport {
   measured: number;
   /** Ticks decoded since the last reset, over all accounts. */
   total: number;
+  /** Notifications (tick items) received since the last reset, over all accounts. */
+  items: number;
   /** Ticks missing by seq (holes between consecutive ticks of one instrument) since the last reset. */
   missing: number;
   /** Ticks the feed said it conflated away (an item's `conflated`), since the last reset. */
@@ -43,6 +45,7 @@ const hist = new Uint32Array(MAX_BUCKET + 1);
 let measuring = false;
 let measured = 0;
 let total = 0;
+let items = 0;
 let missing = 0;
 let conflated = 0;
 /** Last seq seen, per account and instrument. */
@@ -81,6 +84,7 @@ async function subscribe(spec: string) {
     onItem: ({ symbol, seqs, ingests, conflated: c }) => {
       const now = nowMicros();
       total += seqs.length;
+      items += 1;
       conflated += c;
       const key = `${user}/${symbol}`;
       const last = lastSeq.get(key);
@@ -102,7 +106,7 @@ process.send!({ ready: true });
 
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'reset') {
-    measured = total = missing = conflated = 0;
+    measured = total = items = missing = conflated = 0;
     lastSeq = new Map();
     hist.fill(0);
   } else if (msg.cmd === 'measure') {
@@ -112,7 +116,7 @@ process.on('message', (msg: { cmd: string }) => {
   } else if (msg.cmd === 'report') {
     const histogram: Array<[number, number]> = [];
     hist.forEach((n, b) => n > 0 && histogram.push([b, n]));
-    const report: SubscriberReport = { measured, total, missing, conflated, histogram };
+    const report: SubscriberReport = { measured, total, items, missing, conflated, histogram };
     process.send!({ report });
   } else if (msg.cmd === 'quit') {
     void quit();

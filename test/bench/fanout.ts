@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMPP_SERVER_KINDS, type XmppServerKind } from '@tickdesk/infra';
 import { log, median, startBenchDesk } from './bench-desk.js';
-import { cpuMeter } from './process-cpu.js';
+import { cpuMeter, processCpuSeconds } from './process-cpu.js';
 import { writeSection } from './report.js';
 import type { SubscriberReport } from './fanout-subscribers.js';
 
@@ -103,7 +103,7 @@ async function startSubscribers(d: Desk, n: number, sm: 'on' | 'off') {
 }
 type Subscribers = Awaited<ReturnType<typeof startSubscribers>>;
 
-interface Run { n: number; rate: number; batching: string; published: number; deliveries: number; p50: number; p99: number; perItem: number; lost: number; missing: number; conflated: number; cpu: { server: number; nodes: number[]; feed: number; subscribers: number }; load: number }
+interface Run { n: number; rate: number; batching: string; published: number; deliveries: number; p50: number; p99: number; perItem: number; lost: number; missing: number; conflated: number; cpu: { server: number; nodes: number[]; feed: number; subscribers: number }; load: number; usPerNotification: number }
 
 function percentileMs(hist: Map<number, number>, p: number): number {
   const total = [...hist.values()].reduce((a, b) => a + b, 0);
@@ -124,6 +124,9 @@ async function runCase(d: Desk, n: number, rate: number, batching: 'adaptive' | 
   let stdout = '';
   worker.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
+  // The server's CPU for the whole case (feed start → drained) over the notifications it
+  // delivered: a cost per notification that a busy machine delays but hardly changes.
+  const cost0 = d.serverPids().reduce((a, pid) => a + processCpuSeconds(pid), 0);
   await sleep(1500 + WARMUP_S * 1000);
   const meters = { nodes: d.serverPids().map(cpuMeter), feed: cpuMeter(worker.pid!), subscribers: subs.pids.map(cpuMeter) };
   meters.nodes.forEach((m) => m.start());
@@ -142,6 +145,7 @@ async function runCase(d: Desk, n: number, rate: number, batching: 'adaptive' | 
   // Let the last notifications arrive, for at most DRAIN_MS.
   let reports = await subs.report();
   for (const end = Date.now() + DRAIN_MS; Date.now() < end && reports.reduce((a, r) => a + r.total, 0) < feed.accepted * n; await sleep(250)) reports = await subs.report();
+  const costS = d.serverPids().reduce((a, pid) => a + processCpuSeconds(pid), 0) - cost0;
   const hist = new Map<number, number>();
   for (const r of reports) for (const [b, c] of r.histogram) hist.set(b, (hist.get(b) ?? 0) + c);
   const sum = (f: (r: SubscriberReport) => number) => reports.reduce((a, r) => a + f(r), 0);
@@ -152,12 +156,13 @@ async function runCase(d: Desk, n: number, rate: number, batching: 'adaptive' | 
     p50: percentileMs(hist, 50), p99: percentileMs(hist, 99),
     perItem: feed.accepted / Math.max(1, feed.publishes),
     lost: feed.accepted * n - sum((r) => r.total), missing: sum((r) => r.missing), conflated: feed.conflated,
+    usPerNotification: (costS * 1e6) / Math.max(1, sum((r) => r.items)),
   };
 }
 
 const serverCpu = (c: Run['cpu']) => `${c.server.toFixed(2)}${c.nodes.length > 1 ? ` (${c.nodes.map((x) => x.toFixed(2)).join(' + ')})` : ''}`;
 const row = (label: string, r: Run) =>
-  `| ${label} | ${r.batching} | ${fmt(r.published)} | ${fmt(r.deliveries)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perItem.toFixed(0)} | ${fmt(r.lost)} / ${fmt(r.missing)} / ${fmt(r.conflated)} | ${serverCpu(r.cpu)} / ${r.cpu.feed.toFixed(2)} / ${r.cpu.subscribers.toFixed(2)} | ${r.load.toFixed(1)} |`;
+  `| ${label} | ${r.batching} | ${fmt(r.published)} | ${fmt(r.deliveries)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perItem.toFixed(0)} | ${fmt(r.lost)} / ${fmt(r.missing)} / ${fmt(r.conflated)} | ${serverCpu(r.cpu)} / ${r.cpu.feed.toFixed(2)} / ${r.cpu.subscribers.toFixed(2)} | ${r.usPerNotification.toFixed(0)} | ${r.load.toFixed(1)} |`;
 const goalMet = (r: Run) => r.lost === 0 && r.missing === 0 && r.conflated === 0 && r.deliveries >= 0.99 * GOAL.subscribers * GOAL.rate && r.p99 < GOAL.p99Ms;
 
 const rows: string[] = [];
@@ -192,7 +197,7 @@ for (const server of SERVERS) {
         const mid = (f: (r: Run) => number) => median(mine.map(f));
         rows.push(row(`**${server.label}, ${n} × ${fmt(rate)}, median of ${REPEAT}**`, {
           n, rate, batching: key, published: mid((r) => r.published), deliveries: mid((r) => r.deliveries), p50: mid((r) => r.p50), p99: mid((r) => r.p99), perItem: mid((r) => r.perItem),
-          lost: mid((r) => r.lost), missing: mid((r) => r.missing), conflated: mid((r) => r.conflated), load: mid((r) => r.load),
+          lost: mid((r) => r.lost), missing: mid((r) => r.missing), conflated: mid((r) => r.conflated), load: mid((r) => r.load), usPerNotification: mid((r) => r.usPerNotification),
           cpu: { server: mid((r) => r.cpu.server), nodes: mine[0]!.cpu.nodes.map((_, i) => mid((r) => r.cpu.nodes[i]!)), feed: mid((r) => r.cpu.feed), subscribers: mid((r) => r.cpu.subscribers) },
         }));
         out(rows[rows.length - 1]!);
@@ -213,10 +218,10 @@ const batchEnv = Object.entries(process.env).filter(([k]) => /^TICKDESK_(BENCH|F
 const section = process.env.TICKDESK_FANOUT_SECTION ?? 'fanout';
 // `none`: a trial run that leaves the file alone.
 if (section !== 'none') writeSection(join(root, 'docs/benchmarks.md'), section, [
-  `Machine: ${machine}. Command: \`${batchEnv ? `${batchEnv} ` : ''}npm run bench:fanout\` (${SECONDS} s per run, first ${WARMUP_S} s and last 1 s not measured; ${Math.min(PROCS, Math.max(...SUBSCRIBERS))} subscriber processes; on a cluster the feed is on node 1 and subscriber i on node i mod K, and the server CPU is the sum of the nodes' with each node's in brackets). Shared machine: the last column is the 1-minute load average before the run.`,
+  `Machine: ${machine}. Command: \`${batchEnv ? `${batchEnv} ` : ''}npm run bench:fanout\` (${SECONDS} s per run, first ${WARMUP_S} s and last 1 s not measured; ${Math.min(PROCS, Math.max(...SUBSCRIBERS))} subscriber processes; on a cluster the feed is on node 1 and subscriber i on node i mod K, and the server CPU is the sum of the nodes' with each node's in brackets; µs per notification is the server's CPU from the feed's start until every notification arrived, over the notifications, one per tick item and subscriber). Shared machine: the last column is the 1-minute load average before the run.`,
   '',
-  '| case: server, subscribers × offered ticks/s | feed batching, last wait | published ticks/s | deliveries/s | p50 ms | p99 ms | ticks/item | lost / missing by seq / conflated | CPU cores: server / feed / subscribers | load |',
-  '|---|---|---:|---:|---:|---:|---:|---|---|---:|',
+  '| case: server, subscribers × offered ticks/s | feed batching, last wait | published ticks/s | deliveries/s | p50 ms | p99 ms | ticks/item | lost / missing by seq / conflated | CPU cores: server / feed / subscribers | server CPU µs per notification | load |',
+  '|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|',
   ...rows,
   ...(verdicts.length > 0 ? ['', ...verdicts] : []),
 ].join('\n'));
