@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createLastPriceStore } from '@tickdesk/store';
 import { formatMicros, type Bar, type BarInterval, type LastPrice, type Tick } from '@tickdesk/schemas';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
@@ -37,6 +38,7 @@ const ZADD_CHUNK = 2_000;
 
 /** Reads and writes the recorder's keys (layout in redis-layout.ts). */
 export function createRecorderStore({ redis, limits }: { redis: Redis; limits: StoreLimits }) {
+  const lastPrices = createLastPriceStore({ redis });
   return {
     /** Write one coalesced set of changes in a single MULTI/EXEC. */
     async write(set: WriteSet): Promise<void> {
@@ -90,16 +92,10 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
       await redis.ping();
     },
 
-    async lastPrice(symbol: string): Promise<LastPrice | undefined> {
-      const json = await redis.hget(LAST_KEY, symbol);
-      return json ? decodeLast(symbol, json) : undefined;
-    },
+    lastPrice: (symbol: string): Promise<LastPrice | undefined> => lastPrices.get(symbol),
 
     async lastPrices(): Promise<LastPrice[]> {
-      const all = await redis.hgetall(LAST_KEY);
-      return Object.entries(all)
-        .map(([symbol, json]) => decodeLast(symbol, json))
-        .sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+      return (await lastPrices.all()).sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
     },
 
     /** Ticks with fromMicros <= event time < toMicros, oldest first, `limit` per page. */
