@@ -78,6 +78,26 @@ describe('the client knows every node of a clustered server', () => {
     expect(tried.slice(0, 4)).toEqual([services[1], services[2], services[0], services[1]]);
   });
 
+  it('logs how long a lost session took to come back, and on which node', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
+    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 } });
+    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; open(): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    entity.connect = async () => undefined;
+    entity.open = async () => undefined;
+    entity.emit('online', { toString: () => 'feed@desk.localhost/r' });
+    entity.status = 'disconnect';
+    entity.emit('disconnect', {});
+    await new Promise((r) => setTimeout(r, 30));
+    entity.emit('online', { toString: () => 'feed@desk.localhost/r' }); // on node 2
+    await client.stop();
+    const back = lines.filter((l) => l.msg === 'reconnected');
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ service: services[1], attempts: 1 });
+    expect(back[0]!.downMs).toBeGreaterThanOrEqual(25);
+  });
+
   it('starts on the next node when the first refuses', async () => {
     const closed = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {

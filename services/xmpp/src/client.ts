@@ -126,6 +126,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   let state: ConnectionState = 'stopped';
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  let downSince: number | undefined;
   const backoff = createBackoff(opts.reconnect || DEFAULT_RECONNECT);
   const setState = (s: ConnectionState) => {
     if (s !== state) {
@@ -141,12 +142,16 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   // While stopping, a write racing the close ("Connection is closing") is expected, not news.
   entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err: err.message }, 'xmpp connection error'));
   entity.on('online', (jid: { toString(): string }) => {
+    // How long a lost session took to come back, and where: the figure an operator looks for after a node died.
+    if (downSince !== undefined) log.info({ service: nodes[current], downMs: Date.now() - downSince, attempts: backoff.attempt }, 'reconnected');
+    downSince = undefined;
     backoff.reset();
     setState('running');
     emitter.emit('online', jid.toString());
   });
   entity.on('disconnect', () => {
     if (stopping || opts.reconnect === false || state === 'starting') return;
+    downSince ??= Date.now();
     setState('degraded');
     emitter.emit('offline');
     scheduleReconnect();
