@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTRACT = 'services/store/src/keys.ts';
 /** Places allowed to spell keys, and why. */
 const ALLOWED: Record<string, string> = {
-  // Redis ACL key patterns (~td:{rules}:*): infra depends on no package; test/integration/redis-auth.test.ts checks them with real keys.
+  // Redis ACL key patterns (~td:{rules}:*): infra depends on no package; key-acl.test.ts holds them against keys.ts, test/integration/redis-auth.test.ts against real keys.
   'infra/src/redis-auth.ts': 'ACL patterns',
 };
 
