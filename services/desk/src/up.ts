@@ -167,8 +167,13 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     '',
     'Press Ctrl-C to stop.',
   ].join('\n'));
-  const onSignal = () => void stopAll().then(() => finish(0));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Kept for every signal, not once: a second Ctrl-C (or timeout(1), which signals the child
+  // and then its whole group) would otherwise kill up half-way and leave the servers running.
+  const onSignal = () => {
+    if (stopping) return out('still stopping (the XMPP nodes one after the other, then Redis)…');
+    void stopAll().then(() => finish(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return finished;
 }
