@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InfraError } from './errors.js';
+import { redisClientOptions, singleRedis } from './redis-target.js';
 
 /** One Redis ACL user: its name, password and rules (Redis 7.0 ACL syntax). */
 export interface RedisUser {
@@ -142,9 +143,9 @@ export function loginFor(creds: Partial<RedisCredentials> | undefined, user: str
   return { username: user, password };
 }
 
-/** ioredis options for `login` on 127.0.0.1:`port` (merge your own options over them). */
+/** ioredis options for `login` on one server, 127.0.0.1:`port` (redisClientOptions for a single Redis; merge your own options over them). */
 export function redisConnection(port: number, login: RedisLogin, host = '127.0.0.1'): { host: string; port: number; username: string; password: string } {
-  return { host, port, username: login.username, password: login.password };
+  return redisClientOptions(singleRedis(port, host), login) as { host: string; port: number; username: string; password: string };
 }
 
 /** The same as a URL (`redis://user:password@host:port`), for tools and tests that take one. */
