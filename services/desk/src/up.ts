@@ -31,6 +31,15 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   if (previous && isAlive(previous.pid)) {
     throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
   }
+  // A signal during start-up would kill up with servers half-started and left running:
+  // noted here, acted on between the steps of the start (below).
+  let interrupted = false;
+  const onStartSignal = () => {
+    interrupted = true;
+    out('stopping once the start-up step under way has ended…');
+  };
+  process.on('SIGINT', onStartSignal);
+  process.on('SIGTERM', onStartSignal);
   const server = config.TICKDESK_XMPP_SERVER;
   const ports = {
     xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
@@ -126,7 +135,11 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     TICKDESK_RECORDER_METRICS_PORT: String(metricsPorts.recorder),
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
   };
+  const checkInterrupted = () => {
+    if (interrupted) throw new StartInterrupted();
+  };
   try {
+    checkInterrupted();
     // Restarted with the same rendered config, data, ports and credentials.
     for (const r of redisParts) {
       await supervise(r.part.name, async () => running(r.first ? ((r.first = false), r.part.process) : await r.part.restart())).start();
@@ -135,10 +148,14 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     for (const n of extraNodes) {
       await supervise(n.part, async () => xmppRunning(n.first ? ((n.first = false), infra.xmppServers[n.index]!) : await infra.restartXmppNode(n.index))).start();
     }
+    checkInterrupted();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+    checkInterrupted();
     for (const name of SERVICES) await supervise(name, async () => spawnService(name, logOf[name]!, childEnv)).start();
+    checkInterrupted();
   } catch (err) {
     await stopAll();
+    if (err instanceof StartInterrupted) return 130;
     throw err;
   }
   ready = true;
@@ -175,5 +192,10 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.off('SIGINT', onStartSignal);
+  process.off('SIGTERM', onStartSignal);
   return finished;
 }
+
+/** A signal came while the desk was starting: stopped instead of started (exit code 130, as for Ctrl-C). */
+class StartInterrupted extends Error {}
