@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertId, createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { loginFor, redisConnection } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, encodeTickBatch, formatMillis, ticksNode, type Rule } from '@tickdesk/schemas';
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { ticksKey } from '@tickdesk/recorder';
 import { startClusterDesk, type ClusterDesk } from './cluster-desk.js';
 import { connectTo, health, serviceState, status, tickWatcher, timeline, traderOn, type ClusterTrader } from './desk-watchers.js';
 
@@ -93,9 +96,9 @@ async function everyTimeRules(expiresAt: number): Promise<Rule[]> {
 }
 
 /** One ESZ6 tick from the test's feed session; resolves with its seq once the pubsub service took it. */
-async function publishEs(price: string): Promise<number> {
+async function publishEs(price: string, seq = manualSeq++): Promise<number> {
   const now = new Date().toISOString().replace('Z', '000Z');
-  const t = [{ symbol: 'ESZ6', seq: manualSeq++, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }];
+  const t = [{ symbol: 'ESZ6', seq, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }];
   await createPubsub(feed, 'pubsub.desk.localhost').publish(ticksNode('ESZ6'), encodeTickBatch({ symbol: 'ESZ6', ticks: t, conflated: 0 }));
   return t[0]!.seq;
 }
@@ -116,6 +119,7 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
   it.each([
     { node: 2, who: 'the alert engine and bob' },
     { node: 1, who: 'the feed' },
+    { node: 3, who: 'the recorder, both traders, the analyst' },
   ])('node $node ($who): services back within 5 s, every alert delivered once, the gap visible, /health and status name the node', async ({ node }) => {
     const part = node === 1 ? 'xmpp' : `xmpp-${node}`;
     const start = Date.now();
@@ -137,15 +141,20 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     const statusAsked = Date.now();
     const statusRun = status(desk).then((out) => ({ out, ms: Date.now() - statusAsked }));
     // A crossing while the engine's node is down: the engine must read it back when it is connected again.
-    const crossSeq = await publishEs(`${7001 + node}`);
+    // The test's own feed session is on node 3: when that one is killed, it publishes once reconnected.
+    const crossSeq = await until('the crossing tick published', 15_000, () => publishEs(`${7001 + node}`, manualSeq));
     const { out: statusOut, ms: statusMs } = await statusRun;
 
-    // Each service: connected again (its own state running) within 5 s of the kill.
+    // Each service: connected again within 5 s of the kill, by its own log ('reconnected') or,
+    // when its state was seen degraded, by its state running again; 0 when its session held.
     const back: Record<string, number> = {};
+    const seenDown: Record<string, number> = {};
     await until('every service running again', 20_000, () => Date.now() > killedAt + 2_000 && SERVICES.every((s) => probes[s]!.points.at(-1)?.value === 'running'));
     for (const s of SERVICES) {
       const down = probes[s]!.firstAfter(killedAt, (v) => v !== 'running');
-      back[s] = down === undefined ? 0 : probes[s]!.firstAfter(down, (v) => v === 'running')! - killedAt;
+      if (down !== undefined) seenDown[s] = probes[s]!.firstAfter(down, (v) => v === 'running')! - killedAt;
+      const logged = reconnectedAt(s, killedAt);
+      back[s] = Math.max(logged === undefined ? 0 : logged - killedAt, seenDown[s] ?? 0);
     }
     const lostSession = (t: ClusterTrader) => t.client.state() !== 'running' || traderBack[t.user] !== undefined;
     await until('traders connected again', 10_000, () => [alice, bob].every((t) => t.client.state() === 'running'));
@@ -160,6 +169,7 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     for (const p of Object.values(probes)) await p.stop();
 
     // The crossing published in the gap fires and reaches alice.
+    manualSeq += 1;
     const crossId = alertId(crossing, 'ESZ6', crossSeq);
     await until('the alert for the tick published while the engine was away', 20_000, () => alice.ids().has(crossId));
 
@@ -169,13 +179,14 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     const traders = { alice, bob } as Record<string, ClusterTrader>;
     await until('every fired alert delivered', 30_000, () => [...fired].every(([id, owner]) => traders[owner]!.ids().has(id)));
     const gaps = ticks.gaps(killedAt - 2_000, killedAt + 15_000);
+    const recorded = await recordedGaps(killedAt - 2_000, killedAt + 10_000);
     const statusLine = statusOut.split('\n').find((l) => new RegExp(`^\\s*${part}\\s`).test(l))?.trim();
     const verify = await createAlertStore({ redis }).get(crossId);
 
     figures.push(
-      `kill -9 of node ${node} (${part}): services running again after (ms) ${JSON.stringify(back)}, traders' sessions ${JSON.stringify(tradersBack)}; /health said ${part} ${JSON.stringify(downSeen.value.components[part])} ${downSeen.at - killedAt} ms after the kill` +
+      `kill -9 of node ${node} (${part}): services connected again after (ms) ${JSON.stringify(back)} (state seen degraded until ${JSON.stringify(seenDown)}), traders' sessions ${JSON.stringify(tradersBack)}; /health said ${part} ${JSON.stringify(downSeen.value.components[part])} ${downSeen.at - killedAt} ms after the kill` +
         `, tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
-        ` duplicates by id alice ${alice.duplicates()} bob ${bob.duplicates()}, shown twice ${alice.shownTwice() + bob.shownTwice()}; ticks ±: ${JSON.stringify(gaps)}`,
+        ` duplicates by id alice ${alice.duplicates()} bob ${bob.duplicates()}, shown twice ${alice.shownTwice() + bob.shownTwice()}; ticks the analyst missed ${JSON.stringify(gaps)}, the recorder's history ${JSON.stringify(recorded)}`,
     );
 
     for (const s of SERVICES) expect(back[s], `${s} back within 5 s`).toBeLessThan(BACK_MS);
@@ -186,6 +197,8 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     expect(after).toMatchObject({ state: 'running', restarts: before.restarts + 1, lastExit: 'SIGKILL' });
     expect(alice.shownTwice() + bob.shownTwice()).toBe(0);
     expect(verify?.lifecycle.some((s) => s.event === 'delivered')).toBe(true);
+    // The feed's node alive, every tick it published is in the history, the gap read back from the nodes.
+    if (node !== 1) for (const [symbol, missing] of Object.entries(recorded)) expect(missing, `${symbol}: ticks missing from the recorder's history`).toBe(0);
     for (const [symbol, g] of Object.entries(gaps)) {
       expect(g.disorder, `${symbol}: items out of order or repeated`).toBe(0);
       expect(g.items, `${symbol}: items kept arriving`).toBeGreaterThan(10);
@@ -194,6 +207,26 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     expect(await chain.json()).toMatchObject({ ok: true });
   }, 170_000);
 });
+
+/** When a service's XMPP client logged that it was back after `since` (services/xmpp/src/client.ts), from its log in the desk's folder. */
+function reconnectedAt(service: string, since: number): number | undefined {
+  for (const line of readFileSync(join(desk.home, 'logs', `${service}.log`), 'utf8').split('\n')) {
+    if (!line.includes('"reconnected"')) continue;
+    const { time } = JSON.parse(line) as { time: number };
+    if (time >= since) return time;
+  }
+  return undefined;
+}
+
+/** Per live instrument, seqs missing from the recorder's tick history between two times (ms). */
+async function recordedGaps(fromMs: number, toMs: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const symbol of LIVE) {
+    const seqs = (await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) => Number(m.split('|')[0]));
+    out[symbol] = seqs.length === 0 ? Number.NaN : seqs[seqs.length - 1]! - seqs[0]! + 1 - new Set(seqs).size;
+  }
+  return out;
+}
 
 async function token(user: string): Promise<string> {
   const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
