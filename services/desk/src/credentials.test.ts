@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_SERVICE_USERS } from '@tickdesk/infra';
+import { REDIS_REPLICATION_USERS, REDIS_SERVICE_USERS } from '@tickdesk/infra';
 import { loadOrCreateCredentials, type Credentials } from './credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-credentials-'));
@@ -13,7 +13,8 @@ describe('credentials file', () => {
     const path = join(dir, 'new.json');
     const { credentials, created } = loadOrCreateCredentials(path, 'desk.localhost');
     expect(created).toBe(true);
-    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS].sort());
+    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort());
+    expect(credentials.redis.sentinelPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(credentials.audit.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(credentials.audit.keyedFrom).toBe(1);
     // The API's token key: tokens survive a restart of the API by `tickdesk up`.
@@ -29,7 +30,7 @@ describe('credentials file', () => {
     const { credentials, created } = loadOrCreateCredentials(path, 'desk.localhost');
     expect(created).toBe(false);
     expect(credentials.accounts).toEqual(accounts);
-    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS].sort());
+    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort());
     expect(credentials.audit.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(credentials.audit.keyedFrom).toBeUndefined();
     const saved = JSON.parse(readFileSync(path, 'utf8')) as Credentials;
