@@ -7,6 +7,7 @@ import { loginFor, redisConnection } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, encodeTickBatch, formatMillis, ticksNode, type Rule } from '@tickdesk/schemas';
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { ticksKey } from '@tickdesk/recorder';
+import { wsLogin } from '../integration/ws-login.js';
 import { startClusterDesk, type ClusterDesk } from './cluster-desk.js';
 import { connectTo, health, serviceState, status, tickWatcher, timeline, traderOn, type ClusterTrader } from './desk-watchers.js';
 
@@ -143,6 +144,12 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     // A crossing while the engine's node is down: the engine must read it back when it is connected again.
     // The test's own feed session is on node 3: when that one is killed, it publishes once reconnected.
     const crossSeq = await until('the crossing tick published', 15_000, () => publishEs(`${7001 + node}`, manualSeq));
+    // Dashboard sessions through the API while the node is down: each goes to the next live node.
+    const wsAt = Date.now() - killedAt;
+    const dashboards: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      dashboards.push(await wsLogin(`ws://127.0.0.1:${desk.ports.api}/xmpp-websocket`, { domain: 'desk.localhost', user: 'alice', password: desk.credentials().accounts.alice!.password, origin: desk.apiUrl }).catch((err: Error) => err.message));
+    }
     const { out: statusOut, ms: statusMs } = await statusRun;
 
     // Each service: connected again within 5 s of the kill, by its own log ('reconnected') or,
@@ -185,11 +192,12 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
 
     figures.push(
       `kill -9 of node ${node} (${part}): services connected again after (ms) ${JSON.stringify(back)} (state seen degraded until ${JSON.stringify(seenDown)}), traders' sessions ${JSON.stringify(tradersBack)}; /health said ${part} ${JSON.stringify(downSeen.value.components[part])} ${downSeen.at - killedAt} ms after the kill` +
-        `, tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
+        `, dashboard logins through the API ${wsAt} ms after the kill ${JSON.stringify(dashboards)}, tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
         ` duplicates by id alice ${alice.duplicates()} bob ${bob.duplicates()}, shown twice ${alice.shownTwice() + bob.shownTwice()}; ticks the analyst missed ${JSON.stringify(gaps)}, the recorder's history ${JSON.stringify(recorded)}`,
     );
 
     for (const s of SERVICES) expect(back[s], `${s} back within 5 s`).toBeLessThan(BACK_MS);
+    expect(dashboards).toEqual(['success', 'success', 'success']);
     for (const [user, ms] of Object.entries(tradersBack)) expect(ms, `${user}'s session back within 5 s`).toBeLessThan(BACK_MS);
     if (node === 2) expect(Object.keys(tradersBack)).toContain('bob');
     // Down (restarting, starting) or, when it was back before `status` read desk.json, with this kill counted.
