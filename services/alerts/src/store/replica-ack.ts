@@ -27,6 +27,19 @@ redis.call('HSET', KEYS[1], ARGV[1], v)
 return 1
 `;
 
+/** One connection counter per client, however many stores share it. */
+const counters = new WeakMap<Redis, { n: number }>();
+function connectionsOf(redis: Redis): { n: number } {
+  let c = counters.get(redis);
+  if (!c) {
+    const counter = { n: 0 };
+    redis.on('connect', () => (counter.n += 1));
+    counters.set(redis, counter);
+    c = counter;
+  }
+  return c;
+}
+
 /**
  * WAIT (https://redis.io/commands/wait/) counts the replicas that acknowledged every write
  * this connection made before it. ioredis reconnects transparently (and after a Sentinel
@@ -38,22 +51,21 @@ return 1
 export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts = 3 }: ReplicaAckOptions) {
   if (!Number.isInteger(replicas) || replicas < 0) throw new RangeError(`replica acknowledgements: ${replicas} is not a count`);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`replica acknowledgement timeout ${timeoutMs} ms`);
-  let connection = 0;
-  redis.on('connect', () => (connection += 1));
+  const conn = connectionsOf(redis);
   const witnessScript = defineScript(redis, 'tdAckWitness', 1, WITNESS_LUA);
 
   async function waitOn(mark: AckMark): Promise<AckVerdict> {
     let seen = 0;
     for (let i = 0; i < attempts; i++) {
-      if (connection !== mark) return 'connection-changed';
+      if (conn.n !== mark) return 'connection-changed';
       try {
         seen = await redis.wait(replicas, timeoutMs);
       } catch (err) {
         // A WAIT lost with its connection, or sent to a primary demoted since (a replica refuses WAIT).
-        if (connection !== mark) return 'connection-changed';
+        if (conn.n !== mark) return 'connection-changed';
         throw err;
       }
-      if (connection !== mark) return 'connection-changed';
+      if (conn.n !== mark) return 'connection-changed';
       if (seen >= replicas) return 'acked';
     }
     throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `written on the Redis primary, but ${seen} of ${replicas} replicas acknowledged it within ${attempts} × ${timeoutMs} ms: not counted as stored`);
@@ -62,7 +74,7 @@ export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts =
   return {
     enabled: replicas > 0,
     /** Call before sending the writes to be acknowledged. */
-    mark: (): AckMark => connection,
+    mark: (): AckMark => conn.n,
     /** After the writes: 'acked' once the replicas have them, or the connection changed in between. */
     confirm: (mark: AckMark): Promise<AckVerdict> => (replicas > 0 ? waitOn(mark) : Promise.resolve('acked')),
     /**
@@ -72,7 +84,7 @@ export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts =
      */
     async witness(key: string, field: string): Promise<AckVerdict> {
       if (replicas === 0) return 'acked';
-      const mark = connection;
+      const mark = conn.n;
       await witnessScript.run([key], [field]);
       return waitOn(mark);
     },
