@@ -77,13 +77,14 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           // A real desk (`tickdesk up` from the build, serving the built dashboard) on its
-          // own free ports and folder, driven by Debian's headless Chromium.
+          // own free ports and folder, driven by Debian's headless Chromium. The global
+          // setup (run for every project before the first test) only makes the folder:
+          // the project's first file starts the desk (desk-ready.ts), so it does not idle
+          // through the unit, ui and integration groups (0 and 1; 0.15 of a core each).
           globalSetup: ['test/e2e/global-setup.ts'],
+          setupFiles: [...serial.setupFiles, 'test/e2e/desk-ready.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // Every project's global setup runs before the first test, so the e2e desk is up
-          // (20 ticks/s, about a tenth of a core) while the others run; its browsers start
-          // only after the unit, ui and integration projects have finished (groups 0 and 1).
           sequence: { groupOrder: 2 },
         },
       },
@@ -99,6 +100,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
+          setupFiles: [...serial.setupFiles, 'test/e2e/desk-ready.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           sequence: { groupOrder: 3 },

@@ -1,11 +1,39 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from '../support/browser.js';
+import { readState, type E2ePorts, type E2eSetup } from './e2e-desk.js';
 
-export const desk = () => inject('e2e');
+export interface E2eAccount {
+  user: string;
+  password: string;
+  role: string;
+}
+
+export interface E2eDesk extends E2eSetup {
+  /** The API's origin: the dashboard at `/`, REST at `/v1`, XMPP over WebSocket at `/xmpp-websocket`. */
+  baseUrl: string;
+  domain: string;
+  credentialsPath: string;
+  /** Every account of the desk's credentials file by user name (alice, bob: traders; carol: compliance; ana: analyst; admin…). */
+  accounts: Record<string, E2eAccount>;
+  ports: E2ePorts;
+}
+
+let known: E2eDesk | undefined;
+
+/** The project's running desk (desk-ready.ts has started it or found it before the file's tests). */
+export function desk(): E2eDesk {
+  if (known) return known;
+  const setup = inject('e2e');
+  const state = readState(setup.home);
+  if (!state || 'failed' in state) throw new Error('the e2e desk is not running: test/e2e/desk-ready.ts starts it before each file');
+  const credentialsPath = join(setup.home, 'credentials.json');
+  const { domain, accounts } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { domain: string; accounts: Record<string, E2eAccount> };
+  return (known = { ...setup, baseUrl: state.baseUrl, ports: state.ports, domain, credentialsPath, accounts });
+}
 export const jid = (user: string) => `${user}@${desk().domain}`;
 export const password = (user: string) => {
   const a = desk().accounts[user];

@@ -1,0 +1,7 @@
+import { beforeAll, inject } from 'vitest';
+import { ensureDesk } from './e2e-desk.js';
+
+/** Setup file of the e2e projects (after the serial guard): the first file starts the project's desk, the others find it. */
+beforeAll(async () => {
+  await ensureDesk(inject('e2e'));
+});
