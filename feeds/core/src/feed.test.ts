@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_INSTRUMENTS, ticksNode, type Instrument } from '@tickdesk/schemas';
+import { decodeTickRows, DEFAULT_INSTRUMENTS, ticksNode, type Instrument } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
 import { createFeed } from './feed.js';
 import { createFeedMetrics } from './metrics.js';
@@ -66,6 +66,42 @@ describe('feed batching', () => {
     push(A, 50);
     await vi.advanceTimersByTimeAsync(0);
     expect(items.map((i) => i.count)).toEqual([50]);
+  });
+});
+
+describe('feed while its XMPP session is down', () => {
+  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 10, 21) }));
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps the ticks until the session is back instead of losing them in failed publishes', async () => {
+    let up = true;
+    const seqs: number[] = [];
+    const pubsub = {
+      publish: (node: string, payload: { attrs: Record<string, string> }) => {
+        // As the XMPP client answers a stanza written while it reconnects (TICKDESK_XMPP_NOT_CONNECTED).
+        if (!up) return Promise.reject(Object.assign(new Error('not connected'), { code: 'TICKDESK_XMPP_NOT_CONNECTED' }));
+        const rows = decodeTickRows(payload as never);
+        if (node.startsWith('ticks/') && rows.ok) seqs.push(...rows.value.rows.map((r) => r.seq));
+        return Promise.resolve();
+      },
+    } as unknown as Pubsub;
+    const feed = createFeed({
+      source: idle, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false },
+      now: () => Date.now() * 1000, connected: () => up,
+    });
+    let seq = 0;
+    const push = (n: number) => {
+      for (let i = 0; i < n; i++) feed.sink.push({ symbol: A, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+    };
+    push(3);
+    await vi.advanceTimersByTimeAsync(20);
+    up = false; // its node died: the client reconnects to the next one
+    push(5);
+    await vi.advanceTimersByTimeAsync(500);
+    up = true;
+    push(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 

@@ -67,13 +67,20 @@ export interface FeedDeps {
   metrics: FeedMetrics;
   config?: Partial<FeedConfig>;
   now?: () => number;
+  /**
+   * Whether the XMPP session is up. While it is not (its node died, the client is
+   * reconnecting), batches wait in the batcher (conflated past maxPendingPerInstrument)
+   * instead of failing as TICKDESK_XMPP_NOT_CONNECTED and being lost; the 250 ms timer
+   * sends them once it is back. Always up when absent.
+   */
+  connected?: () => boolean;
 }
 
 /**
  * The ingest pipeline: source → validate → normalise → batch per instrument → publish
  * to ticks/<SYMBOL> with a bounded window, and 1-second bars to bars/<SYMBOL>.
  */
-export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros }: FeedDeps) {
+export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros, connected = () => true }: FeedDeps) {
   const config = { ...DEFAULT_FEED_CONFIG, ...partial };
   const log = parentLog.child({ component: 'feed', feed: source.name });
   const label = { feed: source.name };
@@ -124,6 +131,8 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
    * latency budget allows (docs/benchmarks.md).
    */
   function pump(everything = false) {
+    // A flush (stop) still tries: nothing would send these later.
+    if (!everything && !connected()) return;
     while (pendingBars.length > 0 && window.tryAcquire()) {
       const bar = pendingBars.shift()!;
       publish(barsNode(bar.symbol), encodeBar(bar), 'bars');

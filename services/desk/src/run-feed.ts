@@ -39,7 +39,7 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
   // publishes to the same nodes without creating them again.
   await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);
   const metrics = createFeedMetrics();
-  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics });
+  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, connected: () => client.state() === 'running' });
   await feed.start();
   const server = await startMetricsServer({
     registry: metrics.registry,
