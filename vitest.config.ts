@@ -80,7 +80,8 @@ export default defineConfig({
           // own free ports and folder, driven by Debian's headless Chromium. The global
           // setup (run for every project before the first test) only makes the folder:
           // the project's first file starts the desk (desk-ready.ts), so it does not idle
-          // through the unit, ui and integration groups (0 and 1; 0.15 of a core each).
+          // through the unit, ui and integration groups (0 and 1; 0.15 of a core each), and
+          // it stops after the last file.
           globalSetup: ['test/e2e/global-setup.ts'],
           setupFiles: [...serial.setupFiles, 'test/e2e/desk-ready.ts'],
           testTimeout: 120_000,

@@ -21,12 +21,15 @@ export interface E2eSetup {
   xmppServer: 'prosody' | 'ejabberd';
   /** The vitest process (the global setup's): when it is gone, the watchdog stops the desk. */
   runner: number;
+  /** The project's test files: the desk stops when that many have finished (a filtered run never gets there; its teardown stops it). */
+  files: number;
 }
 
 /** What the file that started the desk wrote into its folder for the files after it (`e2e-desk.json`). */
 export type E2eDeskState = { pid: number; baseUrl: string; ports: E2ePorts } | { failed: string };
 
 const stateFile = (home: string) => join(home, 'e2e-desk.json');
+const doneFile = (home: string) => join(home, 'e2e-files-done');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function alive(pid: number): boolean {
@@ -117,6 +120,20 @@ export async function stopDesk(home: string, pid?: number): Promise<void> {
   } catch {
     // the group is gone
   }
+}
+
+/**
+ * After each file: once the project's last file has finished, the desk stops instead of
+ * idling through the later projects' runs. A later run in the same folder (watch mode)
+ * starts a new one.
+ */
+export async function fileDone(opts: E2eSetup): Promise<void> {
+  const done = (existsSync(doneFile(opts.home)) ? Number(readFileSync(doneFile(opts.home), 'utf8')) : 0) + 1;
+  writeFileSync(doneFile(opts.home), String(done));
+  if (done < opts.files) return;
+  await stopDesk(opts.home);
+  rmSync(stateFile(opts.home), { force: true });
+  rmSync(doneFile(opts.home), { force: true });
 }
 
 /** /health answers 200 (XMPP, Redis, a recorded tick, the engine's heartbeat) and `/` serves the dashboard. */

@@ -19,7 +19,8 @@ let home: string | undefined;
 /**
  * The folder of the project's desk: `tickdesk up` from the build on ejabberd for a project
  * named `*-ejabberd`, on Prosody otherwise. The desk itself starts with the project's
- * first file (desk-ready.ts, e2e-desk.ts) and stops here, at the end of the run.
+ * first file (desk-ready.ts, e2e-desk.ts) and stops after its last, or here at the end
+ * of the run.
  */
 export async function setup(project: TestProject): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
@@ -27,7 +28,8 @@ export async function setup(project: TestProject): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test installs it as root)`);
   const xmppServer = project.name.endsWith('-ejabberd') ? 'ejabberd' : 'prosody';
   home = mkdtempSync(join(tmpdir(), `tickdesk-e2e-${xmppServer}-`));
-  project.provide('e2e', { home, xmppServer, runner: process.pid });
+  const files = (await project.globTestFiles()).testFiles.length;
+  project.provide('e2e', { home, xmppServer, runner: process.pid, files });
 }
 
 export async function teardown(): Promise<void> {
