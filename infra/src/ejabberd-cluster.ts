@@ -42,16 +42,10 @@ export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 
   const controls = nodes.map((n, i) => {
     const control = ejabberdControl(optsOf(n, i));
     if (i === 0) return control;
-    // A node that has been a member (its Mnesia schema on disc) rejoins by itself as it
-    // starts; asked right after its start, `list_cluster` may not name node 1 yet, and a
-    // join_cluster then restarts it and copies every table again: after a kill -9 of node 2
-    // that stalled the cluster's pubsub writes (the feed's publishes timed out for 30 s+).
-    const { joinNode: _join, ...memberOpts } = optsOf(n, i);
-    const rejoining = ejabberdControl(memberOpts);
     return { ...control, start: async (accounts?: ReadonlyArray<readonly [string, string]>) => {
       copyCookie(first.dir, n.dir);
       try {
-        return await (hasMnesia(n.dir) ? rejoining : control).start(accounts);
+        return await control.start(accounts);
       } catch (err) {
         if (!(err instanceof InfraError && err.code === 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED')) throw err;
         throw await explainJoinFailure(err, { node: n, label: n.label ?? `node ${i + 1}`, first, epmdPort });

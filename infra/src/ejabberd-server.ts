@@ -79,22 +79,14 @@ export async function registerEjabberdAccount(opts: EjabberdOptions, node: strin
  *   across a crash of ejabberd; a power cut may lose the last ones.
  */
 async function tuneNode(opts: EjabberdOptions, node: string, who: RunAs): Promise<void> {
-  const erl = requireBinary('erl', 'erlang-base');
   const n = `'${node}'`;
   const sql = (q: string) => `rpc:call(${n}, ejabberd_sql, sql_query, [<<"${opts.domain}">>, <<"${q}">>])`;
-  const expr = [
+  const { stdout, stderr } = await evalOnNode(opts, who, [
     `Items = rpc:call(${n}, mnesia, change_table_copy_type, [pubsub_item, ${n}, ram_copies])`,
     `Wal = ${sql('pragma journal_mode=WAL')}`,
     `Sync = ${sql('pragma synchronous=NORMAL')}`,
     'io:format("~w~n~w~n~w~n", [Items, Wal, Sync])',
-    // halt() right after io:format can cut the output short.
-    'timer:sleep(100)',
-    'halt().',
-  ].join(', ');
-  const args = ['-sname', `tickdesk-ctl-${process.pid}-${Date.now() % 100000}@localhost`, '-hidden', '-noinput',
-    '-kernel', 'inet_dist_use_interface', '{127,0,0,1}', ...(opts.epmdPort === undefined ? ['-erl_epmd_port', String(opts.distPort)] : []),
-    '-start_epmd', 'false', '-dist_listen', 'false', '-eval', expr];
-  const { stdout, stderr } = await execFileP(erl, args, { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 30_000 });
+  ]);
   const [items = '', wal = ''] = stdout.trim().split('\n');
   // ~w prints the binary <<"wal">> as its bytes.
   if (!/\{atomic,ok\}|already_exists/.test(items) || !/<<119,97,108>>/.test(wal)) {
@@ -102,14 +94,37 @@ async function tuneNode(opts: EjabberdOptions, node: string, who: RunAs): Promis
   }
 }
 
+/** Erlang expressions run by a short-lived hidden node over the node's loopback distribution (the node's cookie: HOME is its spool). */
+async function evalOnNode(opts: EjabberdOptions, who: RunAs, exprs: string[]): Promise<{ stdout: string; stderr: string }> {
+  const erl = requireBinary('erl', 'erlang-base');
+  // halt() right after io:format can cut the output short.
+  const expr = [...exprs, 'timer:sleep(100)', 'halt().'].join(', ');
+  const args = ['-sname', `tickdesk-ctl-${process.pid}-${Date.now() % 100000}@localhost`, '-hidden', '-noinput',
+    '-kernel', 'inet_dist_use_interface', '{127,0,0,1}', ...(opts.epmdPort === undefined ? ['-erl_epmd_port', String(opts.distPort)] : []),
+    '-start_epmd', 'false', '-dist_listen', 'false', '-eval', expr];
+  return execFileP(erl, args, { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 30_000 });
+}
+
+/**
+ * The nodes in this node's Mnesia schema (`db_nodes`): a member names the cluster's other
+ * nodes there from its disc even before it has reached them, where `list_cluster` (the
+ * running ones) may not name node 1 yet right after a restart.
+ */
+async function schemaNodes(opts: EjabberdOptions, node: string, who: RunAs): Promise<string[]> {
+  const { stdout, stderr } = await evalOnNode(opts, who, [`io:format("~w~n", [rpc:call('${node}', mnesia, system_info, [db_nodes])])`]);
+  const line = stdout.trim();
+  if (!line.startsWith('[')) throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `ejabberd: could not read the Mnesia nodes of ${node}: ${line} ${stderr.trim()}`);
+  return line.split(/[[\],'\s]+/).filter(Boolean);
+}
+
 /**
  * Join `seed`'s cluster unless this node is in it already (a restarted node keeps its
- * Mnesia, and with it its membership). ejabberd restarts itself while joining: its
+ * Mnesia schema, and with it its membership). ejabberd restarts itself while joining: its
  * client port closes and opens again.
  */
 async function joinCluster(opts: EjabberdOptions, node: string, seed: string, who: RunAs, alive: () => boolean): Promise<void> {
-  const members = await ctlOutput(opts, node, ['list_cluster'], who);
-  if (members.split(/\s+/).includes(seed)) return;
+  // A member rejoins by itself as it starts; join_cluster would restart it and copy every table again.
+  if ((await schemaNodes(opts, node, who)).includes(seed)) return;
   try {
     await ctlOutput(opts, node, ['join_cluster', seed], who);
   } catch (err) {
