@@ -206,7 +206,8 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
     expect(alice.shownTwice() + bob.shownTwice()).toBe(0);
     expect(verify?.lifecycle.some((s) => s.event === 'delivered')).toBe(true);
     // The feed's node alive, every tick it published is in the history, the gap read back from the nodes.
-    if (node !== 1) for (const [symbol, missing] of Object.entries(recorded)) expect(missing, `${symbol}: ticks missing from the recorder's history`).toBe(0);
+    // The feed's own node killed: it holds its batches while it reconnects, so only the publishes in flight at the kill may be lost.
+    for (const [symbol, missing] of Object.entries(recorded)) expect(missing, `${symbol}: ticks missing from the recorder's history`).toBeLessThanOrEqual(node === 1 ? 5 : 0);
     for (const [symbol, g] of Object.entries(gaps)) {
       expect(g.disorder, `${symbol}: items out of order or repeated`).toBe(0);
       expect(g.items, `${symbol}: items kept arriving`).toBeGreaterThan(10);
