@@ -56,7 +56,7 @@ describe('Sentinel desk config', () => {
     expect(redisClientOptions({ mode: 'single', host: '127.0.0.1', port: 6380 }, login)).toEqual({ host: '127.0.0.1', port: 6380, username: 'alerts', password: secret });
     const sentinels = { mode: 'sentinel' as const, masterName: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }] };
     const o = redisClientOptions(sentinels, login, 'p');
-    expect(o).toMatchObject({ name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 'p', username: 'alerts', password: secret, failoverDetector: true });
+    expect(o).toMatchObject({ name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 'p', username: 'alerts', password: secret, failoverDetector: false });
     expect(o.host).toBeUndefined();
     expect(() => redisClientOptions(sentinels, login)).toThrow(/no sentinel password/);
   });

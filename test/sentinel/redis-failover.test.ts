@@ -67,6 +67,7 @@ function startWriters(redis: Redis, ack: { replicas: number; timeoutMs: number; 
         } catch (err) {
           // Not acknowledged: reported, not counted; tried again, as the engine's write retry does.
           failures.push((err as Error).message);
+          reported.add(n);
           if (!running) break;
           await new Promise((r) => setTimeout(r, 100));
         }
@@ -77,6 +78,8 @@ function startWriters(redis: Redis, ack: { replicas: number; timeoutMs: number; 
   return { audit, alerts, acked, failures, stop: async () => { running = false; await Promise.all(all); } };
 }
 let nextAlert = 0;
+/** Writes reported as not acknowledged (in any test of the file): written again, so their record may be in the chain twice. */
+const reported = new Set<number>();
 
 /** Every acknowledged record in the chain with its hash, every acknowledged alert stored, each entry once, the chain intact. */
 async function checkKept(redis: Redis, w: ReturnType<typeof startWriters>) {
@@ -84,8 +87,11 @@ async function checkKept(redis: Redis, w: ReturnType<typeof startWriters>) {
   const stored = new Map(log.map(([id, f]) => [Number(id.split('-')[0]), f[f.indexOf('h') + 1]]));
   const missing = w.acked.filter((a) => stored.get(a.record.seq) !== a.record.hash).map((a) => a.record.seq);
   const absentAlerts = (await Promise.all(w.acked.map(async (a) => ((await w.alerts.get(alert(a.n).id)) ? undefined : a.n)))).filter((x) => x !== undefined);
-  const details = log.map(([, f]) => (JSON.parse(f[f.indexOf('r') + 1]!) as string[])[6]);
-  return { missing, absentAlerts, duplicates: details.length - new Set(details).size, records: log.length, verdict: await w.audit.verify() };
+  // Each entry once, but for a write reported as not acknowledged and made again (WAIT does not undo).
+  const seen = new Set<string>();
+  const twice = log.map(([, f]) => (JSON.parse(f[f.indexOf('r') + 1]!) as string[])[6]!).filter((d) => seen.has(d) || !seen.add(d));
+  const duplicates = twice.filter((d) => !reported.has(Number(d.slice(2)))).length;
+  return { missing, absentAlerts, duplicates, reportedTwice: twice.length - duplicates, records: log.length, verdict: await w.audit.verify() };
 }
 
 const ACK = { replicas: 1, timeoutMs: 500, attempts: 4 };
@@ -126,7 +132,7 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
     await w.stop();
 
     const kept = await checkKept(redis, w);
-    console.log(JSON.stringify({ ackedBeforeKill, acked: w.acked.length, chainRecords: kept.records, promotedMs, reconnectMs, ackedWithoutReplica, resumedAfterRejoinMs: resumedMs, notAcknowledgedReports: w.failures.length }));
+    console.log(JSON.stringify({ kept: { ...kept, missing: kept.missing.length }, ackedBeforeKill, acked: w.acked.length, chainRecords: kept.records, promotedMs, reconnectMs, ackedWithoutReplica, resumedAfterRejoinMs: resumedMs, notAcknowledgedReports: w.failures.length }));
     expect(ackedBeforeKill).toBeGreaterThanOrEqual(200);
     expect(kept).toMatchObject({ missing: [], absentAlerts: [], duplicates: 0, verdict: { ok: true, records: kept.records } });
     expect(ackedWithoutReplica).toBe(0);
@@ -153,11 +159,13 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
     const promotedMs = Date.now() - killedAt;
     await primary.start();
     const countAfterRejoin = w.acked.length;
-    await until(() => w.acked.length >= countAfterRejoin + 100, 40_000);
+    await until(() => w.acked.length >= countAfterRejoin + 100, 40_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${w.acked.length - countAfterRejoin} acknowledged since the rejoin; reports ${JSON.stringify(w.failures.slice(-3))}`);
+    });
     await w.stop();
 
     const kept = await checkKept(redis, w);
-    console.log(JSON.stringify({ acked: w.acked.length, ackedWhilePaused, missing: kept.missing.length, chainRecords: kept.records, promotedMs, notAcknowledgedReports: w.failures.length, firstReport: w.failures[0] }));
+    console.log(JSON.stringify({ kept: { ...kept, missing: kept.missing.length }, acked: w.acked.length, ackedWhilePaused, chainRecords: kept.records, promotedMs, notAcknowledgedReports: w.failures.length, firstReport: w.failures[0] }));
     expect(kept).toMatchObject({ missing: [], absentAlerts: [], duplicates: 0, verdict: { ok: true, records: kept.records } });
     expect(ackedWhilePaused).toBe(0);
   }, 120_000);

@@ -87,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long `status` waits for Redis's last prices. */
+const STATUS_REDIS_TIMEOUT_MS = 3_000;
+
 async function status(config: DeskConfig): Promise<number> {
   const s = readDeskState(config.TICKDESK_HOME);
   if (!s || !isAlive(s.pid)) {
@@ -99,14 +102,21 @@ async function status(config: DeskConfig): Promise<number> {
   const sentinelPassword = deskTarget(topology).credentials.redis.sentinelPassword;
   if (topology.redis.mode === 'sentinel' && sentinelPassword) out(redisPrimaryLine(await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName), s.ports.redis));
   const redis = new Redis({ ...deskRedisOptions(topology, deskTarget(topology).credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  // A Redis that hangs (a stopped primary before its fail-over) must not hang the status.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${STATUS_REDIS_TIMEOUT_MS / 1000} s`)), STATUS_REDIS_TIMEOUT_MS)));
   try {
-    await redis.connect();
-    const last = new Map((await createLastPriceStore({ redis }).all()).map((p) => [p.symbol, p]));
+    const last = await Promise.race([redis.connect().then(() => createLastPriceStore({ redis }).all()), timeout]);
+    const bySymbol = new Map(last.map((p) => [p.symbol, p]));
     for (const i of DEFAULT_INSTRUMENTS) {
-      const l = last.get(i.symbol);
+      const l = bySymbol.get(i.symbol);
       out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price} at ${l.eventTime}` : 'no ticks yet'}`);
     }
+  } catch (err) {
+    out(`  last prices: Redis did not answer (${(err as Error).message})`);
   } finally {
+    clearTimeout(timer);
     redis.disconnect();
   }
   return 0;
