@@ -4,12 +4,12 @@ import { fakeOpen, fakeTimers, settle } from '../../test/fakes.js';
 import { ConnectError } from '../xmpp/xmpp-session.js';
 import { createConnectionStore } from './connection.js';
 
-function setup(random = () => 1 - Number.EPSILON) {
+function setup(random = () => 1 - Number.EPSILON, now?: () => number) {
   const xmpp = fakeOpen();
   const clock = fakeTimers();
   let resource = 'tab1';
   const connection = createConnectionStore({
-    open: xmpp.open, service: 'ws://desk.test/xmpp-websocket', timers: clock.timers, random,
+    open: xmpp.open, service: 'ws://desk.test/xmpp-websocket', timers: clock.timers, random, ...(now ? { now } : {}),
     resource: { current: () => resource, renew: () => (resource = 'tab2') },
     backoff: { initialMs: 1_000, maxMs: 8_000 },
   });
@@ -87,6 +87,40 @@ describe('connection store', () => {
     xmpp.last().drop({ condition: 'conflict', message: 'replaced by new connection' });
     await clock.fire();
     expect(xmpp.calls.map((c) => c.resource)).toEqual(['tab1', 'tab2']);
+  });
+
+  it('a session replaced again soon after taking a new resource stops: no carousel at a server\'s session cap', async () => {
+    // ejabberd's max_user_sessions (10): the 11th session of an account replaces the
+    // oldest with <conflict/>, whose reconnect then replaces the next oldest, and so on.
+    let t = 0;
+    const { xmpp, clock, connection } = setup(undefined, () => t);
+    const lost: string[] = [];
+    connection.on('session-lost', (e) => lost.push(e.reason));
+    await connection.connect('alice@desk.localhost', 'secret');
+    xmpp.last().drop({ condition: 'conflict', message: 'Replaced by new connection' });
+    await clock.fire();
+    expect(get(connection.state)).toBe('connected');
+    t += 30_000;
+    xmpp.last().drop({ condition: 'conflict', message: 'Replaced by new connection' });
+    await clock.fire();
+    await settle();
+    expect(xmpp.calls).toHaveLength(2);
+    expect(get(connection.state)).toBe('offline');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/replaced/i);
+  });
+
+  it('a conflict long after the last one takes a new resource again', async () => {
+    let t = 0;
+    const { xmpp, clock, connection } = setup(undefined, () => t);
+    await connection.connect('alice@desk.localhost', 'secret');
+    xmpp.last().drop({ condition: 'conflict', message: 'Replaced by new connection' });
+    await clock.fire();
+    t += 10 * 60_000;
+    xmpp.last().drop({ condition: 'conflict', message: 'Replaced by new connection' });
+    await clock.fire();
+    expect(xmpp.calls).toHaveLength(3);
+    expect(get(connection.state)).toBe('connected');
   });
 
   it('logout stops reconnecting and closes the stream', async () => {

@@ -31,8 +31,18 @@ export interface ConnectionDeps {
   resource: { current(): string; renew(): string };
   timers?: Timers;
   random?: () => number;
+  now?: () => number;
   backoff?: { initialMs: number; maxMs: number };
 }
+
+/**
+ * A second <conflict/> within this time of the first stops reconnecting. RFC 6120
+ * §4.9.3.3: the server closed this stream for a newer one of the same account. Once,
+ * a new resource is the answer (a duplicated tab kept ours); again soon after, the
+ * server is replacing the oldest session at its cap (ejabberd's max_user_sessions, 10),
+ * and each reconnect would replace another of the trader's sessions in turn.
+ */
+const CONFLICT_WINDOW_MS = 120_000;
 
 const XMPP_SHOW: Record<OwnShow, 'available' | 'away' | 'dnd'> = { online: 'available', away: 'away', busy: 'dnd' };
 
@@ -51,6 +61,8 @@ export function createConnectionStore(deps: ConnectionDeps) {
   let session: XmppSession | undefined;
   let account: { jid: string; domain: string; secret: SessionSecret } | undefined;
   let generation = 0;
+  let lastConflictAt = -Infinity;
+  const now = deps.now ?? Date.now;
 
   const ownPresence = () => presence(XMPP_SHOW[ownNow.show], ownNow.status || undefined);
 
@@ -85,7 +97,20 @@ export function createConnectionStore(deps: ConnectionDeps) {
   function lost(s: XmppSession, reason: CloseReason): void {
     if (s !== session) return;
     session = undefined;
-    if (reason.condition === 'conflict') deps.resource.renew();
+    if (reason.condition === 'conflict') {
+      const t = now();
+      if (t - lastConflictAt < CONFLICT_WINDOW_MS) {
+        generation += 1;
+        account = undefined;
+        fullJid.set(undefined);
+        state.set('offline');
+        events.emit('offline', { reason: reason.message });
+        events.emit('session-lost', { reason: `replaced twice by a newer session of this account (${reason.message}): too many open sessions?` });
+        return;
+      }
+      lastConflictAt = t;
+      deps.resource.renew();
+    }
     state.set('reconnecting');
     events.emit('offline', { reason: reason.message });
     schedule();
@@ -123,6 +148,7 @@ export function createConnectionStore(deps: ConnectionDeps) {
       retry.cancel();
       await session?.close();
       session = undefined;
+      lastConflictAt = -Infinity;
       account = { jid, domain: jid.split('@')[1]!, secret: { password } };
       state.set('reconnecting');
       try {
