@@ -103,3 +103,4 @@ async function stopEpmd(port: number): Promise<void> {
   const epmd = requireBinary('epmd', 'erlang-base');
   await execFileP(epmd, ['-kill'], { env: { ...process.env, ERL_EPMD_PORT: String(port) }, timeout: 10_000 }).catch(() => undefined);
 }
+export { epmdNames } from './ejabberd-cluster-errors.js';

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ejabberdCluster, ejabberdPaths, ensureCertificates, freePort, type ClusterNodeOptions, type EjabberdCluster, type XmppServer } from '@tickdesk/infra';
+import { ejabberdCluster, ejabberdPaths, ensureCertificates, epmdNames, freePort, type ClusterNodeOptions, type EjabberdCluster, type XmppServer } from '@tickdesk/infra';
 
 // Start-up errors of a two-node cluster: each one message with the cause and the fix.
 const domain = 'desk.localhost';
@@ -14,6 +14,13 @@ let base: Parameters<typeof ejabberdCluster>[0];
 let epmdPort: number;
 let cluster: EjabberdCluster;
 const running: XmppServer[] = [];
+
+/** Node 2's start; a start that succeeds against expectation is stopped with the rest. */
+const startNode2 = () => {
+  const attempt = cluster.controls[1]!.start();
+  attempt.then((s) => running.push(s), () => undefined);
+  return attempt;
+};
 
 const listen = async (port: number) => {
   const srv = net.createServer((s) => s.destroy());
@@ -33,7 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const s of running) await s.stop().catch(() => undefined);
+  for (const s of running.splice(0)) await s.stop().catch(() => undefined);
   await cluster.stopEpmd();
   rmSync(home, { recursive: true, force: true });
 }, 120_000);
@@ -56,7 +63,7 @@ describe('start-up errors of a clustered desk', () => {
     // Node 1 has run once (it made the cookie) and is down.
     const first = await cluster.controls[0]!.start(accounts);
     await first.stop();
-    await expect(cluster.controls[1]!.start()).rejects.toMatchObject({
+    await expect(startNode2()).rejects.toMatchObject({
       code: 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED',
       message: expect.stringMatching(new RegExp(`^ejabberd node 2 \\(${nodes[1]!.name}\\) could not join node 1 \\(${nodes[0]!.name}\\): node 1 is not running .*Fix: start node 1 first`)),
     });
@@ -65,7 +72,7 @@ describe('start-up errors of a clustered desk', () => {
   it("a port of node 2 in use names node 2 and the variable its port derives from", async () => {
     const other = await listen(nodes[1]!.c2sPort);
     try {
-      await expect(cluster.controls[1]!.start()).rejects.toMatchObject({
+      await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_PORT_IN_USE',
         message: expect.stringMatching(new RegExp(`^port ${nodes[1]!.c2sPort} \\(XMPP client connections of ejabberd node 2\\) is already in use.*TICKDESK_XMPP_PORT=<port>`)),
       });
@@ -83,7 +90,7 @@ describe('start-up errors of a clustered desk', () => {
     writeFileSync(cookie, 'NOTTHECOOKIEOFNODEONE');
     chmodSync(cookie, 0o400);
     try {
-      await expect(cluster.controls[1]!.start()).rejects.toMatchObject({
+      await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_COOKIE_MISMATCH',
         message: expect.stringMatching(/could not join node 1 .*: node 1 refused its Erlang cookie .*Fix: restart the desk/),
       });
@@ -93,4 +100,10 @@ describe('start-up errors of a clustered desk', () => {
       chmodSync(cookie, 0o400);
     }
   }, 120_000);
+
+  it("stopping the nodes and then the cluster's epmd leaves no epmd behind", async () => {
+    for (const s of running.splice(0)) await s.stop();
+    await cluster.stopEpmd();
+    expect(await epmdNames(epmdPort)).toBeUndefined();
+  }, 60_000);
 });
