@@ -34,8 +34,9 @@ export interface RedisClientOptions {
  * asks again, so after a fail-over it reconnects to the new primary. A primary demoted
  * while up closes its clients itself (the sentinels send CLIENT KILL when they reconfigure
  * it). ioredis's `failoverDetector` (+switch-master) stays off: a switch that arrives
- * while the client is reconnecting ends the client for good ("Connection is closed."),
- * seen in 2 of 8 runs of test/sentinel/redis-failover.test.ts.
+ * while the client is reconnecting ends the client for good ("Connection is closed."):
+ * its stale detector disconnects the connector in the middle of a connect. Seen twice in
+ * about ten runs of test/sentinel/redis-failover.test.ts with it on, in none of six with it off.
  */
 export function redisClientOptions(target: RedisTarget, login: RedisLogin, sentinelPassword?: string): RedisClientOptions {
   if (target.mode === 'single') return { host: target.host, port: target.port, username: login.username, password: login.password };

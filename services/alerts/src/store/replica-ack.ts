@@ -72,7 +72,6 @@ export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts =
   }
 
   return {
-    enabled: replicas > 0,
     /** Call before sending the writes to be acknowledged. */
     mark: (): AckMark => conn.n,
     /** After the writes: 'acked' once the replicas have them, or the connection changed in between. */
