@@ -128,6 +128,10 @@ describe('desk health probe', () => {
       parts['xmpp-2'] = { state: 'running', pid: 42, restarts: 1 };
       writeFileSync(join(home, 'desk.json'), JSON.stringify({ ...desk, parts }));
       expect((await probe())['xmpp-2']).toMatchObject({ state: 'degraded', detail: expect.stringMatching(new RegExp(`^XMPP node 2 \\(tickdesk-n2@localhost\\) port ${port2}: .*ECONNREFUSED`)) });
+      // Started again and listening, but not yet rejoined (its part still starting): not running yet.
+      parts['xmpp-2'] = { state: 'starting', pid: 43, restarts: 1, lastExit: 'SIGKILL' };
+      writeFileSync(join(home, 'desk.json'), JSON.stringify({ ...desk, xmppNodes: [node(1, xmppPort), node(2, port3), node(3, port3)], parts }));
+      expect((await probe())['xmpp-2']).toMatchObject({ state: 'starting', detail: 'xmpp-2 starting', restarts: 1 });
     } finally {
       node3.close();
     }

@@ -55,6 +55,8 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
       const c = (components[component] ??= { state: 'running' });
       Object.assign(c, { restarts: p.restarts }, p.lastExit ? { lastExit: p.lastExit.slice(0, 200) } : {}, p.lastRestartAt ? { lastRestartAt: p.lastRestartAt } : {});
       if (p.state === 'restarting' || p.state === 'failed') Object.assign(c, { state: 'degraded', detail: `${part} ${p.state}` });
+      // Started again after an exit but not yet ready (a node still rejoining its cluster may already accept connections).
+      else if (p.state === 'starting' && p.restarts > 0 && c.state === 'running') Object.assign(c, { state: 'starting', detail: `${part} starting` });
     }
     return components;
   };
