@@ -141,7 +141,7 @@ describe('ad-hoc replies', () => {
     expect(pages).toBeGreaterThan(60);
     expect(adhoc.sessionCount()).toBe(0);
     adhoc.stop();
-  });
+  }, 30_000);
 
   it('a short list completes at once, without a session: it works even with every session of the user open', async () => {
     const { run, adhoc } = harness([rule(1)]);

@@ -50,7 +50,7 @@ describe('chat replies', () => {
     const second = await say('alerts 2');
     expect(second.split('\n')[0]).toContain(rules[shown]!.id);
     expect(wireBytes(second)).toBeLessThanOrEqual(16_384);
-  });
+  }, 30_000);
 
   it('a short list comes whole, with no page line', async () => {
     const { say } = harness([rule(1), rule(2)]);

@@ -29,7 +29,7 @@ describe('reply pages', () => {
       if (p < first.pages) expect(text.split('\n').at(-1)).toMatch(new RegExp(`^Page ${p} of ${first.pages} \\(.*\\)\\. [0-9]+ more: send "alerts ${p + 1}"\\.$`));
     }
     expect(seen).toEqual(all);
-  });
+  }, 30_000);
 
   it('pages by line count when lines are short, clamps a page past the end, and an empty list is one page', () => {
     const all = lines(45, 10);

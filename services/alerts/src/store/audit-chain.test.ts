@@ -260,7 +260,7 @@ describe('audit chain', () => {
     expect(Math.max(...pages.map((p) => p.length))).toBe(1_000);
     xrange.mockRestore();
     expect(await chain.verify({ pageSize: 1_000 })).toMatchObject({ ok: true, records: 20_000 });
-  });
+  }, 30_000);
 });
 
 describe('keyed audit chain', () => {
