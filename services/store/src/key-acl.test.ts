@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REDIS_ACL, type RedisServiceUser } from '@tickdesk/infra';
-import { alertKeys, auditKeys, directoryKeys, engineKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
+import { alertKeys, auditKeys, directoryKeys, engineKeys, leaseKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
 
 /** Redis glob (`*`, `?`, `[…]`) as a RegExp; braces and the rest are literal. */
 function glob(pattern: string): RegExp {
@@ -50,6 +50,10 @@ const FAMILIES: Array<{ keys: string[]; write: RedisServiceUser[]; read: RedisSe
   { keys: [audit.log, audit.head, audit.byTime, audit.trader('alice'), audit.symbol('BTCUSDT'), audit.alert('a1')], write: ['alerts'], read: ['api'] },
   { keys: [rules.rule('r1'), rules.ids, rules.owner('alice')], write: ['alerts', 'api'], read: [] },
   { keys: [rateKeys().user('alice')], write: ['api', 'alerts'], read: [] },
+  ...(['feed', 'recorder', 'alerts'] as const).map((role) => {
+    const k = leaseKeys(`${role}:BTCUSDT`);
+    return { keys: [k.holder, k.token], write: [role], read: [] };
+  }),
 ];
 
 describe('every key family is granted to its writers and readers (infra/src/redis-auth.ts)', () => {
@@ -64,6 +68,13 @@ describe('every key family is granted to its writers and readers (infra/src/redi
 
   it('the recorder reaches no key outside market data', () => {
     for (const key of [dir.users, dir.presence, engine.heartbeat, alerts.outbox, audit.head, rules.ids, rateKeys().user('alice')]) expect(rights('recorder').read(key)).toBe(false);
+  });
+
+  it('a service reaches only its own leases; the feed nothing else', () => {
+    const feed = leaseKeys('feed:BTCUSDT');
+    for (const user of ['recorder', 'alerts', 'api'] as RedisServiceUser[]) expect(rights(user).write(feed.holder), user).toBe(false);
+    expect(rights('feed').write(leaseKeys('alerts:BTCUSDT').holder)).toBe(false);
+    for (const key of [dir.users, market.last, engine.heartbeat, alerts.outbox, audit.head, rules.ids]) expect(rights('feed').read(key), key).toBe(false);
   });
 
   it('the channels: rule changes and presence changes for the engine and the API', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALERT_STATES } from '@tickdesk/schemas';
 import { keySlot } from './key-slot.js';
-import { alertKeys, auditKeys, CROSS_SLOT_OPERATIONS, directoryKeys, DEFAULT_PREFIX, engineKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
+import { alertKeys, auditKeys, CROSS_SLOT_OPERATIONS, directoryKeys, DEFAULT_PREFIX, engineKeys, leaseKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
 
 const sameSlot = (keys: readonly string[]) => new Set(keys.map(keySlot)).size === 1;
 
@@ -52,6 +52,14 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
       expect(sameSlot([alerts.alert(id), alerts.outbox, alerts.held, alerts.byTime, alerts.byTrader(owner), alerts.bySymbol(symbol), ...ALERT_STATES.map(alerts.byState)])).toBe(true);
       expect(sameSlot([rules.rule(id), rules.ids, rules.owner(owner)])).toBe(true);
     }
+  });
+
+  it('a lease\'s two keys (holder, fencing counter) share a slot; two leases need not', () => {
+    for (const symbol of SYMBOLS) {
+      const k = leaseKeys(`feed:${symbol}`);
+      expect(sameSlot([k.holder, k.token])).toBe(true);
+    }
+    expect(sameSlot([leaseKeys('feed:BTCUSDT').holder, leaseKeys('feed:ETHUSDT').holder])).toBe(false);
   });
 
   it('a key built with one family of ids never lands in another tagged family by accident', () => {

@@ -91,6 +91,17 @@ export function rateKeys(prefix = DEFAULT_PREFIX) {
   return { namespace, user: (user: string) => `${namespace}user:${user}` };
 }
 
+/**
+ * A lease (lease.ts): `holder` is the current holder's `<token> <owner>` with a PX expiry,
+ * `token` the fencing counter, INCR'd at every grant and never expiring. The two share the
+ * tag `{lease:<name>}` so one script touches both (one slot). Names are `<role>:<SYMBOL>`,
+ * e.g. `feed:BTCUSDT`: the ACL grants a role its own leases by the `{lease:<role>:` text.
+ */
+export function leaseKeys(name: string, prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{lease:${name}}:`;
+  return { holder: `${base}holder`, token: `${base}token` };
+}
+
 export const USERS_KEY = directoryKeys().users;
 export const PRESENCE_KEY = directoryKeys().presence;
 export const LAST_KEY = marketKeys().last;
