@@ -17,6 +17,7 @@ import { createIqCaller, type IQCaller } from './iq-caller.js';
 import { ScramSha1 } from './scram-sha-1.js';
 import { streamManagement, type StreamManagement } from './stream-management.js';
 import { sanitizeElement } from './xml-safe.js';
+import { guardConnection } from './connection-guard.js';
 
 export interface XmppClientOptions {
   /** `xmpp://127.0.0.1:5222` (STARTTLS). */
@@ -86,6 +87,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     return nodes[current]!;
   };
   const entity = new Client({ service: opts.service, domain: opts.domain });
+  guardConnection(entity, log);
   // Every element leaves through entity.send (IQ replies of the middleware, the IQ caller,
   // stream management): a character XML 1.0 forbids becomes U+FFFD there, so no text that
   // slipped past a boundary check can make the server close the stream (RFC 6120 §4.9.3.13).
@@ -138,7 +140,15 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   entity.on('connect', () => {
     if (entity.socket instanceof net.Socket) entity.socket.setNoDelay(true);
   });
-  entity.on('stanza', (el: Element) => emitter.emit('stanza', el));
+  entity.on('stanza', (el: Element) => {
+    // Handlers run inside the socket's 'data' event: a throw would end the process, and
+    // would leave the rest of the chunk unread. One bad stanza costs only its handling.
+    try {
+      emitter.emit('stanza', el);
+    } catch (err) {
+      log.error({ err, stanza: el.name, id: el.attrs.id, from: el.attrs.from }, 'a stanza handler threw');
+    }
+  });
   // While stopping, a write racing the close ("Connection is closing") is expected, not news.
   entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err: err.message }, 'xmpp connection error'));
   entity.on('online', (jid: { toString(): string }) => {
