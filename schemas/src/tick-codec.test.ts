@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
-import { decodeTickBatch, encodeTickBatch, NS_TICKS } from './tick-codec.js';
+import { decodeTickBatch, decodeTickRows, encodeTickBatch, encodeTickRows, NS_TICKS } from './tick-codec.js';
 import type { TickBatch } from './tick.js';
 
 const batch: TickBatch = {
@@ -36,6 +36,16 @@ describe('tick batch codec', () => {
     const res = decodeTickBatch(el as never);
     expect(res.ok && res.value.conflated).toBe(7);
     expect(res.ok && res.value.ticks.map((t) => t.price)).toEqual(['9682', '9682.19', '0.3']);
+  });
+
+  it('carries the publisher\'s fencing token (lease) when given, and rejects a malformed one', () => {
+    expect(decodeTickRows(withText(good, { lease: '7' }))).toMatchObject({ ok: true, value: { lease: 7 } });
+    const plain = decodeTickRows(withText(good));
+    expect(plain.ok && 'lease' in plain.value).toBe(false);
+    for (const lease of ['', '-1', '1.5', 'x', '9007199254740993']) expect(decodeTickRows(withText(good, { lease })).ok, lease).toBe(false);
+    const rows = [{ seq: 5, price: '1', size: '1', side: 'buy' as const, eventMicros: 1, ingestMicros: 2 }];
+    expect(encodeTickRows('BTCUSDT', rows, 0, 12).attrs.lease).toBe('12');
+    expect(encodeTickRows('BTCUSDT', rows, 0).attrs.lease).toBeUndefined();
   });
 
   it('accepts a well-formed single tick, and white space around ticks', () => {

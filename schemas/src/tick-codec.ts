@@ -50,8 +50,11 @@ export interface TickRow {
   ingestMicros: number;
 }
 
-/** `encodeTickBatch` for ticks whose times are already numbers: the feed's hot path. */
-export function encodeTickRows(symbol: string, rows: readonly TickRow[], conflated: number): Element {
+/**
+ * `encodeTickBatch` for ticks whose times are already numbers: the feed's hot path.
+ * `lease` is the publisher's fencing token (docs/protocol.md, §6.1.1 `lease`), when it holds one.
+ */
+export function encodeTickRows(symbol: string, rows: readonly TickRow[], conflated: number, lease?: number): Element {
   const first = rows[0]!;
   const baseSeq = first.seq;
   const baseTime = first.eventMicros;
@@ -68,6 +71,7 @@ export function encodeTickRows(symbol: string, rows: readonly TickRow[], conflat
     time: formatMicros(baseTime),
   };
   if (conflated > 0) attrs.conflated = String(conflated);
+  if (lease !== undefined) attrs.lease = String(lease);
   return xml('ticks', attrs, body);
 }
 
@@ -85,9 +89,9 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
 }
 
 /** The same strict decode, times left as microseconds: for consumers that compute with them (the alert engine). */
-export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number }> {
+export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number; lease?: number }> {
   if (el.name !== 'ticks' || el.attrs.xmlns !== NS_TICKS) return fail(`not a {${NS_TICKS}}ticks element`);
-  const { symbol, count: countText, seq: seqText, time: timeText, conflated: conflatedText } = el.attrs as Record<string, unknown>;
+  const { symbol, count: countText, seq: seqText, time: timeText, conflated: conflatedText, lease: leaseText } = el.attrs as Record<string, unknown>;
   if (typeof symbol !== 'string' || !symbolRe.test(symbol)) return fail('missing or invalid symbol attribute');
   if (typeof countText !== 'string' || !uintRe.test(countText)) return fail('missing or invalid count attribute');
   const count = Number(countText);
@@ -101,6 +105,11 @@ export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows
   if (conflatedText !== undefined) {
     if (typeof conflatedText !== 'string' || !uintRe.test(conflatedText)) return fail('invalid conflated attribute');
     conflated = Number(conflatedText);
+  }
+  let lease: number | undefined;
+  if (leaseText !== undefined) {
+    if (typeof leaseText !== 'string' || !uintRe.test(leaseText) || !Number.isSafeInteger(Number(leaseText))) return fail('invalid lease attribute');
+    lease = Number(leaseText);
   }
   if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
   const parts = el.children.join('').split(';');
@@ -127,7 +136,7 @@ export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows
     if (ingestMicros === undefined) return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
     rows[i] = { seq, price, size, side, eventMicros, ingestMicros };
   }
-  return { ok: true, value: { symbol, rows, conflated } };
+  return { ok: true, value: lease === undefined ? { symbol, rows, conflated } : { symbol, rows, conflated, lease } };
 }
 
 function offsetTime(base: number, offset: string): number | undefined {

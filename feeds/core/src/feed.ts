@@ -4,6 +4,7 @@ import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
 import { createAdaptiveBatch } from './adaptive-batch.js';
 import { createBarBuilder } from './bar-builder.js';
 import type { FeedMetrics } from './metrics.js';
+import type { PublishGate } from './publisher-leases.js';
 import { createPublishWindow } from './publish-window.js';
 import { createRejectLog } from './reject-log.js';
 import type { ComponentState, FeedSource, RawTick, SourceEvent, TickSink } from './source.js';
@@ -74,13 +75,19 @@ export interface FeedDeps {
    * sends them once it is back. Always up when absent.
    */
   connected?: () => boolean;
+  /**
+   * One active publisher per instrument (publisher-leases.ts): without the instrument's
+   * lease its ticks are dropped on arrival and its waiting items before each publish; the
+   * items carry the lease's fencing token. Absent: this feed publishes everything.
+   */
+  gate?: PublishGate;
 }
 
 /**
  * The ingest pipeline: source → validate → normalise → batch per instrument → publish
  * to ticks/<SYMBOL> with a bounded window, and 1-second bars to bars/<SYMBOL>.
  */
-export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros, connected = () => true }: FeedDeps) {
+export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros, connected = () => true, gate }: FeedDeps) {
   const config = { ...DEFAULT_FEED_CONFIG, ...partial };
   const log = parentLog.child({ component: 'feed', feed: source.name });
   const label = { feed: source.name };
@@ -135,6 +142,10 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
     if (!everything && !connected()) return;
     while (pendingBars.length > 0 && window.tryAcquire()) {
       const bar = pendingBars.shift()!;
+      if (gate && gate.token(bar.symbol) === undefined) {
+        window.release();
+        continue;
+      }
       publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
     }
     let batch: PendingBatch | undefined;
@@ -146,7 +157,14 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         break;
       }
       if (batch.conflated > 0) metrics.conflated.inc(label, batch.conflated);
-      publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated), 'ticks');
+      // Checked at the last moment: a holder past its lease's deadline publishes nothing more.
+      const token = gate?.token(batch.symbol);
+      if (gate && token === undefined) {
+        window.release();
+        metrics.unleased.inc(label, batch.ticks.length);
+        continue;
+      }
+      publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated, token), 'ticks');
     }
     if (batcher.pending > 0 && !window.full) scheduleFlush();
     if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {
@@ -174,6 +192,13 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         metrics.rejected.inc({ ...label, reason: v.reason });
         rejects.note(v.reason, v.detail, raw.symbol);
         return batcher.pending < highWater;
+      }
+      if (gate) {
+        if (gate.token(v.tick.symbol) === undefined) {
+          metrics.unleased.inc(label);
+          return batcher.pending < highWater;
+        }
+        v.tick.seq = gate.seq(v.tick.symbol, v.tick.seq);
       }
       accepted += 1;
       batchWait.note(v.tick.symbol);

@@ -8,3 +8,4 @@ export * from './nodes.js';
 export * from './feed.js';
 export * from './source-lifecycle.js';
 export * from './batch-policy.js';
+export * from './publisher-leases.js';

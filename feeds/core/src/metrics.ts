@@ -8,6 +8,7 @@ export function createFeedMetrics(registry: Registry = new Registry()) {
     rejected: new Counter({ name: 'tickdesk_feed_rejected_total', help: 'Ticks refused at the feed, by reason', labelNames: ['feed', 'reason'], registers: [registry] }),
     gaps: new Counter({ name: 'tickdesk_feed_gap_ticks_total', help: 'Venue sequence numbers missing', labelNames: ['feed'], registers: [registry] }),
     conflated: new Counter({ name: 'tickdesk_feed_conflated_total', help: 'Ticks dropped under backpressure', labelNames: ['feed'], registers: [registry] }),
+    unleased: new Counter({ name: 'tickdesk_feed_unleased_ticks_total', help: 'Ticks dropped because this feed does not hold the instrument\'s lease (a standby, or a publisher that lost it)', labelNames: ['feed'], registers: [registry] }),
     publishes: new Counter({ name: 'tickdesk_feed_publishes_total', help: 'Pubsub items published', labelNames: ['feed', 'kind'], registers: [registry] }),
     publishErrors: new Counter({ name: 'tickdesk_feed_publish_errors_total', help: 'Publishes the server refused or that timed out', labelNames: ['feed', 'condition'], registers: [registry] }),
     inFlight: new Gauge({ name: 'tickdesk_feed_publishes_in_flight', help: 'Publishes awaiting the server', labelNames: ['feed'], registers: [registry] }),

@@ -40,6 +40,12 @@ export const DeskEnv = Type.Object({
   TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
+  /** 1: `up` runs a second, standby feed process; each instrument is published by whichever holds its lease (docs/operations.md, "Standby feed"). */
+  TICKDESK_FEED_STANDBY: Type.Integer({ minimum: 0, maximum: 1, default: 0 }),
+  /** This feed process's part in the leases: off (publish everything), primary, standby (first try after a TTL); `up` sets it. */
+  TICKDESK_FEED_LEASE: Type.Union([Type.Literal('off'), Type.Literal('primary'), Type.Literal('standby')], { default: 'off' }),
+  /** A feed's lease on an instrument: a dead or stalled publisher's instruments are taken over within about this. */
+  TICKDESK_FEED_LEASE_TTL_MS: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000 }),
   TICKDESK_REPLAY_FILE: Type.String({ default: SAMPLE_FILE }),
   TICKDESK_REPLAY_SPEED: Type.String({ pattern: '^(max|[0-9]+(\\.[0-9]+)?)$', default: '1' }),
   TICKDESK_BINANCE_URL: Type.String({ default: 'wss://fstream.binance.com/stream' }),

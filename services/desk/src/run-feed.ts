@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { createFeed, createFeedMetrics, ensureInstrumentNodes, type FeedSource } from '@tickdesk/feed-core';
+import { createFeed, createFeedMetrics, createPublisherLeases, ensureInstrumentNodes, type FeedSource } from '@tickdesk/feed-core';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { createReplayFeed } from '@tickdesk/feed-replay';
 import { createBinanceFeed } from '@tickdesk/feed-binance';
 import type { DeskConfig } from './config.js';
-import { connectAs, deskTarget } from './connect.js';
+import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
 
 export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
@@ -29,7 +32,9 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
 /**
  * The feed service: one process, one XMPP session as the feed account; its metrics and
  * its own state (degraded while the XMPP session is down or publishes fail) on
- * TICKDESK_FEED_METRICS_PORT, where the API's /health reads the state.
+ * TICKDESK_FEED_METRICS_PORT, where the API's /health reads the state. With
+ * TICKDESK_FEED_LEASE primary or standby it publishes an instrument only while it holds
+ * the instrument's lease (Redis user `feed`), so a standby process takes over a dead one.
  */
 export async function runFeed(config: DeskConfig, topology: DeskTopology, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology);
@@ -39,8 +44,20 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
   // publishes to the same nodes without creating them again.
   await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);
   const metrics = createFeedMetrics();
-  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, connected: () => client.state() === 'running' });
+  let redis: Redis | undefined;
+  let leases: ReturnType<typeof createPublisherLeases> | undefined;
+  if (config.TICKDESK_FEED_LEASE !== 'off') {
+    redis = new Redis(deskRedisOptions(topology, credentials, 'feed'));
+    redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+    leases = createPublisherLeases({
+      redis, pubsub, log, symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
+      owner: `feed-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      ttlMs: config.TICKDESK_FEED_LEASE_TTL_MS, standby: config.TICKDESK_FEED_LEASE === 'standby',
+    });
+  }
+  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, connected: () => client.state() === 'running', gate: leases?.gate });
   await feed.start();
+  await leases?.start();
   const server = await startMetricsServer({
     registry: metrics.registry,
     port: config.TICKDESK_FEED_METRICS_PORT,
@@ -49,13 +66,17 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
     state: () => {
       if (client.state() !== 'running') return { state: 'degraded', detail: 'XMPP session down' };
       const s = feed.state();
-      return s === 'faulted' ? { state: 'degraded', detail: 'feed source faulted' } : { state: s };
+      if (s === 'faulted') return { state: 'degraded', detail: 'feed source faulted' };
+      const held = leases?.held();
+      return held ? { state: s, detail: held.length > 0 ? `publishing ${held.join(', ')}` : 'standby: holds no instrument' } : { state: s };
     },
   });
-  log.info({ feed: config.TICKDESK_FEED }, 'feed running');
+  log.info({ feed: config.TICKDESK_FEED, lease: config.TICKDESK_FEED_LEASE }, 'feed running');
   return async () => {
     await server.close();
     await feed.stop();
+    await leases?.stop();
+    redis?.disconnect();
     await client.stop();
   };
 }
