@@ -13,12 +13,15 @@
 // TICKDESK_FANOUT_BATCHING (adaptive,fixed: the feed's batching, alternated run by run so
 // both see the same machine), TICKDESK_FANOUT_SM (on: the subscribers' XEP-0198 stream
 // management; `on,off` alternates it run by run), TICKDESK_FANOUT_SECTION (the docs section, fanout; `none` writes nothing);
-// TICKDESK_BENCH_BATCH_MS etc. reach the feed (feed-worker.ts).
+// TICKDESK_FANOUT_NOTIFICATION_TYPE (the ticks/ nodes' pubsub#notification_type: headline
+// or normal; unset leaves the server's default); TICKDESK_BENCH_BATCH_MS etc. reach the feed (feed-worker.ts).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMPP_SERVER_KINDS, type XmppServerKind } from '@tickdesk/infra';
+import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
+import { createPubsub } from '@tickdesk/xmpp';
 import { log, median, startBenchDesk } from './bench-desk.js';
 import { cpuMeter, processCpuSeconds } from './process-cpu.js';
 import { writeSection } from './report.js';
@@ -39,6 +42,8 @@ const SERVERS = (process.env.TICKDESK_FANOUT_SERVERS ?? process.env.TICKDESK_XMP
   }
   return { kind, nodes: Number(nodes), label: `${kind} ×${nodes}` };
 });
+const NOTIFICATION_TYPE = process.env.TICKDESK_FANOUT_NOTIFICATION_TYPE;
+if (NOTIFICATION_TYPE !== undefined && !['headline', 'normal'].includes(NOTIFICATION_TYPE)) throw new Error('TICKDESK_FANOUT_NOTIFICATION_TYPE: headline or normal');
 const SM = (process.env.TICKDESK_FANOUT_SM ?? 'on').split(',').filter(Boolean) as Array<'on' | 'off'>;
 if (SM.some((v) => v !== 'on' && v !== 'off')) throw new Error('TICKDESK_FANOUT_SM: on, off or on,off');
 const BATCHING = (process.env.TICKDESK_FANOUT_BATCHING ?? 'adaptive,fixed').split(',').filter(Boolean) as Array<'adaptive' | 'fixed'>;
@@ -173,6 +178,12 @@ const variants = SM.flatMap((sm) => BATCHING.map((batching) => ({ sm, batching, 
 for (const server of SERVERS) {
   // Compliance: a desk role entitled to every instrument, never linked as a trader.
   const d = desk = await startBenchDesk({ extraUsers: users.map((u) => [u, 'compliance'] as const), xmppServer: server.kind, xmppNodes: server.nodes });
+  if (NOTIFICATION_TYPE) {
+    const feed = await d.connect('feed', 'fanout-config');
+    const pubsub = createPubsub(feed, d.pubsubHost);
+    for (const i of DEFAULT_INSTRUMENTS) await pubsub.configure(ticksNode(i.symbol), { notification_type: NOTIFICATION_TYPE });
+    await feed.stop();
+  }
   for (const n of SUBSCRIBERS) {
     // One set of sessions per value of TICKDESK_FANOUT_SM, started afresh for each run when it alternates.
     let subs: { sm: 'on' | 'off'; s: Subscribers } | undefined;
