@@ -40,6 +40,8 @@ export function alertKeys(prefix = DEFAULT_PREFIX) {
     byTrader: (owner: string) => `${base}by-trader:${owner}`,
     bySymbol: (symbol: string) => `${base}by-symbol:${symbol}`,
     byState: (state: string) => `${base}by-state:${state}`,
+    /** Hash SYMBOL → the largest lease fencing token an outbox write for it came with (several engines). */
+    fence: `${base}fence`,
   };
 }
 

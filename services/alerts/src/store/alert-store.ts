@@ -16,16 +16,42 @@ local SLOT = {${ALERT_STATES.map((s, i) => `['${s}'] = ${i + 1}`).join(', ')}}
 local OUTBOX = {${OUTBOX_STATES.map((s) => `['${s}'] = true`).join(', ')}}
 `;
 
-/**
- * Creates the alert unless its id exists (a firing evaluated again after a crash).
- * KEYS: alert, outbox, held, by-time, by-trader, by-symbol, then by-state of every state.
- * ARGV: id, doc, state, attempts, next, recipient, life, member.
+/*
+ * Fencing (Kleppmann, "How to do distributed locking"): with several engines, each write an
+ * engine makes for an instrument it holds by lease carries the lease's token; the fence
+ * hash keeps the largest token seen per instrument, and a write with a smaller one (a holder
+ * that stalled past its lease and woke up) is refused inside the same script, so it cannot
+ * store or send anything. A larger token raises the fence. token '' = no lease (one engine).
  */
-const CREATE_LUA = `${LUA_TABLES}
+const LUA_FENCE = `
+local function fenced(key, symbol, token)
+  if token == '' then return false end
+  local t = tonumber(token)
+  local cur = tonumber(redis.call('HGET', key, symbol) or '0')
+  if t < cur then return true end
+  if t > cur then redis.call('HSET', key, symbol, token) end
+  return false
+end
+`;
+
+/** Raises an instrument's fence to a new holder's token; 1 unless a larger one is there. KEYS: fence. ARGV: symbol, token. */
+const RAISE_FENCE_LUA = `${LUA_FENCE}
+if fenced(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
+return 1
+`;
+
+/**
+ * Creates the alert unless its id exists (a firing evaluated again after a crash), or
+ * returns -1 when its lease token is fenced out.
+ * KEYS: alert, outbox, held, by-time, by-trader, by-symbol, fence, then by-state of every state.
+ * ARGV: id, doc, state, attempts, next, recipient, life, member, token, symbol.
+ */
+const CREATE_LUA = `${LUA_TABLES}${LUA_FENCE}
+if fenced(KEYS[7], ARGV[10], ARGV[9]) then return -1 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'state', ARGV[3], 'attempts', ARGV[4], 'next', ARGV[5], 'recipient', ARGV[6], 'life', ARGV[7], 'member', ARGV[8])
 for i = 4, 6 do redis.call('ZADD', KEYS[i], 0, ARGV[8]) end
-redis.call('ZADD', KEYS[6 + SLOT[ARGV[3]]], 0, ARGV[8])
+redis.call('ZADD', KEYS[7 + SLOT[ARGV[3]]], 0, ARGV[8])
 if OUTBOX[ARGV[3]] then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
 if ARGV[3] == 'held' then redis.call('ZADD', KEYS[3], 0, ARGV[6] .. '|' .. ARGV[1]) end
 return 1
@@ -34,11 +60,13 @@ return 1
 /**
  * Applies a patch ("" = keep) and appends one lifecycle step, moving the alert between
  * indexes; with a state guard (space-separated states) it changes nothing unless the
- * alert is in one of them. Returns 0 (no such alert), -1 (guard failed) or the new hash.
- * KEYS: alert, outbox, held, then by-state of every state.
- * ARGV: id, state, attempts, next, recipient, step JSON, guard.
+ * alert is in one of them; with a lease token, nothing unless the token is not fenced out.
+ * Returns 0 (no such alert), -1 (guard failed), -2 (fenced) or the new hash.
+ * KEYS: alert, outbox, held, fence, then by-state of every state.
+ * ARGV: id, state, attempts, next, recipient, step JSON, guard, token, symbol.
  */
-const TRANSITION_LUA = `${LUA_TABLES}
+const TRANSITION_LUA = `${LUA_TABLES}${LUA_FENCE}
+if fenced(KEYS[4], ARGV[9], ARGV[8]) then return -2 end
 local cur = redis.call('HMGET', KEYS[1], 'state', 'next', 'recipient', 'life', 'member')
 if not cur[1] then return 0 end
 if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. cur[1] .. ' ', 1, true) then return -1 end
@@ -49,8 +77,8 @@ local life = cur[4] == '[]' and ('[' .. ARGV[6] .. ']') or (string.sub(cur[4], 1
 redis.call('HSET', KEYS[1], 'state', state, 'next', nxt, 'recipient', recipient, 'life', life)
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'attempts', ARGV[3]) end
 if state ~= cur[1] then
-  redis.call('ZREM', KEYS[3 + SLOT[cur[1]]], cur[5])
-  redis.call('ZADD', KEYS[3 + SLOT[state]], 0, cur[5])
+  redis.call('ZREM', KEYS[4 + SLOT[cur[1]]], cur[5])
+  redis.call('ZADD', KEYS[4 + SLOT[state]], 0, cur[5])
 end
 if cur[1] == 'held' then redis.call('ZREM', KEYS[3], cur[3] .. '|' .. ARGV[1]) end
 if state == 'held' then redis.call('ZADD', KEYS[3], 0, recipient .. '|' .. ARGV[1]) end
@@ -61,11 +89,17 @@ return redis.call('HGETALL', KEYS[1])
 export interface AlertStore {
   /** Store a new alert; false (and nothing changes) when its id exists. */
   create(alert: StoredAlert): Promise<boolean>;
+  /** The same by a lease holder with fencing `token` for the alert's instrument: 'fenced' (and no change) when a larger token was seen. */
+  create(alert: StoredAlert, token: number): Promise<boolean | 'fenced'>;
+  /** A new lease holder of `symbol` shuts out smaller tokens before it writes; false when a larger one is there already. */
+  raiseFence(symbol: string, token: number): Promise<boolean>;
   get(id: string): Promise<StoredAlert | undefined>;
   /** Patch and append `step` to the lifecycle in one atomic step; undefined when there is no such alert. */
   transition(id: string, patch: AlertPatch, step: LifecycleStep): Promise<StoredAlert | undefined>;
   /** The same, only if the alert is in one of `guard.ifState`; 'state-conflict' (and no change) otherwise. */
   transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'>;
+  /** By a lease holder of the alert's instrument: 'fenced' (and no change) when its token is below the largest seen. */
+  transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState?: readonly AlertState[]; fence: Fence }): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'>;
   /** Outbox alerts whose nextActionAt ≤ nowMs, soonest first. */
   due(nowMs: number, limit: number): Promise<StoredAlert[]>;
   /** Every alert in the outbox (pending, held, sent, server-acked, escalated), in no particular order. */
@@ -74,6 +108,12 @@ export interface AlertStore {
   heldFor(trader: string): Promise<StoredAlert[]>;
   /** Alert history, newest first; pass `next` back as `after` for the following page. */
   list(opts: AlertListOptions): Promise<{ alerts: StoredAlert[]; next?: string }>;
+}
+
+/** An instrument and the fencing token of its lease as its holder sees it. */
+export interface Fence {
+  symbol: string;
+  token: number;
 }
 
 /** Writes lost to fail-overs one after the other before a write gives up. */
@@ -88,8 +128,9 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
   const keys = alertKeys(prefix);
   const ack = createReplicaAck(redis, ackOptions ?? { replicas: 0, timeoutMs: 1 });
   const stateKeys = ALERT_STATES.map(keys.byState);
-  const createScript = defineScript(redis, 'tdAlertCreate', 6 + stateKeys.length, CREATE_LUA);
-  const transitionScript = defineScript(redis, 'tdAlertTransition', 3 + stateKeys.length, TRANSITION_LUA);
+  const createScript = defineScript(redis, 'tdAlertCreate', 7 + stateKeys.length, CREATE_LUA);
+  const transitionScript = defineScript(redis, 'tdAlertTransition', 4 + stateKeys.length, TRANSITION_LUA);
+  const raiseFenceScript = defineScript(redis, 'tdAlertRaiseFence', 1, RAISE_FENCE_LUA);
 
   async function fetch(ids: readonly string[]): Promise<(StoredAlert | undefined)[]> {
     if (ids.length === 0) return [];
@@ -113,14 +154,14 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
     throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `alert write to ${key}: lost in ${MAX_FAILOVERS} fail-overs`);
   }
 
-  async function transition(id: string, patch: AlertPatch, step: LifecycleStep, guard?: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'> {
+  async function transition(id: string, patch: AlertPatch, step: LifecycleStep, guard?: { ifState?: readonly AlertState[]; fence?: Fence }): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'> {
     checkPatch(patch);
     checkStep(step);
-    const ks = [keys.alert(id), keys.outbox, keys.held, ...stateKeys];
+    const ks = [keys.alert(id), keys.outbox, keys.held, keys.fence, ...stateKeys];
     const stepText = JSON.stringify(stepJson(step));
     const args = [
       id, patch.state ?? '', patch.attempts ?? '', patch.nextActionAt ?? '', patch.recipient ?? '',
-      stepText, guard ? guard.ifState.join(' ') || '-' : '',
+      stepText, guard?.ifState ? guard.ifState.join(' ') || '-' : '', guard?.fence?.token ?? '', guard?.fence?.symbol ?? '',
     ];
     // Applied: the step closes the lifecycle (steps carry their time, so an earlier equal one is unlikely and harmless to keep).
     const reply = await acknowledged(keys.alert(id), () => transitionScript.run(ks, args), async () => {
@@ -129,17 +170,24 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
     });
     if (reply === 0) return undefined;
     if (reply === -1) return 'state-conflict';
+    if (reply === -2) return 'fenced';
     return decodeAlert(pairs(reply as string[]));
   }
 
   return {
-    async create(alert) {
+    create: (async (alert: StoredAlert, token?: number) => {
       checkAlert(alert);
       const h = encodeAlert(alert);
-      const ks = [keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), ...stateKeys];
-      const args = [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!];
+      const ks = [keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), keys.fence, ...stateKeys];
+      const args = [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!, token ?? '', alert.symbol];
       const created = await acknowledged(keys.alert(alert.id), () => createScript.run(ks, args), async () => (await redis.exists(keys.alert(alert.id))) === 1);
-      return created === 1;
+      return created === -1 ? 'fenced' : created === 1;
+    }) as AlertStore['create'],
+
+    async raiseFence(symbol, token) {
+      const raised = await acknowledged(keys.fence, () => raiseFenceScript.run([keys.fence], [symbol, token]),
+        async () => Number((await redis.hget(keys.fence, symbol)) ?? 0) >= token);
+      return raised === 1;
     },
 
     async get(id) {
