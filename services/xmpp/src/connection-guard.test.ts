@@ -122,4 +122,47 @@ describe('the connection survives events after it let go of its socket or parser
     const logged = lines.find((l) => l.msg === 'a stanza handler threw');
     expect((logged?.err as { stack?: string } | undefined)?.stack).toMatch(/handler bug\n\s+at /);
   });
+
+  it("a disconnect() left over from a dead connection does not tear down the next one", async () => {
+    // The server sends a stream error and dies before its </stream:stream> (a node stopped,
+    // then killed): disconnect() waits for that close tag, the socket's close reports the
+    // session lost and the client reconnects. When the wait timed out, its fallback let go
+    // of the parser and then the socket of the NEW connection, whose next bytes then hit a
+    // null parser: "Cannot read properties of null (reading 'write')".
+    const { client, entity } = setup();
+    entity.timeout = 30;
+    const dead = await openStream(entity);
+    dead.emit('data', Buffer.from("<stream:error><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"));
+    dead.emit('close', true);
+    expect(entity.status).toBe('disconnect');
+    const next = await openStream(entity); // as the reconnect does: connect(), then open()
+    const parser = entity.parser;
+    const seen: string[] = [];
+    client.on('stanza', (el) => void seen.push(el.attrs.id as string));
+    // Past the left-over wait for </stream:stream> (30 ms), within its wait for the close (30 more).
+    await new Promise((r) => setTimeout(r, 45));
+    expect(() => next.emit('data', Buffer.from("<message id='after'/>"))).not.toThrow();
+    expect(seen).toEqual(['after']);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(entity.parser).toBe(parser);
+    expect(entity.socket).toBe(next);
+    expect(next.ended).toBe(false);
+    expect(entity.status).toBe('open');
+  });
+
+  it('stop() still closes the stream, then the socket, of a live connection', async () => {
+    const { entity } = setup();
+    const socket = await openStream(entity);
+    const stopped = (entity as unknown as { stop(): Promise<unknown> }).stop();
+    await new Promise((r) => setImmediate(r));
+    expect(socket.written.at(-1)).toBe('</stream:stream>');
+    socket.emit('data', Buffer.from('</stream:stream>'));
+    await new Promise((r) => setImmediate(r));
+    expect(socket.ended).toBe(true);
+    socket.emit('close', false);
+    await stopped;
+    expect(entity.status).toBe('offline');
+    expect(entity.socket).toBeNull();
+    expect(entity.parser).toBeNull();
+  });
 });

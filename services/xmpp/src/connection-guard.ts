@@ -11,6 +11,9 @@ interface ConnectionInternals {
   _attachSocket(socket: Emitter): void;
   _detachSocket(): void;
   _detachParser(): void;
+  _closeStream(): Promise<unknown>;
+  _closeSocket(): Promise<void>;
+  _status(status: string, ...args: unknown[]): void;
   disconnect(): Promise<unknown>;
 }
 
@@ -54,6 +57,39 @@ export function guardConnection(entity: Client, log: Logger): void {
       log.error({ err }, 'reading the XML stream failed: closing it');
       c.disconnect().catch(() => {});
     }
+  };
+
+  // disconnect() closes the stream, then the socket, each with a timeout whose fallback
+  // lets go of `this.parser`, then `this.socket`: whatever they are by then. After a stream
+  // error from a server that died before its </stream:stream> (RFC 6120 §4.9.1.1), the
+  // socket's close reports the session lost, the client reconnects, and the left-over
+  // wait timed out on the NEW connection: its parser and socket were let go of, and its
+  // next bytes met a null parser. The same steps, each fallback limited to the
+  // connection it started on.
+  c.disconnect = async () => {
+    const socket = c.socket;
+    const parser = c.parser;
+    let el: unknown;
+    try {
+      el = await c._closeStream();
+    } catch (err) {
+      if (c.parser === parser && parser) c._detachParser();
+      if (c.socket === socket) c._status('close', { clean: false, reason: err });
+    }
+    if (!socket || c.socket !== socket) {
+      // Closed already, and maybe replaced by a reconnect: nothing of ours is left to close.
+      if (!c.socket) c._status('disconnect', { clean: false });
+      return el;
+    }
+    try {
+      await c._closeSocket();
+    } catch (err) {
+      if (c.socket === socket) {
+        c._detachSocket();
+        c._status('disconnect', { clean: false, reason: err });
+      }
+    }
+    return el;
   };
 
   c._attachSocket = (socket) => {
