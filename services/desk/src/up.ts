@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assertPortFree, DEFAULT_SENTINEL_MASTER, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
+import { assertPortFree, DEFAULT_SENTINEL_MASTER, freePort, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
@@ -49,6 +49,10 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   // The API starts last, as a child: say now, by name, if its port is taken.
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
   const metricsPorts = await chooseMetricsPorts(config);
+  // TICKDESK_FEED_STANDBY=1: a second feed process, `feed-standby`; both publish an instrument only while holding its lease.
+  const standbyFeed = config.TICKDESK_FEED_STANDBY === 1;
+  const services: string[] = standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES];
+  const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await freePort() } : {}) };
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
@@ -72,7 +76,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const redisParts = infra.redisParts.map((p) => ({ part: p, first: true }));
   for (const { part } of redisParts) logOf[part.name] = part.logPath;
   for (const n of extraNodes) logOf[n.part] = infra.xmppServers[n.index]!.logPath;
-  for (const s of SERVICES) logOf[s] = join(logs, `${s}.log`);
+  for (const s of services) logOf[s] = join(logs, `${s}.log`);
   const parts = new Map<string, Supervisor>();
   const statuses = new Map<string, PartStatus>();
   const startedAt = new Date().toISOString();
@@ -85,7 +89,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     if (!ready || stopping) return;
     const recorded: Record<string, DeskPart> = {};
     for (const [name, s] of statuses) {
-      const port = (metricsPorts as Record<string, number>)[name];
+      const port = partPorts[name];
       recorded[name] = { state: s.state, pid: s.pid, restarts: s.restarts, ...(s.lastExit ? { lastExit: s.lastExit } : {}), ...(s.lastRestartAt ? { lastRestartAt: s.lastRestartAt } : {}), ...(port ? { metricsPort: port } : {}) };
     }
     writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, xmppServer: server, xmppNodes: [...infra.xmppNodes], parts: recorded });
@@ -114,7 +118,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     stopping = true;
     out('stopping…');
     // Services first, then the servers they use.
-    await Promise.all(SERVICES.map((s) => parts.get(s)?.stop()));
+    await Promise.all(services.map((s) => parts.get(s)?.stop()));
     // A node not supervised yet (start-up failed before it) is stopped as it is.
     for (const n of [...extraNodes].reverse()) await (parts.get(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
     await parts.get(XMPP_PART)?.stop();
@@ -135,6 +139,10 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     TICKDESK_RECORDER_METRICS_PORT: String(metricsPorts.recorder),
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
   };
+  const envOf = (name: string): NodeJS.ProcessEnv => {
+    if (!standbyFeed || !name.startsWith('feed')) return childEnv;
+    return name === 'feed' ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' } : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
+  };
   const checkInterrupted = () => {
     if (interrupted) throw new StartInterrupted();
   };
@@ -151,7 +159,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     checkInterrupted();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     checkInterrupted();
-    for (const name of SERVICES) await supervise(name, async () => spawnService(name, logOf[name]!, childEnv)).start();
+    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name, logOf[name]!, envOf(name))).start();
     checkInterrupted();
   } catch (err) {
     await stopAll();
@@ -171,7 +179,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     config.TICKDESK_REDIS_MODE === 'sentinel'
       ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === ports.redis ? redisLayout.replica : ports.redis}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
       : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
-    `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}`,
+    `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
     `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands`,
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
