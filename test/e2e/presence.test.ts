@@ -59,5 +59,7 @@ describe('desk presence', () => {
     const aliceInBob = bob.page.locator(`[data-testid="presence-row"][data-jid="${jid('alice')}"]`);
     await byTestId(alice.page, 'logout').click();
     await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('offline');
+    // Bob can hear of it before alice's page has finished (her stream closed, the form back).
+    await byTestId(alice.page, 'login-form').waitFor();
   });
 });
