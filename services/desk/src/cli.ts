@@ -15,6 +15,7 @@ import { runAlerts } from './run-alerts.js';
 import { runApi } from './run-api.js';
 import { runFeed } from './run-feed.js';
 import { runRecorder } from './run-recorder.js';
+import { exitOnUncaught } from './fatal.js';
 import { isAlive, readDeskState } from './state-file.js';
 import { portListening, statusLines } from './desk-status.js';
 import { askSentinels, redisPrimaryLine } from './redis-status.js';
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
       return up(config, pino({ level: 'warn' }), out);
     case 'run': {
+      exitOnUncaught(log.child({ service: sub }));
       const topology = deskTopology(config);
       const runners: Record<string, () => Promise<() => Promise<void>>> = {
         feed: () => runFeed(config, topology, log),
