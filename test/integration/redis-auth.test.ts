@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditChain, auditKeys, type AuditEntry } from '@tickdesk/alerts';
+import { createLeaseScripts, leaseKeys } from '@tickdesk/store';
 import { portOf } from '../support/engine-process.js';
 import { credentials, desk } from './helpers.js';
 
@@ -52,6 +53,18 @@ describe('Redis of the desk', () => {
     await refused(recorder.flushall());
     await recorder.zadd('td:ticks:ZZAUTH', 1, 'x');
     expect(await recorder.del('td:ticks:ZZAUTH')).toBe(1);
+
+    // The feed: its own leases, through the lease scripts; nothing else.
+    const feed = as('feed');
+    const lease = createLeaseScripts({ redis: feed, name: 'feed:ZZAUTH' });
+    const grant = await lease.acquire('auth-test', 1_000);
+    expect(grant.granted).toBe(true);
+    expect(await lease.renew('auth-test', grant.token, 1_000)).toBe(true);
+    expect(await lease.release('auth-test', grant.token)).toBe(true);
+    await refused(createLeaseScripts({ redis: feed, name: 'alerts:ZZAUTH' }).acquire('auth-test', 1_000));
+    await refused(feed.hget('td:last', 'BTCUSDT'));
+    await refused(feed.get('td:alerts:heartbeat'));
+    expect(await feed.del(leaseKeys('feed:ZZAUTH').token)).toBe(1);
 
     const api = as('api');
     await refused(api.flushall());
