@@ -43,6 +43,16 @@ export const AlertsConfig = Type.Object(
     /** Rule writes by chat and ad-hoc per user per window, counted with the REST API's writes (same variables, same Redis counter). */
     writeRateMax: Count(120),
     writeRateWindowMs: Ms(60_000, 1_000),
+    /**
+     * Engine processes sharing the instruments by leases (instrument-ownership.ts); 1: this
+     * engine owns every instrument, no lease. At most 16: each is a process on the machine.
+     */
+    engines: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+    /**
+     * An engine's instrument lease: renewed every third of it; an engine that stalls or dies
+     * has its instruments taken over after at most this plus a third (goal: 5 s).
+     */
+    leaseMs: Ms(3_000, 300),
   },
   { additionalProperties: false },
 );
@@ -65,6 +75,8 @@ const VARS: Record<keyof AlertsConfig, string> = {
   suppressedSummaryMs: 'TICKDESK_ALERTS_SUPPRESSED_SUMMARY_MS',
   writeRateMax: 'TICKDESK_API_WRITE_RATE_MAX',
   writeRateWindowMs: 'TICKDESK_API_RATE_WINDOW_MS',
+  engines: 'TICKDESK_ALERT_ENGINES',
+  leaseMs: 'TICKDESK_ALERTS_LEASE_TTL_MS',
 };
 const SPEC: EnvSpec<typeof AlertsConfig> = {
   schema: AlertsConfig,

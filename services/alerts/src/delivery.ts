@@ -6,7 +6,16 @@ import { alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
-import { OUTBOX_STATES, type AlertStore, type AuditChain, type StoredAlert } from './store/index.js';
+import { OUTBOX_STATES, type AlertStore, type AuditChain, type Fence, type StoredAlert } from './store/index.js';
+
+/** Which instruments this engine acts for (instrument-ownership.ts); one engine: all, unfenced. */
+export interface DeliveryOwnership {
+  owns(symbol: string): boolean;
+  token(symbol: string): number | undefined;
+}
+const SOLE: DeliveryOwnership = { owns: () => true, token: () => undefined };
+/** Steps that record what a recipient or the server did: any engine that gets them records them, unfenced. */
+const CONFIRMATIONS = new Set<AuditEvent>(['delivered', 'displayed', 'acknowledged', 'server-acked']);
 
 /** How far an alert has come; a late event is recorded but never moves it back. */
 const RANK: Record<AlertState, number> = {
@@ -34,6 +43,11 @@ export interface DeliveryDeps {
   retirement?: (alert: StoredAlert) => Promise<Retirement | undefined>;
   /** False for a backup who may no longer be told (a disabled account): the owner keeps getting resends. */
   canEscalateTo?: (user: string) => boolean;
+  /**
+   * Several engines: sends, resends, escalations and holds only for the instruments this
+   * engine holds, each step fenced by the lease token; confirmations from any.
+   */
+  ownership?: DeliveryOwnership;
   now?: () => number;
 }
 
@@ -45,7 +59,7 @@ export interface DeliveryDeps {
  * tells the backup. Every step goes to the audit chain before it takes effect.
  */
 export function createDelivery({
-  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, now = Date.now,
+  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, ownership = SOLE, now = Date.now,
 }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const jid = (user: string) => `${user}@${domain}`;
@@ -72,12 +86,32 @@ export function createDelivery({
     });
   }
 
+  /** The fence an owner's step on `alert` carries; 'not-owned' when this engine no longer acts for its instrument. */
+  function fenceOf(alert: StoredAlert): Fence | undefined | 'not-owned' {
+    if (!ownership.owns(alert.symbol)) return 'not-owned';
+    const token = ownership.token(alert.symbol);
+    return token === undefined ? undefined : { symbol: alert.symbol, token };
+  }
+
   async function record(alert: StoredAlert, event: AuditEvent, patch: Parameters<AlertStore['transition']>[1], detail?: string, stanza?: Element): Promise<StoredAlert | undefined> {
     const at = formatMillis(now());
+    const fence = CONFIRMATIONS.has(event) ? undefined : fenceOf(alert);
+    if (fence === 'not-owned') {
+      log.info({ alert: alert.id, symbol: alert.symbol, event }, 'step left to the engine that holds the instrument now');
+      return undefined;
+    }
     await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: stanza ? stanzaHash(stanza) : '', ...(detail ? { detail } : {}) });
     metrics.steps.inc({ event });
     if (event === 'delivered') metrics.delivery.observe(Math.max(0, now() - Date.parse(alert.firedAt)) / 1000);
-    return alerts.transition(alert.id, patch, { event, at, ...(detail ? { detail } : {}) });
+    const step = { event, at, ...(detail ? { detail } : {}) };
+    if (!fence) return alerts.transition(alert.id, patch, step);
+    const moved = await alerts.transition(alert.id, patch, step, { fence });
+    if (moved === 'fenced' || moved === 'state-conflict') {
+      // A newer holder of the instrument wrote since this engine's lease ran out: it acts now.
+      log.warn({ alert: alert.id, symbol: alert.symbol, event, token: fence.token }, 'step refused: another engine holds the instrument with a newer lease');
+      return undefined;
+    }
+    return moved;
   }
 
   const timeoutFor = (trader: string) => (['away', 'xa'].includes(presence.get(trader).show) ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs);
@@ -88,6 +122,7 @@ export function createDelivery({
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
     const detail = event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
     const updated = await record(alert, event, { state, attempts: alert.attempts + 1, nextActionAt, recipient: to }, detail, stanza);
+    if (!updated) return undefined; // fenced out or not held: the instrument's holder sends
     sentStanzas.set(stanza, alert.id);
     await client.send(stanza).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'send failed; the outbox retries'));
     return updated;
@@ -147,10 +182,12 @@ export function createDelivery({
     try {
       for (;;) {
         const due = await alerts.due(now(), 200);
-        await Promise.all(due.map((a) => withFresh(a.id, async (fresh) => {
+        // Several engines: each takes the due alerts of the instruments it holds.
+        const mine = due.filter((a) => ownership.owns(a.symbol));
+        await Promise.all(mine.map((a) => withFresh(a.id, async (fresh) => {
           if (fresh.nextActionAt <= now()) await onDue(fresh);
         })));
-        if (due.length < 200) break;
+        if (due.length < 200 || mine.length === 0) break;
       }
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'outbox poll failed');
@@ -169,6 +206,10 @@ export function createDelivery({
       log.info({ from: fromJid, id, event }, 'confirmation for an unknown alert ignored');
       return;
     }
+    // Addressed to another engine's full JID (RFC 6121 §8.5.3.2.1: the server gave it to the
+    // bare JID, that engine being gone): the engine holding the instrument records it, once.
+    const to = String(stanza.attrs.to ?? '');
+    if (to.includes('/') && to !== client.jid() && !ownership.owns(alert.symbol)) return;
     const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
@@ -214,7 +255,7 @@ export function createDelivery({
   function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
     if (previous.show !== 'dnd' || current.show === 'dnd') return;
     void alerts.heldFor(current.trader).then((held) =>
-      Promise.all(held.map((a) => withFresh(a.id, async (fresh) => {
+      Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, async (fresh) => {
         if (fresh.state !== 'held') return;
         const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${current.show}`);
         if (released) await route(released);
@@ -238,7 +279,7 @@ export function createDelivery({
     async retireWhere(match: (alert: StoredAlert) => Retirement | undefined): Promise<number> {
       let n = 0;
       for await (const alert of alerts.outstanding()) {
-        if (!match(alert)) continue;
+        if (!ownership.owns(alert.symbol) || !match(alert)) continue;
         await withFresh(alert.id, async (fresh) => {
           const why = match(fresh);
           if (!why || !OUTBOX_STATES.includes(fresh.state)) return;
@@ -252,6 +293,7 @@ export function createDelivery({
     async resume(): Promise<number> {
       let n = 0;
       for await (const alert of alerts.outstanding()) {
+        if (!ownership.owns(alert.symbol)) continue;
         const why = await retirement(alert);
         if (why) {
           await withFresh(alert.id, (fresh) => retire(fresh, why));

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeTickRows, HEARTBEAT_EVERY_MS, ticksNode, type Instrument, type TickRow } from '@tickdesk/schemas';
@@ -7,7 +9,9 @@ import { createAlertLimits } from './alert-limits.js';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import { createDelivery } from './delivery.js';
+import { AlertsError } from './errors.js';
 import { createFiringWriter } from './firing-writer.js';
+import { createInstrumentOwnership } from './instrument-ownership.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { createRetirement } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
@@ -36,6 +40,8 @@ export interface AlertEngineDeps {
   auditAnchorPath?: string;
   /** Outbox and audit writes count once this many replicas have them (Sentinel mode); none by default. */
   redisAck?: ReplicaAckOptions;
+  /** This process's lease owner id (several engines); unique per process by default. */
+  leaseOwner?: string;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -50,6 +56,8 @@ export const MAX_HELD_BATCHES = 10_000;
 export const TRADERS_REFRESH_MS = 2_000;
 export { alertId } from './firing-writer.js';
 
+const isFenced = (err: unknown): boolean => err instanceof AlertsError && err.code === 'TICKDESK_ALERTS_FENCED';
+
 /**
  * The alert engine: every tick of every instrument against the active rules, each
  * firing written to the outbox before it is sent, then delivered with receipts,
@@ -57,7 +65,10 @@ export { alertId } from './firing-writer.js';
  * evaluated tick per instrument live in Redis, and ticks missed while down are read
  * back from the nodes' recent items.
  */
-export function createAlertEngine({ client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck }: AlertEngineDeps) {
+export function createAlertEngine({
+  client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck,
+  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+}: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
   const alerts = createAlertStore({ redis, prefix, ...(redisAck ? { ack: redisAck } : {}) });
@@ -78,6 +89,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     client, alerts, audit, presence, config, domain, log, metrics, now,
     retirement: (a) => retirement.reasonFor(a),
     canEscalateTo: (user) => !retirement.isDisabled(user),
+    ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
   });
   const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
   // The engine's state for /health (JSON `{ state, at, rules, pid }`), rewritten every
@@ -105,6 +117,15 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     forget: (id) => sync.forget(id),
   });
   const symbols = new Set(instruments.map((i) => i.symbol));
+  // Several engines (config.engines > 1): this one evaluates and sends only for the
+  // instruments whose lease it holds; one engine holds them all without leases.
+  const ownership = createInstrumentOwnership({
+    redis, symbols: [...symbols], engines: config.engines, ttlMs: config.leaseMs, owner: leaseOwner, log, prefix,
+    onGained: (symbol, token) => takeOver(symbol, token),
+    onLost: (symbol) => { takingOver.delete(symbol); },
+  });
+  /** Live batches of instruments being taken over, waiting behind the read-back of their missed ticks. */
+  const takingOver = new Map<string, RowBatch[]>();
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
   let state: EngineState = 'stopped';
@@ -128,6 +149,14 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
 
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
   function enqueue(batch: RowBatch, replay = false): void {
+    if (!replay) {
+      const waiting = takingOver.get(batch.symbol);
+      if (waiting) {
+        if (waiting.length < MAX_HELD_BATCHES) waiting.push(batch);
+        return;
+      }
+      if (!ownership.owns(batch.symbol)) return; // another engine's instrument
+    }
     if (!replay && liveWhileReading) {
       // Behind the read-back: evaluate() skips what the nodes' items already held.
       if (liveWhileReading.length < MAX_HELD_BATCHES) liveWhileReading.push(batch);
@@ -156,12 +185,15 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
   const writes = createWriteRetry({
     log,
     stopping: () => stopping,
+    fatal: isFenced,
     onRecovered: () => {
       if (missedWhileHeld) replayMissed().catch((err: Error) => log.warn({ err: err.message }, 'dropped ticks not read back'));
     },
   });
 
   async function evaluate(batch: RowBatch): Promise<void> {
+    if (!ownership.owns(batch.symbol)) return;
+    const token = ownership.token(batch.symbol);
     const after = watermark.get(batch.symbol) ?? -1;
     // Rows carry their times as numbers already; copy only when some were evaluated before.
     const ticks: readonly TickRow[] = batch.rows[0]!.seq > after ? batch.rows : batch.rows.filter((t) => t.seq > after);
@@ -169,18 +201,67 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     metrics.ticks.inc(ticks.length);
     const fired = index.evaluate(batch.symbol, ticks);
     const last = ticks[ticks.length - 1]!;
+    try {
+      await write(batch, fired, last, token);
+    } catch (err) {
+      if (!isFenced(err)) throw err;
+      // Split brain: this engine's lease ran out (it stalled) and another holds the
+      // instrument with a newer token, which the outbox script saw. Stop acting for it.
+      log.warn({ symbol: batch.symbol, token, err: (err as Error).message }, 'firing refused by the fencing token: instrument dropped, its new holder evaluates it');
+      await ownership.drop(batch.symbol);
+      return;
+    }
+    watermark.set(batch.symbol, last.seq);
+  }
+
+  async function write(batch: RowBatch, fired: Firing[], last: TickRow, token: number | undefined): Promise<void> {
     await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.
       await Promise.all(fired.map(async (f) => {
-        const alert = await firings.persist(f);
+        const alert = await firings.persist(f, token);
         if (alert) void delivery.dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
       }));
       // Only now the watermark: a crash before this line re-evaluates these ticks, and the
       // deterministic alert ids make the outbox ignore what it already has.
+      if (token !== undefined && !ownership.owns(batch.symbol)) throw new AlertsError('TICKDESK_ALERTS_FENCED', `${batch.symbol}: lease lost before the watermark`);
       await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
     });
-    watermark.set(batch.symbol, last.seq);
+  }
+
+  /**
+   * This engine now holds `symbol` (at start, or taking over from an engine that died or
+   * stalled): the fence shuts the previous holder's late writes out, the watermark it left
+   * seeds the price, and the ticks since are read back from the node, as after a restart,
+   * while live batches of the instrument wait behind them.
+   */
+  async function takeOver(symbol: string, token: number): Promise<void> {
+    takingOver.set(symbol, []);
+    const started = performance.now();
+    let read = 0;
+    try {
+      if (!(await alerts.raiseFence(symbol, token))) {
+        log.warn({ symbol, token }, 'a newer lease token is in the outbox already: instrument dropped');
+        await ownership.drop(symbol);
+        return;
+      }
+      const json = await redis.hget(watermarkKey, symbol);
+      if (json) {
+        const w = JSON.parse(json) as { seq: number; price: string; eventMicros: number };
+        watermark.set(symbol, w.seq);
+        index.seedPrice(symbol, w.price, w.eventMicros);
+      }
+      if (watermark.has(symbol) && state !== 'stopped') {
+        const batches = await readRecentBatches(client, service, [symbol]);
+        read = batches.length;
+        for (const b of batches) enqueue(b, true);
+      }
+    } finally {
+      const live = takingOver.get(symbol);
+      takingOver.delete(symbol);
+      for (const b of live ?? []) enqueue(b);
+      log.info({ symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) }, 'instrument taken over: missed ticks read back from the node');
+    }
   }
 
   /** Ticks published while the engine was down: the nodes keep their recent items (max_items). */
@@ -203,7 +284,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     const started = performance.now();
     let read = 0;
     try {
-      const seen = [...symbols].filter((symbol) => watermark.has(symbol));
+      const seen = [...symbols].filter((symbol) => watermark.has(symbol) && ownership.owns(symbol));
       const batches = await readRecentBatches(client, service, seen);
       read = batches.length;
       for (const b of batches) enqueue(b, true);
@@ -218,7 +299,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
 
   /** After batches were dropped (MAX_HELD_BATCHES): the nodes' recent items, then live ones again. */
   async function replayMissed(): Promise<void> {
-    const batches = await readRecentBatches(client, service, symbols);
+    const batches = await readRecentBatches(client, service, [...symbols].filter((s) => ownership.owns(s)));
     for (const b of batches) enqueue(b, true);
     missedWhileHeld = false;
     log.warn({ batches: batches.length }, 'ticks dropped while Redis was away read back from the nodes');
@@ -257,7 +338,9 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
       delivery.start();
       await subscriber.start();
       client.on('online', onReconnected);
-      await catchUp();
+      // After the subscriber: a taken instrument's live batches wait behind its read-back.
+      await ownership.start();
+      if (config.engines <= 1) await catchUp();
       const beat = () =>
         heartbeat.write({ state: currentState(), at: now(), rules: index.size, pid: process.pid })
           .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
@@ -277,6 +360,7 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     async stop(): Promise<void> {
       stopping = true;
       timers.forEach(clearInterval);
+      await ownership.stop();
       await heartbeat.clear().catch(() => undefined);
       client.off('online', onReconnected);
       await subscriber.stop();
@@ -293,6 +377,8 @@ export function createAlertEngine({ client, redis, log: parentLog, config, domai
     isTrader: (user: string): boolean => traders.has(user),
     state: currentState,
     stats: () => ({ rules: index.size, fired: firings.fired(), ...subscriber.stats() }),
+    /** The instruments this engine holds now, its slot and whether its leases renew (several engines). */
+    ownership: () => ownership.status(),
   };
 }
 export type AlertEngine = ReturnType<typeof createAlertEngine>;

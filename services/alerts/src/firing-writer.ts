@@ -6,6 +6,7 @@ import type { AlertLimits, LimitVerdict } from './alert-limits.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { alertContent } from './delivery.js';
 import { defined } from './defined.js';
+import { AlertsError } from './errors.js';
 import type { Firing } from './rules/index.js';
 import type { AlertStore, AuditChain, RuleStore, StoredAlert } from './store/index.js';
 import type { SuppressionLedger, SuppressionSummary } from './suppression-ledger.js';
@@ -62,7 +63,8 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
     return verdict;
   }
 
-  async function persist(f: Firing): Promise<StoredAlert | undefined> {
+  /** `token`: the instrument's lease token (several engines); a write it cannot make throws TICKDESK_ALERTS_FENCED. */
+  async function persist(f: Firing, token?: number): Promise<StoredAlert | undefined> {
     const rule = ruleOf(f.ruleId);
     if (!rule) return undefined;
     const firedAt = formatMillis(now());
@@ -88,7 +90,12 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
     alert.body = alertBody(alertContent(alert));
     const retry = unaudited.has(id);
     unaudited.add(id);
-    const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert)]);
+    const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), token === undefined ? alerts.create(alert) : alerts.create(alert, token)]);
+    if (created === 'fenced') {
+      unaudited.delete(id);
+      verdicts.delete(id);
+      throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; firing not written`);
+    }
     if (!created && !retry) {
       // Evaluated before a crash: already in the outbox, with its record.
       unaudited.delete(id);

@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
  * retries). `failing()` is true from the first failure to the next success, for the
  * engine's state; `onRecovered` runs once per recovery.
  */
-export function createWriteRetry({ log, stopping, onRecovered, maxDelayMs = 2_000, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }: {
+export function createWriteRetry({ log, stopping, onRecovered, fatal = () => false, maxDelayMs = 2_000, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }: {
   log: Logger;
+  /** An error no retry can cure (a write fenced out by a newer lease holder): thrown at once. */
+  fatal?: (err: unknown) => boolean;
   /** While stopping, a failed write throws instead of waiting for Redis. */
   stopping: () => boolean;
   onRecovered?: () => void;
@@ -29,7 +31,7 @@ export function createWriteRetry({ log, stopping, onRecovered, maxDelayMs = 2_00
           }
           return;
         } catch (err) {
-          if (stopping()) throw err;
+          if (stopping() || fatal(err)) throw err;
           if (!failing) log.error({ err: (err as Error).message }, 'firings not written: held and retried until Redis answers');
           failing = true;
           await sleep(delay);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { assertPortFree, DEFAULT_SENTINEL_MASTER, freePort, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
+import { loadAlertsConfig } from '@tickdesk/alerts';
 import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
 import { provisionDesk } from './provision-desk.js';
@@ -51,8 +52,12 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const metricsPorts = await chooseMetricsPorts(config);
   // TICKDESK_FEED_STANDBY=1: a second feed process, `feed-standby`; both publish an instrument only while holding its lease.
   const standbyFeed = config.TICKDESK_FEED_STANDBY === 1;
-  const services: string[] = standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES];
+  // TICKDESK_ALERT_ENGINES=K: engines `alerts`, `alerts-2`…`alerts-K` share the instruments by leases.
+  const extraEngines = Array.from({ length: loadAlertsConfig(process.env).engines - 1 }, (_, k) => `alerts-${k + 2}`);
+  const services: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
+  services.splice(services.indexOf('alerts') + 1, 0, ...extraEngines);
   const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await freePort() } : {}) };
+  for (const e of extraEngines) partPorts[e] = await freePort();
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
@@ -140,6 +145,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
   };
   const envOf = (name: string): NodeJS.ProcessEnv => {
+    if (name.startsWith('alerts-')) return { ...childEnv, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
     if (!standbyFeed || !name.startsWith('feed')) return childEnv;
     return name === 'feed' ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' } : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
   };
@@ -159,7 +165,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     checkInterrupted();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     checkInterrupted();
-    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name, logOf[name]!, envOf(name))).start();
+    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name.startsWith('alerts-') ? 'alerts' : name, logOf[name]!, envOf(name))).start();
     checkInterrupted();
   } catch (err) {
     await stopAll();

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createInstrumentOwnership, type InstrumentOwnership } from './instrument-ownership.js';
+import { privateRedis, until } from './store/redis.test-util.js';
+
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+let client: Redis;
+const log = pino({ level: 'silent' });
+const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
+const TTL = 600;
+let running: InstrumentOwnership[] = [];
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  client = redis.client();
+});
+afterAll(() => redis.close());
+beforeEach(async () => {
+  await Promise.all(running.map((o) => o.stop()));
+  running = [];
+  await client.flushall();
+});
+
+function engine(owner: string, engines = 2) {
+  const conn = redis.client();
+  const gained: Array<[string, number]> = [];
+  const lost: string[] = [];
+  const o = createInstrumentOwnership({
+    redis: conn, symbols: SYMBOLS, engines, ttlMs: TTL, owner, log,
+    onGained: (s, t) => void gained.push([s, t]),
+    onLost: (s) => void lost.push(s),
+  });
+  running.push(o);
+  return { o, gained, lost, conn };
+}
+const held = (o: InstrumentOwnership) => SYMBOLS.filter((s) => o.owns(s));
+
+describe('instruments shared out by leases', () => {
+  it('two engines each own half the instruments, none twice, each with its fencing token', async () => {
+    const a = engine('a');
+    const b = engine('b');
+    await Promise.all([a.o.start(), b.o.start()]);
+    await until(() => held(a.o).length === 3 && held(b.o).length === 3, 3_000);
+    expect(new Set([...held(a.o), ...held(b.o)]).size).toBe(6);
+    for (const s of held(a.o)) expect(a.o.token(s)).toBeGreaterThan(0);
+    expect(b.o.token(held(a.o)[0]!)).toBeUndefined();
+    expect(a.o.status().slot).not.toBe(b.o.status().slot);
+  });
+
+  it('a cut-off engine (no release, no renewal) stops at its lease deadline and has its instruments taken over within the lease time and a period, with larger tokens', async () => {
+    const a = engine('a');
+    const b = engine('b');
+    await Promise.all([a.o.start(), b.o.start()]);
+    await until(() => held(a.o).length === 3 && held(b.o).length === 3, 3_000);
+    const theirs = held(a.o);
+    const before = new Map(theirs.map((s) => [s, a.o.token(s)!]));
+    const lostBefore = a.lost.length;
+    const killed = performance.now();
+    a.conn.disconnect();
+    await until(() => held(a.o).length === 0, TTL);
+    expect(a.lost.slice(lostBefore).sort()).toEqual([...theirs].sort());
+    await until(() => held(b.o).length === 6, 3_000);
+    const ms = performance.now() - killed;
+    expect(ms).toBeLessThan(TTL + TTL / 3 + 400);
+    for (const s of theirs) expect(b.o.token(s)!).toBeGreaterThan(before.get(s)!);
+    expect(b.gained.map(([s]) => s).sort()).toEqual([...SYMBOLS].sort());
+  });
+
+  it('an engine that joins later gets its share: the other lets those instruments go', async () => {
+    const a = engine('a');
+    await a.o.start();
+    await until(() => held(a.o).length === 6, 3_000);
+    const b = engine('b');
+    await b.o.start();
+    await until(() => held(a.o).length === 3 && held(b.o).length === 3, 3_000);
+    expect(a.lost.length).toBe(3);
+  });
+
+  it('one engine owns everything without leases or tokens', async () => {
+    const a = engine('a', 1);
+    await a.o.start();
+    expect(held(a.o)).toEqual(SYMBOLS);
+    expect(a.o.token('AAA')).toBeUndefined();
+    expect(await client.keys('*')).toEqual([]);
+  });
+});
