@@ -63,4 +63,20 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     expect(await login(yan, c.accounts[yan]!.password)).toBe('not-authorized');
     expect(await roles.get(yan)).toBe('disabled');
   });
+
+  it("keeps a demo account's role as Redis has it: carol disabled by an admin stays disabled after a restart", async () => {
+    const c = credentials();
+    const d = desk();
+    const infra = {
+      service: d.service, domain: d.domain, ca: d.ca, pubsubHost: d.pubsubHost, credentialsPath: d.credentialsPath, credentials: c,
+      redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
+    } as unknown as DeskInfra;
+    await roles.set('carol', 'disabled');
+    try {
+      await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+      expect(await roles.get('carol')).toBe('disabled');
+    } finally {
+      await roles.set('carol', 'compliance');
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
-import type { Instrument } from '@tickdesk/schemas';
+import { DISABLED_ROLE, isDeskRole, type Instrument } from '@tickdesk/schemas';
 import { connectAs, type XmppTarget } from './connect.js';
 import { DEMO_USERS, newPassword, saveCredentials, SERVICE_ACCOUNTS, type Credentials, type Role } from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
@@ -45,16 +45,24 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     const provision = (acct: Account, grants: readonly string[] = []) => retryTransient(`provision ${acct.user}`, () => provisionUser(deps, acct, grants), { log });
     await provision(credentials.accounts.recorder!);
     await provision(credentials.accounts.alerts!);
+    // The credentials file gives a demo account its first role; after that Redis's is the
+    // current one (an admin may have changed it or disabled the account): a restart keeps it.
+    const roles = createRoleStore({ redis });
     for (const [user] of [...DEMO_USERS, ...extraUsers]) {
       const acct = credentials.accounts[user]!;
-      await provision(acct, user === 'ana' ? instruments.map((i) => i.symbol) : []);
+      const recorded = await roles.get(user);
+      if (recorded === DISABLED_ROLE) {
+        log.info({ user }, 'account disabled: left as it is');
+        continue;
+      }
+      const role = isDeskRole(recorded) ? recorded : acct.role;
+      await provision({ ...acct, role }, user === 'ana' && role === 'analyst' ? instruments.map((i) => i.symbol) : []);
     }
     // Accounts `users add` wrote to the credentials file, again: a runtime folder that the
     // other XMPP server ran before (TICKDESK_XMPP_SERVER changed) has them in Redis but not
     // on this server, and linking the traders would log in as them. Redis's role is the
     // current one: a disabled account stays unmade; an analyst's grants are not carried over.
     const listed = new Set([...SERVICE_ACCOUNTS, ...DEMO_USERS, ...extraUsers].map(([user]) => user));
-    const roles = createRoleStore({ redis });
     for (const acct of Object.values(credentials.accounts)) {
       const role = listed.has(acct.user) ? undefined : await roles.deskRole(acct.user);
       if (role) await provision({ ...acct, role });
