@@ -64,6 +64,8 @@ describe('standby feed', () => {
     const primaryTokens = new Map(SYMBOLS.map((s) => [s, new Set(seen.filter((i) => i.symbol === s).map((i) => i.lease))]));
     for (const [s, tokens] of primaryTokens) expect([...tokens], s).toHaveLength(1);
     expect(standby.output()).not.toContain('publishing: lease taken');
+    const increasing = (s: string) => seen.filter((i) => i.symbol === s).flatMap((i) => i.seqs).every((q, k, all) => k === 0 || q > all[k - 1]!);
+    expect(SYMBOLS.filter((s) => !increasing(s)), 'instruments with a seq published out of order or twice while both feeds ran').toEqual([]);
 
     const before = seen.length;
     primary.child.kill('SIGKILL');
