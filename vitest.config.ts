@@ -138,6 +138,21 @@ export default defineConfig({
         },
       },
       {
+        // The chaos suite: a whole desk from the build (Prosody, Redis in Sentinel mode) with
+        // a part killed during each burst of alerts (test/chaos/); last, alone.
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          sequence: { groupOrder: 6 },
+        },
+      },
+      {
         // The dashboard: Svelte components and stores in happy-dom, browser builds of
         // dependencies, workspace packages from source.
         plugins: [svelte({ configFile: './ui/svelte.config.js' }), svelteTesting()],

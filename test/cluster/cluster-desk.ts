@@ -16,7 +16,7 @@ const STOP_TIMEOUT_MS = 30_000;
 export interface ClusterDesk {
   home: string;
   apiUrl: string;
-  ports: { api: number; xmpp: number; xmppTls: number; xmppHttp: number; xmppDist: number; redis: number };
+  ports: { api: number; xmpp: number; xmppTls: number; xmppHttp: number; xmppDist: number; redis: number; sentinel: number };
   /** Each node's client port (node 1 first). */
   c2sPorts: number[];
   state(): DeskStateFile;
@@ -37,11 +37,11 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port p with p + k·STEP free for every node (and p − 1 too when `below`: a cluster's epmd). */
-async function steppedPort(nodes: number, taken: Set<number>, below = false): Promise<number> {
+/** A port p with p + k·step free for every k < count (and p − 1 too when `below`: a cluster's epmd). */
+async function steppedPort(count: number, taken: Set<number>, below = false, step = STEP): Promise<number> {
   for (;;) {
     const p = await freePort();
-    const all = Array.from({ length: nodes }, (_, k) => p + k * STEP);
+    const all = Array.from({ length: count }, (_, k) => p + k * step);
     if (below) all.push(p - 1);
     if (all.some((q) => q > 65535 || q < 1024 || taken.has(q))) continue;
     if ((await Promise.all(all.map(portFree))).every(Boolean)) {
@@ -52,25 +52,32 @@ async function steppedPort(nodes: number, taken: Set<number>, below = false): Pr
 }
 
 /**
- * `tickdesk up` from the built code in dist/ with `nodes` ejabberd nodes, in a temporary
- * TICKDESK_HOME on free ports (each node's ports free too), in its own process group so
- * a forced stop reaches everything it started. Resolves once /health answers 200.
+ * `tickdesk up` from the built code in dist/ with `nodes` ejabberd nodes (or one Prosody,
+ * `xmppServer: 'prosody'`), Redis single or in Sentinel mode (`redisMode`), in a temporary
+ * TICKDESK_HOME on free ports (each node's ports free too, and in Sentinel mode the
+ * replica's port + 1 and the three sentinels' ports), in its own process group so a
+ * forced stop reaches everything it started. Resolves once /health answers 200.
  */
-export async function startClusterDesk({ nodes, env: extra = {}, readyTimeoutMs = 180_000 }: {
+export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMode = 'single', env: extra = {}, readyTimeoutMs = 180_000 }: {
   nodes: number;
+  xmppServer?: 'ejabberd' | 'prosody';
+  redisMode?: 'single' | 'sentinel';
   env?: Record<string, string>;
   readyTimeoutMs?: number;
 }): Promise<ClusterDesk> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build)`);
-  const home = mkdtempSync(join(tmpdir(), 'tickdesk-desk-cluster-'));
+  const home = mkdtempSync(join(tmpdir(), `tickdesk-desk-${xmppServer}-${nodes}-`));
   const taken = new Set<number>();
+  const sentinel = redisMode === 'sentinel';
   const ports = {
     xmpp: await steppedPort(nodes, taken),
     xmppTls: await steppedPort(nodes, taken),
     xmppHttp: await steppedPort(nodes, taken),
     xmppDist: await steppedPort(nodes, taken, true),
-    redis: await steppedPort(1, taken),
+    redis: await steppedPort(sentinel ? 2 : 1, taken, false, 1),
     api: await steppedPort(1, taken),
+    /** The first of the three sentinels' ports (0 when Redis is single). */
+    sentinel: sentinel ? await steppedPort(3, taken, false, 1) : 0,
   };
   const env: Record<string, string> = {};
   // The desk reads only its own variables: none of the caller's TICKDESK_* leaks in.
@@ -78,8 +85,10 @@ export async function startClusterDesk({ nodes, env: extra = {}, readyTimeoutMs 
   Object.assign(env, {
     TICKDESK_HOME: home,
     TICKDESK_DOMAIN: 'desk.localhost',
-    TICKDESK_XMPP_SERVER: 'ejabberd',
+    TICKDESK_XMPP_SERVER: xmppServer,
     TICKDESK_XMPP_NODES: String(nodes),
+    TICKDESK_REDIS_MODE: redisMode,
+    ...(sentinel ? { TICKDESK_REDIS_SENTINEL_PORT: String(ports.sentinel) } : {}),
     TICKDESK_API_PORT: String(ports.api),
     TICKDESK_XMPP_PORT: String(ports.xmpp),
     TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls),
@@ -141,7 +150,7 @@ export async function startClusterDesk({ nodes, env: extra = {}, readyTimeoutMs 
     if (Date.now() > deadline) {
       const d = diagnostics();
       await stop();
-      throw new Error(`the clustered desk was not ready within ${readyTimeoutMs / 1000} s: ${last}\n${d}`);
+      throw new Error(`the desk was not ready within ${readyTimeoutMs / 1000} s: ${last}\n${d}`);
     }
     await sleep(500);
   }

@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import { ticksKey } from '@tickdesk/recorder';
+
+/**
+ * A jump in seq this large is a feed that started again (its first seq is the start time
+ * in µs, services/desk/src/run-feed.ts), not ticks lost: counted as a restart.
+ */
+const RESTART_JUMP = 1_000_000;
+
+export interface SeqGaps {
+  /** Seqs skipped between consecutive ticks (or items) of one feed run. */
+  missing: number;
+  /** Items out of order or repeated. */
+  disorder: number;
+  /** The feed's restarts seen as a jump. */
+  restarts: number;
+  count: number;
+}
+
+/** Gaps in a list of [first, last] seq ranges in arrival order. */
+export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>): SeqGaps {
+  const r: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: ranges.length };
+  for (let k = 1; k < ranges.length; k++) {
+    const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;
+    if (jump < 0) r.disorder += 1;
+    else if (jump > RESTART_JUMP) r.restarts += 1;
+    else r.missing += jump;
+  }
+  return r;
+}
+
+/** Adds up per-instrument gaps. */
+export function total(per: Record<string, SeqGaps>): SeqGaps {
+  const t: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: 0 };
+  for (const g of Object.values(per)) for (const k of Object.keys(t) as Array<keyof SeqGaps>) t[k] += g[k];
+  return t;
+}
+
+/** Per instrument, the gaps in the recorder's tick history between two times (ms). */
+export async function recordedGaps(redis: Redis, symbols: readonly string[], fromMs: number, toMs: number): Promise<Record<string, SeqGaps>> {
+  const out: Record<string, SeqGaps> = {};
+  for (const symbol of symbols) {
+    const seqs = [...new Set((await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) => Number(m.split('|')[0])))].sort((a, b) => a - b);
+    out[symbol] = seqGaps(seqs.map((s) => [s, s] as const));
+  }
+  return out;
+}
+
+/** Per instrument, the gaps in the items an analyst's client received between two times (tickWatcher's items). */
+export function receivedGaps(items: Map<string, Array<{ first: number; last: number; at: number }>>, fromMs: number, toMs: number): Record<string, SeqGaps> {
+  const out: Record<string, SeqGaps> = {};
+  for (const [symbol, list] of items) out[symbol] = seqGaps(list.filter((i) => i.at >= fromMs && i.at <= toMs).map((i) => [i.first, i.last] as const));
+  return out;
+}
