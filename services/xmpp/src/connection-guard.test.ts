@@ -165,4 +165,17 @@ describe('the connection survives events after it let go of its socket or parser
     expect(entity.socket).toBeNull();
     expect(entity.parser).toBeNull();
   });
+
+  it('a negotiation step left over from a lost connection does not take the status back from disconnect', async () => {
+    // SASL's <success/> or the TLS handshake completes in the same turn as the socket's
+    // close: restart() then wrote the new stream header to no socket, and set the status to
+    // 'opening', where the reconnect timer (which only acts on 'disconnect') left it: the
+    // client never came back.
+    const { entity } = setup();
+    const socket = await openStream(entity);
+    socket.emit('close', true);
+    expect(entity.status).toBe('disconnect');
+    await expect(entity.restart()).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    expect(entity.status).toBe('disconnect');
+  });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Client } from '@xmpp/client-core';
+import { XmppError } from './errors.js';
 
 interface Emitter {
   on(event: string, listener: (...args: never[]) => void): unknown;
@@ -15,6 +16,7 @@ interface ConnectionInternals {
   _closeSocket(): Promise<void>;
   _status(status: string, ...args: unknown[]): void;
   disconnect(): Promise<unknown>;
+  open(options: { domain: string; lang?: string }): Promise<unknown>;
 }
 
 /**
@@ -90,6 +92,16 @@ export function guardConnection(entity: Client, log: Logger): void {
       }
     }
     return el;
+  };
+
+  // A negotiation step of a connection that was lost meanwhile (SASL's <success/> or the
+  // TLS handshake finishing in the same turn as the socket's close) restarted the stream
+  // on no socket: open() set the status to 'opening' before its write failed, and the
+  // reconnect, which acts on 'disconnect' only, never came. No socket, no stream.
+  const open = c.open.bind(c);
+  c.open = async (options) => {
+    if (!c.socket) throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during stream negotiation');
+    return open(options);
   };
 
   c._attachSocket = (socket) => {

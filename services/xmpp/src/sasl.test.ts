@@ -45,4 +45,17 @@ describe('sasl', () => {
     await expect(done).rejects.toMatchObject({ name: 'SASLError', condition: 'not-authorized' });
     expect(entity.restarted).toBe(false);
   });
+
+  it('ends when the connection is lost mid-exchange, and leaves nothing listening for the next connection', async () => {
+    const entity = Object.assign(new EventEmitter(), { sent: [] as Element[], async send(el: Element) { this.sent.push(el); }, async restart() {} });
+    let feature: ((ctx: { entity: typeof entity }, next: unknown, el: Element) => Promise<void>) | undefined;
+    const factory = new SASLFactory();
+    factory.use('SCRAM-SHA-1', ScramSha1);
+    sasl({ streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) }, saslFactory: factory as never }, (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'));
+    const done = feature!({ entity }, undefined, xml('mechanisms', { xmlns: NS }, xml('mechanism', {}, 'SCRAM-SHA-1')));
+    await new Promise((r) => setImmediate(r));
+    entity.emit('disconnect', { clean: false });
+    await expect(Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('still waiting')), 500))])).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    expect(entity.listenerCount('nonza')).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
+import { XmppError } from './errors.js';
 
 const NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
@@ -19,7 +20,9 @@ interface SaslFactoryLike {
 
 interface EntityLike {
   on(event: 'nonza', listener: (el: Element) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
   removeListener(event: 'nonza', listener: (el: Element) => void): unknown;
+  removeListener(event: 'disconnect', listener: () => void): unknown;
   send(el: Element): Promise<unknown>;
   restart(): Promise<unknown>;
 }
@@ -76,6 +79,7 @@ async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: 
   await new Promise<void>((resolve, reject) => {
     const finish = (err?: unknown) => {
       entity.removeListener('nonza', listener);
+      entity.removeListener('disconnect', onDisconnect);
       if (err) reject(err);
       else resolve();
     };
@@ -95,7 +99,11 @@ async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: 
         }
       })().catch(finish);
     };
+    // A connection lost mid-exchange ends it: left listening, this exchange answered the
+    // next connection's <challenge/> with its own nonce ("server nonce does not extend ours").
+    const onDisconnect = () => finish(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during SASL'));
     entity.on('nonza', listener);
+    entity.on('disconnect', onDisconnect);
     void (async () => entity.send(xml('auth', { xmlns: NS, mechanism: name }, mech.clientFirst ? await respond() : '')))().catch(finish);
   });
 }

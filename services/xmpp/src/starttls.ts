@@ -4,6 +4,7 @@ import xml from '@xmpp/xml';
 import { promise } from '@xmpp/events';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import type { StreamFeatures } from '@xmpp/stream-features';
+import { XmppError } from './errors.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
@@ -20,6 +21,12 @@ export function starttls({ streamFeatures, ca }: { streamFeatures: StreamFeature
     const tlsSocket = new TlsSocket();
     tlsSocket.connect({ socket, servername: entity.options.domain, host: entity.options.domain, ...(ca ? { ca } : {}) });
     await promise(tlsSocket, 'connect');
+    if (entity.socket !== socket || socket.destroyed) {
+      // The plain socket closed during the handshake and the session was reported lost
+      // (the client reconnects): this TLS session belongs to no connection any more.
+      tlsSocket.socket?.destroy();
+      throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during the TLS handshake');
+    }
     entity._attachSocket(tlsSocket);
     await entity.restart();
   });
