@@ -60,6 +60,7 @@ export function createPublisherLeases({ redis, pubsub, symbols, owner, log: pare
     return [symbol, st] as const;
   }));
   let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
   let stopped = false;
 
   async function attempt(symbol: string) {
@@ -105,14 +106,21 @@ export function createPublisherLeases({ redis, pubsub, symbols, owner, log: pare
   return {
     gate,
     async start(): Promise<void> {
-      if (!standby) await tick();
-      timer = setInterval(() => void tick(), pollMs);
+      const poll = () => {
+        if (!stopped) timer = setInterval(() => void tick(), pollMs);
+      };
+      if (!standby) {
+        await tick();
+        return poll();
+      }
+      first = setTimeout(() => void tick().then(poll), ttlMs);
     },
     /** The instruments this feed publishes now. */
     held: (): string[] => symbols.filter((s) => gate.token(s) !== undefined),
     /** Hand every lease back so a standby takes over at once. */
     async stop(): Promise<void> {
       stopped = true;
+      clearTimeout(first);
       clearInterval(timer);
       await Promise.all([...states.values()].map((st) => st.lease.release()));
     },
