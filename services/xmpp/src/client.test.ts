@@ -121,4 +121,29 @@ describe('the client knows every node of a clustered server', () => {
     live.close();
     expect(heard[0]).toMatch(/<stream:stream[^>]*to="desk.localhost"/);
   });
+
+  it('drops a reconnected session that does not get online in time, and tries again', async () => {
+    // A node that accepts the connection but never completes the negotiation (SASL or
+    // binding refused or unanswered while it starts) left the client short of online for good.
+    const log = pino({ level: 'silent' });
+    const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
+    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 }, negotiationTimeoutMs: 30 });
+    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; open(): Promise<void>; disconnect(): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    const tried: string[] = [];
+    entity.connect = async (s: string) => void tried.push(s);
+    entity.open = async () => void (entity.status = 'open'); // stream open, negotiation stalls
+    let dropped = 0;
+    entity.disconnect = async () => {
+      dropped += 1;
+      entity.status = 'disconnect';
+      entity.emit('disconnect', { clean: false });
+    };
+    entity.emit('online', { toString: () => 'feed@desk.localhost/r' });
+    entity.status = 'disconnect';
+    entity.emit('disconnect', {});
+    for (let i = 0; i < 100 && tried.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    await client.stop();
+    expect(dropped).toBeGreaterThanOrEqual(2);
+    expect(tried.slice(0, 3)).toEqual([services[1], services[0], services[1]]);
+  });
 });

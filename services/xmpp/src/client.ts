@@ -39,6 +39,11 @@ export interface XmppClientOptions {
   reconnect?: { initialMs: number; maxMs: number } | false;
   /** XEP-0198 when the server offers it (default true); see StreamManagementOptions.enable. */
   streamManagement?: boolean;
+  /**
+   * A reconnected session not online this long after its stream opened is dropped and the
+   * next node tried (default DEFAULT_NEGOTIATION_TIMEOUT_MS).
+   */
+  negotiationTimeoutMs?: number;
 }
 
 export type ConnectionState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -72,6 +77,12 @@ export interface XmppClient extends EventEmitter<{
  * coming back, inside /health's 10 s; on one machine a 2 s cap costs nothing.
  */
 export const DEFAULT_RECONNECT = { initialMs: 250, maxMs: 2_000 } as const;
+
+/**
+ * STARTTLS, SCRAM and binding take tens of milliseconds on a desk; 10 s leaves room for a
+ * loaded or starting server and still comes back well inside an operator's patience.
+ */
+export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 10_000;
 
 /**
  * An XMPP client composed from xmpp.js parts: TCP + STARTTLS verified against the
@@ -128,6 +139,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   let state: ConnectionState = 'stopped';
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  let negotiation: NodeJS.Timeout | undefined;
   let downSince: number | undefined;
   const backoff = createBackoff(opts.reconnect || DEFAULT_RECONNECT);
   const setState = (s: ConnectionState) => {
@@ -155,6 +167,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     // How long a lost session took to come back, and where: the figure an operator looks for after a node died.
     if (downSince !== undefined) log.info({ service: nodes[current], downMs: Date.now() - downSince, attempts: backoff.attempt }, 'reconnected');
     downSince = undefined;
+    clearTimeout(negotiation);
     backoff.reset();
     setState('running');
     emitter.emit('online', jid.toString());
@@ -179,11 +192,28 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
         if (nodes.length > 1) log.info({ service }, 'reconnecting to the next node');
         await entity.connect(service);
         await entity.open({ domain: opts.domain });
+        watchNegotiation(service);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'reconnect failed');
         if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
       }
     }, info.delayMs);
+  }
+
+  /**
+   * The rest of the negotiation runs in stream-feature handlers whose failures are only
+   * logged ('xmpp connection error'): a node that accepts the stream but refuses or never
+   * answers SASL or binding (ejabberd while it starts) would hold the session short of
+   * online with nothing left to reconnect it. Dropping it brings the usual reconnect.
+   */
+  function watchNegotiation(service: string) {
+    clearTimeout(negotiation);
+    const ms = opts.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
+    negotiation = setTimeout(() => {
+      if (stopping || entity.status === 'online' || entity.status === 'disconnect') return;
+      log.warn({ service, status: entity.status, timeoutMs: ms }, 'session not online in time after reconnecting: dropping the connection');
+      entity.disconnect().catch(() => {});
+    }, ms);
   }
 
   /** Start on `service`; a node that refuses the connection passes the start to the next one. */
@@ -224,6 +254,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     async stop() {
       stopping = true;
       clearTimeout(timer);
+      clearTimeout(negotiation);
       setState('stopped');
       await entity.stop().catch(() => {});
     },
