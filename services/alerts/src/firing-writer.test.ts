@@ -73,3 +73,24 @@ describe('firing writer, when a write is not acknowledged', () => {
     expect(again.records).toEqual([]);
   });
 });
+
+describe('firing writer, with several engines', () => {
+  it('a firing whose lease token the outbox fences out throws TICKDESK_ALERTS_FENCED and records nothing; a current token writes', async () => {
+    const alerts = new Map<string, StoredAlert>();
+    const fenced = { records: [] as AuditEntry[] };
+    // The fake outbox's fence: tokens below 5 are refused, as the create script does.
+    const store = { create: async (a: StoredAlert, token?: number) => (token !== undefined && token < 5 ? 'fenced' : (alerts.set(a.id, a), true)) };
+    const writer = createFiringWriter({
+      redis: { hset: async () => 1 } as unknown as Redis, alerts: store as unknown as AlertStore,
+      audit: { append: async (e: AuditEntry) => (fenced.records.push(e), { ...e, seq: fenced.records.length }) } as unknown as AuditChain,
+      rules: {} as RuleStore, limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
+      suppressions: createSuppressionLedger({ summaryMs: 60_000 }), metrics: createAlertsMetrics(), ruleOf: () => rule, forget: () => undefined,
+      firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
+    });
+    await expect(writer.persist(firing, 4)).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_FENCED' });
+    expect(fenced.records).toEqual([]);
+    expect(alerts.size).toBe(0);
+    expect(await writer.persist(firing, 5)).toBeDefined();
+    expect(fenced.records.map((r) => r.event)).toEqual(['fired']);
+  });
+});
