@@ -81,11 +81,11 @@ const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, re
 export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
   const res = decodeTickRows(el);
   if (!res.ok) return res;
-  const { symbol, rows, conflated } = res.value;
+  const { symbol, rows, conflated, lease } = res.value;
   const ticks = rows.map((r): Tick => ({
     symbol, seq: r.seq, price: r.price, size: r.size, side: r.side, eventTime: formatMicros(r.eventMicros), ingestTime: formatMicros(r.ingestMicros),
   }));
-  return { ok: true, value: { symbol, ticks, conflated } };
+  return { ok: true, value: lease === undefined ? { symbol, ticks, conflated } : { symbol, ticks, conflated, lease } };
 }
 
 /** The same strict decode, times left as microseconds: for consumers that compute with them (the alert engine). */

@@ -31,6 +31,8 @@ export const TickBatch = Type.Object(
     ticks: Type.Array(Tick, { minItems: 1 }),
     /** Ticks dropped by the publisher under backpressure just before this batch. */
     conflated: Type.Integer({ minimum: 0 }),
+    /** The publisher's fencing token (docs/protocol.md §6.1, `lease`): a smaller one than already seen is a stale publisher's. */
+    lease: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { $id: 'TickBatch', additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type DropReason = 'buffer_full' | 'duplicate' | 'malformed' | 'late_candle' | 'candle_buffer_full';
+export type DropReason = 'buffer_full' | 'duplicate' | 'malformed' | 'late_candle' | 'candle_buffer_full' | 'stale_publisher';
 
 /** Prometheus metrics of one recorder, registered on `registry`. */
 export function createRecorderMetrics(registry: Registry = new Registry()) {
@@ -11,7 +11,7 @@ export function createRecorderMetrics(registry: Registry = new Registry()) {
     batches: new Counter({ name: 'tickdesk_recorder_batches_total', help: 'Tick batches handed to the recorder', registers }),
     dropped: new Counter({
       name: 'tickdesk_recorder_dropped_total',
-      help: 'Ticks (or, for candle_buffer_full, candle updates) not stored, by reason; late_candle counts per interval',
+      help: 'Ticks (or, for candle_buffer_full, candle updates) not stored, by reason; late_candle counts per interval; stale_publisher: from a feed that lost its lease',
       labelNames: ['reason'] as const,
       registers,
     }),

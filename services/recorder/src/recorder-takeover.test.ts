@@ -64,4 +64,21 @@ describe('recorder across a feed takeover', () => {
     expect(again.stats().dropped.duplicate).toBe(40);
     expect(await again.store.candles('ABC', '1m', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(bars(kept, '1m'));
   });
+
+  it('an item stamped with a smaller lease than one already seen (a publisher that lost its lease) is not recorded, whatever its seq', async () => {
+    const r = rng(22);
+    const all = randomTicks(r, 'ABC', 300, T0, { stepMicros: 50_000 });
+    const old = all.slice(0, 100);
+    const fresh = all.slice(120, 200).map((t, i) => ({ ...t, seq: 500 + i }));
+    // The old holder's own counter ran ahead: seq above everything the new one published.
+    const stale = all.slice(200, 220).map((t, i) => ({ ...t, seq: 10_000 + i }));
+    const rec = createRecorder({ redis: client, log });
+    for (const b of items(old, 20)) rec.ingest({ ...b, lease: 1 });
+    for (const b of items(fresh, 20)) rec.ingest({ ...b, lease: 2 });
+    for (const b of items(stale, 20)) rec.ingest({ ...b, lease: 1 });
+    await rec.flush();
+    expect(rec.stats().dropped.stale_publisher).toBe(stale.length);
+    expect(await rec.store.candles('ABC', '1s', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(bars([...old, ...fresh], '1s'));
+    expect((await rec.store.lastPrice('ABC'))?.seq).toBe(fresh[fresh.length - 1]!.seq);
+  });
 });

@@ -65,7 +65,7 @@ describe('recorder against a real Redis', () => {
     await rec.flush();
     const stats = rec.stats();
     expect(stats.ticks).toBe(6_000);
-    expect(stats.dropped).toEqual({ buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0 });
+    expect(stats.dropped).toEqual({ buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0, stale_publisher: 0 });
     expect(stats.pendingTicks).toBe(0);
     for (const ticks of streams) {
       const symbol = ticks[0]!.symbol;

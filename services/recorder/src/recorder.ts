@@ -51,7 +51,7 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
   const metrics = createRecorderMetrics(registry);
   const store = createRecorderStore({ redis, limits: config });
   const buffer = createWriteBuffer({ maxTicks: config.maxPendingTicks, maxCandles: config.maxPendingCandles });
-  const dropped: Record<DropReason, number> = { buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0 };
+  const dropped: Record<DropReason, number> = { buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0, stale_publisher: 0 };
   const drop = (reason: DropReason, n: number): void => {
     if (n === 0) return;
     dropped[reason] += n;

@@ -8,6 +8,8 @@ import type { PendingTick, WriteBuffer } from './write-buffer.js';
 interface SymbolState {
   ready: boolean;
   lastSeq: number;
+  /** The largest publisher's fencing token seen (TickBatch.lease); 0 before any. */
+  lease: number;
   waiting: TickBatch[];
   /** First seq aggregated before warm-up, if Redis was unreachable too long. */
   coldFrom?: number;
@@ -38,6 +40,11 @@ export function createSymbolIntake(deps: IntakeDeps) {
   let warming = 0;
 
   function apply(symbol: string, sym: SymbolState, batch: TickBatch): void {
+    // A publisher that lost its lease to one with a larger token (a standby that took over) is ignored, whatever its seq.
+    if (batch.lease !== undefined) {
+      if (batch.lease < sym.lease) return onDrop('stale_publisher', batch.ticks.length);
+      sym.lease = batch.lease;
+    }
     const accepted: CandleTick[] = [];
     const pending: PendingTick[] = [];
     let last: Tick | undefined;
@@ -90,7 +97,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
     ingest(batch: TickBatch): void {
       let sym = symbols.get(batch.symbol);
       if (!sym) {
-        symbols.set(batch.symbol, (sym = { ready: false, lastSeq: -1, waiting: [] }));
+        symbols.set(batch.symbol, (sym = { ready: false, lastSeq: -1, lease: 0, waiting: [] }));
         warming++;
       }
       if (sym.ready) return apply(batch.symbol, sym, batch);
