@@ -172,6 +172,5 @@ describe('several alert engines sharing instruments by leases', () => {
     // Woken, it finds its leases gone before acting (or its writes fenced out) and says so.
     const after = stalled.output().slice(resumedAt);
     expect(after).toContain('instrument lease lost');
-    console.log(after.split('\n').filter((l) => /refused|lost|taken|dropped/.test(l)).map((l) => l.slice(0, 300)).join('\n'));
   }, 180_000);
 });
