@@ -42,6 +42,8 @@ export interface AlertEngineDeps {
   redisAck?: ReplicaAckOptions;
   /** This process's lease owner id (several engines); unique per process by default. */
   leaseOwner?: string;
+  /** Write the engine heartbeat /health reads (default); with several engines only the part `alerts` does. */
+  heartbeat?: boolean;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -67,7 +69,7 @@ const isFenced = (err: unknown): boolean => err instanceof AlertsError && err.co
  */
 export function createAlertEngine({
   client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck,
-  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`, heartbeat: writeHeartbeat = true,
 }: AlertEngineDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
@@ -305,7 +307,9 @@ export function createAlertEngine({
     log.warn({ batches: batches.length }, 'ticks dropped while Redis was away read back from the nodes');
   }
 
-  const currentState = (): EngineState => (state === 'running' && (client.state() !== 'running' || writes.failing()) ? 'degraded' : state);
+  // Degraded too while a lease renewal fails (Redis unreachable): the instruments stop at their deadline.
+  const currentState = (): EngineState =>
+    (state === 'running' && (client.state() !== 'running' || writes.failing() || ownership.status().renewFailing) ? 'degraded' : state);
 
   async function sweepExpired(): Promise<void> {
     limits.sweep();
@@ -341,8 +345,8 @@ export function createAlertEngine({
       // After the subscriber: a taken instrument's live batches wait behind its read-back.
       await ownership.start();
       if (config.engines <= 1) await catchUp();
-      const beat = () =>
-        heartbeat.write({ state: currentState(), at: now(), rules: index.size, pid: process.pid })
+      const beat = async () =>
+        writeHeartbeat && heartbeat.write({ state: currentState(), at: now(), rules: index.size, pid: process.pid })
           .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
@@ -361,7 +365,7 @@ export function createAlertEngine({
       stopping = true;
       timers.forEach(clearInterval);
       await ownership.stop();
-      await heartbeat.clear().catch(() => undefined);
+      if (writeHeartbeat) await heartbeat.clear().catch(() => undefined);
       client.off('online', onReconnected);
       await subscriber.stop();
       await queue;

@@ -137,6 +137,21 @@ describe('desk health probe', () => {
     }
   });
 
+  it('several alert engines: each is a component (engine, engine-2…) with the instruments it reports holding', async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW - 1_000, pid: 11 });
+    const reports: Record<string, unknown> = { one: { state: 'running', detail: 'slot 1: AAPL ESZ6' }, two: { state: 'degraded', detail: 'slot 2: no instrument (lease renewal failing)' } };
+    const servers = ['one', 'two'].map((k) => createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reports[k]))));
+    const [one, two] = await Promise.all(servers.map(listen));
+    try {
+      writeDesk({ alerts: { pid: 11, metricsPort: one }, 'alerts-2': { pid: 12, metricsPort: two, restarts: 1, lastExit: 'SIGKILL' } });
+      const c = await probe();
+      expect(c.engine).toEqual({ state: 'running', detail: 'slot 1: AAPL ESZ6', restarts: 0 });
+      expect(c['engine-2']).toMatchObject({ state: 'degraded', detail: 'alert engine alerts-2 reports degraded: slot 2: no instrument (lease renewal failing)', restarts: 1, lastExit: 'SIGKILL' });
+    } finally {
+      servers.forEach((s) => s.close());
+    }
+  });
+
   it('without a desk (the API run on its own): XMPP, ticks and the engine only', async () => {
     rmSync(join(home, 'desk.json'));
     engineBeat = JSON.stringify({ state: 'running', at: NOW });

@@ -15,6 +15,8 @@ const STATE_TIMEOUT_MS = 1_000;
 const PART_OF: Record<string, string> = { xmpp: 'xmpp', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
 /** The replica and sentinels of TICKDESK_REDIS_MODE=sentinel, as `tickdesk up` names them in desk.json. */
 const REDIS_SET_PART = /^(redis-replica|sentinel-[1-9])$/;
+/** The further engines of TICKDESK_ALERT_ENGINES=K, `alerts-2`…, components `engine-2`…. */
+const ENGINE_PART = /^alerts-([0-9]+)$/;
 
 export interface DeskHealthDeps {
   /** The desk's runtime folder: desk.json names the parts, their restarts and state ports. */
@@ -43,13 +45,20 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
       createEngineHeartbeat({ redis }).read(now(), parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined).catch(redisDown),
     ]);
     const components: Record<string, ComponentHealth> = { feeds, engine };
+    // Several engines: each one's own report (state, and the instruments it holds as detail).
+    const engineParts = Object.keys(parts).filter((p) => ENGINE_PART.test(p)).map((p) => [`engine-${ENGINE_PART.exec(p)![1]}`, p] as const);
+    if (engineParts.length > 0) {
+      const [first, ...others] = await Promise.all(['alerts', ...engineParts.map(([, p]) => p)].map((p) => partState(parts[p], `alert engine ${p}`, true)));
+      if (engine.state === 'running' && first!.detail) engine.detail = first!.detail;
+      engineParts.forEach(([component], i) => (components[component] = others[i]!));
+    }
     nodes.forEach((n, i) => (components[n.part] = xmppStates[i]!));
     // Without a desk (an API started on its own) there is no recorder report to read.
     if (desk) components.recorder = recorder;
     if (desk) components.api = { state: 'running' };
     // A Sentinel desk's other Redis processes, each its own component (`redis` is the primary the API reaches).
     const redisParts = Object.keys(parts).filter((p) => REDIS_SET_PART.test(p)).map((p) => [p, p] as const);
-    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts]) {
+    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts, ...engineParts]) {
       const p = parts[part];
       if (!p) continue;
       const c = (components[component] ??= { state: 'running' });
@@ -72,15 +81,15 @@ function readDesk(home: string): DeskStateFile | undefined {
   }
 }
 
-/** A service's own state from GET /state on its loopback metrics port. */
-async function partState(part: DeskPart | undefined, who: string): Promise<ComponentHealth> {
+/** A service's own state from GET /state on its loopback metrics port (`withDetail`: its detail while running too). */
+async function partState(part: DeskPart | undefined, who: string, withDetail = false): Promise<ComponentHealth> {
   if (!part?.metricsPort) return { state: 'running' };
   try {
     const res = await fetch(`http://127.0.0.1:${part.metricsPort}/state`, { signal: AbortSignal.timeout(STATE_TIMEOUT_MS) });
     const body: unknown = await res.json();
     if (!Value.Check(PartStateReport, body)) return { state: 'degraded', detail: `unreadable state from the ${who}` };
     return body.state === 'running' || body.state === 'starting'
-      ? { state: body.state }
+      ? { state: body.state, ...(withDetail && body.detail ? { detail: body.detail.slice(0, 300) } : {}) }
       : { state: 'degraded', detail: `${who} reports ${body.state}${body.detail ? `: ${body.detail}` : ''}`.slice(0, 300) };
   } catch {
     return { state: 'degraded', detail: `the ${who} does not answer` };

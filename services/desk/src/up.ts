@@ -145,7 +145,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
   };
   const envOf = (name: string): NodeJS.ProcessEnv => {
-    if (name.startsWith('alerts-')) return { ...childEnv, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
+    if (name.startsWith('alerts-')) return { ...childEnv, TICKDESK_ALERTS_PART: name, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
     if (!standbyFeed || !name.startsWith('feed')) return childEnv;
     return name === 'feed' ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' } : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
   };
