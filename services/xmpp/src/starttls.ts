@@ -17,6 +17,8 @@ export function starttls({ streamFeatures, ca }: { streamFeatures: StreamFeature
     const socket = entity.socket;
     if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket) return next();
     const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    // Lost meanwhile, the wait took the first element of the connection that replaced it.
+    if (entity.socket !== socket) throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during STARTTLS');
     if (!answer.is('proceed', NS_TLS)) throw new Error('STARTTLS refused by the server');
     const tlsSocket = new TlsSocket();
     tlsSocket.connect({ socket, servername: entity.options.domain, host: entity.options.domain, ...(ca ? { ca } : {}) });
