@@ -92,13 +92,20 @@ async function main(argv: string[]): Promise<number> {
 /** How long `status` waits for Redis's last prices. */
 const STATUS_REDIS_TIMEOUT_MS = 3_000;
 
+/** A part's own report's detail (an alert engine's instruments), from GET /state on its loopback metrics port. */
+async function partReport(port: number): Promise<string | undefined> {
+  const res = await fetch(`http://127.0.0.1:${port}/state`, { signal: AbortSignal.timeout(1_000) });
+  const body = (await res.json()) as { detail?: unknown };
+  return typeof body.detail === 'string' ? body.detail.slice(0, 300) : undefined;
+}
+
 async function status(config: DeskConfig): Promise<number> {
   const s = readDeskState(config.TICKDESK_HOME);
   if (!s || !isAlive(s.pid)) {
     out('desk: stopped');
     return 3;
   }
-  const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port) });
+  const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port), report: partReport });
   for (const line of lines) out(line);
   const topology = deskTopology(config);
   const sentinelPassword = deskTarget(topology).credentials.redis.sentinelPassword;

@@ -37,6 +37,16 @@ describe('tickdesk status', () => {
     expect(degraded).toEqual(['xmpp-3 not listening', 'feed exited']);
   });
 
+  it('several alert engines: each line names the instruments the engine reports holding', async () => {
+    const reports: Record<number, string> = { 9001: 'slot 1: AAPL ESZ6', 9002: 'slot 2: BTCUSDT ETHUSDT' };
+    const { lines } = await statusLines(desk({ alerts: part({ pid: 21, metricsPort: 9001 }), 'alerts-2': part({ pid: 22, metricsPort: 9002 }) }, 1), {
+      ...everyone,
+      report: async (port) => reports[port],
+    });
+    expect(lines).toContain('  alerts    running (pid 21)  restarts 0  metrics http://127.0.0.1:9001/metrics  slot 1: AAPL ESZ6');
+    expect(lines).toContain('  alerts-2  running (pid 22)  restarts 0  metrics http://127.0.0.1:9002/metrics  slot 2: BTCUSDT ETHUSDT');
+  });
+
   it('a single-node desk keeps its one xmpp line, without node names', async () => {
     const { lines } = await statusLines(desk({ xmpp: part({ pid: 11 }) }, 1), everyone);
     expect(lines[1]).toBe('  xmpp      running (pid 11)  restarts 0');
