@@ -21,6 +21,9 @@ export function starttls({ streamFeatures, ca }: { streamFeatures: StreamFeature
     if (entity.socket !== socket) throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during STARTTLS');
     if (!answer.is('proceed', NS_TLS)) throw new Error('STARTTLS refused by the server');
     const tlsSocket = new TlsSocket();
+    // Until the connection listens to it (below), only the handshake's wait does, for one
+    // 'error': a second one, or one after the wait gave up, would be thrown uncaught.
+    tlsSocket.on('error', () => {});
     tlsSocket.connect({ socket, servername: entity.options.domain, host: entity.options.domain, ...(ca ? { ca } : {}) });
     await promise(tlsSocket, 'connect');
     if (entity.socket !== socket || socket.destroyed) {
