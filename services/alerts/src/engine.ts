@@ -253,6 +253,7 @@ export function createAlertEngine({
         watermark.set(symbol, w.seq);
         index.seedPrice(symbol, w.price, w.eventMicros);
       }
+      await sync.reloadSymbol(symbol);
       if (watermark.has(symbol) && state !== 'stopped') {
         const batches = await readRecentBatches(client, service, [symbol]);
         read = batches.length;

@@ -94,6 +94,15 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
       return active.length;
     },
     get: (id: string): Rule | undefined => known.get(id),
+    /**
+     * An instrument taken over from another engine: its rules placed again with their last
+     * firing from Redis, as at a restart, so cooldowns and bars that engine started hold here.
+     */
+    async reloadSymbol(symbol: string): Promise<void> {
+      const mine = [...known.values()].filter((r) => r.symbol === symbol);
+      const fired = await lastFired(mine.map((r) => r.id));
+      for (const rule of mine) if (known.get(rule.id) === rule) index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
+    },
     forget(id: string): void {
       known.delete(id);
       index.remove(id);
