@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { createLeaseScripts } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
@@ -83,11 +83,17 @@ beforeAll(async () => {
   feed = await connect('feed', 'engines-test');
 });
 
-afterAll(async () => {
-  for (const e of engines) {
+/** Every engine a test started is gone before the next test starts its own. */
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => new Promise<void>((resolve) => {
+    if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+    e.child.once('exit', () => resolve());
     e.child.kill('SIGCONT');
     e.child.kill('SIGKILL');
-  }
+  })));
+});
+
+afterAll(async () => {
   const rules = createRuleStore({ redis });
   for (const id of created) await rules.remove(id).catch(() => undefined);
   await alice?.stop();
@@ -107,19 +113,18 @@ describe('several alert engines sharing instruments by leases', () => {
     const victimPid = (await holders()).get('EURUSD')!;
     const [victim, survivor] = victimPid === a.child.pid ? [a, b] : [b, a];
     const taken = [...(await holders())].filter(([, p]) => p === victimPid).map(([s]) => s);
-    let killedAt = 0;
+    let takeover: Promise<number> | undefined;
     await stream(7_000, (k) => {
       if (k !== 12) return;
       victim.child.kill('SIGKILL');
-      killedAt = performance.now();
+      const killedAt = performance.now();
+      // Taken over: every instrument's lease held by the survivor (watched while the ticks go on).
+      takeover = (async () => {
+        while (![...(await holders()).values()].every((p) => p === survivor.child.pid)) await new Promise((r) => setTimeout(r, 25));
+        return performance.now() - killedAt;
+      })();
     });
-      // Taken over: every instrument's lease held by the survivor.
-    for (;;) {
-      const h = await holders();
-      if ([...h.values()].every((p) => p === survivor.child.pid)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const takeoverMs = performance.now() - killedAt;
+    const takeoverMs = await takeover!;
     await waitFor(() => new Set(mine(ids).map((x) => x.id)).size >= ids.size, 60_000, `${ids.size} alerts`).catch((err: Error) => {
       throw new Error(`${err.message}; got ${new Set(mine(ids).map((x) => x.id)).size}\n${survivor.output().slice(-3000)}`);
     });
@@ -130,10 +135,9 @@ describe('several alert engines sharing instruments by leases', () => {
     expect([...byRule.values()].every((s) => s.size === 1)).toBe(true);
     // eslint-disable-next-line no-console -- the figure the docs quote
     console.log(`takeover of ${taken.join(',')} ${Math.round(takeoverMs)} ms after SIGKILL (lease ${LEASE_MS} ms); ${got.length} stanzas for ${ids.size} alerts`);
-    expect(takeoverMs).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 1_500);
+    // Within the lease time (its expiry is at most the TTL after the kill) and a margin for a busy machine; the goal is 5 s.
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 1_500);
     expect(await createAuditChain({ redis, key: credentials().audit }).verify()).toMatchObject({ ok: true });
-    survivor.child.kill('SIGTERM');
-    await new Promise((r) => survivor.child.once('exit', r));
   }, 180_000);
 
   it('an engine stalled (SIGSTOP) past its lease and resumed sends nothing its successor sent: one engine per alert, one sent record', async () => {

@@ -71,6 +71,11 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
   let stopped = false;
+  const periodMs = Math.max(1, Math.floor(ttlMs / 3));
+  /** When the next pass is due (ms from the end of this one): sooner when a dead engine's lease expires sooner. */
+  let nextInMs = periodMs;
+  /** Take-overs under way (reading missed ticks back): a pass does not wait for them. */
+  const taking = new Set<Promise<void>>();
 
   async function ensureSlot(): Promise<void> {
     if (slot !== undefined && slots[slot]!.valid()) return;
@@ -78,10 +83,19 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
     for (let i = 0; i < engines && slot === undefined; i++) if ((await slots[i]!.tryAcquire()) !== undefined) slot = i;
   }
 
+  /** Wake up just after a lease that is running out expires (a live holder renews long before). */
+  const soon = (ttl: number) => (nextInMs = Math.min(nextInMs, Math.max(1, ttl + 5)));
+
   async function balance(): Promise<void> {
+    nextInMs = periodMs;
     await ensureSlot();
     renewFailing = false;
-    const alive = await Promise.all(slots.map(async (l, i) => i === slot || (await l.holder()) !== undefined));
+    const alive = await Promise.all(slots.map(async (l, i) => {
+      if (i === slot) return true;
+      const h = await l.holder();
+      if (h) soon(h.ttlMs);
+      return h !== undefined;
+    }));
     const live = alive.flatMap((ok, i) => (ok ? [i] : []));
     for (const [i, s] of sorted.entries()) {
       if (stopped) return;
@@ -89,10 +103,17 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
       const mine = slot !== undefined && live[i % live.length] === slot;
       if (mine && !owned.has(s)) {
         const token = await l.tryAcquire();
-        if (token === undefined) continue;
+        if (token === undefined) {
+          const h = await l.holder();
+          if (h) soon(h.ttlMs);
+          continue;
+        }
         owned.set(s, token);
         log.info({ symbol: s, token, slot: slot! + 1 }, 'instrument taken');
-        await Promise.resolve(onGained(s, token)).catch((err: Error) => log.warn({ symbol: s, err: err.message }, 'missed ticks not read back'));
+        const t: Promise<void> = Promise.resolve(onGained(s, token))
+          .catch((err: Error) => log.warn({ symbol: s, err: err.message }, 'missed ticks not read back'))
+          .finally(() => taking.delete(t));
+        taking.add(t);
       } else if (!mine && owned.has(s)) {
         await l.release(); // onLost runs before the lease is free for its new owner
       }
@@ -106,7 +127,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
         renewFailing = true;
         log.warn({ err: err.message }, 'instrument leases not balanced');
       }).finally(schedule);
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    }, nextInMs);
   }
 
   return {
@@ -114,12 +135,14 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
       stopped = false;
       pass = balance().catch((err: Error) => log.warn({ err: err.message }, 'instrument leases not balanced'));
       await pass;
+      await Promise.all([...taking]);
       schedule();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await pass;
+      await Promise.all([...taking]);
       await Promise.all([...leases.values(), ...slots].map((l) => l.release().catch(() => undefined)));
     },
     owns: (s) => owned.has(s) && leases.get(s)!.valid(),
