@@ -12,6 +12,7 @@ import { createDelivery } from './delivery.js';
 import { AlertsError } from './errors.js';
 import { createFiringWriter } from './firing-writer.js';
 import { createInstrumentOwnership } from './instrument-ownership.js';
+import { createInstrumentTakeover, type Watermark } from './instrument-takeover.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { createRetirement } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
@@ -123,11 +124,26 @@ export function createAlertEngine({
   // instruments whose lease it holds; one engine holds them all without leases.
   const ownership = createInstrumentOwnership({
     redis, symbols: [...symbols], engines: config.engines, ttlMs: config.leaseMs, owner: leaseOwner, log, prefix,
-    onGained: (symbol, token) => takeOver(symbol, token),
-    onLost: (symbol) => { takingOver.delete(symbol); },
+    onGained: (symbol, token) => takeover.takeOver(symbol, token),
+    onLost: (symbol) => takeover.cancel(symbol),
   });
-  /** Live batches of instruments being taken over, waiting behind the read-back of their missed ticks. */
-  const takingOver = new Map<string, RowBatch[]>();
+  const takeover = createInstrumentTakeover({
+    log,
+    raiseFence: (symbol, token) => alerts.raiseFence(symbol, token),
+    drop: (symbol) => ownership.drop(symbol),
+    async resume(symbol) {
+      const json = await redis.hget(watermarkKey, symbol);
+      if (json) {
+        const w = JSON.parse(json) as Watermark;
+        watermark.set(symbol, w.seq);
+        index.seedPrice(symbol, w.price, w.eventMicros);
+      }
+      await sync.reloadSymbol(symbol);
+      return watermark.has(symbol) && state !== 'stopped';
+    },
+    readBack: (symbol) => readRecentBatches(client, service, [symbol]),
+    enqueue: (batch, replay) => enqueue(batch, replay),
+  });
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
   let state: EngineState = 'stopped';
@@ -152,11 +168,7 @@ export function createAlertEngine({
   /** Batches are evaluated one after another, in arrival order, so firings keep tick order. */
   function enqueue(batch: RowBatch, replay = false): void {
     if (!replay) {
-      const waiting = takingOver.get(batch.symbol);
-      if (waiting) {
-        if (waiting.length < MAX_HELD_BATCHES) waiting.push(batch);
-        return;
-      }
+      if (takeover.hold(batch, MAX_HELD_BATCHES)) return;
       if (!ownership.owns(batch.symbol)) return; // another engine's instrument
     }
     if (!replay && liveWhileReading) {
@@ -231,42 +243,6 @@ export function createAlertEngine({
     });
   }
 
-  /**
-   * This engine now holds `symbol` (at start, or taking over from an engine that died or
-   * stalled): the fence shuts the previous holder's late writes out, the watermark it left
-   * seeds the price, and the ticks since are read back from the node, as after a restart,
-   * while live batches of the instrument wait behind them.
-   */
-  async function takeOver(symbol: string, token: number): Promise<void> {
-    takingOver.set(symbol, []);
-    const started = performance.now();
-    let read = 0;
-    try {
-      if (!(await alerts.raiseFence(symbol, token))) {
-        log.warn({ symbol, token }, 'a newer lease token is in the outbox already: instrument dropped');
-        await ownership.drop(symbol);
-        return;
-      }
-      const json = await redis.hget(watermarkKey, symbol);
-      if (json) {
-        const w = JSON.parse(json) as { seq: number; price: string; eventMicros: number };
-        watermark.set(symbol, w.seq);
-        index.seedPrice(symbol, w.price, w.eventMicros);
-      }
-      await sync.reloadSymbol(symbol);
-      if (watermark.has(symbol) && state !== 'stopped') {
-        const batches = await readRecentBatches(client, service, [symbol]);
-        read = batches.length;
-        for (const b of batches) enqueue(b, true);
-      }
-    } finally {
-      const live = takingOver.get(symbol);
-      takingOver.delete(symbol);
-      for (const b of live ?? []) enqueue(b);
-      log.info({ symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) }, 'instrument taken over: missed ticks read back from the node');
-    }
-  }
-
   /** Ticks published while the engine was down: the nodes keep their recent items (max_items). */
   async function catchUp(): Promise<void> {
     const seen = [...symbols].filter((symbol) => watermark.has(symbol));
@@ -335,7 +311,7 @@ export function createAlertEngine({
       const saved = await redis.hgetall(watermarkKey);
       for (const [symbol, json] of Object.entries(saved)) {
         if (!symbols.has(symbol)) continue;
-        const w = JSON.parse(json) as { seq: number; price: string; eventMicros: number };
+        const w = JSON.parse(json) as Watermark;
         watermark.set(symbol, w.seq);
         index.seedPrice(symbol, w.price, w.eventMicros);
       }

@@ -64,7 +64,8 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   const owned = new Map<string, number>();
   const leases = new Map(sorted.map((s) => [s, lease(`alerts:${s}`, (reason) => {
     if (!owned.delete(s)) return;
-    log.warn({ symbol: s, reason }, 'instrument lease lost: evaluation and sending for it stop');
+    // Let go (a rebalance, a stop) is routine; expired or taken means this engine stalled or lost Redis.
+    log[reason === 'released' ? 'info' : 'warn']({ symbol: s, reason }, 'instrument lease lost: evaluation and sending for it stop');
     onLost(s, reason);
   })]));
   let slot: number | undefined;
