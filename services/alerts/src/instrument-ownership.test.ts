@@ -59,6 +59,7 @@ describe('instruments shared out by leases', () => {
     const killed = performance.now();
     a.conn.disconnect();
     await until(() => held(a.o).length === 0, TTL);
+    expect(a.o.status()).toMatchObject({ instruments: [], renewFailing: true }); // /health: degraded
     expect(a.lost.slice(lostBefore).sort()).toEqual([...theirs].sort());
     await until(() => held(b.o).length === 6, 3_000);
     const ms = performance.now() - killed;
