@@ -79,6 +79,9 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
     /** The first of the three sentinels' ports (0 when Redis is single). */
     sentinel: sentinel ? await steppedPort(3, taken, false, 1) : 0,
   };
+  // The services' metrics ports too: left to `up`, each is a port free when it starts,
+  // which can be one of the ports above not yet bound (a sentinel's, a node's).
+  const metrics = { feed: await steppedPort(1, taken), recorder: await steppedPort(1, taken), alerts: await steppedPort(1, taken) };
   const env: Record<string, string> = {};
   // The desk reads only its own variables: none of the caller's TICKDESK_* leaks in.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
@@ -89,6 +92,9 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
     TICKDESK_XMPP_NODES: String(nodes),
     TICKDESK_REDIS_MODE: redisMode,
     ...(sentinel ? { TICKDESK_REDIS_SENTINEL_PORT: String(ports.sentinel) } : {}),
+    TICKDESK_FEED_METRICS_PORT: String(metrics.feed),
+    TICKDESK_RECORDER_METRICS_PORT: String(metrics.recorder),
+    TICKDESK_ALERTS_METRICS_PORT: String(metrics.alerts),
     TICKDESK_API_PORT: String(ports.api),
     TICKDESK_XMPP_PORT: String(ports.xmpp),
     TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls),
