@@ -206,10 +206,10 @@ export function createDelivery({
       log.info({ from: fromJid, id, event }, 'confirmation for an unknown alert ignored');
       return;
     }
-    // Addressed to another engine's full JID (RFC 6121 §8.5.3.2.1: the server gave it to the
-    // bare JID, that engine being gone): the engine holding the instrument records it, once.
-    const to = String(stanza.attrs.to ?? '');
-    if (to.includes('/') && to !== client.jid() && !ownership.owns(alert.symbol)) return;
+    // Not addressed to this engine's full JID: sent to the bare JID (the dashboard's markers for
+    // alerts from history), which the server may hand to every engine, or to an engine that has
+    // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
+    if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
     const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
