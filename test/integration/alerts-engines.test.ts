@@ -182,6 +182,16 @@ describe('several alert engines sharing instruments by leases', () => {
       const sent = (await audit.range({ alertId: id, limit: 50 })).filter((r) => r.event === 'sent');
       expect(sent, id).toHaveLength(1);
     }
+    // Markers to the bare JID (the dashboard's way for alerts from history) reach both engines: recorded once.
+    const marked = got.filter((x, i) => got.findIndex((y) => y.id === x.id) === i).slice(0, 20);
+    for (const x of marked) await alice.mark(x, 'displayed');
+    const displayed = async () => {
+      const counts = await Promise.all(marked.map(async (x) => (await audit.range({ alertId: x.id, limit: 50 })).filter((r) => r.event === 'displayed').length));
+      return counts.every((n) => n >= 1) ? counts : undefined;
+    };
+    await expect.poll(displayed, { timeout: 15_000, interval: 300 }).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(new Set(await displayed())).toEqual(new Set([1]));
     expect(await audit.verify()).toMatchObject({ ok: true });
     // Woken, it finds its leases gone before acting (or its writes fenced out) and says so.
     const after = stalled.output().slice(resumedAt);
