@@ -1,0 +1,133 @@
+import { health, timeline } from '../cluster/desk-watchers.js';
+import { burstRules, chainTip, firedTracker, STEPS } from './burst.js';
+import { LIVE, TRADERS, type ChaosDesk } from './chaos-desk.js';
+import type { ChaosRow } from './chaos-table.js';
+import { receivedGaps, recordedGaps, total } from './ticks-lost.js';
+
+/** Ticks of the ramp per second (each crosses one threshold: 10 alerts), and the tick at which the part is killed. */
+const RAMP_PER_S = 10;
+const KILL_AT = 30;
+/** After the burst: every fired alert is delivered within this (receipt timeout 3 s, then resends). */
+const DELIVERY_MS = 45_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
+
+export async function until<T>(cd: ChaosDesk, what: string, ms: number, check: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}\n${cd.desk.diagnostics()}`);
+    await sleep(100);
+  }
+}
+
+/** Which supervised part is the Redis primary now (the test's client is connected to it). */
+export async function redisPrimaryPart(cd: ChaosDesk): Promise<string> {
+  const port = Number(/tcp_port:(\d+)/.exec(await cd.redis.info('server'))?.[1]);
+  return port === cd.desk.ports.redis ? 'redis' : 'redis-replica';
+}
+
+async function chainVerifies(cd: ChaosDesk): Promise<boolean> {
+  const res = await fetch(`${cd.desk.apiUrl}/v1/auth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jid: 'carol@desk.localhost', password: cd.desk.credentials().accounts.carol!.password }),
+  });
+  const { token } = (await res.json()) as { token: string };
+  const verify = await fetch(`${cd.desk.apiUrl}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await verify.json()) as { ok: boolean }).ok === true;
+}
+
+/**
+ * One burst of 1,000 alerts (burst.ts) with `part` killed (SIGKILL) at its 30th tick:
+ * what reached the traders, what the chain says, and when the desk was whole again.
+ */
+export async function killDuringBurst(cd: ChaosDesk, part: string, base: number): Promise<{ row: ChaosRow; undelivered: Array<[string, string]> }> {
+  const { desk, redis, traders, publish } = cd;
+  await until(cd, 'the base tick published', 20_000, () => within(publish(String(base)), 3_000));
+  await sleep(1_000); // the engine has the price below every threshold
+  const rules = await burstRules(redis, TRADERS, base);
+  const fired = firedTracker(redis, await chainTip(redis), rules);
+  await sleep(1_500); // the engine has the rules
+  const shownBefore = Object.fromEntries(TRADERS.map((t) => [t, traders[t]!.shownTwice()]));
+
+  const before = desk.state().parts[part]!;
+  let killedAt = 0;
+  // /health and the traders' sessions every 500 ms, from before the kill until the burst is settled.
+  const healthLine = timeline(async () => ({ ...(await health(desk)), sessions: TRADERS.every((t) => traders[t]!.client.state() === 'running') }), 500);
+  // The first /health 200 with the part running again, watched from the kill on beside the rest of the burst.
+  let whole: Promise<number> = Promise.resolve(0);
+  const rampStart = Date.now();
+  for (let k = 1; k <= STEPS; k++) {
+    if (k === KILL_AT) {
+      killedAt = Date.now();
+      process.kill(before.pid, 'SIGKILL');
+      whole = until(cd, `the desk whole again after the kill of ${part}`, 90_000, async () => {
+        const p = desk.state().parts[part];
+        return p?.state === 'running' && p.restarts > before.restarts && (await fetch(`${desk.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) })).ok && Date.now();
+      });
+      whole.catch(() => undefined);
+    }
+    await until(cd, `burst tick ${k} published`, 60_000, () => within(publish(String(base + k)), 3_000));
+    await sleep(Math.max(0, rampStart + (k * 1000) / RAMP_PER_S - Date.now()));
+  }
+  const firstWhole = await whole;
+
+  // The burst's firings settle, then every one reaches its trader.
+  let last = -1;
+  await until(cd, 'the chain to stop growing', 30_000, async () => {
+    const n = (await fired.poll()).size;
+    const settled = n === last && n > 0;
+    last = n;
+    if (!settled) await sleep(1_000);
+    return settled;
+  });
+  const undelivered = () => [...fired.fired].filter(([id, owner]) => !traders[owner]?.ids().has(id));
+  await until(cd, 'every fired alert delivered', DELIVERY_MS, async () => (await fired.poll(), undelivered().length === 0)).catch(() => undefined);
+  await sleep(Math.max(0, firstWhole + 5_000 - Date.now()));
+  await healthLine.stop();
+
+  // Whole again: from when /health was ok (and both traders' sessions up) for good, not its first 200
+  // (services notice a lost XMPP session a moment after the server is back).
+  const seen = healthLine.points.filter((p) => p.at >= killedAt);
+  const lastBad = seen.findLastIndex((p) => !(p.value.status === 'ok' && p.value.sessions));
+  const wholeAt = lastBad === seen.length - 1 ? Number.POSITIVE_INFINITY : Math.max(firstWhole, lastBad < 0 ? 0 : seen[lastBad + 1]!.at);
+  // What kept it from being whole longest: each component not ok, and for how long /health said so.
+  const notOk = new Map<string, number>();
+  for (const p of seen) {
+    for (const [name, c] of Object.entries(p.value.components)) {
+      const k = `${name} ${c.state}${c.detail ? ` (${c.detail.slice(0, 60)})` : ''}`;
+      if (c.state !== 'running') notOk.set(k, (notOk.get(k) ?? 0) + 0.5);
+    }
+  }
+  const slowest = [...notOk].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([what, s]) => `${what} ${s} s`).join(', ');
+
+  const ids = new Set(fired.fired.keys());
+  const got = TRADERS.flatMap((t) => traders[t]!.received.filter((r) => ids.has(r.id)));
+  const delivered = new Set(got.map((r) => r.id)).size;
+  const windowEnd = Math.min(wholeAt, Date.now()) + 2_000;
+  const analyst = total(receivedGaps(cd.ticks.items, killedAt - 2_000, windowEnd));
+  const history = total(await recordedGaps(redis, LIVE, killedAt - 2_000, windowEnd));
+  const after = desk.state().parts[part]!;
+  const missing = undelivered();
+  const notes = [
+    `restarts ${before.restarts}→${after.restarts}`,
+    slowest ? `/health not ok: ${slowest}` : '',
+    missing.length ? `undelivered: ${TRADERS.map((t) => `${t} ${missing.filter(([, o]) => o === t).length} (session ${traders[t]!.client.state()})`).join(', ')}` : '',
+    part.startsWith('redis') ? `primary after: ${await redisPrimaryPart(cd)}` : '',
+    fired.firedTwice() ? `${fired.firedTwice()} alerts with two fired records` : '',
+    analyst.restarts ? 'feed restarted (new seq base)' : '',
+    analyst.disorder + history.disorder ? `${analyst.disorder + history.disorder} items out of order` : '',
+  ].filter(Boolean).join('; ');
+  const row: ChaosRow = {
+    desk: cd.label, kill: part, delivered, fired: fired.fired.size, rules: rules.size, duplicatesById: got.length - delivered,
+    shownTwice: TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), chainOk: await chainVerifies(cd),
+    secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, notes,
+  };
+  return { row, undelivered: missing };
+}
