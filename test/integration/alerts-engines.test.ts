@@ -104,6 +104,16 @@ afterAll(async () => {
 const mine = (ids: Set<string>) => alice.alerts.filter((a) => ids.has(a.payload.rule));
 
 describe('several alert engines sharing instruments by leases', () => {
+  it('a chat command to the bare JID alerts@ is answered, and carried out, by one engine', async () => {
+    const a = startEngine();
+    const b = startEngine();
+    await bothRunning(a, b);
+    const before = alice.replies.length;
+    await alice.say('help');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(alice.replies.length - before).toBe(1);
+  }, 60_000);
+
   it('SIGKILL of an engine while alerts fire: the other takes its instruments within the lease time, every alert reaches alice once', async () => {
     const ids = await rulesFrom(7_000, STEPS);
     const a = startEngine();

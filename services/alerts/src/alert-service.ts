@@ -14,7 +14,8 @@ export async function startAlertService(deps: AlertEngineDeps) {
     ...(deps.now ? { now: deps.now } : {}),
   });
   const common = { client: deps.client, commands, domain: deps.domain, isTrader: engine.isTrader, log: deps.log };
-  const chat = createChatService(common);
+  // Sent to this engine's resource: answered here; to the bare JID: by the leading engine only.
+  const chat = createChatService({ ...common, answers: (to) => to === deps.client.jid() || engine.leads() });
   const adhoc = createAdhocService({ ...common, symbols });
   adhoc.start();
   chat.start();

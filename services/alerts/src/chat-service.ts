@@ -18,6 +18,11 @@ export interface ChatServiceDeps {
   isTrader(user: string): boolean;
   log: Logger;
   limits?: Partial<ChatLimits>;
+  /**
+   * Whether to take a message sent to `to`. Several engines share alerts@ and the server
+   * may hand a message to the bare JID to each (RFC 6121 §8.5.2.1.1): one of them answers.
+   */
+  answers?: (to: string) => boolean;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface ChatServiceDeps {
  * a phone's included, can do it. Only chat messages with a body from a trader of this
  * domain are commands; receipts, markers and everything else pass by.
  */
-export function createChatService({ client, commands, domain, isTrader, log: parentLog, limits: over = {} }: ChatServiceDeps) {
+export function createChatService({ client, commands, domain, isTrader, log: parentLog, limits: over = {}, answers = () => true }: ChatServiceDeps) {
   const log = parentLog.child({ component: 'chat' });
   const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...over };
 
@@ -60,7 +65,7 @@ export function createChatService({ client, commands, domain, isTrader, log: par
     if (stanza.name !== 'message' || (type !== 'chat' && type !== 'normal')) return;
     const body = stanza.getChildText('body');
     const from = stanza.attrs.from as string | undefined;
-    if (body === null || !from) return;
+    if (body === null || !from || !answers(String(stanza.attrs.to ?? ''))) return;
     const [user, host] = from.split('/')[0]!.split('@') as [string, string?];
     if (host !== domain) return;
     const id = typeof stanza.attrs.id === 'string' && stanza.attrs.id.length <= 128 ? stanza.attrs.id : undefined;

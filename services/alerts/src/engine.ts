@@ -360,6 +360,8 @@ export function createAlertEngine({
     stats: () => ({ rules: index.size, fired: firings.fired(), ...subscriber.stats() }),
     /** The instruments this engine holds now, its slot and whether its leases renew (several engines). */
     ownership: () => ownership.status(),
+    /** Whether this engine answers messages to the bare JID (the lowest live slot's; one engine: always). */
+    leads: (): boolean => ownership.leads(),
   };
 }
 export type AlertEngine = ReturnType<typeof createAlertEngine>;

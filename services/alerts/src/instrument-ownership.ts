@@ -37,6 +37,8 @@ export interface InstrumentOwnership {
   /** Let `symbol` go now (a write was fenced out: another engine holds it). */
   drop(symbol: string): Promise<void>;
   status(): OwnershipStatus;
+  /** Whether this engine answers what is sent to the bare JID alerts@ (chat commands): the lowest live slot's engine. */
+  leads(): boolean;
 }
 
 /**
@@ -69,6 +71,8 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
     onLost(s, reason);
   })]));
   let slot: number | undefined;
+  /** The live slots the last pass saw. */
+  let lastLive: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -98,6 +102,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
       return h !== undefined;
     }));
     const live = alive.flatMap((ok, i) => (ok ? [i] : []));
+    lastLive = live;
     for (const [i, s] of sorted.entries()) {
       if (stopped) return;
       const l = leases.get(s)!;
@@ -152,6 +157,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
       await leases.get(s)?.release();
     },
     status: () => ({ ...(slot !== undefined ? { slot: slot + 1 } : {}), instruments: sorted.filter((s) => owned.has(s) && leases.get(s)!.valid()), renewFailing }),
+    leads: () => slot !== undefined && slots[slot]!.valid() && lastLive[0] === slot,
   };
 }
 
@@ -165,5 +171,6 @@ function soleOwnership(symbols: readonly string[]): InstrumentOwnership {
     token: () => undefined,
     drop: async () => undefined,
     status: () => ({ instruments: [...all].sort(), renewFailing: false }),
+    leads: () => true,
   };
 }
