@@ -159,6 +159,35 @@ describe('several alert engines sharing instruments by leases', () => {
     expect(await createAuditChain({ redis, key: credentials().audit }).verify()).toMatchObject({ ok: true });
   }, 180_000);
 
+  it("a dead engine's alert still waiting for a receipt is resent, same id, by the instrument's new holder", async () => {
+    const bob = await trader('bob', { receipts: false, resource: 'engines-test' });
+    try {
+      const rule = await createRuleStore({ redis }).create('bob', { symbol: 'EURUSD', condition: 'crossing-up', threshold: '9000.5', frequency: 'once', priority: 'normal' });
+      created.push(rule.id);
+      const a = startEngine();
+      const b = startEngine();
+      await bothRunning(a, b);
+      const victimPid = (await holders()).get('EURUSD')!;
+      const [victim, survivor] = victimPid === a.child.pid ? [a, b] : [b, a];
+      await publishPrices(feed, 'EURUSD', ['9000']);
+      await publishPrices(feed, 'EURUSD', ['9001']);
+      await waitFor(() => bob.alerts.some((x) => x.payload.rule === rule.id), 10_000, 'the alert');
+      const first = bob.alerts.find((x) => x.payload.rule === rule.id)!;
+      victim.child.kill('SIGKILL');
+      await waitFor(() => bob.alerts.filter((x) => x.id === first.id).length >= 2, 20_000, 'the resend').catch((err: Error) => {
+        throw new Error(`${err.message}\n${survivor.output().slice(-3000)}`);
+      });
+      const resent = bob.alerts.filter((x) => x.id === first.id)[1]!;
+      expect(resent.from).not.toBe(first.from);
+      expect(resent.from.split('/')[0]).toBe(first.from.split('/')[0]);
+      const events = (await createAuditChain({ redis, key: credentials().audit }).range({ alertId: first.id, limit: 50 })).map((r) => r.event);
+      expect(events.slice(0, 2)).toEqual(['fired', 'sent']);
+      expect(events).toContain('resent');
+    } finally {
+      await bob.stop();
+    }
+  }, 60_000);
+
   it('an engine stalled (SIGSTOP) past its lease and resumed sends nothing its successor sent: one engine per alert, one sent record', async () => {
     const ids = await rulesFrom(8_000, STEPS);
     // Receipts to the stalled engine wait unread in its socket: no resend is due before it wakes.
