@@ -25,10 +25,11 @@ export interface ChaosDesk {
  * the node `placement` names (index from 0), the analyst and the burst's feed session on
  * `placement.others`.
  */
-export async function openChaosDesk(label: string, opts: Omit<Parameters<typeof startClusterDesk>[0], 'env'>, placement: { alice: number; bob: number; others: number }): Promise<ChaosDesk> {
+export async function openChaosDesk(label: string, opts: Parameters<typeof startClusterDesk>[0], placement: { alice: number; bob: number; others: number }): Promise<ChaosDesk> {
   const desk = await startClusterDesk({
     ...opts,
     env: {
+      ...opts.env,
       TICKDESK_FEED_RATE: '70',
       TICKDESK_REDIS_DOWN_AFTER_MS: '2000',
       TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES_PER_TRADER),
