@@ -24,7 +24,9 @@ export async function startRecorderService({ client, redis, log, service, symbol
   const recorder = createRecorder({ redis, log, ...(config ? { config } : {}) });
   await recorder.start();
   const pubsub = createPubsub(client, service);
-  let held: TickBatch[] | undefined;
+  // Live batches are held from the start until the first read-back is done (below): recorded
+  // first, their seqs would make every older tick read back a duplicate.
+  let held: TickBatch[] | undefined = [];
   const sub = createItemSubscriber({
     client,
     service,
@@ -42,9 +44,9 @@ export async function startRecorderService({ client, redis, log, service, symbol
    * The subscriber's 'online' handler, registered first, has sent the presence that
    * starts live notifications before this read goes out.
    */
-  async function readBack(): Promise<void> {
-    if (held) return;
-    held = [];
+  async function readBack(first = false): Promise<void> {
+    if (held && !first) return;
+    held ??= [];
     try {
       const items = await Promise.all(symbols.map((s) => pubsub.items(ticksNode(s)).catch(() => [])));
       const batches = items.flat().flatMap((it) => {
@@ -64,6 +66,9 @@ export async function startRecorderService({ client, redis, log, service, symbol
 
   await sub.start();
   client.on('online', onOnline);
+  // A recorder started again (killed, restarted by `up`) was sent nothing published while
+  // it was away either: the same read-back, once, before it counts as started.
+  await readBack(true).catch((err: Error) => log.warn({ err: err.message }, 'ticks published before the start not read back'));
   return {
     recorder,
     async stop() {
