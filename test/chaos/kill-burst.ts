@@ -110,6 +110,10 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   const ids = new Set(fired.fired.keys());
   const got = TRADERS.flatMap((t) => traders[t]!.received.filter((r) => ids.has(r.id)));
   const delivered = new Set(got.map((r) => r.id)).size;
+  // Every burst rule fires once: one that reached a trader under two ids (two ticks) was shown twice.
+  const idsByRule = new Map<string, Set<string>>();
+  for (const r of TRADERS.flatMap((t) => traders[t]!.received)) if (rules.has(r.rule)) idsByRule.set(r.rule, (idsByRule.get(r.rule) ?? new Set()).add(r.id));
+  const onceShownTwice = [...idsByRule.values()].filter((s) => s.size > 1).length;
   const windowEnd = Math.min(wholeAt, Date.now()) + 2_000;
   const analyst = total(receivedGaps(cd.ticks.items, killedAt - 2_000, windowEnd));
   const history = total(await recordedGaps(redis, LIVE, killedAt - 2_000, windowEnd));
@@ -126,7 +130,7 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   ].filter(Boolean).join('; ');
   const row: ChaosRow = {
     desk: cd.label, kill: part, delivered, fired: fired.fired.size, rules: rules.size, duplicatesById: got.length - delivered,
-    shownTwice: TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), chainOk: await chainVerifies(cd),
+    shownTwice: Math.max(TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), onceShownTwice), chainOk: await chainVerifies(cd),
     secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, notes,
   };
   return { row, undelivered: missing };
