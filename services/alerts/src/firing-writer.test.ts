@@ -74,6 +74,29 @@ describe('firing writer, when a write is not acknowledged', () => {
   });
 });
 
+describe('firing writer, after a crash between storing a once rule\'s alert and marking the rule triggered', () => {
+  it('marks the rule triggered and forgets it when evaluating the tick again finds the alert stored', async () => {
+    const once = { ...rule, frequency: 'once' } as Rule;
+    const stored = new Map<string, StoredAlert>();
+    const statuses: Array<[string, string]> = [];
+    const forgotten: string[] = [];
+    const writer = (setStatus: boolean) => createFiringWriter({
+      redis: { hset: async () => 1 } as unknown as Redis,
+      alerts: { async create(a: StoredAlert) { const created = !stored.has(a.id); stored.set(a.id, a); return created; } } as unknown as AlertStore,
+      audit: { async append(e: AuditEntry) { return { ...e, seq: 1 }; } } as unknown as AuditChain,
+      // The first process dies before its status write lands.
+      rules: { async setStatus(id: string, status: string) { if (!setStatus) throw new Error('killed'); statuses.push([id, status]); } } as unknown as RuleStore,
+      limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }), suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
+      metrics: createAlertsMetrics(), ruleOf: () => once, forget: (id) => forgotten.push(id), firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
+    });
+    await expect(writer(false).persist(firing)).rejects.toThrow(/killed/);
+    forgotten.length = 0;
+    expect(await writer(true).persist(firing)).toBeUndefined(); // the restarted engine: nothing sent again
+    expect(statuses).toEqual([['r1', 'triggered']]);
+    expect(forgotten).toEqual(['r1']);
+  });
+});
+
 describe('firing writer, with several engines', () => {
   it('a firing whose lease token the outbox fences out throws TICKDESK_ALERTS_FENCED and records nothing; a current token writes', async () => {
     const alerts = new Map<string, StoredAlert>();

@@ -97,9 +97,12 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
       throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; firing not written`);
     }
     if (!created && !retry) {
-      // Evaluated before a crash: already in the outbox, with its record.
+      // Evaluated before a crash: already in the outbox, with its record. A once rule's
+      // status write may not have landed before the crash: made now, or it stays active
+      // and can fire a second time.
       unaudited.delete(id);
       verdicts.delete(id);
+      await retireOnce(rule);
       return undefined;
     }
     if (suppressed) {
@@ -112,11 +115,14 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
     }
     unaudited.delete(id);
     verdicts.delete(id);
-    if (rule.frequency === 'once') {
-      forget(rule.id);
-      await rules.setStatus(rule.id, 'triggered');
-    }
+    await retireOnce(rule);
     return suppressed ? undefined : alert;
+  }
+
+  async function retireOnce(rule: Rule): Promise<void> {
+    if (rule.frequency !== 'once') return;
+    forget(rule.id);
+    await rules.setStatus(rule.id, 'triggered');
   }
 
   /** One more `suppressed` step and audit record on the recorded alert: how many firings were counted since, and the last. */
