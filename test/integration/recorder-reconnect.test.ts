@@ -2,7 +2,8 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRecorderService, ticksKey } from '@tickdesk/recorder';
-import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
+import { createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
+import { ticksNode } from '@tickdesk/schemas';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices } from './trader.js';
 
@@ -36,6 +37,8 @@ describe('recorder after its XMPP session is lost', () => {
     });
     await client.start();
     feed = await connect('feed', 'recorder-reconnect-test');
+    // The recorder reads the node's recent items back when it starts: none from earlier files.
+    await createPubsub(feed, d.pubsubHost).purge(ticksNode(SYMBOL));
     service = await startRecorderService({ client, redis, log, service: d.pubsubHost, symbols: [SYMBOL], config: { flushIntervalMs: 50 } });
     await publishPrices(feed, SYMBOL, ['1.1001']);
     await waitFor(() => service!.recorder.stats().ticks > 0, 5_000, 'the first tick');

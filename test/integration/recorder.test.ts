@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReplayFeed } from '@tickdesk/feed-replay';
 import { startRecorderService } from '@tickdesk/recorder';
-import { formatMicros, type BarInterval } from '@tickdesk/schemas';
+import { formatMicros, ticksNode, type BarInterval } from '@tickdesk/schemas';
+import { createPubsub } from '@tickdesk/xmpp';
 import { SAMPLE, sampleTrades } from './sample.js';
 import { runFeed } from './feed-runner.js';
 import { connect, desk, log, waitFor } from './helpers.js';
@@ -47,6 +48,10 @@ let recorderClient: Awaited<ReturnType<typeof connect>>;
 beforeAll(async () => {
   redis = new Redis(`${desk().redisUrl}/5`);
   await redis.flushdb();
+  // The recorder reads the node's recent items back when it starts: none from earlier files.
+  const feed = await connect('feed', 'recorder-test-purge');
+  await createPubsub(feed, desk().pubsubHost).purge(ticksNode('BTCUSDT'));
+  await feed.stop();
   recorderClient = await connect('recorder', 'recorder-test');
   service = await startRecorderService({ client: recorderClient, redis, log, service: desk().pubsubHost, symbols: ['BTCUSDT'] });
 });
