@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_FILE } from '@tickdesk/feed-replay';
 import { loadEnvConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
+import { resolveFailoverPreset } from './failover-preset.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const Port = (def: number) => Type.Integer({ minimum: 1, maximum: 65535, default: def });
@@ -13,6 +14,8 @@ export const XMPP_NODE_PORT_STEP = 100;
 /** The desk's environment: every variable, its default, and its check. */
 export const DeskEnv = Type.Object({
   TICKDESK_HOME: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk` }),
+  /** 1: the fail-over desk, a preset for the variables of FAILOVER_PRESET that are left unset (docs/operations.md, "The fail-over desk"). */
+  TICKDESK_FAILOVER: Type.Integer({ minimum: 0, maximum: 1, default: 0 }),
   TICKDESK_DOMAIN: Type.String({ pattern: '^[a-z0-9.-]+$', default: 'desk.localhost' }),
   /** Which XMPP server the desk runs: Prosody (light, one process) or ejabberd (Erlang, clusterable). */
   TICKDESK_XMPP_SERVER: Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')], { default: 'prosody' }),
@@ -75,7 +78,7 @@ const SPEC: EnvSpec<typeof DeskEnv> = {
 
 /** Read and check the environment once; a bad value names its variable. */
 export function loadDeskConfig(env: Env): DeskConfig {
-  const config = loadEnvConfig(SPEC, env, 'desk config');
+  const config = loadEnvConfig(SPEC, resolveFailoverPreset(env, (m) => new ConfigError(m)).env, 'desk config');
   if (config.TICKDESK_XMPP_NODES > 1 && config.TICKDESK_XMPP_SERVER !== 'ejabberd') {
     throw new ConfigError(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`);
   }

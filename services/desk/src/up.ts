@@ -6,6 +6,7 @@ import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { loadAlertsConfig } from '@tickdesk/alerts';
 import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
+import { failoverLines, resolveFailoverPreset } from './failover-preset.js';
 import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
 import { chooseMetricsPorts, spawnService } from './service-process.js';
@@ -53,7 +54,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   // TICKDESK_FEED_STANDBY=1: a second feed process, `feed-standby`; both publish an instrument only while holding its lease.
   const standbyFeed = config.TICKDESK_FEED_STANDBY === 1;
   // TICKDESK_ALERT_ENGINES=K: engines `alerts`, `alerts-2`…`alerts-K` share the instruments by leases.
-  const extraEngines = Array.from({ length: loadAlertsConfig(process.env).engines - 1 }, (_, k) => `alerts-${k + 2}`);
+  // TICKDESK_FAILOVER=1 resolved once here: every child gets the resolved values (engines read TICKDESK_ALERT_ENGINES themselves).
+  const failover = resolveFailoverPreset(process.env);
+  const extraEngines = Array.from({ length: loadAlertsConfig(failover.env).engines - 1 }, (_, k) => `alerts-${k + 2}`);
   const services: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
   services.splice(services.indexOf('alerts') + 1, 0, ...extraEngines);
   const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await freePort() } : {}) };
@@ -137,7 +140,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
 
   let firstXmpp = true;
   const childEnv = {
-    ...process.env,
+    ...failover.env,
     TICKDESK_HOME: home,
     TICKDESK_TOPOLOGY: topologyPath,
     TICKDESK_FEED_METRICS_PORT: String(metricsPorts.feed),
@@ -186,7 +189,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === ports.redis ? redisLayout.replica : ports.redis}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
       : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
-    `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands`,
+    `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands${extraEngines.length ? `; ${extraEngines.length + 1} engines sharing the instruments` : ''}`,
+    ...failoverLines(failover, { server, nodes: config.TICKDESK_XMPP_NODES }),
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,
