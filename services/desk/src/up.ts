@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assertPortFree, DEFAULT_SENTINEL_MASTER, freePort, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
+import { assertPortFree, DEFAULT_SENTINEL_MASTER, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { loadAlertsConfig } from '@tickdesk/alerts';
 import { redisPorts, type DeskConfig } from './config.js';
@@ -9,7 +9,8 @@ import { startDeskInfra } from './desk-infra.js';
 import { failoverLines, resolveFailoverPreset } from './failover-preset.js';
 import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
-import { chooseMetricsPorts, spawnService } from './service-process.js';
+import { spawnService } from './service-process.js';
+import { metricsPortsOf } from './metrics-ports.js';
 import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
 import { privateFolder } from './private-folder.js';
 import { buildDeskTopology, clearDeskTopology, writeDeskTopology } from './topology.js';
@@ -50,7 +51,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   // The API starts last, as a child: say now, by name, if its port is taken.
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
-  const metricsPorts = await chooseMetricsPorts(config);
+  // Never one of the desk's own configured ports (a sentinel's, not bound yet when chosen).
+  const metricsChooser = metricsPortsOf(config);
+  const metricsPorts = await metricsChooser.services();
   // TICKDESK_FEED_STANDBY=1: a second feed process, `feed-standby`; both publish an instrument only while holding its lease.
   const standbyFeed = config.TICKDESK_FEED_STANDBY === 1;
   // TICKDESK_ALERT_ENGINES=K: engines `alerts`, `alerts-2`…`alerts-K` share the instruments by leases.
@@ -59,8 +62,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const extraEngines = Array.from({ length: loadAlertsConfig(failover.env).engines - 1 }, (_, k) => `alerts-${k + 2}`);
   const services: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
   services.splice(services.indexOf('alerts') + 1, 0, ...extraEngines);
-  const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await freePort() } : {}) };
-  for (const e of extraEngines) partPorts[e] = await freePort();
+  const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}) };
+  for (const e of extraEngines) partPorts[e] = await metricsChooser.free();
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
