@@ -152,6 +152,40 @@ describe('desk health probe', () => {
     }
   });
 
+  it("a standby feed and a standby recorder are components with what they hold; the feed's instruments shown while it runs", async () => {
+    engineBeat = JSON.stringify({ state: 'running', at: NOW });
+    const reports: Record<string, unknown> = { feed: { state: 'running', detail: 'publishing BTCUSDT, ETHUSDT' }, standby: { state: 'running', detail: 'standby: holds no instrument' } };
+    const servers = ['feed', 'standby'].map((k) => createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reports[k]))));
+    const [feed, standby] = await Promise.all(servers.map(listen));
+    try {
+      writeDesk({ feed: { metricsPort: feed }, 'feed-standby': { metricsPort: standby }, recorder: {}, 'recorder-standby': { state: 'restarting', pid: -1, restarts: 1, lastExit: 'SIGKILL' } });
+      const c = await probe();
+      expect(c.feeds).toEqual({ state: 'running', detail: 'publishing BTCUSDT, ETHUSDT', restarts: 0 });
+      expect(c['feed-standby']).toEqual({ state: 'running', detail: 'standby: holds no instrument', restarts: 0 });
+      expect(c['recorder-standby']).toMatchObject({ state: 'degraded', detail: 'recorder-standby restarting', restarts: 1, lastExit: 'SIGKILL' });
+      // Without a standby the feed's line stays as it was.
+      writeDesk({ feed: { metricsPort: feed } });
+      expect((await probe()).feeds).toEqual({ state: 'running', restarts: 0 });
+    } finally {
+      servers.forEach((s) => s.close());
+    }
+  });
+
+  it('a Sentinel desk names which Redis part is the primary the API reaches, and the other the replica', async () => {
+    const sentinelDesk = { redis: {}, 'redis-replica': {}, 'sentinel-1': {} };
+    const withPort = (remotePort: number) => deskHealth({ home, xmppPort: (xmpp.address() as net.AddressInfo).port, redis: Object.assign(Object.create(redis as object) as Redis, { stream: { remotePort } }), now: () => NOW });
+    writeDesk(sentinelDesk);
+    // desk.json's Redis port is 4: the replica is on 5.
+    let c = await withPort(4)();
+    expect(c.redis).toMatchObject({ role: 'primary' });
+    expect(c['redis-replica']).toMatchObject({ role: 'replica' });
+    c = await withPort(5)();
+    expect(c.redis).toMatchObject({ role: 'replica' });
+    expect(c['redis-replica']).toMatchObject({ role: 'primary' });
+    writeDesk({ redis: {} });
+    expect((await withPort(4)()).redis).not.toHaveProperty('role');
+  });
+
   it('without a desk (the API run on its own): XMPP, ticks and the engine only', async () => {
     rmSync(join(home, 'desk.json'));
     engineBeat = JSON.stringify({ state: 'running', at: NOW });

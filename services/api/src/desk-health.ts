@@ -17,6 +17,8 @@ const PART_OF: Record<string, string> = { xmpp: 'xmpp', redis: 'redis', feeds: '
 const REDIS_SET_PART = /^(redis-replica|sentinel-[1-9])$/;
 /** The further engines of TICKDESK_ALERT_ENGINES=K, `alerts-2`…, components `engine-2`…. */
 const ENGINE_PART = /^alerts-([0-9]+)$/;
+/** The standbys of TICKDESK_FEED_STANDBY and TICKDESK_RECORDER_STANDBY, components of the same name. */
+const STANDBY_PART = /^(feed|recorder)-standby$/;
 
 export interface DeskHealthDeps {
   /** The desk's runtime folder: desk.json names the parts, their restarts and state ports. */
@@ -38,13 +40,19 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     const desk = readDesk(home);
     const parts = desk?.parts ?? {};
     const nodes = xmppNodeParts(desk, xmppPort);
-    const [xmppStates, feeds, recorder, engine] = await Promise.all([
+    const standbys = Object.keys(parts).filter((p) => STANDBY_PART.test(p));
+    // With a standby, which one publishes (records) what is the detail an operator watches.
+    const withStandby = (service: string) => standbys.includes(`${service}-standby`);
+    const [xmppStates, feeds, recorder, engine, standbyStates] = await Promise.all([
       Promise.all(nodes.map((n) => probePort(n.port, n.label))),
-      Promise.all([partState(parts.feed, 'feed'), probeTicks(redis, now).catch(redisDown)]).then(([own, ticks]) => (own.state !== 'running' ? own : ticks)),
-      partState(parts.recorder, 'recorder'),
+      Promise.all([partState(parts.feed, 'feed', withStandby('feed')), probeTicks(redis, now).catch(redisDown)])
+        .then(([own, ticks]) => (own.state !== 'running' ? own : ticks.state === 'running' && own.detail ? { ...ticks, detail: own.detail } : ticks)),
+      partState(parts.recorder, 'recorder', withStandby('recorder')),
       createEngineHeartbeat({ redis }).read(now(), parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined).catch(redisDown),
+      Promise.all(standbys.map((p) => partState(parts[p], p, true))),
     ]);
     const components: Record<string, ComponentHealth> = { feeds, engine };
+    standbys.forEach((p, i) => (components[p] = standbyStates[i]!));
     // Several engines: each one's own report (state, and the instruments it holds as detail).
     const engineParts = Object.keys(parts).filter((p) => ENGINE_PART.test(p)).map((p) => [`engine-${ENGINE_PART.exec(p)![1]}`, p] as const);
     if (engineParts.length > 0) {
@@ -58,7 +66,8 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     if (desk) components.api = { state: 'running' };
     // A Sentinel desk's other Redis processes, each its own component (`redis` is the primary the API reaches).
     const redisParts = Object.keys(parts).filter((p) => REDIS_SET_PART.test(p)).map((p) => [p, p] as const);
-    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts, ...engineParts]) {
+    if (desk && parts['redis-replica']) markRedisPrimary(components, redis, desk.ports.redis);
+    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts, ...engineParts, ...standbys.map((p) => [p, p] as const)]) {
       const p = parts[part];
       if (!p) continue;
       const c = (components[component] ??= { state: 'running' });
@@ -69,6 +78,19 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     }
     return components;
   };
+}
+
+/**
+ * Sentinel mode: the part (`redis` on desk.json's Redis port, `redis-replica` on the next)
+ * that the API's connection reaches is the primary, since the client connects to the primary
+ * the sentinels name and checks its ROLE; after a fail-over that is the part started as the replica.
+ */
+function markRedisPrimary(components: Record<string, ComponentHealth>, redis: Redis, redisPort: number): void {
+  const port = (redis as Partial<Pick<Redis, 'stream'>>).stream?.remotePort;
+  if (port !== redisPort && port !== redisPort + 1) return;
+  const [primary, replica] = port === redisPort ? ['redis', 'redis-replica'] : ['redis-replica', 'redis'];
+  (components[primary] ??= { state: 'running' }).role = 'primary';
+  (components[replica] ??= { state: 'running' }).role = 'replica';
 }
 
 const redisDown = (): ComponentHealth => ({ state: 'degraded', detail: 'not readable while Redis is down' });

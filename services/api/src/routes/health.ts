@@ -14,6 +14,8 @@ export const ComponentHealth = Type.Object(
     restarts: Type.Optional(Type.Integer({ minimum: 0 })),
     lastExit: Type.Optional(Type.String({ maxLength: 200 })),
     lastRestartAt: Type.Optional(Type.String({ maxLength: 40 })),
+    /** A Sentinel desk's Redis processes: which one is the primary now. */
+    role: Type.Optional(Type.Union([Type.Literal('primary'), Type.Literal('replica')])),
   },
   { additionalProperties: false },
 );
@@ -48,8 +50,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async 
   }, async (_request, reply) => {
     const [redis, others] = await Promise.all([probeRedis(), probeOthers(health)]);
     // The probe may add the Redis process's restarts; the state is this process's own PING.
-    const { restarts, lastExit, lastRestartAt } = others.redis ?? {};
-    const components = { ...others, redis: { ...redis, ...defined({ restarts, lastExit, lastRestartAt }) } };
+    const { restarts, lastExit, lastRestartAt, role } = others.redis ?? {};
+    const components = { ...others, redis: { ...redis, ...defined({ restarts, lastExit, lastRestartAt, role }) } };
     const ok = Object.values(components).every((c) => c.state === 'running');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), components });
   });
