@@ -17,6 +17,8 @@ export interface ChaosDesk {
   traders: Record<string, ClusterTrader>;
   ticks: Awaited<ReturnType<typeof tickWatcher>>;
   publish: (price: string) => Promise<number>;
+  /** Set when a case failed: the desk's folder (logs, desk.json) is kept when it stops. */
+  keep: boolean;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export interface ChaosDesk {
 export async function openChaosDesk(label: string, opts: Parameters<typeof startClusterDesk>[0], placement: { alice: number; bob: number; others: number }): Promise<ChaosDesk> {
   const desk = await startClusterDesk({
     ...opts,
+    keepOnFailure: true,
     env: {
       ...opts.env,
       TICKDESK_FEED_RATE: '70',
@@ -51,17 +54,20 @@ export async function openChaosDesk(label: string, opts: Parameters<typeof start
     const ticks = await tickWatcher(ana, LIVE);
     const feed = await connectTo(desk, 'feed', placement.others, 'chaos-burst');
     clients.push(feed);
-    const stop = async () => {
-      await ticks.stop().catch(() => undefined);
-      for (const c of clients) await c.stop().catch(() => undefined);
-      redis.disconnect();
-      await desk.stop();
+    const cd: ChaosDesk = {
+      label, desk, redis, traders, ticks, publish: burstPublisher(feed), keep: false,
+      stop: async () => {
+        await ticks.stop().catch(() => undefined);
+        for (const c of clients) await c.stop().catch(() => undefined);
+        redis.disconnect();
+        await desk.stop(cd.keep);
+      },
     };
-    return { label, desk, redis, traders, ticks, publish: burstPublisher(feed), stop };
+    return cd;
   } catch (err) {
     for (const c of clients) await c.stop().catch(() => undefined);
     redis.disconnect();
-    await desk.stop();
+    await desk.stop(true);
     throw err;
   }
 }

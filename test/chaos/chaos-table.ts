@@ -12,6 +12,13 @@ export interface ChaosRow {
   shownTwice: number;
   chainOk: boolean;
   secondsToWhole: number;
+  /** Parts with a standby: seconds from the kill to the first sign of another process doing its work (takeover.ts); Infinity when none. */
+  takeoverS?: number;
+  /** The feed: seconds until every instrument it published was published again. */
+  takeoverAllS?: number;
+  /** Items out of order or repeated (analyst), ticks stored twice or out of order (history). */
+  disorderAnalyst: number;
+  disorderHistory: number;
   ticksLostAnalyst: number;
   ticksLostHistory: number;
   notes: string;
@@ -21,13 +28,15 @@ const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url))
 const BEGIN = '<!-- chaos-table:begin (rewritten by test/chaos with TICKDESK_CHAOS_WRITE_DOCS=1) -->';
 const END = '<!-- chaos-table:end -->';
 
+const takeover = (s: number | undefined) => (s === undefined ? '–' : Number.isFinite(s) ? s.toFixed(1) : '**none**');
+
 export function renderTable(rows: readonly ChaosRow[], header: string): string {
   const lines = [
     header,
     '',
-    '| desk | kill -9 of | delivered / fired (rules) | duplicates by id | shown twice | chain verifies | s to whole | ticks lost: analyst / history | notes |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.desk} | ${r.kill} | ${r.delivered} / ${r.fired} (${r.rules}) | ${r.duplicatesById} | ${r.shownTwice} | ${r.chainOk ? 'yes' : '**no**'} | ${r.secondsToWhole.toFixed(1)} | ${r.ticksLostAnalyst} / ${r.ticksLostHistory} | ${r.notes} |`),
+    '| desk | kill -9 of | delivered / fired (rules) | duplicates by id | shown twice | chain verifies | s to whole | taken over in s | ticks lost: analyst / history | notes |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.desk} | ${r.kill} | ${r.delivered} / ${r.fired} (${r.rules}) | ${r.duplicatesById} | ${r.shownTwice} | ${r.chainOk ? 'yes' : '**no**'} | ${r.secondsToWhole.toFixed(1)} | ${takeover(r.takeoverS)} | ${r.ticksLostAnalyst} / ${r.ticksLostHistory} | ${r.notes} |`),
   ];
   return lines.join('\n');
 }

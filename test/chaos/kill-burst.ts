@@ -1,8 +1,10 @@
+import { loadavg } from 'node:os';
 import { health, timeline } from '../cluster/desk-watchers.js';
 import { burstRules, chainTip, firedTracker, STEPS } from './burst.js';
 import { LIVE, TRADERS, type ChaosDesk } from './chaos-desk.js';
 import type { ChaosRow } from './chaos-table.js';
-import { receivedGaps, recordedGaps, total } from './ticks-lost.js';
+import { publisherStarts, receivedGaps, recordedGaps, total } from './ticks-lost.js';
+import { redisPartOnPort, redisRole, standbyRole, watchTakeover } from './takeover.js';
 
 /** Ticks of the ramp per second (each crosses one threshold: 10 alerts), and the tick at which the part is killed. */
 const RAMP_PER_S = 10;
@@ -29,8 +31,7 @@ export async function until<T>(cd: ChaosDesk, what: string, ms: number, check: (
 
 /** Which supervised part is the Redis primary now (the test's client is connected to it). */
 export async function redisPrimaryPart(cd: ChaosDesk): Promise<string> {
-  const port = Number(/tcp_port:(\d+)/.exec(await cd.redis.info('server'))?.[1]);
-  return port === cd.desk.ports.redis ? 'redis' : 'redis-replica';
+  return redisPartOnPort(cd, Number(/tcp_port:(\d+)/.exec(await cd.redis.info('server'))?.[1]));
 }
 
 async function chainVerifies(cd: ChaosDesk): Promise<boolean> {
@@ -58,6 +59,8 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
 
   const before = desk.state().parts[part]!;
   let killedAt = 0;
+  let takeover: ReturnType<typeof watchTakeover> | undefined;
+  let load = 0;
   // /health and the traders' sessions every 500 ms, from before the kill until the burst is settled.
   const healthLine = timeline(async () => ({ ...(await health(desk)), sessions: TRADERS.every((t) => traders[t]!.client.state() === 'running') }), 500);
   // The first /health 200 with the part running again, watched from the kill on beside the rest of the burst.
@@ -67,6 +70,8 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
     if (k === KILL_AT) {
       killedAt = Date.now();
       process.kill(before.pid, 'SIGKILL');
+      takeover = watchTakeover(cd, part, before.pid, killedAt);
+      load = loadavg()[0]!;
       whole = until(cd, `the desk whole again after the kill of ${part}`, 90_000, async () => {
         const p = desk.state().parts[part];
         return p?.state === 'running' && p.restarts > before.restarts && (await fetch(`${desk.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) })).ok && Date.now();
@@ -91,6 +96,7 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   await until(cd, 'every fired alert delivered', DELIVERY_MS, async () => (await fired.poll(), undelivered().length === 0)).catch(() => undefined);
   await sleep(Math.max(0, firstWhole + 5_000 - Date.now()));
   await healthLine.stop();
+  const took = await takeover!.result();
 
   // Whole again: from when /health was ok (and both traders' sessions up) for good, not its first 200
   // (services notice a lost XMPP session a moment after the server is back).
@@ -116,22 +122,36 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   const onceShownTwice = [...idsByRule.values()].filter((s) => s.size > 1).length;
   const windowEnd = Math.min(wholeAt, Date.now()) + 2_000;
   const analyst = total(receivedGaps(cd.ticks.items, killedAt - 2_000, windowEnd));
-  const history = total(await recordedGaps(redis, LIVE, killedAt - 2_000, windowEnd));
+  const history = total(await recordedGaps(redis, LIVE, killedAt - 2_000, windowEnd, publisherStarts(cd.ticks.items)));
   const after = desk.state().parts[part]!;
   const missing = undelivered();
   const notes = [
-    `restarts ${before.restarts}→${after.restarts}`,
+    `load ${load.toFixed(1)}; restarts ${before.restarts}→${after.restarts}`,
     slowest ? `/health not ok: ${slowest}` : '',
     missing.length ? `undelivered: ${TRADERS.map((t) => `${t} ${missing.filter(([, o]) => o === t).length} (session ${traders[t]!.client.state()})`).join(', ')}` : '',
-    part.startsWith('redis') ? `primary after: ${await redisPrimaryPart(cd)}` : '',
+    took.by ? `taken over by ${took.by}${took.allSeconds !== undefined ? ` (every instrument in ${took.allSeconds.toFixed(1)} s)` : ''}` : '',
+    part.startsWith('redis') ? await redisAfter(cd, part) : '',
     fired.firedTwice() ? `${fired.firedTwice()} alerts with two fired records` : '',
-    analyst.restarts ? 'feed restarted (new seq base)' : '',
+    analyst.restarts ? `${analyst.restarts} seq jumps of a new publisher (restart or take-over)` : '',
     analyst.disorder + history.disorder ? `${analyst.disorder + history.disorder} items out of order` : '',
   ].filter(Boolean).join('; ');
   const row: ChaosRow = {
     desk: cd.label, kill: part, delivered, fired: fired.fired.size, rules: rules.size, duplicatesById: got.length - delivered,
     shownTwice: Math.max(TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), onceShownTwice), chainOk: await chainVerifies(cd),
     secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, notes,
+    ...(standbyRole(part) ? { takeoverS: took.seconds ?? Number.POSITIVE_INFINITY, ...(took.allSeconds !== undefined ? { takeoverAllS: took.allSeconds } : {}) } : {}),
+    disorderAnalyst: analyst.disorder, disorderHistory: history.disorder,
   };
   return { row, undelivered: missing };
+}
+
+/** Which Redis server is primary after the kill of `killed`, and what the killed one came back as (asked directly). */
+async function redisAfter(cd: ChaosDesk, killed: string): Promise<string> {
+  const primary = await redisPrimaryPart(cd);
+  const back = await until(cd, `${killed} answering again`, 15_000, async () => {
+    const r = await redisRole(cd, killed);
+    return killed === primary || (r.role === 'slave' && r.linkUp) ? r : undefined;
+  }).catch(() => undefined);
+  if (killed === primary) return `primary after: ${primary} (no fail-over)`;
+  return `primary after: ${primary}; ${killed} came back as ${back ? `replica of :${back.masterPort}` : 'no replica within 15 s'}`;
 }

@@ -17,13 +17,17 @@ export interface SeqGaps {
   count: number;
 }
 
-/** Gaps in a list of [first, last] seq ranges in arrival order. */
-export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>): SeqGaps {
+/**
+ * Gaps in a list of [first, last] seq ranges in arrival order. A jump up to a seq in
+ * `starts` (the first one another feed published: a standby's source has a seq base of
+ * its own) is a take-over, counted as a restart.
+ */
+export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>, starts: ReadonlySet<number> = new Set()): SeqGaps {
   const r: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: ranges.length };
   for (let k = 1; k < ranges.length; k++) {
     const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;
     if (jump < 0) r.disorder += 1;
-    else if (jump > RESTART_JUMP) r.restarts += 1;
+    else if (jump > RESTART_JUMP || (jump > 0 && starts.has(ranges[k]![0]))) r.restarts += 1;
     else r.missing += jump;
   }
   return r;
@@ -36,19 +40,34 @@ export function total(per: Record<string, SeqGaps>): SeqGaps {
   return t;
 }
 
-/** Per instrument, the gaps in the recorder's tick history between two times (ms). */
-export async function recordedGaps(redis: Redis, symbols: readonly string[], fromMs: number, toMs: number): Promise<Record<string, SeqGaps>> {
+type Items = Map<string, Array<{ first: number; last: number; lease?: number; at: number }>>;
+
+/** Per instrument, the first seq of each item whose fencing token differs from the item before it: where another feed took over. */
+export function publisherStarts(items: Items): Record<string, Set<number>> {
+  const out: Record<string, Set<number>> = {};
+  for (const [symbol, list] of items) out[symbol] = new Set(list.filter((i, k) => k > 0 && i.lease !== list[k - 1]!.lease).map((i) => i.first));
+  return out;
+}
+
+/**
+ * Per instrument, the gaps in the recorder's tick history between two times (ms); a seq
+ * stored twice (two members) counts as disorder.
+ */
+export async function recordedGaps(redis: Redis, symbols: readonly string[], fromMs: number, toMs: number, starts: Record<string, Set<number>> = {}): Promise<Record<string, SeqGaps>> {
   const out: Record<string, SeqGaps> = {};
   for (const symbol of symbols) {
-    const seqs = [...new Set((await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) => Number(m.split('|')[0])))].sort((a, b) => a - b);
-    out[symbol] = seqGaps(seqs.map((s) => [s, s] as const));
+    const all = (await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) => Number(m.split('|')[0]));
+    const seqs = [...new Set(all)].sort((a, b) => a - b);
+    out[symbol] = seqGaps(seqs.map((s) => [s, s] as const), starts[symbol]);
+    out[symbol].disorder += all.length - seqs.length;
   }
   return out;
 }
 
 /** Per instrument, the gaps in the items an analyst's client received between two times (tickWatcher's items). */
-export function receivedGaps(items: Map<string, Array<{ first: number; last: number; at: number }>>, fromMs: number, toMs: number): Record<string, SeqGaps> {
+export function receivedGaps(items: Items, fromMs: number, toMs: number): Record<string, SeqGaps> {
   const out: Record<string, SeqGaps> = {};
-  for (const [symbol, list] of items) out[symbol] = seqGaps(list.filter((i) => i.at >= fromMs && i.at <= toMs).map((i) => [i.first, i.last] as const));
+  const starts = publisherStarts(items);
+  for (const [symbol, list] of items) out[symbol] = seqGaps(list.filter((i) => i.at >= fromMs && i.at <= toMs).map((i) => [i.first, i.last] as const), starts[symbol]);
   return out;
 }

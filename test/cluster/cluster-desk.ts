@@ -24,7 +24,8 @@ export interface ClusterDesk {
   ca(): string;
   alive(): boolean;
   diagnostics(): string;
-  stop(): Promise<void>;
+  /** Stops the desk; its folder is removed unless `keep` (or TICKDESK_KEEP_TEST_HOME) says to keep its logs. */
+  stop(keep?: boolean): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,12 +59,14 @@ async function steppedPort(count: number, taken: Set<number>, below = false, ste
  * replica's port + 1 and the three sentinels' ports), in its own process group so a
  * forced stop reaches everything it started. Resolves once /health answers 200.
  */
-export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMode = 'single', env: extra = {}, readyTimeoutMs = 180_000 }: {
+export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMode = 'single', env: extra = {}, readyTimeoutMs = 180_000, keepOnFailure = false }: {
   nodes: number;
   xmppServer?: 'ejabberd' | 'prosody';
   redisMode?: 'single' | 'sentinel';
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** A desk that does not start keeps its folder (logs, desk.json) for the report. */
+  keepOnFailure?: boolean;
 }): Promise<ClusterDesk> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build)`);
   const home = mkdtempSync(join(tmpdir(), `tickdesk-desk-${xmppServer}-${nodes}-`));
@@ -120,7 +123,7 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
     if (existsSync(logs)) for (const f of readdirSync(logs)) parts.push(`--- ${f}\n${tail(join(logs, f), 15)}`);
     return parts.join('\n');
   };
-  const stop = async () => {
+  const stop = async (keep = false) => {
     process.off('exit', onExit);
     if (alive()) {
       up.kill('SIGTERM');
@@ -134,7 +137,8 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
         await exited;
       }
     }
-    if (!process.env.TICKDESK_KEEP_TEST_HOME) rmSync(home, { recursive: true, force: true });
+    if (keep || process.env.TICKDESK_KEEP_TEST_HOME) process.stderr.write(`desk folder kept: ${home}\n`);
+    else rmSync(home, { recursive: true, force: true });
   };
 
   const apiUrl = `http://127.0.0.1:${ports.api}`;
@@ -143,7 +147,7 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
   for (;;) {
     if (!alive()) {
       const d = diagnostics();
-      await stop();
+      await stop(keepOnFailure);
       throw new Error(`tickdesk up exited (${up.signalCode ?? up.exitCode}) before the desk was ready\n${d}`);
     }
     try {
@@ -155,7 +159,7 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
     }
     if (Date.now() > deadline) {
       const d = diagnostics();
-      await stop();
+      await stop(keepOnFailure);
       throw new Error(`the desk was not ready within ${readyTimeoutMs / 1000} s: ${last}\n${d}`);
     }
     await sleep(500);

@@ -23,14 +23,16 @@ export async function connectTo(desk: ClusterDesk, user: string, node: number, r
 /** A trader's client as a person's would behave: receipts for every alert, ids de-duplicated when shown. */
 export async function traderOn(desk: ClusterDesk, user: string, node: number) {
   const client = await connectTo(desk, user, node, `cluster-${user}`);
-  const received: Array<{ id: string; rule: string; seq: number; at: number }> = [];
+  /** Each alert as it arrived, with the resource of the engine that sent it (`engine-<pid>` with several engines). */
+  const received: Array<{ id: string; rule: string; seq: number; at: number; from: string }> = [];
   client.on('stanza', (st: Element) => {
     if (st.name !== 'message' || st.attrs.type !== 'chat') return;
     const el = st.getChild('alert', NS_ALERT);
     if (!el) return;
     const res = decodeAlert(el);
     if (!res.ok) return;
-    received.push({ id: String(st.attrs.id), rule: res.value.rule, seq: res.value.seq, at: Date.now() });
+    const from = String(st.attrs.from ?? '');
+    received.push({ id: String(st.attrs.id), rule: res.value.rule, seq: res.value.seq, at: Date.now(), from: from.slice(from.indexOf('/') + 1) });
     if (wantsReceipt(st)) void client.send(receiptFor(String(st.attrs.from), String(st.attrs.id))).catch(() => undefined);
   });
   return {
@@ -53,14 +55,14 @@ export async function traderOn(desk: ClusterDesk, user: string, node: number) {
 }
 export type ClusterTrader = Awaited<ReturnType<typeof traderOn>>;
 
-/** Every tick item of the given instruments as an analyst's client receives them: seq, conflated count, arrival. */
+/** Every tick item of the given instruments as an analyst's client receives them: seq, conflated count, the publisher's fencing token (lease), arrival. */
 export async function tickWatcher(client: XmppClient, symbols: readonly string[]) {
-  const items = new Map<string, Array<{ first: number; last: number; conflated: number; at: number }>>();
+  const items = new Map<string, Array<{ first: number; last: number; conflated: number; lease?: number; at: number }>>();
   const sub = createItemSubscriber({
     client, service: 'pubsub.desk.localhost', nodes: symbols.map(ticksNode), decode: decodeTickRows, log,
     onItem: (b) => {
       const list = items.get(b.symbol) ?? [];
-      list.push({ first: b.rows[0]!.seq, last: b.rows[b.rows.length - 1]!.seq, conflated: b.conflated, at: Date.now() });
+      list.push({ first: b.rows[0]!.seq, last: b.rows[b.rows.length - 1]!.seq, conflated: b.conflated, ...(b.lease !== undefined ? { lease: b.lease } : {}), at: Date.now() });
       items.set(b.symbol, list);
     },
   });
