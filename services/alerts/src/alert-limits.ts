@@ -1,4 +1,7 @@
+import type { AlertCaps } from './store/index.js';
+
 export type LimitVerdict = { ok: true } | { ok: false; cap: 'rule' | 'owner'; limit: number; windowMs: number };
+export type Capped = Extract<LimitVerdict, { ok: false }>;
 
 export interface AlertLimitsDeps {
   /** Alerts one rule may send within any `windowMs`. */
@@ -10,42 +13,20 @@ export interface AlertLimitsDeps {
 }
 
 /**
- * Rate caps on alerts, per rule and per owner, as sliding windows (a log of the times
- * let through, at most `limit` long per key). A firing over either cap is refused and
- * uses no budget: the engine records it as suppressed instead of sending it. Kept in
- * the engine's memory: a restart starts every window afresh.
+ * Rate caps on alerts, per rule and per owner, as sliding windows of the alerts let through.
+ * Counted in Redis by the outbox's create script (store/alert-create.ts), in the same script
+ * that stores the alert: every engine shares one count per rule and per trader (a trader's
+ * instruments spread over several engines get the trader's cap once, not once per engine;
+ * a rule's count survives its instrument's takeover and an engine's restart), and a firing
+ * evaluated again after a crash finds its alert stored and uses no budget twice. A firing
+ * over either cap is refused and uses no budget: the engine records it as suppressed.
  */
 export function createAlertLimits({ perRule, perOwner, windowMs, now = Date.now }: AlertLimitsDeps) {
-  const logs = new Map<string, number[]>();
-
-  /** The times still inside the window, oldest first. */
-  function recent(key: string, t: number): number[] {
-    const log = logs.get(key) ?? [];
-    let drop = 0;
-    while (drop < log.length && log[drop]! <= t - windowMs) drop++;
-    if (drop > 0) log.splice(0, drop);
-    return log;
-  }
-
   return {
-    take(ruleId: string, owner: string): LimitVerdict {
-      const t = now();
-      const byRule = recent(`r:${ruleId}`, t);
-      if (byRule.length >= perRule) return { ok: false, cap: 'rule', limit: perRule, windowMs };
-      const byOwner = recent(`o:${owner}`, t);
-      if (byOwner.length >= perOwner) return { ok: false, cap: 'owner', limit: perOwner, windowMs };
-      byRule.push(t);
-      byOwner.push(t);
-      logs.set(`r:${ruleId}`, byRule);
-      logs.set(`o:${owner}`, byOwner);
-      return { ok: true };
-    },
-    /** Drop keys with nothing in the window (deleted rules, quiet traders). */
-    sweep(): void {
-      const t = now();
-      for (const key of [...logs.keys()]) if (recent(key, t).length === 0) logs.delete(key);
-    },
-    size: (): number => logs.size,
+    /** The caps a repeating rule's firing is written with. */
+    caps: (): AlertCaps => ({ now: now(), windowMs, perRule, perOwner }),
+    /** The verdict of a firing the create script refused as over `cap`. */
+    refused: (cap: 'rule' | 'owner'): Capped => ({ ok: false, cap, limit: cap === 'rule' ? perRule : perOwner, windowMs }),
   };
 }
 export type AlertLimits = ReturnType<typeof createAlertLimits>;

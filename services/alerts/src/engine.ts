@@ -105,6 +105,7 @@ export function createAlertEngine({
     log,
     minCooldownSeconds: config.minCooldownSeconds,
     onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
+    firedOnce: (candidates) => alerts.firedOnce(candidates),
     async lastFired(ids) {
       const out = new Map<string, number>();
       if (ids.length === 0) return out;
@@ -289,7 +290,6 @@ export function createAlertEngine({
     (state === 'running' && (client.state() !== 'running' || writes.failing() || ownership.status().renewFailing) ? 'degraded' : state);
 
   async function sweepExpired(): Promise<void> {
-    limits.sweep();
     await firings.flushSuppressed().catch((err: Error) => log.warn({ err: err.message }, 'suppressed firings not summarised yet'));
     for (const id of index.expire(now() * 1000)) {
       sync.forget(id);

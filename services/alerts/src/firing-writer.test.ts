@@ -102,7 +102,7 @@ describe('firing writer, with several engines', () => {
     const alerts = new Map<string, StoredAlert>();
     const fenced = { records: [] as AuditEntry[] };
     // The fake outbox's fence: tokens below 5 are refused, as the create script does.
-    const store = { create: async (a: StoredAlert, token?: number) => (token !== undefined && token < 5 ? 'fenced' : (alerts.set(a.id, a), true)) };
+    const store = { create: async (a: StoredAlert, guard?: { token?: number }) => (guard?.token !== undefined && guard.token < 5 ? 'fenced' : (alerts.set(a.id, a), true)) };
     const writer = createFiringWriter({
       redis: { hset: async () => 1 } as unknown as Redis, alerts: store as unknown as AlertStore,
       audit: { append: async (e: AuditEntry) => (fenced.records.push(e), { ...e, seq: fenced.records.length }) } as unknown as AuditChain,

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { formatMicros, formatMillis, type Rule } from '@tickdesk/schemas';
 import { alertBody } from './alert-message.js';
-import type { AlertLimits, LimitVerdict } from './alert-limits.js';
+import type { AlertLimits, Capped } from './alert-limits.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { alertContent } from './delivery.js';
 import { defined } from './defined.js';
 import { AlertsError } from './errors.js';
 import type { Firing } from './rules/index.js';
-import type { AlertStore, AuditChain, RuleStore, StoredAlert } from './store/index.js';
+import type { AlertStore, AuditChain, CreateGuard, RuleStore, StoredAlert } from './store/index.js';
 import type { SuppressionLedger, SuppressionSummary } from './suppression-ledger.js';
 
 const NEVER = 8_640_000_000_000_000;
@@ -17,7 +17,8 @@ const NEVER = 8_640_000_000_000_000;
 export const alertId = (rule: Rule, symbol: string, seq: number): string =>
   `a${createHash('sha256').update(`${rule.id}|${rule.version}|${symbol}|${seq}`).digest('hex').slice(0, 24)}`;
 
-type Verdict = LimitVerdict | (Extract<LimitVerdict, { ok: false }> & { counted: boolean });
+/** A firing over a cap, kept until its suppressed alert and record are written: a retry after a Redis error keeps it. */
+type Refusal = Capped & { counted: boolean };
 
 export interface FiringWriterDeps {
   redis: Redis;
@@ -37,14 +38,16 @@ export interface FiringWriterDeps {
 
 /**
  * Turns a firing into an alert in the outbox, with its `fired` audit record, before
- * anything is sent. A firing of a repeating rule (every-time, once-per-bar) over a rate
- * cap is never sent: the first of its cap key is stored as `suppressed` (audited with the
- * cap, visible in the alert history), later ones are counted and summarised
+ * anything is sent. The outbox's create script refuses, atomically with the write: a once
+ * rule that already has an alert (so it fires once across kills and engines), and a firing
+ * of a repeating rule (every-time, once-per-bar) over a rate cap (alert-limits.ts). Such a
+ * firing is never sent: the first of its cap key is stored as `suppressed` (audited with
+ * the cap, visible in the alert history), later ones are counted and summarised
  * (suppression-ledger.ts).
  */
 export function createFiringWriter({ redis, alerts, audit, rules, limits, suppressions, metrics, ruleOf, forget, firedKey, now }: FiringWriterDeps) {
-  /** Verdicts of firings not yet in Redis: a firing written again after a Redis error keeps its first verdict and budget. */
-  const verdicts = new Map<string, Verdict>();
+  /** Refusals of firings whose suppressed alert or record is not yet in Redis: written again after a Redis error. */
+  const refusals = new Map<string, Refusal>();
   /**
    * Alerts this process stored (or may have: the write failed after Redis ran it, e.g. not
    * acknowledged by a replica) whose audit record is not yet acknowledged: a retry that finds
@@ -53,30 +56,7 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
   const unaudited = new Set<string>();
   let fired = 0;
 
-  function verdictFor(id: string, rule: Rule, f: Firing): Verdict {
-    const known = verdicts.get(id);
-    if (known) return known;
-    // A once rule fires once per rule created: the rule cap and the write limit bound those.
-    const v = rule.frequency === 'once' ? { ok: true as const } : limits.take(rule.id, rule.owner);
-    const verdict: Verdict = v.ok ? v : { ...v, counted: suppressions.note(v, { alertId: id, ruleId: rule.id, trader: rule.owner, symbol: f.symbol, seq: f.seq, price: f.price }) === 'count' };
-    verdicts.set(id, verdict);
-    return verdict;
-  }
-
-  /** `token`: the instrument's lease token (several engines); a write it cannot make throws TICKDESK_ALERTS_FENCED. */
-  async function persist(f: Firing, token?: number): Promise<StoredAlert | undefined> {
-    const rule = ruleOf(f.ruleId);
-    if (!rule) return undefined;
-    const firedAt = formatMillis(now());
-    const id = alertId(rule, f.symbol, f.seq);
-    const verdict = verdictFor(id, rule, f);
-    if (!verdict.ok && 'counted' in verdict && verdict.counted) {
-      await redis.hset(firedKey, rule.id, String(f.eventMicros));
-      verdicts.delete(id);
-      metrics.suppressed.inc({ cap: verdict.cap });
-      return undefined;
-    }
-    const suppressed = verdict.ok ? undefined : `cap=${verdict.cap} limit=${verdict.limit}/${verdict.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
+  function alertOf(rule: Rule, f: Firing, id: string, firedAt: string, suppressed?: string): StoredAlert {
     const alert: StoredAlert = {
       id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
       tickSeq: f.seq, eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
@@ -88,35 +68,68 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
       lifecycle: [suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt }],
     };
     alert.body = alertBody(alertContent(alert));
+    return alert;
+  }
+
+  function done(id: string): void {
+    unaudited.delete(id);
+    refusals.delete(id);
+  }
+
+  /** `token`: the instrument's lease token (several engines); a write it cannot make throws TICKDESK_ALERTS_FENCED. */
+  async function persist(f: Firing, token?: number): Promise<StoredAlert | undefined> {
+    const rule = ruleOf(f.ruleId);
+    if (!rule) return undefined;
+    const firedAt = formatMillis(now());
+    const id = alertId(rule, f.symbol, f.seq);
     const retry = unaudited.has(id);
     unaudited.add(id);
-    const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), token === undefined ? alerts.create(alert) : alerts.create(alert, token)]);
-    if (created === 'fenced') {
-      unaudited.delete(id);
-      verdicts.delete(id);
-      throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; firing not written`);
+    const fence = token === undefined ? {} : { token };
+    let refusal = refusals.get(id);
+    if (!refusal) {
+      // A once rule fires once per rule version: the rule cap and the write limit bound those.
+      const guard: CreateGuard = { ...fence, ...(rule.frequency === 'once' ? { onceVersion: rule.version } : { caps: limits.caps() }) };
+      const alert = alertOf(rule, f, id, firedAt);
+      const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert, guard)]);
+      if (created === 'fenced') {
+        done(id);
+        throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; firing not written`);
+      }
+      if (created === 'once-fired' || (created === false && !retry)) {
+        // Evaluated before a crash (already in the outbox, with its record), or a once rule
+        // whose alert another engine or an earlier process stored: its status write may not
+        // have landed before a kill, so it is made now, or the rule stays active.
+        done(id);
+        await retireOnce(rule);
+        return undefined;
+      }
+      if (created === true || created === false) {
+        await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
+        fired += 1;
+        metrics.fired.inc();
+        done(id);
+        await retireOnce(rule);
+        return alert;
+      }
+      const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');
+      const counted = suppressions.note(cap, { alertId: id, ruleId: rule.id, trader: rule.owner, symbol: f.symbol, seq: f.seq, price: f.price }) === 'count';
+      refusal = { ...cap, counted };
+      refusals.set(id, refusal);
     }
-    if (!created && !retry) {
-      // Evaluated before a crash: already in the outbox, with its record. A once rule's
-      // status write may not have landed before the crash: made now, or it stays active
-      // and can fire a second time.
-      unaudited.delete(id);
-      verdicts.delete(id);
-      await retireOnce(rule);
+    if (refusal.counted) {
+      done(id);
+      metrics.suppressed.inc({ cap: refusal.cap });
       return undefined;
     }
-    if (suppressed) {
-      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail: suppressed });
-      metrics.suppressed.inc({ cap: verdict.ok ? '' : verdict.cap });
-    } else {
-      await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
-      fired += 1;
-      metrics.fired.inc();
+    const detail = `cap=${refusal.cap} limit=${refusal.limit}/${refusal.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
+    if ((await alerts.create(alertOf(rule, f, id, firedAt, detail), fence)) === 'fenced') {
+      done(id);
+      throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; suppressed firing not written`);
     }
-    unaudited.delete(id);
-    verdicts.delete(id);
-    await retireOnce(rule);
-    return suppressed ? undefined : alert;
+    await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail });
+    metrics.suppressed.inc({ cap: refusal.cap });
+    done(id);
+    return undefined;
   }
 
   async function retireOnce(rule: Rule): Promise<void> {

@@ -31,6 +31,11 @@ export interface RuleSyncDeps {
   /** When each rule last fired (µs of event time), so cooldowns and bars survive a restart. */
   lastFired(ids: readonly string[]): Promise<Map<string, number>>;
   minCooldownSeconds?: number;
+  /**
+   * Of these once rules, those that have an alert already (the outbox's once-fired mark):
+   * never placed in the index, and marked triggered if their engine was killed before that.
+   */
+  firedOnce?(rules: readonly Rule[]): Promise<Set<string>>;
   /** A rule was deleted or paused: its outstanding alerts are to be retired. */
   onRetire?: (id: string, why: 'deleted' | 'paused', rule?: Rule) => void;
 }
@@ -39,10 +44,22 @@ export interface RuleSyncDeps {
  * Keeps the in-memory index equal to the active rules in Redis: everything at start,
  * then each change as the store announces it (within a second of a REST or chat edit).
  */
-export function createRuleSync({ rules, index, log: parentLog, lastFired, minCooldownSeconds = 0, onRetire }: RuleSyncDeps) {
+export function createRuleSync({ rules, index, log: parentLog, lastFired, minCooldownSeconds = 0, onRetire, firedOnce = async () => new Set() }: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
   const known = new Map<string, Rule>();
   let unsubscribe: (() => Promise<void>) | undefined;
+
+  /** The rules of `candidates` that may go in the index; once rules that fired are forgotten and marked triggered. */
+  async function unspent(candidates: readonly Rule[]): Promise<Rule[]> {
+    const spent = await firedOnce(candidates.filter((r) => r.frequency === 'once'));
+    for (const id of spent) {
+      known.delete(id);
+      index.remove(id);
+      await rules.setStatus(id, 'triggered').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'fired once rule not marked triggered'));
+      log.info({ rule: id }, 'once rule that already fired left the index');
+    }
+    return candidates.filter((r) => !spent.has(r.id));
+  }
 
   async function apply(id: string): Promise<void> {
     const rule = await rules.get(id);
@@ -55,6 +72,7 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
       if (index.remove(id)) log.debug({ rule: id, status: rule?.status ?? 'deleted' }, 'rule left the index');
       return;
     }
+    if ((await unspent([rule])).length === 0) return;
     const fired = (await lastFired([id])).get(id);
     known.set(id, rule);
     index.upsert(ruleSpec(rule, fired, minCooldownSeconds));
@@ -85,6 +103,7 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
       );
       const active: Rule[] = [];
       for await (const rule of rules.all()) if (rule.status === 'active') active.push(rule);
+      active.splice(0, active.length, ...(await unspent(active)));
       const fired = await lastFired(active.map((r) => r.id));
       for (const rule of active) {
         known.set(rule.id, rule);
@@ -99,7 +118,7 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
      * firing from Redis, as at a restart, so cooldowns and bars that engine started hold here.
      */
     async reloadSymbol(symbol: string): Promise<void> {
-      const mine = [...known.values()].filter((r) => r.symbol === symbol);
+      const mine = await unspent([...known.values()].filter((r) => r.symbol === symbol));
       const fired = await lastFired(mine.map((r) => r.id));
       for (const rule of mine) if (known.get(rule.id) === rule) index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
     },

@@ -1,6 +1,4 @@
-import type { LimitVerdict } from './alert-limits.js';
-
-type Capped = Extract<LimitVerdict, { ok: false }>;
+import type { Capped } from './alert-limits.js';
 
 /** One firing over a cap. */
 export interface SuppressedFiring {

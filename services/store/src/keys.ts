@@ -42,6 +42,14 @@ export function alertKeys(prefix = DEFAULT_PREFIX) {
     byState: (state: string) => `${base}by-state:${state}`,
     /** Hash SYMBOL → the largest lease fencing token an outbox write for it came with (several engines). */
     fence: `${base}fence`,
+    /**
+     * Hash rule id → the version of a once rule that has an alert, written by the script that
+     * stores the alert: in this slot, not the rule's ({rules}), so the two are one atomic write.
+     */
+    onceFired: `${base}once-fired`,
+    /** Sorted sets of the alerts let through in the rate window (score = ms), per rule and per owner: the caps every engine shares. */
+    rateRule: (ruleId: string) => `${base}rate:rule:${ruleId}`,
+    rateOwner: (owner: string) => `${base}rate:owner:${owner}`,
   };
 }
 

@@ -1,59 +1,20 @@
 import type { Redis } from 'ioredis';
 import { ALERT_STATES, type AlertState } from '@tickdesk/schemas';
 import {
-  checkAlert, checkPatch, checkStep, decodeAlert, encodeAlert, OUTBOX_STATES, pairs, stepJson,
+  checkAlert, checkPatch, checkStep, decodeAlert, OUTBOX_STATES, pairs, stepJson,
   type AlertPatch, type LifecycleStep, type StoredAlert,
 } from './alert-record.js';
+import { CREATE_FIXED_KEYS, CREATE_LUA, createCall, createResult, type CreateGuard, type CreateResult } from './alert-create.js';
+import { LUA_FENCE, LUA_TABLES } from './alert-lua.js';
 import { createAlertQuery, type AlertListOptions } from './alert-query.js';
 import { alertKeys, DEFAULT_PREFIX } from './redis-layout.js';
 import { defineScript, values } from './redis-script.js';
 import { createReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 import { badInput, StoreError } from './store-errors.js';
 
-// Both scripts find a state's index key by its position among the KEYS they are given.
-const LUA_TABLES = `
-local SLOT = {${ALERT_STATES.map((s, i) => `['${s}'] = ${i + 1}`).join(', ')}}
-local OUTBOX = {${OUTBOX_STATES.map((s) => `['${s}'] = true`).join(', ')}}
-`;
-
-/*
- * Fencing (Kleppmann, "How to do distributed locking"): with several engines, each write an
- * engine makes for an instrument it holds by lease carries the lease's token; the fence
- * hash keeps the largest token seen per instrument, and a write with a smaller one (a holder
- * that stalled past its lease and woke up) is refused inside the same script, so it cannot
- * store or send anything. A larger token raises the fence. token '' = no lease (one engine).
- */
-const LUA_FENCE = `
-local function fenced(key, symbol, token)
-  if token == '' then return false end
-  local t = tonumber(token)
-  local cur = tonumber(redis.call('HGET', key, symbol) or '0')
-  if t < cur then return true end
-  if t > cur then redis.call('HSET', key, symbol, token) end
-  return false
-end
-`;
-
 /** Raises an instrument's fence to a new holder's token; 1 unless a larger one is there. KEYS: fence. ARGV: symbol, token. */
 const RAISE_FENCE_LUA = `${LUA_FENCE}
 if fenced(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
-return 1
-`;
-
-/**
- * Creates the alert unless its id exists (a firing evaluated again after a crash), or
- * returns -1 when its lease token is fenced out.
- * KEYS: alert, outbox, held, by-time, by-trader, by-symbol, fence, then by-state of every state.
- * ARGV: id, doc, state, attempts, next, recipient, life, member, token, symbol.
- */
-const CREATE_LUA = `${LUA_TABLES}${LUA_FENCE}
-if fenced(KEYS[7], ARGV[10], ARGV[9]) then return -1 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'state', ARGV[3], 'attempts', ARGV[4], 'next', ARGV[5], 'recipient', ARGV[6], 'life', ARGV[7], 'member', ARGV[8])
-for i = 4, 6 do redis.call('ZADD', KEYS[i], 0, ARGV[8]) end
-redis.call('ZADD', KEYS[7 + SLOT[ARGV[3]]], 0, ARGV[8])
-if OUTBOX[ARGV[3]] then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
-if ARGV[3] == 'held' then redis.call('ZADD', KEYS[3], 0, ARGV[6] .. '|' .. ARGV[1]) end
 return 1
 `;
 
@@ -91,6 +52,8 @@ export interface AlertStore {
   create(alert: StoredAlert): Promise<boolean>;
   /** The same by a lease holder with fencing `token` for the alert's instrument: 'fenced' (and no change) when a larger token was seen. */
   create(alert: StoredAlert, token: number): Promise<boolean | 'fenced'>;
+  /** The same with the checks of `guard` made in the script that stores it (alert-create.ts); any refusal changes nothing. */
+  create(alert: StoredAlert, guard: CreateGuard): Promise<CreateResult>;
   /** A new lease holder of `symbol` shuts out smaller tokens before it writes; false when a larger one is there already. */
   raiseFence(symbol: string, token: number): Promise<boolean>;
   get(id: string): Promise<StoredAlert | undefined>;
@@ -100,6 +63,8 @@ export interface AlertStore {
   transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'>;
   /** By a lease holder of the alert's instrument: 'fenced' (and no change) when its token is below the largest seen. */
   transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState?: readonly AlertState[]; fence: Fence }): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'>;
+  /** Of these once rules, the ids whose version (or a later one) has an alert: the mark the create script writes with it. */
+  firedOnce(rules: readonly { id: string; version: number }[]): Promise<Set<string>>;
   /** Outbox alerts whose nextActionAt ≤ nowMs, soonest first. */
   due(nowMs: number, limit: number): Promise<StoredAlert[]>;
   /** Every alert in the outbox (pending, held, sent, server-acked, escalated), in no particular order. */
@@ -128,7 +93,7 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
   const keys = alertKeys(prefix);
   const ack = createReplicaAck(redis, ackOptions ?? { replicas: 0, timeoutMs: 1 });
   const stateKeys = ALERT_STATES.map(keys.byState);
-  const createScript = defineScript(redis, 'tdAlertCreate', 7 + stateKeys.length, CREATE_LUA);
+  const createScript = defineScript(redis, 'tdAlertCreate', CREATE_FIXED_KEYS + stateKeys.length, CREATE_LUA);
   const transitionScript = defineScript(redis, 'tdAlertTransition', 4 + stateKeys.length, TRANSITION_LUA);
   const raiseFenceScript = defineScript(redis, 'tdAlertRaiseFence', 1, RAISE_FENCE_LUA);
 
@@ -175,19 +140,23 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
   }
 
   return {
-    create: (async (alert: StoredAlert, token?: number) => {
+    create: (async (alert: StoredAlert, guard?: number | CreateGuard) => {
       checkAlert(alert);
-      const h = encodeAlert(alert);
-      const ks = [keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), keys.fence, ...stateKeys];
-      const args = [alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!, token ?? '', alert.symbol];
-      const created = await acknowledged(keys.alert(alert.id), () => createScript.run(ks, args), async () => (await redis.exists(keys.alert(alert.id))) === 1);
-      return created === -1 ? 'fenced' : created === 1;
+      const { keys: ks, args } = createCall(keys, stateKeys, alert, typeof guard === 'number' ? { token: guard } : guard);
+      const reply = await acknowledged(keys.alert(alert.id), () => createScript.run(ks, args), async () => (await redis.exists(keys.alert(alert.id))) === 1);
+      return createResult(reply);
     }) as AlertStore['create'],
 
     async raiseFence(symbol, token) {
       const raised = await acknowledged(keys.fence, () => raiseFenceScript.run([keys.fence], [symbol, token]),
         async () => Number((await redis.hget(keys.fence, symbol)) ?? 0) >= token);
       return raised === 1;
+    },
+
+    async firedOnce(rules) {
+      if (rules.length === 0) return new Set();
+      const marks = await redis.hmget(keys.onceFired, ...rules.map((r) => r.id));
+      return new Set(rules.filter((r, i) => Number(marks[i] ?? 0) >= r.version).map((r) => r.id));
     },
 
     async get(id) {
