@@ -46,7 +46,7 @@ const FAMILIES: Array<{ keys: string[]; write: RedisServiceUser[]; read: RedisSe
   { keys: [market.last, market.ticks('BTCUSDT'), market.candles('1m', 'BTCUSDT'), market.final], write: ['recorder'], read: ['api'] },
   { keys: [engine.heartbeat], write: ['alerts'], read: ['api'] },
   { keys: [engine.watermark, engine.fired], write: ['alerts'], read: [] },
-  { keys: [alerts.alert('a1'), alerts.outbox, alerts.held, alerts.byTime, alerts.byTrader('alice'), alerts.bySymbol('BTCUSDT'), alerts.byState('sent')], write: ['alerts', 'api'], read: [] },
+  { keys: [alerts.alert('a1'), alerts.outbox, alerts.held, alerts.byTime, alerts.byTrader('alice'), alerts.bySymbol('BTCUSDT'), alerts.byState('sent'), alerts.fence, alerts.onceFired, alerts.rateRule('r1'), alerts.rateOwner('alice')], write: ['alerts', 'api'], read: [] },
   { keys: [audit.log, audit.head, audit.byTime, audit.trader('alice'), audit.symbol('BTCUSDT'), audit.alert('a1')], write: ['alerts'], read: ['api'] },
   { keys: [rules.rule('r1'), rules.ids, rules.owner('alice')], write: ['alerts', 'api'], read: [] },
   { keys: [rateKeys().user('alice')], write: ['api', 'alerts'], read: [] },
