@@ -34,3 +34,19 @@ export type { TraderPresence };
 export type AuditVerdict =
   | { ok: true; records: number; head: string }
   | { ok: false; records: number; brokenSeq: number; reason: string };
+
+/** GET /health (no token; 503 with the same body while a component is not running): services/api/src/routes/health.ts. */
+export interface ComponentHealth {
+  state: 'starting' | 'running' | 'degraded' | 'stopped';
+  detail?: string;
+  restarts?: number;
+  lastExit?: string;
+  lastRestartAt?: string;
+  role?: 'primary' | 'replica';
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  time: string;
+  components: Record<string, ComponentHealth>;
+}

@@ -12,6 +12,7 @@ import { createAudit } from './audit.js';
 import { createBarFeed } from './bar-feed.js';
 import { createChart } from './chart.js';
 import { createConnectionStore, type ConnectionDeps } from './connection.js';
+import { createDeskHealth, HEALTH_POLL_LINE_MS, HEALTH_POLL_MS } from './desk-health.js';
 import { createPresence } from './presence.js';
 import { createPrices } from './prices.js';
 import { createRules } from './rules.js';
@@ -38,6 +39,8 @@ export const can = (role: Role | undefined) => ({
   writeRules: role === 'trader' || role === 'admin',
   createRules: role === 'trader',
   compliance: role === 'compliance' || role === 'admin',
+  /** The Desk panel (every part's state); everyone else gets the one-line desk state in the top bar. */
+  deskParts: role === 'compliance' || role === 'admin',
 });
 
 /** Every store of the page, wired together; components get it from the context. */
@@ -60,6 +63,8 @@ export function createDesk(deps: DeskDeps) {
   const alerts = createAlerts({ connection, api, frames: deps.frames, visibility: deps.visibility, notifier, alertsJid: () => alertsAccount(domain()) });
   const presence = createPresence({ connection, api, now, ignore: () => [alertsAccount(domain())] });
   const audit = createAudit({ api, save: deps.save, now });
+  const timers = deps.timers ?? { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) };
+  const health = createDeskHealth({ fetch: deps.fetch, timers, visibility: deps.visibility, now });
   const view = writable<'desk' | 'compliance'>('desk');
   const problems = writable<string[]>([]);
 
@@ -71,7 +76,6 @@ export function createDesk(deps: DeskDeps) {
   // A firing changes its rule (a `once` rule is now triggered): read the rules again,
   // once per burst. Even for a rule not listed yet: the alert of a rule created a
   // moment ago can arrive before the form's create has come back.
-  const timers = deps.timers ?? { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) };
   let refresh: unknown;
   alerts.on('arrived', () => {
     timers.clear(refresh);
@@ -79,6 +83,7 @@ export function createDesk(deps: DeskDeps) {
   });
   session.on('logged-out', () => {
     for (const s of [prices, chart, alerts, rules, presence, audit]) s.clear();
+    health.stop();
     view.set('desk');
     problems.set([]);
   });
@@ -86,6 +91,7 @@ export function createDesk(deps: DeskDeps) {
 
   async function load(user: SessionUser, fresh: boolean): Promise<void> {
     const allowed = can(user.role);
+    health.watch(allowed.deskParts ? HEALTH_POLL_MS : HEALTH_POLL_LINE_MS);
     const named = (what: string, p: Promise<unknown>) => p.then(() => '', (err: unknown) => `${what}: ${String((err as Error)?.message ?? err)}`);
     const results = await Promise.all([
       named('instruments', prices.load().then((symbols) => {
@@ -101,7 +107,7 @@ export function createDesk(deps: DeskDeps) {
     problems.set(results.filter(Boolean) as string[]);
   }
 
-  return { connection, session, prices, chart, alerts, notifier, rules, presence, audit, view, problems: readonly(problems) };
+  return { connection, session, prices, chart, alerts, notifier, rules, presence, audit, health, view, problems: readonly(problems) };
 }
 
 export type Desk = ReturnType<typeof createDesk>;
