@@ -44,6 +44,9 @@ describe('Redis Cluster slots of what the alert engine and the API run (docs/arc
         await alerts.transition(`a${n}`, { state: 'held' }, { event: 'held', at: new Date(T0 + 10).toISOString() });
         await alerts.transition(`a${n}`, { state: 'sent', attempts: 1 }, { event: 'sent', at: new Date(T0 + 20).toISOString() });
       }
+      // A once rule's firing (its once-fired mark) and a repeating rule's under the shared caps.
+      await alerts.create(alert(4, 'alice', 'BTCUSDT'), { onceVersion: 1 });
+      await alerts.create({ ...alert(5, 'bob', 'EURUSD'), ruleId: 'r2' }, { caps: { now: T0, windowMs: 60_000, perRule: 10, perOwner: 60 } });
       const audit = createAuditChain({ redis: client, now: () => T0 });
       for (let i = 0; i < 6; i++) {
         await audit.append({ alertId: `a${i % 3}`, trader: ['alice', 'bob', 'dan'][i % 3]!, symbol: ['BTCUSDT', 'EURUSD'][i % 2]!, event: AUDIT_EVENTS[i]!, stanzaHash: '' });
@@ -54,7 +57,7 @@ describe('Redis Cluster slots of what the alert engine and the API run (docs/arc
       await createEngineHeartbeat({ redis: client }).write({ state: 'running', at: T0, pid: 1 });
     });
     // The scenario really ran the scripts and transactions it is about.
-    expect(ops.filter((o) => o.kind === 'script').length).toBeGreaterThanOrEqual(4 + 9 + 6);
+    expect(ops.filter((o) => o.kind === 'script').length).toBeGreaterThanOrEqual(4 + 9 + 2 + 6);
     expect(ops.some((o) => o.kind === 'multi')).toBe(true);
     const spread = ops.filter((o) => o.slots.length > 1).map((o) => `${o.kind} ${o.commands.join(',')}: ${o.keys.join(' ')}`);
     expect(spread).toEqual([]);

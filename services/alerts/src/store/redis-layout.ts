@@ -5,7 +5,7 @@
  *
  * Each store's keys share a hash tag ({audit}, {alerts}, {rules}) so that on Redis
  * Cluster every Lua script touches one slot; on a single Redis the tag is just text.
- * Nothing here has a TTL: the audit chain and alert history are kept until an operator
+ * Nothing here has a TTL but the rate-cap windows: the audit chain and alert history are kept until an operator
  * archives them.
  *
  * Redis users (infra/src/redis-auth.ts): `alerts` (the engine) reads and writes all three
@@ -41,6 +41,13 @@
  *   td:{alerts}:by-trader:<owner>    zset  the same members, one owner's alerts
  *   td:{alerts}:by-symbol:<SYMBOL>   zset  the same members, one instrument's alerts
  *   td:{alerts}:by-state:<state>     zset  the same members, the alerts now in that state
+ *   td:{alerts}:fence            hash    SYMBOL → the largest lease token an outbox write carried
+ *   td:{alerts}:once-fired       hash    rule id → the version of a once rule that has an alert: written
+ *                                        by the create script with the alert (the rule's own status is in
+ *                                        {rules}, another slot), which refuses a second alert of a marked rule
+ *   td:{alerts}:rate:rule:<id>   zset    member = alert id, score = ms: the alerts a repeating rule sent in
+ *   td:{alerts}:rate:owner:<o>   zset    the rate window, and one owner's; counted by the create script,
+ *                                        shared by every engine; PEXPIRE = the window
  *
  * Rules (rule-store.ts):
  *   td:{rules}:rule:<id>         hash    v = version, owner, json = the Rule as JSON (known fields only)
