@@ -15,3 +15,4 @@ export * from './template.js';
 export * from './redis-target.js';
 export * from './redis-sentinel-config.js';
 export * from './redis-sentinel.js';
+export * from './redis-rejoin.js';

@@ -16,6 +16,13 @@ export const DEFAULT_SENTINEL_MASTER = 'tickdesk';
 export const DEFAULT_SENTINEL_DOWN_AFTER_MS = 5_000;
 /** A fail-over not finished in this time is abandoned and may be retried (twice this, by another sentinel). */
 export const DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS = 15_000;
+/**
+ * A data node that exited is started again once the sentinels name another node primary; if
+ * they still name it after their down-after plus this, no fail-over is coming (its replica
+ * is not fit, or a sentinel majority is missing) and it starts as it was. Measured, a fail-over
+ * ends 1 to 3 s after down-after (docs/operations.md); this leaves room for a loaded machine.
+ */
+export const DEFAULT_REJOIN_FAILOVER_MS = 10_000;
 /** Sentinels that must agree the primary is down: 2 of the 3. */
 export const SENTINEL_QUORUM = 2;
 

@@ -7,8 +7,9 @@ import { startProcess, tail, type ManagedProcess } from './managed-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { loginFor, redisReplicationUsers, type RedisCredentials, type RedisUser } from './redis-auth.js';
 import { pingRedis, startRedis, type RedisServer } from './redis-server.js';
+import { chooseRejoinRole, namedPrimary } from './redis-rejoin.js';
 import {
-  DEFAULT_SENTINEL_DOWN_AFTER_MS, DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS, DEFAULT_SENTINEL_MASTER, SENTINEL_QUORUM,
+  DEFAULT_REJOIN_FAILOVER_MS, DEFAULT_SENTINEL_DOWN_AFTER_MS, DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS, DEFAULT_SENTINEL_MASTER, SENTINEL_QUORUM,
   recordedPrimaryPort, replicationConfigText, sentinelConfigText,
 } from './redis-sentinel-config.js';
 import type { RedisTarget } from './redis-target.js';
@@ -25,6 +26,15 @@ export interface RedisSentinelOptions {
   name?: string;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  /** A restarted data node waits for the sentinels' fail-over at most down-after + this (DEFAULT_REJOIN_FAILOVER_MS). */
+  rejoinFailoverMs?: number;
+}
+
+export interface RestartOptions {
+  /** Aborted when the desk stops: a data node's wait for the sentinels ends. */
+  signal?: AbortSignal;
+  /** A line for the desk's log: the role a data node comes back in, and why. */
+  report?: (line: string) => void;
 }
 
 /** One process of the set, restartable with the same folder and port. */
@@ -34,14 +44,21 @@ export interface SentinelSetPart {
   readonly port: number;
   readonly logPath: string;
   readonly process: ManagedProcess;
+  /** The first start: a data node in its role as the sentinels' files record it. */
   start(): Promise<ManagedProcess>;
+  /**
+   * After an exit: a data node asks the sentinels which node is primary and comes back as
+   * its replica, waiting (bounded) for their fail-over while they still name the dead node
+   * (redis-rejoin.ts); a sentinel starts as before.
+   */
+  restart(opts?: RestartOptions): Promise<ManagedProcess>;
 }
 
 export interface RedisSentinelSet {
   readonly parts: readonly SentinelSetPart[];
   /** For redisClientOptions, with the sentinels' password (credentials.redis.sentinelPassword). */
   readonly target: Extract<RedisTarget, { mode: 'sentinel' }>;
-  /** The primary's port as a sentinel reports it now (undefined when none answers). */
+  /** The primary's port as most sentinels report it now (undefined when none answers). */
   primaryPort(): Promise<number | undefined>;
   /** Sentinels first (no fail-over while stopping), then the servers. */
   stop(): Promise<void>;
@@ -79,23 +96,37 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
     failoverTimeoutMs: opts.failoverTimeoutMs ?? DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS,
   };
 
+  const recorded = () => recordedPrimaryPort(sentinelConfs, name, opts.ports.primary);
+  const rejoinWaitMs = settings.downAfterMs + (opts.rejoinFailoverMs ?? DEFAULT_REJOIN_FAILOVER_MS);
   const serverPart = (partName: string, dir: string, port: number, label: string): SentinelSetPart => {
     let proc: ManagedProcess | undefined;
-    return {
+    const startAs = async (primaryPort: number) => {
+      const server: RedisServer = await startRedis({
+        dir, port, users, label, portSetting: 'TICKDESK_REDIS_PORT',
+        extraConfig: replicationConfigText({ replicaPassword, primaryPort, ownPort: port }),
+        ...(opts.appendfsync ? { appendfsync: opts.appendfsync } : {}),
+      });
+      proc = server.process;
+      return proc;
+    };
+    const part: SentinelSetPart = {
       name: partName, port, logPath: join(dir, 'redis.log'),
       get process() { return proc!; },
-      async start() {
-        // Its role as the sentinels last recorded it: after a fail-over the old primary comes back as a replica.
-        const primaryPort = recordedPrimaryPort(sentinelConfs, name, opts.ports.primary);
-        const server: RedisServer = await startRedis({
-          dir, port, users, label, portSetting: 'TICKDESK_REDIS_PORT',
-          extraConfig: replicationConfigText({ replicaPassword, primaryPort, ownPort: port }),
-          ...(opts.appendfsync ? { appendfsync: opts.appendfsync } : {}),
+      // Its role as the sentinels last recorded it: after a fail-over the old primary comes back as a replica.
+      start: () => startAs(recorded()),
+      async restart({ signal, report } = {}) {
+        const other = parts.find((p) => p !== part && p.name.startsWith('redis'));
+        const choice = await chooseRejoinRole({
+          ownPort: port, waitMs: rejoinWaitMs, recordedPrimary: recorded,
+          askSentinels: () => askSentinelsForPrimary(opts.ports.sentinels, sentinelPassword, name),
+          otherAlive: () => other?.process?.alive() ?? false,
+          ...(signal ? { signal } : {}),
         });
-        proc = server.process;
-        return proc;
+        report?.(`${choice.why} (asked the sentinels for ${(choice.waitedMs / 1000).toFixed(1)} s)`);
+        return startAs(choice.primaryPort);
       },
     };
+    return part;
   };
 
   const sentinelPart = (i: number): SentinelSetPart => {
@@ -126,10 +157,11 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
         proc = p;
         return p;
       },
+      restart() { return this.start(); },
     };
   };
 
-  const parts = [
+  const parts: SentinelSetPart[] = [
     serverPart('redis', join(opts.home, 'redis'), opts.ports.primary, 'Redis'),
     serverPart('redis-replica', join(opts.home, 'redis-replica'), opts.ports.replica, 'the Redis replica'),
     ...opts.ports.sentinels.map((_, i) => sentinelPart(i)),
@@ -152,14 +184,18 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
     parts,
     target: { mode: 'sentinel', masterName: name, sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })) },
     async primaryPort() {
-      for (const port of opts.ports.sentinels) {
-        const reply = await sentinelCommand(port, sentinelPassword, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(() => undefined);
-        if (reply && /^\d+$/.test(reply[1] ?? '')) return Number(reply[1]);
-      }
-      return undefined;
+      return namedPrimary(await askSentinelsForPrimary(opts.ports.sentinels, sentinelPassword, name), -1);
     },
     stop,
   };
+}
+
+/** Each sentinel's answer to SENTINEL GET-MASTER-ADDR-BY-NAME: the primary's port, undefined where one does not answer. */
+export function askSentinelsForPrimary(ports: readonly number[], password: string, name: string): Promise<Array<number | undefined>> {
+  return Promise.all(ports.map(async (port) => {
+    const reply = await sentinelCommand(port, password, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(() => undefined);
+    return reply && /^\d+$/.test(reply[1] ?? '') ? Number(reply[1]) : undefined;
+  }));
 }
 
 /** Until each sentinel sees the replica and the two other sentinels (hello messages, every 2 s). */

@@ -15,6 +15,7 @@ import {
   xmppServerControl,
   type RedisServer,
   type RedisUser,
+  type RestartOptions,
   type XmppNode,
   type XmppServer,
   type XmppServerKind,
@@ -34,12 +35,16 @@ export interface DeskPorts {
   redis: number;
 }
 
-/** One Redis process of the desk: its part name, log, the process running now, and a restart with the same config, data and port. */
+/**
+ * One Redis process of the desk: its part name, log, the process running now, and a restart
+ * with the same config, data and port (a Sentinel desk's data node in the role the sentinels
+ * give it: infra/src/redis-rejoin.ts).
+ */
 export interface DeskRedisPart {
   readonly name: string;
   readonly logPath: string;
   readonly process: ManagedProcess;
-  restart(): Promise<ManagedProcess>;
+  restart(opts?: RestartOptions): Promise<ManagedProcess>;
 }
 
 /** Redis's layout: one server (single), or a primary, its replica and three sentinels (sentinel). */
@@ -223,7 +228,7 @@ async function startDeskRedis(home: string, opts: { dir: string; port: number; u
     ...(setup.downAfterMs ? { downAfterMs: setup.downAfterMs } : {}),
   });
   const login = { username: opts.users[0]!.name, password: opts.users[0]!.password };
-  const parts = set.parts.map((p): DeskRedisPart => ({ name: p.name, logPath: p.logPath, get process() { return p.process; }, restart: () => p.start() }));
+  const parts = set.parts.map((p): DeskRedisPart => ({ name: p.name, logPath: p.logPath, get process() { return p.process; }, restart: (o) => p.restart(o) }));
   // Provisioning and the audit anchor talk to the primary of the start (after a fail-over, the
   // server on the replica's port), as the sentinels name it; services go through the sentinels.
   const port = (await set.primaryPort()) ?? opts.port;

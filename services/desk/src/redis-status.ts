@@ -1,4 +1,4 @@
-import { sentinelCommand } from '@tickdesk/infra';
+import { askSentinelsForPrimary } from '@tickdesk/infra';
 
 /** A Sentinel desk's Redis parts by port: `redis` on TICKDESK_REDIS_PORT, `redis-replica` on the next (their roles at the first start). */
 const partOf = (port: number, redisPort: number): string => (port === redisPort ? 'redis' : port === redisPort + 1 ? 'redis-replica' : `port ${port}`);
@@ -20,8 +20,5 @@ export function redisPrimaryLine(answers: ReadonlyArray<number | undefined>, red
 
 /** Each sentinel's answer to SENTINEL GET-MASTER-ADDR-BY-NAME (undefined when it does not answer). */
 export function askSentinels(sentinels: ReadonlyArray<{ port: number }>, password: string, masterName: string): Promise<Array<number | undefined>> {
-  return Promise.all(sentinels.map(async (s) => {
-    const reply = await sentinelCommand(s.port, password, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName]).catch(() => undefined);
-    return reply && /^\d+$/.test(reply[1] ?? '') ? Number(reply[1]) : undefined;
-  }));
+  return askSentinelsForPrimary(sentinels.map((s) => s.port), password, masterName);
 }

@@ -158,4 +158,26 @@ describe('supervisor', () => {
     expect(h.sup.status()).toMatchObject({ state: 'stopped', restarts: 0 });
     expect(h.lines).toEqual([]);
   });
+
+  it('ends a restart that is waiting (a Redis node waiting for its sentinels) when the desk stops', async () => {
+    const first = fakeProcess(1);
+    let calls = 0;
+    let waiting!: () => void;
+    const waitingStarted = new Promise<void>((r) => (waiting = r));
+    const sup = createSupervisor({
+      name: 'redis', report: () => undefined, sleep: async () => undefined,
+      start: ({ signal }) => {
+        calls += 1;
+        if (calls === 1) return Promise.resolve(first);
+        waiting();
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopping'))));
+      },
+    });
+    await sup.start();
+    first.exit('SIGKILL');
+    await waitingStarted;
+    await sup.stop();
+    expect(calls).toBe(2);
+    expect(sup.status()).toMatchObject({ state: 'stopped', pid: -1 });
+  });
 });

@@ -34,8 +34,8 @@ export interface PartStatus {
 
 export interface SupervisorDeps {
   name: string;
-  /** Starts the part; rejects when it could not start (counted like an exit). */
-  start: () => Promise<Running>;
+  /** Starts the part; rejects when it could not start (counted like an exit). `signal` is aborted when the supervisor stops (a start that waits ends its wait). */
+  start: (ctx: { signal: AbortSignal }) => Promise<Running>;
   policy?: Partial<RestartPolicy>;
   /** A line for the desk's output and log. */
   report: (line: string) => void;
@@ -65,6 +65,7 @@ export function createSupervisor({ name, start, policy: partial, report, onChang
   let current: Running | undefined;
   let stopping = false;
   let wake: () => void = () => undefined;
+  const stopSignal = new AbortController();
   const stopped = new Promise<void>((r) => (wake = r));
   let loop: Promise<void> = Promise.resolve();
   const exits: number[] = [];
@@ -87,7 +88,7 @@ export function createSupervisor({ name, start, policy: partial, report, onChang
         reason = await running.ended;
       } else {
         try {
-          running = await start();
+          running = await start({ signal: stopSignal.signal });
           if (stopping) return void (await running.stop());
           continue;
         } catch (err) {
@@ -122,12 +123,13 @@ export function createSupervisor({ name, start, policy: partial, report, onChang
     /** The first start: a part that cannot start at all fails the desk's start-up. */
     async start(): Promise<void> {
       change({ state: 'starting' });
-      const first = await start();
+      const first = await start({ signal: stopSignal.signal });
       loop = watch(first);
     },
     async stop(): Promise<void> {
       stopping = true;
       wake();
+      stopSignal.abort();
       await current?.stop();
       await loop;
       change({ state: 'stopped', pid: -1 });

@@ -11,7 +11,7 @@ import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
 import { spawnService } from './service-process.js';
 import { metricsPortsOf } from './metrics-ports.js';
-import { createSupervisor, type PartStatus, type Running, type Supervisor } from './supervisor.js';
+import { createSupervisor, type PartStatus, type Running, type Supervisor, type SupervisorDeps } from './supervisor.js';
 import { privateFolder } from './private-folder.js';
 import { buildDeskTopology, clearDeskTopology, writeDeskTopology } from './topology.js';
 
@@ -105,7 +105,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     }
     writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, xmppServer: server, xmppNodes: [...infra.xmppNodes], parts: recorded });
   };
-  const supervise = (name: string, start: () => Promise<Running>) => {
+  const supervise = (name: string, start: SupervisorDeps['start']) => {
     const sup = createSupervisor({
       name,
       start,
@@ -162,7 +162,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     checkInterrupted();
     // Restarted with the same rendered config, data, ports and credentials.
     for (const r of redisParts) {
-      await supervise(r.part.name, async () => running(r.first ? ((r.first = false), r.part.process) : await r.part.restart())).start();
+      // A Sentinel desk's data node comes back in the role the sentinels give it (a replica of the promoted one after a fail-over).
+      await supervise(r.part.name, async ({ signal }) => running(r.first ? ((r.first = false), r.part.process) : await r.part.restart({ signal, report: (l) => report(`${r.part.name}: ${l}`) }))).start();
     }
     await supervise(XMPP_PART, async () => xmppRunning(firstXmpp ? ((firstXmpp = false), infra.xmpp) : await infra.restartXmpp())).start();
     for (const n of extraNodes) {
