@@ -45,7 +45,8 @@ const SCRIPTS = '+evalsha +eval +script|load +script|exists';
  *   watermark, fired), presence, the per-user write counters it shares with the API
  *   (`td:api:rate:user:*`: chat and ad-hoc writes count there too), its own leases
  *   (`td:{lease:alerts:*`); reads roles.
- * - recorder: last prices, ticks, candles, its own leases (`td:{lease:recorder:*`); nothing else.
+ * - recorder: last prices, ticks, candles, what it recorded per instrument (`td:recorded:*`),
+ *   its own leases (`td:{lease:recorder:*`); nothing else.
  * - feed: its own leases only (`td:{lease:feed:*`: one active publisher per instrument node).
  * - api: rules, alerts, roles (`td:users`, administration), its rate-limit counters
  *   (`td:api:*`); reads the audit chain (it never appends), market data, presence and the
@@ -56,7 +57,7 @@ export const REDIS_ACL = {
   alerts: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
     + '~td:{rules}:* ~td:{alerts}:* ~td:{audit}:* ~td:alerts:* ~td:presence ~td:presence:* ~td:api:rate:user:* ~td:{lease:alerts:* %R~td:users* '
     + '&td:rules:* &td:presence:*',
-  recorder: `${BASE} +@hash +@sortedset +@string +@keyspace ${SCRIPTS} ${END} ~td:last ~td:ticks:* ~td:candles:* ~td:{lease:recorder:*`,
+  recorder: `${BASE} +@hash +@sortedset +@string +@keyspace ${SCRIPTS} ${END} ~td:last ~td:ticks:* ~td:candles:* ~td:recorded:* ~td:{lease:recorder:*`,
   // Leases (services/store lease.ts): GET, SET, INCR, PEXPIRE, PTTL, DEL inside the lease scripts.
   feed: `${BASE} +@string +@keyspace ${SCRIPTS} ${END} ~td:{lease:feed:*`,
   api: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `

@@ -39,6 +39,8 @@ export interface CandleAggregator {
   open(symbol: string, interval: BarInterval): Candle[];
   /** Buckets of the series starting at or before this are closed (-Infinity: none yet). */
   closedThrough(symbol: string, interval: BarInterval): number;
+  /** Drop every series of `symbol` (it is recorded elsewhere now). */
+  forget(symbol: string): void;
 }
 
 interface Bucket {
@@ -145,6 +147,10 @@ export function createCandleAggregator({
 
     closedThrough(symbol, interval) {
       return symbols.get(symbol)?.find((s) => s.interval === interval)?.closedThrough ?? -Infinity;
+    },
+
+    forget(symbol) {
+      symbols.delete(symbol);
     },
   };
 }

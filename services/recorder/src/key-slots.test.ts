@@ -21,25 +21,28 @@ const tick = (symbol: string, seq: number): Tick => ({
 });
 
 describe('Redis Cluster slots of the recorder (docs/architecture.md, "Redis key layout")', () => {
-  it("its one MULTI spans the market-data keys of several slots: the listed exception 'recorder write', and nothing else", async () => {
-    const store = createRecorderStore({ redis: client, limits: { maxTicksPerInstrument: 50, candleLimits: { '1s': 5, '1m': 5, '1h': 5 } } });
-    const ticks = ['ABC', 'XYZ'].map((s) => tick(s, 1));
-    const ops = await multiKeyOperations(client, async () => {
-      await store.write({
-        ticks: new Map(ticks.map((t) => [t.symbol, [{ score: T0 + 1, member: encodeTickMember(t) }]])),
-        last: new Map(ticks.map((t) => [t.symbol, t])),
-        candles: new Map([['1s|0', { symbol: 'ABC', interval: '1s', start: T0, open: '1', high: '2', low: '0.5', close: '1.5', volume: '1', trades: 1 }]]),
-        tickCount: 2,
+  for (const leased of [false, true]) {
+    it(`no command of its writes and warm-ups spans slots: one script per instrument over that instrument's keys${leased ? ' (leases on: fenced)' : ''}`, async () => {
+      const store = createRecorderStore({ redis: client, limits: { maxTicksPerInstrument: 50, candleLimits: { '1s': 5, '1m': 5, '1h': 5 } } });
+      const ticks = ['ABC', 'XYZ'].map((s) => tick(s, 1));
+      const tokens = leased ? new Map([['ABC', 3], ['XYZ', 4]]) : undefined;
+      const ops = await multiKeyOperations(client, async () => {
+        await store.seeds(['ABC', 'XYZ'], 2, tokens);
+        await store.write({
+          ticks: new Map(ticks.map((t) => [t.symbol, [{ score: T0 + 1, member: encodeTickMember(t) }]])),
+          last: new Map(ticks.map((t) => [t.symbol, t])),
+          candles: new Map(['ABC', 'XYZ'].map((symbol) => [`1s|${symbol}`, { symbol, interval: '1s' as const, start: T0, open: '1', high: '2', low: '0.5', close: '1.5', volume: '1', trades: 1 }])),
+          tickCount: 2,
+          final: new Map([['1s:ABC', T0 - 1_000_000], ['1m:XYZ', T0 - 60_000_000]]),
+        }, tokens);
       });
-      await store.seeds(['ABC', 'XYZ'], 2);
+      const market = marketKeys();
+      const writes = ops.filter((o) => o.keys.includes(market.ticks('ABC')) || o.keys.includes(market.ticks('XYZ')));
+      expect(writes).toHaveLength(2);
+      expect(ops.filter((o) => o.keys.includes(market.last))).toHaveLength(1);
+      expect(ops.filter((o) => o.slots.length > 1)).toEqual([]);
+      expect(CROSS_SLOT_OPERATIONS).toEqual({});
+      expect(keySlot(market.ticks('ABC'))).not.toBe(keySlot(market.ticks('XYZ')));
     });
-    const market = marketKeys();
-    const marketKey = (k: string) => k === market.last || k === market.final || k.startsWith(market.ticks('')) || k.startsWith(market.candles('1s', '').slice(0, -3));
-    const spread = ops.filter((o) => o.slots.length > 1);
-    expect(spread).toHaveLength(1);
-    expect(spread[0]!.kind).toBe('multi');
-    expect(spread[0]!.keys.every(marketKey)).toBe(true);
-    expect(CROSS_SLOT_OPERATIONS['recorder write']).toMatch(/MULTI/);
-    expect(new Set([market.last, market.ticks('ABC')].map(keySlot)).size).toBe(2);
-  });
+  }
 });

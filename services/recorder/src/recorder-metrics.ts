@@ -22,6 +22,8 @@ export function createRecorderMetrics(registry: Registry = new Registry()) {
       registers,
     }),
     flushErrors: new Counter({ name: 'tickdesk_recorder_flush_errors_total', help: 'Flushes that failed', registers }),
+    fenced: new Counter({ name: 'tickdesk_recorder_fenced_writes_total', help: 'Writes (or warm-ups) of an instrument refused because another recorder holds it with a newer lease token', registers }),
+    instruments: new Gauge({ name: 'tickdesk_recorder_instruments', help: 'Instruments this recorder records now (with a standby recorder: those whose lease it holds)', registers }),
     pendingTicks: new Gauge({ name: 'tickdesk_recorder_pending_ticks', help: 'Ticks waiting to be written', registers }),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
-import { FINAL_KEY, finalField, ticksKey } from './redis-layout.js';
+import { finalKey, ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
 import { privateRedis, until } from './redis.test-util.js';
@@ -119,7 +119,7 @@ describe('recorder when Redis goes away', () => {
     const before = createRecorder({ redis: client, log });
     before.ingest(batch(ticks));
     await before.flush();
-    const mark = Number(await client.hget(FINAL_KEY, finalField('1s', 'FIN')));
+    const mark = Number(await client.hget(finalKey('FIN'), '1s'));
     const stored = await before.store.candles('FIN', '1s', 0, mark + 1, 100_000);
     expect(stored.length).toBeGreaterThan(20);
 

@@ -3,11 +3,10 @@ import { createLastPriceStore } from '@tickdesk/store';
 import { formatMicros, type Bar, type BarInterval, type LastPrice, type Tick } from '@tickdesk/schemas';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
-import {
-  candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, encodeCandle, encodeLast, FINAL_KEY, finalField, LAST_KEY, ticksKey,
-} from './redis-layout.js';
+import { createMarketWriter } from './market-write.js';
+import { candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, finalKey, LAST_KEY, recordedKey, ticksKey } from './redis-layout.js';
 import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-cursor.js';
-import type { WriteSet } from './write-buffer.js';
+import { recorderScripts } from './write-script.js';
 
 export interface TickPage {
   ticks: Tick[];
@@ -20,6 +19,8 @@ export interface SymbolSeed {
   lastSeq: number | undefined;
   /** `finalThrough`: the series' published final mark, when there is one. */
   candles: Record<BarInterval, { candles: Candle[]; truncated: boolean; finalThrough?: number }>;
+  /** Leases on: the larger lease token that holds the symbol now (this recorder must let it go); nothing else is read. */
+  refused?: number;
 }
 
 export interface CandleMembers {
@@ -34,56 +35,47 @@ export interface StoreLimits {
   candleLimits: Record<BarInterval, number>;
 }
 
-const ZADD_CHUNK = 2_000;
-
 /** Reads and writes the recorder's keys (layout in redis-layout.ts). */
 export function createRecorderStore({ redis, limits }: { redis: Redis; limits: StoreLimits }) {
   const lastPrices = createLastPriceStore({ redis });
+  const call = recorderScripts(redis);
   return {
-    /** Write one coalesced set of changes in a single MULTI/EXEC. */
-    async write(set: WriteSet): Promise<void> {
-      const m = redis.multi();
-      for (const [symbol, ticks] of set.ticks) {
-        const key = ticksKey(symbol);
-        for (let i = 0; i < ticks.length; i += ZADD_CHUNK) {
-          m.zadd(key, ...ticks.slice(i, i + ZADD_CHUNK).flatMap((t) => [t.score, t.member]));
-        }
-        m.zremrangebyrank(key, 0, -(limits.maxTicksPerInstrument + 1));
-      }
-      if (set.last.size > 0) m.hset(LAST_KEY, Object.fromEntries([...set.last].map(([s, tick]) => [s, encodeLast(tick)])));
-      const series = new Map<string, number>();
-      for (const c of set.candles.values()) {
-        const key = candlesKey(c.interval, c.symbol);
-        m.zremrangebyscore(key, c.start, c.start);
-        m.zadd(key, c.start, encodeCandle(c));
-        series.set(key, limits.candleLimits[c.interval]);
-      }
-      for (const [key, limit] of series) m.zremrangebyrank(key, 0, -(limit + 1));
-      if (set.final && set.final.size > 0) m.hset(FINAL_KEY, Object.fromEntries([...set.final].map(([field, micros]) => [field, String(micros)])));
-      check(await m.exec());
-    },
+    /** Write one coalesced set: one script per instrument (fenced by `tokens` when leases are on), then the last prices. */
+    write: createMarketWriter({ redis, limits }),
 
-    /** Last seq and the newest `openBuckets` candles per interval of each symbol. */
-    async seeds(symbols: readonly string[], openBuckets: number): Promise<Map<string, SymbolSeed>> {
+    /**
+     * Last seq and the newest `openBuckets` candles per interval of each symbol. With
+     * `tokens` (leases on), each symbol's fence is raised to its token first: a write of an
+     * older holder is refused from then on, so what is read here stays what it wrote last.
+     * A symbol whose fence is already larger comes back `refused`, and nothing else of it.
+     */
+    async seeds(symbols: readonly string[], openBuckets: number, tokens?: ReadonlyMap<string, number>): Promise<Map<string, SymbolSeed>> {
       const p = redis.pipeline();
-      p.hmget(LAST_KEY, ...symbols);
-      p.hmget(FINAL_KEY, ...symbols.flatMap((s) => ALL_INTERVALS.map((i) => finalField(i, s))));
-      for (const s of symbols) for (const i of ALL_INTERVALS) p.zrange(candlesKey(i, s), -(openBuckets + 1), -1);
+      const per = 3 + ALL_INTERVALS.length + (tokens ? 1 : 0);
+      for (const s of symbols) {
+        if (tokens) call(p, 'tdRecorderClaim', [recordedKey(s)], [tokens.get(s) ?? 0]);
+        p.hget(recordedKey(s), 'seq');
+        // Before td:recorded existed the seq was only in the last price.
+        p.hget(LAST_KEY, s);
+        p.hgetall(finalKey(s));
+        for (const i of ALL_INTERVALS) p.zrange(candlesKey(i, s), -(openBuckets + 1), -1);
+      }
       const results = check(await p.exec());
-      const lasts = results[0] as (string | null)[];
-      const finals = results[1] as (string | null)[];
       const seeds = new Map<string, SymbolSeed>();
       symbols.forEach((symbol, n) => {
-        const json = lasts[n];
+        const r = results.slice(n * per, (n + 1) * per);
+        const refused = tokens ? Number(r.shift()) : 0;
+        if (refused > 0) return void seeds.set(symbol, { lastSeq: undefined, candles: {} as SymbolSeed['candles'], refused });
+        const [seq, json, finals] = r as [string | null, string | null, Record<string, string>];
         const candles = {} as SymbolSeed['candles'];
         ALL_INTERVALS.forEach((interval, k) => {
-          const members = results[2 + n * ALL_INTERVALS.length + k] as string[];
+          const members = r[3 + k] as string[];
           const truncated = members.length > openBuckets;
-          const final = finals[n * ALL_INTERVALS.length + k];
           candles[interval] = { candles: members.slice(truncated ? 1 : 0).map((m) => decodeCandle(symbol, interval, m)), truncated };
-          if (final) candles[interval].finalThrough = Number(final);
+          if (finals[interval]) candles[interval].finalThrough = Number(finals[interval]);
         });
-        seeds.set(symbol, { lastSeq: json ? decodeLast(symbol, json).seq : undefined, candles });
+        const lastSeq = seq !== null ? Number(seq) : json ? decodeLast(symbol, json).seq : undefined;
+        seeds.set(symbol, { lastSeq, candles });
       });
       return seeds;
     },
@@ -125,7 +117,7 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
       // The mark is read first: a flush between the two reads then only makes the
       // members newer than the mark promises, never older.
       const [final, members] = await Promise.all([
-        withFinal ? redis.hget(FINAL_KEY, finalField(interval, symbol)) : undefined,
+        withFinal ? redis.hget(finalKey(symbol), interval) : undefined,
         redis.zrange(candlesKey(interval, symbol), fromMicros, `(${toMicros}`, 'BYSCORE', 'LIMIT', 0, limit),
       ]);
       return { members, starts: members.map(candleMemberStart), finalThrough: final ? Number(final) : undefined };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
-import { candlesKey, FINAL_KEY, finalField, ticksKey } from './redis-layout.js';
+import { candlesKey, finalKey, ticksKey } from './redis-layout.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
 import { privateRedis, until } from './redis.test-util.js';
@@ -113,10 +113,10 @@ describe('recorder against a real Redis', () => {
     for (const b of batches(ticks, r)) first.ingest(b);
     await first.flush();
     const starts = (await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
-    const mark = Number(await client.hget(FINAL_KEY, finalField('1s', 'ABC')));
+    const mark = Number(await client.hget(finalKey('ABC'), '1s'));
     // The eleventh newest bucket was the last one to close.
     expect(mark).toBe(starts[starts.length - 11]);
-    expect(await client.hexists(FINAL_KEY, finalField('1h', 'ABC'))).toBe(0);
+    expect(await client.hexists(finalKey('ABC'), '1h')).toBe(0);
     const final = await first.store.candles('ABC', '1s', 0, mark + 1, 100_000);
     expect(final).toEqual(naiveBars(ticks, '1s').slice(0, starts.length - 10));
 
@@ -129,7 +129,7 @@ describe('recorder against a real Redis', () => {
     expect(first.stats().dropped.late_candle).toBe(1);
     expect(second.stats().dropped.late_candle).toBe(1);
     expect(await second.store.candles('ABC', '1s', 0, mark + 1, 100_000)).toEqual(final);
-    expect(Number(await client.hget(FINAL_KEY, finalField('1s', 'ABC')))).toBe(mark);
+    expect(Number(await client.hget(finalKey('ABC'), '1s'))).toBe(mark);
   });
 
   it('flushes on its own timer and coalesces writes into few round trips', async () => {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TickBatch } from '@tickdesk/schemas';
-import { createCandleAggregator } from './candle-aggregator.js';
+import { ALL_INTERVALS, createCandleAggregator } from './candle-aggregator.js';
+import { finalField, parseFinalField } from './redis-layout.js';
 import { resolveRecorderConfig, type RecorderConfig } from './config.js';
 import { createRecorderHealth, type RecorderState } from './recorder-health.js';
 import { createRecorderMetrics, type DropReason } from './recorder-metrics.js';
@@ -33,17 +34,28 @@ export interface Recorder {
   stop(): Promise<void>;
   state(): RecorderState;
   stats(): RecorderStats;
+  /** Stop recording `symbol` (its lease went): its state and unwritten changes are dropped; a later batch warms it up afresh. */
+  forget(symbol: string): void;
   /** Queries for the REST API. */
   readonly store: RecorderStore;
   readonly registry: Registry;
 }
 
+/** With a standby recorder: the instruments' leases (recorder-leases.ts). */
+export interface RecorderFence {
+  /** The lease token of `symbol` while this recorder holds it; its changes are written only then, fenced by it. */
+  token(symbol: string): number | undefined;
+  /** A write or warm-up of `symbol` was refused: a recorder with a larger token (`fence`) holds it. The symbol is forgotten already. */
+  onRefused(symbol: string, fence: number): void;
+}
+
 /** Records ticks, last prices and 1s/1m/1h candles in Redis, flushing coalesced writes every `flushIntervalMs`. */
-export function createRecorder({ redis, log: parentLog, config: partial, registry }: {
+export function createRecorder({ redis, log: parentLog, config: partial, registry, fence }: {
   redis: Redis;
   log: Logger;
   config?: Partial<RecorderConfig>;
   registry?: Registry;
+  fence?: RecorderFence;
 }): Recorder {
   const config = resolveRecorderConfig(partial);
   const log = parentLog.child({ component: 'recorder' });
@@ -65,7 +77,27 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
     maxWaitingTicks: config.flushMaxTicks,
     onDrop: drop,
     onOverlap: (symbol, coldFrom, storedSeq) => log.warn({ symbol, coldFrom, storedSeq }, 'ticks aggregated during a Redis outage overlap stored ones'),
+    ...(fence ? { tokens: (names: readonly string[]) => tokensOf(names), onRefused: (symbol: string, by: number) => refused(symbol, by, 'warm-up') } : {}),
   });
+  function tokensOf(names: Iterable<string>): Map<string, number> {
+    const tokens = new Map<string, number>();
+    for (const s of names) {
+      const t = fence!.token(s);
+      if (t !== undefined) tokens.set(s, t);
+    }
+    return tokens;
+  }
+  /** A larger token holds `symbol`: this recorder stops recording it (logged once per refusal: the symbol is forgotten with it). */
+  function refused(symbol: string, by: number, what: string): void {
+    metrics.fenced.inc();
+    log.warn({ symbol, token: fence!.token(symbol), fence: by }, `${what} refused: another recorder holds the instrument with a newer lease; stopped recording it`);
+    forget(symbol);
+    fence!.onRefused(symbol, by);
+  }
+  function forget(symbol: string): void {
+    intake.forget(symbol);
+    for (const i of ALL_INTERVALS) published.delete(finalField(i, symbol));
+  }
   const counts = { batches: 0, ticks: 0, conflated: 0, flushes: 0, flushErrors: 0 };
   /** Final marks as last written: each write carries those that rose since. */
   const published = new Map<string, number>();
@@ -86,8 +118,10 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
         // Every pending candle is in this set, so once it is written the buckets closed
         // so far are final in Redis: their marks go with it.
         set.final = new Map([...intake.closed()].filter(([field, through]) => through > (published.get(field) ?? -Infinity)));
-        await store.write(set);
-        for (const [field, through] of set.final) published.set(field, through);
+        const symbols = new Set([...set.ticks.keys(), ...set.last.keys(), ...[...set.candles.values()].map((c) => c.symbol)]);
+        const { refused: lost } = await store.write(set, fence ? tokensOf(symbols) : undefined);
+        for (const [field, through] of set.final) if (!lost.has(parseFinalField(field).symbol)) published.set(field, through);
+        for (const [symbol, by] of lost) refused(symbol, by, 'write');
         counts.flushes++;
         end();
       } else if (health.state() !== 'running') await store.ping();
@@ -140,6 +174,7 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
       }
     },
     flush,
+    forget,
     async start() {
       if (timer) return;
       health.set('starting');

@@ -4,12 +4,15 @@ import type { Candle } from './candle-aggregator.js';
 
 /*
  * Redis layout of the recorder (the only writer of these keys; see README.md). The keys
- * are built by @tickdesk/store (keys.ts), the last price's record too (last-price-store.ts):
+ * are built by @tickdesk/store (keys.ts), the last price's record too (last-price-store.ts).
+ * Every key of one instrument carries the hash tag {<SYMBOL>}, so the one script that
+ * writes an instrument (write-script.ts) touches one Redis Cluster slot:
  *
- *   td:last                        hash  SYMBOL → {"price","size","seq","eventTime","ingestTime"}
- *   td:ticks:<SYMBOL>              zset  score = event time (µs), member = "<seq, 16 digits>|price|size|side|eventTime|ingestTime"
- *   td:candles:<interval>:<SYMBOL> zset  score = bucket start (µs), member = [start,open,high,low,close,volume,trades]
- *   td:candles:final               hash  "<interval>:<SYMBOL>" → µs: candles of the series starting at or before it are final
+ *   td:last                           hash  SYMBOL → {"price","size","seq","eventTime","ingestTime"}
+ *   td:ticks:{<SYMBOL>}               zset  score = event time (µs), member = "<seq, 16 digits>|price|size|side|eventTime|ingestTime"
+ *   td:candles:<interval>:{<SYMBOL>}  zset  score = bucket start (µs), member = [start,open,high,low,close,volume,trades]
+ *   td:candles:final:{<SYMBOL>}       hash  interval → µs: candles of the series starting at or before it are final
+ *   td:recorded:{<SYMBOL>}            hash  seq → the newest seq written; fence → the largest recorder lease token a write came with
  *
  * Ticks live in a sorted set rather than a stream: stream ids must grow, but venue
  * event times arrive slightly out of order, and ids carry only milliseconds. A zset
@@ -24,10 +27,16 @@ export const ticksKey = keys.ticks;
 export const candlesKey = keys.candles;
 /**
  * The recorder never writes a candle again once its bucket is closed (late ticks for it
- * are dropped), so readers may cache candles up to this mark; it only ever rises.
+ * are dropped), so readers may cache candles up to this mark (field = interval); it only ever rises.
  */
-export const FINAL_KEY = keys.final;
+export const finalKey = keys.final;
+export const recordedKey = keys.recorded;
+/** A series' name in memory (the final marks a write carries): `<interval>:<SYMBOL>`. */
 export const finalField = (interval: BarInterval, symbol: string): string => `${interval}:${symbol}`;
+export function parseFinalField(field: string): { interval: BarInterval; symbol: string } {
+  const colon = field.indexOf(':');
+  return { interval: field.slice(0, colon) as BarInterval, symbol: field.slice(colon + 1) };
+}
 
 export { decodeLast, encodeLast } from '@tickdesk/store';
 

@@ -25,6 +25,10 @@ export interface IntakeDeps {
   onDrop(reason: DropReason, n: number): void;
   /** Ticks aggregated before warm-up overlap what Redis had stored: their candles may count some twice. */
   onOverlap(symbol: string, coldFrom: number, storedSeq: number): void;
+  /** Leases on: the lease token of each symbol to warm up (its fence is raised to it first). */
+  tokens?(symbols: readonly string[]): Map<string, number>;
+  /** Warm-up found a larger lease token on the symbol: another recorder holds it (the symbol is forgotten). */
+  onRefused?(symbol: string, fence: number): void;
 }
 
 /**
@@ -93,6 +97,17 @@ export function createSymbolIntake(deps: IntakeDeps) {
     return changed;
   }
 
+  /** Drop the symbol's state and pending writes: it is recorded elsewhere now, and warms up afresh if it comes back. */
+  function forget(symbol: string): void {
+    const sym = symbols.get(symbol);
+    if (!sym) return;
+    symbols.delete(symbol);
+    if (!sym.ready) warming--;
+    for (const b of sym.waiting) waitingTicks -= b.ticks.length;
+    aggregator.forget(symbol);
+    buffer.forget(symbol);
+  }
+
   return {
     ingest(batch: TickBatch): void {
       let sym = symbols.get(batch.symbol);
@@ -115,12 +130,24 @@ export function createSymbolIntake(deps: IntakeDeps) {
 
     /** Read back the state of symbols seen for the first time, then let their held ticks in. */
     async warmUp(): Promise<void> {
-      const names = [...symbols].filter(([, s]) => !s.ready).map(([name]) => name);
+      let names = [...symbols].filter(([, s]) => !s.ready).map(([name]) => name);
+      const tokens = deps.tokens?.(names);
+      // Leases on: a symbol whose lease went before it warmed up is not recorded here.
+      if (tokens) for (const name of names.filter((n) => !tokens.has(n))) forget(name);
+      if (tokens) names = names.filter((n) => tokens.has(n));
       if (names.length === 0) return;
-      const seeds = await deps.store.seeds(names, deps.openBuckets);
+      const asked = new Map(names.map((n) => [n, symbols.get(n)]));
+      const seeds = await deps.store.seeds(names, deps.openBuckets, tokens);
       for (const name of names) {
-        const sym = symbols.get(name)!;
+        const sym = symbols.get(name);
+        // Forgotten while Redis answered (its lease went), or forgotten and seen again: the next warm-up reads it.
+        if (!sym || sym !== asked.get(name) || sym.ready) continue;
         const seed = seeds.get(name);
+        if (seed?.refused) {
+          forget(name);
+          deps.onRefused?.(name, seed.refused);
+          continue;
+        }
         const storedSeq = seed?.lastSeq ?? -1;
         if (sym.coldFrom !== undefined && storedSeq >= sym.coldFrom) deps.onOverlap(name, sym.coldFrom, storedSeq);
         sym.lastSeq = Math.max(sym.lastSeq, storedSeq);
@@ -150,6 +177,8 @@ export function createSymbolIntake(deps: IntakeDeps) {
       }
       return marks;
     },
+
+    forget,
 
     warming: (): number => warming,
     waitingTicks: (): number => waitingTicks,

@@ -118,6 +118,16 @@ export function createWriteBuffer({ maxTicks, maxCandles }: { maxTicks: number; 
       return trades;
     },
 
+    /** Forget everything pending of `symbol` (this recorder no longer records it); returns the ticks dropped. */
+    forget(symbol: string): number {
+      const dropped = chunks.filter((c) => c.symbol === symbol).reduce((n, c) => n + c.ticks.length, 0);
+      chunks = chunks.filter((c) => c.symbol !== symbol);
+      tickCount -= dropped;
+      last.delete(symbol);
+      for (const [id, c] of candles) if (c.symbol === symbol) candles.delete(id);
+      return dropped;
+    },
+
     /** The pending state of the candle with `c`'s series and start, if any. */
     candle: (c: Candle): Candle | undefined => candles.get(candleId(c)),
     pendingTicks: (): number => tickCount,

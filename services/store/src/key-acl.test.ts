@@ -43,7 +43,8 @@ const dir = directoryKeys();
 const FAMILIES: Array<{ keys: string[]; write: RedisServiceUser[]; read: RedisServiceUser[] }> = [
   { keys: [dir.users], write: ['desk', 'api'], read: ['alerts'] },
   { keys: [dir.presence], write: ['alerts'], read: ['api'] },
-  { keys: [market.last, market.ticks('BTCUSDT'), market.candles('1m', 'BTCUSDT'), market.final], write: ['recorder'], read: ['api'] },
+  { keys: [market.last, market.ticks('BTCUSDT'), market.candles('1m', 'BTCUSDT'), market.final('BTCUSDT')], write: ['recorder'], read: ['api'] },
+  { keys: [market.recorded('BTCUSDT')], write: ['recorder'], read: [] },
   { keys: [engine.heartbeat], write: ['alerts'], read: ['api'] },
   { keys: [engine.watermark, engine.fired], write: ['alerts'], read: [] },
   { keys: [alerts.alert('a1'), alerts.outbox, alerts.held, alerts.byTime, alerts.byTrader('alice'), alerts.bySymbol('BTCUSDT'), alerts.byState('sent'), alerts.fence, alerts.onceFired, alerts.rateRule('r1'), alerts.rateOwner('alice')], write: ['alerts', 'api'], read: [] },

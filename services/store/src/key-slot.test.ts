@@ -68,13 +68,17 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
     expect(keySlot(ruleKeys().owner('x}{y'))).toBe(keySlot(ruleKeys().ids));
   });
 
-  it('the untagged families are single keys per command; the known cross-slot operations are only the recorder\'s', () => {
+  it("one instrument's market-data keys share a slot (the recorder's write script), and no cross-slot operation is left", () => {
     const market = marketKeys();
     const dir = directoryKeys();
-    // These span slots and are never used together in one MULTI or script, except as listed.
+    for (const symbol of SYMBOLS) {
+      expect(sameSlot([market.ticks(symbol), market.candles('1s', symbol), market.candles('1m', symbol), market.candles('1h', symbol), market.final(symbol), market.recorded(symbol)])).toBe(true);
+    }
+    expect(sameSlot(SYMBOLS.map(market.ticks))).toBe(false);
+    // These span slots and are never used together in one MULTI or script.
     expect(sameSlot([dir.users, dir.presence])).toBe(false);
-    expect(sameSlot([market.last, market.ticks('BTCUSDT'), market.final])).toBe(false);
-    expect(Object.keys(CROSS_SLOT_OPERATIONS).sort()).toEqual(['recorder seeds', 'recorder write']);
+    expect(sameSlot([market.last, market.ticks('BTCUSDT')])).toBe(false);
+    expect(Object.keys(CROSS_SLOT_OPERATIONS)).toEqual([]);
     // Every other family name is a single key whatever the prefix.
     for (const key of [engineKeys().heartbeat, engineKeys().watermark, engineKeys().fired, rateKeys().user('alice')]) expect(key.startsWith(DEFAULT_PREFIX)).toBe(true);
   });

@@ -7,9 +7,9 @@ import type { BarInterval } from '@tickdesk/schemas';
  *
  * Hash tags (Redis Cluster specification, "Hash tags"): keys that a Lua script or a
  * MULTI touches together share a tag ({audit}, {alerts}, {rules}), so on Redis Cluster
- * they live in one slot; on a single Redis or under Sentinel the tag is just text. The
- * untagged families are each read and written one key per command, except the
- * recorder's market-data MULTI (CROSS_SLOT_OPERATIONS below).
+ * they live in one slot; on a single Redis or under Sentinel the tag is just text. Market
+ * data is tagged per instrument ({<SYMBOL>}). The untagged families are each read and
+ * written one key per command (CROSS_SLOT_OPERATIONS below lists no exception now).
  *
  * `prefix` lets tests and a second desk in one Redis keep their own keys; the desk's
  * processes all use DEFAULT_PREFIX.
@@ -73,10 +73,31 @@ export function engineKeys(prefix = DEFAULT_PREFIX) {
   };
 }
 
-/** Market data, written by the recorder only. */
+/**
+ * Market data, written by the recorder only. Every key of one instrument carries the tag
+ * `{<SYMBOL>}`, so the recorder's one write script per instrument (ticks, candles, final
+ * marks, and `recorded`: last seq written and the largest recorder lease token seen) touches
+ * one slot. `last` (all last prices, one hash: the API, the CLI and /health read it whole)
+ * is written by a command of its own after the instrument's script.
+ */
 export function marketKeys(prefix = DEFAULT_PREFIX) {
   return {
     last: `${prefix}last`,
+    ticks: (symbol: string) => `${prefix}ticks:{${symbol}}`,
+    candles: (interval: BarInterval, symbol: string) => `${prefix}candles:${interval}:{${symbol}}`,
+    /** Hash interval → µs: the series' candles starting at or before it are final. */
+    final: (symbol: string) => `${prefix}candles:final:{${symbol}}`,
+    /** Hash `seq` (the newest tick written) and `fence` (the largest recorder lease token a write came with). */
+    recorded: (symbol: string) => `${prefix}recorded:{${symbol}}`,
+  };
+}
+
+/**
+ * The market-data keys before they were tagged per instrument, read once by a recorder
+ * that finds them (recorder legacy-keys.ts copies them to the tagged ones, key by key).
+ */
+export function legacyMarketKeys(prefix = DEFAULT_PREFIX) {
+  return {
     ticks: (symbol: string) => `${prefix}ticks:${symbol}`,
     candles: (interval: BarInterval, symbol: string) => `${prefix}candles:${interval}:${symbol}`,
     final: `${prefix}candles:final`,
@@ -112,6 +133,9 @@ export function leaseKeys(name: string, prefix = DEFAULT_PREFIX) {
   return { holder: `${base}holder`, token: `${base}token` };
 }
 
+/** The lease of the recorder that records `symbol` (TICKDESK_RECORDER_STANDBY=1). */
+export const recorderLeaseName = (symbol: string): string => `recorder:${symbol}`;
+
 export const USERS_KEY = directoryKeys().users;
 export const PRESENCE_KEY = directoryKeys().presence;
 export const LAST_KEY = marketKeys().last;
@@ -121,7 +145,4 @@ export const ENGINE_HEARTBEAT_KEY = engineKeys().heartbeat;
  * Multi-key operations whose keys do not share a slot (so not yet Redis Cluster-ready),
  * each with why it is so. key-slot.test.ts fails on any other one.
  */
-export const CROSS_SLOT_OPERATIONS = {
-  'recorder write': 'one MULTI per coalesced write: td:ticks:<SYMBOL>, td:last, td:candles:* of several instruments; on Redis Cluster it must be split per slot first',
-  'recorder seeds': 'one pipeline at start: td:last, td:candles:final, td:candles:*',
-} as const;
+export const CROSS_SLOT_OPERATIONS: Readonly<Record<string, string>> = {};

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
-import { candlesKey, FINAL_KEY, finalField } from '@tickdesk/recorder';
+import { candlesKey, finalKey } from '@tickdesk/recorder';
 import type { ApiApp } from '../app.js';
 import { bearer, expectError, fakeEntitlements, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
 import { CandlePage } from '../market-schemas.js';
@@ -154,7 +154,7 @@ describe('market data routes', () => {
     it('serves final candles (up to the recorder\'s mark) from memory, and open ones as stored now', async () => {
       const url = `/v1/instruments/ETHUSDT/candles?from=${iso(T0)}&limit=3`;
       await seedCandles(redis, 'ETHUSDT', '1m', Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000));
-      await redis.hset(FINAL_KEY, finalField('1m', 'ETHUSDT'), String(T0 + 120_000_000));
+      await redis.hset(finalKey('ETHUSDT'), '1m', String(T0 + 120_000_000));
       const first = await get(url);
       expect(first.statusCode).toBe(200);
       expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
