@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import { alertKeys } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -33,6 +34,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
+  // The caps are counted in Redis for the whole desk: alerts earlier files sent these traders in the last minute would count here.
+  await redis.del(...['alice', 'bob', 'dan'].map((t) => alertKeys().rateOwner(t)));
   engineClient = await connect('alerts', 'limits-test');
   feed = await connect('feed', 'limits-test');
   service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
