@@ -64,6 +64,8 @@ describe('standby feed', () => {
     const primaryTokens = new Map(SYMBOLS.map((s) => [s, new Set(seen.filter((i) => i.symbol === s).map((i) => i.lease))]));
     for (const [s, tokens] of primaryTokens) expect([...tokens], s).toHaveLength(1);
     expect(standby.output()).not.toContain('publishing: lease taken');
+    // Each on a resource of its own: two sessions of feed@ on one resource replace each other in turn (RFC 6120 §7.7.2.2).
+    expect(primary.output() + standby.output(), 'a feed session replaced by the other feed').not.toContain('Replaced by new connection');
     const increasing = (s: string) => seen.filter((i) => i.symbol === s).flatMap((i) => i.seqs).every((q, k, all) => k === 0 || q > all[k - 1]!);
     expect(SYMBOLS.filter((s) => !increasing(s)), 'instruments with a seq published out of order or twice while both feeds ran').toEqual([]);
 

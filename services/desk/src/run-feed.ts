@@ -38,7 +38,8 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
  */
 export async function runFeed(config: DeskConfig, topology: DeskTopology, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology);
-  const client = await connectAs(xmpp, credentials, 'feed', log, 'feed');
+  // A standby on the feed's own resource would replace the active feed's session, and be replaced in turn (RFC 6120 §7.7.2.2).
+  const client = await connectAs(xmpp, credentials, 'feed', log, config.TICKDESK_FEED_LEASE === 'standby' ? 'feed-standby' : 'feed');
   const pubsub = createPubsub(client, topology.pubsubHost);
   // Node configuration survives a Prosody restart (docs/operations.md): a reconnect
   // publishes to the same nodes without creating them again.
