@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
@@ -9,28 +11,40 @@ import { startMetricsServer } from './metrics-server.js';
 /**
  * The recorder service: subscribes to every ticks/ node and keeps history in Redis; its
  * metrics and own state on TICKDESK_RECORDER_METRICS_PORT, where the API's /health reads the state.
+ * With TICKDESK_RECORDER_LEASE primary or standby (`up` sets it with TICKDESK_RECORDER_STANDBY=1)
+ * it records an instrument only while it holds the instrument's lease; its state's detail
+ * says how many it records.
  */
-export async function runRecorder(config: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
+export async function runRecorder(deskConfig: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology, 2);
   const redis = new Redis(deskRedisOptions(topology, credentials, 'recorder'));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
+  const config = loadRecorderConfig(env);
+  const symbols = DEFAULT_INSTRUMENTS.map((i) => i.symbol);
   const service = await startRecorderService({
     client,
     redis,
     log,
     service: topology.pubsubHost,
-    symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
-    config: loadRecorderConfig(env),
+    symbols,
+    config,
+    owner: `recorder-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
   });
+  const leased = config.lease !== 'off';
   const server = await startMetricsServer({
     registry: service.recorder.registry,
-    port: config.TICKDESK_RECORDER_METRICS_PORT,
+    port: deskConfig.TICKDESK_RECORDER_METRICS_PORT,
     prefix: 'tickdesk_recorder_',
     log,
-    state: () => (client.state() !== 'running' ? { state: 'degraded', detail: 'XMPP session down' } : { state: service.recorder.state() }),
+    state: () => {
+      if (client.state() !== 'running') return { state: 'degraded', detail: 'XMPP session down' };
+      if (!leased) return { state: service.recorder.state() };
+      const held = service.held().length;
+      return { state: service.recorder.state(), detail: held > 0 ? `recording ${held} of ${symbols.length} instruments` : 'standby: records no instrument' };
+    },
   });
-  log.info('recorder running');
+  log.info({ lease: config.lease }, 'recorder running');
   return async () => {
     await server.close();
     await service.stop();

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { assertPortFree, DEFAULT_SENTINEL_MASTER, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskPart } from '@tickdesk/schemas';
 import { loadAlertsConfig } from '@tickdesk/alerts';
+import { loadRecorderConfig } from '@tickdesk/recorder';
 import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
 import { failoverLines, resolveFailoverPreset } from './failover-preset.js';
@@ -60,10 +61,15 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   // TICKDESK_FAILOVER=1 resolved once here: every child gets the resolved values (engines read TICKDESK_ALERT_ENGINES themselves).
   const failover = resolveFailoverPreset(process.env);
   const extraEngines = Array.from({ length: loadAlertsConfig(failover.env).engines - 1 }, (_, k) => `alerts-${k + 2}`);
+  // TICKDESK_RECORDER_STANDBY=1: a second recorder process, `recorder-standby`; each records an instrument only while holding its lease.
+  const recorderConfig = loadRecorderConfig(failover.env);
+  const standbyRecorder = recorderConfig.standby === 1;
   const services: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
   services.splice(services.indexOf('alerts') + 1, 0, ...extraEngines);
+  if (standbyRecorder) services.splice(services.indexOf('recorder') + 1, 0, 'recorder-standby');
   const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}) };
   for (const e of extraEngines) partPorts[e] = await metricsChooser.free();
+  if (standbyRecorder) partPorts['recorder-standby'] = await metricsChooser.free();
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
@@ -151,6 +157,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     TICKDESK_ALERTS_METRICS_PORT: String(metricsPorts.alerts),
   };
   const envOf = (name: string): NodeJS.ProcessEnv => {
+    if (standbyRecorder && name.startsWith('recorder')) {
+      return name === 'recorder' ? { ...childEnv, TICKDESK_RECORDER_LEASE: 'primary' } : { ...childEnv, TICKDESK_RECORDER_LEASE: 'standby', TICKDESK_RECORDER_METRICS_PORT: String(partPorts[name]) };
+    }
     if (name.startsWith('alerts-')) return { ...childEnv, TICKDESK_ALERTS_PART: name, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
     if (!standbyFeed || !name.startsWith('feed')) return childEnv;
     return name === 'feed' ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' } : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
@@ -172,7 +181,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     checkInterrupted();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     checkInterrupted();
-    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name.startsWith('alerts-') ? 'alerts' : name, logOf[name]!, envOf(name))).start();
+    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name === 'recorder-standby' ? 'recorder' : name.startsWith('alerts-') ? 'alerts' : name, logOf[name]!, envOf(name))).start();
     checkInterrupted();
   } catch (err) {
     await stopAll();
@@ -193,8 +202,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === ports.redis ? redisLayout.replica : ports.redis}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
       : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
     `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
+    ...(standbyRecorder ? [`  recorder                 with a standby (one recorder per instrument, lease ${recorderConfig.leaseTtlMs} ms)`] : []),
     `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands${extraEngines.length ? `; ${extraEngines.length + 1} engines sharing the instruments` : ''}`,
-    ...failoverLines(failover, { server, nodes: config.TICKDESK_XMPP_NODES }),
+    ...failoverLines(failover, { server, nodes: config.TICKDESK_XMPP_NODES, redisMode: config.TICKDESK_REDIS_MODE, parts: services }),
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,

@@ -12,7 +12,17 @@ describe('recorder config', () => {
       maxPendingCandles: 100_000,
       openBuckets: 10,
       flushTimeoutMs: 5_000,
+      standby: 0,
+      lease: 'off',
+      leaseTtlMs: 3_000,
     });
+  });
+
+  it('reads the standby recorder\'s settings, within their limits', () => {
+    expect(loadRecorderConfig({ TICKDESK_RECORDER_STANDBY: '1', TICKDESK_RECORDER_LEASE: 'standby', TICKDESK_RECORDER_LEASE_TTL_MS: '1500' })).toMatchObject({ standby: 1, lease: 'standby', leaseTtlMs: 1_500 });
+    expect(() => loadRecorderConfig({ TICKDESK_RECORDER_STANDBY: '2' })).toThrow(/TICKDESK_RECORDER_STANDBY/);
+    expect(() => loadRecorderConfig({ TICKDESK_RECORDER_LEASE: 'both' })).toThrow(/TICKDESK_RECORDER_LEASE=/);
+    for (const bad of ['299', '60001']) expect(() => loadRecorderConfig({ TICKDESK_RECORDER_LEASE_TTL_MS: bad })).toThrow(/TICKDESK_RECORDER_LEASE_TTL_MS/);
   });
 
   it('reads its variables and ignores others', () => {

@@ -26,6 +26,12 @@ export const RecorderConfig = Type.Object(
     openBuckets: Count(10),
     /** A flush slower than this marks the recorder degraded. */
     flushTimeoutMs: Count(5_000),
+    /** `up` runs a second recorder process, `recorder-standby` (0 or 1); each instrument is recorded by whichever holds its lease. */
+    standby: Type.Integer({ minimum: 0, maximum: 1, default: 0 }),
+    /** This process's part in the leases: off (records everything, no lease), primary, standby (first try after a TTL); `up` sets it. */
+    lease: Type.Union([Type.Literal('off'), Type.Literal('primary'), Type.Literal('standby')], { default: 'off' }),
+    /** An instrument's lease: a dead or stalled recorder's instruments are taken over within about this. */
+    leaseTtlMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 3_000 }),
   },
   { additionalProperties: false },
 );
@@ -43,6 +49,9 @@ const VARS = {
   maxPendingCandles: 'TICKDESK_RECORDER_MAX_PENDING_CANDLES',
   openBuckets: 'TICKDESK_RECORDER_OPEN_BUCKETS',
   flushTimeoutMs: 'TICKDESK_RECORDER_FLUSH_TIMEOUT_MS',
+  standby: 'TICKDESK_RECORDER_STANDBY',
+  lease: 'TICKDESK_RECORDER_LEASE',
+  leaseTtlMs: 'TICKDESK_RECORDER_LEASE_TTL_MS',
 } satisfies Record<Exclude<keyof RecorderConfig, 'candleLimits'> | `candleLimits.${'1s' | '1m' | '1h'}`, string>;
 const SPEC: EnvSpec<typeof RecorderConfig> = {
   schema: RecorderConfig,

@@ -113,8 +113,8 @@ describe('recorder with a fence', () => {
     const ticks = randomTicks(rng(7), 'ABC', 400, T0, { stepMicros: 20_000 });
     const tokens = { old: 1, fresh: 2 };
     const refusals: Array<[string, number]> = [];
-    const old = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.old, onRefused: (s, f) => refusals.push([s, f]) } });
-    const fresh = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.fresh, onRefused: () => undefined } });
+    const old = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.old, onRefused: (s, f) => refusals.push([s, f]), held: () => 1 } });
+    const fresh = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.fresh, onRefused: () => undefined, held: () => 1 } });
     for (const b of batches(ticks.slice(0, 200))) old.ingest(b);
     await old.flush();
     // The old holder pauses past its lease; the new one takes over and reads the node back (overlapping ticks).

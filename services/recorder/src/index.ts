@@ -6,4 +6,5 @@ export { RecorderConfig, loadRecorderConfig, resolveRecorderConfig, RECORDER_ENV
 export { LAST_KEY, ticksKey, candlesKey, finalKey, recordedKey, finalField, decodeCandle } from './redis-layout.js';
 export { createRecorderMetrics, type RecorderMetrics, type DropReason } from './recorder-metrics.js';
 export { RecorderError, type RecorderErrorCode } from './errors.js';
-export { startRecorderService, type RecorderServiceDeps } from './recorder-service.js';
+export { startRecorderService, type RecorderService, type RecorderServiceDeps } from './recorder-service.js';
+export { createRecorderLeases, type RecorderLeases, type RecorderLeaseOptions } from './recorder-leases.js';

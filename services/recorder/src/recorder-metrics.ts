@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export type DropReason = 'buffer_full' | 'duplicate' | 'malformed' | 'late_candle' | 'candle_buffer_full' | 'stale_publisher';
 
 /** Prometheus metrics of one recorder, registered on `registry`. */
-export function createRecorderMetrics(registry: Registry = new Registry()) {
+export function createRecorderMetrics(registry: Registry = new Registry(), instruments: () => number = () => 0) {
   const registers = [registry];
   return {
     registry,
@@ -23,7 +23,7 @@ export function createRecorderMetrics(registry: Registry = new Registry()) {
     }),
     flushErrors: new Counter({ name: 'tickdesk_recorder_flush_errors_total', help: 'Flushes that failed', registers }),
     fenced: new Counter({ name: 'tickdesk_recorder_fenced_writes_total', help: 'Writes (or warm-ups) of an instrument refused because another recorder holds it with a newer lease token', registers }),
-    instruments: new Gauge({ name: 'tickdesk_recorder_instruments', help: 'Instruments this recorder records now (with a standby recorder: those whose lease it holds)', registers }),
+    instruments: new Gauge({ name: 'tickdesk_recorder_instruments', help: 'Instruments this recorder records now (with a standby recorder: those whose lease it holds)', registers, collect() { this.set(instruments()); } }),
     pendingTicks: new Gauge({ name: 'tickdesk_recorder_pending_ticks', help: 'Ticks waiting to be written', registers }),
   };
 }

@@ -47,6 +47,8 @@ export interface RecorderFence {
   token(symbol: string): number | undefined;
   /** A write or warm-up of `symbol` was refused: a recorder with a larger token (`fence`) holds it. The symbol is forgotten already. */
   onRefused(symbol: string, fence: number): void;
+  /** How many instruments this recorder holds now (for the metrics). */
+  held(): number;
 }
 
 /** Records ticks, last prices and 1s/1m/1h candles in Redis, flushing coalesced writes every `flushIntervalMs`. */
@@ -60,7 +62,7 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
   const config = resolveRecorderConfig(partial);
   const log = parentLog.child({ component: 'recorder' });
   const health = createRecorderHealth({ log, retryMs: 1_000 });
-  const metrics = createRecorderMetrics(registry);
+  const metrics = createRecorderMetrics(registry, () => (fence ? fence.held() : intake.symbols()));
   const store = createRecorderStore({ redis, limits: config });
   const buffer = createWriteBuffer({ maxTicks: config.maxPendingTicks, maxCandles: config.maxPendingCandles });
   const dropped: Record<DropReason, number> = { buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0, stale_publisher: 0 };
