@@ -42,15 +42,18 @@ describe('the fail-over desk (TICKDESK_FAILOVER)', () => {
     expect(loadDeskConfig({ TICKDESK_FAILOVER: '1', TICKDESK_REDIS_MODE: 'single' }).TICKDESK_REDIS_MODE).toBe('single');
   });
 
-  it('says at start-up what the desk runs, and what an explicit value takes away', () => {
-    const lines = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1', TICKDESK_ALERT_ENGINES: '1' }), { server: 'prosody', nodes: 1 });
-    expect(lines[0]).toMatch(/TICKDESK_FAILOVER=1: Redis with a replica and three sentinels, 1 alert engine, a feed and its standby, a recorder and its standby, one Prosody/);
+  it('says at start-up what the desk runs, from the parts it starts, and what an explicit value takes away', () => {
+    const parts = ['recorder', 'alerts', 'feed', 'feed-standby', 'api'];
+    const lines = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1', TICKDESK_ALERT_ENGINES: '1' }), { server: 'prosody', nodes: 1, redisMode: 'sentinel', parts });
+    expect(lines[0]).toMatch(/TICKDESK_FAILOVER=1: Redis with a replica and three sentinels, 1 alert engine, a feed and its standby, one recorder, one Prosody$/);
     expect(lines.join('\n')).toMatch(/TICKDESK_ALERT_ENGINES=1 set explicitly \(the preset's is 2\): one alert engine, none to take over/);
+    expect(lines.join('\n')).toMatch(/TICKDESK_RECORDER_STANDBY=1: this version runs no standby recorder yet/);
     expect(lines.join('\n')).toMatch(/TICKDESK_XMPP_NODES=3 clusters it/);
-    const cluster = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1' }), { server: 'ejabberd', nodes: 3 });
-    expect(cluster).toHaveLength(1);
-    expect(cluster[0]).toMatch(/2 alert engines, .*3 ejabberd nodes/);
-    expect(failoverLines(resolveFailoverPreset({}), { server: 'prosody', nodes: 1 })).toEqual([]);
+    const cluster = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1' }), {
+      server: 'ejabberd', nodes: 3, redisMode: 'sentinel', parts: ['recorder', 'recorder-standby', 'alerts', 'alerts-2', 'feed', 'feed-standby', 'api'],
+    });
+    expect(cluster).toEqual(['  fail-over desk           TICKDESK_FAILOVER=1: Redis with a replica and three sentinels, 2 alert engines, a feed and its standby, a recorder and its standby, 3 ejabberd nodes']);
+    expect(failoverLines(resolveFailoverPreset({}), { server: 'prosody', nodes: 1, redisMode: 'single', parts })).toEqual([]);
   });
 
   it('works with a clustered ejabberd desk', () => {

@@ -50,26 +50,36 @@ const LOSS: Record<PresetVar, (value: string) => string | undefined> = {
   TICKDESK_RECORDER_STANDBY: (v) => (v === '0' ? 'no standby recorder' : undefined),
 };
 
+/** What `up` starts: the desk's parts by name (`alerts-2`, `feed-standby`…) and its XMPP and Redis layout. */
+export interface StartedDesk {
+  server: 'prosody' | 'ejabberd';
+  nodes: number;
+  redisMode: 'single' | 'sentinel';
+  parts: readonly string[];
+}
+
 /**
- * `up`'s start-up lines about the preset: what the fail-over desk runs, each explicit value
- * that differs from the preset (and what it takes away), and the XMPP server's part.
+ * `up`'s start-up lines about the preset: what the fail-over desk runs (from the parts it
+ * starts, not from the variables), each explicit value that differs from the preset (and
+ * what it takes away), a preset variable this build does not act on, and the XMPP server's part.
  */
-export function failoverLines(res: FailoverResolution, xmpp: { server: 'prosody' | 'ejabberd'; nodes: number }): string[] {
+export function failoverLines(res: FailoverResolution, desk: StartedDesk): string[] {
   if (!res.on) return [];
-  const env = res.env;
-  const engines = env.TICKDESK_ALERT_ENGINES?.trim() ?? '1';
+  const engines = desk.parts.filter((p) => p === 'alerts' || /^alerts-\d+$/.test(p)).length;
   const runs = [
-    env.TICKDESK_REDIS_MODE?.trim() === 'sentinel' ? 'Redis with a replica and three sentinels' : 'one Redis',
-    `${engines} alert engine${engines === '1' ? '' : 's'}`,
-    env.TICKDESK_FEED_STANDBY?.trim() === '1' ? 'a feed and its standby' : 'one feed',
-    env.TICKDESK_RECORDER_STANDBY?.trim() === '1' ? 'a recorder and its standby' : 'one recorder',
-    xmpp.server === 'ejabberd' && xmpp.nodes > 1 ? `${xmpp.nodes} ejabberd nodes` : `one ${xmpp.server === 'ejabberd' ? 'ejabberd node' : 'Prosody'}`,
+    desk.redisMode === 'sentinel' ? 'Redis with a replica and three sentinels' : 'one Redis',
+    `${engines} alert engine${engines === 1 ? '' : 's'}`,
+    desk.parts.includes('feed-standby') ? 'a feed and its standby' : 'one feed',
+    desk.parts.includes('recorder-standby') ? 'a recorder and its standby' : 'one recorder',
+    desk.server === 'ejabberd' && desk.nodes > 1 ? `${desk.nodes} ejabberd nodes` : `one ${desk.server === 'ejabberd' ? 'ejabberd node' : 'Prosody'}`,
   ];
+  const pad = ' '.repeat(27);
   const lines = [`  fail-over desk           TICKDESK_FAILOVER=1: ${runs.join(', ')}`];
   for (const o of res.overridden) {
     const loss = LOSS[o.name](o.value);
-    lines.push(`                           ${o.name}=${o.value} set explicitly (the preset's is ${o.preset})${loss ? `: ${loss}` : ''}`);
+    lines.push(`${pad}${o.name}=${o.value} set explicitly (the preset's is ${o.preset})${loss ? `: ${loss}` : ''}`);
   }
-  if (xmpp.nodes === 1) lines.push(`                           the XMPP server is one process (restarted when it exits); TICKDESK_XMPP_SERVER=ejabberd TICKDESK_XMPP_NODES=3 clusters it`);
+  if (res.env.TICKDESK_RECORDER_STANDBY?.trim() === '1' && !desk.parts.includes('recorder-standby')) lines.push(`${pad}TICKDESK_RECORDER_STANDBY=1: this version runs no standby recorder yet`);
+  if (desk.nodes === 1) lines.push(`${pad}the XMPP server is one process (restarted when it exits); TICKDESK_XMPP_SERVER=ejabberd TICKDESK_XMPP_NODES=3 clusters it`);
   return lines;
 }
