@@ -88,6 +88,10 @@ describe('a Sentinel desk under tickdesk up, its primary killed', () => {
 
     await killPrimary('redis');
     expect(await d.cli('status')).toContain(`redis primary: redis-replica (127.0.0.1:${replicaPort}), named by 3 of 3 sentinels`);
+    await until('/health to name redis-replica primary', 30_000, async () => {
+      const { components } = (await (await fetch(`http://127.0.0.1:${d.apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).json()) as { components: Record<string, { role?: string }> };
+      return components['redis-replica']?.role === 'primary' && components.redis?.role === 'replica';
+    });
 
     // Stopped and started with the roles flipped: the sentinels' record decides, not the ports.
     await d.stop();
