@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { CLI, startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
+import { health, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
+import { openBrowser, type BrowserSession } from '../support/browser.js';
+import { byTestId, screenshot } from './helpers.js';
+
+/**
+ * The fail-over desk as a newcomer starts it: `tickdesk up` from the build with the one
+ * setting TICKDESK_FAILOVER=1 (its own folder and free ports, not the e2e project's desk).
+ * Carol (compliance) watches the Desk parts panel while an alert engine and the feed are
+ * killed with SIGKILL; `tickdesk status` names the same parts; an alert whose instrument the
+ * killed engine held, fired during the kill, reaches alice.
+ */
+
+/** How soon the panel must show a killed part as not ok: the panel's 3 s poll plus the API's probe (≤ 1.5 s) and slack for a busy machine. */
+const SHOWN_WITHIN_MS = 10_000;
+/** How soon the killed parts must be ok again on the panel: restart, XMPP session, leases (TTL 3 s). */
+const WHOLE_WITHIN_MS = 40_000;
+
+let desk: ClusterDesk;
+let browser: BrowserSession | undefined;
+let alice: ClusterTrader | undefined;
+let page: Page;
+
+/** `tickdesk status` as an operator runs it: the desk's folder is all it needs. */
+function tickdeskStatus(home: string): Promise<string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'status'], { env: { ...env, TICKDESK_HOME: home, TICKDESK_FAILOVER: '1' } });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
+/** The panel's rows as the page shows them: part → state. */
+async function panel(): Promise<Record<string, string>> {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')].map((r) => [r.dataset.part!, r.dataset.state!])));
+}
+
+/** Every state each row has shown since the watch began (a 3 s poll can show a short restart once only). */
+async function watchPanel(): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, string[]> = {};
+    const w = window as unknown as { __seen: Record<string, string[]> };
+    w.__seen = seen;
+    const record = () => {
+      for (const r of document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')) {
+        const list = (seen[r.dataset.part!] ??= []);
+        if (list.at(-1) !== r.dataset.state) list.push(r.dataset.state!);
+      }
+    };
+    record();
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+const seen = (): Promise<Record<string, string[]>> => page.evaluate(() => (window as unknown as { __seen: Record<string, string[]> }).__seen);
+
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function restAs(user: string) {
+  const password = desk.credentials().accounts[user]!.password;
+  const res = await fetch(`${desk.apiUrl}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jid: `${user}@desk.localhost`, password }) });
+  const { token } = (await res.json()) as { token: string };
+  return (method: string, path: string, body?: unknown) => fetch(`${desk.apiUrl}${path}`, {
+    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
+  beforeAll(async () => {
+    const xmppServer = inject('e2e').xmppServer;
+    // Redis in Sentinel mode is the preset's too; the helper needs it to choose the replica's and sentinels' ports.
+    desk = await startClusterDesk({
+      nodes: 1, xmppServer, redisMode: 'sentinel', keepOnFailure: true,
+      env: { TICKDESK_FAILOVER: '1', TICKDESK_FEED_RATE: '40', TICKDESK_LOG_LEVEL: 'warn', TICKDESK_API_LOGIN_RATE_MAX: '1000' },
+    });
+    browser = await openBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(20_000);
+    alice = await traderOn(desk, 'alice', 0);
+  });
+  afterAll(async () => {
+    await alice?.client.stop().catch(() => undefined);
+    await browser?.close();
+    await desk?.stop();
+  });
+
+  it('starts every part the one setting names, and up says what it runs', () => {
+    const parts = Object.keys(desk.state().parts);
+    expect(parts).toEqual(expect.arrayContaining(['redis', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3', 'xmpp', 'alerts', 'alerts-2', 'feed', 'feed-standby', 'recorder', 'api']));
+    expect(readFileSync(join(desk.home, 'up.log'), 'utf8')).toMatch(/TICKDESK_FAILOVER=1: Redis with a replica and three sentinels, 2 alert engines, a feed and its standby/);
+  });
+
+  it('shows a kill -9 of an alert engine and of the feed on the panel and in `tickdesk status`; an alert fired meanwhile reaches the trader', async () => {
+    await page.goto(`${desk.apiUrl}/`);
+    await byTestId(page, 'login-jid').fill('carol@desk.localhost');
+    await byTestId(page, 'login-password').fill(desk.credentials().accounts.carol!.password);
+    await byTestId(page, 'login-submit').click();
+    await byTestId(page, 'desk-parts').waitFor();
+    const whole = await until(panel, (p) => Object.keys(p).length >= 12 && Object.values(p).every((s) => s === 'ok'), 'every part ok on the panel', 30_000);
+    expect(Object.keys(whole)).toEqual(expect.arrayContaining(['xmpp', 'redis', 'redis-replica', 'sentinel-1', 'alerts', 'alerts-2', 'feed', 'feed-standby', 'recorder', 'api']));
+    expect(await page.locator('[data-testid="desk-part"][data-role="primary"]').getAttribute('data-part')).toBe('redis');
+
+    // The instruments the second engine holds, as /health reports them.
+    const detail = await until(async () => (await health(desk)).components['engine-2']?.detail ?? '', (d) => /^slot \d+: [A-Z]/.test(d), 'alerts-2 holding an instrument', 20_000);
+    const symbol = detail.replace(/^slot \d+: /, '').split(' ')[0]!;
+    const before = desk.state().parts;
+    await watchPanel();
+    const killedAt = Date.now();
+    process.kill(before['alerts-2']!.pid, 'SIGKILL');
+    process.kill(before.feed!.pid, 'SIGKILL');
+    // Fires on the instrument's next tick: the one the killed engine held, so the surviving engine must take it over.
+    const rest = await restAs('alice');
+    const made = await rest('POST', '/v1/rules', { symbol, condition: 'greater-than', threshold: '0.01', frequency: 'once', priority: 'normal' });
+    expect(made.status).toBe(201);
+    const rule = ((await made.json()) as { id: string }).id;
+
+    await until(seen, (s) => (s['alerts-2'] ?? []).some((x) => x !== 'ok') && (s.feed ?? []).some((x) => x !== 'ok'), 'alerts-2 and feed shown not ok', SHOWN_WITHIN_MS);
+    const shownAfterMs = Date.now() - killedAt;
+    await screenshot(page, 'failover-desk-kill');
+    const status = await tickdeskStatus(desk.home);
+    expect(status).toMatch(/^ {2}alerts-2 .*restarts 1, last exit SIGKILL/m);
+    expect(status).toMatch(/^ {2}feed {6}.*restarts 1, last exit SIGKILL/m);
+    expect(status).toMatch(/redis primary: redis \(/);
+
+    const alert = await until(async () => alice!.received.find((a) => a.rule === rule), Boolean, `alice's alert on ${symbol}`, WHOLE_WITHIN_MS);
+    expect(alert.at).toBeGreaterThan(killedAt);
+    await until(panel, (p) => p['alerts-2'] === 'ok' && p.feed === 'ok', 'alerts-2 and feed ok again on the panel', WHOLE_WITHIN_MS);
+    const wholeAfterMs = Date.now() - killedAt;
+    expect(await page.locator('[data-testid="desk-part"][data-part="alerts-2"]').textContent()).toContain('↻ 1');
+    await screenshot(page, 'failover-desk-whole');
+    process.stdout.write(`fail-over desk: kill shown on the panel after ${shownAfterMs} ms (${JSON.stringify(await seen())}); alert ${alert.id} on ${symbol} ${alert.at - killedAt} ms after the kill; panel ok again after ${wholeAfterMs} ms\n`);
+    await rest('DELETE', `/v1/rules/${rule}`);
+  });
+});
