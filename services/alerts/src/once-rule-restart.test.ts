@@ -100,4 +100,22 @@ describe('a once rule whose engine was killed between storing its alert and mark
     expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
     expect(survivor.index.size).toBe(0);
   });
+
+  it('is retired by an engine taking its instrument over before any tick', async () => {
+    const rule = await createRuleStore({ redis: client }).create('alice', input);
+    const survivor = await engineProcess();
+    const victim = await engineProcess({ killedBeforeStatus: true });
+    await expect(victim.run([row(1, '64999'), row(2, '65001')])).rejects.toThrow(/killed/);
+    await victim.stop();
+    expect(survivor.index.size).toBe(1);
+    await survivor.sync.reloadSymbol('BTCUSDT'); // what a new lease holder does first
+    expect(survivor.index.size).toBe(0);
+    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    const sent = await survivor.run([row(3, '64990'), row(4, '65010')]);
+    await survivor.stop();
+    expect(sent).toEqual([]);
+    expect((await alertsOf(rule.id)).map((a) => a.tickSeq)).toEqual([2]);
+    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect(survivor.index.size).toBe(0);
+  });
 });
