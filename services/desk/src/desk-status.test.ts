@@ -47,6 +47,20 @@ describe('tickdesk status', () => {
     expect(lines).toContain('  alerts-2  running (pid 22)  restarts 0  metrics http://127.0.0.1:9002/metrics  slot 2: BTCUSDT ETHUSDT');
   });
 
+  it('a recorder with its standby: each line says how many instruments it records (the feed and its standby likewise)', async () => {
+    const reports: Record<number, string> = { 9101: 'recording 5 of 5 instruments', 9102: 'standby: records no instrument', 9103: 'publishing BTCUSDT', 9104: 'standby: holds no instrument' };
+    const { lines } = await statusLines(desk({
+      recorder: part({ pid: 31, metricsPort: 9101 }), 'recorder-standby': part({ pid: 32, metricsPort: 9102 }),
+      feed: part({ pid: 33, metricsPort: 9103 }), 'feed-standby': part({ pid: 34, metricsPort: 9104 }),
+    }, 1), { ...everyone, report: async (port) => reports[port] });
+    expect(lines).toContain('  recorder  running (pid 31)  restarts 0  metrics http://127.0.0.1:9101/metrics  recording 5 of 5 instruments');
+    expect(lines).toContain('  recorder-standby running (pid 32)  restarts 0  metrics http://127.0.0.1:9102/metrics  standby: records no instrument');
+    expect(lines).toContain('  feed-standby running (pid 34)  restarts 0  metrics http://127.0.0.1:9104/metrics  standby: holds no instrument');
+    // Without a standby the recorder's line stays as it was.
+    const alone = await statusLines(desk({ recorder: part({ pid: 31, metricsPort: 9101 }) }, 1), { ...everyone, report: async (port) => reports[port] });
+    expect(alone.lines[1]).toBe('  recorder  running (pid 31)  restarts 0  metrics http://127.0.0.1:9101/metrics');
+  });
+
   it('a single-node desk keeps its one xmpp line, without node names', async () => {
     const { lines } = await statusLines(desk({ xmpp: part({ pid: 11 }) }, 1), everyone);
     expect(lines[1]).toBe('  xmpp      running (pid 11)  restarts 0');

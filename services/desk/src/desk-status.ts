@@ -12,6 +12,11 @@ export interface StatusProbes {
 
 /** An alert engine's part when several run (`alerts` beside `alerts-2`…): its line names the instruments it holds. */
 const isEngine = (desk: DeskStateFile, name: string): boolean => (name === 'alerts' || /^alerts-\d+$/.test(name)) && 'alerts-2' in desk.parts;
+/** The feed or the recorder, or its standby, when a standby runs: its line says what it publishes (records). */
+const hasStandby = (desk: DeskStateFile, name: string): boolean => {
+  const m = /^(feed|recorder)(-standby)?$/.exec(name);
+  return m !== null && `${m[1]}-standby` in desk.parts;
+};
 
 /** The XMPP node a part is (`xmpp` node 1, `xmpp-2` node 2…), from desk.json's node list. */
 function nodeOf(desk: DeskStateFile, part: string): { index: number; name: string; c2sPort: number } | undefined {
@@ -39,7 +44,7 @@ export async function statusLines(desk: DeskStateFile, probes: StatusProbes): Pr
   const entries = Object.entries(desk.parts);
   const states = await Promise.all(entries.map(([name, p]) => effectiveState(desk, name, p, probes)));
   const details = await Promise.all(entries.map(([name, p]) =>
-    (probes.report && p.metricsPort && isEngine(desk, name) ? probes.report(p.metricsPort).catch(() => undefined) : Promise.resolve(undefined))));
+    (probes.report && p.metricsPort && (isEngine(desk, name) || hasStandby(desk, name)) ? probes.report(p.metricsPort).catch(() => undefined) : Promise.resolve(undefined))));
   const degraded = entries.flatMap(([name], i) => (states[i] === 'running' ? [] : [`${name} ${states[i]}`]));
   const lines = [`desk: ${degraded.length === 0 ? 'running' : `degraded (${degraded.join(', ')})`} since ${desk.startedAt} (pid ${desk.pid})`];
   entries.forEach(([name, p], i) => lines.push(`  ${partLine(desk, name, p, states[i]!)}${details[i] ? `  ${details[i]}` : ''}`));
