@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
+import { legacyMarketKeys } from '@tickdesk/store';
 import type { Candle } from './candle-aggregator.js';
 import { candlesKey, encodeTickMember, finalKey, LAST_KEY, recordedKey, ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
@@ -134,5 +135,23 @@ describe('recorder with a fence', () => {
     const bars = await fresh.store.candles('ABC', '1s', 0, T0 * 2, 10_000);
     expect(bars.map(({ start, open, high, low, close, volume, trades }) => ({ start: parseTimestamp(start), open, high, low, close, volume, trades }))).toEqual(naiveCandles(ticks, '1s'));
     await Promise.all([old.stop(), fresh.stop()]);
+  });
+});
+
+describe('history stored before the keys were tagged per instrument', () => {
+  it('is moved to the tagged keys at warm-up, key by key: ticks, candles and final marks readable as before, the old keys gone', async () => {
+    const legacy = legacyMarketKeys();
+    const t = [tick(1), tick(2)];
+    await client.zadd(legacy.ticks('ABC'), ...t.flatMap((x) => [parseTimestamp(x.eventTime)!, encodeTickMember(x)]));
+    await client.zadd(legacy.candles('1s', 'ABC'), T0, JSON.stringify([T0, '1', '2', '0.5', '1.5', '3.25', 2]));
+    await client.hset(legacy.final, { '1s:ABC': String(T0 - 1_000_000), '1s:XYZ': '5' });
+    await client.hset(LAST_KEY, 'ABC', JSON.stringify({ price: '1.5', size: '0.001', seq: 2, eventTime: t[1]!.eventTime, ingestTime: t[1]!.ingestTime }));
+    const s = store();
+    const seeds = await s.seeds(['ABC'], 10);
+    expect(seeds.get('ABC')!.lastSeq).toBe(2);
+    expect(seeds.get('ABC')!.candles['1s']).toMatchObject({ candles: [{ start: T0, trades: 2 }], finalThrough: T0 - 1_000_000 });
+    expect((await s.ticks('ABC', 0, T0 * 2, 10)).ticks.map((x) => x.seq)).toEqual([1, 2]);
+    expect(await client.exists(legacy.ticks('ABC'), legacy.candles('1s', 'ABC'))).toBe(0);
+    expect(await client.hgetall(legacy.final)).toEqual({ '1s:XYZ': '5' });
   });
 });

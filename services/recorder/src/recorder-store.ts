@@ -3,6 +3,7 @@ import { createLastPriceStore } from '@tickdesk/store';
 import { formatMicros, type Bar, type BarInterval, type LastPrice, type Tick } from '@tickdesk/schemas';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
+import { moveLegacyKeys } from './legacy-keys.js';
 import { createMarketWriter } from './market-write.js';
 import { candleMemberStart, candlesKey, decodeCandle, decodeLast, decodeTickMember, finalKey, LAST_KEY, recordedKey, ticksKey } from './redis-layout.js';
 import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-cursor.js';
@@ -50,6 +51,7 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
      * A symbol whose fence is already larger comes back `refused`, and nothing else of it.
      */
     async seeds(symbols: readonly string[], openBuckets: number, tokens?: ReadonlyMap<string, number>): Promise<Map<string, SymbolSeed>> {
+      await moveLegacyKeys(redis, symbols);
       const p = redis.pipeline();
       const per = 3 + ALL_INTERVALS.length + (tokens ? 1 : 0);
       for (const s of symbols) {
