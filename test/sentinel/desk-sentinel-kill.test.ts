@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SENTINEL_MASTER, loginFor, redisClientOptions, sentinelCommand } from '@tickdesk/infra';
@@ -8,7 +10,8 @@ import { replication, sentinelDesk, until, type SentinelDesk } from './sentinel-
  * (SET, then WAIT 1: the replica has it) go on: the sentinels promote the replica, `up`
  * starts the killed server again as a replica of the promoted one (never as a second
  * primary from its own AOF), no acknowledged write is lost; the desk stopped and started
- * with the roles flipped keeps them; a kill of the new primary fails back the other way.
+ * with the roles flipped keeps them; a kill of the new primary fails back the other way;
+ * a killed replica comes back as the primary's replica at once.
  */
 let desk: SentinelDesk | undefined;
 const clients: Redis[] = [];
@@ -40,7 +43,10 @@ function startWriters(redis: Redis, count = 2) {
   return { acked, notAcknowledged: () => notAcknowledged, stop: async () => { running = false; await Promise.all(all); } };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 describe('a Sentinel desk under tickdesk up, its primary killed', () => {
   it('fails over, brings the killed server back as the new primary\'s replica, loses no acknowledged write, and fails back', async () => {
@@ -103,6 +109,18 @@ describe('a Sentinel desk under tickdesk up, its primary killed', () => {
 
     await killPrimary('redis-replica');
     expect(await d.cli('status')).toContain(`redis primary: redis (127.0.0.1:${redisPort}), named by 3 of 3 sentinels`);
+
+    // The replica killed: back at once as the primary's replica, no fail-over.
+    const replicaPid = d.state().parts['redis-replica']!.pid;
+    const replicaKilledAt = Date.now();
+    process.kill(replicaPid, 'SIGKILL');
+    await until('the replica back', 30_000, async () => {
+      const r = await replication(replicaPort, sentinelUser);
+      return d.state().parts['redis-replica']!.pid !== replicaPid && r?.role === 'slave' && r.masterPort === redisPort && r.linkUp;
+    }, `${d.home}/up.log`);
+    const replicaBackMs = Date.now() - replicaKilledAt;
+    expect(await namedByMajority(redisPort)).toBe(true);
+    expect(readFileSync(join(d.home, 'logs', 'desk.log'), 'utf8')).toMatch(new RegExp(`redis-replica: the sentinels name 127\\.0\\.0\\.1:${redisPort} primary: back as its replica \\(asked the sentinels for 0\\.\\d s\\)`));
     await w.stop();
 
     const keys = w.acked.map((a) => `td:test:failover:${a.n}`);
@@ -111,7 +129,7 @@ describe('a Sentinel desk under tickdesk up, its primary killed', () => {
       const values = await redis.mget(...keys.slice(i, i + 500));
       values.forEach((v, j) => { if (v === null) lost.push(keys[i + j]!); });
     }
-    console.log(JSON.stringify({ acknowledged: keys.length, lost: lost.length, notAcknowledged: w.notAcknowledged(), failoverMs: failovers, medianFailoverMs: median(failovers) }));
+    console.log(JSON.stringify({ acknowledged: keys.length, lost: lost.length, notAcknowledged: w.notAcknowledged(), failoverMs: failovers, medianFailoverMs: median(failovers), replicaBackMs }));
     expect(lost).toEqual([]);
     expect(failovers).toHaveLength(2);
   }, 600_000);
