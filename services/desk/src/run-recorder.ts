@@ -19,8 +19,9 @@ export async function runRecorder(deskConfig: DeskConfig, topology: DeskTopology
   const { xmpp, credentials } = deskTarget(topology, 2);
   const redis = new Redis(deskRedisOptions(topology, credentials, 'recorder'));
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
-  const client = await connectAs(xmpp, credentials, 'recorder', log, 'recorder');
   const config = loadRecorderConfig(env);
+  // A standby on the recorder's own resource would replace the active recorder's session, and be replaced in turn (RFC 6120 §7.7.2.2).
+  const client = await connectAs(xmpp, credentials, 'recorder', log, config.lease === 'standby' ? 'recorder-standby' : 'recorder');
   const symbols = DEFAULT_INSTRUMENTS.map((i) => i.symbol);
   const service = await startRecorderService({
     client,
