@@ -40,7 +40,10 @@ export function chainCounter(redis: Redis, traders: ReadonlySet<string>) {
   };
 }
 
-/** Prometheus text → sum of each metric's samples over its labels (counters and gauges alike). */
+/**
+ * Prometheus text → sum of each metric's samples over its labels (counters and gauges
+ * alike), and each `reason` or `cap` label's own as `name{reason="…"}`.
+ */
 export function sumMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
@@ -48,7 +51,10 @@ export function sumMetrics(text: string): Record<string, number> {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const v = Number(m[3]);
-    if (Number.isFinite(v)) out[m[1]!] = (out[m[1]!] ?? 0) + v;
+    if (!Number.isFinite(v)) continue;
+    out[m[1]!] = (out[m[1]!] ?? 0) + v;
+    const why = /\b(reason|cap)="([^"]*)"/.exec(m[2] ?? '');
+    if (why) out[`${m[1]}{${why[1]}="${why[2]}"}`] = (out[`${m[1]}{${why[1]}="${why[2]}"}`] ?? 0) + v;
   }
   return out;
 }
@@ -64,7 +70,7 @@ export async function scrapeServices(state: DeskStateFile, apiUrl: string, keep:
     try {
       const res = await fetch(url!, { signal: AbortSignal.timeout(3_000) });
       const all = sumMetrics(await res.text());
-      out[part!] = Object.fromEntries(Object.entries(all).filter(([n]) => keep.test(n)));
+      out[part!] = Object.fromEntries(Object.entries(all).filter(([n]) => keep.test(n.replace(/\{.*$/, ''))));
     } catch {
       // not answering now
     }
@@ -86,9 +92,10 @@ export interface HistoryTotals {
 /**
  * The recorder's tick history read in consecutive event-time windows, with three cheap
  * reads per instrument (ZCOUNT and the first and last member): every instrument's seq
- * rises by one per tick, so last − first + 1 − count is what the window lacks. The
- * history keeps 100,000 ticks per instrument (160 s at 625 ticks/s each): each window
- * must be read within that.
+ * rises by one per tick, so last − first + 1 − count is what the window lacks. A window
+ * is read well after its end (the caller's lag), so a recorder running late has written
+ * it; the history keeps 100,000 ticks per instrument (160 s at 625 ticks/s each), so
+ * lag + window must stay under that.
  */
 export function historyReader(redis: Redis, symbols: readonly string[]) {
   const totals: HistoryTotals = { recorded: 0, missing: 0, restarts: 0, disorder: 0 };

@@ -89,7 +89,7 @@ const sign1 = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFi
 
 export function procTable(rows: ProcRow[]): string[] {
   return [
-    '| process | RSS MiB: warm / middle / end | RSS MiB per hour | JS heap MiB: warm / middle / end (per hour) | fds: warm / middle / end | fds per hour | CPU cores, average | restarts | flat |',
+    '| process | RSS MiB: warm / middle / end | RSS MiB per hour | JS heap MiB: warm / middle / end (per hour) | fds: warm / middle / end | fds per hour | CPU cores, average | restarts since up | flat |',
     '|---|---|---:|---|---|---:|---:|---:|---|',
     ...rows.map((r) => `| ${r.name} | ${r.rss.map(f0).join(' / ')} | ${sign1(r.rssSlope)} | ${r.heap ? `${r.heap.map(f0).join(' / ')} (${sign1(r.heapSlope!)})` : '–'} | ${r.fds.join(' / ')} | ${sign1(r.fdSlope)} | ${Number.isFinite(r.cores) ? r.cores.toFixed(2) : '–'} | ${r.restarts} | ${r.flat} |`),
   ];

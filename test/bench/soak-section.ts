@@ -57,10 +57,11 @@ export function soakSection(r: {
     '',
     '| ticks | count |',
     '|---|---:|',
-    `| published by the feed after warm-up (accepted − conflated − unleased), per second | ${rate((last.ticks.published - warm.ticks.published) / dt)} |`,
+    `| published by the feeds after warm-up (accepted − conflated), per second | ${rate((last.ticks.published - warm.ticks.published) / dt)} |`,
     `| handed to the recorder after warm-up, per second | ${rate((last.ticks.recorderTicks - warm.ticks.recorderTicks) / dt)} |`,
     `| in the recorder's history, whole run (read in ${r.sampleS} s windows) | ${fmt(tk.historyRecorded)} |`,
     `| **missing from the history** (seqs skipped) / feed restarts seen | **${fmt(tk.historyMissing)}** / ${fmt(tk.historyRestarts)} |`,
+    `| dropped by the recorder, by reason (its counters, whole run) | ${dropped(s.finalSample) || 'none'} |`,
     ...(r.restarts.length > 0 ? ['', 'Restarts during the run:', ...restartLines(r.restarts)] : ['', 'No process restarted during the run.']),
     ...(s.lostIds.length > 0 ? ['', `Lost (first ${s.lostIds.length}): ${s.lostIds.join(', ')}`] : []),
   ].join('\n');
@@ -68,3 +69,15 @@ export function soakSection(r: {
 
 const CROSSING_NOTE = 'every 400 price ticks around the reference price';
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** The recorder processes' `tickdesk_recorder_dropped_total{reason}` at a sample, added up per reason. */
+function dropped(sample: SoakSample): string {
+  const by = new Map<string, number>();
+  for (const m of Object.values(sample.metrics)) {
+    for (const [k, v] of Object.entries(m)) {
+      const r = /^tickdesk_recorder_dropped_total\{reason="([^"]*)"\}$/.exec(k)?.[1];
+      if (r !== undefined && v > 0) by.set(r, (by.get(r) ?? 0) + v);
+    }
+  }
+  return [...by].map(([r, v]) => `${r} ${fmt(v)}`).join(', ');
+}

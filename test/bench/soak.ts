@@ -34,7 +34,9 @@ function setting(name: string, def: number, min: number, max: number): number {
   return v;
 }
 const MINUTES = setting('TICKDESK_SOAK_MINUTES', 60, 1, 24 * 60);
-const SAMPLE_S = setting('TICKDESK_SOAK_SAMPLE_S', 30, 5, 600);
+// Each sample reads the recorder's history up to HISTORY_LAG_MS ago: lag + interval stay within the 160 s it keeps at 5,000 ticks/s.
+const SAMPLE_S = setting('TICKDESK_SOAK_SAMPLE_S', 30, 5, 90);
+const HISTORY_LAG_MS = 30_000;
 const WARMUP_S = setting('TICKDESK_SOAK_WARMUP_S', 120, 0, 3600);
 const RATE = setting('TICKDESK_SOAK_RATE', 5000, 1, 100_000);
 const RULES = setting('TICKDESK_SOAK_RULES', 1000, 10, 5000);
@@ -99,7 +101,7 @@ const rules = planRules(plan);
 const sampler = createProcSampler(() => desk!.state());
 const chain = chainCounter(redis, new Set(plan.traders));
 const history = historyReader(redis, DEFAULT_INSTRUMENTS.map((i) => i.symbol));
-const KEEP = /^tickdesk_(feed_ticks_total|feed_conflated_total|feed_unleased_ticks_total|feed_publish_errors_total|recorder_ticks_total|recorder_dropped_total|alerts_ticks_total|alerts_fired_total|alerts_suppressed_total)$|nodejs_heap_size_used_bytes$|nodejs_eventloop_lag_p99_seconds$/;
+const KEEP = /^tickdesk_(feed_ticks_total|feed_conflated_total|feed_unleased_ticks_total|feed_publish_errors_total|recorder_ticks_total|recorder_dropped_total|recorder_pending_ticks|alerts_ticks_total|alerts_fired_total|alerts_suppressed_total)$|nodejs_heap_size_used_bytes$|nodejs_eventloop_lag_p99_seconds$/;
 const samples: SoakSample[] = [];
 const t0 = Date.now();
 let historyFrom = t0;
@@ -112,7 +114,7 @@ async function takeSample(): Promise<SoakSample> {
   const procs = sampler.sample(at);
   const metrics = await scrapeServices(desk!.state(), desk!.apiUrl, KEEP);
   await chain.poll();
-  const to = at - 5_000;
+  const to = at - HISTORY_LAG_MS;
   if (to > historyFrom) {
     await history.window(historyFrom, to);
     historyFrom = to;
@@ -123,7 +125,8 @@ async function takeSample(): Promise<SoakSample> {
   return {
     t: (at - t0) / 1000, at: new Date(at).toISOString(), load1: loadavg()[0]!, procs, metrics, redisUsedMiB: used / 2 ** 20,
     ticks: {
-      published: sum(metrics, 'tickdesk_feed_ticks_total') - sum(metrics, 'tickdesk_feed_conflated_total') - sum(metrics, 'tickdesk_feed_unleased_ticks_total'),
+      // A standby's ticks without the lease are dropped before they count as accepted.
+      published: sum(metrics, 'tickdesk_feed_ticks_total') - sum(metrics, 'tickdesk_feed_conflated_total'),
       recorderTicks: sum(metrics, 'tickdesk_recorder_ticks_total'),
       historyRecorded: history.totals.recorded, historyMissing: history.totals.missing, historyRestarts: history.totals.restarts,
     },
