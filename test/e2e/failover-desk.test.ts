@@ -48,7 +48,7 @@ async function panel(): Promise<Record<string, string>> {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')].map((r) => [r.dataset.part!, r.dataset.state!])));
 }
 
-/** Every state each row has shown since the watch began (a 3 s poll can show a short restart once only). */
+/** Every state each row has shown since the watch began, with its restarts (`down:0`, `ok:1`): a part back within one 3 s poll shows only as a restart. */
 async function watchPanel(): Promise<void> {
   await page.evaluate(() => {
     const seen: Record<string, string[]> = {};
@@ -57,7 +57,8 @@ async function watchPanel(): Promise<void> {
     const record = () => {
       for (const r of document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')) {
         const list = (seen[r.dataset.part!] ??= []);
-        if (list.at(-1) !== r.dataset.state) list.push(r.dataset.state!);
+        const now = `${r.dataset.state}:${r.dataset.restarts}`;
+        if (list.at(-1) !== now) list.push(now);
       }
     };
     record();
@@ -123,6 +124,11 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
     // The instruments the second engine holds, as /health reports them.
     const detail = await until(async () => (await health(desk)).components['engine-2']?.detail ?? '', (d) => /^slot \d+: [A-Z]/.test(d), 'alerts-2 holding an instrument', 20_000);
     const symbol = detail.replace(/^slot \d+: /, '').split(' ')[0]!;
+    // Whole means steady: no part flapping (two processes on one XMPP resource replace each other's session every few seconds).
+    await watchPanel();
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(Object.entries(await seen()).filter(([, states]) => states.some((x) => x !== 'ok:0'))).toEqual([]);
+    expect(Object.entries(desk.state().parts).filter(([, p]) => p.restarts > 0).map(([name, p]) => `${name} ${p.lastExit}`)).toEqual([]);
     const before = desk.state().parts;
     await watchPanel();
     const killedAt = Date.now();
@@ -134,7 +140,9 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
     expect(made.status).toBe(201);
     const rule = ((await made.json()) as { id: string }).id;
 
-    await until(seen, (s) => (s['alerts-2'] ?? []).some((x) => x !== 'ok') && (s.feed ?? []).some((x) => x !== 'ok'), 'alerts-2 and feed shown not ok', SHOWN_WITHIN_MS);
+    // Shown down (or starting, degraded), or, when back within one poll, ok with the restart counted and marked recent.
+    const shown = (states: string[] | undefined) => (states ?? []).some((x) => x !== 'ok:0');
+    await until(seen, (s) => shown(s['alerts-2']) && shown(s.feed), 'alerts-2 and feed shown killed', SHOWN_WITHIN_MS);
     const shownAfterMs = Date.now() - killedAt;
     await screenshot(page, 'failover-desk-kill');
     const status = await tickdeskStatus(desk.home);
@@ -146,7 +154,12 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
     expect(alert.at).toBeGreaterThan(killedAt);
     await until(panel, (p) => p['alerts-2'] === 'ok' && p.feed === 'ok', 'alerts-2 and feed ok again on the panel', WHOLE_WITHIN_MS);
     const wholeAfterMs = Date.now() - killedAt;
-    expect(await page.locator('[data-testid="desk-part"][data-part="alerts-2"]').textContent()).toContain('↻ 1');
+    for (const part of ['alerts-2', 'feed']) {
+      const row = page.locator(`[data-testid="desk-part"][data-part="${part}"]`);
+      expect(await row.getAttribute('data-restarts')).toBe('1');
+      expect(await row.getAttribute('data-recent-restart')).toBe('true');
+      expect(await row.textContent()).toMatch(/↻ 1 · SIGKILL \d+ s ago/);
+    }
     await screenshot(page, 'failover-desk-whole');
     process.stdout.write(`fail-over desk: kill shown on the panel after ${shownAfterMs} ms (${JSON.stringify(await seen())}); alert ${alert.id} on ${symbol} ${alert.at - killedAt} ms after the kill; panel ok again after ${wholeAfterMs} ms\n`);
     await rest('DELETE', `/v1/rules/${rule}`);

@@ -55,10 +55,14 @@ describe('the Desk parts panel', () => {
     expect(screen.getByTestId('desk-parts-status').textContent).toContain('alerts-2 down, feed down');
     expect(screen.getByTestId('desk-state').textContent).toContain('Desk degraded: alerts-2 down, feed down');
 
-    answer(200, { ...WHOLE, 'engine-2': { state: 'running', detail: 'slot 2: EURUSD', restarts: 1 } });
+    // Back before the next read: ok, with the restart shown for a minute.
+    answer(200, { ...WHOLE, 'engine-2': { state: 'running', detail: 'slot 2: EURUSD', restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-11-21T09:59:57.000Z' } });
     await t.timers.fire();
     await settle();
     expect(rowOf('alerts-2').dataset.state).toBe('ok');
+    expect(rowOf('alerts-2').dataset.recentRestart).toBe('true');
+    expect(rowOf('alerts-2').textContent).toContain('↻ 1 · SIGKILL 3 s ago');
+    expect(rowOf('alerts').dataset.recentRestart).toBe('false');
     expect(screen.getByTestId('desk-state').dataset.status).toBe('ok');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deskLine, deskParts, heldInstruments } from './desk-parts.js';
+import { deskLine, deskParts, heldInstruments, recentRestart } from './desk-parts.js';
 
 describe('the desk parts from /health', () => {
   it("names each component as `tickdesk status` names its part, grouped and ordered, with its role and what it holds", () => {
@@ -47,5 +47,15 @@ describe('the desk parts from /health', () => {
     expect(heldInstruments('slot 3: AAPL ESZ6 (lease renewal failing)')).toEqual(['AAPL', 'ESZ6']);
     expect(heldInstruments('no tick recorded yet')).toBeUndefined();
     expect(heldInstruments(undefined)).toBeUndefined();
+  });
+
+  it('a restart within the last minute is recent, however quickly the part came back', () => {
+    const [row] = deskParts({ feeds: { state: 'running', restarts: 1, lastExit: 'SIGKILL', lastRestartAt: '2026-11-21T10:00:00.000Z' } });
+    const at = Date.parse('2026-11-21T10:00:00.000Z');
+    expect(row).toMatchObject({ state: 'ok', lastRestartAt: '2026-11-21T10:00:00.000Z' });
+    expect(recentRestart(row!, at + 4_600)).toBe(5);
+    expect(recentRestart(row!, at + 60_000)).toBe(60);
+    expect(recentRestart(row!, at + 60_001)).toBeUndefined();
+    expect(recentRestart(deskParts({ api: { state: 'running' } })[0]!, at)).toBeUndefined();
   });
 });

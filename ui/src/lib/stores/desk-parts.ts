@@ -14,6 +14,8 @@ export interface DeskPartRow {
   detail: string;
   restarts: number;
   lastExit?: string;
+  /** When `up` last started the part again (ISO 8601). */
+  lastRestartAt?: string;
   /** A Sentinel desk's Redis processes: which one is the primary now. */
   role?: 'primary' | 'replica';
   /** The instruments an engine or a feed reports holding, when its detail names them. */
@@ -66,7 +68,7 @@ export function deskParts(components: Record<string, ComponentHealth>): DeskPart
     const holds = heldInstruments(c.detail);
     return {
       name, group: groupOf(name) ?? 'API', state: stateOf(c), detail: c.detail ?? '', restarts: c.restarts ?? 0,
-      ...(c.lastExit ? { lastExit: c.lastExit } : {}), ...(c.role ? { role: c.role } : {}), ...(holds ? { holds } : {}),
+      ...(c.lastExit ? { lastExit: c.lastExit } : {}), ...(c.lastRestartAt ? { lastRestartAt: c.lastRestartAt } : {}), ...(c.role ? { role: c.role } : {}), ...(holds ? { holds } : {}),
     };
   });
   const rank = (r: DeskPartRow) => PART_GROUPS.indexOf(r.group);
@@ -77,4 +79,14 @@ export function deskParts(components: Record<string, ComponentHealth>): DeskPart
 export function deskLine(rows: readonly DeskPartRow[]): { ok: boolean; text: string } {
   const bad = rows.filter((r) => r.state !== 'ok');
   return bad.length === 0 ? { ok: true, text: `all ${rows.length} parts ok` } : { ok: false, text: bad.map((r) => `${r.name} ${r.state}`).join(', ') };
+}
+
+/** A restart this recent is shown beside the part even once it is ok again: a part back within one poll would otherwise leave no trace but its count. */
+export const RECENT_RESTART_MS = 60_000;
+
+/** Seconds since the part's last restart when within RECENT_RESTART_MS of `now`, else undefined. */
+export function recentRestart(row: DeskPartRow, now: number): number | undefined {
+  const at = row.lastRestartAt ? Date.parse(row.lastRestartAt) : NaN;
+  if (Number.isNaN(at) || now - at > RECENT_RESTART_MS) return undefined;
+  return Math.max(0, Math.round((now - at) / 1000));
 }
