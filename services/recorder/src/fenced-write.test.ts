@@ -138,6 +138,21 @@ describe('recorder with a fence', () => {
   });
 });
 
+describe('final marks with a fence', () => {
+  it("a mark that rose at warm-up is written even when the flush carries no tick or candle of its symbol", async () => {
+    // ABC stored 12 one-second candles (more than the 10 open buckets) and seq 100, no final mark.
+    const candles = Array.from({ length: 12 }, (_, k): Candle => ({ ...candle('1.5', 1), start: T0 + k * 1_000_000 }));
+    await store().write({ ticks: new Map(), last: new Map([['ABC', tick(100)]]), candles: new Map(candles.map((c) => [`1s|${c.start}`, c])), tickCount: 0 }, new Map([['ABC', 1]]));
+    const rec = createRecorder({ redis: client, log: pino({ level: 'silent' }), config: { flushIntervalMs: 10_000 }, fence: { token: () => 1, onRefused: () => undefined, held: () => 2 } });
+    rec.ingest({ symbol: 'ABC', ticks: [tick(50)], conflated: 0 }); // a duplicate: nothing of ABC to write but its marks
+    rec.ingest({ symbol: 'XYZ', ticks: [{ ...tick(1), symbol: 'XYZ' }], conflated: 0 });
+    await rec.flush();
+    // The warm-up closed the oldest stored buckets: their mark reaches Redis with this flush.
+    expect(Number(await client.hget(finalKey('ABC'), '1s'))).toBeGreaterThanOrEqual(T0);
+    await rec.stop();
+  });
+});
+
 describe('history stored before the keys were tagged per instrument', () => {
   it('is moved to the tagged keys at warm-up, key by key: ticks, candles and final marks readable as before, the old keys gone', async () => {
     const legacy = legacyMarketKeys();

@@ -120,9 +120,14 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
         // Every pending candle is in this set, so once it is written the buckets closed
         // so far are final in Redis: their marks go with it.
         set.final = new Map([...intake.closed()].filter(([field, through]) => through > (published.get(field) ?? -Infinity)));
-        const symbols = new Set([...set.ticks.keys(), ...set.last.keys(), ...[...set.candles.values()].map((c) => c.symbol)]);
-        const { refused: lost } = await store.write(set, fence ? tokensOf(symbols) : undefined);
-        for (const [field, through] of set.final) if (!lost.has(parseFinalField(field).symbol)) published.set(field, through);
+        const symbols = new Set([...set.ticks.keys(), ...set.last.keys(), ...[...set.candles.values()].map((c) => c.symbol), ...[...set.final.keys()].map((f) => parseFinalField(f).symbol)]);
+        const tokens = fence ? tokensOf(symbols) : undefined;
+        const { refused: lost } = await store.write(set, tokens);
+        for (const [field, through] of set.final) {
+          const symbol = parseFinalField(field).symbol;
+          // Not written: refused, or its lease went (the symbol is forgotten, and read afresh if it comes back).
+          if (!lost.has(symbol) && (!tokens || tokens.has(symbol))) published.set(field, through);
+        }
         for (const [symbol, by] of lost) refused(symbol, by, 'write');
         counts.flushes++;
         end();
