@@ -18,12 +18,8 @@ export async function moveLegacyKeys(redis: Redis, symbols: readonly string[]): 
   for (const symbol of symbols) {
     const pairs: Array<[string, string]> = [[legacy.ticks(symbol), ticksKey(symbol)], ...ALL_INTERVALS.map((i): [string, string] => [legacy.candles(i, symbol), candlesKey(i, symbol)])];
     const finals = ALL_INTERVALS.map((i) => `${i}:${symbol}`);
-    const p = redis.pipeline();
-    for (const [from] of pairs) p.exists(from);
-    p.hmget(legacy.final, ...finals);
-    const res = (await p.exec()) ?? [];
-    const found = pairs.filter((_, k) => res[k]?.[1] === 1);
-    const marks = (res[pairs.length]?.[1] as (string | null)[] | undefined) ?? [];
+    const [exists, marks] = await Promise.all([Promise.all(pairs.map(([from]) => redis.exists(from))), redis.hmget(legacy.final, ...finals)]);
+    const found = pairs.filter((_, k) => exists[k] === 1);
     if (found.length === 0 && marks.every((m) => m === null)) continue;
     for (const [from, to] of found) {
       for (let start = 0; ; start += CHUNK) {

@@ -18,7 +18,7 @@ interface SymbolWrite {
 
 /**
  * Writes a coalesced set: one script per instrument over that instrument's keys (one slot,
- * write-script.ts), all in one pipeline, then the last prices of the instruments written.
+ * write-script.ts), all sent at once, then the last prices of the instruments written.
  * `tokens` (leases on): each instrument's lease token; an instrument without one is not written.
  */
 export function createMarketWriter({ redis, limits }: { redis: Redis; limits: StoreLimits }) {
@@ -37,8 +37,8 @@ export function createMarketWriter({ redis, limits }: { redis: Redis; limits: St
       const { interval, symbol } = parseFinalField(field);
       of(symbol).final.push([interval, micros]);
     }
-    const p = redis.pipeline();
     const sent: string[] = [];
+    const calls: Array<Promise<unknown>> = [];
     for (const [symbol, w] of bySymbol) {
       const token = tokens ? tokens.get(symbol) : 0;
       if (token === undefined) continue;
@@ -51,27 +51,21 @@ export function createMarketWriter({ redis, limits }: { redis: Redis; limits: St
       for (const t of w.ticks) args.push(t.score, t.member);
       for (const c of w.candles) args.push(2 + ALL_INTERVALS.indexOf(c.interval), c.start, encodeCandle(c));
       for (const [interval, micros] of w.final) args.push(interval, micros);
-      call(p, 'tdRecorderWrite', keys, args);
+      calls.push(call('tdRecorderWrite', keys, args));
       sent.push(symbol);
     }
     const refused = new Map<string, number>();
-    if (sent.length === 0) return { refused };
-    const results = await p.exec();
-    if (!results) throw new Error('Redis pipeline aborted');
-    results.forEach(([err, fence], k) => {
-      if (err) throw err;
-      if (Number(fence) > 0) refused.set(sent[k]!, Number(fence));
+    const results = await Promise.allSettled(calls);
+    results.forEach((r, k) => {
+      if (r.status === 'fulfilled' && Number(r.value) > 0) refused.set(sent[k]!, Number(r.value));
     });
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const lasts = sent.flatMap((s) => {
       const t = set.last.get(s);
       return t && !refused.has(s) ? [s, encodeLast(t), t.seq] : [];
     });
-    if (lasts.length > 0) {
-      const q = redis.pipeline();
-      call(q, 'tdRecorderLast', [LAST_KEY], lasts);
-      const [[err] = [null]] = (await q.exec()) ?? [];
-      if (err) throw err;
-    }
+    if (lasts.length > 0) await call('tdRecorderLast', [LAST_KEY], lasts);
     return { refused };
   };
 }

@@ -52,33 +52,30 @@ export function createRecorderStore({ redis, limits }: { redis: Redis; limits: S
      */
     async seeds(symbols: readonly string[], openBuckets: number, tokens?: ReadonlyMap<string, number>): Promise<Map<string, SymbolSeed>> {
       await moveLegacyKeys(redis, symbols);
-      const p = redis.pipeline();
-      const per = 3 + ALL_INTERVALS.length + (tokens ? 1 : 0);
-      for (const s of symbols) {
-        if (tokens) call(p, 'tdRecorderClaim', [recordedKey(s)], [tokens.get(s) ?? 0]);
-        p.hget(recordedKey(s), 'seq');
-        // Before td:recorded existed the seq was only in the last price.
-        p.hget(LAST_KEY, s);
-        p.hgetall(finalKey(s));
-        for (const i of ALL_INTERVALS) p.zrange(candlesKey(i, s), -(openBuckets + 1), -1);
-      }
-      const results = check(await p.exec());
+      // One command per key (a Cluster client refuses a pipeline across slots); sent in this
+      // order on the instrument's connection, so the claim is applied before the reads.
       const seeds = new Map<string, SymbolSeed>();
-      symbols.forEach((symbol, n) => {
-        const r = results.slice(n * per, (n + 1) * per);
-        const refused = tokens ? Number(r.shift()) : 0;
+      await Promise.all(symbols.map(async (symbol) => {
+        const claim = tokens ? call('tdRecorderClaim', [recordedKey(symbol)], [tokens.get(symbol) ?? 0]) : Promise.resolve(0);
+        const reads = Promise.all([
+          redis.hget(recordedKey(symbol), 'seq'),
+          // Before td:recorded existed the seq was only in the last price.
+          redis.hget(LAST_KEY, symbol),
+          redis.hgetall(finalKey(symbol)),
+          Promise.all(ALL_INTERVALS.map((i) => redis.zrange(candlesKey(i, symbol), -(openBuckets + 1), -1))),
+        ]);
+        const [refused, [seq, json, finals, series]] = await Promise.all([claim.then(Number), reads]);
         if (refused > 0) return void seeds.set(symbol, { lastSeq: undefined, candles: {} as SymbolSeed['candles'], refused });
-        const [seq, json, finals] = r as [string | null, string | null, Record<string, string>];
         const candles = {} as SymbolSeed['candles'];
         ALL_INTERVALS.forEach((interval, k) => {
-          const members = r[3 + k] as string[];
+          const members = series[k]!;
           const truncated = members.length > openBuckets;
           candles[interval] = { candles: members.slice(truncated ? 1 : 0).map((m) => decodeCandle(symbol, interval, m)), truncated };
           if (finals[interval]) candles[interval].finalThrough = Number(finals[interval]);
         });
         const lastSeq = seq !== null ? Number(seq) : json ? decodeLast(symbol, json).seq : undefined;
         seeds.set(symbol, { lastSeq, candles });
-      });
+      }));
       return seeds;
     },
 
@@ -146,12 +143,4 @@ function checkRange(from: number, to: number, limit: number): void {
     throw new RecorderError('TICKDESK_RECORDER_BAD_RANGE', `invalid time range [${from}, ${to})`);
   }
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new RecorderError('TICKDESK_RECORDER_BAD_RANGE', `invalid limit ${limit}`);
-}
-
-function check(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error('Redis transaction aborted');
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
 }

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /*
  * The recorder's scripts. Each instrument is written by one script over its own keys,
@@ -82,12 +82,16 @@ type Runner = (...args: Arg[]) => Promise<unknown>;
 const SCRIPTS = { tdRecorderWrite: [6, WRITE], tdRecorderClaim: [1, CLAIM], tdRecorderLast: [1, LAST] } as const;
 export type RecorderScript = keyof typeof SCRIPTS;
 
-/** Register the scripts on `redis` (ioredis `defineCommand`: EVALSHA, loaded again on NOSCRIPT) and queue calls on a pipeline. */
+/**
+ * Register the scripts on `redis` (ioredis `defineCommand`: EVALSHA, loaded again on
+ * NOSCRIPT); returns a call. Calls are sent one by one, not as one pipeline: ioredis sends
+ * them without waiting for replies anyway, and a Redis Cluster client refuses a pipeline
+ * whose keys are not all in one slot.
+ */
 export function recorderScripts(redis: Redis) {
   const commands = redis as unknown as Record<string, Runner | undefined>;
   for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
     if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
   }
-  return (target: ChainableCommander, name: RecorderScript, keys: readonly string[], args: readonly Arg[]): void =>
-    void (target as unknown as Record<string, Runner>)[name]!(...keys, ...args);
+  return (name: RecorderScript, keys: readonly string[], args: readonly Arg[]): Promise<unknown> => commands[name]!(...keys, ...args);
 }
