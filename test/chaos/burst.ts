@@ -5,6 +5,7 @@ import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/a
 import { loginFor, redisClientOptions } from '@tickdesk/infra';
 import { encodeTickBatch, ticksNode, type Rule } from '@tickdesk/schemas';
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
+import { lastPublishedSeq } from '@tickdesk/feed-core';
 import type { ClusterDesk } from '../cluster/cluster-desk.js';
 
 /** The instrument the burst's own ticks go to (the synthetic feed's ticks on it are older by seq and ignored). */
@@ -25,13 +26,26 @@ export function deskRedis(desk: ClusterDesk): Redis {
   return redis;
 }
 
-/** Publishes the burst's ticks from a session of the feed account, with seq above every synthetic tick's. */
+/**
+ * Seq between two of the burst's ticks. A feed taking ESZ6 over (a standby, or the feed
+ * started again) continues above the node's last seq, one by one (publisher-leases.ts):
+ * the burst stays ahead of it.
+ */
+const BURST_SEQ_STEP = 1_000;
+
+/**
+ * Publishes the burst's ticks from a session of the feed account, with seq above every
+ * synthetic tick's: the first of a burst (`first`) above the node's last item too.
+ */
 export function burstPublisher(feed: XmppClient) {
+  const pubsub = createPubsub(feed, 'pubsub.desk.localhost');
   let seq = Date.now() * 1000 * 2;
-  return async (price: string): Promise<number> => {
+  return async (price: string, first = false): Promise<number> => {
+    if (first) seq = Math.max(seq, (await lastPublishedSeq(pubsub, BURST_SYMBOL)) + BURST_SEQ_STEP);
     const now = new Date().toISOString().replace('Z', '000Z');
-    const t = [{ symbol: BURST_SYMBOL, seq: seq++, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }];
-    await createPubsub(feed, 'pubsub.desk.localhost').publish(ticksNode(BURST_SYMBOL), encodeTickBatch({ symbol: BURST_SYMBOL, ticks: t, conflated: 0 }));
+    const t = [{ symbol: BURST_SYMBOL, seq, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }];
+    seq += BURST_SEQ_STEP;
+    await pubsub.publish(ticksNode(BURST_SYMBOL), encodeTickBatch({ symbol: BURST_SYMBOL, ticks: t, conflated: 0 }));
     return t[0]!.seq;
   };
 }
@@ -81,6 +95,17 @@ export function firedTracker(redis: Redis, afterSeq: number, rules: Set<string>)
         if (page.length > 0) after = page[page.length - 1]!.seq;
         if (page.length < 2_000) return fired;
       }
+    },
+    /** The burst rules' alerts in the outbox and history (alert id → trader), fired since `fromTime`, whatever the chain says. */
+    async stored(fromTime: string): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      let next: string | undefined;
+      do {
+        const page = await alerts.list({ symbol: BURST_SYMBOL, fromTime, limit: 1_000, ...(next ? { after: next } : {}) });
+        for (const a of page.alerts) if (rules.has(a.ruleId)) out.set(a.id, a.owner);
+        next = page.next;
+      } while (next);
+      return out;
     },
   };
 }

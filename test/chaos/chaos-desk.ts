@@ -16,7 +16,8 @@ export interface ChaosDesk {
   redis: Redis;
   traders: Record<string, ClusterTrader>;
   ticks: Awaited<ReturnType<typeof tickWatcher>>;
-  publish: (price: string) => Promise<number>;
+  /** Publishes one of the burst's ticks; `first` for a burst's first (its seq above the node's last item). */
+  publish: (price: string, first?: boolean) => Promise<number>;
   /** Set when a case failed: the desk's folder (logs, desk.json) is kept when it stops. */
   keep: boolean;
   stop(): Promise<void>;

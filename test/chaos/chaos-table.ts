@@ -8,6 +8,8 @@ export interface ChaosRow {
   delivered: number;
   fired: number;
   rules: number;
+  /** Alerts stored for the burst's rules with no `fired` record in the audit chain. */
+  unrecorded: number;
   duplicatesById: number;
   shownTwice: number;
   chainOk: boolean;

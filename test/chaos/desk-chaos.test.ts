@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChaosDesk, type ChaosDesk } from './chaos-desk.js';
 import { renderTable, writeTable, type ChaosRow } from './chaos-table.js';
 import { BURST_SYMBOL } from './burst.js';
-import { killDuringBurst, redisPrimaryPart } from './kill-burst.js';
+import { killDuringBurst } from './kill-burst.js';
+import { redisPrimaryPart } from './desk-checks.js';
 import { leaseHolder, standbyRole } from './takeover.js';
 
 /**
@@ -51,6 +52,7 @@ async function killCase(cd: ChaosDesk, kill: string): Promise<void> {
     rows.push(row);
     expect(undelivered, 'fired alerts not received by their trader').toEqual([]);
     expect(row.fired, "alerts fired for the burst's rules").toBe(row.rules);
+    expect(row.unrecorded, 'alerts stored and sent without their fired record in the audit chain').toBe(0);
     expect(row.shownTwice, 'alerts shown twice').toBe(0);
     expect(row.chainOk, 'the audit chain verifies').toBe(true);
     expect(row.secondsToWhole, `seconds until whole after the kill of ${part}`).toBeLessThan(wholeGoalS(part));

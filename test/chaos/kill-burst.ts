@@ -4,7 +4,8 @@ import { burstRules, chainTip, firedTracker, STEPS } from './burst.js';
 import { LIVE, TRADERS, type ChaosDesk } from './chaos-desk.js';
 import type { ChaosRow } from './chaos-table.js';
 import { publisherStarts, receivedGaps, recordedGaps, total } from './ticks-lost.js';
-import { redisPartOnPort, redisRole, standbyRole, watchTakeover } from './takeover.js';
+import { standbyRole, watchTakeover } from './takeover.js';
+import { chainVerifies, redisAfter, sleep, until, within } from './desk-checks.js';
 
 /** Ticks of the ramp per second (each crosses one threshold: 10 alerts), and the tick at which the part is killed. */
 const RAMP_PER_S = 10;
@@ -12,48 +13,17 @@ const KILL_AT = 30;
 /** After the burst: every fired alert is delivered within this (receipt timeout 3 s, then resends). */
 const DELIVERY_MS = 45_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
-
-export async function until<T>(cd: ChaosDesk, what: string, ms: number, check: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}\n${cd.desk.diagnostics()}`);
-    await sleep(100);
-  }
-}
-
-/** Which supervised part is the Redis primary now (the test's client is connected to it). */
-export async function redisPrimaryPart(cd: ChaosDesk): Promise<string> {
-  return redisPartOnPort(cd, Number(/tcp_port:(\d+)/.exec(await cd.redis.info('server'))?.[1]));
-}
-
-async function chainVerifies(cd: ChaosDesk): Promise<boolean> {
-  const res = await fetch(`${cd.desk.apiUrl}/v1/auth/token`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jid: 'carol@desk.localhost', password: cd.desk.credentials().accounts.carol!.password }),
-  });
-  const { token } = (await res.json()) as { token: string };
-  const verify = await fetch(`${cd.desk.apiUrl}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
-  return ((await verify.json()) as { ok: boolean }).ok === true;
-}
-
 /**
  * One burst of 1,000 alerts (burst.ts) with `part` killed (SIGKILL) at its 30th tick:
  * what reached the traders, what the chain says, and when the desk was whole again.
  */
 export async function killDuringBurst(cd: ChaosDesk, part: string, base: number): Promise<{ row: ChaosRow; undelivered: Array<[string, string]> }> {
   const { desk, redis, traders, publish } = cd;
-  await until(cd, 'the base tick published', 20_000, () => within(publish(String(base)), 3_000));
+  await until(cd, 'the base tick published', 20_000, () => within(publish(String(base), true), 3_000));
   await sleep(1_000); // the engine has the price below every threshold
   const rules = await burstRules(redis, TRADERS, base);
   const fired = firedTracker(redis, await chainTip(redis), rules);
+  const burstFrom = new Date(Date.now() - 1_000).toISOString();
   await sleep(1_500); // the engine has the rules
   const shownBefore = Object.fromEntries(TRADERS.map((t) => [t, traders[t]!.shownTwice()]));
 
@@ -92,8 +62,15 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
     if (!settled) await sleep(1_000);
     return settled;
   });
-  const undelivered = () => [...fired.fired].filter(([id, owner]) => !traders[owner]?.ids().has(id));
-  await until(cd, 'every fired alert delivered', DELIVERY_MS, async () => (await fired.poll(), undelivered().length === 0)).catch(() => undefined);
+  // Fired: the chain's `fired` records and the alerts stored for the burst's rules (one stored without its record is counted apart).
+  const all = new Map(fired.fired);
+  const undelivered = () => [...all].filter(([id, owner]) => !traders[owner]?.ids().has(id));
+  await until(cd, 'every fired alert delivered', DELIVERY_MS, async () => {
+    await fired.poll();
+    for (const [id, owner] of [...fired.fired, ...await fired.stored(burstFrom)]) all.set(id, owner);
+    return undelivered().length === 0;
+  }).catch(() => undefined);
+  const unrecorded = [...all.keys()].filter((id) => !fired.fired.has(id));
   await sleep(Math.max(0, firstWhole + 5_000 - Date.now()));
   await healthLine.stop();
   const took = await takeover!.result();
@@ -113,7 +90,7 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   }
   const slowest = [...notOk].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([what, s]) => `${what} ${s} s`).join(', ');
 
-  const ids = new Set(fired.fired.keys());
+  const ids = new Set(all.keys());
   const got = TRADERS.flatMap((t) => traders[t]!.received.filter((r) => ids.has(r.id)));
   const delivered = new Set(got.map((r) => r.id)).size;
   // Every burst rule fires once: one that reached a trader under two ids (two ticks) was shown twice.
@@ -132,26 +109,16 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
     took.by ? `taken over by ${took.by}${took.allSeconds !== undefined ? ` (every instrument in ${took.allSeconds.toFixed(1)} s)` : ''}` : '',
     part.startsWith('redis') ? await redisAfter(cd, part) : '',
     fired.firedTwice() ? `${fired.firedTwice()} alerts with two fired records` : '',
+    unrecorded.length ? `${unrecorded.length} alerts stored and sent without their fired record in the chain` : '',
     analyst.restarts ? `${analyst.restarts} seq jumps of a new publisher (restart or take-over)` : '',
     analyst.disorder + history.disorder ? `${analyst.disorder + history.disorder} items out of order` : '',
   ].filter(Boolean).join('; ');
   const row: ChaosRow = {
-    desk: cd.label, kill: part, delivered, fired: fired.fired.size, rules: rules.size, duplicatesById: got.length - delivered,
+    desk: cd.label, kill: part, delivered, fired: all.size, unrecorded: unrecorded.length, rules: rules.size, duplicatesById: got.length - delivered,
     shownTwice: Math.max(TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), onceShownTwice), chainOk: await chainVerifies(cd),
     secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, notes,
     ...(standbyRole(part) ? { takeoverS: took.seconds ?? Number.POSITIVE_INFINITY, ...(took.allSeconds !== undefined ? { takeoverAllS: took.allSeconds } : {}) } : {}),
     disorderAnalyst: analyst.disorder, disorderHistory: history.disorder,
   };
   return { row, undelivered: missing };
-}
-
-/** Which Redis server is primary after the kill of `killed`, and what the killed one came back as (asked directly). */
-async function redisAfter(cd: ChaosDesk, killed: string): Promise<string> {
-  const primary = await redisPrimaryPart(cd);
-  const back = await until(cd, `${killed} answering again`, 15_000, async () => {
-    const r = await redisRole(cd, killed);
-    return killed === primary || (r.role === 'slave' && r.linkUp) ? r : undefined;
-  }).catch(() => undefined);
-  if (killed === primary) return `primary after: ${primary} (no fail-over)`;
-  return `primary after: ${primary}; ${killed} came back as ${back ? `replica of :${back.masterPort}` : 'no replica within 15 s'}`;
 }
