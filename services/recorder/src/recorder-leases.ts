@@ -14,6 +14,8 @@ export interface RecorderLeaseOptions {
   /** How often free leases are tried at most (default a sixth of the TTL, at most 500 ms). */
   pollMs?: number;
   prefix?: string;
+  /** Whether this recorder can record now (its XMPP session is up): while not, it holds no lease and takes none. */
+  healthy?: () => boolean;
   /** This recorder now holds `symbol` with `token`: seed it and read the node back. */
   onGained(symbol: string, token: number): Promise<void>;
   /** This recorder must stop recording `symbol` now (lease expired, taken, or let go). */
@@ -28,7 +30,7 @@ export interface RecorderLeaseOptions {
  * held one runs out (its remaining TTL is read), so it takes over within the TTL of the
  * holder's last renewal.
  */
-export function createRecorderLeases({ redis, symbols, owner, log: parentLog, ttlMs, standby, pollMs = Math.min(500, Math.max(50, Math.floor(ttlMs / 6))), prefix = DEFAULT_PREFIX, onGained, onLost }: RecorderLeaseOptions) {
+export function createRecorderLeases({ redis, symbols, owner, log: parentLog, ttlMs, standby, pollMs = Math.min(500, Math.max(50, Math.floor(ttlMs / 6))), prefix = DEFAULT_PREFIX, healthy = () => true, onGained, onLost }: RecorderLeaseOptions) {
   const log = parentLog.child({ component: 'recorder-leases' });
   const held = new Map<string, number>();
   let renewFailing = false;
@@ -49,9 +51,19 @@ export function createRecorderLeases({ redis, symbols, owner, log: parentLog, tt
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  let unhealthy = false;
   /** One try at every lease not held; resolves with when to try again (ms). */
   async function pass(): Promise<number> {
     let next = pollMs;
+    // Renewed only while healthy: a recorder that receives no items hands its instruments
+    // to the other rather than keep them while it reconnects.
+    if (!healthy()) {
+      if (!unhealthy) log.warn({ instruments: held.size }, 'cannot record (XMPP session down): instruments let go');
+      unhealthy = true;
+      await Promise.all([...held.keys()].map((s) => leases.get(s)!.release().catch(() => undefined)));
+      return next;
+    }
+    unhealthy = false;
     await Promise.all(symbols.map(async (symbol) => {
       if (held.has(symbol) || busy.has(symbol) || stopped) return;
       busy.add(symbol);

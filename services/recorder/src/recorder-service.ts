@@ -49,6 +49,7 @@ export async function startRecorderService({ client, redis, log, service, symbol
   if (resolved.lease !== 'off') {
     leases = createRecorderLeases({
       redis, symbols, log, owner: owner ?? `recorder-${process.pid}`, ttlMs: resolved.leaseTtlMs, standby: resolved.lease === 'standby',
+      healthy: () => client.state() === 'running',
       onGained: async (symbol, token) => {
         recorder.forget(symbol);
         await takeOver({ symbol, token, takeovers, readBack: readBackOf, ingest: (b) => (leases!.token(symbol) === token ? recorder.ingest(b) : undefined), log });
