@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRecorderService, ticksKey, type RecorderService } from '@tickdesk/recorder';
+import { recordedKey, startRecorderService, ticksKey, type RecorderService } from '@tickdesk/recorder';
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { encodeTickBatch, formatMicros, nowMicros, parseTimestamp, ticksNode, type Tick } from '@tickdesk/schemas';
 import { naiveCandles } from '../../services/recorder/src/naive.test-util.js';
@@ -22,8 +22,8 @@ const DB = 7;
 
 interface Relay {
   port: number;
-  /** Hold what the recorder sends from now on (it reaches Redis on resume). */
-  hold(): void;
+  /** Hold what the recorder sends from the first chunk containing `marker` on (it reaches Redis on resume). */
+  holdFrom(marker: string): void;
   resume(): void;
   /** Cut every connection and refuse new ones. */
   cut(): void;
@@ -31,6 +31,7 @@ interface Relay {
 
 async function relay(target: { host: string; port: number }): Promise<Relay> {
   let holding = false;
+  let marker: string | undefined;
   let dead = false;
   const pending: Array<() => void> = [];
   const sockets = new Set<net.Socket>();
@@ -45,16 +46,21 @@ async function relay(target: { host: string; port: number }): Promise<Relay> {
         upstream.destroy();
       });
     }
-    client.on('data', (chunk) => (holding ? pending.push(() => upstream.write(chunk)) : upstream.write(chunk)));
+    client.on('data', (chunk: Buffer) => {
+      if (marker !== undefined && chunk.includes(marker)) holding = true;
+      if (holding) pending.push(() => upstream.write(chunk));
+      else upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => client.write(chunk));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    hold: () => void (holding = true),
+    holdFrom: (m: string) => void (marker = m),
     resume() {
       holding = false;
+      marker = undefined;
       for (const send of pending.splice(0)) send();
     },
     cut() {
@@ -200,8 +206,10 @@ describe('standby recorder', () => {
     startPublishing();
     await new Promise((r) => setTimeout(r, 1_500));
 
-    // Paused: what it sends (a write already on its way, its lease renewals) waits in the relay.
-    a.relay.hold();
+    // Paused: from its next instrument write on (the script names td:recorded:{<SYMBOL>}),
+    // what it sends (that write, its lease renewals) waits in the relay.
+    a.relay.holdFrom(recordedKey(SYMBOLS[0]!).split('{')[0]!);
+    await waitFor(() => a.service.held().length < SYMBOLS.length, 10_000, 'the paused holder to reach its lease deadline');
     await waitFor(() => b.service.held().length === SYMBOLS.length, 10_000, 'the standby to take over');
     await new Promise((r) => setTimeout(r, 1_000)); // the standby writes with its newer token meanwhile
     a.relay.resume();
