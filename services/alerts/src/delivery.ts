@@ -48,6 +48,8 @@ export interface DeliveryDeps {
    * engine holds, each step fenced by the lease token; confirmations from any.
    */
   ownership?: DeliveryOwnership;
+  /** True while this engine's firing writer stores the alert and has not yet appended its `fired` record. */
+  storing?: (alertId: string) => boolean;
   now?: () => number;
 }
 
@@ -59,7 +61,8 @@ export interface DeliveryDeps {
  * tells the backup. Every step goes to the audit chain before it takes effect.
  */
 export function createDelivery({
-  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, ownership = SOLE, now = Date.now,
+  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, ownership = SOLE,
+  storing = () => false, now = Date.now,
 }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const jid = (user: string) => `${user}@${domain}`;
@@ -154,12 +157,24 @@ export function createDelivery({
     await send(alert, alert.owner, 'sent', t + timeoutFor(alert.owner));
   }
 
+  /**
+   * A never-sent alert this engine did not just store may lack its `fired` record: the engine
+   * that stored it was killed between the outbox write and the audit append (two slots, two
+   * writes). Written before the first send, so the chain never shows an alert sent that never fired.
+   */
+  async function ensureFired(alert: StoredAlert): Promise<void> {
+    if (alert.attempts > 0 || storing(alert.id) || !ownership.owns(alert.symbol)) return;
+    if ((await audit.range({ alertId: alert.id, limit: 1 })).length > 0) return;
+    await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event: 'fired', stanzaHash: '', detail: `rule=${alert.ruleId} seq=${alert.tickSeq} price=${alert.price}` });
+    log.warn({ alert: alert.id, symbol: alert.symbol }, 'fired record missing (its engine stopped before writing it): written before the first send');
+  }
+
   /** An alert whose time has come: resend, escalate, or keep retrying. */
   async function onDue(alert: StoredAlert): Promise<void> {
     if (RANK[alert.state] >= RANK.delivered || alert.state === 'held') return;
     const why = await retirement(alert);
     if (why) return retire(alert, why);
-    if (alert.state === 'pending') return route(alert);
+    if (alert.state === 'pending') return ensureFired(alert).then(() => route(alert));
     const t = now();
     if (t - Date.parse(alert.firedAt) >= config.alertTtlMs) {
       await record(alert, 'expired', { state: 'expired', nextActionAt: NEVER }, `unconfirmed after ${Math.round(config.alertTtlMs / 1000)}s`);
@@ -302,7 +317,7 @@ export function createDelivery({
         if (alert.state !== 'pending' && alert.state !== 'held') continue;
         n += 1;
         await withFresh(alert.id, async (fresh) => {
-          if (fresh.state === 'pending') return route(fresh);
+          if (fresh.state === 'pending') return ensureFired(fresh).then(() => route(fresh));
           if (fresh.state !== 'held' || presence.get(fresh.owner).show === 'dnd') return;
           const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${presence.get(fresh.owner).show}`);
           if (released) await route(released);

@@ -93,6 +93,7 @@ export function createAlertEngine({
     retirement: (a) => retirement.reasonFor(a),
     canEscalateTo: (user) => !retirement.isDisabled(user),
     ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
+    storing: (id) => firings.storing(id),
   });
   const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
   // The engine's state for /health (JSON `{ state, at, rules, pid }`), rewritten every

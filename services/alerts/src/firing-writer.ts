@@ -152,6 +152,8 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
       for (const s of suppressions.due(all)) await summarise(s);
     },
     fired: (): number => fired,
+    /** True while `persist` has stored (or is storing) the alert and not yet appended its `fired` record. */
+    storing: (alertId: string): boolean => unaudited.has(alertId),
   };
 }
 export type FiringWriter = ReturnType<typeof createFiringWriter>;
