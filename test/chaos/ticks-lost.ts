@@ -6,6 +6,13 @@ import { ticksKey } from '@tickdesk/recorder';
  * in µs, services/desk/src/run-feed.ts), not ticks lost: counted as a restart.
  */
 const RESTART_JUMP = 1_000_000;
+/**
+ * A jump at least this large where the fencing token changes is another feed taking over
+ * with its own seq base (its start time in µs: two feeds never start within 10 ms of each
+ * other). A smaller one is ticks nobody published: the same feed taking its lease back after
+ * it could not renew it (Redis away), or a standby whose seq continues above the node's.
+ */
+const TAKEOVER_JUMP = 10_000;
 
 export interface SeqGaps {
   /** Seqs skipped between consecutive ticks (or items) of one feed run. */
@@ -18,16 +25,16 @@ export interface SeqGaps {
 }
 
 /**
- * Gaps in a list of [first, last] seq ranges in arrival order. A jump up to a seq in
- * `starts` (the first one another feed published: a standby's source has a seq base of
- * its own) is a take-over, counted as a restart.
+ * Gaps in a list of [first, last] seq ranges in arrival order. A large jump up to a seq in
+ * `starts` (the first one published under a new fencing token) is a take-over by a feed
+ * with a seq base of its own, counted as a restart.
  */
 export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>, starts: ReadonlySet<number> = new Set()): SeqGaps {
   const r: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: ranges.length };
   for (let k = 1; k < ranges.length; k++) {
     const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;
     if (jump < 0) r.disorder += 1;
-    else if (jump > RESTART_JUMP || (jump > 0 && starts.has(ranges[k]![0]))) r.restarts += 1;
+    else if (jump > RESTART_JUMP || (jump >= TAKEOVER_JUMP && starts.has(ranges[k]![0]))) r.restarts += 1;
     else r.missing += jump;
   }
   return r;
