@@ -37,6 +37,8 @@ describe('recorder when Redis goes away', () => {
     await redis.up();
     await until(() => rec.state() === 'running', 15_000);
     await until(async () => (await client.zcard(ticksKey('OUT'))) === 400);
+    // The last prices are written after the instruments' scripts: let the flush under way end.
+    await rec.flush();
     expect((await rec.store.lastPrice('OUT'))?.seq).toBe(ticks[399]!.seq);
     await rec.stop();
   });
@@ -63,6 +65,7 @@ describe('recorder when Redis goes away', () => {
     await redis.up();
     expect(await waiting).toBe('written');
     await until(() => rec.state() === 'running' && rec.stats().pendingTicks === 0, 20_000);
+    await rec.flush(); // the last prices come after the instruments' scripts
     const stored = await client.zcard(ticksKey('HANG'));
     expect(stored + rec.stats().dropped.buffer_full).toBe(6_000);
     expect((await rec.store.lastPrice('HANG'))?.seq).toBe(ticks[5_999]!.seq);
