@@ -47,7 +47,6 @@ describe('the fail-over desk (TICKDESK_FAILOVER)', () => {
     const lines = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1', TICKDESK_ALERT_ENGINES: '1' }), { server: 'prosody', nodes: 1, redisMode: 'sentinel', parts });
     expect(lines[0]).toMatch(/TICKDESK_FAILOVER=1: Redis with a replica and three sentinels, 1 alert engine, a feed and its standby, one recorder, one Prosody$/);
     expect(lines.join('\n')).toMatch(/TICKDESK_ALERT_ENGINES=1 set explicitly \(the preset's is 2\): one alert engine, none to take over/);
-    expect(lines.join('\n')).toMatch(/TICKDESK_RECORDER_STANDBY=1: this version runs no standby recorder yet/);
     expect(lines.join('\n')).toMatch(/TICKDESK_XMPP_NODES=3 clusters it/);
     const cluster = failoverLines(resolveFailoverPreset({ TICKDESK_FAILOVER: '1' }), {
       server: 'ejabberd', nodes: 3, redisMode: 'sentinel', parts: ['recorder', 'recorder-standby', 'alerts', 'alerts-2', 'feed', 'feed-standby', 'api'],

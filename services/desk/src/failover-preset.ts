@@ -3,7 +3,7 @@ import type { Env } from '@tickdesk/schemas';
 /**
  * TICKDESK_FAILOVER=1: the fail-over desk. Each of these variables that the operator left
  * unset takes the preset's value; one set explicitly keeps its own (docs/operations.md,
- * "The fail-over desk"). TICKDESK_RECORDER_STANDBY is read once the standby recorder is there.
+ * "The fail-over desk").
  */
 export const FAILOVER_PRESET = {
   TICKDESK_REDIS_MODE: 'sentinel',
@@ -79,7 +79,6 @@ export function failoverLines(res: FailoverResolution, desk: StartedDesk): strin
     const loss = LOSS[o.name](o.value);
     lines.push(`${pad}${o.name}=${o.value} set explicitly (the preset's is ${o.preset})${loss ? `: ${loss}` : ''}`);
   }
-  if (res.env.TICKDESK_RECORDER_STANDBY?.trim() === '1' && !desk.parts.includes('recorder-standby')) lines.push(`${pad}TICKDESK_RECORDER_STANDBY=1: this version runs no standby recorder yet`);
   if (desk.nodes === 1) lines.push(`${pad}the XMPP server is one process (restarted when it exits); TICKDESK_XMPP_SERVER=ejabberd TICKDESK_XMPP_NODES=3 clusters it`);
   return lines;
 }
