@@ -44,11 +44,11 @@ const SCRIPTS = '+evalsha +eval +script|load +script|exists';
  * - alerts: rules, alerts (outbox), the audit chain, its own `td:alerts:*` state (heartbeat,
  *   watermark, fired), presence, the per-user write counters it shares with the API
  *   (`td:api:rate:user:*`: chat and ad-hoc writes count there too), its own leases
- *   (`td:{lease:alerts:*`); reads roles.
+ *   (`td:{lease:alerts:*`); reads roles and hears of their changes (`td:users:changes`).
  * - recorder: last prices, ticks, candles, what it recorded per instrument (`td:recorded:*`),
  *   its own leases (`td:{lease:recorder:*`); nothing else.
  * - feed: its own leases only (`td:{lease:feed:*`: one active publisher per instrument node).
- * - api: rules, alerts, roles (`td:users`, administration), its rate-limit counters
+ * - api: rules, alerts, roles (`td:users`, administration, announced on `td:users:changes`), its rate-limit counters
  *   (`td:api:*`); reads the audit chain (it never appends), market data, presence and the
  *   engine's heartbeat.
  */
@@ -56,13 +56,13 @@ export const REDIS_ACL = {
   desk: `${BASE} +@read +@write +@keyspace +@pubsub ${SCRIPTS} ${END} ~td:* &td:*`,
   alerts: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
     + '~td:{rules}:* ~td:{alerts}:* ~td:{audit}:* ~td:alerts:* ~td:presence ~td:presence:* ~td:api:rate:user:* ~td:{lease:alerts:* %R~td:users* '
-    + '&td:rules:* &td:presence:*',
+    + '&td:rules:* &td:presence:* &td:users:*',
   recorder: `${BASE} +@hash +@sortedset +@string +@keyspace ${SCRIPTS} ${END} ~td:last ~td:ticks:* ~td:candles:* ~td:recorded:* ~td:{lease:recorder:*`,
   // Leases (services/store lease.ts): GET, SET, INCR, PEXPIRE, PTTL, DEL inside the lease scripts.
   feed: `${BASE} +@string +@keyspace ${SCRIPTS} ${END} ~td:{lease:feed:*`,
   api: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
     + '~td:{rules}:* ~td:{alerts}:* ~td:users* ~td:api:* %R~td:{audit}:* %R~td:last %R~td:ticks:* %R~td:candles:* '
-    + '%R~td:presence %R~td:presence:* %R~td:alerts:* &td:rules:* &td:presence:*',
+    + '%R~td:presence %R~td:presence:* %R~td:alerts:* &td:rules:* &td:presence:* &td:users:*',
 } as const;
 
 export type RedisServiceUser = keyof typeof REDIS_ACL;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
-import { alertKeys } from '@tickdesk/store';
+import { alertKeys, createRoleStore } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -175,7 +175,7 @@ describe('disabling a trader', () => {
     const own = dan.alerts.find((a) => a.payload.rule === level.id)!.id;
     const escalated = dan.alerts.find((a) => a.payload.rule === viaDan.id)!.id;
 
-    await redis.hset(USERS_KEY, 'dan', 'disabled'); // what POST /v1/users/dan/disable leaves in td:users
+    await createRoleStore({ redis }).set('dan', 'disabled'); // what POST /v1/users/dan/disable does (accounts.ts)
     await expect.poll(async () => (await service.engine.rules.get(level.id))?.status, { timeout: 5_000 }).toBe('paused');
     expect(await service.engine.audit.range({ alertId: level.id, limit: 10 })).toEqual([
       expect.objectContaining({ event: 'rule-paused', trader: 'dan', symbol: 'SOLUSDT', detail: 'reason=trader-disabled' }),
@@ -200,7 +200,7 @@ describe('disabling a trader', () => {
     expect(alice.alerts.length).toBe(aliceReceived);
     expect((await alertsOf('dan')).filter((a) => a.ruleId === level.id)).toHaveLength(1);
 
-    await redis.hset(USERS_KEY, 'dan', 'trader');
+    await createRoleStore({ redis }).set('dan', 'trader');
     await sleep(2_500);
     expect((await service.engine.rules.get(level.id))?.status).toBe('paused');
     expect(await service.engine.audit.verify()).toMatchObject({ ok: true });

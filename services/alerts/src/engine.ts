@@ -55,8 +55,6 @@ export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
  * answers again, as a restarted engine does.
  */
 export const MAX_HELD_BATCHES = 10_000;
-/** How often roles are read again (trader-roles.ts): a disabled trader's rules are paused and their alerts retired within this. */
-export const TRADERS_REFRESH_MS = 2_000;
 export { alertId } from './firing-writer.js';
 
 const isFenced = (err: unknown): boolean => err instanceof AlertsError && err.code === 'TICKDESK_ALERTS_FENCED';
@@ -86,6 +84,7 @@ export function createAlertEngine({
     onTrader: (user) => presence.track(user),
     onDisabled: (user, running) => retirement.traderDisabled(user, running),
     onEnabled: (user) => retirement.traderEnabled(user),
+    onError: (err) => log.warn({ err: err.message }, 'trader list refresh failed'),
   });
   const traders = roles.traders;
   const delivery = createDelivery({
@@ -307,7 +306,7 @@ export function createAlertEngine({
     metrics,
     async start(): Promise<void> {
       state = 'starting';
-      await roles.refresh(false);
+      await roles.start();
       await presence.start([...traders]);
       const saved = await redis.hgetall(watermarkKey);
       for (const [symbol, json] of Object.entries(saved)) {
@@ -329,7 +328,6 @@ export function createAlertEngine({
       timers = [
         setInterval(() => void sweepExpired(), config.expirySweepMs),
         setInterval(() => void beat(), HEARTBEAT_EVERY_MS),
-        setInterval(() => void roles.refresh(true).catch((err: Error) => log.warn({ err: err.message }, 'trader list refresh failed')), TRADERS_REFRESH_MS),
       ];
       // Give presence a moment to arrive before deciding what held alerts may go.
       await new Promise((r) => setTimeout(r, 1_600));
@@ -343,6 +341,7 @@ export function createAlertEngine({
       stopping = true;
       timers.forEach(clearInterval);
       await ownership.stop();
+      await roles.stop();
       if (writeHeartbeat) await heartbeat.clear().catch(() => undefined);
       client.off('online', onReconnected);
       await subscriber.stop();

@@ -34,14 +34,18 @@ describe('trader roles', () => {
     expect(h.calls).toContain('enabled ana');
   });
 
-  it('does not overlap a refresh that is still pausing rules', async () => {
+  it('does not overlap a refresh that is still pausing rules: one asked for meanwhile reads once after it', async () => {
     const h = harness({ dan: 'disabled' });
     h.holdNext();
     const first = h.t.refresh(true);
     await new Promise((r) => setTimeout(r, 0));
-    await h.t.refresh(true);
-    h.release();
-    await first;
+    const second = h.t.refresh(true);
+    void h.t.refresh(true);
     expect(h.calls.filter((c) => c.startsWith('read'))).toEqual(['read td:users']);
+    h.release();
+    await new Promise((r) => setTimeout(r, 0));
+    h.release();
+    await Promise.all([first, second]);
+    expect(h.calls.filter((c) => c.startsWith('read'))).toEqual(['read td:users', 'read td:users']);
   });
 });

@@ -10,19 +10,26 @@ export interface TraderRolesDeps {
   /** A disabled account: its rules are paused and (while running) its alerts retired. */
   onDisabled(user: string, running: boolean): Promise<void>;
   onEnabled(user: string): void;
+  /** A refresh a change notification started failed (Redis away): the next change or reconnection reads again. */
+  onError?(err: Error): void;
 }
 
 /**
  * The engine's view of `<prefix>users` (user → role): who is a trader, who is disabled.
- * Read at start and again on a timer; a refresh still pausing rules or retiring alerts
- * is not overlapped by the next one.
+ * Read at start, then again whenever the role store announces a change (role-store.ts
+ * set()) and after its channel reconnects, as rules are (rule-sync.ts). A refresh still
+ * pausing rules or retiring alerts is not overlapped: a change heard meanwhile is read
+ * once it is done.
  */
-export function createTraderRoles({ redis, prefix, onTrader, onDisabled, onEnabled }: TraderRolesDeps) {
+export function createTraderRoles({ redis, prefix, onTrader, onDisabled, onEnabled, onError = () => undefined }: TraderRolesDeps) {
   const traders = new Set<string>();
   const store = createRoleStore({ redis, prefix });
-  let refreshing = false;
+  let refreshing: Promise<void> | undefined;
+  let again = false;
+  let running = false;
+  let unsubscribe: (() => Promise<void>) | undefined;
 
-  async function read(running: boolean): Promise<void> {
+  async function read(): Promise<void> {
     const roles = await store.all();
     for (const [user, role] of Object.entries(roles)) {
       if (role === 'trader' && !traders.has(user)) {
@@ -36,16 +43,44 @@ export function createTraderRoles({ redis, prefix, onTrader, onDisabled, onEnabl
     }
   }
 
+  function refresh(): Promise<void> {
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          again = false;
+          await read();
+        } while (again);
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
+  }
+  const heard = () => void refresh().catch(onError);
+
   return {
     traders: traders as ReadonlySet<string>,
-    async refresh(running: boolean): Promise<void> {
-      if (refreshing) return;
-      refreshing = true;
-      try {
-        await read(running);
-      } finally {
-        refreshing = false;
-      }
+    /** Subscribe first, so a role written while reading is not missed (reading it twice is harmless). */
+    async start(): Promise<void> {
+      unsubscribe = await store.subscribe(heard, heard);
+      await refresh();
+      running = true;
+    },
+    /** Read every role again now (a refresh under way is not overlapped); `nowRunning` as start() sets it. */
+    refresh(nowRunning?: boolean): Promise<void> {
+      if (nowRunning !== undefined) running = nowRunning;
+      return refresh();
+    },
+    async stop(): Promise<void> {
+      running = false;
+      await unsubscribe?.();
+      unsubscribe = undefined;
+      await refreshing?.catch(() => undefined);
     },
   };
 }
+export type TraderRoles = ReturnType<typeof createTraderRoles>;

@@ -78,10 +78,11 @@ describe('every key family is granted to its writers and readers (infra/src/redi
     for (const key of [dir.users, market.last, engine.heartbeat, alerts.outbox, audit.head, rules.ids]) expect(rights('feed').read(key), key).toBe(false);
   });
 
-  it('the channels: rule changes and presence changes for the engine and the API', () => {
+  it('the channels: rule, presence and role changes for the engine and the API', () => {
     for (const user of ['alerts', 'api', 'desk'] as RedisServiceUser[]) {
       expect(rights(user).channel(rules.changes)).toBe(true);
       expect(rights(user).channel(dir.presenceChanges)).toBe(true);
+      expect(rights(user).channel(dir.userChanges)).toBe(true);
     }
   });
 });

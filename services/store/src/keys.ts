@@ -104,10 +104,12 @@ export function legacyMarketKeys(prefix = DEFAULT_PREFIX) {
   };
 }
 
-/** Roles (field = user name), the presence snapshot (field = trader) and its channel. */
+/** Roles (field = user name) and their change channel, the presence snapshot (field = trader) and its channel. */
 export function directoryKeys(prefix = DEFAULT_PREFIX) {
   return {
     users: `${prefix}users`,
+    /** A pub/sub channel, not a key: the user name whose role was written (role-store.ts). */
+    userChanges: `${prefix}users:changes`,
     presence: `${prefix}presence`,
     presenceChanges: `${prefix}presence:changes`,
   };

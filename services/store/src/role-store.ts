@@ -8,7 +8,7 @@ import { DEFAULT_PREFIX, directoryKeys } from './keys.js';
  * alert engine and the presence list read them.
  */
 export function createRoleStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Redis; prefix?: string }) {
-  const key = directoryKeys(prefix).users;
+  const { users: key, userChanges } = directoryKeys(prefix);
   return {
     /** The value recorded for `user` as it is (possibly a role this version does not know). */
     async get(user: string): Promise<string | undefined> {
@@ -26,8 +26,31 @@ export function createRoleStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Red
     async exists(user: string): Promise<boolean> {
       return (await redis.hexists(key, user)) === 1;
     },
+    /** Written, then announced on `userChanges` (the alert engine hears of a new or disabled trader at once). */
     async set(user: string, role: AccountRole): Promise<void> {
       await redis.hset(key, user, role);
+      await redis.publish(userChanges, user);
+    },
+    /**
+     * Hear of every role written through set(), on a connection of its own. Messages sent
+     * while it is down are lost: `onResync` runs after each reconnection so the caller reads all().
+     */
+    async subscribe(onChange: (user: string) => void, onResync?: () => void): Promise<() => Promise<void>> {
+      const sub = redis.duplicate();
+      sub.on('error', () => undefined); // ioredis reconnects and resubscribes by itself
+      let readies = 0;
+      sub.on('ready', () => {
+        if (readies++ > 0) onResync?.();
+      });
+      sub.on('message', (channel: string, user: string) => {
+        if (channel === userChanges) onChange(user);
+      });
+      await sub.subscribe(userChanges);
+      return async () => {
+        sub.removeAllListeners('message');
+        await sub.unsubscribe().catch(() => undefined);
+        sub.disconnect();
+      };
     },
   };
 }
