@@ -1,182 +1,64 @@
 #!/usr/bin/env node
-import { pino, type Logger } from 'pino';
-import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS, DESK_ROLES } from '@tickdesk/schemas';
-import { createLastPriceStore } from '@tickdesk/store';
-import { createPubsub } from '@tickdesk/xmpp';
-import { InfraError } from '@tickdesk/infra';
-import { loadDeskConfig, type DeskConfig } from './config.js';
-import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
-import { deskTopology } from './topology.js';
-import { newPassword, saveCredentials, type Role } from './credentials.js';
-import { provisionAccount } from '@tickdesk/accounts';
-import { deskSessions } from './provision-desk.js';
-import { runAlerts } from './run-alerts.js';
-import { runApi } from './run-api.js';
-import { runFeed } from './run-feed.js';
-import { runRecorder } from './run-recorder.js';
-import { exitOnUncaught } from './fatal.js';
-import { isAlive, readDeskState } from './state-file.js';
-import { portListening, statusLines } from './desk-status.js';
-import { askSentinels, redisPrimaryLine } from './redis-status.js';
-import { up } from './up.js';
+import { readFileSync } from 'node:fs';
+import { parseCli, UsageError, USAGE, type CliCommand } from './cli-args.js';
+import type { CliIo } from './cli-commands.js';
 
-const USAGE = `usage: tickdesk <command>
-  up                                   start the desk in the foreground (Ctrl-C stops it)
-  down                                 stop a running desk
-  status                               what is running, and the last prices
-  users add <name> --role <role>       create an account (trader|analyst|compliance|admin)
-  users list                           accounts and roles
-  nodes                                the instrument nodes on the pubsub service`;
+const io: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
 
-const out = (line: string) => process.stdout.write(line + '\n');
+/** This package's version: package.json sits one folder above src/ and dist/ alike. */
+const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-async function main(argv: string[]): Promise<number> {
+/** Errors whose message says everything an operator needs; anything else is a defect and keeps its stack. */
+const EXPECTED_ERRORS = new Set(['InfraError', 'ConfigError', 'XmppError', 'DeskStateError']);
+
+// The commands' modules (XMPP, Redis, every service) load only once a command needs them: --help and a usage error answer at once.
+async function main(c: CliCommand): Promise<number> {
+  if (c.cmd === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (c.cmd === 'version') {
+    io.out(`tickdesk ${version()}`);
+    return 0;
+  }
+  const { loadDeskConfig } = await import('./config.js');
+  const { pino } = await import('pino');
   const config = loadDeskConfig(process.env);
   const log = pino({ level: config.TICKDESK_LOG_LEVEL });
-  const [cmd, sub, ...rest] = argv;
-  switch (cmd) {
+  switch (c.cmd) {
     case 'up':
-      return up(config, pino({ level: 'warn' }), out);
-    case 'run': {
-      exitOnUncaught(log.child({ service: sub }));
-      const topology = deskTopology(config);
-      const runners: Record<string, () => Promise<() => Promise<void>>> = {
-        feed: () => runFeed(config, topology, log),
-        recorder: () => runRecorder(config, topology, process.env, log),
-        alerts: () => runAlerts(config, topology, process.env, log),
-        api: () => runApi(topology, process.env, log),
-      };
-      const stop = sub && runners[sub] ? await runners[sub]() : undefined;
-      if (!stop) throw new Error(`unknown service ${sub}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      await stop();
-      return 0;
-    }
-    case 'down': {
-      const s = readDeskState(config.TICKDESK_HOME);
-      if (!s || !isAlive(s.pid)) {
-        out('no desk is running');
-        return 0;
-      }
-      process.kill(s.pid, 'SIGTERM');
-      for (let i = 0; i < 200 && isAlive(s.pid); i++) await new Promise((r) => setTimeout(r, 100));
-      out(isAlive(s.pid) ? `desk (pid ${s.pid}) did not stop` : 'desk stopped');
-      return isAlive(s.pid) ? 1 : 0;
-    }
+      return (await import('./up.js')).up(config, pino({ level: 'warn' }), io.out);
     case 'status':
-      return status(config);
-    case 'users':
-      return users(config, sub, rest, log);
-    case 'nodes': {
-      const topology = deskTopology(config);
-      const t = deskTarget(topology);
-      const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
-      const pubsub = createPubsub(admin, topology.pubsubHost);
-      for (const n of await pubsub.nodes()) {
-        const c = await pubsub.configuration(n.node);
-        out(`${n.node.padEnd(16)} access=${c.access_model?.[0]} publish=${c.publish_model?.[0]} max_items=${c.max_items?.[0]}  ${n.name ?? ''}`);
-      }
-      await admin.stop();
-      return 0;
-    }
-    default:
-      out(USAGE);
-      return cmd ? 2 : 0;
+      return (await import('./cli-status.js')).status(config, io.out);
+    case 'run':
+      return (await import('./cli-commands.js')).run(config, c.service, log);
+    case 'down':
+      return (await import('./cli-commands.js')).down(config, io);
+    case 'nodes':
+      return (await import('./cli-commands.js')).nodes(config, io, log);
+    case 'users list':
+      return (await import('./cli-commands.js')).usersList(config, io);
+    case 'users add':
+      return (await import('./cli-commands.js')).usersAdd(config, c.name, c.role, io, log);
   }
 }
 
-/** How long `status` waits for Redis's last prices. */
-const STATUS_REDIS_TIMEOUT_MS = 3_000;
-
-/** A part's own report's detail (an alert engine's instruments), from GET /state on its loopback metrics port. */
-async function partReport(port: number): Promise<string | undefined> {
-  const res = await fetch(`http://127.0.0.1:${port}/state`, { signal: AbortSignal.timeout(1_000) });
-  const body = (await res.json()) as { detail?: unknown };
-  return typeof body.detail === 'string' ? body.detail.slice(0, 300) : undefined;
+let command: CliCommand | undefined;
+try {
+  command = parseCli(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  io.err(`tickdesk: ${err.message}\nRun 'tickdesk --help' for the commands.`);
+  process.exit(2);
 }
-
-async function status(config: DeskConfig): Promise<number> {
-  const s = readDeskState(config.TICKDESK_HOME);
-  if (!s || !isAlive(s.pid)) {
-    out('desk: stopped');
-    return 3;
-  }
-  const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port), report: partReport });
-  for (const line of lines) out(line);
-  const topology = deskTopology(config);
-  const sentinelPassword = deskTarget(topology).credentials.redis.sentinelPassword;
-  if (topology.redis.mode === 'sentinel' && sentinelPassword) out(redisPrimaryLine(await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName), s.ports.redis));
-  const redis = new Redis({ ...deskRedisOptions(topology, deskTarget(topology).credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  // A Redis that hangs (a stopped primary before its fail-over) must not hang the status.
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${STATUS_REDIS_TIMEOUT_MS / 1000} s`)), STATUS_REDIS_TIMEOUT_MS)));
-  try {
-    const last = await Promise.race([redis.connect().then(() => createLastPriceStore({ redis }).all()), timeout]);
-    const bySymbol = new Map(last.map((p) => [p.symbol, p]));
-    for (const i of DEFAULT_INSTRUMENTS) {
-      const l = bySymbol.get(i.symbol);
-      out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price} at ${l.eventTime}` : 'no ticks yet'}`);
-    }
-  } catch (err) {
-    out(`  last prices: Redis did not answer (${(err as Error).message})`);
-  } finally {
-    clearTimeout(timer);
-    redis.disconnect();
-  }
-  return 0;
-}
-
-const ROLES: readonly Role[] = DESK_ROLES;
-
-async function users(config: DeskConfig, sub: string | undefined, rest: string[], log: Logger): Promise<number> {
-  const topology = deskTopology(config);
-  const t = deskTarget(topology);
-  if (sub === 'list') {
-    for (const a of Object.values(t.credentials.accounts)) out(`${a.user.padEnd(12)} ${a.role}`);
-    return 0;
-  }
-  const name = rest[0];
-  const roleIdx = rest.indexOf('--role');
-  const role = rest[roleIdx + 1] as Role | undefined;
-  if (sub !== 'add' || !name || roleIdx < 0 || !role || !ROLES.includes(role) || !/^[a-z0-9._-]{1,64}$/.test(name)) {
-    out('usage: tickdesk users add <name> --role trader|analyst|compliance|admin   (name: a-z 0-9 . _ -)');
-    return 2;
-  }
-  if (t.credentials.accounts[name]) {
-    out(`${name} already exists (role ${t.credentials.accounts[name]!.role})`);
-    return 1;
-  }
-  const acct = { user: name, role, password: newPassword() };
-  const admin = await connectAs(t.xmpp, t.credentials, 'admin', log, 'cli');
-  const redis = new Redis(deskRedisOptions(topology, t.credentials, 'desk'));
-  try {
-    // The same path as POST /v1/users: account, role, entitlements, a trader's presence links.
-    const sessions = deskSessions(t.xmpp, t.credentials, log);
-    const created = await provisionAccount({ admin, redis, domain: topology.domain, pubsubHost: topology.pubsubHost, instruments: DEFAULT_INSTRUMENTS, log, sessions }, acct);
-    if (!created) {
-      out(`${name}@${topology.domain} already exists on the server`);
-      return 1;
-    }
-    t.credentials.accounts[name] = acct;
-    saveCredentials(topology.paths.credentials, t.credentials);
-    out(`created ${name}@${topology.domain} (${role}); password written to ${topology.paths.credentials}`);
-    return 0;
-  } finally {
-    redis.disconnect();
-    await admin.stop();
-  }
-}
-
-main(process.argv.slice(2)).then(
+main(command).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const e = err as Error & { code?: string };
-    process.stderr.write(`tickdesk: ${e instanceof InfraError || e.name === 'ConfigError' || e.name === 'XmppError' ? e.message : (e.stack ?? e.message)}\n`);
+    const e = err as Error;
+    io.err(`tickdesk: ${EXPECTED_ERRORS.has(e.name) || e instanceof UsageError ? e.message : (e.stack ?? e.message)}`);
     process.exit(1);
   },
 );

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { DESK_ROLES } from '@tickdesk/schemas';
+
+/** Every command an operator runs; `run <service>` is how `up` starts its children, so it is not listed. */
+export const USAGE = `usage: tickdesk <command> [options]
+
+commands:
+  up                                   start the desk in the foreground (Ctrl-C stops it)
+  down                                 stop a running desk
+  status                               what is running, and the last prices (exit 3: no desk runs)
+  users add <name> --role <role>       create an account (role: ${DESK_ROLES.join('|')}; name: a-z 0-9 . _ -, up to 64)
+  users list                           accounts and roles
+  nodes                                the instrument nodes on the pubsub service
+
+options:
+  -h, --help                           this text
+  -V, --version                        the version
+
+exit codes: 0 done, 1 failed, 2 usage error, 3 (status) no desk runs
+settings: TICKDESK_* environment variables (docs/operations.md)`;
+
+/** The services `up` starts as `tickdesk run <service>`. */
+export const SERVICES = ['feed', 'recorder', 'alerts', 'api'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export type CliCommand =
+  | { cmd: 'help' }
+  | { cmd: 'version' }
+  | { cmd: 'up' | 'down' | 'status' | 'nodes' | 'users list' }
+  | { cmd: 'users add'; name: string; role: (typeof DESK_ROLES)[number] }
+  | { cmd: 'run'; service: Service };
+
+/** A mistake in the command line: printed on stderr with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A user name: the local part of the account's JID, kept to a conservative set. */
+const USER_NAME = /^[a-z0-9._-]{1,64}$/;
+
+/** Parse the arguments after `tickdesk` (node:util parseArgs, strict): a command, or a UsageError thrown. */
+export function parseCli(argv: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' }, role: { type: 'string' } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === 'help') return { cmd: 'help' };
+  if (values.version) return { cmd: 'version' };
+  const [cmd, sub, ...rest] = positionals;
+  if (cmd === undefined) throw new UsageError('no command given');
+  const noRole = () => {
+    if (values.role !== undefined) throw new UsageError(`--role belongs to 'users add', not '${cmd}${sub ? ` ${sub}` : ''}'`);
+  };
+  const noMore = (n: number) => {
+    if (positionals.length > n) throw new UsageError(`unexpected argument '${positionals[n]}' after '${positionals.slice(0, n).join(' ')}'`);
+  };
+  switch (cmd) {
+    case 'up':
+    case 'down':
+    case 'status':
+    case 'nodes':
+      noRole();
+      noMore(1);
+      return { cmd };
+    case 'users':
+      if (sub === 'list') {
+        noRole();
+        noMore(2);
+        return { cmd: 'users list' };
+      }
+      if (sub !== 'add') throw new UsageError(sub === undefined ? "'users' needs 'add' or 'list'" : `unknown users command '${sub}'`);
+      return usersAdd(rest[0], values.role, () => noMore(3));
+    case 'run':
+      noRole();
+      noMore(2);
+      if (!SERVICES.includes(sub as Service)) throw new UsageError(sub === undefined ? `'run' needs a service (${SERVICES.join('|')})` : `unknown service '${sub}' (${SERVICES.join('|')})`);
+      return { cmd: 'run', service: sub as Service };
+    default:
+      throw new UsageError(`unknown command '${cmd}'`);
+  }
+}
+
+function usersAdd(name: string | undefined, role: string | undefined, noMore: () => void): CliCommand {
+  if (name === undefined) throw new UsageError("'users add' needs a name: users add <name> --role <role>");
+  noMore();
+  if (!USER_NAME.test(name)) throw new UsageError(`'${name}' is not a user name (a-z 0-9 . _ -, up to 64)`);
+  if (role === undefined) throw new UsageError(`'users add' needs --role (${DESK_ROLES.join('|')})`);
+  const known = DESK_ROLES.find((r) => r === role);
+  if (!known) throw new UsageError(`unknown role '${role}' (${DESK_ROLES.join('|')})`);
+  return { cmd: 'users add', name, role: known };
+}
