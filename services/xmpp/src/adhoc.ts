@@ -2,9 +2,10 @@ import xml, { type Element } from '@xmpp/xml';
 import type { XmppClient } from './client.js';
 import { toXmppError, XmppError } from './errors.js';
 import { parseForm, submitForm, type FieldValue } from './data-form.js';
+import { NS } from './namespaces.js';
 
 // XEP-0050: Ad-Hoc Commands.
-export const NS_COMMANDS = 'http://jabber.org/protocol/commands';
+export const NS_COMMANDS = NS.commands;
 
 export interface CommandResult {
   status: 'completed' | 'executing' | 'canceled';
@@ -21,7 +22,7 @@ function parseCommand(res: Element): { cmd: Element; result: CommandResult } {
     result: {
       status: cmd.attrs.status as CommandResult['status'],
       ...(note ? { note: { type: (note.attrs.type as string) ?? 'info', text: note.text() } } : {}),
-      fields: parseForm(cmd.getChild('x', 'jabber:x:data')),
+      fields: parseForm(cmd.getChild('x', NS.data)),
     },
   };
 }

@@ -1,21 +1,17 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { Client } from '@xmpp/client-core';
-import middlewareFactory from '@xmpp/middleware';
-import streamFeaturesFactory from '@xmpp/stream-features';
-import iqCalleeFactory, { type IQCallee } from '@xmpp/iq/callee.js';
+import type { Client } from '@xmpp/client-core';
+import type { IQCallee } from '@xmpp/iq/callee.js';
 import tcp from '@xmpp/tcp';
-import resourceBinding from '@xmpp/resource-binding';
-import SASLFactory from 'saslmechanisms';
-import { sasl } from './sasl.js';
 import type { Element } from '@xmpp/xml';
 import { createBackoff } from './backoff.js';
+import { composeClient } from './compose.js';
 import { XmppError } from './errors.js';
 import { starttls } from './starttls.js';
-import { createIqCaller, type IQCaller } from './iq-caller.js';
-import { ScramSha1 } from './scram-sha-1.js';
-import { streamManagement, type StreamManagement } from './stream-management.js';
+import type { IQCaller } from './iq-caller.js';
+import { NS } from './namespaces.js';
+import type { StreamManagement } from './stream-management.js';
 import { sanitizeElement } from './xml-safe.js';
 import { guardConnection } from './connection-guard.js';
 
@@ -85,9 +81,9 @@ export const DEFAULT_RECONNECT = { initialMs: 250, maxMs: 2_000 } as const;
 export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 10_000;
 
 /**
- * An XMPP client composed from xmpp.js parts: TCP + STARTTLS verified against the
- * desk CA, SCRAM-SHA-1 only, resource binding, stream management (XEP-0198), Nagle
- * off, and reconnection with exponential backoff and jitter.
+ * The services' XMPP client: the one composition (compose.ts) over TCP + STARTTLS verified
+ * against the desk CA, with stream management (XEP-0198), Nagle off, a node ring and
+ * reconnection with exponential backoff and jitter.
  */
 export function createXmppClient(opts: XmppClientOptions): XmppClient {
   const log = opts.log.child({ component: 'xmpp', jid: `${opts.username}@${opts.domain}` });
@@ -97,43 +93,39 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     current = (current + 1) % nodes.length;
     return nodes[current]!;
   };
-  const entity = new Client({ service: opts.service, domain: opts.domain });
-  guardConnection(entity, log);
-  // Every element leaves through entity.send (IQ replies of the middleware, the IQ caller,
-  // stream management): a character XML 1.0 forbids becomes U+FFFD there, so no text that
-  // slipped past a boundary check can make the server close the stream (RFC 6120 §4.9.3.13).
   let replaced = 0;
-  const rawSend = entity.send.bind(entity);
-  entity.send = (element: Element, ...rest: unknown[]) => {
-    // Before the session is online only negotiation goes out (RFC 6120 §6.4.2, §7): a
-    // stanza written while reconnecting would reach the server before STARTTLS or SASL,
-    // and ejabberd closes such a stream with <policy-violation/>, again on every retry.
-    if (STANZAS.has(element.name) && entity.status !== 'online' && !isBindRequest(element)) {
-      return Promise.reject(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', `not connected: ${element.name} to ${String(element.attrs.to ?? 'the server')} not sent`));
-    }
-    const n = sanitizeElement(element);
-    if (n > 0) {
-      replaced += n;
-      log.warn({ replaced: n, stanza: element.name, id: element.attrs.id, to: element.attrs.to }, 'replaced characters XML 1.0 forbids before sending');
-    }
-    return (rawSend as (el: Element, ...r: unknown[]) => Promise<void>)(element, ...rest);
-  };
-  const middleware = middlewareFactory({ entity });
-  const streamFeatures = streamFeaturesFactory({ middleware });
-  const sm = streamManagement({ entity, streamFeatures, enable: opts.streamManagement ?? true });
-  const iq = createIqCaller(entity);
-  const iqCallee = iqCalleeFactory({ middleware, entity });
-  tcp({ entity });
-  const saslFactory = new SASLFactory();
-  saslFactory.use('SCRAM-SHA-1', ScramSha1);
-  starttls({ streamFeatures, ca: opts.ca });
-  sasl({ streamFeatures, saslFactory }, async (done, mechanisms) => {
-    // RFC 6120 §6.4.2: only ever SCRAM; the server never sees the password.
-    if (!mechanisms.includes('SCRAM-SHA-1')) throw new XmppError('TICKDESK_XMPP_AUTH_FAILED', 'server offers no SCRAM-SHA-1');
-    await done({ username: opts.username, password: opts.password }, 'SCRAM-SHA-1');
+  const { entity, iq, iqCallee, streamManagement: sm } = composeClient({
+    service: opts.service,
+    domain: opts.domain,
+    resource: opts.resource,
+    credentials: () => ({ username: opts.username, password: opts.password }),
+    streamManagement: { enable: opts.streamManagement ?? true },
+    prepare(entity) {
+      guardConnection(entity, log);
+      // Every element leaves through entity.send (IQ replies of the middleware, the IQ caller,
+      // stream management): a character XML 1.0 forbids becomes U+FFFD there, so no text that
+      // slipped past a boundary check can make the server close the stream (RFC 6120 §4.9.3.13).
+      const rawSend = entity.send.bind(entity);
+      entity.send = (element: Element, ...rest: unknown[]) => {
+        // Before the session is online only negotiation goes out (RFC 6120 §6.4.2, §7): a
+        // stanza written while reconnecting would reach the server before STARTTLS or SASL,
+        // and ejabberd closes such a stream with <policy-violation/>, again on every retry.
+        if (STANZAS.has(element.name) && entity.status !== 'online' && !isBindRequest(element)) {
+          return Promise.reject(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', `not connected: ${element.name} to ${String(element.attrs.to ?? 'the server')} not sent`));
+        }
+        const n = sanitizeElement(element);
+        if (n > 0) {
+          replaced += n;
+          log.warn({ replaced: n, stanza: element.name, id: element.attrs.id, to: element.attrs.to }, 'replaced characters XML 1.0 forbids before sending');
+        }
+        return (rawSend as (el: Element, ...r: unknown[]) => Promise<void>)(element, ...rest);
+      };
+    },
+    transport({ entity, streamFeatures }) {
+      tcp({ entity });
+      starttls({ streamFeatures, ca: opts.ca });
+    },
   });
-  resourceBinding({ streamFeatures, iqCaller: iq }, opts.resource);
-  iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
 
   const emitter = new EventEmitter() as XmppClient;
   let state: ConnectionState = 'stopped';
@@ -235,7 +227,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     entity,
     iq,
     iqCallee,
-    streamManagement: sm,
+    streamManagement: sm!,
     jid: () => entity.jid?.toString(),
     bareJid: () => `${opts.username}@${opts.domain}`,
     state: () => state,
@@ -274,11 +266,14 @@ function nodeList(opts: XmppClientOptions): string[] {
 const isUnreachable = (err: unknown): boolean => ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes((err as { code?: string }).code ?? '');
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
-const isBindRequest = (el: Element): boolean => el.name === 'iq' && el.getChild('bind', 'urn:ietf:params:xml:ns:xmpp-bind') !== undefined;
+const isBindRequest = (el: Element): boolean => el.name === 'iq' && el.getChild('bind', NS.bind) !== undefined;
 
 function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
   const e = err as { name?: string; condition?: string; code?: string; message?: string };
   const who = `${opts.username}@${opts.domain}`;
+  if (e.name === 'SASLError' && e.condition === 'invalid-mechanism') {
+    return new XmppError('TICKDESK_XMPP_AUTH_FAILED', `XMPP login as ${who} impossible: ${e.message}`, e.condition);
+  }
   if (e.name === 'SASLError') {
     return new XmppError('TICKDESK_XMPP_AUTH_FAILED', `XMPP login as ${who} refused (${e.condition}): check the password in the credentials file`, e.condition);
   }

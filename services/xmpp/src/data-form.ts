@@ -1,6 +1,7 @@
 import xml, { type Element } from '@xmpp/xml';
+import { NS } from './namespaces.js';
 
-export const NS_DATA = 'jabber:x:data';
+export const NS_DATA = NS.data;
 
 export type FieldValue = string | number | boolean | readonly string[];
 export interface FormField {

@@ -1,4 +1,5 @@
 import type { Element } from '@xmpp/xml';
+import { NS } from './namespaces.js';
 
 /** Stable error codes of the XMPP layer; never reused. */
 export type XmppErrorCode =
@@ -28,12 +29,12 @@ export class XmppError extends Error {
   static fromStanza(stanza: Element, what: string): XmppError {
     const err = stanza.getChild('error');
     const defined = err?.children.find(
-      (c): c is Element => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text',
+      (c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS.stanzas && c.name !== 'text',
     );
     const app = err?.children.find(
-      (c): c is Element => typeof c !== 'string' && c.attrs.xmlns !== 'urn:ietf:params:xml:ns:xmpp-stanzas',
+      (c): c is Element => typeof c !== 'string' && c.attrs.xmlns !== NS.stanzas,
     );
-    const text = err?.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas');
+    const text = err?.getChildText('text', NS.stanzas);
     const condition = defined?.name ?? 'undefined-condition';
     return new XmppError(
       'TICKDESK_XMPP_STANZA_ERROR',

@@ -1,6 +1,7 @@
 import xml, { type Element } from '@xmpp/xml';
 import xid from '@xmpp/id';
 import type { Client } from '@xmpp/client-core';
+import { NS } from './namespaces.js';
 
 export interface IQCaller {
   /** Send an iq get/set and resolve with the result stanza; an error reply rejects with an error that keeps the stanza. */
@@ -39,7 +40,7 @@ export function createIqCaller(entity: Client): IQCaller {
     if (stanza.attrs.type === 'result') p.resolve(stanza);
     else {
       const err = stanza.getChild('error');
-      const cond = err?.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
+      const cond = err?.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS.stanzas)?.name;
       p.reject(new IqErrorReply(err ?? stanza, cond ?? 'undefined-condition'));
     }
   });

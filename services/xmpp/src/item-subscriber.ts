@@ -3,6 +3,7 @@ import type { Element } from '@xmpp/xml';
 import type { XmppClient } from './client.js';
 import { createPubsub, parsePubsubEvent } from './pubsub.js';
 import { presence } from './presence.js';
+import { NS } from './namespaces.js';
 
 export type Decoder<T> = (payload: Element) => { ok: true; value: T } | { ok: false; reason: string };
 
@@ -30,7 +31,7 @@ export function createItemSubscriber<T>({ client, service, nodes, decode, onItem
   const onStanza = (stanza: Element) => {
     const event = parsePubsubEvent(stanza, service);
     if (!event) {
-      if (stanza.name === 'message' && stanza.getChild('event', 'http://jabber.org/protocol/pubsub#event')) {
+      if (stanza.name === 'message' && stanza.getChild('event', NS.pubsubEvent)) {
         skipped += 1;
         log.warn({ from: stanza.attrs.from }, 'pubsub event from a foreign sender ignored');
       }

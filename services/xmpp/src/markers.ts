@@ -1,7 +1,8 @@
 import xml, { type Element } from '@xmpp/xml';
+import { NS } from './namespaces.js';
 
 // XEP-0333: Displayed Markers (chat markers, namespace urn:xmpp:chat-markers:0).
-export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
+export const NS_MARKERS = NS.markers;
 export type Marker = 'received' | 'displayed' | 'acknowledged';
 const MARKERS: readonly Marker[] = ['received', 'displayed', 'acknowledged'];
 

@@ -2,14 +2,15 @@ import xml, { type Element } from '@xmpp/xml';
 import type { XmppClient } from './client.js';
 import { toXmppError } from './errors.js';
 import { parseForm, submitForm, type FieldValue } from './data-form.js';
+import { NS } from './namespaces.js';
 
 // XEP-0060: Publish-Subscribe.
-export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
-export const NS_PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';
-export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
-const NS_NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
-const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_PUBSUB = NS.pubsub;
+export const NS_PUBSUB_OWNER = NS.pubsubOwner;
+export const NS_PUBSUB_EVENT = NS.pubsubEvent;
+const NS_NODE_CONFIG = NS.pubsubNodeConfig;
+const NS_DISCO_ITEMS = NS.discoItems;
+const NS_DISCO_INFO = NS.discoInfo;
 
 export type Affiliation = 'owner' | 'publisher' | 'publish-only' | 'member' | 'none' | 'outcast';
 export interface PubsubItem {
@@ -54,7 +55,7 @@ export function createPubsub(client: XmppClient, service: string) {
     async nodeInfo(node: string) {
       const res = await iqGet(xml('query', { xmlns: NS_DISCO_INFO, node }), `disco#info ${node}`);
       const q = res.getChild('query');
-      return { identity: q?.getChild('identity')?.attrs, meta: parseForm(q?.getChild('x', 'jabber:x:data')) };
+      return { identity: q?.getChild('identity')?.attrs, meta: parseForm(q?.getChild('x', NS.data)) };
     },
 
     /** §8.1.3 create a node with configuration. */
@@ -76,7 +77,7 @@ export function createPubsub(client: XmppClient, service: string) {
     /** §8.2.1 current node configuration, `pubsub#` prefix removed. */
     async configuration(node: string): Promise<Record<string, string[]>> {
       const res = await iqGet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('configure', { node })), `configuration ${node}`);
-      const form = parseForm(res.getChild('pubsub')?.getChild('configure')?.getChild('x', 'jabber:x:data'));
+      const form = parseForm(res.getChild('pubsub')?.getChild('configure')?.getChild('x', NS.data));
       return Object.fromEntries([...form.values()].filter((f) => f.var !== 'FORM_TYPE').map((f) => [f.var.replace(/^pubsub#/, ''), f.values]));
     },
 

@@ -1,7 +1,8 @@
 import xml, { type Element } from '@xmpp/xml';
+import { NS } from './namespaces.js';
 
 // XEP-0184: Message Delivery Receipts.
-export const NS_RECEIPTS = 'urn:xmpp:receipts';
+export const NS_RECEIPTS = NS.receipts;
 
 export const receiptRequest = (): Element => xml('request', { xmlns: NS_RECEIPTS });
 

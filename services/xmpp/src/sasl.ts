@@ -1,7 +1,8 @@
 import xml, { type Element } from '@xmpp/xml';
 import { XmppError } from './errors.js';
+import { NS as NAMESPACES } from './namespaces.js';
 
-const NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
+const NS = NAMESPACES.sasl;
 
 /** A saslmechanisms mechanism; SCRAM ones also check the server's final message. */
 export interface SaslMechanism {

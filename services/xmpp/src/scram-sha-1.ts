@@ -1,30 +1,82 @@
-import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
-import { checkServerSignature } from './sasl.js';
+import { checkServerSignature, SaslError } from './sasl.js';
 
-const pbkdf2Async = promisify(pbkdf2);
-const cache = new Map<string, Buffer>();
-
-const saslname = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
-const hmac = (key: Buffer, data: string | Buffer) => createHmac('sha1', key).update(data).digest();
-
-/** SaltedPassword := Hi(Normalize(password), salt, i) (RFC 5802 §3), native and cached. */
-async function saltedPassword(password: string, salt: Buffer, iterations: number): Promise<Buffer> {
-  const key = createHash('sha256').update(password).update('\0').update(salt).update(String(iterations)).digest('base64');
-  let v = cache.get(key);
-  if (!v) {
-    v = await pbkdf2Async(password.normalize('NFKC'), salt, iterations, 20, 'sha1');
-    if (cache.size > 256) cache.clear();
-    cache.set(key, v);
-  }
-  return v;
-}
+// SCRAM-SHA-1 (RFC 5802) on WebCrypto: PBKDF2, HMAC and SHA-1 are native in Node
+// (globalThis.crypto) and in browsers (a secure page), so services and the dashboard
+// log in through this one module.
 
 /**
- * SCRAM-SHA-1 (RFC 5802) for the saslmechanisms factory xmpp.js uses. Its stock
- * mechanism derives the key in JavaScript (about 1.7 s per login here); this one uses
- * Node's native PBKDF2 and remembers the result per password, salt and iteration count.
+ * What a reconnect can log in with instead of the password (RFC 5802 §3: ClientKey and
+ * ServerKey are derived from SaltedPassword, which only the salt and iteration count
+ * the server sent produce). Base64 throughout.
  */
+export interface ScramKeys {
+  salt: string;
+  iterations: number;
+  clientKey: string;
+  serverKey: string;
+}
+
+export interface ScramCredentials {
+  username?: string;
+  password?: string;
+  /** Keys from an earlier login; used while the server's salt and count are unchanged. */
+  keys?: ScramKeys;
+}
+
+export interface ScramOptions {
+  cnonce?: string;
+  /** Called with the keys this login used, once they are derived. */
+  onKeys?: (keys: ScramKeys) => void;
+}
+
+const subtle = () => {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new SaslError('temporary-auth-failure', 'SCRAM needs WebCrypto (in a browser: a secure page, https or localhost)');
+  return s;
+};
+const utf8 = (s: string) => new TextEncoder().encode(s);
+export const toBase64 = (bytes: Uint8Array): string => {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return globalThis.btoa(s);
+};
+export const fromBase64 = (s: string): Uint8Array => Uint8Array.from(globalThis.atob(s), (c) => c.charCodeAt(0));
+const saslname = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
+
+/**
+ * The highest iteration count accepted from a server: a hostile one could ask for 2^31 and
+ * hold the client for minutes. Prosody asks 10,000 and ejabberd 4,096; 1,000,000 is about
+ * 0.3 s of PBKDF2 here.
+ */
+export const SCRAM_MAX_ITERATIONS = 1_000_000;
+
+async function hmac(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+  const k = await subtle().importKey('raw', key, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  return new Uint8Array(await subtle().sign('HMAC', k, (typeof data === 'string' ? utf8(data) : data)));
+}
+
+/** SaltedPassword := Hi(Normalize(password), salt, i), RFC 5802 §2.2: PBKDF2 with HMAC-SHA-1. */
+async function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const base = await subtle().importKey('raw', utf8(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
+  return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt: salt, iterations }, base, 160));
+}
+
+// Keys per (password, salt, count): a service that reconnects often derives once.
+const cache = new Map<string, ScramKeys>();
+const CACHE_MAX = 256;
+
+async function keysFromPassword(password: string, salt: string, iterations: number): Promise<ScramKeys> {
+  const id = toBase64(new Uint8Array(await subtle().digest('SHA-256', utf8(`${password}\0${salt}\0${iterations}`))));
+  const hit = cache.get(id);
+  if (hit) return hit;
+  const salted = await saltedPassword(password, fromBase64(salt), iterations);
+  const keys = { salt, iterations, clientKey: toBase64(await hmac(salted, 'Client Key')), serverKey: toBase64(await hmac(salted, 'Server Key')) };
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(id, keys);
+  return keys;
+}
+
+/** SCRAM-SHA-1 for the saslmechanisms factory our SASL negotiation uses; it authenticates the server too. */
 export class ScramSha1 {
   readonly name = 'SCRAM-SHA-1';
   readonly clientFirst = true;
@@ -32,16 +84,18 @@ export class ScramSha1 {
   private clientFirstBare = '';
   private challengeText = '';
   private serverNonce = '';
-  private salt = Buffer.alloc(0);
+  private salt = '';
   private iterations = 0;
   private readonly cnonce: string;
+  private readonly onKeys: ((keys: ScramKeys) => void) | undefined;
   private serverSignature = '';
 
-  constructor(options: { cnonce?: string } = {}) {
-    this.cnonce = options.cnonce ?? randomBytes(18).toString('base64');
+  constructor(options: ScramOptions = {}) {
+    this.cnonce = options.cnonce ?? toBase64(globalThis.crypto.getRandomValues(new Uint8Array(18)));
+    this.onKeys = options.onKeys;
   }
 
-  async response(cred: { username?: string; password?: string }): Promise<string> {
+  async response(cred: ScramCredentials): Promise<string> {
     if (this.stage === 'initial') {
       this.clientFirstBare = `n=${saslname(cred.username ?? '')},r=${this.cnonce}`;
       this.stage = 'challenge';
@@ -49,17 +103,27 @@ export class ScramSha1 {
     }
     if (this.stage === 'challenge') {
       this.stage = 'final';
-      const withoutProof = `c=${Buffer.from('n,,').toString('base64')},r=${this.serverNonce}`;
-      const salted = await saltedPassword(cred.password ?? '', this.salt, this.iterations);
-      const clientKey = hmac(salted, 'Client Key');
-      const storedKey = createHash('sha1').update(clientKey).digest();
+      const keys = await this.keys(cred);
+      const withoutProof = `c=biws,r=${this.serverNonce}`;
       const authMessage = `${this.clientFirstBare},${this.challengeText},${withoutProof}`;
-      const signature = hmac(storedKey, authMessage);
-      const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
-      this.serverSignature = hmac(hmac(salted, 'Server Key'), authMessage).toString('base64');
-      return `${withoutProof},p=${proof.toString('base64')}`;
+      const clientKey = fromBase64(keys.clientKey);
+      const storedKey = new Uint8Array(await subtle().digest('SHA-1', clientKey));
+      const signature = await hmac(storedKey, authMessage);
+      const proof = clientKey.map((b, i) => b ^ signature[i]!);
+      this.serverSignature = toBase64(await hmac(fromBase64(keys.serverKey), authMessage));
+      this.onKeys?.(keys);
+      return `${withoutProof},p=${toBase64(proof)}`;
     }
     return '';
+  }
+
+  private async keys(cred: ScramCredentials): Promise<ScramKeys> {
+    const k = cred.keys;
+    if (k && k.salt === this.salt && k.iterations === this.iterations) return k;
+    if (cred.password === undefined) {
+      throw new SaslError('credentials-expired', 'SCRAM: the server changed the salt or iteration count; the password is needed again');
+    }
+    return keysFromPassword(cred.password, this.salt, this.iterations);
   }
 
   /** RFC 5802 §3: the server proves it knows the password too. */
@@ -71,10 +135,10 @@ export class ScramSha1 {
     const values = new Map(chal.split(',').map((kv) => [kv.slice(0, 1), kv.slice(2)] as const));
     this.challengeText = chal;
     this.serverNonce = values.get('r') ?? '';
-    this.salt = Buffer.from(values.get('s') ?? '', 'base64');
+    this.salt = values.get('s') ?? '';
     this.iterations = Number(values.get('i') ?? 0);
     if (!this.serverNonce.startsWith(this.cnonce)) throw new Error('SCRAM: server nonce does not extend ours');
-    if (!Number.isInteger(this.iterations) || this.iterations < 1) throw new Error('SCRAM: bad iteration count');
+    if (!Number.isInteger(this.iterations) || this.iterations < 1 || this.iterations > SCRAM_MAX_ITERATIONS) throw new Error('SCRAM: bad iteration count');
     return this;
   }
 }

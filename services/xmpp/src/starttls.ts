@@ -5,8 +5,9 @@ import { promise } from '@xmpp/events';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import type { StreamFeatures } from '@xmpp/stream-features';
 import { XmppError } from './errors.js';
+import { NS } from './namespaces.js';
 
-const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_TLS = NS.tls;
 
 /**
  * STARTTLS (RFC 6120 §5) that verifies the server against the desk's own CA.

@@ -1,10 +1,11 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '@xmpp/events';
 import xml, { type Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
 import type { StreamFeatures } from '@xmpp/stream-features';
+import { NS } from './namespaces.js';
 
 // XEP-0198: Stream Management (urn:xmpp:sm:3), acknowledgements only (no resumption).
-export const NS_SM = 'urn:xmpp:sm:3';
+export const NS_SM = NS.sm;
 const isStanzaName = (name: string) => name === 'iq' || name === 'message' || name === 'presence';
 
 export interface StreamManagementOptions {
@@ -42,7 +43,7 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
   let inbound = 0;
   let acked = 0; // outbound stanzas the server has acknowledged, since <enable/>
   let queue: Element[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const failAll = () => {
     // Forget the handle too: scheduleRequest arms only when none is set, so a stale one
