@@ -33,7 +33,9 @@ export async function status(config: DeskConfig, out: (line: string) => void): P
   try {
     const topology = deskTopology(config);
     const { credentials } = deskTarget(topology);
-    const sentinelPassword = credentials.redis?.sentinelPassword;
+    // Redis logins came with 3bde86a: a desk started before has none in its file.
+    if (!credentials.redis) throw new Error(`${topology.paths.credentials} has no Redis logins (written by an older desk)`);
+    const sentinelPassword = credentials.redis.sentinelPassword;
     if (topology.redis.mode === 'sentinel' && sentinelPassword) {
       out(redisPrimaryLine(await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName), s.ports.redis ?? config.TICKDESK_REDIS_PORT));
     }
