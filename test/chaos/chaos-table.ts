@@ -23,6 +23,8 @@ export interface ChaosRow {
   disorderHistory: number;
   ticksLostAnalyst: number;
   ticksLostHistory: number;
+  /** Places in the history where ticks are missing: one per lost item (an item carries several ticks when the feed batches). */
+  holesHistory: number;
   notes: string;
 }
 

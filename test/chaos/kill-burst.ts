@@ -110,13 +110,14 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
     part.startsWith('redis') ? await redisAfter(cd, part) : '',
     fired.firedTwice() ? `${fired.firedTwice()} alerts with two fired records` : '',
     unrecorded.length ? `${unrecorded.length} alerts stored and sent without their fired record in the chain` : '',
+    history.holes ? `history: ${history.missing} ticks missing in ${history.holes} places` : '',
     analyst.restarts ? `${analyst.restarts} seq jumps of a new publisher (restart or take-over)` : '',
     analyst.disorder + history.disorder ? `${analyst.disorder + history.disorder} items out of order` : '',
   ].filter(Boolean).join('; ');
   const row: ChaosRow = {
     desk: cd.label, kill: part, delivered, fired: all.size, unrecorded: unrecorded.length, rules: rules.size, duplicatesById: got.length - delivered,
     shownTwice: Math.max(TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), onceShownTwice), chainOk: await chainVerifies(cd),
-    secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, notes,
+    secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, holesHistory: history.holes, notes,
     ...(standbyRole(part) ? { takeoverS: took.seconds ?? Number.POSITIVE_INFINITY, ...(took.allSeconds !== undefined ? { takeoverAllS: took.allSeconds } : {}) } : {}),
     disorderAnalyst: analyst.disorder, disorderHistory: history.disorder,
   };

@@ -17,6 +17,8 @@ const TAKEOVER_JUMP = 10_000;
 export interface SeqGaps {
   /** Seqs skipped between consecutive ticks (or items) of one feed run. */
   missing: number;
+  /** Places where seqs were skipped (an item lost, however many ticks it carried). */
+  holes: number;
   /** Items out of order or repeated. */
   disorder: number;
   /** The feed's restarts seen as a jump. */
@@ -30,19 +32,22 @@ export interface SeqGaps {
  * with a seq base of its own, counted as a restart.
  */
 export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>, starts: ReadonlySet<number> = new Set()): SeqGaps {
-  const r: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: ranges.length };
+  const r: SeqGaps = { missing: 0, holes: 0, disorder: 0, restarts: 0, count: ranges.length };
   for (let k = 1; k < ranges.length; k++) {
     const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;
     if (jump < 0) r.disorder += 1;
     else if (jump > RESTART_JUMP || (jump >= TAKEOVER_JUMP && starts.has(ranges[k]![0]))) r.restarts += 1;
-    else r.missing += jump;
+    else if (jump > 0) {
+      r.missing += jump;
+      r.holes += 1;
+    }
   }
   return r;
 }
 
 /** Adds up per-instrument gaps. */
 export function total(per: Record<string, SeqGaps>): SeqGaps {
-  const t: SeqGaps = { missing: 0, disorder: 0, restarts: 0, count: 0 };
+  const t: SeqGaps = { missing: 0, holes: 0, disorder: 0, restarts: 0, count: 0 };
   for (const g of Object.values(per)) for (const k of Object.keys(t) as Array<keyof SeqGaps>) t[k] += g[k];
   return t;
 }
