@@ -6,6 +6,7 @@ import { alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { decide, receiptTimeout } from './routing.js';
 import { OUTBOX_STATES, type AlertStore, type AuditChain, type Fence, type StoredAlert } from './store/index.js';
 
 /** Which instruments this engine acts for (instrument-ownership.ts); one engine: all, unfenced. */
@@ -57,8 +58,8 @@ export interface DeliveryDeps {
  * Moves each alert through sent → server-acknowledged (XEP-0198) → delivered
  * (XEP-0184) → displayed / acknowledged (XEP-0333), resending with the same id and
  * escalating to the backup trader when no receipt comes in time. Presence decides
- * when and how: dnd holds normal alerts, offline leaves it to offline storage and
- * tells the backup. Every step goes to the audit chain before it takes effect.
+ * when and how (routing.ts: dnd holds normal alerts, offline leaves it to offline storage
+ * and tells the backup). Every step goes to the audit chain before it takes effect.
  */
 export function createDelivery({
   client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, ownership = SOLE,
@@ -117,7 +118,7 @@ export function createDelivery({
     return moved;
   }
 
-  const timeoutFor = (trader: string) => (['away', 'xa'].includes(presence.get(trader).show) ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs);
+  const timeoutFor = (trader: string) => receiptTimeout(presence.get(trader), config);
 
   async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', due: number): Promise<StoredAlert | undefined> {
     const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
@@ -140,21 +141,23 @@ export function createDelivery({
 
   const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } => alert.backup !== undefined && canEscalateTo(alert.backup);
 
-  /** Route a new (or released, or recovered) alert by its owner's presence. */
+  /** Route a new (or released, or recovered) alert by its owner's presence (routing.ts decides). */
   async function route(alert: StoredAlert): Promise<void> {
-    const p = presence.get(alert.owner);
-    const t = now();
-    if (p.show === 'dnd' && alert.priority !== 'critical') {
+    const action = decide({ state: alert.state, priority: alert.priority, escalatable: escalatable(alert) }, presence.get(alert.owner), config, now());
+    if (action.kind === 'hold') {
       await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
-      return;
+    } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
+      const sent = await send(alert, alert.owner, 'sent', action.due);
+      if (action.kind === 'send-and-escalate' && escalatable(alert) && sent) await send(sent, alert.backup, 'escalated', action.due);
     }
-    if (p.show === 'offline') {
-      // The server keeps a chat message for an offline recipient (XEP-0160); the backup hears now.
-      const sent = await send(alert, alert.owner, 'sent', t + config.retryAfterEscalationMs);
-      if (escalatable(alert) && sent) await send(sent, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
-      return;
-    }
-    await send(alert, alert.owner, 'sent', t + timeoutFor(alert.owner));
+  }
+
+  /** A held alert whose owner left dnd: released and routed again. */
+  async function release(held: StoredAlert): Promise<void> {
+    const p = presence.get(held.owner);
+    if (decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !== 'release') return;
+    const released = await record(held, 'released', { state: 'pending', nextActionAt: now() }, `presence=${p.show}`);
+    if (released) await route(released);
   }
 
   /**
@@ -270,11 +273,7 @@ export function createDelivery({
   function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
     if (previous.show !== 'dnd' || current.show === 'dnd') return;
     void alerts.heldFor(current.trader).then((held) =>
-      Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, async (fresh) => {
-        if (fresh.state !== 'held') return;
-        const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${current.show}`);
-        if (released) await route(released);
-      }))),
+      Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, release))),
     ).catch((err: Error) => log.warn({ err: err.message }, 'releasing held alerts failed'));
   }
 
@@ -318,9 +317,7 @@ export function createDelivery({
         n += 1;
         await withFresh(alert.id, async (fresh) => {
           if (fresh.state === 'pending') return ensureFired(fresh).then(() => route(fresh));
-          if (fresh.state !== 'held' || presence.get(fresh.owner).show === 'dnd') return;
-          const released = await record(fresh, 'released', { state: 'pending', nextActionAt: now() }, `presence=${presence.get(fresh.owner).show}`);
-          if (released) await route(released);
+          if (fresh.state === 'held') await release(fresh);
         });
       }
       return n;
