@@ -1,6 +1,11 @@
-// The browser-safe part of @tickdesk/xmpp: stanza builders and parsers with no node:*
-// import (the dashboard composes its own WebSocket client from xmpp.js parts).
+// The browser-safe part of @tickdesk/xmpp: the client composition over WebSocket, SCRAM on
+// WebCrypto, stanza builders and parsers, with no node:* import.
+export * from './compose.js';
+export * from './websocket-transport.js';
+export * from './scram-sha-1.js';
+export * from './namespaces.js';
 export * from './backoff.js';
+export * from './jid.js';
 export * from './errors.js';
 export * from './data-form.js';
 export * from './iq-caller.js';

@@ -1,5 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
-import type { XmppClient } from './client.js';
+import type { IQCaller } from './iq-caller.js';
 import { toXmppError } from './errors.js';
 import { parseForm, submitForm, type FieldValue } from './data-form.js';
 import { NS } from './namespaces.js';
@@ -27,8 +27,17 @@ export type NodeConfig = Partial<Record<string, FieldValue>>;
 const prefixed = (config: NodeConfig): Record<string, FieldValue> =>
   Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined).map(([k, v]) => [`pubsub#${k}`, v as FieldValue]));
 
+/**
+ * What pubsub needs of a session: an IQ caller and the JID subscriptions default to. A
+ * service's XmppClient is one; the dashboard hands its WebSocket session's.
+ */
+export interface PubsubPeer {
+  iq: Pick<IQCaller, 'request'>;
+  bareJid(): string;
+}
+
 /** Typed XEP-0060 operations against one pubsub service. */
-export function createPubsub(client: XmppClient, service: string) {
+export function createPubsub(client: PubsubPeer, service: string) {
   const iq = async (type: 'get' | 'set', child: Element, what: string, timeoutMs?: number) => {
     try {
       return await client.iq.request(xml('iq', { type, to: service }, child), timeoutMs);
@@ -98,8 +107,8 @@ export function createPubsub(client: XmppClient, service: string) {
     },
 
     /** §6.2 unsubscribe. */
-    async unsubscribe(node: string, jid: string = client.bareJid()): Promise<void> {
-      await iqSet(xml('pubsub', { xmlns: NS_PUBSUB }, xml('unsubscribe', { node, jid })), `unsubscribe ${node}`);
+    async unsubscribe(node: string, jid: string = client.bareJid(), timeoutMs?: number): Promise<void> {
+      await iqSet(xml('pubsub', { xmlns: NS_PUBSUB }, xml('unsubscribe', { node, jid })), `unsubscribe ${node}`, timeoutMs);
     },
 
     /** §6.5 the most recent items (the service decides how many it keeps). */

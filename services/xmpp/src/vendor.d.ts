@@ -4,6 +4,17 @@ declare module '@xmpp/events' {
   export { EventEmitter };
   export function promise<T = unknown>(target: EventEmitter, event: string, rejectEvent?: string, timeout?: number): Promise<T>;
 }
+declare module '@xmpp/jid' {
+  export class JID {
+    readonly local: string;
+    readonly domain: string;
+    readonly resource: string;
+    bare(): JID;
+    toString(): string;
+  }
+  /** Throws a TypeError when the text has no domain. */
+  export function parse(text: string): JID;
+}
 declare module '@xmpp/id' {
   export default function id(): string;
 }
@@ -66,6 +77,9 @@ declare module '@xmpp/iq/callee.js' {
     set(ns: string, name: string, handler: IQHandler): void;
   }
   export default function iqCallee(opts: { middleware: unknown; entity: unknown }): IQCallee;
+}
+declare module '@xmpp/websocket' {
+  export default function websocket(opts: { entity: unknown }): void;
 }
 declare module '@xmpp/tcp' {
   export default function tcp(opts: { entity: unknown }): void;

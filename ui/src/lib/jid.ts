@@ -1,7 +1,9 @@
-/** JID helpers for the forms and stores (RFC 7622, only the parts the desk uses). */
-export const bareJid = (jid: string): string => jid.split('/')[0]!;
-export const localpart = (jid: string): string => bareJid(jid).split('@')[0]!;
-export const domainOf = (jid: string): string => bareJid(jid).split('@')[1] ?? '';
+import { bareJid, jidDomain, jidLocal } from '@tickdesk/xmpp/browser';
+
+/** JID helpers for the forms and stores: the services' RFC 7622 parsing (@xmpp/jid). */
+export { bareJid };
+export const localpart = jidLocal;
+export const domainOf = jidDomain;
 
 /** The bare JID as the login form wants it: localpart@domain, lower case, no resource. */
 export function parseLoginJid(text: string): { jid: string; user: string; domain: string } | undefined {

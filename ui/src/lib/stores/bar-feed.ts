@@ -3,7 +3,8 @@ import { barsNode } from '@tickdesk/schemas';
 import { createEmitter } from '../emitter.js';
 import { warn } from '../log.js';
 import { barsFromStanza } from '../xmpp/bar-event.js';
-import { pubsubService, subscribeIq, unsubscribeIq } from '../xmpp/stanzas.js';
+import { createPubsub } from '@tickdesk/xmpp/browser';
+import { pubsubService } from '../xmpp/stanzas.js';
 import type { ConnectionStore } from './connection.js';
 
 /**
@@ -17,6 +18,8 @@ export function createBarFeed({ connection }: { connection: ConnectionStore }) {
   let symbols: string[] = [];
   let jid: string | undefined;
   let subscribed = new Set<string>();
+  // XEP-0060 through the services' module: it needs only an IQ caller and a JID.
+  const pubsub = () => createPubsub({ iq: { request: (iq, timeoutMs) => connection.request(iq, timeoutMs) }, bareJid: () => jid ?? '' }, pubsubService(domain));
 
   async function sync(): Promise<void> {
     const forJid = jid;
@@ -25,7 +28,7 @@ export function createBarFeed({ connection }: { connection: ConnectionStore }) {
       symbols.filter((s) => !subscribed.has(s)).map(async (symbol) => {
         subscribed.add(symbol);
         try {
-          await connection.request(subscribeIq(pubsubService(domain), barsNode(symbol), forJid));
+          await pubsub().subscribe(barsNode(symbol), forJid);
         } catch (err) {
           if (jid === forJid) subscribed.delete(symbol);
           warn('bar subscription refused', { symbol, err: String((err as Error)?.message ?? err) });
@@ -62,7 +65,8 @@ export function createBarFeed({ connection }: { connection: ConnectionStore }) {
       subscribed = new Set();
       symbols = [];
       if (!forJid || !connection.connected()) return;
-      await Promise.allSettled(nodes.map((s) => connection.request(unsubscribeIq(pubsubService(domain), barsNode(s), forJid), timeoutMs)));
+      const ps = pubsub();
+      await Promise.allSettled(nodes.map((s) => ps.unsubscribe(barsNode(s), forJid, timeoutMs)));
     },
   };
 }

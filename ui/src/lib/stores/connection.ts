@@ -1,6 +1,7 @@
 import { readonly, writable } from 'svelte/store';
 import { presence, type Element } from '@tickdesk/xmpp/browser';
 import { createEmitter } from '../emitter.js';
+import { domainOf } from '../jid.js';
 import { warn } from '../log.js';
 import { rosterGet } from '../xmpp/stanzas.js';
 import { createReconnectTimer, type Timers } from './reconnect-timer.js';
@@ -149,7 +150,7 @@ export function createConnectionStore(deps: ConnectionDeps) {
       await session?.close();
       session = undefined;
       lastConflictAt = -Infinity;
-      account = { jid, domain: jid.split('@')[1]!, secret: { password } };
+      account = { jid, domain: domainOf(jid), secret: { password } };
       state.set('reconnecting');
       try {
         await establish(generation, false);

@@ -1,44 +1,27 @@
-import { Client } from '@xmpp/client-core';
-import websocket from '@xmpp/websocket';
-import middlewareFactory from '@xmpp/middleware';
-import streamFeaturesFactory from '@xmpp/stream-features';
-import iqCalleeFactory from '@xmpp/iq/callee.js';
-import resourceBinding from '@xmpp/resource-binding';
-import SASLFactory from 'saslmechanisms';
-import { createIqCaller, sasl, type Element } from '@tickdesk/xmpp/browser';
-import { keyReportingScram } from './scram-keys.js';
+import { composeClient, jidLocal, NS, websocketTransport, type Element, type ScramKeys } from '@tickdesk/xmpp/browser';
 import { ConnectError, type CloseReason, type OpenSession, type SessionSecret, type XmppSession } from './xmpp-session.js';
 
 const OPEN_TIMEOUT_MS = 20_000;
 
 /**
- * XMPP over WebSocket (RFC 7395) composed from xmpp.js parts, like services/xmpp does
- * for TCP: SCRAM-SHA-1 only (never PLAIN, even where xmpp.js would call ws://localhost
- * secure), resource binding, our iq caller. No xmpp.js reconnect (a fixed second: the
- * connection store backs off with jitter instead) and no XEP-0198, whose xmpp.js 0.14
- * 'h' count drifts (docs/architecture.md); a new session resubscribes instead.
+ * The services' client composition (@tickdesk/xmpp composeClient) over WebSocket (RFC 7395):
+ * SCRAM-SHA-1 on WebCrypto that verifies the server, resource binding, our IQ caller. No
+ * xmpp.js reconnect (the connection store backs off with jitter instead) and no XEP-0198:
+ * a new session resubscribes instead.
  */
 export const openBrowserSession: OpenSession = async ({ service, domain, jid, resource, secret }) => {
-  const entity = new Client({ service, domain });
-  websocket({ entity });
-  const middleware = middlewareFactory({ entity });
-  const streamFeatures = streamFeaturesFactory({ middleware });
-  const iq = createIqCaller(entity as never);
-  const callee = iqCalleeFactory({ middleware, entity });
-  callee.get('urn:xmpp:ping', 'ping', () => ({}));
-  // RFC 6121 §2.1.6: a roster push is acknowledged with an empty result.
-  callee.set('jabber:iq:roster', 'query', () => ({}));
-
-  let keys: unknown;
-  const factory = new SASLFactory();
-  factory.use(keyReportingScram((k) => (keys = k)));
-  const username = jid.split('@')[0]!;
-  sasl({ streamFeatures, saslFactory: factory }, async (done, mechanisms) => {
-    if (!mechanisms.includes('SCRAM-SHA-1')) throw new ConnectError('protocol', 'the server does not offer SCRAM-SHA-1');
-    const creds = 'password' in secret ? { password: secret.password } : (secret.scram as object);
-    await done({ username, ...creds }, 'SCRAM-SHA-1');
+  let keys: ScramKeys | undefined;
+  const { entity, iq, iqCallee } = composeClient({
+    service,
+    domain,
+    resource,
+    transport: websocketTransport,
+    credentials: () => ({ username: jidLocal(jid), ...('password' in secret ? { password: secret.password } : { keys: secret.scram as ScramKeys }) }),
+    // The keys stand in for the password on reconnects, so it need not stay in memory (RFC 5802 §3).
+    onKeys: (k) => (keys = k),
   });
-  resourceBinding({ streamFeatures, iqCaller: iq }, resource);
+  // RFC 6121 §2.1.6: a roster push is acknowledged with an empty result.
+  iqCallee.set(NS.roster, 'query', () => ({}));
 
   const stanzaHandlers: Array<(s: Element) => void> = [];
   const closeHandlers: Array<(r: CloseReason) => void> = [];
@@ -90,13 +73,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   const e = err as { name?: string; condition?: string; message?: string };
+  if (typeof globalThis.crypto?.subtle === 'undefined') {
+    return new ConnectError('protocol', 'SCRAM needs a secure page (https or localhost)');
+  }
+  if (e?.name === 'SASLError' && e.condition === 'invalid-mechanism') return new ConnectError('protocol', e.message ?? 'the server offers no SCRAM-SHA-1');
   if (e?.name === 'SASLError') {
     return e.condition === 'not-authorized'
       ? new ConnectError('auth', 'wrong JID or password')
       : new ConnectError('auth', `login refused: ${e.condition ?? e.message}`);
-  }
-  if (typeof globalThis.crypto?.subtle === 'undefined') {
-    return new ConnectError('protocol', 'SCRAM needs a secure page (https or localhost)');
   }
   if (e?.name === 'StreamError') return new ConnectError('protocol', `the server closed the stream: ${e.condition ?? e.message}`);
   return new ConnectError('unreachable', `the XMPP server is unreachable${e?.message ? ` (${e.message})` : ''}`);
