@@ -58,7 +58,7 @@ export async function startBenchDesk({ extraUsers = [], xmppServer, xmppNodes = 
         await infra.stop();
         throw err;
       }
-      log.warn({ err: (err as Error).message, attempt }, 'provisioning failed, again');
+      log.warn({ err, attempt }, 'provisioning failed, again');
     }
   }
   return Object.assign(infra, {

@@ -110,7 +110,7 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
       lifecycle.set('degraded');
       stats.reconnects += 1;
       sink.report({ kind: 'reconnect', attempt, delayMs });
-      log.warn({ attempt, delayMs, code: end.code, err: end.error?.message }, 'binance stream lost; reconnecting');
+      log.warn({ attempt, delayMs, code: end.code, err: end.error }, 'binance stream lost; reconnecting');
       await sleep(delayMs, signal);
     }
   }

@@ -123,7 +123,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         const e = toXmppError(err, `publish ${node}`);
         publishFailing = true;
         metrics.publishErrors.inc({ ...label, condition: e.condition ?? e.code });
-        log.warn({ node, err: e.message }, 'publish failed');
+        log.warn({ node, err: e }, 'publish failed');
       })
       .finally(() => {
         window.release();
@@ -240,7 +240,7 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
         pump();
       }, 250);
       running = source.run(sink, abort.signal).catch((err: unknown) => {
-        log.error({ err: (err as Error).message }, 'feed source failed');
+        log.error({ err }, 'feed source failed');
       });
     },
     /** Resolves when a finite source (replay) has been read to the end and everything published. */

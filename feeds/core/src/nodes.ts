@@ -53,7 +53,7 @@ export async function retryTransient<T>(what: string, fn: () => Promise<T>, opts
     } catch (err) {
       if (!isTransientXmppError(err) || backoff.attempt + 1 >= attempts) throw err;
       const { attempt, delayMs } = backoff.next();
-      log?.warn({ what, attempt, delayMs, err: (err as Error).message }, 'transient XMPP error, retrying');
+      log?.warn({ what, attempt, delayMs, err }, 'transient XMPP error, retrying');
       await sleep(delayMs);
     }
   }

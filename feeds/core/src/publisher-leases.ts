@@ -55,7 +55,7 @@ export function createPublisherLeases({ redis, pubsub, symbols, owner, log: pare
         st.ready = false;
         if (reason !== 'released') log.warn({ symbol, reason }, 'stopped publishing: lease lost');
       },
-      onRenewError: (err) => log.warn({ symbol, err: err.message }, 'lease renewal failed'),
+      onRenewError: (err) => log.warn({ symbol, err }, 'lease renewal failed'),
     });
     return [symbol, st] as const;
   }));
@@ -75,7 +75,7 @@ export function createPublisherLeases({ redis, pubsub, symbols, owner, log: pare
         floor = await lastPublishedSeq(pubsub, symbol);
       } catch (err) {
         // Without the node's last seq a takeover could publish a seq twice: let go, try again.
-        log.warn({ symbol, err: (err as Error).message }, 'cannot read the last published seq; lease released');
+        log.warn({ symbol, err }, 'cannot read the last published seq; lease released');
         await st.lease.release();
         return;
       }
@@ -83,7 +83,7 @@ export function createPublisherLeases({ redis, pubsub, symbols, owner, log: pare
       Object.assign(st, { floor, offset: undefined, ready: true });
       log.info({ symbol, token, lastSeq: floor }, 'publishing: lease taken');
     } catch (err) {
-      log.warn({ symbol, err: (err as Error).message }, 'lease attempt failed');
+      log.warn({ symbol, err }, 'lease attempt failed');
     } finally {
       st.busy = false;
     }

@@ -59,7 +59,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     },
     async disable(user: string): Promise<void> {
       await changeUserPassword(deps.admin, deps.domain, jid(user), randomBytes(24).toString('base64url'));
-      await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) => deps.log.info({ user, err: err.message }, 'no session to end'));
+      await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) => deps.log.info({ user, err }, 'no session to end'));
       await roles.set(user, DISABLED_ROLE);
       await entitle(deps.admin, deps.pubsubHost, jid(user), deps.instruments.map((i) => i.symbol), 'none');
       deps.log.info({ user }, 'account disabled');

@@ -81,7 +81,7 @@ export function createChatService({ client, commands, domain, isTrader, log: par
         return reply(out.text);
       })
       .catch((err: Error) => {
-        log.error({ user, err: err.message }, 'chat command failed');
+        log.error({ user, err }, 'chat command failed');
         return reply('Sorry, that failed on our side. Send "alerts" to see your rules, then try again.').catch(() => undefined);
       });
   }

@@ -128,7 +128,7 @@ export function createDelivery({
     const updated = await record(alert, event, { state, attempts: alert.attempts + 1, nextActionAt, recipient: to }, detail, stanza);
     if (!updated) return undefined; // fenced out or not held: the instrument's holder sends
     sentStanzas.set(stanza, alert.id);
-    await client.send(stanza).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'send failed; the outbox retries'));
+    await client.send(stanza).catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
     return updated;
   }
 
@@ -208,7 +208,7 @@ export function createDelivery({
         if (due.length < 200 || mine.length === 0) break;
       }
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'outbox poll failed');
+      log.warn({ err }, 'outbox poll failed');
     } finally {
       polling = false;
     }
@@ -251,13 +251,13 @@ export function createDelivery({
     if (stanza.name !== 'message') return;
     const receipt = parseReceipt(stanza);
     if (receipt) {
-      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) => log.warn({ err: err.message }, 'receipt handling failed'));
+      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) => log.warn({ err }, 'receipt handling failed'));
       return;
     }
     const marker = parseMarker(stanza);
     if (marker) {
       const event = marker.marker === 'received' ? 'delivered' : marker.marker;
-      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) => log.warn({ err: err.message }, 'marker handling failed'));
+      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) => log.warn({ err }, 'marker handling failed'));
     }
   }
 
@@ -267,14 +267,14 @@ export function createDelivery({
     void withFresh(id, async (alert) => {
       const state: AlertState = RANK[alert.state] < RANK['server-acked'] ? 'server-acked' : alert.state;
       await record(alert, 'server-acked', { state }, `to=${String(stanza.attrs.to).split('@')[0]}`);
-    }).catch((err: Error) => log.warn({ err: err.message }, 'server ack handling failed'));
+    }).catch((err: Error) => log.warn({ err }, 'server ack handling failed'));
   }
 
   function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
     if (previous.show !== 'dnd' || current.show === 'dnd') return;
     void alerts.heldFor(current.trader).then((held) =>
       Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, release))),
-    ).catch((err: Error) => log.warn({ err: err.message }, 'releasing held alerts failed'));
+    ).catch((err: Error) => log.warn({ err }, 'releasing held alerts failed'));
   }
 
   return {

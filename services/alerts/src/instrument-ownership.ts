@@ -57,7 +57,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   const sorted = [...new Set(deps.symbols)].sort();
   let renewFailing = false;
   const onRenewError = (err: Error) => {
-    if (!renewFailing) log.error({ err: err.message }, 'lease not renewed: instruments stop at their lease deadline unless Redis answers');
+    if (!renewFailing) log.error({ err }, 'lease not renewed: instruments stop at their lease deadline unless Redis answers');
     renewFailing = true;
   };
   const lease = (name: string, lost?: (r: LeaseLostReason) => void): Lease =>
@@ -117,7 +117,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
         owned.set(s, token);
         log.info({ symbol: s, token, slot: slot! + 1 }, 'instrument taken');
         const t: Promise<void> = Promise.resolve(onGained(s, token))
-          .catch((err: Error) => log.warn({ symbol: s, err: err.message }, 'missed ticks not read back'))
+          .catch((err: Error) => log.warn({ symbol: s, err }, 'missed ticks not read back'))
           .finally(() => taking.delete(t));
         taking.add(t);
       } else if (!mine && owned.has(s)) {
@@ -131,7 +131,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
     timer = setTimeout(() => {
       pass = balance().catch((err: Error) => {
         renewFailing = true;
-        log.warn({ err: err.message }, 'instrument leases not balanced');
+        log.warn({ err }, 'instrument leases not balanced');
       }).finally(schedule);
     }, nextInMs);
   }
@@ -139,7 +139,7 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   return {
     async start() {
       stopped = false;
-      pass = balance().catch((err: Error) => log.warn({ err: err.message }, 'instrument leases not balanced'));
+      pass = balance().catch((err: Error) => log.warn({ err }, 'instrument leases not balanced'));
       await pass;
       await Promise.all([...taking]);
       schedule();

@@ -38,7 +38,7 @@ export function createRetirement({ rules, audit, log: parentLog, metrics, retire
     flushing = flushing
       .then(() => retireWhere((a) => batch.get(a.ruleId)))
       .then((n) => { if (n > 0) log.info({ rules: batch.size, alerts: n }, 'alerts of deleted or paused rules retired'); })
-      .catch((err: Error) => log.warn({ err: err.message }, 'retiring alerts failed; each is retired when next due'));
+      .catch((err: Error) => log.warn({ err }, 'retiring alerts failed; each is retired when next due'));
     return flushing;
   }
 

@@ -55,7 +55,7 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
     for (const id of spent) {
       known.delete(id);
       index.remove(id);
-      await rules.setStatus(id, 'triggered').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'fired once rule not marked triggered'));
+      await rules.setStatus(id, 'triggered').catch((err: Error) => log.warn({ rule: id, err }, 'fired once rule not marked triggered'));
       log.info({ rule: id }, 'once rule that already fired left the index');
     }
     return candidates.filter((r) => !spent.has(r.id));
@@ -95,10 +95,10 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
       // Subscribe first, so a change made while loading is not missed (applying it twice is harmless).
       unsubscribe = await rules.subscribe(
         (change) => {
-          apply(change.id).catch((err: Error) => log.warn({ rule: change.id, err: err.message }, 'rule change not applied'));
+          apply(change.id).catch((err: Error) => log.warn({ rule: change.id, err }, 'rule change not applied'));
         },
         () => {
-          resync().catch((err: Error) => log.warn({ err: err.message }, 'rule resync failed'));
+          resync().catch((err: Error) => log.warn({ err }, 'rule resync failed'));
         },
       );
       const active: Rule[] = [];

@@ -51,7 +51,7 @@ export function createWriteBudget({ redis, max, windowMs, log }: WriteBudgetDeps
         return count <= max ? { ok: true } : { ok: false, retryAfterMs: Math.max(0, ttl) };
       } catch (err) {
         // Said once per outage: a refused counter (a Redis ACL without td:api:rate:user:*) would otherwise lift the limit silently.
-        if (!warned) log?.warn({ err: (err as Error).message }, 'chat and ad-hoc writes not counted: the write limit is not applied');
+        if (!warned) log?.warn({ err }, 'chat and ad-hoc writes not counted: the write limit is not applied');
         warned = true;
         return { ok: true };
       }

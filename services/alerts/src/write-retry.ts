@@ -32,7 +32,7 @@ export function createWriteRetry({ log, stopping, onRecovered, fatal = () => fal
           return;
         } catch (err) {
           if (stopping() || fatal(err)) throw err;
-          if (!failing) log.error({ err: (err as Error).message }, 'firings not written: held and retried until Redis answers');
+          if (!failing) log.error({ err }, 'firings not written: held and retried until Redis answers');
           failing = true;
           await sleep(delay);
         }

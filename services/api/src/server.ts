@@ -38,7 +38,7 @@ export async function startApiServer(
   // Auto-pipelining: concurrent requests' commands share socket writes.
   const login = { username: config.redisUser, password: config.redisPassword };
   const redis = new Redis({ ...redisClientOptions(topology.redis, login, desk.sentinelPassword()), maxRetriesPerRequest: 2, enableAutoPipelining: true });
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   // Every node of a cluster: the admin session and password checks go to another node when theirs is down.
   const xmppServices = xmppServiceUrls(topology);
   const xmppService = xmppServices[0]!;
@@ -95,7 +95,7 @@ async function adminSession(topology: DeskTopology, desk: DeskFiles, services: r
     await client.start();
     return client;
   } catch (err) {
-    log.warn({ err: (err as Error).message }, 'admin session failed: user and entitlement administration is unavailable');
+    log.warn({ err }, 'admin session failed: user and entitlement administration is unavailable');
     return undefined;
   }
 }

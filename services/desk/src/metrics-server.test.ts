@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAlertsMetrics } from '@tickdesk/alerts';
 import { createFeedMetrics } from '@tickdesk/feed-core';
@@ -36,5 +38,18 @@ describe('service metrics endpoint', () => {
     expect(await (await fetch(`http://127.0.0.1:${server.port}/state`)).json()).toEqual({ state: 'running' });
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('a collection that fails is logged with the error as pino serialises it: type, message and stack', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const registry = new Registry();
+    new Gauge({ name: 'tickdesk_test_broken', help: 'a gauge whose collect throws', registers: [registry], collect: () => { throw new TypeError('gauge source gone'); } });
+    server = await startMetricsServer({ registry, port: 0, prefix: 'tickdesk_test_', log: pino({ level: 'error' }, sink), state: () => ({ state: 'running' }) });
+    expect((await fetch(`http://127.0.0.1:${server.port}/metrics`)).status).toBe(500);
+    const entry = JSON.parse(lines.find((l) => l.includes('metrics not collected'))!) as { err: { type: string; message: string; stack: string } };
+    expect(entry.err.type).toBe('TypeError');
+    expect(entry.err.message).toBe('gauge source gone');
+    expect(entry.err.stack).toMatch(/^TypeError: gauge source gone\n\s+at /);
   });
 });

@@ -41,7 +41,7 @@ export async function startMetricsServer({ registry, port, prefix, log, state }:
     registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (err: Error) => {
-        log.error({ err: err.message }, 'metrics not collected');
+        log.error({ err }, 'metrics not collected');
         res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics not collected\n');
       },
     );

@@ -17,7 +17,7 @@ export async function runAlerts(config: DeskConfig, topology: DeskTopology, env:
   const { xmpp, credentials } = deskTarget(topology, 1);
   const alertsConfig = loadAlertsConfig(env);
   const redis = new Redis(deskRedisOptions(topology, credentials, 'alerts'));
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   // Several engines share the account alerts@, each on its own resource; a receipt addressed
   // to one that died reaches the others through the bare JID (RFC 6121 §8.5.3.2.1).
   const client = await connectAs(xmpp, credentials, 'alerts', log, alertsConfig.engines > 1 ? `engine-${process.pid}` : 'engine');

@@ -49,7 +49,7 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
   let leases: ReturnType<typeof createPublisherLeases> | undefined;
   if (config.TICKDESK_FEED_LEASE !== 'off') {
     redis = new Redis(deskRedisOptions(topology, credentials, 'feed'));
-    redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+    redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
     leases = createPublisherLeases({
       redis, pubsub, log, symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
       owner: `feed-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,

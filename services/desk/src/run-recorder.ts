@@ -18,7 +18,7 @@ import { startMetricsServer } from './metrics-server.js';
 export async function runRecorder(deskConfig: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology, 2);
   const redis = new Redis(deskRedisOptions(topology, credentials, 'recorder'));
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   const config = loadRecorderConfig(env);
   // A standby on the recorder's own resource would replace the active recorder's session, and be replaced in turn (RFC 6120 §7.7.2.2).
   const client = await connectAs(xmpp, credentials, 'recorder', log, config.lease === 'standby' ? 'recorder-standby' : 'recorder');

@@ -42,7 +42,7 @@ export function createRecorderLeases({ redis, symbols, owner, log: parentLog, tt
       onLost(symbol, reason);
     },
     onRenewError: (err) => {
-      if (!renewFailing) log.warn({ err: err.message }, 'recorder lease not renewed: instruments stop at their lease deadline unless Redis answers');
+      if (!renewFailing) log.warn({ err }, 'recorder lease not renewed: instruments stop at their lease deadline unless Redis answers');
       renewFailing = true;
     },
   })]));
@@ -80,11 +80,11 @@ export function createRecorderLeases({ redis, symbols, owner, log: parentLog, tt
         held.set(symbol, token);
         log.info({ symbol, token }, 'recording the instrument: lease taken');
         const t: Promise<void> = onGained(symbol, token)
-          .catch((err: Error) => log.warn({ symbol, err: err.message }, 'instrument taken over without its read-back'))
+          .catch((err: Error) => log.warn({ symbol, err }, 'instrument taken over without its read-back'))
           .finally(() => taking.delete(t));
         taking.add(t);
       } catch (err) {
-        log.warn({ symbol, err: (err as Error).message }, 'recorder lease attempt failed');
+        log.warn({ symbol, err }, 'recorder lease attempt failed');
       } finally {
         busy.delete(symbol);
       }

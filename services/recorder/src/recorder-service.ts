@@ -101,14 +101,14 @@ export async function startRecorderService({ client, redis, log, service, symbol
       for (const b of live) accept(b);
     }
   }
-  const onOnline = () => void readBack().catch((err: Error) => log.warn({ err: err.message }, 'ticks missed while reconnecting not read back'));
+  const onOnline = () => void readBack().catch((err: Error) => log.warn({ err }, 'ticks missed while reconnecting not read back'));
 
   await sub.start();
   client.on('online', onOnline);
   // A recorder started again (killed, restarted by `up`) was sent nothing published while
   // it was away either: the same read-back, once, before it counts as started.
   if (leases) await leases.start();
-  else await readBack(true).catch((err: Error) => log.warn({ err: err.message }, 'ticks published before the start not read back'));
+  else await readBack(true).catch((err: Error) => log.warn({ err }, 'ticks published before the start not read back'));
   return {
     recorder,
     held: () => (leases ? leases.held() : [...symbols]),

@@ -154,7 +154,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     }
   });
   // While stopping, a write racing the close ("Connection is closing") is expected, not news.
-  entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err: err.message }, 'xmpp connection error'));
+  entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err }, 'xmpp connection error'));
   entity.on('online', (jid: { toString(): string }) => {
     // How long a lost session took to come back, and where: the figure an operator looks for after a node died.
     if (downSince !== undefined) log.info({ service: nodes[current], downMs: Date.now() - downSince, attempts: backoff.attempt }, 'reconnected');
@@ -186,7 +186,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
         await entity.open({ domain: opts.domain });
         watchNegotiation(service);
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'reconnect failed');
+        log.warn({ err }, 'reconnect failed');
         if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
       }
     }, info.delayMs);
@@ -216,7 +216,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
         return await startEntity(entity, nodes[current]!, opts.domain);
       } catch (err) {
         if (tried >= nodes.length || !isUnreachable(err)) throw err;
-        log.warn({ service: nodes[current], err: (err as Error).message }, 'XMPP node unreachable, trying the next');
+        log.warn({ service: nodes[current], err }, 'XMPP node unreachable, trying the next');
         await entity.stop().catch(() => {});
         nextNode();
       }

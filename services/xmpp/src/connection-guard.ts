@@ -39,7 +39,7 @@ export function guardConnection(entity: Client, log: Logger): void {
   const sink = (target: Emitter, what: string) => {
     if (sunk.has(target)) return;
     sunk.add(target);
-    target.on('error', (err: Error) => log.debug({ err: err.message, from: what }, 'error from a released XMPP socket or parser ignored'));
+    target.on('error', (err: Error) => log.debug({ err, from: what }, 'error from a released XMPP socket or parser ignored'));
   };
 
   c._onData = (data) => {

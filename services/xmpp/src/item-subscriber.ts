@@ -56,7 +56,7 @@ export function createItemSubscriber<T>({ client, service, nodes, decode, onItem
     for (const node of watched) await pubsub.subscribe(node);
   }
   const onOnline = () => {
-    subscribeAll().catch((err: Error) => log.warn({ err: err.message }, 'resubscribe failed'));
+    subscribeAll().catch((err: Error) => log.warn({ err }, 'resubscribe failed'));
   };
 
   return {

@@ -77,13 +77,13 @@ export function createAuditAnchorWriter({ head, path, log, everyMs = 1_000, now 
   return {
     anchor,
     start(): void {
-      timer = setInterval(() => void anchor().catch((err: Error) => log.warn({ err: err.message }, 'audit anchor not written')), everyMs);
+      timer = setInterval(() => void anchor().catch((err: Error) => log.warn({ err }, 'audit anchor not written')), everyMs);
       timer.unref();
     },
     /** Stops the timer and anchors the head once more. */
     async stop(): Promise<void> {
       clearInterval(timer);
-      await anchor().catch((err: Error) => log.warn({ err: err.message }, 'audit anchor not written'));
+      await anchor().catch((err: Error) => log.warn({ err }, 'audit anchor not written'));
     },
   };
 }
