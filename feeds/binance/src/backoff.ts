@@ -1,26 +1,2 @@
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-  /** Random source in [0, 1); injectable for tests. */
-  random?: () => number;
-}
-
-export interface Backoff {
-  next(): { attempt: number; delayMs: number };
-  reset(): void;
-}
-
-/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"). */
-export function createBackoff({ initialMs, maxMs, random = Math.random }: BackoffOptions): Backoff {
-  let attempt = 0;
-  return {
-    next() {
-      const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-      attempt += 1;
-      return { attempt, delayMs: Math.round(random() * cap) };
-    },
-    reset() {
-      attempt = 0;
-    },
-  };
-}
+// The desk's one backoff (full jitter under a doubling cap) lives with the XMPP client's.
+export { createBackoff, type Backoff, type BackoffOptions } from '@tickdesk/xmpp';

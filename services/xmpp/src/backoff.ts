@@ -5,8 +5,17 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"). */
-export function createBackoff({ initialMs, maxMs, random = Math.random }: BackoffOptions) {
+export interface Backoff {
+  next(): { attempt: number; delayMs: number };
+  reset(): void;
+  readonly attempt: number;
+}
+
+/**
+ * Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
+ * Jitter"): the desk's one, for XMPP reconnects, node set-up and the Binance stream.
+ */
+export function createBackoff({ initialMs, maxMs, random = Math.random }: BackoffOptions): Backoff {
   let attempt = 0;
   return {
     next(): { attempt: number; delayMs: number } {
