@@ -13,8 +13,10 @@ function tickdesk(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const STACK = /\n\s+at /;
+// Each case starts node with tsx (1 to 3 s on a busy 2-core machine).
+const SLOW = { timeout: 60_000 };
 
-describe('tickdesk command line', () => {
+describe('tickdesk command line', SLOW, () => {
   it('--help prints every command on stdout and exits 0', () => {
     const r = tickdesk('--help');
     expect(r.code).toBe(0);
