@@ -25,4 +25,14 @@ describe('tickdesk status on a desk started by an older build', () => {
       `  last prices: unknown (${join(home, 'credentials.json')} has no Redis logins (written by an older desk))`,
     ]);
   });
+
+  it('shows the parts when topology.json lacks a field this build requires, naming the file and the field', async () => {
+    home = mkdtempSync(join(tmpdir(), 'tickdesk-status-'));
+    writeFileSync(join(home, 'topology.json'), JSON.stringify({ domain: 'desk.localhost', pubsubHost: 'pubsub.desk.localhost' }));
+    writeFileSync(join(home, 'desk.json'), JSON.stringify({ pid: process.pid, startedAt: '2026-12-01T08:00:00.000Z', ports: {}, parts: { feed: { state: 'running', pid: process.pid, restarts: 0 } } }));
+    const lines: string[] = [];
+    expect(await status(loadDeskConfig({ TICKDESK_HOME: home }), (l) => lines.push(l))).toBe(0);
+    expect(lines.slice(0, 2)).toEqual([`desk: running since 2026-12-01T08:00:00.000Z (pid ${process.pid})`, `  feed      running (pid ${process.pid})  restarts 0`]);
+    expect(lines[2]).toMatch(new RegExp(`^  last prices: unknown \\(${join(home, 'topology.json')} is not a readable desk topology: desk topology /xmppServer: `));
+  });
 });
