@@ -1,3 +1,5 @@
+// Typed as Node's, built from @xmpp/events' (the 'events' package in a browser bundle).
+import type { EventEmitter as TypedEmitter } from 'node:events';
 import { EventEmitter } from '@xmpp/events';
 import xml, { type Element } from '@xmpp/xml';
 import type { Client } from '@xmpp/client-core';
@@ -21,7 +23,7 @@ export interface StreamManagementOptions {
   enable?: boolean;
 }
 
-export interface StreamManagement extends EventEmitter<{ ack: [stanza: Element]; fail: [stanza: Element]; enabled: [] }> {
+export interface StreamManagement extends TypedEmitter<{ ack: [stanza: Element]; fail: [stanza: Element]; enabled: [] }> {
   readonly enabled: boolean;
   /** Stanzas handled from the server since <enabled/> (§4 'h'). */
   readonly inbound: number;
