@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statusLines } from './desk-status.js';
-import { readDeskState } from './state-file.js';
+import { readDeskState, runningDeskPid } from './state-file.js';
 
 const homes: string[] = [];
 function homeWith(deskJson: unknown): string {
@@ -47,5 +47,11 @@ describe('desk.json written by an older build', () => {
     const home = homeWith({ startedAt: 'x', parts: {} });
     expect(() => readDeskState(home)).toThrow(/desk\.json names no desk pid/);
     expect(() => readDeskState(homeWith('{"pid": 12'))).toThrow(/desk\.json is not readable/);
+  });
+
+  it('up finds a desk an older build runs, and is not stopped by a desk.json that names none', () => {
+    expect(runningDeskPid(homeWith({ pid: process.pid, services: { feed: 1 } }))).toBe(process.pid);
+    expect(runningDeskPid(homeWith({ pid: 999_999, parts: {} }))).toBeUndefined();
+    expect(runningDeskPid(homeWith('{"pid": 12'))).toBeUndefined();
   });
 });

@@ -81,6 +81,17 @@ export function deskStateView(raw: unknown): DeskStateView | undefined {
   return defined({ pid, startedAt: str(f.startedAt), ports: defined({ xmpp: int(ports.xmpp), redis: int(ports.redis) }), xmppNodes: nodes, parts });
 }
 
+/** The pid of a desk running from `home`, for `up`: a desk.json no build wrote (without a pid, not JSON) names none and does not stop a start. */
+export function runningDeskPid(home: string): number | undefined {
+  try {
+    const s = readDeskState(home);
+    return s && isAlive(s.pid) ? s.pid : undefined;
+  } catch (err) {
+    if (err instanceof DeskStateError) return undefined;
+    throw err;
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -9,7 +9,7 @@ import { redisPorts, type DeskConfig } from './config.js';
 import { startDeskInfra } from './desk-infra.js';
 import { failoverLines, resolveFailoverPreset } from './failover-preset.js';
 import { provisionDesk } from './provision-desk.js';
-import { clearDeskState, isAlive, readDeskState, writeDeskState } from './state-file.js';
+import { clearDeskState, runningDeskPid, writeDeskState } from './state-file.js';
 import { spawnService } from './service-process.js';
 import { metricsPortsOf } from './metrics-ports.js';
 import { createSupervisor, type PartStatus, type Running, type Supervisor, type SupervisorDeps } from './supervisor.js';
@@ -31,9 +31,9 @@ const xmppRunning = (x: XmppServer): Running => ({ pid: x.serverPid(), ended: x.
  */
 export async function up(config: DeskConfig, log: Logger, out: (line: string) => void): Promise<number> {
   const home = config.TICKDESK_HOME;
-  const previous = readDeskState(home);
-  if (previous && isAlive(previous.pid)) {
-    throw new Error(`a desk is already running from ${home} (pid ${previous.pid}); stop it with: npm run tickdesk -- down`);
+  const previous = runningDeskPid(home);
+  if (previous !== undefined) {
+    throw new Error(`a desk is already running from ${home} (pid ${previous}); stop it with: npm run tickdesk -- down`);
   }
   // A signal during start-up would kill up with servers half-started and left running:
   // noted here, acted on between the steps of the start (below).
