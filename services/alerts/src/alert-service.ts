@@ -1,12 +1,48 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Instrument } from '@tickdesk/schemas';
+import type { XmppClient } from '@tickdesk/xmpp';
 import { createAdhocService } from './adhoc-service.js';
+import { wireAlertEngine } from './alert-wiring.js';
+import type { AlertsMetrics } from './alerts-metrics.js';
 import { createChatService } from './chat-service.js';
-import { createAlertEngine, type AlertEngineDeps } from './engine.js';
+import type { AlertsConfig } from './config.js';
 import { createRuleCommands } from './rule-commands.js';
+import { startParts, stopParts } from './service-lifecycle.js';
+import type { AuditKey, ReplicaAckOptions } from './store/index.js';
 import { createWriteBudget } from './write-budget.js';
 
-/** The whole alerts service on one XMPP session: engine, chat commands and ad-hoc commands. */
-export async function startAlertService(deps: AlertEngineDeps) {
-  const engine = createAlertEngine(deps);
+export interface AlertServiceDeps {
+  client: XmppClient;
+  redis: Redis;
+  log: Logger;
+  config: AlertsConfig;
+  domain: string;
+  /** The pubsub service JID. */
+  service: string;
+  instruments: readonly Instrument[];
+  prefix?: string;
+  metrics?: AlertsMetrics;
+  now?: () => number;
+  /** The audit chain's key (the desk's credentials file); without it records are appended unkeyed. */
+  auditKey?: AuditKey;
+  /** A file outside Redis where the chain's head is anchored every second (audit-anchor.ts). */
+  auditAnchorPath?: string;
+  /** Outbox and audit writes count once this many replicas have them (Sentinel mode); none by default. */
+  redisAck?: ReplicaAckOptions;
+  /** This process's lease owner id (several engines); unique per process by default. */
+  leaseOwner?: string;
+  /** Write the engine heartbeat /health reads (default); with several engines only the part `alerts` does. */
+  heartbeat?: boolean;
+}
+
+/**
+ * The whole alerts service on one XMPP session: the engine's parts (alert-wiring.ts), chat
+ * and ad-hoc commands, started and stopped in order (service-lifecycle.ts). Restart-safe:
+ * rules, outbox and the last evaluated tick per instrument live in Redis.
+ */
+export async function startAlertService(deps: AlertServiceDeps) {
+  const { parts, view: engine } = wireAlertEngine(deps);
   const symbols = deps.instruments.map((i) => i.symbol);
   const commands = createRuleCommands({
     rules: engine.rules, symbols: new Set(symbols), traders: engine.traders, minCooldownSeconds: deps.config.minCooldownSeconds,
@@ -17,16 +53,23 @@ export async function startAlertService(deps: AlertEngineDeps) {
   // Sent to this engine's resource: answered here; to the bare JID: by the leading engine only.
   const chat = createChatService({ ...common, answers: (to) => to === deps.client.jid() || engine.leads() });
   const adhoc = createAdhocService({ ...common, symbols });
-  adhoc.start();
-  chat.start();
-  await engine.start();
+  const all = {
+    ...parts,
+    commands: {
+      start() {
+        adhoc.start();
+        chat.start();
+      },
+      stop() {
+        chat.stop();
+        adhoc.stop();
+      },
+    },
+  };
+  await startParts(all);
   return {
     engine,
-    async stop(): Promise<void> {
-      chat.stop();
-      adhoc.stop();
-      await engine.stop();
-    },
+    stop: (): Promise<void> => stopParts(all),
   };
 }
 export type AlertService = Awaited<ReturnType<typeof startAlertService>>;

@@ -36,6 +36,8 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
   const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
   const current = new Map<string, TraderPresence>();
   let resyncTimer: NodeJS.Timeout | undefined;
+  // Ready once the first resync after start is over: every trader's presence is the server's now.
+  let markReady: () => void = () => undefined;
   const store = createPresenceStore({ redis, prefix });
 
   const offline = (trader: string): TraderPresence => ({ trader, show: 'offline', since: formatMillis(now()) });
@@ -75,6 +77,15 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
       map.set(resource, { show, ...(p.status ? { status: p.status } : {}), priority: p.priority });
     }
     publish(user);
+    // Every trader has a resource already: nothing is left for the resync to decide.
+    if (resyncTimer && [...current.keys()].every((t) => resources.has(t))) resync();
+  }
+
+  function resync() {
+    clearTimeout(resyncTimer);
+    resyncTimer = undefined;
+    for (const trader of current.keys()) if (!resources.has(trader)) publish(trader);
+    markReady();
   }
 
   function onOnline() {
@@ -83,9 +94,7 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     resources.clear();
     client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err: err.message }, 'initial presence failed'));
     clearTimeout(resyncTimer);
-    resyncTimer = setTimeout(() => {
-      for (const trader of current.keys()) if (!resources.has(trader)) publish(trader);
-    }, resyncMs);
+    resyncTimer = setTimeout(resync, resyncMs);
   }
 
   return Object.assign(events, {
@@ -93,7 +102,15 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     track(trader: string): void {
       if (!current.has(trader)) publish(trader);
     },
+    /**
+     * Resolves when the snapshot is the server's: after the presence sent at start, every
+     * trader has answered or `resyncMs` passed (the silent ones are offline then). Not
+     * online yet: at once, with the snapshot Redis had (the first 'online' resyncs it).
+     */
     async start(traders: readonly string[]): Promise<void> {
+      const ready = new Promise<void>((resolve) => {
+        markReady = resolve;
+      });
       // Start from what Redis knew, so `since` survives a restart of the engine.
       const stored = await store.all();
       for (const trader of traders) {
@@ -104,9 +121,15 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
       }
       client.on('stanza', onStanza);
       client.on('online', onOnline);
-      if (client.jid()) onOnline();
+      if (!client.jid()) markReady();
+      else {
+        onOnline();
+        if (current.size === 0) resync(); // no trader to wait for
+      }
+      await ready;
     },
     stop(): void {
+      markReady();
       clearTimeout(resyncTimer);
       client.off('stanza', onStanza);
       client.off('online', onOnline);

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { decodeTickRows, HEARTBEAT_EVERY_MS, ticksNode } from '@tickdesk/schemas';
+import { createEngineHeartbeat, DEFAULT_PREFIX, engineKeys } from '@tickdesk/store';
+import { createItemSubscriber } from '@tickdesk/xmpp';
+import { createAlertLimits } from './alert-limits.js';
+import { createAlertsMetrics } from './alerts-metrics.js';
+import type { AlertServiceDeps } from './alert-service.js';
+import { createDelivery } from './delivery.js';
+import { createAlertEngine, MAX_HELD_BATCHES } from './engine.js';
+import { createEngineTimers } from './engine-timers.js';
+import { createFiringWriter } from './firing-writer.js';
+import { createInstrumentOwnership } from './instrument-ownership.js';
+import { createInstrumentTakeover } from './instrument-takeover.js';
+import { createPresenceTracker } from './presence-tracker.js';
+import { createRetirement } from './retirement.js';
+import { createRuleSync } from './rule-sync.js';
+import type { ServiceParts } from './service-lifecycle.js';
+import { createSuppressionLedger } from './suppression-ledger.js';
+import { readRecentBatches } from './tick-readback.js';
+import { createTraderRoles } from './trader-roles.js';
+import { createRuleIndex } from './rules/index.js';
+import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore } from './store/index.js';
+
+/**
+ * The alert engine's composition root: every store and part built once, wired to each
+ * other by name. Nothing starts here; service-lifecycle.ts starts and stops them in order.
+ */
+export function wireAlertEngine({
+  client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck,
+  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`, heartbeat: writeHeartbeat = true,
+}: AlertServiceDeps) {
+  const log = parentLog.child({ component: 'alerts' });
+  const ack = redisAck ? { ack: redisAck } : {};
+  const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
+  const alerts = createAlertStore({ redis, prefix, ...ack });
+  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}), ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}), ...ack });
+  const anchor = auditAnchorPath ? createAuditAnchorWriter({ head: () => audit.head(), path: auditAnchorPath, log }) : undefined;
+  const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
+  const symbols = new Set(instruments.map((i) => i.symbol));
+  const index = createRuleIndex();
+  const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });
+  const limits = createAlertLimits({ perRule: config.alertsPerRule, perOwner: config.alertsPerOwner, windowMs: config.alertRateWindowMs, now });
+  const retirement = createRetirement({ rules, audit, log, metrics, retireWhere: (match) => delivery.retireWhere(match) });
+  const roles = createTraderRoles({
+    redis, prefix,
+    onTrader: (user) => presence.track(user),
+    onDisabled: (user, running) => retirement.traderDisabled(user, running),
+    onEnabled: (user) => retirement.traderEnabled(user),
+    onError: (err) => log.warn({ err: err.message }, 'trader list refresh failed'),
+  });
+  const delivery = createDelivery({
+    client, alerts, audit, presence, config, domain, log, metrics, now,
+    retirement: (a) => retirement.reasonFor(a),
+    canEscalateTo: (user) => !retirement.isDisabled(user),
+    ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
+    storing: (id) => firings.storing(id),
+  });
+  const sync = createRuleSync({
+    rules, index, log, minCooldownSeconds: config.minCooldownSeconds,
+    onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
+    firedOnce: (candidates) => alerts.firedOnce(candidates),
+    async lastFired(ids) {
+      const out = new Map<string, number>();
+      if (ids.length === 0) return out;
+      const values = await redis.hmget(firedKey, ...ids);
+      ids.forEach((id, i) => { if (values[i]) out.set(id, Number(values[i])); });
+      return out;
+    },
+  });
+  const firings = createFiringWriter({
+    redis, alerts, audit, rules, limits, metrics, now, firedKey,
+    suppressions: createSuppressionLedger({ summaryMs: config.suppressedSummaryMs, now }),
+    ruleOf: (id) => sync.get(id),
+    forget: (id) => sync.forget(id),
+  });
+  // Several engines (config.engines > 1): this one evaluates and sends only for the
+  // instruments whose lease it holds; one engine holds them all without leases.
+  const ownership = createInstrumentOwnership({
+    redis, symbols: [...symbols], engines: config.engines, ttlMs: config.leaseMs, owner: leaseOwner, log, prefix,
+    onGained: (symbol, token) => takeover.takeOver(symbol, token),
+    onLost: (symbol) => takeover.cancel(symbol),
+  });
+  const takeover = createInstrumentTakeover({
+    log,
+    raiseFence: (symbol, token) => alerts.raiseFence(symbol, token),
+    drop: (symbol) => ownership.drop(symbol),
+    resume: (symbol) => engine.resumeSymbol(symbol),
+    readBack: (symbol) => readRecentBatches(client, service, [symbol]),
+    enqueue: (batch, replay) => engine.enqueue(batch, replay),
+  });
+  const engine = createAlertEngine({
+    client, redis, log, metrics, service, symbols, index, sync, firings, ownership, watermarkKey,
+    dispatch: (alert) => delivery.dispatch(alert),
+    heldByTakeover: (batch) => takeover.hold(batch, MAX_HELD_BATCHES),
+  });
+  const subscriber = createItemSubscriber({ client, service, nodes: [...symbols].map(ticksNode), decode: decodeTickRows, onItem: (batch) => engine.enqueue(batch), log });
+  const timers = createEngineTimers({
+    log, index, sync, rules, firings, heartbeat: createEngineHeartbeat({ redis, prefix }), writeHeartbeat, state: engine.state,
+    expirySweepMs: config.expirySweepMs, heartbeatEveryMs: HEARTBEAT_EVERY_MS, now,
+  });
+
+  const parts: Omit<ServiceParts, 'commands'> = {
+    log, roles, presence, engine, sync, delivery, ownership: { start: () => ownership.start(), stop: () => ownership.stop(), sole: config.engines <= 1 }, timers, retirement, firings,
+    rules: () => index.size,
+    subscriber: {
+      async start() {
+        await subscriber.start();
+        client.on('online', engine.onReconnected);
+      },
+      async stop() {
+        client.off('online', engine.onReconnected);
+        await subscriber.stop();
+      },
+    },
+    ...(anchor ? { anchor } : {}),
+  };
+  /** What the service shows of the engine (tests, /metrics, `tickdesk status`). */
+  const view = {
+    rules, alerts, audit, presence, metrics,
+    traders: (): ReadonlySet<string> => roles.traders,
+    isTrader: (user: string): boolean => roles.traders.has(user),
+    state: engine.state,
+    stats: () => ({ rules: index.size, fired: firings.fired(), ...subscriber.stats() }),
+    /** The instruments this engine holds now, its slot and whether its leases renew (several engines). */
+    ownership: () => ownership.status(),
+    /** Whether this engine answers messages to the bare JID (the lowest live slot's; one engine: always). */
+    leads: (): boolean => ownership.leads(),
+  };
+  return { parts, view };
+}
+export type AlertEngineView = ReturnType<typeof wireAlertEngine>['view'];

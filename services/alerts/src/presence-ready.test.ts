@@ -1,0 +1,61 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { xml, type XmppClient } from '@tickdesk/xmpp';
+import { createPresenceTracker } from './presence-tracker.js';
+
+/** The presence tracker's start() resolves when its snapshot is the server's, not after a fixed sleep. */
+function harness(online = true) {
+  const client = Object.assign(new EventEmitter(), { jid: () => (online ? 'alerts@desk.localhost/e1' : undefined), send: async () => undefined }) as unknown as XmppClient & EventEmitter;
+  const multi = { hset: () => multi, publish: () => multi, exec: async () => [] };
+  const redis = { hgetall: async () => ({}), hset: async () => 1, multi: () => multi } as unknown as Redis;
+  const tracker = createPresenceTracker({ client, redis, domain: 'desk.localhost', isTrader: (u) => ['alice', 'bob'].includes(u), log: pino({ level: 'silent' }), resyncMs: 1_500 });
+  const from = (jid: string, show?: string) => client.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
+  let ready = false;
+  const start = (traders: string[]) => tracker.start(traders).then(() => void (ready = true));
+  return { tracker, from, start, ready: () => ready };
+}
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+describe('presence start: ready when every trader is heard or the resync window closes', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('resolves as soon as every trader has sent presence, with no time passing', async () => {
+    const h = harness();
+    void h.start(['alice', 'bob']);
+    await settle();
+    h.from('alice@desk.localhost/phone', 'dnd');
+    await settle();
+    expect(h.ready()).toBe(false);
+    h.from('bob@desk.localhost/desk');
+    await settle();
+    expect(h.ready()).toBe(true);
+    expect(h.tracker.get('alice').show).toBe('dnd');
+    expect(h.tracker.get('bob').show).toBe('online');
+  });
+
+  it('a trader who stays silent is offline once the resync window (1.5 s) closes, and only then is it ready', async () => {
+    const h = harness();
+    void h.start(['alice', 'bob']);
+    await settle();
+    h.from('alice@desk.localhost/phone');
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(h.ready()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.ready()).toBe(true);
+    expect(h.tracker.get('bob').show).toBe('offline');
+  });
+
+  it('not online yet, or no trader to wait for: ready at once', async () => {
+    const offline = harness(false);
+    void offline.start(['alice']);
+    await settle();
+    expect(offline.ready()).toBe(true);
+    const none = harness();
+    void none.start([]);
+    await settle();
+    expect(none.ready()).toBe(true);
+  });
+});
