@@ -50,9 +50,10 @@ const saslname = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
  */
 export const SCRAM_MAX_ITERATIONS = 1_000_000;
 
-async function hmac(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+/** HMAC(key, data) for each data, the key imported once; WebCrypto runs the signs side by side. */
+async function hmacs(key: Uint8Array, ...data: string[]): Promise<Uint8Array[]> {
   const k = await subtle().importKey('raw', key, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-  return new Uint8Array(await subtle().sign('HMAC', k, (typeof data === 'string' ? utf8(data) : data)));
+  return Promise.all(data.map(async (d) => new Uint8Array(await subtle().sign('HMAC', k, utf8(d)))));
 }
 
 /** SaltedPassword := Hi(Normalize(password), salt, i), RFC 5802 §2.2: PBKDF2 with HMAC-SHA-1. */
@@ -61,19 +62,14 @@ async function saltedPassword(password: string, salt: Uint8Array, iterations: nu
   return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt: salt, iterations }, base, 160));
 }
 
-// Keys per (password, salt, count): a service that reconnects often derives once.
-const cache = new Map<string, ScramKeys>();
-const CACHE_MAX = 256;
-
+/**
+ * ClientKey and ServerKey (RFC 5802 §3) from the password. Not cached: native PBKDF2 at
+ * 4,096 iterations costs well under a millisecond, and a cache would keep something
+ * derived from the password (or the password, as its key) in memory for the life of a tab.
+ */
 async function keysFromPassword(password: string, salt: string, iterations: number): Promise<ScramKeys> {
-  const id = toBase64(new Uint8Array(await subtle().digest('SHA-256', utf8(`${password}\0${salt}\0${iterations}`))));
-  const hit = cache.get(id);
-  if (hit) return hit;
-  const salted = await saltedPassword(password, fromBase64(salt), iterations);
-  const keys = { salt, iterations, clientKey: toBase64(await hmac(salted, 'Client Key')), serverKey: toBase64(await hmac(salted, 'Server Key')) };
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(id, keys);
-  return keys;
+  const [clientKey, serverKey] = await hmacs(await saltedPassword(password, fromBase64(salt), iterations), 'Client Key', 'Server Key');
+  return { salt, iterations, clientKey: toBase64(clientKey!), serverKey: toBase64(serverKey!) };
 }
 
 /** SCRAM-SHA-1 for the saslmechanisms factory our SASL negotiation uses; it authenticates the server too. */
@@ -107,10 +103,12 @@ export class ScramSha1 {
       const withoutProof = `c=biws,r=${this.serverNonce}`;
       const authMessage = `${this.clientFirstBare},${this.challengeText},${withoutProof}`;
       const clientKey = fromBase64(keys.clientKey);
-      const storedKey = new Uint8Array(await subtle().digest('SHA-1', clientKey));
-      const signature = await hmac(storedKey, authMessage);
-      const proof = clientKey.map((b, i) => b ^ signature[i]!);
-      this.serverSignature = toBase64(await hmac(fromBase64(keys.serverKey), authMessage));
+      const [[signature], [serverSignature]] = await Promise.all([
+        subtle().digest('SHA-1', clientKey).then((storedKey) => hmacs(new Uint8Array(storedKey), authMessage)),
+        hmacs(fromBase64(keys.serverKey), authMessage),
+      ]);
+      const proof = clientKey.map((b, i) => b ^ signature![i]!);
+      this.serverSignature = toBase64(serverSignature!);
       this.onKeys?.(keys);
       return `${withoutProof},p=${toBase64(proof)}`;
     }
