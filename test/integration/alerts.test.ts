@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, NS_TICKS, ticksNode } from '@tickdesk/schemas';
 import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import { createRoleStore } from '@tickdesk/store';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -208,6 +209,33 @@ describe('alert engine, end to end', () => {
     await expect.poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 }).toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
     // The engine's own state, for the API's /health.
     expect(JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}')).toMatchObject({ state: 'running' });
+  });
+
+  it('a trader added while the engine runs is routed to by presence within a second of the role (change notification, no polling)', async () => {
+    const roles = createRoleStore({ redis });
+    await roles.set('dan', 'analyst');
+    await waitFor(() => !service.engine.isTrader('dan'), 5_000, 'dan no longer a trader');
+    const dan = await traderOf('dan');
+    try {
+      const added = Date.now();
+      await roles.set('dan', 'trader');
+      await waitFor(() => service.engine.isTrader('dan'), 1_000, 'dan a trader again');
+      expect(Date.now() - added).toBeLessThan(1_000);
+      await dan.setShow('dnd');
+      await waitFor(() => service.engine.presence.get('dan').show === 'dnd', 2_000, 'dan dnd');
+      const reply = await dan.say('alert AAPL crosses up 500');
+      expect(reply).toMatch(/^Added/);
+      await publishPrices(feed, 'AAPL', ['499', '501']);
+      // Routed by dan's presence: held while dnd, sent once he is back.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(dan.alerts).toEqual([]);
+      await dan.setShow('available');
+      await waitFor(() => dan.alerts.length === 1, 5_000, 'the held alert');
+      expect(await lifecycle(dan.alerts[0]!.id)).toEqual(expect.arrayContaining(['fired', 'held', 'released', 'sent']));
+      await service.engine.rules.remove(ruleIdOf(reply));
+    } finally {
+      await roles.set('dan', 'trader');
+    }
   });
 
   it('a malformed chat command gets a usage reply', async () => {
