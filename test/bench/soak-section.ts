@@ -20,6 +20,10 @@ export interface SoakSummary {
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
+/** The desk a run used, in the section's words. */
+export const deskLabel = (xmpp: string, failover: boolean, env: Record<string, string>): string =>
+  `${xmpp}, ${failover ? `fail-over desk (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}: Redis in Sentinel mode)` : 'one Redis, one alert engine'}`;
+
 /** The docs/benchmarks.md section of one soak run. */
 export function soakSection(r: {
   machine: string; command: string; startedAt: Date; endedAt: Date; desk: string; rate: number; plan: SoakRulePlan; perTraderPerMinute: number;
@@ -35,6 +39,7 @@ export function soakSection(r: {
   const after = samples.filter((x) => x.t >= r.warmupS);
   const redisSlope = slope(after.map((x) => x.t / 3600), after.map((x) => x.redisUsedMiB));
   const tk = s.finalSample.ticks;
+  const conflated = feedConflated(s.finalSample) - feedConflated(samples[0]!);
   const minutes = Math.round(samples[samples.length - 1]!.t / 60);
   return [
     `Machine: ${r.machine}. Command: \`${r.command}\`, ${r.startedAt.toISOString().slice(0, 16)}Z to ${r.endedAt.toISOString().slice(11, 16)}Z (${minutes} min of load). Desk: \`tickdesk up\` from dist/, ${r.desk}.`,
@@ -60,7 +65,9 @@ export function soakSection(r: {
     `| published by the feeds after warm-up (accepted − conflated), per second | ${rate((last.ticks.published - warm.ticks.published) / dt)} |`,
     `| handed to the recorder after warm-up, per second | ${rate((last.ticks.recorderTicks - warm.ticks.recorderTicks) / dt)} |`,
     `| in the recorder's history, whole run (read in ${r.sampleS} s windows) | ${fmt(tk.historyRecorded)} |`,
-    `| **missing from the history** (seqs skipped) / feed restarts seen | **${fmt(tk.historyMissing)}** / ${fmt(tk.historyRestarts)} |`,
+    `| missing from the history (seqs skipped) / feed restarts seen | ${fmt(tk.historyMissing)} / ${fmt(tk.historyRestarts)} |`,
+    `| of those, conflated by the feed (dropped under back-pressure before publishing, counted in the next item's \`conflated\`; its counter over the run) | ${fmt(conflated)} |`,
+    `| **lost between the feed and the history** (missing − conflated) | **${fmt(tk.historyMissing - conflated)}** |`,
     `| dropped by the recorder, by reason (its counters, whole run) | ${dropped(s.finalSample) || 'none'} |`,
     ...(r.restarts.length > 0 ? ['', 'Restarts during the run:', ...restartLines(r.restarts)] : ['', 'No process restarted during the run.']),
     ...(s.lostIds.length > 0 ? ['', `Lost (first ${s.lostIds.length}): ${s.lostIds.join(', ')}`] : []),
@@ -81,3 +88,6 @@ function dropped(sample: SoakSample): string {
   }
   return [...by].map(([r, v]) => `${r} ${fmt(v)}`).join(', ');
 }
+
+/** The feeds' `tickdesk_feed_conflated_total` at a sample (a restarted feed's starts again from 0). */
+const feedConflated = (sample: SoakSample): number => Object.values(sample.metrics).reduce((a, m) => a + (m.tickdesk_feed_conflated_total ?? 0), 0);

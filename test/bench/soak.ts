@@ -25,7 +25,7 @@ import { chainCounter, historyReader, scrapeServices } from './soak-counters.js'
 import { addTrader, createRules, perTraderPerMinute, planRules, type SoakRulePlan } from './soak-load.js';
 import { createProcSampler } from './soak-procs.js';
 import { procRows, type SoakSample } from './soak-report.js';
-import { soakSection } from './soak-section.js';
+import { deskLabel, soakSection } from './soak-section.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 function setting(name: string, def: number, min: number, max: number): number {
@@ -198,12 +198,12 @@ const summary = {
   events: chain.events, finalSample,
 };
 const env = Object.entries(process.env).filter(([k]) => k.startsWith('TICKDESK_SOAK_') && k !== 'TICKDESK_SOAK_SECTION').map(([k, v]) => `${k}=${v}`).join(' ');
-save({ summary, rows });
-const body = soakSection({
-  machine, command: `${env ? `${env} ` : ''}npm run bench:soak`, startedAt, endedAt: new Date(), desk: `${XMPP}, ${FAILOVER ? `fail-over desk (${Object.entries(failoverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}: Redis in Sentinel mode)` : 'one Redis, one alert engine'}`,
-  rate: RATE, plan, perTraderPerMinute: perTraderPerMinute(plan), warmupS: WARMUP_S, sampleS: SAMPLE_S, drainS: DRAIN_MS / 1000, flat: FLAT,
-  samples, rows, restarts: sampler.restarts, summary, artifact: artifact.slice(root.length),
-});
+const section = {
+  machine, command: `${env ? `${env} ` : ''}npm run bench:soak`, startedAt, endedAt: new Date(), desk: deskLabel(XMPP, FAILOVER, failoverEnv),
+  rate: RATE, plan, perTraderPerMinute: perTraderPerMinute(plan), warmupS: WARMUP_S, sampleS: SAMPLE_S, drainS: DRAIN_MS / 1000, flat: FLAT, artifact: artifact.slice(root.length),
+};
+save({ summary, rows, section });
+const body = soakSection({ ...section, samples, rows, restarts: sampler.restarts, summary });
 out(body);
 if (SECTION !== 'none') writeSection(join(root, 'docs/benchmarks.md'), SECTION, body);
 out(`samples in ${artifact}${SECTION !== 'none' ? `; docs/benchmarks.md section ${SECTION} updated` : ''}`);
