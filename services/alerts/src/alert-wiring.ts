@@ -47,7 +47,7 @@ export function wireAlertEngine({
     onTrader: (user) => presence.track(user),
     onDisabled: (user, running) => retirement.traderDisabled(user, running),
     onEnabled: (user) => retirement.traderEnabled(user),
-    onError: (err) => log.warn({ err: err.message }, 'trader list refresh failed'),
+    onError: (err) => log.warn({ err }, 'trader list refresh failed'),
   });
   const delivery = createDelivery({
     client, alerts, audit, presence, config, domain, log, metrics, now,

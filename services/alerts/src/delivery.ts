@@ -1,35 +1,23 @@
 import type { Logger } from 'pino';
-import { formatMillis, type AlertPayload, type AlertState, type AuditEvent, type RuleCondition } from '@tickdesk/schemas';
-import { defined } from './defined.js';
-import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
-import { alertMessage, stanzaHash } from './alert-message.js';
+import type { AlertPayload, AlertState, RuleCondition } from '@tickdesk/schemas';
+import type { Element, XmppClient } from '@tickdesk/xmpp';
+import { alertMessage } from './alert-message.js';
+import { createAlertSteps, NEVER, RANK, SOLE, type DeliveryOwnership } from './alert-steps.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import type { AlertsConfig } from './config.js';
+import { createConfirmations } from './confirmations.js';
+import { defined } from './defined.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { decide, receiptTimeout } from './routing.js';
-import { OUTBOX_STATES, type AlertStore, type AuditChain, type Fence, type StoredAlert } from './store/index.js';
+import { OUTBOX_STATES, type AlertStore, type AuditChain, type StoredAlert } from './store/index.js';
 
-/** Which instruments this engine acts for (instrument-ownership.ts); one engine: all, unfenced. */
-export interface DeliveryOwnership {
-  owns(symbol: string): boolean;
-  token(symbol: string): number | undefined;
-}
-const SOLE: DeliveryOwnership = { owns: () => true, token: () => undefined };
-/** Steps that record what a recipient or the server did: any engine that gets them records them, unfenced. */
-const CONFIRMATIONS = new Set<AuditEvent>(['delivered', 'displayed', 'acknowledged', 'server-acked']);
-
-/** How far an alert has come; a late event is recorded but never moves it back. */
-const RANK: Record<AlertState, number> = {
-  pending: 0, held: 0, sent: 1, 'server-acked': 2, escalated: 2, delivered: 3, displayed: 4, acknowledged: 5, expired: 6, failed: 6,
-  suppressed: 6, retired: 6,
-};
+export type { DeliveryOwnership } from './alert-steps.js';
 
 /** Why an outstanding alert must not be sent again; `kind` labels the metric, `detail` goes to the audit chain. */
 export interface Retirement {
   kind: 'rule-deleted' | 'rule-paused' | 'trader-disabled' | 'backup-disabled';
   detail: string;
 }
-const NEVER = 8_640_000_000_000_000; // the largest Date: not due until something happens
 
 export interface DeliveryDeps {
   client: XmppClient;
@@ -70,54 +58,9 @@ export function createDelivery({
   const sentStanzas = new WeakMap<Element, string>();
   let pollTimer: NodeJS.Timeout | undefined;
   let polling = false;
-  // Steps of one alert run one after another, so its lifecycle is recorded in order.
-  const chains = new Map<string, Promise<unknown>>();
-
-  function serial<T>(id: string, job: () => Promise<T>): Promise<T> {
-    const prev = chains.get(id) ?? Promise.resolve();
-    const next = prev.then(job, job);
-    const tail = next.catch(() => undefined);
-    chains.set(id, tail);
-    void tail.then(() => { if (chains.get(id) === tail) chains.delete(id); });
-    return next;
-  }
-
-  /** Run `job` on the alert as it is in the store now, after the alert's earlier steps. */
-  function withFresh(id: string, job: (alert: StoredAlert) => Promise<unknown>): Promise<void> {
-    return serial(id, async () => {
-      const alert = await alerts.get(id);
-      if (alert) await job(alert);
-    });
-  }
-
-  /** The fence an owner's step on `alert` carries; 'not-owned' when this engine no longer acts for its instrument. */
-  function fenceOf(alert: StoredAlert): Fence | undefined | 'not-owned' {
-    if (!ownership.owns(alert.symbol)) return 'not-owned';
-    const token = ownership.token(alert.symbol);
-    return token === undefined ? undefined : { symbol: alert.symbol, token };
-  }
-
-  async function record(alert: StoredAlert, event: AuditEvent, patch: Parameters<AlertStore['transition']>[1], detail?: string, stanza?: Element): Promise<StoredAlert | undefined> {
-    const at = formatMillis(now());
-    const fence = CONFIRMATIONS.has(event) ? undefined : fenceOf(alert);
-    if (fence === 'not-owned') {
-      log.info({ alert: alert.id, symbol: alert.symbol, event }, 'step left to the engine that holds the instrument now');
-      return undefined;
-    }
-    await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: stanza ? stanzaHash(stanza) : '', ...(detail ? { detail } : {}) });
-    metrics.steps.inc({ event });
-    if (event === 'delivered') metrics.delivery.observe(Math.max(0, now() - Date.parse(alert.firedAt)) / 1000);
-    const step = { event, at, ...(detail ? { detail } : {}) };
-    if (!fence) return alerts.transition(alert.id, patch, step);
-    const moved = await alerts.transition(alert.id, patch, step, { fence });
-    if (moved === 'fenced' || moved === 'state-conflict') {
-      // A newer holder of the instrument wrote since this engine's lease ran out: it acts now.
-      log.warn({ alert: alert.id, symbol: alert.symbol, event, token: fence.token }, 'step refused: another engine holds the instrument with a newer lease');
-      return undefined;
-    }
-    return moved;
-  }
-
+  const steps = createAlertSteps({ alerts, audit, metrics, ownership, log, now });
+  const { withFresh, record } = steps;
+  const confirmations = createConfirmations({ client, alerts, steps, metrics, ownership, domain, log, sentStanzas });
   const timeoutFor = (trader: string) => receiptTimeout(presence.get(trader), config);
 
   async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', due: number): Promise<StoredAlert | undefined> {
@@ -214,62 +157,6 @@ export function createDelivery({
     }
   }
 
-  /** A receipt or marker counts only from the alert's owner, or its backup once told (DESIGN "Contracts"). */
-  async function confirm(fromJid: string, id: string, event: 'delivered' | 'displayed' | 'acknowledged', stanza: Element): Promise<void> {
-    const [bare] = fromJid.split('/');
-    const [user, host] = (bare ?? '').split('@');
-    const alert = await alerts.get(id);
-    if (!alert) {
-      metrics.ignored.inc({ reason: 'unknown-alert' });
-      log.info({ from: fromJid, id, event }, 'confirmation for an unknown alert ignored');
-      return;
-    }
-    // Not addressed to this engine's full JID: sent to the bare JID (the dashboard's markers for
-    // alerts from history), which the server may hand to every engine, or to an engine that has
-    // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
-    if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
-    const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
-    if (!allowed) {
-      metrics.ignored.inc({ reason: 'not-the-recipient' });
-      log.warn({ from: fromJid, id, event, owner: alert.owner }, 'confirmation from a JID that is not the recipient ignored');
-      return;
-    }
-    if (alert.lifecycle.some((s) => s.event === event)) {
-      metrics.ignored.inc({ reason: 'repeated' });
-      return;
-    }
-    const state: AlertState = RANK[event] > RANK[alert.state] ? event : alert.state;
-    const delivered = RANK[state] >= RANK.delivered;
-    // Delivered before: a displayed marker implies delivery (XEP-0333 §4), so record that too.
-    if (event !== 'delivered' && !alert.lifecycle.some((s) => s.event === 'delivered')) {
-      await record(alert, 'delivered', { state: 'delivered', nextActionAt: NEVER }, `by=${user} implied by ${event}`, stanza);
-    }
-    await record(alert, event, { state, ...(delivered ? { nextActionAt: NEVER } : {}) }, `by=${user}`, stanza);
-  }
-
-  function onStanza(stanza: Element) {
-    if (stanza.name !== 'message') return;
-    const receipt = parseReceipt(stanza);
-    if (receipt) {
-      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) => log.warn({ err }, 'receipt handling failed'));
-      return;
-    }
-    const marker = parseMarker(stanza);
-    if (marker) {
-      const event = marker.marker === 'received' ? 'delivered' : marker.marker;
-      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) => log.warn({ err }, 'marker handling failed'));
-    }
-  }
-
-  function onServerAck(stanza: Element) {
-    const id = sentStanzas.get(stanza);
-    if (!id) return;
-    void withFresh(id, async (alert) => {
-      const state: AlertState = RANK[alert.state] < RANK['server-acked'] ? 'server-acked' : alert.state;
-      await record(alert, 'server-acked', { state }, `to=${String(stanza.attrs.to).split('@')[0]}`);
-    }).catch((err: Error) => log.warn({ err }, 'server ack handling failed'));
-  }
-
   function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
     if (previous.show !== 'dnd' || current.show === 'dnd') return;
     void alerts.heldFor(current.trader).then((held) =>
@@ -281,8 +168,7 @@ export function createDelivery({
     /** Send a freshly fired alert (already in the outbox). */
     dispatch: (alert: StoredAlert): Promise<void> => withFresh(alert.id, (a) => (a.state === 'pending' ? route(a) : Promise.resolve())),
     start(): void {
-      client.on('stanza', onStanza);
-      client.streamManagement.on('ack', onServerAck);
+      confirmations.start();
       presence.on('change', onPresence);
       pollTimer = setInterval(() => void poll(), config.pollMs);
     },
@@ -324,10 +210,9 @@ export function createDelivery({
     },
     async stop(): Promise<void> {
       clearInterval(pollTimer);
-      client.off('stanza', onStanza);
-      client.streamManagement.off('ack', onServerAck);
+      confirmations.stop();
       presence.off('change', onPresence);
-      await Promise.all([...chains.values()]);
+      await steps.idle();
     },
   };
 }

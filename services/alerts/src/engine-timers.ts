@@ -32,10 +32,10 @@ export function createEngineTimers({ log, index, sync, rules, firings, heartbeat
   let timers: NodeJS.Timeout[] = [];
 
   async function sweepExpired(): Promise<void> {
-    await firings.flushSuppressed().catch((err: Error) => log.warn({ err: err.message }, 'suppressed firings not summarised yet'));
+    await firings.flushSuppressed().catch((err: Error) => log.warn({ err }, 'suppressed firings not summarised yet'));
     for (const id of index.expire(now() * 1000)) {
       sync.forget(id);
-      await rules.setStatus(id, 'expired').catch((err: Error) => log.warn({ rule: id, err: err.message }, 'expiry not recorded'));
+      await rules.setStatus(id, 'expired').catch((err: Error) => log.warn({ rule: id, err }, 'expiry not recorded'));
       log.info({ rule: id }, 'rule expired');
     }
   }
@@ -43,7 +43,7 @@ export function createEngineTimers({ log, index, sync, rules, firings, heartbeat
   const beat = async (): Promise<void> => {
     if (!writeHeartbeat) return;
     await heartbeat.write({ state: state(), at: now(), rules: index.size, pid: process.pid })
-      .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat not written'));
+      .catch((err: Error) => log.warn({ err }, 'heartbeat not written'));
   };
 
   return {

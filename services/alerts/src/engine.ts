@@ -87,7 +87,7 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       await evaluate(batch);
       metrics.evaluation.observe((performance.now() - arrived) / 1000);
     }).catch((err: Error) => {
-      log.error({ symbol: batch.symbol, err: err.message }, 'batch evaluation failed');
+      log.error({ symbol: batch.symbol, err }, 'batch evaluation failed');
     }).finally(() => {
       held -= 1;
     });
@@ -100,7 +100,7 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
     stopping: () => stopping,
     fatal: isFenced,
     onRecovered: () => {
-      if (missedWhileHeld) replayMissed().catch((err: Error) => log.warn({ err: err.message }, 'dropped ticks not read back'));
+      if (missedWhileHeld) replayMissed().catch((err: Error) => log.warn({ err }, 'dropped ticks not read back'));
     },
   });
 
@@ -120,7 +120,7 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       if (!isFenced(err)) throw err;
       // Split brain: this engine's lease ran out (it stalled) and another holds the
       // instrument with a newer token, which the outbox script saw. Stop acting for it.
-      log.warn({ symbol: batch.symbol, token, err: (err as Error).message }, 'firing refused by the fencing token: instrument dropped, its new holder evaluates it');
+      log.warn({ symbol: batch.symbol, token, err }, 'firing refused by the fencing token: instrument dropped, its new holder evaluates it');
       await ownership.drop(batch.symbol);
       return;
     }
@@ -133,7 +133,7 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       // order), each sent as soon as it is in the outbox.
       await Promise.all(fired.map(async (f) => {
         const alert = await firings.persist(f, token);
-        if (alert) void dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err: err.message }, 'dispatch failed; the outbox retries'));
+        if (alert) void dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'));
       }));
       // Only now the watermark: a crash before this line re-evaluates these ticks, and the
       // deterministic alert ids make the outbox ignore what it already has.
@@ -205,7 +205,7 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       await sync.reloadSymbol(symbol);
       return watermark.has(symbol) && state !== 'stopped';
     },
-    onReconnected: (): void => void readBackAfterReconnect().catch((err: Error) => log.warn({ err: err.message }, 'ticks missed while reconnecting not read back')),
+    onReconnected: (): void => void readBackAfterReconnect().catch((err: Error) => log.warn({ err }, 'ticks missed while reconnecting not read back')),
     running(): void {
       state = 'running';
     },

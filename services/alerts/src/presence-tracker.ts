@@ -59,7 +59,7 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     current.set(trader, entry);
     store
       .publish(entry)
-      .catch((err: Error) => log.warn({ err: err.message }, 'presence snapshot write failed'));
+      .catch((err: Error) => log.warn({ err }, 'presence snapshot write failed'));
     events.emit('change', entry, prev);
   }
 
@@ -92,7 +92,7 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     // The server sends every contact's presence after ours (RFC 6121 §4.2.2); until it
     // has, keep the last snapshot, then whoever stayed silent is offline.
     resources.clear();
-    client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err: err.message }, 'initial presence failed'));
+    client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err }, 'initial presence failed'));
     clearTimeout(resyncTimer);
     resyncTimer = setTimeout(resync, resyncMs);
   }

@@ -77,7 +77,7 @@ export async function stopParts(p: ServiceParts): Promise<void> {
   await p.engine.stop();
   await p.sync.stop();
   await p.retirement.stop();
-  await p.firings.flushSuppressed(true).catch((err: Error) => p.log.warn({ err: err.message }, 'suppressed firings not summarised'));
+  await p.firings.flushSuppressed(true).catch((err: Error) => p.log.warn({ err }, 'suppressed firings not summarised'));
   await p.delivery.stop();
   await p.anchor?.stop();
   p.presence.stop();
