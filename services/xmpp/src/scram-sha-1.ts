@@ -59,12 +59,12 @@ async function hmacs(key: Uint8Array, ...data: string[]): Promise<Uint8Array[]> 
 /** SaltedPassword := Hi(Normalize(password), salt, i), RFC 5802 §2.2: PBKDF2 with HMAC-SHA-1. */
 async function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const base = await subtle().importKey('raw', utf8(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
-  return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt: salt, iterations }, base, 160));
+  return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt, iterations }, base, 160));
 }
 
 /**
  * ClientKey and ServerKey (RFC 5802 §3) from the password. Not cached: native PBKDF2 at
- * 4,096 iterations costs well under a millisecond, and a cache would keep something
+ * 4,096 iterations costs about a millisecond, and a cache would keep something
  * derived from the password (or the password, as its key) in memory for the life of a tab.
  */
 async function keysFromPassword(password: string, salt: string, iterations: number): Promise<ScramKeys> {
