@@ -8,6 +8,7 @@ export * from './routing.js';
 export * from './rule-sync.js';
 export * from './engine.js';
 export * from './chat-command.js';
+export * from './rule-service.js';
 export * from './rule-commands.js';
 export * from './alert-limits.js';
 export * from './write-budget.js';

@@ -1,6 +1,7 @@
-import { validateRuleInput, type Rule, type RuleInput } from '@tickdesk/schemas';
+import type { Rule } from '@tickdesk/schemas';
 import { describeCondition } from './alert-message.js';
-import { StoreError, type RuleStore } from './store/index.js';
+import { createRuleService, type RuleActor, type RuleRefusal } from './rule-service.js';
+import type { RuleStore } from './store/index.js';
 import type { WriteBudget } from './write-budget.js';
 
 export type CommandOutcome = { ok: true; text: string; rule?: Rule } | { ok: false; text: string; field?: string };
@@ -23,63 +24,47 @@ export function describeRule(r: Rule): string {
   return `${r.id} [${r.status}] ${r.symbol} ${describeCondition(r)}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
 }
 
-/**
- * The rule operations traders run from any XMPP client, by chat or by ad-hoc command,
- * with the same validation as the REST API. A trader only touches their own rules.
- */
-export function createRuleCommands({ rules, symbols, traders, writeBudget, minCooldownSeconds, now = Date.now }: RuleCommandDeps) {
-  async function own(owner: string, id: string): Promise<Rule | CommandOutcome> {
-    const rule = await rules.get(id);
+/** A refusal as chat and ad-hoc replies word it; `verb` is what was not done ("added"). */
+function refusalText(r: RuleRefusal, id: string, verb: string): CommandOutcome {
+  switch (r.kind) {
+    case 'rate-limited': return { ok: false, text: `Too many changes: wait ${Math.ceil(r.retryAfterMs / 1000)} s and try again.` };
+    case 'invalid': return { ok: false, field: r.field, text: `Not ${verb}. ${r.field}: ${r.message}` };
+    case 'self-backup': return { ok: false, field: 'backup', text: `Not ${verb}. backup: must be another trader, not yourself` };
+    case 'rule-limit': return { ok: false, text: `Not ${verb}. You have ${r.limit} rules, the most allowed: delete one first (send "alerts" to list them).` };
     // Someone else's rule looks the same as a missing one: ids are not for probing.
-    return rule && rule.owner === owner ? rule : { ok: false, text: `No rule ${id} of yours.` };
+    case 'not-found': return { ok: false, text: `No rule ${id} of yours.` };
+    case 'wrong-status': return { ok: false, text: `${id} is ${r.status}, not ${verb === 'resumed' ? 'paused' : 'active'}.` };
+    case 'stale-version':
+    case 'changed': return { ok: false, text: `${id} changed meanwhile; try again.` };
   }
-  const isOutcome = (x: Rule | CommandOutcome): x is CommandOutcome => 'ok' in x;
+}
 
-  /** Every write counts against the budget REST writes use, before anything else, as REST counts refused requests too. */
-  async function overBudget(owner: string): Promise<CommandOutcome | undefined> {
-    const verdict = writeBudget ? await writeBudget.take(owner) : { ok: true as const };
-    return verdict.ok ? undefined : { ok: false, text: `Too many changes: wait ${Math.ceil(verdict.retryAfterMs / 1000)} s and try again.` };
-  }
+/**
+ * The rule operations traders run from any XMPP client, by chat or by ad-hoc command:
+ * the rule service the REST API uses, its outcomes worded as replies.
+ */
+export function createRuleCommands({ rules, writeBudget, ...deps }: RuleCommandDeps) {
+  const service = createRuleService({ rules, ...deps, ...(writeBudget ? { writeBudget } : {}) });
+  const trader = (user: string): RuleActor => ({ user, role: 'trader' });
 
   return {
     async add(owner: string, input: unknown): Promise<CommandOutcome> {
-      const limited = await overBudget(owner);
-      if (limited) return limited;
-      const res = validateRuleInput(input, { symbols, traders: traders(), nowMicros: now() * 1000, ...(minCooldownSeconds !== undefined ? { minCooldownSeconds } : {}) });
-      if (!res.ok) return { ok: false, field: res.field, text: `Not added. ${res.field}: ${res.message}` };
-      if (res.value.backup === owner) return { ok: false, field: 'backup', text: 'Not added. backup: must be another trader, not yourself' };
-      try {
-        const rule = await rules.create(owner, res.value as RuleInput);
-        return { ok: true, rule, text: `Added ${describeRule(rule)}` };
-      } catch (err) {
-        if (!(err instanceof StoreError) || err.code !== 'TICKDESK_ALERTS_STORE_RULE_LIMIT') throw err;
-        const { limit } = err as StoreError & { limit: number };
-        return { ok: false, text: `Not added. You have ${limit} rules, the most allowed: delete one first (send "alerts" to list them).` };
-      }
+      const out = await service.create(trader(owner), input);
+      return out.ok ? { ok: true, rule: out.rule, text: `Added ${describeRule(out.rule)}` } : refusalText(out, '', 'added');
     },
-    mine: (owner: string): Promise<Rule[]> => rules.list({ owner }),
+    mine: (owner: string): Promise<Rule[]> => service.list(trader(owner)),
     async list(owner: string): Promise<CommandOutcome> {
-      const mine = await rules.list({ owner });
+      const mine = await service.list(trader(owner));
       return { ok: true, text: mine.length ? mine.map(describeRule).join('\n') : 'You have no rules. Try: alert BTCUSDT crosses 65000' };
     },
     async remove(owner: string, id: string): Promise<CommandOutcome> {
-      const limited = await overBudget(owner);
-      if (limited) return limited;
-      const rule = await own(owner, id);
-      if (isOutcome(rule)) return rule;
-      await rules.remove(id);
-      return { ok: true, text: `Deleted ${id}.` };
+      const out = await service.remove(trader(owner), id);
+      return out.ok ? { ok: true, text: `Deleted ${id}.` } : refusalText(out, id, 'deleted');
     },
     async setActive(owner: string, id: string, active: boolean): Promise<CommandOutcome> {
-      const limited = await overBudget(owner);
-      if (limited) return limited;
-      const rule = await own(owner, id);
-      if (isOutcome(rule)) return rule;
-      if (active && rule.status !== 'paused') return { ok: false, text: `${id} is ${rule.status}, not paused.` };
-      if (!active && rule.status !== 'active') return { ok: false, text: `${id} is ${rule.status}, not active.` };
-      const updated = await rules.setStatus(id, active ? 'active' : 'paused', rule.version);
-      if (typeof updated === 'string') return { ok: false, text: `${id} changed meanwhile; try again.` };
-      return { ok: true, rule: updated, text: `${active ? 'Resumed' : 'Paused'} ${describeRule(updated)}` };
+      const out = await service.setStatus(trader(owner), id, active ? 'active' : 'paused');
+      if (!out.ok) return refusalText(out, id, active ? 'resumed' : 'paused');
+      return { ok: true, rule: out.rule, text: `${active ? 'Resumed' : 'Paused'} ${describeRule(out.rule)}` };
     },
   };
 }
