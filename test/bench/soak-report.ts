@@ -20,11 +20,13 @@ export interface ProcRow {
   rssSlope: number;
   heap?: [number, number, number];
   heapSlope?: number;
+  /** Slope of the JS heap's floor: the least heap of each FLOOR_S window (what a collection leaves); a leak raises it. */
+  heapFloorSlope?: number;
   fds: [number, number, number];
   fdSlope: number;
   cores: number;
   restarts: number;
-  /** yes / **no**, or for a Redis server whose RSS grew with its dataset: `with its data`. */
+  /** yes / **no**; `with its data`: a Redis server whose RSS grew as its dataset did; `heap floor flat`: a Node service whose RSS slope is over but whose heap floor is within. */
   flat: string;
 }
 
@@ -75,13 +77,31 @@ export function procRows(samples: SoakSample[], warmupS: number, flat: { mibPerH
     return [{
       name, pid: last.pid, restarts: last.restarts, cores,
       rss: trio((s) => s.procs[name]!.rssMiB), rssSlope,
-      ...(withHeap ? { heap: trio((s) => heapMiB(s.metrics[name])!), heapSlope: slope(hours, heaps as number[]) } : {}),
+      ...(withHeap ? { heap: trio((s) => heapMiB(s.metrics[name])!), heapSlope: slope(hours, heaps as number[]), heapFloorSlope: floorSlope(mine.map((s, i) => [s.t, heaps[i]!])) } : {}),
       fds: trio((s) => s.procs[name]!.fds), fdSlope,
       flat: Math.abs(fdSlope) > flat.fdsPerH ? '**no**' : Math.abs(rssSlope) <= flat.mibPerH ? 'yes'
         // A Redis server holding the dataset (the primary, its replica) grows with what the desk stores.
-        : /^redis/.test(name) && Math.abs(rssSlope - dataSlope) <= flat.mibPerH ? 'with its data' : '**no**',
+        : /^redis/.test(name) && Math.abs(rssSlope - dataSlope) <= flat.mibPerH ? 'with its data'
+        // A Node service whose RSS swings with the load but whose heap after collections does not rise.
+        : withHeap && Math.abs(floorSlope(mine.map((s, i) => [s.t, heaps[i]!]))) <= flat.mibPerH ? 'heap floor flat' : '**no**',
     }];
   });
+}
+
+/** Window of the heap floor: several collections of a busy service fall in 5 minutes. */
+const FLOOR_S = 300;
+
+/** Least-squares slope per hour of the minimum of each FLOOR_S window of (t seconds, value) points. */
+function floorSlope(points: Array<[number, number]>): number {
+  const byWindow = new Map<number, { t: number; min: number; n: number }>();
+  for (const [t, v] of points) {
+    const w = Math.floor(t / FLOOR_S);
+    const cur = byWindow.get(w) ?? { t: (w + 0.5) * FLOOR_S, min: v, n: 0 };
+    byWindow.set(w, { ...cur, min: Math.min(cur.min, v), n: cur.n + 1 });
+  }
+  // A window of one or two samples (the run's last) has no floor to speak of.
+  const ws = [...byWindow.values()].filter((w) => w.n >= 3);
+  return slope(ws.map((w) => w.t / 3600), ws.map((w) => w.min));
 }
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
@@ -89,9 +109,9 @@ const sign1 = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFi
 
 export function procTable(rows: ProcRow[]): string[] {
   return [
-    '| process | RSS MiB: warm / middle / end | RSS MiB per hour | JS heap MiB: warm / middle / end (per hour) | fds: warm / middle / end | fds per hour | CPU cores, average | restarts since up | flat |',
+    '| process | RSS MiB: warm / middle / end | RSS MiB per hour | JS heap MiB: warm / middle / end (per hour; its 5-min floor per hour) | fds: warm / middle / end | fds per hour | CPU cores, average | restarts since up | flat |',
     '|---|---|---:|---|---|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.rss.map(f0).join(' / ')} | ${sign1(r.rssSlope)} | ${r.heap ? `${r.heap.map(f0).join(' / ')} (${sign1(r.heapSlope!)})` : '–'} | ${r.fds.join(' / ')} | ${sign1(r.fdSlope)} | ${Number.isFinite(r.cores) ? r.cores.toFixed(2) : '–'} | ${r.restarts} | ${r.flat} |`),
+    ...rows.map((r) => `| ${r.name} | ${r.rss.map(f0).join(' / ')} | ${sign1(r.rssSlope)} | ${r.heap ? `${r.heap.map(f0).join(' / ')} (${sign1(r.heapSlope!)}; floor ${sign1(r.heapFloorSlope!)})` : '–'} | ${r.fds.join(' / ')} | ${sign1(r.fdSlope)} | ${Number.isFinite(r.cores) ? r.cores.toFixed(2) : '–'} | ${r.restarts} | ${r.flat} |`),
   ];
 }
 
