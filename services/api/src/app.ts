@@ -14,6 +14,7 @@ import { registerRateLimits } from './plugins/rate-limits.js';
 import routeDefaults from './plugins/route-defaults.js';
 import { registerWebsocketProxy } from './plugins/websocket-proxy.js';
 import authRoutes, { type VerifyPassword } from './routes/auth.js';
+import { DESK_ROUTES } from './routes/desk-routes.js';
 import healthRoutes, { type HealthProbe } from './routes/health.js';
 import instrumentRoutes from './routes/instruments.js';
 import { createTokenSigner } from './token.js';
@@ -28,7 +29,7 @@ export interface BuildAppOptions {
   verifyPassword: VerifyPassword;
   /** States of XMPP, feeds, engine… for /health; Redis is probed by the API itself. */
   health?: HealthProbe;
-  /** More route plugins, registered under /v1 after the built-in ones. */
+  /** The route plugins under /v1 after auth and instruments: DESK_ROUTES unless a test mounts others. */
   routes?: FastifyPluginAsync[];
   /** Where metrics are registered (a fresh registry by default). */
   metrics?: Registry;
@@ -45,7 +46,8 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 
 /**
  * The REST API as a fastify instance that never listens (server.ts does): external
- * plugins, then the app's services, then the routes under /v1.
+ * plugins, then the app's services, then every route (health, auth, instruments and
+ * DESK_ROUTES under /v1).
  */
 export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   const { deps, config } = opts;
@@ -89,7 +91,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
     async (v1) => {
       await v1.register(authRoutes, { verifyPassword: opts.verifyPassword });
       await v1.register(instrumentRoutes);
-      for (const routes of opts.routes ?? []) await v1.register(routes);
+      for (const routes of opts.routes ?? DESK_ROUTES) await v1.register(routes);
     },
     { prefix: '/v1' },
   );

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { parseDeskState, parseTimestamp, PartStateReport, type DeskPart, type DeskStateFile } from '@tickdesk/schemas';
 import { Value } from '@sinclair/typebox/value';
 import { createEngineHeartbeat, createLastPriceStore } from '@tickdesk/store';
-import type { ComponentHealth, HealthProbe } from './routes/health.js';
+import type { ComponentHealth, HealthProbe } from './health-probes.js';
 
 /** A feed whose newest recorded tick is older than this is reported degraded. */
 export const FEED_STALE_MS = 60_000;

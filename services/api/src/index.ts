@@ -8,7 +8,7 @@ export { createApiMetrics, type ApiMetrics } from './metrics.js';
 export { BEARER } from './plugins/openapi.js';
 export { createXmppPasswordVerifier } from './xmpp-verify.js';
 export type { VerifyPassword } from './routes/auth.js';
-export type { HealthProbe, ComponentHealth, ComponentState } from './routes/health.js';
+export type { HealthProbe, ComponentHealth, ComponentState } from './health-probes.js';
 export type { RegisteredRoute } from './fastify-types.js';
 export { DESK_ROUTES } from './routes/desk-routes.js';
 export { startApiServer, type ApiServerOptions } from './server.js';

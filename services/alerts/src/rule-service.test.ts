@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { Rule, RuleInput, RuleStatus } from '@tickdesk/schemas';
+import { createRuleCommands } from './rule-commands.js';
+import { createRuleService } from './rule-service.js';
+import type { RuleStore } from './store/index.js';
+
+/** An in-memory rule store; `lose` deletes a rule just before the next remove, as a racing REST delete would. */
+function memoryRules() {
+  const rules = new Map<string, Rule>();
+  let n = 0;
+  let racing = false;
+  const store = {
+    async create(owner: string, input: RuleInput): Promise<Rule> {
+      const rule: Rule = { id: `r${++n}`, owner, ...input, status: 'active', createdAt: '2026-11-21T10:00:00Z', updatedAt: '2026-11-21T10:00:00Z', version: 1 };
+      rules.set(rule.id, rule);
+      return rule;
+    },
+    get: async (id: string) => rules.get(id),
+    list: async ({ owner }: { owner?: string } = {}) => [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
+    async remove(id: string) {
+      if (racing) rules.delete(id);
+      return rules.delete(id);
+    },
+    async setStatus(id: string, status: RuleStatus, expected?: number) {
+      const r = rules.get(id);
+      if (!r) return 'not-found' as const;
+      if (expected !== undefined && expected !== r.version) return 'version-conflict' as const;
+      const next = { ...r, status, version: r.version + 1 };
+      rules.set(id, next);
+      return next;
+    },
+  } as unknown as RuleStore;
+  return { store, race: () => { racing = true; } };
+}
+
+const input = { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' };
+const ctx = { symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) };
+
+describe('rules service: one set of rules for REST, chat and ad-hoc', () => {
+  it('a trader sees and changes only their own rules; an admin anyone\'s; compliance reads but changes none', async () => {
+    const { store } = memoryRules();
+    const service = createRuleService({ rules: store, ...ctx });
+    const made = await service.create({ user: 'alice', role: 'trader' }, input);
+    if (!made.ok) throw new Error(made.kind);
+    const id = made.rule.id;
+    expect(await service.get({ user: 'bob', role: 'trader' }, id)).toBeUndefined();
+    expect(await service.list({ user: 'bob', role: 'trader' }, { owner: 'alice' })).toEqual([]);
+    expect((await service.remove({ user: 'bob', role: 'trader' }, id)).ok).toBe(false);
+    expect(await service.setStatus({ user: 'carol', role: 'compliance' }, id, 'paused')).toEqual({ ok: false, kind: 'not-found' });
+    expect((await service.get({ user: 'carol', role: 'compliance' }, id))?.owner).toBe('alice');
+    expect(await service.get({ user: 'dave', role: 'analyst' }, id)).toBeUndefined();
+    const paused = await service.setStatus({ user: 'root', role: 'admin' }, id, 'paused');
+    expect(paused.ok && paused.rule.status).toBe('paused');
+    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'paused')).toEqual({ ok: false, kind: 'wrong-status', status: 'paused' });
+    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'active', 1)).toEqual({ ok: false, kind: 'stale-version', version: 2 });
+  });
+
+  it('refuses a backup who is the owner and an invalid field, naming it, before any write', async () => {
+    const { store } = memoryRules();
+    const service = createRuleService({ rules: store, ...ctx });
+    expect(await service.create({ user: 'alice', role: 'trader' }, { ...input, backup: 'alice' })).toEqual({ ok: false, kind: 'self-backup' });
+    const bad = await service.create({ user: 'alice', role: 'trader' }, { ...input, symbol: 'NOPE' });
+    expect(bad.ok === false && bad.kind === 'invalid' && bad.field).toBe('symbol');
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('chat: deleting a rule that another path deleted a moment before says it is gone, not "Deleted"', async () => {
+    const { store, race } = memoryRules();
+    const commands = createRuleCommands({ rules: store, ...ctx });
+    const added = await commands.add('alice', input);
+    const id = added.ok && added.rule ? added.rule.id : '';
+    race();
+    expect(await commands.remove('alice', id)).toEqual({ ok: false, text: `No rule ${id} of yours.` });
+  });
+});
