@@ -1,25 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { ComponentHealth } from '@tickdesk/schemas/rest';
 
-export const ComponentState = Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('degraded'), Type.Literal('stopped')]);
-export type ComponentState = Static<typeof ComponentState>;
-
-export const ComponentHealth = Type.Object(
-  {
-    state: ComponentState,
-    detail: Type.Optional(Type.String({ maxLength: 300 })),
-    latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
-    /** Restarts of the component's process by `tickdesk up`, its last exit (`SIGKILL`, `exit 1`) and restart time. */
-    restarts: Type.Optional(Type.Integer({ minimum: 0 })),
-    lastExit: Type.Optional(Type.String({ maxLength: 200 })),
-    lastRestartAt: Type.Optional(Type.String({ maxLength: 40 })),
-    /** A Sentinel desk's Redis processes: which one is the primary now. */
-    role: Type.Optional(Type.Union([Type.Literal('primary'), Type.Literal('replica')])),
-  },
-  { additionalProperties: false },
-);
-export type ComponentHealth = Static<typeof ComponentHealth>;
+// /health's body schemas are shared with the dashboard, which is typed from them.
+export { ComponentHealth, ComponentState } from '@tickdesk/schemas/rest';
 
 /** States of the components the API cannot see itself (XMPP, feeds, engine…), by name. */
 export type HealthProbe = () => Promise<Record<string, ComponentHealth>>;

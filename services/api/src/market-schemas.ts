@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Bar, BarInterval, Instrument, LastPrice, SYMBOL_PATTERN, Tick, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { SYMBOL_PATTERN, Tick, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
 
 /** Page size when the query gives none. */
 export const DEFAULT_LIMIT = 1_000;
@@ -9,8 +9,8 @@ const Timestamp = (description: string) => Type.String({ pattern: TIMESTAMP_PATT
 
 export const SymbolParams = Type.Object({ symbol: Type.String({ pattern: SYMBOL_PATTERN, maxLength: 32 }) }, { additionalProperties: false });
 
-export const InstrumentList = Type.Object({ instruments: Type.Array(Instrument) }, { additionalProperties: false });
-export const LastPriceList = Type.Object({ prices: Type.Array(LastPrice) }, { additionalProperties: false });
+// The response bodies the dashboard reads too live in @tickdesk/schemas/rest.
+export { CandlePage, InstrumentList, LastPriceList } from '@tickdesk/schemas/rest';
 
 export const TicksQuery = Type.Object(
   {
@@ -42,12 +42,3 @@ export const CandlesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const CandlePage = Type.Object(
-  {
-    symbol: Type.String({ pattern: SYMBOL_PATTERN }),
-    interval: BarInterval,
-    candles: Type.Array(Bar, { description: 'oldest first; buckets without trades are absent' }),
-    nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` (with the same from/to) for the next page; absent on the last page' })),
-  },
-  { additionalProperties: false },
-);

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StoreError, type AlertListOptions } from '@tickdesk/alerts';
 import { AlertRecord, AlertStateSchema, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { AlertPage } from '@tickdesk/schemas/rest';
 import type { Role } from '../deps.js';
 import { badRequest, errorResponses, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
@@ -20,7 +21,6 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT })),
 });
-const AlertPage = Type.Object({ alerts: Type.Array(AlertRecord), next: Type.Optional(Type.String()) });
 
 const errors = errorResponses(400, 401, 403);
 /** Analysts see market data, not anyone's alerts. */

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TLiteral } from '@sinclair/typebox';
 import { StoreError, type AuditChain, type AuditQuery, type AuditRecord } from '@tickdesk/alerts';
 import { AUDIT_EVENTS, parseTimestamp, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
+import { AuditVerdict } from '@tickdesk/schemas/rest';
 import type { Role } from '../deps.js';
 import { badRequest, errorResponses } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
@@ -42,16 +43,6 @@ const DEFAULT_LIMIT = 100;
 const QueryQuery = Type.Object({ ...Filters, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT })) });
 const ExportQuery = Type.Object({ ...Filters, format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')], { default: 'jsonl' })) });
 const AuditPage = Type.Object({ records: Type.Array(AuditRecordSchema), next: Type.Optional(Type.Integer()) });
-const Verdict = Type.Union([
-  Type.Object({
-    ok: Type.Literal(true), records: Type.Integer(), head: HEX64,
-    /** Records whose HMAC this desk's key confirms. */
-    keyed: Type.Integer(),
-    /** Records from before the desk had an audit key: only their SHA-256 links are checked. */
-    unkeyed: Type.Integer(),
-  }),
-  Type.Object({ ok: Type.Literal(false), records: Type.Integer(), brokenSeq: Type.Integer(), reason: Type.String() }),
-]);
 
 const errors = errorResponses(400, 401, 403);
 const AUDITORS: Role[] = ['compliance', 'admin'];
@@ -125,7 +116,7 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
 
   app.get('/audit/verify', {
     onRequest: [app.authenticate, app.requireRole(...AUDITORS)],
-    schema: { ...common, summary: 'Recompute the chain (HMACs with the desk\'s audit key): ok with its head and how many records are keyed, or the first broken record and why', response: { 200: Verdict, ...errorResponses(401, 403) } },
+    schema: { ...common, summary: 'Recompute the chain (HMACs with the desk\'s audit key): ok with its head and how many records are keyed, or the first broken record and why', response: { 200: AuditVerdict, ...errorResponses(401, 403) } },
   }, async () => audit.verify());
 
   app.get('/audit/export', {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { IssuedToken } from '@tickdesk/schemas/rest';
 import { XmppError } from '@tickdesk/xmpp';
 import { ApiError, badRequest, errorResponses, unavailable } from '../errors.js';
 import { loginRateLimit } from '../plugins/rate-limits.js';
-import { readRole, ROLES, USERNAME_PATTERN } from '../roles.js';
+import { readRole, USERNAME_PATTERN } from '../roles.js';
 
 /** Checks a password against the XMPP server: true / false, throws when it cannot tell. */
 export type VerifyPassword = (user: string, password: string) => Promise<boolean>;
@@ -12,16 +13,6 @@ const LoginBody = Type.Object(
   {
     jid: Type.String({ pattern: `${USERNAME_PATTERN.slice(0, -1)}@[a-z0-9.-]{1,253}$`, maxLength: 320, description: 'bare JID, e.g. alice@desk.localhost' }),
     password: Type.String({ minLength: 1, maxLength: 1_024, description: 'the XMPP password; never stored' }),
-  },
-  { additionalProperties: false },
-);
-
-const IssuedToken = Type.Object(
-  {
-    token: Type.String({ description: 'send as `Authorization: Bearer <token>`' }),
-    expiresAt: Type.String({ description: 'UTC, XEP-0082' }),
-    user: Type.String(),
-    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
   },
   { additionalProperties: false },
 );

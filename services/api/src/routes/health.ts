@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errorResponses } from '../errors.js';
-import { ComponentHealth, probeDesk, type HealthProbe } from '../health-probes.js';
+import { HealthReport } from '@tickdesk/schemas/rest';
+import { probeDesk, type HealthProbe } from '../health-probes.js';
 
 export { ComponentHealth, ComponentState, type HealthProbe } from '../health-probes.js';
 
-const Health = Type.Object(
-  {
-    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-    time: Type.String(),
-    components: Type.Record(Type.String(), ComponentHealth),
-  },
-  { additionalProperties: false },
-);
+/** The body is shared with the dashboard, which is typed from it. */
+const Health = HealthReport;
 
 /**
  * GET /health (no token: load balancers and the CLI poll it; states only, no

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { TraderPresence } from '@tickdesk/schemas';
+import type { TraderPresence } from '@tickdesk/schemas';
+import { TraderPresenceList } from '@tickdesk/schemas/rest';
 import { createPresenceStore, createRoleStore } from '@tickdesk/store';
 import { BEARER } from '../plugins/openapi.js';
 import { errorResponses } from '../errors.js';
@@ -19,7 +20,7 @@ export default async function presenceRoutes(fastify: FastifyInstance): Promise<
     onRequest: [app.authenticate],
     schema: {
       ...common, summary: 'Every trader\'s current presence and since when',
-      response: { 200: Type.Object({ traders: Type.Array(TraderPresence) }), ...errorResponses(401) },
+      response: { 200: TraderPresenceList, ...errorResponses(401) },
     },
   }, async () => {
     // Two reads, not one MULTI: the keys are in different slots on Redis Cluster, and a

@@ -1,5 +1,5 @@
 import type { Http } from './http.js';
-import type { AlertPage, AuditVerdict, Rule, RuleInput, TraderPresence } from './rest-types.js';
+import type { AlertPage, AuditVerdict, Rule, RuleInput, RuleList, TraderPresenceList } from './rest-types.js';
 
 export interface AlertQuery {
   trader?: string;
@@ -27,14 +27,14 @@ export function createDeskApi(http: Http) {
   return {
     alerts: (q: AlertQuery = {}) => http.get<AlertPage>('/alerts', { ...q }),
 
-    rules: async () => (await http.get<{ rules: Rule[] }>('/rules')).rules,
+    rules: async () => (await http.get<RuleList>('/rules')).rules,
     createRule: (input: RuleInput) => http.post<Rule>('/rules', input),
     updateRule: (id: string, input: RuleInput, version?: number) => http.put<Rule>(rulePath(id), input, ifMatch(version)),
     pauseRule: (id: string, version?: number) => http.post<Rule>(`${rulePath(id)}/pause`, undefined, ifMatch(version)),
     resumeRule: (id: string, version?: number) => http.post<Rule>(`${rulePath(id)}/resume`, undefined, ifMatch(version)),
     deleteRule: (id: string) => http.del(rulePath(id)),
 
-    presence: async () => (await http.get<{ traders: TraderPresence[] }>('/presence')).traders,
+    presence: async () => (await http.get<TraderPresenceList>('/presence')).traders,
 
     verifyAudit: () => http.get<AuditVerdict>('/audit/verify'),
     /** The export needs the bearer token, so it is fetched and saved as a Blob rather than linked. */

@@ -1,6 +1,6 @@
 import type { BarInterval } from '@tickdesk/schemas';
 import type { Http } from './http.js';
-import type { CandlePage, Instrument, IssuedToken, LastPrice } from './rest-types.js';
+import type { CandlePage, InstrumentList, IssuedToken, LastPriceList } from './rest-types.js';
 
 /** The API's page-size limit for candles (services/api/src/market-schemas.ts). */
 export const CANDLE_PAGE_LIMIT = 10_000;
@@ -12,9 +12,9 @@ export function createMarketApi(http: Http) {
     token: (jid: string, password: string) =>
       http.request<IssuedToken>('POST', '/auth/token', { body: { jid, password }, anonymous: true }),
 
-    instruments: async () => (await http.get<{ instruments: Instrument[] }>('/instruments')).instruments,
+    instruments: async () => (await http.get<InstrumentList>('/instruments')).instruments,
 
-    prices: async () => (await http.get<{ prices: LastPrice[] }>('/prices')).prices,
+    prices: async () => (await http.get<LastPriceList>('/prices')).prices,
 
     /** One page of candles, oldest first: buckets starting in [from, to). */
     candles: (symbol: string, q: { interval: BarInterval; from: string; to?: string; limit?: number; cursor?: string }) =>
