@@ -5,7 +5,7 @@ import { RULE_CONDITIONS, type RuleCondition, type RuleParameters, type RulePrio
 import { parseTimestamp } from './time.js';
 import type { DecodeResult } from './tick-codec.js';
 
-/** Namespace of the structured alert payload inside an alert chat message (docs/protocol.md, "Alerts"). */
+/** Namespace of the structured alert payload inside an alert chat message (docs/alerts-protocol.md, "The alert message"). */
 export const NS_ALERT = 'urn:tickdesk:alert:0';
 
 /** What an alert message says, for programs: the message's `<body/>` says the same for people. */

@@ -1,5 +1,5 @@
 /**
- * An alert's delivery lifecycle (docs/protocol.md §11.2): the states an alert is in and
+ * An alert's delivery lifecycle (docs/alerts-protocol.md §3): the states an alert is in and
  * the events the audit chain records. Shared by the engine, the REST API and the dashboard.
  *
  * suppressed: a firing over a rate cap (per rule or per owner), stored and audited but never sent.

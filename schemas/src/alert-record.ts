@@ -7,7 +7,7 @@ const decimal = Type.String();
 /** An alert's state (alert-lifecycle.ts) as a schema. */
 export const AlertStateSchema = literals(ALERT_STATES);
 
-/** One step of an alert's delivery, as recorded in the audit chain (docs/protocol.md §11.2). */
+/** One step of an alert's delivery, as recorded in the audit chain (docs/alerts-protocol.md §3). */
 export const LifecycleStep = Type.Object({ event: literals(AUDIT_EVENTS), at: Type.String(), detail: Type.Optional(Type.String()) });
 export type LifecycleStep = Static<typeof LifecycleStep>;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { at, EVALUATORS, firedPerTick, S } from './rules.test-util.js';
 import type { RuleSpec } from './types.js';
 
-// The worked examples of docs/protocol.md §11.3.1 ("At the boundaries"), one test per
+// The worked examples of docs/alerts-protocol.md §4.1 ("At the boundaries"), one test per
 // statement, against both the rule index and the reference evaluator. Times are event
 // times from 10:00:00 UTC on 4 Dec 2026 (a whole minute, so bars start there too).
 const T0 = Date.UTC(2026, 11, 4, 10) * 1000;

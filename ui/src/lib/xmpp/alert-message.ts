@@ -8,7 +8,7 @@ export type AlertMessage =
   | { kind: 'other' };
 
 /**
- * An alert chat message (docs/protocol.md §11.1): from the alerts account, type chat,
+ * An alert chat message (docs/alerts-protocol.md §2): from the alerts account, type chat,
  * with a `{urn:tickdesk:alert:0}alert` payload whose id is the message id. Anything
  * else from the engine with an alert payload is malformed; other messages are not ours.
  */

@@ -6,5 +6,5 @@ export const rosterGet = (): Element => xml('iq', { type: 'get' }, xml('query', 
 /** The desk's pubsub service for a domain (docs/protocol.md §3). */
 export const pubsubService = (domain: string): string => `pubsub.${domain}`;
 
-/** The account the alert engine sends from (docs/protocol.md §11). */
+/** The account the alert engine sends from (docs/alerts-protocol.md §1). */
 export const alertsAccount = (domain: string): string => `alerts@${domain}`;
