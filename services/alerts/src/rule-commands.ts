@@ -1,21 +1,11 @@
 import type { Rule } from '@tickdesk/schemas';
 import { describeCondition } from './alert-message.js';
-import { createRuleService, type RuleActor, type RuleRefusal } from './rule-service.js';
-import type { RuleStore } from './store/index.js';
-import type { WriteBudget } from './write-budget.js';
+import { createRuleService, type RuleActor, type RuleRefusal, type RuleServiceDeps } from './rule-service.js';
 
 export type CommandOutcome = { ok: true; text: string; rule?: Rule } | { ok: false; text: string; field?: string };
 
-export interface RuleCommandDeps {
-  rules: RuleStore;
-  symbols: ReadonlySet<string>;
-  traders: () => ReadonlySet<string>;
-  /** The per-user write limit shared with the REST API; none: unlimited (tests). */
-  writeBudget?: WriteBudget;
-  /** The shortest every-time cooldown (DEFAULT_MIN_COOLDOWN_SECONDS when absent). */
-  minCooldownSeconds?: number;
-  now?: () => number;
-}
+/** The rules service's dependencies: chat and ad-hoc pass the write budget REST's limiter counts in. */
+export type RuleCommandDeps = RuleServiceDeps;
 
 /** One line per rule, as chat and ad-hoc replies show it. */
 export function describeRule(r: Rule): string {
@@ -43,8 +33,8 @@ function refusalText(r: RuleRefusal, id: string, verb: string): CommandOutcome {
  * The rule operations traders run from any XMPP client, by chat or by ad-hoc command:
  * the rule service the REST API uses, its outcomes worded as replies.
  */
-export function createRuleCommands({ rules, writeBudget, ...deps }: RuleCommandDeps) {
-  const service = createRuleService({ rules, ...deps, ...(writeBudget ? { writeBudget } : {}) });
+export function createRuleCommands(deps: RuleCommandDeps) {
+  const service = createRuleService(deps);
   const trader = (user: string): RuleActor => ({ user, role: 'trader' });
 
   return {

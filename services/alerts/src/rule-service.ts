@@ -81,6 +81,19 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
   }
   const refused = (x: unknown): x is { ok: false } & RuleRefusal => typeof x === 'object' && x !== null && (x as { ok?: unknown }).ok === false;
 
+  /** A change of an existing rule: the budget counted, then the rule the actor may change handed to `write`. */
+  async function change(actor: RuleActor, id: string, write: (rule: Rule) => Promise<RuleOutcome>): Promise<RuleOutcome> {
+    const limited = await overBudget(actor);
+    if (limited) return limited;
+    const rule = await writable(actor, id);
+    return rule ? write(rule) : refuse({ kind: 'not-found' });
+  }
+  /** The store's compare-and-set answer as an outcome; `conflict`: what a lost compare-and-set means to the caller. */
+  function written(res: Rule | 'not-found' | 'version-conflict', conflict: RuleRefusal): RuleOutcome {
+    if (res === 'not-found') return refuse({ kind: 'not-found' });
+    return res === 'version-conflict' ? refuse(conflict) : { ok: true, rule: res };
+  }
+
   return {
     get: visible,
 
@@ -107,41 +120,24 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
     },
 
     /** Replace a rule's input (its status and owner stay); `expected`: the version the caller read. */
-    async update(actor: RuleActor, id: string, input: unknown, expected?: number): Promise<RuleOutcome> {
-      const limited = await overBudget(actor);
-      if (limited) return limited;
-      const rule = await writable(actor, id);
-      if (!rule) return refuse({ kind: 'not-found' });
-      const checked = await check(input, rule.owner);
-      if (refused(checked)) return checked;
-      const updated = await rules.update(id, checked, expected);
-      if (updated === 'not-found') return refuse({ kind: 'not-found' });
-      if (updated === 'version-conflict') return refuse({ kind: 'stale-version', version: rule.version });
-      return { ok: true, rule: updated };
-    },
+    update: (actor: RuleActor, id: string, input: unknown, expected?: number): Promise<RuleOutcome> =>
+      change(actor, id, async (rule) => {
+        const checked = await check(input, rule.owner);
+        if (refused(checked)) return checked;
+        return written(await rules.update(id, checked, expected), { kind: 'stale-version', version: rule.version });
+      }),
 
     /** Pause an active rule or resume a paused one, compare-and-set on the version whose status was checked. */
-    async setStatus(actor: RuleActor, id: string, to: 'active' | 'paused', expected?: number): Promise<RuleOutcome> {
-      const limited = await overBudget(actor);
-      if (limited) return limited;
-      const rule = await writable(actor, id);
-      if (!rule) return refuse({ kind: 'not-found' });
-      if (expected !== undefined && expected !== rule.version) return refuse({ kind: 'stale-version', version: rule.version });
-      if (rule.status !== (to === 'active' ? 'paused' : 'active')) return refuse({ kind: 'wrong-status', status: rule.status });
-      // A firing in between is a conflict, not lost.
-      const updated = await rules.setStatus(id, to, rule.version);
-      if (updated === 'not-found') return refuse({ kind: 'not-found' });
-      if (updated === 'version-conflict') return refuse({ kind: 'changed' });
-      return { ok: true, rule: updated };
-    },
+    setStatus: (actor: RuleActor, id: string, to: 'active' | 'paused', expected?: number): Promise<RuleOutcome> =>
+      change(actor, id, async (rule) => {
+        if (expected !== undefined && expected !== rule.version) return refuse({ kind: 'stale-version', version: rule.version });
+        if (rule.status !== (to === 'active' ? 'paused' : 'active')) return refuse({ kind: 'wrong-status', status: rule.status });
+        // A firing in between is a conflict, not lost.
+        return written(await rules.setStatus(id, to, rule.version), { kind: 'changed' });
+      }),
 
-    async remove(actor: RuleActor, id: string): Promise<RuleOutcome> {
-      const limited = await overBudget(actor);
-      if (limited) return limited;
-      const rule = await writable(actor, id);
-      if (!rule || !(await rules.remove(id))) return refuse({ kind: 'not-found' });
-      return { ok: true, rule };
-    },
+    remove: (actor: RuleActor, id: string): Promise<RuleOutcome> =>
+      change(actor, id, async (rule) => ((await rules.remove(id)) ? { ok: true, rule } : refuse({ kind: 'not-found' }))),
   };
 }
 export type RuleService = ReturnType<typeof createRuleService>;
