@@ -19,7 +19,7 @@ const notAcknowledged = () => new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLE
 function fakes() {
   const stored = new Map<string, StoredAlert>();
   const records: AuditEntry[] = [];
-  const fail = { create: 0, append: 0 };
+  const fail = { create: 0, append: 0, ack: 0 };
   const alerts = {
     async create(a: StoredAlert) {
       const created = !stored.has(a.id);
@@ -33,6 +33,11 @@ function fakes() {
       records.push(e);
       if (fail.append > 0 && fail.append--) throw notAcknowledged();
       return { ...e, seq: records.length };
+    },
+    async acknowledged(alertId: string, event: string) {
+      if (!records.some((r) => r.alertId === alertId && r.event === event)) return false;
+      if (fail.ack > 0 && fail.ack--) throw notAcknowledged();
+      return true;
     },
   } as unknown as AuditChain;
   const redis = { hset: async () => 1 } as unknown as Redis;
@@ -54,14 +59,35 @@ describe('firing writer, when a write is not acknowledged', () => {
     expect(f.records.map((r) => [r.alertId, r.event])).toEqual([[alert!.id, 'fired']]);
   });
 
-  it('appends the fired record again when its acknowledgement failed, and never leaves the alert without one', async () => {
+  it('does not append the fired record twice when the one whose acknowledgement failed is in the chain after all', async () => {
     const f = fakes();
     f.fail.append = 1;
     await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    const alert = await f.writer.persist(firing); // the retry finds it on the primary, and the replica has it now
+    expect(alert).toBeDefined();
+    expect(f.records.filter((r) => r.event === 'fired').length).toBe(1);
+    expect(f.writer.fired()).toBe(1);
+  });
+
+  it('appends the fired record again when the one whose acknowledgement failed was lost (a fail-over), and never leaves the alert without one', async () => {
+    const f = fakes();
+    f.fail.append = 1;
+    await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    f.records.length = 0; // lost with the old primary
     const alert = await f.writer.persist(firing);
     expect(alert).toBeDefined();
-    expect(f.records.filter((r) => r.event === 'fired').length).toBe(2); // one not acknowledged, one acknowledged
+    expect(f.records.filter((r) => r.event === 'fired').length).toBe(1);
     expect(f.writer.fired()).toBe(1);
+  });
+
+  it('fails the retry, for another one later, when the record found in the chain is still not acknowledged', async () => {
+    const f = fakes();
+    f.fail.append = 1;
+    await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    f.fail.ack = 1;
+    await expect(f.writer.persist(firing)).rejects.toThrow(/no replica/);
+    expect(await f.writer.persist(firing)).toBeDefined();
+    expect(f.records.filter((r) => r.event === 'fired').length).toBe(1);
   });
 
   it('still ignores a firing whose alert an earlier engine process stored (evaluated again after a crash)', async () => {

@@ -104,7 +104,10 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
         return undefined;
       }
       if (created === true || created === false) {
-        await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
+        // A retry after a fired record whose acknowledgement failed: written on the primary
+        // all the same (and replicated since), it is not appended a second time.
+        const inChain = retry && created === false && (await audit.acknowledged(id, 'fired'));
+        if (!inChain) await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
         fired += 1;
         metrics.fired.inc();
         done(id);

@@ -82,6 +82,14 @@ describe('audit chain', () => {
     expect(third![1]).toEqual(['r', canonicalRecord(recs[2]!), 'h', sha(canonicalRecord(recs[2]!))]);
   });
 
+  it("tells whether an alert's record of an event is in the chain (acknowledged: a single Redis needs no replica)", async () => {
+    const chain = createAuditChain({ redis: client, now });
+    const fired = await chain.append({ ...entry(1), event: 'fired' });
+    expect(await chain.acknowledged(fired.alertId, 'fired')).toBe(true);
+    expect(await chain.acknowledged(fired.alertId, 'delivered')).toBe(false);
+    expect(await chain.acknowledged('no-such-alert', 'fired')).toBe(false);
+  });
+
   it('keeps a given time, never dates a record before its predecessor, and refuses bad entries', async () => {
     const chain = createAuditChain({ redis: client, now });
     const a = await chain.append({ ...entry(1), time: '2026-11-21T10:00:05.250Z' });

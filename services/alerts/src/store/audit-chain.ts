@@ -196,6 +196,22 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
       return { seq, hash };
     },
 
+    /**
+     * Whether the chain holds a record of `event` for `alertId` that the replicas have: found
+     * on the primary, then acknowledged by a witness write (throws NOT_ACKNOWLEDGED when it
+     * still is not). An append that failed to be acknowledged may have landed all the same:
+     * a caller retrying it asks this first rather than write the record twice.
+     */
+    async acknowledged(alertId: string, event: AuditRecord['event']): Promise<boolean> {
+      for (let pass = 0; pass < MAX_ROUNDS; pass++) {
+        const found = (await reader.range({ alertId, limit: 1_000 })).some((r) => r.event === event);
+        if (!found) return false;
+        if ((await ack.witness(keys.head, 'seq')) === 'acked') return true;
+        // 'connection-changed' (a fail-over meanwhile): look again on the new primary.
+      }
+      throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `audit record of ${alertId}: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`);
+    },
+
     range: reader.range,
     iterate: reader.iterate,
     verify: reader.verify,
