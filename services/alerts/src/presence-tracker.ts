@@ -32,10 +32,12 @@ export interface PresenceTrackerDeps {
  */
 export function createPresenceTracker({ client, redis, domain, isTrader, log: parentLog, prefix = DEFAULT_PREFIX, resyncMs = 1_500, now = Date.now }: PresenceTrackerDeps) {
   const log = parentLog.child({ component: 'presence' });
-  const events = new EventEmitter<{ change: [current: TraderPresence, previous: TraderPresence] }>();
+  const events = new EventEmitter<{ change: [current: TraderPresence, previous: TraderPresence]; resynced: [available: string[]] }>();
   const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
   const current = new Map<string, TraderPresence>();
   let resyncTimer: NodeJS.Timeout | undefined;
+  // Sessions this tracker has seen start: from the second on, each is a reconnect.
+  let sessions = 0;
   // Ready once the first resync after start is over: every trader's presence is the server's now.
   let markReady: () => void = () => undefined;
   const store = createPresenceStore({ redis, prefix });
@@ -86,12 +88,16 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     resyncTimer = undefined;
     for (const trader of current.keys()) if (!resources.has(trader)) publish(trader);
     markReady();
+    // A trader online before and after our reconnect shows no change: say who is reachable
+    // now, so alerts sent into the sessions the server lost go again (delivery.ts).
+    if (sessions > 1) events.emit('resynced', [...current.values()].filter((p) => p.show !== 'offline' && p.show !== 'dnd').map((p) => p.trader));
   }
 
   function onOnline() {
     // The server sends every contact's presence after ours (RFC 6121 §4.2.2); until it
     // has, keep the last snapshot, then whoever stayed silent is offline.
     resources.clear();
+    sessions += 1;
     client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err }, 'initial presence failed'));
     clearTimeout(resyncTimer);
     resyncTimer = setTimeout(resync, resyncMs);
