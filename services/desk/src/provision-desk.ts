@@ -9,6 +9,7 @@ import { createSessionOpener, linkAllTraders, provisionUser, type Account, type 
 import { createRoleStore } from '@tickdesk/store';
 import { provisionNodes } from './provision.js';
 import { retryTransient } from '@tickdesk/feed-core';
+import { archiveNothing } from './archive-prefs.js';
 
 /** Sessions as the desk's accounts, with the passwords of its credentials file (presence links). */
 export function deskSessions(target: XmppTarget, credentials: Credentials, log: Logger): SessionOpener {
@@ -68,6 +69,15 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
       if (role) await provision({ ...acct, role });
     }
     await linkAllTraders({ redis, log, sessions: deskSessions(target, credentials, log) });
+    // The service accounts keep no message archive of their own (archive-prefs.ts).
+    for (const [user] of SERVICE_ACCOUNTS) {
+      const client = user === 'feed' ? feed : user === 'admin' ? admin : await connectAs(target, credentials, user, log, 'provision');
+      try {
+        await retryTransient(`archive preferences of ${user}`, () => archiveNothing(client, user, log), { log });
+      } finally {
+        if (client !== feed && client !== admin) await client.stop();
+      }
+    }
   } finally {
     redis.disconnect();
     await feed.stop();
