@@ -85,7 +85,8 @@ describe('a Sentinel desk under tickdesk up, its primary killed', () => {
         return r?.role === 'slave' && r.masterPort === promotedPort && r.linkUp ? r : undefined;
       }, `${d.home}/up.log`);
       expect(back).toMatchObject({ role: 'slave', masterPort: promotedPort });
-      expect(d.state().parts[part]).toMatchObject({ state: 'running' });
+      // desk.json says running once up's start of the part has returned: a moment after the replication link is up.
+      await until(`${part} running in desk.json`, 15_000, () => d.state().parts[part]?.state === 'running', `${d.home}/up.log`);
       expect(d.state().parts[part]!.pid).not.toBe(pid);
       expect(await replication(promotedPort, sentinelUser)).toMatchObject({ role: 'master' });
       const count = w.acked.length;
