@@ -34,7 +34,12 @@ export default defineConfig({
         ssr,
         test: {
           name: 'unit',
-          include: ['schemas/src/**/*.test.ts', 'infra/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'feeds/*/src/**/*.test.ts'],
+          include: [
+            'schemas/src/**/*.test.ts',
+            'infra/src/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'feeds/*/src/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -39,7 +39,8 @@ function sqliteDriver() {
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: install Node 20.19 or newer.`);
+if (major < 20 || (major === 20 && minor < 19))
+  fail(`Node ${process.versions.node} is too old: install Node 20.19 or newer.`);
 
 // Debian packages: program → package. python3-slixmpp is the independent XMPP client
 // the interoperability tests use; Debian's chromium is the browser of the end-to-end
@@ -50,7 +51,9 @@ const needBrowser = (task === 'test' || task === 'bench') && !existsSync('/usr/b
 // ejabberd (and the SQLite driver of its message archive): the tests run against both
 // servers; `start` needs it when the desk is told to run it.
 const needEjabberd = task === 'test' || task === 'bench' || process.env.TICKDESK_XMPP_SERVER === 'ejabberd';
-const missing = Object.entries(wanted).filter(([bin]) => !onPath(bin)).map(([, pkg]) => pkg);
+const missing = Object.entries(wanted)
+  .filter(([bin]) => !onPath(bin))
+  .map(([, pkg]) => pkg);
 // Debian's redis-sentinel (the sentinels of TICKDESK_REDIS_MODE=sentinel): the tests start a Sentinel set.
 const needSentinel = task === 'test' || process.env.TICKDESK_REDIS_MODE === 'sentinel';
 if (needSentinel && !onPath('redis-sentinel')) missing.push('redis-sentinel');
@@ -59,7 +62,10 @@ if (needBrowser) missing.push('chromium');
 if (needEjabberd && !onPath('ejabberdctl')) missing.push('ejabberd');
 if (needEjabberd && !sqliteDriver()) missing.push('erlang-p1-sqlite3');
 if (missing.length > 0) {
-  if (process.getuid?.() !== 0) fail(`missing ${missing.join(', ')}: run as root, or install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  if (process.getuid?.() !== 0)
+    fail(
+      `missing ${missing.join(', ')}: run as root, or install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
   say(`installing ${missing.join(', ')} from Debian's packages`);
   // Keep the packages' own system services from starting: the desk runs private instances.
   const policy = '/usr/sbin/policy-rc.d';
@@ -68,7 +74,8 @@ if (missing.length > 0) {
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     if (run('apt-get', ['update', '-q'], { env }) !== 0) fail('apt-get update failed');
-    if (run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env }) !== 0) fail(`apt-get install ${missing.join(' ')} failed`);
+    if (run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env }) !== 0)
+      fail(`apt-get install ${missing.join(' ')} failed`);
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }

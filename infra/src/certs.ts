@@ -46,12 +46,44 @@ export function ensureCertificates(dir: string, domain: string): CertPaths {
     ].join('\n'),
   );
   run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-  run(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', `/CN=tickdesk local CA (${domain})`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt']);
+  run([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-sha256',
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=tickdesk local CA (${domain})`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    'ca.crt',
+  ]);
   run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
   run(['req', '-new', '-key', 'server.key', '-subj', `/CN=${domain}`, '-out', 'server.csr']);
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '825',
-    '-sha256', '-extfile', 'server.ext', '-out', 'server.crt']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '825',
+    '-sha256',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
+  ]);
   chmodSync(join(dir, 'ca.key'), 0o600);
   chmodSync(paths.serverKey, 0o600);
   return paths;

@@ -30,27 +30,40 @@ export interface EjabberdCluster {
  * its own port, so nodes sharing 127.0.0.1 could not reach one another. Node 1 makes the
  * cookie; the others get a copy before they start (a node with another cookie cannot join).
  */
-export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 'c2sDirectTlsPort' | 'httpPort' | 'distPort' | 'nodeName'>,
-  nodes: readonly ClusterNodeOptions[], epmdPort: number): EjabberdCluster {
+export function ejabberdCluster(
+  base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 'c2sDirectTlsPort' | 'httpPort' | 'distPort' | 'nodeName'>,
+  nodes: readonly ClusterNodeOptions[],
+  epmdPort: number,
+): EjabberdCluster {
   if (nodes.length < 2) throw new RangeError('a cluster has two nodes or more');
   const first = nodes[0]!;
   const optsOf = (n: ClusterNodeOptions, i: number): EjabberdOptions => ({
-    ...base, dir: n.dir, c2sPort: n.c2sPort, c2sDirectTlsPort: n.c2sDirectTlsPort, httpPort: n.httpPort, distPort: n.distPort, nodeName: n.name, epmdPort,
+    ...base,
+    dir: n.dir,
+    c2sPort: n.c2sPort,
+    c2sDirectTlsPort: n.c2sDirectTlsPort,
+    httpPort: n.httpPort,
+    distPort: n.distPort,
+    nodeName: n.name,
+    epmdPort,
     nodeLabel: n.label ?? `node ${i + 1}`,
     ...(i > 0 ? { joinNode: first.name } : {}),
   });
   const controls = nodes.map((n, i) => {
     const control = ejabberdControl(optsOf(n, i));
     if (i === 0) return control;
-    return { ...control, start: async (accounts?: ReadonlyArray<readonly [string, string]>) => {
-      copyCookie(first.dir, n.dir);
-      try {
-        return await control.start(accounts);
-      } catch (err) {
-        if (!(err instanceof InfraError && err.code === 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED')) throw err;
-        throw await explainJoinFailure(err, { node: n, label: n.label ?? `node ${i + 1}`, first, epmdPort });
-      }
-    } };
+    return {
+      ...control,
+      start: async (accounts?: ReadonlyArray<readonly [string, string]>) => {
+        copyCookie(first.dir, n.dir);
+        try {
+          return await control.start(accounts);
+        } catch (err) {
+          if (!(err instanceof InfraError && err.code === 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED')) throw err;
+          throw await explainJoinFailure(err, { node: n, label: n.label ?? `node ${i + 1}`, first, epmdPort });
+        }
+      },
+    };
   });
   return {
     controls,
@@ -72,7 +85,8 @@ export function ejabberdCluster(base: Omit<EjabberdOptions, 'dir' | 'c2sPort' | 
           if (failed) throw failed.reason;
         }
       } catch (err) {
-        for (const s of servers.filter((x): x is XmppServer => x !== undefined).reverse()) await s.stop().catch(() => undefined);
+        for (const s of servers.filter((x): x is XmppServer => x !== undefined).reverse())
+          await s.stop().catch(() => undefined);
         await stopEpmd(epmdPort);
         throw err;
       }
@@ -89,7 +103,11 @@ function hasMnesia(dir: string): boolean {
 
 function copyCookie(fromDir: string, toDir: string): void {
   const from = join(ejabberdPaths(fromDir).spool, '.erlang.cookie');
-  if (!existsSync(from)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `no Erlang cookie in ${from}: node 1 must have started once before the other nodes`);
+  if (!existsSync(from))
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      `no Erlang cookie in ${from}: node 1 must have started once before the other nodes`,
+    );
   const spool = ejabberdPaths(toDir).spool;
   mkdirSync(spool, { recursive: true, mode: 0o700 });
   const to = join(spool, '.erlang.cookie');
@@ -101,6 +119,8 @@ function copyCookie(fromDir: string, toDir: string): void {
 
 async function stopEpmd(port: number): Promise<void> {
   const epmd = requireBinary('epmd', 'erlang-base');
-  await execFileP(epmd, ['-kill'], { env: { ...process.env, ERL_EPMD_PORT: String(port) }, timeout: 10_000 }).catch(() => undefined);
+  await execFileP(epmd, ['-kill'], { env: { ...process.env, ERL_EPMD_PORT: String(port) }, timeout: 10_000 }).catch(
+    () => undefined,
+  );
 }
 export { epmdNames } from './ejabberd-cluster-errors.js';

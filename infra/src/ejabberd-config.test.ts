@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ejabberdNodeName, renderEjabberdConfig, type EjabberdOptions } from './ejabberd-config.js';
 
 const base: EjabberdOptions = {
-  dir: '/tmp/desk/ejabberd', domain: 'desk.localhost', c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210,
-  certs: { dir: '/tmp/certs' } as EjabberdOptions['certs'], admins: ['admin@desk.localhost'], pubsubAdmins: ['feed@desk.localhost', 'admin@desk.localhost'],
+  dir: '/tmp/desk/ejabberd',
+  domain: 'desk.localhost',
+  c2sPort: 5222,
+  c2sDirectTlsPort: 5223,
+  httpPort: 5280,
+  distPort: 5210,
+  certs: { dir: '/tmp/certs' } as EjabberdOptions['certs'],
+  admins: ['admin@desk.localhost'],
+  pubsubAdmins: ['feed@desk.localhost', 'admin@desk.localhost'],
   unlimited: ['feed@desk.localhost', 'alerts@desk.localhost'],
 };
 
@@ -31,7 +38,11 @@ describe('ejabberd config', () => {
   });
 
   it('takes listed origins and other limits, and refuses a limit that is not a positive integer', () => {
-    const cfg = renderEjabberdConfig({ ...base, authLimit: { ipMax: 3, lockoutS: 60 }, websocketOrigins: ['https://desk.example'] });
+    const cfg = renderEjabberdConfig({
+      ...base,
+      authLimit: { ipMax: 3, lockoutS: 60 },
+      websocketOrigins: ['https://desk.example'],
+    });
     expect(cfg).toMatch(/c2s_max_auth_failures: 3\n {4}c2s_auth_ban_lifetime: 60/);
     expect(cfg).toMatch(/websocket_origin:\n {2}- "https:\/\/desk\.example"/);
     expect(() => renderEjabberdConfig({ ...base, authLimit: { ipMax: 0 } })).toThrow(RangeError);

@@ -47,7 +47,9 @@ export function ejabberdNodeName(dir: string): string {
 }
 
 const yamlList = (items: readonly string[], indent: number): string =>
-  items.length === 0 ? '[]' : items.map((s, i) => `${i === 0 ? '' : ' '.repeat(indent)}- ${JSON.stringify(s)}`).join('\n');
+  items.length === 0
+    ? '[]'
+    : items.map((s, i) => `${i === 0 ? '' : ' '.repeat(indent)}- ${JSON.stringify(s)}`).join('\n');
 const userPart = (jid: string) => jid.split('@')[0]!;
 
 export function renderEjabberdConfig(opts: EjabberdOptions): string {
@@ -84,7 +86,9 @@ function ctlConfig(opts: EjabberdOptions, node: string): string {
     `ERLANG_NODE=${node}`,
     // A fixed distribution port and no epmd: desks never share a name server, and the
     // port is bound to loopback (a cluster binds it to its own network instead).
-    ...(opts.epmdPort === undefined ? [`ERL_DIST_PORT=${opts.distPort}`] : ['# A cluster node: its port is registered with the desk\'s epmd (ERL_EPMD_PORT).']),
+    ...(opts.epmdPort === undefined
+      ? [`ERL_DIST_PORT=${opts.distPort}`]
+      : ["# A cluster node: its port is registered with the desk's epmd (ERL_EPMD_PORT)."]),
     'ERL_EPMD_ADDRESS=127.0.0.1',
     // No busy-waiting schedulers: on a shared machine their spinning cost more CPU than the desk's traffic.
     'ERL_OPTIONS="-kernel inet_dist_use_interface {127,0,0,1} -env ERL_CRASH_DUMP_BYTES 0 +sbwt none +sbwtdcpu none +sbwtdio none"',
@@ -104,11 +108,19 @@ export function runAs(): RunAs {
   const me = userInfo();
   if (me.username === EJABBERD_USER) return {};
   if (me.uid !== 0) {
-    throw new InfraError('TICKDESK_INFRA_START_FAILED',
-      `ejabberd runs as the '${EJABBERD_USER}' user: start the desk as root or as '${EJABBERD_USER}', or choose Prosody (TICKDESK_XMPP_SERVER=prosody).`);
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      `ejabberd runs as the '${EJABBERD_USER}' user: start the desk as root or as '${EJABBERD_USER}', or choose Prosody (TICKDESK_XMPP_SERVER=prosody).`,
+    );
   }
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${EJABBERD_USER}:`));
-  if (!line) throw new InfraError('TICKDESK_INFRA_BINARY_MISSING', `no '${EJABBERD_USER}' user: install ejabberd with: apt-get install -y ejabberd erlang-p1-sqlite3`);
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${EJABBERD_USER}:`));
+  if (!line)
+    throw new InfraError(
+      'TICKDESK_INFRA_BINARY_MISSING',
+      `no '${EJABBERD_USER}' user: install ejabberd with: apt-get install -y ejabberd erlang-p1-sqlite3`,
+    );
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -137,7 +149,9 @@ export function writeEjabberdConfig(opts: EjabberdOptions, who: RunAs = runAs())
   writeFileSync(p.config, renderEjabberdConfig(opts), { mode: 0o600 });
   writeFileSync(p.ctlConfig, ctlConfig(opts, node), { mode: 0o600 });
   writeFileSync(join(opts.dir, 'inetrc'), '{lookup, ["file", "native"]}.\n', { mode: 0o600 });
-  writeFileSync(p.pem, readFileSync(opts.certs.serverKey, 'utf8') + readFileSync(opts.certs.serverCert, 'utf8'), { mode: 0o600 });
+  writeFileSync(p.pem, readFileSync(opts.certs.serverKey, 'utf8') + readFileSync(opts.certs.serverCert, 'utf8'), {
+    mode: 0o600,
+  });
   writeFileSync(p.ca, readFileSync(opts.certs.caCert, 'utf8'), { mode: 0o600 });
   // Tick items in RAM (ejabberd_mnesia reads per-table storage from the spool's
   // ejabberd.schema): they are recent history, the recorder keeps the durable one.
@@ -146,4 +160,3 @@ export function writeEjabberdConfig(opts: EjabberdOptions, who: RunAs = runAs())
   openParent(opts.dir, who);
   return { node };
 }
-

@@ -15,10 +15,12 @@ const execFileP = promisify(execFile);
 export function requireEjabberd(find: (name: string) => string | undefined = which): string {
   const path = find('ejabberdctl');
   if (!path) {
-    throw new InfraError('TICKDESK_INFRA_BINARY_MISSING',
+    throw new InfraError(
+      'TICKDESK_INFRA_BINARY_MISSING',
       'ejabberd is not installed (no ejabberdctl on PATH or in /usr/sbin), and TICKDESK_XMPP_SERVER=ejabberd needs it. ' +
-      'Install it with: apt-get install -y ejabberd erlang-p1-sqlite3 (or run npm start, which installs it for you), ' +
-      'or run the desk on Prosody: TICKDESK_XMPP_SERVER=prosody TICKDESK_XMPP_NODES=1.');
+        'Install it with: apt-get install -y ejabberd erlang-p1-sqlite3 (or run npm start, which installs it for you), ' +
+        'or run the desk on Prosody: TICKDESK_XMPP_SERVER=prosody TICKDESK_XMPP_NODES=1.',
+    );
   }
   return path;
 }
@@ -31,37 +33,66 @@ function ctlArgs(opts: EjabberdOptions, node: string): string[] {
 
 /** The environment ejabberdctl and the node run with: the Erlang cookie lives in the spool (HOME). */
 const ctlEnv = (opts: EjabberdOptions): NodeJS.ProcessEnv => ({
-  ...process.env, HOME: ejabberdPaths(opts.dir).spool, ERL_EPMD_ADDRESS: '127.0.0.1', EJABBERD_MNESIA_SCHEMA: ejabberdPaths(opts.dir).spool,
+  ...process.env,
+  HOME: ejabberdPaths(opts.dir).spool,
+  ERL_EPMD_ADDRESS: '127.0.0.1',
+  EJABBERD_MNESIA_SCHEMA: ejabberdPaths(opts.dir).spool,
   ...(opts.epmdPort !== undefined ? { ERL_EPMD_PORT: String(opts.epmdPort) } : {}),
 });
 
 /** The node's own environment: in a cluster its listener is fixed here, not in ejabberdctl.cfg, which ejabberdctl's own node reads too. */
 const nodeEnv = (opts: EjabberdOptions): NodeJS.ProcessEnv => ({
   ...ctlEnv(opts),
-  ...(opts.epmdPort !== undefined ? { ERL_FLAGS: `-kernel inet_dist_listen_min ${opts.distPort} inet_dist_listen_max ${opts.distPort}` } : {}),
+  ...(opts.epmdPort !== undefined
+    ? { ERL_FLAGS: `-kernel inet_dist_listen_min ${opts.distPort} inet_dist_listen_max ${opts.distPort}` }
+    : {}),
 });
 
 /** ejabberdctl's answer (stdout). */
-export async function ctlOutput(opts: EjabberdOptions, node: string, args: string[], who: RunAs = runAs()): Promise<string> {
+export async function ctlOutput(
+  opts: EjabberdOptions,
+  node: string,
+  args: string[],
+  who: RunAs = runAs(),
+): Promise<string> {
   const bin = ejabberdctl();
-  const { stdout } = await execFileP(bin, [...ctlArgs(opts, node), ...args], { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 60_000 });
+  const { stdout } = await execFileP(bin, [...ctlArgs(opts, node), ...args], {
+    env: ctlEnv(opts),
+    cwd: ejabberdPaths(opts.dir).spool,
+    ...who,
+    timeout: 60_000,
+  });
   return stdout;
 }
 
 async function ctl(opts: EjabberdOptions, node: string, args: string[], who: RunAs): Promise<void> {
   const bin = ejabberdctl();
-  await execFileP(bin, [...ctlArgs(opts, node), ...args], { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 60_000 });
+  await execFileP(bin, [...ctlArgs(opts, node), ...args], {
+    env: ctlEnv(opts),
+    cwd: ejabberdPaths(opts.dir).spool,
+    ...who,
+    timeout: 60_000,
+  });
 }
 
 /** Create an account, or set its password if it exists (ejabberdctl over the node's loopback distribution port). */
-export async function registerEjabberdAccount(opts: EjabberdOptions, node: string, user: string, password: string, who: RunAs = runAs()): Promise<void> {
+export async function registerEjabberdAccount(
+  opts: EjabberdOptions,
+  node: string,
+  user: string,
+  password: string,
+  who: RunAs = runAs(),
+): Promise<void> {
   try {
     await ctl(opts, node, ['register', user, opts.domain, password], who);
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string };
     const text = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     if (!/already registered|conflict/i.test(text)) {
-      throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `ejabberdctl register ${user}@${opts.domain} failed: ${text.trim() || String(err)}`);
+      throw new InfraError(
+        'TICKDESK_INFRA_COMMAND_FAILED',
+        `ejabberdctl register ${user}@${opts.domain} failed: ${text.trim() || String(err)}`,
+      );
     }
     await ctl(opts, node, ['change_password', user, opts.domain, password], who);
   }
@@ -90,18 +121,38 @@ async function tuneNode(opts: EjabberdOptions, node: string, who: RunAs): Promis
   const [items = '', wal = ''] = stdout.trim().split('\n');
   // ~w prints the binary <<"wal">> as its bytes.
   if (!/\{atomic,ok\}|already_exists/.test(items) || !/<<119,97,108>>/.test(wal)) {
-    throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `ejabberd: could not keep pubsub items in RAM or put the archive in WAL mode: ${stdout.trim()} ${stderr.trim()}`);
+    throw new InfraError(
+      'TICKDESK_INFRA_COMMAND_FAILED',
+      `ejabberd: could not keep pubsub items in RAM or put the archive in WAL mode: ${stdout.trim()} ${stderr.trim()}`,
+    );
   }
 }
 
 /** Erlang expressions run by a short-lived hidden node over the node's loopback distribution (the node's cookie: HOME is its spool). */
-async function evalOnNode(opts: EjabberdOptions, who: RunAs, exprs: string[]): Promise<{ stdout: string; stderr: string }> {
+async function evalOnNode(
+  opts: EjabberdOptions,
+  who: RunAs,
+  exprs: string[],
+): Promise<{ stdout: string; stderr: string }> {
   const erl = requireBinary('erl', 'erlang-base');
   // halt() right after io:format can cut the output short.
   const expr = [...exprs, 'timer:sleep(100)', 'halt().'].join(', ');
-  const args = ['-sname', `tickdesk-ctl-${process.pid}-${Date.now() % 100000}@localhost`, '-hidden', '-noinput',
-    '-kernel', 'inet_dist_use_interface', '{127,0,0,1}', ...(opts.epmdPort === undefined ? ['-erl_epmd_port', String(opts.distPort)] : []),
-    '-start_epmd', 'false', '-dist_listen', 'false', '-eval', expr];
+  const args = [
+    '-sname',
+    `tickdesk-ctl-${process.pid}-${Date.now() % 100000}@localhost`,
+    '-hidden',
+    '-noinput',
+    '-kernel',
+    'inet_dist_use_interface',
+    '{127,0,0,1}',
+    ...(opts.epmdPort === undefined ? ['-erl_epmd_port', String(opts.distPort)] : []),
+    '-start_epmd',
+    'false',
+    '-dist_listen',
+    'false',
+    '-eval',
+    expr,
+  ];
   return execFileP(erl, args, { env: ctlEnv(opts), cwd: ejabberdPaths(opts.dir).spool, ...who, timeout: 30_000 });
 }
 
@@ -111,9 +162,15 @@ async function evalOnNode(opts: EjabberdOptions, who: RunAs, exprs: string[]): P
  * running ones) may not name node 1 yet right after a restart.
  */
 async function schemaNodes(opts: EjabberdOptions, node: string, who: RunAs): Promise<string[]> {
-  const { stdout, stderr } = await evalOnNode(opts, who, [`io:format("~w~n", [rpc:call('${node}', mnesia, system_info, [db_nodes])])`]);
+  const { stdout, stderr } = await evalOnNode(opts, who, [
+    `io:format("~w~n", [rpc:call('${node}', mnesia, system_info, [db_nodes])])`,
+  ]);
   const line = stdout.trim();
-  if (!line.startsWith('[')) throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `ejabberd: could not read the Mnesia nodes of ${node}: ${line} ${stderr.trim()}`);
+  if (!line.startsWith('['))
+    throw new InfraError(
+      'TICKDESK_INFRA_COMMAND_FAILED',
+      `ejabberd: could not read the Mnesia nodes of ${node}: ${line} ${stderr.trim()}`,
+    );
   return line.split(/[[\],'\s]+/).filter(Boolean);
 }
 
@@ -122,14 +179,23 @@ async function schemaNodes(opts: EjabberdOptions, node: string, who: RunAs): Pro
  * Mnesia schema, and with it its membership). ejabberd restarts itself while joining: its
  * client port closes and opens again.
  */
-async function joinCluster(opts: EjabberdOptions, node: string, seed: string, who: RunAs, alive: () => boolean): Promise<void> {
+async function joinCluster(
+  opts: EjabberdOptions,
+  node: string,
+  seed: string,
+  who: RunAs,
+  alive: () => boolean,
+): Promise<void> {
   // A member rejoins by itself as it starts; join_cluster would restart it and copy every table again.
   if ((await schemaNodes(opts, node, who)).includes(seed)) return;
   try {
     await ctlOutput(opts, node, ['join_cluster', seed], who);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message?: string };
-    throw new InfraError('TICKDESK_INFRA_CLUSTER_JOIN_FAILED', `node ${node} could not join the cluster of ${seed} (is ${seed} running, with the same cookie?): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`);
+    throw new InfraError(
+      'TICKDESK_INFRA_CLUSTER_JOIN_FAILED',
+      `node ${node} could not join the cluster of ${seed} (is ${seed} running, with the same cookie?): ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`,
+    );
   }
   await waitForPort(opts.c2sPort, 60_000, alive);
   await waitForPort(opts.httpPort, 10_000, alive);
@@ -155,7 +221,10 @@ function readPid(path: string): number | undefined {
 
 function failure(opts: EjabberdOptions, why: string): InfraError {
   const p = ejabberdPaths(opts.dir);
-  const logs = [p.console, p.errorLog, p.log].filter(existsSync).map((f) => `--- ${f}\n${tail(f, 12)}`).join('\n');
+  const logs = [p.console, p.errorLog, p.log]
+    .filter(existsSync)
+    .map((f) => `--- ${f}\n${tail(f, 12)}`)
+    .join('\n');
   return new InfraError('TICKDESK_INFRA_START_FAILED', `ejabberd did not start: ${why}\n${logs || '(no log)'}`);
 }
 
@@ -181,7 +250,13 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> 
   const { node } = writeEjabberdConfig(opts, who);
   const p = ejabberdPaths(opts.dir);
   const out = openSync(p.console, 'a');
-  const proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], { ...who, env: nodeEnv(opts), cwd: p.spool, outFd: out, group: true });
+  const proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], {
+    ...who,
+    env: nodeEnv(opts),
+    cwd: p.spool,
+    outFd: out,
+    group: true,
+  });
   closeSync(out);
   const beamPid = () => readPid(p.pid) ?? proc.pid;
   const stop = async () => {

@@ -34,13 +34,17 @@ export function startProcess(
 ): ManagedProcess {
   // A umask for the server alone (files it creates, e.g. Redis's AOF, get no group or other
   // bits): sh sets it and execs the server, so the pid stays the server's.
-  const [cmd, argv] = opts.umask === undefined
-    ? [command, args]
-    : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, command, ...args]];
+  const [cmd, argv] =
+    opts.umask === undefined
+      ? [command, args]
+      : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, command, ...args]];
   const out = opts.outFd ?? 'ignore';
   const child: ChildProcess = spawn(cmd, argv, {
-    cwd: opts.cwd, stdio: ['ignore', out, out], detached: opts.group === true,
-    ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    cwd: opts.cwd,
+    stdio: ['ignore', out, out],
+    detached: opts.group === true,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
   const signal = (sig: NodeJS.Signals) => {
@@ -54,8 +58,16 @@ export function startProcess(
   let code: number | null | undefined;
   let reason = '';
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (c, signal) => { code = c; reason = signal ?? `exit ${c}`; resolve(c); });
-    child.once('error', (err) => { code = -1; reason = `spawn failed: ${err.message}`; resolve(-1); });
+    child.once('exit', (c, signal) => {
+      code = c;
+      reason = signal ?? `exit ${c}`;
+      resolve(c);
+    });
+    child.once('error', (err) => {
+      code = -1;
+      reason = `spawn failed: ${err.message}`;
+      resolve(-1);
+    });
   });
   return {
     pid: child.pid ?? -1,

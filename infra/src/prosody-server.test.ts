@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { renderProsodyConfig, type ProsodyOptions } from './prosody-server.js';
 
 const base: ProsodyOptions = {
-  dir: '/tmp/desk', domain: 'desk.localhost', c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280,
-  certs: { dir: '/tmp/certs' } as ProsodyOptions['certs'], admins: ['admin@desk.localhost'], pubsubAdmins: [], unlimited: ['alerts@desk.localhost'],
+  dir: '/tmp/desk',
+  domain: 'desk.localhost',
+  c2sPort: 5222,
+  c2sDirectTlsPort: 5223,
+  httpPort: 5280,
+  certs: { dir: '/tmp/certs' } as ProsodyOptions['certs'],
+  admins: ['admin@desk.localhost'],
+  pubsubAdmins: [],
+  unlimited: ['alerts@desk.localhost'],
 };
 
 describe('Prosody config', () => {
@@ -23,7 +30,11 @@ describe('Prosody config', () => {
   });
 
   it('takes other limits and origins, and refuses a limit that is not a positive integer', () => {
-    const cfg = renderProsodyConfig({ ...base, authLimit: { ipMax: 3, lockoutS: 60 }, websocketOrigins: ['https://desk.example'] });
+    const cfg = renderProsodyConfig({
+      ...base,
+      authLimit: { ipMax: 3, lockoutS: 60 },
+      websocketOrigins: ['https://desk.example'],
+    });
     expect(cfg).toMatch(/^auth_limit_ip_max = 3$/m);
     expect(cfg).toMatch(/^auth_limit_lockout = 60$/m);
     expect(cfg).toMatch(/^websocket_allowed_origins = \{ "https:\/\/desk\.example" \}$/m);

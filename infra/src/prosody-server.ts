@@ -9,7 +9,13 @@ import { InfraError } from './errors.js';
 import { startProcess, tail, type ManagedProcess } from './managed-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { luaList, renderFile } from './template.js';
-import { authLimitValues, type AuthLimit, type XmppServer, type XmppServerControl, type XmppServerOptions } from './xmpp-server.js';
+import {
+  authLimitValues,
+  type AuthLimit,
+  type XmppServer,
+  type XmppServerControl,
+  type XmppServerOptions,
+} from './xmpp-server.js';
 
 const execFileP = promisify(execFile);
 const TEMPLATE = new URL('../prosody/prosody.cfg.lua.tmpl', import.meta.url);
@@ -40,7 +46,13 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
 }
 
 function authLimitVars(l: AuthLimit) {
-  return { authIpMax: l.ipMax, authAccountMax: l.accountMax, authWindowS: l.windowS, authLockoutS: l.lockoutS, authExemptIps: luaList(l.exemptIps) };
+  return {
+    authIpMax: l.ipMax,
+    authAccountMax: l.accountMax,
+    authWindowS: l.windowS,
+    authLockoutS: l.lockoutS,
+    authExemptIps: luaList(l.exemptIps),
+  };
 }
 
 /** Write the config for `opts` and return its path (used by start and by prosodyctl). */
@@ -51,13 +63,21 @@ export function writeProsodyConfig(opts: ProsodyOptions): string {
   return configPath;
 }
 
-export async function registerAccount(configPath: string, domain: string, user: string, password: string): Promise<void> {
+export async function registerAccount(
+  configPath: string,
+  domain: string,
+  user: string,
+  password: string,
+): Promise<void> {
   const prosodyctl = requireBinary('prosodyctl', 'prosody');
   try {
     await execFileP(prosodyctl, ['--config', configPath, 'register', user, domain, password]);
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string };
-    throw new InfraError('TICKDESK_INFRA_COMMAND_FAILED', `prosodyctl register ${user}@${domain} failed: ${e.stderr || e.stdout || String(err)}`);
+    throw new InfraError(
+      'TICKDESK_INFRA_COMMAND_FAILED',
+      `prosodyctl register ${user}@${domain} failed: ${e.stderr || e.stdout || String(err)}`,
+    );
   }
 }
 

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.js';
-import { aclFileText, completeRedisCredentials, loginFor, REDIS_ACL, REDIS_REPLICATION_USERS, REDIS_SERVICE_USERS, redisServiceUsers, redisUrl } from './redis-auth.js';
+import {
+  aclFileText,
+  completeRedisCredentials,
+  loginFor,
+  REDIS_ACL,
+  REDIS_REPLICATION_USERS,
+  REDIS_SERVICE_USERS,
+  redisServiceUsers,
+  redisUrl,
+} from './redis-auth.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 const dirs: string[] = [];
@@ -16,7 +25,10 @@ afterAll(async () => {
 });
 
 const cli = (port: number, args: string[], env: Record<string, string> = {}) =>
-  execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }).trim();
+  execFileSync('redis-cli', ['-p', String(port), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+  }).trim();
 const mode = (p: string) => statSync(p).mode & 0o777;
 
 describe('Redis users', () => {
@@ -46,10 +58,16 @@ describe('Redis users', () => {
       const sha = createHash('sha256').update(password).digest('hex');
       expect(lines).toContain(`user ${name} reset on #${sha} ${REDIS_ACL[name as keyof typeof REDIS_ACL]}`);
     }
-    expect(() => aclFileText([{ name: 'default', password: 'x'.repeat(20), rules: '+@all' }])).toThrow(/bad Redis user name/);
-    expect(() => aclFileText([{ name: 'a b', password: 'x'.repeat(20), rules: '+@all' }])).toThrow(/bad Redis user name/);
+    expect(() => aclFileText([{ name: 'default', password: 'x'.repeat(20), rules: '+@all' }])).toThrow(
+      /bad Redis user name/,
+    );
+    expect(() => aclFileText([{ name: 'a b', password: 'x'.repeat(20), rules: '+@all' }])).toThrow(
+      /bad Redis user name/,
+    );
     expect(() => aclFileText([{ name: 'eve', password: 'short', rules: '+@all' }])).toThrow(/shorter than 16/);
-    expect(() => aclFileText([{ name: 'eve', password: 'x'.repeat(20), rules: '+@all\nuser mallory on nopass +@all ~*' }])).toThrow(/span lines/);
+    expect(() =>
+      aclFileText([{ name: 'eve', password: 'x'.repeat(20), rules: '+@all\nuser mallory on nopass +@all ~*' }]),
+    ).toThrow(/span lines/);
   });
 
   it('starts Redis that refuses clients without credentials, with private folders and files', async () => {
@@ -67,16 +85,30 @@ describe('Redis users', () => {
 
     expect(cli(port, ['ping'])).toMatch(/^NOAUTH/);
     // AUTH fails (on stderr) and the command then meets the unauthenticated connection.
-    expect(cli(port, ['--user', 'desk', '--pass', 'wrong-password-123', '--no-auth-warning', 'ping'])).toMatch(/^NOAUTH/);
-    expect(cli(port, ['--user', 'desk', '--no-auth-warning', 'ping'], { REDISCLI_AUTH: redis.users.desk! })).toBe('PONG');
-    expect(cli(port, ['--user', 'recorder', '--no-auth-warning', 'hset', 'td:users', 'eve', 'admin'], { REDISCLI_AUTH: redis.users.recorder! })).toMatch(/NOPERM/);
-    expect(cli(port, ['--user', 'api', '--no-auth-warning', 'flushall'], { REDISCLI_AUTH: redis.users.api! })).toMatch(/NOPERM/);
-    expect(cli(port, ['--user', 'desk', '--no-auth-warning', 'set', 'td:x', '1'], { REDISCLI_AUTH: redis.users.desk! })).toBe('OK');
+    expect(cli(port, ['--user', 'desk', '--pass', 'wrong-password-123', '--no-auth-warning', 'ping'])).toMatch(
+      /^NOAUTH/,
+    );
+    expect(cli(port, ['--user', 'desk', '--no-auth-warning', 'ping'], { REDISCLI_AUTH: redis.users.desk! })).toBe(
+      'PONG',
+    );
+    expect(
+      cli(port, ['--user', 'recorder', '--no-auth-warning', 'hset', 'td:users', 'eve', 'admin'], {
+        REDISCLI_AUTH: redis.users.recorder!,
+      }),
+    ).toMatch(/NOPERM/);
+    expect(cli(port, ['--user', 'api', '--no-auth-warning', 'flushall'], { REDISCLI_AUTH: redis.users.api! })).toMatch(
+      /NOPERM/,
+    );
+    expect(
+      cli(port, ['--user', 'desk', '--no-auth-warning', 'set', 'td:x', '1'], { REDISCLI_AUTH: redis.users.desk! }),
+    ).toBe('OK');
 
     for (const d of [dir, join(dir, 'data'), join(dir, 'data', 'appendonly')]) expect([d, mode(d)]).toEqual([d, 0o700]);
     const aof = readdirSync(join(dir, 'data', 'appendonly'));
     expect(aof.length).toBeGreaterThan(1); // old.aof and the ones Redis made
-    const files = ['redis.conf', 'users.acl', 'redis.log', ...aof.map((f) => join('data', 'appendonly', f))].map((f) => join(dir, f));
+    const files = ['redis.conf', 'users.acl', 'redis.log', ...aof.map((f) => join('data', 'appendonly', f))].map((f) =>
+      join(dir, f),
+    );
     for (const f of files) expect([f, mode(f)]).toEqual([f, 0o600]);
     expect(readFileSync(join(dir, 'redis.conf'), 'utf8')).toContain(`aclfile ${join(dir, 'users.acl')}`);
   });

@@ -54,15 +54,17 @@ const SCRIPTS = '+evalsha +eval +script|load +script|exists';
  */
 export const REDIS_ACL = {
   desk: `${BASE} +@read +@write +@keyspace +@pubsub ${SCRIPTS} ${END} ~td:* &td:*`,
-  alerts: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
-    + '~td:{rules}:* ~td:{alerts}:* ~td:{audit}:* ~td:alerts:* ~td:presence ~td:presence:* ~td:api:rate:user:* ~td:{lease:alerts:* %R~td:users* '
-    + '&td:rules:* &td:presence:* &td:users:*',
+  alerts:
+    `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} ` +
+    '~td:{rules}:* ~td:{alerts}:* ~td:{audit}:* ~td:alerts:* ~td:presence ~td:presence:* ~td:api:rate:user:* ~td:{lease:alerts:* %R~td:users* ' +
+    '&td:rules:* &td:presence:* &td:users:*',
   recorder: `${BASE} +@hash +@sortedset +@string +@keyspace ${SCRIPTS} ${END} ~td:last ~td:ticks:* ~td:candles:* ~td:recorded:* ~td:{lease:recorder:*`,
   // Leases (services/store lease.ts): GET, SET, INCR, PEXPIRE, PTTL, DEL inside the lease scripts.
   feed: `${BASE} +@string +@keyspace ${SCRIPTS} ${END} ~td:{lease:feed:*`,
-  api: `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} `
-    + '~td:{rules}:* ~td:{alerts}:* ~td:users* ~td:api:* %R~td:{audit}:* %R~td:last %R~td:ticks:* %R~td:candles:* '
-    + '%R~td:presence %R~td:presence:* %R~td:alerts:* &td:rules:* &td:presence:* &td:users:*',
+  api:
+    `${BASE} +@hash +@sortedset +@stream +@string +@keyspace +@pubsub ${SCRIPTS} ${END} ` +
+    '~td:{rules}:* ~td:{alerts}:* ~td:users* ~td:api:* %R~td:{audit}:* %R~td:last %R~td:ticks:* %R~td:candles:* ' +
+    '%R~td:presence %R~td:presence:* %R~td:alerts:* &td:rules:* &td:presence:* &td:users:*',
 } as const;
 
 export type RedisServiceUser = keyof typeof REDIS_ACL;
@@ -77,7 +79,8 @@ export const REDIS_SERVICE_USERS = Object.keys(REDIS_ACL) as RedisServiceUser[];
  */
 export const REDIS_REPLICATION_ACL = {
   replica: '-@all +psync +replconf +ping',
-  sentinel: '-@all allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill',
+  sentinel:
+    '-@all allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill',
 } as const;
 export type RedisReplicationUser = keyof typeof REDIS_REPLICATION_ACL;
 export const REDIS_REPLICATION_USERS = Object.keys(REDIS_REPLICATION_ACL) as RedisReplicationUser[];
@@ -93,7 +96,10 @@ export const newRedisPassword = (): string => randomBytes(18).toString('base64ur
  * sentinels' password; true when any was added. They are made in either mode, so a desk
  * switched to Sentinel finds them.
  */
-export function completeRedisCredentials(creds: Partial<RedisCredentials> | undefined): { redis: RedisCredentials; added: boolean } {
+export function completeRedisCredentials(creds: Partial<RedisCredentials> | undefined): {
+  redis: RedisCredentials;
+  added: boolean;
+} {
   const users = { ...(creds?.users ?? {}) };
   let added = false;
   for (const name of [...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS]) {
@@ -111,12 +117,20 @@ export function completeRedisCredentials(creds: Partial<RedisCredentials> | unde
 
 /** The desk's service users with their passwords and rules. */
 export function redisServiceUsers(creds: RedisCredentials): RedisUser[] {
-  return REDIS_SERVICE_USERS.map((name) => ({ name, password: loginFor(creds, name).password, rules: REDIS_ACL[name] }));
+  return REDIS_SERVICE_USERS.map((name) => ({
+    name,
+    password: loginFor(creds, name).password,
+    rules: REDIS_ACL[name],
+  }));
 }
 
 /** The replica's and the sentinels' users with their passwords and rules (a Sentinel desk's ACL files). */
 export function redisReplicationUsers(creds: RedisCredentials): RedisUser[] {
-  return REDIS_REPLICATION_USERS.map((name) => ({ name, password: loginFor(creds, name).password, rules: REDIS_REPLICATION_ACL[name] }));
+  return REDIS_REPLICATION_USERS.map((name) => ({
+    name,
+    password: loginFor(creds, name).password,
+    rules: REDIS_REPLICATION_ACL[name],
+  }));
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -131,9 +145,15 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 export function aclFileText(users: readonly RedisUser[]): string {
   const lines = ['user default reset off +@all ~* &*'];
   for (const u of users) {
-    if (!NAME.test(u.name) || u.name === 'default') throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Redis user name ${JSON.stringify(u.name)}`);
-    if (u.password.length < 16) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the Redis password of ${u.name} is shorter than 16 characters`);
-    if (/[\r\n]/.test(u.rules)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the ACL rules of ${u.name} span lines`);
+    if (!NAME.test(u.name) || u.name === 'default')
+      throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Redis user name ${JSON.stringify(u.name)}`);
+    if (u.password.length < 16)
+      throw new InfraError(
+        'TICKDESK_INFRA_START_FAILED',
+        `the Redis password of ${u.name} is shorter than 16 characters`,
+      );
+    if (/[\r\n]/.test(u.rules))
+      throw new InfraError('TICKDESK_INFRA_START_FAILED', `the ACL rules of ${u.name} span lines`);
     lines.push(`user ${u.name} reset on #${createHash('sha256').update(u.password).digest('hex')} ${u.rules}`);
   }
   return lines.join('\n') + '\n';
@@ -143,14 +163,26 @@ export function aclFileText(users: readonly RedisUser[]): string {
 export function loginFor(creds: Partial<RedisCredentials> | undefined, user: string): RedisLogin {
   const password = creds?.users?.[user];
   if (!password) {
-    throw new InfraError('TICKDESK_INFRA_START_FAILED', `no Redis password for user ${user} in the credentials file: start the desk once (tickdesk up) to add it`);
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      `no Redis password for user ${user} in the credentials file: start the desk once (tickdesk up) to add it`,
+    );
   }
   return { username: user, password };
 }
 
 /** ioredis options for `login` on one server, 127.0.0.1:`port` (redisClientOptions for a single Redis; merge your own options over them). */
-export function redisConnection(port: number, login: RedisLogin, host = '127.0.0.1'): { host: string; port: number; username: string; password: string } {
-  return redisClientOptions(singleRedis(port, host), login) as { host: string; port: number; username: string; password: string };
+export function redisConnection(
+  port: number,
+  login: RedisLogin,
+  host = '127.0.0.1',
+): { host: string; port: number; username: string; password: string } {
+  return redisClientOptions(singleRedis(port, host), login) as {
+    host: string;
+    port: number;
+    username: string;
+    password: string;
+  };
 }
 
 /** The same as a URL (`redis://user:password@host:port`), for tools and tests that take one. */

@@ -2,21 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { chooseRejoinRole, namedPrimary, type RejoinDeps } from './redis-rejoin.js';
 
 /** The sentinels' answers in turn (the last one repeats), on a clock the sleeps move. */
-function deps(answers: Array<Array<number | undefined>>, over: Partial<RejoinDeps> = {}): RejoinDeps & { asked: () => number } {
+function deps(
+  answers: Array<Array<number | undefined>>,
+  over: Partial<RejoinDeps> = {},
+): RejoinDeps & { asked: () => number } {
   let t = 0;
   let asked = 0;
   return {
-    ownPort: 7000, waitMs: 7_000, pollMs: 250, otherAlive: () => true, recordedPrimary: () => 7000,
+    ownPort: 7000,
+    waitMs: 7_000,
+    pollMs: 250,
+    otherAlive: () => true,
+    recordedPrimary: () => 7000,
     askSentinels: async () => answers[Math.min(asked++, answers.length - 1)]!,
-    now: () => t, sleep: async (ms) => { t += ms; },
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
     asked: () => asked,
     ...over,
   };
 }
 
-describe('the role of a Sentinel desk\'s data node started again', () => {
+describe("the role of a Sentinel desk's data node started again", () => {
   it('waits while the sentinels name the dead node, then becomes the replica of the one they promote', async () => {
-    const d = deps([[7000, 7000, 7000], [7000, 7000, 7000], [7001, 7000, 7000], [7001, 7001, 7000]]);
+    const d = deps([
+      [7000, 7000, 7000],
+      [7000, 7000, 7000],
+      [7001, 7000, 7000],
+      [7001, 7001, 7000],
+    ]);
     const choice = await chooseRejoinRole(d);
     // One sentinel's word is not enough (the fail-over's leader, before the others heard of it).
     expect(choice).toMatchObject({ primaryPort: 7001, waitedMs: 750 });
@@ -37,8 +52,13 @@ describe('the role of a Sentinel desk\'s data node started again', () => {
   });
 
   it('does not wait when nothing can be promoted, or no sentinel answers', async () => {
-    expect(await chooseRejoinRole(deps([[7000, 7000, 7000]], { otherAlive: () => false }))).toMatchObject({ primaryPort: 7000, waitedMs: 0 });
-    expect(await chooseRejoinRole(deps([[undefined, undefined, undefined]], { recordedPrimary: () => 7001 }))).toMatchObject({ primaryPort: 7001, waitedMs: 0 });
+    expect(await chooseRejoinRole(deps([[7000, 7000, 7000]], { otherAlive: () => false }))).toMatchObject({
+      primaryPort: 7000,
+      waitedMs: 0,
+    });
+    expect(
+      await chooseRejoinRole(deps([[undefined, undefined, undefined]], { recordedPrimary: () => 7001 })),
+    ).toMatchObject({ primaryPort: 7001, waitedMs: 0 });
   });
 
   it('ends the wait when the desk stops', async () => {

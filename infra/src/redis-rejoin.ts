@@ -48,8 +48,15 @@ export function namedPrimary(answers: ReadonlyArray<number | undefined>, own: nu
  * answers, the node starts at once.
  */
 export async function chooseRejoinRole({
-  ownPort, askSentinels, otherAlive, recordedPrimary, waitMs, pollMs = 250, signal,
-  now = Date.now, sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ownPort,
+  askSentinels,
+  otherAlive,
+  recordedPrimary,
+  waitMs,
+  pollMs = 250,
+  signal,
+  now = Date.now,
+  sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
 }: RejoinDeps): Promise<RejoinChoice> {
   const started = now();
   for (;;) {
@@ -58,11 +65,30 @@ export async function chooseRejoinRole({
     const named = namedPrimary(await askSentinels(), ownPort);
     if (named === undefined) {
       const recorded = recordedPrimary();
-      return { primaryPort: recorded, waitedMs, why: `no sentinel answers: ${recorded === ownPort ? 'primary' : `replica of 127.0.0.1:${recorded}`}, as their files last recorded` };
+      return {
+        primaryPort: recorded,
+        waitedMs,
+        why: `no sentinel answers: ${recorded === ownPort ? 'primary' : `replica of 127.0.0.1:${recorded}`}, as their files last recorded`,
+      };
     }
-    if (named !== ownPort) return { primaryPort: named, waitedMs, why: `the sentinels name 127.0.0.1:${named} primary: back as its replica` };
-    if (!otherAlive()) return { primaryPort: ownPort, waitedMs, why: 'the sentinels still name it primary and the other Redis server is down: back as primary' };
-    if (waitedMs >= waitMs) return { primaryPort: ownPort, waitedMs, why: `the sentinels still name it primary after ${(waitMs / 1000).toFixed(1)} s (no fail-over): back as primary` };
+    if (named !== ownPort)
+      return {
+        primaryPort: named,
+        waitedMs,
+        why: `the sentinels name 127.0.0.1:${named} primary: back as its replica`,
+      };
+    if (!otherAlive())
+      return {
+        primaryPort: ownPort,
+        waitedMs,
+        why: 'the sentinels still name it primary and the other Redis server is down: back as primary',
+      };
+    if (waitedMs >= waitMs)
+      return {
+        primaryPort: ownPort,
+        waitedMs,
+        why: `the sentinels still name it primary after ${(waitMs / 1000).toFixed(1)} s (no fail-over): back as primary`,
+      };
     await sleep(pollMs);
   }
 }

@@ -9,7 +9,17 @@ const dir = mkdtempSync(join(tmpdir(), 'td-sentinel-conf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const secret = 'x'.repeat(24);
 const lines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-const base = { name: 'tickdesk', quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 15000, dir: '/d/s1', port: 26380, primaryPort: 6380, sentinelPassword: 's'.repeat(24), sentinelUserPassword: 'u'.repeat(24) };
+const base = {
+  name: 'tickdesk',
+  quorum: 2,
+  downAfterMs: 5000,
+  failoverTimeoutMs: 15000,
+  dir: '/d/s1',
+  port: 26380,
+  primaryPort: 6380,
+  sentinelPassword: 's'.repeat(24),
+  sentinelUserPassword: 'u'.repeat(24),
+};
 
 describe('Sentinel desk config', () => {
   it('gives the primary no replicaof line and the replica one to the primary, both the replica login', () => {
@@ -25,11 +35,20 @@ describe('Sentinel desk config', () => {
 
   it('renders a password-protected sentinel watching the primary with quorum 2, as the sentinel user', () => {
     const text = lines(sentinelConfigText(base));
-    expect(text).toEqual(expect.arrayContaining([
-      'bind 127.0.0.1', 'port 26380', 'dir /d/s1', `requirepass ${'s'.repeat(24)}`, `sentinel sentinel-pass ${'s'.repeat(24)}`,
-      'sentinel monitor tickdesk 127.0.0.1 6380 2', 'sentinel auth-user tickdesk sentinel', `sentinel auth-pass tickdesk ${'u'.repeat(24)}`,
-      'sentinel down-after-milliseconds tickdesk 5000', 'sentinel failover-timeout tickdesk 15000',
-    ]));
+    expect(text).toEqual(
+      expect.arrayContaining([
+        'bind 127.0.0.1',
+        'port 26380',
+        'dir /d/s1',
+        `requirepass ${'s'.repeat(24)}`,
+        `sentinel sentinel-pass ${'s'.repeat(24)}`,
+        'sentinel monitor tickdesk 127.0.0.1 6380 2',
+        'sentinel auth-user tickdesk sentinel',
+        `sentinel auth-pass tickdesk ${'u'.repeat(24)}`,
+        'sentinel down-after-milliseconds tickdesk 5000',
+        'sentinel failover-timeout tickdesk 15000',
+      ]),
+    );
     expect(text.join('\n')).not.toMatch(/\{\{/);
   });
 
@@ -53,10 +72,26 @@ describe('Sentinel desk config', () => {
 
   it('gives ioredis the sentinels and master name in Sentinel mode, host and port otherwise', () => {
     const login = { username: 'alerts', password: secret };
-    expect(redisClientOptions({ mode: 'single', host: '127.0.0.1', port: 6380 }, login)).toEqual({ host: '127.0.0.1', port: 6380, username: 'alerts', password: secret });
-    const sentinels = { mode: 'sentinel' as const, masterName: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }] };
+    expect(redisClientOptions({ mode: 'single', host: '127.0.0.1', port: 6380 }, login)).toEqual({
+      host: '127.0.0.1',
+      port: 6380,
+      username: 'alerts',
+      password: secret,
+    });
+    const sentinels = {
+      mode: 'sentinel' as const,
+      masterName: 'tickdesk',
+      sentinels: [{ host: '127.0.0.1', port: 26380 }],
+    };
     const o = redisClientOptions(sentinels, login, 'p');
-    expect(o).toMatchObject({ name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 'p', username: 'alerts', password: secret, failoverDetector: false });
+    expect(o).toMatchObject({
+      name: 'tickdesk',
+      sentinels: [{ host: '127.0.0.1', port: 26380 }],
+      sentinelPassword: 'p',
+      username: 'alerts',
+      password: secret,
+      failoverDetector: false,
+    });
     expect(o.host).toBeUndefined();
     expect(() => redisClientOptions(sentinels, login)).toThrow(/no sentinel password/);
   });

@@ -36,30 +36,57 @@ export interface SentinelSettings {
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 function checkSettings(s: SentinelSettings): void {
-  if (!NAME.test(s.name)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Sentinel master name ${JSON.stringify(s.name)}`);
-  if (!Number.isInteger(s.quorum) || s.quorum < 1) throw new InfraError('TICKDESK_INFRA_START_FAILED', `Sentinel quorum ${s.quorum} is not a positive integer`);
-  if (!Number.isInteger(s.downAfterMs) || s.downAfterMs < 100) throw new InfraError('TICKDESK_INFRA_START_FAILED', `Sentinel down-after ${s.downAfterMs} ms is below 100 ms`);
-  if (!Number.isInteger(s.failoverTimeoutMs) || s.failoverTimeoutMs < s.downAfterMs) throw new InfraError('TICKDESK_INFRA_START_FAILED', `Sentinel fail-over timeout ${s.failoverTimeoutMs} ms is shorter than down-after`);
+  if (!NAME.test(s.name))
+    throw new InfraError('TICKDESK_INFRA_START_FAILED', `bad Sentinel master name ${JSON.stringify(s.name)}`);
+  if (!Number.isInteger(s.quorum) || s.quorum < 1)
+    throw new InfraError('TICKDESK_INFRA_START_FAILED', `Sentinel quorum ${s.quorum} is not a positive integer`);
+  if (!Number.isInteger(s.downAfterMs) || s.downAfterMs < 100)
+    throw new InfraError('TICKDESK_INFRA_START_FAILED', `Sentinel down-after ${s.downAfterMs} ms is below 100 ms`);
+  if (!Number.isInteger(s.failoverTimeoutMs) || s.failoverTimeoutMs < s.downAfterMs)
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      `Sentinel fail-over timeout ${s.failoverTimeoutMs} ms is shorter than down-after`,
+    );
 }
 
 function checkSecret(what: string, value: string): void {
-  if (value.length < 16 || /\s/.test(value)) throw new InfraError('TICKDESK_INFRA_START_FAILED', `the ${what} must be 16 or more characters without spaces`);
+  if (value.length < 16 || /\s/.test(value))
+    throw new InfraError('TICKDESK_INFRA_START_FAILED', `the ${what} must be 16 or more characters without spaces`);
 }
 
 /**
  * The lines a Sentinel desk's redis-server gets after redis.conf: its login to the other
  * server (both may become the replica) and, unless it is the primary, `replicaof`.
  */
-export function replicationConfigText({ replicaPassword, primaryPort, ownPort }: { replicaPassword: string; primaryPort: number; ownPort: number }): string {
+export function replicationConfigText({
+  replicaPassword,
+  primaryPort,
+  ownPort,
+}: {
+  replicaPassword: string;
+  primaryPort: number;
+  ownPort: number;
+}): string {
   checkSecret('replica password', replicaPassword);
-  return renderFile(REPLICATION, { replicaPassword, replicaof: primaryPort === ownPort ? '' : `replicaof 127.0.0.1 ${primaryPort}` });
+  return renderFile(REPLICATION, {
+    replicaPassword,
+    replicaof: primaryPort === ownPort ? '' : `replicaof 127.0.0.1 ${primaryPort}`,
+  });
 }
 
 /** One sentinel's first config (the sentinel rewrites it from then on). */
-export function sentinelConfigText(opts: SentinelSettings & { dir: string; port: number; primaryPort: number; sentinelPassword: string; sentinelUserPassword: string }): string {
+export function sentinelConfigText(
+  opts: SentinelSettings & {
+    dir: string;
+    port: number;
+    primaryPort: number;
+    sentinelPassword: string;
+    sentinelUserPassword: string;
+  },
+): string {
   checkSettings(opts);
-  checkSecret('sentinels\' password', opts.sentinelPassword);
-  checkSecret('sentinel user\'s password', opts.sentinelUserPassword);
+  checkSecret("sentinels' password", opts.sentinelPassword);
+  checkSecret("sentinel user's password", opts.sentinelUserPassword);
   return renderFile(SENTINEL, { ...opts });
 }
 
@@ -76,7 +103,9 @@ export function recordedPrimaryPort(sentinelConfigs: readonly string[], name: st
     const text = readFileSync(path, 'utf8');
     const monitor = new RegExp(`^sentinel monitor ${name.replace(/[.]/g, '\\.')} \\S+ (\\d+) \\d+$`, 'm').exec(text);
     if (!monitor) continue;
-    const epoch = Number(new RegExp(`^sentinel config-epoch ${name.replace(/[.]/g, '\\.')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const epoch = Number(
+      new RegExp(`^sentinel config-epoch ${name.replace(/[.]/g, '\\.')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
     if (!best || epoch > best.epoch) best = { epoch, port: Number(monitor[1]) };
   }
   return best?.port ?? fallback;

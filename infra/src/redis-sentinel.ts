@@ -9,8 +9,14 @@ import { loginFor, redisReplicationUsers, type RedisCredentials, type RedisUser 
 import { pingRedis, startRedis, type RedisServer } from './redis-server.js';
 import { chooseRejoinRole, namedPrimary } from './redis-rejoin.js';
 import {
-  DEFAULT_REJOIN_FAILOVER_MS, DEFAULT_SENTINEL_DOWN_AFTER_MS, DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS, DEFAULT_SENTINEL_MASTER, SENTINEL_QUORUM,
-  recordedPrimaryPort, replicationConfigText, sentinelConfigText,
+  DEFAULT_REJOIN_FAILOVER_MS,
+  DEFAULT_SENTINEL_DOWN_AFTER_MS,
+  DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS,
+  DEFAULT_SENTINEL_MASTER,
+  SENTINEL_QUORUM,
+  recordedPrimaryPort,
+  replicationConfigText,
+  sentinelConfigText,
 } from './redis-sentinel-config.js';
 import type { RedisTarget } from './redis-target.js';
 
@@ -67,10 +73,15 @@ export interface RedisSentinelSet {
 /** A command to a sentinel, by redis-cli (the password in its environment, not its arguments); its reply's lines. */
 export function sentinelCommand(port: number, password: string, args: readonly string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: password }, timeout: 5_000 }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(stdout.trimEnd().split('\n'));
-    });
+    execFile(
+      'redis-cli',
+      ['-h', '127.0.0.1', '-p', String(port), ...args],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: password }, timeout: 5_000 },
+      (err, stdout) => {
+        if (err) reject(err);
+        else resolve(stdout.trimEnd().split('\n'));
+      },
+    );
   });
 }
 
@@ -84,14 +95,23 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
   const sentinelBin = requireBinary('redis-sentinel', 'redis-sentinel');
   const name = opts.name ?? DEFAULT_SENTINEL_MASTER;
   const sentinelPassword = opts.credentials.sentinelPassword;
-  if (!sentinelPassword) throw new InfraError('TICKDESK_INFRA_START_FAILED', 'no sentinelPassword in the credentials file\'s redis part: start the desk once (tickdesk up) to add it');
-  if (opts.ports.sentinels.length !== 3) throw new InfraError('TICKDESK_INFRA_START_FAILED', `a Sentinel set has 3 sentinels, not ${opts.ports.sentinels.length}`);
+  if (!sentinelPassword)
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      "no sentinelPassword in the credentials file's redis part: start the desk once (tickdesk up) to add it",
+    );
+  if (opts.ports.sentinels.length !== 3)
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      `a Sentinel set has 3 sentinels, not ${opts.ports.sentinels.length}`,
+    );
   const sentinelDirs = opts.ports.sentinels.map((_, i) => join(opts.home, `sentinel-${i + 1}`));
   const sentinelConfs = sentinelDirs.map((d) => join(d, 'sentinel.conf'));
   const users = [...opts.users, ...redisReplicationUsers(opts.credentials)];
   const replicaPassword = loginFor(opts.credentials, 'replica').password;
   const settings = {
-    name, quorum: SENTINEL_QUORUM,
+    name,
+    quorum: SENTINEL_QUORUM,
     downAfterMs: opts.downAfterMs ?? DEFAULT_SENTINEL_DOWN_AFTER_MS,
     failoverTimeoutMs: opts.failoverTimeoutMs ?? DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS,
   };
@@ -102,7 +122,11 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
     let proc: ManagedProcess | undefined;
     const startAs = async (primaryPort: number) => {
       const server: RedisServer = await startRedis({
-        dir, port, users, label, portSetting: 'TICKDESK_REDIS_PORT',
+        dir,
+        port,
+        users,
+        label,
+        portSetting: 'TICKDESK_REDIS_PORT',
         extraConfig: replicationConfigText({ replicaPassword, primaryPort, ownPort: port }),
         ...(opts.appendfsync ? { appendfsync: opts.appendfsync } : {}),
       });
@@ -110,14 +134,20 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
       return proc;
     };
     const part: SentinelSetPart = {
-      name: partName, port, logPath: join(dir, 'redis.log'),
-      get process() { return proc!; },
+      name: partName,
+      port,
+      logPath: join(dir, 'redis.log'),
+      get process() {
+        return proc!;
+      },
       // Its role as the sentinels last recorded it: after a fail-over the old primary comes back as a replica.
       start: () => startAs(recorded()),
       async restart({ signal, report } = {}) {
         const other = parts.find((p) => p !== part && p.name.startsWith('redis'));
         const choice = await chooseRejoinRole({
-          ownPort: port, waitMs: rejoinWaitMs, recordedPrimary: recorded,
+          ownPort: port,
+          waitMs: rejoinWaitMs,
+          recordedPrimary: recorded,
           askSentinels: () => askSentinelsForPrimary(opts.ports.sentinels, sentinelPassword, name),
           otherAlive: () => other?.process?.alive() ?? false,
           ...(signal ? { signal } : {}),
@@ -135,14 +165,25 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
     const conf = sentinelConfs[i]!;
     let proc: ManagedProcess | undefined;
     return {
-      name: `sentinel-${i + 1}`, port, logPath: join(dir, 'sentinel.log'),
-      get process() { return proc!; },
+      name: `sentinel-${i + 1}`,
+      port,
+      logPath: join(dir, 'sentinel.log'),
+      get process() {
+        return proc!;
+      },
       async start() {
         await assertPortFree(port, `Redis sentinel ${i + 1}`, 'TICKDESK_REDIS_SENTINEL_PORT');
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         chmodSync(dir, 0o700);
         if (!existsSync(conf)) {
-          const text = sentinelConfigText({ ...settings, dir, port, primaryPort: opts.ports.primary, sentinelPassword, sentinelUserPassword: loginFor(opts.credentials, 'sentinel').password });
+          const text = sentinelConfigText({
+            ...settings,
+            dir,
+            port,
+            primaryPort: opts.ports.primary,
+            sentinelPassword,
+            sentinelUserPassword: loginFor(opts.credentials, 'sentinel').password,
+          });
           writeFileSync(conf, text, { mode: 0o600 });
         }
         chmodSync(conf, 0o600);
@@ -152,12 +193,17 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
           await pingRedis(port, { username: 'default', password: sentinelPassword });
         } catch (err) {
           await p.stop();
-          throw new InfraError('TICKDESK_INFRA_START_FAILED', `Redis sentinel ${i + 1} did not start on port ${port}: ${(err as Error).message}\n${tail(join(dir, 'sentinel.log'))}`);
+          throw new InfraError(
+            'TICKDESK_INFRA_START_FAILED',
+            `Redis sentinel ${i + 1} did not start on port ${port}: ${(err as Error).message}\n${tail(join(dir, 'sentinel.log'))}`,
+          );
         }
         proc = p;
         return p;
       },
-      restart() { return this.start(); },
+      restart() {
+        return this.start();
+      },
     };
   };
 
@@ -182,7 +228,11 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
   }
   return {
     parts,
-    target: { mode: 'sentinel', masterName: name, sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })) },
+    target: {
+      mode: 'sentinel',
+      masterName: name,
+      sentinels: opts.ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+    },
     async primaryPort() {
       return namedPrimary(await askSentinelsForPrimary(opts.ports.sentinels, sentinelPassword, name), -1);
     },
@@ -191,25 +241,43 @@ export async function startRedisSentinelSet(opts: RedisSentinelOptions): Promise
 }
 
 /** Each sentinel's answer to SENTINEL GET-MASTER-ADDR-BY-NAME: the primary's port, undefined where one does not answer. */
-export function askSentinelsForPrimary(ports: readonly number[], password: string, name: string): Promise<Array<number | undefined>> {
-  return Promise.all(ports.map(async (port) => {
-    const reply = await sentinelCommand(port, password, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(() => undefined);
-    return reply && /^\d+$/.test(reply[1] ?? '') ? Number(reply[1]) : undefined;
-  }));
+export function askSentinelsForPrimary(
+  ports: readonly number[],
+  password: string,
+  name: string,
+): Promise<Array<number | undefined>> {
+  return Promise.all(
+    ports.map(async (port) => {
+      const reply = await sentinelCommand(port, password, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]).catch(
+        () => undefined,
+      );
+      return reply && /^\d+$/.test(reply[1] ?? '') ? Number(reply[1]) : undefined;
+    }),
+  );
 }
 
 /** Until each sentinel sees the replica and the two other sentinels (hello messages, every 2 s). */
-async function waitForSentinels(ports: readonly number[], password: string, name: string, timeoutMs: number): Promise<void> {
+async function waitForSentinels(
+  ports: readonly number[],
+  password: string,
+  name: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const views = await Promise.all(ports.map(async (port) => {
-      const lines = await sentinelCommand(port, password, ['SENTINEL', 'MASTER', name]).catch(() => [] as string[]);
-      const field = (f: string) => Number(lines[lines.indexOf(f) + 1] ?? NaN);
-      return { port, sentinels: field('num-other-sentinels'), replicas: field('num-slaves') };
-    }));
+    const views = await Promise.all(
+      ports.map(async (port) => {
+        const lines = await sentinelCommand(port, password, ['SENTINEL', 'MASTER', name]).catch(() => [] as string[]);
+        const field = (f: string) => Number(lines[lines.indexOf(f) + 1] ?? NaN);
+        return { port, sentinels: field('num-other-sentinels'), replicas: field('num-slaves') };
+      }),
+    );
     if (views.every((v) => v.sentinels >= ports.length - 1 && v.replicas >= 1)) return;
     if (Date.now() > deadline) {
-      throw new InfraError('TICKDESK_INFRA_START_FAILED', `the Redis sentinels did not find each other and the replica in ${timeoutMs / 1000} s: ${views.map((v) => `sentinel on ${v.port} sees ${v.sentinels} sentinels, ${v.replicas} replicas`).join('; ')}`);
+      throw new InfraError(
+        'TICKDESK_INFRA_START_FAILED',
+        `the Redis sentinels did not find each other and the replica in ${timeoutMs / 1000} s: ${views.map((v) => `sentinel on ${v.port} sees ${v.sentinels} sentinels, ${v.replicas} replicas`).join('; ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -46,7 +46,9 @@ export async function startRedis(opts: RedisOptions): Promise<RedisServer> {
   const label = opts.label ?? 'Redis';
   await assertPortFree(opts.port, label, opts.portSetting ?? 'TICKDESK_REDIS_PORT');
   const conf = join(opts.dir, 'redis.conf');
-  const text = renderFile(TEMPLATE, { dir: opts.dir, port: opts.port, appendfsync: opts.appendfsync ?? 'everysec' }) + (opts.extraConfig ?? '');
+  const text =
+    renderFile(TEMPLATE, { dir: opts.dir, port: opts.port, appendfsync: opts.appendfsync ?? 'everysec' }) +
+    (opts.extraConfig ?? '');
   writePrivate(opts.dir, { [conf]: text, [join(opts.dir, 'users.acl')]: aclFileText(opts.users) });
   const proc = startProcess(bin, [conf], { umask: 0o077 });
   const login = { username: first.name, password: first.password };
@@ -85,11 +87,14 @@ function writePrivate(dir: string, files: Record<string, string>): void {
 /** AUTH, then PING until Redis (or a sentinel) answers PONG (Redis refuses commands while loading the AOF). */
 export async function pingRedis(port: number, login: RedisLogin, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const resp = (...args: string[]) =>
+    `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
   for (;;) {
     const reply = await new Promise<string>((resolve) => {
       let text = '';
-      const s = net.connect(port, '127.0.0.1', () => s.write(resp('AUTH', login.username, login.password) + resp('PING')));
+      const s = net.connect(port, '127.0.0.1', () =>
+        s.write(resp('AUTH', login.username, login.password) + resp('PING')),
+      );
       s.on('data', (d) => {
         text += d.toString();
         if (text.split('\r\n').length > 2) {

@@ -12,8 +12,7 @@ export interface RedisHostPort {
  * The same shape as the desk topology's `redis` (schemas/src/desk-topology.ts).
  */
 export type RedisTarget =
-  | ({ mode: 'single' } & RedisHostPort)
-  | { mode: 'sentinel'; masterName: string; sentinels: readonly RedisHostPort[] };
+  ({ mode: 'single' } & RedisHostPort) | { mode: 'sentinel'; masterName: string; sentinels: readonly RedisHostPort[] };
 
 /** ioredis options in either mode (the subset the desk sets; merge your own over them). */
 export interface RedisClientOptions {
@@ -38,9 +37,18 @@ export interface RedisClientOptions {
  * its stale detector disconnects the connector in the middle of a connect. Seen twice in
  * about ten runs of test/sentinel/redis-failover.test.ts with it on, in none of six with it off.
  */
-export function redisClientOptions(target: RedisTarget, login: RedisLogin, sentinelPassword?: string): RedisClientOptions {
-  if (target.mode === 'single') return { host: target.host, port: target.port, username: login.username, password: login.password };
-  if (!sentinelPassword) throw new InfraError('TICKDESK_INFRA_START_FAILED', 'no sentinel password (credentials.json, redis.sentinelPassword): start the desk once (tickdesk up) to add it');
+export function redisClientOptions(
+  target: RedisTarget,
+  login: RedisLogin,
+  sentinelPassword?: string,
+): RedisClientOptions {
+  if (target.mode === 'single')
+    return { host: target.host, port: target.port, username: login.username, password: login.password };
+  if (!sentinelPassword)
+    throw new InfraError(
+      'TICKDESK_INFRA_START_FAILED',
+      'no sentinel password (credentials.json, redis.sentinelPassword): start the desk once (tickdesk up) to add it',
+    );
   return {
     sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
     name: target.masterName,

@@ -17,7 +17,13 @@ export interface AuthLimit {
   exemptIps: readonly string[];
 }
 
-export const DEFAULT_AUTH_LIMIT: AuthLimit = { ipMax: 10, accountMax: 20, windowS: 300, lockoutS: 300, exemptIps: ['127.0.0.1', '::1'] };
+export const DEFAULT_AUTH_LIMIT: AuthLimit = {
+  ipMax: 10,
+  accountMax: 20,
+  windowS: 300,
+  lockoutS: 300,
+  exemptIps: ['127.0.0.1', '::1'],
+};
 
 /** One node of the desk's XMPP service: its name and its own loopback ports. */
 export interface XmppNode {

@@ -3,8 +3,18 @@ import xml from '@xmpp/xml';
 import { decodeAlert, encodeAlert, NS_ALERT, type AlertPayload } from './alert-codec.js';
 
 const alert: AlertPayload = {
-  id: 'a01jd3k9x2', rule: 'r1x2', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', price: '65000.5', previousPrice: '64999.9',
-  seq: 42, eventTime: '2026-11-21T10:00:00.123456Z', firedAt: '2026-11-21T10:00:00.125000Z', priority: 'critical', message: 'take profit <now> & then',
+  id: 'a01jd3k9x2',
+  rule: 'r1x2',
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  price: '65000.5',
+  previousPrice: '64999.9',
+  seq: 42,
+  eventTime: '2026-11-21T10:00:00.123456Z',
+  firedAt: '2026-11-21T10:00:00.125000Z',
+  priority: 'critical',
+  message: 'take profit <now> & then',
 };
 
 describe('alert payload codec', () => {
@@ -12,7 +22,13 @@ describe('alert payload codec', () => {
     expect(decodeAlert(encodeAlert(alert))).toEqual({ ok: true, value: alert });
     const { parse } = await import('ltx');
     expect(decodeAlert(parse(encodeAlert(alert).toString()) as never)).toEqual({ ok: true, value: alert });
-    const moving: AlertPayload = { ...alert, condition: 'moving-down-percent', amount: '1.5', windowSeconds: 60, reference: '66000' };
+    const moving: AlertPayload = {
+      ...alert,
+      condition: 'moving-down-percent',
+      amount: '1.5',
+      windowSeconds: 60,
+      reference: '66000',
+    };
     delete moving.threshold;
     delete moving.message;
     expect(decodeAlert(encodeAlert(moving))).toEqual({ ok: true, value: moving });

@@ -34,8 +34,16 @@ const uintRe = /^(0|[1-9][0-9]{0,15})$/;
 
 export function encodeAlert(a: AlertPayload): Element {
   const attrs: Record<string, string> = {
-    xmlns: NS_ALERT, id: a.id, rule: a.rule, symbol: a.symbol, condition: a.condition, price: a.price,
-    seq: String(a.seq), 'event-time': a.eventTime, 'fired-at': a.firedAt, priority: a.priority,
+    xmlns: NS_ALERT,
+    id: a.id,
+    rule: a.rule,
+    symbol: a.symbol,
+    condition: a.condition,
+    price: a.price,
+    seq: String(a.seq),
+    'event-time': a.eventTime,
+    'fired-at': a.firedAt,
+    priority: a.priority,
   };
   if (a.threshold !== undefined) attrs.threshold = a.threshold;
   if (a.lower !== undefined) attrs.lower = a.lower;
@@ -80,14 +88,27 @@ export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
   if (at.window !== undefined && (!window || !uintRe.test(window) || window === '0')) return fail('invalid window');
   if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
   const message = el.children.join('');
-  const opt = <K extends string>(key: K, v: string | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, string>));
+  const opt = <K extends string>(key: K, v: string | undefined) =>
+    v === undefined ? {} : ({ [key]: v } as Record<K, string>);
   return {
     ok: true,
     value: {
-      id, rule, symbol, condition: condition as RuleCondition, price, seq: Number(seq), eventTime, firedAt, priority,
-      ...opt('threshold', str('threshold')), ...opt('lower', str('lower')), ...opt('upper', str('upper')), ...opt('amount', str('amount')),
+      id,
+      rule,
+      symbol,
+      condition: condition as RuleCondition,
+      price,
+      seq: Number(seq),
+      eventTime,
+      firedAt,
+      priority,
+      ...opt('threshold', str('threshold')),
+      ...opt('lower', str('lower')),
+      ...opt('upper', str('upper')),
+      ...opt('amount', str('amount')),
       ...(window ? { windowSeconds: Number(window) } : {}),
-      ...opt('previousPrice', str('previous')), ...opt('reference', str('reference')),
+      ...opt('previousPrice', str('previous')),
+      ...opt('reference', str('reference')),
       ...(message ? { message } : {}),
     },
   };

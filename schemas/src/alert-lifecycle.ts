@@ -7,8 +7,18 @@
  * disabled; no more resends or escalation.
  */
 export const ALERT_STATES = [
-  'pending', 'held', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged', 'escalated', 'expired', 'failed',
-  'suppressed', 'retired',
+  'pending',
+  'held',
+  'sent',
+  'server-acked',
+  'delivered',
+  'displayed',
+  'acknowledged',
+  'escalated',
+  'expired',
+  'failed',
+  'suppressed',
+  'retired',
 ] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
@@ -17,8 +27,20 @@ export type AlertState = (typeof ALERT_STATES)[number];
  * (for example when an admin disables the rule's owner).
  */
 export const AUDIT_EVENTS = [
-  'fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged',
-  'resent', 'escalated', 'held', 'released', 'expired', 'failed',
-  'suppressed', 'retired', 'rule-paused',
+  'fired',
+  'sent',
+  'server-acked',
+  'delivered',
+  'displayed',
+  'acknowledged',
+  'resent',
+  'escalated',
+  'held',
+  'released',
+  'expired',
+  'failed',
+  'suppressed',
+  'retired',
+  'rule-paused',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -1,14 +1,19 @@
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { ALERT_STATES, AUDIT_EVENTS } from './alert-lifecycle.js';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)) as TLiteral<T>[]);
+const literals = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v)) as TLiteral<T>[]);
 const decimal = Type.String();
 
 /** An alert's state (alert-lifecycle.ts) as a schema. */
 export const AlertStateSchema = literals(ALERT_STATES);
 
 /** One step of an alert's delivery, as recorded in the audit chain (docs/alerts-protocol.md §3). */
-export const LifecycleStep = Type.Object({ event: literals(AUDIT_EVENTS), at: Type.String(), detail: Type.Optional(Type.String()) });
+export const LifecycleStep = Type.Object({
+  event: literals(AUDIT_EVENTS),
+  at: Type.String(),
+  detail: Type.Optional(Type.String()),
+});
 export type LifecycleStep = Static<typeof LifecycleStep>;
 
 /**

@@ -3,7 +3,9 @@ import { DECIMAL_PATTERN } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
-export const BarInterval = Type.Union([Type.Literal('1s'), Type.Literal('1m'), Type.Literal('1h')], { $id: 'BarInterval' });
+export const BarInterval = Type.Union([Type.Literal('1s'), Type.Literal('1m'), Type.Literal('1h')], {
+  $id: 'BarInterval',
+});
 export type BarInterval = Static<typeof BarInterval>;
 
 export const INTERVAL_MICROS: Record<BarInterval, number> = {

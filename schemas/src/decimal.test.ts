@@ -4,7 +4,9 @@ import { formatMicros, parseTimestamp } from './time.js';
 
 describe('decimal strings', () => {
   it.each(['0', '1', '0.3', '9682.19', '100000.00000001'])('accepts %s', (s) => expect(isDecimalString(s)).toBe(true));
-  it.each(['', '-1', '+1', '1e3', 'NaN', 'Infinity', '01', '1.', '.5', ' 1', '1,5', '0x10'])('refuses %j', (s) => expect(isDecimalString(s)).toBe(false));
+  it.each(['', '-1', '+1', '1e3', 'NaN', 'Infinity', '01', '1.', '.5', ' 1', '1,5', '0x10'])('refuses %j', (s) =>
+    expect(isDecimalString(s)).toBe(false),
+  );
   it('knows zero is not positive', () => {
     expect(isPositiveDecimal('0.000')).toBe(false);
     expect(isPositiveDecimal('0.001')).toBe(true);
@@ -28,7 +30,13 @@ describe('XEP-0082 timestamps', () => {
     expect(parseTimestamp('2020-02-22T00:00:02.111Z')).toBe(1582329602111000);
     expect(parseTimestamp('2020-02-22T00:00:02.111379999Z')).toBe(1582329602111379);
   });
-  it.each(['2020-02-30T00:00:00Z', '2020-02-22T24:00:00Z', '2020-02-22 00:00:00Z', '2020-02-22T00:00:00+01:00', 'yesterday'])('refuse %s', (s) => {
+  it.each([
+    '2020-02-30T00:00:00Z',
+    '2020-02-22T24:00:00Z',
+    '2020-02-22 00:00:00Z',
+    '2020-02-22T00:00:00+01:00',
+    'yesterday',
+  ])('refuse %s', (s) => {
     expect(parseTimestamp(s)).toBeUndefined();
   });
 });

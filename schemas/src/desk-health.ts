@@ -2,7 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** A long-running part's own view of itself (CONVENTIONS.md §3). */
-export const PartHealthState = Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('degraded'), Type.Literal('stopped')]);
+export const PartHealthState = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('degraded'),
+  Type.Literal('stopped'),
+]);
 export type PartHealthState = Static<typeof PartHealthState>;
 
 /**
@@ -29,7 +34,12 @@ export const HEARTBEAT_TTL_MS = 10_000;
  * The engine's heartbeat as read back: absent, unreadable or older than the TTL is
  * `degraded`; written by another process than `livePid` (the one running now) is `starting`.
  */
-export function readHeartbeat(json: string | null, nowMs: number, who: string, livePid?: number): { state: PartHealthState; detail?: string } {
+export function readHeartbeat(
+  json: string | null,
+  nowMs: number,
+  who: string,
+  livePid?: number,
+): { state: PartHealthState; detail?: string } {
   if (!json) return { state: 'degraded', detail: `no heartbeat from the ${who}` };
   let beat: unknown;
   try {
@@ -38,15 +48,29 @@ export function readHeartbeat(json: string | null, nowMs: number, who: string, l
     beat = undefined;
   }
   if (!Value.Check(Heartbeat, beat)) return { state: 'degraded', detail: `unreadable heartbeat from the ${who}` };
-  if (nowMs - beat.at > HEARTBEAT_TTL_MS) return { state: 'degraded', detail: `last heartbeat from the ${who} ${Math.round((nowMs - beat.at) / 1000)} s ago` };
-  if (livePid !== undefined && beat.pid !== undefined && beat.pid !== livePid) return { state: 'starting', detail: `the ${who} restarts (no heartbeat from pid ${livePid} yet)` };
+  if (nowMs - beat.at > HEARTBEAT_TTL_MS)
+    return {
+      state: 'degraded',
+      detail: `last heartbeat from the ${who} ${Math.round((nowMs - beat.at) / 1000)} s ago`,
+    };
+  if (livePid !== undefined && beat.pid !== undefined && beat.pid !== livePid)
+    return { state: 'starting', detail: `the ${who} restarts (no heartbeat from pid ${livePid} yet)` };
   if (beat.state === 'running' || beat.state === 'starting') return { state: beat.state };
-  return { state: 'degraded', detail: `${who} reports ${beat.state}${beat.detail ? `: ${beat.detail}` : ''}`.slice(0, 300) };
+  return {
+    state: 'degraded',
+    detail: `${who} reports ${beat.state}${beat.detail ? `: ${beat.detail}` : ''}`.slice(0, 300),
+  };
 }
 
 /** One supervised part of a desk (the XMPP server, Redis, each service) as `tickdesk up` records it. */
 export const DeskPart = Type.Object({
-  state: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('restarting'), Type.Literal('failed'), Type.Literal('stopped')]),
+  state: Type.Union([
+    Type.Literal('starting'),
+    Type.Literal('running'),
+    Type.Literal('restarting'),
+    Type.Literal('failed'),
+    Type.Literal('stopped'),
+  ]),
   pid: Type.Integer(),
   restarts: Type.Integer({ minimum: 0 }),
   lastExit: Type.Optional(Type.String()),
@@ -61,11 +85,27 @@ export const DeskStateFile = Type.Object({
   pid: Type.Integer(),
   startedAt: Type.String(),
   domain: Type.String(),
-  ports: Type.Object({ xmpp: Type.Integer(), xmppTls: Type.Integer(), xmppHttp: Type.Integer(), xmppDist: Type.Optional(Type.Integer()), redis: Type.Integer() }),
+  ports: Type.Object({
+    xmpp: Type.Integer(),
+    xmppTls: Type.Integer(),
+    xmppHttp: Type.Integer(),
+    xmppDist: Type.Optional(Type.Integer()),
+    redis: Type.Integer(),
+  }),
   /** The XMPP server the desk runs (absent in files of older desks: Prosody). */
   xmppServer: Type.Optional(Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')])),
   /** Its nodes, each with its own ports (one today). */
-  xmppNodes: Type.Optional(Type.Array(Type.Object({ name: Type.String(), c2sPort: Type.Integer(), c2sDirectTlsPort: Type.Integer(), httpPort: Type.Integer(), distPort: Type.Integer() }))),
+  xmppNodes: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(),
+        c2sPort: Type.Integer(),
+        c2sDirectTlsPort: Type.Integer(),
+        httpPort: Type.Integer(),
+        distPort: Type.Integer(),
+      }),
+    ),
+  ),
   /** Every supervised part by name: redis, xmpp (whichever server), recorder, alerts, feed, api. */
   parts: Type.Record(Type.String(), DeskPart),
 });

@@ -25,7 +25,11 @@ export type HostPort = Static<typeof HostPort>;
 /** Where Redis is: one server, or the sentinels that name the current primary of `masterName`. */
 export const RedisEndpoint = Type.Union([
   Type.Object({ mode: Type.Literal('single'), host: Host, port: Port }),
-  Type.Object({ mode: Type.Literal('sentinel'), masterName: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), sentinels: Type.Array(HostPort, { minItems: 1, maxItems: 16 }) }),
+  Type.Object({
+    mode: Type.Literal('sentinel'),
+    masterName: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+    sentinels: Type.Array(HostPort, { minItems: 1, maxItems: 16 }),
+  }),
 ]);
 export type RedisEndpoint = Static<typeof RedisEndpoint>;
 

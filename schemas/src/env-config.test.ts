@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { describeSchema, loadEnvConfig, readEnv, resolveConfig, type EnvSpec } from './env-config.js';
 
 class TestConfigError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -21,7 +24,14 @@ const Schema = Type.Object(
 );
 const spec: EnvSpec<typeof Schema> = {
   schema: Schema,
-  vars: { port: 'T_PORT', mode: 'T_MODE', domain: 'T_DOMAIN', verbose: 'T_VERBOSE', password: 'T_PASSWORD', 'limits.day': 'T_DAY' },
+  vars: {
+    port: 'T_PORT',
+    mode: 'T_MODE',
+    domain: 'T_DOMAIN',
+    verbose: 'T_VERBOSE',
+    password: 'T_PASSWORD',
+    'limits.day': 'T_DAY',
+  },
   secrets: ['T_PASSWORD'],
   error: (message) => new TestConfigError('T_BAD_CONFIG', message),
 };
@@ -37,13 +47,34 @@ const failure = (env: Record<string, string>): TestConfigError => {
 
 describe('environment loader', () => {
   it('gives every default when nothing is set; empty and blank count as unset', () => {
-    expect(load({})).toEqual({ port: 8080, mode: 'single', domain: 'desk.localhost', verbose: false, limits: { day: 10 } });
+    expect(load({})).toEqual({
+      port: 8080,
+      mode: 'single',
+      domain: 'desk.localhost',
+      verbose: false,
+      limits: { day: 10 },
+    });
     expect(load({ T_PORT: '', T_MODE: '  ' })).toMatchObject({ port: 8080, mode: 'single' });
   });
 
   it('converts integers, choices, patterns, booleans and nested fields', () => {
-    expect(load({ T_PORT: ' 9090 ', T_MODE: 'sentinel', T_DOMAIN: 'a.b', T_VERBOSE: 'true', T_PASSWORD: 'p'.repeat(8), T_DAY: '3' }))
-      .toEqual({ port: 9090, mode: 'sentinel', domain: 'a.b', verbose: true, password: 'p'.repeat(8), limits: { day: 3 } });
+    expect(
+      load({
+        T_PORT: ' 9090 ',
+        T_MODE: 'sentinel',
+        T_DOMAIN: 'a.b',
+        T_VERBOSE: 'true',
+        T_PASSWORD: 'p'.repeat(8),
+        T_DAY: '3',
+      }),
+    ).toEqual({
+      port: 9090,
+      mode: 'sentinel',
+      domain: 'a.b',
+      verbose: true,
+      password: 'p'.repeat(8),
+      limits: { day: 3 },
+    });
   });
 
   it('reads only the variables it is told, and only those set', () => {
@@ -73,7 +104,9 @@ describe('environment loader', () => {
 
   it('checks a config given in code, naming the variable of a bad field', () => {
     expect(resolveConfig(spec, { limits: {} }, 'test config').limits).toEqual({ day: 10 });
-    expect(() => resolveConfig(spec, { port: 0 }, 'test config')).toThrow('T_PORT is invalid: expected an integer from 1 to 65535 (test config port)');
+    expect(() => resolveConfig(spec, { port: 0 }, 'test config')).toThrow(
+      'T_PORT is invalid: expected an integer from 1 to 65535 (test config port)',
+    );
     expect(() => resolveConfig(spec, { extra: 1 }, 'test config')).toThrow(/^test config/);
   });
 

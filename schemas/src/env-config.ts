@@ -47,7 +47,11 @@ export function resolveConfig<T extends TObject>(spec: EnvSpec<T>, partial: obje
   if (error) {
     const field = error.path.slice(1).replace(/\//g, '.');
     const name = spec.vars[field];
-    throw spec.error(name ? `${name} is invalid: expected ${describeSchema(error.schema)} (${label} ${field})` : `${label} ${error.path}: ${error.message}`);
+    throw spec.error(
+      name
+        ? `${name} is invalid: expected ${describeSchema(error.schema)} (${label} ${field})`
+        : `${label} ${error.path}: ${error.message}`,
+    );
   }
   return config;
 }
@@ -59,17 +63,20 @@ export function loadEnvConfig<T extends TObject>(spec: EnvSpec<T>, env: Env, lab
 
 /** What a field accepts, in words: `an integer from 1 to 65535`, `one of a, b`, `true or false`. */
 export function describeSchema(schema: TSchema): string {
-  if (Array.isArray(schema.anyOf)) return `one of ${(schema.anyOf as TSchema[]).map((a) => String(a.const)).join(', ')}`;
+  if (Array.isArray(schema.anyOf))
+    return `one of ${(schema.anyOf as TSchema[]).map((a) => String(a.const)).join(', ')}`;
   if (schema.type === 'integer' || schema.type === 'number') {
     const kind = schema.type === 'integer' ? 'an integer' : 'a number';
-    if (schema.minimum !== undefined && schema.maximum !== undefined) return `${kind} from ${schema.minimum} to ${schema.maximum}`;
+    if (schema.minimum !== undefined && schema.maximum !== undefined)
+      return `${kind} from ${schema.minimum} to ${schema.maximum}`;
     if (schema.minimum !== undefined) return `${kind} from ${schema.minimum}`;
     if (schema.maximum !== undefined) return `${kind} up to ${schema.maximum}`;
     return kind;
   }
   if (schema.type === 'boolean') return 'true or false';
   if (schema.pattern) return `text matching ${schema.pattern}`;
-  if (schema.minLength !== undefined && schema.maxLength !== undefined && schema.minLength > 1) return `${schema.minLength} to ${schema.maxLength} characters`;
+  if (schema.minLength !== undefined && schema.maxLength !== undefined && schema.minLength > 1)
+    return `${schema.minLength} to ${schema.maxLength} characters`;
   if (schema.minLength !== undefined && schema.minLength > 1) return `at least ${schema.minLength} characters`;
   if (schema.maxLength !== undefined) return `at most ${schema.maxLength} characters`;
   return String(schema.type ?? 'a value');

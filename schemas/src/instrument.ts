@@ -12,7 +12,12 @@ export const Instrument = Type.Object(
   {
     symbol: Symbol,
     name: Type.String({ minLength: 1, maxLength: 120 }),
-    assetClass: Type.Union([Type.Literal('crypto'), Type.Literal('fx'), Type.Literal('equity'), Type.Literal('future')]),
+    assetClass: Type.Union([
+      Type.Literal('crypto'),
+      Type.Literal('fx'),
+      Type.Literal('equity'),
+      Type.Literal('future'),
+    ]),
     base: Type.String({ minLength: 1, maxLength: 16 }),
     quote: Type.String({ minLength: 1, maxLength: 16 }),
     tickSize: Type.String({ pattern: DECIMAL_PATTERN }),

@@ -1,7 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** A trader's presence as the desk routes by it (docs/alerts-protocol.md §3): RFC 6121 §4.7.2.1 show values, `chat` folded into online. */
-export const DeskShow = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('xa'), Type.Literal('dnd'), Type.Literal('offline')]);
+export const DeskShow = Type.Union([
+  Type.Literal('online'),
+  Type.Literal('away'),
+  Type.Literal('xa'),
+  Type.Literal('dnd'),
+  Type.Literal('offline'),
+]);
 export type DeskShow = Static<typeof DeskShow>;
 export const DESK_SHOWS: readonly DeskShow[] = ['online', 'away', 'xa', 'dnd', 'offline'];
 

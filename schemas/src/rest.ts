@@ -40,7 +40,11 @@ export const CandlePage = Type.Object(
     symbol: Type.String({ pattern: SYMBOL_PATTERN }),
     interval: BarInterval,
     candles: Type.Array(Bar, { description: 'oldest first; buckets without trades are absent' }),
-    nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` (with the same from/to) for the next page; absent on the last page' })),
+    nextCursor: Type.Optional(
+      Type.String({
+        description: 'pass as `cursor` (with the same from/to) for the next page; absent on the last page',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -63,7 +67,9 @@ const HEX64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /** GET /audit/verify. */
 export const AuditVerdict = Type.Union([
   Type.Object({
-    ok: Type.Literal(true), records: Type.Integer(), head: HEX64,
+    ok: Type.Literal(true),
+    records: Type.Integer(),
+    head: HEX64,
     /** Records whose HMAC this desk's key confirms. */
     keyed: Type.Integer(),
     /** Records from before the desk had an audit key: only their SHA-256 links are checked. */
@@ -73,7 +79,12 @@ export const AuditVerdict = Type.Union([
 ]);
 export type AuditVerdict = Static<typeof AuditVerdict>;
 
-export const ComponentState = Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('degraded'), Type.Literal('stopped')]);
+export const ComponentState = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('degraded'),
+  Type.Literal('stopped'),
+]);
 export type ComponentState = Static<typeof ComponentState>;
 
 /** One component of GET /health. */

@@ -14,4 +14,5 @@ export const DISABLED_ROLE = 'disabled';
 /** Every value `td:users` holds. */
 export type AccountRole = DeskRole | 'service' | typeof DISABLED_ROLE;
 
-export const isDeskRole = (value: unknown): value is DeskRole => typeof value === 'string' && (DESK_ROLES as readonly string[]).includes(value);
+export const isDeskRole = (value: unknown): value is DeskRole =>
+  typeof value === 'string' && (DESK_ROLES as readonly string[]).includes(value);

@@ -5,7 +5,11 @@ import { DEFAULT_MIN_COOLDOWN_SECONDS, validateRuleInput } from './rule-validati
 
 const ctx = { symbols: new Set(['BTCUSDT']), nowMicros: Date.parse('2026-11-21T10:00:00Z') * 1000 };
 const everyTime = (cooldownSeconds?: number) => ({
-  symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'every-time', priority: 'normal',
+  symbol: 'BTCUSDT',
+  condition: 'crossing',
+  threshold: '65000',
+  frequency: 'every-time',
+  priority: 'normal',
   ...(cooldownSeconds === undefined ? {} : { cooldownSeconds }),
 });
 
@@ -16,17 +20,26 @@ describe('every-time rules: a minimum cooldown', () => {
       expect(r, `cooldown ${c}`).toMatchObject({ ok: false, field: 'cooldownSeconds' });
       expect(r.ok ? '' : r.message).toContain(`from ${DEFAULT_MIN_COOLDOWN_SECONDS}`);
     }
-    expect(validateRuleInput(everyTime(DEFAULT_MIN_COOLDOWN_SECONDS), ctx)).toMatchObject({ ok: true, value: { cooldownSeconds: DEFAULT_MIN_COOLDOWN_SECONDS } });
+    expect(validateRuleInput(everyTime(DEFAULT_MIN_COOLDOWN_SECONDS), ctx)).toMatchObject({
+      ok: true,
+      value: { cooldownSeconds: DEFAULT_MIN_COOLDOWN_SECONDS },
+    });
   });
 
   it('takes the minimum from the context when the desk sets another one', () => {
-    expect(validateRuleInput(everyTime(20), { ...ctx, minCooldownSeconds: 30 })).toMatchObject({ ok: false, field: 'cooldownSeconds' });
+    expect(validateRuleInput(everyTime(20), { ...ctx, minCooldownSeconds: 30 })).toMatchObject({
+      ok: false,
+      field: 'cooldownSeconds',
+    });
     expect(validateRuleInput(everyTime(30), { ...ctx, minCooldownSeconds: 30 }).ok).toBe(true);
     expect(validateRuleInput(everyTime(1), { ...ctx, minCooldownSeconds: 1 }).ok).toBe(true);
   });
 
   it('a default cooldown below a higher minimum is raised to the minimum', () => {
-    expect(validateRuleInput(everyTime(), { ...ctx, minCooldownSeconds: 120 })).toMatchObject({ ok: true, value: { cooldownSeconds: 120 } });
+    expect(validateRuleInput(everyTime(), { ...ctx, minCooldownSeconds: 120 })).toMatchObject({
+      ok: true,
+      value: { cooldownSeconds: 120 },
+    });
   });
 
   it('the schema never admits a zero cooldown', () => {

@@ -5,8 +5,18 @@ import { validateRuleInput, type RuleValidationContext } from './rule-validation
 import { parseTimestamp } from './time.js';
 
 const now = parseTimestamp('2026-03-01T12:00:00Z')!;
-const ctx: RuleValidationContext = { symbols: new Set(['BTCUSDT', 'ETHUSDT']), traders: new Set(['alice', 'bob']), nowMicros: now };
-const base = { symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000.5', frequency: 'once', priority: 'normal' };
+const ctx: RuleValidationContext = {
+  symbols: new Set(['BTCUSDT', 'ETHUSDT']),
+  traders: new Set(['alice', 'bob']),
+  nowMicros: now,
+};
+const base = {
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000.5',
+  frequency: 'once',
+  priority: 'normal',
+};
 
 function refused(input: unknown, context = ctx): { field: string; message: string } {
   const r = validateRuleInput(input, context);
@@ -22,7 +32,10 @@ describe('validateRuleInput: accepted rules', () => {
   });
 
   it('canonicalises decimals', () => {
-    const r = validateRuleInput({ ...base, condition: 'inside-channel', threshold: undefined, lower: '64000.500', upper: '64000.50' }, ctx);
+    const r = validateRuleInput(
+      { ...base, condition: 'inside-channel', threshold: undefined, lower: '64000.500', upper: '64000.50' },
+      ctx,
+    );
     expect(r.ok && [r.value.lower, r.value.upper]).toEqual(['64000.5', '64000.5']);
   });
 
@@ -36,9 +49,23 @@ describe('validateRuleInput: accepted rules', () => {
   it('accepts every condition with its own fields, every frequency and the optional fields', () => {
     const inputs = [
       { ...base, condition: 'less-than', threshold: '0' },
-      { ...base, condition: 'outside-channel', threshold: undefined, lower: '1', upper: '2', frequency: 'once-per-bar', interval: '1h' },
+      {
+        ...base,
+        condition: 'outside-channel',
+        threshold: undefined,
+        lower: '1',
+        upper: '2',
+        frequency: 'once-per-bar',
+        interval: '1h',
+      },
       { ...base, condition: 'moving-down-percent', threshold: undefined, amount: '100', windowSeconds: 86_400 },
-      { ...base, expiresAt: '2026-03-01T12:00:00.000001Z', backup: 'bob', priority: 'critical', message: 'é'.repeat(500) },
+      {
+        ...base,
+        expiresAt: '2026-03-01T12:00:00.000001Z',
+        backup: 'bob',
+        priority: 'critical',
+        message: 'é'.repeat(500),
+      },
     ];
     for (const input of inputs) {
       const r = validateRuleInput(JSON.parse(JSON.stringify(input)), ctx);
@@ -72,23 +99,78 @@ describe('validateRuleInput: refusals name the field', () => {
     ['missing threshold', { ...base, threshold: undefined }, 'threshold', /required for condition crossing-up/],
     ['lower on a crossing', { ...base, lower: '1' }, 'lower', /not used by condition crossing-up/],
     ['amount on a level', { ...base, condition: 'greater-than', amount: '1' }, 'amount', /not used/],
-    ['threshold on a channel', { ...base, condition: 'inside-channel', lower: '1', upper: '2' }, 'threshold', /not used/],
+    [
+      'threshold on a channel',
+      { ...base, condition: 'inside-channel', lower: '1', upper: '2' },
+      'threshold',
+      /not used/,
+    ],
     ['missing upper', { ...base, condition: 'inside-channel', threshold: undefined, lower: '1' }, 'upper', /required/],
-    ['negative lower', { ...base, condition: 'inside-channel', threshold: undefined, lower: '-1', upper: '2' }, 'lower', /negative/],
-    ['lower above upper', { ...base, condition: 'exiting-channel', threshold: undefined, lower: '2.00000000000000000001', upper: '2' }, 'lower', /greater than upper/],
-    ['missing window', { ...base, condition: 'moving-up', threshold: undefined, amount: '5' }, 'windowSeconds', /required/],
-    ['missing amount', { ...base, condition: 'moving-up', threshold: undefined, windowSeconds: 60 }, 'amount', /required/],
-    ['window zero', { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: 0 }, 'windowSeconds', /whole number/],
-    ['window fractional', { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: 1.5 }, 'windowSeconds', /whole number/],
-    ['window as a string', { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: '60' }, 'windowSeconds', /whole number/],
-    ['amount zero', { ...base, condition: 'moving-down', threshold: undefined, amount: '0.000', windowSeconds: 60 }, 'amount', /greater than zero/],
-    ['fall beyond 100 %', { ...base, condition: 'moving-down-percent', threshold: undefined, amount: '100.1', windowSeconds: 60 }, 'amount', /at most 100/],
+    [
+      'negative lower',
+      { ...base, condition: 'inside-channel', threshold: undefined, lower: '-1', upper: '2' },
+      'lower',
+      /negative/,
+    ],
+    [
+      'lower above upper',
+      { ...base, condition: 'exiting-channel', threshold: undefined, lower: '2.00000000000000000001', upper: '2' },
+      'lower',
+      /greater than upper/,
+    ],
+    [
+      'missing window',
+      { ...base, condition: 'moving-up', threshold: undefined, amount: '5' },
+      'windowSeconds',
+      /required/,
+    ],
+    [
+      'missing amount',
+      { ...base, condition: 'moving-up', threshold: undefined, windowSeconds: 60 },
+      'amount',
+      /required/,
+    ],
+    [
+      'window zero',
+      { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: 0 },
+      'windowSeconds',
+      /whole number/,
+    ],
+    [
+      'window fractional',
+      { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: 1.5 },
+      'windowSeconds',
+      /whole number/,
+    ],
+    [
+      'window as a string',
+      { ...base, condition: 'moving-up', threshold: undefined, amount: '5', windowSeconds: '60' },
+      'windowSeconds',
+      /whole number/,
+    ],
+    [
+      'amount zero',
+      { ...base, condition: 'moving-down', threshold: undefined, amount: '0.000', windowSeconds: 60 },
+      'amount',
+      /greater than zero/,
+    ],
+    [
+      'fall beyond 100 %',
+      { ...base, condition: 'moving-down-percent', threshold: undefined, amount: '100.1', windowSeconds: 60 },
+      'amount',
+      /at most 100/,
+    ],
     ['missing frequency', { ...base, frequency: undefined }, 'frequency', /required/],
     ['unknown frequency', { ...base, frequency: 'twice' }, 'frequency', /one of once, once-per-bar, every-time/],
     ['bar without interval', { ...base, frequency: 'once-per-bar' }, 'interval', /required for frequency once-per-bar/],
     ['unknown interval', { ...base, frequency: 'once-per-bar', interval: '5m' }, 'interval', /one of 1s, 1m, 1h/],
     ['interval with once', { ...base, interval: '1m' }, 'interval', /only used with frequency once-per-bar/],
-    ['cooldown with once-per-bar', { ...base, frequency: 'once-per-bar', interval: '1m', cooldownSeconds: 5 }, 'cooldownSeconds', /only used with frequency every-time/],
+    [
+      'cooldown with once-per-bar',
+      { ...base, frequency: 'once-per-bar', interval: '1m', cooldownSeconds: 5 },
+      'cooldownSeconds',
+      /only used with frequency every-time/,
+    ],
     ['negative cooldown', { ...base, frequency: 'every-time', cooldownSeconds: -1 }, 'cooldownSeconds', /whole number/],
     ['expiry in the past', { ...base, expiresAt: '2026-03-01T11:59:59.999999Z' }, 'expiresAt', /future/],
     ['expiry now', { ...base, expiresAt: '2026-03-01T12:00:00Z' }, 'expiresAt', /future/],
@@ -102,7 +184,12 @@ describe('validateRuleInput: refusals name the field', () => {
     ['long message', { ...base, message: 'x'.repeat(501) }, 'message', /at most 500/],
     ['long message in UTF-16 units', { ...base, message: '😀'.repeat(251) }, 'message', /at most 500/],
     ['message not a string', { ...base, message: 42 }, 'message', /string/],
-    ['message with a bell', { ...base, message: 'one\u0007bell' }, 'message', /control character U\+0007 \(at character 4\)/],
+    [
+      'message with a bell',
+      { ...base, message: 'one\u0007bell' },
+      'message',
+      /control character U\+0007 \(at character 4\)/,
+    ],
     ['message with NUL', { ...base, message: '\u0000' }, 'message', /U\+0000/],
     ['message with a C1 control', { ...base, message: 'next\u0085line' }, 'message', /U\+0085/],
     ['message with U+FFFF', { ...base, message: 'x\uFFFF' }, 'message', /U\+FFFF/],

@@ -16,8 +16,20 @@ export interface RuleValidationContext {
 export type RuleValidation = { ok: true; value: RuleInput } | { ok: false; field: string; message: string };
 
 const FIELDS = new Set([
-  'symbol', 'condition', 'threshold', 'lower', 'upper', 'amount', 'windowSeconds',
-  'frequency', 'interval', 'cooldownSeconds', 'expiresAt', 'backup', 'priority', 'message',
+  'symbol',
+  'condition',
+  'threshold',
+  'lower',
+  'upper',
+  'amount',
+  'windowSeconds',
+  'frequency',
+  'interval',
+  'cooldownSeconds',
+  'expiresAt',
+  'backup',
+  'priority',
+  'message',
 ]);
 const CONDITION_FIELDS: Record<RuleCondition, readonly string[]> = {
   crossing: ['threshold'],
@@ -51,15 +63,20 @@ export const DEFAULT_COOLDOWN_SECONDS = 60;
 export const DEFAULT_MIN_COOLDOWN_SECONDS = 10;
 
 class Refusal {
-  constructor(readonly field: string, readonly message: string) {}
+  constructor(
+    readonly field: string,
+    readonly message: string,
+  ) {}
 }
 const refuse = (field: string, message: string): never => {
   throw new Refusal(field, message);
 };
 
 function decimalField(field: string, value: unknown): string {
-  if (typeof value === 'number') refuse(field, 'must be a decimal string such as 65000.5, in quotes: numbers lose digits');
-  if (typeof value === 'string' && value.startsWith('-') && isDecimalString(value.slice(1))) refuse(field, 'must not be negative');
+  if (typeof value === 'number')
+    refuse(field, 'must be a decimal string such as 65000.5, in quotes: numbers lose digits');
+  if (typeof value === 'string' && value.startsWith('-') && isDecimalString(value.slice(1)))
+    refuse(field, 'must not be negative');
   if (!isDecimalString(value)) refuse(field, 'must be a decimal string such as 65000.5');
   return canonicalDecimal(value as string)!;
 }
@@ -82,7 +99,8 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
   for (const key of Object.keys(raw)) if (!FIELDS.has(key)) refuse(key, 'unknown field');
 
   if (raw.symbol === undefined) refuse('symbol', 'is required');
-  if (typeof raw.symbol !== 'string' || !SYMBOL_RE.test(raw.symbol)) refuse('symbol', 'must be an instrument symbol such as BTCUSDT');
+  if (typeof raw.symbol !== 'string' || !SYMBOL_RE.test(raw.symbol))
+    refuse('symbol', 'must be an instrument symbol such as BTCUSDT');
   const symbol = raw.symbol as string;
   if (!ctx.symbols.has(symbol)) refuse('symbol', `unknown instrument ${symbol}`);
 
@@ -105,7 +123,8 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
   if (out.amount !== undefined) {
     if (!isPositiveDecimal(out.amount)) refuse('amount', 'must be greater than zero');
     // A fall can lose at most all of the window's high: a larger percentage could never fire.
-    if (condition === 'moving-down-percent' && compareDecimal(out.amount, '100') > 0) refuse('amount', 'must be at most 100 (percent) for moving-down-percent');
+    if (condition === 'moving-down-percent' && compareDecimal(out.amount, '100') > 0)
+      refuse('amount', 'must be at most 100 (percent) for moving-down-percent');
   }
   if (raw.windowSeconds !== undefined) out.windowSeconds = secondsField('windowSeconds', raw.windowSeconds, 1);
 
@@ -119,7 +138,10 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
   }
   if (out.frequency === 'every-time') {
     const min = Math.max(1, ctx.minCooldownSeconds ?? DEFAULT_MIN_COOLDOWN_SECONDS);
-    out.cooldownSeconds = raw.cooldownSeconds === undefined ? Math.max(min, DEFAULT_COOLDOWN_SECONDS) : secondsField('cooldownSeconds', raw.cooldownSeconds, min);
+    out.cooldownSeconds =
+      raw.cooldownSeconds === undefined
+        ? Math.max(min, DEFAULT_COOLDOWN_SECONDS)
+        : secondsField('cooldownSeconds', raw.cooldownSeconds, min);
   } else if (raw.cooldownSeconds !== undefined) {
     refuse('cooldownSeconds', 'is only used with frequency every-time');
   }
@@ -131,8 +153,10 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     out.expiresAt = raw.expiresAt as string;
   }
   if (raw.backup !== undefined) {
-    if (typeof raw.backup !== 'string' || !USERNAME_RE.test(raw.backup)) refuse('backup', "must be a trader's username");
-    if (ctx.traders && !ctx.traders.has(raw.backup as string)) refuse('backup', `unknown trader ${raw.backup as string}`);
+    if (typeof raw.backup !== 'string' || !USERNAME_RE.test(raw.backup))
+      refuse('backup', "must be a trader's username");
+    if (ctx.traders && !ctx.traders.has(raw.backup as string))
+      refuse('backup', `unknown trader ${raw.backup as string}`);
     out.backup = raw.backup as string;
   }
   if (raw.priority === undefined) refuse('priority', 'is required');

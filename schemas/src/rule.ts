@@ -33,7 +33,10 @@ export type RuleCondition = Static<typeof RuleCondition>;
 export const RULE_CONDITIONS: readonly RuleCondition[] = RuleCondition.anyOf.map((l) => l.const);
 
 /** once: fire, then the rule goes inactive; once-per-bar: at most once per `interval` bar; every-time: each time, then `cooldownSeconds` of quiet. */
-export const RuleFrequency = Type.Union([Type.Literal('once'), Type.Literal('once-per-bar'), Type.Literal('every-time')], { $id: 'RuleFrequency' });
+export const RuleFrequency = Type.Union(
+  [Type.Literal('once'), Type.Literal('once-per-bar'), Type.Literal('every-time')],
+  { $id: 'RuleFrequency' },
+);
 export type RuleFrequency = Static<typeof RuleFrequency>;
 
 export const RuleInterval = Type.Union([Type.Literal('1s'), Type.Literal('1m'), Type.Literal('1h')]);
@@ -42,7 +45,12 @@ export type RuleInterval = Static<typeof RuleInterval>;
 export const RulePriority = Type.Union([Type.Literal('normal'), Type.Literal('critical')]);
 export type RulePriority = Static<typeof RulePriority>;
 
-export const RuleStatus = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('triggered'), Type.Literal('expired')]);
+export const RuleStatus = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('paused'),
+  Type.Literal('triggered'),
+  Type.Literal('expired'),
+]);
 export type RuleStatus = Static<typeof RuleStatus>;
 
 const decimal = (description: string) => Type.String({ pattern: DECIMAL_PATTERN, maxLength: 40, description });
@@ -95,4 +103,7 @@ export const Rule = Type.Composite(
 export type Rule = Static<typeof Rule>;
 
 /** What a rule watches: the condition and its parameters, as rules, alerts and the evaluator carry them. */
-export type RuleParameters = Pick<RuleInput, 'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'>;
+export type RuleParameters = Pick<
+  RuleInput,
+  'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'
+>;

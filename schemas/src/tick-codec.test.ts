@@ -7,15 +7,43 @@ const batch: TickBatch = {
   symbol: 'BTCUSDT',
   conflated: 0,
   ticks: [
-    { symbol: 'BTCUSDT', seq: 42377944, price: '9682', size: '0.132', side: 'buy', eventTime: '2020-02-22T00:00:02.111000Z', ingestTime: '2020-02-22T00:00:02.418379Z' },
-    { symbol: 'BTCUSDT', seq: 42377947, price: '9682.19', size: '0.01', side: 'sell', eventTime: '2020-02-22T00:00:02.150000Z', ingestTime: '2020-02-22T00:00:02.421536Z' },
+    {
+      symbol: 'BTCUSDT',
+      seq: 42377944,
+      price: '9682',
+      size: '0.132',
+      side: 'buy',
+      eventTime: '2020-02-22T00:00:02.111000Z',
+      ingestTime: '2020-02-22T00:00:02.418379Z',
+    },
+    {
+      symbol: 'BTCUSDT',
+      seq: 42377947,
+      price: '9682.19',
+      size: '0.01',
+      side: 'sell',
+      eventTime: '2020-02-22T00:00:02.150000Z',
+      ingestTime: '2020-02-22T00:00:02.421536Z',
+    },
     // The venue's clock may put a later trade earlier: a negative offset.
-    { symbol: 'BTCUSDT', seq: 42377948, price: '0.3', size: '0', side: 'unknown', eventTime: '2020-02-22T00:00:01.999999Z', ingestTime: '2020-02-22T00:00:03.000001Z' },
+    {
+      symbol: 'BTCUSDT',
+      seq: 42377948,
+      price: '0.3',
+      size: '0',
+      side: 'unknown',
+      eventTime: '2020-02-22T00:00:01.999999Z',
+      ingestTime: '2020-02-22T00:00:03.000001Z',
+    },
   ],
 };
 
 const withText = (text: string, attrs: Record<string, string> = {}) =>
-  xml('ticks', { xmlns: NS_TICKS, symbol: 'BTCUSDT', count: '1', seq: '100', time: '2020-02-22T00:00:02.150Z', ...attrs }, text);
+  xml(
+    'ticks',
+    { xmlns: NS_TICKS, symbol: 'BTCUSDT', count: '1', seq: '100', time: '2020-02-22T00:00:02.150Z', ...attrs },
+    text,
+  );
 const good = '1 9682.19 0.01 b 0 271536';
 
 describe('tick batch codec', () => {
@@ -38,11 +66,12 @@ describe('tick batch codec', () => {
     expect(res.ok && res.value.ticks.map((t) => t.price)).toEqual(['9682', '9682.19', '0.3']);
   });
 
-  it('carries the publisher\'s fencing token (lease) when given, and rejects a malformed one', () => {
+  it("carries the publisher's fencing token (lease) when given, and rejects a malformed one", () => {
     expect(decodeTickRows(withText(good, { lease: '7' }))).toMatchObject({ ok: true, value: { lease: 7 } });
     const plain = decodeTickRows(withText(good));
     expect(plain.ok && 'lease' in plain.value).toBe(false);
-    for (const lease of ['', '-1', '1.5', 'x', '9007199254740993']) expect(decodeTickRows(withText(good, { lease })).ok, lease).toBe(false);
+    for (const lease of ['', '-1', '1.5', 'x', '9007199254740993'])
+      expect(decodeTickRows(withText(good, { lease })).ok, lease).toBe(false);
     const rows = [{ seq: 5, price: '1', size: '1', side: 'buy' as const, eventMicros: 1, ingestMicros: 2 }];
     expect(encodeTickRows('BTCUSDT', rows, 0, 12).attrs.lease).toBe('12');
     expect(encodeTickRows('BTCUSDT', rows, 0).attrs.lease).toBeUndefined();
@@ -50,7 +79,19 @@ describe('tick batch codec', () => {
 
   it('accepts a well-formed single tick, and white space around ticks', () => {
     const res = decodeTickBatch(withText(`\n  ${good} \n`));
-    expect(res).toMatchObject({ ok: true, value: { ticks: [{ seq: 101, eventTime: '2020-02-22T00:00:02.150000Z', ingestTime: '2020-02-22T00:00:02.421536Z', side: 'buy' }] } });
+    expect(res).toMatchObject({
+      ok: true,
+      value: {
+        ticks: [
+          {
+            seq: 101,
+            eventTime: '2020-02-22T00:00:02.150000Z',
+            ingestTime: '2020-02-22T00:00:02.421536Z',
+            side: 'buy',
+          },
+        ],
+      },
+    });
   });
 
   it.each([
@@ -91,8 +132,14 @@ describe('tick batch codec', () => {
   });
 
   it('rejects a count that does not match the ticks, and a trailing separator', () => {
-    expect(decodeTickBatch(withText(`${good};${good.replace(/^1/, '2')}`, { count: '3' }))).toMatchObject({ ok: false, reason: expect.stringMatching(/count says 3/) });
-    expect(decodeTickBatch(withText(`${good};`))).toMatchObject({ ok: false, reason: expect.stringMatching(/count says 1/) });
+    expect(decodeTickBatch(withText(`${good};${good.replace(/^1/, '2')}`, { count: '3' }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/count says 3/),
+    });
+    expect(decodeTickBatch(withText(`${good};`))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/count says 1/),
+    });
   });
 
   it('rejects a batch whose seq does not increase, whole', () => {
@@ -101,21 +148,40 @@ describe('tick batch codec', () => {
   });
 
   it('rejects foreign elements, the previous revision and child elements', () => {
-    expect(decodeTickBatch(xml('ticks', { xmlns: 'urn:tickdesk:ticks:0', symbol: 'BTCUSDT', count: '1' }, good)).ok).toBe(false);
-    expect(decodeTickBatch(xml('ticks', { xmlns: NS_TICKS, symbol: 'BTCUSDT', count: '1', seq: '1', time: '2020-02-22T00:00:02Z' }, xml('x'))).ok).toBe(false);
+    expect(
+      decodeTickBatch(xml('ticks', { xmlns: 'urn:tickdesk:ticks:0', symbol: 'BTCUSDT', count: '1' }, good)).ok,
+    ).toBe(false);
+    expect(
+      decodeTickBatch(
+        xml(
+          'ticks',
+          { xmlns: NS_TICKS, symbol: 'BTCUSDT', count: '1', seq: '1', time: '2020-02-22T00:00:02Z' },
+          xml('x'),
+        ),
+      ).ok,
+    ).toBe(false);
   });
 });
 
 describe('tick batch codec edges', () => {
   const one = (text: string, attrs: Record<string, string> = {}) =>
-    decodeTickBatch(xml('ticks', { xmlns: NS_TICKS, symbol: 'X', count: '1', seq: '1', time: '1970-01-01T00:00:00Z', ...attrs }, text));
+    decodeTickBatch(
+      xml(
+        'ticks',
+        { xmlns: NS_TICKS, symbol: 'X', count: '1', seq: '1', time: '1970-01-01T00:00:00Z', ...attrs },
+        text,
+      ),
+    );
 
   it('refuses inherited property names as a side', () => {
     for (const side of ['constructor', 'toString', '__proto__']) expect(one(`0 1 1 ${side} 0 0`).ok, side).toBe(false);
   });
 
   it('accepts times up to 2^53-1 µs exactly and refuses one more', () => {
-    expect(one(`0 1 1 b ${Number.MAX_SAFE_INTEGER} 0`)).toMatchObject({ ok: true, value: { ticks: [{ eventTime: '2255-06-05T23:47:34.740991Z' }] } });
+    expect(one(`0 1 1 b ${Number.MAX_SAFE_INTEGER} 0`)).toMatchObject({
+      ok: true,
+      value: { ticks: [{ eventTime: '2255-06-05T23:47:34.740991Z' }] },
+    });
     expect(one('0 1 1 b 9007199254740992 0').ok).toBe(false);
     expect(one('0 1 1 b -9007199254740993 0', { time: '2255-06-05T23:47:34.740991Z' }).ok).toBe(false);
   });

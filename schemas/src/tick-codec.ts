@@ -10,7 +10,11 @@ export const NS_TICKS = 'urn:tickdesk:ticks:1';
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const SIDE_CODE: Record<Side, string> = { buy: 'b', sell: 's', unknown: 'u' };
-const CODE_SIDE = new Map<string, Side>([['b', 'buy'], ['s', 'sell'], ['u', 'unknown']]);
+const CODE_SIDE = new Map<string, Side>([
+  ['b', 'buy'],
+  ['s', 'sell'],
+  ['u', 'unknown'],
+]);
 const symbolRe = new RegExp(SYMBOL_PATTERN);
 const uintRe = /^(0|[1-9][0-9]{0,15})$/;
 const intRe = /^-?(0|[1-9][0-9]{0,15})$/;
@@ -83,15 +87,30 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
   if (!res.ok) return res;
   const { symbol, rows, conflated, lease } = res.value;
   const ticks = rows.map((r): Tick => ({
-    symbol, seq: r.seq, price: r.price, size: r.size, side: r.side, eventTime: formatMicros(r.eventMicros), ingestTime: formatMicros(r.ingestMicros),
+    symbol,
+    seq: r.seq,
+    price: r.price,
+    size: r.size,
+    side: r.side,
+    eventTime: formatMicros(r.eventMicros),
+    ingestTime: formatMicros(r.ingestMicros),
   }));
   return { ok: true, value: lease === undefined ? { symbol, ticks, conflated } : { symbol, ticks, conflated, lease } };
 }
 
 /** The same strict decode, times left as microseconds: for consumers that compute with them (the alert engine). */
-export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number; lease?: number }> {
+export function decodeTickRows(
+  el: Element,
+): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number; lease?: number }> {
   if (el.name !== 'ticks' || el.attrs.xmlns !== NS_TICKS) return fail(`not a {${NS_TICKS}}ticks element`);
-  const { symbol, count: countText, seq: seqText, time: timeText, conflated: conflatedText, lease: leaseText } = el.attrs as Record<string, unknown>;
+  const {
+    symbol,
+    count: countText,
+    seq: seqText,
+    time: timeText,
+    conflated: conflatedText,
+    lease: leaseText,
+  } = el.attrs as Record<string, unknown>;
   if (typeof symbol !== 'string' || !symbolRe.test(symbol)) return fail('missing or invalid symbol attribute');
   if (typeof countText !== 'string' || !uintRe.test(countText)) return fail('missing or invalid count attribute');
   const count = Number(countText);
@@ -108,7 +127,8 @@ export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows
   }
   let lease: number | undefined;
   if (leaseText !== undefined) {
-    if (typeof leaseText !== 'string' || !uintRe.test(leaseText) || !Number.isSafeInteger(Number(leaseText))) return fail('invalid lease attribute');
+    if (typeof leaseText !== 'string' || !uintRe.test(leaseText) || !Number.isSafeInteger(Number(leaseText)))
+      return fail('invalid lease attribute');
     lease = Number(leaseText);
   }
   if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
@@ -120,20 +140,30 @@ export function decodeTickRows(el: Element): DecodeResult<{ symbol: string; rows
   for (let i = 0; i < count; i++) {
     const fields = parts[i]!.replace(xmlSpace, '').split(' ');
     if (fields.length !== 6) return fail(`tick ${i + 1}: expected 6 fields, got ${fields.length}`);
-    const [seqOffset, price, size, sideCode, eventOffset, ingestOffset] = fields as [string, string, string, string, string, string];
+    const [seqOffset, price, size, sideCode, eventOffset, ingestOffset] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!uintRe.test(seqOffset)) return fail(`tick ${i + 1}: invalid seq offset ${JSON.stringify(seqOffset)}`);
     const seq = baseSeq + Number(seqOffset);
     if (!Number.isSafeInteger(seq)) return fail(`tick ${i + 1}: seq ${baseSeq} + ${seqOffset} above 2^53-1`);
     if (seq <= prevSeq) return fail(`tick ${i + 1}: seq ${seq} not above ${prevSeq}`);
     prevSeq = seq;
-    if (!isPositiveDecimal(price)) return fail(`tick ${i + 1}: price ${JSON.stringify(price)} is not a positive decimal`);
+    if (!isPositiveDecimal(price))
+      return fail(`tick ${i + 1}: price ${JSON.stringify(price)} is not a positive decimal`);
     if (!isDecimalString(size)) return fail(`tick ${i + 1}: size ${JSON.stringify(size)} is not a decimal`);
     const side = CODE_SIDE.get(sideCode);
     if (!side) return fail(`tick ${i + 1}: invalid side ${JSON.stringify(sideCode)}`);
     const eventMicros = offsetTime(baseTime, eventOffset);
-    if (eventMicros === undefined) return fail(`tick ${i + 1}: invalid event time offset ${JSON.stringify(eventOffset)}`);
+    if (eventMicros === undefined)
+      return fail(`tick ${i + 1}: invalid event time offset ${JSON.stringify(eventOffset)}`);
     const ingestMicros = offsetTime(baseTime, ingestOffset);
-    if (ingestMicros === undefined) return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
+    if (ingestMicros === undefined)
+      return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
     rows[i] = { seq, price, size, side, eventMicros, ingestMicros };
   }
   return { ok: true, value: lease === undefined ? { symbol, rows, conflated } : { symbol, rows, conflated, lease } };

@@ -3,8 +3,7 @@
  * microsecond precision. Inside the process they are integers of microseconds since
  * the Unix epoch (safe in a double until the year 2255).
  */
-export const TIMESTAMP_PATTERN =
-  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$';
+export const TIMESTAMP_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$';
 const timestampRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** Microseconds since the epoch, as XEP-0082 UTC with six fractional digits. */
@@ -45,7 +44,13 @@ let cachedHeadMicros = 0;
  */
 export function parseTimestamp(text: string): number | undefined {
   // Fast path: six fractional digits within the second seen last.
-  if (text.length === 27 && cachedHead !== '' && text.charCodeAt(19) === 46 && text.charCodeAt(26) === 90 && text.startsWith(cachedHead)) {
+  if (
+    text.length === 27 &&
+    cachedHead !== '' &&
+    text.charCodeAt(19) === 46 &&
+    text.charCodeAt(26) === 90 &&
+    text.startsWith(cachedHead)
+  ) {
     let frac = 0;
     for (let i = 20; i < 26; i++) {
       const digit = text.charCodeAt(i) - 48;
@@ -66,7 +71,9 @@ export function parseTimestamp(text: string): number | undefined {
       check.getUTCFullYear() !== +y! ||
       check.getUTCMonth() !== +mo! - 1 ||
       check.getUTCDate() !== +d! ||
-      +h! > 23 || +mi! > 59 || +s! > 59
+      +h! > 23 ||
+      +mi! > 59 ||
+      +s! > 59
     ) {
       return undefined;
     }

@@ -5,7 +5,8 @@
  * and DEL are legal XML but "discouraged" (§2.2) and invisible in every client, so they
  * are refused too.
  */
-export const FORBIDDEN_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const FORBIDDEN_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const FORBIDDEN = FORBIDDEN_XML_CHAR;
 const FORBIDDEN_ALL = new RegExp(FORBIDDEN.source, 'g');
 
@@ -16,7 +17,8 @@ export function findForbiddenXmlChar(text: string): { index: number; codePoint: 
 }
 
 /** `U+0007` */
-export const codePointName = (codePoint: number): string => `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+export const codePointName = (codePoint: number): string =>
+  `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * Why `text` may not reach a stanza, as a refusal message ("must not contain the control
@@ -25,7 +27,12 @@ export const codePointName = (codePoint: number): string => `U+${codePoint.toStr
 export function xmlTextProblem(text: string): string | undefined {
   const bad = findForbiddenXmlChar(text);
   if (!bad) return undefined;
-  const what = bad.codePoint >= 0xd800 && bad.codePoint <= 0xdfff ? 'an unpaired surrogate' : bad.codePoint >= 0xfffe ? 'the non-character' : 'the control character';
+  const what =
+    bad.codePoint >= 0xd800 && bad.codePoint <= 0xdfff
+      ? 'an unpaired surrogate'
+      : bad.codePoint >= 0xfffe
+        ? 'the non-character'
+        : 'the control character';
   return `must not contain ${what} ${codePointName(bad.codePoint)} (at character ${bad.index + 1})`;
 }
 

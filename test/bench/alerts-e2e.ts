@@ -29,7 +29,10 @@ const milli = (n: number) => `${Math.floor(n / 1000)}.${String(n % 1000).padStar
 const desk = await startBenchDesk();
 const redis = new Redis(desk.redis.url);
 const engine = startEngineProcess({
-  home: desk.home, domain: desk.domain, xmppPort: portOf(desk.service), redisPort: portOf(desk.redis.url),
+  home: desk.home,
+  domain: desk.domain,
+  xmppPort: portOf(desk.service),
+  redisPort: portOf(desk.redis.url),
   env: { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES) },
 });
 const rules = createRuleStore({ redis, maxRulesPerOwner: MAX_RULES });
@@ -48,7 +51,22 @@ try {
   let seq = 1;
   const publish = (symbol: string, prices: string[]) => {
     const t = formatMicros(nowMicros());
-    return pubsub.publish(ticksNode(symbol), encodeTickBatch({ symbol, conflated: 0, ticks: prices.map((price) => ({ symbol, seq: seq++, price, size: '1', side: 'buy' as const, eventTime: t, ingestTime: t })) }));
+    return pubsub.publish(
+      ticksNode(symbol),
+      encodeTickBatch({
+        symbol,
+        conflated: 0,
+        ticks: prices.map((price) => ({
+          symbol,
+          seq: seq++,
+          price,
+          size: '1',
+          side: 'buy' as const,
+          eventTime: t,
+          ingestTime: t,
+        })),
+      }),
+    );
   };
 
   // A trader's client: receipts on arrival, arrival times by alert id.
@@ -73,7 +91,13 @@ try {
   // rules may not fire more than once per minimum cooldown); 1,000 ticks/s elsewhere.
   // Probe i moves the price from 6000 + i/100 to 6000 + (i+1)/100, across the threshold between.
   for (let i = 0; i < PROBES; i++) {
-    await rules.create('alice', { symbol: 'ESZ6', condition: 'crossing-up', threshold: milli(6_000_005 + i * 10), frequency: 'once', priority: 'normal' });
+    await rules.create('alice', {
+      symbol: 'ESZ6',
+      condition: 'crossing-up',
+      threshold: milli(6_000_005 + i * 10),
+      frequency: 'once',
+      priority: 'normal',
+    });
   }
   await new Promise((r) => setTimeout(r, 1_000));
   const sentAt = new Map<number, number>(); // probe tick seq → publish time
@@ -82,7 +106,10 @@ try {
   const backgroundLoop = (async () => {
     let p = 0;
     while (background) {
-      await publish('BTCUSDT', Array.from({ length: BACKGROUND_TICKS / 100 }, () => `6500${p++ % 10}.5`));
+      await publish(
+        'BTCUSDT',
+        Array.from({ length: BACKGROUND_TICKS / 100 }, () => `6500${p++ % 10}.5`),
+      );
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
@@ -104,7 +131,13 @@ try {
 
   // 2. Burst: BURST rules cross on one tick; time until every alert is delivered (receipt recorded).
   for (let i = 1; i <= BURST; i++) {
-    await rules.create('alice', { symbol: 'USDJPY', condition: 'crossing-up', threshold: `170.${String(i).padStart(5, '0')}`, frequency: 'once', priority: 'normal' });
+    await rules.create('alice', {
+      symbol: 'USDJPY',
+      condition: 'crossing-up',
+      threshold: `170.${String(i).padStart(5, '0')}`,
+      frequency: 'once',
+      priority: 'normal',
+    });
   }
   await publish('USDJPY', ['169']);
   await new Promise((r) => setTimeout(r, 2_000));
@@ -127,19 +160,23 @@ try {
   out(`sample lifecycle: ${sample.alerts[0]?.lifecycle.map((s) => s.event).join(' → ')}`);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Prosody 0.12 (Debian), ${new Date().toISOString().slice(0, 10)}`;
-  writeSection(join(root, 'docs/benchmarks.md'), 'alerts-e2e', [
-    `Machine: ${machine}. Command: \`node --conditions=tickdesk-source --import tsx test/bench/alerts-e2e.ts\`. The engine runs in its own process; the publisher and the trader's client (which sends receipts) share the benchmark process. One run; the first 10 % of probes discarded.`,
-    '',
-    '| case | alerts | p50 ms | p99 ms |',
-    '|---|---:|---:|---:|',
-    latencyRow,
-    '',
-    '| case | rate | time |',
-    '|---|---:|---:|',
-    burstRow,
-    '',
-    `Median latency ${median(lat).toFixed(1)} ms over ${lat.length} probes.`,
-  ].join('\n'));
+  writeSection(
+    join(root, 'docs/benchmarks.md'),
+    'alerts-e2e',
+    [
+      `Machine: ${machine}. Command: \`node --conditions=tickdesk-source --import tsx test/bench/alerts-e2e.ts\`. The engine runs in its own process; the publisher and the trader's client (which sends receipts) share the benchmark process. One run; the first 10 % of probes discarded.`,
+      '',
+      '| case | alerts | p50 ms | p99 ms |',
+      '|---|---:|---:|---:|',
+      latencyRow,
+      '',
+      '| case | rate | time |',
+      '|---|---:|---:|',
+      burstRow,
+      '',
+      `Median latency ${median(lat).toFixed(1)} ms over ${lat.length} probes.`,
+    ].join('\n'),
+  );
   out('docs/benchmarks.md updated');
   await alice.stop();
   await feed.stop();

@@ -9,10 +9,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleCondition } from '@tickdesk/schemas';
 // The alerts package's entry point does not export the evaluator yet: import the module itself.
-import { createReferenceEvaluator, createRuleIndex, type EvalTick, type Firing, type RuleEvaluator, type RuleSpec } from '../../services/alerts/src/rules/index.js';
+import {
+  createReferenceEvaluator,
+  createRuleIndex,
+  type EvalTick,
+  type Firing,
+  type RuleEvaluator,
+  type RuleSpec,
+} from '../../services/alerts/src/rules/index.js';
 import { writeSection } from './report.js';
 
-const COMMAND = 'node --max-old-space-size=6144 --expose-gc --conditions=tickdesk-source --import tsx test/bench/alerts-eval.ts';
+const COMMAND =
+  'node --max-old-space-size=6144 --expose-gc --conditions=tickdesk-source --import tsx test/bench/alerts-eval.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[`TICKDESK_BENCH_ALERT_${name}`] ?? fallback);
 const RULES = env('RULES', 1_000_000);
@@ -132,11 +140,15 @@ function load(ev: RuleEvaluator, specs: RuleSpec[]): number {
  * Evaluate `ticks` ticks of a stream, made 10,000 at a time outside the clocks. Wall
  * time, and CPU time of this process: on a shared machine the second is the steadier.
  */
-function run(ev: RuleEvaluator, next: (batches: number) => Batch[], ticks: number): { seconds: number; cpuSeconds: number; firings: Firing[][] } {
+function run(
+  ev: RuleEvaluator,
+  next: (batches: number) => Batch[],
+  ticks: number,
+): { seconds: number; cpuSeconds: number; firings: Firing[][] } {
   const firings: Firing[][] = [];
   let seconds = 0;
   let cpuSeconds = 0;
-  for (let left = Math.ceil(ticks / BATCH); left > 0; ) {
+  for (let left = Math.ceil(ticks / BATCH); left > 0;) {
     const batches = next(Math.min(left, 500));
     left -= batches.length;
     const cpu0 = process.cpuUsage();
@@ -160,7 +172,9 @@ const STREAMS = [
   { label: 'volatile market, σ 0.01 % a tick', sigma: 0.0001 },
   { label: 'stress, σ 0.05 % a tick', sigma: 0.0005 },
 ];
-out(`workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments, ${fmt(TICKS)} ticks per stream in batches of ${BATCH}`);
+out(
+  `workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments, ${fmt(TICKS)} ticks per stream in batches of ${BATCH}`,
+);
 
 // 1. The rule index, freshly loaded for each run (in a function, so that the previous
 //    index is garbage when the next one is measured).
@@ -174,13 +188,33 @@ function measureIndex(stream: (typeof STREAMS)[number], attempt: number) {
   const fired = r.firings.reduce((a, f) => a + f.length, 0);
   const rate = TICKS / r.seconds;
   const cpuRate = TICKS / r.cpuSeconds;
-  out(`rule index, ${stream.label}, run ${attempt}: load ${loadSeconds.toFixed(2)} s, +${fmt(heap)} MiB heap (rss ${fmt(rss)} MiB), ${fmt(rate)} ticks/s (${fmt(cpuRate)} per CPU-second), ${fmt(fired)} firings, ${fmt(index.size)} rules left`);
-  return { rate, cpuRate, loadSeconds, heap, rss, fired, left: index.size, firings: r.firings.slice(0, Math.ceil((NAIVE_TICKS * 50) / BATCH)) };
+  out(
+    `rule index, ${stream.label}, run ${attempt}: load ${loadSeconds.toFixed(2)} s, +${fmt(heap)} MiB heap (rss ${fmt(rss)} MiB), ${fmt(rate)} ticks/s (${fmt(cpuRate)} per CPU-second), ${fmt(fired)} firings, ${fmt(index.size)} rules left`,
+  );
+  return {
+    rate,
+    cpuRate,
+    loadSeconds,
+    heap,
+    rss,
+    fired,
+    left: index.size,
+    firings: r.firings.slice(0, Math.ceil((NAIVE_TICKS * 50) / BATCH)),
+  };
 }
 const indexRuns = STREAMS.map((stream) => {
   const runs = Array.from({ length: REPEAT }, (_, i) => measureIndex(stream, i + 1));
   const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
-  return { stream, runs, rate: m((r) => r.rate), cpuRate: m((r) => r.cpuRate), loadSeconds: m((r) => r.loadSeconds), heap: m((r) => r.heap), rss: m((r) => r.rss), first: runs[0]! };
+  return {
+    stream,
+    runs,
+    rate: m((r) => r.rate),
+    cpuRate: m((r) => r.cpuRate),
+    loadSeconds: m((r) => r.loadSeconds),
+    heap: m((r) => r.heap),
+    rss: m((r) => r.rss),
+    first: runs[0]!,
+  };
 });
 const volatile = { rate: indexRuns[0]!.rate, firings: indexRuns[0]!.first.firings };
 
@@ -192,7 +226,9 @@ const naiveLoad = load(naive, specs);
 const naiveRun = run(naive, tickStream(STREAMS[0]!.sigma), naiveTicks);
 const naiveRate = naiveTicks / naiveRun.seconds;
 const same = JSON.stringify(naiveRun.firings) === JSON.stringify(volatile.firings.slice(0, naiveRun.firings.length));
-out(`naive scan: load ${naiveLoad.toFixed(2)} s, ${fmt(naiveRate)} ticks/s, firings ${same ? 'identical to' : 'DIFFERENT FROM'} the index's on the same ticks`);
+out(
+  `naive scan: load ${naiveLoad.toFixed(2)} s, ${fmt(naiveRate)} ticks/s, firings ${same ? 'identical to' : 'DIFFERENT FROM'} the index's on the same ticks`,
+);
 
 const perInstrument = new Map<string, RuleEvaluator>(symbols.map((s) => [s, createReferenceEvaluator()]));
 const byInstrument: RuleEvaluator = {
@@ -208,7 +244,8 @@ load(byInstrument, specs);
 const splitTicks = Math.ceil((NAIVE_TICKS * 50) / BATCH) * BATCH;
 const splitRun = run(byInstrument, tickStream(STREAMS[0]!.sigma), splitTicks);
 const splitRate = splitTicks / splitRun.seconds;
-const splitSame = JSON.stringify(splitRun.firings) === JSON.stringify(volatile.firings.slice(0, splitRun.firings.length));
+const splitSame =
+  JSON.stringify(splitRun.firings) === JSON.stringify(volatile.firings.slice(0, splitRun.firings.length));
 out(`naive scan per instrument: ${fmt(splitRate)} ticks/s, firings ${splitSame ? 'identical' : 'DIFFERENT'}`);
 
 const mix = [...counts].map(([c, n]) => `${c} ${((100 * n) / RULES).toFixed(1)} %`).join(', ');

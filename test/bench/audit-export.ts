@@ -23,7 +23,11 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-bench-audit-'));
-const server = await startRedis({ dir, port: await freePort(), users: [{ name: 'bench', password: newRedisPassword(), rules: REDIS_ADMIN_RULES }] });
+const server = await startRedis({
+  dir,
+  port: await freePort(),
+  users: [{ name: 'bench', password: newRedisPassword(), rules: REDIS_ADMIN_RULES }],
+});
 const redis = new Redis(server.url);
 const dispose = async () => {
   redis.disconnect();
@@ -38,17 +42,24 @@ process.once('unhandledRejection', (err) => {
 const TRADERS = Array.from({ length: 20 }, (_, i) => `trader${i}`);
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'EURUSD', 'MSFT', 'AAPL', 'SOLUSDT', 'GBPUSD', 'NVDA'];
 const entry = (i: number): AuditEntry => ({
-  alertId: `a${(i >> 3).toString(16).padStart(24, '0')}`, trader: TRADERS[i % TRADERS.length]!, symbol: SYMBOLS[i % SYMBOLS.length]!,
-  event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!, stanzaHash: i % 3 === 0 ? '' : (i * 2654435761).toString(16).padStart(64, '0').slice(-64),
+  alertId: `a${(i >> 3).toString(16).padStart(24, '0')}`,
+  trader: TRADERS[i % TRADERS.length]!,
+  symbol: SYMBOLS[i % SYMBOLS.length]!,
+  event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
+  stanzaHash: i % 3 === 0 ? '' : (i * 2654435761).toString(16).padStart(64, '0').slice(-64),
   ...(i % 4 === 0 ? { detail: `attempt=${i % 7} to=trader${i % 20}` } : {}),
 });
 
 /** Peak RSS while `job` runs, sampled every 20 ms and at every `mark()`; plus RSS at chosen progress points. */
-async function measure<T>(job: (mark: () => void) => Promise<T>): Promise<{ value: T; seconds: number; peak: number; start: number }> {
+async function measure<T>(
+  job: (mark: () => void) => Promise<T>,
+): Promise<{ value: T; seconds: number; peak: number; start: number }> {
   global.gc?.();
   const start = process.memoryUsage.rss();
   let peak = start;
-  const sample = () => { peak = Math.max(peak, process.memoryUsage.rss()); };
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
   const timer = setInterval(sample, 20);
   const t0 = performance.now();
   try {
@@ -66,9 +77,11 @@ const chain = createAuditChain({ redis, key: { key: randomBytes(32).toString('ba
 out(`appending ${fmt(N)} records …`);
 const appended = await measure(async () => {
   let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < N) await chain.append(entry(next++));
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < N) await chain.append(entry(next++));
+    }),
+  );
 });
 const info = await redis.info('memory');
 const redisBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
@@ -104,10 +117,17 @@ const lastPage = await pageMs({ limit: 100, afterSeq: N - 100 });
 const traderPage = await pageMs({ limit: 100, trader: 'trader7', afterSeq: Math.floor(N * 0.9) });
 const [middle] = await chain.range({ limit: 1, afterSeq: Math.floor(N / 2) });
 const timePage = await pageMs({ limit: 100, fromTime: middle!.time, symbol: 'MSFT' });
-for (let i = 0; i < 600 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await redis.info('persistence')); i++) {
+for (
+  let i = 0;
+  i < 600 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await redis.info('persistence'));
+  i++
+) {
   await new Promise((r) => setTimeout(r, 100));
 }
-const aofBytes = readdirSync(join(dir, 'data', 'appendonly')).reduce((s, f) => s + statSync(join(dir, 'data', 'appendonly', f)).size, 0);
+const aofBytes = readdirSync(join(dir, 'data', 'appendonly')).reduce(
+  (s, f) => s + statSync(join(dir, 'data', 'appendonly', f)).size,
+  0,
+);
 await dispose();
 
 const rows = [
@@ -121,7 +141,10 @@ const md = [
   '',
   '| phase | records | seconds | records/s | RSS before MiB | peak RSS MiB |',
   '|---|---:|---:|---:|---:|---:|',
-  ...rows.map(([name, m, n]) => `| ${name} | ${fmt(n)} | ${m.seconds.toFixed(1)} | ${fmt(n / m.seconds)} | ${mib(m.start)} | ${mib(m.peak)} |`),
+  ...rows.map(
+    ([name, m, n]) =>
+      `| ${name} | ${fmt(n)} | ${m.seconds.toFixed(1)} | ${fmt(n / m.seconds)} | ${mib(m.start)} | ${mib(m.peak)} |`,
+  ),
   '',
   `RSS of the benchmark process during iterate(), after each tenth of the chain (MiB): ${checkpoints.map(([, rss]) => mib(rss)).join(', ')}.`,
   `One 100-record page: first ${firstPage.toFixed(2)} ms, last ${lastPage.toFixed(2)} ms; by trader past 90 % of the chain ${traderPage.toFixed(2)} ms; by symbol from the middle record's time ${timePage.toFixed(2)} ms.`,

@@ -34,7 +34,13 @@ export interface SubscriberReport {
 
 const BUCKET_US = 100;
 const MAX_BUCKET = 200_000; // 20 s: anything later lands in the last bucket
-const [servicesText, domain, caPath, credsPath, usersText] = process.argv.slice(2) as [string, string, string, string, string];
+const [servicesText, domain, caPath, credsPath, usersText] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const log = pino({ level: 'warn' });
 const credentials = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
 const ca = readFileSync(caPath, 'utf8');
@@ -72,8 +78,15 @@ const clients: XmppClient[] = [];
 async function subscribe(spec: string) {
   const [user, node] = spec.split(':') as [string, string];
   const client = createXmppClient({
-    service: services[Number(node)]!, services, domain, ca, log, streamManagement,
-    username: user, password: account(credentials, user).password, resource: `fanout-${process.pid}`,
+    service: services[Number(node)]!,
+    services,
+    domain,
+    ca,
+    log,
+    streamManagement,
+    username: user,
+    password: account(credentials, user).password,
+    resource: `fanout-${process.pid}`,
   });
   await client.start();
   const sub = createItemSubscriber({
@@ -128,10 +141,12 @@ process.on('disconnect', () => process.exit(0));
 async function quit() {
   // Subscriptions belong to the bare JID and outlive the session: leave them, so the
   // next case's server does not route notifications to accounts nobody reads.
-  await Promise.allSettled(clients.map(async (c) => {
-    const pubsub = createPubsub(c, `pubsub.${domain}`);
-    for (const node of nodes) await pubsub.unsubscribe(node);
-    await c.stop();
-  }));
+  await Promise.allSettled(
+    clients.map(async (c) => {
+      const pubsub = createPubsub(c, `pubsub.${domain}`);
+      for (const node of nodes) await pubsub.unsubscribe(node);
+      await c.stop();
+    }),
+  );
   process.exit(0);
 }

@@ -10,16 +10,42 @@ import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { DEFAULT_INSTRUMENTS, nowMicros, parseTimestamp } from '@tickdesk/schemas';
 import { createPubsub, type Element, type Pubsub } from '@tickdesk/xmpp';
 
-const [service, domain, caPath, credsPath, rateText, secondsText] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [service, domain, caPath, credsPath, rateText, secondsText] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const tracePath = process.env.TICKDESK_BENCH_TRACE;
 const log = pino({ level: 'warn' });
 const credentials = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
-const client = await connectAs({ service, domain, ca: readFileSync(caPath, 'utf8') }, credentials, 'feed', log, `bench-${process.pid}`);
+const client = await connectAs(
+  { service, domain, ca: readFileSync(caPath, 'utf8') },
+  credentials,
+  'feed',
+  log,
+  `bench-${process.pid}`,
+);
 const metrics = createFeedMetrics();
 const source = createSyntheticFeed({ instruments: DEFAULT_INSTRUMENTS, ratePerSecond: Number(rateText), seed: 7 });
 const trace: string[] = [];
 const pubsub = tracePath ? tracing(createPubsub(client, `pubsub.${domain}`)) : createPubsub(client, `pubsub.${domain}`);
-const feed = createFeed({ source, pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, config: { bars: true, ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}), ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}), ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}), ...(process.env.TICKDESK_BENCH_ADAPTIVE ? { adaptiveBatch: process.env.TICKDESK_BENCH_ADAPTIVE !== '0' } : {}) } });
+const feed = createFeed({
+  source,
+  pubsub,
+  instruments: DEFAULT_INSTRUMENTS,
+  log,
+  metrics,
+  config: {
+    bars: true,
+    ...(process.env.TICKDESK_BENCH_MAX_BATCH ? { maxBatch: Number(process.env.TICKDESK_BENCH_MAX_BATCH) } : {}),
+    ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}),
+    ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}),
+    ...(process.env.TICKDESK_BENCH_ADAPTIVE ? { adaptiveBatch: process.env.TICKDESK_BENCH_ADAPTIVE !== '0' } : {}),
+  },
+});
 const cpu0 = process.cpuUsage();
 await feed.start();
 await new Promise((r) => setTimeout(r, Number(secondsText) * 1000));
@@ -33,7 +59,16 @@ const publishes = (await metrics.publishes.get()).values.reduce((a, v) => a + v.
 const hist = (await metrics.publishSeconds.get()).values;
 const sum = hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
 const count = hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
-process.stdout.write(JSON.stringify({ accepted: published, conflated, publishes, cpuSeconds: (cpu.user + cpu.system) / 1e6, publishRttMs: (sum / count) * 1000, batchMs }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    accepted: published,
+    conflated,
+    publishes,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    publishRttMs: (sum / count) * 1000,
+    batchMs,
+  }) + '\n',
+);
 await client.stop();
 process.exit(0);
 
@@ -51,7 +86,9 @@ function tracing(inner: Pubsub): Pubsub {
         const body = String(payload.children[0] ?? '');
         const firstRow = body.slice(0, (body.indexOf(';') + 1 || body.length + 1) - 1);
         const oldest = parseTimestamp(payload.attrs.time as string)! + Number(firstRow.split(' ')[5]);
-        trace.push(`${payload.attrs.symbol}:${payload.attrs.seq} ${sent} ${oldest} ${nowMicros() - sent} ${payload.attrs.count}`);
+        trace.push(
+          `${payload.attrs.symbol}:${payload.attrs.seq} ${sent} ${oldest} ${nowMicros() - sent} ${payload.attrs.count}`,
+        );
       }
       return result;
     },

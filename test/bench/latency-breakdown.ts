@@ -39,30 +39,57 @@ for (let run = 1; run <= RUNS; run++) {
   });
   await subscriber.start();
   const tracePath = join(scratch, `run-${run}.txt`);
-  const worker = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', join(root, 'test/bench/feed-worker.ts'), desk.service, desk.domain, desk.caPath, desk.credentialsPath, String(RATE), String(SECONDS)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TICKDESK_BENCH_TRACE: tracePath },
-  });
+  const worker = spawn(
+    process.execPath,
+    [
+      '--conditions=tickdesk-source',
+      '--import',
+      'tsx',
+      join(root, 'test/bench/feed-worker.ts'),
+      desk.service,
+      desk.domain,
+      desk.caPath,
+      desk.credentialsPath,
+      String(RATE),
+      String(SECONDS),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TICKDESK_BENCH_TRACE: tracePath },
+    },
+  );
   let stdout = '';
   worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   await new Promise((r) => worker.once('exit', r));
   await new Promise((r) => setTimeout(r, 300));
   const feed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { conflated: number };
 
-  const lines = readFileSync(tracePath, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const lines = readFileSync(tracePath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const start = Math.min(...lines.map((f) => Number(f[1])));
-  const wait: number[] = [], deliver: number[] = [], rtt: number[] = [], oldest: number[] = [];
+  const wait: number[] = [],
+    deliver: number[] = [],
+    rtt: number[] = [],
+    oldest: number[] = [];
   let lost = 0;
   for (const [key, sent, ingest, roundTrip] of lines) {
     if (Number(sent) - start < WARMUP_MICROS) continue;
     const at = received.get(key!);
-    if (at === undefined) { lost += 1; continue; }
+    if (at === undefined) {
+      lost += 1;
+      continue;
+    }
     wait.push(Number(sent) - Number(ingest));
     deliver.push(at - Number(sent));
     rtt.push(Number(roundTrip));
     oldest.push(at - Number(ingest));
   }
-  const stat = (xs: number[]) => { const s = xs.sort((a, b) => a - b); return `${ms(percentile(s, 50))} / ${ms(percentile(s, 99))}`; };
+  const stat = (xs: number[]) => {
+    const s = xs.sort((a, b) => a - b);
+    return `${ms(percentile(s, 50))} / ${ms(percentile(s, 99))}`;
+  };
   const line = `| run ${run} | ${wait.length.toLocaleString('en-US')} | ${stat(wait)} | ${stat(deliver)} | ${stat(rtt)} | ${stat(oldest)} | ${lost} | ${feed.conflated} |`;
   rows.push(line);
   process.stdout.write(line + '\n');
@@ -73,11 +100,15 @@ for (let run = 1; run <= RUNS; run++) {
 await desk.dispose();
 rmSync(scratch, { recursive: true, force: true });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Prosody 0.12 (Debian), ${new Date().toISOString().slice(0, 10)}`;
-writeSection(join(root, 'docs/benchmarks.md'), 'latency-breakdown', [
-  `Machine: ${machine}. Command: \`node --conditions=tickdesk-source --import tsx test/bench/latency-breakdown.ts\` (${RATE.toLocaleString('en-US')} ticks/s offered, ${SECONDS} s per run, first 2 s discarded). Milliseconds, p50 / p99 over the tick items of a run; the oldest tick of each item is its slowest.`,
-  '',
-  '| run | items | wait: oldest tick ingested → publish sent | delivery: publish sent → subscriber decoded | publish round trip | oldest tick: ingested → decoded | items not received | ticks conflated |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows,
-].join('\n'));
+writeSection(
+  join(root, 'docs/benchmarks.md'),
+  'latency-breakdown',
+  [
+    `Machine: ${machine}. Command: \`node --conditions=tickdesk-source --import tsx test/bench/latency-breakdown.ts\` (${RATE.toLocaleString('en-US')} ticks/s offered, ${SECONDS} s per run, first 2 s discarded). Milliseconds, p50 / p99 over the tick items of a run; the oldest tick of each item is its slowest.`,
+    '',
+    '| run | items | wait: oldest tick ingested → publish sent | delivery: publish sent → subscriber decoded | publish round trip | oldest tick: ingested → decoded | items not received | ticks conflated |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n'),
+);
 process.exit(0);

@@ -13,14 +13,45 @@ const rate = process.env.TICKDESK_BENCH_RATE ?? '100000';
 const desk = await startBenchDesk();
 for (const [run, withSubscriber] of [false, true, false, true].entries()) {
   const sub = withSubscriber ? await desk.connect('alice', `notify-cost-${run}`) : undefined;
-  const subscriber = sub && createItemSubscriber({ client: sub, service: desk.pubsubHost, nodes: DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol)), decode: decodeTickRows, onItem: () => undefined, log });
+  const subscriber =
+    sub &&
+    createItemSubscriber({
+      client: sub,
+      service: desk.pubsubHost,
+      nodes: DEFAULT_INSTRUMENTS.map((i) => ticksNode(i.symbol)),
+      decode: decodeTickRows,
+      onItem: () => undefined,
+      log,
+    });
   await subscriber?.start();
-  const worker = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', join(root, 'test/bench/feed-worker.ts'), desk.service, desk.domain, desk.caPath, desk.credentialsPath, rate, '8'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const worker = spawn(
+    process.execPath,
+    [
+      '--conditions=tickdesk-source',
+      '--import',
+      'tsx',
+      join(root, 'test/bench/feed-worker.ts'),
+      desk.service,
+      desk.domain,
+      desk.caPath,
+      desk.credentialsPath,
+      rate,
+      '8',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   worker.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => worker.once('exit', r));
-  const feed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { accepted: number; conflated: number; publishes: number; publishRttMs: number };
-  process.stdout.write(`${withSubscriber ? 'one subscriber' : 'no subscriber '}: publish round trip ${feed.publishRttMs.toFixed(1)} ms, ${feed.publishes} publishes, ${feed.conflated} of ${feed.accepted} ticks conflated\n`);
+  const feed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    accepted: number;
+    conflated: number;
+    publishes: number;
+    publishRttMs: number;
+  };
+  process.stdout.write(
+    `${withSubscriber ? 'one subscriber' : 'no subscriber '}: publish round trip ${feed.publishRttMs.toFixed(1)} ms, ${feed.publishes} publishes, ${feed.conflated} of ${feed.accepted} ticks conflated\n`,
+  );
   await subscriber?.stop();
   await sub?.stop();
 }

@@ -63,18 +63,30 @@ export function sumMetrics(text: string): Record<string, number> {
  * Each service's /metrics (the API's on its own port), summed per metric name, only the
  * names `keep` matches; a service not answering (restarting) is left out.
  */
-export async function scrapeServices(state: DeskStateFile, apiUrl: string, keep: RegExp): Promise<Record<string, Record<string, number>>> {
+export async function scrapeServices(
+  state: DeskStateFile,
+  apiUrl: string,
+  keep: RegExp,
+): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
-  const urls = Object.entries(state.parts).flatMap(([part, p]) => (p.metricsPort ? [[part, `http://127.0.0.1:${p.metricsPort}/metrics`]] : part === 'api' ? [[part, `${apiUrl}/metrics`]] : []));
-  await Promise.all(urls.map(async ([part, url]) => {
-    try {
-      const res = await fetch(url!, { signal: AbortSignal.timeout(3_000) });
-      const all = sumMetrics(await res.text());
-      out[part!] = Object.fromEntries(Object.entries(all).filter(([n]) => keep.test(n.replace(/\{.*$/, ''))));
-    } catch {
-      // not answering now
-    }
-  }));
+  const urls = Object.entries(state.parts).flatMap(([part, p]) =>
+    p.metricsPort
+      ? [[part, `http://127.0.0.1:${p.metricsPort}/metrics`]]
+      : part === 'api'
+        ? [[part, `${apiUrl}/metrics`]]
+        : [],
+  );
+  await Promise.all(
+    urls.map(async ([part, url]) => {
+      try {
+        const res = await fetch(url!, { signal: AbortSignal.timeout(3_000) });
+        const all = sumMetrics(await res.text());
+        out[part!] = Object.fromEntries(Object.entries(all).filter(([n]) => keep.test(n.replace(/\{.*$/, ''))));
+      } catch {
+        // not answering now
+      }
+    }),
+  );
   return out;
 }
 

@@ -53,13 +53,35 @@ export function planRules(p: SoakRulePlan): PlannedRule[] {
         const c = Math.floor(crossing / n);
         const offset = Math.round((c - (crossingPerInstrument - 1) / 2) * CROSSING_SPACING);
         const threshold = new Decimal(inst.referencePrice).plus(new Decimal(inst.tickSize).times(offset)).toFixed();
-        out.push({ owner, kind: 'crossing', input: valid({ symbol: inst.symbol, condition: 'crossing', threshold, frequency: 'every-time', cooldownSeconds: p.crossingCooldownS, priority: 'normal' }) });
+        out.push({
+          owner,
+          kind: 'crossing',
+          input: valid({
+            symbol: inst.symbol,
+            condition: 'crossing',
+            threshold,
+            frequency: 'every-time',
+            cooldownSeconds: p.crossingCooldownS,
+            priority: 'normal',
+          }),
+        });
         crossing += 1;
       } else {
         const inst = DEFAULT_INSTRUMENTS[level % n]!;
         const up = level % 2 === 0;
         const threshold = new Decimal(inst.referencePrice).times(up ? 0.5 : 2).toFixed();
-        out.push({ owner, kind: 'level', input: valid({ symbol: inst.symbol, condition: up ? 'greater-than' : 'less-than', threshold, frequency: 'every-time', cooldownSeconds: p.levelCooldownS, priority: 'normal' }) });
+        out.push({
+          owner,
+          kind: 'level',
+          input: valid({
+            symbol: inst.symbol,
+            condition: up ? 'greater-than' : 'less-than',
+            threshold,
+            frequency: 'every-time',
+            cooldownSeconds: p.levelCooldownS,
+            priority: 'normal',
+          }),
+        });
         level += 1;
       }
     }
@@ -69,11 +91,20 @@ export function planRules(p: SoakRulePlan): PlannedRule[] {
 
 /** Alerts per 60 s one trader's rules can send at most, against the per-trader cap. */
 export function perTraderPerMinute(p: SoakRulePlan): number {
-  return ((p.rulesPerTrader - p.crossingPerTrader) * 60) / p.levelCooldownS + (p.crossingPerTrader * 60) / p.crossingCooldownS;
+  return (
+    ((p.rulesPerTrader - p.crossingPerTrader) * 60) / p.levelCooldownS +
+    (p.crossingPerTrader * 60) / p.crossingCooldownS
+  );
 }
 
 /** Creates the rules at an even pace over `rampMs` (the rule store, which REST, chat and ad-hoc call), noting each id's kind in `kinds`. */
-export async function createRules(redis: Redis, rules: PlannedRule[], rampMs: number, stopped: () => boolean, kinds: Map<string, PlannedRule['kind']>): Promise<void> {
+export async function createRules(
+  redis: Redis,
+  rules: PlannedRule[],
+  rampMs: number,
+  stopped: () => boolean,
+  kinds: Map<string, PlannedRule['kind']>,
+): Promise<void> {
   const store = createRuleStore({ redis, maxRulesPerOwner: 500 });
   const t0 = Date.now();
   for (let i = 0; i < rules.length && !stopped(); i++) {
@@ -87,10 +118,14 @@ export async function createRules(redis: Redis, rules: PlannedRule[], rampMs: nu
 /** `tickdesk users add <name> --role trader` against the running desk, as an operator does. */
 export function addTrader(desk: ClusterDesk, name: string): Promise<void> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   env.TICKDESK_HOME = desk.home;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'users', 'add', name, '--role', 'trader'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'users', 'add', name, '--role', 'trader'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));

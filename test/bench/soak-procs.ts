@@ -52,7 +52,8 @@ export function createProcSampler(deskState: () => DeskStateFile) {
       ];
       for (const [name, pid, n] of procs) {
         const before = lastPid.get(name);
-        if (before && (before.pid !== pid || before.restarts !== n)) restarts.push({ at, part: name, fromPid: before.pid, toPid: pid, restarts: n });
+        if (before && (before.pid !== pid || before.restarts !== n))
+          restarts.push({ at, part: name, fromPid: before.pid, toPid: pid, restarts: n });
         lastPid.set(name, { pid, restarts: n });
         const s = pid > 0 ? read(pid, n) : undefined;
         if (s) out[name] = s;

@@ -9,8 +9,22 @@ export interface SoakSample {
   /** Per service: the metrics kept (ticks, alerts, heap). */
   metrics: Record<string, Record<string, number>>;
   redisUsedMiB: number;
-  ticks: { published: number; recorderTicks: number; historyRecorded: number; historyMissing: number; historyRestarts: number };
-  alerts: { rules: number; fired: number; received: number; suppressed: number; delivered: number; resent: number; events: Record<string, number> };
+  ticks: {
+    published: number;
+    recorderTicks: number;
+    historyRecorded: number;
+    historyMissing: number;
+    historyRestarts: number;
+  };
+  alerts: {
+    rules: number;
+    fired: number;
+    received: number;
+    suppressed: number;
+    delivered: number;
+    resent: number;
+    events: Record<string, number>;
+  };
 }
 
 export interface ProcRow {
@@ -57,34 +71,72 @@ const heapMiB = (m: Record<string, number> | undefined) => {
  * hour, and flat when the RSS slope is within `flatMiBPerH` and the fd slope within
  * `flatFdsPerH`.
  */
-export function procRows(samples: SoakSample[], warmupS: number, flat: { mibPerH: number; fdsPerH: number }): ProcRow[] {
+export function procRows(
+  samples: SoakSample[],
+  warmupS: number,
+  flat: { mibPerH: number; fdsPerH: number },
+): ProcRow[] {
   const after = samples.filter((s) => s.t >= warmupS);
-  const dataSlope = slope(after.map((s) => s.t / 3600), after.map((s) => s.redisUsedMiB));
+  const dataSlope = slope(
+    after.map((s) => s.t / 3600),
+    after.map((s) => s.redisUsedMiB),
+  );
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.procs)))];
   return names.flatMap((name) => {
     const last = [...after].reverse().find((s) => s.procs[name])?.procs[name];
     if (!last) return [];
     const mine = after.filter((s) => s.procs[name]?.pid === last.pid);
     const pick = (i: number) => mine[i]!;
-    const trio = <T>(f: (s: SoakSample) => T): [T, T, T] => [f(pick(0)), f(pick(Math.floor((mine.length - 1) / 2))), f(pick(mine.length - 1))];
+    const trio = <T>(f: (s: SoakSample) => T): [T, T, T] => [
+      f(pick(0)),
+      f(pick(Math.floor((mine.length - 1) / 2))),
+      f(pick(mine.length - 1)),
+    ];
     const hours = mine.map((s) => s.t / 3600);
-    const rssSlope = slope(hours, mine.map((s) => s.procs[name]!.rssMiB));
-    const fdSlope = slope(hours, mine.map((s) => s.procs[name]!.fds));
+    const rssSlope = slope(
+      hours,
+      mine.map((s) => s.procs[name]!.rssMiB),
+    );
+    const fdSlope = slope(
+      hours,
+      mine.map((s) => s.procs[name]!.fds),
+    );
     const heaps = mine.map((s) => heapMiB(s.metrics[name]));
     const withHeap = heaps.every((h) => h !== undefined);
     const first = mine[0]!;
-    const cores = mine.length > 1 ? (last.cpuS - first.procs[name]!.cpuS) / (mine[mine.length - 1]!.t - first.t) : Number.NaN;
-    return [{
-      name, pid: last.pid, restarts: last.restarts, cores,
-      rss: trio((s) => s.procs[name]!.rssMiB), rssSlope,
-      ...(withHeap ? { heap: trio((s) => heapMiB(s.metrics[name])!), heapSlope: slope(hours, heaps as number[]), heapFloorSlope: floorSlope(mine.map((s, i) => [s.t, heaps[i]!])) } : {}),
-      fds: trio((s) => s.procs[name]!.fds), fdSlope,
-      flat: Math.abs(fdSlope) > flat.fdsPerH ? '**no**' : Math.abs(rssSlope) <= flat.mibPerH ? 'yes'
-        // A Redis server holding the dataset (the primary, its replica) grows with what the desk stores.
-        : /^redis/.test(name) && Math.abs(rssSlope - dataSlope) <= flat.mibPerH ? 'with its data'
-        // A Node service whose RSS swings with the load but whose heap after collections does not rise.
-        : withHeap && Math.abs(floorSlope(mine.map((s, i) => [s.t, heaps[i]!]))) <= flat.mibPerH ? 'heap floor flat' : '**no**',
-    }];
+    const cores =
+      mine.length > 1 ? (last.cpuS - first.procs[name]!.cpuS) / (mine[mine.length - 1]!.t - first.t) : Number.NaN;
+    return [
+      {
+        name,
+        pid: last.pid,
+        restarts: last.restarts,
+        cores,
+        rss: trio((s) => s.procs[name]!.rssMiB),
+        rssSlope,
+        ...(withHeap
+          ? {
+              heap: trio((s) => heapMiB(s.metrics[name])!),
+              heapSlope: slope(hours, heaps as number[]),
+              heapFloorSlope: floorSlope(mine.map((s, i) => [s.t, heaps[i]!])),
+            }
+          : {}),
+        fds: trio((s) => s.procs[name]!.fds),
+        fdSlope,
+        flat:
+          Math.abs(fdSlope) > flat.fdsPerH
+            ? '**no**'
+            : Math.abs(rssSlope) <= flat.mibPerH
+              ? 'yes'
+              : // A Redis server holding the dataset (the primary, its replica) grows with what the desk stores.
+                /^redis/.test(name) && Math.abs(rssSlope - dataSlope) <= flat.mibPerH
+                ? 'with its data'
+                : // A Node service whose RSS swings with the load but whose heap after collections does not rise.
+                  withHeap && Math.abs(floorSlope(mine.map((s, i) => [s.t, heaps[i]!]))) <= flat.mibPerH
+                  ? 'heap floor flat'
+                  : '**no**',
+      },
+    ];
   });
 }
 
@@ -101,7 +153,10 @@ function floorSlope(points: Array<[number, number]>): number {
   }
   // A window of one or two samples (the run's last) has no floor to speak of.
   const ws = [...byWindow.values()].filter((w) => w.n >= 3);
-  return slope(ws.map((w) => w.t / 3600), ws.map((w) => w.min));
+  return slope(
+    ws.map((w) => w.t / 3600),
+    ws.map((w) => w.min),
+  );
 }
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
@@ -111,10 +166,16 @@ export function procTable(rows: ProcRow[]): string[] {
   return [
     '| process | RSS MiB: warm / middle / end | RSS MiB per hour | JS heap MiB: warm / middle / end (per hour; its 5-min floor per hour) | fds: warm / middle / end | fds per hour | CPU cores, average | restarts since up | flat |',
     '|---|---|---:|---|---|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.rss.map(f0).join(' / ')} | ${sign1(r.rssSlope)} | ${r.heap ? `${r.heap.map(f0).join(' / ')} (${sign1(r.heapSlope!)}; floor ${sign1(r.heapFloorSlope!)})` : '–'} | ${r.fds.join(' / ')} | ${sign1(r.fdSlope)} | ${Number.isFinite(r.cores) ? r.cores.toFixed(2) : '–'} | ${r.restarts} | ${r.flat} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.rss.map(f0).join(' / ')} | ${sign1(r.rssSlope)} | ${r.heap ? `${r.heap.map(f0).join(' / ')} (${sign1(r.heapSlope!)}; floor ${sign1(r.heapFloorSlope!)})` : '–'} | ${r.fds.join(' / ')} | ${sign1(r.fdSlope)} | ${Number.isFinite(r.cores) ? r.cores.toFixed(2) : '–'} | ${r.restarts} | ${r.flat} |`,
+    ),
   ];
 }
 
 export function restartLines(notes: RestartNote[]): string[] {
-  return notes.map((n) => `- ${n.part} restarted at ${new Date(n.at).toISOString().slice(11, 19)}Z: pid ${n.fromPid} → ${n.toPid} (restarts ${n.restarts})`);
+  return notes.map(
+    (n) =>
+      `- ${n.part} restarted at ${new Date(n.at).toISOString().slice(11, 19)}Z: pid ${n.fromPid} → ${n.toPid} (restarts ${n.restarts})`,
+  );
 }

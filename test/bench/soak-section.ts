@@ -22,12 +22,33 @@ const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
 /** The desk a run used, in the section's words. */
 export const deskLabel = (xmpp: string, failover: boolean, env: Record<string, string>): string =>
-  `${xmpp}, ${failover ? `fail-over desk (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}: Redis in Sentinel mode)` : 'one Redis, one alert engine'}`;
+  `${xmpp}, ${
+    failover
+      ? `fail-over desk (${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}: Redis in Sentinel mode)`
+      : 'one Redis, one alert engine'
+  }`;
 
 /** The docs/benchmarks.md section of one soak run. */
 export function soakSection(r: {
-  machine: string; command: string; startedAt: Date; endedAt: Date; desk: string; rate: number; plan: SoakRulePlan; perTraderPerMinute: number;
-  warmupS: number; sampleS: number; drainS: number; flat: { mibPerH: number; fdsPerH: number }; samples: SoakSample[]; rows: ProcRow[]; restarts: RestartNote[]; summary: SoakSummary; artifact: string;
+  machine: string;
+  command: string;
+  startedAt: Date;
+  endedAt: Date;
+  desk: string;
+  rate: number;
+  plan: SoakRulePlan;
+  perTraderPerMinute: number;
+  warmupS: number;
+  sampleS: number;
+  drainS: number;
+  flat: { mibPerH: number; fdsPerH: number };
+  samples: SoakSample[];
+  rows: ProcRow[];
+  restarts: RestartNote[];
+  summary: SoakSummary;
+  artifact: string;
 }): string {
   const { plan, samples, summary: s } = r;
   const loads = samples.map((x) => x.load1);
@@ -37,7 +58,10 @@ export function soakSection(r: {
   const last = samples[samples.length - 1]!;
   const dt = last.t - warm.t;
   const after = samples.filter((x) => x.t >= r.warmupS);
-  const redisSlope = slope(after.map((x) => x.t / 3600), after.map((x) => x.redisUsedMiB));
+  const redisSlope = slope(
+    after.map((x) => x.t / 3600),
+    after.map((x) => x.redisUsedMiB),
+  );
   const tk = s.finalSample.ticks;
   const conflated = feedConflated(s.finalSample) - feedConflated(samples[0]!);
   const minutes = Math.round(samples[samples.length - 1]!.t / 60);
@@ -69,7 +93,9 @@ export function soakSection(r: {
     `| of those, conflated by the feed (dropped under back-pressure before publishing, counted in the next item's \`conflated\`; its counter over the run) | ${fmt(conflated)} |`,
     `| **lost between the feed and the history** (missing − conflated) | **${fmt(tk.historyMissing - conflated)}** |`,
     `| dropped by the recorder, by reason (its counters, whole run) | ${dropped(s.finalSample) || 'none'} |`,
-    ...(r.restarts.length > 0 ? ['', 'Restarts during the run:', ...restartLines(r.restarts)] : ['', 'No process restarted during the run.']),
+    ...(r.restarts.length > 0
+      ? ['', 'Restarts during the run:', ...restartLines(r.restarts)]
+      : ['', 'No process restarted during the run.']),
     ...(s.lostIds.length > 0 ? ['', `Lost (first ${s.lostIds.length}): ${s.lostIds.join(', ')}`] : []),
   ].join('\n');
 }
@@ -90,4 +116,5 @@ function dropped(sample: SoakSample): string {
 }
 
 /** The feeds' `tickdesk_feed_conflated_total` at a sample (a restarted feed's starts again from 0). */
-const feedConflated = (sample: SoakSample): number => Object.values(sample.metrics).reduce((a, m) => a + (m.tickdesk_feed_conflated_total ?? 0), 0);
+const feedConflated = (sample: SoakSample): number =>
+  Object.values(sample.metrics).reduce((a, m) => a + (m.tickdesk_feed_conflated_total ?? 0), 0);

@@ -30,7 +30,8 @@ import { deskLabel, soakSection } from './soak-section.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 function setting(name: string, def: number, min: number, max: number): number {
   const v = Number(process.env[name] ?? def);
-  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${name}=${process.env[name]}: a number from ${min} to ${max}`);
+  if (!Number.isFinite(v) || v < min || v > max)
+    throw new Error(`${name}=${process.env[name]}: a number from ${min} to ${max}`);
   return v;
 }
 const MINUTES = setting('TICKDESK_SOAK_MINUTES', 60, 1, 24 * 60);
@@ -58,9 +59,11 @@ const plan: SoakRulePlan = {
   crossingCooldownS: 60,
 };
 // The fail-over desk: one setting when the build has it, else the separate ones it stands for.
-const failoverEnv: Record<string, string> = !FAILOVER ? {} : existsSync(join(root, 'services/desk/dist/failover-preset.js'))
-  ? { TICKDESK_FAILOVER: '1' }
-  : { TICKDESK_ALERT_ENGINES: '2', TICKDESK_FEED_STANDBY: '1' };
+const failoverEnv: Record<string, string> = !FAILOVER
+  ? {}
+  : existsSync(join(root, 'services/desk/dist/failover-preset.js'))
+    ? { TICKDESK_FAILOVER: '1' }
+    : { TICKDESK_ALERT_ENGINES: '2', TICKDESK_FEED_STANDBY: '1' };
 
 let desk: ClusterDesk | undefined;
 let redis: Redis | undefined;
@@ -86,9 +89,20 @@ process.once('unhandledRejection', (err) => abort(String(err)));
 setTimeout(() => abort(`soak: over ${MAX_MS / 60_000} min, stopped`), MAX_MS).unref();
 
 const startedAt = new Date();
-out(`soak: ${MINUTES} min, ${RATE} ticks/s, ${plan.rulesPerTrader * TRADER_COUNT} rules of ${TRADER_COUNT} traders, ${XMPP}${FAILOVER ? `, fail-over desk (${Object.entries(failoverEnv).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`);
+out(
+  `soak: ${MINUTES} min, ${RATE} ticks/s, ${plan.rulesPerTrader * TRADER_COUNT} rules of ${TRADER_COUNT} traders, ${XMPP}${
+    FAILOVER
+      ? `, fail-over desk (${Object.entries(failoverEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')})`
+      : ''
+  }`,
+);
 desk = await startClusterDesk({
-  nodes: 1, xmppServer: XMPP, redisMode: FAILOVER ? 'sentinel' : 'single', readyTimeoutMs: 240_000,
+  nodes: 1,
+  xmppServer: XMPP,
+  redisMode: FAILOVER ? 'sentinel' : 'single',
+  readyTimeoutMs: 240_000,
   env: { TICKDESK_FEED_RATE: String(RATE), ...failoverEnv },
 });
 out(`desk up in ${desk.home}`);
@@ -100,15 +114,20 @@ out(`${TRADER_COUNT} traders online`);
 const rules = planRules(plan);
 const sampler = createProcSampler(() => desk!.state());
 const chain = chainCounter(redis, new Set(plan.traders));
-const history = historyReader(redis, DEFAULT_INSTRUMENTS.map((i) => i.symbol));
-const KEEP = /^tickdesk_(feed_ticks_total|feed_conflated_total|feed_unleased_ticks_total|feed_publish_errors_total|recorder_ticks_total|recorder_dropped_total|recorder_pending_ticks|alerts_ticks_total|alerts_fired_total|alerts_suppressed_total)$|nodejs_heap_size_used_bytes$|nodejs_eventloop_lag_p99_seconds$/;
+const history = historyReader(
+  redis,
+  DEFAULT_INSTRUMENTS.map((i) => i.symbol),
+);
+const KEEP =
+  /^tickdesk_(feed_ticks_total|feed_conflated_total|feed_unleased_ticks_total|feed_publish_errors_total|recorder_ticks_total|recorder_dropped_total|recorder_pending_ticks|alerts_ticks_total|alerts_fired_total|alerts_suppressed_total)$|nodejs_heap_size_used_bytes$|nodejs_eventloop_lag_p99_seconds$/;
 const samples: SoakSample[] = [];
 const t0 = Date.now();
 let historyFrom = t0;
 const kinds = new Map<string, 'level' | 'crossing'>();
 const creating = createRules(redis, rules, plan.levelCooldownS * 1000, () => stopping, kinds);
 
-const sum = (m: Record<string, Record<string, number>>, name: string) => Object.values(m).reduce((a, x) => a + (x[name] ?? 0), 0);
+const sum = (m: Record<string, Record<string, number>>, name: string) =>
+  Object.values(m).reduce((a, x) => a + (x[name] ?? 0), 0);
 async function takeSample(): Promise<SoakSample> {
   const at = Date.now();
   const procs = sampler.sample(at);
@@ -123,18 +142,35 @@ async function takeSample(): Promise<SoakSample> {
   const received = new Set(traders.flatMap((t) => t.received.map((r) => r.id))).size;
   const e = chain.events;
   return {
-    t: (at - t0) / 1000, at: new Date(at).toISOString(), load1: loadavg()[0]!, procs, metrics, redisUsedMiB: used / 2 ** 20,
+    t: (at - t0) / 1000,
+    at: new Date(at).toISOString(),
+    load1: loadavg()[0]!,
+    procs,
+    metrics,
+    redisUsedMiB: used / 2 ** 20,
     ticks: {
       // A standby's ticks without the lease are dropped before they count as accepted.
       published: sum(metrics, 'tickdesk_feed_ticks_total') - sum(metrics, 'tickdesk_feed_conflated_total'),
       recorderTicks: sum(metrics, 'tickdesk_recorder_ticks_total'),
-      historyRecorded: history.totals.recorded, historyMissing: history.totals.missing, historyRestarts: history.totals.restarts,
+      historyRecorded: history.totals.recorded,
+      historyMissing: history.totals.missing,
+      historyRestarts: history.totals.restarts,
     },
-    alerts: { rules: kinds.size, fired: chain.fired.size, received, suppressed: sum(metrics, 'tickdesk_alerts_suppressed_total'), delivered: e.delivered ?? 0, resent: e.resent ?? 0, events: { ...e } },
+    alerts: {
+      rules: kinds.size,
+      fired: chain.fired.size,
+      received,
+      suppressed: sum(metrics, 'tickdesk_alerts_suppressed_total'),
+      delivered: e.delivered ?? 0,
+      resent: e.resent ?? 0,
+      events: { ...e },
+    },
   };
 }
 const line = (s: SoakSample) => {
-  const rss = Object.entries(s.procs).map(([n, p]) => `${n} ${p.rssMiB.toFixed(0)}M/${p.fds}fd`).join(', ');
+  const rss = Object.entries(s.procs)
+    .map(([n, p]) => `${n} ${p.rssMiB.toFixed(0)}M/${p.fds}fd`)
+    .join(', ');
   return `t=${s.t.toFixed(0)}s load ${s.load1.toFixed(2)} | ticks published ${s.ticks.published} recorded ${s.ticks.historyRecorded} missing ${s.ticks.historyMissing} | alerts fired ${s.alerts.fired} received ${s.alerts.received} delivered ${s.alerts.delivered} suppressed ${s.alerts.suppressed} | ${rss}`;
 };
 
@@ -144,7 +180,11 @@ const artifact = join(artifacts, `soak-${startedAt.toISOString().replace(/[:.]/g
 const settings = { MINUTES, SAMPLE_S, WARMUP_S, RATE, plan, FAILOVER, failoverEnv, XMPP, FLAT };
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 // Written at every sample too, so a run that ends badly keeps what it saw.
-const save = (extra: object = {}) => writeFileSync(artifact, JSON.stringify({ startedAt, machine, settings, restarts: sampler.restarts, ...extra, samples }, null, 1));
+const save = (extra: object = {}) =>
+  writeFileSync(
+    artifact,
+    JSON.stringify({ startedAt, machine, settings, restarts: sampler.restarts, ...extra, samples }, null, 1),
+  );
 
 const end = t0 + MINUTES * 60_000;
 let endedEarly = '';
@@ -177,7 +217,8 @@ const undelivered = () => {
   const got = receivedIds();
   return [...chain.fired].filter(([id, f]) => f.seq <= endTip && !got.has(id));
 };
-for (const until = Date.now() + DRAIN_MS; Date.now() < until && undelivered().length > 0; await sleep(2_000)) await chain.poll();
+for (const until = Date.now() + DRAIN_MS; Date.now() < until && undelivered().length > 0; await sleep(2_000))
+  await chain.poll();
 const lost = undelivered();
 const finalSample = await takeSample();
 const firedByEnd = [...chain.fired.values()].filter((f) => f.seq <= endTip).length;
@@ -193,14 +234,36 @@ for (const r of traders.flatMap((t) => t.received)) {
 
 const rows = procRows(samples, WARMUP_S, FLAT);
 const summary = {
-  fired: firedByEnd, receivedOfThose: firedByEnd - lost.length, lost: lost.length, lostIds: lost.slice(0, 50).map(([id, f]) => `${f.trader}:${id}`),
-  receivedAll: got.size, receivedByKind, firedTwice: chain.firedTwice(), duplicatesById: traders.reduce((a, t) => a + t.duplicates(), 0), shownTwice: traders.reduce((a, t) => a + t.shownTwice(), 0),
-  events: chain.events, finalSample,
+  fired: firedByEnd,
+  receivedOfThose: firedByEnd - lost.length,
+  lost: lost.length,
+  lostIds: lost.slice(0, 50).map(([id, f]) => `${f.trader}:${id}`),
+  receivedAll: got.size,
+  receivedByKind,
+  firedTwice: chain.firedTwice(),
+  duplicatesById: traders.reduce((a, t) => a + t.duplicates(), 0),
+  shownTwice: traders.reduce((a, t) => a + t.shownTwice(), 0),
+  events: chain.events,
+  finalSample,
 };
-const env = Object.entries(process.env).filter(([k]) => k.startsWith('TICKDESK_SOAK_') && k !== 'TICKDESK_SOAK_SECTION').map(([k, v]) => `${k}=${v}`).join(' ');
+const env = Object.entries(process.env)
+  .filter(([k]) => k.startsWith('TICKDESK_SOAK_') && k !== 'TICKDESK_SOAK_SECTION')
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 const section = {
-  machine, command: `${env ? `${env} ` : ''}npm run bench:soak`, startedAt, endedAt: new Date(), desk: deskLabel(XMPP, FAILOVER, failoverEnv),
-  rate: RATE, plan, perTraderPerMinute: perTraderPerMinute(plan), warmupS: WARMUP_S, sampleS: SAMPLE_S, drainS: DRAIN_MS / 1000, flat: FLAT, artifact: artifact.slice(root.length),
+  machine,
+  command: `${env ? `${env} ` : ''}npm run bench:soak`,
+  startedAt,
+  endedAt: new Date(),
+  desk: deskLabel(XMPP, FAILOVER, failoverEnv),
+  rate: RATE,
+  plan,
+  perTraderPerMinute: perTraderPerMinute(plan),
+  warmupS: WARMUP_S,
+  sampleS: SAMPLE_S,
+  drainS: DRAIN_MS / 1000,
+  flat: FLAT,
+  artifact: artifact.slice(root.length),
 };
 save({ summary, rows, section });
 const body = soakSection({ ...section, samples, rows, restarts: sampler.restarts, summary });

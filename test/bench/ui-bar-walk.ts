@@ -9,7 +9,7 @@ const decimals = (step: string) => (step.split('.')[1] ?? '').length;
  * fixed-point strings: the walk's float arithmetic never reaches a payload.
  */
 export function createBarWalk(instruments: readonly Instrument[], seed = 7) {
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const state = instruments.map((ins) => ({
     ins,
     places: decimals(ins.tickSize),
@@ -27,15 +27,23 @@ export function createBarWalk(instruments: readonly Instrument[], seed = 7) {
     const s = state[index]!;
     const second = Math.floor(nowMs / 1000);
     s.price = Math.max(Number(s.ins.tickSize) * 10, s.price * (1 + (random() - 0.5) * 0.0004));
-    if (second !== s.second) Object.assign(s, { second, open: s.price, high: s.price, low: s.price, volume: 0, trades: 0 });
+    if (second !== s.second)
+      Object.assign(s, { second, open: s.price, high: s.price, low: s.price, volume: 0, trades: 0 });
     s.high = Math.max(s.high, s.price);
     s.low = Math.min(s.low, s.price);
     s.volume += 1 + Math.floor(random() * 5);
     s.trades += 1;
     const f = (x: number) => x.toFixed(s.places);
     return {
-      symbol: s.ins.symbol, interval: '1s', start: formatMicros(second * 1_000_000),
-      open: f(s.open), high: f(s.high), low: f(s.low), close: f(s.price), volume: String(s.volume), trades: s.trades,
+      symbol: s.ins.symbol,
+      interval: '1s',
+      start: formatMicros(second * 1_000_000),
+      open: f(s.open),
+      high: f(s.high),
+      low: f(s.low),
+      close: f(s.price),
+      volume: String(s.volume),
+      trades: s.trades,
     };
   }
 

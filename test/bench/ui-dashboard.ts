@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '@tickdesk/infra';
-import { buildDeskTopology, connectAs, loadDeskConfig, provisionDesk, startDeskInfra, type DeskInfra } from '@tickdesk/desk';
+import {
+  buildDeskTopology,
+  connectAs,
+  loadDeskConfig,
+  provisionDesk,
+  startDeskInfra,
+  type DeskInfra,
+} from '@tickdesk/desk';
 import { resolveApiConfig, startApiServer } from '@tickdesk/api';
 import { launchChromium } from '../support/browser.js';
 import { log, median } from './bench-desk.js';
@@ -20,7 +27,18 @@ import { writeSection } from './report.js';
 import { benchInstruments, seedMarketData } from './ui-seed.js';
 import { createBarPublisher } from './ui-publisher.js';
 import { batchIntoSocket, createBarInjector, tapXmppSocket } from './ui-injector.js';
-import { chromiumChildren, countSocketFrames, eventTimings, mainThreadMeter, pidCpuMeter, socketFrames, startEventTiming, startFrameCounter, stopFrameCounter, treeCpuMeter } from './ui-metrics.js';
+import {
+  chromiumChildren,
+  countSocketFrames,
+  eventTimings,
+  mainThreadMeter,
+  pidCpuMeter,
+  socketFrames,
+  startEventTiming,
+  startFrameCounter,
+  stopFrameCounter,
+  treeCpuMeter,
+} from './ui-metrics.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.env.TICKDESK_BENCH_RUNS ?? 7);
@@ -42,11 +60,17 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const sel = (id: string) => `[data-testid="${id}"]`;
 const row = (symbol: string) => `[data-testid="watch-row"][data-symbol="${symbol}"]`;
 
-if (!existsSync(join(root, 'ui/dist/index.html'))) throw new Error('ui/dist/index.html is missing: npm run build first');
+if (!existsSync(join(root, 'ui/dist/index.html')))
+  throw new Error('ui/dist/index.html is missing: npm run build first');
 
 // 1. A private desk with 20 instruments: Prosody + Redis, provisioned; the API in this process.
 const home = mkdtempSync(join(tmpdir(), 'tickdesk-bench-ui-'));
-const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), redis: await freePort() };
+const ports = {
+  xmpp: await freePort(),
+  xmppTls: await freePort(),
+  xmppHttp: await freePort(),
+  redis: await freePort(),
+};
 const instruments = benchInstruments(INSTRUMENTS);
 let infra: DeskInfra | undefined;
 let browser: Browser | undefined;
@@ -77,10 +101,17 @@ const api = await startApiServer(
   log,
   {
     instruments,
-    topology: buildDeskTopology(loadDeskConfig({
-      TICKDESK_HOME: home, TICKDESK_DOMAIN: DOMAIN, TICKDESK_API_PORT: String(apiPort), TICKDESK_REDIS_PORT: String(ports.redis),
-      TICKDESK_XMPP_PORT: String(ports.xmpp), TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls), TICKDESK_XMPP_HTTP_PORT: String(ports.xmppHttp),
-    })),
+    topology: buildDeskTopology(
+      loadDeskConfig({
+        TICKDESK_HOME: home,
+        TICKDESK_DOMAIN: DOMAIN,
+        TICKDESK_API_PORT: String(apiPort),
+        TICKDESK_REDIS_PORT: String(ports.redis),
+        TICKDESK_XMPP_PORT: String(ports.xmpp),
+        TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls),
+        TICKDESK_XMPP_HTTP_PORT: String(ports.xmppHttp),
+      }),
+    ),
   },
 );
 closeApi = () => api.close();
@@ -90,7 +121,9 @@ const chromiumVersion = browser.version();
 const alice = infra.credentials.accounts.alice!.password;
 
 /** `prepare` runs on the new page before it navigates (routes, init scripts). */
-async function openLoggedIn(prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; close(): Promise<void>; loginMs: number; loadMs: number }> {
+async function openLoggedIn(
+  prepare?: (page: Page) => Promise<void>,
+): Promise<{ page: Page; close(): Promise<void>; loginMs: number; loadMs: number }> {
   const context = await browser!.newContext({ viewport: VIEWPORT });
   // tsx compiles with esbuild's keepNames: functions handed to page.evaluate call its __name helper.
   await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
@@ -109,7 +142,9 @@ async function openLoggedIn(prepare?: (page: Page) => Promise<void>): Promise<{ 
   const loginMs = performance.now() - t1;
   await page.waitForSelector(row(CHART_SYMBOL));
   return {
-    page, loginMs, loadMs,
+    page,
+    loginMs,
+    loadMs,
     async close() {
       await page.click(sel('logout')).catch(() => undefined);
       await context.close();
@@ -118,10 +153,21 @@ async function openLoggedIn(prepare?: (page: Page) => Promise<void>): Promise<{ 
 }
 
 const chartIs = (page: Page, symbol: string, interval: string, minCandles = 1) =>
-  page.waitForFunction(([s, i, n]) => {
-    const c = document.querySelector('[data-testid="chart"]') as HTMLElement | null;
-    return !!c && c.dataset.symbol === s && c.dataset.interval === i && Number(c.dataset.candles) >= Number(n) && c.dataset.firstPaintMs !== undefined && c.dataset.firstPaintMs !== '';
-  }, [symbol, interval, String(minCandles)] as const, { polling: 'raf', timeout: 60_000 });
+  page.waitForFunction(
+    ([s, i, n]) => {
+      const c = document.querySelector('[data-testid="chart"]') as HTMLElement | null;
+      return (
+        !!c &&
+        c.dataset.symbol === s &&
+        c.dataset.interval === i &&
+        Number(c.dataset.candles) >= Number(n) &&
+        c.dataset.firstPaintMs !== undefined &&
+        c.dataset.firstPaintMs !== ''
+      );
+    },
+    [symbol, interval, String(minCandles)] as const,
+    { polling: 'raf', timeout: 60_000 },
+  );
 
 // 2. (a) Time to first chart: a fresh page, logged in, on another instrument's 1m chart; then
 // a click on the instrument with 5,000 candles, until its series is painted.
@@ -135,14 +181,25 @@ for (let run = 0; run < RUNS; run++) {
   await s.page.click(row(CHART_SYMBOL));
   await chartIs(s.page, CHART_SYMBOL, '1m', 1);
   const wallMs = performance.now() - t0;
-  const attrs = await s.page.$eval(sel('chart'), (c) => ({ candles: Number((c as HTMLElement).dataset.candles), pageMs: Number((c as HTMLElement).dataset.firstPaintMs) }));
+  const attrs = await s.page.$eval(sel('chart'), (c) => ({
+    candles: Number((c as HTMLElement).dataset.candles),
+    pageMs: Number((c as HTMLElement).dataset.firstPaintMs),
+  }));
   firstChart.push({ wallMs, ...attrs, loginMs: s.loginMs, loadMs: s.loadMs });
-  out(`first chart, run ${run + 1}: ${wallMs.toFixed(0)} ms from the click (page: ${attrs.pageMs.toFixed(0)} ms), ${attrs.candles} candles; page load ${s.loadMs.toFixed(0)} ms, login ${s.loginMs.toFixed(0)} ms`);
+  out(
+    `first chart, run ${run + 1}: ${wallMs.toFixed(0)} ms from the click (page: ${attrs.pageMs.toFixed(0)} ms), ${attrs.candles} candles; page load ${s.loadMs.toFixed(0)} ms, login ${s.loginMs.toFixed(0)} ms`,
+  );
   await s.close();
 }
 
 // 3. (b) Frame rate, CPU and responsiveness: an idle baseline, then 20 instruments × N bars/s.
-const feed = await connectAs({ service: infra.service, domain: DOMAIN, ca: infra.ca }, infra.credentials, 'feed', log, 'bench-ui');
+const feed = await connectAs(
+  { service: infra.service, domain: DOMAIN, ca: infra.ca },
+  infra.credentials,
+  'feed',
+  log,
+  'bench-ui',
+);
 let session = await openLoggedIn(countSocketFrames);
 let { page } = session;
 const showLiveChart = async () => {
@@ -152,14 +209,16 @@ const showLiveChart = async () => {
 };
 await showLiveChart();
 const browserPid = chromiumChildren()[0] ?? -1;
-if (browserPid < 0) throw new Error('no Chromium process found among this process\'s children');
+if (browserPid < 0) throw new Error("no Chromium process found among this process's children");
 
 async function measure(label: string, seconds: number, clicks: boolean) {
   const tree = treeCpuMeter(browserPid);
   const server = pidCpuMeter(infra!.xmpp.serverPid());
   const self = pidCpuMeter(process.pid);
   const main = await mainThreadMeter(page);
-  const updates0 = await page.$$eval(sel('watch-row'), (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0));
+  const updates0 = await page.$$eval(sel('watch-row'), (rows) =>
+    rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0),
+  );
   const frames0 = await socketFrames(page);
   await startFrameCounter(page);
   await startEventTiming(page);
@@ -171,10 +230,14 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const profiler = PROFILE_DIR && clicks ? await page.context().newCDPSession(page) : undefined;
   await profiler?.send('Profiler.enable');
   await profiler?.send('Profiler.start');
-  const tracePath = PROFILE_DIR && clicks ? join(PROFILE_DIR, `trace-${label.replace(/[^a-z0-9]+/gi, '-')}.json`) : undefined;
+  const tracePath =
+    PROFILE_DIR && clicks ? join(PROFILE_DIR, `trace-${label.replace(/[^a-z0-9]+/gi, '-')}.json`) : undefined;
   if (tracePath) {
     mkdirSync(PROFILE_DIR!, { recursive: true });
-    await browser!.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8'] });
+    await browser!.startTracing(page, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8'],
+    });
   }
   const clickMs: number[] = [];
   const switchMs: number[] = [];
@@ -196,14 +259,27 @@ async function measure(label: string, seconds: number, clicks: boolean) {
     // A click that lands on another row (the list moved between measuring and
     // clicking) selects that one: counted as missed, not waited for.
     const selected = await page
-      .waitForFunction((s) => document.querySelector(`[data-testid="watch-row"][data-symbol="${s}"]`)?.getAttribute('data-selected') === 'true', symbol, { polling: 'raf', timeout: 5_000 })
-      .then(() => true, () => false);
+      .waitForFunction(
+        (s) =>
+          document.querySelector(`[data-testid="watch-row"][data-symbol="${s}"]`)?.getAttribute('data-selected') ===
+          'true',
+        symbol,
+        { polling: 'raf', timeout: 5_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     if (!selected) {
       missedClicks += 1;
       continue;
     }
     clickMs.push(performance.now() - c0);
-    await page.waitForFunction((s) => (document.querySelector('[data-testid="chart"]') as HTMLElement | null)?.dataset.symbol === s, symbol, { polling: 'raf', timeout: 30_000 });
+    await page.waitForFunction(
+      (s) => (document.querySelector('[data-testid="chart"]') as HTMLElement | null)?.dataset.symbol === s,
+      symbol,
+      { polling: 'raf', timeout: 30_000 },
+    );
     switchMs.push(performance.now() - c0);
   }
   const elapsed = (performance.now() - t0) / 1000;
@@ -220,17 +296,32 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const bench = self.stop();
   const frames = await stopFrameCounter(page);
   const events = await eventTimings(page);
-  const updates1 = await page.$$eval(sel('watch-row'), (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0));
+  const updates1 = await page.$$eval(sel('watch-row'), (rows) =>
+    rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0),
+  );
   const frames1 = await socketFrames(page);
   await main.close();
   const result = {
-    label, elapsed, fps: median(frames.perSecond), minFps: Math.min(...frames.perSecond), longestGapMs: frames.longestGapMs,
-    thread, cpu, prosody, bench, rowPaintsPerSecond: (updates1 - updates0) / elapsed, socketFramesPerSecond: (frames1 - frames0) / elapsed,
-    clickMs: clicks ? median(clickMs) : Number.NaN, clickMaxMs: clicks ? Math.max(...clickMs) : Number.NaN,
-    switchMs: clicks ? median(switchMs) : Number.NaN, eventMaxMs: Math.max(0, ...events.map((e) => e.duration)),
+    label,
+    elapsed,
+    fps: median(frames.perSecond),
+    minFps: Math.min(...frames.perSecond),
+    longestGapMs: frames.longestGapMs,
+    thread,
+    cpu,
+    prosody,
+    bench,
+    rowPaintsPerSecond: (updates1 - updates0) / elapsed,
+    socketFramesPerSecond: (frames1 - frames0) / elapsed,
+    clickMs: clicks ? median(clickMs) : Number.NaN,
+    clickMaxMs: clicks ? Math.max(...clickMs) : Number.NaN,
+    switchMs: clicks ? median(switchMs) : Number.NaN,
+    eventMaxMs: Math.max(0, ...events.map((e) => e.duration)),
     connectionChanges: frames.states.length,
   };
-  out(`${label}: ${result.fps} fps median (min ${result.minFps}), renderer ${((cpu.renderer ?? 0) * 100).toFixed(0)} % CPU, main thread busy ${(thread.task * 100).toFixed(0)} %, row paints ${result.rowPaintsPerSecond.toFixed(0)}/s, socket frames ${result.socketFramesPerSecond.toFixed(0)}/s, click→selected ${result.clickMs.toFixed(0)} ms${missedClicks > 0 ? ` (${missedClicks} clicks landed on another row)` : ''}`);
+  out(
+    `${label}: ${result.fps} fps median (min ${result.minFps}), renderer ${((cpu.renderer ?? 0) * 100).toFixed(0)} % CPU, main thread busy ${(thread.task * 100).toFixed(0)} %, row paints ${result.rowPaintsPerSecond.toFixed(0)}/s, socket frames ${result.socketFramesPerSecond.toFixed(0)}/s, click→selected ${result.clickMs.toFixed(0)} ms${missedClicks > 0 ? ` (${missedClicks} clicks landed on another row)` : ''}`,
+  );
   return result;
 }
 
@@ -243,7 +334,11 @@ for (const perSecond of RATES) {
   await new Promise((r) => setTimeout(r, 3_000)); // warm-up: subscriptions busy, queues settled
   const c0 = publisher.counts();
   const p0 = performance.now();
-  const r = await measure(`${instruments.length} instruments × ${perSecond} bars/s (${(instruments.length * perSecond).toLocaleString('en-US')}/s offered)`, SECONDS, true);
+  const r = await measure(
+    `${instruments.length} instruments × ${perSecond} bars/s (${(instruments.length * perSecond).toLocaleString('en-US')}/s offered)`,
+    SECONDS,
+    true,
+  );
   const c1 = publisher.counts();
   const seconds = (performance.now() - p0) / 1000;
   await publisher.stop();
@@ -267,23 +362,39 @@ if (INJECT > 0) {
   page = session.page;
   await showLiveChart();
   if (!socket.jid()) throw new Error('the routed XMPP WebSocket carried no resource binding result');
-  const injector = createBarInjector({ socket, delivered: () => socketFrames(page), deliver, pubsubHost: infra.pubsubHost, instruments, perSecond: INJECT });
+  const injector = createBarInjector({
+    socket,
+    delivered: () => socketFrames(page),
+    deliver,
+    pubsubHost: infra.pubsubHost,
+    instruments,
+    perSecond: INJECT,
+  });
   await injector.start();
   await new Promise((r) => setTimeout(r, 3_000)); // warm-up, as for the published rows
   const c0 = injector.counts();
   const p0 = performance.now();
-  const r = await measure(`${instruments.length} instruments × ${INJECT} bars/s injected into the page's WebSocket (${(instruments.length * INJECT).toLocaleString('en-US')}/s offered, Prosody bypassed${INJECT_VIA === 'send' ? ', one WebSocketRoute.send per frame' : ''})`, SECONDS, true);
+  const r = await measure(
+    `${instruments.length} instruments × ${INJECT} bars/s injected into the page's WebSocket (${(instruments.length * INJECT).toLocaleString('en-US')}/s offered, Prosody bypassed${INJECT_VIA === 'send' ? ', one WebSocketRoute.send per frame' : ''})`,
+    SECONDS,
+    true,
+  );
   const c1 = injector.counts();
   const seconds = (performance.now() - p0) / 1000;
   await injector.stop();
   rows.push({ ...r, published: (c1.sent - c0.sent) / seconds, skipped: (c1.skipped - c0.skipped) / seconds });
-  out(`injected: ${fmtRate(c1.sent - c0.sent, seconds)} frames/s sent, ${fmtRate(c1.skipped - c0.skipped, seconds)}/s skipped (window full or no socket), JID ${socket.jid()}`);
+  out(
+    `injected: ${fmtRate(c1.sent - c0.sent, seconds)} frames/s sent, ${fmtRate(c1.skipped - c0.skipped, seconds)}/s skipped (window full or no socket), JID ${socket.jid()}`,
+  );
   await new Promise((r) => setTimeout(r, 1_000));
   await session.close();
 }
 
 // 4. Report.
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
 const pct = (cores: number | undefined) => `${fmt((cores ?? 0) * 100)} %`;
 const prosodyVersion = '0.12 (Debian)';
 const med = <K extends keyof (typeof firstChart)[number]>(k: K) => median(firstChart.map((r) => r[k] as number));
@@ -296,11 +407,17 @@ const lines = [
   '|---|---:|---:|---:|',
   ...(['wallMs', 'pageMs', 'candles', 'loadMs', 'loginMs'] as const).map((k) => {
     const xs = firstChart.map((r) => r[k]);
-    const name = { wallMs: 'click → chart painted, ms (test side)', pageMs: '`data-first-paint-ms` (page side)', candles: 'candles in the series', loadMs: 'navigation → login form, ms', loginMs: 'login → connected, ms' }[k];
+    const name = {
+      wallMs: 'click → chart painted, ms (test side)',
+      pageMs: '`data-first-paint-ms` (page side)',
+      candles: 'candles in the series',
+      loadMs: 'navigation → login form, ms',
+      loginMs: 'login → connected, ms',
+    }[k];
     return `| ${name} | ${fmt(med(k))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`;
   }),
   '',
-  `**Live updates** (one page, alice, ${CHART_SYMBOL} 1s chart; the feed account publishes each instrument's live 1-second bar to bars/<SYMBOL> at the row's rate per instrument, round-robin every 10 ms, ≤ 128 publishes in flight${INJECT > 0 ? `; in the injected row, a fresh page whose XMPP WebSocket is routed through the benchmark process (playwright \`routeWebSocket\`, real frames passed unchanged) and no publisher: the same bars, paced the same way, sent into that socket as pubsub notifications from ${infra.pubsubHost} to the page's full JID (from the bind result), ${INJECT_VIA === 'send' ? 'each frame by `WebSocketRoute.send` (one evaluate in the page per frame)' : 'each 10 ms tick\'s frames by one evaluate, dispatched in the page on the routed socket one task each'}, ≤ 400 injected frames not yet received by the page` : ''}; after 3 s of warm-up, ${SECONDS} s measured; frame rate from requestAnimationFrame inside the page, per whole second; CPU from /proc (1 core = 100 %) and the renderer's main thread from CDP \`Performance.getMetrics\` (TaskDuration; ScriptDuration, LayoutDuration + RecalcStyleDuration); a click on another instrument every 1.5 s):`,
+  `**Live updates** (one page, alice, ${CHART_SYMBOL} 1s chart; the feed account publishes each instrument's live 1-second bar to bars/<SYMBOL> at the row's rate per instrument, round-robin every 10 ms, ≤ 128 publishes in flight${INJECT > 0 ? `; in the injected row, a fresh page whose XMPP WebSocket is routed through the benchmark process (playwright \`routeWebSocket\`, real frames passed unchanged) and no publisher: the same bars, paced the same way, sent into that socket as pubsub notifications from ${infra.pubsubHost} to the page's full JID (from the bind result), ${INJECT_VIA === 'send' ? 'each frame by `WebSocketRoute.send` (one evaluate in the page per frame)' : "each 10 ms tick's frames by one evaluate, dispatched in the page on the routed socket one task each"}, ≤ 400 injected frames not yet received by the page` : ''}; after 3 s of warm-up, ${SECONDS} s measured; frame rate from requestAnimationFrame inside the page, per whole second; CPU from /proc (1 core = 100 %) and the renderer's main thread from CDP \`Performance.getMetrics\` (TaskDuration; ScriptDuration, LayoutDuration + RecalcStyleDuration); a click on another instrument every 1.5 s):`,
   '',
   '| case | bars/s published (injected) | WebSocket frames/s into the page | fps median (min) | longest frame gap ms | renderer CPU | all Chromium CPU | main thread busy (script, layout + style) | row paints/s | click → row selected ms, median (max) | click → chart switched ms | slowest input → paint ms | connection changes | Prosody CPU | bench process CPU |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -30,9 +30,15 @@ export async function tapXmppSocket(page: Page) {
  * as the pubsub service would send it to `to`.
  */
 export function barNotification({ from, to, id, bar }: { from: string; to: string; id: string; bar: Bar }): string {
-  return xml('message', { xmlns: 'jabber:client', from, to, type: 'headline', id },
-    xml('event', { xmlns: NS_PUBSUB_EVENT },
-      xml('items', { node: barsNode(bar.symbol) }, xml('item', { id }, encodeBar(bar))))).toString();
+  return xml(
+    'message',
+    { xmlns: 'jabber:client', from, to, type: 'headline', id },
+    xml(
+      'event',
+      { xmlns: NS_PUBSUB_EVENT },
+      xml('items', { node: barsNode(bar.symbol) }, xml('item', { id }, encodeBar(bar))),
+    ),
+  ).toString();
 }
 
 /**
@@ -61,7 +67,8 @@ export async function batchIntoSocket(page: Page): Promise<(frames: string[]) =>
       }
     };
   });
-  return (frames) => page.evaluate((fs) => (window as unknown as { __wsInject(f: string[]): void }).__wsInject(fs), frames);
+  return (frames) =>
+    page.evaluate((fs) => (window as unknown as { __wsInject(f: string[]): void }).__wsInject(fs), frames);
 }
 
 /**
@@ -74,7 +81,15 @@ export async function batchIntoSocket(page: Page): Promise<(frames: string[]) =>
  * count (`delivered`) bounds the frames in flight to `window`; a due item beyond it, or
  * before the socket is bound, is skipped and counted.
  */
-export function createBarInjector({ socket, delivered, deliver, pubsubHost, instruments, perSecond, window = 400 }: {
+export function createBarInjector({
+  socket,
+  delivered,
+  deliver,
+  pubsubHost,
+  instruments,
+  perSecond,
+  window = 400,
+}: {
   socket: Awaited<ReturnType<typeof tapXmppSocket>>;
   /** Frames the page has received so far (real ones included). */
   delivered: () => Promise<number>;
@@ -108,7 +123,9 @@ export function createBarInjector({ socket, delivered, deliver, pubsubHost, inst
           skipped++;
           continue;
         }
-        frames.push(barNotification({ from: pubsubHost, to, id: `bench-${due}`, bar: walk.next(due % walk.size, now) }));
+        frames.push(
+          barNotification({ from: pubsubHost, to, id: `bench-${due}`, bar: walk.next(due % walk.size, now) }),
+        );
       }
       sent += frames.length;
       if (frames.length > 0) await send(frames);

@@ -102,7 +102,8 @@ export function pidCpuMeter(pid: number) {
 export async function mainThreadMeter(page: Page) {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
-  const read = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const read = async () =>
+    Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   let before: Record<string, number> = {};
   return {
     async start() {
@@ -112,7 +113,13 @@ export async function mainThreadMeter(page: Page) {
       const after = await read();
       const wall = (after.Timestamp ?? 0) - (before.Timestamp ?? 0);
       const share = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) / wall;
-      return { task: share('TaskDuration'), script: share('ScriptDuration'), layout: share('LayoutDuration'), style: share('RecalcStyleDuration'), heapMb: (after.JSHeapUsedSize ?? 0) / 2 ** 20 };
+      return {
+        task: share('TaskDuration'),
+        script: share('ScriptDuration'),
+        layout: share('LayoutDuration'),
+        style: share('RecalcStyleDuration'),
+        heapMb: (after.JSHeapUsedSize ?? 0) / 2 ** 20,
+      };
     },
     close: () => cdp.detach().catch(() => undefined),
   };
@@ -125,7 +132,11 @@ export async function startFrameCounter(page: Page): Promise<void> {
     w.__frames = { times: [], running: true, states: [] };
     // Every change of the connection state (a dropped session shows here).
     const conn = document.querySelector('[data-testid="connection-state"]');
-    if (conn) new MutationObserver(() => w.__frames.states.push(conn.getAttribute('data-state') ?? '')).observe(conn, { attributes: true, attributeFilter: ['data-state'] });
+    if (conn)
+      new MutationObserver(() => w.__frames.states.push(conn.getAttribute('data-state') ?? '')).observe(conn, {
+        attributes: true,
+        attributeFilter: ['data-state'],
+      });
     const tick = (t: number) => {
       w.__frames.times.push(t);
       if (w.__frames.running) requestAnimationFrame(tick);
@@ -135,7 +146,9 @@ export async function startFrameCounter(page: Page): Promise<void> {
 }
 
 /** Stop the counter: frames in each whole second, and the longest gap between two frames (ms). */
-export async function stopFrameCounter(page: Page): Promise<{ perSecond: number[]; longestGapMs: number; frames: number; seconds: number; states: string[] }> {
+export async function stopFrameCounter(
+  page: Page,
+): Promise<{ perSecond: number[]; longestGapMs: number; frames: number; seconds: number; states: string[] }> {
   const { times, states } = await page.evaluate(() => {
     const w = window as unknown as { __frames: { times: number[]; running: boolean; states: string[] } };
     w.__frames.running = false;
@@ -151,7 +164,13 @@ export async function stopFrameCounter(page: Page): Promise<{ perSecond: number[
   }
   // The last second is partial.
   const whole = perSecond.slice(0, -1).map((n) => n ?? 0);
-  return { perSecond: whole, longestGapMs, frames: times.length, seconds: ((times.at(-1) ?? first) - first) / 1000, states };
+  return {
+    perSecond: whole,
+    longestGapMs,
+    frames: times.length,
+    seconds: ((times.at(-1) ?? first) - first) / 1000,
+    states,
+  };
 }
 
 /** Event Timing (input → next paint) of the page's clicks so far, in ms. */
@@ -188,4 +207,5 @@ export async function countSocketFrames(page: Page): Promise<void> {
   });
 }
 
-export const socketFrames = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __wsFrames?: number }).__wsFrames ?? 0);
+export const socketFrames = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as { __wsFrames?: number }).__wsFrames ?? 0);

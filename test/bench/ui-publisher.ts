@@ -8,7 +8,13 @@ import { createBarWalk } from './ui-bar-walk.js';
  * following), as the feed account, with at most `window` publishes in flight. A
  * publish that finds the window full is skipped and counted, as a feed conflates.
  */
-export function createBarPublisher({ client, pubsubHost, instruments, perSecond, window = 128 }: {
+export function createBarPublisher({
+  client,
+  pubsubHost,
+  instruments,
+  perSecond,
+  window = 128,
+}: {
   client: XmppClient;
   pubsubHost: string;
   instruments: readonly Instrument[];
@@ -28,10 +34,13 @@ export function createBarPublisher({ client, pubsubHost, instruments, perSecond,
   function publishOne(index: number, nowMs: number) {
     const bar = walk.next(index, nowMs);
     inFlight++;
-    pubsub.publish(barsNode(bar.symbol), encodeBar(bar), undefined, 10_000).then(
-      () => published++,
-      () => failed++,
-    ).finally(() => inFlight--);
+    pubsub
+      .publish(barsNode(bar.symbol), encodeBar(bar), undefined, 10_000)
+      .then(
+        () => published++,
+        () => failed++,
+      )
+      .finally(() => inFlight--);
   }
 
   /** Every 10 ms, the items due since the start, round-robin over the instruments. */

@@ -9,7 +9,16 @@ const decimals = (step: string) => (step.split('.')[1] ?? '').length;
 export function benchInstruments(count: number): Instrument[] {
   const extra = Array.from({ length: Math.max(0, count - DEFAULT_INSTRUMENTS.length) }, (_, i): Instrument => {
     const symbol = `SYN${String(i + 1).padStart(2, '0')}`;
-    return { symbol, name: `Synthetic ${i + 1}`, assetClass: 'equity', base: symbol, quote: 'USD', tickSize: '0.01', lotSize: '1', referencePrice: String(50 + 10 * i) };
+    return {
+      symbol,
+      name: `Synthetic ${i + 1}`,
+      assetClass: 'equity',
+      base: symbol,
+      quote: 'USD',
+      tickSize: '0.01',
+      lotSize: '1',
+      referencePrice: String(50 + 10 * i),
+    };
   });
   return [...DEFAULT_INSTRUMENTS, ...extra].slice(0, count);
 }
@@ -19,17 +28,33 @@ export function benchInstruments(count: number): Instrument[] {
  * instrument and `candles` 1m candles of `symbol` up to the current minute (a random
  * walk around its reference price).
  */
-export async function seedMarketData(redis: Redis, instruments: readonly Instrument[], symbol: string, candles: number): Promise<void> {
+export async function seedMarketData(
+  redis: Redis,
+  instruments: readonly Instrument[],
+  symbol: string,
+  candles: number,
+): Promise<void> {
   const config = resolveRecorderConfig();
-  const store = createRecorderStore({ redis, limits: { maxTicksPerInstrument: config.maxTicksPerInstrument, candleLimits: config.candleLimits } });
+  const store = createRecorderStore({
+    redis,
+    limits: { maxTicksPerInstrument: config.maxTicksPerInstrument, candleLimits: config.candleLimits },
+  });
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const now = Date.now() * 1000;
   const last = new Map<string, Tick>();
   instruments.forEach((ins, i) => {
     const t = formatMicros(now - i * 1000);
     const price = Number(ins.referencePrice ?? '100').toFixed(decimals(ins.tickSize));
-    last.set(ins.symbol, { symbol: ins.symbol, seq: 1_000_000 + i, price, size: ins.lotSize, side: 'buy', eventTime: t, ingestTime: t });
+    last.set(ins.symbol, {
+      symbol: ins.symbol,
+      seq: 1_000_000 + i,
+      price,
+      size: ins.lotSize,
+      side: 'buy',
+      eventTime: t,
+      ingestTime: t,
+    });
   });
   const ins = instruments.find((i) => i.symbol === symbol)!;
   const places = decimals(ins.tickSize);
@@ -43,9 +68,15 @@ export async function seedMarketData(redis: Redis, instruments: readonly Instrum
     const high = Math.max(open, close) * (1 + random() * 0.001);
     const low = Math.min(open, close) * (1 - random() * 0.001);
     series.set(`1m|${symbol}|${start}`, {
-      symbol, interval: '1m', start,
-      open: open.toFixed(places), high: high.toFixed(places), low: low.toFixed(places), close: close.toFixed(places),
-      volume: (random() * 40).toFixed(3), trades: 50 + Math.floor(random() * 2_000),
+      symbol,
+      interval: '1m',
+      start,
+      open: open.toFixed(places),
+      high: high.toFixed(places),
+      low: low.toFixed(places),
+      close: close.toFixed(places),
+      volume: (random() * 40).toFixed(3),
+      trades: 50 + Math.floor(random() * 2_000),
     });
   }
   await store.write({ ticks: new Map(), last, candles: series, tickCount: 0 });

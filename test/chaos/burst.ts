@@ -19,9 +19,14 @@ export const MAX_RULES_PER_TRADER = 10_000;
 
 /** A client of the desk's Redis as its services connect (through the sentinels in Sentinel mode). */
 export function deskRedis(desk: ClusterDesk): Redis {
-  const topology = JSON.parse(readFileSync(join(desk.home, 'topology.json'), 'utf8')) as { redis: Parameters<typeof redisClientOptions>[0] };
+  const topology = JSON.parse(readFileSync(join(desk.home, 'topology.json'), 'utf8')) as {
+    redis: Parameters<typeof redisClientOptions>[0];
+  };
   const creds = desk.credentials().redis as { users: Record<string, string>; sentinelPassword?: string };
-  const redis = new Redis({ ...redisClientOptions(topology.redis, loginFor(creds, 'desk'), creds.sentinelPassword), maxRetriesPerRequest: null });
+  const redis = new Redis({
+    ...redisClientOptions(topology.redis, loginFor(creds, 'desk'), creds.sentinelPassword),
+    maxRetriesPerRequest: null,
+  });
   redis.on('error', () => undefined);
   return redis;
 }
@@ -54,10 +59,23 @@ export function burstPublisher(feed: XmppClient) {
 export async function burstRules(redis: Redis, traders: readonly string[], base: number): Promise<Set<string>> {
   const store = createRuleStore({ redis, maxRulesPerOwner: MAX_RULES_PER_TRADER });
   const specs: Array<[string, string]> = [];
-  for (const owner of traders) for (let k = 0; k < STEPS; k++) for (let r = 0; r < RULES_PER_STEP; r++) specs.push([owner, `${base + k}.5`]);
+  for (const owner of traders)
+    for (let k = 0; k < STEPS; k++) for (let r = 0; r < RULES_PER_STEP; r++) specs.push([owner, `${base + k}.5`]);
   const ids = new Set<string>();
   for (let i = 0; i < specs.length; i += 50) {
-    const made: Rule[] = await Promise.all(specs.slice(i, i + 50).map(([owner, threshold]) => store.create(owner, { symbol: BURST_SYMBOL, condition: 'crossing-up', threshold, frequency: 'once', priority: 'normal' })));
+    const made: Rule[] = await Promise.all(
+      specs
+        .slice(i, i + 50)
+        .map(([owner, threshold]) =>
+          store.create(owner, {
+            symbol: BURST_SYMBOL,
+            condition: 'crossing-up',
+            threshold,
+            frequency: 'once',
+            priority: 'normal',
+          }),
+        ),
+    );
     for (const r of made) ids.add(r.id);
   }
   return ids;
@@ -101,7 +119,12 @@ export function firedTracker(redis: Redis, afterSeq: number, rules: Set<string>)
       const out = new Map<string, string>();
       let next: string | undefined;
       do {
-        const page = await alerts.list({ symbol: BURST_SYMBOL, fromTime, limit: 1_000, ...(next ? { after: next } : {}) });
+        const page = await alerts.list({
+          symbol: BURST_SYMBOL,
+          fromTime,
+          limit: 1_000,
+          ...(next ? { after: next } : {}),
+        });
         for (const a of page.alerts) if (rules.has(a.ruleId)) out.set(a.id, a.owner);
         next = page.next;
       } while (next);

@@ -28,7 +28,11 @@ export interface ChaosDesk {
  * the node `placement` names (index from 0), the analyst and the burst's feed session on
  * `placement.others`.
  */
-export async function openChaosDesk(label: string, opts: Parameters<typeof startClusterDesk>[0], placement: { alice: number; bob: number; others: number }): Promise<ChaosDesk> {
+export async function openChaosDesk(
+  label: string,
+  opts: Parameters<typeof startClusterDesk>[0],
+  placement: { alice: number; bob: number; others: number },
+): Promise<ChaosDesk> {
   const desk = await startClusterDesk({
     ...opts,
     keepOnFailure: true,
@@ -56,7 +60,13 @@ export async function openChaosDesk(label: string, opts: Parameters<typeof start
     const feed = await connectTo(desk, 'feed', placement.others, 'chaos-burst');
     clients.push(feed);
     const cd: ChaosDesk = {
-      label, desk, redis, traders, ticks, publish: burstPublisher(feed), keep: false,
+      label,
+      desk,
+      redis,
+      traders,
+      ticks,
+      publish: burstPublisher(feed),
+      keep: false,
       stop: async () => {
         await ticks.stop().catch(() => undefined);
         for (const c of clients) await c.stop().catch(() => undefined);

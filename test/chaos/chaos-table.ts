@@ -40,7 +40,10 @@ export function renderTable(rows: readonly ChaosRow[], header: string): string {
     '',
     '| desk | kill -9 of | delivered / fired (rules) | duplicates by id | shown twice | chain verifies | s to whole | taken over in s | ticks lost: analyst / history | notes |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.desk} | ${r.kill} | ${r.delivered} / ${r.fired} (${r.rules}) | ${r.duplicatesById} | ${r.shownTwice} | ${r.chainOk ? 'yes' : '**no**'} | ${r.secondsToWhole.toFixed(1)} | ${takeover(r.takeoverS)} | ${r.ticksLostAnalyst} / ${r.ticksLostHistory} | ${r.notes} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.desk} | ${r.kill} | ${r.delivered} / ${r.fired} (${r.rules}) | ${r.duplicatesById} | ${r.shownTwice} | ${r.chainOk ? 'yes' : '**no**'} | ${r.secondsToWhole.toFixed(1)} | ${takeover(r.takeoverS)} | ${r.ticksLostAnalyst} / ${r.ticksLostHistory} | ${r.notes} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -2,9 +2,15 @@ import { redisPartOnPort, redisRole } from './takeover.js';
 import type { ChaosDesk } from './chaos-desk.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
+export const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
 
-export async function until<T>(cd: ChaosDesk, what: string, ms: number, check: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
+export async function until<T>(
+  cd: ChaosDesk,
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     try {
@@ -31,12 +37,17 @@ export async function redisPrimaryPart(cd: ChaosDesk): Promise<string> {
 export async function chainVerifies(cd: ChaosDesk): Promise<boolean> {
   return until(cd, 'an answer from GET /v1/audit/verify', 30_000, async () => {
     const res = await fetch(`${cd.desk.apiUrl}/v1/auth/token`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(15_000),
       body: JSON.stringify({ jid: 'carol@desk.localhost', password: cd.desk.credentials().accounts.carol!.password }),
     });
     if (!res.ok) return undefined;
     const { token } = (await res.json()) as { token: string };
-    const verify = await fetch(`${cd.desk.apiUrl}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+    const verify = await fetch(`${cd.desk.apiUrl}/v1/audit/verify`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(15_000),
+    });
     return verify.ok ? { ok: ((await verify.json()) as { ok: boolean }).ok === true } : undefined;
   }).then((r) => r.ok);
 }

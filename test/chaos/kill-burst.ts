@@ -19,7 +19,11 @@ const SETTLE_MS = 10_000;
  * One burst of 1,000 alerts (burst.ts) with `part` killed (SIGKILL) at its 30th tick:
  * what reached the traders, what the chain says, and when the desk was whole again.
  */
-export async function killDuringBurst(cd: ChaosDesk, part: string, base: number): Promise<{ row: ChaosRow; undelivered: Array<[string, string]> }> {
+export async function killDuringBurst(
+  cd: ChaosDesk,
+  part: string,
+  base: number,
+): Promise<{ row: ChaosRow; undelivered: Array<[string, string]> }> {
   const { desk, redis, traders, publish } = cd;
   await until(cd, 'the base tick published', 20_000, () => within(publish(String(base), true), 3_000));
   await sleep(1_000); // the engine has the price below every threshold
@@ -34,7 +38,10 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   let takeover: ReturnType<typeof watchTakeover> | undefined;
   let load = 0;
   // /health and the traders' sessions every 500 ms, from before the kill until the burst is settled.
-  const healthLine = timeline(async () => ({ ...(await health(desk)), sessions: TRADERS.every((t) => traders[t]!.client.state() === 'running') }), 500);
+  const healthLine = timeline(
+    async () => ({ ...(await health(desk)), sessions: TRADERS.every((t) => traders[t]!.client.state() === 'running') }),
+    500,
+  );
   // The first /health 200 with the part running again, watched from the kill on beside the rest of the burst.
   let whole: Promise<number> = Promise.resolve(0);
   const rampStart = Date.now();
@@ -46,7 +53,12 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
       load = loadavg()[0]!;
       whole = until(cd, `the desk whole again after the kill of ${part}`, 90_000, async () => {
         const p = desk.state().parts[part];
-        return p?.state === 'running' && p.restarts > before.restarts && (await fetch(`${desk.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) })).ok && Date.now();
+        return (
+          p?.state === 'running' &&
+          p.restarts > before.restarts &&
+          (await fetch(`${desk.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) })).ok &&
+          Date.now()
+        );
       });
       whole.catch(() => undefined);
     }
@@ -71,7 +83,7 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   const undelivered = () => [...all].filter(([id, owner]) => !traders[owner]?.ids().has(id));
   await until(cd, 'every fired alert delivered', DELIVERY_MS, async () => {
     await fired.poll();
-    for (const [id, owner] of [...fired.fired, ...await fired.stored(burstFrom)]) all.set(id, owner);
+    for (const [id, owner] of [...fired.fired, ...(await fired.stored(burstFrom))]) all.set(id, owner);
     return undelivered().length === 0;
   }).catch(() => undefined);
   const unrecorded = [...all.keys()].filter((id) => !fired.fired.has(id));
@@ -83,7 +95,10 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   // (services notice a lost XMPP session a moment after the server is back).
   const seen = healthLine.points.filter((p) => p.at >= killedAt);
   const lastBad = seen.findLastIndex((p) => !(p.value.status === 'ok' && p.value.sessions));
-  const wholeAt = lastBad === seen.length - 1 ? Number.POSITIVE_INFINITY : Math.max(firstWhole, lastBad < 0 ? 0 : seen[lastBad + 1]!.at);
+  const wholeAt =
+    lastBad === seen.length - 1
+      ? Number.POSITIVE_INFINITY
+      : Math.max(firstWhole, lastBad < 0 ? 0 : seen[lastBad + 1]!.at);
   // What kept it from being whole longest: each component not ok, and for how long /health said so.
   const notOk = new Map<string, number>();
   for (const p of seen) {
@@ -92,7 +107,11 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
       if (c.state !== 'running') notOk.set(k, (notOk.get(k) ?? 0) + 0.5);
     }
   }
-  const slowest = [...notOk].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([what, s]) => `${what} ${s} s`).join(', ');
+  const slowest = [...notOk]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 2)
+    .map(([what, s]) => `${what} ${s} s`)
+    .join(', ');
 
   const ids = new Set(all.keys());
   const got = TRADERS.flatMap((t) => traders[t]!.received.filter((r) => ids.has(r.id)));
@@ -102,7 +121,8 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   const paused = arrivals.reduce((m, t, k) => (k > 0 ? Math.max(m, t - arrivals[k - 1]!) : m), 0) / 1000;
   // Every burst rule fires once: one that reached a trader under two ids (two ticks) was shown twice.
   const idsByRule = new Map<string, Set<string>>();
-  for (const r of TRADERS.flatMap((t) => traders[t]!.received)) if (rules.has(r.rule)) idsByRule.set(r.rule, (idsByRule.get(r.rule) ?? new Set()).add(r.id));
+  for (const r of TRADERS.flatMap((t) => traders[t]!.received))
+    if (rules.has(r.rule)) idsByRule.set(r.rule, (idsByRule.get(r.rule) ?? new Set()).add(r.id));
   const onceShownTwice = [...idsByRule.values()].filter((s) => s.size > 1).length;
   const windowEnd = Math.min(wholeAt, Date.now()) + 2_000;
   const analyst = total(receivedGaps(cd.ticks.items, killedAt - 2_000, windowEnd));
@@ -112,21 +132,47 @@ export async function killDuringBurst(cd: ChaosDesk, part: string, base: number)
   const notes = [
     `load ${load.toFixed(1)}; restarts ${before.restarts}→${after.restarts}; alerts paused ${paused.toFixed(1)} s at most`,
     slowest ? `/health not ok: ${slowest}` : '',
-    missing.length ? `undelivered: ${TRADERS.map((t) => `${t} ${missing.filter(([, o]) => o === t).length} (session ${traders[t]!.client.state()})`).join(', ')}` : '',
-    took.by ? `taken over by ${took.by}${took.allSeconds !== undefined ? ` (every instrument in ${took.allSeconds.toFixed(1)} s)` : ''}` : '',
+    missing.length
+      ? `undelivered: ${TRADERS.map((t) => `${t} ${missing.filter(([, o]) => o === t).length} (session ${traders[t]!.client.state()})`).join(', ')}`
+      : '',
+    took.by
+      ? `taken over by ${took.by}${took.allSeconds !== undefined ? ` (every instrument in ${took.allSeconds.toFixed(1)} s)` : ''}`
+      : '',
     part.startsWith('redis') ? await redisAfter(cd, part) : '',
     fired.firedTwice() ? `${fired.firedTwice()} alerts with two fired records` : '',
     unrecorded.length ? `${unrecorded.length} alerts stored and sent without their fired record in the chain` : '',
     history.holes ? `history: ${history.missing} ticks missing in ${history.holes} places` : '',
     analyst.restarts ? `${analyst.restarts} seq jumps of a new publisher (restart or take-over)` : '',
     analyst.disorder + history.disorder ? `${analyst.disorder + history.disorder} items out of order` : '',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
   const row: ChaosRow = {
-    desk: cd.label, kill: part, delivered, fired: all.size, unrecorded: unrecorded.length, rules: rules.size, duplicatesById: got.length - delivered,
-    shownTwice: Math.max(TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0), onceShownTwice), chainOk: await chainVerifies(cd),
-    secondsToWhole: (wholeAt - killedAt) / 1000, ticksLostAnalyst: analyst.missing, ticksLostHistory: history.missing, holesHistory: history.holes, notes,
-    ...(standbyRole(part) ? { takeoverS: took.seconds ?? Number.POSITIVE_INFINITY, ...(took.allSeconds !== undefined ? { takeoverAllS: took.allSeconds } : {}) } : {}),
-    disorderAnalyst: analyst.disorder, disorderHistory: history.disorder,
+    desk: cd.label,
+    kill: part,
+    delivered,
+    fired: all.size,
+    unrecorded: unrecorded.length,
+    rules: rules.size,
+    duplicatesById: got.length - delivered,
+    shownTwice: Math.max(
+      TRADERS.reduce((n, t) => n + traders[t]!.shownTwice() - shownBefore[t]!, 0),
+      onceShownTwice,
+    ),
+    chainOk: await chainVerifies(cd),
+    secondsToWhole: (wholeAt - killedAt) / 1000,
+    ticksLostAnalyst: analyst.missing,
+    ticksLostHistory: history.missing,
+    holesHistory: history.holes,
+    notes,
+    ...(standbyRole(part)
+      ? {
+          takeoverS: took.seconds ?? Number.POSITIVE_INFINITY,
+          ...(took.allSeconds !== undefined ? { takeoverAllS: took.allSeconds } : {}),
+        }
+      : {}),
+    disorderAnalyst: analyst.disorder,
+    disorderHistory: history.disorder,
   };
   return { row, undelivered: missing };
 }

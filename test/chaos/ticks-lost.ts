@@ -31,7 +31,10 @@ export interface SeqGaps {
  * `starts` (the first one published under a new fencing token) is a take-over by a feed
  * with a seq base of its own, counted as a restart.
  */
-export function seqGaps(ranges: ReadonlyArray<readonly [number, number]>, starts: ReadonlySet<number> = new Set()): SeqGaps {
+export function seqGaps(
+  ranges: ReadonlyArray<readonly [number, number]>,
+  starts: ReadonlySet<number> = new Set(),
+): SeqGaps {
   const r: SeqGaps = { missing: 0, holes: 0, disorder: 0, restarts: 0, count: ranges.length };
   for (let k = 1; k < ranges.length; k++) {
     const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;
@@ -57,7 +60,8 @@ type Items = Map<string, Array<{ first: number; last: number; lease?: number; at
 /** Per instrument, the first seq of each item whose fencing token differs from the item before it: where another feed took over. */
 export function publisherStarts(items: Items): Record<string, Set<number>> {
   const out: Record<string, Set<number>> = {};
-  for (const [symbol, list] of items) out[symbol] = new Set(list.filter((i, k) => k > 0 && i.lease !== list[k - 1]!.lease).map((i) => i.first));
+  for (const [symbol, list] of items)
+    out[symbol] = new Set(list.filter((i, k) => k > 0 && i.lease !== list[k - 1]!.lease).map((i) => i.first));
   return out;
 }
 
@@ -65,12 +69,23 @@ export function publisherStarts(items: Items): Record<string, Set<number>> {
  * Per instrument, the gaps in the recorder's tick history between two times (ms); a seq
  * stored twice (two members) counts as disorder.
  */
-export async function recordedGaps(redis: Redis, symbols: readonly string[], fromMs: number, toMs: number, starts: Record<string, Set<number>> = {}): Promise<Record<string, SeqGaps>> {
+export async function recordedGaps(
+  redis: Redis,
+  symbols: readonly string[],
+  fromMs: number,
+  toMs: number,
+  starts: Record<string, Set<number>> = {},
+): Promise<Record<string, SeqGaps>> {
   const out: Record<string, SeqGaps> = {};
   for (const symbol of symbols) {
-    const all = (await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) => Number(m.split('|')[0]));
+    const all = (await redis.zrangebyscore(ticksKey(symbol), fromMs * 1000, toMs * 1000)).map((m) =>
+      Number(m.split('|')[0]),
+    );
     const seqs = [...new Set(all)].sort((a, b) => a - b);
-    out[symbol] = seqGaps(seqs.map((s) => [s, s] as const), starts[symbol]);
+    out[symbol] = seqGaps(
+      seqs.map((s) => [s, s] as const),
+      starts[symbol],
+    );
     out[symbol].disorder += all.length - seqs.length;
   }
   return out;
@@ -80,6 +95,10 @@ export async function recordedGaps(redis: Redis, symbols: readonly string[], fro
 export function receivedGaps(items: Items, fromMs: number, toMs: number): Record<string, SeqGaps> {
   const out: Record<string, SeqGaps> = {};
   const starts = publisherStarts(items);
-  for (const [symbol, list] of items) out[symbol] = seqGaps(list.filter((i) => i.at >= fromMs && i.at <= toMs).map((i) => [i.first, i.last] as const), starts[symbol]);
+  for (const [symbol, list] of items)
+    out[symbol] = seqGaps(
+      list.filter((i) => i.at >= fromMs && i.at <= toMs).map((i) => [i.first, i.last] as const),
+      starts[symbol],
+    );
   return out;
 }

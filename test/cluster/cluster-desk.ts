@@ -16,11 +16,22 @@ const STOP_TIMEOUT_MS = 30_000;
 export interface ClusterDesk {
   home: string;
   apiUrl: string;
-  ports: { api: number; xmpp: number; xmppTls: number; xmppHttp: number; xmppDist: number; redis: number; sentinel: number };
+  ports: {
+    api: number;
+    xmpp: number;
+    xmppTls: number;
+    xmppHttp: number;
+    xmppDist: number;
+    redis: number;
+    sentinel: number;
+  };
   /** Each node's client port (node 1 first). */
   c2sPorts: number[];
   state(): DeskStateFile;
-  credentials(): { accounts: Record<string, { user: string; password: string; role: string }>; redis: { users: Record<string, string> } };
+  credentials(): {
+    accounts: Record<string, { user: string; password: string; role: string }>;
+    redis: { users: Record<string, string> };
+  };
   ca(): string;
   alive(): boolean;
   diagnostics(): string;
@@ -59,7 +70,14 @@ async function steppedPort(count: number, taken: Set<number>, below = false, ste
  * replica's port + 1 and the three sentinels' ports), in its own process group so a
  * forced stop reaches everything it started. Resolves once /health answers 200.
  */
-export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMode = 'single', env: extra = {}, readyTimeoutMs = 180_000, keepOnFailure = false }: {
+export async function startClusterDesk({
+  nodes,
+  xmppServer = 'ejabberd',
+  redisMode = 'single',
+  env: extra = {},
+  readyTimeoutMs = 180_000,
+  keepOnFailure = false,
+}: {
   nodes: number;
   xmppServer?: 'ejabberd' | 'prosody';
   redisMode?: 'single' | 'sentinel';
@@ -84,10 +102,15 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
   };
   // The services' metrics ports too: left to `up`, each is a port free when it starts,
   // which can be one of the ports above not yet bound (a sentinel's, a node's).
-  const metrics = { feed: await steppedPort(1, taken), recorder: await steppedPort(1, taken), alerts: await steppedPort(1, taken) };
+  const metrics = {
+    feed: await steppedPort(1, taken),
+    recorder: await steppedPort(1, taken),
+    alerts: await steppedPort(1, taken),
+  };
   const env: Record<string, string> = {};
   // The desk reads only its own variables: none of the caller's TICKDESK_* leaks in.
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   Object.assign(env, {
     TICKDESK_HOME: home,
     TICKDESK_DOMAIN: 'desk.localhost',
@@ -109,7 +132,12 @@ export async function startClusterDesk({ nodes, xmppServer = 'ejabberd', redisMo
     ...extra,
   });
   const logPath = join(home, 'up.log');
-  const up: ChildProcess = spawn(process.execPath, [CLI, 'up'], { cwd: root, env, stdio: ['ignore', openSync(logPath, 'a'), openSync(logPath, 'a')], detached: true });
+  const up: ChildProcess = spawn(process.execPath, [CLI, 'up'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', openSync(logPath, 'a'), openSync(logPath, 'a')],
+    detached: true,
+  });
   const exited = new Promise<void>((resolve) => up.once('exit', () => resolve()));
   const alive = () => up.exitCode === null && up.signalCode === null;
   const onExit = () => {

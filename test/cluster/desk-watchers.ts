@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import pino from 'pino';
 import { decodeAlert, decodeTickRows, NS_ALERT, ticksNode } from '@tickdesk/schemas';
-import { createItemSubscriber, createXmppClient, presence, receiptFor, wantsReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
+import {
+  createItemSubscriber,
+  createXmppClient,
+  presence,
+  receiptFor,
+  wantsReceipt,
+  type Element,
+  type XmppClient,
+} from '@tickdesk/xmpp';
 import { CLI, type ClusterDesk } from './cluster-desk.js';
 
 const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
@@ -10,8 +18,14 @@ const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
 export async function connectTo(desk: ClusterDesk, user: string, node: number, resource: string): Promise<XmppClient> {
   const services = desk.c2sPorts.map((p) => `xmpp://127.0.0.1:${p}`);
   const client = createXmppClient({
-    service: services[node]!, services, domain: 'desk.localhost', username: user, password: desk.credentials().accounts[user]!.password,
-    ca: desk.ca(), log, resource,
+    service: services[node]!,
+    services,
+    domain: 'desk.localhost',
+    username: user,
+    password: desk.credentials().accounts[user]!.password,
+    ca: desk.ca(),
+    log,
+    resource,
   });
   // Initial presence on every new session: a reconnected one has none (RFC 6121 §4.2).
   client.on('online', () => void client.send(presence('available')).catch(() => undefined));
@@ -32,8 +46,15 @@ export async function traderOn(desk: ClusterDesk, user: string, node: number) {
     const res = decodeAlert(el);
     if (!res.ok) return;
     const from = String(st.attrs.from ?? '');
-    received.push({ id: String(st.attrs.id), rule: res.value.rule, seq: res.value.seq, at: Date.now(), from: from.slice(from.indexOf('/') + 1) });
-    if (wantsReceipt(st)) void client.send(receiptFor(String(st.attrs.from), String(st.attrs.id))).catch(() => undefined);
+    received.push({
+      id: String(st.attrs.id),
+      rule: res.value.rule,
+      seq: res.value.seq,
+      at: Date.now(),
+      from: from.slice(from.indexOf('/') + 1),
+    });
+    if (wantsReceipt(st))
+      void client.send(receiptFor(String(st.attrs.from), String(st.attrs.id))).catch(() => undefined);
   });
   return {
     user,
@@ -57,12 +78,25 @@ export type ClusterTrader = Awaited<ReturnType<typeof traderOn>>;
 
 /** Every tick item of the given instruments as an analyst's client receives them: seq, conflated count, the publisher's fencing token (lease), arrival. */
 export async function tickWatcher(client: XmppClient, symbols: readonly string[]) {
-  const items = new Map<string, Array<{ first: number; last: number; conflated: number; lease?: number; at: number }>>();
+  const items = new Map<
+    string,
+    Array<{ first: number; last: number; conflated: number; lease?: number; at: number }>
+  >();
   const sub = createItemSubscriber({
-    client, service: 'pubsub.desk.localhost', nodes: symbols.map(ticksNode), decode: decodeTickRows, log,
+    client,
+    service: 'pubsub.desk.localhost',
+    nodes: symbols.map(ticksNode),
+    decode: decodeTickRows,
+    log,
     onItem: (b) => {
       const list = items.get(b.symbol) ?? [];
-      list.push({ first: b.rows[0]!.seq, last: b.rows[b.rows.length - 1]!.seq, conflated: b.conflated, ...(b.lease !== undefined ? { lease: b.lease } : {}), at: Date.now() });
+      list.push({
+        first: b.rows[0]!.seq,
+        last: b.rows[b.rows.length - 1]!.seq,
+        conflated: b.conflated,
+        ...(b.lease !== undefined ? { lease: b.lease } : {}),
+        at: Date.now(),
+      });
       items.set(b.symbol, list);
     },
   });
@@ -127,7 +161,9 @@ export async function serviceState(port: number): Promise<string> {
   }
 }
 
-export async function health(desk: ClusterDesk): Promise<{ status: string; components: Record<string, { state: string; detail?: string }> }> {
+export async function health(
+  desk: ClusterDesk,
+): Promise<{ status: string; components: Record<string, { state: string; detail?: string }> }> {
   const res = await fetch(`${desk.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
   return (await res.json()) as never;
 }
@@ -136,7 +172,18 @@ export async function health(desk: ClusterDesk): Promise<{ status: string; compo
 export function status(desk: ClusterDesk): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'status'], {
-      env: { ...process.env, TICKDESK_HOME: desk.home, TICKDESK_REDIS_PORT: String(desk.ports.redis), TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: String(desk.c2sPorts.length), TICKDESK_XMPP_PORT: String(desk.ports.xmpp), TICKDESK_XMPP_TLS_PORT: String(desk.ports.xmppTls), TICKDESK_XMPP_HTTP_PORT: String(desk.ports.xmppHttp), TICKDESK_XMPP_DIST_PORT: String(desk.ports.xmppDist), TICKDESK_API_PORT: String(desk.ports.api) },
+      env: {
+        ...process.env,
+        TICKDESK_HOME: desk.home,
+        TICKDESK_REDIS_PORT: String(desk.ports.redis),
+        TICKDESK_XMPP_SERVER: 'ejabberd',
+        TICKDESK_XMPP_NODES: String(desk.c2sPorts.length),
+        TICKDESK_XMPP_PORT: String(desk.ports.xmpp),
+        TICKDESK_XMPP_TLS_PORT: String(desk.ports.xmppTls),
+        TICKDESK_XMPP_HTTP_PORT: String(desk.ports.xmppHttp),
+        TICKDESK_XMPP_DIST_PORT: String(desk.ports.xmppDist),
+        TICKDESK_API_PORT: String(desk.ports.api),
+      },
     });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));

@@ -3,7 +3,16 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ejabberdCluster, ejabberdPaths, ensureCertificates, epmdNames, freePort, type ClusterNodeOptions, type EjabberdCluster, type XmppServer } from '@tickdesk/infra';
+import {
+  ejabberdCluster,
+  ejabberdPaths,
+  ensureCertificates,
+  epmdNames,
+  freePort,
+  type ClusterNodeOptions,
+  type EjabberdCluster,
+  type XmppServer,
+} from '@tickdesk/infra';
 
 // Start-up errors of a two-node cluster: each one message with the cause and the fix.
 const domain = 'desk.localhost';
@@ -18,7 +27,10 @@ const running: XmppServer[] = [];
 /** Node 2's start; a start that succeeds against expectation is stopped with the rest. */
 const startNode2 = () => {
   const attempt = cluster.controls[1]!.start();
-  attempt.then((s) => running.push(s), () => undefined);
+  attempt.then(
+    (s) => running.push(s),
+    () => undefined,
+  );
   return attempt;
 };
 
@@ -32,9 +44,22 @@ beforeAll(async () => {
   const certs = ensureCertificates(join(home, 'certs'), domain);
   nodes = [];
   for (let i = 1; i <= 2; i++) {
-    nodes.push({ dir: join(home, `ejabberd-${i}`), name: `tderrors${process.pid}n${i}@localhost`, c2sPort: await freePort(), c2sDirectTlsPort: await freePort(), httpPort: await freePort(), distPort: await freePort() });
+    nodes.push({
+      dir: join(home, `ejabberd-${i}`),
+      name: `tderrors${process.pid}n${i}@localhost`,
+      c2sPort: await freePort(),
+      c2sDirectTlsPort: await freePort(),
+      httpPort: await freePort(),
+      distPort: await freePort(),
+    });
   }
-  base = { domain, certs, admins: [`admin@${domain}`], pubsubAdmins: [`admin@${domain}`], unlimited: [`admin@${domain}`] };
+  base = {
+    domain,
+    certs,
+    admins: [`admin@${domain}`],
+    pubsubAdmins: [`admin@${domain}`],
+    unlimited: [`admin@${domain}`],
+  };
   epmdPort = await freePort();
   cluster = ejabberdCluster(base, nodes, epmdPort);
 }, 60_000);
@@ -46,13 +71,15 @@ afterAll(async () => {
 }, 120_000);
 
 describe('start-up errors of a clustered desk', () => {
-  it("refuses an epmd port that another program holds, naming the port and the variable", async () => {
+  it('refuses an epmd port that another program holds, naming the port and the variable', async () => {
     const port = await freePort();
     const other = await listen(port);
     try {
       await expect(ejabberdCluster(base, nodes, port).start(accounts)).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_PORT_IN_USE',
-        message: expect.stringMatching(new RegExp(`^port ${port} \\(the ejabberd cluster's epmd.*is not epmd.*TICKDESK_XMPP_DIST_PORT=<port>`)),
+        message: expect.stringMatching(
+          new RegExp(`^port ${port} \\(the ejabberd cluster's epmd.*is not epmd.*TICKDESK_XMPP_DIST_PORT=<port>`),
+        ),
       });
     } finally {
       other.close();
@@ -65,23 +92,31 @@ describe('start-up errors of a clustered desk', () => {
     await first.stop();
     await expect(startNode2()).rejects.toMatchObject({
       code: 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED',
-      message: expect.stringMatching(new RegExp(`^ejabberd node 2 \\(${nodes[1]!.name}\\) could not join node 1 \\(${nodes[0]!.name}\\): node 1 is not running .*Fix: start node 1 first`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^ejabberd node 2 \\(${nodes[1]!.name}\\) could not join node 1 \\(${nodes[0]!.name}\\): node 1 is not running .*Fix: start node 1 first`,
+        ),
+      ),
     });
   }, 120_000);
 
-  it("a port of node 2 in use names node 2 and the variable its port derives from", async () => {
+  it('a port of node 2 in use names node 2 and the variable its port derives from', async () => {
     const other = await listen(nodes[1]!.c2sPort);
     try {
       await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_PORT_IN_USE',
-        message: expect.stringMatching(new RegExp(`^port ${nodes[1]!.c2sPort} \\(XMPP client connections of ejabberd node 2\\) is already in use.*TICKDESK_XMPP_PORT=<port>`)),
+        message: expect.stringMatching(
+          new RegExp(
+            `^port ${nodes[1]!.c2sPort} \\(XMPP client connections of ejabberd node 2\\) is already in use.*TICKDESK_XMPP_PORT=<port>`,
+          ),
+        ),
       });
     } finally {
       other.close();
     }
   });
 
-  it("a node whose cookie node 1 refuses names the cookie mismatch and the fix", async () => {
+  it('a node whose cookie node 1 refuses names the cookie mismatch and the fix', async () => {
     running.push(await cluster.controls[0]!.start(accounts));
     // Node 1's cookie file changes while it runs: node 2 gets the new one, node 1 knows the old.
     const cookie = join(ejabberdPaths(nodes[0]!.dir).spool, '.erlang.cookie');
@@ -92,7 +127,9 @@ describe('start-up errors of a clustered desk', () => {
     try {
       await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_COOKIE_MISMATCH',
-        message: expect.stringMatching(/could not join node 1 .*: node 1 refused its Erlang cookie .*Fix: restart the desk/),
+        message: expect.stringMatching(
+          /could not join node 1 .*: node 1 refused its Erlang cookie .*Fix: restart the desk/,
+        ),
       });
     } finally {
       chmodSync(cookie, 0o600);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctlOutput, ejabberdCluster, ensureCertificates, freePort, type ClusterNodeOptions, type XmppServer } from '@tickdesk/infra';
+import {
+  ctlOutput,
+  ejabberdCluster,
+  ensureCertificates,
+  freePort,
+  type ClusterNodeOptions,
+  type XmppServer,
+} from '@tickdesk/infra';
 import { createPubsub, createXmppClient } from '@tickdesk/xmpp';
 
 // Every node of a cluster killed at once (kill -9 of each Erlang VM and of the desk's epmd,
@@ -12,7 +19,10 @@ import { createPubsub, createXmppClient } from '@tickdesk/xmpp';
 const domain = 'desk.localhost';
 const home = mkdtempSync(join(tmpdir(), 'tickdesk-cluster-restart-'));
 const log = pino({ level: 'silent' });
-const accounts = [['feed', 'feed-password-1'], ['admin', 'admin-password-1']] as const;
+const accounts = [
+  ['feed', 'feed-password-1'],
+  ['admin', 'admin-password-1'],
+] as const;
 let nodes: ClusterNodeOptions[];
 let base: Parameters<typeof ejabberdCluster>[0];
 let epmdPort: number;
@@ -24,10 +34,23 @@ beforeAll(async () => {
   ca = readFileSync(certs.caCert, 'utf8');
   nodes = [];
   for (let i = 1; i <= 3; i++) {
-    nodes.push({ dir: join(home, `ejabberd-${i}`), name: `tdrestart${process.pid}n${i}@localhost`, c2sPort: await freePort(), c2sDirectTlsPort: await freePort(), httpPort: await freePort(), distPort: await freePort() });
+    nodes.push({
+      dir: join(home, `ejabberd-${i}`),
+      name: `tdrestart${process.pid}n${i}@localhost`,
+      c2sPort: await freePort(),
+      c2sDirectTlsPort: await freePort(),
+      httpPort: await freePort(),
+      distPort: await freePort(),
+    });
   }
   const jid = (u: string) => `${u}@${domain}`;
-  base = { domain, certs, admins: [jid('admin')], pubsubAdmins: [jid('feed'), jid('admin')], unlimited: [jid('feed'), jid('admin')] };
+  base = {
+    domain,
+    certs,
+    admins: [jid('admin')],
+    pubsubAdmins: [jid('feed'), jid('admin')],
+    unlimited: [jid('feed'), jid('admin')],
+  };
   epmdPort = await freePort();
   servers = await ejabberdCluster(base, nodes, epmdPort).start(accounts);
 }, 180_000);
@@ -39,7 +62,16 @@ afterAll(async () => {
 }, 120_000);
 
 async function session(node: number) {
-  const client = createXmppClient({ service: `xmpp://127.0.0.1:${nodes[node]!.c2sPort}`, domain, username: 'feed', password: accounts[0][1], ca, log, resource: `restart-${node}`, reconnect: false });
+  const client = createXmppClient({
+    service: `xmpp://127.0.0.1:${nodes[node]!.c2sPort}`,
+    domain,
+    username: 'feed',
+    password: accounts[0][1],
+    ca,
+    log,
+    resource: `restart-${node}`,
+    reconnect: false,
+  });
   await client.start();
   return client;
 }
@@ -65,7 +97,9 @@ describe('a cluster whose every node went down at once', () => {
     const tookMs = Date.now() - startedAt;
     console.log(`3 nodes started again after kill -9 of all in ${(tookMs / 1000).toFixed(1)} s`);
 
-    const members = (await ctlOutput({ ...base, ...nodes[2]!, epmdPort }, nodes[2]!.name, ['list_cluster'])).split(/\s+/).filter(Boolean);
+    const members = (await ctlOutput({ ...base, ...nodes[2]!, epmdPort }, nodes[2]!.name, ['list_cluster']))
+      .split(/\s+/)
+      .filter(Boolean);
     expect(members.sort()).toEqual(nodes.map((n) => n.name).sort());
     const after = await session(2);
     try {

@@ -5,7 +5,15 @@ import pino from 'pino';
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctlOutput, ejabberdCluster, ensureCertificates, freePort, type ClusterNodeOptions, type EjabberdCluster, type XmppServer } from '@tickdesk/infra';
+import {
+  ctlOutput,
+  ejabberdCluster,
+  ensureCertificates,
+  freePort,
+  type ClusterNodeOptions,
+  type EjabberdCluster,
+  type XmppServer,
+} from '@tickdesk/infra';
 import { createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 
 // Three ejabberd nodes of one desk on one machine, joined into one Mnesia cluster, all on 127.0.0.1.
@@ -25,13 +33,29 @@ beforeAll(async () => {
   ca = readFileSync(certs.caCert, 'utf8');
   nodes = [];
   for (let i = 1; i <= 3; i++) {
-    nodes.push({ dir: join(home, `ejabberd-${i}`), name: `tdcluster${process.pid}n${i}@localhost`, c2sPort: await freePort(), c2sDirectTlsPort: await freePort(), httpPort: await freePort(), distPort: await freePort() });
+    nodes.push({
+      dir: join(home, `ejabberd-${i}`),
+      name: `tdcluster${process.pid}n${i}@localhost`,
+      c2sPort: await freePort(),
+      c2sDirectTlsPort: await freePort(),
+      httpPort: await freePort(),
+      distPort: await freePort(),
+    });
   }
   const jid = (u: string) => `${u}@${domain}`;
-  base = { domain, certs, admins: [jid('admin')], pubsubAdmins: [jid('feed'), jid('admin')], unlimited: [jid('feed'), jid('admin')] };
+  base = {
+    domain,
+    certs,
+    admins: [jid('admin')],
+    pubsubAdmins: [jid('feed'), jid('admin')],
+    unlimited: [jid('feed'), jid('admin')],
+  };
   epmdPort = await freePort();
   cluster = ejabberdCluster(base, nodes, epmdPort);
-  servers = await cluster.start([['feed', 'feed-password-1'], ['admin', 'admin-password-1']]);
+  servers = await cluster.start([
+    ['feed', 'feed-password-1'],
+    ['admin', 'admin-password-1'],
+  ]);
 }, 180_000);
 
 afterAll(async () => {
@@ -43,7 +67,17 @@ afterAll(async () => {
 
 async function login(user: string, node: number, password: string): Promise<XmppClient> {
   const services = nodes.map((n) => `xmpp://127.0.0.1:${n.c2sPort}`);
-  const client = createXmppClient({ service: services[node]!, services, domain, username: user, password, ca, log, resource: `test-${node}`, reconnect: { initialMs: 100, maxMs: 500 } });
+  const client = createXmppClient({
+    service: services[node]!,
+    services,
+    domain,
+    username: user,
+    password,
+    ca,
+    log,
+    resource: `test-${node}`,
+    reconnect: { initialMs: 100, maxMs: 500 },
+  });
   clients.push(client);
   // Notifications to a bare JID reach available sessions only (RFC 6121 §8.5.2.1).
   client.on('online', () => void client.send(xml('presence')).catch(() => undefined));
@@ -71,7 +105,9 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 
 describe('a clustered desk on one machine (3 ejabberd nodes)', () => {
   it('joins every node into one cluster', async () => {
-    const members = (await ctlOutput({ ...base, ...nodes[2]!, epmdPort }, nodes[2]!.name, ['list_cluster'])).split(/\s+/).filter(Boolean);
+    const members = (await ctlOutput({ ...base, ...nodes[2]!, epmdPort }, nodes[2]!.name, ['list_cluster']))
+      .split(/\s+/)
+      .filter(Boolean);
     expect(members.sort()).toEqual(nodes.map((n) => n.name).sort());
   });
 

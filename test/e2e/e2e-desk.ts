@@ -13,7 +13,14 @@ const FEED_RATE = process.env.TICKDESK_E2E_FEED_RATE ?? '20';
 const READY_TIMEOUT_MS = 150_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-export type E2ePorts = { api: number; xmpp: number; xmppTls: number; xmppHttp: number; xmppDist: number; redis: number };
+export type E2ePorts = {
+  api: number;
+  xmpp: number;
+  xmppTls: number;
+  xmppHttp: number;
+  xmppDist: number;
+  redis: number;
+};
 
 /** What the global setup provides: the desk's folder and server, and the vitest run the desk must not outlive. */
 export interface E2eSetup {
@@ -57,13 +64,17 @@ export async function ensureDesk(opts: E2eSetup): Promise<{ baseUrl: string; por
   const known = readState(opts.home);
   if (known && 'failed' in known) throw new Error(`the e2e desk did not start: ${known.failed}`);
   if (known) {
-    if (!alive(known.pid)) throw new Error(`the e2e desk (pid ${known.pid}) has exited: ${join(opts.home, 'up.log')}\n${tail(join(opts.home, 'up.log'), 20)}`);
+    if (!alive(known.pid))
+      throw new Error(
+        `the e2e desk (pid ${known.pid}) has exited: ${join(opts.home, 'up.log')}\n${tail(join(opts.home, 'up.log'), 20)}`,
+      );
     return known;
   }
   const ports = await distinctPorts(['api', 'xmpp', 'xmppTls', 'xmppHttp', 'xmppDist', 'redis'] as const);
   const env: Record<string, string> = {};
   // The desk reads only its own variables: none of the caller's TICKDESK_* (a developer's feed or home) leaks in.
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   Object.assign(env, {
     TICKDESK_HOME: opts.home,
     TICKDESK_DOMAIN: 'desk.localhost',
@@ -89,7 +100,10 @@ export async function ensureDesk(opts: E2eSetup): Promise<{ baseUrl: string; por
   closeSync(logFd);
   up.unref();
   const pid = up.pid!;
-  spawn(process.execPath, [WATCHDOG, String(opts.runner), String(pid), String(STOP_TIMEOUT_MS)], { stdio: 'ignore', detached: true }).unref();
+  spawn(process.execPath, [WATCHDOG, String(opts.runner), String(pid), String(STOP_TIMEOUT_MS)], {
+    stdio: 'ignore',
+    detached: true,
+  }).unref();
   const baseUrl = `http://127.0.0.1:${ports.api}`;
   try {
     await waitReady(baseUrl, pid);
@@ -174,8 +188,13 @@ async function distinctPorts<K extends string>(names: readonly K[]): Promise<Rec
 function diagnostics(dir: string, logPath: string): string {
   const parts = [`--- ${logPath}\n${tail(logPath, 30)}`];
   const logs = join(dir, 'logs');
-  if (existsSync(logs)) for (const f of readdirSync(logs)) parts.push(`--- ${join(logs, f)}\n${tail(join(logs, f), 15)}`);
-  for (const log of [join(dir, 'prosody', 'prosody.log'), join(dir, 'ejabberd', 'logs', 'ejabberd.log'), join(dir, 'ejabberd', 'logs', 'error.log')]) {
+  if (existsSync(logs))
+    for (const f of readdirSync(logs)) parts.push(`--- ${join(logs, f)}\n${tail(join(logs, f), 15)}`);
+  for (const log of [
+    join(dir, 'prosody', 'prosody.log'),
+    join(dir, 'ejabberd', 'logs', 'ejabberd.log'),
+    join(dir, 'ejabberd', 'logs', 'error.log'),
+  ]) {
     if (existsSync(log)) parts.push(`--- ${log}\n${tail(log, 15)}`);
   }
   return parts.join('\n');

@@ -24,8 +24,10 @@ let home: string | undefined;
  */
 export async function setup(project: TestProject): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
-  if (!existsSync(DASHBOARD)) throw new Error(`${DASHBOARD} is missing: build the dashboard first (npm run build -w @tickdesk/ui)`);
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test installs it as root)`);
+  if (!existsSync(DASHBOARD))
+    throw new Error(`${DASHBOARD} is missing: build the dashboard first (npm run build -w @tickdesk/ui)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test installs it as root)`);
   const xmppServer = project.name.endsWith('-ejabberd') ? 'ejabberd' : 'prosody';
   home = mkdtempSync(join(tmpdir(), `tickdesk-e2e-${xmppServer}-`));
   const files = (await project.globTestFiles()).testFiles.length;

@@ -29,9 +29,13 @@ export function desk(): E2eDesk {
   if (known) return known;
   const setup = inject('e2e');
   const state = readState(setup.home);
-  if (!state || 'failed' in state) throw new Error('the e2e desk is not running: test/e2e/desk-ready.ts starts it before each file');
+  if (!state || 'failed' in state)
+    throw new Error('the e2e desk is not running: test/e2e/desk-ready.ts starts it before each file');
   const credentialsPath = join(setup.home, 'credentials.json');
-  const { domain, accounts } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { domain: string; accounts: Record<string, E2eAccount> };
+  const { domain, accounts } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as {
+    domain: string;
+    accounts: Record<string, E2eAccount>;
+  };
   return (known = { ...setup, baseUrl: state.baseUrl, ports: state.ports, domain, credentialsPath, accounts });
 }
 export const jid = (user: string) => `${user}@${desk().domain}`;
@@ -46,7 +50,12 @@ export const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[d
 
 // Every run saves its screenshots under test/artifacts (not tracked); with
 // TICKDESK_E2E_DOC_SCREENSHOTS=1 it refreshes the README's, in docs/screenshots.
-const SCREENSHOTS = fileURLToPath(new URL(process.env.TICKDESK_E2E_DOC_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../artifacts/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.TICKDESK_E2E_DOC_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
 
 /** Save <name>.png of the page (the README shows desk.png). */
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -103,7 +112,12 @@ export async function logIn(page: Page, user: string): Promise<void> {
 }
 
 /** Poll `read` until `done` holds of its value (hooks cannot use expect.poll). */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -116,12 +130,24 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 /** An attribute, or undefined while the element is absent (for expect.poll). */
 export async function attr(locator: Locator, name: string): Promise<string | undefined> {
   if ((await locator.count()) === 0) return undefined;
-  return (await locator.first().getAttribute(name, { timeout: 2_000 }).catch(() => null)) ?? undefined;
+  return (
+    (await locator
+      .first()
+      .getAttribute(name, { timeout: 2_000 })
+      .catch(() => null)) ?? undefined
+  );
 }
 
 export async function text(locator: Locator): Promise<string | undefined> {
   if ((await locator.count()) === 0) return undefined;
-  return (await locator.first().textContent({ timeout: 2_000 }).catch(() => null))?.trim() ?? undefined;
+  return (
+    (
+      await locator
+        .first()
+        .textContent({ timeout: 2_000 })
+        .catch(() => null)
+    )?.trim() ?? undefined
+  );
 }
 
 /** The REST API as `user`, with a bearer token from POST /v1/auth/token. */
@@ -136,7 +162,10 @@ export async function restAs(user: string) {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const r = await fetch(`${desk().baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const raw = await r.text();

@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import type { BrowserSession } from '../support/browser.js';
-import { attr, byTestId, closeDashboard, deleteRules, lastPrice, logIn, openDashboard, restAs, until, type Rest } from './helpers.js';
+import {
+  attr,
+  byTestId,
+  closeDashboard,
+  deleteRules,
+  lastPrice,
+  logIn,
+  openDashboard,
+  restAs,
+  until,
+  type Rest,
+} from './helpers.js';
 
 const SYMBOL = 'SOLUSDT';
 
@@ -21,14 +32,31 @@ describe('an alert fired while the trader is away from the desk', () => {
     // Nobody is logged in as alice (the other files log out): the engine sends to her
     // offline and the server stores the chat message (XEP-0160).
     const rows = await rest.get<{ traders: Array<{ trader: string; show: string }> }>('/v1/presence');
-    await until(async () => (await rest.get<{ traders: Array<{ trader: string; show: string }> }>('/v1/presence')).body.traders.find((t) => t.trader === 'alice')?.show, (show) => show === 'offline', `alice offline (was ${JSON.stringify(rows.body.traders)})`);
+    await until(
+      async () =>
+        (await rest.get<{ traders: Array<{ trader: string; show: string }> }>('/v1/presence')).body.traders.find(
+          (t) => t.trader === 'alice',
+        )?.show,
+      (show) => show === 'offline',
+      `alice offline (was ${JSON.stringify(rows.body.traders)})`,
+    );
     const threshold = new Decimal(await lastPrice(rest, SYMBOL)).mul('0.9').toDecimalPlaces(3).toFixed(3);
-    const created = await rest.post<{ id: string }>('/v1/rules', { symbol: SYMBOL, condition: 'greater-than', threshold, frequency: 'once', priority: 'normal' });
+    const created = await rest.post<{ id: string }>('/v1/rules', {
+      symbol: SYMBOL,
+      condition: 'greater-than',
+      threshold,
+      frequency: 'once',
+      priority: 'normal',
+    });
     expect(created.status).toBe(201);
-    const id = (await until(async () => {
-      const res = await rest.get<{ alerts?: Array<{ id: string; ruleId: string }> }>(`/v1/alerts?symbol=${SYMBOL}`);
-      return res.body.alerts?.find((a) => a.ruleId === created.body.id)?.id;
-    }, (v) => v !== undefined, 'the alert of the rule'))!;
+    const id = (await until(
+      async () => {
+        const res = await rest.get<{ alerts?: Array<{ id: string; ruleId: string }> }>(`/v1/alerts?symbol=${SYMBOL}`);
+        return res.body.alerts?.find((a) => a.ruleId === created.body.id)?.id;
+      },
+      (v) => v !== undefined,
+      'the alert of the rule',
+    ))!;
     const events = async () => {
       const res = await rest.get<{ lifecycle: Array<{ event: string }> }>(`/v1/alerts/${id}`);
       return res.status === 200 ? res.body.lifecycle.map((step) => step.event) : [];
@@ -43,6 +71,8 @@ describe('an alert fired while the trader is away from the desk', () => {
     expect(await attr(item, 'data-acknowledged')).toBe('false');
     // The receipt (XEP-0184) goes out only for a message the server delivered: the REST
     // history alone would show the item but never make it delivered.
-    await expect.poll(events, { timeout: 30_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'delivered', 'displayed']));
+    await expect
+      .poll(events, { timeout: 30_000 })
+      .toEqual(expect.arrayContaining(['fired', 'sent', 'delivered', 'displayed']));
   });
 });

@@ -18,7 +18,11 @@ describe('desk presence', () => {
     const aliceInBob = bob.page.locator(`[data-testid="presence-row"][data-jid="${jid('alice')}"]`);
     await expect.poll(() => attr(aliceInBob, 'data-show'), { timeout: 20_000 }).toBe('online');
     // And bob in alice's browser: the traders are linked both ways.
-    await expect.poll(() => attr(alice.page.locator(`[data-testid="presence-row"][data-jid="${jid('bob')}"]`), 'data-show'), { timeout: 20_000 }).toBe('online');
+    await expect
+      .poll(() => attr(alice.page.locator(`[data-testid="presence-row"][data-jid="${jid('bob')}"]`), 'data-show'), {
+        timeout: 20_000,
+      })
+      .toBe('online');
 
     const status = `In the risk meeting ${Date.now() % 10_000}`;
     await byTestId(alice.page, 'my-presence').selectOption('busy');
@@ -30,10 +34,17 @@ describe('desk presence', () => {
 
     // The desk (the alert engine) routes by the same presence: busy is dnd over REST.
     const rest = await restAs('bob');
-    await expect.poll(async () => {
-      const res = await rest.get<{ traders: Array<{ trader: string; show: string; status?: string }> }>('/v1/presence');
-      return res.body.traders.find((t) => t.trader === 'alice');
-    }, { timeout: 20_000 }).toMatchObject({ show: 'dnd', status });
+    await expect
+      .poll(
+        async () => {
+          const res = await rest.get<{ traders: Array<{ trader: string; show: string; status?: string }> }>(
+            '/v1/presence',
+          );
+          return res.body.traders.find((t) => t.trader === 'alice');
+        },
+        { timeout: 20_000 },
+      )
+      .toMatchObject({ show: 'dnd', status });
 
     await byTestId(alice.page, 'my-presence').selectOption('online');
     await byTestId(alice.page, 'my-status-text').fill('');

@@ -6,7 +6,9 @@ import { attr, closeDashboard, desk, logIn, openDashboard, until } from './helpe
 
 /** The XMPP server's pid as the desk's supervisor last wrote it (desk.json). */
 function xmppPid(): number {
-  const state = JSON.parse(readFileSync(join(desk().home, 'desk.json'), 'utf8')) as { parts: Record<string, { pid?: number; restarts: number }> };
+  const state = JSON.parse(readFileSync(join(desk().home, 'desk.json'), 'utf8')) as {
+    parts: Record<string, { pid?: number; restarts: number }>;
+  };
   const pid = state.parts.xmpp?.pid;
   if (!pid) throw new Error('desk.json names no xmpp pid');
   return pid;

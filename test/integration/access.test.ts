@@ -13,7 +13,15 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop()));
 });
 
-const tick = { symbol: 'BTCUSDT', seq: 1, price: '1', size: '1', side: 'buy' as const, eventTime: '2026-01-01T00:00:00.000Z', ingestTime: '2026-01-01T00:00:00.000Z' };
+const tick = {
+  symbol: 'BTCUSDT',
+  seq: 1,
+  price: '1',
+  size: '1',
+  side: 'buy' as const,
+  eventTime: '2026-01-01T00:00:00.000Z',
+  ingestTime: '2026-01-01T00:00:00.000Z',
+};
 
 describe('instrument node access', () => {
   it('nodes are whitelisted, publishers-only, owned by the feed', async () => {
@@ -25,7 +33,9 @@ describe('instrument node access', () => {
 
   it('refuses a subscription from an account that is not entitled (forbidden, or not-allowed + closed-node)', async () => {
     const eve = await open('eve');
-    const err = await createPubsub(eve, desk().pubsubHost).subscribe(ticksNode('BTCUSDT')).catch((e: unknown) => e);
+    const err = await createPubsub(eve, desk().pubsubHost)
+      .subscribe(ticksNode('BTCUSDT'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(XmppError);
     expect(refusal(err)).toMatch(SUBSCRIBE_REFUSED);
   });
@@ -34,7 +44,12 @@ describe('instrument node access', () => {
     const ana = await open('ana');
     const pubsub = createPubsub(ana, desk().pubsubHost);
     expect(await pubsub.subscribe(ticksNode('ETHUSDT'))).toBe('subscribed');
-    const err = await pubsub.publish(ticksNode('ETHUSDT'), encodeTickBatch({ symbol: 'ETHUSDT', ticks: [{ ...tick, symbol: 'ETHUSDT' }], conflated: 0 })).catch((e: unknown) => e);
+    const err = await pubsub
+      .publish(
+        ticksNode('ETHUSDT'),
+        encodeTickBatch({ symbol: 'ETHUSDT', ticks: [{ ...tick, symbol: 'ETHUSDT' }], conflated: 0 }),
+      )
+      .catch((e: unknown) => e);
     expect((err as XmppError).condition).toBe('forbidden');
   });
 
@@ -55,14 +70,29 @@ describe('instrument node access', () => {
   it('refuses a client that sends a wrong password', async () => {
     const { createXmppClient } = await import('@tickdesk/xmpp');
     const { log } = await import('./helpers.js');
-    const c = createXmppClient({ service: desk().service, domain: desk().domain, username: 'alice', password: 'wrong', ca: desk().ca, log, reconnect: false });
+    const c = createXmppClient({
+      service: desk().service,
+      domain: desk().domain,
+      username: 'alice',
+      password: 'wrong',
+      ca: desk().ca,
+      log,
+      reconnect: false,
+    });
     await expect(c.start()).rejects.toMatchObject({ code: 'TICKDESK_XMPP_AUTH_FAILED' });
   });
 
   it('refuses a server whose certificate the client does not trust', async () => {
     const { createXmppClient } = await import('@tickdesk/xmpp');
     const { log, credentials } = await import('./helpers.js');
-    const c = createXmppClient({ service: desk().service, domain: desk().domain, username: 'alice', password: credentials().accounts.alice!.password, log, reconnect: false });
+    const c = createXmppClient({
+      service: desk().service,
+      domain: desk().domain,
+      username: 'alice',
+      password: credentials().accounts.alice!.password,
+      log,
+      reconnect: false,
+    });
     await expect(c.start()).rejects.toMatchObject({ code: 'TICKDESK_XMPP_TLS_FAILED' });
     void xml;
   });

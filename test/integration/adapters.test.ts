@@ -40,7 +40,13 @@ describe('each feed adapter → feed core → pubsub → subscriber', () => {
     await sub.stop();
     expect(ticks.length).toBe(expected.length);
     expect(ticks.map((t) => [t.seq, t.price, t.size, t.side, t.eventTime])).toEqual(
-      expected.map((e) => [e.seq, e.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), e.size.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), e.side, formatMicros(e.eventMicros)]),
+      expected.map((e) => [
+        e.seq,
+        e.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+        e.size.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+        e.side,
+        formatMicros(e.eventMicros),
+      ]),
     );
   });
 
@@ -49,14 +55,25 @@ describe('each feed adapter → feed core → pubsub → subscriber', () => {
     await once(server, 'listening');
     const now = Date.now();
     const trade = (t: number, p: string, q: string, m: boolean) =>
-      JSON.stringify({ stream: 'ethusdt@trade', data: { e: 'trade', E: now, s: 'ETHUSDT', t, p, q, T: now - 1000 + t, m, M: true } });
+      JSON.stringify({
+        stream: 'ethusdt@trade',
+        data: { e: 'trade', E: now, s: 'ETHUSDT', t, p, q, T: now - 1000 + t, m, M: true },
+      });
     server.on('connection', (socket) => {
-      for (const [t, p, q, m] of [[101, '3401.10000000', '0.50000000', false], [102, '3401.20', '1', true], [105, '3399.99', '0.001', false]] as const) {
+      for (const [t, p, q, m] of [
+        [101, '3401.10000000', '0.50000000', false],
+        [102, '3401.20', '1', true],
+        [105, '3399.99', '0.001', false],
+      ] as const) {
         socket.send(trade(t, p, q, m));
       }
     });
     const { ticks, sub } = await collectTicks(alice, ['ETHUSDT']);
-    const source = createBinanceFeed({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, symbols: ['ETHUSDT'], reconnect: { initialMs: 50, maxMs: 500 } });
+    const source = createBinanceFeed({
+      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      symbols: ['ETHUSDT'],
+      reconnect: { initialMs: 50, maxMs: 500 },
+    });
     const run = await runFeed(source);
     await waitFor(() => ticks.length >= 3, 10_000, 'binance ticks');
     await run.stop();

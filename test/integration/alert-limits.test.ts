@@ -9,8 +9,17 @@ import { publishPrices, trader, type Trader } from './trader.js';
 
 // Small caps so a few ticks reach them: 2 alerts per rule and 4 per owner a minute.
 const config = resolveAlertsConfig({
-  receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 1_000, alertTtlMs: 60_000, pollMs: 50,
-  minCooldownSeconds: 1, alertsPerRule: 2, alertsPerOwner: 4, alertRateWindowMs: 60_000, suppressedSummaryMs: 1_000,
+  receiptTimeoutMs: 1_000,
+  awayReceiptTimeoutMs: 500,
+  resends: 1,
+  retryAfterEscalationMs: 1_000,
+  alertTtlMs: 60_000,
+  pollMs: 50,
+  minCooldownSeconds: 1,
+  alertsPerRule: 2,
+  alertsPerOwner: 4,
+  alertRateWindowMs: 60_000,
+  suppressedSummaryMs: 1_000,
 });
 
 let service: AlertService;
@@ -26,10 +35,19 @@ async function traderOf(user: string, opts: Parameters<typeof trader>[1] = {}) {
   await waitFor(() => service.engine.presence.get(user).show !== 'offline', 10_000, `${user} online`);
   return t;
 }
-const rule = (over: Partial<RuleInput>): RuleInput => ({ symbol: 'MSFT', condition: 'greater-than', threshold: '100', frequency: 'every-time', cooldownSeconds: 1, priority: 'normal', ...over });
+const rule = (over: Partial<RuleInput>): RuleInput => ({
+  symbol: 'MSFT',
+  condition: 'greater-than',
+  threshold: '100',
+  frequency: 'every-time',
+  cooldownSeconds: 1,
+  priority: 'normal',
+  ...over,
+});
 const alertsOf = async (trader: string, state?: StoredAlert['state']) =>
   (await service.engine.alerts.list({ trader, limit: 1_000, ...(state ? { state } : {}) })).alerts;
-const auditOf = async (id: string) => (await service.engine.audit.range({ alertId: id, limit: 50 })).map((r) => ({ event: r.event, detail: r.detail }));
+const auditOf = async (id: string) =>
+  (await service.engine.audit.range({ alertId: id, limit: 50 })).map((r) => ({ event: r.event, detail: r.detail }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -38,7 +56,16 @@ beforeAll(async () => {
   await redis.del(...['alice', 'bob', 'dan'].map((t) => alertKeys().rateOwner(t)));
   engineClient = await connect('alerts', 'limits-test');
   feed = await connect('feed', 'limits-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+  service = await startAlertService({
+    client: engineClient,
+    redis,
+    log,
+    config,
+    domain: desk().domain,
+    service: desk().pubsubHost,
+    instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials().audit,
+  });
 });
 
 afterEach(async () => {
@@ -80,11 +107,19 @@ describe('limits on alert volume', () => {
     const [kept] = all.filter((a) => a.state === 'suppressed');
     expect(kept?.ruleId).toBe(r.id);
     const records = await auditOf(kept!.id);
-    expect(records[0]).toEqual({ event: 'suppressed', detail: expect.stringMatching(new RegExp(`^cap=rule limit=2/60s rule=${r.id} seq=\\d+ price=\\d+$`)) });
+    expect(records[0]).toEqual({
+      event: 'suppressed',
+      detail: expect.stringMatching(new RegExp(`^cap=rule limit=2/60s rule=${r.id} seq=\\d+ price=\\d+$`)),
+    });
     expect(records.length).toBeGreaterThanOrEqual(2);
     let counted = 0;
     for (const rec of records.slice(1)) {
-      expect(rec).toEqual({ event: 'suppressed', detail: expect.stringMatching(new RegExp(`^cap=rule limit=2/60s count=\\d+ last-rule=${r.id} last-seq=\\d+ last-price=\\d+$`)) });
+      expect(rec).toEqual({
+        event: 'suppressed',
+        detail: expect.stringMatching(
+          new RegExp(`^cap=rule limit=2/60s count=\\d+ last-rule=${r.id} last-seq=\\d+ last-price=\\d+$`),
+        ),
+      });
       counted += Number(/count=(\d+)/.exec(rec.detail!)![1]);
     }
     expect(counted).toBeGreaterThanOrEqual(1);
@@ -100,8 +135,12 @@ describe('limits on alert volume', () => {
     const alice = await traderOf('alice');
     const bob = await traderOf('bob');
     const alices = new Set<string>();
-    for (let i = 0; i < 6; i++) alices.add((await service.engine.rules.create('alice', rule({ symbol: 'AAPL', threshold: `${200 + i}` }))).id);
-    const dans = await service.engine.rules.create('dan', rule({ symbol: 'AAPL', threshold: '150', frequency: 'once', cooldownSeconds: undefined, backup: 'bob' }));
+    for (let i = 0; i < 6; i++)
+      alices.add((await service.engine.rules.create('alice', rule({ symbol: 'AAPL', threshold: `${200 + i}` }))).id);
+    const dans = await service.engine.rules.create(
+      'dan',
+      rule({ symbol: 'AAPL', threshold: '150', frequency: 'once', cooldownSeconds: undefined, backup: 'bob' }),
+    );
     await sleep(500);
     await publishPrices(feed, 'AAPL', ['199', '250']); // all six of alice's and dan's once rule fire
     const alicesShown = () => new Set(alice.alerts.filter((a) => alices.has(a.payload.rule)).map((a) => a.id)).size;
@@ -112,10 +151,12 @@ describe('limits on alert volume', () => {
     const suppressed = async () => (await alertsOf('alice', 'suppressed')).filter((a) => alices.has(a.ruleId));
     expect(await suppressed()).toHaveLength(1);
     // The count is summarised on the next sweep at least 1 s (summary interval here) after the first.
-    await expect.poll(async () => (await suppressed())[0]!.lifecycle.map((s) => s.detail), { timeout: 5_000 }).toEqual([
-      expect.stringMatching(/^cap=owner limit=4\/60s /),
-      expect.stringMatching(/^cap=owner limit=4\/60s count=1 /),
-    ]);
+    await expect
+      .poll(async () => (await suppressed())[0]!.lifecycle.map((s) => s.detail), { timeout: 5_000 })
+      .toEqual([
+        expect.stringMatching(/^cap=owner limit=4\/60s /),
+        expect.stringMatching(/^cap=owner limit=4\/60s count=1 /),
+      ]);
     // dan is offline: his once rule is not capped; the backup hears of it.
     await waitFor(() => bob.alerts.some((a) => a.payload.rule === dans.id), 10_000, "dan's alert escalated to bob");
   });
@@ -142,7 +183,9 @@ describe('rules that go retire their alerts', () => {
     expect(life[at]).toMatchObject({ event: 'retired', detail: `rule ${ruleId} deleted` });
     expect(life.slice(at + 1).filter((s) => ['sent', 'resent', 'escalated'].includes(s.event))).toEqual([]);
     expect(await auditOf(id)).toContainEqual({ event: 'retired', detail: `rule ${ruleId} deleted` });
-    expect((await service.engine.metrics.retired.get()).values.find((v) => v.labels.reason === 'rule-deleted')?.value).toBeGreaterThanOrEqual(1);
+    expect(
+      (await service.engine.metrics.retired.get()).values.find((v) => v.labels.reason === 'rule-deleted')?.value,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('pausing a rule retires its outstanding alerts, held ones included', async () => {
@@ -151,7 +194,9 @@ describe('rules that go retire their alerts', () => {
     const r = await service.engine.rules.create('dan', rule({ symbol: 'EURUSD', threshold: '1.5' }));
     await sleep(500);
     await publishPrices(feed, 'EURUSD', ['1.6']);
-    await expect.poll(async () => (await alertsOf('dan')).find((a) => a.ruleId === r.id)?.state, { timeout: 10_000 }).toBe('held');
+    await expect
+      .poll(async () => (await alertsOf('dan')).find((a) => a.ruleId === r.id)?.state, { timeout: 10_000 })
+      .toBe('held');
     const id = (await alertsOf('dan')).find((a) => a.ruleId === r.id)!.id;
     await service.engine.rules.setStatus(r.id, 'paused'); // as POST /v1/rules/:id/pause does
     await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 5_000 }).toBe('retired');
@@ -166,8 +211,14 @@ describe('disabling a trader', () => {
   it('pauses their rules (audited), retires alerts to them and escalated to them; enabling again does not resume', async () => {
     const dan = await traderOf('dan', { receipts: false });
     const alice = await traderOf('alice', { receipts: false });
-    const level = await service.engine.rules.create('dan', rule({ symbol: 'SOLUSDT', threshold: '300', cooldownSeconds: 1 }));
-    const viaDan = await service.engine.rules.create('alice', rule({ symbol: 'SOLUSDT', threshold: '250', frequency: 'once', cooldownSeconds: undefined, backup: 'dan' }));
+    const level = await service.engine.rules.create(
+      'dan',
+      rule({ symbol: 'SOLUSDT', threshold: '300', cooldownSeconds: 1 }),
+    );
+    const viaDan = await service.engine.rules.create(
+      'alice',
+      rule({ symbol: 'SOLUSDT', threshold: '250', frequency: 'once', cooldownSeconds: undefined, backup: 'dan' }),
+    );
     await sleep(500);
     await publishPrices(feed, 'SOLUSDT', ['301']);
     await waitFor(() => dan.alerts.some((a) => a.payload.rule === level.id), 10_000, "dan's own alert");
@@ -176,12 +227,21 @@ describe('disabling a trader', () => {
     const escalated = dan.alerts.find((a) => a.payload.rule === viaDan.id)!.id;
 
     await createRoleStore({ redis }).set('dan', 'disabled'); // what POST /v1/users/dan/disable does (accounts.ts)
-    await expect.poll(async () => (await service.engine.rules.get(level.id))?.status, { timeout: 5_000 }).toBe('paused');
+    await expect
+      .poll(async () => (await service.engine.rules.get(level.id))?.status, { timeout: 5_000 })
+      .toBe('paused');
     expect(await service.engine.audit.range({ alertId: level.id, limit: 10 })).toEqual([
-      expect.objectContaining({ event: 'rule-paused', trader: 'dan', symbol: 'SOLUSDT', detail: 'reason=trader-disabled' }),
+      expect.objectContaining({
+        event: 'rule-paused',
+        trader: 'dan',
+        symbol: 'SOLUSDT',
+        detail: 'reason=trader-disabled',
+      }),
     ]);
     await expect.poll(async () => (await service.engine.alerts.get(own))?.state, { timeout: 5_000 }).toBe('retired');
-    await expect.poll(async () => (await service.engine.alerts.get(escalated))?.state, { timeout: 5_000 }).toBe('retired');
+    await expect
+      .poll(async () => (await service.engine.alerts.get(escalated))?.state, { timeout: 5_000 })
+      .toBe('retired');
     // Retired, and nothing sent after it: only the server's ack of a send just before may come later.
     const afterRetired = async (id: string, detail: string) => {
       const records = await auditOf(id);

@@ -26,8 +26,15 @@ const created: string[] = [];
 function startEngine(): EngineProcess {
   const d = desk();
   const e = startEngineProcess({
-    home: d.home, domain: d.domain, xmppPort: portOf(d.service), redisPort: portOf(d.redisUrl),
-    env: { TICKDESK_ALERT_ENGINES: '2', TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS), TICKDESK_ALERTS_POLL_MS: '100' },
+    home: d.home,
+    domain: d.domain,
+    xmppPort: portOf(d.service),
+    redisPort: portOf(d.redisUrl),
+    env: {
+      TICKDESK_ALERT_ENGINES: '2',
+      TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS),
+      TICKDESK_ALERTS_POLL_MS: '100',
+    },
   });
   engines.push(e);
   return e;
@@ -64,11 +71,16 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => new Promise<void>((resolve) => {
-    if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
-    e.child.once('exit', () => resolve());
-    e.child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    engines.splice(0).map(
+      (e) =>
+        new Promise<void>((resolve) => {
+          if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+          e.child.once('exit', () => resolve());
+          e.child.kill('SIGKILL');
+        }),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -90,7 +102,13 @@ describe('the per-trader alert cap with several engines', () => {
     const ids = new Set<string>();
     for (const symbol of pair) {
       for (let k = 0; k < PER_SYMBOL; k++) {
-        const rule = await rules.create('alice', { symbol, condition: 'crossing-up', threshold: `${BASE + k}.5`, frequency: 'every-time', priority: 'normal' });
+        const rule = await rules.create('alice', {
+          symbol,
+          condition: 'crossing-up',
+          threshold: `${BASE + k}.5`,
+          frequency: 'every-time',
+          priority: 'normal',
+        });
         ids.add(rule.id);
         created.push(rule.id);
       }
@@ -99,7 +117,15 @@ describe('the per-trader alert cap with several engines', () => {
     await Promise.all(pair.map((s) => publishPrices(feed, s, [`${BASE - 1}`])));
     await new Promise((r) => setTimeout(r, 300));
     // One batch per instrument through every threshold: 40 firings on each engine at once.
-    await Promise.all(pair.map((s) => publishPrices(feed, s, Array.from({ length: PER_SYMBOL + 1 }, (_, k) => `${BASE + k}`))));
+    await Promise.all(
+      pair.map((s) =>
+        publishPrices(
+          feed,
+          s,
+          Array.from({ length: PER_SYMBOL + 1 }, (_, k) => `${BASE + k}`),
+        ),
+      ),
+    );
 
     const received = () => new Set(alice.alerts.filter((x) => ids.has(x.payload.rule)).map((x) => x.id));
     await waitFor(() => received().size >= PER_OWNER, 20_000, `${PER_OWNER} alerts`).catch((err: Error) => {
@@ -111,7 +137,9 @@ describe('the per-trader alert cap with several engines', () => {
     const stored = (await store.list({ trader: 'alice', limit: 500 })).alerts.filter((x) => ids.has(x.ruleId));
     const suppressed = stored.filter((x) => x.state === 'suppressed');
     // eslint-disable-next-line no-console -- the figure the report quotes
-    console.log(`alice received ${got} alerts of ${2 * PER_SYMBOL} firings from two engines; ${suppressed.length} stored as suppressed`);
+    console.log(
+      `alice received ${got} alerts of ${2 * PER_SYMBOL} firings from two engines; ${suppressed.length} stored as suppressed`,
+    );
     expect(got).toBe(PER_OWNER);
     expect(stored.filter((x) => x.state !== 'suppressed')).toHaveLength(PER_OWNER);
     // The first suppressed firing of each engine that met the cap is stored in full; the rest counted and summarised.

@@ -24,8 +24,17 @@ const created: string[] = [];
 function startEngine(env: Record<string, string> = {}): EngineProcess {
   const d = desk();
   const e = startEngineProcess({
-    home: d.home, domain: d.domain, xmppPort: portOf(d.service), redisPort: portOf(d.redisUrl),
-    env: { TICKDESK_ALERT_ENGINES: '2', TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS), TICKDESK_ALERTS_POLL_MS: '100', TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000', ...env },
+    home: d.home,
+    domain: d.domain,
+    xmppPort: portOf(d.service),
+    redisPort: portOf(d.redisUrl),
+    env: {
+      TICKDESK_ALERT_ENGINES: '2',
+      TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS),
+      TICKDESK_ALERTS_POLL_MS: '100',
+      TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000',
+      ...env,
+    },
   });
   engines.push(e);
   return e;
@@ -47,7 +56,13 @@ async function rulesFrom(base: number, perSymbol: number): Promise<Set<string>> 
   const ids = new Set<string>();
   for (const symbol of SYMBOLS) {
     for (let k = 0; k < perSymbol; k++) {
-      const rule = await rules.create('alice', { symbol, condition: 'crossing-up', threshold: `${base + k}.5`, frequency: 'once', priority: 'normal' });
+      const rule = await rules.create('alice', {
+        symbol,
+        condition: 'crossing-up',
+        threshold: `${base + k}.5`,
+        frequency: 'once',
+        priority: 'normal',
+      });
       ids.add(rule.id);
       created.push(rule.id);
     }
@@ -85,12 +100,17 @@ beforeAll(async () => {
 
 /** Every engine a test started is gone before the next test starts its own. */
 afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => new Promise<void>((resolve) => {
-    if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
-    e.child.once('exit', () => resolve());
-    e.child.kill('SIGCONT');
-    e.child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    engines.splice(0).map(
+      (e) =>
+        new Promise<void>((resolve) => {
+          if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+          e.child.once('exit', () => resolve());
+          e.child.kill('SIGCONT');
+          e.child.kill('SIGKILL');
+        }),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -130,14 +150,19 @@ describe('several alert engines sharing instruments by leases', () => {
       const killedAt = performance.now();
       // Taken over: every instrument's lease held by the survivor (watched while the ticks go on).
       takeover = (async () => {
-        while (![...(await holders()).values()].every((p) => p === survivor.child.pid)) await new Promise((r) => setTimeout(r, 25));
+        while (![...(await holders()).values()].every((p) => p === survivor.child.pid))
+          await new Promise((r) => setTimeout(r, 25));
         return performance.now() - killedAt;
       })();
     });
     const takeoverMs = await takeover!;
-    await waitFor(() => new Set(mine(ids).map((x) => x.id)).size >= ids.size, 60_000, `${ids.size} alerts`).catch((err: Error) => {
-      throw new Error(`${err.message}; got ${new Set(mine(ids).map((x) => x.id)).size}\n${survivor.output().slice(-3000)}`);
-    });
+    await waitFor(() => new Set(mine(ids).map((x) => x.id)).size >= ids.size, 60_000, `${ids.size} alerts`).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}; got ${new Set(mine(ids).map((x) => x.id)).size}\n${survivor.output().slice(-3000)}`,
+        );
+      },
+    );
     const got = mine(ids);
     const byRule = new Map<string, Set<string>>();
     for (const x of got) byRule.set(x.payload.rule, (byRule.get(x.payload.rule) ?? new Set()).add(x.id));
@@ -148,12 +173,15 @@ describe('several alert engines sharing instruments by leases', () => {
     const store = createAlertStore({ redis });
     const states = async () => {
       const counts: Record<string, number> = {};
-      for (const x of await Promise.all([...new Set(got.map((g) => g.id))].map((id) => store.get(id)))) counts[x?.state ?? 'missing'] = (counts[x?.state ?? 'missing'] ?? 0) + 1;
+      for (const x of await Promise.all([...new Set(got.map((g) => g.id))].map((id) => store.get(id))))
+        counts[x?.state ?? 'missing'] = (counts[x?.state ?? 'missing'] ?? 0) + 1;
       return counts;
     };
     await expect.poll(states, { timeout: 30_000, interval: 500 }).toEqual({ delivered: ids.size });
     // eslint-disable-next-line no-console -- the figure the docs quote
-    console.log(`takeover of ${taken.join(',')} ${Math.round(takeoverMs)} ms after SIGKILL (lease ${LEASE_MS} ms); ${mine(ids).length} stanzas for ${ids.size} alerts, all delivered`);
+    console.log(
+      `takeover of ${taken.join(',')} ${Math.round(takeoverMs)} ms after SIGKILL (lease ${LEASE_MS} ms); ${mine(ids).length} stanzas for ${ids.size} alerts, all delivered`,
+    );
     // Within the lease time (its expiry is at most the TTL after the kill) and a margin for a busy machine; the goal is 5 s.
     expect(takeoverMs).toBeLessThan(LEASE_MS + 1_500);
     expect(await createAuditChain({ redis, key: credentials().audit }).verify()).toMatchObject({ ok: true });
@@ -162,7 +190,13 @@ describe('several alert engines sharing instruments by leases', () => {
   it("a dead engine's alert still waiting for a receipt is resent, same id, by the instrument's new holder", async () => {
     const bob = await trader('bob', { receipts: false, resource: 'engines-test' });
     try {
-      const rule = await createRuleStore({ redis }).create('bob', { symbol: 'EURUSD', condition: 'crossing-up', threshold: '9000.5', frequency: 'once', priority: 'normal' });
+      const rule = await createRuleStore({ redis }).create('bob', {
+        symbol: 'EURUSD',
+        condition: 'crossing-up',
+        threshold: '9000.5',
+        frequency: 'once',
+        priority: 'normal',
+      });
       created.push(rule.id);
       const a = startEngine();
       const b = startEngine();
@@ -174,13 +208,17 @@ describe('several alert engines sharing instruments by leases', () => {
       await waitFor(() => bob.alerts.some((x) => x.payload.rule === rule.id), 10_000, 'the alert');
       const first = bob.alerts.find((x) => x.payload.rule === rule.id)!;
       victim.child.kill('SIGKILL');
-      await waitFor(() => bob.alerts.filter((x) => x.id === first.id).length >= 2, 20_000, 'the resend').catch((err: Error) => {
-        throw new Error(`${err.message}\n${survivor.output().slice(-3000)}`);
-      });
+      await waitFor(() => bob.alerts.filter((x) => x.id === first.id).length >= 2, 20_000, 'the resend').catch(
+        (err: Error) => {
+          throw new Error(`${err.message}\n${survivor.output().slice(-3000)}`);
+        },
+      );
       const resent = bob.alerts.filter((x) => x.id === first.id)[1]!;
       expect(resent.from).not.toBe(first.from);
       expect(resent.from.split('/')[0]).toBe(first.from.split('/')[0]);
-      const events = (await createAuditChain({ redis, key: credentials().audit }).range({ alertId: first.id, limit: 50 })).map((r) => r.event);
+      const events = (
+        await createAuditChain({ redis, key: credentials().audit }).range({ alertId: first.id, limit: 50 })
+      ).map((r) => r.event);
       expect(events.slice(0, 2)).toEqual(['fired', 'sent']);
       expect(events).toContain('resent');
     } finally {
@@ -207,9 +245,13 @@ describe('several alert engines sharing instruments by leases', () => {
         stalled.child.kill('SIGCONT');
       }
     });
-    await waitFor(() => new Set(mine(ids).map((x) => x.id)).size >= ids.size, 60_000, `${ids.size} alerts`).catch((err: Error) => {
-      throw new Error(`${err.message}; got ${new Set(mine(ids).map((x) => x.id)).size}\n${stalled.output().slice(-3000)}`);
-    });
+    await waitFor(() => new Set(mine(ids).map((x) => x.id)).size >= ids.size, 60_000, `${ids.size} alerts`).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}; got ${new Set(mine(ids).map((x) => x.id)).size}\n${stalled.output().slice(-3000)}`,
+        );
+      },
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // late sends of the resumed engine would arrive by now
     const got = mine(ids);
     const senders = new Map<string, Set<string>>();
@@ -225,7 +267,11 @@ describe('several alert engines sharing instruments by leases', () => {
     const marked = got.filter((x, i) => got.findIndex((y) => y.id === x.id) === i).slice(0, 20);
     for (const x of marked) await alice.mark(x, 'displayed');
     const displayed = async () => {
-      const counts = await Promise.all(marked.map(async (x) => (await audit.range({ alertId: x.id, limit: 50 })).filter((r) => r.event === 'displayed').length));
+      const counts = await Promise.all(
+        marked.map(
+          async (x) => (await audit.range({ alertId: x.id, limit: 50 })).filter((r) => r.event === 'displayed').length,
+        ),
+      );
       return counts.every((n) => n >= 1) ? counts : undefined;
     };
     await expect.poll(displayed, { timeout: 15_000, interval: 300 }).toBeDefined();

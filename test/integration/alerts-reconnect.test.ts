@@ -32,17 +32,35 @@ describe('alert engine after its XMPP session is lost', () => {
     redis = new Redis(d.redisUrl);
     // A reconnect delay of up to 2 s: the tick below lands while the engine has no session.
     engineClient = createXmppClient({
-      service: d.service, domain: d.domain, username: 'alerts', password: credentials().accounts.alerts!.password, ca: d.ca, log,
-      resource: 'reconnect-test', reconnect: { initialMs: 2_000, maxMs: 2_000 },
+      service: d.service,
+      domain: d.domain,
+      username: 'alerts',
+      password: credentials().accounts.alerts!.password,
+      ca: d.ca,
+      log,
+      resource: 'reconnect-test',
+      reconnect: { initialMs: 2_000, maxMs: 2_000 },
     });
     await engineClient.start();
     feed = await connect('feed', 'alerts-reconnect-test');
     alice = await trader('alice', { resource: 'alerts-reconnect-test' });
     service = await startAlertService({
-      client: engineClient, redis, log, domain: d.domain, service: d.pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit,
+      client: engineClient,
+      redis,
+      log,
+      domain: d.domain,
+      service: d.pubsubHost,
+      instruments: DEFAULT_INSTRUMENTS,
+      auditKey: credentials().audit,
       config: resolveAlertsConfig({ receiptTimeoutMs: 2_000, pollMs: 50 }),
     });
-    const rule = await service.engine.rules.create('alice', { symbol: 'SOLUSDT', condition: 'crossing-up', threshold: '910.5', frequency: 'once', priority: 'normal' });
+    const rule = await service.engine.rules.create('alice', {
+      symbol: 'SOLUSDT',
+      condition: 'crossing-up',
+      threshold: '910.5',
+      frequency: 'once',
+      priority: 'normal',
+    });
     ruleIds.push(rule.id);
     await waitFor(() => service!.engine.stats().rules > 0, 5_000, 'the rule in the engine');
     await publishPrices(feed, 'SOLUSDT', ['910']);
@@ -55,7 +73,11 @@ describe('alert engine after its XMPP session is lost', () => {
     await waitFor(() => engineClient!.state() === 'running', 10_000, 'the engine to reconnect');
 
     expect(stillAway, 'the tick was published before the engine was back').toBe(true);
-    await waitFor(() => alice!.alerts.some((a) => a.payload.rule === rule.id), 10_000, 'the alert for the tick published while the engine was away');
+    await waitFor(
+      () => alice!.alerts.some((a) => a.payload.rule === rule.id),
+      10_000,
+      'the alert for the tick published while the engine was away',
+    );
     const alert = alice.alerts.find((a) => a.payload.rule === rule.id)!;
     expect(alert.payload.price).toBe('911');
     expect(alert.id).toBe(alertId(rule, 'SOLUSDT', alert.payload.seq));

@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { createRuleStore, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import {
+  createRuleStore,
+  resolveAlertsConfig,
+  startAlertService,
+  type AlertService,
+  type StoredAlert,
+} from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -26,7 +32,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const heartbeat = async (redis: Redis) => JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}') as { state?: string };
+const heartbeat = async (redis: Redis) =>
+  JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}') as { state?: string };
 
 describe('alert engine through a Redis outage', () => {
   it('a rule that fires while Redis is down is delivered once Redis is back, and the engine reports running again', async () => {
@@ -36,13 +43,28 @@ describe('alert engine through a Redis outage', () => {
     const redis = server.client({ maxRetriesPerRequest: 0 });
     const admin = server.client();
     await admin.hset('td:users', 'alice', 'trader');
-    const rule = await createRuleStore({ redis: admin }).create('alice', { symbol: 'MSFT', condition: 'crossing-up', threshold: '500.5', frequency: 'once', priority: 'normal' });
+    const rule = await createRuleStore({ redis: admin }).create('alice', {
+      symbol: 'MSFT',
+      condition: 'crossing-up',
+      threshold: '500.5',
+      frequency: 'once',
+      priority: 'normal',
+    });
 
     alice = await trader('alice', { resource: 'redis-outage' });
     feed = await connect('feed', 'redis-outage');
     engineClient = await connect('alerts', 'redis-outage');
     const config = resolveAlertsConfig({ receiptTimeoutMs: 2_000, pollMs: 100 });
-    service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+    service = await startAlertService({
+      client: engineClient,
+      redis,
+      log,
+      config,
+      domain: desk().domain,
+      service: desk().pubsubHost,
+      instruments: DEFAULT_INSTRUMENTS,
+      auditKey: credentials().audit,
+    });
     await waitFor(() => service!.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
     await publishPrices(feed, 'MSFT', ['499', '500']);
     await expect.poll(() => admin.hget('td:alerts:watermark', 'MSFT'), { timeout: 10_000 }).toBeTruthy();
@@ -60,7 +82,12 @@ describe('alert engine through a Redis outage', () => {
       throw new Error(`${err.message}; engine state ${service!.engine.state()}`);
     });
     expect(mine()!.payload).toMatchObject({ rule: rule.id, symbol: 'MSFT', price: '501' });
-    await expect.poll(async () => ((await service!.engine.alerts.get(mine()!.id)) as StoredAlert | undefined)?.lifecycle.map((s) => s.event), { timeout: 10_000 })
+    await expect
+      .poll(
+        async () =>
+          ((await service!.engine.alerts.get(mine()!.id)) as StoredAlert | undefined)?.lifecycle.map((s) => s.event),
+        { timeout: 10_000 },
+      )
       .toEqual(expect.arrayContaining(['fired', 'sent', 'delivered']));
     await waitFor(() => service!.engine.state() === 'running', 10_000, 'the engine to report running');
     await expect.poll(async () => (await heartbeat(admin)).state, { timeout: 10_000 }).toBe('running');

@@ -18,7 +18,10 @@ const burstRules: string[] = [];
 function startEngine() {
   const d = desk();
   return startEngineProcess({
-    home: d.home, domain: d.domain, xmppPort: portOf(d.service), redisPort: portOf(d.redisUrl),
+    home: d.home,
+    domain: d.domain,
+    xmppPort: portOf(d.service),
+    redisPort: portOf(d.redisUrl),
     env: { TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000', TICKDESK_ALERTS_POLL_MS: '100' },
   });
 }
@@ -41,7 +44,13 @@ describe('alert engine restart safety', () => {
     const rules = createRuleStore({ redis, maxRulesPerOwner: BURST });
     const alerts = createAlertStore({ redis });
     for (let i = 1; i <= BURST; i++) {
-      const rule = await rules.create('alice', { symbol: 'USDJPY', condition: 'crossing-up', threshold: `170.${String(i).padStart(4, '0')}`, frequency: 'once', priority: 'normal' });
+      const rule = await rules.create('alice', {
+        symbol: 'USDJPY',
+        condition: 'crossing-up',
+        threshold: `170.${String(i).padStart(4, '0')}`,
+        frequency: 'once',
+        priority: 'normal',
+      });
       burstRules.push(rule.id);
     }
     alice = await trader('alice', { resource: 'restart-test' });
@@ -51,7 +60,9 @@ describe('alert engine restart safety', () => {
     await run.running;
     await publishPrices(feed, 'USDJPY', ['169.9', '170']);
     await publishPrices(feed, 'USDJPY', ['171']); // one tick crosses all of them
-    await waitFor(() => alice!.shown().length >= 100, 30_000, 'the burst to start').catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`); });
+    await waitFor(() => alice!.shown().length >= 100, 30_000, 'the burst to start').catch((err: Error) => {
+      throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`);
+    });
     engine.kill('SIGKILL');
     await new Promise((r) => engine!.once('exit', r));
     const before = alice.shown().length;
@@ -60,12 +71,15 @@ describe('alert engine restart safety', () => {
     run = startEngine();
     engine = run.child;
     await run.running;
-    await waitFor(() => alice!.shown().length >= BURST, 120_000, `all ${BURST} alerts`).catch((err: Error) => { throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`); });
+    await waitFor(() => alice!.shown().length >= BURST, 120_000, `all ${BURST} alerts`).catch((err: Error) => {
+      throw new Error(`${err.message}; got ${alice!.shown().length}\n${run.output().slice(-3000)}`);
+    });
     const ids = alice.shown();
     expect(ids).toHaveLength(BURST);
     const states = async () => {
       const counts: Record<string, number> = {};
-      for (const a of await Promise.all(ids.map((id) => alerts.get(id)))) counts[a?.state ?? 'missing'] = (counts[a?.state ?? 'missing'] ?? 0) + 1;
+      for (const a of await Promise.all(ids.map((id) => alerts.get(id))))
+        counts[a?.state ?? 'missing'] = (counts[a?.state ?? 'missing'] ?? 0) + 1;
       return counts;
     };
     await expect.poll(states, { timeout: 60_000, interval: 500 }).toEqual({ delivered: BURST });

@@ -1,7 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, NS_TICKS, ticksNode } from '@tickdesk/schemas';
-import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import {
+  ALERT_COMMANDS,
+  auditKeys,
+  resolveAlertsConfig,
+  startAlertService,
+  type AlertService,
+  type StoredAlert,
+} from '@tickdesk/alerts';
 import { createRoleStore } from '@tickdesk/store';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
@@ -14,27 +21,49 @@ let redis: Redis;
 const open: Trader[] = [];
 
 // minCooldownSeconds 1: the rule-edit test's every-time rule fires again within seconds.
-const config = resolveAlertsConfig({ receiptTimeoutMs: 1_000, awayReceiptTimeoutMs: 500, resends: 1, retryAfterEscalationMs: 1_000, alertTtlMs: 5_000, pollMs: 50, minCooldownSeconds: 1 });
+const config = resolveAlertsConfig({
+  receiptTimeoutMs: 1_000,
+  awayReceiptTimeoutMs: 500,
+  resends: 1,
+  retryAfterEscalationMs: 1_000,
+  alertTtlMs: 5_000,
+  pollMs: 50,
+  minCooldownSeconds: 1,
+});
 
 async function traderOf(user: string, opts: Parameters<typeof trader>[1] = {}) {
   const t = await trader(user, opts);
   open.push(t);
   return t;
 }
-const lifecycle = async (id: string) => ((await service.engine.alerts.get(id)) as StoredAlert).lifecycle.map((s) => s.event);
+const lifecycle = async (id: string) =>
+  ((await service.engine.alerts.get(id)) as StoredAlert).lifecycle.map((s) => s.event);
 const ruleIdOf = (reply: string) => /^Added (r[0-9a-z]+)/.exec(reply)?.[1] ?? '';
 
 beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'engine-test');
   feed = await connect('feed', 'alerts-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+  service = await startAlertService({
+    client: engineClient,
+    redis,
+    log,
+    config,
+    domain: desk().domain,
+    service: desk().pubsubHost,
+    instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials().audit,
+  });
 });
 
 afterEach(async () => {
   // Each test has its own clients: a leftover one would answer receipts or mask presence.
   await Promise.all(open.splice(0).map((t) => t.stop()));
-  await waitFor(() => ['alice', 'bob', 'dan'].every((u) => service.engine.presence.get(u).show === 'offline'), 10_000, 'traders offline');
+  await waitFor(
+    () => ['alice', 'bob', 'dan'].every((u) => service.engine.presence.get(u).show === 'offline'),
+    10_000,
+    'traders offline',
+  );
 });
 
 afterAll(async () => {
@@ -58,11 +87,21 @@ describe('alert engine, end to end', () => {
     await publishPrices(feed, 'ESZ6', ['6000.25', '6001', '5999', '6002']); // crosses at exactly 6000.25, once
     await waitFor(() => alice.alerts.length > 0, 10_000, 'the alert');
     const [alert] = alice.alerts;
-    expect(alert!.payload).toMatchObject({ rule: ruleId, symbol: 'ESZ6', condition: 'crossing-up', threshold: '6000.25', price: '6000.25', previousPrice: '6000.24', message: 'index level' });
+    expect(alert!.payload).toMatchObject({
+      rule: ruleId,
+      symbol: 'ESZ6',
+      condition: 'crossing-up',
+      threshold: '6000.25',
+      price: '6000.25',
+      previousPrice: '6000.24',
+      message: 'index level',
+    });
     expect(alert!.body).toContain('ESZ6 crossed up through 6000.25: 6000.25');
     await alice.mark(alert!, 'displayed');
     await alice.mark(alert!, 'acknowledged');
-    await expect.poll(() => lifecycle(alert!.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged']));
+    await expect
+      .poll(() => lifecycle(alert!.id), { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered', 'displayed', 'acknowledged']));
     expect((await lifecycle(alert!.id))[0]).toBe('fired');
     expect(alice.shown()).toHaveLength(1);
     expect((await service.engine.rules.get(ruleId))?.status).toBe('triggered');
@@ -84,7 +123,9 @@ describe('alert engine, end to end', () => {
     expect(new Set(bob.alerts.map((a) => a.id)).size).toBe(1);
     expect(alice.alerts[0]!.id).toBe(bob.alerts[0]!.id);
     expect(alice.alerts[0]!.payload).toMatchObject({ price: '250.51', priority: 'critical', threshold: '250.5' });
-    await expect.poll(() => lifecycle(alice.alerts[0]!.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'resent', 'escalated', 'delivered']));
+    await expect
+      .poll(() => lifecycle(alice.alerts[0]!.id), { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['fired', 'sent', 'resent', 'escalated', 'delivered']));
     const stored = await service.engine.alerts.get(alice.alerts[0]!.id);
     expect(stored).toMatchObject({ recipient: 'alice', state: 'delivered' });
   });
@@ -156,13 +197,30 @@ describe('alert engine, end to end', () => {
   it('rule edits, pauses and deletions take effect while running; a malformed item is skipped and the next evaluated', async () => {
     const alice = await traderOf('alice');
     await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
-    const rule = await service.engine.rules.create('alice', { symbol: 'EURUSD', condition: 'greater-than', threshold: '2', frequency: 'every-time', cooldownSeconds: 0, priority: 'normal' });
+    const rule = await service.engine.rules.create('alice', {
+      symbol: 'EURUSD',
+      condition: 'greater-than',
+      threshold: '2',
+      frequency: 'every-time',
+      cooldownSeconds: 0,
+      priority: 'normal',
+    });
     await publishPrices(feed, 'EURUSD', ['1.1']);
     // Edited over Redis (as the REST API will): within a second the engine uses the new threshold.
-    await service.engine.rules.update(rule.id, { symbol: 'EURUSD', condition: 'greater-than', threshold: '1.2', frequency: 'every-time', cooldownSeconds: 0, priority: 'normal' });
+    await service.engine.rules.update(rule.id, {
+      symbol: 'EURUSD',
+      condition: 'greater-than',
+      threshold: '1.2',
+      frequency: 'every-time',
+      cooldownSeconds: 0,
+      priority: 'normal',
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     // A malformed item from the service: skipped with a log line; the next one is evaluated.
-    await createPubsub(feed, desk().pubsubHost).publish(ticksNode('EURUSD'), xml('ticks', { xmlns: NS_TICKS, symbol: 'EURUSD', count: '1', seq: '1', time: 'yesterday' }, '0 1.3 1 b 0 0'));
+    await createPubsub(feed, desk().pubsubHost).publish(
+      ticksNode('EURUSD'),
+      xml('ticks', { xmlns: NS_TICKS, symbol: 'EURUSD', count: '1', seq: '1', time: 'yesterday' }, '0 1.3 1 b 0 0'),
+    );
     await publishPrices(feed, 'EURUSD', ['1.2', '1.2001']);
     await waitFor(() => alice.alerts.length === 1, 10_000, 'the alert at the edited threshold');
     expect(alice.alerts[0]!.payload).toMatchObject({ threshold: '1.2', price: '1.2001' });
@@ -185,28 +243,44 @@ describe('alert engine, end to end', () => {
   it('any client can manage rules with ad-hoc commands (XEP-0050)', async () => {
     const bob = await traderOf('bob');
     const engineJid = engineClient.jid()!;
-    const added = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, { symbol: 'BTCUSDT', condition: 'crossing-down', threshold: '60000.5', frequency: 'once', priority: 'critical' });
+    const added = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, {
+      symbol: 'BTCUSDT',
+      condition: 'crossing-down',
+      threshold: '60000.5',
+      frequency: 'once',
+      priority: 'critical',
+    });
     expect(added.note?.text).toMatch(/^Added r[0-9a-z]+ \[active\] BTCUSDT crossed down through 60000.5/);
     const ruleId = /Added (r[0-9a-z]+)/.exec(added.note!.text)![1]!;
     const listed = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.list);
     expect(listed.note?.text).toContain(ruleId);
-    await expect(executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, { symbol: 'BTCUSDT', condition: 'crossing-down', threshold: 'abc', frequency: 'once', priority: 'normal' }))
-      .rejects.toThrow(/threshold: /);
+    await expect(
+      executeCommand(bob.client, engineJid, ALERT_COMMANDS.add, {
+        symbol: 'BTCUSDT',
+        condition: 'crossing-down',
+        threshold: 'abc',
+        frequency: 'once',
+        priority: 'normal',
+      }),
+    ).rejects.toThrow(/threshold: /);
     const deleted = await executeCommand(bob.client, engineJid, ALERT_COMMANDS.delete, { id: ruleId });
     expect(deleted.note?.text).toBe(`Deleted ${ruleId}.`);
     expect(await service.engine.rules.get(ruleId)).toBeUndefined();
   });
 
-  it('publishes every trader\'s presence to Redis for the API; traders see each other', async () => {
+  it("publishes every trader's presence to Redis for the API; traders see each other", async () => {
     const alice = await traderOf('alice');
     const seen: Array<{ from: string; show?: string }> = [];
     alice.client.on('stanza', (st) => {
-      if (st.name === 'presence' && String(st.attrs.from).startsWith(`bob@${desk().domain}/`)) seen.push({ from: String(st.attrs.from), show: st.getChildText('show') ?? 'available' });
+      if (st.name === 'presence' && String(st.attrs.from).startsWith(`bob@${desk().domain}/`))
+        seen.push({ from: String(st.attrs.from), show: st.getChildText('show') ?? 'available' });
     });
     const bob = await traderOf('bob');
     await bob.setShow('away', 'lunch');
     await waitFor(() => seen.some((p) => p.show === 'away'), 10_000, 'alice to see bob away');
-    await expect.poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 }).toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
+    await expect
+      .poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 })
+      .toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
     // The engine's own state, for the API's /health.
     expect(JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}')).toMatchObject({ state: 'running' });
   });
@@ -264,7 +338,9 @@ describe('alert engine, end to end', () => {
       }
       await m.exec();
     };
-    await rewrite((r) => { r[3] = 'mallory'; }); // the trader of record 3
+    await rewrite((r) => {
+      r[3] = 'mallory';
+    }); // the trader of record 3
     const broken = await service.engine.audit.verify();
     expect(broken).toMatchObject({ ok: false, brokenSeq: 3, records: 2 });
     await rewrite(() => undefined); // put it back as it was

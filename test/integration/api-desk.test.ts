@@ -3,7 +3,16 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
 import { createAccountDirectory } from '@tickdesk/accounts';
-import { createAlertStore, createAuditChain, createRuleStore, resolveAlertsConfig, startAlertService, verifyRecords, type AlertService, type AuditRecord } from '@tickdesk/alerts';
+import {
+  createAlertStore,
+  createAuditChain,
+  createRuleStore,
+  resolveAlertsConfig,
+  startAlertService,
+  verifyRecords,
+  type AlertService,
+  type AuditRecord,
+} from '@tickdesk/alerts';
 import { buildApp, createXmppPasswordVerifier, DESK_ROUTES, resolveApiConfig, type ApiApp } from '@tickdesk/api';
 import { createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, refusal, SUBSCRIBE_REFUSED, waitFor } from './helpers.js';
@@ -20,7 +29,11 @@ describe('REST API against the running desk', () => {
   let alice: Trader | undefined;
 
   const token = async (user: string): Promise<string> => {
-    const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `${user}@${desk().domain}`, password: credentials().accounts[user]!.password } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { jid: `${user}@${desk().domain}`, password: credentials().accounts[user]!.password },
+    });
     expect(res.statusCode, res.body).toBe(200);
     return (res.json() as { token: string }).token;
   };
@@ -31,15 +44,42 @@ describe('REST API against the running desk', () => {
     admin = await connect('admin', 'api-test');
     engineClient = await connect('alerts', 'api-test');
     feed = await connect('feed', 'api-test');
-    engine = await startAlertService({ client: engineClient, redis, log, config: resolveAlertsConfig({ pollMs: 50 }), domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+    engine = await startAlertService({
+      client: engineClient,
+      redis,
+      log,
+      config: resolveAlertsConfig({ pollMs: 50 }),
+      domain: desk().domain,
+      service: desk().pubsubHost,
+      instruments: DEFAULT_INSTRUMENTS,
+      auditKey: credentials().audit,
+    });
     app = await buildApp({
       deps: {
-        redis, log, domain: desk().domain, instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis, key: credentials().audit }),
-        accounts: createAccountDirectory({ admin, redis, domain: desk().domain, pubsubHost: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, log }),
+        redis,
+        log,
+        domain: desk().domain,
+        instruments: DEFAULT_INSTRUMENTS,
+        rules: createRuleStore({ redis }),
+        alerts: createAlertStore({ redis }),
+        audit: createAuditChain({ redis, key: credentials().audit }),
+        accounts: createAccountDirectory({
+          admin,
+          redis,
+          domain: desk().domain,
+          pubsubHost: desk().pubsubHost,
+          instruments: DEFAULT_INSTRUMENTS,
+          log,
+        }),
       },
       config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
-      verifyPassword: createXmppPasswordVerifier({ service: desk().service, domain: desk().domain, ca: desk().ca, log, timeoutMs: 10_000 }),
+      verifyPassword: createXmppPasswordVerifier({
+        service: desk().service,
+        domain: desk().domain,
+        ca: desk().ca,
+        log,
+        timeoutMs: 10_000,
+      }),
       routes: DESK_ROUTES,
       xmppWebsocket: desk().xmppHttp,
     });
@@ -57,7 +97,18 @@ describe('REST API against the running desk', () => {
     alice = await trader('alice');
     await waitFor(() => engine.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
     const t = await token('alice');
-    const created = await app.inject({ method: 'POST', url: '/v1/rules', headers: auth(t), payload: { symbol: 'ETHUSDT', condition: 'crossing-down', threshold: '3000.5', frequency: 'once', priority: 'critical' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: auth(t),
+      payload: {
+        symbol: 'ETHUSDT',
+        condition: 'crossing-down',
+        threshold: '3000.5',
+        frequency: 'once',
+        priority: 'critical',
+      },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const ruleId = (created.json() as { id: string }).id;
     await new Promise((r) => setTimeout(r, 1_000)); // the engine hears of it within a second
@@ -65,20 +116,32 @@ describe('REST API against the running desk', () => {
     // Only this rule's alert: earlier files may leave alice older alerts (resends, offline messages).
     await waitFor(() => alice!.alerts.some((a) => a.payload.rule === ruleId), 10_000, 'the alert');
     const id = alice.alerts.find((a) => a.payload.rule === ruleId)!.id;
-    await expect.poll(async () => {
-      const res = await app.inject({ url: `/v1/alerts/${id}`, headers: auth(t) });
-      return res.statusCode === 200 ? (res.json() as { lifecycle: Array<{ event: string }> }).lifecycle.map((s) => s.event) : [];
-    }, { timeout: 10_000 }).toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered']));
+    await expect
+      .poll(
+        async () => {
+          const res = await app.inject({ url: `/v1/alerts/${id}`, headers: auth(t) });
+          return res.statusCode === 200
+            ? (res.json() as { lifecycle: Array<{ event: string }> }).lifecycle.map((s) => s.event)
+            : [];
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered']));
     const listed = await app.inject({ url: `/v1/alerts?symbol=ETHUSDT`, headers: auth(t) });
     expect((listed.json() as { alerts: Array<{ id: string; ruleId: string }> }).alerts.map((a) => a.id)).toContain(id);
-    expect((await app.inject({ url: `/v1/rules/${ruleId}`, headers: auth(t) })).json()).toMatchObject({ status: 'triggered' });
+    expect((await app.inject({ url: `/v1/rules/${ruleId}`, headers: auth(t) })).json()).toMatchObject({
+      status: 'triggered',
+    });
 
     const carol = await token('carol');
     const verify = await app.inject({ url: '/v1/audit/verify', headers: auth(carol) });
     expect(verify.json()).toMatchObject({ ok: true });
     const exported = await app.inject({ url: '/v1/audit/export?format=jsonl', headers: auth(carol) });
     expect(exported.statusCode).toBe(200);
-    const records = exported.body.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const records = exported.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(records.some((r) => r.alertId === id && r.event === 'delivered')).toBe(true);
     expect(verifyRecords(records, undefined, credentials().audit)).toMatchObject({ ok: true });
     expect((await app.inject({ url: '/v1/audit/verify', headers: auth(t) })).statusCode).toBe(403); // a trader is not compliance
@@ -90,7 +153,9 @@ describe('REST API against the running desk', () => {
     const frames: string[] = [];
     try {
       await new Promise<void>((resolve, reject) => {
-        ws.on('open', () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='${desk().domain}' version='1.0'/>`));
+        ws.on('open', () =>
+          ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='${desk().domain}' version='1.0'/>`),
+        );
         ws.on('message', (data) => {
           frames.push(String(data));
           if (frames.join('').includes('</stream:features>')) resolve();
@@ -114,10 +179,18 @@ describe('REST API against the running desk', () => {
       const refused = await pubsub.subscribe(ticksNode('MSFT')).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(XmppError);
       expect(refusal(refused)).toMatch(SUBSCRIBE_REFUSED);
-      expect((await app.inject({ method: 'PUT', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) })).statusCode).toBe(204);
-      expect((await app.inject({ url: '/v1/entitlements/eve', headers: auth(adminToken) })).json()).toEqual({ user: 'eve', symbols: ['MSFT'] });
+      expect(
+        (await app.inject({ method: 'PUT', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) })).statusCode,
+      ).toBe(204);
+      expect((await app.inject({ url: '/v1/entitlements/eve', headers: auth(adminToken) })).json()).toEqual({
+        user: 'eve',
+        symbols: ['MSFT'],
+      });
       await pubsub.subscribe(ticksNode('MSFT'));
-      expect((await app.inject({ method: 'DELETE', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) })).statusCode).toBe(204);
+      expect(
+        (await app.inject({ method: 'DELETE', url: '/v1/entitlements/eve/MSFT', headers: auth(adminToken) }))
+          .statusCode,
+      ).toBe(204);
       const again = await pubsub.subscribe(ticksNode('MSFT')).catch((e: unknown) => e);
       expect(refusal(again)).toMatch(SUBSCRIBE_REFUSED);
     } finally {

@@ -9,14 +9,26 @@ import { credentials, desk, log } from './helpers.js';
 describe('REST API login against the desk', () => {
   let redis: Redis;
   let app: ApiApp;
-  const verify = () => createXmppPasswordVerifier({ service: desk().service, domain: desk().domain, ca: desk().ca, log, timeoutMs: 10_000 });
+  const verify = () =>
+    createXmppPasswordVerifier({
+      service: desk().service,
+      domain: desk().domain,
+      ca: desk().ca,
+      log,
+      timeoutMs: 10_000,
+    });
 
   beforeAll(async () => {
     redis = new Redis(desk().redisUrl);
     app = await buildApp({
       deps: {
-        redis, log, domain: desk().domain, instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis }),
+        redis,
+        log,
+        domain: desk().domain,
+        instruments: DEFAULT_INSTRUMENTS,
+        rules: createRuleStore({ redis }),
+        alerts: createAlertStore({ redis }),
+        audit: createAuditChain({ redis }),
       },
       config: resolveApiConfig({ loginRateMax: 1_000 }),
       verifyPassword: verify(),
@@ -36,15 +48,29 @@ describe('REST API login against the desk', () => {
 
   it('POST /v1/auth/token: a trader gets a token with its role; a wrong password is 401; a service account is 403', async () => {
     const { accounts } = credentials();
-    const ok = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `alice@${desk().domain}`, password: accounts.alice!.password } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { jid: `alice@${desk().domain}`, password: accounts.alice!.password },
+    });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ user: 'alice', role: 'trader' });
     const token = (ok.json() as { token: string }).token;
-    expect((await app.inject({ url: '/v1/instruments', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ url: '/v1/instruments', headers: { authorization: `Bearer ${token}` } })).statusCode,
+    ).toBe(200);
 
-    const wrong = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `alice@${desk().domain}`, password: 'wrong' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { jid: `alice@${desk().domain}`, password: 'wrong' },
+    });
     expect(wrong.statusCode).toBe(401);
-    const service = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `recorder@${desk().domain}`, password: accounts.recorder!.password } });
+    const service = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { jid: `recorder@${desk().domain}`, password: accounts.recorder!.password },
+    });
     expect(service.statusCode).toBe(403);
   });
 });

@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alertId, createAlertStore, createRuleStore } from '@tickdesk/alerts';
 import { freePort, loginFor, redisConnection, tail } from '@tickdesk/infra';
 import { encodeTickBatch, NS_ALERT, parseDeskState, ticksNode, type DeskStateFile, type Rule } from '@tickdesk/schemas';
-import { createPubsub, createXmppClient, presence, receiptFor, wantsReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
+import {
+  createPubsub,
+  createXmppClient,
+  presence,
+  receiptFor,
+  wantsReceipt,
+  type Element,
+  type XmppClient,
+} from '@tickdesk/xmpp';
 
 /**
  * A whole desk as `tickdesk up` runs it (the built code in dist/, a temporary
@@ -43,7 +51,11 @@ let seq = Date.now() * 1000 * 2; // above the synthetic feed's seq, so the engin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deskState = (): DeskStateFile => parseDeskState(readFileSync(join(home, 'desk.json'), 'utf8'))!;
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -57,20 +69,29 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
   }
 }
 
-const healthy = async () => (await fetch(`http://127.0.0.1:${apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).ok;
-const portOpen = (port: number) => new Promise<boolean>((resolve) => {
-  const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-  s.once('error', () => resolve(false));
-});
+const healthy = async () =>
+  (await fetch(`http://127.0.0.1:${apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).ok;
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 
 function diagnostics(): string {
   const parts = [`--- up\n${tail(join(home, 'up.log'), 20)}`];
-  for (const f of ['alerts', 'feed', 'recorder', 'api']) parts.push(`--- ${f}\n${tail(join(home, 'logs', `${f}.log`), 5)}`);
+  for (const f of ['alerts', 'feed', 'recorder', 'api'])
+    parts.push(`--- ${f}\n${tail(join(home, 'logs', `${f}.log`), 5)}`);
   return parts.join('\n');
 }
 
 /** SIGKILL one part; resolves with the ms until it was back (new pid running) and until /health said ok. */
-async function killAndTime(part: string, ready: () => Promise<boolean> = async () => true): Promise<{ backMs: number; healthyMs: number }> {
+async function killAndTime(
+  part: string,
+  ready: () => Promise<boolean> = async () => true,
+): Promise<{ backMs: number; healthyMs: number }> {
   const before = deskState().parts[part]!;
   const t0 = Date.now();
   process.kill(before.pid, 'SIGKILL');
@@ -82,7 +103,9 @@ async function killAndTime(part: string, ready: () => Promise<boolean> = async (
   await until(`/health ok after ${part}`, BACK_LIMIT_MS + HEALTHY_MS, healthy);
   const healthyMs = Date.now() - t0;
   const after = deskState().parts[part]!;
-  figures.push(`${part}: back in ${backMs} ms, /health ok ${healthyMs} ms after the kill (restarts ${after.restarts}, last exit ${after.lastExit}); ${goals(backMs, healthyMs)}`);
+  figures.push(
+    `${part}: back in ${backMs} ms, /health ok ${healthyMs} ms after the kill (restarts ${after.restarts}, last exit ${after.lastExit}); ${goals(backMs, healthyMs)}`,
+  );
   log.info({ part, backMs, healthyMs }, 'restart measured');
   expect(after).toMatchObject({ restarts: before.restarts + 1, lastExit: 'SIGKILL' });
   return { backMs, healthyMs };
@@ -92,7 +115,10 @@ async function killAndTime(part: string, ready: () => Promise<boolean> = async (
 async function publish(symbol: string, price: string): Promise<number> {
   const now = new Date().toISOString().replace('Z', '000Z');
   const ticks = [{ symbol, seq: seq++, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }];
-  await createPubsub(feed!, 'pubsub.desk.localhost').publish(ticksNode(symbol), encodeTickBatch({ symbol, ticks, conflated: 0 }));
+  await createPubsub(feed!, 'pubsub.desk.localhost').publish(
+    ticksNode(symbol),
+    encodeTickBatch({ symbol, ticks, conflated: 0 }),
+  );
   return ticks[0]!.seq;
 }
 
@@ -104,10 +130,24 @@ const delivered = (alertId: string) => reached(alertId, 'delivered');
 
 /** Alice's rule that the first tick crossing up through `threshold` on `symbol` fires. */
 const ruleFor = (symbol: string, threshold: string): Promise<Rule> =>
-  createRuleStore({ redis: redis! }).create('alice', { symbol, condition: 'crossing-up', threshold, frequency: 'once', priority: 'normal' });
+  createRuleStore({ redis: redis! }).create('alice', {
+    symbol,
+    condition: 'crossing-up',
+    threshold,
+    frequency: 'once',
+    priority: 'normal',
+  });
 
 async function connect(user: string, password: string, ca: string, resource: string): Promise<XmppClient> {
-  const client = createXmppClient({ service: `xmpp://127.0.0.1:${deskState().ports.xmpp}`, domain: 'desk.localhost', username: user, password, ca, log, resource });
+  const client = createXmppClient({
+    service: `xmpp://127.0.0.1:${deskState().ports.xmpp}`,
+    domain: 'desk.localhost',
+    username: user,
+    password,
+    ca,
+    log,
+    resource,
+  });
   await client.start();
   return client;
 }
@@ -122,23 +162,43 @@ beforeAll(async () => {
   }
   apiPort = ports[0]!;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
   Object.assign(env, {
-    TICKDESK_HOME: home, TICKDESK_API_PORT: String(ports[0]), TICKDESK_XMPP_PORT: String(ports[1]), TICKDESK_XMPP_TLS_PORT: String(ports[2]),
-    TICKDESK_XMPP_HTTP_PORT: String(ports[3]), TICKDESK_REDIS_PORT: String(ports[4]), TICKDESK_FEED: 'synthetic', TICKDESK_FEED_RATE: '40',
-    TICKDESK_LOG_LEVEL: 'info', TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '2000',
+    TICKDESK_HOME: home,
+    TICKDESK_API_PORT: String(ports[0]),
+    TICKDESK_XMPP_PORT: String(ports[1]),
+    TICKDESK_XMPP_TLS_PORT: String(ports[2]),
+    TICKDESK_XMPP_HTTP_PORT: String(ports[3]),
+    TICKDESK_REDIS_PORT: String(ports[4]),
+    TICKDESK_FEED: 'synthetic',
+    TICKDESK_FEED_RATE: '40',
+    TICKDESK_LOG_LEVEL: 'info',
+    TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '2000',
     // The project's server: this file supervises Prosody in one run and ejabberd in the other.
-    TICKDESK_XMPP_SERVER: inject('desk').xmppServer, TICKDESK_XMPP_DIST_PORT: String(ports[5]),
+    TICKDESK_XMPP_SERVER: inject('desk').xmppServer,
+    TICKDESK_XMPP_DIST_PORT: String(ports[5]),
   });
   // Its own process group: a forced stop reaches everything it started.
-  up = spawn(process.execPath, [CLI, 'up'], { cwd: root, env, stdio: ['ignore', openSync(join(home, 'up.log'), 'a'), openSync(join(home, 'up.log'), 'a')], detached: true });
+  up = spawn(process.execPath, [CLI, 'up'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', openSync(join(home, 'up.log'), 'a'), openSync(join(home, 'up.log'), 'a')],
+    detached: true,
+  });
   await until('the desk to be ready', 180_000, async () => {
     if (up!.exitCode !== null) throw new Error(`tickdesk up exited: ${diagnostics()}`);
     return healthy();
   });
-  const creds = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { accounts: Record<string, { password: string }>; redis: { users: Record<string, string> } };
+  const creds = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as {
+    accounts: Record<string, { password: string }>;
+    redis: { users: Record<string, string> };
+  };
   const ca = readFileSync(join(home, 'certs', 'ca.crt'), 'utf8');
-  redis = new Redis({ ...redisConnection(deskState().ports.redis, loginFor(creds.redis, 'desk')), maxRetriesPerRequest: 1 });
+  redis = new Redis({
+    ...redisConnection(deskState().ports.redis, loginFor(creds.redis, 'desk')),
+    maxRetriesPerRequest: 1,
+  });
   redis.on('error', () => undefined);
   alice = await connect('alice', creds.accounts.alice!.password, ca, 'supervision');
   alice.on('stanza', (st: Element) => {
@@ -160,7 +220,10 @@ afterAll(async () => {
   redis?.disconnect();
   if (up && up.exitCode === null) {
     up.kill('SIGTERM');
-    const stopped = await Promise.race([new Promise<boolean>((r) => up!.once('exit', () => r(true))), sleep(30_000).then(() => false)]);
+    const stopped = await Promise.race([
+      new Promise<boolean>((r) => up!.once('exit', () => r(true))),
+      sleep(30_000).then(() => false),
+    ]);
     if (!stopped && up.pid) process.kill(-up.pid, 'SIGKILL');
   }
   if (!process.env.TICKDESK_KEEP_TEST_HOME) rmSync(home, { recursive: true, force: true });
@@ -174,7 +237,11 @@ describe('tickdesk up supervises every part', () => {
     process.kill(before.parts.xmpp!.pid, 'SIGKILL');
     const rule = await ruleFor('ESZ6', '7000.25'); // added while the XMPP server is down
     await killAndTimeFrom(t0, 'xmpp', before.parts.xmpp!.pid, () => portOpen(xmppPort));
-    await until('the test clients to reconnect', 30_000, () => alice!.state() === 'running' && feed!.state() === 'running');
+    await until(
+      'the test clients to reconnect',
+      30_000,
+      () => alice!.state() === 'running' && feed!.state() === 'running',
+    );
     await publish('ESZ6', '7000');
     const id = alertId(rule, 'ESZ6', await publish('ESZ6', '7001'));
     await until('the alert to be delivered', 20_000, () => delivered(id));
@@ -218,24 +285,37 @@ describe('tickdesk up supervises every part', () => {
 
   it('tickdesk status lists every part with its restarts and metrics port', async () => {
     const out = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'status'], { env: { ...process.env, TICKDESK_HOME: home, TICKDESK_REDIS_PORT: String(deskState().ports.redis) } });
+      const child = spawn(process.execPath, [CLI, 'status'], {
+        env: { ...process.env, TICKDESK_HOME: home, TICKDESK_REDIS_PORT: String(deskState().ports.redis) },
+      });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.once('exit', () => resolve(text));
     });
     expect(out).toMatch(/xmpp\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart \d{4}-/);
     expect(out).toMatch(/redis\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL/);
-    expect(out).toMatch(/feed\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart [^ ]+\s+metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(out).toMatch(
+      /feed\s+running \(pid \d+\)\s+restarts 1, last exit SIGKILL, last restart [^ ]+\s+metrics http:\/\/127\.0\.0\.1:\d+\/metrics/,
+    );
     const metricsPort = deskState().parts.alerts!.metricsPort!;
-    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('tickdesk_alerts_fired_to_delivered_seconds_count');
-    const health = (await (await fetch(`http://127.0.0.1:${apiPort}/health`)).json()) as { components: Record<string, { restarts?: number; lastExit?: string }> };
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain(
+      'tickdesk_alerts_fired_to_delivered_seconds_count',
+    );
+    const health = (await (await fetch(`http://127.0.0.1:${apiPort}/health`)).json()) as {
+      components: Record<string, { restarts?: number; lastExit?: string }>;
+    };
     expect(health.components.xmpp).toMatchObject({ restarts: 1, lastExit: 'SIGKILL' });
     expect(health.components.engine).toMatchObject({ restarts: 1, lastExit: 'SIGKILL' });
   }, 30_000);
 });
 
 /** As killAndTime, for a kill the test made itself at `t0` (it acts during the outage). */
-async function killAndTimeFrom(t0: number, part: string, oldPid: number, ready: () => Promise<boolean> = async () => true): Promise<void> {
+async function killAndTimeFrom(
+  t0: number,
+  part: string,
+  oldPid: number,
+  ready: () => Promise<boolean> = async () => true,
+): Promise<void> {
   await until(`${part} to be back`, BACK_LIMIT_MS, async () => {
     const p = deskState().parts[part];
     return p && p.pid !== oldPid && p.pid > 0 && p.state === 'running' && (await ready());

@@ -6,7 +6,14 @@ import { collectTicks, connect, desk, log, waitFor } from './helpers.js';
 import { listSource } from './feed-runner.js';
 
 const base = Date.UTC(2026, 10, 20, 12, 0, 0) * 1000;
-const good = (seq: number, price: string, dt = 0): RawTick => ({ symbol: 'SOLUSDT', seq, price, size: '1.5', side: 'buy', eventTimeMicros: base + seq * 1000 + dt });
+const good = (seq: number, price: string, dt = 0): RawTick => ({
+  symbol: 'SOLUSDT',
+  seq,
+  price,
+  size: '1.5',
+  side: 'buy',
+  eventTimeMicros: base + seq * 1000 + dt,
+});
 
 let feed: XmppClient;
 let alice: XmppClient;
@@ -23,7 +30,14 @@ describe('feed core → pubsub → subscriber', () => {
   it('delivers good ticks exactly and never lets a bad tick reach the node', async () => {
     const { ticks, sub } = await collectTicks(alice, ['SOLUSDT']);
     const bars: Bar[] = [];
-    const barSub = createItemSubscriber({ client: alice, service: desk().pubsubHost, nodes: [barsNode('SOLUSDT')], decode: decodeBar, onItem: (b) => bars.push(b), log });
+    const barSub = createItemSubscriber({
+      client: alice,
+      service: desk().pubsubHost,
+      nodes: [barsNode('SOLUSDT')],
+      decode: decodeBar,
+      onItem: (b) => bars.push(b),
+      log,
+    });
     await barSub.start();
     const bad: RawTick[] = [
       { ...good(100, '1'), price: 'NaN' },
@@ -37,7 +51,15 @@ describe('feed core → pubsub → subscriber', () => {
       { ...good(108, '1'), eventTimeMicros: Date.now() * 1000 + 3_600_000_000 },
       { ...good(109, '1'), eventTimeMicros: Number.NaN },
     ];
-    const input = [good(1, '150.001'), ...bad.slice(0, 5), good(2, '0.3'), ...bad.slice(5), good(3, '150.1'), good(3, '999'), good(1_500, '151')];
+    const input = [
+      good(1, '150.001'),
+      ...bad.slice(0, 5),
+      good(2, '0.3'),
+      ...bad.slice(5),
+      good(3, '150.1'),
+      good(3, '999'),
+      good(1_500, '151'),
+    ];
     const metrics = createFeedMetrics();
     const pubsub = createPubsub(feed, desk().pubsubHost);
     const pipeline = createFeed({ source: listSource(input), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics });
@@ -66,8 +88,28 @@ describe('feed core → pubsub → subscriber', () => {
     await waitFor(() => bars.length >= 2, 10_000, 'bars');
     // seq 1..3 fall in one event-time second, seq 1500 in the next.
     expect(bars).toEqual([
-      { symbol: 'SOLUSDT', interval: '1s', start: '2026-11-20T12:00:00.000000Z', open: '150.001', high: '150.1', low: '0.3', close: '150.1', volume: '4.5', trades: 3 },
-      { symbol: 'SOLUSDT', interval: '1s', start: '2026-11-20T12:00:01.000000Z', open: '151', high: '151', low: '151', close: '151', volume: '1.5', trades: 1 },
+      {
+        symbol: 'SOLUSDT',
+        interval: '1s',
+        start: '2026-11-20T12:00:00.000000Z',
+        open: '150.001',
+        high: '150.1',
+        low: '0.3',
+        close: '150.1',
+        volume: '4.5',
+        trades: 3,
+      },
+      {
+        symbol: 'SOLUSDT',
+        interval: '1s',
+        start: '2026-11-20T12:00:01.000000Z',
+        open: '151',
+        high: '151',
+        low: '151',
+        close: '151',
+        volume: '1.5',
+        trades: 1,
+      },
     ]);
     await sub.stop();
     await barSub.stop();

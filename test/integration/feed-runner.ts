@@ -7,7 +7,13 @@ import { connect, desk, log } from './helpers.js';
 export async function runFeed(source: FeedSource) {
   const client = await connect('feed', `test-${source.name}-${Date.now()}`);
   const metrics = createFeedMetrics();
-  const feed = createFeed({ source, pubsub: createPubsub(client, desk().pubsubHost), instruments: DEFAULT_INSTRUMENTS, log, metrics });
+  const feed = createFeed({
+    source,
+    pubsub: createPubsub(client, desk().pubsubHost),
+    instruments: DEFAULT_INSTRUMENTS,
+    log,
+    metrics,
+  });
   await feed.start();
   return {
     feed,

@@ -20,15 +20,24 @@ let watcher: XmppClient | undefined;
 
 function startFeed(role: 'primary' | 'standby') {
   const d = desk();
-  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'feed'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TICKDESK_HOME: d.home, TICKDESK_DOMAIN: d.domain, TICKDESK_XMPP_PORT: String(portOf(d.service)), TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
-      TICKDESK_LOG_LEVEL: 'info', TICKDESK_FEED_LEASE: role, TICKDESK_FEED_RATE: '100',
+  const child = spawn(
+    process.execPath,
+    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'feed'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        TICKDESK_HOME: d.home,
+        TICKDESK_DOMAIN: d.domain,
+        TICKDESK_XMPP_PORT: String(portOf(d.service)),
+        TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
+        TICKDESK_LOG_LEVEL: 'info',
+        TICKDESK_FEED_LEASE: role,
+        TICKDESK_FEED_RATE: '100',
+      },
     },
-  });
+  );
   children.push(child);
   let out = '';
   const onData = (b: Buffer) => {
@@ -49,32 +58,54 @@ describe('standby feed', () => {
     watcher = await connect('alice', 'standby-watch');
     const seen: Array<{ symbol: string; seqs: number[]; lease: number | undefined; at: number }> = [];
     const sub = createItemSubscriber({
-      client: watcher, service: desk().pubsubHost, nodes: SYMBOLS.map(ticksNode), decode: decodeTickRows, log,
-      onItem: (b) => seen.push({ symbol: b.symbol, seqs: b.rows.map((r) => r.seq), lease: b.lease, at: performance.now() }),
+      client: watcher,
+      service: desk().pubsubHost,
+      nodes: SYMBOLS.map(ticksNode),
+      decode: decodeTickRows,
+      log,
+      onItem: (b) =>
+        seen.push({ symbol: b.symbol, seqs: b.rows.map((r) => r.seq), lease: b.lease, at: performance.now() }),
     });
     await sub.start();
 
     const primary = startFeed('primary');
-    await waitFor(() => primary.output().includes('feed running'), 60_000, 'the primary feed').catch((e: Error) => { throw new Error(`${e.message}\n${primary.output().slice(-3000)}`); });
+    await waitFor(() => primary.output().includes('feed running'), 60_000, 'the primary feed').catch((e: Error) => {
+      throw new Error(`${e.message}\n${primary.output().slice(-3000)}`);
+    });
     const standby = startFeed('standby');
-    await waitFor(() => standby.output().includes('feed running'), 60_000, 'the standby feed').catch((e: Error) => { throw new Error(`${e.message}\n${standby.output().slice(-3000)}`); });
+    await waitFor(() => standby.output().includes('feed running'), 60_000, 'the standby feed').catch((e: Error) => {
+      throw new Error(`${e.message}\n${standby.output().slice(-3000)}`);
+    });
     // Both run side by side for a while: only the primary publishes.
     await waitFor(() => SYMBOLS.every((s) => seen.some((i) => i.symbol === s)), 15_000, 'items on every instrument');
     await new Promise((r) => setTimeout(r, 2_000));
-    const primaryTokens = new Map(SYMBOLS.map((s) => [s, new Set(seen.filter((i) => i.symbol === s).map((i) => i.lease))]));
+    const primaryTokens = new Map(
+      SYMBOLS.map((s) => [s, new Set(seen.filter((i) => i.symbol === s).map((i) => i.lease))]),
+    );
     for (const [s, tokens] of primaryTokens) expect([...tokens], s).toHaveLength(1);
     expect(standby.output()).not.toContain('publishing: lease taken');
     // Each on a resource of its own: two sessions of feed@ on one resource replace each other in turn (RFC 6120 §7.7.2.2).
-    expect(primary.output() + standby.output(), 'a feed session replaced by the other feed').not.toContain('Replaced by new connection');
-    const increasing = (s: string) => seen.filter((i) => i.symbol === s).flatMap((i) => i.seqs).every((q, k, all) => k === 0 || q > all[k - 1]!);
-    expect(SYMBOLS.filter((s) => !increasing(s)), 'instruments with a seq published out of order or twice while both feeds ran').toEqual([]);
+    expect(primary.output() + standby.output(), 'a feed session replaced by the other feed').not.toContain(
+      'Replaced by new connection',
+    );
+    const increasing = (s: string) =>
+      seen
+        .filter((i) => i.symbol === s)
+        .flatMap((i) => i.seqs)
+        .every((q, k, all) => k === 0 || q > all[k - 1]!);
+    expect(
+      SYMBOLS.filter((s) => !increasing(s)),
+      'instruments with a seq published out of order or twice while both feeds ran',
+    ).toEqual([]);
 
     const before = seen.length;
     primary.child.kill('SIGKILL');
     const killedAt = performance.now();
     await new Promise((r) => primary.child.once('exit', r));
     const takenOver = (s: string) => seen.some((i) => i.symbol === s && !primaryTokens.get(s)!.has(i.lease));
-    await waitFor(() => SYMBOLS.every(takenOver), 15_000, 'the standby on every instrument').catch((e: Error) => { throw new Error(`${e.message}\n${standby.output().slice(-3000)}`); });
+    await waitFor(() => SYMBOLS.every(takenOver), 15_000, 'the standby on every instrument').catch((e: Error) => {
+      throw new Error(`${e.message}\n${standby.output().slice(-3000)}`);
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     await sub.stop();
 
@@ -93,7 +124,9 @@ describe('standby feed', () => {
       takeoverMs.push(next.at - killedAt);
     }
     log.info({ takeoverMs, items: seen.length - before }, 'standby takeover');
-    console.info(`standby takeover after kill -9: ${Math.round(Math.min(...takeoverMs))}-${Math.round(Math.max(...takeoverMs))} ms over ${SYMBOLS.length} instruments`);
+    console.info(
+      `standby takeover after kill -9: ${Math.round(Math.min(...takeoverMs))}-${Math.round(Math.max(...takeoverMs))} ms over ${SYMBOLS.length} instruments`,
+    );
     expect(Math.max(...takeoverMs)).toBeLessThanOrEqual(TAKEOVER_GOAL_MS);
   }, 120_000);
 });

@@ -35,7 +35,13 @@ export async function setup(project: TestProject): Promise<void> {
   const xmppServer: XmppServerKind = project.name.endsWith('-ejabberd') ? 'ejabberd' : 'prosody';
   const home = mkdtempSync(join(tmpdir(), `tickdesk-test-${xmppServer}-`));
   const log = pino({ level: 'warn' });
-  const ports = { xmpp: await freePort(), xmppTls: await freePort(), xmppHttp: await freePort(), xmppDist: await freePort(), redis: await freePort() };
+  const ports = {
+    xmpp: await freePort(),
+    xmppTls: await freePort(),
+    xmppHttp: await freePort(),
+    xmppDist: await freePort(),
+    redis: await freePort(),
+  };
   // Tests FLUSH and use other databases: a test-only user that may, beside the desk's own.
   const admin = { name: 'test', password: newRedisPassword(), rules: REDIS_ADMIN_RULES };
   infra = await startDeskInfra({
@@ -46,7 +52,19 @@ export async function setup(project: TestProject): Promise<void> {
     redisUsers: [admin],
     xmppServer,
   });
-  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log, extraUsers: [['eve', 'analyst'], ['dan', 'trader'], ['ivy', 'analyst'], ['kim', 'analyst'], ['lee', 'analyst'], ['max', 'analyst']] });
+  await provisionDesk({
+    infra,
+    instruments: DEFAULT_INSTRUMENTS,
+    log,
+    extraUsers: [
+      ['eve', 'analyst'],
+      ['dan', 'trader'],
+      ['ivy', 'analyst'],
+      ['kim', 'analyst'],
+      ['lee', 'analyst'],
+      ['max', 'analyst'],
+    ],
+  });
   project.provide('desk', {
     service: infra.service,
     domain: infra.domain,

@@ -14,18 +14,45 @@ let alice: Trader;
 let bob: Trader;
 let engineOffline = 0;
 
-const config = resolveAlertsConfig({ receiptTimeoutMs: 2_000, awayReceiptTimeoutMs: 1_000, resends: 2, retryAfterEscalationMs: 2_000, alertTtlMs: 20_000, pollMs: 50 });
-const rule = (over: Partial<RuleInput>): RuleInput => ({ symbol: 'MSFT', condition: 'crossing-up', threshold: '500', frequency: 'once', priority: 'normal', ...over });
+const config = resolveAlertsConfig({
+  receiptTimeoutMs: 2_000,
+  awayReceiptTimeoutMs: 1_000,
+  resends: 2,
+  retryAfterEscalationMs: 2_000,
+  alertTtlMs: 20_000,
+  pollMs: 50,
+});
+const rule = (over: Partial<RuleInput>): RuleInput => ({
+  symbol: 'MSFT',
+  condition: 'crossing-up',
+  threshold: '500',
+  frequency: 'once',
+  priority: 'normal',
+  ...over,
+});
 
 beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'engine-hostile-text');
   engineClient.on('offline', () => (engineOffline += 1));
   feed = await connect('feed', 'hostile-text');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+  service = await startAlertService({
+    client: engineClient,
+    redis,
+    log,
+    config,
+    domain: desk().domain,
+    service: desk().pubsubHost,
+    instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials().audit,
+  });
   alice = await trader('alice');
   bob = await trader('bob');
-  await waitFor(() => ['alice', 'bob'].every((u) => service.engine.presence.get(u).show === 'online'), 10_000, 'traders online');
+  await waitFor(
+    () => ['alice', 'bob'].every((u) => service.engine.presence.get(u).show === 'online'),
+    10_000,
+    'traders online',
+  );
 });
 
 afterAll(async () => {
@@ -51,15 +78,22 @@ describe('text XML 1.0 forbids', () => {
 
     // By rule: an earlier file's alert still waiting for a receipt may be resent to a trader as they come online.
     const mineOf = (t: Trader, ruleId: string) => t.alerts.find((a) => a.payload.rule === ruleId);
-    await waitFor(() => mineOf(alice, bell.id) !== undefined && mineOf(bob, other.id) !== undefined, 15_000, 'both alerts')
-      .catch((err: Error) => {
-        throw new Error(`${err.message}: alice has ${alice.alerts.length}, bob ${bob.alerts.length}; the engine went offline ${engineOffline} times`);
-      });
+    await waitFor(
+      () => mineOf(alice, bell.id) !== undefined && mineOf(bob, other.id) !== undefined,
+      15_000,
+      'both alerts',
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: alice has ${alice.alerts.length}, bob ${bob.alerts.length}; the engine went offline ${engineOffline} times`,
+      );
+    });
     const alicesAlert = mineOf(alice, bell.id)!;
     expect(alicesAlert.payload).toMatchObject({ rule: bell.id, message: 'one\uFFFDbell' });
     expect(alicesAlert.body).toContain('one\uFFFDbell');
     expect(mineOf(bob, other.id)!.payload).toMatchObject({ rule: other.id, message: 'bob level' });
-    await expect.poll(async () => (await service.engine.alerts.get(alicesAlert.id))?.state, { timeout: 10_000 }).toBe('delivered');
+    await expect
+      .poll(async () => (await service.engine.alerts.get(alicesAlert.id))?.state, { timeout: 10_000 })
+      .toBe('delivered');
     expect(engineOffline).toBe(0);
     expect(engineClient.state()).toBe('running');
     expect(engineClient.replacedCharacters()).toBe(0); // alertMessage already cleaned it: the audit hash is of the bytes sent

@@ -42,7 +42,10 @@ interface Run {
 }
 
 /** Run the slixmpp script as `user`; the password goes through a 0600 file, not argv. */
-function runScript(user: string, opts: { node: string; count: number; timeoutS?: number; password?: string; ca?: string }): Run {
+function runScript(
+  user: string,
+  opts: { node: string; count: number; timeoutS?: number; password?: string; ca?: string },
+): Run {
   const d = desk();
   const url = new URL(d.service);
   const pwFile = join(scratch, `${user}-${Math.random().toString(36).slice(2)}.pw`);
@@ -51,15 +54,24 @@ function runScript(user: string, opts: { node: string; count: number; timeoutS?:
     PYTHON,
     [
       SCRIPT,
-      '--jid', `${user}@${d.domain}`,
-      '--password-file', pwFile,
-      '--ca', opts.ca ?? join(d.home, 'certs', 'ca.crt'),
-      '--host', url.hostname,
-      '--port', url.port,
-      '--service', d.pubsubHost,
-      '--node', opts.node,
-      '--count', String(opts.count),
-      '--timeout', String(opts.timeoutS ?? 20),
+      '--jid',
+      `${user}@${d.domain}`,
+      '--password-file',
+      pwFile,
+      '--ca',
+      opts.ca ?? join(d.home, 'certs', 'ca.crt'),
+      '--host',
+      url.hostname,
+      '--port',
+      url.port,
+      '--service',
+      d.pubsubHost,
+      '--node',
+      opts.node,
+      '--count',
+      String(opts.count),
+      '--timeout',
+      String(opts.timeoutS ?? 20),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -76,7 +88,12 @@ function runScript(user: string, opts: { node: string; count: number; timeoutS?:
 
 const base = (Math.floor(Date.now() / 1000) - 60) * 1_000_000;
 const eur = (seq: number, price: string, size: string, side?: Tick['side']): RawTick => ({
-  symbol: 'EURUSD', seq, price, size, eventTimeMicros: base + seq * 1_250, ...(side ? { side } : {}),
+  symbol: 'EURUSD',
+  seq,
+  price,
+  size,
+  eventTimeMicros: base + seq * 1_250,
+  ...(side ? { side } : {}),
 });
 const input = [
   eur(1, '1.08123', '1000', 'buy'),
@@ -102,7 +119,11 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
   it('subscribes as an entitled analyst and decodes exactly the ticks the feed published', async () => {
     const run = runScript('ana', { node: 'ticks/EURUSD', count: input.length });
     try {
-      await waitFor(() => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()), 20_000, 'the script to subscribe');
+      await waitFor(
+        () => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()),
+        20_000,
+        'the script to subscribe',
+      );
       expect(run.stderr()).toMatch(/^subscribed pubsub\.desk\.localhost ticks\/EURUSD as ana@desk\.localhost$/m);
       // disco#items listed every instrument node before subscribing.
       for (const i of DEFAULT_INSTRUMENTS) expect(run.stderr()).toContain(`node ticks/${i.symbol} (${i.symbol} ticks)`);
@@ -155,17 +176,41 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
   it('rejects a malformed item whole, reports a conflation gap and ignores events not from the service', async () => {
     const run = runScript('ana', { node: 'ticks/USDJPY', count: 4 });
     try {
-      await waitFor(() => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()), 20_000, 'the script to subscribe');
+      await waitFor(
+        () => /^subscribed /m.test(run.stderr()) || /slixmpp_ticks:/.test(run.stderr()),
+        20_000,
+        'the script to subscribe',
+      );
       const t = '2026-11-20T12:00:00.000001Z';
       // Ticks written as `seq price size side`, encoded by hand with both times at the item's base time.
       const batch = (lines: string[], conflated?: number) => {
         const base = Number(lines[0]!.split(' ')[0]);
-        const text = lines.map((l) => { const [seq, ...rest] = l.split(' '); return `${Number(seq) - base} ${rest.join(' ')} 0 0`; }).join(';');
-        return xml('ticks', { xmlns: NS_TICKS, symbol: 'USDJPY', count: String(lines.length), seq: String(base), time: t, ...(conflated ? { conflated: String(conflated) } : {}) }, text);
+        const text = lines
+          .map((l) => {
+            const [seq, ...rest] = l.split(' ');
+            return `${Number(seq) - base} ${rest.join(' ')} 0 0`;
+          })
+          .join(';');
+        return xml(
+          'ticks',
+          {
+            xmlns: NS_TICKS,
+            symbol: 'USDJPY',
+            count: String(lines.length),
+            seq: String(base),
+            time: t,
+            ...(conflated ? { conflated: String(conflated) } : {}),
+          },
+          text,
+        );
       };
       // A look-alike notification sent by another user straight to ana: not from the service.
       const forged = xml('item', { id: 'forged' }, batch(['999 1 1 b']));
-      const event = xml('event', { xmlns: 'http://jabber.org/protocol/pubsub#event' }, xml('items', { node: 'ticks/USDJPY' }, forged));
+      const event = xml(
+        'event',
+        { xmlns: 'http://jabber.org/protocol/pubsub#event' },
+        xml('items', { node: 'ticks/USDJPY' }, forged),
+      );
       await alice.send(xml('message', { to: `ana@${desk().domain}`, type: 'headline' }, event));
       const pubsub = createPubsub(feed, desk().pubsubHost);
       await pubsub.publish('ticks/USDJPY', batch(['10 151.201 1000 b', '11 151.202 2000 s']));
@@ -173,7 +218,13 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
       await pubsub.publish('ticks/USDJPY', batch(['41 151.3 5000 u', '42 151.301 1000 s'], 28));
 
       expect(await run.exited, run.stderr()).toBe(EXIT.malformed);
-      expect(run.stdout().trim().split('\n').map((l) => (JSON.parse(l) as Tick).seq)).toEqual([10, 11, 41, 42]);
+      expect(
+        run
+          .stdout()
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as Tick).seq),
+      ).toEqual([10, 11, 41, 42]);
       expect(run.stderr()).toMatch(/^ignored a pubsub event from alice@desk\.localhost\//m);
       expect(run.stderr()).toMatch(/^rejected item \S+: tick 2: seq 12 not above 12$/m);
       expect(run.stderr()).toMatch(/^gap: 28 ticks conflated by the publisher before seq 41$/m);
@@ -192,7 +243,12 @@ describe('slixmpp (a third-party XMPP client) reads instrument nodes', () => {
   });
 
   it('fails clearly on a wrong password and on a server certificate it cannot verify', async () => {
-    const badPassword = runScript('ana', { node: 'ticks/EURUSD', count: 1, timeoutS: 15, password: 'not-the-password' });
+    const badPassword = runScript('ana', {
+      node: 'ticks/EURUSD',
+      count: 1,
+      timeoutS: 15,
+      password: 'not-the-password',
+    });
     expect(await badPassword.exited).toBe(EXIT.auth);
     expect(badPassword.stderr()).toMatch(/authentication as ana@desk\.localhost failed: not-authorized/);
 

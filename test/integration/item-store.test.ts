@@ -8,25 +8,45 @@ const NODE = 'test/item-store';
 let feed: XmppClient;
 beforeAll(async () => {
   feed = await connect('feed', 'item-store');
-  await createPubsub(feed, desk().pubsubHost).create(NODE, { access_model: 'whitelist', publish_model: 'publishers', max_items: 3, persist_items: true });
+  await createPubsub(feed, desk().pubsubHost).create(NODE, {
+    access_model: 'whitelist',
+    publish_model: 'publishers',
+    max_items: 3,
+    persist_items: true,
+  });
 });
 afterAll(async () => {
-  await createPubsub(feed, desk().pubsubHost).deleteNode(NODE).catch(() => {});
+  await createPubsub(feed, desk().pubsubHost)
+    .deleteNode(NODE)
+    .catch(() => {});
   await feed?.stop();
 });
 
 describe('pubsub item store', () => {
   it('keeps the newest max_items items, replaces an item published again under its id, and forgets on purge', async () => {
     const pubsub = createPubsub(feed, desk().pubsubHost);
-    for (const n of [1, 2, 3, 4, 5]) await pubsub.publish(NODE, xml('n', { xmlns: 'urn:test', v: String(n) }), `id${n}`);
+    for (const n of [1, 2, 3, 4, 5])
+      await pubsub.publish(NODE, xml('n', { xmlns: 'urn:test', v: String(n) }), `id${n}`);
     const values = async () => (await pubsub.items(NODE)).map((i) => [i.id, i.payload?.attrs.v]);
-    expect((await values()).sort()).toEqual([['id3', '3'], ['id4', '4'], ['id5', '5']]);
+    expect((await values()).sort()).toEqual([
+      ['id3', '3'],
+      ['id4', '4'],
+      ['id5', '5'],
+    ]);
     expect((await pubsub.items(NODE, 1)).map((i) => i.id)).toEqual(['id5']);
 
     await pubsub.publish(NODE, xml('n', { xmlns: 'urn:test', v: '4bis' }), 'id4');
-    expect((await values()).sort()).toEqual([['id3', '3'], ['id4', '4bis'], ['id5', '5']]);
+    expect((await values()).sort()).toEqual([
+      ['id3', '3'],
+      ['id4', '4bis'],
+      ['id5', '5'],
+    ]);
     await pubsub.publish(NODE, xml('n', { xmlns: 'urn:test', v: '6' }), 'id6');
-    expect((await values()).sort()).toEqual([['id4', '4bis'], ['id5', '5'], ['id6', '6']]);
+    expect((await values()).sort()).toEqual([
+      ['id4', '4bis'],
+      ['id5', '5'],
+      ['id6', '6'],
+    ]);
 
     await pubsub.purge(NODE);
     expect(await pubsub.items(NODE)).toEqual([]);

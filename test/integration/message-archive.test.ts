@@ -26,7 +26,16 @@ beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'archive-test');
   feed = await connect('feed', 'archive-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+  service = await startAlertService({
+    client: engineClient,
+    redis,
+    log,
+    config,
+    domain: desk().domain,
+    service: desk().pubsubHost,
+    instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials().audit,
+  });
 });
 
 afterAll(async () => {
@@ -56,9 +65,12 @@ async function archive(client: XmppClient, peer: string): Promise<Element[]> {
   };
   client.on('stanza', onStanza);
   try {
-    const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+    const form = xml(
+      'x',
+      { xmlns: 'jabber:x:data', type: 'submit' },
       xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
-      xml('field', { var: 'with' }, xml('value', {}, peer)));
+      xml('field', { var: 'with' }, xml('value', {}, peer)),
+    );
     const rsm = xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '50'), xml('before'));
     // The result IQ comes after every result message (§4.1.2).
     await client.iq.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, form, rsm)));
@@ -79,7 +91,11 @@ describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () 
     await waitFor(() => alice.alerts.some((a) => a.payload.symbol === 'MSFT'), 10_000, 'the alert');
     const id = alice.alerts.find((a) => a.payload.symbol === 'MSFT')!.id;
     let archived: Element[] = [];
-    await expect.poll(async () => (archived = await archive(alice.client, `alerts@${desk().domain}`)).map((m) => m.attrs.id), { timeout: 10_000 }).toContain(id);
+    await expect
+      .poll(async () => (archived = await archive(alice.client, `alerts@${desk().domain}`)).map((m) => m.attrs.id), {
+        timeout: 10_000,
+      })
+      .toContain(id);
     const message = archived.find((m) => m.attrs.id === id)!;
     expect(message.getChildText('body')).toContain('MSFT crossed up through 1000.25');
     expect(message.getChild('alert')).toBeDefined();
@@ -95,11 +111,21 @@ describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () 
     const since = new Date().toISOString();
     await publishPrices(feed, 'EURUSD', ['0.6', '0.4']);
     // The server has taken the alert (XEP-0198 ack) while dan is away.
-    await expect.poll(async () => (await service.engine.audit.range({ trader: 'dan', symbol: 'EURUSD', fromTime: since, limit: 50 })).map((r) => r.event), { timeout: 10_000 }).toContain('server-acked');
+    await expect
+      .poll(
+        async () =>
+          (await service.engine.audit.range({ trader: 'dan', symbol: 'EURUSD', fromTime: since, limit: 50 })).map(
+            (r) => r.event,
+          ),
+        { timeout: 10_000 },
+      )
+      .toContain('server-acked');
     const dan = await traderOf('dan');
     await waitFor(() => dan.alerts.some((a) => a.payload.symbol === 'EURUSD'), 10_000, 'the stored alert on login');
     const got = dan.alerts.find((a) => a.payload.symbol === 'EURUSD')!;
     expect(got.stanza.getChild('delay', NS_DELAY)?.attrs.stamp).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await expect.poll(async () => (await service.engine.alerts.get(got.id))?.state, { timeout: 10_000 }).toBe('delivered');
+    await expect
+      .poll(async () => (await service.engine.alerts.get(got.id))?.state, { timeout: 10_000 })
+      .toBe('delivered');
   });
 });

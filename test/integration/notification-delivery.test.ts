@@ -27,7 +27,16 @@ const open = async (user: string, resource: string, priority?: number) => {
 /** A session of ana without stream management (XEP-0198 not enabled). */
 async function openLean(resource: string): Promise<XmppClient> {
   const d = desk();
-  const c = createXmppClient({ service: d.service, domain: d.domain, ca: d.ca, log, resource, username: 'ana', password: account(credentials(), 'ana').password, streamManagement: false });
+  const c = createXmppClient({
+    service: d.service,
+    domain: d.domain,
+    ca: d.ca,
+    log,
+    resource,
+    username: 'ana',
+    password: account(credentials(), 'ana').password,
+    streamManagement: false,
+  });
   await c.start();
   clients.push(c);
   await c.send(xml('presence'));
@@ -45,7 +54,8 @@ function received(c: XmppClient): { ids: string[]; carbons: number; to: string[]
   });
   return seen;
 }
-const publish = (id: string) => createPubsub(feed, desk().pubsubHost).publish(NODE, xml('n', { xmlns: 'urn:test', v: id }), id);
+const publish = (id: string) =>
+  createPubsub(feed, desk().pubsubHost).publish(NODE, xml('n', { xmlns: 'urn:test', v: id }), id);
 
 beforeAll(async () => {
   feed = await connect('feed', 'delivery');
@@ -62,7 +72,9 @@ beforeAll(async () => {
   await createPubsub(main, desk().pubsubHost).subscribe(NODE);
 });
 afterAll(async () => {
-  await createPubsub(feed, desk().pubsubHost).deleteNode(NODE).catch(() => {});
+  await createPubsub(feed, desk().pubsubHost)
+    .deleteNode(NODE)
+    .catch(() => {});
   await Promise.all(clients.map((c) => c.stop()));
 });
 
@@ -70,9 +82,17 @@ describe('pubsub notification delivery', () => {
   it('reaches each available resource of non-negative priority once, without carbon copies', async () => {
     const [m, o, h, l] = [received(main), received(other), received(hidden), received(lean)];
     await publish('d1');
-    await waitFor(() => m.ids.includes('d1') && o.ids.includes('d1') && l.ids.includes('d1'), 10_000, 'd1 on every resource');
+    await waitFor(
+      () => m.ids.includes('d1') && o.ids.includes('d1') && l.ids.includes('d1'),
+      10_000,
+      'd1 on every resource',
+    );
     await publish('d2');
-    await waitFor(() => m.ids.includes('d2') && o.ids.includes('d2') && l.ids.includes('d2'), 10_000, 'd2 on every resource');
+    await waitFor(
+      () => m.ids.includes('d2') && o.ids.includes('d2') && l.ids.includes('d2'),
+      10_000,
+      'd2 on every resource',
+    );
     expect(m.ids).toEqual(['d1', 'd2']);
     expect(o.ids).toEqual(['d1', 'd2']);
     expect(l.ids).toEqual(['d1', 'd2']);
@@ -90,7 +110,11 @@ describe('pubsub notification delivery', () => {
     await publish('b1');
     await blocking('unblock');
     await publish('b2');
-    await waitFor(() => m.ids.includes('b2') && o.ids.includes('b2') && l.ids.includes('b2'), 10_000, 'b2 after unblocking');
+    await waitFor(
+      () => m.ids.includes('b2') && o.ids.includes('b2') && l.ids.includes('b2'),
+      10_000,
+      'b2 after unblocking',
+    );
     expect(m.ids).toEqual(['b2']);
     expect(o.ids).toEqual(['b2']);
     expect(l.ids).toEqual(['b2']);

@@ -17,7 +17,10 @@ async function online(user: string): Promise<XmppClient> {
 /** The subscription state of `contact` in `client`'s roster. */
 async function subscription(client: XmppClient, contact: string): Promise<string | undefined> {
   const res = await client.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
-  return res.getChild('query', 'jabber:iq:roster')?.getChildren('item').find((i) => i.attrs.jid === contact)?.attrs.subscription as string | undefined;
+  return res
+    .getChild('query', 'jabber:iq:roster')
+    ?.getChildren('item')
+    .find((i) => i.attrs.jid === contact)?.attrs.subscription as string | undefined;
 }
 
 const jid = (user: string) => `${user}@${desk().domain}`;

@@ -26,13 +26,30 @@ describe('a trader created over REST', () => {
     redis = new Redis(desk().redisUrl);
     const d = desk();
     const accounts = createAccountDirectory({
-      admin, redis, domain: d.domain, pubsubHost: d.pubsubHost, instruments: DEFAULT_INSTRUMENTS, log,
-      sessions: createSessionOpener({ service: d.service, domain: d.domain, ca: d.ca, log, passwordOf: (u) => credentials().accounts[u]?.password }),
+      admin,
+      redis,
+      domain: d.domain,
+      pubsubHost: d.pubsubHost,
+      instruments: DEFAULT_INSTRUMENTS,
+      log,
+      sessions: createSessionOpener({
+        service: d.service,
+        domain: d.domain,
+        ca: d.ca,
+        log,
+        passwordOf: (u) => credentials().accounts[u]?.password,
+      }),
     });
     app = await buildApp({
       deps: {
-        redis, log, domain: d.domain, instruments: DEFAULT_INSTRUMENTS, accounts,
-        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis }),
+        redis,
+        log,
+        domain: d.domain,
+        instruments: DEFAULT_INSTRUMENTS,
+        accounts,
+        rules: createRuleStore({ redis }),
+        alerts: createAlertStore({ redis }),
+        audit: createAuditChain({ redis }),
       },
       config: resolveApiConfig({}),
       verifyPassword: async (user, password) => user === 'admin' && password === credentials().accounts.admin!.password,
@@ -48,14 +65,31 @@ describe('a trader created over REST', () => {
 
   it('has a mutual presence subscription with the alert engine and with the desk traders', async () => {
     const d = desk();
-    const login = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `admin@${d.domain}`, password: credentials().accounts.admin!.password } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { jid: `admin@${d.domain}`, password: credentials().accounts.admin!.password },
+    });
     expect(login.statusCode, login.body).toBe(200);
     const token = (login.json() as { token: string }).token;
-    const res = await app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${token}` }, payload: { user: 'rita', role: 'trader' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { user: 'rita', role: 'trader' },
+    });
     expect(res.statusCode, res.body).toBe(201);
     const { password } = res.json() as { password: string };
 
-    const rita = createXmppClient({ service: d.service, domain: d.domain, username: 'rita', password, ca: d.ca, log, reconnect: false });
+    const rita = createXmppClient({
+      service: d.service,
+      domain: d.domain,
+      username: 'rita',
+      password,
+      ca: d.ca,
+      log,
+      reconnect: false,
+    });
     await rita.start();
     open.push(rita);
     const mine = await roster(rita);

@@ -11,7 +11,16 @@ import { credentials, desk, log } from './helpers.js';
 /** A session as `user` with `password`; the XMPP condition when the server refuses it. */
 async function login(user: string, password: string): Promise<string> {
   const d = desk();
-  const client = createXmppClient({ service: d.service, domain: d.domain, username: user, password, ca: d.ca, log, resource: 'switch', reconnect: false });
+  const client = createXmppClient({
+    service: d.service,
+    domain: d.domain,
+    username: user,
+    password,
+    ca: d.ca,
+    log,
+    resource: 'switch',
+    reconnect: false,
+  });
   try {
     await client.start();
     return 'ok';
@@ -42,7 +51,7 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     redis.disconnect();
   });
 
-  it("makes the accounts added with `users add` again, with their current role, and leaves a disabled one disabled", async () => {
+  it('makes the accounts added with `users add` again, with their current role, and leaves a disabled one disabled', async () => {
     const c = credentials();
     c.accounts[zed] = { user: zed, role: 'trader', password: randomBytes(12).toString('base64url') };
     c.accounts[yan] = { user: yan, role: 'analyst', password: randomBytes(12).toString('base64url') };
@@ -53,7 +62,12 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
 
     const d = desk();
     const infra = {
-      service: d.service, domain: d.domain, ca: d.ca, pubsubHost: d.pubsubHost, credentialsPath: d.credentialsPath, credentials: c,
+      service: d.service,
+      domain: d.domain,
+      ca: d.ca,
+      pubsubHost: d.pubsubHost,
+      credentialsPath: d.credentialsPath,
+      credentials: c,
       redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
     } as unknown as DeskInfra;
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
@@ -68,7 +82,12 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     const c = credentials();
     const d = desk();
     const infra = {
-      service: d.service, domain: d.domain, ca: d.ca, pubsubHost: d.pubsubHost, credentialsPath: d.credentialsPath, credentials: c,
+      service: d.service,
+      domain: d.domain,
+      ca: d.ca,
+      pubsubHost: d.pubsubHost,
+      credentialsPath: d.credentialsPath,
+      credentials: c,
       redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
     } as unknown as DeskInfra;
     await roles.set('carol', 'disabled');

@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 const SYMBOL = 'EURUSD';
-const prices = async (): Promise<string[]> => (await redis!.zrange(ticksKey(SYMBOL), 0, -1)).map((m) => m.split('|')[1]!);
+const prices = async (): Promise<string[]> =>
+  (await redis!.zrange(ticksKey(SYMBOL), 0, -1)).map((m) => m.split('|')[1]!);
 
 describe('recorder after its XMPP session is lost', () => {
   // Its node died or the network dropped: nothing published in between reached the new
@@ -32,14 +33,27 @@ describe('recorder after its XMPP session is lost', () => {
     redis = new Redis(`${d.redisUrl}/6`);
     await redis.flushdb();
     client = createXmppClient({
-      service: d.service, domain: d.domain, username: 'recorder', password: credentials().accounts.recorder!.password, ca: d.ca, log,
-      resource: 'recorder-reconnect-test', reconnect: { initialMs: 2_000, maxMs: 2_000 },
+      service: d.service,
+      domain: d.domain,
+      username: 'recorder',
+      password: credentials().accounts.recorder!.password,
+      ca: d.ca,
+      log,
+      resource: 'recorder-reconnect-test',
+      reconnect: { initialMs: 2_000, maxMs: 2_000 },
     });
     await client.start();
     feed = await connect('feed', 'recorder-reconnect-test');
     // The recorder reads the node's recent items back when it starts: none from earlier files.
     await createPubsub(feed, d.pubsubHost).purge(ticksNode(SYMBOL));
-    service = await startRecorderService({ client, redis, log, service: d.pubsubHost, symbols: [SYMBOL], config: { flushIntervalMs: 50 } });
+    service = await startRecorderService({
+      client,
+      redis,
+      log,
+      service: d.pubsubHost,
+      symbols: [SYMBOL],
+      config: { flushIntervalMs: 50 },
+    });
     await publishPrices(feed, SYMBOL, ['1.1001']);
     await waitFor(() => service!.recorder.stats().ticks > 0, 5_000, 'the first tick');
 

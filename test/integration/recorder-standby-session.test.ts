@@ -15,15 +15,23 @@ const children: ChildProcess[] = [];
 
 function startRecorder(role: 'primary' | 'standby') {
   const d = desk();
-  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'recorder'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TICKDESK_HOME: d.home, TICKDESK_DOMAIN: d.domain, TICKDESK_XMPP_PORT: String(portOf(d.service)), TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
-      TICKDESK_LOG_LEVEL: 'info', TICKDESK_RECORDER_LEASE: role,
+  const child = spawn(
+    process.execPath,
+    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'recorder'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        TICKDESK_HOME: d.home,
+        TICKDESK_DOMAIN: d.domain,
+        TICKDESK_XMPP_PORT: String(portOf(d.service)),
+        TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
+        TICKDESK_LOG_LEVEL: 'info',
+        TICKDESK_RECORDER_LEASE: role,
+      },
     },
-  });
+  );
   children.push(child);
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -38,11 +46,21 @@ afterAll(() => {
 describe('standby recorder sessions', () => {
   it('a recorder and its standby each keep their own XMPP session', async () => {
     const primary = startRecorder('primary');
-    await waitFor(() => primary.output().includes('recorder running'), 60_000, 'the primary recorder').catch((e: Error) => { throw new Error(`${e.message}\n${primary.output().slice(-3000)}`); });
+    await waitFor(() => primary.output().includes('recorder running'), 60_000, 'the primary recorder').catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\n${primary.output().slice(-3000)}`);
+      },
+    );
     const standby = startRecorder('standby');
-    await waitFor(() => standby.output().includes('recorder running') || standby.child.exitCode !== null, 60_000, 'the standby recorder');
+    await waitFor(
+      () => standby.output().includes('recorder running') || standby.child.exitCode !== null,
+      60_000,
+      'the standby recorder',
+    );
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(primary.output() + standby.output(), 'a recorder session replaced by the other recorder').not.toContain('Replaced by new connection');
+    expect(primary.output() + standby.output(), 'a recorder session replaced by the other recorder').not.toContain(
+      'Replaced by new connection',
+    );
     expect(standby.child.exitCode, 'the standby exited').toBeNull();
   }, 120_000);
 });

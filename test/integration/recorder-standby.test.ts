@@ -73,7 +73,12 @@ async function relay(target: { host: string; port: number }): Promise<Relay> {
 
 const redisTarget = () => {
   const u = new URL(desk().redisUrl);
-  return { host: u.hostname, port: Number(u.port), username: decodeURIComponent(u.username) || undefined, password: decodeURIComponent(u.password) || undefined };
+  return {
+    host: u.hostname,
+    port: Number(u.port),
+    username: decodeURIComponent(u.username) || undefined,
+    password: decodeURIComponent(u.password) || undefined,
+  };
 };
 
 let admin: Redis;
@@ -87,13 +92,25 @@ let publisher: Promise<void> = Promise.resolve();
 async function startRecorder(role: 'primary' | 'standby', name: string) {
   const t = redisTarget();
   const r = await relay(t);
-  const redis = new Redis({ host: '127.0.0.1', port: r.port, db: DB, ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}), maxRetriesPerRequest: 1 });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port: r.port,
+    db: DB,
+    ...(t.username ? { username: t.username } : {}),
+    ...(t.password ? { password: t.password } : {}),
+    maxRetriesPerRequest: 1,
+  });
   redis.on('error', () => undefined);
   const client = await connect('recorder', `standby-test-${name}`);
   const entry: (typeof opened)[number] = { client, redis, relay: r };
   opened.push(entry);
   entry.service = await startRecorderService({
-    client, redis, log, service: desk().pubsubHost, symbols: SYMBOLS, owner: name,
+    client,
+    redis,
+    log,
+    service: desk().pubsubHost,
+    symbols: SYMBOLS,
+    owner: name,
     config: { flushIntervalMs: 50, lease: role, leaseTtlMs: TTL_MS },
   });
   return entry as Required<typeof entry>;
@@ -108,7 +125,15 @@ function startPublishing(): void {
       for (const symbol of SYMBOLS) {
         const ticks: Tick[] = Array.from({ length: 3 }, (_, k) => {
           const at = formatMicros(nowMicros() + k);
-          return { symbol, seq: ++seq, price: `${100 + Math.floor(Math.random() * 5000) / 100}`, size: `0.${1 + Math.floor(Math.random() * 9)}`, side: 'buy', eventTime: at, ingestTime: at };
+          return {
+            symbol,
+            seq: ++seq,
+            price: `${100 + Math.floor(Math.random() * 5000) / 100}`,
+            size: `0.${1 + Math.floor(Math.random() * 9)}`,
+            side: 'buy',
+            eventTime: at,
+            ingestTime: at,
+          };
         });
         await pubsub.publish(ticksNode(symbol), encodeTickBatch({ symbol, ticks, conflated: 0 }));
         published.get(symbol)!.push(...ticks);
@@ -128,14 +153,26 @@ async function expectExact(service: RecorderService): Promise<void> {
   for (const symbol of SYMBOLS) {
     const want = published.get(symbol)!;
     const deadline = Date.now() + 10_000;
-    while ((await admin.zcard(ticksKey(symbol))) < want.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await admin.zcard(ticksKey(symbol))) < want.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const seqs = (await admin.zrange(ticksKey(symbol), 0, -1)).map((m) => Number(m.split('|')[0]));
     expect(seqs.length, `${symbol}: ticks stored`).toBe(want.length);
-    expect([...seqs].sort((a, b) => a - b), `${symbol}: every seq exactly once`).toEqual(want.map((t) => t.seq));
+    expect(
+      [...seqs].sort((a, b) => a - b),
+      `${symbol}: every seq exactly once`,
+    ).toEqual(want.map((t) => t.seq));
     for (const interval of ['1s', '1m'] as const) {
       await waitFor(() => service.recorder.stats().pendingCandles === 0, 5_000, 'candles written');
       const bars = await service.recorder.store.candles(symbol, interval, 0, nowMicros() + 3_600_000_000, 10_000);
-      const got = bars.map(({ start, open, high, low, close, volume, trades }) => ({ start: parseTimestamp(start)!, open, high, low, close, volume, trades }));
+      const got = bars.map(({ start, open, high, low, close, volume, trades }) => ({
+        start: parseTimestamp(start)!,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        trades,
+      }));
       expect(got, `${symbol} ${interval} candles`).toEqual(naiveCandles(want, interval));
     }
   }
@@ -143,7 +180,13 @@ async function expectExact(service: RecorderService): Promise<void> {
 
 beforeAll(async () => {
   const t = redisTarget();
-  admin = new Redis({ host: t.host, port: t.port, db: DB, ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) });
+  admin = new Redis({
+    host: t.host,
+    port: t.port,
+    db: DB,
+    ...(t.username ? { username: t.username } : {}),
+    ...(t.password ? { password: t.password } : {}),
+  });
   feed = await connect('feed', 'recorder-standby-test');
 });
 
@@ -192,7 +235,9 @@ describe('standby recorder', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     await stopPublishing();
 
-    console.info(`standby recorder took ${SYMBOLS.length} instruments over ${Math.round(takeoverMs)} ms after the holder went (lease ${TTL_MS} ms)`);
+    console.info(
+      `standby recorder took ${SYMBOLS.length} instruments over ${Math.round(takeoverMs)} ms after the holder went (lease ${TTL_MS} ms)`,
+    );
     expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_GOAL_MS);
     await expectExact(standby.service);
     await standby.service.stop();
@@ -209,11 +254,19 @@ describe('standby recorder', () => {
     // Paused: from its next instrument write on (the script names td:recorded:{<SYMBOL>}),
     // what it sends (that write, its lease renewals) waits in the relay.
     a.relay.holdFrom(recordedKey(SYMBOLS[0]!).split('{')[0]!);
-    await waitFor(() => a.service.held().length < SYMBOLS.length, 10_000, 'the paused holder to reach its lease deadline');
+    await waitFor(
+      () => a.service.held().length < SYMBOLS.length,
+      10_000,
+      'the paused holder to reach its lease deadline',
+    );
     await waitFor(() => b.service.held().length === SYMBOLS.length, 10_000, 'the standby to take over');
     await new Promise((r) => setTimeout(r, 1_000)); // the standby writes with its newer token meanwhile
     a.relay.resume();
-    const fenced = async () => (await a.service.recorder.registry.getSingleMetric('tickdesk_recorder_fenced_writes_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    const fenced = async () =>
+      (await a.service.recorder.registry.getSingleMetric('tickdesk_recorder_fenced_writes_total')!.get()).values.reduce(
+        (n, v) => n + v.value,
+        0,
+      );
     const deadline = Date.now() + 5_000;
     while ((await fenced()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await fenced(), 'the stale write refused and counted').toBeGreaterThanOrEqual(1);

@@ -10,11 +10,18 @@ import { runFeed } from './feed-runner.js';
 import { connect, desk, log, waitFor } from './helpers.js';
 
 const INTERVAL_US: Record<BarInterval, number> = { '1s': 1e6, '1m': 60e6, '1h': 3600e6 };
-const plain = (d: Decimal) => d.toFixed().replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+const plain = (d: Decimal) =>
+  d
+    .toFixed()
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 
 /** OHLCV computed here from the CSV, independently of the recorder's code. */
 function expectedCandles(interval: BarInterval) {
-  const out = new Map<number, { open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; trades: number }>();
+  const out = new Map<
+    number,
+    { open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; trades: number }
+  >();
   for (const t of sampleTrades()) {
     const start = Math.floor(t.eventMicros / INTERVAL_US[interval]) * INTERVAL_US[interval];
     const p = new Decimal(t.price);
@@ -28,17 +35,19 @@ function expectedCandles(interval: BarInterval) {
       c.trades += 1;
     }
   }
-  return [...out].sort(([a], [b]) => a - b).map(([start, c]) => ({
-    symbol: 'BTCUSDT',
-    interval,
-    start: formatMicros(start),
-    open: plain(c.open),
-    high: plain(c.high),
-    low: plain(c.low),
-    close: plain(c.close),
-    volume: plain(c.volume),
-    trades: c.trades,
-  }));
+  return [...out]
+    .sort(([a], [b]) => a - b)
+    .map(([start, c]) => ({
+      symbol: 'BTCUSDT',
+      interval,
+      start: formatMicros(start),
+      open: plain(c.open),
+      high: plain(c.high),
+      low: plain(c.low),
+      close: plain(c.close),
+      volume: plain(c.volume),
+      trades: c.trades,
+    }));
 }
 
 // A database of its own, so ticks other tests published do not mix in.
@@ -53,7 +62,13 @@ beforeAll(async () => {
   await createPubsub(feed, desk().pubsubHost).purge(ticksNode('BTCUSDT'));
   await feed.stop();
   recorderClient = await connect('recorder', 'recorder-test');
-  service = await startRecorderService({ client: recorderClient, redis, log, service: desk().pubsubHost, symbols: ['BTCUSDT'] });
+  service = await startRecorderService({
+    client: recorderClient,
+    redis,
+    log,
+    service: desk().pubsubHost,
+    symbols: ['BTCUSDT'],
+  });
 });
 afterAll(async () => {
   await service?.stop();
@@ -77,6 +92,9 @@ describe('recorder through Prosody', () => {
       expect(got, interval).toEqual(expected);
     }
     const last = trades.at(-1)!;
-    expect(await service.recorder.store.lastPrice('BTCUSDT')).toMatchObject({ price: plain(new Decimal(last.price)), seq: last.seq });
+    expect(await service.recorder.store.lastPrice('BTCUSDT')).toMatchObject({
+      price: plain(new Decimal(last.price)),
+      seq: last.seq,
+    });
   });
 });

@@ -15,7 +15,13 @@ describe('Redis restart with ACL users', () => {
     server = await privateRedis();
     const redis = server.client();
     await redis.set('td:plain', '1');
-    const rule = await createRuleStore({ redis }).create('alice', { symbol: 'MSFT', condition: 'crossing-up', threshold: '500.5', frequency: 'once', priority: 'normal' });
+    const rule = await createRuleStore({ redis }).create('alice', {
+      symbol: 'MSFT',
+      condition: 'crossing-up',
+      threshold: '500.5',
+      frequency: 'once',
+      priority: 'normal',
+    });
     await redis.eval("redis.call('SET', KEYS[1], ARGV[1]); return 1", 1, 'td:scripted', 'x');
     await server.down();
     await server.up();

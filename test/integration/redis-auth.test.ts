@@ -16,7 +16,15 @@ const open: Redis[] = [];
 function as(user: string, db = 0): Redis {
   const password = (credentials() as { redis?: { users?: Record<string, string> } }).redis?.users?.[user];
   if (!password) throw new Error(`no Redis password for ${user} in the credentials file`);
-  const c = new Redis({ host: '127.0.0.1', port: port(), username: user, password, db, maxRetriesPerRequest: 0, enableReadyCheck: false });
+  const c = new Redis({
+    host: '127.0.0.1',
+    port: port(),
+    username: user,
+    password,
+    db,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: false,
+  });
   c.on('error', () => undefined);
   open.push(c);
   return c;
@@ -30,14 +38,27 @@ const refused = (p: Promise<unknown>) => expect(p).rejects.toThrow(/NOPERM/);
 
 describe('Redis of the desk', () => {
   it('refuses a client without credentials (the default user is off)', () => {
-    const reply = execFileSync('redis-cli', ['-p', String(port()), 'ping'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const reply = execFileSync('redis-cli', ['-p', String(port()), 'ping'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     expect(reply).toMatch(/NOAUTH/);
-    const keys = execFileSync('redis-cli', ['-p', String(port()), 'hset', 'td:users', 'eve', 'admin'], { encoding: 'utf8' });
+    const keys = execFileSync('redis-cli', ['-p', String(port()), 'hset', 'td:users', 'eve', 'admin'], {
+      encoding: 'utf8',
+    });
     expect(keys).toMatch(/NOAUTH/);
   });
 
   it('refuses a wrong password', async () => {
-    const c = new Redis({ host: '127.0.0.1', port: port(), username: 'api', password: 'guess', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const c = new Redis({
+      host: '127.0.0.1',
+      port: port(),
+      username: 'api',
+      password: 'guess',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     const errors: string[] = [];
     c.on('error', (err: Error) => errors.push(err.message));
     open.push(c);
@@ -104,7 +125,9 @@ describe('Redis of the desk', () => {
     for (const d of [dir, join(dir, 'data'), join(dir, 'data', 'appendonly')]) expect([d, mode(d)]).toEqual([d, 0o700]);
     const aof = readdirSync(join(dir, 'data', 'appendonly'));
     expect(aof.length).toBeGreaterThan(0);
-    const files = ['redis.conf', 'users.acl', 'redis.log', ...aof.map((f) => join('data', 'appendonly', f))].map((f) => join(dir, f));
+    const files = ['redis.conf', 'users.acl', 'redis.log', ...aof.map((f) => join('data', 'appendonly', f))].map((f) =>
+      join(dir, f),
+    );
     for (const f of files) expect([f, mode(f)]).toEqual([f, 0o600]);
     expect(mode(desk().credentialsPath)).toBe(0o600);
   });
@@ -119,7 +142,13 @@ describe('Redis of the desk', () => {
     open.push(attacker);
     await attacker.flushdb();
     const chain = createAuditChain({ redis: engine, key: { key: audit!.key, keyedFrom: 1 } });
-    const entry = (i: number): AuditEntry => ({ alertId: `a${i}`, trader: 'alice', symbol: 'BTCUSDT', event: 'fired', stanzaHash: '' });
+    const entry = (i: number): AuditEntry => ({
+      alertId: `a${i}`,
+      trader: 'alice',
+      symbol: 'BTCUSDT',
+      event: 'fired',
+      stanzaHash: '',
+    });
     for (let i = 1; i <= 8; i++) await chain.append(entry(i));
     expect(await chain.verify()).toMatchObject({ ok: true, records: 8, keyed: 8, unkeyed: 0 });
 

@@ -26,7 +26,16 @@ beforeAll(async () => {
   redis = new Redis(desk().redisUrl);
   engineClient = await connect('alerts', 'service-archive-test');
   feed = await connect('feed', 'service-archive-test');
-  service = await startAlertService({ client: engineClient, redis, log, config, domain: desk().domain, service: desk().pubsubHost, instruments: DEFAULT_INSTRUMENTS, auditKey: credentials().audit });
+  service = await startAlertService({
+    client: engineClient,
+    redis,
+    log,
+    config,
+    domain: desk().domain,
+    service: desk().pubsubHost,
+    instruments: DEFAULT_INSTRUMENTS,
+    auditKey: credentials().audit,
+  });
 });
 
 afterAll(async () => {
@@ -50,10 +59,13 @@ async function archive(client: XmppClient, peer: string, start: string): Promise
   };
   client.on('stanza', onStanza);
   try {
-    const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+    const form = xml(
+      'x',
+      { xmlns: 'jabber:x:data', type: 'submit' },
       xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
       xml('field', { var: 'with' }, xml('value', {}, peer)),
-      xml('field', { var: 'start' }, xml('value', {}, start)));
+      xml('field', { var: 'start' }, xml('value', {}, start)),
+    );
     const rsm = xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '50'), xml('before'));
     // The result IQ comes after every result message (§4.1.2).
     await client.iq.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, form, rsm)));
@@ -81,7 +93,11 @@ describe(`the desk's service accounts keep no message archive (${desk().xmppServ
     await waitFor(() => bob!.alerts.some((a) => a.payload.symbol === 'AAPL'), 10_000, 'the alert');
     const id = bob.alerts.find((a) => a.payload.symbol === 'AAPL')!.id;
     // The trader's archive has it (so the server has archived by now) and its receipt is back.
-    await expect.poll(async () => (await archive(bob!.client, `alerts@${desk().domain}`, start)).map((m) => m.attrs.id), { timeout: 10_000 }).toContain(id);
+    await expect
+      .poll(async () => (await archive(bob!.client, `alerts@${desk().domain}`, start)).map((m) => m.attrs.id), {
+        timeout: 10_000,
+      })
+      .toContain(id);
     await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 10_000 }).toBe('delivered');
     const own = await archive(engineClient, `bob@${desk().domain}`, start);
     expect(own.map((m) => m.attrs.id)).toEqual([]);
@@ -89,7 +105,8 @@ describe(`the desk's service accounts keep no message archive (${desk().xmppServ
 
   it('every service account has archiving preferences of never', async () => {
     for (const user of ['admin', 'feed', 'recorder', 'alerts']) {
-      const client = user === 'alerts' ? engineClient : user === 'feed' ? feed : await connect(user, 'service-archive-test');
+      const client =
+        user === 'alerts' ? engineClient : user === 'feed' ? feed : await connect(user, 'service-archive-test');
       try {
         expect({ user, default: await prefsDefault(client) }).toEqual({ user, default: 'never' });
       } finally {

@@ -1,5 +1,16 @@
 import { decodeAlert, encodeTickBatch, NS_ALERT, ticksNode, type AlertPayload } from '@tickdesk/schemas';
-import { createPubsub, markerFor, presence, receiptFor, wantsReceipt, xml, type Element, type Marker, type Show, type XmppClient } from '@tickdesk/xmpp';
+import {
+  createPubsub,
+  markerFor,
+  presence,
+  receiptFor,
+  wantsReceipt,
+  xml,
+  type Element,
+  type Marker,
+  type Show,
+  type XmppClient,
+} from '@tickdesk/xmpp';
 import { connect, desk, waitFor } from './helpers.js';
 
 export interface ReceivedAlert {
@@ -26,8 +37,15 @@ export async function trader(user: string, opts: { receipts?: boolean; show?: Sh
     if (el) {
       const res = decodeAlert(el);
       if (!res.ok) return void malformed.push(res.reason);
-      alerts.push({ id: String(st.attrs.id), from: String(st.attrs.from), payload: res.value, body: st.getChildText('body') ?? '', stanza: st });
-      if (opts.receipts !== false && wantsReceipt(st)) void client.send(receiptFor(String(st.attrs.from), String(st.attrs.id)));
+      alerts.push({
+        id: String(st.attrs.id),
+        from: String(st.attrs.from),
+        payload: res.value,
+        body: st.getChildText('body') ?? '',
+        stanza: st,
+      });
+      if (opts.receipts !== false && wantsReceipt(st))
+        void client.send(receiptFor(String(st.attrs.from), String(st.attrs.id)));
       return;
     }
     const body = st.getChildText('body');
@@ -58,6 +76,17 @@ let seq = Date.now() * 1000;
 /** Publish one batch of ticks (one item) as the feed account; seq keeps increasing across the run. */
 export async function publishPrices(feed: XmppClient, symbol: string, prices: readonly string[]): Promise<void> {
   const now = new Date().toISOString().replace('Z', '000Z');
-  const ticks = prices.map((price) => ({ symbol, seq: seq++, price, size: '1', side: 'buy' as const, eventTime: now, ingestTime: now }));
-  await createPubsub(feed, desk().pubsubHost).publish(ticksNode(symbol), encodeTickBatch({ symbol, ticks, conflated: 0 }));
+  const ticks = prices.map((price) => ({
+    symbol,
+    seq: seq++,
+    price,
+    size: '1',
+    side: 'buy' as const,
+    eventTime: now,
+    ingestTime: now,
+  }));
+  await createPubsub(feed, desk().pubsubHost).publish(
+    ticksNode(symbol),
+    encodeTickBatch({ symbol, ticks, conflated: 0 }),
+  );
 }

@@ -11,9 +11,15 @@ const hmac = (key: Buffer, data: string) => createHmac('sha1', key).update(data)
  * One SASL SCRAM-SHA-1 login over RFC 7395 framing, as a browser's client does it, from
  * `localAddress` (any 127.x address is this machine), optionally with an Origin header.
  */
-export function wsLogin(url: string, opts: { domain: string; user: string; password: string; localAddress?: string; origin?: string }): Promise<WsLoginResult> {
+export function wsLogin(
+  url: string,
+  opts: { domain: string; user: string; password: string; localAddress?: string; origin?: string },
+): Promise<WsLoginResult> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'xmpp', { ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.origin ? { headers: { origin: opts.origin } } : {}) });
+    const ws = new WebSocket(url, 'xmpp', {
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      ...(opts.origin ? { headers: { origin: opts.origin } } : {}),
+    });
     const timer = setTimeout(() => finish('timeout'), 10_000);
     const finish = (result: WsLoginResult) => {
       clearTimeout(timer);
@@ -32,24 +38,36 @@ export function wsLogin(url: string, opts: { domain: string; user: string; passw
       clearTimeout(timer);
       reject(err);
     });
-    ws.on('open', () => ws.send(`<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="${opts.domain}" version="1.0"/>`));
+    ws.on('open', () =>
+      ws.send(`<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="${opts.domain}" version="1.0"/>`),
+    );
     ws.on('message', (data) => {
       const frame = String(data);
       if (frame.includes('<stream:features') || frame.includes('<features')) {
         if (sent) return;
         sent = true;
-        ws.send(`<auth xmlns="${NS_SASL}" mechanism="SCRAM-SHA-1">${Buffer.from(`n,,${first}`).toString('base64')}</auth>`);
+        ws.send(
+          `<auth xmlns="${NS_SASL}" mechanism="SCRAM-SHA-1">${Buffer.from(`n,,${first}`).toString('base64')}</auth>`,
+        );
       } else if (frame.startsWith('<challenge')) {
         const challenge = Buffer.from(/>([^<]*)</.exec(frame)?.[1] ?? '', 'base64').toString();
         const v = new Map(challenge.split(',').map((kv) => [kv[0], kv.slice(2)] as const));
-        const salted = pbkdf2Sync(opts.password, Buffer.from(v.get('s') ?? '', 'base64'), Number(v.get('i')), 20, 'sha1');
+        const salted = pbkdf2Sync(
+          opts.password,
+          Buffer.from(v.get('s') ?? '', 'base64'),
+          Number(v.get('i')),
+          20,
+          'sha1',
+        );
         const withoutProof = `c=biws,r=${v.get('r')}`;
         const auth = `${first},${challenge},${withoutProof}`;
         const clientKey = hmac(salted, 'Client Key');
         const signature = hmac(createHash('sha1').update(clientKey).digest(), auth);
         const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64');
         serverSignature = hmac(hmac(salted, 'Server Key'), auth).toString('base64');
-        ws.send(`<response xmlns="${NS_SASL}">${Buffer.from(`${withoutProof},p=${proof}`).toString('base64')}</response>`);
+        ws.send(
+          `<response xmlns="${NS_SASL}">${Buffer.from(`${withoutProof},p=${proof}`).toString('base64')}</response>`,
+        );
       } else if (frame.startsWith('<success')) {
         const final = Buffer.from(/>([^<]*)</.exec(frame)?.[1] ?? '', 'base64').toString();
         finish(final === `v=${serverSignature}` ? 'success' : 'bad-server-signature');
@@ -57,7 +75,9 @@ export function wsLogin(url: string, opts: { domain: string; user: string; passw
         finish(/<failure[^>]*><([a-z-]+)/.exec(frame)?.[1] ?? 'failure');
       } else if (/^<(stream:)?error/.test(frame)) {
         // A stream error (RFC 6120 §4.9), e.g. ejabberd's mod_fail2ban refusing a locked address.
-        finish(`stream-error:${/<([a-z-]+) xmlns=["']urn:ietf:params:xml:ns:xmpp-streams/.exec(frame)?.[1] ?? 'unknown'}`);
+        finish(
+          `stream-error:${/<([a-z-]+) xmlns=["']urn:ietf:params:xml:ns:xmpp-streams/.exec(frame)?.[1] ?? 'unknown'}`,
+        );
       } else if (frame.startsWith('<close')) {
         finish('closed');
       }

@@ -27,12 +27,18 @@ describe('XMPP login limits', () => {
 
   beforeAll(async () => {
     admin = await connect('admin', 'login-limits');
-    for (const name of ['limit-a', 'limit-b', 'limit-c']) await addUser(admin, desk().domain, `${name}@${desk().domain}`, password);
+    for (const name of ['limit-a', 'limit-b', 'limit-c'])
+      await addUser(admin, desk().domain, `${name}@${desk().domain}`, password);
     redis = new Redis(desk().redisUrl);
     app = await buildApp({
       deps: {
-        redis, log, domain: desk().domain, instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }), alerts: createAlertStore({ redis }), audit: createAuditChain({ redis }),
+        redis,
+        log,
+        domain: desk().domain,
+        instruments: DEFAULT_INSTRUMENTS,
+        rules: createRuleStore({ redis }),
+        alerts: createAlertStore({ redis }),
+        audit: createAuditChain({ redis }),
       },
       config: resolveApiConfig({}),
       verifyPassword: async () => false,
@@ -52,7 +58,9 @@ describe('XMPP login limits', () => {
       const browser = '127.0.0.7';
       expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: browser })).toBe('success');
       for (let i = 0; i < IP_MAX; i++) {
-        expect(await wsLogin(proxied, { ...user('limit-a'), password: `wrong-${i}`, localAddress: browser })).toBe('not-authorized');
+        expect(await wsLogin(proxied, { ...user('limit-a'), password: `wrong-${i}`, localAddress: browser })).toBe(
+          'not-authorized',
+        );
       }
       expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: browser })).toBe('temporary-auth-failure');
       // Another browser, and the desk's own processes on loopback, are not affected.
@@ -76,15 +84,18 @@ describe('XMPP login limits', () => {
       const browser = '127.0.0.7';
       expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: browser })).toBe('success');
       const results: string[] = [];
-      for (let i = 0; i < IP_MAX; i++) results.push(await wsLogin(proxied, { ...user('limit-a'), password: `wrong-${i}`, localAddress: browser }));
+      for (let i = 0; i < IP_MAX; i++)
+        results.push(await wsLogin(proxied, { ...user('limit-a'), password: `wrong-${i}`, localAddress: browser }));
       // The IP_MAXth failure itself ends the connection and locks the address.
       expect(results).toEqual([...Array<string>(IP_MAX - 1).fill('not-authorized'), 'stream-error:policy-violation']);
-      expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: browser })).toBe('stream-error:policy-violation');
+      expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: browser })).toBe(
+        'stream-error:policy-violation',
+      );
       expect(await wsLogin(proxied, { ...user('limit-b'), localAddress: '127.0.0.8' })).toBe('success');
       expect(await wsLogin(proxied, user('limit-b'))).toBe('success');
     });
 
-    it('never locks loopback (the desk\'s own processes and the API\'s password check)', async () => {
+    it("never locks loopback (the desk's own processes and the API's password check)", async () => {
       for (let i = 0; i < IP_MAX + 2; i++) {
         expect(await wsLogin(proxied, { ...user('limit-c'), password: `wrong-${i}` })).toBe('not-authorized');
       }

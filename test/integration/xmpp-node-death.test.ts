@@ -53,16 +53,35 @@ describe('a busy client whose XMPP server dies again and again', () => {
     const d = desk();
     const proxy = await relay(Number(new URL(d.service.replace('xmpp://', 'http://')).port));
     const client: XmppClient = createXmppClient({
-      service: `xmpp://127.0.0.1:${proxy.port}`, domain: d.domain, ca: d.ca, log,
-      username: 'feed', password: credentials().accounts.feed!.password,
-      resource: `node-death-${Date.now()}`, reconnect: { initialMs: 5, maxMs: 40 },
+      service: `xmpp://127.0.0.1:${proxy.port}`,
+      domain: d.domain,
+      ca: d.ca,
+      log,
+      username: 'feed',
+      password: credentials().accounts.feed!.password,
+      resource: `node-death-${Date.now()}`,
+      reconnect: { initialMs: 5, maxMs: 40 },
     });
     await client.start();
     const pubsub = createPubsub(client, d.pubsubHost);
     let published = 0;
-    const counted = { ...pubsub, publish: async (...a: Parameters<typeof pubsub.publish>) => { const r = await pubsub.publish(...a); published += 1; return r; } };
+    const counted = {
+      ...pubsub,
+      publish: async (...a: Parameters<typeof pubsub.publish>) => {
+        const r = await pubsub.publish(...a);
+        published += 1;
+        return r;
+      },
+    };
     const aapl = DEFAULT_INSTRUMENTS.filter((i) => i.symbol === 'AAPL');
-    const feed = createFeed({ source: createSyntheticFeed({ instruments: aapl, ratePerSecond: 2_000, seed: 19 }), pubsub: counted, instruments: DEFAULT_INSTRUMENTS, log, metrics: createFeedMetrics(), connected: () => client.state() === 'running' });
+    const feed = createFeed({
+      source: createSyntheticFeed({ instruments: aapl, ratePerSecond: 2_000, seed: 19 }),
+      pubsub: counted,
+      instruments: DEFAULT_INSTRUMENTS,
+      log,
+      metrics: createFeedMetrics(),
+      connected: () => client.state() === 'running',
+    });
     await feed.start();
     await waitFor(() => published > 20, 10_000, 'publishes before the first kill');
 

@@ -19,12 +19,16 @@ describe('a Sentinel desk from tickdesk up', () => {
     const d = desk;
     await d.start();
     const { redisPort } = d;
-    const health = async () => (await (await fetch(`http://127.0.0.1:${d.apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).json()) as { components: Record<string, { state: string }> };
+    const health = async () =>
+      (await (await fetch(`http://127.0.0.1:${d.apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).json()) as {
+        components: Record<string, { state: string }>;
+      };
 
     const parts = ['redis', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3'];
     for (const p of parts) expect(d.state().parts[p]).toMatchObject({ state: 'running' });
     const components = (await health()).components;
-    for (const p of ['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']) expect(components[p]).toMatchObject({ state: 'running' });
+    for (const p of ['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3'])
+      expect(components[p]).toMatchObject({ state: 'running' });
     expect(await d.cli('status')).toContain(`redis primary: redis (127.0.0.1:${redisPort}), named by 3 of 3 sentinels`);
 
     // The primary hangs (kill -STOP): not an exit, so up does not restart it; the sentinels fail over.
@@ -32,7 +36,9 @@ describe('a Sentinel desk from tickdesk up', () => {
     const stoppedAt = Date.now();
     process.kill(primaryPid, 'SIGSTOP');
     try {
-      await until('status to name the replica as primary', 30_000, async () => (await d.cli('status')).includes(`redis primary: redis-replica (127.0.0.1:${redisPort + 1})`));
+      await until('status to name the replica as primary', 30_000, async () =>
+        (await d.cli('status')).includes(`redis primary: redis-replica (127.0.0.1:${redisPort + 1})`),
+      );
     } finally {
       process.kill(primaryPid, 'SIGCONT');
     }
@@ -43,7 +49,11 @@ describe('a Sentinel desk from tickdesk up', () => {
     // Stopped and started again: the promoted server stays primary, provisioning writes to it.
     await d.stop();
     await d.start();
-    expect(await d.cli('status')).toContain(`redis primary: redis-replica (127.0.0.1:${redisPort + 1}), named by 3 of 3 sentinels`);
-    expect(readFileSync(join(d.home, 'up.log'), 'utf8')).toContain(`Redis (Sentinel, AOF)    primary 127.0.0.1:${redisPort + 1}, replica :${redisPort}`);
+    expect(await d.cli('status')).toContain(
+      `redis primary: redis-replica (127.0.0.1:${redisPort + 1}), named by 3 of 3 sentinels`,
+    );
+    expect(readFileSync(join(d.home, 'up.log'), 'utf8')).toContain(
+      `Redis (Sentinel, AOF)    primary 127.0.0.1:${redisPort + 1}, replica :${redisPort}`,
+    );
   }, 400_000);
 });

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  completeRedisCredentials, freePort, loginFor, redisClientOptions, redisServiceUsers, sentinelCommand, startRedisSentinelSet,
+  completeRedisCredentials,
+  freePort,
+  loginFor,
+  redisClientOptions,
+  redisServiceUsers,
+  sentinelCommand,
+  startRedisSentinelSet,
   type RedisSentinelSet,
 } from '@tickdesk/infra';
 import { auditKeys, createAlertStore, createAuditChain, type AuditRecord, type StoredAlert } from '@tickdesk/alerts';
@@ -23,14 +29,21 @@ let ports: { primary: number; replica: number; sentinels: number[] };
 const clients: Redis[] = [];
 
 const client = (user: string): Redis => {
-  const c = new Redis({ ...redisClientOptions(set.target, loginFor(creds, user), creds.sentinelPassword), maxRetriesPerRequest: null });
+  const c = new Redis({
+    ...redisClientOptions(set.target, loginFor(creds, user), creds.sentinelPassword),
+    maxRetriesPerRequest: null,
+  });
   c.on('error', () => undefined);
   clients.push(c);
   return c;
 };
 
 beforeAll(async () => {
-  ports = { primary: await freePort(), replica: await freePort(), sentinels: [await freePort(), await freePort(), await freePort()] };
+  ports = {
+    primary: await freePort(),
+    replica: await freePort(),
+    sentinels: [await freePort(), await freePort(), await freePort()],
+  };
   set = await startRedisSentinelSet({ home, ports, users: redisServiceUsers(creds), credentials: creds });
 });
 afterAll(async () => {
@@ -42,9 +55,23 @@ afterAll(async () => {
 const alert = (n: number): StoredAlert => {
   const firedAt = new Date(Date.UTC(2026, 11, 6, 7) + n).toISOString();
   return {
-    id: `a${String(n).padStart(6, '0')}`, ruleId: 'r1', owner: 'alice', recipient: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up',
-    threshold: '65000', price: '65000.5', tickSeq: n, eventTime: '2026-12-06T07:00:00.000000Z', firedAt, priority: 'normal',
-    body: `BTCUSDT crossed up through 65000 [alert ${n}]`, state: 'pending', attempts: 0, nextActionAt: 0, lifecycle: [{ event: 'fired', at: firedAt }],
+    id: `a${String(n).padStart(6, '0')}`,
+    ruleId: 'r1',
+    owner: 'alice',
+    recipient: 'alice',
+    symbol: 'BTCUSDT',
+    condition: 'crossing-up',
+    threshold: '65000',
+    price: '65000.5',
+    tickSeq: n,
+    eventTime: '2026-12-06T07:00:00.000000Z',
+    firedAt,
+    priority: 'normal',
+    body: `BTCUSDT crossed up through 65000 [alert ${n}]`,
+    state: 'pending',
+    attempts: 0,
+    nextActionAt: 0,
+    lifecycle: [{ event: 'fired', at: firedAt }],
   };
 };
 
@@ -63,7 +90,14 @@ function startWriters(redis: Redis, ack: { replicas: number; timeoutMs: number; 
         const startedAt = Date.now();
         try {
           await alerts.create(alert(n));
-          const record = await audit.append({ alertId: alert(n).id, trader: 'alice', symbol: 'BTCUSDT', event: 'fired', stanzaHash: '', detail: `n=${n}` });
+          const record = await audit.append({
+            alertId: alert(n).id,
+            trader: 'alice',
+            symbol: 'BTCUSDT',
+            event: 'fired',
+            stanzaHash: '',
+            detail: `n=${n}`,
+          });
           acked.push({ n, record, startedAt, at: Date.now() });
           break;
         } catch (err) {
@@ -77,7 +111,16 @@ function startWriters(redis: Redis, ack: { replicas: number; timeoutMs: number; 
     }
   };
   const all = Array.from({ length: count }, () => writer());
-  return { audit, alerts, acked, failures, stop: async () => { running = false; await Promise.all(all); } };
+  return {
+    audit,
+    alerts,
+    acked,
+    failures,
+    stop: async () => {
+      running = false;
+      await Promise.all(all);
+    },
+  };
 }
 let nextAlert = 0;
 /** Writes reported as not acknowledged (in any test of the file): written again, so their record may be in the chain twice. */
@@ -88,12 +131,23 @@ async function checkKept(redis: Redis, w: ReturnType<typeof startWriters>) {
   const log = await redis.xrange(auditKeys().log, '-', '+');
   const stored = new Map(log.map(([id, f]) => [Number(id.split('-')[0]), f[f.indexOf('h') + 1]]));
   const missing = w.acked.filter((a) => stored.get(a.record.seq) !== a.record.hash).map((a) => a.record.seq);
-  const absentAlerts = (await Promise.all(w.acked.map(async (a) => ((await w.alerts.get(alert(a.n).id)) ? undefined : a.n)))).filter((x) => x !== undefined);
+  const absentAlerts = (
+    await Promise.all(w.acked.map(async (a) => ((await w.alerts.get(alert(a.n).id)) ? undefined : a.n)))
+  ).filter((x) => x !== undefined);
   // Each entry once, but for a write reported as not acknowledged and made again (WAIT does not undo).
   const seen = new Set<string>();
-  const twice = log.map(([, f]) => (JSON.parse(f[f.indexOf('r') + 1]!) as string[])[6]!).filter((d) => seen.has(d) || !seen.add(d));
+  const twice = log
+    .map(([, f]) => (JSON.parse(f[f.indexOf('r') + 1]!) as string[])[6]!)
+    .filter((d) => seen.has(d) || !seen.add(d));
   const duplicates = twice.filter((d) => !reported.has(Number(d.slice(2)))).length;
-  return { missing, absentAlerts, duplicates, reportedTwice: twice.length - duplicates, records: log.length, verdict: await w.audit.verify() };
+  return {
+    missing,
+    absentAlerts,
+    duplicates,
+    reportedTwice: twice.length - duplicates,
+    records: log.length,
+    verdict: await w.audit.verify(),
+  };
 }
 
 const ACK = { replicas: 1, timeoutMs: 500, attempts: 4 };
@@ -134,9 +188,26 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
     await w.stop();
 
     const kept = await checkKept(redis, w);
-    console.log(JSON.stringify({ kept: { ...kept, missing: kept.missing.length }, ackedBeforeKill, acked: w.acked.length, chainRecords: kept.records, promotedMs, reconnectMs, ackedWithoutReplica, resumedAfterRejoinMs: resumedMs, notAcknowledgedReports: w.failures.length }));
+    console.log(
+      JSON.stringify({
+        kept: { ...kept, missing: kept.missing.length },
+        ackedBeforeKill,
+        acked: w.acked.length,
+        chainRecords: kept.records,
+        promotedMs,
+        reconnectMs,
+        ackedWithoutReplica,
+        resumedAfterRejoinMs: resumedMs,
+        notAcknowledgedReports: w.failures.length,
+      }),
+    );
     expect(ackedBeforeKill).toBeGreaterThanOrEqual(200);
-    expect(kept).toMatchObject({ missing: [], absentAlerts: [], duplicates: 0, verdict: { ok: true, records: kept.records } });
+    expect(kept).toMatchObject({
+      missing: [],
+      absentAlerts: [],
+      duplicates: 0,
+      verdict: { ok: true, records: kept.records },
+    });
     expect(ackedWithoutReplica).toBe(0);
   }, 120_000);
 
@@ -164,13 +235,30 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
     await primary.start();
     const countAfterRejoin = w.acked.length;
     await until(() => w.acked.length >= countAfterRejoin + 100, 40_000).catch((err: Error) => {
-      throw new Error(`${err.message}: ${w.acked.length - countAfterRejoin} acknowledged since the rejoin; reports ${JSON.stringify(w.failures.slice(-3))}`);
+      throw new Error(
+        `${err.message}: ${w.acked.length - countAfterRejoin} acknowledged since the rejoin; reports ${JSON.stringify(w.failures.slice(-3))}`,
+      );
     });
     await w.stop();
 
     const kept = await checkKept(redis, w);
-    console.log(JSON.stringify({ kept: { ...kept, missing: kept.missing.length }, acked: w.acked.length, ackedWhilePaused, chainRecords: kept.records, promotedMs, notAcknowledgedReports: w.failures.length, firstReport: w.failures[0] }));
-    expect(kept).toMatchObject({ missing: [], absentAlerts: [], duplicates: 0, verdict: { ok: true, records: kept.records } });
+    console.log(
+      JSON.stringify({
+        kept: { ...kept, missing: kept.missing.length },
+        acked: w.acked.length,
+        ackedWhilePaused,
+        chainRecords: kept.records,
+        promotedMs,
+        notAcknowledgedReports: w.failures.length,
+        firstReport: w.failures[0],
+      }),
+    );
+    expect(kept).toMatchObject({
+      missing: [],
+      absentAlerts: [],
+      duplicates: 0,
+      verdict: { ok: true, records: kept.records },
+    });
     expect(ackedWhilePaused).toBe(0);
   }, 120_000);
 
@@ -196,7 +284,15 @@ describe('Redis Sentinel fail-over under acknowledged writes', () => {
 
 /** A server's role (INFO replication) as the sentinels' user sees it. */
 async function role(port: number): Promise<string | undefined> {
-  const c = new Redis({ host: '127.0.0.1', port, username: 'sentinel', password: creds.users.sentinel!, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const c = new Redis({
+    host: '127.0.0.1',
+    port,
+    username: 'sentinel',
+    password: creds.users.sentinel!,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   c.on('error', () => undefined);
   try {
     await c.connect();

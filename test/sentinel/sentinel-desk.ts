@@ -16,7 +16,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(root, 'services/desk/dist/cli.js');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false> | T | undefined | false, log?: string): Promise<T> {
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  log?: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -25,7 +30,8 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
     } catch (err) {
       if ((err as { fatal?: boolean }).fatal) throw err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${log ? `\n${tail(log, 25)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${log ? `\n${tail(log, 25)}` : ''}`);
     await sleep(100);
   }
 }
@@ -37,11 +43,16 @@ async function freeRun(n: number, taken: number[]): Promise<number> {
     if (p + n > 65535) continue;
     const run = Array.from({ length: n }, (_, i) => p + i);
     if (run.some((q) => taken.includes(q))) continue;
-    const free = await Promise.all(run.slice(1).map(async (q) => new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(q, '127.0.0.1', () => s.close(() => resolve(true)));
-    })));
+    const free = await Promise.all(
+      run.slice(1).map(
+        async (q) =>
+          new Promise<boolean>((resolve) => {
+            const s = net.createServer();
+            s.once('error', () => resolve(false));
+            s.listen(q, '127.0.0.1', () => s.close(() => resolve(true)));
+          }),
+      ),
+    );
     if (free.every(Boolean)) return p;
   }
 }
@@ -74,34 +85,75 @@ export async function sentinelDesk(extraEnv: Record<string, string> = {}): Promi
   const redisPort = await freeRun(2, ports);
   const sentinelPort = await freeRun(3, [...ports, redisPort, redisPort + 1]);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
-  Object.assign(env, {
-    TICKDESK_HOME: home, TICKDESK_API_PORT: String(ports[0]), TICKDESK_XMPP_PORT: String(ports[1]), TICKDESK_XMPP_TLS_PORT: String(ports[2]),
-    TICKDESK_XMPP_HTTP_PORT: String(ports[3]), TICKDESK_XMPP_DIST_PORT: String(ports[4]), TICKDESK_FEED_RATE: '20', TICKDESK_LOG_LEVEL: 'info',
-    TICKDESK_REDIS_MODE: 'sentinel', TICKDESK_REDIS_PORT: String(redisPort), TICKDESK_REDIS_SENTINEL_PORT: String(sentinelPort),
-    TICKDESK_REDIS_DOWN_AFTER_MS: '2000',
-  }, extraEnv);
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  Object.assign(
+    env,
+    {
+      TICKDESK_HOME: home,
+      TICKDESK_API_PORT: String(ports[0]),
+      TICKDESK_XMPP_PORT: String(ports[1]),
+      TICKDESK_XMPP_TLS_PORT: String(ports[2]),
+      TICKDESK_XMPP_HTTP_PORT: String(ports[3]),
+      TICKDESK_XMPP_DIST_PORT: String(ports[4]),
+      TICKDESK_FEED_RATE: '20',
+      TICKDESK_LOG_LEVEL: 'info',
+      TICKDESK_REDIS_MODE: 'sentinel',
+      TICKDESK_REDIS_PORT: String(redisPort),
+      TICKDESK_REDIS_SENTINEL_PORT: String(sentinelPort),
+      TICKDESK_REDIS_DOWN_AFTER_MS: '2000',
+    },
+    extraEnv,
+  );
   const apiPort = ports[0]!;
   let up: ChildProcess | undefined;
-  const healthy = async () => (await fetch(`http://127.0.0.1:${apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).ok;
+  const healthy = async () =>
+    (await fetch(`http://127.0.0.1:${apiPort}/health`, { signal: AbortSignal.timeout(3_000) })).ok;
   const desk: SentinelDesk = {
-    home, apiPort, redisPort, sentinelPorts: [sentinelPort, sentinelPort + 1, sentinelPort + 2], env,
+    home,
+    apiPort,
+    redisPort,
+    sentinelPorts: [sentinelPort, sentinelPort + 1, sentinelPort + 2],
+    env,
     state: () => parseDeskState(readFileSync(join(home, 'desk.json'), 'utf8'))!,
-    redisCredentials: () => (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { redis: RedisCredentials }).redis,
+    redisCredentials: () =>
+      (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { redis: RedisCredentials }).redis,
     healthy,
-    cli: (...args) => new Promise<string>((resolve) => execFile(process.execPath, [CLI, ...args], { cwd: root, env, timeout: 60_000 }, (_err, stdout, stderr) => resolve(stdout + stderr))),
+    cli: (...args) =>
+      new Promise<string>((resolve) =>
+        execFile(process.execPath, [CLI, ...args], { cwd: root, env, timeout: 60_000 }, (_err, stdout, stderr) =>
+          resolve(stdout + stderr),
+        ),
+      ),
     async start() {
-      up = spawn(process.execPath, [CLI, 'up'], { cwd: root, env, stdio: ['ignore', openSync(upLog, 'a'), openSync(upLog, 'a')], detached: true });
-      await until('the desk to be ready', 180_000, async () => {
-        if (up!.exitCode !== null) throw Object.assign(new Error(`tickdesk up exited:\n${tail(upLog, 30)}`), { fatal: true });
-        return healthy();
-      }, upLog);
+      up = spawn(process.execPath, [CLI, 'up'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', openSync(upLog, 'a'), openSync(upLog, 'a')],
+        detached: true,
+      });
+      await until(
+        'the desk to be ready',
+        180_000,
+        async () => {
+          if (up!.exitCode !== null)
+            throw Object.assign(new Error(`tickdesk up exited:\n${tail(upLog, 30)}`), { fatal: true });
+          return healthy();
+        },
+        upLog,
+      );
     },
     async stop() {
       if (!up || up.exitCode !== null) return;
       const exited = new Promise((r) => up!.once('exit', r));
       up.kill('SIGTERM');
-      const timer = setTimeout(() => { try { process.kill(-up!.pid!, 'SIGKILL'); } catch { /* gone */ } }, 30_000);
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-up!.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 30_000);
       await exited;
       clearTimeout(timer);
     },
@@ -114,15 +166,30 @@ export async function sentinelDesk(extraEnv: Record<string, string> = {}): Promi
 }
 
 /** A server's replication as INFO replication reports it to the sentinels' user (undefined when it does not answer). */
-export async function replication(port: number, sentinelUserPassword: string): Promise<{ role: string; masterPort?: number; linkUp: boolean } | undefined> {
-  const c = new Redis({ host: '127.0.0.1', port, username: 'sentinel', password: sentinelUserPassword, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+export async function replication(
+  port: number,
+  sentinelUserPassword: string,
+): Promise<{ role: string; masterPort?: number; linkUp: boolean } | undefined> {
+  const c = new Redis({
+    host: '127.0.0.1',
+    port,
+    username: 'sentinel',
+    password: sentinelUserPassword,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   c.on('error', () => undefined);
   try {
     await c.connect();
     const info = await c.info('replication');
     const field = (f: string) => new RegExp(`^${f}:(\\S+)`, 'm').exec(info)?.[1];
     const masterPort = field('master_port');
-    return { role: field('role') ?? '?', ...(masterPort ? { masterPort: Number(masterPort) } : {}), linkUp: field('master_link_status') === 'up' };
+    return {
+      role: field('role') ?? '?',
+      ...(masterPort ? { masterPort: Number(masterPort) } : {}),
+      linkUp: field('master_link_status') === 'up',
+    };
   } catch {
     return undefined;
   } finally {

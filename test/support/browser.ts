@@ -28,7 +28,9 @@ export interface BrowserSession {
  * Each session is its own Chromium with a fresh user-data-dir (nothing shared between
  * two users' sessions: storage, cookies, service workers), removed on close.
  */
-export async function openBrowser(opts: { viewport?: { width: number; height: number }; args?: string[]; launch?: LaunchOptions } = {}): Promise<BrowserSession> {
+export async function openBrowser(
+  opts: { viewport?: { width: number; height: number }; args?: string[]; launch?: LaunchOptions } = {},
+): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tickdesk-chromium-'));
   let context: BrowserContext;
   try {

@@ -14,20 +14,30 @@ export interface EngineProcess {
  * The alerts service as `tickdesk run alerts` runs it, from sources, against a desk
  * whose runtime folder (credentials, CA) is `home`.
  */
-export function startEngineProcess(opts: { home: string; domain: string; xmppPort: number; redisPort: number; env?: Record<string, string> }): EngineProcess {
-  const child = spawn(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TICKDESK_HOME: opts.home,
-      TICKDESK_DOMAIN: opts.domain,
-      TICKDESK_XMPP_PORT: String(opts.xmppPort),
-      TICKDESK_REDIS_PORT: String(opts.redisPort),
-      TICKDESK_LOG_LEVEL: 'info',
-      ...opts.env,
+export function startEngineProcess(opts: {
+  home: string;
+  domain: string;
+  xmppPort: number;
+  redisPort: number;
+  env?: Record<string, string>;
+}): EngineProcess {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        TICKDESK_HOME: opts.home,
+        TICKDESK_DOMAIN: opts.domain,
+        TICKDESK_XMPP_PORT: String(opts.xmppPort),
+        TICKDESK_REDIS_PORT: String(opts.redisPort),
+        TICKDESK_LOG_LEVEL: 'info',
+        ...opts.env,
+      },
     },
-  });
+  );
   let out = '';
   const running = new Promise<void>((resolve, reject) => {
     const onData = (b: Buffer) => {
@@ -37,7 +47,9 @@ export function startEngineProcess(opts: { home: string; domain: string; xmppPor
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => reject(new Error(`engine exited (${signal ?? code}) before running:\n${out.slice(-2000)}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`engine exited (${signal ?? code}) before running:\n${out.slice(-2000)}`)),
+    );
   });
   running.catch(() => undefined);
   return { child, running, output: () => out };

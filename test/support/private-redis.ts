@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { freePort, newRedisPassword, redisConnection, REDIS_ADMIN_RULES, startRedis, type RedisServer, type RedisUser } from '@tickdesk/infra';
+import {
+  freePort,
+  newRedisPassword,
+  redisConnection,
+  REDIS_ADMIN_RULES,
+  startRedis,
+  type RedisServer,
+  type RedisUser,
+} from '@tickdesk/infra';
 
 /**
  * A private redis-server in a temp folder for a test file; `down`/`up` keep its port and AOF.

@@ -56,7 +56,9 @@ function take(file: string): void {
       rmSync(LOCK, { force: true });
       continue;
     }
-    throw new Error(`${file} started while ${holder.file} (pid ${holder.pid}) holds the shared test servers: shared-server test files ran at the same time`);
+    throw new Error(
+      `${file} started while ${holder.file} (pid ${holder.pid}) holds the shared test servers: shared-server test files ran at the same time`,
+    );
   }
 }
 

@@ -49,7 +49,12 @@ export async function multiKeyOperations(admin: Redis, work: () => Promise<void>
   for (const b of blocks) {
     const keys = new Set<string>();
     for (const args of b.args) for (const k of await commandKeys(admin, args)) keys.add(k);
-    out.push({ kind: b.kind, commands: b.args.map((a) => a[0]!.toLowerCase()), keys: [...keys], slots: [...new Set([...keys].map(keySlot))] });
+    out.push({
+      kind: b.kind,
+      commands: b.args.map((a) => a[0]!.toLowerCase()),
+      keys: [...keys],
+      slots: [...new Set([...keys].map(keySlot))],
+    });
   }
   return out;
 }

@@ -8,10 +8,18 @@ import { fakeDesk, json, settle } from './test/fakes.js';
 
 // happy-dom has no canvas: a chart that only counts what it is given.
 vi.mock('lightweight-charts', () => {
-  const series = { setData: vi.fn(), update: vi.fn(), applyOptions: vi.fn(), createPriceLine: vi.fn(() => ({})), removePriceLine: vi.fn() };
+  const series = {
+    setData: vi.fn(),
+    update: vi.fn(),
+    applyOptions: vi.fn(),
+    createPriceLine: vi.fn(() => ({})),
+    removePriceLine: vi.fn(),
+  };
   return {
     createChart: vi.fn(() => ({ addSeries: vi.fn(() => series), remove: vi.fn() })),
-    CandlestickSeries: {}, ColorType: { Solid: 'solid' }, LineStyle: { Dotted: 1, Dashed: 2 },
+    CandlestickSeries: {},
+    ColorType: { Solid: 'solid' },
+    LineStyle: { Dotted: 1, Dashed: 2 },
   };
 });
 
@@ -48,20 +56,53 @@ describe('dashboard', () => {
     let expired = false;
     const t = fakeDesk({
       routes: {
-        'POST /rules': () => (expired
-          ? json(401, { code: 'TICKDESK_API_TOKEN_EXPIRED', message: 'The token has expired: log in again' })
-          : json(201, { id: 'r9', owner: 'alice', status: 'active', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', version: 1, symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '70000', frequency: 'once', priority: 'normal' })),
+        'POST /rules': () =>
+          expired
+            ? json(401, { code: 'TICKDESK_API_TOKEN_EXPIRED', message: 'The token has expired: log in again' })
+            : json(201, {
+                id: 'r9',
+                owner: 'alice',
+                status: 'active',
+                createdAt: '2026-01-01T00:00:00Z',
+                updatedAt: '2026-01-01T00:00:00Z',
+                version: 1,
+                symbol: 'BTCUSDT',
+                condition: 'crossing-up',
+                threshold: '70000',
+                frequency: 'once',
+                priority: 'normal',
+              }),
       },
     });
     render(App, { context: deskContext(t.desk) });
     await logIn('secret');
-    t.xmpp.last().receive(xml('message', { from: 'alerts@desk.localhost/engine', type: 'chat', id: 'a1' },
-      encodeAlert({ id: 'a1', rule: 'r1', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', price: '65000.5', seq: 1, eventTime: '2026-11-21T10:00:00Z', firedAt: '2026-11-21T10:00:00.1Z', priority: 'normal' }),
-      receiptRequest(), markable()));
+    t.xmpp
+      .last()
+      .receive(
+        xml(
+          'message',
+          { from: 'alerts@desk.localhost/engine', type: 'chat', id: 'a1' },
+          encodeAlert({
+            id: 'a1',
+            rule: 'r1',
+            symbol: 'BTCUSDT',
+            condition: 'crossing-up',
+            threshold: '65000',
+            price: '65000.5',
+            seq: 1,
+            eventTime: '2026-11-21T10:00:00Z',
+            firedAt: '2026-11-21T10:00:00.1Z',
+            priority: 'normal',
+          }),
+          receiptRequest(),
+          markable(),
+        ),
+      );
     await fireEvent.click(screen.getAllByTestId('watch-row')[1]!);
     await fireEvent.input(screen.getByTestId('rule-threshold'), { target: { value: '70000' } });
     expired = true;
-    t.http.routes['POST /auth/token'] = () => json(200, { token: 'tok-2', expiresAt: '2030-01-01T00:00:00Z', user: 'alice', role: 'trader' });
+    t.http.routes['POST /auth/token'] = () =>
+      json(200, { token: 'tok-2', expiresAt: '2030-01-01T00:00:00Z', user: 'alice', role: 'trader' });
     await fireEvent.click(screen.getByTestId('rule-submit'));
     await settle();
 
@@ -83,7 +124,8 @@ describe('dashboard', () => {
   it('shows compliance navigation to compliance officers', async () => {
     const t = fakeDesk({
       routes: {
-        'POST /auth/token': () => json(200, { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: 'carol', role: 'compliance' }),
+        'POST /auth/token': () =>
+          json(200, { token: 't', expiresAt: '2030-01-01T00:00:00Z', user: 'carol', role: 'compliance' }),
         'GET /alerts': () => json(200, { alerts: [] }),
         'GET /audit/verify': () => json(200, { ok: true, records: 12, head: 'a'.repeat(64) }),
       },

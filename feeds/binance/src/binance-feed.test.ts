@@ -80,7 +80,14 @@ describe('createBinanceFeed', () => {
     await until(() => sink.ticks.length === 2);
     expect(requests).toEqual(['/stream?streams=btcusdt@trade/ethusdt@trade']);
     expect(sink.ticks).toEqual([
-      { symbol: 'BTCUSDT', seq: 100, price: '16569.01000000', size: '0.01000000', side: 'buy', eventTimeMicros: 1672515782234000 },
+      {
+        symbol: 'BTCUSDT',
+        seq: 100,
+        price: '16569.01000000',
+        size: '0.01000000',
+        side: 'buy',
+        eventTimeMicros: 1672515782234000,
+      },
       { symbol: 'ETHUSDT', seq: 7, price: '1196.52', size: '0.2', side: 'sell', eventTimeMicros: 1672515782141000 },
     ]);
     expect(feed.state()).toBe('running');
@@ -153,7 +160,12 @@ describe('createBinanceFeed', () => {
   it('reports malformed messages and keeps going', async () => {
     script = (s) => {
       s.send('not json');
-      s.send(JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', s: 'BTCUSDT', t: 1, p: 9682.19, q: '1', T: 1, m: false } }));
+      s.send(
+        JSON.stringify({
+          stream: 'btcusdt@trade',
+          data: { e: 'trade', s: 'BTCUSDT', t: 1, p: 9682.19, q: '1', T: 1, m: false },
+        }),
+      );
       s.send(JSON.stringify({ result: null, id: 1 }));
       s.send(trade('BTCUSDT', 2, '9682.19', '0.5', false));
     };
@@ -162,7 +174,11 @@ describe('createBinanceFeed', () => {
     expect(sink.ticks[0]!.price).toBe('9682.19');
     expect(sink.events).toEqual([
       { kind: 'malformed', reason: 'bad JSON', raw: 'not json' },
-      { kind: 'malformed', reason: 'trade price or quantity not a string', raw: expect.stringContaining('"p":9682.19') },
+      {
+        kind: 'malformed',
+        reason: 'trade price or quantity not a string',
+        raw: expect.stringContaining('"p":9682.19'),
+      },
       { kind: 'malformed', reason: 'unexpected event type', raw: '{"result":null,"id":1}' },
     ]);
     expect(feed.stats().malformed).toBe(3);
@@ -194,7 +210,9 @@ describe('createBinanceFeed', () => {
 
   it('refuses bad options with a coded error', () => {
     const opts = { url: base, symbols: ['BTCUSDT'], reconnect: { initialMs: 10, maxMs: 100 } };
-    expect(() => createBinanceFeed({ ...opts, symbols: [] })).toThrow(expect.objectContaining({ code: 'TICKDESK_BINANCE_CONFIG' }));
+    expect(() => createBinanceFeed({ ...opts, symbols: [] })).toThrow(
+      expect.objectContaining({ code: 'TICKDESK_BINANCE_CONFIG' }),
+    );
     expect(() => createBinanceFeed({ ...opts, symbols: ['btc/usdt'] })).toThrow(/symbol/);
     expect(() => createBinanceFeed({ ...opts, url: 'https://x' })).toThrow(/ws/);
     expect(() => createBinanceFeed({ ...opts, reconnect: { initialMs: 0, maxMs: 1 } })).toThrow(/initialMs/);

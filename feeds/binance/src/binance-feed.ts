@@ -60,11 +60,16 @@ export function createBinanceFeed(opts: BinanceFeedOptions): BinanceFeed {
   const url = combinedStreamUrl(opts.url, symbols, opts.stream);
   const { initialMs, maxMs, stableMs = 30_000 } = reconnect;
   if (!(initialMs > 0 && maxMs >= initialMs)) {
-    throw new BinanceFeedError('TICKDESK_BINANCE_CONFIG', `reconnect needs 0 < initialMs ≤ maxMs, got ${initialMs}, ${maxMs}`);
+    throw new BinanceFeedError(
+      'TICKDESK_BINANCE_CONFIG',
+      `reconnect needs 0 < initialMs ≤ maxMs, got ${initialMs}, ${maxMs}`,
+    );
   }
   const stats: BinanceStats = { messages: 0, ticks: 0, malformed: 0, gaps: 0, duplicates: 0, reconnects: 0 };
   const sequence = createSequenceTracker();
-  const lifecycle = createSourceLifecycle(() => new BinanceFeedError('TICKDESK_BINANCE_BUSY', 'the Binance feed is already running'));
+  const lifecycle = createSourceLifecycle(
+    () => new BinanceFeedError('TICKDESK_BINANCE_BUSY', 'the Binance feed is already running'),
+  );
 
   function onMessage(sink: TickSink, text: string): void {
     stats.messages += 1;

@@ -1,7 +1,4 @@
-export type SequenceVerdict =
-  | { kind: 'next' }
-  | { kind: 'duplicate' }
-  | { kind: 'gap'; from: number; to: number };
+export type SequenceVerdict = { kind: 'next' } | { kind: 'duplicate' } | { kind: 'gap'; from: number; to: number };
 
 export interface SequenceTracker {
   /** Classifies a venue trade id against the last one seen for the symbol. */

@@ -47,12 +47,15 @@ export function runSession(opts: SessionOptions): Promise<SessionEnd> {
     ws.on('open', () => {
       openedAt = performance.now();
       touch();
-      idleTimer = setInterval(() => {
-        if (performance.now() - lastActivity > idleTimeoutMs) {
-          end.error = new Error(`no data for ${idleTimeoutMs} ms`);
-          ws.terminate();
-        }
-      }, Math.max(10, idleTimeoutMs / 4));
+      idleTimer = setInterval(
+        () => {
+          if (performance.now() - lastActivity > idleTimeoutMs) {
+            end.error = new Error(`no data for ${idleTimeoutMs} ms`);
+            ws.terminate();
+          }
+        },
+        Math.max(10, idleTimeoutMs / 4),
+      );
       opts.onOpen();
     });
     ws.on('message', (data: RawData) => {

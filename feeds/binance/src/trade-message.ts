@@ -29,7 +29,8 @@ export function parseTradeMessage(text: string): TradeMessage {
   const { s, p, q, T, m } = data;
   if (typeof s !== 'string' || s === '') return { ok: false, reason: 'trade without symbol' };
   if (!isId(id)) return { ok: false, reason: 'trade without id' };
-  if (typeof p !== 'string' || typeof q !== 'string') return { ok: false, reason: 'trade price or quantity not a string' };
+  if (typeof p !== 'string' || typeof q !== 'string')
+    return { ok: false, reason: 'trade price or quantity not a string' };
   if (!isId(T)) return { ok: false, reason: 'trade without time' };
   if (typeof m !== 'boolean') return { ok: false, reason: 'trade without maker flag' };
   return {

@@ -8,7 +8,15 @@ import { createSubscriberCounts } from './subscriber-counts.js';
  * The feed's current batch wait: `minMs` until adapted, then once a second from each
  * instrument's tick rate over that second and its ticks node's subscriber count.
  */
-export function createAdaptiveBatch({ policy, enabled, instruments, pubsub, log, subscriberPollMs, now }: {
+export function createAdaptiveBatch({
+  policy,
+  enabled,
+  instruments,
+  pubsub,
+  log,
+  subscriberPollMs,
+  now,
+}: {
   policy: BatchPolicyOptions;
   enabled: boolean;
   instruments: readonly Instrument[];
@@ -38,7 +46,10 @@ export function createAdaptiveBatch({ policy, enabled, instruments, pubsub, log,
       const t = now();
       const seconds = (t - since) / 1e6;
       if (!enabled || seconds < 1) return ms;
-      const loads = instruments.map((i, k) => ({ rate: (arrivals.get(i.symbol) ?? 0) / seconds, subscribers: subscribers.get(nodes[k]!) }));
+      const loads = instruments.map((i, k) => ({
+        rate: (arrivals.get(i.symbol) ?? 0) / seconds,
+        subscribers: subscribers.get(nodes[k]!),
+      }));
       arrivals.clear();
       since = t;
       const next = chooseBatchMs(policy, loads);

@@ -11,12 +11,24 @@ describe('1-second bar builder', () => {
   it('closes a bar when a later second arrives, with exact OHLCV', () => {
     let wall = 0;
     const bars = createBarBuilder({ now: () => wall });
-    const ticks = [tick(1, '0.1', '0.1', 0), tick(2, '0.3', '0.2', 10), tick(3, '0.05', '1', 20), tick(4, '0.2', '0.000000000000000001', 999_999)];
+    const ticks = [
+      tick(1, '0.1', '0.1', 0),
+      tick(2, '0.3', '0.2', 10),
+      tick(3, '0.05', '1', 20),
+      tick(4, '0.2', '0.000000000000000001', 999_999),
+    ];
     for (const [t] of ticks) expect(bars.add(t)).toBeUndefined();
     const closed = bars.add(...tick(5, '7', '1', 1_000_000));
     expect(closed).toEqual({
-      symbol: 'X', interval: '1s', start: '2026-01-01T00:00:00.000000Z',
-      open: '0.1', high: '0.3', low: '0.05', close: '0.2', volume: '1.300000000000000001', trades: 4,
+      symbol: 'X',
+      interval: '1s',
+      start: '2026-01-01T00:00:00.000000Z',
+      open: '0.1',
+      high: '0.3',
+      low: '0.05',
+      close: '0.2',
+      volume: '1.300000000000000001',
+      trades: 4,
     });
     wall = 2000;
     expect(bars.flushIdle()).toMatchObject([{ open: '7', trades: 1 }]);

@@ -1,4 +1,12 @@
-import { Decimal, compareDecimal, decimalToString, formatMicros, fromScaled, toScaled, type Bar } from '@tickdesk/schemas';
+import {
+  Decimal,
+  compareDecimal,
+  decimalToString,
+  formatMicros,
+  fromScaled,
+  toScaled,
+  type Bar,
+} from '@tickdesk/schemas';
 import type { AcceptedTick } from './validator.js';
 
 interface Open {
@@ -73,7 +81,18 @@ export function createBarBuilder({ idleMs = 1500, now = () => Date.now() } = {})
       let b = open.get(tick.symbol);
       const price = tick.price;
       if (!b) {
-        b = { start, open: price, high: price, low: price, close: price, volumeFast: 0, volume: 0n, volumeExtra: undefined, trades: 0, lastWall: 0 };
+        b = {
+          start,
+          open: price,
+          high: price,
+          low: price,
+          close: price,
+          volumeFast: 0,
+          volume: 0n,
+          volumeExtra: undefined,
+          trades: 0,
+          lastWall: 0,
+        };
         open.set(tick.symbol, b);
       } else {
         if (compareDecimal(price, b.high) > 0) b.high = price;

@@ -2,9 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { chooseBatchMs, itemsPerSecond, serverCores, type BatchPolicyOptions, type NodeLoad } from './batch-policy.js';
 import { DEFAULT_FEED_CONFIG } from './feed.js';
 
-const opts: BatchPolicyOptions = { minMs: 10, maxMs: 25, maxBatch: 200, itemCostMicros: 400, notificationCostMicros: 17, serverShare: 0.4 };
+const opts: BatchPolicyOptions = {
+  minMs: 10,
+  maxMs: 25,
+  maxBatch: 200,
+  itemCostMicros: 400,
+  notificationCostMicros: 17,
+  serverShare: 0.4,
+};
 /** 10,000 ticks/s over 8 instruments, `subscribers` on each node. */
-const desk = (subscribers: number | undefined, rate = 10_000): NodeLoad[] => Array.from({ length: 8 }, () => ({ rate: rate / 8, subscribers }));
+const desk = (subscribers: number | undefined, rate = 10_000): NodeLoad[] =>
+  Array.from({ length: 8 }, () => ({ rate: rate / 8, subscribers }));
 
 describe('itemsPerSecond', () => {
   it('is one item per tick while ticks are further apart than the wait', () => {
@@ -69,8 +77,12 @@ describe('chooseBatchMs', () => {
 
 describe('the feed defaults (DEFAULT_FEED_CONFIG)', () => {
   const defaults: BatchPolicyOptions = {
-    minMs: DEFAULT_FEED_CONFIG.batchMs, maxMs: DEFAULT_FEED_CONFIG.maxBatchMs, maxBatch: DEFAULT_FEED_CONFIG.maxBatch,
-    itemCostMicros: DEFAULT_FEED_CONFIG.itemCostMicros, notificationCostMicros: DEFAULT_FEED_CONFIG.notificationCostMicros, serverShare: DEFAULT_FEED_CONFIG.serverShare,
+    minMs: DEFAULT_FEED_CONFIG.batchMs,
+    maxMs: DEFAULT_FEED_CONFIG.maxBatchMs,
+    maxBatch: DEFAULT_FEED_CONFIG.maxBatch,
+    itemCostMicros: DEFAULT_FEED_CONFIG.itemCostMicros,
+    notificationCostMicros: DEFAULT_FEED_CONFIG.notificationCostMicros,
+    serverShare: DEFAULT_FEED_CONFIG.serverShare,
   };
   it('keep 10 ms for one subscriber from 10,000 to 100,000 ticks/s', () => {
     for (const rate of [10_000, 50_000, 100_000]) expect(chooseBatchMs(defaults, desk(1, rate))).toBe(10);

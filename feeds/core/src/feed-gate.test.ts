@@ -25,7 +25,10 @@ describe('feed behind publisher leases (one active publisher per instrument)', (
         return Promise.resolve(undefined);
       },
     } as unknown as Pubsub;
-    const tokens = new Map<string, number | undefined>([[A, 7], [B, undefined]]);
+    const tokens = new Map<string, number | undefined>([
+      [A, 7],
+      [B, undefined],
+    ]);
     const floor = new Map([[A, 100]]);
     const offsets = new Map<string, number>();
     const gate: PublishGate = {
@@ -36,15 +39,25 @@ describe('feed behind publisher leases (one active publisher per instrument)', (
       },
     };
     const metrics = createFeedMetrics();
-    const feed = createFeed({ source: idle, pubsub, instruments, log: pino({ level: 'silent' }), metrics, config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false }, now: () => Date.now() * 1000, gate });
+    const feed = createFeed({
+      source: idle,
+      pubsub,
+      instruments,
+      log: pino({ level: 'silent' }),
+      metrics,
+      config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false },
+      now: () => Date.now() * 1000,
+      gate,
+    });
     let seq = 0;
     const push = (symbol: string, n: number) => {
-      for (let i = 0; i < n; i++) feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+      for (let i = 0; i < n; i++)
+        feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
     };
     return { feed, items, push, tokens, metrics };
   }
 
-  it('publishes only the instruments it holds, stamps the token, and continues seq above the node\'s last one', async () => {
+  it("publishes only the instruments it holds, stamps the token, and continues seq above the node's last one", async () => {
     const { items, push, metrics } = setup();
     push(A, 3);
     push(B, 2);

@@ -28,10 +28,19 @@ describe('feed batching', () => {
 
   const setup = (rttMs = 1) => {
     const { pubsub, items } = fakePubsub(rttMs);
-    const feed = createFeed({ source: idle, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false }, now: () => Date.now() * 1000 });
+    const feed = createFeed({
+      source: idle,
+      pubsub,
+      instruments,
+      log: pino({ level: 'silent' }),
+      metrics: createFeedMetrics(),
+      config: { batchMs: 10, maxBatch: 50, bars: false },
+      now: () => Date.now() * 1000,
+    });
     let seq = 0;
     const push = (symbol: string, n: number) => {
-      for (let i = 0; i < n; i++) feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+      for (let i = 0; i < n; i++)
+        feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
     };
     return { feed, items, push };
   };
@@ -79,19 +88,27 @@ describe('feed while its XMPP session is down', () => {
     const pubsub = {
       publish: (node: string, payload: { attrs: Record<string, string> }) => {
         // As the XMPP client answers a stanza written while it reconnects (TICKDESK_XMPP_NOT_CONNECTED).
-        if (!up) return Promise.reject(Object.assign(new Error('not connected'), { code: 'TICKDESK_XMPP_NOT_CONNECTED' }));
+        if (!up)
+          return Promise.reject(Object.assign(new Error('not connected'), { code: 'TICKDESK_XMPP_NOT_CONNECTED' }));
         const rows = decodeTickRows(payload as never);
         if (node.startsWith('ticks/') && rows.ok) seqs.push(...rows.value.rows.map((r) => r.seq));
         return Promise.resolve();
       },
     } as unknown as Pubsub;
     const feed = createFeed({
-      source: idle, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false },
-      now: () => Date.now() * 1000, connected: () => up,
+      source: idle,
+      pubsub,
+      instruments,
+      log: pino({ level: 'silent' }),
+      metrics: createFeedMetrics(),
+      config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false },
+      now: () => Date.now() * 1000,
+      connected: () => up,
     });
     let seq = 0;
     const push = (n: number) => {
-      for (let i = 0; i < n; i++) feed.sink.push({ symbol: A, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+      for (let i = 0; i < n; i++)
+        feed.sink.push({ symbol: A, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
     };
     push(3);
     await vi.advanceTimersByTimeAsync(20);
@@ -116,17 +133,42 @@ describe('adaptive batching', () => {
     Object.assign(pubsub, {
       subscriptions: async (node: string) => {
         polled.push(node);
-        return Array.from({ length: subscribers }, (_, i) => ({ jid: `u${i}@desk.localhost`, subscription: 'subscribed' }));
+        return Array.from({ length: subscribers }, (_, i) => ({
+          jid: `u${i}@desk.localhost`,
+          subscription: 'subscribed',
+        }));
       },
     });
     // 200 items/s × (400 µs + 40 × 17 µs) = 0.22 core at 10 ms: under a 0.1 share, 40 subscribers need 22 ms.
-    const source: FeedSource = { name: 'test', state: () => 'running', run: (_sink, signal) => new Promise((r) => signal.addEventListener('abort', () => r())) };
-    const feed = createFeed({ source, pubsub, instruments, log: pino({ level: 'silent' }), metrics: createFeedMetrics(), config: { batchMs: 10, maxBatch: 50, bars: false, itemCostMicros: 400, notificationCostMicros: 17, serverShare: 0.1, adaptiveBatch }, now: () => Date.now() * 1000 });
+    const source: FeedSource = {
+      name: 'test',
+      state: () => 'running',
+      run: (_sink, signal) => new Promise((r) => signal.addEventListener('abort', () => r())),
+    };
+    const feed = createFeed({
+      source,
+      pubsub,
+      instruments,
+      log: pino({ level: 'silent' }),
+      metrics: createFeedMetrics(),
+      config: {
+        batchMs: 10,
+        maxBatch: 50,
+        bars: false,
+        itemCostMicros: 400,
+        notificationCostMicros: 17,
+        serverShare: 0.1,
+        adaptiveBatch,
+      },
+      now: () => Date.now() * 1000,
+    });
     await feed.start();
     let seq = 0;
     // Five ticks of each every 5 ms: fewer timer steps than one every millisecond.
     for (let t = 0; t < ms; t += 5) {
-      for (const symbol of [A, B]) for (let k = 0; k < 5; k++) feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
+      for (const symbol of [A, B])
+        for (let k = 0; k < 5; k++)
+          feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
       await vi.advanceTimersByTimeAsync(5);
     }
     const waited = feed.stats().batchMs;

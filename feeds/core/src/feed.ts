@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import { barsNode, encodeBar, encodeTickRows, nowMicros, ticksNode, type Bar, type Instrument } from '@tickdesk/schemas';
+import {
+  barsNode,
+  encodeBar,
+  encodeTickRows,
+  nowMicros,
+  ticksNode,
+  type Bar,
+  type Instrument,
+} from '@tickdesk/schemas';
 import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
 import { createAdaptiveBatch } from './adaptive-batch.js';
 import { createBarBuilder } from './bar-builder.js';
@@ -87,7 +95,17 @@ export interface FeedDeps {
  * The ingest pipeline: source → validate → normalise → batch per instrument → publish
  * to ticks/<SYMBOL> with a bounded window, and 1-second bars to bars/<SYMBOL>.
  */
-export function createFeed({ source, pubsub, instruments, log: parentLog, metrics, config: partial, now = nowMicros, connected = () => true, gate }: FeedDeps) {
+export function createFeed({
+  source,
+  pubsub,
+  instruments,
+  log: parentLog,
+  metrics,
+  config: partial,
+  now = nowMicros,
+  connected = () => true,
+  gate,
+}: FeedDeps) {
   const config = { ...DEFAULT_FEED_CONFIG, ...partial };
   const log = parentLog.child({ component: 'feed', feed: source.name });
   const label = { feed: source.name };
@@ -106,8 +124,20 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
   let publishFailing = false;
   let accepted = 0;
   const batchWait = createAdaptiveBatch({
-    policy: { minMs: config.batchMs, maxMs: config.maxBatchMs, maxBatch: config.maxBatch, itemCostMicros: config.itemCostMicros, notificationCostMicros: config.notificationCostMicros, serverShare: config.serverShare },
-    enabled: config.adaptiveBatch, instruments, pubsub, log, subscriberPollMs: config.subscriberPollMs, now,
+    policy: {
+      minMs: config.batchMs,
+      maxMs: config.maxBatchMs,
+      maxBatch: config.maxBatch,
+      itemCostMicros: config.itemCostMicros,
+      notificationCostMicros: config.notificationCostMicros,
+      serverShare: config.serverShare,
+    },
+    enabled: config.adaptiveBatch,
+    instruments,
+    pubsub,
+    log,
+    subscriberPollMs: config.subscriberPollMs,
+    now,
   });
 
   function publish(node: string, payload: ReturnType<typeof encodeBar>, kind: 'ticks' | 'bars') {
@@ -271,7 +301,13 @@ export function createFeed({ source, pubsub, instruments, log: parentLog, metric
       return s;
     },
     stats() {
-      return { batchMs: batchWait.ms, pending: batcher.pending, inFlight: window.inFlight, conflated: batcher.conflated, rejected: rejects.counts() };
+      return {
+        batchMs: batchWait.ms,
+        pending: batcher.pending,
+        inFlight: window.inFlight,
+        conflated: batcher.conflated,
+        rejected: rejects.counts(),
+      };
     },
   };
 }

@@ -27,7 +27,11 @@ export function instrumentNodeConfig(title: string, maxItems: number): NodeConfi
  * A refusal (forbidden, not-allowed, conflict, bad-request…) is never transient.
  */
 export function isTransientXmppError(err: unknown): boolean {
-  return err instanceof XmppError && err.code === 'TICKDESK_XMPP_STANZA_ERROR' && (err.errorType === 'wait' || err.condition === 'internal-server-error');
+  return (
+    err instanceof XmppError &&
+    err.code === 'TICKDESK_XMPP_STANZA_ERROR' &&
+    (err.errorType === 'wait' || err.condition === 'internal-server-error')
+  );
 }
 
 export interface RetryOptions {
@@ -65,7 +69,12 @@ export async function retryTransient<T>(what: string, fn: () => Promise<T>, opts
  * ejabberd cluster concurrent creates abort one another. A create refused as `conflict`
  * (the node appeared meanwhile, e.g. an earlier try that did commit) becomes a configure.
  */
-export async function ensureInstrumentNodes(pubsub: Pubsub, instruments: readonly Instrument[], maxItems = { ticks: 100, bars: 600 }, retry: RetryOptions = {}): Promise<string[]> {
+export async function ensureInstrumentNodes(
+  pubsub: Pubsub,
+  instruments: readonly Instrument[],
+  maxItems = { ticks: 100, bars: 600 },
+  retry: RetryOptions = {},
+): Promise<string[]> {
   const existing = new Set((await retryTransient('disco#items', () => pubsub.nodes(), retry)).map((n) => n.node));
   const made: string[] = [];
   for (const inst of instruments) {

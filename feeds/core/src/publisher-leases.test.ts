@@ -20,14 +20,28 @@ function fakePubsub(lastSeq: Record<string, number>, state = { failing: false })
         if (state.failing) throw new Error('item-not-found');
         const symbol = SYMBOLS.find((s) => ticksNode(s) === node)!;
         const last = lastSeq[symbol];
-        return last === undefined ? [] : [{ id: 'a', payload: encodeTickRows(symbol, [row(last - 5), row(last)], 0) }, { id: 'b', payload: encodeTickRows(symbol, [row(last - 9)], 0) }];
+        return last === undefined
+          ? []
+          : [
+              { id: 'a', payload: encodeTickRows(symbol, [row(last - 5), row(last)], 0) },
+              { id: 'b', payload: encodeTickRows(symbol, [row(last - 9)], 0) },
+            ];
       },
     } as unknown as Pubsub,
   };
 }
 
 function leases(owner: string, pubsub: Pubsub, standby = false) {
-  const l = createPublisherLeases({ redis: redis.client(), pubsub, symbols: SYMBOLS, owner, log, ttlMs: 600, pollMs: 100, standby });
+  const l = createPublisherLeases({
+    redis: redis.client(),
+    pubsub,
+    symbols: SYMBOLS,
+    owner,
+    log,
+    ttlMs: 600,
+    pollMs: 100,
+    standby,
+  });
   running.push(l);
   return l;
 }
@@ -41,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('publisher leases (one active feed per instrument)', () => {
-  it('the primary holds every instrument; the standby takes them over when it stops, seq above the node\'s newest', async () => {
+  it("the primary holds every instrument; the standby takes them over when it stops, seq above the node's newest", async () => {
     const nodes = fakePubsub({ BTCUSDT: 500 });
     const a = leases('a', nodes.pubsub);
     const b = leases('b', nodes.pubsub, true);

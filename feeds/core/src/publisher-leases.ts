@@ -45,20 +45,40 @@ export async function lastPublishedSeq(pubsub: Pubsub, symbol: string): Promise<
  * or below is shifted up by a fixed offset for the whole tenure, so no seq is published
  * twice.
  */
-export function createPublisherLeases({ redis, pubsub, symbols, owner, log: parentLog, ttlMs = 3_000, pollMs = 500, standby = false }: PublisherLeaseOptions) {
+export function createPublisherLeases({
+  redis,
+  pubsub,
+  symbols,
+  owner,
+  log: parentLog,
+  ttlMs = 3_000,
+  pollMs = 500,
+  standby = false,
+}: PublisherLeaseOptions) {
   const log = parentLog.child({ component: 'publisher-leases' });
-  const states = new Map(symbols.map((symbol) => {
-    const st = { lease: undefined as unknown as Lease, ready: false, busy: false, floor: 0, offset: undefined as number | undefined };
-    st.lease = createLease({
-      redis, name: `feed:${symbol}`, owner, ttlMs,
-      onLost: (reason) => {
-        st.ready = false;
-        if (reason !== 'released') log.warn({ symbol, reason }, 'stopped publishing: lease lost');
-      },
-      onRenewError: (err) => log.warn({ symbol, err }, 'lease renewal failed'),
-    });
-    return [symbol, st] as const;
-  }));
+  const states = new Map(
+    symbols.map((symbol) => {
+      const st = {
+        lease: undefined as unknown as Lease,
+        ready: false,
+        busy: false,
+        floor: 0,
+        offset: undefined as number | undefined,
+      };
+      st.lease = createLease({
+        redis,
+        name: `feed:${symbol}`,
+        owner,
+        ttlMs,
+        onLost: (reason) => {
+          st.ready = false;
+          if (reason !== 'released') log.warn({ symbol, reason }, 'stopped publishing: lease lost');
+        },
+        onRenewError: (err) => log.warn({ symbol, err }, 'lease renewal failed'),
+      });
+      return [symbol, st] as const;
+    }),
+  );
   let timer: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined;
   let stopped = false;

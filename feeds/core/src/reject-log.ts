@@ -13,7 +13,8 @@ export function createRejectLog(log: Logger, { perInterval = 5, intervalMs = 10_
       totals.set(reason, (totals.get(reason) ?? 0) + 1);
       const nowMs = Date.now();
       if (nowMs - windowStart > intervalMs) {
-        for (const [r, n] of window) if (n > perInterval) log.warn({ reason: r, suppressed: n - perInterval }, 'more ticks refused');
+        for (const [r, n] of window)
+          if (n > perInterval) log.warn({ reason: r, suppressed: n - perInterval }, 'more ticks refused');
         window.clear();
         windowStart = nowMs;
       }

@@ -7,7 +7,17 @@ import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
  * node, or a server without the request) counts as unknown, and asking stops after
  * the server refuses every node once: the feed then batches as for one subscriber.
  */
-export function createSubscriberCounts({ pubsub, nodes, log, intervalMs }: { pubsub: Pubsub; nodes: readonly string[]; log: Logger; intervalMs: number }) {
+export function createSubscriberCounts({
+  pubsub,
+  nodes,
+  log,
+  intervalMs,
+}: {
+  pubsub: Pubsub;
+  nodes: readonly string[];
+  log: Logger;
+  intervalMs: number;
+}) {
   const counts = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
@@ -24,7 +34,10 @@ export function createSubscriberCounts({ pubsub, nodes, log, intervalMs }: { pub
         counts.delete(node);
         refused += 1;
         if (refused === nodes.length) {
-          log.info({ err: toXmppError(err, `subscriptions ${node}`).message }, 'subscriber counts not available; batching as for one subscriber');
+          log.info(
+            { err: toXmppError(err, `subscriptions ${node}`).message },
+            'subscriber counts not available; batching as for one subscriber',
+          );
           clearInterval(timer);
           timer = undefined;
         }

@@ -3,7 +3,15 @@ import { createTickBatcher } from './tick-batcher.js';
 import { createPublishWindow } from './publish-window.js';
 import type { AcceptedTick } from './validator.js';
 
-const tick = (symbol: string, seq: number, ingestMicros = 0): AcceptedTick => ({ symbol, seq, price: '1', size: '1', side: 'buy', eventMicros: 0, ingestMicros });
+const tick = (symbol: string, seq: number, ingestMicros = 0): AcceptedTick => ({
+  symbol,
+  seq,
+  price: '1',
+  size: '1',
+  side: 'buy',
+  eventMicros: 0,
+  ingestMicros,
+});
 
 describe('tick batcher', () => {
   it('batches per instrument, oldest first, at most maxBatch per item', () => {

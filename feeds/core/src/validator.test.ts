@@ -4,12 +4,24 @@ import { createValidator } from './validator.js';
 import type { RawTick } from './source.js';
 
 const now = Date.UTC(2026, 10, 21) * 1000;
-const raw = (over: Partial<RawTick> = {}): RawTick => ({ symbol: 'BTCUSDT', seq: 1, price: '65000.10', size: '0.001', side: 'buy', eventTimeMicros: now - 1000, ...over });
+const raw = (over: Partial<RawTick> = {}): RawTick => ({
+  symbol: 'BTCUSDT',
+  seq: 1,
+  price: '65000.10',
+  size: '0.001',
+  side: 'buy',
+  eventTimeMicros: now - 1000,
+  ...over,
+});
 
 describe('feed validator', () => {
   it('normalises a good tick: canonical decimals, event and ingest times', () => {
     const v = createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now })(raw());
-    expect(v).toMatchObject({ ok: true, gap: 0, tick: { price: '65000.1', size: '0.001', eventMicros: now - 1000, ingestMicros: now } });
+    expect(v).toMatchObject({
+      ok: true,
+      gap: 0,
+      tick: { price: '65000.1', size: '0.001', eventMicros: now - 1000, ingestMicros: now },
+    });
   });
 
   it.each([
@@ -27,7 +39,10 @@ describe('feed validator', () => {
     [{ eventTimeMicros: now + 60_000_000 }, 'timestamp-out-of-range'],
     [{ seq: -5 }, 'seq-invalid'],
   ] as Array<[Partial<RawTick>, string]>)('refuses %j as %s', (over, reason) => {
-    expect(createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now })(raw(over))).toMatchObject({ ok: false, reason });
+    expect(createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now })(raw(over))).toMatchObject({
+      ok: false,
+      reason,
+    });
   });
 
   it('counts gaps and refuses duplicates per instrument', () => {

@@ -17,7 +17,8 @@ export interface AcceptedTick extends TickRow {
   symbol: string;
 }
 
-export type Validation = { ok: true; tick: AcceptedTick; gap: number } | { ok: false; reason: RejectReason; detail: string };
+export type Validation =
+  { ok: true; tick: AcceptedTick; gap: number } | { ok: false; reason: RejectReason; detail: string };
 
 export interface ValidatorOptions {
   instruments: readonly Instrument[];
@@ -35,7 +36,12 @@ const EARLIEST = Date.UTC(2000, 0, 1) * 1000;
  * symbol, sane event time, strictly increasing seq per symbol ("corrupt data is worse
  * than no data"). Gaps are accepted and reported; duplicates are refused.
  */
-export function createValidator({ instruments, maxFutureMicros = 5_000_000, minEventMicros = EARLIEST, now }: ValidatorOptions) {
+export function createValidator({
+  instruments,
+  maxFutureMicros = 5_000_000,
+  minEventMicros = EARLIEST,
+  now,
+}: ValidatorOptions) {
   const known = new Set(instruments.map((i) => i.symbol));
   const lastSeq = new Map<string, number>();
 
@@ -58,7 +64,8 @@ export function createValidator({ instruments, maxFutureMicros = 5_000_000, minE
     const prev = lastSeq.get(raw.symbol) ?? 0;
     const seq = raw.seq ?? prev + 1;
     if (!Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: 'seq-invalid', detail: String(raw.seq) };
-    if (lastSeq.has(raw.symbol) && seq <= prev) return { ok: false, reason: 'duplicate', detail: `${raw.symbol} seq ${seq} ≤ ${prev}` };
+    if (lastSeq.has(raw.symbol) && seq <= prev)
+      return { ok: false, reason: 'duplicate', detail: `${raw.symbol} seq ${seq} ≤ ${prev}` };
     const gap = lastSeq.has(raw.symbol) ? seq - prev - 1 : 0;
     lastSeq.set(raw.symbol, seq);
     return {

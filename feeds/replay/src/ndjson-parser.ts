@@ -58,8 +58,7 @@ export function parseNdjsonLine(line: string): LineResult {
   const rawSeq = obj.seq ?? obj.id;
   const seq = rawSeq === undefined || rawSeq === null ? undefined : integerMember(rawSeq);
   if (rawSeq != null && seq === undefined) return refuse('non-integer id');
-  const eventTimeMicros =
-    typeof obj.time === 'string' ? timeText(obj.time) : integerMember(obj.timestamp);
+  const eventTimeMicros = typeof obj.time === 'string' ? timeText(obj.time) : integerMember(obj.timestamp);
   if (eventTimeMicros === undefined) return refuse('bad timestamp');
   let side: Side | undefined;
   if (obj.side !== undefined && obj.side !== null) {

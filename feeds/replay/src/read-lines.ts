@@ -50,7 +50,8 @@ export async function* readLines(
       lineNo += lines.length;
     }
   }
-  if (rest || overlong) yield { lines: [overlong ? null : decode(rest!, 0, rest!.length)], firstLine: lineNo, bytesRead };
+  if (rest || overlong)
+    yield { lines: [overlong ? null : decode(rest!, 0, rest!.length)], firstLine: lineNo, bytesRead };
 }
 
 /** The file's bytes in chunks; a read error surfaces as a coded ReplayFeedError. */

@@ -42,7 +42,12 @@ describe('createReplayFeed, CSV', () => {
     await feed.run(sink, new AbortController().signal);
     expect(sink.ticks.map((t) => t.price)).toEqual(['9682', '9682', '9682', '9682.19', '9682.48']);
     expect(sink.ticks[0]).toEqual({
-      symbol: 'BTCUSDT', seq: 42377944, price: '9682', size: '0.132', side: 'buy', eventTimeMicros: 1582329602111000,
+      symbol: 'BTCUSDT',
+      seq: 42377944,
+      price: '9682',
+      size: '0.132',
+      side: 'buy',
+      eventTimeMicros: 1582329602111000,
     });
     expect(sink.events).toEqual([]);
     expect(feed.state()).toBe('stopped');
@@ -51,20 +56,29 @@ describe('createReplayFeed, CSV', () => {
 
   it('reads columns by header name in any order, with quotes, CRLF and a symbol map', async () => {
     const text = 'amount,"price",side,timestamp,symbol\r\n"0.500",9682.10,SELL,1582329602111000,btc\r\n';
-    const feed = createReplayFeed({ path: await file('reordered.csv', text), speed: 'max', symbolMap: { btc: 'BTCUSDT' } });
+    const feed = createReplayFeed({
+      path: await file('reordered.csv', text),
+      speed: 'max',
+      symbolMap: { btc: 'BTCUSDT' },
+    });
     const sink = collectingSink();
     await feed.run(sink, new AbortController().signal);
-    expect(sink.ticks).toEqual([{ symbol: 'BTCUSDT', price: '9682.1', size: '0.5', side: 'sell', eventTimeMicros: 1582329602111000 }]);
+    expect(sink.ticks).toEqual([
+      { symbol: 'BTCUSDT', price: '9682.1', size: '0.5', side: 'sell', eventTimeMicros: 1582329602111000 },
+    ]);
   });
 
   it('reports malformed lines with their line number and replays the rest', async () => {
     const lines = REAL_ROWS.trim().split('\n');
     const text = [
-      lines[0], lines[1],
+      lines[0],
+      lines[1],
       'binance-futures,BTCUSDT,1582329602116000,42377945,buy,9682,0.412', // a column short
       'binance-futures,BTCUSDT,1582329602116000,1,42377945,buy,NaN,0.412',
       'binance-futures,BTCUSDT,yesterday,1,42377945,buy,9682,0.412',
-      '', lines[4], 'binance-futures,BTCUSDT,1582329602150000,1,42377949,buy,-5,0.1',
+      '',
+      lines[4],
+      'binance-futures,BTCUSDT,1582329602150000,1,42377949,buy,-5,0.1',
     ].join('\n');
     const feed = createReplayFeed({ path: await file('bad.csv', text), speed: 'max' });
     const sink = collectingSink();
@@ -83,12 +97,18 @@ describe('createReplayFeed, CSV', () => {
 
   it('fails with a coded error on a header without the needed columns or a missing file', async () => {
     const feed = createReplayFeed({ path: await file('nohead.csv', 'a,b,c\n1,2,3\n'), speed: 'max' });
-    await expect(feed.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({ code: 'TICKDESK_REPLAY_BAD_HEADER' });
+    await expect(feed.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({
+      code: 'TICKDESK_REPLAY_BAD_HEADER',
+    });
     expect(feed.state()).toBe('faulted');
     const missing = createReplayFeed({ path: join(dir, 'nope.csv'), speed: 'max' });
-    await expect(missing.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({ code: 'TICKDESK_REPLAY_UNREADABLE' });
+    await expect(missing.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({
+      code: 'TICKDESK_REPLAY_UNREADABLE',
+    });
     const folder = createReplayFeed({ path: dir, format: 'csv', speed: 'max' });
-    await expect(folder.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({ code: 'TICKDESK_REPLAY_UNREADABLE' });
+    await expect(folder.run(collectingSink(), new AbortController().signal)).rejects.toMatchObject({
+      code: 'TICKDESK_REPLAY_UNREADABLE',
+    });
     expect(() => createReplayFeed({ path: 'x.parquet', speed: 1 })).toThrow(/format/);
     expect(() => createReplayFeed({ path: 'x.csv', speed: 0 })).toThrow(/speed/);
   });
@@ -117,19 +137,33 @@ describe('createReplayFeed, NDJSON', () => {
     expect(sink.events).toEqual([]);
     expect(sink.ticks).toEqual([
       { symbol: 'BTCUSDT', seq: 7, price: '9682.19', size: '0.01', side: 'sell', eventTimeMicros: 1582329602150000 },
-      { symbol: 'ETHUSDT', seq: 8, price: '0.1000000000000000055511', size: '12345678901234567.25', eventTimeMicros: 1582329602111000 },
+      {
+        symbol: 'ETHUSDT',
+        seq: 8,
+        price: '0.1000000000000000055511',
+        size: '12345678901234567.25',
+        eventTimeMicros: 1582329602111000,
+      },
     ]);
   });
 
   it('reports bad JSON and wrong shapes by line and continues', async () => {
     const good = '{"symbol":"BTCUSDT","price":1.5,"size":2,"timestamp":1}';
-    const text = [good, '{"symbol":"BTCUSDT","price":1.5,', '[1,2]', '{"symbol":"X","price":true,"size":1,"timestamp":1}', good].join('\n');
+    const text = [
+      good,
+      '{"symbol":"BTCUSDT","price":1.5,',
+      '[1,2]',
+      '{"symbol":"X","price":true,"size":1,"timestamp":1}',
+      good,
+    ].join('\n');
     const feed = createReplayFeed({ path: await file('bad.jsonl', text), speed: 'max' });
     const sink = collectingSink();
     await feed.run(sink, new AbortController().signal);
     expect(sink.ticks).toHaveLength(2);
     expect(sink.events.map((e) => (e.kind === 'malformed' ? e.reason : e))).toEqual([
-      'line 2: bad JSON', 'line 3: not a JSON object', 'line 4: non-numeric price',
+      'line 2: bad JSON',
+      'line 3: not a JSON object',
+      'line 4: non-numeric price',
     ]);
     expect(sink.events[1]).toMatchObject({ raw: '[1,2]' });
   });
@@ -137,7 +171,10 @@ describe('createReplayFeed, NDJSON', () => {
 
 describe('createReplayFeed, pacing', () => {
   const timedCsv = (n: number, stepMicros: number): string =>
-    ['symbol,timestamp,price,amount', ...Array.from({ length: n }, (_, i) => `BTCUSDT,${1_000_000 + i * stepMicros},100,1`)].join('\n');
+    [
+      'symbol,timestamp,price,amount',
+      ...Array.from({ length: n }, (_, i) => `BTCUSDT,${1_000_000 + i * stepMicros},100,1`),
+    ].join('\n');
 
   it("at speed 'max' waits for drain() whenever push returns false", async () => {
     let release!: () => void;
@@ -163,7 +200,10 @@ describe('createReplayFeed, pacing', () => {
     const path = await file('timed.csv', timedCsv(11, 100_000));
     const started = performance.now();
     const seen: number[] = [];
-    await createReplayFeed({ path, speed: 10 }).run(collectingSink(() => (seen.push(performance.now() - started), true)), new AbortController().signal);
+    await createReplayFeed({ path, speed: 10 }).run(
+      collectingSink(() => (seen.push(performance.now() - started), true)),
+      new AbortController().signal,
+    );
     expect(seen.at(-1)!).toBeGreaterThanOrEqual(95);
     expect(seen.at(-1)!).toBeLessThan(400);
     expect(seen[5]!).toBeGreaterThanOrEqual(45);

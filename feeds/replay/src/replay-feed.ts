@@ -40,7 +40,10 @@ export function formatOf(path: string, format: ReplayFeedOptions['format'] = 'au
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
-  throw new ReplayFeedError('TICKDESK_REPLAY_CONFIG', `cannot tell the format of ${path}; pass format 'csv' or 'ndjson'`);
+  throw new ReplayFeedError(
+    'TICKDESK_REPLAY_CONFIG',
+    `cannot tell the format of ${path}; pass format 'csv' or 'ndjson'`,
+  );
 }
 
 /**
@@ -56,7 +59,9 @@ export function createReplayFeed(opts: ReplayFeedOptions): ReplayFeed {
   }
   const symbolMap = new Map(Object.entries(opts.symbolMap ?? {}));
   const stats: ReplayStats = { lines: 0, ticks: 0, malformed: 0 };
-  const lifecycle = createSourceLifecycle(() => new ReplayFeedError('TICKDESK_REPLAY_BUSY', `the replay of ${path} is already running`));
+  const lifecycle = createSourceLifecycle(
+    () => new ReplayFeedError('TICKDESK_REPLAY_BUSY', `the replay of ${path} is already running`),
+  );
 
   async function replay(sink: TickSink, signal: AbortSignal): Promise<void> {
     const totalBytes = await stat(path).then(

@@ -9,7 +9,7 @@ export interface Scaled {
 export function toScaled(text: string, scale?: number): Scaled {
   const canonical = canonicalDecimal(text);
   if (canonical === undefined) throw new TypeError(`not a decimal string: ${JSON.stringify(text)}`);
-  const s = scale ?? (canonical.split('.')[1]?.length ?? 0);
+  const s = scale ?? canonical.split('.')[1]?.length ?? 0;
   const units = new Decimal(canonical).mul(new Decimal(10).pow(s));
   if (!units.isInteger()) throw new RangeError(`${canonical} has more than ${s} decimal places`);
   const n = units.toNumber();

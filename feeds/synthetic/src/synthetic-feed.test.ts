@@ -38,7 +38,15 @@ describe('createSyntheticFeed', () => {
 
   it('pushes the same sequence as syntheticTicks for the seed, with event times spread over the run', async () => {
     const { sink, elapsedMs } = await runFor(100, 5000, 99);
-    const expected = [...syntheticTicks({ instruments: DEFAULT_INSTRUMENTS, seed: 99, ratePerSecond: 5000, startMicros: 0, count: sink.ticks.length })];
+    const expected = [
+      ...syntheticTicks({
+        instruments: DEFAULT_INSTRUMENTS,
+        seed: 99,
+        ratePerSecond: 5000,
+        startMicros: 0,
+        count: sink.ticks.length,
+      }),
+    ];
     expect(sink.ticks).toEqual(expected);
     const times = sink.ticks.map((t) => t.eventTimeMicros);
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);

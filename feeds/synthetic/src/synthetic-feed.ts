@@ -37,7 +37,9 @@ export function createSyntheticFeed(opts: SyntheticFeedOptions): FeedSource {
   const { instruments, ratePerSecond, seed, firstSeq, clock = hrtimeMicros, sliceMs = 2 } = opts;
   assertRate(ratePerSecond);
   createRandomWalk({ instruments, seed }); // validates the instruments now, not at run
-  const lifecycle = createSourceLifecycle(() => new SyntheticFeedError('TICKDESK_SYNTHETIC_BUSY', 'the synthetic feed is already running'));
+  const lifecycle = createSourceLifecycle(
+    () => new SyntheticFeedError('TICKDESK_SYNTHETIC_BUSY', 'the synthetic feed is already running'),
+  );
 
   async function produce(sink: TickSink, signal: AbortSignal): Promise<void> {
     const walk = createRandomWalk({ instruments, seed, ...(firstSeq !== undefined ? { firstSeq } : {}) });

@@ -27,7 +27,8 @@ describe('syntheticTicks', () => {
       const lots = new Decimal(t.size).div(inst.lotSize);
       if (!isDecimalString(t.price) || !new Decimal(t.price).gt(0)) problems.push(`bad price ${t.price}`);
       else if (!isMultipleOf(t.price, inst.tickSize)) problems.push(`${t.price} not a multiple of ${inst.tickSize}`);
-      if (!isDecimalString(t.size) || !lots.isInteger() || lots.lt(1) || lots.gt(50)) problems.push(`bad size ${t.size}`);
+      if (!isDecimalString(t.size) || !lots.isInteger() || lots.lt(1) || lots.gt(50))
+        problems.push(`bad size ${t.size}`);
       if (t.seq !== (lastSeq.get(t.symbol) ?? 0) + 1) problems.push(`${t.symbol} seq ${t.seq}`);
       if (t.side !== 'buy' && t.side !== 'sell') problems.push(`side ${t.side}`);
       lastSeq.set(t.symbol, t.seq!);
@@ -45,15 +46,23 @@ describe('syntheticTicks', () => {
   });
 
   it('spaces event times at the requested rate', () => {
-    const ticks = [...syntheticTicks({ instruments: DEFAULT_INSTRUMENTS, seed: 1, ratePerSecond: 4, count: 5, startMicros: 1_000_000 })];
+    const ticks = [
+      ...syntheticTicks({
+        instruments: DEFAULT_INSTRUMENTS,
+        seed: 1,
+        ratePerSecond: 4,
+        count: 5,
+        startMicros: 1_000_000,
+      }),
+    ];
     expect(ticks.map((t) => t.eventTimeMicros)).toEqual([1_000_000, 1_250_000, 1_500_000, 1_750_000, 2_000_000]);
   });
 
   it('refuses a bad rate or an empty instrument list with a coded error', () => {
     expect(() => take(1, 1, [])).toThrow(SyntheticFeedError);
-    expect(() => [...syntheticTicks({ instruments: DEFAULT_INSTRUMENTS, seed: 1, ratePerSecond: 0, count: 1 })]).toThrow(
-      expect.objectContaining({ code: 'TICKDESK_SYNTHETIC_CONFIG' }),
-    );
+    expect(() => [
+      ...syntheticTicks({ instruments: DEFAULT_INSTRUMENTS, seed: 1, ratePerSecond: 0, count: 1 }),
+    ]).toThrow(expect.objectContaining({ code: 'TICKDESK_SYNTHETIC_CONFIG' }));
   });
 });
 
@@ -72,7 +81,11 @@ describe('firstSeq', () => {
   it('starts every instrument at the given seq', async () => {
     const { createRandomWalk } = await import('./random-walk.js');
     const { DEFAULT_INSTRUMENTS } = await import('@tickdesk/schemas');
-    const walk = createRandomWalk({ instruments: DEFAULT_INSTRUMENTS.slice(0, 1), seed: 1, firstSeq: 1_700_000_000_000_000 });
+    const walk = createRandomWalk({
+      instruments: DEFAULT_INSTRUMENTS.slice(0, 1),
+      seed: 1,
+      firstSeq: 1_700_000_000_000_000,
+    });
     expect([walk.next(1).seq, walk.next(2).seq]).toEqual([1_700_000_000_000_000, 1_700_000_000_000_001]);
   });
 });

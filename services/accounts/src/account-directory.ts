@@ -7,7 +7,6 @@ import { createRoleStore } from '@tickdesk/store';
 import { entitle, type Role } from './accounts.js';
 import { provisionAccount, type SessionOpener } from './provision-account.js';
 
-
 export interface AccountDirectoryDeps {
   /** A session of the server admin account (XEP-0133 and pubsub affiliations). */
   admin: XmppClient;
@@ -37,15 +36,21 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     },
     async list(): Promise<Array<{ user: string; role: string }>> {
       const all = await roles.all();
-      return Object.entries(all).map(([user, role]) => ({ user, role })).sort((a, b) => a.user.localeCompare(b.user));
+      return Object.entries(all)
+        .map(([user, role]) => ({ user, role }))
+        .sort((a, b) => a.user.localeCompare(b.user));
     },
     /** Creates the account with a generated password, returned once; false when it exists. */
     async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
       const password = randomBytes(18).toString('base64url');
       if (await roles.exists(user)) return { created: false, password: '' };
       const { sessions } = deps;
-      if (!sessions && role === 'trader') throw new Error('a trader cannot be created without sessions for its presence links');
-      const created = await provisionAccount({ ...deps, sessions: sessions ?? (async () => undefined) }, { user, role, password });
+      if (!sessions && role === 'trader')
+        throw new Error('a trader cannot be created without sessions for its presence links');
+      const created = await provisionAccount(
+        { ...deps, sessions: sessions ?? (async () => undefined) },
+        { user, role, password },
+      );
       return { created, password: created ? password : '' };
     },
     async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {
@@ -59,9 +64,17 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     },
     async disable(user: string): Promise<void> {
       await changeUserPassword(deps.admin, deps.domain, jid(user), randomBytes(24).toString('base64url'));
-      await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) => deps.log.info({ user, err }, 'no session to end'));
+      await endUserSessions(deps.admin, deps.domain, jid(user)).catch((err: Error) =>
+        deps.log.info({ user, err }, 'no session to end'),
+      );
       await roles.set(user, DISABLED_ROLE);
-      await entitle(deps.admin, deps.pubsubHost, jid(user), deps.instruments.map((i) => i.symbol), 'none');
+      await entitle(
+        deps.admin,
+        deps.pubsubHost,
+        jid(user),
+        deps.instruments.map((i) => i.symbol),
+        'none',
+      );
       deps.log.info({ user }, 'account disabled');
     },
     /** Instruments whose ticks/ node lists the user as a member. */
@@ -77,15 +90,17 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
       const pubsub = createPubsub(deps.admin, deps.pubsubHost);
       const suffix = `@${deps.domain}`;
       const out = new Map<string, Set<string>>();
-      await Promise.all(deps.instruments.map(async (i) => {
-        const affs = await pubsub.affiliations(ticksNode(i.symbol));
-        const users = affs
-          .filter((a) => a.affiliation !== 'none' && a.affiliation !== 'outcast')
-          .map((a) => a.jid.split('/')[0]!)
-          .filter((bare) => bare.endsWith(suffix))
-          .map((bare) => bare.slice(0, -suffix.length));
-        out.set(i.symbol, new Set(users));
-      }));
+      await Promise.all(
+        deps.instruments.map(async (i) => {
+          const affs = await pubsub.affiliations(ticksNode(i.symbol));
+          const users = affs
+            .filter((a) => a.affiliation !== 'none' && a.affiliation !== 'outcast')
+            .map((a) => a.jid.split('/')[0]!)
+            .filter((bare) => bare.endsWith(suffix))
+            .map((bare) => bare.slice(0, -suffix.length));
+          out.set(i.symbol, new Set(users));
+        }),
+      );
       return out;
     },
     async grant(user: string, symbol: string, on: boolean): Promise<void> {

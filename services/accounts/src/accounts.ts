@@ -24,7 +24,14 @@ const DESK_ROLES: ReadonlySet<Role> = new Set(['trader', 'compliance', 'admin', 
  * Returns false when the account already existed (its role and entitlements are still set).
  */
 export async function provisionUser(
-  deps: { admin: XmppClient; redis: Redis; domain: string; pubsubHost: string; instruments: readonly Instrument[]; log: Logger },
+  deps: {
+    admin: XmppClient;
+    redis: Redis;
+    domain: string;
+    pubsubHost: string;
+    instruments: readonly Instrument[];
+    log: Logger;
+  },
   acct: Account,
   grants: readonly string[] = [],
 ): Promise<boolean> {
@@ -58,13 +65,23 @@ export function accountExists(err: unknown): boolean {
  * revocation first removes the account's subscriptions (XEP-0060 §8.8.2): Prosody
  * 0.12 keeps delivering to a subscriber whose affiliation alone is removed.
  */
-export async function entitle(admin: XmppClient, pubsubHost: string, jid: string, symbols: readonly string[], affiliation: 'member' | 'none'): Promise<void> {
+export async function entitle(
+  admin: XmppClient,
+  pubsubHost: string,
+  jid: string,
+  symbols: readonly string[],
+  affiliation: 'member' | 'none',
+): Promise<void> {
   const pubsub = createPubsub(admin, pubsubHost);
   for (const s of symbols) {
     for (const node of [ticksNode(s), barsNode(s)]) {
       if (affiliation === 'none') {
         const subs = (await pubsub.subscriptions(node)).filter((x) => x.jid.split('/')[0] === jid);
-        if (subs.length > 0) await pubsub.setSubscriptions(node, subs.map((x) => ({ jid: x.jid, subscription: 'none' })));
+        if (subs.length > 0)
+          await pubsub.setSubscriptions(
+            node,
+            subs.map((x) => ({ jid: x.jid, subscription: 'none' })),
+          );
       }
       await pubsub.setAffiliations(node, [{ jid, affiliation }]);
     }

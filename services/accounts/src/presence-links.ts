@@ -52,7 +52,10 @@ function approveRequests(contact: XmppClient, requester: XmppClient): () => void
 /** The subscription state of `contact` in `client`'s roster ('none' when absent). */
 async function rosterSubscription(client: XmppClient, contact: string): Promise<string> {
   const res = await client.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })));
-  const item = res.getChild('query', NS_ROSTER)?.getChildren('item').find((i) => i.attrs.jid === contact);
+  const item = res
+    .getChild('query', NS_ROSTER)
+    ?.getChildren('item')
+    .find((i) => i.attrs.jid === contact);
   return String(item?.attrs.subscription ?? 'none');
 }
 
@@ -67,7 +70,9 @@ async function subscribe(from: XmppClient, to: XmppClient, timeoutMs: number): P
   let state = 'none';
   while (!receives((state = await rosterSubscription(from, toJid)))) {
     if (Date.now() > deadline) {
-      throw new Error(`${toJid} did not approve the presence subscription of ${from.bareJid()} within ${timeoutMs} ms (roster: ${state})`);
+      throw new Error(
+        `${toJid} did not approve the presence subscription of ${from.bareJid()} within ${timeoutMs} ms (roster: ${state})`,
+      );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -16,12 +16,24 @@ export const DESK_ACCOUNT = 'alerts';
 export type SessionOpener = (user: string, password?: string) => Promise<XmppClient | undefined>;
 
 /** Sessions for presence links, with the passwords `passwordOf` knows (the desk's credentials file). */
-export function createSessionOpener(opts: { service: string; domain: string; ca?: string; log: Logger; passwordOf: (user: string) => string | undefined }): SessionOpener {
+export function createSessionOpener(opts: {
+  service: string;
+  domain: string;
+  ca?: string;
+  log: Logger;
+  passwordOf: (user: string) => string | undefined;
+}): SessionOpener {
   return async (user, password) => {
     const pw = password ?? opts.passwordOf(user);
     if (pw === undefined) return undefined;
     const client = createXmppClient({
-      service: opts.service, domain: opts.domain, username: user, password: pw, log: opts.log, resource: 'provision', reconnect: false,
+      service: opts.service,
+      domain: opts.domain,
+      username: user,
+      password: pw,
+      log: opts.log,
+      resource: 'provision',
+      reconnect: false,
       ...(opts.ca ? { ca: opts.ca } : {}),
     });
     await client.start();
@@ -46,7 +58,11 @@ export interface ProvisionDeps {
  * trader, mutual presence subscriptions with the alert engine's account and every other
  * trader. Idempotent; returns false when the XMPP account already existed.
  */
-export async function provisionAccount(deps: ProvisionDeps, acct: Account, grants: readonly string[] = []): Promise<boolean> {
+export async function provisionAccount(
+  deps: ProvisionDeps,
+  acct: Account,
+  grants: readonly string[] = [],
+): Promise<boolean> {
   const created = await provisionUser(deps, acct, grants);
   if (acct.role === 'trader') await linkTrader(deps, acct.user, acct.password);
   return created;
@@ -54,7 +70,10 @@ export async function provisionAccount(deps: ProvisionDeps, acct: Account, grant
 
 async function traders(redis: Redis): Promise<string[]> {
   const all = await createRoleStore({ redis }).all();
-  return Object.entries(all).filter(([, role]) => role === 'trader').map(([user]) => user).sort();
+  return Object.entries(all)
+    .filter(([, role]) => role === 'trader')
+    .map(([user]) => user)
+    .sort();
 }
 
 /**
@@ -62,7 +81,11 @@ async function traders(redis: Redis): Promise<string[]> {
  * done) and with every other trader whose session can be opened (skipped and logged
  * otherwise: their dashboards then do not show each other online).
  */
-export async function linkTrader(deps: Pick<ProvisionDeps, 'redis' | 'log' | 'sessions'>, user: string, password?: string): Promise<void> {
+export async function linkTrader(
+  deps: Pick<ProvisionDeps, 'redis' | 'log' | 'sessions'>,
+  user: string,
+  password?: string,
+): Promise<void> {
   const open: XmppClient[] = [];
   const session = async (u: string, pw?: string) => {
     const c = await deps.sessions(u, pw);
@@ -72,7 +95,8 @@ export async function linkTrader(deps: Pick<ProvisionDeps, 'redis' | 'log' | 'se
   try {
     const mine = await session(user, password);
     const desk = await session(DESK_ACCOUNT);
-    if (!mine || !desk) throw new Error(`cannot link ${user} with ${DESK_ACCOUNT}: no password for ${mine ? DESK_ACCOUNT : user}`);
+    if (!mine || !desk)
+      throw new Error(`cannot link ${user} with ${DESK_ACCOUNT}: no password for ${mine ? DESK_ACCOUNT : user}`);
     await linkPresence(desk, mine, deps.log);
     const skipped: string[] = [];
     for (const other of await traders(deps.redis)) {

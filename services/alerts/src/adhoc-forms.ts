@@ -10,12 +10,23 @@ const TEXT_FIELDS = ['threshold', 'lower', 'upper', 'amount', 'backup', 'expires
 const INT_FIELDS = ['windowSeconds', 'cooldownSeconds'] as const;
 
 export const field = (v: string, type: string, label: string, options: string[] = [], value?: string) =>
-  xml('field', { var: v, type, label }, ...(value !== undefined ? [xml('value', {}, value)] : []), ...options.map((o) => xml('option', { label: o }, xml('value', {}, o))));
+  xml(
+    'field',
+    { var: v, type, label },
+    ...(value !== undefined ? [xml('value', {}, value)] : []),
+    ...options.map((o) => xml('option', { label: o }, xml('value', {}, o))),
+  );
 
 export function addForm(symbols: readonly string[]): Element {
-  return xml('x', { xmlns: NS_DATA, type: 'form' },
+  return xml(
+    'x',
+    { xmlns: NS_DATA, type: 'form' },
     xml('title', {}, 'New alert rule'),
-    xml('instructions', {}, 'Fill the fields the condition needs: threshold for crossings and levels, lower and upper for channels, amount and window for moves. Prices are decimals such as 65000.5.'),
+    xml(
+      'instructions',
+      {},
+      'Fill the fields the condition needs: threshold for crossings and levels, lower and upper for channels, amount and window for moves. Prices are decimals such as 65000.5.',
+    ),
     field('FORM_TYPE', 'hidden', '', [], FORM_TYPE),
     field('symbol', 'list-single', 'Instrument', [...symbols]),
     field('condition', 'list-single', 'Condition', [...RULE_CONDITIONS], 'crossing'),
@@ -36,13 +47,15 @@ export function addForm(symbols: readonly string[]): Element {
 
 /** The delete form: the trader's rule ids as options, or a text field when there are too many to list in one stanza. */
 export function deleteForm(ids: readonly string[]): Element {
-  const id = ids.length <= MAX_DELETE_OPTIONS
-    ? field('id', 'list-single', 'Rule', [...ids])
-    : field('id', 'text-single', `Rule id (you have ${ids.length} rules: send "alerts" in chat to list them)`);
+  const id =
+    ids.length <= MAX_DELETE_OPTIONS
+      ? field('id', 'list-single', 'Rule', [...ids])
+      : field('id', 'text-single', `Rule id (you have ${ids.length} rules: send "alerts" in chat to list them)`);
   return xml('x', { xmlns: NS_DATA, type: 'form' }, field('FORM_TYPE', 'hidden', '', [], FORM_TYPE), id);
 }
 
-export type FormInput = { ok: true; input: Record<string, unknown>; id?: string } | { ok: false; field: string; problem: string };
+export type FormInput =
+  { ok: true; input: Record<string, unknown>; id?: string } | { ok: false; field: string; problem: string };
 
 /**
  * The submitted form as rule input (empty fields absent; integers stay strings only when
@@ -58,7 +71,12 @@ export function formInput(x: Element | undefined): FormInput {
     }
   }
   const one = (name: string) => f.get(name)?.values[0]?.trim() || undefined;
-  const input: Record<string, unknown> = { symbol: one('symbol'), condition: one('condition'), frequency: one('frequency') ?? 'once', priority: one('priority') ?? 'normal' };
+  const input: Record<string, unknown> = {
+    symbol: one('symbol'),
+    condition: one('condition'),
+    frequency: one('frequency') ?? 'once',
+    priority: one('priority') ?? 'normal',
+  };
   if (input.frequency === 'once-per-bar') input.interval = one('interval');
   for (const name of TEXT_FIELDS) if (one(name) !== undefined) input[name] = one(name);
   for (const name of INT_FIELDS) {

@@ -9,8 +9,18 @@ import type { RuleStore } from './store/index.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const rule = (i: number): Rule => ({
-  id: `r${i.toString(36)}x`, owner: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: `${65000 + i}`, frequency: 'once', priority: 'normal',
-  status: 'active', createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z', version: 1, message: `level ${'é'.repeat(400)}`,
+  id: `r${i.toString(36)}x`,
+  owner: 'alice',
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: `${65000 + i}`,
+  frequency: 'once',
+  priority: 'normal',
+  status: 'active',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  version: 1,
+  message: `level ${'é'.repeat(400)}`,
 });
 
 function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocService>[0]['limits']) {
@@ -28,16 +38,36 @@ function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocServi
       return { ...rule(9_999), ...input, owner } as Rule;
     },
   } as unknown as RuleStore;
-  const commands = createRuleCommands({ rules: store, symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) });
-  const adhoc = createAdhocService({ client, commands, symbols: ['BTCUSDT'], domain: 'desk.localhost', isTrader: () => true, log: pino({ level: 'silent' }), ...(limits ? { limits } : {}) });
+  const commands = createRuleCommands({
+    rules: store,
+    symbols: new Set(['BTCUSDT']),
+    traders: () => new Set(['alice', 'bob']),
+  });
+  const adhoc = createAdhocService({
+    client,
+    commands,
+    symbols: ['BTCUSDT'],
+    domain: 'desk.localhost',
+    isTrader: () => true,
+    log: pino({ level: 'silent' }),
+    ...(limits ? { limits } : {}),
+  });
   adhoc.start();
   const run = (user: string, attrs: Record<string, string>, ...children: Element[]) =>
-    handler!({ stanza: xml('iq', { from: `${user}@desk.localhost/c`, type: 'set' }), element: xml('command', { xmlns: NS_COMMANDS, ...attrs }, ...children) });
+    handler!({
+      stanza: xml('iq', { from: `${user}@desk.localhost/c`, type: 'set' }),
+      element: xml('command', { xmlns: NS_COMMANDS, ...attrs }, ...children),
+    });
   const submit = (fields: Record<string, string>) =>
-    xml('x', { xmlns: NS_DATA, type: 'submit' }, ...Object.entries(fields).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))));
+    xml(
+      'x',
+      { xmlns: NS_DATA, type: 'submit' },
+      ...Object.entries(fields).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))),
+    );
   return { adhoc, run, submit, added };
 }
-const isError = (el: Element, condition: string) => el.name === 'error' && el.getChild(condition, NS_STANZAS) !== undefined;
+const isError = (el: Element, condition: string) =>
+  el.name === 'error' && el.getChild(condition, NS_STANZAS) !== undefined;
 
 afterEach(() => void vi.useRealTimers());
 
@@ -60,7 +90,8 @@ describe('ad-hoc sessions', () => {
   it('40,000 sessions started by one user: 5 kept, none refused, and a command stays O(1)', async () => {
     const { run, adhoc } = harness();
     let started = 0;
-    for (let i = 0; i < 40_000; i++) if ((await run('alice', { node: ALERT_COMMANDS.add })).attrs.status === 'executing') started += 1;
+    for (let i = 0; i < 40_000; i++)
+      if ((await run('alice', { node: ALERT_COMMANDS.add })).attrs.status === 'executing') started += 1;
     expect(started).toBe(40_000);
     expect(adhoc.sessionCount()).toBe(5);
     adhoc.stop();
@@ -72,13 +103,25 @@ describe('ad-hoc sessions', () => {
     for (let i = 0; i < 5; i++) first.push(await run('alice', { node: ALERT_COMMANDS.add }));
     for (const s of first) expect(s.attrs.status).toBe('executing');
     // The first session is touched again (an action the stage does not offer), so the second is the least recently used.
-    expect((await run('alice', { node: ALERT_COMMANDS.add, action: 'next', sessionid: first[0]!.attrs.sessionid as string })).getChild('bad-action', NS_COMMANDS)).toBeDefined();
+    expect(
+      (
+        await run('alice', { node: ALERT_COMMANDS.add, action: 'next', sessionid: first[0]!.attrs.sessionid as string })
+      ).getChild('bad-action', NS_COMMANDS),
+    ).toBeDefined();
     const sixth = await run('alice', { node: ALERT_COMMANDS.add });
     expect(sixth.attrs.status).toBe('executing');
     expect(adhoc.sessionCount()).toBe(5);
-    const dropped = await run('alice', { node: ALERT_COMMANDS.add, action: 'complete', sessionid: first[1]!.attrs.sessionid as string }, submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }));
+    const dropped = await run(
+      'alice',
+      { node: ALERT_COMMANDS.add, action: 'complete', sessionid: first[1]!.attrs.sessionid as string },
+      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }),
+    );
     expect(dropped.getChild('bad-sessionid', NS_COMMANDS)).toBeDefined();
-    const kept = await run('alice', { node: ALERT_COMMANDS.add, action: 'complete', sessionid: first[0]!.attrs.sessionid as string }, submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }));
+    const kept = await run(
+      'alice',
+      { node: ALERT_COMMANDS.add, action: 'complete', sessionid: first[0]!.attrs.sessionid as string },
+      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }),
+    );
     expect(kept.attrs.status).toBe('completed');
     expect((await run('bob', { node: ALERT_COMMANDS.add })).attrs.status).toBe('executing');
     adhoc.stop();
@@ -91,7 +134,11 @@ describe('ad-hoc sessions', () => {
     expect(adhoc.sessionCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(60_001);
     expect(adhoc.sessionCount()).toBe(0);
-    const late = await run('alice', { node: ALERT_COMMANDS.add, action: 'complete', sessionid: started.attrs.sessionid as string }, submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }));
+    const late = await run(
+      'alice',
+      { node: ALERT_COMMANDS.add, action: 'complete', sessionid: started.attrs.sessionid as string },
+      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }),
+    );
     expect(isError(late, 'bad-request')).toBe(true);
     expect(late.getChild('bad-sessionid', NS_COMMANDS)).toBeDefined();
     expect(added).toEqual([]);
@@ -105,14 +152,19 @@ describe('ad-hoc sessions', () => {
 
   it('a node named like an Object property is an unknown command, and opens no session', async () => {
     const { run, adhoc } = harness();
-    for (const node of ['__proto__', 'constructor', 'toString']) expect(isError(await run('alice', { node }), 'item-not-found')).toBe(true);
+    for (const node of ['__proto__', 'constructor', 'toString'])
+      expect(isError(await run('alice', { node }), 'item-not-found')).toBe(true);
     expect(adhoc.sessionCount()).toBe(0);
   });
 
   it('completing a session frees its place', async () => {
     const { run, submit, adhoc } = harness();
     const s = await run('alice', { node: ALERT_COMMANDS.add });
-    const done = await run('alice', { node: ALERT_COMMANDS.add, action: 'complete', sessionid: s.attrs.sessionid as string }, submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }));
+    const done = await run(
+      'alice',
+      { node: ALERT_COMMANDS.add, action: 'complete', sessionid: s.attrs.sessionid as string },
+      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1' }),
+    );
     expect(done.attrs.status).toBe('completed');
     expect(adhoc.sessionCount()).toBe(0);
     adhoc.stop();
@@ -132,7 +184,11 @@ describe('ad-hoc replies', () => {
     let page = first;
     let pages = 1;
     while (page.attrs.status === 'executing') {
-      page = await run('alice', { node: ALERT_COMMANDS.list, action: 'next', sessionid: first.attrs.sessionid as string });
+      page = await run('alice', {
+        node: ALERT_COMMANDS.list,
+        action: 'next',
+        sessionid: first.attrs.sessionid as string,
+      });
       expect(wireBytes(page.getChildText('note')!)).toBeLessThanOrEqual(16_384);
       pages += 1;
     }
@@ -156,12 +212,18 @@ describe('ad-hoc replies', () => {
   it('the delete form lists at most 100 rules as options, else asks for the id as text', async () => {
     const many = harness(Array.from({ length: 150 }, (_, i) => rule(i)));
     const form = await many.run('alice', { node: ALERT_COMMANDS.delete });
-    const field = form.getChild('x', NS_DATA)!.getChildren('field').find((f) => f.attrs.var === 'id')!;
+    const field = form
+      .getChild('x', NS_DATA)!
+      .getChildren('field')
+      .find((f) => f.attrs.var === 'id')!;
     expect(field.attrs.type).toBe('text-single');
     expect(field.getChildren('option')).toHaveLength(0);
     many.adhoc.stop();
     const few = harness([rule(1), rule(2)]);
-    const f2 = (await few.run('alice', { node: ALERT_COMMANDS.delete })).getChild('x', NS_DATA)!.getChildren('field').find((f) => f.attrs.var === 'id')!;
+    const f2 = (await few.run('alice', { node: ALERT_COMMANDS.delete }))
+      .getChild('x', NS_DATA)!
+      .getChildren('field')
+      .find((f) => f.attrs.var === 'id')!;
     expect(f2.attrs.type).toBe('list-single');
     expect(f2.getChildren('option')).toHaveLength(2);
     few.adhoc.stop();
@@ -170,8 +232,11 @@ describe('ad-hoc replies', () => {
   it('a form field with a character XML 1.0 forbids is refused, naming the field, and nothing is added', async () => {
     const { run, submit, adhoc, added } = harness();
     const s = await run('alice', { node: ALERT_COMMANDS.add });
-    const out = await run('alice', { node: ALERT_COMMANDS.add, action: 'complete', sessionid: s.attrs.sessionid as string },
-      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1', backup: 'bob\u0085' }));
+    const out = await run(
+      'alice',
+      { node: ALERT_COMMANDS.add, action: 'complete', sessionid: s.attrs.sessionid as string },
+      submit({ symbol: 'BTCUSDT', condition: 'crossing', threshold: '1', backup: 'bob\u0085' }),
+    );
     expect(out.getChild('note')?.attrs.type).toBe('error');
     expect(out.getChildText('note')).toMatch(/^Not added\. backup: must not contain the control character U\+0085/);
     expect(added).toEqual([]);

@@ -28,7 +28,10 @@ export interface AdhocSession {
  * per user their ids from least to most recently used (at most `perUser`), so the caps
  * cost nothing to check.
  */
-export function createAdhocSessions(limits: AdhocSessionLimits, newId: () => string = () => randomBytes(8).toString('hex')) {
+export function createAdhocSessions(
+  limits: AdhocSessionLimits,
+  newId: () => string = () => randomBytes(8).toString('hex'),
+) {
   const sessions = new Map<string, { session: AdhocSession; timer: NodeJS.Timeout }>();
   const perUser = new Map<string, Set<string>>();
 

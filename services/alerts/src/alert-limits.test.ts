@@ -19,9 +19,23 @@ const alert = (ruleId: string, owner: string): StoredAlert => {
   n += 1;
   const at = new Date(T0).toISOString();
   return {
-    id: `a${n}`, ruleId, owner, recipient: owner, symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', price: '65000.5', tickSeq: n,
-    eventTime: '2026-12-06T06:59:59.999Z', firedAt: at, priority: 'normal', body: 'BTCUSDT crossed up through 65000', state: 'pending', attempts: 0,
-    nextActionAt: T0, lifecycle: [{ event: 'fired', at }],
+    id: `a${n}`,
+    ruleId,
+    owner,
+    recipient: owner,
+    symbol: 'BTCUSDT',
+    condition: 'crossing-up',
+    threshold: '65000',
+    price: '65000.5',
+    tickSeq: n,
+    eventTime: '2026-12-06T06:59:59.999Z',
+    firedAt: at,
+    priority: 'normal',
+    body: 'BTCUSDT crossed up through 65000',
+    state: 'pending',
+    attempts: 0,
+    nextActionAt: T0,
+    lifecycle: [{ event: 'fired', at }],
   };
 };
 
@@ -68,12 +82,26 @@ describe('alert rate caps, counted in Redis by the outbox create script', () => 
 
   it('shares the counts between engines: each engine process has its own limits and connection, one budget per rule and per owner', async () => {
     const t = T0;
-    const engineA = taker(createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }), redis.client());
-    const engineB = taker(createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }), redis.client());
+    const engineA = taker(
+      createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }),
+      redis.client(),
+    );
+    const engineB = taker(
+      createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }),
+      redis.client(),
+    );
     // A rule's instrument taken over by B after A sent two: the rule's cap holds across the takeover.
-    expect([await engineA('r1', 'alice'), await engineA('r1', 'alice'), await engineB('r1', 'alice')]).toEqual(['ok', 'ok', 'rule']);
+    expect([await engineA('r1', 'alice'), await engineA('r1', 'alice'), await engineB('r1', 'alice')]).toEqual([
+      'ok',
+      'ok',
+      'rule',
+    ]);
     // alice's third alert comes from B, her fourth from either is over her cap.
-    expect([await engineB('r2', 'alice'), await engineA('r3', 'alice'), await engineB('r4', 'alice')]).toEqual(['ok', 'owner', 'owner']);
+    expect([await engineB('r2', 'alice'), await engineA('r3', 'alice'), await engineB('r4', 'alice')]).toEqual([
+      'ok',
+      'owner',
+      'owner',
+    ]);
   });
 
   it('keeps no key longer than the window, and no more members than the cap', async () => {

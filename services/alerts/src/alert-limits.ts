@@ -26,7 +26,12 @@ export function createAlertLimits({ perRule, perOwner, windowMs, now = Date.now 
     /** The caps a repeating rule's firing is written with. */
     caps: (): AlertCaps => ({ now: now(), windowMs, perRule, perOwner }),
     /** The verdict of a firing the create script refused as over `cap`. */
-    refused: (cap: 'rule' | 'owner'): Capped => ({ ok: false, cap, limit: cap === 'rule' ? perRule : perOwner, windowMs }),
+    refused: (cap: 'rule' | 'owner'): Capped => ({
+      ok: false,
+      cap,
+      limit: cap === 'rule' ? perRule : perOwner,
+      windowMs,
+    }),
   };
 }
 export type AlertLimits = ReturnType<typeof createAlertLimits>;

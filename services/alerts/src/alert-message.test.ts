@@ -3,8 +3,18 @@ import { alertBody, alertMessage, stanzaHash } from './alert-message.js';
 import type { AlertContent } from './alert-message.js';
 
 const alert: AlertContent = {
-  id: 'a1b2', rule: 'r1', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', price: '65000.5', previousPrice: '64999',
-  seq: 7, eventTime: '2026-03-01T12:00:00.123456Z', firedAt: '2026-03-01T12:00:00.200Z', priority: 'critical', message: 'one\u0007bell',
+  id: 'a1b2',
+  rule: 'r1',
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  price: '65000.5',
+  previousPrice: '64999',
+  seq: 7,
+  eventTime: '2026-03-01T12:00:00.123456Z',
+  firedAt: '2026-03-01T12:00:00.200Z',
+  priority: 'critical',
+  message: 'one\u0007bell',
 };
 
 describe('the alert message', () => {

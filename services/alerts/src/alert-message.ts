@@ -22,7 +22,9 @@ const WORDS: Record<RuleCondition, string> = {
 };
 
 /** What the rule said, in words: "crossed up through 65000", "entered the channel 1.08–1.09". */
-export function describeCondition(a: Pick<AlertContent, 'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'>): string {
+export function describeCondition(
+  a: Pick<AlertContent, 'condition' | 'threshold' | 'lower' | 'upper' | 'amount' | 'windowSeconds'>,
+): string {
   const words = WORDS[a.condition];
   if (a.lower !== undefined && a.upper !== undefined) return `${words} ${a.lower}–${a.upper}`;
   if (a.amount !== undefined) {
@@ -62,4 +64,7 @@ export function alertMessage(a: AlertContent, to: string, from?: string): Elemen
 }
 
 /** SHA-256 of a stanza's XML, the audit chain's evidence of what was sent or received. */
-export const stanzaHash = (stanza: Element | string): string => createHash('sha256').update(typeof stanza === 'string' ? stanza : stanza.toString()).digest('hex');
+export const stanzaHash = (stanza: Element | string): string =>
+  createHash('sha256')
+    .update(typeof stanza === 'string' ? stanza : stanza.toString())
+    .digest('hex');

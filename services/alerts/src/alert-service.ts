@@ -45,8 +45,16 @@ export async function startAlertService(deps: AlertServiceDeps) {
   const { parts, view: engine } = wireAlertEngine(deps);
   const symbols = deps.instruments.map((i) => i.symbol);
   const commands = createRuleCommands({
-    rules: engine.rules, symbols: new Set(symbols), traders: engine.traders, minCooldownSeconds: deps.config.minCooldownSeconds,
-    writeBudget: createWriteBudget({ redis: deps.redis, max: deps.config.writeRateMax, windowMs: deps.config.writeRateWindowMs, log: deps.log }),
+    rules: engine.rules,
+    symbols: new Set(symbols),
+    traders: engine.traders,
+    minCooldownSeconds: deps.config.minCooldownSeconds,
+    writeBudget: createWriteBudget({
+      redis: deps.redis,
+      max: deps.config.writeRateMax,
+      windowMs: deps.config.writeRateWindowMs,
+      log: deps.log,
+    }),
     ...(deps.now ? { now: deps.now } : {}),
   });
   const common = { client: deps.client, commands, domain: deps.domain, isTrader: engine.isTrader, log: deps.log };

@@ -16,8 +16,18 @@ const CONFIRMATIONS = new Set<AuditEvent>(['delivered', 'displayed', 'acknowledg
 
 /** How far an alert has come; a late event is recorded but never moves it back. */
 export const RANK: Record<AlertState, number> = {
-  pending: 0, held: 0, sent: 1, 'server-acked': 2, escalated: 2, delivered: 3, displayed: 4, acknowledged: 5, expired: 6, failed: 6,
-  suppressed: 6, retired: 6,
+  pending: 0,
+  held: 0,
+  sent: 1,
+  'server-acked': 2,
+  escalated: 2,
+  delivered: 3,
+  displayed: 4,
+  acknowledged: 5,
+  expired: 6,
+  failed: 6,
+  suppressed: 6,
+  retired: 6,
 };
 export const NEVER = 8_640_000_000_000_000; // the largest Date: not due until something happens
 
@@ -44,7 +54,9 @@ export function createAlertSteps({ alerts, audit, metrics, ownership, log, now }
     const next = prev.then(job, job);
     const tail = next.catch(() => undefined);
     chains.set(id, tail);
-    void tail.then(() => { if (chains.get(id) === tail) chains.delete(id); });
+    void tail.then(() => {
+      if (chains.get(id) === tail) chains.delete(id);
+    });
     return next;
   }
 
@@ -63,14 +75,30 @@ export function createAlertSteps({ alerts, audit, metrics, ownership, log, now }
     return token === undefined ? undefined : { symbol: alert.symbol, token };
   }
 
-  async function record(alert: StoredAlert, event: AuditEvent, patch: Parameters<AlertStore['transition']>[1], detail?: string, stanza?: Element): Promise<StoredAlert | undefined> {
+  async function record(
+    alert: StoredAlert,
+    event: AuditEvent,
+    patch: Parameters<AlertStore['transition']>[1],
+    detail?: string,
+    stanza?: Element,
+  ): Promise<StoredAlert | undefined> {
     const at = formatMillis(now());
     const fence = CONFIRMATIONS.has(event) ? undefined : fenceOf(alert);
     if (fence === 'not-owned') {
-      log.info({ alert: alert.id, symbol: alert.symbol, event }, 'step left to the engine that holds the instrument now');
+      log.info(
+        { alert: alert.id, symbol: alert.symbol, event },
+        'step left to the engine that holds the instrument now',
+      );
       return undefined;
     }
-    await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: stanza ? stanzaHash(stanza) : '', ...(detail ? { detail } : {}) });
+    await audit.append({
+      alertId: alert.id,
+      trader: alert.owner,
+      symbol: alert.symbol,
+      event,
+      stanzaHash: stanza ? stanzaHash(stanza) : '',
+      ...(detail ? { detail } : {}),
+    });
     metrics.steps.inc({ event });
     if (event === 'delivered') metrics.delivery.observe(Math.max(0, now() - Date.parse(alert.firedAt)) / 1000);
     const step = { event, at, ...(detail ? { detail } : {}) };
@@ -78,7 +106,10 @@ export function createAlertSteps({ alerts, audit, metrics, ownership, log, now }
     const moved = await alerts.transition(alert.id, patch, step, { fence });
     if (moved === 'fenced' || moved === 'state-conflict') {
       // A newer holder of the instrument wrote since this engine's lease ran out: it acts now.
-      log.warn({ alert: alert.id, symbol: alert.symbol, event, token: fence.token }, 'step refused: another engine holds the instrument with a newer lease');
+      log.warn(
+        { alert: alert.id, symbol: alert.symbol, event, token: fence.token },
+        'step refused: another engine holds the instrument with a newer lease',
+      );
       return undefined;
     }
     return moved;

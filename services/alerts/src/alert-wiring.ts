@@ -27,49 +27,102 @@ import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRule
  * other by name. Nothing starts here; service-lifecycle.ts starts and stops them in order.
  */
 export function wireAlertEngine({
-  client, redis, log: parentLog, config, domain, service, instruments, prefix = DEFAULT_PREFIX, metrics = createAlertsMetrics(), now = Date.now, auditKey, auditAnchorPath, redisAck,
-  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`, heartbeat: writeHeartbeat = true,
+  client,
+  redis,
+  log: parentLog,
+  config,
+  domain,
+  service,
+  instruments,
+  prefix = DEFAULT_PREFIX,
+  metrics = createAlertsMetrics(),
+  now = Date.now,
+  auditKey,
+  auditAnchorPath,
+  redisAck,
+  leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  heartbeat: writeHeartbeat = true,
 }: AlertServiceDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const ack = redisAck ? { ack: redisAck } : {};
   const rules = createRuleStore({ redis, prefix, maxRulesPerOwner: config.maxRulesPerTrader });
   const alerts = createAlertStore({ redis, prefix, ...ack });
-  const audit = createAuditChain({ redis, prefix, ...(auditKey ? { key: auditKey } : {}), ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}), ...ack });
-  const anchor = auditAnchorPath ? createAuditAnchorWriter({ head: () => audit.head(), path: auditAnchorPath, log }) : undefined;
+  const audit = createAuditChain({
+    redis,
+    prefix,
+    ...(auditKey ? { key: auditKey } : {}),
+    ...(auditAnchorPath ? { anchorPath: auditAnchorPath } : {}),
+    ...ack,
+  });
+  const anchor = auditAnchorPath
+    ? createAuditAnchorWriter({ head: () => audit.head(), path: auditAnchorPath, log })
+    : undefined;
   const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
   const symbols = new Set(instruments.map((i) => i.symbol));
   const index = createRuleIndex();
   const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });
-  const limits = createAlertLimits({ perRule: config.alertsPerRule, perOwner: config.alertsPerOwner, windowMs: config.alertRateWindowMs, now });
-  const retirement = createRetirement({ rules, audit, log, metrics, retireWhere: (match) => delivery.retireWhere(match) });
+  const limits = createAlertLimits({
+    perRule: config.alertsPerRule,
+    perOwner: config.alertsPerOwner,
+    windowMs: config.alertRateWindowMs,
+    now,
+  });
+  const retirement = createRetirement({
+    rules,
+    audit,
+    log,
+    metrics,
+    retireWhere: (match) => delivery.retireWhere(match),
+  });
   const roles = createTraderRoles({
-    redis, prefix,
+    redis,
+    prefix,
     onTrader: (user) => presence.track(user),
     onDisabled: (user, running) => retirement.traderDisabled(user, running),
     onEnabled: (user) => retirement.traderEnabled(user),
     onError: (err) => log.warn({ err }, 'trader list refresh failed'),
   });
   const delivery = createDelivery({
-    client, alerts, audit, presence, config, domain, log, metrics, now,
+    client,
+    alerts,
+    audit,
+    presence,
+    config,
+    domain,
+    log,
+    metrics,
+    now,
     retirement: (a) => retirement.reasonFor(a),
     canEscalateTo: (user) => !retirement.isDisabled(user),
     ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
     storing: (id) => firings.storing(id),
   });
   const sync = createRuleSync({
-    rules, index, log, minCooldownSeconds: config.minCooldownSeconds,
+    rules,
+    index,
+    log,
+    minCooldownSeconds: config.minCooldownSeconds,
     onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
     firedOnce: (candidates) => alerts.firedOnce(candidates),
     async lastFired(ids) {
       const out = new Map<string, number>();
       if (ids.length === 0) return out;
       const values = await redis.hmget(firedKey, ...ids);
-      ids.forEach((id, i) => { if (values[i]) out.set(id, Number(values[i])); });
+      ids.forEach((id, i) => {
+        if (values[i]) out.set(id, Number(values[i]));
+      });
       return out;
     },
   });
   const firings = createFiringWriter({
-    redis, alerts, audit, rules, limits, metrics, now, firedKey,
+    redis,
+    alerts,
+    audit,
+    rules,
+    limits,
+    metrics,
+    now,
+    firedKey,
     suppressions: createSuppressionLedger({ summaryMs: config.suppressedSummaryMs, now }),
     ruleOf: (id) => sync.get(id),
     forget: (id) => sync.forget(id),
@@ -77,7 +130,13 @@ export function wireAlertEngine({
   // Several engines (config.engines > 1): this one evaluates and sends only for the
   // instruments whose lease it holds; one engine holds them all without leases.
   const ownership = createInstrumentOwnership({
-    redis, symbols: [...symbols], engines: config.engines, ttlMs: config.leaseMs, owner: leaseOwner, log, prefix,
+    redis,
+    symbols: [...symbols],
+    engines: config.engines,
+    ttlMs: config.leaseMs,
+    owner: leaseOwner,
+    log,
+    prefix,
     onGained: (symbol, token) => takeover.takeOver(symbol, token),
     onLost: (symbol) => takeover.cancel(symbol),
   });
@@ -90,18 +149,53 @@ export function wireAlertEngine({
     enqueue: (batch, replay) => engine.enqueue(batch, replay),
   });
   const engine = createAlertEngine({
-    client, redis, log, metrics, service, symbols, index, sync, firings, ownership, watermarkKey,
+    client,
+    redis,
+    log,
+    metrics,
+    service,
+    symbols,
+    index,
+    sync,
+    firings,
+    ownership,
+    watermarkKey,
     dispatch: (alert) => delivery.dispatch(alert),
     heldByTakeover: (batch) => takeover.hold(batch, MAX_HELD_BATCHES),
   });
-  const subscriber = createItemSubscriber({ client, service, nodes: [...symbols].map(ticksNode), decode: decodeTickRows, onItem: (batch) => engine.enqueue(batch), log });
+  const subscriber = createItemSubscriber({
+    client,
+    service,
+    nodes: [...symbols].map(ticksNode),
+    decode: decodeTickRows,
+    onItem: (batch) => engine.enqueue(batch),
+    log,
+  });
   const timers = createEngineTimers({
-    log, index, sync, rules, firings, heartbeat: createEngineHeartbeat({ redis, prefix }), writeHeartbeat, state: engine.state,
-    expirySweepMs: config.expirySweepMs, heartbeatEveryMs: HEARTBEAT_EVERY_MS, now,
+    log,
+    index,
+    sync,
+    rules,
+    firings,
+    heartbeat: createEngineHeartbeat({ redis, prefix }),
+    writeHeartbeat,
+    state: engine.state,
+    expirySweepMs: config.expirySweepMs,
+    heartbeatEveryMs: HEARTBEAT_EVERY_MS,
+    now,
   });
 
   const parts: Omit<ServiceParts, 'commands'> = {
-    log, roles, presence, engine, sync, delivery, ownership: { start: () => ownership.start(), stop: () => ownership.stop(), sole: config.engines <= 1 }, timers, retirement, firings,
+    log,
+    roles,
+    presence,
+    engine,
+    sync,
+    delivery,
+    ownership: { start: () => ownership.start(), stop: () => ownership.stop(), sole: config.engines <= 1 },
+    timers,
+    retirement,
+    firings,
     rules: () => index.size,
     subscriber: {
       async start() {
@@ -117,7 +211,11 @@ export function wireAlertEngine({
   };
   /** What the service shows of the engine (tests, /metrics, `tickdesk status`). */
   const view = {
-    rules, alerts, audit, presence, metrics,
+    rules,
+    alerts,
+    audit,
+    presence,
+    metrics,
     traders: (): ReadonlySet<string> => roles.traders,
     isTrader: (user: string): boolean => roles.traders.has(user),
     state: engine.state,

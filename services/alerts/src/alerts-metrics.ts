@@ -6,7 +6,11 @@ export function createAlertsMetrics(registry: Registry = new Registry()) {
   return {
     registry,
     ticks: new Counter({ name: 'tickdesk_alerts_ticks_total', help: 'Ticks evaluated against the rules', registers }),
-    fired: new Counter({ name: 'tickdesk_alerts_fired_total', help: 'Alerts fired (written to the outbox)', registers }),
+    fired: new Counter({
+      name: 'tickdesk_alerts_fired_total',
+      help: 'Alerts fired (written to the outbox)',
+      registers,
+    }),
     steps: new Counter({
       name: 'tickdesk_alerts_steps_total',
       help: 'Alert lifecycle steps recorded, by event (sent, server-acked, delivered, resent, escalated, held, …)',

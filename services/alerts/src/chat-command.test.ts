@@ -3,12 +3,33 @@ import { parseChatCommand } from './chat-command.js';
 
 describe('chat commands', () => {
   it.each([
-    ['alert BTCUSDT crosses 65000', { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' }],
-    ['alert btcusdt crosses up 65000.5 critical "take profit now"', { symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000.5', priority: 'critical', message: 'take profit now' }],
-    ['alert EURUSD below 1.08 every 30s backup bob', { condition: 'less-than', threshold: '1.08', frequency: 'every-time', cooldownSeconds: 30, backup: 'bob' }],
-    ['alert EURUSD enters 1.08 1.09 per bar 1m', { condition: 'entering-channel', lower: '1.08', upper: '1.09', frequency: 'once-per-bar', interval: '1m' }],
+    [
+      'alert BTCUSDT crosses 65000',
+      { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' },
+    ],
+    [
+      'alert btcusdt crosses up 65000.5 critical "take profit now"',
+      {
+        symbol: 'BTCUSDT',
+        condition: 'crossing-up',
+        threshold: '65000.5',
+        priority: 'critical',
+        message: 'take profit now',
+      },
+    ],
+    [
+      'alert EURUSD below 1.08 every 30s backup bob',
+      { condition: 'less-than', threshold: '1.08', frequency: 'every-time', cooldownSeconds: 30, backup: 'bob' },
+    ],
+    [
+      'alert EURUSD enters 1.08 1.09 per bar 1m',
+      { condition: 'entering-channel', lower: '1.08', upper: '1.09', frequency: 'once-per-bar', interval: '1m' },
+    ],
     ['alert SOLUSDT up 2% in 5m', { condition: 'moving-up-percent', amount: '2', windowSeconds: 300 }],
-    ['alert SOLUSDT down 1.5 in 30s expires 2030-01-01T00:00:00Z', { condition: 'moving-down', amount: '1.5', windowSeconds: 30, expiresAt: '2030-01-01T00:00:00Z' }],
+    [
+      'alert SOLUSDT down 1.5 in 30s expires 2030-01-01T00:00:00Z',
+      { condition: 'moving-down', amount: '1.5', windowSeconds: 30, expiresAt: '2030-01-01T00:00:00Z' },
+    ],
   ])('%s', (text, expected) => {
     expect(parseChatCommand(text)).toMatchObject({ kind: 'add', input: expected });
   });

@@ -21,11 +21,20 @@ export const USAGE = [
 ].join('\n');
 
 const LEVEL: Record<string, RuleInput['condition']> = {
-  crosses: 'crossing', crossing: 'crossing', 'crosses up': 'crossing-up', 'crosses down': 'crossing-down',
-  above: 'greater-than', '>': 'greater-than', below: 'less-than', '<': 'less-than',
+  crosses: 'crossing',
+  crossing: 'crossing',
+  'crosses up': 'crossing-up',
+  'crosses down': 'crossing-down',
+  above: 'greater-than',
+  '>': 'greater-than',
+  below: 'less-than',
+  '<': 'less-than',
 };
 const CHANNEL: Record<string, RuleInput['condition']> = {
-  enters: 'entering-channel', exits: 'exiting-channel', inside: 'inside-channel', outside: 'outside-channel',
+  enters: 'entering-channel',
+  exits: 'exiting-channel',
+  inside: 'inside-channel',
+  outside: 'outside-channel',
 };
 const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 };
 
@@ -48,7 +57,8 @@ const usage = (message: string): ChatCommand => ({ kind: 'usage', message: `${me
 const quote = (word: string): string => `"${word.length > 40 ? `${word.slice(0, 39)}…` : word}"`;
 const INTERVALS = ['1s', '1m', '1h'];
 /** The value an option takes: the next word, unless there is none or it is the quoted text. */
-const valueOf = (words: string[]): string | undefined => (words[0] === undefined || words[0].startsWith('"') ? undefined : words.shift());
+const valueOf = (words: string[]): string | undefined =>
+  words[0] === undefined || words[0].startsWith('"') ? undefined : words.shift();
 
 export function parseChatCommand(text: string): ChatCommand {
   const words = tokens(text.trim());
@@ -58,10 +68,14 @@ export function parseChatCommand(text: string): ChatCommand {
   if (!lower || lower === 'help' || lower === '?') return { kind: 'help' };
   if (lower === 'alerts' || lower === 'rules' || lower === 'list') {
     if (rest.length === 0) return { kind: 'list', page: 1 };
-    return rest.length === 1 && /^[1-9][0-9]{0,5}$/.test(rest[0]!) ? { kind: 'list', page: Number(rest[0]) } : usage(`Usage: alerts [page], e.g. alerts 2.`);
+    return rest.length === 1 && /^[1-9][0-9]{0,5}$/.test(rest[0]!)
+      ? { kind: 'list', page: Number(rest[0]) }
+      : usage(`Usage: alerts [page], e.g. alerts 2.`);
   }
   if (lower === 'delete' || lower === 'pause' || lower === 'resume') {
-    return rest.length === 1 && /^r[0-9a-z]{1,32}$/.test(rest[0]!) ? { kind: lower, id: rest[0]! } : usage(`Usage: ${lower} <rule id>, e.g. ${lower} r1a2b3c.`);
+    return rest.length === 1 && /^r[0-9a-z]{1,32}$/.test(rest[0]!)
+      ? { kind: lower, id: rest[0]! }
+      : usage(`Usage: ${lower} <rule id>, e.g. ${lower} r1a2b3c.`);
   }
   if (lower !== 'alert') return usage(`Unknown command ${quote(verb!)}.`);
   return parseAlert(rest);
@@ -72,7 +86,8 @@ function parseAlert(words: string[]): ChatCommand {
   if (!symbol) return usage('Which instrument? e.g. alert BTCUSDT crosses 65000.');
   const input: Record<string, unknown> = { symbol, frequency: 'once', priority: 'normal' };
   let word = words.shift()?.toLowerCase();
-  if (word === 'crosses' && (words[0]?.toLowerCase() === 'up' || words[0]?.toLowerCase() === 'down')) word = `crosses ${words.shift()!.toLowerCase()}`;
+  if (word === 'crosses' && (words[0]?.toLowerCase() === 'up' || words[0]?.toLowerCase() === 'down'))
+    word = `crosses ${words.shift()!.toLowerCase()}`;
   if (word && LEVEL[word]) {
     input.condition = LEVEL[word];
     input.threshold = words.shift();
@@ -107,7 +122,8 @@ function parseAlert(words: string[]): ChatCommand {
     } else if (lw === 'per') {
       // Every option that takes a value refuses to go without one: dropping it would add a rule the trader did not write.
       const interval = words[0]?.toLowerCase() === 'bar' ? words[1]?.toLowerCase() : undefined;
-      if (interval === undefined || !INTERVALS.includes(interval)) return usage('"per bar" needs 1s, 1m or 1h, e.g. per bar 1m.');
+      if (interval === undefined || !INTERVALS.includes(interval))
+        return usage('"per bar" needs 1s, 1m or 1h, e.g. per bar 1m.');
       words.splice(0, 2);
       input.frequency = 'once-per-bar';
       input.interval = interval;

@@ -9,8 +9,19 @@ import { wireBytes } from './reply-pages.js';
 import type { RuleStore } from './store/index.js';
 
 const rule = (i: number): Rule => ({
-  id: `r${i.toString(36)}x`, owner: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: `${65000 + i}`, frequency: 'once', priority: 'critical',
-  status: 'active', createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z', version: 1, backup: 'bob', message: `take profit ${'€'.repeat(300)}`,
+  id: `r${i.toString(36)}x`,
+  owner: 'alice',
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: `${65000 + i}`,
+  frequency: 'once',
+  priority: 'critical',
+  status: 'active',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  version: 1,
+  backup: 'bob',
+  message: `take profit ${'€'.repeat(300)}`,
 });
 
 function harness(rules: Rule[], limits?: Parameters<typeof createChatService>[0]['limits']) {
@@ -26,12 +37,26 @@ function harness(rules: Rule[], limits?: Parameters<typeof createChatService>[0]
       return { ...rule(9_999), ...input, owner } as Rule;
     },
   } as unknown as RuleStore;
-  const commands = createRuleCommands({ rules: store, symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) });
-  const chat = createChatService({ client, commands, domain: 'desk.localhost', isTrader: () => true, log: pino({ level: 'silent' }), ...(limits ? { limits } : {}) });
+  const commands = createRuleCommands({
+    rules: store,
+    symbols: new Set(['BTCUSDT']),
+    traders: () => new Set(['alice', 'bob']),
+  });
+  const chat = createChatService({
+    client,
+    commands,
+    domain: 'desk.localhost',
+    isTrader: () => true,
+    log: pino({ level: 'silent' }),
+    ...(limits ? { limits } : {}),
+  });
   chat.start();
   async function say(text: string): Promise<string> {
     const n = client.sent.length;
-    client.emit('stanza', xml('message', { from: 'alice@desk.localhost/phone', type: 'chat', id: 'm1' }, xml('body', {}, text)));
+    client.emit(
+      'stanza',
+      xml('message', { from: 'alice@desk.localhost/phone', type: 'chat', id: 'm1' }, xml('body', {}, text)),
+    );
     for (let i = 0; i < 100 && client.sent.length === n; i++) await new Promise((r) => setTimeout(r, 1));
     return client.sent[n]!.getChildText('body')!;
   }
@@ -45,7 +70,9 @@ describe('chat replies', () => {
     const first = await say('alerts');
     expect(wireBytes(first)).toBeLessThanOrEqual(16_384);
     expect(first.split('\n')[0]).toContain(rules[0]!.id);
-    expect(first.split('\n').at(-1)).toMatch(/^Page 1 of [0-9]+ \(1–[0-9]+ of 1300\)\. [0-9]+ more: send "alerts 2"\.$/);
+    expect(first.split('\n').at(-1)).toMatch(
+      /^Page 1 of [0-9]+ \(1–[0-9]+ of 1300\)\. [0-9]+ more: send "alerts 2"\.$/,
+    );
     const shown = first.split('\n').length - 1;
     const second = await say('alerts 2');
     expect(second.split('\n')[0]).toContain(rules[shown]!.id);
@@ -82,9 +109,20 @@ describe('chat replies', () => {
 describe('chat message types', () => {
   it('answers a command sent as a normal message (no type, RFC 6121 §5.2.2), and ignores headline, groupchat and error messages', async () => {
     const { client } = harness([]);
-    const send = (type: string | undefined) => client.emit('stanza', xml('message', { from: 'alice@desk.localhost/phone', ...(type ? { type } : {}), id: `m-${type}` }, xml('body', {}, 'help')));
+    const send = (type: string | undefined) =>
+      client.emit(
+        'stanza',
+        xml(
+          'message',
+          { from: 'alice@desk.localhost/phone', ...(type ? { type } : {}), id: `m-${type}` },
+          xml('body', {}, 'help'),
+        ),
+      );
     for (const type of [undefined, 'normal', 'headline', 'groupchat', 'error']) send(type);
     await new Promise((r) => setTimeout(r, 20));
-    expect(client.sent.map((el) => [el.attrs.id, el.attrs.type])).toEqual([['re-m-undefined', 'chat'], ['re-m-normal', 'chat']]);
+    expect(client.sent.map((el) => [el.attrs.id, el.attrs.type])).toEqual([
+      ['re-m-undefined', 'chat'],
+      ['re-m-normal', 'chat'],
+    ]);
   });
 });

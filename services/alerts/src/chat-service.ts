@@ -30,7 +30,15 @@ export interface ChatServiceDeps {
  * a phone's included, can do it. Only chat messages with a body from a trader of this
  * domain are commands; receipts, markers and everything else pass by.
  */
-export function createChatService({ client, commands, domain, isTrader, log: parentLog, limits: over = {}, answers = () => true }: ChatServiceDeps) {
+export function createChatService({
+  client,
+  commands,
+  domain,
+  isTrader,
+  log: parentLog,
+  limits: over = {},
+  answers = () => true,
+}: ChatServiceDeps) {
   const log = parentLog.child({ component: 'chat' });
   const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...over };
 
@@ -42,20 +50,31 @@ export function createChatService({ client, commands, domain, isTrader, log: par
 
   async function run(user: string, text: string): Promise<CommandOutcome> {
     const size = Buffer.byteLength(text, 'utf8');
-    if (size > limits.maxCommandBytes) return { ok: false, text: `Refused: a command is at most ${limits.maxCommandBytes} bytes; this one has ${size}.` };
+    if (size > limits.maxCommandBytes)
+      return {
+        ok: false,
+        text: `Refused: a command is at most ${limits.maxCommandBytes} bytes; this one has ${size}.`,
+      };
     // A command's text can come back in a reply and a rule's message goes into every alert:
     // refused here, with the character named, rather than replaced behind the trader's back.
     const problem = xmlTextProblem(text);
     if (problem) return { ok: false, text: `Refused: the command ${problem}. Type it again without it.` };
     const cmd = parseChatCommand(text);
     switch (cmd.kind) {
-      case 'help': return { ok: true, text: USAGE };
-      case 'usage': return { ok: false, text: cmd.message };
-      case 'list': return list(user, cmd.page);
-      case 'add': return commands.add(user, cmd.input);
-      case 'delete': return commands.remove(user, cmd.id);
-      case 'pause': return commands.setActive(user, cmd.id, false);
-      case 'resume': return commands.setActive(user, cmd.id, true);
+      case 'help':
+        return { ok: true, text: USAGE };
+      case 'usage':
+        return { ok: false, text: cmd.message };
+      case 'list':
+        return list(user, cmd.page);
+      case 'add':
+        return commands.add(user, cmd.input);
+      case 'delete':
+        return commands.remove(user, cmd.id);
+      case 'pause':
+        return commands.setActive(user, cmd.id, false);
+      case 'resume':
+        return commands.setActive(user, cmd.id, true);
     }
   }
 
@@ -70,7 +89,13 @@ export function createChatService({ client, commands, domain, isTrader, log: par
     if (host !== domain) return;
     const id = typeof stanza.attrs.id === 'string' && stanza.attrs.id.length <= 128 ? stanza.attrs.id : undefined;
     const reply = (text: string) =>
-      client.send(xml('message', { to: from, type: 'chat', ...(id ? { id: `re-${id}` } : {}) }, xml('body', {}, cutToBytes(text, limits.maxBytes))));
+      client.send(
+        xml(
+          'message',
+          { to: from, type: 'chat', ...(id ? { id: `re-${id}` } : {}) },
+          xml('body', {}, cutToBytes(text, limits.maxBytes)),
+        ),
+      );
     if (!isTrader(user)) {
       void reply('Only traders can manage alerts here.').catch(() => undefined);
       return;
@@ -82,7 +107,9 @@ export function createChatService({ client, commands, domain, isTrader, log: par
       })
       .catch((err: Error) => {
         log.error({ user, err }, 'chat command failed');
-        return reply('Sorry, that failed on our side. Send "alerts" to see your rules, then try again.').catch(() => undefined);
+        return reply('Sorry, that failed on our side. Send "alerts" to see your rules, then try again.').catch(
+          () => undefined,
+        );
       });
   }
 

@@ -21,11 +21,25 @@ export interface ConfirmationsDeps {
  * What comes back for a sent alert: the server's ack (XEP-0198), the recipient's receipt
  * (XEP-0184) and chat markers (XEP-0333), each recorded as a step of the alert.
  */
-export function createConfirmations({ client, alerts, steps, metrics, ownership, domain, log, sentStanzas }: ConfirmationsDeps) {
+export function createConfirmations({
+  client,
+  alerts,
+  steps,
+  metrics,
+  ownership,
+  domain,
+  log,
+  sentStanzas,
+}: ConfirmationsDeps) {
   const { serial, withFresh, record } = steps;
 
   /** A receipt or marker counts only from the alert's owner, or its backup once told (DESIGN "Contracts"). */
-  async function confirm(fromJid: string, id: string, event: 'delivered' | 'displayed' | 'acknowledged', stanza: Element): Promise<void> {
+  async function confirm(
+    fromJid: string,
+    id: string,
+    event: 'delivered' | 'displayed' | 'acknowledged',
+    stanza: Element,
+  ): Promise<void> {
     const [bare] = fromJid.split('/');
     const [user, host] = (bare ?? '').split('@');
     const alert = await alerts.get(id);
@@ -38,10 +52,14 @@ export function createConfirmations({ client, alerts, steps, metrics, ownership,
     // alerts from history), which the server may hand to every engine, or to an engine that has
     // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
     if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
-    const allowed = host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
+    const allowed =
+      host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
-      log.warn({ from: fromJid, id, event, owner: alert.owner }, 'confirmation from a JID that is not the recipient ignored');
+      log.warn(
+        { from: fromJid, id, event, owner: alert.owner },
+        'confirmation from a JID that is not the recipient ignored',
+      );
       return;
     }
     if (alert.lifecycle.some((s) => s.event === event)) {
@@ -52,7 +70,13 @@ export function createConfirmations({ client, alerts, steps, metrics, ownership,
     const delivered = RANK[state] >= RANK.delivered;
     // Delivered before: a displayed marker implies delivery (XEP-0333 §4), so record that too.
     if (event !== 'delivered' && !alert.lifecycle.some((s) => s.event === 'delivered')) {
-      await record(alert, 'delivered', { state: 'delivered', nextActionAt: NEVER }, `by=${user} implied by ${event}`, stanza);
+      await record(
+        alert,
+        'delivered',
+        { state: 'delivered', nextActionAt: NEVER },
+        `by=${user} implied by ${event}`,
+        stanza,
+      );
     }
     await record(alert, event, { state, ...(delivered ? { nextActionAt: NEVER } : {}) }, `by=${user}`, stanza);
   }
@@ -61,13 +85,17 @@ export function createConfirmations({ client, alerts, steps, metrics, ownership,
     if (stanza.name !== 'message') return;
     const receipt = parseReceipt(stanza);
     if (receipt) {
-      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) => log.warn({ err }, 'receipt handling failed'));
+      void serial(receipt.id, () => confirm(receipt.from, receipt.id, 'delivered', stanza)).catch((err: Error) =>
+        log.warn({ err }, 'receipt handling failed'),
+      );
       return;
     }
     const marker = parseMarker(stanza);
     if (marker) {
       const event = marker.marker === 'received' ? 'delivered' : marker.marker;
-      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) => log.warn({ err }, 'marker handling failed'));
+      void serial(marker.id, () => confirm(marker.from, marker.id, event, stanza)).catch((err: Error) =>
+        log.warn({ err }, 'marker handling failed'),
+      );
     }
   }
 

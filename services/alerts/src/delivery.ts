@@ -50,8 +50,19 @@ export interface DeliveryDeps {
  * and tells the backup). Every step goes to the audit chain before it takes effect.
  */
 export function createDelivery({
-  client, alerts, audit, presence, config, domain, log: parentLog, metrics, retirement = async () => undefined, canEscalateTo = () => true, ownership = SOLE,
-  storing = () => false, now = Date.now,
+  client,
+  alerts,
+  audit,
+  presence,
+  config,
+  domain,
+  log: parentLog,
+  metrics,
+  retirement = async () => undefined,
+  canEscalateTo = () => true,
+  ownership = SOLE,
+  storing = () => false,
+  now = Date.now,
 }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const jid = (user: string) => `${user}@${domain}`;
@@ -63,15 +74,29 @@ export function createDelivery({
   const confirmations = createConfirmations({ client, alerts, steps, metrics, ownership, domain, log, sentStanzas });
   const timeoutFor = (trader: string) => receiptTimeout(presence.get(trader), config);
 
-  async function send(alert: StoredAlert, to: string, event: 'sent' | 'resent' | 'escalated', due: number): Promise<StoredAlert | undefined> {
+  async function send(
+    alert: StoredAlert,
+    to: string,
+    event: 'sent' | 'resent' | 'escalated',
+    due: number,
+  ): Promise<StoredAlert | undefined> {
     const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
     const stanza = alertMessage(alertContent(alert), jid(to));
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
-    const detail = event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
-    const updated = await record(alert, event, { state, attempts: alert.attempts + 1, nextActionAt, recipient: to }, detail, stanza);
+    const detail =
+      event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
+    const updated = await record(
+      alert,
+      event,
+      { state, attempts: alert.attempts + 1, nextActionAt, recipient: to },
+      detail,
+      stanza,
+    );
     if (!updated) return undefined; // fenced out or not held: the instrument's holder sends
     sentStanzas.set(stanza, alert.id);
-    await client.send(stanza).catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
+    await client
+      .send(stanza)
+      .catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
     return updated;
   }
 
@@ -82,23 +107,34 @@ export function createDelivery({
     metrics.retired.inc({ reason: why.kind });
   }
 
-  const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } => alert.backup !== undefined && canEscalateTo(alert.backup);
+  const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } =>
+    alert.backup !== undefined && canEscalateTo(alert.backup);
 
   /** Route a new (or released, or recovered) alert by its owner's presence (routing.ts decides). */
   async function route(alert: StoredAlert): Promise<void> {
-    const action = decide({ state: alert.state, priority: alert.priority, escalatable: escalatable(alert) }, presence.get(alert.owner), config, now());
+    const action = decide(
+      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
+      presence.get(alert.owner),
+      config,
+      now(),
+    );
     if (action.kind === 'hold') {
       await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
     } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
       const sent = await send(alert, alert.owner, 'sent', action.due);
-      if (action.kind === 'send-and-escalate' && escalatable(alert) && sent) await send(sent, alert.backup, 'escalated', action.due);
+      if (action.kind === 'send-and-escalate' && escalatable(alert) && sent)
+        await send(sent, alert.backup, 'escalated', action.due);
     }
   }
 
   /** A held alert whose owner left dnd: released and routed again. */
   async function release(held: StoredAlert): Promise<void> {
     const p = presence.get(held.owner);
-    if (decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !== 'release') return;
+    if (
+      decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !==
+      'release'
+    )
+      return;
     const released = await record(held, 'released', { state: 'pending', nextActionAt: now() }, `presence=${p.show}`);
     if (released) await route(released);
   }
@@ -111,8 +147,18 @@ export function createDelivery({
   async function ensureFired(alert: StoredAlert): Promise<void> {
     if (alert.attempts > 0 || storing(alert.id) || !ownership.owns(alert.symbol)) return;
     if ((await audit.range({ alertId: alert.id, limit: 1 })).length > 0) return;
-    await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event: 'fired', stanzaHash: '', detail: `rule=${alert.ruleId} seq=${alert.tickSeq} price=${alert.price}` });
-    log.warn({ alert: alert.id, symbol: alert.symbol }, 'fired record missing (its engine stopped before writing it): written before the first send');
+    await audit.append({
+      alertId: alert.id,
+      trader: alert.owner,
+      symbol: alert.symbol,
+      event: 'fired',
+      stanzaHash: '',
+      detail: `rule=${alert.ruleId} seq=${alert.tickSeq} price=${alert.price}`,
+    });
+    log.warn(
+      { alert: alert.id, symbol: alert.symbol },
+      'fired record missing (its engine stopped before writing it): written before the first send',
+    );
   }
 
   /** An alert whose time has come: resend, escalate, or keep retrying. */
@@ -123,7 +169,12 @@ export function createDelivery({
     if (alert.state === 'pending') return ensureFired(alert).then(() => route(alert));
     const t = now();
     if (t - Date.parse(alert.firedAt) >= config.alertTtlMs) {
-      await record(alert, 'expired', { state: 'expired', nextActionAt: NEVER }, `unconfirmed after ${Math.round(config.alertTtlMs / 1000)}s`);
+      await record(
+        alert,
+        'expired',
+        { state: 'expired', nextActionAt: NEVER },
+        `unconfirmed after ${Math.round(config.alertTtlMs / 1000)}s`,
+      );
       return;
     }
     const escalated = alert.recipient !== alert.owner;
@@ -145,9 +196,13 @@ export function createDelivery({
         const due = await alerts.due(now(), 200);
         // Several engines: each takes the due alerts of the instruments it holds.
         const mine = due.filter((a) => ownership.owns(a.symbol));
-        await Promise.all(mine.map((a) => withFresh(a.id, async (fresh) => {
-          if (fresh.nextActionAt <= now()) await onDue(fresh);
-        })));
+        await Promise.all(
+          mine.map((a) =>
+            withFresh(a.id, async (fresh) => {
+              if (fresh.nextActionAt <= now()) await onDue(fresh);
+            }),
+          ),
+        );
         if (due.length < 200 || mine.length === 0) break;
       }
     } catch (err) {
@@ -158,11 +213,13 @@ export function createDelivery({
   }
 
   function onPresence(current: { trader: string; show: string }, previous: { show: string }) {
-    if (previous.show === 'offline' && current.show !== 'offline' && current.show !== 'dnd') resendAll([current.trader]);
+    if (previous.show === 'offline' && current.show !== 'offline' && current.show !== 'dnd')
+      resendAll([current.trader]);
     if (previous.show !== 'dnd' || current.show === 'dnd') return;
-    void alerts.heldFor(current.trader).then((held) =>
-      Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, release))),
-    ).catch((err: Error) => log.warn({ err }, 'releasing held alerts failed'));
+    void alerts
+      .heldFor(current.trader)
+      .then((held) => Promise.all(held.filter((a) => ownership.owns(a.symbol)).map((a) => withFresh(a.id, release))))
+      .catch((err: Error) => log.warn({ err }, 'releasing held alerts failed'));
   }
 
   /**
@@ -171,17 +228,27 @@ export function createDelivery({
    * that the trader is reachable, instead of waiting for the backoff. The schedule stays.
    */
   async function resendTo(trader: string): Promise<void> {
-    const waiting = (a: StoredAlert) => ownership.owns(a.symbol) && a.recipient === trader && (a.state === 'sent' || a.state === 'server-acked' || a.state === 'escalated') && a.nextActionAt > now();
+    const waiting = (a: StoredAlert) =>
+      ownership.owns(a.symbol) &&
+      a.recipient === trader &&
+      (a.state === 'sent' || a.state === 'server-acked' || a.state === 'escalated') &&
+      a.nextActionAt > now();
     const pendingFor: StoredAlert[] = [];
     for await (const alert of alerts.outstanding()) if (waiting(alert)) pendingFor.push(alert);
-    await Promise.all(pendingFor.map((a) => withFresh(a.id, async (fresh) => {
-      if (!waiting(fresh) || (await retirement(fresh))) return;
-      await send(fresh, trader, 'resent', fresh.nextActionAt);
-    })));
+    await Promise.all(
+      pendingFor.map((a) =>
+        withFresh(a.id, async (fresh) => {
+          if (!waiting(fresh) || (await retirement(fresh))) return;
+          await send(fresh, trader, 'resent', fresh.nextActionAt);
+        }),
+      ),
+    );
   }
 
   const resendAll = (traders: readonly string[]) =>
-    void Promise.all(traders.map(resendTo)).catch((err: Error) => log.warn({ err }, 'resending unconfirmed alerts failed'));
+    void Promise.all(traders.map(resendTo)).catch((err: Error) =>
+      log.warn({ err }, 'resending unconfirmed alerts failed'),
+    );
 
   function onResynced(available: string[]) {
     resendAll(available);
@@ -189,7 +256,8 @@ export function createDelivery({
 
   return {
     /** Send a freshly fired alert (already in the outbox). */
-    dispatch: (alert: StoredAlert): Promise<void> => withFresh(alert.id, (a) => (a.state === 'pending' ? route(a) : Promise.resolve())),
+    dispatch: (alert: StoredAlert): Promise<void> =>
+      withFresh(alert.id, (a) => (a.state === 'pending' ? route(a) : Promise.resolve())),
     start(): void {
       confirmations.start();
       presence.on('change', onPresence);
@@ -246,11 +314,24 @@ export type Delivery = ReturnType<typeof createDelivery>;
 /** The payload fields of a stored alert. */
 export function alertContent(a: StoredAlert): AlertPayload {
   return {
-    id: a.id, rule: a.ruleId, symbol: a.symbol, condition: a.condition as RuleCondition, price: a.price, seq: a.tickSeq,
-    eventTime: a.eventTime, firedAt: a.firedAt, priority: a.priority,
+    id: a.id,
+    rule: a.ruleId,
+    symbol: a.symbol,
+    condition: a.condition as RuleCondition,
+    price: a.price,
+    seq: a.tickSeq,
+    eventTime: a.eventTime,
+    firedAt: a.firedAt,
+    priority: a.priority,
     ...defined({
-      threshold: a.threshold, lower: a.lower, upper: a.upper, amount: a.amount, windowSeconds: a.windowSeconds,
-      previousPrice: a.previousPrice, reference: a.reference, message: a.message,
+      threshold: a.threshold,
+      lower: a.lower,
+      upper: a.upper,
+      amount: a.amount,
+      windowSeconds: a.windowSeconds,
+      previousPrice: a.previousPrice,
+      reference: a.reference,
+      message: a.message,
     }),
   };
 }

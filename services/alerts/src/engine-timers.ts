@@ -28,7 +28,19 @@ export interface EngineTimersDeps {
  * after the engine stops writing it; /health also compares the pid with the engine process
  * `tickdesk up` runs now).
  */
-export function createEngineTimers({ log, index, sync, rules, firings, heartbeat, writeHeartbeat, state, expirySweepMs, heartbeatEveryMs, now }: EngineTimersDeps) {
+export function createEngineTimers({
+  log,
+  index,
+  sync,
+  rules,
+  firings,
+  heartbeat,
+  writeHeartbeat,
+  state,
+  expirySweepMs,
+  heartbeatEveryMs,
+  now,
+}: EngineTimersDeps) {
   let timers: NodeJS.Timeout[] = [];
 
   async function sweepExpired(): Promise<void> {
@@ -42,13 +54,17 @@ export function createEngineTimers({ log, index, sync, rules, firings, heartbeat
 
   const beat = async (): Promise<void> => {
     if (!writeHeartbeat) return;
-    await heartbeat.write({ state: state(), at: now(), rules: index.size, pid: process.pid })
+    await heartbeat
+      .write({ state: state(), at: now(), rules: index.size, pid: process.pid })
       .catch((err: Error) => log.warn({ err }, 'heartbeat not written'));
   };
 
   return {
     start(): void {
-      timers = [setInterval(() => void sweepExpired(), expirySweepMs), setInterval(() => void beat(), heartbeatEveryMs)];
+      timers = [
+        setInterval(() => void sweepExpired(), expirySweepMs),
+        setInterval(() => void beat(), heartbeatEveryMs),
+      ];
     },
     /** One heartbeat now (the engine has just turned running). */
     beat,

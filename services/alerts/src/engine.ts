@@ -52,7 +52,21 @@ const isFenced = (err: unknown): boolean => err instanceof AlertsError && err.co
  * watermark (the last evaluated tick, in Redis, so ticks missed while down are read back
  * from the nodes' recent items). Built and started by alert-service.ts.
  */
-export function createAlertEngine({ client, redis, log, metrics, service, symbols, index, sync, firings, dispatch, ownership, heldByTakeover, watermarkKey }: AlertEngineDeps) {
+export function createAlertEngine({
+  client,
+  redis,
+  log,
+  metrics,
+  service,
+  symbols,
+  index,
+  sync,
+  firings,
+  dispatch,
+  ownership,
+  heldByTakeover,
+  watermarkKey,
+}: AlertEngineDeps) {
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
   let state: EngineState = 'stopped';
@@ -83,14 +97,17 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
     }
     held += 1;
     const arrived = performance.now();
-    queue = queue.then(async () => {
-      await evaluate(batch);
-      metrics.evaluation.observe((performance.now() - arrived) / 1000);
-    }).catch((err: Error) => {
-      log.error({ symbol: batch.symbol, err }, 'batch evaluation failed');
-    }).finally(() => {
-      held -= 1;
-    });
+    queue = queue
+      .then(async () => {
+        await evaluate(batch);
+        metrics.evaluation.observe((performance.now() - arrived) / 1000);
+      })
+      .catch((err: Error) => {
+        log.error({ symbol: batch.symbol, err }, 'batch evaluation failed');
+      })
+      .finally(() => {
+        held -= 1;
+      });
   }
 
   // The index has already moved past a batch's ticks: its firings and watermark are
@@ -120,7 +137,10 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       if (!isFenced(err)) throw err;
       // Split brain: this engine's lease ran out (it stalled) and another holds the
       // instrument with a newer token, which the outbox script saw. Stop acting for it.
-      log.warn({ symbol: batch.symbol, token, err }, 'firing refused by the fencing token: instrument dropped, its new holder evaluates it');
+      log.warn(
+        { symbol: batch.symbol, token, err },
+        'firing refused by the fencing token: instrument dropped, its new holder evaluates it',
+      );
       await ownership.drop(batch.symbol);
       return;
     }
@@ -131,14 +151,24 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
     await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.
-      await Promise.all(fired.map(async (f) => {
-        const alert = await firings.persist(f, token);
-        if (alert) void dispatch(alert).catch((err: Error) => log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'));
-      }));
+      await Promise.all(
+        fired.map(async (f) => {
+          const alert = await firings.persist(f, token);
+          if (alert)
+            void dispatch(alert).catch((err: Error) =>
+              log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'),
+            );
+        }),
+      );
       // Only now the watermark: a crash before this line re-evaluates these ticks, and the
       // deterministic alert ids make the outbox ignore what it already has.
-      if (token !== undefined && !ownership.owns(batch.symbol)) throw new AlertsError('TICKDESK_ALERTS_FENCED', `${batch.symbol}: lease lost before the watermark`);
-      await redis.hset(watermarkKey, batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
+      if (token !== undefined && !ownership.owns(batch.symbol))
+        throw new AlertsError('TICKDESK_ALERTS_FENCED', `${batch.symbol}: lease lost before the watermark`);
+      await redis.hset(
+        watermarkKey,
+        batch.symbol,
+        JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }),
+      );
     });
   }
 
@@ -173,7 +203,10 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       const live = liveWhileReading;
       liveWhileReading = undefined;
       for (const b of live) enqueue(b);
-      log.info({ batches: read, live: live.length, ms: Math.round(performance.now() - started) }, 'ticks published while the XMPP session was down read back from the nodes');
+      log.info(
+        { batches: read, live: live.length, ms: Math.round(performance.now() - started) },
+        'ticks published while the XMPP session was down read back from the nodes',
+      );
     }
   }
 
@@ -205,7 +238,10 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
       await sync.reloadSymbol(symbol);
       return watermark.has(symbol) && state !== 'stopped';
     },
-    onReconnected: (): void => void readBackAfterReconnect().catch((err: Error) => log.warn({ err }, 'ticks missed while reconnecting not read back')),
+    onReconnected: (): void =>
+      void readBackAfterReconnect().catch((err: Error) =>
+        log.warn({ err }, 'ticks missed while reconnecting not read back'),
+      ),
     running(): void {
       state = 'running';
     },
@@ -221,7 +257,9 @@ export function createAlertEngine({ client, redis, log, metrics, service, symbol
     },
     // Degraded too while a lease renewal fails (Redis unreachable): the instruments stop at their deadline.
     state: (): EngineState =>
-      (state === 'running' && (client.state() !== 'running' || writes.failing() || ownership.status().renewFailing) ? 'degraded' : state),
+      state === 'running' && (client.state() !== 'running' || writes.failing() || ownership.status().renewFailing)
+        ? 'degraded'
+        : state,
   };
 }
 export type AlertEngine = ReturnType<typeof createAlertEngine>;

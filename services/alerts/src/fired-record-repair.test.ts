@@ -29,23 +29,55 @@ afterAll(() => redis.close());
 beforeEach(() => client.flushall());
 
 const pending = (id: string): StoredAlert => ({
-  id, ruleId: 'r1', owner: 'alice', recipient: 'alice', symbol: 'ESZ6', condition: 'crossing-up', price: '13013', tickSeq: 42,
-  eventTime: '2026-12-06T10:08:14.100000Z', firedAt: new Date(T0).toISOString(), priority: 'normal', threshold: '13012.5',
-  body: 'ESZ6 crossed up through 13012.5', state: 'pending', attempts: 0, nextActionAt: T0, lifecycle: [{ event: 'fired', at: new Date(T0).toISOString() }],
+  id,
+  ruleId: 'r1',
+  owner: 'alice',
+  recipient: 'alice',
+  symbol: 'ESZ6',
+  condition: 'crossing-up',
+  price: '13013',
+  tickSeq: 42,
+  eventTime: '2026-12-06T10:08:14.100000Z',
+  firedAt: new Date(T0).toISOString(),
+  priority: 'normal',
+  threshold: '13012.5',
+  body: 'ESZ6 crossed up through 13012.5',
+  state: 'pending',
+  attempts: 0,
+  nextActionAt: T0,
+  lifecycle: [{ event: 'fired', at: new Date(T0).toISOString() }],
 });
 
 function delivery(storing?: (id: string) => boolean) {
   const sent: string[] = [];
-  const xmpp = { send: async (st: { attrs: { id: string } }) => void sent.push(st.attrs.id), on: () => undefined, off: () => undefined, streamManagement: { on: () => undefined, off: () => undefined } } as unknown as XmppClient;
-  const presence = { get: (trader: string) => ({ trader, show: 'online' }), on: () => undefined, off: () => undefined } as unknown as PresenceTracker;
+  const xmpp = {
+    send: async (st: { attrs: { id: string } }) => void sent.push(st.attrs.id),
+    on: () => undefined,
+    off: () => undefined,
+    streamManagement: { on: () => undefined, off: () => undefined },
+  } as unknown as XmppClient;
+  const presence = {
+    get: (trader: string) => ({ trader, show: 'online' }),
+    on: () => undefined,
+    off: () => undefined,
+  } as unknown as PresenceTracker;
   const d = createDelivery({
-    client: xmpp, alerts: createAlertStore({ redis: client }), audit: createAuditChain({ redis: client, now: () => T0 }), presence,
-    config: loadAlertsConfig({}), domain: 'desk.localhost', log, metrics: createAlertsMetrics(), now: () => T0 + 3_000, ...(storing ? { storing } : {}),
+    client: xmpp,
+    alerts: createAlertStore({ redis: client }),
+    audit: createAuditChain({ redis: client, now: () => T0 }),
+    presence,
+    config: loadAlertsConfig({}),
+    domain: 'desk.localhost',
+    log,
+    metrics: createAlertsMetrics(),
+    now: () => T0 + 3_000,
+    ...(storing ? { storing } : {}),
   });
   return { d, sent };
 }
 
-const events = async (alertId: string) => (await createAuditChain({ redis: client }).range({ alertId, limit: 10 })).map((r) => r.event);
+const events = async (alertId: string) =>
+  (await createAuditChain({ redis: client }).range({ alertId, limit: 10 })).map((r) => r.event);
 
 describe('a pending alert stored by an engine killed before its fired record', () => {
   it('gets its fired record before it is sent by the engine that picks it up', async () => {
@@ -58,7 +90,14 @@ describe('a pending alert stored by an engine killed before its fired record', (
 
   it('keeps the record it has: none written twice', async () => {
     await createAlertStore({ redis: client }).create(pending('a2'));
-    await createAuditChain({ redis: client }).append({ alertId: 'a2', trader: 'alice', symbol: 'ESZ6', event: 'fired', stanzaHash: '', detail: 'rule=r1 seq=42 price=13013' });
+    await createAuditChain({ redis: client }).append({
+      alertId: 'a2',
+      trader: 'alice',
+      symbol: 'ESZ6',
+      event: 'fired',
+      stanzaHash: '',
+      detail: 'rule=r1 seq=42 price=13013',
+    });
     const { d } = delivery();
     await d.resume();
     expect(await events('a2')).toEqual(['fired', 'sent']);

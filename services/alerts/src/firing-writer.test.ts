@@ -9,10 +9,26 @@ import { StoreError } from './store/index.js';
 import { createSuppressionLedger } from './suppression-ledger.js';
 
 const rule: Rule = {
-  id: 'r1', owner: 'alice', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'every-time', priority: 'normal',
-  status: 'active', createdAt: '2026-12-06T07:00:00Z', updatedAt: '2026-12-06T07:00:00Z', version: 1,
+  id: 'r1',
+  owner: 'alice',
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  frequency: 'every-time',
+  priority: 'normal',
+  status: 'active',
+  createdAt: '2026-12-06T07:00:00Z',
+  updatedAt: '2026-12-06T07:00:00Z',
+  version: 1,
 } as Rule;
-const firing = { ruleId: 'r1', symbol: 'BTCUSDT', seq: 7, price: '65000.5', previousPrice: '64999', eventMicros: 1_765_000_000_000_000 };
+const firing = {
+  ruleId: 'r1',
+  symbol: 'BTCUSDT',
+  seq: 7,
+  price: '65000.5',
+  previousPrice: '64999',
+  eventMicros: 1_765_000_000_000_000,
+};
 const notAcknowledged = () => new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', 'no replica');
 
 /** An outbox that stores what it is given, and a chain that records appends; `failNext` makes the next call write and then fail, as an unacknowledged write does. */
@@ -42,9 +58,17 @@ function fakes() {
   } as unknown as AuditChain;
   const redis = { hset: async () => 1 } as unknown as Redis;
   const writer = createFiringWriter({
-    redis, alerts, audit, rules: {} as RuleStore, limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
-    suppressions: createSuppressionLedger({ summaryMs: 60_000 }), metrics: createAlertsMetrics(), ruleOf: () => rule, forget: () => undefined,
-    firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
+    redis,
+    alerts,
+    audit,
+    rules: {} as RuleStore,
+    limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
+    suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
+    metrics: createAlertsMetrics(),
+    ruleOf: () => rule,
+    forget: () => undefined,
+    firedKey: 'td:alerts:fired',
+    now: () => Date.parse('2026-12-06T07:00:01Z'),
   });
   return { writer, stored, records, fail };
 }
@@ -100,21 +124,42 @@ describe('firing writer, when a write is not acknowledged', () => {
   });
 });
 
-describe('firing writer, after a crash between storing a once rule\'s alert and marking the rule triggered', () => {
+describe("firing writer, after a crash between storing a once rule's alert and marking the rule triggered", () => {
   it('marks the rule triggered and forgets it when evaluating the tick again finds the alert stored', async () => {
     const once = { ...rule, frequency: 'once' } as Rule;
     const stored = new Map<string, StoredAlert>();
     const statuses: Array<[string, string]> = [];
     const forgotten: string[] = [];
-    const writer = (setStatus: boolean) => createFiringWriter({
-      redis: { hset: async () => 1 } as unknown as Redis,
-      alerts: { async create(a: StoredAlert) { const created = !stored.has(a.id); stored.set(a.id, a); return created; } } as unknown as AlertStore,
-      audit: { async append(e: AuditEntry) { return { ...e, seq: 1 }; } } as unknown as AuditChain,
-      // The first process dies before its status write lands.
-      rules: { async setStatus(id: string, status: string) { if (!setStatus) throw new Error('killed'); statuses.push([id, status]); } } as unknown as RuleStore,
-      limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }), suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
-      metrics: createAlertsMetrics(), ruleOf: () => once, forget: (id) => forgotten.push(id), firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
-    });
+    const writer = (setStatus: boolean) =>
+      createFiringWriter({
+        redis: { hset: async () => 1 } as unknown as Redis,
+        alerts: {
+          async create(a: StoredAlert) {
+            const created = !stored.has(a.id);
+            stored.set(a.id, a);
+            return created;
+          },
+        } as unknown as AlertStore,
+        audit: {
+          async append(e: AuditEntry) {
+            return { ...e, seq: 1 };
+          },
+        } as unknown as AuditChain,
+        // The first process dies before its status write lands.
+        rules: {
+          async setStatus(id: string, status: string) {
+            if (!setStatus) throw new Error('killed');
+            statuses.push([id, status]);
+          },
+        } as unknown as RuleStore,
+        limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
+        suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
+        metrics: createAlertsMetrics(),
+        ruleOf: () => once,
+        forget: (id) => forgotten.push(id),
+        firedKey: 'td:alerts:fired',
+        now: () => Date.parse('2026-12-06T07:00:01Z'),
+      });
     await expect(writer(false).persist(firing)).rejects.toThrow(/killed/);
     forgotten.length = 0;
     expect(await writer(true).persist(firing)).toBeUndefined(); // the restarted engine: nothing sent again
@@ -128,13 +173,24 @@ describe('firing writer, with several engines', () => {
     const alerts = new Map<string, StoredAlert>();
     const fenced = { records: [] as AuditEntry[] };
     // The fake outbox's fence: tokens below 5 are refused, as the create script does.
-    const store = { create: async (a: StoredAlert, guard?: { token?: number }) => (guard?.token !== undefined && guard.token < 5 ? 'fenced' : (alerts.set(a.id, a), true)) };
+    const store = {
+      create: async (a: StoredAlert, guard?: { token?: number }) =>
+        guard?.token !== undefined && guard.token < 5 ? 'fenced' : (alerts.set(a.id, a), true),
+    };
     const writer = createFiringWriter({
-      redis: { hset: async () => 1 } as unknown as Redis, alerts: store as unknown as AlertStore,
-      audit: { append: async (e: AuditEntry) => (fenced.records.push(e), { ...e, seq: fenced.records.length }) } as unknown as AuditChain,
-      rules: {} as RuleStore, limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
-      suppressions: createSuppressionLedger({ summaryMs: 60_000 }), metrics: createAlertsMetrics(), ruleOf: () => rule, forget: () => undefined,
-      firedKey: 'td:alerts:fired', now: () => Date.parse('2026-12-06T07:00:01Z'),
+      redis: { hset: async () => 1 } as unknown as Redis,
+      alerts: store as unknown as AlertStore,
+      audit: {
+        append: async (e: AuditEntry) => (fenced.records.push(e), { ...e, seq: fenced.records.length }),
+      } as unknown as AuditChain,
+      rules: {} as RuleStore,
+      limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
+      suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
+      metrics: createAlertsMetrics(),
+      ruleOf: () => rule,
+      forget: () => undefined,
+      firedKey: 'td:alerts:fired',
+      now: () => Date.parse('2026-12-06T07:00:01Z'),
     });
     await expect(writer.persist(firing, 4)).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_FENCED' });
     expect(fenced.records).toEqual([]);

@@ -45,7 +45,19 @@ export interface FiringWriterDeps {
  * the cap, visible in the alert history), later ones are counted and summarised
  * (suppression-ledger.ts).
  */
-export function createFiringWriter({ redis, alerts, audit, rules, limits, suppressions, metrics, ruleOf, forget, firedKey, now }: FiringWriterDeps) {
+export function createFiringWriter({
+  redis,
+  alerts,
+  audit,
+  rules,
+  limits,
+  suppressions,
+  metrics,
+  ruleOf,
+  forget,
+  firedKey,
+  now,
+}: FiringWriterDeps) {
   /** Refusals of firings whose suppressed alert or record is not yet in Redis: written again after a Redis error. */
   const refusals = new Map<string, Refusal>();
   /**
@@ -58,14 +70,35 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
 
   function alertOf(rule: Rule, f: Firing, id: string, firedAt: string, suppressed?: string): StoredAlert {
     const alert: StoredAlert = {
-      id, ruleId: rule.id, owner: rule.owner, recipient: rule.owner, symbol: f.symbol, condition: rule.condition, price: f.price,
-      tickSeq: f.seq, eventTime: formatMicros(f.eventMicros), firedAt, priority: rule.priority,
+      id,
+      ruleId: rule.id,
+      owner: rule.owner,
+      recipient: rule.owner,
+      symbol: f.symbol,
+      condition: rule.condition,
+      price: f.price,
+      tickSeq: f.seq,
+      eventTime: formatMicros(f.eventMicros),
+      firedAt,
+      priority: rule.priority,
       ...defined({
-        backup: rule.backup, threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
-        previousPrice: f.previousPrice, reference: f.reference, message: rule.message,
+        backup: rule.backup,
+        threshold: rule.threshold,
+        lower: rule.lower,
+        upper: rule.upper,
+        amount: rule.amount,
+        windowSeconds: rule.windowSeconds,
+        previousPrice: f.previousPrice,
+        reference: f.reference,
+        message: rule.message,
       }),
-      body: '', state: suppressed ? 'suppressed' : 'pending', attempts: 0, nextActionAt: suppressed ? NEVER : now(),
-      lifecycle: [suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt }],
+      body: '',
+      state: suppressed ? 'suppressed' : 'pending',
+      attempts: 0,
+      nextActionAt: suppressed ? NEVER : now(),
+      lifecycle: [
+        suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt },
+      ],
     };
     alert.body = alertBody(alertContent(alert));
     return alert;
@@ -88,12 +121,21 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
     let refusal = refusals.get(id);
     if (!refusal) {
       // A once rule fires once per rule version: the rule cap and the write limit bound those.
-      const guard: CreateGuard = { ...fence, ...(rule.frequency === 'once' ? { onceVersion: rule.version } : { caps: limits.caps() }) };
+      const guard: CreateGuard = {
+        ...fence,
+        ...(rule.frequency === 'once' ? { onceVersion: rule.version } : { caps: limits.caps() }),
+      };
       const alert = alertOf(rule, f, id, firedAt);
-      const [, created] = await Promise.all([redis.hset(firedKey, rule.id, String(f.eventMicros)), alerts.create(alert, guard)]);
+      const [, created] = await Promise.all([
+        redis.hset(firedKey, rule.id, String(f.eventMicros)),
+        alerts.create(alert, guard),
+      ]);
       if (created === 'fenced') {
         done(id);
-        throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; firing not written`);
+        throw new AlertsError(
+          'TICKDESK_ALERTS_FENCED',
+          `${f.symbol}: lease token ${token} is older than another engine's; firing not written`,
+        );
       }
       if (created === 'once-fired' || (created === false && !retry)) {
         // Evaluated before a crash (already in the outbox, with its record), or a once rule
@@ -107,7 +149,15 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
         // A retry after a fired record whose acknowledgement failed: written on the primary
         // all the same (and replicated since), it is not appended a second time.
         const inChain = retry && created === false && (await audit.acknowledged(id, 'fired'));
-        if (!inChain) await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'fired', stanzaHash: '', detail: `rule=${rule.id} seq=${f.seq} price=${f.price}` });
+        if (!inChain)
+          await audit.append({
+            alertId: id,
+            trader: rule.owner,
+            symbol: f.symbol,
+            event: 'fired',
+            stanzaHash: '',
+            detail: `rule=${rule.id} seq=${f.seq} price=${f.price}`,
+          });
         fired += 1;
         metrics.fired.inc();
         done(id);
@@ -115,7 +165,15 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
         return alert;
       }
       const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');
-      const counted = suppressions.note(cap, { alertId: id, ruleId: rule.id, trader: rule.owner, symbol: f.symbol, seq: f.seq, price: f.price }) === 'count';
+      const counted =
+        suppressions.note(cap, {
+          alertId: id,
+          ruleId: rule.id,
+          trader: rule.owner,
+          symbol: f.symbol,
+          seq: f.seq,
+          price: f.price,
+        }) === 'count';
       refusal = { ...cap, counted };
       refusals.set(id, refusal);
     }
@@ -127,9 +185,19 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
     const detail = `cap=${refusal.cap} limit=${refusal.limit}/${refusal.windowMs / 1000}s rule=${rule.id} seq=${f.seq} price=${f.price}`;
     if ((await alerts.create(alertOf(rule, f, id, firedAt, detail), fence)) === 'fenced') {
       done(id);
-      throw new AlertsError('TICKDESK_ALERTS_FENCED', `${f.symbol}: lease token ${token} is older than another engine's; suppressed firing not written`);
+      throw new AlertsError(
+        'TICKDESK_ALERTS_FENCED',
+        `${f.symbol}: lease token ${token} is older than another engine's; suppressed firing not written`,
+      );
     }
-    await audit.append({ alertId: id, trader: rule.owner, symbol: f.symbol, event: 'suppressed', stanzaHash: '', detail });
+    await audit.append({
+      alertId: id,
+      trader: rule.owner,
+      symbol: f.symbol,
+      event: 'suppressed',
+      stanzaHash: '',
+      detail,
+    });
     metrics.suppressed.inc({ cap: refusal.cap });
     done(id);
     return undefined;
@@ -145,7 +213,14 @@ export function createFiringWriter({ redis, alerts, audit, rules, limits, suppre
   async function summarise(s: SuppressionSummary): Promise<void> {
     const detail = `cap=${s.cap.cap} limit=${s.cap.limit}/${s.cap.windowMs / 1000}s count=${s.count} last-rule=${s.last.ruleId} last-seq=${s.last.seq} last-price=${s.last.price}`;
     await alerts.transition(s.first.alertId, {}, { event: 'suppressed', at: formatMillis(now()), detail });
-    await audit.append({ alertId: s.first.alertId, trader: s.first.trader, symbol: s.first.symbol, event: 'suppressed', stanzaHash: '', detail });
+    await audit.append({
+      alertId: s.first.alertId,
+      trader: s.first.trader,
+      symbol: s.first.symbol,
+      event: 'suppressed',
+      stanzaHash: '',
+      detail,
+    });
   }
 
   return {

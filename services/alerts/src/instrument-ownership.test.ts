@@ -27,7 +27,12 @@ function engine(owner: string, engines = 2) {
   const gained: Array<[string, number]> = [];
   const lost: string[] = [];
   const o = createInstrumentOwnership({
-    redis: conn, symbols: SYMBOLS, engines, ttlMs: TTL, owner, log,
+    redis: conn,
+    symbols: SYMBOLS,
+    engines,
+    ttlMs: TTL,
+    owner,
+    log,
     onGained: (s, t) => void gained.push([s, t]),
     onLost: (s) => void lost.push(s),
   });
@@ -67,7 +72,12 @@ describe('instruments shared out by leases', () => {
     const ms = performance.now() - killed;
     expect(ms).toBeLessThan(TTL + TTL / 3 + 400);
     for (const s of theirs) expect(b.o.token(s)!).toBeGreaterThan(before.get(s)!);
-    expect(b.gained.slice(gainedBefore).map(([s]) => s).sort()).toEqual([...theirs].sort());
+    expect(
+      b.gained
+        .slice(gainedBefore)
+        .map(([s]) => s)
+        .sort(),
+    ).toEqual([...theirs].sort());
   });
 
   it('an engine that joins later gets its share: the other lets those instruments go', async () => {

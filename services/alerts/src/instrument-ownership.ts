@@ -57,19 +57,28 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   const sorted = [...new Set(deps.symbols)].sort();
   let renewFailing = false;
   const onRenewError = (err: Error) => {
-    if (!renewFailing) log.error({ err }, 'lease not renewed: instruments stop at their lease deadline unless Redis answers');
+    if (!renewFailing)
+      log.error({ err }, 'lease not renewed: instruments stop at their lease deadline unless Redis answers');
     renewFailing = true;
   };
   const lease = (name: string, lost?: (r: LeaseLostReason) => void): Lease =>
     createLease({ redis, name, owner, ttlMs, prefix, onRenewError, ...(lost ? { onLost: lost } : {}) });
   const slots = Array.from({ length: engines }, (_, i) => lease(`alerts:engine-${i + 1}`));
   const owned = new Map<string, number>();
-  const leases = new Map(sorted.map((s) => [s, lease(`alerts:${s}`, (reason) => {
-    if (!owned.delete(s)) return;
-    // Let go (a rebalance, a stop) is routine; expired or taken means this engine stalled or lost Redis.
-    log[reason === 'released' ? 'info' : 'warn']({ symbol: s, reason }, 'instrument lease lost: evaluation and sending for it stop');
-    onLost(s, reason);
-  })]));
+  const leases = new Map(
+    sorted.map((s) => [
+      s,
+      lease(`alerts:${s}`, (reason) => {
+        if (!owned.delete(s)) return;
+        // Let go (a rebalance, a stop) is routine; expired or taken means this engine stalled or lost Redis.
+        log[reason === 'released' ? 'info' : 'warn'](
+          { symbol: s, reason },
+          'instrument lease lost: evaluation and sending for it stop',
+        );
+        onLost(s, reason);
+      }),
+    ]),
+  );
   let slot: number | undefined;
   /** The live slots the last pass saw. */
   let lastLive: number[] = [];
@@ -95,12 +104,14 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
     nextInMs = periodMs;
     await ensureSlot();
     renewFailing = false;
-    const alive = await Promise.all(slots.map(async (l, i) => {
-      if (i === slot) return true;
-      const h = await l.holder();
-      if (h) soon(h.ttlMs);
-      return h !== undefined;
-    }));
+    const alive = await Promise.all(
+      slots.map(async (l, i) => {
+        if (i === slot) return true;
+        const h = await l.holder();
+        if (h) soon(h.ttlMs);
+        return h !== undefined;
+      }),
+    );
     const live = alive.flatMap((ok, i) => (ok ? [i] : []));
     lastLive = live;
     for (const [i, s] of sorted.entries()) {
@@ -129,10 +140,12 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      pass = balance().catch((err: Error) => {
-        renewFailing = true;
-        log.warn({ err }, 'instrument leases not balanced');
-      }).finally(schedule);
+      pass = balance()
+        .catch((err: Error) => {
+          renewFailing = true;
+          log.warn({ err }, 'instrument leases not balanced');
+        })
+        .finally(schedule);
     }, nextInMs);
   }
 
@@ -156,7 +169,11 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
     async drop(s) {
       await leases.get(s)?.release();
     },
-    status: () => ({ ...(slot !== undefined ? { slot: slot + 1 } : {}), instruments: sorted.filter((s) => owned.has(s) && leases.get(s)!.valid()), renewFailing }),
+    status: () => ({
+      ...(slot !== undefined ? { slot: slot + 1 } : {}),
+      instruments: sorted.filter((s) => owned.has(s) && leases.get(s)!.valid()),
+      renewFailing,
+    }),
     leads: () => slot !== undefined && slots[slot]!.valid() && lastLive[0] === slot,
   };
 }

@@ -63,7 +63,10 @@ export function createInstrumentTakeover({ log, raiseFence, drop, resume, readBa
         const live = waiting.get(symbol);
         waiting.delete(symbol);
         for (const b of live ?? []) enqueue(b, false);
-        log.info({ symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) }, 'instrument taken over: missed ticks read back from the node');
+        log.info(
+          { symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) },
+          'instrument taken over: missed ticks read back from the node',
+        );
       }
     },
   };

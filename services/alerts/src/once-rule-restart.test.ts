@@ -8,7 +8,13 @@ import { createAlertsMetrics } from './alerts-metrics.js';
 import { createFiringWriter } from './firing-writer.js';
 import { createRuleSync } from './rule-sync.js';
 import { createRuleIndex } from './rules/index.js';
-import { createAlertStore, createAuditChain, createRuleStore, type RuleStore, type StoredAlert } from './store/index.js';
+import {
+  createAlertStore,
+  createAuditChain,
+  createRuleStore,
+  type RuleStore,
+  type StoredAlert,
+} from './store/index.js';
 import { privateRedis } from './store/redis.test-util.js';
 import { createSuppressionLedger } from './suppression-ledger.js';
 
@@ -22,8 +28,21 @@ let redis: Awaited<ReturnType<typeof privateRedis>>;
 let client: Redis;
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2026-12-06T07:00:00Z');
-const input: RuleInput = { symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'normal' };
-const row = (seq: number, price: string): TickRow => ({ seq, price, size: '1', side: 'buy', eventMicros: (T0 + seq) * 1000, ingestMicros: (T0 + seq) * 1000 });
+const input: RuleInput = {
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  frequency: 'once',
+  priority: 'normal',
+};
+const row = (seq: number, price: string): TickRow => ({
+  seq,
+  price,
+  size: '1',
+  side: 'buy',
+  eventMicros: (T0 + seq) * 1000,
+  ingestMicros: (T0 + seq) * 1000,
+});
 
 beforeAll(async () => {
   redis = await privateRedis();
@@ -36,21 +55,36 @@ beforeEach(() => client.flushall());
 async function engineProcess({ killedBeforeStatus = false } = {}) {
   const store = createRuleStore({ redis: client });
   const rules = killedBeforeStatus
-    ? ({ ...store, setStatus: async () => { throw new Error('killed'); } } as RuleStore)
+    ? ({
+        ...store,
+        setStatus: async () => {
+          throw new Error('killed');
+        },
+      } as RuleStore)
     : store;
   const index = createRuleIndex();
   const alerts = createAlertStore({ redis: client });
   const firedKey = engineKeys().fired;
   const sync = createRuleSync({
-    rules, index, log,
+    rules,
+    index,
+    log,
     lastFired: async () => new Map(),
     firedOnce: (candidates) => alerts.firedOnce(candidates),
   });
   await sync.start();
   const writer = createFiringWriter({
-    redis: client, alerts, audit: createAuditChain({ redis: client, now: () => T0 }), rules,
-    limits: createAlertLimits({ perRule: 10, perOwner: 60, windowMs: 60_000 }), suppressions: createSuppressionLedger({ summaryMs: 10_000 }),
-    metrics: createAlertsMetrics(), ruleOf: (id) => sync.get(id), forget: (id) => sync.forget(id), firedKey, now: () => T0,
+    redis: client,
+    alerts,
+    audit: createAuditChain({ redis: client, now: () => T0 }),
+    rules,
+    limits: createAlertLimits({ perRule: 10, perOwner: 60, windowMs: 60_000 }),
+    suppressions: createSuppressionLedger({ summaryMs: 10_000 }),
+    metrics: createAlertsMetrics(),
+    ruleOf: (id) => sync.get(id),
+    forget: (id) => sync.forget(id),
+    firedKey,
+    now: () => T0,
   });
   /** Evaluates the ticks and writes their firings as the engine does: the alerts it would send. */
   async function run(ticks: TickRow[]): Promise<StoredAlert[]> {
@@ -65,7 +99,9 @@ async function engineProcess({ killedBeforeStatus = false } = {}) {
 }
 
 const alertsOf = async (ruleId: string) =>
-  (await createAlertStore({ redis: client }).list({ trader: 'alice', limit: 100 })).alerts.filter((a) => a.ruleId === ruleId);
+  (await createAlertStore({ redis: client }).list({ trader: 'alice', limit: 100 })).alerts.filter(
+    (a) => a.ruleId === ruleId,
+  );
 
 describe('a once rule whose engine was killed between storing its alert and marking it triggered', () => {
   it('is not fired again by the restarted engine on a later crossing', async () => {

@@ -7,11 +7,22 @@ import { createPresenceTracker } from './presence-tracker.js';
 
 /** The presence tracker's start() resolves when its snapshot is the server's, not after a fixed sleep. */
 function harness(online = true) {
-  const client = Object.assign(new EventEmitter(), { jid: () => (online ? 'alerts@desk.localhost/e1' : undefined), send: async () => undefined }) as unknown as XmppClient & EventEmitter;
+  const client = Object.assign(new EventEmitter(), {
+    jid: () => (online ? 'alerts@desk.localhost/e1' : undefined),
+    send: async () => undefined,
+  }) as unknown as XmppClient & EventEmitter;
   const multi = { hset: () => multi, publish: () => multi, exec: async () => [] };
   const redis = { hgetall: async () => ({}), hset: async () => 1, multi: () => multi } as unknown as Redis;
-  const tracker = createPresenceTracker({ client, redis, domain: 'desk.localhost', isTrader: (u) => ['alice', 'bob'].includes(u), log: pino({ level: 'silent' }), resyncMs: 1_500 });
-  const from = (jid: string, show?: string) => client.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
+  const tracker = createPresenceTracker({
+    client,
+    redis,
+    domain: 'desk.localhost',
+    isTrader: (u) => ['alice', 'bob'].includes(u),
+    log: pino({ level: 'silent' }),
+    resyncMs: 1_500,
+  });
+  const from = (jid: string, show?: string) =>
+    client.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
   let ready = false;
   const start = (traders: string[]) => tracker.start(traders).then(() => void (ready = true));
   return { tracker, from, start, ready: () => ready };

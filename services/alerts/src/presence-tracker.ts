@@ -30,9 +30,21 @@ export interface PresenceTrackerDeps {
  * to the most reachable one, mirrored to Redis for the REST API and announced on a
  * channel there.
  */
-export function createPresenceTracker({ client, redis, domain, isTrader, log: parentLog, prefix = DEFAULT_PREFIX, resyncMs = 1_500, now = Date.now }: PresenceTrackerDeps) {
+export function createPresenceTracker({
+  client,
+  redis,
+  domain,
+  isTrader,
+  log: parentLog,
+  prefix = DEFAULT_PREFIX,
+  resyncMs = 1_500,
+  now = Date.now,
+}: PresenceTrackerDeps) {
   const log = parentLog.child({ component: 'presence' });
-  const events = new EventEmitter<{ change: [current: TraderPresence, previous: TraderPresence]; resynced: [available: string[]] }>();
+  const events = new EventEmitter<{
+    change: [current: TraderPresence, previous: TraderPresence];
+    resynced: [available: string[]];
+  }>();
   const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
   const current = new Map<string, TraderPresence>();
   let resyncTimer: NodeJS.Timeout | undefined;
@@ -48,7 +60,8 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
   function fold(trader: string): { show: DeskShow; status?: string } {
     let best: { show: DeskShow; status?: string; priority: number } | undefined;
     for (const r of resources.get(trader)?.values() ?? []) {
-      if (!best || RANK[r.show] > RANK[best.show] || (RANK[r.show] === RANK[best.show] && r.priority > best.priority)) best = r;
+      if (!best || RANK[r.show] > RANK[best.show] || (RANK[r.show] === RANK[best.show] && r.priority > best.priority))
+        best = r;
     }
     return best ? { show: best.show, ...(best.status ? { status: best.status } : {}) } : { show: 'offline' };
   }
@@ -57,11 +70,13 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     const prev = get(trader);
     const next = fold(trader);
     if (prev.show === next.show && prev.status === next.status && current.has(trader)) return;
-    const entry: TraderPresence = { trader, ...next, since: prev.show === next.show && current.has(trader) ? prev.since : formatMillis(now()) };
+    const entry: TraderPresence = {
+      trader,
+      ...next,
+      since: prev.show === next.show && current.has(trader) ? prev.since : formatMillis(now()),
+    };
     current.set(trader, entry);
-    store
-      .publish(entry)
-      .catch((err: Error) => log.warn({ err }, 'presence snapshot write failed'));
+    store.publish(entry).catch((err: Error) => log.warn({ err }, 'presence snapshot write failed'));
     events.emit('change', entry, prev);
   }
 
@@ -90,7 +105,11 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     markReady();
     // A trader online before and after our reconnect shows no change: say who is reachable
     // now, so alerts sent into the sessions the server lost go again (delivery.ts).
-    if (sessions > 1) events.emit('resynced', [...current.values()].filter((p) => p.show !== 'offline' && p.show !== 'dnd').map((p) => p.trader));
+    if (sessions > 1)
+      events.emit(
+        'resynced',
+        [...current.values()].filter((p) => p.show !== 'offline' && p.show !== 'dnd').map((p) => p.trader),
+      );
   }
 
   function onOnline() {
@@ -98,7 +117,9 @@ export function createPresenceTracker({ client, redis, domain, isTrader, log: pa
     // has, keep the last snapshot, then whoever stayed silent is offline.
     resources.clear();
     sessions += 1;
-    client.send(presence('available', 'tickdesk alerts')).catch((err: Error) => log.warn({ err }, 'initial presence failed'));
+    client
+      .send(presence('available', 'tickdesk alerts'))
+      .catch((err: Error) => log.warn({ err }, 'initial presence failed'));
     clearTimeout(resyncTimer);
     resyncTimer = setTimeout(resync, resyncMs);
   }

@@ -29,28 +29,53 @@ afterAll(() => redis.close());
 beforeEach(() => client.flushall());
 
 const sentAlert = (id: string, owner: string, state: StoredAlert['state'] = 'sent'): StoredAlert => ({
-  id, ruleId: 'r1', owner, recipient: owner, symbol: 'ESZ6', condition: 'crossing-up', price: '13013', tickSeq: 42,
-  eventTime: '2026-12-06T10:08:14.100000Z', firedAt: new Date(T0).toISOString(), priority: 'normal', threshold: '13012.5',
-  body: 'ESZ6 crossed up through 13012.5', state, attempts: 3, nextActionAt: T0 + 30_000, lifecycle: [{ event: 'fired', at: new Date(T0).toISOString() }],
+  id,
+  ruleId: 'r1',
+  owner,
+  recipient: owner,
+  symbol: 'ESZ6',
+  condition: 'crossing-up',
+  price: '13013',
+  tickSeq: 42,
+  eventTime: '2026-12-06T10:08:14.100000Z',
+  firedAt: new Date(T0).toISOString(),
+  priority: 'normal',
+  threshold: '13012.5',
+  body: 'ESZ6 crossed up through 13012.5',
+  state,
+  attempts: 3,
+  nextActionAt: T0 + 30_000,
+  lifecycle: [{ event: 'fired', at: new Date(T0).toISOString() }],
 });
 
 function harness(shows: Record<string, string>) {
   const sent: { id: string; to: string }[] = [];
   const xmpp = {
     send: async (st: { attrs: { id: string; to: string } }) => void sent.push({ id: st.attrs.id, to: st.attrs.to }),
-    on: () => undefined, off: () => undefined, streamManagement: { on: () => undefined, off: () => undefined },
+    on: () => undefined,
+    off: () => undefined,
+    streamManagement: { on: () => undefined, off: () => undefined },
   } as unknown as XmppClient;
-  const presence = Object.assign(new EventEmitter(), { get: (trader: string) => ({ trader, show: shows[trader] ?? 'offline' }) }) as unknown as PresenceTracker & EventEmitter;
+  const presence = Object.assign(new EventEmitter(), {
+    get: (trader: string) => ({ trader, show: shows[trader] ?? 'offline' }),
+  }) as unknown as PresenceTracker & EventEmitter;
   const alerts = createAlertStore({ redis: client });
   const d = createDelivery({
-    client: xmpp, alerts, audit: createAuditChain({ redis: client, now: () => T0 }), presence,
-    config: { ...loadAlertsConfig({}), pollMs: 3_600_000 }, domain: 'desk.localhost', log, metrics: createAlertsMetrics(), now: () => T0 + 5_000,
+    client: xmpp,
+    alerts,
+    audit: createAuditChain({ redis: client, now: () => T0 }),
+    presence,
+    config: { ...loadAlertsConfig({}), pollMs: 3_600_000 },
+    domain: 'desk.localhost',
+    log,
+    metrics: createAlertsMetrics(),
+    now: () => T0 + 5_000,
   });
   d.start();
   return { d, sent, presence, alerts };
 }
 
-describe('unconfirmed alerts after the engine\'s own XMPP session is back', () => {
+describe("unconfirmed alerts after the engine's own XMPP session is back", () => {
   it('are resent at once to every trader the presence resync finds available, not after their backoff', async () => {
     const h = harness({ bob: 'online', carol: 'dnd' });
     await h.alerts.create(sentAlert('b1', 'bob'));
@@ -85,13 +110,24 @@ describe('the presence tracker after a reconnect', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('announces the traders found available once the resync after a reconnect is over (not after the first)', async () => {
-    const xmpp = Object.assign(new EventEmitter(), { jid: () => 'alerts@desk.localhost/e1', send: async () => undefined }) as unknown as XmppClient & EventEmitter;
+    const xmpp = Object.assign(new EventEmitter(), {
+      jid: () => 'alerts@desk.localhost/e1',
+      send: async () => undefined,
+    }) as unknown as XmppClient & EventEmitter;
     const multi = { hset: () => multi, publish: () => multi, exec: async () => [] };
     const fakeRedis = { hgetall: async () => ({}), hset: async () => 1, multi: () => multi } as unknown as Redis;
-    const tracker = createPresenceTracker({ client: xmpp, redis: fakeRedis, domain: 'desk.localhost', isTrader: (u) => ['alice', 'bob', 'carol'].includes(u), log, resyncMs: 1_500 });
+    const tracker = createPresenceTracker({
+      client: xmpp,
+      redis: fakeRedis,
+      domain: 'desk.localhost',
+      isTrader: (u) => ['alice', 'bob', 'carol'].includes(u),
+      log,
+      resyncMs: 1_500,
+    });
     const resynced: string[][] = [];
     tracker.on('resynced', (traders) => void resynced.push([...traders]));
-    const from = (jid: string, show?: string) => xmpp.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
+    const from = (jid: string, show?: string) =>
+      xmpp.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
     const started = tracker.start(['alice', 'bob', 'carol']);
     await vi.advanceTimersByTimeAsync(0);
     from('alice@desk.localhost/a');

@@ -26,7 +26,10 @@ describe('reply pages', () => {
       expect(wireBytes(text)).toBeLessThanOrEqual(DEFAULT_REPLY_LIMITS.maxBytes);
       expect(page.lines.length).toBeLessThanOrEqual(DEFAULT_REPLY_LIMITS.pageLines);
       seen.push(...page.lines);
-      if (p < first.pages) expect(text.split('\n').at(-1)).toMatch(new RegExp(`^Page ${p} of ${first.pages} \\(.*\\)\\. [0-9]+ more: send "alerts ${p + 1}"\\.$`));
+      if (p < first.pages)
+        expect(text.split('\n').at(-1)).toMatch(
+          new RegExp(`^Page ${p} of ${first.pages} \\(.*\\)\\. [0-9]+ more: send "alerts ${p + 1}"\\.$`),
+        );
     }
     expect(seen).toEqual(all);
   }, 30_000);
@@ -36,8 +39,16 @@ describe('reply pages', () => {
     expect(pageOf(all, 1)).toMatchObject({ page: 1, pages: 3, first: 0, total: 45 });
     expect(pageOf(all, 3).lines).toEqual(all.slice(40));
     expect(pageOf(all, 99).page).toBe(3);
-    expect(pageText(pageOf(all, 1), (n) => `send "alerts ${n}"`).split('\n').at(-1)).toBe('Page 1 of 3 (1–20 of 45). 25 more: send "alerts 2".');
-    expect(pageText(pageOf(all, 3), () => '').split('\n').at(-1)).toBe('Page 3 of 3 (41–45 of 45). That is the last page.');
+    expect(
+      pageText(pageOf(all, 1), (n) => `send "alerts ${n}"`)
+        .split('\n')
+        .at(-1),
+    ).toBe('Page 1 of 3 (1–20 of 45). 25 more: send "alerts 2".');
+    expect(
+      pageText(pageOf(all, 3), () => '')
+        .split('\n')
+        .at(-1),
+    ).toBe('Page 3 of 3 (41–45 of 45). That is the last page.');
     expect(pageOf([], 1)).toMatchObject({ lines: [], page: 1, pages: 1 });
     expect(pageText(pageOf(all.slice(0, 3), 1), () => '')).toBe(all.slice(0, 3).join('\n'));
   });

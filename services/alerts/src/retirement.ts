@@ -37,21 +37,31 @@ export function createRetirement({ rules, audit, log: parentLog, metrics, retire
     if (batch.size === 0) return flushing;
     flushing = flushing
       .then(() => retireWhere((a) => batch.get(a.ruleId)))
-      .then((n) => { if (n > 0) log.info({ rules: batch.size, alerts: n }, 'alerts of deleted or paused rules retired'); })
+      .then((n) => {
+        if (n > 0) log.info({ rules: batch.size, alerts: n }, 'alerts of deleted or paused rules retired');
+      })
       .catch((err: Error) => log.warn({ err }, 'retiring alerts failed; each is retired when next due'));
     return flushing;
   }
 
-  const ofUser = (user: string) => (a: StoredAlert): Retirement | undefined =>
-    a.owner === user ? { kind: 'trader-disabled', detail: `trader ${user} disabled` }
-      : a.recipient === user ? { kind: 'backup-disabled', detail: `backup ${user} disabled` } : undefined;
+  const ofUser =
+    (user: string) =>
+    (a: StoredAlert): Retirement | undefined =>
+      a.owner === user
+        ? { kind: 'trader-disabled', detail: `trader ${user} disabled` }
+        : a.recipient === user
+          ? { kind: 'backup-disabled', detail: `backup ${user} disabled` }
+          : undefined;
 
   return {
     isDisabled: (user: string): boolean => disabled.has(user),
 
     /** Why an outstanding alert must not be sent again, if it must not. */
     async reasonFor(a: StoredAlert): Promise<Retirement | undefined> {
-      const byUser = disabled.has(a.owner) || disabled.has(a.recipient) ? ofUser(disabled.has(a.owner) ? a.owner : a.recipient)(a) : undefined;
+      const byUser =
+        disabled.has(a.owner) || disabled.has(a.recipient)
+          ? ofUser(disabled.has(a.owner) ? a.owner : a.recipient)(a)
+          : undefined;
       if (byUser) return byUser;
       const rule = await rules.get(a.ruleId);
       if (!rule) return { kind: 'rule-deleted', detail: `rule ${a.ruleId} deleted` };
@@ -62,9 +72,12 @@ export function createRetirement({ rules, audit, log: parentLog, metrics, retire
     /** From rule sync: the rule was deleted or paused. */
     ruleLeft(id: string, why: 'deleted' | 'paused', rule?: Rule): void {
       const owner = rule?.owner;
-      pending.set(id, owner !== undefined && disabled.has(owner)
-        ? { kind: 'trader-disabled', detail: `trader ${owner} disabled` }
-        : { kind: why === 'deleted' ? 'rule-deleted' : 'rule-paused', detail: `rule ${id} ${why}` });
+      pending.set(
+        id,
+        owner !== undefined && disabled.has(owner)
+          ? { kind: 'trader-disabled', detail: `trader ${owner} disabled` }
+          : { kind: why === 'deleted' ? 'rule-deleted' : 'rule-paused', detail: `rule ${id} ${why}` },
+      );
       timer ??= setTimeout(() => void flush(), BATCH_MS);
     },
 
@@ -77,9 +90,20 @@ export function createRetirement({ rules, audit, log: parentLog, metrics, retire
       disabled.add(user);
       for (const listed of await rules.list({ owner: user })) {
         // Compare-and-set on the version read: a once rule that fired meanwhile stays triggered.
-        for (let round = 0, rule = listed as Rule | undefined; round < 5 && rule?.status === 'active'; round++, rule = await rules.get(listed.id)) {
+        for (
+          let round = 0, rule = listed as Rule | undefined;
+          round < 5 && rule?.status === 'active';
+          round++, rule = await rules.get(listed.id)
+        ) {
           if (typeof (await rules.setStatus(rule.id, 'paused', rule.version)) === 'string') continue;
-          await audit.append({ alertId: rule.id, trader: user, symbol: rule.symbol, event: 'rule-paused', stanzaHash: '', detail: 'reason=trader-disabled' });
+          await audit.append({
+            alertId: rule.id,
+            trader: user,
+            symbol: rule.symbol,
+            event: 'rule-paused',
+            stanzaHash: '',
+            detail: 'reason=trader-disabled',
+          });
           metrics.rulesPaused.inc();
           log.info({ user, rule: rule.id }, 'rule of a disabled trader paused');
           break;

@@ -26,7 +26,7 @@ type RoutingConfig = Pick<AlertsConfig, 'receiptTimeoutMs' | 'awayReceiptTimeout
 
 /** How long to wait for a receipt from a trader: longer while away or xa. */
 export const receiptTimeout = (presence: Pick<TraderPresence, 'show'>, config: RoutingConfig): number =>
-  (presence.show === 'away' || presence.show === 'xa' ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs);
+  presence.show === 'away' || presence.show === 'xa' ? config.awayReceiptTimeoutMs : config.receiptTimeoutMs;
 
 /**
  * The presence rules of delivery, with no I/O: dnd holds all but critical alerts (a held
@@ -34,7 +34,12 @@ export const receiptTimeout = (presence: Pick<TraderPresence, 'show'>, config: R
  * an offline recipient (RFC 6121 §8.5.2.1.1, XEP-0160), and tells the backup at once;
  * away and xa wait longer for the receipt.
  */
-export function decide(alert: RoutedAlert, presence: Pick<TraderPresence, 'show'>, config: RoutingConfig, now: number): RouteAction {
+export function decide(
+  alert: RoutedAlert,
+  presence: Pick<TraderPresence, 'show'>,
+  config: RoutingConfig,
+  now: number,
+): RouteAction {
   if (alert.state === 'held') return presence.show === 'dnd' ? { kind: 'keep-held' } : { kind: 'release' };
   if (presence.show === 'dnd' && alert.priority !== 'critical') return { kind: 'hold' };
   if (presence.show === 'offline') {

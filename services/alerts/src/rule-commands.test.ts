@@ -11,14 +11,26 @@ function fakeRules(cap: number) {
   return {
     async create(owner: string, input: RuleInput): Promise<Rule> {
       if ([...rules.values()].filter((r) => r.owner === owner).length >= cap) {
-        throw Object.assign(new StoreError('TICKDESK_ALERTS_STORE_RULE_LIMIT', `${owner} has ${cap} rules, the most allowed`), { limit: cap });
+        throw Object.assign(
+          new StoreError('TICKDESK_ALERTS_STORE_RULE_LIMIT', `${owner} has ${cap} rules, the most allowed`),
+          { limit: cap },
+        );
       }
-      const rule: Rule = { id: `r${++n}`, owner, ...input, status: 'active', createdAt: '2026-11-21T10:00:00Z', updatedAt: '2026-11-21T10:00:00Z', version: 1 };
+      const rule: Rule = {
+        id: `r${++n}`,
+        owner,
+        ...input,
+        status: 'active',
+        createdAt: '2026-11-21T10:00:00Z',
+        updatedAt: '2026-11-21T10:00:00Z',
+        version: 1,
+      };
       rules.set(rule.id, rule);
       return rule;
     },
     get: async (id: string) => rules.get(id),
-    list: async ({ owner }: { owner?: string } = {}) => [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
+    list: async ({ owner }: { owner?: string } = {}) =>
+      [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
     remove: async (id: string) => rules.delete(id),
     async setStatus(id: string, status: RuleStatus) {
       const r = rules.get(id);
@@ -43,7 +55,12 @@ function budgetOf(max: number): WriteBudget & { taken: string[] } {
 
 const input = { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' };
 const deps = (cap: number, budget: WriteBudget) =>
-  createRuleCommands({ rules: fakeRules(cap), symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']), writeBudget: budget });
+  createRuleCommands({
+    rules: fakeRules(cap),
+    symbols: new Set(['BTCUSDT']),
+    traders: () => new Set(['alice', 'bob']),
+    writeBudget: budget,
+  });
 
 describe('rule commands (chat and ad-hoc): the REST limits apply', () => {
   it('answers a clear reply when the trader has as many rules as allowed', async () => {
@@ -51,7 +68,10 @@ describe('rule commands (chat and ad-hoc): the REST limits apply', () => {
     expect((await commands.add('alice', input)).ok).toBe(true);
     expect((await commands.add('alice', input)).ok).toBe(true);
     const refused = await commands.add('alice', input);
-    expect(refused).toEqual({ ok: false, text: 'Not added. You have 2 rules, the most allowed: delete one first (send "alerts" to list them).' });
+    expect(refused).toEqual({
+      ok: false,
+      text: 'Not added. You have 2 rules, the most allowed: delete one first (send "alerts" to list them).',
+    });
     expect((await commands.add('bob', input)).ok).toBe(true);
   });
 
@@ -62,8 +82,14 @@ describe('rule commands (chat and ad-hoc): the REST limits apply', () => {
     const id = added.ok ? added.rule!.id : '';
     expect((await commands.setActive('alice', id, false)).ok).toBe(true);
     expect((await commands.setActive('alice', id, true)).ok).toBe(true);
-    expect(await commands.remove('alice', id)).toEqual({ ok: false, text: 'Too many changes: wait 42 s and try again.' });
-    expect(await commands.add('alice', input)).toEqual({ ok: false, text: 'Too many changes: wait 42 s and try again.' });
+    expect(await commands.remove('alice', id)).toEqual({
+      ok: false,
+      text: 'Too many changes: wait 42 s and try again.',
+    });
+    expect(await commands.add('alice', input)).toEqual({
+      ok: false,
+      text: 'Too many changes: wait 42 s and try again.',
+    });
     expect(budget.taken).toEqual(['alice', 'alice', 'alice', 'alice', 'alice']);
     // Reading is not a write.
     expect((await commands.list('alice')).ok).toBe(true);
@@ -72,7 +98,12 @@ describe('rule commands (chat and ad-hoc): the REST limits apply', () => {
   });
 
   it('refuses a cooldown under the desk minimum, naming the field', async () => {
-    const commands = createRuleCommands({ rules: fakeRules(10), symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice']), minCooldownSeconds: 30 });
+    const commands = createRuleCommands({
+      rules: fakeRules(10),
+      symbols: new Set(['BTCUSDT']),
+      traders: () => new Set(['alice']),
+      minCooldownSeconds: 30,
+    });
     const out = await commands.add('alice', { ...input, frequency: 'every-time', cooldownSeconds: 5 });
     expect(out).toMatchObject({ ok: false, field: 'cooldownSeconds' });
     expect(out.text).toMatch(/^Not added\. cooldownSeconds: .*from 30/);

@@ -9,23 +9,42 @@ export type RuleCommandDeps = RuleServiceDeps;
 
 /** One line per rule, as chat and ad-hoc replies show it. */
 export function describeRule(r: Rule): string {
-  const freq = r.frequency === 'once' ? 'once' : r.frequency === 'every-time' ? `every time (cooldown ${r.cooldownSeconds ?? 60}s)` : `once per ${r.interval} bar`;
-  const extras = [r.priority === 'critical' ? 'critical' : '', r.backup ? `backup ${r.backup}` : '', r.expiresAt ? `expires ${r.expiresAt}` : ''].filter(Boolean);
+  const freq =
+    r.frequency === 'once'
+      ? 'once'
+      : r.frequency === 'every-time'
+        ? `every time (cooldown ${r.cooldownSeconds ?? 60}s)`
+        : `once per ${r.interval} bar`;
+  const extras = [
+    r.priority === 'critical' ? 'critical' : '',
+    r.backup ? `backup ${r.backup}` : '',
+    r.expiresAt ? `expires ${r.expiresAt}` : '',
+  ].filter(Boolean);
   return `${r.id} [${r.status}] ${r.symbol} ${describeCondition(r)}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
 }
 
 /** A refusal as chat and ad-hoc replies word it; `verb` is what was not done ("added"). */
 function refusalText(r: RuleRefusal, id: string, verb: string): CommandOutcome {
   switch (r.kind) {
-    case 'rate-limited': return { ok: false, text: `Too many changes: wait ${Math.ceil(r.retryAfterMs / 1000)} s and try again.` };
-    case 'invalid': return { ok: false, field: r.field, text: `Not ${verb}. ${r.field}: ${r.message}` };
-    case 'self-backup': return { ok: false, field: 'backup', text: `Not ${verb}. backup: must be another trader, not yourself` };
-    case 'rule-limit': return { ok: false, text: `Not ${verb}. You have ${r.limit} rules, the most allowed: delete one first (send "alerts" to list them).` };
+    case 'rate-limited':
+      return { ok: false, text: `Too many changes: wait ${Math.ceil(r.retryAfterMs / 1000)} s and try again.` };
+    case 'invalid':
+      return { ok: false, field: r.field, text: `Not ${verb}. ${r.field}: ${r.message}` };
+    case 'self-backup':
+      return { ok: false, field: 'backup', text: `Not ${verb}. backup: must be another trader, not yourself` };
+    case 'rule-limit':
+      return {
+        ok: false,
+        text: `Not ${verb}. You have ${r.limit} rules, the most allowed: delete one first (send "alerts" to list them).`,
+      };
     // Someone else's rule looks the same as a missing one: ids are not for probing.
-    case 'not-found': return { ok: false, text: `No rule ${id} of yours.` };
-    case 'wrong-status': return { ok: false, text: `${id} is ${r.status}, not ${verb === 'resumed' ? 'paused' : 'active'}.` };
+    case 'not-found':
+      return { ok: false, text: `No rule ${id} of yours.` };
+    case 'wrong-status':
+      return { ok: false, text: `${id} is ${r.status}, not ${verb === 'resumed' ? 'paused' : 'active'}.` };
     case 'stale-version':
-    case 'changed': return { ok: false, text: `${id} changed meanwhile; try again.` };
+    case 'changed':
+      return { ok: false, text: `${id} changed meanwhile; try again.` };
   }
 }
 
@@ -40,12 +59,17 @@ export function createRuleCommands(deps: RuleCommandDeps) {
   return {
     async add(owner: string, input: unknown): Promise<CommandOutcome> {
       const out = await service.create(trader(owner), input);
-      return out.ok ? { ok: true, rule: out.rule, text: `Added ${describeRule(out.rule)}` } : refusalText(out, '', 'added');
+      return out.ok
+        ? { ok: true, rule: out.rule, text: `Added ${describeRule(out.rule)}` }
+        : refusalText(out, '', 'added');
     },
     mine: (owner: string): Promise<Rule[]> => service.list(trader(owner)),
     async list(owner: string): Promise<CommandOutcome> {
       const mine = await service.list(trader(owner));
-      return { ok: true, text: mine.length ? mine.map(describeRule).join('\n') : 'You have no rules. Try: alert BTCUSDT crosses 65000' };
+      return {
+        ok: true,
+        text: mine.length ? mine.map(describeRule).join('\n') : 'You have no rules. Try: alert BTCUSDT crosses 65000',
+      };
     },
     async remove(owner: string, id: string): Promise<CommandOutcome> {
       const out = await service.remove(trader(owner), id);

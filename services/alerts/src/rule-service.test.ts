@@ -11,12 +11,21 @@ function memoryRules() {
   let racing = false;
   const store = {
     async create(owner: string, input: RuleInput): Promise<Rule> {
-      const rule: Rule = { id: `r${++n}`, owner, ...input, status: 'active', createdAt: '2026-11-21T10:00:00Z', updatedAt: '2026-11-21T10:00:00Z', version: 1 };
+      const rule: Rule = {
+        id: `r${++n}`,
+        owner,
+        ...input,
+        status: 'active',
+        createdAt: '2026-11-21T10:00:00Z',
+        updatedAt: '2026-11-21T10:00:00Z',
+        version: 1,
+      };
       rules.set(rule.id, rule);
       return rule;
     },
     get: async (id: string) => rules.get(id),
-    list: async ({ owner }: { owner?: string } = {}) => [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
+    list: async ({ owner }: { owner?: string } = {}) =>
+      [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
     async remove(id: string) {
       if (racing) rules.delete(id);
       return rules.delete(id);
@@ -30,14 +39,19 @@ function memoryRules() {
       return next;
     },
   } as unknown as RuleStore;
-  return { store, race: () => { racing = true; } };
+  return {
+    store,
+    race: () => {
+      racing = true;
+    },
+  };
 }
 
 const input = { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' };
 const ctx = { symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) };
 
 describe('rules service: one set of rules for REST, chat and ad-hoc', () => {
-  it('a trader sees and changes only their own rules; an admin anyone\'s; compliance reads but changes none', async () => {
+  it("a trader sees and changes only their own rules; an admin anyone's; compliance reads but changes none", async () => {
     const { store } = memoryRules();
     const service = createRuleService({ rules: store, ...ctx });
     const made = await service.create({ user: 'alice', role: 'trader' }, input);
@@ -46,19 +60,33 @@ describe('rules service: one set of rules for REST, chat and ad-hoc', () => {
     expect(await service.get({ user: 'bob', role: 'trader' }, id)).toBeUndefined();
     expect(await service.list({ user: 'bob', role: 'trader' }, { owner: 'alice' })).toEqual([]);
     expect((await service.remove({ user: 'bob', role: 'trader' }, id)).ok).toBe(false);
-    expect(await service.setStatus({ user: 'carol', role: 'compliance' }, id, 'paused')).toEqual({ ok: false, kind: 'not-found' });
+    expect(await service.setStatus({ user: 'carol', role: 'compliance' }, id, 'paused')).toEqual({
+      ok: false,
+      kind: 'not-found',
+    });
     expect((await service.get({ user: 'carol', role: 'compliance' }, id))?.owner).toBe('alice');
     expect(await service.get({ user: 'dave', role: 'analyst' }, id)).toBeUndefined();
     const paused = await service.setStatus({ user: 'root', role: 'admin' }, id, 'paused');
     expect(paused.ok && paused.rule.status).toBe('paused');
-    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'paused')).toEqual({ ok: false, kind: 'wrong-status', status: 'paused' });
-    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'active', 1)).toEqual({ ok: false, kind: 'stale-version', version: 2 });
+    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'paused')).toEqual({
+      ok: false,
+      kind: 'wrong-status',
+      status: 'paused',
+    });
+    expect(await service.setStatus({ user: 'alice', role: 'trader' }, id, 'active', 1)).toEqual({
+      ok: false,
+      kind: 'stale-version',
+      version: 2,
+    });
   });
 
   it('refuses a backup who is the owner and an invalid field, naming it, before any write', async () => {
     const { store } = memoryRules();
     const service = createRuleService({ rules: store, ...ctx });
-    expect(await service.create({ user: 'alice', role: 'trader' }, { ...input, backup: 'alice' })).toEqual({ ok: false, kind: 'self-backup' });
+    expect(await service.create({ user: 'alice', role: 'trader' }, { ...input, backup: 'alice' })).toEqual({
+      ok: false,
+      kind: 'self-backup',
+    });
     const bad = await service.create({ user: 'alice', role: 'trader' }, { ...input, symbol: 'NOPE' });
     expect(bad.ok === false && bad.kind === 'invalid' && bad.field).toBe('symbol');
     expect(await store.list()).toEqual([]);

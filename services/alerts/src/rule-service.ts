@@ -53,7 +53,14 @@ const refuse = <R extends RuleRefusal>(r: R): { ok: false } & R => ({ ok: false,
  * alerts of a deleted or paused rule are retired by the engine when it hears the store's
  * change (retirement.ts), whichever path wrote it.
  */
-export function createRuleService({ rules, symbols, traders, writeBudget, minCooldownSeconds, now = Date.now }: RuleServiceDeps) {
+export function createRuleService({
+  rules,
+  symbols,
+  traders,
+  writeBudget,
+  minCooldownSeconds,
+  now = Date.now,
+}: RuleServiceDeps) {
   /** The rule, if the actor may see it: someone else's is the same as a missing one, so ids cannot be probed. */
   async function visible(actor: RuleActor, id: string): Promise<Rule | undefined> {
     const rule = await rules.get(id);
@@ -72,17 +79,27 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
 
   /** validateRuleInput (the field named), then the schema as a last guard. */
   async function check(input: unknown, owner: string): Promise<RuleInput | ({ ok: false } & RuleRefusal)> {
-    const res = validateRuleInput(input, { symbols, traders: await traders(), nowMicros: now() * 1000, ...(minCooldownSeconds !== undefined ? { minCooldownSeconds } : {}) });
+    const res = validateRuleInput(input, {
+      symbols,
+      traders: await traders(),
+      nowMicros: now() * 1000,
+      ...(minCooldownSeconds !== undefined ? { minCooldownSeconds } : {}),
+    });
     if (!res.ok) return refuse({ kind: 'invalid', field: res.field, message: res.message });
     if (res.value.backup === owner) return refuse({ kind: 'self-backup' });
     const wrong = Value.Errors(RuleInput, res.value).First();
     if (wrong) return refuse({ kind: 'invalid', field: wrong.path.slice(1) || 'rule', message: wrong.message });
     return res.value;
   }
-  const refused = (x: unknown): x is { ok: false } & RuleRefusal => typeof x === 'object' && x !== null && (x as { ok?: unknown }).ok === false;
+  const refused = (x: unknown): x is { ok: false } & RuleRefusal =>
+    typeof x === 'object' && x !== null && (x as { ok?: unknown }).ok === false;
 
   /** A change of an existing rule: the budget counted, then the rule the actor may change handed to `write`. */
-  async function change(actor: RuleActor, id: string, write: (rule: Rule) => Promise<RuleOutcome>): Promise<RuleOutcome> {
+  async function change(
+    actor: RuleActor,
+    id: string,
+    write: (rule: Rule) => Promise<RuleOutcome>,
+  ): Promise<RuleOutcome> {
     const limited = await overBudget(actor);
     if (limited) return limited;
     const rule = await writable(actor, id);
@@ -102,7 +119,9 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
       if (!all && owner !== undefined && owner !== actor.user) return [];
       const who = all ? owner : actor.user;
       const found = await rules.list(who === undefined ? {} : { owner: who });
-      return found.filter((r) => (symbol === undefined || r.symbol === symbol) && (status === undefined || r.status === status));
+      return found.filter(
+        (r) => (symbol === undefined || r.symbol === symbol) && (status === undefined || r.status === status),
+      );
     },
 
     /** A rule of the actor's own. */
@@ -115,7 +134,11 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
         return { ok: true, rule: await rules.create(actor.user, checked) };
       } catch (err) {
         if (!(err instanceof StoreError) || err.code !== 'TICKDESK_ALERTS_STORE_RULE_LIMIT') throw err;
-        return refuse({ kind: 'rule-limit', limit: (err as StoreError & { limit: number }).limit, message: err.message });
+        return refuse({
+          kind: 'rule-limit',
+          limit: (err as StoreError & { limit: number }).limit,
+          message: err.message,
+        });
       }
     },
 
@@ -130,14 +153,18 @@ export function createRuleService({ rules, symbols, traders, writeBudget, minCoo
     /** Pause an active rule or resume a paused one, compare-and-set on the version whose status was checked. */
     setStatus: (actor: RuleActor, id: string, to: 'active' | 'paused', expected?: number): Promise<RuleOutcome> =>
       change(actor, id, async (rule) => {
-        if (expected !== undefined && expected !== rule.version) return refuse({ kind: 'stale-version', version: rule.version });
-        if (rule.status !== (to === 'active' ? 'paused' : 'active')) return refuse({ kind: 'wrong-status', status: rule.status });
+        if (expected !== undefined && expected !== rule.version)
+          return refuse({ kind: 'stale-version', version: rule.version });
+        if (rule.status !== (to === 'active' ? 'paused' : 'active'))
+          return refuse({ kind: 'wrong-status', status: rule.status });
         // A firing in between is a conflict, not lost.
         return written(await rules.setStatus(id, to, rule.version), { kind: 'changed' });
       }),
 
     remove: (actor: RuleActor, id: string): Promise<RuleOutcome> =>
-      change(actor, id, async (rule) => ((await rules.remove(id)) ? { ok: true, rule } : refuse({ kind: 'not-found' }))),
+      change(actor, id, async (rule) =>
+        (await rules.remove(id)) ? { ok: true, rule } : refuse({ kind: 'not-found' }),
+      ),
   };
 }
 export type RuleService = ReturnType<typeof createRuleService>;

@@ -11,15 +11,25 @@ import type { RuleStore } from './store/index.js';
  */
 export function ruleSpec(rule: Rule, lastFiredMicros?: number, minCooldownSeconds = 0): RuleSpec {
   const expires = rule.expiresAt ? parseTimestamp(rule.expiresAt) : undefined;
-  const cooldownSeconds = rule.frequency === 'every-time' ? Math.max(rule.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS, minCooldownSeconds) : rule.cooldownSeconds;
+  const cooldownSeconds =
+    rule.frequency === 'every-time'
+      ? Math.max(rule.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS, minCooldownSeconds)
+      : rule.cooldownSeconds;
   return {
     id: rule.id,
     symbol: rule.symbol,
     condition: rule.condition,
     frequency: rule.frequency,
     ...defined({
-      threshold: rule.threshold, lower: rule.lower, upper: rule.upper, amount: rule.amount, windowSeconds: rule.windowSeconds,
-      interval: rule.interval, cooldownSeconds, expiresAtMicros: expires, lastFiredMicros,
+      threshold: rule.threshold,
+      lower: rule.lower,
+      upper: rule.upper,
+      amount: rule.amount,
+      windowSeconds: rule.windowSeconds,
+      interval: rule.interval,
+      cooldownSeconds,
+      expiresAtMicros: expires,
+      lastFiredMicros,
     }),
   };
 }
@@ -44,7 +54,15 @@ export interface RuleSyncDeps {
  * Keeps the in-memory index equal to the active rules in Redis: everything at start,
  * then each change as the store announces it (within a second of a REST or chat edit).
  */
-export function createRuleSync({ rules, index, log: parentLog, lastFired, minCooldownSeconds = 0, onRetire, firedOnce = async () => new Set() }: RuleSyncDeps) {
+export function createRuleSync({
+  rules,
+  index,
+  log: parentLog,
+  lastFired,
+  minCooldownSeconds = 0,
+  onRetire,
+  firedOnce = async () => new Set(),
+}: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
   const known = new Map<string, Rule>();
   let unsubscribe: (() => Promise<void>) | undefined;
@@ -55,7 +73,9 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
     for (const id of spent) {
       known.delete(id);
       index.remove(id);
-      await rules.setStatus(id, 'triggered').catch((err: Error) => log.warn({ rule: id, err }, 'fired once rule not marked triggered'));
+      await rules
+        .setStatus(id, 'triggered')
+        .catch((err: Error) => log.warn({ rule: id, err }, 'fired once rule not marked triggered'));
       log.info({ rule: id }, 'once rule that already fired left the index');
     }
     return candidates.filter((r) => !spent.has(r.id));
@@ -120,7 +140,8 @@ export function createRuleSync({ rules, index, log: parentLog, lastFired, minCoo
     async reloadSymbol(symbol: string): Promise<void> {
       const mine = await unspent([...known.values()].filter((r) => r.symbol === symbol));
       const fired = await lastFired(mine.map((r) => r.id));
-      for (const rule of mine) if (known.get(rule.id) === rule) index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
+      for (const rule of mine)
+        if (known.get(rule.id) === rule) index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
     },
     forget(id: string): void {
       known.delete(id);

@@ -31,7 +31,11 @@ function fakes({ sole = true, anchor = true } = {}) {
     delivery: { ...part('delivery'), resume: async () => (calls.push('delivery.resume'), 0) },
     subscriber: part('subscriber'),
     ownership: { ...part('ownership'), sole },
-    timers: { ...part('timers'), beat: async () => void calls.push('timers.beat'), clear: async () => void calls.push('timers.clear') },
+    timers: {
+      ...part('timers'),
+      beat: async () => void calls.push('timers.beat'),
+      clear: async () => void calls.push('timers.clear'),
+    },
     retirement: { stop: async () => void calls.push('retirement.stop') },
     firings: { flushSuppressed: async (all) => void calls.push(`firings.flushSuppressed ${all}`) },
     ...(anchor ? { anchor: part('anchor') } : {}),
@@ -50,8 +54,16 @@ describe('the alert service starts and stops its parts in order', () => {
     void startParts(f.parts).then(() => (started = true));
     await vi.advanceTimersByTimeAsync(0);
     expect(f.calls).toEqual([
-      'commands.start', 'roles.start', 'presence.start alice,bob', 'engine.start', 'sync.start', 'delivery.start',
-      'subscriber.start', 'ownership.start', 'engine.catchUp', 'timers.start',
+      'commands.start',
+      'roles.start',
+      'presence.start alice,bob',
+      'engine.start',
+      'sync.start',
+      'delivery.start',
+      'subscriber.start',
+      'ownership.start',
+      'engine.catchUp',
+      'timers.start',
     ]);
     // However long presence takes, the outbox waits for it, and no fixed sleep is left.
     await vi.advanceTimersByTimeAsync(10_000);
@@ -60,7 +72,13 @@ describe('the alert service starts and stops its parts in order', () => {
     f.ready();
     await vi.advanceTimersByTimeAsync(0);
     expect(started).toBe(true);
-    expect(f.calls.slice(10)).toEqual(['presence.ready', 'delivery.resume', 'anchor.start', 'engine.running', 'timers.beat']);
+    expect(f.calls.slice(10)).toEqual([
+      'presence.ready',
+      'delivery.resume',
+      'anchor.start',
+      'engine.running',
+      'timers.beat',
+    ]);
   });
 
   it('several engines: no catch-up at start (each instrument is read back when its lease is taken)', async () => {
@@ -77,8 +95,20 @@ describe('the alert service starts and stops its parts in order', () => {
     const f = fakes();
     await stopParts(f.parts);
     expect(f.calls).toEqual([
-      'commands.stop', 'engine.halt', 'timers.stop', 'ownership.stop', 'roles.stop', 'timers.clear', 'subscriber.stop', 'engine.stop',
-      'sync.stop', 'retirement.stop', 'firings.flushSuppressed true', 'delivery.stop', 'anchor.stop', 'presence.stop',
+      'commands.stop',
+      'engine.halt',
+      'timers.stop',
+      'ownership.stop',
+      'roles.stop',
+      'timers.clear',
+      'subscriber.stop',
+      'engine.stop',
+      'sync.stop',
+      'retirement.stop',
+      'firings.flushSuppressed true',
+      'delivery.stop',
+      'anchor.stop',
+      'presence.stop',
     ]);
   });
 });

@@ -3,7 +3,14 @@ import { createSuppressionLedger, type SuppressedFiring } from './suppression-le
 
 const RULE_CAP = { ok: false as const, cap: 'rule' as const, limit: 10, windowMs: 60_000 };
 const OWNER_CAP = { ok: false as const, cap: 'owner' as const, limit: 60, windowMs: 60_000 };
-const firing = (seq: number, ruleId = 'r1', trader = 'alice'): SuppressedFiring => ({ alertId: `a${seq}`, ruleId, trader, symbol: 'MSFT', seq, price: `${100 + seq}` });
+const firing = (seq: number, ruleId = 'r1', trader = 'alice'): SuppressedFiring => ({
+  alertId: `a${seq}`,
+  ruleId,
+  trader,
+  symbol: 'MSFT',
+  seq,
+  price: `${100 + seq}`,
+});
 
 describe('suppression ledger', () => {
   it('records the first suppressed firing of a rule, counts the rest, and summarises the count once per summary interval', () => {

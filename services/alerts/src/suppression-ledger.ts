@@ -29,7 +29,14 @@ export interface SuppressionSummary {
  * recorded in full again. At most one record per key per `summaryMs`, plus one per window.
  */
 export function createSuppressionLedger({ summaryMs, now = Date.now }: { summaryMs: number; now?: () => number }) {
-  interface Entry { cap: Capped; first: SuppressedFiring; last: SuppressedFiring; count: number; flushedAt: number; lastAt: number }
+  interface Entry {
+    cap: Capped;
+    first: SuppressedFiring;
+    last: SuppressedFiring;
+    count: number;
+    flushedAt: number;
+    lastAt: number;
+  }
   const open = new Map<string, Entry>();
   const keyOf = (cap: Capped, f: SuppressedFiring) => (cap.cap === 'rule' ? `rule:${f.ruleId}` : `owner:${f.trader}`);
 

@@ -10,7 +10,11 @@ export type RowBatch = { symbol: string; rows: TickRow[]; conflated: number };
  * down, or dropped while Redis was away. A node that cannot be read yields nothing;
  * an item that does not decode is skipped, as live items are.
  */
-export async function readRecentBatches(client: XmppClient, service: string, symbols: Iterable<string>): Promise<RowBatch[]> {
+export async function readRecentBatches(
+  client: XmppClient,
+  service: string,
+  symbols: Iterable<string>,
+): Promise<RowBatch[]> {
   const pubsub = createPubsub(client, service);
   const fetched = await Promise.all([...symbols].map((symbol) => pubsub.items(ticksNode(symbol)).catch(() => [])));
   const batches = fetched.flat().flatMap((it) => {

@@ -20,7 +20,8 @@ describe('trader roles by change notification', () => {
     await roles.set('alice', 'trader');
     const calls: string[] = [];
     const t = createTraderRoles({
-      redis: client, prefix: 'td:',
+      redis: client,
+      prefix: 'td:',
       onTrader: (u) => void calls.push(`trader ${u}`),
       onDisabled: async (u, running) => void calls.push(`disabled ${u} ${running}`),
       onEnabled: () => undefined,
@@ -49,7 +50,8 @@ describe('trader roles by change notification', () => {
     let release: () => void = () => undefined;
     let hold = false;
     const t = createTraderRoles({
-      redis: client, prefix: 'td:',
+      redis: client,
+      prefix: 'td:',
       onTrader: () => undefined,
       onDisabled: async () => {
         if (hold) await new Promise<void>((r) => (release = r));

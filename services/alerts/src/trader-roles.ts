@@ -21,7 +21,14 @@ export interface TraderRolesDeps {
  * pausing rules or retiring alerts is not overlapped: a change heard meanwhile is read
  * once it is done.
  */
-export function createTraderRoles({ redis, prefix, onTrader, onDisabled, onEnabled, onError = () => undefined }: TraderRolesDeps) {
+export function createTraderRoles({
+  redis,
+  prefix,
+  onTrader,
+  onDisabled,
+  onEnabled,
+  onError = () => undefined,
+}: TraderRolesDeps) {
   const traders = new Set<string>();
   const store = createRoleStore({ redis, prefix });
   let refreshing: Promise<void> | undefined;

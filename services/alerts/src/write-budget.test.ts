@@ -26,7 +26,7 @@ describe('write budget shared with the REST API', () => {
     expect(await budget.take('bob')).toEqual({ ok: true });
   });
 
-  it('counts in the REST rate limiter\'s key, so REST and chat writes share one budget', async () => {
+  it("counts in the REST rate limiter's key, so REST and chat writes share one budget", async () => {
     expect(WRITE_RATE_KEY('alice')).toBe('td:api:rate:user:alice');
     // What @fastify/rate-limit left after two REST writes in this window.
     await client.set('td:api:rate:user:alice', '2', 'PX', 60_000);
@@ -38,7 +38,11 @@ describe('write budget shared with the REST API', () => {
   });
 
   it('lets writes through when Redis cannot count them (as the REST limiter does)', async () => {
-    const broken = { eval: async () => { throw new Error('connection closed'); } } as unknown as Redis;
+    const broken = {
+      eval: async () => {
+        throw new Error('connection closed');
+      },
+    } as unknown as Redis;
     expect(await createWriteBudget({ redis: broken, max: 1, windowMs: 1_000 }).take('alice')).toEqual({ ok: true });
   });
 });

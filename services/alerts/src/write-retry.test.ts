@@ -10,7 +10,15 @@ describe('write retry', () => {
     let recovered = 0;
     let attempts = 0;
     let failingDuring = false;
-    const retry = createWriteRetry({ log, stopping: () => false, onRecovered: () => (recovered += 1), sleep: async (ms) => { delays.push(ms); failingDuring ||= retry.failing(); } });
+    const retry = createWriteRetry({
+      log,
+      stopping: () => false,
+      onRecovered: () => (recovered += 1),
+      sleep: async (ms) => {
+        delays.push(ms);
+        failingDuring ||= retry.failing();
+      },
+    });
     await retry.run(async () => {
       attempts += 1;
       if (attempts < 7) throw new Error('Connection is closed.');
@@ -26,6 +34,10 @@ describe('write retry', () => {
 
   it('gives the error back while stopping instead of waiting for Redis', async () => {
     const retry = createWriteRetry({ log, stopping: () => true, sleep: async () => undefined });
-    await expect(retry.run(async () => { throw new Error('down'); })).rejects.toThrow('down');
+    await expect(
+      retry.run(async () => {
+        throw new Error('down');
+      }),
+    ).rejects.toThrow('down');
   });
 });

@@ -7,7 +7,14 @@ import type { Logger } from 'pino';
  * retries). `failing()` is true from the first failure to the next success, for the
  * engine's state; `onRecovered` runs once per recovery.
  */
-export function createWriteRetry({ log, stopping, onRecovered, fatal = () => false, maxDelayMs = 2_000, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }: {
+export function createWriteRetry({
+  log,
+  stopping,
+  onRecovered,
+  fatal = () => false,
+  maxDelayMs = 2_000,
+  sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+}: {
   log: Logger;
   /** An error no retry can cure (a write fenced out by a newer lease holder): thrown at once. */
   fatal?: (err: unknown) => boolean;

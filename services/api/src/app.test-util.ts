@@ -73,14 +73,21 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
  * A stand-in for the account directory's view of entitlements: symbol → users whose
  * affiliation lets them read it; change `members` to grant or revoke.
  */
-export function fakeEntitlements(members: Record<string, string[]>): { members: Map<string, Set<string>>; accounts: AccountDirectory } {
+export function fakeEntitlements(members: Record<string, string[]>): {
+  members: Map<string, Set<string>>;
+  accounts: AccountDirectory;
+} {
   const state = new Map(Object.entries(members).map(([s, users]) => [s, new Set(users)]));
   const accounts = { members: async () => state } as unknown as AccountDirectory;
   return { members: state, accounts };
 }
 
 export async function login(app: ApiApp, user: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: `${user}@desk.localhost`, password: ACCOUNTS[user]!.password } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/token',
+    payload: { jid: `${user}@desk.localhost`, password: ACCOUNTS[user]!.password },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return (res.json() as { token: string }).token;
 }
@@ -88,7 +95,12 @@ export async function login(app: ApiApp, user: string): Promise<string> {
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Asserts an error response: status, `{ code, message }` and nothing else, no internals. */
-export function expectError(res: LightMyRequestResponse, status: number, code?: string, messagePart?: string | RegExp): { code: string; message: string } {
+export function expectError(
+  res: LightMyRequestResponse,
+  status: number,
+  code?: string,
+  messagePart?: string | RegExp,
+): { code: string; message: string } {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   const body = res.json() as { code: string; message: string };
@@ -110,14 +122,25 @@ export async function seedMarket(redis: Redis, ticks: readonly Tick[]): Promise<
   for (const t of ticks) {
     const member = `${String(t.seq).padStart(16, '0')}|${t.price}|${t.size}|${t.side}|${t.eventTime}|${t.ingestTime}`;
     m.zadd(ticksKey(t.symbol), parseTimestamp(t.eventTime)!, member);
-    m.hset(LAST_KEY, t.symbol, JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime }));
+    m.hset(
+      LAST_KEY,
+      t.symbol,
+      JSON.stringify({ price: t.price, size: t.size, seq: t.seq, eventTime: t.eventTime, ingestTime: t.ingestTime }),
+    );
   }
   await m.exec();
 }
 
-export async function seedCandles(redis: Redis, symbol: string, interval: '1s' | '1m' | '1h', startsMicros: readonly number[]): Promise<void> {
+export async function seedCandles(
+  redis: Redis,
+  symbol: string,
+  interval: '1s' | '1m' | '1h',
+  startsMicros: readonly number[],
+): Promise<void> {
   const m = redis.multi();
-  startsMicros.forEach((start, i) => m.zadd(candlesKey(interval, symbol), start, JSON.stringify([start, '100', `10${i}`, '99', '101', '2.5', 3])));
+  startsMicros.forEach((start, i) =>
+    m.zadd(candlesKey(interval, symbol), start, JSON.stringify([start, '100', `10${i}`, '99', '101', '2.5', 3])),
+  );
   await m.exec();
 }
 

@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type RawServerDefault,
+} from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
@@ -42,7 +48,13 @@ export interface BuildAppOptions {
   xmppWebsocket?: string | readonly string[];
 }
 
-export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /**
  * The REST API as a fastify instance that never listens (server.ts does): external
@@ -69,7 +81,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   app.removeContentTypeParser('text/plain');
   const dashboard = createDashboard({ dir: config.uiDir });
   installErrorHandlers(app, dashboard.fallback);
-  const tokens = createTokenSigner({ secret: config.secret, ttlS: config.tokenTtlS, ...(opts.now ? { now: opts.now } : {}) });
+  const tokens = createTokenSigner({
+    secret: config.secret,
+    ttlS: config.tokenTtlS,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
 
   // External plugins.
   await app.register(routeDefaults);
@@ -77,7 +93,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   await registerRateLimits(app, { config, redis: deps.redis, tokens });
 
   // App services.
-  await app.register(depsPlugin, { deps, config, metrics: createApiMetrics(opts.metrics), ...(opts.now ? { now: opts.now } : {}) });
+  await app.register(depsPlugin, {
+    deps,
+    config,
+    metrics: createApiMetrics(opts.metrics),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   await app.register(authPlugin, { tokens, ...(opts.now ? { now: opts.now } : {}) });
 
   if (opts.xmppWebsocket) {

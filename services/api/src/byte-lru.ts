@@ -14,7 +14,15 @@ const TOUCH_MS = 1_000;
  * are said to take, whose entries also expire `ttlMs` after they were set. `maxBytes`
  * 0 keeps nothing.
  */
-export function createByteLru<V>({ maxBytes, ttlMs, now = Date.now }: { maxBytes: number; ttlMs: number; now?: () => number }) {
+export function createByteLru<V>({
+  maxBytes,
+  ttlMs,
+  now = Date.now,
+}: {
+  maxBytes: number;
+  ttlMs: number;
+  now?: () => number;
+}) {
   // A Map iterates in insertion order: re-inserting on a hit keeps the least recent first.
   const entries = new Map<string, Entry<V>>();
   let total = 0;

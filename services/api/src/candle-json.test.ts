@@ -4,12 +4,25 @@ import { decodeCandle, toBar } from '@tickdesk/recorder';
 import { barJson, bucketTime } from './candle-json.js';
 
 let seed = 3;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-const decimal = () => (random() < 0.2 ? '0' : `${1 + Math.floor(random() * 99_999)}${random() < 0.7 ? `.${String(Math.floor(random() * 1e6)).replace(/0+$/, '') || '5'}` : ''}`);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const decimal = () =>
+  random() < 0.2
+    ? '0'
+    : `${1 + Math.floor(random() * 99_999)}${random() < 0.7 ? `.${String(Math.floor(random() * 1e6)).replace(/0+$/, '') || '5'}` : ''}`;
 
 describe('candle JSON', () => {
   it('formats bucket starts exactly as formatMicros, any microsecond from 1970 to 2255', () => {
-    const edges = [0, 1, 59_999_999, 60_000_000, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, 4_102_444_799_999_999, Number.MAX_SAFE_INTEGER];
+    const edges = [
+      0,
+      1,
+      59_999_999,
+      60_000_000,
+      86_399_999_999,
+      86_400_000_000,
+      951_782_400_000_000,
+      4_102_444_799_999_999,
+      Number.MAX_SAFE_INTEGER,
+    ];
     for (const us of edges) expect(bucketTime(us)).toBe(formatMicros(us));
     for (let i = 0; i < 20_000; i++) {
       const us = Math.floor(random() * Number.MAX_SAFE_INTEGER);
@@ -21,13 +34,29 @@ describe('candle JSON', () => {
 
   it('writes what decoding the member and serialising the Bar writes', () => {
     for (let i = 0; i < 5_000; i++) {
-      const start = Math.floor(random() * 4e15 / 60e6) * 60e6;
-      const member = JSON.stringify([start, decimal(), decimal(), decimal(), decimal(), decimal(), 1 + Math.floor(random() * 10_000)]);
+      const start = Math.floor((random() * 4e15) / 60e6) * 60e6;
+      const member = JSON.stringify([
+        start,
+        decimal(),
+        decimal(),
+        decimal(),
+        decimal(),
+        decimal(),
+        1 + Math.floor(random() * 10_000),
+      ]);
       expect(barJson('BTCUSDT', '1m', member)).toBe(JSON.stringify(toBar(decodeCandle('BTCUSDT', '1m', member))));
     }
     // Another spelling of a valid member is decoded in full.
     expect(JSON.parse(barJson('EURUSD', '1h', '[ 0, "1.08", "1.09", "1.07", "1.085", "1000", 2 ]'))).toEqual({
-      symbol: 'EURUSD', interval: '1h', start: '1970-01-01T00:00:00.000000Z', open: '1.08', high: '1.09', low: '1.07', close: '1.085', volume: '1000', trades: 2,
+      symbol: 'EURUSD',
+      interval: '1h',
+      start: '1970-01-01T00:00:00.000000Z',
+      open: '1.08',
+      high: '1.09',
+      low: '1.07',
+      close: '1.085',
+      volume: '1000',
+      trades: 2,
     });
   });
 

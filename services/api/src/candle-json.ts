@@ -7,7 +7,9 @@ const bar = TypeCompiler.Compile(Bar);
 // A stored member as the recorder writes it (JSON.stringify of [start,open,high,low,close,volume,trades]),
 // its decimals matching the Bar schema's pattern: one match parses and checks it.
 const DECIMAL = `(${DECIMAL_PATTERN.slice(1, -1).replace(/\((?!\?)/g, '(?:')})`;
-const MEMBER = new RegExp(`^\\[(0|[1-9][0-9]{0,15}),"${DECIMAL}","${DECIMAL}","${DECIMAL}","${DECIMAL}","${DECIMAL}",([1-9][0-9]{0,15})\\]$`);
+const MEMBER = new RegExp(
+  `^\\[(0|[1-9][0-9]{0,15}),"${DECIMAL}","${DECIMAL}","${DECIMAL}","${DECIMAL}","${DECIMAL}",([1-9][0-9]{0,15})\\]$`,
+);
 
 const DAY = 86_400_000_000;
 let cachedDay = Number.NaN;
@@ -49,15 +51,18 @@ export function barJson(symbol: string, interval: BarInterval, member: string): 
   }
   // Any other spelling of a member: decoded and checked in full.
   const value = toBar(decodeCandle(symbol, interval, member));
-  if (!bar.Check(value)) throw new Error(`stored candle of ${interval}:${symbol} does not match the Bar schema: ${member.slice(0, 200)}`);
+  if (!bar.Check(value))
+    throw new Error(`stored candle of ${interval}:${symbol} does not match the Bar schema: ${member.slice(0, 200)}`);
   return JSON.stringify(value);
 }
 
 /** The start of a CandlePage's JSON, up to the first candle. */
-export const candlePageHead = (symbol: string, interval: BarInterval): string => `{"symbol":${JSON.stringify(symbol)},"interval":"${interval}","candles":[`;
+export const candlePageHead = (symbol: string, interval: BarInterval): string =>
+  `{"symbol":${JSON.stringify(symbol)},"interval":"${interval}","candles":[`;
 
 /** The end of a CandlePage's JSON, after the last candle. */
-export const candlePageTail = (nextCursor?: number): string => (nextCursor === undefined ? ']}' : `],"nextCursor":"${bucketTime(nextCursor)}"}`);
+export const candlePageTail = (nextCursor?: number): string =>
+  nextCursor === undefined ? ']}' : `],"nextCursor":"${bucketTime(nextCursor)}"}`;
 
 /**
  * The JSON of a CandlePage whose candles are `bars` (Bar JSON joined by commas), with

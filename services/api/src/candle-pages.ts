@@ -20,8 +20,10 @@ const RUN_TTL_MS = 60_000;
 /** Pages served from a cached run read the series' final mark at most this often. */
 const MARK_REFRESH_MS = 1_000;
 
-const alignUp = (micros: number, interval: number): number => (micros % interval === 0 ? micros : micros - (micros % interval) + interval);
-const same = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+const alignUp = (micros: number, interval: number): number =>
+  micros % interval === 0 ? micros : micros - (micros % interval) + interval;
+const same = (a: readonly string[], b: readonly string[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 /**
  * Pages of candles as JSON, with the final part of a range kept in memory. The recorder
@@ -32,7 +34,11 @@ const same = (a: readonly string[], b: readonly string[]): boolean => a === b ||
  * an answer is at most one Redis round trip old); nothing needs invalidating unless the
  * stored history is replaced (the final mark goes down), which drops the series' runs.
  */
-export function createCandlePages({ store, cacheBytes, now = Date.now }: {
+export function createCandlePages({
+  store,
+  cacheBytes,
+  now = Date.now,
+}: {
   store: Pick<RecorderStore, 'candleMembers'>;
   cacheBytes: number;
   now?: () => number;
@@ -41,7 +47,14 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
   /** Per series: the final mark as last read and when, and a generation that changes when the history was replaced. */
   const marks = new Map<string, { final: number; at: number; gen: number }>();
 
-  async function read(symbol: string, interval: BarInterval, from: number, to: number, limit: number, withFinal: boolean) {
+  async function read(
+    symbol: string,
+    interval: BarInterval,
+    from: number,
+    to: number,
+    limit: number,
+    withFinal: boolean,
+  ) {
     const got = await store.candleMembers(symbol, interval, from, to, limit, withFinal);
     const name = `${interval}:${symbol}`;
     const final = got.finalThrough ?? -Infinity;
@@ -56,7 +69,14 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
 
   /** Reads of open candles in flight, by what they read: requests for the same ones share a read. */
   const reading = new Map<string, ReturnType<typeof read>>();
-  function readOpen(symbol: string, interval: BarInterval, from: number, to: number, limit: number, withFinal: boolean): ReturnType<typeof read> {
+  function readOpen(
+    symbol: string,
+    interval: BarInterval,
+    from: number,
+    to: number,
+    limit: number,
+    withFinal: boolean,
+  ): ReturnType<typeof read> {
     const key = `${interval}:${symbol}|${from}|${to}|${limit}|${withFinal}`;
     let pending = reading.get(key);
     if (!pending) {
@@ -66,17 +86,28 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
     return pending;
   }
 
-  const barsOf = (symbol: string, interval: BarInterval, members: readonly string[]) => members.map((m) => barJson(symbol, interval, m));
+  const barsOf = (symbol: string, interval: BarInterval, members: readonly string[]) =>
+    members.map((m) => barJson(symbol, interval, m));
 
   /** The page of `head` followed by `tail`, as bytes: a cached head's JSON is copied, not encoded again. */
-  function page(symbol: string, interval: BarInterval, limit: number, head: Run, tail?: { starts: number[]; bars: string[] }): Buffer {
+  function page(
+    symbol: string,
+    interval: BarInterval,
+    limit: number,
+    head: Run,
+    tail?: { starts: number[]; bars: string[] },
+  ): Buffer {
     const headCount = head.starts.length;
     const count = headCount + (tail?.starts.length ?? 0);
     const next = count <= limit ? undefined : limit < headCount ? head.starts[limit] : tail!.starts[limit - headCount];
-    if (headCount > limit) return Buffer.from(candlePageJson(symbol, interval, head.bars.slice(0, limit).join(','), next));
+    if (headCount > limit)
+      return Buffer.from(candlePageJson(symbol, interval, head.bars.slice(0, limit).join(','), next));
     const prefix = (head.prefix ??= Buffer.from(candlePageHead(symbol, interval) + head.bars.join(',')));
     const rest = tail ? tail.bars.slice(0, limit - headCount) : [];
-    return Buffer.concat([prefix, Buffer.from((headCount > 0 && rest.length > 0 ? ',' : '') + rest.join(',') + candlePageTail(next))]);
+    return Buffer.concat([
+      prefix,
+      Buffer.from((headCount > 0 && rest.length > 0 ? ',' : '') + rest.join(',') + candlePageTail(next)),
+    ]);
   }
 
   // The bars, and the prefix and at most two pages made of them.
@@ -87,7 +118,13 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
      * The JSON of a CandlePage: candles whose bucket starts in [from, to), at most
      * `limit`, and nextCursor when there are more.
      */
-    async json(symbol: string, interval: BarInterval, from: number, to: number, limit: number): Promise<Buffer | string> {
+    async json(
+      symbol: string,
+      interval: BarInterval,
+      from: number,
+      to: number,
+      limit: number,
+    ): Promise<Buffer | string> {
       const step = INTERVAL_MICROS[interval];
       // Buckets start at multiples of the interval: ranges that select the same buckets share a key.
       from = alignUp(from, step);
@@ -98,14 +135,25 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
       if (mark && from <= mark.final) {
         const headEnd = Math.min(to, alignUp(mark.final + 1, step));
         const head = runs.get(`${name}|${mark.gen}|${from}|${headEnd}|${limit}`);
-        if (head && (head.starts.length > limit || headEnd === to)) return (head.body ??= page(symbol, interval, limit, head));
+        if (head && (head.starts.length > limit || headEnd === to))
+          return (head.body ??= page(symbol, interval, limit, head));
         if (head) {
           // The open candles after the run. The mark is read again now and then: it only
           // rises, so the run stays right, and a lower one drops the series' runs.
-          const open = await readOpen(symbol, interval, headEnd, to, limit + 1 - head.starts.length, now() - mark.at >= MARK_REFRESH_MS);
+          const open = await readOpen(
+            symbol,
+            interval,
+            headEnd,
+            to,
+            limit + 1 - head.starts.length,
+            now() - mark.at >= MARK_REFRESH_MS,
+          );
           // The same open candles as last time make the same bytes (they change with the recorder's flushes, pages are asked for more often).
           if (head.last && same(head.last.members, open.members)) return head.last.body;
-          const body = page(symbol, interval, limit, head, { starts: open.starts, bars: barsOf(symbol, interval, open.members) });
+          const body = page(symbol, interval, limit, head, {
+            starts: open.starts,
+            bars: barsOf(symbol, interval, open.members),
+          });
           head.last = { members: open.members, body };
           return body;
         }
@@ -115,8 +163,15 @@ export function createCandlePages({ store, cacheBytes, now = Date.now }: {
       if (from <= got.final) {
         let n = 0;
         while (n < got.starts.length && got.starts[n]! <= got.final) n++;
-        const head = n === got.starts.length ? { starts: got.starts, bars } : { starts: got.starts.slice(0, n), bars: bars.slice(0, n) };
-        runs.set(`${name}|${got.gen}|${from}|${Math.min(to, alignUp(got.final + 1, step))}|${limit}`, head, runBytes(head));
+        const head =
+          n === got.starts.length
+            ? { starts: got.starts, bars }
+            : { starts: got.starts.slice(0, n), bars: bars.slice(0, n) };
+        runs.set(
+          `${name}|${got.gen}|${from}|${Math.min(to, alignUp(got.final + 1, step))}|${limit}`,
+          head,
+          runBytes(head),
+        );
       }
       return candlePageJson(symbol, interval, bars.slice(0, limit).join(','), got.starts[limit]);
     },

@@ -22,29 +22,101 @@ export const ApiConfig = Type.Object(
     loginRateMax: int(10, 1, 1_000_000, 'logins per IP and JID per rate window'),
     writeRateMax: int(120, 1, 1_000_000, 'writes (POST, PUT, PATCH, DELETE) per user per rate window'),
     rateWindowMs: int(60_000, 1_000, 86_400_000, 'rate-limit window, ms'),
-    connectionTimeoutMs: int(60_000, 1_000, 3_600_000, 'socket idle timeout, ms (SSE streams send heartbeats more often)'),
+    connectionTimeoutMs: int(
+      60_000,
+      1_000,
+      3_600_000,
+      'socket idle timeout, ms (SSE streams send heartbeats more often)',
+    ),
     requestTimeoutMs: int(30_000, 1_000, 3_600_000, 'time to receive a whole request, ms'),
     keepAliveTimeoutMs: int(5_000, 1_000, 600_000, 'idle keep-alive connection timeout, ms'),
     loginTimeoutMs: int(10_000, 500, 120_000, 'time the XMPP login that verifies a password may take, ms'),
     roleCacheMs: int(1_000, 0, 60_000, 'how long a role read from td:users is trusted, ms'),
     redisUser: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'api', description: 'Redis ACL user' }),
-    redisPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the Redis user's password (default: from credentials.json in home)" })),
-    auditKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43,1024}$', description: 'the audit chain HMAC key, base64url, at least 32 bytes (default: from credentials.json in home)' })),
-    auditKeyedFrom: Type.Optional(Type.Integer({ minimum: 1, description: 'first audit seq written with the key (default: from credentials.json in home)' })),
-    home: Type.String({ minLength: 1, default: `${REPO_ROOT}.tickdesk`, description: 'runtime folder (credentials.json; topology.json, written by tickdesk up)' }),
-    topology: Type.String({ default: '', description: "the desk topology file: XMPP domain, nodes, Redis, CA (empty: topology.json in home); an API started by tickdesk up is handed the desk's" }),
-    uiDir: Type.String({ minLength: 1, default: `${REPO_ROOT}ui/dist`, description: 'the built dashboard (index.html, assets/), served at /' }),
+    redisPassword: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "the Redis user's password (default: from credentials.json in home)",
+      }),
+    ),
+    auditKey: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{43,1024}$',
+        description: 'the audit chain HMAC key, base64url, at least 32 bytes (default: from credentials.json in home)',
+      }),
+    ),
+    auditKeyedFrom: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'first audit seq written with the key (default: from credentials.json in home)',
+      }),
+    ),
+    home: Type.String({
+      minLength: 1,
+      default: `${REPO_ROOT}.tickdesk`,
+      description: 'runtime folder (credentials.json; topology.json, written by tickdesk up)',
+    }),
+    topology: Type.String({
+      default: '',
+      description:
+        "the desk topology file: XMPP domain, nodes, Redis, CA (empty: topology.json in home); an API started by tickdesk up is handed the desk's",
+    }),
+    uiDir: Type.String({
+      minLength: 1,
+      default: `${REPO_ROOT}ui/dist`,
+      description: 'the built dashboard (index.html, assets/), served at /',
+    }),
     candleCacheMb: int(32, 0, 65_536, 'memory for pages of final candles, MB (0: no cache)'),
-    wsMaxFrameBytes: int(1_048_576, 1_024, 104_857_600, 'largest WebSocket frame a client may send through /xmpp-websocket, bytes (twice the XMPP stanza limit); a larger one closes the connection with 1009'),
+    wsMaxFrameBytes: int(
+      1_048_576,
+      1_024,
+      104_857_600,
+      'largest WebSocket frame a client may send through /xmpp-websocket, bytes (twice the XMPP stanza limit); a larger one closes the connection with 1009',
+    ),
     wsMaxPerAddress: int(16, 1, 100_000, 'concurrent /xmpp-websocket connections per client address'),
-    wsMaxConnections: int(256, 1, 1_000_000, 'concurrent /xmpp-websocket connections in all (each may hold up to wsMaxFrameBytes while a frame arrives)'),
+    wsMaxConnections: int(
+      256,
+      1,
+      1_000_000,
+      'concurrent /xmpp-websocket connections in all (each may hold up to wsMaxFrameBytes while a frame arrives)',
+    ),
     streamsPerUser: int(8, 1, 100_000, 'open GET /v1/stream (Server-Sent Events) responses per user'),
-    streamsMax: int(256, 1, 1_000_000, 'open GET /v1/stream responses in all (each may buffer up to 1 MiB for a client that does not read)'),
-    allowedOrigins: Type.String({ maxLength: 4_096, pattern: '^[^\\s]*$', default: '', description: 'comma-separated origins that may open /xmpp-websocket (empty: http://localhost:<port> and http://127.0.0.1:<port>)' }),
-    entitlementCacheMs: int(1_000, 0, 60_000, "how long an analyst's entitlements read from the XMPP server are trusted, ms"),
-    maxRulesPerTrader: int(500, 1, 1_000_000, 'rules one trader may have stored, whatever their status (shared with the alert engine)'),
-    minCooldownSeconds: int(DEFAULT_MIN_COOLDOWN_SECONDS, 1, 86_400, 'shortest cooldown of an every-time rule, seconds (shared with the alert engine)'),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    streamsMax: int(
+      256,
+      1,
+      1_000_000,
+      'open GET /v1/stream responses in all (each may buffer up to 1 MiB for a client that does not read)',
+    ),
+    allowedOrigins: Type.String({
+      maxLength: 4_096,
+      pattern: '^[^\\s]*$',
+      default: '',
+      description:
+        'comma-separated origins that may open /xmpp-websocket (empty: http://localhost:<port> and http://127.0.0.1:<port>)',
+    }),
+    entitlementCacheMs: int(
+      1_000,
+      0,
+      60_000,
+      "how long an analyst's entitlements read from the XMPP server are trusted, ms",
+    ),
+    maxRulesPerTrader: int(
+      500,
+      1,
+      1_000_000,
+      'rules one trader may have stored, whatever their status (shared with the alert engine)',
+    ),
+    minCooldownSeconds: int(
+      DEFAULT_MIN_COOLDOWN_SECONDS,
+      1,
+      86_400,
+      'shortest cooldown of an every-time rule, seconds (shared with the alert engine)',
+    ),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
   },
   { additionalProperties: false },
 );
@@ -99,7 +171,8 @@ const SPEC: EnvSpec<typeof ApiConfig> = {
 /** Defaults completed with `partial` (a random secret when none is given); throws when invalid. */
 export function resolveApiConfig(partial: Partial<ApiConfig> = {}): ApiConfig {
   const input: Partial<ApiConfig> = { ...partial };
-  if (input.secret === undefined) Object.assign(input, { secret: randomBytes(32).toString('base64url'), secretGenerated: true });
+  if (input.secret === undefined)
+    Object.assign(input, { secret: randomBytes(32).toString('base64url'), secretGenerated: true });
   return resolveConfig(SPEC, input, 'api config');
 }
 
@@ -117,7 +190,11 @@ export function loadApiConfig(env: Env): ApiConfig {
 function fromDeskFolder(partial: Record<string, unknown>): Partial<ApiConfig> {
   const home = typeof partial.home === 'string' ? partial.home : (ApiConfig.properties.home.default as string);
   const user = typeof partial.redisUser === 'string' ? partial.redisUser : 'api';
-  let creds: { redis?: { users?: Record<string, unknown> }; audit?: { key?: unknown; keyedFrom?: unknown }; api?: { tokenSecret?: unknown } };
+  let creds: {
+    redis?: { users?: Record<string, unknown> };
+    audit?: { key?: unknown; keyedFrom?: unknown };
+    api?: { tokenSecret?: unknown };
+  };
   try {
     creds = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as typeof creds;
   } catch {

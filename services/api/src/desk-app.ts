@@ -3,8 +3,21 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DEFAULT_INSTRUMENTS, parseDeskTopology, TOPOLOGY_FILE, xmppHttpOrigins, xmppServiceUrls, type DeskTopology, type Instrument } from '@tickdesk/schemas';
-import { createAccountDirectory, createSessionOpener, type AccountDirectory, type SessionOpener } from '@tickdesk/accounts';
+import {
+  DEFAULT_INSTRUMENTS,
+  parseDeskTopology,
+  TOPOLOGY_FILE,
+  xmppHttpOrigins,
+  xmppServiceUrls,
+  type DeskTopology,
+  type Instrument,
+} from '@tickdesk/schemas';
+import {
+  createAccountDirectory,
+  createSessionOpener,
+  type AccountDirectory,
+  type SessionOpener,
+} from '@tickdesk/accounts';
 import { auditAnchorPath, createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { redisClientOptions } from '@tickdesk/infra';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
@@ -30,15 +43,24 @@ export async function buildDeskApp(
   log: Logger,
   { instruments = DEFAULT_INSTRUMENTS, topology = readTopology(config) }: ApiServerOptions = {},
 ): Promise<{ app: ApiApp; close(): Promise<void> }> {
-  if (config.secretGenerated) log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
+  if (config.secretGenerated)
+    log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
   if (config.redisPassword === undefined) {
-    throw new ApiError('TICKDESK_API_BAD_CONFIG', `no Redis password for user ${config.redisUser}: set TICKDESK_API_REDIS_PASSWORD, or TICKDESK_HOME to a desk folder whose credentials.json has one`);
+    throw new ApiError(
+      'TICKDESK_API_BAD_CONFIG',
+      `no Redis password for user ${config.redisUser}: set TICKDESK_API_REDIS_PASSWORD, or TICKDESK_HOME to a desk folder whose credentials.json has one`,
+    );
   }
-  if (config.auditKey === undefined) log.warn('no audit key (TICKDESK_AUDIT_KEY or credentials.json): keyed audit records cannot be verified');
+  if (config.auditKey === undefined)
+    log.warn('no audit key (TICKDESK_AUDIT_KEY or credentials.json): keyed audit records cannot be verified');
   const desk = deskFiles(topology);
   // Auto-pipelining: concurrent requests' commands share socket writes.
   const login = { username: config.redisUser, password: config.redisPassword };
-  const redis = new Redis({ ...redisClientOptions(topology.redis, login, desk.sentinelPassword()), maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const redis = new Redis({
+    ...redisClientOptions(topology.redis, login, desk.sentinelPassword()),
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
   redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   // Every node of a cluster: the admin session and password checks go to another node when theirs is down.
   const xmppServices = xmppServiceUrls(topology);
@@ -48,7 +70,15 @@ export async function buildDeskApp(
 
   const admin = await adminSession(topology, desk, xmppServices, log);
   const accounts: AccountDirectory | undefined = admin
-    ? createAccountDirectory({ admin, redis, domain: topology.domain, pubsubHost: topology.pubsubHost, instruments, log, sessions: deskSessions(topology, desk, xmppService, log) })
+    ? createAccountDirectory({
+        admin,
+        redis,
+        domain: topology.domain,
+        pubsubHost: topology.pubsubHost,
+        instruments,
+        log,
+        sessions: deskSessions(topology, desk, xmppService, log),
+      })
     : undefined;
   const app = await buildApp({
     deps: {
@@ -58,11 +88,22 @@ export async function buildDeskApp(
       instruments,
       rules: createRuleStore({ redis, maxRulesPerOwner: config.maxRulesPerTrader }),
       alerts: createAlertStore({ redis }),
-      audit: createAuditChain({ redis, anchorPath: auditAnchorPath(topology.paths.home), ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}) }),
+      audit: createAuditChain({
+        redis,
+        anchorPath: auditAnchorPath(topology.paths.home),
+        ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}),
+      }),
       ...(accounts ? { accounts } : {}),
     },
     config,
-    verifyPassword: createXmppPasswordVerifier({ service: xmppService, services: xmppServices, domain: topology.domain, ca: desk.ca(), log, timeoutMs: config.loginTimeoutMs }),
+    verifyPassword: createXmppPasswordVerifier({
+      service: xmppService,
+      services: xmppServices,
+      domain: topology.domain,
+      ca: desk.ca(),
+      log,
+      timeoutMs: config.loginTimeoutMs,
+    }),
     health: deskHealth({ home: topology.paths.home, xmppPort: topology.xmppNodes[0]!.c2sPort, redis }),
     metrics: registry,
     xmppWebsocket: xmppHttpOrigins(topology),
@@ -82,14 +123,28 @@ export async function buildDeskApp(
  * with the password from the desk's credentials file; without one the admin routes
  * answer 503 and everything else works.
  */
-async function adminSession(topology: DeskTopology, desk: DeskFiles, services: readonly string[], log: Logger): Promise<XmppClient | undefined> {
+async function adminSession(
+  topology: DeskTopology,
+  desk: DeskFiles,
+  services: readonly string[],
+  log: Logger,
+): Promise<XmppClient | undefined> {
   const password = desk.password('admin');
   if (!password) {
     log.warn('no admin credentials in the desk folder: user and entitlement administration is unavailable');
     return undefined;
   }
   const ca = desk.ca();
-  const client = createXmppClient({ service: services[0]!, services, domain: topology.domain, username: 'admin', password, log, resource: 'api', ...(ca ? { ca } : {}) });
+  const client = createXmppClient({
+    service: services[0]!,
+    services,
+    domain: topology.domain,
+    username: 'admin',
+    password,
+    log,
+    resource: 'api',
+    ...(ca ? { ca } : {}),
+  });
   try {
     await client.start();
     return client;
@@ -105,7 +160,13 @@ async function adminSession(topology: DeskTopology, desk: DeskFiles, services: r
  */
 function deskSessions(topology: DeskTopology, desk: DeskFiles, service: string, log: Logger): SessionOpener {
   const ca = desk.ca();
-  return createSessionOpener({ service, domain: topology.domain, log, ...(ca ? { ca } : {}), passwordOf: (user) => desk.password(user) });
+  return createSessionOpener({
+    service,
+    domain: topology.domain,
+    log,
+    ...(ca ? { ca } : {}),
+    passwordOf: (user) => desk.password(user),
+  });
 }
 
 interface DeskFiles {
@@ -125,7 +186,10 @@ function deskFiles(topology: DeskTopology): DeskFiles {
   };
   const creds = () => {
     try {
-      return JSON.parse(read(topology.paths.credentials) ?? '{}') as { accounts?: Record<string, { password?: string }>; redis?: { sentinelPassword?: string } };
+      return JSON.parse(read(topology.paths.credentials) ?? '{}') as {
+        accounts?: Record<string, { password?: string }>;
+        redis?: { sentinelPassword?: string };
+      };
     } catch {
       return {};
     }
@@ -143,7 +207,9 @@ function readTopology(config: ApiConfig): DeskTopology {
   try {
     return parseDeskTopology(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ApiError('TICKDESK_API_BAD_CONFIG', `no readable desk topology at ${path} (${(err as Error).message}): start the desk with tickdesk up, which writes it, or set TICKDESK_TOPOLOGY`);
+    throw new ApiError(
+      'TICKDESK_API_BAD_CONFIG',
+      `no readable desk topology at ${path} (${(err as Error).message}): start the desk with tickdesk up, which writes it, or set TICKDESK_TOPOLOGY`,
+    );
   }
 }
-

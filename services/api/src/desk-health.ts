@@ -12,7 +12,14 @@ export const FEED_STALE_MS = 60_000;
 const STATE_TIMEOUT_MS = 1_000;
 
 /** Which supervised part (desk.json) each /health component is. */
-const PART_OF: Record<string, string> = { xmpp: 'xmpp', redis: 'redis', feeds: 'feed', recorder: 'recorder', engine: 'alerts', api: 'api' };
+const PART_OF: Record<string, string> = {
+  xmpp: 'xmpp',
+  redis: 'redis',
+  feeds: 'feed',
+  recorder: 'recorder',
+  engine: 'alerts',
+  api: 'api',
+};
 /** The replica and sentinels of TICKDESK_REDIS_MODE=sentinel, as `tickdesk up` names them in desk.json. */
 const REDIS_SET_PART = /^(redis-replica|sentinel-[1-9])$/;
 /** The further engines of TICKDESK_ALERT_ENGINES=K, `alerts-2`…, components `engine-2`…. */
@@ -45,18 +52,30 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     const withStandby = (service: string) => standbys.includes(`${service}-standby`);
     const [xmppStates, feeds, recorder, engine, standbyStates] = await Promise.all([
       Promise.all(nodes.map((n) => probePort(n.port, n.label))),
-      Promise.all([partState(parts.feed, 'feed', withStandby('feed')), probeTicks(redis, now).catch(redisDown)])
-        .then(([own, ticks]) => (own.state !== 'running' ? own : ticks.state === 'running' && own.detail ? { ...ticks, detail: own.detail } : ticks)),
+      Promise.all([partState(parts.feed, 'feed', withStandby('feed')), probeTicks(redis, now).catch(redisDown)]).then(
+        ([own, ticks]) =>
+          own.state !== 'running'
+            ? own
+            : ticks.state === 'running' && own.detail
+              ? { ...ticks, detail: own.detail }
+              : ticks,
+      ),
       partState(parts.recorder, 'recorder', withStandby('recorder')),
-      createEngineHeartbeat({ redis }).read(now(), parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined).catch(redisDown),
+      createEngineHeartbeat({ redis })
+        .read(now(), parts.alerts && parts.alerts.pid > 0 ? parts.alerts.pid : undefined)
+        .catch(redisDown),
       Promise.all(standbys.map((p) => partState(parts[p], p, true))),
     ]);
     const components: Record<string, ComponentHealth> = { feeds, engine };
     standbys.forEach((p, i) => (components[p] = standbyStates[i]!));
     // Several engines: each one's own report (state, and the instruments it holds as detail).
-    const engineParts = Object.keys(parts).filter((p) => ENGINE_PART.test(p)).map((p) => [`engine-${ENGINE_PART.exec(p)![1]}`, p] as const);
+    const engineParts = Object.keys(parts)
+      .filter((p) => ENGINE_PART.test(p))
+      .map((p) => [`engine-${ENGINE_PART.exec(p)![1]}`, p] as const);
     if (engineParts.length > 0) {
-      const [first, ...others] = await Promise.all(['alerts', ...engineParts.map(([, p]) => p)].map((p) => partState(parts[p], `alert engine ${p}`, true)));
+      const [first, ...others] = await Promise.all(
+        ['alerts', ...engineParts.map(([, p]) => p)].map((p) => partState(parts[p], `alert engine ${p}`, true)),
+      );
       if (engine.state === 'running' && first!.detail) engine.detail = first!.detail;
       engineParts.forEach(([component], i) => (components[component] = others[i]!));
     }
@@ -65,16 +84,31 @@ export function deskHealth({ home, xmppPort, redis, now = Date.now }: DeskHealth
     if (desk) components.recorder = recorder;
     if (desk) components.api = { state: 'running' };
     // A Sentinel desk's other Redis processes, each its own component (`redis` is the primary the API reaches).
-    const redisParts = Object.keys(parts).filter((p) => REDIS_SET_PART.test(p)).map((p) => [p, p] as const);
+    const redisParts = Object.keys(parts)
+      .filter((p) => REDIS_SET_PART.test(p))
+      .map((p) => [p, p] as const);
     if (desk && parts['redis-replica']) markRedisPrimary(components, redis, desk.ports.redis);
-    for (const [component, part] of [...Object.entries(PART_OF), ...nodes.slice(1).map((n) => [n.part, n.part] as const), ...redisParts, ...engineParts, ...standbys.map((p) => [p, p] as const)]) {
+    for (const [component, part] of [
+      ...Object.entries(PART_OF),
+      ...nodes.slice(1).map((n) => [n.part, n.part] as const),
+      ...redisParts,
+      ...engineParts,
+      ...standbys.map((p) => [p, p] as const),
+    ]) {
       const p = parts[part];
       if (!p) continue;
       const c = (components[component] ??= { state: 'running' });
-      Object.assign(c, { restarts: p.restarts }, p.lastExit ? { lastExit: p.lastExit.slice(0, 200) } : {}, p.lastRestartAt ? { lastRestartAt: p.lastRestartAt } : {});
-      if (p.state === 'restarting' || p.state === 'failed') Object.assign(c, { state: 'degraded', detail: `${part} ${p.state}` });
+      Object.assign(
+        c,
+        { restarts: p.restarts },
+        p.lastExit ? { lastExit: p.lastExit.slice(0, 200) } : {},
+        p.lastRestartAt ? { lastRestartAt: p.lastRestartAt } : {},
+      );
+      if (p.state === 'restarting' || p.state === 'failed')
+        Object.assign(c, { state: 'degraded', detail: `${part} ${p.state}` });
       // Started again after an exit but not yet ready (a node still rejoining its cluster may already accept connections).
-      else if (p.state === 'starting' && p.restarts > 0 && c.state === 'running') Object.assign(c, { state: 'starting', detail: `${part} starting` });
+      else if (p.state === 'starting' && p.restarts > 0 && c.state === 'running')
+        Object.assign(c, { state: 'starting', detail: `${part} starting` });
     }
     return components;
   };
@@ -107,22 +141,34 @@ function readDesk(home: string): DeskStateFile | undefined {
 async function partState(part: DeskPart | undefined, who: string, withDetail = false): Promise<ComponentHealth> {
   if (!part?.metricsPort) return { state: 'running' };
   try {
-    const res = await fetch(`http://127.0.0.1:${part.metricsPort}/state`, { signal: AbortSignal.timeout(STATE_TIMEOUT_MS) });
+    const res = await fetch(`http://127.0.0.1:${part.metricsPort}/state`, {
+      signal: AbortSignal.timeout(STATE_TIMEOUT_MS),
+    });
     const body: unknown = await res.json();
     if (!Value.Check(PartStateReport, body)) return { state: 'degraded', detail: `unreadable state from the ${who}` };
     return body.state === 'running' || body.state === 'starting'
       ? { state: body.state, ...(withDetail && body.detail ? { detail: body.detail.slice(0, 300) } : {}) }
-      : { state: 'degraded', detail: `${who} reports ${body.state}${body.detail ? `: ${body.detail}` : ''}`.slice(0, 300) };
+      : {
+          state: 'degraded',
+          detail: `${who} reports ${body.state}${body.detail ? `: ${body.detail}` : ''}`.slice(0, 300),
+        };
   } catch {
     return { state: 'degraded', detail: `the ${who} does not answer` };
   }
 }
 
 /** Each XMPP node with its part name (`xmpp`, `xmpp-2`…) and client port; node 1 alone without a cluster in desk.json. */
-export function xmppNodeParts(desk: DeskStateFile | undefined, xmppPort: number): Array<{ part: string; port: number; label: string }> {
+export function xmppNodeParts(
+  desk: DeskStateFile | undefined,
+  xmppPort: number,
+): Array<{ part: string; port: number; label: string }> {
   const listed = desk?.xmppNodes ?? [];
   if (listed.length <= 1) return [{ part: 'xmpp', port: xmppPort, label: 'XMPP' }];
-  return listed.map((n, i) => ({ part: i === 0 ? 'xmpp' : `xmpp-${i + 1}`, port: n.c2sPort, label: `XMPP node ${i + 1} (${n.name})` }));
+  return listed.map((n, i) => ({
+    part: i === 0 ? 'xmpp' : `xmpp-${i + 1}`,
+    port: n.c2sPort,
+    label: `XMPP node ${i + 1} (${n.name})`,
+  }));
 }
 
 function probePort(port: number, label: string): Promise<ComponentHealth> {
@@ -133,8 +179,12 @@ function probePort(port: number, label: string): Promise<ComponentHealth> {
       resolve(h);
     };
     socket.once('connect', () => done({ state: 'running' }));
-    socket.once('timeout', () => done({ state: 'degraded', detail: `${label} port ${port}: connect timed out`.slice(0, 300) }));
-    socket.once('error', (err) => done({ state: 'degraded', detail: `${label} port ${port}: ${err.message}`.slice(0, 300) }));
+    socket.once('timeout', () =>
+      done({ state: 'degraded', detail: `${label} port ${port}: connect timed out`.slice(0, 300) }),
+    );
+    socket.once('error', (err) =>
+      done({ state: 'degraded', detail: `${label} port ${port}: ${err.message}`.slice(0, 300) }),
+    );
   });
 }
 
@@ -146,5 +196,7 @@ async function probeTicks(redis: Redis, now: () => number): Promise<ComponentHea
   }
   if (newest === 0) return { state: 'starting', detail: 'no tick recorded yet' };
   const ageMs = now() - newest;
-  return ageMs <= FEED_STALE_MS ? { state: 'running' } : { state: 'degraded', detail: `newest tick recorded ${Math.round(ageMs / 1000)} s ago` };
+  return ageMs <= FEED_STALE_MS
+    ? { state: 'running' }
+    : { state: 'degraded', detail: `newest tick recorded ${Math.round(ageMs / 1000)} s ago` };
 }

@@ -13,11 +13,22 @@ type Members = ReadonlyMap<string, ReadonlySet<string>>;
  * (at once when made through this API). Without an admin session the server cannot be
  * asked: analysts are refused (503), never shown everything.
  */
-export function createEntitlements({ accounts, ttlMs, now = Date.now }: { accounts: Pick<AccountDirectory, 'members'> | undefined; ttlMs: number; now?: () => number }) {
+export function createEntitlements({
+  accounts,
+  ttlMs,
+  now = Date.now,
+}: {
+  accounts: Pick<AccountDirectory, 'members'> | undefined;
+  ttlMs: number;
+  now?: () => number;
+}) {
   let cache: { at: number; members: Promise<Members> } | undefined;
 
   function members(): Promise<Members> {
-    if (!accounts) return Promise.reject(unavailable('entitlements cannot be read: the API has no admin session with the XMPP server'));
+    if (!accounts)
+      return Promise.reject(
+        unavailable('entitlements cannot be read: the API has no admin session with the XMPP server'),
+      );
     const t = now();
     if (cache && t - cache.at < ttlMs) return cache.members;
     const read = accounts.members();
@@ -49,7 +60,8 @@ export function createEntitlements({ accounts, ttlMs, now = Date.now }: { accoun
     /** 403 TICKDESK_API_NOT_ENTITLED unless `caller` may read `symbol`. */
     async check(caller: Caller, symbol: string): Promise<void> {
       const mine = await allowed(caller);
-      if (mine && !mine.has(symbol)) throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${caller.user} is not entitled to ${symbol}`);
+      if (mine && !mine.has(symbol))
+        throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${caller.user} is not entitled to ${symbol}`);
     },
     /** Forget what was read (after a grant or revocation through this API). */
     invalidate(): void {

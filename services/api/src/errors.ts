@@ -9,26 +9,56 @@ export const API_ERRORS = {
   TICKDESK_API_UNAUTHENTICATED: { status: 401, description: 'No bearer token' },
   TICKDESK_API_BAD_TOKEN: { status: 401, description: 'The token is malformed or its signature is wrong' },
   TICKDESK_API_TOKEN_EXPIRED: { status: 401, description: 'The token has expired: log in again' },
-  TICKDESK_API_TOKEN_REVOKED: { status: 401, description: "The account's role changed or it was disabled since the token was issued" },
+  TICKDESK_API_TOKEN_REVOKED: {
+    status: 401,
+    description: "The account's role changed or it was disabled since the token was issued",
+  },
   TICKDESK_API_BAD_CREDENTIALS: { status: 401, description: 'The XMPP server refused the JID and password' },
   TICKDESK_API_FORBIDDEN: { status: 403, description: "The caller's role may not do this" },
-  TICKDESK_API_NOT_ENTITLED: { status: 403, description: 'The analyst is not entitled to this instrument (an admin grants it)' },
-  TICKDESK_API_ORIGIN_FORBIDDEN: { status: 403, description: 'The WebSocket was opened from a page of another origin (TICKDESK_API_ALLOWED_ORIGINS)' },
+  TICKDESK_API_NOT_ENTITLED: {
+    status: 403,
+    description: 'The analyst is not entitled to this instrument (an admin grants it)',
+  },
+  TICKDESK_API_ORIGIN_FORBIDDEN: {
+    status: 403,
+    description: 'The WebSocket was opened from a page of another origin (TICKDESK_API_ALLOWED_ORIGINS)',
+  },
   TICKDESK_API_NOT_FOUND: { status: 404, description: 'No such route or resource' },
   TICKDESK_API_UNKNOWN_INSTRUMENT: { status: 404, description: 'No instrument with this symbol' },
   TICKDESK_API_NO_DATA: { status: 404, description: 'Nothing recorded yet' },
   TICKDESK_API_CONFLICT: { status: 409, description: 'The resource changed or already exists' },
-  TICKDESK_API_RULE_LIMIT: { status: 409, description: 'The trader has as many rules as allowed (TICKDESK_ALERTS_MAX_RULES_PER_TRADER): delete one first' },
+  TICKDESK_API_RULE_LIMIT: {
+    status: 409,
+    description: 'The trader has as many rules as allowed (TICKDESK_ALERTS_MAX_RULES_PER_TRADER): delete one first',
+  },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
-  TICKDESK_API_INVALID_RULE: { status: 422, description: 'Valid JSON, but not a valid rule: the message names the field' },
+  TICKDESK_API_INVALID_RULE: {
+    status: 422,
+    description: 'Valid JSON, but not a valid rule: the message names the field',
+  },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
-  TICKDESK_API_LOGIN_LOCKED: { status: 429, description: 'The XMPP server has locked the account after failed logins (temporary-auth-failure): try again in a few minutes' },
-  TICKDESK_API_TOO_MANY_CONNECTIONS: { status: 429, description: 'Too many open WebSockets from this address (TICKDESK_API_WS_MAX_PER_ADDRESS) or in all' },
-  TICKDESK_API_TOO_MANY_STREAMS: { status: 429, description: 'Too many open GET /v1/stream responses of this user (TICKDESK_API_STREAMS_PER_USER) or in all (TICKDESK_API_STREAMS_MAX)' },
+  TICKDESK_API_LOGIN_LOCKED: {
+    status: 429,
+    description:
+      'The XMPP server has locked the account after failed logins (temporary-auth-failure): try again in a few minutes',
+  },
+  TICKDESK_API_TOO_MANY_CONNECTIONS: {
+    status: 429,
+    description: 'Too many open WebSockets from this address (TICKDESK_API_WS_MAX_PER_ADDRESS) or in all',
+  },
+  TICKDESK_API_TOO_MANY_STREAMS: {
+    status: 429,
+    description:
+      'Too many open GET /v1/stream responses of this user (TICKDESK_API_STREAMS_PER_USER) or in all (TICKDESK_API_STREAMS_MAX)',
+  },
   TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
   TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },
-  TICKDESK_API_UI_NOT_BUILT: { status: 503, description: 'The dashboard is not built (GET / and page routes only)', page: true },
+  TICKDESK_API_UI_NOT_BUILT: {
+    status: 503,
+    description: 'The dashboard is not built (GET / and page routes only)',
+    page: true,
+  },
   TICKDESK_API_BAD_CONFIG: { status: 500, description: 'Invalid configuration (start-up only, never sent)' },
 } as const satisfies Record<string, { status: number; description: string; page?: true }>;
 
@@ -57,16 +87,26 @@ export const ErrorBody = Type.Object(
 export type ErrorBody = Static<typeof ErrorBody>;
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Malformed input', 401: 'Missing, malformed, expired or revoked token', 403: 'Forbidden for this role',
-  404: 'Not found', 409: 'Conflict', 413: 'Body too large', 415: 'Unsupported content type', 422: 'Invalid rule',
-  429: 'Rate limited', 500: 'Internal error', 503: 'A backing service is unavailable',
+  400: 'Malformed input',
+  401: 'Missing, malformed, expired or revoked token',
+  403: 'Forbidden for this role',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  422: 'Invalid rule',
+  429: 'Rate limited',
+  500: 'Internal error',
+  503: 'A backing service is unavailable',
 };
 
 /** Response schemas for error statuses, to spread into a route's `response`. */
 export function errorResponses<S extends number>(...statuses: S[]): Record<S, TSchema> {
   const out = {} as Record<S, TSchema>;
   for (const s of statuses) {
-    const codes = Object.entries(API_ERRORS).filter(([, e]) => e.status === s && !('page' in e)).map(([c]) => c);
+    const codes = Object.entries(API_ERRORS)
+      .filter(([, e]) => e.status === s && !('page' in e))
+      .map(([c]) => c);
     out[s] = Type.Object(ErrorBody.properties, {
       additionalProperties: false,
       description: `${STATUS_TEXT[s] ?? 'Error'} (${codes.join(', ')})`,

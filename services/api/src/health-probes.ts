@@ -15,7 +15,15 @@ const PROBE_TIMEOUT_MS = 1_500;
  * probe recorded for the Redis process), the rest from the desk probe; a probe that fails
  * or takes over PROBE_TIMEOUT_MS reports degraded rather than holding /health.
  */
-export async function probeDesk({ redis, probe, log }: { redis: Redis; probe?: HealthProbe; log: FastifyBaseLogger }): Promise<{ ok: boolean; components: Record<string, ComponentHealth> }> {
+export async function probeDesk({
+  redis,
+  probe,
+  log,
+}: {
+  redis: Redis;
+  probe?: HealthProbe;
+  log: FastifyBaseLogger;
+}): Promise<{ ok: boolean; components: Record<string, ComponentHealth> }> {
   const [own, others] = await Promise.all([probeRedis(redis), probeOthers(probe, log)]);
   const { restarts, lastExit, lastRestartAt, role } = others.redis ?? {};
   const components = { ...others, redis: { ...own, ...defined({ restarts, lastExit, lastRestartAt, role }) } };
@@ -32,7 +40,10 @@ async function probeRedis(redis: Redis): Promise<ComponentHealth> {
   }
 }
 
-async function probeOthers(probe: HealthProbe | undefined, log: FastifyBaseLogger): Promise<Record<string, ComponentHealth>> {
+async function probeOthers(
+  probe: HealthProbe | undefined,
+  log: FastifyBaseLogger,
+): Promise<Record<string, ComponentHealth>> {
   if (!probe) return {};
   try {
     return await withTimeout(probe(), 'health probe');
@@ -42,7 +53,8 @@ async function probeOthers(probe: HealthProbe | undefined, log: FastifyBaseLogge
   }
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,19 @@
 export { buildApp, API_VERSION, type ApiApp, type BuildAppOptions } from './app.js';
 export { ApiConfig, loadApiConfig, resolveApiConfig, API_ENV_VARS } from './config.js';
 export type { ApiDeps, Caller, Role } from './deps.js';
-export { API_ERRORS, ApiError, ErrorBody, errorResponses, badRequest, notFound, conflict, forbidden, unavailable, invalidRule, type ApiErrorCode } from './errors.js';
+export {
+  API_ERRORS,
+  ApiError,
+  ErrorBody,
+  errorResponses,
+  badRequest,
+  notFound,
+  conflict,
+  forbidden,
+  unavailable,
+  invalidRule,
+  type ApiErrorCode,
+} from './errors.js';
 export { ROLES, USERS_KEY, isRole, readRole } from './roles.js';
 export { createTokenSigner, type TokenSigner } from './token.js';
 export { createApiMetrics, type ApiMetrics } from './metrics.js';

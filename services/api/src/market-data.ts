@@ -39,7 +39,15 @@ function micros(field: string, text: string): number {
  * Market data as the recorder keeps it in Redis (its layout, its read functions):
  * instruments from the desk's list, last prices, tick pages and candles.
  */
-export function createMarketData({ redis, instruments, candleCacheBytes }: { redis: Redis; instruments: readonly Instrument[]; candleCacheBytes: number }) {
+export function createMarketData({
+  redis,
+  instruments,
+  candleCacheBytes,
+}: {
+  redis: Redis;
+  instruments: readonly Instrument[];
+  candleCacheBytes: number;
+}) {
   const { maxTicksPerInstrument, candleLimits } = resolveRecorderConfig();
   const store = createRecorderStore({ redis, limits: { maxTicksPerInstrument, candleLimits } });
   const pages = createCandlePages({ store, cacheBytes: candleCacheBytes });
@@ -72,7 +80,13 @@ export function createMarketData({ redis, instruments, candleCacheBytes }: { red
     },
 
     /** One page of candles as CandlePage JSON; `cursor` is the start of the first candle of the page. */
-    async candles(symbol: string, interval: BarInterval, range: TimeRange, limit: number, cursor?: string): Promise<string | Buffer> {
+    async candles(
+      symbol: string,
+      interval: BarInterval,
+      range: TimeRange,
+      limit: number,
+      cursor?: string,
+    ): Promise<string | Buffer> {
       instrument(symbol);
       const from = cursor === undefined ? range.from : Math.max(range.from, micros('cursor', cursor));
       return recorderInput(() => pages.json(symbol, interval, from, range.to, limit));
@@ -87,8 +101,8 @@ async function recorderInput<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    if (err instanceof RecorderError && err.code !== 'TICKDESK_RECORDER_BAD_CONFIG') throw badRequest(`querystring: ${err.message}`);
+    if (err instanceof RecorderError && err.code !== 'TICKDESK_RECORDER_BAD_CONFIG')
+      throw badRequest(`querystring: ${err.message}`);
     throw err;
   }
 }
-

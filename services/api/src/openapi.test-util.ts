@@ -30,17 +30,23 @@ export function openApiDrift(app: ApiApp, doc: OpenApiDoc): string[] {
       problems.push(`${route.method} ${route.url} is not in the document`);
       continue;
     }
-    const documented = Object.keys(op.responses ?? {}).sort().join(',');
+    const documented = Object.keys(op.responses ?? {})
+      .sort()
+      .join(',');
     const declared = [...route.statuses].sort().join(',');
-    if (documented !== declared) problems.push(`${route.method} ${route.url}: declares ${declared}, documented ${documented}`);
+    if (documented !== declared)
+      problems.push(`${route.method} ${route.url}: declares ${declared}, documented ${documented}`);
     for (const [status, response] of Object.entries(op.responses ?? {})) {
       if (Number(status) < 400 || NOT_ERRORS.has(`${route.method} ${route.url} ${status}`)) continue;
       const props = response.content?.['application/json']?.schema?.properties;
-      if (!props || !('code' in props) || !('message' in props)) problems.push(`${route.method} ${route.url} ${status}: not { code, message }`);
+      if (!props || !('code' in props) || !('message' in props))
+        problems.push(`${route.method} ${route.url} ${status}: not { code, message }`);
     }
   }
   for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) if (!known.has(`${method} ${path}`)) problems.push(`${method.toUpperCase()} ${path} is documented but not routed`);
+    for (const method of Object.keys(ops))
+      if (!known.has(`${method} ${path}`))
+        problems.push(`${method.toUpperCase()} ${path} is documented but not routed`);
   }
   return problems;
 }

@@ -8,7 +8,11 @@ import { buildDeskApp, type ApiServerOptions } from './desk-app.js';
 export type { ApiServerOptions } from './desk-app.js';
 
 /** The desk's API (desk-app.ts), listening on the configured host and port. */
-export async function startApiServer(config: ApiConfig, log: Logger, options: ApiServerOptions = {}): Promise<{ app: ApiApp; close(): Promise<void> }> {
+export async function startApiServer(
+  config: ApiConfig,
+  log: Logger,
+  options: ApiServerOptions = {},
+): Promise<{ app: ApiApp; close(): Promise<void> }> {
   const desk = await buildDeskApp(config, log, options);
   try {
     await desk.app.listen({ port: config.port, host: config.host });

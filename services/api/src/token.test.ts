@@ -52,7 +52,8 @@ describe('tokens', () => {
       '...',
       '',
     ];
-    for (const t of bad) expect(() => signer.verify(t), t).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }));
+    for (const t of bad)
+      expect(() => signer.verify(t), t).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }));
   });
 
   it('refuses well-signed tokens with unexpected claims', () => {

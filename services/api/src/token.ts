@@ -27,7 +27,15 @@ export interface VerifiedToken extends Caller {
   expiresAt: number;
 }
 
-export function createTokenSigner({ secret, ttlS, now = Date.now }: { secret: string; ttlS: number; now?: () => number }) {
+export function createTokenSigner({
+  secret,
+  ttlS,
+  now = Date.now,
+}: {
+  secret: string;
+  ttlS: number;
+  now?: () => number;
+}) {
   const mac = (data: string) => createHmac('sha256', secret).update(data).digest();
   const bad = (why: string) => new ApiError('TICKDESK_API_BAD_TOKEN', `invalid bearer token: ${why}`);
   const expired = () => new ApiError('TICKDESK_API_TOKEN_EXPIRED', 'the bearer token has expired: log in again');

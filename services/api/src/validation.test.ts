@@ -4,12 +4,29 @@ import { Bar, Tick } from '@tickdesk/schemas';
 import { convertText, fieldName, validatorCompiler } from './validation.js';
 import { dedupeSchemaIds } from './schema-ids.js';
 
-const Query = Type.Object({ n: Type.Optional(Type.Integer({ default: 7 })), x: Type.Optional(Type.Number()), b: Type.Optional(Type.Boolean()), s: Type.Optional(Type.String()) }, { additionalProperties: false });
-const compile = (schema: typeof Query, httpPart: string) => validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => { value?: unknown; error?: { message: string; instancePath: string }[] };
+const Query = Type.Object(
+  {
+    n: Type.Optional(Type.Integer({ default: 7 })),
+    x: Type.Optional(Type.Number()),
+    b: Type.Optional(Type.Boolean()),
+    s: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const compile = (schema: typeof Query, httpPart: string) =>
+  validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => {
+    value?: unknown;
+    error?: { message: string; instancePath: string }[];
+  };
 
 describe('validation', () => {
   it('converts exact numeric and boolean text only where the schema says so', () => {
-    expect(convertText(Query, { n: '25', x: '-1.25', b: 'true', s: '5' })).toEqual({ n: 25, x: -1.25, b: true, s: '5' });
+    expect(convertText(Query, { n: '25', x: '-1.25', b: 'true', s: '5' })).toEqual({
+      n: 25,
+      x: -1.25,
+      b: true,
+      s: '5',
+    });
     expect(convertText(Query, { n: '1.5', x: '1e3', b: 'yes' })).toEqual({ n: '1.5', x: '1e3', b: 'yes' });
     expect(convertText(Query, { n: ['1', '2'] })).toEqual({ n: ['1', '2'] });
     expect(convertText(Query, { n: '007' })).toEqual({ n: '007' });
@@ -20,7 +37,10 @@ describe('validation', () => {
     expect(compile(Query, 'querystring')({ n: '3' })).toEqual({ value: { n: 3 } });
     expect(compile(Query, 'body')({ n: '3' }).error?.[0]).toMatchObject({ instancePath: '/n' });
     expect(compile(Query, 'body')({ s: 'a' })).toEqual({ value: { s: 'a' } });
-    expect(compile(Query, 'body')({ s: 'a', extra: 1 }).error?.[0]).toMatchObject({ instancePath: '/extra', message: 'unknown field' });
+    expect(compile(Query, 'body')({ s: 'a', extra: 1 }).error?.[0]).toMatchObject({
+      instancePath: '/extra',
+      message: 'unknown field',
+    });
   });
 
   it('names fields readably', () => {

@@ -21,7 +21,13 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     if (check.Check(value)) return { value };
     const errors: FastifySchemaValidationError[] = [];
     for (const e of check.Errors(value)) {
-      errors.push({ keyword: String(e.type), instancePath: e.path, schemaPath: '', params: {}, message: describeError(e) });
+      errors.push({
+        keyword: String(e.type),
+        instancePath: e.path,
+        schemaPath: '',
+        params: {},
+        message: describeError(e),
+      });
       if (errors.length === 5) break;
     }
     return { error: errors };

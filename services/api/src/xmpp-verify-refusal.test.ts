@@ -13,7 +13,12 @@ vi.mock('@tickdesk/xmpp', async (original) => ({
 }));
 const { createXmppPasswordVerifier } = await import('./xmpp-verify.js');
 
-const verify = createXmppPasswordVerifier({ service: 'xmpp://127.0.0.1:1', domain: 'desk.localhost', log: pino({ level: 'silent' }), timeoutMs: 2_000 });
+const verify = createXmppPasswordVerifier({
+  service: 'xmpp://127.0.0.1:1',
+  domain: 'desk.localhost',
+  log: pino({ level: 'silent' }),
+  timeoutMs: 2_000,
+});
 
 describe('createXmppPasswordVerifier: what a refused login means', () => {
   it('not-authorized is a wrong password: false', async () => {
@@ -23,6 +28,9 @@ describe('createXmppPasswordVerifier: what a refused login means', () => {
 
   it('temporary-auth-failure (the account or address is locked after failed logins) is not a wrong password: it throws with the condition', async () => {
     refusal = 'temporary-auth-failure';
-    await expect(verify('alice', 'pw')).rejects.toMatchObject({ code: 'TICKDESK_XMPP_AUTH_FAILED', condition: 'temporary-auth-failure' });
+    await expect(verify('alice', 'pw')).rejects.toMatchObject({
+      code: 'TICKDESK_XMPP_AUTH_FAILED',
+      condition: 'temporary-auth-failure',
+    });
   });
 });

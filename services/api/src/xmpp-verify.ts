@@ -39,7 +39,10 @@ export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPas
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new XmppError('TICKDESK_XMPP_TIMEOUT', `XMPP login took over ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      timer = setTimeout(
+        () => reject(new XmppError('TICKDESK_XMPP_TIMEOUT', `XMPP login took over ${opts.timeoutMs} ms`)),
+        opts.timeoutMs,
+      );
     });
     const started = client.start();
     // When the timeout wins, the login attempt still settles later (e.g. ECONNRESET as
@@ -51,7 +54,12 @@ export function createXmppPasswordVerifier(opts: XmppVerifierOptions): VerifyPas
     } catch (err) {
       // RFC 6120 §6.5.9: temporary-auth-failure says nothing about the password (the
       // server has locked the account or address after failed logins), so it is not `false`.
-      if (err instanceof XmppError && err.code === 'TICKDESK_XMPP_AUTH_FAILED' && err.condition !== 'temporary-auth-failure') return false;
+      if (
+        err instanceof XmppError &&
+        err.code === 'TICKDESK_XMPP_AUTH_FAILED' &&
+        err.condition !== 'temporary-auth-failure'
+      )
+        return false;
       throw err;
     } finally {
       clearTimeout(timer);

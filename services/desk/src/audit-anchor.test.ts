@@ -17,7 +17,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const entry = (i: number): AuditEntry => ({ alertId: `a${i}`, trader: 'alice', symbol: 'BTCUSDT', event: 'fired', stanzaHash: '' });
+const entry = (i: number): AuditEntry => ({
+  alertId: `a${i}`,
+  trader: 'alice',
+  symbol: 'BTCUSDT',
+  event: 'fired',
+  stanzaHash: '',
+});
 
 describe('audit key of an older desk', () => {
   it('covers the records from the next seq on: older records verify as unkeyed, a later unkeyed one fails', async () => {
@@ -38,7 +44,11 @@ describe('audit key of an older desk', () => {
     expect(await keyed.verify()).toMatchObject({ ok: true, records: 7, keyed: 3, unkeyed: 4 });
     // A process without the key appending after the start (or a rewrite) is caught there.
     await old.append(entry(8));
-    expect(await keyed.verify()).toMatchObject({ ok: false, brokenSeq: 8, reason: expect.stringMatching(/^record 8 is not keyed/) });
+    expect(await keyed.verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 8,
+      reason: expect.stringMatching(/^record 8 is not keyed/),
+    });
     // Set once: a second start keeps it.
     await anchorAuditKey(path, credentials, server as Parameters<typeof anchorAuditKey>[2]);
     expect(credentials.audit.keyedFrom).toBe(5);

@@ -15,13 +15,22 @@ describe('tickdesk arguments', () => {
   it('every command the docs use parses as it always did', () => {
     for (const cmd of ['up', 'down', 'status', 'nodes'] as const) expect(parseCli([cmd])).toEqual({ cmd });
     expect(parseCli(['users', 'list'])).toEqual({ cmd: 'users list' });
-    expect(parseCli(['users', 'add', 'dave', '--role', 'trader'])).toEqual({ cmd: 'users add', name: 'dave', role: 'trader' });
-    expect(parseCli(['users', 'add', '--role=analyst', 'ana.b'])).toEqual({ cmd: 'users add', name: 'ana.b', role: 'analyst' });
+    expect(parseCli(['users', 'add', 'dave', '--role', 'trader'])).toEqual({
+      cmd: 'users add',
+      name: 'dave',
+      role: 'trader',
+    });
+    expect(parseCli(['users', 'add', '--role=analyst', 'ana.b'])).toEqual({
+      cmd: 'users add',
+      name: 'ana.b',
+      role: 'analyst',
+    });
     expect(parseCli(['run', 'recorder'])).toEqual({ cmd: 'run', service: 'recorder' });
   });
 
   it('help and version win over a command, in either spelling', () => {
-    for (const argv of [['--help'], ['-h'], ['help'], ['status', '--help'], ['users', 'add', '-h']]) expect(parseCli(argv)).toEqual({ cmd: 'help' });
+    for (const argv of [['--help'], ['-h'], ['help'], ['status', '--help'], ['users', 'add', '-h']])
+      expect(parseCli(argv)).toEqual({ cmd: 'help' });
     for (const argv of [['--version'], ['-V']]) expect(parseCli(argv)).toEqual({ cmd: 'version' });
   });
 
@@ -34,13 +43,29 @@ describe('tickdesk arguments', () => {
     expect(usageError(['status', '--bogus'])).toMatch(/Unknown option '--bogus'/);
     expect(usageError(['users'])).toBe("'users' needs 'add' or 'list'");
     expect(usageError(['users', 'add', 'dave'])).toBe("'users add' needs --role (trader|analyst|compliance|admin)");
-    expect(usageError(['users', 'add', 'dave', '--role', 'service'])).toBe("unknown role 'service' (trader|analyst|compliance|admin)");
-    expect(usageError(['users', 'add', 'Dave!', '--role', 'trader'])).toBe("'Dave!' is not a user name (a-z 0-9 . _ -, up to 64)");
-    expect(usageError(['users', 'add', 'dave', 'eve', '--role', 'trader'])).toBe("unexpected argument 'eve' after 'users add dave'");
+    expect(usageError(['users', 'add', 'dave', '--role', 'service'])).toBe(
+      "unknown role 'service' (trader|analyst|compliance|admin)",
+    );
+    expect(usageError(['users', 'add', 'Dave!', '--role', 'trader'])).toBe(
+      "'Dave!' is not a user name (a-z 0-9 . _ -, up to 64)",
+    );
+    expect(usageError(['users', 'add', 'dave', 'eve', '--role', 'trader'])).toBe(
+      "unexpected argument 'eve' after 'users add dave'",
+    );
   });
 
   it('the help lists every command but run', () => {
-    for (const line of ['  up ', '  down ', '  status ', '  users add <name> --role <role> ', '  users list ', '  nodes ', '-h, --help', '-V, --version']) expect(USAGE).toContain(line);
+    for (const line of [
+      '  up ',
+      '  down ',
+      '  status ',
+      '  users add <name> --role <role> ',
+      '  users list ',
+      '  nodes ',
+      '-h, --help',
+      '-V, --version',
+    ])
+      expect(USAGE).toContain(line);
     expect(USAGE).not.toMatch(/^\s+run\b/m);
   });
 });

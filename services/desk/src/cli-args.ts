@@ -46,7 +46,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' }, role: { type: 'string' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+        role: { type: 'string' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -57,10 +61,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const [cmd, sub, ...rest] = positionals;
   if (cmd === undefined) throw new UsageError('no command given');
   const noRole = () => {
-    if (values.role !== undefined) throw new UsageError(`--role belongs to 'users add', not '${cmd}${sub ? ` ${sub}` : ''}'`);
+    if (values.role !== undefined)
+      throw new UsageError(`--role belongs to 'users add', not '${cmd}${sub ? ` ${sub}` : ''}'`);
   };
   const noMore = (n: number) => {
-    if (positionals.length > n) throw new UsageError(`unexpected argument '${positionals[n]}' after '${positionals.slice(0, n).join(' ')}'`);
+    if (positionals.length > n)
+      throw new UsageError(`unexpected argument '${positionals[n]}' after '${positionals.slice(0, n).join(' ')}'`);
   };
   switch (cmd) {
     case 'up':
@@ -76,12 +82,18 @@ export function parseCli(argv: readonly string[]): CliCommand {
         noMore(2);
         return { cmd: 'users list' };
       }
-      if (sub !== 'add') throw new UsageError(sub === undefined ? "'users' needs 'add' or 'list'" : `unknown users command '${sub}'`);
+      if (sub !== 'add')
+        throw new UsageError(sub === undefined ? "'users' needs 'add' or 'list'" : `unknown users command '${sub}'`);
       return usersAdd(rest[0], values.role, () => noMore(3));
     case 'run':
       noRole();
       noMore(2);
-      if (!SERVICES.includes(sub as Service)) throw new UsageError(sub === undefined ? `'run' needs a service (${SERVICES.join('|')})` : `unknown service '${sub}' (${SERVICES.join('|')})`);
+      if (!SERVICES.includes(sub as Service))
+        throw new UsageError(
+          sub === undefined
+            ? `'run' needs a service (${SERVICES.join('|')})`
+            : `unknown service '${sub}' (${SERVICES.join('|')})`,
+        );
       return { cmd: 'run', service: sub as Service };
     default:
       throw new UsageError(`unknown command '${cmd}'`);

@@ -31,7 +31,8 @@ export async function down(config: DeskConfig, io: CliIo): Promise<number> {
     return 0;
   }
   process.kill(s.pid, 'SIGTERM');
-  for (let waited = 0; waited < DOWN_WAIT_MS && isAlive(s.pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+  for (let waited = 0; waited < DOWN_WAIT_MS && isAlive(s.pid); waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
   if (!isAlive(s.pid)) {
     io.out('desk stopped');
     return 0;
@@ -67,7 +68,9 @@ export async function nodes(config: DeskConfig, io: CliIo, log: Logger): Promise
     const pubsub = createPubsub(admin, topology.pubsubHost);
     for (const n of await pubsub.nodes()) {
       const c = await pubsub.configuration(n.node);
-      io.out(`${n.node.padEnd(16)} access=${c.access_model?.[0]} publish=${c.publish_model?.[0]} max_items=${c.max_items?.[0]}  ${n.name ?? ''}`);
+      io.out(
+        `${n.node.padEnd(16)} access=${c.access_model?.[0]} publish=${c.publish_model?.[0]} max_items=${c.max_items?.[0]}  ${n.name ?? ''}`,
+      );
     }
   } finally {
     await admin.stop();
@@ -76,7 +79,8 @@ export async function nodes(config: DeskConfig, io: CliIo, log: Logger): Promise
 }
 
 export function usersList(config: DeskConfig, io: CliIo): number {
-  for (const a of Object.values(deskTarget(deskTopology(config)).credentials.accounts)) io.out(`${a.user.padEnd(12)} ${a.role}`);
+  for (const a of Object.values(deskTarget(deskTopology(config)).credentials.accounts))
+    io.out(`${a.user.padEnd(12)} ${a.role}`);
   return 0;
 }
 
@@ -94,7 +98,18 @@ export async function usersAdd(config: DeskConfig, name: string, role: Role, io:
   try {
     // The same path as POST /v1/users: account, role, entitlements, a trader's presence links.
     const sessions = deskSessions(t.xmpp, t.credentials, log);
-    const created = await provisionAccount({ admin, redis, domain: topology.domain, pubsubHost: topology.pubsubHost, instruments: DEFAULT_INSTRUMENTS, log, sessions }, acct);
+    const created = await provisionAccount(
+      {
+        admin,
+        redis,
+        domain: topology.domain,
+        pubsubHost: topology.pubsubHost,
+        instruments: DEFAULT_INSTRUMENTS,
+        log,
+        sessions,
+      },
+      acct,
+    );
     if (!created) {
       io.err(`tickdesk: ${name}@${topology.domain} already exists on the server`);
       return 1;

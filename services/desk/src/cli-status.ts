@@ -25,7 +25,11 @@ export async function status(config: DeskConfig, out: (line: string) => void): P
     out('desk: stopped');
     return 3;
   }
-  const { lines } = await statusLines(s, { alive: isAlive, listening: (port) => portListening(port), report: partReport });
+  const { lines } = await statusLines(s, {
+    alive: isAlive,
+    listening: (port) => portListening(port),
+    report: partReport,
+  });
   for (const line of lines) out(line);
   // The topology and credentials files of an older desk may lack what is read below: the prices are then unknown, the parts above still shown.
   let redis: Redis | undefined;
@@ -34,17 +38,36 @@ export async function status(config: DeskConfig, out: (line: string) => void): P
     const topology = deskTopology(config);
     const { credentials } = deskTarget(topology);
     // Redis logins came with 3bde86a: a desk started before has none in its file.
-    if (!credentials.redis) throw new Error(`${topology.paths.credentials} has no Redis logins (written by an older desk)`);
+    if (!credentials.redis)
+      throw new Error(`${topology.paths.credentials} has no Redis logins (written by an older desk)`);
     const sentinelPassword = credentials.redis.sentinelPassword;
     if (topology.redis.mode === 'sentinel' && sentinelPassword) {
-      out(redisPrimaryLine(await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName), s.ports.redis ?? config.TICKDESK_REDIS_PORT));
+      out(
+        redisPrimaryLine(
+          await askSentinels(topology.redis.sentinels, sentinelPassword, topology.redis.masterName),
+          s.ports.redis ?? config.TICKDESK_REDIS_PORT,
+        ),
+      );
     }
-    redis = new Redis({ ...deskRedisOptions(topology, credentials, 'desk'), lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis = new Redis({
+      ...deskRedisOptions(topology, credentials, 'desk'),
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     redis.on('error', () => undefined);
     const client = redis;
     // A Redis that hangs (a stopped primary before its fail-over) must not hang the status.
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer in ${STATUS_REDIS_TIMEOUT_MS / 1000} s`)), STATUS_REDIS_TIMEOUT_MS)));
-    const last = await Promise.race([client.connect().then(() => createLastPriceStore({ redis: client }).all()), timeout]);
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(
+          () => reject(new Error(`Redis did not answer in ${STATUS_REDIS_TIMEOUT_MS / 1000} s`)),
+          STATUS_REDIS_TIMEOUT_MS,
+        )),
+    );
+    const last = await Promise.race([
+      client.connect().then(() => createLastPriceStore({ redis: client }).all()),
+      timeout,
+    ]);
     const bySymbol = new Map(last.map((p) => [p.symbol, p]));
     for (const i of DEFAULT_INSTRUMENTS) {
       const l = bySymbol.get(i.symbol);

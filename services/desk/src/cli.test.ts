@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest';
 
 // The command as an operator runs it: its exit code, stdout and stderr are the contract.
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 function tickdesk(...args: string[]) {
   const r = spawnSync(process.execPath, ['--conditions=tickdesk-source', '--import', 'tsx', CLI, ...args], {
-    encoding: 'utf8', timeout: 20_000, env: { ...process.env, TICKDESK_HOME: '/nonexistent/tickdesk-cli-test' },
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, TICKDESK_HOME: '/nonexistent/tickdesk-cli-test' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -20,7 +23,8 @@ describe('tickdesk command line', SLOW, () => {
   it('--help prints every command on stdout and exits 0', () => {
     const r = tickdesk('--help');
     expect(r.code).toBe(0);
-    for (const cmd of ['up', 'down', 'status', 'users add', 'users list', 'nodes']) expect(r.stdout).toContain(`  ${cmd}`);
+    for (const cmd of ['up', 'down', 'status', 'users add', 'users list', 'nodes'])
+      expect(r.stdout).toContain(`  ${cmd}`);
     expect(r.stdout).not.toMatch(/^\s+run\b/m);
     expect(r.stderr).toBe('');
   });
@@ -32,7 +36,11 @@ describe('tickdesk command line', SLOW, () => {
   });
 
   it('a usage error goes to stderr with exit 2 and nothing on stdout', () => {
-    for (const args of [['users', 'add', 'dave', '--role', 'pirate'], ['status', '--bogus'], ['users', 'add']]) {
+    for (const args of [
+      ['users', 'add', 'dave', '--role', 'pirate'],
+      ['status', '--bogus'],
+      ['users', 'add'],
+    ]) {
       const r = tickdesk(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout, args.join(' ')).toBe('');
@@ -45,7 +53,9 @@ describe('tickdesk command line', SLOW, () => {
     for (const args of [['frobnicate'], ['run', 'bogus']]) {
       const r = tickdesk(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toContain(`unknown ${args[0] === 'run' ? 'service' : 'command'} '${args.at(-1)}'`);
+      expect(r.stderr, args.join(' ')).toContain(
+        `unknown ${args[0] === 'run' ? 'service' : 'command'} '${args.at(-1)}'`,
+      );
       expect(r.stderr, args.join(' ')).not.toMatch(STACK);
     }
   });

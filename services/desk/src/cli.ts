@@ -9,7 +9,8 @@ const io: CliIo = {
 };
 
 /** This package's version: package.json sits one folder above src/ and dist/ alike. */
-const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Errors whose message says everything an operator needs; anything else is a defect and keeps its stack. */
 const EXPECTED_ERRORS = new Set(['InfraError', 'ConfigError', 'XmppError', 'DeskStateError']);

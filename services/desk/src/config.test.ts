@@ -8,7 +8,12 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 describe('desk configuration', () => {
   it('has working defaults', () => {
     const c = loadDeskConfig({});
-    expect(c).toMatchObject({ TICKDESK_DOMAIN: 'desk.localhost', TICKDESK_XMPP_PORT: 5222, TICKDESK_REDIS_PORT: 6380, TICKDESK_FEED: 'synthetic' });
+    expect(c).toMatchObject({
+      TICKDESK_DOMAIN: 'desk.localhost',
+      TICKDESK_XMPP_PORT: 5222,
+      TICKDESK_REDIS_PORT: 6380,
+      TICKDESK_FEED: 'synthetic',
+    });
   });
 
   it('replays a file inside the repository by default, so a clone needs nothing beside it', () => {
@@ -19,7 +24,9 @@ describe('desk configuration', () => {
   });
 
   it('reads numbers and choices', () => {
-    expect(loadDeskConfig({ TICKDESK_XMPP_PORT: '15222', TICKDESK_FEED: 'replay', TICKDESK_REPLAY_SPEED: 'max' })).toMatchObject({ TICKDESK_XMPP_PORT: 15222, TICKDESK_FEED: 'replay', TICKDESK_REPLAY_SPEED: 'max' });
+    expect(
+      loadDeskConfig({ TICKDESK_XMPP_PORT: '15222', TICKDESK_FEED: 'replay', TICKDESK_REPLAY_SPEED: 'max' }),
+    ).toMatchObject({ TICKDESK_XMPP_PORT: 15222, TICKDESK_FEED: 'replay', TICKDESK_REPLAY_SPEED: 'max' });
   });
 
   it.each([
@@ -37,34 +44,57 @@ describe('desk configuration', () => {
 describe('XMPP nodes (TICKDESK_XMPP_NODES)', () => {
   it('is one node by default', () => {
     expect(loadDeskConfig({}).TICKDESK_XMPP_NODES).toBe(1);
-    expect(xmppNodePorts(loadDeskConfig({}))).toEqual([{ c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210 }]);
+    expect(xmppNodePorts(loadDeskConfig({}))).toEqual([
+      { c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210 },
+    ]);
   });
 
   it('gives each ejabberd node its own client, direct-TLS, HTTP and distribution ports', () => {
-    const c = loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_PORT: '15222' });
+    const c = loadDeskConfig({
+      TICKDESK_XMPP_SERVER: 'ejabberd',
+      TICKDESK_XMPP_NODES: '3',
+      TICKDESK_XMPP_PORT: '15222',
+    });
     const nodes = xmppNodePorts(c);
     expect(nodes).toHaveLength(3);
     expect(nodes[0]).toEqual({ c2sPort: 15222, c2sDirectTlsPort: 5223, httpPort: 5280, distPort: 5210 });
-    expect(nodes[2]).toEqual({ c2sPort: 15222 + 2 * XMPP_NODE_PORT_STEP, c2sDirectTlsPort: 5223 + 2 * XMPP_NODE_PORT_STEP, httpPort: 5280 + 2 * XMPP_NODE_PORT_STEP, distPort: 5210 + 2 * XMPP_NODE_PORT_STEP });
+    expect(nodes[2]).toEqual({
+      c2sPort: 15222 + 2 * XMPP_NODE_PORT_STEP,
+      c2sDirectTlsPort: 5223 + 2 * XMPP_NODE_PORT_STEP,
+      httpPort: 5280 + 2 * XMPP_NODE_PORT_STEP,
+      distPort: 5210 + 2 * XMPP_NODE_PORT_STEP,
+    });
     const all = nodes.flatMap((n) => Object.values(n));
     expect(new Set(all).size).toBe(all.length);
   });
 
   it('refuses more than one node on Prosody, which has no clustering', () => {
-    expect(() => loadDeskConfig({ TICKDESK_XMPP_NODES: '3' })).toThrow(/TICKDESK_XMPP_NODES=3 needs TICKDESK_XMPP_SERVER=ejabberd/);
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_NODES: '3' })).toThrow(
+      /TICKDESK_XMPP_NODES=3 needs TICKDESK_XMPP_SERVER=ejabberd/,
+    );
   });
 
   it.each(['0', '10', 'two'])('refuses TICKDESK_XMPP_NODES=%s', (n) => {
-    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: n })).toThrow(/TICKDESK_XMPP_NODES/);
+    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: n })).toThrow(
+      /TICKDESK_XMPP_NODES/,
+    );
   });
 
   it("refuses a node port that is another part's port", () => {
     // Node 2's HTTP port (31280 + 100) would be Redis's: Redis starts first and the node's start then blamed TICKDESK_XMPP_HTTP_PORT.
-    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '31280', TICKDESK_REDIS_PORT: '31380' }))
-      .toThrow(/port 31380 is both TICKDESK_REDIS_PORT and XMPP node 2's HTTP port/);
+    expect(() =>
+      loadDeskConfig({
+        TICKDESK_XMPP_SERVER: 'ejabberd',
+        TICKDESK_XMPP_NODES: '3',
+        TICKDESK_XMPP_HTTP_PORT: '31280',
+        TICKDESK_REDIS_PORT: '31380',
+      }),
+    ).toThrow(/port 31380 is both TICKDESK_REDIS_PORT and XMPP node 2's HTTP port/);
   });
 
   it('refuses node ports past 65535', () => {
-    expect(() => loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '65500' })).toThrow(/TICKDESK_XMPP_HTTP_PORT.*node 2/);
+    expect(() =>
+      loadDeskConfig({ TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3', TICKDESK_XMPP_HTTP_PORT: '65500' }),
+    ).toThrow(/TICKDESK_XMPP_HTTP_PORT.*node 2/);
   });
 });

@@ -40,19 +40,26 @@ export const DeskEnv = Type.Object({
   TICKDESK_REDIS_ACK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
   TICKDESK_API_PORT: Port(8080),
-  TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], { default: 'synthetic' }),
+  TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], {
+    default: 'synthetic',
+  }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
   /** 1: `up` runs a second, standby feed process; each instrument is published by whichever holds its lease (docs/operations.md, "Standby feed"). */
   TICKDESK_FEED_STANDBY: Type.Integer({ minimum: 0, maximum: 1, default: 0 }),
   /** This feed process's part in the leases: off (publish everything), primary, standby (first try after a TTL); `up` sets it. */
-  TICKDESK_FEED_LEASE: Type.Union([Type.Literal('off'), Type.Literal('primary'), Type.Literal('standby')], { default: 'off' }),
+  TICKDESK_FEED_LEASE: Type.Union([Type.Literal('off'), Type.Literal('primary'), Type.Literal('standby')], {
+    default: 'off',
+  }),
   /** A feed's lease on an instrument: a dead or stalled publisher's instruments are taken over within about this. */
   TICKDESK_FEED_LEASE_TTL_MS: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000 }),
   TICKDESK_REPLAY_FILE: Type.String({ default: SAMPLE_FILE }),
   TICKDESK_REPLAY_SPEED: Type.String({ pattern: '^(max|[0-9]+(\\.[0-9]+)?)$', default: '1' }),
   TICKDESK_BINANCE_URL: Type.String({ default: 'wss://fstream.binance.com/stream' }),
-  TICKDESK_LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)), { default: 'info' }),
+  TICKDESK_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
   /** Loopback ports of the services' Prometheus endpoints; 0: `up` picks free ones and records them in desk.json. */
   TICKDESK_FEED_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   TICKDESK_RECORDER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
@@ -80,19 +87,32 @@ const SPEC: EnvSpec<typeof DeskEnv> = {
 export function loadDeskConfig(env: Env): DeskConfig {
   const config = loadEnvConfig(SPEC, resolveFailoverPreset(env, (m) => new ConfigError(m)).env, 'desk config');
   if (config.TICKDESK_XMPP_NODES > 1 && config.TICKDESK_XMPP_SERVER !== 'ejabberd') {
-    throw new ConfigError(`TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`);
+    throw new ConfigError(
+      `TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`,
+    );
   }
   assertDistinctPorts(config);
   return config;
 }
 
-const NODE_PORT_NAMES: Record<string, string> = { c2sPort: 'client', c2sDirectTlsPort: 'direct-TLS', httpPort: 'HTTP', distPort: 'distribution' };
+const NODE_PORT_NAMES: Record<string, string> = {
+  c2sPort: 'client',
+  c2sDirectTlsPort: 'direct-TLS',
+  httpPort: 'HTTP',
+  distPort: 'distribution',
+};
 
 /** A port used twice would be found taken at start-up and blamed on the part that starts second. */
 function assertDistinctPorts(config: DeskConfig): void {
-  const owner = new Map<number, string>([[config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'], [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT']]);
+  const owner = new Map<number, string>([
+    [config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'],
+    [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT'],
+  ]);
   const redis = redisPorts(config);
-  for (const [port, what] of [[redis.replica, 'the Redis replica\'s port (TICKDESK_REDIS_PORT + 1)'], ...redis.sentinels.map((p, i) => [p, `Redis sentinel ${i + 1}'s port (TICKDESK_REDIS_SENTINEL_PORT + ${i})`])] as Array<[number | undefined, string]>) {
+  for (const [port, what] of [
+    [redis.replica, "the Redis replica's port (TICKDESK_REDIS_PORT + 1)"],
+    ...redis.sentinels.map((p, i) => [p, `Redis sentinel ${i + 1}'s port (TICKDESK_REDIS_SENTINEL_PORT + ${i})`]),
+  ] as Array<[number | undefined, string]>) {
     if (port === undefined) continue;
     if (port > 65535) throw new ConfigError(`${what} would be ${port}: choose a lower port`);
     const other = owner.get(port);
@@ -101,7 +121,10 @@ function assertDistinctPorts(config: DeskConfig): void {
   }
   xmppNodePorts(config).forEach((node, i) => {
     for (const [field, port] of Object.entries(node)) {
-      const what = i === 0 ? `TICKDESK_XMPP ${NODE_PORT_NAMES[field]} port` : `XMPP node ${i + 1}'s ${NODE_PORT_NAMES[field]} port`;
+      const what =
+        i === 0
+          ? `TICKDESK_XMPP ${NODE_PORT_NAMES[field]} port`
+          : `XMPP node ${i + 1}'s ${NODE_PORT_NAMES[field]} port`;
       const other = owner.get(port);
       if (other !== undefined) throw new ConfigError(`port ${port} is both ${other} and ${what}: choose other ports`);
       owner.set(port, what);
@@ -119,13 +142,19 @@ export interface XmppNodePorts {
 /** Each XMPP node's own loopback ports: node 1 on the configured ones, node i+1 on them + i·XMPP_NODE_PORT_STEP. */
 export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
   const base: Array<[keyof XmppNodePorts, keyof DeskConfig]> = [
-    ['c2sPort', 'TICKDESK_XMPP_PORT'], ['c2sDirectTlsPort', 'TICKDESK_XMPP_TLS_PORT'], ['httpPort', 'TICKDESK_XMPP_HTTP_PORT'], ['distPort', 'TICKDESK_XMPP_DIST_PORT'],
+    ['c2sPort', 'TICKDESK_XMPP_PORT'],
+    ['c2sDirectTlsPort', 'TICKDESK_XMPP_TLS_PORT'],
+    ['httpPort', 'TICKDESK_XMPP_HTTP_PORT'],
+    ['distPort', 'TICKDESK_XMPP_DIST_PORT'],
   ];
   return Array.from({ length: config.TICKDESK_XMPP_NODES ?? 1 }, (_, i) => {
     const node = {} as XmppNodePorts;
     for (const [field, key] of base) {
       const port = (config[key] as number) + i * XMPP_NODE_PORT_STEP;
-      if (port > 65535) throw new ConfigError(`${key}=${config[key]} leaves no port for XMPP node ${i + 1} (${port}): node i uses ${key} + (i-1)·${XMPP_NODE_PORT_STEP}`);
+      if (port > 65535)
+        throw new ConfigError(
+          `${key}=${config[key]} leaves no port for XMPP node ${i + 1} (${port}): node i uses ${key} + (i-1)·${XMPP_NODE_PORT_STEP}`,
+        );
       node[field] = port;
     }
     return node;
@@ -136,5 +165,9 @@ export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
 export function redisPorts(config: DeskConfig): { primary: number; replica?: number; sentinels: number[] } {
   if (config.TICKDESK_REDIS_MODE !== 'sentinel') return { primary: config.TICKDESK_REDIS_PORT, sentinels: [] };
   const base = config.TICKDESK_REDIS_SENTINEL_PORT;
-  return { primary: config.TICKDESK_REDIS_PORT, replica: config.TICKDESK_REDIS_PORT + 1, sentinels: [base, base + 1, base + 2] };
+  return {
+    primary: config.TICKDESK_REDIS_PORT,
+    replica: config.TICKDESK_REDIS_PORT + 1,
+    sentinels: [base, base + 1, base + 2],
+  };
 }

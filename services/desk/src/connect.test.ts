@@ -17,7 +17,12 @@ const topology = (env: Record<string, string>) => buildDeskTopology(loadDeskConf
 describe('where services connect', () => {
   it('one node: every service on it, with the CA and credentials of the runtime folder', () => {
     const t = deskTarget(topology({ TICKDESK_XMPP_PORT: '15222', TICKDESK_DOMAIN: 'trading.example' }), 2);
-    expect(t.xmpp).toEqual({ service: 'xmpp://127.0.0.1:15222', services: ['xmpp://127.0.0.1:15222'], domain: 'trading.example', ca: 'PEM' });
+    expect(t.xmpp).toEqual({
+      service: 'xmpp://127.0.0.1:15222',
+      services: ['xmpp://127.0.0.1:15222'],
+      domain: 'trading.example',
+      ca: 'PEM',
+    });
     expect(t.credentials).toEqual(credentials);
   });
 
@@ -30,8 +35,21 @@ describe('where services connect', () => {
 
   it("Redis where the topology says, as the service's own user", () => {
     const creds = deskTarget(topology({}), 0).credentials;
-    expect(deskRedisOptions(topology({ TICKDESK_REDIS_PORT: '16380' }), creds, 'alerts')).toEqual({ host: '127.0.0.1', port: 16380, username: 'alerts', password: 'a'.repeat(24) });
-    const sentinels = { ...topology({}), redis: { mode: 'sentinel' as const, masterName: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }] } };
-    expect(deskRedisOptions(sentinels, creds, 'alerts')).toMatchObject({ name: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }], sentinelPassword: 's'.repeat(24), username: 'alerts' });
+    expect(deskRedisOptions(topology({ TICKDESK_REDIS_PORT: '16380' }), creds, 'alerts')).toEqual({
+      host: '127.0.0.1',
+      port: 16380,
+      username: 'alerts',
+      password: 'a'.repeat(24),
+    });
+    const sentinels = {
+      ...topology({}),
+      redis: { mode: 'sentinel' as const, masterName: 'tickdesk', sentinels: [{ host: '127.0.0.1', port: 26380 }] },
+    };
+    expect(deskRedisOptions(sentinels, creds, 'alerts')).toMatchObject({
+      name: 'tickdesk',
+      sentinels: [{ host: '127.0.0.1', port: 26380 }],
+      sentinelPassword: 's'.repeat(24),
+      username: 'alerts',
+    });
   });
 });

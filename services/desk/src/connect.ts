@@ -15,7 +15,13 @@ export interface XmppTarget {
 }
 
 /** Connect as one of the desk's accounts. */
-export async function connectAs(target: XmppTarget, credentials: Credentials, user: string, log: Logger, resource?: string): Promise<XmppClient> {
+export async function connectAs(
+  target: XmppTarget,
+  credentials: Credentials,
+  user: string,
+  log: Logger,
+  resource?: string,
+): Promise<XmppClient> {
   const client = createXmppClient({
     service: target.service,
     ...(target.services ? { services: target.services } : {}),

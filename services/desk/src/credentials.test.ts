@@ -13,7 +13,9 @@ describe('credentials file', () => {
     const path = join(dir, 'new.json');
     const { credentials, created } = loadOrCreateCredentials(path, 'desk.localhost');
     expect(created).toBe(true);
-    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort());
+    expect(Object.keys(credentials.redis.users).sort()).toEqual(
+      [...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort(),
+    );
     expect(credentials.redis.sentinelPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(credentials.audit.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(credentials.audit.keyedFrom).toBe(1);
@@ -25,12 +27,20 @@ describe('credentials file', () => {
 
   it('a file from an older desk gains what it lacks and keeps the rest; keyedFrom is left for the desk to set', () => {
     const path = join(dir, 'old.json');
-    const accounts = { admin: { user: 'admin', role: 'admin', password: 'a1' }, feed: { user: 'feed', role: 'service', password: 'f1' }, recorder: { user: 'recorder', role: 'service', password: 'r1' }, alerts: { user: 'alerts', role: 'service', password: 'x1' }, alice: { user: 'alice', role: 'trader', password: 'al' } };
+    const accounts = {
+      admin: { user: 'admin', role: 'admin', password: 'a1' },
+      feed: { user: 'feed', role: 'service', password: 'f1' },
+      recorder: { user: 'recorder', role: 'service', password: 'r1' },
+      alerts: { user: 'alerts', role: 'service', password: 'x1' },
+      alice: { user: 'alice', role: 'trader', password: 'al' },
+    };
     writeFileSync(path, JSON.stringify({ domain: 'desk.localhost', accounts }), { mode: 0o644 });
     const { credentials, created } = loadOrCreateCredentials(path, 'desk.localhost');
     expect(created).toBe(false);
     expect(credentials.accounts).toEqual(accounts);
-    expect(Object.keys(credentials.redis.users).sort()).toEqual([...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort());
+    expect(Object.keys(credentials.redis.users).sort()).toEqual(
+      [...REDIS_SERVICE_USERS, ...REDIS_REPLICATION_USERS].sort(),
+    );
     expect(credentials.audit.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(credentials.audit.keyedFrom).toBeUndefined();
     const saved = JSON.parse(readFileSync(path, 'utf8')) as Credentials;

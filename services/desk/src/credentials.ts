@@ -67,8 +67,15 @@ export function loadOrCreateCredentials(path: string, domain: string): { credent
     return { credentials, created: false };
   }
   const accounts: Record<string, Account> = {};
-  for (const [user, role] of [...SERVICE_ACCOUNTS, ...DEMO_USERS]) accounts[user] = { user, role, password: newPassword() };
-  const credentials: Credentials = { domain, accounts, redis: completeRedisCredentials(undefined).redis, audit: { key: newAuditKey(), keyedFrom: 1 }, api: { tokenSecret: newAuditKey() } };
+  for (const [user, role] of [...SERVICE_ACCOUNTS, ...DEMO_USERS])
+    accounts[user] = { user, role, password: newPassword() };
+  const credentials: Credentials = {
+    domain,
+    accounts,
+    redis: completeRedisCredentials(undefined).redis,
+    audit: { key: newAuditKey(), keyedFrom: 1 },
+    api: { tokenSecret: newAuditKey() },
+  };
   saveCredentials(path, credentials);
   return { credentials, created: true };
 }

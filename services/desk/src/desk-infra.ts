@@ -23,7 +23,13 @@ import {
 } from '@tickdesk/infra';
 import { auditKeys } from '@tickdesk/alerts';
 import { XMPP_NODE_PORT_STEP } from './config.js';
-import { account, loadOrCreateCredentials, saveCredentials, SERVICE_ACCOUNTS, type Credentials } from './credentials.js';
+import {
+  account,
+  loadOrCreateCredentials,
+  saveCredentials,
+  SERVICE_ACCOUNTS,
+  type Credentials,
+} from './credentials.js';
 import { privateFolder } from './private-folder.js';
 
 export interface DeskPorts {
@@ -93,7 +99,16 @@ export interface DeskInfra {
  * (config, data, certificates, credentials), creating the server-side bootstrap
  * accounts on first start.
  */
-export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers = [], xmppServer = 'prosody', xmppNodeCount = 1, redisSetup = { mode: 'single' } }: {
+export async function startDeskInfra({
+  home,
+  domain,
+  ports,
+  logLevel,
+  redisUsers = [],
+  xmppServer = 'prosody',
+  xmppNodeCount = 1,
+  redisSetup = { mode: 'single' },
+}: {
   redisSetup?: DeskRedisSetup;
   home: string;
   /** ejabberd nodes joined into one cluster (node i on each port + (i-1)·XMPP_NODE_PORT_STEP, their epmd on the distribution port − 1). */
@@ -135,24 +150,41 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
     ...(logLevel ? { logLevel } : {}),
   };
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
-  const redisOpts = { dir: join(home, 'redis'), port: ports.redis, users: [...redisServiceUsers(credentials.redis), ...redisUsers] };
+  const redisOpts = {
+    dir: join(home, 'redis'),
+    port: ports.redis,
+    users: [...redisServiceUsers(credentials.redis), ...redisUsers],
+  };
   // Said before anything starts: this setting needs ejabberd.
   if (xmppServer === 'ejabberd') requireEjabberd();
   const started = await startDeskRedis(home, redisOpts, redisSetup, credentials);
   let redis = started.redis;
   const redisParts = started.parts;
   if (xmppNodeCount > 1 && xmppServer !== 'ejabberd') throw new RangeError('only ejabberd runs as a cluster');
-  const nodes: XmppNode[] = Array.from({ length: xmppNodeCount }, (_, i) => i === 0 ? node : {
-    name: ejabberdNodeName(`${dir}-${i + 1}`),
-    c2sPort: node.c2sPort + i * XMPP_NODE_PORT_STEP,
-    c2sDirectTlsPort: node.c2sDirectTlsPort + i * XMPP_NODE_PORT_STEP,
-    httpPort: node.httpPort + i * XMPP_NODE_PORT_STEP,
-    distPort: node.distPort + i * XMPP_NODE_PORT_STEP,
-  });
+  const nodes: XmppNode[] = Array.from({ length: xmppNodeCount }, (_, i) =>
+    i === 0
+      ? node
+      : {
+          name: ejabberdNodeName(`${dir}-${i + 1}`),
+          c2sPort: node.c2sPort + i * XMPP_NODE_PORT_STEP,
+          c2sDirectTlsPort: node.c2sDirectTlsPort + i * XMPP_NODE_PORT_STEP,
+          httpPort: node.httpPort + i * XMPP_NODE_PORT_STEP,
+          distPort: node.distPort + i * XMPP_NODE_PORT_STEP,
+        },
+  );
   // Node 1 keeps the single node's folder, name and data: a desk grows into a cluster.
-  const cluster = xmppNodeCount > 1
-    ? ejabberdCluster(opts, nodes.map((n, i) => ({ ...n, dir: i === 0 ? dir : `${dir}-${i + 1}`, ...(i > 0 ? { label: `node ${i + 1} (node 1's ports + ${i * XMPP_NODE_PORT_STEP})` } : {}) })), node.distPort - 1)
-    : undefined;
+  const cluster =
+    xmppNodeCount > 1
+      ? ejabberdCluster(
+          opts,
+          nodes.map((n, i) => ({
+            ...n,
+            dir: i === 0 ? dir : `${dir}-${i + 1}`,
+            ...(i > 0 ? { label: `node ${i + 1} (node 1's ports + ${i * XMPP_NODE_PORT_STEP})` } : {}),
+          })),
+          node.distPort - 1,
+        )
+      : undefined;
   const controls = cluster ? cluster.controls : [xmppServerControl(xmppServer, opts)];
   const servers: XmppServer[] = [];
   try {
@@ -212,28 +244,59 @@ export async function startDeskInfra({ home, domain, ports, logLevel, redisUsers
 }
 
 /** One redis-server, or the Sentinel set (its primary on `opts.port`); `redis` describes the primary as it was started. */
-async function startDeskRedis(home: string, opts: { dir: string; port: number; users: RedisUser[] }, setup: DeskRedisSetup, credentials: Credentials): Promise<{ redis: RedisServer; parts: DeskRedisPart[] }> {
+async function startDeskRedis(
+  home: string,
+  opts: { dir: string; port: number; users: RedisUser[] },
+  setup: DeskRedisSetup,
+  credentials: Credentials,
+): Promise<{ redis: RedisServer; parts: DeskRedisPart[] }> {
   if (setup.mode === 'single') {
     let server = await startRedis(opts);
     const part: DeskRedisPart = {
-      name: 'redis', logPath: join(opts.dir, 'redis.log'),
-      get process() { return server.process; },
-      async restart() { server = await startRedis(opts); return server.process; },
+      name: 'redis',
+      logPath: join(opts.dir, 'redis.log'),
+      get process() {
+        return server.process;
+      },
+      async restart() {
+        server = await startRedis(opts);
+        return server.process;
+      },
     };
     return { redis: server, parts: [part] };
   }
   const set = await startRedisSentinelSet({
-    home, users: opts.users, credentials: credentials.redis,
+    home,
+    users: opts.users,
+    credentials: credentials.redis,
     ports: { primary: opts.port, replica: setup.replicaPort ?? opts.port + 1, sentinels: setup.sentinelPorts ?? [] },
     ...(setup.downAfterMs ? { downAfterMs: setup.downAfterMs } : {}),
   });
   const login = { username: opts.users[0]!.name, password: opts.users[0]!.password };
-  const parts = set.parts.map((p): DeskRedisPart => ({ name: p.name, logPath: p.logPath, get process() { return p.process; }, restart: (o) => p.restart(o) }));
+  const parts = set.parts.map((p): DeskRedisPart => ({
+    name: p.name,
+    logPath: p.logPath,
+    get process() {
+      return p.process;
+    },
+    restart: (o) => p.restart(o),
+  }));
   // Provisioning and the audit anchor talk to the primary of the start (after a fail-over, the
   // server on the replica's port), as the sentinels name it; services go through the sentinels.
   const port = (await set.primaryPort()) ?? opts.port;
   const primary = set.parts.find((p) => p.port === port) ?? set.parts[0]!;
-  return { redis: { port, url: redisUrl(port, login), login, get process() { return primary.process; }, stop: () => set.stop() }, parts };
+  return {
+    redis: {
+      port,
+      url: redisUrl(port, login),
+      login,
+      get process() {
+        return primary.process;
+      },
+      stop: () => set.stop(),
+    },
+    parts,
+  };
 }
 
 /**
@@ -243,7 +306,11 @@ async function startDeskRedis(home: string, opts: { dir: string; port: number; u
  */
 export async function anchorAuditKey(path: string, credentials: Credentials, server: RedisServer): Promise<void> {
   if (credentials.audit.keyedFrom !== undefined) return;
-  const redis = new Redis({ ...redisConnection(server.port, server.login), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis({
+    ...redisConnection(server.port, server.login),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   try {
     await redis.connect();
     const seq = Number((await redis.hget(auditKeys().head, 'seq')) ?? 0);

@@ -11,7 +11,8 @@ export interface StatusProbes {
 }
 
 /** An alert engine's part when several run (`alerts` beside `alerts-2`…): its line names the instruments it holds. */
-const isEngine = (desk: DeskStateView, name: string): boolean => (name === 'alerts' || /^alerts-\d+$/.test(name)) && 'alerts-2' in desk.parts;
+const isEngine = (desk: DeskStateView, name: string): boolean =>
+  (name === 'alerts' || /^alerts-\d+$/.test(name)) && 'alerts-2' in desk.parts;
 /** The feed or the recorder, or its standby, when a standby runs: its line says what it publishes (records). */
 const hasStandby = (desk: DeskStateView, name: string): boolean => {
   const m = /^(feed|recorder)(-standby)?$/.exec(name);
@@ -24,11 +25,20 @@ function nodeOf(desk: DeskStateView, part: string): { index: number; name: strin
   if (!m) return undefined;
   const index = Number(m[1]) - 1;
   const n = desk.xmppNodes?.[index];
-  return n ? { index, name: n.name, c2sPort: n.c2sPort } : index === 0 ? { index, name: '', c2sPort: desk.ports.xmpp } : undefined;
+  return n
+    ? { index, name: n.name, c2sPort: n.c2sPort }
+    : index === 0
+      ? { index, name: '', c2sPort: desk.ports.xmpp }
+      : undefined;
 }
 
 /** A part's state as an operator should read it: a recorded `running` whose process is gone is `exited`, an XMPP node that refuses clients is `not listening`. */
-async function effectiveState(desk: DeskStateView, name: string, p: DeskPartView, probes: StatusProbes): Promise<string> {
+async function effectiveState(
+  desk: DeskStateView,
+  name: string,
+  p: DeskPartView,
+  probes: StatusProbes,
+): Promise<string> {
   // A desk.json of an older build may not record the state: its process is probed as if running.
   const state = p.state ?? (p.pid !== undefined ? 'running' : 'unknown');
   if (state !== 'running') return state;
@@ -42,24 +52,44 @@ async function effectiveState(desk: DeskStateView, name: string, p: DeskPartView
  * `tickdesk status`: the desk's line (running, or degraded naming the parts that are not
  * running), then one line per part; an XMPP node's line names its Erlang node and client port.
  */
-export async function statusLines(desk: DeskStateView, probes: StatusProbes): Promise<{ lines: string[]; degraded: string[] }> {
+export async function statusLines(
+  desk: DeskStateView,
+  probes: StatusProbes,
+): Promise<{ lines: string[]; degraded: string[] }> {
   const entries = Object.entries(desk.parts);
   const states = await Promise.all(entries.map(([name, p]) => effectiveState(desk, name, p, probes)));
-  const details = await Promise.all(entries.map(([name, p]) =>
-    (probes.report && p.metricsPort && (isEngine(desk, name) || hasStandby(desk, name)) ? probes.report(p.metricsPort).catch(() => undefined) : Promise.resolve(undefined))));
+  const details = await Promise.all(
+    entries.map(([name, p]) =>
+      probes.report && p.metricsPort && (isEngine(desk, name) || hasStandby(desk, name))
+        ? probes.report(p.metricsPort).catch(() => undefined)
+        : Promise.resolve(undefined),
+    ),
+  );
   const degraded = entries.flatMap(([name], i) => (states[i] === 'running' ? [] : [`${name} ${states[i]}`]));
-  const lines = [`desk: ${degraded.length === 0 ? 'running' : `degraded (${degraded.join(', ')})`} since ${desk.startedAt ?? 'an unknown time'} (pid ${desk.pid})`];
-  entries.forEach(([name, p], i) => lines.push(`  ${partLine(desk, name, p, states[i]!)}${details[i] ? `  ${details[i]}` : ''}`));
+  const lines = [
+    `desk: ${degraded.length === 0 ? 'running' : `degraded (${degraded.join(', ')})`} since ${desk.startedAt ?? 'an unknown time'} (pid ${desk.pid})`,
+  ];
+  entries.forEach(([name, p], i) =>
+    lines.push(`  ${partLine(desk, name, p, states[i]!)}${details[i] ? `  ${details[i]}` : ''}`),
+  );
   return { lines, degraded };
 }
 
 /** `alerts    running (pid 4242)  restarts 2, last exit SIGKILL, last restart 2026-…  metrics http://127.0.0.1:…/metrics` */
 function partLine(desk: DeskStateView, name: string, p: DeskPartView, state: string): string {
   const recorded = p.state === undefined ? '  state not recorded,' : '';
-  const restarts = p.restarts === undefined ? `${recorded || ' '} restarts unknown` : p.restarts > 0 ? `  restarts ${p.restarts}, last exit ${p.lastExit ?? '?'}, last restart ${p.lastRestartAt ?? '?'}` : '  restarts 0';
+  const restarts =
+    p.restarts === undefined
+      ? `${recorded || ' '} restarts unknown`
+      : p.restarts > 0
+        ? `  restarts ${p.restarts}, last exit ${p.lastExit ?? '?'}, last restart ${p.lastRestartAt ?? '?'}`
+        : '  restarts 0';
   const metrics = p.metricsPort ? `  metrics http://127.0.0.1:${p.metricsPort}/metrics` : '';
   const node = nodeOf(desk, name);
-  const where = node && desk.xmppNodes && desk.xmppNodes.length > 1 ? `  node ${node.index + 1} ${node.name} 127.0.0.1:${node.c2sPort ?? '?'}` : '';
+  const where =
+    node && desk.xmppNodes && desk.xmppNodes.length > 1
+      ? `  node ${node.index + 1} ${node.name} 127.0.0.1:${node.c2sPort ?? '?'}`
+      : '';
   return `${name.padEnd(9)} ${state}${p.pid !== undefined && p.pid > 0 ? ` (pid ${p.pid})` : ''}${where}${restarts}${metrics}`;
 }
 

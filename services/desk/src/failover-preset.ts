@@ -32,14 +32,25 @@ const isSet = (env: Env, name: string): boolean => (env[name]?.trim() ?? '') !==
  * explicit ones win (and are listed when they differ). A TICKDESK_FAILOVER other than
  * 0 or 1 throws `error`, naming the variable.
  */
-export function resolveFailoverPreset(env: Env, error: (message: string) => Error = (m) => new Error(m)): FailoverResolution {
+export function resolveFailoverPreset(
+  env: Env,
+  error: (message: string) => Error = (m) => new Error(m),
+): FailoverResolution {
   const text = env.TICKDESK_FAILOVER?.trim() ?? '';
-  if (text !== '' && text !== '0' && text !== '1') throw error(`TICKDESK_FAILOVER=${JSON.stringify(text)} is invalid: expected 0 or 1`);
+  if (text !== '' && text !== '0' && text !== '1')
+    throw error(`TICKDESK_FAILOVER=${JSON.stringify(text)} is invalid: expected 0 or 1`);
   if (text !== '1') return { on: false, env, fromPreset: [], overridden: [] };
   const names = Object.keys(FAILOVER_PRESET) as PresetVar[];
   const fromPreset = names.filter((n) => !isSet(env, n));
-  const overridden = names.filter((n) => isSet(env, n) && env[n]!.trim() !== FAILOVER_PRESET[n]).map((n) => ({ name: n, value: env[n]!.trim(), preset: FAILOVER_PRESET[n] }));
-  return { on: true, env: { ...env, ...Object.fromEntries(fromPreset.map((n) => [n, FAILOVER_PRESET[n]])) }, fromPreset, overridden };
+  const overridden = names
+    .filter((n) => isSet(env, n) && env[n]!.trim() !== FAILOVER_PRESET[n])
+    .map((n) => ({ name: n, value: env[n]!.trim(), preset: FAILOVER_PRESET[n] }));
+  return {
+    on: true,
+    env: { ...env, ...Object.fromEntries(fromPreset.map((n) => [n, FAILOVER_PRESET[n]])) },
+    fromPreset,
+    overridden,
+  };
 }
 
 /** What each overridden variable takes away from the fail-over desk, in the operator's words. */
@@ -71,7 +82,9 @@ export function failoverLines(res: FailoverResolution, desk: StartedDesk): strin
     `${engines} alert engine${engines === 1 ? '' : 's'}`,
     desk.parts.includes('feed-standby') ? 'a feed and its standby' : 'one feed',
     desk.parts.includes('recorder-standby') ? 'a recorder and its standby' : 'one recorder',
-    desk.server === 'ejabberd' && desk.nodes > 1 ? `${desk.nodes} ejabberd nodes` : `one ${desk.server === 'ejabberd' ? 'ejabberd node' : 'Prosody'}`,
+    desk.server === 'ejabberd' && desk.nodes > 1
+      ? `${desk.nodes} ejabberd nodes`
+      : `one ${desk.server === 'ejabberd' ? 'ejabberd node' : 'Prosody'}`,
   ];
   const pad = ' '.repeat(27);
   const lines = [`  fail-over desk           TICKDESK_FAILOVER=1: ${runs.join(', ')}`];
@@ -79,6 +92,9 @@ export function failoverLines(res: FailoverResolution, desk: StartedDesk): strin
     const loss = LOSS[o.name](o.value);
     lines.push(`${pad}${o.name}=${o.value} set explicitly (the preset's is ${o.preset})${loss ? `: ${loss}` : ''}`);
   }
-  if (desk.nodes === 1) lines.push(`${pad}the XMPP server is one process (restarted when it exits); TICKDESK_XMPP_SERVER=ejabberd TICKDESK_XMPP_NODES=3 clusters it`);
+  if (desk.nodes === 1)
+    lines.push(
+      `${pad}the XMPP server is one process (restarted when it exits); TICKDESK_XMPP_SERVER=ejabberd TICKDESK_XMPP_NODES=3 clusters it`,
+    );
   return lines;
 }

@@ -10,9 +10,16 @@ const source = (first: number[]) => {
 
 describe('metrics ports chosen by up', () => {
   const config = loadDeskConfig({
-    TICKDESK_REDIS_MODE: 'sentinel', TICKDESK_REDIS_PORT: '41000', TICKDESK_REDIS_SENTINEL_PORT: '42000',
-    TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '2', TICKDESK_XMPP_PORT: '43000', TICKDESK_XMPP_TLS_PORT: '43001',
-    TICKDESK_XMPP_HTTP_PORT: '43002', TICKDESK_XMPP_DIST_PORT: '43010', TICKDESK_API_PORT: '44000',
+    TICKDESK_REDIS_MODE: 'sentinel',
+    TICKDESK_REDIS_PORT: '41000',
+    TICKDESK_REDIS_SENTINEL_PORT: '42000',
+    TICKDESK_XMPP_SERVER: 'ejabberd',
+    TICKDESK_XMPP_NODES: '2',
+    TICKDESK_XMPP_PORT: '43000',
+    TICKDESK_XMPP_TLS_PORT: '43001',
+    TICKDESK_XMPP_HTTP_PORT: '43002',
+    TICKDESK_XMPP_DIST_PORT: '43010',
+    TICKDESK_API_PORT: '44000',
   });
 
   it('lists every port the desk is configured to bind', () => {
@@ -23,7 +30,9 @@ describe('metrics ports chosen by up', () => {
 
   it('never gives a service or an extra part one of them, nor one port twice', async () => {
     // Each of the desk's ports offered as "free" (none but the API and XMPP node 1 is bound when up chooses).
-    const chooser = metricsPortsOf(config, { freePort: source([42000, 41001, 42002, 43009, 43110, 44000, 41000, 43100]) });
+    const chooser = metricsPortsOf(config, {
+      freePort: source([42000, 41001, 42002, 43009, 43110, 44000, 41000, 43100]),
+    });
     expect(await chooser.services()).toEqual({ feed: 45_001, recorder: 45_002, alerts: 45_003 });
     const again = metricsPortsOf(config, { freePort: source([42001, 45_007, 45_007, 45_008]) });
     expect(await again.services()).toEqual({ feed: 45_007, recorder: 45_008, alerts: 45_001 });

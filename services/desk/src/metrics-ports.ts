@@ -14,13 +14,19 @@ export const MAX_METRICS_PORT_TRIES = 100;
 export function deskPorts(config: DeskConfig): Set<number> {
   const redis = redisPorts(config);
   const nodes = xmppNodePorts(config);
-  return new Set([
-    config.TICKDESK_API_PORT,
-    ...nodes.flatMap((n) => [n.c2sPort, n.c2sDirectTlsPort, n.httpPort, n.distPort]),
-    ...(config.TICKDESK_XMPP_SERVER === 'ejabberd' ? [nodes[0]!.distPort - 1] : []),
-    redis.primary, ...(redis.replica !== undefined ? [redis.replica] : []), ...redis.sentinels,
-    config.TICKDESK_FEED_METRICS_PORT, config.TICKDESK_RECORDER_METRICS_PORT, config.TICKDESK_ALERTS_METRICS_PORT,
-  ].filter((p) => p !== 0));
+  return new Set(
+    [
+      config.TICKDESK_API_PORT,
+      ...nodes.flatMap((n) => [n.c2sPort, n.c2sDirectTlsPort, n.httpPort, n.distPort]),
+      ...(config.TICKDESK_XMPP_SERVER === 'ejabberd' ? [nodes[0]!.distPort - 1] : []),
+      redis.primary,
+      ...(redis.replica !== undefined ? [redis.replica] : []),
+      ...redis.sentinels,
+      config.TICKDESK_FEED_METRICS_PORT,
+      config.TICKDESK_RECORDER_METRICS_PORT,
+      config.TICKDESK_ALERTS_METRICS_PORT,
+    ].filter((p) => p !== 0),
+  );
 }
 
 export interface MetricsPorts {
@@ -35,7 +41,10 @@ export interface MetricsPorts {
  * never one of `deskPorts` (a recorder given a sentinel's port before the sentinel bound it
  * failed 22 times in a row). `freePort` is the source of candidates (tests inject one).
  */
-export function metricsPortsOf(config: DeskConfig, { freePort = loopbackFreePort }: { freePort?: () => Promise<number> } = {}): MetricsPorts {
+export function metricsPortsOf(
+  config: DeskConfig,
+  { freePort = loopbackFreePort }: { freePort?: () => Promise<number> } = {},
+): MetricsPorts {
   const taken = deskPorts(config);
   const free = async () => {
     for (let i = 0; i < MAX_METRICS_PORT_TRIES; i++) {
@@ -45,7 +54,9 @@ export function metricsPortsOf(config: DeskConfig, { freePort = loopbackFreePort
         return port;
       }
     }
-    throw new Error(`no free loopback port for a metrics endpoint outside the desk's own ports in ${MAX_METRICS_PORT_TRIES} tries`);
+    throw new Error(
+      `no free loopback port for a metrics endpoint outside the desk's own ports in ${MAX_METRICS_PORT_TRIES} tries`,
+    );
   };
   const pick = async (configured: number, name: string, envVar: string) => {
     if (configured === 0) return free();

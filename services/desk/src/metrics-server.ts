@@ -20,7 +20,13 @@ export interface PartStateReport {
  * own state as JSON at /state for the API's /health. Loopback only, no token, like the
  * API's /metrics. Port 0 picks a free one.
  */
-export async function startMetricsServer({ registry, port, prefix, log, state }: {
+export async function startMetricsServer({
+  registry,
+  port,
+  prefix,
+  log,
+  state,
+}: {
   registry: Registry;
   port: number;
   prefix: string;
@@ -54,9 +60,10 @@ export async function startMetricsServer({ registry, port, prefix, log, state }:
   log.info({ url: `http://127.0.0.1:${bound}/metrics` }, 'metrics endpoint listening');
   return {
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -3,9 +3,22 @@ import { redisConnection } from '@tickdesk/infra';
 import type { Logger } from 'pino';
 import { DISABLED_ROLE, isDeskRole, type Instrument } from '@tickdesk/schemas';
 import { connectAs, type XmppTarget } from './connect.js';
-import { DEMO_USERS, newPassword, saveCredentials, SERVICE_ACCOUNTS, type Credentials, type Role } from './credentials.js';
+import {
+  DEMO_USERS,
+  newPassword,
+  saveCredentials,
+  SERVICE_ACCOUNTS,
+  type Credentials,
+  type Role,
+} from './credentials.js';
 import type { DeskInfra } from './desk-infra.js';
-import { createSessionOpener, linkAllTraders, provisionUser, type Account, type SessionOpener } from '@tickdesk/accounts';
+import {
+  createSessionOpener,
+  linkAllTraders,
+  provisionUser,
+  type Account,
+  type SessionOpener,
+} from '@tickdesk/accounts';
 import { createRoleStore } from '@tickdesk/store';
 import { provisionNodes } from './provision.js';
 import { retryTransient } from '@tickdesk/feed-core';
@@ -21,7 +34,12 @@ export function deskSessions(target: XmppTarget, credentials: Credentials, log: 
  * feed account, the demo users with their roles and entitlements. The demo analyst
  * `ana` is entitled to every instrument; `extraUsers` get no grants.
  */
-export async function provisionDesk({ infra, instruments, log, extraUsers = [] }: {
+export async function provisionDesk({
+  infra,
+  instruments,
+  log,
+  extraUsers = [],
+}: {
   infra: DeskInfra;
   instruments: readonly Instrument[];
   log: Logger;
@@ -43,7 +61,8 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     // and no member affiliation, which would replace its ownership.
     await createRoleStore({ redis }).set('admin', 'admin');
     // provisionUser is idempotent: retried whole while the server fails transiently (its affiliations, on a fresh cluster).
-    const provision = (acct: Account, grants: readonly string[] = []) => retryTransient(`provision ${acct.user}`, () => provisionUser(deps, acct, grants), { log });
+    const provision = (acct: Account, grants: readonly string[] = []) =>
+      retryTransient(`provision ${acct.user}`, () => provisionUser(deps, acct, grants), { log });
     await provision(credentials.accounts.recorder!);
     await provision(credentials.accounts.alerts!);
     // The credentials file gives a demo account its first role; after that Redis's is the
@@ -71,7 +90,12 @@ export async function provisionDesk({ infra, instruments, log, extraUsers = [] }
     await linkAllTraders({ redis, log, sessions: deskSessions(target, credentials, log) });
     // The service accounts keep no message archive of their own (archive-prefs.ts).
     for (const [user] of SERVICE_ACCOUNTS) {
-      const client = user === 'feed' ? feed : user === 'admin' ? admin : await connectAs(target, credentials, user, log, 'provision');
+      const client =
+        user === 'feed'
+          ? feed
+          : user === 'admin'
+            ? admin
+            : await connectAs(target, credentials, user, log, 'provision');
       try {
         await retryTransient(`archive preferences of ${user}`, () => archiveNothing(client, user, log), { log });
       } finally {

@@ -11,8 +11,13 @@ import { ensureInstrumentNodes, retryTransient, type RetryOptions } from '@tickd
  * cover it, ejabberd has no such role. One request at a time, each retried while it
  * fails transiently (a fresh ejabberd cluster aborts concurrent Mnesia transactions).
  */
-export async function provisionNodes(feed: XmppClient, pubsubHost: string, instruments: readonly Instrument[], coOwners: readonly string[] = [],
-  opts: { log?: Logger; retry?: RetryOptions } = {}): Promise<string[]> {
+export async function provisionNodes(
+  feed: XmppClient,
+  pubsubHost: string,
+  instruments: readonly Instrument[],
+  coOwners: readonly string[] = [],
+  opts: { log?: Logger; retry?: RetryOptions } = {},
+): Promise<string[]> {
   const pubsub = createPubsub(feed, pubsubHost);
   const retry: RetryOptions = { ...(opts.log ? { log: opts.log } : {}), ...opts.retry };
   const made = await ensureInstrumentNodes(pubsub, instruments, undefined, retry);

@@ -1,7 +1,8 @@
 import { askSentinelsForPrimary } from '@tickdesk/infra';
 
 /** A Sentinel desk's Redis parts by port: `redis` on TICKDESK_REDIS_PORT, `redis-replica` on the next (their roles at the first start). */
-const partOf = (port: number, redisPort: number): string => (port === redisPort ? 'redis' : port === redisPort + 1 ? 'redis-replica' : `port ${port}`);
+const partOf = (port: number, redisPort: number): string =>
+  port === redisPort ? 'redis' : port === redisPort + 1 ? 'redis-replica' : `port ${port}`;
 
 /**
  * `tickdesk status`'s Sentinel line: the primary each sentinel names now, e.g.
@@ -19,6 +20,14 @@ export function redisPrimaryLine(answers: ReadonlyArray<number | undefined>, red
 }
 
 /** Each sentinel's answer to SENTINEL GET-MASTER-ADDR-BY-NAME (undefined when it does not answer). */
-export function askSentinels(sentinels: ReadonlyArray<{ port: number }>, password: string, masterName: string): Promise<Array<number | undefined>> {
-  return askSentinelsForPrimary(sentinels.map((s) => s.port), password, masterName);
+export function askSentinels(
+  sentinels: ReadonlyArray<{ port: number }>,
+  password: string,
+  masterName: string,
+): Promise<Array<number | undefined>> {
+  return askSentinelsForPrimary(
+    sentinels.map((s) => s.port),
+    password,
+    masterName,
+  );
 }

@@ -4,7 +4,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { createFeed, createFeedMetrics, createPublisherLeases, ensureInstrumentNodes, type FeedSource } from '@tickdesk/feed-core';
+import {
+  createFeed,
+  createFeedMetrics,
+  createPublisherLeases,
+  ensureInstrumentNodes,
+  type FeedSource,
+} from '@tickdesk/feed-core';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { createReplayFeed } from '@tickdesk/feed-replay';
 import { createBinanceFeed } from '@tickdesk/feed-binance';
@@ -22,10 +28,20 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
         progress: false,
       });
     case 'binance':
-      return createBinanceFeed({ url: config.TICKDESK_BINANCE_URL, symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], reconnect: { initialMs: 500, maxMs: 30_000 }, log });
+      return createBinanceFeed({
+        url: config.TICKDESK_BINANCE_URL,
+        symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
+        reconnect: { initialMs: 500, maxMs: 30_000 },
+        log,
+      });
     default:
       // seq keeps increasing across restarts: it starts at the start time in microseconds.
-      return createSyntheticFeed({ instruments, ratePerSecond: config.TICKDESK_FEED_RATE, seed: config.TICKDESK_FEED_SEED, firstSeq: Date.now() * 1000 });
+      return createSyntheticFeed({
+        instruments,
+        ratePerSecond: config.TICKDESK_FEED_RATE,
+        seed: config.TICKDESK_FEED_SEED,
+        firstSeq: Date.now() * 1000,
+      });
   }
 }
 
@@ -39,7 +55,13 @@ export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
 export async function runFeed(config: DeskConfig, topology: DeskTopology, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology);
   // A standby on the feed's own resource would replace the active feed's session, and be replaced in turn (RFC 6120 §7.7.2.2).
-  const client = await connectAs(xmpp, credentials, 'feed', log, config.TICKDESK_FEED_LEASE === 'standby' ? 'feed-standby' : 'feed');
+  const client = await connectAs(
+    xmpp,
+    credentials,
+    'feed',
+    log,
+    config.TICKDESK_FEED_LEASE === 'standby' ? 'feed-standby' : 'feed',
+  );
   const pubsub = createPubsub(client, topology.pubsubHost);
   // Node configuration survives a Prosody restart (docs/operations.md): a reconnect
   // publishes to the same nodes without creating them again.
@@ -51,12 +73,24 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
     redis = new Redis(deskRedisOptions(topology, credentials, 'feed'));
     redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
     leases = createPublisherLeases({
-      redis, pubsub, log, symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
+      redis,
+      pubsub,
+      log,
+      symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
       owner: `feed-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
-      ttlMs: config.TICKDESK_FEED_LEASE_TTL_MS, standby: config.TICKDESK_FEED_LEASE === 'standby',
+      ttlMs: config.TICKDESK_FEED_LEASE_TTL_MS,
+      standby: config.TICKDESK_FEED_LEASE === 'standby',
     });
   }
-  const feed = createFeed({ source: sourceFor(config, log), pubsub, instruments: DEFAULT_INSTRUMENTS, log, metrics, connected: () => client.state() === 'running', gate: leases?.gate });
+  const feed = createFeed({
+    source: sourceFor(config, log),
+    pubsub,
+    instruments: DEFAULT_INSTRUMENTS,
+    log,
+    metrics,
+    connected: () => client.state() === 'running',
+    gate: leases?.gate,
+  });
   await feed.start();
   await leases?.start();
   const server = await startMetricsServer({
@@ -69,7 +103,9 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
       const s = feed.state();
       if (s === 'faulted') return { state: 'degraded', detail: 'feed source faulted' };
       const held = leases?.held();
-      return held ? { state: s, detail: held.length > 0 ? `publishing ${held.join(', ')}` : 'standby: holds no instrument' } : { state: s };
+      return held
+        ? { state: s, detail: held.length > 0 ? `publishing ${held.join(', ')}` : 'standby: holds no instrument' }
+        : { state: s };
     },
   });
   log.info({ feed: config.TICKDESK_FEED, lease: config.TICKDESK_FEED_LEASE }, 'feed running');

@@ -15,13 +15,24 @@ import { startMetricsServer } from './metrics-server.js';
  * it records an instrument only while it holds the instrument's lease; its state's detail
  * says how many it records.
  */
-export async function runRecorder(deskConfig: DeskConfig, topology: DeskTopology, env: Record<string, string | undefined>, log: Logger): Promise<() => Promise<void>> {
+export async function runRecorder(
+  deskConfig: DeskConfig,
+  topology: DeskTopology,
+  env: Record<string, string | undefined>,
+  log: Logger,
+): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology, 2);
   const redis = new Redis(deskRedisOptions(topology, credentials, 'recorder'));
   redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   const config = loadRecorderConfig(env);
   // A standby on the recorder's own resource would replace the active recorder's session, and be replaced in turn (RFC 6120 §7.7.2.2).
-  const client = await connectAs(xmpp, credentials, 'recorder', log, config.lease === 'standby' ? 'recorder-standby' : 'recorder');
+  const client = await connectAs(
+    xmpp,
+    credentials,
+    'recorder',
+    log,
+    config.lease === 'standby' ? 'recorder-standby' : 'recorder',
+  );
   const symbols = DEFAULT_INSTRUMENTS.map((i) => i.symbol);
   const service = await startRecorderService({
     client,
@@ -42,7 +53,10 @@ export async function runRecorder(deskConfig: DeskConfig, topology: DeskTopology
       if (client.state() !== 'running') return { state: 'degraded', detail: 'XMPP session down' };
       if (!leased) return { state: service.recorder.state() };
       const held = service.held().length;
-      return { state: service.recorder.state(), detail: held > 0 ? `recording ${held} of ${symbols.length} instruments` : 'standby: records no instrument' };
+      return {
+        state: service.recorder.state(),
+        detail: held > 0 ? `recording ${held} of ${symbols.length} instruments` : 'standby: records no instrument',
+      };
     },
   });
   log.info({ lease: config.lease }, 'recorder running');

@@ -21,8 +21,13 @@ const probes = { alive: (pid: number) => pid !== 999_999, listening: async () =>
 describe('desk.json written by an older build', () => {
   it('before supervision (services by pid, no parts): status and down still find the running desk; its parts show unknown state and restarts', async () => {
     // The shape `tickdesk up` wrote at 5f560d5 (services/desk/src/state-file.ts).
-    const home = homeWith({ pid: process.pid, startedAt: '2026-12-01T08:00:00.000Z', domain: 'desk.localhost',
-      ports: { xmpp: 5222, xmppTls: 5223, xmppHttp: 5280, redis: 6380 }, services: { prosody: 4101, recorder: 4102, feed: 999_999 } });
+    const home = homeWith({
+      pid: process.pid,
+      startedAt: '2026-12-01T08:00:00.000Z',
+      domain: 'desk.localhost',
+      ports: { xmpp: 5222, xmppTls: 5223, xmppHttp: 5280, redis: 6380 },
+      services: { prosody: 4101, recorder: 4102, feed: 999_999 },
+    });
     const desk = readDeskState(home);
     expect(desk?.pid).toBe(process.pid);
     const { lines, degraded } = await statusLines(desk!, probes);
@@ -33,8 +38,15 @@ describe('desk.json written by an older build', () => {
   });
 
   it('before ejabberd (no xmppServer, xmppNodes, ports.xmppDist) and with fields missing from a part', async () => {
-    const home = homeWith({ pid: process.pid, ports: { xmpp: 5222, redis: 6380 },
-      parts: { prosody: { state: 'running', pid: 4101, restarts: 0 }, alerts: { state: 'running', pid: 4102 }, api: { state: 'standby', pid: 4103, restarts: 1 } } });
+    const home = homeWith({
+      pid: process.pid,
+      ports: { xmpp: 5222, redis: 6380 },
+      parts: {
+        prosody: { state: 'running', pid: 4101, restarts: 0 },
+        alerts: { state: 'running', pid: 4102 },
+        api: { state: 'standby', pid: 4103, restarts: 1 },
+      },
+    });
     const { lines, degraded } = await statusLines(readDeskState(home)!, probes);
     expect(lines[0]).toBe(`desk: degraded (api standby) since an unknown time (pid ${process.pid})`);
     expect(degraded).toEqual(['api standby']);

@@ -61,8 +61,10 @@ export function readDeskState(home: string): DeskStateView | undefined {
 
 const int = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as number) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** Any build's desk.json content as a DeskStateView; undefined without a desk pid. */
 export function deskStateView(raw: unknown): DeskStateView | undefined {
@@ -75,10 +77,29 @@ export function deskStateView(raw: unknown): DeskStateView | undefined {
   for (const [name, p] of Object.entries(obj(f.services))) parts[name] = defined({ pid: int(p) });
   for (const [name, v] of Object.entries(obj(f.parts))) {
     const p = obj(v);
-    parts[name] = defined({ state: str(p.state), pid: int(p.pid), restarts: int(p.restarts), lastExit: str(p.lastExit), lastRestartAt: str(p.lastRestartAt), metricsPort: int(p.metricsPort) });
+    parts[name] = defined({
+      state: str(p.state),
+      pid: int(p.pid),
+      restarts: int(p.restarts),
+      lastExit: str(p.lastExit),
+      lastRestartAt: str(p.lastRestartAt),
+      metricsPort: int(p.metricsPort),
+    });
   }
-  const nodes = Array.isArray(f.xmppNodes) ? f.xmppNodes.map(obj).flatMap((n) => (typeof n.name === 'string' && int(n.c2sPort) ? [{ name: n.name, c2sPort: int(n.c2sPort)! }] : [])) : undefined;
-  return defined({ pid, startedAt: str(f.startedAt), ports: defined({ xmpp: int(ports.xmpp), redis: int(ports.redis) }), xmppNodes: nodes, parts });
+  const nodes = Array.isArray(f.xmppNodes)
+    ? f.xmppNodes
+        .map(obj)
+        .flatMap((n) =>
+          typeof n.name === 'string' && int(n.c2sPort) ? [{ name: n.name, c2sPort: int(n.c2sPort)! }] : [],
+        )
+    : undefined;
+  return defined({
+    pid,
+    startedAt: str(f.startedAt),
+    ports: defined({ xmpp: int(ports.xmpp), redis: int(ports.redis) }),
+    xmppNodes: nodes,
+    parts,
+  });
 }
 
 /** The pid of a desk running from `home`, for `up`: a desk.json no build wrote (without a pid, not JSON) names none and does not stop a start. */

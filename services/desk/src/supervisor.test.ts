@@ -52,7 +52,11 @@ function harness(opts: { failStarts?: number } = {}) {
     },
   });
   return {
-    sup, delays, lines, procs, gaveUp,
+    sup,
+    delays,
+    lines,
+    procs,
+    gaveUp,
     advance: (ms: number) => (t += ms),
     /** Ends the newest process and waits for its replacement. */
     async crash(reason: string, ranMs: number) {
@@ -133,7 +137,10 @@ describe('supervisor', () => {
     // The first start succeeds; the two restarts after the crash fail, the third works.
     let calls = 0;
     const sup = createSupervisor({
-      name: 'prosody', report: (l) => h.lines.push(l), random: () => 0.5, sleep: async () => undefined,
+      name: 'prosody',
+      report: (l) => h.lines.push(l),
+      random: () => 0.5,
+      sleep: async () => undefined,
       async start() {
         calls += 1;
         if (calls === 1) return first;
@@ -144,7 +151,12 @@ describe('supervisor', () => {
     await sup.start();
     first.exit('SIGKILL');
     for (let i = 0; i < 10 && sup.status().pid !== 4; i++) await flush();
-    expect(sup.status()).toMatchObject({ state: 'running', pid: 4, restarts: 3, lastExit: 'start failed: Prosody did not start' });
+    expect(sup.status()).toMatchObject({
+      state: 'running',
+      pid: 4,
+      restarts: 3,
+      lastExit: 'start failed: Prosody did not start',
+    });
     await sup.stop();
   });
 
@@ -165,7 +177,9 @@ describe('supervisor', () => {
     let waiting!: () => void;
     const waitingStarted = new Promise<void>((r) => (waiting = r));
     const sup = createSupervisor({
-      name: 'redis', report: () => undefined, sleep: async () => undefined,
+      name: 'redis',
+      report: () => undefined,
+      sleep: async () => undefined,
       start: ({ signal }) => {
         calls += 1;
         if (calls === 1) return Promise.resolve(first);

@@ -19,7 +19,14 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialMs: 250, maxMs: 8_000, jitter: 0.2, stableMs: 10_000, maxRestarts: 10, windowMs: 120_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialMs: 250,
+  maxMs: 8_000,
+  jitter: 0.2,
+  stableMs: 10_000,
+  maxRestarts: 10,
+  windowMs: 120_000,
+};
 
 export type PartState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
 
@@ -59,7 +66,17 @@ export function restartDelay(policy: RestartPolicy, attempt: number, random: () 
  * whenever it exits unless asked to stop, and gives up (state `failed`) after
  * `maxRestarts` exits within `windowMs`, as systemd's StartLimitBurst does.
  */
-export function createSupervisor({ name, start, policy: partial, report, onChange, onGiveUp, random = Math.random, now = Date.now, sleep = defaultSleep }: SupervisorDeps) {
+export function createSupervisor({
+  name,
+  start,
+  policy: partial,
+  report,
+  onChange,
+  onGiveUp,
+  random = Math.random,
+  now = Date.now,
+  sleep = defaultSleep,
+}: SupervisorDeps) {
   const policy = { ...DEFAULT_RESTART_POLICY, ...partial };
   const status: PartStatus = { name, state: 'stopped', pid: -1, restarts: 0 };
   let current: Running | undefined;
@@ -106,7 +123,9 @@ export function createSupervisor({ name, start, policy: partial, report, onChang
       change({ pid: -1, lastExit: reason });
       if (exits.length > policy.maxRestarts) {
         change({ state: 'failed' });
-        report(`${name} exited (${reason}) ${exits.length} time${exits.length === 1 ? '' : 's'} within ${policy.windowMs / 1000} s: giving up on it`);
+        report(
+          `${name} exited (${reason}) ${exits.length} time${exits.length === 1 ? '' : 's'} within ${policy.windowMs / 1000} s: giving up on it`,
+        );
         onGiveUp?.({ ...status });
         return;
       }

@@ -26,8 +26,13 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
 }
 
 function redisEndpoint(config: DeskConfig): RedisEndpoint {
-  if (config.TICKDESK_REDIS_MODE !== 'sentinel') return { mode: 'single', host: LOOPBACK, port: config.TICKDESK_REDIS_PORT };
-  return { mode: 'sentinel', masterName: DEFAULT_SENTINEL_MASTER, sentinels: redisPorts(config).sentinels.map((port) => ({ host: LOOPBACK, port })) };
+  if (config.TICKDESK_REDIS_MODE !== 'sentinel')
+    return { mode: 'single', host: LOOPBACK, port: config.TICKDESK_REDIS_PORT };
+  return {
+    mode: 'sentinel',
+    masterName: DEFAULT_SENTINEL_MASTER,
+    sentinels: redisPorts(config).sentinels.map((port) => ({ host: LOOPBACK, port })),
+  };
 }
 
 /**

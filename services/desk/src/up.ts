@@ -46,7 +46,9 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   process.on('SIGTERM', onStartSignal);
   const server = config.TICKDESK_XMPP_SERVER;
   const ports = {
-    xmpp: config.TICKDESK_XMPP_PORT, xmppTls: config.TICKDESK_XMPP_TLS_PORT, xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
+    xmpp: config.TICKDESK_XMPP_PORT,
+    xmppTls: config.TICKDESK_XMPP_TLS_PORT,
+    xmppHttp: config.TICKDESK_XMPP_HTTP_PORT,
     ...(server === 'ejabberd' ? { xmppDist: config.TICKDESK_XMPP_DIST_PORT } : {}),
     redis: config.TICKDESK_REDIS_PORT,
   };
@@ -67,7 +69,10 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   const services: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
   services.splice(services.indexOf('alerts') + 1, 0, ...extraEngines);
   if (standbyRecorder) services.splice(services.indexOf('recorder') + 1, 0, 'recorder-standby');
-  const partPorts: Record<string, number> = { ...metricsPorts, ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}) };
+  const partPorts: Record<string, number> = {
+    ...metricsPorts,
+    ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}),
+  };
   for (const e of extraEngines) partPorts[e] = await metricsChooser.free();
   if (standbyRecorder) partPorts['recorder-standby'] = await metricsChooser.free();
   const logs = join(home, 'logs');
@@ -83,11 +88,23 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   const redisLayout = redisPorts(config);
   const infra = await startDeskInfra({
-    home, domain: config.TICKDESK_DOMAIN, ports, logLevel: 'info', xmppServer: server, xmppNodeCount: config.TICKDESK_XMPP_NODES,
-    redisSetup: { mode: config.TICKDESK_REDIS_MODE, sentinelPorts: redisLayout.sentinels, downAfterMs: config.TICKDESK_REDIS_DOWN_AFTER_MS, ...(redisLayout.replica ? { replicaPort: redisLayout.replica } : {}) },
+    home,
+    domain: config.TICKDESK_DOMAIN,
+    ports,
+    logLevel: 'info',
+    xmppServer: server,
+    xmppNodeCount: config.TICKDESK_XMPP_NODES,
+    redisSetup: {
+      mode: config.TICKDESK_REDIS_MODE,
+      sentinelPorts: redisLayout.sentinels,
+      downAfterMs: config.TICKDESK_REDIS_DOWN_AFTER_MS,
+      ...(redisLayout.replica ? { replicaPort: redisLayout.replica } : {}),
+    },
   });
   // Node 1 is the part `xmpp` (as a single server); the other nodes of a cluster are xmpp-2, xmpp-3…
-  const extraNodes = infra.xmppServers.slice(1).map((s, k) => ({ part: `${XMPP_PART}-${k + 2}`, index: k + 1, first: true }));
+  const extraNodes = infra.xmppServers
+    .slice(1)
+    .map((s, k) => ({ part: `${XMPP_PART}-${k + 2}`, index: k + 1, first: true }));
   const logOf: Record<string, string> = { [XMPP_PART]: infra.xmpp.logPath };
   // Redis's parts: `redis`, and in Sentinel mode `redis-replica`, `sentinel-1`…`sentinel-3` (stopped first).
   const redisParts = infra.redisParts.map((p) => ({ part: p, first: true }));
@@ -107,9 +124,24 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     const recorded: Record<string, DeskPart> = {};
     for (const [name, s] of statuses) {
       const port = partPorts[name];
-      recorded[name] = { state: s.state, pid: s.pid, restarts: s.restarts, ...(s.lastExit ? { lastExit: s.lastExit } : {}), ...(s.lastRestartAt ? { lastRestartAt: s.lastRestartAt } : {}), ...(port ? { metricsPort: port } : {}) };
+      recorded[name] = {
+        state: s.state,
+        pid: s.pid,
+        restarts: s.restarts,
+        ...(s.lastExit ? { lastExit: s.lastExit } : {}),
+        ...(s.lastRestartAt ? { lastRestartAt: s.lastRestartAt } : {}),
+        ...(port ? { metricsPort: port } : {}),
+      };
     }
-    writeDeskState(home, { pid: process.pid, startedAt, domain: config.TICKDESK_DOMAIN, ports, xmppServer: server, xmppNodes: [...infra.xmppNodes], parts: recorded });
+    writeDeskState(home, {
+      pid: process.pid,
+      startedAt,
+      domain: config.TICKDESK_DOMAIN,
+      ports,
+      xmppServer: server,
+      xmppNodes: [...infra.xmppNodes],
+      parts: recorded,
+    });
   };
   const supervise = (name: string, start: SupervisorDeps['start']) => {
     const sup = createSupervisor({
@@ -137,7 +169,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     // Services first, then the servers they use.
     await Promise.all(services.map((s) => parts.get(s)?.stop()));
     // A node not supervised yet (start-up failed before it) is stopped as it is.
-    for (const n of [...extraNodes].reverse()) await (parts.get(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
+    for (const n of [...extraNodes].reverse())
+      await (parts.get(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
     await parts.get(XMPP_PART)?.stop();
     await infra.stopEpmd();
     for (const { part } of [...redisParts].reverse()) await parts.get(part.name)?.stop();
@@ -158,11 +191,16 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   const envOf = (name: string): NodeJS.ProcessEnv => {
     if (standbyRecorder && name.startsWith('recorder')) {
-      return name === 'recorder' ? { ...childEnv, TICKDESK_RECORDER_LEASE: 'primary' } : { ...childEnv, TICKDESK_RECORDER_LEASE: 'standby', TICKDESK_RECORDER_METRICS_PORT: String(partPorts[name]) };
+      return name === 'recorder'
+        ? { ...childEnv, TICKDESK_RECORDER_LEASE: 'primary' }
+        : { ...childEnv, TICKDESK_RECORDER_LEASE: 'standby', TICKDESK_RECORDER_METRICS_PORT: String(partPorts[name]) };
     }
-    if (name.startsWith('alerts-')) return { ...childEnv, TICKDESK_ALERTS_PART: name, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
+    if (name.startsWith('alerts-'))
+      return { ...childEnv, TICKDESK_ALERTS_PART: name, TICKDESK_ALERTS_METRICS_PORT: String(partPorts[name]) };
     if (!standbyFeed || !name.startsWith('feed')) return childEnv;
-    return name === 'feed' ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' } : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
+    return name === 'feed'
+      ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' }
+      : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: String(partPorts[name]) };
   };
   const checkInterrupted = () => {
     if (interrupted) throw new StartInterrupted();
@@ -172,16 +210,39 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     // Restarted with the same rendered config, data, ports and credentials.
     for (const r of redisParts) {
       // A Sentinel desk's data node comes back in the role the sentinels give it (a replica of the promoted one after a fail-over).
-      await supervise(r.part.name, async ({ signal }) => running(r.first ? ((r.first = false), r.part.process) : await r.part.restart({ signal, report: (l) => report(`${r.part.name}: ${l}`) }))).start();
+      await supervise(r.part.name, async ({ signal }) =>
+        running(
+          r.first
+            ? ((r.first = false), r.part.process)
+            : await r.part.restart({ signal, report: (l) => report(`${r.part.name}: ${l}`) }),
+        ),
+      ).start();
     }
-    await supervise(XMPP_PART, async () => xmppRunning(firstXmpp ? ((firstXmpp = false), infra.xmpp) : await infra.restartXmpp())).start();
+    await supervise(XMPP_PART, async () =>
+      xmppRunning(firstXmpp ? ((firstXmpp = false), infra.xmpp) : await infra.restartXmpp()),
+    ).start();
     for (const n of extraNodes) {
-      await supervise(n.part, async () => xmppRunning(n.first ? ((n.first = false), infra.xmppServers[n.index]!) : await infra.restartXmppNode(n.index))).start();
+      await supervise(n.part, async () =>
+        xmppRunning(n.first ? ((n.first = false), infra.xmppServers[n.index]!) : await infra.restartXmppNode(n.index)),
+      ).start();
     }
     checkInterrupted();
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     checkInterrupted();
-    for (const name of services) await supervise(name, async () => spawnService(name === 'feed-standby' ? 'feed' : name === 'recorder-standby' ? 'recorder' : name.startsWith('alerts-') ? 'alerts' : name, logOf[name]!, envOf(name))).start();
+    for (const name of services)
+      await supervise(name, async () =>
+        spawnService(
+          name === 'feed-standby'
+            ? 'feed'
+            : name === 'recorder-standby'
+              ? 'recorder'
+              : name.startsWith('alerts-')
+                ? 'alerts'
+                : name,
+          logOf[name]!,
+          envOf(name),
+        ),
+      ).start();
     checkInterrupted();
   } catch (err) {
     await stopAll();
@@ -190,32 +251,45 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   }
   ready = true;
   save();
-  const users = Object.values(infra.credentials.accounts).filter((a) => a.role !== 'service').map((a) => `${a.user} (${a.role})`);
-  out([
-    '',
-    'tickdesk is running',
-    `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   ${server}, domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
-    `  dashboard                http://localhost:${config.TICKDESK_API_PORT}   log in with an XMPP account, e.g. alice@${infra.domain}`,
-    `  REST API                 http://localhost:${config.TICKDESK_API_PORT}/v1 (OpenAPI at /docs), login with an XMPP account`,
-    `  XMPP WebSocket           ws://localhost:${config.TICKDESK_API_PORT}/xmpp-websocket (proxied to 127.0.0.1:${ports.xmppHttp})`,
-    config.TICKDESK_REDIS_MODE === 'sentinel'
-      ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === ports.redis ? redisLayout.replica : ports.redis}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
-      : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
-    `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
-    ...(standbyRecorder ? [`  recorder                 with a standby (one recorder per instrument, lease ${recorderConfig.leaseTtlMs} ms)`] : []),
-    `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands${extraEngines.length ? `; ${extraEngines.length + 1} engines sharing the instruments` : ''}`,
-    ...failoverLines(failover, { server, nodes: config.TICKDESK_XMPP_NODES, redisMode: config.TICKDESK_REDIS_MODE, parts: services }),
-    `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
-    `  users                    ${users.join(', ')}`,
-    `  credentials              ${infra.credentialsPath}`,
-    `  CA certificate           ${infra.caPath}`,
-    `  health, metrics          http://localhost:${config.TICKDESK_API_PORT}/health, /metrics (API)`,
-    `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metricsPorts[s]}/metrics`).join(', ')}`,
-    `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
-    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${redisParts.map((r) => r.part.logPath).join(', ')}`,
-    '',
-    'Press Ctrl-C to stop.',
-  ].join('\n'));
+  const users = Object.values(infra.credentials.accounts)
+    .filter((a) => a.role !== 'service')
+    .map((a) => `${a.user} (${a.role})`);
+  out(
+    [
+      '',
+      'tickdesk is running',
+      `  XMPP (STARTTLS, SCRAM)   127.0.0.1:${ports.xmpp}   ${server}, domain ${infra.domain}, pubsub ${infra.pubsubHost}`,
+      `  dashboard                http://localhost:${config.TICKDESK_API_PORT}   log in with an XMPP account, e.g. alice@${infra.domain}`,
+      `  REST API                 http://localhost:${config.TICKDESK_API_PORT}/v1 (OpenAPI at /docs), login with an XMPP account`,
+      `  XMPP WebSocket           ws://localhost:${config.TICKDESK_API_PORT}/xmpp-websocket (proxied to 127.0.0.1:${ports.xmppHttp})`,
+      config.TICKDESK_REDIS_MODE === 'sentinel'
+        ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === ports.redis ? redisLayout.replica : ports.redis}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
+        : `  Redis (AOF)              127.0.0.1:${ports.redis}`,
+      `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
+      ...(standbyRecorder
+        ? [
+            `  recorder                 with a standby (one recorder per instrument, lease ${recorderConfig.leaseTtlMs} ms)`,
+          ]
+        : []),
+      `  alerts                   chat with alerts@${infra.domain} ("help"), or its ad-hoc commands${extraEngines.length ? `; ${extraEngines.length + 1} engines sharing the instruments` : ''}`,
+      ...failoverLines(failover, {
+        server,
+        nodes: config.TICKDESK_XMPP_NODES,
+        redisMode: config.TICKDESK_REDIS_MODE,
+        parts: services,
+      }),
+      `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
+      `  users                    ${users.join(', ')}`,
+      `  credentials              ${infra.credentialsPath}`,
+      `  CA certificate           ${infra.caPath}`,
+      `  health, metrics          http://localhost:${config.TICKDESK_API_PORT}/health, /metrics (API)`,
+      `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metricsPorts[s]}/metrics`).join(', ')}`,
+      `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
+      `  logs                     ${logs}, ${infra.xmpp.logPath}, ${redisParts.map((r) => r.part.logPath).join(', ')}`,
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
   // Kept for every signal, not once: a second Ctrl-C (or timeout(1), which signals the child
   // and then its whole group) would otherwise kill up half-way and leave the servers running.
   const onSignal = () => {

@@ -34,7 +34,13 @@ export interface CandleAggregator {
    * Buckets starting at or before `finalThrough` (published as final) are closed and
    * left out, stored or not.
    */
-  restore(symbol: string, interval: BarInterval, candles: readonly Candle[], truncated: boolean, finalThrough?: number): Candle[];
+  restore(
+    symbol: string,
+    interval: BarInterval,
+    candles: readonly Candle[],
+    truncated: boolean,
+    finalThrough?: number,
+  ): Candle[];
   /** The open candles of a series, ascending. */
   open(symbol: string, interval: BarInterval): Candle[];
   /** Buckets of the series starting at or before this are closed (-Infinity: none yet). */
@@ -74,7 +80,8 @@ export function createCandleAggregator({
 
   function seriesOf(symbol: string): Series[] {
     let list = symbols.get(symbol);
-    if (!list) symbols.set(symbol, (list = intervals.map((interval) => ({ interval, buckets: [], closedThrough: -Infinity }))));
+    if (!list)
+      symbols.set(symbol, (list = intervals.map((interval) => ({ interval, buckets: [], closedThrough: -Infinity }))));
     return list;
   }
 
@@ -97,10 +104,18 @@ export function createCandleAggregator({
       const list = seriesOf(symbol);
       const touched = new Map<Bucket, Series>();
       let late = 0;
-      for (let i = 0; i < ticks.length; ) {
+      for (let i = 0; i < ticks.length;) {
         const first = ticks[i]!;
         const runStart = first.eventMicros - (first.eventMicros % finest);
-        const run: Bucket = { start: runStart, open: first.price, high: first.price, low: first.price, close: first.price, volume: new Exact(first.size), trades: 1 };
+        const run: Bucket = {
+          start: runStart,
+          open: first.price,
+          high: first.price,
+          low: first.price,
+          close: first.price,
+          volume: new Exact(first.size),
+          trades: 1,
+        };
         for (i++; i < ticks.length; i++) {
           const t = ticks[i]!;
           if (t.eventMicros - (t.eventMicros % finest) !== runStart) break;
@@ -125,13 +140,15 @@ export function createCandleAggregator({
       series.closedThrough = Math.max(series.closedThrough, finalThrough);
       const mem = new Map(series.buckets.filter((b) => b.start > finalThrough).map((b) => [b.start, b]));
       const changed: Bucket[] = [];
-      const stored = candles.filter((c) => c.start > finalThrough).map((c) => {
-        const b = mem.get(c.start);
-        if (!b) return fromCandle(c);
-        mem.delete(c.start);
-        changed.push(combine(fromCandle(c), b));
-        return changed[changed.length - 1]!;
-      });
+      const stored = candles
+        .filter((c) => c.start > finalThrough)
+        .map((c) => {
+          const b = mem.get(c.start);
+          if (!b) return fromCandle(c);
+          mem.delete(c.start);
+          changed.push(combine(fromCandle(c), b));
+          return changed[changed.length - 1]!;
+        });
       const all = [...stored, ...mem.values()].sort((a, b) => a.start - b.start);
       const evicted = all.length - openBuckets;
       if (truncated && candles[0]) series.closedThrough = Math.max(series.closedThrough, candles[0].start - 1);
@@ -174,9 +191,27 @@ function combine(a: Bucket, b: Bucket): Bucket {
 }
 
 function toCandle(symbol: string, interval: BarInterval, b: Bucket): Candle {
-  return { symbol, interval, start: b.start, open: b.open, high: b.high, low: b.low, close: b.close, volume: decimalToString(b.volume), trades: b.trades };
+  return {
+    symbol,
+    interval,
+    start: b.start,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    volume: decimalToString(b.volume),
+    trades: b.trades,
+  };
 }
 
 function fromCandle(c: Candle): Bucket {
-  return { start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: new Exact(c.volume), trades: c.trades };
+  return {
+    start: c.start,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: new Exact(c.volume),
+    trades: c.trades,
+  };
 }

@@ -1,5 +1,6 @@
 /** Stable error codes of the recorder; never reused. */
-export type RecorderErrorCode = 'TICKDESK_RECORDER_BAD_CONFIG' | 'TICKDESK_RECORDER_BAD_CURSOR' | 'TICKDESK_RECORDER_BAD_RANGE';
+export type RecorderErrorCode =
+  'TICKDESK_RECORDER_BAD_CONFIG' | 'TICKDESK_RECORDER_BAD_CURSOR' | 'TICKDESK_RECORDER_BAD_RANGE';
 
 export class RecorderError extends Error {
   override readonly name = 'RecorderError';

@@ -29,9 +29,25 @@ afterAll(() => redis.close());
 beforeEach(() => client.flushall());
 
 const tick = (seq: number, price = '1.5'): Tick => ({
-  symbol: 'ABC', seq, price, size: '0.001', side: 'buy', eventTime: formatMicros(T0 + seq * 1000), ingestTime: formatMicros(T0 + seq * 1000 + 7),
+  symbol: 'ABC',
+  seq,
+  price,
+  size: '0.001',
+  side: 'buy',
+  eventTime: formatMicros(T0 + seq * 1000),
+  ingestTime: formatMicros(T0 + seq * 1000 + 7),
 });
-const candle = (close: string, trades: number): Candle => ({ symbol: 'ABC', interval: '1s', start: T0, open: '1', high: '2', low: '0.5', close, volume: '3.25', trades });
+const candle = (close: string, trades: number): Candle => ({
+  symbol: 'ABC',
+  interval: '1s',
+  start: T0,
+  open: '1',
+  high: '2',
+  low: '0.5',
+  close,
+  volume: '3.25',
+  trades,
+});
 
 function writeSet(ticks: Tick[], c: Candle, final?: number): WriteSet {
   return {
@@ -55,22 +71,33 @@ async function snapshot() {
 }
 
 describe('fenced write', () => {
-  it('a write with a token below the largest seen is refused and changes nothing; the holder\'s own rewrite changes nothing either', async () => {
+  it("a write with a token below the largest seen is refused and changes nothing; the holder's own rewrite changes nothing either", async () => {
     const s = store();
     const ticks = [1, 2, 3].map((q) => tick(q));
-    expect((await s.write(writeSet(ticks, candle('1.5', 3), T0 - 1_000_000), new Map([['ABC', 5]]))).refused.size).toBe(0);
+    expect((await s.write(writeSet(ticks, candle('1.5', 3), T0 - 1_000_000), new Map([['ABC', 5]]))).refused.size).toBe(
+      0,
+    );
     const written = await snapshot();
     expect(written.ticks).toHaveLength(6);
     expect(written.recorded).toEqual({ fence: '5', seq: '3' });
     expect(written.final).toEqual({ '1s': String(T0 - 1_000_000) });
 
     // A stale holder (token 4) with more ticks and a different candle: refused whole.
-    const stale = await s.write(writeSet([4, 5].map((q) => tick(q, '9')), candle('9', 5), T0), new Map([['ABC', 4]]));
+    const stale = await s.write(
+      writeSet(
+        [4, 5].map((q) => tick(q, '9')),
+        candle('9', 5),
+        T0,
+      ),
+      new Map([['ABC', 4]]),
+    );
     expect(stale.refused).toEqual(new Map([['ABC', 5]]));
     expect(await snapshot()).toEqual(written);
 
     // The holder writing the same changes again (a retry, a takeover re-reading them): nothing moves.
-    expect((await s.write(writeSet(ticks, candle('1.5', 3), T0 - 1_000_000), new Map([['ABC', 5]]))).refused.size).toBe(0);
+    expect((await s.write(writeSet(ticks, candle('1.5', 3), T0 - 1_000_000), new Map([['ABC', 5]]))).refused.size).toBe(
+      0,
+    );
     expect(await snapshot()).toEqual(written);
   });
 
@@ -80,7 +107,9 @@ describe('fenced write', () => {
     const seeds = await s.seeds(['ABC'], 10, new Map([['ABC', 6]]));
     expect(seeds.get('ABC')!.lastSeq).toBe(1);
     expect(seeds.get('ABC')!.refused).toBeUndefined();
-    expect((await s.write(writeSet([tick(2)], candle('1.6', 2)), new Map([['ABC', 5]]))).refused).toEqual(new Map([['ABC', 6]]));
+    expect((await s.write(writeSet([tick(2)], candle('1.6', 2)), new Map([['ABC', 5]]))).refused).toEqual(
+      new Map([['ABC', 6]]),
+    );
     expect(await client.zcard(ticksKey('ABC'))).toBe(1);
     // And the old holder warming up again finds the newer token: refused, nothing read.
     expect((await s.seeds(['ABC'], 10, new Map([['ABC', 5]]))).get('ABC')!.refused).toBe(6);
@@ -107,15 +136,31 @@ describe('fenced write', () => {
 
 describe('recorder with a fence', () => {
   const log = pino({ level: 'silent' });
-  const batches = (ticks: Tick[]): TickBatch[] => Array.from({ length: Math.ceil(ticks.length / 20) }, (_, i) => ({ symbol: 'ABC', ticks: ticks.slice(i * 20, i * 20 + 20), conflated: 0 }));
-  const fetchMetric = async (rec: ReturnType<typeof createRecorder>, name: string) => (await rec.registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
+  const batches = (ticks: Tick[]): TickBatch[] =>
+    Array.from({ length: Math.ceil(ticks.length / 20) }, (_, i) => ({
+      symbol: 'ABC',
+      ticks: ticks.slice(i * 20, i * 20 + 20),
+      conflated: 0,
+    }));
+  const fetchMetric = async (rec: ReturnType<typeof createRecorder>, name: string) =>
+    (await rec.registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
 
-  it('a stale holder stops recording the instrument at its first refused write, counts it, and is told once; the new holder\'s candles stay exact', async () => {
+  it("a stale holder stops recording the instrument at its first refused write, counts it, and is told once; the new holder's candles stay exact", async () => {
     const ticks = randomTicks(rng(7), 'ABC', 400, T0, { stepMicros: 20_000 });
     const tokens = { old: 1, fresh: 2 };
     const refusals: Array<[string, number]> = [];
-    const old = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.old, onRefused: (s, f) => refusals.push([s, f]), held: () => 1 } });
-    const fresh = createRecorder({ redis: client, log, config: { flushIntervalMs: 10_000 }, fence: { token: () => tokens.fresh, onRefused: () => undefined, held: () => 1 } });
+    const old = createRecorder({
+      redis: client,
+      log,
+      config: { flushIntervalMs: 10_000 },
+      fence: { token: () => tokens.old, onRefused: (s, f) => refusals.push([s, f]), held: () => 1 },
+    });
+    const fresh = createRecorder({
+      redis: client,
+      log,
+      config: { flushIntervalMs: 10_000 },
+      fence: { token: () => tokens.fresh, onRefused: () => undefined, held: () => 1 },
+    });
     for (const b of batches(ticks.slice(0, 200))) old.ingest(b);
     await old.flush();
     // The old holder pauses past its lease; the new one takes over and reads the node back (overlapping ticks).
@@ -133,17 +178,40 @@ describe('recorder with a fence', () => {
     const stored = (await client.zrange(ticksKey('ABC'), 0, -1)).map((m) => Number(m.split('|')[0]));
     expect(stored).toEqual(ticks.map((t) => t.seq));
     const bars = await fresh.store.candles('ABC', '1s', 0, T0 * 2, 10_000);
-    expect(bars.map(({ start, open, high, low, close, volume, trades }) => ({ start: parseTimestamp(start), open, high, low, close, volume, trades }))).toEqual(naiveCandles(ticks, '1s'));
+    expect(
+      bars.map(({ start, open, high, low, close, volume, trades }) => ({
+        start: parseTimestamp(start),
+        open,
+        high,
+        low,
+        close,
+        volume,
+        trades,
+      })),
+    ).toEqual(naiveCandles(ticks, '1s'));
     await Promise.all([old.stop(), fresh.stop()]);
   });
 });
 
 describe('final marks with a fence', () => {
-  it("a mark that rose at warm-up is written even when the flush carries no tick or candle of its symbol", async () => {
+  it('a mark that rose at warm-up is written even when the flush carries no tick or candle of its symbol', async () => {
     // ABC stored 12 one-second candles (more than the 10 open buckets) and seq 100, no final mark.
     const candles = Array.from({ length: 12 }, (_, k): Candle => ({ ...candle('1.5', 1), start: T0 + k * 1_000_000 }));
-    await store().write({ ticks: new Map(), last: new Map([['ABC', tick(100)]]), candles: new Map(candles.map((c) => [`1s|${c.start}`, c])), tickCount: 0 }, new Map([['ABC', 1]]));
-    const rec = createRecorder({ redis: client, log: pino({ level: 'silent' }), config: { flushIntervalMs: 10_000 }, fence: { token: () => 1, onRefused: () => undefined, held: () => 2 } });
+    await store().write(
+      {
+        ticks: new Map(),
+        last: new Map([['ABC', tick(100)]]),
+        candles: new Map(candles.map((c) => [`1s|${c.start}`, c])),
+        tickCount: 0,
+      },
+      new Map([['ABC', 1]]),
+    );
+    const rec = createRecorder({
+      redis: client,
+      log: pino({ level: 'silent' }),
+      config: { flushIntervalMs: 10_000 },
+      fence: { token: () => 1, onRefused: () => undefined, held: () => 2 },
+    });
     rec.ingest({ symbol: 'ABC', ticks: [tick(50)], conflated: 0 }); // a duplicate: nothing of ABC to write but its marks
     rec.ingest({ symbol: 'XYZ', ticks: [{ ...tick(1), symbol: 'XYZ' }], conflated: 0 });
     await rec.flush();
@@ -160,11 +228,18 @@ describe('history stored before the keys were tagged per instrument', () => {
     await client.zadd(legacy.ticks('ABC'), ...t.flatMap((x) => [parseTimestamp(x.eventTime)!, encodeTickMember(x)]));
     await client.zadd(legacy.candles('1s', 'ABC'), T0, JSON.stringify([T0, '1', '2', '0.5', '1.5', '3.25', 2]));
     await client.hset(legacy.final, { '1s:ABC': String(T0 - 1_000_000), '1s:XYZ': '5' });
-    await client.hset(LAST_KEY, 'ABC', JSON.stringify({ price: '1.5', size: '0.001', seq: 2, eventTime: t[1]!.eventTime, ingestTime: t[1]!.ingestTime }));
+    await client.hset(
+      LAST_KEY,
+      'ABC',
+      JSON.stringify({ price: '1.5', size: '0.001', seq: 2, eventTime: t[1]!.eventTime, ingestTime: t[1]!.ingestTime }),
+    );
     const s = store();
     const seeds = await s.seeds(['ABC'], 10);
     expect(seeds.get('ABC')!.lastSeq).toBe(2);
-    expect(seeds.get('ABC')!.candles['1s']).toMatchObject({ candles: [{ start: T0, trades: 2 }], finalThrough: T0 - 1_000_000 });
+    expect(seeds.get('ABC')!.candles['1s']).toMatchObject({
+      candles: [{ start: T0, trades: 2 }],
+      finalThrough: T0 - 1_000_000,
+    });
     expect((await s.ticks('ABC', 0, T0 * 2, 10)).ticks.map((x) => x.seq)).toEqual([1, 2]);
     expect(await client.exists(legacy.ticks('ABC'), legacy.candles('1s', 'ABC'))).toBe(0);
     expect(await client.hgetall(legacy.final)).toEqual({ '1s:XYZ': '5' });

@@ -45,6 +45,9 @@ export async function takeOver({ symbol, token, takeovers, readBack, ingest, log
     const live = takeovers.get(symbol);
     takeovers.delete(symbol);
     for (const b of live ?? []) ingest(b);
-    log.info({ symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) }, 'instrument taken over: recent items read back from the node');
+    log.info(
+      { symbol, token, batches: read, live: live?.length ?? 0, ms: Math.round(performance.now() - started) },
+      'instrument taken over: recent items read back from the node',
+    );
   }
 }

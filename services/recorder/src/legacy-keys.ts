@@ -16,9 +16,15 @@ export async function moveLegacyKeys(redis: Redis, symbols: readonly string[]): 
   const legacy = legacyMarketKeys();
   let moved = 0;
   for (const symbol of symbols) {
-    const pairs: Array<[string, string]> = [[legacy.ticks(symbol), ticksKey(symbol)], ...ALL_INTERVALS.map((i): [string, string] => [legacy.candles(i, symbol), candlesKey(i, symbol)])];
+    const pairs: Array<[string, string]> = [
+      [legacy.ticks(symbol), ticksKey(symbol)],
+      ...ALL_INTERVALS.map((i): [string, string] => [legacy.candles(i, symbol), candlesKey(i, symbol)]),
+    ];
     const finals = ALL_INTERVALS.map((i) => `${i}:${symbol}`);
-    const [exists, marks] = await Promise.all([Promise.all(pairs.map(([from]) => redis.exists(from))), redis.hmget(legacy.final, ...finals)]);
+    const [exists, marks] = await Promise.all([
+      Promise.all(pairs.map(([from]) => redis.exists(from))),
+      redis.hmget(legacy.final, ...finals),
+    ]);
     const found = pairs.filter((_, k) => exists[k] === 1);
     if (found.length === 0 && marks.every((m) => m === null)) continue;
     for (const [from, to] of found) {

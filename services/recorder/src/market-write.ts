@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import { ALL_INTERVALS, type Candle } from './candle-aggregator.js';
-import { candlesKey, encodeCandle, encodeLast, finalKey, LAST_KEY, parseFinalField, recordedKey, ticksKey } from './redis-layout.js';
+import {
+  candlesKey,
+  encodeCandle,
+  encodeLast,
+  finalKey,
+  LAST_KEY,
+  parseFinalField,
+  recordedKey,
+  ticksKey,
+} from './redis-layout.js';
 import type { StoreLimits } from './recorder-store.js';
 import { recorderScripts } from './write-script.js';
 import type { PendingTick, WriteSet } from './write-buffer.js';
@@ -43,10 +52,20 @@ export function createMarketWriter({ redis, limits }: { redis: Redis; limits: St
       const token = tokens ? tokens.get(symbol) : 0;
       if (token === undefined) continue;
       const last = set.last.get(symbol);
-      const keys = [ticksKey(symbol), ...ALL_INTERVALS.map((i) => candlesKey(i, symbol)), finalKey(symbol), recordedKey(symbol)];
+      const keys = [
+        ticksKey(symbol),
+        ...ALL_INTERVALS.map((i) => candlesKey(i, symbol)),
+        finalKey(symbol),
+        recordedKey(symbol),
+      ];
       const args: Array<string | number> = [
-        token, limits.maxTicksPerInstrument, ...ALL_INTERVALS.map((i) => limits.candleLimits[i]), last ? last.seq : '',
-        w.ticks.length, w.candles.length, w.final.length,
+        token,
+        limits.maxTicksPerInstrument,
+        ...ALL_INTERVALS.map((i) => limits.candleLimits[i]),
+        last ? last.seq : '',
+        w.ticks.length,
+        w.candles.length,
+        w.final.length,
       ];
       for (const t of w.ticks) args.push(t.score, t.member);
       for (const c of w.candles) args.push(2 + ALL_INTERVALS.indexOf(c.interval), c.start, encodeCandle(c));

@@ -34,7 +34,10 @@ export function naiveCandles(ticks: readonly Tick[], interval: BarInterval): Nai
     const start = Number((BigInt(us) / size) * size);
     const e = map.get(start);
     if (!e) {
-      map.set(start, { c: { start, open: t.price, high: t.price, low: t.price, close: t.price, volume: '', trades: 1 }, vol: toScaled(t.size) });
+      map.set(start, {
+        c: { start, open: t.price, high: t.price, low: t.price, close: t.price, volume: '', trades: 1 },
+        vol: toScaled(t.size),
+      });
       continue;
     }
     if (toScaled(t.price) > toScaled(e.c.high)) e.c.high = t.price;
@@ -80,7 +83,13 @@ export function randomDecimal(r: () => number): string {
  * `n` ticks of `symbol`, seq increasing from `seq0`, event times mostly rising from
  * `startMicros` with some arriving up to `maxLateMicros` late.
  */
-export function randomTicks(r: () => number, symbol: string, n: number, startMicros: number, opts: { stepMicros?: number; maxLateMicros?: number; seq0?: number } = {}): Tick[] {
+export function randomTicks(
+  r: () => number,
+  symbol: string,
+  n: number,
+  startMicros: number,
+  opts: { stepMicros?: number; maxLateMicros?: number; seq0?: number } = {},
+): Tick[] {
   const { stepMicros = 20_000, maxLateMicros = 0, seq0 = 1 } = opts;
   let now = startMicros;
   let seq = seq0 - 1;

@@ -22,8 +22,15 @@ function recorder(owner: string, opts: Partial<RecorderLeaseOptions> = {}) {
   const gained: Array<[string, number]> = [];
   const lost: string[] = [];
   const l = createRecorderLeases({
-    redis: redis.client(), symbols: SYMBOLS, owner, log, ttlMs: TTL_MS, standby: false,
-    onGained: async (s, t) => void gained.push([s, t]), onLost: (s) => void lost.push(s), ...opts,
+    redis: redis.client(),
+    symbols: SYMBOLS,
+    owner,
+    log,
+    ttlMs: TTL_MS,
+    standby: false,
+    onGained: async (s, t) => void gained.push([s, t]),
+    onLost: (s) => void lost.push(s),
+    ...opts,
   });
   started.push(l);
   return Object.assign(l, { gained, lost });

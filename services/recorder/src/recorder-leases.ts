@@ -30,22 +30,47 @@ export interface RecorderLeaseOptions {
  * held one runs out (its remaining TTL is read), so it takes over within the TTL of the
  * holder's last renewal.
  */
-export function createRecorderLeases({ redis, symbols, owner, log: parentLog, ttlMs, standby, pollMs = Math.min(500, Math.max(50, Math.floor(ttlMs / 6))), prefix = DEFAULT_PREFIX, healthy = () => true, onGained, onLost }: RecorderLeaseOptions) {
+export function createRecorderLeases({
+  redis,
+  symbols,
+  owner,
+  log: parentLog,
+  ttlMs,
+  standby,
+  pollMs = Math.min(500, Math.max(50, Math.floor(ttlMs / 6))),
+  prefix = DEFAULT_PREFIX,
+  healthy = () => true,
+  onGained,
+  onLost,
+}: RecorderLeaseOptions) {
   const log = parentLog.child({ component: 'recorder-leases' });
   const held = new Map<string, number>();
   let renewFailing = false;
-  const leases = new Map<string, Lease>(symbols.map((symbol) => [symbol, createLease({
-    redis, name: recorderLeaseName(symbol), owner, ttlMs, prefix,
-    onLost: (reason) => {
-      if (!held.delete(symbol)) return;
-      if (reason !== 'released') log.warn({ symbol, reason }, 'stopped recording the instrument: lease lost');
-      onLost(symbol, reason);
-    },
-    onRenewError: (err) => {
-      if (!renewFailing) log.warn({ err }, 'recorder lease not renewed: instruments stop at their lease deadline unless Redis answers');
-      renewFailing = true;
-    },
-  })]));
+  const leases = new Map<string, Lease>(
+    symbols.map((symbol) => [
+      symbol,
+      createLease({
+        redis,
+        name: recorderLeaseName(symbol),
+        owner,
+        ttlMs,
+        prefix,
+        onLost: (reason) => {
+          if (!held.delete(symbol)) return;
+          if (reason !== 'released') log.warn({ symbol, reason }, 'stopped recording the instrument: lease lost');
+          onLost(symbol, reason);
+        },
+        onRenewError: (err) => {
+          if (!renewFailing)
+            log.warn(
+              { err },
+              'recorder lease not renewed: instruments stop at their lease deadline unless Redis answers',
+            );
+          renewFailing = true;
+        },
+      }),
+    ]),
+  );
   const busy = new Set<string>();
   const taking = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -60,35 +85,44 @@ export function createRecorderLeases({ redis, symbols, owner, log: parentLog, tt
     if (!healthy()) {
       if (!unhealthy) log.warn({ instruments: held.size }, 'cannot record (XMPP session down): instruments let go');
       unhealthy = true;
-      await Promise.all([...held.keys()].map((s) => leases.get(s)!.release().catch(() => undefined)));
+      await Promise.all(
+        [...held.keys()].map((s) =>
+          leases
+            .get(s)!
+            .release()
+            .catch(() => undefined),
+        ),
+      );
       return next;
     }
     unhealthy = false;
-    await Promise.all(symbols.map(async (symbol) => {
-      if (held.has(symbol) || busy.has(symbol) || stopped) return;
-      busy.add(symbol);
-      try {
-        const lease = leases.get(symbol)!;
-        const token = await lease.tryAcquire();
-        renewFailing = false;
-        if (token === undefined) {
-          const h = await lease.holder();
-          if (h && h.ttlMs >= 0) next = Math.min(next, h.ttlMs + 5);
-          return;
+    await Promise.all(
+      symbols.map(async (symbol) => {
+        if (held.has(symbol) || busy.has(symbol) || stopped) return;
+        busy.add(symbol);
+        try {
+          const lease = leases.get(symbol)!;
+          const token = await lease.tryAcquire();
+          renewFailing = false;
+          if (token === undefined) {
+            const h = await lease.holder();
+            if (h && h.ttlMs >= 0) next = Math.min(next, h.ttlMs + 5);
+            return;
+          }
+          if (stopped) return void (await lease.release());
+          held.set(symbol, token);
+          log.info({ symbol, token }, 'recording the instrument: lease taken');
+          const t: Promise<void> = onGained(symbol, token)
+            .catch((err: Error) => log.warn({ symbol, err }, 'instrument taken over without its read-back'))
+            .finally(() => taking.delete(t));
+          taking.add(t);
+        } catch (err) {
+          log.warn({ symbol, err }, 'recorder lease attempt failed');
+        } finally {
+          busy.delete(symbol);
         }
-        if (stopped) return void (await lease.release());
-        held.set(symbol, token);
-        log.info({ symbol, token }, 'recording the instrument: lease taken');
-        const t: Promise<void> = onGained(symbol, token)
-          .catch((err: Error) => log.warn({ symbol, err }, 'instrument taken over without its read-back'))
-          .finally(() => taking.delete(t));
-        taking.add(t);
-      } catch (err) {
-        log.warn({ symbol, err }, 'recorder lease attempt failed');
-      } finally {
-        busy.delete(symbol);
-      }
-    }));
+      }),
+    );
     return Math.max(1, next);
   }
 

@@ -46,13 +46,20 @@ describe('recorder when Redis goes away', () => {
   it('bounds memory while a write waits for Redis, counts what left the history, and catches up afterwards', async () => {
     const client = redis.client(); // default options: commands wait in the offline queue
     const ticks = randomTicks(rng(22), 'HANG', 6_000, T0);
-    const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, maxPendingTicks: 1_000, flushMaxTicks: 500 } });
+    const rec = createRecorder({
+      redis: client,
+      log,
+      config: { flushIntervalMs: 20, maxPendingTicks: 1_000, flushMaxTicks: 500 },
+    });
     await rec.start();
     rec.ingest(batch(ticks.slice(0, 100)));
     await rec.flush();
     await redis.down();
     rec.ingest(batch(ticks.slice(100, 200)));
-    const waiting = rec.flush().then(() => 'written', () => 'failed');
+    const waiting = rec.flush().then(
+      () => 'written',
+      () => 'failed',
+    );
     for (let i = 200; i < ticks.length; i += 100) {
       rec.ingest(batch(ticks.slice(i, i + 100)));
       await new Promise((r) => setImmediate(r));
@@ -99,7 +106,11 @@ describe('recorder when Redis goes away', () => {
     await before.flush();
 
     await redis.down();
-    const after = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushMaxTicks: 500, flushTimeoutMs: 300 } });
+    const after = createRecorder({
+      redis: client,
+      log,
+      config: { flushIntervalMs: 20, flushMaxTicks: 500, flushTimeoutMs: 300 },
+    });
     await after.start();
     for (let i = 1_000; i < ticks.length; i += 100) {
       after.ingest(batch(ticks.slice(i, i + 100)));
@@ -110,7 +121,12 @@ describe('recorder when Redis goes away', () => {
     await until(() => after.state() === 'running' && after.stats().pendingTicks === 0, 20_000);
     expect(await client.zcard(ticksKey('COLD'))).toBe(6_000);
     for (const interval of ['1s', '1m', '1h'] as const) {
-      const expected = naiveCandles(ticks, interval).map(({ start, ...c }) => ({ symbol: 'COLD', interval, start: formatMicros(start), ...c }));
+      const expected = naiveCandles(ticks, interval).map(({ start, ...c }) => ({
+        symbol: 'COLD',
+        interval,
+        start: formatMicros(start),
+        ...c,
+      }));
       expect(await after.store.candles('COLD', interval, 0, T0 + 3_600_000_000, 100_000)).toEqual(expected);
     }
     await after.stop();
@@ -127,10 +143,16 @@ describe('recorder when Redis goes away', () => {
     expect(stored.length).toBeGreaterThan(20);
 
     await redis.down();
-    const after = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushMaxTicks: 100, flushTimeoutMs: 300 } });
+    const after = createRecorder({
+      redis: client,
+      log,
+      config: { flushIntervalMs: 20, flushMaxTicks: 100, flushTimeoutMs: 300 },
+    });
     await after.start();
     // The same venue replayed from the start: every one of these buckets is final.
-    const replay = ticks.filter((t) => parseTimestamp(t.eventTime)! <= mark).map((t, i) => ({ ...t, seq: 10_000_000 + i, price: '1' }));
+    const replay = ticks
+      .filter((t) => parseTimestamp(t.eventTime)! <= mark)
+      .map((t, i) => ({ ...t, seq: 10_000_000 + i, price: '1' }));
     expect(replay.length).toBeGreaterThan(300);
     for (let i = 0; i < replay.length; i += 100) {
       after.ingest(batch(replay.slice(i, i + 100)));

@@ -35,24 +35,54 @@ export interface RecorderServiceDeps {
  * With config.lease primary or standby (a standby recorder runs), only the instruments
  * whose lease this process holds (recorder-leases.ts), each taken over as after a restart.
  */
-export async function startRecorderService({ client, redis, log, service, symbols, config, owner }: RecorderServiceDeps): Promise<RecorderService> {
+export async function startRecorderService({
+  client,
+  redis,
+  log,
+  service,
+  symbols,
+  config,
+  owner,
+}: RecorderServiceDeps): Promise<RecorderService> {
   const resolved = resolveRecorderConfig(config);
   const pubsub = createPubsub(client, service);
   const takeovers = new Map<string, TickBatch[]>();
   let leases: RecorderLeases | undefined;
   const recorder = createRecorder({
-    redis, log, config: resolved,
-    ...(resolved.lease !== 'off' ? { fence: { token: (s: string) => leases?.token(s), onRefused: (s: string) => void leases?.drop(s), held: () => leases?.held().length ?? 0 } } : {}),
+    redis,
+    log,
+    config: resolved,
+    ...(resolved.lease !== 'off'
+      ? {
+          fence: {
+            token: (s: string) => leases?.token(s),
+            onRefused: (s: string) => void leases?.drop(s),
+            held: () => leases?.held().length ?? 0,
+          },
+        }
+      : {}),
   });
   const mine = (symbol: string): boolean => !leases || leases.token(symbol) !== undefined;
   const readBackOf = readBackFrom(pubsub);
   if (resolved.lease !== 'off') {
     leases = createRecorderLeases({
-      redis, symbols, log, owner: owner ?? `recorder-${process.pid}`, ttlMs: resolved.leaseTtlMs, standby: resolved.lease === 'standby',
+      redis,
+      symbols,
+      log,
+      owner: owner ?? `recorder-${process.pid}`,
+      ttlMs: resolved.leaseTtlMs,
+      standby: resolved.lease === 'standby',
       healthy: () => client.state() === 'running',
       onGained: async (symbol, token) => {
         recorder.forget(symbol);
-        await takeOver({ symbol, token, takeovers, readBack: readBackOf, ingest: (b) => (leases!.token(symbol) === token ? recorder.ingest(b) : undefined), log });
+        await takeOver({
+          symbol,
+          token,
+          takeovers,
+          readBack: readBackOf,
+          ingest: (b) => (leases!.token(symbol) === token ? recorder.ingest(b) : undefined),
+          log,
+        });
       },
       onLost: (symbol) => {
         takeovers.delete(symbol);
@@ -94,14 +124,18 @@ export async function startRecorderService({ client, redis, log, service, symbol
       const batches = (await Promise.all(symbols.filter(mine).map((s) => readBackOf(s).catch(() => [])))).flat();
       batches.sort((a, b) => a.ticks[0]!.seq - b.ticks[0]!.seq);
       for (const b of batches) if (mine(b.symbol)) recorder.ingest(b);
-      log.info({ batches: batches.length, live: held.length }, 'ticks published while the XMPP session was down read back from the nodes');
+      log.info(
+        { batches: batches.length, live: held.length },
+        'ticks published while the XMPP session was down read back from the nodes',
+      );
     } finally {
       const live = held;
       held = undefined;
       for (const b of live) accept(b);
     }
   }
-  const onOnline = () => void readBack().catch((err: Error) => log.warn({ err }, 'ticks missed while reconnecting not read back'));
+  const onOnline = () =>
+    void readBack().catch((err: Error) => log.warn({ err }, 'ticks missed while reconnecting not read back'));
 
   await sub.start();
   client.on('online', onOnline);

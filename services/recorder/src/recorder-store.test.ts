@@ -21,20 +21,44 @@ afterAll(() => redis.close());
 beforeEach(() => client.flushall());
 
 const tick = (seq: number, micros: number, price = '1.5'): Tick => ({
-  symbol: 'ABC', seq, price, size: '0.001', side: 'buy', eventTime: formatMicros(micros), ingestTime: formatMicros(micros + 7),
+  symbol: 'ABC',
+  seq,
+  price,
+  size: '0.001',
+  side: 'buy',
+  eventTime: formatMicros(micros),
+  ingestTime: formatMicros(micros + 7),
 });
 
 function writeSet(ticks: Tick[], candles: Candle[] = []): WriteSet {
   const last = ticks[ticks.length - 1];
   return {
-    ticks: new Map([['ABC', ticks.map((t) => ({ score: Date.parse(t.eventTime) * 1000 + Number(t.eventTime.slice(23, 26)), member: encodeTickMember(t) }))]]),
+    ticks: new Map([
+      [
+        'ABC',
+        ticks.map((t) => ({
+          score: Date.parse(t.eventTime) * 1000 + Number(t.eventTime.slice(23, 26)),
+          member: encodeTickMember(t),
+        })),
+      ],
+    ]),
     last: new Map(last ? [['ABC', last]] : []),
     candles: new Map(candles.map((c) => [`${c.interval}|${c.start}`, c])),
     tickCount: ticks.length,
   };
 }
 
-const candle = (start: number, close: string, trades = 1): Candle => ({ symbol: 'ABC', interval: '1s', start, open: '1', high: '2', low: '0.5', close, volume: '3.25', trades });
+const candle = (start: number, close: string, trades = 1): Candle => ({
+  symbol: 'ABC',
+  interval: '1s',
+  start,
+  open: '1',
+  high: '2',
+  low: '0.5',
+  close,
+  volume: '3.25',
+  trades,
+});
 
 describe('recorder store', () => {
   it('pages ticks by event time, without losing or repeating ticks that share a timestamp', async () => {
@@ -72,18 +96,52 @@ describe('recorder store', () => {
 
   it('stores the last price and upserts candles by bucket start, trimmed to the limit', async () => {
     const store = createRecorderStore({ redis: client, limits });
-    await store.write(writeSet([tick(1, T0, '10.10'), tick(2, T0 + 5, '10.2')], [candle(T0, '1'), candle(T0 + 1_000_000, '1.5')]));
+    await store.write(
+      writeSet([tick(1, T0, '10.10'), tick(2, T0 + 5, '10.2')], [candle(T0, '1'), candle(T0 + 1_000_000, '1.5')]),
+    );
     await store.write(writeSet([], [candle(T0, '1.25', 2)]));
-    expect(await store.lastPrice('ABC')).toEqual({ symbol: 'ABC', price: '10.2', size: '0.001', seq: 2, eventTime: formatMicros(T0 + 5), ingestTime: formatMicros(T0 + 12) });
+    expect(await store.lastPrice('ABC')).toEqual({
+      symbol: 'ABC',
+      price: '10.2',
+      size: '0.001',
+      seq: 2,
+      eventTime: formatMicros(T0 + 5),
+      ingestTime: formatMicros(T0 + 12),
+    });
     expect(await store.lastPrice('NOPE')).toBeUndefined();
     expect(await store.lastPrices()).toHaveLength(1);
     const bars = await store.candles('ABC', '1s', T0, T0 + 2_000_000);
     expect(bars).toEqual([
-      { symbol: 'ABC', interval: '1s', start: formatMicros(T0), open: '1', high: '2', low: '0.5', close: '1.25', volume: '3.25', trades: 2 },
-      { symbol: 'ABC', interval: '1s', start: formatMicros(T0 + 1_000_000), open: '1', high: '2', low: '0.5', close: '1.5', volume: '3.25', trades: 1 },
+      {
+        symbol: 'ABC',
+        interval: '1s',
+        start: formatMicros(T0),
+        open: '1',
+        high: '2',
+        low: '0.5',
+        close: '1.25',
+        volume: '3.25',
+        trades: 2,
+      },
+      {
+        symbol: 'ABC',
+        interval: '1s',
+        start: formatMicros(T0 + 1_000_000),
+        open: '1',
+        high: '2',
+        low: '0.5',
+        close: '1.5',
+        volume: '3.25',
+        trades: 1,
+      },
     ]);
     expect(await store.candles('ABC', '1s', T0, T0 + 1_000_000)).toHaveLength(1);
-    await store.write(writeSet([], Array.from({ length: 9 }, (_, i) => candle(T0 + (i + 2) * 1_000_000, String(i + 1)))));
+    await store.write(
+      writeSet(
+        [],
+        Array.from({ length: 9 }, (_, i) => candle(T0 + (i + 2) * 1_000_000, String(i + 1))),
+      ),
+    );
     const kept = await store.candles('ABC', '1s', 0, T0 + 100_000_000);
     expect(kept.map((b) => b.close)).toEqual(['5', '6', '7', '8', '9']);
     expect(await client.zcard(candlesKey('1s', 'ABC'))).toBe(5);
@@ -91,7 +149,12 @@ describe('recorder store', () => {
 
   it('reads back seeds: last seq and the newest candles, flagged when older ones exist', async () => {
     const store = createRecorderStore({ redis: client, limits });
-    await store.write(writeSet([tick(7, T0)], [0, 1, 2, 3].map((i) => candle(T0 + i * 1_000_000, String(i)))));
+    await store.write(
+      writeSet(
+        [tick(7, T0)],
+        [0, 1, 2, 3].map((i) => candle(T0 + i * 1_000_000, String(i))),
+      ),
+    );
     const seeds = await store.seeds(['ABC', 'NEW'], 3);
     const abc = seeds.get('ABC')!;
     expect(abc.lastSeq).toBe(7);
@@ -109,7 +172,10 @@ describe('recorder store', () => {
     await store.write({ ...writeSet([], candles), final: new Map([['1s:ABC', T0 + 1_000_000]]) });
     const page = await store.candleMembers('ABC', '1s', T0 + 1_000_000, T0 + 10_000_000, 2);
     expect(page.starts).toEqual([T0 + 1_000_000, T0 + 2_000_000]);
-    expect(page.members.map((m) => JSON.parse(m) as unknown[])).toEqual([[T0 + 1_000_000, '1', '2', '0.5', '1', '3.25', 1], [T0 + 2_000_000, '1', '2', '0.5', '2', '3.25', 1]]);
+    expect(page.members.map((m) => JSON.parse(m) as unknown[])).toEqual([
+      [T0 + 1_000_000, '1', '2', '0.5', '1', '3.25', 1],
+      [T0 + 2_000_000, '1', '2', '0.5', '2', '3.25', 1],
+    ]);
     expect(page.finalThrough).toBe(T0 + 1_000_000);
     const seeds = await store.seeds(['ABC'], 2);
     expect(seeds.get('ABC')!.candles['1s'].finalThrough).toBe(T0 + 1_000_000);

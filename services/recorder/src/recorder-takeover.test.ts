@@ -26,14 +26,20 @@ beforeEach(() => client.flushall());
 
 const items = (ticks: Tick[], n: number): TickBatch[] => {
   const out: TickBatch[] = [];
-  for (let i = 0; i < ticks.length; i += n) out.push({ symbol: ticks[0]!.symbol, ticks: ticks.slice(i, i + n), conflated: 0 });
+  for (let i = 0; i < ticks.length; i += n)
+    out.push({ symbol: ticks[0]!.symbol, ticks: ticks.slice(i, i + n), conflated: 0 });
   return out;
 };
 const bars = (ticks: Tick[], interval: '1s' | '1m' | '1h') =>
-  naiveCandles(ticks, interval).map(({ start, ...c }) => ({ symbol: ticks[0]!.symbol, interval, start: formatMicros(start), ...c }));
+  naiveCandles(ticks, interval).map(({ start, ...c }) => ({
+    symbol: ticks[0]!.symbol,
+    interval,
+    start: formatMicros(start),
+    ...c,
+  }));
 
 describe('recorder across a feed takeover', () => {
-  it('re-read items, the new publisher\'s items after a seq gap and a stale publisher\'s late item: candles stay exact', async () => {
+  it("re-read items, the new publisher's items after a seq gap and a stale publisher's late item: candles stay exact", async () => {
     const r = rng(21);
     const all = randomTicks(r, 'ABC', 1_000, T0, { stepMicros: 50_000 });
     const old = all.slice(0, 600);
@@ -78,7 +84,9 @@ describe('recorder across a feed takeover', () => {
     for (const b of items(stale, 20)) rec.ingest({ ...b, lease: 1 });
     await rec.flush();
     expect(rec.stats().dropped.stale_publisher).toBe(stale.length);
-    expect(await rec.store.candles('ABC', '1s', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(bars([...old, ...fresh], '1s'));
+    expect(await rec.store.candles('ABC', '1s', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(
+      bars([...old, ...fresh], '1s'),
+    );
     expect((await rec.store.lastPrice('ABC'))?.seq).toBe(fresh[fresh.length - 1]!.seq);
   });
 });

@@ -22,7 +22,7 @@ beforeEach(() => client.flushall());
 
 function batches(ticks: Tick[], r: () => number): TickBatch[] {
   const out: TickBatch[] = [];
-  for (let i = 0; i < ticks.length; ) {
+  for (let i = 0; i < ticks.length;) {
     const n = 1 + Math.floor(r() * 40);
     out.push({ symbol: ticks[0]!.symbol, ticks: ticks.slice(i, i + n), conflated: 0 });
     i += n;
@@ -41,9 +41,15 @@ function interleave(lists: TickBatch[][], r: () => number): TickBatch[] {
   return out;
 }
 
-const byEventThenSeq = (a: Tick, b: Tick) => parseTimestamp(a.eventTime)! - parseTimestamp(b.eventTime)! || a.seq - b.seq;
+const byEventThenSeq = (a: Tick, b: Tick) =>
+  parseTimestamp(a.eventTime)! - parseTimestamp(b.eventTime)! || a.seq - b.seq;
 const naiveBars = (ticks: Tick[], interval: '1s' | '1m' | '1h') =>
-  naiveCandles(ticks, interval).map(({ start, ...c }) => ({ symbol: ticks[0]!.symbol, interval, start: formatMicros(start), ...c }));
+  naiveCandles(ticks, interval).map(({ start, ...c }) => ({
+    symbol: ticks[0]!.symbol,
+    interval,
+    start: formatMicros(start),
+    ...c,
+  }));
 
 async function allTicks(rec: Recorder, symbol: string, limit: number): Promise<Tick[]> {
   const seen: Tick[] = [];
@@ -59,21 +65,43 @@ async function allTicks(rec: Recorder, symbol: string, limit: number): Promise<T
 describe('recorder against a real Redis', () => {
   it('records thousands of ticks: last price, paged history and candles equal an independent computation', async () => {
     const r = rng(11);
-    const streams = SYMBOLS.map((s, i) => randomTicks(r, s, 1_500 + i * 500, T0, { stepMicros: 300_000, maxLateMicros: 2_000_000, seq0: 1_000 * i }));
+    const streams = SYMBOLS.map((s, i) =>
+      randomTicks(r, s, 1_500 + i * 500, T0, { stepMicros: 300_000, maxLateMicros: 2_000_000, seq0: 1_000 * i }),
+    );
     const rec = createRecorder({ redis: client, log, config: { maxTicksPerInstrument: 10_000 } });
-    for (const b of interleave(streams.map((s) => batches(s, r)), r)) rec.ingest(b);
+    for (const b of interleave(
+      streams.map((s) => batches(s, r)),
+      r,
+    ))
+      rec.ingest(b);
     await rec.flush();
     const stats = rec.stats();
     expect(stats.ticks).toBe(6_000);
-    expect(stats.dropped).toEqual({ buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0, stale_publisher: 0 });
+    expect(stats.dropped).toEqual({
+      buffer_full: 0,
+      duplicate: 0,
+      malformed: 0,
+      late_candle: 0,
+      candle_buffer_full: 0,
+      stale_publisher: 0,
+    });
     expect(stats.pendingTicks).toBe(0);
     for (const ticks of streams) {
       const symbol = ticks[0]!.symbol;
       const last = ticks[ticks.length - 1]!;
-      expect(await rec.store.lastPrice(symbol)).toEqual({ symbol, price: last.price, size: last.size, seq: last.seq, eventTime: last.eventTime, ingestTime: last.ingestTime });
+      expect(await rec.store.lastPrice(symbol)).toEqual({
+        symbol,
+        price: last.price,
+        size: last.size,
+        seq: last.seq,
+        eventTime: last.eventTime,
+        ingestTime: last.ingestTime,
+      });
       expect(await allTicks(rec, symbol, 333)).toEqual([...ticks].sort(byEventThenSeq));
       for (const interval of ['1s', '1m', '1h'] as const) {
-        expect(await rec.store.candles(symbol, interval, 0, T0 + 10 * 3_600_000_000, 100_000)).toEqual(naiveBars(ticks, interval));
+        expect(await rec.store.candles(symbol, interval, 0, T0 + 10 * 3_600_000_000, 100_000)).toEqual(
+          naiveBars(ticks, interval),
+        );
       }
     }
   });
@@ -81,7 +109,11 @@ describe('recorder against a real Redis', () => {
   it('enforces maxTicksPerInstrument and candle limits', async () => {
     const r = rng(12);
     const ticks = randomTicks(r, 'ABC', 3_000, T0, { stepMicros: 200_000 });
-    const rec = createRecorder({ redis: client, log, config: { maxTicksPerInstrument: 500, candleLimits: { '1s': 40, '1m': 43_200, '1h': 8_760 } } });
+    const rec = createRecorder({
+      redis: client,
+      log,
+      config: { maxTicksPerInstrument: 500, candleLimits: { '1s': 40, '1m': 43_200, '1h': 8_760 } },
+    });
     for (const b of batches(ticks, r)) rec.ingest(b);
     await rec.flush();
     expect(await client.zcard(ticksKey('ABC'))).toBe(500);
@@ -101,7 +133,9 @@ describe('recorder against a real Redis', () => {
     await second.flush();
     expect(second.stats().dropped.duplicate).toBe(34);
     for (const interval of ['1s', '1m', '1h'] as const) {
-      expect(await second.store.candles('ABC', interval, 0, T0 + 3_600_000_000_0, 100_000)).toEqual(naiveBars(ticks, interval));
+      expect(await second.store.candles('ABC', interval, 0, T0 + 3_600_000_000_0, 100_000)).toEqual(
+        naiveBars(ticks, interval),
+      );
     }
     expect((await second.store.lastPrice('ABC'))?.seq).toBe(ticks[ticks.length - 1]!.seq);
   });
@@ -112,7 +146,9 @@ describe('recorder against a real Redis', () => {
     const first = createRecorder({ redis: client, log, config: { openBuckets: 10 } });
     for (const b of batches(ticks, r)) first.ingest(b);
     await first.flush();
-    const starts = (await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const starts = (await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES'))
+      .filter((_, i) => i % 2 === 1)
+      .map(Number);
     const mark = Number(await client.hget(finalKey('ABC'), '1s'));
     // The eleventh newest bucket was the last one to close.
     expect(mark).toBe(starts[starts.length - 11]);
@@ -120,7 +156,13 @@ describe('recorder against a real Redis', () => {
     const final = await first.store.candles('ABC', '1s', 0, mark + 1, 100_000);
     expect(final).toEqual(naiveBars(ticks, '1s').slice(0, starts.length - 10));
 
-    const lateTick = (seq: number): Tick => ({ ...ticks[0]!, seq, price: '999999', eventTime: formatMicros(mark + 1), ingestTime: formatMicros(mark + 1) });
+    const lateTick = (seq: number): Tick => ({
+      ...ticks[0]!,
+      seq,
+      price: '999999',
+      eventTime: formatMicros(mark + 1),
+      ingestTime: formatMicros(mark + 1),
+    });
     first.ingest({ symbol: 'ABC', ticks: [lateTick(1_000_000)], conflated: 0 });
     await first.flush();
     const second = createRecorder({ redis: client, log, config: { openBuckets: 50 } });

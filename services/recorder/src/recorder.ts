@@ -52,7 +52,13 @@ export interface RecorderFence {
 }
 
 /** Records ticks, last prices and 1s/1m/1h candles in Redis, flushing coalesced writes every `flushIntervalMs`. */
-export function createRecorder({ redis, log: parentLog, config: partial, registry, fence }: {
+export function createRecorder({
+  redis,
+  log: parentLog,
+  config: partial,
+  registry,
+  fence,
+}: {
   redis: Redis;
   log: Logger;
   config?: Partial<RecorderConfig>;
@@ -65,7 +71,14 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
   const metrics = createRecorderMetrics(registry, () => (fence ? fence.held() : intake.symbols()));
   const store = createRecorderStore({ redis, limits: config });
   const buffer = createWriteBuffer({ maxTicks: config.maxPendingTicks, maxCandles: config.maxPendingCandles });
-  const dropped: Record<DropReason, number> = { buffer_full: 0, duplicate: 0, malformed: 0, late_candle: 0, candle_buffer_full: 0, stale_publisher: 0 };
+  const dropped: Record<DropReason, number> = {
+    buffer_full: 0,
+    duplicate: 0,
+    malformed: 0,
+    late_candle: 0,
+    candle_buffer_full: 0,
+    stale_publisher: 0,
+  };
   const drop = (reason: DropReason, n: number): void => {
     if (n === 0) return;
     dropped[reason] += n;
@@ -78,8 +91,14 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
     openBuckets: config.openBuckets,
     maxWaitingTicks: config.flushMaxTicks,
     onDrop: drop,
-    onOverlap: (symbol, coldFrom, storedSeq) => log.warn({ symbol, coldFrom, storedSeq }, 'ticks aggregated during a Redis outage overlap stored ones'),
-    ...(fence ? { tokens: (names: readonly string[]) => tokensOf(names), onRefused: (symbol: string, by: number) => refused(symbol, by, 'warm-up') } : {}),
+    onOverlap: (symbol, coldFrom, storedSeq) =>
+      log.warn({ symbol, coldFrom, storedSeq }, 'ticks aggregated during a Redis outage overlap stored ones'),
+    ...(fence
+      ? {
+          tokens: (names: readonly string[]) => tokensOf(names),
+          onRefused: (symbol: string, by: number) => refused(symbol, by, 'warm-up'),
+        }
+      : {}),
   });
   function tokensOf(names: Iterable<string>): Map<string, number> {
     const tokens = new Map<string, number>();
@@ -92,7 +111,10 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
   /** A larger token holds `symbol`: this recorder stops recording it (logged once per refusal: the symbol is forgotten with it). */
   function refused(symbol: string, by: number, what: string): void {
     metrics.fenced.inc();
-    log.warn({ symbol, token: fence!.token(symbol), fence: by }, `${what} refused: another recorder holds the instrument with a newer lease; stopped recording it`);
+    log.warn(
+      { symbol, token: fence!.token(symbol), fence: by },
+      `${what} refused: another recorder holds the instrument with a newer lease; stopped recording it`,
+    );
     forget(symbol);
     fence!.onRefused(symbol, by);
   }
@@ -119,8 +141,15 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
       if (set) {
         // Every pending candle is in this set, so once it is written the buckets closed
         // so far are final in Redis: their marks go with it.
-        set.final = new Map([...intake.closed()].filter(([field, through]) => through > (published.get(field) ?? -Infinity)));
-        const symbols = new Set([...set.ticks.keys(), ...set.last.keys(), ...[...set.candles.values()].map((c) => c.symbol), ...[...set.final.keys()].map((f) => parseFinalField(f).symbol)]);
+        set.final = new Map(
+          [...intake.closed()].filter(([field, through]) => through > (published.get(field) ?? -Infinity)),
+        );
+        const symbols = new Set([
+          ...set.ticks.keys(),
+          ...set.last.keys(),
+          ...[...set.candles.values()].map((c) => c.symbol),
+          ...[...set.final.keys()].map((f) => parseFinalField(f).symbol),
+        ]);
         const tokens = fence ? tokensOf(symbols) : undefined;
         const { refused: lost } = await store.write(set, tokens);
         for (const [field, through] of set.final) {
@@ -199,7 +228,9 @@ export function createRecorder({ redis, log: parentLog, config: partial, registr
       timer = undefined;
       redis.off('close', onClose);
       redis.off('ready', health.retryNow);
-      const last = flush().catch((err: unknown) => log.warn({ err, pendingTicks: buffer.pendingTicks() }, 'recorder stopped with unwritten ticks'));
+      const last = flush().catch((err: unknown) =>
+        log.warn({ err, pendingTicks: buffer.pendingTicks() }, 'recorder stopped with unwritten ticks'),
+      );
       await Promise.race([last, new Promise((r) => setTimeout(r, config.flushTimeoutMs).unref())]);
       health.set('stopped');
       log.info('recorder stopped');

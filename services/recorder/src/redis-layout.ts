@@ -59,6 +59,14 @@ export function candleMemberStart(member: string): number {
 }
 
 export function decodeCandle(symbol: string, interval: BarInterval, member: string): Candle {
-  const [start, open, high, low, close, volume, trades] = JSON.parse(member) as [number, string, string, string, string, string, number];
+  const [start, open, high, low, close, volume, trades] = JSON.parse(member) as [
+    number,
+    string,
+    string,
+    string,
+    string,
+    string,
+    number,
+  ];
   return { symbol, interval, start, open, high, low, close, volume, trades };
 }

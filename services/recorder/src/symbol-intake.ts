@@ -1,5 +1,18 @@
-import { isDecimalString, isPositiveDecimal, parseTimestamp, type BarInterval, type Tick, type TickBatch } from '@tickdesk/schemas';
-import { ALL_INTERVALS, mergeCandles, type Candle, type CandleAggregator, type CandleTick } from './candle-aggregator.js';
+import {
+  isDecimalString,
+  isPositiveDecimal,
+  parseTimestamp,
+  type BarInterval,
+  type Tick,
+  type TickBatch,
+} from '@tickdesk/schemas';
+import {
+  ALL_INTERVALS,
+  mergeCandles,
+  type Candle,
+  type CandleAggregator,
+  type CandleTick,
+} from './candle-aggregator.js';
 import { encodeTickMember, finalField } from './redis-layout.js';
 import type { RecorderStore } from './recorder-store.js';
 import type { DropReason } from './recorder-metrics.js';
@@ -60,7 +73,12 @@ export function createSymbolIntake(deps: IntakeDeps) {
         continue;
       }
       const eventMicros = parseTimestamp(tick.eventTime);
-      if (eventMicros === undefined || tick.symbol !== symbol || !isPositiveDecimal(tick.price) || !isDecimalString(tick.size)) {
+      if (
+        eventMicros === undefined ||
+        tick.symbol !== symbol ||
+        !isPositiveDecimal(tick.price) ||
+        !isDecimalString(tick.size)
+      ) {
         malformed++;
         continue;
       }
@@ -86,7 +104,13 @@ export function createSymbolIntake(deps: IntakeDeps) {
    * evicted ones still pending. Buckets up to the published final mark stay as stored:
    * what was aggregated for them meanwhile is dropped as late.
    */
-  function restore(symbol: string, interval: BarInterval, stored: Candle[], truncated: boolean, finalThrough = -Infinity): Candle[] {
+  function restore(
+    symbol: string,
+    interval: BarInterval,
+    stored: Candle[],
+    truncated: boolean,
+    finalThrough = -Infinity,
+  ): Candle[] {
     const changed = aggregator.restore(symbol, interval, stored, truncated, finalThrough);
     const merged = new Set(changed.map((c) => c.start));
     for (const c of stored) {
@@ -153,7 +177,11 @@ export function createSymbolIntake(deps: IntakeDeps) {
         sym.lastSeq = Math.max(sym.lastSeq, storedSeq);
         for (const interval of ALL_INTERVALS) {
           const s = seed?.candles[interval];
-          if (s) onDrop('candle_buffer_full', buffer.putCandles(restore(name, interval, s.candles, s.truncated, s.finalThrough)));
+          if (s)
+            onDrop(
+              'candle_buffer_full',
+              buffer.putCandles(restore(name, interval, s.candles, s.truncated, s.finalThrough)),
+            );
         }
         sym.ready = true;
         warming--;

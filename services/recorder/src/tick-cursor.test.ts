@@ -3,8 +3,12 @@ import { decodeTickCursor, encodeTickCursor, nextTickCursor } from './tick-curso
 
 describe('tick cursor', () => {
   it('round-trips and rejects garbage', () => {
-    expect(decodeTickCursor(encodeTickCursor({ score: 1_709_287_200_123_456, skip: 3 }))).toEqual({ score: 1_709_287_200_123_456, skip: 3 });
-    for (const bad of ['', '1:', ':1', '1.5:2', '99999999999999999:1', '1:2:3']) expect(() => decodeTickCursor(bad)).toThrow(/cursor/);
+    expect(decodeTickCursor(encodeTickCursor({ score: 1_709_287_200_123_456, skip: 3 }))).toEqual({
+      score: 1_709_287_200_123_456,
+      skip: 3,
+    });
+    for (const bad of ['', '1:', ':1', '1.5:2', '99999999999999999:1', '1:2:3'])
+      expect(() => decodeTickCursor(bad)).toThrow(/cursor/);
   });
 
   it('counts the ticks sharing the last timestamp, across pages of one timestamp', () => {

@@ -17,7 +17,8 @@ export function encodeTickCursor(c: TickCursor): string {
 export function decodeTickCursor(text: string): TickCursor {
   const m = /^([0-9]{1,16}):([0-9]{1,9})$/.exec(text);
   const score = Number(m?.[1]);
-  if (!m || !Number.isSafeInteger(score)) throw new RecorderError('TICKDESK_RECORDER_BAD_CURSOR', `malformed tick cursor ${JSON.stringify(text)}`);
+  if (!m || !Number.isSafeInteger(score))
+    throw new RecorderError('TICKDESK_RECORDER_BAD_CURSOR', `malformed tick cursor ${JSON.stringify(text)}`);
   return { score, skip: Number(m[2]) };
 }
 

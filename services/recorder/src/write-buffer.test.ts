@@ -3,9 +3,28 @@ import type { Tick } from '@tickdesk/schemas';
 import type { Candle } from './candle-aggregator.js';
 import { createWriteBuffer } from './write-buffer.js';
 
-const ticks = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ score: from + i, member: `m${from + i}` }));
-const candle = (start: number, close: string): Candle => ({ symbol: 'A', interval: '1s', start, open: '1', high: '1', low: '1', close, volume: '1', trades: 1 });
-const tick = { symbol: 'A', seq: 1, price: '1', size: '1', side: 'buy', eventTime: '2024-01-01T00:00:00Z', ingestTime: '2024-01-01T00:00:00Z' } satisfies Tick;
+const ticks = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ score: from + i, member: `m${from + i}` }));
+const candle = (start: number, close: string): Candle => ({
+  symbol: 'A',
+  interval: '1s',
+  start,
+  open: '1',
+  high: '1',
+  low: '1',
+  close,
+  volume: '1',
+  trades: 1,
+});
+const tick = {
+  symbol: 'A',
+  seq: 1,
+  price: '1',
+  size: '1',
+  side: 'buy',
+  eventTime: '2024-01-01T00:00:00Z',
+  ingestTime: '2024-01-01T00:00:00Z',
+} satisfies Tick;
 
 describe('write buffer', () => {
   it('coalesces candles and last prices, groups ticks by symbol', () => {

@@ -93,5 +93,6 @@ export function recorderScripts(redis: Redis) {
   for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
     if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
   }
-  return (name: RecorderScript, keys: readonly string[], args: readonly Arg[]): Promise<unknown> => commands[name]!(...keys, ...args);
+  return (name: RecorderScript, keys: readonly string[], args: readonly Arg[]): Promise<unknown> =>
+    commands[name]!(...keys, ...args);
 }

@@ -22,7 +22,8 @@ function sources(dir: string, out: string[] = []): string[] {
     if (e.name === 'node_modules' || e.name === 'dist') continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) sources(p, out);
-    else if (/\.(ts|svelte)$/.test(e.name) && !/\.test(-util)?\.ts$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+    else if (/\.(ts|svelte)$/.test(e.name) && !/\.test(-util)?\.ts$/.test(e.name) && !e.name.endsWith('.d.ts'))
+      out.push(p);
   }
   return out;
 }
@@ -43,15 +44,29 @@ function packageSources(): string[] {
 
 /** Every string or template text that spells a key, and every template built on `${prefix}`. */
 export function keySpellings(file: string, text: string): string[] {
-  const code = file.endsWith('.svelte') ? [...text.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n') : text;
+  const code = file.endsWith('.svelte')
+    ? [...text.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n')
+    : text;
   const source = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
-    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) && /^td:/.test(node.text)) {
-      found.push(`line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 60)}`);
+    if (
+      (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) &&
+      /^td:/.test(node.text)
+    ) {
+      found.push(
+        `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 60)}`,
+      );
     }
-    if (ts.isTemplateExpression(node) && node.head.text === '' && ts.isIdentifier(node.templateSpans[0]!.expression) && node.templateSpans[0]!.expression.text === 'prefix') {
-      found.push(`line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 60)}`);
+    if (
+      ts.isTemplateExpression(node) &&
+      node.head.text === '' &&
+      ts.isIdentifier(node.templateSpans[0]!.expression) &&
+      node.templateSpans[0]!.expression.text === 'prefix'
+    ) {
+      found.push(
+        `line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 60)}`,
+      );
     }
     ts.forEachChild(node, visit);
   };

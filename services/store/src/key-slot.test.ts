@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ALERT_STATES } from '@tickdesk/schemas';
 import { keySlot } from './key-slot.js';
-import { alertKeys, auditKeys, CROSS_SLOT_OPERATIONS, directoryKeys, DEFAULT_PREFIX, engineKeys, leaseKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
+import {
+  alertKeys,
+  auditKeys,
+  CROSS_SLOT_OPERATIONS,
+  directoryKeys,
+  DEFAULT_PREFIX,
+  engineKeys,
+  leaseKeys,
+  marketKeys,
+  rateKeys,
+  ruleKeys,
+} from './keys.js';
 
 const sameSlot = (keys: readonly string[]) => new Set(keys.map(keySlot)).size === 1;
 
@@ -32,9 +43,24 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
   for (const prefix of [DEFAULT_PREFIX, 'other:']) {
     it(`every key of the audit chain, the alerts and the rules shares its family's slot (prefix ${prefix})`, () => {
       const audit = auditKeys(prefix);
-      const auditAll = [audit.log, audit.head, audit.byTime, ...NAMES.map(audit.trader), ...SYMBOLS.map(audit.symbol), ...IDS.map(audit.alert)];
+      const auditAll = [
+        audit.log,
+        audit.head,
+        audit.byTime,
+        ...NAMES.map(audit.trader),
+        ...SYMBOLS.map(audit.symbol),
+        ...IDS.map(audit.alert),
+      ];
       const alerts = alertKeys(prefix);
-      const alertsAll = [alerts.outbox, alerts.held, alerts.byTime, ...IDS.map(alerts.alert), ...NAMES.map(alerts.byTrader), ...SYMBOLS.map(alerts.bySymbol), ...ALERT_STATES.map(alerts.byState)];
+      const alertsAll = [
+        alerts.outbox,
+        alerts.held,
+        alerts.byTime,
+        ...IDS.map(alerts.alert),
+        ...NAMES.map(alerts.byTrader),
+        ...SYMBOLS.map(alerts.bySymbol),
+        ...ALERT_STATES.map(alerts.byState),
+      ];
       const rules = ruleKeys(prefix);
       const rulesAll = [rules.ids, ...IDS.map(rules.rule), ...NAMES.map(rules.owner)];
       expect(sameSlot(auditAll)).toBe(true);
@@ -48,13 +74,25 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
     const alerts = alertKeys();
     const rules = ruleKeys();
     for (const [id, owner, symbol] of IDS.map((id, i) => [id, NAMES[i]!, SYMBOLS[i % SYMBOLS.length]!] as const)) {
-      expect(sameSlot([audit.head, audit.log, audit.byTime, audit.trader(owner), audit.symbol(symbol), audit.alert(id)])).toBe(true);
-      expect(sameSlot([alerts.alert(id), alerts.outbox, alerts.held, alerts.byTime, alerts.byTrader(owner), alerts.bySymbol(symbol), ...ALERT_STATES.map(alerts.byState)])).toBe(true);
+      expect(
+        sameSlot([audit.head, audit.log, audit.byTime, audit.trader(owner), audit.symbol(symbol), audit.alert(id)]),
+      ).toBe(true);
+      expect(
+        sameSlot([
+          alerts.alert(id),
+          alerts.outbox,
+          alerts.held,
+          alerts.byTime,
+          alerts.byTrader(owner),
+          alerts.bySymbol(symbol),
+          ...ALERT_STATES.map(alerts.byState),
+        ]),
+      ).toBe(true);
       expect(sameSlot([rules.rule(id), rules.ids, rules.owner(owner)])).toBe(true);
     }
   });
 
-  it('a lease\'s two keys (holder, fencing counter) share a slot; two leases need not', () => {
+  it("a lease's two keys (holder, fencing counter) share a slot; two leases need not", () => {
     for (const symbol of SYMBOLS) {
       const k = leaseKeys(`feed:${symbol}`);
       expect(sameSlot([k.holder, k.token])).toBe(true);
@@ -72,7 +110,16 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
     const market = marketKeys();
     const dir = directoryKeys();
     for (const symbol of SYMBOLS) {
-      expect(sameSlot([market.ticks(symbol), market.candles('1s', symbol), market.candles('1m', symbol), market.candles('1h', symbol), market.final(symbol), market.recorded(symbol)])).toBe(true);
+      expect(
+        sameSlot([
+          market.ticks(symbol),
+          market.candles('1s', symbol),
+          market.candles('1m', symbol),
+          market.candles('1h', symbol),
+          market.final(symbol),
+          market.recorded(symbol),
+        ]),
+      ).toBe(true);
     }
     expect(sameSlot(SYMBOLS.map(market.ticks))).toBe(false);
     // These span slots and are never used together in one MULTI or script.
@@ -80,6 +127,7 @@ describe('hash tags of the key families (docs/architecture.md, "Redis key layout
     expect(sameSlot([market.last, market.ticks('BTCUSDT')])).toBe(false);
     expect(Object.keys(CROSS_SLOT_OPERATIONS)).toEqual([]);
     // Every other family name is a single key whatever the prefix.
-    for (const key of [engineKeys().heartbeat, engineKeys().watermark, engineKeys().fired, rateKeys().user('alice')]) expect(key.startsWith(DEFAULT_PREFIX)).toBe(true);
+    for (const key of [engineKeys().heartbeat, engineKeys().watermark, engineKeys().fired, rateKeys().user('alice')])
+      expect(key.startsWith(DEFAULT_PREFIX)).toBe(true);
   });
 });

@@ -48,12 +48,24 @@ export interface LeaseHolderRecord {
 }
 
 /** The lease scripts for one lease name, as `owner`. */
-export function createLeaseScripts({ redis, name, prefix = DEFAULT_PREFIX }: { redis: Redis; name: string; prefix?: string }) {
+export function createLeaseScripts({
+  redis,
+  name,
+  prefix = DEFAULT_PREFIX,
+}: {
+  redis: Redis;
+  name: string;
+  prefix?: string;
+}) {
   const keys = leaseKeys(name, prefix);
   return {
     keys,
     async acquire(owner: string, ttlMs: number): Promise<LeaseGrant> {
-      const [granted, token, ttl] = (await redis.eval(ACQUIRE, 2, keys.holder, keys.token, owner, ttlMs)) as [number, number, number];
+      const [granted, token, ttl] = (await redis.eval(ACQUIRE, 2, keys.holder, keys.token, owner, ttlMs)) as [
+        number,
+        number,
+        number,
+      ];
       return { granted: granted === 1, token, ttlMs: ttl };
     },
     /** True when `owner` still held the lease with `token`; its expiry is then `ttlMs` from now. */

@@ -16,8 +16,16 @@ function lease(owner: string, opts: Partial<LeaseOptions> = {}) {
   const lost: LeaseLostReason[] = [];
   const lostAt: number[] = [];
   const l = createLease({
-    redis: redis.client(), name: 'feed:BTCUSDT', owner, ttlMs: 300, safetyMs: 60,
-    onLost: (r) => { lost.push(r); lostAt.push(performance.now()); }, ...opts,
+    redis: redis.client(),
+    name: 'feed:BTCUSDT',
+    owner,
+    ttlMs: 300,
+    safetyMs: 60,
+    onLost: (r) => {
+      lost.push(r);
+      lostAt.push(performance.now());
+    },
+    ...opts,
   });
   leases.push(l);
   return Object.assign(l, { lost, lostAt });
@@ -89,7 +97,7 @@ describe('lease: acquire, renew, release (one Lua script each)', () => {
 });
 
 describe('lease: the holder stops acting before another can be granted it', () => {
-  it('the deadline counts from the request\'s send time: a slow reply does not lengthen it', async () => {
+  it("the deadline counts from the request's send time: a slow reply does not lengthen it", async () => {
     const a = lease('a', { ttlMs: 1_000, safetyMs: 100 });
     await admin.call('CLIENT', 'PAUSE', '300', 'ALL');
     const sent = performance.now();

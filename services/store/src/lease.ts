@@ -34,8 +34,19 @@ export interface LeaseOptions {
  * first however long the reply took. At the deadline, or when a renewal finds the lease in
  * another's hands, `onLost` runs and `valid()` is false from then on.
  */
-export function createLease({ redis, name, owner, ttlMs, safetyMs = Math.floor(ttlMs / 5), prefix = DEFAULT_PREFIX, now = () => performance.now(), onLost, onRenewError }: LeaseOptions) {
-  if (!(ttlMs > 0) || !(safetyMs >= 0) || safetyMs >= ttlMs) throw new RangeError(`lease ${name}: safetyMs (${safetyMs}) must lie in [0, ttlMs (${ttlMs}))`);
+export function createLease({
+  redis,
+  name,
+  owner,
+  ttlMs,
+  safetyMs = Math.floor(ttlMs / 5),
+  prefix = DEFAULT_PREFIX,
+  now = () => performance.now(),
+  onLost,
+  onRenewError,
+}: LeaseOptions) {
+  if (!(ttlMs > 0) || !(safetyMs >= 0) || safetyMs >= ttlMs)
+    throw new RangeError(`lease ${name}: safetyMs (${safetyMs}) must lie in [0, ttlMs (${ttlMs}))`);
   const scripts = createLeaseScripts({ redis, name, prefix });
   const renewEveryMs = Math.max(1, Math.floor(ttlMs / 3));
   let token: number | undefined;
@@ -54,10 +65,13 @@ export function createLease({ redis, name, owner, ttlMs, safetyMs = Math.floor(t
 
   function armDeadline() {
     clearTimeout(deadlineTimer);
-    deadlineTimer = setTimeout(() => {
-      if (now() >= validUntil) lose('expired');
-      else armDeadline();
-    }, Math.max(0, validUntil - now()));
+    deadlineTimer = setTimeout(
+      () => {
+        if (now() >= validUntil) lose('expired');
+        else armDeadline();
+      },
+      Math.max(0, validUntil - now()),
+    );
   }
 
   function scheduleRenew() {

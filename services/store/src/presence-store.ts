@@ -7,7 +7,9 @@ import { DEFAULT_PREFIX, directoryKeys } from './keys.js';
 export function decodePresence(trader: string, json: string): StoredPresence | undefined {
   try {
     const v: unknown = JSON.parse(json);
-    return Value.Check(TraderPresence, v) && v.trader === trader && typeof v.since === 'string' ? (v as StoredPresence) : undefined;
+    return Value.Check(TraderPresence, v) && v.trader === trader && typeof v.since === 'string'
+      ? (v as StoredPresence)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -31,19 +31,33 @@ function parseCommand(res: Element): { cmd: Element; result: CommandResult } {
  * Run a command to completion: execute (§3.4), then submit `fields` with the form's
  * FORM_TYPE in one step. A `note type='error'` becomes an XmppError.
  */
-export async function executeCommand(client: XmppClient, to: string, node: string, fields: Record<string, FieldValue> = {}): Promise<CommandResult> {
+export async function executeCommand(
+  client: XmppClient,
+  to: string,
+  node: string,
+  fields: Record<string, FieldValue> = {},
+): Promise<CommandResult> {
   const what = `ad-hoc ${node}`;
   try {
-    const first = parseCommand(await client.iq.request(xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }))));
+    const first = parseCommand(
+      await client.iq.request(
+        xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' })),
+      ),
+    );
     if (first.result.status !== 'executing') return first.result;
     const formType = first.result.fields.get('FORM_TYPE')?.values[0];
     const sessionid = first.cmd.attrs.sessionid as string;
     const done = parseCommand(
       await client.iq.request(
-        xml('iq', { type: 'set', to }, xml('command', { xmlns: NS_COMMANDS, node, sessionid, action: 'complete' }, submitForm(formType, fields))),
+        xml(
+          'iq',
+          { type: 'set', to },
+          xml('command', { xmlns: NS_COMMANDS, node, sessionid, action: 'complete' }, submitForm(formType, fields)),
+        ),
       ),
     );
-    if (done.result.note?.type === 'error') throw new XmppError('TICKDESK_XMPP_STANZA_ERROR', `${what}: ${done.result.note.text}`, 'bad-request');
+    if (done.result.note?.type === 'error')
+      throw new XmppError('TICKDESK_XMPP_STANZA_ERROR', `${what}: ${done.result.note.text}`, 'bad-request');
     return done.result;
   } catch (err) {
     throw toXmppError(err, what);
@@ -65,7 +79,12 @@ export async function addUser(client: XmppClient, domain: string, jid: string, p
 }
 
 /** XEP-0133 §4.7 change a user's password. */
-export async function changeUserPassword(client: XmppClient, domain: string, jid: string, password: string): Promise<void> {
+export async function changeUserPassword(
+  client: XmppClient,
+  domain: string,
+  jid: string,
+  password: string,
+): Promise<void> {
   await executeCommand(client, domain, ADMIN.changePassword, { accountjid: jid, password });
 }
 

@@ -6,8 +6,18 @@ import { createXmppClient } from './client.js';
 
 function offlineClient() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-  const client = createXmppClient({ service: 'xmpp://127.0.0.1:1', domain: 'desk.localhost', username: 'alerts', password: 'x', log, reconnect: false });
+  const log = pino(
+    { level: 'warn' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const client = createXmppClient({
+    service: 'xmpp://127.0.0.1:1',
+    domain: 'desk.localhost',
+    username: 'alerts',
+    password: 'x',
+    log,
+    reconnect: false,
+  });
   const written: string[] = [];
   const entity = client.entity as unknown as { Transport: unknown; transports: unknown[] };
   entity.Transport = entity.transports[0]; // as connect() would choose it
@@ -20,18 +30,34 @@ function offlineClient() {
 describe('the client never writes a character XML 1.0 forbids', () => {
   it('replaces it with U+FFFD in text and attributes, counts it and logs it', async () => {
     const { client, written, lines } = offlineClient();
-    const stanza = xml('message', { to: 'alice@desk.localhost', id: 'a1' }, xml('body', {}, 'one\u0007bell'), xml('x', { xmlns: 'urn:x', note: '\u0000' }));
+    const stanza = xml(
+      'message',
+      { to: 'alice@desk.localhost', id: 'a1' },
+      xml('body', {}, 'one\u0007bell'),
+      xml('x', { xmlns: 'urn:x', note: '\u0000' }),
+    );
     await client.send(stanza);
-    expect(written).toEqual(['<message to="alice@desk.localhost" id="a1"><body>one\uFFFDbell</body><x xmlns="urn:x" note="\uFFFD"/></message>']);
+    expect(written).toEqual([
+      '<message to="alice@desk.localhost" id="a1"><body>one\uFFFDbell</body><x xmlns="urn:x" note="\uFFFD"/></message>',
+    ]);
     expect(client.replacedCharacters()).toBe(2);
-    expect(lines.find((l) => l.msg === 'replaced characters XML 1.0 forbids before sending')).toMatchObject({ replaced: 2, stanza: 'message', id: 'a1' });
+    expect(lines.find((l) => l.msg === 'replaced characters XML 1.0 forbids before sending')).toMatchObject({
+      replaced: 2,
+      stanza: 'message',
+      id: 'a1',
+    });
   });
 
   it('covers everything sent on the connection, IQ replies included, and passes clean stanzas as they are', async () => {
     const { client, written } = offlineClient();
-    await client.entity.send(xml('iq', { type: 'result', id: 'q1' }, xml('query', { xmlns: 'urn:q' }, 'bad\u001Btext')));
+    await client.entity.send(
+      xml('iq', { type: 'result', id: 'q1' }, xml('query', { xmlns: 'urn:q' }, 'bad\u001Btext')),
+    );
     await client.send(xml('message', { id: 'ok' }, xml('body', {}, 'tab\tnewline\n🚀')));
-    expect(written).toEqual(['<iq type="result" id="q1"><query xmlns="urn:q">bad\uFFFDtext</query></iq>', '<message id="ok"><body>tab\tnewline\n🚀</body></message>']);
+    expect(written).toEqual([
+      '<iq type="result" id="q1"><query xmlns="urn:q">bad\uFFFDtext</query></iq>',
+      '<message id="ok"><body>tab\tnewline\n🚀</body></message>',
+    ]);
     expect(client.replacedCharacters()).toBe(1);
   });
 });
@@ -43,8 +69,19 @@ describe('the client writes stanzas only on an authenticated stream', () => {
   it('refuses a message, presence or IQ before the session is online, and writes nothing', async () => {
     const { client, written } = offlineClient();
     (client.entity as unknown as { status: string }).status = 'open'; // connected, STARTTLS not done
-    await expect(client.send(xml('message', { id: 'm1' }, xml('body', {}, 'hi')))).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
-    await expect(client.iq.request(xml('iq', { type: 'set', to: 'pubsub.desk.localhost' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' })), 1_000)).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    await expect(client.send(xml('message', { id: 'm1' }, xml('body', {}, 'hi')))).rejects.toMatchObject({
+      code: 'TICKDESK_XMPP_NOT_CONNECTED',
+    });
+    await expect(
+      client.iq.request(
+        xml(
+          'iq',
+          { type: 'set', to: 'pubsub.desk.localhost' },
+          xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }),
+        ),
+        1_000,
+      ),
+    ).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
     await expect(client.send(xml('presence'))).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
     expect(written).toEqual([]);
   });
@@ -53,8 +90,13 @@ describe('the client writes stanzas only on an authenticated stream', () => {
     const { client, written } = offlineClient();
     (client.entity as unknown as { status: string }).status = 'open';
     await client.entity.send(xml('starttls', { xmlns: 'urn:ietf:params:xml:ns:xmpp-tls' }));
-    await client.entity.send(xml('iq', { type: 'set', id: 'b1' }, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })));
-    expect(written).toEqual(['<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>', '<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>']);
+    await client.entity.send(
+      xml('iq', { type: 'set', id: 'b1' }, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })),
+    );
+    expect(written).toEqual([
+      '<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>',
+      '<iq type="set" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>',
+    ]);
   });
 });
 
@@ -62,8 +104,20 @@ describe('the client knows every node of a clustered server', () => {
   it('reconnects to the next node in turn when its node dies, with the backoff', async () => {
     const log = pino({ level: 'silent' });
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322', 'xmpp://127.0.0.1:15422'];
-    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 } });
-    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    const client = createXmppClient({
+      service: services[0]!,
+      services,
+      domain: 'desk.localhost',
+      username: 'feed',
+      password: 'x',
+      log,
+      reconnect: { initialMs: 1, maxMs: 2 },
+    });
+    const entity = client.entity as unknown as {
+      status: string;
+      connect(s: string): Promise<void>;
+      emit(e: string, ...a: unknown[]): void;
+    };
     const tried: string[] = [];
     entity.connect = async (s: string) => {
       tried.push(s);
@@ -80,10 +134,26 @@ describe('the client knows every node of a clustered server', () => {
 
   it('logs how long a lost session took to come back, and on which node', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const log = pino(
+      { level: 'info' },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
-    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 } });
-    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; open(): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    const client = createXmppClient({
+      service: services[0]!,
+      services,
+      domain: 'desk.localhost',
+      username: 'feed',
+      password: 'x',
+      log,
+      reconnect: { initialMs: 1, maxMs: 2 },
+    });
+    const entity = client.entity as unknown as {
+      status: string;
+      connect(s: string): Promise<void>;
+      open(): Promise<void>;
+      emit(e: string, ...a: unknown[]): void;
+    };
     entity.connect = async () => undefined;
     entity.open = async () => undefined;
     entity.emit('online', { toString: () => 'feed@desk.localhost/r' });
@@ -106,15 +176,22 @@ describe('the client knows every node of a clustered server', () => {
       });
     });
     const heard: string[] = [];
-    const live = net.createServer((socket) => socket.once('data', (d) => {
-      heard.push(d.toString());
-      socket.destroy();
-    }));
+    const live = net.createServer((socket) =>
+      socket.once('data', (d) => {
+        heard.push(d.toString());
+        socket.destroy();
+      }),
+    );
     await new Promise<void>((r) => live.listen(0, '127.0.0.1', r));
     const livePort = (live.address() as net.AddressInfo).port;
     const client = createXmppClient({
-      service: `xmpp://127.0.0.1:${closed}`, services: [`xmpp://127.0.0.1:${closed}`, `xmpp://127.0.0.1:${livePort}`],
-      domain: 'desk.localhost', username: 'feed', password: 'x', log: pino({ level: 'silent' }), reconnect: false,
+      service: `xmpp://127.0.0.1:${closed}`,
+      services: [`xmpp://127.0.0.1:${closed}`, `xmpp://127.0.0.1:${livePort}`],
+      domain: 'desk.localhost',
+      username: 'feed',
+      password: 'x',
+      log: pino({ level: 'silent' }),
+      reconnect: false,
     });
     await expect(client.start()).rejects.toBeDefined();
     await client.stop();
@@ -127,8 +204,23 @@ describe('the client knows every node of a clustered server', () => {
     // binding refused or unanswered while it starts) left the client short of online for good.
     const log = pino({ level: 'silent' });
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
-    const client = createXmppClient({ service: services[0]!, services, domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: { initialMs: 1, maxMs: 2 }, negotiationTimeoutMs: 30 });
-    const entity = client.entity as unknown as { status: string; connect(s: string): Promise<void>; open(): Promise<void>; disconnect(): Promise<void>; emit(e: string, ...a: unknown[]): void };
+    const client = createXmppClient({
+      service: services[0]!,
+      services,
+      domain: 'desk.localhost',
+      username: 'feed',
+      password: 'x',
+      log,
+      reconnect: { initialMs: 1, maxMs: 2 },
+      negotiationTimeoutMs: 30,
+    });
+    const entity = client.entity as unknown as {
+      status: string;
+      connect(s: string): Promise<void>;
+      open(): Promise<void>;
+      disconnect(): Promise<void>;
+      emit(e: string, ...a: unknown[]): void;
+    };
     const tried: string[] = [];
     entity.connect = async (s: string) => void tried.push(s);
     entity.open = async () => void (entity.status = 'open'); // stream open, negotiation stalls

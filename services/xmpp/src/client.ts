@@ -94,7 +94,12 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     return nodes[current]!;
   };
   let replaced = 0;
-  const { entity, iq, iqCallee, streamManagement: sm } = composeClient({
+  const {
+    entity,
+    iq,
+    iqCallee,
+    streamManagement: sm,
+  } = composeClient({
     service: opts.service,
     domain: opts.domain,
     resource: opts.resource,
@@ -111,12 +116,20 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
         // stanza written while reconnecting would reach the server before STARTTLS or SASL,
         // and ejabberd closes such a stream with <policy-violation/>, again on every retry.
         if (STANZAS.has(element.name) && entity.status !== 'online' && !isBindRequest(element)) {
-          return Promise.reject(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', `not connected: ${element.name} to ${String(element.attrs.to ?? 'the server')} not sent`));
+          return Promise.reject(
+            new XmppError(
+              'TICKDESK_XMPP_NOT_CONNECTED',
+              `not connected: ${element.name} to ${String(element.attrs.to ?? 'the server')} not sent`,
+            ),
+          );
         }
         const n = sanitizeElement(element);
         if (n > 0) {
           replaced += n;
-          log.warn({ replaced: n, stanza: element.name, id: element.attrs.id, to: element.attrs.to }, 'replaced characters XML 1.0 forbids before sending');
+          log.warn(
+            { replaced: n, stanza: element.name, id: element.attrs.id, to: element.attrs.to },
+            'replaced characters XML 1.0 forbids before sending',
+          );
         }
         return (rawSend as (el: Element, ...r: unknown[]) => Promise<void>)(element, ...rest);
       };
@@ -157,7 +170,8 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
   entity.on('error', (err: Error) => (stopping ? log.debug : log.warn).call(log, { err }, 'xmpp connection error'));
   entity.on('online', (jid: { toString(): string }) => {
     // How long a lost session took to come back, and where: the figure an operator looks for after a node died.
-    if (downSince !== undefined) log.info({ service: nodes[current], downMs: Date.now() - downSince, attempts: backoff.attempt }, 'reconnected');
+    if (downSince !== undefined)
+      log.info({ service: nodes[current], downMs: Date.now() - downSince, attempts: backoff.attempt }, 'reconnected');
     downSince = undefined;
     clearTimeout(negotiation);
     backoff.reset();
@@ -203,7 +217,10 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     const ms = opts.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS;
     negotiation = setTimeout(() => {
       if (stopping || entity.status === 'online' || entity.status === 'disconnect') return;
-      log.warn({ service, status: entity.status, timeoutMs: ms }, 'session not online in time after reconnecting: dropping the connection');
+      log.warn(
+        { service, status: entity.status, timeoutMs: ms },
+        'session not online in time after reconnecting: dropping the connection',
+      );
       entity.disconnect().catch(() => {});
     }, ms);
   }
@@ -263,7 +280,8 @@ function nodeList(opts: XmppClientOptions): string[] {
   return [...all.slice(at), ...all.slice(0, at)];
 }
 
-const isUnreachable = (err: unknown): boolean => ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes((err as { code?: string }).code ?? '');
+const isUnreachable = (err: unknown): boolean =>
+  ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes((err as { code?: string }).code ?? '');
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 const isBindRequest = (el: Element): boolean => el.name === 'iq' && el.getChild('bind', NS.bind) !== undefined;
@@ -275,13 +293,23 @@ function describeStartError(err: unknown, opts: XmppClientOptions): XmppError {
     return new XmppError('TICKDESK_XMPP_AUTH_FAILED', `XMPP login as ${who} impossible: ${e.message}`, e.condition);
   }
   if (e.name === 'SASLError') {
-    return new XmppError('TICKDESK_XMPP_AUTH_FAILED', `XMPP login as ${who} refused (${e.condition}): check the password in the credentials file`, e.condition);
+    return new XmppError(
+      'TICKDESK_XMPP_AUTH_FAILED',
+      `XMPP login as ${who} refused (${e.condition}): check the password in the credentials file`,
+      e.condition,
+    );
   }
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
-    return new XmppError('TICKDESK_XMPP_UNREACHABLE', `XMPP server at ${opts.service} unreachable (${e.code}): is it running?`);
+    return new XmppError(
+      'TICKDESK_XMPP_UNREACHABLE',
+      `XMPP server at ${opts.service} unreachable (${e.code}): is it running?`,
+    );
   }
   if (typeof e.code === 'string' && /TLS|SSL|CERT|VERIFY|SIGNATURE|SELF_SIGNED/.test(e.code)) {
-    return new XmppError('TICKDESK_XMPP_TLS_FAILED', `TLS to ${opts.service} failed (${e.code}): the client must trust the desk CA`);
+    return new XmppError(
+      'TICKDESK_XMPP_TLS_FAILED',
+      `TLS to ${opts.service} failed (${e.code}): the client must trust the desk CA`,
+    );
   }
   if (err instanceof XmppError) return err;
   return new XmppError('TICKDESK_XMPP_UNREACHABLE', `XMPP start as ${who} failed: ${e.message ?? String(err)}`);
@@ -311,4 +339,3 @@ async function startEntity(entity: Client, service: string, domain: string): Pro
   await entity.open({ domain });
   return online;
 }
-

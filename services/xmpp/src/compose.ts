@@ -53,14 +53,18 @@ export function composeClient(opts: ComposeOptions): ComposedClient {
   const iqCallee = iqCalleeFactory({ middleware, entity });
   opts.transport({ entity, streamFeatures });
   const saslFactory = new SASLFactory();
-  saslFactory.use('SCRAM-SHA-1', class extends ScramSha1 {
-    constructor() {
-      super(opts.onKeys ? { onKeys: opts.onKeys } : {});
-    }
-  });
+  saslFactory.use(
+    'SCRAM-SHA-1',
+    class extends ScramSha1 {
+      constructor() {
+        super(opts.onKeys ? { onKeys: opts.onKeys } : {});
+      }
+    },
+  );
   sasl({ streamFeatures, saslFactory }, async (done, mechanisms) => {
     // RFC 6120 §6.4.2: only ever SCRAM; the server never sees the password.
-    if (!mechanisms.includes('SCRAM-SHA-1')) throw new SaslError('invalid-mechanism', 'the server offers no SCRAM-SHA-1');
+    if (!mechanisms.includes('SCRAM-SHA-1'))
+      throw new SaslError('invalid-mechanism', 'the server offers no SCRAM-SHA-1');
     await done({ ...opts.credentials() }, 'SCRAM-SHA-1');
   });
   resourceBinding({ streamFeatures, iqCaller: iq }, opts.resource);

@@ -38,12 +38,23 @@ interface Entity {
   on(e: string, f: (...a: unknown[]) => void): void;
 }
 
-const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='desk.localhost' version='1.0'>";
+const HEADER =
+  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='desk.localhost' version='1.0'>";
 
 function setup() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
-  const client = createXmppClient({ service: 'xmpp://127.0.0.1:1', domain: 'desk.localhost', username: 'feed', password: 'x', log, reconnect: false });
+  const log = pino(
+    { level: 'debug' },
+    { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+  );
+  const client = createXmppClient({
+    service: 'xmpp://127.0.0.1:1',
+    domain: 'desk.localhost',
+    username: 'feed',
+    password: 'x',
+    log,
+    reconnect: false,
+  });
   const entity = client.entity as unknown as Entity;
   entity.Transport = entity.transports[0] as Entity['Transport']; // as connect() would choose it
   entity.Parser = entity.Transport.prototype.Parser;
@@ -94,7 +105,9 @@ describe('the connection survives events after it let go of its socket or parser
     plain.emit('close', false);
     expect(entity.socket).toBe(secure);
     expect(entity.status).toBe('open');
-    expect(() => plain.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).not.toThrow();
+    expect(() =>
+      plain.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })),
+    ).not.toThrow();
     secure.emit('close', true); // the TLS socket's own close is the one that counts
     expect(entity.status).toBe('disconnect');
   });
@@ -105,7 +118,9 @@ describe('the connection survives events after it let go of its socket or parser
     const socket = await openStream(entity);
     await entity.disconnect(); // the server answers neither </stream:stream> nor the FIN
     expect(entity.socket).toBeNull();
-    expect(() => socket.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).not.toThrow();
+    expect(() =>
+      socket.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })),
+    ).not.toThrow();
     expect(() => socket.emit('data', Buffer.from('<iq/>'))).not.toThrow();
   });
 
@@ -123,7 +138,7 @@ describe('the connection survives events after it let go of its socket or parser
     expect((logged?.err as { stack?: string } | undefined)?.stack).toMatch(/handler bug\n\s+at /);
   });
 
-  it("a disconnect() left over from a dead connection does not tear down the next one", async () => {
+  it('a disconnect() left over from a dead connection does not tear down the next one', async () => {
     // The server sends a stream error and dies before its </stream:stream> (a node stopped,
     // then killed): disconnect() waits for that close tag, the socket's close reports the
     // session lost and the client reconnects. When the wait timed out, its fallback let go
@@ -132,7 +147,10 @@ describe('the connection survives events after it let go of its socket or parser
     const { client, entity } = setup();
     entity.timeout = 30;
     const dead = await openStream(entity);
-    dead.emit('data', Buffer.from("<stream:error><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"));
+    dead.emit(
+      'data',
+      Buffer.from("<stream:error><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"),
+    );
     dead.emit('close', true);
     expect(entity.status).toBe('disconnect');
     const next = await openStream(entity); // as the reconnect does: connect(), then open()

@@ -39,7 +39,9 @@ export function guardConnection(entity: Client, log: Logger): void {
   const sink = (target: Emitter, what: string) => {
     if (sunk.has(target)) return;
     sunk.add(target);
-    target.on('error', (err: Error) => log.debug({ err, from: what }, 'error from a released XMPP socket or parser ignored'));
+    target.on('error', (err: Error) =>
+      log.debug({ err, from: what }, 'error from a released XMPP socket or parser ignored'),
+    );
   };
 
   c._onData = (data) => {
@@ -100,7 +102,11 @@ export function guardConnection(entity: Client, log: Logger): void {
   // reconnect, which acts on 'disconnect' only, never came. No socket, no stream.
   const open = c.open.bind(c);
   c.open = async (options) => {
-    if (!c.socket) throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during stream negotiation');
+    if (!c.socket)
+      throw new XmppError(
+        'TICKDESK_XMPP_NOT_CONNECTED',
+        'not connected: the connection was lost during stream negotiation',
+      );
     return open(options);
   };
 

@@ -31,9 +31,7 @@ export class XmppError extends Error {
     const defined = err?.children.find(
       (c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS.stanzas && c.name !== 'text',
     );
-    const app = err?.children.find(
-      (c): c is Element => typeof c !== 'string' && c.attrs.xmlns !== NS.stanzas,
-    );
+    const app = err?.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns !== NS.stanzas);
     const text = err?.getChildText('text', NS.stanzas);
     const condition = defined?.name ?? 'undefined-condition';
     return new XmppError(
@@ -50,7 +48,8 @@ export class XmppError extends Error {
 export function toXmppError(err: unknown, what: string): XmppError {
   if (err instanceof XmppError) return err;
   const e = err as { name?: string; condition?: string; element?: Element; message?: string; application?: Element };
-  if (e?.name === 'StanzaError' && e.element?.name === 'error' && e.element.parent) return XmppError.fromStanza(e.element.parent, what);
+  if (e?.name === 'StanzaError' && e.element?.name === 'error' && e.element.parent)
+    return XmppError.fromStanza(e.element.parent, what);
   if (e?.name === 'StanzaError') {
     return new XmppError('TICKDESK_XMPP_STANZA_ERROR', `${what}: ${e.condition}`, e.condition, e.application?.name);
   }

@@ -5,7 +5,11 @@ import { createIqCaller } from './iq-caller.js';
 
 /** A fake connection whose server answers while the write is still pending. */
 function fakeEntity(answer: (iq: Element) => Element[]) {
-  const entity = new EventEmitter() as EventEmitter & { send(el: Element): Promise<void>; options: { domain: string }; jid: null };
+  const entity = new EventEmitter() as EventEmitter & {
+    send(el: Element): Promise<void>;
+    options: { domain: string };
+    jid: null;
+  };
   entity.options = { domain: 'desk.localhost' };
   entity.jid = null;
   entity.send = async (el) => {
@@ -21,10 +25,16 @@ describe('iq caller', () => {
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     const entity = fakeEntity((iq) => [
-      xml('iq', { type: 'error', id: iq.attrs.id, from: iq.attrs.to }, xml('error', { type: 'auth' }, xml('forbidden', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))),
+      xml(
+        'iq',
+        { type: 'error', id: iq.attrs.id, from: iq.attrs.to },
+        xml('error', { type: 'auth' }, xml('forbidden', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
+      ),
     ]);
     const iq = createIqCaller(entity as never);
-    await expect(iq.request(xml('iq', { type: 'set', to: 'pubsub.desk.localhost' }, xml('x')))).rejects.toMatchObject({ condition: 'forbidden' });
+    await expect(iq.request(xml('iq', { type: 'set', to: 'pubsub.desk.localhost' }, xml('x')))).rejects.toMatchObject({
+      condition: 'forbidden',
+    });
     await new Promise((r) => setTimeout(r, 20));
     process.off('unhandledRejection', onUnhandled);
     expect(unhandled).toEqual([]);

@@ -12,7 +12,10 @@ export interface IQCaller {
 
 export class IqErrorReply extends Error {
   override readonly name = 'StanzaError';
-  constructor(readonly element: Element, readonly condition: string) {
+  constructor(
+    readonly element: Element,
+    readonly condition: string,
+  ) {
     super(condition);
   }
 }
@@ -26,7 +29,10 @@ export class IqTimeout extends Error {
  * reply only counts when it comes from the entity the request was addressed to.
  */
 export function createIqCaller(entity: Client): IQCaller {
-  const pending = new Map<string, { from: string | undefined; resolve: (el: Element) => void; reject: (err: Error) => void }>();
+  const pending = new Map<
+    string,
+    { from: string | undefined; resolve: (el: Element) => void; reject: (err: Error) => void }
+  >();
 
   entity.on('stanza', (stanza: Element) => {
     if (stanza.name !== 'iq' || (stanza.attrs.type !== 'result' && stanza.attrs.type !== 'error')) return;
@@ -35,7 +41,12 @@ export function createIqCaller(entity: Client): IQCaller {
     const from = stanza.attrs.from as string | undefined;
     // §8.1.2.1: a reply to a request without 'to' comes from the server or our own account.
     const own = [entity.options.domain, ...(entity.jid ? [entity.jid.bare().toString(), entity.jid.toString()] : [])];
-    if (p.from ? from !== p.from && !(from === undefined && own.includes(p.from)) : from !== undefined && !own.includes(from)) return;
+    if (
+      p.from
+        ? from !== p.from && !(from === undefined && own.includes(p.from))
+        : from !== undefined && !own.includes(from)
+    )
+      return;
     pending.delete(stanza.attrs.id as string);
     if (stanza.attrs.type === 'result') p.resolve(stanza);
     else {

@@ -20,8 +20,10 @@ export function presence(show: Show = 'available', status?: string, priority = 0
 }
 
 /** A subscription request, approval, or cancellation (RFC 6121 §3). */
-export const presenceSubscription = (to: string, type: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed'): Element =>
-  xml('presence', { to, type });
+export const presenceSubscription = (
+  to: string,
+  type: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed',
+): Element => xml('presence', { to, type });
 
 /** Availability presence only; subscription and error presence return undefined. */
 export function parsePresence(stanza: Element): PresenceInfo | undefined {
@@ -30,7 +32,12 @@ export function parsePresence(stanza: Element): PresenceInfo | undefined {
   const from = stanza.attrs.from as string | undefined;
   if (!from || (type && type !== 'unavailable')) return undefined;
   const showText = stanza.getChildText('show');
-  const show: Show = type === 'unavailable' ? 'unavailable' : showText && ['away', 'xa', 'dnd', 'chat'].includes(showText) ? (showText as Show) : 'available';
+  const show: Show =
+    type === 'unavailable'
+      ? 'unavailable'
+      : showText && ['away', 'xa', 'dnd', 'chat'].includes(showText)
+        ? (showText as Show)
+        : 'available';
   const status = stanza.getChildText('status') ?? undefined;
   const priority = Number(stanza.getChildText('priority') ?? 0) || 0;
   return { from, show, ...(status ? { status } : {}), priority };

@@ -25,7 +25,11 @@ export interface NodeInfo {
 export type NodeConfig = Partial<Record<string, FieldValue>>;
 
 const prefixed = (config: NodeConfig): Record<string, FieldValue> =>
-  Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined).map(([k, v]) => [`pubsub#${k}`, v as FieldValue]));
+  Object.fromEntries(
+    Object.entries(config)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [`pubsub#${k}`, v as FieldValue]),
+  );
 
 /**
  * What pubsub needs of a session: an IQ caller and the JID subscriptions default to. A
@@ -70,7 +74,12 @@ export function createPubsub(client: PubsubPeer, service: string) {
     /** §8.1.3 create a node with configuration. */
     async create(node: string, config: NodeConfig = {}): Promise<void> {
       await iqSet(
-        xml('pubsub', { xmlns: NS_PUBSUB }, xml('create', { node }), xml('configure', {}, submitForm(NS_NODE_CONFIG, prefixed(config)))),
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB },
+          xml('create', { node }),
+          xml('configure', {}, submitForm(NS_NODE_CONFIG, prefixed(config))),
+        ),
         `create ${node}`,
       );
     },
@@ -78,16 +87,25 @@ export function createPubsub(client: PubsubPeer, service: string) {
     /** §8.2.4 submit node configuration. */
     async configure(node: string, config: NodeConfig): Promise<void> {
       await iqSet(
-        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('configure', { node }, submitForm(NS_NODE_CONFIG, prefixed(config)))),
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB_OWNER },
+          xml('configure', { node }, submitForm(NS_NODE_CONFIG, prefixed(config))),
+        ),
         `configure ${node}`,
       );
     },
 
     /** §8.2.1 current node configuration, `pubsub#` prefix removed. */
     async configuration(node: string): Promise<Record<string, string[]>> {
-      const res = await iqGet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('configure', { node })), `configuration ${node}`);
+      const res = await iqGet(
+        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('configure', { node })),
+        `configuration ${node}`,
+      );
       const form = parseForm(res.getChild('pubsub')?.getChild('configure')?.getChild('x', NS.data));
-      return Object.fromEntries([...form.values()].filter((f) => f.var !== 'FORM_TYPE').map((f) => [f.var.replace(/^pubsub#/, ''), f.values]));
+      return Object.fromEntries(
+        [...form.values()].filter((f) => f.var !== 'FORM_TYPE').map((f) => [f.var.replace(/^pubsub#/, ''), f.values]),
+      );
     },
 
     /** §7.1 publish one item; resolves with the item id the service assigned or kept. */
@@ -102,13 +120,22 @@ export function createPubsub(client: PubsubPeer, service: string) {
 
     /** §6.1 subscribe `jid` (default: this client's bare JID) to a node. */
     async subscribe(node: string, jid: string = client.bareJid()): Promise<string> {
-      const res = await iqSet(xml('pubsub', { xmlns: NS_PUBSUB }, xml('subscribe', { node, jid })), `subscribe ${node}`);
-      return (res.getChild('pubsub')?.getChild('subscription')?.attrs.subscription as string | undefined) ?? 'subscribed';
+      const res = await iqSet(
+        xml('pubsub', { xmlns: NS_PUBSUB }, xml('subscribe', { node, jid })),
+        `subscribe ${node}`,
+      );
+      return (
+        (res.getChild('pubsub')?.getChild('subscription')?.attrs.subscription as string | undefined) ?? 'subscribed'
+      );
     },
 
     /** §6.2 unsubscribe. */
     async unsubscribe(node: string, jid: string = client.bareJid(), timeoutMs?: number): Promise<void> {
-      await iqSet(xml('pubsub', { xmlns: NS_PUBSUB }, xml('unsubscribe', { node, jid })), `unsubscribe ${node}`, timeoutMs);
+      await iqSet(
+        xml('pubsub', { xmlns: NS_PUBSUB }, xml('unsubscribe', { node, jid })),
+        `unsubscribe ${node}`,
+        timeoutMs,
+      );
     },
 
     /** §6.5 the most recent items (the service decides how many it keeps). */
@@ -122,7 +149,10 @@ export function createPubsub(client: PubsubPeer, service: string) {
 
     /** §8.9.1 affiliations of a node (owner only). */
     async affiliations(node: string): Promise<Array<{ jid: string; affiliation: Affiliation }>> {
-      const res = await iqGet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('affiliations', { node })), `affiliations ${node}`);
+      const res = await iqGet(
+        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('affiliations', { node })),
+        `affiliations ${node}`,
+      );
       return (res.getChild('pubsub')?.getChild('affiliations')?.getChildren('affiliation') ?? []).map((a) => ({
         jid: a.attrs.jid as string,
         affiliation: a.attrs.affiliation as Affiliation,
@@ -130,16 +160,26 @@ export function createPubsub(client: PubsubPeer, service: string) {
     },
 
     /** §8.9.2 modify affiliations (owner only); `none` removes one. */
-    async setAffiliations(node: string, changes: ReadonlyArray<{ jid: string; affiliation: Affiliation }>): Promise<void> {
+    async setAffiliations(
+      node: string,
+      changes: ReadonlyArray<{ jid: string; affiliation: Affiliation }>,
+    ): Promise<void> {
       await iqSet(
-        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('affiliations', { node }, ...changes.map((c) => xml('affiliation', c)))),
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB_OWNER },
+          xml('affiliations', { node }, ...changes.map((c) => xml('affiliation', c))),
+        ),
         `set affiliations ${node}`,
       );
     },
 
     /** §8.8.1 subscriptions of a node (owner only). */
     async subscriptions(node: string): Promise<Array<{ jid: string; subscription: string }>> {
-      const res = await iqGet(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('subscriptions', { node })), `subscriptions ${node}`);
+      const res = await iqGet(
+        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('subscriptions', { node })),
+        `subscriptions ${node}`,
+      );
       return (res.getChild('pubsub')?.getChild('subscriptions')?.getChildren('subscription') ?? []).map((s) => ({
         jid: s.attrs.jid as string,
         subscription: s.attrs.subscription as string,
@@ -147,9 +187,16 @@ export function createPubsub(client: PubsubPeer, service: string) {
     },
 
     /** §8.8.2 modify subscriptions (owner only); `none` removes one. */
-    async setSubscriptions(node: string, changes: ReadonlyArray<{ jid: string; subscription: 'none' | 'subscribed' }>): Promise<void> {
+    async setSubscriptions(
+      node: string,
+      changes: ReadonlyArray<{ jid: string; subscription: 'none' | 'subscribed' }>,
+    ): Promise<void> {
       await iqSet(
-        xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('subscriptions', { node }, ...changes.map((c) => xml('subscription', c)))),
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB_OWNER },
+          xml('subscriptions', { node }, ...changes.map((c) => xml('subscription', c))),
+        ),
         `set subscriptions ${node}`,
       );
     },

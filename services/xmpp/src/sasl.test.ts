@@ -15,9 +15,14 @@ function negotiate(successData: string) {
     restarted: false,
     async send(el: Element) {
       this.sent.push(el);
-      const reply = el.name === 'auth'
-        ? xml('challenge', { xmlns: NS }, b64('r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'))
-        : xml('success', { xmlns: NS }, b64(successData));
+      const reply =
+        el.name === 'auth'
+          ? xml(
+              'challenge',
+              { xmlns: NS },
+              b64('r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096'),
+            )
+          : xml('success', { xmlns: NS }, b64(successData));
       setImmediate(() => this.emit('nonza', reply));
     },
     async restart() {
@@ -26,8 +31,21 @@ function negotiate(successData: string) {
   });
   let feature: ((ctx: { entity: typeof entity }, next: unknown, el: Element) => Promise<void>) | undefined;
   const factory = new SASLFactory();
-  factory.use('SCRAM-SHA-1', class extends ScramSha1 { constructor() { super({ cnonce: 'fyko+d2lbbFgONRv9qkxdawL' }); } });
-  sasl({ streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) }, saslFactory: factory as never }, (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'));
+  factory.use(
+    'SCRAM-SHA-1',
+    class extends ScramSha1 {
+      constructor() {
+        super({ cnonce: 'fyko+d2lbbFgONRv9qkxdawL' });
+      }
+    },
+  );
+  sasl(
+    {
+      streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) },
+      saslFactory: factory as never,
+    },
+    (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'),
+  );
   const features = xml('mechanisms', { xmlns: NS }, xml('mechanism', {}, 'SCRAM-SHA-1'));
   return { entity, done: feature!({ entity }, undefined, features) };
 }
@@ -47,15 +65,29 @@ describe('sasl', () => {
   });
 
   it('ends when the connection is lost mid-exchange, and leaves nothing listening for the next connection', async () => {
-    const entity = Object.assign(new EventEmitter(), { sent: [] as Element[], async send(el: Element) { this.sent.push(el); }, async restart() {} });
+    const entity = Object.assign(new EventEmitter(), {
+      sent: [] as Element[],
+      async send(el: Element) {
+        this.sent.push(el);
+      },
+      async restart() {},
+    });
     let feature: ((ctx: { entity: typeof entity }, next: unknown, el: Element) => Promise<void>) | undefined;
     const factory = new SASLFactory();
     factory.use('SCRAM-SHA-1', ScramSha1);
-    sasl({ streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) }, saslFactory: factory as never }, (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'));
+    sasl(
+      {
+        streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) },
+        saslFactory: factory as never,
+      },
+      (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'),
+    );
     const done = feature!({ entity }, undefined, xml('mechanisms', { xmlns: NS }, xml('mechanism', {}, 'SCRAM-SHA-1')));
     await new Promise((r) => setImmediate(r));
     entity.emit('disconnect', { clean: false });
-    await expect(Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('still waiting')), 500))])).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
+    await expect(
+      Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('still waiting')), 500))]),
+    ).rejects.toMatchObject({ code: 'TICKDESK_XMPP_NOT_CONNECTED' });
     expect(entity.listenerCount('nonza')).toBe(0);
   });
 });

@@ -29,7 +29,11 @@ interface EntityLike {
 }
 
 interface StreamFeaturesLike {
-  use(name: string, ns: string, handler: (ctx: { entity: EntityLike }, next: unknown, element: Element) => Promise<void>): void;
+  use(
+    name: string,
+    ns: string,
+    handler: (ctx: { entity: EntityLike }, next: unknown, element: Element) => Promise<void>,
+  ): void;
 }
 
 export class SaslError extends Error {
@@ -55,7 +59,10 @@ const binaryToUtf8 = (s: string) => new TextDecoder().decode(Uint8Array.from(s, 
  */
 export function sasl(
   opts: { streamFeatures: unknown; saslFactory: unknown },
-  onAuthenticate: (authenticate: (credentials: Record<string, unknown>, mechanism: string) => Promise<void>, offered: string[]) => Promise<void>,
+  onAuthenticate: (
+    authenticate: (credentials: Record<string, unknown>, mechanism: string) => Promise<void>,
+    offered: string[],
+  ) => Promise<void>,
 ): void {
   // xmpp.js' stream features and saslmechanisms' factory are untyped.
   const streamFeatures = opts.streamFeatures as StreamFeaturesLike;
@@ -69,10 +76,16 @@ export function sasl(
   });
 }
 
-async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: string, credentials: Record<string, unknown>): Promise<void> {
+async function authenticate(
+  entity: EntityLike,
+  factory: SaslFactoryLike,
+  name: string,
+  credentials: Record<string, unknown>,
+): Promise<void> {
   const mech = factory.create([name]);
   if (!mech) throw new SaslError('invalid-mechanism', `SASL: mechanism ${name} not registered`);
-  if (name.startsWith('SCRAM-') && !mech.verifyServerFinal) throw new SaslError('invalid-mechanism', `SASL: ${name} cannot verify the server`);
+  if (name.startsWith('SCRAM-') && !mech.verifyServerFinal)
+    throw new SaslError('invalid-mechanism', `SASL: ${name} cannot verify the server`);
   const respond = async () => {
     const r = await mech.response(credentials);
     return typeof r === 'string' && r !== '' ? encode(utf8ToBinary(r)) : '';
@@ -91,7 +104,8 @@ async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: 
           await mech.challenge(binaryToUtf8(decode(el.text())));
           await entity.send(xml('response', { xmlns: NS }, await respond()));
         } else if (el.name === 'failure') {
-          const condition = el.children.find((c): c is Element => typeof c !== 'string' && c.name !== 'text')?.name ?? 'not-authorized';
+          const condition =
+            el.children.find((c): c is Element => typeof c !== 'string' && c.name !== 'text')?.name ?? 'not-authorized';
           throw new SaslError(condition, el.getChildText('text') ?? condition);
         } else if (el.name === 'success') {
           const data = el.text();
@@ -102,10 +116,14 @@ async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: 
     };
     // A connection lost mid-exchange ends it: left listening, this exchange answered the
     // next connection's <challenge/> with its own nonce ("server nonce does not extend ours").
-    const onDisconnect = () => finish(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during SASL'));
+    const onDisconnect = () =>
+      finish(new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during SASL'));
     entity.on('nonza', listener);
     entity.on('disconnect', onDisconnect);
-    void (async () => entity.send(xml('auth', { xmlns: NS, mechanism: name }, mech.clientFirst ? await respond() : '')))().catch(finish);
+    void (async () =>
+      entity.send(xml('auth', { xmlns: NS, mechanism: name }, mech.clientFirst ? await respond() : '')))().catch(
+      finish,
+    );
   });
 }
 
@@ -113,5 +131,9 @@ async function authenticate(entity: EntityLike, factory: SaslFactoryLike, name: 
 export function checkServerSignature(data: string, expectedBase64: string): void {
   const v = new Map(data.split(',').map((kv) => [kv.slice(0, 1), kv.slice(2)] as const));
   if (v.has('e')) throw new SaslError('not-authorized', `SCRAM: server error ${v.get('e')}`);
-  if (v.get('v') !== expectedBase64) throw new SaslError('not-authorized', 'SCRAM: the server signature does not match; the server does not know the password');
+  if (v.get('v') !== expectedBase64)
+    throw new SaslError(
+      'not-authorized',
+      'SCRAM: the server signature does not match; the server does not know the password',
+    );
 }

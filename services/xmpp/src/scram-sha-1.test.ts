@@ -7,7 +7,10 @@ const SERVER_FIRST = 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek
 const CLIENT_FINAL = 'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=';
 const SERVER_FINAL = 'v=rmF9pqV8S7suAoZWja4dJRkFsKQ=';
 
-async function exchange(cred: { username: string; password?: string; keys?: ScramKeys }, onKeys?: (k: ScramKeys) => void) {
+async function exchange(
+  cred: { username: string; password?: string; keys?: ScramKeys },
+  onKeys?: (k: ScramKeys) => void,
+) {
   const m = new ScramSha1({ cnonce: CNONCE, ...(onKeys ? { onKeys } : {}) });
   const first = await m.response(cred);
   m.challenge(SERVER_FIRST);
@@ -52,6 +55,8 @@ describe('SCRAM-SHA-1 on WebCrypto', () => {
   it('refuses an iteration count above the limit', () => {
     const m = new ScramSha1({ cnonce: 'abc' });
     expect(() => m.challenge(`r=abc1,s=QSXCR+Q6sek8bf92,i=${SCRAM_MAX_ITERATIONS + 1}`)).toThrow(/iteration/);
-    expect(() => new ScramSha1({ cnonce: 'abc' }).challenge(`r=abc1,s=QSXCR+Q6sek8bf92,i=${SCRAM_MAX_ITERATIONS}`)).not.toThrow();
+    expect(() =>
+      new ScramSha1({ cnonce: 'abc' }).challenge(`r=abc1,s=QSXCR+Q6sek8bf92,i=${SCRAM_MAX_ITERATIONS}`),
+    ).not.toThrow();
   });
 });

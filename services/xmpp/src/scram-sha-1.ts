@@ -31,7 +31,11 @@ export interface ScramOptions {
 
 const subtle = () => {
   const s = globalThis.crypto?.subtle;
-  if (!s) throw new SaslError('temporary-auth-failure', 'SCRAM needs WebCrypto (in a browser: a secure page, https or localhost)');
+  if (!s)
+    throw new SaslError(
+      'temporary-auth-failure',
+      'SCRAM needs WebCrypto (in a browser: a secure page, https or localhost)',
+    );
   return s;
 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -68,7 +72,11 @@ async function saltedPassword(password: string, salt: Uint8Array, iterations: nu
  * derived from the password (or the password, as its key) in memory for the life of a tab.
  */
 async function keysFromPassword(password: string, salt: string, iterations: number): Promise<ScramKeys> {
-  const [clientKey, serverKey] = await hmacs(await saltedPassword(password, fromBase64(salt), iterations), 'Client Key', 'Server Key');
+  const [clientKey, serverKey] = await hmacs(
+    await saltedPassword(password, fromBase64(salt), iterations),
+    'Client Key',
+    'Server Key',
+  );
   return { salt, iterations, clientKey: toBase64(clientKey!), serverKey: toBase64(serverKey!) };
 }
 
@@ -104,7 +112,9 @@ export class ScramSha1 {
       const authMessage = `${this.clientFirstBare},${this.challengeText},${withoutProof}`;
       const clientKey = fromBase64(keys.clientKey);
       const [[signature], [serverSignature]] = await Promise.all([
-        subtle().digest('SHA-1', clientKey).then((storedKey) => hmacs(new Uint8Array(storedKey), authMessage)),
+        subtle()
+          .digest('SHA-1', clientKey)
+          .then((storedKey) => hmacs(new Uint8Array(storedKey), authMessage)),
         hmacs(fromBase64(keys.serverKey), authMessage),
       ]);
       const proof = clientKey.map((b, i) => b ^ signature![i]!);
@@ -119,7 +129,10 @@ export class ScramSha1 {
     const k = cred.keys;
     if (k && k.salt === this.salt && k.iterations === this.iterations) return k;
     if (cred.password === undefined) {
-      throw new SaslError('credentials-expired', 'SCRAM: the server changed the salt or iteration count; the password is needed again');
+      throw new SaslError(
+        'credentials-expired',
+        'SCRAM: the server changed the salt or iteration count; the password is needed again',
+      );
     }
     return keysFromPassword(cred.password, this.salt, this.iterations);
   }
@@ -136,7 +149,8 @@ export class ScramSha1 {
     this.salt = values.get('s') ?? '';
     this.iterations = Number(values.get('i') ?? 0);
     if (!this.serverNonce.startsWith(this.cnonce)) throw new Error('SCRAM: server nonce does not extend ours');
-    if (!Number.isInteger(this.iterations) || this.iterations < 1 || this.iterations > SCRAM_MAX_ITERATIONS) throw new Error('SCRAM: bad iteration count');
+    if (!Number.isInteger(this.iterations) || this.iterations < 1 || this.iterations > SCRAM_MAX_ITERATIONS)
+      throw new Error('SCRAM: bad iteration count');
     return this;
   }
 }

@@ -10,7 +10,10 @@ describe('STARTTLS on a connection lost meanwhile', () => {
     // The connection died after <starttls/>; the wait for the answer took the first element
     // of the connection that replaced it (its stream features).
     let handler: Handler | undefined;
-    starttls({ streamFeatures: { use: (_n: string, _ns: string, h: Handler) => void (handler = h) } as never, ca: undefined });
+    starttls({
+      streamFeatures: { use: (_n: string, _ns: string, h: Handler) => void (handler = h) } as never,
+      ca: undefined,
+    });
     const dead = new net.Socket();
     const entity = {
       socket: dead as unknown,

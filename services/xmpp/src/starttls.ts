@@ -13,25 +13,40 @@ const NS_TLS = NS.tls;
  * STARTTLS (RFC 6120 §5) that verifies the server against the desk's own CA.
  * xmpp.js's starttls accepts no trust options, so this replaces it.
  */
-export function starttls({ streamFeatures, ca }: { streamFeatures: StreamFeatures; ca: string | Buffer | undefined }): void {
+export function starttls({
+  streamFeatures,
+  ca,
+}: {
+  streamFeatures: StreamFeatures;
+  ca: string | Buffer | undefined;
+}): void {
   streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
     const socket = entity.socket;
     if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket) return next();
     const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     // Lost meanwhile, the wait took the first element of the connection that replaced it.
-    if (entity.socket !== socket) throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during STARTTLS');
+    if (entity.socket !== socket)
+      throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during STARTTLS');
     if (!answer.is('proceed', NS_TLS)) throw new Error('STARTTLS refused by the server');
     const tlsSocket = new TlsSocket();
     // Until the connection listens to it (below), only the handshake's wait does, for one
     // 'error': a second one, or one after the wait gave up, would be thrown uncaught.
     tlsSocket.on('error', () => {});
-    tlsSocket.connect({ socket, servername: entity.options.domain, host: entity.options.domain, ...(ca ? { ca } : {}) });
+    tlsSocket.connect({
+      socket,
+      servername: entity.options.domain,
+      host: entity.options.domain,
+      ...(ca ? { ca } : {}),
+    });
     await promise(tlsSocket, 'connect');
     if (entity.socket !== socket || socket.destroyed) {
       // The plain socket closed during the handshake and the session was reported lost
       // (the client reconnects): this TLS session belongs to no connection any more.
       tlsSocket.socket?.destroy();
-      throw new XmppError('TICKDESK_XMPP_NOT_CONNECTED', 'not connected: the connection was lost during the TLS handshake');
+      throw new XmppError(
+        'TICKDESK_XMPP_NOT_CONNECTED',
+        'not connected: the connection was lost during the TLS handshake',
+      );
     }
     entity._attachSocket(tlsSocket);
     await entity.restart();

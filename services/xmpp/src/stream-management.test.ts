@@ -15,7 +15,8 @@ function fakeEntity() {
   const streamFeatures = { use: (_n: string, _ns: string, h: typeof feature) => (feature = h) };
   return { entity, streamFeatures, enable: () => feature!({}, async () => {}) };
 }
-const server = (e: EventEmitter, el: Element) => e.emit(['iq', 'message', 'presence'].includes(el.name) ? 'stanza' : 'nonza', el);
+const server = (e: EventEmitter, el: Element) =>
+  e.emit(['iq', 'message', 'presence'].includes(el.name) ? 'stanza' : 'nonza', el);
 
 describe('stream management', () => {
   it("counts every inbound stanza since <enabled/> and answers <r/> with that 'h'", async () => {
@@ -34,7 +35,12 @@ describe('stream management', () => {
   it('with enable: false, never sends <enable/> and tracks nothing', async () => {
     const { entity, streamFeatures } = fakeEntity();
     let offered = false;
-    const features = { use: (...args: Parameters<typeof streamFeatures.use>) => { offered = true; streamFeatures.use(...args); } };
+    const features = {
+      use: (...args: Parameters<typeof streamFeatures.use>) => {
+        offered = true;
+        streamFeatures.use(...args);
+      },
+    };
     const sm = streamManagement({ entity: entity as never, streamFeatures: features as never, enable: false });
     expect(offered).toBe(false);
     await entity.send(xml('message'));
@@ -45,7 +51,11 @@ describe('stream management', () => {
 
   it('reports each sent stanza acknowledged by the server, in order, and fails the rest on disconnect', async () => {
     const { entity, streamFeatures, enable } = fakeEntity();
-    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 10_000 });
+    const sm = streamManagement({
+      entity: entity as never,
+      streamFeatures: streamFeatures as never,
+      requestAckDelayMs: 10_000,
+    });
     await enable();
     server(entity, xml('enabled', { xmlns: NS_SM }));
     const acked: string[] = [];
@@ -65,7 +75,11 @@ describe('stream management', () => {
 describe('stream management across a disconnect', () => {
   it('asks for an ack again after a disconnect that came while a request was scheduled', async () => {
     const { entity, streamFeatures, enable } = fakeEntity();
-    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 5 });
+    const sm = streamManagement({
+      entity: entity as never,
+      streamFeatures: streamFeatures as never,
+      requestAckDelayMs: 5,
+    });
     const acked: string[] = [];
     sm.on('ack', (s) => acked.push(s.attrs.id as string));
     await enable();
@@ -93,7 +107,11 @@ describe('stream management and stanzas written before <enable/>', () => {
       await new Promise((r) => setImmediate(r));
       entity.emit('send', el);
     };
-    const sm = streamManagement({ entity: entity as never, streamFeatures: streamFeatures as never, requestAckDelayMs: 10_000 });
+    const sm = streamManagement({
+      entity: entity as never,
+      streamFeatures: streamFeatures as never,
+      requestAckDelayMs: 10_000,
+    });
     const acked: string[] = [];
     sm.on('ack', (s) => acked.push(s.attrs.id as string));
     // Resource binding emits 'online' before <enable/>: what its handlers send goes first on the wire.

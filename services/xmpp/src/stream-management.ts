@@ -23,7 +23,11 @@ export interface StreamManagementOptions {
   enable?: boolean;
 }
 
-export interface StreamManagement extends TypedEmitter<{ ack: [stanza: Element]; fail: [stanza: Element]; enabled: [] }> {
+export interface StreamManagement extends TypedEmitter<{
+  ack: [stanza: Element];
+  fail: [stanza: Element];
+  enabled: [];
+}> {
   readonly enabled: boolean;
   /** Stanzas handled from the server since <enabled/> (§4 'h'). */
   readonly inbound: number;
@@ -38,7 +42,13 @@ export interface StreamManagement extends TypedEmitter<{ ack: [stanza: Element];
  * per element in stream order, so 'h' is exact whatever the middleware does with a
  * stanza (xmpp.js' IQ caller swallows the results it resolves).
  */
-export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 100, maxUnacked = 10_000, enable = true }: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures }): StreamManagement {
+export function streamManagement({
+  entity,
+  streamFeatures,
+  requestAckDelayMs = 100,
+  maxUnacked = 10_000,
+  enable = true,
+}: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures }): StreamManagement {
   const sm = new EventEmitter() as StreamManagement & { enabled: boolean; inbound: number };
   let enabled = false;
   let enableSent = false;
@@ -59,7 +69,11 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
     for (const s of q) sm.emit('fail', s);
   };
   const scheduleRequest = () => {
-    if (!timer && enabled) timer = setTimeout(() => { timer = undefined; sm.requestAck(); }, requestAckDelayMs);
+    if (!timer && enabled)
+      timer = setTimeout(() => {
+        timer = undefined;
+        sm.requestAck();
+      }, requestAckDelayMs);
   };
 
   entity.on('stanza', () => {
@@ -107,21 +121,25 @@ export function streamManagement({ entity, streamFeatures, requestAckDelayMs = 1
   entity.on('disconnect', failAll);
 
   // Enable after resource binding (§3: a client MUST bind first).
-  if (enable) streamFeatures.use('sm', NS_SM, async (_ctx, next) => {
-    await next();
-    enableSent = true;
-    inbound = 0;
-    acked = 0;
-    await entity.send(xml('enable', { xmlns: NS_SM }));
-  });
+  if (enable)
+    streamFeatures.use('sm', NS_SM, async (_ctx, next) => {
+      await next();
+      enableSent = true;
+      inbound = 0;
+      acked = 0;
+      await entity.send(xml('enable', { xmlns: NS_SM }));
+    });
 
-  return Object.defineProperties(Object.assign(sm, {
-    requestAck() {
-      if (enabled) entity.send(xml('r', { xmlns: NS_SM })).catch(() => {});
+  return Object.defineProperties(
+    Object.assign(sm, {
+      requestAck() {
+        if (enabled) entity.send(xml('r', { xmlns: NS_SM })).catch(() => {});
+      },
+    }),
+    {
+      enabled: { get: () => enabled },
+      inbound: { get: () => inbound },
+      unacked: { get: () => queue.length },
     },
-  }), {
-    enabled: { get: () => enabled },
-    inbound: { get: () => inbound },
-    unacked: { get: () => queue.length },
-  }) as StreamManagement;
+  ) as StreamManagement;
 }

@@ -2,7 +2,12 @@
 declare module '@xmpp/events' {
   import { EventEmitter } from 'node:events';
   export { EventEmitter };
-  export function promise<T = unknown>(target: EventEmitter, event: string, rejectEvent?: string, timeout?: number): Promise<T>;
+  export function promise<T = unknown>(
+    target: EventEmitter,
+    event: string,
+    rejectEvent?: string,
+    timeout?: number,
+  ): Promise<T>;
 }
 declare module '@xmpp/jid' {
   export class JID {
@@ -64,7 +69,15 @@ declare module '@xmpp/middleware/lib/StanzaError.js' {
 }
 declare module '@xmpp/stream-features' {
   export interface StreamFeatures {
-    use(name: string, ns: string, handler: (ctx: { entity: import('@xmpp/client-core').Client }, next: () => unknown, element: import('@xmpp/xml').Element) => unknown): void;
+    use(
+      name: string,
+      ns: string,
+      handler: (
+        ctx: { entity: import('@xmpp/client-core').Client },
+        next: () => unknown,
+        element: import('@xmpp/xml').Element,
+      ) => unknown,
+    ): void;
   }
   export default function streamFeatures(opts: { middleware: unknown }): StreamFeatures;
 }
@@ -85,7 +98,10 @@ declare module '@xmpp/tcp' {
   export default function tcp(opts: { entity: unknown }): void;
 }
 declare module '@xmpp/resource-binding' {
-  export default function resourceBinding(opts: { streamFeatures: unknown; iqCaller: unknown }, resource?: string): void;
+  export default function resourceBinding(
+    opts: { streamFeatures: unknown; iqCaller: unknown },
+    resource?: string,
+  ): void;
 }
 declare module '@xmpp/tls/lib/Socket.js' {
   import type { EventEmitter } from 'node:events';

@@ -7,10 +7,17 @@ import { presence } from './presence.js';
 describe('the XML layer never writes characters XML 1.0 forbids', () => {
   it('replaces them in text and attribute values, in place, at any depth, and counts them', () => {
     const body = xml('body', {}, 'one\u0007bell');
-    const el = xml('message', { to: 'alice@desk.localhost', id: 'a\u0000' }, body, xml('alert', { xmlns: 'urn:x', message: 'x\u001Fy\uFFFE' }, 'ok'));
+    const el = xml(
+      'message',
+      { to: 'alice@desk.localhost', id: 'a\u0000' },
+      body,
+      xml('alert', { xmlns: 'urn:x', message: 'x\u001Fy\uFFFE' }, 'ok'),
+    );
     expect(sanitizeElement(el)).toBe(4);
     expect(el.getChild('body')).toBe(body);
-    expect(el.toString()).toBe('<message to="alice@desk.localhost" id="a\uFFFD"><body>one\uFFFDbell</body><alert xmlns="urn:x" message="x\uFFFDy\uFFFD">ok</alert></message>');
+    expect(el.toString()).toBe(
+      '<message to="alice@desk.localhost" id="a\uFFFD"><body>one\uFFFDbell</body><alert xmlns="urn:x" message="x\uFFFDy\uFFFD">ok</alert></message>',
+    );
     expect(sanitizeElement(el)).toBe(0);
   });
 

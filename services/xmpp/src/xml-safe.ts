@@ -16,7 +16,12 @@ const FORBIDDEN_ALL = new RegExp(FORBIDDEN.source, 'g');
 function suspect(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 ? c !== 0x9 && c !== 0xa && c !== 0xd : c >= 0x7f && (c <= 0x9f || (c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)))) return true;
+    if (
+      c < 0x20
+        ? c !== 0x9 && c !== 0xa && c !== 0xd
+        : c >= 0x7f && (c <= 0x9f || (c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)))
+    )
+      return true;
   }
   return false;
 }

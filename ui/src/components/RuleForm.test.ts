@@ -6,8 +6,16 @@ import { choose, fakeDesk, json, settle } from '../test/fakes.js';
 import RuleForm from './RuleForm.svelte';
 
 describe('rule form', () => {
-  it('shows the server\'s 422 beside the named field and keeps every typed value', async () => {
-    const t = fakeDesk({ routes: { 'POST /rules': () => json(422, { code: 'TICKDESK_API_INVALID_RULE', message: 'rule field "threshold": must be a decimal string such as 65000.5' }) } });
+  it("shows the server's 422 beside the named field and keeps every typed value", async () => {
+    const t = fakeDesk({
+      routes: {
+        'POST /rules': () =>
+          json(422, {
+            code: 'TICKDESK_API_INVALID_RULE',
+            message: 'rule field "threshold": must be a decimal string such as 65000.5',
+          }),
+      },
+    });
     await t.login();
     render(RuleForm, { context: deskContext(t.desk) });
     await settle();
@@ -27,12 +35,21 @@ describe('rule form', () => {
     expect((screen.getByTestId('rule-condition') as HTMLSelectElement).value).toBe('crossing-down');
     expect((screen.getByTestId('rule-priority') as HTMLSelectElement).value).toBe('critical');
     expect(t.http.calls.find((c) => c.method === 'POST' && c.path === '/rules')!.body).toEqual({
-      symbol: 'BTCUSDT', condition: 'crossing-down', threshold: '65k', frequency: 'once', priority: 'critical', message: 'stop out',
+      symbol: 'BTCUSDT',
+      condition: 'crossing-down',
+      threshold: '65k',
+      frequency: 'once',
+      priority: 'critical',
+      message: 'stop out',
     });
   });
 
   it('an error the form has no field for is shown as the general error', async () => {
-    const t = fakeDesk({ routes: { 'POST /rules': () => json(403, { code: 'TICKDESK_API_FORBIDDEN', message: 'only traders create rules' }) } });
+    const t = fakeDesk({
+      routes: {
+        'POST /rules': () => json(403, { code: 'TICKDESK_API_FORBIDDEN', message: 'only traders create rules' }),
+      },
+    });
     await t.login();
     render(RuleForm, { context: deskContext(t.desk) });
     await settle();
@@ -44,7 +61,15 @@ describe('rule form', () => {
   });
 
   it('percent conditions take the percent input, and its error lands there', async () => {
-    const t = fakeDesk({ routes: { 'POST /rules': () => json(422, { code: 'TICKDESK_API_INVALID_RULE', message: 'rule field "amount": must be at most 100 (percent) for moving-down-percent' }) } });
+    const t = fakeDesk({
+      routes: {
+        'POST /rules': () =>
+          json(422, {
+            code: 'TICKDESK_API_INVALID_RULE',
+            message: 'rule field "amount": must be at most 100 (percent) for moving-down-percent',
+          }),
+      },
+    });
     await t.login();
     render(RuleForm, { context: deskContext(t.desk) });
     await settle();

@@ -13,11 +13,18 @@ describe('chart numbers', () => {
   });
 
   it('refuses what is not a decimal string', () => {
-    for (const bad of ['', '1e3', '-1', '0x10', ' 1', '1.', 'NaN', 'Infinity', '1,5', '01']) expect(chartPrice(bad)).toBeUndefined();
+    for (const bad of ['', '1e3', '-1', '0x10', ' 1', '1.', 'NaN', 'Infinity', '1,5', '01'])
+      expect(chartPrice(bad)).toBeUndefined();
   });
 
   it('converts a whole candle, or none of it', () => {
-    expect(chartCandle(1_700_000_000, { open: '1.1', high: '1.3', low: '1.0', close: '1.2' })).toEqual({ time: 1_700_000_000, open: 1.1, high: 1.3, low: 1, close: 1.2 });
+    expect(chartCandle(1_700_000_000, { open: '1.1', high: '1.3', low: '1.0', close: '1.2' })).toEqual({
+      time: 1_700_000_000,
+      open: 1.1,
+      high: 1.3,
+      low: 1,
+      close: 1.2,
+    });
     expect(chartCandle(1, { open: '1', high: 'x', low: '1', close: '1' })).toBeUndefined();
   });
 

@@ -21,7 +21,10 @@ export function chartTime(timestamp: string): UTCTimestamp | undefined {
 }
 
 /** One OHLC candle for the chart at `time` (the bucket start, unix seconds); undefined if any price is malformed. */
-export function chartCandle(time: number, c: Pick<Bar, 'open' | 'high' | 'low' | 'close'>): CandlestickData<UTCTimestamp> | undefined {
+export function chartCandle(
+  time: number,
+  c: Pick<Bar, 'open' | 'high' | 'low' | 'close'>,
+): CandlestickData<UTCTimestamp> | undefined {
   const open = chartPrice(c.open);
   const high = chartPrice(c.high);
   const low = chartPrice(c.low);

@@ -16,6 +16,7 @@ export function priceChange(last: string, reference: string): PriceChange | unde
   const sign = diff.isZero() ? '' : diff.isPositive() ? '+' : '-';
   const value = `${sign}${decimalToString(diff.abs())}`;
   const pct = ref.isZero() ? undefined : diff.div(ref).times(100).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
-  const percent = pct === undefined ? '' : `${pct.isZero() ? '' : pct.isPositive() ? '+' : '-'}${pct.abs().toFixed(2)}%`;
+  const percent =
+    pct === undefined ? '' : `${pct.isZero() ? '' : pct.isPositive() ? '+' : '-'}${pct.abs().toFixed(2)}%`;
   return { value, percent, direction: sign === '+' ? 'up' : sign === '-' ? 'down' : 'flat' };
 }

@@ -9,7 +9,11 @@ export function clockUtc(timestamp: string | undefined): string {
 /** "2026-11-21 10:00:00 UTC". */
 export function dateTimeUtc(timestamp: string | undefined): string {
   const micros = timestamp === undefined ? undefined : parseTimestamp(timestamp);
-  return micros === undefined ? '' : `${formatMillis(Math.floor(micros / 1000)).slice(0, 19).replace('T', ' ')} UTC`;
+  return micros === undefined
+    ? ''
+    : `${formatMillis(Math.floor(micros / 1000))
+        .slice(0, 19)
+        .replace('T', ' ')} UTC`;
 }
 
 /**

@@ -2,7 +2,13 @@ import { xml, type Element } from '@tickdesk/xmpp/browser';
 import type { FrameScheduler } from '../lib/frame-batcher.js';
 import type { Timers } from '../lib/stores/connection.js';
 import { createDesk, type DeskDeps } from '../lib/stores/desk.js';
-import type { CloseReason, OpenSession, OpenSessionOptions, SessionSecret, XmppSession } from '../lib/xmpp/xmpp-session.js';
+import type {
+  CloseReason,
+  OpenSession,
+  OpenSessionOptions,
+  SessionSecret,
+  XmppSession,
+} from '../lib/xmpp/xmpp-session.js';
 
 /** A session that records what the page sends and lets a test deliver stanzas or drop the stream. */
 export class FakeSession implements XmppSession {
@@ -14,7 +20,8 @@ export class FakeSession implements XmppSession {
   constructor(
     readonly jid: string,
     readonly secret: SessionSecret,
-    private readonly reply: (iq: Element) => Element = (iq) => xml('iq', { type: 'result', id: String(iq.attrs.id ?? '') }),
+    private readonly reply: (iq: Element) => Element = (iq) =>
+      xml('iq', { type: 'result', id: String(iq.attrs.id ?? '') }),
   ) {}
   async send(stanza: Element): Promise<void> {
     if (this.closed) throw new Error('closed');
@@ -43,7 +50,9 @@ export class FakeSession implements XmppSession {
   }
   /** Sent message stanzas with a child of this namespace. */
   messages(ns: string): Element[] {
-    return this.sent.filter((s) => s.name === 'message' && s.children.some((c) => typeof c !== 'string' && c.attrs.xmlns === ns));
+    return this.sent.filter(
+      (s) => s.name === 'message' && s.children.some((c) => typeof c !== 'string' && c.attrs.xmlns === ns),
+    );
   }
 }
 
@@ -125,8 +134,18 @@ export const settle = async (rounds = 10): Promise<void> => {
   await new Promise((r) => setTimeout(r, 0));
 };
 
-type Handler = (req: { method: string; path: string; query: URLSearchParams; body: unknown; headers: Record<string, string> }) => Response | Promise<Response>;
-export const json = (status: number, body: unknown) => new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+type Handler = (req: {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  headers: Record<string, string>;
+}) => Response | Promise<Response>;
+export const json = (status: number, body: unknown) =>
+  new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 
 /** A fetch answering `METHOD /path` routes; unknown routes are 404 in the API's shape. */
 export function fakeFetch(routes: Record<string, Handler> = {}) {
@@ -154,10 +173,31 @@ export function deskRoutes(role = 'trader'): Record<string, Handler> {
         ? json(200, { token: 'tok-1', expiresAt: '2030-01-01T00:00:00.000Z', user: b.jid.split('@')[0], role })
         : json(401, { code: 'TICKDESK_API_BAD_CREDENTIALS', message: 'wrong JID or password' });
     },
-    'GET /instruments': () => json(200, { instruments: [
-      { symbol: 'BTCUSDT', name: 'Bitcoin', assetClass: 'crypto', base: 'BTC', quote: 'USDT', tickSize: '0.01', lotSize: '0.001', referencePrice: '65000' },
-      { symbol: 'EURUSD', name: 'Euro', assetClass: 'fx', base: 'EUR', quote: 'USD', tickSize: '0.00001', lotSize: '1000', referencePrice: '1.08' },
-    ] }),
+    'GET /instruments': () =>
+      json(200, {
+        instruments: [
+          {
+            symbol: 'BTCUSDT',
+            name: 'Bitcoin',
+            assetClass: 'crypto',
+            base: 'BTC',
+            quote: 'USDT',
+            tickSize: '0.01',
+            lotSize: '0.001',
+            referencePrice: '65000',
+          },
+          {
+            symbol: 'EURUSD',
+            name: 'Euro',
+            assetClass: 'fx',
+            base: 'EUR',
+            quote: 'USD',
+            tickSize: '0.00001',
+            lotSize: '1000',
+            referencePrice: '1.08',
+          },
+        ],
+      }),
     'GET /prices': () => json(200, { prices: [] }),
     'GET /instruments/BTCUSDT/candles': () => json(200, { symbol: 'BTCUSDT', interval: '1m', candles: [] }),
     'GET /instruments/EURUSD/candles': () => json(200, { symbol: 'EURUSD', interval: '1m', candles: [] }),
@@ -192,7 +232,12 @@ export function fakeDesk(overrides: Partial<DeskDeps> & { routes?: Record<string
     ...overrides,
   });
   return {
-    desk, xmpp, frames, timers, http, saved,
+    desk,
+    xmpp,
+    frames,
+    timers,
+    http,
+    saved,
     setVisible(v: boolean) {
       visible = v;
       visibilityHandlers.forEach((h) => h());
@@ -216,6 +261,7 @@ export function choose(select: HTMLElement, value: string): void {
   if (!option) throw new Error(`no option ${value}`);
   options.forEach((o) => (o.selected = o === option));
   const query = el.querySelector.bind(el);
-  el.querySelector = ((sel: string) => (sel === ':checked' ? options.find((o) => o.selected) ?? null : query(sel))) as typeof el.querySelector;
+  el.querySelector = ((sel: string) =>
+    sel === ':checked' ? (options.find((o) => o.selected) ?? null) : query(sel)) as typeof el.querySelector;
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }

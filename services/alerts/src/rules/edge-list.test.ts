@@ -7,16 +7,23 @@ const values = (list: EdgeList<null>) => show(list.chunks.flatMap((c) => c.edges
 
 describe('compareEdges', () => {
   it('orders by exact value where the doubles tie, then kind, then seq', () => {
-    const sorted = [edge('0.3', 2, 9), edge('0.300000000000000001', 0, 1), edge('0.300000000000000001', 1, 0), edge('0.300000000000000001', 1, 5)];
+    const sorted = [
+      edge('0.3', 2, 9),
+      edge('0.300000000000000001', 0, 1),
+      edge('0.300000000000000001', 1, 0),
+      edge('0.300000000000000001', 1, 5),
+    ];
     expect(Number('0.3')).toBe(Number('0.300000000000000001'));
-    for (let i = 0; i < sorted.length; i++) for (let j = 0; j < sorted.length; j++) expect(Math.sign(compareEdges(sorted[i]!, sorted[j]!))).toBe(Math.sign(i - j));
+    for (let i = 0; i < sorted.length; i++)
+      for (let j = 0; j < sorted.length; j++)
+        expect(Math.sign(compareEdges(sorted[i]!, sorted[j]!))).toBe(Math.sign(i - j));
   });
 });
 
 describe('EdgeList', () => {
   it('keeps edges sorted through random inserts and removes across many chunks', () => {
     let a = 7;
-    const r = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const list = new EdgeList<null>();
     const all: Edge<null>[] = [];
     for (let i = 0; i < 5000; i++) {
@@ -32,13 +39,17 @@ describe('EdgeList', () => {
     }
     expect(list.size).toBe(all.length);
     expect(list.chunks.length).toBeGreaterThan(2);
-    expect(list.chunks.every((c) => c.edges.length > 0 && c.edges.length <= 256 && c.keys.every((k, i) => k === c.edges[i]!.key))).toBe(true);
+    expect(
+      list.chunks.every(
+        (c) => c.edges.length > 0 && c.edges.length <= 256 && c.keys.every((k, i) => k === c.edges[i]!.key),
+      ),
+    ).toBe(true);
     expect(values(list)).toEqual(show(all.sort(compareEdges)));
   });
 
   it('seekNear lands where seek does, as probes wander and the list changes', () => {
     let a = 5;
-    const r = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const list = new EdgeList<null>();
     for (let i = 0; i < 2000; i++) {
       const e = edge(String(Math.floor(r() * 1000) / 10), Math.floor(r() * 3), i);

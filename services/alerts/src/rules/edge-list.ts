@@ -72,7 +72,8 @@ export class EdgeList<R = unknown> {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const k = lastKeys[mid]!;
-      if (k < key || (k === key && compareEdges(chunks[mid]!.edges[chunks[mid]!.edges.length - 1]!, probe) < 0)) lo = mid + 1;
+      if (k < key || (k === key && compareEdges(chunks[mid]!.edges[chunks[mid]!.edges.length - 1]!, probe) < 0))
+        lo = mid + 1;
       else hi = mid;
     }
     this.ci = lo;

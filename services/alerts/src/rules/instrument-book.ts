@@ -25,7 +25,10 @@ export class WindowGroup {
   until = -Infinity;
   trigger = 0;
 
-  constructor(readonly windowMicros: number, readonly up: boolean) {}
+  constructor(
+    readonly windowMicros: number,
+    readonly up: boolean,
+  ) {}
 
   get size(): number {
     return this.amounts.size + this.percents.size;

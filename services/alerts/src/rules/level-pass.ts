@@ -60,7 +60,8 @@ export class LevelPass {
       const r = touched[i]!.rule;
       if (r.stamp === stamp) continue; // the other edge of a channel
       r.stamp = stamp;
-      if (holds(r, true, book.lastStr, book.lastKey, tick.price, curKey)) this.place.fire(book, r, tick, t, undefined, out);
+      if (holds(r, true, book.lastStr, book.lastKey, tick.price, curKey))
+        this.place.fire(book, r, tick, t, undefined, out);
     }
   }
 

@@ -82,7 +82,14 @@ function inside(r: LiveRule, p: string, key: number): boolean {
  * Whether a transition or level rule's condition holds on a tick from `prev` (absent
  * before the instrument's first price) to `cur`; exact.
  */
-export function holds(r: LiveRule, hasPrev: boolean, prev: string, prevKey: number, cur: string, curKey: number): boolean {
+export function holds(
+  r: LiveRule,
+  hasPrev: boolean,
+  prev: string,
+  prevKey: number,
+  cur: string,
+  curKey: number,
+): boolean {
   switch (r.code) {
     case C.crossing:
     case C['crossing-up']:

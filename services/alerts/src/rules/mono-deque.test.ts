@@ -4,7 +4,7 @@ import { MonoDeque } from './mono-deque.js';
 describe('MonoDeque', () => {
   it('gives the lowest and highest price of every window, like a scan of the history', () => {
     let a = 3;
-    const r = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const lows = new MonoDeque(true);
     const highs = new MonoDeque(false);
     const history: Array<[number, string]> = [];
@@ -21,7 +21,10 @@ describe('MonoDeque', () => {
         const inWindow = history.filter(([ht]) => ht > t - w).map(([, p]) => Number(p));
         const lo = lows.windowStart(t - w);
         const hi = highs.windowStart(t - w);
-        expect([Number(lows.strAt(lo)), Number(highs.strAt(hi))]).toEqual([Math.min(...inWindow), Math.max(...inWindow)]);
+        expect([Number(lows.strAt(lo)), Number(highs.strAt(hi))]).toEqual([
+          Math.min(...inWindow),
+          Math.max(...inWindow),
+        ]);
         expect(lows.timeAt(lo)).toBeGreaterThan(t - w);
       }
     }

@@ -70,7 +70,14 @@ export class Placement {
    * never runs back, never will: it leaves the index but stays known until `expire()`
    * retires it and reports it.
    */
-  fire(book: InstrumentBook, r: LiveRule, tick: EvalTick, t: number, reference: string | undefined, out: Firing[]): void {
+  fire(
+    book: InstrumentBook,
+    r: LiveRule,
+    tick: EvalTick,
+    t: number,
+    reference: string | undefined,
+    out: Firing[],
+  ): void {
     if (t >= r.expiresAtMicros) return this.unplace(book, r);
     out.push({
       ruleId: r.id,

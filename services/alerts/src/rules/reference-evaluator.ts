@@ -17,13 +17,20 @@ function extreme(history: Instrument['history'], t: number, windowSeconds: numbe
   let best: string | undefined;
   for (const h of history) {
     if (h.t <= t - windowSeconds * 1_000_000) continue;
-    if (best === undefined || (lowest ? compareDecimal(h.price, best) < 0 : compareDecimal(h.price, best) > 0)) best = h.price;
+    if (best === undefined || (lowest ? compareDecimal(h.price, best) < 0 : compareDecimal(h.price, best) > 0))
+      best = h.price;
   }
   return best!;
 }
 
 /** Whether the rule's condition holds on a tick from `prev` to `p`, and the window reference for moves. */
-function condition(s: RuleSpec, prev: string | undefined, p: string, inst: Instrument, t: number): { holds: boolean; reference?: string } {
+function condition(
+  s: RuleSpec,
+  prev: string | undefined,
+  p: string,
+  inst: Instrument,
+  t: number,
+): { holds: boolean; reference?: string } {
   const vs = (x: string | undefined) => compareDecimal(p, x!);
   const inside = (x: string) => compareDecimal(x, s.lower!) >= 0 && compareDecimal(x, s.upper!) <= 0;
   switch (s.condition) {
@@ -33,7 +40,10 @@ function condition(s: RuleSpec, prev: string | undefined, p: string, inst: Instr
       return { holds: prev !== undefined && compareDecimal(prev, s.threshold!) > 0 && vs(s.threshold) <= 0 };
     case 'crossing':
       return {
-        holds: prev !== undefined && ((compareDecimal(prev, s.threshold!) < 0 && vs(s.threshold) >= 0) || (compareDecimal(prev, s.threshold!) > 0 && vs(s.threshold) <= 0)),
+        holds:
+          prev !== undefined &&
+          ((compareDecimal(prev, s.threshold!) < 0 && vs(s.threshold) >= 0) ||
+            (compareDecimal(prev, s.threshold!) > 0 && vs(s.threshold) <= 0)),
       };
     case 'greater-than':
       return { holds: vs(s.threshold) > 0 };
@@ -51,13 +61,20 @@ function condition(s: RuleSpec, prev: string | undefined, p: string, inst: Instr
     case 'moving-up-percent': {
       const low = extreme(inst.history, t, s.windowSeconds!, true);
       const move = new Exact(p).minus(low);
-      return { holds: s.condition === 'moving-up' ? move.gte(s.amount!) : move.times(100).gte(new Exact(s.amount!).times(low)), reference: low };
+      return {
+        holds: s.condition === 'moving-up' ? move.gte(s.amount!) : move.times(100).gte(new Exact(s.amount!).times(low)),
+        reference: low,
+      };
     }
     case 'moving-down':
     case 'moving-down-percent': {
       const high = extreme(inst.history, t, s.windowSeconds!, false);
       const move = new Exact(high).minus(p);
-      return { holds: s.condition === 'moving-down' ? move.gte(s.amount!) : move.times(100).gte(new Exact(s.amount!).times(high)), reference: high };
+      return {
+        holds:
+          s.condition === 'moving-down' ? move.gte(s.amount!) : move.times(100).gte(new Exact(s.amount!).times(high)),
+        reference: high,
+      };
     }
   }
 }
@@ -65,7 +82,8 @@ function condition(s: RuleSpec, prev: string | undefined, p: string, inst: Instr
 /** After a firing at event time t: dormant until the next bar, or for the cooldown. */
 function quietAfter(rule: { spec: RuleSpec; dormantUntil: number }, t: number): void {
   const s = rule.spec;
-  if (s.frequency === 'once-per-bar') rule.dormantUntil = (Math.floor(t / BAR_MICROS[s.interval!]) + 1) * BAR_MICROS[s.interval!];
+  if (s.frequency === 'once-per-bar')
+    rule.dormantUntil = (Math.floor(t / BAR_MICROS[s.interval!]) + 1) * BAR_MICROS[s.interval!];
   else rule.dormantUntil = t + (s.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1_000_000;
 }
 
@@ -108,7 +126,15 @@ export function createReferenceEvaluator(): RuleEvaluator {
           if (s.expiresAtMicros !== undefined && t >= s.expiresAtMicros) continue;
           const c = condition(s, inst.last, tick.price, inst, t);
           if (!c.holds) continue;
-          fired.push({ ruleId: id, symbol, seq: tick.seq, price: tick.price, previousPrice: inst.last, reference: c.reference, eventMicros: tick.eventMicros });
+          fired.push({
+            ruleId: id,
+            symbol,
+            seq: tick.seq,
+            price: tick.price,
+            previousPrice: inst.last,
+            reference: c.reference,
+            eventMicros: tick.eventMicros,
+          });
           if (s.frequency === 'once') rules.delete(id);
           else quietAfter(rule, t);
         }
@@ -118,7 +144,9 @@ export function createReferenceEvaluator(): RuleEvaluator {
       return out;
     },
     expire(nowMicros) {
-      const ids = [...rules].filter(([, r]) => r.spec.expiresAtMicros !== undefined && r.spec.expiresAtMicros <= nowMicros).map(([id]) => id);
+      const ids = [...rules]
+        .filter(([, r]) => r.spec.expiresAtMicros !== undefined && r.spec.expiresAtMicros <= nowMicros)
+        .map(([id]) => id);
       for (const id of ids) rules.delete(id);
       return ids.sort();
     },

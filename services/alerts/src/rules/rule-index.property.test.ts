@@ -16,8 +16,19 @@ function prng(seed: number): () => number {
 }
 
 const CONDITIONS: RuleSpec['condition'][] = [
-  'crossing', 'crossing-up', 'crossing-down', 'greater-than', 'less-than', 'entering-channel', 'exiting-channel',
-  'inside-channel', 'outside-channel', 'moving-up', 'moving-down', 'moving-up-percent', 'moving-down-percent',
+  'crossing',
+  'crossing-up',
+  'crossing-down',
+  'greater-than',
+  'less-than',
+  'entering-channel',
+  'exiting-channel',
+  'inside-channel',
+  'outside-channel',
+  'moving-up',
+  'moving-down',
+  'moving-up-percent',
+  'moving-down-percent',
 ];
 const UNIT = 10n ** 21n;
 
@@ -57,7 +68,8 @@ class Gen {
   micros(): number {
     const x = this.r();
     // Mostly forwards, sometimes the same instant, sometimes a little back in time.
-    this.time += x < 0.1 ? 0 : x < 0.15 ? -300_000 : this.pick([100_000, 500_000, 1_000_000, 2_000_000, 7_000_000, 61_000_000]);
+    this.time +=
+      x < 0.1 ? 0 : x < 0.15 ? -300_000 : this.pick([100_000, 500_000, 1_000_000, 2_000_000, 7_000_000, 61_000_000]);
     return this.time;
   }
   rule(symbols: string[]): RuleSpec {
@@ -168,7 +180,8 @@ describe('rule index against the reference evaluator', () => {
     let price: string | undefined;
     for (let b = 0; b < 60; b++) {
       const batch: EvalTick[] = [];
-      for (let i = 0; i < 10; i++) batch.push({ seq: b * 10 + i, price: (price = g.step(price)), eventMicros: g.micros() });
+      for (let i = 0; i < 10; i++)
+        batch.push({ seq: b * 10 + i, price: (price = g.step(price)), eventMicros: g.micros() });
       expect(evs[0]!.evaluate('A', batch)).toEqual(evs[1]!.evaluate('A', batch));
       for (let i = 0; i < 50; i++) {
         const spec = { ...g.rule(['A']), id: `q${g.int(3000)}` };

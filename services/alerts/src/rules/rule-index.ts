@@ -104,7 +104,8 @@ export function createRuleIndex(): RuleIndex {
         due.push(r);
       }
     }
-    if (book.hasLast && cmp(cur, curKey, book.lastStr, book.lastKey) !== 0) levels.tick(book, tick, t, curKey, thisTick, out);
+    if (book.hasLast && cmp(cur, curKey, book.lastStr, book.lastKey) !== 0)
+      levels.tick(book, tick, t, curKey, thisTick, out);
     for (let i = 0; i < due.length; i++) {
       const r = due[i]!;
       if (r.place !== PLACE_DIRECT) continue; // removed, or listed twice
@@ -132,7 +133,8 @@ export function createRuleIndex(): RuleIndex {
       place.byId.set(r.id, r);
       const book = bookFor(r.symbol);
       // Dormant as if it had fired then; the next tick at or after the wake-up evaluates it.
-      if (spec.lastFiredMicros !== undefined && r.freq !== FREQ_ONCE) place.sleep(book, r, wakeTime(r.freq, r.periodMicros, spec.lastFiredMicros));
+      if (spec.lastFiredMicros !== undefined && r.freq !== FREQ_ONCE)
+        place.sleep(book, r, wakeTime(r.freq, r.periodMicros, spec.lastFiredMicros));
       else place.arm(book, r);
       if (r.expiresAtMicros !== Infinity) expiries.push(r.expiresAtMicros, r);
     },

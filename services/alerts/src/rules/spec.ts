@@ -7,9 +7,19 @@ export const DEFAULT_COOLDOWN_SECONDS = 60;
 
 /** Condition codes, grouped: transitions (0–4), levels (5–8), moves (9–12). */
 export const C = {
-  crossing: 0, 'crossing-up': 1, 'crossing-down': 2, 'entering-channel': 3, 'exiting-channel': 4,
-  'greater-than': 5, 'less-than': 6, 'inside-channel': 7, 'outside-channel': 8,
-  'moving-up': 9, 'moving-down': 10, 'moving-up-percent': 11, 'moving-down-percent': 12,
+  crossing: 0,
+  'crossing-up': 1,
+  'crossing-down': 2,
+  'entering-channel': 3,
+  'exiting-channel': 4,
+  'greater-than': 5,
+  'less-than': 6,
+  'inside-channel': 7,
+  'outside-channel': 8,
+  'moving-up': 9,
+  'moving-down': 10,
+  'moving-up-percent': 11,
+  'moving-down-percent': 12,
 } as const satisfies Record<RuleCondition, number>;
 
 /** Compares the previous price with the current one; fires only on a change of side. */
@@ -58,10 +68,12 @@ export function checkSpec(spec: RuleSpec): void {
   } else if (isMove(code)) {
     if (!isDec(spec.amount)) refuse(spec, 'a move needs a decimal amount');
     const w = spec.windowSeconds;
-    if (w === undefined || !Number.isInteger(w) || w < 1 || w > MAX_WINDOW_SECONDS) refuse(spec, `windowSeconds must be an integer from 1 to ${MAX_WINDOW_SECONDS}`);
+    if (w === undefined || !Number.isInteger(w) || w < 1 || w > MAX_WINDOW_SECONDS)
+      refuse(spec, `windowSeconds must be an integer from 1 to ${MAX_WINDOW_SECONDS}`);
   } else if (!isDec(spec.threshold)) refuse(spec, 'needs a decimal threshold');
   if (spec.frequency === 'once-per-bar') {
-    if (spec.interval === undefined || !(spec.interval in INTERVAL_MICROS)) refuse(spec, 'once-per-bar needs an interval');
+    if (spec.interval === undefined || !(spec.interval in INTERVAL_MICROS))
+      refuse(spec, 'once-per-bar needs an interval');
   } else if (spec.frequency === 'every-time') {
     const c = spec.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS;
     if (!Number.isInteger(c) || c < 0) refuse(spec, 'cooldownSeconds must be a whole number ≥ 0');

@@ -35,7 +35,8 @@ export class WindowPass {
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i]!;
       // The remembered low (high) still holds, this tick is not beyond it, and it is short of the trigger.
-      if (t < g.until && (g.up ? curKey > g.refKey && curKey < g.trigger : curKey < g.refKey && curKey > g.trigger)) continue;
+      if (t < g.until && (g.up ? curKey > g.refKey && curKey < g.trigger : curKey < g.refKey && curKey > g.trigger))
+        continue;
       const q = g.up ? book.lows : book.highs;
       const pos = q.windowStart(t - g.windowMicros);
       const refKey = q.keyAt(pos);
@@ -59,7 +60,15 @@ export class WindowPass {
   }
 
   /** Collect the rules whose amount is at most `limit` (± tol, then exactly). */
-  private prefix(list: EdgeList<LiveRule>, limit: number, tol: number, price: string, ref: string, up: boolean, percent: boolean): void {
+  private prefix(
+    list: EdgeList<LiveRule>,
+    limit: number,
+    tol: number,
+    price: string,
+    ref: string,
+    up: boolean,
+    percent: boolean,
+  ): void {
     const chunks = list.chunks;
     const fired = this.fired;
     for (let ci = 0; ci < chunks.length; ci++) {

@@ -61,20 +61,55 @@ return 1
 `;
 export const CREATE_FIXED_KEYS = 10;
 
-const RESULTS: Record<number, CreateResult> = { 1: true, 0: false, [-1]: 'fenced', [-2]: 'once-fired', [-3]: 'capped-rule', [-4]: 'capped-owner' };
+const RESULTS: Record<number, CreateResult> = {
+  1: true,
+  0: false,
+  [-1]: 'fenced',
+  [-2]: 'once-fired',
+  [-3]: 'capped-rule',
+  [-4]: 'capped-owner',
+};
 export const createResult = (reply: unknown): CreateResult => RESULTS[Number(reply)] ?? false;
 
 /** The script's keys and arguments for `alert`. */
-export function createCall(keys: ReturnType<typeof alertKeys>, stateKeys: readonly string[], alert: StoredAlert, guard: CreateGuard = {}) {
+export function createCall(
+  keys: ReturnType<typeof alertKeys>,
+  stateKeys: readonly string[],
+  alert: StoredAlert,
+  guard: CreateGuard = {},
+) {
   const h = encodeAlert(alert);
   const { caps } = guard;
   const ks = [
-    keys.alert(alert.id), keys.outbox, keys.held, keys.byTime, keys.byTrader(alert.owner), keys.bySymbol(alert.symbol), keys.fence,
-    keys.onceFired, keys.rateRule(alert.ruleId), keys.rateOwner(alert.owner), ...stateKeys,
+    keys.alert(alert.id),
+    keys.outbox,
+    keys.held,
+    keys.byTime,
+    keys.byTrader(alert.owner),
+    keys.bySymbol(alert.symbol),
+    keys.fence,
+    keys.onceFired,
+    keys.rateRule(alert.ruleId),
+    keys.rateOwner(alert.owner),
+    ...stateKeys,
   ];
   const args = [
-    alert.id, h.doc!, h.state!, h.attempts!, h.next!, h.recipient!, h.life!, h.member!, guard.token ?? '', alert.symbol, alert.ruleId,
-    guard.onceVersion ?? '', caps?.now ?? '', caps?.windowMs ?? '', caps?.perRule ?? '', caps?.perOwner ?? '',
+    alert.id,
+    h.doc!,
+    h.state!,
+    h.attempts!,
+    h.next!,
+    h.recipient!,
+    h.life!,
+    h.member!,
+    guard.token ?? '',
+    alert.symbol,
+    alert.ruleId,
+    guard.onceVersion ?? '',
+    caps?.now ?? '',
+    caps?.windowMs ?? '',
+    caps?.perRule ?? '',
+    caps?.perOwner ?? '',
   ];
   return { keys: ks, args };
 }

@@ -17,9 +17,23 @@ beforeEach(() => client.flushall());
 function alert(id: string, symbol = 'BTCUSDT'): StoredAlert {
   const firedAt = '2026-11-21T10:00:00.000Z';
   return {
-    id, ruleId: 'r1', owner: 'alice', recipient: 'alice', symbol, condition: 'crossing-up', threshold: '65000', price: '65000.5', tickSeq: 7,
-    eventTime: '2026-11-21T09:59:59.999123Z', firedAt, priority: 'normal', body: 'x', state: 'pending', attempts: 0,
-    nextActionAt: Date.parse(firedAt), lifecycle: [{ event: 'fired', at: firedAt }],
+    id,
+    ruleId: 'r1',
+    owner: 'alice',
+    recipient: 'alice',
+    symbol,
+    condition: 'crossing-up',
+    threshold: '65000',
+    price: '65000.5',
+    tickSeq: 7,
+    eventTime: '2026-11-21T09:59:59.999123Z',
+    firedAt,
+    priority: 'normal',
+    body: 'x',
+    state: 'pending',
+    attempts: 0,
+    nextActionAt: Date.parse(firedAt),
+    lifecycle: [{ event: 'fired', at: firedAt }],
   };
 }
 
@@ -42,10 +56,20 @@ describe('fencing tokens on outbox writes (several engines)', () => {
     expect(await store.raiseFence('BTCUSDT', 4)).toBe(true);
     expect(await store.raiseFence('BTCUSDT', 2)).toBe(false);
     expect(await store.create(alert('a2'), 3)).toBe('fenced');
-    const moved = await store.transition('a1', { state: 'sent' }, { event: 'sent', at: '2026-11-21T10:00:01.000Z' }, { fence: { symbol: 'BTCUSDT', token: 3 } });
+    const moved = await store.transition(
+      'a1',
+      { state: 'sent' },
+      { event: 'sent', at: '2026-11-21T10:00:01.000Z' },
+      { fence: { symbol: 'BTCUSDT', token: 3 } },
+    );
     expect(moved).toBe('fenced');
     expect((await store.get('a1'))!.state).toBe('pending');
-    const ok = await store.transition('a1', { state: 'sent' }, { event: 'sent', at: '2026-11-21T10:00:01.000Z' }, { fence: { symbol: 'BTCUSDT', token: 4 } });
+    const ok = await store.transition(
+      'a1',
+      { state: 'sent' },
+      { event: 'sent', at: '2026-11-21T10:00:01.000Z' },
+      { fence: { symbol: 'BTCUSDT', token: 4 } },
+    );
     expect(ok !== 'fenced' && ok !== 'state-conflict' && ok?.state).toBe('sent');
   });
 });

@@ -1,4 +1,11 @@
-import { ALERT_STATES, AUDIT_EVENTS, parseTimestamp, type AlertRecord as StoredAlert, type AlertState, type LifecycleStep } from '@tickdesk/schemas';
+import {
+  ALERT_STATES,
+  AUDIT_EVENTS,
+  parseTimestamp,
+  type AlertRecord as StoredAlert,
+  type AlertState,
+  type LifecycleStep,
+} from '@tickdesk/schemas';
 import { badInput } from './store-errors.js';
 
 /**
@@ -37,7 +44,8 @@ export function msIso(text: string, name: string, round: (x: number) => number =
 export function checkAlert(a: StoredAlert): void {
   if (!ID.test(a.id)) throw badInput('alert id must be 1–64 of A–Z a–z 0–9 . _ : -');
   for (const name of [a.owner, a.recipient, ...(a.backup !== undefined ? [a.backup] : [])]) {
-    if (!NAME.test(name)) throw badInput(`trader ${JSON.stringify(name)} must be 1–128 characters without spaces or "|"`);
+    if (!NAME.test(name))
+      throw badInput(`trader ${JSON.stringify(name)} must be 1–128 characters without spaces or "|"`);
   }
   if (!a.symbol) throw badInput('symbol is required');
   msIso(a.firedAt, 'firedAt');
@@ -48,9 +56,12 @@ export function checkAlert(a: StoredAlert): void {
 
 export function checkPatch(p: AlertPatch): void {
   if (p.state !== undefined && !STATES.has(p.state)) throw badInput(`unknown alert state ${JSON.stringify(p.state)}`);
-  if (p.attempts !== undefined && (!Number.isSafeInteger(p.attempts) || p.attempts < 0)) throw badInput('attempts must be a non-negative integer');
-  if (p.nextActionAt !== undefined && (!Number.isSafeInteger(p.nextActionAt) || p.nextActionAt < 0)) throw badInput('nextActionAt must be a non-negative integer (epoch ms)');
-  if (p.recipient !== undefined && !NAME.test(p.recipient)) throw badInput('recipient must be 1–128 characters without spaces or "|"');
+  if (p.attempts !== undefined && (!Number.isSafeInteger(p.attempts) || p.attempts < 0))
+    throw badInput('attempts must be a non-negative integer');
+  if (p.nextActionAt !== undefined && (!Number.isSafeInteger(p.nextActionAt) || p.nextActionAt < 0))
+    throw badInput('nextActionAt must be a non-negative integer (epoch ms)');
+  if (p.recipient !== undefined && !NAME.test(p.recipient))
+    throw badInput('recipient must be 1–128 characters without spaces or "|"');
 }
 
 export function checkStep(s: LifecycleStep): void {
@@ -63,17 +74,28 @@ export function checkStep(s: LifecycleStep): void {
 export function encodeAlert(a: StoredAlert): Record<string, string> {
   const { state, attempts, nextActionAt, recipient, lifecycle, ...doc } = a;
   return {
-    doc: JSON.stringify(doc), state, attempts: String(attempts), next: String(nextActionAt), recipient,
-    life: JSON.stringify(lifecycle.map(stepJson)), member: indexMember(a),
+    doc: JSON.stringify(doc),
+    state,
+    attempts: String(attempts),
+    next: String(nextActionAt),
+    recipient,
+    life: JSON.stringify(lifecycle.map(stepJson)),
+    member: indexMember(a),
   };
 }
 
 export function decodeAlert(h: Record<string, string>): StoredAlert {
-  const doc = JSON.parse(h.doc ?? '{}') as Omit<StoredAlert, 'state' | 'attempts' | 'nextActionAt' | 'recipient' | 'lifecycle'>;
+  const doc = JSON.parse(h.doc ?? '{}') as Omit<
+    StoredAlert,
+    'state' | 'attempts' | 'nextActionAt' | 'recipient' | 'lifecycle'
+  >;
   return {
     ...doc,
-    recipient: h.recipient ?? doc.owner, state: h.state as AlertState, attempts: Number(h.attempts),
-    nextActionAt: Number(h.next), lifecycle: JSON.parse(h.life ?? '[]') as LifecycleStep[],
+    recipient: h.recipient ?? doc.owner,
+    state: h.state as AlertState,
+    attempts: Number(h.attempts),
+    nextActionAt: Number(h.next),
+    lifecycle: JSON.parse(h.life ?? '[]') as LifecycleStep[],
   };
 }
 

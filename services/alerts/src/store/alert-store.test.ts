@@ -25,11 +25,26 @@ function alert(n: number, over: Partial<StoredAlert> = {}): StoredAlert {
   const owner = over.owner ?? TRADERS[n % 3]!;
   const firedAt = iso(T0 + n * 1000);
   return {
-    id: `a${String(n).padStart(4, '0')}`, ruleId: `r${n % 4}`, owner, recipient: owner, symbol: SYMBOLS[n % 2]!,
-    condition: 'crossing-up', threshold: '65000', price: '65000.5', previousPrice: '64999.9', tickSeq: 1000 + n,
-    eventTime: '2026-11-21T09:59:59.999123Z', firedAt, priority: n % 5 === 0 ? 'critical' : 'normal',
-    body: `BTCUSDT crossed up through 65000: 65000.5 [alert a${n}]`, state: 'pending', attempts: 0,
-    nextActionAt: T0 + n * 1000, lifecycle: [{ event: 'fired', at: firedAt }], ...(n % 2 ? { backup: 'dana' } : {}), ...over,
+    id: `a${String(n).padStart(4, '0')}`,
+    ruleId: `r${n % 4}`,
+    owner,
+    recipient: owner,
+    symbol: SYMBOLS[n % 2]!,
+    condition: 'crossing-up',
+    threshold: '65000',
+    price: '65000.5',
+    previousPrice: '64999.9',
+    tickSeq: 1000 + n,
+    eventTime: '2026-11-21T09:59:59.999123Z',
+    firedAt,
+    priority: n % 5 === 0 ? 'critical' : 'normal',
+    body: `BTCUSDT crossed up through 65000: 65000.5 [alert a${n}]`,
+    state: 'pending',
+    attempts: 0,
+    nextActionAt: T0 + n * 1000,
+    lifecycle: [{ event: 'fired', at: firedAt }],
+    ...(n % 2 ? { backup: 'dana' } : {}),
+    ...over,
   };
 }
 
@@ -42,9 +57,15 @@ describe('alert store', () => {
     expect(await store.create({ ...a, price: '1', state: 'sent' })).toBe(false);
     expect(await store.get(a.id)).toEqual(a);
     expect(await store.get('a9999')).toBeUndefined();
-    await expect(store.create(alert(2, { id: 'a|b' }))).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
-    await expect(store.create(alert(2, { state: 'lost' as AlertState }))).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
-    await expect(store.create(alert(2, { firedAt: 'now' }))).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
+    await expect(store.create(alert(2, { id: 'a|b' }))).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
+    await expect(store.create(alert(2, { state: 'lost' as AlertState }))).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
+    await expect(store.create(alert(2, { firedAt: 'now' }))).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
     // A second store with its own prefix shares nothing.
     expect(await createAlertStore({ redis: client, prefix: 'other:' }).get(a.id)).toBeUndefined();
   });
@@ -54,18 +75,50 @@ describe('alert store', () => {
     const a = alert(1);
     await store.create(a);
     const at = iso(T0 + 5_000);
-    const sent = await store.transition(a.id, { state: 'sent', attempts: 1, nextActionAt: T0 + 15_000 }, { event: 'sent', at, detail: 'to=bob' });
-    const expected = { ...a, state: 'sent', attempts: 1, nextActionAt: T0 + 15_000, lifecycle: [...a.lifecycle, { event: 'sent', at, detail: 'to=bob' }] };
+    const sent = await store.transition(
+      a.id,
+      { state: 'sent', attempts: 1, nextActionAt: T0 + 15_000 },
+      { event: 'sent', at, detail: 'to=bob' },
+    );
+    const expected = {
+      ...a,
+      state: 'sent',
+      attempts: 1,
+      nextActionAt: T0 + 15_000,
+      lifecycle: [...a.lifecycle, { event: 'sent', at, detail: 'to=bob' }],
+    };
     expect(sent).toEqual(expected);
     expect(await store.get(a.id)).toEqual(expected);
-    const escalated = await store.transition(a.id, { state: 'escalated', recipient: 'dana' }, { event: 'escalated', at });
+    const escalated = await store.transition(
+      a.id,
+      { state: 'escalated', recipient: 'dana' },
+      { event: 'escalated', at },
+    );
     expect(escalated).toMatchObject({ state: 'escalated', recipient: 'dana', attempts: 1, nextActionAt: T0 + 15_000 });
-    expect(await store.transition(a.id, { state: 'delivered' }, { event: 'delivered', at }, { ifState: ['pending', 'held'] })).toBe('state-conflict');
+    expect(
+      await store.transition(
+        a.id,
+        { state: 'delivered' },
+        { event: 'delivered', at },
+        { ifState: ['pending', 'held'] },
+      ),
+    ).toBe('state-conflict');
     expect((await store.get(a.id))!.lifecycle).toHaveLength(3);
-    expect(await store.transition(a.id, { state: 'delivered' }, { event: 'delivered', at }, { ifState: ['sent', 'escalated'] })).toMatchObject({ state: 'delivered' });
+    expect(
+      await store.transition(
+        a.id,
+        { state: 'delivered' },
+        { event: 'delivered', at },
+        { ifState: ['sent', 'escalated'] },
+      ),
+    ).toMatchObject({ state: 'delivered' });
     expect(await store.transition('a9999', { state: 'sent' }, { event: 'sent', at })).toBeUndefined();
-    await expect(store.transition(a.id, { attempts: -1 }, { event: 'sent', at })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
-    await expect(store.transition(a.id, {}, { event: 'sent', at: 'later' })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
+    await expect(store.transition(a.id, { attempts: -1 }, { event: 'sent', at })).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
+    await expect(store.transition(a.id, {}, { event: 'sent', at: 'later' })).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
   });
 
   it('loses no lifecycle step when processes transition one alert at once', async () => {
@@ -73,12 +126,20 @@ describe('alert store', () => {
     const b = createAlertStore({ redis: redis.client() });
     await a.create(alert(1));
     const at = iso(T0);
-    await Promise.all(Array.from({ length: 100 }, (_, i) =>
-      (i % 2 ? a : b).transition('a0001', { attempts: i, nextActionAt: T0 + i }, { event: 'resent', at, detail: `attempt=${i}` }),
-    ));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        (i % 2 ? a : b).transition(
+          'a0001',
+          { attempts: i, nextActionAt: T0 + i },
+          { event: 'resent', at, detail: `attempt=${i}` },
+        ),
+      ),
+    );
     const final = (await a.get('a0001'))!;
     expect(final.lifecycle).toHaveLength(101);
-    expect(new Set(final.lifecycle.map((s) => s.detail))).toEqual(new Set([undefined, ...Array.from({ length: 100 }, (_, i) => `attempt=${i}`)]));
+    expect(new Set(final.lifecycle.map((s) => s.detail))).toEqual(
+      new Set([undefined, ...Array.from({ length: 100 }, (_, i) => `attempt=${i}`)]),
+    );
     // The outbox agrees with the alert, whichever write came last.
     expect(Number(await client.zscore(alertKeys().outbox, 'a0001'))).toBe(final.nextActionAt);
   });
@@ -94,7 +155,11 @@ describe('alert store', () => {
     await store.transition('a0004', { nextActionAt: T0 + 60_000 }, { event: 'sent', at: iso(T0) });
     expect(await ids()).toEqual(['a0006']);
     // Later steps of a delivered alert are still recorded, without bringing it back.
-    const displayed = await store.transition('a0005', { state: 'displayed', nextActionAt: T0 }, { event: 'displayed', at: iso(T0) });
+    const displayed = await store.transition(
+      'a0005',
+      { state: 'displayed', nextActionAt: T0 },
+      { event: 'displayed', at: iso(T0) },
+    );
     expect(displayed!.lifecycle.map((s) => s.event)).toEqual(['fired', 'delivered', 'displayed']);
     expect(await ids()).toEqual(['a0006']);
   });
@@ -145,7 +210,9 @@ describe('alert store', () => {
     all.push({ ...alert(61, { firedAt: all[29]!.firedAt, owner: 'alice' }) });
     await store.transition('a0002', { state: 'expired' }, { event: 'expired', at: iso(T0) });
     all[1] = (await store.get('a0002'))!;
-    const newestFirst = [...all].sort((x, y) => (x.firedAt === y.firedAt ? (x.id < y.id ? 1 : -1) : x.firedAt < y.firedAt ? 1 : -1));
+    const newestFirst = [...all].sort((x, y) =>
+      x.firedAt === y.firedAt ? (x.id < y.id ? 1 : -1) : x.firedAt < y.firedAt ? 1 : -1,
+    );
     const pageAll = async (q: Omit<Parameters<typeof store.list>[0], 'after'>) => {
       const out: StoredAlert[] = [];
       let after: string | undefined;
@@ -166,14 +233,19 @@ describe('alert store', () => {
       [{ limit: 3, state: 'delivered' }, (a) => a.state === 'delivered'],
       [{ limit: 3, state: 'expired' }, (a) => a.state === 'expired'],
       [{ limit: 6, fromTime: from, toTime: to }, (a) => a.firedAt >= from && a.firedAt < to],
-      [{ limit: 2, trader: 'bob', symbol: 'BTCUSDT', state: 'sent', fromTime: from }, (a) => a.owner === 'bob' && a.symbol === 'BTCUSDT' && a.state === 'sent' && a.firedAt >= from],
+      [
+        { limit: 2, trader: 'bob', symbol: 'BTCUSDT', state: 'sent', fromTime: from },
+        (a) => a.owner === 'bob' && a.symbol === 'BTCUSDT' && a.state === 'sent' && a.firedAt >= from,
+      ],
       [{ limit: 10, trader: 'nobody' }, () => false],
       [{ limit: 61 }, () => true],
     ];
     for (const [q, keep] of cases) expect(await pageAll(q)).toEqual(newestFirst.filter(keep));
     const exact = await store.list({ limit: 61 });
     expect(exact.next).toBeUndefined();
-    await expect(store.list({ limit: 5, after: 'bm9wZQ' })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_CURSOR' });
+    await expect(store.list({ limit: 5, after: 'bm9wZQ' })).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_CURSOR',
+    });
     await expect(store.list({ limit: 0 })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
   });
 });

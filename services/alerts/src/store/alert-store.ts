@@ -1,10 +1,25 @@
 import type { Redis } from 'ioredis';
 import { ALERT_STATES, type AlertState } from '@tickdesk/schemas';
 import {
-  checkAlert, checkPatch, checkStep, decodeAlert, OUTBOX_STATES, pairs, stepJson,
-  type AlertPatch, type LifecycleStep, type StoredAlert,
+  checkAlert,
+  checkPatch,
+  checkStep,
+  decodeAlert,
+  OUTBOX_STATES,
+  pairs,
+  stepJson,
+  type AlertPatch,
+  type LifecycleStep,
+  type StoredAlert,
 } from './alert-record.js';
-import { CREATE_FIXED_KEYS, CREATE_LUA, createCall, createResult, type CreateGuard, type CreateResult } from './alert-create.js';
+import {
+  CREATE_FIXED_KEYS,
+  CREATE_LUA,
+  createCall,
+  createResult,
+  type CreateGuard,
+  type CreateResult,
+} from './alert-create.js';
 import { LUA_FENCE, LUA_TABLES } from './alert-lua.js';
 import { createAlertQuery, type AlertListOptions } from './alert-query.js';
 import { alertKeys, DEFAULT_PREFIX } from './redis-layout.js';
@@ -60,9 +75,19 @@ export interface AlertStore {
   /** Patch and append `step` to the lifecycle in one atomic step; undefined when there is no such alert. */
   transition(id: string, patch: AlertPatch, step: LifecycleStep): Promise<StoredAlert | undefined>;
   /** The same, only if the alert is in one of `guard.ifState`; 'state-conflict' (and no change) otherwise. */
-  transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState: readonly AlertState[] }): Promise<StoredAlert | undefined | 'state-conflict'>;
+  transition(
+    id: string,
+    patch: AlertPatch,
+    step: LifecycleStep,
+    guard: { ifState: readonly AlertState[] },
+  ): Promise<StoredAlert | undefined | 'state-conflict'>;
   /** By a lease holder of the alert's instrument: 'fenced' (and no change) when its token is below the largest seen. */
-  transition(id: string, patch: AlertPatch, step: LifecycleStep, guard: { ifState?: readonly AlertState[]; fence: Fence }): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'>;
+  transition(
+    id: string,
+    patch: AlertPatch,
+    step: LifecycleStep,
+    guard: { ifState?: readonly AlertState[]; fence: Fence },
+  ): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'>;
   /** Of these once rules, the ids whose version (or a later one) has an alert: the mark the create script writes with it. */
   firedOnce(rules: readonly { id: string; version: number }[]): Promise<Set<string>>;
   /** Outbox alerts whose nextActionAt ≤ nowMs, soonest first. */
@@ -89,7 +114,15 @@ const MAX_FAILOVERS = 10;
  * transition resolve only once the replicas have the write (replica-ack.ts); a write
  * the current primary lacks after a fail-over is made again.
  */
-export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptions }: { redis: Redis; prefix?: string; ack?: ReplicaAckOptions }): AlertStore {
+export function createAlertStore({
+  redis,
+  prefix = DEFAULT_PREFIX,
+  ack: ackOptions,
+}: {
+  redis: Redis;
+  prefix?: string;
+  ack?: ReplicaAckOptions;
+}): AlertStore {
   const keys = alertKeys(prefix);
   const ack = createReplicaAck(redis, ackOptions ?? { replicas: 0, timeoutMs: 1 });
   const stateKeys = ALERT_STATES.map(keys.byState);
@@ -99,10 +132,14 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
 
   async function fetch(ids: readonly string[]): Promise<(StoredAlert | undefined)[]> {
     if (ids.length === 0) return [];
-    const hashes = values(await ids.reduce((p, id) => p.hgetall(keys.alert(id)), redis.pipeline()).exec()) as Record<string, string>[];
+    const hashes = values(await ids.reduce((p, id) => p.hgetall(keys.alert(id)), redis.pipeline()).exec()) as Record<
+      string,
+      string
+    >[];
     return hashes.map((h) => (h.doc === undefined ? undefined : decodeAlert(h)));
   }
-  const present = (alerts: (StoredAlert | undefined)[]): StoredAlert[] => alerts.filter((a): a is StoredAlert => a !== undefined);
+  const present = (alerts: (StoredAlert | undefined)[]): StoredAlert[] =>
+    alerts.filter((a): a is StoredAlert => a !== undefined);
 
   /**
    * `write` once, then until the replicas have it; after a connection change `applied()`
@@ -116,23 +153,42 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
       while (verdict === 'connection-changed' && (await applied())) verdict = await ack.witness(key, 'state');
       if (verdict === 'acked') return result;
     }
-    throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `alert write to ${key}: lost in ${MAX_FAILOVERS} fail-overs`);
+    throw new StoreError(
+      'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+      `alert write to ${key}: lost in ${MAX_FAILOVERS} fail-overs`,
+    );
   }
 
-  async function transition(id: string, patch: AlertPatch, step: LifecycleStep, guard?: { ifState?: readonly AlertState[]; fence?: Fence }): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'> {
+  async function transition(
+    id: string,
+    patch: AlertPatch,
+    step: LifecycleStep,
+    guard?: { ifState?: readonly AlertState[]; fence?: Fence },
+  ): Promise<StoredAlert | undefined | 'state-conflict' | 'fenced'> {
     checkPatch(patch);
     checkStep(step);
     const ks = [keys.alert(id), keys.outbox, keys.held, keys.fence, ...stateKeys];
     const stepText = JSON.stringify(stepJson(step));
     const args = [
-      id, patch.state ?? '', patch.attempts ?? '', patch.nextActionAt ?? '', patch.recipient ?? '',
-      stepText, guard?.ifState ? guard.ifState.join(' ') || '-' : '', guard?.fence?.token ?? '', guard?.fence?.symbol ?? '',
+      id,
+      patch.state ?? '',
+      patch.attempts ?? '',
+      patch.nextActionAt ?? '',
+      patch.recipient ?? '',
+      stepText,
+      guard?.ifState ? guard.ifState.join(' ') || '-' : '',
+      guard?.fence?.token ?? '',
+      guard?.fence?.symbol ?? '',
     ];
     // Applied: the step closes the lifecycle (steps carry their time, so an earlier equal one is unlikely and harmless to keep).
-    const reply = await acknowledged(keys.alert(id), () => transitionScript.run(ks, args), async () => {
-      const life = await redis.hget(keys.alert(id), 'life');
-      return life === null || life.endsWith(`${stepText}]`);
-    });
+    const reply = await acknowledged(
+      keys.alert(id),
+      () => transitionScript.run(ks, args),
+      async () => {
+        const life = await redis.hget(keys.alert(id), 'life');
+        return life === null || life.endsWith(`${stepText}]`);
+      },
+    );
     if (reply === 0) return undefined;
     if (reply === -1) return 'state-conflict';
     if (reply === -2) return 'fenced';
@@ -142,14 +198,26 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
   return {
     create: (async (alert: StoredAlert, guard?: number | CreateGuard) => {
       checkAlert(alert);
-      const { keys: ks, args } = createCall(keys, stateKeys, alert, typeof guard === 'number' ? { token: guard } : guard);
-      const reply = await acknowledged(keys.alert(alert.id), () => createScript.run(ks, args), async () => (await redis.exists(keys.alert(alert.id))) === 1);
+      const { keys: ks, args } = createCall(
+        keys,
+        stateKeys,
+        alert,
+        typeof guard === 'number' ? { token: guard } : guard,
+      );
+      const reply = await acknowledged(
+        keys.alert(alert.id),
+        () => createScript.run(ks, args),
+        async () => (await redis.exists(keys.alert(alert.id))) === 1,
+      );
       return createResult(reply);
     }) as AlertStore['create'],
 
     async raiseFence(symbol, token) {
-      const raised = await acknowledged(keys.fence, () => raiseFenceScript.run([keys.fence], [symbol, token]),
-        async () => Number((await redis.hget(keys.fence, symbol)) ?? 0) >= token);
+      const raised = await acknowledged(
+        keys.fence,
+        () => raiseFenceScript.run([keys.fence], [symbol, token]),
+        async () => Number((await redis.hget(keys.fence, symbol)) ?? 0) >= token,
+      );
       return raised === 1;
     },
 
@@ -166,7 +234,8 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
     transition: transition as AlertStore['transition'],
 
     async due(nowMs, limit) {
-      if (!Number.isSafeInteger(nowMs) || !Number.isInteger(limit) || limit < 1) throw badInput('due() needs an integer time and a positive limit');
+      if (!Number.isSafeInteger(nowMs) || !Number.isInteger(limit) || limit < 1)
+        throw badInput('due() needs an integer time and a positive limit');
       return present(await fetch(await redis.zrange(keys.outbox, '-inf', nowMs, 'BYSCORE', 'LIMIT', 0, limit)));
     },
 
@@ -188,7 +257,9 @@ export function createAlertStore({ redis, prefix = DEFAULT_PREFIX, ack: ackOptio
     async heldFor(trader) {
       const members = await redis.zrange(keys.held, `[${trader}|`, `(${trader}}`, 'BYLEX');
       const held = present(await fetch(members.map((m) => m.slice(trader.length + 1))));
-      return held.filter((a) => a.state === 'held').sort((a, b) => (a.firedAt === b.firedAt ? (a.id < b.id ? -1 : 1) : a.firedAt < b.firedAt ? -1 : 1));
+      return held
+        .filter((a) => a.state === 'held')
+        .sort((a, b) => (a.firedAt === b.firedAt ? (a.id < b.id ? -1 : 1) : a.firedAt < b.firedAt ? -1 : 1));
     },
 
     list: createAlertQuery({ redis, keys, fetch }),

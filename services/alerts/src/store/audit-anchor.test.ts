@@ -32,7 +32,14 @@ beforeEach(async () => {
 async function chainWith(n: number) {
   const path = auditAnchorPath(home);
   const chain = createAuditChain({ redis: client, key: KEY, anchorPath: path });
-  for (let i = 1; i <= n; i++) await chain.append({ alertId: `a${i}`, trader: 'alice', symbol: 'MSFT', event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!, stanzaHash: '' });
+  for (let i = 1; i <= n; i++)
+    await chain.append({
+      alertId: `a${i}`,
+      trader: 'alice',
+      symbol: 'MSFT',
+      event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
+      stanzaHash: '',
+    });
   const writer = createAuditAnchorWriter({ head: () => chain.head(), path, log });
   await writer.anchor();
   return { chain, writer, path };
@@ -79,7 +86,11 @@ describe('audit chain anchored outside Redis', () => {
     await writer.anchor();
     expect(readAuditAnchor(path)).toMatchObject({ seq: 4 });
     const anchored = readAuditAnchor(path)!;
-    expect(await chain.verify({ anchor: { ...anchored, hash: '0'.repeat(64) } })).toMatchObject({ ok: false, brokenSeq: 4, reason: expect.stringMatching(/^record 4 is not the one anchored/) });
+    expect(await chain.verify({ anchor: { ...anchored, hash: '0'.repeat(64) } })).toMatchObject({
+      ok: false,
+      brokenSeq: 4,
+      reason: expect.stringMatching(/^record 4 is not the one anchored/),
+    });
     expect(await chain.verify()).toMatchObject({ ok: true, records: 4 });
   });
 

@@ -31,7 +31,13 @@ export function readAuditAnchor(path: string): AuditAnchor | undefined {
     throw err;
   }
   const a = JSON.parse(text) as Partial<AuditAnchor>;
-  if (!Number.isSafeInteger(a.seq) || a.seq! < 0 || typeof a.hash !== 'string' || !HASH.test(a.hash) || typeof a.at !== 'string') {
+  if (
+    !Number.isSafeInteger(a.seq) ||
+    a.seq! < 0 ||
+    typeof a.hash !== 'string' ||
+    !HASH.test(a.hash) ||
+    typeof a.at !== 'string'
+  ) {
     throw new Error(`the audit anchor ${path} is malformed`);
   }
   return { seq: a.seq!, hash: a.hash, at: a.at };
@@ -51,7 +57,13 @@ export function writeAuditAnchor(path: string, anchor: AuditAnchor): void {
  * moves the anchor back or sideways: a head behind the anchor, or another hash at its
  * seq, is what a cut tail looks like; that is logged, and verify() reports it.
  */
-export function createAuditAnchorWriter({ head, path, log, everyMs = 1_000, now = Date.now }: {
+export function createAuditAnchorWriter({
+  head,
+  path,
+  log,
+  everyMs = 1_000,
+  now = Date.now,
+}: {
   head: () => Promise<{ seq: number; hash: string }>;
   path: string;
   log: Logger;
@@ -65,7 +77,11 @@ export function createAuditAnchorWriter({ head, path, log, everyMs = 1_000, now 
   async function anchor(): Promise<void> {
     const h = await head();
     if (last && (h.seq < last.seq || (h.seq === last.seq && h.hash !== last.hash))) {
-      if (!warned) log.error({ anchored: last.seq, head: h.seq }, 'the audit chain no longer reaches its anchored head: records were removed or replaced');
+      if (!warned)
+        log.error(
+          { anchored: last.seq, head: h.seq },
+          'the audit chain no longer reaches its anchored head: records were removed or replaced',
+        );
       warned = true;
       return;
     }
@@ -77,7 +93,10 @@ export function createAuditAnchorWriter({ head, path, log, everyMs = 1_000, now 
   return {
     anchor,
     start(): void {
-      timer = setInterval(() => void anchor().catch((err: Error) => log.warn({ err }, 'audit anchor not written')), everyMs);
+      timer = setInterval(
+        () => void anchor().catch((err: Error) => log.warn({ err }, 'audit anchor not written')),
+        everyMs,
+      );
       timer.unref();
     },
     /** Stops the timer and anchors the head once more. */

@@ -30,11 +30,19 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const TRADERS = ['alice', 'bob', 'carol'];
 const SYMBOLS = ['BTCUSDT', 'EURUSD', 'MSFT', 'ETHUSDT'];
 const entry = (i: number): AuditEntry => ({
-  alertId: `a${i % 5}`, trader: TRADERS[i % 3]!, symbol: SYMBOLS[i % 4]!, event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
-  stanzaHash: i % 2 ? sha(`<message id='a${i}'/>`) : '', ...(i % 4 === 0 ? { detail: `attempt=${i}` } : {}),
+  alertId: `a${i % 5}`,
+  trader: TRADERS[i % 3]!,
+  symbol: SYMBOLS[i % 4]!,
+  event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
+  stanzaHash: i % 2 ? sha(`<message id='a${i}'/>`) : '',
+  ...(i % 4 === 0 ? { detail: `attempt=${i}` } : {}),
 });
 
-async function appendMany(chain: ReturnType<typeof createAuditChain>, n: number, stepMs = 1000): Promise<AuditRecord[]> {
+async function appendMany(
+  chain: ReturnType<typeof createAuditChain>,
+  n: number,
+  stepMs = 1000,
+): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
   for (let i = 1; i <= n; i++) {
     clock = T0 + i * stepMs;
@@ -54,7 +62,17 @@ async function rewriteLog(edit: (entries: Entry[]) => Entry[]): Promise<void> {
 
 describe('audit chain', () => {
   it('hashes a documented canonical serialisation', () => {
-    const rec = { seq: 1, time: '2026-11-21T10:00:00.123Z', alertId: 'a1', trader: 'bob', symbol: 'BTCUSDT', event: 'escalated' as const, detail: 'to=dana "ü"', stanzaHash: '', prevHash: GENESIS_HASH };
+    const rec = {
+      seq: 1,
+      time: '2026-11-21T10:00:00.123Z',
+      alertId: 'a1',
+      trader: 'bob',
+      symbol: 'BTCUSDT',
+      event: 'escalated' as const,
+      detail: 'to=dana "ü"',
+      stanzaHash: '',
+      prevHash: GENESIS_HASH,
+    };
     const text = `[1,"2026-11-21T10:00:00.123Z","a1","bob","BTCUSDT","escalated","to=dana \\"ü\\"","","${GENESIS_HASH}"]`;
     expect(canonicalRecord(rec)).toBe(text);
     expect(hashRecord(rec)).toBe(sha(text));
@@ -75,8 +93,20 @@ describe('audit chain', () => {
     expect(recs[2]).not.toHaveProperty('detail');
     expect(await chain.range({ limit: 100 })).toEqual(recs);
     expect(await chain.head()).toEqual({ seq: 10, hash: recs[9]!.hash });
-    expect(await chain.verify({ pageSize: 3 })).toEqual({ ok: true, records: 10, head: recs[9]!.hash, keyed: 0, unkeyed: 10 });
-    expect(verifyRecords(recs, { seq: 10, hash: recs[9]!.hash })).toEqual({ ok: true, records: 10, head: recs[9]!.hash, keyed: 0, unkeyed: 10 });
+    expect(await chain.verify({ pageSize: 3 })).toEqual({
+      ok: true,
+      records: 10,
+      head: recs[9]!.hash,
+      keyed: 0,
+      unkeyed: 10,
+    });
+    expect(verifyRecords(recs, { seq: 10, hash: recs[9]!.hash })).toEqual({
+      ok: true,
+      records: 10,
+      head: recs[9]!.hash,
+      keyed: 0,
+      unkeyed: 10,
+    });
     // The stored bytes are the hashed bytes: an auditor can check with redis-cli and sha256sum.
     const [third] = (await client.xrange(keys.log, '3-0', '3-0')) as Entry[];
     expect(third![1]).toEqual(['r', canonicalRecord(recs[2]!), 'h', sha(canonicalRecord(recs[2]!))]);
@@ -131,8 +161,23 @@ describe('audit chain', () => {
     // What ioredis resending an already-run script leaves: the very record the next append links.
     const body = { seq: 2, time: new Date(clock).toISOString(), ...entry(2), prevHash: first.hash };
     const rec = { ...body, hash: hashRecord(body) };
-    const ks = [keys.head, keys.log, keys.byTime, keys.trader(rec.trader), keys.symbol(rec.symbol), keys.alert(rec.alertId)];
-    await defineScript(client, 'tdAuditAppendKeyed', 6, '').run(ks, [2, first.hash, clock, canonicalRecord(rec), rec.hash, '0000000000000002', '']);
+    const ks = [
+      keys.head,
+      keys.log,
+      keys.byTime,
+      keys.trader(rec.trader),
+      keys.symbol(rec.symbol),
+      keys.alert(rec.alertId),
+    ];
+    await defineScript(client, 'tdAuditAppendKeyed', 6, '').run(ks, [
+      2,
+      first.hash,
+      clock,
+      canonicalRecord(rec),
+      rec.hash,
+      '0000000000000002',
+      '',
+    ]);
     expect(await client.xlen(keys.log)).toBe(2);
     expect(await chain.append(entry(2))).toEqual(rec);
     expect(await chain.head()).toEqual({ seq: 2, hash: rec.hash });
@@ -148,12 +193,21 @@ describe('audit chain', () => {
     });
 
     it.each(FIELDS.map((f, i) => [f, i] as const))('an edited %s fails at that record', async (_field, index) => {
-      await rewriteLog((entries) => entries.map(([id, f]) => {
-        if (id !== '7-0') return [id, f];
-        const r = JSON.parse(f[1]!) as (string | number)[];
-        r[index] = index === 0 ? 70 : index === 1 ? '2026-11-21T10:00:07.001Z' : index === 5 ? 'acknowledged' : `${String(r[index])}x`;
-        return [id, ['r', JSON.stringify(r), 'h', f[3]!]];
-      }));
+      await rewriteLog((entries) =>
+        entries.map(([id, f]) => {
+          if (id !== '7-0') return [id, f];
+          const r = JSON.parse(f[1]!) as (string | number)[];
+          r[index] =
+            index === 0
+              ? 70
+              : index === 1
+                ? '2026-11-21T10:00:07.001Z'
+                : index === 5
+                  ? 'acknowledged'
+                  : `${String(r[index])}x`;
+          return [id, ['r', JSON.stringify(r), 'h', f[3]!]];
+        }),
+      );
       const v = await chain.verify({ pageSize: 4 });
       expect(v).toMatchObject({ ok: false, records: 6, brokenSeq: 7 });
       expect(v.ok === false && v.reason).toMatch(/^record 7.* was altered/);
@@ -161,21 +215,31 @@ describe('audit chain', () => {
 
     it('an edited hash fails at that record; a recomputed one at the next link', async () => {
       const original = (await client.xrange(keys.log, '-', '+')) as Entry[];
-      await rewriteLog((entries) => entries.map(([id, f]) => (id === '7-0' ? [id, ['r', f[1]!, 'h', sha('forged')]] : [id, f])));
+      await rewriteLog((entries) =>
+        entries.map(([id, f]) => (id === '7-0' ? [id, ['r', f[1]!, 'h', sha('forged')]] : [id, f])),
+      );
       expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 7 });
-      await rewriteLog(() => original.map(([id, f]) => {
-        if (id !== '7-0') return [id, f];
-        const r = (JSON.parse(f[1]!) as string[]).with(4, 'SOLUSDT');
-        return [id, ['r', JSON.stringify(r), 'h', sha(JSON.stringify(r))]];
-      }));
+      await rewriteLog(() =>
+        original.map(([id, f]) => {
+          if (id !== '7-0') return [id, f];
+          const r = (JSON.parse(f[1]!) as string[]).with(4, 'SOLUSDT');
+          return [id, ['r', JSON.stringify(r), 'h', sha(JSON.stringify(r))]];
+        }),
+      );
       const v = await chain.verify();
       expect(v).toMatchObject({ ok: false, brokenSeq: 8 });
       expect(v.ok === false && v.reason).toMatch(/prevHash/);
     });
 
     it('an unreadable record fails at that record', async () => {
-      await rewriteLog((entries) => entries.map(([id, f]) => (id === '7-0' ? [id, ['r', '[7,', 'h', f[3]!]] : [id, f])));
-      expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 7, reason: expect.stringMatching(/cannot be read/) });
+      await rewriteLog((entries) =>
+        entries.map(([id, f]) => (id === '7-0' ? [id, ['r', '[7,', 'h', f[3]!]] : [id, f])),
+      );
+      expect(await chain.verify()).toMatchObject({
+        ok: false,
+        brokenSeq: 7,
+        reason: expect.stringMatching(/cannot be read/),
+      });
     });
 
     it('a deleted record fails at the gap', async () => {
@@ -186,13 +250,22 @@ describe('audit chain', () => {
 
     it('a truncated tail fails against the head', async () => {
       await client.xdel(keys.log, '19-0', '20-0');
-      expect(await chain.verify()).toMatchObject({ ok: false, records: 18, brokenSeq: 19, reason: expect.stringMatching(/head is seq 20/) });
+      expect(await chain.verify()).toMatchObject({
+        ok: false,
+        records: 18,
+        brokenSeq: 19,
+        reason: expect.stringMatching(/head is seq 20/),
+      });
     });
 
     it('a removed head, or a record added behind the script, is reported', async () => {
       const [last] = (await client.xrevrange(keys.log, '+', '-', 'COUNT', 1)) as Entry[];
       await client.xadd(keys.log, '21-0', ...last![1]);
-      expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 21, reason: expect.stringMatching(/past the head/) });
+      expect(await chain.verify()).toMatchObject({
+        ok: false,
+        brokenSeq: 21,
+        reason: expect.stringMatching(/past the head/),
+      });
       await client.del(keys.head);
       expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 1 });
       await expect(chain.append(entry(1))).rejects.toThrow(/equal or smaller/);
@@ -201,9 +274,15 @@ describe('audit chain', () => {
     it('verifyRecords finds the same breaks in an export', async () => {
       const exported = await chain.range({ limit: 100 });
       expect(verifyRecords(exported)).toMatchObject({ ok: true, records: 20 });
-      expect(verifyRecords(exported.map((r) => (r.seq === 9 ? { ...r, trader: 'mallory' } : r)))).toMatchObject({ ok: false, brokenSeq: 9 });
+      expect(verifyRecords(exported.map((r) => (r.seq === 9 ? { ...r, trader: 'mallory' } : r)))).toMatchObject({
+        ok: false,
+        brokenSeq: 9,
+      });
       expect(verifyRecords(exported.filter((r) => r.seq !== 9))).toMatchObject({ ok: false, brokenSeq: 9 });
-      expect(verifyRecords(exported.slice(0, 15), { seq: 20, hash: exported[19]!.hash })).toMatchObject({ ok: false, brokenSeq: 16 });
+      expect(verifyRecords(exported.slice(0, 15), { seq: 20, hash: exported[19]!.hash })).toMatchObject({
+        ok: false,
+        brokenSeq: 16,
+      });
     });
   });
 
@@ -212,7 +291,7 @@ describe('audit chain', () => {
     const all = await appendMany(chain, 90);
     const pageAll = async (q: Parameters<typeof chain.range>[0]) => {
       const out: AuditRecord[] = [];
-      for (let afterSeq = 0; ; ) {
+      for (let afterSeq = 0; ;) {
         const page = await chain.range({ ...q, afterSeq });
         expect(page.length).toBeLessThanOrEqual(q.limit);
         out.push(...page);
@@ -227,12 +306,21 @@ describe('audit chain', () => {
       [{ limit: 5, symbol: 'MSFT' }, (r) => r.symbol === 'MSFT'],
       [{ limit: 4, alertId: 'a3' }, (r) => r.alertId === 'a3'],
       [{ limit: 6, fromTime: from, toTime: to }, (r) => r.time >= from && r.time < to],
-      [{ limit: 3, trader: 'carol', symbol: 'BTCUSDT', fromTime: from }, (r) => r.trader === 'carol' && r.symbol === 'BTCUSDT' && r.time >= from],
-      [{ limit: 2, trader: 'alice', symbol: 'EURUSD', alertId: 'a1', toTime: to }, (r) => r.trader === 'alice' && r.symbol === 'EURUSD' && r.alertId === 'a1' && r.time < to],
+      [
+        { limit: 3, trader: 'carol', symbol: 'BTCUSDT', fromTime: from },
+        (r) => r.trader === 'carol' && r.symbol === 'BTCUSDT' && r.time >= from,
+      ],
+      [
+        { limit: 2, trader: 'alice', symbol: 'EURUSD', alertId: 'a1', toTime: to },
+        (r) => r.trader === 'alice' && r.symbol === 'EURUSD' && r.alertId === 'a1' && r.time < to,
+      ],
       [{ limit: 10, trader: 'nobody' }, () => false],
       [{ limit: 10, fromTime: '2027-01-01T00:00:00Z' }, () => false],
       [{ limit: 10, toTime: '2026-11-21T10:00:01.000Z' }, () => false],
-      [{ limit: 10, fromTime: '2026-11-21T10:00:01.000500Z', toTime: '2026-11-21T10:00:03.000001Z' }, (r) => r.seq === 2 || r.seq === 3],
+      [
+        { limit: 10, fromTime: '2026-11-21T10:00:01.000500Z', toTime: '2026-11-21T10:00:03.000001Z' },
+        (r) => r.seq === 2 || r.seq === 3,
+      ],
     ];
     for (const [q, keep] of cases) {
       const expected = all.filter(keep);
@@ -243,7 +331,9 @@ describe('audit chain', () => {
     }
     expect(await chain.range({ limit: 3, afterSeq: 88 })).toEqual(all.slice(88));
     await expect(chain.range({ limit: 0 })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
-    await expect(chain.range({ limit: 5, fromTime: 'yesterday' })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
+    await expect(chain.range({ limit: 5, fromTime: 'yesterday' })).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
   });
 
   it('iterates and verifies 20,000 records a page at a time', async () => {
@@ -280,26 +370,34 @@ describe('keyed audit chain', () => {
    */
   async function forgeTail(from: number, keepKeyField: boolean): Promise<void> {
     let prev = GENESIS_HASH;
-    await rewriteLog((entries) => entries.map(([id, f]) => {
-      const seq = Number(id.split('-')[0]);
-      if (seq < from) {
-        prev = f[3]!;
-        return [id, f];
-      }
-      const r = JSON.parse(f[1]!) as (string | number)[];
-      if (seq === from) r[3] = 'mallory';
-      r[8] = prev;
-      const text = JSON.stringify(r);
-      prev = sha(text);
-      return [id, keepKeyField ? ['r', text, 'h', prev, ...f.slice(4)] : ['r', text, 'h', prev]];
-    }));
+    await rewriteLog((entries) =>
+      entries.map(([id, f]) => {
+        const seq = Number(id.split('-')[0]);
+        if (seq < from) {
+          prev = f[3]!;
+          return [id, f];
+        }
+        const r = JSON.parse(f[1]!) as (string | number)[];
+        if (seq === from) r[3] = 'mallory';
+        r[8] = prev;
+        const text = JSON.stringify(r);
+        prev = sha(text);
+        return [id, keepKeyField ? ['r', text, 'h', prev, ...f.slice(4)] : ['r', text, 'h', prev]];
+      }),
+    );
     await client.hset(keys.head, 'hash', prev);
   }
 
   it('an attacker who rewrites the tail and recomputes SHA-256 links without the key is caught at the first rewritten record', async () => {
     const chain = createAuditChain({ redis: client, now, key: KEY });
     const recs = await appendMany(chain, 20);
-    expect(await chain.verify({ pageSize: 6 })).toEqual({ ok: true, records: 20, head: recs[19]!.hash, keyed: 20, unkeyed: 0 });
+    expect(await chain.verify({ pageSize: 6 })).toEqual({
+      ok: true,
+      records: 20,
+      head: recs[19]!.hash,
+      keyed: 20,
+      unkeyed: 0,
+    });
     const original = (await client.xrange(keys.log, '-', '+')) as Entry[];
     for (const keepKeyField of [true, false]) {
       await forgeTail(15, keepKeyField);
@@ -319,31 +417,64 @@ describe('keyed audit chain', () => {
     for (let i = 6; i <= 10; i++) await chain.append(entry(i));
     expect(await chain.verify()).toMatchObject({ ok: true, records: 10, keyed: 5, unkeyed: 5 });
     const stored = await chain.range({ limit: 100 });
-    expect(stored.map((r) => r.keyId === undefined)).toEqual([true, true, true, true, true, false, false, false, false, false]);
+    expect(stored.map((r) => r.keyId === undefined)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     // The whole chain rewritten as plain SHA-256: the key's start (kept outside Redis) says 6 must be keyed.
     await forgeTail(1, false);
-    expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 6, reason: expect.stringMatching(/^record 6 is not keyed/) });
+    expect(await chain.verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 6,
+      reason: expect.stringMatching(/^record 6 is not keyed/),
+    });
     // Without a stated start, an unkeyed record after a keyed one is still a downgrade.
     await client.flushall();
     const noStart = createAuditChain({ redis: client, now, key: { key: KEY.key } });
     await appendMany(noStart, 10);
     await forgeTail(8, false);
-    expect(await noStart.verify()).toMatchObject({ ok: false, brokenSeq: 8, reason: expect.stringMatching(/record 7 before it is keyed/) });
+    expect(await noStart.verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 8,
+      reason: expect.stringMatching(/record 7 before it is keyed/),
+    });
   });
 
-  it('a keyed record needs this desk\'s key to verify', async () => {
+  it("a keyed record needs this desk's key to verify", async () => {
     await appendMany(createAuditChain({ redis: client, now, key: KEY }), 3);
-    expect(await createAuditChain({ redis: client, now }).verify()).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/needs the audit key/) });
+    expect(await createAuditChain({ redis: client, now }).verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 1,
+      reason: expect.stringMatching(/needs the audit key/),
+    });
     const other = createAuditChain({ redis: client, now, key: { key: randomBytes(32).toString('base64url') } });
-    expect(await other.verify()).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/another key/) });
+    expect(await other.verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 1,
+      reason: expect.stringMatching(/another key/),
+    });
   });
 
   it('verifyRecords checks an export with the key', async () => {
     const chain = createAuditChain({ redis: client, now, key: KEY });
     const recs = await appendMany(chain, 6);
     expect(verifyRecords(recs, { seq: 6, hash: recs[5]!.hash }, KEY)).toMatchObject({ ok: true, records: 6, keyed: 6 });
-    const forged = recs.map((r) => (r.seq === 4 ? { ...r, trader: 'mallory', hash: hashRecord({ ...r, trader: 'mallory' }) } : r));
+    const forged = recs.map((r) =>
+      r.seq === 4 ? { ...r, trader: 'mallory', hash: hashRecord({ ...r, trader: 'mallory' }) } : r,
+    );
     expect(verifyRecords(forged, undefined, KEY)).toMatchObject({ ok: false, brokenSeq: 4 });
-    expect(verifyRecords(recs)).toMatchObject({ ok: false, brokenSeq: 1, reason: expect.stringMatching(/needs the audit key/) });
+    expect(verifyRecords(recs)).toMatchObject({
+      ok: false,
+      brokenSeq: 1,
+      reason: expect.stringMatching(/needs the audit key/),
+    });
   });
 });

@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import { chainKey, macRecord, type AuditKey } from './audit-key.js';
-import { canonicalRecord, checkEntry, GENESIS_HASH, hashRecord, recordTimeMs, type AuditRecord } from './audit-record.js';
+import {
+  canonicalRecord,
+  checkEntry,
+  GENESIS_HASH,
+  hashRecord,
+  recordTimeMs,
+  type AuditRecord,
+} from './audit-record.js';
 import { createAuditReader, type AuditQuery } from './audit-reader.js';
 import { auditKeys, DEFAULT_PREFIX } from './redis-layout.js';
 import { defineScript, replies } from './redis-script.js';
@@ -41,8 +48,16 @@ const BATCH = 256;
 /** Rounds lost to other writers (or to errors) before an append gives up. */
 const MAX_ROUNDS = 100;
 
-interface Tip { seq: number; hash: string; ms: number }
-interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err: unknown): void }
+interface Tip {
+  seq: number;
+  hash: string;
+  ms: number;
+}
+interface Pending {
+  entry: AuditEntry;
+  resolve(r: AuditRecord): void;
+  reject(err: unknown): void;
+}
 
 /**
  * The tamper-evident audit log (layout in redis-layout.ts, hashing in audit-record.ts).
@@ -52,8 +67,18 @@ interface Pending { entry: AuditEntry; resolve(r: AuditRecord): void; reject(err
  * With `key` (kept outside Redis) each record's hash is an HMAC and verify() checks it;
  * without one records are appended unkeyed, as before the desk had a key.
  */
-export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.now, key, anchorPath, ack: ackOptions }: {
-  redis: Redis; prefix?: string; now?: () => number; key?: AuditKey;
+export function createAuditChain({
+  redis,
+  prefix = DEFAULT_PREFIX,
+  now = Date.now,
+  key,
+  anchorPath,
+  ack: ackOptions,
+}: {
+  redis: Redis;
+  prefix?: string;
+  now?: () => number;
+  key?: AuditKey;
   /** Where the chain's head is anchored outside Redis (audit-anchor.ts); verify() checks against it. */
   anchorPath?: string;
   /** An append resolves only once this many replicas have it (replica-ack.ts); none by default. */
@@ -79,7 +104,17 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
     const ms = Math.max(wanted, prev.ms);
     const time = entry.time !== undefined && ms === wanted ? entry.time : new Date(ms).toISOString();
     const { alertId, trader, symbol, event, detail, stanzaHash } = entry;
-    const rec = { seq: prev.seq + 1, time, alertId, trader, symbol, event, ...(detail ? { detail } : {}), stanzaHash, prevHash: prev.hash };
+    const rec = {
+      seq: prev.seq + 1,
+      time,
+      alertId,
+      trader,
+      symbol,
+      event,
+      ...(detail ? { detail } : {}),
+      stanzaHash,
+      prevHash: prev.hash,
+    };
     return mac ? { ...rec, hash: macRecord(rec, mac), keyId: mac.id } : { ...rec, hash: hashRecord(rec) };
   }
 
@@ -96,7 +131,11 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
   async function append(batch: Pending[], written: Array<[Pending, AuditRecord]>): Promise<void> {
     let rest = batch;
     for (let round = 0; rest.length > 0; round++) {
-      if (round === MAX_ROUNDS) throw new StoreError('TICKDESK_ALERTS_STORE_APPEND_FAILED', `audit append: no progress after ${MAX_ROUNDS} rounds`);
+      if (round === MAX_ROUNDS)
+        throw new StoreError(
+          'TICKDESK_ALERTS_STORE_APPEND_FAILED',
+          `audit append: no progress after ${MAX_ROUNDS} rounds`,
+        );
       let prev = tip ?? (await readTip());
       const recs = rest.map((p) => {
         const r = link(p.entry, prev);
@@ -105,8 +144,23 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
       });
       const pipe = redis.pipeline();
       for (const r of recs) {
-        const ks = [keys.head, keys.log, keys.byTime, keys.trader(r.trader), keys.symbol(r.symbol), keys.alert(r.alertId)];
-        appendScript.queue(pipe, ks, [r.seq, r.prevHash, recordTimeMs(r.time)!, canonicalRecord(r), r.hash, String(r.seq).padStart(16, '0'), r.keyId ?? '']);
+        const ks = [
+          keys.head,
+          keys.log,
+          keys.byTime,
+          keys.trader(r.trader),
+          keys.symbol(r.symbol),
+          keys.alert(r.alertId),
+        ];
+        appendScript.queue(pipe, ks, [
+          r.seq,
+          r.prevHash,
+          recordTimeMs(r.time)!,
+          canonicalRecord(r),
+          r.hash,
+          String(r.seq).padStart(16, '0'),
+          r.keyId ?? '',
+        ]);
       }
       const results = replies(await pipe.exec());
       let done = 0;
@@ -140,7 +194,11 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
     const written: Array<[Pending, AuditRecord]> = [];
     let rest = batch;
     for (let pass = 0; ; pass++) {
-      if (pass === MAX_ROUNDS) throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `audit append: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`);
+      if (pass === MAX_ROUNDS)
+        throw new StoreError(
+          'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+          `audit append: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`,
+        );
       const mark = ack.mark();
       await append(rest, written);
       let verdict = await ack.confirm(mark);
@@ -209,7 +267,10 @@ export function createAuditChain({ redis, prefix = DEFAULT_PREFIX, now = Date.no
         if ((await ack.witness(keys.head, 'seq')) === 'acked') return true;
         // 'connection-changed' (a fail-over meanwhile): look again on the new primary.
       }
-      throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `audit record of ${alertId}: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`);
+      throw new StoreError(
+        'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+        `audit record of ${alertId}: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`,
+      );
     },
 
     range: reader.range,

@@ -31,7 +31,8 @@ export const KEY_ID = /^[0-9a-f]{16}$/;
 export function chainKey(k: AuditKey): ChainKey {
   const bytes = Buffer.from(k.key, 'base64url');
   if (bytes.length < 32) throw badInput('the audit key must be at least 32 bytes (base64url)');
-  if (k.keyedFrom !== undefined && (!Number.isSafeInteger(k.keyedFrom) || k.keyedFrom < 1)) throw badInput('keyedFrom must be a positive integer');
+  if (k.keyedFrom !== undefined && (!Number.isSafeInteger(k.keyedFrom) || k.keyedFrom < 1))
+    throw badInput('keyedFrom must be a positive integer');
   const id = createHash('sha256').update('tickdesk audit key id\0').update(bytes).digest('hex').slice(0, 16);
   return { bytes, id, keyedFrom: k.keyedFrom };
 }
@@ -46,7 +47,12 @@ export function macRecord(r: Omit<AuditRecord, 'hash' | 'keyId'>, key: ChainKey)
  * key (its HMAC is then checked by the caller); an unkeyed one must lie before the key's start
  * and before any keyed record. `lastKeyed` is the seq of the last keyed record so far (0: none).
  */
-export function keyProblem(r: AuditRecord, at: number, key: ChainKey | undefined, lastKeyed: number): string | undefined {
+export function keyProblem(
+  r: AuditRecord,
+  at: number,
+  key: ChainKey | undefined,
+  lastKeyed: number,
+): string | undefined {
   if (r.keyId !== undefined) {
     if (!key) return `record ${at} is keyed (key ${r.keyId}): verifying it needs the audit key`;
     if (r.keyId !== key.id) return `record ${at} is keyed with another key (${r.keyId}), not this desk's (${key.id})`;
@@ -55,6 +61,7 @@ export function keyProblem(r: AuditRecord, at: number, key: ChainKey | undefined
   if (key?.keyedFrom !== undefined && at >= key.keyedFrom) {
     return `record ${at} is not keyed, but every record from seq ${key.keyedFrom} is (the desk has had its audit key since): it was rewritten without the key`;
   }
-  if (lastKeyed > 0) return `record ${at} is not keyed, but record ${lastKeyed} before it is keyed: it was rewritten without the key`;
+  if (lastKeyed > 0)
+    return `record ${at} is not keyed, but record ${lastKeyed} before it is keyed: it was rewritten without the key`;
   return undefined;
 }

@@ -20,7 +20,10 @@ export interface AuditQuery {
 }
 
 type StreamEntry = [id: string, fields: string[]];
-interface Page { records: AuditRecord[]; /** Seq of the last entry read (from the log or an index), the next cursor. */ last?: number }
+interface Page {
+  records: AuditRecord[];
+  /** Seq of the last entry read (from the log or an index), the next cursor. */ last?: number;
+}
 
 const MAX_LIMIT = 10_000;
 /** Seqs examined per round trip when several filters are combined. */
@@ -29,7 +32,8 @@ const SCAN_BATCH = 512;
 function decodeEntry([id, fields]: StreamEntry): AuditRecord {
   const r = fields[fields.indexOf('r') + 1];
   const h = fields[fields.indexOf('h') + 1];
-  if (!fields.includes('r') || !fields.includes('h') || r === undefined || h === undefined) throw new Error(`log entry ${id} lacks its r or h field`);
+  if (!fields.includes('r') || !fields.includes('h') || r === undefined || h === undefined)
+    throw new Error(`log entry ${id} lacks its r or h field`);
   return decodeRecord(r, h, fields.includes('k') ? fields[fields.indexOf('k') + 1] : undefined);
 }
 
@@ -42,14 +46,26 @@ function timeBound(text: string, name: string): number {
 }
 
 /** Queries and verification over the chain's keys (layout in redis-layout.ts). */
-export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Redis; keys: ReturnType<typeof auditKeys>; key?: AuditKey; anchorPath?: string }) {
+export function createAuditReader({
+  redis,
+  keys,
+  key,
+  anchorPath,
+}: {
+  redis: Redis;
+  keys: ReturnType<typeof auditKeys>;
+  key?: AuditKey;
+  anchorPath?: string;
+}) {
   /** [lo, hi] seqs allowed by the cursor and the time range (times never decrease along the chain); undefined when empty. */
   async function seqBounds(q: AuditQuery): Promise<[number, number] | undefined> {
     const after = q.afterSeq ?? 0;
     if (!Number.isSafeInteger(after) || after < 0) throw badInput('afterSeq must be a non-negative integer');
     const p = redis.pipeline();
-    if (q.fromTime !== undefined) p.zrange(keys.byTime, timeBound(q.fromTime, 'fromTime'), '+inf', 'BYSCORE', 'LIMIT', 0, 1);
-    if (q.toTime !== undefined) p.zrange(keys.byTime, `(${timeBound(q.toTime, 'toTime')}`, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 1);
+    if (q.fromTime !== undefined)
+      p.zrange(keys.byTime, timeBound(q.fromTime, 'fromTime'), '+inf', 'BYSCORE', 'LIMIT', 0, 1);
+    if (q.toTime !== undefined)
+      p.zrange(keys.byTime, `(${timeBound(q.toTime, 'toTime')}`, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 1);
     const found = p.length > 0 ? (values(await p.exec()) as string[][]) : [];
     let lo = after + 1;
     let hi = Number.MAX_SAFE_INTEGER;
@@ -61,14 +77,20 @@ export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Red
 
   /** Seqs in [lo, hi] present in every index, ascending, at most `limit`; walks the smallest index. */
   async function matching(indexes: string[], lo: number, hi: number, limit: number): Promise<number[]> {
-    if (indexes.length === 1) return (await redis.zrange(indexes[0]!, lo, hi, 'BYSCORE', 'LIMIT', 0, limit)).map(Number);
+    if (indexes.length === 1)
+      return (await redis.zrange(indexes[0]!, lo, hi, 'BYSCORE', 'LIMIT', 0, limit)).map(Number);
     const counts = values(await indexes.reduce((p, k) => p.zcount(k, lo, hi), redis.pipeline()).exec()) as number[];
-    const [driver, ...others] = indexes.map((k, i) => [k, counts[i]!] as const).sort((a, b) => a[1] - b[1]).map(([k]) => k);
+    const [driver, ...others] = indexes
+      .map((k, i) => [k, counts[i]!] as const)
+      .sort((a, b) => a[1] - b[1])
+      .map(([k]) => k);
     const out: number[] = [];
-    for (let from = lo; out.length < limit; ) {
+    for (let from = lo; out.length < limit;) {
       const seqs = await redis.zrange(driver!, from, hi, 'BYSCORE', 'LIMIT', 0, SCAN_BATCH);
       if (seqs.length === 0) break;
-      const scores = values(await others.reduce((p, k) => p.zmscore(k, ...seqs), redis.pipeline()).exec()) as (string | null)[][];
+      const scores = values(await others.reduce((p, k) => p.zmscore(k, ...seqs), redis.pipeline()).exec()) as (
+        string | null
+      )[][];
       for (let i = 0; i < seqs.length; i++) if (scores.every((col) => col[i] !== null)) out.push(Number(seqs[i]));
       if (seqs.length < SCAN_BATCH) break;
       from = Number(seqs[seqs.length - 1]) + 1;
@@ -77,17 +99,27 @@ export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Red
   }
 
   async function page(q: AuditQuery, limit: number): Promise<Page> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw badInput(`limit must be an integer from 1 to ${MAX_LIMIT}`);
     const bounds = await seqBounds(q);
     if (!bounds) return { records: [] };
     const [lo, hi] = bounds;
-    const indexes = [q.trader && keys.trader(q.trader), q.symbol && keys.symbol(q.symbol), q.alertId && keys.alert(q.alertId)].filter((k): k is string => !!k);
+    const indexes = [
+      q.trader && keys.trader(q.trader),
+      q.symbol && keys.symbol(q.symbol),
+      q.alertId && keys.alert(q.alertId),
+    ].filter((k): k is string => !!k);
     if (indexes.length === 0) {
       const entries = (await redis.xrange(keys.log, `${lo}-0`, String(hi), 'COUNT', limit)) as StreamEntry[];
-      return { records: entries.map(decodeEntry), last: entries.length ? entrySeq(entries[entries.length - 1]![0]) : undefined };
+      return {
+        records: entries.map(decodeEntry),
+        last: entries.length ? entrySeq(entries[entries.length - 1]![0]) : undefined,
+      };
     }
     const seqs = await matching(indexes, lo, hi, limit);
-    const found = values(await seqs.reduce((p, s) => p.xrange(keys.log, `${s}-0`, `${s}-0`), redis.pipeline()).exec()) as StreamEntry[][];
+    const found = values(
+      await seqs.reduce((p, s) => p.xrange(keys.log, `${s}-0`, `${s}-0`), redis.pipeline()).exec(),
+    ) as StreamEntry[][];
     // An index entry whose record is gone (a tampered log) is skipped here; verify() reports it.
     return { records: found.flatMap((e) => e.map(decodeEntry)), last: seqs[seqs.length - 1] };
   }
@@ -101,7 +133,7 @@ export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Red
     /** Every record matching `q`, in seq order, read `pageSize` at a time. */
     async *iterate(q: AuditQuery & { pageSize?: number } = {}): AsyncIterable<AuditRecord> {
       const pageSize = q.pageSize ?? 1_000;
-      for (let afterSeq = q.afterSeq ?? 0; ; ) {
+      for (let afterSeq = q.afterSeq ?? 0; ;) {
         const p = await page({ ...q, afterSeq }, pageSize);
         yield* p.records;
         if (p.last === undefined || p.last <= afterSeq) return;
@@ -140,10 +172,17 @@ export function createAuditReader({ redis, keys, key, anchorPath }: { redis: Red
       const verdict = checker.end(head);
       if (!verdict.ok) return verdict;
       // The script writes the log entry and the head together: the head read after the newest entry is at least its seq.
-      const [newest, headNow] = values(await redis.multi().xrevrange(keys.log, '+', '-', 'COUNT', 1).hget(keys.head, 'seq').exec()) as [StreamEntry[], string | null];
+      const [newest, headNow] = values(
+        await redis.multi().xrevrange(keys.log, '+', '-', 'COUNT', 1).hget(keys.head, 'seq').exec(),
+      ) as [StreamEntry[], string | null];
       const newestSeq = newest[0] ? entrySeq(newest[0][0]) : 0;
       if (newestSeq > Number(headNow ?? 0)) {
-        return { ok: false, records: verdict.records, brokenSeq: Number(headNow ?? 0) + 1, reason: `log entry ${newest[0]![0]} lies past the head (seq ${headNow ?? 0}): it was not appended through the chain` };
+        return {
+          ok: false,
+          records: verdict.records,
+          brokenSeq: Number(headNow ?? 0) + 1,
+          reason: `log entry ${newest[0]![0]} lies past the head (seq ${headNow ?? 0}): it was not appended through the chain`,
+        };
       }
       return verdict;
     },

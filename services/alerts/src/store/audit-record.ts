@@ -48,7 +48,17 @@ export const GENESIS_HASH = '0'.repeat(64);
  *   assert hashlib.sha256(body).hexdigest() == r["hash"]
  */
 export function canonicalRecord(r: Omit<AuditRecord, 'hash' | 'keyId'>): string {
-  return JSON.stringify([r.seq, r.time, r.alertId, r.trader, r.symbol, r.event, r.detail ?? '', r.stanzaHash, r.prevHash]);
+  return JSON.stringify([
+    r.seq,
+    r.time,
+    r.alertId,
+    r.trader,
+    r.symbol,
+    r.event,
+    r.detail ?? '',
+    r.stanzaHash,
+    r.prevHash,
+  ]);
 }
 
 /** sha256 of the canonical serialisation, lowercase hex: an unkeyed record's hash. */
@@ -59,11 +69,26 @@ export function hashRecord(r: Omit<AuditRecord, 'hash' | 'keyId'>): string {
 /** A record from its stored form (`r` = canonical serialisation, `h` = hash, `k` = key id if keyed); throws when unreadable. */
 export function decodeRecord(r: string, h: string, k?: string): AuditRecord {
   const v: unknown = JSON.parse(r);
-  if (!Array.isArray(v) || v.length !== 9 || typeof v[0] !== 'number' || v.slice(1).some((x) => typeof x !== 'string')) {
+  if (
+    !Array.isArray(v) ||
+    v.length !== 9 ||
+    typeof v[0] !== 'number' ||
+    v.slice(1).some((x) => typeof x !== 'string')
+  ) {
     throw new Error('not a 9-element [seq, …] array');
   }
   const [seq, time, alertId, trader, symbol, event, detail, stanzaHash, prevHash] = v as [number, ...string[]];
-  const rec: AuditRecord = { seq, time: time!, alertId: alertId!, trader: trader!, symbol: symbol!, event: event as AuditEvent, stanzaHash: stanzaHash!, prevHash: prevHash!, hash: h };
+  const rec: AuditRecord = {
+    seq,
+    time: time!,
+    alertId: alertId!,
+    trader: trader!,
+    symbol: symbol!,
+    event: event as AuditEvent,
+    stanzaHash: stanzaHash!,
+    prevHash: prevHash!,
+    hash: h,
+  };
   if (detail) rec.detail = detail;
   if (k !== undefined) rec.keyId = k;
   return rec;
@@ -84,7 +109,9 @@ export function recordTimeMs(time: string): number | undefined {
 }
 
 /** Why the caller-supplied fields of a record are unacceptable, or undefined when they are fine. */
-export function entryProblem(e: Pick<AuditRecord, 'alertId' | 'trader' | 'symbol' | 'event' | 'detail' | 'stanzaHash'>): string | undefined {
+export function entryProblem(
+  e: Pick<AuditRecord, 'alertId' | 'trader' | 'symbol' | 'event' | 'detail' | 'stanzaHash'>,
+): string | undefined {
   for (const field of ['alertId', 'trader', 'symbol'] as const) {
     const value: unknown = e[field];
     if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS[field] || UNSAFE.test(value)) {
@@ -95,11 +122,16 @@ export function entryProblem(e: Pick<AuditRecord, 'alertId' | 'trader' | 'symbol
   if (e.detail !== undefined && (typeof e.detail !== 'string' || e.detail.length > 256 || UNSAFE.test(e.detail))) {
     return 'detail must be at most 256 printable characters';
   }
-  if (typeof e.stanzaHash !== 'string' || (e.stanzaHash !== '' && !HEX64.test(e.stanzaHash))) return 'stanzaHash must be "" or 64 lowercase hex digits';
+  if (typeof e.stanzaHash !== 'string' || (e.stanzaHash !== '' && !HEX64.test(e.stanzaHash)))
+    return 'stanzaHash must be "" or 64 lowercase hex digits';
   return undefined;
 }
 
 export function checkEntry(e: Parameters<typeof entryProblem>[0] & { time?: string }): void {
-  const problem = entryProblem(e) ?? (e.time !== undefined && recordTimeMs(e.time) === undefined ? 'time must be UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z' : undefined);
+  const problem =
+    entryProblem(e) ??
+    (e.time !== undefined && recordTimeMs(e.time) === undefined
+      ? 'time must be UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z'
+      : undefined);
   if (problem) throw badInput(`audit record: ${problem}`);
 }

@@ -11,18 +11,28 @@ export type VerifyResult =
 type Tip = { seq: number; hash: string; time: string };
 
 /** Why `r`, read where seq `at` belongs after `last`, breaks the chain; undefined when it links on. */
-function linkProblem(r: AuditRecord | Error, at: number, last: Tip, key: ChainKey | undefined, lastKeyed: number): string | undefined {
+function linkProblem(
+  r: AuditRecord | Error,
+  at: number,
+  last: Tip,
+  key: ChainKey | undefined,
+  lastKeyed: number,
+): string | undefined {
   if (r instanceof Error) return `record ${at} cannot be read: ${r.message}`;
   const readAs = r.seq === at ? '' : ` (read as seq ${String(r.seq)})`;
-  if (r.keyId !== undefined && (typeof r.keyId !== 'string' || !KEY_ID.test(r.keyId))) return `record ${at}${readAs} names no valid key id`;
+  if (r.keyId !== undefined && (typeof r.keyId !== 'string' || !KEY_ID.test(r.keyId)))
+    return `record ${at}${readAs} names no valid key id`;
   const marking = keyProblem(r, at, key, lastKeyed);
   if (marking) return marking;
   const expected = r.keyId !== undefined ? macRecord(r, key!) : hashRecord(r);
-  if (typeof r.hash !== 'string' || expected !== r.hash) return `record ${at}${readAs} was altered: its ${r.keyId !== undefined ? 'HMAC' : 'hash'} does not match its content`;
+  if (typeof r.hash !== 'string' || expected !== r.hash)
+    return `record ${at}${readAs} was altered: its ${r.keyId !== undefined ? 'HMAC' : 'hash'} does not match its content`;
   if (r.seq > at) return `record ${at} is missing (the next record is ${r.seq})`;
   if (r.seq !== at) return `record ${r.seq} is repeated or out of order where ${at} was expected`;
-  if (r.prevHash !== last.hash) return `record ${at}: prevHash does not match the hash of ${at === 1 ? 'the genesis (64 zeros)' : `record ${at - 1}`}`;
-  const problem = entryProblem(r) ?? (recordTimeMs(r.time) === undefined ? `malformed time ${JSON.stringify(r.time)}` : undefined);
+  if (r.prevHash !== last.hash)
+    return `record ${at}: prevHash does not match the hash of ${at === 1 ? 'the genesis (64 zeros)' : `record ${at - 1}`}`;
+  const problem =
+    entryProblem(r) ?? (recordTimeMs(r.time) === undefined ? `malformed time ${JSON.stringify(r.time)}` : undefined);
   if (problem) return `record ${at}: ${problem}`;
   if (r.time < last.time) return `record ${at}: time ${r.time} is earlier than record ${at - 1}'s ${last.time}`;
   return undefined;
@@ -30,8 +40,16 @@ function linkProblem(r: AuditRecord | Error, at: number, last: Tip, key: ChainKe
 
 /** Where and why a chain ending at `last` disagrees with the head it should end at. */
 function headProblem(head: { seq: number; hash: string }, last: Tip): [number, string] | undefined {
-  if (head.seq > last.seq) return [last.seq + 1, `record ${last.seq + 1} is missing: the chain ends at seq ${last.seq} but its head is seq ${head.seq}`];
-  if (head.seq < last.seq) return [head.seq + 1, `record ${head.seq + 1} lies past the head (seq ${head.seq}): it was not appended through the chain`];
+  if (head.seq > last.seq)
+    return [
+      last.seq + 1,
+      `record ${last.seq + 1} is missing: the chain ends at seq ${last.seq} but its head is seq ${head.seq}`,
+    ];
+  if (head.seq < last.seq)
+    return [
+      head.seq + 1,
+      `record ${head.seq + 1} lies past the head (seq ${head.seq}): it was not appended through the chain`,
+    ];
   if (head.hash !== last.hash) return [last.seq, `record ${last.seq}: its hash does not match the head's`];
   return undefined;
 }
@@ -62,11 +80,16 @@ export function createChainChecker(key?: AuditKey, anchor?: AuditAnchor) {
       }
       const { seq, hash, time, keyId } = r as AuditRecord;
       if (anchor && seq === anchor.seq && hash !== anchor.hash) {
-        failure = { ok: false, records: seq - 1, brokenSeq: seq, reason: `record ${seq} is not the one anchored outside Redis at ${anchor.at}: the chain was replaced from there` };
+        failure = {
+          ok: false,
+          records: seq - 1,
+          brokenSeq: seq,
+          reason: `record ${seq} is not the one anchored outside Redis at ${anchor.at}: the chain was replaced from there`,
+        };
         return false;
       }
       last = { seq, hash, time };
-      if (keyId !== undefined) (lastKeyed = seq), keyed++;
+      if (keyId !== undefined) ((lastKeyed = seq), keyed++);
       return true;
     },
     /** The verdict; `head` is where the chain should end (its head key, or an export's stated head). */
@@ -75,7 +98,12 @@ export function createChainChecker(key?: AuditKey, anchor?: AuditAnchor) {
       const broken = head && headProblem(head, last);
       if (broken) return { ok: false, records: broken[0] - 1, brokenSeq: broken[0], reason: broken[1] };
       if (anchor && last.seq < anchor.seq) {
-        return { ok: false, records: last.seq, brokenSeq: last.seq + 1, reason: `records ${last.seq + 1} to ${anchor.seq} are missing: seq ${anchor.seq} was anchored outside Redis at ${anchor.at}, but the chain ends at seq ${last.seq}` };
+        return {
+          ok: false,
+          records: last.seq,
+          brokenSeq: last.seq + 1,
+          reason: `records ${last.seq + 1} to ${anchor.seq} are missing: seq ${anchor.seq} was anchored outside Redis at ${anchor.at}, but the chain ends at seq ${last.seq}`,
+        };
       }
       return { ok: true, records: last.seq, head: last.hash, keyed, unkeyed: last.seq - keyed };
     },
@@ -83,7 +111,12 @@ export function createChainChecker(key?: AuditKey, anchor?: AuditAnchor) {
 }
 
 /** Verify records in chain order (e.g. an exported file), optionally against the head they should end at, with the desk's key. */
-export function verifyRecords(records: Iterable<AuditRecord>, head?: { seq: number; hash: string }, key?: AuditKey, anchor?: AuditAnchor): VerifyResult {
+export function verifyRecords(
+  records: Iterable<AuditRecord>,
+  head?: { seq: number; hash: string },
+  key?: AuditKey,
+  anchor?: AuditAnchor,
+): VerifyResult {
   const checker = createChainChecker(key, anchor);
   for (const r of records) if (!checker.next(r)) break;
   return checker.end(head);

@@ -21,11 +21,30 @@ beforeAll(async () => {
 afterAll(() => redis.close());
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
-const input: RuleInput = { symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'normal' };
+const input: RuleInput = {
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  frequency: 'once',
+  priority: 'normal',
+};
 const alert = (n: number, owner: string, symbol: string): StoredAlert => ({
-  id: `a${n}`, ruleId: 'r1', owner, recipient: owner, symbol, condition: 'crossing-up', threshold: '65000', price: '65000.5',
-  tickSeq: n, eventTime: '2026-11-21T09:59:59.999Z', firedAt: new Date(T0 + n).toISOString(), priority: 'normal',
-  body: 'BTCUSDT crossed up through 65000', state: 'pending', attempts: 0, nextActionAt: T0 + n,
+  id: `a${n}`,
+  ruleId: 'r1',
+  owner,
+  recipient: owner,
+  symbol,
+  condition: 'crossing-up',
+  threshold: '65000',
+  price: '65000.5',
+  tickSeq: n,
+  eventTime: '2026-11-21T09:59:59.999Z',
+  firedAt: new Date(T0 + n).toISOString(),
+  priority: 'normal',
+  body: 'BTCUSDT crossed up through 65000',
+  state: 'pending',
+  attempts: 0,
+  nextActionAt: T0 + n,
   lifecycle: [{ event: 'fired', at: new Date(T0 + n).toISOString() }],
 });
 
@@ -39,27 +58,50 @@ describe('Redis Cluster slots of what the alert engine and the API run (docs/arc
       await rules.create('bob', input);
       await rules.remove(rule.id);
       const alerts = createAlertStore({ redis: client });
-      for (const [n, owner, symbol] of [[1, 'alice', 'BTCUSDT'], [2, 'bob', 'EURUSD'], [3, 'dan', 'ETH-PERP']] as const) {
+      for (const [n, owner, symbol] of [
+        [1, 'alice', 'BTCUSDT'],
+        [2, 'bob', 'EURUSD'],
+        [3, 'dan', 'ETH-PERP'],
+      ] as const) {
         await alerts.create(alert(n, owner, symbol));
         await alerts.transition(`a${n}`, { state: 'held' }, { event: 'held', at: new Date(T0 + 10).toISOString() });
-        await alerts.transition(`a${n}`, { state: 'sent', attempts: 1 }, { event: 'sent', at: new Date(T0 + 20).toISOString() });
+        await alerts.transition(
+          `a${n}`,
+          { state: 'sent', attempts: 1 },
+          { event: 'sent', at: new Date(T0 + 20).toISOString() },
+        );
       }
       // A once rule's firing (its once-fired mark) and a repeating rule's under the shared caps.
       await alerts.create(alert(4, 'alice', 'BTCUSDT'), { onceVersion: 1 });
-      await alerts.create({ ...alert(5, 'bob', 'EURUSD'), ruleId: 'r2' }, { caps: { now: T0, windowMs: 60_000, perRule: 10, perOwner: 60 } });
+      await alerts.create(
+        { ...alert(5, 'bob', 'EURUSD'), ruleId: 'r2' },
+        { caps: { now: T0, windowMs: 60_000, perRule: 10, perOwner: 60 } },
+      );
       const audit = createAuditChain({ redis: client, now: () => T0 });
       for (let i = 0; i < 6; i++) {
-        await audit.append({ alertId: `a${i % 3}`, trader: ['alice', 'bob', 'dan'][i % 3]!, symbol: ['BTCUSDT', 'EURUSD'][i % 2]!, event: AUDIT_EVENTS[i]!, stanzaHash: '' });
+        await audit.append({
+          alertId: `a${i % 3}`,
+          trader: ['alice', 'bob', 'dan'][i % 3]!,
+          symbol: ['BTCUSDT', 'EURUSD'][i % 2]!,
+          event: AUDIT_EVENTS[i]!,
+          stanzaHash: '',
+        });
       }
       await audit.verify();
-      await createPresenceStore({ redis: client }).publish({ trader: 'alice', show: 'dnd', since: new Date(T0).toISOString() });
+      await createPresenceStore({ redis: client }).publish({
+        trader: 'alice',
+        show: 'dnd',
+        since: new Date(T0).toISOString(),
+      });
       await createRoleStore({ redis: client }).set('alice', 'trader');
       await createEngineHeartbeat({ redis: client }).write({ state: 'running', at: T0, pid: 1 });
     });
     // The scenario really ran the scripts and transactions it is about.
     expect(ops.filter((o) => o.kind === 'script').length).toBeGreaterThanOrEqual(4 + 9 + 2 + 6);
     expect(ops.some((o) => o.kind === 'multi')).toBe(true);
-    const spread = ops.filter((o) => o.slots.length > 1).map((o) => `${o.kind} ${o.commands.join(',')}: ${o.keys.join(' ')}`);
+    const spread = ops
+      .filter((o) => o.slots.length > 1)
+      .map((o) => `${o.kind} ${o.commands.join(',')}: ${o.keys.join(' ')}`);
     expect(spread).toEqual([]);
   });
 });

@@ -16,7 +16,8 @@ export function defineScript(redis: Redis, name: string, numberOfKeys: number, l
   return {
     run: (keys: readonly string[], args: readonly Arg[]): Promise<unknown> => call(redis, keys, args),
     /** Queue on a pipeline; the reply comes from `exec()`. */
-    queue: (pipeline: ChainableCommander, keys: readonly string[], args: readonly Arg[]): void => void call(pipeline, keys, args),
+    queue: (pipeline: ChainableCommander, keys: readonly string[], args: readonly Arg[]): void =>
+      void call(pipeline, keys, args),
   };
 }
 

@@ -37,7 +37,9 @@ describe('replica acknowledgement', () => {
   it('rejects an audit append that no replica acknowledged, and writes it once', async () => {
     await client.flushall();
     const audit = createAuditChain({ redis: client, ack: { replicas: 1, timeoutMs: 20, attempts: 1 } });
-    await expect(audit.append({ alertId: 'a1', trader: 'alice', symbol: 'BTCUSDT', event: 'fired', stanzaHash: '' })).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED' });
+    await expect(
+      audit.append({ alertId: 'a1', trader: 'alice', symbol: 'BTCUSDT', event: 'fired', stanzaHash: '' }),
+    ).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED' });
     expect(await client.xlen('td:{audit}:log')).toBe(1);
   });
 });

@@ -49,8 +49,10 @@ function connectionsOf(redis: Redis): { n: number } {
  * caller checks what the current primary has, rewrites what it lacks and calls witness().
  */
 export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts = 3 }: ReplicaAckOptions) {
-  if (!Number.isInteger(replicas) || replicas < 0) throw new RangeError(`replica acknowledgements: ${replicas} is not a count`);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`replica acknowledgement timeout ${timeoutMs} ms`);
+  if (!Number.isInteger(replicas) || replicas < 0)
+    throw new RangeError(`replica acknowledgements: ${replicas} is not a count`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new RangeError(`replica acknowledgement timeout ${timeoutMs} ms`);
   const conn = connectionsOf(redis);
   const witnessScript = defineScript(redis, 'tdAckWitness', 1, WITNESS_LUA);
 
@@ -68,7 +70,10 @@ export function createReplicaAck(redis: Redis, { replicas, timeoutMs, attempts =
       if (conn.n !== mark) return 'connection-changed';
       if (seen >= replicas) return 'acked';
     }
-    throw new StoreError('TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED', `written on the Redis primary, but ${seen} of ${replicas} replicas acknowledged it within ${attempts} × ${timeoutMs} ms: not counted as stored`);
+    throw new StoreError(
+      'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+      `written on the Redis primary, but ${seen} of ${replicas} replicas acknowledged it within ${attempts} × ${timeoutMs} ms: not counted as stored`,
+    );
   }
 
   return {

@@ -22,17 +22,30 @@ beforeEach(async () => {
 });
 
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({
-  symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'normal', ...over,
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '65000',
+  frequency: 'once',
+  priority: 'normal',
+  ...over,
 });
 
 describe('rule store', () => {
   it('creates, reads, updates and removes rules', async () => {
     const store = createRuleStore({ redis: client, now });
-    const rule = await store.create('alice', { ...input({ backup: 'bob', message: 'take profit' }), junk: 'dropped' } as RuleInput);
+    const rule = await store.create('alice', {
+      ...input({ backup: 'bob', message: 'take profit' }),
+      junk: 'dropped',
+    } as RuleInput);
     expect(Value.Check(Rule, rule)).toBe(true);
     expect(rule).toEqual({
-      id: rule.id, owner: 'alice', ...input({ backup: 'bob', message: 'take profit' }),
-      status: 'active', createdAt: '2026-11-21T10:00:00.000Z', updatedAt: '2026-11-21T10:00:00.000Z', version: 1,
+      id: rule.id,
+      owner: 'alice',
+      ...input({ backup: 'bob', message: 'take profit' }),
+      status: 'active',
+      createdAt: '2026-11-21T10:00:00.000Z',
+      updatedAt: '2026-11-21T10:00:00.000Z',
+      version: 1,
     });
     expect(rule.id).toMatch(/^r[0-9a-z]{19}$/);
     expect(await store.get(rule.id)).toEqual(rule);
@@ -40,10 +53,19 @@ describe('rule store', () => {
     expect(await store.get('not an id')).toBeUndefined();
 
     clock += 5_000;
-    const updated = await store.update(rule.id, input({ condition: 'inside-channel', threshold: undefined, lower: '1', upper: '2' }));
+    const updated = await store.update(
+      rule.id,
+      input({ condition: 'inside-channel', threshold: undefined, lower: '1', upper: '2' }),
+    );
     expect(updated).toEqual({
-      id: rule.id, owner: 'alice', ...input({ condition: 'inside-channel', lower: '1', upper: '2' }), threshold: undefined,
-      status: 'active', createdAt: rule.createdAt, updatedAt: '2026-11-21T10:00:05.000Z', version: 2,
+      id: rule.id,
+      owner: 'alice',
+      ...input({ condition: 'inside-channel', lower: '1', upper: '2' }),
+      threshold: undefined,
+      status: 'active',
+      createdAt: rule.createdAt,
+      updatedAt: '2026-11-21T10:00:05.000Z',
+      version: 2,
     });
     expect(Object.keys((await store.get(rule.id))!)).not.toContain('threshold'); // nothing left over from the old input
     expect(await store.setStatus(rule.id, 'paused')).toMatchObject({ status: 'paused', version: 3, lower: '1' });
@@ -54,7 +76,9 @@ describe('rule store', () => {
     expect(await store.get(rule.id)).toBeUndefined();
     expect(await store.update(rule.id, input())).toBe('not-found');
     expect(await store.setStatus(rule.id, 'active')).toBe('not-found');
-    await expect(store.create('Not A Trader', input())).rejects.toMatchObject({ code: 'TICKDESK_ALERTS_STORE_BAD_INPUT' });
+    await expect(store.create('Not A Trader', input())).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
+    });
   });
 
   it('refuses a write based on a stale version', async () => {
@@ -66,7 +90,9 @@ describe('rule store', () => {
     expect(await store.get(rule.id)).toMatchObject({ threshold: '1', status: 'active', version: 2 });
     // Without an expected version, concurrent writers all land, one version each.
     const other = createRuleStore({ redis: redis.client(), now });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).update(rule.id, input({ threshold: String(i) }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).update(rule.id, input({ threshold: String(i) }))),
+    );
     expect((await store.get(rule.id))!.version).toBe(22);
   });
 
@@ -95,7 +121,10 @@ describe('rule store', () => {
     // Concurrent creates cannot slip past the cap: the count and the write are one script.
     const racing = await Promise.allSettled([4, 5].map((i) => store.create('alice', input({ threshold: String(i) }))));
     expect(racing.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect((racing[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'TICKDESK_ALERTS_STORE_RULE_LIMIT', limit: 3 });
+    expect((racing[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_RULE_LIMIT',
+      limit: 3,
+    });
     expect((racing[0] as PromiseRejectedResult).reason.message).toMatch(/alice has 3 rules, the most allowed/);
     expect(await store.list({ owner: 'alice' })).toHaveLength(3);
     expect(await store.create('bob', input())).toMatchObject({ owner: 'bob' });
@@ -137,7 +166,10 @@ describe('rule store', () => {
     const store = createRuleStore({ redis: client, now });
     const changes: RuleChange[] = [];
     let resyncs = 0;
-    const unsubscribe = await store.subscribe((c) => changes.push(c), () => resyncs++);
+    const unsubscribe = await store.subscribe(
+      (c) => changes.push(c),
+      () => resyncs++,
+    );
     await redis.down();
     await redis.up();
     await until(() => resyncs === 1, 10_000);

@@ -5,7 +5,11 @@ import { DEFAULT_PREFIX, ruleKeys } from './redis-layout.js';
 import { defineScript, values } from './redis-script.js';
 import { badInput, ruleLimit } from './store-errors.js';
 
-export interface RuleChange { id: string; version: number; op: 'upsert' | 'remove' }
+export interface RuleChange {
+  id: string;
+  version: number;
+  op: 'upsert' | 'remove';
+}
 export type RuleWriteResult = Rule | 'not-found' | 'version-conflict';
 
 /** 1 created, 0 id taken, -1 the owner has the most rules allowed. KEYS: rule, ids, owner index. ARGV: id, owner, json, channel, change, cap. */
@@ -63,7 +67,9 @@ function pickInput(input: RuleInput): RuleInput {
 function parseChange(message: string): RuleChange | undefined {
   try {
     const c = JSON.parse(message) as RuleChange;
-    return typeof c.id === 'string' && Number.isInteger(c.version) && (c.op === 'upsert' || c.op === 'remove') ? { id: c.id, version: c.version, op: c.op } : undefined;
+    return typeof c.id === 'string' && Number.isInteger(c.version) && (c.op === 'upsert' || c.op === 'remove')
+      ? { id: c.id, version: c.version, op: c.op }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -74,8 +80,16 @@ function parseChange(message: string): RuleChange | undefined {
  * publishes the change, so a subscriber never hears of a write that did not happen.
  * Input is validated by the caller (`validateRuleInput`); this store keeps only known fields.
  */
-export function createRuleStore({ redis, prefix = DEFAULT_PREFIX, now = Date.now, maxRulesPerOwner = DEFAULT_MAX_RULES_PER_OWNER }: {
-  redis: Redis; prefix?: string; now?: () => number; maxRulesPerOwner?: number;
+export function createRuleStore({
+  redis,
+  prefix = DEFAULT_PREFIX,
+  now = Date.now,
+  maxRulesPerOwner = DEFAULT_MAX_RULES_PER_OWNER,
+}: {
+  redis: Redis;
+  prefix?: string;
+  now?: () => number;
+  maxRulesPerOwner?: number;
 }) {
   const keys = ruleKeys(prefix);
   const createScript = defineScript(redis, 'tdRuleCreateCapped', 3, CREATE_LUA);
@@ -95,7 +109,9 @@ export function createRuleStore({ redis, prefix = DEFAULT_PREFIX, now = Date.now
     const out: Rule[] = [];
     for (let i = 0; i < ids.length; i += PAGE) {
       const chunk = ids.slice(i, i + PAGE);
-      const jsons = values(await chunk.reduce((p, id) => p.hget(keys.rule(id), 'json'), redis.pipeline()).exec()) as (string | null)[];
+      const jsons = values(await chunk.reduce((p, id) => p.hget(keys.rule(id), 'json'), redis.pipeline()).exec()) as (
+        string | null
+      )[];
       for (const json of jsons) if (json !== null) out.push(JSON.parse(json) as Rule);
     }
     return out;
@@ -108,13 +124,27 @@ export function createRuleStore({ redis, prefix = DEFAULT_PREFIX, now = Date.now
   }
 
   /** Read, change, compare-and-set on the version read; retried when another writer got in between. */
-  async function rewrite(id: string, expectedVersion: number | undefined, edit: (cur: Rule) => RuleInput & { status: RuleStatus }): Promise<RuleWriteResult> {
+  async function rewrite(
+    id: string,
+    expectedVersion: number | undefined,
+    edit: (cur: Rule) => RuleInput & { status: RuleStatus },
+  ): Promise<RuleWriteResult> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const cur = await get(id);
       if (!cur) return 'not-found';
       if (expectedVersion !== undefined && cur.version !== expectedVersion) return 'version-conflict';
-      const next: Rule = { id: cur.id, owner: cur.owner, ...edit(cur), createdAt: cur.createdAt, updatedAt: formatMillis(now()), version: cur.version + 1 };
-      const reply = await replaceScript.run([keys.rule(id)], [cur.version, JSON.stringify(next), keys.changes, change(id, next.version, 'upsert')]);
+      const next: Rule = {
+        id: cur.id,
+        owner: cur.owner,
+        ...edit(cur),
+        createdAt: cur.createdAt,
+        updatedAt: formatMillis(now()),
+        version: cur.version + 1,
+      };
+      const reply = await replaceScript.run(
+        [keys.rule(id)],
+        [cur.version, JSON.stringify(next), keys.changes, change(id, next.version, 'upsert')],
+      );
       if (reply === 0) return next;
       if (reply === -1) return 'not-found';
       if (expectedVersion !== undefined) return 'version-conflict';
@@ -127,12 +157,24 @@ export function createRuleStore({ redis, prefix = DEFAULT_PREFIX, now = Date.now
 
     /** Every path (REST, chat, ad-hoc) creates here, so the per-owner cap holds for all; throws TICKDESK_ALERTS_STORE_RULE_LIMIT past it. */
     async create(owner: string, input: RuleInput): Promise<Rule> {
-      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(owner)) throw badInput(`rule owner ${JSON.stringify(owner)} is not a trader name`);
+      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(owner))
+        throw badInput(`rule owner ${JSON.stringify(owner)} is not a trader name`);
       const at = formatMillis(now());
       for (;;) {
         const id = newId();
-        const rule: Rule = { id, owner, ...pickInput(input), status: 'active', createdAt: at, updatedAt: at, version: 1 };
-        const created = await createScript.run([keys.rule(id), keys.ids, keys.owner(owner)], [id, owner, JSON.stringify(rule), keys.changes, change(id, 1, 'upsert'), maxRulesPerOwner]);
+        const rule: Rule = {
+          id,
+          owner,
+          ...pickInput(input),
+          status: 'active',
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+        };
+        const created = await createScript.run(
+          [keys.rule(id), keys.ids, keys.owner(owner)],
+          [id, owner, JSON.stringify(rule), keys.changes, change(id, 1, 'upsert'), maxRulesPerOwner],
+        );
         if (created === 1) return rule;
         if (created === -1) throw ruleLimit(owner, maxRulesPerOwner); // else an id collision (1 in 36^10 within one ms): draw again
       }
@@ -159,7 +201,7 @@ export function createRuleStore({ redis, prefix = DEFAULT_PREFIX, now = Date.now
 
     /** Every rule, in creation order, read a page at a time. */
     async *all(): AsyncIterable<Rule> {
-      for (let from = '-'; ; ) {
+      for (let from = '-'; ;) {
         const ids = await redis.zrange(keys.ids, from, '+', 'BYLEX', 'LIMIT', 0, PAGE);
         yield* await fetch(ids);
         if (ids.length < PAGE) return;

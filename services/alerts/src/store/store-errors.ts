@@ -22,5 +22,11 @@ export function badInput(message: string): StoreError {
 
 /** A trader already has `limit` rules stored (the per-owner cap): nothing was written. */
 export function ruleLimit(owner: string, limit: number): StoreError & { limit: number } {
-  return Object.assign(new StoreError('TICKDESK_ALERTS_STORE_RULE_LIMIT', `${owner} has ${limit} rules, the most allowed: delete one first`), { limit });
+  return Object.assign(
+    new StoreError(
+      'TICKDESK_ALERTS_STORE_RULE_LIMIT',
+      `${owner} has ${limit} rules, the most allowed: delete one first`,
+    ),
+    { limit },
+  );
 }

@@ -16,7 +16,11 @@ type WithCaller = FastifyRequest & { [kCaller]: Caller | null };
  */
 export default fp<{ tokens: TokenSigner; now?: () => number }>(
   async (app, { tokens, now }) => {
-    const currentRole = createRoleCache({ redis: app.deps.redis, ttlMs: app.config.roleCacheMs, ...(now ? { now } : {}) });
+    const currentRole = createRoleCache({
+      redis: app.deps.redis,
+      ttlMs: app.config.roleCacheMs,
+      ...(now ? { now } : {}),
+    });
     app.decorate('tokens', tokens);
     app.decorateRequest(kCaller, null);
     app.decorateRequest('caller', {
@@ -29,7 +33,8 @@ export default fp<{ tokens: TokenSigner; now?: () => number }>(
 
     async function authenticate(request: FastifyRequest): Promise<void> {
       const token = bearerToken(request.headers.authorization);
-      if (token === undefined) throw new ApiError('TICKDESK_API_UNAUTHENTICATED', 'missing bearer token: POST /v1/auth/token first');
+      if (token === undefined)
+        throw new ApiError('TICKDESK_API_UNAUTHENTICATED', 'missing bearer token: POST /v1/auth/token first');
       const { user, role } = tokens.verify(token);
       if ((await currentRole(user)) !== role) {
         throw new ApiError('TICKDESK_API_TOKEN_REVOKED', "the account's role changed or it was disabled: log in again");
@@ -44,7 +49,10 @@ export default fp<{ tokens: TokenSigner; now?: () => number }>(
         if (!(request as WithCaller)[kCaller]) await authenticate(request);
         const { role } = request.caller;
         if (!allowed.has(role)) {
-          throw new ApiError('TICKDESK_API_FORBIDDEN', `role ${role} may not ${request.method} ${request.routeOptions.url ?? request.url}`);
+          throw new ApiError(
+            'TICKDESK_API_FORBIDDEN',
+            `role ${role} may not ${request.method} ${request.routeOptions.url ?? request.url}`,
+          );
         }
       };
     });

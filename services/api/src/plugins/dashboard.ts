@@ -61,14 +61,18 @@ export function createDashboard({ dir }: { dir: string }): Dashboard {
     // Checked per page load (cheap): a build while the API runs is picked up, and a
     // missing index never loops through the not-found handler.
     if (existsSync(index)) reply.sendFile('index.html');
-    else reply.send(new ApiError('TICKDESK_API_UI_NOT_BUILT', 'the dashboard is not built: run `npm run build`, then reload'));
+    else
+      reply.send(
+        new ApiError('TICKDESK_API_UI_NOT_BUILT', 'the dashboard is not built: run `npm run build`, then reload'),
+      );
   }
 
   const isFile = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 
   return {
     async register(app) {
-      if (!existsSync(index)) app.log.warn({ dir: root }, 'the dashboard is not built (no index.html): / answers 503 until `npm run build`');
+      if (!existsSync(index))
+        app.log.warn({ dir: root }, 'the dashboard is not built (no index.html): / answers 503 until `npm run build`');
       // serve: false: only reply.sendFile, which refuses paths leaving the root.
       await app.register(fastifyStatic, {
         root,

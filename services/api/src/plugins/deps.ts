@@ -10,10 +10,16 @@ export default fp<{ deps: ApiDeps; config: ApiConfig; metrics: ApiMetrics; now?:
     app.decorate('deps', deps);
     app.decorate('config', config);
     app.decorate('metrics', metrics);
-    app.decorate('entitlements', createEntitlements({ accounts: deps.accounts, ttlMs: config.entitlementCacheMs, ...(now ? { now } : {}) }));
+    app.decorate(
+      'entitlements',
+      createEntitlements({ accounts: deps.accounts, ttlMs: config.entitlementCacheMs, ...(now ? { now } : {}) }),
+    );
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      metrics.requests.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     });
   },
   { name: 'tickdesk-deps', fastify: '5.x' },

@@ -16,7 +16,10 @@ const limited = (_req: FastifyRequest, ctx: { after: string }) =>
  * counted in Redis so that several API processes share one budget. Reads are not
  * limited. The login route sets its own limit with `loginRateLimit`.
  */
-export async function registerRateLimits(app: FastifyInstance, opts: { config: ApiConfig; redis: Redis; tokens: TokenSigner }): Promise<void> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  opts: { config: ApiConfig; redis: Redis; tokens: TokenSigner },
+): Promise<void> {
   const { config, tokens } = opts;
   await app.register(rateLimit, {
     global: true,

@@ -43,7 +43,11 @@ function complete(url: string, methods: string[], schema: Schema): Schema {
   const declared = schema.response ?? {};
   const missing = extra.filter((s) => !(String(s) in declared));
   const response: Record<string, unknown> = { ...errorResponses(...missing), ...declared };
-  const out: Schema = { ...schema, response: Object.fromEntries(Object.entries(response).map(([k, v]) => [k, dedupeSchemaIds(v)])) };
-  for (const part of ['body', 'querystring', 'params', 'headers'] as const) if (schema[part]) out[part] = dedupeSchemaIds(schema[part]);
+  const out: Schema = {
+    ...schema,
+    response: Object.fromEntries(Object.entries(response).map(([k, v]) => [k, dedupeSchemaIds(v)])),
+  };
+  for (const part of ['body', 'querystring', 'params', 'headers'] as const)
+    if (schema[part]) out[part] = dedupeSchemaIds(schema[part]);
   return out;
 }

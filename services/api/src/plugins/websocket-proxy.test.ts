@@ -39,7 +39,10 @@ afterAll(async () => {
 });
 
 async function proxyApp(config: Partial<ApiConfig> = {}): Promise<{ url: string; port: number }> {
-  const app = await testApp(redis.client(), { config, xmppWebsocket: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+  const app = await testApp(redis.client(), {
+    config,
+    xmppWebsocket: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+  });
   apps.push(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
@@ -82,9 +85,16 @@ describe('/xmpp-websocket frame cap', () => {
     const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
     raw.write(header);
     for (let sent = 0; sent < size && !raw.destroyed; sent += chunk.length) {
-      if (!raw.write(chunk)) await new Promise((r) => { raw.once('drain', r); raw.once('close', r); });
+      if (!raw.write(chunk))
+        await new Promise((r) => {
+          raw.once('drain', r);
+          raw.once('close', r);
+        });
     }
-    const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('no close within 10 s'), 10_000))]);
+    const code = await Promise.race([
+      closed,
+      new Promise<string>((r) => setTimeout(() => r('no close within 10 s'), 10_000)),
+    ]);
     clearInterval(sampler);
     expect(code).toBe(1009);
     expect(peak - before).toBeLessThan(16 * 2 ** 20);

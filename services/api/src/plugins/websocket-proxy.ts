@@ -11,7 +11,10 @@ type GuardConfig = Pick<ApiConfig, 'wsMaxFrameBytes' | 'wsMaxPerAddress' | 'wsMa
 
 /** The configured origins, or the API's own (localhost and 127.0.0.1 on the port it listens on). */
 export function allowedOrigins(config: Pick<ApiConfig, 'allowedOrigins'>, port: number): ReadonlySet<string> {
-  const listed = config.allowedOrigins.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase()).filter(Boolean);
+  const listed = config.allowedOrigins
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, '').toLowerCase())
+    .filter(Boolean);
   return new Set(listed.length > 0 ? listed : [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
 }
 
@@ -32,14 +35,24 @@ export function createWebsocketGuard({ config, port }: { config: GuardConfig; po
       const origin = request.headers.origin;
       origins ??= allowedOrigins(config, port());
       if (origin !== undefined && !origins.has(origin.toLowerCase())) {
-        throw new ApiError('TICKDESK_API_ORIGIN_FORBIDDEN', `origin ${origin.slice(0, 200)} may not open ${WEBSOCKET_PATH}`);
+        throw new ApiError(
+          'TICKDESK_API_ORIGIN_FORBIDDEN',
+          `origin ${origin.slice(0, 200)} may not open ${WEBSOCKET_PATH}`,
+        );
       }
       const address = request.ip;
       const mine = perAddress.get(address) ?? 0;
       if (mine >= config.wsMaxPerAddress) {
-        throw new ApiError('TICKDESK_API_TOO_MANY_CONNECTIONS', `${mine} WebSockets open from this address (limit ${config.wsMaxPerAddress})`);
+        throw new ApiError(
+          'TICKDESK_API_TOO_MANY_CONNECTIONS',
+          `${mine} WebSockets open from this address (limit ${config.wsMaxPerAddress})`,
+        );
       }
-      if (total >= config.wsMaxConnections) throw new ApiError('TICKDESK_API_TOO_MANY_CONNECTIONS', `${total} WebSockets open (limit ${config.wsMaxConnections})`);
+      if (total >= config.wsMaxConnections)
+        throw new ApiError(
+          'TICKDESK_API_TOO_MANY_CONNECTIONS',
+          `${total} WebSockets open (limit ${config.wsMaxConnections})`,
+        );
       perAddress.set(address, mine + 1);
       total += 1;
       // Counted until the client's TCP connection ends, whatever happens upstream.
@@ -72,7 +85,10 @@ const isUpgrade = (request: FastifyRequest) => request.headers.upgrade?.toLowerC
  * X-Forwarded-For, which Prosody honours from trusted_proxies (mod_http), so its
  * login limits see the browser and not the API.
  */
-export async function registerWebsocketProxy(app: FastifyInstance, { upstream, config }: { upstream: string | readonly string[]; config: GuardConfig }): Promise<void> {
+export async function registerWebsocketProxy(
+  app: FastifyInstance,
+  { upstream, config }: { upstream: string | readonly string[]; config: GuardConfig },
+): Promise<void> {
   const guard = createWebsocketGuard({ config, port: () => (app.server.address() as AddressInfo | null)?.port ?? 0 });
   const upstreams = typeof upstream === 'string' ? [upstream] : [...upstream];
   // One node: proxied as before (a dead node shows as the upstream's close). Several: each

@@ -13,21 +13,37 @@ import { privateRedis, until } from '../redis.test-util.js';
 /** Routes as another module would write them, to exercise what the core gives every route. */
 const things: FastifyPluginAsync = async (v1) => {
   const app = v1.withTypeProvider<TypeBoxTypeProvider>();
-  app.post('/things', {
-    preHandler: app.requireRole('trader', 'admin'),
-    schema: {
-      body: Type.Object({ name: Type.String({ maxLength: 100_000 }), count: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ ok: Type.Boolean() }), ...errorResponses(401, 403, 409, 422) },
+  app.post(
+    '/things',
+    {
+      preHandler: app.requireRole('trader', 'admin'),
+      schema: {
+        body: Type.Object(
+          { name: Type.String({ maxLength: 100_000 }), count: Type.Optional(Type.Integer()) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ ok: Type.Boolean() }), ...errorResponses(401, 403, 409, 422) },
+      },
     },
-  }, async (request, reply) => {
-    const { name } = request.body;
-    if (name === 'dup') throw conflict('thing dup already exists');
-    if (name === 'bad') throw invalidRule('threshold', 'must be above zero');
-    if (name === 'boom') throw new Error('db password is hunter2');
-    return reply.code(201).send({ ok: true });
-  });
-  app.get('/whoami', { preHandler: app.authenticate, schema: { response: { 200: Type.Object({ user: Type.String(), role: Type.String() }) } } }, async (request) => request.caller);
-  app.get('/forgot-auth', { schema: { response: { 200: Type.Object({ user: Type.String() }) } } }, async (request) => ({ user: request.caller.user }));
+    async (request, reply) => {
+      const { name } = request.body;
+      if (name === 'dup') throw conflict('thing dup already exists');
+      if (name === 'bad') throw invalidRule('threshold', 'must be above zero');
+      if (name === 'boom') throw new Error('db password is hunter2');
+      return reply.code(201).send({ ok: true });
+    },
+  );
+  app.get(
+    '/whoami',
+    {
+      preHandler: app.authenticate,
+      schema: { response: { 200: Type.Object({ user: Type.String(), role: Type.String() }) } },
+    },
+    async (request) => request.caller,
+  );
+  app.get('/forgot-auth', { schema: { response: { 200: Type.Object({ user: Type.String() }) } } }, async (request) => ({
+    user: request.caller.user,
+  }));
 };
 
 describe('what every route gets', () => {
@@ -50,27 +66,62 @@ describe('what every route gets', () => {
   });
 
   const post = (payload: unknown, user = 'alice', headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/v1/things', headers: { ...bearer(tokens[user]!), ...headers }, payload: payload as object });
+    app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: { ...bearer(tokens[user]!), ...headers },
+      payload: payload as object,
+    });
 
   describe('401', () => {
     it('missing, malformed, wrongly signed, unsigned tokens', async () => {
       expectError(await app.inject('/v1/whoami'), 401, 'TICKDESK_API_UNAUTHENTICATED', /missing bearer token/);
-      expectError(await app.inject({ url: '/v1/whoami', headers: { authorization: 'Basic YWxpY2U6cHc=' } }), 401, 'TICKDESK_API_BAD_TOKEN');
-      expectError(await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer' } }), 401, 'TICKDESK_API_BAD_TOKEN');
-      expectError(await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer a.b' } }), 401, 'TICKDESK_API_BAD_TOKEN');
-      expectError(await app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${'x'.repeat(3000)}` } }), 401, 'TICKDESK_API_BAD_TOKEN');
-      const forged = createTokenSigner({ secret: 'another-secret-another-secret-12345', ttlS: 900 }).sign('alice', 'admin').token;
-      expectError(await app.inject({ url: '/v1/whoami', headers: bearer(forged) }), 401, 'TICKDESK_API_BAD_TOKEN', /signature/);
+      expectError(
+        await app.inject({ url: '/v1/whoami', headers: { authorization: 'Basic YWxpY2U6cHc=' } }),
+        401,
+        'TICKDESK_API_BAD_TOKEN',
+      );
+      expectError(
+        await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer' } }),
+        401,
+        'TICKDESK_API_BAD_TOKEN',
+      );
+      expectError(
+        await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer a.b' } }),
+        401,
+        'TICKDESK_API_BAD_TOKEN',
+      );
+      expectError(
+        await app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${'x'.repeat(3000)}` } }),
+        401,
+        'TICKDESK_API_BAD_TOKEN',
+      );
+      const forged = createTokenSigner({ secret: 'another-secret-another-secret-12345', ttlS: 900 }).sign(
+        'alice',
+        'admin',
+      ).token;
+      expectError(
+        await app.inject({ url: '/v1/whoami', headers: bearer(forged) }),
+        401,
+        'TICKDESK_API_BAD_TOKEN',
+        /signature/,
+      );
       const [, payload] = tokens.alice!.split('.');
       const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
       expectError(await app.inject({ url: '/v1/whoami', headers: bearer(none) }), 401, 'TICKDESK_API_BAD_TOKEN');
-      const tampered = tokens.alice!.replace(/\.([^.]+)\./, `.${Buffer.from(JSON.stringify({ iss: 'tickdesk-api', sub: 'alice', role: 'admin', exp: 9e9 })).toString('base64url')}.`);
+      const tampered = tokens.alice!.replace(
+        /\.([^.]+)\./,
+        `.${Buffer.from(JSON.stringify({ iss: 'tickdesk-api', sub: 'alice', role: 'admin', exp: 9e9 })).toString('base64url')}.`,
+      );
       expectError(await app.inject({ url: '/v1/whoami', headers: bearer(tampered) }), 401, 'TICKDESK_API_BAD_TOKEN');
     });
 
     it('an expired token', async () => {
       const token = await login(app, 'alice');
-      expect((await app.inject({ url: '/v1/whoami', headers: bearer(token) })).json()).toEqual({ user: 'alice', role: 'trader' });
+      expect((await app.inject({ url: '/v1/whoami', headers: bearer(token) })).json()).toEqual({
+        user: 'alice',
+        role: 'trader',
+      });
       clock += 901_000;
       try {
         expectError(await app.inject({ url: '/v1/whoami', headers: bearer(token) }), 401, 'TICKDESK_API_TOKEN_EXPIRED');
@@ -79,7 +130,7 @@ describe('what every route gets', () => {
       }
     });
 
-    it("a token whose account changed role or was disabled", async () => {
+    it('a token whose account changed role or was disabled', async () => {
       const token = await login(app, 'carol');
       await redis.hset(USERS_KEY, 'carol', 'analyst');
       expectError(await app.inject({ url: '/v1/whoami', headers: bearer(token) }), 401, 'TICKDESK_API_TOKEN_REVOKED');
@@ -95,33 +146,66 @@ describe('what every route gets', () => {
   });
 
   it('403 for a role not allowed; requireRole authenticates by itself', async () => {
-    expectError(await post({ name: 'x' }, 'ana'), 403, 'TICKDESK_API_FORBIDDEN', /role analyst may not POST \/v1\/things/);
+    expectError(
+      await post({ name: 'x' }, 'ana'),
+      403,
+      'TICKDESK_API_FORBIDDEN',
+      /role analyst may not POST \/v1\/things/,
+    );
     expect((await post({ name: 'x' }, 'admin')).statusCode).toBe(201);
     expectError(await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'x' } }), 401);
   });
 
   it('409 and 422 from the shared helpers; 422 names the field', async () => {
     expectError(await post({ name: 'dup' }), 409, 'TICKDESK_API_CONFLICT');
-    expectError(await post({ name: 'bad' }), 422, 'TICKDESK_API_INVALID_RULE', /rule field "threshold": must be above zero/);
+    expectError(
+      await post({ name: 'bad' }),
+      422,
+      'TICKDESK_API_INVALID_RULE',
+      /rule field "threshold": must be above zero/,
+    );
   });
 
   it('500: a generic message with the request id; the cause only in the log', async () => {
-    const body = expectError(await post({ name: 'boom' }), 500, 'TICKDESK_API_INTERNAL', /^internal error \(request .+\)$/);
+    const body = expectError(
+      await post({ name: 'boom' }),
+      500,
+      'TICKDESK_API_INTERNAL',
+      /^internal error \(request .+\)$/,
+    );
     expect(body.message).not.toMatch(/hunter2/);
   });
 
   it('400: unknown fields are refused, not dropped; a number is not a string; a string is not an integer', async () => {
-    expectError(await post({ name: 'x', colour: 'red' }), 400, 'TICKDESK_API_BAD_REQUEST', /body field "colour": unknown field/);
+    expectError(
+      await post({ name: 'x', colour: 'red' }),
+      400,
+      'TICKDESK_API_BAD_REQUEST',
+      /body field "colour": unknown field/,
+    );
     expectError(await post({ name: 5 }), 400, 'TICKDESK_API_BAD_REQUEST', /body field "name": expected string/);
-    expectError(await post({ name: 'x', count: '5' }), 400, 'TICKDESK_API_BAD_REQUEST', /body field "count": expected integer/);
+    expectError(
+      await post({ name: 'x', count: '5' }),
+      400,
+      'TICKDESK_API_BAD_REQUEST',
+      /body field "count": expected integer/,
+    );
     expectError(await post({ name: 'x', count: 1.5 }), 400, 'TICKDESK_API_BAD_REQUEST', /body field "count"/);
     expectError(await post({ name: null }), 400, 'TICKDESK_API_BAD_REQUEST', /body field "name"/);
   });
 
   it('413 over the body limit, 415 for anything but JSON', async () => {
     expectError(await post({ name: 'x'.repeat(66_000) }), 413, 'TICKDESK_API_PAYLOAD_TOO_LARGE');
-    expectError(await post('<name>x</name>', 'alice', { 'content-type': 'application/xml' }), 415, 'TICKDESK_API_UNSUPPORTED_MEDIA_TYPE');
-    expectError(await post('name=x', 'alice', { 'content-type': 'multipart/form-data; boundary=x' }), 415, 'TICKDESK_API_UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await post('<name>x</name>', 'alice', { 'content-type': 'application/xml' }),
+      415,
+      'TICKDESK_API_UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await post('name=x', 'alice', { 'content-type': 'multipart/form-data; boundary=x' }),
+      415,
+      'TICKDESK_API_UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('404 for unknown routes and methods, 400 for a malformed URL, all as { code, message }', async () => {
@@ -155,7 +239,8 @@ describe('write rate limit per user', () => {
   it('429 after writeRateMax writes in the window; other users and reads are not affected', async () => {
     const alice = bearer(await login(app, 'alice'));
     const admin = bearer(await login(app, 'admin'));
-    const write = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/v1/things', headers, payload: { name: 'x' } });
+    const write = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/v1/things', headers, payload: { name: 'x' } });
     for (let i = 0; i < 3; i++) expect((await write(alice)).statusCode).toBe(201);
     const res = await write(alice);
     expectError(res, 429, 'TICKDESK_API_RATE_LIMITED');
@@ -177,8 +262,20 @@ describe('Redis unreachable', () => {
     try {
       const token = await login(app, 'alice');
       await server.down();
-      expectError(await app.inject({ url: '/v1/instruments', headers: bearer(token) }), 503, 'TICKDESK_API_UNAVAILABLE');
-      expectError(await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { jid: 'alice@desk.localhost', password: 'alice-pw' } }), 503, 'TICKDESK_API_UNAVAILABLE');
+      expectError(
+        await app.inject({ url: '/v1/instruments', headers: bearer(token) }),
+        503,
+        'TICKDESK_API_UNAVAILABLE',
+      );
+      expectError(
+        await app.inject({
+          method: 'POST',
+          url: '/v1/auth/token',
+          payload: { jid: 'alice@desk.localhost', password: 'alice-pw' },
+        }),
+        503,
+        'TICKDESK_API_UNAVAILABLE',
+      );
     } finally {
       await app.close();
       await server.close();
@@ -199,12 +296,18 @@ describe('start-up checks on routes', () => {
     const bad: FastifyPluginAsync = async (v1) => {
       v1.get('/bare', async () => ({}));
     };
-    await expect(testApp(server.client(), { routes: [bad] })).rejects.toThrow(/GET \/v1\/bare declares no response schema/);
+    await expect(testApp(server.client(), { routes: [bad] })).rejects.toThrow(
+      /GET \/v1\/bare declares no response schema/,
+    );
   });
 
   it('a body schema that accepts unknown fields is refused', async () => {
     const bad: FastifyPluginAsync = async (v1) => {
-      v1.post('/loose', { schema: { body: Type.Object({ a: Type.String() }), response: { 200: Type.Object({}) } } }, async () => ({}));
+      v1.post(
+        '/loose',
+        { schema: { body: Type.Object({ a: Type.String() }), response: { 200: Type.Object({}) } } },
+        async () => ({}),
+      );
     };
     await expect(testApp(server.client(), { routes: [bad] })).rejects.toThrow(/additionalProperties: false/);
   });
@@ -217,7 +320,9 @@ describe('start-up checks on routes', () => {
     try {
       const token = createTokenSigner({ secret: SECRET, ttlS: 60 }).sign('alice', 'trader').token;
       expect((await b.inject({ url: '/v1/instruments', headers: bearer(token) })).statusCode).toBe(200);
-      expect((await a.inject({ url: '/v1/instruments', headers: bearer(await login(b, 'carol')) })).statusCode).toBe(200);
+      expect((await a.inject({ url: '/v1/instruments', headers: bearer(await login(b, 'carol')) })).statusCode).toBe(
+        200,
+      );
     } finally {
       await a.close();
       await b.close();

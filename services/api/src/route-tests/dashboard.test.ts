@@ -8,7 +8,8 @@ import type { ApiApp } from '../app.js';
 import { bearer, expectError, login, seedUsers, testApp } from '../app.test-util.js';
 import { privateRedis } from '../redis.test-util.js';
 
-const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-B1x9QzTe.js"></script></head><body></body></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/assets/index-B1x9QzTe.js"></script></head><body></body></html>';
 const SCRIPT = 'console.log("dashboard")';
 const SECRET = 'not-for-the-browser';
 const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
@@ -78,12 +79,29 @@ describe('the dashboard at /', () => {
   });
 
   it('keeps the API 404 for API paths, for programs, and for other methods', async () => {
-    for (const url of ['/v1/unknown', '/v1', '/health/x', '/metrics/x', '/openapi.json/x', '/xmpp-websocket', '/docs/nope', '/assets/index-gone.js']) {
+    for (const url of [
+      '/v1/unknown',
+      '/v1',
+      '/health/x',
+      '/metrics/x',
+      '/openapi.json/x',
+      '/xmpp-websocket',
+      '/docs/nope',
+      '/assets/index-gone.js',
+    ]) {
       expectError(await app.inject({ url, headers: html }), 404, 'TICKDESK_API_NOT_FOUND');
     }
     expectError(await app.inject('/alerts'), 404, 'TICKDESK_API_NOT_FOUND', /no route GET \/alerts/);
-    expectError(await app.inject({ url: '/alerts', headers: { accept: 'application/json' } }), 404, 'TICKDESK_API_NOT_FOUND');
-    expectError(await app.inject({ method: 'POST', url: '/alerts', headers: html, payload: {} }), 404, 'TICKDESK_API_NOT_FOUND');
+    expectError(
+      await app.inject({ url: '/alerts', headers: { accept: 'application/json' } }),
+      404,
+      'TICKDESK_API_NOT_FOUND',
+    );
+    expectError(
+      await app.inject({ method: 'POST', url: '/alerts', headers: html, payload: {} }),
+      404,
+      'TICKDESK_API_NOT_FOUND',
+    );
   });
 
   it('the API itself is unchanged', async () => {
@@ -116,7 +134,12 @@ describe('the dashboard at /', () => {
   it('refuses traversal sent raw over HTTP, where no client normalised the path', async () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/%2e%2e%2fsecret.txt',
+    ]) {
       const answer = await rawGet(port, path);
       expect(answer, path).toMatch(/^HTTP\/1\.1 (400|403|404) /);
       expect(answer).not.toContain(SECRET);
@@ -127,7 +150,9 @@ describe('the dashboard at /', () => {
 /** One GET with the path exactly as given; resolves with the whole answer. */
 function rawGet(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
+    const socket = connect({ port, host: '127.0.0.1' }, () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
+    );
     let answer = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => (answer += chunk));
@@ -159,7 +184,9 @@ describe('the dashboard before it is built', () => {
     expectError(await app.inject({ url: '/alerts', headers: html }), 503, 'TICKDESK_API_UI_NOT_BUILT');
     expectError(await app.inject('/assets/index-B1x9QzTe.js'), 404, 'TICKDESK_API_NOT_FOUND');
     expectError(await app.inject({ url: '/v1/unknown', headers: html }), 404, 'TICKDESK_API_NOT_FOUND');
-    expect((await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'alice')) })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/instruments', headers: bearer(await login(app, 'alice')) })).statusCode).toBe(
+      200,
+    );
   });
 
   it('serves it once it is built, without a restart', async () => {

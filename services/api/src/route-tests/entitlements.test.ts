@@ -2,13 +2,28 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
 import type { ApiApp } from '../app.js';
-import { bearer, expectError, fakeEntitlements, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
+import {
+  bearer,
+  expectError,
+  fakeEntitlements,
+  login,
+  seedCandles,
+  seedMarket,
+  seedUsers,
+  testApp,
+  tickAt,
+} from '../app.test-util.js';
 import { privateRedis } from '../redis.test-util.js';
 
 const T0 = parseTimestamp('2025-03-01T12:00:00Z')!;
 const FROM = new Date(T0 / 1000).toISOString();
 const [MINE, OTHER] = ['BTCUSDT', 'EURUSD'];
-const perSymbol = (s: string) => [`/v1/instruments/${s}`, `/v1/instruments/${s}/last`, `/v1/instruments/${s}/ticks?from=${FROM}`, `/v1/instruments/${s}/candles?from=${FROM}`];
+const perSymbol = (s: string) => [
+  `/v1/instruments/${s}`,
+  `/v1/instruments/${s}/last`,
+  `/v1/instruments/${s}/ticks?from=${FROM}`,
+  `/v1/instruments/${s}/candles?from=${FROM}`,
+];
 
 describe('market data follows entitlements', () => {
   let server: Awaited<ReturnType<typeof privateRedis>>;
@@ -48,7 +63,8 @@ describe('market data follows entitlements', () => {
   it('an analyst reads an entitled instrument and is refused any other with 403', async () => {
     const ana = bearer(await login(app, 'ana'));
     for (const url of perSymbol(MINE)) expect((await get(url, ana)).statusCode, url).toBe(200);
-    for (const url of perSymbol(OTHER)) expectError(await get(url, ana), 403, 'TICKDESK_API_NOT_ENTITLED', /not entitled to EURUSD/);
+    for (const url of perSymbol(OTHER))
+      expectError(await get(url, ana), 403, 'TICKDESK_API_NOT_ENTITLED', /not entitled to EURUSD/);
     // Unknown stays unknown.
     expectError(await get('/v1/instruments/NOPE/last', ana), 404, 'TICKDESK_API_UNKNOWN_INSTRUMENT');
   });
@@ -58,7 +74,8 @@ describe('market data follows entitlements', () => {
       const headers = bearer(await login(app, user));
       const list = (await get('/v1/instruments', headers)).json() as { instruments: unknown[] };
       expect(list.instruments).toHaveLength(DEFAULT_INSTRUMENTS.length);
-      for (const url of [...perSymbol(MINE), ...perSymbol(OTHER)]) expect((await get(url, headers)).statusCode, `${user} ${url}`).toBe(200);
+      for (const url of [...perSymbol(MINE), ...perSymbol(OTHER)])
+        expect((await get(url, headers)).statusCode, `${user} ${url}`).toBe(200);
     }
   });
 
@@ -75,8 +92,15 @@ describe('market data follows entitlements', () => {
     try {
       const ana = bearer(await login(bare, 'ana'));
       expectError(await bare.inject({ url: '/v1/instruments', headers: ana }), 503, 'TICKDESK_API_UNAVAILABLE');
-      expectError(await bare.inject({ url: `/v1/instruments/${MINE}/last`, headers: ana }), 503, 'TICKDESK_API_UNAVAILABLE');
-      expect((await bare.inject({ url: `/v1/instruments/${MINE}/last`, headers: bearer(await login(bare, 'alice')) })).statusCode).toBe(200);
+      expectError(
+        await bare.inject({ url: `/v1/instruments/${MINE}/last`, headers: ana }),
+        503,
+        'TICKDESK_API_UNAVAILABLE',
+      );
+      expect(
+        (await bare.inject({ url: `/v1/instruments/${MINE}/last`, headers: bearer(await login(bare, 'alice')) }))
+          .statusCode,
+      ).toBe(200);
     } finally {
       await bare.close();
     }
@@ -86,7 +110,10 @@ describe('market data follows entitlements', () => {
     let reads = 0;
     let t = 0;
     const counting = fakeEntitlements({ [MINE]: ['ana'] });
-    const accounts = { ...counting.accounts, members: async () => ((reads += 1), counting.members) } as typeof counting.accounts;
+    const accounts = {
+      ...counting.accounts,
+      members: async () => ((reads += 1), counting.members),
+    } as typeof counting.accounts;
     const cached = await testApp(redis, { accounts, now: () => t });
     try {
       const ana = bearer(await login(cached, 'ana'));

@@ -15,7 +15,10 @@ describe('fuzzed input gets 4xx, never a crash or a leak', () => {
     server = await privateRedis();
     const redis = server.client();
     await seedUsers(redis);
-    await seedMarket(redis, Array.from({ length: 50 }, (_, i) => tickAt('BTCUSDT', i + 1, 1_740_830_400_000_000 + i * 1000)));
+    await seedMarket(
+      redis,
+      Array.from({ length: 50 }, (_, i) => tickAt('BTCUSDT', i + 1, 1_740_830_400_000_000 + i * 1000)),
+    );
     app = await testApp(redis, { config: { bodyLimit: 4_096 } });
     auth = bearer(await login(app, 'alice'));
   });
@@ -24,14 +27,30 @@ describe('fuzzed input gets 4xx, never a crash or a leak', () => {
     await server.close();
   });
 
-  const check = (res: LightMyRequestResponse, what: string, allowOk: boolean) => checkAnswer(statuses, res, what, allowOk);
+  const check = (res: LightMyRequestResponse, what: string, allowOk: boolean) =>
+    checkAnswer(statuses, res, what, allowOk);
 
   it('2,000 login bodies', async () => {
     const g = makeGen(1);
     for (let i = 0; i < 2_000; i++) {
       const payload = g.loginBody();
-      const type = g.r.next() < 0.9 ? 'application/json' : g.r.pick(['text/plain', 'application/xml', 'application/json; charset=latin1', '', 'application/x-www-form-urlencoded', 'multipart/form-data']);
-      const res = await app.inject({ method: 'POST', url: '/v1/auth/token', headers: type ? { 'content-type': type } : {}, payload });
+      const type =
+        g.r.next() < 0.9
+          ? 'application/json'
+          : g.r.pick([
+              'text/plain',
+              'application/xml',
+              'application/json; charset=latin1',
+              '',
+              'application/x-www-form-urlencoded',
+              'multipart/form-data',
+            ]);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        headers: type ? { 'content-type': type } : {},
+        payload,
+      });
       check(res, `#${i} POST ${type} ${payload.slice(0, 200)}`, false);
     }
   });
@@ -49,7 +68,10 @@ describe('fuzzed input gets 4xx, never a crash or a leak', () => {
   it('1,000 authorization headers and unknown paths', async () => {
     const g = makeGen(3);
     for (let i = 0; i < 1_000; i++) {
-      const token = g.r.next() < 0.5 ? g.str() : `Bearer ${g.r.next() < 0.5 ? g.str() : auth.authorization!.slice(7, 7 + g.r.int(200))}${g.r.next() < 0.3 ? g.str() : ''}`;
+      const token =
+        g.r.next() < 0.5
+          ? g.str()
+          : `Bearer ${g.r.next() < 0.5 ? g.str() : auth.authorization!.slice(7, 7 + g.r.int(200))}${g.r.next() < 0.3 ? g.str() : ''}`;
       const url = g.r.next() < 0.7 ? '/v1/prices' : `/v1/${enc(g.str()).slice(0, 100)}/${g.r.int(9)}`;
       let res: LightMyRequestResponse;
       try {

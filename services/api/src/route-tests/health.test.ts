@@ -44,8 +44,15 @@ describe('GET /health and /metrics', () => {
     };
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { components: Record<string, ComponentHealth & { restarts?: number; lastExit?: string }> };
-    expect(body.components.xmpp).toEqual({ state: 'running', restarts: 2, lastExit: 'SIGKILL', lastRestartAt: '2026-12-06T04:00:00.000Z' });
+    const body = res.json() as {
+      components: Record<string, ComponentHealth & { restarts?: number; lastExit?: string }>;
+    };
+    expect(body.components.xmpp).toEqual({
+      state: 'running',
+      restarts: 2,
+      lastExit: 'SIGKILL',
+      lastRestartAt: '2026-12-06T04:00:00.000Z',
+    });
     expect(body.components.redis).toMatchObject({ state: 'running', restarts: 1, lastExit: 'exit 1' });
     expect(body.components.redis!.detail).toBeUndefined();
   });
@@ -54,7 +61,10 @@ describe('GET /health and /metrics', () => {
     others = { xmpp: { state: 'running' }, engine: { state: 'degraded', detail: 'no receipts' } };
     let res = await app.inject('/health');
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'degraded', components: { engine: { state: 'degraded', detail: 'no receipts' } } });
+    expect(res.json()).toMatchObject({
+      status: 'degraded',
+      components: { engine: { state: 'degraded', detail: 'no receipts' } },
+    });
     others = { feeds: { state: 'starting' } };
     expect((await app.inject('/health')).statusCode).toBe(503);
     others = new Error('secret internals');
@@ -84,7 +94,9 @@ describe('GET /health and /metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain('# TYPE tickdesk_api_request_duration_seconds histogram');
-    expect(res.body).toMatch(/tickdesk_api_request_duration_seconds_count\{method="GET",route="\/v1\/instruments",status="401"\} 1/);
+    expect(res.body).toMatch(
+      /tickdesk_api_request_duration_seconds_count\{method="GET",route="\/v1\/instruments",status="401"\} 1/,
+    );
   });
 
   it('/metrics: 500 with a generic message when the registry fails', async () => {

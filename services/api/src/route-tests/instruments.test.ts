@@ -4,7 +4,17 @@ import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_INSTRUMENTS, parseTimestamp } from '@tickdesk/schemas';
 import { candlesKey, finalKey } from '@tickdesk/recorder';
 import type { ApiApp } from '../app.js';
-import { bearer, expectError, fakeEntitlements, login, seedCandles, seedMarket, seedUsers, testApp, tickAt } from '../app.test-util.js';
+import {
+  bearer,
+  expectError,
+  fakeEntitlements,
+  login,
+  seedCandles,
+  seedMarket,
+  seedUsers,
+  testApp,
+  tickAt,
+} from '../app.test-util.js';
 import { CandlePage } from '../market-schemas.js';
 import { privateRedis } from '../redis.test-util.js';
 
@@ -27,10 +37,17 @@ describe('market data routes', () => {
     app = await testApp(redis, { accounts });
     auth = bearer(await login(app, 'ana'));
     // 25 BTCUSDT ticks, 10 ms apart, except that ticks 10–14 share one event time.
-    const ticks = Array.from({ length: 25 }, (_, i) => tickAt('BTCUSDT', i + 1, T0 + (i >= 10 && i < 15 ? 10 : i) * 10_000, `6500${i % 10}.5`));
+    const ticks = Array.from({ length: 25 }, (_, i) =>
+      tickAt('BTCUSDT', i + 1, T0 + (i >= 10 && i < 15 ? 10 : i) * 10_000, `6500${i % 10}.5`),
+    );
     await seedMarket(redis, ticks);
     await seedMarket(redis, [tickAt('EURUSD', 7, T0, '1.08512')]);
-    await seedCandles(redis, 'BTCUSDT', '1m', Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000));
+    await seedCandles(
+      redis,
+      'BTCUSDT',
+      '1m',
+      Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000),
+    );
     await seedCandles(redis, 'BTCUSDT', '1s', [T0]);
   });
   afterAll(async () => {
@@ -51,7 +68,9 @@ describe('market data routes', () => {
 
   describe('GET /v1/instruments/:symbol', () => {
     it('200, 404 unknown, 400 malformed, 401', async () => {
-      expect((await get('/v1/instruments/EURUSD')).json()).toEqual(DEFAULT_INSTRUMENTS.find((i) => i.symbol === 'EURUSD'));
+      expect((await get('/v1/instruments/EURUSD')).json()).toEqual(
+        DEFAULT_INSTRUMENTS.find((i) => i.symbol === 'EURUSD'),
+      );
       expectError(await get('/v1/instruments/NOPE'), 404, 'TICKDESK_API_UNKNOWN_INSTRUMENT', /NOPE/);
       expectError(await get('/v1/instruments/btc!usd'), 400, 'TICKDESK_API_BAD_REQUEST', /params field "symbol"/);
       expectError(await get('/v1/instruments/EURUSD', {}), 401);
@@ -64,7 +83,14 @@ describe('market data routes', () => {
       expect(prices.prices.map((p) => p.symbol)).toEqual(['BTCUSDT', 'EURUSD']);
       const last = await get('/v1/instruments/BTCUSDT/last');
       expect(last.statusCode).toBe(200);
-      expect(last.json()).toEqual({ symbol: 'BTCUSDT', price: '65004.5', size: '0.01', seq: 25, eventTime: tickAt('BTCUSDT', 25, T0 + 240_000).eventTime, ingestTime: tickAt('BTCUSDT', 25, T0 + 240_000).ingestTime });
+      expect(last.json()).toEqual({
+        symbol: 'BTCUSDT',
+        price: '65004.5',
+        size: '0.01',
+        seq: 25,
+        eventTime: tickAt('BTCUSDT', 25, T0 + 240_000).eventTime,
+        ingestTime: tickAt('BTCUSDT', 25, T0 + 240_000).ingestTime,
+      });
     });
     it('404 for an unknown instrument and for one that has not traded', async () => {
       expectError(await get('/v1/instruments/NOPE/last'), 404, 'TICKDESK_API_UNKNOWN_INSTRUMENT');
@@ -94,9 +120,14 @@ describe('market data routes', () => {
       expect(new Set(seqs).size).toBe(25);
     });
     it('from inclusive, to exclusive, open-ended when to is absent, default limit', async () => {
-      const some = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0 + 10_000)}&to=${iso(T0 + 30_000)}`)).json() as { ticks: { seq: number }[] };
+      const some = (
+        await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0 + 10_000)}&to=${iso(T0 + 30_000)}`)
+      ).json() as { ticks: { seq: number }[] };
       expect(some.ticks.map((t) => t.seq)).toEqual([2, 3]);
-      const all = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`)).json() as { ticks: unknown[]; nextCursor?: string };
+      const all = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`)).json() as {
+        ticks: unknown[];
+        nextCursor?: string;
+      };
       expect(all.ticks).toHaveLength(25);
       expect(all.nextCursor).toBeUndefined();
       const none = (await get(`/v1/instruments/SOLUSDT/ticks?from=${iso(T0)}`)).json() as { ticks: unknown[] };
@@ -127,15 +158,35 @@ describe('market data routes', () => {
 
   describe('GET /v1/instruments/:symbol/candles', () => {
     it('200: candles of the interval in range (1m by default), paged', async () => {
-      const first = (await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3`)).json() as { interval: string; candles: { start: string; high: string; trades: number }[]; nextCursor?: string };
+      const first = (await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3`)).json() as {
+        interval: string;
+        candles: { start: string; high: string; trades: number }[];
+        nextCursor?: string;
+      };
       expect(first.interval).toBe('1m');
       expect(first.candles.map((c) => c.high)).toEqual(['100', '101', '102']);
-      expect(first.candles[0]).toEqual({ symbol: 'BTCUSDT', interval: '1m', start: '2025-03-01T12:00:00.000000Z', open: '100', high: '100', low: '99', close: '101', volume: '2.5', trades: 3 });
+      expect(first.candles[0]).toEqual({
+        symbol: 'BTCUSDT',
+        interval: '1m',
+        start: '2025-03-01T12:00:00.000000Z',
+        open: '100',
+        high: '100',
+        low: '99',
+        close: '101',
+        volume: '2.5',
+        trades: 3,
+      });
       expect(first.nextCursor).toBe('2025-03-01T12:03:00.000000Z');
-      const second = (await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3&cursor=${first.nextCursor}`)).json() as typeof first;
+      const second = (
+        await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3&cursor=${first.nextCursor}`)
+      ).json() as typeof first;
       expect(second.candles.map((c) => c.high)).toEqual(['103', '104']);
       expect(second.nextCursor).toBeUndefined();
-      const ranged = (await get(`/v1/instruments/BTCUSDT/candles?interval=1m&from=${iso(T0 + 60_000_000)}&to=${iso(T0 + 180_000_000)}`)).json() as typeof first;
+      const ranged = (
+        await get(
+          `/v1/instruments/BTCUSDT/candles?interval=1m&from=${iso(T0 + 60_000_000)}&to=${iso(T0 + 180_000_000)}`,
+        )
+      ).json() as typeof first;
       expect(ranged.candles.map((c) => c.high)).toEqual(['101', '102']);
       const seconds = (await get(`/v1/instruments/BTCUSDT/candles?interval=1s&from=${iso(T0)}`)).json() as typeof first;
       expect(seconds.candles).toHaveLength(1);
@@ -151,9 +202,14 @@ describe('market data routes', () => {
     ])('400 for ?%s', async (query, message) => {
       expectError(await get(`/v1/instruments/BTCUSDT/candles?${query}`), 400, 'TICKDESK_API_BAD_REQUEST', message);
     });
-    it('serves final candles (up to the recorder\'s mark) from memory, and open ones as stored now', async () => {
+    it("serves final candles (up to the recorder's mark) from memory, and open ones as stored now", async () => {
       const url = `/v1/instruments/ETHUSDT/candles?from=${iso(T0)}&limit=3`;
-      await seedCandles(redis, 'ETHUSDT', '1m', Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000));
+      await seedCandles(
+        redis,
+        'ETHUSDT',
+        '1m',
+        Array.from({ length: 5 }, (_, i) => T0 + i * 60_000_000),
+      );
       await redis.hset(finalKey('ETHUSDT'), '1m', String(T0 + 120_000_000));
       const first = await get(url);
       expect(first.statusCode).toBe(200);
@@ -165,7 +221,11 @@ describe('market data routes', () => {
       // The recorder never writes a final candle again, so a change to one does not show (it is not read); open ones are read each time.
       const rewrite = async (start: number, high: string) => {
         await redis.zremrangebyscore(candlesKey('1m', 'ETHUSDT'), start, start);
-        await redis.zadd(candlesKey('1m', 'ETHUSDT'), start, JSON.stringify([start, '100', high, '99', '101', '2.5', 3]));
+        await redis.zadd(
+          candlesKey('1m', 'ETHUSDT'),
+          start,
+          JSON.stringify([start, '100', high, '99', '101', '2.5', 3]),
+        );
       };
       await rewrite(T0 + 60_000_000, '999');
       await rewrite(T0 + 240_000_000, '777');
@@ -176,7 +236,11 @@ describe('market data routes', () => {
 
     it('500 for a stored candle that does not fit the schema, never a malformed page', async () => {
       await redis.zadd(candlesKey('1h', 'SOLUSDT'), T0, JSON.stringify([T0, '1', '2', 'NaN', '1', '1', 1]));
-      expectError(await get(`/v1/instruments/SOLUSDT/candles?interval=1h&from=${iso(T0)}`), 500, 'TICKDESK_API_INTERNAL');
+      expectError(
+        await get(`/v1/instruments/SOLUSDT/candles?interval=1h&from=${iso(T0)}`),
+        500,
+        'TICKDESK_API_INTERNAL',
+      );
     });
 
     it('404 and 401', async () => {
@@ -187,7 +251,14 @@ describe('market data routes', () => {
 
   it.each(['alice', 'ana', 'carol', 'admin'])('every desk role reads market data: %s', async (user) => {
     const headers = bearer(await login(app, user));
-    for (const url of ['/v1/instruments', '/v1/instruments/BTCUSDT', '/v1/prices', '/v1/instruments/BTCUSDT/last', `/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`, `/v1/instruments/BTCUSDT/candles?from=${iso(T0)}`]) {
+    for (const url of [
+      '/v1/instruments',
+      '/v1/instruments/BTCUSDT',
+      '/v1/prices',
+      '/v1/instruments/BTCUSDT/last',
+      `/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`,
+      `/v1/instruments/BTCUSDT/candles?from=${iso(T0)}`,
+    ]) {
       expect((await get(url, headers)).statusCode, url).toBe(200);
     }
   });

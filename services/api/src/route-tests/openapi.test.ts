@@ -12,15 +12,19 @@ import { DESK_ROUTES } from '../routes/desk-routes.js';
 
 /** A route module as another engineer would add it, to check the document follows extra routes too. */
 const extra: FastifyPluginAsync = async (v1) => {
-  v1.put('/widgets/:id', {
-    onRequest: v1.requireRole('admin'),
-    schema: {
-      security: BEARER,
-      params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9]{1,20}$' }) }, { additionalProperties: false }),
-      body: Type.Object({ size: Type.Integer() }, { additionalProperties: false }),
-      response: { 204: Type.Null({ description: 'Updated' }), ...errorResponses(401, 403, 404) },
+  v1.put(
+    '/widgets/:id',
+    {
+      onRequest: v1.requireRole('admin'),
+      schema: {
+        security: BEARER,
+        params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9]{1,20}$' }) }, { additionalProperties: false }),
+        body: Type.Object({ size: Type.Integer() }, { additionalProperties: false }),
+        response: { 204: Type.Null({ description: 'Updated' }), ...errorResponses(401, 403, 404) },
+      },
     },
-  }, async (_request, reply) => reply.code(204).send());
+    async (_request, reply) => reply.code(204).send(),
+  );
 };
 
 describe('OpenAPI document', () => {
@@ -68,14 +72,20 @@ describe('OpenAPI document', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const url = path.replace(/\{[^}]+\}/g, (p) => (p === '{symbol}' ? 'BTCUSDT' : 'abc'));
-        const res = await app.inject({ method: method.toUpperCase() as 'GET', url, ...(method === 'get' ? {} : { payload: {} }) });
+        const res = await app.inject({
+          method: method.toUpperCase() as 'GET',
+          url,
+          ...(method === 'get' ? {} : { payload: {} }),
+        });
         expect(res.statusCode === 401, `${method} ${path} answered ${res.statusCode}`).toBe(op.security !== undefined);
       }
     }
   });
 
   it('names the shared schemas as components', () => {
-    const names = Object.keys((doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas);
+    const names = Object.keys(
+      (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas,
+    );
     expect(names).toEqual(expect.arrayContaining(['Instrument', 'Tick', 'Bar', 'LastPrice']));
   });
 

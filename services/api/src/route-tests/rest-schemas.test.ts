@@ -36,7 +36,8 @@ function meaning(schema: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'const') out.enum = [v];
-    else if (k === 'patternProperties' && Object.keys(v as object).join() === '^(.*)$') out.additionalProperties = meaning((v as Record<string, unknown>)['^(.*)$']);
+    else if (k === 'patternProperties' && Object.keys(v as object).join() === '^(.*)$')
+      out.additionalProperties = meaning((v as Record<string, unknown>)['^(.*)$']);
     else if (!['$id', 'title', 'description'].includes(k)) out[k] = meaning(v);
   }
   return out;
@@ -45,7 +46,10 @@ function meaning(schema: unknown): unknown {
 describe('the response schemas the dashboard is typed from', () => {
   let server: Awaited<ReturnType<typeof privateRedis>>;
   let app: ApiApp;
-  let paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>>;
+  let paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>
+  >;
 
   beforeAll(async () => {
     server = await privateRedis();

@@ -15,7 +15,10 @@ function fakeDirectory(redis: Redis): AccountDirectory & { grants: Map<string, S
     grants,
     disabled,
     roleOf: async (user) => (await redis.hget(USERS_KEY, user)) ?? undefined,
-    list: async () => Object.entries(await redis.hgetall(USERS_KEY)).map(([user, role]) => ({ user, role })).sort((a, b) => a.user.localeCompare(b.user)),
+    list: async () =>
+      Object.entries(await redis.hgetall(USERS_KEY))
+        .map(([user, role]) => ({ user, role }))
+        .sort((a, b) => a.user.localeCompare(b.user)),
     async create(user, role) {
       if (await redis.hexists(USERS_KEY, user)) return { created: false, password: '' };
       await redis.hset(USERS_KEY, user, role);
@@ -63,16 +66,38 @@ beforeEach(async () => {
 
 describe('admin: users and entitlements', () => {
   it('creates a user once, returning the password once; a second time is a conflict', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/users', headers: bearer(AS.admin), payload: { user: 'dave', role: 'trader' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: bearer(AS.admin),
+      payload: { user: 'dave', role: 'trader' },
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toEqual({ user: 'dave', jid: 'dave@desk.localhost', role: 'trader', password: 'generated-once' });
-    const again = await app.inject({ method: 'POST', url: '/v1/users', headers: bearer(AS.admin), payload: { user: 'dave', role: 'analyst' } });
+    expect(res.json()).toEqual({
+      user: 'dave',
+      jid: 'dave@desk.localhost',
+      role: 'trader',
+      password: 'generated-once',
+    });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: bearer(AS.admin),
+      payload: { user: 'dave', role: 'analyst' },
+    });
     expect(again.statusCode).toBe(409);
-    expect((await app.inject({ url: '/v1/users', headers: bearer(AS.admin) })).json().users).toContainEqual({ user: 'dave', role: 'trader' });
+    expect((await app.inject({ url: '/v1/users', headers: bearer(AS.admin) })).json().users).toContainEqual({
+      user: 'dave',
+      role: 'trader',
+    });
   });
 
   it('refuses a bad user name, an unknown role and unknown fields with 400', async () => {
-    for (const payload of [{ user: 'Dave!', role: 'trader' }, { user: 'dave', role: 'service' }, { user: 'dave', role: 'trader', admin: true }]) {
+    for (const payload of [
+      { user: 'Dave!', role: 'trader' },
+      { user: 'dave', role: 'service' },
+      { user: 'dave', role: 'trader', admin: true },
+    ]) {
       const res = await app.inject({ method: 'POST', url: '/v1/users', headers: bearer(AS.admin), payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(Object.keys(res.json())).toEqual(['code', 'message']);
@@ -80,29 +105,71 @@ describe('admin: users and entitlements', () => {
   });
 
   it('changes a role, disables an account, and refuses to disable oneself or a missing user', async () => {
-    expect((await app.inject({ method: 'PUT', url: '/v1/users/ana/role', headers: bearer(AS.admin), payload: { role: 'compliance' } })).json()).toEqual({ user: 'ana', role: 'compliance' });
-    expect((await app.inject({ method: 'POST', url: '/v1/users/bob/disable', headers: bearer(AS.admin) })).statusCode).toBe(204);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/v1/users/ana/role',
+          headers: bearer(AS.admin),
+          payload: { role: 'compliance' },
+        })
+      ).json(),
+    ).toEqual({ user: 'ana', role: 'compliance' });
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/users/bob/disable', headers: bearer(AS.admin) })).statusCode,
+    ).toBe(204);
     expect(directory.disabled).toEqual(['bob']);
-    expect((await app.inject({ method: 'PUT', url: '/v1/users/bob/role', headers: bearer(AS.admin), payload: { role: 'trader' } })).statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url: '/v1/users/admin/disable', headers: bearer(AS.admin) })).statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url: '/v1/users/nobody/disable', headers: bearer(AS.admin) })).statusCode).toBe(404);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/v1/users/bob/role',
+          headers: bearer(AS.admin),
+          payload: { role: 'trader' },
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/users/admin/disable', headers: bearer(AS.admin) })).statusCode,
+    ).toBe(409);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/users/nobody/disable', headers: bearer(AS.admin) })).statusCode,
+    ).toBe(404);
   });
 
-  it('grants and revokes an analyst\'s instruments; other roles are not entitled per instrument', async () => {
-    expect((await app.inject({ method: 'PUT', url: `/v1/entitlements/ana/${SYMBOL}`, headers: bearer(AS.admin) })).statusCode).toBe(204);
-    expect((await app.inject({ url: '/v1/entitlements/ana', headers: bearer(AS.admin) })).json()).toEqual({ user: 'ana', symbols: [SYMBOL] });
-    expect((await app.inject({ method: 'DELETE', url: `/v1/entitlements/ana/${SYMBOL}`, headers: bearer(AS.admin) })).statusCode).toBe(204);
+  it("grants and revokes an analyst's instruments; other roles are not entitled per instrument", async () => {
+    expect(
+      (await app.inject({ method: 'PUT', url: `/v1/entitlements/ana/${SYMBOL}`, headers: bearer(AS.admin) }))
+        .statusCode,
+    ).toBe(204);
+    expect((await app.inject({ url: '/v1/entitlements/ana', headers: bearer(AS.admin) })).json()).toEqual({
+      user: 'ana',
+      symbols: [SYMBOL],
+    });
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/v1/entitlements/ana/${SYMBOL}`, headers: bearer(AS.admin) }))
+        .statusCode,
+    ).toBe(204);
     expect((await app.inject({ url: '/v1/entitlements/ana', headers: bearer(AS.admin) })).json().symbols).toEqual([]);
-    expect((await app.inject({ method: 'PUT', url: `/v1/entitlements/alice/${SYMBOL}`, headers: bearer(AS.admin) })).statusCode).toBe(409);
-    expect((await app.inject({ method: 'PUT', url: '/v1/entitlements/ana/DOGEUSDT', headers: bearer(AS.admin) })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'PUT', url: `/v1/entitlements/alice/${SYMBOL}`, headers: bearer(AS.admin) }))
+        .statusCode,
+    ).toBe(409);
+    expect(
+      (await app.inject({ method: 'PUT', url: '/v1/entitlements/ana/DOGEUSDT', headers: bearer(AS.admin) })).statusCode,
+    ).toBe(400);
     expect((await app.inject({ url: '/v1/entitlements/nobody', headers: bearer(AS.admin) })).statusCode).toBe(404);
   });
 
   it.each(['trader', 'analyst', 'compliance'] as const)('refuses %s with 403 on every admin route', async (role) => {
     const calls = [
-      { method: 'GET', url: '/v1/users' }, { method: 'POST', url: '/v1/users', payload: { user: 'x', role: 'trader' } },
-      { method: 'PUT', url: '/v1/users/ana/role', payload: { role: 'trader' } }, { method: 'POST', url: '/v1/users/ana/disable' },
-      { method: 'GET', url: '/v1/entitlements/ana' }, { method: 'PUT', url: `/v1/entitlements/ana/${SYMBOL}` }, { method: 'DELETE', url: `/v1/entitlements/ana/${SYMBOL}` },
+      { method: 'GET', url: '/v1/users' },
+      { method: 'POST', url: '/v1/users', payload: { user: 'x', role: 'trader' } },
+      { method: 'PUT', url: '/v1/users/ana/role', payload: { role: 'trader' } },
+      { method: 'POST', url: '/v1/users/ana/disable' },
+      { method: 'GET', url: '/v1/entitlements/ana' },
+      { method: 'PUT', url: `/v1/entitlements/ana/${SYMBOL}` },
+      { method: 'DELETE', url: `/v1/entitlements/ana/${SYMBOL}` },
     ] as const;
     for (const c of calls) {
       const res = await app.inject({ ...c, headers: bearer(AS[role]) });

@@ -9,7 +9,10 @@ import { USERNAME_PATTERN } from '../roles.js';
 
 const User = Type.String({ pattern: USERNAME_PATTERN });
 const AssignableRole = DeskRoleSchema;
-const UserEntry = Type.Object({ user: Type.String(), role: Type.String({ description: 'trader, analyst, compliance, admin, service or disabled' }) });
+const UserEntry = Type.Object({
+  user: Type.String(),
+  role: Type.String({ description: 'trader, analyst, compliance, admin, service or disabled' }),
+});
 
 /**
  * Admin only: accounts (created through XEP-0133 on the XMPP server, roles in Redis,
@@ -30,84 +33,136 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
     return role;
   };
 
-  app.get('/users', {
-    onRequest: admin,
-    schema: { ...common, summary: 'Every account and its role', response: { 200: Type.Object({ users: Type.Array(UserEntry) }), ...errorResponses(401, 403) } },
-  }, async () => ({ users: await directory().list() }));
-
-  app.post('/users', {
-    onRequest: admin,
-    schema: {
-      ...common, summary: 'Create an XMPP account with a role; its generated password is returned once',
-      body: Type.Object({ user: User, role: AssignableRole }, { additionalProperties: false }),
-      response: { 201: Type.Object({ user: Type.String(), jid: Type.String(), role: AssignableRole, password: Type.String() }), ...errorResponses(401, 403, 409) },
-    },
-  }, async (request, reply) => {
-    const { user, role } = request.body;
-    const { created, password } = await directory().create(user, role);
-    if (!created) throw conflict(`user ${user} exists`);
-    return reply.code(201).send({ user, jid: `${user}@${app.deps.domain}`, role, password });
-  });
-
-  app.put('/users/:user/role', {
-    onRequest: admin,
-    schema: {
-      ...common, summary: 'Change a user\'s role (and with it their entitlements)',
-      params: Type.Object({ user: User }, { additionalProperties: false }),
-      body: Type.Object({ role: AssignableRole }, { additionalProperties: false }),
-      response: { 200: UserEntry, ...errorResponses(401, 403, 404, 409) },
-    },
-  }, async (request) => {
-    const role = await existing(request.params.user);
-    if (role === 'service' || role === DISABLED_ROLE) throw conflict(`user ${request.params.user} is ${role}`);
-    await directory().setRole(request.params.user, request.body.role);
-    app.entitlements.invalidate();
-    return { user: request.params.user, role: request.body.role };
-  });
-
-  app.post('/users/:user/disable', {
-    onRequest: admin,
-    schema: {
-      ...common, summary: 'Disable an account: new random password, sessions ended, role and entitlements removed; within 2 s the alert engine pauses its rules and retires alerts to it (not resumed on re-enabling)',
-      params: Type.Object({ user: User }, { additionalProperties: false }),
-      response: { 204: Type.Null({ description: 'Disabled' }), ...errorResponses(401, 403, 404, 409) },
-    },
-  }, async (request, reply) => {
-    const role = await existing(request.params.user);
-    if (role === 'service') throw conflict('service accounts are not disabled over the API');
-    if (request.params.user === request.caller.user) throw conflict('an admin cannot disable their own account');
-    await directory().disable(request.params.user);
-    return reply.code(204).send(null);
-  });
-
-  app.get('/entitlements/:user', {
-    onRequest: admin,
-    schema: {
-      ...common, summary: 'The instruments whose nodes the user may read',
-      params: Type.Object({ user: User }, { additionalProperties: false }),
-      response: { 200: Type.Object({ user: Type.String(), symbols: Type.Array(Type.String()) }), ...errorResponses(401, 403, 404) },
-    },
-  }, async (request) => {
-    await existing(request.params.user);
-    return { user: request.params.user, symbols: await directory().entitlements(request.params.user) };
-  });
-
-  for (const [method, on] of [['put', true], ['delete', false]] as const) {
-    app[method]('/entitlements/:user/:symbol', {
+  app.get(
+    '/users',
+    {
       onRequest: admin,
       schema: {
-        ...common, summary: on ? 'Grant an analyst an instrument (member of its ticks/ and bars/ nodes)' : 'Revoke an analyst\'s instrument (subscriptions removed first)',
-        params: Type.Object({ user: User, symbol: Type.String({ pattern: SYMBOL_PATTERN }) }, { additionalProperties: false }),
-        response: { 204: Type.Null({ description: on ? 'Granted' : 'Revoked' }), ...errorResponses(401, 403, 404, 409) },
+        ...common,
+        summary: 'Every account and its role',
+        response: { 200: Type.Object({ users: Type.Array(UserEntry) }), ...errorResponses(401, 403) },
       },
-    }, async (request, reply) => {
-      const { user, symbol } = request.params;
-      const role = await existing(user);
-      if (role !== 'analyst') throw conflict(`${user} is ${role}: only analysts are entitled per instrument`);
-      if (!app.deps.instruments.some((i) => i.symbol === symbol)) throw badRequest(`params field "symbol": unknown instrument ${symbol}`);
-      await directory().grant(user, symbol, on);
+    },
+    async () => ({ users: await directory().list() }),
+  );
+
+  app.post(
+    '/users',
+    {
+      onRequest: admin,
+      schema: {
+        ...common,
+        summary: 'Create an XMPP account with a role; its generated password is returned once',
+        body: Type.Object({ user: User, role: AssignableRole }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({ user: Type.String(), jid: Type.String(), role: AssignableRole, password: Type.String() }),
+          ...errorResponses(401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user, role } = request.body;
+      const { created, password } = await directory().create(user, role);
+      if (!created) throw conflict(`user ${user} exists`);
+      return reply.code(201).send({ user, jid: `${user}@${app.deps.domain}`, role, password });
+    },
+  );
+
+  app.put(
+    '/users/:user/role',
+    {
+      onRequest: admin,
+      schema: {
+        ...common,
+        summary: "Change a user's role (and with it their entitlements)",
+        params: Type.Object({ user: User }, { additionalProperties: false }),
+        body: Type.Object({ role: AssignableRole }, { additionalProperties: false }),
+        response: { 200: UserEntry, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const role = await existing(request.params.user);
+      if (role === 'service' || role === DISABLED_ROLE) throw conflict(`user ${request.params.user} is ${role}`);
+      await directory().setRole(request.params.user, request.body.role);
       app.entitlements.invalidate();
+      return { user: request.params.user, role: request.body.role };
+    },
+  );
+
+  app.post(
+    '/users/:user/disable',
+    {
+      onRequest: admin,
+      schema: {
+        ...common,
+        summary:
+          'Disable an account: new random password, sessions ended, role and entitlements removed; within 2 s the alert engine pauses its rules and retires alerts to it (not resumed on re-enabling)',
+        params: Type.Object({ user: User }, { additionalProperties: false }),
+        response: { 204: Type.Null({ description: 'Disabled' }), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const role = await existing(request.params.user);
+      if (role === 'service') throw conflict('service accounts are not disabled over the API');
+      if (request.params.user === request.caller.user) throw conflict('an admin cannot disable their own account');
+      await directory().disable(request.params.user);
       return reply.code(204).send(null);
-    });
+    },
+  );
+
+  app.get(
+    '/entitlements/:user',
+    {
+      onRequest: admin,
+      schema: {
+        ...common,
+        summary: 'The instruments whose nodes the user may read',
+        params: Type.Object({ user: User }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ user: Type.String(), symbols: Type.Array(Type.String()) }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      await existing(request.params.user);
+      return { user: request.params.user, symbols: await directory().entitlements(request.params.user) };
+    },
+  );
+
+  for (const [method, on] of [
+    ['put', true],
+    ['delete', false],
+  ] as const) {
+    app[method](
+      '/entitlements/:user/:symbol',
+      {
+        onRequest: admin,
+        schema: {
+          ...common,
+          summary: on
+            ? 'Grant an analyst an instrument (member of its ticks/ and bars/ nodes)'
+            : "Revoke an analyst's instrument (subscriptions removed first)",
+          params: Type.Object(
+            { user: User, symbol: Type.String({ pattern: SYMBOL_PATTERN }) },
+            { additionalProperties: false },
+          ),
+          response: {
+            204: Type.Null({ description: on ? 'Granted' : 'Revoked' }),
+            ...errorResponses(401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { user, symbol } = request.params;
+        const role = await existing(user);
+        if (role !== 'analyst') throw conflict(`${user} is ${role}: only analysts are entitled per instrument`);
+        if (!app.deps.instruments.some((i) => i.symbol === symbol))
+          throw badRequest(`params field "symbol": unknown instrument ${symbol}`);
+        await directory().grant(user, symbol, on);
+        app.entitlements.invalidate();
+        return reply.code(204).send(null);
+      },
+    );
   }
 }

@@ -16,7 +16,11 @@ async function seed(): Promise<StoredAlert[]> {
   for (const a of alerts) await t.app.deps.alerts.create(a);
   const last = alerts[3]!;
   await t.app.deps.alerts.transition(last.id, { state: 'sent' }, { event: 'sent', at: '2026-11-21T10:00:03.010Z' });
-  await t.app.deps.alerts.transition(last.id, { state: 'delivered' }, { event: 'delivered', at: '2026-11-21T10:00:03.200Z', detail: 'receipt' });
+  await t.app.deps.alerts.transition(
+    last.id,
+    { state: 'delivered' },
+    { event: 'delivered', at: '2026-11-21T10:00:03.200Z', detail: 'receipt' },
+  );
   return alerts;
 }
 
@@ -39,14 +43,27 @@ describe('GET /v1/alerts', () => {
 
   it('shows a trader their suppressed and retired alerts, with the cap or reason, by state', async () => {
     const at = '2026-11-21T10:00:05.000Z';
-    const suppressed = alertFixture({ state: 'suppressed', lifecycle: [{ event: 'suppressed', at, detail: 'cap=owner limit=60/60s rule=r1 seq=7 price=65000.5' }] });
-    const retired = alertFixture({ state: 'retired', lifecycle: [{ event: 'fired', at }, { event: 'sent', at }, { event: 'retired', at, detail: 'rule r1 deleted' }] });
+    const suppressed = alertFixture({
+      state: 'suppressed',
+      lifecycle: [{ event: 'suppressed', at, detail: 'cap=owner limit=60/60s rule=r1 seq=7 price=65000.5' }],
+    });
+    const retired = alertFixture({
+      state: 'retired',
+      lifecycle: [
+        { event: 'fired', at },
+        { event: 'sent', at },
+        { event: 'retired', at, detail: 'rule r1 deleted' },
+      ],
+    });
     for (const a of [suppressed, retired]) await t.app.deps.alerts.create(a);
     expect(await ids(AS.alice, '?state=suppressed')).toEqual([suppressed.id]);
     expect(await ids(AS.alice, '?state=retired')).toEqual([retired.id]);
     expect(await ids(AS.bob, '?state=suppressed')).toEqual([]);
     const one = await t.app.inject({ url: `/v1/alerts/${suppressed.id}`, headers: bearer(AS.alice) });
-    expect(one.json<StoredAlert>()).toMatchObject({ state: 'suppressed', lifecycle: [{ event: 'suppressed', detail: expect.stringMatching(/^cap=owner limit=60\/60s/) }] });
+    expect(one.json<StoredAlert>()).toMatchObject({
+      state: 'suppressed',
+      lifecycle: [{ event: 'suppressed', detail: expect.stringMatching(/^cap=owner limit=60\/60s/) }],
+    });
   });
 
   it('filters by instrument, state and time, and pages with a cursor', async () => {
@@ -55,14 +72,19 @@ describe('GET /v1/alerts', () => {
     expect(await ids(AS.admin, '?state=delivered')).toEqual([a3]);
     expect(await ids(AS.admin, '?state=pending&trader=alice')).toEqual([a1, a0]);
     expect(await ids(AS.admin, '?from=2026-11-21T10:00:01Z&to=2026-11-21T10:00:03Z')).toEqual([b, a1]);
-    const first = (await t.app.inject({ url: '/v1/alerts?limit=2', headers: bearer(AS.admin) })).json<{ alerts: StoredAlert[]; next: string }>();
+    const first = (await t.app.inject({ url: '/v1/alerts?limit=2', headers: bearer(AS.admin) })).json<{
+      alerts: StoredAlert[];
+      next: string;
+    }>();
     expect(first.alerts.map((a) => a.id)).toEqual([a3, b]);
     expect(await ids(AS.admin, `?limit=2&cursor=${first.next}`)).toEqual([a1, a0]);
   });
 
   it('returns each alert with its whole lifecycle and times', async () => {
     const alerts = await seed();
-    const [newest] = (await t.app.inject({ url: '/v1/alerts?limit=1', headers: bearer(AS.alice) })).json<{ alerts: StoredAlert[] }>().alerts;
+    const [newest] = (await t.app.inject({ url: '/v1/alerts?limit=1', headers: bearer(AS.alice) })).json<{
+      alerts: StoredAlert[];
+    }>().alerts;
     expect(newest).toEqual({
       ...alerts[3],
       state: 'delivered',
@@ -102,16 +124,26 @@ describe('GET /v1/alerts/:id', () => {
   });
 
   it('refuses an over-long id with 400', async () => {
-    expect((await t.app.inject({ url: `/v1/alerts/${'x'.repeat(65)}`, headers: bearer(AS.admin) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: `/v1/alerts/${'x'.repeat(65)}`, headers: bearer(AS.admin) })).statusCode).toBe(
+      400,
+    );
   });
 });
 
-describe('authorization: every role against every alert endpoint (an alert of alice\'s)', () => {
+describe("authorization: every role against every alert endpoint (an alert of alice's)", () => {
   const rows = [
-    ['GET /v1/alerts', 'none', 401], ['GET /v1/alerts', 'alice', 200], ['GET /v1/alerts', 'bob', 200],
-    ['GET /v1/alerts', 'analyst', 403], ['GET /v1/alerts', 'compliance', 200], ['GET /v1/alerts', 'admin', 200],
-    ['GET /v1/alerts/:id', 'none', 401], ['GET /v1/alerts/:id', 'alice', 200], ['GET /v1/alerts/:id', 'bob', 404],
-    ['GET /v1/alerts/:id', 'analyst', 403], ['GET /v1/alerts/:id', 'compliance', 200], ['GET /v1/alerts/:id', 'admin', 200],
+    ['GET /v1/alerts', 'none', 401],
+    ['GET /v1/alerts', 'alice', 200],
+    ['GET /v1/alerts', 'bob', 200],
+    ['GET /v1/alerts', 'analyst', 403],
+    ['GET /v1/alerts', 'compliance', 200],
+    ['GET /v1/alerts', 'admin', 200],
+    ['GET /v1/alerts/:id', 'none', 401],
+    ['GET /v1/alerts/:id', 'alice', 200],
+    ['GET /v1/alerts/:id', 'bob', 404],
+    ['GET /v1/alerts/:id', 'analyst', 403],
+    ['GET /v1/alerts/:id', 'compliance', 200],
+    ['GET /v1/alerts/:id', 'admin', 200],
   ] as const;
 
   it.each(rows)('%s as %s → %i', async (endpoint, who, status) => {

@@ -32,44 +32,60 @@ export default async function alertsRoutes(fastify: FastifyInstance): Promise<vo
   const common = { tags: ['alerts'], security: BEARER };
   const { alerts } = app.deps;
 
-  app.get('/alerts', {
-    onRequest: [app.authenticate, app.requireRole(...READ)],
-    schema: { ...common, summary: 'Alerts, newest first, filtered by trader, instrument, state and time; pass `next` back as `cursor`', querystring: ListQuery, response: { 200: AlertPage, ...errors } },
-  }, async (request) => {
-    const { caller } = request;
-    const q = request.query;
-    if (caller.role === 'trader' && q.trader !== undefined && q.trader !== caller.user) return { alerts: [] };
-    const opts: AlertListOptions = {
-      limit: q.limit ?? DEFAULT_LIMIT,
-      ...(caller.role === 'trader' ? { trader: caller.user } : q.trader !== undefined ? { trader: q.trader } : {}),
-      ...(q.symbol !== undefined ? { symbol: q.symbol } : {}),
-      ...(q.state !== undefined ? { state: q.state } : {}),
-      ...(q.from !== undefined ? { fromTime: q.from } : {}),
-      ...(q.to !== undefined ? { toTime: q.to } : {}),
-      ...(q.cursor !== undefined ? { after: q.cursor } : {}),
-    };
-    try {
-      return await alerts.list(opts);
-    } catch (err) {
-      // A malformed cursor or an impossible date (the pattern lets 2026-02-31 through).
-      if (err instanceof StoreError) throw badRequest(err.message);
-      throw err;
-    }
-  });
-
-  app.get('/alerts/:id', {
-    onRequest: [app.authenticate, app.requireRole(...READ)],
-    schema: {
-      ...common, summary: 'One alert with its whole lifecycle (fired, sent, server-acked, delivered, displayed, acknowledged, resent, escalated…) and times',
-      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: AlertRecord, ...errors, ...errorResponses(404) },
+  app.get(
+    '/alerts',
+    {
+      onRequest: [app.authenticate, app.requireRole(...READ)],
+      schema: {
+        ...common,
+        summary: 'Alerts, newest first, filtered by trader, instrument, state and time; pass `next` back as `cursor`',
+        querystring: ListQuery,
+        response: { 200: AlertPage, ...errors },
+      },
     },
-  }, async (request) => {
-    const { id } = request.params;
-    const alert = await alerts.get(id);
-    // Someone else's alert looks the same as a missing one.
-    if (!alert || (request.caller.role === 'trader' && alert.owner !== request.caller.user)) {
-      throw notFound(`no alert ${id}`);
-    }
-    return alert;
-  });
+    async (request) => {
+      const { caller } = request;
+      const q = request.query;
+      if (caller.role === 'trader' && q.trader !== undefined && q.trader !== caller.user) return { alerts: [] };
+      const opts: AlertListOptions = {
+        limit: q.limit ?? DEFAULT_LIMIT,
+        ...(caller.role === 'trader' ? { trader: caller.user } : q.trader !== undefined ? { trader: q.trader } : {}),
+        ...(q.symbol !== undefined ? { symbol: q.symbol } : {}),
+        ...(q.state !== undefined ? { state: q.state } : {}),
+        ...(q.from !== undefined ? { fromTime: q.from } : {}),
+        ...(q.to !== undefined ? { toTime: q.to } : {}),
+        ...(q.cursor !== undefined ? { after: q.cursor } : {}),
+      };
+      try {
+        return await alerts.list(opts);
+      } catch (err) {
+        // A malformed cursor or an impossible date (the pattern lets 2026-02-31 through).
+        if (err instanceof StoreError) throw badRequest(err.message);
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/alerts/:id',
+    {
+      onRequest: [app.authenticate, app.requireRole(...READ)],
+      schema: {
+        ...common,
+        summary:
+          'One alert with its whole lifecycle (fired, sent, server-acked, delivered, displayed, acknowledged, resent, escalated…) and times',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: AlertRecord, ...errors, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const alert = await alerts.get(id);
+      // Someone else's alert looks the same as a missing one.
+      if (!alert || (request.caller.role === 'trader' && alert.owner !== request.caller.user)) {
+        throw notFound(`no alert ${id}`);
+      }
+      return alert;
+    },
+  );
 }

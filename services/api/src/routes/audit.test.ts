@@ -8,8 +8,13 @@ import { AS, bearer, OTHER_SYMBOL, SYMBOL, useRouteApp } from './route.test-util
 const t = useRouteApp([[auditRoutes]]);
 
 const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
-  alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', symbol: i % 3 ? SYMBOL : OTHER_SYMBOL, event: 'fired', stanzaHash: '',
-  time: new Date(Date.UTC(2026, 10, 21, 10, 0, i)).toISOString(), ...over,
+  alertId: `a${i}`,
+  trader: i % 2 ? 'bob' : 'alice',
+  symbol: i % 3 ? SYMBOL : OTHER_SYMBOL,
+  event: 'fired',
+  stanzaHash: '',
+  time: new Date(Date.UTC(2026, 10, 21, 10, 0, i)).toISOString(),
+  ...over,
 });
 
 /** Records 1…n, one a second from 10:00:01; odd ones bob's, every third on the other instrument. */
@@ -28,12 +33,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (ch === ',') (row.push(field), (field = ''));
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), i++);
     else field += ch;
   }
   return rows;
@@ -42,13 +47,16 @@ function parseCsv(text: string): string[][] {
 describe('GET /v1/audit', () => {
   it('returns records in chain order, filtered, and pages with a cursor', async () => {
     const all = await seed(7);
-    const page = async (query: string) => (await get(`/v1/audit${query}`)).json<{ records: AuditRecord[]; next?: number }>();
+    const page = async (query: string) =>
+      (await get(`/v1/audit${query}`)).json<{ records: AuditRecord[]; next?: number }>();
     expect((await page('')).records).toEqual(all);
     expect((await page('?trader=bob')).records.map((r) => r.seq)).toEqual([1, 3, 5, 7]);
     expect((await page(`?symbol=${OTHER_SYMBOL}`)).records.map((r) => r.seq)).toEqual([3, 6]);
     expect((await page('?alertId=a4')).records.map((r) => r.seq)).toEqual([4]);
     expect((await page('?trader=bob&symbol=BTCUSDT')).records.map((r) => r.seq)).toEqual([1, 5, 7]);
-    expect((await page('?from=2026-11-21T10:00:02Z&to=2026-11-21T10:00:04Z')).records.map((r) => r.seq)).toEqual([2, 3]);
+    expect((await page('?from=2026-11-21T10:00:02Z&to=2026-11-21T10:00:04Z')).records.map((r) => r.seq)).toEqual([
+      2, 3,
+    ]);
     const first = await page('?limit=3');
     expect(first).toMatchObject({ next: 3 });
     const second = await page(`?limit=3&cursor=${first.next}`);
@@ -71,11 +79,22 @@ describe('GET /v1/audit', () => {
 describe('GET /v1/audit/verify', () => {
   it('says ok with the head, or where and why the chain breaks', async () => {
     const all = await seed(5);
-    expect((await get('/v1/audit/verify')).json()).toEqual({ ok: true, records: 5, head: all[4]!.hash, keyed: 5, unkeyed: 0 });
+    expect((await get('/v1/audit/verify')).json()).toEqual({
+      ok: true,
+      records: 5,
+      head: all[4]!.hash,
+      keyed: 5,
+      unkeyed: 0,
+    });
     await t.client.xdel(auditKeys().log, '3-0');
     const res = await get('/v1/audit/verify', AS.admin);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: false, records: 2, brokenSeq: 3, reason: expect.stringContaining('record 3 is missing') });
+    expect(res.json()).toEqual({
+      ok: false,
+      records: 2,
+      brokenSeq: 3,
+      reason: expect.stringContaining('record 3 is missing'),
+    });
   });
 
   it('names the first record of a tail rewritten in Redis with plain SHA-256 links (no key)', async () => {
@@ -99,7 +118,12 @@ describe('GET /v1/audit/verify', () => {
     }
     await m.hset(auditKeys().head, 'hash', prev).exec();
     expect(all).toHaveLength(6);
-    expect((await get('/v1/audit/verify')).json()).toEqual({ ok: false, records: 3, brokenSeq: 4, reason: expect.stringMatching(/^record 4 is not keyed/) });
+    expect((await get('/v1/audit/verify')).json()).toEqual({
+      ok: false,
+      records: 3,
+      brokenSeq: 4,
+      reason: expect.stringMatching(/^record 4 is not keyed/),
+    });
   });
 
   it('verifies an empty chain', async () => {
@@ -114,9 +138,23 @@ describe('GET /v1/audit/export', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-.*\.jsonl"$/);
-    const records = res.body.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const records = res.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
-    expect(Object.keys(records[0]!)).toEqual(['seq', 'time', 'alertId', 'trader', 'symbol', 'event', 'stanzaHash', 'prevHash', 'hash', 'keyId']);
+    expect(Object.keys(records[0]!)).toEqual([
+      'seq',
+      'time',
+      'alertId',
+      'trader',
+      'symbol',
+      'event',
+      'stanzaHash',
+      'prevHash',
+      'hash',
+      'keyId',
+    ]);
     const head = { seq: Number(res.headers['x-audit-head-seq']), hash: String(res.headers['x-audit-head-hash']) };
     expect(verifyRecords(records, head, TEST_AUDIT_KEY)).toMatchObject({ ok: true, records: 4, keyed: 4 });
     // Without the key an export cannot be checked: its records are keyed.
@@ -136,16 +174,28 @@ describe('GET /v1/audit/export', () => {
     expect(rows[2]![CSV_COLUMNS.indexOf('detail')]).toBe('');
     const records = rows.slice(1).map((r): AuditRecord => {
       const o = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, r[i]])) as Record<string, string>;
-      return { ...o, seq: Number(o.seq), ...(o.detail ? {} : { detail: undefined }), ...(o.keyId ? {} : { keyId: undefined }) } as unknown as AuditRecord;
+      return {
+        ...o,
+        seq: Number(o.seq),
+        ...(o.detail ? {} : { detail: undefined }),
+        ...(o.keyId ? {} : { keyId: undefined }),
+      } as unknown as AuditRecord;
     });
     expect(verifyRecords(records, undefined, TEST_AUDIT_KEY)).toMatchObject({ ok: true, records: 2, keyed: 2 });
   });
 
   it('applies the filters, and pages through a long chain (several store pages)', async () => {
-    await Promise.all(Array.from({ length: 2_500 }, (_, i) => t.app.deps.audit.append(entry(1, { alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', time: undefined }))));
+    await Promise.all(
+      Array.from({ length: 2_500 }, (_, i) =>
+        t.app.deps.audit.append(entry(1, { alertId: `a${i}`, trader: i % 2 ? 'bob' : 'alice', time: undefined })),
+      ),
+    );
     const all = await get('/v1/audit/export');
     expect(all.body.trimEnd().split('\n')).toHaveLength(2_500);
-    const bob = (await get('/v1/audit/export?trader=bob&cursor=100')).body.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const bob = (await get('/v1/audit/export?trader=bob&cursor=100')).body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(bob).toHaveLength(1_200);
     expect(bob.every((r) => r.trader === 'bob' && r.seq > 100)).toBe(true);
   });
@@ -154,7 +204,12 @@ describe('GET /v1/audit/export', () => {
     await seed(3);
     await t.client.hset(auditKeys().head, 'seq', '2'); // as if record 3 were appended after the head was read
     const res = await get('/v1/audit/export');
-    expect(res.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as AuditRecord).seq)).toEqual([1, 2]);
+    expect(
+      res.body
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as AuditRecord).seq),
+    ).toEqual([1, 2]);
     expect(res.headers['x-audit-head-seq']).toBe('2');
   });
 
@@ -169,14 +224,21 @@ describe('GET /v1/audit/export', () => {
 
 describe('csvField', () => {
   it.each([
-    ['plain', 'plain'], ['a,b', '"a,b"'], ['say "hi"', '"say ""hi"""'], ['two\nlines', '"two\nlines"'], ['cr\r', '"cr\r"'], [undefined, ''], [42, '42'],
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+    ['cr\r', '"cr\r"'],
+    [undefined, ''],
+    [42, '42'],
   ] as const)('%j → %j', (value, out) => expect(csvField(value)).toBe(out));
 });
 
 describe('authorization: every role against every audit endpoint', () => {
   const expected = { none: 401, trader: 403, analyst: 403, compliance: 200, admin: 200 } as const;
-  const rows = ['/v1/audit', '/v1/audit/verify', '/v1/audit/export', '/v1/audit/export?format=csv']
-    .flatMap((url) => (Object.keys(expected) as (keyof typeof expected)[]).map((who) => [url, who, expected[who]] as const));
+  const rows = ['/v1/audit', '/v1/audit/verify', '/v1/audit/export', '/v1/audit/export?format=csv'].flatMap((url) =>
+    (Object.keys(expected) as (keyof typeof expected)[]).map((who) => [url, who, expected[who]] as const),
+  );
 
   it.each(rows)('GET %s as %s → %i', async (url, who, status) => {
     await seed(2);

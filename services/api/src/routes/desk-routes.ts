@@ -7,4 +7,11 @@ import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
 
 /** The route plugins mounted under /v1 after the core's own (auth, instruments, health). */
-export const DESK_ROUTES: FastifyPluginAsync[] = [rulesRoutes, alertsRoutes, auditRoutes, presenceRoutes, adminRoutes, streamRoutes as FastifyPluginAsync];
+export const DESK_ROUTES: FastifyPluginAsync[] = [
+  rulesRoutes,
+  alertsRoutes,
+  auditRoutes,
+  presenceRoutes,
+  adminRoutes,
+  streamRoutes as FastifyPluginAsync,
+];

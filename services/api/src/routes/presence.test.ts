@@ -8,7 +8,12 @@ const t = useRouteApp([[presenceRoutes]]);
 describe('GET /v1/presence', () => {
   it('lists every trader with their presence and since when, as the engine wrote it', async () => {
     await t.client.hset('td:presence', {
-      alice: JSON.stringify({ trader: 'alice', show: 'dnd', status: 'in a meeting', since: '2026-11-21T09:00:00.000Z' }),
+      alice: JSON.stringify({
+        trader: 'alice',
+        show: 'dnd',
+        status: 'in a meeting',
+        since: '2026-11-21T09:00:00.000Z',
+      }),
       bob: JSON.stringify({ trader: 'bob', show: 'online', since: '2026-11-21T09:30:00.000Z' }),
       ana: JSON.stringify({ trader: 'ana', show: 'online', since: '2026-11-21T09:30:00.000Z' }), // no longer a trader
     });
@@ -24,15 +29,28 @@ describe('GET /v1/presence', () => {
 
   it('shows a trader the engine has not seen, or whose entry is unreadable, as offline without a since', async () => {
     await t.client.hset('td:users', 'carl', 'trader');
-    await t.client.hset('td:presence', { alice: '{not json', bob: JSON.stringify({ trader: 'bob', show: 'sleeping', since: 'x' }) });
+    await t.client.hset('td:presence', {
+      alice: '{not json',
+      bob: JSON.stringify({ trader: 'bob', show: 'sleeping', since: 'x' }),
+    });
     const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
-    expect(res.json()).toEqual({ traders: [{ trader: 'alice', show: 'offline' }, { trader: 'bob', show: 'offline' }, { trader: 'carl', show: 'offline' }] });
+    expect(res.json()).toEqual({
+      traders: [
+        { trader: 'alice', show: 'offline' },
+        { trader: 'bob', show: 'offline' },
+        { trader: 'carl', show: 'offline' },
+      ],
+    });
   });
 });
 
 describe('GET /v1/presence on Redis Cluster', () => {
   it('reads roles and presence without a MULTI across two slots (td:users and td:presence hash apart)', async () => {
-    await t.client.hset('td:presence', 'alice', JSON.stringify({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' }));
+    await t.client.hset(
+      'td:presence',
+      'alice',
+      JSON.stringify({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' }),
+    );
     const ops = await multiKeyOperations(t.client, async () => {
       const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
       expect(res.json().traders).toContainEqual({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' });
@@ -42,7 +60,13 @@ describe('GET /v1/presence on Redis Cluster', () => {
 });
 
 describe('authorization: every role against GET /v1/presence', () => {
-  it.each([['none', 401], ['trader', 200], ['analyst', 200], ['compliance', 200], ['admin', 200]] as const)('as %s → %i', async (who, status) => {
+  it.each([
+    ['none', 401],
+    ['trader', 200],
+    ['analyst', 200],
+    ['compliance', 200],
+    ['admin', 200],
+  ] as const)('as %s → %i', async (who, status) => {
     const res = await t.app.inject({ url: '/v1/presence', headers: who === 'none' ? {} : bearer(AS[who]) });
     expect(res.statusCode).toBe(status);
     if (status === 401) expect(res.json().code).toBe('TICKDESK_API_UNAUTHENTICATED');

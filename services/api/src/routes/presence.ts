@@ -16,25 +16,33 @@ export default async function presenceRoutes(fastify: FastifyInstance): Promise<
   const presence = createPresenceStore({ redis });
   const roles = createRoleStore({ redis });
 
-  app.get('/presence', {
-    onRequest: [app.authenticate],
-    schema: {
-      ...common, summary: 'Every trader\'s current presence and since when',
-      response: { 200: TraderPresenceList, ...errorResponses(401) },
+  app.get(
+    '/presence',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        ...common,
+        summary: "Every trader's current presence and since when",
+        response: { 200: TraderPresenceList, ...errorResponses(401) },
+      },
     },
-  }, async () => {
-    // Two reads, not one MULTI: the keys are in different slots on Redis Cluster, and a
-    // role changed between them only shows one request later.
-    const [users, stored] = await Promise.all([roles.all(), presence.all()]);
-    const traders = Object.keys(users).filter((u) => users[u] === 'trader').sort();
-    return {
-      traders: traders.map((trader): TraderPresence => {
-        const entry = stored.get(trader);
-        if (entry === undefined) return { trader, show: 'offline' };
-        if (entry) return { trader, show: entry.show, ...(entry.status ? { status: entry.status } : {}), since: entry.since };
-        log.warn({ trader }, 'unreadable presence entry in Redis');
-        return { trader, show: 'offline' };
-      }),
-    };
-  });
+    async () => {
+      // Two reads, not one MULTI: the keys are in different slots on Redis Cluster, and a
+      // role changed between them only shows one request later.
+      const [users, stored] = await Promise.all([roles.all(), presence.all()]);
+      const traders = Object.keys(users)
+        .filter((u) => users[u] === 'trader')
+        .sort();
+      return {
+        traders: traders.map((trader): TraderPresence => {
+          const entry = stored.get(trader);
+          if (entry === undefined) return { trader, show: 'offline' };
+          if (entry)
+            return { trader, show: entry.show, ...(entry.status ? { status: entry.status } : {}), since: entry.since };
+          log.warn({ trader }, 'unreadable presence entry in Redis');
+          return { trader, show: 'offline' };
+        }),
+      };
+    },
+  );
 }

@@ -14,10 +14,23 @@ const create = async (as: string = AS.alice, body: unknown = ruleInput()) => {
 
 describe('POST /v1/rules', () => {
   it('creates a rule of the caller with canonical decimals, an ETag and a Location', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput({ threshold: '65000.50', backup: 'bob', message: 'take profit' }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: bearer(AS.alice),
+      payload: ruleInput({ threshold: '65000.50', backup: 'bob', message: 'take profit' }),
+    });
     expect(res.statusCode).toBe(201);
     const rule = res.json<Rule>();
-    expect(rule).toMatchObject({ owner: 'alice', symbol: 'BTCUSDT', threshold: '65000.5', backup: 'bob', status: 'active', version: 1, message: 'take profit' });
+    expect(rule).toMatchObject({
+      owner: 'alice',
+      symbol: 'BTCUSDT',
+      threshold: '65000.5',
+      backup: 'bob',
+      status: 'active',
+      version: 1,
+      message: 'take profit',
+    });
     expect(res.headers.etag).toBe('"1"');
     expect(res.headers.location).toBe(`/v1/rules/${rule.id}`);
     expect(await t.app.deps.rules.get(rule.id)).toEqual(rule);
@@ -55,38 +68,69 @@ describe('POST /v1/rules', () => {
 
   it('refuses an every-time rule with a cooldown under the minimum with 422 naming cooldownSeconds', async () => {
     for (const cooldownSeconds of [0, 9]) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput({ frequency: 'every-time', cooldownSeconds }) });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/rules',
+        headers: bearer(AS.alice),
+        payload: ruleInput({ frequency: 'every-time', cooldownSeconds }),
+      });
       expect(res.statusCode, res.body).toBe(422);
-      expect(res.json()).toEqual({ code: 'TICKDESK_API_INVALID_RULE', message: expect.stringMatching(/"cooldownSeconds".*from 10/) });
+      expect(res.json()).toEqual({
+        code: 'TICKDESK_API_INVALID_RULE',
+        message: expect.stringMatching(/"cooldownSeconds".*from 10/),
+      });
     }
     expect(await t.app.deps.rules.list()).toEqual([]);
-    expect((await create(AS.alice, ruleInput({ frequency: 'every-time', cooldownSeconds: 10 }))).cooldownSeconds).toBe(10);
+    expect((await create(AS.alice, ruleInput({ frequency: 'every-time', cooldownSeconds: 10 }))).cooldownSeconds).toBe(
+      10,
+    );
   });
 
   it('refuses a rule past the per-trader cap with 409 TICKDESK_API_RULE_LIMIT; others can still create', async () => {
     const cap = t.app.deps.rules.maxRulesPerOwner;
     for (let i = 0; i < cap; i++) await t.app.deps.rules.create('alice', ruleInput({ threshold: String(60_000 + i) }));
-    const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: ruleInput() });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: bearer(AS.alice),
+      payload: ruleInput(),
+    });
     expect(res.statusCode, res.body).toBe(409);
-    expect(res.json()).toEqual({ code: 'TICKDESK_API_RULE_LIMIT', message: `alice has ${cap} rules, the most allowed: delete one first` });
+    expect(res.json()).toEqual({
+      code: 'TICKDESK_API_RULE_LIMIT',
+      message: `alice has ${cap} rules, the most allowed: delete one first`,
+    });
     expect(await t.app.deps.rules.list({ owner: 'alice' })).toHaveLength(cap);
     await create(AS.bob);
   });
 
   it('refuses a body that is not an object with 422, and malformed JSON with 400', async () => {
-    const arr = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: [ruleInput()] });
+    const arr = await t.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: bearer(AS.alice),
+      payload: [ruleInput()],
+    });
     expect(arr.statusCode).toBe(422);
-    const bad = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: { ...bearer(AS.alice), 'content-type': 'application/json' }, payload: '{"symbol":' });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: { ...bearer(AS.alice), 'content-type': 'application/json' },
+      payload: '{"symbol":',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 });
 
 describe('GET /v1/rules', () => {
-  it('shows a trader their own rules only, and compliance or admin everyone\'s, filtered by owner', async () => {
+  it("shows a trader their own rules only, and compliance or admin everyone's, filtered by owner", async () => {
     const a = await create(AS.alice);
     const b = await create(AS.bob, ruleInput({ symbol: 'ETHUSDT', threshold: '3400' }));
-    const list = async (as: string, query = '') => (await t.app.inject({ url: `/v1/rules${query}`, headers: bearer(as) })).json<{ rules: Rule[] }>().rules.map((r) => r.id);
+    const list = async (as: string, query = '') =>
+      (await t.app.inject({ url: `/v1/rules${query}`, headers: bearer(as) }))
+        .json<{ rules: Rule[] }>()
+        .rules.map((r) => r.id);
     expect(await list(AS.alice)).toEqual([a.id]);
     expect(await list(AS.alice, '?owner=bob')).toEqual([]);
     expect(await list(AS.compliance)).toEqual([a.id, b.id]);
@@ -103,7 +147,7 @@ describe('GET /v1/rules', () => {
 });
 
 describe('GET /v1/rules/:id', () => {
-  it('returns the rule with its version as ETag; someone else\'s is a 404 to a trader', async () => {
+  it("returns the rule with its version as ETag; someone else's is a 404 to a trader", async () => {
     const a = await create(AS.alice);
     const own = await t.app.inject({ url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
     expect(own.statusCode).toBe(200);
@@ -117,21 +161,39 @@ describe('GET /v1/rules/:id', () => {
   });
 
   it('refuses an over-long id with 400', async () => {
-    expect((await t.app.inject({ url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(
+      400,
+    );
   });
 });
 
 describe('PUT /v1/rules/:id', () => {
   const put = (id: string, body: unknown, headers: Record<string, string> = {}, as: string = AS.alice, query = '') =>
-    t.app.inject({ method: 'PUT', url: `/v1/rules/${id}${query}`, headers: { ...bearer(as), ...headers }, payload: body as object });
+    t.app.inject({
+      method: 'PUT',
+      url: `/v1/rules/${id}${query}`,
+      headers: { ...bearer(as), ...headers },
+      payload: body as object,
+    });
 
   it('replaces the input, keeps status, owner and createdAt, and bumps the version', async () => {
     const a = await create();
     await t.app.inject({ method: 'POST', url: `/v1/rules/${a.id}/pause`, headers: bearer(AS.alice) });
-    const res = await put(a.id, ruleInput({ condition: 'less-than', threshold: '60000', priority: 'critical' }), { 'if-match': '"2"' });
+    const res = await put(a.id, ruleInput({ condition: 'less-than', threshold: '60000', priority: 'critical' }), {
+      'if-match': '"2"',
+    });
     expect(res.statusCode, res.body).toBe(200);
     const rule = res.json<Rule>();
-    expect(rule).toMatchObject({ id: a.id, owner: 'alice', createdAt: a.createdAt, status: 'paused', condition: 'less-than', threshold: '60000', priority: 'critical', version: 3 });
+    expect(rule).toMatchObject({
+      id: a.id,
+      owner: 'alice',
+      createdAt: a.createdAt,
+      status: 'paused',
+      condition: 'less-than',
+      threshold: '60000',
+      priority: 'critical',
+      version: 3,
+    });
     expect(res.headers.etag).toBe('"3"');
   });
 
@@ -160,7 +222,7 @@ describe('PUT /v1/rules/:id', () => {
     expect(both.json().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 
-  it('refuses an invalid rule with 422, and someone else\'s or a missing one with 404', async () => {
+  it("refuses an invalid rule with 422, and someone else's or a missing one with 404", async () => {
     const a = await create();
     const invalid = await put(a.id, { ...ruleInput(), threshold: 1 });
     expect(invalid.statusCode).toBe(422);
@@ -170,7 +232,7 @@ describe('PUT /v1/rules/:id', () => {
     expect((await put('rnothere', ruleInput())).statusCode).toBe(404);
   });
 
-  it('lets an admin edit anyone\'s rule', async () => {
+  it("lets an admin edit anyone's rule", async () => {
     const a = await create();
     const res = await put(a.id, ruleInput({ threshold: '7', backup: 'bob' }), {}, AS.admin);
     expect(res.statusCode).toBe(200);
@@ -210,7 +272,7 @@ describe('POST /v1/rules/:id/pause and /resume', () => {
     expect((await act(a.id, 'pause')).statusCode).toBe(409);
   });
 
-  it('answers 404 for someone else\'s rule and 400 for a malformed version', async () => {
+  it("answers 404 for someone else's rule and 400 for a malformed version", async () => {
     const a = await create();
     expect((await act(a.id, 'pause', AS.bob)).statusCode).toBe(404);
     expect((await act(a.id, 'pause', AS.alice, { 'if-match': 'x' })).statusCode).toBe(400);
@@ -218,39 +280,94 @@ describe('POST /v1/rules/:id/pause and /resume', () => {
 });
 
 describe('DELETE /v1/rules/:id', () => {
-  it('deletes with 204; then, or for someone else\'s, 404', async () => {
+  it("deletes with 204; then, or for someone else's, 404", async () => {
     const a = await create();
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.bob) })).statusCode,
+    ).toBe(404);
     const res = await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     expect(await t.app.deps.rules.get(a.id)).toBeUndefined();
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/rules/${a.id}`, headers: bearer(AS.alice) })).statusCode,
+    ).toBe(404);
   });
 
   it('answers 400 for an over-long id', async () => {
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/rules/r${'x'.repeat(80)}`, headers: bearer(AS.alice) }))
+        .statusCode,
+    ).toBe(400);
   });
 });
 
-describe('authorization: every role against every rule endpoint (a rule of alice\'s)', () => {
+describe("authorization: every role against every rule endpoint (a rule of alice's)", () => {
   type Who = 'none' | 'owner' | 'other trader' | 'analyst' | 'compliance' | 'admin';
-  const who: Record<Exclude<Who, 'none'>, string> = { owner: AS.alice, 'other trader': AS.bob, analyst: AS.analyst, compliance: AS.compliance, admin: AS.admin };
+  const who: Record<Exclude<Who, 'none'>, string> = {
+    owner: AS.alice,
+    'other trader': AS.bob,
+    analyst: AS.analyst,
+    compliance: AS.compliance,
+    admin: AS.admin,
+  };
   const endpoints: [string, string, (id: string) => string, Record<Who, number>][] = [
-    ['GET', 'list', () => '/v1/rules', { none: 401, owner: 200, 'other trader': 200, analyst: 403, compliance: 200, admin: 200 }],
-    ['GET', 'one', (id) => `/v1/rules/${id}`, { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 200, admin: 200 }],
-    ['POST', 'create', () => '/v1/rules', { none: 401, owner: 201, 'other trader': 201, analyst: 403, compliance: 403, admin: 403 }],
-    ['PUT', 'replace', (id) => `/v1/rules/${id}`, { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 403, admin: 200 }],
-    ['POST', 'pause', (id) => `/v1/rules/${id}/pause`, { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 403, admin: 200 }],
-    ['POST', 'resume', (id) => `/v1/rules/${id}/resume`, { none: 401, owner: 409, 'other trader': 404, analyst: 403, compliance: 403, admin: 409 }],
-    ['DELETE', 'delete', (id) => `/v1/rules/${id}`, { none: 401, owner: 204, 'other trader': 404, analyst: 403, compliance: 403, admin: 204 }],
+    [
+      'GET',
+      'list',
+      () => '/v1/rules',
+      { none: 401, owner: 200, 'other trader': 200, analyst: 403, compliance: 200, admin: 200 },
+    ],
+    [
+      'GET',
+      'one',
+      (id) => `/v1/rules/${id}`,
+      { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 200, admin: 200 },
+    ],
+    [
+      'POST',
+      'create',
+      () => '/v1/rules',
+      { none: 401, owner: 201, 'other trader': 201, analyst: 403, compliance: 403, admin: 403 },
+    ],
+    [
+      'PUT',
+      'replace',
+      (id) => `/v1/rules/${id}`,
+      { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 403, admin: 200 },
+    ],
+    [
+      'POST',
+      'pause',
+      (id) => `/v1/rules/${id}/pause`,
+      { none: 401, owner: 200, 'other trader': 404, analyst: 403, compliance: 403, admin: 200 },
+    ],
+    [
+      'POST',
+      'resume',
+      (id) => `/v1/rules/${id}/resume`,
+      { none: 401, owner: 409, 'other trader': 404, analyst: 403, compliance: 403, admin: 409 },
+    ],
+    [
+      'DELETE',
+      'delete',
+      (id) => `/v1/rules/${id}`,
+      { none: 401, owner: 204, 'other trader': 404, analyst: 403, compliance: 403, admin: 204 },
+    ],
   ];
-  const rows = endpoints.flatMap(([method, name, url, expected]) => (Object.keys(expected) as Who[]).map((w) => [method, name, w, expected[w], url] as const));
+  const rows = endpoints.flatMap(([method, name, url, expected]) =>
+    (Object.keys(expected) as Who[]).map((w) => [method, name, w, expected[w], url] as const),
+  );
 
   it.each(rows)('%s %s as %s → %i', async (method, _name, w, status, url) => {
     const rule = await create();
     const body = method === 'POST' || method === 'PUT' ? ruleInput() : undefined;
-    const res = await t.app.inject({ method, url: url(rule.id), headers: w === 'none' ? {} : bearer(who[w]), ...(body ? { payload: body } : {}) });
+    const res = await t.app.inject({
+      method,
+      url: url(rule.id),
+      headers: w === 'none' ? {} : bearer(who[w]),
+      ...(body ? { payload: body } : {}),
+    });
     expect(res.statusCode, res.body).toBe(status);
     if (status >= 400) expect(Object.keys(res.json()).sort()).toEqual(['code', 'message']);
   });

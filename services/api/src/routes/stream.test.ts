@@ -5,7 +5,17 @@ import type { Redis } from 'ioredis';
 import type { ApiApp } from '../app.js';
 import streamRoutes from './stream.js';
 import { fakeEntitlements } from '../app.test-util.js';
-import { alertFixture, AS, bearer, buildTestApp, OTHER_SYMBOL, privateRedis, seedUsers, SYMBOL, until } from './route.test-util.js';
+import {
+  alertFixture,
+  AS,
+  bearer,
+  buildTestApp,
+  OTHER_SYMBOL,
+  privateRedis,
+  seedUsers,
+  SYMBOL,
+  until,
+} from './route.test-util.js';
 
 let redis: Awaited<ReturnType<typeof privateRedis>>;
 let client: Redis;
@@ -20,7 +30,10 @@ const ents = fakeEntitlements({ [SYMBOL]: [AS.analyst], [OTHER_SYMBOL]: [] });
 beforeAll(async () => {
   redis = await privateRedis();
   client = redis.client();
-  app = await buildTestApp(client, [[streamRoutes, OPTIONS]], { accounts: ents.accounts, config: { entitlementCacheMs: 0 } });
+  app = await buildTestApp(client, [[streamRoutes, OPTIONS]], {
+    accounts: ents.accounts,
+    config: { entitlementCacheMs: 0 },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });
@@ -36,54 +49,79 @@ afterEach(() => {
   for (const s of streams.splice(0)) s.close();
 });
 
-interface Frame { event?: string; data?: unknown; comment?: string }
-interface SseClient { res: IncomingMessage; frames: Frame[]; next(match: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>; close(): void; ended: Promise<void> }
+interface Frame {
+  event?: string;
+  data?: unknown;
+  comment?: string;
+}
+interface SseClient {
+  res: IncomingMessage;
+  frames: Frame[];
+  next(match: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  close(): void;
+  ended: Promise<void>;
+}
 
 /** GET /v1/stream over real HTTP, parsing frames as they arrive. */
 function connect(query = '', user: string | null = AS.alice): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/stream${query}`, headers: user ? bearer(user) : {} }, (res) => {
-      const frames: Frame[] = [];
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          const frame: Frame = {};
-          for (const line of buffer.slice(0, cut).split('\n')) {
-            if (line.startsWith(':')) frame.comment = line.slice(1).trim();
-            else if (line.startsWith('event: ')) frame.event = line.slice(7);
-            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: `/v1/stream${query}`, headers: user ? bearer(user) : {} },
+      (res) => {
+        const frames: Frame[] = [];
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+            const frame: Frame = {};
+            for (const line of buffer.slice(0, cut).split('\n')) {
+              if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+              else if (line.startsWith('event: ')) frame.event = line.slice(7);
+              else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+            }
+            frames.push(frame);
+            buffer = buffer.slice(cut + 2);
           }
-          frames.push(frame);
-          buffer = buffer.slice(cut + 2);
-        }
-      });
-      const ended = new Promise<void>((r) => res.once('close', () => r()));
-      res.on('error', () => undefined);
-      const sse: SseClient = {
-        res, frames, ended,
-        async next(match, timeoutMs = 3_000) {
-          let found: Frame | undefined;
-          await until(() => {
-            const i = frames.findIndex(match);
-            if (i >= 0) found = frames.splice(i, 1)[0];
-            return found !== undefined;
-          }, timeoutMs);
-          return found!;
-        },
-        close: () => req.destroy(),
-      };
-      streams.push(sse);
-      resolve(sse);
-    });
+        });
+        const ended = new Promise<void>((r) => res.once('close', () => r()));
+        res.on('error', () => undefined);
+        const sse: SseClient = {
+          res,
+          frames,
+          ended,
+          async next(match, timeoutMs = 3_000) {
+            let found: Frame | undefined;
+            await until(() => {
+              const i = frames.findIndex(match);
+              if (i >= 0) found = frames.splice(i, 1)[0];
+              return found !== undefined;
+            }, timeoutMs);
+            return found!;
+          },
+          close: () => req.destroy(),
+        };
+        streams.push(sse);
+        resolve(sse);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-const last = (price: string, seq: number) => JSON.stringify({ price, size: '0.5', seq, eventTime: '2026-11-21T10:00:00.000001Z', ingestTime: '2026-11-21T10:00:00.000002Z' });
-const isPrice = (symbol: string, price?: string) => (f: Frame) => f.event === 'price' && (f.data as { symbol: string }).symbol === symbol && (price === undefined || (f.data as { price: string }).price === price);
+const last = (price: string, seq: number) =>
+  JSON.stringify({
+    price,
+    size: '0.5',
+    seq,
+    eventTime: '2026-11-21T10:00:00.000001Z',
+    ingestTime: '2026-11-21T10:00:00.000002Z',
+  });
+const isPrice = (symbol: string, price?: string) => (f: Frame) =>
+  f.event === 'price' &&
+  (f.data as { symbol: string }).symbol === symbol &&
+  (price === undefined || (f.data as { price: string }).price === price);
 const pricePolls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
 
 describe('GET /v1/stream', () => {
@@ -94,7 +132,14 @@ describe('GET /v1/stream', () => {
     expect(sse.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(sse.res.headers['cache-control']).toBe('no-cache, no-transform');
     const first = await sse.next(isPrice(SYMBOL));
-    expect(first.data).toEqual({ symbol: SYMBOL, price: '65000.5', size: '0.5', seq: 1, eventTime: '2026-11-21T10:00:00.000001Z', ingestTime: '2026-11-21T10:00:00.000002Z' });
+    expect(first.data).toEqual({
+      symbol: SYMBOL,
+      price: '65000.5',
+      size: '0.5',
+      seq: 1,
+      eventTime: '2026-11-21T10:00:00.000001Z',
+      ingestTime: '2026-11-21T10:00:00.000002Z',
+    });
     await client.hset('td:last', OTHER_SYMBOL, last('3401', 2));
     await client.hset('td:last', SYMBOL, last('65001', 2));
     await sse.next(isPrice(SYMBOL, '65001'));
@@ -111,7 +156,13 @@ describe('GET /v1/stream', () => {
   });
 
   it('never sends a price that is not a decimal string', async () => {
-    await client.hset('td:last', SYMBOL, JSON.stringify({ price: 65000.5, size: '1', seq: 1 }), OTHER_SYMBOL, '{broken');
+    await client.hset(
+      'td:last',
+      SYMBOL,
+      JSON.stringify({ price: 65000.5, size: '1', seq: 1 }),
+      OTHER_SYMBOL,
+      '{broken',
+    );
     const sse = await connect();
     await client.hset('td:last', 'SOLUSDT', last('150', 1));
     await sse.next(isPrice('SOLUSDT'));
@@ -210,7 +261,13 @@ describe('GET /v1/stream for an analyst', () => {
 });
 
 describe('authorization: every role against GET /v1/stream', () => {
-  it.each([['none', 401], ['trader', 200], ['analyst', 200], ['compliance', 200], ['admin', 200]] as const)('as %s → %i', async (who, status) => {
+  it.each([
+    ['none', 401],
+    ['trader', 200],
+    ['analyst', 200],
+    ['compliance', 200],
+    ['admin', 200],
+  ] as const)('as %s → %i', async (who, status) => {
     const sse = await connect('', who === 'none' ? null : AS[who]);
     expect(sse.res.statusCode).toBe(status);
     if (status === 401) {
@@ -225,7 +282,9 @@ describe('closing the app', () => {
     const other = await buildTestApp(client, [[streamRoutes, OPTIONS]]);
     await other.listen({ port: 0, host: '127.0.0.1' });
     const otherPort = (other.server.address() as AddressInfo).port;
-    const res = await new Promise<IncomingMessage>((resolve) => httpRequest({ host: '127.0.0.1', port: otherPort, path: '/v1/stream', headers: bearer(AS.alice) }, resolve).end());
+    const res = await new Promise<IncomingMessage>((resolve) =>
+      httpRequest({ host: '127.0.0.1', port: otherPort, path: '/v1/stream', headers: bearer(AS.alice) }, resolve).end(),
+    );
     expect(res.statusCode).toBe(200);
     res.resume();
     const ended = new Promise((r) => res.once('end', r));
@@ -238,12 +297,17 @@ describe('closing the app', () => {
 
 describe('open streams are bounded', () => {
   it('per user and in all: one more is refused with 429 TICKDESK_API_TOO_MANY_STREAMS; a closed stream frees its place', async () => {
-    const other = await buildTestApp(client, [[streamRoutes, OPTIONS]], { accounts: ents.accounts, config: { streamsPerUser: 2, streamsMax: 3 } });
+    const other = await buildTestApp(client, [[streamRoutes, OPTIONS]], {
+      accounts: ents.accounts,
+      config: { streamsPerUser: 2, streamsMax: 3 },
+    });
     await other.listen({ port: 0, host: '127.0.0.1' });
     const otherPort = (other.server.address() as AddressInfo).port;
     const held: IncomingMessage[] = [];
     const open = async (user: string) => {
-      const res = await new Promise<IncomingMessage>((resolve) => httpRequest({ host: '127.0.0.1', port: otherPort, path: '/v1/stream', headers: bearer(user) }, resolve).end());
+      const res = await new Promise<IncomingMessage>((resolve) =>
+        httpRequest({ host: '127.0.0.1', port: otherPort, path: '/v1/stream', headers: bearer(user) }, resolve).end(),
+      );
       let body = '';
       if (res.statusCode === 200) held.push(res.on('data', () => undefined));
       else await new Promise((r) => res.on('data', (c: Buffer) => (body += c)).once('end', r));

@@ -49,7 +49,8 @@ function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, 
     if (Date.now() - warnedAt > 10_000) log.warn({ err }, `stream: ${what} failed`);
     warnedAt = Date.now();
   };
-  const wantsPrice = (c: Client, symbol: string) => (!c.symbols || c.symbols.has(symbol)) && (!c.entitled || c.entitled.has(symbol));
+  const wantsPrice = (c: Client, symbol: string) =>
+    (!c.symbols || c.symbols.has(symbol)) && (!c.entitled || c.entitled.has(symbol));
 
   /** A grant or revocation reaches open streams: a newly entitled instrument starts with its last price. */
   async function refreshEntitlements(): Promise<void> {
@@ -67,7 +68,14 @@ function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, 
       const v = JSON.parse(json) as Record<string, unknown>;
       // Corrupt data is worse than no data: a price that is not a decimal string is not sent.
       if (!isDecimalString(v.price) || !isDecimalString(v.size) || typeof v.seq !== 'number') return undefined;
-      return event('price', { symbol, price: v.price, size: v.size, seq: v.seq, eventTime: v.eventTime, ingestTime: v.ingestTime });
+      return event('price', {
+        symbol,
+        price: v.price,
+        size: v.size,
+        seq: v.seq,
+        eventTime: v.eventTime,
+        ingestTime: v.ingestTime,
+      });
     } catch {
       return undefined;
     }
@@ -152,7 +160,9 @@ function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, 
 
 const StreamQuery = Type.Object({
   /** Comma-separated symbols; all instruments when absent. */
-  symbols: Type.Optional(Type.String({ pattern: '^[A-Z0-9][A-Z0-9._-]{0,31}(,[A-Z0-9][A-Z0-9._-]{0,31})*$', maxLength: 4096 })),
+  symbols: Type.Optional(
+    Type.String({ pattern: '^[A-Z0-9][A-Z0-9._-]{0,31}(,[A-Z0-9][A-Z0-9._-]{0,31})*$', maxLength: 4096 }),
+  ),
   /** The caller's own alerts (traders); true unless set to false. */
   alerts: Type.Optional(Type.Boolean()),
 });
@@ -168,7 +178,12 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
   const common = { tags: ['stream'], security: BEARER };
   const { instruments } = app.deps;
   const known = new Set(instruments.map((i) => i.symbol));
-  const hub = createHub(app.deps, app.entitlements, { pricePollMs: 250, alertPollMs: 1_000, heartbeatMs: 15_000, ...options });
+  const hub = createHub(app.deps, app.entitlements, {
+    pricePollMs: 250,
+    alertPollMs: 1_000,
+    heartbeatMs: 15_000,
+    ...options,
+  });
   const open = new Set<PassThrough>();
   /** Open streams per user: each costs a socket and up to MAX_BUFFERED of unread frames. */
   const perUser = new Map<string, number>();
@@ -178,54 +193,69 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
     for (const s of open) s.end();
   });
 
-  app.get('/stream', {
-    onRequest: [app.authenticate],
-    schema: {
-      ...common, summary: 'Live prices and the caller\'s alerts as Server-Sent Events (event: price | alert)',
-      querystring: StreamQuery,
-      response: {
-        200: { description: 'Server-Sent Events: `event: price` and `event: alert` frames with JSON data, `: heartbeat` comments', content: { 'text/event-stream': { schema: Type.String() } } },
-        ...errorResponses(400, 401, 403, 429, 503),
+  app.get(
+    '/stream',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        ...common,
+        summary: "Live prices and the caller's alerts as Server-Sent Events (event: price | alert)",
+        querystring: StreamQuery,
+        response: {
+          200: {
+            description:
+              'Server-Sent Events: `event: price` and `event: alert` frames with JSON data, `: heartbeat` comments',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...errorResponses(400, 401, 403, 429, 503),
+        },
       },
     },
-  }, async (request, reply) => {
-    const wanted = request.query.symbols?.split(',');
-    const unknown = wanted?.find((s) => !known.has(s));
-    if (unknown !== undefined) throw badRequest(`symbols: unknown instrument ${unknown}`);
-    const entitled = await app.entitlements.allowed(request.caller);
-    const refused = entitled && wanted?.find((s) => !entitled.has(s));
-    if (refused) throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${request.caller.user} is not entitled to ${refused}`);
-    const user = request.caller.user;
-    if ((perUser.get(user) ?? 0) >= streamsPerUser) throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', `${user} has ${streamsPerUser} open streams, the most allowed: close one first`);
-    if (open.size >= streamsMax) throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', 'too many open streams on this API: try again later');
-    const stream = new PassThrough();
-    const client: Client = {
-      caller: request.caller,
-      alerts: request.query.alerts ?? true,
-      ...(wanted ? { symbols: new Set(wanted) } : {}),
-      ...(entitled ? { entitled } : {}),
-      send(chunk) {
-        if (stream.writableLength > MAX_BUFFERED) stream.end();
-        else if (!stream.writableEnded) stream.write(chunk);
-      },
-    };
-    open.add(stream);
-    perUser.set(user, (perUser.get(user) ?? 0) + 1);
-    const done = () => {
-      if (!open.delete(stream)) return; // both 'close' events call it
-      const n = (perUser.get(user) ?? 1) - 1;
-      if (n > 0) perUser.set(user, n);
-      else perUser.delete(user);
-      hub.remove(client);
-    };
-    reply.raw.once('close', done);
-    stream.once('close', done);
-    stream.write('retry: 3000\n: connected\n\n');
-    hub.add(client);
-    return reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache, no-transform')
-      .header('x-accel-buffering', 'no')
-      .send(stream);
-  });
+    async (request, reply) => {
+      const wanted = request.query.symbols?.split(',');
+      const unknown = wanted?.find((s) => !known.has(s));
+      if (unknown !== undefined) throw badRequest(`symbols: unknown instrument ${unknown}`);
+      const entitled = await app.entitlements.allowed(request.caller);
+      const refused = entitled && wanted?.find((s) => !entitled.has(s));
+      if (refused)
+        throw new ApiError('TICKDESK_API_NOT_ENTITLED', `${request.caller.user} is not entitled to ${refused}`);
+      const user = request.caller.user;
+      if ((perUser.get(user) ?? 0) >= streamsPerUser)
+        throw new ApiError(
+          'TICKDESK_API_TOO_MANY_STREAMS',
+          `${user} has ${streamsPerUser} open streams, the most allowed: close one first`,
+        );
+      if (open.size >= streamsMax)
+        throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', 'too many open streams on this API: try again later');
+      const stream = new PassThrough();
+      const client: Client = {
+        caller: request.caller,
+        alerts: request.query.alerts ?? true,
+        ...(wanted ? { symbols: new Set(wanted) } : {}),
+        ...(entitled ? { entitled } : {}),
+        send(chunk) {
+          if (stream.writableLength > MAX_BUFFERED) stream.end();
+          else if (!stream.writableEnded) stream.write(chunk);
+        },
+      };
+      open.add(stream);
+      perUser.set(user, (perUser.get(user) ?? 0) + 1);
+      const done = () => {
+        if (!open.delete(stream)) return; // both 'close' events call it
+        const n = (perUser.get(user) ?? 1) - 1;
+        if (n > 0) perUser.set(user, n);
+        else perUser.delete(user);
+        hub.remove(client);
+      };
+      reply.raw.once('close', done);
+      stream.once('close', done);
+      stream.write('retry: 3000\n: connected\n\n');
+      hub.add(client);
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(stream);
+    },
+  );
 }

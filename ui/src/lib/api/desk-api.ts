@@ -29,9 +29,11 @@ export function createDeskApi(http: Http) {
 
     rules: async () => (await http.get<RuleList>('/rules')).rules,
     createRule: (input: RuleInput) => http.post<Rule>('/rules', input),
-    updateRule: (id: string, input: RuleInput, version?: number) => http.put<Rule>(rulePath(id), input, ifMatch(version)),
+    updateRule: (id: string, input: RuleInput, version?: number) =>
+      http.put<Rule>(rulePath(id), input, ifMatch(version)),
     pauseRule: (id: string, version?: number) => http.post<Rule>(`${rulePath(id)}/pause`, undefined, ifMatch(version)),
-    resumeRule: (id: string, version?: number) => http.post<Rule>(`${rulePath(id)}/resume`, undefined, ifMatch(version)),
+    resumeRule: (id: string, version?: number) =>
+      http.post<Rule>(`${rulePath(id)}/resume`, undefined, ifMatch(version)),
     deleteRule: (id: string) => http.del(rulePath(id)),
 
     presence: async () => (await http.get<TraderPresenceList>('/presence')).traders,
@@ -39,7 +41,11 @@ export function createDeskApi(http: Http) {
     verifyAudit: () => http.get<AuditVerdict>('/audit/verify'),
     /** The export needs the bearer token, so it is fetched and saved as a Blob rather than linked. */
     exportAudit: (format: 'jsonl' | 'csv', filter: AuditFilter) =>
-      http.request<Blob>('GET', '/audit/export', { query: { ...filter, format }, blob: true, headers: { accept: '*/*' } }),
+      http.request<Blob>('GET', '/audit/export', {
+        query: { ...filter, format },
+        blob: true,
+        headers: { accept: '*/*' },
+      }),
   };
 }
 

@@ -74,7 +74,8 @@ export function createHttp({ fetch, auth, base = '/v1' }: { fetch: Fetch; auth: 
     get: <T>(path: string, query?: RequestOptions['query']) => request<T>('GET', path, query ? { query } : {}),
     post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
       request<T>('POST', path, { ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) }),
-    put: <T>(path: string, body: unknown, headers?: Record<string, string>) => request<T>('PUT', path, { body, ...(headers ? { headers } : {}) }),
+    put: <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+      request<T>('PUT', path, { body, ...(headers ? { headers } : {}) }),
     del: (path: string) => request<void>('DELETE', path),
   };
 }
@@ -90,7 +91,12 @@ export async function toError(res: Response): Promise<ApiError> {
     body = undefined;
   }
   const b = body as { code?: unknown; message?: unknown } | undefined;
-  if (b && typeof b.code === 'string' && typeof b.message === 'string') return new ApiError(res.status, b.code, b.message);
+  if (b && typeof b.code === 'string' && typeof b.message === 'string')
+    return new ApiError(res.status, b.code, b.message);
   const unreachable = res.status === 502 || res.status === 503 || res.status === 504;
-  return new ApiError(res.status, `HTTP_${res.status}`, unreachable ? 'The desk server is unreachable.' : `HTTP ${res.status} ${res.statusText}`.trim());
+  return new ApiError(
+    res.status,
+    `HTTP_${res.status}`,
+    unreachable ? 'The desk server is unreachable.' : `HTTP ${res.status} ${res.statusText}`.trim(),
+  );
 }

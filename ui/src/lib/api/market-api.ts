@@ -17,8 +17,10 @@ export function createMarketApi(http: Http) {
     prices: async () => (await http.get<LastPriceList>('/prices')).prices,
 
     /** One page of candles, oldest first: buckets starting in [from, to). */
-    candles: (symbol: string, q: { interval: BarInterval; from: string; to?: string; limit?: number; cursor?: string }) =>
-      http.get<CandlePage>(`/instruments/${encodeURIComponent(symbol)}/candles`, q),
+    candles: (
+      symbol: string,
+      q: { interval: BarInterval; from: string; to?: string; limit?: number; cursor?: string },
+    ) => http.get<CandlePage>(`/instruments/${encodeURIComponent(symbol)}/candles`, q),
   };
 }
 

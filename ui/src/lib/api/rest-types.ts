@@ -1,4 +1,16 @@
-import type { AlertRecord, AlertState, Bar, BarInterval, DeskRole, Instrument, LastPrice, LifecycleStep, Rule, RuleInput, TraderPresence } from '@tickdesk/schemas';
+import type {
+  AlertRecord,
+  AlertState,
+  Bar,
+  BarInterval,
+  DeskRole,
+  Instrument,
+  LastPrice,
+  LifecycleStep,
+  Rule,
+  RuleInput,
+  TraderPresence,
+} from '@tickdesk/schemas';
 
 // Response shapes of the REST API (services/api/src/routes/*): the types of the very
 // TypeBox schemas the API declares as its responses, from the browser-safe
@@ -19,4 +31,15 @@ export type {
 } from '@tickdesk/schemas/rest';
 
 export type Role = DeskRole;
-export type { AlertRecord, AlertState, Bar, BarInterval, Instrument, LastPrice, LifecycleStep, Rule, RuleInput, TraderPresence };
+export type {
+  AlertRecord,
+  AlertState,
+  Bar,
+  BarInterval,
+  Instrument,
+  LastPrice,
+  LifecycleStep,
+  Rule,
+  RuleInput,
+  TraderPresence,
+};

@@ -26,7 +26,11 @@ export function createNotifier(deps: NotifierDeps = {}) {
     critical(alert: AlertView): void {
       if (!on || alert.priority !== 'critical') return;
       deps.beep?.();
-      deps.notify?.(`${alert.symbol} ${alert.conditionText}`, `price ${alert.price}${alert.message ? ` · ${alert.message}` : ''}`, alert.id);
+      deps.notify?.(
+        `${alert.symbol} ${alert.conditionText}`,
+        `price ${alert.price}${alert.message ? ` · ${alert.message}` : ''}`,
+        alert.id,
+      );
     },
   };
 }

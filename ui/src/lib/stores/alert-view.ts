@@ -33,8 +33,18 @@ export function conditionText(p: Params): string {
 
 export function fromPayload(a: AlertPayload, replyTo: string, markable: boolean): AlertView {
   return {
-    id: a.id, symbol: a.symbol, condition: a.condition, conditionText: conditionText(a), price: a.price, firedAt: a.firedAt,
-    priority: a.priority, ...(a.message ? { message: a.message } : {}), displayed: false, acknowledged: false, replyTo, markable,
+    id: a.id,
+    symbol: a.symbol,
+    condition: a.condition,
+    conditionText: conditionText(a),
+    price: a.price,
+    firedAt: a.firedAt,
+    priority: a.priority,
+    ...(a.message ? { message: a.message } : {}),
+    displayed: false,
+    acknowledged: false,
+    replyTo,
+    markable,
   };
 }
 
@@ -45,10 +55,17 @@ export function fromRecord(r: AlertRecord, alertsJid: string): AlertView {
   const steps = new Set(r.lifecycle.map((s) => s.event));
   const acknowledged = steps.has('acknowledged') || r.state === 'acknowledged';
   return {
-    id: r.id, symbol: r.symbol, condition: r.condition,
+    id: r.id,
+    symbol: r.symbol,
+    condition: r.condition,
     conditionText: conditionText({ ...r, condition: r.condition as AlertPayload['condition'] }),
-    price: r.price, firedAt: r.firedAt, priority: r.priority, ...(r.message ? { message: r.message } : {}),
+    price: r.price,
+    firedAt: r.firedAt,
+    priority: r.priority,
+    ...(r.message ? { message: r.message } : {}),
     displayed: acknowledged || steps.has('displayed') || FINISHED.has(r.state),
-    acknowledged, replyTo: alertsJid, markable: !FINISHED.has(r.state),
+    acknowledged,
+    replyTo: alertsJid,
+    markable: !FINISHED.has(r.state),
   };
 }

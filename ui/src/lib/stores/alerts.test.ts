@@ -8,14 +8,29 @@ const ENGINE = 'alerts@desk.localhost/engine';
 
 function payload(id: string, over: Partial<AlertPayload> = {}): AlertPayload {
   return {
-    id, rule: 'r1kx9a2b', symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', price: '65000.5', seq: 42,
-    eventTime: '2026-11-21T10:00:00.123456Z', firedAt: '2026-11-21T10:00:00.125Z', priority: 'critical', ...over,
+    id,
+    rule: 'r1kx9a2b',
+    symbol: 'BTCUSDT',
+    condition: 'crossing-up',
+    threshold: '65000',
+    price: '65000.5',
+    seq: 42,
+    eventTime: '2026-11-21T10:00:00.123456Z',
+    firedAt: '2026-11-21T10:00:00.125Z',
+    priority: 'critical',
+    ...over,
   };
 }
 
-function alertMessage(id: string, over: Partial<AlertPayload> = {}, attrs: Record<string, string> = {}, alert?: Element): Element {
+function alertMessage(
+  id: string,
+  over: Partial<AlertPayload> = {},
+  attrs: Record<string, string> = {},
+  alert?: Element,
+): Element {
   return xml(
-    'message', { from: ENGINE, to: 'alice@desk.localhost', type: 'chat', id, ...attrs },
+    'message',
+    { from: ENGINE, to: 'alice@desk.localhost', type: 'chat', id, ...attrs },
     xml('body', {}, `CRITICAL BTCUSDT crossed up [alert ${id}]`),
     alert ?? encodeAlert(payload(id, over)),
     receiptRequest(),
@@ -23,7 +38,8 @@ function alertMessage(id: string, over: Partial<AlertPayload> = {}, attrs: Recor
   );
 }
 
-const child = (s: Element, ns: string) => s.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === ns)!;
+const child = (s: Element, ns: string) =>
+  s.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === ns)!;
 
 async function loggedIn() {
   const t = fakeDesk();
@@ -40,7 +56,13 @@ describe('alerts store', () => {
     s.receive(alertMessage('a4f0c2d9e1b7'));
     const items = get(t.desk.alerts.items);
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: 'a4f0c2d9e1b7', symbol: 'BTCUSDT', conditionText: 'crossing-up 65000', price: '65000.5', priority: 'critical' });
+    expect(items[0]).toMatchObject({
+      id: 'a4f0c2d9e1b7',
+      symbol: 'BTCUSDT',
+      conditionText: 'crossing-up 65000',
+      price: '65000.5',
+      priority: 'critical',
+    });
     const receipts = s.messages(NS_RECEIPTS);
     expect(receipts).toHaveLength(2);
     for (const r of receipts) {
@@ -59,7 +81,10 @@ describe('alerts store', () => {
     const displayed = s.messages(NS_MARKERS);
     expect(displayed).toHaveLength(1);
     expect(displayed[0]!.attrs).toMatchObject({ to: ENGINE, type: 'chat' });
-    expect(child(displayed[0]!, NS_MARKERS)).toMatchObject({ name: 'displayed', attrs: { xmlns: NS_MARKERS, id: 'a1' } });
+    expect(child(displayed[0]!, NS_MARKERS)).toMatchObject({
+      name: 'displayed',
+      attrs: { xmlns: NS_MARKERS, id: 'a1' },
+    });
 
     t.desk.alerts.acknowledge('a1');
     t.desk.alerts.acknowledge('a1');
@@ -83,7 +108,18 @@ describe('alerts store', () => {
   it('skips malformed alerts and alerts not from the alerts account', async () => {
     const t = await loggedIn();
     const s = t.xmpp.last();
-    const bad = xml('alert', { xmlns: 'urn:tickdesk:alert:0', id: 'a3', rule: 'r1', symbol: 'BTCUSDT', condition: 'crossing-up', price: 'NaN', seq: '1', 'event-time': 'x', 'fired-at': 'y', priority: 'normal' });
+    const bad = xml('alert', {
+      xmlns: 'urn:tickdesk:alert:0',
+      id: 'a3',
+      rule: 'r1',
+      symbol: 'BTCUSDT',
+      condition: 'crossing-up',
+      price: 'NaN',
+      seq: '1',
+      'event-time': 'x',
+      'fired-at': 'y',
+      priority: 'normal',
+    });
     s.receive(alertMessage('a3', {}, {}, bad));
     s.receive(alertMessage('a4', {}, { from: 'mallory@desk.localhost/x' }));
     s.receive(alertMessage('a5', {}, { id: 'not-a5' }));
@@ -94,11 +130,34 @@ describe('alerts store', () => {
   it('keeps the newest first and merges REST history without duplicates', async () => {
     const t = fakeDesk({
       routes: {
-        'GET /alerts': () => json(200, { alerts: [{
-          id: 'old1', ruleId: 'r1', owner: 'alice', recipient: 'alice', symbol: 'EURUSD', condition: 'entering-channel', lower: '1.08', upper: '1.09',
-          price: '1.085', tickSeq: 1, eventTime: '2026-11-20T09:00:00Z', firedAt: '2026-11-20T09:00:00.000Z', priority: 'normal', body: 'x',
-          state: 'acknowledged', attempts: 1, nextActionAt: 0, lifecycle: [{ event: 'fired', at: '2026-11-20T09:00:00Z' }, { event: 'acknowledged', at: '2026-11-20T09:01:00Z' }],
-        }] }),
+        'GET /alerts': () =>
+          json(200, {
+            alerts: [
+              {
+                id: 'old1',
+                ruleId: 'r1',
+                owner: 'alice',
+                recipient: 'alice',
+                symbol: 'EURUSD',
+                condition: 'entering-channel',
+                lower: '1.08',
+                upper: '1.09',
+                price: '1.085',
+                tickSeq: 1,
+                eventTime: '2026-11-20T09:00:00Z',
+                firedAt: '2026-11-20T09:00:00.000Z',
+                priority: 'normal',
+                body: 'x',
+                state: 'acknowledged',
+                attempts: 1,
+                nextActionAt: 0,
+                lifecycle: [
+                  { event: 'fired', at: '2026-11-20T09:00:00Z' },
+                  { event: 'acknowledged', at: '2026-11-20T09:01:00Z' },
+                ],
+              },
+            ],
+          }),
       },
     });
     await t.login();
@@ -107,7 +166,11 @@ describe('alerts store', () => {
     await t.desk.alerts.load();
     const items = get(t.desk.alerts.items);
     expect(items.map((a) => a.id)).toEqual(['new1', 'old1']);
-    expect(items[1]).toMatchObject({ acknowledged: true, conditionText: 'entering-channel 1.08–1.09', replyTo: 'alerts@desk.localhost' });
+    expect(items[1]).toMatchObject({
+      acknowledged: true,
+      conditionText: 'entering-channel 1.08–1.09',
+      replyTo: 'alerts@desk.localhost',
+    });
   });
 
   it('an acknowledgement made while offline goes out after the reconnect', async () => {
@@ -125,8 +188,25 @@ describe('alerts store', () => {
 
   it('reads the rules again after one of them fired', async () => {
     let reads = 0;
-    const rule = { id: 'r1kx9a2b', owner: 'alice', status: 'active', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', version: 1, symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'critical' };
-    const t = fakeDesk({ routes: { 'GET /rules': () => json(200, { rules: [{ ...rule, ...(reads++ > 0 ? { status: 'triggered', version: 2 } : {}) }] }) } });
+    const rule = {
+      id: 'r1kx9a2b',
+      owner: 'alice',
+      status: 'active',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 1,
+      symbol: 'BTCUSDT',
+      condition: 'crossing-up',
+      threshold: '65000',
+      frequency: 'once',
+      priority: 'critical',
+    };
+    const t = fakeDesk({
+      routes: {
+        'GET /rules': () =>
+          json(200, { rules: [{ ...rule, ...(reads++ > 0 ? { status: 'triggered', version: 2 } : {}) }] }),
+      },
+    });
     await t.login();
     t.xmpp.last().receive(alertMessage('a7'));
     t.xmpp.last().receive(alertMessage('a7'));

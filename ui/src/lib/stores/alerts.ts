@@ -24,7 +24,12 @@ const newestFirst = (a: AlertView, b: AlertView) => (parseTimestamp(b.firedAt) ?
  * cannot go out now goes out after the next reconnect.
  */
 export function createAlerts(deps: {
-  connection: ConnectionStore; api: DeskApi; frames: FrameScheduler; visibility: Visibility; notifier: Notifier; alertsJid: () => string;
+  connection: ConnectionStore;
+  api: DeskApi;
+  frames: FrameScheduler;
+  visibility: Visibility;
+  notifier: Notifier;
+  alertsJid: () => string;
 }) {
   const { connection } = deps;
   const items = writable<AlertView[]>([]);
@@ -62,7 +67,10 @@ export function createAlerts(deps: {
     const m = readAlertMessage(stanza, deps.alertsJid());
     if (m.kind === 'other') return;
     if (m.kind === 'malformed') return warn('malformed alert skipped', { from: m.from, id: m.id, reason: m.reason });
-    if (m.wantsReceipt) connection.send(receiptFor(m.from, m.alert.id)).catch((err: unknown) => warn('receipt not sent', { id: m.alert.id, err }));
+    if (m.wantsReceipt)
+      connection
+        .send(receiptFor(m.from, m.alert.id))
+        .catch((err: unknown) => warn('receipt not sent', { id: m.alert.id, err }));
     if (list.some((a) => a.id === m.alert.id)) return;
     const view = fromPayload(m.alert, m.from, m.markable);
     list = [...list, view].sort(newestFirst);
@@ -91,7 +99,16 @@ export function createAlerts(deps: {
       for (const r of page.alerts) {
         const rest = fromRecord(r, deps.alertsJid());
         const mine = known.get(r.id);
-        known.set(r.id, mine ? { ...mine, acknowledged: mine.acknowledged || rest.acknowledged, displayed: mine.displayed || rest.displayed } : rest);
+        known.set(
+          r.id,
+          mine
+            ? {
+                ...mine,
+                acknowledged: mine.acknowledged || rest.acknowledged,
+                displayed: mine.displayed || rest.displayed,
+              }
+            : rest,
+        );
       }
       list = [...known.values()].sort(newestFirst);
       publish();

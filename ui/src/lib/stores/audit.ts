@@ -43,7 +43,15 @@ export function chainFilter(f: AuditFilters): AuditFilter {
 export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: string) => void; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const filters = writable<AuditFilters>({ trader: '', symbol: '', status: '', from: '', to: '' });
-  const view = writable<AuditView>({ rows: [], more: false, loading: false, error: '', verdict: undefined, verifying: false, exporting: '' });
+  const view = writable<AuditView>({
+    rows: [],
+    more: false,
+    loading: false,
+    error: '',
+    verdict: undefined,
+    verifying: false,
+    exporting: '',
+  });
   let current: AuditFilters = { trader: '', symbol: '', status: '', from: '', to: '' };
   filters.subscribe((f) => (current = f));
 
@@ -54,7 +62,11 @@ export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: s
     async apply(): Promise<void> {
       view.update((v) => ({ ...v, loading: true, error: '' }));
       try {
-        const page = await deps.api.alerts({ ...chainFilter(current), ...(current.status ? { state: current.status } : {}), limit: LIMIT });
+        const page = await deps.api.alerts({
+          ...chainFilter(current),
+          ...(current.status ? { state: current.status } : {}),
+          limit: LIMIT,
+        });
         view.update((v) => ({ ...v, rows: page.alerts, more: page.next !== undefined, loading: false }));
       } catch (err) {
         view.update((v) => ({ ...v, loading: false, error: text(err) }));
@@ -84,7 +96,15 @@ export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: s
     },
 
     clear(): void {
-      view.set({ rows: [], more: false, loading: false, error: '', verdict: undefined, verifying: false, exporting: '' });
+      view.set({
+        rows: [],
+        more: false,
+        loading: false,
+        error: '',
+        verdict: undefined,
+        verifying: false,
+        exporting: '',
+      });
     },
   };
 }

@@ -19,21 +19,27 @@ export function createBarFeed({ connection }: { connection: ConnectionStore }) {
   let jid: string | undefined;
   let subscribed = new Set<string>();
   // XEP-0060 through the services' module: it needs only an IQ caller and a JID.
-  const pubsub = () => createPubsub({ iq: { request: (iq, timeoutMs) => connection.request(iq, timeoutMs) }, bareJid: () => jid ?? '' }, pubsubService(domain));
+  const pubsub = () =>
+    createPubsub(
+      { iq: { request: (iq, timeoutMs) => connection.request(iq, timeoutMs) }, bareJid: () => jid ?? '' },
+      pubsubService(domain),
+    );
 
   async function sync(): Promise<void> {
     const forJid = jid;
     if (!forJid || !domain) return;
     await Promise.all(
-      symbols.filter((s) => !subscribed.has(s)).map(async (symbol) => {
-        subscribed.add(symbol);
-        try {
-          await pubsub().subscribe(barsNode(symbol), forJid);
-        } catch (err) {
-          if (jid === forJid) subscribed.delete(symbol);
-          warn('bar subscription refused', { symbol, err: String((err as Error)?.message ?? err) });
-        }
-      }),
+      symbols
+        .filter((s) => !subscribed.has(s))
+        .map(async (symbol) => {
+          subscribed.add(symbol);
+          try {
+            await pubsub().subscribe(barsNode(symbol), forJid);
+          } catch (err) {
+            if (jid === forJid) subscribed.delete(symbol);
+            warn('bar subscription refused', { symbol, err: String((err as Error)?.message ?? err) });
+          }
+        }),
     );
   }
 

@@ -30,7 +30,11 @@ export interface PriceLine {
 
 /** The backfill reaches back this many candles of the interval (one page). */
 const BACKFILL_CANDLES = 5_000;
-const SPAN_MS: Record<BarInterval, number> = { '1s': BACKFILL_CANDLES * 1_000, '1m': BACKFILL_CANDLES * 60_000, '1h': BACKFILL_CANDLES * 3_600_000 };
+const SPAN_MS: Record<BarInterval, number> = {
+  '1s': BACKFILL_CANDLES * 1_000,
+  '1m': BACKFILL_CANDLES * 60_000,
+  '1h': BACKFILL_CANDLES * 3_600_000,
+};
 const GRID_MS: Record<BarInterval, number> = { '1s': 60_000, '1m': 3_600_000, '1h': 86_400_000 };
 const PAGE = BACKFILL_CANDLES + 100;
 const MAX_PAGES = 2;
@@ -39,10 +43,24 @@ const MAX_PAGES = 2;
  * The chart of the selected instrument: backfilled from REST candles, then extended by
  * live 1-second bars folded into the chosen interval, repainted at most once a frame.
  */
-export function createChart(deps: { market: MarketApi; frames: FrameScheduler; rules: Readable<Rule[]>; now?: () => number; clock?: () => number }) {
+export function createChart(deps: {
+  market: MarketApi;
+  frames: FrameScheduler;
+  rules: Readable<Rule[]>;
+  now?: () => number;
+  clock?: () => number;
+}) {
   const now = deps.now ?? Date.now;
   const clock = deps.clock ?? (() => performance.now());
-  const view = writable<ChartView>({ symbol: undefined, interval: '1m', candles: [], revision: 0, loading: false, error: '', requestedAt: 0 });
+  const view = writable<ChartView>({
+    symbol: undefined,
+    interval: '1m',
+    candles: [],
+    revision: 0,
+    loading: false,
+    error: '',
+    requestedAt: 0,
+  });
   let series: DecimalCandle[] = [];
   let out: ChartCandle[] = [];
   let early: Bar[] = [];
@@ -99,11 +117,21 @@ export function createChart(deps: { market: MarketApi; frames: FrameScheduler; r
     series = [];
     out = [];
     early = [];
-    view.update((v) => ({ ...v, symbol, interval, candles: out, revision: v.revision + 1, loading: true, error: '', requestedAt: clock() }));
+    view.update((v) => ({
+      ...v,
+      symbol,
+      interval,
+      candles: out,
+      revision: v.revision + 1,
+      loading: true,
+      error: '',
+      requestedAt: clock(),
+    }));
     try {
       await backfill(symbol, interval, mine);
     } catch (err) {
-      if (mine === ticket) view.update((v) => ({ ...v, loading: false, error: `No history: ${String((err as Error)?.message ?? err)}` }));
+      if (mine === ticket)
+        view.update((v) => ({ ...v, loading: false, error: `No history: ${String((err as Error)?.message ?? err)}` }));
     }
   }
 
@@ -111,9 +139,14 @@ export function createChart(deps: { market: MarketApi; frames: FrameScheduler; r
     const lines: PriceLine[] = [];
     for (const r of $rules) {
       if (r.symbol !== $view.symbol || (r.status !== 'active' && r.status !== 'paused')) continue;
-      for (const [label, value] of [['', r.threshold], ['lower ', r.lower], ['upper ', r.upper]] as const) {
+      for (const [label, value] of [
+        ['', r.threshold],
+        ['lower ', r.lower],
+        ['upper ', r.upper],
+      ] as const) {
         const price = value === undefined ? undefined : chartPrice(value);
-        if (price !== undefined) lines.push({ price, title: `${label}${r.condition} ${r.id}`, paused: r.status === 'paused' });
+        if (price !== undefined)
+          lines.push({ price, title: `${label}${r.condition} ${r.id}`, paused: r.status === 'paused' });
       }
     }
     return lines;
@@ -145,7 +178,14 @@ export function createChart(deps: { market: MarketApi; frames: FrameScheduler; r
       batcher.clear();
       series = [];
       out = [];
-      view.update((v) => ({ ...v, symbol: undefined, candles: out, revision: v.revision + 1, loading: false, error: '' }));
+      view.update((v) => ({
+        ...v,
+        symbol: undefined,
+        candles: out,
+        revision: v.revision + 1,
+        loading: false,
+        error: '',
+      }));
     },
   };
 }

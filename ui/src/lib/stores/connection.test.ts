@@ -9,7 +9,11 @@ function setup(random = () => 1 - Number.EPSILON, now?: () => number) {
   const clock = fakeTimers();
   let resource = 'tab1';
   const connection = createConnectionStore({
-    open: xmpp.open, service: 'ws://desk.test/xmpp-websocket', timers: clock.timers, random, ...(now ? { now } : {}),
+    open: xmpp.open,
+    service: 'ws://desk.test/xmpp-websocket',
+    timers: clock.timers,
+    random,
+    ...(now ? { now } : {}),
     resource: { current: () => resource, renew: () => (resource = 'tab2') },
     backoff: { initialMs: 1_000, maxMs: 8_000 },
   });
@@ -89,7 +93,7 @@ describe('connection store', () => {
     expect(xmpp.calls.map((c) => c.resource)).toEqual(['tab1', 'tab2']);
   });
 
-  it('a session replaced again soon after taking a new resource stops: no carousel at a server\'s session cap', async () => {
+  it("a session replaced again soon after taking a new resource stops: no carousel at a server's session cap", async () => {
     // ejabberd's max_user_sessions (10): the 11th session of an account replaces the
     // oldest with <conflict/>, whose reconnect then replaces the next oldest, and so on.
     let t = 0;

@@ -5,7 +5,13 @@ import { domainOf } from '../jid.js';
 import { warn } from '../log.js';
 import { rosterGet } from '../xmpp/stanzas.js';
 import { createReconnectTimer, type Timers } from './reconnect-timer.js';
-import { ConnectError, type CloseReason, type OpenSession, type SessionSecret, type XmppSession } from '../xmpp/xmpp-session.js';
+import {
+  ConnectError,
+  type CloseReason,
+  type OpenSession,
+  type SessionSecret,
+  type XmppSession,
+} from '../xmpp/xmpp-session.js';
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
 export type OwnShow = 'online' | 'away' | 'busy';
@@ -53,7 +59,11 @@ const XMPP_SHOW: Record<OwnShow, 'available' | 'away' | 'dnd'> = { online: 'avai
  * stores through a typed event map.
  */
 export function createConnectionStore(deps: ConnectionDeps) {
-  const retry = createReconnectTimer({ ...deps.backoff, ...(deps.timers ? { timers: deps.timers } : {}), ...(deps.random ? { random: deps.random } : {}) });
+  const retry = createReconnectTimer({
+    ...deps.backoff,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
   const state = writable<ConnectionState>('offline');
   const fullJid = writable<string | undefined>(undefined);
   const own = writable<{ show: OwnShow; status: string }>({ show: 'online', status: '' });
@@ -69,7 +79,13 @@ export function createConnectionStore(deps: ConnectionDeps) {
 
   async function establish(gen: number, reconnected: boolean): Promise<void> {
     const a = account!;
-    const s = await deps.open({ service: deps.service, domain: a.domain, jid: a.jid, resource: deps.resource.current(), secret: a.secret });
+    const s = await deps.open({
+      service: deps.service,
+      domain: a.domain,
+      jid: a.jid,
+      resource: deps.resource.current(),
+      secret: a.secret,
+    });
     if (gen !== generation) {
       await s.close();
       return;
@@ -106,7 +122,9 @@ export function createConnectionStore(deps: ConnectionDeps) {
         fullJid.set(undefined);
         state.set('offline');
         events.emit('offline', { reason: reason.message });
-        events.emit('session-lost', { reason: `replaced twice by a newer session of this account (${reason.message}): too many open sessions?` });
+        events.emit('session-lost', {
+          reason: `replaced twice by a newer session of this account (${reason.message}): too many open sessions?`,
+        });
         return;
       }
       lastConflictAt = t;

@@ -37,9 +37,14 @@ export function createDeskHealth(deps: { fetch: Fetch; timers: Timers; visibilit
     try {
       const res = await deps.fetch('/health', { headers: { accept: 'application/json' } });
       const body = (await res.json()) as Partial<HealthReport>;
-      if ((res.status !== 200 && res.status !== 503) || !body.components || typeof body.components !== 'object') throw new Error(`HTTP ${res.status}`);
+      if ((res.status !== 200 && res.status !== 503) || !body.components || typeof body.components !== 'object')
+        throw new Error(`HTTP ${res.status}`);
       const parts = deskParts(body.components);
-      view.set({ status: body.status === 'ok' && parts.every((p) => p.state === 'ok') ? 'ok' : 'degraded', parts, checkedAt: deps.now() });
+      view.set({
+        status: body.status === 'ok' && parts.every((p) => p.state === 'ok') ? 'ok' : 'degraded',
+        parts,
+        checkedAt: deps.now(),
+      });
     } catch {
       view.update((v) => ({ ...v, status: 'unreachable', checkedAt: deps.now() }));
     } finally {

@@ -56,7 +56,8 @@ function stateOf(c: ComponentHealth): PartState {
  * that holds nothing.
  */
 export function heldInstruments(detail: string | undefined): string[] | undefined {
-  const m = /^slot \d+: (.*?)( \(lease renewal failing\))?$/.exec(detail ?? '') ?? /^publishing (.*)$/.exec(detail ?? '');
+  const m =
+    /^slot \d+: (.*?)( \(lease renewal failing\))?$/.exec(detail ?? '') ?? /^publishing (.*)$/.exec(detail ?? '');
   if (m) return m[1] === 'no instrument' ? [] : m[1]!.split(/[ ,]+/).filter(Boolean);
   return /holds no instrument$/.test(detail ?? '') ? [] : undefined;
 }
@@ -67,8 +68,15 @@ export function deskParts(components: Record<string, ComponentHealth>): DeskPart
     const name = partName(component);
     const holds = heldInstruments(c.detail);
     return {
-      name, group: groupOf(name) ?? 'API', state: stateOf(c), detail: c.detail ?? '', restarts: c.restarts ?? 0,
-      ...(c.lastExit ? { lastExit: c.lastExit } : {}), ...(c.lastRestartAt ? { lastRestartAt: c.lastRestartAt } : {}), ...(c.role ? { role: c.role } : {}), ...(holds ? { holds } : {}),
+      name,
+      group: groupOf(name) ?? 'API',
+      state: stateOf(c),
+      detail: c.detail ?? '',
+      restarts: c.restarts ?? 0,
+      ...(c.lastExit ? { lastExit: c.lastExit } : {}),
+      ...(c.lastRestartAt ? { lastRestartAt: c.lastRestartAt } : {}),
+      ...(c.role ? { role: c.role } : {}),
+      ...(holds ? { holds } : {}),
     };
   });
   const rank = (r: DeskPartRow) => PART_GROUPS.indexOf(r.group);
@@ -78,7 +86,9 @@ export function deskParts(components: Record<string, ComponentHealth>): DeskPart
 /** The desk in one line: `ok`, or the parts that are not ok with their state (`alerts-2 down, feed starting`). */
 export function deskLine(rows: readonly DeskPartRow[]): { ok: boolean; text: string } {
   const bad = rows.filter((r) => r.state !== 'ok');
-  return bad.length === 0 ? { ok: true, text: `all ${rows.length} parts ok` } : { ok: false, text: bad.map((r) => `${r.name} ${r.state}`).join(', ') };
+  return bad.length === 0
+    ? { ok: true, text: `all ${rows.length} parts ok` }
+    : { ok: false, text: bad.map((r) => `${r.name} ${r.state}`).join(', ') };
 }
 
 /** A restart this recent is shown beside the part even once it is ok again: a part back within one poll would otherwise leave no trace but its count. */

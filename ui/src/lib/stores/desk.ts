@@ -46,12 +46,18 @@ export const can = (role: Role | undefined) => ({
 /** Every store of the page, wired together; components get it from the context. */
 export function createDesk(deps: DeskDeps) {
   const now = deps.now ?? Date.now;
-  const http = createHttp({ fetch: deps.fetch, auth: { token: () => session.token(), reauthenticate: (e) => session.reauthenticate(e) } });
+  const http = createHttp({
+    fetch: deps.fetch,
+    auth: { token: () => session.token(), reauthenticate: (e) => session.reauthenticate(e) },
+  });
   const market = createMarketApi(http);
   const api = createDeskApi(http);
   const connection = createConnectionStore({
-    open: deps.openSession, service: deps.service, resource: deps.resource,
-    ...(deps.timers ? { timers: deps.timers } : {}), ...(deps.random ? { random: deps.random } : {}),
+    open: deps.openSession,
+    service: deps.service,
+    resource: deps.resource,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
   });
   const session = createSession({ requestToken: (jid, password) => market.token(jid, password), connection });
   const domain = () => get(session.user)?.domain ?? '';
@@ -60,10 +66,20 @@ export function createDesk(deps: DeskDeps) {
   const rules = createRules({ api });
   const chart = createChart({ market, frames: deps.frames, rules: rules.list, now });
   const notifier = createNotifier(deps.notifier);
-  const alerts = createAlerts({ connection, api, frames: deps.frames, visibility: deps.visibility, notifier, alertsJid: () => alertsAccount(domain()) });
+  const alerts = createAlerts({
+    connection,
+    api,
+    frames: deps.frames,
+    visibility: deps.visibility,
+    notifier,
+    alertsJid: () => alertsAccount(domain()),
+  });
   const presence = createPresence({ connection, api, now, ignore: () => [alertsAccount(domain())] });
   const audit = createAudit({ api, save: deps.save, now });
-  const timers = deps.timers ?? { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) };
+  const timers = deps.timers ?? {
+    set: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clear: (h: unknown) => clearTimeout(h as number),
+  };
   const health = createDeskHealth({ fetch: deps.fetch, timers, visibility: deps.visibility, now });
   const view = writable<'desk' | 'compliance'>('desk');
   const problems = writable<string[]>([]);
@@ -92,14 +108,21 @@ export function createDesk(deps: DeskDeps) {
   async function load(user: SessionUser, fresh: boolean): Promise<void> {
     const allowed = can(user.role);
     health.watch(allowed.deskParts ? HEALTH_POLL_MS : HEALTH_POLL_LINE_MS);
-    const named = (what: string, p: Promise<unknown>) => p.then(() => '', (err: unknown) => `${what}: ${String((err as Error)?.message ?? err)}`);
+    const named = (what: string, p: Promise<unknown>) =>
+      p.then(
+        () => '',
+        (err: unknown) => `${what}: ${String((err as Error)?.message ?? err)}`,
+      );
     const results = await Promise.all([
-      named('instruments', prices.load().then((symbols) => {
-        barFeed.follow(user.domain, symbols);
-        const shown = get(chart.view);
-        if (fresh || !shown.symbol) return symbols[0] ? chart.select(symbols[0]) : undefined;
-        return shown.error ? chart.reload() : undefined;
-      })),
+      named(
+        'instruments',
+        prices.load().then((symbols) => {
+          barFeed.follow(user.domain, symbols);
+          const shown = get(chart.view);
+          if (fresh || !shown.symbol) return symbols[0] ? chart.select(symbols[0]) : undefined;
+          return shown.error ? chart.reload() : undefined;
+        }),
+      ),
       allowed.alerts ? named('alerts', alerts.load()) : '',
       allowed.rules ? named('rules', rules.load()) : '',
       named('presence', presence.load(user.domain)),
@@ -107,7 +130,20 @@ export function createDesk(deps: DeskDeps) {
     problems.set(results.filter(Boolean) as string[]);
   }
 
-  return { connection, session, prices, chart, alerts, notifier, rules, presence, audit, health, view, problems: readonly(problems) };
+  return {
+    connection,
+    session,
+    prices,
+    chart,
+    alerts,
+    notifier,
+    rules,
+    presence,
+    audit,
+    health,
+    view,
+    problems: readonly(problems),
+  };
 }
 
 export type Desk = ReturnType<typeof createDesk>;

@@ -5,7 +5,12 @@ import { fakeDesk, json } from '../../test/fakes.js';
 import { deskShow } from './presence.js';
 
 const pres = (from: string, show?: string, status?: string, type?: string) =>
-  xml('presence', { from, ...(type ? { type } : {}) }, ...(show ? [xml('show', {}, show)] : []), ...(status ? [xml('status', {}, status)] : []));
+  xml(
+    'presence',
+    { from, ...(type ? { type } : {}) },
+    ...(show ? [xml('show', {}, show)] : []),
+    ...(status ? [xml('status', {}, status)] : []),
+  );
 
 describe('desk presence', () => {
   it('names XMPP shows the desk way', () => {
@@ -21,21 +26,33 @@ describe('desk presence', () => {
   it('starts from the REST snapshot, then follows roster presence per account', async () => {
     const t = fakeDesk({
       routes: {
-        'GET /presence': () => json(200, { traders: [
-          { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
-          { trader: 'bob', show: 'dnd', status: 'on a call', since: '2026-11-21T08:00:00.000Z' },
-          { trader: 'dave', show: 'offline' },
-        ] }),
+        'GET /presence': () =>
+          json(200, {
+            traders: [
+              { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
+              { trader: 'bob', show: 'dnd', status: 'on a call', since: '2026-11-21T08:00:00.000Z' },
+              { trader: 'dave', show: 'offline' },
+            ],
+          }),
       },
     });
     await t.login();
     const row = (jid: string) => get(t.desk.presence.rows).find((r) => r.jid === jid);
-    expect(row('bob@desk.localhost')).toEqual({ jid: 'bob@desk.localhost', show: 'busy', status: 'on a call', since: '2026-11-21T08:00:00.000Z' });
+    expect(row('bob@desk.localhost')).toEqual({
+      jid: 'bob@desk.localhost',
+      show: 'busy',
+      status: 'on a call',
+      since: '2026-11-21T08:00:00.000Z',
+    });
     expect(row('dave@desk.localhost')).toMatchObject({ show: 'offline', since: '' });
 
     const s = t.xmpp.last();
     s.receive(pres('bob@desk.localhost/laptop', 'away', 'lunch'));
-    expect(row('bob@desk.localhost')).toMatchObject({ show: 'away', status: 'lunch', since: '2026-11-21T10:00:00.000Z' });
+    expect(row('bob@desk.localhost')).toMatchObject({
+      show: 'away',
+      status: 'lunch',
+      since: '2026-11-21T10:00:00.000Z',
+    });
     s.receive(pres('bob@desk.localhost/phone', 'dnd'));
     expect(row('bob@desk.localhost')!.show).toBe('away');
     s.receive(pres('bob@desk.localhost/laptop', undefined, undefined, 'unavailable'));
@@ -50,11 +67,17 @@ describe('desk presence', () => {
     const t = fakeDesk();
     await t.login();
     await t.desk.presence.setMine('busy', 'do not disturb');
-    const sent = t.xmpp.last().sent.filter((p) => p.name === 'presence').at(-1)!;
+    const sent = t.xmpp
+      .last()
+      .sent.filter((p) => p.name === 'presence')
+      .at(-1)!;
     expect(sent.getChildText('show')).toBe('dnd');
     expect(sent.getChildText('status')).toBe('do not disturb');
     await t.desk.presence.setMine('online', '');
-    const online = t.xmpp.last().sent.filter((p) => p.name === 'presence').at(-1)!;
+    const online = t.xmpp
+      .last()
+      .sent.filter((p) => p.name === 'presence')
+      .at(-1)!;
     expect(online.getChild('show')).toBeUndefined();
   });
 });

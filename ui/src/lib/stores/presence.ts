@@ -31,7 +31,12 @@ const RANK: Record<DeskShow, number> = { online: 3, away: 2, busy: 1, offline: 0
  * presence (the desk links traders with mutual subscriptions), folded per account over
  * its resources: the most available one speaks for the trader.
  */
-export function createPresence(deps: { connection: ConnectionStore; api: DeskApi; now?: () => number; ignore: () => string[] }) {
+export function createPresence(deps: {
+  connection: ConnectionStore;
+  api: DeskApi;
+  now?: () => number;
+  ignore: () => string[];
+}) {
   const now = deps.now ?? Date.now;
   const rows = writable<PresenceRow[]>([]);
   let byJid = new Map<string, PresenceRow>();
@@ -71,9 +76,15 @@ export function createPresence(deps: { connection: ConnectionStore; api: DeskApi
       for (const t of traders) {
         const jid = `${t.trader}@${domain}`;
         // A live presence seen already is newer than the snapshot.
-        next.set(jid, resources.has(jid) && byJid.has(jid) ? byJid.get(jid)! : { jid, show: deskShow(t.show), status: t.status ?? '', since: t.since ?? '' });
+        next.set(
+          jid,
+          resources.has(jid) && byJid.has(jid)
+            ? byJid.get(jid)!
+            : { jid, show: deskShow(t.show), status: t.status ?? '', since: t.since ?? '' },
+        );
       }
-      for (const [jid, row] of byJid) if (!next.has(jid) && domainOf(jid) === domain && resources.has(jid)) next.set(jid, row);
+      for (const [jid, row] of byJid)
+        if (!next.has(jid) && domainOf(jid) === domain && resources.has(jid)) next.set(jid, row);
       byJid = next;
       publish();
     },

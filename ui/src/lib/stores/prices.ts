@@ -28,7 +28,15 @@ const utcDay = (timestamp: string) => timestamp.slice(0, 10);
  * today has one, the first live bar of today), so it matches a daily bar. Bars are
  * coalesced: however fast they come, the store changes at most once per animation frame.
  */
-export function createPrices({ market, frames, now = Date.now }: { market: MarketApi; frames: FrameScheduler; now?: () => number }) {
+export function createPrices({
+  market,
+  frames,
+  now = Date.now,
+}: {
+  market: MarketApi;
+  frames: FrameScheduler;
+  now?: () => number;
+}) {
   const rows = writable<WatchRow[]>([]);
   let current: WatchRow[] = [];
   const batcher = createFrameBatcher<Bar>(frames, apply);
@@ -37,7 +45,14 @@ export function createPrices({ market, frames, now = Date.now }: { market: Marke
     const change = reference ? priceChange(last, reference.open) : undefined;
     const move = row.last === undefined ? 0 : compareDecimal(last, row.last);
     const tick = move > 0 ? 'up' : move < 0 ? 'down' : 'flat';
-    return { ...row, last, tick, ...(reference ? { reference } : {}), ...(change ? { change } : {}), updated: row.updated + 1 };
+    return {
+      ...row,
+      last,
+      tick,
+      ...(reference ? { reference } : {}),
+      ...(change ? { change } : {}),
+      updated: row.updated + 1,
+    };
   }
 
   function apply(bars: Bar[]): void {
@@ -74,15 +89,27 @@ export function createPrices({ market, frames, now = Date.now }: { market: Marke
       const lastBy = new Map(prices.map((p) => [p.symbol, p.price]));
       const today = new Date(now()).toISOString().slice(0, 10);
       const refs = await Promise.all(
-        instruments.map((i) => todaysOpen(i.symbol, today).catch((err: unknown) => void warn('no open for the day', { symbol: i.symbol, err }))),
+        instruments.map((i) =>
+          todaysOpen(i.symbol, today).catch(
+            (err: unknown) => void warn('no open for the day', { symbol: i.symbol, err }),
+          ),
+        ),
       );
       const previous = new Map(current.map((r) => [r.symbol, r]));
       current = instruments.map((inst, k) => {
         const old = previous.get(inst.symbol);
-        const base: WatchRow = { symbol: inst.symbol, name: inst.name, tickSize: inst.tickSize, tick: 'flat', updated: old?.updated ?? 0 };
+        const base: WatchRow = {
+          symbol: inst.symbol,
+          name: inst.name,
+          tickSize: inst.tickSize,
+          tick: 'flat',
+          updated: old?.updated ?? 0,
+        };
         const last = old?.last ?? lastBy.get(inst.symbol);
         const reference = refs[k] ?? old?.reference;
-        return last ? { ...withLast(base, last, reference), tick: 'flat', updated: base.updated } : { ...base, ...(reference ? { reference } : {}) };
+        return last
+          ? { ...withLast(base, last, reference), tick: 'flat', updated: base.updated }
+          : { ...base, ...(reference ? { reference } : {}) };
       });
       rows.set(current);
       return instruments.map((i) => i.symbol);

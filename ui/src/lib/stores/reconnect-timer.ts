@@ -12,9 +12,15 @@ export const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: 
  * from [0, min(max, initial·2^n))), so a desk full of dashboards does not come back
  * all at the same instant after the server does. xmpp.js' own reconnect waits a fixed second.
  */
-export function createReconnectTimer(opts: { timers?: Timers; initialMs?: number; maxMs?: number; random?: () => number } = {}) {
+export function createReconnectTimer(
+  opts: { timers?: Timers; initialMs?: number; maxMs?: number; random?: () => number } = {},
+) {
   const timers = opts.timers ?? realTimers;
-  const backoff = createBackoff({ initialMs: opts.initialMs ?? 1_000, maxMs: opts.maxMs ?? 30_000, ...(opts.random ? { random: opts.random } : {}) });
+  const backoff = createBackoff({
+    initialMs: opts.initialMs ?? 1_000,
+    maxMs: opts.maxMs ?? 30_000,
+    ...(opts.random ? { random: opts.random } : {}),
+  });
   let timer: unknown;
   return {
     schedule(run: () => void): void {

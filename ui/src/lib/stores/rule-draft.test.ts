@@ -3,26 +3,81 @@ import { draftOf, emptyDraft, toRuleInput } from './rule-draft.js';
 
 describe('rule draft', () => {
   it('sends only the fields the condition and frequency use', () => {
-    const d = { ...emptyDraft('BTCUSDT'), condition: 'crossing-up' as const, threshold: ' 65000 ', lower: '1', window: '60', cooldown: '5' };
-    expect(toRuleInput(d)).toEqual({ symbol: 'BTCUSDT', condition: 'crossing-up', threshold: '65000', frequency: 'once', priority: 'normal' });
+    const d = {
+      ...emptyDraft('BTCUSDT'),
+      condition: 'crossing-up' as const,
+      threshold: ' 65000 ',
+      lower: '1',
+      window: '60',
+      cooldown: '5',
+    };
+    expect(toRuleInput(d)).toEqual({
+      symbol: 'BTCUSDT',
+      condition: 'crossing-up',
+      threshold: '65000',
+      frequency: 'once',
+      priority: 'normal',
+    });
   });
 
   it('maps percent to amount and windows with units to seconds', () => {
-    const d = { ...emptyDraft('SOLUSDT'), condition: 'moving-up-percent' as const, percent: '2%', amount: '9', window: '5m', frequency: 'every-time' as const, cooldown: '10m' };
+    const d = {
+      ...emptyDraft('SOLUSDT'),
+      condition: 'moving-up-percent' as const,
+      percent: '2%',
+      amount: '9',
+      window: '5m',
+      frequency: 'every-time' as const,
+      cooldown: '10m',
+    };
     expect(toRuleInput(d)).toMatchObject({ amount: '2', windowSeconds: 300, cooldownSeconds: 600 });
   });
 
   it('leaves what it cannot read for the server to name', () => {
-    const d = { ...emptyDraft('SOLUSDT'), condition: 'moving-up' as const, amount: '1', window: 'soon', expires: '2026-12-31 17:00', backup: 'bob@desk.localhost' };
+    const d = {
+      ...emptyDraft('SOLUSDT'),
+      condition: 'moving-up' as const,
+      amount: '1',
+      window: 'soon',
+      expires: '2026-12-31 17:00',
+      backup: 'bob@desk.localhost',
+    };
     expect(toRuleInput(d)).toMatchObject({ windowSeconds: 'soon', expiresAt: '2026-12-31T17:00:00Z', backup: 'bob' });
   });
 
   it('round-trips a stored rule into the form', () => {
     const d = draftOf({
-      id: 'r1', owner: 'alice', status: 'active', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', version: 3,
-      symbol: 'EURUSD', condition: 'moving-down-percent', amount: '1.5', windowSeconds: 120, frequency: 'once-per-bar', interval: '1h', priority: 'critical',
+      id: 'r1',
+      owner: 'alice',
+      status: 'active',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 3,
+      symbol: 'EURUSD',
+      condition: 'moving-down-percent',
+      amount: '1.5',
+      windowSeconds: 120,
+      frequency: 'once-per-bar',
+      interval: '1h',
+      priority: 'critical',
     });
-    expect(d).toMatchObject({ editingId: 'r1', version: 3, percent: '1.5', amount: '', window: '120', interval: '1h', priority: 'critical' });
-    expect(toRuleInput(d)).toEqual({ symbol: 'EURUSD', condition: 'moving-down-percent', amount: '1.5', windowSeconds: 120, frequency: 'once-per-bar', interval: '1h', priority: 'critical' });
+    expect(d).toMatchObject({
+      editingId: 'r1',
+      version: 3,
+      percent: '1.5',
+      amount: '',
+      window: '120',
+      interval: '1h',
+      priority: 'critical',
+    });
+    expect(toRuleInput(d)).toEqual({
+      symbol: 'EURUSD',
+      condition: 'moving-down-percent',
+      amount: '1.5',
+      windowSeconds: 120,
+      frequency: 'once-per-bar',
+      interval: '1h',
+      priority: 'critical',
+    });
   });
 });

@@ -24,8 +24,23 @@ export interface RuleDraft {
 }
 
 export const emptyDraft = (symbol = ''): RuleDraft => ({
-  editingId: undefined, version: undefined, symbol, condition: 'crossing-up', threshold: '', lower: '', upper: '', amount: '',
-  percent: '', window: '', frequency: 'once', interval: '1m', cooldown: '', priority: 'normal', backup: '', expires: '', message: '',
+  editingId: undefined,
+  version: undefined,
+  symbol,
+  condition: 'crossing-up',
+  threshold: '',
+  lower: '',
+  upper: '',
+  amount: '',
+  percent: '',
+  window: '',
+  frequency: 'once',
+  interval: '1m',
+  cooldown: '',
+  priority: 'normal',
+  backup: '',
+  expires: '',
+  message: '',
 });
 
 /** Which inputs a condition uses (schemas/src/rule-validation.ts refuses the others). */
@@ -70,11 +85,22 @@ export function toRuleInput(d: RuleDraft): RuleInput {
 export function draftOf(r: Rule): RuleDraft {
   const percent = r.condition.endsWith('-percent');
   return {
-    ...emptyDraft(r.symbol), editingId: r.id, version: r.version, condition: r.condition,
-    threshold: r.threshold ?? '', lower: r.lower ?? '', upper: r.upper ?? '',
-    amount: percent ? '' : r.amount ?? '', percent: percent ? r.amount ?? '' : '',
-    window: r.windowSeconds === undefined ? '' : String(r.windowSeconds), frequency: r.frequency, interval: r.interval ?? '1m',
-    cooldown: r.cooldownSeconds === undefined ? '' : String(r.cooldownSeconds), priority: r.priority,
-    backup: r.backup ?? '', expires: r.expiresAt ?? '', message: r.message ?? '',
+    ...emptyDraft(r.symbol),
+    editingId: r.id,
+    version: r.version,
+    condition: r.condition,
+    threshold: r.threshold ?? '',
+    lower: r.lower ?? '',
+    upper: r.upper ?? '',
+    amount: percent ? '' : (r.amount ?? ''),
+    percent: percent ? (r.amount ?? '') : '',
+    window: r.windowSeconds === undefined ? '' : String(r.windowSeconds),
+    frequency: r.frequency,
+    interval: r.interval ?? '1m',
+    cooldown: r.cooldownSeconds === undefined ? '' : String(r.cooldownSeconds),
+    priority: r.priority,
+    backup: r.backup ?? '',
+    expires: r.expiresAt ?? '',
+    message: r.message ?? '',
   };
 }

@@ -13,8 +13,20 @@ export interface FormErrors {
 
 /** The API fields the form has an error slot for (rule-error-<field>). */
 export const FORM_FIELDS = [
-  'symbol', 'condition', 'threshold', 'lower', 'upper', 'amount', 'windowSeconds', 'frequency', 'interval',
-  'cooldownSeconds', 'expiresAt', 'backup', 'priority', 'message',
+  'symbol',
+  'condition',
+  'threshold',
+  'lower',
+  'upper',
+  'amount',
+  'windowSeconds',
+  'frequency',
+  'interval',
+  'cooldownSeconds',
+  'expiresAt',
+  'backup',
+  'priority',
+  'message',
 ] as const;
 const noErrors = (): FormErrors => ({ fields: {}, general: '' });
 const text = (err: unknown) => (err instanceof ApiError ? err.message : String((err as Error)?.message ?? err));
@@ -45,7 +57,8 @@ export function createRules({ api }: { api: DeskApi }) {
 
   function refused(err: unknown): void {
     const named = err instanceof ApiError ? ruleFieldError(err) : undefined;
-    if (named && (FORM_FIELDS as readonly string[]).includes(named.field)) errors.set({ fields: { [named.field]: named.message }, general: '' });
+    if (named && (FORM_FIELDS as readonly string[]).includes(named.field))
+      errors.set({ fields: { [named.field]: named.message }, general: '' });
     else errors.set({ fields: {}, general: text(err) });
   }
 
@@ -102,7 +115,10 @@ export function createRules({ api }: { api: DeskApi }) {
           await load().catch(() => undefined);
           const latest = get(list).find((r) => r.id === d.editingId);
           if (latest) draft.update((x) => ({ ...x, version: latest.version }));
-          errors.set({ fields: {}, general: `${err.message}. Your changes are kept: submit again to overwrite version ${latest?.version ?? '?'}.` });
+          errors.set({
+            fields: {},
+            general: `${err.message}. Your changes are kept: submit again to overwrite version ${latest?.version ?? '?'}.`,
+          });
         } else refused(err);
         return false;
       } finally {

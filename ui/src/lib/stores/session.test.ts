@@ -7,12 +7,30 @@ describe('session', () => {
   it('logs in over REST and XMPP with the bare JID; the role comes with the token', async () => {
     const t = fakeDesk();
     expect(await t.login('Alice@desk.localhost ', 'secret')).toBe(true);
-    expect(get(t.desk.session.user)).toEqual({ jid: 'alice@desk.localhost', user: 'alice', domain: 'desk.localhost', role: 'trader' });
+    expect(get(t.desk.session.user)).toEqual({
+      jid: 'alice@desk.localhost',
+      user: 'alice',
+      domain: 'desk.localhost',
+      role: 'trader',
+    });
     expect(get(t.desk.session.prompt).open).toBe(false);
-    expect(t.http.calls[0]).toMatchObject({ method: 'POST', path: '/auth/token', body: { jid: 'alice@desk.localhost', password: 'secret' } });
+    expect(t.http.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/auth/token',
+      body: { jid: 'alice@desk.localhost', password: 'secret' },
+    });
     // GET /health (the desk's parts) is public and goes without the token.
-    expect(t.http.calls.slice(1).filter((c) => c.path !== '/health').every((c) => c.headers.authorization === 'Bearer tok-1')).toBe(true);
-    expect(t.xmpp.calls[0]).toMatchObject({ jid: 'alice@desk.localhost', domain: 'desk.localhost', service: 'ws://desk.test/xmpp-websocket' });
+    expect(
+      t.http.calls
+        .slice(1)
+        .filter((c) => c.path !== '/health')
+        .every((c) => c.headers.authorization === 'Bearer tok-1'),
+    ).toBe(true);
+    expect(t.xmpp.calls[0]).toMatchObject({
+      jid: 'alice@desk.localhost',
+      domain: 'desk.localhost',
+      service: 'ws://desk.test/xmpp-websocket',
+    });
   });
 
   it('says wrong credentials, and server unreachable, in words', async () => {
@@ -21,14 +39,21 @@ describe('session', () => {
     expect(get(t.desk.session.prompt).error).toBe('Wrong JID or password.');
     expect(t.xmpp.calls).toHaveLength(0);
 
-    const down = fakeDesk({ fetch: async () => { throw new TypeError('Failed to fetch'); } });
+    const down = fakeDesk({
+      fetch: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
     await down.login();
     expect(get(down.desk.session.prompt).error).toMatch(/^Server unreachable/);
 
     const noXmpp = fakeDesk();
     noXmpp.xmpp.outcomes.push(new ConnectError('unreachable', 'the XMPP server is unreachable'));
     await noXmpp.login();
-    expect(get(noXmpp.desk.session.prompt)).toMatchObject({ open: true, error: expect.stringMatching(/^Server unreachable/) });
+    expect(get(noXmpp.desk.session.prompt)).toMatchObject({
+      open: true,
+      error: expect.stringMatching(/^Server unreachable/),
+    });
     expect(get(noXmpp.desk.session.user)).toBeUndefined();
   });
 
@@ -55,7 +80,8 @@ describe('session', () => {
     expect(get(t.desk.rules.draft).threshold).toBe('65000');
     expect(get(t.desk.chart.view).symbol).toBe('EURUSD');
 
-    t.http.routes['POST /auth/token'] = () => json(200, { token: 'tok-2', expiresAt: '2030-01-01T00:00:00Z', user: 'alice', role: 'trader' });
+    t.http.routes['POST /auth/token'] = () =>
+      json(200, { token: 'tok-2', expiresAt: '2030-01-01T00:00:00Z', user: 'alice', role: 'trader' });
     await t.login();
     await reload;
     expect(get(t.desk.session.prompt).open).toBe(false);

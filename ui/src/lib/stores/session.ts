@@ -37,7 +37,8 @@ export function loginErrorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === 'TICKDESK_API_BAD_CREDENTIALS') return 'Wrong JID or password.';
     if (err.unreachable) return 'Server unreachable: the desk did not answer. Check the network and try again.';
-    if (err.status === 503) return 'Server unreachable: the desk cannot reach its XMPP server to check the password. Try again shortly.';
+    if (err.status === 503)
+      return 'Server unreachable: the desk cannot reach its XMPP server to check the password. Try again shortly.';
     if (err.status === 429) return 'Too many login attempts: wait a minute and try again.';
     return err.message;
   }
@@ -49,7 +50,10 @@ export function loginErrorText(err: unknown): string {
  * `login`'s arguments. A 401 or a refused reconnect opens the login form over the page,
  * whose state stays; requests waiting on `reauthenticate` continue after the login.
  */
-export function createSession(deps: { requestToken: (jid: string, password: string) => Promise<IssuedToken>; connection: ConnectionStore }) {
+export function createSession(deps: {
+  requestToken: (jid: string, password: string) => Promise<IssuedToken>;
+  connection: ConnectionStore;
+}) {
   const { connection } = deps;
   const user = writable<SessionUser | undefined>(undefined);
   const prompt = writable<LoginPrompt>({ open: true, busy: false, reason: '', error: '' });
@@ -59,7 +63,9 @@ export function createSession(deps: { requestToken: (jid: string, password: stri
   let waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   const ask = (reason: string) => prompt.update((p) => ({ ...p, open: true, busy: false, reason, error: '' }));
-  connection.on('session-lost', ({ reason }) => ask(`The desk refused to reconnect (${reason}). Log in again to continue: the page keeps its state.`));
+  connection.on('session-lost', ({ reason }) =>
+    ask(`The desk refused to reconnect (${reason}). Log in again to continue: the page keeps its state.`),
+  );
 
   async function login(jidText: string, password: string): Promise<boolean> {
     const parsed = parseLoginJid(jidText);

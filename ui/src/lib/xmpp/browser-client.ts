@@ -1,5 +1,11 @@
 import { composeClient, jidLocal, NS, websocketTransport, type Element, type ScramKeys } from '@tickdesk/xmpp/browser';
-import { ConnectError, type CloseReason, type OpenSession, type SessionSecret, type XmppSession } from './xmpp-session.js';
+import {
+  ConnectError,
+  type CloseReason,
+  type OpenSession,
+  type SessionSecret,
+  type XmppSession,
+} from './xmpp-session.js';
 
 const OPEN_TIMEOUT_MS = 20_000;
 
@@ -16,7 +22,10 @@ export const openBrowserSession: OpenSession = async ({ service, domain, jid, re
     domain,
     resource,
     transport: websocketTransport,
-    credentials: () => ({ username: jidLocal(jid), ...('password' in secret ? { password: secret.password } : { keys: secret.scram as ScramKeys }) }),
+    credentials: () => ({
+      username: jidLocal(jid),
+      ...('password' in secret ? { password: secret.password } : { keys: secret.scram as ScramKeys }),
+    }),
     // The keys stand in for the password on reconnects, so it need not stay in memory (RFC 5802 §3).
     onKeys: (k) => (keys = k),
   });
@@ -76,12 +85,14 @@ function toConnectError(err: unknown): ConnectError {
   if (typeof globalThis.crypto?.subtle === 'undefined') {
     return new ConnectError('protocol', 'SCRAM needs a secure page (https or localhost)');
   }
-  if (e?.name === 'SASLError' && e.condition === 'invalid-mechanism') return new ConnectError('protocol', e.message ?? 'the server offers no SCRAM-SHA-1');
+  if (e?.name === 'SASLError' && e.condition === 'invalid-mechanism')
+    return new ConnectError('protocol', e.message ?? 'the server offers no SCRAM-SHA-1');
   if (e?.name === 'SASLError') {
     return e.condition === 'not-authorized'
       ? new ConnectError('auth', 'wrong JID or password')
       : new ConnectError('auth', `login refused: ${e.condition ?? e.message}`);
   }
-  if (e?.name === 'StreamError') return new ConnectError('protocol', `the server closed the stream: ${e.condition ?? e.message}`);
+  if (e?.name === 'StreamError')
+    return new ConnectError('protocol', `the server closed the stream: ${e.condition ?? e.message}`);
   return new ConnectError('unreachable', `the XMPP server is unreachable${e?.message ? ` (${e.message})` : ''}`);
 }

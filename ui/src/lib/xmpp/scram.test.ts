@@ -14,7 +14,9 @@ describe('SCRAM-SHA-1 in the dashboard', () => {
       const m = new ScramSha1({ cnonce: 'fyko+d2lbbFgONRv9qkxdawL', onKeys: (k) => (keys = k) });
       expect(await m.response(cred)).toBe('n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL');
       m.challenge('r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096');
-      expect(await m.response(cred)).toBe('c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=');
+      expect(await m.response(cred)).toBe(
+        'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=',
+      );
       expect(() => m.verifyServerFinal('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=')).not.toThrow();
       expect(() => m.verifyServerFinal('v=AAAApqV8S7suAoZWja4dJRkFsKQ=')).toThrow(/server signature/);
     };
