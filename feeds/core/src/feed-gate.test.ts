@@ -1,8 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Element } from '@xmpp/xml';
 import { decodeTickRows, DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
-import type { Pubsub } from '@tickdesk/xmpp';
+import type { Element, Pubsub } from '@tickdesk/xmpp';
 import { createFeed } from './feed.js';
 import { createFeedMetrics } from './metrics.js';
 import type { PublishGate } from './publisher-leases.js';
