@@ -53,18 +53,20 @@ function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocServi
     ...(limits ? { limits } : {}),
   });
   adhoc.start();
-  const run = (user: string, attrs: Record<string, string>, ...children: Element[]) =>
+  const runFrom = (from: string, attrs: Record<string, string>, ...children: Element[]) =>
     handler!({
-      stanza: xml('iq', { from: `${user}@desk.localhost/c`, type: 'set' }),
+      stanza: xml('iq', { from, type: 'set' }),
       element: xml('command', { xmlns: NS_COMMANDS, ...attrs }, ...children),
     });
+  const run = (user: string, attrs: Record<string, string>, ...children: Element[]) =>
+    runFrom(`${user}@desk.localhost/c`, attrs, ...children);
   const submit = (fields: Record<string, string>) =>
     xml(
       'x',
       { xmlns: NS_DATA, type: 'submit' },
       ...Object.entries(fields).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))),
     );
-  return { adhoc, run, submit, added };
+  return { adhoc, run, runFrom, submit, added };
 }
 const isError = (el: Element, condition: string) =>
   el.name === 'error' && el.getChild(condition, NS_STANZAS) !== undefined;
@@ -148,6 +150,15 @@ describe('ad-hoc sessions', () => {
     adhoc.stop();
     expect(vi.getTimerCount()).toBe(0);
     expect(adhoc.sessionCount()).toBe(0);
+  });
+
+  it("serves JIDs of the desk's domain only, whatever the resource holds (RFC 7622 §3)", async () => {
+    const { runFrom } = harness();
+    const node = ALERT_COMMANDS.list;
+    for (const from of ['alice@desk.localhost@evil.example/c', 'alice@evil.example/desk.localhost'])
+      expect(isError(await runFrom(from, { node }), 'forbidden'), from).toBe(true);
+    for (const from of ['alice@desk.localhost/c@d/e', 'Alice@Desk.Localhost/c'])
+      expect((await runFrom(from, { node })).name, from).toBe('command');
   });
 
   it('a node named like an Object property is an unknown command, and opens no session', async () => {

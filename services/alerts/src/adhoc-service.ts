@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { xml, NS_COMMANDS, NS_DATA, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { addForm, deleteForm, formInput } from './adhoc-forms.js';
+import { deskUser } from './desk-user.js';
 import {
   createAdhocSessions,
   DEFAULT_ADHOC_SESSION_LIMITS,
@@ -108,9 +109,8 @@ export function createAdhocService({
 
   async function handle(from: string, cmd: Element): Promise<Element> {
     if (stopped) return error('cancel', 'service-unavailable');
-    const [user, host] = from.split('/')[0]!.split('@') as [string, string?];
-    if (host !== domain || !isTrader(user))
-      return error('auth', 'forbidden', 'Only traders of this desk manage alerts.');
+    const user = deskUser(from, domain)?.user;
+    if (!user || !isTrader(user)) return error('auth', 'forbidden', 'Only traders of this desk manage alerts.');
     const node = cmd.attrs.node as string;
     if (typeof node !== 'string' || !Object.hasOwn(NAMES, node)) return error('cancel', 'item-not-found');
     const action = (cmd.attrs.action as string | undefined) ?? 'execute';

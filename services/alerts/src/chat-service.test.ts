@@ -125,4 +125,16 @@ describe('chat message types', () => {
       ['re-m-normal', 'chat'],
     ]);
   });
+
+  it("answers only JIDs of the desk's domain: not one whose domain only begins with it (RFC 7622 §3)", async () => {
+    const { client } = harness([]);
+    for (const from of [
+      'alice@desk.localhost@evil.example/x',
+      'alice@evil.example/desk.localhost',
+      'Alice@Desk.Localhost/c@d/e',
+    ])
+      client.emit('stanza', xml('message', { from, type: 'chat', id: 'm' }, xml('body', {}, 'help')));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(client.sent.map((el) => el.attrs.to)).toEqual(['Alice@Desk.Localhost/c@d/e']);
+  });
 });

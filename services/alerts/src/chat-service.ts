@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { xmlTextProblem } from '@tickdesk/schemas';
 import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 import { parseChatCommand, USAGE } from './chat-command.js';
+import { deskUser } from './desk-user.js';
 import { cutToBytes, DEFAULT_REPLY_LIMITS, pageOf, pageText, type ReplyLimits } from './reply-pages.js';
 import { describeRule, type CommandOutcome, type RuleCommands } from './rule-commands.js';
 
@@ -85,8 +86,8 @@ export function createChatService({
     const body = stanza.getChildText('body');
     const from = stanza.attrs.from as string | undefined;
     if (body === null || !from || !answers(String(stanza.attrs.to ?? ''))) return;
-    const [user, host] = from.split('/')[0]!.split('@') as [string, string?];
-    if (host !== domain) return;
+    const user = deskUser(from, domain)?.user;
+    if (!user) return;
     const id = typeof stanza.attrs.id === 'string' && stanza.attrs.id.length <= 128 ? stanza.attrs.id : undefined;
     const reply = (text: string) =>
       client.send(

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { AlertState } from '@tickdesk/schemas';
-import { parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { jidLocal, parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { NEVER, RANK, type AlertSteps, type DeliveryOwnership } from './alert-steps.js';
+import { deskUser } from './desk-user.js';
 import type { AlertStore } from './store/index.js';
 
 export interface ConfirmationsDeps {
@@ -40,8 +41,7 @@ export function createConfirmations({
     event: 'delivered' | 'displayed' | 'acknowledged',
     stanza: Element,
   ): Promise<void> {
-    const [bare] = fromJid.split('/');
-    const [user, host] = (bare ?? '').split('@');
+    const user = deskUser(fromJid, domain)?.user;
     const alert = await alerts.get(id);
     if (!alert) {
       metrics.ignored.inc({ reason: 'unknown-alert' });
@@ -53,7 +53,7 @@ export function createConfirmations({
     // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
     if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
     const allowed =
-      host === domain && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
+      user !== undefined && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
       log.warn(
@@ -104,7 +104,7 @@ export function createConfirmations({
     if (!id) return;
     void withFresh(id, async (alert) => {
       const state: AlertState = RANK[alert.state] < RANK['server-acked'] ? 'server-acked' : alert.state;
-      await record(alert, 'server-acked', { state }, `to=${String(stanza.attrs.to).split('@')[0]}`);
+      await record(alert, 'server-acked', { state }, `to=${jidLocal(String(stanza.attrs.to ?? ''))}`);
     }).catch((err: Error) => log.warn({ err }, 'server ack handling failed'));
   }
 

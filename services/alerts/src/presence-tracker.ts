@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { formatMillis, type DeskShow, type StoredPresence as TraderPresence } from '@tickdesk/schemas';
 import { createPresenceStore, DEFAULT_PREFIX } from '@tickdesk/store';
 import { parsePresence, presence, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { deskUser } from './desk-user.js';
 
 /** A trader's presence as the desk routes by it: the record in @tickdesk/schemas (presence.ts). */
 export type { DeskShow, TraderPresence };
@@ -83,9 +84,9 @@ export function createPresenceTracker({
   function onStanza(stanza: Element) {
     const p = parsePresence(stanza);
     if (!p) return;
-    const [bare, resource = ''] = p.from.split('/', 2) as [string, string?];
-    const [user, host] = bare.split('@') as [string, string?];
-    if (host !== domain || !user || !isTrader(user)) return;
+    const who = deskUser(p.from, domain);
+    if (!who || !isTrader(who.user)) return;
+    const { user, resource } = who;
     let map = resources.get(user);
     if (!map) resources.set(user, (map = new Map()));
     if (p.show === 'unavailable') map.delete(resource);

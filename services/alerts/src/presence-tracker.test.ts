@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { xml, type XmppClient } from '@tickdesk/xmpp';
 import { createPresenceTracker } from './presence-tracker.js';
 
-/** The presence tracker's start() resolves when its snapshot is the server's, not after a fixed sleep. */
 function harness(online = true) {
   const client = Object.assign(new EventEmitter(), {
     jid: () => (online ? 'alerts@desk.localhost/e1' : undefined),
@@ -23,12 +22,14 @@ function harness(online = true) {
   });
   const from = (jid: string, show?: string) =>
     client.emit('stanza', xml('presence', { from: jid }, ...(show ? [xml('show', {}, show)] : [])));
+  const stanza = (jid: string, type: string) => client.emit('stanza', xml('presence', { from: jid, type }));
   let ready = false;
   const start = (traders: string[]) => tracker.start(traders).then(() => void (ready = true));
-  return { tracker, from, start, ready: () => ready };
+  return { tracker, from, stanza, start, ready: () => ready };
 }
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
+// start() resolves when its snapshot is the server's, not after a fixed sleep.
 describe('presence start: ready when every trader is heard or the resync window closes', () => {
   beforeEach(() => void vi.useFakeTimers());
   afterEach(() => void vi.useRealTimers());
@@ -68,5 +69,32 @@ describe('presence start: ready when every trader is heard or the resync window 
     void none.start([]);
     await settle();
     expect(none.ready()).toBe(true);
+  });
+});
+
+// RFC 7622 §3.4: a resourcepart may hold '@' and '/'; only the first '/' ends the bare JID.
+describe('presence per resource', () => {
+  it("keeps resources apart that share what precedes a '/' inside them, and folds them to the most reachable", async () => {
+    const h = harness(false);
+    await h.start(['alice']);
+    h.from('alice@desk.localhost/c@d/e');
+    h.from('alice@desk.localhost/c@d/f', 'dnd');
+    expect(h.tracker.get('alice').show).toBe('online');
+    h.stanza('alice@desk.localhost/c@d/e', 'unavailable');
+    expect(h.tracker.get('alice').show).toBe('dnd');
+    h.stanza('alice@desk.localhost/c@d/f', 'unavailable');
+    expect(h.tracker.get('alice').show).toBe('offline');
+    h.tracker.stop();
+  });
+
+  it("ignores presence from a JID whose domain only begins with the desk's, or from another domain", async () => {
+    const h = harness(false);
+    await h.start(['alice']);
+    h.from('alice@desk.localhost@evil.example/x');
+    h.from('alice@evil.example/desk.localhost');
+    expect(h.tracker.get('alice').show).toBe('offline');
+    h.from('alice@desk.localhost/x');
+    expect(h.tracker.get('alice').show).toBe('online');
+    h.tracker.stop();
   });
 });
