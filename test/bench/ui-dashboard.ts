@@ -22,6 +22,7 @@ import {
 } from '@tickdesk/desk';
 import { resolveApiConfig, startApiServer } from '@tickdesk/api';
 import { launchChromium } from '../support/browser.js';
+import type { PageDocument, PageElement } from '../support/page-dom.js';
 import { log, median } from './bench-desk.js';
 import { writeSection } from './report.js';
 import { benchInstruments, seedMarketData } from './ui-seed.js';
@@ -59,6 +60,8 @@ const VIEWPORT = { width: 1440, height: 900 };
 const out = (s: string) => process.stdout.write(s + '\n');
 const sel = (id: string) => `[data-testid="${id}"]`;
 const row = (symbol: string) => `[data-testid="watch-row"][data-symbol="${symbol}"]`;
+// The page's document, for the functions run in it below (in Chromium: see page-dom.ts).
+declare const document: PageDocument;
 
 if (!existsSync(join(root, 'ui/dist/index.html')))
   throw new Error('ui/dist/index.html is missing: npm run build first');
@@ -155,7 +158,7 @@ async function openLoggedIn(
 const chartIs = (page: Page, symbol: string, interval: string, minCandles = 1) =>
   page.waitForFunction(
     ([s, i, n]) => {
-      const c = document.querySelector('[data-testid="chart"]') as HTMLElement | null;
+      const c = document.querySelector('[data-testid="chart"]');
       return (
         !!c &&
         c.dataset.symbol === s &&
@@ -181,9 +184,9 @@ for (let run = 0; run < RUNS; run++) {
   await s.page.click(row(CHART_SYMBOL));
   await chartIs(s.page, CHART_SYMBOL, '1m', 1);
   const wallMs = performance.now() - t0;
-  const attrs = await s.page.$eval(sel('chart'), (c) => ({
-    candles: Number((c as HTMLElement).dataset.candles),
-    pageMs: Number((c as HTMLElement).dataset.firstPaintMs),
+  const attrs = await s.page.$eval(sel('chart'), (c: PageElement) => ({
+    candles: Number(c.dataset.candles),
+    pageMs: Number(c.dataset.firstPaintMs),
   }));
   firstChart.push({ wallMs, ...attrs, loginMs: s.loginMs, loadMs: s.loadMs });
   out(
@@ -216,8 +219,8 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const server = pidCpuMeter(infra!.xmpp.serverPid());
   const self = pidCpuMeter(process.pid);
   const main = await mainThreadMeter(page);
-  const updates0 = await page.$$eval(sel('watch-row'), (rows) =>
-    rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0),
+  const updates0 = await page.$$eval(sel('watch-row'), (rows: PageElement[]) =>
+    rows.reduce((n, r) => n + Number(r.dataset.updated ?? 0), 0),
   );
   const frames0 = await socketFrames(page);
   await startFrameCounter(page);
@@ -275,11 +278,10 @@ async function measure(label: string, seconds: number, clicks: boolean) {
       continue;
     }
     clickMs.push(performance.now() - c0);
-    await page.waitForFunction(
-      (s) => (document.querySelector('[data-testid="chart"]') as HTMLElement | null)?.dataset.symbol === s,
-      symbol,
-      { polling: 'raf', timeout: 30_000 },
-    );
+    await page.waitForFunction((s) => document.querySelector('[data-testid="chart"]')?.dataset.symbol === s, symbol, {
+      polling: 'raf',
+      timeout: 30_000,
+    });
     switchMs.push(performance.now() - c0);
   }
   const elapsed = (performance.now() - t0) / 1000;
@@ -296,8 +298,8 @@ async function measure(label: string, seconds: number, clicks: boolean) {
   const bench = self.stop();
   const frames = await stopFrameCounter(page);
   const events = await eventTimings(page);
-  const updates1 = await page.$$eval(sel('watch-row'), (rows) =>
-    rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.updated ?? 0), 0),
+  const updates1 = await page.$$eval(sel('watch-row'), (rows: PageElement[]) =>
+    rows.reduce((n, r) => n + Number(r.dataset.updated ?? 0), 0),
   );
   const frames1 = await socketFrames(page);
   await main.close();

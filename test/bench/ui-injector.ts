@@ -1,7 +1,18 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { barsNode, encodeBar, type Bar, type Instrument } from '@tickdesk/schemas';
 import { NS_PUBSUB_EVENT, xml } from '@tickdesk/xmpp';
+import type {
+  PageMessageChannel,
+  PageMessageEventClass,
+  PageWebSocket,
+  PageWebSocketClass,
+} from '../support/page-dom.js';
 import { createBarWalk } from './ui-bar-walk.js';
+
+// The page's globals used by the init script below (it runs in Chromium: see page-dom.ts).
+declare const window: unknown;
+declare const MessageChannel: PageMessageChannel;
+declare const MessageEvent: PageMessageEventClass;
 
 /**
  * Routes the page's XMPP WebSocket through this process (playwright's WebSocketRoute),
@@ -48,8 +59,8 @@ export function barNotification({ from, to, id, bar }: { from: string; to: strin
  */
 export async function batchIntoSocket(page: Page): Promise<(frames: string[]) => Promise<void>> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __wsInject(frames: string[]): void; WebSocket: typeof WebSocket };
-    let socket: WebSocket | undefined;
+    const w = window as { __wsInject(frames: string[]): void; WebSocket: PageWebSocketClass };
+    let socket: PageWebSocket | undefined;
     const queue: string[] = [];
     const channel = new MessageChannel();
     channel.port1.onmessage = () => socket?.dispatchEvent(new MessageEvent('message', { data: queue.shift() }));
@@ -63,12 +74,12 @@ export async function batchIntoSocket(page: Page): Promise<(frames: string[]) =>
     w.WebSocket = class extends Base {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- the page's latest socket, kept for __wsInject to dispatch into
         socket = this;
       }
     };
   });
-  return (frames) =>
-    page.evaluate((fs) => (window as unknown as { __wsInject(f: string[]): void }).__wsInject(fs), frames);
+  return (frames) => page.evaluate((fs) => (window as { __wsInject(f: string[]): void }).__wsInject(fs), frames);
 }
 
 /**

@@ -1,5 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
+import type {
+  PageDocument,
+  PageMutationObserver,
+  PagePerformanceObserver,
+  PageWebSocketClass,
+} from '../support/page-dom.js';
+
+// The page's globals used by the functions run in it below (in Chromium: see page-dom.ts).
+declare const window: unknown;
+declare const document: PageDocument;
+declare const MutationObserver: PageMutationObserver;
+declare const PerformanceObserver: PagePerformanceObserver;
+declare const requestAnimationFrame: (callback: (time: number) => void) => number;
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -128,7 +141,7 @@ export async function mainThreadMeter(page: Page) {
 /** Install a requestAnimationFrame counter in the page (frames per whole second, and gaps between frames). */
 export async function startFrameCounter(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __frames: { times: number[]; running: boolean; states: string[] } };
+    const w = window as { __frames: { times: number[]; running: boolean; states: string[] } };
     w.__frames = { times: [], running: true, states: [] };
     // Every change of the connection state (a dropped session shows here).
     const conn = document.querySelector('[data-testid="connection-state"]');
@@ -150,7 +163,7 @@ export async function stopFrameCounter(
   page: Page,
 ): Promise<{ perSecond: number[]; longestGapMs: number; frames: number; seconds: number; states: string[] }> {
   const { times, states } = await page.evaluate(() => {
-    const w = window as unknown as { __frames: { times: number[]; running: boolean; states: string[] } };
+    const w = window as { __frames: { times: number[]; running: boolean; states: string[] } };
     w.__frames.running = false;
     return { times: w.__frames.times, states: w.__frames.states };
   });
@@ -176,16 +189,16 @@ export async function stopFrameCounter(
 /** Event Timing (input → next paint) of the page's clicks so far, in ms. */
 export async function startEventTiming(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __events: Array<{ name: string; duration: number }> };
+    const w = window as { __events: Array<{ name: string; duration: number }> };
     w.__events = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__events.push({ name: e.name, duration: e.duration });
-    }).observe({ type: 'event', durationThreshold: 16, buffered: false } as PerformanceObserverInit);
+    }).observe({ type: 'event', durationThreshold: 16, buffered: false });
   });
 }
 
 export async function eventTimings(page: Page): Promise<Array<{ name: string; duration: number }>> {
-  return page.evaluate(() => (window as unknown as { __events: Array<{ name: string; duration: number }> }).__events);
+  return page.evaluate(() => (window as { __events: Array<{ name: string; duration: number }> }).__events);
 }
 
 /**
@@ -195,7 +208,7 @@ export async function eventTimings(page: Page): Promise<Array<{ name: string; du
  */
 export async function countSocketFrames(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __wsFrames: number; WebSocket: typeof WebSocket };
+    const w = window as { __wsFrames: number; WebSocket: PageWebSocketClass };
     w.__wsFrames = 0;
     const Base = w.WebSocket;
     w.WebSocket = class extends Base {
@@ -208,4 +221,4 @@ export async function countSocketFrames(page: Page): Promise<void> {
 }
 
 export const socketFrames = (page: Page): Promise<number> =>
-  page.evaluate(() => (window as unknown as { __wsFrames?: number }).__wsFrames ?? 0);
+  page.evaluate(() => (window as { __wsFrames?: number }).__wsFrames ?? 0);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import type { Page } from 'playwright-core';
 import type { BrowserSession } from '../support/browser.js';
+import type { PageElement } from '../support/page-dom.js';
 import {
   attr,
   byTestId,
@@ -23,7 +24,7 @@ async function fillRule(page: Page, fields: Record<string, string>): Promise<voi
   // The condition first: it decides which parameter inputs the form shows.
   for (const [field, value] of Object.entries(fields)) {
     const input = byTestId(form, `rule-${field}`);
-    const tag = await input.evaluate((el) => el.tagName.toLowerCase());
+    const tag = await input.evaluate((el: PageElement) => el.tagName.toLowerCase());
     if (tag === 'select') await input.selectOption(value);
     else await input.fill(value);
   }
@@ -115,7 +116,7 @@ describe('rules and alerts', () => {
       );
     const drawnAndListed = async () => {
       const symbols = await symbolOf();
-      const rows = await byTestId(page, 'rule-row').evaluateAll((els) =>
+      const rows = await byTestId(page, 'rule-row').evaluateAll((els: PageElement[]) =>
         els.map((e) => ({ id: e.getAttribute('data-rule-id'), state: e.getAttribute('data-state') })),
       );
       const listed = rows.filter(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import type { Locator, Page } from 'playwright-core';
 import type { BrowserSession } from '../support/browser.js';
+import type { PageElement } from '../support/page-dom.js';
 import {
   attr,
   byTestId,
@@ -81,7 +82,7 @@ describe('compliance view', () => {
     await byTestId(page, 'nav-compliance').click();
     await byTestId(page, 'audit-filter-trader').fill('alice');
     const symbolFilter = byTestId(page, 'audit-filter-symbol');
-    if ((await symbolFilter.evaluate((el) => el.tagName.toLowerCase())) === 'select')
+    if ((await symbolFilter.evaluate((el: PageElement) => el.tagName.toLowerCase())) === 'select')
       await symbolFilter.selectOption(SYMBOL);
     else await symbolFilter.fill(SYMBOL);
     await byTestId(page, 'audit-apply').click();
@@ -97,7 +98,7 @@ describe('compliance view', () => {
     ).body.alerts.map((a) => a.id);
     const others = async () =>
       (
-        await byTestId(page, 'lifecycle-row').evaluateAll((els) => [
+        await byTestId(page, 'lifecycle-row').evaluateAll((els: PageElement[]) => [
           ...new Set(els.map((e) => e.getAttribute('data-alert-id'))),
         ])
       ).filter((id) => !mine.includes(id ?? ''));

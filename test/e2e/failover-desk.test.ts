@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { CLI, startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
 import { health, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
 import { openBrowser, type BrowserSession } from '../support/browser.js';
+import type { PageDocument, PageMutationObserver } from '../support/page-dom.js';
 import { byTestId, screenshot } from './helpers.js';
 
 /**
@@ -26,6 +27,11 @@ let desk: ClusterDesk;
 let browser: BrowserSession | undefined;
 let alice: ClusterTrader | undefined;
 let page: Page;
+
+// The page's globals, for the functions run in it below (in Chromium: see page-dom.ts).
+declare const window: unknown;
+declare const document: PageDocument;
+declare const MutationObserver: PageMutationObserver;
 
 /** `tickdesk status` as an operator runs it: the desk's folder is all it needs. */
 function tickdeskStatus(home: string): Promise<string> {
@@ -51,10 +57,7 @@ function tickdeskStatus(home: string): Promise<string> {
 async function panel(): Promise<Record<string, string>> {
   return page.evaluate(() =>
     Object.fromEntries(
-      [...document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')].map((r) => [
-        r.dataset.part!,
-        r.dataset.state!,
-      ]),
+      [...document.querySelectorAll('[data-testid="desk-part"]')].map((r) => [r.dataset.part!, r.dataset.state!]),
     ),
   );
 }
@@ -63,10 +66,10 @@ async function panel(): Promise<Record<string, string>> {
 async function watchPanel(): Promise<void> {
   await page.evaluate(() => {
     const seen: Record<string, string[]> = {};
-    const w = window as unknown as { __seen: Record<string, string[]> };
+    const w = window as { __seen: Record<string, string[]> };
     w.__seen = seen;
     const record = () => {
-      for (const r of document.querySelectorAll<HTMLElement>('[data-testid="desk-part"]')) {
+      for (const r of document.querySelectorAll('[data-testid="desk-part"]')) {
         const list = (seen[r.dataset.part!] ??= []);
         const now = `${r.dataset.state}:${r.dataset.restarts}`;
         if (list.at(-1) !== now) list.push(now);
@@ -82,8 +85,15 @@ async function watchPanel(): Promise<void> {
   });
 }
 const seen = (): Promise<Record<string, string[]>> =>
-  page.evaluate(() => (window as unknown as { __seen: Record<string, string[]> }).__seen);
+  page.evaluate(() => (window as { __seen: Record<string, string[]> }).__seen);
 
+function until<T, S extends T>(
+  read: () => Promise<T>,
+  done: (v: T) => v is S,
+  what: string,
+  timeoutMs: number,
+): Promise<S>;
+function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs: number): Promise<T>;
 async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -248,7 +258,7 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
 
     const alert = await until(
       async () => alice!.received.find((a) => a.rule === rule),
-      Boolean,
+      (a) => a !== undefined,
       `alice's alert on ${symbol}`,
       WHOLE_WITHIN_MS,
     );
@@ -282,9 +292,7 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
 
   it("shows a kill -9 of the Redis primary, the sentinels' fail-over to the replica, and the desk whole again", async () => {
     const primary = () =>
-      page.evaluate(
-        () => document.querySelector<HTMLElement>('[data-testid="desk-part"][data-role="primary"]')?.dataset.part,
-      );
+      page.evaluate(() => document.querySelector('[data-testid="desk-part"][data-role="primary"]')?.dataset.part);
     await until(panel, (p) => Object.values(p).every((s) => s === 'ok'), 'every part ok on the panel', 30_000);
     expect(await primary()).toBe('redis');
     await watchPanel();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import type { BrowserSession } from '../support/browser.js';
+import type { PageElement } from '../support/page-dom.js';
 import { attr, byTestId, closeDashboard, logIn, openDashboard, text } from './helpers.js';
 
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
@@ -19,7 +20,7 @@ describe('watchlist and chart', () => {
     const { page } = s;
     const rows = byTestId(page, 'watch-row');
     await expect.poll(() => rows.count()).toBe(DEFAULT_INSTRUMENTS.length);
-    const symbols = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-symbol')));
+    const symbols = await rows.evaluateAll((els: PageElement[]) => els.map((e) => e.getAttribute('data-symbol')));
     expect(symbols.sort()).toEqual(DEFAULT_INSTRUMENTS.map((i) => i.symbol).sort());
 
     const row = page.locator('[data-testid="watch-row"][data-symbol="BTCUSDT"]');

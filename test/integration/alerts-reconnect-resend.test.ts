@@ -1,10 +1,9 @@
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
-import { credentials, desk, log, waitFor } from './helpers.js';
+import { credentials, desk, dropConnection, log, waitFor } from './helpers.js';
 import { trader, type Trader } from './trader.js';
 
 let service: AlertService | undefined;
@@ -53,7 +52,7 @@ describe("unconfirmed alerts after the engine's XMPP session comes back", () => 
       symbol: 'SOLUSDT',
       condition: 'crossing-up',
       threshold: '910.5',
-      frequency: 'always',
+      frequency: 'every-time',
       priority: 'normal',
     });
     const firedAt = new Date().toISOString();
@@ -82,7 +81,7 @@ describe("unconfirmed alerts after the engine's XMPP session comes back", () => 
       ],
     });
 
-    (engineClient.entity.socket as unknown as { socket: net.Socket }).socket.destroy();
+    dropConnection(engineClient);
     await waitFor(() => engineClient!.state() === 'degraded', 5_000, 'the engine session to drop');
     await waitFor(() => engineClient!.state() === 'running', 10_000, 'the engine to reconnect');
     const back = Date.now();

@@ -1,10 +1,9 @@
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { alertId, resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, dropConnection, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 let service: AlertService | undefined;
@@ -66,7 +65,7 @@ describe('alert engine after its XMPP session is lost', () => {
     await publishPrices(feed, 'SOLUSDT', ['910']);
     await waitFor(() => service!.engine.stats().received > 0, 5_000, 'the engine to take the first tick');
 
-    (engineClient.entity.socket as unknown as { socket: net.Socket }).socket.destroy();
+    dropConnection(engineClient);
     await waitFor(() => engineClient!.state() === 'degraded', 5_000, 'the engine session to drop');
     await publishPrices(feed, 'SOLUSDT', ['911']); // crosses while the engine has no session
     const stillAway = engineClient.state() === 'degraded';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type net from 'node:net';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { connectAs, type Credentials } from '@tickdesk/desk';
@@ -27,6 +28,13 @@ export async function collectTicks(client: XmppClient, symbols: readonly string[
   });
   await sub.start();
   return { ticks, sub };
+}
+
+/** The network goes away under `client`: its TLS socket is destroyed, no stream close sent (it reconnects). */
+export function dropConnection(client: XmppClient): void {
+  // After STARTTLS the connection's socket is @xmpp/tls's wrapper, whose `socket` is Node's TLSSocket.
+  const wrapper: unknown = client.entity.socket;
+  (wrapper as { socket: net.Socket }).socket.destroy();
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {

@@ -1,9 +1,8 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { runFeed } from './feed-runner.js';
-import { collectTicks, connect, waitFor } from './helpers.js';
+import { collectTicks, connect, dropConnection, waitFor } from './helpers.js';
 
 describe('reconnection', () => {
   it('a subscriber whose connection drops reconnects with backoff, resubscribes and receives again', async () => {
@@ -16,7 +15,7 @@ describe('reconnection', () => {
     await waitFor(() => ticks.length > 10, 10_000, 'ticks before the drop');
 
     // The network goes away under the client (the TLS wrapper's underlying socket).
-    (alice.entity.socket as { socket: net.Socket }).socket.destroy();
+    dropConnection(alice);
     await waitFor(() => alice.state() === 'degraded', 5_000, 'degraded state');
     await waitFor(() => alice.state() === 'running', 15_000, 'reconnected');
     const after = ticks.length;

@@ -1,10 +1,9 @@
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRecorderService, ticksKey } from '@tickdesk/recorder';
 import { createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { ticksNode } from '@tickdesk/schemas';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { connect, credentials, desk, dropConnection, log, waitFor } from './helpers.js';
 import { publishPrices } from './trader.js';
 
 let redis: Redis | undefined;
@@ -57,7 +56,7 @@ describe('recorder after its XMPP session is lost', () => {
     await publishPrices(feed, SYMBOL, ['1.1001']);
     await waitFor(() => service!.recorder.stats().ticks > 0, 5_000, 'the first tick');
 
-    (client.entity.socket as unknown as { socket: net.Socket }).socket.destroy();
+    dropConnection(client);
     await waitFor(() => client!.state() === 'degraded', 5_000, 'the recorder session to drop');
     await publishPrices(feed, SYMBOL, ['1.1002', '1.1003']); // while the recorder has no session
     const stillAway = client.state() === 'degraded';

@@ -5,7 +5,7 @@ import { recordedKey, startRecorderService, ticksKey, type RecorderService } fro
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { encodeTickBatch, formatMicros, nowMicros, parseTimestamp, ticksNode, type Tick } from '@tickdesk/schemas';
 import { naiveCandles } from '../../services/recorder/src/naive.test-util.js';
-import { connect, desk, log, waitFor } from './helpers.js';
+import { connect, desk, dropConnection, log, waitFor } from './helpers.js';
 
 /*
  * Two recorders as `tickdesk up` runs them with TICKDESK_RECORDER_STANDBY=1 (a primary and
@@ -228,7 +228,7 @@ describe('standby recorder', () => {
 
     // Gone: no last flush, no lease handed back, its XMPP session dropped.
     primary.relay.cut();
-    (primary.client.entity.socket as unknown as { socket: net.Socket }).socket.destroy();
+    dropConnection(primary.client);
     const killedAt = performance.now();
     await waitFor(() => standby.service.held().length === SYMBOLS.length, 10_000, 'the standby on every instrument');
     const takeoverMs = performance.now() - killedAt;
