@@ -1,4 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
+import SASLFactory from 'saslmechanisms';
 import { XmppError } from './errors.js';
 import { NS as NAMESPACES } from './namespaces.js';
 
@@ -34,6 +35,19 @@ interface StreamFeaturesLike {
     ns: string,
     handler: (ctx: { entity: EntityLike }, next: unknown, element: Element) => Promise<void>,
   ): void;
+}
+
+/**
+ * A saslmechanisms factory holding these mechanisms, for sasl(). saslmechanisms only keeps
+ * each class for create(); sasl() is what calls the mechanism, and it awaits the answers that
+ * SCRAM on WebCrypto gives asynchronously (saslmechanisms' own mechanisms, as
+ * @types/saslmechanisms describes them, answer synchronously).
+ */
+export function createSaslFactory(mechanisms: Record<string, new () => SaslMechanism>): SASLFactory {
+  const factory = new SASLFactory();
+  for (const [name, mechanism] of Object.entries(mechanisms))
+    factory.use(name, mechanism as unknown as SASLFactory.MechanismStatic);
+  return factory;
 }
 
 export class SaslError extends Error {

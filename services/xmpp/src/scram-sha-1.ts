@@ -44,7 +44,8 @@ export const toBase64 = (bytes: Uint8Array): string => {
   for (const b of bytes) s += String.fromCharCode(b);
   return globalThis.btoa(s);
 };
-export const fromBase64 = (s: string): Uint8Array => Uint8Array.from(globalThis.atob(s), (c) => c.charCodeAt(0));
+export const fromBase64 = (s: string): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from(globalThis.atob(s), (c) => c.charCodeAt(0));
 const saslname = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
 
 /**
@@ -55,13 +56,17 @@ const saslname = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
 export const SCRAM_MAX_ITERATIONS = 1_000_000;
 
 /** HMAC(key, data) for each data, the key imported once; WebCrypto runs the signs side by side. */
-async function hmacs(key: Uint8Array, ...data: string[]): Promise<Uint8Array[]> {
+async function hmacs(key: Uint8Array<ArrayBuffer>, ...data: string[]): Promise<Uint8Array<ArrayBuffer>[]> {
   const k = await subtle().importKey('raw', key, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
   return Promise.all(data.map(async (d) => new Uint8Array(await subtle().sign('HMAC', k, utf8(d)))));
 }
 
 /** SaltedPassword := Hi(Normalize(password), salt, i), RFC 5802 §2.2: PBKDF2 with HMAC-SHA-1. */
-async function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function saltedPassword(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const base = await subtle().importKey('raw', utf8(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
   return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-1', salt, iterations }, base, 160));
 }

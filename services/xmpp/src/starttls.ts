@@ -3,11 +3,17 @@ import tls from 'node:tls';
 import xml from '@xmpp/xml';
 import { promise } from '@xmpp/events';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
+import type { Client } from '@xmpp/client-core';
 import type { StreamFeatures } from '@xmpp/stream-features';
 import { XmppError } from './errors.js';
 import { NS } from './namespaces.js';
 
 const NS_TLS = NS.tls;
+
+/** @xmpp/connection 0.14 takes a new socket through this method of its, which no type declares. */
+interface AttachesSocket {
+  _attachSocket(socket: TlsSocket): void;
+}
 
 /**
  * STARTTLS (RFC 6120 §5) that verifies the server against the desk's own CA.
@@ -17,7 +23,7 @@ export function starttls({
   streamFeatures,
   ca,
 }: {
-  streamFeatures: StreamFeatures;
+  streamFeatures: StreamFeatures<Client>;
   ca: string | Buffer | undefined;
 }): void {
   streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
@@ -48,7 +54,7 @@ export function starttls({
         'not connected: the connection was lost during the TLS handshake',
       );
     }
-    entity._attachSocket(tlsSocket);
+    (entity as Client & AttachesSocket)._attachSocket(tlsSocket);
     await entity.restart();
   });
 }

@@ -48,7 +48,7 @@ export function streamManagement({
   requestAckDelayMs = 100,
   maxUnacked = 10_000,
   enable = true,
-}: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures }): StreamManagement {
+}: StreamManagementOptions & { entity: Client; streamFeatures: StreamFeatures<Client> }): StreamManagement {
   const sm = new EventEmitter() as StreamManagement & { enabled: boolean; inbound: number };
   let enabled = false;
   let enableSent = false;

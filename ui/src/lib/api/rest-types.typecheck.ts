@@ -1,4 +1,4 @@
-// Type-level test, checked by `npx tsc -p ui` (after `npx tsc -b schemas`): every body the
+// Type-level test, checked by `npx tsc -p ui` (part of `npm run lint:types`): every body the
 // dashboard reads from the REST API has the type of the schema the API declares for it
 // (services/api/src/route-tests/rest-schemas.test.ts holds the API to those schemas), so
 // a field added, removed or retyped on one side fails here. Nothing imports this file.
