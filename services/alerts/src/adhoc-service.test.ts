@@ -35,7 +35,7 @@ function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocServi
     get: async (id: string) => rules.find((r) => r.id === id),
     create: async (owner: string, input: Record<string, unknown>) => {
       added.push(input);
-      return { ...rule(9_999), ...input, owner } as Rule;
+      return { ...rule(9_999), ...input, owner };
     },
   } as unknown as RuleStore;
   const commands = createRuleCommands({

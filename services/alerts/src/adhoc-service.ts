@@ -35,7 +35,7 @@ export interface AdhocServiceDeps {
   commands: RuleCommands;
   symbols: readonly string[];
   domain: string;
-  isTrader(user: string): boolean;
+  isTrader: (user: string) => boolean;
   log: Logger;
   limits?: Partial<AdhocLimits>;
 }

@@ -34,7 +34,7 @@ function harness(rules: Rule[], limits?: Parameters<typeof createChatService>[0]
     get: async (id: string) => rules.find((r) => r.id === id),
     create: async (owner: string, input: Record<string, unknown>) => {
       added.push(input);
-      return { ...rule(9_999), ...input, owner } as Rule;
+      return { ...rule(9_999), ...input, owner };
     },
   } as unknown as RuleStore;
   const commands = createRuleCommands({
@@ -120,7 +120,7 @@ describe('chat message types', () => {
       );
     for (const type of [undefined, 'normal', 'headline', 'groupchat', 'error']) send(type);
     await new Promise((r) => setTimeout(r, 20));
-    expect(client.sent.map((el) => [el.attrs.id, el.attrs.type])).toEqual([
+    expect(client.sent.map((el) => [el.attrs.id as string, el.attrs.type as string])).toEqual([
       ['re-m-undefined', 'chat'],
       ['re-m-normal', 'chat'],
     ]);
@@ -135,6 +135,6 @@ describe('chat message types', () => {
     ])
       client.emit('stanza', xml('message', { from, type: 'chat', id: 'm' }, xml('body', {}, 'help')));
     await new Promise((r) => setTimeout(r, 20));
-    expect(client.sent.map((el) => el.attrs.to)).toEqual(['Alice@Desk.Localhost/c@d/e']);
+    expect(client.sent.map((el) => el.attrs.to as string)).toEqual(['Alice@Desk.Localhost/c@d/e']);
   });
 });

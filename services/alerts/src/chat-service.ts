@@ -16,7 +16,7 @@ export interface ChatServiceDeps {
   client: XmppClient;
   commands: RuleCommands;
   domain: string;
-  isTrader(user: string): boolean;
+  isTrader: (user: string) => boolean;
   log: Logger;
   limits?: Partial<ChatLimits>;
   /**
@@ -81,7 +81,7 @@ export function createChatService({
 
   function onStanza(stanza: Element) {
     // RFC 6121 §5.2.2: a message without a type is 'normal'; some clients send commands that way.
-    const type = stanza.attrs.type ?? 'normal';
+    const type = (stanza.attrs.type as string | undefined) ?? 'normal';
     if (stanza.name !== 'message' || (type !== 'chat' && type !== 'normal')) return;
     const body = stanza.getChildText('body');
     const from = stanza.attrs.from as string | undefined;

@@ -58,7 +58,7 @@ export function createDelivery({
   domain,
   log: parentLog,
   metrics,
-  retirement = async () => undefined,
+  retirement = () => Promise.resolve(undefined),
   canEscalateTo = () => true,
   ownership = SOLE,
   storing = () => false,

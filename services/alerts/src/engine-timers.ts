@@ -15,7 +15,7 @@ export interface EngineTimersDeps {
   heartbeat: Pick<EngineHeartbeat, 'write' | 'clear'>;
   /** Write the heartbeat /health reads; with several engines only the part `alerts` does. */
   writeHeartbeat: boolean;
-  state(): EngineState;
+  state: () => EngineState;
   expirySweepMs: number;
   heartbeatEveryMs: number;
   now: () => number;

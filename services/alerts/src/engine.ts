@@ -26,10 +26,10 @@ export interface AlertEngineDeps {
   sync: Pick<RuleSync, 'reloadSymbol'>;
   firings: Pick<FiringWriter, 'persist'>;
   /** Send an alert just put in the outbox (delivery.ts). */
-  dispatch(alert: StoredAlert): Promise<void>;
+  dispatch: (alert: StoredAlert) => Promise<void>;
   ownership: Pick<InstrumentOwnership, 'owns' | 'token' | 'drop' | 'status'>;
   /** Keeps a live batch of an instrument being taken over (instrument-takeover.ts); false when none is. */
-  heldByTakeover(batch: RowBatch): boolean;
+  heldByTakeover: (batch: RowBatch) => boolean;
   /** Hash symbol → the last evaluated tick (Watermark JSON). */
   watermarkKey: string;
 }

@@ -20,7 +20,7 @@ const rule: Rule = {
   createdAt: '2026-12-06T07:00:00Z',
   updatedAt: '2026-12-06T07:00:00Z',
   version: 1,
-} as Rule;
+};
 const firing = {
   ruleId: 'r1',
   symbol: 'BTCUSDT',

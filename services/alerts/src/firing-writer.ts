@@ -29,8 +29,8 @@ export interface FiringWriterDeps {
   suppressions: SuppressionLedger;
   metrics: AlertsMetrics;
   /** The active rule by id (rule sync), and forgetting a once rule that fired. */
-  ruleOf(id: string): Rule | undefined;
-  forget(id: string): void;
+  ruleOf: (id: string) => Rule | undefined;
+  forget: (id: string) => void;
   /** Hash of rule id → event time (µs) of its last firing, for cooldowns after a restart. */
   firedKey: string;
   now: () => number;

@@ -13,9 +13,9 @@ export interface OwnershipDeps {
   log: Logger;
   prefix?: string;
   /** This engine now holds `symbol`'s lease with fencing `token`: read back its missed ticks. */
-  onGained(symbol: string, token: number): Promise<void> | void;
+  onGained: (symbol: string, token: number) => Promise<void> | void;
   /** This engine must stop acting for `symbol` (lease expired, taken, or let go). */
-  onLost(symbol: string, reason: LeaseLostReason): void;
+  onLost: (symbol: string, reason: LeaseLostReason) => void;
 }
 
 export interface OwnershipStatus {
@@ -182,11 +182,11 @@ export function createInstrumentOwnership(deps: OwnershipDeps): InstrumentOwners
 function soleOwnership(symbols: readonly string[]): InstrumentOwnership {
   const all = new Set(symbols);
   return {
-    start: async () => undefined,
-    stop: async () => undefined,
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
     owns: (s) => all.has(s),
     token: () => undefined,
-    drop: async () => undefined,
+    drop: () => Promise.resolve(),
     status: () => ({ instruments: [...all].sort(), renewFailing: false }),
     leads: () => true,
   };

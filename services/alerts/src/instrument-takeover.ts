@@ -11,15 +11,15 @@ export interface Watermark {
 export interface TakeoverDeps {
   log: Logger;
   /** Shut writes with an older lease token out (the outbox fence); false when a newer one is there. */
-  raiseFence(symbol: string, token: number): Promise<boolean>;
+  raiseFence: (symbol: string, token: number) => Promise<boolean>;
   /** Stop holding the instrument (another engine has a newer token). */
-  drop(symbol: string): Promise<void>;
+  drop: (symbol: string) => Promise<void>;
   /** Seed the instrument from the watermark its last holder left, and place its rules again; true when there was one. */
-  resume(symbol: string): Promise<boolean>;
+  resume: (symbol: string) => Promise<boolean>;
   /** The node's recent items (tick-readback.ts). */
-  readBack(symbol: string): Promise<RowBatch[]>;
+  readBack: (symbol: string) => Promise<RowBatch[]>;
   /** Queue a batch for evaluation (`replay`: read back, not live). */
-  enqueue(batch: RowBatch, replay: boolean): void;
+  enqueue: (batch: RowBatch, replay: boolean) => void;
 }
 
 /**

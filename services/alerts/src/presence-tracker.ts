@@ -12,12 +12,19 @@ export type { DeskShow, TraderPresence };
 /** Most reachable first: a trader with one available and one dnd resource is online. */
 const RANK: Record<DeskShow, number> = { online: 4, away: 3, xa: 2, dnd: 1, offline: 0 };
 
+/** What one of a trader's resources last announced. */
+interface ResourcePresence {
+  show: DeskShow;
+  status?: string;
+  priority: number;
+}
+
 export interface PresenceTrackerDeps {
   client: XmppClient;
   redis: Redis;
   domain: string;
   /** Whether a local user is a trader (roles live in Redis and may change). */
-  isTrader(user: string): boolean;
+  isTrader: (user: string) => boolean;
   log: Logger;
   prefix?: string;
   /** After a reconnect, traders who sent no presence within this time are offline. */
@@ -46,7 +53,7 @@ export function createPresenceTracker({
     change: [current: TraderPresence, previous: TraderPresence];
     resynced: [available: string[]];
   }>();
-  const resources = new Map<string, Map<string, { show: DeskShow; status?: string; priority: number }>>();
+  const resources = new Map<string, Map<string, ResourcePresence>>();
   const current = new Map<string, TraderPresence>();
   let resyncTimer: NodeJS.Timeout | undefined;
   // Sessions this tracker has seen start: from the second on, each is a reconnect.
@@ -59,7 +66,7 @@ export function createPresenceTracker({
   const get = (trader: string): TraderPresence => current.get(trader) ?? offline(trader);
 
   function fold(trader: string): { show: DeskShow; status?: string } {
-    let best: { show: DeskShow; status?: string; priority: number } | undefined;
+    let best: ResourcePresence | undefined;
     for (const r of resources.get(trader)?.values() ?? []) {
       if (!best || RANK[r.show] > RANK[best.show] || (RANK[r.show] === RANK[best.show] && r.priority > best.priority))
         best = r;
@@ -87,8 +94,8 @@ export function createPresenceTracker({
     const who = deskUser(p.from, domain);
     if (!who || !isTrader(who.user)) return;
     const { user, resource } = who;
-    let map = resources.get(user);
-    if (!map) resources.set(user, (map = new Map()));
+    const map = resources.get(user) ?? new Map<string, ResourcePresence>();
+    resources.set(user, map);
     if (p.show === 'unavailable') map.delete(resource);
     else {
       const show: DeskShow = p.show === 'available' || p.show === 'chat' ? 'online' : p.show;

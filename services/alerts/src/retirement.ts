@@ -13,7 +13,7 @@ export interface RetirementDeps {
   log: Logger;
   metrics: AlertsMetrics;
   /** The delivery's pass over the outbox (Delivery.retireWhere). */
-  retireWhere(match: (alert: StoredAlert) => Retirement | undefined): Promise<number>;
+  retireWhere: (match: (alert: StoredAlert) => Retirement | undefined) => Promise<number>;
 }
 
 /**

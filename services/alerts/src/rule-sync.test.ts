@@ -5,21 +5,20 @@ import { createRuleSync } from './rule-sync.js';
 import type { RuleIndex, RuleSpec } from './rules/index.js';
 import type { RuleStore } from './store/index.js';
 
-const rule = (id: string, symbol: string): Rule =>
-  ({
-    id,
-    owner: 'alice',
-    symbol,
-    condition: 'greater-than',
-    threshold: '1',
-    frequency: 'every-time',
-    cooldownSeconds: 60,
-    priority: 'normal',
-    status: 'active',
-    createdAt: '2026-12-06T07:00:00Z',
-    updatedAt: '2026-12-06T07:00:00Z',
-    version: 1,
-  }) as Rule;
+const rule = (id: string, symbol: string): Rule => ({
+  id,
+  owner: 'alice',
+  symbol,
+  condition: 'greater-than',
+  threshold: '1',
+  frequency: 'every-time',
+  cooldownSeconds: 60,
+  priority: 'normal',
+  status: 'active',
+  createdAt: '2026-12-06T07:00:00Z',
+  updatedAt: '2026-12-06T07:00:00Z',
+  version: 1,
+});
 
 describe('rule sync, an instrument taken over from another engine', () => {
   it("re-reads the instrument's rules with their last firing from Redis, so a cooldown the other engine started holds here too", async () => {

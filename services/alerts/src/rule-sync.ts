@@ -39,13 +39,13 @@ export interface RuleSyncDeps {
   index: RuleIndex;
   log: Logger;
   /** When each rule last fired (µs of event time), so cooldowns and bars survive a restart. */
-  lastFired(ids: readonly string[]): Promise<Map<string, number>>;
+  lastFired: (ids: readonly string[]) => Promise<Map<string, number>>;
   minCooldownSeconds?: number;
   /**
    * Of these once rules, those that have an alert already (the outbox's once-fired mark):
    * never placed in the index, and marked triggered if their engine was killed before that.
    */
-  firedOnce?(rules: readonly Rule[]): Promise<Set<string>>;
+  firedOnce?: (rules: readonly Rule[]) => Promise<Set<string>>;
   /** A rule was deleted or paused: its outstanding alerts are to be retired. */
   onRetire?: (id: string, why: 'deleted' | 'paused', rule?: Rule) => void;
 }
@@ -61,7 +61,7 @@ export function createRuleSync({
   lastFired,
   minCooldownSeconds = 0,
   onRetire,
-  firedOnce = async () => new Set(),
+  firedOnce = () => Promise.resolve(new Set<string>()),
 }: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
   const known = new Map<string, Rule>();

@@ -6,12 +6,12 @@ export interface TraderRolesDeps {
   redis: Redis;
   prefix: string;
   /** A user who became a trader: their presence is tracked from now on. */
-  onTrader(user: string): void;
+  onTrader: (user: string) => void;
   /** A disabled account: its rules are paused and (while running) its alerts retired. */
-  onDisabled(user: string, running: boolean): Promise<void>;
-  onEnabled(user: string): void;
+  onDisabled: (user: string, running: boolean) => Promise<void>;
+  onEnabled: (user: string) => void;
   /** A refresh a change notification started failed (Redis away): the next change or reconnection reads again. */
-  onError?(err: Error): void;
+  onError?: (err: Error) => void;
 }
 
 /**

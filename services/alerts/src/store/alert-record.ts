@@ -22,6 +22,7 @@ export type AlertPatch = Partial<Pick<StoredAlert, 'state' | 'attempts' | 'nextA
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 // Trader names end up inside "<name>|<id>" index members: no separator, no spaces.
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern refuses
 const NAME = /^[^\s|\u0000-\u001f]{1,128}$/;
 const STATES = new Set<string>(ALERT_STATES);
 const EVENTS = new Set<string>(AUDIT_EVENTS);

@@ -89,7 +89,7 @@ describe('audit chain anchored outside Redis', () => {
     expect(await chain.verify({ anchor: { ...anchored, hash: '0'.repeat(64) } })).toMatchObject({
       ok: false,
       brokenSeq: 4,
-      reason: expect.stringMatching(/^record 4 is not the one anchored/),
+      reason: expect.stringMatching(/^record 4 is not the one anchored/) as string,
     });
     expect(await chain.verify()).toMatchObject({ ok: true, records: 4 });
   });

@@ -238,7 +238,7 @@ describe('audit chain', () => {
       expect(await chain.verify()).toMatchObject({
         ok: false,
         brokenSeq: 7,
-        reason: expect.stringMatching(/cannot be read/),
+        reason: expect.stringMatching(/cannot be read/) as string,
       });
     });
 
@@ -254,7 +254,7 @@ describe('audit chain', () => {
         ok: false,
         records: 18,
         brokenSeq: 19,
-        reason: expect.stringMatching(/head is seq 20/),
+        reason: expect.stringMatching(/head is seq 20/) as string,
       });
     });
 
@@ -264,7 +264,7 @@ describe('audit chain', () => {
       expect(await chain.verify()).toMatchObject({
         ok: false,
         brokenSeq: 21,
-        reason: expect.stringMatching(/past the head/),
+        reason: expect.stringMatching(/past the head/) as string,
       });
       await client.del(keys.head);
       expect(await chain.verify()).toMatchObject({ ok: false, brokenSeq: 1 });
@@ -434,7 +434,7 @@ describe('keyed audit chain', () => {
     expect(await chain.verify()).toMatchObject({
       ok: false,
       brokenSeq: 6,
-      reason: expect.stringMatching(/^record 6 is not keyed/),
+      reason: expect.stringMatching(/^record 6 is not keyed/) as string,
     });
     // Without a stated start, an unkeyed record after a keyed one is still a downgrade.
     await client.flushall();
@@ -444,7 +444,7 @@ describe('keyed audit chain', () => {
     expect(await noStart.verify()).toMatchObject({
       ok: false,
       brokenSeq: 8,
-      reason: expect.stringMatching(/record 7 before it is keyed/),
+      reason: expect.stringMatching(/record 7 before it is keyed/) as string,
     });
   });
 
@@ -453,13 +453,13 @@ describe('keyed audit chain', () => {
     expect(await createAuditChain({ redis: client, now }).verify()).toMatchObject({
       ok: false,
       brokenSeq: 1,
-      reason: expect.stringMatching(/needs the audit key/),
+      reason: expect.stringMatching(/needs the audit key/) as string,
     });
     const other = createAuditChain({ redis: client, now, key: { key: randomBytes(32).toString('base64url') } });
     expect(await other.verify()).toMatchObject({
       ok: false,
       brokenSeq: 1,
-      reason: expect.stringMatching(/another key/),
+      reason: expect.stringMatching(/another key/) as string,
     });
   });
 
@@ -474,7 +474,7 @@ describe('keyed audit chain', () => {
     expect(verifyRecords(recs)).toMatchObject({
       ok: false,
       brokenSeq: 1,
-      reason: expect.stringMatching(/needs the audit key/),
+      reason: expect.stringMatching(/needs the audit key/) as string,
     });
   });
 });

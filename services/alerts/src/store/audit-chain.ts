@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { chainKey, macRecord, type AuditKey } from './audit-key.js';
 import {
   canonicalRecord,
-  checkEntry,
+  entryError,
   GENESIS_HASH,
   hashRecord,
   recordTimeMs,
@@ -238,11 +238,8 @@ export function createAuditChain({
   return {
     /** Append one record; resolves once it is in Redis, linked to its predecessor. */
     append(entry: AuditEntry): Promise<AuditRecord> {
-      try {
-        checkEntry(entry);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      const bad = entryError(entry);
+      if (bad) return Promise.reject(bad);
       return new Promise<AuditRecord>((resolve, reject) => {
         queue.push({ entry, resolve, reject });
         void drain();

@@ -124,67 +124,67 @@ export function createAuditReader({
     return { records: found.flatMap((e) => e.map(decodeEntry)), last: seqs[seqs.length - 1] };
   }
 
-  return {
-    /** Records matching `q`, in seq order, at most `limit`; pass the last seq as `afterSeq` for the next page. */
-    async range(q: AuditQuery & { limit: number }): Promise<AuditRecord[]> {
-      return (await page(q, q.limit)).records;
-    },
+  /** Records matching `q`, in seq order, at most `limit`; pass the last seq as `afterSeq` for the next page. */
+  async function range(q: AuditQuery & { limit: number }): Promise<AuditRecord[]> {
+    return (await page(q, q.limit)).records;
+  }
 
-    /** Every record matching `q`, in seq order, read `pageSize` at a time. */
-    async *iterate(q: AuditQuery & { pageSize?: number } = {}): AsyncIterable<AuditRecord> {
-      const pageSize = q.pageSize ?? 1_000;
-      for (let afterSeq = q.afterSeq ?? 0; ;) {
-        const p = await page({ ...q, afterSeq }, pageSize);
-        yield* p.records;
-        if (p.last === undefined || p.last <= afterSeq) return;
-        afterSeq = p.last;
-      }
-    },
+  /** Every record matching `q`, in seq order, read `pageSize` at a time. */
+  async function* iterate(q: AuditQuery & { pageSize?: number } = {}): AsyncIterable<AuditRecord> {
+    const pageSize = q.pageSize ?? 1_000;
+    for (let afterSeq = q.afterSeq ?? 0; ;) {
+      const p = await page({ ...q, afterSeq }, pageSize);
+      yield* p.records;
+      if (p.last === undefined || p.last <= afterSeq) return;
+      afterSeq = p.last;
+    }
+  }
 
-    /**
-     * Recompute every hash up to the head read at the start, in pages: constant memory.
-     * Records appended meanwhile are left for the next run; an entry past the head that
-     * no append made is reported. With an anchor (given, or read from `anchorPath`), a
-     * chain that does not reach the anchored head is reported too.
-     */
-    async verify(opts: { pageSize?: number; anchor?: AuditAnchor } = {}): Promise<VerifyResult> {
-      const pageSize = opts.pageSize ?? 1_000;
-      // The anchor before the head: an append racing this read can only move the head on.
-      const anchor = opts.anchor ?? (anchorPath ? readAuditAnchor(anchorPath) : undefined);
-      const [seq, hash] = await redis.hmget(keys.head, 'seq', 'hash');
-      const head = { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH };
-      const checker = createChainChecker(key, anchor);
-      let start = '-';
-      for (;;) {
-        const entries = (await redis.xrange(keys.log, start, String(head.seq), 'COUNT', pageSize)) as StreamEntry[];
-        for (const e of entries) {
-          let rec: AuditRecord | Error;
-          try {
-            rec = decodeEntry(e);
-          } catch (err) {
-            rec = err as Error;
-          }
-          if (!checker.next(rec)) return checker.end();
+  /**
+   * Recompute every hash up to the head read at the start, in pages: constant memory.
+   * Records appended meanwhile are left for the next run; an entry past the head that
+   * no append made is reported. With an anchor (given, or read from `anchorPath`), a
+   * chain that does not reach the anchored head is reported too.
+   */
+  async function verify(opts: { pageSize?: number; anchor?: AuditAnchor } = {}): Promise<VerifyResult> {
+    const pageSize = opts.pageSize ?? 1_000;
+    // The anchor before the head: an append racing this read can only move the head on.
+    const anchor = opts.anchor ?? (anchorPath ? readAuditAnchor(anchorPath) : undefined);
+    const [seq, hash] = await redis.hmget(keys.head, 'seq', 'hash');
+    const head = { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH };
+    const checker = createChainChecker(key, anchor);
+    let start = '-';
+    for (;;) {
+      const entries = (await redis.xrange(keys.log, start, String(head.seq), 'COUNT', pageSize)) as StreamEntry[];
+      for (const e of entries) {
+        let rec: AuditRecord | Error;
+        try {
+          rec = decodeEntry(e);
+        } catch (err) {
+          rec = err as Error;
         }
-        if (entries.length < pageSize) break;
-        start = `(${entries[entries.length - 1]![0]}`;
+        if (!checker.next(rec)) return checker.end();
       }
-      const verdict = checker.end(head);
-      if (!verdict.ok) return verdict;
-      // The script writes the log entry and the head together: the head read after the newest entry is at least its seq.
-      const [newest, headNow] = values(
-        await redis.multi().xrevrange(keys.log, '+', '-', 'COUNT', 1).hget(keys.head, 'seq').exec(),
-      ) as [StreamEntry[], string | null];
-      const newestSeq = newest[0] ? entrySeq(newest[0][0]) : 0;
-      if (newestSeq > Number(headNow ?? 0)) {
-        return {
-          ok: false,
-          records: verdict.records,
-          brokenSeq: Number(headNow ?? 0) + 1,
-          reason: `log entry ${newest[0]![0]} lies past the head (seq ${headNow ?? 0}): it was not appended through the chain`,
-        };
-      }
-      return verdict;
-    },
-  };
+      if (entries.length < pageSize) break;
+      start = `(${entries[entries.length - 1]![0]}`;
+    }
+    const verdict = checker.end(head);
+    if (!verdict.ok) return verdict;
+    // The script writes the log entry and the head together: the head read after the newest entry is at least its seq.
+    const [newest, headNow] = values(
+      await redis.multi().xrevrange(keys.log, '+', '-', 'COUNT', 1).hget(keys.head, 'seq').exec(),
+    ) as [StreamEntry[], string | null];
+    const newestSeq = newest[0] ? entrySeq(newest[0][0]) : 0;
+    if (newestSeq > Number(headNow ?? 0)) {
+      return {
+        ok: false,
+        records: verdict.records,
+        brokenSeq: Number(headNow ?? 0) + 1,
+        reason: `log entry ${newest[0]![0]} lies past the head (seq ${headNow ?? 0}): it was not appended through the chain`,
+      };
+    }
+    return verdict;
+  }
+
+  return { range, iterate, verify };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badInput } from './store-errors.js';
+import { badInput, type StoreError } from './store-errors.js';
 
 import { AUDIT_EVENTS, type AuditEvent } from '@tickdesk/schemas';
 
@@ -97,6 +97,7 @@ export function decodeRecord(r: string, h: string, k?: string): AuditRecord {
 const MS_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 // Control characters and unpaired UTF-16 surrogates: they would need escapes that languages' JSON encoders disagree on.
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern refuses
 const UNSAFE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const EVENTS = new Set<string>(AUDIT_EVENTS);
 const LIMITS = { alertId: 128, trader: 128, symbol: 32 } as const;
@@ -127,11 +128,12 @@ export function entryProblem(
   return undefined;
 }
 
-export function checkEntry(e: Parameters<typeof entryProblem>[0] & { time?: string }): void {
+/** The error an append of this entry rejects with, or undefined when it is fine. */
+export function entryError(e: Parameters<typeof entryProblem>[0] & { time?: string }): StoreError | undefined {
   const problem =
     entryProblem(e) ??
     (e.time !== undefined && recordTimeMs(e.time) === undefined
       ? 'time must be UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z'
       : undefined);
-  if (problem) throw badInput(`audit record: ${problem}`);
+  return problem ? badInput(`audit record: ${problem}`) : undefined;
 }

@@ -89,7 +89,10 @@ export function createChainChecker(key?: AuditKey, anchor?: AuditAnchor) {
         return false;
       }
       last = { seq, hash, time };
-      if (keyId !== undefined) ((lastKeyed = seq), keyed++);
+      if (keyId !== undefined) {
+        lastKeyed = seq;
+        keyed++;
+      }
       return true;
     },
     /** The verdict; `head` is where the chain should end (its head key, or an export's stated head). */

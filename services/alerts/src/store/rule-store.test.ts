@@ -125,7 +125,9 @@ describe('rule store', () => {
       code: 'TICKDESK_ALERTS_STORE_RULE_LIMIT',
       limit: 3,
     });
-    expect((racing[0] as PromiseRejectedResult).reason.message).toMatch(/alice has 3 rules, the most allowed/);
+    expect(((racing[0] as PromiseRejectedResult).reason as Error).message).toMatch(
+      /alice has 3 rules, the most allowed/,
+    );
     expect(await store.list({ owner: 'alice' })).toHaveLength(3);
     expect(await store.create('bob', input())).toMatchObject({ owner: 'bob' });
     // Paused and triggered rules still count: the cap bounds what is stored.
