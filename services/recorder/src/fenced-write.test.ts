@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { legacyMarketKeys } from '@tickdesk/store';
 import type { Candle } from './candle-aggregator.js';
-import { candlesKey, encodeTickMember, finalKey, LAST_KEY, recordedKey, ticksKey } from './redis-layout.js';
+import { candlesKey, decodeLast, encodeTickMember, finalKey, LAST_KEY, recordedKey, ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
 import { createRecorderStore } from './recorder-store.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
@@ -119,7 +119,7 @@ describe('fenced write', () => {
     const s = store();
     await s.write(writeSet([tick(10)], candle('1.5', 1), T0), new Map([['ABC', 2]]));
     await s.write(writeSet([tick(7)], candle('1.5', 1), T0 - 1_000_000), new Map([['ABC', 2]]));
-    expect(JSON.parse((await client.hget(LAST_KEY, 'ABC'))!).seq).toBe(10);
+    expect(decodeLast('ABC', (await client.hget(LAST_KEY, 'ABC'))!).seq).toBe(10);
     expect(await client.hget(finalKey('ABC'), '1s')).toBe(String(T0));
     expect(await client.hget(recordedKey('ABC'), 'seq')).toBe('10');
     // Leases off (one recorder): written whatever the fence says.

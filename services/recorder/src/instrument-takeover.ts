@@ -19,9 +19,9 @@ export interface TakeoverDeps {
   token: number;
   /** Live batches of instruments being taken over, waiting behind their read-back (the caller fills them). */
   takeovers: Map<string, TickBatch[]>;
-  readBack(symbol: string): Promise<TickBatch[]>;
+  readBack: (symbol: string) => Promise<TickBatch[]>;
   /** Record a batch (the caller drops it if the lease went meanwhile). */
-  ingest(batch: TickBatch): void;
+  ingest: (batch: TickBatch) => void;
   log: Logger;
 }
 

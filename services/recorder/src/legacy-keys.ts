@@ -38,7 +38,7 @@ export async function moveLegacyKeys(redis: Redis, symbols: readonly string[]): 
       await redis.del(from);
       moved++;
     }
-    const fields = Object.fromEntries(ALL_INTERVALS.flatMap((i, k) => (marks[k] ? [[i, marks[k]!]] : [])));
+    const fields = Object.fromEntries(ALL_INTERVALS.flatMap((i, k) => (marks[k] ? [[i, marks[k]]] : [])));
     if (Object.keys(fields).length > 0) await redis.hset(finalKey(symbol), fields);
     await redis.hdel(legacy.final, ...finals);
   }

@@ -26,7 +26,8 @@ export function createRecorderHealth({ log, retryMs }: { log: Logger; retryMs: n
     },
     /** While degraded, background retries wait `retryMs` after each failure. */
     mayRetry: (): boolean => current !== 'degraded' || Date.now() >= retryAt,
-    retryNow(): void {
+    /** A Redis 'ready' listener: the same function is passed to on() and off(). */
+    retryNow: (): void => {
       retryAt = 0;
     },
   };

@@ -17,9 +17,9 @@ export interface RecorderLeaseOptions {
   /** Whether this recorder can record now (its XMPP session is up): while not, it holds no lease and takes none. */
   healthy?: () => boolean;
   /** This recorder now holds `symbol` with `token`: seed it and read the node back. */
-  onGained(symbol: string, token: number): Promise<void>;
+  onGained: (symbol: string, token: number) => Promise<void>;
   /** This recorder must stop recording `symbol` now (lease expired, taken, or let go). */
-  onLost(symbol: string, reason: LeaseLostReason): void;
+  onLost: (symbol: string, reason: LeaseLostReason) => void;
 }
 
 /**

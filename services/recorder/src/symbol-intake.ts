@@ -35,13 +35,13 @@ export interface IntakeDeps {
   openBuckets: number;
   /** Ticks held per symbol while it warms up, at most. */
   maxWaitingTicks: number;
-  onDrop(reason: DropReason, n: number): void;
+  onDrop: (reason: DropReason, n: number) => void;
   /** Ticks aggregated before warm-up overlap what Redis had stored: their candles may count some twice. */
-  onOverlap(symbol: string, coldFrom: number, storedSeq: number): void;
+  onOverlap: (symbol: string, coldFrom: number, storedSeq: number) => void;
   /** Leases on: the lease token of each symbol to warm up (its fence is raised to it first). */
-  tokens?(symbols: readonly string[]): Map<string, number>;
+  tokens?: (symbols: readonly string[]) => Map<string, number>;
   /** Warm-up found a larger lease token on the symbol: another recorder holds it (the symbol is forgotten). */
-  onRefused?(symbol: string, fence: number): void;
+  onRefused?: (symbol: string, fence: number) => void;
 }
 
 /**
