@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { alertKeys, createAlertStore, createRuleStore } from '@tickdesk/alerts';
 import { decodeAlert, encodeTickBatch, formatMicros, nowMicros, NS_ALERT, ticksNode } from '@tickdesk/schemas';
-import { createPubsub, presence, receiptFor, wantsReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { createPubsub, presence, receiptFor, wantsReceipt, type Element } from '@tickdesk/xmpp';
 import { portOf, startEngineProcess } from '../support/engine-process.js';
 import { median, percentile, startBenchDesk } from './bench-desk.js';
 import { writeSection } from './report.js';

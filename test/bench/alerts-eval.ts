@@ -114,7 +114,7 @@ function tickStream(sigma: number): (batches: number) => Batch[] {
       for (let k = 0; k < BATCH; k++) {
         price[i] = Math.max(1, Math.round(price[i]! * (1 + gauss() * sigma)));
         clock[i]! += TICK_GAP_MICROS;
-        ticks.push({ seq: ++seq, price: cents(price[i]!), eventMicros: clock[i]! });
+        ticks.push({ seq: ++seq, price: cents(price[i]), eventMicros: clock[i]! });
       }
       batches.push({ symbol: symbols[i]!, ticks });
     }

@@ -64,8 +64,8 @@ function leanDecode(el: Element) {
   if (el.name !== 'ticks' || !symbol || base === undefined) return { ok: false as const, reason: 'not a ticks item' };
   const rows = el.children.join('').split(';');
   if (rows.length !== Number(count)) return { ok: false as const, reason: `count ${count}, rows ${rows.length}` };
-  const seqs: number[] = new Array(rows.length);
-  const ingests: number[] = new Array(rows.length);
+  const seqs = new Array<number>(rows.length);
+  const ingests = new Array<number>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     seqs[i] = Number(seq) + Number(row.slice(0, row.indexOf(' ')));

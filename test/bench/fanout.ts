@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { XMPP_SERVER_KINDS, type XmppServerKind } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { log, median, startBenchDesk } from './bench-desk.js';
+import { median, startBenchDesk } from './bench-desk.js';
 import { cpuMeter, processCpuSeconds } from './process-cpu.js';
 import { writeSection } from './report.js';
 import type { SubscriberReport } from './fanout-subscribers.js';
@@ -192,7 +192,7 @@ async function runCase(
   );
   children.add(worker);
   let stdout = '';
-  worker.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  worker.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise((r) => worker.once('exit', r));
   // The server's CPU for the whole case (feed start → drained) over the notifications it
   // delivered: a cost per notification that a busy machine delays but hardly changes.

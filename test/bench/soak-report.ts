@@ -117,7 +117,7 @@ export function procRows(
         ...(withHeap
           ? {
               heap: trio((s) => heapMiB(s.metrics[name])!),
-              heapSlope: slope(hours, heaps as number[]),
+              heapSlope: slope(hours, heaps),
               heapFloorSlope: floorSlope(mine.map((s, i) => [s.t, heaps[i]!])),
             }
           : {}),

@@ -65,7 +65,9 @@ const failoverEnv: Record<string, string> = !FAILOVER
     ? { TICKDESK_FAILOVER: '1' }
     : { TICKDESK_ALERT_ENGINES: '2', TICKDESK_FEED_STANDBY: '1' };
 
+// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let desk: ClusterDesk | undefined;
+// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let redis: Redis | undefined;
 const traders: ClusterTrader[] = [];
 let stopping = false;
@@ -112,7 +114,7 @@ for (const t of plan.traders) traders.push(await traderOn(desk, t, 0));
 out(`${TRADER_COUNT} traders online`);
 
 const rules = planRules(plan);
-const sampler = createProcSampler(() => desk!.state());
+const sampler = createProcSampler(() => desk.state());
 const chain = chainCounter(redis, new Set(plan.traders));
 const history = historyReader(
   redis,

@@ -75,9 +75,12 @@ const ports = {
   redis: await freePort(),
 };
 const instruments = benchInstruments(INSTRUMENTS);
+// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let infra: DeskInfra | undefined;
+// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let browser: Browser | undefined;
 let closeApi: () => Promise<void> = async () => undefined;
+// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let redis: Redis | undefined;
 const cleanup = async () => {
   await browser?.close().catch(() => undefined);
@@ -399,7 +402,7 @@ const fmt = (n: number, digits = 0) =>
     : '–';
 const pct = (cores: number | undefined) => `${fmt((cores ?? 0) * 100)} %`;
 const prosodyVersion = '0.12 (Debian)';
-const med = <K extends keyof (typeof firstChart)[number]>(k: K) => median(firstChart.map((r) => r[k] as number));
+const med = <K extends keyof (typeof firstChart)[number]>(k: K) => median(firstChart.map((r) => r[k]));
 const lines = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model.replace(/\s+/g, ' ').trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Chromium ${chromiumVersion} (Debian, headless, no GPU), Prosody ${prosodyVersion}, ${new Date().toISOString().slice(0, 10)}. Command: \`node --conditions=tickdesk-source --import tsx test/bench/ui-dashboard.ts\`. Prosody, Redis, the API (in the benchmark's process), the publisher and Chromium share the machine; read ratios, not absolutes.`,
   '',

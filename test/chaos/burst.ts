@@ -64,17 +64,15 @@ export async function burstRules(redis: Redis, traders: readonly string[], base:
   const ids = new Set<string>();
   for (let i = 0; i < specs.length; i += 50) {
     const made: Rule[] = await Promise.all(
-      specs
-        .slice(i, i + 50)
-        .map(([owner, threshold]) =>
-          store.create(owner, {
-            symbol: BURST_SYMBOL,
-            condition: 'crossing-up',
-            threshold,
-            frequency: 'once',
-            priority: 'normal',
-          }),
-        ),
+      specs.slice(i, i + 50).map(([owner, threshold]) =>
+        store.create(owner, {
+          symbol: BURST_SYMBOL,
+          condition: 'crossing-up',
+          threshold,
+          frequency: 'once',
+          priority: 'normal',
+        }),
+      ),
     );
     for (const r of made) ids.add(r.id);
   }

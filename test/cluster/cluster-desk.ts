@@ -198,7 +198,8 @@ export async function startClusterDesk({
     ports,
     c2sPorts: Array.from({ length: nodes }, (_, k) => ports.xmpp + k * STEP),
     state: () => parseDeskState(readFileSync(join(home, 'desk.json'), 'utf8'))!,
-    credentials: () => JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')),
+    credentials: () =>
+      JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as ReturnType<ClusterDesk['credentials']>,
     ca: () => readFileSync(join(home, 'certs', 'ca.crt'), 'utf8'),
     alive,
     diagnostics,

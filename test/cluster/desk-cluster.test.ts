@@ -80,7 +80,7 @@ beforeAll(async () => {
   });
   const creds = desk.credentials();
   redis = new Redis({
-    ...redisConnection(desk.ports.redis, loginFor(creds.redis as never, 'desk')),
+    ...redisConnection(desk.ports.redis, loginFor(creds.redis, 'desk')),
     maxRetriesPerRequest: 2,
   });
   redis.on('error', () => undefined);

@@ -13,6 +13,7 @@ import {
   type EjabberdCluster,
   type XmppServer,
 } from '@tickdesk/infra';
+import { stringMatching } from '../support/matchers.js';
 
 // Start-up errors of a two-node cluster: each one message with the cause and the fix.
 const domain = 'desk.localhost';
@@ -77,7 +78,7 @@ describe('start-up errors of a clustered desk', () => {
     try {
       await expect(ejabberdCluster(base, nodes, port).start(accounts)).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_PORT_IN_USE',
-        message: expect.stringMatching(
+        message: stringMatching(
           new RegExp(`^port ${port} \\(the ejabberd cluster's epmd.*is not epmd.*TICKDESK_XMPP_DIST_PORT=<port>`),
         ),
       });
@@ -92,7 +93,7 @@ describe('start-up errors of a clustered desk', () => {
     await first.stop();
     await expect(startNode2()).rejects.toMatchObject({
       code: 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED',
-      message: expect.stringMatching(
+      message: stringMatching(
         new RegExp(
           `^ejabberd node 2 \\(${nodes[1]!.name}\\) could not join node 1 \\(${nodes[0]!.name}\\): node 1 is not running .*Fix: start node 1 first`,
         ),
@@ -105,7 +106,7 @@ describe('start-up errors of a clustered desk', () => {
     try {
       await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_PORT_IN_USE',
-        message: expect.stringMatching(
+        message: stringMatching(
           new RegExp(
             `^port ${nodes[1]!.c2sPort} \\(XMPP client connections of ejabberd node 2\\) is already in use.*TICKDESK_XMPP_PORT=<port>`,
           ),
@@ -127,9 +128,7 @@ describe('start-up errors of a clustered desk', () => {
     try {
       await expect(startNode2()).rejects.toMatchObject({
         code: 'TICKDESK_INFRA_COOKIE_MISMATCH',
-        message: expect.stringMatching(
-          /could not join node 1 .*: node 1 refused its Erlang cookie .*Fix: restart the desk/,
-        ),
+        message: stringMatching(/could not join node 1 .*: node 1 refused its Erlang cookie .*Fix: restart the desk/),
       });
     } finally {
       chmodSync(cookie, 0o600);

@@ -3,7 +3,6 @@ import { Decimal } from 'decimal.js';
 import type { BrowserSession } from '../support/browser.js';
 import {
   attr,
-  byTestId,
   closeDashboard,
   deleteRules,
   lastPrice,

@@ -6,6 +6,7 @@ import { alertKeys, createRoleStore } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
+import { stringMatching } from '../support/matchers.js';
 
 // Small caps so a few ticks reach them: 2 alerts per rule and 4 per owner a minute.
 const config = resolveAlertsConfig({
@@ -109,14 +110,14 @@ describe('limits on alert volume', () => {
     const records = await auditOf(kept!.id);
     expect(records[0]).toEqual({
       event: 'suppressed',
-      detail: expect.stringMatching(new RegExp(`^cap=rule limit=2/60s rule=${r.id} seq=\\d+ price=\\d+$`)),
+      detail: stringMatching(new RegExp(`^cap=rule limit=2/60s rule=${r.id} seq=\\d+ price=\\d+$`)),
     });
     expect(records.length).toBeGreaterThanOrEqual(2);
     let counted = 0;
     for (const rec of records.slice(1)) {
       expect(rec).toEqual({
         event: 'suppressed',
-        detail: expect.stringMatching(
+        detail: stringMatching(
           new RegExp(`^cap=rule limit=2/60s count=\\d+ last-rule=${r.id} last-seq=\\d+ last-price=\\d+$`),
         ),
       });

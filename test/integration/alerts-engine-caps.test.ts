@@ -136,7 +136,7 @@ describe('the per-trader alert cap with several engines', () => {
     const store = createAlertStore({ redis });
     const stored = (await store.list({ trader: 'alice', limit: 500 })).alerts.filter((x) => ids.has(x.ruleId));
     const suppressed = stored.filter((x) => x.state === 'suppressed');
-    // eslint-disable-next-line no-console -- the figure the report quotes
+    // The figure the report quotes.
     console.log(
       `alice received ${got} alerts of ${2 * PER_SYMBOL} firings from two engines; ${suppressed.length} stored as suppressed`,
     );

@@ -178,7 +178,7 @@ describe('several alert engines sharing instruments by leases', () => {
       return counts;
     };
     await expect.poll(states, { timeout: 30_000, interval: 500 }).toEqual({ delivered: ids.size });
-    // eslint-disable-next-line no-console -- the figure the docs quote
+    // The figure the docs quote.
     console.log(
       `takeover of ${taken.join(',')} ${Math.round(takeoverMs)} ms after SIGKILL (lease ${LEASE_MS} ms); ${mine(ids).length} stanzas for ${ids.size} alerts, all delivered`,
     );

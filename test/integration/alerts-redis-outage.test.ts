@@ -1,13 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import {
-  createRuleStore,
-  resolveAlertsConfig,
-  startAlertService,
-  type AlertService,
-  type StoredAlert,
-} from '@tickdesk/alerts';
+import { createRuleStore, resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -83,11 +77,9 @@ describe('alert engine through a Redis outage', () => {
     });
     expect(mine()!.payload).toMatchObject({ rule: rule.id, symbol: 'MSFT', price: '501' });
     await expect
-      .poll(
-        async () =>
-          ((await service!.engine.alerts.get(mine()!.id)) as StoredAlert | undefined)?.lifecycle.map((s) => s.event),
-        { timeout: 10_000 },
-      )
+      .poll(async () => (await service!.engine.alerts.get(mine()!.id))?.lifecycle.map((s) => s.event), {
+        timeout: 10_000,
+      })
       .toEqual(expect.arrayContaining(['fired', 'sent', 'delivered']));
     await waitFor(() => service!.engine.state() === 'running', 10_000, 'the engine to report running');
     await expect.poll(async () => (await heartbeat(admin)).state, { timeout: 10_000 }).toBe('running');

@@ -9,7 +9,7 @@ import {
   type AlertService,
   type StoredAlert,
 } from '@tickdesk/alerts';
-import { createRoleStore } from '@tickdesk/store';
+import { createRoleStore, decodePresence } from '@tickdesk/store';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
@@ -279,7 +279,7 @@ describe('alert engine, end to end', () => {
     await bob.setShow('away', 'lunch');
     await waitFor(() => seen.some((p) => p.show === 'away'), 10_000, 'alice to see bob away');
     await expect
-      .poll(async () => JSON.parse((await redis.hget('td:presence', 'bob')) ?? '{}'), { timeout: 10_000 })
+      .poll(async () => decodePresence('bob', (await redis.hget('td:presence', 'bob')) ?? ''), { timeout: 10_000 })
       .toMatchObject({ trader: 'bob', show: 'away', status: 'lunch' });
     // The engine's own state, for the API's /health.
     expect(JSON.parse((await redis.get('td:alerts:heartbeat')) ?? '{}')).toMatchObject({ state: 'running' });

@@ -17,6 +17,7 @@ import { buildApp, createXmppPasswordVerifier, DESK_ROUTES, resolveApiConfig, ty
 import { createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, refusal, SUBSCRIBE_REFUSED, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
+import { frameText } from './ws-login.js';
 
 /** The REST API over the real desk: XMPP logins, the running engine, the audit chain, XMPP entitlements. */
 describe('REST API against the running desk', () => {
@@ -35,7 +36,7 @@ describe('REST API against the running desk', () => {
       payload: { jid: `${user}@${desk().domain}`, password: credentials().accounts[user]!.password },
     });
     expect(res.statusCode, res.body).toBe(200);
-    return (res.json() as { token: string }).token;
+    return res.json<{ token: string }>().token;
   };
   const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -110,7 +111,7 @@ describe('REST API against the running desk', () => {
       },
     });
     expect(created.statusCode, created.body).toBe(201);
-    const ruleId = (created.json() as { id: string }).id;
+    const ruleId = created.json<{ id: string }>().id;
     await new Promise((r) => setTimeout(r, 1_000)); // the engine hears of it within a second
     await publishPrices(feed, 'ETHUSDT', ['3001', '3000.5']);
     // Only this rule's alert: earlier files may leave alice older alerts (resends, offline messages).
@@ -121,14 +122,14 @@ describe('REST API against the running desk', () => {
         async () => {
           const res = await app.inject({ url: `/v1/alerts/${id}`, headers: auth(t) });
           return res.statusCode === 200
-            ? (res.json() as { lifecycle: Array<{ event: string }> }).lifecycle.map((s) => s.event)
+            ? res.json<{ lifecycle: Array<{ event: string }> }>().lifecycle.map((s) => s.event)
             : [];
         },
         { timeout: 10_000 },
       )
       .toEqual(expect.arrayContaining(['fired', 'sent', 'server-acked', 'delivered']));
     const listed = await app.inject({ url: `/v1/alerts?symbol=ETHUSDT`, headers: auth(t) });
-    expect((listed.json() as { alerts: Array<{ id: string; ruleId: string }> }).alerts.map((a) => a.id)).toContain(id);
+    expect(listed.json<{ alerts: Array<{ id: string; ruleId: string }> }>().alerts.map((a) => a.id)).toContain(id);
     expect((await app.inject({ url: `/v1/rules/${ruleId}`, headers: auth(t) })).json()).toMatchObject({
       status: 'triggered',
     });
@@ -157,7 +158,7 @@ describe('REST API against the running desk', () => {
           ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='${desk().domain}' version='1.0'/>`),
         );
         ws.on('message', (data) => {
-          frames.push(String(data));
+          frames.push(frameText(data));
           if (frames.join('').includes('</stream:features>')) resolve();
         });
         ws.on('error', reject);

@@ -55,7 +55,7 @@ describe('REST API login against the desk', () => {
     });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ user: 'alice', role: 'trader' });
-    const token = (ok.json() as { token: string }).token;
+    const token = ok.json<{ token: string }>().token;
     expect(
       (await app.inject({ url: '/v1/instruments', headers: { authorization: `Bearer ${token}` } })).statusCode,
     ).toBe(200);

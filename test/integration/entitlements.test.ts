@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitle } from '@tickdesk/desk';
-import { createPubsub, type XmppClient, type XmppError } from '@tickdesk/xmpp';
+import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { ticksNode } from '@tickdesk/schemas';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';

@@ -74,7 +74,9 @@ describe('feed core → pubsub → subscriber', () => {
       [1500, '151', '1.5'],
     ]);
     const rejected = await metrics.rejected.get();
-    const byReason = Object.fromEntries(rejected.values.map((v) => [v.labels.reason, v.value]));
+    const byReason = Object.fromEntries(
+      rejected.values.map((v): [string, number] => [String(v.labels.reason), v.value]),
+    );
     expect(byReason).toEqual({
       'price-not-decimal': 3,
       'price-not-positive': 2,

@@ -43,8 +43,8 @@ function startFeed(role: 'primary' | 'standby') {
   const onData = (b: Buffer) => {
     out += b.toString();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   return { child, output: () => out };
 }
 

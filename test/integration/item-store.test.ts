@@ -27,7 +27,7 @@ describe('pubsub item store', () => {
     const pubsub = createPubsub(feed, desk().pubsubHost);
     for (const n of [1, 2, 3, 4, 5])
       await pubsub.publish(NODE, xml('n', { xmlns: 'urn:test', v: String(n) }), `id${n}`);
-    const values = async () => (await pubsub.items(NODE)).map((i) => [i.id, i.payload?.attrs.v]);
+    const values = async () => (await pubsub.items(NODE)).map((i) => [i.id, i.payload?.attrs.v as string | undefined]);
     expect((await values()).sort()).toEqual([
       ['id3', '3'],
       ['id4', '4'],

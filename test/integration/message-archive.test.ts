@@ -92,9 +92,15 @@ describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () 
     const id = alice.alerts.find((a) => a.payload.symbol === 'MSFT')!.id;
     let archived: Element[] = [];
     await expect
-      .poll(async () => (archived = await archive(alice.client, `alerts@${desk().domain}`)).map((m) => m.attrs.id), {
-        timeout: 10_000,
-      })
+      .poll(
+        async () =>
+          (archived = await archive(alice.client, `alerts@${desk().domain}`)).map(
+            (m) => m.attrs.id as string | undefined,
+          ),
+        {
+          timeout: 10_000,
+        },
+      )
       .toContain(id);
     const message = archived.find((m) => m.attrs.id === id)!;
     expect(message.getChildText('body')).toContain('MSFT crossed up through 1000.25');

@@ -71,7 +71,7 @@ describe('a trader created over REST', () => {
       payload: { jid: `admin@${d.domain}`, password: credentials().accounts.admin!.password },
     });
     expect(login.statusCode, login.body).toBe(200);
-    const token = (login.json() as { token: string }).token;
+    const token = login.json<{ token: string }>().token;
     const res = await app.inject({
       method: 'POST',
       url: '/v1/users',
@@ -79,7 +79,7 @@ describe('a trader created over REST', () => {
       payload: { user: 'rita', role: 'trader' },
     });
     expect(res.statusCode, res.body).toBe(201);
-    const { password } = res.json() as { password: string };
+    const { password } = res.json<{ password: string }>();
 
     const rita = createXmppClient({
       service: d.service,

@@ -58,7 +58,7 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     saveCredentials(desk().credentialsPath, c);
     await roles.set(zed, 'trader');
     await roles.set(yan, 'disabled');
-    expect(await login(zed, c.accounts[zed]!.password)).toBe('not-authorized');
+    expect(await login(zed, c.accounts[zed].password)).toBe('not-authorized');
 
     const d = desk();
     const infra = {
@@ -72,9 +72,9 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     } as unknown as DeskInfra;
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
 
-    expect(await login(zed, c.accounts[zed]!.password)).toBe('ok');
+    expect(await login(zed, c.accounts[zed].password)).toBe('ok');
     expect(await roles.get(zed)).toBe('trader');
-    expect(await login(yan, c.accounts[yan]!.password)).toBe('not-authorized');
+    expect(await login(yan, c.accounts[yan].password)).toBe('not-authorized');
     expect(await roles.get(yan)).toBe('disabled');
   });
 

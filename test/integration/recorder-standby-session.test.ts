@@ -34,8 +34,8 @@ function startRecorder(role: 'primary' | 'standby') {
   );
   children.push(child);
   let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   return { child, output: () => out };
 }
 

@@ -9,7 +9,7 @@ export function sampleTrades() {
   const [header, ...rows] = readFileSync(SAMPLE, 'utf8').trim().split('\n');
   const cols = header!.split(',');
   return rows.map((line) => {
-    const f = Object.fromEntries(line.split(',').map((v, i) => [cols[i], v]));
+    const f = Object.fromEntries(line.split(',').map((v, i): [string, string] => [cols[i]!, v]));
     return { seq: Number(f.id), price: f.price!, size: f.amount!, side: f.side!, eventMicros: Number(f.timestamp) };
   });
 }

@@ -94,13 +94,17 @@ describe(`the desk's service accounts keep no message archive (${desk().xmppServ
     const id = bob.alerts.find((a) => a.payload.symbol === 'AAPL')!.id;
     // The trader's archive has it (so the server has archived by now) and its receipt is back.
     await expect
-      .poll(async () => (await archive(bob!.client, `alerts@${desk().domain}`, start)).map((m) => m.attrs.id), {
-        timeout: 10_000,
-      })
+      .poll(
+        async () =>
+          (await archive(bob!.client, `alerts@${desk().domain}`, start)).map((m) => m.attrs.id as string | undefined),
+        {
+          timeout: 10_000,
+        },
+      )
       .toContain(id);
     await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 10_000 }).toBe('delivered');
     const own = await archive(engineClient, `bob@${desk().domain}`, start);
-    expect(own.map((m) => m.attrs.id)).toEqual([]);
+    expect(own.map((m) => m.attrs.id as string | undefined)).toEqual([]);
   });
 
   it('every service account has archiving preferences of never', async () => {

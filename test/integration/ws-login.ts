@@ -1,11 +1,18 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 
-/** How a login over the XMPP WebSocket ended: SASL success, a SASL failure condition, a stream error, or the HTTP status that refused the upgrade. */
-export type WsLoginResult = 'success' | 'not-authorized' | 'temporary-auth-failure' | `http-${number}` | string;
+/**
+ * How a login over the XMPP WebSocket ended: `success`, a SASL failure condition (RFC 6120 §6.5:
+ * `not-authorized`, `temporary-auth-failure`…), `stream-error:<condition>`, `http-<status>` when the
+ * upgrade was refused, `bad-server-signature`, `closed` or `timeout`.
+ */
+type WsLoginResult = string;
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const hmac = (key: Buffer, data: string) => createHmac('sha1', key).update(data).digest();
+
+/** A WebSocket message's text: with ws's default binaryType ('nodebuffer') every message arrives as one Buffer. */
+export const frameText = (data: RawData): string => (data as Buffer).toString('utf8');
 
 /**
  * One SASL SCRAM-SHA-1 login over RFC 7395 framing, as a browser's client does it, from
@@ -42,7 +49,7 @@ export function wsLogin(
       ws.send(`<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="${opts.domain}" version="1.0"/>`),
     );
     ws.on('message', (data) => {
-      const frame = String(data);
+      const frame = frameText(data);
       if (frame.includes('<stream:features') || frame.includes('<features')) {
         if (sent) return;
         sent = true;

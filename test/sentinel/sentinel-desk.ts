@@ -65,7 +65,8 @@ export interface SentinelDesk {
   env: Record<string, string>;
   state(): DeskStateFile;
   redisCredentials(): RedisCredentials;
-  healthy(): Promise<boolean>;
+  /** A function of its own (not a method): callers hand it on as a probe. */
+  healthy: () => Promise<boolean>;
   cli(...args: string[]): Promise<string>;
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -45,8 +45,8 @@ export function startEngineProcess(opts: {
       if (out.length > 1_000_000) out = out.slice(-500_000);
       if (out.includes('alert engine running')) resolve();
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code, signal) =>
       reject(new Error(`engine exited (${signal ?? code}) before running:\n${out.slice(-2000)}`)),
     );
