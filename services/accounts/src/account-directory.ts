@@ -48,7 +48,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
       if (!sessions && role === 'trader')
         throw new Error('a trader cannot be created without sessions for its presence links');
       const created = await provisionAccount(
-        { ...deps, sessions: sessions ?? (async () => undefined) },
+        { ...deps, sessions: sessions ?? (() => Promise.resolve(undefined)) },
         { user, role, password },
       );
       return { created, password: created ? password : '' };

@@ -89,7 +89,7 @@ export async function login(app: ApiApp, user: string): Promise<string> {
     payload: { jid: `${user}@desk.localhost`, password: ACCOUNTS[user]!.password },
   });
   expect(res.statusCode, res.body).toBe(200);
-  return (res.json() as { token: string }).token;
+  return res.json<{ token: string }>().token;
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -103,7 +103,7 @@ export function expectError(
 ): { code: string; message: string } {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json() as { code: string; message: string };
+  const body = res.json<{ code: string; message: string }>();
   expect(Object.keys(body).sort()).toEqual(['code', 'message']);
   expect(body.code).toMatch(/^TICKDESK_API_[A-Z_]+$/);
   if (code) expect(body.code).toBe(code);

@@ -63,8 +63,10 @@ export type ApiApp = FastifyInstance<
  */
 export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   const { deps, config } = opts;
+  // Typed as fastify's logger so that the instance is the FastifyInstance every plugin takes (not one over pino's Logger).
+  const log: FastifyBaseLogger = deps.log.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: log,
     // Per-request lines would dominate the log at desk rates; metrics count requests, errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,

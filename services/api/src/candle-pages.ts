@@ -177,5 +177,3 @@ export function createCandlePages({
     },
   };
 }
-
-export type CandlePages = ReturnType<typeof createCandlePages>;

@@ -179,7 +179,7 @@ export function resolveApiConfig(partial: Partial<ApiConfig> = {}): ApiConfig {
 /** Read the API's config from `env`; a bad value throws an error naming the variable. */
 export function loadApiConfig(env: Env): ApiConfig {
   const partial = readEnv(SPEC, env) as Record<string, unknown>;
-  return resolveApiConfig({ ...fromDeskFolder(partial), ...partial } as Partial<ApiConfig>);
+  return resolveApiConfig({ ...fromDeskFolder(partial), ...partial });
 }
 
 /**

@@ -22,7 +22,7 @@ import { auditAnchorPath, createAlertStore, createAuditChain, createRuleStore } 
 import { redisClientOptions } from '@tickdesk/infra';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
-import { loadApiConfig, type ApiConfig } from './config.js';
+import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { deskHealth } from './desk-health.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';

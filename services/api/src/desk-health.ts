@@ -8,7 +8,7 @@ import { createEngineHeartbeat, createLastPriceStore } from '@tickdesk/store';
 import type { ComponentHealth, HealthProbe } from './health-probes.js';
 
 /** A feed whose newest recorded tick is older than this is reported degraded. */
-export const FEED_STALE_MS = 60_000;
+const FEED_STALE_MS = 60_000;
 const STATE_TIMEOUT_MS = 1_000;
 
 /** Which supervised part (desk.json) each /health component is. */
@@ -158,7 +158,7 @@ async function partState(part: DeskPart | undefined, who: string, withDetail = f
 }
 
 /** Each XMPP node with its part name (`xmpp`, `xmpp-2`…) and client port; node 1 alone without a cluster in desk.json. */
-export function xmppNodeParts(
+function xmppNodeParts(
   desk: DeskStateFile | undefined,
   xmppPort: number,
 ): Array<{ part: string; port: number; label: string }> {

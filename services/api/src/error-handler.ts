@@ -18,7 +18,7 @@ const UNAVAILABLE =
 type AnyError = Partial<FastifyError> & Error & { validationContext?: string };
 
 /** The status and `{ code, message }` for any error thrown while handling a request. */
-export function toErrorResponse(err: AnyError, requestId: string): { status: number; body: ErrorBody } {
+function toErrorResponse(err: AnyError, requestId: string): { status: number; body: ErrorBody } {
   if (err instanceof ApiError) return { status: err.statusCode, body: { code: err.code, message: err.message } };
   if (err.validation && err.validation.length > 0) {
     const where = err.validationContext ?? 'request';

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { expectNoInternals } from './app.test-util.js';
 
 /** mulberry32: a seeded generator, so a failing case can be replayed. */
-export function rng(seed: number) {
+function rng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -17,7 +17,7 @@ export function rng(seed: number) {
   return { next, int, pick };
 }
 
-export const NASTY = [
+const NASTY = [
   '',
   ' ',
   '\u0000',
@@ -57,7 +57,7 @@ export const enc = (s: string): string => {
     return '%ED%A0%80';
   }
 };
-export const KEYS = [
+const KEYS = [
   'jid',
   'password',
   'from',

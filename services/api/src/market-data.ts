@@ -94,8 +94,6 @@ export function createMarketData({
   };
 }
 
-export type MarketData = ReturnType<typeof createMarketData>;
-
 /** The recorder refuses a range or cursor it cannot use with a RecorderError: that is the caller's input. */
 async function recorderInput<T>(read: () => Promise<T>): Promise<T> {
   try {

@@ -10,7 +10,7 @@ export type OpenApiDoc = { openapi: string; paths: Record<string, Record<string,
 const NOT_ERRORS = new Set(['GET /health 503']);
 
 /** fastify's `/a/:b` as OpenAPI's `/a/{b}`. */
-export const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
  * Differences between the routes the app registered and its OpenAPI document: a

@@ -7,7 +7,7 @@
  * Symbol keys (TypeBox's Kind) are kept: the validator needs them.
  */
 export function dedupeSchemaIds<T>(schema: T, seen = new Set<string>()): T {
-  if (Array.isArray(schema)) return schema.map((s) => dedupeSchemaIds(s, seen)) as T;
+  if (Array.isArray(schema)) return (schema as unknown[]).map((s) => dedupeSchemaIds(s, seen)) as T;
   if (schema === null || typeof schema !== 'object') return schema;
   const src = schema as Record<string | symbol, unknown>;
   const out: Record<string | symbol, unknown> = {};

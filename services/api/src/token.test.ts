@@ -24,7 +24,9 @@ describe('tokens', () => {
     now += 59_999;
     expect(signer.verify(token).user).toBe('bob');
     now += 1;
-    expect(() => signer.verify(token)).toThrow(expect.objectContaining({ code: 'TICKDESK_API_TOKEN_EXPIRED' }));
+    expect(() => signer.verify(token)).toThrow(
+      expect.objectContaining({ code: 'TICKDESK_API_TOKEN_EXPIRED' }) as Error,
+    );
   });
 
   it('a verified token is remembered by its exact text only: an edited copy is still checked and refused', () => {
@@ -32,7 +34,7 @@ describe('tokens', () => {
     const { token } = signer.sign('alice', 'trader');
     expect(signer.verify(token).user).toBe('alice');
     const edited = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
-    expect(() => signer.verify(edited)).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }));
+    expect(() => signer.verify(edited)).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }) as Error);
     expect(signer.verify(token).user).toBe('alice');
   });
 
@@ -53,7 +55,7 @@ describe('tokens', () => {
       '',
     ];
     for (const t of bad)
-      expect(() => signer.verify(t), t).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }));
+      expect(() => signer.verify(t), t).toThrow(expect.objectContaining({ code: 'TICKDESK_API_BAD_TOKEN' }) as Error);
   });
 
   it('refuses well-signed tokens with unexpected claims', () => {

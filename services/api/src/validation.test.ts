@@ -54,7 +54,10 @@ describe('validation', () => {
     const schema = Type.Object({ bar: Bar, interval: Bar.properties.interval, ticks: Type.Array(Tick), again: Tick });
     const out = dedupeSchemaIds(schema);
     const ids: string[] = [];
-    JSON.stringify(out, (k, v) => (k === '$id' && ids.push(v), v));
+    JSON.stringify(out, (k, v: unknown) => {
+      if (k === '$id' && typeof v === 'string') ids.push(v);
+      return v;
+    });
     expect(ids.sort()).toEqual(['Bar', 'BarInterval', 'Side', 'Tick']);
     expect(Object.getOwnPropertySymbols(out)).toEqual(Object.getOwnPropertySymbols(schema));
     expect(schema.properties.again.$id).toBe('Tick'); // the input is not changed

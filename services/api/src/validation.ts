@@ -53,8 +53,8 @@ export function convertText(schema: TSchema, value: unknown): unknown {
 }
 
 /** A short reason for one validation error, without echoing the value. */
-export function describeError(e: ValueError): string {
-  const s = e.schema as TSchema;
+function describeError(e: ValueError): string {
+  const s = e.schema;
   if (e.message === 'Unexpected property') return 'unknown field';
   if (e.message === 'Expected required property') return 'required';
   if (Array.isArray(s.anyOf) && s.anyOf.every((v: TSchema) => v.const !== undefined)) {

@@ -13,7 +13,7 @@ const API_PREFIXES = ['/v1', '/docs', '/openapi.json', '/health', '/metrics', '/
  * styles because Svelte and the chart library set some; blob: for CSV downloads
  * and chart snapshots; nothing from other hosts, no framing.
  */
-export const DASHBOARD_CSP = [
+const DASHBOARD_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -41,7 +41,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 export interface Dashboard {
   register(app: FastifyInstance): Promise<void>;
   /** Answers a GET of a path the API does not know (a file at the top of the build, or the page for a browser); false when it is not one. */
-  fallback(request: FastifyRequest, reply: FastifyReply): boolean;
+  fallback: (request: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
 /** A file at the top of the build (favicon.svg, robots.txt): one plain segment, no dotfile. */

@@ -104,7 +104,7 @@ describe('/xmpp-websocket frame cap', () => {
     const { url } = await proxyApp({ wsMaxFrameBytes: 4_096 });
     const ws = await connect(url);
     if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
-    const echoed = new Promise<string>((r) => ws.once('message', (d) => r(String(d))));
+    const echoed = new Promise<string>((r) => ws.once('message', (d: Buffer) => r(d.toString())));
     ws.send('x'.repeat(4_096));
     expect((await echoed).length).toBe(4_096);
   });

@@ -5,12 +5,12 @@ import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { createUpstreamPicker, probe } from './websocket-upstreams.js';
 
-export const WEBSOCKET_PATH = '/xmpp-websocket';
+const WEBSOCKET_PATH = '/xmpp-websocket';
 
 type GuardConfig = Pick<ApiConfig, 'wsMaxFrameBytes' | 'wsMaxPerAddress' | 'wsMaxConnections' | 'allowedOrigins'>;
 
 /** The configured origins, or the API's own (localhost and 127.0.0.1 on the port it listens on). */
-export function allowedOrigins(config: Pick<ApiConfig, 'allowedOrigins'>, port: number): ReadonlySet<string> {
+function allowedOrigins(config: Pick<ApiConfig, 'allowedOrigins'>, port: number): ReadonlySet<string> {
   const listed = config.allowedOrigins
     .split(',')
     .map((o) => o.trim().replace(/\/$/, '').toLowerCase())
@@ -25,7 +25,7 @@ export function allowedOrigins(config: Pick<ApiConfig, 'allowedOrigins'>, port: 
  * address. A client without an Origin is not a browser and is let through: it must
  * still log in with SCRAM.
  */
-export function createWebsocketGuard({ config, port }: { config: GuardConfig; port: () => number }) {
+function createWebsocketGuard({ config, port }: { config: GuardConfig; port: () => number }) {
   const perAddress = new Map<string, number>();
   let total = 0;
   let origins: ReadonlySet<string> | undefined;
@@ -93,7 +93,7 @@ export async function registerWebsocketProxy(
   const upstreams = typeof upstream === 'string' ? [upstream] : [...upstream];
   // One node: proxied as before (a dead node shows as the upstream's close). Several: each
   // upgrade goes to the next node that accepts a connection (a cluster's nodes serve the same users).
-  const picker = createUpstreamPicker(upstreams, upstreams.length > 1 ? probe : async () => true);
+  const picker = createUpstreamPicker(upstreams, upstreams.length > 1 ? probe : () => Promise.resolve(true));
   const chosen = new WeakMap<object, string>();
   await app.register(httpProxy, {
     upstream: '',
@@ -103,10 +103,18 @@ export async function registerWebsocketProxy(
     websocket: true,
     httpMethods: ['GET'],
     config: { openapi: false },
-    preHandler: async (request) => {
-      if (!isUpgrade(request)) return;
-      guard.check(request);
-      chosen.set(request.raw, await picker.pick());
+    // The plugin types its preHandler as a callback hook: done() once the upstream is chosen.
+    preHandler: (request, _reply, done) => {
+      if (!isUpgrade(request)) return done();
+      try {
+        guard.check(request);
+      } catch (err) {
+        return done(err as Error);
+      }
+      picker.pick().then((upstream) => {
+        chosen.set(request.raw, upstream);
+        done();
+      }, done);
     },
     wsServerOptions: { maxPayload: config.wsMaxFrameBytes },
     // rewriteRequestHeaders is read by the plugin (index.js) but missing from its types.

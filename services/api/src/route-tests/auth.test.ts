@@ -37,7 +37,7 @@ describe('POST /v1/auth/token', () => {
     const before = Date.now();
     const res = await app.inject({ method: 'POST', url: URL, payload: body(user) });
     expect(res.statusCode, res.body).toBe(200);
-    const out = res.json() as { token: string; expiresAt: string; user: string; role: string };
+    const out = res.json<{ token: string; expiresAt: string; user: string; role: string }>();
     expect(out).toMatchObject({ user, role: ACCOUNTS[user]!.role });
     expect(Object.keys(out).sort()).toEqual(['expiresAt', 'role', 'token', 'user']);
     // exp is in whole seconds (RFC 7519 NumericDate): within a second of 900 s after the request.

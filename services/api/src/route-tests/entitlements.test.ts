@@ -54,9 +54,9 @@ describe('market data follows entitlements', () => {
 
   it("an analyst's lists hold only their instruments", async () => {
     const ana = bearer(await login(app, 'ana'));
-    const instruments = (await get('/v1/instruments', ana)).json() as { instruments: Array<{ symbol: string }> };
+    const instruments = (await get('/v1/instruments', ana)).json<{ instruments: Array<{ symbol: string }> }>();
     expect(instruments.instruments.map((i) => i.symbol)).toEqual([MINE]);
-    const prices = (await get('/v1/prices', ana)).json() as { prices: Array<{ symbol: string }> };
+    const prices = (await get('/v1/prices', ana)).json<{ prices: Array<{ symbol: string }> }>();
     expect(prices.prices.map((p) => p.symbol)).toEqual([MINE]);
   });
 
@@ -72,7 +72,7 @@ describe('market data follows entitlements', () => {
   it('desk roles read every instrument whatever the affiliations say', async () => {
     for (const user of ['alice', 'carol', 'admin']) {
       const headers = bearer(await login(app, user));
-      const list = (await get('/v1/instruments', headers)).json() as { instruments: unknown[] };
+      const list = (await get('/v1/instruments', headers)).json<{ instruments: unknown[] }>();
       expect(list.instruments).toHaveLength(DEFAULT_INSTRUMENTS.length);
       for (const url of [...perSymbol(MINE), ...perSymbol(OTHER)])
         expect((await get(url, headers)).statusCode, `${user} ${url}`).toBe(200);
@@ -113,7 +113,7 @@ describe('market data follows entitlements', () => {
     const accounts = {
       ...counting.accounts,
       members: async () => ((reads += 1), counting.members),
-    } as typeof counting.accounts;
+    };
     const cached = await testApp(redis, { accounts, now: () => t });
     try {
       const ana = bearer(await login(cached, 'ana'));

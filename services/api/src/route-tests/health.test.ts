@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiApp } from '../app.js';
 import { expectNoInternals, testApp } from '../app.test-util.js';
 import type { ComponentHealth } from '../routes/health.js';
@@ -30,7 +30,7 @@ describe('GET /health and /metrics', () => {
     others = { xmpp: { state: 'running' }, feeds: { state: 'running' } };
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { status: string; components: Record<string, ComponentHealth> };
+    const body = res.json<{ status: string; components: Record<string, ComponentHealth> }>();
     expect(body.status).toBe('ok');
     expect(Object.keys(body.components).sort()).toEqual(['feeds', 'redis', 'xmpp']);
     expect(body.components.redis!.state).toBe('running');
@@ -44,9 +44,9 @@ describe('GET /health and /metrics', () => {
     };
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
-    const body = res.json() as {
+    const body = res.json<{
       components: Record<string, ComponentHealth & { restarts?: number; lastExit?: string }>;
-    };
+    }>();
     expect(body.components.xmpp).toEqual({
       state: 'running',
       restarts: 2,
@@ -100,10 +100,9 @@ describe('GET /health and /metrics', () => {
   });
 
   it('/metrics: 500 with a generic message when the registry fails', async () => {
-    const spy = app.metrics.registry.metrics;
-    app.metrics.registry.metrics = async () => {
-      throw new Error('collector exploded at /srv/x.js:1');
-    };
+    const spy = vi
+      .spyOn(app.metrics.registry, 'metrics')
+      .mockRejectedValue(new Error('collector exploded at /srv/x.js:1'));
     try {
       const res = await app.inject('/metrics');
       expect(res.statusCode).toBe(500);
@@ -111,7 +110,7 @@ describe('GET /health and /metrics', () => {
       expectNoInternals(res.body);
       expect(res.body).not.toMatch(/exploded/);
     } finally {
-      app.metrics.registry.metrics = spy;
+      spy.mockRestore();
     }
   });
 });

@@ -79,7 +79,7 @@ describe('market data routes', () => {
 
   describe('GET /v1/prices and /v1/instruments/:symbol/last', () => {
     it('200: every instrument that traded; the last trade by seq', async () => {
-      const prices = (await get('/v1/prices')).json() as { prices: { symbol: string; price: string }[] };
+      const prices = (await get('/v1/prices')).json<{ prices: { symbol: string; price: string }[] }>();
       expect(prices.prices.map((p) => p.symbol)).toEqual(['BTCUSDT', 'EURUSD']);
       const last = await get('/v1/instruments/BTCUSDT/last');
       expect(last.statusCode).toBe(200);
@@ -110,7 +110,7 @@ describe('market data routes', () => {
       for (let pages = 0; pages < 20; pages++) {
         const res = await get(url);
         expect(res.statusCode, res.body).toBe(200);
-        const page = res.json() as { symbol: string; ticks: { seq: number }[]; nextCursor?: string };
+        const page = res.json<{ symbol: string; ticks: { seq: number }[]; nextCursor?: string }>();
         expect(page.symbol).toBe('BTCUSDT');
         seqs.push(...page.ticks.map((t) => t.seq));
         if (!page.nextCursor) break;
@@ -120,17 +120,17 @@ describe('market data routes', () => {
       expect(new Set(seqs).size).toBe(25);
     });
     it('from inclusive, to exclusive, open-ended when to is absent, default limit', async () => {
-      const some = (
-        await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0 + 10_000)}&to=${iso(T0 + 30_000)}`)
-      ).json() as { ticks: { seq: number }[] };
+      const some = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0 + 10_000)}&to=${iso(T0 + 30_000)}`)).json<{
+        ticks: { seq: number }[];
+      }>();
       expect(some.ticks.map((t) => t.seq)).toEqual([2, 3]);
-      const all = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`)).json() as {
+      const all = (await get(`/v1/instruments/BTCUSDT/ticks?from=${iso(T0)}`)).json<{
         ticks: unknown[];
         nextCursor?: string;
-      };
+      }>();
       expect(all.ticks).toHaveLength(25);
       expect(all.nextCursor).toBeUndefined();
-      const none = (await get(`/v1/instruments/SOLUSDT/ticks?from=${iso(T0)}`)).json() as { ticks: unknown[] };
+      const none = (await get(`/v1/instruments/SOLUSDT/ticks?from=${iso(T0)}`)).json<{ ticks: unknown[] }>();
       expect(none.ticks).toEqual([]);
     });
     it.each([
@@ -158,11 +158,11 @@ describe('market data routes', () => {
 
   describe('GET /v1/instruments/:symbol/candles', () => {
     it('200: candles of the interval in range (1m by default), paged', async () => {
-      const first = (await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3`)).json() as {
+      const first = (await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3`)).json<{
         interval: string;
         candles: { start: string; high: string; trades: number }[];
         nextCursor?: string;
-      };
+      }>();
       expect(first.interval).toBe('1m');
       expect(first.candles.map((c) => c.high)).toEqual(['100', '101', '102']);
       expect(first.candles[0]).toEqual({
@@ -179,18 +179,18 @@ describe('market data routes', () => {
       expect(first.nextCursor).toBe('2025-03-01T12:03:00.000000Z');
       const second = (
         await get(`/v1/instruments/BTCUSDT/candles?from=${iso(T0)}&limit=3&cursor=${first.nextCursor}`)
-      ).json() as typeof first;
+      ).json<typeof first>();
       expect(second.candles.map((c) => c.high)).toEqual(['103', '104']);
       expect(second.nextCursor).toBeUndefined();
       const ranged = (
         await get(
           `/v1/instruments/BTCUSDT/candles?interval=1m&from=${iso(T0 + 60_000_000)}&to=${iso(T0 + 180_000_000)}`,
         )
-      ).json() as typeof first;
+      ).json<typeof first>();
       expect(ranged.candles.map((c) => c.high)).toEqual(['101', '102']);
-      const seconds = (await get(`/v1/instruments/BTCUSDT/candles?interval=1s&from=${iso(T0)}`)).json() as typeof first;
+      const seconds = (await get(`/v1/instruments/BTCUSDT/candles?interval=1s&from=${iso(T0)}`)).json<typeof first>();
       expect(seconds.candles).toHaveLength(1);
-      const hours = (await get(`/v1/instruments/BTCUSDT/candles?interval=1h&from=${iso(T0)}`)).json() as typeof first;
+      const hours = (await get(`/v1/instruments/BTCUSDT/candles?interval=1h&from=${iso(T0)}`)).json<typeof first>();
       expect(hours.candles).toEqual([]);
     });
     it.each([
@@ -214,7 +214,7 @@ describe('market data routes', () => {
       const first = await get(url);
       expect(first.statusCode).toBe(200);
       expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
-      const page = first.json() as { candles: { high: string }[]; nextCursor?: string };
+      const page = first.json<{ candles: { high: string }[]; nextCursor?: string }>();
       expect(Value.Check(CandlePage, page)).toBe(true);
       expect(page.candles.map((c) => c.high)).toEqual(['100', '101', '102']);
       expect(page.nextCursor).toBe('2025-03-01T12:03:00.000000Z');
@@ -230,7 +230,7 @@ describe('market data routes', () => {
       await rewrite(T0 + 60_000_000, '999');
       await rewrite(T0 + 240_000_000, '777');
       expect((await get(url)).body).toBe(first.body);
-      const next = (await get(`${url}&cursor=${page.nextCursor}`)).json() as typeof page;
+      const next = (await get(`${url}&cursor=${page.nextCursor}`)).json<typeof page>();
       expect(next.candles.map((c) => c.high)).toEqual(['103', '777']);
     });
 

@@ -39,7 +39,7 @@ describe('OpenAPI document', () => {
     app = await testApp(redis, { routes: [...DESK_ROUTES, extra] });
     const res = await app.inject('/openapi.json');
     expect(res.statusCode).toBe(200);
-    doc = res.json() as OpenApiDoc;
+    doc = res.json<OpenApiDoc>();
   });
   afterAll(async () => {
     await app.close();

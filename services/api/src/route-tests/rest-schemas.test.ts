@@ -56,7 +56,7 @@ describe('the response schemas the dashboard is typed from', () => {
     const redis = server.client();
     await seedUsers(redis);
     app = await testApp(redis, { routes: DESK_ROUTES });
-    const doc = (await app.inject('/openapi.json')).json();
+    const doc = (await app.inject('/openapi.json')).json<unknown>();
     paths = ((await SwaggerParser.dereference(doc as never)) as unknown as { paths: typeof paths }).paths;
   });
   afterAll(async () => {

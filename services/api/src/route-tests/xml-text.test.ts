@@ -3,7 +3,7 @@ import type { Rule } from '@tickdesk/schemas';
 import rulesRoutes from '../routes/rules.js';
 import { AS, bearer, ruleInput, useRouteApp } from '../routes/route.test-util.js';
 
-const t = useRouteApp([[rulesRoutes]]);
+const t = useRouteApp([rulesRoutes]);
 
 // XML 1.0 forbids these characters: a rule message holding one would make the server
 // close the alert engine's stream each time the alert is sent.

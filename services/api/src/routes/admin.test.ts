@@ -30,6 +30,12 @@ function fakeDirectory(redis: Redis): AccountDirectory & { grants: Map<string, S
       await redis.hset(USERS_KEY, user, 'disabled');
     },
     entitlements: async (user) => [...(grants.get(user) ?? [])],
+    async members() {
+      const out = new Map<string, Set<string>>();
+      for (const [user, symbols] of grants)
+        for (const s of symbols) out.set(s, (out.get(s) ?? new Set<string>()).add(user));
+      return out;
+    },
     async grant(user, symbol, on) {
       const set = grants.get(user) ?? new Set<string>();
       if (on) set.add(symbol);
@@ -86,7 +92,9 @@ describe('admin: users and entitlements', () => {
       payload: { user: 'dave', role: 'analyst' },
     });
     expect(again.statusCode).toBe(409);
-    expect((await app.inject({ url: '/v1/users', headers: bearer(AS.admin) })).json().users).toContainEqual({
+    expect(
+      (await app.inject({ url: '/v1/users', headers: bearer(AS.admin) })).json<{ users: unknown[] }>().users,
+    ).toContainEqual({
       user: 'dave',
       role: 'trader',
     });
@@ -150,7 +158,10 @@ describe('admin: users and entitlements', () => {
       (await app.inject({ method: 'DELETE', url: `/v1/entitlements/ana/${SYMBOL}`, headers: bearer(AS.admin) }))
         .statusCode,
     ).toBe(204);
-    expect((await app.inject({ url: '/v1/entitlements/ana', headers: bearer(AS.admin) })).json().symbols).toEqual([]);
+    expect(
+      (await app.inject({ url: '/v1/entitlements/ana', headers: bearer(AS.admin) })).json<{ symbols: string[] }>()
+        .symbols,
+    ).toEqual([]);
     expect(
       (await app.inject({ method: 'PUT', url: `/v1/entitlements/alice/${SYMBOL}`, headers: bearer(AS.admin) }))
         .statusCode,
@@ -181,6 +192,6 @@ describe('admin: users and entitlements', () => {
   it('answers 503 when the API has no admin session to the XMPP server', async () => {
     const res = await bare.inject({ url: '/v1/users', headers: bearer(AS.admin) });
     expect(res.statusCode).toBe(503);
-    expect(res.json().code).toBe('TICKDESK_API_UNAVAILABLE');
+    expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_UNAVAILABLE');
   });
 });

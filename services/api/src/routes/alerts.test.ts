@@ -3,7 +3,7 @@ import type { StoredAlert } from '@tickdesk/alerts';
 import alertsRoutes from './alerts.js';
 import { alertFixture, AS, bearer, OTHER_SYMBOL, useRouteApp } from './route.test-util.js';
 
-const t = useRouteApp([[alertsRoutes]]);
+const t = useRouteApp([alertsRoutes]);
 
 /** Three alerts of alice's (one on another instrument, one delivered) and one of bob's, oldest first. */
 async function seed(): Promise<StoredAlert[]> {
@@ -62,7 +62,7 @@ describe('GET /v1/alerts', () => {
     const one = await t.app.inject({ url: `/v1/alerts/${suppressed.id}`, headers: bearer(AS.alice) });
     expect(one.json<StoredAlert>()).toMatchObject({
       state: 'suppressed',
-      lifecycle: [{ event: 'suppressed', detail: expect.stringMatching(/^cap=owner limit=60\/60s/) }],
+      lifecycle: [{ event: 'suppressed', detail: expect.stringMatching(/^cap=owner limit=60\/60s/) as string }],
     });
   });
 
@@ -105,7 +105,7 @@ describe('GET /v1/alerts', () => {
   ])('refuses %s with 400', async (_what, query) => {
     const res = await t.app.inject({ url: `/v1/alerts${query}`, headers: bearer(AS.admin) });
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+    expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 });
 

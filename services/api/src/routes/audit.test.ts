@@ -5,7 +5,7 @@ import { TEST_AUDIT_KEY } from '../app.test-util.js';
 import auditRoutes, { csvField, CSV_COLUMNS } from './audit.js';
 import { AS, bearer, OTHER_SYMBOL, SYMBOL, useRouteApp } from './route.test-util.js';
 
-const t = useRouteApp([[auditRoutes]]);
+const t = useRouteApp([auditRoutes]);
 
 const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   alertId: `a${i}`,
@@ -33,13 +33,22 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') (row.push(field), (field = ''));
-    else if (ch === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), i++);
-    else field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
   }
   return rows;
 }
@@ -72,7 +81,7 @@ describe('GET /v1/audit', () => {
   ])('refuses %s with 400', async (_what, query) => {
     const res = await get(`/v1/audit${query}`);
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+    expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 });
 
@@ -93,7 +102,7 @@ describe('GET /v1/audit/verify', () => {
       ok: false,
       records: 2,
       brokenSeq: 3,
-      reason: expect.stringContaining('record 3 is missing'),
+      reason: expect.stringContaining('record 3 is missing') as string,
     });
   });
 
@@ -122,7 +131,7 @@ describe('GET /v1/audit/verify', () => {
       ok: false,
       records: 3,
       brokenSeq: 4,
-      reason: expect.stringMatching(/^record 4 is not keyed/),
+      reason: expect.stringMatching(/^record 4 is not keyed/) as string,
     });
   });
 

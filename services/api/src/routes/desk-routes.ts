@@ -13,5 +13,5 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   auditRoutes,
   presenceRoutes,
   adminRoutes,
-  streamRoutes as FastifyPluginAsync,
+  streamRoutes,
 ];

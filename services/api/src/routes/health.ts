@@ -4,7 +4,7 @@ import { errorResponses } from '../errors.js';
 import { HealthReport } from '@tickdesk/schemas/rest';
 import { probeDesk, type HealthProbe } from '../health-probes.js';
 
-export { ComponentHealth, ComponentState, type HealthProbe } from '../health-probes.js';
+export { ComponentHealth, type HealthProbe } from '../health-probes.js';
 
 /** The body is shared with the dashboard, which is typed from it. */
 const Health = HealthReport;
@@ -14,6 +14,7 @@ const Health = HealthReport;
  * internals) and GET /metrics (Prometheus text, no token: the API binds to
  * 127.0.0.1 by default; put /metrics behind the proxy's access rules when exposed).
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async (app, { health }) => {
   app.get(
     '/health',

@@ -3,7 +3,7 @@ import presenceRoutes from './presence.js';
 import { multiKeyOperations } from '../../../../test/support/slot-monitor.js';
 import { AS, bearer, useRouteApp } from './route.test-util.js';
 
-const t = useRouteApp([[presenceRoutes]]);
+const t = useRouteApp([presenceRoutes]);
 
 describe('GET /v1/presence', () => {
   it('lists every trader with their presence and since when, as the engine wrote it', async () => {
@@ -53,7 +53,11 @@ describe('GET /v1/presence on Redis Cluster', () => {
     );
     const ops = await multiKeyOperations(t.client, async () => {
       const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.trader) });
-      expect(res.json().traders).toContainEqual({ trader: 'alice', show: 'away', since: '2026-11-21T09:00:00.000Z' });
+      expect(res.json<{ traders: unknown[] }>().traders).toContainEqual({
+        trader: 'alice',
+        show: 'away',
+        since: '2026-11-21T09:00:00.000Z',
+      });
     });
     expect(ops.filter((o) => o.slots.length > 1).map((o) => o.keys.join(' '))).toEqual([]);
   });
@@ -69,6 +73,6 @@ describe('authorization: every role against GET /v1/presence', () => {
   ] as const)('as %s → %i', async (who, status) => {
     const res = await t.app.inject({ url: '/v1/presence', headers: who === 'none' ? {} : bearer(AS[who]) });
     expect(res.statusCode).toBe(status);
-    if (status === 401) expect(res.json().code).toBe('TICKDESK_API_UNAUTHENTICATED');
+    if (status === 401) expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_UNAUTHENTICATED');
   });
 });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { TraderPresence } from '@tickdesk/schemas';
 import { TraderPresenceList } from '@tickdesk/schemas/rest';
 import { createPresenceStore, createRoleStore } from '@tickdesk/store';
@@ -8,6 +7,7 @@ import { BEARER } from '../plugins/openapi.js';
 import { errorResponses } from '../errors.js';
 
 /** Every trader's current presence and since when, for any signed-in role. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function presenceRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['presence'], security: BEARER };

@@ -14,7 +14,7 @@ import { privateRedis } from '../redis.test-util.js';
 export { privateRedis, until } from '../redis.test-util.js';
 
 /** The desk's users in these tests: two traders, one of each other role. */
-export const USERS: Record<string, Role> = {
+const USERS: Record<string, Role> = {
   alice: 'trader',
   bob: 'trader',
   ana: 'analyst',
@@ -39,27 +39,20 @@ const signer = createTokenSigner({ secret: SECRET, ttlS: 3_600 });
 /** A real token for a seeded user, signed as POST /v1/auth/token would sign it. */
 export const bearer = (user: string) => ({ authorization: `Bearer ${signer.sign(user, USERS[user]!).token}` });
 
-/** The core's app (buildApp) over `redis`, with route plugins registered under /v1, each with its options. */
+/** The core's app (buildApp) over `redis`, with route plugins registered under /v1 (options bound by the caller). */
 export async function buildTestApp(
   redis: Redis,
-  plugins: [FastifyPluginAsync<any>, object?][],
+  plugins: FastifyPluginAsync[],
   options: Omit<TestAppOptions, 'routes'> = {},
 ): Promise<ApiApp> {
-  return testApp(redis, {
-    ...options,
-    routes: plugins.map(
-      ([plugin, opts]) =>
-        async (v1) =>
-          v1.register(plugin, opts ?? {}),
-    ),
-  });
+  return testApp(redis, { ...options, routes: plugins });
 }
 
 /**
  * One app with `plugins` over a private Redis for a test file: built before all tests,
  * closed after them, Redis emptied and the desk's users seeded before each test.
  */
-export function useRouteApp(plugins: [FastifyPluginAsync<any>, object?][]): {
+export function useRouteApp(plugins: FastifyPluginAsync[]): {
   readonly app: ApiApp;
   readonly client: Redis;
 } {

@@ -4,7 +4,7 @@ import type { Rule } from '@tickdesk/schemas';
 import rulesRoutes from './rules.js';
 import { AS, bearer, ruleInput, useRouteApp } from './route.test-util.js';
 
-const t = useRouteApp([[rulesRoutes]]);
+const t = useRouteApp([rulesRoutes]);
 
 const create = async (as: string = AS.alice, body: unknown = ruleInput()) => {
   const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(as), payload: body as object });
@@ -62,7 +62,10 @@ describe('POST /v1/rules', () => {
     const body = JSON.parse(JSON.stringify({ ...ruleInput(), ...over })) as object;
     const res = await t.app.inject({ method: 'POST', url: '/v1/rules', headers: bearer(AS.alice), payload: body });
     expect(res.statusCode, res.body).toBe(422);
-    expect(res.json()).toEqual({ code: 'TICKDESK_API_INVALID_RULE', message: expect.stringContaining(`"${field}"`) });
+    expect(res.json()).toEqual({
+      code: 'TICKDESK_API_INVALID_RULE',
+      message: expect.stringContaining(`"${field}"`) as string,
+    });
     expect(await t.app.deps.rules.list()).toEqual([]);
   });
 
@@ -77,7 +80,7 @@ describe('POST /v1/rules', () => {
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json()).toEqual({
         code: 'TICKDESK_API_INVALID_RULE',
-        message: expect.stringMatching(/"cooldownSeconds".*from 10/),
+        message: expect.stringMatching(/"cooldownSeconds".*from 10/) as string,
       });
     }
     expect(await t.app.deps.rules.list()).toEqual([]);
@@ -119,7 +122,7 @@ describe('POST /v1/rules', () => {
       payload: '{"symbol":',
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+    expect(bad.json<{ code: string }>().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 });
 
@@ -142,7 +145,10 @@ describe('GET /v1/rules', () => {
   it('refuses a malformed filter with 400', async () => {
     const res = await t.app.inject({ url: '/v1/rules?status=sleeping', headers: bearer(AS.admin) });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'TICKDESK_API_BAD_REQUEST', message: expect.stringContaining('status') });
+    expect(res.json()).toMatchObject({
+      code: 'TICKDESK_API_BAD_REQUEST',
+      message: expect.stringContaining('status') as string,
+    });
   });
 });
 
@@ -202,7 +208,7 @@ describe('PUT /v1/rules/:id', () => {
     expect((await put(a.id, ruleInput({ threshold: '1' }), { 'if-match': '"1"' })).statusCode).toBe(200);
     const stale = await put(a.id, ruleInput({ threshold: '2' }), { 'if-match': '"1"' });
     expect(stale.statusCode).toBe(409);
-    expect(stale.json().code).toBe('TICKDESK_API_CONFLICT');
+    expect(stale.json<{ code: string }>().code).toBe('TICKDESK_API_CONFLICT');
     expect((await put(a.id, ruleInput({ threshold: '2' }), {}, AS.alice, '?version=1')).statusCode).toBe(409);
     expect((await put(a.id, ruleInput({ threshold: '2' }), {}, AS.alice, '?version=2')).statusCode).toBe(200);
     expect((await t.app.deps.rules.get(a.id))?.threshold).toBe('2');
@@ -210,7 +216,7 @@ describe('PUT /v1/rules/:id', () => {
 
   it('without a version, the last write wins', async () => {
     const a = await create();
-    expect((await put(a.id, ruleInput({ threshold: '5' }))).json().version).toBe(2);
+    expect((await put(a.id, ruleInput({ threshold: '5' }))).json<{ version: number }>().version).toBe(2);
   });
 
   it('refuses a malformed or contradictory version with 400', async () => {
@@ -219,14 +225,14 @@ describe('PUT /v1/rules/:id', () => {
     expect((await put(a.id, ruleInput(), {}, AS.alice, '?version=abc')).statusCode).toBe(400);
     const both = await put(a.id, ruleInput(), { 'if-match': '1' }, AS.alice, '?version=2');
     expect(both.statusCode).toBe(400);
-    expect(both.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+    expect(both.json<{ code: string }>().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 
   it("refuses an invalid rule with 422, and someone else's or a missing one with 404", async () => {
     const a = await create();
     const invalid = await put(a.id, { ...ruleInput(), threshold: 1 });
     expect(invalid.statusCode).toBe(422);
-    expect(invalid.json().message).toContain('"threshold"');
+    expect(invalid.json<{ message: string }>().message).toContain('"threshold"');
     expect((await put(a.id, ruleInput({ backup: 'alice' }), {}, AS.admin)).statusCode).toBe(422); // the owner, not the admin, is who cannot be backup
     expect((await put(a.id, ruleInput(), {}, AS.bob)).statusCode).toBe(404);
     expect((await put('rnothere', ruleInput())).statusCode).toBe(404);

@@ -30,7 +30,7 @@ const ents = fakeEntitlements({ [SYMBOL]: [AS.analyst], [OTHER_SYMBOL]: [] });
 beforeAll(async () => {
   redis = await privateRedis();
   client = redis.client();
-  app = await buildTestApp(client, [[streamRoutes, OPTIONS]], {
+  app = await buildTestApp(client, [(v1) => streamRoutes(v1, OPTIONS)], {
     accounts: ents.accounts,
     config: { entitlementCacheMs: 0 },
   });
@@ -220,7 +220,7 @@ describe('GET /v1/stream', () => {
   ])('refuses %s with 400', async (_what, query) => {
     const res = await app.inject({ url: `/v1/stream${query}`, headers: bearer(AS.alice) });
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().code).toBe('TICKDESK_API_BAD_REQUEST');
+    expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_BAD_REQUEST');
   });
 });
 
@@ -243,7 +243,7 @@ describe('GET /v1/stream for an analyst', () => {
   it('refuses a stream of an instrument the analyst is not entitled to with 403', async () => {
     const res = await app.inject({ url: `/v1/stream?symbols=${SYMBOL},${OTHER_SYMBOL}`, headers: bearer(AS.analyst) });
     expect(res.statusCode, res.body).toBe(403);
-    expect(res.json().code).toBe('TICKDESK_API_NOT_ENTITLED');
+    expect(res.json<{ code: string }>().code).toBe('TICKDESK_API_NOT_ENTITLED');
   });
 
   it('follows a grant and a revocation on an open stream', async () => {
@@ -279,7 +279,7 @@ describe('authorization: every role against GET /v1/stream', () => {
 
 describe('closing the app', () => {
   it('ends open streams instead of waiting for them', async () => {
-    const other = await buildTestApp(client, [[streamRoutes, OPTIONS]]);
+    const other = await buildTestApp(client, [(v1) => streamRoutes(v1, OPTIONS)]);
     await other.listen({ port: 0, host: '127.0.0.1' });
     const otherPort = (other.server.address() as AddressInfo).port;
     const res = await new Promise<IncomingMessage>((resolve) =>
@@ -297,7 +297,7 @@ describe('closing the app', () => {
 
 describe('open streams are bounded', () => {
   it('per user and in all: one more is refused with 429 TICKDESK_API_TOO_MANY_STREAMS; a closed stream frees its place', async () => {
-    const other = await buildTestApp(client, [[streamRoutes, OPTIONS]], {
+    const other = await buildTestApp(client, [(v1) => streamRoutes(v1, OPTIONS)], {
       accounts: ents.accounts,
       config: { streamsPerUser: 2, streamsMax: 3 },
     });
@@ -310,7 +310,7 @@ describe('open streams are bounded', () => {
       );
       let body = '';
       if (res.statusCode === 200) held.push(res.on('data', () => undefined));
-      else await new Promise((r) => res.on('data', (c: Buffer) => (body += c)).once('end', r));
+      else await new Promise((r) => res.on('data', (c: Buffer) => (body += c.toString())).once('end', r));
       return { status: res.statusCode, body };
     };
     try {

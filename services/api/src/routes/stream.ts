@@ -173,6 +173,7 @@ const StreamQuery = Type.Object({
  * entitled to, re-read on every poll) and, for a trader, `alert` events (a new alert of
  * theirs, or a new step in its lifecycle), with heartbeat comments.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function streamRoutes(fastify: FastifyInstance, options: StreamOptions = {}): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['stream'], security: BEARER };
@@ -189,8 +190,9 @@ export default async function streamRoutes(fastify: FastifyInstance, options: St
   const perUser = new Map<string, number>();
   const { streamsPerUser, streamsMax } = app.config;
   // Streams never end by themselves: end them so that close() does not wait on them.
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     for (const s of open) s.end();
+    done();
   });
 
   app.get(
