@@ -7,7 +7,8 @@ export interface ManagedProcess {
   readonly exited: Promise<number | null>;
   /** Resolves once the process has exited, with why: `exit 1`, `SIGKILL`, `spawn failed`. */
   readonly ended: Promise<string>;
-  alive(): boolean;
+  /** A function property, not a method: it is handed on unbound (`waitForPort(port, ms, proc.alive)`). */
+  readonly alive: () => boolean;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { requireBinary } from './binaries.js';
-import type { CertPaths } from './certs.js';
 import { InfraError } from './errors.js';
-import { startProcess, tail, type ManagedProcess } from './managed-process.js';
+import { startProcess, tail } from './managed-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { luaList, renderFile } from './template.js';
 import {

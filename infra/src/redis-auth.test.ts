@@ -56,7 +56,7 @@ describe('Redis users', () => {
       const password = redis.users[name]!;
       expect(text).not.toContain(password);
       const sha = createHash('sha256').update(password).digest('hex');
-      expect(lines).toContain(`user ${name} reset on #${sha} ${REDIS_ACL[name as keyof typeof REDIS_ACL]}`);
+      expect(lines).toContain(`user ${name} reset on #${sha} ${REDIS_ACL[name]}`);
     }
     expect(() => aclFileText([{ name: 'default', password: 'x'.repeat(20), rules: '+@all' }])).toThrow(
       /bad Redis user name/,

@@ -78,7 +78,7 @@ export function sentinelCommand(port: number, password: string, args: readonly s
       ['-h', '127.0.0.1', '-p', String(port), ...args],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDISCLI_AUTH: password }, timeout: 5_000 },
       (err, stdout) => {
-        if (err) reject(err);
+        if (err) reject(new Error(err.message, { cause: err }));
         else resolve(stdout.trimEnd().split('\n'));
       },
     );
