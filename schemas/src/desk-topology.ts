@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { DeskFederation } from './federation.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 /** A name or IPv4 address (it goes into URLs as it is). */
@@ -55,6 +56,8 @@ export const DeskTopology = Type.Object({
     /** Account passwords, Redis users' passwords and keys (credentials.json, mode 0600). */
     credentials: Type.String({ minLength: 1 }),
   }),
+  /** Partner desks linked over XMPP server-to-server (absent: no peers, no s2s listener). */
+  federation: Type.Optional(DeskFederation),
 });
 export type DeskTopology = Static<typeof DeskTopology>;
 

@@ -19,3 +19,4 @@ export * from './alert-record.js';
 export * from './presence.js';
 export * from './env-config.js';
 export * from './desk-topology.js';
+export * from './federation.js';
