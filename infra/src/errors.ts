@@ -6,7 +6,8 @@ export type InfraErrorCode =
   | 'TICKDESK_INFRA_CERT_FAILED'
   | 'TICKDESK_INFRA_COMMAND_FAILED'
   | 'TICKDESK_INFRA_CLUSTER_JOIN_FAILED'
-  | 'TICKDESK_INFRA_COOKIE_MISMATCH';
+  | 'TICKDESK_INFRA_COOKIE_MISMATCH'
+  | 'TICKDESK_INFRA_PEER_CA_UNREADABLE';
 
 /** A start-up failure with one message that names the cause and the fix. */
 export class InfraError extends Error {

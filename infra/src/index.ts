@@ -16,3 +16,4 @@ export * from './redis-target.js';
 export * from './redis-sentinel-config.js';
 export * from './redis-sentinel.js';
 export * from './redis-rejoin.js';
+export * from './federation.js';

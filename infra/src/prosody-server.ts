@@ -7,6 +7,7 @@ import { requireBinary } from './binaries.js';
 import { InfraError } from './errors.js';
 import { startProcess, tail } from './managed-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
+import { prosodyFederationVars } from './prosody-federation.js';
 import { luaList, renderFile } from './template.js';
 import {
   authLimitValues,
@@ -24,7 +25,8 @@ export type ProsodyOptions = XmppServerOptions;
 /** A running Prosody. */
 export type ProsodyServer = XmppServer;
 
-export function renderProsodyConfig(opts: ProsodyOptions): string {
+/** `writeTrust` false renders without writing the s2s CA bundle (tests). */
+export function renderProsodyConfig(opts: ProsodyOptions, writeTrust = true): string {
   return renderFile(TEMPLATE, {
     dir: opts.dir,
     domain: opts.domain,
@@ -41,6 +43,7 @@ export function renderProsodyConfig(opts: ProsodyOptions): string {
     websocketOrigins: luaList(opts.websocketOrigins ?? []),
     pluginDir: fileURLToPath(new URL('../prosody/modules', import.meta.url)),
     logLevel: opts.logLevel ?? 'info',
+    ...prosodyFederationVars(opts.dir, opts.certs, opts.federation, writeTrust),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { CertPaths } from './certs.js';
+import type { FederationOptions } from './federation.js';
 import type { ManagedProcess } from './managed-process.js';
 
 /** Which XMPP server a desk runs; nothing outside infra/ and the desk's starter depends on it. */
@@ -61,6 +62,8 @@ export interface XmppServerOptions {
   /** Page origins that may open /xmpp-websocket directly (default none: browsers come through the API). */
   websocketOrigins?: readonly string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Server-to-server links with these peers (absent or no peers: no s2s listener at all). */
+  federation?: FederationOptions;
 }
 
 /** A running XMPP server. */
