@@ -46,7 +46,7 @@ describe('alert payload codec', () => {
   ])('rejects a bad %s', (_name, attrs, reason) => {
     const el = encodeAlert(alert);
     Object.assign(el.attrs, attrs);
-    expect(decodeAlert(el)).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    expect(decodeAlert(el)).toMatchObject({ ok: false, reason: expect.stringMatching(reason) as string });
   });
 
   it('rejects foreign elements and child elements', () => {

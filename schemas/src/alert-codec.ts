@@ -61,7 +61,7 @@ const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, re
 export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
   if (el.name !== 'alert' || el.attrs.xmlns !== NS_ALERT) return fail(`not a {${NS_ALERT}}alert element`);
   const at = el.attrs as Record<string, unknown>;
-  const str = (name: string) => (typeof at[name] === 'string' ? (at[name] as string) : undefined);
+  const str = (name: string) => (typeof at[name] === 'string' ? at[name] : undefined);
   const id = str('id');
   const rule = str('rule');
   if (!id || !idRe.test(id)) return fail('missing or invalid id');

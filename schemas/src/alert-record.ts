@@ -1,8 +1,7 @@
-import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_STATES, AUDIT_EVENTS } from './alert-lifecycle.js';
 
-const literals = <T extends string>(values: readonly T[]) =>
-  Type.Union(values.map((v) => Type.Literal(v)) as TLiteral<T>[]);
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const decimal = Type.String();
 
 /** An alert's state (alert-lifecycle.ts) as a schema. */

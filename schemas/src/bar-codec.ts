@@ -34,7 +34,7 @@ export function decodeBar(el: Element): DecodeResult<Bar> {
   if (!a.interval || !INTERVALS.has(a.interval as BarInterval)) return { ok: false, reason: 'invalid interval' };
   if (!a.start || parseTimestamp(a.start) === undefined) return { ok: false, reason: 'invalid start' };
   for (const f of PRICE_FIELDS) {
-    if (!a[f] || !isPositiveDecimal(a[f]!)) return { ok: false, reason: `invalid ${f}` };
+    if (!a[f] || !isPositiveDecimal(a[f])) return { ok: false, reason: `invalid ${f}` };
   }
   if (!a.volume || !isDecimalString(a.volume)) return { ok: false, reason: 'invalid volume' };
   if (!a.trades || !/^[1-9][0-9]{0,15}$/.test(a.trades)) return { ok: false, reason: 'invalid trades' };

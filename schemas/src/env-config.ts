@@ -34,7 +34,7 @@ export function readEnv<T extends TObject>(spec: EnvSpec<T>, env: Env): Partial<
     }
     setPath(out, field, value);
   }
-  return out as Partial<Static<T>>;
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Type, type TLiteral } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 /**
  * The roles the account directory records in `td:users` (field = user name). A person's
@@ -9,7 +9,7 @@ import { Type, type TLiteral } from '@sinclair/typebox';
 export const DESK_ROLES = ['trader', 'analyst', 'compliance', 'admin'] as const;
 export type DeskRole = (typeof DESK_ROLES)[number];
 /** A desk role as a schema (REST bodies that assign one). */
-export const DeskRoleSchema = Type.Union(DESK_ROLES.map((r) => Type.Literal(r)) as TLiteral<DeskRole>[]);
+export const DeskRoleSchema = Type.Union(DESK_ROLES.map((r) => Type.Literal(r)));
 export const DISABLED_ROLE = 'disabled';
 /** Every value `td:users` holds. */
 export type AccountRole = DeskRole | 'service' | typeof DISABLED_ROLE;

@@ -62,11 +62,13 @@ export const DEFAULT_COOLDOWN_SECONDS = 60;
  */
 export const DEFAULT_MIN_COOLDOWN_SECONDS = 10;
 
-class Refusal {
+class Refusal extends Error {
   constructor(
     readonly field: string,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 const refuse = (field: string, message: string): never => {
   throw new Refusal(field, message);

@@ -61,7 +61,7 @@ describe('tick batch codec', () => {
   it('round-trips through serialised XML', async () => {
     const { parse } = await import('ltx');
     const el = parse(encodeTickBatch({ ...batch, conflated: 7 }).toString());
-    const res = decodeTickBatch(el as never);
+    const res = decodeTickBatch(el);
     expect(res.ok && res.value.conflated).toBe(7);
     expect(res.ok && res.value.ticks.map((t) => t.price)).toEqual(['9682', '9682.19', '0.3']);
   });
@@ -123,28 +123,28 @@ describe('tick batch codec', () => {
     ['a bad symbol', { symbol: 'btc usdt' }, /symbol/],
   ])('rejects an item with %s', (_name, attrs, reason) => {
     const res = decodeTickBatch(withText(good, attrs));
-    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(reason) as string });
   });
 
   it('rejects a seq beyond 2^53-1 instead of rounding it', () => {
     const res = decodeTickBatch(withText(good, { seq: '9007199254740991' }));
-    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/2\^53/) });
+    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/2\^53/) as string });
   });
 
   it('rejects a count that does not match the ticks, and a trailing separator', () => {
     expect(decodeTickBatch(withText(`${good};${good.replace(/^1/, '2')}`, { count: '3' }))).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/count says 3/),
+      reason: expect.stringMatching(/count says 3/) as string,
     });
     expect(decodeTickBatch(withText(`${good};`))).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/count says 1/),
+      reason: expect.stringMatching(/count says 1/) as string,
     });
   });
 
   it('rejects a batch whose seq does not increase, whole', () => {
     const res = decodeTickBatch(withText(`${good};${good}`, { count: '2' }));
-    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/seq/) });
+    expect(res).toMatchObject({ ok: false, reason: expect.stringMatching(/seq/) as string });
   });
 
   it('rejects foreign elements, the previous revision and child elements', () => {

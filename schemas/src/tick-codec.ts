@@ -135,7 +135,7 @@ export function decodeTickRows(
   const parts = el.children.join('').split(';');
   if (parts.length !== count) return fail(`count says ${count} ticks, payload has ${parts.length}`);
 
-  const rows: TickRow[] = new Array(count);
+  const rows = new Array<TickRow>(count);
   let prevSeq = -1;
   for (let i = 0; i < count; i++) {
     const fields = parts[i]!.replace(xmlSpace, '').split(' ');

@@ -49,12 +49,7 @@ describe('event time formatter', () => {
     const { formatMicros } = await import('./time.js');
     const start = Date.UTC(2024, 11, 31, 23, 58, 57) * 1000;
     const steps = [0, 1, 999_999, 1_000_000, 3_000_001, 60_000_000, 61_500_000, 3_600_000_000, 86_400_000_000, -1];
-    for (const us of [
-      ...steps.map((d) => start + d),
-      0,
-      253402300799999999 - 253402300799999999 + 1,
-      1_582_329_602_150_000,
-    ]) {
+    for (const us of [...steps.map((d) => start + d), 0, 1, 1_582_329_602_150_000]) {
       const ms = Math.floor(us / 1000);
       const expected = `${new Date(ms).toISOString().slice(0, 20)}${String(us - Math.floor(us / 1_000_000) * 1_000_000).padStart(6, '0')}Z`;
       expect(formatMicros(us), String(us)).toBe(expected);
