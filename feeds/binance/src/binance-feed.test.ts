@@ -110,7 +110,7 @@ describe('createBinanceFeed', () => {
     await until(() => sink.ticks.length === 5);
     expect(sink.ticks.map((t) => t.seq)).toEqual([1, 2, 3, 7, 8]);
     expect(sink.events).toEqual([
-      { kind: 'reconnect', attempt: 1, delayMs: expect.any(Number) },
+      { kind: 'reconnect', attempt: 1, delayMs: expect.any(Number) as number },
       { kind: 'gap', symbol: 'BTCUSDT', from: 4, to: 6 },
     ]);
     const reconnect = sink.events[0] as Extract<SourceEvent, { kind: 'reconnect' }>;
@@ -177,7 +177,7 @@ describe('createBinanceFeed', () => {
       {
         kind: 'malformed',
         reason: 'trade price or quantity not a string',
-        raw: expect.stringContaining('"p":9682.19'),
+        raw: expect.stringContaining('"p":9682.19') as string,
       },
       { kind: 'malformed', reason: 'unexpected event type', raw: '{"result":null,"id":1}' },
     ]);
@@ -211,7 +211,7 @@ describe('createBinanceFeed', () => {
   it('refuses bad options with a coded error', () => {
     const opts = { url: base, symbols: ['BTCUSDT'], reconnect: { initialMs: 10, maxMs: 100 } };
     expect(() => createBinanceFeed({ ...opts, symbols: [] })).toThrow(
-      expect.objectContaining({ code: 'TICKDESK_BINANCE_CONFIG' }),
+      expect.objectContaining({ code: 'TICKDESK_BINANCE_CONFIG' }) as Error,
     );
     expect(() => createBinanceFeed({ ...opts, symbols: ['btc/usdt'] })).toThrow(/symbol/);
     expect(() => createBinanceFeed({ ...opts, url: 'https://x' })).toThrow(/ws/);

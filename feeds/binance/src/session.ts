@@ -16,7 +16,7 @@ export interface SessionEnd {
   openMs: number;
   code?: number;
   error?: Error;
-  fatal?: unknown;
+  fatal?: Error;
 }
 
 function text(data: RawData): string {
@@ -64,7 +64,7 @@ export function runSession(opts: SessionOptions): Promise<SessionEnd> {
       try {
         opts.onMessage(text(data));
       } catch (err) {
-        end.fatal = err;
+        end.fatal = err instanceof Error ? err : new Error(String(err), { cause: err });
         ws.terminate();
       }
     });

@@ -64,4 +64,3 @@ export function createAdaptiveBatch({
     stop: () => subscribers.stop(),
   };
 }
-export type AdaptiveBatch = ReturnType<typeof createAdaptiveBatch>;

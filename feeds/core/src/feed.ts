@@ -256,7 +256,8 @@ export function createFeed({
 
   return {
     sink,
-    async start(): Promise<void> {
+    // Nothing to wait for (the source runs in the background); a promise like every component's start.
+    start(): Promise<void> {
       abort = new AbortController();
       metrics.ticks.inc(label, 0);
       batchWait.start();
@@ -272,6 +273,7 @@ export function createFeed({
       running = source.run(sink, abort.signal).catch((err: unknown) => {
         log.error({ err }, 'feed source failed');
       });
+      return Promise.resolve();
     },
     /** Resolves when a finite source (replay) has been read to the end and everything published. */
     async finished(): Promise<void> {

@@ -100,7 +100,7 @@ describe('instrument node creation on a cluster', () => {
         fake.nodes.add('ticks/BTCUSD');
         return listed;
       },
-    } as Pubsub;
+    };
     const made = await ensureInstrumentNodes(pubsub, [{ symbol: 'BTCUSD' }] as never, undefined, noWait);
     expect(made).toEqual(['bars/BTCUSD']);
     expect(fake.calls).toContain('configure ticks/BTCUSD');

@@ -47,7 +47,7 @@ describe('createProgressBar', () => {
     bar.update(600, 6000);
     bar.finish(1000, 6000);
     expect(stream.writes.length).toBe(4);
-    expect(stream.writes[1]).toMatch(/\[#+-+\]\s+60\.0%  59,000 ticks\/s$/);
+    expect(stream.writes[1]).toMatch(/\[#+-+\]\s+60\.0% {2}59,000 ticks\/s$/);
     expect(stream.writes[2]).toMatch(/100\.0%/);
     expect(stream.writes[3]).toBe('\n');
     expect(stream.writes.every((w) => w.length <= 81)).toBe(true);

@@ -62,7 +62,7 @@ describe('syntheticTicks', () => {
     expect(() => take(1, 1, [])).toThrow(SyntheticFeedError);
     expect(() => [
       ...syntheticTicks({ instruments: DEFAULT_INSTRUMENTS, seed: 1, ratePerSecond: 0, count: 1 }),
-    ]).toThrow(expect.objectContaining({ code: 'TICKDESK_SYNTHETIC_CONFIG' }));
+    ]).toThrow(expect.objectContaining({ code: 'TICKDESK_SYNTHETIC_CONFIG' }) as Error);
   });
 });
 
