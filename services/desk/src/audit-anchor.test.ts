@@ -47,7 +47,7 @@ describe('audit key of an older desk', () => {
     expect(await keyed.verify()).toMatchObject({
       ok: false,
       brokenSeq: 8,
-      reason: expect.stringMatching(/^record 8 is not keyed/),
+      reason: expect.stringMatching(/^record 8 is not keyed/) as string,
     });
     // Set once: a second start keeps it.
     await anchorAuditKey(path, credentials, server as Parameters<typeof anchorAuditKey>[2]);

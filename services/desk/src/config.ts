@@ -132,12 +132,13 @@ function assertDistinctPorts(config: DeskConfig): void {
   });
 }
 
-export interface XmppNodePorts {
+// A type alias, not an interface: Object.entries and Object.values then read its fields as numbers.
+export type XmppNodePorts = {
   c2sPort: number;
   c2sDirectTlsPort: number;
   httpPort: number;
   distPort: number;
-}
+};
 
 /** Each XMPP node's own loopback ports: node 1 on the configured ones, node i+1 on them + i·XMPP_NODE_PORT_STEP. */
 export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {

@@ -216,7 +216,7 @@ export async function startDeskInfra({
     },
     async restartXmppNode(i: number) {
       servers[i] = await controls[i]!.start();
-      return servers[i]!;
+      return servers[i];
     },
     get redis() {
       return redis;
@@ -225,7 +225,7 @@ export async function startDeskInfra({
     stopEpmd: async () => cluster?.stopEpmd(),
     async restartXmpp() {
       servers[0] = await controls[0]!.start();
-      return servers[0]!;
+      return servers[0];
     },
     async restartRedis() {
       if (redisSetup.mode === 'sentinel') {

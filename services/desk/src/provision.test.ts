@@ -32,7 +32,7 @@ function fakeFeed(failFirst: Record<string, number>) {
     return xml(
       'iq',
       { type: 'result' },
-      kind === 'disco' ? xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' }) : undefined,
+      ...(kind === 'disco' ? [xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })] : []),
     );
   };
   const feed = { iq: { request } } as unknown as XmppClient;

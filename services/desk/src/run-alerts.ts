@@ -7,7 +7,7 @@ import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
 
 /** `slot 2: BTCUSDT ETHUSDT` (the instruments an engine holds), or why it holds none. */
-export function ownershipDetail(o: { slot?: number; instruments: string[]; renewFailing: boolean }): string {
+function ownershipDetail(o: { slot?: number; instruments: string[]; renewFailing: boolean }): string {
   const held = o.instruments.length > 0 ? o.instruments.join(' ') : 'no instrument';
   return `${o.slot !== undefined ? `slot ${o.slot}` : 'no slot'}: ${held}${o.renewFailing ? ' (lease renewal failing)' : ''}`.slice(
     0,

@@ -18,7 +18,7 @@ import type { DeskConfig } from './config.js';
 import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
 
-export function sourceFor(config: DeskConfig, log: Logger): FeedSource {
+function sourceFor(config: DeskConfig, log: Logger): FeedSource {
   const instruments = DEFAULT_INSTRUMENTS;
   switch (config.TICKDESK_FEED) {
     case 'replay':

@@ -32,7 +32,7 @@ export interface DeskStateView {
 }
 
 /** desk.json that names no desk pid, or is not JSON: `status` and `down` cannot tell whether a desk runs. */
-export class DeskStateError extends Error {
+class DeskStateError extends Error {
   override name = 'DeskStateError';
 }
 
@@ -67,7 +67,7 @@ const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** Any build's desk.json content as a DeskStateView; undefined without a desk pid. */
-export function deskStateView(raw: unknown): DeskStateView | undefined {
+function deskStateView(raw: unknown): DeskStateView | undefined {
   const f = obj(raw);
   const pid = int(f.pid);
   if (pid === undefined || pid <= 0) return undefined;

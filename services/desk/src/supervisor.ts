@@ -41,8 +41,8 @@ export interface PartStatus {
 
 export interface SupervisorDeps {
   name: string;
-  /** Starts the part; rejects when it could not start (counted like an exit). `signal` is aborted when the supervisor stops (a start that waits ends its wait). */
-  start: (ctx: { signal: AbortSignal }) => Promise<Running>;
+  /** Starts the part; throws or rejects when it could not start (counted like an exit). `signal` is aborted when the supervisor stops (a start that waits ends its wait). */
+  start: (ctx: { signal: AbortSignal }) => Running | Promise<Running>;
   policy?: Partial<RestartPolicy>;
   /** A line for the desk's output and log. */
   report: (line: string) => void;

@@ -167,7 +167,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     stopping = true;
     out('stopping…');
     // Services first, then the servers they use.
-    await Promise.all(services.map((s) => parts.get(s)?.stop()));
+    await Promise.all(services.flatMap((s) => parts.get(s) ?? []).map((sup) => sup.stop()));
     // A node not supervised yet (start-up failed before it) is stopped as it is.
     for (const n of [...extraNodes].reverse())
       await (parts.get(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
@@ -230,7 +230,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
     checkInterrupted();
     for (const name of services)
-      await supervise(name, async () =>
+      await supervise(name, () =>
         spawnService(
           name === 'feed-standby'
             ? 'feed'
