@@ -89,6 +89,8 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyServer>
   await assertPortFree(opts.c2sPort, 'XMPP client connections', 'TICKDESK_XMPP_PORT');
   await assertPortFree(opts.c2sDirectTlsPort, 'XMPP direct TLS', 'TICKDESK_XMPP_TLS_PORT');
   await assertPortFree(opts.httpPort, 'XMPP WebSocket/HTTP', 'TICKDESK_XMPP_HTTP_PORT');
+  if (opts.federation?.peers.length)
+    await assertPortFree(opts.federation.s2sPort, 'XMPP server-to-server links', 'TICKDESK_S2S_PORT');
   const configPath = writeProsodyConfig(opts);
   const proc = startProcess(bin, ['-F', '--config', configPath]);
   try {

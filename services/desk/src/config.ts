@@ -67,6 +67,13 @@ export const DeskEnv = Type.Object({
   /** `up` gives up on a part (and stops the desk) after more than this many exits within the window. */
   TICKDESK_RESTART_MAX: Type.Integer({ minimum: 0, maximum: 1000, default: 10 }),
   TICKDESK_RESTART_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 120_000 }),
+  /** JSON file of the partner desks this desk links with over XMPP server-to-server (docs/operations.md, "Federated desks"); empty: none, and no s2s listener. */
+  TICKDESK_PEERS_FILE: Type.String({ default: '' }),
+  /** Where this desk accepts server-to-server links from its peers (only with TICKDESK_PEERS_FILE). */
+  TICKDESK_S2S_PORT: Port(5269),
+  TICKDESK_S2S_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.:*-]{1,253}$', default: '127.0.0.1' }),
+  /** At most this many peers in TICKDESK_PEERS_FILE. */
+  TICKDESK_PEERS_MAX: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */
   TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });
@@ -108,6 +115,14 @@ function assertDistinctPorts(config: DeskConfig): void {
     [config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'],
     [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT'],
   ]);
+  if (config.TICKDESK_PEERS_FILE) {
+    const other = owner.get(config.TICKDESK_S2S_PORT);
+    if (other !== undefined)
+      throw new ConfigError(
+        `port ${config.TICKDESK_S2S_PORT} is both ${other} and TICKDESK_S2S_PORT: choose other ports`,
+      );
+    owner.set(config.TICKDESK_S2S_PORT, 'TICKDESK_S2S_PORT');
+  }
   const redis = redisPorts(config);
   for (const [port, what] of [
     [redis.replica, "the Redis replica's port (TICKDESK_REDIS_PORT + 1)"],

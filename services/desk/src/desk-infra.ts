@@ -20,6 +20,7 @@ import {
   type XmppServer,
   type XmppServerKind,
   type XmppServerOptions,
+  type FederationOptions,
 } from '@tickdesk/infra';
 import { auditKeys } from '@tickdesk/alerts';
 import { XMPP_NODE_PORT_STEP } from './config.js';
@@ -108,7 +109,10 @@ export async function startDeskInfra({
   xmppServer = 'prosody',
   xmppNodeCount = 1,
   redisSetup = { mode: 'single' },
+  federation,
 }: {
+  /** Server-to-server links with partner desks (Prosody; the topology's federation part). */
+  federation?: FederationOptions | undefined;
   redisSetup?: DeskRedisSetup;
   home: string;
   /** ejabberd nodes joined into one cluster (node i on each port + (i-1)·XMPP_NODE_PORT_STEP, their epmd on the distribution port − 1). */
@@ -148,6 +152,7 @@ export async function startDeskInfra({
     pubsubAdmins: [jid('feed'), jid('admin')],
     unlimited: services.map(jid),
     ...(logLevel ? { logLevel } : {}),
+    ...(federation ? { federation } : {}),
   };
   // The desk user first: startRedis checks readiness as it, and redis.url carries its login.
   const redisOpts = {

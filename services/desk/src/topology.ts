@@ -1,6 +1,13 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseDeskTopology, TOPOLOGY_FILE, type DeskTopology, type RedisEndpoint } from '@tickdesk/schemas';
+import { dirname, join, resolve } from 'node:path';
+import {
+  parseDeskTopology,
+  parsePeers,
+  TOPOLOGY_FILE,
+  type DeskFederation,
+  type DeskTopology,
+  type RedisEndpoint,
+} from '@tickdesk/schemas';
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
 import { ConfigError, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
 
@@ -22,6 +29,39 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
     api: { host: LOOPBACK, port: config.TICKDESK_API_PORT },
     redis: redisEndpoint(config),
     paths: { home, ca: join(home, 'certs', 'ca.crt'), credentials: join(home, 'credentials.json') },
+    ...federationOf(config),
+  };
+}
+
+/**
+ * The peers of TICKDESK_PEERS_FILE (none: no federation part, no s2s). A CA path relative
+ * to the file is taken from the file's folder. Prosody only, for now.
+ */
+function federationOf(config: DeskConfig): { federation?: DeskFederation } {
+  const file = config.TICKDESK_PEERS_FILE;
+  if (!file) return {};
+  const source = `TICKDESK_PEERS_FILE=${JSON.stringify(file)}`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${source} is not readable: ${(err as Error).message}`);
+  }
+  let peers;
+  try {
+    peers = parsePeers(text, { source, ownDomain: config.TICKDESK_DOMAIN, maxPeers: config.TICKDESK_PEERS_MAX });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (peers.length === 0) return {};
+  if (config.TICKDESK_XMPP_SERVER !== 'prosody')
+    throw new ConfigError(`${source} needs TICKDESK_XMPP_SERVER=prosody: federation runs on Prosody for now`);
+  return {
+    federation: {
+      s2sPort: config.TICKDESK_S2S_PORT,
+      s2sInterface: config.TICKDESK_S2S_INTERFACE,
+      peers: peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) })),
+    },
   };
 }
 

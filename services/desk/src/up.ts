@@ -79,7 +79,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   privateFolder(home);
   privateFolder(logs, { files: true });
   // Built once: every service started below reads it (TICKDESK_TOPOLOGY) instead of rebuilding addresses.
-  const topologyPath = writeDeskTopology(home, buildDeskTopology(config));
+  const topology = buildDeskTopology(config);
+  const topologyPath = writeDeskTopology(home, topology);
   const deskLog = join(logs, 'desk.log');
   const report = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -94,6 +95,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     logLevel: 'info',
     xmppServer: server,
     xmppNodeCount: config.TICKDESK_XMPP_NODES,
+    federation: topology.federation,
     redisSetup: {
       mode: config.TICKDESK_REDIS_MODE,
       sentinelPorts: redisLayout.sentinels,

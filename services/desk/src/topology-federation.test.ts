@@ -1,0 +1,67 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadDeskConfig } from './config.js';
+import { buildDeskTopology } from './topology.js';
+
+const home = mkdtempSync(join(tmpdir(), 'tickdesk-topology-federation-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function peersFile(name: string, peers: unknown): string {
+  const dir = join(home, 'peers');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(peers));
+  return path;
+}
+const deskB = { domain: 'deskb.localhost', host: '127.0.0.1', port: 15270, ca: 'deskb-ca.crt' };
+const topology = (env: Record<string, string>) => buildDeskTopology(loadDeskConfig({ TICKDESK_HOME: home, ...env }));
+
+describe('desk topology: federation', () => {
+  it('no peers file, or an empty list: no federation part (no s2s)', () => {
+    expect(topology({})).not.toHaveProperty('federation');
+    expect(topology({ TICKDESK_PEERS_FILE: peersFile('none.json', []) })).not.toHaveProperty('federation');
+  });
+
+  it("the peers with the s2s port and interface; a CA path relative to the file is taken from the file's folder", () => {
+    const file = peersFile('one.json', [deskB, { ...deskB, domain: 'deskc.localhost', ca: '/etc/c.crt' }]);
+    expect(topology({ TICKDESK_PEERS_FILE: file, TICKDESK_S2S_PORT: '15269' }).federation).toEqual({
+      s2sPort: 15269,
+      s2sInterface: '127.0.0.1',
+      peers: [
+        { ...deskB, ca: join(home, 'peers', 'deskb-ca.crt') },
+        { ...deskB, domain: 'deskc.localhost', ca: '/etc/c.crt' },
+      ],
+    });
+    expect(topology({ TICKDESK_PEERS_FILE: file }).federation?.s2sPort).toBe(5269);
+  });
+
+  it('a bad file stops the desk naming the variable, the file and the entry', () => {
+    const missing = join(home, 'nope.json');
+    expect(() => topology({ TICKDESK_PEERS_FILE: missing })).toThrow(ConfigError);
+    expect(() => topology({ TICKDESK_PEERS_FILE: missing })).toThrow(
+      `TICKDESK_PEERS_FILE=${JSON.stringify(missing)} is not readable`,
+    );
+    const bad = peersFile('bad.json', [deskB, { ...deskB, domain: 'deskc.localhost', host: 'a b' }]);
+    expect(() => topology({ TICKDESK_PEERS_FILE: bad })).toThrow(
+      new RegExp(`^TICKDESK_PEERS_FILE=".*bad\\.json" entry 2 \\(deskc\\.localhost\\): host `),
+    );
+    const many = peersFile(
+      'many.json',
+      [1, 2, 3].map((i) => ({ ...deskB, domain: `desk${i}.localhost` })),
+    );
+    expect(() => topology({ TICKDESK_PEERS_FILE: many, TICKDESK_PEERS_MAX: '2' })).toThrow(/lists 3 peers; at most 2/);
+  });
+
+  it("Prosody only for now, and the s2s port is not one of the desk's other ports", () => {
+    const file = peersFile('ej.json', [deskB]);
+    expect(() => topology({ TICKDESK_PEERS_FILE: file, TICKDESK_XMPP_SERVER: 'ejabberd' })).toThrow(
+      /needs TICKDESK_XMPP_SERVER=prosody/,
+    );
+    expect(() => topology({ TICKDESK_PEERS_FILE: file, TICKDESK_S2S_PORT: '8080' })).toThrow(
+      'port 8080 is both TICKDESK_API_PORT and TICKDESK_S2S_PORT',
+    );
+    expect(() => topology({ TICKDESK_S2S_PORT: '8080' })).not.toThrow();
+  });
+});
