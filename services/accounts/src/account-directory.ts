@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DISABLED_ROLE, ticksNode, type Instrument } from '@tickdesk/schemas';
-import { changeUserPassword, createPubsub, endUserSessions, type XmppClient } from '@tickdesk/xmpp';
+import {
+  changeUserPassword,
+  createPubsub,
+  endUserSessions,
+  jidDomain,
+  parseJid,
+  type XmppClient,
+} from '@tickdesk/xmpp';
 import { createRoleStore } from '@tickdesk/store';
 import { entitle, type Role } from './accounts.js';
 import { provisionAccount, type SessionOpener } from './provision-account.js';
@@ -88,16 +95,17 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
      */
     async members(): Promise<Map<string, Set<string>>> {
       const pubsub = createPubsub(deps.admin, deps.pubsubHost);
-      const suffix = `@${deps.domain}`;
+      const domain = jidDomain(deps.domain);
       const out = new Map<string, Set<string>>();
       await Promise.all(
         deps.instruments.map(async (i) => {
           const affs = await pubsub.affiliations(ticksNode(i.symbol));
           const users = affs
             .filter((a) => a.affiliation !== 'none' && a.affiliation !== 'outcast')
-            .map((a) => a.jid.split('/')[0]!)
-            .filter((bare) => bare.endsWith(suffix))
-            .map((bare) => bare.slice(0, -suffix.length));
+            .flatMap((a) => {
+              const j = parseJid(a.jid);
+              return j?.local && j.domain === domain ? [j.local] : [];
+            });
           out.set(i.symbol, new Set(users));
         }),
       );

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { barsNode, ticksNode, type AccountRole, type Instrument } from '@tickdesk/schemas';
 import { createRoleStore } from '@tickdesk/store';
-import { addUser, createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
+import { addUser, bareJid, createPubsub, XmppError, type PubsubPeer, type XmppClient } from '@tickdesk/xmpp';
 
 /** A role the desk gives an account (`disabled` is set only by disabling one). */
 export type Role = Exclude<AccountRole, 'disabled'>;
@@ -66,17 +66,18 @@ export function accountExists(err: unknown): boolean {
  * 0.12 keeps delivering to a subscriber whose affiliation alone is removed.
  */
 export async function entitle(
-  admin: XmppClient,
+  admin: PubsubPeer,
   pubsubHost: string,
   jid: string,
   symbols: readonly string[],
   affiliation: 'member' | 'none',
 ): Promise<void> {
   const pubsub = createPubsub(admin, pubsubHost);
+  const account = bareJid(jid);
   for (const s of symbols) {
     for (const node of [ticksNode(s), barsNode(s)]) {
       if (affiliation === 'none') {
-        const subs = (await pubsub.subscriptions(node)).filter((x) => x.jid.split('/')[0] === jid);
+        const subs = (await pubsub.subscriptions(node)).filter((x) => bareJid(x.jid) === account);
         if (subs.length > 0)
           await pubsub.setSubscriptions(
             node,

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { presence, presenceSubscription, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { bareJid, presence, presenceSubscription, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 
 const NS_ROSTER = 'jabber:iq:roster';
 const POLL_MS = 100;
-
-const bare = (jid: string) => jid.split('/')[0]!;
 
 /**
  * Make `a` and `b` see each other's presence: each subscribes to the other and the
@@ -40,8 +38,9 @@ export async function linkPresence(a: XmppClient, b: XmppClient, log: Logger, ti
 /** `contact` approves every subscription request from `requester` until stopped. */
 function approveRequests(contact: XmppClient, requester: XmppClient): () => void {
   const requesterJid = requester.bareJid();
+  const requesterBare = bareJid(requesterJid);
   const approve = (st: Element) => {
-    if (st.name === 'presence' && st.attrs.type === 'subscribe' && bare(String(st.attrs.from)) === requesterJid) {
+    if (st.name === 'presence' && st.attrs.type === 'subscribe' && bareJid(String(st.attrs.from)) === requesterBare) {
       contact.send(presenceSubscription(requesterJid, 'subscribed')).catch(() => undefined);
     }
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { IssuedToken } from '@tickdesk/schemas/rest';
-import { XmppError } from '@tickdesk/xmpp';
+import { jidDomain, jidLocal, XmppError } from '@tickdesk/xmpp';
 import { ApiError, badRequest, errorResponses, unavailable } from '../errors.js';
 import { loginRateLimit } from '../plugins/rate-limits.js';
 import { readRole, USERNAME_PATTERN } from '../roles.js';
@@ -37,9 +37,8 @@ const authRoutes: FastifyPluginAsyncTypebox<{ verifyPassword: VerifyPassword }> 
     },
     async (request) => {
       const { jid, password } = request.body;
-      const at = jid.lastIndexOf('@');
-      const user = jid.slice(0, at);
-      if (jid.slice(at + 1) !== app.deps.domain)
+      const user = jidLocal(jid);
+      if (jidDomain(jid) !== jidDomain(app.deps.domain))
         throw badRequest(`body field "jid": the domain must be ${app.deps.domain}`);
       let ok: boolean;
       try {
