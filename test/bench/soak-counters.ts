@@ -44,7 +44,7 @@ export function chainCounter(redis: Redis, traders: ReadonlySet<string>) {
  * Prometheus text → sum of each metric's samples over its labels (counters and gauges
  * alike), and each `reason` or `cap` label's own as `name{reason="…"}`.
  */
-export function sumMetrics(text: string): Record<string, number> {
+function sumMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;

@@ -40,7 +40,7 @@ export async function tapXmppSocket(page: Page) {
  * The RFC 7395 frame of one pubsub notification (XEP-0060 §7.1.2.1) carrying `bar`,
  * as the pubsub service would send it to `to`.
  */
-export function barNotification({ from, to, id, bar }: { from: string; to: string; id: string; bar: Bar }): string {
+function barNotification({ from, to, id, bar }: { from: string; to: string; id: string; bar: Bar }): string {
   return xml(
     'message',
     { xmlns: 'jabber:client', from, to, type: 'headline', id },

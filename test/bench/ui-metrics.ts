@@ -44,7 +44,7 @@ export function chromiumChildren(parent = process.pid): number[] {
 }
 
 /** `pid` and all its descendants, each with its Chromium `--type=` (browser when none). */
-export function processTree(pid: number): Array<{ pid: number; type: string }> {
+function processTree(pid: number): Array<{ pid: number; type: string }> {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;

@@ -13,7 +13,7 @@ export const BURST_SYMBOL = 'ESZ6';
 /** Crossing thresholds per burst; each tick of the ramp crosses one. */
 export const STEPS = 100;
 /** Rules per trader and threshold: STEPS × RULES_PER_STEP × traders alerts in a burst. */
-export const RULES_PER_STEP = 5;
+const RULES_PER_STEP = 5;
 /** Rules one trader may store on the chaos desk (TICKDESK_ALERTS_MAX_RULES_PER_TRADER): 500 per burst, six or more bursts. */
 export const MAX_RULES_PER_TRADER = 10_000;
 

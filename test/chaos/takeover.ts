@@ -18,7 +18,7 @@ export function standbyRole(part: string): StandbyRole | undefined {
 }
 
 /** The desk's part whose process id is `pid` (desk.json). */
-export function partOfPid(cd: ChaosDesk, pid: number): string | undefined {
+function partOfPid(cd: ChaosDesk, pid: number): string | undefined {
   return Object.entries(cd.desk.state().parts).find(([, p]) => p.pid === pid)?.[0];
 }
 

@@ -31,10 +31,7 @@ export interface SeqGaps {
  * `starts` (the first one published under a new fencing token) is a take-over by a feed
  * with a seq base of its own, counted as a restart.
  */
-export function seqGaps(
-  ranges: ReadonlyArray<readonly [number, number]>,
-  starts: ReadonlySet<number> = new Set(),
-): SeqGaps {
+function seqGaps(ranges: ReadonlyArray<readonly [number, number]>, starts: ReadonlySet<number> = new Set()): SeqGaps {
   const r: SeqGaps = { missing: 0, holes: 0, disorder: 0, restarts: 0, count: ranges.length };
   for (let k = 1; k < ranges.length; k++) {
     const jump = ranges[k]![0] - ranges[k - 1]![1] - 1;

@@ -39,7 +39,7 @@ const stateFile = (home: string) => join(home, 'e2e-desk.json');
 const doneFile = (home: string) => join(home, 'e2e-files-done');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

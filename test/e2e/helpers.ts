@@ -39,7 +39,7 @@ export function desk(): E2eDesk {
   return (known = { ...setup, baseUrl: state.baseUrl, ports: state.ports, domain, credentialsPath, accounts });
 }
 export const jid = (user: string) => `${user}@${desk().domain}`;
-export const password = (user: string) => {
+const password = (user: string) => {
   const a = desk().accounts[user];
   if (!a) throw new Error(`no account ${user} in the desk's credentials`);
   return a.password;

@@ -13,8 +13,8 @@ import { parseDeskState, type DeskStateFile } from '@tickdesk/schemas';
  * the built code in dist/, a temporary TICKDESK_HOME, free ports), for test/sentinel/.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(root, 'services/desk/dist/cli.js');
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLI = join(root, 'services/desk/dist/cli.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function until<T>(
   what: string,

@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type LaunchOptions, type P
 export const CHROMIUM = process.env.TICKDESK_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Headless and quiet: no GPU, no background traffic to Google, no QUIC, no first-run UI. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
