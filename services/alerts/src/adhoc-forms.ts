@@ -2,14 +2,14 @@ import { RULE_CONDITIONS, xmlTextProblem } from '@tickdesk/schemas';
 import { parseForm, xml, NS_DATA, type Element } from '@tickdesk/xmpp';
 
 /** XEP-0068 FORM_TYPE of the desk's rule forms. */
-export const FORM_TYPE = 'urn:tickdesk:alerts:rule:0';
+const FORM_TYPE = 'urn:tickdesk:alerts:rule:0';
 /** Above this many rules the delete form asks for the id as text instead of offering each as an option. */
-export const MAX_DELETE_OPTIONS = 100;
+const MAX_DELETE_OPTIONS = 100;
 
 const TEXT_FIELDS = ['threshold', 'lower', 'upper', 'amount', 'backup', 'expiresAt', 'message'] as const;
 const INT_FIELDS = ['windowSeconds', 'cooldownSeconds'] as const;
 
-export const field = (v: string, type: string, label: string, options: string[] = [], value?: string) =>
+const field = (v: string, type: string, label: string, options: string[] = [], value?: string) =>
   xml(
     'field',
     { var: v, type, label },

@@ -97,7 +97,7 @@ describe('ad-hoc sessions', () => {
     expect(started).toBe(40_000);
     expect(adhoc.sessionCount()).toBe(5);
     adhoc.stop();
-  });
+  }, 30_000); // 40,000 commands, each parsing its JID with @xmpp/jid: 3-6 s on a loaded 2-core machine
 
   it("a sixth session of one user drops that user's least recently used one, so a client that went away with 5 open does not lock the trader out", async () => {
     const { run, submit, adhoc } = harness();

@@ -90,4 +90,3 @@ export function createAdhocSessions(
     },
   };
 }
-export type AdhocSessions = ReturnType<typeof createAdhocSessions>;

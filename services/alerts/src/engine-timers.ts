@@ -78,4 +78,3 @@ export function createEngineTimers({
     },
   };
 }
-export type EngineTimers = ReturnType<typeof createEngineTimers>;

@@ -90,4 +90,3 @@ export function createTraderRoles({
     },
   };
 }
-export type TraderRoles = ReturnType<typeof createTraderRoles>;

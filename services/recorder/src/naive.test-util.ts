@@ -3,12 +3,12 @@ import { formatMicros, INTERVAL_MICROS, type BarInterval, type Tick } from '@tic
 // An independent model for tests: decimals as scaled BigInts, candles by plain grouping.
 const SCALE = 40;
 
-export function toScaled(text: string): bigint {
+function toScaled(text: string): bigint {
   const [int = '0', frac = ''] = text.split('.');
   return BigInt(int + frac.padEnd(SCALE, '0'));
 }
 
-export function fromScaled(v: bigint): string {
+function fromScaled(v: bigint): string {
   const s = v.toString().padStart(SCALE + 1, '0');
   const int = s.slice(0, -SCALE);
   const frac = s.slice(-SCALE).replace(/0+$/, '');
@@ -50,7 +50,7 @@ export function naiveCandles(ticks: readonly Tick[], interval: BarInterval): Nai
 }
 
 /** Event micros from an XEP-0082 string, computed without the schemas helper. */
-export function eventMicros(text: string): number {
+function eventMicros(text: string): number {
   const [whole = '', frac = ''] = text.replace('Z', '').split('.');
   return Date.parse(`${whole}Z`) * 1000 + Number(frac.padEnd(6, '0').slice(0, 6));
 }
@@ -70,7 +70,7 @@ export function rng(seed: number): () => number {
 const digits = (r: () => number, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
 
 /** A random decimal string: tiny fractions like 0.1 and 0.2, and long ones like 12.000000000000000017. */
-export function randomDecimal(r: () => number): string {
+function randomDecimal(r: () => number): string {
   const pick = r();
   if (pick < 0.2) return ['0.1', '0.2', '0.3', '0.7', '1'][Math.floor(r() * 5)]!;
   const int = String(Math.floor(r() * 100_000));

@@ -8,7 +8,7 @@ import { createRecorder, type Recorder } from './recorder.js';
 import { readBackFrom, takeOver } from './instrument-takeover.js';
 
 /** Live batches held while the nodes' items are read back after a reconnect; past this many, they are recorded as they come. */
-export const MAX_HELD_LIVE_BATCHES = 10_000;
+const MAX_HELD_LIVE_BATCHES = 10_000;
 
 export interface RecorderService {
   recorder: Recorder;

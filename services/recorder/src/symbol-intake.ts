@@ -213,5 +213,3 @@ export function createSymbolIntake(deps: IntakeDeps) {
     symbols: (): number => symbols.size,
   };
 }
-
-export type SymbolIntake = ReturnType<typeof createSymbolIntake>;

@@ -33,7 +33,7 @@ export function compareEdges(a: Edge, b: Edge): number {
 }
 
 /** Sorted edges with their keys alongside: searches read packed doubles, not scattered objects. */
-export class Chunk<R> {
+class Chunk<R> {
   constructor(
     public keys: number[],
     public edges: Edge<R>[],

@@ -22,16 +22,15 @@ export const C = {
   'moving-down-percent': 12,
 } as const satisfies Record<RuleCondition, number>;
 
-/** Compares the previous price with the current one; fires only on a change of side. */
-export const isTransition = (code: number): boolean => code <= 4;
+// Codes 0–4 compare the previous price with the current one: they fire only on a change of side.
 /** Looks at the current price only; fires on every tick where it holds (frequency permitting). */
 export const isLevel = (code: number): boolean => code >= 5 && code <= 8;
 export const isMove = (code: number): boolean => code >= 9;
 export const isChannel = (code: number): boolean => code === 3 || code === 4 || code === 7 || code === 8;
 
 export const FREQ_ONCE = 0;
-export const FREQ_BAR = 1;
-export const FREQ_EVERY = 2;
+const FREQ_BAR = 1;
+const FREQ_EVERY = 2;
 const INTERVAL_MICROS = { '1s': 1_000_000, '1m': 60_000_000, '1h': 3_600_000_000 } as const;
 
 export function frequencyCode(spec: RuleSpec): number {

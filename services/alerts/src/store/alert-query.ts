@@ -25,9 +25,9 @@ const SCAN_BATCH = 200;
 const MEMBER = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\|[A-Za-z0-9._:-]{1,64}$/;
 
 /** A cursor is the last index member returned ("<firedAt>|<id>"), base64url so it travels in a URL. */
-export const encodeAlertCursor = (member: string): string => Buffer.from(member, 'utf8').toString('base64url');
+const encodeAlertCursor = (member: string): string => Buffer.from(member, 'utf8').toString('base64url');
 
-export function decodeAlertCursor(cursor: string): string {
+function decodeAlertCursor(cursor: string): string {
   const member = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!MEMBER.test(member))
     throw new StoreError('TICKDESK_ALERTS_STORE_BAD_CURSOR', `malformed alert cursor ${JSON.stringify(cursor)}`);

@@ -28,7 +28,7 @@ const STATES = new Set<string>(ALERT_STATES);
 const EVENTS = new Set<string>(AUDIT_EVENTS);
 
 /** The index member of an alert: firedAt at ms precision, then the id. Lex order is time order. */
-export function indexMember(a: Pick<StoredAlert, 'firedAt' | 'id'>): string {
+function indexMember(a: Pick<StoredAlert, 'firedAt' | 'id'>): string {
   return `${msIso(a.firedAt, 'firedAt', Math.floor)}|${a.id}`;
 }
 
