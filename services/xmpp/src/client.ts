@@ -130,7 +130,7 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
             'replaced characters XML 1.0 forbids before sending',
           );
         }
-        return (rawSend as (el: Element, ...r: unknown[]) => Promise<void>)(element, ...rest);
+        return rawSend(element, ...rest);
       };
     },
     transport({ entity, streamFeatures }) {
@@ -190,19 +190,22 @@ export function createXmppClient(opts: XmppClientOptions): XmppClient {
     const info = backoff.next();
     emitter.emit('reconnecting', info);
     log.info(info, 'reconnecting');
-    timer = setTimeout(async () => {
-      if (stopping || entity.status !== 'disconnect') return;
-      const service = nextNode();
-      try {
-        if (nodes.length > 1) log.info({ service }, 'reconnecting to the next node');
-        await entity.connect(service);
-        await entity.open({ domain: opts.domain });
-        watchNegotiation(service);
-      } catch (err) {
-        log.warn({ err }, 'reconnect failed');
-        if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
-      }
-    }, info.delayMs);
+    // Detached on purpose: reconnect() catches its own failures and schedules the next attempt.
+    timer = setTimeout(() => void reconnect(), info.delayMs);
+  }
+
+  async function reconnect(): Promise<void> {
+    if (stopping || entity.status !== 'disconnect') return;
+    const service = nextNode();
+    try {
+      if (nodes.length > 1) log.info({ service }, 'reconnecting to the next node');
+      await entity.connect(service);
+      await entity.open({ domain: opts.domain });
+      watchNegotiation(service);
+    } catch (err) {
+      log.warn({ err }, 'reconnect failed');
+      if (entity.status === 'disconnect' || entity.status === 'offline') scheduleReconnect();
+    }
   }
 
   /**

@@ -26,7 +26,7 @@ export interface ComposeOptions {
   /** The SCRAM credentials of this login: the password, or keys from an earlier one. */
   credentials(): ScramCredentials;
   /** The keys the login derived, for a later login without the password. */
-  onKeys?(keys: ScramKeys): void;
+  onKeys?: (keys: ScramKeys) => void;
   /** XEP-0198 acknowledgements; absent: not set up at all (the dashboard resubscribes instead). */
   streamManagement?: StreamManagementOptions;
 }

@@ -13,7 +13,7 @@ export interface FormField {
 }
 
 function valuesOf(v: FieldValue): string[] {
-  if (Array.isArray(v)) return [...v];
+  if (typeof v === 'object') return [...v];
   if (typeof v === 'boolean') return [v ? '1' : '0'];
   return [String(v)];
 }

@@ -4,7 +4,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { createIqCaller } from './iq-caller.js';
 
 /** A fake connection whose server answers while the write is still pending. */
-function fakeEntity(answer: (iq: Element) => Element[]) {
+function fakeEntity(answer: (iq: { id: string; to: string }) => Element[]) {
   const entity = new EventEmitter() as EventEmitter & {
     send(el: Element): Promise<void>;
     options: { domain: string };
@@ -13,7 +13,7 @@ function fakeEntity(answer: (iq: Element) => Element[]) {
   entity.options = { domain: 'desk.localhost' };
   entity.jid = null;
   entity.send = async (el) => {
-    for (const reply of answer(el)) entity.emit('stanza', reply);
+    for (const reply of answer(el.attrs as { id: string; to: string })) entity.emit('stanza', reply);
     await new Promise((r) => setTimeout(r, 5));
   };
   return entity;
@@ -27,7 +27,7 @@ describe('iq caller', () => {
     const entity = fakeEntity((iq) => [
       xml(
         'iq',
-        { type: 'error', id: iq.attrs.id, from: iq.attrs.to },
+        { type: 'error', id: iq.id, from: iq.to },
         xml('error', { type: 'auth' }, xml('forbidden', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
       ),
     ]);
@@ -42,8 +42,8 @@ describe('iq caller', () => {
 
   it('ignores a reply with the right id from the wrong entity', async () => {
     const entity = fakeEntity((iq) => [
-      xml('iq', { type: 'result', id: iq.attrs.id, from: 'mallory@desk.localhost' }),
-      xml('iq', { type: 'result', id: iq.attrs.id, from: 'pubsub.desk.localhost' }, xml('ok')),
+      xml('iq', { type: 'result', id: iq.id, from: 'mallory@desk.localhost' }),
+      xml('iq', { type: 'result', id: iq.id, from: 'pubsub.desk.localhost' }, xml('ok')),
     ]);
     const res = await createIqCaller(entity as never).request(xml('iq', { type: 'get', to: 'pubsub.desk.localhost' }));
     expect(res.attrs.from).toBe('pubsub.desk.localhost');

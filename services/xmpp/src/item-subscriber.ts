@@ -65,9 +65,10 @@ export function createItemSubscriber<T>({ client, service, nodes, decode, onItem
       await subscribeAll();
       client.on('online', onOnline);
     },
-    async stop(): Promise<void> {
+    stop(): Promise<void> {
       client.off('stanza', onStanza);
       client.off('online', onOnline);
+      return Promise.resolve();
     },
     stats: () => ({ received, skipped }),
   };

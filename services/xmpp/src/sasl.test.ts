@@ -40,7 +40,7 @@ function negotiate(successData: string) {
   sasl(
     {
       streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) },
-      saslFactory: factory as never,
+      saslFactory: factory,
     },
     (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'),
   );
@@ -75,7 +75,7 @@ describe('sasl', () => {
     sasl(
       {
         streamFeatures: { use: (_n: string, _ns: string, h: unknown) => void (feature = h as never) },
-        saslFactory: factory as never,
+        saslFactory: factory,
       },
       (authenticate) => authenticate({ username: 'user', password: 'pencil' }, 'SCRAM-SHA-1'),
     );

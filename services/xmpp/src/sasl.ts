@@ -108,7 +108,8 @@ async function authenticate(
     const finish = (err?: unknown) => {
       entity.removeListener('nonza', listener);
       entity.removeListener('disconnect', onDisconnect);
-      if (err) reject(err);
+      if (err instanceof Error) reject(err);
+      else if (err) reject(new Error('SASL exchange failed', { cause: err }));
       else resolve();
     };
     const listener = (el: Element) => {

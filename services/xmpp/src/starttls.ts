@@ -28,7 +28,7 @@ export function starttls({
 }): void {
   streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
     const socket = entity.socket;
-    if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket) return next();
+    if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket) return next() as Promise<unknown>;
     const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     // Lost meanwhile, the wait took the first element of the connection that replaced it.
     if (entity.socket !== socket)

@@ -105,11 +105,11 @@ export function streamManagement({
   // 'online' before <enable/> goes out: a stanza an 'online' handler sends would then
   // look as if sent after <enable/>, and every later ack would be credited one stanza
   // early, for as long as the session lasts.
-  const rawSend = entity.send.bind(entity) as (el: Element, ...rest: unknown[]) => Promise<void>;
-  entity.send = ((el: Element, ...rest: unknown[]) => {
+  const rawSend = entity.send.bind(entity);
+  entity.send = (el: Element, ...rest: unknown[]) => {
     if (enableSent && isStanzaName(el.name)) track(el);
     return rawSend(el, ...rest);
-  }) as typeof entity.send;
+  };
   function track(el: Element): void {
     queue.push(el);
     if (queue.length > maxUnacked) {
@@ -130,7 +130,7 @@ export function streamManagement({
       await entity.send(xml('enable', { xmlns: NS_SM }));
     });
 
-  return Object.defineProperties(
+  return Object.defineProperties<StreamManagement>(
     Object.assign(sm, {
       requestAck() {
         if (enabled) entity.send(xml('r', { xmlns: NS_SM })).catch(() => {});
@@ -141,5 +141,5 @@ export function streamManagement({
       inbound: { get: () => inbound },
       unacked: { get: () => queue.length },
     },
-  ) as StreamManagement;
+  );
 }
