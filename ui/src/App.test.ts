@@ -36,7 +36,7 @@ describe('dashboard', () => {
     render(App, { context: deskContext(t.desk) });
     await logIn('wrong');
     expect(screen.getByTestId('login-error').textContent).toBe('Wrong JID or password.');
-    expect((screen.getByTestId('login-password') as HTMLInputElement).value).toBe('');
+    expect(screen.getByTestId<HTMLInputElement>('login-password').value).toBe('');
     await logIn('secret');
     expect(screen.queryByTestId('login-form')).toBeNull();
     expect(screen.getByTestId('whoami').textContent).toContain('alice@desk.localhost');
@@ -76,28 +76,26 @@ describe('dashboard', () => {
     });
     render(App, { context: deskContext(t.desk) });
     await logIn('secret');
-    t.xmpp
-      .last()
-      .receive(
-        xml(
-          'message',
-          { from: 'alerts@desk.localhost/engine', type: 'chat', id: 'a1' },
-          encodeAlert({
-            id: 'a1',
-            rule: 'r1',
-            symbol: 'BTCUSDT',
-            condition: 'crossing-up',
-            threshold: '65000',
-            price: '65000.5',
-            seq: 1,
-            eventTime: '2026-11-21T10:00:00Z',
-            firedAt: '2026-11-21T10:00:00.1Z',
-            priority: 'normal',
-          }),
-          receiptRequest(),
-          markable(),
-        ),
-      );
+    t.xmpp.last().receive(
+      xml(
+        'message',
+        { from: 'alerts@desk.localhost/engine', type: 'chat', id: 'a1' },
+        encodeAlert({
+          id: 'a1',
+          rule: 'r1',
+          symbol: 'BTCUSDT',
+          condition: 'crossing-up',
+          threshold: '65000',
+          price: '65000.5',
+          seq: 1,
+          eventTime: '2026-11-21T10:00:00Z',
+          firedAt: '2026-11-21T10:00:00.1Z',
+          priority: 'normal',
+        }),
+        receiptRequest(),
+        markable(),
+      ),
+    );
     await fireEvent.click(screen.getAllByTestId('watch-row')[1]!);
     await fireEvent.input(screen.getByTestId('rule-threshold'), { target: { value: '70000' } });
     expired = true;
@@ -107,9 +105,9 @@ describe('dashboard', () => {
     await settle();
 
     expect(screen.getByTestId('login-form')).toBeTruthy();
-    expect((screen.getByTestId('login-jid') as HTMLInputElement).value).toBe('alice@desk.localhost');
+    expect(screen.getByTestId<HTMLInputElement>('login-jid').value).toBe('alice@desk.localhost');
     expect(screen.getByTestId('login-form').textContent).toMatch(/expired/);
-    expect((screen.getByTestId('rule-threshold') as HTMLInputElement).value).toBe('70000');
+    expect(screen.getByTestId<HTMLInputElement>('rule-threshold').value).toBe('70000');
     expect(screen.getAllByTestId('alert-item')).toHaveLength(1);
     expect(screen.getAllByTestId('watch-row')[1]!.dataset.selected).toBe('true');
 

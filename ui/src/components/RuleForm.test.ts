@@ -30,10 +30,10 @@ describe('rule form', () => {
 
     expect(screen.getByTestId('rule-error-threshold').textContent).toBe('must be a decimal string such as 65000.5');
     expect(screen.getByTestId('rule-error').hidden).toBe(true);
-    expect((screen.getByTestId('rule-threshold') as HTMLInputElement).value).toBe('65k');
-    expect((screen.getByTestId('rule-message') as HTMLInputElement).value).toBe('stop out');
-    expect((screen.getByTestId('rule-condition') as HTMLSelectElement).value).toBe('crossing-down');
-    expect((screen.getByTestId('rule-priority') as HTMLSelectElement).value).toBe('critical');
+    expect(screen.getByTestId<HTMLInputElement>('rule-threshold').value).toBe('65k');
+    expect(screen.getByTestId<HTMLInputElement>('rule-message').value).toBe('stop out');
+    expect(screen.getByTestId<HTMLSelectElement>('rule-condition').value).toBe('crossing-down');
+    expect(screen.getByTestId<HTMLSelectElement>('rule-priority').value).toBe('critical');
     expect(t.http.calls.find((c) => c.method === 'POST' && c.path === '/rules')!.body).toEqual({
       symbol: 'BTCUSDT',
       condition: 'crossing-down',

@@ -154,7 +154,7 @@ export function fakeFetch(routes: Record<string, Handler> = {}) {
     const url = new URL(input, 'http://desk.test');
     const method = init.method ?? 'GET';
     const headers = (init.headers ?? {}) as Record<string, string>;
-    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
     const path = url.pathname.replace(/^\/v1/, '');
     calls.push({ method, path, headers, body });
     const handler = routes[`${method} ${path}`];
@@ -261,7 +261,6 @@ export function choose(select: HTMLElement, value: string): void {
   if (!option) throw new Error(`no option ${value}`);
   options.forEach((o) => (o.selected = o === option));
   const query = el.querySelector.bind(el);
-  el.querySelector = ((sel: string) =>
-    sel === ':checked' ? (options.find((o) => o.selected) ?? null) : query(sel)) as typeof el.querySelector;
+  el.querySelector = (sel: string) => (sel === ':checked' ? (options.find((o) => o.selected) ?? null) : query(sel));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }

@@ -104,7 +104,10 @@ export function createChart(deps: {
     for (const bar of candles) {
       const d = fromBar(bar, interval);
       const c = d && toChart(d);
-      if (d && c) (series.push(d), out.push(c));
+      if (d && c) {
+        series.push(d);
+        out.push(c);
+      }
     }
     for (const bar of early) fold(bar, interval);
     early = [];

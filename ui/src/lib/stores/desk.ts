@@ -127,7 +127,7 @@ export function createDesk(deps: DeskDeps) {
       allowed.rules ? named('rules', rules.load()) : '',
       named('presence', presence.load(user.domain)),
     ]);
-    problems.set(results.filter(Boolean) as string[]);
+    problems.set(results.filter((problem) => problem !== ''));
   }
 
   return {

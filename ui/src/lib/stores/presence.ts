@@ -8,6 +8,12 @@ import type { ConnectionStore, OwnShow } from './connection.js';
 
 export type DeskShow = 'online' | 'away' | 'busy' | 'offline';
 
+/** What one resource of a trader last said (RFC 6121 §4.7.2). */
+interface ResourceShow {
+  show: DeskShow;
+  status: string;
+}
+
 export interface PresenceRow {
   jid: string;
   show: DeskShow;
@@ -40,12 +46,12 @@ export function createPresence(deps: {
   const now = deps.now ?? Date.now;
   const rows = writable<PresenceRow[]>([]);
   let byJid = new Map<string, PresenceRow>();
-  const resources = new Map<string, Map<string, { show: DeskShow; status: string }>>();
+  const resources = new Map<string, Map<string, ResourceShow>>();
 
   const publish = () => rows.set([...byJid.values()].sort((a, b) => a.jid.localeCompare(b.jid)));
 
   function fold(jid: string): void {
-    let best: { show: DeskShow; status: string } = { show: 'offline', status: '' };
+    let best: ResourceShow = { show: 'offline', status: '' };
     for (const r of resources.get(jid)?.values() ?? []) if (RANK[r.show] > RANK[best.show]) best = r;
     const old = byJid.get(jid);
     const since = old && old.show === best.show ? old.since : isoMillis(now());
@@ -59,7 +65,7 @@ export function createPresence(deps: {
     const jid = bareJid(p.from);
     if (deps.ignore().includes(jid) || !jid.includes('@')) return;
     let map = resources.get(jid);
-    if (!map) resources.set(jid, (map = new Map()));
+    if (!map) resources.set(jid, (map = new Map<string, ResourceShow>()));
     if (p.show === 'unavailable') map.delete(p.from);
     else map.set(p.from, { show: deskShow(p.show), status: p.status ?? '' });
     fold(jid);

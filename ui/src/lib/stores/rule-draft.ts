@@ -48,8 +48,10 @@ export function usedFields(d: Pick<RuleDraft, 'condition' | 'frequency'>): Set<s
   const used = new Set<string>();
   const c = d.condition;
   if (c.startsWith('crossing') || c === 'greater-than' || c === 'less-than') used.add('threshold');
-  else if (c.endsWith('-channel')) (used.add('lower'), used.add('upper'));
-  else used.add(c.endsWith('-percent') ? 'percent' : 'amount').add('window');
+  else if (c.endsWith('-channel')) {
+    used.add('lower');
+    used.add('upper');
+  } else used.add(c.endsWith('-percent') ? 'percent' : 'amount').add('window');
   if (d.frequency === 'once-per-bar') used.add('interval');
   if (d.frequency === 'every-time') used.add('cooldown');
   return used;

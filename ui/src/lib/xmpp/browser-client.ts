@@ -1,11 +1,5 @@
 import { composeClient, jidLocal, NS, websocketTransport, type Element, type ScramKeys } from '@tickdesk/xmpp/browser';
-import {
-  ConnectError,
-  type CloseReason,
-  type OpenSession,
-  type SessionSecret,
-  type XmppSession,
-} from './xmpp-session.js';
+import { ConnectError, type CloseReason, type OpenSession, type XmppSession } from './xmpp-session.js';
 
 const OPEN_TIMEOUT_MS = 20_000;
 
@@ -36,8 +30,8 @@ export const openBrowserSession: OpenSession = async ({ service, domain, jid, re
   const closeHandlers: Array<(r: CloseReason) => void> = [];
   let lastError: { condition?: string; message: string } | undefined;
   let closing = false;
-  entity.on('error', (err: { condition?: string; message?: string }) => {
-    lastError = { ...(err.condition ? { condition: err.condition } : {}), message: err.message ?? String(err) };
+  entity.on('error', (err: Error & { condition?: string }) => {
+    lastError = { ...(err.condition ? { condition: err.condition } : {}), message: err.message };
   });
   entity.on('stanza', (s: Element) => stanzaHandlers.forEach((h) => h(s)));
 
@@ -56,7 +50,7 @@ export const openBrowserSession: OpenSession = async ({ service, domain, jid, re
 
   const session: XmppSession = {
     jid: String(entity.jid),
-    secret: (keys ? { scram: keys } : secret) as SessionSecret,
+    secret: keys ? { scram: keys } : secret,
     send: (stanza) => entity.send(stanza),
     request: (stanza, timeoutMs) => iq.request(stanza, timeoutMs),
     onStanza: (h) => void stanzaHandlers.push(h),
@@ -69,14 +63,16 @@ export const openBrowserSession: OpenSession = async ({ service, domain, jid, re
   return session;
 };
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new ConnectError('unreachable', 'the XMPP server did not answer in time')), ms);
-    p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e: unknown) => (clearTimeout(t), reject(e)),
-    );
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new ConnectError('unreachable', 'the XMPP server did not answer in time')), ms);
   });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 function toConnectError(err: unknown): ConnectError {
