@@ -24,7 +24,7 @@ function fakeAdmin(nodes: {
     const node = String(list!.attrs.node);
     if (stanza.attrs.type === 'set') {
       const items = list!.getChildren(list!.name === 'subscriptions' ? 'subscription' : 'affiliation');
-      changes.push({ kind: list!.name, node, items: items.map((i) => ({ ...i.attrs }) as Record<string, string>) });
+      changes.push({ kind: list!.name, node, items: items.map((i) => ({ ...i.attrs })) });
       return Promise.resolve(xml('iq', { type: 'result' }));
     }
     const entries =
