@@ -3,25 +3,11 @@ import pino from 'pino';
 import { NS_COMMANDS, NS_DATA, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 import type { Rule } from '@tickdesk/schemas';
 import { ALERT_COMMANDS, createAdhocService } from './adhoc-service.js';
-import { createRuleCommands } from './rule-commands.js';
+import { listedRuleCommands, listedRule } from './rule-commands.test-util.js';
 import { wireBytes } from './reply-pages.js';
-import type { RuleStore } from './store/index.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const rule = (i: number): Rule => ({
-  id: `r${i.toString(36)}x`,
-  owner: 'alice',
-  symbol: 'BTCUSDT',
-  condition: 'crossing-up',
-  threshold: `${65000 + i}`,
-  frequency: 'once',
-  priority: 'normal',
-  status: 'active',
-  createdAt: '2026-03-01T12:00:00.000Z',
-  updatedAt: '2026-03-01T12:00:00.000Z',
-  version: 1,
-  message: `level ${'é'.repeat(400)}`,
-});
+const rule = (i: number): Rule => listedRule(i, { message: `level ${'é'.repeat(400)}` });
 
 function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocService>[0]['limits']) {
   let handler: ((ctx: { stanza: Element; element: Element }) => Promise<Element>) | undefined;
@@ -29,20 +15,7 @@ function harness(rules: Rule[] = [], limits?: Parameters<typeof createAdhocServi
     iqCallee: { set: (_ns: string, _name: string, h: typeof handler) => (handler = h), get: () => undefined },
     jid: () => 'alerts@desk.localhost/engine',
   } as unknown as XmppClient;
-  const added: unknown[] = [];
-  const store = {
-    list: async () => rules,
-    get: async (id: string) => rules.find((r) => r.id === id),
-    create: async (owner: string, input: Record<string, unknown>) => {
-      added.push(input);
-      return { ...rule(9_999), ...input, owner };
-    },
-  } as unknown as RuleStore;
-  const commands = createRuleCommands({
-    rules: store,
-    symbols: new Set(['BTCUSDT']),
-    traders: () => new Set(['alice', 'bob']),
-  });
+  const { commands, added } = listedRuleCommands(rules, rule(9_999));
   const adhoc = createAdhocService({
     client,
     commands,

@@ -4,44 +4,17 @@ import pino from 'pino';
 import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
 import type { Rule } from '@tickdesk/schemas';
 import { createChatService } from './chat-service.js';
-import { createRuleCommands } from './rule-commands.js';
+import { listedRuleCommands, listedRule } from './rule-commands.test-util.js';
 import { wireBytes } from './reply-pages.js';
-import type { RuleStore } from './store/index.js';
 
-const rule = (i: number): Rule => ({
-  id: `r${i.toString(36)}x`,
-  owner: 'alice',
-  symbol: 'BTCUSDT',
-  condition: 'crossing-up',
-  threshold: `${65000 + i}`,
-  frequency: 'once',
-  priority: 'critical',
-  status: 'active',
-  createdAt: '2026-03-01T12:00:00.000Z',
-  updatedAt: '2026-03-01T12:00:00.000Z',
-  version: 1,
-  backup: 'bob',
-  message: `take profit ${'€'.repeat(300)}`,
-});
+const rule = (i: number): Rule =>
+  listedRule(i, { priority: 'critical', backup: 'bob', message: `take profit ${'€'.repeat(300)}` });
 
 function harness(rules: Rule[], limits?: Parameters<typeof createChatService>[0]['limits']) {
   const client = new EventEmitter() as unknown as XmppClient & { sent: Element[] };
   client.sent = [];
   (client as unknown as { send(el: Element): Promise<void> }).send = async (el: Element) => void client.sent.push(el);
-  const added: unknown[] = [];
-  const store = {
-    list: async () => rules,
-    get: async (id: string) => rules.find((r) => r.id === id),
-    create: async (owner: string, input: Record<string, unknown>) => {
-      added.push(input);
-      return { ...rule(9_999), ...input, owner };
-    },
-  } as unknown as RuleStore;
-  const commands = createRuleCommands({
-    rules: store,
-    symbols: new Set(['BTCUSDT']),
-    traders: () => new Set(['alice', 'bob']),
-  });
+  const { commands, added } = listedRuleCommands(rules, rule(9_999));
   const chat = createChatService({
     client,
     commands,

@@ -1,46 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Rule, RuleInput, RuleStatus } from '@tickdesk/schemas';
 import { createRuleCommands } from './rule-commands.js';
-import { StoreError, type RuleStore } from './store/index.js';
+import { memoryRules } from './rule-commands.test-util.js';
 import type { WriteBudget } from './write-budget.js';
-
-/** The rule store's behaviour that commands rely on, in memory, with the per-owner cap. */
-function fakeRules(cap: number) {
-  const rules = new Map<string, Rule>();
-  let n = 0;
-  return {
-    async create(owner: string, input: RuleInput): Promise<Rule> {
-      if ([...rules.values()].filter((r) => r.owner === owner).length >= cap) {
-        throw Object.assign(
-          new StoreError('TICKDESK_ALERTS_STORE_RULE_LIMIT', `${owner} has ${cap} rules, the most allowed`),
-          { limit: cap },
-        );
-      }
-      const rule: Rule = {
-        id: `r${++n}`,
-        owner,
-        ...input,
-        status: 'active',
-        createdAt: '2026-11-21T10:00:00Z',
-        updatedAt: '2026-11-21T10:00:00Z',
-        version: 1,
-      };
-      rules.set(rule.id, rule);
-      return rule;
-    },
-    get: async (id: string) => rules.get(id),
-    list: async ({ owner }: { owner?: string } = {}) =>
-      [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
-    remove: async (id: string) => rules.delete(id),
-    async setStatus(id: string, status: RuleStatus) {
-      const r = rules.get(id);
-      if (!r) return 'not-found' as const;
-      const next = { ...r, status, version: r.version + 1 };
-      rules.set(id, next);
-      return next;
-    },
-  } as unknown as RuleStore;
-}
 
 function budgetOf(max: number): WriteBudget & { taken: string[] } {
   const taken: string[] = [];
@@ -56,7 +17,7 @@ function budgetOf(max: number): WriteBudget & { taken: string[] } {
 const input = { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' };
 const deps = (cap: number, budget: WriteBudget) =>
   createRuleCommands({
-    rules: fakeRules(cap),
+    rules: memoryRules(cap).store,
     symbols: new Set(['BTCUSDT']),
     traders: () => new Set(['alice', 'bob']),
     writeBudget: budget,
@@ -99,7 +60,7 @@ describe('rule commands (chat and ad-hoc): the REST limits apply', () => {
 
   it('refuses a cooldown under the desk minimum, naming the field', async () => {
     const commands = createRuleCommands({
-      rules: fakeRules(10),
+      rules: memoryRules(10).store,
       symbols: new Set(['BTCUSDT']),
       traders: () => new Set(['alice']),
       minCooldownSeconds: 30,

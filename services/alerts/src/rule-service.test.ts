@@ -1,51 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Rule, RuleInput, RuleStatus } from '@tickdesk/schemas';
 import { createRuleCommands } from './rule-commands.js';
 import { createRuleService } from './rule-service.js';
-import type { RuleStore } from './store/index.js';
-
-/** An in-memory rule store; `lose` deletes a rule just before the next remove, as a racing REST delete would. */
-function memoryRules() {
-  const rules = new Map<string, Rule>();
-  let n = 0;
-  let racing = false;
-  const store = {
-    async create(owner: string, input: RuleInput): Promise<Rule> {
-      const rule: Rule = {
-        id: `r${++n}`,
-        owner,
-        ...input,
-        status: 'active',
-        createdAt: '2026-11-21T10:00:00Z',
-        updatedAt: '2026-11-21T10:00:00Z',
-        version: 1,
-      };
-      rules.set(rule.id, rule);
-      return rule;
-    },
-    get: async (id: string) => rules.get(id),
-    list: async ({ owner }: { owner?: string } = {}) =>
-      [...rules.values()].filter((r) => owner === undefined || r.owner === owner),
-    async remove(id: string) {
-      if (racing) rules.delete(id);
-      return rules.delete(id);
-    },
-    async setStatus(id: string, status: RuleStatus, expected?: number) {
-      const r = rules.get(id);
-      if (!r) return 'not-found' as const;
-      if (expected !== undefined && expected !== r.version) return 'version-conflict' as const;
-      const next = { ...r, status, version: r.version + 1 };
-      rules.set(id, next);
-      return next;
-    },
-  } as unknown as RuleStore;
-  return {
-    store,
-    race: () => {
-      racing = true;
-    },
-  };
-}
+import { memoryRules } from './rule-commands.test-util.js';
 
 const input = { symbol: 'BTCUSDT', condition: 'crossing', threshold: '65000', frequency: 'once', priority: 'normal' };
 const ctx = { symbols: new Set(['BTCUSDT']), traders: () => new Set(['alice', 'bob']) };
