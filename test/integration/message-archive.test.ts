@@ -2,15 +2,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
-import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import type { Element, XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { archive, idsOf } from './mam.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 // What the XMPP server itself keeps for a trader, on Prosody and on ejabberd alike: the
 // archive of chat messages (XEP-0313) and messages to an offline account (XEP-0160).
 
-const NS_MAM = 'urn:xmpp:mam:2';
-const NS_FORWARD = 'urn:xmpp:forward:0';
 const NS_DELAY = 'urn:xmpp:delay';
 
 let service: AlertService;
@@ -53,33 +52,6 @@ async function traderOf(user: string) {
   return t;
 }
 
-/** XEP-0313 §4: the account's archived messages with `peer`, newest last (at most 50). */
-async function archive(client: XmppClient, peer: string): Promise<Element[]> {
-  const queryid = `q${Date.now()}`;
-  const found: Element[] = [];
-  const onStanza = (st: Element) => {
-    const result = st.name === 'message' ? st.getChild('result', NS_MAM) : undefined;
-    if (result?.attrs.queryid !== queryid) return;
-    const message = result.getChild('forwarded', NS_FORWARD)?.getChild('message');
-    if (message) found.push(message);
-  };
-  client.on('stanza', onStanza);
-  try {
-    const form = xml(
-      'x',
-      { xmlns: 'jabber:x:data', type: 'submit' },
-      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
-      xml('field', { var: 'with' }, xml('value', {}, peer)),
-    );
-    const rsm = xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '50'), xml('before'));
-    // The result IQ comes after every result message (§4.1.2).
-    await client.iq.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, form, rsm)));
-    return found;
-  } finally {
-    client.removeListener('stanza', onStanza);
-  }
-}
-
 describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () => {
   it('archives an alert (XEP-0313): the trader finds it by querying the archive', async () => {
     const alice = await traderOf('alice');
@@ -92,15 +64,9 @@ describe(`the XMPP server keeps a trader's messages (${desk().xmppServer})`, () 
     const id = alice.alerts.find((a) => a.payload.symbol === 'MSFT')!.id;
     let archived: Element[] = [];
     await expect
-      .poll(
-        async () =>
-          (archived = await archive(alice.client, `alerts@${desk().domain}`)).map(
-            (m) => m.attrs.id as string | undefined,
-          ),
-        {
-          timeout: 10_000,
-        },
-      )
+      .poll(async () => idsOf((archived = await archive(alice.client, `alerts@${desk().domain}`))), {
+        timeout: 10_000,
+      })
       .toContain(id);
     const message = archived.find((m) => m.attrs.id === id)!;
     expect(message.getChildText('body')).toContain('MSFT crossed up through 1000.25');

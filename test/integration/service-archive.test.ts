@@ -2,17 +2,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
-import { xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import { xml, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { archive, idsOf, NS_MAM } from './mam.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
 // The desk's service accounts keep no message archive of their own (XEP-0313 §6 preferences,
 // default 'never', set at provisioning): the engine's archive of every alert it sends and
 // every receipt it gets grew to the server's per-account item limit, where Prosody rewrote it
 // whole every 100 messages. The trader's archive keeps the alert.
-
-const NS_MAM = 'urn:xmpp:mam:2';
-const NS_FORWARD = 'urn:xmpp:forward:0';
 
 let service: AlertService;
 let engineClient: XmppClient;
@@ -47,34 +45,6 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-/** XEP-0313 §4: the account's archived messages with `peer` since `start`, newest last (at most 50). */
-async function archive(client: XmppClient, peer: string, start: string): Promise<Element[]> {
-  const queryid = `q${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
-  const found: Element[] = [];
-  const onStanza = (st: Element) => {
-    const result = st.name === 'message' ? st.getChild('result', NS_MAM) : undefined;
-    if (result?.attrs.queryid !== queryid) return;
-    const message = result.getChild('forwarded', NS_FORWARD)?.getChild('message');
-    if (message) found.push(message);
-  };
-  client.on('stanza', onStanza);
-  try {
-    const form = xml(
-      'x',
-      { xmlns: 'jabber:x:data', type: 'submit' },
-      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
-      xml('field', { var: 'with' }, xml('value', {}, peer)),
-      xml('field', { var: 'start' }, xml('value', {}, start)),
-    );
-    const rsm = xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '50'), xml('before'));
-    // The result IQ comes after every result message (§4.1.2).
-    await client.iq.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, form, rsm)));
-    return found;
-  } finally {
-    client.removeListener('stanza', onStanza);
-  }
-}
-
 /** XEP-0313 §6: the account's archiving preferences. */
 async function prefsDefault(client: XmppClient): Promise<string | undefined> {
   const reply = await client.iq.request(xml('iq', { type: 'get' }, xml('prefs', { xmlns: NS_MAM })));
@@ -94,17 +64,13 @@ describe(`the desk's service accounts keep no message archive (${desk().xmppServ
     const id = bob.alerts.find((a) => a.payload.symbol === 'AAPL')!.id;
     // The trader's archive has it (so the server has archived by now) and its receipt is back.
     await expect
-      .poll(
-        async () =>
-          (await archive(bob!.client, `alerts@${desk().domain}`, start)).map((m) => m.attrs.id as string | undefined),
-        {
-          timeout: 10_000,
-        },
-      )
+      .poll(async () => idsOf(await archive(bob!.client, `alerts@${desk().domain}`, start)), {
+        timeout: 10_000,
+      })
       .toContain(id);
     await expect.poll(async () => (await service.engine.alerts.get(id))?.state, { timeout: 10_000 }).toBe('delivered');
     const own = await archive(engineClient, `bob@${desk().domain}`, start);
-    expect(own.map((m) => m.attrs.id as string | undefined)).toEqual([]);
+    expect(idsOf(own)).toEqual([]);
   });
 
   it('every service account has archiving preferences of never', async () => {
