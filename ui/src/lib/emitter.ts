@@ -21,5 +21,3 @@ export function createEmitter<E extends object>() {
   };
   return { on, emit };
 }
-
-export type Emitter<E extends object> = ReturnType<typeof createEmitter<E>>;

@@ -11,7 +11,7 @@ import type {
 } from '../lib/xmpp/xmpp-session.js';
 
 /** A session that records what the page sends and lets a test deliver stanzas or drop the stream. */
-export class FakeSession implements XmppSession {
+class FakeSession implements XmppSession {
   sent: Element[] = [];
   requests: Element[] = [];
   closed = false;
@@ -148,7 +148,7 @@ export const json = (status: number, body: unknown) =>
   });
 
 /** A fetch answering `METHOD /path` routes; unknown routes are 404 in the API's shape. */
-export function fakeFetch(routes: Record<string, Handler> = {}) {
+function fakeFetch(routes: Record<string, Handler> = {}) {
   const calls: Array<{ method: string; path: string; headers: Record<string, string>; body: unknown }> = [];
   const fetch = async (input: string, init: RequestInit = {}) => {
     const url = new URL(input, 'http://desk.test');

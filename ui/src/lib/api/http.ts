@@ -83,7 +83,7 @@ export function createHttp({ fetch, auth, base = '/v1' }: { fetch: Fetch; auth: 
 export type Http = ReturnType<typeof createHttp>;
 
 /** The API's `{ code, message }`, or what a proxy in front of it said. */
-export async function toError(res: Response): Promise<ApiError> {
+async function toError(res: Response): Promise<ApiError> {
   let body: unknown;
   try {
     body = await res.json();

@@ -2,9 +2,6 @@ import type { BarInterval } from '@tickdesk/schemas';
 import type { Http } from './http.js';
 import type { CandlePage, InstrumentList, IssuedToken, LastPriceList } from './rest-types.js';
 
-/** The API's page-size limit for candles (services/api/src/market-schemas.ts). */
-export const CANDLE_PAGE_LIMIT = 10_000;
-
 /** Login, instruments, last prices and candles (services/api/src/routes/auth.ts, instruments.ts). */
 export function createMarketApi(http: Http) {
   return {

@@ -136,5 +136,3 @@ export function createAlerts(deps: {
     },
   };
 }
-
-export type AlertsStore = ReturnType<typeof createAlerts>;

@@ -108,5 +108,3 @@ export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: s
     },
   };
 }
-
-export type AuditStore = ReturnType<typeof createAudit>;

@@ -76,5 +76,3 @@ export function createBarFeed({ connection }: { connection: ConnectionStore }) {
     },
   };
 }
-
-export type BarFeed = ReturnType<typeof createBarFeed>;

@@ -9,7 +9,7 @@ export interface DecimalCandle {
   close: string;
 }
 
-export const bucketOf = (micros: number, interval: BarInterval): number =>
+const bucketOf = (micros: number, interval: BarInterval): number =>
   Math.floor(micros / INTERVAL_MICROS[interval]) * INTERVAL_MICROS[interval];
 
 /** A REST candle (or a bar) as a DecimalCandle of `interval`; undefined when its start is malformed. */

@@ -192,5 +192,3 @@ export function createChart(deps: {
     },
   };
 }
-
-export type ChartStore = ReturnType<typeof createChart>;

@@ -82,5 +82,3 @@ export function createDeskHealth(deps: { fetch: Fetch; timers: Timers; visibilit
     },
   };
 }
-
-export type DeskHealth = ReturnType<typeof createDeskHealth>;

@@ -92,7 +92,7 @@ export function deskLine(rows: readonly DeskPartRow[]): { ok: boolean; text: str
 }
 
 /** A restart this recent is shown beside the part even once it is ok again: a part back within one poll would otherwise leave no trace but its count. */
-export const RECENT_RESTART_MS = 60_000;
+const RECENT_RESTART_MS = 60_000;
 
 /** Seconds since the part's last restart when within RECENT_RESTART_MS of `now`, else undefined. */
 export function recentRestart(row: DeskPartRow, now: number): number | undefined {

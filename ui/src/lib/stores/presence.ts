@@ -105,5 +105,3 @@ export function createPresence(deps: {
     },
   };
 }
-
-export type PresenceStore = ReturnType<typeof createPresence>;

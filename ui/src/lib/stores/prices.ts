@@ -125,5 +125,3 @@ export function createPrices({
     },
   };
 }
-
-export type Prices = ReturnType<typeof createPrices>;

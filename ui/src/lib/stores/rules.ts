@@ -12,7 +12,7 @@ export interface FormErrors {
 }
 
 /** The API fields the form has an error slot for (rule-error-<field>). */
-export const FORM_FIELDS = [
+const FORM_FIELDS = [
   'symbol',
   'condition',
   'threshold',
@@ -146,5 +146,3 @@ export function createRules({ api }: { api: DeskApi }) {
     },
   };
 }
-
-export type RulesStore = ReturnType<typeof createRules>;

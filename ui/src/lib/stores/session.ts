@@ -28,7 +28,7 @@ export interface SessionEvents {
 }
 
 /** Words for the login form: wrong credentials and an unreachable server read differently. */
-export function loginErrorText(err: unknown): string {
+function loginErrorText(err: unknown): string {
   if (err instanceof ConnectError) {
     if (err.kind === 'auth') return 'Wrong JID or password.';
     if (err.kind === 'unreachable') return `Server unreachable: ${err.message}. Try again shortly.`;
@@ -125,5 +125,3 @@ export function createSession(deps: {
     },
   };
 }
-
-export type Session = ReturnType<typeof createSession>;
