@@ -158,6 +158,21 @@ export default defineConfig({
         },
       },
       {
+        // Two desks (`tickdesk up` from the build, Prosody) peered over XMPP server-to-server,
+        // each in its own folder on free ports (test/federation/peered-desks.ts); alone, last.
+        resolve,
+        ssr,
+        test: {
+          ...serial,
+          name: 'federation',
+          include: ['test/federation/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 7 },
+        },
+      },
+      {
         // The dashboard: Svelte components and stores in happy-dom, browser builds of
         // dependencies, workspace packages from source.
         plugins: [svelte({ configFile: './ui/svelte.config.js' }), svelteTesting()],
