@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertStore, createRuleStore } from '@tickdesk/alerts';
-import { alertKeys, createLeaseScripts } from '@tickdesk/store';
+import { alertKeys } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, desk, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
-import { portOf, startEngineProcess, type EngineProcess } from '../support/engine-process.js';
+import type { EngineProcess } from '../support/engine-process.js';
+import { createEnginePool, leaseHolders } from './engine-pool.js';
 
 /*
  * The per-trader alert cap (60 a minute by default) is the trader's, whatever engine holds
@@ -20,35 +21,11 @@ const BASE = 5_000;
 let redis: Redis;
 let alice: Trader;
 let feed: XmppClient;
-const engines: EngineProcess[] = [];
 const created: string[] = [];
 
-function startEngine(): EngineProcess {
-  const d = desk();
-  const e = startEngineProcess({
-    home: d.home,
-    domain: d.domain,
-    xmppPort: portOf(d.service),
-    redisPort: portOf(d.redisUrl),
-    env: {
-      TICKDESK_ALERT_ENGINES: '2',
-      TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS),
-      TICKDESK_ALERTS_POLL_MS: '100',
-    },
-  });
-  engines.push(e);
-  return e;
-}
-
-/** The pid in each instrument's lease holder (`alerts-<host>-<pid>-<random>`), 0 when free. */
-async function holders(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const s of SYMBOLS) {
-    const h = await createLeaseScripts({ redis, name: `alerts:${s}` }).holder();
-    out.set(s, h ? Number(h.owner.split('-').at(-2)) : 0);
-  }
-  return out;
-}
+const engines = createEnginePool({ leaseMs: LEASE_MS });
+const startEngine = engines.start;
+const holders = () => leaseHolders(redis, SYMBOLS);
 
 /** One instrument held by each engine, once both hold some. */
 async function oneEach(a: EngineProcess, b: EngineProcess): Promise<[string, string]> {
@@ -70,18 +47,7 @@ beforeAll(async () => {
   feed = await connect('feed', 'engine-caps-test');
 });
 
-afterEach(async () => {
-  await Promise.all(
-    engines.splice(0).map(
-      (e) =>
-        new Promise<void>((resolve) => {
-          if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
-          e.child.once('exit', () => resolve());
-          e.child.kill('SIGKILL');
-        }),
-    ),
-  );
-});
+afterEach(() => engines.killAll());
 
 afterAll(async () => {
   const rules = createRuleStore({ redis });

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
-import { createLeaseScripts } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
-import { portOf, startEngineProcess, type EngineProcess } from '../support/engine-process.js';
+import type { EngineProcess } from '../support/engine-process.js';
+import { createEnginePool, leaseHolders } from './engine-pool.js';
 
 /*
  * Two engine processes (TICKDESK_ALERT_ENGINES=2) share the instruments by leases; one is
@@ -18,37 +18,11 @@ const STEPS = 60;
 let redis: Redis;
 let alice: Trader;
 let feed: XmppClient;
-const engines: EngineProcess[] = [];
 const created: string[] = [];
 
-function startEngine(env: Record<string, string> = {}): EngineProcess {
-  const d = desk();
-  const e = startEngineProcess({
-    home: d.home,
-    domain: d.domain,
-    xmppPort: portOf(d.service),
-    redisPort: portOf(d.redisUrl),
-    env: {
-      TICKDESK_ALERT_ENGINES: '2',
-      TICKDESK_ALERTS_LEASE_TTL_MS: String(LEASE_MS),
-      TICKDESK_ALERTS_POLL_MS: '100',
-      TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000',
-      ...env,
-    },
-  });
-  engines.push(e);
-  return e;
-}
-
-/** The pid in each instrument's lease holder (`alerts-<host>-<pid>-<random>`), 0 when free. */
-async function holders(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const s of SYMBOLS) {
-    const h = await createLeaseScripts({ redis, name: `alerts:${s}` }).holder();
-    out.set(s, h ? Number(h.owner.split('-').at(-2)) : 0);
-  }
-  return out;
-}
+const engines = createEnginePool({ leaseMs: LEASE_MS, env: { TICKDESK_ALERTS_RECEIPT_TIMEOUT_MS: '3000' } });
+const startEngine = engines.start;
+const holders = () => leaseHolders(redis, SYMBOLS);
 
 /** `perSymbol` once rules per instrument, crossing up at base + k + 0.5: price base + k + 1 fires the k-th. */
 async function rulesFrom(base: number, perSymbol: number): Promise<Set<string>> {
@@ -99,19 +73,7 @@ beforeAll(async () => {
 });
 
 /** Every engine a test started is gone before the next test starts its own. */
-afterEach(async () => {
-  await Promise.all(
-    engines.splice(0).map(
-      (e) =>
-        new Promise<void>((resolve) => {
-          if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
-          e.child.once('exit', () => resolve());
-          e.child.kill('SIGCONT');
-          e.child.kill('SIGKILL');
-        }),
-    ),
-  );
-});
+afterEach(() => engines.killAll());
 
 afterAll(async () => {
   const rules = createRuleStore({ redis });
