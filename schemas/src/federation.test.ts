@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeskTopology } from './desk-topology.js';
-import { DEFAULT_MAX_PEERS, parsePeers, peerDomains } from './federation.js';
+import { DEFAULT_MAX_PEERS, parsePeers } from './federation.js';
 import { Value } from '@sinclair/typebox/value';
 
 const source = 'TICKDESK_PEERS_FILE=/etc/peers.json';
@@ -18,7 +18,6 @@ describe('peers file', () => {
   it('reads a list of peers', () => {
     expect(parsePeers(text([peer('deskb.localhost')]), opts)).toEqual([peer('deskb.localhost')]);
     expect(parsePeers('[]', opts)).toEqual([]);
-    expect(peerDomains({ domain: 'deskb.localhost' })).toEqual(['deskb.localhost', 'pubsub.deskb.localhost']);
   });
 
   it('names the variable, the file and the entry at fault', () => {

@@ -33,7 +33,7 @@ export type FederationPeer = Static<typeof FederationPeer>;
 export const DeskFederation = Type.Object({
   /** Where this desk accepts server-to-server links. */
   s2sPort: Type.Integer({ minimum: 1, maximum: 65535 }),
-  s2sInterface: Type.String({ pattern: '^[A-Za-z0-9.:-]{1,253}$' }),
+  s2sInterface: Type.String({ pattern: '^[A-Za-z0-9.:*-]{1,253}$' }),
   peers: Type.Array(FederationPeer, { minItems: 1, maxItems: 1024 }),
 });
 export type DeskFederation = Static<typeof DeskFederation>;
@@ -77,6 +77,3 @@ function entryDomain(entry: unknown): string {
   const d = (entry as { domain?: unknown } | null)?.domain;
   return typeof d === 'string' ? ` (${d.slice(0, 64)})` : '';
 }
-
-/** The domains a peer's links carry: its server and its pubsub service. */
-export const peerDomains = (peer: Pick<FederationPeer, 'domain'>): string[] => [peer.domain, `pubsub.${peer.domain}`];

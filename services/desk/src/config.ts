@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_FILE } from '@tickdesk/feed-replay';
-import { loadEnvConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
+import { DEFAULT_MAX_PEERS, DEFAULT_S2S_PORT, loadEnvConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { resolveFailoverPreset } from './failover-preset.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -70,10 +70,10 @@ export const DeskEnv = Type.Object({
   /** JSON file of the partner desks this desk links with over XMPP server-to-server (docs/operations.md, "Federated desks"); empty: none, and no s2s listener. */
   TICKDESK_PEERS_FILE: Type.String({ default: '' }),
   /** Where this desk accepts server-to-server links from its peers (only with TICKDESK_PEERS_FILE). */
-  TICKDESK_S2S_PORT: Port(5269),
+  TICKDESK_S2S_PORT: Port(DEFAULT_S2S_PORT),
   TICKDESK_S2S_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.:*-]{1,253}$', default: '127.0.0.1' }),
   /** At most this many peers in TICKDESK_PEERS_FILE. */
-  TICKDESK_PEERS_MAX: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+  TICKDESK_PEERS_MAX: Type.Integer({ minimum: 1, maximum: 1024, default: DEFAULT_MAX_PEERS }),
   /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */
   TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseDeskTopology } from '@tickdesk/schemas';
 import { ConfigError, loadDeskConfig } from './config.js';
 import { buildDeskTopology } from './topology.js';
 
@@ -35,6 +36,11 @@ describe('desk topology: federation', () => {
       ],
     });
     expect(topology({ TICKDESK_PEERS_FILE: file }).federation?.s2sPort).toBe(5269);
+    // Every interface the setting accepts makes a topology the services can read back.
+    for (const s2sInterface of ['0.0.0.0', '*', '::', '10.0.0.2']) {
+      const t = topology({ TICKDESK_PEERS_FILE: file, TICKDESK_S2S_INTERFACE: s2sInterface });
+      expect(parseDeskTopology(JSON.stringify(t)).federation?.s2sInterface).toBe(s2sInterface);
+    }
   });
 
   it('a bad file stops the desk naming the variable, the file and the entry', () => {
