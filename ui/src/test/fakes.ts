@@ -1,5 +1,6 @@
 import { xml, type Element } from '@tickdesk/xmpp/browser';
 import type { FrameScheduler } from '../lib/frame-batcher.js';
+import { localpart } from '../lib/jid.js';
 import type { Timers } from '../lib/stores/connection.js';
 import { createDesk, type DeskDeps } from '../lib/stores/desk.js';
 import type {
@@ -170,7 +171,7 @@ export function deskRoutes(role = 'trader'): Record<string, Handler> {
     'POST /auth/token': ({ body }) => {
       const b = body as { jid: string; password: string };
       return b.password === 'secret'
-        ? json(200, { token: 'tok-1', expiresAt: '2030-01-01T00:00:00.000Z', user: b.jid.split('@')[0], role })
+        ? json(200, { token: 'tok-1', expiresAt: '2030-01-01T00:00:00.000Z', user: localpart(b.jid), role })
         : json(401, { code: 'TICKDESK_API_BAD_CREDENTIALS', message: 'wrong JID or password' });
     },
     'GET /instruments': () =>

@@ -2,7 +2,7 @@ import { readonly, writable } from 'svelte/store';
 import { parsePresence, type Show } from '@tickdesk/xmpp/browser';
 import type { DeskApi } from '../api/desk-api.js';
 import type { TraderPresence } from '../api/rest-types.js';
-import { bareJid, domainOf } from '../jid.js';
+import { bareJid, domainOf, localpart } from '../jid.js';
 import { isoMillis } from '../time-format.js';
 import type { ConnectionStore, OwnShow } from './connection.js';
 
@@ -63,7 +63,7 @@ export function createPresence(deps: {
     const p = parsePresence(stanza);
     if (!p) return;
     const jid = bareJid(p.from);
-    if (deps.ignore().includes(jid) || !jid.includes('@')) return;
+    if (deps.ignore().includes(jid) || !localpart(jid)) return;
     let map = resources.get(jid);
     if (!map) resources.set(jid, (map = new Map<string, ResourceShow>()));
     if (p.show === 'unavailable') map.delete(p.from);
