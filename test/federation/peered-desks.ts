@@ -24,20 +24,20 @@ const STOP_TIMEOUT_MS = 30_000;
 const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type PortName =
-  'api' | 'xmpp' | 'xmppTls' | 'xmppHttp' | 'xmppDist' | 'redis' | 's2s' | 'feedM' | 'recorderM' | 'alertsM';
-const PORT_NAMES: readonly PortName[] = [
-  'api',
-  'xmpp',
-  'xmppTls',
-  'xmppHttp',
-  'xmppDist',
-  'redis',
-  's2s',
-  'feedM',
-  'recorderM',
-  'alertsM',
-];
+/** Each port of a desk and the variable that sets it: all on 127.0.0.1, all free when the pair starts. */
+const PORT_VARS = {
+  api: 'TICKDESK_API_PORT',
+  xmpp: 'TICKDESK_XMPP_PORT',
+  xmppTls: 'TICKDESK_XMPP_TLS_PORT',
+  xmppHttp: 'TICKDESK_XMPP_HTTP_PORT',
+  xmppDist: 'TICKDESK_XMPP_DIST_PORT',
+  redis: 'TICKDESK_REDIS_PORT',
+  s2s: 'TICKDESK_S2S_PORT',
+  feedMetrics: 'TICKDESK_FEED_METRICS_PORT',
+  recorderMetrics: 'TICKDESK_RECORDER_METRICS_PORT',
+  alertsMetrics: 'TICKDESK_ALERTS_METRICS_PORT',
+} as const;
+type PortName = keyof typeof PORT_VARS;
 
 /** One desk of a peered pair: `tickdesk up` (from the build) in its own folder on free ports. */
 export interface PeeredDesk {
@@ -65,7 +65,7 @@ export interface PeeredDesk {
 
 async function distinctFreePorts(taken: Set<number>): Promise<Record<PortName, number>> {
   const out = {} as Record<PortName, number>;
-  for (const name of PORT_NAMES) {
+  for (const name of Object.keys(PORT_VARS) as PortName[]) {
     let p = await freePort();
     while (taken.has(p)) p = await freePort();
     taken.add(p);
@@ -120,29 +120,21 @@ function createDesk(domain: string, ports: Record<PortName, number>, env: Record
     },
     setPeers: (peers) => writeFileSync(peersFile, JSON.stringify(peers, null, 2) + '\n'),
     async start() {
-      const childEnv: Record<string, string> = {};
-      // The desk reads only its own variables: none of the caller's TICKDESK_* leaks in.
-      for (const [k, v] of Object.entries(process.env))
-        if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) childEnv[k] = v;
-      Object.assign(childEnv, {
+      // The desk reads only its own variables: none of the caller's TICKDESK_* (or vitest's) leaks in.
+      const inherited = Object.entries(process.env).filter(
+        (e): e is [string, string] => e[1] !== undefined && !/^(TICKDESK_|VITEST)/.test(e[0]),
+      );
+      const childEnv = {
+        ...Object.fromEntries(inherited),
+        ...Object.fromEntries(Object.entries(PORT_VARS).map(([name, v]) => [v, String(ports[name as PortName])])),
         TICKDESK_HOME: home,
         TICKDESK_DOMAIN: domain,
         TICKDESK_XMPP_SERVER: 'prosody',
-        TICKDESK_API_PORT: String(ports.api),
-        TICKDESK_XMPP_PORT: String(ports.xmpp),
-        TICKDESK_XMPP_TLS_PORT: String(ports.xmppTls),
-        TICKDESK_XMPP_HTTP_PORT: String(ports.xmppHttp),
-        TICKDESK_XMPP_DIST_PORT: String(ports.xmppDist),
-        TICKDESK_REDIS_PORT: String(ports.redis),
-        TICKDESK_FEED_METRICS_PORT: String(ports.feedM),
-        TICKDESK_RECORDER_METRICS_PORT: String(ports.recorderM),
-        TICKDESK_ALERTS_METRICS_PORT: String(ports.alertsM),
-        TICKDESK_S2S_PORT: String(ports.s2s),
         TICKDESK_PEERS_FILE: peersFile,
         TICKDESK_FEED: 'synthetic',
         TICKDESK_LOG_LEVEL: 'info',
         ...env,
-      });
+      };
       const fd = openSync(logPath, 'a');
       const child = spawn(process.execPath, [CLI, 'up'], {
         cwd: root,
