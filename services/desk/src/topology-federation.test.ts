@@ -12,6 +12,7 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 function peersFile(name: string, peers: unknown): string {
   const dir = join(home, 'peers');
   mkdirSync(dir, { recursive: true });
+  for (const ca of ['deskb-ca.crt', 'c.crt']) writeFileSync(join(dir, ca), 'PEM');
   const path = join(dir, name);
   writeFileSync(path, JSON.stringify(peers));
   return path;
@@ -26,13 +27,16 @@ describe('desk topology: federation', () => {
   });
 
   it("the peers with the s2s port and interface; a CA path relative to the file is taken from the file's folder", () => {
-    const file = peersFile('one.json', [deskB, { ...deskB, domain: 'deskc.localhost', ca: '/etc/c.crt' }]);
+    const file = peersFile('one.json', [
+      deskB,
+      { ...deskB, domain: 'deskc.localhost', ca: join(home, 'peers', 'c.crt') },
+    ]);
     expect(topology({ TICKDESK_PEERS_FILE: file, TICKDESK_S2S_PORT: '15269' }).federation).toEqual({
       s2sPort: 15269,
       s2sInterface: '127.0.0.1',
       peers: [
         { ...deskB, ca: join(home, 'peers', 'deskb-ca.crt') },
-        { ...deskB, domain: 'deskc.localhost', ca: '/etc/c.crt' },
+        { ...deskB, domain: 'deskc.localhost', ca: join(home, 'peers', 'c.crt') },
       ],
     });
     expect(topology({ TICKDESK_PEERS_FILE: file }).federation?.s2sPort).toBe(5269);
@@ -52,6 +56,10 @@ describe('desk topology: federation', () => {
     const bad = peersFile('bad.json', [deskB, { ...deskB, domain: 'deskc.localhost', host: 'a b' }]);
     expect(() => topology({ TICKDESK_PEERS_FILE: bad })).toThrow(
       new RegExp(`^TICKDESK_PEERS_FILE=".*bad\\.json" entry 2 \\(deskc\\.localhost\\): host `),
+    );
+    const noCa = peersFile('no-ca.json', [{ ...deskB, ca: 'missing.crt' }]);
+    expect(() => topology({ TICKDESK_PEERS_FILE: noCa })).toThrow(
+      new RegExp(`entry 1 \\(deskb\\.localhost\\): its CA certificate .*missing\\.crt does not exist$`),
     );
     const many = peersFile(
       'many.json',

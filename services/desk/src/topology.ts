@@ -56,12 +56,13 @@ function federationOf(config: DeskConfig): { federation?: DeskFederation } {
   if (peers.length === 0) return {};
   if (config.TICKDESK_XMPP_SERVER !== 'prosody')
     throw new ConfigError(`${source} needs TICKDESK_XMPP_SERVER=prosody: federation runs on Prosody for now`);
+  const resolved = peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) }));
+  resolved.forEach((p, i) => {
+    if (!existsSync(p.ca))
+      throw new ConfigError(`${source} entry ${i + 1} (${p.domain}): its CA certificate ${p.ca} does not exist`);
+  });
   return {
-    federation: {
-      s2sPort: config.TICKDESK_S2S_PORT,
-      s2sInterface: config.TICKDESK_S2S_INTERFACE,
-      peers: peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) })),
-    },
+    federation: { s2sPort: config.TICKDESK_S2S_PORT, s2sInterface: config.TICKDESK_S2S_INTERFACE, peers: resolved },
   };
 }
 

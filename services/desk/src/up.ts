@@ -280,6 +280,11 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
         redisMode: config.TICKDESK_REDIS_MODE,
         parts: services,
       }),
+      ...(topology.federation
+        ? [
+            `  federation (s2s)         ${topology.federation.s2sInterface}:${topology.federation.s2sPort}, TLS and certificates only; peers ${topology.federation.peers.map((p) => `${p.domain} (${p.host}:${p.port})`).join(', ')}`,
+          ]
+        : []),
       `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
       `  users                    ${users.join(', ')}`,
       `  credentials              ${infra.credentialsPath}`,
