@@ -34,6 +34,8 @@ export default tseslint.config(
       // A promise nobody awaits loses its rejection: every one is awaited, returned, or marked `void` on purpose.
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
+      // A `let` that start-up assigns once, read before by the cleanup set up ahead of it, stays a `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },

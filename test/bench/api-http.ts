@@ -66,7 +66,6 @@ const redisServer = await startRedis({
 // As server.ts connects it: auto-pipelining on.
 const redis = new Redis(redisServer.url, { enableAutoPipelining: true });
 let closeApp: () => Promise<void> = async () => undefined;
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let flushes: NodeJS.Timeout | undefined;
 const cleanup = async () => {
   clearInterval(flushes);

@@ -65,9 +65,7 @@ const failoverEnv: Record<string, string> = !FAILOVER
     ? { TICKDESK_FAILOVER: '1' }
     : { TICKDESK_ALERT_ENGINES: '2', TICKDESK_FEED_STANDBY: '1' };
 
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let desk: ClusterDesk | undefined;
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let redis: Redis | undefined;
 const traders: ClusterTrader[] = [];
 let stopping = false;

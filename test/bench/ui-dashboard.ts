@@ -75,12 +75,9 @@ const ports = {
   redis: await freePort(),
 };
 const instruments = benchInstruments(INSTRUMENTS);
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let infra: DeskInfra | undefined;
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let browser: Browser | undefined;
 let closeApi: () => Promise<void> = async () => undefined;
-// eslint-disable-next-line prefer-const -- assigned once start-up gets there; cleanup, set up before, reads it
 let redis: Redis | undefined;
 const cleanup = async () => {
   await browser?.close().catch(() => undefined);
