@@ -128,7 +128,7 @@ describe('two desks peered over XMPP server-to-server (Prosody)', () => {
     expect(readFileSync(desks.a.xmppLog, 'utf8')).toMatch(/No link to unknown\.localhost \(not a federated domain\)/);
   });
 
-  it('the links were authenticated by certificate (SASL EXTERNAL over TLS), never by dialback', () => {
+  it('the links were authenticated by certificate (SASL EXTERNAL over TLS), never by dialback, and used both ways (XEP-0288)', () => {
     const logA = readFileSync(desks.a.xmppLog, 'utf8');
     const logB = readFileSync(desks.b.xmppLog, 'utf8');
     const both = logA + logB;
@@ -136,6 +136,8 @@ describe('two desks peered over XMPP server-to-server (Prosody)', () => {
     expect(both).toMatch(/Stream encrypted \(TLSv1\.[23] with/);
     expect(both).toMatch(/Outgoing s2s connection deskb\.localhost->(pubsub\.)?desk\.localhost complete/);
     expect(both).not.toMatch(/dialback/i);
+    // XEP-0288: desk A's pubsub service sent every tick back over desk B's link, opening none of its own.
+    expect(logA).not.toMatch(/Outgoing s2s connection (pubsub\.)?desk\.localhost->deskb\.localhost/);
   });
 
   it("with the peer's CA no longer trusted: no link, and a stanza to the peer bounces, logged with the cause", async () => {
