@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createAlertLimits } from './alert-limits.js';
 import { alertKeys, createAlertStore, type StoredAlert } from './store/index.js';
-import { privateRedis } from './store/redis.test-util.js';
+import { usePrivateRedis } from './store/redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
-
+const redis = usePrivateRedis();
 const T0 = Date.parse('2026-12-06T07:00:00Z');
 let n = 0;
 const alert = (ruleId: string, owner: string): StoredAlert => {
@@ -40,7 +32,7 @@ const alert = (ruleId: string, owner: string): StoredAlert => {
 };
 
 /** What the create script answers for a firing of `ruleId` by `owner` at the limits' time. */
-function taker(limits: ReturnType<typeof createAlertLimits>, redisClient = client) {
+function taker(limits: ReturnType<typeof createAlertLimits>, redisClient = redis.client) {
   const store = createAlertStore({ redis: redisClient });
   return async (ruleId: string, owner: string) => {
     const r = await store.create(alert(ruleId, owner), { caps: limits.caps() });
@@ -84,11 +76,11 @@ describe('alert rate caps, counted in Redis by the outbox create script', () => 
     const t = T0;
     const engineA = taker(
       createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }),
-      redis.client(),
+      redis.connect(),
     );
     const engineB = taker(
       createAlertLimits({ perRule: 2, perOwner: 3, windowMs: 60_000, now: () => t }),
-      redis.client(),
+      redis.connect(),
     );
     // A rule's instrument taken over by B after A sent two: the rule's cap holds across the takeover.
     expect([await engineA('r1', 'alice'), await engineA('r1', 'alice'), await engineB('r1', 'alice')]).toEqual([
@@ -109,9 +101,9 @@ describe('alert rate caps, counted in Redis by the outbox create script', () => 
     const take = taker(limits);
     for (let i = 0; i < 8; i++) await take('r1', 'u1');
     const keys = alertKeys();
-    expect(await client.zcard(keys.rateRule('r1'))).toBe(5);
-    expect(await client.zcard(keys.rateOwner('u1'))).toBe(5);
-    const ttl = await client.pttl(keys.rateOwner('u1'));
+    expect(await redis.client.zcard(keys.rateRule('r1'))).toBe(5);
+    expect(await redis.client.zcard(keys.rateOwner('u1'))).toBe(5);
+    const ttl = await redis.client.pttl(keys.rateOwner('u1'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1_000);
   });

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { createAlertsMetrics } from './alerts-metrics.js';
@@ -7,7 +6,7 @@ import { loadAlertsConfig } from './config.js';
 import { createDelivery } from './delivery.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { createAlertStore, createAuditChain, type StoredAlert } from './store/index.js';
-import { privateRedis } from './store/redis.test-util.js';
+import { usePrivateRedis } from './store/redis.test-util.js';
 
 /*
  * An engine stores an alert in the outbox, then appends its `fired` record to the audit
@@ -16,17 +15,9 @@ import { privateRedis } from './store/redis.test-util.js';
  * (the instrument's new holder, or the same engine started again) must write that record
  * before it sends, or the chain shows an alert sent and delivered that never fired.
  */
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2026-12-06T10:08:14.119Z');
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
 
 const pending = (id: string): StoredAlert => ({
   id,
@@ -63,8 +54,8 @@ function delivery(storing?: (id: string) => boolean) {
   } as unknown as PresenceTracker;
   const d = createDelivery({
     client: xmpp,
-    alerts: createAlertStore({ redis: client }),
-    audit: createAuditChain({ redis: client, now: () => T0 }),
+    alerts: createAlertStore({ redis: redis.client }),
+    audit: createAuditChain({ redis: redis.client, now: () => T0 }),
     presence,
     config: loadAlertsConfig({}),
     domain: 'desk.localhost',
@@ -77,11 +68,11 @@ function delivery(storing?: (id: string) => boolean) {
 }
 
 const events = async (alertId: string) =>
-  (await createAuditChain({ redis: client }).range({ alertId, limit: 10 })).map((r) => r.event);
+  (await createAuditChain({ redis: redis.client }).range({ alertId, limit: 10 })).map((r) => r.event);
 
 describe('a pending alert stored by an engine killed before its fired record', () => {
   it('gets its fired record before it is sent by the engine that picks it up', async () => {
-    await createAlertStore({ redis: client }).create(pending('a1'));
+    await createAlertStore({ redis: redis.client }).create(pending('a1'));
     const { d, sent } = delivery();
     expect(await d.resume()).toBe(1);
     expect(sent).toEqual(['a1']);
@@ -89,8 +80,8 @@ describe('a pending alert stored by an engine killed before its fired record', (
   });
 
   it('keeps the record it has: none written twice', async () => {
-    await createAlertStore({ redis: client }).create(pending('a2'));
-    await createAuditChain({ redis: client }).append({
+    await createAlertStore({ redis: redis.client }).create(pending('a2'));
+    await createAuditChain({ redis: redis.client }).append({
       alertId: 'a2',
       trader: 'alice',
       symbol: 'ESZ6',
@@ -104,7 +95,7 @@ describe('a pending alert stored by an engine killed before its fired record', (
   });
 
   it('leaves the record of an alert this engine is storing right now to the writer', async () => {
-    await createAlertStore({ redis: client }).create(pending('a3'));
+    await createAlertStore({ redis: redis.client }).create(pending('a3'));
     const { d } = delivery((id) => id === 'a3');
     await d.resume();
     expect(await events('a3')).toEqual(['sent']);

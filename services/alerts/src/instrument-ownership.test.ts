@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createInstrumentOwnership, type InstrumentOwnership } from './instrument-ownership.js';
-import { privateRedis, until } from './store/redis.test-util.js';
+import { usePrivateRedis, until } from './store/redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis({ flush: false });
 const log = pino({ level: 'silent' });
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
 const TTL = 600;
 let running: InstrumentOwnership[] = [];
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
 beforeEach(async () => {
   await Promise.all(running.map((o) => o.stop()));
   running = [];
-  await client.flushall();
+  await redis.client.flushall();
 });
 
 function engine(owner: string, engines = 2) {
-  const conn = redis.client();
+  const conn = redis.connect();
   const gained: Array<[string, number]> = [];
   const lost: string[] = [];
   const o = createInstrumentOwnership({
@@ -96,6 +88,6 @@ describe('instruments shared out by leases', () => {
     expect(held(a.o)).toEqual(SYMBOLS);
     expect(a.o.token('AAA')).toBeUndefined();
     expect(a.o.leads()).toBe(true);
-    expect(await client.keys('*')).toEqual([]);
+    expect(await redis.client.keys('*')).toEqual([]);
   });
 });

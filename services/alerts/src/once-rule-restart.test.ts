@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { RuleInput, TickRow } from '@tickdesk/schemas';
@@ -15,7 +15,7 @@ import {
   type RuleStore,
   type StoredAlert,
 } from './store/index.js';
-import { privateRedis } from './store/redis.test-util.js';
+import { usePrivateRedis } from './store/redis.test-util.js';
 import { createSuppressionLedger } from './suppression-ledger.js';
 
 /*
@@ -24,8 +24,7 @@ import { createSuppressionLedger } from './suppression-ledger.js';
  * watermark), and the tick that fired it is not evaluated again (the read-back starts after
  * it, or another engine took the instrument over). A second crossing must not fire it again.
  */
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2026-12-06T07:00:00Z');
 const input: RuleInput = {
@@ -44,16 +43,9 @@ const row = (seq: number, price: string): TickRow => ({
   ingestMicros: (T0 + seq) * 1000,
 });
 
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
-
 /** One engine process's evaluation path (rule sync, index, firing writer) on the shared Redis; `killedBeforeStatus`: it dies before any status write lands. */
 async function engineProcess({ killedBeforeStatus = false } = {}) {
-  const store = createRuleStore({ redis: client });
+  const store = createRuleStore({ redis: redis.client });
   const rules = killedBeforeStatus
     ? ({
         ...store,
@@ -63,7 +55,7 @@ async function engineProcess({ killedBeforeStatus = false } = {}) {
       } as RuleStore)
     : store;
   const index = createRuleIndex();
-  const alerts = createAlertStore({ redis: client });
+  const alerts = createAlertStore({ redis: redis.client });
   const firedKey = engineKeys().fired;
   const sync = createRuleSync({
     rules,
@@ -74,9 +66,9 @@ async function engineProcess({ killedBeforeStatus = false } = {}) {
   });
   await sync.start();
   const writer = createFiringWriter({
-    redis: client,
+    redis: redis.client,
     alerts,
-    audit: createAuditChain({ redis: client, now: () => T0 }),
+    audit: createAuditChain({ redis: redis.client, now: () => T0 }),
     rules,
     limits: createAlertLimits({ perRule: 10, perOwner: 60, windowMs: 60_000 }),
     suppressions: createSuppressionLedger({ summaryMs: 10_000 }),
@@ -99,13 +91,13 @@ async function engineProcess({ killedBeforeStatus = false } = {}) {
 }
 
 const alertsOf = async (ruleId: string) =>
-  (await createAlertStore({ redis: client }).list({ trader: 'alice', limit: 100 })).alerts.filter(
+  (await createAlertStore({ redis: redis.client }).list({ trader: 'alice', limit: 100 })).alerts.filter(
     (a) => a.ruleId === ruleId,
   );
 
 describe('a once rule whose engine was killed between storing its alert and marking it triggered', () => {
   it('is not fired again by the restarted engine on a later crossing', async () => {
-    const rule = await createRuleStore({ redis: client }).create('alice', input);
+    const rule = await createRuleStore({ redis: redis.client }).create('alice', input);
     const first = await engineProcess({ killedBeforeStatus: true });
     await expect(first.run([row(1, '64999'), row(2, '65001')])).rejects.toThrow(/killed/);
     await first.stop();
@@ -113,17 +105,17 @@ describe('a once rule whose engine was killed between storing its alert and mark
     // Restarted: its read-back starts after seq 2 (the node no longer holds it).
     const second = await engineProcess();
     expect(second.index.size).toBe(0); // retired on load
-    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect((await createRuleStore({ redis: redis.client }).get(rule.id))?.status).toBe('triggered');
     const sent = await second.run([row(1, '64999'), row(3, '64990'), row(4, '65010')]);
     await second.stop();
     expect(sent).toEqual([]);
     expect((await alertsOf(rule.id)).map((a) => a.tickSeq)).toEqual([2]);
-    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect((await createRuleStore({ redis: redis.client }).get(rule.id))?.status).toBe('triggered');
     expect(second.index.size).toBe(0);
   });
 
   it('is not fired again by another engine that had the rule loaded before the kill (a takeover)', async () => {
-    const rule = await createRuleStore({ redis: client }).create('alice', input);
+    const rule = await createRuleStore({ redis: redis.client }).create('alice', input);
     const survivor = await engineProcess(); // loaded the rule while it was active
     const victim = await engineProcess({ killedBeforeStatus: true });
     await expect(victim.run([row(1, '64999'), row(2, '65001')])).rejects.toThrow(/killed/);
@@ -133,12 +125,12 @@ describe('a once rule whose engine was killed between storing its alert and mark
     await survivor.stop();
     expect(sent).toEqual([]);
     expect((await alertsOf(rule.id)).map((a) => a.tickSeq)).toEqual([2]);
-    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect((await createRuleStore({ redis: redis.client }).get(rule.id))?.status).toBe('triggered');
     expect(survivor.index.size).toBe(0);
   });
 
   it('is retired by an engine taking its instrument over before any tick', async () => {
-    const rule = await createRuleStore({ redis: client }).create('alice', input);
+    const rule = await createRuleStore({ redis: redis.client }).create('alice', input);
     const survivor = await engineProcess();
     const victim = await engineProcess({ killedBeforeStatus: true });
     await expect(victim.run([row(1, '64999'), row(2, '65001')])).rejects.toThrow(/killed/);
@@ -146,12 +138,12 @@ describe('a once rule whose engine was killed between storing its alert and mark
     expect(survivor.index.size).toBe(1);
     await survivor.sync.reloadSymbol('BTCUSDT'); // what a new lease holder does first
     expect(survivor.index.size).toBe(0);
-    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect((await createRuleStore({ redis: redis.client }).get(rule.id))?.status).toBe('triggered');
     const sent = await survivor.run([row(3, '64990'), row(4, '65010')]);
     await survivor.stop();
     expect(sent).toEqual([]);
     expect((await alertsOf(rule.id)).map((a) => a.tickSeq)).toEqual([2]);
-    expect((await createRuleStore({ redis: client }).get(rule.id))?.status).toBe('triggered');
+    expect((await createRuleStore({ redis: redis.client }).get(rule.id))?.status).toBe('triggered');
     expect(survivor.index.size).toBe(0);
   });
 });

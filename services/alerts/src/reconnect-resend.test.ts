@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { xml, type XmppClient } from '@tickdesk/xmpp';
@@ -8,7 +8,7 @@ import { loadAlertsConfig } from './config.js';
 import { createDelivery } from './delivery.js';
 import { createPresenceTracker, type PresenceTracker } from './presence-tracker.js';
 import { createAlertStore, createAuditChain, type StoredAlert } from './store/index.js';
-import { privateRedis, until } from './store/redis.test-util.js';
+import { usePrivateRedis, until } from './store/redis.test-util.js';
 
 /*
  * The chaos suite's XMPP server kill: alerts sent into the dead sessions get no receipt and
@@ -16,17 +16,9 @@ import { privateRedis, until } from './store/redis.test-util.js';
  * own session comes back and finds the trader online in the initial presence burst (no
  * transition), so those alerts must be resent as soon as that resync is over.
  */
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2026-12-06T10:08:14.119Z');
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
 
 const sentAlert = (id: string, owner: string, state: StoredAlert['state'] = 'sent'): StoredAlert => ({
   id,
@@ -59,11 +51,11 @@ function harness(shows: Record<string, string>) {
   const presence = Object.assign(new EventEmitter(), {
     get: (trader: string) => ({ trader, show: shows[trader] ?? 'offline' }),
   }) as unknown as PresenceTracker & EventEmitter;
-  const alerts = createAlertStore({ redis: client });
+  const alerts = createAlertStore({ redis: redis.client });
   const d = createDelivery({
     client: xmpp,
     alerts,
-    audit: createAuditChain({ redis: client, now: () => T0 }),
+    audit: createAuditChain({ redis: redis.client, now: () => T0 }),
     presence,
     config: { ...loadAlertsConfig({}), pollMs: 3_600_000 },
     domain: 'desk.localhost',

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRoleStore } from '@tickdesk/store';
 import { createTraderRoles } from './trader-roles.js';
-import { privateRedis, until } from './store/redis.test-util.js';
+import { usePrivateRedis, until } from './store/redis.test-util.js';
 
 /*
  * A trader added while the engine runs (`tickdesk users add`, POST /v1/users) is tracked
  * from the role store's change notification, as rules are: no timer reads the roles again.
  */
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-beforeAll(async () => {
-  redis = await privateRedis();
-});
-afterAll(() => redis.close());
-
+const redis = usePrivateRedis({ flush: false });
 describe('trader roles by change notification', () => {
   it('a trader added, disabled and enabled again is heard of within half a second', async () => {
-    const client = redis.client();
+    const client = redis.connect();
     const roles = createRoleStore({ redis: client });
     await roles.set('alice', 'trader');
     const calls: string[] = [];
@@ -43,7 +38,7 @@ describe('trader roles by change notification', () => {
   });
 
   it('a change heard while a refresh is still running is read after it, not dropped', async () => {
-    const client = redis.client();
+    const client = redis.connect();
     const roles = createRoleStore({ redis: client });
     await client.flushall();
     await roles.set('dan', 'disabled');

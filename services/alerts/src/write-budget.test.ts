@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createWriteBudget, WRITE_RATE_KEY } from './write-budget.js';
-import { privateRedis } from './store/redis.test-util.js';
+import { usePrivateRedis } from './store/redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
+const redis = usePrivateRedis();
 
 describe('write budget shared with the REST API', () => {
   it('allows max writes per user per window, then says when to retry', async () => {
-    const budget = createWriteBudget({ redis: client, max: 3, windowMs: 60_000 });
+    const budget = createWriteBudget({ redis: redis.client, max: 3, windowMs: 60_000 });
     const verdicts = [];
     for (let i = 0; i < 4; i++) verdicts.push(await budget.take('alice'));
     expect(verdicts.slice(0, 3)).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
@@ -29,12 +21,12 @@ describe('write budget shared with the REST API', () => {
   it("counts in the REST rate limiter's key, so REST and chat writes share one budget", async () => {
     expect(WRITE_RATE_KEY('alice')).toBe('td:api:rate:user:alice');
     // What @fastify/rate-limit left after two REST writes in this window.
-    await client.set('td:api:rate:user:alice', '2', 'PX', 60_000);
-    const budget = createWriteBudget({ redis: client, max: 3, windowMs: 60_000 });
+    await redis.client.set('td:api:rate:user:alice', '2', 'PX', 60_000);
+    const budget = createWriteBudget({ redis: redis.client, max: 3, windowMs: 60_000 });
     expect(await budget.take('alice')).toEqual({ ok: true });
     expect(await budget.take('alice')).toMatchObject({ ok: false });
-    expect(Number(await client.get('td:api:rate:user:alice'))).toBe(4);
-    expect(await client.pttl('td:api:rate:user:alice')).toBeGreaterThan(0);
+    expect(Number(await redis.client.get('td:api:rate:user:alice'))).toBe(4);
+    expect(await redis.client.pttl('td:api:rate:user:alice')).toBeGreaterThan(0);
   });
 
   it('lets writes through when Redis cannot count them (as the REST limiter does)', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
@@ -8,25 +8,17 @@ import { candlesKey, decodeLast, encodeTickMember, finalKey, LAST_KEY, recordedK
 import { createRecorder } from './recorder.js';
 import { createRecorderStore } from './recorder-store.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 import type { WriteSet } from './write-buffer.js';
 
 /*
  * Fenced writes (write-script.ts): with a standby recorder each instrument's write carries
  * the writer's lease token; a token below the largest seen is refused and writes nothing.
  */
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const limits = { maxTicksPerInstrument: 1_000, candleLimits: { '1s': 50, '1m': 50, '1h': 50 } };
 const T0 = 1_709_287_200_000_000;
-const store = () => createRecorderStore({ redis: client, limits });
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
+const store = () => createRecorderStore({ redis: redis.client, limits });
 
 const tick = (seq: number, price = '1.5'): Tick => ({
   symbol: 'ABC',
@@ -62,11 +54,11 @@ function writeSet(ticks: Tick[], c: Candle, final?: number): WriteSet {
 /** Everything stored of ABC, to compare before and after. */
 async function snapshot() {
   return {
-    ticks: await client.zrange(ticksKey('ABC'), 0, -1, 'WITHSCORES'),
-    candles: await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES'),
-    final: await client.hgetall(finalKey('ABC')),
-    recorded: await client.hgetall(recordedKey('ABC')),
-    last: await client.hget(LAST_KEY, 'ABC'),
+    ticks: await redis.client.zrange(ticksKey('ABC'), 0, -1, 'WITHSCORES'),
+    candles: await redis.client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES'),
+    final: await redis.client.hgetall(finalKey('ABC')),
+    recorded: await redis.client.hgetall(recordedKey('ABC')),
+    last: await redis.client.hget(LAST_KEY, 'ABC'),
   };
 }
 
@@ -110,7 +102,7 @@ describe('fenced write', () => {
     expect((await s.write(writeSet([tick(2)], candle('1.6', 2)), new Map([['ABC', 5]]))).refused).toEqual(
       new Map([['ABC', 6]]),
     );
-    expect(await client.zcard(ticksKey('ABC'))).toBe(1);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(1);
     // And the old holder warming up again finds the newer token: refused, nothing read.
     expect((await s.seeds(['ABC'], 10, new Map([['ABC', 5]]))).get('ABC')!.refused).toBe(6);
   });
@@ -119,18 +111,18 @@ describe('fenced write', () => {
     const s = store();
     await s.write(writeSet([tick(10)], candle('1.5', 1), T0), new Map([['ABC', 2]]));
     await s.write(writeSet([tick(7)], candle('1.5', 1), T0 - 1_000_000), new Map([['ABC', 2]]));
-    expect(decodeLast('ABC', (await client.hget(LAST_KEY, 'ABC'))!).seq).toBe(10);
-    expect(await client.hget(finalKey('ABC'), '1s')).toBe(String(T0));
-    expect(await client.hget(recordedKey('ABC'), 'seq')).toBe('10');
+    expect(decodeLast('ABC', (await redis.client.hget(LAST_KEY, 'ABC'))!).seq).toBe(10);
+    expect(await redis.client.hget(finalKey('ABC'), '1s')).toBe(String(T0));
+    expect(await redis.client.hget(recordedKey('ABC'), 'seq')).toBe('10');
     // Leases off (one recorder): written whatever the fence says.
     expect((await s.write(writeSet([tick(11)], candle('1.5', 2)))).refused.size).toBe(0);
-    expect(await client.zcard(ticksKey('ABC'))).toBe(3);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(3);
   });
 
   it('a symbol without a token (its lease went) is not written at all', async () => {
     const out = await store().write(writeSet([tick(1)], candle('1.5', 1)), new Map());
     expect(out.refused.size).toBe(0);
-    expect(await client.exists(ticksKey('ABC'), LAST_KEY, candlesKey('1s', 'ABC'))).toBe(0);
+    expect(await redis.client.exists(ticksKey('ABC'), LAST_KEY, candlesKey('1s', 'ABC'))).toBe(0);
   });
 });
 
@@ -150,13 +142,13 @@ describe('recorder with a fence', () => {
     const tokens = { old: 1, fresh: 2 };
     const refusals: Array<[string, number]> = [];
     const old = createRecorder({
-      redis: client,
+      redis: redis.client,
       log,
       config: { flushIntervalMs: 10_000 },
       fence: { token: () => tokens.old, onRefused: (s, f) => refusals.push([s, f]), held: () => 1 },
     });
     const fresh = createRecorder({
-      redis: client,
+      redis: redis.client,
       log,
       config: { flushIntervalMs: 10_000 },
       fence: { token: () => tokens.fresh, onRefused: () => undefined, held: () => 1 },
@@ -175,7 +167,7 @@ describe('recorder with a fence', () => {
     for (const b of batches(ticks.slice(300))) fresh.ingest(b);
     await fresh.flush();
 
-    const stored = (await client.zrange(ticksKey('ABC'), 0, -1)).map((m) => Number(m.split('|')[0]));
+    const stored = (await redis.client.zrange(ticksKey('ABC'), 0, -1)).map((m) => Number(m.split('|')[0]));
     expect(stored).toEqual(ticks.map((t) => t.seq));
     const bars = await fresh.store.candles('ABC', '1s', 0, T0 * 2, 10_000);
     expect(
@@ -207,7 +199,7 @@ describe('final marks with a fence', () => {
       new Map([['ABC', 1]]),
     );
     const rec = createRecorder({
-      redis: client,
+      redis: redis.client,
       log: pino({ level: 'silent' }),
       config: { flushIntervalMs: 10_000 },
       fence: { token: () => 1, onRefused: () => undefined, held: () => 2 },
@@ -216,7 +208,7 @@ describe('final marks with a fence', () => {
     rec.ingest({ symbol: 'XYZ', ticks: [{ ...tick(1), symbol: 'XYZ' }], conflated: 0 });
     await rec.flush();
     // The warm-up closed the oldest stored buckets: their mark reaches Redis with this flush.
-    expect(Number(await client.hget(finalKey('ABC'), '1s'))).toBeGreaterThanOrEqual(T0);
+    expect(Number(await redis.client.hget(finalKey('ABC'), '1s'))).toBeGreaterThanOrEqual(T0);
     await rec.stop();
   });
 });
@@ -225,10 +217,13 @@ describe('history stored before the keys were tagged per instrument', () => {
   it('is moved to the tagged keys at warm-up, key by key: ticks, candles and final marks readable as before, the old keys gone', async () => {
     const legacy = legacyMarketKeys();
     const t = [tick(1), tick(2)];
-    await client.zadd(legacy.ticks('ABC'), ...t.flatMap((x) => [parseTimestamp(x.eventTime)!, encodeTickMember(x)]));
-    await client.zadd(legacy.candles('1s', 'ABC'), T0, JSON.stringify([T0, '1', '2', '0.5', '1.5', '3.25', 2]));
-    await client.hset(legacy.final, { '1s:ABC': String(T0 - 1_000_000), '1s:XYZ': '5' });
-    await client.hset(
+    await redis.client.zadd(
+      legacy.ticks('ABC'),
+      ...t.flatMap((x) => [parseTimestamp(x.eventTime)!, encodeTickMember(x)]),
+    );
+    await redis.client.zadd(legacy.candles('1s', 'ABC'), T0, JSON.stringify([T0, '1', '2', '0.5', '1.5', '3.25', 2]));
+    await redis.client.hset(legacy.final, { '1s:ABC': String(T0 - 1_000_000), '1s:XYZ': '5' });
+    await redis.client.hset(
       LAST_KEY,
       'ABC',
       JSON.stringify({ price: '1.5', size: '0.001', seq: 2, eventTime: t[1]!.eventTime, ingestTime: t[1]!.ingestTime }),
@@ -241,7 +236,7 @@ describe('history stored before the keys were tagged per instrument', () => {
       finalThrough: T0 - 1_000_000,
     });
     expect((await s.ticks('ABC', 0, T0 * 2, 10)).ticks.map((x) => x.seq)).toEqual([1, 2]);
-    expect(await client.exists(legacy.ticks('ABC'), legacy.candles('1s', 'ABC'))).toBe(0);
-    expect(await client.hgetall(legacy.final)).toEqual({ '1s:XYZ': '5' });
+    expect(await redis.client.exists(legacy.ticks('ABC'), legacy.candles('1s', 'ABC'))).toBe(0);
+    expect(await redis.client.hgetall(legacy.final)).toEqual({ '1s:XYZ': '5' });
   });
 });

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { formatMicros, type Tick } from '@tickdesk/schemas';
 import { CROSS_SLOT_OPERATIONS, keySlot, marketKeys } from '@tickdesk/store';
 import { multiKeyOperations } from '../../../test/support/slot-monitor.js';
 import { encodeTickMember } from './redis-layout.js';
 import { createRecorderStore } from './recorder-store.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-
+const redis = usePrivateRedis({ flush: false });
 const T0 = 1_709_287_200_000_000;
 const tick = (symbol: string, seq: number): Tick => ({
   symbol,
@@ -30,7 +23,7 @@ describe('Redis Cluster slots of the recorder (docs/architecture.md, "Redis key 
   for (const leased of [false, true]) {
     it(`no command of its writes and warm-ups spans slots: one script per instrument over that instrument's keys${leased ? ' (leases on: fenced)' : ''}`, async () => {
       const store = createRecorderStore({
-        redis: client,
+        redis: redis.client,
         limits: { maxTicksPerInstrument: 50, candleLimits: { '1s': 5, '1m': 5, '1h': 5 } },
       });
       const ticks = ['ABC', 'XYZ'].map((s) => tick(s, 1));
@@ -40,7 +33,7 @@ describe('Redis Cluster slots of the recorder (docs/architecture.md, "Redis key 
             ['XYZ', 4],
           ])
         : undefined;
-      const ops = await multiKeyOperations(client, async () => {
+      const ops = await multiKeyOperations(redis.client, async () => {
         await store.seeds(['ABC', 'XYZ'], 2, tokens);
         await store.write(
           {

@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
 import { finalKey, ticksKey } from './redis-layout.js';
 import { createRecorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
-import { privateRedis, until } from './redis.test-util.js';
+import { usePrivateRedis, until } from './redis.test-util.js';
 
 const log = pino({ level: 'silent' });
 const T0 = parseTimestamp('2024-03-01T12:00:00Z')!;
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-});
-afterAll(() => redis.close());
+const redis = usePrivateRedis({ flush: false });
 
 const batch = (ticks: Tick[]) => ({ symbol: ticks[0]!.symbol, ticks, conflated: 0 });
 
 describe('recorder when Redis goes away', () => {
   it('turns degraded without crashing, keeps the data queued, and recovers when Redis is back', async () => {
-    const client = redis.client({ maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    const client = redis.connect({ maxRetriesPerRequest: 1, retryStrategy: () => 100 });
     const ticks = randomTicks(rng(21), 'OUT', 400, T0);
     const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20 } });
     await rec.start();
@@ -44,7 +39,7 @@ describe('recorder when Redis goes away', () => {
   });
 
   it('bounds memory while a write waits for Redis, counts what left the history, and catches up afterwards', async () => {
-    const client = redis.client(); // default options: commands wait in the offline queue
+    const client = redis.connect(); // default options: commands wait in the offline queue
     const ticks = randomTicks(rng(22), 'HANG', 6_000, T0);
     const rec = createRecorder({
       redis: client,
@@ -82,8 +77,8 @@ describe('recorder when Redis goes away', () => {
   });
 
   it('turns degraded when a write stalls past flushTimeoutMs, and running when it completes', async () => {
-    const client = redis.client();
-    const admin = redis.client();
+    const client = redis.connect();
+    const admin = redis.connect();
     const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20, flushTimeoutMs: 200 } });
     await rec.start();
     rec.ingest(batch(randomTicks(rng(23), 'SLOW', 50, T0)));
@@ -99,7 +94,7 @@ describe('recorder when Redis goes away', () => {
   });
 
   it('aggregates a symbol first seen during an outage, then merges the candles Redis had stored', async () => {
-    const client = redis.client();
+    const client = redis.connect();
     const ticks = randomTicks(rng(24), 'COLD', 6_000, T0, { stepMicros: 50_000 });
     const before = createRecorder({ redis: client, log });
     before.ingest(batch(ticks.slice(0, 1_000)));
@@ -133,7 +128,7 @@ describe('recorder when Redis goes away', () => {
   });
 
   it('drops what it aggregated during an outage for buckets already final, keeping them as stored', async () => {
-    const client = redis.client();
+    const client = redis.connect();
     const ticks = randomTicks(rng(25), 'FIN', 2_000, T0, { stepMicros: 50_000 });
     const before = createRecorder({ redis: client, log });
     before.ingest(batch(ticks));

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { formatMicros, type Tick } from '@tickdesk/schemas';
 import type { Candle } from './candle-aggregator.js';
 import { RecorderError } from './errors.js';
 import { candlesKey, encodeTickMember, ticksKey } from './redis-layout.js';
 import { createRecorderStore } from './recorder-store.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 import type { WriteSet } from './write-buffer.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const limits = { maxTicksPerInstrument: 50, candleLimits: { '1s': 5, '1m': 5, '1h': 5 } };
 const T0 = 1_709_287_200_000_000;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
 
 const tick = (seq: number, micros: number, price = '1.5'): Tick => ({
   symbol: 'ABC',
@@ -62,7 +53,7 @@ const candle = (start: number, close: string, trades = 1): Candle => ({
 
 describe('recorder store', () => {
   it('pages ticks by event time, without losing or repeating ticks that share a timestamp', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     // 40 ticks, four per microsecond value, arriving with event times out of order
     const ticks = Array.from({ length: 40 }, (_, i) => tick(i + 1, T0 + Math.floor(i / 4) * 10));
     await store.write(writeSet([...ticks.slice(20), ...ticks.slice(0, 20)]));
@@ -83,19 +74,19 @@ describe('recorder store', () => {
   });
 
   it('rewrites the same tick as the same member, and keeps only the newest maxTicks by event time', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     const ticks = Array.from({ length: 80 }, (_, i) => tick(i + 1, T0 + i));
     await store.write(writeSet(ticks.slice(0, 30)));
     await store.write(writeSet(ticks.slice(0, 30)));
-    expect(await client.zcard(ticksKey('ABC'))).toBe(30);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(30);
     await store.write(writeSet(ticks.slice(30)));
-    expect(await client.zcard(ticksKey('ABC'))).toBe(50);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(50);
     const page = await store.ticks('ABC', 0, T0 + 1_000, 100);
     expect(page.ticks).toEqual(ticks.slice(30));
   });
 
   it('stores the last price and upserts candles by bucket start, trimmed to the limit', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     await store.write(
       writeSet([tick(1, T0, '10.10'), tick(2, T0 + 5, '10.2')], [candle(T0, '1'), candle(T0 + 1_000_000, '1.5')]),
     );
@@ -144,11 +135,11 @@ describe('recorder store', () => {
     );
     const kept = await store.candles('ABC', '1s', 0, T0 + 100_000_000);
     expect(kept.map((b) => b.close)).toEqual(['5', '6', '7', '8', '9']);
-    expect(await client.zcard(candlesKey('1s', 'ABC'))).toBe(5);
+    expect(await redis.client.zcard(candlesKey('1s', 'ABC'))).toBe(5);
   });
 
   it('reads back seeds: last seq and the newest candles, flagged when older ones exist', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     await store.write(
       writeSet(
         [tick(7, T0)],
@@ -165,7 +156,7 @@ describe('recorder store', () => {
   });
 
   it('reads candles as stored with their starts and the final mark, which seeds also return', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     const candles = [0, 1, 2, 3].map((i) => candle(T0 + i * 1_000_000, String(i)));
     const empty = await store.candleMembers('ABC', '1s', T0, T0 + 10_000_000, 10);
     expect(empty).toEqual({ members: [], starts: [], finalThrough: undefined });
@@ -183,7 +174,7 @@ describe('recorder store', () => {
   });
 
   it('rejects malformed cursors and ranges with stable codes', async () => {
-    const store = createRecorderStore({ redis: client, limits });
+    const store = createRecorderStore({ redis: redis.client, limits });
     await expect(store.ticks('ABC', 0, 10, 10, 'nope')).rejects.toMatchObject({ code: 'TICKDESK_RECORDER_BAD_CURSOR' });
     await expect(store.ticks('ABC', 10, 0, 10)).rejects.toBeInstanceOf(RecorderError);
     await expect(store.candles('ABC', '1m', 0, 10, 0)).rejects.toMatchObject({ code: 'TICKDESK_RECORDER_BAD_RANGE' });

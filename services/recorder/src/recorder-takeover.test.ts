@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { createRecorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 
 /*
  * A standby feed takes an instrument over (docs/operations.md, "Standby feed and leases"):
@@ -14,15 +13,7 @@ import { privateRedis } from './redis.test-util.js';
  */
 const log = pino({ level: 'silent' });
 const T0 = parseTimestamp('2024-03-01T09:58:30Z')!;
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
+const redis = usePrivateRedis();
 
 const items = (ticks: Tick[], n: number): TickBatch[] => {
   const out: TickBatch[] = [];
@@ -47,7 +38,7 @@ describe('recorder across a feed takeover', () => {
     const fresh = all.slice(650).map((t, i) => ({ ...t, seq: old[old.length - 1]!.seq + 100 + i }));
     const staleLate = all.slice(600, 620); // published by the old holder past its lease, arriving last
 
-    const rec = createRecorder({ redis: client, log });
+    const rec = createRecorder({ redis: redis.client, log });
     const oldItems = items(old, 20);
     for (const b of oldItems) rec.ingest(b);
     await rec.flush();
@@ -64,7 +55,7 @@ describe('recorder across a feed takeover', () => {
     expect((await rec.store.lastPrice('ABC'))?.seq).toBe(fresh[fresh.length - 1]!.seq);
 
     // A recorder restarted after the takeover reads its place back and counts nothing twice.
-    const again = createRecorder({ redis: client, log });
+    const again = createRecorder({ redis: redis.client, log });
     for (const b of items(fresh.slice(-40), 20)) again.ingest(b);
     await again.flush();
     expect(again.stats().dropped.duplicate).toBe(40);
@@ -78,7 +69,7 @@ describe('recorder across a feed takeover', () => {
     const fresh = all.slice(120, 200).map((t, i) => ({ ...t, seq: 500 + i }));
     // The old holder's own counter ran ahead: seq above everything the new one published.
     const stale = all.slice(200, 220).map((t, i) => ({ ...t, seq: 10_000 + i }));
-    const rec = createRecorder({ redis: client, log });
+    const rec = createRecorder({ redis: redis.client, log });
     for (const b of items(old, 20)) rec.ingest({ ...b, lease: 1 });
     for (const b of items(fresh, 20)) rec.ingest({ ...b, lease: 2 });
     for (const b of items(stale, 20)) rec.ingest({ ...b, lease: 1 });

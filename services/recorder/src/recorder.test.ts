@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { candlesKey, finalKey, ticksKey } from './redis-layout.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
-import { privateRedis, until } from './redis.test-util.js';
+import { usePrivateRedis, until } from './redis.test-util.js';
 
 const log = pino({ level: 'silent' });
 const T0 = parseTimestamp('2024-03-01T09:58:30Z')!;
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'EURUSD'];
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
+const redis = usePrivateRedis();
 
 function batches(ticks: Tick[], r: () => number): TickBatch[] {
   const out: TickBatch[] = [];
@@ -68,7 +60,7 @@ describe('recorder against a real Redis', () => {
     const streams = SYMBOLS.map((s, i) =>
       randomTicks(r, s, 1_500 + i * 500, T0, { stepMicros: 300_000, maxLateMicros: 2_000_000, seq0: 1_000 * i }),
     );
-    const rec = createRecorder({ redis: client, log, config: { maxTicksPerInstrument: 10_000 } });
+    const rec = createRecorder({ redis: redis.client, log, config: { maxTicksPerInstrument: 10_000 } });
     for (const b of interleave(
       streams.map((s) => batches(s, r)),
       r,
@@ -110,25 +102,25 @@ describe('recorder against a real Redis', () => {
     const r = rng(12);
     const ticks = randomTicks(r, 'ABC', 3_000, T0, { stepMicros: 200_000 });
     const rec = createRecorder({
-      redis: client,
+      redis: redis.client,
       log,
       config: { maxTicksPerInstrument: 500, candleLimits: { '1s': 40, '1m': 43_200, '1h': 8_760 } },
     });
     for (const b of batches(ticks, r)) rec.ingest(b);
     await rec.flush();
-    expect(await client.zcard(ticksKey('ABC'))).toBe(500);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(500);
     expect(await allTicks(rec, 'ABC', 1_000)).toEqual(ticks.slice(-500));
-    expect(await client.zcard(candlesKey('1s', 'ABC'))).toBe(40);
+    expect(await redis.client.zcard(candlesKey('1s', 'ABC'))).toBe(40);
     expect(await rec.store.candles('ABC', '1s', 0, T0 + 3_600_000_000_0)).toEqual(naiveBars(ticks, '1s').slice(-40));
   });
 
   it('continues candles after a restart and skips ticks it already stored', async () => {
     const r = rng(13);
     const ticks = randomTicks(r, 'ABC', 2_000, T0, { stepMicros: 100_000 });
-    const first = createRecorder({ redis: client, log });
+    const first = createRecorder({ redis: redis.client, log });
     for (const b of batches(ticks.slice(0, 1_234), r)) first.ingest(b);
     await first.flush();
-    const second = createRecorder({ redis: client, log });
+    const second = createRecorder({ redis: redis.client, log });
     for (const b of batches(ticks.slice(1_200), r)) second.ingest(b); // 34 ticks delivered again
     await second.flush();
     expect(second.stats().dropped.duplicate).toBe(34);
@@ -143,16 +135,16 @@ describe('recorder against a real Redis', () => {
   it('publishes how far candles are final; a late tick never changes a final candle, also after a restart', async () => {
     const r = rng(16);
     const ticks = randomTicks(r, 'ABC', 400, T0, { stepMicros: 250_000 });
-    const first = createRecorder({ redis: client, log, config: { openBuckets: 10 } });
+    const first = createRecorder({ redis: redis.client, log, config: { openBuckets: 10 } });
     for (const b of batches(ticks, r)) first.ingest(b);
     await first.flush();
-    const starts = (await client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES'))
+    const starts = (await redis.client.zrange(candlesKey('1s', 'ABC'), 0, -1, 'WITHSCORES'))
       .filter((_, i) => i % 2 === 1)
       .map(Number);
-    const mark = Number(await client.hget(finalKey('ABC'), '1s'));
+    const mark = Number(await redis.client.hget(finalKey('ABC'), '1s'));
     // The eleventh newest bucket was the last one to close.
     expect(mark).toBe(starts[starts.length - 11]);
-    expect(await client.hexists(finalKey('ABC'), '1h')).toBe(0);
+    expect(await redis.client.hexists(finalKey('ABC'), '1h')).toBe(0);
     const final = await first.store.candles('ABC', '1s', 0, mark + 1, 100_000);
     expect(final).toEqual(naiveBars(ticks, '1s').slice(0, starts.length - 10));
 
@@ -165,23 +157,23 @@ describe('recorder against a real Redis', () => {
     });
     first.ingest({ symbol: 'ABC', ticks: [lateTick(1_000_000)], conflated: 0 });
     await first.flush();
-    const second = createRecorder({ redis: client, log, config: { openBuckets: 50 } });
+    const second = createRecorder({ redis: redis.client, log, config: { openBuckets: 50 } });
     second.ingest({ symbol: 'ABC', ticks: [lateTick(1_000_001)], conflated: 0 });
     await second.flush();
     expect(first.stats().dropped.late_candle).toBe(1);
     expect(second.stats().dropped.late_candle).toBe(1);
     expect(await second.store.candles('ABC', '1s', 0, mark + 1, 100_000)).toEqual(final);
-    expect(Number(await client.hget(finalKey('ABC'), '1s'))).toBe(mark);
+    expect(Number(await redis.client.hget(finalKey('ABC'), '1s'))).toBe(mark);
   });
 
   it('flushes on its own timer and coalesces writes into few round trips', async () => {
     const r = rng(14);
     const ticks = randomTicks(r, 'ABC', 5_000, T0);
-    const rec = createRecorder({ redis: client, log, config: { flushIntervalMs: 20 } });
+    const rec = createRecorder({ redis: redis.client, log, config: { flushIntervalMs: 20 } });
     await rec.start();
     expect(rec.state()).toBe('running');
     for (const b of batches(ticks, r)) rec.ingest(b);
-    await until(async () => (await client.zcard(ticksKey('ABC'))) === 5_000);
+    await until(async () => (await redis.client.zcard(ticksKey('ABC'))) === 5_000);
     expect(rec.stats().flushes).toBeLessThan(10);
     await rec.stop();
     expect(rec.state()).toBe('stopped');
@@ -191,7 +183,7 @@ describe('recorder against a real Redis', () => {
 
 describe('recorder input checks', () => {
   it('counts and skips malformed ticks instead of throwing', async () => {
-    const rec = createRecorder({ redis: client, log });
+    const rec = createRecorder({ redis: redis.client, log });
     const good = randomTicks(rng(15), 'ABC', 3, T0);
     const bad = [
       { ...good[0]!, seq: 10, price: 'NaN' },
@@ -203,6 +195,6 @@ describe('recorder input checks', () => {
     expect(() => rec.ingest({ symbol: 'ABC', ticks: [...good, ...bad], conflated: 2 })).not.toThrow();
     await rec.flush();
     expect(rec.stats()).toMatchObject({ ticks: 8, conflated: 2, dropped: { malformed: 5 } });
-    expect(await client.zcard(ticksKey('ABC'))).toBe(3);
+    expect(await redis.client.zcard(ticksKey('ABC'))).toBe(3);
   });
 });

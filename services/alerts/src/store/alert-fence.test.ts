@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import type { StoredAlert } from './alert-record.js';
 import { createAlertStore } from './alert-store.js';
 import { alertKeys } from './redis-layout.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
-
+const redis = usePrivateRedis();
 function alert(id: string, symbol = 'BTCUSDT'): StoredAlert {
   const firedAt = '2026-11-21T10:00:00.000Z';
   return {
@@ -39,19 +30,19 @@ function alert(id: string, symbol = 'BTCUSDT'): StoredAlert {
 
 describe('fencing tokens on outbox writes (several engines)', () => {
   it('a firing written with a token below the largest seen for its instrument is refused and stores nothing', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     expect(await store.create(alert('a1'), 5)).toBe(true);
-    expect(await client.hget(alertKeys().fence, 'BTCUSDT')).toBe('5');
+    expect(await redis.client.hget(alertKeys().fence, 'BTCUSDT')).toBe('5');
     expect(await store.create(alert('a2'), 4)).toBe('fenced');
     expect(await store.get('a2')).toBeUndefined();
-    expect(await client.zscore(alertKeys().outbox, 'a2')).toBeNull();
+    expect(await redis.client.zscore(alertKeys().outbox, 'a2')).toBeNull();
     // Another instrument has its own fence; an equal token is the same holder.
     expect(await store.create(alert('a3', 'EURUSD'), 1)).toBe(true);
     expect(await store.create(alert('a4'), 5)).toBe(true);
   });
 
   it('a new holder raises the fence when it takes the instrument, before writing anything: the old holder is refused at once', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     expect(await store.create(alert('a1'), 3)).toBe(true);
     expect(await store.raiseFence('BTCUSDT', 4)).toBe(true);
     expect(await store.raiseFence('BTCUSDT', 2)).toBe(false);

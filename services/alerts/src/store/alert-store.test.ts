@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import type { AlertState } from '@tickdesk/schemas';
 import { OUTBOX_STATES, type StoredAlert } from './alert-record.js';
 import { createAlertStore } from './alert-store.js';
 import { alertKeys } from './redis-layout.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(() => client.flushall());
 
 const TRADERS = ['alice', 'bob', 'carol'];
 const SYMBOLS = ['BTCUSDT', 'EURUSD'];
@@ -50,7 +41,7 @@ function alert(n: number, over: Partial<StoredAlert> = {}): StoredAlert {
 
 describe('alert store', () => {
   it('creates idempotently and reads back exactly what was stored', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     const a = alert(1, { message: 'take profit', windowSeconds: 60 });
     expect(await store.create(a)).toBe(true);
     expect(await store.get(a.id)).toEqual(a);
@@ -67,11 +58,11 @@ describe('alert store', () => {
       code: 'TICKDESK_ALERTS_STORE_BAD_INPUT',
     });
     // A second store with its own prefix shares nothing.
-    expect(await createAlertStore({ redis: client, prefix: 'other:' }).get(a.id)).toBeUndefined();
+    expect(await createAlertStore({ redis: redis.client, prefix: 'other:' }).get(a.id)).toBeUndefined();
   });
 
   it('transitions atomically, appending to the lifecycle, with an optional state guard', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     const a = alert(1);
     await store.create(a);
     const at = iso(T0 + 5_000);
@@ -122,8 +113,8 @@ describe('alert store', () => {
   });
 
   it('loses no lifecycle step when processes transition one alert at once', async () => {
-    const a = createAlertStore({ redis: redis.client() });
-    const b = createAlertStore({ redis: redis.client() });
+    const a = createAlertStore({ redis: redis.connect() });
+    const b = createAlertStore({ redis: redis.connect() });
     await a.create(alert(1));
     const at = iso(T0);
     await Promise.all(
@@ -141,11 +132,11 @@ describe('alert store', () => {
       new Set([undefined, ...Array.from({ length: 100 }, (_, i) => `attempt=${i}`)]),
     );
     // The outbox agrees with the alert, whichever write came last.
-    expect(Number(await client.zscore(alertKeys().outbox, 'a0001'))).toBe(final.nextActionAt);
+    expect(Number(await redis.client.zscore(alertKeys().outbox, 'a0001'))).toBe(final.nextActionAt);
   });
 
   it('returns due outbox alerts soonest first; an alert leaves the outbox once delivered', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     for (let n = 1; n <= 6; n++) await store.create(alert(n, { nextActionAt: T0 + (10 - n) * 1000 }));
     await store.create(alert(7, { state: 'acknowledged', nextActionAt: T0 }));
     const ids = async (limit = 100) => (await store.due(T0 + 6_000, limit)).map((a) => a.id);
@@ -165,7 +156,7 @@ describe('alert store', () => {
   });
 
   it('iterates every outstanding alert once', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     const finals: AlertState[] = ['delivered', 'displayed', 'acknowledged', 'expired', 'failed'];
     const expected = new Set<string>();
     for (let n = 1; n <= 450; n++) {
@@ -182,7 +173,7 @@ describe('alert store', () => {
   });
 
   it('finds alerts held for a trader, oldest first', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     await store.create(alert(3, { owner: 'bob', state: 'held' }));
     await store.create(alert(1, { owner: 'bob', state: 'held' }));
     await store.create(alert(2, { owner: 'bobby', state: 'held' }));
@@ -198,7 +189,7 @@ describe('alert store', () => {
   });
 
   it('lists history newest first by trader, symbol, state and time, in pages', async () => {
-    const store = createAlertStore({ redis: client });
+    const store = createAlertStore({ redis: redis.client });
     const all: StoredAlert[] = [];
     for (let n = 1; n <= 60; n++) {
       const a = alert(n, { state: (['pending', 'sent', 'delivered', 'acknowledged'] as const)[n % 4] });

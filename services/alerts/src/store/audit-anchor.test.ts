@@ -3,35 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { AUDIT_EVENTS } from '@tickdesk/schemas';
 import { auditAnchorPath, createAuditAnchorWriter, readAuditAnchor } from './audit-anchor.js';
 import { createAuditChain } from './audit-chain.js';
 import { auditKeys } from './redis-layout.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 let home: string;
 const keys = auditKeys('td:');
 const KEY = { key: randomBytes(32).toString('base64url'), keyedFrom: 1 };
 const log = pino({ level: 'silent' });
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(async () => {
-  await client.flushall();
+beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'tickdesk-anchor-'));
   return () => rmSync(home, { recursive: true, force: true });
 });
 
 async function chainWith(n: number) {
   const path = auditAnchorPath(home);
-  const chain = createAuditChain({ redis: client, key: KEY, anchorPath: path });
+  const chain = createAuditChain({ redis: redis.client, key: KEY, anchorPath: path });
   for (let i = 1; i <= n; i++)
     await chain.append({
       alertId: `a${i}`,
@@ -50,8 +42,8 @@ async function chainWith(n: number) {
  * and point the head at the last one kept. Every remaining HMAC is genuine.
  */
 async function cutTail(keep: number): Promise<void> {
-  const entries = (await client.xrange(keys.log, '-', '+')) as [string, string[]][];
-  const m = client.multi().del(keys.log);
+  const entries = (await redis.client.xrange(keys.log, '-', '+')) as [string, string[]][];
+  const m = redis.client.multi().del(keys.log);
   for (const [id, fields] of entries.slice(0, keep)) m.xadd(keys.log, id, ...fields);
   const last = entries[keep - 1]![1];
   m.hset(keys.head, 'seq', String(keep), 'hash', last[last.indexOf('h') + 1]!);
@@ -65,7 +57,7 @@ describe('audit chain anchored outside Redis', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await chain.verify()).toMatchObject({ ok: true, records: 12 });
     await cutTail(10);
-    const unanchored = createAuditChain({ redis: client, key: KEY });
+    const unanchored = createAuditChain({ redis: redis.client, key: KEY });
     expect(await unanchored.verify()).toMatchObject({ ok: true, records: 10 }); // what the key alone cannot see
     const v = await chain.verify();
     expect(v).toMatchObject({ ok: false, records: 10, brokenSeq: 11 });

@@ -1,24 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { AUDIT_EVENTS, type RuleInput } from '@tickdesk/schemas';
 import { createEngineHeartbeat, createPresenceStore, createRoleStore } from '@tickdesk/store';
 import { createAlertStore } from './alert-store.js';
 import { createAuditChain } from './audit-chain.js';
 import { createRuleStore } from './rule-store.js';
-import { privateRedis } from './redis.test-util.js';
+import { usePrivateRedis } from './redis.test-util.js';
 import { multiKeyOperations } from '../../../../test/support/slot-monitor.js';
 import type { StoredAlert } from './alert-record.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis({ flush: false });
 let admin: Redis;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-  admin = redis.client();
+beforeAll(() => {
+  admin = redis.connect();
 });
-afterAll(() => redis.close());
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
 const input: RuleInput = {
@@ -51,13 +46,13 @@ const alert = (n: number, owner: string, symbol: string): StoredAlert => ({
 describe('Redis Cluster slots of what the alert engine and the API run (docs/architecture.md, "Redis key layout")', () => {
   it('every MULTI and every script of the rule, alert, audit, presence, role and heartbeat stores touches one slot', async () => {
     const ops = await multiKeyOperations(admin, async () => {
-      const rules = createRuleStore({ redis: client });
+      const rules = createRuleStore({ redis: redis.client });
       const rule = await rules.create('alice', input);
       await rules.update(rule.id, { ...input, threshold: '66000' });
       await rules.setStatus(rule.id, 'paused');
       await rules.create('bob', input);
       await rules.remove(rule.id);
-      const alerts = createAlertStore({ redis: client });
+      const alerts = createAlertStore({ redis: redis.client });
       for (const [n, owner, symbol] of [
         [1, 'alice', 'BTCUSDT'],
         [2, 'bob', 'EURUSD'],
@@ -77,7 +72,7 @@ describe('Redis Cluster slots of what the alert engine and the API run (docs/arc
         { ...alert(5, 'bob', 'EURUSD'), ruleId: 'r2' },
         { caps: { now: T0, windowMs: 60_000, perRule: 10, perOwner: 60 } },
       );
-      const audit = createAuditChain({ redis: client, now: () => T0 });
+      const audit = createAuditChain({ redis: redis.client, now: () => T0 });
       for (let i = 0; i < 6; i++) {
         await audit.append({
           alertId: `a${i % 3}`,
@@ -88,13 +83,13 @@ describe('Redis Cluster slots of what the alert engine and the API run (docs/arc
         });
       }
       await audit.verify();
-      await createPresenceStore({ redis: client }).publish({
+      await createPresenceStore({ redis: redis.client }).publish({
         trader: 'alice',
         show: 'dnd',
         since: new Date(T0).toISOString(),
       });
-      await createRoleStore({ redis: client }).set('alice', 'trader');
-      await createEngineHeartbeat({ redis: client }).write({ state: 'running', at: T0, pid: 1 });
+      await createRoleStore({ redis: redis.client }).set('alice', 'trader');
+      await createEngineHeartbeat({ redis: redis.client }).write({ state: 'running', at: T0, pid: 1 });
     });
     // The scenario really ran the scripts and transactions it is about.
     expect(ops.filter((o) => o.kind === 'script').length).toBeGreaterThanOrEqual(4 + 9 + 2 + 6);

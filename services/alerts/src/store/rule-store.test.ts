@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { Rule, type RuleInput } from '@tickdesk/schemas';
 import { createRuleStore, type RuleChange } from './rule-store.js';
-import { privateRedis, until } from './redis.test-util.js';
+import { usePrivateRedis, until } from './redis.test-util.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let client: Redis;
+const redis = usePrivateRedis();
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
 let clock = T0;
 const now = () => clock;
-
-beforeAll(async () => {
-  redis = await privateRedis();
-  client = redis.client();
-});
-afterAll(() => redis.close());
-beforeEach(async () => {
+beforeEach(() => {
   clock = T0;
-  await client.flushall();
 });
 
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({
@@ -32,7 +23,7 @@ const input = (over: Partial<RuleInput> = {}): RuleInput => ({
 
 describe('rule store', () => {
   it('creates, reads, updates and removes rules', async () => {
-    const store = createRuleStore({ redis: client, now });
+    const store = createRuleStore({ redis: redis.client, now });
     const rule = await store.create('alice', {
       ...input({ backup: 'bob', message: 'take profit' }),
       junk: 'dropped',
@@ -82,14 +73,14 @@ describe('rule store', () => {
   });
 
   it('refuses a write based on a stale version', async () => {
-    const store = createRuleStore({ redis: client, now });
+    const store = createRuleStore({ redis: redis.client, now });
     const rule = await store.create('alice', input());
     expect(await store.update(rule.id, input({ threshold: '1' }), 1)).toMatchObject({ version: 2 });
     expect(await store.update(rule.id, input({ threshold: '2' }), 1)).toBe('version-conflict');
     expect(await store.setStatus(rule.id, 'paused', 1)).toBe('version-conflict');
     expect(await store.get(rule.id)).toMatchObject({ threshold: '1', status: 'active', version: 2 });
     // Without an expected version, concurrent writers all land, one version each.
-    const other = createRuleStore({ redis: redis.client(), now });
+    const other = createRuleStore({ redis: redis.connect(), now });
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).update(rule.id, input({ threshold: String(i) }))),
     );
@@ -97,7 +88,7 @@ describe('rule store', () => {
   });
 
   it('lists by owner in creation order and streams all rules', async () => {
-    const store = createRuleStore({ redis: client, now, maxRulesPerOwner: 1_000 });
+    const store = createRuleStore({ redis: redis.client, now, maxRulesPerOwner: 1_000 });
     const made = [];
     for (let i = 0; i < 1_100; i++) {
       clock = T0 + i;
@@ -114,7 +105,7 @@ describe('rule store', () => {
   });
 
   it('refuses a rule over the per-owner cap, for that owner only, until one is deleted', async () => {
-    const store = createRuleStore({ redis: client, now, maxRulesPerOwner: 3 });
+    const store = createRuleStore({ redis: redis.client, now, maxRulesPerOwner: 3 });
     const changes: RuleChange[] = [];
     const unsubscribe = await store.subscribe((c) => changes.push(c));
     const made = await Promise.all([1, 2, 3].map((i) => store.create('alice', input({ threshold: String(i) }))));
@@ -138,12 +129,12 @@ describe('rule store', () => {
     await until(() => changes.length >= 7, 2_000);
     expect(changes.filter((c) => c.op === 'upsert' && c.version === 1)).toHaveLength(5); // no message for a refused create
     await unsubscribe();
-    expect(createRuleStore({ redis: client }).maxRulesPerOwner).toBe(500);
+    expect(createRuleStore({ redis: redis.client }).maxRulesPerOwner).toBe(500);
   });
 
   it('publishes every committed change', async () => {
-    const store = createRuleStore({ redis: client, now });
-    const writer = createRuleStore({ redis: redis.client(), now });
+    const store = createRuleStore({ redis: redis.client, now });
+    const writer = createRuleStore({ redis: redis.connect(), now });
     const changes: RuleChange[] = [];
     const unsubscribe = await store.subscribe((c) => changes.push(c));
     const rule = await writer.create('alice', input());
@@ -165,7 +156,7 @@ describe('rule store', () => {
   });
 
   it('tells the subscriber to reload after its connection comes back', async () => {
-    const store = createRuleStore({ redis: client, now });
+    const store = createRuleStore({ redis: redis.client, now });
     const changes: RuleChange[] = [];
     let resyncs = 0;
     const unsubscribe = await store.subscribe(
