@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createAlertLimits } from './alert-limits.js';
 import { alertKeys, createAlertStore, type StoredAlert } from './store/index.js';
 import { usePrivateRedis } from './store/redis.test-util.js';

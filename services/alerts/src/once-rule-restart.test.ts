@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { RuleInput, TickRow } from '@tickdesk/schemas';
 import { engineKeys } from '@tickdesk/store';

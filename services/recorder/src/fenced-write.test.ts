@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { legacyMarketKeys } from '@tickdesk/store';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { formatMicros, type Tick } from '@tickdesk/schemas';
 import { CROSS_SLOT_OPERATIONS, keySlot, marketKeys } from '@tickdesk/store';
 import { multiKeyOperations } from '../../../test/support/slot-monitor.js';

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { AUDIT_EVENTS } from '@tickdesk/schemas';
 import { auditAnchorPath, createAuditAnchorWriter, readAuditAnchor } from './audit-anchor.js';
 import { createAuditChain } from './audit-chain.js';

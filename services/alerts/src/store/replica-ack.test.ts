@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createAuditChain } from './audit-chain.js';
 import { createReplicaAck } from './replica-ack.js';
 import { usePrivateRedis, until } from './redis.test-util.js';
