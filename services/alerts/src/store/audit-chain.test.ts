@@ -29,8 +29,9 @@ beforeEach(async () => {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const TRADERS = ['alice', 'bob', 'carol'];
 const SYMBOLS = ['BTCUSDT', 'EURUSD', 'MSFT', 'ETHUSDT'];
+/** The chain keeps one `fired` record per alert: each fired entry is another alert's. */
 const entry = (i: number): AuditEntry => ({
-  alertId: `a${i % 5}`,
+  alertId: AUDIT_EVENTS[i % AUDIT_EVENTS.length] === 'fired' ? `f${i}` : `a${i % 5}`,
   trader: TRADERS[i % 3]!,
   symbol: SYMBOLS[i % 4]!,
   event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
@@ -144,7 +145,7 @@ describe('audit chain', () => {
     const b = createAuditChain({ redis: redis.client(), now });
     const appended = await Promise.all([
       ...Array.from({ length: 500 }, (_, i) => a.append({ ...entry(i), detail: `a=${i}` })),
-      ...Array.from({ length: 500 }, (_, i) => b.append({ ...entry(i), detail: `b=${i}` })),
+      ...Array.from({ length: 500 }, (_, i) => b.append({ ...entry(i + 500), detail: `b=${i}` })),
     ]);
     expect(new Set(appended.map((r) => r.seq)).size).toBe(1000);
     expect(await a.verify()).toMatchObject({ ok: true, records: 1000 });

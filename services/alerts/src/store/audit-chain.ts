@@ -1,13 +1,7 @@
 import type { Redis } from 'ioredis';
 import { chainKey, macRecord, type AuditKey } from './audit-key.js';
-import {
-  canonicalRecord,
-  entryError,
-  GENESIS_HASH,
-  hashRecord,
-  recordTimeMs,
-  type AuditRecord,
-} from './audit-record.js';
+import { APPEND_LUA, appendCall, appendOutcome } from './audit-append.js';
+import { entryError, GENESIS_HASH, hashRecord, recordTimeMs, type AuditRecord } from './audit-record.js';
 import { createAuditReader, type AuditQuery } from './audit-reader.js';
 import { auditKeys, DEFAULT_PREFIX } from './redis-layout.js';
 import { defineScript, replies } from './redis-script.js';
@@ -17,31 +11,6 @@ import { StoreError } from './store-errors.js';
 /** What the engine supplies; the chain adds seq, time (unless given), prevHash and hash. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash' | 'keyId'> & { time?: string };
 export type { AuditQuery };
-
-/**
- * Appends one record if the caller's view of the head is still current: its seq follows
- * the head's, its prevHash is the head's hash and its time is not earlier than the head's.
- * Otherwise nothing is written and the reply is the head, for the caller to link again.
- * XADD goes first: if it fails (a log and head out of step) nothing is written at all.
- * KEYS: head, log, by-time, trader, symbol, alert. ARGV: seq, prevHash, ms, r, h, padded seq,
- * key id ("" for an unkeyed record: no k field).
- */
-const APPEND_LUA = `
-local head = redis.call('HMGET', KEYS[1], 'seq', 'hash', 'ms')
-local seq, hash, ms = tonumber(head[1] or '0'), head[2] or '${GENESIS_HASH}', tonumber(head[3] or '0')
-if tonumber(ARGV[1]) ~= seq + 1 or ARGV[2] ~= hash or tonumber(ARGV[3]) < ms then
-  return {0, head[1] or '0', hash, head[3] or '0'}
-end
-if ARGV[7] == '' then
-  redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5])
-else
-  redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'r', ARGV[4], 'h', ARGV[5], 'k', ARGV[7])
-end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hash', ARGV[5], 'ms', ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[6])
-for i = 4, 6 do redis.call('ZADD', KEYS[i], ARGV[1], ARGV[1]) end
-return {1}
-`;
 
 /** Records linked and sent per round trip. */
 const BATCH = 256;
@@ -127,8 +96,11 @@ export function createAuditChain({
     return n;
   }
 
-  /** Appends `batch` in order; each record in `written` (not yet resolved) with the request it answers. */
-  async function append(batch: Pending[], written: Array<[Pending, AuditRecord]>): Promise<void> {
+  /**
+   * Appends `batch` in order; each record in `written` (not yet resolved) with the request it
+   * answers, and in `refused` each `fired` record the chain already had for its alert.
+   */
+  async function append(batch: Pending[], written: Array<[Pending, AuditRecord]>, refused: Pending[]): Promise<void> {
     let rest = batch;
     for (let round = 0; rest.length > 0; round++) {
       if (round === MAX_ROUNDS)
@@ -143,36 +115,20 @@ export function createAuditChain({
         return r;
       });
       const pipe = redis.pipeline();
-      for (const r of recs) {
-        const ks = [
-          keys.head,
-          keys.log,
-          keys.byTime,
-          keys.trader(r.trader),
-          keys.symbol(r.symbol),
-          keys.alert(r.alertId),
-        ];
-        appendScript.queue(pipe, ks, [
-          r.seq,
-          r.prevHash,
-          recordTimeMs(r.time)!,
-          canonicalRecord(r),
-          r.hash,
-          String(r.seq).padStart(16, '0'),
-          r.keyId ?? '',
-        ]);
-      }
-      const results = replies(await pipe.exec());
+      for (const r of recs) appendScript.queue(pipe, ...appendCall(keys, r));
+      const outcomes = replies(await pipe.exec()).map(appendOutcome);
       let done = 0;
-      while (done < recs.length && !results[done]![0] && (results[done]![1] as unknown[])[0] === 1) done++;
+      while (done < recs.length && outcomes[done] === 'appended') done++;
       if (done < recs.length) {
         // Lost a race, or a reply was lost with the connection and ioredis resent a script
         // that had already run: count what is in the log with our hashes as written.
         tip = undefined;
         done += await landed(recs.slice(done));
-        const err = results[done]?.[0];
-        if (err && done < recs.length) {
-          rest[done]!.reject(err);
+        const outcome = outcomes[done];
+        if (done < recs.length && (outcome instanceof Error || outcome === 'fired-recorded')) {
+          // Taken out; the records linked after it are linked again in the next round.
+          if (outcome instanceof Error) rest[done]!.reject(outcome);
+          else refused.push(rest[done]!);
           recs.splice(done, 1);
           rest = [...rest.slice(0, done), ...rest.slice(done + 1)];
         }
@@ -192,6 +148,7 @@ export function createAuditChain({
    */
   async function write(batch: Pending[]): Promise<void> {
     const written: Array<[Pending, AuditRecord]> = [];
+    const refused: Pending[] = [];
     let rest = batch;
     for (let pass = 0; ; pass++) {
       if (pass === MAX_ROUNDS)
@@ -200,7 +157,7 @@ export function createAuditChain({
           `audit append: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`,
         );
       const mark = ack.mark();
-      await append(rest, written);
+      await append(rest, written, refused);
       let verdict = await ack.confirm(mark);
       while (verdict === 'connection-changed') {
         tip = undefined;
@@ -210,11 +167,42 @@ export function createAuditChain({
       }
       if (verdict === 'acked') {
         for (const [p, r] of written) p.resolve(r);
+        // A refused fired record resolves with the one the chain holds, once the replicas have it.
+        for (const p of refused) {
+          const found = await recorded(p.entry.alertId, 'fired');
+          if (found) p.resolve(found);
+          else
+            p.reject(
+              new StoreError(
+                'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+                `audit record of ${p.entry.alertId}: the fired record the chain had is gone (a fail-over): not stored`,
+              ),
+            );
+        }
         return;
       }
       const kept = await landed(written.map(([, r]) => r));
       rest = written.splice(kept).map(([p]) => p);
     }
+  }
+
+  /** The first record of `event` for `alertId`, found on the primary and then acknowledged by a witness write. */
+  async function recorded(alertId: string, event: AuditRecord['event']): Promise<AuditRecord | undefined> {
+    for (let pass = 0; pass < MAX_ROUNDS; pass++) {
+      let found: AuditRecord | undefined;
+      for await (const r of reader.iterate({ alertId })) {
+        if (r.event !== event) continue;
+        found = r;
+        break;
+      }
+      if (!found) return undefined;
+      if ((await ack.witness(keys.head, 'seq')) === 'acked') return found;
+      // 'connection-changed' (a fail-over meanwhile): look again on the new primary.
+    }
+    throw new StoreError(
+      'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+      `audit record of ${alertId}: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`,
+    );
   }
 
   async function drain(): Promise<void> {
@@ -252,23 +240,12 @@ export function createAuditChain({
     },
 
     /**
-     * Whether the chain holds a record of `event` for `alertId` that the replicas have: found
-     * on the primary, then acknowledged by a witness write (throws NOT_ACKNOWLEDGED when it
-     * still is not). An append that failed to be acknowledged may have landed all the same:
-     * a caller retrying it asks this first rather than write the record twice.
+     * Whether the chain holds a record of `event` for `alertId` that the replicas have (throws
+     * NOT_ACKNOWLEDGED when it still is not). An append that failed to be acknowledged may have
+     * landed all the same: a caller retrying it asks this first rather than write the record twice.
      */
-    async acknowledged(alertId: string, event: AuditRecord['event']): Promise<boolean> {
-      for (let pass = 0; pass < MAX_ROUNDS; pass++) {
-        const found = (await reader.range({ alertId, limit: 1_000 })).some((r) => r.event === event);
-        if (!found) return false;
-        if ((await ack.witness(keys.head, 'seq')) === 'acked') return true;
-        // 'connection-changed' (a fail-over meanwhile): look again on the new primary.
-      }
-      throw new StoreError(
-        'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
-        `audit record of ${alertId}: not acknowledged by a replica after ${MAX_ROUNDS} fail-overs`,
-      );
-    },
+    acknowledged: async (alertId: string, event: AuditRecord['event']): Promise<boolean> =>
+      (await recorded(alertId, event)) !== undefined,
 
     range: reader.range,
     iterate: reader.iterate,
