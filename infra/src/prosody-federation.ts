@@ -25,13 +25,12 @@ const lua = (s: string) => JSON.stringify(s);
  * Prosody since 0.12), the desk's CA and the peers' CAs as the only trust on these links,
  * each peer domain routed to its fixed host:port (modules/mod_tickdesk_s2sout_override.lua,
  * the option shape of mod_s2sout_override), and links with listed domains only
- * (modules/mod_tickdesk_federation.lua). `writeTrust` false: render only (tests).
+ * (modules/mod_tickdesk_federation.lua). Writes the CA bundle under `<dir>/s2s/`.
  */
 export function prosodyFederationVars(
   dir: string,
   certs: CertPaths,
   federation: FederationOptions | undefined,
-  writeTrust = true,
 ): ProsodyFederationVars {
   const peers = federation?.peers ?? [];
   if (!federation || peers.length === 0) {
@@ -42,9 +41,7 @@ export function prosodyFederationVars(
       componentModules: '',
     };
   }
-  const trust = writeTrust
-    ? writeS2sTrust(join(dir, 's2s'), certs.caCert, peers)
-    : { cafile: join(dir, 's2s', 's2s-ca.pem'), capath: join(dir, 's2s', 's2s-capath') };
+  const trust = writeS2sTrust(join(dir, 's2s'), certs.caCert, peers);
   const routes = peers.flatMap((p) =>
     federatedDomains([p]).map((d) => `  [${lua(d)}] = ${lua(`tcp://${p.host}:${p.port}`)};`),
   );

@@ -25,8 +25,8 @@ export type ProsodyOptions = XmppServerOptions;
 /** A running Prosody. */
 export type ProsodyServer = XmppServer;
 
-/** `writeTrust` false renders without writing the s2s CA bundle (tests). */
-export function renderProsodyConfig(opts: ProsodyOptions, writeTrust = true): string {
+/** With peers, also writes the s2s CA bundle it names (`<dir>/s2s/`). */
+export function renderProsodyConfig(opts: ProsodyOptions): string {
   return renderFile(TEMPLATE, {
     dir: opts.dir,
     domain: opts.domain,
@@ -43,7 +43,7 @@ export function renderProsodyConfig(opts: ProsodyOptions, writeTrust = true): st
     websocketOrigins: luaList(opts.websocketOrigins ?? []),
     pluginDir: fileURLToPath(new URL('../prosody/modules', import.meta.url)),
     logLevel: opts.logLevel ?? 'info',
-    ...prosodyFederationVars(opts.dir, opts.certs, opts.federation, writeTrust),
+    ...prosodyFederationVars(opts.dir, opts.certs, opts.federation),
   });
 }
 
