@@ -17,6 +17,7 @@ import {
   type RuleEvaluator,
   type RuleSpec,
 } from '../../services/alerts/src/rules/index.js';
+import { mulberry32 } from '@tickdesk/feed-synthetic';
 import { writeSection } from './report.js';
 
 const COMMAND =
@@ -35,14 +36,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 
 /** mulberry32 and a normal deviate from it: the same workload on every run. */
 function prng(seed: number) {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return { random, gauss };
 }

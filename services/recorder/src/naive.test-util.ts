@@ -1,4 +1,5 @@
 import { formatMicros, INTERVAL_MICROS, type BarInterval, type Tick } from '@tickdesk/schemas';
+import { mulberry32 } from '../../../test/support/seeded-random.js';
 
 // An independent model for tests: decimals as scaled BigInts, candles by plain grouping.
 const SCALE = 40;
@@ -49,6 +50,15 @@ export function naiveCandles(ticks: readonly Tick[], interval: BarInterval): Nai
   return [...map.values()].map(({ c, vol }) => ({ ...c, volume: fromScaled(vol) })).sort((a, b) => a.start - b.start);
 }
 
+/** `naiveCandles` of one instrument's ticks as the store returns candles: with symbol, interval and an XEP-0082 start. */
+export const naiveBars = (ticks: readonly Tick[], interval: BarInterval) =>
+  naiveCandles(ticks, interval).map(({ start, ...c }) => ({
+    symbol: ticks[0]!.symbol,
+    interval,
+    start: formatMicros(start),
+    ...c,
+  }));
+
 /** Event micros from an XEP-0082 string, computed without the schemas helper. */
 function eventMicros(text: string): number {
   const [whole = '', frac = ''] = text.replace('Z', '').split('.');
@@ -56,16 +66,7 @@ function eventMicros(text: string): number {
 }
 
 /** A small seeded PRNG (mulberry32) so a failing stream can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const digits = (r: () => number, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
 

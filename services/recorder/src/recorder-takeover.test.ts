@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
+import { parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { createRecorder } from './recorder.js';
-import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
+import { naiveBars, randomTicks, rng } from './naive.test-util.js';
 import { usePrivateRedis } from './redis.test-util.js';
 
 /*
@@ -21,13 +21,6 @@ const items = (ticks: Tick[], n: number): TickBatch[] => {
     out.push({ symbol: ticks[0]!.symbol, ticks: ticks.slice(i, i + n), conflated: 0 });
   return out;
 };
-const bars = (ticks: Tick[], interval: '1s' | '1m' | '1h') =>
-  naiveCandles(ticks, interval).map(({ start, ...c }) => ({
-    symbol: ticks[0]!.symbol,
-    interval,
-    start: formatMicros(start),
-    ...c,
-  }));
 
 describe('recorder across a feed takeover', () => {
   it("re-read items, the new publisher's items after a seq gap and a stale publisher's late item: candles stay exact", async () => {
@@ -50,7 +43,9 @@ describe('recorder across a feed takeover', () => {
     expect(rec.stats().dropped.duplicate).toBe(5 * 20 + staleLate.length);
     const kept = [...old, ...fresh];
     for (const interval of ['1s', '1m', '1h'] as const) {
-      expect(await rec.store.candles('ABC', interval, 0, T0 + 3_600_000_000_0, 100_000)).toEqual(bars(kept, interval));
+      expect(await rec.store.candles('ABC', interval, 0, T0 + 3_600_000_000_0, 100_000)).toEqual(
+        naiveBars(kept, interval),
+      );
     }
     expect((await rec.store.lastPrice('ABC'))?.seq).toBe(fresh[fresh.length - 1]!.seq);
 
@@ -59,7 +54,7 @@ describe('recorder across a feed takeover', () => {
     for (const b of items(fresh.slice(-40), 20)) again.ingest(b);
     await again.flush();
     expect(again.stats().dropped.duplicate).toBe(40);
-    expect(await again.store.candles('ABC', '1m', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(bars(kept, '1m'));
+    expect(await again.store.candles('ABC', '1m', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(naiveBars(kept, '1m'));
   });
 
   it('an item stamped with a smaller lease than one already seen (a publisher that lost its lease) is not recorded, whatever its seq', async () => {
@@ -76,7 +71,7 @@ describe('recorder across a feed takeover', () => {
     await rec.flush();
     expect(rec.stats().dropped.stale_publisher).toBe(stale.length);
     expect(await rec.store.candles('ABC', '1s', 0, T0 + 3_600_000_000_0, 100_000)).toEqual(
-      bars([...old, ...fresh], '1s'),
+      naiveBars([...old, ...fresh], '1s'),
     );
     expect((await rec.store.lastPrice('ABC'))?.seq).toBe(fresh[fresh.length - 1]!.seq);
   });

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { formatMicros, parseTimestamp, type Tick, type TickBatch } from '@tickdesk/schemas';
 import { candlesKey, finalKey, ticksKey } from './redis-layout.js';
 import { createRecorder, type Recorder } from './recorder.js';
-import { naiveCandles, randomTicks, rng } from './naive.test-util.js';
+import { naiveBars, randomTicks, rng } from './naive.test-util.js';
 import { usePrivateRedis, until } from './redis.test-util.js';
 
 const log = pino({ level: 'silent' });
@@ -34,13 +34,6 @@ function interleave(lists: TickBatch[][], r: () => number): TickBatch[] {
 
 const byEventThenSeq = (a: Tick, b: Tick) =>
   parseTimestamp(a.eventTime)! - parseTimestamp(b.eventTime)! || a.seq - b.seq;
-const naiveBars = (ticks: Tick[], interval: '1s' | '1m' | '1h') =>
-  naiveCandles(ticks, interval).map(({ start, ...c }) => ({
-    symbol: ticks[0]!.symbol,
-    interval,
-    start: formatMicros(start),
-    ...c,
-  }));
 
 async function allTicks(rec: Recorder, symbol: string, limit: number): Promise<Tick[]> {
   const seen: Tick[] = [];

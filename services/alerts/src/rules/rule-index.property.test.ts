@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../../test/support/seeded-random.js';
 import { createReferenceEvaluator } from './reference-evaluator.js';
 import { createRuleIndex } from './rule-index.js';
 import type { EvalTick, RuleEvaluator, RuleSpec } from './types.js';
 
 /** mulberry32: a small seeded PRNG, so that a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const CONDITIONS: RuleSpec['condition'][] = [
   'crossing',
