@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { AlertState } from '@tickdesk/schemas';
+import type { Element, XmppClient } from '@tickdesk/xmpp';
+import { alertContent } from './alert-content.js';
+import { alertMessage } from './alert-message.js';
+import { NEVER, RANK, type AlertSteps } from './alert-steps.js';
+import type { AlertsConfig } from './config.js';
+import type { PresenceTracker } from './presence-tracker.js';
+import { decide } from './routing.js';
+import type { StoredAlert } from './store/index.js';
+
+export interface AlertRouterDeps {
+  client: XmppClient;
+  steps: AlertSteps;
+  presence: PresenceTracker;
+  config: AlertsConfig;
+  domain: string;
+  log: Logger;
+  /** False for a backup who may no longer be told (a disabled account). */
+  canEscalateTo: (user: string) => boolean;
+  /** Filled with the alert id of each stanza sent, for the server's XEP-0198 ack (confirmations.ts). */
+  sentStanzas: WeakMap<Element, string>;
+  now: () => number;
+}
+
+/**
+ * Sends an alert to a trader as one of its steps (recorded before the stanza goes), and
+ * routes a new or released alert by its owner's presence as routing.ts decides.
+ */
+export function createAlertRouter({
+  client,
+  steps,
+  presence,
+  config,
+  domain,
+  log,
+  canEscalateTo,
+  sentStanzas,
+  now,
+}: AlertRouterDeps) {
+  const { record } = steps;
+  const jid = (user: string) => `${user}@${domain}`;
+
+  async function send(
+    alert: StoredAlert,
+    to: string,
+    event: 'sent' | 'resent' | 'escalated',
+    due: number,
+  ): Promise<StoredAlert | undefined> {
+    const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
+    const stanza = alertMessage(alertContent(alert), jid(to));
+    const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
+    const detail =
+      event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
+    const updated = await record(
+      alert,
+      event,
+      { state, attempts: alert.attempts + 1, nextActionAt, recipient: to },
+      detail,
+      stanza,
+    );
+    if (!updated) return undefined; // fenced out or not held: the instrument's holder sends
+    sentStanzas.set(stanza, alert.id);
+    await client
+      .send(stanza)
+      .catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
+    return updated;
+  }
+
+  const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } =>
+    alert.backup !== undefined && canEscalateTo(alert.backup);
+
+  /** Route a new (or released, or recovered) alert by its owner's presence (routing.ts decides). */
+  async function route(alert: StoredAlert): Promise<void> {
+    const action = decide(
+      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
+      presence.get(alert.owner),
+      config,
+      now(),
+    );
+    if (action.kind === 'hold') {
+      await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
+    } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
+      const sent = await send(alert, alert.owner, 'sent', action.due);
+      if (action.kind === 'send-and-escalate' && escalatable(alert) && sent)
+        await send(sent, alert.backup, 'escalated', action.due);
+    }
+  }
+
+  /** A held alert whose owner left dnd: released and routed again. */
+  async function release(held: StoredAlert): Promise<void> {
+    const p = presence.get(held.owner);
+    if (
+      decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !==
+      'release'
+    )
+      return;
+    const released = await record(held, 'released', { state: 'pending', nextActionAt: now() }, `presence=${p.show}`);
+    if (released) await route(released);
+  }
+
+  return { send, escalatable, route, release };
+}
+export type AlertRouter = ReturnType<typeof createAlertRouter>;
