@@ -135,7 +135,7 @@ describe('candle pages', () => {
   });
 
   it('reads everything again when the history was replaced (the mark went down), when entries expire, and never caches with 0 bytes', async () => {
-    let clock = 0;
+    let clock = Date.UTC(2026, 0, 1); // a wall clock: lru-cache takes a start time of 0 for no start
     const store = fakeStore();
     for (let i = 0; i < 10; i++) store.put(T0 + i * M);
     store.state.final = T0 + 9 * M;
@@ -169,7 +169,7 @@ describe('candle pages', () => {
     let newest = 40;
     for (let i = 0; i < newest; i++) if (random() < 0.8) store.put(T0 + i * M);
     store.state.final = T0 + (newest - 10) * M;
-    let clock = 0;
+    let clock = Date.UTC(2026, 0, 1); // a wall clock: lru-cache takes a start time of 0 for no start
     const pages = createCandlePages({ store, cacheBytes: 64 << 10, now: () => clock });
     const query = (): [number, number, number] => {
       const from = T0 + int(newest + 5) * M + (random() < 0.3 ? int(M) : 0);

@@ -1,6 +1,6 @@
 import { INTERVAL_MICROS, type BarInterval } from '@tickdesk/schemas';
 import type { RecorderStore } from '@tickdesk/recorder';
-import { createByteLru } from './byte-lru.js';
+import { createRunCache } from './run-cache.js';
 import { barJson, candlePageHead, candlePageJson, candlePageTail } from './candle-json.js';
 
 /** Final candles of a range, oldest first, as bucket starts and Bar JSON. */
@@ -24,6 +24,8 @@ const alignUp = (micros: number, interval: number): number =>
   micros % interval === 0 ? micros : micros - (micros % interval) + interval;
 const same = (a: readonly string[], b: readonly string[]): boolean =>
   a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+// The bars, and the prefix and at most two pages made of them.
+const runBytes = (run: Run): number => 400 + run.starts.length * 16 + 4 * run.bars.reduce((n, b) => n + b.length, 0);
 
 /**
  * Pages of candles as JSON, with the final part of a range kept in memory. The recorder
@@ -43,7 +45,7 @@ export function createCandlePages({
   cacheBytes: number;
   now?: () => number;
 }) {
-  const runs = createByteLru<Run>({ maxBytes: cacheBytes, ttlMs: RUN_TTL_MS, now });
+  const runs = createRunCache<Run>({ maxBytes: cacheBytes, ttlMs: RUN_TTL_MS, sizeOf: runBytes, now });
   /** Per series: the final mark as last read and when, and a generation that changes when the history was replaced. */
   const marks = new Map<string, { final: number; at: number; gen: number }>();
 
@@ -110,9 +112,6 @@ export function createCandlePages({
     ]);
   }
 
-  // The bars, and the prefix and at most two pages made of them.
-  const runBytes = (run: Run): number => 400 + run.starts.length * 16 + 4 * run.bars.reduce((n, b) => n + b.length, 0);
-
   return {
     /**
      * The JSON of a CandlePage: candles whose bucket starts in [from, to), at most
@@ -134,7 +133,7 @@ export function createCandlePages({
       const mark = marks.get(name);
       if (mark && from <= mark.final) {
         const headEnd = Math.min(to, alignUp(mark.final + 1, step));
-        const head = runs.get(`${name}|${mark.gen}|${from}|${headEnd}|${limit}`);
+        const head = runs?.get(`${name}|${mark.gen}|${from}|${headEnd}|${limit}`);
         if (head && (head.starts.length > limit || headEnd === to))
           return (head.body ??= page(symbol, interval, limit, head));
         if (head) {
@@ -167,11 +166,7 @@ export function createCandlePages({
           n === got.starts.length
             ? { starts: got.starts, bars }
             : { starts: got.starts.slice(0, n), bars: bars.slice(0, n) };
-        runs.set(
-          `${name}|${got.gen}|${from}|${Math.min(to, alignUp(got.final + 1, step))}|${limit}`,
-          head,
-          runBytes(head),
-        );
+        runs?.set(`${name}|${got.gen}|${from}|${Math.min(to, alignUp(got.final + 1, step))}|${limit}`, head);
       }
       return candlePageJson(symbol, interval, bars.slice(0, limit).join(','), got.starts[limit]);
     },
