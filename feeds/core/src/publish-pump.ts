@@ -1,0 +1,152 @@
+import type { Logger } from 'pino';
+import { barsNode, encodeBar, encodeTickRows, ticksNode, type Bar } from '@tickdesk/schemas';
+import { toXmppError, type Pubsub } from '@tickdesk/xmpp';
+import type { FeedConfig } from './feed-config.js';
+import type { FeedMetrics } from './metrics.js';
+import type { PublishGate } from './publisher-leases.js';
+import { createPublishWindow } from './publish-window.js';
+import type { PendingBatch, TickBatcher } from './tick-batcher.js';
+
+export interface PublishPumpDeps {
+  pubsub: Pubsub;
+  batcher: TickBatcher;
+  /** The current batch wait (adaptive-batch.ts). */
+  batchWait: { readonly ms: number };
+  config: Pick<FeedConfig, 'maxBatch' | 'maxInFlight' | 'maxPendingPerInstrument' | 'publishTimeoutMs'>;
+  metrics: FeedMetrics;
+  label: { feed: string };
+  log: Logger;
+  /** Microseconds. */
+  now: () => number;
+  connected: () => boolean;
+  gate: PublishGate | undefined;
+}
+
+/**
+ * Takes bars and tick batches to ticks/<SYMBOL> and bars/<SYMBOL> with at most
+ * `maxInFlight` publishes outstanding, and holds the source back (`hasRoom`, `drain`)
+ * while `maxPendingPerInstrument` ticks wait.
+ */
+export function createPublishPump({
+  pubsub,
+  batcher,
+  batchWait,
+  config,
+  metrics,
+  label,
+  log,
+  now,
+  connected,
+  gate,
+}: PublishPumpDeps) {
+  const pendingBars: Bar[] = [];
+  const window = createPublishWindow(config.maxInFlight);
+  const highWater = config.maxPendingPerInstrument;
+  let drainWaiters: Array<() => void> = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let publishFailing = false;
+
+  function publish(node: string, payload: ReturnType<typeof encodeBar>, kind: 'ticks' | 'bars') {
+    const started = performance.now();
+    pubsub
+      .publish(node, payload, undefined, config.publishTimeoutMs)
+      .then(() => {
+        publishFailing = false;
+        metrics.publishes.inc({ ...label, kind });
+        metrics.publishSeconds.observe(label, (performance.now() - started) / 1000);
+      })
+      .catch((err: unknown) => {
+        const e = toXmppError(err, `publish ${node}`);
+        publishFailing = true;
+        metrics.publishErrors.inc({ ...label, condition: e.condition ?? e.code });
+        log.warn({ node, err: e }, 'publish failed');
+      })
+      .finally(() => {
+        window.release();
+        pump();
+      });
+  }
+
+  /**
+   * Publish while the window has room: bars first (few, small), then tick batches that
+   * are full or `batchMs` old. Young partial batches wait, even when a reply frees the
+   * window: the server's cost is mostly per item, so items stay as large as the
+   * latency budget allows (docs/benchmarks.md).
+   */
+  function pump(everything = false) {
+    // A flush (stop) still tries: nothing would send these later.
+    if (!everything && !connected()) return;
+    while (pendingBars.length > 0 && window.tryAcquire()) {
+      const bar = pendingBars.shift()!;
+      if (gate && gate.token(bar.symbol) === undefined) {
+        window.release();
+        continue;
+      }
+      publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
+    }
+    let batch: PendingBatch | undefined;
+    const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - batchWait.ms * 1000;
+    while (batcher.pending > 0 && window.tryAcquire()) {
+      batch = batcher.take(readyBefore);
+      if (!batch) {
+        window.release();
+        break;
+      }
+      if (batch.conflated > 0) metrics.conflated.inc(label, batch.conflated);
+      // Checked at the last moment: a holder past its lease's deadline publishes nothing more.
+      const token = gate?.token(batch.symbol);
+      if (gate && token === undefined) {
+        window.release();
+        metrics.unleased.inc(label, batch.ticks.length);
+        continue;
+      }
+      publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated, token), 'ticks');
+    }
+    if (batcher.pending > 0 && !window.full) scheduleFlush();
+    if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {
+      const w = drainWaiters;
+      drainWaiters = [];
+      w.forEach((r) => r());
+    }
+  }
+
+  /** Wake up when the oldest pending batch becomes ready. */
+  function scheduleFlush() {
+    if (flushTimer) return;
+    const oldest = batcher.oldest();
+    const waitMs = oldest === undefined ? batchWait.ms : Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      pump();
+    }, waitMs);
+  }
+
+  return {
+    pump,
+    queueBar: (bar: Bar): void => void pendingBars.push(bar),
+    /** A tick was batched and `live` ticks of its instrument wait. */
+    batched(live: number): void {
+      // A full item goes out at once if the window has room; the rest waits for the flush timer or a reply.
+      if (live >= config.maxBatch && !window.full) pump();
+      else scheduleFlush();
+    },
+    hasRoom: (): boolean => batcher.pending < highWater,
+    drain: (): Promise<void> =>
+      batcher.pending < highWater ? Promise.resolve() : new Promise<void>((r) => drainWaiters.push(r)),
+    /** Publish everything waiting, ready or not, and wait for every reply. */
+    async flush(): Promise<void> {
+      while (batcher.pending > 0 || pendingBars.length > 0 || window.inFlight > 0) {
+        pump(true);
+        await window.idle();
+      }
+    },
+    stop: (): void => clearTimeout(flushTimer),
+    get failing(): boolean {
+      return publishFailing;
+    },
+    get inFlight(): number {
+      return window.inFlight;
+    },
+  };
+}
+export type PublishPump = ReturnType<typeof createPublishPump>;
