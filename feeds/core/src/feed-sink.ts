@@ -85,7 +85,7 @@ export function createFeedSink({
   return {
     sink,
     /** Adds the ticks accepted since the last call to the ticks counter. */
-    countAccepted(): void {
+    countAccepted: (): void => {
       metrics.ticks.inc(label, accepted);
       accepted = 0;
     },
