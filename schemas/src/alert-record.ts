@@ -24,7 +24,12 @@ export const AlertRecord = Type.Object({
   id: Type.String(),
   ruleId: Type.String(),
   owner: Type.String(),
-  /** Who it is addressed to now: the owner, or the backup after escalation. */
+  /**
+   * The rule's recipient when it is not the owner: another desk trader, or a partner desk's
+   * trader as a bare JID. Absent: the owner, as before.
+   */
+  addressee: Type.Optional(Type.String()),
+  /** Who it is addressed to now: the addressee (or owner), or the backup after escalation. */
   recipient: Type.String(),
   backup: Type.Optional(Type.String()),
   symbol: Type.String(),

@@ -205,3 +205,59 @@ describe('validateRuleInput: refusals name the field', () => {
     expect(refused(JSON.parse('{"__proto__": {"x": 1}, "symbol": "BTCUSDT"}')).field).toBe('__proto__');
   });
 });
+
+describe('validateRuleInput: remote recipients and backups', () => {
+  const federated: RuleValidationContext = { ...ctx, peers: new Set(['deskb.example']) };
+
+  it("accepts a partner desk's trader as recipient or backup, as a bare JID of a configured peer", () => {
+    const input = { ...base, recipient: 'carol@deskb.example', backup: 'dave@deskb.example' };
+    const r = validateRuleInput(input, federated);
+    expect(r).toEqual({ ok: true, value: input });
+    expect(r.ok && Value.Check(RuleInput, r.value)).toBe(true);
+  });
+
+  it('keeps local names as they are: a local recipient must be a trader', () => {
+    expect(validateRuleInput({ ...base, recipient: 'bob' }, federated)).toEqual({
+      ok: true,
+      value: { ...base, recipient: 'bob' },
+    });
+    expect(refused({ ...base, recipient: 'mallory' }, federated)).toEqual({
+      field: 'recipient',
+      message: 'unknown trader mallory',
+    });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    [
+      'a domain that is not a peer',
+      { ...base, recipient: 'carol@elsewhere.example' },
+      'recipient',
+      /not one of this desk's peers/,
+    ],
+    [
+      'a backup of a domain that is not a peer',
+      { ...base, backup: 'carol@elsewhere.example' },
+      'backup',
+      /not on a federated desk/,
+    ],
+    [
+      'a subdomain of a peer',
+      { ...base, recipient: 'carol@pubsub.deskb.example' },
+      'recipient',
+      /not one of this desk's peers/,
+    ],
+    ['a full JID', { ...base, recipient: 'carol@deskb.example/phone' }, 'recipient', /bare JID/],
+    ['a JID with capitals', { ...base, recipient: 'Carol@deskb.example' }, 'recipient', /bare JID/],
+    ['a JID with no local part', { ...base, recipient: '@deskb.example' }, 'recipient', /bare JID/],
+    ['a recipient that is not a string', { ...base, recipient: 7 }, 'recipient', /bare JID/],
+  ];
+  it.each(cases)('refuses %s', (_name, input, field, message) => {
+    const r = refused(input, federated);
+    expect(r.field).toBe(field);
+    expect(r.message).toMatch(message);
+  });
+
+  it('refuses every remote JID when the desk has no peers', () => {
+    expect(refused({ ...base, recipient: 'carol@deskb.example' }).message).toMatch(/not one of this desk's peers/);
+  });
+});

@@ -7,6 +7,8 @@ import { xmlTextProblem } from './xml-text.js';
 export interface RuleValidationContext {
   symbols: ReadonlySet<string>;
   traders?: ReadonlySet<string>;
+  /** The partner desks' domains (topology.federation.peers): their traders may be named as bare JIDs. */
+  peers?: ReadonlySet<string>;
   nowMicros: number;
   /** The shortest cooldown an every-time rule may have; DEFAULT_MIN_COOLDOWN_SECONDS when absent. */
   minCooldownSeconds?: number;
@@ -27,6 +29,7 @@ const FIELDS = new Set([
   'interval',
   'cooldownSeconds',
   'expiresAt',
+  'recipient',
   'backup',
   'priority',
   'message',
@@ -50,6 +53,8 @@ const CONDITION_ONLY = ['threshold', 'lower', 'upper', 'amount', 'windowSeconds'
 const FREQUENCIES: readonly RuleFrequency[] = ['once', 'once-per-bar', 'every-time'];
 const INTERVALS = ['1s', '1m', '1h'];
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+// A bare JID whose local part is a desk username and whose domain is a DNS name (RFC 7622 §3.2, §3.3): no resource.
+const REMOTE_RE = /^([a-z0-9][a-z0-9._-]{0,63})@([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)$/;
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
 const MAX_SECONDS = 86_400;
 const MAX_MESSAGE = 500;
@@ -93,6 +98,23 @@ function secondsField(field: string, value: unknown, min: number): number {
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) refuse(field, `must be one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/**
+ * A desk trader's username, or a partner desk's trader as a bare JID: its domain must be one
+ * of the desk's peers (topology.federation.peers), whose link the alert can cross.
+ */
+function traderField(field: string, value: unknown, ctx: RuleValidationContext): string {
+  if (typeof value !== 'string') return refuse(field, "must be a trader's username or a partner trader's bare JID");
+  const remote = REMOTE_RE.exec(value);
+  if (remote) {
+    if (!ctx.peers?.has(remote[2]!))
+      refuse(field, `${value} is not on a federated desk: ${remote[2]!} is not one of this desk's peers`);
+    return value;
+  }
+  if (!USERNAME_RE.test(value)) refuse(field, "must be a trader's username or a partner trader's bare JID (user@peer)");
+  if (ctx.traders && !ctx.traders.has(value)) refuse(field, `unknown trader ${value}`);
+  return value;
 }
 
 function check(input: unknown, ctx: RuleValidationContext): RuleInput {
@@ -154,13 +176,8 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     if (micros! <= ctx.nowMicros) refuse('expiresAt', 'must be in the future');
     out.expiresAt = raw.expiresAt as string;
   }
-  if (raw.backup !== undefined) {
-    if (typeof raw.backup !== 'string' || !USERNAME_RE.test(raw.backup))
-      refuse('backup', "must be a trader's username");
-    if (ctx.traders && !ctx.traders.has(raw.backup as string))
-      refuse('backup', `unknown trader ${raw.backup as string}`);
-    out.backup = raw.backup as string;
-  }
+  if (raw.recipient !== undefined) out.recipient = traderField('recipient', raw.recipient, ctx);
+  if (raw.backup !== undefined) out.backup = traderField('backup', raw.backup, ctx);
   if (raw.priority === undefined) refuse('priority', 'is required');
   out.priority = oneOf('priority', raw.priority, ['normal', 'critical'] as const);
   if (raw.message !== undefined) {

@@ -55,6 +55,8 @@ export type RuleStatus = Static<typeof RuleStatus>;
 
 const decimal = (description: string) => Type.String({ pattern: DECIMAL_PATTERN, maxLength: 40, description });
 const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
+/** A desk username, or a partner desk's trader as a bare JID (`user@peer.domain`, a configured peer only). */
+const TRADER_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}(@[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$';
 
 /** What a trader writes: the same shape over REST, chat commands and ad-hoc forms. */
 export const RuleInput = Type.Object(
@@ -75,8 +77,10 @@ export const RuleInput = Type.Object(
     /** every-time only; default 60, at least the desk's minimum (10 unless configured; never 0). */
     cooldownSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     expiresAt: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN })),
-    /** A trader who gets the alert when the owner does not confirm it in time. */
-    backup: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
+    /** Who gets the alert (default: the owner): a desk trader, or a partner desk's trader as a bare JID. */
+    recipient: Type.Optional(Type.String({ pattern: TRADER_PATTERN })),
+    /** A trader (local, or a partner's bare JID) who gets the alert when the recipient does not confirm it in time. */
+    backup: Type.Optional(Type.String({ pattern: TRADER_PATTERN })),
     priority: RulePriority,
     message: Type.Optional(Type.String({ maxLength: 500 })),
   },
