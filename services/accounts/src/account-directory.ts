@@ -13,6 +13,7 @@ import {
 import { createRoleStore } from '@tickdesk/store';
 import { entitle, type Role } from './accounts.js';
 import { provisionAccount, type SessionOpener } from './provision-account.js';
+import { createRemoteGrants } from './remote-grants.js';
 
 export interface AccountDirectoryDeps {
   /** A session of the server admin account (XEP-0133 and pubsub affiliations). */
@@ -24,6 +25,10 @@ export interface AccountDirectoryDeps {
   log: Logger;
   /** Sessions for a new trader's presence links (the alert engine's password, the desk's traders'); without them no trader can be created. */
   sessions?: SessionOpener;
+  /** The peer desks' domains (topology.federation.peers), whose accounts may be entitled; none by default. */
+  peerDomains?: readonly string[];
+  /** Remote grants the desk may hold (DEFAULT_MAX_REMOTE_GRANTS). */
+  maxRemoteGrants?: number;
 }
 
 /**
@@ -36,6 +41,10 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
   const jid = (user: string) => `${user}@${deps.domain}`;
   const known = new Set(deps.instruments.map((i) => i.symbol));
   const roles = createRoleStore({ redis: deps.redis });
+  // Remote accounts never get a desk role: a name with '@' is a JID, not one of our accounts.
+  const localOnly = (user: string) => {
+    if (user.includes('@')) throw new RangeError(`${user} is not a local account: remote accounts get no desk role`);
+  };
 
   return {
     async roleOf(user: string): Promise<string | undefined> {
@@ -49,6 +58,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
     },
     /** Creates the account with a generated password, returned once; false when it exists. */
     async create(user: string, role: Exclude<Role, 'service'>): Promise<{ created: boolean; password: string }> {
+      localOnly(user);
       const password = randomBytes(18).toString('base64url');
       if (await roles.exists(user)) return { created: false, password: '' };
       const { sessions } = deps;
@@ -61,6 +71,7 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
       return { created, password: created ? password : '' };
     },
     async setRole(user: string, role: Exclude<Role, 'service'>): Promise<void> {
+      localOnly(user);
       const before = await roles.get(user);
       await roles.set(user, role);
       const all = deps.instruments.map((i) => i.symbol);
@@ -115,6 +126,15 @@ export function createAccountDirectory(deps: AccountDirectoryDeps) {
       if (!known.has(symbol)) throw new RangeError(`unknown instrument ${symbol}`);
       await entitle(deps.admin, deps.pubsubHost, jid(user), [symbol], on ? 'member' : 'none');
     },
+    /** Grants to accounts of peer desks (remote-grants.ts). */
+    remote: createRemoteGrants({
+      admin: deps.admin,
+      pubsubHost: deps.pubsubHost,
+      instruments: deps.instruments,
+      peerDomains: deps.peerDomains ?? [],
+      ...(deps.maxRemoteGrants === undefined ? {} : { maxGrants: deps.maxRemoteGrants }),
+      log: deps.log,
+    }),
   };
 }
 export type AccountDirectory = ReturnType<typeof createAccountDirectory>;
