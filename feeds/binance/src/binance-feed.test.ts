@@ -2,20 +2,14 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RawTick, SourceEvent, TickSink } from '@tickdesk/feed-core';
+import type { SourceEvent } from '@tickdesk/feed-core';
+import { collectingSink } from '../../../test/support/collecting-sink.js';
 import { createBinanceFeed, type BinanceFeedOptions } from './binance-feed.js';
 
 /** A trade in the documented combined-stream format (Binance spot "Trade Streams"). */
 function trade(symbol: string, t: number, p: string, q: string, m: boolean): string {
   const data = { e: 'trade', E: 1672515782136, s: symbol, t, p, q, T: 1672515782134 + t, m, M: true };
   return JSON.stringify({ stream: `${symbol.toLowerCase()}@trade`, data });
-}
-
-type Sink = TickSink & { ticks: RawTick[]; events: SourceEvent[] };
-function collectingSink(): Sink {
-  const ticks: RawTick[] = [];
-  const events: SourceEvent[] = [];
-  return { ticks, events, push: (t) => (ticks.push(t), true), drain: async () => {}, report: (e) => events.push(e) };
 }
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {

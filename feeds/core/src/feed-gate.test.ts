@@ -1,15 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeTickRows, DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
+import { decodeTickRows } from '@tickdesk/schemas';
 import type { Element, Pubsub } from '@tickdesk/xmpp';
 import { createFeed } from './feed.js';
+import { A, B, idle, instruments, tickPusher } from './feed.test-util.js';
 import { createFeedMetrics } from './metrics.js';
 import type { PublishGate } from './publisher-leases.js';
-import type { FeedSource } from './source.js';
-
-const instruments: Instrument[] = DEFAULT_INSTRUMENTS.slice(0, 2);
-const [A, B] = instruments.map((i) => i.symbol) as [string, string];
-const idle: FeedSource = { name: 'test', state: () => 'running', run: () => new Promise(() => undefined) };
 
 describe('feed behind publisher leases (one active publisher per instrument)', () => {
   beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 10, 21) }));
@@ -48,11 +44,7 @@ describe('feed behind publisher leases (one active publisher per instrument)', (
       now: () => Date.now() * 1000,
       gate,
     });
-    let seq = 0;
-    const push = (symbol: string, n: number) => {
-      for (let i = 0; i < n; i++)
-        feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
-    };
+    const push = tickPusher(feed);
     return { feed, items, push, tokens, metrics };
   }
 

@@ -1,14 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeTickRows, DEFAULT_INSTRUMENTS, ticksNode, type Instrument } from '@tickdesk/schemas';
+import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
 import { createFeed } from './feed.js';
+import { A, B, idle, instruments, tickPusher } from './feed.test-util.js';
 import { createFeedMetrics } from './metrics.js';
 import type { FeedSource } from './source.js';
-
-const instruments: Instrument[] = DEFAULT_INSTRUMENTS.slice(0, 2);
-const [A, B] = instruments.map((i) => i.symbol) as [string, string];
-const idle: FeedSource = { name: 'test', state: () => 'running', run: () => new Promise(() => undefined) };
 
 /** A pubsub that records tick items and answers each publish after `rttMs`. */
 function fakePubsub(rttMs: number) {
@@ -37,11 +34,7 @@ describe('feed batching', () => {
       config: { batchMs: 10, maxBatch: 50, bars: false },
       now: () => Date.now() * 1000,
     });
-    let seq = 0;
-    const push = (symbol: string, n: number) => {
-      for (let i = 0; i < n; i++)
-        feed.sink.push({ symbol, seq: ++seq, price: '1.5', size: '1', eventTimeMicros: Date.now() * 1000 });
-    };
+    const push = tickPusher(feed);
     return { feed, items, push };
   };
 

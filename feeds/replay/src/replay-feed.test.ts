@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawTick, SourceEvent, TickSink } from '@tickdesk/feed-core';
+import { collectingSink } from '../../../test/support/collecting-sink.js';
 import { createReplayFeed } from './replay-feed.js';
 import { SAMPLE_FILE } from './sample.js';
 
@@ -15,13 +15,6 @@ binance-futures,BTCUSDT,1582329602150000,1582329602421536,42377947,buy,9682.19,0
 binance-futures,BTCUSDT,1582329602150000,1582329602421551,42377948,buy,9682.48,0.18
 `;
 const REAL_FILE = SAMPLE_FILE;
-
-type Sink = TickSink & { ticks: RawTick[]; events: SourceEvent[] };
-function collectingSink(push: (t: RawTick) => boolean = () => true): Sink {
-  const ticks: RawTick[] = [];
-  const events: SourceEvent[] = [];
-  return { ticks, events, push: (t) => (ticks.push(t), push(t)), drain: async () => {}, report: (e) => events.push(e) };
-}
 
 let dir: string;
 beforeAll(async () => {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RawTick, SourceEvent, TickSink } from '@tickdesk/feed-core';
+import { collectingSink } from '../../../test/support/collecting-sink.js';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createSyntheticFeed } from './synthetic-feed.js';
 import { syntheticTicks } from './synthetic-ticks.js';
-
-function collectingSink(): TickSink & { ticks: RawTick[]; events: SourceEvent[] } {
-  const ticks: RawTick[] = [];
-  const events: SourceEvent[] = [];
-  return { ticks, events, push: (t) => (ticks.push(t), true), drain: async () => {}, report: (e) => events.push(e) };
-}
 
 async function runFor(ms: number, ratePerSecond: number, seed = 1) {
   const feed = createSyntheticFeed({ instruments: DEFAULT_INSTRUMENTS, ratePerSecond, seed, startMicros: 0 });
