@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
-import { resolveAlertsConfig, startAlertService, type AlertService, type StoredAlert } from '@tickdesk/alerts';
+import type { RuleInput } from '@tickdesk/schemas';
+import { resolveAlertsConfig, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import { alertKeys, createRoleStore } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { desk, waitFor } from './helpers.js';
+import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 import { stringMatching } from '../support/matchers.js';
 
@@ -23,8 +24,8 @@ const config = resolveAlertsConfig({
   suppressedSummaryMs: 1_000,
 });
 
+let engine: LocalEngine;
 let service: AlertService;
-let engineClient: XmppClient;
 let feed: XmppClient;
 let redis: Redis;
 const open: Trader[] = [];
@@ -52,21 +53,10 @@ const auditOf = async (id: string) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
+  engine = await startLocalEngine(config, 'limits-test');
+  ({ service, feed, redis } = engine);
   // The caps are counted in Redis for the whole desk: alerts earlier files sent these traders in the last minute would count here.
   await redis.del(...['alice', 'bob', 'dan'].map((t) => alertKeys().rateOwner(t)));
-  engineClient = await connect('alerts', 'limits-test');
-  feed = await connect('feed', 'limits-test');
-  service = await startAlertService({
-    client: engineClient,
-    redis,
-    log,
-    config,
-    domain: desk().domain,
-    service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
-    auditKey: credentials().audit,
-  });
 });
 
 afterEach(async () => {
@@ -76,10 +66,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await engineClient?.stop();
-  await feed?.stop();
-  redis?.disconnect();
+  await engine?.stop();
 });
 
 describe('limits on alert volume', () => {

@@ -1,19 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS, NS_TICKS, ticksNode } from '@tickdesk/schemas';
-import {
-  ALERT_COMMANDS,
-  auditKeys,
-  resolveAlertsConfig,
-  startAlertService,
-  type AlertService,
-  type StoredAlert,
-} from '@tickdesk/alerts';
+import { NS_TICKS, ticksNode } from '@tickdesk/schemas';
+import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import { createRoleStore, decodePresence } from '@tickdesk/store';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { desk, log, waitFor } from './helpers.js';
+import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
+let engine: LocalEngine;
 let service: AlertService;
 let engineClient: XmppClient;
 let feed: XmppClient;
@@ -41,19 +36,8 @@ const lifecycle = async (id: string) =>
 const ruleIdOf = (reply: string) => /^Added (r[0-9a-z]+)/.exec(reply)?.[1] ?? '';
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  engineClient = await connect('alerts', 'engine-test');
-  feed = await connect('feed', 'alerts-test');
-  service = await startAlertService({
-    client: engineClient,
-    redis,
-    log,
-    config,
-    domain: desk().domain,
-    service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
-    auditKey: credentials().audit,
-  });
+  engine = await startLocalEngine(config, 'alerts-test');
+  ({ service, engineClient, feed, redis } = engine);
 });
 
 afterEach(async () => {
@@ -70,10 +54,7 @@ afterAll(async () => {
   // Leave no live rules behind for the files that run after this one.
   for await (const rule of service.engine.rules.all()) await service.engine.rules.remove(rule.id);
   await Promise.all(open.map((t) => t.stop()));
-  await service?.stop();
-  await engineClient?.stop();
-  await feed?.stop();
-  redis?.disconnect();
+  await engine?.stop();
 });
 
 describe('alert engine, end to end', () => {

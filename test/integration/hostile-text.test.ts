@@ -1,15 +1,15 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS, type RuleInput } from '@tickdesk/schemas';
-import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
+import type { RuleInput } from '@tickdesk/schemas';
+import { resolveAlertsConfig, type AlertService } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { desk, waitFor } from './helpers.js';
+import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
+let engine: LocalEngine;
 let service: AlertService;
 let engineClient: XmppClient;
 let feed: XmppClient;
-let redis: Redis;
 let alice: Trader;
 let bob: Trader;
 let engineOffline = 0;
@@ -32,20 +32,9 @@ const rule = (over: Partial<RuleInput>): RuleInput => ({
 });
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  engineClient = await connect('alerts', 'engine-hostile-text');
+  engine = await startLocalEngine(config, 'hostile-text');
+  ({ service, engineClient, feed } = engine);
   engineClient.on('offline', () => (engineOffline += 1));
-  feed = await connect('feed', 'hostile-text');
-  service = await startAlertService({
-    client: engineClient,
-    redis,
-    log,
-    config,
-    domain: desk().domain,
-    service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
-    auditKey: credentials().audit,
-  });
   alice = await trader('alice');
   bob = await trader('bob');
   await waitFor(
@@ -59,10 +48,7 @@ afterAll(async () => {
   for await (const r of service.engine.rules.all()) await service.engine.rules.remove(r.id);
   await alice?.stop();
   await bob?.stop();
-  await service?.stop();
-  await engineClient?.stop();
-  await feed?.stop();
-  redis?.disconnect();
+  await engine?.stop();
 });
 
 describe('text XML 1.0 forbids', () => {

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
+import { resolveAlertsConfig, type AlertService } from '@tickdesk/alerts';
 import type { Element, XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { desk, waitFor } from './helpers.js';
+import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { archive, idsOf } from './mam.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
@@ -12,38 +11,23 @@ import { publishPrices, trader, type Trader } from './trader.js';
 
 const NS_DELAY = 'urn:xmpp:delay';
 
+let engine: LocalEngine;
 let service: AlertService;
-let engineClient: XmppClient;
 let feed: XmppClient;
-let redis: Redis;
 const open: Trader[] = [];
 const config = resolveAlertsConfig({ pollMs: 50 });
 const ruleIdOf = (reply: string) => /^Added (r[0-9a-z]+)/.exec(reply)?.[1] ?? '';
 const ruleIds: string[] = [];
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  engineClient = await connect('alerts', 'archive-test');
-  feed = await connect('feed', 'archive-test');
-  service = await startAlertService({
-    client: engineClient,
-    redis,
-    log,
-    config,
-    domain: desk().domain,
-    service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
-    auditKey: credentials().audit,
-  });
+  engine = await startLocalEngine(config, 'archive-test');
+  ({ service, feed } = engine);
 });
 
 afterAll(async () => {
   for (const id of ruleIds) await service.engine.rules.remove(id);
   await Promise.all(open.map((t) => t.stop()));
-  await service?.stop();
-  await engineClient?.stop();
-  await feed?.stop();
-  redis?.disconnect();
+  await engine?.stop();
 });
 
 async function traderOf(user: string) {

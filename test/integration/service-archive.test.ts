@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { resolveAlertsConfig, startAlertService, type AlertService } from '@tickdesk/alerts';
+import { resolveAlertsConfig, type AlertService } from '@tickdesk/alerts';
 import { xml, type XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, log, waitFor } from './helpers.js';
+import { connect, desk, waitFor } from './helpers.js';
+import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { archive, idsOf, NS_MAM } from './mam.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
@@ -12,37 +11,23 @@ import { publishPrices, trader, type Trader } from './trader.js';
 // every receipt it gets grew to the server's per-account item limit, where Prosody rewrote it
 // whole every 100 messages. The trader's archive keeps the alert.
 
+let engine: LocalEngine;
 let service: AlertService;
 let engineClient: XmppClient;
 let feed: XmppClient;
-let redis: Redis;
 let bob: Trader | undefined;
 let ruleId = '';
 const config = resolveAlertsConfig({ pollMs: 50 });
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  engineClient = await connect('alerts', 'service-archive-test');
-  feed = await connect('feed', 'service-archive-test');
-  service = await startAlertService({
-    client: engineClient,
-    redis,
-    log,
-    config,
-    domain: desk().domain,
-    service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
-    auditKey: credentials().audit,
-  });
+  engine = await startLocalEngine(config, 'service-archive-test');
+  ({ service, engineClient, feed } = engine);
 });
 
 afterAll(async () => {
   if (ruleId) await service.engine.rules.remove(ruleId);
   await bob?.stop();
-  await service?.stop();
-  await engineClient?.stop();
-  await feed?.stop();
-  redis?.disconnect();
+  await engine?.stop();
 });
 
 /** XEP-0313 §6: the account's archiving preferences. */
