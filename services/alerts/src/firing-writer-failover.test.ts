@@ -1,18 +1,18 @@
+import { EventEmitter } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Rule } from '@tickdesk/schemas';
-import type { XmppClient } from '@tickdesk/xmpp';
-import { createAlertLimits } from './alert-limits.js';
+import type { Element, XmppClient } from '@tickdesk/xmpp';
 import { createAlertsMetrics } from './alerts-metrics.js';
 import { loadAlertsConfig } from './config.js';
 import { createDelivery } from './delivery.js';
 import { alertId, createFiringWriter } from './firing-writer.js';
+import { writerDeps } from './firing-writer.test-util.js';
 import type { PresenceTracker } from './presence-tracker.js';
-import { createAlertStore, createAuditChain, type AuditChain, type RuleStore } from './store/index.js';
+import { createAlertStore, createAuditChain, type AuditChain } from './store/index.js';
 import { until, usePrivateRedis } from './store/redis.test-util.js';
-import { createSuppressionLedger } from './suppression-ledger.js';
 
 /*
  * Two engines share ESZ6 by leases. The old holder stores an alert in the outbox; its
@@ -85,34 +85,24 @@ function oldHolder(redisOfOld: Redis, audit: AuditChain) {
     redis: redisOfOld,
     alerts: createAlertStore({ redis: redisOfOld }),
     audit,
-    rules: {} as RuleStore,
-    limits: createAlertLimits({ perRule: 100, perOwner: 100, windowMs: 60_000 }),
-    suppressions: createSuppressionLedger({ summaryMs: 60_000 }),
-    metrics: createAlertsMetrics(),
-    ruleOf: () => rule,
-    forget: () => undefined,
-    firedKey: 'td:alerts:fired',
-    now: () => T0,
+    ...writerDeps(rule, new Date(T0).toISOString()),
   });
 }
 
 /** The instrument's new holder (lease token 2): resumes the outbox, writing a missing fired record before it sends. */
 function newHolder() {
   const sent: string[] = [];
+  // Its XMPP session and presence: emitters, with alice online and the sent ids kept.
+  const xmpp = Object.assign(new EventEmitter(), {
+    send: async (stanza: Element) => void sent.push(String(stanza.attrs.id)),
+    streamManagement: new EventEmitter(),
+  });
+  const presence = Object.assign(new EventEmitter(), { get: (trader: string) => ({ trader, show: 'online' }) });
   const delivery = createDelivery({
-    client: {
-      send: async (st: { attrs: { id: string } }) => void sent.push(st.attrs.id),
-      on: () => undefined,
-      off: () => undefined,
-      streamManagement: { on: () => undefined, off: () => undefined },
-    } as unknown as XmppClient,
+    client: xmpp as unknown as XmppClient,
     alerts: createAlertStore({ redis: redis.client }),
     audit: createAuditChain({ redis: redis.client, now: () => T0 + 2_000 }),
-    presence: {
-      get: (trader: string) => ({ trader, show: 'online' }),
-      on: () => undefined,
-      off: () => undefined,
-    } as unknown as PresenceTracker,
+    presence: presence as unknown as PresenceTracker,
     config: loadAlertsConfig({}),
     domain: 'desk.localhost',
     log,
