@@ -6,6 +6,7 @@ import { alertMessage } from './alert-message.js';
 import { NEVER, RANK, type AlertSteps } from './alert-steps.js';
 import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { addresseeOf, traderJid } from './desk-user.js';
 import { decide } from './routing.js';
 import type { StoredAlert } from './store/index.js';
 
@@ -39,7 +40,6 @@ export function createAlertRouter({
   now,
 }: AlertRouterDeps) {
   const { record } = steps;
-  const jid = (user: string) => `${user}@${domain}`;
 
   async function send(
     alert: StoredAlert,
@@ -48,7 +48,7 @@ export function createAlertRouter({
     due: number,
   ): Promise<StoredAlert | undefined> {
     const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
-    const stanza = alertMessage(alertContent(alert), jid(to));
+    const stanza = alertMessage(alertContent(alert), traderJid(to, domain));
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
     const detail =
       event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
@@ -70,26 +70,29 @@ export function createAlertRouter({
   const escalatable = (alert: StoredAlert): alert is StoredAlert & { backup: string } =>
     alert.backup !== undefined && canEscalateTo(alert.backup);
 
-  /** Route a new (or released, or recovered) alert by its owner's presence (routing.ts decides). */
+  /**
+   * Route a new (or released, or recovered) alert by its addressee's presence (routing.ts
+   * decides): the owner, or the rule's recipient, a partner desk's trader as for a local one.
+   */
   async function route(alert: StoredAlert): Promise<void> {
     const action = decide(
       { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
-      presence.get(alert.owner),
+      presence.get(addresseeOf(alert)),
       config,
       now(),
     );
     if (action.kind === 'hold') {
       await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
     } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
-      const sent = await send(alert, alert.owner, 'sent', action.due);
+      const sent = await send(alert, addresseeOf(alert), 'sent', action.due);
       if (action.kind === 'send-and-escalate' && escalatable(alert) && sent)
         await send(sent, alert.backup, 'escalated', action.due);
     }
   }
 
-  /** A held alert whose owner left dnd: released and routed again. */
+  /** A held alert whose addressee left dnd: released and routed again. */
   async function release(held: StoredAlert): Promise<void> {
-    const p = presence.get(held.owner);
+    const p = presence.get(addresseeOf(held));
     if (
       decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !==
       'release'

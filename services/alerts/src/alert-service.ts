@@ -18,6 +18,8 @@ export interface AlertServiceDeps {
   log: Logger;
   config: AlertsConfig;
   domain: string;
+  /** Partner desks' domains (topology.federation.peers): their traders may be named as a rule's recipient or backup. */
+  peers?: readonly string[];
   /** The pubsub service JID. */
   service: string;
   instruments: readonly Instrument[];
@@ -48,6 +50,7 @@ export async function startAlertService(deps: AlertServiceDeps) {
     rules: engine.rules,
     symbols: new Set(symbols),
     traders: engine.traders,
+    peers: new Set(deps.peers ?? []),
     minCooldownSeconds: deps.config.minCooldownSeconds,
     writeBudget: createWriteBudget({
       redis: deps.redis,

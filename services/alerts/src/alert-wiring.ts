@@ -12,7 +12,9 @@ import { createEngineTimers } from './engine-timers.js';
 import { createFiringWriter } from './firing-writer.js';
 import { createInstrumentOwnership } from './instrument-ownership.js';
 import { createInstrumentTakeover } from './instrument-takeover.js';
+import { isRemoteTrader } from './desk-user.js';
 import { createPresenceTracker } from './presence-tracker.js';
+import { createRemoteSubscriptions } from './remote-subscriptions.js';
 import { createRetirement } from './retirement.js';
 import { createRuleSync } from './rule-sync.js';
 import type { ServiceParts } from './service-lifecycle.js';
@@ -32,6 +34,7 @@ export function wireAlertEngine({
   log: parentLog,
   config,
   domain,
+  peers: peerDomains = [],
   service,
   instruments,
   prefix = DEFAULT_PREFIX,
@@ -60,7 +63,18 @@ export function wireAlertEngine({
   const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
   const symbols = new Set(instruments.map((i) => i.symbol));
   const index = createRuleIndex();
-  const presence = createPresenceTracker({ client, redis, domain, isTrader: (u) => roles.traders.has(u), log, prefix });
+  const peers = new Set(peerDomains);
+  // A partner's trader sends presence here only once they approved the subscription (or chose to).
+  const presence = createPresenceTracker({
+    client,
+    redis,
+    domain,
+    peers,
+    isTrader: (t) => isRemoteTrader(t) || roles.traders.has(t),
+    log,
+    prefix,
+  });
+  const remote = createRemoteSubscriptions({ client, onNamed: (t) => presence.track(t), log });
   const limits = createAlertLimits({
     perRule: config.alertsPerRule,
     perOwner: config.alertsPerOwner,
@@ -89,6 +103,7 @@ export function wireAlertEngine({
     presence,
     config,
     domain,
+    peers,
     log,
     metrics,
     now,
@@ -103,6 +118,7 @@ export function wireAlertEngine({
     log,
     minCooldownSeconds: config.minCooldownSeconds,
     onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
+    onActive: (rule) => remote.onRule(rule),
     firedOnce: (candidates) => alerts.firedOnce(candidates),
     async lastFired(ids) {
       const out = new Map<string, number>();

@@ -8,9 +8,9 @@ import { createConfirmations } from './confirmations.js';
 import type { AlertStore, StoredAlert } from './store/index.js';
 
 const ENGINE = 'alerts@desk.localhost/e1';
-const alert = { id: 'a1', owner: 'bob', recipient: 'bob', symbol: 'ESZ6', state: 'sent', lifecycle: [] };
+const local = { id: 'a1', owner: 'bob', recipient: 'bob', symbol: 'ESZ6', state: 'sent', lifecycle: [] };
 
-function harness() {
+function harness(alert: Record<string, unknown> = local, peers?: ReadonlySet<string>) {
   const recorded: { event: string; detail: string | undefined }[] = [];
   const client = Object.assign(new EventEmitter(), {
     jid: () => ENGINE,
@@ -25,11 +25,12 @@ function harness() {
   const metrics = createAlertsMetrics();
   const confirmations = createConfirmations({
     client,
-    alerts: { get: async (id: string) => (id === alert.id ? alert : undefined) } as unknown as AlertStore,
+    alerts: { get: async (id: string) => (id === 'a1' ? alert : undefined) } as unknown as AlertStore,
     steps,
     metrics,
     ownership: { owns: () => true, token: () => undefined },
     domain: 'desk.localhost',
+    ...(peers ? { peers } : {}),
     log: pino({ level: 'silent' }),
     sentStanzas: new WeakMap(),
   });
@@ -37,7 +38,7 @@ function harness() {
   /** A receipt (XEP-0184 §5) for the alert from `from`, once it has been handled. */
   async function receipt(from: string) {
     const n = recorded.length;
-    client.emit('stanza', xml('message', { from, to: ENGINE }, xml('received', { xmlns: NS_RECEIPTS, id: alert.id })));
+    client.emit('stanza', xml('message', { from, to: ENGINE }, xml('received', { xmlns: NS_RECEIPTS, id: 'a1' })));
     await new Promise((r) => setTimeout(r, 5));
     return recorded.slice(n);
   }
@@ -65,6 +66,33 @@ describe('a receipt counts only when its bare from is the recipient', () => {
     for (const from of ['mallory@desk.localhost/x', 'bob@evil.example/x', 'bob@desk.localhost@evil.example/x'])
       expect(await h.receipt(from), from).toEqual([]);
     expect((await h.ignored())?.value).toBe(3);
+    h.stop();
+  });
+});
+
+describe("a partner desk's trader as the rule's recipient", () => {
+  const remote = { ...local, addressee: 'carol@deskb.localhost', recipient: 'carol@deskb.localhost' };
+  const peers = new Set(['deskb.localhost']);
+
+  it('counts a receipt whose bare from is the remote recipient, and the step names the remote JID', async () => {
+    const h = harness(remote, peers);
+    expect(await h.receipt('carol@deskb.localhost/phone')).toEqual([
+      { event: 'delivered', detail: 'by=carol@deskb.localhost' },
+    ]);
+    h.stop();
+  });
+
+  it('ignores one from another account of the same partner desk, from the owner, or from an unlisted domain', async () => {
+    const h = harness(remote, peers);
+    for (const from of ['dave@deskb.localhost/phone', 'bob@desk.localhost/x', 'carol@deskc.localhost/x'])
+      expect(await h.receipt(from), from).toEqual([]);
+    expect((await h.ignored())?.value).toBe(3);
+    h.stop();
+  });
+
+  it('ignores the remote JID when its domain is not a peer (any more)', async () => {
+    const h = harness(remote);
+    expect(await h.receipt('carol@deskb.localhost/phone')).toEqual([]);
     h.stop();
   });
 });

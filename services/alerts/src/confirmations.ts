@@ -3,7 +3,7 @@ import type { AlertState } from '@tickdesk/schemas';
 import { jidLocal, parseMarker, parseReceipt, type Element, type XmppClient } from '@tickdesk/xmpp';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { NEVER, RANK, type AlertSteps, type DeliveryOwnership } from './alert-steps.js';
-import { deskUser } from './desk-user.js';
+import { addresseeOf, deskTrader } from './desk-user.js';
 import type { AlertStore } from './store/index.js';
 
 export interface ConfirmationsDeps {
@@ -13,6 +13,8 @@ export interface ConfirmationsDeps {
   metrics: AlertsMetrics;
   ownership: DeliveryOwnership;
   domain: string;
+  /** Partner desks' domains: their traders confirm by bare JID (a rule's remote recipient or backup). */
+  peers?: ReadonlySet<string>;
   log: Logger;
   /** The alert id of each alert stanza this engine sent (for the server's XEP-0198 ack). */
   sentStanzas: WeakMap<Element, string>;
@@ -29,19 +31,24 @@ export function createConfirmations({
   metrics,
   ownership,
   domain,
+  peers = new Set<string>(),
   log,
   sentStanzas,
 }: ConfirmationsDeps) {
   const { serial, withFresh, record } = steps;
 
-  /** A receipt or marker counts only from the alert's owner, or its backup once told (DESIGN "Contracts"). */
+  /**
+   * A receipt or marker counts only from the alert's addressee (its owner unless the rule names
+   * a recipient), or its backup once told (DESIGN "Contracts"): the bare `from`, a partner's
+   * trader's included, must be that trader's bare JID.
+   */
   async function confirm(
     fromJid: string,
     id: string,
     event: 'delivered' | 'displayed' | 'acknowledged',
     stanza: Element,
   ): Promise<void> {
-    const user = deskUser(fromJid, domain)?.user;
+    const user = deskTrader(fromJid, domain, peers)?.trader;
     const alert = await alerts.get(id);
     if (!alert) {
       metrics.ignored.inc({ reason: 'unknown-alert' });
@@ -53,11 +60,12 @@ export function createConfirmations({
     // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
     if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
     const allowed =
-      user !== undefined && (user === alert.owner || (user === alert.recipient && alert.recipient === alert.backup));
+      user !== undefined &&
+      (user === addresseeOf(alert) || (user === alert.recipient && alert.recipient === alert.backup));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
       log.warn(
-        { from: fromJid, id, event, owner: alert.owner },
+        { from: fromJid, id, event, addressee: addresseeOf(alert) },
         'confirmation from a JID that is not the recipient ignored',
       );
       return;
@@ -104,7 +112,8 @@ export function createConfirmations({
     if (!id) return;
     void withFresh(id, async (alert) => {
       const state: AlertState = RANK[alert.state] < RANK['server-acked'] ? 'server-acked' : alert.state;
-      await record(alert, 'server-acked', { state }, `to=${jidLocal(String(stanza.attrs.to ?? ''))}`);
+      const to = String(stanza.attrs.to ?? '');
+      await record(alert, 'server-acked', { state }, `to=${deskTrader(to, domain, peers)?.trader ?? jidLocal(to)}`);
     }).catch((err: Error) => log.warn({ err }, 'server ack handling failed'));
   }
 

@@ -24,6 +24,8 @@ export interface DeliveryDeps {
   presence: PresenceTracker;
   config: AlertsConfig;
   domain: string;
+  /** Partner desks' domains: receipts and markers from their traders count by bare JID. */
+  peers?: ReadonlySet<string>;
   log: Logger;
   metrics: AlertsMetrics;
   /** Asked before an alert is sent again (and at start): a reason retires it instead. */
@@ -54,6 +56,7 @@ export function createDelivery({
   presence,
   config,
   domain,
+  peers,
   log: parentLog,
   metrics,
   retirement = () => Promise.resolve(undefined),
@@ -65,7 +68,17 @@ export function createDelivery({
   const log = parentLog.child({ component: 'delivery' });
   const sentStanzas = new WeakMap<Element, string>();
   const steps = createAlertSteps({ alerts, audit, metrics, ownership, log, now });
-  const confirmations = createConfirmations({ client, alerts, steps, metrics, ownership, domain, log, sentStanzas });
+  const confirmations = createConfirmations({
+    client,
+    alerts,
+    steps,
+    metrics,
+    ownership,
+    domain,
+    ...(peers ? { peers } : {}),
+    log,
+    sentStanzas,
+  });
   const router = createAlertRouter({ client, steps, presence, config, domain, log, canEscalateTo, sentStanzas, now });
   const { retire, retireWhere } = createOutboxRetirement({ alerts, steps, metrics, ownership });
   const ensureFired = createFiredRecordRepair({ audit, ownership, storing, log });

@@ -73,7 +73,7 @@ export function createFiringWriter({
       id,
       ruleId: rule.id,
       owner: rule.owner,
-      recipient: rule.owner,
+      recipient: rule.recipient ?? rule.owner,
       symbol: f.symbol,
       condition: rule.condition,
       price: f.price,
@@ -82,6 +82,7 @@ export function createFiringWriter({
       firedAt,
       priority: rule.priority,
       ...defined({
+        addressee: rule.recipient,
         backup: rule.backup,
         threshold: rule.threshold,
         lower: rule.lower,

@@ -4,6 +4,7 @@ import type { AlertRouter } from './alert-router.js';
 import type { AlertsConfig } from './config.js';
 import type { Retirement } from './outbox-retirement.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { addresseeOf } from './desk-user.js';
 import { receiptTimeout } from './routing.js';
 import type { AlertStore, StoredAlert } from './store/index.js';
 
@@ -61,9 +62,10 @@ export function createOutboxPoll({
       );
       return;
     }
-    const escalated = alert.recipient !== alert.owner;
+    const first = addresseeOf(alert);
+    const escalated = alert.recipient !== first;
     if (!escalated && alert.attempts <= config.resends) {
-      await send(alert, alert.owner, 'resent', t + timeoutFor(alert.owner));
+      await send(alert, first, 'resent', t + timeoutFor(first));
     } else if (!escalated && escalatable(alert)) {
       await send(alert, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
     } else {

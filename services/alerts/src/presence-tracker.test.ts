@@ -16,7 +16,8 @@ function harness(online = true) {
     client,
     redis,
     domain: 'desk.localhost',
-    isTrader: (u) => ['alice', 'bob'].includes(u),
+    isTrader: (u) => ['alice', 'bob', 'carol@deskb.localhost'].includes(u),
+    peers: new Set(['deskb.localhost']),
     log: pino({ level: 'silent' }),
     resyncMs: 1_500,
   });
@@ -96,5 +97,29 @@ describe('presence per resource', () => {
     h.from('alice@desk.localhost/x');
     expect(h.tracker.get('alice').show).toBe('online');
     h.tracker.stop();
+  });
+});
+
+// A partner desk's trader named by a rule: followed by bare JID over the s2s link, as a local trader is.
+describe("a partner desk's trader", () => {
+  it('is online, dnd or offline by the presence of their resources, keyed by bare JID', async () => {
+    const h = harness(false);
+    await h.start(['alice']);
+    h.from('carol@deskb.localhost/phone', 'dnd');
+    expect(h.tracker.get('carol@deskb.localhost').show).toBe('dnd');
+    h.from('carol@deskb.localhost/desk');
+    expect(h.tracker.get('carol@deskb.localhost').show).toBe('online');
+    h.stanza('carol@deskb.localhost/desk', 'unavailable');
+    h.stanza('carol@deskb.localhost/phone', 'unavailable');
+    expect(h.tracker.get('carol@deskb.localhost').show).toBe('offline');
+  });
+
+  it('ignores presence from accounts no rule names, from unlisted domains, and the local user of the same name', async () => {
+    const h = harness(false);
+    await h.start(['alice']);
+    h.from('dave@deskb.localhost/phone');
+    h.from('carol@deskc.localhost/phone');
+    h.from('carol@desk.localhost/phone');
+    expect(h.tracker.snapshot()).toEqual([expect.objectContaining({ trader: 'alice', show: 'offline' })]);
   });
 });

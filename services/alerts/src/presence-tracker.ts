@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { formatMillis, type DeskShow, type StoredPresence as TraderPresence } from '@tickdesk/schemas';
 import { createPresenceStore, DEFAULT_PREFIX } from '@tickdesk/store';
 import { parsePresence, presence, type Element, type XmppClient } from '@tickdesk/xmpp';
-import { deskUser } from './desk-user.js';
+import { deskTrader } from './desk-user.js';
 
 /** A trader's presence as the desk routes by it: the record in @tickdesk/schemas (presence.ts). */
 export type { DeskShow, TraderPresence };
@@ -23,8 +23,13 @@ export interface PresenceTrackerDeps {
   client: XmppClient;
   redis: Redis;
   domain: string;
-  /** Whether a local user is a trader (roles live in Redis and may change). */
-  isTrader: (user: string) => boolean;
+  /**
+   * Whether a trader's presence is followed: a local user who is a trader (roles live in Redis
+   * and may change), or a partner desk's trader (bare JID) that a rule names.
+   */
+  isTrader: (trader: string) => boolean;
+  /** Partner desks' domains, whose traders are followed by bare JID. */
+  peers?: ReadonlySet<string>;
   log: Logger;
   prefix?: string;
   /** After a reconnect, traders who sent no presence within this time are offline. */
@@ -34,7 +39,7 @@ export interface PresenceTrackerDeps {
 
 /**
  * A live snapshot of every trader's presence, from the presence the desk account
- * receives (RFC 6121 §4: it is subscribed to each trader). Kept per resource, folded
+ * receives (RFC 6121 §4: it is subscribed to each trader, a partner desk's too). Kept per resource, folded
  * to the most reachable one, mirrored to Redis for the REST API and announced on a
  * channel there.
  */
@@ -43,6 +48,7 @@ export function createPresenceTracker({
   redis,
   domain,
   isTrader,
+  peers = new Set<string>(),
   log: parentLog,
   prefix = DEFAULT_PREFIX,
   resyncMs = 1_500,
@@ -91,9 +97,10 @@ export function createPresenceTracker({
   function onStanza(stanza: Element) {
     const p = parsePresence(stanza);
     if (!p) return;
-    const who = deskUser(p.from, domain);
-    if (!who || !isTrader(who.user)) return;
-    const { user, resource } = who;
+    // A partner's trader comes over the server-to-server link, subscribed as a local one is.
+    const who = deskTrader(p.from, domain, peers);
+    if (!who || !isTrader(who.trader)) return;
+    const { trader: user, resource } = who;
     const map = resources.get(user) ?? new Map<string, ResourcePresence>();
     resources.set(user, map);
     if (p.show === 'unavailable') map.delete(resource);

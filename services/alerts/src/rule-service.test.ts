@@ -56,4 +56,24 @@ describe('rules service: one set of rules for REST, chat and ad-hoc', () => {
     race();
     expect(await commands.remove('alice', id)).toEqual({ ok: false, text: `No rule ${id} of yours.` });
   });
+
+  it("names a partner desk's trader as recipient or backup only on a configured peer; never as an owner", async () => {
+    const { store } = memoryRules();
+    const service = createRuleService({ rules: store, ...ctx, peers: new Set(['deskb.localhost']) });
+    const alice = { user: 'alice', role: 'trader' } as const;
+    const made = await service.create(alice, { ...input, recipient: 'carol@deskb.localhost', backup: 'bob' });
+    expect(made.ok && [made.rule.owner, made.rule.recipient, made.rule.backup]).toEqual([
+      'alice',
+      'carol@deskb.localhost',
+      'bob',
+    ]);
+    const unlisted = await service.create(alice, { ...input, backup: 'carol@deskc.localhost' });
+    expect(unlisted.ok === false && unlisted.kind === 'invalid' && unlisted.field).toBe('backup');
+    expect(
+      await service.create(alice, { ...input, recipient: 'carol@deskb.localhost', backup: 'carol@deskb.localhost' }),
+    ).toEqual({ ok: false, kind: 'self-backup' });
+    const remoteOwner = await service.create({ user: 'carol@deskb.localhost', role: 'admin' }, input);
+    expect(remoteOwner.ok === false && remoteOwner.kind === 'invalid' && remoteOwner.field).toBe('owner');
+    expect((await store.list()).map((r) => r.owner)).toEqual(['alice']);
+  });
 });

@@ -32,8 +32,10 @@ export interface RuleFilter {
 export interface RuleServiceDeps {
   rules: RuleStore;
   symbols: ReadonlySet<string>;
-  /** The desk's traders now (a backup must be one). */
+  /** The desk's traders now (a local recipient or backup must be one). */
   traders: () => ReadonlySet<string> | Promise<ReadonlySet<string>>;
+  /** Partner desks' domains (topology.federation.peers): their traders may be a rule's recipient or backup, never an owner. */
+  peers?: ReadonlySet<string>;
   /**
    * The per-user write budget (write-budget.ts). The REST API passes none: its rate limiter
    * counts every write request in the same Redis key before the route runs.
@@ -57,6 +59,7 @@ export function createRuleService({
   rules,
   symbols,
   traders,
+  peers,
   writeBudget,
   minCooldownSeconds,
   now = Date.now,
@@ -82,11 +85,12 @@ export function createRuleService({
     const res = validateRuleInput(input, {
       symbols,
       traders: await traders(),
+      ...(peers ? { peers } : {}),
       nowMicros: now() * 1000,
       ...(minCooldownSeconds !== undefined ? { minCooldownSeconds } : {}),
     });
     if (!res.ok) return refuse({ kind: 'invalid', field: res.field, message: res.message });
-    if (res.value.backup === owner) return refuse({ kind: 'self-backup' });
+    if (res.value.backup === (res.value.recipient ?? owner)) return refuse({ kind: 'self-backup' });
     const wrong = Value.Errors(RuleInput, res.value).First();
     if (wrong) return refuse({ kind: 'invalid', field: wrong.path.slice(1) || 'rule', message: wrong.message });
     return res.value;
@@ -126,6 +130,8 @@ export function createRuleService({
 
     /** A rule of the actor's own. */
     async create(actor: RuleActor, input: unknown): Promise<RuleOutcome> {
+      // Owners are desk users: a partner's account (a JID) never owns rules, whatever role it claims.
+      if (actor.user.includes('@')) return refuse({ kind: 'invalid', field: 'owner', message: 'must be a desk user' });
       const limited = await overBudget(actor);
       if (limited) return limited;
       const checked = await check(input, actor.user);

@@ -48,6 +48,8 @@ export interface RuleSyncDeps {
   firedOnce?: (rules: readonly Rule[]) => Promise<Set<string>>;
   /** A rule was deleted or paused: its outstanding alerts are to be retired. */
   onRetire?: (id: string, why: 'deleted' | 'paused', rule?: Rule) => void;
+  /** A rule placed in the index (loaded or changed): the partner's traders it names are asked for presence. */
+  onActive?: (rule: Rule) => void;
 }
 
 /**
@@ -61,6 +63,7 @@ export function createRuleSync({
   lastFired,
   minCooldownSeconds = 0,
   onRetire,
+  onActive,
   firedOnce = () => Promise.resolve(new Set<string>()),
 }: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
@@ -96,6 +99,7 @@ export function createRuleSync({
     const fired = (await lastFired([id])).get(id);
     known.set(id, rule);
     index.upsert(ruleSpec(rule, fired, minCooldownSeconds));
+    onActive?.(rule);
   }
 
   /** After the change channel was down (Redis reconnect), changes may be missed: compare everything. */
@@ -128,6 +132,7 @@ export function createRuleSync({
       for (const rule of active) {
         known.set(rule.id, rule);
         index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
+        onActive?.(rule);
       }
       log.info({ rules: active.length }, 'rules loaded');
       return active.length;

@@ -22,6 +22,8 @@ export interface ApiDeps {
   log: Logger;
   domain: string;
   instruments: readonly Instrument[];
+  /** Partner desks' domains (topology.federation.peers): their traders may be a rule's recipient or backup. */
+  peers?: readonly string[];
   rules: RuleStore;
   alerts: AlertStore;
   audit: AuditChain;

@@ -43,6 +43,7 @@ export async function runAlerts(
     log,
     config: alertsConfig,
     domain: topology.domain,
+    peers: topology.federation?.peers.map((p) => p.domain) ?? [],
     service: topology.pubsubHost,
     instruments: DEFAULT_INSTRUMENTS,
     auditKey: credentials.audit,

@@ -46,6 +46,7 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
       const roles = await userRoles.all();
       return new Set(Object.keys(roles).filter((user) => roles[user] === 'trader'));
     },
+    peers: new Set(app.deps.peers ?? []),
     minCooldownSeconds: app.config.minCooldownSeconds,
   });
   // A rule body is checked by the rules service, as chat and ad-hoc commands' are:
@@ -63,7 +64,7 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
       case 'invalid':
         throw invalidRule(out.field, out.message);
       case 'self-backup':
-        throw invalidRule('backup', 'must be another trader, not the owner');
+        throw invalidRule('backup', "must be another trader, not the owner or the rule's recipient");
       case 'rule-limit':
         throw new ApiError('TICKDESK_API_RULE_LIMIT', out.message);
       case 'not-found':
