@@ -76,6 +76,16 @@ describe("an alert's fired record", () => {
     expect(await eventsOf('a1')).toEqual(['fired', 'sent', 'sent', 'resent', 'resent', 'suppressed', 'suppressed']);
   });
 
+  it('refused, counts as recorded only once the replicas have the record it answers with', async () => {
+    await createAuditChain({ redis: redis.client, now }).append(record('a1', 'fired'));
+    // A Redis without replicas: the witness write that covers the record is never acknowledged.
+    const acked = createAuditChain({ redis: redis.client, now, ack: { replicas: 1, timeoutMs: 20, attempts: 1 } });
+    await expect(acked.append(record('a1', 'fired'))).rejects.toMatchObject({
+      code: 'TICKDESK_ALERTS_STORE_NOT_ACKNOWLEDGED',
+    });
+    expect(await eventsOf('a1')).toEqual(['fired']);
+  });
+
   it('adds no key to the chain: the alert index it already keeps is what the script reads', async () => {
     const chain = createAuditChain({ redis: redis.client, now });
     await chain.append(record('a1', 'fired'));
