@@ -101,4 +101,10 @@ const tasks = {
 };
 const t = tasks[task];
 if (!t) fail(`unknown task ${task}: use start, test or bench`);
+// The code checks first (format, types of everything, type-aware lint, unused code, copies): they take
+// about two minutes, and a test run over code that fails them is not a result.
+if (task === 'test') {
+  say('checking the code (npm run lint)');
+  if (run('npm', ['run', 'lint']) !== 0) fail('code checks failed (npm run lint)');
+}
 process.exit(run(t[0], t[1]));
