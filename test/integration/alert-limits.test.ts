@@ -4,7 +4,7 @@ import type { RuleInput } from '@tickdesk/schemas';
 import { resolveAlertsConfig, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import { alertKeys, createRoleStore } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { desk, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
 import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 import { stringMatching } from '../support/matchers.js';

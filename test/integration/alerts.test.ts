@@ -4,7 +4,7 @@ import { NS_TICKS, ticksNode } from '@tickdesk/schemas';
 import { ALERT_COMMANDS, auditKeys, resolveAlertsConfig, type AlertService, type StoredAlert } from '@tickdesk/alerts';
 import { createRoleStore, decodePresence } from '@tickdesk/store';
 import { createPubsub, executeCommand, receiptFor, xml, type XmppClient } from '@tickdesk/xmpp';
-import { desk, log, waitFor } from './helpers.js';
+import { desk, waitFor } from './helpers.js';
 import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
