@@ -61,6 +61,7 @@ describe('api config', () => {
       TICKDESK_API_STREAMS_MAX: '20',
       TICKDESK_API_ALLOWED_ORIGINS: 'https://desk.example',
       TICKDESK_API_ENTITLEMENT_CACHE_MS: '0',
+      TICKDESK_API_REMOTE_GRANTS_MAX: '12',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
@@ -96,6 +97,7 @@ describe('api config', () => {
       streamsMax: 20,
       allowedOrigins: 'https://desk.example',
       entitlementCacheMs: 0,
+      remoteGrantsMax: 12,
     });
   });
 

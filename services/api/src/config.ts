@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MIN_COOLDOWN_SECONDS, readEnv, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
+import { DEFAULT_MAX_REMOTE_GRANTS } from '@tickdesk/accounts';
 import { ApiError } from './errors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -101,6 +102,12 @@ export const ApiConfig = Type.Object(
       60_000,
       "how long an analyst's entitlements read from the XMPP server are trusted, ms",
     ),
+    remoteGrantsMax: int(
+      DEFAULT_MAX_REMOTE_GRANTS,
+      0,
+      1_000_000,
+      'grants of an instrument to an account of a peer desk this desk may hold, all accounts together',
+    ),
     maxRulesPerTrader: int(
       500,
       1,
@@ -152,6 +159,7 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_STREAMS_MAX: 'streamsMax',
   TICKDESK_API_ALLOWED_ORIGINS: 'allowedOrigins',
   TICKDESK_API_ENTITLEMENT_CACHE_MS: 'entitlementCacheMs',
+  TICKDESK_API_REMOTE_GRANTS_MAX: 'remoteGrantsMax',
   TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
   TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
   TICKDESK_LOG_LEVEL: 'logLevel',

@@ -78,6 +78,8 @@ export async function buildDeskApp(
         instruments,
         log,
         sessions: deskSessions(topology, desk, xmppService, log),
+        peerDomains: topology.federation?.peers.map((p) => p.domain) ?? [],
+        maxRemoteGrants: config.remoteGrantsMax,
       })
     : undefined;
   const app = await buildApp({
@@ -86,6 +88,7 @@ export async function buildDeskApp(
       log,
       domain: topology.domain,
       instruments,
+      peers: topology.federation?.peers.map((p) => p.domain) ?? [],
       rules: createRuleStore({ redis, maxRulesPerOwner: config.maxRulesPerTrader }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({

@@ -19,6 +19,11 @@ export const API_ERRORS = {
     status: 403,
     description: 'The analyst is not entitled to this instrument (an admin grants it)',
   },
+  TICKDESK_API_NOT_A_PEER: {
+    status: 403,
+    description:
+      "The JID's domain is not a peer desk of this one (TICKDESK_PEERS_FILE): only accounts of peer desks are entitled by JID",
+  },
   TICKDESK_API_ORIGIN_FORBIDDEN: {
     status: 403,
     description: 'The WebSocket was opened from a page of another origin (TICKDESK_API_ALLOWED_ORIGINS)',
@@ -30,6 +35,14 @@ export const API_ERRORS = {
   TICKDESK_API_RULE_LIMIT: {
     status: 409,
     description: 'The trader has as many rules as allowed (TICKDESK_ALERTS_MAX_RULES_PER_TRADER): delete one first',
+  },
+  TICKDESK_API_REMOTE_ACCOUNT: {
+    status: 409,
+    description: "A remote account (a peer desk's JID) gets no desk role: entitle it per instrument instead",
+  },
+  TICKDESK_API_REMOTE_GRANT_LIMIT: {
+    status: 409,
+    description: 'The desk holds as many remote grants as allowed (TICKDESK_API_REMOTE_GRANTS_MAX): revoke one first',
   },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },

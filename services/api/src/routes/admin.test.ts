@@ -5,6 +5,7 @@ import type { ApiApp } from '../app.js';
 import { testApp } from '../app.test-util.js';
 import { USERS_KEY } from '../roles.js';
 import adminRoutes from './admin.js';
+import { fakeRemoteGrants } from './remote-grants.test-util.js';
 import { AS, bearer, privateRedis, seedUsers, SYMBOL } from './route.test-util.js';
 
 /** The directory's effects, kept in Redis (roles) and in memory (grants), as the XMPP one keeps them on the server. */
@@ -42,6 +43,7 @@ function fakeDirectory(redis: Redis): AccountDirectory & { grants: Map<string, S
       else set.delete(symbol);
       grants.set(user, set);
     },
+    remote: fakeRemoteGrants(),
   };
 }
 

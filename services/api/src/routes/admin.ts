@@ -4,10 +4,12 @@ import { Type } from '@sinclair/typebox';
 import { DeskRoleSchema, DISABLED_ROLE, SYMBOL_PATTERN } from '@tickdesk/schemas';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import { BEARER } from '../plugins/openapi.js';
-import { badRequest, conflict, errorResponses, notFound, unavailable } from '../errors.js';
+import { ApiError, badRequest, conflict, errorResponses, notFound, unavailable } from '../errors.js';
 import { USERNAME_PATTERN } from '../roles.js';
 
 const User = Type.String({ pattern: USERNAME_PATTERN });
+// A role route also takes a JID, only to refuse it by name: remote accounts never get desk roles.
+const UserOrJid = Type.String({ pattern: `${USERNAME_PATTERN}|^[^@/\\s]{1,64}@[^@/\\s]{1,253}$` });
 const AssignableRole = DeskRoleSchema;
 const UserEntry = Type.Object({
   user: Type.String(),
@@ -76,12 +78,17 @@ export default async function adminRoutes(fastify: FastifyInstance): Promise<voi
       schema: {
         ...common,
         summary: "Change a user's role (and with it their entitlements)",
-        params: Type.Object({ user: User }, { additionalProperties: false }),
+        params: Type.Object({ user: UserOrJid }, { additionalProperties: false }),
         body: Type.Object({ role: AssignableRole }, { additionalProperties: false }),
         response: { 200: UserEntry, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request) => {
+      if (request.params.user.includes('@'))
+        throw new ApiError(
+          'TICKDESK_API_REMOTE_ACCOUNT',
+          `${request.params.user} is a JID: remote accounts get no desk role (PUT /v1/remote-entitlements/:jid/:symbol entitles one)`,
+        );
       const role = await existing(request.params.user);
       if (role === 'service' || role === DISABLED_ROLE) throw conflict(`user ${request.params.user} is ${role}`);
       await directory().setRole(request.params.user, request.body.role);

@@ -3,6 +3,7 @@ import alertsRoutes from './alerts.js';
 import auditRoutes from './audit.js';
 import adminRoutes from './admin.js';
 import presenceRoutes from './presence.js';
+import remoteEntitlementRoutes from './remote-entitlements.js';
 import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
 
@@ -13,5 +14,6 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   auditRoutes,
   presenceRoutes,
   adminRoutes,
+  remoteEntitlementRoutes,
   streamRoutes,
 ];
