@@ -100,24 +100,33 @@ describe('the client writes stanzas only on an authenticated stream', () => {
   });
 });
 
+/** A client on a ring of nodes whose entity a test drives: its status, connect, open and disconnect. */
+function ringClient(services: string[], log: pino.Logger, negotiationTimeoutMs?: number) {
+  const client = createXmppClient({
+    service: services[0]!,
+    services,
+    domain: 'desk.localhost',
+    username: 'feed',
+    password: 'x',
+    log,
+    reconnect: { initialMs: 1, maxMs: 2 },
+    negotiationTimeoutMs,
+  });
+  const entity = client.entity as unknown as {
+    status: string;
+    connect(s: string): Promise<void>;
+    open(): Promise<void>;
+    disconnect(): Promise<void>;
+    emit(e: string, ...a: unknown[]): void;
+  };
+  return { client, entity };
+}
+
 describe('the client knows every node of a clustered server', () => {
   it('reconnects to the next node in turn when its node dies, with the backoff', async () => {
     const log = pino({ level: 'silent' });
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322', 'xmpp://127.0.0.1:15422'];
-    const client = createXmppClient({
-      service: services[0]!,
-      services,
-      domain: 'desk.localhost',
-      username: 'feed',
-      password: 'x',
-      log,
-      reconnect: { initialMs: 1, maxMs: 2 },
-    });
-    const entity = client.entity as unknown as {
-      status: string;
-      connect(s: string): Promise<void>;
-      emit(e: string, ...a: unknown[]): void;
-    };
+    const { client, entity } = ringClient(services, log);
     const tried: string[] = [];
     entity.connect = async (s: string) => {
       tried.push(s);
@@ -139,21 +148,7 @@ describe('the client knows every node of a clustered server', () => {
       { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
     );
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
-    const client = createXmppClient({
-      service: services[0]!,
-      services,
-      domain: 'desk.localhost',
-      username: 'feed',
-      password: 'x',
-      log,
-      reconnect: { initialMs: 1, maxMs: 2 },
-    });
-    const entity = client.entity as unknown as {
-      status: string;
-      connect(s: string): Promise<void>;
-      open(): Promise<void>;
-      emit(e: string, ...a: unknown[]): void;
-    };
+    const { client, entity } = ringClient(services, log);
     entity.connect = async () => undefined;
     entity.open = async () => undefined;
     entity.emit('online', { toString: () => 'feed@desk.localhost/r' });
@@ -204,23 +199,7 @@ describe('the client knows every node of a clustered server', () => {
     // binding refused or unanswered while it starts) left the client short of online for good.
     const log = pino({ level: 'silent' });
     const services = ['xmpp://127.0.0.1:15222', 'xmpp://127.0.0.1:15322'];
-    const client = createXmppClient({
-      service: services[0]!,
-      services,
-      domain: 'desk.localhost',
-      username: 'feed',
-      password: 'x',
-      log,
-      reconnect: { initialMs: 1, maxMs: 2 },
-      negotiationTimeoutMs: 30,
-    });
-    const entity = client.entity as unknown as {
-      status: string;
-      connect(s: string): Promise<void>;
-      open(): Promise<void>;
-      disconnect(): Promise<void>;
-      emit(e: string, ...a: unknown[]): void;
-    };
+    const { client, entity } = ringClient(services, log, 30);
     const tried: string[] = [];
     entity.connect = async (s: string) => void tried.push(s);
     entity.open = async () => void (entity.status = 'open'); // stream open, negotiation stalls
