@@ -54,6 +54,29 @@ describe('tickdesk arguments', () => {
     );
   });
 
+  it('entitle, revoke and grants take a local name or a bare JID, and a symbol', () => {
+    expect(parseCli(['entitle', 'ana@deskb.localhost', 'BTCUSDT'])).toEqual({
+      cmd: 'entitle',
+      account: 'ana@deskb.localhost',
+      symbol: 'BTCUSDT',
+    });
+    expect(parseCli(['revoke', 'ana', 'ETHUSDT'])).toEqual({ cmd: 'revoke', account: 'ana', symbol: 'ETHUSDT' });
+    expect(parseCli(['grants'])).toEqual({ cmd: 'grants' });
+    expect(parseCli(['grants', 'ana@deskb.localhost'])).toEqual({ cmd: 'grants', account: 'ana@deskb.localhost' });
+    expect(usageError(['entitle', 'ana@deskb.localhost'])).toBe(
+      "'entitle' needs an account and a symbol: entitle <account> <symbol>",
+    );
+    expect(usageError(['revoke'])).toBe("'revoke' needs an account and a symbol: revoke <account> <symbol>");
+    expect(usageError(['entitle', 'ana@deskb.localhost/phone', 'BTCUSDT'])).toBe(
+      "'ana@deskb.localhost/phone' is not a user name or a bare JID (name@domain)",
+    );
+    expect(usageError(['entitle', 'a@b@c', 'BTCUSDT'])).toMatch(/is not a user name or a bare JID/);
+    expect(usageError(['entitle', 'ana', 'btc usdt'])).toBe("'btc usdt' is not a symbol");
+    expect(usageError(['entitle', 'ana', 'BTCUSDT', 'x'])).toBe("unexpected argument 'x' after 'entitle ana BTCUSDT'");
+    expect(usageError(['grants', 'ana', 'bob'])).toBe("unexpected argument 'bob' after 'grants ana'");
+    expect(usageError(['grants', '--role', 'analyst'])).toBe("--role belongs to 'users add', not 'grants'");
+  });
+
   it('the help lists every command but run', () => {
     for (const line of [
       '  up ',
@@ -62,6 +85,9 @@ describe('tickdesk arguments', () => {
       '  users add <name> --role <role> ',
       '  users list ',
       '  nodes ',
+      '  entitle <account> <symbol> ',
+      '  revoke <account> <symbol> ',
+      '  grants [<account>] ',
       '-h, --help',
       '-V, --version',
     ])

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DESK_ROLES } from '@tickdesk/schemas';
+import { DESK_ROLES, SYMBOL_PATTERN } from '@tickdesk/schemas';
 
 /** Every command an operator runs; `run <service>` is how `up` starts its children, so it is not listed. */
 export const USAGE = `usage: tickdesk <command> [options]
@@ -11,6 +11,9 @@ commands:
   users add <name> --role <role>       create an account (role: ${DESK_ROLES.join('|')}; name: a-z 0-9 . _ -, up to 64)
   users list                           accounts and roles
   nodes                                the instrument nodes on the pubsub service
+  entitle <account> <symbol>           let an analyst, or name@peer-domain of a peer desk, read an instrument
+  revoke <account> <symbol>            take it back (subscriptions end first)
+  grants [<account>]                   an account's instruments; without one, every peer-desk account's
 
 options:
   -h, --help                           this text
@@ -28,6 +31,8 @@ export type CliCommand =
   | { cmd: 'version' }
   | { cmd: 'up' | 'down' | 'status' | 'nodes' | 'users list' }
   | { cmd: 'users add'; name: string; role: (typeof DESK_ROLES)[number] }
+  | { cmd: 'entitle' | 'revoke'; account: string; symbol: string }
+  | { cmd: 'grants'; account?: string }
   | { cmd: 'run'; service: Service };
 
 /** A mistake in the command line: printed on stderr with a pointer to --help, exit code 2. */
@@ -37,6 +42,9 @@ export class UsageError extends Error {
 
 /** A user name: the local part of the account's JID, kept to a conservative set. */
 const USER_NAME = /^[a-z0-9._-]{1,64}$/;
+/** A local user name or something shaped like a bare JID; the desk checks the JID itself (@xmpp/jid, peer domains). */
+const ACCOUNT = /^(?:[a-z0-9._-]{1,64}|[^@/\s]{1,64}@[^@/\s]{1,253})$/;
+const SYMBOL = new RegExp(SYMBOL_PATTERN);
 
 /** Parse the arguments after `tickdesk` (node:util parseArgs, strict): a command, or a UsageError thrown. */
 export function parseCli(argv: readonly string[]): CliCommand {
@@ -85,6 +93,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
       if (sub !== 'add')
         throw new UsageError(sub === undefined ? "'users' needs 'add' or 'list'" : `unknown users command '${sub}'`);
       return usersAdd(rest[0], values.role, () => noMore(3));
+    case 'entitle':
+    case 'revoke':
+    case 'grants':
+      noRole();
+      return grantCommand(cmd, positionals.slice(1));
     case 'run':
       noRole();
       noMore(2);
@@ -108,4 +121,18 @@ function usersAdd(name: string | undefined, role: string | undefined, noMore: ()
   const known = DESK_ROLES.find((r) => r === role);
   if (!known) throw new UsageError(`unknown role '${role}' (${DESK_ROLES.join('|')})`);
   return { cmd: 'users add', name, role: known };
+}
+
+function grantCommand(cmd: 'entitle' | 'revoke' | 'grants', args: readonly string[]): CliCommand {
+  const [account, symbol] = args;
+  const most = cmd === 'grants' ? 1 : 2;
+  if (args.length > most)
+    throw new UsageError(`unexpected argument '${args[most]}' after '${[cmd, ...args.slice(0, most)].join(' ')}'`);
+  if (account !== undefined && !ACCOUNT.test(account))
+    throw new UsageError(`'${account}' is not a user name or a bare JID (name@domain)`);
+  if (cmd === 'grants') return account === undefined ? { cmd } : { cmd, account };
+  if (account === undefined || symbol === undefined)
+    throw new UsageError(`'${cmd}' needs an account and a symbol: ${cmd} <account> <symbol>`);
+  if (!SYMBOL.test(symbol)) throw new UsageError(`'${symbol}' is not a symbol`);
+  return { cmd, account, symbol };
 }

@@ -23,7 +23,7 @@ describe('tickdesk command line', SLOW, () => {
   it('--help prints every command on stdout and exits 0', () => {
     const r = tickdesk('--help');
     expect(r.code).toBe(0);
-    for (const cmd of ['up', 'down', 'status', 'users add', 'users list', 'nodes'])
+    for (const cmd of ['up', 'down', 'status', 'users add', 'users list', 'nodes', 'entitle', 'revoke', 'grants'])
       expect(r.stdout).toContain(`  ${cmd}`);
     expect(r.stdout).not.toMatch(/^\s+run\b/m);
     expect(r.stderr).toBe('');
@@ -40,6 +40,8 @@ describe('tickdesk command line', SLOW, () => {
       ['users', 'add', 'dave', '--role', 'pirate'],
       ['status', '--bogus'],
       ['users', 'add'],
+      ['entitle', 'ana@deskb.localhost'],
+      ['revoke', 'ana@deskb.localhost/phone', 'BTCUSDT'],
     ]) {
       const r = tickdesk(...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -44,6 +44,15 @@ async function main(c: CliCommand): Promise<number> {
       return (await import('./cli-commands.js')).usersList(config, io);
     case 'users add':
       return (await import('./cli-commands.js')).usersAdd(config, c.name, c.role, io, log);
+    case 'entitle':
+    case 'revoke':
+      return (await import('./cli-grants.js')).entitle(config, c.account, c.symbol, c.cmd === 'entitle', {
+        env: process.env,
+        io,
+        log,
+      });
+    case 'grants':
+      return (await import('./cli-grants.js')).grants(config, c.account, { env: process.env, io, log });
   }
 }
 
