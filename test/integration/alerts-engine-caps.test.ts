@@ -1,12 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertStore, createRuleStore } from '@tickdesk/alerts';
 import { alertKeys } from '@tickdesk/store';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, waitFor } from './helpers.js';
-import { publishPrices, trader, type Trader } from './trader.js';
+import { waitFor } from './helpers.js';
+import { publishPrices, type Trader } from './trader.js';
 import type { EngineProcess } from '../support/engine-process.js';
-import { createEnginePool, leaseHolders } from './engine-pool.js';
+import { createEnginePool, leaseHolders, openEngineDesk, type EngineDesk } from './engine-pool.js';
 
 /*
  * The per-trader alert cap (60 a minute by default) is the trader's, whatever engine holds
@@ -18,6 +18,7 @@ const SYMBOLS = ['EURUSD', 'ETHUSDT', 'MSFT', 'SOLUSDT'];
 const PER_SYMBOL = 40;
 const PER_OWNER = 60; // the default, TICKDESK_ALERTS_PER_OWNER_MAX
 const BASE = 5_000;
+let shared: EngineDesk;
 let redis: Redis;
 let alice: Trader;
 let feed: XmppClient;
@@ -42,20 +43,13 @@ async function oneEach(a: EngineProcess, b: EngineProcess): Promise<[string, str
 }
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  alice = await trader('alice', { resource: 'engine-caps-test' });
-  feed = await connect('feed', 'engine-caps-test');
+  shared = await openEngineDesk('engine-caps-test');
+  ({ redis, alice, feed } = shared);
 });
 
 afterEach(() => engines.killAll());
 
-afterAll(async () => {
-  const rules = createRuleStore({ redis });
-  for (const id of created) await rules.remove(id).catch(() => undefined);
-  await alice?.stop();
-  await feed?.stop();
-  redis?.disconnect();
-});
+afterAll(() => shared?.close(created));
 
 describe('the per-trader alert cap with several engines', () => {
   it("counts a trader's alerts from every engine: 60 a minute reach alice, the rest are suppressed", async () => {

@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import type { XmppClient } from '@tickdesk/xmpp';
-import { connect, credentials, desk, waitFor } from './helpers.js';
+import { credentials, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 import type { EngineProcess } from '../support/engine-process.js';
-import { createEnginePool, leaseHolders } from './engine-pool.js';
+import { createEnginePool, leaseHolders, openEngineDesk, type EngineDesk } from './engine-pool.js';
 
 /*
  * Two engine processes (TICKDESK_ALERT_ENGINES=2) share the instruments by leases; one is
@@ -15,6 +15,7 @@ import { createEnginePool, leaseHolders } from './engine-pool.js';
 const LEASE_MS = 2_000;
 const SYMBOLS = ['EURUSD', 'ETHUSDT', 'MSFT', 'SOLUSDT'];
 const STEPS = 60;
+let shared: EngineDesk;
 let redis: Redis;
 let alice: Trader;
 let feed: XmppClient;
@@ -67,21 +68,14 @@ async function bothRunning(a: EngineProcess, b: EngineProcess): Promise<void> {
 }
 
 beforeAll(async () => {
-  redis = new Redis(desk().redisUrl);
-  alice = await trader('alice', { resource: 'engines-test' });
-  feed = await connect('feed', 'engines-test');
+  shared = await openEngineDesk('engines-test');
+  ({ redis, alice, feed } = shared);
 });
 
 /** Every engine a test started is gone before the next test starts its own. */
 afterEach(() => engines.killAll());
 
-afterAll(async () => {
-  const rules = createRuleStore({ redis });
-  for (const id of created) await rules.remove(id).catch(() => undefined);
-  await alice?.stop();
-  await feed?.stop();
-  redis?.disconnect();
-});
+afterAll(() => shared?.close(created));
 
 const mine = (ids: Set<string>) => alice.alerts.filter((a) => ids.has(a.payload.rule));
 

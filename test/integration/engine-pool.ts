@@ -1,7 +1,9 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { createRuleStore } from '@tickdesk/alerts';
 import { createLeaseScripts } from '@tickdesk/store';
 import { portOf, startEngineProcess, type EngineProcess } from '../support/engine-process.js';
-import { desk } from './helpers.js';
+import { connect, desk } from './helpers.js';
+import { trader } from './trader.js';
 
 /**
  * Alert engine processes against the shared desk that share its instruments by leases
@@ -54,3 +56,27 @@ export async function leaseHolders(redis: Redis, symbols: readonly string[]): Pr
   }
   return out;
 }
+
+/**
+ * What a two-engine test file uses of the shared desk: a Redis connection, alice signed in as `resource` and the
+ * feed account to publish with. `close` removes the rules the file created, then signs out.
+ */
+export async function openEngineDesk(resource: string) {
+  const redis = new Redis(desk().redisUrl);
+  const alice = await trader('alice', { resource });
+  const feed = await connect('feed', resource);
+  return {
+    redis,
+    alice,
+    feed,
+    async close(createdRules: readonly string[]): Promise<void> {
+      const rules = createRuleStore({ redis });
+      for (const id of createdRules) await rules.remove(id).catch(() => undefined);
+      await alice.stop();
+      await feed.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+export type EngineDesk = Awaited<ReturnType<typeof openEngineDesk>>;
