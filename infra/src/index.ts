@@ -8,6 +8,7 @@ export * from './redis-auth.js';
 export * from './xmpp-server.js';
 export * from './prosody-server.js';
 export * from './ejabberd-config.js';
+export { ctlOutput, registerEjabberdAccount, requireEjabberd } from './ejabberd-ctl.js';
 export * from './ejabberd-server.js';
 export * from './ejabberd-cluster.js';
 export * from './xmpp-control.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InfraError } from './errors.js';
-import { requireEjabberd } from './ejabberd-server.js';
+import { requireEjabberd } from './ejabberd-ctl.js';
 
 function thrownBy(fn: () => unknown): unknown {
   try {
