@@ -4,18 +4,16 @@ import WebSocket from 'ws';
 import { DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
 import { createAccountDirectory } from '@tickdesk/accounts';
 import {
-  createAlertStore,
-  createAuditChain,
-  createRuleStore,
   resolveAlertsConfig,
   startAlertService,
   verifyRecords,
   type AlertService,
   type AuditRecord,
 } from '@tickdesk/alerts';
-import { buildApp, createXmppPasswordVerifier, DESK_ROUTES, resolveApiConfig, type ApiApp } from '@tickdesk/api';
+import { buildApp, DESK_ROUTES, resolveApiConfig, type ApiApp } from '@tickdesk/api';
 import { createPubsub, XmppError, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, refusal, SUBSCRIBE_REFUSED, waitFor } from './helpers.js';
+import { deskApiDeps, deskPasswordVerifier } from './api-deps.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 import { frameText } from './ws-login.js';
 
@@ -57,13 +55,7 @@ describe('REST API against the running desk', () => {
     });
     app = await buildApp({
       deps: {
-        redis,
-        log,
-        domain: desk().domain,
-        instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }),
-        alerts: createAlertStore({ redis }),
-        audit: createAuditChain({ redis, key: credentials().audit }),
+        ...deskApiDeps(redis, { auditKey: credentials().audit }),
         accounts: createAccountDirectory({
           admin,
           redis,
@@ -74,13 +66,7 @@ describe('REST API against the running desk', () => {
         }),
       },
       config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
-      verifyPassword: createXmppPasswordVerifier({
-        service: desk().service,
-        domain: desk().domain,
-        ca: desk().ca,
-        log,
-        timeoutMs: 10_000,
-      }),
+      verifyPassword: deskPasswordVerifier(),
       routes: DESK_ROUTES,
       xmppWebsocket: desk().xmppHttp,
     });

@@ -1,35 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
-import { buildApp, createXmppPasswordVerifier, resolveApiConfig, type ApiApp } from '@tickdesk/api';
-import { credentials, desk, log } from './helpers.js';
+import { buildApp, resolveApiConfig, type ApiApp } from '@tickdesk/api';
+import { credentials, desk } from './helpers.js';
+import { deskApiDeps, deskPasswordVerifier } from './api-deps.js';
 
 /** Login to the REST API with XMPP credentials, checked by the real Prosody over STARTTLS + SCRAM. */
 describe('REST API login against the desk', () => {
   let redis: Redis;
   let app: ApiApp;
-  const verify = () =>
-    createXmppPasswordVerifier({
-      service: desk().service,
-      domain: desk().domain,
-      ca: desk().ca,
-      log,
-      timeoutMs: 10_000,
-    });
+  const verify = deskPasswordVerifier;
 
   beforeAll(async () => {
     redis = new Redis(desk().redisUrl);
     app = await buildApp({
-      deps: {
-        redis,
-        log,
-        domain: desk().domain,
-        instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }),
-        alerts: createAlertStore({ redis }),
-        audit: createAuditChain({ redis }),
-      },
+      deps: deskApiDeps(redis),
       config: resolveApiConfig({ loginRateMax: 1_000 }),
       verifyPassword: verify(),
     });

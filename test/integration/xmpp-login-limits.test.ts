@@ -1,11 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
-import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { buildApp, resolveApiConfig, type ApiApp } from '@tickdesk/api';
 import { addUser, type XmppClient } from '@tickdesk/xmpp';
-import { connect, desk, log } from './helpers.js';
+import { connect, desk } from './helpers.js';
+import { deskApiDeps } from './api-deps.js';
 import { wsLogin } from './ws-login.js';
 
 /** The desk's limits (infra DEFAULT_AUTH_LIMIT): 10 failures per address, 20 per account (Prosody only), locked 300 s. */
@@ -31,15 +30,7 @@ describe('XMPP login limits', () => {
       await addUser(admin, desk().domain, `${name}@${desk().domain}`, password);
     redis = new Redis(desk().redisUrl);
     app = await buildApp({
-      deps: {
-        redis,
-        log,
-        domain: desk().domain,
-        instruments: DEFAULT_INSTRUMENTS,
-        rules: createRuleStore({ redis }),
-        alerts: createAlertStore({ redis }),
-        audit: createAuditChain({ redis }),
-      },
+      deps: deskApiDeps(redis),
       config: resolveApiConfig({}),
       verifyPassword: async () => false,
       xmppWebsocket: desk().xmppHttp,
