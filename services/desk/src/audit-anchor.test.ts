@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditChain, type AuditEntry } from '@tickdesk/alerts';
 import { privateRedis } from '../../../test/support/private-redis.js';
 import { loadOrCreateCredentials, saveCredentials, type Credentials } from './credentials.js';
-import { anchorAuditKey } from './desk-infra.js';
+import { anchorAuditKey } from './audit-anchor.js';
 
 let redis: Awaited<ReturnType<typeof privateRedis>>;
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-anchor-'));
