@@ -26,7 +26,7 @@ function harness(online = true) {
   const stanza = (jid: string, type: string) => client.emit('stanza', xml('presence', { from: jid, type }));
   let ready = false;
   const start = (traders: string[]) => tracker.start(traders).then(() => void (ready = true));
-  return { tracker, from, stanza, start, ready: () => ready };
+  return { tracker, client, from, stanza, start, ready: () => ready };
 }
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
@@ -112,6 +112,21 @@ describe("a partner desk's trader", () => {
     h.stanza('carol@deskb.localhost/desk', 'unavailable');
     h.stanza('carol@deskb.localhost/phone', 'unavailable');
     expect(h.tracker.get('carol@deskb.localhost').show).toBe('offline');
+  });
+
+  it('is offline once a stanza to them bounces (the link is down), and online again when their presence comes', async () => {
+    const h = harness(false);
+    await h.start(['alice']);
+    h.from('carol@deskb.localhost/phone');
+    h.from('alice@desk.localhost/desk');
+    const bounce = (from: string) =>
+      h.client.emit('stanza', xml('message', { from, type: 'error', id: 'a1' }, xml('error', { type: 'cancel' })));
+    bounce('carol@deskb.localhost');
+    expect(h.tracker.get('carol@deskb.localhost').show).toBe('offline');
+    bounce('alice@desk.localhost');
+    expect(h.tracker.get('alice').show).toBe('online');
+    h.from('carol@deskb.localhost/phone');
+    expect(h.tracker.get('carol@deskb.localhost').show).toBe('online');
   });
 
   it('ignores presence from accounts no rule names, from unlisted domains, and the local user of the same name', async () => {

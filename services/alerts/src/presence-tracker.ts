@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { formatMillis, type DeskShow, type StoredPresence as TraderPresence } from '@tickdesk/schemas';
 import { createPresenceStore, DEFAULT_PREFIX } from '@tickdesk/store';
 import { parsePresence, presence, type Element, type XmppClient } from '@tickdesk/xmpp';
-import { deskTrader } from './desk-user.js';
+import { deskTrader, isRemoteTrader } from './desk-user.js';
 
 /** A trader's presence as the desk routes by it: the record in @tickdesk/schemas (presence.ts). */
 export type { DeskShow, TraderPresence };
@@ -94,7 +94,23 @@ export function createPresenceTracker({
     events.emit('change', entry, prev);
   }
 
+  /**
+   * A stanza to a partner's trader bounced (RFC 6120 §8.3: the error comes from their JID):
+   * the link or their server is down, and no unavailable presence will come over it. They
+   * count as offline until their server sends presence again, which is when the alerts sent
+   * meanwhile go again (trader-return.ts).
+   */
+  function onBounce(stanza: Element) {
+    const who = deskTrader(String(stanza.attrs.from ?? ''), domain, peers);
+    if (!who || !isRemoteTrader(who.trader) || !resources.has(who.trader)) return;
+    log.info({ trader: who.trader, stanza: stanza.name }, "stanza to a partner's trader bounced: offline until heard");
+    resources.delete(who.trader);
+    publish(who.trader);
+  }
+
   function onStanza(stanza: Element) {
+    if (stanza.attrs.type === 'error' && (stanza.name === 'message' || stanza.name === 'presence'))
+      return onBounce(stanza);
     const p = parsePresence(stanza);
     if (!p) return;
     // A partner's trader comes over the server-to-server link, subscribed as a local one is.
