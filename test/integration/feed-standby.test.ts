@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeTickRows, DEFAULT_INSTRUMENTS, ticksNode } from '@tickdesk/schemas';
 import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
 import { connect, desk, log, waitFor } from './helpers.js';
-import { portOf } from '../support/engine-process.js';
+import { runDeskService } from './desk-process.js';
 
 /*
  * Two feed processes as `tickdesk up` runs them with TICKDESK_FEED_STANDBY=1: a primary and a
@@ -12,40 +11,15 @@ import { portOf } from '../support/engine-process.js';
  * the standby takes every instrument over within the goal, seq keeps increasing strictly per
  * instrument with the gap visible, and no seq is published twice.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const TAKEOVER_GOAL_MS = 5_000;
 const SYMBOLS = DEFAULT_INSTRUMENTS.map((i) => i.symbol);
 const children: ChildProcess[] = [];
 let watcher: XmppClient | undefined;
 
 function startFeed(role: 'primary' | 'standby') {
-  const d = desk();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'feed'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        TICKDESK_HOME: d.home,
-        TICKDESK_DOMAIN: d.domain,
-        TICKDESK_XMPP_PORT: String(portOf(d.service)),
-        TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
-        TICKDESK_LOG_LEVEL: 'info',
-        TICKDESK_FEED_LEASE: role,
-        TICKDESK_FEED_RATE: '100',
-      },
-    },
-  );
-  children.push(child);
-  let out = '';
-  const onData = (b: Buffer) => {
-    out += b.toString();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  return { child, output: () => out };
+  const p = runDeskService('feed', { TICKDESK_FEED_LEASE: role, TICKDESK_FEED_RATE: '100' });
+  children.push(p.child);
+  return p;
 }
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { desk, waitFor } from './helpers.js';
-import { portOf } from '../support/engine-process.js';
+import { waitFor } from './helpers.js';
+import { runDeskService } from './desk-process.js';
 
 /*
  * Two recorder processes as `tickdesk up` runs them with TICKDESK_RECORDER_STANDBY=1 (a
@@ -10,33 +9,12 @@ import { portOf } from '../support/engine-process.js';
  * resource the server replaces the older session with the newer (RFC 6120 §7.7.2.2), each
  * reconnects and replaces the other in turn, and neither receives the nodes' items for long.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const children: ChildProcess[] = [];
 
 function startRecorder(role: 'primary' | 'standby') {
-  const d = desk();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'recorder'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        TICKDESK_HOME: d.home,
-        TICKDESK_DOMAIN: d.domain,
-        TICKDESK_XMPP_PORT: String(portOf(d.service)),
-        TICKDESK_REDIS_PORT: String(portOf(d.redisUrl)),
-        TICKDESK_LOG_LEVEL: 'info',
-        TICKDESK_RECORDER_LEASE: role,
-      },
-    },
-  );
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return { child, output: () => out };
+  const p = runDeskService('recorder', { TICKDESK_RECORDER_LEASE: role });
+  children.push(p.child);
+  return p;
 }
 
 afterAll(() => {
