@@ -275,4 +275,25 @@ describe("alerts to a partner desk's trader, with receipts across the s2s link",
       expect.arrayContaining(['fired', 'sent', 'resent', 'delivered']),
     );
   });
+
+  it('the link down: the alert bounces at desk A, and is resent (same id) once desk B is back; delivered, none lost', async () => {
+    await bob.stop();
+    sessions.splice(sessions.indexOf(bob), 1);
+    await sleep(1_500);
+    await desks.b.stop();
+    // Nothing reaches desk B now: no offline storage there will keep this one.
+    const id = await fire(rest, { recipient: REMOTE });
+    await until('sent while the link is down', async () =>
+      (await alertOf(rest, id)).lifecycle.some((s) => s.event === 'sent'),
+    );
+    await desks.b.start();
+    bob = await sessionB('bob', 'desk');
+    const received = alertsReceived(bob);
+    await bob.send(presence('available'));
+    await until(`alert ${id} at bob@deskb once the link is back`, async () => received.includes(id));
+    const resent = (await alertOf(rest, id)).lifecycle.filter((s) => s.event === 'resent');
+    expect(resent.at(-1)?.detail).toMatch(new RegExp(`to=${REMOTE}$`));
+    await bob.send(receiptFor(ALERTS_A, id));
+    await until('delivered', async () => (await alertOf(rest, id)).state === 'delivered');
+  });
 });
