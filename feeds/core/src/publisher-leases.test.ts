@@ -1,13 +1,14 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeTickRows, ticksNode } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
-import { privateRedis, until } from '../../../test/support/private-redis.js';
+import { until } from '../../../test/support/private-redis.js';
+import { usePrivateRedis } from '../../../test/support/use-private-redis.js';
 import { createPublisherLeases, type PublisherLeases } from './publisher-leases.js';
 
 const log = pino({ level: 'silent' });
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
-let redis: Awaited<ReturnType<typeof privateRedis>>;
+const redis = usePrivateRedis({ flush: false });
 const running: PublisherLeases[] = [];
 
 /** A pubsub whose nodes hold the items given (newest last); `failing` makes reads fail. */
@@ -33,7 +34,7 @@ function fakePubsub(lastSeq: Record<string, number>, state = { failing: false })
 
 function leases(owner: string, pubsub: Pubsub, standby = false) {
   const l = createPublisherLeases({
-    redis: redis.client(),
+    redis: redis.connect(),
     pubsub,
     symbols: SYMBOLS,
     owner,
@@ -46,12 +47,8 @@ function leases(owner: string, pubsub: Pubsub, standby = false) {
   return l;
 }
 
-beforeAll(async () => {
-  redis = await privateRedis();
-});
 afterAll(async () => {
   for (const l of running) await l.stop();
-  await redis.close();
 });
 
 describe('publisher leases (one active feed per instrument)', () => {

@@ -1,19 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditChain, type AuditEntry } from '@tickdesk/alerts';
-import { privateRedis } from '../../../test/support/private-redis.js';
+import { usePrivateRedis } from '../../../test/support/use-private-redis.js';
 import { loadOrCreateCredentials, saveCredentials, type Credentials } from './credentials.js';
 import { anchorAuditKey } from './audit-anchor.js';
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
+const redis = usePrivateRedis({ flush: false });
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-anchor-'));
-beforeAll(async () => {
-  redis = await privateRedis();
-});
-afterAll(async () => {
-  await redis.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -27,7 +23,7 @@ const entry = (i: number): AuditEntry => ({
 
 describe('audit key of an older desk', () => {
   it('covers the records from the next seq on: older records verify as unkeyed, a later unkeyed one fails', async () => {
-    const client = redis.client();
+    const client = redis.connect();
     const old = createAuditChain({ redis: client });
     for (let i = 1; i <= 4; i++) await old.append(entry(i));
     const path = join(dir, 'credentials.json');

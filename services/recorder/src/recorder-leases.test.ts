@@ -1,28 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createRecorderLeases, type RecorderLeaseOptions } from './recorder-leases.js';
-import { privateRedis, until } from './redis.test-util.js';
+import { usePrivateRedis, until } from './redis.test-util.js';
 
 const log = pino({ level: 'silent' });
 const SYMBOLS = ['AAA', 'BBB', 'CCC'];
 const TTL_MS = 400;
-let redis: Awaited<ReturnType<typeof privateRedis>>;
+const redis = usePrivateRedis({ flush: false });
 const started: Array<ReturnType<typeof createRecorderLeases>> = [];
 
-beforeAll(async () => {
-  redis = await privateRedis();
-});
 afterEach(async () => {
   await Promise.all(started.splice(0).map((l) => l.stop()));
-  await redis.client().flushall();
+  await redis.client.flushall();
 });
-afterAll(() => redis.close());
 
 function recorder(owner: string, opts: Partial<RecorderLeaseOptions> = {}) {
   const gained: Array<[string, number]> = [];
   const lost: string[] = [];
   const l = createRecorderLeases({
-    redis: redis.client(),
+    redis: redis.connect(),
     symbols: SYMBOLS,
     owner,
     log,
@@ -38,7 +34,7 @@ function recorder(owner: string, opts: Partial<RecorderLeaseOptions> = {}) {
 
 describe('recorder leases', () => {
   it('the primary takes every instrument at start; the standby takes none while it renews, and all of them within the TTL once it stops renewing', async () => {
-    const aRedis = redis.client();
+    const aRedis = redis.connect();
     const a = recorder('a', { redis: aRedis });
     await a.start();
     expect(a.held()).toEqual(SYMBOLS);

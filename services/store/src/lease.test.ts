@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Redis } from 'ioredis';
-import { privateRedis, until } from '../../../test/support/private-redis.js';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../../../test/support/private-redis.js';
+import { usePrivateRedis } from '../../../test/support/use-private-redis.js';
 import { createLease, type LeaseLostReason, type LeaseOptions } from './lease.js';
 import { createLeaseScripts } from './lease-scripts.js';
 
@@ -8,15 +8,14 @@ import { createLeaseScripts } from './lease-scripts.js';
 const stall = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let redis: Awaited<ReturnType<typeof privateRedis>>;
-let admin: Redis;
+const redis = usePrivateRedis({ flush: false });
 const leases: Array<ReturnType<typeof createLease>> = [];
 
 function lease(owner: string, opts: Partial<LeaseOptions> = {}) {
   const lost: LeaseLostReason[] = [];
   const lostAt: number[] = [];
   const l = createLease({
-    redis: redis.client(),
+    redis: redis.connect(),
     name: 'feed:BTCUSDT',
     owner,
     ttlMs: 300,
@@ -31,17 +30,12 @@ function lease(owner: string, opts: Partial<LeaseOptions> = {}) {
   return Object.assign(l, { lost, lostAt });
 }
 
-beforeAll(async () => {
-  redis = await privateRedis();
-  admin = redis.client();
-});
 beforeEach(async () => {
   for (const l of leases.splice(0)) await l.release();
-  await admin.flushall();
+  await redis.client.flushall();
 });
 afterAll(async () => {
   for (const l of leases.splice(0)) await l.release();
-  await redis.close();
 });
 
 describe('lease: acquire, renew, release (one Lua script each)', () => {
@@ -85,7 +79,7 @@ describe('lease: acquire, renew, release (one Lua script each)', () => {
   });
 
   it('a dead holder (no renewal) loses it at its TTL; the next one is granted a larger token', async () => {
-    const dead = createLeaseScripts({ redis: admin, name: 'feed:BTCUSDT' });
+    const dead = createLeaseScripts({ redis: redis.client, name: 'feed:BTCUSDT' });
     const grant = await dead.acquire('dead', 300);
     const b = lease('b');
     const t0 = performance.now();
@@ -99,7 +93,7 @@ describe('lease: acquire, renew, release (one Lua script each)', () => {
 describe('lease: the holder stops acting before another can be granted it', () => {
   it("the deadline counts from the request's send time: a slow reply does not lengthen it", async () => {
     const a = lease('a', { ttlMs: 1_000, safetyMs: 100 });
-    await admin.call('CLIENT', 'PAUSE', '300', 'ALL');
+    await redis.client.call('CLIENT', 'PAUSE', '300', 'ALL');
     const sent = performance.now();
     expect(await a.tryAcquire()).toBe(1);
     expect(performance.now() - sent).toBeGreaterThanOrEqual(280);
@@ -109,7 +103,7 @@ describe('lease: the holder stops acting before another can be granted it', () =
 
   it('a grant whose reply comes after its own deadline is handed back, not used', async () => {
     const a = lease('a');
-    await admin.call('CLIENT', 'PAUSE', '400', 'ALL');
+    await redis.client.call('CLIENT', 'PAUSE', '400', 'ALL');
     expect(await a.tryAcquire()).toBeUndefined();
     expect(a.valid()).toBe(false);
     expect(await a.holder()).toBeUndefined();
@@ -121,7 +115,7 @@ describe('lease: the holder stops acting before another can be granted it', () =
     const b = lease('b', { ttlMs: 600, safetyMs: 100 });
     await a.tryAcquire();
     await sleep(250); // one renewal done
-    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    await redis.client.call('CLIENT', 'PAUSE', '1500', 'ALL');
     const paused = performance.now();
     await until(() => a.lost.length > 0, 3_000);
     expect(a.lost).toEqual(['expired']);
@@ -163,7 +157,7 @@ describe('lease: the holder stops acting before another can be granted it', () =
     await until(() => a.lost.length > 0, 1_000);
     expect(a.lost).toHaveLength(1);
     // The stale holder's scripts change nothing: its token no longer matches.
-    const scripts = createLeaseScripts({ redis: admin, name: 'feed:BTCUSDT' });
+    const scripts = createLeaseScripts({ redis: redis.client, name: 'feed:BTCUSDT' });
     expect(await scripts.renew('a', ta, 300)).toBe(false);
     expect(await scripts.release('a', ta)).toBe(false);
     expect(await scripts.holder()).toMatchObject({ owner: 'b', token: tb });
@@ -187,6 +181,8 @@ describe('lease: the holder stops acting before another can be granted it', () =
   });
 
   it('refuses a margin that leaves no time to act', () => {
-    expect(() => createLease({ redis: admin, name: 'x:y', owner: 'a', ttlMs: 100, safetyMs: 100 })).toThrow(RangeError);
+    expect(() => createLease({ redis: redis.client, name: 'x:y', owner: 'a', ttlMs: 100, safetyMs: 100 })).toThrow(
+      RangeError,
+    );
   });
 });
