@@ -57,7 +57,5 @@ export function createRemoteSubscriptions({ client, onNamed, log: parentLog }: R
     onRule(rule: Pick<Rule, 'recipient' | 'backup'>): void {
       for (const t of [rule.recipient, rule.backup]) if (t !== undefined) name(t);
     },
-    named: (): ReadonlySet<string> => named,
   };
 }
-export type RemoteSubscriptions = ReturnType<typeof createRemoteSubscriptions>;
