@@ -8,7 +8,6 @@ import { publishPrices, trader, type Trader } from './trader.js';
 
 let engine: LocalEngine;
 let service: AlertService;
-let engineClient: XmppClient;
 let feed: XmppClient;
 let alice: Trader;
 let bob: Trader;
@@ -33,8 +32,8 @@ const rule = (over: Partial<RuleInput>): RuleInput => ({
 
 beforeAll(async () => {
   engine = await startLocalEngine(config, 'hostile-text');
-  ({ service, engineClient, feed } = engine);
-  engineClient.on('offline', () => (engineOffline += 1));
+  ({ service, feed } = engine);
+  engine.engineClient.on('offline', () => (engineOffline += 1));
   alice = await trader('alice');
   bob = await trader('bob');
   await waitFor(
@@ -81,8 +80,8 @@ describe('text XML 1.0 forbids', () => {
       .poll(async () => (await service.engine.alerts.get(alicesAlert.id))?.state, { timeout: 10_000 })
       .toBe('delivered');
     expect(engineOffline).toBe(0);
-    expect(engineClient.state()).toBe('running');
-    expect(engineClient.replacedCharacters()).toBe(0); // alertMessage already cleaned it: the audit hash is of the bytes sent
+    expect(engine.engineClient.state()).toBe('running');
+    expect(engine.engineClient.replacedCharacters()).toBe(0); // alertMessage already cleaned it: the audit hash is of the bytes sent
   });
 
   it('a chat command with a C1 control character is answered with a refusal naming it, and nothing is added', async () => {
