@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { barsNode, decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, NS_PUBSUB_OWNER, xml, type XmppClient } from '@tickdesk/xmpp';
+import { until } from '../support/private-redis.js';
 import { startPeeredDesks, type PeeredDesks } from './peered-desks.js';
 
 const log = pino({ level: 'silent' });
@@ -14,16 +15,6 @@ const ANA = 'ana@deskb.localhost';
 const BOB = 'bob@deskb.localhost';
 const CLI = fileURLToPath(new URL('../../services/desk/dist/cli.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let desks: PeeredDesks;
 let token = '';
@@ -117,7 +108,7 @@ describe("a peer desk's accounts entitled by ours (REST and CLI)", () => {
     expect((await rest('GET', `/remote-entitlements/${ANA}`)).body).toEqual({ jid: ANA, symbols: ['BTCUSDT'] });
     const ana = await connect('b', 'ana');
     const got = await collect(ana, ticksNode('BTCUSDT'));
-    await until('100 ticks over the link', () => got.seqs.length >= 100);
+    await until(() => got.seqs.length >= 100, 60_000);
 
     const answer = await rest('DELETE', `/remote-entitlements/${ANA}/BTCUSDT`);
     const answeredAt = Date.now();
@@ -202,11 +193,11 @@ describe("a peer desk's accounts entitled by ours (REST and CLI)", () => {
     expect((await rest('PUT', `/remote-entitlements/${ANA}/BTCUSDT`)).status).toBe(204);
     const ana = await connect('b', 'ana');
     const got = await collect(ana, ticksNode('BTCUSDT'));
-    await until('ticks before the drop', () => got.seqs.length >= 50);
+    await until(() => got.seqs.length >= 50, 60_000);
     process.kill(xmppPid(desks.b.home), 'SIGKILL');
     const dropped = got.seqs.length;
     const lastBefore = got.seqs.at(-1)!.seq;
-    await until('ticks after the link is back', () => got.seqs.length >= dropped + 100, 90_000);
+    await until(() => got.seqs.length >= dropped + 100, 90_000);
     await got.stop();
     const seqs = got.seqs.map((s) => s.seq);
     const backwards = seqs.flatMap((s, k) =>

@@ -2,7 +2,7 @@ import { RemoteGrantError, remoteAccount, type RemoteGrants } from '@tickdesk/ac
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 
 /** Peer desks of the fake: their accounts may be entitled. */
-export const PEERS = ['deskb.localhost', 'partner.example'];
+const PEERS = ['deskb.localhost', 'partner.example'];
 
 /**
  * Remote grants kept in memory, with the real JID check (remote-jid.ts) and limit, as the
