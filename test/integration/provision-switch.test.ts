@@ -31,6 +31,21 @@ async function login(user: string, password: string): Promise<string> {
   }
 }
 
+/** What `up` does at start on the shared desk's servers, with credentials `c`: provision the desk. */
+async function provisionAgain(c: ReturnType<typeof credentials>): Promise<void> {
+  const d = desk();
+  const infra = {
+    service: d.service,
+    domain: d.domain,
+    ca: d.ca,
+    pubsubHost: d.pubsubHost,
+    credentialsPath: d.credentialsPath,
+    credentials: c,
+    redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
+  } as unknown as DeskInfra;
+  await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+}
+
 /**
  * A runtime folder started before on the other XMPP server (TICKDESK_XMPP_SERVER changed):
  * the credentials file and Redis know accounts that `tickdesk users add` made there, the
@@ -60,17 +75,7 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
     await roles.set(yan, 'disabled');
     expect(await login(zed, c.accounts[zed].password)).toBe('not-authorized');
 
-    const d = desk();
-    const infra = {
-      service: d.service,
-      domain: d.domain,
-      ca: d.ca,
-      pubsubHost: d.pubsubHost,
-      credentialsPath: d.credentialsPath,
-      credentials: c,
-      redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
-    } as unknown as DeskInfra;
-    await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+    await provisionAgain(c);
 
     expect(await login(zed, c.accounts[zed].password)).toBe('ok');
     expect(await roles.get(zed)).toBe('trader');
@@ -80,19 +85,9 @@ describe('provisioning a runtime folder that another XMPP server ran before', ()
 
   it("keeps a demo account's role as Redis has it: carol disabled by an admin stays disabled after a restart", async () => {
     const c = credentials();
-    const d = desk();
-    const infra = {
-      service: d.service,
-      domain: d.domain,
-      ca: d.ca,
-      pubsubHost: d.pubsubHost,
-      credentialsPath: d.credentialsPath,
-      credentials: c,
-      redis: { port: Number(new URL(d.redisUrl).port), login: loginFor(c.redis, 'desk') },
-    } as unknown as DeskInfra;
     await roles.set('carol', 'disabled');
     try {
-      await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+      await provisionAgain(c);
       expect(await roles.get('carol')).toBe('disabled');
     } finally {
       await roles.set('carol', 'compliance');
