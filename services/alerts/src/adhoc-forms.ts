@@ -6,7 +6,7 @@ const FORM_TYPE = 'urn:tickdesk:alerts:rule:0';
 /** Above this many rules the delete form asks for the id as text instead of offering each as an option. */
 const MAX_DELETE_OPTIONS = 100;
 
-const TEXT_FIELDS = ['threshold', 'lower', 'upper', 'amount', 'backup', 'expiresAt', 'message'] as const;
+const TEXT_FIELDS = ['threshold', 'lower', 'upper', 'amount', 'recipient', 'backup', 'expiresAt', 'message'] as const;
 const INT_FIELDS = ['windowSeconds', 'cooldownSeconds'] as const;
 
 const field = (v: string, type: string, label: string, options: string[] = [], value?: string) =>
@@ -39,6 +39,7 @@ export function addForm(symbols: readonly string[]): Element {
     field('interval', 'list-single', 'Bar (once-per-bar)', ['1s', '1m', '1h']),
     field('cooldownSeconds', 'text-single', 'Cooldown, seconds (every-time)'),
     field('priority', 'list-single', 'Priority', ['normal', 'critical'], 'normal'),
+    field('recipient', 'text-single', 'Recipient (default: you; a partner desk trader as user@domain)'),
     field('backup', 'text-single', 'Backup trader'),
     field('expiresAt', 'text-single', 'Expires (UTC, e.g. 2026-12-31T23:00:00Z)'),
     field('message', 'text-single', 'Message'),

@@ -22,6 +22,10 @@ describe('chat commands', () => {
       { condition: 'less-than', threshold: '1.08', frequency: 'every-time', cooldownSeconds: 30, backup: 'bob' },
     ],
     [
+      'alert EURUSD above 1.1 to Bob@DeskB.example backup bob',
+      { condition: 'greater-than', threshold: '1.1', recipient: 'bob@deskb.example', backup: 'bob' },
+    ],
+    [
       'alert EURUSD enters 1.08 1.09 per bar 1m',
       { condition: 'entering-channel', lower: '1.08', upper: '1.09', frequency: 'once-per-bar', interval: '1m' },
     ],
@@ -56,6 +60,7 @@ describe('chat commands', () => {
     ['delete', /Usage: delete <rule id>/],
     ['frobnicate', /Unknown command "frobnicate"/],
     ['alert BTCUSDT crosses 99999999 backup', /"backup" needs a trader/],
+    ['alert BTCUSDT crosses 1 to', /"to" needs a trader/],
     ['alert BTCUSDT crosses 1 backup "bob"', /"backup" needs a trader/],
     ['alert BTCUSDT crosses 1 expires', /"expires" needs a UTC time/],
     ['alert BTCUSDT crosses 1 per bar', /"per bar" needs 1s, 1m or 1h/],

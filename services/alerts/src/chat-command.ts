@@ -14,7 +14,7 @@ export const USAGE = [
   '  alert <SYMBOL> above|below <price>',
   '  alert <SYMBOL> enters|exits|inside|outside <low> <high>',
   '  alert <SYMBOL> up|down <amount>[%] in <N>s|m|h',
-  '    options: once (default) | every [<N>s|m|h] | per bar 1s|1m|1h, critical, backup <trader>, expires <UTC time>, "text"',
+  '    options: once (default) | every [<N>s|m|h] | per bar 1s|1m|1h, critical, to <trader>, backup <trader>, expires <UTC time>, "text"',
   '  alerts [page]          list your rules, a page at a time',
   '  delete|pause|resume <rule id>',
   'Example: alert BTCUSDT crosses up 65000 critical "take profit"',
@@ -128,7 +128,12 @@ function parseAlert(words: string[]): ChatCommand {
       input.frequency = 'once-per-bar';
       input.interval = interval;
     } else if (lw === 'critical' || lw === 'normal') input.priority = lw;
-    else if (lw === 'backup') {
+    else if (lw === 'to') {
+      // A desk trader or a partner desk's trader by bare JID (bob@deskb.example).
+      const recipient = valueOf(words);
+      if (recipient === undefined) return usage('"to" needs a trader, e.g. to bob or to bob@deskb.example.');
+      input.recipient = recipient.toLowerCase();
+    } else if (lw === 'backup') {
       const backup = valueOf(words);
       if (backup === undefined) return usage('"backup" needs a trader, e.g. backup bob.');
       input.backup = backup.toLowerCase();
