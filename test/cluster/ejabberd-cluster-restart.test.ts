@@ -1,18 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ctlOutput,
-  ejabberdCluster,
-  ensureCertificates,
-  freePort,
-  type ClusterNodeOptions,
-  type XmppServer,
-} from '@tickdesk/infra';
+import { ctlOutput, ejabberdCluster, type ClusterNodeOptions, type XmppServer } from '@tickdesk/infra';
 import { createPubsub, createXmppClient } from '@tickdesk/xmpp';
+import { threeNodeLayout } from './cluster-layout.js';
 
 // Every node of a cluster killed at once (kill -9 of each Erlang VM and of the desk's epmd,
 // as a power cut or a reboot leaves them), then the cluster started again from its folders.
@@ -30,28 +24,7 @@ let servers: XmppServer[] = [];
 let ca: string;
 
 beforeAll(async () => {
-  const certs = ensureCertificates(join(home, 'certs'), domain);
-  ca = readFileSync(certs.caCert, 'utf8');
-  nodes = [];
-  for (let i = 1; i <= 3; i++) {
-    nodes.push({
-      dir: join(home, `ejabberd-${i}`),
-      name: `tdrestart${process.pid}n${i}@localhost`,
-      c2sPort: await freePort(),
-      c2sDirectTlsPort: await freePort(),
-      httpPort: await freePort(),
-      distPort: await freePort(),
-    });
-  }
-  const jid = (u: string) => `${u}@${domain}`;
-  base = {
-    domain,
-    certs,
-    admins: [jid('admin')],
-    pubsubAdmins: [jid('feed'), jid('admin')],
-    unlimited: [jid('feed'), jid('admin')],
-  };
-  epmdPort = await freePort();
+  ({ ca, nodes, base, epmdPort } = await threeNodeLayout(home, domain, 'tdrestart'));
   servers = await ejabberdCluster(base, nodes, epmdPort).start(accounts);
 }, 180_000);
 

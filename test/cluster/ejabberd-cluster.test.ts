@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -8,13 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ctlOutput,
   ejabberdCluster,
-  ensureCertificates,
-  freePort,
   type ClusterNodeOptions,
   type EjabberdCluster,
   type XmppServer,
 } from '@tickdesk/infra';
 import { createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
+import { threeNodeLayout } from './cluster-layout.js';
 
 // Three ejabberd nodes of one desk on one machine, joined into one Mnesia cluster, all on 127.0.0.1.
 const domain = 'desk.localhost';
@@ -29,28 +28,7 @@ let base: Parameters<typeof ejabberdCluster>[0];
 let epmdPort: number;
 
 beforeAll(async () => {
-  const certs = ensureCertificates(join(home, 'certs'), domain);
-  ca = readFileSync(certs.caCert, 'utf8');
-  nodes = [];
-  for (let i = 1; i <= 3; i++) {
-    nodes.push({
-      dir: join(home, `ejabberd-${i}`),
-      name: `tdcluster${process.pid}n${i}@localhost`,
-      c2sPort: await freePort(),
-      c2sDirectTlsPort: await freePort(),
-      httpPort: await freePort(),
-      distPort: await freePort(),
-    });
-  }
-  const jid = (u: string) => `${u}@${domain}`;
-  base = {
-    domain,
-    certs,
-    admins: [jid('admin')],
-    pubsubAdmins: [jid('feed'), jid('admin')],
-    unlimited: [jid('feed'), jid('admin')],
-  };
-  epmdPort = await freePort();
+  ({ ca, nodes, base, epmdPort } = await threeNodeLayout(home, domain, 'tdcluster'));
   cluster = ejabberdCluster(base, nodes, epmdPort);
   servers = await cluster.start([
     ['feed', 'feed-password-1'],
