@@ -130,6 +130,18 @@ describe('remote grants: affiliations on our nodes', () => {
     expect(await remote.list()).toEqual([]);
   });
 
+  it('grants made at once are counted one after the other: the limit holds', async () => {
+    const service = fakeService();
+    const remote = grants(service.admin, 1);
+    const results = await Promise.allSettled([
+      remote.grant('ana@deskb.localhost', 'BTCUSDT'),
+      remote.grant('bob@deskb.localhost', 'BTCUSDT'),
+      remote.grant('zed@partner.example', 'ETHUSDT'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((await remote.list()).flatMap((g) => g.symbols)).toHaveLength(1);
+  });
+
   it('refuses a grant beyond the desk-wide limit, and an unknown instrument, changing nothing', async () => {
     const service = fakeService();
     const remote = grants(service.admin, 2);

@@ -38,6 +38,13 @@ export function createRemoteGrants(deps: RemoteGrantsDeps) {
   const symbols = deps.instruments.map((i) => i.symbol);
   const log = deps.log.child({ component: 'remote-grants' });
   const account = (jid: string) => remoteAccount(jid, deps.peerDomains);
+  // Grants one after the other, so that each counts the ones before it (within this process).
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(fn, fn);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
   const instrument = (symbol: string) => {
     if (!symbols.includes(symbol)) throw new RemoteGrantError('unknown-instrument', `unknown instrument ${symbol}`);
   };
@@ -75,17 +82,19 @@ export function createRemoteGrants(deps: RemoteGrantsDeps) {
     async grant(jid: string, symbol: string): Promise<boolean> {
       const bare = account(jid);
       instrument(symbol);
-      const grants = await all();
-      if (grants.some((g) => g.jid === bare && g.symbols.includes(symbol))) return false;
-      const held = grants.reduce((n, g) => n + g.symbols.length, 0);
-      if (held >= max)
-        throw new RemoteGrantError(
-          'limit',
-          `this desk holds ${held} remote grants, the most allowed (TICKDESK_API_REMOTE_GRANTS_MAX): revoke one first`,
-        );
-      await entitle(deps.admin, deps.pubsubHost, bare, [symbol], 'member');
-      log.info({ jid: bare, symbol }, 'remote account entitled');
-      return true;
+      return inTurn(async () => {
+        const grants = await all();
+        if (grants.some((g) => g.jid === bare && g.symbols.includes(symbol))) return false;
+        const held = grants.reduce((n, g) => n + g.symbols.length, 0);
+        if (held >= max)
+          throw new RemoteGrantError(
+            'limit',
+            `this desk holds ${held} remote grants, the most allowed (TICKDESK_API_REMOTE_GRANTS_MAX): revoke one first`,
+          );
+        await entitle(deps.admin, deps.pubsubHost, bare, [symbol], 'member');
+        log.info({ jid: bare, symbol }, 'remote account entitled');
+        return true;
+      });
     },
     /** Subscriptions removed, then the affiliation (as for a local analyst). */
     async revoke(jid: string, symbol: string): Promise<void> {
