@@ -198,7 +198,8 @@ describe('createBinanceFeed', () => {
     await waiting.done;
     expect(performance.now() - t1).toBeLessThan(200);
     expect(waiting.feed.state()).toBe('stopped');
-    expect({ timers: timers() }).toEqual({ timers: before });
+    // A timer of an earlier test may end meanwhile (seen on a loaded machine): none may be left beyond those.
+    expect(timers()).toBeLessThanOrEqual(before);
     await until(() => server.clients.size === 0);
   });
 
