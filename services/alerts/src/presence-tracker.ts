@@ -135,7 +135,7 @@ export function createPresenceTracker({
     for (const trader of current.keys()) if (!resources.has(trader)) publish(trader);
     markReady();
     // A trader online before and after our reconnect shows no change: say who is reachable
-    // now, so alerts sent into the sessions the server lost go again (delivery.ts).
+    // now, so alerts sent into the sessions the server lost go again (trader-return.ts).
     if (sessions > 1)
       events.emit(
         'resynced',

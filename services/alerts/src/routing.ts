@@ -2,7 +2,7 @@ import type { AlertState, RulePriority } from '@tickdesk/schemas';
 import type { AlertsConfig } from './config.js';
 import type { TraderPresence } from './presence-tracker.js';
 
-/** What delivery does with an alert given its owner's presence (delivery.ts carries it out). */
+/** What delivery does with an alert given its owner's presence (alert-router.ts carries it out). */
 export type RouteAction =
   /** Send to the owner; the next resend or escalation is due at `due`. */
   | { kind: 'send'; due: number }

@@ -15,7 +15,6 @@ type WithCaller = FastifyRequest & { [kCaller]: Caller | null };
  * a disabled account ends its tokens within about a second.
  */
 export default fp<{ tokens: TokenSigner; now?: () => number }>(
-  // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
   async (app, { tokens, now }) => {
     const currentRole = createRoleCache({
       redis: app.deps.redis,

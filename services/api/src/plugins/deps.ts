@@ -6,7 +6,6 @@ import type { ApiMetrics } from '../metrics.js';
 
 /** Decorates `app.deps`, `app.config`, `app.metrics` and `app.entitlements`, and times every response. */
 export default fp<{ deps: ApiDeps; config: ApiConfig; metrics: ApiMetrics; now?: () => number }>(
-  // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
   async (app, { deps, config, metrics, now }) => {
     app.decorate('deps', deps);
     app.decorate('config', config);

@@ -15,7 +15,6 @@ type Schema = FastifySchema & { hide?: boolean; response?: Record<string, unknow
  * responses, and an object body must refuse unknown fields.
  */
 export default fp(
-  // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
   async (app) => {
     app.decorate('registeredRoutes', []);
     app.addHook('onRoute', (route: RouteOptions) => {

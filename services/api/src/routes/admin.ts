@@ -21,7 +21,6 @@ const UserEntry = Type.Object({
  * disabled by a fresh random password and ended sessions) and analysts' entitlements
  * (XEP-0060 affiliations on the instrument nodes).
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function adminRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: BEARER };

@@ -27,7 +27,6 @@ const errors = errorResponses(400, 401, 403);
 const READ: Role[] = ['trader', 'compliance', 'admin'];
 
 /** Alert history, newest first; a trader sees only the alerts of their own rules. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function alertsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['alerts'], security: BEARER };

@@ -124,7 +124,6 @@ async function exportLines(
 }
 
 /** The audit chain, for compliance and admin: query, verify, export. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function auditRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['audit'], security: BEARER };

@@ -22,7 +22,6 @@ const LoginBody = Type.Object(
 );
 
 /** POST /auth/token: one identity, the XMPP account; the password is checked by logging in to the server. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 const authRoutes: FastifyPluginAsyncTypebox<{ verifyPassword: VerifyPassword }> = async (app, { verifyPassword }) => {
   app.post(
     '/auth/token',

@@ -14,7 +14,6 @@ const Health = HealthReport;
  * internals) and GET /metrics (Prometheus text, no token: the API binds to
  * 127.0.0.1 by default; put /metrics behind the proxy's access rules when exposed).
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 const healthRoutes: FastifyPluginAsyncTypebox<{ health?: HealthProbe }> = async (app, { health }) => {
   app.get(
     '/health',

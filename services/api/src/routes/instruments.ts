@@ -19,7 +19,6 @@ import { BEARER } from '../plugins/openapi.js';
  * they are entitled to, as on XMPP: lists leave the others out, and asking for one of
  * them is a 403 (an unknown symbol stays a 404).
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 const instrumentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const market = createMarketData({
     redis: app.deps.redis,

@@ -7,7 +7,6 @@ import { BEARER } from '../plugins/openapi.js';
 import { errorResponses } from '../errors.js';
 
 /** Every trader's current presence and since when, for any signed-in role. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function presenceRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['presence'], security: BEARER };

@@ -35,7 +35,6 @@ function apiError(err: unknown): unknown {
  * has an account and a role here and a remote one has neither, and a static `remote`
  * segment under `/entitlements/` would hide a local user named `remote`.
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering a failed start, not an uncaught exception
 export default async function remoteEntitlementRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: BEARER };

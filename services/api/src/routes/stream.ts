@@ -173,7 +173,6 @@ const StreamQuery = Type.Object({
  * entitled to, re-read on every poll) and, for a trader, `alert` events (a new alert of
  * theirs, or a new step in its lifecycle), with heartbeat comments.
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: fastify makes a throw while registering (route-defaults refusing a route) a failed start, not an uncaught exception
 export default async function streamRoutes(fastify: FastifyInstance, options: StreamOptions = {}): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['stream'], security: BEARER };
