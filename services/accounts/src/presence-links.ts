@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
-import { bareJid, presence, presenceSubscription, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
+import {
+  bareJid,
+  presence,
+  presenceSubscription,
+  receivesPresence,
+  rosterEntry,
+  type Element,
+  type XmppClient,
+} from '@tickdesk/xmpp';
 
-const NS_ROSTER = 'jabber:iq:roster';
 const POLL_MS = 100;
 
 /**
@@ -24,7 +31,7 @@ export async function linkPresence(a: XmppClient, b: XmppClient, log: Logger, ti
     // A request reaches only "interested" resources, those that fetched the roster and
     // are available (§3.1.3, §2.1.6); otherwise it waits offline.
     for (const c of [a, b]) {
-      await rosterSubscription(c, '');
+      await rosterEntry(c.iq, '');
       await c.send(presence('available'));
     }
     await subscribe(a, b, timeoutMs);
@@ -48,29 +55,18 @@ function approveRequests(contact: XmppClient, requester: XmppClient): () => void
   return () => contact.off('stanza', approve);
 }
 
-/** The subscription state of `contact` in `client`'s roster ('none' when absent). */
-async function rosterSubscription(client: XmppClient, contact: string): Promise<string> {
-  const res = await client.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })));
-  const item = res
-    .getChild('query', NS_ROSTER)
-    ?.getChildren('item')
-    .find((i) => i.attrs.jid === contact);
-  return String(item?.attrs.subscription ?? 'none');
-}
-
-const receives = (subscription: string) => subscription === 'to' || subscription === 'both';
-
 /** `from` subscribes to `to`'s presence, unless it already receives it. */
 async function subscribe(from: XmppClient, to: XmppClient, timeoutMs: number): Promise<void> {
   const toJid = to.bareJid();
-  if (receives(await rosterSubscription(from, toJid))) return;
+  if (receivesPresence(await rosterEntry(from.iq, toJid))) return;
   await from.send(presenceSubscription(toJid, 'subscribe'));
   const deadline = Date.now() + timeoutMs;
-  let state = 'none';
-  while (!receives((state = await rosterSubscription(from, toJid)))) {
+  for (;;) {
+    const entry = await rosterEntry(from.iq, toJid);
+    if (receivesPresence(entry)) return;
     if (Date.now() > deadline) {
       throw new Error(
-        `${toJid} did not approve the presence subscription of ${from.bareJid()} within ${timeoutMs} ms (roster: ${state})`,
+        `${toJid} did not approve the presence subscription of ${from.bareJid()} within ${timeoutMs} ms (roster: ${entry.subscription})`,
       );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));

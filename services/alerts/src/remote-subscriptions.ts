@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { Rule } from '@tickdesk/schemas';
-import { presenceSubscription, xml, type XmppClient } from '@tickdesk/xmpp';
+import { presenceSubscription, receivesPresence, rosterEntry, type XmppClient } from '@tickdesk/xmpp';
 import { isRemoteTrader } from './desk-user.js';
-
-const NS_ROSTER = 'jabber:iq:roster';
 
 export interface RemoteSubscriptionsDeps {
   client: XmppClient;
@@ -24,19 +22,9 @@ export function createRemoteSubscriptions({ client, onNamed, log: parentLog }: R
   const log = parentLog.child({ component: 'remote-subscriptions' });
   const named = new Set<string>();
 
-  /** The roster item of `jid`: its subscription and whether our request is pending (ask). */
-  async function rosterItem(jid: string): Promise<{ subscription: string; pending: boolean }> {
-    const res = await client.iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })));
-    const item = res
-      .getChild('query', NS_ROSTER)
-      ?.getChildren('item')
-      .find((i) => i.attrs.jid === jid);
-    return { subscription: String(item?.attrs.subscription ?? 'none'), pending: item?.attrs.ask === 'subscribe' };
-  }
-
   async function subscribe(jid: string): Promise<void> {
-    const { subscription, pending } = await rosterItem(jid);
-    if (subscription === 'to' || subscription === 'both' || pending) return;
+    const entry = await rosterEntry(client.iq, jid);
+    if (receivesPresence(entry) || entry.pending) return;
     await client.send(presenceSubscription(jid, 'subscribe'));
     log.info({ trader: jid }, "presence subscription asked of a partner desk's trader");
   }

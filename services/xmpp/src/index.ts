@@ -10,6 +10,7 @@ export * from './pubsub.js';
 export * from './receipts.js';
 export * from './markers.js';
 export * from './presence.js';
+export * from './roster.js';
 export * from './adhoc.js';
 export { default as xml, type Element } from '@xmpp/xml';
 export * from './item-subscriber.js';
