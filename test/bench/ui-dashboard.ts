@@ -20,7 +20,7 @@ import {
   startDeskInfra,
   type DeskInfra,
 } from '@tickdesk/desk';
-import { resolveApiConfig, startApiServer } from '@tickdesk/api';
+import { loadApiConfig, resolveApiConfig, startApiServer } from '@tickdesk/api';
 import { launchChromium } from '../support/browser.js';
 import type { PageDocument, PageElement } from '../support/page-dom.js';
 import { log, median } from './bench-desk.js';
@@ -52,6 +52,8 @@ const INJECT = Number(process.env.TICKDESK_BENCH_INJECT ?? 100);
 /** How injected frames reach the page: `batch` (one evaluate per 10 ms tick) or `send` (playwright's WebSocketRoute.send per frame). */
 const INJECT_VIA = process.env.TICKDESK_BENCH_INJECT_VIA === 'send' ? 'send' : 'batch';
 const PROFILE_DIR = process.env.TICKDESK_BENCH_PROFILE;
+/** The built dashboard the API serves: ui/dist, or another build to compare (e.g. of an older commit). */
+const UI_DIR = process.env.TICKDESK_BENCH_UI_DIR ?? join(root, 'ui/dist');
 const CANDLES = 5_000;
 const CHART_SYMBOL = 'BTCUSDT';
 const OTHER_SYMBOL = 'ETHUSDT';
@@ -63,8 +65,7 @@ const row = (symbol: string) => `[data-testid="watch-row"][data-symbol="${symbol
 // The page's document, for the functions run in it below (in Chromium: see page-dom.ts).
 declare const document: PageDocument;
 
-if (!existsSync(join(root, 'ui/dist/index.html')))
-  throw new Error('ui/dist/index.html is missing: npm run build first');
+if (!existsSync(join(UI_DIR, 'index.html'))) throw new Error(`${UI_DIR}/index.html is missing: npm run build first`);
 
 // 1. A private desk with 20 instruments: Prosody + Redis, provisioned; the API in this process.
 const home = mkdtempSync(join(tmpdir(), 'tickdesk-bench-ui-'));
@@ -100,7 +101,16 @@ redis = new Redis(infra.redis.url);
 await seedMarketData(redis, instruments, CHART_SYMBOL, CANDLES);
 const apiPort = await freePort();
 const api = await startApiServer(
-  resolveApiConfig({ port: apiPort, home, logLevel: 'warn', loginRateMax: 100_000, writeRateMax: 100_000 }),
+  resolveApiConfig({
+    // The desk folder's credentials (the API's Redis user, the audit key), as `tickdesk up` hands them on.
+    ...loadApiConfig({ TICKDESK_HOME: home }),
+    port: apiPort,
+    home,
+    logLevel: 'warn',
+    loginRateMax: 100_000,
+    writeRateMax: 100_000,
+    uiDir: UI_DIR,
+  }),
   log,
   {
     instruments,
