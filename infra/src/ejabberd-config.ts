@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
+import { ejabberdFederationVars } from './ejabberd-federation.js';
 import { InfraError } from './errors.js';
+import { peerDnsInetrc } from './peer-dns.js';
 import { renderFile } from './template.js';
 import { authLimitValues, type XmppServerOptions } from './xmpp-server.js';
 
@@ -22,6 +24,8 @@ export type EjabberdOptions = XmppServerOptions & {
   joinNode?: string;
   /** How start-up errors name this node and its ports, e.g. `node 2 (each port of node 1 + 100)`. */
   nodeLabel?: string;
+  /** The UDP port of the desk's resolver of its peers (peer-dns.ts) on 127.0.0.1, when it has peers. */
+  peerDnsPort?: number;
 };
 
 /** Where one node keeps what: config (`dir`), Mnesia spool, SQLite, logs, pidfile. */
@@ -76,6 +80,7 @@ export function renderEjabberdConfig(opts: EjabberdOptions): string {
     // No listed origin: a placeholder no page has, so every page origin is refused.
     websocketOrigin: yamlList(origins.length > 0 ? origins : ['http://websocket-origin.invalid'], 2),
     logLevel: opts.logLevel === 'warn' ? 'warning' : (opts.logLevel ?? 'info'),
+    ...ejabberdFederationVars(opts.dir, opts.certs, opts.federation),
   });
 }
 
@@ -148,7 +153,8 @@ export function writeEjabberdConfig(opts: EjabberdOptions, who: RunAs = runAs())
   for (const d of [opts.dir, p.spool, p.sql, p.logs]) mkdirSync(d, { recursive: true, mode: 0o700 });
   writeFileSync(p.config, renderEjabberdConfig(opts), { mode: 0o600 });
   writeFileSync(p.ctlConfig, ctlConfig(opts, node), { mode: 0o600 });
-  writeFileSync(join(opts.dir, 'inetrc'), '{lookup, ["file", "native"]}.\n', { mode: 0o600 });
+  const inetrc = opts.peerDnsPort === undefined ? '{lookup, ["file", "native"]}.\n' : peerDnsInetrc(opts.peerDnsPort);
+  writeFileSync(join(opts.dir, 'inetrc'), inetrc, { mode: 0o600 });
   writeFileSync(p.pem, readFileSync(opts.certs.serverKey, 'utf8') + readFileSync(opts.certs.serverCert, 'utf8'), {
     mode: 0o600,
   });

@@ -5,6 +5,7 @@ import { ctlArgs, nodeEnv, registerEjabberdAccount, requireEjabberd } from './ej
 import { joinCluster, tuneNode } from './ejabberd-node-setup.js';
 import { InfraError } from './errors.js';
 import { startProcess, tail, type ManagedProcess } from './managed-process.js';
+import { startPeerDns } from './peer-dns.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import type { XmppServer, XmppServerControl } from './xmpp-server.js';
 
@@ -54,17 +55,30 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<XmppServer> 
   await assertPortFree(opts.c2sDirectTlsPort, `XMPP direct TLS${of}`, 'TICKDESK_XMPP_TLS_PORT');
   await assertPortFree(opts.httpPort, `XMPP WebSocket/HTTP${of}`, 'TICKDESK_XMPP_HTTP_PORT');
   await assertPortFree(opts.distPort, `Erlang distribution${of || ' of ejabberd'}`, 'TICKDESK_XMPP_DIST_PORT');
-  const { node } = writeEjabberdConfig(opts, who);
+  const peers = opts.federation?.peers ?? [];
+  if (opts.federation && peers.length > 0)
+    await assertPortFree(opts.federation.s2sPort, `XMPP server-to-server links${of}`, 'TICKDESK_S2S_PORT');
+  // The peers' servers are found through the desk's own resolver, which lives as long as this node.
+  const dns = peers.length > 0 ? await startPeerDns({ peers }) : undefined;
+  let proc: ManagedProcess;
+  let node: string;
+  try {
+    ({ node } = writeEjabberdConfig(dns ? { ...opts, peerDnsPort: dns.port } : opts, who));
+    const out = openSync(ejabberdPaths(opts.dir).console, 'a');
+    proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], {
+      ...who,
+      env: nodeEnv(opts),
+      cwd: ejabberdPaths(opts.dir).spool,
+      outFd: out,
+      group: true,
+    });
+    closeSync(out);
+  } catch (err) {
+    await dns?.stop();
+    throw err;
+  }
+  void proc.ended.then(() => dns?.stop());
   const p = ejabberdPaths(opts.dir);
-  const out = openSync(p.console, 'a');
-  const proc = startProcess(bin, [...ctlArgs(opts, node), 'foreground'], {
-    ...who,
-    env: nodeEnv(opts),
-    cwd: p.spool,
-    outFd: out,
-    group: true,
-  });
-  closeSync(out);
   const beamPid = () => readPid(p.pid) ?? proc.pid;
   const stop = async () => {
     const pid = readPid(p.pid);

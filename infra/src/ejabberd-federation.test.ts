@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { certPaths } from './certs.js';
+import { renderEjabberdConfig, type EjabberdOptions } from './ejabberd-config.js';
+import { InfraError } from './errors.js';
+
+const pem = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----`;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function desk(): EjabberdOptions {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ejabberd-federation-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'ca.crt'), pem('OWN'));
+  writeFileSync(join(dir, 'peer-b.crt'), pem('PEER-B'));
+  return {
+    dir,
+    domain: 'desk.localhost',
+    c2sPort: 5222,
+    c2sDirectTlsPort: 5223,
+    httpPort: 5280,
+    distPort: 5210,
+    certs: certPaths(dir),
+    admins: [],
+    pubsubAdmins: [],
+    unlimited: [],
+  };
+}
+const peerB = (dir: string) => ({
+  domain: 'deskb.localhost',
+  host: '127.0.0.1',
+  port: 15270,
+  ca: join(dir, 'peer-b.crt'),
+});
+
+describe('ejabberd federation config', () => {
+  it('without peers: s2s_access none and no s2s listener, so no link either way', () => {
+    const cfg = renderEjabberdConfig(desk());
+    expect(cfg).toMatch(/^s2s_access: none$/m);
+    expect(cfg).not.toContain('ejabberd_s2s_in');
+    expect(cfg).not.toMatch(/s2s_use_starttls|s2s_cafile|s2s_peers/);
+    expect(cfg).not.toContain('{{');
+  });
+
+  it("peers: a listener, STARTTLS required, our CA and the peers' as the only trust, no dialback, the peer domains only", () => {
+    const opts = desk();
+    const cfg = renderEjabberdConfig({
+      ...opts,
+      federation: { s2sPort: 15269, s2sInterface: '*', peers: [peerB(opts.dir)] },
+    });
+    expect(cfg).toMatch(/ {4}port: 15269\n {4}ip: "0\.0\.0\.0"\n {4}module: ejabberd_s2s_in\n/);
+    expect(cfg).toMatch(/^s2s_use_starttls: required$/m);
+    const cafile = join(opts.dir, 's2s', 's2s-ca.pem');
+    expect(cfg).toContain(`s2s_cafile: ${JSON.stringify(cafile)}`);
+    expect(readFileSync(cafile, 'utf8')).toBe(`${pem('OWN')}\n${pem('PEER-B')}\n`);
+    expect(cfg).toMatch(
+      /^s2s_protocol_options:\n {2}- "no_sslv2"\n {2}- "no_sslv3"\n {2}- "no_tlsv1"\n {2}- "no_tlsv1_1"$/m,
+    );
+    // XEP-0220 dialback is a module in ejabberd: never loaded, so SASL EXTERNAL is the only way in.
+    expect(cfg).toMatch(/^modules:$/m);
+    expect(cfg).not.toMatch(/^ {2}mod_s2s_dialback:/m);
+    expect(cfg).toMatch(/^s2s_access: s2s_peers$/m);
+    expect(cfg).toMatch(
+      /^ {2}s2s_peers:\n {4}allow:\n {6}server:\n {8}- "deskb\.localhost"\n {8}- "pubsub\.deskb\.localhost"$/m,
+    );
+    expect(cfg).not.toMatch(/^s2s_access: none$/m);
+    expect(cfg).toMatch(/^outgoing_s2s_families:\n {2}- "ipv4"$/m);
+    expect(cfg).toMatch(/^s2s_max_retry_delay: 30$/m);
+    expect(cfg).not.toContain('{{');
+  });
+
+  it('the listener binds loopback unless told otherwise; a missing peer CA stops the render naming it', () => {
+    const opts = desk();
+    const cfg = renderEjabberdConfig({ ...opts, federation: { s2sPort: 15269, peers: [peerB(opts.dir)] } });
+    expect(cfg).toMatch(/ {4}port: 15269\n {4}ip: "127\.0\.0\.1"\n/);
+    const bad = { ...peerB(opts.dir), ca: join(opts.dir, 'missing.crt') };
+    expect(() => renderEjabberdConfig({ ...opts, federation: { s2sPort: 15269, peers: [bad] } })).toThrow(
+      new InfraError(
+        'TICKDESK_INFRA_PEER_CA_UNREADABLE',
+        `the CA of peer deskb.localhost is missing: no file ${bad.ca}`,
+      ),
+    );
+  });
+});
