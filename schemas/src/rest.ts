@@ -58,8 +58,22 @@ export type RuleList = Static<typeof RuleList>;
 export const AlertPage = Type.Object({ alerts: Type.Array(AlertRecord), next: Type.Optional(Type.String()) });
 export type AlertPage = Static<typeof AlertPage>;
 
-/** GET /presence. */
-export const TraderPresenceList = Type.Object({ traders: Type.Array(TraderPresence) });
+/**
+ * One member of GET /presence: a desk trader by username, or a partner desk's trader whose
+ * presence the alert engine follows (a rule names them), by bare JID, with `remote` and the
+ * partner desk's `domain`.
+ */
+export const DeskMemberPresence = Type.Composite([
+  TraderPresence,
+  Type.Object({
+    remote: Type.Optional(Type.Literal(true, { description: "a partner desk's trader; `trader` is their bare JID" })),
+    domain: Type.Optional(Type.String({ description: "the partner desk's XMPP domain (with `remote` only)" })),
+  }),
+]);
+export type DeskMemberPresence = Static<typeof DeskMemberPresence>;
+
+/** GET /presence: the desk's traders by username, then partner desks' traders by domain and JID. */
+export const TraderPresenceList = Type.Object({ traders: Type.Array(DeskMemberPresence) });
 export type TraderPresenceList = Static<typeof TraderPresenceList>;
 
 const HEX64 = Type.String({ pattern: '^[0-9a-f]{64}$' });

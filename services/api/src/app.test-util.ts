@@ -40,6 +40,8 @@ export interface TestAppOptions {
   routes?: FastifyPluginAsync[];
   now?: () => number;
   accounts?: AccountDirectory;
+  /** Partner desks' domains (TICKDESK_PEERS_FILE); none by default. */
+  peers?: readonly string[];
   /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
   xmppWebsocket?: string | readonly string[];
 }
@@ -56,6 +58,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis, key: TEST_AUDIT_KEY }),
       ...(opts.accounts ? { accounts: opts.accounts } : {}),
+      ...(opts.peers ? { peers: opts.peers } : {}),
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),
     verifyPassword: opts.verifyPassword ?? fakeVerify,

@@ -3,7 +3,7 @@ import presenceRoutes from './presence.js';
 import { multiKeyOperations } from '../../../../test/support/slot-monitor.js';
 import { AS, bearer, useRouteApp } from './route.test-util.js';
 
-const t = useRouteApp([presenceRoutes]);
+const t = useRouteApp([presenceRoutes], { peers: ['deskb.localhost', 'deskc.localhost'] });
 
 describe('GET /v1/presence', () => {
   it('lists every trader with their presence and since when, as the engine wrote it', async () => {
@@ -39,6 +39,44 @@ describe('GET /v1/presence', () => {
         { trader: 'alice', show: 'offline' },
         { trader: 'bob', show: 'offline' },
         { trader: 'carl', show: 'offline' },
+      ],
+    });
+  });
+});
+
+describe("GET /v1/presence: partner desks' traders", () => {
+  it("lists the partner traders the engine follows after the desk's own, marked remote with their domain", async () => {
+    await t.client.hset('td:presence', {
+      alice: JSON.stringify({ trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' }),
+      'zed@deskb.localhost': JSON.stringify({
+        trader: 'zed@deskb.localhost',
+        show: 'dnd',
+        status: 'closing',
+        since: '2026-11-21T08:00:00.000Z',
+      }),
+      'amy@deskc.localhost': JSON.stringify({ trader: 'amy@deskc.localhost', show: 'away', since: 'x1' }),
+      'bob@deskb.localhost': JSON.stringify({ trader: 'bob@deskb.localhost', show: 'online', since: 'x2' }),
+      'eve@deskb.localhost': '{not json',
+      // A domain that is not (or no longer) a peer: its entry stays unseen.
+      'mal@elsewhere.example': JSON.stringify({ trader: 'mal@elsewhere.example', show: 'online', since: 'x3' }),
+    });
+    const res = await t.app.inject({ url: '/v1/presence', headers: bearer(AS.compliance) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      traders: [
+        { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
+        { trader: 'bob', show: 'offline' },
+        { trader: 'bob@deskb.localhost', show: 'online', since: 'x2', remote: true, domain: 'deskb.localhost' },
+        { trader: 'eve@deskb.localhost', show: 'offline', remote: true, domain: 'deskb.localhost' },
+        {
+          trader: 'zed@deskb.localhost',
+          show: 'dnd',
+          status: 'closing',
+          since: '2026-11-21T08:00:00.000Z',
+          remote: true,
+          domain: 'deskb.localhost',
+        },
+        { trader: 'amy@deskc.localhost', show: 'away', since: 'x1', remote: true, domain: 'deskc.localhost' },
       ],
     });
   });

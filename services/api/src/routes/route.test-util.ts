@@ -52,7 +52,10 @@ export async function buildTestApp(
  * One app with `plugins` over a private Redis for a test file: built before all tests,
  * closed after them, Redis emptied and the desk's users seeded before each test.
  */
-export function useRouteApp(plugins: FastifyPluginAsync[]): {
+export function useRouteApp(
+  plugins: FastifyPluginAsync[],
+  options: Omit<TestAppOptions, 'routes'> = {},
+): {
   readonly app: ApiApp;
   readonly client: Redis;
 } {
@@ -62,7 +65,7 @@ export function useRouteApp(plugins: FastifyPluginAsync[]): {
   beforeAll(async () => {
     redis = await privateRedis();
     client = redis.client();
-    app = await buildTestApp(client, plugins);
+    app = await buildTestApp(client, plugins, options);
   });
   afterAll(async () => {
     await app?.close();

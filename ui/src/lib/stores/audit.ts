@@ -52,12 +52,17 @@ export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: s
     verifying: false,
     exporting: '',
   });
+  /** The alert whose detail is open (its id), '' for none. */
+  const selected = writable('');
   let current: AuditFilters = { trader: '', symbol: '', status: '', from: '', to: '' };
   filters.subscribe((f) => (current = f));
 
   return {
     filters,
     view: readonly(view),
+    selected: readonly(selected),
+    /** Open one alert's detail (or close it with ''). */
+    select: (id: string) => selected.set(id),
 
     async apply(): Promise<void> {
       view.update((v) => ({ ...v, loading: true, error: '' }));
@@ -96,6 +101,7 @@ export function createAudit(deps: { api: DeskApi; save: (blob: Blob, filename: s
     },
 
     clear(): void {
+      selected.set('');
       view.set({
         rows: [],
         more: false,

@@ -74,12 +74,20 @@ export function createDesk(deps: DeskDeps) {
     notifier,
     alertsJid: () => alertsAccount(domain()),
   });
-  const presence = createPresence({ connection, api, now, ignore: () => [alertsAccount(domain())] });
-  const audit = createAudit({ api, save: deps.save, now });
   const timers = deps.timers ?? {
     set: (fn: () => void, ms: number) => setTimeout(fn, ms),
     clear: (h: unknown) => clearTimeout(h as number),
   };
+  const presence = createPresence({
+    connection,
+    api,
+    now,
+    ignore: () => [alertsAccount(domain())],
+    domain,
+    timers,
+    visibility: deps.visibility,
+  });
+  const audit = createAudit({ api, save: deps.save, now });
   const health = createDeskHealth({ fetch: deps.fetch, timers, visibility: deps.visibility, now });
   const view = writable<'desk' | 'compliance'>('desk');
   const problems = writable<string[]>([]);
@@ -108,6 +116,7 @@ export function createDesk(deps: DeskDeps) {
   async function load(user: SessionUser, fresh: boolean): Promise<void> {
     const allowed = can(user.role);
     health.watch(allowed.deskParts ? HEALTH_POLL_MS : HEALTH_POLL_LINE_MS);
+    presence.watch(user.domain);
     const named = (what: string, p: Promise<unknown>) =>
       p.then(
         () => '',

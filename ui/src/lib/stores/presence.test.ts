@@ -43,6 +43,8 @@ describe('desk presence', () => {
       show: 'busy',
       status: 'on a call',
       since: '2026-11-21T08:00:00.000Z',
+      domain: 'desk.localhost',
+      remote: false,
     });
     expect(row('dave@desk.localhost')).toMatchObject({ show: 'offline', since: '' });
 
@@ -61,6 +63,49 @@ describe('desk presence', () => {
     expect(row('bob@desk.localhost')!.show).toBe('offline');
     s.receive(pres('alerts@desk.localhost/engine'));
     expect(row('alerts@desk.localhost')).toBeUndefined();
+  });
+
+  it("keeps a partner desk's trader the snapshot names, live if our session hears them; other foreign contacts never show", async () => {
+    const t = fakeDesk({
+      routes: {
+        'GET /presence': () =>
+          json(200, {
+            traders: [
+              { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
+              {
+                trader: 'bob@deskb.localhost',
+                show: 'xa',
+                since: '2026-11-21T08:00:00.000Z',
+                remote: true,
+                domain: 'deskb.localhost',
+              },
+            ],
+          }),
+      },
+    });
+    await t.login();
+    const row = (jid: string) => get(t.desk.presence.rows).find((r) => r.jid === jid);
+    expect(get(t.desk.presence.rows).map((r) => [r.jid, r.remote])).toEqual([
+      ['alice@desk.localhost', false],
+      ['bob@deskb.localhost', true],
+    ]);
+    expect(row('bob@deskb.localhost')).toEqual({
+      jid: 'bob@deskb.localhost',
+      show: 'away',
+      status: '',
+      since: '2026-11-21T08:00:00.000Z',
+      domain: 'deskb.localhost',
+      remote: true,
+    });
+    const s = t.xmpp.last();
+    // A personal contact of the trader's roster on another server is not a desk member.
+    s.receive(pres('friend@elsewhere.example/phone'));
+    expect(row('friend@elsewhere.example')).toBeUndefined();
+    s.receive(pres('bob@deskb.localhost/gajim', 'dnd'));
+    expect(row('bob@deskb.localhost')).toMatchObject({ show: 'busy', remote: true, domain: 'deskb.localhost' });
+    // A newer snapshot does not undo what the session heard live.
+    await t.desk.presence.load('desk.localhost');
+    expect(row('bob@deskb.localhost')!.show).toBe('busy');
   });
 
   it('sets our own presence: busy is dnd, with the status text', async () => {
