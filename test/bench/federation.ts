@@ -153,8 +153,10 @@ async function runOnce(a: PeeredDesk, rate: number, tallies: { local: Tally; rem
 
 const cells = (s: Side) =>
   `${fmt(s.received)} | ${fmt(s.lost)} / ${fmt(s.missing)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)}`;
-const row = (label: string, r: Run, ratio = r.remote.p99 / r.local.p99) =>
-  `| ${label} | ${fmt(r.published)} | ${cells(r.local)} | ${cells(r.remote)} | ${ratio.toFixed(2)} | ${r.cpuA.toFixed(2)} / ${r.cpuB.toFixed(2)} | ${r.load.toFixed(1)} |`;
+/** What the link adds: remote p50 − local p50 (ms) and remote p99 / local p99, from the same run. */
+const extra = (r: Run) => ({ p50: r.remote.p50 - r.local.p50, p99: r.remote.p99 / r.local.p99 });
+const row = (label: string, r: Run, link = extra(r)) =>
+  `| ${label} | ${fmt(r.published)} | ${cells(r.local)} | ${cells(r.remote)} | ${link.p50.toFixed(1)} | ${link.p99.toFixed(2)} | ${r.cpuA.toFixed(2)} / ${r.cpuB.toFixed(2)} | ${r.load.toFixed(1)} |`;
 const mid = (runs: Run[], f: (r: Run) => number) => median(runs.map(f));
 const midSide = (runs: Run[], k: 'local' | 'remote'): Side => ({
   received: mid(runs, (r) => r[k].received),
@@ -194,13 +196,12 @@ for (const rate of RATES) {
       cpuB: mid(runs, (r) => r.cpuB),
       load: mid(runs, (r) => r.load),
     };
-    // The ratio column of a median row is the median of the runs' ratios, not a ratio of medians.
+    // The link's columns of a median row are the medians of each run's own difference and ratio.
     rows.push(
-      row(
-        `**${fmt(rate)} ticks/s, median of ${REPEAT}**`,
-        m,
-        mid(runs, (r) => r.remote.p99 / r.local.p99),
-      ),
+      row(`**${fmt(rate)} ticks/s, median of ${REPEAT}**`, m, {
+        p50: mid(runs, (r) => extra(r).p50),
+        p99: mid(runs, (r) => extra(r).p99),
+      }),
     );
     out(rows[rows.length - 1]!);
   }
@@ -222,8 +223,8 @@ if (SECTION !== 'none') {
     [
       `Machine: ${machine}. Command: \`${env}npm run bench:federation\` (${SECONDS} s per run, first ${WARMUP_S} s and last 1 s not measured). Shared machine: the last column is the 1-minute load average before the run.`,
       '',
-      '| case: offered ticks/s | published ticks/s | local: received ticks/s | local: lost / missing by seq | local: p50 ms | local: p99 ms | remote: received ticks/s | remote: lost / missing by seq | remote: p50 ms | remote: p99 ms | p99 remote / local | CPU cores: Prosody A / Prosody B | load |',
-      '|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
+      '| case: offered ticks/s | published ticks/s | local: received ticks/s | local: lost / missing by seq | local: p50 ms | local: p99 ms | remote: received ticks/s | remote: lost / missing by seq | remote: p50 ms | remote: p99 ms | p50 remote − local ms | p99 remote / local | CPU cores: Prosody A / Prosody B | load |',
+      '|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|',
       ...rows,
     ].join('\n'),
   );
