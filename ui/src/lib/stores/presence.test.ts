@@ -12,6 +12,13 @@ const pres = (from: string, show?: string, status?: string, type?: string) =>
     ...(status ? [xml('status', {}, status)] : []),
   );
 
+/** A trader logged in on a desk whose GET /v1/presence answers `traders`. */
+async function deskWith(traders: unknown[]) {
+  const t = fakeDesk({ routes: { 'GET /presence': () => json(200, { traders }) } });
+  await t.login();
+  return { t, row: (jid: string) => get(t.desk.presence.rows).find((r) => r.jid === jid) };
+}
+
 describe('desk presence', () => {
   it('names XMPP shows the desk way', () => {
     expect(deskShow('available')).toBe('online');
@@ -24,20 +31,11 @@ describe('desk presence', () => {
   });
 
   it('starts from the REST snapshot, then follows roster presence per account', async () => {
-    const t = fakeDesk({
-      routes: {
-        'GET /presence': () =>
-          json(200, {
-            traders: [
-              { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
-              { trader: 'bob', show: 'dnd', status: 'on a call', since: '2026-11-21T08:00:00.000Z' },
-              { trader: 'dave', show: 'offline' },
-            ],
-          }),
-      },
-    });
-    await t.login();
-    const row = (jid: string) => get(t.desk.presence.rows).find((r) => r.jid === jid);
+    const { t, row } = await deskWith([
+      { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
+      { trader: 'bob', show: 'dnd', status: 'on a call', since: '2026-11-21T08:00:00.000Z' },
+      { trader: 'dave', show: 'offline' },
+    ]);
     expect(row('bob@desk.localhost')).toEqual({
       jid: 'bob@desk.localhost',
       show: 'busy',
@@ -66,25 +64,16 @@ describe('desk presence', () => {
   });
 
   it("keeps a partner desk's trader the snapshot names, live if our session hears them; other foreign contacts never show", async () => {
-    const t = fakeDesk({
-      routes: {
-        'GET /presence': () =>
-          json(200, {
-            traders: [
-              { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
-              {
-                trader: 'bob@deskb.localhost',
-                show: 'xa',
-                since: '2026-11-21T08:00:00.000Z',
-                remote: true,
-                domain: 'deskb.localhost',
-              },
-            ],
-          }),
+    const { t, row } = await deskWith([
+      { trader: 'alice', show: 'online', since: '2026-11-21T09:00:00.000Z' },
+      {
+        trader: 'bob@deskb.localhost',
+        show: 'xa',
+        since: '2026-11-21T08:00:00.000Z',
+        remote: true,
+        domain: 'deskb.localhost',
       },
-    });
-    await t.login();
-    const row = (jid: string) => get(t.desk.presence.rows).find((r) => r.jid === jid);
+    ]);
     expect(get(t.desk.presence.rows).map((r) => [r.jid, r.remote])).toEqual([
       ['alice@desk.localhost', false],
       ['bob@deskb.localhost', true],
