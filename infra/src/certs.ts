@@ -40,7 +40,9 @@ export function ensureCertificates(dir: string, domain: string): CertPaths {
     [
       'basicConstraints = critical, CA:FALSE',
       'keyUsage = critical, digitalSignature, keyEncipherment',
-      'extendedKeyUsage = serverAuth',
+      // clientAuth too: on a server-to-server link the desk's server presents it as the client
+      // (SASL EXTERNAL, XEP-0178), and ejabberd refuses one without it ("unsupported certificate purpose").
+      'extendedKeyUsage = serverAuth, clientAuth',
       `subjectAltName = DNS:${domain}, DNS:*.${domain}, DNS:localhost, IP:127.0.0.1`,
       '',
     ].join('\n'),

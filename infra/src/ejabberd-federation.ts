@@ -8,7 +8,9 @@ export interface EjabberdFederationVars {
   s2sConfig: string;
   /** The ejabberd_s2s_in listener entry (under `listen:`), or nothing. */
   s2sListener: string;
-  /** The access rule naming the peer domains (under `access_rules:`), or nothing. */
+  /** The ACL of the peer domains (under `acl:`), or nothing. */
+  s2sAcl: string;
+  /** The access rule allowing that ACL (under `access_rules:`), or nothing. */
   s2sAccessRule: string;
 }
 
@@ -40,6 +42,7 @@ export function ejabberdFederationVars(
       s2sConfig:
         '## No federation: no s2s listener, no outgoing s2s (`none` is the built-in deny-all rule).\ns2s_access: none',
       s2sListener: '',
+      s2sAcl: '',
       s2sAccessRule: '',
     };
   }
@@ -72,11 +75,9 @@ export function ejabberdFederationVars(
       '    module: ejabberd_s2s_in',
       '    max_stanza_size: 524288',
     ].join('\n'),
-    s2sAccessRule: [
-      '  s2s_peers:',
-      '    allow:',
-      '      server:',
-      ...federatedDomains(peers).map((d) => `        - ${q(d)}`),
-    ].join('\n'),
+    // A named ACL: its entries are alternatives. Listed inline in the access rule they would
+    // all have to match at once (acl:match_acls), which no one domain does.
+    s2sAcl: ['  s2s_peers:', '    server:', ...federatedDomains(peers).map((d) => `      - ${q(d)}`)].join('\n'),
+    s2sAccessRule: ['  s2s_peers:', '    allow: s2s_peers'].join('\n'),
   };
 }

@@ -54,12 +54,16 @@ describe('peer DNS messages', () => {
 describe('peer DNS answers', () => {
   const answer = peerDnsAnswers(peers, lookup);
 
-  it("SRV of each peer domain and its pubsub service: the peer's port; A and AAAA: its host's addresses", async () => {
+  it("SRV of each peer domain and its pubsub service: the peer's host and port; A and AAAA: the host's addresses", async () => {
     for (const d of ['deskb.localhost', 'pubsub.deskb.localhost'])
       expect(await answer({ name: `_xmpp-server._tcp.${d}`, type: RR.SRV })).toEqual({
         rcode: RCODE.NOERROR,
-        records: [{ type: RR.SRV, priority: 0, weight: 0, port: 15270, target: d }],
+        records: [{ type: RR.SRV, priority: 0, weight: 0, port: 15270, target: '127.0.0.1' }],
       });
+    expect((await answer({ name: '_xmpp-server._tcp.deskc.example', type: RR.SRV })).records).toEqual([
+      { type: RR.SRV, priority: 0, weight: 0, port: 5269, target: 'deskc-s2s.internal' },
+    ]);
+    expect((await answer({ name: 'deskc-s2s.internal', type: RR.A })).records).toHaveLength(2);
     expect(await answer({ name: 'pubsub.deskb.localhost', type: RR.A })).toEqual({
       rcode: RCODE.NOERROR,
       records: [{ type: RR.A, address: '127.0.0.1' }],
@@ -98,7 +102,7 @@ describe('peer DNS responder', () => {
     const resolver = new Resolver({ timeout: 1_000, tries: 1 });
     resolver.setServers([`127.0.0.1:${dns.port}`]);
     expect(await resolver.resolveSrv('_xmpp-server._tcp.pubsub.deskb.localhost')).toEqual([
-      { name: 'pubsub.deskb.localhost', port: 15270, priority: 0, weight: 0 },
+      { name: '127.0.0.1', port: 15270, priority: 0, weight: 0 },
     ]);
     expect(await resolver.resolve4('deskb.localhost')).toEqual(['127.0.0.1']);
     expect(await resolver.resolve6('deskc.example')).toEqual(['fd00::7']);

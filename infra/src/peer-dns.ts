@@ -32,15 +32,22 @@ export interface PeerDnsReply {
 
 /**
  * The answers for the peers' domains, and nothing else: `_xmpp-server._tcp.<d>` is SRV
- * `<d>` on the peer's port, `<d>` is A (AAAA) the peer's host's addresses, for each peer
- * domain d and `pubsub.<d>`. Another name under a peer's domain is NXDOMAIN (so
- * `_xmpps-server._tcp.<d>`, direct TLS, is not tried); a name elsewhere is REFUSED.
+ * the peer's host on its port, for each peer domain d and `pubsub.<d>`; `<d>`, and the
+ * host when it is a name, are A (AAAA) the host's addresses. The SRV target is the host
+ * itself because ejabberd 23.01 (xmpp 1.6) looks a target up with the system's
+ * getaddrinfo, not with this resolver: an address or a name the system knows works there.
+ * Another name under a peer's domain is NXDOMAIN (so `_xmpps-server._tcp.<d>`, direct TLS,
+ * is not tried); a name elsewhere is REFUSED.
  */
 export function peerDnsAnswers(
   peers: readonly FederationPeerOptions[],
   lookup: AddressLookup = systemLookup,
 ): (q: Pick<DnsQuestion, 'name' | 'type'>) => Promise<PeerDnsReply> {
   const byDomain = new Map(peers.flatMap((p) => federatedDomains([p]).map((d) => [d, p] as const)));
+  const byName = new Map([
+    ...peers.filter((p) => isIP(p.host) === 0).map((p) => [p.host.toLowerCase(), p] as const),
+    ...byDomain,
+  ]);
   const peerDomains = peers.map((p) => p.domain);
   const under = (name: string) => peerDomains.some((d) => name === d || name.endsWith(`.${d}`));
   const addresses = async (host: string, family: 4 | 6): Promise<string[]> => {
@@ -58,11 +65,11 @@ export function peerDnsAnswers(
       const peer = byDomain.get(domain);
       if (peer) {
         const records: DnsRecord[] =
-          type === RR.SRV ? [{ type: RR.SRV, priority: 0, weight: 0, port: peer.port, target: domain }] : [];
+          type === RR.SRV ? [{ type: RR.SRV, priority: 0, weight: 0, port: peer.port, target: peer.host }] : [];
         return { rcode: RCODE.NOERROR, records };
       }
     }
-    const peer = byDomain.get(name);
+    const peer = byName.get(name);
     if (peer) {
       if (type !== RR.A && type !== RR.AAAA) return { rcode: RCODE.NOERROR, records: [] };
       const rtype = type === RR.A ? RR.A : RR.AAAA;

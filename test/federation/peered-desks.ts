@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { ensureCertificates, freePort, tail } from '@tickdesk/infra';
+import { ensureCertificates, freePort, tail, type XmppServerKind } from '@tickdesk/infra';
 import type { FederationPeer } from '@tickdesk/schemas';
 import { createXmppClient, presence, type XmppClient } from '@tickdesk/xmpp';
 
@@ -49,7 +49,9 @@ export interface PeeredDesk {
   readonly caPath: string;
   /** Its TICKDESK_PEERS_FILE. */
   readonly peersFile: string;
-  /** Prosody's log. */
+  /** Which XMPP server the desk runs (default Prosody). */
+  readonly xmppServer: XmppServerKind;
+  /** The XMPP server's main log (Prosody's, or ejabberd's ejabberd.log). */
   readonly xmppLog: string;
   /** This desk as a peer entry in the other desk's peers file. */
   asPeer(): FederationPeer;
@@ -74,7 +76,12 @@ async function distinctFreePorts(taken: Set<number>): Promise<Record<PortName, n
   return out;
 }
 
-function createDesk(domain: string, ports: Record<PortName, number>, env: Record<string, string>): PeeredDesk {
+function createDesk(
+  domain: string,
+  ports: Record<PortName, number>,
+  env: Record<string, string>,
+  xmppServer: XmppServerKind = 'prosody',
+): PeeredDesk {
   const home = mkdtempSync(join(tmpdir(), `tickdesk-federation-${domain.split('.')[0]}-`));
   // What `up` would make at its first start, made now: each desk's peers file names the other's CA.
   const certs = ensureCertificates(join(home, 'certs'), domain);
@@ -97,7 +104,9 @@ function createDesk(domain: string, ports: Record<PortName, number>, env: Record
     ports,
     caPath: certs.caCert,
     peersFile,
-    xmppLog: join(home, 'prosody', 'prosody.log'),
+    xmppServer,
+    xmppLog:
+      xmppServer === 'ejabberd' ? join(home, 'ejabberd', 'logs', 'ejabberd.log') : join(home, 'prosody', 'prosody.log'),
     asPeer: () => ({ domain, host: '127.0.0.1', port: ports.s2s, ca: certs.caCert }),
     account(user) {
       const a = credentials().accounts[user];
@@ -129,7 +138,7 @@ function createDesk(domain: string, ports: Record<PortName, number>, env: Record
         ...Object.fromEntries(Object.entries(PORT_VARS).map(([name, v]) => [v, String(ports[name as PortName])])),
         TICKDESK_HOME: home,
         TICKDESK_DOMAIN: domain,
-        TICKDESK_XMPP_SERVER: 'prosody',
+        TICKDESK_XMPP_SERVER: xmppServer,
         TICKDESK_PEERS_FILE: peersFile,
         TICKDESK_FEED: 'synthetic',
         TICKDESK_LOG_LEVEL: 'info',
@@ -202,16 +211,21 @@ export interface PeeredDesks {
  * Two desks, `a` and `b` (default desk.localhost and deskb.localhost), each started by
  * `tickdesk up` from the build in its own temporary folder on free ports, peered both ways:
  * each one's peers file routes the other's domain to its s2s port and trusts its CA.
- * `env` adds settings to either desk (a feed rate, say). Started one after the other (the
+ * `env` adds settings to either desk (a feed rate, say); `servers` picks either desk's XMPP
+ * server (default Prosody for both). Started one after the other (the
  * machine has two cores); both are stopped if either fails to start.
  */
 export async function startPeeredDesks(
-  opts: { domains?: [string, string]; env?: { a?: Record<string, string>; b?: Record<string, string> } } = {},
+  opts: {
+    domains?: [string, string];
+    env?: { a?: Record<string, string>; b?: Record<string, string> };
+    servers?: { a?: XmppServerKind; b?: XmppServerKind };
+  } = {},
 ): Promise<PeeredDesks> {
   const [da, db] = opts.domains ?? ['desk.localhost', 'deskb.localhost'];
   const taken = new Set<number>();
-  const a = createDesk(da, await distinctFreePorts(taken), opts.env?.a ?? {});
-  const b = createDesk(db, await distinctFreePorts(taken), opts.env?.b ?? {});
+  const a = createDesk(da, await distinctFreePorts(taken), opts.env?.a ?? {}, opts.servers?.a);
+  const b = createDesk(db, await distinctFreePorts(taken), opts.env?.b ?? {}, opts.servers?.b);
   a.setPeers([b.asPeer()]);
   b.setPeers([a.asPeer()]);
   const stop = async (keep = false) => {

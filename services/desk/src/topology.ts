@@ -35,7 +35,7 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
 
 /**
  * The peers of TICKDESK_PEERS_FILE (none: no federation part, no s2s). A CA path relative
- * to the file is taken from the file's folder. Prosody only, for now.
+ * to the file is taken from the file's folder. Prosody or one ejabberd node.
  */
 function federationOf(config: DeskConfig): { federation?: DeskFederation } {
   const file = config.TICKDESK_PEERS_FILE;
@@ -54,8 +54,11 @@ function federationOf(config: DeskConfig): { federation?: DeskFederation } {
     throw new ConfigError((err as Error).message);
   }
   if (peers.length === 0) return {};
-  if (config.TICKDESK_XMPP_SERVER !== 'prosody')
-    throw new ConfigError(`${source} needs TICKDESK_XMPP_SERVER=prosody: federation runs on Prosody for now`);
+  // One s2s listener and one resolver of the peers per desk: a cluster's nodes would each want them.
+  if (config.TICKDESK_XMPP_NODES > 1)
+    throw new ConfigError(
+      `${source} needs TICKDESK_XMPP_NODES=1: a federated desk runs one XMPP node (an ejabberd cluster does not federate yet)`,
+    );
   const resolved = peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) }));
   resolved.forEach((p, i) => {
     if (!existsSync(p.ca))
