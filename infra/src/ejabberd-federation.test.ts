@@ -6,28 +6,29 @@ import { certPaths } from './certs.js';
 import { renderEjabberdConfig, type EjabberdOptions } from './ejabberd-config.js';
 import { InfraError } from './errors.js';
 
-const pem = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----`;
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const pem = (body: string) => ['-----BEGIN CERTIFICATE-----', body, '-----END CERTIFICATE-----'].join('\n');
+const made: string[] = [];
+afterEach(() => made.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** A desk folder holding its own CA and peer B's (placeholder PEM bodies: the render only copies them). */
 function desk(): EjabberdOptions {
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ejabberd-federation-'));
-  dirs.push(dir);
-  writeFileSync(join(dir, 'ca.crt'), pem('OWN'));
-  writeFileSync(join(dir, 'peer-b.crt'), pem('PEER-B'));
+  made.push(dir);
+  for (const [file, body] of [
+    ['ca.crt', 'OWN'],
+    ['peer-b.crt', 'PEER-B'],
+  ] as const)
+    writeFileSync(join(dir, file), pem(body));
+  const nobody: string[] = [];
+  const ports = { distPort: 5210, c2sPort: 5222, c2sDirectTlsPort: 5223, httpPort: 5280 };
   return {
     dir,
-    domain: 'desk.localhost',
-    c2sPort: 5222,
-    c2sDirectTlsPort: 5223,
-    httpPort: 5280,
-    distPort: 5210,
     certs: certPaths(dir),
-    admins: [],
-    pubsubAdmins: [],
-    unlimited: [],
+    domain: 'desk.localhost',
+    ...ports,
+    admins: nobody,
+    pubsubAdmins: nobody,
+    unlimited: nobody,
   };
 }
 const peerB = (dir: string) => ({

@@ -56,6 +56,8 @@ export interface PeeredDesk {
   /** This desk as a peer entry in the other desk's peers file. */
   asPeer(): FederationPeer;
   account(user: string): { user: string; password: string };
+  /** A REST token of one of the desk's accounts (POST /v1/auth/token with its password). */
+  apiToken(user: string): Promise<string>;
   /** A session of one of the desk's accounts, available (initial presence sent). */
   connect(user: string, resource?: string): Promise<XmppClient>;
   /** Rewrites the peers file; takes effect at the next start. */
@@ -112,6 +114,15 @@ function createDesk(
       const a = credentials().accounts[user];
       if (!a) throw new Error(`no account ${user} on ${domain}`);
       return a;
+    },
+    async apiToken(user) {
+      const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: desk.account(user).password, jid: `${user}@${domain}` }),
+      });
+      if (res.status !== 200) throw new Error(`${user}@${domain} got no token: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
     },
     async connect(user, resource = `federation-${user}`) {
       const client = createXmppClient({
