@@ -51,11 +51,13 @@ export function createFeedSink({
       if (!v.ok) {
         metrics.rejected.inc({ ...label, reason: v.reason });
         rejects.note(v.reason, v.detail, raw.symbol);
+        raw.settled?.('refused');
         return publisher.hasRoom();
       }
       if (gate) {
         if (gate.token(v.tick.symbol) === undefined) {
           metrics.unleased.inc(label);
+          raw.settled?.('dropped');
           return publisher.hasRoom();
         }
         v.tick.seq = gate.seq(v.tick.symbol, v.tick.seq);
@@ -63,7 +65,7 @@ export function createFeedSink({
       accepted += 1;
       arrived(v.tick.symbol);
       if (v.gap > 0) metrics.gaps.inc(label, v.gap);
-      const live = batcher.add(v.tick);
+      const live = batcher.add(raw.settled ? { ...v.tick, settled: raw.settled } : v.tick);
       if (bars) {
         const closed = bars.add(v.tick);
         if (closed) publisher.queueBar(closed);

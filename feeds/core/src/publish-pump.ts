@@ -5,7 +5,8 @@ import type { FeedConfig } from './feed-config.js';
 import type { FeedMetrics } from './metrics.js';
 import type { PublishGate } from './publisher-leases.js';
 import { createPublishWindow } from './publish-window.js';
-import type { PendingBatch, TickBatcher } from './tick-batcher.js';
+import type { TickOutcome } from './source.js';
+import type { BatchedTick, PendingBatch, TickBatcher } from './tick-batcher.js';
 
 export interface PublishPumpDeps {
   pubsub: Pubsub;
@@ -46,17 +47,28 @@ export function createPublishPump({
   let flushTimer: NodeJS.Timeout | undefined;
   let publishFailing = false;
 
-  function publish(node: string, payload: ReturnType<typeof encodeBar>, kind: 'ticks' | 'bars') {
+  function settle(ticks: readonly BatchedTick[], outcome: TickOutcome): void {
+    for (const t of ticks) t.settled?.(outcome);
+  }
+
+  function publish(
+    node: string,
+    payload: ReturnType<typeof encodeBar>,
+    kind: 'ticks' | 'bars',
+    ticks: readonly BatchedTick[] = [],
+  ) {
     const started = performance.now();
     pubsub
       .publish(node, payload, undefined, config.publishTimeoutMs)
       .then(() => {
+        settle(ticks, 'published');
         publishFailing = false;
         metrics.publishes.inc({ ...label, kind });
         metrics.publishSeconds.observe(label, (performance.now() - started) / 1000);
       })
       .catch((err: unknown) => {
         const e = toXmppError(err, `publish ${node}`);
+        settle(ticks, 'failed');
         publishFailing = true;
         metrics.publishErrors.inc({ ...label, condition: e.condition ?? e.code });
         log.warn({ node, err: e }, 'publish failed');
@@ -98,9 +110,15 @@ export function createPublishPump({
       if (gate && token === undefined) {
         window.release();
         metrics.unleased.inc(label, batch.ticks.length);
+        settle(batch.ticks, 'dropped');
         continue;
       }
-      publish(ticksNode(batch.symbol), encodeTickRows(batch.symbol, batch.ticks, batch.conflated, token), 'ticks');
+      publish(
+        ticksNode(batch.symbol),
+        encodeTickRows(batch.symbol, batch.ticks, batch.conflated, token),
+        'ticks',
+        batch.ticks,
+      );
     }
     if (batcher.pending > 0 && !window.full) scheduleFlush();
     if (batcher.pending < highWater / 2 && drainWaiters.length > 0) {

@@ -13,7 +13,16 @@ export interface RawTick {
   side?: Side;
   /** Venue event time, microseconds since the Unix epoch (UTC). */
   eventTimeMicros: number;
+  /**
+   * Called once with what became of the tick, for a source that acknowledges its own
+   * upstream only then (the MQTT adapter's PUBACK). Ticks conflated into a gap count as
+   * dropped; a tick in an item whose publish failed is not retried.
+   */
+  settled?: (outcome: TickOutcome) => void;
 }
+
+/** published: the pubsub service answered the item's publish; refused: invalid; dropped: conflated or not leased; failed: the publish failed. */
+export type TickOutcome = 'published' | 'refused' | 'dropped' | 'failed';
 
 /** Where an adapter delivers raw ticks. */
 export interface TickSink {

@@ -1,9 +1,15 @@
+import type { TickOutcome } from './source.js';
 import type { AcceptedTick } from './validator.js';
+
+/** An accepted tick with its source's outcome callback (source.ts), if any. */
+export interface BatchedTick extends AcceptedTick {
+  settled?: (outcome: TickOutcome) => void;
+}
 
 /** The ticks of one instrument for one item, oldest first. */
 export interface PendingBatch {
   symbol: string;
-  ticks: AcceptedTick[];
+  ticks: BatchedTick[];
   conflated: number;
 }
 
@@ -21,18 +27,19 @@ export interface BatcherOptions {
  */
 export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
   // `head` marks the oldest live tick: dropping is O(1), compaction is amortised.
-  const pending = new Map<string, { ticks: AcceptedTick[]; head: number; conflated: number }>();
+  const pending = new Map<string, { ticks: BatchedTick[]; head: number; conflated: number }>();
   let total = 0;
   let conflatedTotal = 0;
 
   return {
     /** Adds a tick; returns how many ticks of its instrument are now pending. */
-    add(tick: AcceptedTick): number {
+    add(tick: BatchedTick): number {
       let p = pending.get(tick.symbol);
       if (!p) pending.set(tick.symbol, (p = { ticks: [], head: 0, conflated: 0 }));
       p.ticks.push(tick);
       total += 1;
       if (p.ticks.length - p.head > maxPending) {
+        p.ticks[p.head]!.settled?.('dropped');
         p.head += 1;
         p.conflated += 1;
         total -= 1;
