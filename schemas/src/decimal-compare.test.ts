@@ -31,4 +31,13 @@ describe('compareDecimal', () => {
       for (const b of values.slice(0, 60)) expect(Math.sign(compareDecimal(a, b))).toBe(new Decimal(a).comparedTo(b));
     }
   });
+
+  it('orders signed sensor values like exact decimal arithmetic', () => {
+    const magnitudes = [...decimals(7, 120), '0.1', '1.50', '1.5', '18.5', '18', '0.000000000000000001'];
+    const values = ['0', ...magnitudes, ...magnitudes.map((m) => `-${m}`)];
+    for (const a of values) {
+      for (const b of values)
+        expect(Math.sign(compareDecimal(a, b)), `${a} vs ${b}`).toBe(new Decimal(a).comparedTo(b));
+    }
+  });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalDecimal, isDecimalString, isPositiveDecimal } from './decimal.js';
+import {
+  canonicalDecimal,
+  canonicalSignedDecimal,
+  isDecimalString,
+  isPositiveDecimal,
+  isSignedDecimalString,
+  SIGNED_DECIMAL_PATTERN,
+} from './decimal.js';
 import { formatMicros, parseTimestamp } from './time.js';
 
 describe('decimal strings', () => {
@@ -38,5 +45,28 @@ describe('XEP-0082 timestamps', () => {
     'yesterday',
   ])('refuse %s', (s) => {
     expect(parseTimestamp(s)).toBeUndefined();
+  });
+});
+
+describe('signed decimal strings (sensor values)', () => {
+  it.each(['0', '-18.5', '-0.001', '8.4', '-100000.00000001', '-1.50'])('accepts %s', (s) =>
+    expect(isSignedDecimalString(s)).toBe(true),
+  );
+  it.each(['-0', '-0.0', '--1', '+1', '-', '-.5', '- 1', '-01', '-1e3', '1-'])('refuses %j', (s) =>
+    expect(isSignedDecimalString(s)).toBe(false),
+  );
+  it('keeps the unsigned pattern for market prices', () => {
+    expect(isDecimalString('-18.5')).toBe(false);
+    expect(new RegExp(SIGNED_DECIMAL_PATTERN).test('-18.5')).toBe(true);
+    expect(new RegExp(SIGNED_DECIMAL_PATTERN).test('-0')).toBe(false);
+  });
+  it('canonicalises sensor text, negative zero to zero', () => {
+    expect(canonicalSignedDecimal('-18.50')).toBe('-18.5');
+    expect(canonicalSignedDecimal('-0018.5')).toBe('-18.5');
+    expect(canonicalSignedDecimal('-0.0')).toBe('0');
+    expect(canonicalSignedDecimal('0')).toBe('0');
+    expect(canonicalSignedDecimal('8.4')).toBe('8.4');
+    for (const bad of ['-\t1', '--1', '+1', '-1e3', '', '-', '1.', 'NaN'])
+      expect(canonicalSignedDecimal(bad), bad).toBeUndefined();
   });
 });
