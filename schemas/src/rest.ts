@@ -76,6 +76,40 @@ export type DeskMemberPresence = Static<typeof DeskMemberPresence>;
 export const TraderPresenceList = Type.Object({ traders: Type.Array(DeskMemberPresence) });
 export type TraderPresenceList = Static<typeof TraderPresenceList>;
 
+/** One device of the desk's MQTT broker (GET /devices). */
+export const Device = Type.Object(
+  {
+    name: Type.String({ description: 'its MQTT client name and username' }),
+    topics: Type.String({
+      description: 'the topic prefix it may publish under (`<topics>/#`); it subscribes to nothing',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Device = Static<typeof Device>;
+
+/** GET /devices. */
+export const DeviceList = Type.Object(
+  { devices: Type.Array(Device), max: Type.Integer({ description: 'the most devices the broker may hold' }) },
+  { additionalProperties: false },
+);
+export type DeviceList = Static<typeof DeviceList>;
+
+/** POST /devices: the new device's password, shown once (the broker keeps only a salted hash). */
+export const DeviceCreated = Type.Object(
+  {
+    name: Type.String(),
+    topics: Type.String(),
+    password: Type.String(),
+    broker: Type.Object(
+      { host: Type.String(), port: Type.Integer() },
+      { description: "the broker's MQTT listener, TLS only: trust the desk's CA (`certs/ca.crt` of the desk folder)" },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DeviceCreated = Static<typeof DeviceCreated>;
+
 const HEX64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
 /** GET /audit/verify. */

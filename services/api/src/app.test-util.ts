@@ -8,6 +8,7 @@ import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/a
 import { candlesKey, LAST_KEY, ticksKey } from '@tickdesk/recorder';
 import { buildApp, type ApiApp } from './app.js';
 import { resolveApiConfig, type ApiConfig } from './config.js';
+import type { DeskDevices } from './deps.js';
 import type { HealthProbe } from './routes/health.js';
 import type { VerifyPassword } from './routes/auth.js';
 import { USERS_KEY } from './roles.js';
@@ -40,6 +41,8 @@ export interface TestAppOptions {
   routes?: FastifyPluginAsync[];
   now?: () => number;
   accounts?: AccountDirectory;
+  /** The MQTT broker's device registry (a fake); none by default (503). */
+  devices?: DeskDevices;
   /** Partner desks' domains (TICKDESK_PEERS_FILE); none by default. */
   peers?: readonly string[];
   /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
@@ -58,6 +61,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis, key: TEST_AUDIT_KEY }),
       ...(opts.accounts ? { accounts: opts.accounts } : {}),
+      ...(opts.devices ? { devices: opts.devices } : {}),
       ...(opts.peers ? { peers: opts.peers } : {}),
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),

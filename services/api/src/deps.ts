@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DeskRole, Instrument } from '@tickdesk/schemas';
+import type { Device } from '@tickdesk/schemas/rest';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import type { AlertStore, AuditChain, RuleStore } from '@tickdesk/alerts';
 
@@ -29,4 +30,21 @@ export interface ApiDeps {
   audit: AuditChain;
   /** Account administration over XMPP (an admin session); absent when the API runs without one (503). */
   accounts?: AccountDirectory;
+  /** The MQTT broker's devices (the desk runs the mqtt feed); absent otherwise (503). */
+  devices?: DeskDevices;
+}
+
+/**
+ * The device registry the routes need (infra's, over the broker's dynamic-security API,
+ * as `mqtt-admin`), and where devices connect.
+ */
+export interface DeskDevices {
+  registry: {
+    readonly max: number;
+    add(name: string, topicPrefix: string): Promise<{ password: string }>;
+    remove(name: string): Promise<void>;
+    list(): Promise<Device[]>;
+  };
+  /** The broker's TLS listener, as devices reach it. */
+  broker: { host: string; port: number };
 }

@@ -30,6 +30,7 @@ export const API_ERRORS = {
   },
   TICKDESK_API_NOT_FOUND: { status: 404, description: 'No such route or resource' },
   TICKDESK_API_UNKNOWN_INSTRUMENT: { status: 404, description: 'No instrument with this symbol' },
+  TICKDESK_API_UNKNOWN_DEVICE: { status: 404, description: "No device of this name on the desk's MQTT broker" },
   TICKDESK_API_NO_DATA: { status: 404, description: 'Nothing recorded yet' },
   TICKDESK_API_CONFLICT: { status: 409, description: 'The resource changed or already exists' },
   TICKDESK_API_RULE_LIMIT: {
@@ -44,11 +45,23 @@ export const API_ERRORS = {
     status: 409,
     description: 'The desk holds as many remote grants as allowed (TICKDESK_API_REMOTE_GRANTS_MAX): revoke one first',
   },
+  TICKDESK_API_DEVICE_EXISTS: {
+    status: 409,
+    description: "A device of this name exists on the desk's MQTT broker: remove it first to issue a new password",
+  },
+  TICKDESK_API_DEVICE_LIMIT: {
+    status: 409,
+    description: 'The broker holds as many devices as allowed (TICKDESK_MQTT_DEVICES_MAX): remove one first',
+  },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
   TICKDESK_API_INVALID_RULE: {
     status: 422,
     description: 'Valid JSON, but not a valid rule: the message names the field',
+  },
+  TICKDESK_API_INVALID_DEVICE: {
+    status: 422,
+    description: 'Valid JSON, but not a valid device name or topic prefix: the message names the field',
   },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: {
@@ -107,7 +120,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',
-  422: 'Invalid rule',
+  422: 'Invalid rule or device',
   429: 'Rate limited',
   500: 'Internal error',
   503: 'A backing service is unavailable',

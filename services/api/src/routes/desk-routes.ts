@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import alertsRoutes from './alerts.js';
 import auditRoutes from './audit.js';
 import adminRoutes from './admin.js';
+import deviceRoutes from './devices.js';
 import presenceRoutes from './presence.js';
 import remoteEntitlementRoutes from './remote-entitlements.js';
 import rulesRoutes from './rules.js';
@@ -15,5 +16,6 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   presenceRoutes,
   adminRoutes,
   remoteEntitlementRoutes,
+  deviceRoutes,
   streamRoutes,
 ];
