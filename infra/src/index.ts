@@ -18,3 +18,6 @@ export * from './redis-sentinel-config.js';
 export * from './redis-sentinel.js';
 export * from './redis-rejoin.js';
 export * from './federation.js';
+export * from './mosquitto-dynsec.js';
+export * from './mosquitto-connect.js';
+export * from './mosquitto-server.js';
