@@ -1,5 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
-import { isDecimalString, isPositiveDecimal } from './decimal.js';
+import { isDecimalString, isPositiveDecimal, isSignedDecimalString } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { parseTimestamp } from './time.js';
 import type { Bar, BarInterval } from './bar.js';
@@ -12,8 +12,9 @@ const symbolRe = new RegExp(SYMBOL_PATTERN);
 const INTERVALS = new Set<BarInterval>(['1s', '1m', '1h']);
 const PRICE_FIELDS = ['open', 'high', 'low', 'close'] as const;
 
-export function encodeBar(bar: Bar): Element {
-  return xml('bar', {
+/** `kind` is 'sensor' for a sensor instrument's bar, whose values may be zero or negative. */
+export function encodeBar(bar: Bar, kind?: 'sensor'): Element {
+  const el = xml('bar', {
     xmlns: NS_BARS,
     symbol: bar.symbol,
     interval: bar.interval,
@@ -25,6 +26,8 @@ export function encodeBar(bar: Bar): Element {
     volume: bar.volume,
     trades: String(bar.trades),
   });
+  if (kind !== undefined) el.attrs.kind = kind;
+  return el;
 }
 
 export function decodeBar(el: Element): DecodeResult<Bar> {
@@ -33,8 +36,11 @@ export function decodeBar(el: Element): DecodeResult<Bar> {
   if (!a.symbol || !symbolRe.test(a.symbol)) return { ok: false, reason: 'invalid symbol' };
   if (!a.interval || !INTERVALS.has(a.interval as BarInterval)) return { ok: false, reason: 'invalid interval' };
   if (!a.start || parseTimestamp(a.start) === undefined) return { ok: false, reason: 'invalid start' };
+  if (a.kind !== undefined && a.kind !== 'sensor') return { ok: false, reason: 'invalid kind' };
+  // A sensor's values may be zero or negative (docs/protocol.md, `kind`); a market price never is.
+  const valid = a.kind === 'sensor' ? isSignedDecimalString : isPositiveDecimal;
   for (const f of PRICE_FIELDS) {
-    if (!a[f] || !isPositiveDecimal(a[f])) return { ok: false, reason: `invalid ${f}` };
+    if (!a[f] || !valid(a[f])) return { ok: false, reason: `invalid ${f}` };
   }
   if (!a.volume || !isDecimalString(a.volume)) return { ok: false, reason: 'invalid volume' };
   if (!a.trades || !/^[1-9][0-9]{0,15}$/.test(a.trades)) return { ok: false, reason: 'invalid trades' };

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DECIMAL_PATTERN } from './decimal.js';
+import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
@@ -14,16 +14,16 @@ export const INTERVAL_MICROS: Record<BarInterval, number> = {
   '1h': 3_600_000_000,
 };
 
-/** OHLCV over [start, start + interval), by event time. */
+/** OHLCV over [start, start + interval), by event time; a sensor's values may be zero or negative. */
 export const Bar = Type.Object(
   {
     symbol: Type.String({ pattern: SYMBOL_PATTERN }),
     interval: BarInterval,
     start: Type.String({ pattern: TIMESTAMP_PATTERN }),
-    open: Type.String({ pattern: DECIMAL_PATTERN }),
-    high: Type.String({ pattern: DECIMAL_PATTERN }),
-    low: Type.String({ pattern: DECIMAL_PATTERN }),
-    close: Type.String({ pattern: DECIMAL_PATTERN }),
+    open: Type.String({ pattern: SIGNED_DECIMAL_PATTERN }),
+    high: Type.String({ pattern: SIGNED_DECIMAL_PATTERN }),
+    low: Type.String({ pattern: SIGNED_DECIMAL_PATTERN }),
+    close: Type.String({ pattern: SIGNED_DECIMAL_PATTERN }),
     volume: Type.String({ pattern: DECIMAL_PATTERN }),
     trades: Type.Integer({ minimum: 1 }),
   },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DECIMAL_PATTERN } from './decimal.js';
+import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
@@ -54,6 +54,8 @@ export const RuleStatus = Type.Union([
 export type RuleStatus = Static<typeof RuleStatus>;
 
 const decimal = (description: string) => Type.String({ pattern: DECIMAL_PATTERN, maxLength: 40, description });
+/** Price levels: a sensor's may be zero or negative (rule-validation.ts keeps market ones unsigned). */
+const level = (description: string) => Type.String({ pattern: SIGNED_DECIMAL_PATTERN, maxLength: 40, description });
 const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
 /** A desk username, or a partner desk's trader as a bare JID (`user@peer.domain`, a configured peer only). */
 const TRADER_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}(@[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$';
@@ -64,10 +66,10 @@ export const RuleInput = Type.Object(
     symbol: Type.String({ pattern: SYMBOL_PATTERN }),
     condition: RuleCondition,
     /** crossing, crossing-up, crossing-down, greater-than, less-than. */
-    threshold: Type.Optional(decimal('price level')),
+    threshold: Type.Optional(level('price level')),
     /** The channel conditions: lower ≤ upper, both inclusive. */
-    lower: Type.Optional(decimal('channel lower bound, inclusive')),
-    upper: Type.Optional(decimal('channel upper bound, inclusive')),
+    lower: Type.Optional(level('channel lower bound, inclusive')),
+    upper: Type.Optional(level('channel upper bound, inclusive')),
     /** moving-up / moving-down: a price difference; the -percent conditions: a percentage of the window's low (up) or high (down). */
     amount: Type.Optional(decimal('move size: price units, or percent for the -percent conditions')),
     windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),

@@ -191,3 +191,62 @@ describe('tick batch codec edges', () => {
     expect(one('\u00a00 1 1 b 0 0').ok).toBe(false);
   });
 });
+
+describe('sensor values in tick batches (kind="sensor")', () => {
+  const at = (seq: number, price: string, micros: number) => ({
+    symbol: 'IOT.X',
+    seq,
+    price,
+    size: '0',
+    side: 'unknown' as const,
+    eventTime: `2026-12-06T15:00:0${micros}.000000Z`,
+    ingestTime: `2026-12-06T15:00:0${micros}.500000Z`,
+  });
+  const sensor: TickBatch = {
+    symbol: 'IOT.X',
+    conflated: 0,
+    kind: 'sensor',
+    ticks: [at(1, '-18.5', 1), at(2, '0', 2), at(3, '-0.000000000000000001', 3), at(4, '8.4', 4)],
+  };
+  const one = (price: string, attrs: Record<string, string> = {}) =>
+    decodeTickRows(
+      xml(
+        'ticks',
+        { xmlns: NS_TICKS, symbol: 'IOT.X', count: '1', seq: '1', time: '2026-12-06T15:00:00Z', ...attrs },
+        `0 ${price} 0 u 0 0`,
+      ),
+    );
+
+  it('round-trips negative and zero values exactly, through serialised XML too', async () => {
+    const el = encodeTickBatch(sensor);
+    expect(el.attrs.kind).toBe('sensor');
+    expect(el.children.join('')).toContain(' -18.5 ');
+    expect(decodeTickBatch(el)).toEqual({ ok: true, value: sensor });
+    const { parse } = await import('ltx');
+    const res = decodeTickBatch(parse(el.toString()));
+    expect(res.ok && res.value.ticks.map((t) => t.price)).toEqual(['-18.5', '0', '-0.000000000000000001', '8.4']);
+    const rows = decodeTickRows(el);
+    expect(rows.ok && rows.value.kind).toBe('sensor');
+    expect(rows.ok && rows.value.rows.map((r) => r.price)).toEqual(['-18.5', '0', '-0.000000000000000001', '8.4']);
+  });
+
+  it('refuses a value of zero or below without kind="sensor" (a market price), and a malformed signed one', () => {
+    expect(one('-18.5')).toMatchObject({ ok: false, reason: expect.stringContaining('not a positive decimal') });
+    expect(one('0').ok).toBe(false);
+    expect(one('8.4')).toMatchObject({ ok: true });
+    expect(one('8.4').ok && 'kind' in (one('8.4') as { value: object }).value).toBe(false);
+    for (const bad of ['-0', '-0.0', '--1', '+1', '-1e3', '-.5'])
+      expect(one(bad, { kind: 'sensor' }).ok, bad).toBe(false);
+    expect(one('-18.5', { kind: 'sensor' })).toMatchObject({ ok: true, value: { rows: [{ price: '-18.5' }] } });
+  });
+
+  it('refuses any other kind', () => {
+    expect(one('1', { kind: 'market' })).toMatchObject({ ok: false, reason: 'invalid kind attribute' });
+  });
+
+  it('encodes kind="sensor" from encodeTickRows when told', () => {
+    const row = { seq: 1, price: '-1', size: '0', side: 'unknown' as const, eventMicros: 1e15, ingestMicros: 1e15 };
+    expect(encodeTickRows('IOT.X', [row], 0, undefined, 'sensor').attrs.kind).toBe('sensor');
+    expect(encodeTickRows('IOT.X', [{ ...row, price: '1' }], 0).attrs.kind).toBeUndefined();
+  });
+});

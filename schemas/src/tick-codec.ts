@@ -1,5 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
-import { isDecimalString, isPositiveDecimal } from './decimal.js';
+import { isDecimalString, isPositiveDecimal, isSignedDecimalString } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { formatMicros, parseTimestamp } from './time.js';
 import type { Side, Tick, TickBatch } from './tick.js';
@@ -41,7 +41,7 @@ export function encodeTickBatch(batch: TickBatch): Element {
     eventMicros: parseTimestamp(t.eventTime)!,
     ingestMicros: parseTimestamp(t.ingestTime)!,
   }));
-  return encodeTickRows(batch.symbol, rows, batch.conflated);
+  return encodeTickRows(batch.symbol, rows, batch.conflated, undefined, batch.kind);
 }
 
 /** A tick inside a publisher, its times as microseconds since the epoch. */
@@ -56,9 +56,16 @@ export interface TickRow {
 
 /**
  * `encodeTickBatch` for ticks whose times are already numbers: the feed's hot path.
- * `lease` is the publisher's fencing token (docs/protocol.md, §6.1.1 `lease`), when it holds one.
+ * `lease` is the publisher's fencing token (docs/protocol.md, §6.1.1 `lease`), when it holds one;
+ * `kind` is 'sensor' for a sensor instrument, whose values may be zero or negative.
  */
-export function encodeTickRows(symbol: string, rows: readonly TickRow[], conflated: number, lease?: number): Element {
+export function encodeTickRows(
+  symbol: string,
+  rows: readonly TickRow[],
+  conflated: number,
+  lease?: number,
+  kind?: 'sensor',
+): Element {
   const first = rows[0]!;
   const baseSeq = first.seq;
   const baseTime = first.eventMicros;
@@ -76,6 +83,7 @@ export function encodeTickRows(symbol: string, rows: readonly TickRow[], conflat
   };
   if (conflated > 0) attrs.conflated = String(conflated);
   if (lease !== undefined) attrs.lease = String(lease);
+  if (kind !== undefined) attrs.kind = kind;
   return xml('ticks', attrs, body);
 }
 
@@ -85,7 +93,7 @@ const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, re
 export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
   const res = decodeTickRows(el);
   if (!res.ok) return res;
-  const { symbol, rows, conflated, lease } = res.value;
+  const { symbol, rows, conflated, lease, kind } = res.value;
   const ticks = rows.map((r): Tick => ({
     symbol,
     seq: r.seq,
@@ -95,13 +103,23 @@ export function decodeTickBatch(el: Element): DecodeResult<TickBatch> {
     eventTime: formatMicros(r.eventMicros),
     ingestTime: formatMicros(r.ingestMicros),
   }));
-  return { ok: true, value: lease === undefined ? { symbol, ticks, conflated } : { symbol, ticks, conflated, lease } };
+  const value: TickBatch = { symbol, ticks, conflated };
+  if (lease !== undefined) value.lease = lease;
+  if (kind !== undefined) value.kind = kind;
+  return { ok: true, value };
+}
+
+/** What decodeTickRows gives: the rows and the item's attributes. */
+export interface TickRows {
+  symbol: string;
+  rows: TickRow[];
+  conflated: number;
+  lease?: number;
+  kind?: 'sensor';
 }
 
 /** The same strict decode, times left as microseconds: for consumers that compute with them (the alert engine). */
-export function decodeTickRows(
-  el: Element,
-): DecodeResult<{ symbol: string; rows: TickRow[]; conflated: number; lease?: number }> {
+export function decodeTickRows(el: Element): DecodeResult<TickRows> {
   if (el.name !== 'ticks' || el.attrs.xmlns !== NS_TICKS) return fail(`not a {${NS_TICKS}}ticks element`);
   const {
     symbol,
@@ -110,6 +128,7 @@ export function decodeTickRows(
     time: timeText,
     conflated: conflatedText,
     lease: leaseText,
+    kind,
   } = el.attrs as Record<string, unknown>;
   if (typeof symbol !== 'string' || !symbolRe.test(symbol)) return fail('missing or invalid symbol attribute');
   if (typeof countText !== 'string' || !uintRe.test(countText)) return fail('missing or invalid count attribute');
@@ -131,6 +150,9 @@ export function decodeTickRows(
       return fail('invalid lease attribute');
     lease = Number(leaseText);
   }
+  // A sensor's value may be zero or negative (a freezer at -18.5 °C); a market price never is.
+  if (kind !== undefined && kind !== 'sensor') return fail('invalid kind attribute');
+  const sensor = kind === 'sensor';
   if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
   const parts = el.children.join('').split(';');
   if (parts.length !== count) return fail(`count says ${count} ticks, payload has ${parts.length}`);
@@ -153,8 +175,8 @@ export function decodeTickRows(
     if (!Number.isSafeInteger(seq)) return fail(`tick ${i + 1}: seq ${baseSeq} + ${seqOffset} above 2^53-1`);
     if (seq <= prevSeq) return fail(`tick ${i + 1}: seq ${seq} not above ${prevSeq}`);
     prevSeq = seq;
-    if (!isPositiveDecimal(price))
-      return fail(`tick ${i + 1}: price ${JSON.stringify(price)} is not a positive decimal`);
+    if (sensor ? !isSignedDecimalString(price) : !isPositiveDecimal(price))
+      return fail(`tick ${i + 1}: price ${JSON.stringify(price)} is not a ${sensor ? 'signed' : 'positive'} decimal`);
     if (!isDecimalString(size)) return fail(`tick ${i + 1}: size ${JSON.stringify(size)} is not a decimal`);
     const side = CODE_SIDE.get(sideCode);
     if (!side) return fail(`tick ${i + 1}: invalid side ${JSON.stringify(sideCode)}`);
@@ -166,7 +188,10 @@ export function decodeTickRows(
       return fail(`tick ${i + 1}: invalid ingest time offset ${JSON.stringify(ingestOffset)}`);
     rows[i] = { seq, price, size, side, eventMicros, ingestMicros };
   }
-  return { ok: true, value: lease === undefined ? { symbol, rows, conflated } : { symbol, rows, conflated, lease } };
+  const value: TickRows = { symbol, rows, conflated };
+  if (lease !== undefined) value.lease = lease;
+  if (sensor) value.kind = 'sensor';
+  return { ok: true, value };
 }
 
 function offsetTime(base: number, offset: string): number | undefined {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DECIMAL_PATTERN } from './decimal.js';
+import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
@@ -7,14 +7,15 @@ export const Side = Type.Union([Type.Literal('buy'), Type.Literal('sell'), Type.
 export type Side = Static<typeof Side>;
 
 /**
- * One trade. `seq` is the venue's trade id (or the feed's own counter), strictly
+ * One trade, or one reading of a sensor (its price the value, which may be zero or
+ * negative; its size 0). `seq` is the venue's trade id (or the feed's own counter), strictly
  * increasing per instrument; `eventTime` is the venue's time, `ingestTime` ours.
  */
 export const Tick = Type.Object(
   {
     symbol: Type.String({ pattern: SYMBOL_PATTERN }),
     seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-    price: Type.String({ pattern: DECIMAL_PATTERN }),
+    price: Type.String({ pattern: SIGNED_DECIMAL_PATTERN }),
     size: Type.String({ pattern: DECIMAL_PATTERN }),
     side: Side,
     eventTime: Type.String({ pattern: TIMESTAMP_PATTERN }),
@@ -33,6 +34,8 @@ export const TickBatch = Type.Object(
     conflated: Type.Integer({ minimum: 0 }),
     /** The publisher's fencing token (docs/protocol.md §6.1, `lease`): a smaller one than already seen is a stale publisher's. */
     lease: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** A sensor instrument's readings (docs/protocol.md, `kind`): only these may be zero or negative. */
+    kind: Type.Optional(Type.Literal('sensor')),
   },
   { $id: 'TickBatch', additionalProperties: false },
 );
