@@ -20,3 +20,4 @@ export * from './presence.js';
 export * from './env-config.js';
 export * from './desk-topology.js';
 export * from './federation.js';
+export * from './sensor-map.js';

@@ -1,8 +1,8 @@
-import type { Instrument } from './instrument.js';
+import { marketInstrument, type MarketInstrument } from './instrument.js';
 
 /** The demo desk's instruments. Tick and lot sizes follow each venue's conventions. */
-export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
-  {
+export const DEFAULT_INSTRUMENTS: readonly MarketInstrument[] = [
+  marketInstrument({
     symbol: 'BTCUSDT',
     name: 'Bitcoin / Tether perpetual',
     assetClass: 'crypto',
@@ -11,8 +11,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.01',
     lotSize: '0.001',
     referencePrice: '65000',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'ETHUSDT',
     name: 'Ether / Tether perpetual',
     assetClass: 'crypto',
@@ -21,8 +21,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.01',
     lotSize: '0.001',
     referencePrice: '3400',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'SOLUSDT',
     name: 'Solana / Tether perpetual',
     assetClass: 'crypto',
@@ -31,8 +31,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.001',
     lotSize: '0.1',
     referencePrice: '150',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'EURUSD',
     name: 'Euro / US dollar',
     assetClass: 'fx',
@@ -41,8 +41,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.00001',
     lotSize: '1000',
     referencePrice: '1.08',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'USDJPY',
     name: 'US dollar / Japanese yen',
     assetClass: 'fx',
@@ -51,8 +51,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.001',
     lotSize: '1000',
     referencePrice: '151.2',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'AAPL',
     name: 'Apple Inc.',
     assetClass: 'equity',
@@ -61,8 +61,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.01',
     lotSize: '1',
     referencePrice: '228.5',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'MSFT',
     name: 'Microsoft Corp.',
     assetClass: 'equity',
@@ -71,8 +71,8 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.01',
     lotSize: '1',
     referencePrice: '415.3',
-  },
-  {
+  }),
+  marketInstrument({
     symbol: 'ESZ6',
     name: 'E-mini S&P 500 Dec 2026',
     assetClass: 'future',
@@ -81,5 +81,5 @@ export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
     tickSize: '0.25',
     lotSize: '1',
     referencePrice: '5900',
-  },
+  }),
 ];

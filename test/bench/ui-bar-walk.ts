@@ -1,6 +1,4 @@
-import { formatMicros, type Bar, type Instrument } from '@tickdesk/schemas';
-
-const decimals = (step: string) => (step.split('.')[1] ?? '').length;
+import { formatMicros, type Bar, type Instrument, valueStep } from '@tickdesk/schemas';
 
 /**
  * The live 1-second bars of a set of instruments, one item at a time: each call moves
@@ -12,8 +10,8 @@ export function createBarWalk(instruments: readonly Instrument[], seed = 7) {
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const state = instruments.map((ins) => ({
     ins,
-    places: decimals(ins.tickSize),
-    price: Number(ins.referencePrice ?? '100'),
+    places: ins.decimals,
+    price: Number(ins.kind === 'market' ? ins.referencePrice : '100'),
     second: 0,
     open: 0,
     high: 0,
@@ -26,7 +24,7 @@ export function createBarWalk(instruments: readonly Instrument[], seed = 7) {
   function next(index: number, nowMs: number): Bar {
     const s = state[index]!;
     const second = Math.floor(nowMs / 1000);
-    s.price = Math.max(Number(s.ins.tickSize) * 10, s.price * (1 + (random() - 0.5) * 0.0004));
+    s.price = Math.max(Number(valueStep(s.ins)) * 10, s.price * (1 + (random() - 0.5) * 0.0004));
     if (second !== s.second)
       Object.assign(s, { second, open: s.price, high: s.price, low: s.price, volume: 0, trades: 0 });
     s.high = Math.max(s.high, s.price);

@@ -1,15 +1,21 @@
 import type { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS, formatMicros, type Instrument, type Tick } from '@tickdesk/schemas';
+import {
+  DEFAULT_INSTRUMENTS,
+  formatMicros,
+  marketInstrument,
+  type MarketInstrument,
+  type Tick,
+} from '@tickdesk/schemas';
 import { createRecorderStore, resolveRecorderConfig, type Candle } from '@tickdesk/recorder';
 
 const MINUTE = 60_000_000;
 const decimals = (step: string) => (step.split('.')[1] ?? '').length;
 
 /** The 8 default instruments and synthetic equities up to `count` (SYN01…). */
-export function benchInstruments(count: number): Instrument[] {
-  const extra = Array.from({ length: Math.max(0, count - DEFAULT_INSTRUMENTS.length) }, (_, i): Instrument => {
+export function benchInstruments(count: number): MarketInstrument[] {
+  const extra = Array.from({ length: Math.max(0, count - DEFAULT_INSTRUMENTS.length) }, (_, i): MarketInstrument => {
     const symbol = `SYN${String(i + 1).padStart(2, '0')}`;
-    return {
+    return marketInstrument({
       symbol,
       name: `Synthetic ${i + 1}`,
       assetClass: 'equity',
@@ -18,7 +24,7 @@ export function benchInstruments(count: number): Instrument[] {
       tickSize: '0.01',
       lotSize: '1',
       referencePrice: String(50 + 10 * i),
-    };
+    });
   });
   return [...DEFAULT_INSTRUMENTS, ...extra].slice(0, count);
 }
@@ -30,7 +36,7 @@ export function benchInstruments(count: number): Instrument[] {
  */
 export async function seedMarketData(
   redis: Redis,
-  instruments: readonly Instrument[],
+  instruments: readonly MarketInstrument[],
   symbol: string,
   candles: number,
 ): Promise<void> {

@@ -1,11 +1,11 @@
 import type { RawTick } from '@tickdesk/feed-core';
-import { Decimal, type Instrument } from '@tickdesk/schemas';
+import { Decimal, type MarketInstrument } from '@tickdesk/schemas';
 import { SyntheticFeedError } from './errors.js';
 import { mulberry32, type Random } from './prng.js';
 import { formatScaled, toScaled } from './scaled.js';
 
 export interface RandomWalkOptions {
-  instruments: readonly Instrument[];
+  instruments: readonly MarketInstrument[];
   /** Any integer; only its low 32 bits are used. */
   seed: number;
   /** The first tick's seq on every instrument (default 1). A desk restart passes a larger one so seq keeps increasing. */
@@ -30,7 +30,7 @@ interface Lane {
 
 const MAX_LOTS = 50;
 
-function lane(instrument: Instrument, firstSeq: number): Lane {
+function lane(instrument: MarketInstrument, firstSeq: number): Lane {
   const { symbol, tickSize, lotSize, referencePrice } = instrument;
   try {
     const tick = toScaled(tickSize);

@@ -1,12 +1,12 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { createSourceLifecycle, type FeedSource, type TickSink } from '@tickdesk/feed-core';
-import { nowMicros, type Instrument } from '@tickdesk/schemas';
+import { nowMicros, type MarketInstrument } from '@tickdesk/schemas';
 import { SyntheticFeedError } from './errors.js';
 import { createRandomWalk } from './random-walk.js';
 import { assertRate, scheduledMicros } from './synthetic-ticks.js';
 
 export interface SyntheticFeedOptions {
-  instruments: readonly Instrument[];
+  instruments: readonly MarketInstrument[];
   /** Ticks per second across all instruments; 1 to 100,000 and more. */
   ratePerSecond: number;
   seed: number;

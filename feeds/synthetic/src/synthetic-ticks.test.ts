@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RawTick } from '@tickdesk/feed-core';
-import { DEFAULT_INSTRUMENTS, Decimal, isDecimalString, isMultipleOf, type Instrument } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, Decimal, isDecimalString, isMultipleOf, type MarketInstrument } from '@tickdesk/schemas';
 import { syntheticTicks } from './synthetic-ticks.js';
 import { formatScaled, toScaled } from './scaled.js';
 import { SyntheticFeedError } from './errors.js';
@@ -37,7 +37,12 @@ describe('syntheticTicks', () => {
   });
 
   it('starts at the reference price and reflects at one tick instead of reaching zero', () => {
-    const tiny: Instrument = { ...DEFAULT_INSTRUMENTS[0]!, symbol: 'TINY', tickSize: '0.25', referencePrice: '0.25' };
+    const tiny: MarketInstrument = {
+      ...DEFAULT_INSTRUMENTS[0]!,
+      symbol: 'TINY',
+      tickSize: '0.25',
+      referencePrice: '0.25',
+    };
     const ticks = take(5000, 1, [tiny]);
     const prices = ticks.map((t) => new Decimal(t.price));
     expect(prices[0]!.sub('0.25').abs().lte('0.5')).toBe(true);

@@ -1,10 +1,10 @@
 import type { RawTick } from '@tickdesk/feed-core';
-import { nowMicros, type Instrument } from '@tickdesk/schemas';
+import { nowMicros, type MarketInstrument } from '@tickdesk/schemas';
 import { SyntheticFeedError } from './errors.js';
 import { createRandomWalk } from './random-walk.js';
 
 export interface SyntheticTicksOptions {
-  instruments: readonly Instrument[];
+  instruments: readonly MarketInstrument[];
   seed: number;
   /** Spacing of event times, ticks per second across all instruments (default 1000). */
   ratePerSecond?: number;

@@ -43,8 +43,11 @@ export function deskRoutes(role = 'trader'): Record<string, Handler> {
       json(200, {
         instruments: [
           {
+            kind: 'market',
             symbol: 'BTCUSDT',
             name: 'Bitcoin',
+            unit: 'USDT',
+            decimals: 2,
             assetClass: 'crypto',
             base: 'BTC',
             quote: 'USDT',
@@ -53,8 +56,11 @@ export function deskRoutes(role = 'trader'): Record<string, Handler> {
             referencePrice: '65000',
           },
           {
+            kind: 'market',
             symbol: 'EURUSD',
             name: 'Euro',
+            unit: 'USD',
+            decimals: 5,
             assetClass: 'fx',
             base: 'EUR',
             quote: 'USD',

@@ -1,5 +1,5 @@
 import { readonly, writable } from 'svelte/store';
-import { compareDecimal, type Bar } from '@tickdesk/schemas';
+import { compareDecimal, valueStep, type Bar } from '@tickdesk/schemas';
 import type { MarketApi } from '../api/market-api.js';
 import { createFrameBatcher, type FrameScheduler } from '../frame-batcher.js';
 import { warn } from '../log.js';
@@ -101,7 +101,7 @@ export function createPrices({
         const base: WatchRow = {
           symbol: inst.symbol,
           name: inst.name,
-          tickSize: inst.tickSize,
+          tickSize: valueStep(inst),
           tick: 'flat',
           updated: old?.updated ?? 0,
         };
