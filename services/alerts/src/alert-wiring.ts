@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { decodeTickRows, HEARTBEAT_EVERY_MS, ticksNode } from '@tickdesk/schemas';
-import { createEngineHeartbeat, DEFAULT_PREFIX, engineKeys } from '@tickdesk/store';
+import { createEngineHeartbeat, createPresenceStore, DEFAULT_PREFIX, engineKeys } from '@tickdesk/store';
 import { createItemSubscriber } from '@tickdesk/xmpp';
 import { createAlertLimits } from './alert-limits.js';
 import { createAlertsMetrics } from './alerts-metrics.js';
@@ -12,7 +12,6 @@ import { createEngineTimers } from './engine-timers.js';
 import { createFiringWriter } from './firing-writer.js';
 import { createInstrumentOwnership } from './instrument-ownership.js';
 import { createInstrumentTakeover } from './instrument-takeover.js';
-import { isRemoteTrader } from './desk-user.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { createRemoteSubscriptions } from './remote-subscriptions.js';
 import { createRetirement } from './retirement.js';
@@ -64,17 +63,27 @@ export function wireAlertEngine({
   const symbols = new Set(instruments.map((i) => i.symbol));
   const index = createRuleIndex();
   const peers = new Set(peerDomains);
-  // A partner's trader sends presence here only once they approved the subscription (or chose to).
+  // A partner's trader sends presence here only once they approved the subscription (or chose
+  // to), and counts only while a rule names them.
   const presence = createPresenceTracker({
     client,
     redis,
     domain,
     peers,
-    isTrader: (t) => isRemoteTrader(t) || roles.traders.has(t),
+    isTrader: (t) => remote.follows(t) || roles.traders.has(t),
     log,
     prefix,
   });
-  const remote = createRemoteSubscriptions({ client, onNamed: (t) => presence.track(t), log });
+  const remote = createRemoteSubscriptions({
+    client,
+    domain,
+    peers,
+    max: config.remoteTradersMax,
+    onNamed: (t) => presence.track(t),
+    onDropped: (t) => presence.untrack(t),
+    stored: () => createPresenceStore({ redis, prefix }).traders(),
+    log,
+  });
   const limits = createAlertLimits({
     perRule: config.alertsPerRule,
     perOwner: config.alertsPerOwner,
@@ -118,7 +127,8 @@ export function wireAlertEngine({
     log,
     minCooldownSeconds: config.minCooldownSeconds,
     onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
-    onActive: (rule) => remote.onRule(rule),
+    onStored: (id, rule) => (rule ? remote.onRule(rule) : remote.onRuleGone(id)),
+    onAllStored: (all) => remote.onRules(all),
     firedOnce: (candidates) => alerts.firedOnce(candidates),
     async lastFired(ids) {
       const out = new Map<string, number>();
@@ -206,7 +216,15 @@ export function wireAlertEngine({
     roles,
     presence,
     engine,
-    sync,
+    sync: {
+      async start() {
+        const loaded = await sync.start();
+        // Every stored rule is in now: partner traders none of them names are dropped.
+        await remote.prune().catch((err: Error) => log.warn({ err }, 'partner traders left behind not dropped'));
+        return loaded;
+      },
+      stop: () => sync.stop(),
+    },
     delivery,
     ownership: { start: () => ownership.start(), stop: () => ownership.stop(), sole: config.engines <= 1 },
     timers,

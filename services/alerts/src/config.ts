@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MIN_COOLDOWN_SECONDS, loadEnvConfig, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { AlertsError } from './errors.js';
+import { DEFAULT_REMOTE_TRADERS_MAX } from './remote-subscriptions.js';
 import { DEFAULT_MAX_RULES_PER_OWNER } from './store/index.js';
 
 const Ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 86_400_000, default: def });
@@ -25,6 +26,11 @@ export const AlertsConfig = Type.Object(
     expirySweepMs: Ms(1_000, 10),
     /** Rules one trader may have stored, whatever their status (the API reads the same variable). */
     maxRulesPerTrader: Count(DEFAULT_MAX_RULES_PER_OWNER),
+    /**
+     * Partner desks' traders the engine follows (presence subscription, roster item, presence
+     * entry) at most; a rule naming one more is refused (the API reads the same variable).
+     */
+    remoteTradersMax: Count(DEFAULT_REMOTE_TRADERS_MAX),
     /** The shortest cooldown of an every-time rule, seconds; a stored rule with less is evaluated with this (the API reads the same variable). */
     minCooldownSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: DEFAULT_MIN_COOLDOWN_SECONDS }),
     /**
@@ -68,6 +74,7 @@ const VARS: Record<keyof AlertsConfig, string> = {
   pollMs: 'TICKDESK_ALERTS_POLL_MS',
   expirySweepMs: 'TICKDESK_ALERTS_EXPIRY_SWEEP_MS',
   maxRulesPerTrader: 'TICKDESK_ALERTS_MAX_RULES_PER_TRADER',
+  remoteTradersMax: 'TICKDESK_ALERTS_REMOTE_TRADERS_MAX',
   minCooldownSeconds: 'TICKDESK_ALERTS_MIN_COOLDOWN_S',
   alertsPerRule: 'TICKDESK_ALERTS_PER_RULE_MAX',
   alertsPerOwner: 'TICKDESK_ALERTS_PER_OWNER_MAX',

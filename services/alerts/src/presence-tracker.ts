@@ -192,6 +192,16 @@ export function createPresenceTracker({
       client.off('stanza', onStanza);
       client.off('online', onOnline);
     },
+    /**
+     * A trader no longer followed (a partner desk's trader no rule names): forgotten here, so
+     * their last presence (the unavailable their server sends on our unsubscribe) writes
+     * nothing, and their entry leaves the snapshot the REST API and the dashboard read.
+     */
+    async untrack(trader: string): Promise<void> {
+      resources.delete(trader);
+      current.delete(trader);
+      await store.remove(trader);
+    },
     get,
     snapshot: (): TraderPresence[] => [...current.values()],
   });

@@ -48,8 +48,10 @@ export interface RuleSyncDeps {
   firedOnce?: (rules: readonly Rule[]) => Promise<Set<string>>;
   /** A rule was deleted or paused: its outstanding alerts are to be retired. */
   onRetire?: (id: string, why: 'deleted' | 'paused', rule?: Rule) => void;
-  /** A rule placed in the index (loaded or changed): the partner's traders it names are asked for presence. */
-  onActive?: (rule: Rule) => void;
+  /** A stored rule, whatever its status, as it is now (undefined: deleted): the partner traders it names are followed. */
+  onStored?: (id: string, rule: Rule | undefined) => void;
+  /** Every stored rule, at start and after a resync. */
+  onAllStored?: (rules: readonly Rule[]) => void;
 }
 
 /**
@@ -63,7 +65,8 @@ export function createRuleSync({
   lastFired,
   minCooldownSeconds = 0,
   onRetire,
-  onActive,
+  onStored,
+  onAllStored,
   firedOnce = () => Promise.resolve(new Set<string>()),
 }: RuleSyncDeps) {
   const log = parentLog.child({ component: 'rule-sync' });
@@ -88,6 +91,7 @@ export function createRuleSync({
     const rule = await rules.get(id);
     const have = known.get(id);
     if (rule && have && rule.version < have.version) return; // an older change arriving late
+    onStored?.(id, rule);
     if (!rule || rule.status !== 'active') {
       // A once rule that fired is 'triggered' and an expired one 'expired': their alerts still go.
       if (!rule || rule.status === 'paused') onRetire?.(id, rule ? 'paused' : 'deleted', rule);
@@ -99,18 +103,20 @@ export function createRuleSync({
     const fired = (await lastFired([id])).get(id);
     known.set(id, rule);
     index.upsert(ruleSpec(rule, fired, minCooldownSeconds));
-    onActive?.(rule);
   }
 
   /** After the change channel was down (Redis reconnect), changes may be missed: compare everything. */
   async function resync(): Promise<void> {
     const seen = new Set<string>();
+    const stored: Rule[] = [];
     for await (const rule of rules.all()) {
       seen.add(rule.id);
+      stored.push(rule);
       const stale = rule.status === 'active' ? known.get(rule.id)?.version !== rule.version : known.has(rule.id);
       if (stale) await apply(rule.id);
     }
     for (const id of [...known.keys()]) if (!seen.has(id)) await apply(id);
+    onAllStored?.(stored);
     log.info({ rules: known.size }, 'rules resynchronised');
   }
 
@@ -126,13 +132,17 @@ export function createRuleSync({
         },
       );
       const active: Rule[] = [];
-      for await (const rule of rules.all()) if (rule.status === 'active') active.push(rule);
+      const stored: Rule[] = [];
+      for await (const rule of rules.all()) {
+        stored.push(rule);
+        if (rule.status === 'active') active.push(rule);
+      }
+      onAllStored?.(stored);
       active.splice(0, active.length, ...(await unspent(active)));
       const fired = await lastFired(active.map((r) => r.id));
       for (const rule of active) {
         known.set(rule.id, rule);
         index.upsert(ruleSpec(rule, fired.get(rule.id), minCooldownSeconds));
-        onActive?.(rule);
       }
       log.info({ rules: active.length }, 'rules loaded');
       return active.length;

@@ -32,6 +32,12 @@ export function createPresenceStore({ redis, prefix = DEFAULT_PREFIX }: { redis:
     async put(entry: StoredPresence): Promise<void> {
       await redis.hset(keys.presence, entry.trader, JSON.stringify(entry));
     },
+    /** The traders that have an entry, without reading the entries. */
+    traders: (): Promise<string[]> => redis.hkeys(keys.presence),
+    /** Remove a trader's entry: one the desk no longer follows (a partner desk's trader no rule names). */
+    async remove(trader: string): Promise<void> {
+      await redis.hdel(keys.presence, trader);
+    },
     /** Store an entry and announce it on the channel, in one MULTI (one key: no slot constraint). */
     async publish(entry: StoredPresence): Promise<void> {
       const json = JSON.stringify(entry);
