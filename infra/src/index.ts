@@ -21,3 +21,6 @@ export * from './federation.js';
 export * from './mosquitto-dynsec.js';
 export * from './mosquitto-connect.js';
 export * from './mosquitto-server.js';
+export * from './mosquitto-control.js';
+export * from './mosquitto-device-names.js';
+export * from './mosquitto-devices.js';
