@@ -83,6 +83,7 @@ export function createFeed({
     now,
     connected,
     gate,
+    sensors: new Set(instruments.filter((i) => i.kind === 'sensor').map((i) => i.symbol)),
   });
   const { sink, countAccepted, rejected } = createFeedSink({
     instruments,

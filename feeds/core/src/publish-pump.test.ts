@@ -32,6 +32,7 @@ function setup() {
     now: () => T,
     connected: () => true,
     gate: undefined,
+    sensors: new Set(),
   });
   const add = (symbol: string, n: number) => {
     for (let i = 1; i <= n; i++)

@@ -21,6 +21,8 @@ export interface PublishPumpDeps {
   now: () => number;
   connected: () => boolean;
   gate: PublishGate | undefined;
+  /** Sensor instruments' symbols: their items say kind="sensor", as their values may be zero or negative. */
+  sensors: ReadonlySet<string>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createPublishPump({
   now,
   connected,
   gate,
+  sensors,
 }: PublishPumpDeps) {
   const pendingBars: Bar[] = [];
   const window = createPublishWindow(config.maxInFlight);
@@ -94,7 +97,7 @@ export function createPublishPump({
         window.release();
         continue;
       }
-      publish(barsNode(bar.symbol), encodeBar(bar), 'bars');
+      publish(barsNode(bar.symbol), encodeBar(bar, sensors.has(bar.symbol) ? 'sensor' : undefined), 'bars');
     }
     let batch: PendingBatch | undefined;
     const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - batchWait.ms * 1000;
@@ -115,7 +118,13 @@ export function createPublishPump({
       }
       publish(
         ticksNode(batch.symbol),
-        encodeTickRows(batch.symbol, batch.ticks, batch.conflated, token),
+        encodeTickRows(
+          batch.symbol,
+          batch.ticks,
+          batch.conflated,
+          token,
+          sensors.has(batch.symbol) ? 'sensor' : undefined,
+        ),
         'ticks',
         batch.ticks,
       );

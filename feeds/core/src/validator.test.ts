@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type SensorInstrument } from '@tickdesk/schemas';
 import { createValidator } from './validator.js';
 import type { RawTick } from './source.js';
 
@@ -57,5 +57,39 @@ describe('feed validator', () => {
     const validate = createValidator({ instruments: DEFAULT_INSTRUMENTS, now: () => now });
     const { seq: _s, ...noSeq } = raw();
     expect([validate(noSeq), validate(noSeq)].map((v) => v.ok && v.tick.seq)).toEqual([1, 2]);
+  });
+
+  describe('sensor instruments (values may be zero or negative)', () => {
+    const freezer: SensorInstrument = {
+      kind: 'sensor',
+      symbol: 'IOT.X',
+      name: 'Freezer',
+      unit: '°C',
+      decimals: 2,
+      min: '-40',
+      max: '85',
+    };
+    const validate = () => createValidator({ instruments: [...DEFAULT_INSTRUMENTS, freezer], now: () => now });
+    const sensor = (price: string) => raw({ symbol: 'IOT.X', price, size: '0', side: 'unknown' });
+
+    it.each([
+      ['-18.5', '-18.5'],
+      ['-18.50', '-18.5'],
+      ['0', '0'],
+      ['-0.0', '0'],
+      ['8.4', '8.4'],
+    ])('accepts %s as %s', (text, value) => {
+      expect(validate()(sensor(text))).toMatchObject({ ok: true, tick: { symbol: 'IOT.X', price: value } });
+    });
+
+    it.each(['--1', '-', '-1e3', 'NaN', '+1', '- 1'])('refuses %j as not a decimal', (text) => {
+      expect(validate()(sensor(text))).toMatchObject({ ok: false, reason: 'price-not-decimal' });
+    });
+
+    it('still refuses zero and negative prices for a market instrument beside it', () => {
+      const v = validate();
+      expect(v(raw({ price: '-18.5' }))).toMatchObject({ ok: false, reason: 'price-not-positive' });
+      expect(v(raw({ price: '0' }))).toMatchObject({ ok: false, reason: 'price-not-positive' });
+    });
   });
 });

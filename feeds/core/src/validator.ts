@@ -1,4 +1,4 @@
-import { canonicalDecimal, type Instrument, type TickRow } from '@tickdesk/schemas';
+import { canonicalDecimal, canonicalSignedDecimal, type Instrument, type TickRow } from '@tickdesk/schemas';
 import type { RawTick } from './source.js';
 
 /** Why a tick was refused at the feed; each is counted and logged. */
@@ -32,7 +32,8 @@ export interface ValidatorOptions {
 const EARLIEST = Date.UTC(2000, 0, 1) * 1000;
 
 /**
- * Validate and normalise a venue tick: positive finite decimal price, size ≥ 0, known
+ * Validate and normalise a venue tick: positive finite decimal price (a sensor's value
+ * may also be zero or negative: a freezer at -18.5 °C), size ≥ 0, known
  * symbol, sane event time, strictly increasing seq per symbol ("corrupt data is worse
  * than no data"). Gaps are accepted and reported; duplicates are refused.
  */
@@ -43,16 +44,26 @@ export function createValidator({
   now,
 }: ValidatorOptions) {
   const known = new Set(instruments.map((i) => i.symbol));
+  const sensors = new Set(instruments.filter((i) => i.kind === 'sensor').map((i) => i.symbol));
   const lastSeq = new Map<string, number>();
 
   return function validate(raw: RawTick): Validation {
     if (!known.has(raw.symbol)) return { ok: false, reason: 'unknown-symbol', detail: String(raw.symbol) };
     const text = typeof raw.price === 'string' ? raw.price : String(raw.price);
+    if (sensors.has(raw.symbol)) {
+      const value = canonicalSignedDecimal(text);
+      if (value === undefined) return { ok: false, reason: 'price-not-decimal', detail: text };
+      return accept(raw, value);
+    }
     const price = canonicalDecimal(text);
     if (price === undefined) {
       return { ok: false, reason: /^\s*-/.test(text) ? 'price-not-positive' : 'price-not-decimal', detail: text };
     }
     if (!/[1-9]/.test(price)) return { ok: false, reason: 'price-not-positive', detail: text };
+    return accept(raw, price);
+  };
+
+  function accept(raw: RawTick, price: string): Validation {
     const size = canonicalDecimal(typeof raw.size === 'string' ? raw.size : String(raw.size));
     if (size === undefined) return { ok: false, reason: 'size-not-decimal', detail: String(raw.size) };
     const t = raw.eventTimeMicros;
@@ -81,5 +92,5 @@ export function createValidator({
         ingestMicros: ingest,
       },
     };
-  };
+  }
 }
