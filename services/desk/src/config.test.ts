@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDeskConfig, XMPP_NODE_PORT_STEP, xmppNodePorts } from './config.js';
+import { feedSources, loadDeskConfig, XMPP_NODE_PORT_STEP, xmppNodePorts } from './config.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -90,6 +90,17 @@ describe('XMPP nodes (TICKDESK_XMPP_NODES)', () => {
         TICKDESK_REDIS_PORT: '31380',
       }),
     ).toThrow(/port 31380 is both TICKDESK_REDIS_PORT and XMPP node 2's HTTP port/);
+  });
+
+  it("places the MQTT broker on loopback's 8883 with at most 1000 devices, and reads the feed list", () => {
+    expect(loadDeskConfig({})).toMatchObject({
+      TICKDESK_MQTT_PORT: 8883,
+      TICKDESK_MQTT_INTERFACE: '127.0.0.1',
+      TICKDESK_MQTT_DEVICES_MAX: 1000,
+    });
+    expect(() => loadDeskConfig({ TICKDESK_MQTT_INTERFACE: 'a b' })).toThrow(/TICKDESK_MQTT_INTERFACE/);
+    expect(feedSources({ TICKDESK_FEED: 'synthetic' })).toEqual(['synthetic']);
+    expect(feedSources({ TICKDESK_FEED: 'synthetic, mqtt' } as never)).toEqual(['synthetic', 'mqtt']);
   });
 
   it('refuses node ports past 65535', () => {

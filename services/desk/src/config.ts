@@ -74,6 +74,11 @@ export const DeskEnv = Type.Object({
   TICKDESK_S2S_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.:*-]{1,253}$', default: '127.0.0.1' }),
   /** At most this many peers in TICKDESK_PEERS_FILE. */
   TICKDESK_PEERS_MAX: Type.Integer({ minimum: 1, maximum: 1024, default: DEFAULT_MAX_PEERS }),
+  /** The MQTT broker's TLS listener for sensors (only when TICKDESK_FEED lists mqtt; docs/operations.md, "Sensors (MQTT)"). */
+  TICKDESK_MQTT_PORT: Port(8883),
+  TICKDESK_MQTT_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.:-]{1,253}$', default: '127.0.0.1' }),
+  /** At most this many devices (broker accounts) on the MQTT broker. */
+  TICKDESK_MQTT_DEVICES_MAX: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */
   TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });
@@ -115,14 +120,13 @@ function assertDistinctPorts(config: DeskConfig): void {
     [config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'],
     [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT'],
   ]);
-  if (config.TICKDESK_PEERS_FILE) {
-    const other = owner.get(config.TICKDESK_S2S_PORT);
-    if (other !== undefined)
-      throw new ConfigError(
-        `port ${config.TICKDESK_S2S_PORT} is both ${other} and TICKDESK_S2S_PORT: choose other ports`,
-      );
-    owner.set(config.TICKDESK_S2S_PORT, 'TICKDESK_S2S_PORT');
-  }
+  const claim = (port: number, setting: string) => {
+    const other = owner.get(port);
+    if (other !== undefined) throw new ConfigError(`port ${port} is both ${other} and ${setting}: choose other ports`);
+    owner.set(port, setting);
+  };
+  if (config.TICKDESK_PEERS_FILE) claim(config.TICKDESK_S2S_PORT, 'TICKDESK_S2S_PORT');
+  if (feedSources(config).includes('mqtt')) claim(config.TICKDESK_MQTT_PORT, 'TICKDESK_MQTT_PORT');
   const redis = redisPorts(config);
   for (const [port, what] of [
     [redis.replica, "the Redis replica's port (TICKDESK_REDIS_PORT + 1)"],
@@ -176,6 +180,13 @@ export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
     return node;
   });
 }
+
+/** The feed sources of TICKDESK_FEED, a comma-separated list (`synthetic,mqtt`). */
+export const feedSources = (config: Pick<DeskConfig, 'TICKDESK_FEED'>): string[] =>
+  String(config.TICKDESK_FEED)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 /** The Redis parts' ports: the primary alone (single), or with the replica and the three sentinels (sentinel). */
 export function redisPorts(config: DeskConfig): { primary: number; replica?: number; sentinels: number[] } {
