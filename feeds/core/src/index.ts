@@ -9,3 +9,4 @@ export * from './feed.js';
 export * from './source-lifecycle.js';
 export * from './batch-policy.js';
 export * from './publisher-leases.js';
+export * from './reject-log.js';

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import type { IPublishPacket, connect } from 'mqtt';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
+import type { Instrument } from '@tickdesk/schemas';
+import type { Pubsub } from '@tickdesk/xmpp';
+import { createMqttFeed } from './mqtt-feed.js';
+import { createMqttMetrics } from './mqtt-metrics.js';
+
+const SENSOR = { topic: 'sites/+/temp', symbol: 'IOT.TEMP', decimals: 1, min: '-40', max: '85' };
+const instrument = { kind: 'sensor', symbol: 'IOT.TEMP', name: 'Temp', unit: '°C', decimals: 1, min: '-40', max: '85' };
+
+/** An mqtt.js client as far as the session uses it; PUBACKs it would send are recorded. */
+class FakeClient extends EventEmitter {
+  connected = false;
+  pubacks: number[] = [];
+  ended = false;
+  handleMessage: (packet: IPublishPacket, cb: (err?: Error) => void) => void = (_p, cb) => cb();
+  constructor(readonly options: Record<string, unknown>) {
+    super();
+  }
+  subscribe(_topic: string, _opts: object, cb: (err: Error | null, granted: Array<{ qos: number }>) => void) {
+    cb(null, [{ qos: 1 }]);
+  }
+  end(_force: boolean, cb?: () => void) {
+    if (!this.ended) {
+      this.ended = true;
+      this.connected = false;
+      setImmediate(() => this.emit('close'));
+    }
+    cb?.();
+    return this;
+  }
+  _sendPacket(packet: { cmd: string; messageId: number }) {
+    if (packet.cmd === 'puback') this.pubacks.push(packet.messageId);
+  }
+  open() {
+    this.connected = true;
+    this.emit('connect', { sessionPresent: false });
+  }
+  /** Delivers a message the way mqtt.js does; true when mqtt.js would have sent its own PUBACK. */
+  deliver(messageId: number, topic: string, payload: string, extra: Partial<IPublishPacket> = {}): boolean {
+    let own = false;
+    this.handleMessage(
+      { cmd: 'publish', qos: 1, dup: false, retain: false, messageId, topic, payload: Buffer.from(payload), ...extra },
+      (err) => (own = err === undefined),
+    );
+    return own;
+  }
+}
+
+function heldPubsub() {
+  const held: Array<{ resolve: () => void; reject: (e: Error) => void; payload: string }> = [];
+  const pubsub = {
+    publish: (_node: string, payload: { toString(): string }) =>
+      new Promise<void>((resolve, reject) => held.push({ resolve, reject, payload: payload.toString() })),
+  } as unknown as Pubsub;
+  return { pubsub, held };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 30));
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+function setup() {
+  const clients: FakeClient[] = [];
+  const connectImpl = ((_url: string, options: Record<string, unknown>) => {
+    const c = new FakeClient(options);
+    clients.push(c);
+    setImmediate(() => c.open());
+    return c;
+  }) as unknown as typeof connect;
+  const mqttMetrics = createMqttMetrics();
+  const source = createMqttFeed({
+    url: 'mqtts://broker.test:8883',
+    username: 'mqtt-feed',
+    password: 'x',
+    map: { sensors: [SENSOR] },
+    metrics: mqttMetrics,
+    connectImpl,
+    firstSeq: 1000,
+    reconnect: { initialMs: 10, maxMs: 20 },
+    drainMs: 50,
+  });
+  const { pubsub, held } = heldPubsub();
+  const feed = createFeed({
+    source,
+    pubsub,
+    instruments: [instrument as unknown as Instrument],
+    log: pino({ level: 'silent' }),
+    metrics: createFeedMetrics(),
+    config: { batchMs: 1, adaptiveBatch: false, bars: false },
+  });
+  stop = async () => {
+    for (const h of held) h.resolve();
+    await feed.stop();
+  };
+  const refused = async (reason: string) =>
+    (await mqttMetrics.refused.get()).values.find((v) => v.labels.reason === reason)?.value;
+  return { feed, source, clients, held, refused };
+}
+
+describe('MQTT feed', () => {
+  it('connects as MQTT 5 with a fixed client id, a persistent session, and room for 1,000 unacknowledged messages', async () => {
+    const { feed, clients, source } = setup();
+    await feed.start();
+    await tick();
+    expect(clients[0]!.options).toMatchObject({
+      protocolVersion: 5,
+      clientId: 'tickdesk-feed-mqtt',
+      clean: false,
+      reconnectPeriod: 0,
+      properties: { sessionExpiryInterval: 86_400, receiveMaximum: 1000 },
+    });
+    expect(source.state()).toBe('running');
+  });
+
+  it('acknowledges a QoS 1 message to the broker only once its tick is published, in arrival order', async () => {
+    const { feed, clients, held } = setup();
+    await feed.start();
+    await tick();
+    const c = clients[0]!;
+    expect(c.deliver(7, 'sites/s1/temp', '8.4')).toBe(false);
+    expect(c.deliver(8, 'sites/s1/temp', '{"value":"8.5"}')).toBe(false);
+    await tick();
+    expect(held).toHaveLength(1);
+    expect(held[0]!.payload).toContain(' seq="1000"');
+    expect(held[0]!.payload).toMatch(/0 8\.4 0 .*;1 8\.5 0 /);
+    expect(c.pubacks).toEqual([]);
+    held[0]!.resolve();
+    await tick();
+    expect(c.pubacks).toEqual([7, 8]);
+  });
+
+  it('acknowledges refused and retained messages at once, counted by reason, and publishes nothing for them', async () => {
+    const { feed, clients, held, refused } = setup();
+    await feed.start();
+    await tick();
+    const c = clients[0]!;
+    c.deliver(1, 'sites/s1/temp', '8.4 °C');
+    c.deliver(2, 'trucks/7/speed', '80');
+    c.deliver(3, 'sites/s1/temp', '8.4', { retain: true });
+    c.deliver(4, 'sites/s1/temp', '99');
+    await tick();
+    expect(held).toHaveLength(0);
+    expect(c.pubacks).toEqual([1, 2, 3, 4]);
+    expect(await refused('not-decimal')).toBe(1);
+    expect(await refused('unmapped-topic')).toBe(1);
+    expect(await refused('retained-skipped')).toBe(1);
+    expect(await refused('out-of-range')).toBe(1);
+  });
+
+  it('drops the session unacknowledged when a tick’s publish fails, and reconnects so the broker sends it again', async () => {
+    const { feed, clients, held, source } = setup();
+    await feed.start();
+    await tick();
+    clients[0]!.deliver(5, 'sites/s1/temp', '8.4');
+    await tick();
+    held[0]!.reject(new Error('item-not-found'));
+    await tick();
+    expect(clients[0]!.pubacks).toEqual([]);
+    expect(clients[0]!.ended).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(clients).toHaveLength(2);
+    expect(source.state()).toBe('running');
+  });
+});

@@ -1,0 +1,96 @@
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { createAckQueue } from './ack-queue.js';
+import { MqttFeedError } from './errors.js';
+
+export interface SessionOptions {
+  url: string;
+  options: IClientOptions;
+  /** Topic filter subscribed with QoS 1. */
+  subscription: string;
+  signal: AbortSignal;
+  /** On abort, how long to wait for the ticks of received messages to settle before closing. */
+  drainMs: number;
+  connectImpl?: typeof connect;
+  onOpen(sessionPresent: boolean): void;
+  /** `settle` acknowledges a QoS 1 message (in order, §4.6); `fail` drops the session unacknowledged. */
+  onMessage(packet: IPublishPacket, settle: () => void, fail: (why: Error) => void): void;
+}
+
+export interface SessionEnd {
+  /** How long the session was connected, 0 if it never was. */
+  openMs: number;
+  error?: Error;
+}
+
+// mqtt.js sends a QoS 1 PUBACK once `handleMessage` calls back, and reads no further packet
+// meanwhile (MQTT.js issue #691): waiting there for the XMPP publish would take one message per
+// round trip. So handleMessage answers at once with this marker, which makes mqtt.js skip its
+// PUBACK, and the adapter sends the PUBACK itself once the tick is settled.
+const DEFERRED = new Error('PUBACK deferred until the tick is settled');
+type Internal = { _sendPacket(packet: object, cb?: (err?: Error) => void): void };
+
+function sender(client: MqttClient): (messageId: number) => void {
+  const internal = client as unknown as Partial<Internal>;
+  if (typeof internal._sendPacket !== 'function')
+    throw new MqttFeedError(
+      'TICKDESK_MQTT_CLIENT',
+      'this mqtt.js has no _sendPacket: the acknowledgement cannot be deferred',
+    );
+  return (messageId) => {
+    // A PUBACK of an old connection means nothing on a new one (§4.4): the broker resends instead.
+    if (client.connected) internal._sendPacket!({ cmd: 'puback', messageId, reasonCode: 0 });
+  };
+}
+
+/** One MQTT connection, from connect to close; resolves (never rejects) once it has closed. */
+export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
+  const { signal, connectImpl = connect } = opts;
+  return new Promise<SessionEnd>((resolve) => {
+    const end: SessionEnd = { openMs: 0 };
+    const client = connectImpl(opts.url, { ...opts.options, reconnectPeriod: 0 });
+    const acks = createAckQueue(sender(client));
+    let openedAt: number | undefined;
+    let closing = false;
+    const close = (error?: Error): void => {
+      end.error ??= error;
+      closing = true;
+      client.end(true);
+    };
+    const onAbort = (): void => {
+      const deadline = performance.now() + opts.drainMs;
+      const poll = (): void => {
+        if (acks.waiting === 0 || performance.now() >= deadline || !client.connected) client.end(false);
+        else setTimeout(poll, 20);
+      };
+      poll();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    client.handleMessage = (packet, callback) => {
+      if (closing || packet.qos === 0) return callback();
+      const settle = acks.add(packet.messageId!);
+      opts.onMessage(packet, settle, (why) => close(why));
+      callback(DEFERRED);
+    };
+    client.on('connect', (connack) => {
+      openedAt = performance.now();
+      client.subscribe(opts.subscription, { qos: 1 }, (err, granted) => {
+        const refused = granted?.find((g) => g.qos !== 1 && g.qos !== 0);
+        if (err ?? refused) close(err ?? new Error(`subscription to ${opts.subscription} refused`));
+        else opts.onOpen(connack.sessionPresent);
+      });
+    });
+    client.on('error', (err: Error) => {
+      end.error ??= err;
+    });
+    client.on('close', () => {
+      if (openedAt !== undefined && end.openMs === 0) end.openMs = performance.now() - openedAt;
+      // reconnectPeriod 0: mqtt.js stays closed; the adapter's own loop reconnects with backoff.
+      client.end(true, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(end);
+      });
+    });
+    if (signal.aborted) onAbort();
+  });
+}
