@@ -12,6 +12,17 @@ import { freePort } from './ports.js';
 const certs = { caCert: '/d/certs/ca.crt', serverCert: '/d/certs/server.crt', serverKey: '/d/certs/server.key' };
 const { mqtt: credentials } = completeMqttCredentials(undefined);
 
+describe('MQTT credentials', () => {
+  it("generates the broker's two accounts' passwords, keeps the ones it has", () => {
+    expect(Object.keys(credentials.users).sort()).toEqual([MQTT_ADMIN, MQTT_FEED]);
+    const older = completeMqttCredentials({ users: { [MQTT_ADMIN]: 'kept-admin-password-1234' } });
+    expect(older.added).toBe(true);
+    expect(older.mqtt.users[MQTT_ADMIN]).toBe('kept-admin-password-1234');
+    expect(older.mqtt.users[MQTT_FEED]).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(completeMqttCredentials(older.mqtt)).toEqual({ mqtt: older.mqtt, added: false });
+  });
+});
+
 describe('mosquitto config', () => {
   const cfg = renderMosquittoConfig(
     { dir: '/d/mqtt', port: 18883, certs: certs as CertPaths, credentials },

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_REPLICATION_USERS, REDIS_SERVICE_USERS } from '@tickdesk/infra';
+import { MQTT_ACCOUNTS, REDIS_REPLICATION_USERS, REDIS_SERVICE_USERS } from '@tickdesk/infra';
 import { loadOrCreateCredentials, type Credentials } from './credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-credentials-'));
@@ -21,6 +21,9 @@ describe('credentials file', () => {
     expect(credentials.audit.keyedFrom).toBe(1);
     // The API's token key: tokens survive a restart of the API by `tickdesk up`.
     expect(credentials.api?.tokenSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The MQTT broker's own accounts: the admin of its devices and the feed adapter.
+    expect(Object.keys(credentials.mqtt?.users ?? {}).sort()).toEqual([...MQTT_ACCOUNTS].sort());
+    for (const p of Object.values(credentials.mqtt?.users ?? {})) expect(p).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(loadOrCreateCredentials(path, 'desk.localhost').credentials).toEqual(credentials);
   });
@@ -48,6 +51,8 @@ describe('credentials file', () => {
     expect(saved.audit).toEqual(credentials.audit);
     expect(credentials.api?.tokenSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(saved.api).toEqual(credentials.api);
+    expect(Object.keys(saved.mqtt?.users ?? {}).sort()).toEqual(['mqtt-admin', 'mqtt-feed']);
+    expect(saved.mqtt).toEqual(credentials.mqtt);
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Account, Role } from '@tickdesk/accounts';
-import { completeRedisCredentials, type RedisCredentials } from '@tickdesk/infra';
+import {
+  completeMqttCredentials,
+  completeRedisCredentials,
+  type MqttCredentials,
+  type RedisCredentials,
+} from '@tickdesk/infra';
 
 export type { Account, Role };
 
@@ -26,6 +31,8 @@ export interface Credentials {
   redis: RedisCredentials;
   audit: AuditKeyCredentials;
   api?: ApiCredentials;
+  /** Passwords of the MQTT broker's own accounts, `mqtt-admin` (its devices) and `mqtt-feed` (the adapter); absent in a file from before the broker. */
+  mqtt?: MqttCredentials;
 }
 
 /** Service accounts: `admin` administers the server, `feed` owns the instrument nodes, `alerts` is the desk account traders chat with. */
@@ -48,7 +55,7 @@ export const newAuditKey = (): string => randomBytes(32).toString('base64url');
 
 /**
  * Load the credentials file, or make one with fresh passwords (mode 0600). A file from an
- * older desk gains what it lacks (service accounts, Redis passwords, the audit key, the API's token key) and
+ * older desk gains what it lacks (service accounts, Redis and MQTT passwords, the audit key, the API's token key) and
  * keeps the rest.
  */
 export function loadOrCreateCredentials(path: string, domain: string): { credentials: Credentials; created: boolean } {
@@ -63,7 +70,9 @@ export function loadOrCreateCredentials(path: string, domain: string): { credent
     if (keyAdded) credentials.audit = { key: newAuditKey() };
     const secretAdded = !credentials.api?.tokenSecret;
     if (secretAdded) credentials.api = { tokenSecret: newAuditKey() };
-    if (missing.length > 0 || added || keyAdded || secretAdded) saveCredentials(path, credentials);
+    const mqtt = completeMqttCredentials(credentials.mqtt);
+    credentials.mqtt = mqtt.mqtt;
+    if (missing.length > 0 || added || keyAdded || secretAdded || mqtt.added) saveCredentials(path, credentials);
     return { credentials, created: false };
   }
   const accounts: Record<string, Account> = {};
@@ -75,6 +84,7 @@ export function loadOrCreateCredentials(path: string, domain: string): { credent
     redis: completeRedisCredentials(undefined).redis,
     audit: { key: newAuditKey(), keyedFrom: 1 },
     api: { tokenSecret: newAuditKey() },
+    mqtt: completeMqttCredentials(undefined).mqtt,
   };
   saveCredentials(path, credentials);
   return { credentials, created: true };
