@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DeskFederation } from './federation.js';
+import type { Instrument } from './instrument.js';
+import { DEFAULT_INSTRUMENTS } from './instruments.js';
+import { SensorMapEntry, sensorInstruments } from './sensor-map.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 /** A name or IPv4 address (it goes into URLs as it is). */
@@ -58,6 +61,11 @@ export const DeskTopology = Type.Object({
   }),
   /** Partner desks linked over XMPP server-to-server (absent: no peers, no s2s listener). */
   federation: Type.Optional(DeskFederation),
+  /**
+   * The sensor map's entries (TICKDESK_MQTT_MAP_FILE, checked by `up`) when the desk runs
+   * the mqtt feed: one sensor instrument each. Absent: the desk has market instruments only.
+   */
+  sensors: Type.Optional(Type.Array(SensorMapEntry, { minItems: 1, maxItems: 100_000 })),
 });
 export type DeskTopology = Static<typeof DeskTopology>;
 
@@ -70,6 +78,14 @@ export function parseDeskTopology(text: string): DeskTopology {
   const error = Value.Errors(DeskTopology, value).First();
   if (error) throw new TypeError(`desk topology ${error.path || '/'}: ${error.message}`);
   return value as DeskTopology;
+}
+
+/**
+ * The desk's instruments: the market instruments, then the sensor instruments of its
+ * sensor map in file order. Every service takes its catalogue from here.
+ */
+export function deskInstruments(t: Pick<DeskTopology, 'sensors'>): readonly Instrument[] {
+  return t.sensors ? [...DEFAULT_INSTRUMENTS, ...sensorInstruments({ sensors: t.sensors })] : DEFAULT_INSTRUMENTS;
 }
 
 /** Each node's client address (`xmpp://host:port`), node 1 first: a service starts on one and reconnects to the next. */

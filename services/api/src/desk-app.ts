@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
-  DEFAULT_INSTRUMENTS,
+  deskInstruments,
   parseDeskTopology,
   TOPOLOGY_FILE,
   xmppHttpOrigins,
@@ -28,7 +28,7 @@ import { deskHealth } from './desk-health.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';
 
 export interface ApiServerOptions {
-  /** The desk's instruments (DEFAULT_INSTRUMENTS unless a desk runs with others). */
+  /** The desk's instruments; default: those of the topology (deskInstruments). */
   instruments?: readonly Instrument[];
   /** Where the desk's XMPP nodes, pubsub service, Redis, CA and credentials are; default: the topology file of the config (`tickdesk up` writes it). */
   topology?: DeskTopology;
@@ -41,7 +41,7 @@ export interface ApiServerOptions {
 export async function buildDeskApp(
   config: ApiConfig,
   log: Logger,
-  { instruments = DEFAULT_INSTRUMENTS, topology = readTopology(config) }: ApiServerOptions = {},
+  { topology = readTopology(config), instruments = deskInstruments(topology) }: ApiServerOptions = {},
 ): Promise<{ app: ApiApp; close(): Promise<void> }> {
   if (config.secretGenerated)
     log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { deskInstruments } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
 import { provisionAccount } from '@tickdesk/accounts';
 import type { Service } from './cli-args.js';
@@ -104,7 +104,7 @@ export async function usersAdd(config: DeskConfig, name: string, role: Role, io:
         redis,
         domain: topology.domain,
         pubsubHost: topology.pubsubHost,
-        instruments: DEFAULT_INSTRUMENTS,
+        instruments: deskInstruments(topology),
         log,
         sessions,
       },

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
+import { deskInstruments, type DeskTopology } from '@tickdesk/schemas';
 import { createAccountDirectory, RemoteGrantError, type AccountDirectory } from '@tickdesk/accounts';
 import { jidDomain, jidLocal } from '@tickdesk/xmpp';
 import { loadApiConfig } from '@tickdesk/api';
@@ -26,7 +26,7 @@ async function withDirectory(
       redis,
       domain: topology.domain,
       pubsubHost: topology.pubsubHost,
-      instruments: DEFAULT_INSTRUMENTS,
+      instruments: deskInstruments(topology),
       log,
       peerDomains: topology.federation?.peers.map((p) => p.domain) ?? [],
       maxRemoteGrants: loadApiConfig(env).remoteGrantsMax,
@@ -51,7 +51,7 @@ export async function entitle(
   { env, io, log }: { env: NodeJS.ProcessEnv; io: CliIo; log: Logger },
 ): Promise<number> {
   return withDirectory(config, env, log, async (d, topology) => {
-    if (!DEFAULT_INSTRUMENTS.some((i) => i.symbol === symbol)) {
+    if (!deskInstruments(topology).some((i) => i.symbol === symbol)) {
       io.err(`tickdesk: unknown instrument ${symbol}`);
       return 1;
     }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { deskInstruments } from '@tickdesk/schemas';
 import { createLastPriceStore } from '@tickdesk/store';
 import type { DeskConfig } from './config.js';
 import { deskRedisOptions, deskTarget } from './connect.js';
@@ -69,9 +69,10 @@ export async function status(config: DeskConfig, out: (line: string) => void): P
       timeout,
     ]);
     const bySymbol = new Map(last.map((p) => [p.symbol, p]));
-    for (const i of DEFAULT_INSTRUMENTS) {
+    for (const i of deskInstruments(topology)) {
       const l = bySymbol.get(i.symbol);
-      out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price} at ${l.eventTime}` : 'no ticks yet'}`);
+      const unit = i.kind === 'sensor' && i.unit ? ` ${i.unit}` : '';
+      out(`  ${i.symbol.padEnd(9)} ${l ? `${l.price}${unit} at ${l.eventTime}` : 'no ticks yet'}`);
     }
   } catch (err) {
     out(`  last prices: unknown (${(err as Error).message})`);

@@ -1,5 +1,5 @@
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
-import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type DeskTopology, type Instrument } from '@tickdesk/schemas';
 import { redisPorts, type DeskConfig } from './config.js';
 import type { DeskInfra } from './desk-infra.js';
 import type { DeskServices } from './desk-services.js';
@@ -11,6 +11,7 @@ export function deskBanner({
   infra,
   services,
   federation,
+  instruments,
   logs,
   deskLog,
 }: {
@@ -18,6 +19,8 @@ export function deskBanner({
   infra: DeskInfra;
   services: DeskServices;
   federation: DeskTopology['federation'];
+  /** The desk's catalogue (deskInstruments): one ticks/ and bars/ node each. */
+  instruments: readonly Instrument[];
   logs: string;
   deskLog: string;
 }): string {
@@ -56,7 +59,7 @@ export function deskBanner({
           `  federation (s2s)         ${federation.s2sInterface}:${federation.s2sPort}, TLS and certificates only; peers ${federation.peers.map((p) => `${p.domain} (${p.host}:${p.port})`).join(', ')}`,
         ]
       : []),
-    `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${DEFAULT_INSTRUMENTS.map((i) => i.symbol).join(', ')}`,
+    `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${instruments.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,
     `  CA certificate           ${infra.caPath}`,

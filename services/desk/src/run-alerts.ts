@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
+import { deskInstruments, type DeskTopology } from '@tickdesk/schemas';
 import { auditAnchorPath, startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
@@ -45,7 +45,7 @@ export async function runAlerts(
     domain: topology.domain,
     peers: topology.federation?.peers.map((p) => p.domain) ?? [],
     service: topology.pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
+    instruments: deskInstruments(topology),
     auditKey: credentials.audit,
     auditAnchorPath: auditAnchorPath(topology.paths.home),
     heartbeat: part === 'alerts',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
+import { deskInstruments, type DeskTopology } from '@tickdesk/schemas';
 import { loadRecorderConfig, startRecorderService } from '@tickdesk/recorder';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
@@ -33,7 +33,7 @@ export async function runRecorder(
     log,
     config.lease === 'standby' ? 'recorder-standby' : 'recorder',
   );
-  const symbols = DEFAULT_INSTRUMENTS.map((i) => i.symbol);
+  const symbols = deskInstruments(topology).map((i) => i.symbol);
   const service = await startRecorderService({
     client,
     redis,

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { assertPortFree, type ManagedProcess, type XmppServer } from '@tickdesk/infra';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { deskInstruments } from '@tickdesk/schemas';
 import { redisPorts, type DeskConfig } from './config.js';
 import { deskBanner } from './desk-banner.js';
 import { startDeskInfra } from './desk-infra.js';
@@ -167,7 +167,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
         .start();
     }
     checkInterrupted();
-    await provisionDesk({ infra, instruments: DEFAULT_INSTRUMENTS, log });
+    await provisionDesk({ infra, instruments: deskInstruments(topology), log });
     checkInterrupted();
     const base = { TICKDESK_HOME: home, TICKDESK_TOPOLOGY: topologyPath };
     for (const name of services.names)
@@ -181,7 +181,17 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     throw err;
   }
   parts.started();
-  out(deskBanner({ config, infra, services, federation: topology.federation, logs, deskLog }));
+  out(
+    deskBanner({
+      config,
+      infra,
+      services,
+      federation: topology.federation,
+      instruments: deskInstruments(topology),
+      logs,
+      deskLog,
+    }),
+  );
   // Kept for every signal, not once: a second Ctrl-C (or timeout(1), which signals the child
   // and then its whole group) would otherwise kill up half-way and leave the servers running.
   const onSignal = () => {
