@@ -7,6 +7,7 @@ import { wireAlertEngine } from './alert-wiring.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { createChatService } from './chat-service.js';
 import type { AlertsConfig } from './config.js';
+import { remoteTraderLimit } from './remote-trader-limit.js';
 import { createRuleCommands } from './rule-commands.js';
 import { startParts, stopParts } from './service-lifecycle.js';
 import type { AuditKey, ReplicaAckOptions } from './store/index.js';
@@ -46,12 +47,19 @@ export interface AlertServiceDeps {
 export async function startAlertService(deps: AlertServiceDeps) {
   const { parts, view: engine } = wireAlertEngine(deps);
   const symbols = deps.instruments.map((i) => i.symbol);
+  const peers = new Set(deps.peers ?? []);
   const commands = createRuleCommands({
     rules: engine.rules,
     symbols: new Set(symbols),
     traders: engine.traders,
-    peers: new Set(deps.peers ?? []),
+    peers,
     minCooldownSeconds: deps.config.minCooldownSeconds,
+    remoteTraders: remoteTraderLimit({
+      redis: deps.redis,
+      peers,
+      max: deps.config.remoteTradersMax,
+      ...(deps.prefix ? { prefix: deps.prefix } : {}),
+    }),
     writeBudget: createWriteBudget({
       redis: deps.redis,
       max: deps.config.writeRateMax,

@@ -10,6 +10,7 @@ describe('alerts config', () => {
   it('limits rules, cooldowns, alert rates and chat writes by default, each settable', () => {
     expect(loadAlertsConfig({})).toMatchObject({
       maxRulesPerTrader: 500,
+      remoteTradersMax: 1_000,
       minCooldownSeconds: 10,
       alertsPerRule: 10,
       alertsPerOwner: 60,
@@ -21,6 +22,7 @@ describe('alerts config', () => {
       loadAlertsConfig({
         TICKDESK_ALERTS_MAX_RULES_PER_TRADER: '50',
         TICKDESK_ALERTS_MIN_COOLDOWN_S: '30',
+        TICKDESK_ALERTS_REMOTE_TRADERS_MAX: '20',
         TICKDESK_ALERTS_PER_RULE_MAX: '2',
         TICKDESK_ALERTS_PER_OWNER_MAX: '5',
         TICKDESK_ALERTS_RATE_WINDOW_MS: '10000',
@@ -30,6 +32,7 @@ describe('alerts config', () => {
     ).toMatchObject({
       maxRulesPerTrader: 50,
       minCooldownSeconds: 30,
+      remoteTradersMax: 20,
       alertsPerRule: 2,
       alertsPerOwner: 5,
       alertRateWindowMs: 10_000,

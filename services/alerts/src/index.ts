@@ -9,6 +9,7 @@ export * from './rule-sync.js';
 export * from './engine.js';
 export * from './chat-command.js';
 export * from './rule-service.js';
+export { remoteTraderLimit, type RemoteTraderLimit } from './remote-trader-limit.js';
 export * from './rule-commands.js';
 export * from './alert-limits.js';
 export * from './write-budget.js';

@@ -18,7 +18,7 @@ import { isRemoteTrader } from './desk-user.js';
 export const DEFAULT_REMOTE_TRADERS_MAX = 1_000;
 
 /** What of a stored rule names partner traders. */
-export type NamingRule = Pick<Rule, 'id' | 'recipient' | 'backup'>;
+type NamingRule = Pick<Rule, 'id' | 'recipient' | 'backup'>;
 
 export interface RemoteSubscriptionsDeps {
   client: XmppClient;
@@ -145,8 +145,6 @@ export function createRemoteSubscriptions(deps: RemoteSubscriptionsDeps) {
       touched.clear();
     },
     follows: (trader: string): boolean => followed.has(trader),
-    /** How many partner traders are followed, and the limit. */
-    count: (): { followed: number; max: number } => ({ followed: followed.size, max }),
     /**
      * At start, once the stored rules are in: partner traders a previous run followed and no
      * rule names now (deleted meanwhile, or their domain taken off the peers file) leave the
@@ -167,4 +165,3 @@ export function createRemoteSubscriptions(deps: RemoteSubscriptionsDeps) {
     },
   };
 }
-export type RemoteSubscriptions = ReturnType<typeof createRemoteSubscriptions>;

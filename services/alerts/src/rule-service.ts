@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { RuleInput, validateRuleInput, type DeskRole, type Rule, type RuleStatus } from '@tickdesk/schemas';
 import { StoreError, type RuleStore } from './store/index.js';
+import { overRemoteLimit, type RemoteTraderLimit } from './remote-trader-limit.js';
 import type { WriteBudget } from './write-budget.js';
 
 /** Who asks: a trader reads and changes only their own rules, an admin anyone's, compliance reads everyone's. */
@@ -43,6 +44,8 @@ export interface RuleServiceDeps {
   writeBudget?: WriteBudget;
   /** The shortest every-time cooldown (DEFAULT_MIN_COOLDOWN_SECONDS when absent). */
   minCooldownSeconds?: number;
+  /** Partner traders the engines follow and their limit: a rule naming one more is refused. */
+  remoteTraders?: RemoteTraderLimit;
   now?: () => number;
 }
 
@@ -62,6 +65,7 @@ export function createRuleService({
   peers,
   writeBudget,
   minCooldownSeconds,
+  remoteTraders,
   now = Date.now,
 }: RuleServiceDeps) {
   /** The rule, if the actor may see it: someone else's is the same as a missing one, so ids cannot be probed. */
@@ -91,6 +95,8 @@ export function createRuleService({
     });
     if (!res.ok) return refuse({ kind: 'invalid', field: res.field, message: res.message });
     if (res.value.backup === (res.value.recipient ?? owner)) return refuse({ kind: 'self-backup' });
+    const over = remoteTraders && (await overRemoteLimit(remoteTraders, res.value));
+    if (over) return refuse({ kind: 'invalid', ...over });
     const wrong = Value.Errors(RuleInput, res.value).First();
     if (wrong) return refuse({ kind: 'invalid', field: wrong.path.slice(1) || 'rule', message: wrong.message });
     return res.value;

@@ -114,6 +114,12 @@ export const ApiConfig = Type.Object(
       1_000_000,
       'rules one trader may have stored, whatever their status (shared with the alert engine)',
     ),
+    remoteTradersMax: int(
+      1_000,
+      1,
+      1_000_000,
+      "partner desks' traders the alert engines follow at most; a rule naming one more is refused (shared with the alert engine)",
+    ),
     minCooldownSeconds: int(
       DEFAULT_MIN_COOLDOWN_SECONDS,
       1,
@@ -161,6 +167,7 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_ENTITLEMENT_CACHE_MS: 'entitlementCacheMs',
   TICKDESK_API_REMOTE_GRANTS_MAX: 'remoteGrantsMax',
   TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
+  TICKDESK_ALERTS_REMOTE_TRADERS_MAX: 'remoteTradersMax',
   TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
   TICKDESK_LOG_LEVEL: 'logLevel',
 };
