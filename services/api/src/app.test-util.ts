@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AccountDirectory } from '@tickdesk/accounts';
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { DEFAULT_INSTRUMENTS, formatMicros, parseTimestamp, type Tick } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, formatMicros, parseTimestamp, type Instrument, type Tick } from '@tickdesk/schemas';
 import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
 import { candlesKey, LAST_KEY, ticksKey } from '@tickdesk/recorder';
 import { buildApp, type ApiApp } from './app.js';
@@ -45,6 +45,8 @@ export interface TestAppOptions {
   devices?: DeskDevices;
   /** Partner desks' domains (TICKDESK_PEERS_FILE); none by default. */
   peers?: readonly string[];
+  /** The desk's catalogue; default the market instruments. */
+  instruments?: readonly Instrument[];
   /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
   xmppWebsocket?: string | readonly string[];
 }
@@ -56,7 +58,7 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       redis,
       log: pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' }),
       domain: 'desk.localhost',
-      instruments: DEFAULT_INSTRUMENTS,
+      instruments: opts.instruments ?? DEFAULT_INSTRUMENTS,
       rules: createRuleStore({ redis }),
       alerts: createAlertStore({ redis }),
       audit: createAuditChain({ redis, key: TEST_AUDIT_KEY }),
