@@ -16,6 +16,7 @@ const freezer: SensorInstrument = {
   max: '85',
 };
 const market = DEFAULT_INSTRUMENTS[0]!;
+const kindOf = (el: Element): unknown => (el.attrs as Record<string, unknown>).kind;
 
 describe('feed of a sensor instrument', () => {
   beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 15) }));
@@ -55,13 +56,13 @@ describe('feed of a sensor instrument', () => {
       '-0.5',
     ]);
     const bars = published.filter((p) => p.node === 'bars/IOT.X');
-    expect(bars.map((p) => p.payload.attrs.kind)).toEqual(['sensor']);
+    expect(bars.map((p) => kindOf(p.payload))).toEqual(['sensor']);
     expect(decodeBar(bars[0]!.payload)).toMatchObject({
       ok: true,
       value: { open: '-18.5', high: '0', low: '-19.25', close: '-0.5', trades: 4 },
     });
     const marketItems = published.filter((p) => p.node.endsWith(`/${market.symbol}`));
     expect(marketItems.length).toBe(2);
-    expect(marketItems.map((p) => p.payload.attrs.kind)).toEqual([undefined, undefined]);
+    expect(marketItems.map((p) => kindOf(p.payload))).toEqual([undefined, undefined]);
   });
 });
