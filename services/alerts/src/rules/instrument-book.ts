@@ -60,15 +60,19 @@ export class WindowGroup {
   remember(refKey: number, refTime: number): void {
     this.refKey = refKey;
     this.until = refTime + this.windowMicros;
-    // Margins of 1e-12 (relative) dwarf the rounding of these sums: a tick that could fire is never skipped.
+    // Margins of 1e-12 of the magnitudes involved dwarf the rounding of these sums: a
+    // tick that could fire is never skipped. A low or high ≤ 0 (a sensor's value)
+    // satisfies every percentage (rule-index.ts): no tick is skipped then.
     const { minAmount: a, minPercent: p } = this;
+    const margin = 1e-12 * (Math.abs(refKey) + a);
     if (this.up) {
-      const byAmount = a === Infinity ? Infinity : (refKey + a) * (1 - 1e-12);
-      const byPercent = p === Infinity ? Infinity : refKey === 0 ? -Infinity : refKey * (1 + p / 100) * (1 - 1e-12);
+      const byAmount = a === Infinity ? Infinity : refKey + a - margin;
+      const byPercent = p === Infinity ? Infinity : refKey <= 0 ? -Infinity : refKey * (1 + p / 100) * (1 - 1e-12);
       this.trigger = Math.min(byAmount, byPercent);
     } else {
-      const byAmount = a === Infinity ? -Infinity : refKey - a + 1e-12 * (refKey + a);
-      const byPercent = p === Infinity ? -Infinity : refKey * (1 - p / 100) + 1e-12 * refKey * (1 + p / 100);
+      const byAmount = a === Infinity ? -Infinity : refKey - a + margin;
+      const byPercent =
+        p === Infinity ? -Infinity : refKey <= 0 ? Infinity : refKey * (1 - p / 100) + 1e-12 * refKey * (1 + p / 100);
       this.trigger = Math.max(byAmount, byPercent);
     }
   }

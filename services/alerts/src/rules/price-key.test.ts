@@ -25,3 +25,10 @@ describe('priceKey', () => {
     for (const s of cases) expect(priceKey(s), s).toBe(Number(s));
   });
 });
+
+describe('priceKey of a sensor value', () => {
+  it('is Number() for negative values and zero', () => {
+    for (const s of ['0', '-18.5', '-0.3', '-65000.5', '-9007199254740993', '-0.000000000000000001', '-123456789.123'])
+      expect(priceKey(s), s).toBe(Number(s));
+  });
+});

@@ -23,9 +23,12 @@ const CONDITIONS: RuleSpec['condition'][] = [
   'moving-down-percent',
 ];
 const UNIT = 10n ** 21n;
+/** A sensor instrument: its values may be zero or negative. */
+const SENSOR = 'S';
 
 /** A canonical decimal from an integer of 10^-21 units. */
 function decimal(units: bigint): string {
+  if (units < 0n) return `-${decimal(-units)}`;
   const s = units.toString().padStart(22, '0');
   const frac = s.slice(-21).replace(/0+$/, '');
   return frac ? `${s.slice(0, -21)}.${frac}` : s.slice(0, -21);
@@ -44,18 +47,21 @@ class Gen {
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!;
   }
-  /** Prices on a 0.1 grid from 0 to 4, sometimes nudged by 1e-18 or 1e-21 (ties in doubles). */
-  price(): string {
-    let units = BigInt(this.int(41)) * (UNIT / 10n);
+  /**
+   * Prices on a 0.1 grid from 0 to 4, sometimes nudged by 1e-18 or 1e-21 (ties in doubles);
+   * a sensor's values (`signed`) on the same grid from -2 to 2, zero and its neighbours included.
+   */
+  price(signed = false): string {
+    let units = BigInt(this.int(41) - (signed ? 20 : 0)) * (UNIT / 10n);
     const nudge = this.r();
     if (nudge < 0.1) units += this.pick([-1000n, 1000n, -1n, 1n]);
-    return decimal(units < 0n ? 0n : units);
+    return decimal(units < 0n && !signed ? 0n : units);
   }
   /** A walk on the same grid, so that ticks revisit rule prices. */
-  step(prev: string | undefined): string {
-    if (prev === undefined || this.r() < 0.15) return this.price();
+  step(prev: string | undefined, signed = false): string {
+    if (prev === undefined || this.r() < 0.15) return this.price(signed);
     const units = BigInt(Math.round(Number(prev) * 10)) + BigInt(this.int(5) - 2);
-    return decimal(units < 0n ? 0n : units * (UNIT / 10n));
+    return decimal(units < 0n && !signed ? 0n : units * (UNIT / 10n));
   }
   micros(): number {
     const x = this.r();
@@ -67,8 +73,9 @@ class Gen {
   rule(symbols: string[]): RuleSpec {
     const condition = this.pick(CONDITIONS);
     const spec: RuleSpec = { id: `r${this.int(40)}`, symbol: this.pick(symbols), condition, frequency: 'once' };
+    const signed = spec.symbol === SENSOR;
     if (condition.includes('channel')) {
-      const [a, b] = [this.price(), this.price()];
+      const [a, b] = [this.price(signed), this.price(signed)];
       [spec.lower, spec.upper] = Number(a) <= Number(b) ? [a, b] : [b, a];
     } else if (condition.startsWith('moving')) {
       spec.amount = condition.endsWith('percent')
@@ -76,7 +83,7 @@ class Gen {
         : this.pick(['0.1', '0.2', '0.3', '0.5', '1', '0.000000000000000001', '0.100000000000000000001']);
       spec.windowSeconds = this.pick([1, 2, 5, 60]);
     } else {
-      spec.threshold = this.price();
+      spec.threshold = this.price(signed);
     }
     const f = this.r();
     if (f < 0.3) spec.frequency = 'once';
@@ -103,7 +110,9 @@ function equal(a: unknown, b: unknown): boolean {
 /** One random session applied to both evaluators; returns the number of firings compared. */
 function session(seed: number, ops: number): number {
   const g = new Gen(seed);
-  const symbols = g.r() < 0.3 ? ['A'] : ['A', 'B'];
+  const x = g.r();
+  // SENSOR's values and thresholds are signed: below, at and above zero.
+  const symbols = x < 0.25 ? ['A'] : x < 0.5 ? [SENSOR] : x < 0.75 ? ['A', 'B'] : ['A', SENSOR];
   const evs: RuleEvaluator[] = [createRuleIndex(), createReferenceEvaluator()];
   const [index, ref] = evs as [RuleEvaluator, RuleEvaluator];
   const last = new Map<string, string>();
@@ -124,7 +133,7 @@ function session(seed: number, ops: number): number {
       const symbol = g.pick(symbols);
       const batch: EvalTick[] = [];
       for (let i = 0, n = 1 + g.int(6); i < n; i++) {
-        const price = g.step(last.get(symbol));
+        const price = g.step(last.get(symbol), symbol === SENSOR);
         last.set(symbol, price);
         batch.push({ seq: ++seq, price, eventMicros: g.micros() });
       }
@@ -142,7 +151,7 @@ function session(seed: number, ops: number): number {
       both((e) => e.expire(now), `op ${op} expire ${now}`);
     } else {
       const symbol = g.pick(symbols);
-      const price = g.price();
+      const price = g.price(symbol === SENSOR);
       last.set(symbol, price);
       const t = g.micros();
       evs.forEach((e) => e.seedPrice(symbol, price, t));
@@ -161,25 +170,29 @@ describe('rule index against the reference evaluator', () => {
     expect(firings).toBeGreaterThan(10_000); // the sessions do exercise firing
   });
 
-  it('agrees on long sessions with many rules (index chunks split and merge)', { timeout: 30_000 }, () => {
-    const g = new Gen(99);
-    const evs: RuleEvaluator[] = [createRuleIndex(), createReferenceEvaluator()];
-    for (let i = 0; i < 3000; i++) {
-      const spec = { ...g.rule(['A']), id: `q${i}` };
-      if (spec.condition.startsWith('moving') && g.r() < 0.8) continue; // keep the reference quick
-      evs.forEach((e) => e.upsert({ ...spec }));
-    }
-    let price: string | undefined;
-    for (let b = 0; b < 60; b++) {
-      const batch: EvalTick[] = [];
-      for (let i = 0; i < 10; i++)
-        batch.push({ seq: b * 10 + i, price: (price = g.step(price)), eventMicros: g.micros() });
-      expect(evs[0]!.evaluate('A', batch)).toEqual(evs[1]!.evaluate('A', batch));
-      for (let i = 0; i < 50; i++) {
-        const spec = { ...g.rule(['A']), id: `q${g.int(3000)}` };
+  it.each(['A', SENSOR])(
+    'agrees on long sessions with many rules on %s (index chunks split and merge)',
+    { timeout: 30_000 },
+    (symbol) => {
+      const g = new Gen(99);
+      const evs: RuleEvaluator[] = [createRuleIndex(), createReferenceEvaluator()];
+      for (let i = 0; i < 3000; i++) {
+        const spec = { ...g.rule([symbol]), id: `q${i}` };
+        if (spec.condition.startsWith('moving') && g.r() < 0.8) continue; // keep the reference quick
         evs.forEach((e) => e.upsert({ ...spec }));
       }
-      expect(evs[0]!.size).toBe(evs[1]!.size);
-    }
-  });
+      let price: string | undefined;
+      for (let b = 0; b < 60; b++) {
+        const batch: EvalTick[] = [];
+        for (let i = 0; i < 10; i++)
+          batch.push({ seq: b * 10 + i, price: (price = g.step(price, symbol === SENSOR)), eventMicros: g.micros() });
+        expect(evs[0]!.evaluate(symbol, batch)).toEqual(evs[1]!.evaluate(symbol, batch));
+        for (let i = 0; i < 50; i++) {
+          const spec = { ...g.rule([symbol]), id: `q${g.int(3000)}` };
+          evs.forEach((e) => e.upsert({ ...spec }));
+        }
+        expect(evs[0]!.size).toBe(evs[1]!.size);
+      }
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { isDecimalString, type RuleCondition } from '@tickdesk/schemas';
+import { isDecimalString, isSignedDecimalString, type RuleCondition } from '@tickdesk/schemas';
 import type { RuleSpec } from './types.js';
 
 /** The longest window the evaluators keep prices for (the schema's maximum windowSeconds). */
@@ -53,6 +53,8 @@ function refuse(spec: RuleSpec, what: string): never {
 }
 
 const isDec = (v: string | undefined): boolean => v !== undefined && isDecimalString(v);
+/** Levels (thresholds, channel bounds) may be zero or negative: a sensor's values are (rule-validation.ts). */
+const isLevelValue = (v: string | undefined): boolean => v !== undefined && isSignedDecimalString(v);
 
 /**
  * Refuse a spec the evaluators cannot evaluate (the engine gives them validated rules,
@@ -63,13 +65,13 @@ export function checkSpec(spec: RuleSpec): void {
   const code = (C as Record<string, number | undefined>)[spec.condition];
   if (code === undefined) refuse(spec, `unknown condition ${spec.condition}`);
   if (isChannel(code)) {
-    if (!isDec(spec.lower) || !isDec(spec.upper)) refuse(spec, 'a channel needs decimal lower and upper');
+    if (!isLevelValue(spec.lower) || !isLevelValue(spec.upper)) refuse(spec, 'a channel needs decimal lower and upper');
   } else if (isMove(code)) {
     if (!isDec(spec.amount)) refuse(spec, 'a move needs a decimal amount');
     const w = spec.windowSeconds;
     if (w === undefined || !Number.isInteger(w) || w < 1 || w > MAX_WINDOW_SECONDS)
       refuse(spec, `windowSeconds must be an integer from 1 to ${MAX_WINDOW_SECONDS}`);
-  } else if (!isDec(spec.threshold)) refuse(spec, 'needs a decimal threshold');
+  } else if (!isLevelValue(spec.threshold)) refuse(spec, 'needs a decimal threshold');
   if (spec.frequency === 'once-per-bar') {
     if (spec.interval === undefined || !(spec.interval in INTERVAL_MICROS))
       refuse(spec, 'once-per-bar needs an interval');

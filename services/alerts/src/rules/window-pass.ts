@@ -42,11 +42,14 @@ export class WindowPass {
       const refKey = q.keyAt(pos);
       g.remember(refKey, q.timeAt(pos));
       const d = g.up ? curKey - refKey : refKey - curKey;
-      // Both d and the keys carry relative errors of a few 2^-53 of the prices involved.
-      const tol = 2e-15 * (curKey + refKey);
-      // amount·ref ≤ d·100 ⇔ amount ≤ q100 when ref > 0; when ref = 0 every amount qualifies.
-      const q100 = refKey === 0 ? Infinity : (100 * d) / refKey;
-      const tolPct = refKey === 0 ? 0 : (1e-13 * (curKey + refKey)) / refKey + 1e-15 * q100;
+      // Both d and the keys carry relative errors of a few 2^-53 of the prices involved
+      // (magnitudes: a sensor's values may be negative).
+      const span = Math.abs(curKey) + Math.abs(refKey);
+      const tol = 2e-15 * span;
+      // amount·ref ≤ d·100 ⇔ amount ≤ q100 when ref > 0; when ref ≤ 0 (a sensor's value)
+      // every amount qualifies, as d ≥ 0 (the window's low or high includes this tick).
+      const q100 = refKey <= 0 ? Infinity : (100 * d) / refKey;
+      const tolPct = refKey <= 0 ? 0 : (1e-13 * span) / refKey + 1e-15 * q100;
       const amounts = g.minAmount <= d + tol;
       const percents = g.minPercent <= q100 + tolPct;
       if (!amounts && !percents) continue;
