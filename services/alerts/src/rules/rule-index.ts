@@ -3,7 +3,8 @@
  * at a cost per tick of O(log n + k) for n rules and k firings. Pure: no I/O, no clock.
  *
  * Semantics (the reference evaluator implements the same, naively). Prices, thresholds
- * and amounts are canonical decimal strings, compared exactly.
+ * and amounts are canonical decimal strings, compared exactly; a sensor's values and
+ * thresholds may be zero or negative (amounts never are).
  * - Ticks of one `evaluate` call are processed in order, each against the previous
  *   price of that instrument: the previous tick, across calls, or the price given to
  *   `seedPrice` (which moves the price without firing anything). Before the first
@@ -23,7 +24,8 @@
  *   with event time in (t − windowSeconds, t], the current tick included; moving-down:
  *   high − p ≥ amount; moving-up-percent: (p − low)·100 ≥ amount·low;
  *   moving-down-percent: (high − p)·100 ≥ amount·high. Exact, taken literally (a low
- *   of 0 satisfies any percentage).
+ *   or high ≤ 0, a sensor's, satisfies any percentage; rule validation refuses
+ *   percentage rules on sensors whose range reaches zero).
  * - A rule fires on every tick where its condition holds, as its frequency permits:
  *   once fires and the rule is removed (size and has() no longer count it);
  *   once-per-bar fires at most once per bar (bars are multiples of 1 s, 1 m or 1 h of
