@@ -77,6 +77,29 @@ describe('tickdesk arguments', () => {
     expect(usageError(['grants', '--role', 'analyst'])).toBe("--role belongs to 'users add', not 'grants'");
   });
 
+  it('devices add, remove and list: a name, and --topics for add only', () => {
+    expect(parseCli(['devices', 'add', 'probe-1', '--topics', 'sites/site1'])).toEqual({
+      cmd: 'devices add',
+      name: 'probe-1',
+      topics: 'sites/site1',
+    });
+    expect(parseCli(['devices', 'remove', 'probe-1'])).toEqual({ cmd: 'devices remove', name: 'probe-1' });
+    expect(parseCli(['devices', 'list'])).toEqual({ cmd: 'devices list' });
+    expect(usageError(['devices'])).toBe("'devices' needs 'add', 'remove' or 'list'");
+    expect(usageError(['devices', 'drop', 'x'])).toBe("unknown devices command 'drop'");
+    expect(usageError(['devices', 'add', 'probe-1'])).toMatch(/^'devices add' needs --topics <prefix>/);
+    expect(usageError(['devices', 'add', '--topics', 'a/b'])).toBe("'devices add' needs a name: devices add <name>");
+    expect(usageError(['devices', 'remove', 'a', 'b'])).toBe("unexpected argument 'b' after 'devices remove a'");
+    expect(usageError(['devices', 'list', 'a'])).toBe("unexpected argument 'a' after 'devices list'");
+    expect(usageError(['devices', 'remove', 'a', '--topics', 'x'])).toBe(
+      "--topics belongs to 'devices add', not 'devices remove'",
+    );
+    expect(usageError(['status', '--topics', 'x'])).toBe("--topics belongs to 'devices add', not 'status'");
+    expect(usageError(['devices', 'list', '--role', 'trader'])).toBe(
+      "--role belongs to 'users add', not 'devices list'",
+    );
+  });
+
   it('the help lists every command but run', () => {
     for (const line of [
       '  up ',
@@ -88,6 +111,9 @@ describe('tickdesk arguments', () => {
       '  entitle <account> <symbol> ',
       '  revoke <account> <symbol> ',
       '  grants [<account>] ',
+      '  devices add <name> --topics <prefix> ',
+      '  devices remove <name> ',
+      '  devices list ',
       '-h, --help',
       '-V, --version',
     ])

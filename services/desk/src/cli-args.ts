@@ -14,6 +14,9 @@ commands:
   entitle <account> <symbol>           let an analyst, or name@peer-domain of a peer desk, read an instrument
   revoke <account> <symbol>            take it back (subscriptions end first)
   grants [<account>]                   an account's instruments; without one, every peer-desk account's
+  devices add <name> --topics <prefix> an MQTT device that may publish on <prefix>/# (its password is shown once)
+  devices remove <name>                remove it (its connection is closed)
+  devices list                         the devices and their topic prefixes
 
 options:
   -h, --help                           this text
@@ -33,6 +36,9 @@ export type CliCommand =
   | { cmd: 'users add'; name: string; role: (typeof DESK_ROLES)[number] }
   | { cmd: 'entitle' | 'revoke'; account: string; symbol: string }
   | { cmd: 'grants'; account?: string }
+  | { cmd: 'devices add'; name: string; topics: string }
+  | { cmd: 'devices remove'; name: string }
+  | { cmd: 'devices list' }
   | { cmd: 'run'; service: Service };
 
 /** A mistake in the command line: printed on stderr with a pointer to --help, exit code 2. */
@@ -58,6 +64,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
         role: { type: 'string' },
+        topics: { type: 'string' },
       },
     });
   } catch (err) {
@@ -72,6 +79,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (values.role !== undefined)
       throw new UsageError(`--role belongs to 'users add', not '${cmd}${sub ? ` ${sub}` : ''}'`);
   };
+  if (values.topics !== undefined && !(cmd === 'devices' && sub === 'add'))
+    throw new UsageError(`--topics belongs to 'devices add', not '${cmd}${sub ? ` ${sub}` : ''}'`);
   const noMore = (n: number) => {
     if (positionals.length > n)
       throw new UsageError(`unexpected argument '${positionals[n]}' after '${positionals.slice(0, n).join(' ')}'`);
@@ -98,6 +107,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
     case 'grants':
       noRole();
       return grantCommand(cmd, positionals.slice(1));
+    case 'devices':
+      noRole();
+      return devicesCommand(sub, rest, values.topics);
     case 'run':
       noRole();
       noMore(2);
@@ -135,4 +147,23 @@ function grantCommand(cmd: 'entitle' | 'revoke' | 'grants', args: readonly strin
     throw new UsageError(`'${cmd}' needs an account and a symbol: ${cmd} <account> <symbol>`);
   if (!SYMBOL.test(symbol)) throw new UsageError(`'${symbol}' is not a symbol`);
   return { cmd, account, symbol };
+}
+
+/** `devices add|remove|list`: the registry checks the name and prefix themselves (infra), so only their presence here. */
+function devicesCommand(sub: string | undefined, args: readonly string[], topics: string | undefined): CliCommand {
+  const [name] = args;
+  const most = sub === 'list' ? 0 : 1;
+  if (args.length > most)
+    throw new UsageError(
+      `unexpected argument '${args[most]}' after '${['devices', sub, ...args.slice(0, most)].join(' ')}'`,
+    );
+  if (sub === 'list') return { cmd: 'devices list' };
+  if (sub !== 'add' && sub !== 'remove')
+    throw new UsageError(
+      sub === undefined ? "'devices' needs 'add', 'remove' or 'list'" : `unknown devices command '${sub}'`,
+    );
+  if (name === undefined) throw new UsageError(`'devices ${sub}' needs a name: devices ${sub} <name>`);
+  if (sub === 'remove') return { cmd: 'devices remove', name };
+  if (topics === undefined) throw new UsageError("'devices add' needs --topics <prefix>, e.g. --topics sites/site1");
+  return { cmd: 'devices add', name, topics };
 }

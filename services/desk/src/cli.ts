@@ -53,6 +53,10 @@ async function main(c: CliCommand): Promise<number> {
       });
     case 'grants':
       return (await import('./cli-grants.js')).grants(config, c.account, { env: process.env, io, log });
+    case 'devices add':
+    case 'devices remove':
+    case 'devices list':
+      return (await import('./cli-devices.js')).devices(config, c, io);
   }
 }
 

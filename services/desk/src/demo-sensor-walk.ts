@@ -4,10 +4,11 @@ import { Decimal, type SensorMapEntry } from '@tickdesk/schemas';
 export type SensorWalk = () => string;
 
 /**
- * Plausible readings for a sensor of the map: they start at the middle of its range and
- * move by up to 1 % of the range a step, pulled back towards the middle, so the chart moves
- * and a level rule around the middle fires now and then; never outside [min, max] (the
- * feed would refuse them) and never `-0` (not a sensor value).
+ * Plausible readings for a sensor of the map: they start at 40 % of its range (a cold room
+ * of -40..85 °C at 10 °C, a freezer of -40..10 °C at -20 °C) and move by up to 0.5 % of the
+ * range a step, pulled back towards there (about ±1 °C for that cold room), so the chart
+ * moves and a level rule near it fires now and then; never outside [min, max] (the feed
+ * would refuse them) and never `-0` (not a sensor value).
  */
 export function createSensorWalk(
   sensor: Pick<SensorMapEntry, 'min' | 'max' | 'decimals'>,
@@ -16,8 +17,8 @@ export function createSensorWalk(
   const min = new Decimal(sensor.min);
   const max = new Decimal(sensor.max);
   const range = max.minus(min);
-  const middle = min.plus(range.div(2));
-  const step = range.div(100);
+  const middle = min.plus(range.times(0.4));
+  const step = range.div(200);
   let value = middle;
   return () => {
     const pull = middle.minus(value).div(20);
