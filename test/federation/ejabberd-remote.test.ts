@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -234,37 +233,34 @@ describe('a desk on ejabberd with a Prosody partner desk: alerts, revocation, tr
   });
 
   it("with the partner's CA gone from ejabberd's s2s_cafile: no link, the stanza bounces with an error, the log names the certificate, no dialback", async () => {
-    const stray = mkdtempSync(join(tmpdir(), 'tickdesk-stray-ca-'));
-    try {
-      for (const c of open.splice(0)) await c.stop().catch(() => undefined);
-      await desks.a.stop();
-      // Desk A trusts another CA in place of desk B's (as if B's certificate were swapped).
-      desks.a.setPeers([{ ...desks.b.asPeer(), ca: ensureCertificates(stray, 'stray.localhost').caCert }]);
-      const from = readFileSync(desks.a.xmppLog, 'utf8').length;
-      await desks.a.start();
-      // Desk A's link out: desk B's certificate no longer chains to a CA desk A trusts.
-      const out = await bounceOf(await session('a', 'alice'), BOB, 'untrusted-1');
-      expect(out.getChild('remote-server-timeout', NS_STANZAS)).toBeDefined();
-      expect(out.getChildText('text', NS_STANZAS)).toMatch(/^Peer certificate rejected: /);
-      // Desk B's link in: its certificate, offered for SASL EXTERNAL (XEP-0178), is refused too.
-      const back = await bounceOf(await session('b', 'bob'), 'alice@desk.localhost', 'untrusted-2');
-      expect(back.getChild('remote-server-timeout', NS_STANZAS)).toBeDefined();
-      // ejabberd's log names the cause of each (its file handler may write a moment later).
-      const causes = /Failed inbound s2s EXTERNAL authentication deskb\.localhost/;
-      const logA = await waitFor('both refusals in ejabberd.log', () => {
-        const text = readFileSync(desks.a.xmppLog, 'utf8').slice(from);
-        return causes.test(text) && text;
-      });
-      expect(logA).toMatch(
-        /Failed to establish outbound s2s connection desk\.localhost -> deskb\.localhost: Peer certificate rejected: self signed certificate in certificate chain/,
-      );
-      expect(logA).toMatch(
-        /Failed inbound s2s EXTERNAL authentication deskb\.localhost -> desk\.localhost .*: self signed certificate in certificate chain/,
-      );
-      expect(logA).not.toMatch(/Accepted (in|out)bound s2s EXTERNAL authentication/);
-      expect(logA + readFileSync(desks.b.xmppLog, 'utf8')).not.toMatch(/dialback/i);
-    } finally {
-      rmSync(stray, { recursive: true, force: true });
-    }
+    for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+    await desks.a.stop();
+    // Desk A trusts another CA in place of desk B's (as if B's certificate were swapped).
+    desks.a.setPeers([
+      { ...desks.b.asPeer(), ca: ensureCertificates(join(desks.a.home, 'stray-ca'), 'stray.localhost').caCert },
+    ]);
+    const from = readFileSync(desks.a.xmppLog, 'utf8').length;
+    await desks.a.start();
+    // Desk A's link out: desk B's certificate no longer chains to a CA desk A trusts.
+    const out = await bounceOf(await session('a', 'alice'), BOB, 'untrusted-1');
+    expect(out.getChild('remote-server-timeout', NS_STANZAS)).toBeDefined();
+    expect(out.getChildText('text', NS_STANZAS)).toMatch(/^Peer certificate rejected: /);
+    // Desk B's link in: its certificate, offered for SASL EXTERNAL (XEP-0178), is refused too.
+    const back = await bounceOf(await session('b', 'bob'), 'alice@desk.localhost', 'untrusted-2');
+    expect(back.getChild('remote-server-timeout', NS_STANZAS)).toBeDefined();
+    // ejabberd's log names the cause of each (its file handler may write a moment later).
+    const causes = /Failed inbound s2s EXTERNAL authentication deskb\.localhost/;
+    const logA = await waitFor('both refusals in ejabberd.log', () => {
+      const text = readFileSync(desks.a.xmppLog, 'utf8').slice(from);
+      return causes.test(text) && text;
+    });
+    expect(logA).toMatch(
+      /Failed to establish outbound s2s connection desk\.localhost -> deskb\.localhost: Peer certificate rejected: self signed certificate in certificate chain/,
+    );
+    expect(logA).toMatch(
+      /Failed inbound s2s EXTERNAL authentication deskb\.localhost -> desk\.localhost .*: self signed certificate in certificate chain/,
+    );
+    expect(logA).not.toMatch(/Accepted (in|out)bound s2s EXTERNAL authentication/);
+    expect(logA + readFileSync(desks.b.xmppLog, 'utf8')).not.toMatch(/dialback/i);
   });
 });
