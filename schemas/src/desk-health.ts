@@ -91,6 +91,8 @@ export const DeskStateFile = Type.Object({
     xmppHttp: Type.Integer(),
     xmppDist: Type.Optional(Type.Integer()),
     redis: Type.Integer(),
+    /** The MQTT broker's TLS listener (a desk running the mqtt feed). */
+    mqtt: Type.Optional(Type.Integer()),
   }),
   /** The XMPP server the desk runs (absent in files of older desks: Prosody). */
   xmppServer: Type.Optional(Type.Union([Type.Literal('prosody'), Type.Literal('ejabberd')])),

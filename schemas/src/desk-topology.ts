@@ -66,6 +66,11 @@ export const DeskTopology = Type.Object({
    * the mqtt feed: one sensor instrument each. Absent: the desk has market instruments only.
    */
   sensors: Type.Optional(Type.Array(SensorMapEntry, { minItems: 1, maxItems: 100_000 })),
+  /**
+   * The desk's MQTT broker (mosquitto, TLS only, verified against `paths.ca`) where sensors
+   * publish and the mqtt feed subscribes, when the desk runs the mqtt feed; absent otherwise.
+   */
+  mqtt: Type.Optional(HostPort),
 });
 export type DeskTopology = Static<typeof DeskTopology>;
 

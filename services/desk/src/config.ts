@@ -76,7 +76,8 @@ export const DeskEnv = Type.Object({
   TICKDESK_PEERS_MAX: Type.Integer({ minimum: 1, maximum: 1024, default: DEFAULT_MAX_PEERS }),
   /** The MQTT broker's TLS listener for sensors (only when TICKDESK_FEED lists mqtt; docs/operations.md, "Sensors (MQTT)"). */
   TICKDESK_MQTT_PORT: Port(8883),
-  TICKDESK_MQTT_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.:-]{1,253}$', default: '127.0.0.1' }),
+  /** A name or IPv4 address (0.0.0.0: every interface; services then reach it on loopback). */
+  TICKDESK_MQTT_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$', default: '127.0.0.1' }),
   /** At most this many devices (broker accounts) on the MQTT broker. */
   TICKDESK_MQTT_DEVICES_MAX: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */

@@ -6,10 +6,11 @@ import {
   TOPOLOGY_FILE,
   type DeskFederation,
   type DeskTopology,
+  type HostPort,
   type RedisEndpoint,
 } from '@tickdesk/schemas';
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
-import { ConfigError, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
+import { ConfigError, feedSources, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
 
 /** Every part of a desk on one machine listens on loopback. */
 const LOOPBACK = '127.0.0.1';
@@ -30,7 +31,15 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
     redis: redisEndpoint(config),
     paths: { home, ca: join(home, 'certs', 'ca.crt'), credentials: join(home, 'credentials.json') },
     ...federationOf(config),
+    ...mqttOf(config),
   };
+}
+
+/** Where the services reach the MQTT broker: its interface, or loopback when it listens on every interface. */
+function mqttOf(config: DeskConfig): { mqtt?: HostPort } {
+  if (!feedSources(config).includes('mqtt')) return {};
+  const host = config.TICKDESK_MQTT_INTERFACE === '0.0.0.0' ? LOOPBACK : config.TICKDESK_MQTT_INTERFACE;
+  return { mqtt: { host, port: config.TICKDESK_MQTT_PORT } };
 }
 
 /**

@@ -6,6 +6,7 @@ import { deskInstruments } from '@tickdesk/schemas';
 import { redisPorts, type DeskConfig } from './config.js';
 import { deskBanner } from './desk-banner.js';
 import { startDeskInfra } from './desk-infra.js';
+import { deskMqtt, MQTT_PART } from './desk-mqtt.js';
 import { deskServices } from './desk-services.js';
 import { createDeskSupervision } from './desk-supervision.js';
 import { provisionDesk } from './provision-desk.js';
@@ -92,6 +93,11 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   for (const { part } of redisParts) logOf[part.name] = part.logPath;
   for (const n of extraNodes) logOf[n.part] = infra.xmppServers[n.index]!.logPath;
   for (const s of services.names) logOf[s] = join(logs, `${s}.log`);
+  // The sensors' broker (TICKDESK_FEED lists mqtt), supervised like Redis.
+  const mqtt = topology.mqtt
+    ? deskMqtt({ home, address: topology.mqtt, listen: config.TICKDESK_MQTT_INTERFACE, credentials: infra.credentials })
+    : undefined;
+  if (mqtt) logOf[mqtt.name] = mqtt.logPath;
   let stopping = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((r) => (finish = r));
@@ -101,7 +107,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       pid: process.pid,
       startedAt: new Date().toISOString(),
       domain: config.TICKDESK_DOMAIN,
-      ports,
+      ports: { ...ports, ...(topology.mqtt ? { mqtt: topology.mqtt.port } : {}) },
       xmppServer: server,
       xmppNodes: [...infra.xmppNodes],
     },
@@ -121,6 +127,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     out('stopping…');
     // Services first, then the servers they use.
     await Promise.all(services.names.flatMap((s) => parts.part(s) ?? []).map((sup) => sup.stop()));
+    await parts.part(MQTT_PART)?.stop();
     // A node not supervised yet (start-up failed before it) is stopped as it is.
     for (const n of [...extraNodes].reverse())
       await (parts.part(n.part)?.stop() ?? infra.xmppServers[n.index]!.stop().catch(() => undefined));
@@ -166,6 +173,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
         )
         .start();
     }
+    if (mqtt) await parts.supervise(mqtt.name, async () => running(await mqtt.start())).start();
     checkInterrupted();
     await provisionDesk({ infra, instruments: deskInstruments(topology), log });
     checkInterrupted();
