@@ -57,6 +57,11 @@ const missing = Object.entries(wanted)
 // Debian's redis-sentinel (the sentinels of TICKDESK_REDIS_MODE=sentinel): the tests start a Sentinel set.
 const needSentinel = task === 'test' || process.env.TICKDESK_REDIS_MODE === 'sentinel';
 if (needSentinel && !onPath('redis-sentinel')) missing.push('redis-sentinel');
+// Debian's mosquitto (with its dynamic-security plugin): the sensors' MQTT broker when TICKDESK_FEED
+// lists mqtt (`synthetic,mqtt`); the tests and benchmarks start one.
+const feeds = (process.env.TICKDESK_FEED ?? '').split(',').map((s) => s.trim());
+const needMosquitto = task === 'test' || task === 'bench' || feeds.includes('mqtt');
+if (needMosquitto && !onPath('mosquitto')) missing.push('mosquitto');
 if (needPy) missing.push('python3-slixmpp');
 if (needBrowser) missing.push('chromium');
 if (needEjabberd && !onPath('ejabberdctl')) missing.push('ejabberd');
