@@ -121,4 +121,36 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
       await second.stop();
     }
   });
+
+  it('after a broker restart: what QoS 1 held for the absent adapter arrives, and a connected adapter is back within 5 s', async () => {
+    // Held: published while the adapter is away, kept in its persistent session across the restart.
+    const held = Array.from({ length: 100 }, (_, i) => `${(i % 9) + 1}.${(i % 8) + 1}`);
+    const before = of(TEMP).length;
+    await publishAll(device, 'sites/site1/temp', held);
+    await device.endAsync();
+    await broker.restart();
+    device = await broker.device();
+    const adapter = await startAdapter(broker, desk().pubsubHost);
+    try {
+      await waitFor(() => of(TEMP).length >= before + 100, 20_000, 'the held values');
+      expect(of(TEMP).slice(before)).toEqual(held);
+
+      // Restart under a connected adapter; values sent as soon as the broker is back.
+      const sessions = await adapter.sessions();
+      await device.endAsync();
+      await broker.restart();
+      const back = performance.now();
+      device = await broker.device();
+      const later = Array.from({ length: 100 }, (_, i) => `${(i % 7) + 1}.${(i % 9) + 1}`);
+      await publishAll(device, 'sites/site1/temp', later);
+      await waitForAsync(async () => (await adapter.sessions()) > sessions, 5_000, 'the adapter reconnected');
+      const reconnectMs = performance.now() - back;
+      await waitFor(() => of(TEMP).length >= before + 200, 20_000, 'the values sent after the restart');
+      expect(of(TEMP).slice(before + 100)).toEqual(later);
+      expect(reconnectMs).toBeLessThan(5_000);
+      console.info(`adapter back ${reconnectMs.toFixed(0)} ms after the broker`);
+    } finally {
+      await adapter.stop();
+    }
+  });
 });

@@ -93,11 +93,13 @@ export async function startAdapter(broker: Broker, pubsubHost: string, wrap = (p
   const refused = async (reason: string) =>
     (await metrics.refused.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
   const messages = async () => (await metrics.messages.get()).values[0]?.value ?? 0;
+  const sessions = async () => (await metrics.sessions.get()).values[0]?.value ?? 0;
   return {
     source,
     feed,
     refused,
     messages,
+    sessions,
     /** The adapter vanishes: its MQTT socket is destroyed without a DISCONNECT, nothing more is acknowledged. */
     kill() {
       for (const c of clients) c.stream.destroy();
