@@ -63,6 +63,7 @@ describe('api config', () => {
       TICKDESK_API_ALLOWED_ORIGINS: 'https://desk.example',
       TICKDESK_API_ENTITLEMENT_CACHE_MS: '0',
       TICKDESK_API_REMOTE_GRANTS_MAX: '12',
+      TICKDESK_MQTT_DEVICES_MAX: '5',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
@@ -100,6 +101,7 @@ describe('api config', () => {
       allowedOrigins: 'https://desk.example',
       entitlementCacheMs: 0,
       remoteGrantsMax: 12,
+      devicesMax: 5,
     });
   });
 

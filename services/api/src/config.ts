@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MIN_COOLDOWN_SECONDS, readEnv, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
 import { DEFAULT_MAX_REMOTE_GRANTS } from '@tickdesk/accounts';
+import { DEFAULT_MQTT_DEVICES_MAX } from '@tickdesk/infra';
 import { ApiError } from './errors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -108,6 +109,12 @@ export const ApiConfig = Type.Object(
       1_000_000,
       'grants of an instrument to an account of a peer desk this desk may hold, all accounts together',
     ),
+    devicesMax: int(
+      DEFAULT_MQTT_DEVICES_MAX,
+      1,
+      100_000,
+      "devices the desk's MQTT broker may hold (shared with tickdesk devices)",
+    ),
     maxRulesPerTrader: int(
       500,
       1,
@@ -166,6 +173,7 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_ALLOWED_ORIGINS: 'allowedOrigins',
   TICKDESK_API_ENTITLEMENT_CACHE_MS: 'entitlementCacheMs',
   TICKDESK_API_REMOTE_GRANTS_MAX: 'remoteGrantsMax',
+  TICKDESK_MQTT_DEVICES_MAX: 'devicesMax',
   TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
   TICKDESK_ALERTS_REMOTE_TRADERS_MAX: 'remoteTradersMax',
   TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',

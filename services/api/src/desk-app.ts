@@ -24,6 +24,7 @@ import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
+import { deskDevices } from './desk-devices.js';
 import { deskHealth } from './desk-health.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';
 
@@ -82,6 +83,7 @@ export async function buildDeskApp(
         maxRemoteGrants: config.remoteGrantsMax,
       })
     : undefined;
+  const devices = deskDevices(topology, desk, config.devicesMax, log);
   const app = await buildApp({
     deps: {
       redis,
@@ -97,6 +99,7 @@ export async function buildDeskApp(
         ...(config.auditKey ? { key: { key: config.auditKey, keyedFrom: config.auditKeyedFrom } } : {}),
       }),
       ...(accounts ? { accounts } : {}),
+      ...(devices ? { devices } : {}),
     },
     config,
     verifyPassword: createXmppPasswordVerifier({
@@ -175,6 +178,7 @@ function deskSessions(topology: DeskTopology, desk: DeskFiles, service: string, 
 interface DeskFiles {
   ca(): string | undefined;
   password(user: string): string | undefined;
+  mqttPassword(user: string): string | undefined;
   sentinelPassword(): string | undefined;
 }
 
@@ -192,6 +196,7 @@ function deskFiles(topology: DeskTopology): DeskFiles {
       return JSON.parse(read(topology.paths.credentials) ?? '{}') as {
         accounts?: Record<string, { password?: string }>;
         redis?: { sentinelPassword?: string };
+        mqtt?: { users?: Record<string, string> };
       };
     } catch {
       return {};
@@ -200,6 +205,7 @@ function deskFiles(topology: DeskTopology): DeskFiles {
   return {
     ca: () => read(topology.paths.ca), // undefined: the system store then
     password: (user) => creds().accounts?.[user]?.password,
+    mqttPassword: (user) => creds().mqtt?.users?.[user],
     sentinelPassword: () => creds().redis?.sentinelPassword,
   };
 }
