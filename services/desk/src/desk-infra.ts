@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ensureCertificates,
+  type CertLog,
   redisServiceUsers,
   startRedis,
   type RedisServer,
@@ -72,7 +73,10 @@ export async function startDeskInfra({
   xmppNodeCount = 1,
   redisSetup = { mode: 'single' },
   federation,
+  log,
 }: {
+  /** Where a re-issued server certificate is said (ensureCertificates). */
+  log?: CertLog;
   /** Server-to-server links with partner desks (Prosody; the topology's federation part). */
   federation?: FederationOptions | undefined;
   redisSetup?: DeskRedisSetup;
@@ -89,7 +93,7 @@ export async function startDeskInfra({
   privateFolder(home);
   const credentialsPath = join(home, 'credentials.json');
   const { credentials } = loadOrCreateCredentials(credentialsPath, domain);
-  const certs = ensureCertificates(join(home, 'certs'), domain);
+  const certs = ensureCertificates(join(home, 'certs'), domain, { log });
   const services = SERVICE_ACCOUNTS.map(([u]) => u);
   // Said before anything starts: a setting this machine cannot run.
   const xmpp = deskXmpp({

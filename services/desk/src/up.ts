@@ -76,6 +76,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
     xmppServer: server,
     xmppNodeCount: config.TICKDESK_XMPP_NODES,
     federation: topology.federation,
+    log,
     redisSetup: {
       mode: config.TICKDESK_REDIS_MODE,
       sentinelPorts: redisLayout.sentinels,
