@@ -12,6 +12,7 @@ export function deskBanner({
   services,
   federation,
   instruments,
+  mqttLog,
   logs,
   deskLog,
 }: {
@@ -21,6 +22,8 @@ export function deskBanner({
   federation: DeskTopology['federation'];
   /** The desk's catalogue (deskInstruments): one ticks/ and bars/ node each. */
   instruments: readonly Instrument[];
+  /** The MQTT broker's log, when the desk runs one (TICKDESK_FEED lists mqtt). */
+  mqttLog?: string | undefined;
   logs: string;
   deskLog: string;
 }): string {
@@ -59,6 +62,11 @@ export function deskBanner({
           `  federation (s2s)         ${federation.s2sInterface}:${federation.s2sPort}, TLS and certificates only; peers ${federation.peers.map((p) => `${p.domain} (${p.host}:${p.port})`).join(', ')}`,
         ]
       : []),
+    ...(mqttLog
+      ? [
+          `  MQTT broker (TLS only)   ${config.TICKDESK_MQTT_INTERFACE}:${config.TICKDESK_MQTT_PORT} for sensors; add a device with: npm run tickdesk -- devices add <name> --topics <prefix>`,
+        ]
+      : []),
     `  nodes                    ticks/<SYMBOL>, bars/<SYMBOL> for ${instruments.map((i) => i.symbol).join(', ')}`,
     `  users                    ${users.join(', ')}`,
     `  credentials              ${infra.credentialsPath}`,
@@ -66,7 +74,7 @@ export function deskBanner({
     `  health, metrics          http://localhost:${api}/health, /metrics (API)`,
     `  service metrics          ${(['feed', 'recorder', 'alerts'] as const).map((s) => `${s} http://127.0.0.1:${metrics[s]}/metrics`).join(', ')}`,
     `  supervision              every part restarts when it exits; restarts in ${deskLog} and \`tickdesk status\``,
-    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${infra.redisParts.map((p) => p.logPath).join(', ')}`,
+    `  logs                     ${logs}, ${infra.xmpp.logPath}, ${infra.redisParts.map((p) => p.logPath).join(', ')}${mqttLog ? `, ${mqttLog}` : ''}`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');

@@ -197,6 +197,7 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       services,
       federation: topology.federation,
       instruments: deskInstruments(topology),
+      mqttLog: mqtt?.logPath,
       logs,
       deskLog,
     }),
