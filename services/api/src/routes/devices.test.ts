@@ -1,33 +1,35 @@
 import { describe, expect, it } from 'vitest';
+import { checkDeviceName, checkTopicPrefix, InfraError } from '@tickdesk/infra';
 import type { DeskDevices } from '../deps.js';
 import { expectError } from '../app.test-util.js';
 import deviceRoutes from './devices.js';
 import { AS, bearer, useRouteApp } from './route.test-util.js';
 
 /** An error of the registry, with infra's stable code. */
-const refused = (code: string, message: string) => Object.assign(new Error(message), { code });
+const refused = (
+  code: 'TICKDESK_INFRA_DEVICE_EXISTS' | 'TICKDESK_INFRA_DEVICE_LIMIT' | 'TICKDESK_INFRA_DEVICE_UNKNOWN',
+  message: string,
+) => new InfraError(code, message);
 
-/** The registry in memory, refusing as infra's does: names and prefixes checked, a limit, unknown names. */
+/** The registry in memory, refusing as infra's does: names and prefixes checked by infra's own checks, a limit, unknown names. */
 function fakeRegistry(max = 2): DeskDevices['registry'] & { held: Map<string, string> } {
   const held = new Map<string, string>();
   return {
     held,
     max,
-    add(name, topicPrefix) {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
-        return Promise.reject(refused('TICKDESK_INFRA_DEVICE_NAME', `'${name}' is not a device name`));
-      if (!/^[^$/+#][^+#]{0,199}$/.test(topicPrefix) || topicPrefix.endsWith('/'))
-        return Promise.reject(refused('TICKDESK_INFRA_DEVICE_TOPICS', `'${topicPrefix}' is not a topic prefix`));
-      if (held.has(name)) return Promise.reject(refused('TICKDESK_INFRA_DEVICE_EXISTS', `device ${name} exists`));
-      if (held.size >= max) return Promise.reject(refused('TICKDESK_INFRA_DEVICE_LIMIT', `${max} devices held`));
+    async add(name, topicPrefix) {
+      await Promise.resolve();
+      checkDeviceName(name);
+      checkTopicPrefix(topicPrefix);
+      if (held.has(name)) throw refused('TICKDESK_INFRA_DEVICE_EXISTS', `device ${name} exists`);
+      if (held.size >= max) throw refused('TICKDESK_INFRA_DEVICE_LIMIT', `${max} devices held`);
       held.set(name, topicPrefix);
-      return Promise.resolve({ password: `pw-${name}` });
+      return { password: `pw-${name}` };
     },
-    remove(name) {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
-        return Promise.reject(refused('TICKDESK_INFRA_DEVICE_NAME', `'${name}' is not a device name`));
-      if (!held.delete(name)) return Promise.reject(refused('TICKDESK_INFRA_DEVICE_UNKNOWN', `no device ${name}`));
-      return Promise.resolve();
+    async remove(name) {
+      await Promise.resolve();
+      checkDeviceName(name);
+      if (!held.delete(name)) throw refused('TICKDESK_INFRA_DEVICE_UNKNOWN', `no device ${name}`);
     },
     list: () => Promise.resolve([...held].map(([name, topics]) => ({ name, topics }))),
   };
@@ -63,6 +65,8 @@ describe('admin: devices of the MQTT broker', () => {
     ['a prefix starting with $', 'probe', '$SYS/x', 'topics'],
     ['a prefix starting with /', 'probe', '/sites', 'topics'],
     ['an empty prefix', 'probe', '', 'topics'],
+    ['a prefix with an empty level', 'probe', 'sites//x', 'topics'],
+    ["a name of the desk's own", 'mqtt-feed', 'sites/x', 'name'],
   ])('refuses %s with 422 naming the field, adding nothing', async (_what, name, topics, field) => {
     registry.held.clear();
     expectError(await add(name, topics), 422, 'TICKDESK_API_INVALID_DEVICE', new RegExp(`field "${field}"`));
