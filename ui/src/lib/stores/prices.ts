@@ -4,11 +4,11 @@ import type { MarketApi } from '../api/market-api.js';
 import { createFrameBatcher, type FrameScheduler } from '../frame-batcher.js';
 import { warn } from '../log.js';
 import { priceChange, type PriceChange } from '../price-change.js';
+import type { ValueStyle } from '../value-format.js';
 
-export interface WatchRow {
+export interface WatchRow extends ValueStyle {
   symbol: string;
   name: string;
-  tickSize: string;
   /** Exact decimal string, as received. */
   last?: string;
   /** The change's reference: the open of the current UTC day's first candle, and that day. */
@@ -101,7 +101,10 @@ export function createPrices({
         const base: WatchRow = {
           symbol: inst.symbol,
           name: inst.name,
-          tickSize: valueStep(inst),
+          kind: inst.kind,
+          unit: inst.unit,
+          decimals: inst.decimals,
+          step: valueStep(inst),
           tick: 'flat',
           updated: old?.updated ?? 0,
         };
