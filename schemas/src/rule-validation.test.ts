@@ -261,3 +261,68 @@ describe('validateRuleInput: remote recipients and backups', () => {
     expect(refused({ ...base, recipient: 'carol@deskb.example' }).message).toMatch(/not one of this desk's peers/);
   });
 });
+
+describe('validateRuleInput: sensor instruments', () => {
+  const sensors: RuleValidationContext = {
+    ...ctx,
+    symbols: new Set(['BTCUSDT', 'IOT.X', 'IOT.WARM']),
+    sensors: new Map([
+      ['IOT.X', { min: '-40' }],
+      ['IOT.WARM', { min: '0.5' }],
+    ]),
+  };
+  const on = (symbol: string, fields: Record<string, unknown>) => ({ ...base, symbol, ...fields });
+
+  it.each([
+    ['crossing-down', '-18', '-18'],
+    ['greater-than', '-5.50', '-5.5'],
+    ['less-than', '0', '0'],
+    ['less-than', '-0.0', '0'],
+  ])('accepts %s %s on a sensor, canonical (%s)', (condition, threshold, canonical) => {
+    const r = validateRuleInput(on('IOT.X', { condition, threshold }), sensors);
+    expect(r).toMatchObject({ ok: true, value: { threshold: canonical } });
+    expect(Value.Check(RuleInput, r.ok && r.value)).toBe(true);
+  });
+
+  it('accepts a channel across zero on a sensor', () => {
+    const r = validateRuleInput(
+      on('IOT.X', { condition: 'inside-channel', threshold: undefined, lower: '-18.5', upper: '-0.5' }),
+      sensors,
+    );
+    expect(r).toMatchObject({ ok: true, value: { lower: '-18.5', upper: '-0.5' } });
+    expect(
+      refused(
+        on('IOT.X', { condition: 'inside-channel', threshold: undefined, lower: '-0.5', upper: '-18.5' }),
+        sensors,
+      ),
+    ).toMatchObject({ field: 'lower', message: expect.stringMatching(/greater than upper/) as string });
+  });
+
+  it('still refuses a negative threshold on a market instrument, and malformed signed ones on a sensor', () => {
+    expect(refused(on('BTCUSDT', { threshold: '-18' }), sensors)).toMatchObject({
+      field: 'threshold',
+      message: expect.stringMatching(/negative/) as string,
+    });
+    for (const bad of ['--1', '-', '+1', '-1e3', '-.5'])
+      expect(refused(on('IOT.X', { threshold: bad }), sensors).field, bad).toBe('threshold');
+    expect(refused(on('IOT.X', { threshold: -18 }), sensors)).toMatchObject({
+      message: expect.stringMatching(/quotes/) as string,
+    });
+  });
+
+  it('keeps move amounts positive on a sensor', () => {
+    const move = { condition: 'moving-down', threshold: undefined, windowSeconds: 60 };
+    expect(validateRuleInput(on('IOT.X', { ...move, amount: '2.5' }), sensors).ok).toBe(true);
+    expect(refused(on('IOT.X', { ...move, amount: '-2.5' }), sensors).field).toBe('amount');
+  });
+
+  it('refuses a percentage move on a sensor whose range reaches zero or below, naming the condition', () => {
+    const pct = { condition: 'moving-up-percent', threshold: undefined, amount: '10', windowSeconds: 60 };
+    expect(refused(on('IOT.X', pct), sensors)).toMatchObject({
+      field: 'condition',
+      message: expect.stringMatching(/IOT\.X.*-40/) as string,
+    });
+    expect(refused(on('IOT.X', { ...pct, condition: 'moving-down-percent' }), sensors).field).toBe('condition');
+    expect(validateRuleInput(on('IOT.WARM', pct), sensors).ok).toBe(true);
+  });
+});

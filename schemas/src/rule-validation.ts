@@ -1,4 +1,11 @@
-import { canonicalDecimal, compareDecimal, isDecimalString, isPositiveDecimal } from './decimal.js';
+import {
+  canonicalDecimal,
+  canonicalSignedDecimal,
+  compareDecimal,
+  isDecimalString,
+  isPositiveDecimal,
+} from './decimal.js';
+import type { Instrument } from './instrument.js';
 import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
 import { parseTimestamp } from './time.js';
 import { xmlTextProblem } from './xml-text.js';
@@ -12,6 +19,20 @@ export interface RuleValidationContext {
   nowMicros: number;
   /** The shortest cooldown an every-time rule may have; DEFAULT_MIN_COOLDOWN_SECONDS when absent. */
   minCooldownSeconds?: number;
+  /** The sensor instruments among `symbols` and the lowest value each may report (`sensorRanges`). */
+  sensors?: ReadonlyMap<string, SensorRange>;
+}
+
+/** What rule validation needs of a sensor instrument: its thresholds may be negative; its range decides percentages. */
+export interface SensorRange {
+  min: string;
+}
+
+/** The sensor instruments of a catalogue, for RuleValidationContext.sensors. */
+export function sensorRanges(instruments: readonly Instrument[]): Map<string, SensorRange> {
+  const out = new Map<string, SensorRange>();
+  for (const i of instruments) if (i.kind === 'sensor') out.set(i.symbol, { min: i.min });
+  return out;
 }
 
 /** A refusal names the offending field, so REST (422) and chat replies can point at it. */
@@ -79,9 +100,15 @@ const refuse = (field: string, message: string): never => {
   throw new Refusal(field, message);
 };
 
-function decimalField(field: string, value: unknown): string {
+function decimalField(field: string, value: unknown, signed = false): string {
   if (typeof value === 'number')
     refuse(field, 'must be a decimal string such as 65000.5, in quotes: numbers lose digits');
+  if (signed) {
+    // "-0.0" is taken as 0; the stored value is canonical, so it never says "-0".
+    const magnitude = typeof value === 'string' && value.startsWith('-') ? value.slice(1) : value;
+    if (!isDecimalString(magnitude)) refuse(field, 'must be a decimal string such as -18.5 or 8.4');
+    return canonicalSignedDecimal(value as string)!;
+  }
   if (typeof value === 'string' && value.startsWith('-') && isDecimalString(value.slice(1)))
     refuse(field, 'must not be negative');
   if (!isDecimalString(value)) refuse(field, 'must be a decimal string such as 65000.5');
@@ -137,9 +164,17 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     if (!present && wanted.includes(field)) refuse(field, `is required for condition ${condition}`);
   }
   // Built in the schema's field order, so stored and echoed rules read the same way.
+  // A sensor's values may be zero or negative (a freezer at -18.5 °C): so may its levels.
+  const sensor = ctx.sensors?.get(symbol);
+  if (sensor && condition.endsWith('-percent') && compareDecimal(sensor.min, '0') <= 0)
+    refuse(
+      'condition',
+      `percentage moves are not defined on ${symbol}: its values go down to ${sensor.min}, and a percentage of a value at or below zero has no meaning; use moving-up or moving-down`,
+    );
   const out = { symbol, condition } as RuleInput;
   for (const field of ['threshold', 'lower', 'upper', 'amount'] as const) {
-    if (raw[field] !== undefined) out[field] = decimalField(field, raw[field]);
+    if (raw[field] !== undefined)
+      out[field] = decimalField(field, raw[field], sensor !== undefined && field !== 'amount');
   }
   if (out.lower !== undefined && out.upper !== undefined && compareDecimal(out.lower, out.upper) > 0) {
     refuse('lower', `must not be greater than upper (${out.lower} > ${out.upper})`);

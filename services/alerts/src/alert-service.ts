@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Instrument } from '@tickdesk/schemas';
+import { sensorRanges, type Instrument } from '@tickdesk/schemas';
 import type { XmppClient } from '@tickdesk/xmpp';
 import { createAdhocService } from './adhoc-service.js';
 import { wireAlertEngine } from './alert-wiring.js';
@@ -51,6 +51,7 @@ export async function startAlertService(deps: AlertServiceDeps) {
   const commands = createRuleCommands({
     rules: engine.rules,
     symbols: new Set(symbols),
+    sensors: sensorRanges(deps.instruments),
     traders: engine.traders,
     peers,
     minCooldownSeconds: deps.config.minCooldownSeconds,

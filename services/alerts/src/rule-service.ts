@@ -1,5 +1,12 @@
 import { Value } from '@sinclair/typebox/value';
-import { RuleInput, validateRuleInput, type DeskRole, type Rule, type RuleStatus } from '@tickdesk/schemas';
+import {
+  RuleInput,
+  validateRuleInput,
+  type DeskRole,
+  type Rule,
+  type RuleStatus,
+  type SensorRange,
+} from '@tickdesk/schemas';
 import { StoreError, type RuleStore } from './store/index.js';
 import { overRemoteLimit, type RemoteTraderLimit } from './remote-trader-limit.js';
 import type { WriteBudget } from './write-budget.js';
@@ -33,6 +40,8 @@ export interface RuleFilter {
 export interface RuleServiceDeps {
   rules: RuleStore;
   symbols: ReadonlySet<string>;
+  /** The sensor instruments among them (sensorRanges): signed thresholds, no percentage moves across zero. */
+  sensors?: ReadonlyMap<string, SensorRange>;
   /** The desk's traders now (a local recipient or backup must be one). */
   traders: () => ReadonlySet<string> | Promise<ReadonlySet<string>>;
   /** Partner desks' domains (topology.federation.peers): their traders may be a rule's recipient or backup, never an owner. */
@@ -61,6 +70,7 @@ const refuse = <R extends RuleRefusal>(r: R): { ok: false } & R => ({ ok: false,
 export function createRuleService({
   rules,
   symbols,
+  sensors,
   traders,
   peers,
   writeBudget,
@@ -88,6 +98,7 @@ export function createRuleService({
   async function check(input: unknown, owner: string): Promise<RuleInput | ({ ok: false } & RuleRefusal)> {
     const res = validateRuleInput(input, {
       symbols,
+      ...(sensors ? { sensors } : {}),
       traders: await traders(),
       ...(peers ? { peers } : {}),
       nowMicros: now() * 1000,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { createRuleService, remoteTraderLimit, type RuleOutcome } from '@tickdesk/alerts';
-import { Rule, RuleInput, RuleStatus, SYMBOL_PATTERN } from '@tickdesk/schemas';
+import { Rule, RuleInput, RuleStatus, sensorRanges, SYMBOL_PATTERN } from '@tickdesk/schemas';
 import type { Role } from '../deps.js';
 import { ApiError, badRequest, conflict, errorResponses, invalidRule, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
@@ -41,6 +41,7 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
   const service = createRuleService({
     rules,
     symbols: new Set(instruments.map((i) => i.symbol)),
+    sensors: sensorRanges(instruments),
     traders: async () => {
       const roles = await userRoles.all();
       return new Set(Object.keys(roles).filter((user) => roles[user] === 'trader'));
