@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS, deskInstruments, parseDeskTopology } from '@tickdesk/schemas';
-import { ConfigError } from './config.js';
+import { ConfigError, loadDeskConfig } from './config.js';
+import { buildDeskTopology } from './topology.js';
 import { sensorsOf } from './topology-sensors.js';
 
 const home = mkdtempSync(join(tmpdir(), 'tickdesk-topology-sensors-'));
@@ -41,6 +42,19 @@ describe('desk topology: sensors', () => {
       min: '-40',
       max: '10',
     });
+  });
+
+  it("up's topology: the sample map's sensors by default with mqtt in TICKDESK_FEED, none without it", () => {
+    const build = (env: Record<string, string>) => buildDeskTopology(loadDeskConfig({ TICKDESK_HOME: home, ...env }));
+    const withMqtt = build({ TICKDESK_FEED: 'synthetic,mqtt' });
+    expect(withMqtt.sensors?.map((s) => s.symbol)).toContain('IOT.SITE1.TEMP');
+    expect(deskInstruments(withMqtt).filter((i) => i.kind === 'sensor')).toHaveLength(withMqtt.sensors!.length);
+    expect(build({})).not.toHaveProperty('sensors');
+    const file = mapFile('env.json', { sensors: [freezer] });
+    expect(build({ TICKDESK_FEED: 'mqtt', TICKDESK_MQTT_MAP_FILE: file }).sensors).toEqual([freezer]);
+    expect(() =>
+      build({ TICKDESK_FEED: 'mqtt', TICKDESK_MQTT_MAP_FILE: file, TICKDESK_MQTT_SENSORS_MAX: '0' }),
+    ).toThrow(/TICKDESK_MQTT_SENSORS_MAX/);
   });
 
   it('without the mqtt feed: no sensors, and the map file is not read', () => {

@@ -11,6 +11,7 @@ import {
 } from '@tickdesk/schemas';
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
 import { ConfigError, feedSources, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
+import { sensorsOf } from './topology-sensors.js';
 
 /** Every part of a desk on one machine listens on loopback. */
 const LOOPBACK = '127.0.0.1';
@@ -18,7 +19,8 @@ const LOOPBACK = '127.0.0.1';
 /**
  * The desk's topology from its configuration: domain, pubsub service, XMPP server and
  * each node's ports (node i's are the configured ones + (i-1)·XMPP_NODE_PORT_STEP), the
- * API, Redis and the runtime folder's CA and credentials files.
+ * API, Redis and the runtime folder's CA and credentials files; with the mqtt feed, the
+ * broker and the sensors of TICKDESK_MQTT_MAP_FILE.
  */
 export function buildDeskTopology(config: DeskConfig): DeskTopology {
   const home = config.TICKDESK_HOME;
@@ -32,6 +34,11 @@ export function buildDeskTopology(config: DeskConfig): DeskTopology {
     paths: { home, ca: join(home, 'certs', 'ca.crt'), credentials: join(home, 'credentials.json') },
     ...federationOf(config),
     ...mqttOf(config),
+    ...sensorsOf({
+      feeds: feedSources(config),
+      mapFile: config.TICKDESK_MQTT_MAP_FILE,
+      maxSensors: config.TICKDESK_MQTT_SENSORS_MAX,
+    }),
   };
 }
 
