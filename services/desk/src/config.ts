@@ -1,7 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_FILE } from '@tickdesk/feed-replay';
-import { DEFAULT_MAX_PEERS, DEFAULT_S2S_PORT, loadEnvConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
+import { SAMPLE_MAP_FILE } from '@tickdesk/feed-mqtt';
+import {
+  DEFAULT_MAX_PEERS,
+  DEFAULT_MQTT_SENSORS_MAX,
+  DEFAULT_S2S_PORT,
+  loadEnvConfig,
+  type Env,
+  type EnvSpec,
+} from '@tickdesk/schemas';
 import { resolveFailoverPreset } from './failover-preset.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,9 +48,12 @@ export const DeskEnv = Type.Object({
   TICKDESK_REDIS_ACK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
   /** The REST API's port; the API reads its other settings (TICKDESK_API_*) itself. */
   TICKDESK_API_PORT: Port(8080),
-  TICKDESK_FEED: Type.Union([Type.Literal('synthetic'), Type.Literal('replay'), Type.Literal('binance')], {
-    default: 'synthetic',
-  }),
+  /** The feed sources `up` runs, one process each, as a comma-separated list: at most one market feed (synthetic, replay, binance) and mqtt (`synthetic,mqtt`). */
+  TICKDESK_FEED: Type.String({ minLength: 1, maxLength: 100, default: 'synthetic' }),
+  /** The sensor map (docs/protocol.md, "Sensor values over MQTT"): MQTT topic filters → sensor instruments; read when TICKDESK_FEED lists mqtt. */
+  TICKDESK_MQTT_MAP_FILE: Type.String({ minLength: 1, default: SAMPLE_MAP_FILE }),
+  /** At most this many entries in TICKDESK_MQTT_MAP_FILE (each one a sensor instrument and its nodes). */
+  TICKDESK_MQTT_SENSORS_MAX: Type.Integer({ minimum: 1, maximum: 100_000, default: DEFAULT_MQTT_SENSORS_MAX }),
   TICKDESK_FEED_RATE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }),
   TICKDESK_FEED_SEED: Type.Integer({ default: 42 }),
   /** 1: `up` runs a second, standby feed process; each instrument is published by whichever holds its lease (docs/operations.md, "Standby feed"). */
@@ -104,8 +115,35 @@ export function loadDeskConfig(env: Env): DeskConfig {
       `TICKDESK_XMPP_NODES=${config.TICKDESK_XMPP_NODES} needs TICKDESK_XMPP_SERVER=ejabberd: Prosody has no clustering (set TICKDESK_XMPP_NODES=1 or choose ejabberd)`,
     );
   }
+  checkFeedSources(config);
   assertDistinctPorts(config);
   return config;
+}
+
+/** What TICKDESK_FEED may list. */
+export const FEED_SOURCES = ['synthetic', 'replay', 'binance', 'mqtt'] as const;
+export type FeedSourceName = (typeof FEED_SOURCES)[number];
+const MARKET_SOURCES: readonly string[] = ['synthetic', 'replay', 'binance'];
+
+function checkFeedSources(config: DeskConfig): void {
+  const listed = feedSources(config);
+  const bad = (why: string) => new ConfigError(`TICKDESK_FEED=${JSON.stringify(config.TICKDESK_FEED)}: ${why}`);
+  if (listed.length === 0) throw bad(`list one or more of ${FEED_SOURCES.join(', ')}`);
+  for (const [i, s] of listed.entries()) {
+    if (!(FEED_SOURCES as readonly string[]).includes(s))
+      throw bad(`${JSON.stringify(s)} is no feed source; each must be one of ${FEED_SOURCES.join(', ')}`);
+    if (listed.indexOf(s) !== i) throw bad(`${s} is listed twice`);
+  }
+  const markets = listed.filter((s) => MARKET_SOURCES.includes(s));
+  if (markets.length > 1)
+    throw bad(
+      `${markets.join(' and ')} would publish the same market instruments: list at most one of ${MARKET_SOURCES.join(', ')}`,
+    );
+  // The MQTT adapter's one fixed client id would let a standby take the broker session from the active adapter.
+  if (config.TICKDESK_FEED_STANDBY === 1 && listed[0] === 'mqtt')
+    throw bad(
+      'TICKDESK_FEED_STANDBY=1 stands by for the first feed listed, which may not be mqtt: list the market feed first',
+    );
 }
 
 const NODE_PORT_NAMES: Record<string, string> = {
@@ -183,11 +221,12 @@ export function xmppNodePorts(config: DeskConfig): XmppNodePorts[] {
 }
 
 /** The feed sources of TICKDESK_FEED, a comma-separated list (`synthetic,mqtt`). */
-export const feedSources = (config: Pick<DeskConfig, 'TICKDESK_FEED'>): string[] =>
+export const feedSources = (config: Pick<DeskConfig, 'TICKDESK_FEED'>): FeedSourceName[] =>
   String(config.TICKDESK_FEED)
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s !== '');
+    // Checked by loadDeskConfig: every name one of FEED_SOURCES.
+    .filter((s) => s !== '') as FeedSourceName[];
 
 /** The Redis parts' ports: the primary alone (single), or with the replica and the three sentinels (sentinel). */
 export function redisPorts(config: DeskConfig): { primary: number; replica?: number; sentinels: number[] } {

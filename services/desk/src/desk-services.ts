@@ -1,6 +1,6 @@
 import { loadAlertsConfig } from '@tickdesk/alerts';
 import { loadRecorderConfig } from '@tickdesk/recorder';
-import type { DeskConfig } from './config.js';
+import { feedSources, type DeskConfig } from './config.js';
 import { resolveFailoverPreset, type FailoverResolution } from './failover-preset.js';
 import type { MetricsPorts } from './metrics-ports.js';
 
@@ -8,7 +8,7 @@ const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
 
 /** The service processes `up` starts, read from the desk's settings once. */
 export interface DeskServices {
-  /** Part names in start order: recorder[, recorder-standby], alerts[, alerts-2…], feed[, feed-standby], api. */
+  /** Part names in start order: recorder[, recorder-standby], alerts[, alerts-2…], feed[, feed-standby][, feed-<source>…], api. */
   readonly names: readonly string[];
   /** The feed's, recorder's and alerts' metrics ports (their primaries'). */
   readonly metrics: { feed: number; recorder: number; alerts: number };
@@ -19,6 +19,8 @@ export interface DeskServices {
   /** `alerts-2`…`alerts-K` beside `alerts` (TICKDESK_ALERT_ENGINES=K). */
   readonly extraEngines: readonly string[];
   readonly standbyFeed: boolean;
+  /** Each feed part and the one source it runs: `feed` the first of TICKDESK_FEED, `feed-<source>` each further one. */
+  readonly feedParts: Readonly<Record<string, string>>;
   readonly standbyRecorder: boolean;
   readonly recorderLeaseTtlMs: number;
   /** What a part runs (`tickdesk run <program>`): a standby or an extra engine runs its service. */
@@ -48,13 +50,20 @@ export async function deskServices(
   // TICKDESK_RECORDER_STANDBY=1: a second recorder process, `recorder-standby`; each records an instrument only while holding its lease.
   const recorderConfig = loadRecorderConfig(failover.env);
   const standbyRecorder = recorderConfig.standby === 1;
-  const names: string[] = [...(standbyFeed ? ['recorder', 'alerts', 'feed', 'feed-standby', 'api'] : [...SERVICES])];
+  // One process per feed source (TICKDESK_FEED=synthetic,mqtt): each publishes its own instruments only.
+  const [first, ...further] = feedSources(config);
+  const feedParts: Record<string, string> = { feed: first! };
+  if (standbyFeed) feedParts['feed-standby'] = first!;
+  for (const source of further) feedParts[`feed-${source}`] = source;
+  const names: string[] = [...SERVICES];
+  names.splice(names.indexOf('feed'), 1, ...Object.keys(feedParts));
   names.splice(names.indexOf('alerts') + 1, 0, ...extraEngines);
   if (standbyRecorder) names.splice(names.indexOf('recorder') + 1, 0, 'recorder-standby');
   const partPorts: Record<string, number> = {
     ...metrics,
     ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}),
   };
+  for (const source of further) partPorts[`feed-${source}`] = await metricsChooser.free();
   for (const e of extraEngines) partPorts[e] = await metricsChooser.free();
   if (standbyRecorder) partPorts['recorder-standby'] = await metricsChooser.free();
   const port = (name: string) => String(partPorts[name]);
@@ -65,10 +74,11 @@ export async function deskServices(
     failover,
     extraEngines,
     standbyFeed,
+    feedParts,
     standbyRecorder,
     recorderLeaseTtlMs: recorderConfig.leaseTtlMs,
     programOf: (name) =>
-      name === 'feed-standby'
+      name in feedParts
         ? 'feed'
         : name === 'recorder-standby'
           ? 'recorder'
@@ -90,10 +100,13 @@ export async function deskServices(
       }
       if (name.startsWith('alerts-'))
         return { ...childEnv, TICKDESK_ALERTS_PART: name, TICKDESK_ALERTS_METRICS_PORT: port(name) };
-      if (!standbyFeed || !name.startsWith('feed')) return childEnv;
-      return name === 'feed'
-        ? { ...childEnv, TICKDESK_FEED_LEASE: 'primary' }
-        : { ...childEnv, TICKDESK_FEED_LEASE: 'standby', TICKDESK_FEED_METRICS_PORT: port(name) };
+      const source = feedParts[name];
+      if (source === undefined) return childEnv;
+      // Each feed process runs one source, the first on the feed's metrics port.
+      const feedEnv = { ...childEnv, TICKDESK_FEED: source };
+      if (name !== 'feed') feedEnv.TICKDESK_FEED_METRICS_PORT = port(name);
+      if (!standbyFeed || !(name === 'feed' || name === 'feed-standby')) return feedEnv;
+      return { ...feedEnv, TICKDESK_FEED_LEASE: name === 'feed' ? 'primary' : 'standby' };
     },
   };
 }

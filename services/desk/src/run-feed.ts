@@ -2,48 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_INSTRUMENTS, type DeskTopology } from '@tickdesk/schemas';
+import type { DeskTopology } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import {
-  createFeed,
-  createFeedMetrics,
-  createPublisherLeases,
-  ensureInstrumentNodes,
-  type FeedSource,
-} from '@tickdesk/feed-core';
-import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
-import { createReplayFeed } from '@tickdesk/feed-replay';
-import { createBinanceFeed } from '@tickdesk/feed-binance';
+import { createFeed, createFeedMetrics, createPublisherLeases, ensureInstrumentNodes } from '@tickdesk/feed-core';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
+import { planFor } from './feed-plan.js';
 import { startMetricsServer } from './metrics-server.js';
-
-function sourceFor(config: DeskConfig, log: Logger): FeedSource {
-  const instruments = DEFAULT_INSTRUMENTS;
-  switch (config.TICKDESK_FEED) {
-    case 'replay':
-      return createReplayFeed({
-        path: config.TICKDESK_REPLAY_FILE,
-        speed: config.TICKDESK_REPLAY_SPEED === 'max' ? 'max' : Number(config.TICKDESK_REPLAY_SPEED),
-        progress: false,
-      });
-    case 'binance':
-      return createBinanceFeed({
-        url: config.TICKDESK_BINANCE_URL,
-        symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
-        reconnect: { initialMs: 500, maxMs: 30_000 },
-        log,
-      });
-    default:
-      // seq keeps increasing across restarts: it starts at the start time in microseconds.
-      return createSyntheticFeed({
-        instruments,
-        ratePerSecond: config.TICKDESK_FEED_RATE,
-        seed: config.TICKDESK_FEED_SEED,
-        firstSeq: Date.now() * 1000,
-      });
-  }
-}
 
 /**
  * The feed service: one process, one XMPP session as the feed account; its metrics and
@@ -54,19 +19,17 @@ function sourceFor(config: DeskConfig, log: Logger): FeedSource {
  */
 export async function runFeed(config: DeskConfig, topology: DeskTopology, log: Logger): Promise<() => Promise<void>> {
   const { xmpp, credentials } = deskTarget(topology);
-  // A standby on the feed's own resource would replace the active feed's session, and be replaced in turn (RFC 6120 §7.7.2.2).
-  const client = await connectAs(
-    xmpp,
-    credentials,
-    'feed',
-    log,
-    config.TICKDESK_FEED_LEASE === 'standby' ? 'feed-standby' : 'feed',
-  );
+  const metrics = createFeedMetrics();
+  const plan = planFor(config, topology, { xmpp, credentials, registry: metrics.registry }, log);
+  const { instruments } = plan;
+  // Two sessions on one resource replace each other (RFC 6120 §7.7.2.2): a standby and the MQTT adapter have their own.
+  const resource =
+    plan.source.name === 'mqtt' ? 'feed-mqtt' : config.TICKDESK_FEED_LEASE === 'standby' ? 'feed-standby' : 'feed';
+  const client = await connectAs(xmpp, credentials, 'feed', log, resource);
   const pubsub = createPubsub(client, topology.pubsubHost);
   // Node configuration survives a Prosody restart (docs/operations.md): a reconnect
   // publishes to the same nodes without creating them again.
-  await ensureInstrumentNodes(pubsub, DEFAULT_INSTRUMENTS);
-  const metrics = createFeedMetrics();
+  await ensureInstrumentNodes(pubsub, instruments);
   let redis: Redis | undefined;
   let leases: ReturnType<typeof createPublisherLeases> | undefined;
   if (config.TICKDESK_FEED_LEASE !== 'off') {
@@ -76,16 +39,16 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
       redis,
       pubsub,
       log,
-      symbols: DEFAULT_INSTRUMENTS.map((i) => i.symbol),
+      symbols: instruments.map((i) => i.symbol),
       owner: `feed-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
       ttlMs: config.TICKDESK_FEED_LEASE_TTL_MS,
       standby: config.TICKDESK_FEED_LEASE === 'standby',
     });
   }
   const feed = createFeed({
-    source: sourceFor(config, log),
+    source: plan.source,
     pubsub,
-    instruments: DEFAULT_INSTRUMENTS,
+    instruments,
     log,
     metrics,
     connected: () => client.state() === 'running',
@@ -108,7 +71,10 @@ export async function runFeed(config: DeskConfig, topology: DeskTopology, log: L
         : { state: s };
     },
   });
-  log.info({ feed: config.TICKDESK_FEED, lease: config.TICKDESK_FEED_LEASE }, 'feed running');
+  log.info(
+    { feed: plan.source.name, instruments: instruments.length, lease: config.TICKDESK_FEED_LEASE },
+    'feed running',
+  );
   return async () => {
     await server.close();
     await feed.stop();
