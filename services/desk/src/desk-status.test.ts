@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeskPart, DeskStateFile } from '@tickdesk/schemas';
 import { statusLines } from './desk-status.js';
+import { readDeskState, writeDeskState } from './state-file.js';
 
 const node = (i: number) => ({
   name: `tickdesk-n${i}@localhost`,
@@ -35,6 +39,25 @@ describe('tickdesk status', () => {
     expect(lines).toContain('  xmpp      running (pid 11)  node 1 tickdesk-n1@localhost 127.0.0.1:5222  restarts 0');
     expect(lines).toContain('  xmpp-2    running (pid 12)  node 2 tickdesk-n2@localhost 127.0.0.1:5322  restarts 0');
     expect(lines).toContain('  xmpp-3    running (pid 13)  node 3 tickdesk-n3@localhost 127.0.0.1:5422  restarts 0');
+  });
+
+  it("names the MQTT broker's TLS port, and says so when the broker is gone", async () => {
+    const withBroker = { ...desk({ redis: part(), xmpp: part(), mqtt: part({ pid: 21 }) }, 1) };
+    withBroker.ports = { ...withBroker.ports, mqtt: 8883 };
+    const { lines } = await statusLines(withBroker, everyone);
+    expect(lines).toContain('  mqtt      running (pid 21)  mqtts port 8883  restarts 0');
+    const gone = await statusLines(withBroker, { alive: (pid) => pid !== 21, listening: async () => true });
+    expect(gone.degraded).toEqual(['mqtt exited']);
+  });
+
+  it("reads the broker's port back from desk.json", () => {
+    const home = mkdtempSync(join(tmpdir(), 'tickdesk-status-mqtt-'));
+    try {
+      writeDeskState(home, { ...desk({ mqtt: part() }, 1), ports: { ...desk({}).ports, mqtt: 18883 } });
+      expect(readDeskState(home)?.ports).toEqual({ xmpp: 5222, redis: 6380, mqtt: 18883 });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('reports the desk degraded while a node is being restarted, naming it', async () => {

@@ -89,7 +89,9 @@ function partLine(desk: DeskStateView, name: string, p: DeskPartView, state: str
   const where =
     node && desk.xmppNodes && desk.xmppNodes.length > 1
       ? `  node ${node.index + 1} ${node.name} 127.0.0.1:${node.c2sPort ?? '?'}`
-      : '';
+      : name === 'mqtt' && desk.ports.mqtt
+        ? `  mqtts port ${desk.ports.mqtt}`
+        : '';
   return `${name.padEnd(9)} ${state}${p.pid !== undefined && p.pid > 0 ? ` (pid ${p.pid})` : ''}${where}${restarts}${metrics}`;
 }
 

@@ -26,7 +26,7 @@ export interface DeskPartView {
 export interface DeskStateView {
   pid: number;
   startedAt?: string;
-  ports: { xmpp?: number; redis?: number };
+  ports: { xmpp?: number; redis?: number; mqtt?: number };
   xmppNodes?: ReadonlyArray<{ name: string; c2sPort: number }>;
   parts: Record<string, DeskPartView>;
 }
@@ -96,7 +96,7 @@ function deskStateView(raw: unknown): DeskStateView | undefined {
   return defined({
     pid,
     startedAt: str(f.startedAt),
-    ports: defined({ xmpp: int(ports.xmpp), redis: int(ports.redis) }),
+    ports: defined({ xmpp: int(ports.xmpp), redis: int(ports.redis), mqtt: int(ports.mqtt) }),
     xmppNodes: nodes,
     parts,
   });
