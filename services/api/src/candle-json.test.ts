@@ -60,6 +60,13 @@ describe('candle JSON', () => {
     });
   });
 
+  it("writes a sensor's zero and negative values on the fast path, as decoding and serialising would", () => {
+    const member = '[60000000,"-18.5","0","-19.25","-0.5","0",4]';
+    const json = barJson('IOT.X', '1m', member);
+    expect(json).toBe(JSON.stringify(toBar(decodeCandle('IOT.X', '1m', member))));
+    expect(JSON.parse(json)).toMatchObject({ open: '-18.5', high: '0', low: '-19.25', close: '-0.5' });
+  });
+
   it.each([
     '[0,"NaN","1","1","1","1",1]',
     '[0,"1","1","1","1","1",0]',
@@ -67,7 +74,9 @@ describe('candle JSON', () => {
     '[0,"01","1","1","1","1",1]',
     '[0,"1.","1","1","1","1",1]',
     '[0,"1e3","1","1","1","1",1]',
-    '[0,"-1","1","1","1","1",1]',
+    '[0,"-0","1","1","1","1",1]',
+    '[0,"--1","1","1","1","1",1]',
+    '[0,"1","1","1","1","-1",1]',
     '{"start":0}',
     'not json',
   ])('refuses a stored member that is not a Bar: %s', (member) => {

@@ -189,4 +189,35 @@ describe('recorder input checks', () => {
     expect(rec.stats()).toMatchObject({ ticks: 8, conflated: 2, dropped: { malformed: 5 } });
     expect(await redis.client.zcard(ticksKey('ABC'))).toBe(3);
   });
+
+  it("records a sensor's zero and negative values exactly (kind='sensor'), and still refuses them in a market batch", async () => {
+    const r = rng(16);
+    // Readings around a freezer's -18.5 °C and across zero: negative, zero and positive values.
+    const ticks = randomTicks(r, 'IOT.X', 1_200, T0, { stepMicros: 250_000 }).map((t, i) => ({
+      ...t,
+      size: '0',
+      price: i % 7 === 0 ? '0' : i % 3 === 0 ? t.price : `-${t.price}`,
+    }));
+    const rec = createRecorder({ redis: redis.client, log });
+    for (const b of batches(ticks, r)) rec.ingest({ ...b, kind: 'sensor' });
+    rec.ingest({ symbol: 'ABC', ticks: [{ ...ticks[0]!, symbol: 'ABC', price: '-18.5' }], conflated: 0 });
+    await rec.flush();
+    expect(rec.stats()).toMatchObject({ ticks: 1_201, dropped: { malformed: 1 } });
+    const last = ticks[ticks.length - 1]!;
+    expect(last.price.startsWith('-')).toBe(true);
+    expect(await rec.store.lastPrice('IOT.X')).toEqual({
+      symbol: 'IOT.X',
+      price: last.price,
+      size: '0',
+      seq: last.seq,
+      eventTime: last.eventTime,
+      ingestTime: last.ingestTime,
+    });
+    expect(await rec.store.lastPrice('ABC')).toBeUndefined();
+    for (const interval of ['1s', '1m', '1h'] as const) {
+      const candles = await rec.store.candles('IOT.X', interval, 0, T0 + 10 * 3_600_000_000, 100_000);
+      expect(candles).toEqual(naiveBars(ticks, interval));
+      if (interval === '1h') expect(candles.some((c) => c.low.startsWith('-') && !c.high.startsWith('-'))).toBe(true);
+    }
+  });
 });

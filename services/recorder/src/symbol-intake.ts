@@ -1,6 +1,7 @@
 import {
   isDecimalString,
   isPositiveDecimal,
+  isSignedDecimalString,
   parseTimestamp,
   type BarInterval,
   type Tick,
@@ -62,6 +63,8 @@ export function createSymbolIntake(deps: IntakeDeps) {
       if (batch.lease < sym.lease) return onDrop('stale_publisher', batch.ticks.length);
       sym.lease = batch.lease;
     }
+    // A sensor's values may be zero or negative (kind='sensor', docs/protocol.md); a market price never is.
+    const validPrice = batch.kind === 'sensor' ? isSignedDecimalString : isPositiveDecimal;
     const accepted: CandleTick[] = [];
     const pending: PendingTick[] = [];
     let last: Tick | undefined;
@@ -76,7 +79,7 @@ export function createSymbolIntake(deps: IntakeDeps) {
       if (
         eventMicros === undefined ||
         tick.symbol !== symbol ||
-        !isPositiveDecimal(tick.price) ||
+        !validPrice(tick.price) ||
         !isDecimalString(tick.size)
       ) {
         malformed++;
