@@ -28,18 +28,27 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-// TICKDESK_FEED as a list (`synthetic,mqtt`) is read by feedSources whether or not the setting's schema has the list yet.
-const withFeeds = (env: Record<string, string>, feeds: string): DeskConfig =>
-  ({ ...loadDeskConfig({ TICKDESK_HOME: home, ...env }), TICKDESK_FEED: feeds }) as DeskConfig;
+const config = (env: Record<string, string>, feeds: string): DeskConfig =>
+  loadDeskConfig({ TICKDESK_HOME: home, TICKDESK_FEED: feeds, ...env });
 
 describe('desk topology: the MQTT broker', () => {
   it('is there only when the feed list has mqtt, on its interface and port', () => {
-    expect(buildDeskTopology(withFeeds({}, 'synthetic'))).not.toHaveProperty('mqtt');
-    const t = buildDeskTopology(withFeeds({ TICKDESK_MQTT_PORT: '18883' }, 'synthetic,mqtt'));
+    expect(buildDeskTopology(config({}, 'synthetic'))).not.toHaveProperty('mqtt');
+    const t = buildDeskTopology(config({ TICKDESK_MQTT_PORT: '18883' }, 'synthetic,mqtt'));
     expect(t.mqtt).toEqual({ host: '127.0.0.1', port: 18883 });
     expect(parseDeskTopology(JSON.stringify(t)).mqtt).toEqual(t.mqtt);
     // Listening on every interface, the services reach it on loopback (the certificate names 127.0.0.1).
-    expect(buildDeskTopology(withFeeds({ TICKDESK_MQTT_INTERFACE: '0.0.0.0' }, 'mqtt')).mqtt?.host).toBe('127.0.0.1');
+    expect(buildDeskTopology(config({ TICKDESK_MQTT_INTERFACE: '0.0.0.0' }, 'mqtt')).mqtt?.host).toBe('127.0.0.1');
+  });
+
+  it("may not take another part's port, when it runs", () => {
+    expect(() => config({ TICKDESK_MQTT_PORT: '6380' }, 'synthetic,mqtt')).toThrow(
+      'port 6380 is both TICKDESK_REDIS_PORT and TICKDESK_MQTT_PORT',
+    );
+    expect(() =>
+      config({ TICKDESK_MQTT_PORT: '5322', TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '2' }, 'mqtt'),
+    ).toThrow("port 5322 is both TICKDESK_MQTT_PORT and XMPP node 2's client port");
+    expect(config({ TICKDESK_MQTT_PORT: '6380' }, 'synthetic').TICKDESK_MQTT_PORT).toBe(6380);
   });
 });
 
