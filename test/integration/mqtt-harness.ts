@@ -19,8 +19,8 @@ import { parseSensorMap, sensorInstruments, ticksNode } from '@tickdesk/schemas'
 import { createPubsub, type Pubsub, type XmppClient } from '@tickdesk/xmpp';
 import { connect, log } from './helpers.js';
 
-export const map = parseSensorMap(readFileSync(SAMPLE_MAP_FILE, 'utf8'));
-export const sensors = sensorInstruments(map);
+const map = parseSensorMap(readFileSync(SAMPLE_MAP_FILE, 'utf8'));
+const sensors = sensorInstruments(map);
 
 /** A private mosquitto with the desk's accounts, restartable on the same folder and port (its sessions persist). */
 export async function startBroker() {

@@ -27,4 +27,3 @@ export function createAckQueue(send: (messageId: number) => void) {
     },
   };
 }
-export type AckQueue = ReturnType<typeof createAckQueue>;
