@@ -35,7 +35,10 @@ describe('alert payload codec', () => {
   });
 
   it.each([
-    ['price', { price: '-1' }, /price/],
+    ['price', { price: '-0' }, /price/],
+    ['price', { price: '--1' }, /price/],
+    ['amount', { amount: '-1' }, /amount/],
+    ['previous', { previous: '-0.0' }, /previous/],
     ['threshold', { threshold: '6.5e4' }, /threshold/],
     ['condition', { condition: 'crosses' }, /condition/],
     ['seq', { seq: '9007199254740993' }, /seq/],
@@ -47,6 +50,21 @@ describe('alert payload codec', () => {
     const el = encodeAlert(alert);
     Object.assign(el.attrs, attrs);
     expect(decodeAlert(el)).toMatchObject({ ok: false, reason: expect.stringMatching(reason) as string });
+  });
+
+  it("round-trips a sensor's alert: zero and negative values and levels, exactly", () => {
+    const freezer: AlertPayload = {
+      ...alert,
+      symbol: 'IOT.X',
+      condition: 'crossing-down',
+      threshold: '-18',
+      price: '-18.5',
+      previousPrice: '0',
+    };
+    expect(decodeAlert(encodeAlert(freezer))).toEqual({ ok: true, value: freezer });
+    const channel: AlertPayload = { ...freezer, condition: 'inside-channel', lower: '-20', upper: '-0.5' };
+    delete channel.threshold;
+    expect(decodeAlert(encodeAlert(channel))).toEqual({ ok: true, value: channel });
   });
 
   it('rejects foreign elements and child elements', () => {

@@ -1,5 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
-import { isDecimalString, isPositiveDecimal } from './decimal.js';
+import { isDecimalString, isSignedDecimalString } from './decimal.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { RULE_CONDITIONS, type RuleCondition, type RuleParameters, type RulePriority } from './rule.js';
 import { parseTimestamp } from './time.js';
@@ -27,7 +27,9 @@ export interface AlertPayload extends RuleParameters {
 }
 
 const CONDITIONS = new Set<string>(RULE_CONDITIONS);
-const DECIMAL_ATTRS = ['threshold', 'lower', 'upper', 'amount', 'previous', 'reference'] as const;
+// Prices and levels may be zero or negative: a sensor's are (its ticks say kind='sensor' and rules
+// on it were validated as such); the alert relays them. Amounts never are.
+const LEVEL_ATTRS = ['threshold', 'lower', 'upper', 'previous', 'reference'] as const;
 const symbolRe = new RegExp(SYMBOL_PATTERN);
 const idRe = /^[A-Za-z0-9._:-]{1,64}$/;
 const uintRe = /^(0|[1-9][0-9]{0,15})$/;
@@ -71,11 +73,14 @@ export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
   const condition = str('condition');
   if (!condition || !CONDITIONS.has(condition)) return fail('missing or unknown condition');
   const price = str('price');
-  if (!price || !isPositiveDecimal(price)) return fail('price is not a positive decimal');
-  for (const name of DECIMAL_ATTRS) {
+  if (!price || !isSignedDecimalString(price)) return fail('price is not a decimal');
+  for (const name of LEVEL_ATTRS) {
     const v = str(name);
-    if (at[name] !== undefined && (v === undefined || !isDecimalString(v))) return fail(`${name} is not a decimal`);
+    if (at[name] !== undefined && (v === undefined || !isSignedDecimalString(v)))
+      return fail(`${name} is not a decimal`);
   }
+  if (at.amount !== undefined && (typeof at.amount !== 'string' || !isDecimalString(at.amount)))
+    return fail('amount is not a decimal');
   const seq = str('seq');
   if (!seq || !uintRe.test(seq) || !Number.isSafeInteger(Number(seq))) return fail('missing or invalid seq');
   const eventTime = str('event-time');
