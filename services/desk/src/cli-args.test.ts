@@ -37,7 +37,7 @@ describe('tickdesk arguments', () => {
   it('usage errors name what is wrong', () => {
     expect(usageError([])).toBe('no command given');
     expect(usageError(['frobnicate'])).toBe("unknown command 'frobnicate'");
-    expect(usageError(['run', 'bogus'])).toBe("unknown service 'bogus' (feed|recorder|alerts|api)");
+    expect(usageError(['run', 'bogus'])).toBe("unknown service 'bogus' (feed|recorder|alerts|api|mqtt-demo)");
     expect(usageError(['status', 'now'])).toBe("unexpected argument 'now' after 'status'");
     expect(usageError(['down', '--role', 'x'])).toBe("--role belongs to 'users add', not 'down'");
     expect(usageError(['status', '--bogus'])).toMatch(/Unknown option '--bogus'/);

@@ -26,7 +26,7 @@ exit codes: 0 done, 1 failed, 2 usage error, 3 (status) no desk runs
 settings: TICKDESK_* environment variables (docs/operations.md)`;
 
 /** The services `up` starts as `tickdesk run <service>`. */
-export const SERVICES = ['feed', 'recorder', 'alerts', 'api'] as const;
+export const SERVICES = ['feed', 'recorder', 'alerts', 'api', 'mqtt-demo'] as const;
 export type Service = (typeof SERVICES)[number];
 
 export type CliCommand =

@@ -50,6 +50,7 @@ export async function run(config: DeskConfig, service: Service, log: Logger): Pr
     recorder: () => runRecorder(config, topology, process.env, log),
     alerts: () => runAlerts(config, topology, process.env, log),
     api: () => runApi(topology, process.env, log),
+    'mqtt-demo': async () => (await import('./run-mqtt-demo.js')).runMqttDemo(config, topology, log),
   };
   const stop = await runners[service]();
   await new Promise<void>((resolve) => {

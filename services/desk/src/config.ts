@@ -91,6 +91,8 @@ export const DeskEnv = Type.Object({
   TICKDESK_MQTT_INTERFACE: Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$', default: '127.0.0.1' }),
   /** At most this many devices (broker accounts) on the MQTT broker. */
   TICKDESK_MQTT_DEVICES_MAX: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  /** 1: with mqtt in TICKDESK_FEED, `up` runs the demo devices of the sample map's sensors (docs/operations.md, "Sensors over MQTT"); 0: never. */
+  TICKDESK_MQTT_DEMO: Type.Integer({ minimum: 0, maximum: 1, default: 1 }),
   /** The topology file a service reads (up sets it to <TICKDESK_HOME>/topology.json for its services); empty: that file while a desk runs there, else built from the variables above. */
   TICKDESK_TOPOLOGY: Type.String({ default: '' }),
 });

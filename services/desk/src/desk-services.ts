@@ -8,7 +8,7 @@ const SERVICES = ['recorder', 'alerts', 'feed', 'api'] as const;
 
 /** The service processes `up` starts, read from the desk's settings once. */
 export interface DeskServices {
-  /** Part names in start order: recorder[, recorder-standby], alerts[, alerts-2…], feed[, feed-standby][, feed-<source>…], api. */
+  /** Part names in start order: recorder[, recorder-standby], alerts[, alerts-2…], feed[, feed-standby][, feed-<source>…][, mqtt-demo], api. */
   readonly names: readonly string[];
   /** The feed's, recorder's and alerts' metrics ports (their primaries'). */
   readonly metrics: { feed: number; recorder: number; alerts: number };
@@ -38,6 +38,8 @@ export async function deskServices(
   config: DeskConfig,
   metricsChooser: MetricsPorts,
   env: NodeJS.ProcessEnv = process.env,
+  /** `mqttDemo`: the demo device process `mqtt-demo` runs too, after the feeds (run-mqtt-demo.ts). */
+  { mqttDemo = false }: { mqttDemo?: boolean } = {},
 ): Promise<DeskServices> {
   // Never one of the desk's own configured ports (a sentinel's, not bound yet when chosen).
   const metrics = await metricsChooser.services();
@@ -59,6 +61,7 @@ export async function deskServices(
   names.splice(names.indexOf('feed'), 1, ...Object.keys(feedParts));
   names.splice(names.indexOf('alerts') + 1, 0, ...extraEngines);
   if (standbyRecorder) names.splice(names.indexOf('recorder') + 1, 0, 'recorder-standby');
+  if (mqttDemo) names.splice(names.indexOf('api'), 0, 'mqtt-demo');
   const partPorts: Record<string, number> = {
     ...metrics,
     ...(standbyFeed ? { 'feed-standby': await metricsChooser.free() } : {}),

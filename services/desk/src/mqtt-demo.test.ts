@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SensorMapEntry } from '@tickdesk/schemas';
-import { provisionDemoDevices } from './mqtt-demo.js';
+import { demoSensors, provisionDemoDevices } from './mqtt-demo.js';
 
 const sensor = (symbol: string, topic: string): SensorMapEntry => ({
   topic,
@@ -49,23 +49,28 @@ describe('demo devices', () => {
     });
   });
 
-  it('keeps a stored login the broker still has; makes again one it lacks or with another prefix; removes a stale one', async () => {
+  it("made again at each start with a new password; a stale demo device removed, an admin's own left alone", async () => {
     const registry = fakeRegistry({
       'demo-iot.site1.temp': 'sites/site1/temp',
-      'demo-iot.truck7.speed': 'trucks/old/speed',
       'demo-iot.gone': 'gone',
       'site1-probe': 'sites/site1',
     });
-    const stored = { 'demo-iot.site1.temp': 'kept', 'demo-iot.truck7.speed': 'old', 'demo-iot.gone': 'x' };
-    const kept = await provisionDemoDevices(registry, [TEMP, SPEED], stored);
-    expect(kept).toEqual({ 'demo-iot.site1.temp': 'kept', 'demo-iot.truck7.speed': 'pw1' });
+    expect(await provisionDemoDevices(registry, [TEMP])).toEqual({ 'demo-iot.site1.temp': 'pw1' });
     expect(registry.calls).toEqual([
-      'remove demo-iot.truck7.speed',
-      'add demo-iot.truck7.speed trucks/demo/speed',
+      'remove demo-iot.site1.temp',
       'remove demo-iot.gone',
+      'add demo-iot.site1.temp sites/site1/temp',
     ]);
-    expect(registry.held.get('site1-probe')).toBe('sites/site1');
-    const lost = await provisionDemoDevices(fakeRegistry(), [TEMP], kept);
-    expect(lost['demo-iot.site1.temp']).toBe('pw1');
+    expect(Object.fromEntries(registry.held)).toEqual({
+      'site1-probe': 'sites/site1',
+      'demo-iot.site1.temp': 'sites/site1/temp',
+    });
+  });
+
+  it("publishes the sample map's sensors the desk's map lists, never a sensor of the desk's own", () => {
+    const own = sensor('IOT.E2E.PROBE', 'e2e/probe1/temp');
+    const moved = sensor('IOT.SITE1.TEMP', 'elsewhere/temp');
+    expect(demoSensors([TEMP, own, SPEED], [TEMP, SPEED])).toEqual([TEMP, SPEED]);
+    expect(demoSensors([own, moved], [TEMP, SPEED])).toEqual([]);
   });
 });

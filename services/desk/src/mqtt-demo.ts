@@ -3,42 +3,36 @@ import { connectMqtt, type DeviceRegistry } from '@tickdesk/infra';
 import type { SensorMapEntry } from '@tickdesk/schemas';
 import { createSensorWalk, demoTopic } from './demo-sensor-walk.js';
 
-/**
- * The demo devices' passwords by name, kept with the broker's other passwords in the
- * credentials file (`mqtt.users`): the broker keeps only hashes.
- */
+/** The demo devices' passwords by name, made at the demo's start (the broker keeps only hashes). */
 export type DemoDevices = Record<string, string>;
 
 /** Demo devices are named after their sensor's symbol: `demo-iot.site1.temp`; `demo-…` names are the demo's. */
 export const demoDeviceName = (symbol: string): string => `demo-${symbol.toLowerCase()}`;
-export const isDemoDevice = (name: string): boolean => name.startsWith('demo-');
 
 /**
- * One device per sensor of the map, made through the registry, publishing on its sensor's
- * topic: a device with a stored password that the broker holds with that topic is kept;
- * one the broker lacks, or holds with another topic, is made again with a new password; a
- * stored demo device of a sensor no longer in the map is removed. Answers the passwords to keep.
+ * The sensors the demo publishes: those of the sample map (`sample`) that the desk's map
+ * lists too, same topic and symbol; with the sample map as the desk's, all of them. A
+ * sensor of the desk's own is never the demo's.
+ */
+export function demoSensors(desk: readonly SensorMapEntry[], sample: readonly SensorMapEntry[]): SensorMapEntry[] {
+  return desk.filter((d) => sample.some((s) => s.topic === d.topic && s.symbol === d.symbol));
+}
+
+/**
+ * One device per demo sensor, made through the registry with a new password at each start
+ * of the demo (so a demo device an admin removed comes back with it), publishing on its
+ * sensor's topic only; a demo device of a sensor the demo no longer has is removed.
+ * Answers the passwords.
  */
 export async function provisionDemoDevices(
   registry: Pick<DeviceRegistry, 'add' | 'remove' | 'list'>,
   sensors: readonly SensorMapEntry[],
-  stored: DemoDevices = {},
 ): Promise<DemoDevices> {
-  const onBroker = new Map((await registry.list()).map((d) => [d.name, d.topics]));
-  const kept: DemoDevices = {};
-  for (const sensor of sensors) {
-    const name = demoDeviceName(sensor.symbol);
-    const topics = demoTopic(sensor.topic);
-    const password = stored[name];
-    if (password !== undefined && onBroker.get(name) === topics) {
-      kept[name] = password;
-      continue;
-    }
-    if (onBroker.has(name)) await registry.remove(name);
-    kept[name] = (await registry.add(name, topics)).password;
-  }
-  for (const name of Object.keys(stored)) if (!kept[name] && onBroker.has(name)) await registry.remove(name);
-  return kept;
+  const wanted = new Map(sensors.map((s) => [demoDeviceName(s.symbol), demoTopic(s.topic)]));
+  for (const { name } of await registry.list()) if (name.startsWith('demo-')) await registry.remove(name);
+  const devices: DemoDevices = {};
+  for (const [name, topics] of wanted) devices[name] = (await registry.add(name, topics)).password;
+  return devices;
 }
 
 /**

@@ -8,6 +8,7 @@ import { deskBanner } from './desk-banner.js';
 import { startDeskInfra } from './desk-infra.js';
 import { deskMqtt, MQTT_PART } from './desk-mqtt.js';
 import { deskServices } from './desk-services.js';
+import { runsMqttDemo } from './run-mqtt-demo.js';
 import { createDeskSupervision } from './desk-supervision.js';
 import { provisionDesk } from './provision-desk.js';
 import { clearDeskState, runningDeskPid } from './state-file.js';
@@ -54,12 +55,14 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   };
   // The API starts last, as a child: say now, by name, if its port is taken.
   await assertPortFree(config.TICKDESK_API_PORT, 'the REST API', 'TICKDESK_API_PORT');
-  const services = await deskServices(config, metricsPortsOf(config));
+  // Built once: every service started below reads it (TICKDESK_TOPOLOGY) instead of rebuilding addresses.
+  const topology = buildDeskTopology(config);
+  const services = await deskServices(config, metricsPortsOf(config), process.env, {
+    mqttDemo: runsMqttDemo(config, topology),
+  });
   const logs = join(home, 'logs');
   privateFolder(home);
   privateFolder(logs, { files: true });
-  // Built once: every service started below reads it (TICKDESK_TOPOLOGY) instead of rebuilding addresses.
-  const topology = buildDeskTopology(config);
   const topologyPath = writeDeskTopology(home, topology);
   const deskLog = join(logs, 'desk.log');
   const report = (line: string) => {
