@@ -60,3 +60,28 @@ describe('the service processes of a desk', () => {
     expect(s.envOf('api', base)).toMatchObject({ TICKDESK_REDIS_MODE: 'sentinel', TICKDESK_ALERT_ENGINES: '2' });
   });
 });
+
+describe('one feed process per source', () => {
+  it('runs feed for the first source and feed-<source> for each further one, each with its own source and metrics port', async () => {
+    const s = await deskServices(loadDeskConfig({ TICKDESK_FEED: 'synthetic,mqtt' }), metrics(), {});
+    expect(s.names).toEqual(['recorder', 'alerts', 'feed', 'feed-mqtt', 'api']);
+    expect(s.programOf('feed-mqtt')).toBe('feed');
+    expect(s.partPorts['feed-mqtt']).toBe(42_001);
+    expect(s.envOf('feed', base)).toMatchObject({ TICKDESK_FEED: 'synthetic', TICKDESK_FEED_METRICS_PORT: '41001' });
+    expect(s.envOf('feed-mqtt', base)).toMatchObject({ TICKDESK_FEED: 'mqtt', TICKDESK_FEED_METRICS_PORT: '42001' });
+    expect(s.envOf('feed-mqtt', base).TICKDESK_FEED_LEASE).toBeUndefined();
+  });
+
+  it('with a standby: the first source has its standby, the MQTT adapter none', async () => {
+    const s = await deskServices(
+      loadDeskConfig({ TICKDESK_FEED: 'binance,mqtt', TICKDESK_FEED_STANDBY: '1' }),
+      metrics(),
+      {},
+    );
+    expect(s.names).toEqual(['recorder', 'alerts', 'feed', 'feed-standby', 'feed-mqtt', 'api']);
+    expect(s.envOf('feed-standby', base)).toMatchObject({ TICKDESK_FEED: 'binance', TICKDESK_FEED_LEASE: 'standby' });
+    expect(s.envOf('feed-mqtt', base)).toMatchObject({ TICKDESK_FEED: 'mqtt' });
+    expect(s.envOf('feed-mqtt', base).TICKDESK_FEED_LEASE).toBeUndefined();
+    expect(new Set(Object.values(s.partPorts)).size).toBe(Object.keys(s.partPorts).length);
+  });
+});
