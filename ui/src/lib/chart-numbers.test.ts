@@ -13,8 +13,21 @@ describe('chart numbers', () => {
   });
 
   it('refuses what is not a decimal string', () => {
-    for (const bad of ['', '1e3', '-1', '0x10', ' 1', '1.', 'NaN', 'Infinity', '1,5', '01'])
-      expect(chartPrice(bad)).toBeUndefined();
+    for (const bad of ['', '1e3', '-0', '--1', '-1e3', '0x10', ' 1', '1.', 'NaN', 'Infinity', '1,5', '01'])
+      expect(chartPrice(bad), bad).toBeUndefined();
+  });
+
+  it("takes a sensor's zero and negative values (a freezer at -18.5 °C)", () => {
+    expect(chartPrice('-18.5')).toBe(-18.5);
+    expect(chartPrice('0')).toBe(0);
+    expect(chartPrice('-0.30000000000000000001')).toBe(-0.3);
+    expect(chartCandle(1_700_000_000, { open: '-18.5', high: '0', low: '-19.25', close: '-0.5' })).toEqual({
+      time: 1_700_000_000,
+      open: -18.5,
+      high: 0,
+      low: -19.25,
+      close: -0.5,
+    });
   });
 
   it('converts a whole candle, or none of it', () => {

@@ -1,4 +1,4 @@
-import { isDecimalString, parseTimestamp, type Bar } from '@tickdesk/schemas';
+import { isSignedDecimalString, parseTimestamp, type Bar } from '@tickdesk/schemas';
 import type { CandlestickData, PriceFormat, UTCTimestamp } from 'lightweight-charts';
 
 // The one place where decimal price strings become binary numbers, for the chart only.
@@ -7,9 +7,10 @@ import type { CandlestickData, PriceFormat, UTCTimestamp } from 'lightweight-cha
 /**
  * A decimal string as the nearest double (ECMAScript's Number() rounds correctly, so
  * "65000.12" is exactly the double the literal 65000.12 is); undefined when not a decimal.
+ * A sensor's value may be zero or negative ("-18.5"): the decoders let only a sensor's through.
  */
 export function chartPrice(decimal: string): number | undefined {
-  if (!isDecimalString(decimal)) return undefined;
+  if (!isSignedDecimalString(decimal)) return undefined;
   const n = Number(decimal);
   return Number.isFinite(n) ? n : undefined;
 }

@@ -101,4 +101,56 @@ describe('chart store', () => {
     await settle();
     expect(get(t.desk.chart.priceLines).map((l) => l.price)).toEqual([65000, 60000, 61000]);
   });
+
+  it("charts a sensor's negative and zero values, from REST candles and live bars", async () => {
+    const freezer = (start: string, close: string, interval = '1m'): Bar => ({
+      ...candle(start, close, interval),
+      symbol: 'IOT.X',
+      open: '-18.5',
+      high: '0',
+      low: '-19.25',
+      volume: '0',
+    });
+    const t = fakeDesk({
+      routes: {
+        'GET /instruments': () =>
+          json(200, {
+            instruments: [
+              { kind: 'sensor', symbol: 'IOT.X', name: 'Freezer', unit: '°C', decimals: 2, min: '-40', max: '85' },
+            ],
+          }),
+        'GET /instruments/IOT.X/candles': ({ query }) =>
+          json(200, {
+            symbol: 'IOT.X',
+            interval: query.get('interval'),
+            candles: query.get('interval') === '1m' ? [freezer('2026-11-21T09:58:00.000000Z', '-18.75')] : [],
+          }),
+      },
+    });
+    await t.login();
+    await t.desk.chart.select('IOT.X');
+    await settle();
+    expect(get(t.desk.chart.view).candles.map((c) => [c.open, c.high, c.low, c.close])).toEqual([
+      [-18.5, 0, -19.25, -18.75],
+    ]);
+    t.xmpp
+      .last()
+      .receive(
+        xml(
+          'message',
+          { from: 'pubsub.desk.localhost' },
+          xml(
+            'event',
+            { xmlns: NS_PUBSUB_EVENT },
+            xml(
+              'items',
+              { node: 'bars/IOT.X' },
+              xml('item', { id: 'b1' }, encodeBar(freezer('2026-11-21T09:59:30.000000Z', '-0.5', '1s'), 'sensor')),
+            ),
+          ),
+        ),
+      );
+    t.frames.flush();
+    expect(get(t.desk.chart.view).candles.map((c) => c.close)).toEqual([-18.75, -0.5]);
+  });
 });
