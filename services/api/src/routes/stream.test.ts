@@ -169,6 +169,14 @@ describe('GET /v1/stream', () => {
     expect(sse.frames.filter((f) => f.event === 'price')).toEqual([]);
   });
 
+  it("sends a sensor's zero and negative values as they were recorded", async () => {
+    await client.hset('td:last', 'IOT.X', last('-18.5', 1));
+    const sse = await connect();
+    await sse.next(isPrice('IOT.X', '-18.5'));
+    await client.hset('td:last', 'IOT.X', last('0', 2));
+    await sse.next(isPrice('IOT.X', '0'));
+  });
+
   it("streams the caller's new alerts and their lifecycle steps, not anyone else's", async () => {
     const sse = await connect('?symbols=SOLUSDT');
     const bobs = await connect('', AS.bob);

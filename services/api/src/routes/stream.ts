@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { isDecimalString } from '@tickdesk/schemas';
+import { isDecimalString, isSignedDecimalString } from '@tickdesk/schemas';
 import { createLastPriceStore } from '@tickdesk/store';
 import type { ApiDeps, Caller } from '../deps.js';
 import type { Entitlements } from '../entitlements.js';
@@ -66,8 +66,9 @@ function createHub({ redis, alerts, log }: ApiDeps, entitlements: Entitlements, 
   function priceFrame(symbol: string, json: string): string | undefined {
     try {
       const v = JSON.parse(json) as Record<string, unknown>;
-      // Corrupt data is worse than no data: a price that is not a decimal string is not sent.
-      if (!isDecimalString(v.price) || !isDecimalString(v.size) || typeof v.seq !== 'number') return undefined;
+      // Corrupt data is worse than no data: a price that is not a decimal string is not sent
+      // (a sensor's value may be zero or negative: the recorder took it from a kind='sensor' item).
+      if (!isSignedDecimalString(v.price) || !isDecimalString(v.size) || typeof v.seq !== 'number') return undefined;
       return event('price', {
         symbol,
         price: v.price,
