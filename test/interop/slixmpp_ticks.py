@@ -68,6 +68,8 @@ SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
 UINT_RE = re.compile(r"0|[1-9][0-9]{0,15}")
 OFFSET_RE = re.compile(r"-?(0|[1-9][0-9]{0,15})")
 DECIMAL_RE = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
+# A sensor's value (kind='sensor'): the decimal with an optional minus sign, never "-0".
+SIGNED_RE = re.compile(r"(?!-0(\.0+)?$)-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 TIMESTAMP_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?Z")
 
 
@@ -77,6 +79,10 @@ class Malformed(Exception):
 
 def _decimal(text):
     return len(text) <= 40 and DECIMAL_RE.fullmatch(text) is not None
+
+
+def _signed(text):
+    return len(text) <= 40 and SIGNED_RE.fullmatch(text) is not None
 
 
 def _quote(text):
@@ -152,6 +158,9 @@ def parse_ticks(el, node_symbol=None):
         if not UINT_RE.fullmatch(el.get("conflated")):
             raise Malformed("invalid conflated attribute")
         conflated = int(el.get("conflated"))
+    kind = el.get("kind")
+    if kind is not None and kind != "sensor":
+        raise Malformed("invalid kind attribute")
     if len(el) > 0:
         raise Malformed("unexpected child element")
     parts = (el.text or "").split(";")
@@ -172,7 +181,10 @@ def parse_ticks(el, node_symbol=None):
         if seq <= prev:
             raise Malformed("tick %d: seq %d not above %d" % (i, seq, prev))
         prev = seq
-        if not _decimal(price) or not re.search("[1-9]", price):
+        if kind == "sensor":
+            if not _signed(price):
+                raise Malformed("tick %d: price %s is not a signed decimal" % (i, _quote(price)))
+        elif not _decimal(price) or not re.search("[1-9]", price):
             raise Malformed("tick %d: price %s is not a positive decimal" % (i, _quote(price)))
         if not _decimal(size):
             raise Malformed("tick %d: size %s is not a decimal" % (i, _quote(size)))
