@@ -1,6 +1,8 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { BarPrice, PriceFormat, PriceFormatCustom } from 'lightweight-charts';
+import { encodeAlert } from '@tickdesk/schemas';
+import { markable, receiptRequest, xml } from '@tickdesk/xmpp/browser';
 import App from '../App.svelte';
 import { deskContext } from '../lib/desk-context.js';
 import { fakeDesk, json, settle } from '../test/fakes.js';
@@ -76,6 +78,24 @@ describe('sensor instruments on the dashboard', () => {
             interval: query.get('interval'),
             candles: query.get('interval') === '1h' ? [hourCandle(TEMP.symbol, '7.5')] : [],
           }),
+        'GET /rules': () =>
+          json(200, {
+            rules: [
+              {
+                id: 'r1',
+                owner: 'alice',
+                status: 'active',
+                createdAt: '2026-01-01T00:00:00Z',
+                updatedAt: '2026-01-01T00:00:00Z',
+                version: 1,
+                symbol: TEMP.symbol,
+                condition: 'greater-than',
+                threshold: '8',
+                frequency: 'once',
+                priority: 'critical',
+              },
+            ],
+          }),
       },
     });
     render(App, { context: deskContext(t.desk) });
@@ -90,6 +110,31 @@ describe('sensor instruments on the dashboard', () => {
     expect(cell(TEMP.symbol, 'watch-change')).toBe('+0.5 °C');
     expect(row('BTCUSDT').dataset.kind).toBe('market');
     expect(cell('BTCUSDT', 'watch-last')).toBe('65000.10');
+
+    // The rule and its alert read in the sensor's unit.
+    expect(screen.getByTestId('rule-text').textContent).toMatch(/8 \(°C\)$/);
+    t.xmpp.last().receive(
+      xml(
+        'message',
+        { from: 'alerts@desk.localhost/engine', type: 'chat', id: 'a1' },
+        encodeAlert({
+          id: 'a1',
+          rule: 'r1',
+          symbol: TEMP.symbol,
+          condition: 'greater-than',
+          threshold: '8',
+          price: '8.4',
+          seq: 1,
+          eventTime: '2026-11-21T10:00:00Z',
+          firedAt: '2026-11-21T10:00:00.1Z',
+          priority: 'critical',
+        }),
+        receiptRequest(),
+        markable(),
+      ),
+    );
+    await settle();
+    expect(screen.getByTestId('alert-price').textContent.trim()).toBe('8.4 °C');
 
     series.applyOptions.mockClear();
     await fireEvent.click(row(TEMP.symbol));
