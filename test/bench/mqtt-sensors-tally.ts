@@ -1,0 +1,105 @@
+// The sensor benchmark's subscriber count (test/bench/mqtt-sensors.ts): every tick of the sensor
+// nodes, decoded strictly (decodeTickRows). A device's values are its message numbers in the run
+// (1, 2, 3…), so per symbol the next value is known: a higher one means values missing, a lower
+// one a duplicate or a value out of order. Latency runs from the event time (the payload's `time`,
+// the device's publish) to the decode here; its first leg, to the adapter, ends at the tick's ingest time.
+import type { Logger } from 'pino';
+import { decodeTickRows, nowMicros, ticksNode, type TickRows } from '@tickdesk/schemas';
+import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
+
+const BUCKET_US = 100;
+const MAX_BUCKET = 200_000; // 20 s: anything later lands in the last bucket
+
+export interface SensorTallyReport {
+  /** Ticks received while measuring, and since the last reset. */
+  measured: number;
+  total: number;
+  /** Values skipped (a device's numbers jumped ahead), values seen again, values lower than expected. */
+  missing: number;
+  duplicates: number;
+  disorder: number;
+  /** Holes between consecutive seqs of one symbol. */
+  seqHoles: number;
+  p50: number;
+  p99: number;
+  /** Median from the device's publish to the adapter (the tick's ingest time). */
+  p50ToAdapter: number;
+}
+
+function percentileMs(hist: Uint32Array, p: number): number {
+  const total = hist.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let b = 0; b < hist.length; b++) {
+    seen += hist[b]!;
+    if (total > 0 && seen >= (p / 100) * total) return ((b + 0.5) * BUCKET_US) / 1000;
+  }
+  return Number.NaN;
+}
+
+/** Subscribes `client` to the ticks/ node of every sensor of the map and counts what arrives. */
+export async function startSensorTally({
+  client,
+  service,
+  sensors,
+  log,
+}: {
+  client: XmppClient;
+  service: string;
+  sensors: ReadonlyArray<{ symbol: string }>;
+  log: Logger;
+}) {
+  const hist = new Uint32Array(MAX_BUCKET + 1);
+  const toAdapter = new Uint32Array(MAX_BUCKET + 1);
+  const bucket = (us: number) => Math.min(MAX_BUCKET, Math.max(0, Math.floor(us / BUCKET_US)));
+  let measuring = false;
+  const c = { measured: 0, total: 0, missing: 0, duplicates: 0, disorder: 0, seqHoles: 0 };
+  let next = new Map<string, number>();
+  let lastSeq = new Map<string, number>();
+  const sub = createItemSubscriber<TickRows>({
+    client,
+    service,
+    nodes: sensors.map((s) => ticksNode(s.symbol)),
+    decode: decodeTickRows,
+    log,
+    onItem: ({ symbol, rows }) => {
+      const now = nowMicros();
+      for (const row of rows) {
+        c.total += 1;
+        const value = Number(row.price);
+        const expected = next.get(symbol) ?? 1;
+        if (value === expected - 1) c.duplicates += 1;
+        else if (value < expected) c.disorder += 1;
+        else c.missing += value - expected;
+        if (value >= expected) next.set(symbol, value + 1);
+        const last = lastSeq.get(symbol);
+        if (last !== undefined && row.seq > last + 1) c.seqHoles += row.seq - last - 1;
+        lastSeq.set(symbol, row.seq);
+        if (!measuring) continue;
+        c.measured += 1;
+        hist[bucket(now - row.eventMicros)]! += 1;
+        toAdapter[bucket(row.ingestMicros - row.eventMicros)]! += 1;
+      }
+    },
+  });
+  await sub.start();
+  return {
+    /** A new run: every device numbers its values from 1 again. */
+    reset() {
+      for (const k of Object.keys(c) as Array<keyof typeof c>) c[k] = 0;
+      next = new Map();
+      lastSeq = new Map();
+      hist.fill(0);
+      toAdapter.fill(0);
+    },
+    measure(on: boolean) {
+      measuring = on;
+    },
+    report: (): SensorTallyReport => ({
+      ...c,
+      p50: percentileMs(hist, 50),
+      p99: percentileMs(hist, 99),
+      p50ToAdapter: percentileMs(toAdapter, 50),
+    }),
+    stop: () => sub.stop(),
+  };
+}

@@ -1,0 +1,149 @@
+// A process of the sensor benchmark (test/bench/mqtt-sensors.ts), forked with IPC. Argument 1 is its
+// role, argument 2 its settings as JSON.
+// - `adapter`: the MQTT adapter (createMqttFeed) through the real feed core as the desk runs it
+//   (services/desk/src/run-feed.ts): account mqtt-feed on the broker, XMPP account `feed` with
+//   resource feed-mqtt, default feed settings. Its CPU is the benchmark's "adapter CPU".
+// - `devices`: one MQTT 5 client per device over TLS, each publishing QoS 1 values on its own topic
+//   at a fixed rate (or as fast as a window of unacknowledged publishes allows: rate 0). A value is
+//   the device's message number in the run (1, 2, 3…), so the subscriber can tell loss, duplicates
+//   and order; the payload's `time` is the publish time in µs, the latency's start.
+import { readFileSync } from 'node:fs';
+import type { MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { connectAs, type Credentials } from '@tickdesk/desk';
+import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
+import { createMqttFeed, createMqttMetrics } from '@tickdesk/feed-mqtt';
+import { connectMqtt, MQTT_FEED } from '@tickdesk/infra';
+import { formatMicros, nowMicros, sensorInstruments, type SensorMap } from '@tickdesk/schemas';
+import { createPubsub } from '@tickdesk/xmpp';
+
+export interface AdapterSettings {
+  service: string;
+  domain: string;
+  xmppCaPath: string;
+  credentialsPath: string;
+  mqttUrl: string;
+  mqttCaPath: string;
+  feedPassword: string;
+  map: SensorMap;
+}
+export interface DeviceSettings {
+  mqttUrl: string;
+  mqttCaPath: string;
+  devices: Array<{ name: string; password: string; topic: string }>;
+}
+export interface AdapterReport {
+  messages: number;
+  refused: Record<string, number>;
+}
+export interface DevicesReport {
+  /** Publishes sent, and acknowledged by the broker (PUBACK). */
+  sent: number;
+  acked: number;
+  errors: number;
+}
+/** Messages to a worker. */
+export type WorkerCommand = { cmd: 'report' } | { cmd: 'quit' } | { cmd: 'run'; rate: number; seconds: number };
+
+const [role, json] = process.argv.slice(2) as ['adapter' | 'devices', string];
+const log = pino({ level: 'warn' });
+const send = (m: object) => process.send!(m);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Unacknowledged publishes per device when publishing as fast as possible. */
+const MAX_RATE_WINDOW = 200;
+
+async function runAdapter(s: AdapterSettings): Promise<void> {
+  const creds = JSON.parse(readFileSync(s.credentialsPath, 'utf8')) as Credentials;
+  const target = { service: s.service, domain: s.domain, ca: readFileSync(s.xmppCaPath, 'utf8') };
+  const client = await connectAs(target, creds, 'feed', log, 'feed-mqtt');
+  const metrics = createMqttMetrics();
+  const source = createMqttFeed({
+    url: s.mqttUrl,
+    ca: readFileSync(s.mqttCaPath, 'utf8'),
+    username: MQTT_FEED,
+    password: s.feedPassword,
+    map: s.map,
+    log,
+    metrics,
+  });
+  const feed = createFeed({
+    source,
+    pubsub: createPubsub(client, `pubsub.${s.domain}`),
+    instruments: sensorInstruments(s.map),
+    log,
+    metrics: createFeedMetrics(),
+    connected: () => client.state() === 'running',
+  });
+  await feed.start();
+  while (source.state() !== 'running') await sleep(20);
+  process.on('message', (m: WorkerCommand) => {
+    if (m.cmd === 'report')
+      void (async () => {
+        const refused: Record<string, number> = {};
+        for (const v of (await metrics.refused.get()).values) refused[String(v.labels.reason)] = v.value;
+        const messages = (await metrics.messages.get()).values[0]?.value ?? 0;
+        send({ report: { messages, refused } satisfies AdapterReport });
+      })();
+    // A normal exit writes the --cpu-prof profile, when the benchmark asked for one.
+    if (m.cmd === 'quit') void feed.stop().then(() => client.stop().finally(() => process.exit(0)));
+  });
+  send({ ready: true });
+}
+
+async function runDevices(s: DeviceSettings): Promise<void> {
+  const ca = readFileSync(s.mqttCaPath, 'utf8');
+  const clients: MqttClient[] = await Promise.all(
+    s.devices.map((d) => connectMqtt({ url: s.mqttUrl, ca, username: d.name, password: d.password, clientId: d.name })),
+  );
+  const totals: DevicesReport = { sent: 0, acked: 0, errors: 0 };
+  const publishOne = (c: MqttClient, topic: string, n: number, done: () => void) => {
+    totals.sent += 1;
+    const payload = `{"value":"${n}","time":"${formatMicros(nowMicros())}"}`;
+    c.publish(topic, payload, { qos: 1 }, (err) => {
+      if (err) totals.errors += 1;
+      else totals.acked += 1;
+      done();
+    });
+  };
+
+  async function run(rate: number, seconds: number): Promise<DevicesReport> {
+    totals.sent = totals.acked = totals.errors = 0;
+    const counters = s.devices.map(() => 0);
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    if (rate === 0) {
+      // As fast as possible: each device keeps a window of publishes the broker has not acknowledged.
+      const next = (i: number) => {
+        if (performance.now() < end) publishOne(clients[i]!, s.devices[i]!.topic, ++counters[i]!, () => next(i));
+      };
+      s.devices.forEach((_, i) => Array.from({ length: MAX_RATE_WINDOW }, () => next(i)));
+      await sleep(seconds * 1000);
+    } else {
+      const perDevice = rate / s.devices.length;
+      // Every 5 ms each device sends what its rate owes since t0: a fixed rate without drift.
+      while (performance.now() < end) {
+        const owed = Math.floor((perDevice * (performance.now() - t0)) / 1000);
+        clients.forEach((c, i) => {
+          while (counters[i]! < owed) publishOne(c, s.devices[i]!.topic, ++counters[i]!, () => {});
+        });
+        await sleep(5);
+      }
+    }
+    for (const stop = performance.now() + 10_000; totals.acked + totals.errors < totals.sent;) {
+      if (performance.now() > stop) break;
+      await sleep(20);
+    }
+    return { ...totals };
+  }
+
+  process.on('message', (m: WorkerCommand) => {
+    if (m.cmd === 'run') void run(m.rate, m.seconds).then((report) => send({ report }));
+    if (m.cmd === 'quit') void Promise.all(clients.map((c) => c.endAsync())).finally(() => process.exit(0));
+  });
+  send({ ready: true });
+}
+
+const settings = JSON.parse(json) as unknown;
+await (role === 'adapter' ? runAdapter(settings as AdapterSettings) : runDevices(settings as DeviceSettings));
+// Stops with its parent, whatever happens to it.
+process.on('disconnect', () => process.exit(1));
