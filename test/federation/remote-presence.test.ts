@@ -8,16 +8,7 @@ const ALERTS_A = 'alerts@desk.localhost';
 const BOB = 'bob@deskb.localhost';
 const ANA = 'ana@deskb.localhost';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const POLL = { timeout: 60_000, interval: 200 };
 
 interface Member {
   trader: string;
@@ -47,14 +38,14 @@ afterAll(async () => {
 
 describe("a partner desk's trader no rule names any more leaves desk A's presence", () => {
   let token: string;
-  const rest = async <T>(method: string, path: string, body?: unknown) => {
+  /** Desk A's REST API as alice. */
+  const rest = async <T>(method: string, path: string, json?: unknown) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${desks.a.apiUrl}${path}`, {
       method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers,
+      body: json === undefined ? null : JSON.stringify(json),
     });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, text };
@@ -85,9 +76,7 @@ describe("a partner desk's trader no rule names any more leaves desk A's presenc
     const made = await rule(BOB);
     expect(made.status, made.text).toBe(201);
     ruleId = made.body.id;
-    await until('bob@deskb listed online', async () =>
-      (await listed()).some((m) => m.trader === BOB && m.show === 'online'),
-    );
+    await expect.poll(async () => (await listed()).find((m) => m.trader === BOB)?.show, POLL).toBe('online');
   });
 
   it('one partner trader more than TICKDESK_ALERTS_REMOTE_TRADERS_MAX (1) is refused: 422 naming recipient and the limit', async () => {
@@ -102,16 +91,14 @@ describe("a partner desk's trader no rule names any more leaves desk A's presenc
   it("the rule deleted: bob@deskb leaves GET /v1/presence and stays gone; desk A's subscription to him is cancelled; the place is free again", async () => {
     const deleted = await rest('DELETE', `/v1/rules/${ruleId}`);
     expect(deleted.status, deleted.text).toBe(204);
-    await until('bob@deskb no longer listed', async () => !(await listed()).some((m) => m.trader === BOB));
+    await expect.poll(async () => (await listed()).map((m) => m.trader), POLL).not.toContain(BOB);
     // The unavailable presence his server sends on the unsubscribe, heard by both engines, writes nothing back.
     await sleep(3_000);
     expect((await listed()).map((m) => m.trader)).not.toContain(BOB);
-    await until('desk A unsubscribed at desk B', async () => {
-      const entry = await rosterEntry(bob!.iq, ALERTS_A);
-      return entry.subscription === 'none' || entry.subscription === 'to';
-    });
+    // Bob's roster no longer gives desk A his presence (`from` gone, RFC 6121 §3.3.2).
+    await expect.poll(async () => (await rosterEntry(bob!.iq, ALERTS_A)).subscription, POLL).toMatch(/^(none|to)$/);
     const ana = await rule(ANA);
     expect(ana.status, ana.text).toBe(201);
-    await until('ana@deskb listed', async () => (await listed()).some((m) => m.trader === ANA));
+    await expect.poll(async () => (await listed()).map((m) => m.trader), POLL).toContain(ANA);
   });
 });

@@ -97,17 +97,28 @@ const show = (hash: Map<string, string>, trader: string) =>
 const sentTo = (sent: Element[], to: string, type: string) =>
   sent.filter((s) => s.name === 'presence' && s.attrs.to === to && s.attrs.type === type).length;
 
+/** One engine, started, on a desk of its own. */
+async function oneEngine(max?: number) {
+  const { redis, hash } = fakeRedis();
+  const account = fakeAccount();
+  const e = engine(account, redis, 'e1', max);
+  await e.start();
+  return { hash, account, e };
+}
+
+/** Bob's phone comes online: each session of the alerts account hears it. */
+async function bobOnline(account: ReturnType<typeof fakeAccount>, hash: Map<string, string>) {
+  await settle();
+  account.presenceFrom(`${BOB}/phone`);
+  await settle();
+  expect(show(hash, BOB)).toBe('online');
+}
+
 describe("a partner desk's trader no rule names any more", () => {
   it('recipient changed: the engine unsubscribes (RFC 6121 §3.3), removes the roster item and their presence entry', async () => {
-    const { redis, hash } = fakeRedis();
-    const account = fakeAccount();
-    const e = engine(account, redis);
-    await e.start();
+    const { hash, account, e } = await oneEngine();
     e.remote.onRule({ id: 'r1', recipient: BOB });
-    await settle();
-    account.presenceFrom(`${BOB}/phone`);
-    await settle();
-    expect(show(hash, BOB)).toBe('online');
+    await bobOnline(account, hash);
     expect(sentTo(account.sent, BOB, 'subscribe')).toBe(1);
 
     e.remote.onRule({ id: 'r1', recipient: CAROL });
@@ -124,10 +135,7 @@ describe("a partner desk's trader no rule names any more", () => {
   });
 
   it('rule deleted: the trader stays while another rule names them, and goes with the last one', async () => {
-    const { redis, hash } = fakeRedis();
-    const account = fakeAccount();
-    const e = engine(account, redis);
-    await e.start();
+    const { hash, account, e } = await oneEngine();
     e.remote.onRule({ id: 'r1', recipient: BOB });
     e.remote.onRule({ id: 'r2', recipient: 'alice', backup: BOB });
     await settle();
@@ -189,10 +197,7 @@ describe("a partner desk's trader no rule names any more", () => {
     await Promise.all([a.start(), b.start()]);
     // Every engine loads every stored rule, whatever instruments it holds.
     for (const e of [a, b]) e.remote.onRule({ id: 'r1', recipient: BOB });
-    await settle();
-    account.presenceFrom(`${BOB}/phone`);
-    await settle();
-    expect(show(hash, BOB)).toBe('online');
+    await bobOnline(account, hash);
 
     // A third engine starts while r1 names bob: its start leaves bob's entry and subscription alone.
     const c = engine(account, redis, 'e3');
@@ -215,10 +220,7 @@ describe("a partner desk's trader no rule names any more", () => {
   });
 
   it('follows at most `max` partner traders; one over is followed once another is dropped', async () => {
-    const { redis, hash } = fakeRedis();
-    const account = fakeAccount();
-    const e = engine(account, redis, 'e1', 1);
-    await e.start();
+    const { hash, e } = await oneEngine(1);
     e.remote.onRule({ id: 'r1', recipient: BOB });
     e.remote.onRule({ id: 'r2', recipient: CAROL });
     await settle();
