@@ -60,6 +60,11 @@ describe('parseSensorMap', () => {
       /entry 2 \(IOT\.SITE1\.TEMP\): symbol IOT\.SITE1\.TEMP is listed twice/,
     ],
     [
+      'a topic filter listed twice',
+      text(entry(), entry({ symbol: 'IOT.OTHER' })),
+      /entry 2 \(IOT\.OTHER\): topic sites\/site1\/temp is entry 1's already/,
+    ],
+    [
       'a market symbol',
       text(entry({ symbol: 'BTCUSDT' })),
       /entry 1 \(BTCUSDT\): symbol BTCUSDT is already an instrument/,

@@ -96,6 +96,7 @@ export function parseSensorMap(text: string, opts: SensorMapOptions = {}): Senso
     throw new TypeError(`${source} lists ${sensors.length} sensors; at most ${max} (TICKDESK_MQTT_SENSORS_MAX)`);
   const taken = new Set(opts.takenSymbols ?? DEFAULT_INSTRUMENTS.map((i) => i.symbol));
   const seen = new Set<string>();
+  const topics = new Map<string, number>();
   sensors.forEach((entry: unknown, i) => {
     const fail = (field: string, why: string): never => {
       throw new TypeError(`${source} entry ${i + 1}${entrySymbol(entry)}: ${field} ${why}`);
@@ -105,6 +106,10 @@ export function parseSensorMap(text: string, opts: SensorMapOptions = {}): Senso
     const e = entry as SensorMapEntry;
     const topic = topicFilterProblem(e.topic);
     if (topic) fail('topic', topic);
+    // The first matching entry wins: a later one with the same filter would never get a value.
+    const first = topics.get(e.topic);
+    if (first !== undefined) fail('topic', `${e.topic} is entry ${first}'s already: this entry would never match`);
+    topics.set(e.topic, i + 1);
     for (const field of ['name', 'unit'] as const) {
       const bad = xmlTextProblem(e[field]);
       if (bad) fail(field, bad);
