@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { ensureDesk, fileDone } from './e2e-desk.js';
 
 /** Files that start a desk of their own (other settings) and need not wait for the project's. */
-const OWN_DESK = /\/failover-desk[^/]*\.test\.ts$/;
+const OWN_DESK = /\/(failover|sensor)-desk[^/]*\.test\.ts$/;
 
 /**
  * Setup file of the e2e projects (after the serial guard): the first file starts the

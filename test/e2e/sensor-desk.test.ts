@@ -1,0 +1,273 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import pino from 'pino';
+import { connectMqtt, freePort } from '@tickdesk/infra';
+import { SAMPLE_MAP_FILE } from '@tickdesk/feed-mqtt';
+import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
+import { createItemSubscriber } from '@tickdesk/xmpp';
+import { CLI, startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
+import { connectTo, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
+
+/**
+ * The sensor desk as a newcomer starts it: `tickdesk up` from the build with
+ * TICKDESK_FEED=synthetic,mqtt (its own folder and free ports, not the e2e project's desk).
+ * Its map is the sample's four sensors, which the demo devices publish, and one sensor of
+ * the test's own, published by a device the CLI adds: 1,000 QoS 1 values arrive as 1,000
+ * ticks in order and the recorder's last value is the last one sent; a rule on it fires
+ * from a publish and its alert is receipted; the broker refuses a wrong password and a
+ * client without TLS; a kill -9 of the MQTT feed loses nothing published meanwhile.
+ */
+
+const SYMBOL = 'IOT.E2E.PROBE';
+const TOPIC = 'e2e/probe1/temp';
+const log = pino({ level: process.env.TICKDESK_TEST_LOG ?? 'silent' });
+
+let desk: ClusterDesk;
+let mapDir: string;
+let mqttPort: number;
+let alice: ClusterTrader | undefined;
+let device: Awaited<ReturnType<typeof connectMqtt>> | undefined;
+/** Every tick of SYMBOL received by an analyst's subscription, in arrival order. */
+const ticks: Array<{ seq: number; price: string }> = [];
+let stopTicks: (() => Promise<void>) | undefined;
+
+function tickdesk(...args: string[]): Promise<{ code: number | null; out: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, TICKDESK_HOME: desk.home } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+async function restAs(user: string) {
+  const password = desk.credentials().accounts[user]!.password;
+  const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jid: `${user}@desk.localhost`, password }),
+  });
+  const { token } = (await res.json()) as { token: string };
+  return async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const r = await fetch(`${desk.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: r.status, body: (await r.json()) as T };
+  };
+}
+
+async function until<T>(read: () => Promise<T> | T, done: (v: T) => boolean, what: string, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Canonical decimal strings (no trailing zeros), distinct, within the sensor's -50..150: n hundredths. */
+const valueOf = (n: number): string => {
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  const frac = String(a % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '');
+  return `${sign}${Math.floor(a / 100)}${frac ? `.${frac}` : ''}`;
+};
+
+const mqttUrl = () => `mqtts://127.0.0.1:${mqttPort}`;
+const publishAll = (values: readonly string[]) =>
+  Promise.all(values.map((v) => device!.publishAsync(TOPIC, v, { qos: 1 })));
+const prices = () => ticks.map((t) => t.price);
+
+describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
+  beforeAll(async () => {
+    const sample = JSON.parse(readFileSync(SAMPLE_MAP_FILE, 'utf8')) as { sensors: unknown[] };
+    mapDir = mkdtempSync(join(tmpdir(), 'tickdesk-sensor-map-'));
+    const mapFile = join(mapDir, 'sensors.json');
+    const own = { topic: TOPIC, symbol: SYMBOL, name: 'E2E probe', unit: '°C', decimals: 2, min: '-50', max: '150' };
+    writeFileSync(mapFile, JSON.stringify({ sensors: [...sample.sensors, own] }));
+    mqttPort = await freePort();
+    desk = await startClusterDesk({
+      nodes: 1,
+      xmppServer: inject('e2e').xmppServer,
+      keepOnFailure: true,
+      env: {
+        TICKDESK_FEED: 'synthetic,mqtt',
+        TICKDESK_MQTT_PORT: String(mqttPort),
+        TICKDESK_MQTT_MAP_FILE: mapFile,
+        TICKDESK_FEED_RATE: '20',
+        TICKDESK_LOG_LEVEL: 'warn',
+        TICKDESK_API_LOGIN_RATE_MAX: '1000',
+      },
+    });
+    const analyst = await connectTo(desk, 'carol', 0, 'sensor-ticks');
+    const sub = createItemSubscriber({
+      client: analyst,
+      service: 'pubsub.desk.localhost',
+      nodes: [ticksNode(SYMBOL)],
+      decode: decodeTickRows,
+      log,
+      onItem: (b) => {
+        for (const r of b.rows) ticks.push({ seq: r.seq, price: r.price });
+      },
+    });
+    await sub.start();
+    stopTicks = async () => {
+      await sub.stop();
+      await analyst.stop();
+    };
+    alice = await traderOn(desk, 'alice', 0);
+  });
+  let failed = false;
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') failed = true;
+  });
+  afterAll(async () => {
+    await device?.endAsync().catch(() => undefined);
+    await stopTicks?.().catch(() => undefined);
+    await alice?.client.stop().catch(() => undefined);
+    await desk?.stop(failed);
+    if (mapDir) rmSync(mapDir, { recursive: true, force: true });
+  });
+
+  it("runs the broker, the MQTT feed and the demo devices, whose values move the sample's sensors", async () => {
+    expect(Object.keys(desk.state().parts)).toEqual(expect.arrayContaining(['mqtt', 'feed', 'feed-mqtt', 'mqtt-demo']));
+    const rest = await restAs('alice');
+    const { body } = await rest<{ instruments: Array<{ symbol: string; kind: string; unit?: string }> }>(
+      'GET',
+      '/v1/instruments',
+    );
+    expect(body.instruments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ symbol: 'IOT.SITE1.TEMP', kind: 'sensor', unit: '°C' }),
+        expect.objectContaining({ symbol: SYMBOL, kind: 'sensor' }),
+      ]),
+    );
+    const seen = new Set<string>();
+    await until(
+      async () => {
+        const r = await rest<{ prices: Array<{ symbol: string; price: string }> }>('GET', '/v1/prices');
+        const p = r.body.prices.find((x) => x.symbol === 'IOT.SITE1.TEMP')?.price;
+        if (p !== undefined) seen.add(p);
+        return seen.size;
+      },
+      (n) => n >= 2,
+      'two values of IOT.SITE1.TEMP from the demo device',
+      20_000,
+    );
+    const listed = await tickdesk('devices', 'list');
+    expect(listed.out).toMatch(/^demo-iot\.site1\.temp\s+sites\/site1\/temp\/#$/m);
+  });
+
+  it('a device added by the CLI publishes 1,000 QoS 1 values: 1,000 ticks in order, the last value recorded exactly', async () => {
+    const added = await tickdesk('devices', 'add', 'e2e-probe', '--topics', 'e2e/probe1');
+    expect(added.code, added.out).toBe(0);
+    const password = /password {2}(\S+)/.exec(added.out)?.[1];
+    expect(password).toBeDefined();
+    expect(added.out).toContain(`mqtts://127.0.0.1:${mqttPort}`);
+    device = await connectMqtt({ url: mqttUrl(), ca: desk.ca(), username: 'e2e-probe', password: password! });
+    // 1,000 distinct values from -49.99 up, ending on -40 (canonical text: what the feed would write itself).
+    const values = Array.from({ length: 1000 }, (_, i) => valueOf(-4999 + i));
+    const start = Date.now();
+    await publishAll(values);
+    await until(
+      () => ticks.length,
+      (n) => n >= 1000,
+      '1,000 ticks',
+      30_000,
+    );
+    const elapsed = Date.now() - start;
+    expect(prices()).toEqual(values);
+    expect(ticks.every((t, i) => i === 0 || t.seq > ticks[i - 1]!.seq)).toBe(true);
+    const rest = await restAs('carol');
+    const last = await until(
+      async () => (await rest<{ price?: string }>('GET', `/v1/instruments/${SYMBOL}/last`)).body.price,
+      (p) => p === values.at(-1),
+      'the recorded last value',
+      10_000,
+    );
+    expect(last).toBe('-40');
+    process.stdout.write(`1,000 QoS 1 sensor values to 1,000 ticks in ${elapsed} ms\n`);
+  });
+
+  it('a rule on the sensor fires from an MQTT publish and its alert is delivered by the receipt', async () => {
+    const rest = await restAs('alice');
+    const created = await rest<{ id: string }>('POST', '/v1/rules', {
+      symbol: SYMBOL,
+      condition: 'greater-than',
+      threshold: '8.0',
+      frequency: 'once',
+      priority: 'normal',
+    });
+    expect(created.status).toBe(201);
+    // The engine loads a new rule within its sync; values below the level first, then one above it.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await publishAll(['7.5', '8.5']);
+    const alert = await until(
+      async () =>
+        (
+          await rest<{ alerts: Array<{ id: string; ruleId: string; state: string; price: string }> }>(
+            'GET',
+            `/v1/alerts?symbol=${SYMBOL}`,
+          )
+        ).body.alerts.find((a) => a.ruleId === created.body.id),
+      (a) => a?.state === 'delivered',
+      'the alert delivered',
+      30_000,
+    );
+    expect(alert!.price).toBe('8.5');
+    expect(alice!.ids().has(alert!.id)).toBe(true);
+  });
+
+  it('refuses a wrong password and a client without TLS', async () => {
+    await expect(
+      connectMqtt({ url: mqttUrl(), ca: desk.ca(), username: 'e2e-probe', password: 'wrong', timeoutMs: 5_000 }),
+    ).rejects.toThrow(/not authori[sz]ed/i);
+    await expect(
+      connectMqtt({
+        url: `mqtt://127.0.0.1:${mqttPort}`,
+        ca: desk.ca(),
+        username: 'e2e-probe',
+        password: 'wrong',
+        timeoutMs: 5_000,
+      }),
+    ).rejects.toThrow();
+  });
+
+  it('kill -9 of the MQTT feed: up restarts it, and the values published meanwhile arrive', async () => {
+    const before = desk.state().parts['feed-mqtt']!;
+    const from = ticks.length;
+    process.kill(before.pid, 'SIGKILL');
+    // Published while the adapter is down: the broker keeps them for its persistent session.
+    const values = Array.from({ length: 200 }, (_, i) => valueOf(10_000 + i));
+    await publishAll(values);
+    await until(
+      () => desk.state().parts['feed-mqtt']!,
+      (p) => p.restarts > before.restarts && p.state === 'running',
+      'feed-mqtt restarted',
+      30_000,
+    );
+    await until(
+      () => ticks.length - from,
+      (n) => n >= values.length,
+      '200 ticks after the restart',
+      30_000,
+    );
+    expect(prices().slice(from)).toEqual(values);
+  });
+});
