@@ -30,7 +30,7 @@ function deviceApiError(err: unknown, where: 'body' | 'params'): unknown {
 }
 
 /**
- * Admin only: devices of the desk's MQTT broker (docs/operations.md "Sensors (MQTT)"). A
+ * Admin only: devices of the desk's MQTT broker (docs/operations.md "Sensors over MQTT"). A
  * device is a broker client that may publish under one topic prefix and nothing else; its
  * generated password is answered once and kept by the broker only as a hash.
  */
