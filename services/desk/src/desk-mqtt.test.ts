@@ -63,7 +63,7 @@ describe('the desk broker, supervised', () => {
     ca = readFileSync(certs.caCert, 'utf8');
     const address = { host: '127.0.0.1', port: await freePort() };
     url = `mqtts://${address.host}:${address.port}`;
-    part = deskMqtt({ home, address, listen: '127.0.0.1', credentials });
+    part = deskMqtt({ home, address, listen: '127.0.0.1', credentials, devicesMax: 5 });
     const p = part;
     const sup = createSupervisor({
       name: p.name,
@@ -113,5 +113,6 @@ describe('the desk broker, supervised', () => {
     while (received.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual(['sites/site1/temp 8.4']);
     expect(await registry.list()).toEqual([{ name: 'site1', topics: 'sites/site1' }]);
+    expect(readFileSync(join(home, 'mqtt', 'mosquitto.conf'), 'utf8')).toMatch(/^max_connections 10$/m);
   });
 });

@@ -29,16 +29,26 @@ export function deskMqtt({
   address,
   listen,
   credentials,
+  devicesMax,
 }: {
   home: string;
   address: HostPort;
   listen: string;
   credentials: Credentials;
+  /** TICKDESK_MQTT_DEVICES_MAX: the broker takes twice as many connections (a device reconnecting while its old connection lingers counts twice). */
+  devicesMax: number;
 }): DeskMqttPart {
   const dir = join(home, 'mqtt');
   if (!credentials.mqtt) throw new Error('the credentials file has no MQTT passwords');
   const certs = certPaths(join(home, 'certs'));
-  const opts = { dir, port: address.port, host: listen, certs, credentials: credentials.mqtt };
+  const opts = {
+    dir,
+    port: address.port,
+    host: listen,
+    certs,
+    credentials: credentials.mqtt,
+    maxConnections: 2 * devicesMax,
+  };
   let server: MosquittoServer | undefined;
   return {
     name: MQTT_PART,

@@ -99,7 +99,13 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   for (const s of services.names) logOf[s] = join(logs, `${s}.log`);
   // The sensors' broker (TICKDESK_FEED lists mqtt), supervised like Redis.
   const mqtt = topology.mqtt
-    ? deskMqtt({ home, address: topology.mqtt, listen: config.TICKDESK_MQTT_INTERFACE, credentials: infra.credentials })
+    ? deskMqtt({
+        home,
+        address: topology.mqtt,
+        listen: config.TICKDESK_MQTT_INTERFACE,
+        credentials: infra.credentials,
+        devicesMax: config.TICKDESK_MQTT_DEVICES_MAX,
+      })
     : undefined;
   if (mqtt) logOf[mqtt.name] = mqtt.logPath;
   let stopping = false;
