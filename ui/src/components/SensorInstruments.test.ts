@@ -5,7 +5,7 @@ import { encodeAlert } from '@tickdesk/schemas';
 import { markable, receiptRequest, xml } from '@tickdesk/xmpp/browser';
 import App from '../App.svelte';
 import { deskContext } from '../lib/desk-context.js';
-import { fakeDesk, json, settle } from '../test/fakes.js';
+import { choose, fakeDesk, json, settle } from '../test/fakes.js';
 
 // happy-dom has no canvas: a chart that keeps the options it is given.
 const series = vi.hoisted(() => ({
@@ -110,6 +110,20 @@ describe('sensor instruments on the dashboard', () => {
     expect(cell(TEMP.symbol, 'watch-change')).toBe('+0.5 °C');
     expect(row('BTCUSDT').dataset.kind).toBe('market');
     expect(cell('BTCUSDT', 'watch-last')).toBe('65000.10');
+
+    // The rule form names the unit of the values it asks for.
+    const symbol = screen.getByTestId('rule-symbol');
+    expect([...(symbol as HTMLSelectElement).options].map((o) => o.textContent)).toEqual([
+      'BTCUSDT',
+      `${TEMP.symbol} (°C)`,
+    ]);
+    choose(symbol, TEMP.symbol);
+    await settle();
+    expect(screen.getByText('Threshold (°C)')).toBeTruthy();
+    expect(screen.getByTestId<HTMLInputElement>('rule-threshold').placeholder).toBe('8');
+    choose(symbol, 'BTCUSDT');
+    await settle();
+    expect(screen.getByText('Threshold')).toBeTruthy();
 
     // The rule and its alert read in the sensor's unit.
     expect(screen.getByTestId('rule-text').textContent).toMatch(/8 \(°C\)$/);
