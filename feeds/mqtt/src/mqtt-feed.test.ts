@@ -161,6 +161,9 @@ describe('MQTT feed', () => {
     clients[0]!.deliver(5, 'sites/s1/temp', '8.4');
     await tick();
     held[0]!.reject(new Error('item-not-found'));
+    await new Promise((r) => setTimeout(r, 0));
+    // A message still arriving on the closing session is neither processed nor acknowledged.
+    expect(clients[0]!.deliver(6, 'sites/s1/temp', '8.5')).toBe(false);
     await tick();
     expect(clients[0]!.pubacks).toEqual([]);
     expect(clients[0]!.ended).toBe(true);

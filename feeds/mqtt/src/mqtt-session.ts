@@ -67,7 +67,9 @@ export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
     signal.addEventListener('abort', onAbort, { once: true });
 
     client.handleMessage = (packet, callback) => {
-      if (closing || packet.qos === 0) return callback();
+      if (packet.qos === 0) return callback();
+      // A session being dropped acknowledges nothing more: the broker sends it again on the next one.
+      if (closing) return callback(DEFERRED);
       const settle = acks.add(packet.messageId!);
       opts.onMessage(packet, settle, (why) => close(why));
       callback(DEFERRED);
