@@ -136,6 +136,19 @@ describe('MQTT feed', () => {
     expect(c.pubacks).toEqual([7, 8]);
   });
 
+  it('publishes a QoS 0 value too, with nothing to acknowledge', async () => {
+    const { feed, clients, held } = setup();
+    await feed.start();
+    await tick();
+    expect(clients[0]!.deliver(0, 'sites/s1/temp', '-3.5', { qos: 0, messageId: undefined })).toBe(true);
+    await tick();
+    expect(held).toHaveLength(1);
+    expect(held[0]!.payload).toMatch(/0 -3\.5 0 /);
+    held[0]!.resolve();
+    await tick();
+    expect(clients[0]!.pubacks).toEqual([]);
+  });
+
   it('acknowledges refused and retained messages at once, counted by reason, and publishes nothing for them', async () => {
     const { feed, clients, held, refused } = setup();
     await feed.start();

@@ -27,6 +27,7 @@ export interface SessionEnd {
 // round trip. So handleMessage answers at once with this marker, which makes mqtt.js skip its
 // PUBACK, and the adapter sends the PUBACK itself once the tick is settled.
 const DEFERRED = new Error('PUBACK deferred until the tick is settled');
+const noop = (): void => undefined;
 type Internal = { _sendPacket(packet: object, cb?: (err?: Error) => void): void };
 
 function sender(client: MqttClient): (messageId: number) => void {
@@ -67,7 +68,11 @@ export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
     signal.addEventListener('abort', onAbort, { once: true });
 
     client.handleMessage = (packet, callback) => {
-      if (packet.qos === 0) return callback();
+      if (packet.qos === 0) {
+        // Nothing to acknowledge, nothing the broker would send again: published if it can be.
+        if (!closing) opts.onMessage(packet, noop, noop);
+        return callback();
+      }
       // A session being dropped acknowledges nothing more: the broker sends it again on the next one.
       if (closing) return callback(DEFERRED);
       const settle = acks.add(packet.messageId!);
