@@ -231,7 +231,10 @@ describe('sensor values in tick batches (kind="sensor")', () => {
   });
 
   it('refuses a value of zero or below without kind="sensor" (a market price), and a malformed signed one', () => {
-    expect(one('-18.5')).toMatchObject({ ok: false, reason: expect.stringContaining('not a positive decimal') });
+    expect(one('-18.5')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not a positive decimal') as string,
+    });
     expect(one('0').ok).toBe(false);
     expect(one('8.4')).toMatchObject({ ok: true });
     expect(one('8.4').ok && 'kind' in (one('8.4') as { value: object }).value).toBe(false);
