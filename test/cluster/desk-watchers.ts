@@ -195,3 +195,48 @@ export function status(desk: ClusterDesk): Promise<string> {
     });
   });
 }
+
+/** The environment a test gives a desk's command: none of the caller's TICKDESK_* or VITEST* variables. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
+  return env;
+}
+
+/** `tickdesk <args>` from the build on the desk in `home`, as an operator runs it: exit code and stdout + stderr. */
+export function runTickdesk(
+  home: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...cleanEnv(), TICKDESK_HOME: home, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** REST calls to the desk's API as one of its accounts (a token from POST /v1/auth/token). */
+export async function restAs(desk: ClusterDesk, user: string) {
+  const password = desk.credentials().accounts[user]!.password;
+  const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jid: `${user}@desk.localhost`, password }),
+  });
+  const { token } = (await res.json()) as { token: string };
+  return (method: string, path: string, body?: unknown) =>
+    fetch(`${desk.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+}

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CLI, startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
-import { health, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
+import { startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
+import { health, restAs, runTickdesk, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
 import { openBrowser, type BrowserSession } from '../support/browser.js';
 import type { PageDocument, PageMutationObserver } from '../support/page-dom.js';
 import { byTestId, screenshot } from './helpers.js';
@@ -34,24 +33,8 @@ declare const document: PageDocument;
 declare const MutationObserver: PageMutationObserver;
 
 /** `tickdesk status` as an operator runs it: the desk's folder is all it needs. */
-function tickdeskStatus(home: string): Promise<string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'status'], {
-      env: { ...env, TICKDESK_HOME: home, TICKDESK_FAILOVER: '1' },
-    });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-  });
-}
+const tickdeskStatus = async (home: string): Promise<string> =>
+  (await runTickdesk(home, ['status'], { TICKDESK_FAILOVER: '1' }, 15_000)).out;
 
 /** The panel's rows as the page shows them: part → state. */
 async function panel(): Promise<Record<string, string>> {
@@ -103,22 +86,6 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: s
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-async function restAs(user: string) {
-  const password = desk.credentials().accounts[user]!.password;
-  const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jid: `${user}@desk.localhost`, password }),
-  });
-  const { token } = (await res.json()) as { token: string };
-  return (method: string, path: string, body?: unknown) =>
-    fetch(`${desk.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
 }
 
 describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
@@ -231,7 +198,7 @@ describe('the fail-over desk (TICKDESK_FAILOVER=1)', () => {
     process.kill(before['alerts-2']!.pid, 'SIGKILL');
     process.kill(before.feed!.pid, 'SIGKILL');
     // Fires on the instrument's next tick: the one the killed engine held, so the surviving engine must take it over.
-    const rest = await restAs('alice');
+    const rest = await restAs(desk, 'alice');
     const made = await rest('POST', '/v1/rules', {
       symbol,
       condition: 'greater-than',

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,8 @@ import { connectMqtt, freePort } from '@tickdesk/infra';
 import { SAMPLE_MAP_FILE } from '@tickdesk/feed-mqtt';
 import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { createItemSubscriber } from '@tickdesk/xmpp';
-import { CLI, startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
-import { connectTo, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
+import { startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
+import { connectTo, restAs, runTickdesk, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
 
 /**
  * The sensor desk as a newcomer starts it: `tickdesk up` from the build with
@@ -34,38 +33,14 @@ let device: Awaited<ReturnType<typeof connectMqtt>> | undefined;
 const ticks: Array<{ seq: number; price: string }> = [];
 let stopTicks: (() => Promise<void>) | undefined;
 
-function tickdesk(...args: string[]): Promise<{ code: number | null; out: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, TICKDESK_HOME: desk.home } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const tickdesk = (...args: string[]) => runTickdesk(desk.home, args);
 
-async function restAs(user: string) {
-  const password = desk.credentials().accounts[user]!.password;
-  const res = await fetch(`${desk.apiUrl}/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jid: `${user}@desk.localhost`, password }),
-  });
-  const { token } = (await res.json()) as { token: string };
+/** A JSON answer of the desk's API as one of its accounts. */
+async function api(user: string) {
+  const call = await restAs(desk, user);
   return async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${desk.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: r.status, body: (await r.json()) as T };
+    const res = await call(method, path, body);
+    return { status: res.status, body: (await res.json()) as T };
   };
 }
 
@@ -147,7 +122,7 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
 
   it("runs the broker, the MQTT feed and the demo devices, whose values move the sample's sensors", async () => {
     expect(Object.keys(desk.state().parts)).toEqual(expect.arrayContaining(['mqtt', 'feed', 'feed-mqtt', 'mqtt-demo']));
-    const rest = await restAs('alice');
+    const rest = await api('alice');
     const { body } = await rest<{ instruments: Array<{ symbol: string; kind: string; unit?: string }> }>(
       'GET',
       '/v1/instruments',
@@ -194,7 +169,7 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
     const elapsed = Date.now() - start;
     expect(prices()).toEqual(values);
     expect(ticks.every((t, i) => i === 0 || t.seq > ticks[i - 1]!.seq)).toBe(true);
-    const rest = await restAs('carol');
+    const rest = await api('carol');
     const last = await until(
       async () => (await rest<{ price?: string }>('GET', `/v1/instruments/${SYMBOL}/last`)).body.price,
       (p) => p === values.at(-1),
@@ -206,7 +181,7 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
   });
 
   it('a rule on the sensor fires from an MQTT publish and its alert is delivered by the receipt', async () => {
-    const rest = await restAs('alice');
+    const rest = await api('alice');
     const created = await rest<{ id: string }>('POST', '/v1/rules', {
       symbol: SYMBOL,
       condition: 'greater-than',

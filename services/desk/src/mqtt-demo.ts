@@ -7,7 +7,7 @@ import { createSensorWalk, demoTopic } from './demo-sensor-walk.js';
 export type DemoDevices = Record<string, string>;
 
 /** Demo devices are named after their sensor's symbol: `demo-iot.site1.temp`; `demo-…` names are the demo's. */
-export const demoDeviceName = (symbol: string): string => `demo-${symbol.toLowerCase()}`;
+const demoDeviceName = (symbol: string): string => `demo-${symbol.toLowerCase()}`;
 
 /**
  * The sensors the demo publishes: those of the sample map (`sample`) that the desk's map
