@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
 import type { Instrument } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
-import { createMqttFeed } from './mqtt-feed.js';
+import { createMqttFeed, type MqttFeedOptions } from './mqtt-feed.js';
 import { createMqttMetrics } from './mqtt-metrics.js';
 
 const SENSOR = { topic: 'sites/+/temp', symbol: 'IOT.TEMP', decimals: 1, min: '-40', max: '85' };
@@ -66,7 +66,7 @@ afterEach(async () => {
   stop = undefined;
 });
 
-function setup() {
+function setup(extra: Partial<MqttFeedOptions> = {}) {
   const clients: FakeClient[] = [];
   const connectImpl = ((_url: string, options: Record<string, unknown>) => {
     const c = new FakeClient(options);
@@ -85,6 +85,7 @@ function setup() {
     firstSeq: 1000,
     reconnect: { initialMs: 10, maxMs: 20 },
     drainMs: 50,
+    ...extra,
   });
   const { pubsub, held } = heldPubsub();
   const feed = createFeed({
@@ -134,6 +135,37 @@ describe('MQTT feed', () => {
     held[0]!.resolve();
     await tick();
     expect(c.pubacks).toEqual([7, 8]);
+  });
+
+  it('reads no further message while receiveMaximum are unacknowledged, even when the broker sends more', async () => {
+    // Debian's mosquitto 2.0.11 overruns the receive maximum once PUBACKs flow (docs/benchmarks.md,
+    // "Sensors over MQTT"): past the feed core's per-instrument limit, ticks would be conflated and acknowledged.
+    const { feed, clients, held } = setup({ receiveMaximum: 2 });
+    await feed.start();
+    await tick();
+    const c = clients[0]!;
+    const read: number[] = [];
+    for (const id of [1, 2])
+      c.handleMessage(
+        {
+          cmd: 'publish',
+          qos: 1,
+          dup: false,
+          retain: false,
+          messageId: id,
+          topic: 'sites/s1/temp',
+          payload: Buffer.from('8.4'),
+        },
+        () => read.push(id),
+      );
+    await tick();
+    // mqtt.js reads the next packet once handleMessage calls back: the second one holds it.
+    expect(read).toEqual([1]);
+    expect(held).toHaveLength(1);
+    held[0]!.resolve();
+    await tick();
+    expect(c.pubacks).toEqual([1, 2]);
+    expect(read).toEqual([1, 2]);
   });
 
   it('publishes a QoS 0 value too, with nothing to acknowledge', async () => {

@@ -106,6 +106,7 @@ export function createMqttFeed(opts: MqttFeedOptions): FeedSource {
         subscription: opts.subscription ?? '#',
         signal,
         drainMs: opts.drainMs ?? 2_000,
+        maxUnacked: receiveMaximum,
         connectImpl: opts.connectImpl,
         options: {
           protocolVersion: 5,
