@@ -36,7 +36,7 @@ const serverNames = (domain: string) => [`DNS:${domain}`, `DNS:*.${domain}`, 'DN
  * certificate without clientAuth), every name the desk is reached by, issued by the desk's CA,
  * and more than 30 days left.
  */
-export function serverCertificateFaults(paths: CertPaths, domain: string, now = Date.now()): string[] {
+function serverCertificateFaults(paths: CertPaths, domain: string, now = Date.now()): string[] {
   const cert = new X509Certificate(readFileSync(paths.serverCert));
   const ca = new X509Certificate(readFileSync(paths.caCert));
   const faults: string[] = [];
