@@ -1,14 +1,18 @@
 import { Redis } from 'ioredis';
-import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
+import { DEFAULT_INSTRUMENTS, type Instrument } from '@tickdesk/schemas';
 import { startAlertService, type AlertsConfig } from '@tickdesk/alerts';
 import { connect, credentials, desk, log } from './helpers.js';
 
 /**
- * An alert engine in this test process on the shared desk, over every default instrument: its own Redis
+ * An alert engine in this test process on the shared desk, over every default instrument (or `instruments`): its own Redis
  * connection, the `alerts` account signed in as `resource`, and the `feed` account (as `resource`) to publish
  * ticks with. `stop` ends them in reverse.
  */
-export async function startLocalEngine(config: AlertsConfig, resource: string) {
+export async function startLocalEngine(
+  config: AlertsConfig,
+  resource: string,
+  instruments: readonly Instrument[] = DEFAULT_INSTRUMENTS,
+) {
   const redis = new Redis(desk().redisUrl);
   const engineClient = await connect('alerts', resource);
   const feed = await connect('feed', resource);
@@ -19,7 +23,7 @@ export async function startLocalEngine(config: AlertsConfig, resource: string) {
     config,
     domain: desk().domain,
     service: desk().pubsubHost,
-    instruments: DEFAULT_INSTRUMENTS,
+    instruments,
     auditKey: credentials().audit,
   });
   return {
