@@ -100,7 +100,8 @@ export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
     };
     client.on('connect', (connack) => {
       openedAt = performance.now();
-      client.subscribe(opts.subscription, { qos: 1 }, (err, granted) => {
+      // rh 1 (MQTT 5 §3.8.3.1): retained messages only for a new subscription, not again at each resumed session.
+      client.subscribe(opts.subscription, { qos: 1, rh: 1 }, (err, granted) => {
         const refused = granted?.find((g) => g.qos !== 1 && g.qos !== 0);
         if (err ?? refused) close(err ?? new Error(`subscription to ${opts.subscription} refused`));
         else opts.onOpen(connack.sessionPresent);
