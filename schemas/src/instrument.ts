@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DECIMAL_PATTERN } from './decimal.js';
+import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 
 export const SYMBOL_PATTERN = '^[A-Z0-9][A-Z0-9._-]{0,31}$';
 
@@ -7,8 +7,8 @@ export const SYMBOL_PATTERN = '^[A-Z0-9][A-Z0-9._-]{0,31}$';
 export const Symbol = Type.String({ pattern: SYMBOL_PATTERN, $id: 'Symbol' });
 export type Symbol = Static<typeof Symbol>;
 
-/** A decimal string that may be negative (a freezer at -18.5 °C); no "-0". */
-export const SENSOR_VALUE_PATTERN = '^(?!-0(\\.0+)?$)-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+/** A sensor's value or bound: a decimal string that may be negative (a freezer at -18.5 °C); no "-0". */
+export const SENSOR_VALUE_PATTERN = SIGNED_DECIMAL_PATTERN;
 
 /** Fraction digits a sensor's values may carry. */
 export const SENSOR_DECIMALS_MAX = 8;
