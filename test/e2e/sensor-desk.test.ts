@@ -8,12 +8,15 @@ import { SAMPLE_MAP_FILE } from '@tickdesk/feed-mqtt';
 import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { createItemSubscriber } from '@tickdesk/xmpp';
 import { startClusterDesk, type ClusterDesk } from '../cluster/cluster-desk.js';
+import { openBrowser } from '../support/browser.js';
+import { byTestId } from './helpers.js';
 import { connectTo, restAs, runTickdesk, traderOn, type ClusterTrader } from '../cluster/desk-watchers.js';
 
 /**
  * The sensor desk as a newcomer starts it: `tickdesk up` from the build with
  * TICKDESK_FEED=synthetic,mqtt (its own folder and free ports, not the e2e project's desk).
- * Its map is the sample's four sensors, which the demo devices publish, and one sensor of
+ * Its map is the sample's four sensors, which the demo devices publish (the dashboard shows
+ * them moving, in their unit), and one sensor of
  * the test's own, published by a device the CLI adds: 1,000 QoS 1 values arrive as 1,000
  * ticks in order and the recorder's last value is the last one sent; a rule on it fires
  * from a publish and its alert is receipted; the broker refuses a wrong password and a
@@ -118,6 +121,37 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
     await alice?.client.stop().catch(() => undefined);
     await desk?.stop(failed);
     if (mapDir) rmSync(mapDir, { recursive: true, force: true });
+  });
+
+  it('the dashboard lists the sample sensors with their unit, moving by the demo devices', async () => {
+    const browser = await openBrowser();
+    try {
+      const page = browser.page;
+      page.setDefaultTimeout(20_000);
+      await page.goto(`${desk.apiUrl}/`);
+      // As failover-desk.test.ts does: helpers.ts's login knows the project's desk, not this one.
+      await byTestId(page, 'login-jid').fill('alice@desk.localhost');
+      await byTestId(page, 'login-password').fill(desk.credentials().accounts.alice!.password);
+      await byTestId(page, 'login-submit').click();
+      const row = page.locator('[data-testid="watch-row"][data-symbol="IOT.SITE1.TEMP"]');
+      await row.waitFor();
+      expect(await row.getAttribute('data-kind')).toBe('sensor');
+      const last = byTestId(row, 'watch-last');
+      const first = await until(
+        async () => (await last.textContent())?.trim() ?? '',
+        (t) => /°C$/.test(t),
+        'a value in °C',
+        20_000,
+      );
+      await until(
+        async () => (await last.textContent())?.trim() ?? '',
+        (t) => t !== first && /°C$/.test(t),
+        'another value',
+        20_000,
+      );
+    } finally {
+      await browser.close();
+    }
   });
 
   it("runs the broker, the MQTT feed and the demo devices, whose values move the sample's sensors", async () => {
