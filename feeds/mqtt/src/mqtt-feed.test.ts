@@ -181,6 +181,21 @@ describe('MQTT feed', () => {
     expect(clients[0]!.pubacks).toEqual([]);
   });
 
+  it('on stop, publishes and acknowledges what it received before closing the session', async () => {
+    const { feed, clients, held, source } = setup();
+    await feed.start();
+    await tick();
+    clients[0]!.deliver(9, 'sites/s1/temp', '7.5');
+    const stopped = feed.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(clients[0]!.ended).toBe(false);
+    held[0]!.resolve();
+    await stopped;
+    expect(clients[0]!.pubacks).toEqual([9]);
+    expect(clients[0]!.ended).toBe(true);
+    expect(source.state()).toBe('stopped');
+  });
+
   it('acknowledges refused and retained messages at once, counted by reason, and publishes nothing for them', async () => {
     const { feed, clients, held, refused } = setup();
     await feed.start();
