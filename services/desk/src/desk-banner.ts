@@ -1,6 +1,6 @@
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
 import { DEFAULT_INSTRUMENTS, type DeskTopology, type Instrument } from '@tickdesk/schemas';
-import { redisPorts, type DeskConfig } from './config.js';
+import { feedSources, redisPorts, type DeskConfig } from './config.js';
 import type { DeskInfra } from './desk-infra.js';
 import type { DeskServices } from './desk-services.js';
 import { failoverLines } from './failover-preset.js';
@@ -44,7 +44,11 @@ export function deskBanner({
     config.TICKDESK_REDIS_MODE === 'sentinel'
       ? `  Redis (Sentinel, AOF)    primary 127.0.0.1:${infra.redis.port}, replica :${infra.redis.port === config.TICKDESK_REDIS_PORT ? redisLayout.replica : config.TICKDESK_REDIS_PORT}, sentinels :${redisLayout.sentinels.join(', :')} (master ${DEFAULT_SENTINEL_MASTER})`
       : `  Redis (AOF)              127.0.0.1:${config.TICKDESK_REDIS_PORT}`,
-    `  feed                     ${config.TICKDESK_FEED}${config.TICKDESK_FEED === 'synthetic' ? `, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments` : ''}${services.standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
+    `  feed                     ${feedSources(config)
+      .map((f) => feedText(f, config, instruments))
+      .join(
+        '; ',
+      )}${services.standbyFeed ? `, with a standby (one publisher per instrument, lease ${config.TICKDESK_FEED_LEASE_TTL_MS} ms)` : ''}`,
     ...(services.standbyRecorder
       ? [
           `  recorder                 with a standby (one recorder per instrument, lease ${services.recorderLeaseTtlMs} ms)`,
@@ -78,4 +82,15 @@ export function deskBanner({
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');
+}
+
+/** One feed source as the banner says it: the synthetic feed's rate, the mqtt feed's sensors. */
+function feedText(source: string, config: DeskConfig, instruments: readonly Instrument[]): string {
+  if (source === 'synthetic')
+    return `synthetic, ${config.TICKDESK_FEED_RATE} ticks/s over ${DEFAULT_INSTRUMENTS.length} instruments`;
+  if (source === 'mqtt') {
+    const n = instruments.filter((i) => i.kind === 'sensor').length;
+    return `mqtt, ${n} sensor${n === 1 ? '' : 's'} of ${config.TICKDESK_MQTT_MAP_FILE}`;
+  }
+  return source;
 }
