@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IPublishPacket, connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
+import { createFeed, createFeedMetrics, type FeedConfig } from '@tickdesk/feed-core';
 import type { Instrument } from '@tickdesk/schemas';
 import type { Pubsub } from '@tickdesk/xmpp';
 import { createMqttFeed, type MqttFeedOptions } from './mqtt-feed.js';
@@ -66,7 +66,7 @@ afterEach(async () => {
   stop = undefined;
 });
 
-function setup(extra: Partial<MqttFeedOptions> = {}) {
+function setup(extra: Partial<MqttFeedOptions> = {}, feedConfig: Partial<FeedConfig> = {}) {
   const clients: FakeClient[] = [];
   const connectImpl = ((_url: string, options: Record<string, unknown>) => {
     const c = new FakeClient(options);
@@ -94,7 +94,7 @@ function setup(extra: Partial<MqttFeedOptions> = {}) {
     instruments: [instrument as unknown as Instrument],
     log: pino({ level: 'silent' }),
     metrics: createFeedMetrics(),
-    config: { batchMs: 1, adaptiveBatch: false, bars: false },
+    config: { batchMs: 1, adaptiveBatch: false, bars: false, ...feedConfig },
   });
   stop = async () => {
     for (const h of held) h.resolve();
@@ -166,6 +166,23 @@ describe('MQTT feed', () => {
     await tick();
     expect(c.pubacks).toEqual([1, 2]);
     expect(read).toEqual([1, 2]);
+  });
+
+  it('never acknowledges a message whose tick the feed core dropped (conflated): the broker sends it again', async () => {
+    const { feed, clients, held } = setup({}, { maxPendingPerInstrument: 1, maxInFlight: 1 });
+    await feed.start();
+    await tick();
+    const c = clients[0]!;
+    c.deliver(1, 'sites/s1/temp', '8.1');
+    await tick();
+    expect(held).toHaveLength(1);
+    c.deliver(2, 'sites/s1/temp', '8.2');
+    c.deliver(3, 'sites/s1/temp', '8.3');
+    await tick();
+    expect(c.ended).toBe(true);
+    held[0]!.resolve();
+    await tick();
+    expect(c.pubacks).toEqual([]);
   });
 
   it('publishes a QoS 0 value too, with nothing to acknowledge', async () => {

@@ -92,7 +92,9 @@ export function createMqttFeed(opts: MqttFeedOptions): FeedSource {
       size: '0',
       eventTimeMicros: reading.eventMicros,
       settled: (outcome) => {
-        if (outcome === 'failed') fail(new Error('a tick was not published; the broker will send it again'));
+        // Only a published or refused tick is settled for good; a dropped one (conflated) is not out either.
+        if (outcome === 'failed' || outcome === 'dropped')
+          fail(new Error(`a tick was ${outcome}, not published; the broker will send it again`));
         else settle();
       },
     });
