@@ -100,7 +100,7 @@ describe('XMPP nodes (TICKDESK_XMPP_NODES)', () => {
     });
     expect(() => loadDeskConfig({ TICKDESK_MQTT_INTERFACE: 'a b' })).toThrow(/TICKDESK_MQTT_INTERFACE/);
     expect(feedSources({ TICKDESK_FEED: 'synthetic' })).toEqual(['synthetic']);
-    expect(feedSources({ TICKDESK_FEED: 'synthetic, mqtt' } as never)).toEqual(['synthetic', 'mqtt']);
+    expect(feedSources({ TICKDESK_FEED: 'synthetic, mqtt' })).toEqual(['synthetic', 'mqtt']);
   });
 
   it('refuses node ports past 65535', () => {
