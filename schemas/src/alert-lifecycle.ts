@@ -25,6 +25,8 @@ export type AlertState = (typeof ALERT_STATES)[number];
 /**
  * rule-paused is about a rule, not an alert: its record carries the rule id as alertId
  * (for example when an admin disables the rule's owner).
+ * webhook-*: one endpoint's delivery of the alert (docs/alerts-protocol.md "Webhooks"); they
+ * never change the alert's state, which follows its XMPP delivery.
  */
 export const AUDIT_EVENTS = [
   'fired',
@@ -42,5 +44,8 @@ export const AUDIT_EVENTS = [
   'suppressed',
   'retired',
   'rule-paused',
+  'webhook-delivered',
+  'webhook-failed',
+  'webhook-dead-lettered',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -162,3 +162,5 @@ export const HealthReport = Type.Object(
   { additionalProperties: false },
 );
 export type HealthReport = Static<typeof HealthReport>;
+
+export * from './webhook.js';

@@ -12,6 +12,7 @@ import { createRuleCommands } from './rule-commands.js';
 import { startParts, stopParts } from './service-lifecycle.js';
 import type { AuditKey, ReplicaAckOptions } from './store/index.js';
 import { createWriteBudget } from './write-budget.js';
+import type { WebhooksConfig } from './webhooks/index.js';
 
 export interface AlertServiceDeps {
   client: XmppClient;
@@ -37,6 +38,8 @@ export interface AlertServiceDeps {
   leaseOwner?: string;
   /** Write the engine heartbeat /health reads (default); with several engines only the part `alerts` does. */
   heartbeat?: boolean;
+  /** Webhook delivery (webhooks/); without it alerts go over XMPP only. */
+  webhooks?: WebhooksConfig;
 }
 
 /**

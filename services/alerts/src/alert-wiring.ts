@@ -22,6 +22,7 @@ import { readRecentBatches } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex } from './rules/index.js';
 import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore } from './store/index.js';
+import { createWebhookDispatcher, createWebhookStore } from './webhooks/index.js';
 
 /**
  * The alert engine's composition root: every store and part built once, wired to each
@@ -44,6 +45,7 @@ export function wireAlertEngine({
   redisAck,
   leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
   heartbeat: writeHeartbeat = true,
+  webhooks: webhooksConfig,
 }: AlertServiceDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const ack = redisAck ? { ack: redisAck } : {};
@@ -174,6 +176,17 @@ export function wireAlertEngine({
     readBack: (symbol) => readRecentBatches(client, service, [symbol]),
     enqueue: (batch, replay) => engine.enqueue(batch, replay),
   });
+  const webhooks = webhooksConfig
+    ? createWebhookDispatcher({
+        store: createWebhookStore({ redis, prefix, perOwnerMax: webhooksConfig.perOwnerMax }),
+        alerts,
+        audit,
+        config: webhooksConfig,
+        log: log.child({ component: 'webhooks' }),
+        registry: metrics.registry,
+        now,
+      })
+    : undefined;
   const engine = createAlertEngine({
     client,
     redis,
@@ -186,7 +199,11 @@ export function wireAlertEngine({
     firings,
     ownership,
     watermarkKey,
-    dispatch: (alert) => delivery.dispatch(alert),
+    // Queued in Redis before the XMPP send, so a restart still delivers it to the endpoints.
+    dispatch: async (alert) => {
+      await webhooks?.enqueue(alert);
+      await delivery.dispatch(alert);
+    },
     heldByTakeover: (batch) => takeover.hold(batch, MAX_HELD_BATCHES),
   });
   const subscriber = createItemSubscriber({
@@ -225,7 +242,17 @@ export function wireAlertEngine({
       },
       stop: () => sync.stop(),
     },
-    delivery,
+    delivery: {
+      start() {
+        delivery.start();
+        webhooks?.start();
+      },
+      async stop() {
+        await webhooks?.stop();
+        await delivery.stop();
+      },
+      resume: () => delivery.resume(),
+    },
     ownership: { start: () => ownership.start(), stop: () => ownership.stop(), sole: config.engines <= 1 },
     timers,
     retirement,

@@ -21,3 +21,4 @@ export * from './alert-wiring.js';
 export * from './service-lifecycle.js';
 export * from './rules/index.js';
 export * from './store/index.js';
+export * from './webhooks/index.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DeskRole, Instrument } from '@tickdesk/schemas';
 import type { Device } from '@tickdesk/schemas/rest';
 import type { AccountDirectory } from '@tickdesk/accounts';
-import type { AlertStore, AuditChain, RuleStore } from '@tickdesk/alerts';
+import type { AlertStore, AuditChain, RuleStore, UrlPolicy, WebhookStore } from '@tickdesk/alerts';
 
 /** The desk roles that may use the API (@tickdesk/schemas roles.ts). */
 export type Role = DeskRole;
@@ -32,6 +32,8 @@ export interface ApiDeps {
   accounts?: AccountDirectory;
   /** The MQTT broker's devices (the desk runs the mqtt feed); absent otherwise (503). */
   devices?: DeskDevices;
+  /** Webhook endpoints and dead letters (the engine delivers), and the URL policy they are checked against; absent: 503. */
+  webhooks?: { store: WebhookStore; policy: UrlPolicy };
 }
 
 /**

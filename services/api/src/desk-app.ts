@@ -18,7 +18,15 @@ import {
   type AccountDirectory,
   type SessionOpener,
 } from '@tickdesk/accounts';
-import { auditAnchorPath, createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import {
+  auditAnchorPath,
+  createAlertStore,
+  createAuditChain,
+  createRuleStore,
+  createWebhookStore,
+  resolveWebhooksConfig,
+  type WebhooksConfig,
+} from '@tickdesk/alerts';
 import { redisClientOptions } from '@tickdesk/infra';
 import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { buildApp, type ApiApp } from './app.js';
@@ -26,6 +34,7 @@ import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { deskDevices } from './desk-devices.js';
 import { deskHealth } from './desk-health.js';
+import { webhookPolicy } from './webhook-policy.js';
 import { createXmppPasswordVerifier } from './xmpp-verify.js';
 
 export interface ApiServerOptions {
@@ -33,6 +42,8 @@ export interface ApiServerOptions {
   instruments?: readonly Instrument[];
   /** Where the desk's XMPP nodes, pubsub service, Redis, CA and credentials are; default: the topology file of the config (`tickdesk up` writes it). */
   topology?: DeskTopology;
+  /** Webhook settings (TICKDESK_WEBHOOKS_*, the engine reads the same); default: their defaults. */
+  webhooks?: WebhooksConfig;
 }
 
 /**
@@ -42,7 +53,11 @@ export interface ApiServerOptions {
 export async function buildDeskApp(
   config: ApiConfig,
   log: Logger,
-  { topology = readTopology(config), instruments = deskInstruments(topology) }: ApiServerOptions = {},
+  {
+    topology = readTopology(config),
+    instruments = deskInstruments(topology),
+    webhooks = resolveWebhooksConfig(),
+  }: ApiServerOptions = {},
 ): Promise<{ app: ApiApp; close(): Promise<void> }> {
   if (config.secretGenerated)
     log.warn('TICKDESK_API_SECRET is not set: tokens are signed with a random key and end when the API restarts');
@@ -100,6 +115,10 @@ export async function buildDeskApp(
       }),
       ...(accounts ? { accounts } : {}),
       ...(devices ? { devices } : {}),
+      webhooks: {
+        store: createWebhookStore({ redis, perOwnerMax: webhooks.perOwnerMax }),
+        policy: webhookPolicy(topology, config, webhooks),
+      },
     },
     config,
     verifyPassword: createXmppPasswordVerifier({

@@ -53,6 +53,15 @@ export const API_ERRORS = {
     status: 409,
     description: 'The broker holds as many devices as allowed (TICKDESK_MQTT_DEVICES_MAX): remove one first',
   },
+  TICKDESK_API_WEBHOOK_LIMIT: {
+    status: 409,
+    description:
+      'The owner has as many webhook endpoints as allowed (TICKDESK_WEBHOOKS_PER_OWNER_MAX): delete one first',
+  },
+  TICKDESK_API_UNKNOWN_WEBHOOK: {
+    status: 404,
+    description: "No webhook endpoint or dead letter by this id among the caller's",
+  },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
   TICKDESK_API_INVALID_RULE: {
@@ -62,6 +71,11 @@ export const API_ERRORS = {
   TICKDESK_API_INVALID_DEVICE: {
     status: 422,
     description: 'Valid JSON, but not a valid device name or topic prefix: the message names the field',
+  },
+  TICKDESK_API_INVALID_WEBHOOK: {
+    status: 422,
+    description:
+      'Valid JSON, but not an acceptable webhook URL (scheme, length, the desk itself, a private address): the message names the field',
   },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: {
@@ -120,7 +134,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',
-  422: 'Invalid rule or device',
+  422: 'Invalid rule, device or webhook',
   429: 'Rate limited',
   500: 'Internal error',
   503: 'A backing service is unavailable',

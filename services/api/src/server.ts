@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { ApiApp } from './app.js';
 import type { ApiConfig } from './config.js';
+import { loadWebhooksConfig } from '@tickdesk/alerts';
 import { loadApiConfig } from './config.js';
 import { buildDeskApp, type ApiServerOptions } from './desk-app.js';
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   try {
     const config = loadApiConfig(process.env);
     log = pino({ level: config.logLevel });
-    server = await startApiServer(config, log);
+    server = await startApiServer(config, log, { webhooks: loadWebhooksConfig(process.env) });
   } catch (err) {
     log.fatal({ err }, (err as Error).message);
     process.exit(1);

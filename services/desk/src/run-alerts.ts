@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deskInstruments, type DeskTopology } from '@tickdesk/schemas';
-import { auditAnchorPath, startAlertService, loadAlertsConfig } from '@tickdesk/alerts';
+import { auditAnchorPath, startAlertService, loadAlertsConfig, loadWebhooksConfig } from '@tickdesk/alerts';
 import type { DeskConfig } from './config.js';
 import { connectAs, deskRedisOptions, deskTarget } from './connect.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -49,6 +49,7 @@ export async function runAlerts(
     auditKey: credentials.audit,
     auditAnchorPath: auditAnchorPath(topology.paths.home),
     heartbeat: part === 'alerts',
+    webhooks: loadWebhooksConfig(env),
     // Sentinel: an outbox or audit write counts once the replica has it (WAIT 1), so a fail-over cannot lose it.
     ...(topology.redis.mode === 'sentinel'
       ? { redisAck: { replicas: 1, timeoutMs: config.TICKDESK_REDIS_ACK_TIMEOUT_MS } }

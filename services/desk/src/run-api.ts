@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeskTopology } from '@tickdesk/schemas';
 import { loadApiConfig, startApiServer, type ApiServerOptions } from '@tickdesk/api';
+import { loadWebhooksConfig } from '@tickdesk/alerts';
 
 /** The REST API (fastify) on TICKDESK_API_PORT, 8080 by default, reaching XMPP and Redis where the topology says. */
 export async function runApi(
@@ -9,7 +10,11 @@ export async function runApi(
   log: Logger,
   options: Omit<ApiServerOptions, 'topology'> = {},
 ): Promise<() => Promise<void>> {
-  const server = await startApiServer(loadApiConfig(env), log, { ...options, topology });
+  const server = await startApiServer(loadApiConfig(env), log, {
+    webhooks: loadWebhooksConfig(env),
+    ...options,
+    topology,
+  });
   log.info('api running');
   return () => server.close();
 }

@@ -7,6 +7,7 @@ import presenceRoutes from './presence.js';
 import remoteEntitlementRoutes from './remote-entitlements.js';
 import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
+import webhookRoutes from './webhooks.js';
 
 /** The route plugins mounted under /v1 after the core's own (auth, instruments, health). */
 export const DESK_ROUTES: FastifyPluginAsync[] = [
@@ -18,4 +19,5 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   remoteEntitlementRoutes,
   deviceRoutes,
   streamRoutes,
+  webhookRoutes,
 ];
