@@ -8,7 +8,7 @@
 //   the device's message number in the run (1, 2, 3…), so the subscriber can tell loss, duplicates
 //   and order; the payload's `time` is the publish time in µs, the latency's start.
 import { readFileSync } from 'node:fs';
-import type { MqttClient } from 'mqtt';
+import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { connectAs, type Credentials } from '@tickdesk/desk';
 import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
@@ -26,6 +26,8 @@ export interface AdapterSettings {
   mqttCaPath: string;
   feedPassword: string;
   map: SensorMap;
+  /** The adapter's receive maximum; its default (1,000) when absent. */
+  receiveMaximum?: number;
 }
 export interface DeviceSettings {
   mqttUrl: string;
@@ -35,12 +37,22 @@ export interface DeviceSettings {
 export interface AdapterReport {
   messages: number;
   refused: Record<string, number>;
+  /** Items published so far, their mean round trip to the pubsub service (ms), the batch wait now (ms). */
+  publishes: number;
+  publishRttMs: number;
+  batchMs: number;
+  /** Ticks conflated away by the feed core so far. */
+  conflated: number;
+  /** Most QoS 1 messages the broker had sent the adapter without its PUBACK, since the last report. */
+  maxUnacked: number;
 }
 export interface DevicesReport {
   /** Publishes sent, and acknowledged by the broker (PUBACK). */
   sent: number;
   acked: number;
   errors: number;
+  /** Median time from publish to the broker's PUBACK (ms). */
+  ackP50Ms: number;
 }
 /** Messages to a worker. */
 export type WorkerCommand = { cmd: 'report' } | { cmd: 'quit' } | { cmd: 'run'; rate: number; seconds: number };
@@ -57,7 +69,23 @@ async function runAdapter(s: AdapterSettings): Promise<void> {
   const target = { service: s.service, domain: s.domain, ca: readFileSync(s.xmppCaPath, 'utf8') };
   const client = await connectAs(target, creds, 'feed', log, 'feed-mqtt');
   const metrics = createMqttMetrics();
+  // The window the broker keeps to the adapter: PUBLISH packets received less PUBACKs sent.
+  let unacked = 0;
+  let maxUnacked = 0;
+  const connectImpl = ((url: string, opts: object) => {
+    const c = mqttConnect(url, opts);
+    unacked = 0;
+    c.on('packetreceive', (p) => {
+      if (p.cmd === 'publish' && p.qos === 1) maxUnacked = Math.max(maxUnacked, ++unacked);
+    });
+    c.on('packetsend', (p) => {
+      if (p.cmd === 'puback') unacked -= 1;
+    });
+    return c;
+  }) as typeof mqttConnect;
   const source = createMqttFeed({
+    connectImpl,
+    ...(s.receiveMaximum ? { receiveMaximum: s.receiveMaximum } : {}),
     url: s.mqttUrl,
     ca: readFileSync(s.mqttCaPath, 'utf8'),
     username: MQTT_FEED,
@@ -66,12 +94,13 @@ async function runAdapter(s: AdapterSettings): Promise<void> {
     log,
     metrics,
   });
+  const feedMetrics = createFeedMetrics();
   const feed = createFeed({
     source,
     pubsub: createPubsub(client, `pubsub.${s.domain}`),
     instruments: sensorInstruments(s.map),
     log,
-    metrics: createFeedMetrics(),
+    metrics: feedMetrics,
     connected: () => client.state() === 'running',
   });
   await feed.start();
@@ -82,7 +111,13 @@ async function runAdapter(s: AdapterSettings): Promise<void> {
         const refused: Record<string, number> = {};
         for (const v of (await metrics.refused.get()).values) refused[String(v.labels.reason)] = v.value;
         const messages = (await metrics.messages.get()).values[0]?.value ?? 0;
-        send({ report: { messages, refused } satisfies AdapterReport });
+        const rtt = (await feedMetrics.publishSeconds.get()).values;
+        const sum = rtt.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+        const publishes = rtt.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+        const { batchMs, conflated } = feed.stats();
+        const report = { messages, refused, publishes, publishRttMs: sum * 1000, batchMs, conflated, maxUnacked };
+        maxUnacked = unacked;
+        send({ report: report satisfies AdapterReport });
       })();
     // A normal exit writes the --cpu-prof profile, when the benchmark asked for one.
     if (m.cmd === 'quit') void feed.stop().then(() => client.stop().finally(() => process.exit(0)));
@@ -95,19 +130,24 @@ async function runDevices(s: DeviceSettings): Promise<void> {
   const clients: MqttClient[] = await Promise.all(
     s.devices.map((d) => connectMqtt({ url: s.mqttUrl, ca, username: d.name, password: d.password, clientId: d.name })),
   );
-  const totals: DevicesReport = { sent: 0, acked: 0, errors: 0 };
+  const totals = { sent: 0, acked: 0, errors: 0 };
+  let ackMs: number[] = [];
   const publishOne = (c: MqttClient, topic: string, n: number, done: () => void) => {
     totals.sent += 1;
-    const payload = `{"value":"${n}","time":"${formatMicros(nowMicros())}"}`;
+    const t = nowMicros();
+    const payload = `{"value":"${n}","time":"${formatMicros(t)}"}`;
     c.publish(topic, payload, { qos: 1 }, (err) => {
       if (err) totals.errors += 1;
       else totals.acked += 1;
+      // One in 16 is enough for a median.
+      if ((n & 15) === 0) ackMs.push((nowMicros() - t) / 1000);
       done();
     });
   };
 
   async function run(rate: number, seconds: number): Promise<DevicesReport> {
     totals.sent = totals.acked = totals.errors = 0;
+    ackMs = [];
     const counters = s.devices.map(() => 0);
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
@@ -133,7 +173,8 @@ async function runDevices(s: DeviceSettings): Promise<void> {
       if (performance.now() > stop) break;
       await sleep(20);
     }
-    return { ...totals };
+    ackMs.sort((a, b) => a - b);
+    return { ...totals, ackP50Ms: ackMs[Math.floor(ackMs.length / 2)] ?? Number.NaN };
   }
 
   process.on('message', (m: WorkerCommand) => {

@@ -13,6 +13,7 @@
 // Settings (env): TICKDESK_MQTT_BENCH_RATES (1000,5000,20000,max), TICKDESK_MQTT_BENCH_DEVICES (8),
 // TICKDESK_BENCH_SECONDS (6), TICKDESK_BENCH_REPEAT (3), TICKDESK_MQTT_BENCH_MAX_S (whole run, 300),
 // TICKDESK_MQTT_BENCH_PROFILE (a folder: the adapter runs with node --cpu-prof into it),
+// TICKDESK_MQTT_BENCH_RECEIVE_MAX (the adapter's receive maximum; unset: its default, 1,000),
 // TICKDESK_MQTT_BENCH_SECTION (mqtt-sensors; `none` writes nothing).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,8 +33,9 @@ import {
 } from '@tickdesk/infra';
 import { parseSensorMap, sensorInstruments, ticksNode } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
-import { log, median, startBenchDesk } from './bench-desk.js';
+import { log, startBenchDesk } from './bench-desk.js';
 import { startSensorTally } from './mqtt-sensors-tally.js';
+import { clean, medianRun, PROCESSES, row, TABLE_HEAD, type Costs, type Run } from './mqtt-sensors-table.js';
 import type {
   AdapterReport,
   AdapterSettings,
@@ -41,7 +43,7 @@ import type {
   DevicesReport,
   WorkerCommand,
 } from './mqtt-sensors-worker.js';
-import { cpuMeter } from './process-cpu.js';
+import { cpuMeter, processCpuSeconds } from './process-cpu.js';
 import { writeSection } from './report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,15 +53,17 @@ const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 6);
 const REPEAT = Number(process.env.TICKDESK_BENCH_REPEAT ?? 3);
 const MAX_S = Number(process.env.TICKDESK_MQTT_BENCH_MAX_S ?? 300);
 const PROFILE = process.env.TICKDESK_MQTT_BENCH_PROFILE;
+const RECEIVE_MAX = process.env.TICKDESK_MQTT_BENCH_RECEIVE_MAX;
 const SECTION = process.env.TICKDESK_MQTT_BENCH_SECTION ?? 'mqtt-sensors';
 if (
   RATES.some((r) => r !== 'max' && !(Number(r) >= 1 && Number(r) <= 100_000)) ||
   !(DEVICES >= 1 && DEVICES <= 64) ||
   !(SECONDS >= 4 && SECONDS <= 60) ||
-  !(REPEAT >= 1 && REPEAT <= 5)
+  !(REPEAT >= 1 && REPEAT <= 5) ||
+  (RECEIVE_MAX !== undefined && !(Number(RECEIVE_MAX) >= 1 && Number(RECEIVE_MAX) <= 65535))
 )
   throw new Error(
-    'TICKDESK_MQTT_BENCH_RATES 1–100000 or max each, TICKDESK_MQTT_BENCH_DEVICES 1–64, TICKDESK_BENCH_SECONDS 4–60, TICKDESK_BENCH_REPEAT 1–5',
+    'TICKDESK_MQTT_BENCH_RATES 1–100000 or max each, TICKDESK_MQTT_BENCH_DEVICES 1–64, TICKDESK_BENCH_SECONDS 4–60, TICKDESK_BENCH_REPEAT 1–5, TICKDESK_MQTT_BENCH_RECEIVE_MAX 1–65535',
   );
 const WARMUP_S = 1.5;
 const TAIL_S = 0.5;
@@ -170,50 +174,46 @@ const adapter = await startWorker('adapter', {
   mqttCaPath: ca,
   feedPassword: credentials.users[MQTT_FEED]!,
   map,
+  ...(RECEIVE_MAX ? { receiveMaximum: Number(RECEIVE_MAX) } : {}),
 });
 const publisher = await startWorker('devices', { mqttUrl: broker.url, mqttCaPath: ca, devices });
 
-interface Run {
-  published: number;
-  acked: number;
-  received: number;
-  lost: number;
-  missing: number;
-  duplicates: number;
-  disorder: number;
-  seqHoles: number;
-  refused: number;
-  p50: number;
-  p99: number;
-  p50ToAdapter: number;
-  cpu: { adapter: number; broker: number; xmpp: number; devices: number };
-  load: number;
-}
-
-let refusedBefore = 0;
+let before = { refused: 0, publishes: 0, rttMs: 0 };
 async function runOnce(rate: number): Promise<Run> {
   const load = loadavg()[0]!;
   tally.reset();
+  const pids = [adapter.pid, broker!.process.pid, desk!.serverPid(), publisher.pid];
+  const cpuNow = () => [
+    ...pids.map(processCpuSeconds),
+    process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  ];
+  const cpu0 = cpuNow();
   const done = publisher.ask<DevicesReport>({ cmd: 'run', rate, seconds: SECONDS });
   await sleep(WARMUP_S * 1000);
-  const meters = [adapter.pid, broker!.process.pid, desk!.serverPid(), publisher.pid].map(cpuMeter);
+  const meters = [...pids, process.pid].map(cpuMeter);
   meters.forEach((m) => m.start());
   tally.measure(true);
   const t0 = performance.now();
   await sleep((SECONDS - WARMUP_S - TAIL_S) * 1000);
   tally.measure(false);
   const window = (performance.now() - t0) / 1000;
-  const [a, b, x, d] = meters.map((m) => m.stop()) as [number, number, number, number];
+  const cores = meters.map((m) => m.stop());
   const sent = await done;
   for (const end = Date.now() + DRAIN_MS; Date.now() < end && tally.report().total < sent.acked;) await sleep(100);
   const r = tally.report();
   const ad = await adapter.ask<AdapterReport>({ cmd: 'report' });
-  const refusedNow = Object.values(ad.refused).reduce((s, v) => s + v, 0);
-  const refused = refusedNow - refusedBefore;
-  refusedBefore = refusedNow;
+  const us = cpuNow().map((c, i) => ((c - cpu0[i]!) * 1e6) / Math.max(1, sent.sent));
+  const now = {
+    refused: Object.values(ad.refused).reduce((s, v) => s + v, 0),
+    publishes: ad.publishes,
+    rttMs: ad.publishRttMs,
+  };
+  const refused = now.refused - before.refused;
+  const publishRtt = (now.rttMs - before.rttMs) / Math.max(1, now.publishes - before.publishes);
+  before = now;
+  const byProcess = (xs: number[]) => Object.fromEntries(PROCESSES.map((p, i) => [p, xs[i]!])) as Costs;
   return {
     published: sent.sent / SECONDS,
-    acked: sent.acked,
     received: r.measured / window,
     lost: sent.acked - r.total,
     missing: r.missing,
@@ -224,43 +224,24 @@ async function runOnce(rate: number): Promise<Run> {
     p50: r.p50,
     p99: r.p99,
     p50ToAdapter: r.p50ToAdapter,
-    cpu: { adapter: a, broker: b, xmpp: x, devices: d },
+    ackP50: sent.ackP50Ms,
+    publishRtt,
+    batchMs: ad.batchMs,
+    maxUnacked: ad.maxUnacked,
+    cores: byProcess(cores),
+    us: byProcess(us),
     load,
   };
 }
 
 const label = (rate: string) => (rate === 'max' ? 'max' : `${fmt(Number(rate))} msg/s`);
-const row = (name: string, r: Run) =>
-  `| ${name} | ${fmt(r.published)} | ${fmt(r.received)} | ${fmt(r.lost)} / ${fmt(r.missing)} / ${fmt(r.duplicates)} / ${fmt(r.disorder)} / ${fmt(r.seqHoles)} | ${fmt(r.refused)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p50ToAdapter.toFixed(1)} | ${r.cpu.adapter.toFixed(2)} | ${r.cpu.broker.toFixed(2)} / ${r.cpu.xmpp.toFixed(2)} / ${r.cpu.devices.toFixed(2)} | ${r.load.toFixed(1)} |`;
-const mid = (runs: Run[], f: (r: Run) => number) => median(runs.map(f));
-const medianRun = (runs: Run[]): Run => ({
-  published: mid(runs, (r) => r.published),
-  acked: mid(runs, (r) => r.acked),
-  received: mid(runs, (r) => r.received),
-  lost: mid(runs, (r) => r.lost),
-  missing: mid(runs, (r) => r.missing),
-  duplicates: mid(runs, (r) => r.duplicates),
-  disorder: mid(runs, (r) => r.disorder),
-  seqHoles: mid(runs, (r) => r.seqHoles),
-  refused: mid(runs, (r) => r.refused),
-  p50: mid(runs, (r) => r.p50),
-  p99: mid(runs, (r) => r.p99),
-  p50ToAdapter: mid(runs, (r) => r.p50ToAdapter),
-  cpu: {
-    adapter: mid(runs, (r) => r.cpu.adapter),
-    broker: mid(runs, (r) => r.cpu.broker),
-    xmpp: mid(runs, (r) => r.cpu.xmpp),
-    devices: mid(runs, (r) => r.cpu.devices),
-  },
-  load: mid(runs, (r) => r.load),
-});
-
 const rows: string[] = [];
 const medians: Array<{ rate: string; run: Run }> = [];
 const print = (line: string) => {
   rows.push(line);
   out(line);
 };
+out(TABLE_HEAD.join('\n'));
 for (const rate of RATES) {
   const runs: Run[] = [];
   for (let i = 1; i <= REPEAT; i++) {
@@ -285,7 +266,6 @@ const env = Object.entries(process.env)
   .join('');
 const loads = medians.map((m) => m.run.load);
 // Sustained: every value acknowledged to a device arrived, in order, and at least 95 % of the offered rate came through.
-const clean = (r: Run) => r.lost === 0 && r.missing === 0 && r.duplicates === 0 && r.disorder === 0;
 const sustained = Math.max(
   0,
   ...medians
@@ -299,10 +279,9 @@ if (SECTION !== 'none') {
     join(root, 'docs/benchmarks.md'),
     SECTION,
     [
-      `Machine: ${machine}. Command: \`${env}npm run bench:mqtt\` (${DEVICES} devices, ${SECONDS} s per run, first ${WARMUP_S} s and last ${TAIL_S} s not measured; load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} before the runs, last column). Lost = acknowledged by the broker to a device − ticks received; missing / duplicated / out of order are values per device, seq holes per symbol. CPU in cores.`,
+      `Machine: ${machine}. Command: \`${env}npm run bench:mqtt\` (${DEVICES} devices, ${SECONDS} s per run, first ${WARMUP_S} s and last ${TAIL_S} s not measured; load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} before the runs, last column). Lost = acknowledged by the broker to a device − ticks received; missing / duplicated / out of order are values per device, seq holes per symbol. CPU: cores busy while measuring, and CPU time over the messages sent for the whole run (its drain included); the subscriber is the benchmark's own process.`,
       '',
-      '| case: offered | published msg/s | received ticks/s | lost / missing / duplicated / out of order / seq holes | refused | p50 ms | p99 ms | p50 ms to the adapter | CPU adapter | CPU mosquitto / Prosody / devices | load |',
-      '|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|',
+      ...TABLE_HEAD,
       ...rows,
       '',
       goal,
