@@ -11,8 +11,11 @@ import type { XmppNode, XmppServer, XmppServerControl } from './xmpp-server.js';
 
 const execFileP = promisify(execFile);
 
-/** A node of the cluster; `label` names it in start-up errors (default `node <i>`). */
-export type ClusterNodeOptions = XmppNode & { dir: string; label?: string };
+/**
+ * A node of the cluster; `label` names it in start-up errors (default `node <i>`). A
+ * federated cluster gives each node its own s2s listener (`s2sPort`, default the base's).
+ */
+export type ClusterNodeOptions = XmppNode & { dir: string; label?: string; s2sPort?: number };
 
 export interface EjabberdCluster {
   /** One control per node: node 1 first; node 2 and up join node 1's cluster when they start. */
@@ -48,6 +51,9 @@ export function ejabberdCluster(
     epmdPort,
     nodeLabel: n.label ?? `node ${i + 1}`,
     ...(i > 0 ? { joinNode: first.name } : {}),
+    // Each node listens for s2s itself and resolves the peers with its own responder
+    // (startEjabberd): ejabberd opens an outgoing link from the node that routes the stanza.
+    ...(base.federation && n.s2sPort !== undefined ? { federation: { ...base.federation, s2sPort: n.s2sPort } } : {}),
   });
   const controls = nodes.map((n, i) => {
     const control = ejabberdControl(optsOf(n, i));

@@ -50,7 +50,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** A port p with p + k·step free for every k < count (and p − 1 too when `below`: a cluster's epmd). */
-async function steppedPort(count: number, taken: Set<number>, below = false, step = STEP): Promise<number> {
+export async function steppedPort(count: number, taken: Set<number>, below = false, step = STEP): Promise<number> {
   for (;;) {
     const p = await freePort();
     const all = Array.from({ length: count }, (_, k) => p + k * step);

@@ -16,6 +16,7 @@ import pino from 'pino';
 import { ensureCertificates, freePort, tail, type XmppServerKind } from '@tickdesk/infra';
 import type { FederationPeer } from '@tickdesk/schemas';
 import { createXmppClient, presence, type XmppClient } from '@tickdesk/xmpp';
+import { steppedPort } from '../cluster/cluster-desk.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(root, 'services/desk/dist/cli.js');
@@ -58,8 +59,8 @@ export interface PeeredDesk {
   account(user: string): { user: string; password: string };
   /** A REST token of one of the desk's accounts (POST /v1/auth/token with its password). */
   apiToken(user: string): Promise<string>;
-  /** A session of one of the desk's accounts, available (initial presence sent). */
-  connect(user: string, resource?: string): Promise<XmppClient>;
+  /** A session of one of the desk's accounts, available (initial presence sent), on XMPP node `node` (default 1). */
+  connect(user: string, resource?: string, node?: number): Promise<XmppClient>;
   /** Rewrites the peers file; takes effect at the next start. */
   setPeers(peers: readonly FederationPeer[]): void;
   start(): Promise<void>;
@@ -67,9 +68,17 @@ export interface PeeredDesk {
   diagnostics(): string;
 }
 
-async function distinctFreePorts(taken: Set<number>): Promise<Record<PortName, number>> {
+/** Each XMPP node i > 1 of a desk uses node 1's ports + (i-1)·100, its s2s port too (services/desk/src/config.ts). */
+const NODE_PORTS: ReadonlySet<PortName> = new Set(['xmpp', 'xmppTls', 'xmppHttp', 'xmppDist', 's2s']);
+
+async function distinctFreePorts(taken: Set<number>, nodes = 1): Promise<Record<PortName, number>> {
   const out = {} as Record<PortName, number>;
   for (const name of Object.keys(PORT_VARS) as PortName[]) {
+    // A cluster's epmd listens on the distribution port − 1.
+    if (nodes > 1 && NODE_PORTS.has(name)) {
+      out[name] = await steppedPort(nodes, taken, name === 'xmppDist');
+      continue;
+    }
     let p = await freePort();
     while (taken.has(p)) p = await freePort();
     taken.add(p);
@@ -124,9 +133,9 @@ function createDesk(
       if (res.status !== 200) throw new Error(`${user}@${domain} got no token: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { token: string }).token;
     },
-    async connect(user, resource = `federation-${user}`) {
+    async connect(user, resource = `federation-${user}`, node = 1) {
       const client = createXmppClient({
-        service: `xmpp://127.0.0.1:${ports.xmpp}`,
+        service: `xmpp://127.0.0.1:${ports.xmpp + (node - 1) * 100}`,
         domain,
         username: user,
         password: desk.account(user).password,
@@ -223,7 +232,8 @@ export interface PeeredDesks {
  * `tickdesk up` from the build in its own temporary folder on free ports, peered both ways:
  * each one's peers file routes the other's domain to its s2s port and trusts its CA.
  * `env` adds settings to either desk (a feed rate, say); `servers` picks either desk's XMPP
- * server (default Prosody for both). Started one after the other (the
+ * server (default Prosody for both), `nodes` desk a's count of ejabberd nodes (TICKDESK_XMPP_NODES,
+ * default 1; each node's ports free). Started one after the other (the
  * machine has two cores); both are stopped if either fails to start.
  */
 export async function startPeeredDesks(
@@ -231,11 +241,14 @@ export async function startPeeredDesks(
     domains?: [string, string];
     env?: { a?: Record<string, string>; b?: Record<string, string> };
     servers?: { a?: XmppServerKind; b?: XmppServerKind };
+    nodes?: { a?: number };
   } = {},
 ): Promise<PeeredDesks> {
   const [da, db] = opts.domains ?? ['desk.localhost', 'deskb.localhost'];
   const taken = new Set<number>();
-  const a = createDesk(da, await distinctFreePorts(taken), opts.env?.a ?? {}, opts.servers?.a);
+  const nodesA = opts.nodes?.a ?? 1;
+  const envA = { ...(nodesA > 1 ? { TICKDESK_XMPP_NODES: String(nodesA) } : {}), ...opts.env?.a };
+  const a = createDesk(da, await distinctFreePorts(taken, nodesA), envA, opts.servers?.a);
   const b = createDesk(db, await distinctFreePorts(taken), opts.env?.b ?? {}, opts.servers?.b);
   a.setPeers([b.asPeer()]);
   b.setPeers([a.asPeer()]);

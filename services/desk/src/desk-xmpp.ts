@@ -102,6 +102,8 @@ export function deskXmpp({
             ...n,
             dir: i === 0 ? dir : `${dir}-${i + 1}`,
             ...(i > 0 ? { label: `node ${i + 1} (node 1's ports + ${i * XMPP_NODE_PORT_STEP})` } : {}),
+            // Node i's s2s listener, like its client ports: TICKDESK_S2S_PORT + (i-1)·step.
+            ...(federation ? { s2sPort: federation.s2sPort + i * XMPP_NODE_PORT_STEP } : {}),
           })),
           node.distPort - 1,
         )

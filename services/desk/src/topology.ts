@@ -51,7 +51,8 @@ function mqttOf(config: DeskConfig): { mqtt?: HostPort } {
 
 /**
  * The peers of TICKDESK_PEERS_FILE (none: no federation part, no s2s). A CA path relative
- * to the file is taken from the file's folder. Prosody or one ejabberd node.
+ * to the file is taken from the file's folder. Prosody, or ejabberd: one node or a cluster, each
+ * node with its own s2s listener (TICKDESK_S2S_PORT + (i-1)·XMPP_NODE_PORT_STEP, desk-xmpp.ts).
  */
 function federationOf(config: DeskConfig): { federation?: DeskFederation } {
   const file = config.TICKDESK_PEERS_FILE;
@@ -70,11 +71,6 @@ function federationOf(config: DeskConfig): { federation?: DeskFederation } {
     throw new ConfigError((err as Error).message);
   }
   if (peers.length === 0) return {};
-  // One s2s listener and one resolver of the peers per desk: a cluster's nodes would each want them.
-  if (config.TICKDESK_XMPP_NODES > 1)
-    throw new ConfigError(
-      `${source} needs TICKDESK_XMPP_NODES=1: a federated desk runs one XMPP node (an ejabberd cluster does not federate yet)`,
-    );
   const resolved = peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) }));
   resolved.forEach((p, i) => {
     if (!existsSync(p.ca))
