@@ -4,7 +4,13 @@ import type { AccountDirectory } from '@tickdesk/accounts';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { DEFAULT_INSTRUMENTS, formatMicros, parseTimestamp, type Instrument, type Tick } from '@tickdesk/schemas';
-import { createAlertStore, createAuditChain, createRuleStore } from '@tickdesk/alerts';
+import {
+  createAlertStore,
+  createAuditChain,
+  createRuleStore,
+  createWebhookStore,
+  type UrlPolicy,
+} from '@tickdesk/alerts';
 import { candlesKey, LAST_KEY, ticksKey } from '@tickdesk/recorder';
 import { buildApp, type ApiApp } from './app.js';
 import { resolveApiConfig, type ApiConfig } from './config.js';
@@ -49,6 +55,8 @@ export interface TestAppOptions {
   instruments?: readonly Instrument[];
   /** The XMPP server's HTTP base that /xmpp-websocket is proxied to. */
   xmppWebsocket?: string | readonly string[];
+  /** Webhook endpoints over the same Redis: at most this many per owner (default 5), URLs checked against this policy. */
+  webhooks?: { perOwnerMax?: number; policy?: UrlPolicy };
 }
 
 /** The app over a real Redis, with a fake password check and generous rate limits unless told otherwise. */
@@ -65,6 +73,10 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       ...(opts.accounts ? { accounts: opts.accounts } : {}),
       ...(opts.devices ? { devices: opts.devices } : {}),
       ...(opts.peers ? { peers: opts.peers } : {}),
+      webhooks: {
+        store: createWebhookStore({ redis, perOwnerMax: opts.webhooks?.perOwnerMax ?? 5 }),
+        policy: opts.webhooks?.policy ?? { allowPrivate: false, self: [] },
+      },
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),
     verifyPassword: opts.verifyPassword ?? fakeVerify,
