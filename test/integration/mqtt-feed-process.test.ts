@@ -65,7 +65,12 @@ async function feedProcess() {
     TICKDESK_FEED_METRICS_PORT: String(await freePort()),
   });
   // Subscribed once connected: a message published before the adapter's first session existed has no one to wait for it.
-  await waitFor(() => p.output().includes('mqtt broker connected'), 30_000, 'the mqtt feed connected to the broker');
+  // A busy machine compiles the desk from sources slowly; the process's own output says why if it never connects.
+  await waitFor(() => p.output().includes('mqtt broker connected'), 45_000, 'the mqtt feed connected').catch(
+    (err: Error) => {
+      throw new Error(`${err.message}; its output:\n${p.output().slice(-2000)}`);
+    },
+  );
   return p;
 }
 const temps = () => ticks.filter((t) => t.symbol === TEMP).map((t) => t.price);
@@ -97,5 +102,5 @@ describe('the mqtt feed process', () => {
       second.child.kill('SIGTERM');
       await new Promise((r) => second.child.once('exit', r));
     }
-  });
+  }, 150_000);
 });
