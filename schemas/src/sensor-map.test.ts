@@ -83,7 +83,7 @@ describe('parseSensorMap', () => {
   });
 
   it('refuses a file over 1 MiB before parsing it', () => {
-    expect(() => parse(' '.repeat(1024 * 1024 + 1))).toThrow(/larger than 1048576 bytes/);
+    expect(() => parse(' '.repeat(1024 * 1024 + 1))).toThrow(/longer than 1048576 characters/);
   });
 });
 

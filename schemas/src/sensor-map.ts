@@ -7,7 +7,7 @@ import { xmlTextProblem } from './xml-text.js';
 
 /** Entries a sensor map may hold unless the desk says otherwise (TICKDESK_MQTT_SENSORS_MAX). */
 export const DEFAULT_MQTT_SENSORS_MAX = 256;
-/** A map file longer than this is refused before parsing (256 entries take about 50 KiB). */
+/** A map file longer than this (characters) is refused before parsing (256 entries take about 50 KiB). */
 export const SENSOR_MAP_MAX_BYTES = 1024 * 1024;
 
 const Bound = Type.String({ pattern: SENSOR_VALUE_PATTERN, maxLength: 40 });
@@ -78,7 +78,8 @@ const fractionDigits = (d: string): number => (d.includes('.') ? d.length - d.in
 export function parseSensorMap(text: string, opts: SensorMapOptions = {}): SensorMap {
   const source = opts.source ?? 'sensor map';
   const max = opts.maxSensors ?? DEFAULT_MQTT_SENSORS_MAX;
-  if (text.length > SENSOR_MAP_MAX_BYTES) throw new TypeError(`${source} is larger than ${SENSOR_MAP_MAX_BYTES} bytes`);
+  if (text.length > SENSOR_MAP_MAX_BYTES)
+    throw new TypeError(`${source} is longer than ${SENSOR_MAP_MAX_BYTES} characters`);
   let value: unknown;
   try {
     value = JSON.parse(text);
