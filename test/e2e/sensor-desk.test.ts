@@ -279,4 +279,44 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
     );
     expect(prices().slice(from)).toEqual(values);
   });
+
+  it('kill -9 of the broker: up restarts it, the demo devices publish again without a restart of their own', async () => {
+    const before = desk.state().parts;
+    const since = new Date().toISOString();
+    process.kill(before.mqtt!.pid, 'SIGKILL');
+    await until(
+      () => desk.state().parts.mqtt!,
+      (p) => p.restarts > before.mqtt!.restarts && p.state === 'running',
+      'the broker restarted',
+      30_000,
+    );
+    await demoValueAfter(since);
+    expect(desk.state().parts['mqtt-demo']!.restarts).toBe(before['mqtt-demo']!.restarts);
+  });
+
+  it('a demo device an admin removes comes back with the demo, which up restarts', async () => {
+    const before = desk.state().parts['mqtt-demo']!;
+    const removed = await tickdesk('devices', 'remove', 'demo-iot.site1.temp');
+    expect(removed.out).toContain('removed device demo-iot.site1.temp');
+    const since = new Date().toISOString();
+    await until(
+      () => desk.state().parts['mqtt-demo']!,
+      (p) => p.restarts > before.restarts && p.state === 'running',
+      'the demo restarted',
+      30_000,
+    );
+    await demoValueAfter(since);
+    expect((await tickdesk('devices', 'list')).out).toMatch(/^demo-iot\.site1\.temp\s/m);
+  });
 });
+
+/** Waits for a value of the demo's IOT.SITE1.TEMP sent after `since` (UTC, XEP-0082) to be recorded. */
+async function demoValueAfter(since: string): Promise<void> {
+  const rest = await api('carol');
+  await until(
+    async () => (await rest<{ eventTime?: string }>('GET', '/v1/instruments/IOT.SITE1.TEMP/last')).body.eventTime ?? '',
+    (t) => t > since,
+    `a demo value after ${since}`,
+    30_000,
+  );
+}

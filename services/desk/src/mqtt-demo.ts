@@ -3,6 +3,8 @@ import { connectMqtt, type DeviceRegistry } from '@tickdesk/infra';
 import type { SensorMapEntry } from '@tickdesk/schemas';
 import { createSensorWalk, demoTopic } from './demo-sensor-walk.js';
 
+const RECONNECT_MS = 2_000;
+
 /** The demo devices' passwords by name, made at the demo's start (the broker keeps only hashes). */
 export type DemoDevices = Record<string, string>;
 
@@ -37,8 +39,10 @@ export async function provisionDemoDevices(
 
 /**
  * The demo devices at work: one MQTT 5 connection over TLS per sensor (its own device
- * login), a value every `intervalMs` as `{"value","time"}` at QoS 1. A connection that
- * drops calls `onLost`: the process then exits and `tickdesk up` restarts it, as any part.
+ * login), a value every `intervalMs` as `{"value","time"}` at QoS 1, none while a
+ * connection is down. A dropped connection is opened again every 2 s (a broker restart);
+ * a login refused (the device removed) calls `onLost`: the process then exits and `tickdesk
+ * up` restarts it, which makes its devices again.
  */
 export async function startDemoDevices({
   url,
@@ -62,18 +66,23 @@ export async function startDemoDevices({
     sensors.map(async (sensor) => {
       const name = demoDeviceName(sensor.symbol);
       const password = devices[name];
-      if (password === undefined) throw new Error(`no password for demo device ${name} in the credentials file`);
-      const client = await connectMqtt({ url, ca, username: name, password, clientId: name });
-      client.on('close', () => {
-        if (!stopping) onLost(new Error(`demo device ${name}: the broker closed its connection`));
+      if (password === undefined) throw new Error(`no password for demo device ${name}`);
+      const client = await connectMqtt(
+        { url, ca, username: name, password, clientId: name },
+        { reconnectPeriod: RECONNECT_MS },
+      );
+      client.on('error', (err) => {
+        // CONNACK 135 (not authorized, MQTT 5 §3.2.2.2): the broker no longer knows this login.
+        if ((err as { code?: unknown }).code === 135 && !stopping) onLost(err);
+        else log.warn({ err, device: name }, 'demo device connection error');
       });
-      client.on('error', (err) => log.warn({ err, device: name }, 'demo device connection error'));
       return { client, name, topic: demoTopic(sensor.topic), next: createSensorWalk(sensor) };
     }),
   );
   const timer = setInterval(() => {
     const time = new Date().toISOString();
     for (const d of running) {
+      if (!d.client.connected) continue;
       const payload = JSON.stringify({ value: d.next(), time });
       d.client.publish(d.topic, payload, { qos: 1 }, (err) => {
         if (err && !stopping) log.warn({ err, device: d.name }, 'demo value not acknowledged');
