@@ -111,6 +111,29 @@ describe('admin: devices of the MQTT broker', () => {
     expect(registry.held.size).toBe(0);
   });
 
+  it("answers 503 when the broker's device control does not answer, 500 on anything unforeseen, naming no internals", async () => {
+    const list = registry.list.bind(registry);
+    try {
+      registry.list = () =>
+        Promise.reject(
+          new InfraError(
+            'TICKDESK_INFRA_MQTT_CONTROL_FAILED',
+            "the MQTT broker's device control refused mqtts://127.0.0.1:1",
+          ),
+        );
+      const down = expectError(
+        await r.app.inject({ url: '/v1/devices', ...as(AS.admin) }),
+        503,
+        'TICKDESK_API_UNAVAILABLE',
+      );
+      expect(down.message).not.toContain('127.0.0.1');
+      registry.list = () => Promise.reject(new TypeError('boom at /srv/x.js:1'));
+      expectError(await r.app.inject({ url: '/v1/devices', ...as(AS.admin) }), 500, 'TICKDESK_API_INTERNAL');
+    } finally {
+      registry.list = list;
+    }
+  });
+
   it('answers 503 when the desk runs no broker', async () => {
     expectError(await bare.app.inject({ url: '/v1/devices', ...as(AS.admin) }), 503, 'TICKDESK_API_UNAVAILABLE');
   });

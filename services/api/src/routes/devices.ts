@@ -24,6 +24,9 @@ function deviceApiError(err: unknown, where: 'body' | 'params'): unknown {
       return new ApiError('TICKDESK_API_DEVICE_LIMIT', message);
     case 'TICKDESK_INFRA_DEVICE_UNKNOWN':
       return new ApiError('TICKDESK_API_UNKNOWN_DEVICE', message);
+    case 'TICKDESK_INFRA_MQTT_CONTROL_FAILED':
+      // Its message names the broker's address: for the log, not the client.
+      return unavailable("the MQTT broker's device control did not answer");
     default:
       return err;
   }
@@ -43,7 +46,9 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
     try {
       return await use(app.deps.devices);
     } catch (err) {
-      throw deviceApiError(err, where);
+      const answer = deviceApiError(err, where);
+      if (answer instanceof ApiError && answer.statusCode === 503) app.deps.log.warn({ err }, answer.message);
+      throw answer;
     }
   };
 
