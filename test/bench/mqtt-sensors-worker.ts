@@ -3,8 +3,9 @@
 // - `adapter`: the MQTT adapter (createMqttFeed) through the real feed core as the desk runs it
 //   (services/desk/src/run-feed.ts): account mqtt-feed on the broker, XMPP account `feed` with
 //   resource feed-mqtt, default feed settings. Its CPU is the benchmark's "adapter CPU".
-// - `devices`: one MQTT 5 client per device over TLS, each publishing QoS 1 values on its own topic
-//   at a fixed rate (or as fast as a window of unacknowledged publishes allows: rate 0). A value is
+// - `devices`: one MQTT 5 client per device over TLS, each publishing QoS 1 values on its own topic,
+//   together at a fixed rate (rate 0: as fast as the pipeline carries them), never more than a bound
+//   ahead of what the subscriber has received. A value is
 //   the device's message number in the run (1, 2, 3…), so the subscriber can tell loss, duplicates
 //   and order; the payload's `time` is the publish time in µs, the latency's start.
 import { readFileSync } from 'node:fs';
@@ -55,14 +56,16 @@ export interface DevicesReport {
   ackP50Ms: number;
 }
 /** Messages to a worker. */
-export type WorkerCommand = { cmd: 'report' } | { cmd: 'quit' } | { cmd: 'run'; rate: number; seconds: number };
+export type WorkerCommand =
+  | { cmd: 'report' }
+  | { cmd: 'quit' }
+  | { cmd: 'run'; rate: number; seconds: number; maxAhead: number }
+  | { cmd: 'received'; total: number };
 
 const [role, json] = process.argv.slice(2) as ['adapter' | 'devices', string];
 const log = pino({ level: 'warn' });
 const send = (m: object) => process.send!(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Unacknowledged publishes per device when publishing as fast as possible. */
-const MAX_RATE_WINDOW = 200;
 
 async function runAdapter(s: AdapterSettings): Promise<void> {
   const creds = JSON.parse(readFileSync(s.credentialsPath, 'utf8')) as Credentials;
@@ -145,29 +148,29 @@ async function runDevices(s: DeviceSettings): Promise<void> {
     });
   };
 
-  async function run(rate: number, seconds: number): Promise<DevicesReport> {
+  // Ticks the subscriber has received in this run, as the benchmark reports them every 50 ms.
+  let received = 0;
+  async function run(rate: number, seconds: number, maxAhead: number): Promise<DevicesReport> {
     totals.sent = totals.acked = totals.errors = 0;
     ackMs = [];
+    received = 0;
     const counters = s.devices.map(() => 0);
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
-    if (rate === 0) {
-      // As fast as possible: each device keeps a window of publishes the broker has not acknowledged.
-      const next = (i: number) => {
-        if (performance.now() < end) publishOne(clients[i]!, s.devices[i]!.topic, ++counters[i]!, () => next(i));
-      };
-      s.devices.forEach((_, i) => Array.from({ length: MAX_RATE_WINDOW }, () => next(i)));
-      await sleep(seconds * 1000);
-    } else {
-      const perDevice = rate / s.devices.length;
-      // Every 5 ms each device sends what its rate owes since t0: a fixed rate without drift.
-      while (performance.now() < end) {
-        const owed = Math.floor((perDevice * (performance.now() - t0)) / 1000);
-        clients.forEach((c, i) => {
-          while (counters[i]! < owed) publishOne(c, s.devices[i]!.topic, ++counters[i]!, () => {});
-        });
-        await sleep(5);
-      }
+    let forgiven = 0;
+    let turn = 0;
+    // Every 5 ms the devices send, in turn, what the rate owes since t0 (a late timer catches up),
+    // while at most `maxAhead` values are on their way (sent, not yet received by the subscriber):
+    // past it the broker's queue would only grow, so the debt is dropped, not carried.
+    // Rate 0 (`max`): as many as that allows.
+    while (performance.now() < end) {
+      const owed = rate === 0 ? Infinity : Math.floor((rate * (performance.now() - t0)) / 1000) - forgiven;
+      const room = Math.max(0, maxAhead - (totals.sent - received));
+      const n = Math.min(owed - totals.sent, room);
+      if (rate !== 0) forgiven += owed - totals.sent - n;
+      for (let k = 0; k < n; k++, turn = (turn + 1) % clients.length)
+        publishOne(clients[turn]!, s.devices[turn]!.topic, ++counters[turn]!, () => {});
+      await sleep(5);
     }
     for (const stop = performance.now() + 10_000; totals.acked + totals.errors < totals.sent;) {
       if (performance.now() > stop) break;
@@ -178,7 +181,8 @@ async function runDevices(s: DeviceSettings): Promise<void> {
   }
 
   process.on('message', (m: WorkerCommand) => {
-    if (m.cmd === 'run') void run(m.rate, m.seconds).then((report) => send({ report }));
+    if (m.cmd === 'run') void run(m.rate, m.seconds, m.maxAhead).then((report) => send({ report }));
+    if (m.cmd === 'received') received = m.total;
     if (m.cmd === 'quit') void Promise.all(clients.map((c) => c.endAsync())).finally(() => process.exit(0));
   });
   send({ ready: true });

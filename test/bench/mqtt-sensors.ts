@@ -67,7 +67,13 @@ if (
   );
 const WARMUP_S = 1.5;
 const TAIL_S = 0.5;
-const DRAIN_MS = 10_000;
+const DRAIN_MS = 15_000;
+/**
+ * Values on their way (sent by the devices, not yet received) at most: at a fixed rate, a 20,000
+ * backlog in the broker's queue keeps a run's drain short when the rate is beyond the pipeline; at
+ * `max`, 3,000 keeps the adapter's window of 1,000 full without building a queue.
+ */
+const MAX_AHEAD = { fixed: 20_000, max: 3_000 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -122,7 +128,7 @@ async function startWorker(role: 'adapter' | 'devices', settings: AdapterSetting
       child.once('exit', () => resolve());
       child.send({ cmd: 'quit' } satisfies WorkerCommand);
     }).finally(() => children.delete(child));
-  return { pid: child.pid!, ask, quit };
+  return { pid: child.pid!, ask, quit, tell: (cmd: WorkerCommand) => child.send(cmd) };
 }
 
 const started = new Date();
@@ -188,7 +194,13 @@ async function runOnce(rate: number): Promise<Run> {
     process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
   ];
   const cpu0 = cpuNow();
-  const done = publisher.ask<DevicesReport>({ cmd: 'run', rate, seconds: SECONDS });
+  const done = publisher.ask<DevicesReport>({
+    cmd: 'run',
+    rate,
+    seconds: SECONDS,
+    maxAhead: rate === 0 ? MAX_AHEAD.max : MAX_AHEAD.fixed,
+  });
+  const feedback = setInterval(() => publisher.tell({ cmd: 'received', total: tally.total() }), 50);
   await sleep(WARMUP_S * 1000);
   const meters = [...pids, process.pid].map(cpuMeter);
   meters.forEach((m) => m.start());
@@ -199,7 +211,8 @@ async function runOnce(rate: number): Promise<Run> {
   const window = (performance.now() - t0) / 1000;
   const cores = meters.map((m) => m.stop());
   const sent = await done;
-  for (const end = Date.now() + DRAIN_MS; Date.now() < end && tally.report().total < sent.acked;) await sleep(100);
+  clearInterval(feedback);
+  for (const end = Date.now() + DRAIN_MS; Date.now() < end && tally.total() < sent.acked;) await sleep(100);
   const r = tally.report();
   const ad = await adapter.ask<AdapterReport>({ cmd: 'report' });
   const us = cpuNow().map((c, i) => ((c - cpu0[i]!) * 1e6) / Math.max(1, sent.sent));
@@ -265,13 +278,16 @@ const env = Object.entries(process.env)
   .map(([k, v]) => `${k}=${v} `)
   .join('');
 const loads = medians.map((m) => m.run.load);
-// Sustained: every value acknowledged to a device arrived, in order, and at least 95 % of the offered rate came through.
-const sustained = Math.max(
-  0,
-  ...medians
-    .filter((m) => clean(m.run) && (m.rate === 'max' || m.run.received >= 0.95 * Number(m.rate)))
-    .map((m) => m.run.received),
-);
+// Carried: nothing lost, duplicated or out of order, and both the devices' rate and the subscriber's
+// at least 95 % of the offered rate (that rate is the figure); for `max`, what the subscriber received.
+const carried = medians
+  .filter((m) => clean(m.run))
+  .map((m) => {
+    if (m.rate === 'max') return m.run.received;
+    const offered = Number(m.rate);
+    return Math.min(m.run.published, m.run.received) >= 0.95 * offered ? offered : 0;
+  });
+const sustained = Math.max(0, ...carried);
 const goal = `Highest rate carried end to end with nothing lost (medians): ${fmt(sustained)} msg/s; the goal, 20,000 msg/s with no loss, is ${sustained >= 20_000 ? 'met' : 'not met'} in this run.`;
 out(goal);
 if (SECTION !== 'none') {
