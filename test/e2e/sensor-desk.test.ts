@@ -179,6 +179,7 @@ describe('the sensor desk (TICKDESK_FEED=synthetic,mqtt)', () => {
       'two values of IOT.SITE1.TEMP from the demo device',
       20_000,
     );
+    expect((await tickdesk('status')).out).toMatch(/^\s*mqtt-demo\s+running \(pid \d+\)/m);
     const listed = await tickdesk('devices', 'list');
     expect(listed.out).toMatch(/^demo-iot\.site1\.temp\s+sites\/site1\/temp\/#$/m);
   });
