@@ -39,17 +39,19 @@ let level = 900_000;
 let recovered = false;
 const endpoints = new Map<string, { id: string; secret: string }>();
 
+/** An engine with webhooks over the shared desk, on this file's own connections (restarted by the second test). */
 async function startEngine(config = webhooks): Promise<AlertService> {
+  const { domain, pubsubHost: service } = desk();
   return startAlertService({
+    webhooks: config,
+    config: resolveAlertsConfig({ pollMs: 50 }),
     client: engineClient,
     redis,
     log,
-    config: resolveAlertsConfig({ pollMs: 50 }),
-    domain: desk().domain,
-    service: desk().pubsubHost,
+    domain,
+    service,
     instruments: DEFAULT_INSTRUMENTS,
     auditKey: credentials().audit,
-    webhooks: config,
   });
 }
 

@@ -21,7 +21,7 @@ export interface WebhookJob {
 export const DEFAULT_WEBHOOKS_PER_OWNER = 5;
 
 // Under {alerts}: the engine and the API already hold that family (infra/src/redis-auth.ts).
-export function webhookKeys(prefix = DEFAULT_PREFIX) {
+function webhookKeys(prefix = DEFAULT_PREFIX) {
   const base = `${prefix}{alerts}:wh:`;
   return {
     endpoints: `${base}ep`,
