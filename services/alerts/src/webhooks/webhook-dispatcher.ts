@@ -128,6 +128,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   return {
     /** Deliveries of `alert` to its owner's and the desk-wide endpoints, due now. */
     async enqueue(alert: StoredAlert): Promise<void> {
+      if (alert.state === 'suppressed' || alert.state === 'retired') return; // never sent, so never posted
       const eps = await store.forAlert(alert.owner);
       if (eps.length > 0)
         await store.enqueue(
