@@ -2,10 +2,27 @@
 // nodes, decoded strictly (decodeTickRows). A device's values are its message numbers in the run
 // (1, 2, 3…), so per symbol the next value is known: a higher one means values missing, a lower
 // one a duplicate or a value out of order. Latency runs from the event time (the payload's `time`,
-// the device's publish) to the decode here; its first leg, to the adapter, ends at the tick's ingest time.
+// the device's publish) to the decode here; its first leg, to the adapter, ends at the tick's ingest
+// time. Each process's clock is corrected to the wall clock (clockOffsetMicros).
 import type { Logger } from 'pino';
 import { decodeTickRows, nowMicros, ticksNode, type TickRows } from '@tickdesk/schemas';
 import { createItemSubscriber, type XmppClient } from '@tickdesk/xmpp';
+
+/**
+ * What to add to this process's nowMicros() to read the system's wall clock. nowMicros() is
+ * performance.timeOrigin + now(), and timeOrigin is off the wall clock by a different 1–5 ms
+ * in every process (measured), far more than the latencies read here; Date.now() is the same
+ * clock in every process, so its tick is caught (median of 5).
+ */
+export function clockOffsetMicros(): number {
+  const samples = Array.from({ length: 5 }, () => {
+    const before = Date.now();
+    let ms = before;
+    while (ms === before) ms = Date.now();
+    return ms * 1000 - nowMicros();
+  }).sort((a, b) => a - b);
+  return samples[2]!;
+}
 
 const BUCKET_US = 100;
 const MAX_BUCKET = 200_000; // 20 s: anything later lands in the last bucket
@@ -26,14 +43,12 @@ export interface SensorTallyReport {
   p50ToAdapter: number;
 }
 
-function percentileMs(hist: Uint32Array, p: number): number {
-  const total = hist.reduce((a, b) => a + b, 0);
-  let seen = 0;
-  for (let b = 0; b < hist.length; b++) {
-    seen += hist[b]!;
-    if (total > 0 && seen >= (p / 100) * total) return ((b + 0.5) * BUCKET_US) / 1000;
-  }
-  return Number.NaN;
+/** The `p`th percentile of a histogram of 100 µs buckets, in ms (the middle of its bucket). */
+function percentileMs(hist: Uint32Array, p: number, count: number): number {
+  const rank = Math.ceil((p / 100) * count);
+  let b = 0;
+  for (let below = hist[0]!; below < rank && b < MAX_BUCKET; below += hist[b]!) b += 1;
+  return count === 0 ? Number.NaN : ((b + 0.5) * BUCKET_US) / 1000;
 }
 
 /** Subscribes `client` to the ticks/ node of every sensor of the map and counts what arrives. */
@@ -42,12 +57,16 @@ export async function startSensorTally({
   service,
   sensors,
   log,
+  adapterOffset,
 }: {
   client: XmppClient;
   service: string;
   sensors: ReadonlyArray<{ symbol: string }>;
   log: Logger;
+  /** The adapter's clockOffsetMicros(): its ingest times are its own nowMicros(). */
+  adapterOffset: number;
 }) {
+  const offset = clockOffsetMicros();
   const hist = new Uint32Array(MAX_BUCKET + 1);
   const toAdapter = new Uint32Array(MAX_BUCKET + 1);
   const bucket = (us: number) => Math.min(MAX_BUCKET, Math.max(0, Math.floor(us / BUCKET_US)));
@@ -62,7 +81,7 @@ export async function startSensorTally({
     decode: decodeTickRows,
     log,
     onItem: ({ symbol, rows }) => {
-      const now = nowMicros();
+      const now = nowMicros() + offset;
       for (const row of rows) {
         c.total += 1;
         const value = Number(row.price);
@@ -77,7 +96,7 @@ export async function startSensorTally({
         if (!measuring) continue;
         c.measured += 1;
         hist[bucket(now - row.eventMicros)]! += 1;
-        toAdapter[bucket(row.ingestMicros - row.eventMicros)]! += 1;
+        toAdapter[bucket(row.ingestMicros + adapterOffset - row.eventMicros)]! += 1;
       }
     },
   });
@@ -98,9 +117,9 @@ export async function startSensorTally({
     total: () => c.total,
     report: (): SensorTallyReport => ({
       ...c,
-      p50: percentileMs(hist, 50),
-      p99: percentileMs(hist, 99),
-      p50ToAdapter: percentileMs(toAdapter, 50),
+      p50: percentileMs(hist, 50, c.measured),
+      p99: percentileMs(hist, 99, c.measured),
+      p50ToAdapter: percentileMs(toAdapter, 50, c.measured),
     }),
     stop: () => sub.stop(),
   };

@@ -17,6 +17,7 @@ import { createMqttFeed, createMqttMetrics } from '@tickdesk/feed-mqtt';
 import { connectMqtt, MQTT_FEED } from '@tickdesk/infra';
 import { formatMicros, nowMicros, sensorInstruments, type SensorMap } from '@tickdesk/schemas';
 import { createPubsub } from '@tickdesk/xmpp';
+import { clockOffsetMicros } from './mqtt-sensors-tally.js';
 
 export interface AdapterSettings {
   service: string;
@@ -46,6 +47,11 @@ export interface AdapterReport {
   conflated: number;
   /** Most QoS 1 messages the broker had sent the adapter without its PUBACK, since the last report. */
   maxUnacked: number;
+}
+/** The adapter's first message: ready, and its clock's offset (clockOffsetMicros). */
+export interface AdapterReady {
+  ready: true;
+  offset: number;
 }
 export interface DevicesReport {
   /** Publishes sent, and acknowledged by the broker (PUBACK). */
@@ -125,7 +131,7 @@ async function runAdapter(s: AdapterSettings): Promise<void> {
     // A normal exit writes the --cpu-prof profile, when the benchmark asked for one.
     if (m.cmd === 'quit') void feed.stop().then(() => client.stop().finally(() => process.exit(0)));
   });
-  send({ ready: true });
+  send({ ready: true, offset: clockOffsetMicros() } satisfies AdapterReady);
 }
 
 async function runDevices(s: DeviceSettings): Promise<void> {
@@ -134,16 +140,17 @@ async function runDevices(s: DeviceSettings): Promise<void> {
     s.devices.map((d) => connectMqtt({ url: s.mqttUrl, ca, username: d.name, password: d.password, clientId: d.name })),
   );
   const totals = { sent: 0, acked: 0, errors: 0 };
+  const offset = clockOffsetMicros();
   let ackMs: number[] = [];
   const publishOne = (c: MqttClient, topic: string, n: number, done: () => void) => {
     totals.sent += 1;
-    const t = nowMicros();
+    const t = nowMicros() + offset;
     const payload = `{"value":"${n}","time":"${formatMicros(t)}"}`;
     c.publish(topic, payload, { qos: 1 }, (err) => {
       if (err) totals.errors += 1;
       else totals.acked += 1;
       // One in 16 is enough for a median.
-      if ((n & 15) === 0) ackMs.push((nowMicros() - t) / 1000);
+      if ((n & 15) === 0) ackMs.push((nowMicros() + offset - t) / 1000);
       done();
     });
   };

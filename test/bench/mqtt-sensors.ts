@@ -90,14 +90,14 @@ const cleanup = async () => {
   await desk?.dispose();
   rmSync(brokerDir, { recursive: true, force: true });
 };
-const abort = (why: string) => {
-  process.stderr.write(`${why}\n`);
+// Whatever ends the run early, every process it started stops and its folders go.
+function abort(why: unknown): void {
+  process.stderr.write(`sensor benchmark: ${why instanceof Error ? why.stack : String(why)}\n`);
   void cleanup().finally(() => process.exit(1));
-};
-process.once('uncaughtException', (err) => abort(err.stack ?? String(err)));
-process.once('unhandledRejection', (err) => abort(String(err)));
+}
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) process.once(event, abort);
 process.once('SIGINT', () => abort('interrupted'));
-setTimeout(() => abort(`sensor benchmark: over TICKDESK_MQTT_BENCH_MAX_S=${MAX_S} s, stopped`), MAX_S * 1000).unref();
+setTimeout(() => abort(`over TICKDESK_MQTT_BENCH_MAX_S=${MAX_S} s, stopped`), MAX_S * 1000).unref();
 
 /** A worker process (mqtt-sensors-worker.ts) once it says it is ready, and a request/answer over IPC. */
 async function startWorker(role: 'adapter' | 'devices', settings: AdapterSettings | DeviceSettings) {
@@ -108,9 +108,9 @@ async function startWorker(role: 'adapter' | 'devices', settings: AdapterSetting
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
-  await new Promise<void>((resolve, reject) => {
+  const ready = await new Promise<{ offset?: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the ${role} process exited (${code}) before it was ready`)));
-    child.on('message', (m: { ready?: boolean }) => m.ready && resolve());
+    child.on('message', (m: { ready?: boolean; offset?: number }) => m.ready && resolve(m));
   });
   child.removeAllListeners('exit');
   const ask = <T>(cmd: WorkerCommand) =>
@@ -128,7 +128,7 @@ async function startWorker(role: 'adapter' | 'devices', settings: AdapterSetting
       child.once('exit', () => resolve());
       child.send({ cmd: 'quit' } satisfies WorkerCommand);
     }).finally(() => children.delete(child));
-  return { pid: child.pid!, ask, quit, tell: (cmd: WorkerCommand) => child.send(cmd) };
+  return { pid: child.pid!, offset: ready.offset ?? 0, ask, quit, tell: (cmd: WorkerCommand) => child.send(cmd) };
 }
 
 const started = new Date();
@@ -170,7 +170,6 @@ for (const s of sensors)
   await pubsub.setAffiliations(ticksNode(s.symbol), [{ jid: `ana@${desk.domain}`, affiliation: 'member' }]);
 await owner.stop();
 const analyst = await desk.connect('ana', 'bench-sensors');
-const tally = await startSensorTally({ client: analyst, service: desk.pubsubHost, sensors: map.sensors, log });
 const adapter = await startWorker('adapter', {
   service: desk.service,
   domain: desk.domain,
@@ -181,6 +180,13 @@ const adapter = await startWorker('adapter', {
   feedPassword: credentials.users[MQTT_FEED]!,
   map,
   ...(RECEIVE_MAX ? { receiveMaximum: Number(RECEIVE_MAX) } : {}),
+});
+const tally = await startSensorTally({
+  client: analyst,
+  service: desk.pubsubHost,
+  sensors: map.sensors,
+  log,
+  adapterOffset: adapter.offset,
 });
 const publisher = await startWorker('devices', { mqttUrl: broker.url, mqttCaPath: ca, devices });
 
