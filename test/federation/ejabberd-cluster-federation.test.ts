@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { createItemSubscriber, createPubsub, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
-import { until } from '../support/private-redis.js';
+import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { startPeeredDesks, type PeeredDesks } from './peered-desks.js';
+import { until } from '../support/private-redis.js';
 
-const log = pino({ level: 'silent' });
-const PUBSUB_A = 'pubsub.desk.localhost';
+const TICKS = 500;
 const SYMBOL = 'ETHUSDT';
 const ANA = 'ana@deskb.localhost';
-const TICKS = 500;
+const PUBSUB_A = 'pubsub.desk.localhost';
 /** Node 2 of desk A: node 1's ports + 100 (services/desk/src/config.ts XMPP_NODE_PORT_STEP). */
 const NODE_2 = 2;
 
@@ -67,12 +67,12 @@ beforeAll(async () => {
 });
 
 // A failed case keeps both desks' folders (logs, rendered configs) for the report.
-afterEach((ctx) => {
-  failed ||= ctx.task.result?.state === 'fail';
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') failed = true;
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
+  for (const client of clients) await client.stop().catch(() => undefined);
   await desks?.stop(failed);
 });
 
@@ -98,7 +98,7 @@ describe('a desk on a two-node ejabberd cluster peered with a desk on Prosody', 
       service: PUBSUB_A,
       nodes: [ticksNode(SYMBOL)],
       decode: decodeTickRows,
-      log,
+      log: pino({ level: 'silent' }),
       onItem: (batch: { rows: ReadonlyArray<{ seq: number }> }) => seqs.push(...batch.rows.map((r) => r.seq)),
     });
     await sub.start();
@@ -125,11 +125,18 @@ describe('a desk on a two-node ejabberd cluster peered with a desk on Prosody', 
     expect(toAlice.find((m) => m.body === 'to node 2')?.from).toBe(ANA);
   });
 
-  it('every link was authenticated by certificate, never by dialback', () => {
+  it('every link was authenticated by certificate, never by dialback; node 2 opened its own link out', async () => {
+    const node2Log = join(desks.a.home, 'ejabberd-2', 'logs', 'ejabberd.log');
+    // No desk.localhost -> deskb.localhost link existed before node 2's message, so node 2 opened it,
+    // finding desk B through its own resolver. Its logger writes a moment after the message went through.
+    const outOfNode2 = /Accepted outbound s2s EXTERNAL authentication desk\.localhost -> deskb\.localhost/;
+    await until(() => outOfNode2.test(readFileSync(node2Log, 'utf8')), 10_000).catch(() => undefined);
     const logA = readFileSync(desks.a.xmppLog, 'utf8');
+    const logA2 = readFileSync(node2Log, 'utf8');
     const logB = readFileSync(desks.b.xmppLog, 'utf8');
+    expect(logA2).toMatch(outOfNode2);
     expect(logA).toMatch(/Accepted inbound s2s EXTERNAL authentication deskb\.localhost -> (pubsub\.)?desk\.localhost/);
     expect(logB).toMatch(/Accepting SASL EXTERNAL identity from (pubsub\.)?desk\.localhost/);
-    expect(logA + logB).not.toMatch(/dialback/i);
+    expect(logA + logA2 + logB).not.toMatch(/dialback/i);
   });
 });
