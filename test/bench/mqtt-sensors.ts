@@ -3,8 +3,8 @@
 // startMosquitto: TLS, dynamic security, persistence as the desk runs it); the MQTT adapter
 // through the real feed core in its own process; N devices (broker clients with the desk's
 // device role, in one process) publishing QoS 1 JSON values with their publish time, each on its
-// own mapped topic, at each offered rate (`max`: as fast as a window of 200 unacknowledged
-// publishes per device allows); one analyst subscribed to every sensor node. Per run: messages
+// own mapped topic, at each offered rate (`max`: as fast as the pipeline carries them, never more
+// than three adapter windows ahead of the subscriber); one analyst subscribed to every sensor node. Per run: messages
 // the broker acknowledged to devices, ticks received (and lost = acknowledged − received, values
 // missing, duplicated or out of order per symbol, seq holes), msg/s end to end, p50/p99 latency
 // from the device's publish to the subscriber, CPU of the adapter, mosquitto, Prosody and the
@@ -71,9 +71,9 @@ const DRAIN_MS = 15_000;
 /**
  * Values on their way (sent by the devices, not yet received) at most: at a fixed rate, a 20,000
  * backlog in the broker's queue keeps a run's drain short when the rate is beyond the pipeline; at
- * `max`, 3,000 keeps the adapter's window of 1,000 full without building a queue.
+ * `max`, three adapter windows (the receive maximum) keep the window full without a queue growing.
  */
-const MAX_AHEAD = { fixed: 20_000, max: 3_000 };
+const MAX_AHEAD = { fixed: 20_000, max: 3 * Number(RECEIVE_MAX ?? 1000) };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
