@@ -69,11 +69,11 @@ const WARMUP_S = 1.5;
 const TAIL_S = 0.5;
 const DRAIN_MS = 15_000;
 /**
- * Values on their way (sent by the devices, not yet received) at most: at a fixed rate, a 20,000
+ * Values on their way (sent by the devices, not yet received) at most: at a fixed rate, a 10,000
  * backlog in the broker's queue keeps a run's drain short when the rate is beyond the pipeline; at
  * `max`, three adapter windows (the receive maximum) keep the window full without a queue growing.
  */
-const MAX_AHEAD = { fixed: 20_000, max: 3 * Number(RECEIVE_MAX ?? 1000) };
+const MAX_AHEAD = { fixed: 10_000, max: 3 * Number(RECEIVE_MAX ?? 1000) };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
