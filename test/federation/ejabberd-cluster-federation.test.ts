@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createItemSubscriber, createPubsub, xml, type Element, type XmppClient } from '@tickdesk/xmpp';
-import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
+import { decodeTickRows, parseDeskState, ticksNode } from '@tickdesk/schemas';
 import { startPeeredDesks, type PeeredDesks } from './peered-desks.js';
 import { until } from '../support/private-redis.js';
 
@@ -138,5 +138,26 @@ describe('a desk on a two-node ejabberd cluster peered with a desk on Prosody', 
     expect(logA).toMatch(/Accepted inbound s2s EXTERNAL authentication deskb\.localhost -> (pubsub\.)?desk\.localhost/);
     expect(logB).toMatch(/Accepting SASL EXTERNAL identity from (pubsub\.)?desk\.localhost/);
     expect(logA + logA2 + logB).not.toMatch(/dialback/i);
+  });
+
+  it("node 2 killed: up starts it again with a new resolver of the peers, and its users' messages reach desk B again", async () => {
+    const node2Log = join(desks.a.home, 'ejabberd-2', 'logs', 'ejabberd.log');
+    const outbound = () =>
+      readFileSync(node2Log, 'utf8').match(/Accepted outbound s2s EXTERNAL authentication desk\.localhost -> deskb/g)
+        ?.length ?? 0;
+    const node2 = () => parseDeskState(readFileSync(join(desks.a.home, 'desk.json'), 'utf8')).parts['xmpp-2'];
+    const killed = node2()!;
+    const linksBefore = outbound();
+    process.kill(killed.pid, 'SIGKILL');
+    await until(() => node2()?.state === 'running' && node2()?.pid !== killed.pid, 120_000);
+    expect(node2()!.restarts).toBe(killed.restarts + 1);
+    const alice = await sessionOn('a', 'alice', NODE_2);
+    const ana = await sessionOn('b', 'ana');
+    const toAna = chatsOf(ana);
+    await alice.send(xml('message', { to: ANA, type: 'chat' }, xml('body', {}, 'node 2 is back')));
+    await until(() => toAna.some((m) => m.body === 'node 2 is back'), 30_000);
+    // Node 2's link died with it; the restarted node found desk B through the responder started with it.
+    await until(() => outbound() > linksBefore, 10_000).catch(() => undefined);
+    expect(outbound()).toBe(linksBefore + 1);
   });
 });
