@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import {
+  createAlertStore,
   createWebhookStore,
   resolveAlertsConfig,
   resolveWebhooksConfig,
@@ -73,6 +74,8 @@ async function until(cond: () => Promise<boolean>, timeoutMs: number, what: stri
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+const storedAlerts = () => createAlertStore({ redis });
 
 const eventsOf = async (id: string, endpoint: string): Promise<AuditEvent[]> =>
   ((await service!.engine.alerts.get(id))?.lifecycle ?? [])
@@ -207,5 +210,32 @@ describe('webhooks against a local receiver', () => {
     expect(await eventsOf(alert.id, later.id)).toEqual(['webhook-delivered']);
     expect(receiver.of('/ok').filter((r) => r.headers['tickdesk-idempotency-key'] === key)).toHaveLength(1);
     expect(receiver.of('/ok').length).toBeGreaterThan(before);
+  }, 60_000);
+
+  it('an alert stored but not yet sent when its engine stopped is posted by the next engine', async () => {
+    const sent = await fire();
+    await service!.stop();
+    service = undefined;
+    // What a crash between storing the firing and sending it leaves: a pending alert and no delivery queued.
+    const firedAt = new Date().toISOString();
+    const stranded: StoredAlert = {
+      ...sent,
+      id: `${sent.id}x`,
+      firedAt,
+      state: 'pending',
+      attempts: 0,
+      nextActionAt: Date.now(),
+      lifecycle: [{ event: 'fired', at: firedAt }],
+    };
+    expect(await storedAlerts().create(stranded)).toBe(true);
+    const key = `${stranded.id}|${endpoints.get('/ok')!.id}`;
+    expect((await store.due(Date.now(), 1_000)).map((j) => j.id)).not.toContain(key);
+    service = await startEngine();
+    await until(
+      async () => (await eventsOf(stranded.id, endpoints.get('/ok')!.id)).includes('webhook-delivered'),
+      10_000,
+      'the stranded alert posted',
+    );
+    expect(receiver.of('/ok').filter((r) => r.headers['tickdesk-idempotency-key'] === key)).toHaveLength(1);
   }, 60_000);
 });

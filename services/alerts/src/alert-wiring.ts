@@ -243,7 +243,9 @@ export function wireAlertEngine({
       stop: () => sync.stop(),
     },
     delivery: {
-      start() {
+      // Before the outbox poll starts: it would send a stranded pending alert first.
+      async start() {
+        await webhooks?.catchUp();
         delivery.start();
         webhooks?.start();
       },

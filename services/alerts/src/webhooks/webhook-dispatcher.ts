@@ -137,6 +137,13 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
           now(),
         );
     },
+    /**
+     * Alerts an engine stored but never sent (it stopped between the two) are still pending:
+     * their deliveries are queued now, before the outbox sends them (enqueue is idempotent).
+     */
+    async catchUp(): Promise<void> {
+      for (const a of await alerts.due(now(), 10_000)) if (a.state === 'pending') await this.enqueue(a);
+    },
     poll,
     start(): void {
       timer = setInterval(() => void poll(), config.pollMs);
