@@ -80,4 +80,17 @@ describe('desk topology: federation', () => {
     );
     expect(() => topology({ TICKDESK_S2S_PORT: '8080' })).not.toThrow();
   });
+
+  it("an ejabberd cluster's node i listens for s2s on TICKDESK_S2S_PORT + (i-1)·100: in range and no other port of the desk", () => {
+    const file = peersFile('cluster.json', [deskB]);
+    const cluster = { TICKDESK_PEERS_FILE: file, TICKDESK_XMPP_SERVER: 'ejabberd', TICKDESK_XMPP_NODES: '3' };
+    expect(() => topology({ ...cluster, TICKDESK_S2S_PORT: '65400' })).toThrow(
+      'TICKDESK_S2S_PORT=65400 leaves no s2s port for XMPP node 3 (65600): node i listens on TICKDESK_S2S_PORT + (i-1)·100',
+    );
+    // Node 2's s2s port would be node 1's client port (5222).
+    expect(() => topology({ ...cluster, TICKDESK_S2S_PORT: '5122' })).toThrow(
+      "port 5222 is both XMPP node 1's client port and XMPP node 2's s2s port (TICKDESK_S2S_PORT + 100): choose other ports",
+    );
+    expect(() => topology({ ...cluster, TICKDESK_S2S_PORT: '65300' })).not.toThrow();
+  });
 });

@@ -10,7 +10,7 @@ import {
   type RedisEndpoint,
 } from '@tickdesk/schemas';
 import { DEFAULT_SENTINEL_MASTER } from '@tickdesk/infra';
-import { ConfigError, feedSources, redisPorts, xmppNodePorts, type DeskConfig } from './config.js';
+import { ConfigError, feedSources, redisPorts, XMPP_NODE_PORT_STEP, xmppNodePorts, type DeskConfig } from './config.js';
 import { sensorsOf } from './topology-sensors.js';
 
 /** Every part of a desk on one machine listens on loopback. */
@@ -71,6 +71,7 @@ function federationOf(config: DeskConfig): { federation?: DeskFederation } {
     throw new ConfigError((err as Error).message);
   }
   if (peers.length === 0) return {};
+  assertNodeS2sPorts(config);
   const resolved = peers.map((p) => ({ ...p, ca: resolve(dirname(file), p.ca) }));
   resolved.forEach((p, i) => {
     if (!existsSync(p.ca))
@@ -79,6 +80,41 @@ function federationOf(config: DeskConfig): { federation?: DeskFederation } {
   return {
     federation: { s2sPort: config.TICKDESK_S2S_PORT, s2sInterface: config.TICKDESK_S2S_INTERFACE, peers: resolved },
   };
+}
+
+const NODE_PORT_NAMES = {
+  c2sPort: 'client',
+  c2sDirectTlsPort: 'direct-TLS',
+  httpPort: 'HTTP',
+  distPort: 'distribution',
+};
+
+/**
+ * Node i of an ejabberd cluster listens for s2s on TICKDESK_S2S_PORT + (i-1)·step
+ * (desk-xmpp.ts); node 1's port is checked with the desk's other ports (config.ts).
+ */
+function assertNodeS2sPorts(config: DeskConfig): void {
+  const owner = new Map<number, string>([
+    [config.TICKDESK_API_PORT, 'TICKDESK_API_PORT'],
+    [config.TICKDESK_REDIS_PORT, 'TICKDESK_REDIS_PORT'],
+  ]);
+  xmppNodePorts(config).forEach((node, i) => {
+    for (const [field, port] of Object.entries(node))
+      owner.set(port, `XMPP node ${i + 1}'s ${NODE_PORT_NAMES[field as keyof typeof NODE_PORT_NAMES]} port`);
+  });
+  for (let i = 1; i < config.TICKDESK_XMPP_NODES; i++) {
+    const step = i * XMPP_NODE_PORT_STEP;
+    const port = config.TICKDESK_S2S_PORT + step;
+    if (port > 65535)
+      throw new ConfigError(
+        `TICKDESK_S2S_PORT=${config.TICKDESK_S2S_PORT} leaves no s2s port for XMPP node ${i + 1} (${port}): node i listens on TICKDESK_S2S_PORT + (i-1)·${XMPP_NODE_PORT_STEP}`,
+      );
+    const other = owner.get(port);
+    if (other !== undefined)
+      throw new ConfigError(
+        `port ${port} is both ${other} and XMPP node ${i + 1}'s s2s port (TICKDESK_S2S_PORT + ${step}): choose other ports`,
+      );
+  }
 }
 
 function redisEndpoint(config: DeskConfig): RedisEndpoint {
