@@ -91,7 +91,10 @@ const cleanup = async () => {
   rmSync(brokerDir, { recursive: true, force: true });
 };
 // Whatever ends the run early, every process it started stops and its folders go.
+let aborting = false;
 function abort(why: unknown): void {
+  if (aborting) return;
+  aborting = true;
   process.stderr.write(`sensor benchmark: ${why instanceof Error ? why.stack : String(why)}\n`);
   void cleanup().finally(() => process.exit(1));
 }
@@ -108,6 +111,8 @@ async function startWorker(role: 'adapter' | 'devices', settings: AdapterSetting
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
+  // A child killed by an abort: what is still sent to it goes nowhere.
+  child.on('error', () => undefined);
   const ready = await new Promise<{ offset?: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the ${role} process exited (${code}) before it was ready`)));
     child.on('message', (m: { ready?: boolean; offset?: number }) => m.ready && resolve(m));
@@ -128,7 +133,13 @@ async function startWorker(role: 'adapter' | 'devices', settings: AdapterSetting
       child.once('exit', () => resolve());
       child.send({ cmd: 'quit' } satisfies WorkerCommand);
     }).finally(() => children.delete(child));
-  return { pid: child.pid!, offset: ready.offset ?? 0, ask, quit, tell: (cmd: WorkerCommand) => child.send(cmd) };
+  return {
+    pid: child.pid!,
+    offset: ready.offset ?? 0,
+    ask,
+    quit,
+    tell: (cmd: WorkerCommand) => child.connected && child.send(cmd),
+  };
 }
 
 const started = new Date();
