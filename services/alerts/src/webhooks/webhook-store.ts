@@ -20,7 +20,8 @@ export interface WebhookJob {
 /** The endpoints one owner may register unless configured (TICKDESK_WEBHOOKS_PER_OWNER_MAX). */
 export const DEFAULT_WEBHOOKS_PER_OWNER = 5;
 
-// Under {alerts}: the engine and the API already hold that family (infra/src/redis-auth.ts).
+// Under {alerts}, hashes and sorted sets only: what the engine's and the API's Redis users
+// may touch already (infra/src/redis-auth.ts: no set commands).
 function webhookKeys(prefix = DEFAULT_PREFIX) {
   const base = `${prefix}{alerts}:wh:`;
   return {
@@ -39,7 +40,7 @@ const ENQUEUE_LUA = `
 local n = 0
 for i = 2, #ARGV do
   local id = ARGV[i]
-  if redis.call('SISMEMBER', KEYS[3], id) == 0 and redis.call('HSETNX', KEYS[1], id, '0') == 1 then
+  if redis.call('HEXISTS', KEYS[3], id) == 0 and redis.call('HSETNX', KEYS[1], id, '0') == 1 then
     redis.call('ZADD', KEYS[2], ARGV[1], id)
     n = n + 1
   end
@@ -77,7 +78,7 @@ export function createWebhookStore({
     return parse(await redis.hget(k.endpoints, id));
   }
   async function ofOwner(owner: string): Promise<WebhookEndpoint[]> {
-    const ids = await redis.smembers(k.owned(owner));
+    const ids = await redis.hkeys(k.owned(owner));
     if (ids.length === 0) return [];
     return (await redis.hmget(k.endpoints, ...ids)).map(parse).filter((e) => e !== undefined);
   }
@@ -87,7 +88,7 @@ export function createWebhookStore({
     get,
     /** Registers an endpoint; undefined when its owner has `perOwnerMax` already. */
     async create(owner: string, url: string, now: number): Promise<WebhookEndpoint | undefined> {
-      if ((await redis.scard(k.owned(owner))) >= perOwnerMax) return undefined;
+      if ((await redis.hlen(k.owned(owner))) >= perOwnerMax) return undefined;
       const ep = {
         id: `wh${randomBytes(8).toString('hex')}`,
         url,
@@ -95,7 +96,7 @@ export function createWebhookStore({
         createdAt: new Date(now).toISOString(),
         secret: newSecret(),
       };
-      await redis.multi().hset(k.endpoints, ep.id, JSON.stringify(ep)).sadd(k.owned(owner), ep.id).exec();
+      await redis.multi().hset(k.endpoints, ep.id, JSON.stringify(ep)).hset(k.owned(owner), ep.id, ep.createdAt).exec();
       return ep;
     },
     /** Every endpoint (`owner` undefined) or one owner's, without secrets. */
@@ -109,7 +110,7 @@ export function createWebhookStore({
     async remove(id: string): Promise<boolean> {
       const ep = await get(id);
       if (!ep) return false;
-      await redis.multi().hdel(k.endpoints, id).srem(k.owned(ep.owner), id).exec();
+      await redis.multi().hdel(k.endpoints, id).hdel(k.owned(ep.owner), id).exec();
       return true;
     },
     /** The endpoints an alert of `owner` goes to: theirs and the desk-wide ones. */
@@ -135,14 +136,14 @@ export function createWebhookStore({
     },
     /** Delivered, or its endpoint gone: never made again. */
     async settle(id: string): Promise<void> {
-      await redis.multi().hdel(k.jobs, id).zrem(k.due, id).sadd(k.done, id).exec();
+      await redis.multi().hdel(k.jobs, id).zrem(k.due, id).hset(k.done, id, '1').exec();
     },
     async deadLetter(letter: WebhookDeadLetter, now: number): Promise<void> {
       await redis
         .multi()
         .hdel(k.jobs, letter.id)
         .zrem(k.due, letter.id)
-        .sadd(k.done, letter.id)
+        .hset(k.done, letter.id, '1')
         .hset(k.dead, letter.id, JSON.stringify(letter))
         .zadd(k.deadOf(letter.owner), now, letter.id)
         .exec();
@@ -170,7 +171,7 @@ export function createWebhookStore({
         .multi()
         .hdel(k.dead, id)
         .zrem(k.deadOf(owner), id)
-        .srem(k.done, id)
+        .hdel(k.done, id)
         .hset(k.jobs, id, '0')
         .zadd(k.due, now, id)
         .exec();
