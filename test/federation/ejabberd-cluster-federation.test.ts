@@ -145,7 +145,7 @@ describe('a desk on a two-node ejabberd cluster peered with a desk on Prosody', 
     const outbound = () =>
       readFileSync(node2Log, 'utf8').match(/Accepted outbound s2s EXTERNAL authentication desk\.localhost -> deskb/g)
         ?.length ?? 0;
-    const node2 = () => parseDeskState(readFileSync(join(desks.a.home, 'desk.json'), 'utf8')).parts['xmpp-2'];
+    const node2 = () => parseDeskState(readFileSync(join(desks.a.home, 'desk.json'), 'utf8'))?.parts?.['xmpp-2'];
     const killed = node2()!;
     const linksBefore = outbound();
     process.kill(killed.pid, 'SIGKILL');
