@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createWebhookStore } from '@tickdesk/alerts';
 import { expectError } from '../app.test-util.js';
 import webhookRoutes from './webhooks.js';
 import { AS, bearer, useRouteApp } from './route.test-util.js';
@@ -58,5 +59,40 @@ describe('/v1/webhooks', () => {
   it('is for traders and admins only', async () => {
     expectError(await post(AS.analyst, 'https://a.example/1'), 403);
     expectError(await post(AS.compliance, 'https://a.example/1'), 403);
+  });
+
+  it("lists the owner's dead letters and replays one; another trader sees and replays none", async () => {
+    const ep = (await post(AS.alice, 'https://a.example/1')).json<{ id: string }>();
+    const store = createWebhookStore({ redis: r.client });
+    const id = `a1|${ep.id}`;
+    await store.enqueue('a1', [ep.id], 0);
+    await store.deadLetter(
+      {
+        id,
+        alertId: 'a1',
+        endpointId: ep.id,
+        owner: 'alice',
+        attempts: 8,
+        lastError: 'HTTP 503',
+        at: '2026-12-06T16:00:00.000Z',
+      },
+      1,
+    );
+    const mine = await r.app.inject({ method: 'GET', url: '/v1/webhooks/dead-letters', headers: bearer(AS.alice) });
+    expect(mine.json()).toEqual({ deadLetters: [expect.objectContaining({ id, attempts: 8, lastError: 'HTTP 503' })] });
+    const bobs = await r.app.inject({ method: 'GET', url: '/v1/webhooks/dead-letters', headers: bearer(AS.bob) });
+    expect(bobs.json()).toEqual({ deadLetters: [] });
+    const replay = (user: string) =>
+      r.app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/dead-letters/${encodeURIComponent(id)}/replay`,
+        headers: bearer(user),
+      });
+    expectError(await replay(AS.bob), 404, 'TICKDESK_API_UNKNOWN_WEBHOOK');
+    expect((await replay(AS.alice)).statusCode).toBe(202);
+    expect((await store.due(Date.now(), 10)).map((j) => ({ id: j.id, attempt: j.attempt }))).toEqual([
+      { id, attempt: 0 },
+    ]);
+    expectError(await replay(AS.alice), 404, 'TICKDESK_API_UNKNOWN_WEBHOOK');
   });
 });
