@@ -142,6 +142,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
      * their deliveries are queued now, before the outbox sends them (enqueue is idempotent).
      */
     async catchUp(): Promise<void> {
+      if (!(await store.any())) return; // a desk without endpoints reads no outbox at start
       for (const a of await alerts.due(now(), 10_000)) if (a.state === 'pending') await this.enqueue(a);
     },
     poll,

@@ -99,6 +99,8 @@ export function createWebhookStore({
       await redis.multi().hset(k.endpoints, ep.id, JSON.stringify(ep)).hset(k.owned(owner), ep.id, ep.createdAt).exec();
       return ep;
     },
+    /** Whether any endpoint is registered at all. */
+    any: async (): Promise<boolean> => (await redis.hlen(k.endpoints)) > 0,
     /** Every endpoint (`owner` undefined) or one owner's, without secrets. */
     async list(owner?: string): Promise<Webhook[]> {
       const all =
