@@ -146,6 +146,12 @@ describe('webhooks against a local receiver', () => {
         'webhook-failed',
         'webhook-dead-lettered',
       ]);
+    // The hanging endpoint held none of the others: they were done before its first attempt timed out.
+    const steps = (await service!.engine.alerts.get(alert.id))!.lifecycle;
+    const at = (endpoint: string, event: AuditEvent) =>
+      Date.parse(steps.find((st) => st.event === event && st.detail?.startsWith(`${id(endpoint)} `))!.at);
+    for (const p of ['/ok', '/slow', '/big'])
+      expect(at(p, 'webhook-delivered'), p).toBeLessThan(at('/hang', 'webhook-failed'));
     // A 3xx is not followed and not retried.
     expect(await eventsOf(alert.id, id('/redirect'))).toEqual(['webhook-failed', 'webhook-dead-lettered']);
     expect(receiver.of('/redirect')).toHaveLength(1);
