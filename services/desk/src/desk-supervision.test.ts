@@ -18,7 +18,7 @@ const forever = (pid: number): Running => {
   return { pid, ended, stop: async () => end('SIGTERM') };
 };
 
-function desk() {
+function desk(lines: string[] = []) {
   const home = mkdtempSync(join(tmpdir(), 'tickdesk-supervision-'));
   homes.push(home);
   const parts = createDeskSupervision({
@@ -30,8 +30,8 @@ function desk() {
       ports: { xmpp: 1, xmppTls: 2, xmppHttp: 3, redis: 4 },
     },
     partPorts: { feed: 45_001 },
-    policy: { maxRestarts: 1, windowMs: 1_000 },
-    report: () => undefined,
+    policy: { maxRestarts: 1, windowMs: 1_000, initialMs: 1, jitter: 0 },
+    report: (line) => lines.push(line),
     logOf: {},
     onGiveUp: () => undefined,
   });
@@ -65,5 +65,26 @@ describe("the desk's supervised parts in desk.json", () => {
     expect(readDeskState(home)).toBeUndefined();
     await parts.part('redis')?.stop();
     expect(readDeskState(home)).toBeUndefined();
+  });
+
+  it('once the stop has begun, a part that exits on its own (Ctrl-C reaches its process group) is stopped, not restarted', async () => {
+    const lines: string[] = [];
+    const { parts } = desk(lines);
+    const ends: ((reason: string) => void)[] = [];
+    const exiting = (pid: number): Running => {
+      const ended = new Promise<string>((r) => ends.push(r));
+      return { pid, ended, stop: async () => ends.at(-1)?.('SIGTERM') };
+    };
+    await parts.supervise('mqtt', () => exiting(201 + ends.length)).start();
+    parts.started();
+    parts.stopping();
+    ends[0]!('exit 0');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ends).toHaveLength(1);
+    expect(lines.filter((l) => /restart/.test(l))).toEqual([]);
+    expect(lines).toContain('mqtt exited (exit 0) while the desk stops: stopped');
+    expect(parts.part('mqtt')?.status()).toMatchObject({ state: 'stopped', pid: -1, restarts: 0 });
+    await parts.part('mqtt')?.stop();
+    expect(ends).toHaveLength(1);
   });
 });

@@ -72,6 +72,7 @@ export function createDeskSupervision({
         },
       });
       parts.set(name, sup);
+      if (stopping) sup.halt();
       return sup;
     },
     part: (name: string): Supervisor | undefined => parts.get(name),
@@ -80,9 +81,13 @@ export function createDeskSupervision({
       started = true;
       save();
     },
-    /** The stop has begun: desk.json is no longer written (`up` removes it once stopped). */
+    /**
+     * The stop has begun: desk.json is no longer written (`up` removes it once stopped), and
+     * no part is restarted any more: one that exits before its turn to stop stays stopped.
+     */
     stopping(): void {
       stopping = true;
+      for (const sup of parts.values()) sup.halt();
     },
   };
 }

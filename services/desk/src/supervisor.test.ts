@@ -195,3 +195,32 @@ describe('supervisor', () => {
     expect(sup.status()).toMatchObject({ state: 'stopped', pid: -1 });
   });
 });
+
+describe('a supervisor halted while its part waits for its restart', () => {
+  it('does not start the part again, and reports no further restart', async () => {
+    const lines: string[] = [];
+    const procs: ReturnType<typeof fakeProcess>[] = [];
+    let sleeping!: () => void;
+    const asleep = new Promise<void>((r) => (sleeping = r));
+    const sup = createSupervisor({
+      name: 'redis',
+      report: (l) => lines.push(l),
+      sleep: () => (sleeping(), new Promise<void>(() => undefined)),
+      start: () => {
+        const p = fakeProcess(300 + procs.length);
+        procs.push(p);
+        return p;
+      },
+    });
+    await sup.start();
+    procs[0]!.exit('exit 0');
+    await asleep;
+    sup.halt();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(procs).toHaveLength(1);
+    expect(sup.status()).toMatchObject({ state: 'stopped', restarts: 0 });
+    await sup.stop();
+    expect(procs).toHaveLength(1);
+    expect(lines).toEqual([expect.stringMatching(/^redis exited \(exit 0\); restart 1 in /)]);
+  });
+});

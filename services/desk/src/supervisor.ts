@@ -81,6 +81,8 @@ export function createSupervisor({
   const status: PartStatus = { name, state: 'stopped', pid: -1, restarts: 0 };
   let current: Running | undefined;
   let stopping = false;
+  /** The desk's stop has begun: an exit from now on ends the part, even before its own stop() comes. */
+  let halted = false;
   let wake: () => void = () => undefined;
   const stopSignal = new AbortController();
   const stopped = new Promise<void>((r) => (wake = r));
@@ -116,6 +118,11 @@ export function createSupervisor({
       running = undefined;
       current = undefined;
       if (stopping) return;
+      if (halted) {
+        change({ state: 'stopped', pid: -1, lastExit: reason });
+        report(`${name} exited (${reason}) while the desk stops: stopped`);
+        return;
+      }
       const at = now();
       exits.push(at);
       while (exits.length > 0 && exits[0]! <= at - policy.windowMs) exits.shift();
@@ -133,7 +140,7 @@ export function createSupervisor({
       change({ state: 'restarting' });
       report(`${name} exited (${reason}); restart ${status.restarts + 1} in ${(delay / 1000).toFixed(2)} s`);
       await Promise.race([sleep(delay), stopped]);
-      if (stopping) return;
+      if (stopping || halted) return void change({ state: 'stopped' });
       change({ restarts: status.restarts + 1, lastRestartAt: new Date(now()).toISOString(), state: 'starting' });
     }
   }
@@ -144,6 +151,15 @@ export function createSupervisor({
       change({ state: 'starting' });
       const first = await start({ signal: stopSignal.signal });
       loop = watch(first);
+    },
+    /**
+     * No more restarts (the desk is stopping, parts one after the other): a part that exits
+     * before its turn (a Ctrl-C reaches the whole process group) is not started again, which
+     * could leave a server holding its port after the desk has stopped.
+     */
+    halt(): void {
+      halted = true;
+      wake();
     },
     async stop(): Promise<void> {
       stopping = true;

@@ -39,8 +39,11 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
   // A signal during start-up would kill up with servers half-started and left running:
   // noted here, acted on between the steps of the start (below).
   let interrupted = false;
+  // Ctrl-C reaches the servers too (one process group): no restart of one that exits now.
+  let haltParts: () => void = () => undefined;
   const onStartSignal = () => {
     interrupted = true;
+    haltParts();
     out('stopping once the start-up step under way has ended…');
   };
   process.on('SIGINT', onStartSignal);
@@ -129,6 +132,8 @@ export async function up(config: DeskConfig, log: Logger, out: (line: string) =>
       void stopAll().then(() => finish(1));
     },
   });
+
+  haltParts = () => parts.stopping();
 
   const stopAll = async () => {
     if (stopping) return;
