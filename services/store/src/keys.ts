@@ -53,6 +53,24 @@ export function alertKeys(prefix = DEFAULT_PREFIX) {
   };
 }
 
+/**
+ * Webhook deliveries (services/alerts webhooks/webhook-store.ts), in the {alerts} slot with hashes
+ * and sorted sets only: what the engine's and the API's Redis users may touch already
+ * (infra/src/redis-auth.ts: no set commands).
+ */
+export function webhookKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{alerts}:wh:`;
+  return {
+    endpoints: `${base}ep`,
+    owned: (owner: string) => `${base}own:${owner}`,
+    jobs: `${base}jobs`,
+    due: `${base}due`,
+    done: `${base}done`,
+    dead: `${base}dead`,
+    deadOf: (owner: string) => `${base}dead:${owner}`,
+  };
+}
+
 /** Rules (services/alerts rule-store.ts); `changes` is a pub/sub channel, not a key. */
 export function ruleKeys(prefix = DEFAULT_PREFIX) {
   const base = `${prefix}{rules}:`;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DESK_WIDE, type Webhook, type WebhookDeadLetter } from '@tickdesk/schemas/rest';
-import { DEFAULT_PREFIX } from '../store/index.js';
+import { webhookKeys } from '@tickdesk/store';
 import { defineScript } from '../store/redis-script.js';
 import { newSecret } from './webhook-signature.js';
 
@@ -19,21 +19,6 @@ export interface WebhookJob {
 
 /** The endpoints one owner may register unless configured (TICKDESK_WEBHOOKS_PER_OWNER_MAX). */
 export const DEFAULT_WEBHOOKS_PER_OWNER = 5;
-
-// Under {alerts}, hashes and sorted sets only: what the engine's and the API's Redis users
-// may touch already (infra/src/redis-auth.ts: no set commands).
-function webhookKeys(prefix = DEFAULT_PREFIX) {
-  const base = `${prefix}{alerts}:wh:`;
-  return {
-    endpoints: `${base}ep`,
-    owned: (owner: string) => `${base}own:${owner}`,
-    jobs: `${base}jobs`,
-    due: `${base}due`,
-    done: `${base}done`,
-    dead: `${base}dead`,
-    deadOf: (owner: string) => `${base}dead:${owner}`,
-  };
-}
 
 // A delivery is made once per endpoint: not again once settled (done), nor twice while pending.
 const ENQUEUE_LUA = `
