@@ -32,39 +32,29 @@ const upLog = () => (existsSync(join(home, 'up.log')) ? readFileSync(join(home, 
 
 async function startDesk(): Promise<DeskStateFile> {
   home = mkdtempSync(join(tmpdir(), 'tickdesk-stop-'));
-  const ports: number[] = [];
-  while (ports.length < 7) {
-    const p = await freePort();
-    if (!ports.includes(p)) ports.push(p);
-  }
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('TICKDESK_') && !k.startsWith('VITEST')) env[k] = v;
-  Object.assign(env, {
+  const portNames = ['API', 'XMPP', 'XMPP_TLS', 'XMPP_HTTP', 'REDIS', 'MQTT', 'XMPP_DIST'];
+  const ports = new Set<number>();
+  while (ports.size < portNames.length) ports.add(await freePort());
+  const portOf = Object.fromEntries([...ports].map((p, k) => [`TICKDESK_${portNames[k]}_PORT`, String(p)]));
+  const inherited = Object.entries(process.env).filter(([k]) => !/^(TICKDESK_|VITEST)/.test(k));
+  const env = {
+    ...(Object.fromEntries(inherited) as Record<string, string>),
+    ...portOf,
     TICKDESK_HOME: home,
-    TICKDESK_API_PORT: String(ports[0]),
-    TICKDESK_XMPP_PORT: String(ports[1]),
-    TICKDESK_XMPP_TLS_PORT: String(ports[2]),
-    TICKDESK_XMPP_HTTP_PORT: String(ports[3]),
-    TICKDESK_REDIS_PORT: String(ports[4]),
-    TICKDESK_MQTT_PORT: String(ports[5]),
-    TICKDESK_XMPP_DIST_PORT: String(ports[6]),
     TICKDESK_FEED: 'synthetic,mqtt',
     TICKDESK_LOG_LEVEL: 'info',
     TICKDESK_XMPP_SERVER: inject('desk').xmppServer,
-  });
+  };
   // Its own process group, as a shell gives a foreground job: the test signals the group.
-  up = spawn(process.execPath, [CLI, 'up'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', openSync(join(home, 'up.log'), 'a'), openSync(join(home, 'up.log'), 'a')],
-    detached: true,
-  });
+  const out = openSync(join(home, 'up.log'), 'a');
+  up = spawn(process.execPath, [CLI, 'up'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (up.exitCode !== null) throw new Error(`tickdesk up exited:\n${tail(join(home, 'up.log'), 30)}`);
     if (Date.now() > deadline) throw new Error(`the desk did not become ready:\n${tail(join(home, 'up.log'), 30)}`);
-    const ok = await fetch(`http://127.0.0.1:${ports[0]}/health`, { signal: AbortSignal.timeout(2_000) })
+    const ok = await fetch(`http://127.0.0.1:${portOf.TICKDESK_API_PORT}/health`, {
+      signal: AbortSignal.timeout(2_000),
+    })
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) break;
