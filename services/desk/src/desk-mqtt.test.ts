@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,8 +94,14 @@ describe('the desk broker, supervised', () => {
     const device = await connectMqtt({ url, ca, username: 'site1', password });
     await device.publishAsync('sites/site1/temp', '8.4', { qos: 1 });
     await device.endAsync();
-    // The broker writes its store every second (autosave_interval): wait past one write.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The broker writes its store at autosave_interval (1 s) checked against whole seconds
+    // (`last + interval < now`): up to about 2 s later. Wait for a write after the publish.
+    const published = Date.now();
+    const store = join(home, 'mqtt', 'data', 'mosquitto.db');
+    const saved = () => existsSync(store) && statSync(store).mtimeMs > published;
+    const until0 = Date.now() + 10_000;
+    while (!saved() && Date.now() < until0) await new Promise((r) => setTimeout(r, 50));
+    expect(saved()).toBe(true);
     const pid = part!.server!.process.pid;
     statuses = [];
     process.kill(pid, 'SIGKILL');
@@ -114,5 +120,5 @@ describe('the desk broker, supervised', () => {
     expect(received).toEqual(['sites/site1/temp 8.4']);
     expect(await registry.list()).toEqual([{ name: 'site1', topics: 'sites/site1' }]);
     expect(readFileSync(join(home, 'mqtt', 'mosquitto.conf'), 'utf8')).toMatch(/^max_connections 10$/m);
-  });
+  }, 30_000);
 });
