@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import {
   createXmppClient,
+  markerFor,
   presence,
   presenceSubscription,
   receiptFor,
@@ -211,7 +212,7 @@ describe("alerts to a partner desk's trader, with receipts across the s2s link",
     await sleep(1_000); // bob's presence, sent on approval (§3.1.5), crosses the link
   });
 
-  it('online: the alert is sent to the remote trader alone, a receipt forged by another desk-B account does not count, and theirs makes it delivered', async () => {
+  it('online: the alert is sent to the remote trader alone, a receipt or marker forged by another desk-B account does not count, theirs make it delivered, displayed and acknowledged', async () => {
     const received = alertsReceived(bob);
     // The backup (desk A's bob) is told only if the remote recipient were offline.
     const id = await fire(rest, { recipient: REMOTE, backup: 'bob' });
@@ -234,7 +235,21 @@ describe("alerts to a partner desk's trader, with receipts across the s2s link",
     expect(delivered.lifecycle.filter((s) => s.event === 'delivered')).toEqual([
       expect.objectContaining({ detail: `by=${REMOTE}` }),
     ]);
-    // The audit chain holds the step, naming the remote JID.
+    // XEP-0333 markers across the link count as receipts do: only from the recipient's bare JID.
+    await ana.send(markerFor(ALERTS_A, id, 'displayed'));
+    await until('the forged marker ignored', async () => ignoredFrom(id, 'ana@deskb.localhost/forger') === 2);
+    expect((await alertOf(rest, id)).lifecycle.map((s) => s.event)).not.toContain('displayed');
+    await bob.send(markerFor(ALERTS_A, id, 'displayed'));
+    await bob.send(markerFor(ALERTS_A, id, 'acknowledged'));
+    const read = await until('displayed and acknowledged', async () => {
+      const a = await alertOf(rest, id);
+      return a.lifecycle.some((s) => s.event === 'acknowledged') && a;
+    });
+    expect(read.lifecycle.filter((s) => ['displayed', 'acknowledged'].includes(s.event))).toEqual([
+      expect.objectContaining({ event: 'displayed', detail: `by=${REMOTE}` }),
+      expect.objectContaining({ event: 'acknowledged', detail: `by=${REMOTE}` }),
+    ]);
+    // The audit chain holds the steps, naming the remote JID.
     const audit = await (await restA('carol'))('GET', '/v1/audit/export');
     expect(audit.status).toBe(200);
     const records = audit.text
@@ -245,6 +260,8 @@ describe("alerts to a partner desk's trader, with receipts across the s2s link",
       expect.arrayContaining([
         ['sent', `to=${REMOTE}`],
         ['delivered', `by=${REMOTE}`],
+        ['displayed', `by=${REMOTE}`],
+        ['acknowledged', `by=${REMOTE}`],
       ]),
     );
   });
