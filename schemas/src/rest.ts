@@ -164,3 +164,4 @@ export const HealthReport = Type.Object(
 export type HealthReport = Static<typeof HealthReport>;
 
 export * from './webhook.js';
+export * from './silence.js';

@@ -8,6 +8,7 @@ import type { AlertsConfig } from './config.js';
 import type { PresenceTracker } from './presence-tracker.js';
 import { addresseeOf, traderJid } from './desk-user.js';
 import { decide } from './routing.js';
+import { silenceOfHold } from './silences/silence-hold.js';
 import type { StoredAlert } from './store/index.js';
 
 export interface AlertRouterDeps {
@@ -22,6 +23,8 @@ export interface AlertRouterDeps {
   /** Filled with the alert id of each stanza sent, for the server's XEP-0198 ack (confirmations.ts). */
   sentStanzas: WeakMap<Element, string>;
   now: () => number;
+  /** Holds the alert when a silence of its addressee covers it (silences/silence-hold.ts): true when held. */
+  silenced?: (alert: StoredAlert) => Promise<boolean>;
 }
 
 /**
@@ -38,6 +41,7 @@ export function createAlertRouter({
   canEscalateTo,
   sentStanzas,
   now,
+  silenced = () => Promise.resolve(false),
 }: AlertRouterDeps) {
   const { record } = steps;
 
@@ -75,6 +79,7 @@ export function createAlertRouter({
    * decides): the owner, or the rule's recipient, a partner desk's trader as for a local one.
    */
   async function route(alert: StoredAlert): Promise<void> {
+    if (await silenced(alert)) return;
     const action = decide(
       { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
       presence.get(addresseeOf(alert)),
@@ -92,6 +97,7 @@ export function createAlertRouter({
 
   /** A held alert whose addressee left dnd: released and routed again. */
   async function release(held: StoredAlert): Promise<void> {
+    if (silenceOfHold(held)) return; // held by a silence: it goes at the silence's end
     const p = presence.get(addresseeOf(held));
     if (
       decide({ state: held.state, priority: held.priority, escalatable: escalatable(held) }, p, config, now()).kind !==

@@ -23,6 +23,7 @@ import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex } from './rules/index.js';
 import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore } from './store/index.js';
 import { createWebhookDispatcher, createWebhookStore } from './webhooks/index.js';
+import { createSilenceStore } from './silences/index.js';
 
 /**
  * The alert engine's composition root: every store and part built once, wired to each
@@ -122,6 +123,7 @@ export function wireAlertEngine({
     canEscalateTo: (user) => !retirement.isDisabled(user),
     ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
     storing: (id) => firings.storing(id),
+    silences: createSilenceStore({ redis, prefix }),
   });
   const sync = createRuleSync({
     rules,

@@ -12,6 +12,7 @@ import { createOutboxRetirement, type Retirement } from './outbox-retirement.js'
 import type { PresenceTracker } from './presence-tracker.js';
 import type { AlertStore, AuditChain, StoredAlert } from './store/index.js';
 import { createTraderReturn } from './trader-return.js';
+import { createSilenceHold, type SilenceStore } from './silences/index.js';
 
 export type { DeliveryOwnership } from './alert-steps.js';
 export type { Retirement } from './outbox-retirement.js';
@@ -40,6 +41,8 @@ export interface DeliveryDeps {
   /** True while this engine's firing writer stores the alert and has not yet appended its `fired` record. */
   storing?: (alertId: string) => boolean;
   now?: () => number;
+  /** Traders' silences: alerts they cover are held until they end (docs/alerts-protocol.md "Silences"). */
+  silences?: SilenceStore;
 }
 
 /**
@@ -64,6 +67,7 @@ export function createDelivery({
   ownership = SOLE,
   storing = () => false,
   now = Date.now,
+  silences,
 }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const sentStanzas = new WeakMap<Element, string>();
@@ -79,11 +83,36 @@ export function createDelivery({
     log,
     sentStanzas,
   });
-  const router = createAlertRouter({ client, steps, presence, config, domain, log, canEscalateTo, sentStanzas, now });
   const { retire, retireWhere } = createOutboxRetirement({ alerts, steps, metrics, ownership });
+  const silence = silences
+    ? createSilenceHold({ silences, alerts, steps, ownership, log, now, pollMs: config.pollMs, retirement, retire })
+    : undefined;
+  const router = createAlertRouter({
+    client,
+    steps,
+    presence,
+    config,
+    domain,
+    log,
+    canEscalateTo,
+    sentStanzas,
+    now,
+    ...(silence ? { silenced: silence.hold } : {}),
+  });
   const ensureFired = createFiredRecordRepair({ audit, ownership, storing, log });
   const recovery = { retirement, retire, ensureFired };
-  const poll = createOutboxPoll({ alerts, steps, router, presence, config, ownership, log, now, ...recovery });
+  const poll = createOutboxPoll({
+    alerts,
+    steps,
+    router,
+    presence,
+    config,
+    ownership,
+    log,
+    now,
+    ...recovery,
+    ...(silence ? { silenceDue: silence.due } : {}),
+  });
   const returns = createTraderReturn({ alerts, steps, router, presence, ownership, log, now, retirement });
   const resume = createOutboxResume({ alerts, steps, router, ownership, ...recovery });
 
@@ -95,11 +124,13 @@ export function createDelivery({
       confirmations.start();
       returns.start();
       poll.start();
+      silence?.start(router.route);
     },
     retireWhere,
     resume,
     async stop(): Promise<void> {
       poll.stop();
+      silence?.stop();
       confirmations.stop();
       returns.stop();
       await steps.idle();

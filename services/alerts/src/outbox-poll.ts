@@ -20,6 +20,8 @@ export interface OutboxPollDeps {
   retirement: (alert: StoredAlert) => Promise<Retirement | undefined>;
   retire: (alert: StoredAlert, why: Retirement) => Promise<void>;
   ensureFired: (alert: StoredAlert) => Promise<void>;
+  /** A held alert come due: its silence ended (silences/silence-hold.ts). */
+  silenceDue?: (alert: StoredAlert) => Promise<void>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createOutboxPoll({
   retirement,
   retire,
   ensureFired,
+  silenceDue = () => Promise.resolve(),
 }: OutboxPollDeps) {
   const { withFresh, record } = steps;
   const { send, route, escalatable } = router;
@@ -48,7 +51,8 @@ export function createOutboxPoll({
 
   /** An alert whose time has come: resend, escalate, or keep retrying. */
   async function onDue(alert: StoredAlert): Promise<void> {
-    if (RANK[alert.state] >= RANK.delivered || alert.state === 'held') return;
+    if (alert.state === 'held') return silenceDue(alert);
+    if (RANK[alert.state] >= RANK.delivered) return;
     const why = await retirement(alert);
     if (why) return retire(alert, why);
     if (alert.state === 'pending') return ensureFired(alert).then(() => route(alert));

@@ -71,6 +71,16 @@ export function webhookKeys(prefix = DEFAULT_PREFIX) {
   };
 }
 
+/**
+ * Silences (services/alerts silences/silence-store.ts), in the {alerts} slot with hashes and a
+ * sorted set, as webhookKeys: `all` id → silence, `of(owner)` the owner's ids, `ends` the
+ * `<owner>|<id>` of each silence scored by when it stops holding (until, or when ended).
+ */
+export function silenceKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{alerts}:sil:`;
+  return { all: `${base}all`, of: (owner: string) => `${base}of:${owner}`, ends: `${base}ends` };
+}
+
 /** Rules (services/alerts rule-store.ts); `changes` is a pub/sub channel, not a key. */
 export function ruleKeys(prefix = DEFAULT_PREFIX) {
   const base = `${prefix}{rules}:`;
