@@ -1,5 +1,12 @@
 export interface FeedConfig {
-  /** Collect ticks for at least this long before publishing a batch (ms). */
+  /**
+   * An instrument that ticked at most this many times a second over the last second is
+   * eager: its tick is published at once when none of its items is in flight, and the
+   * ticks that arrive while one is collect into the next item, sent on its reply (like
+   * Nagle's algorithm, RFC 896). 0: no instrument is eager.
+   */
+  eagerMaxRate: number;
+  /** An instrument above eagerMaxRate collects ticks for at least this long before publishing a batch (ms). */
   batchMs: number;
   /**
    * Wait longer, up to `maxBatchMs`, when items would cost the server more than
@@ -22,6 +29,10 @@ export interface FeedConfig {
 }
 
 export const DEFAULT_FEED_CONFIG: FeedConfig = {
+  // A tick waited up to batchMs for nothing at low rates, while an XMPP hop takes about
+  // 0.3 ms (docs/benchmarks.md, "Latency floor"). Above it an instrument's items would
+  // come one per round trip, which is what batchMs keeps Prosody from.
+  eagerMaxRate: 1_000,
   // Prosody's cost is mostly per item (about 0.7 ms of its single thread for a publish
   // and its notification), so a batch waits up to 10 ms even when the window has room:
   // at 50,000 ticks/s that took Prosody from 95 % to 62 % of a core (docs/benchmarks.md).

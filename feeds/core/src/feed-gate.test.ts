@@ -40,7 +40,8 @@ describe('feed behind publisher leases (one active publisher per instrument)', (
       instruments,
       log: pino({ level: 'silent' }),
       metrics,
-      config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false },
+      // Batched (no eager instrument): the leases are checked on items that waited.
+      config: { batchMs: 10, maxBatch: 50, bars: false, adaptiveBatch: false, eagerMaxRate: 0 },
       now: () => Date.now() * 1000,
       gate,
     });

@@ -70,7 +70,7 @@ export function createFeedSink({
         const closed = bars.add(v.tick);
         if (closed) publisher.queueBar(closed);
       }
-      publisher.batched(live);
+      publisher.batched(v.tick.symbol, live);
       return publisher.hasRoom();
     },
     drain: () => publisher.drain(),

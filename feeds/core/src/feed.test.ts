@@ -19,7 +19,7 @@ function fakePubsub(rttMs: number) {
   return { pubsub, items };
 }
 
-describe('feed batching', () => {
+describe('feed batching of instruments above eagerMaxRate', () => {
   beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 10, 21) }));
   afterEach(() => vi.useRealTimers());
 
@@ -31,7 +31,7 @@ describe('feed batching', () => {
       instruments,
       log: pino({ level: 'silent' }),
       metrics: createFeedMetrics(),
-      config: { batchMs: 10, maxBatch: 50, bars: false },
+      config: { batchMs: 10, maxBatch: 50, bars: false, eagerMaxRate: 0 },
       now: () => Date.now() * 1000,
     });
     const push = tickPusher(feed);
@@ -152,6 +152,7 @@ describe('adaptive batching', () => {
         notificationCostMicros: 17,
         serverShare: 0.1,
         adaptiveBatch,
+        eagerMaxRate: 0,
       },
       now: () => Date.now() * 1000,
     });

@@ -66,6 +66,7 @@ export function createFeed({
       serverShare: config.serverShare,
     },
     enabled: config.adaptiveBatch,
+    eagerMaxRate: config.eagerMaxRate,
     instruments,
     pubsub,
     log,

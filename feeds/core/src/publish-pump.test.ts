@@ -24,7 +24,7 @@ function setup() {
   const pump = createPublishPump({
     pubsub,
     batcher,
-    batchWait: { ms: 0 },
+    batchWait: { ms: 0, eager: () => false },
     config: { maxBatch: 10, maxInFlight: 1, maxPendingPerInstrument: 100, publishTimeoutMs: 1_000 },
     metrics: createFeedMetrics(),
     label: { feed: 'test' },

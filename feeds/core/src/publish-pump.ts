@@ -11,8 +11,8 @@ import type { BatchedTick, PendingBatch, TickBatcher } from './tick-batcher.js';
 export interface PublishPumpDeps {
   pubsub: Pubsub;
   batcher: TickBatcher;
-  /** The current batch wait (adaptive-batch.ts). */
-  batchWait: { readonly ms: number };
+  /** The current batch wait, and which instruments publish at once (adaptive-batch.ts). */
+  batchWait: { readonly ms: number; eager(symbol: string): boolean };
   config: Pick<FeedConfig, 'maxBatch' | 'maxInFlight' | 'maxPendingPerInstrument' | 'publishTimeoutMs'>;
   metrics: FeedMetrics;
   label: { feed: string };
@@ -49,6 +49,10 @@ export function createPublishPump({
   let drainWaiters: Array<() => void> = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let publishFailing = false;
+  // Tick items outstanding per instrument: an eager instrument's partial batch waits while it has one.
+  const outstanding = new Map<string, number>();
+  const awaitingReply = (symbol: string) => (outstanding.get(symbol) ?? 0) > 0;
+  const notEager = (symbol: string) => !batchWait.eager(symbol);
 
   function settle(ticks: readonly BatchedTick[], outcome: TickOutcome): void {
     for (const t of ticks) t.settled?.(outcome);
@@ -61,6 +65,8 @@ export function createPublishPump({
     ticks: readonly BatchedTick[] = [],
   ) {
     const started = performance.now();
+    const symbol = ticks[0]?.symbol;
+    if (symbol !== undefined) outstanding.set(symbol, (outstanding.get(symbol) ?? 0) + 1);
     pubsub
       .publish(node, payload, undefined, config.publishTimeoutMs)
       .then(() => {
@@ -77,6 +83,7 @@ export function createPublishPump({
         log.warn({ node, err: e }, 'publish failed');
       })
       .finally(() => {
+        if (symbol !== undefined) outstanding.set(symbol, outstanding.get(symbol)! - 1);
         window.release();
         pump();
       });
@@ -84,9 +91,12 @@ export function createPublishPump({
 
   /**
    * Publish while the window has room: bars first (few, small), then tick batches that
-   * are full or `batchMs` old. Young partial batches wait, even when a reply frees the
-   * window: the server's cost is mostly per item, so items stay as large as the
-   * latency budget allows (docs/benchmarks.md).
+   * are full, or of an eager instrument with none of its items in flight, or `batchMs`
+   * old. An eager instrument's ticks wait only for its outstanding item's reply, so a
+   * quiet desk publishes each tick at once and a busier one batches by round trip. A
+   * loaded instrument's young partial batches wait even when a reply frees the window:
+   * the server's cost is mostly per item, so items stay as large as the latency budget
+   * allows (docs/benchmarks.md).
    */
   function pump(everything = false) {
     // A flush (stop) still tries: nothing would send these later.
@@ -100,9 +110,11 @@ export function createPublishPump({
       publish(barsNode(bar.symbol), encodeBar(bar, sensors.has(bar.symbol) ? 'sensor' : undefined), 'bars');
     }
     let batch: PendingBatch | undefined;
-    const readyBefore = everything ? Number.POSITIVE_INFINITY : now() - batchWait.ms * 1000;
+    const readyBefore = now() - batchWait.ms * 1000;
+    const ready = (symbol: string, oldest: number) =>
+      everything || (batchWait.eager(symbol) ? !awaitingReply(symbol) : oldest <= readyBefore);
     while (batcher.pending > 0 && window.tryAcquire()) {
-      batch = batcher.take(readyBefore);
+      batch = batcher.take(ready);
       if (!batch) {
         window.release();
         break;
@@ -137,11 +149,12 @@ export function createPublishPump({
     }
   }
 
-  /** Wake up when the oldest pending batch becomes ready. */
+  /** Wake up when the oldest pending batch of a loaded instrument becomes ready (eager ones wait for a reply). */
   function scheduleFlush() {
     if (flushTimer) return;
-    const oldest = batcher.oldest();
-    const waitMs = oldest === undefined ? batchWait.ms : Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
+    const oldest = batcher.oldest(notEager);
+    if (oldest === undefined) return;
+    const waitMs = Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       pump();
@@ -151,11 +164,13 @@ export function createPublishPump({
   return {
     pump,
     queueBar: (bar: Bar): void => void pendingBars.push(bar),
-    /** A tick was batched and `live` ticks of its instrument wait. */
-    batched(live: number): void {
-      // A full item goes out at once if the window has room; the rest waits for the flush timer or a reply.
-      if (live >= config.maxBatch && !window.full) pump();
-      else scheduleFlush();
+    /** A tick of `symbol` was batched and `live` ticks of it wait. */
+    batched(symbol: string, live: number): void {
+      // A full item, or an eager instrument's with none in flight, goes out at once if the
+      // window has room; the rest waits for the flush timer or a reply.
+      const now = live >= config.maxBatch || (batchWait.eager(symbol) && !awaitingReply(symbol));
+      if (now && !window.full) pump();
+      else if (!batchWait.eager(symbol)) scheduleFlush();
     },
     hasRoom: (): boolean => batcher.pending < highWater,
     drain: (): Promise<void> =>

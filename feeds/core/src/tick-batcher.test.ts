@@ -13,6 +13,9 @@ const tick = (symbol: string, seq: number, ingestMicros = 0): AcceptedTick => ({
   ingestMicros,
 });
 
+/** Ready when the oldest tick was ingested at or before `micros`. */
+const before = (micros: number) => (_symbol: string, oldest: number) => oldest <= micros;
+
 describe('tick batcher', () => {
   it('batches per instrument, oldest first, at most maxBatch per item', () => {
     const b = createTickBatcher({ maxBatch: 3, maxPending: 100 });
@@ -43,16 +46,24 @@ describe('tick batcher', () => {
     b.add(tick('A', 2, 9_000));
     b.add(tick('B', 1, 5_000));
     expect(b.oldest()).toBe(1_000);
-    expect(b.take(999)).toBeUndefined();
-    expect(b.take(1_000)).toMatchObject({ symbol: 'A' });
+    expect(b.take(before(999))).toBeUndefined();
+    expect(b.take(before(1_000))).toMatchObject({ symbol: 'A' });
     expect(b.oldest()).toBe(5_000);
-    expect(b.take(4_999)).toBeUndefined();
+    expect(b.take(before(4_999))).toBeUndefined();
     for (let i = 2; i <= 4; i++) b.add(tick('B', i, 20_000));
     // B is full (3 of 4 pending ticks fit), so it goes whatever its age.
-    expect(b.take(0)!.ticks.map((t) => t.seq)).toEqual([1, 2, 3]);
-    expect(b.take(0)).toBeUndefined();
+    expect(b.take(before(0))!.ticks.map((t) => t.seq)).toEqual([1, 2, 3]);
+    expect(b.take(before(0))).toBeUndefined();
     expect(b.take()!.ticks.map((t) => t.seq)).toEqual([4]);
     expect(b.oldest()).toBeUndefined();
+  });
+
+  it('says the oldest pending tick of the instruments asked about', () => {
+    const b = createTickBatcher({ maxBatch: 3, maxPending: 100 });
+    b.add(tick('A', 1, 1_000));
+    b.add(tick('B', 1, 5_000));
+    expect(b.oldest((s) => s === 'B')).toBe(5_000);
+    expect(b.oldest((s) => s === 'C')).toBeUndefined();
   });
 
   it('keeps memory bounded under sustained overload', () => {

@@ -53,14 +53,14 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
     },
     /**
      * Take the next ready batch of one instrument, round-robin over instruments with
-     * ticks. A batch is ready when it is full or its oldest tick was ingested at or
-     * before `readyBefore` (µs); by default every batch is ready.
+     * ticks. A batch is ready when it is full or `ready` says so from its instrument and
+     * its oldest tick's ingest time (µs); by default every batch is ready.
      */
-    take(readyBefore = Number.POSITIVE_INFINITY): PendingBatch | undefined {
+    take(ready: (symbol: string, oldestMicros: number) => boolean = () => true): PendingBatch | undefined {
       for (const [symbol, p] of pending) {
         const live = p.ticks.length - p.head;
         if (live === 0) continue;
-        if (live < maxBatch && p.ticks[p.head]!.ingestMicros > readyBefore) continue;
+        if (live < maxBatch && !ready(symbol, p.ticks[p.head]!.ingestMicros)) continue;
         const n = Math.min(live, maxBatch);
         const ticks = p.head === 0 && n === p.ticks.length ? p.ticks : p.ticks.slice(p.head, p.head + n);
         if (n === live) {
@@ -83,11 +83,11 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
       }
       return undefined;
     },
-    /** Ingest time (µs) of the oldest pending tick, or undefined when nothing is pending. */
-    oldest(): number | undefined {
+    /** Ingest time (µs) of the oldest pending tick of the instruments `of` accepts (all by default), or undefined when none is pending. */
+    oldest(of: (symbol: string) => boolean = () => true): number | undefined {
       let oldest: number | undefined;
-      for (const p of pending.values()) {
-        if (p.ticks.length === p.head) continue;
+      for (const [symbol, p] of pending) {
+        if (p.ticks.length === p.head || !of(symbol)) continue;
         const t = p.ticks[p.head]!.ingestMicros;
         if (oldest === undefined || t < oldest) oldest = t;
       }

@@ -27,7 +27,7 @@ describe('tick outcomes: a source learns what became of each tick it handed over
       instruments,
       log: pino({ level: 'silent' }),
       metrics: createFeedMetrics(),
-      config: { batchMs: 10, adaptiveBatch: false, maxBatch: 50, bars: false, ...config },
+      config: { batchMs: 10, adaptiveBatch: false, eagerMaxRate: 0, maxBatch: 50, bars: false, ...config },
       now: () => Date.now() * 1000,
     });
     const outcomes: Array<[number, TickOutcome]> = [];

@@ -94,7 +94,8 @@ function setup(extra: Partial<MqttFeedOptions> = {}, feedConfig: Partial<FeedCon
     instruments: [instrument as unknown as Instrument],
     log: pino({ level: 'silent' }),
     metrics: createFeedMetrics(),
-    config: { batchMs: 1, adaptiveBatch: false, bars: false, ...feedConfig },
+    // Batched: the cases below hand the feed core two ticks for one item.
+    config: { batchMs: 1, adaptiveBatch: false, eagerMaxRate: 0, bars: false, ...feedConfig },
   });
   stop = async () => {
     for (const h of held) h.resolve();
