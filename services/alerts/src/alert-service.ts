@@ -40,6 +40,8 @@ export interface AlertServiceDeps {
   heartbeat?: boolean;
   /** Webhook delivery (webhooks/); without it alerts go over XMPP only. */
   webhooks?: WebhooksConfig;
+  /** Publish every audit record to the `audit` node (audit-feed/; the desk's engines do). */
+  auditFeed?: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@ import { createEngineHeartbeat, createPresenceStore, DEFAULT_PREFIX, engineKeys 
 import { createItemSubscriber } from '@tickdesk/xmpp';
 import { createAlertLimits } from './alert-limits.js';
 import { createAlertsMetrics } from './alerts-metrics.js';
+import { createAuditFeed } from './audit-feed/index.js';
 import type { AlertServiceDeps } from './alert-service.js';
 import { createDelivery } from './delivery.js';
 import { createAlertEngine, MAX_HELD_BATCHES } from './engine.js';
@@ -47,6 +48,7 @@ export function wireAlertEngine({
   leaseOwner = `alerts-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
   heartbeat: writeHeartbeat = true,
   webhooks: webhooksConfig,
+  auditFeed: withAuditFeed = false,
 }: AlertServiceDeps) {
   const log = parentLog.child({ component: 'alerts' });
   const ack = redisAck ? { ack: redisAck } : {};
@@ -189,6 +191,18 @@ export function wireAlertEngine({
         now,
       })
     : undefined;
+  const auditFeed = withAuditFeed
+    ? createAuditFeed({
+        client,
+        redis,
+        service,
+        domain,
+        prefix,
+        log,
+        leads: () => ownership.leads(),
+        maxItems: config.auditFeedItems,
+      })
+    : undefined;
   const engine = createAlertEngine({
     client,
     redis,
@@ -273,12 +287,14 @@ export function wireAlertEngine({
       },
     },
     ...(anchor ? { anchor } : {}),
+    ...(auditFeed ? { auditFeed } : {}),
   };
   /** What the service shows of the engine (tests, /metrics, `tickdesk status`). */
   const view = {
     rules,
     alerts,
     audit,
+    auditFeed,
     presence,
     metrics,
     traders: (): ReadonlySet<string> => roles.traders,

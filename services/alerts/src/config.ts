@@ -59,6 +59,8 @@ export const AlertsConfig = Type.Object(
      * has its instruments taken over after at most this plus a third (goal: 5 s).
      */
     leaseMs: Ms(3_000, 300),
+    /** Audit records the `audit` pubsub node keeps for readers to fetch (the chain in Redis keeps them all). */
+    auditFeedItems: Count(1_000),
   },
   { additionalProperties: false },
 );
@@ -84,6 +86,7 @@ const VARS: Record<keyof AlertsConfig, string> = {
   writeRateWindowMs: 'TICKDESK_API_RATE_WINDOW_MS',
   engines: 'TICKDESK_ALERT_ENGINES',
   leaseMs: 'TICKDESK_ALERTS_LEASE_TTL_MS',
+  auditFeedItems: 'TICKDESK_ALERTS_AUDIT_FEED_ITEMS',
 };
 const SPEC: EnvSpec<typeof AlertsConfig> = {
   schema: AlertsConfig,

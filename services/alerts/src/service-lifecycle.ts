@@ -29,6 +29,8 @@ export interface ServiceParts {
   retirement: { stop(): Promise<void> };
   firings: { flushSuppressed(all: boolean): Promise<void> };
   anchor?: Part;
+  /** The live compliance feed (audit-feed/): the audit node and the tail that publishes to it. */
+  auditFeed?: Part;
   /** The rules in the index (for the log line). */
   rules(): number;
 }
@@ -55,6 +57,7 @@ export async function startParts(p: ServiceParts): Promise<void> {
   await presenceReady;
   const resumed = await p.delivery.resume();
   await p.anchor?.start();
+  await p.auditFeed?.start();
   p.engine.running();
   void p.timers.beat();
   p.log.info({ rules: p.rules(), resumed }, 'alert engine running');
@@ -80,5 +83,7 @@ export async function stopParts(p: ServiceParts): Promise<void> {
   await p.firings.flushSuppressed(true).catch((err: Error) => p.log.warn({ err }, 'suppressed firings not summarised'));
   await p.delivery.stop();
   await p.anchor?.stop();
+  // Last: the records of the stop itself (retirements, a final delivery step) are published too.
+  await p.auditFeed?.stop();
   p.presence.stop();
 }

@@ -22,6 +22,8 @@ import {
 import { createRoleStore } from '@tickdesk/store';
 import { provisionNodes } from './provision.js';
 import { retryTransient } from '@tickdesk/feed-core';
+import { provisionAuditNode } from '@tickdesk/alerts';
+import { createPubsub } from '@tickdesk/xmpp';
 import { archiveNothing } from './archive-prefs.js';
 
 /** Sessions as the desk's accounts, with the passwords of its credentials file (presence links). */
@@ -56,6 +58,12 @@ export async function provisionDesk({
   try {
     await redis.connect();
     await provisionNodes(feed, infra.pubsubHost, instruments, [`admin@${infra.domain}`], { log });
+    // The live compliance feed's node: the engine's account publishes to it and keeps its readers.
+    await retryTransient(
+      'audit node',
+      () => provisionAuditNode(createPubsub(admin, infra.pubsubHost), [`alerts@${infra.domain}`]),
+      { log },
+    );
     const deps = { admin, redis, domain: infra.domain, pubsubHost: infra.pubsubHost, instruments, log };
     // The admin account co-owns every instrument node (provisionNodes): it gets its role
     // and no member affiliation, which would replace its ownership.

@@ -50,6 +50,7 @@ export async function runAlerts(
     auditAnchorPath: auditAnchorPath(topology.paths.home),
     heartbeat: part === 'alerts',
     webhooks: loadWebhooksConfig(env),
+    auditFeed: true,
     // Sentinel: an outbox or audit write counts once the replica has it (WAIT 1), so a fail-over cannot lose it.
     ...(topology.redis.mode === 'sentinel'
       ? { redisAck: { replicas: 1, timeoutMs: config.TICKDESK_REDIS_ACK_TIMEOUT_MS } }

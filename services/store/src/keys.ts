@@ -26,6 +26,8 @@ export function auditKeys(prefix = DEFAULT_PREFIX) {
     trader: (trader: string) => `${base}trader:${trader}`,
     symbol: (symbol: string) => `${base}symbol:${symbol}`,
     alert: (alertId: string) => `${base}alert:${alertId}`,
+    /** string: the last seq published to the audit pubsub node (services/alerts audit-feed/). */
+    feedCursor: `${base}feed-cursor`,
   };
 }
 

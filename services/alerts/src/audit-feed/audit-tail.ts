@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Pubsub } from '@tickdesk/xmpp';
+import { decodeRecord, type AuditRecord } from '../store/audit-record.js';
+import type { auditKeys } from '../store/redis-layout.js';
+import { defineScript } from '../store/redis-script.js';
+import { AUDIT_NODE, auditPayload } from './audit-payload.js';
+
+/** Moves the cursor forward only: two engines that both published a batch cannot move it back. */
+const ADVANCE_LUA = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+`;
+/** The first start sets the cursor at the chain's head, not at 0: history stays in the chain, not re-sent. */
+const INIT_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], redis.call('HGET', KEYS[2], 'seq') or '0')
+end
+return redis.call('GET', KEYS[1])
+`;
+
+export interface AuditTailDeps {
+  redis: Redis;
+  pubsub: Pubsub;
+  keys: ReturnType<typeof auditKeys>;
+  log: Logger;
+  /** Whether this engine publishes now (several engines: the leading one; one engine: always). */
+  leads: () => boolean;
+  /** Records read and published per round. */
+  batch?: number;
+  /** How long one XREAD waits for a new record before looking again (leadership, stop). */
+  blockMs?: number;
+  /** The pause after a failed round (XMPP or Redis away): nothing is skipped, the round is done again. */
+  retryMs?: number;
+  publishTimeoutMs?: number;
+  onPublished?: (records: readonly AuditRecord[]) => void;
+}
+
+function decode([id, fields]: [string, string[]]): AuditRecord {
+  const at = (f: string) => (fields.includes(f) ? fields[fields.indexOf(f) + 1] : undefined);
+  const r = at('r');
+  const h = at('h');
+  if (r === undefined || h === undefined) throw new Error(`audit log entry ${id} lacks its r or h field`);
+  return decodeRecord(r, h, at('k'));
+}
+
+/**
+ * Follows the chain's log in Redis and publishes each record, in seq order, to the audit
+ * node, item id = seq. The cursor (the last seq published) lives in Redis and moves only
+ * after the server acknowledged the publishes, so a crash, a lost XMPP session or a change
+ * of leading engine re-publishes at most one batch (the same item ids: a reader drops a seq
+ * it has) and skips nothing. The append path never waits on it: it reads what was appended,
+ * on a connection of its own (XREAD BLOCK).
+ */
+export function createAuditTail(deps: AuditTailDeps) {
+  const { redis, pubsub, keys, log, leads } = deps;
+  const batch = deps.batch ?? 256;
+  const blockMs = deps.blockMs ?? 1_000;
+  const retryMs = deps.retryMs ?? 1_000;
+  const advance = defineScript(redis, 'tdAuditFeedAdvance', 1, ADVANCE_LUA);
+  const init = defineScript(redis, 'tdAuditFeedInit', 2, INIT_LUA);
+  let reader: Redis | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => (clearTimeout(t), resolve());
+    });
+
+  /** One round: wait for records after the cursor, publish them, move the cursor; how many were published. */
+  async function round(conn: Redis): Promise<number> {
+    const cursor = Number(await redis.get(keys.feedCursor));
+    const reply = await conn.xread('COUNT', batch, 'BLOCK', blockMs, 'STREAMS', keys.log, `${cursor}-0`);
+    const records = (reply?.[0]?.[1] ?? []).map(decode);
+    if (records.length === 0 || !running || !leads()) return 0;
+    // Sent together, answered in order: a server handles one session's stanzas in order (RFC 6120 §10.1).
+    await Promise.all(
+      records.map((r) => pubsub.publish(AUDIT_NODE, auditPayload(r), String(r.seq), deps.publishTimeoutMs)),
+    );
+    await advance.run([keys.feedCursor], [records[records.length - 1]!.seq]);
+    deps.onPublished?.(records);
+    return records.length;
+  }
+
+  async function run(conn: Redis): Promise<void> {
+    while (running) {
+      if (!leads()) {
+        await pause(blockMs);
+        continue;
+      }
+      try {
+        await round(conn);
+      } catch (err) {
+        if (!running) return;
+        log.warn({ err }, 'audit records not published yet: trying again');
+        await pause(retryMs);
+      }
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      await init.run([keys.feedCursor, keys.head], []);
+      reader = redis.duplicate();
+      reader.on('error', () => undefined); // ioredis reconnects; a failed round is done again
+      running = true;
+      loop = run(reader);
+    },
+    async stop(): Promise<void> {
+      running = false;
+      wake?.();
+      reader?.disconnect(); // ends an XREAD that is waiting
+      await loop;
+      reader = undefined;
+    },
+    /** The last seq published (the cursor in Redis). */
+    published: async (): Promise<number> => Number(await redis.get(keys.feedCursor)),
+  };
+}
