@@ -44,6 +44,8 @@ export const AlertRecord = Type.Object({
   reference: Type.Optional(decimal),
   tickSeq: Type.Integer(),
   eventTime: Type.String(),
+  /** The feed's ingest stamp of the tick (µs, as on the tick); absent on alerts stored before it was kept. */
+  ingestTime: Type.Optional(Type.String()),
   firedAt: Type.String(),
   priority: Type.Union([Type.Literal('normal'), Type.Literal('critical')]),
   message: Type.Optional(Type.String()),

@@ -16,6 +16,8 @@ export * from './xml-text.js';
 export * from './desk-health.js';
 export * from './roles.js';
 export * from './alert-record.js';
+export * from './alert-hops.js';
+export * from './hop-stats.js';
 export * from './presence.js';
 export * from './env-config.js';
 export * from './desk-topology.js';

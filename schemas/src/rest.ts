@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AlertHops } from './alert-hops.js';
 import { AlertRecord } from './alert-record.js';
 import { Bar, BarInterval } from './bar.js';
 import { Instrument, SYMBOL_PATTERN } from './instrument.js';
@@ -54,8 +55,11 @@ export type CandlePage = Static<typeof CandlePage>;
 export const RuleList = Type.Object({ rules: Type.Array(Rule) });
 export type RuleList = Static<typeof RuleList>;
 
+/** An alert as the API answers it: the record and its hop durations (alert-hops.ts). */
+export const AlertView = Type.Composite([AlertRecord, Type.Object({ hops: AlertHops })]);
+export type AlertView = Static<typeof AlertView>;
 /** GET /alerts: alerts with their whole lifecycle, newest first. */
-export const AlertPage = Type.Object({ alerts: Type.Array(AlertRecord), next: Type.Optional(Type.String()) });
+export const AlertPage = Type.Object({ alerts: Type.Array(AlertView), next: Type.Optional(Type.String()) });
 export type AlertPage = Static<typeof AlertPage>;
 
 /**
@@ -164,4 +168,4 @@ export const HealthReport = Type.Object(
 export type HealthReport = Static<typeof HealthReport>;
 
 export * from './webhook.js';
-export * from './silence.js';
+export { HOP_BUCKETS_MS, HopLatency, HopStats } from './hop-stats.js';

@@ -4,6 +4,7 @@ import type { TickRow } from '@tickdesk/schemas';
 import type { XmppClient } from '@tickdesk/xmpp';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { AlertsError } from './errors.js';
+import { withIngest, type StampedFiring } from './firing-ingest.js';
 import type { FiringWriter } from './firing-writer.js';
 import type { InstrumentOwnership } from './instrument-ownership.js';
 import type { Watermark } from './instrument-takeover.js';
@@ -11,7 +12,7 @@ import type { RuleSync } from './rule-sync.js';
 import type { StoredAlert } from './store/index.js';
 import { readRecentBatches, type RowBatch } from './tick-readback.js';
 import { createWriteRetry } from './write-retry.js';
-import type { Firing, RuleIndex } from './rules/index.js';
+import type { RuleIndex } from './rules/index.js';
 
 export interface AlertEngineDeps {
   /** For the nodes' recent items (tick-readback.ts) and the session's state. */
@@ -129,7 +130,7 @@ export function createAlertEngine({
     const ticks: readonly TickRow[] = batch.rows[0]!.seq > after ? batch.rows : batch.rows.filter((t) => t.seq > after);
     if (ticks.length === 0) return;
     metrics.ticks.inc(ticks.length);
-    const fired = index.evaluate(batch.symbol, ticks);
+    const fired = withIngest(index.evaluate(batch.symbol, ticks), ticks);
     const last = ticks[ticks.length - 1]!;
     try {
       await write(batch, fired, last, token);
@@ -147,7 +148,12 @@ export function createAlertEngine({
     watermark.set(batch.symbol, last.seq);
   }
 
-  async function write(batch: RowBatch, fired: Firing[], last: TickRow, token: number | undefined): Promise<void> {
+  async function write(
+    batch: RowBatch,
+    fired: StampedFiring[],
+    last: TickRow,
+    token: number | undefined,
+  ): Promise<void> {
     await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.

@@ -178,3 +178,20 @@ describe('firing writer, with several engines', () => {
     expect(fenced.records.map((r) => r.event)).toEqual(['fired']);
   });
 });
+
+describe('firing writer, the times a hop needs', () => {
+  it("stores the tick's ingest stamp beside its event time, both to the µs", async () => {
+    const f = fakes();
+    const stored = await f.writer.persist({ ...firing, ingestMicros: firing.eventMicros + 1_234 });
+    expect(stored).toMatchObject({
+      eventTime: '2025-12-06T05:46:40.000000Z',
+      ingestTime: '2025-12-06T05:46:40.001234Z',
+    });
+    expect(f.stored.get(stored!.id)?.ingestTime).toBe('2025-12-06T05:46:40.001234Z');
+  });
+
+  it('leaves ingestTime out when the firing has no ingest stamp', async () => {
+    const stored = await fakes().writer.persist(firing);
+    expect(stored).not.toHaveProperty('ingestTime');
+  });
+});

@@ -7,7 +7,7 @@ import type { AlertsMetrics } from './alerts-metrics.js';
 import { alertContent } from './delivery.js';
 import { defined } from './defined.js';
 import { AlertsError } from './errors.js';
-import type { Firing } from './rules/index.js';
+import type { StampedFiring } from './firing-ingest.js';
 import type { AlertStore, AuditChain, CreateGuard, RuleStore, StoredAlert } from './store/index.js';
 import type { SuppressionLedger, SuppressionSummary } from './suppression-ledger.js';
 
@@ -68,7 +68,7 @@ export function createFiringWriter({
   const unaudited = new Set<string>();
   let fired = 0;
 
-  function alertOf(rule: Rule, f: Firing, id: string, firedAt: string, suppressed?: string): StoredAlert {
+  function alertOf(rule: Rule, f: StampedFiring, id: string, firedAt: string, suppressed?: string): StoredAlert {
     const alert: StoredAlert = {
       id,
       ruleId: rule.id,
@@ -92,6 +92,7 @@ export function createFiringWriter({
         previousPrice: f.previousPrice,
         reference: f.reference,
         message: rule.message,
+        ingestTime: f.ingestMicros === undefined ? undefined : formatMicros(f.ingestMicros),
       }),
       body: '',
       state: suppressed ? 'suppressed' : 'pending',
@@ -111,7 +112,7 @@ export function createFiringWriter({
   }
 
   /** `token`: the instrument's lease token (several engines); a write it cannot make throws TICKDESK_ALERTS_FENCED. */
-  async function persist(f: Firing, token?: number): Promise<StoredAlert | undefined> {
+  async function persist(f: StampedFiring, token?: number): Promise<StoredAlert | undefined> {
     const rule = ruleOf(f.ruleId);
     if (!rule) return undefined;
     const firedAt = formatMillis(now());

@@ -64,6 +64,10 @@ describe('api config', () => {
       TICKDESK_API_ENTITLEMENT_CACHE_MS: '0',
       TICKDESK_API_REMOTE_GRANTS_MAX: '12',
       TICKDESK_MQTT_DEVICES_MAX: '5',
+      TICKDESK_API_LATENCY_WINDOW_MAX_H: '48',
+      TICKDESK_API_LATENCY_SAMPLE_MAX: '500',
+      TICKDESK_API_SILENCE_MAX_SECONDS: '3600',
+      TICKDESK_API_SILENCES_PER_TRADER_MAX: '10',
     };
     expect(Object.keys(env).sort()).toEqual([...API_ENV_VARS].sort());
     expect(loadApiConfig(env)).toEqual({
@@ -102,6 +106,10 @@ describe('api config', () => {
       entitlementCacheMs: 0,
       remoteGrantsMax: 12,
       devicesMax: 5,
+      latencyWindowMaxH: 48,
+      latencySampleMax: 500,
+      silenceMaxSeconds: 3600,
+      silencesPerTraderMax: 10,
     });
   });
 

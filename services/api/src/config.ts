@@ -133,6 +133,13 @@ export const ApiConfig = Type.Object(
       86_400,
       'shortest cooldown of an every-time rule, seconds (shared with the alert engine)',
     ),
+    latencyWindowMaxH: int(168, 1, 8_760, 'longest window GET /v1/alerts/latency summarises, hours (from → to)'),
+    latencySampleMax: int(
+      10_000,
+      1,
+      1_000_000,
+      'alerts GET /v1/alerts/latency reads at most, the newest of the window (each is one read of its record)',
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -177,6 +184,8 @@ const ENV: Record<string, Field> = {
   TICKDESK_ALERTS_MAX_RULES_PER_TRADER: 'maxRulesPerTrader',
   TICKDESK_ALERTS_REMOTE_TRADERS_MAX: 'remoteTradersMax',
   TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
+  TICKDESK_API_LATENCY_WINDOW_MAX_H: 'latencyWindowMaxH',
+  TICKDESK_API_LATENCY_SAMPLE_MAX: 'latencySampleMax',
   TICKDESK_LOG_LEVEL: 'logLevel',
 };
 

@@ -77,6 +77,11 @@ export const API_ERRORS = {
     description:
       'Valid JSON, but not an acceptable webhook URL (scheme, length, the desk itself, a private address): the message names the field',
   },
+  TICKDESK_API_INVALID_WINDOW: {
+    status: 422,
+    description:
+      'A time window that is impossible, empty (from not before to) or longer than allowed (TICKDESK_API_LATENCY_WINDOW_MAX_H)',
+  },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: {
     status: 429,

@@ -93,6 +93,7 @@ describe('GET /v1/alerts', () => {
         { event: 'sent', at: '2026-11-21T10:00:03.010Z' },
         { event: 'delivered', at: '2026-11-21T10:00:03.200Z', detail: 'receipt' },
       ],
+      hops: { firedToSent: 10, sentToDelivered: 190 },
     });
   });
 
@@ -115,7 +116,7 @@ describe('GET /v1/alerts/:id', () => {
     for (const as of [AS.alice, AS.compliance, AS.admin]) {
       const res = await t.app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(as) });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual(a0);
+      expect(res.json()).toEqual({ ...a0, hops: {} });
     }
     const other = await t.app.inject({ url: `/v1/alerts/${a0!.id}`, headers: bearer(AS.bob) });
     expect(other.statusCode).toBe(404);

@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StoreError, type AlertListOptions } from '@tickdesk/alerts';
-import { AlertRecord, AlertStateSchema, SYMBOL_PATTERN, TIMESTAMP_PATTERN } from '@tickdesk/schemas';
-import { AlertPage } from '@tickdesk/schemas/rest';
+import { alertHops, AlertStateSchema, SYMBOL_PATTERN, TIMESTAMP_PATTERN, type AlertRecord } from '@tickdesk/schemas';
+import { AlertPage, AlertView } from '@tickdesk/schemas/rest';
 import type { Role } from '../deps.js';
 import { badRequest, errorResponses, notFound } from '../errors.js';
 import { BEARER } from '../plugins/openapi.js';
+import { alertLatencyRoute } from './alert-latency.js';
 
 const DEFAULT_LIMIT = 50;
 const ListQuery = Type.Object({
@@ -25,6 +26,8 @@ const ListQuery = Type.Object({
 const errors = errorResponses(400, 401, 403);
 /** Analysts see market data, not anyone's alerts. */
 const READ: Role[] = ['trader', 'compliance', 'admin'];
+/** An alert with its hop durations (alert-hops.ts), as every alert route answers it. */
+const view = (alert: AlertRecord): AlertView => ({ ...alert, hops: alertHops(alert) });
 
 /** Alert history, newest first; a trader sees only the alerts of their own rules. */
 export default async function alertsRoutes(fastify: FastifyInstance): Promise<void> {
@@ -57,7 +60,8 @@ export default async function alertsRoutes(fastify: FastifyInstance): Promise<vo
         ...(q.cursor !== undefined ? { after: q.cursor } : {}),
       };
       try {
-        return await alerts.list(opts);
+        const page = await alerts.list(opts);
+        return { ...page, alerts: page.alerts.map(view) };
       } catch (err) {
         // A malformed cursor or an impossible date (the pattern lets 2026-02-31 through).
         if (err instanceof StoreError) throw badRequest(err.message);
@@ -75,7 +79,7 @@ export default async function alertsRoutes(fastify: FastifyInstance): Promise<vo
         summary:
           'One alert with its whole lifecycle (fired, sent, server-acked, delivered, displayed, acknowledged, resent, escalated…) and times',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: AlertRecord, ...errors, ...errorResponses(404) },
+        response: { 200: AlertView, ...errors, ...errorResponses(404) },
       },
     },
     async (request) => {
@@ -85,7 +89,9 @@ export default async function alertsRoutes(fastify: FastifyInstance): Promise<vo
       if (!alert || (request.caller.role === 'trader' && alert.owner !== request.caller.user)) {
         throw notFound(`no alert ${id}`);
       }
-      return alert;
+      return view(alert);
     },
   );
+
+  alertLatencyRoute(fastify);
 }
