@@ -1,4 +1,4 @@
-import type { RuleFrequency, RuleInterval, RuleParameters } from '@tickdesk/schemas';
+import type { AndCondition, RuleFrequency, RuleInterval, RuleParameters, RuleSeries } from '@tickdesk/schemas';
 
 /** The part of a stored Rule that evaluation needs; decimals are canonical strings. */
 export interface RuleSpec extends RuleParameters {
@@ -18,6 +18,10 @@ export interface RuleSpec extends RuleParameters {
    * once-per-bar or every-time rule starts dormant, as if it had just fired then.
    */
   lastFiredMicros?: number;
+  /** The condition applies to this spread or ratio (its first leg is `symbol`) instead of the price of `symbol`. */
+  series?: RuleSeries;
+  /** More conditions, on any instruments, that must hold with the rule's own (cross-evaluator.ts). */
+  and?: readonly AndCondition[];
 }
 
 /** One price of one instrument, in feed order. */
@@ -39,6 +43,10 @@ export interface Firing {
   /** Moves only: the window's low (moving up) or high (moving down). */
   reference?: string;
   eventMicros: number;
+  /** Rules across instruments: the instrument whose tick fired the rule, when it is not the rule's symbol. */
+  leg?: string;
+  /** Rules across instruments: each instrument's price at the firing, the rule's symbol first. */
+  legs?: Array<{ symbol: string; price: string }>;
 }
 
 /** The evaluator's interface, shared by the rule index and the naive reference. */
@@ -47,11 +55,13 @@ export interface RuleEvaluator {
   upsert(rule: RuleSpec): void;
   remove(id: string): boolean;
   /** The firings of these ticks of one instrument, in tick order, then rule id order within a tick. */
-  evaluate(symbol: string, ticks: readonly EvalTick[]): Firing[];
+  evaluate(symbol: string, ticks: readonly EvalTick[], owns?: (symbol: string) => boolean): Firing[];
   /** Remove the rules whose expiresAtMicros ≤ now; returns their ids in ascending order. */
   expire(nowMicros: number): string[];
   /** The instrument's last known price (e.g. after a restart), so that its first tick can cross. */
   seedPrice(symbol: string, price: string, eventMicros: number): void;
   readonly size: number;
   has(id: string): boolean;
+  /** Rules across instruments: whether a rule reads the ticks of `symbol` though it is not its own (cross-evaluator.ts). */
+  reads?(symbol: string): boolean;
 }
