@@ -27,6 +27,8 @@ export type AlertState = (typeof ALERT_STATES)[number];
  * (for example when an admin disables the rule's owner).
  * webhook-*: one endpoint's delivery of the alert (docs/alerts-protocol.md "Webhooks"); they
  * never change the alert's state, which follows its XMPP delivery.
+ * escalation-skipped: a step of the alert's escalation chain not taken, its detail says why
+ * (docs/alerts-protocol.md "Escalation chains"); the alert's state does not change.
  */
 export const AUDIT_EVENTS = [
   'fired',
@@ -47,5 +49,6 @@ export const AUDIT_EVENTS = [
   'webhook-delivered',
   'webhook-failed',
   'webhook-dead-lettered',
+  'escalation-skipped',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -7,6 +7,7 @@ import {
 } from './decimal.js';
 import type { Instrument } from './instrument.js';
 import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
+import { checkEscalation } from './rule-escalation.js';
 import { parseTimestamp } from './time.js';
 import { xmlTextProblem } from './xml-text.js';
 
@@ -54,6 +55,7 @@ const FIELDS = new Set([
   'backup',
   'priority',
   'message',
+  'escalation',
 ]);
 const CONDITION_FIELDS: Record<RuleCondition, readonly string[]> = {
   crossing: ['threshold'],
@@ -224,6 +226,11 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     const problem = xmlTextProblem(raw.message as string);
     if (problem) refuse('message', problem);
     out.message = raw.message as string;
+  }
+  if (raw.escalation !== undefined) {
+    const chain = checkEscalation(raw.escalation, { hasBackup: out.backup !== undefined });
+    if (!chain.ok) refuse(chain.field, chain.message);
+    else out.escalation = chain.value;
   }
   return out;
 }

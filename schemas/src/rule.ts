@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
+import { EscalationChain } from './rule-escalation.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
@@ -85,6 +86,8 @@ export const RuleInput = Type.Object(
     backup: Type.Optional(Type.String({ pattern: TRADER_PATTERN })),
     priority: RulePriority,
     message: Type.Optional(Type.String({ maxLength: 500 })),
+    /** Steps taken while nobody acknowledged an alert of the rule (rule-escalation.ts); absent: the trader's default chain, or none. */
+    escalation: Type.Optional(EscalationChain),
   },
   { $id: 'RuleInput', additionalProperties: false },
 );

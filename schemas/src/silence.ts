@@ -29,7 +29,11 @@ export const SilenceInput = Type.Object(
     ruleId: Type.Optional(Type.String({ pattern: '^r[0-9a-z]{1,32}$', description: 'one of your rules (or symbol)' })),
     from: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN, description: 'UTC, XEP-0082; default now' })),
     until: Type.String({ pattern: TIMESTAMP_PATTERN, description: 'UTC, XEP-0082; later than now and from' }),
-    reason: Type.String({ minLength: 1, maxLength: SILENCE_REASON_MAX_LENGTH }),
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 4 * SILENCE_REASON_MAX_LENGTH,
+      description: `at most ${SILENCE_REASON_MAX_LENGTH} characters`,
+    }),
     onEnd: Type.Optional(OnEnd),
   },
   { additionalProperties: false },
@@ -95,6 +99,8 @@ export function silenceProblem(input: SilenceInput, now: number, maxSeconds: num
     return { field: 'until', message: `a silence may last at most ${maxSeconds} s` };
   if (from > now + maxSeconds * 1000) return { field: 'from', message: `may be at most ${maxSeconds} s ahead` };
   if (input.reason.trim() === '') return { field: 'reason', message: 'must not be blank' };
+  if (input.reason.length > SILENCE_REASON_MAX_LENGTH)
+    return { field: 'reason', message: `must be at most ${SILENCE_REASON_MAX_LENGTH} characters` };
   const bad = xmlTextProblem(input.reason);
   if (bad) return { field: 'reason', message: bad };
   // It goes into the audit record's one-line detail.

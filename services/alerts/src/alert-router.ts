@@ -23,6 +23,11 @@ export interface AlertRouterDeps {
   /** Filled with the alert id of each stanza sent, for the server's XEP-0198 ack (confirmations.ts). */
   sentStanzas: WeakMap<Element, string>;
   now: () => number;
+  /**
+   * Escalation chains (escalation/): fixes the alert's chain as it is routed and says whether
+   * it has one; with one, the chain, not presence or resends, decides when the backup is told.
+   */
+  chains?: { begin: (alert: StoredAlert) => Promise<boolean>; has: (alertId: string) => Promise<boolean> };
   /** Holds the alert when a silence of its addressee covers it (silences/silence-hold.ts): true when held. */
   silenced?: (alert: StoredAlert) => Promise<boolean>;
 }
@@ -41,6 +46,7 @@ export function createAlertRouter({
   canEscalateTo,
   sentStanzas,
   now,
+  chains,
   silenced = () => Promise.resolve(false),
 }: AlertRouterDeps) {
   const { record } = steps;
@@ -50,12 +56,15 @@ export function createAlertRouter({
     to: string,
     event: 'sent' | 'resent' | 'escalated',
     due: number,
+    /** The record's detail instead of `to=…` (an escalation chain's hop). */
+    hop?: string,
   ): Promise<StoredAlert | undefined> {
     const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
     const stanza = alertMessage(alertContent(alert), traderJid(to, domain));
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
     const detail =
-      event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`;
+      hop ??
+      (event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`);
     const updated = await record(
       alert,
       event,
@@ -80,8 +89,9 @@ export function createAlertRouter({
    */
   async function route(alert: StoredAlert): Promise<void> {
     if (await silenced(alert)) return;
+    const walksChain = chains ? await chains.begin(alert) : false;
     const action = decide(
-      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
+      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) && !walksChain },
       presence.get(addresseeOf(alert)),
       config,
       now(),
@@ -90,7 +100,7 @@ export function createAlertRouter({
       await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
     } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
       const sent = await send(alert, addresseeOf(alert), 'sent', action.due);
-      if (action.kind === 'send-and-escalate' && escalatable(alert) && sent)
+      if (action.kind === 'send-and-escalate' && escalatable(alert) && !walksChain && sent)
         await send(sent, alert.backup, 'escalated', action.due);
     }
   }
@@ -108,6 +118,9 @@ export function createAlertRouter({
     if (released) await route(released);
   }
 
-  return { send, escalatable, route, release };
+  /** Whether the alert walks an escalation chain (which then decides when the backup is told). */
+  const chained = (alertId: string): Promise<boolean> => (chains ? chains.has(alertId) : Promise.resolve(false));
+
+  return { send, escalatable, route, release, chained };
 }
 export type AlertRouter = ReturnType<typeof createAlertRouter>;

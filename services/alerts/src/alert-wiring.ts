@@ -25,6 +25,8 @@ import { createRuleIndex } from './rules/index.js';
 import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore } from './store/index.js';
 import { createWebhookDispatcher, createWebhookStore } from './webhooks/index.js';
 import { createSilenceStore } from './silences/index.js';
+import { createDeskTargets, createEscalationStore } from './escalation/index.js';
+import { addresseeOf } from './desk-user.js';
 
 /**
  * The alert engine's composition root: every store and part built once, wired to each
@@ -110,6 +112,7 @@ export function wireAlertEngine({
     onEnabled: (user) => retirement.traderEnabled(user),
     onError: (err) => log.warn({ err }, 'trader list refresh failed'),
   });
+  const escalations = createEscalationStore({ redis, prefix });
   const delivery = createDelivery({
     client,
     alerts,
@@ -125,6 +128,13 @@ export function wireAlertEngine({
     canEscalateTo: (user) => !retirement.isDisabled(user),
     ownership: { owns: (s) => ownership.owns(s), token: (s) => ownership.token(s) },
     storing: (id) => firings.storing(id),
+    escalation: {
+      store: escalations,
+      // The rule's chain, else its owner's default (GET/PUT /v1/me/escalation), else none.
+      chainFor: async (a) => sync.get(a.ruleId)?.escalation ?? (await escalations.defaultOf(a.owner)),
+      deskTargets: createDeskTargets({ redis, prefix, presence }),
+      ...(webhooksConfig ? { webhooks: (a, step) => webhooks!.escalate(a, addresseeOf(a), step) } : {}),
+    },
     silences: createSilenceStore({ redis, prefix }),
   });
   const sync = createRuleSync({

@@ -4,6 +4,7 @@ import { jidLocal, parseMarker, parseReceipt, type Element, type XmppClient } fr
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { NEVER, RANK, type AlertSteps, type DeliveryOwnership } from './alert-steps.js';
 import { addresseeOf, deskTrader } from './desk-user.js';
+import { deskNotified } from './escalation/escalation-progress.js';
 import type { AlertStore } from './store/index.js';
 
 export interface ConfirmationsDeps {
@@ -59,9 +60,12 @@ export function createConfirmations({
     // alerts from history), which the server may hand to every engine, or to an engine that has
     // gone (RFC 6121 §8.5.3.2.1). The engine holding the instrument records it, once.
     if (String(stanza.attrs.to ?? '') !== client.jid() && !ownership.owns(alert.symbol)) return;
+    // An escalation chain's desk-wide step told more traders: theirs count too (escalation/).
     const allowed =
       user !== undefined &&
-      (user === addresseeOf(alert) || (user === alert.recipient && alert.recipient === alert.backup));
+      (user === addresseeOf(alert) ||
+        (user === alert.recipient && alert.recipient === alert.backup) ||
+        deskNotified(alert.lifecycle).has(user));
     if (!allowed) {
       metrics.ignored.inc({ reason: 'not-the-recipient' });
       log.warn(

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EscalationChain } from '@tickdesk/schemas';
 import type { Element, XmppClient } from '@tickdesk/xmpp';
 import { createAlertRouter } from './alert-router.js';
 import { createAlertSteps, SOLE, type DeliveryOwnership } from './alert-steps.js';
@@ -12,6 +13,7 @@ import { createOutboxRetirement, type Retirement } from './outbox-retirement.js'
 import type { PresenceTracker } from './presence-tracker.js';
 import type { AlertStore, AuditChain, StoredAlert } from './store/index.js';
 import { createTraderReturn } from './trader-return.js';
+import { createEscalationRunner, type EscalationRunnerDeps, type EscalationStore } from './escalation/index.js';
 import { createSilenceHold, type SilenceStore } from './silences/index.js';
 
 export type { DeliveryOwnership } from './alert-steps.js';
@@ -43,6 +45,12 @@ export interface DeliveryDeps {
   now?: () => number;
   /** Traders' silences: alerts they cover are held until they end (docs/alerts-protocol.md "Silences"). */
   silences?: SilenceStore;
+  /** Escalation chains (docs/alerts-protocol.md "Escalation chains"); absent: no alert walks one. */
+  escalation?: {
+    store: EscalationStore;
+    /** The chain a new alert walks: its rule's, else its owner's default, else none. */
+    chainFor: (alert: StoredAlert) => Promise<EscalationChain | undefined>;
+  } & Pick<EscalationRunnerDeps, 'webhooks' | 'deskTargets'>;
 }
 
 /**
@@ -68,6 +76,7 @@ export function createDelivery({
   storing = () => false,
   now = Date.now,
   silences,
+  escalation,
 }: DeliveryDeps) {
   const log = parentLog.child({ component: 'delivery' });
   const sentStanzas = new WeakMap<Element, string>();
@@ -98,7 +107,29 @@ export function createDelivery({
     sentStanzas,
     now,
     ...(silence ? { silenced: silence.hold } : {}),
+    ...(escalation
+      ? {
+          chains: {
+            begin: (a: StoredAlert) => chains!.begin(a, () => escalation.chainFor(a)),
+            has: async (id: string) => (await escalation.store.chainOf(id)) !== undefined,
+          },
+        }
+      : {}),
   });
+  const chains = escalation
+    ? createEscalationRunner({
+        ...escalation,
+        steps,
+        router,
+        presence,
+        ownership,
+        client,
+        config,
+        domain,
+        log: log.child({ component: 'escalation' }),
+        now,
+      })
+    : undefined;
   const ensureFired = createFiredRecordRepair({ audit, ownership, storing, log });
   const recovery = { retirement, retire, ensureFired };
   const poll = createOutboxPoll({
@@ -125,12 +156,14 @@ export function createDelivery({
       returns.start();
       poll.start();
       silence?.start(router.route);
+      chains?.start();
     },
     retireWhere,
     resume,
     async stop(): Promise<void> {
       poll.stop();
       silence?.stop();
+      chains?.stop();
       confirmations.stop();
       returns.stop();
       await steps.idle();

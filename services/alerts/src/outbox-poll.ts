@@ -70,7 +70,7 @@ export function createOutboxPoll({
     const escalated = alert.recipient !== first;
     if (!escalated && alert.attempts <= config.resends) {
       await send(alert, first, 'resent', t + timeoutFor(first));
-    } else if (!escalated && escalatable(alert)) {
+    } else if (!escalated && escalatable(alert) && !(await router.chained(alert.id))) {
       await send(alert, alert.backup, 'escalated', t + config.retryAfterEscalationMs);
     } else {
       const k = Math.min(4, Math.max(0, alert.attempts - config.resends - 1));

@@ -8,6 +8,7 @@ import {
   createAlertStore,
   createAuditChain,
   createRuleStore,
+  createSilenceStore,
   createWebhookStore,
   type UrlPolicy,
 } from '@tickdesk/alerts';
@@ -76,6 +77,10 @@ export async function testApp(redis: Redis, opts: TestAppOptions = {}): Promise<
       webhooks: {
         store: createWebhookStore({ redis, perOwnerMax: opts.webhooks?.perOwnerMax ?? 5 }),
         policy: opts.webhooks?.policy ?? { allowPrivate: false, self: [] },
+      },
+      silences: {
+        store: createSilenceStore({ redis, perTraderMax: opts.config?.silencesPerTraderMax ?? 100 }),
+        maxSeconds: opts.config?.silenceMaxSeconds ?? 7 * 86_400,
       },
     },
     config: resolveApiConfig({ secret: SECRET, loginRateMax: 100_000, writeRateMax: 100_000, ...opts.config }),

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DeskRole, Instrument } from '@tickdesk/schemas';
 import type { Device } from '@tickdesk/schemas/rest';
 import type { AccountDirectory } from '@tickdesk/accounts';
-import type { AlertStore, AuditChain, RuleStore, UrlPolicy, WebhookStore } from '@tickdesk/alerts';
+import type { AlertStore, AuditChain, RuleStore, SilenceStore, UrlPolicy, WebhookStore } from '@tickdesk/alerts';
 
 /** The desk roles that may use the API (@tickdesk/schemas roles.ts). */
 export type Role = DeskRole;
@@ -34,6 +34,8 @@ export interface ApiDeps {
   devices?: DeskDevices;
   /** Webhook endpoints and dead letters (the engine delivers), and the URL policy they are checked against; absent: 503. */
   webhooks?: { store: WebhookStore; policy: UrlPolicy };
+  /** Traders' silences (the engine holds alerts by them) and their longest allowed duration, seconds; absent: 503. */
+  silences?: { store: SilenceStore; maxSeconds: number };
 }
 
 /**

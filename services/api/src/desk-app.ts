@@ -23,6 +23,7 @@ import {
   createAlertStore,
   createAuditChain,
   createRuleStore,
+  createSilenceStore,
   createWebhookStore,
   resolveWebhooksConfig,
   type WebhooksConfig,
@@ -118,6 +119,10 @@ export async function buildDeskApp(
       webhooks: {
         store: createWebhookStore({ redis, perOwnerMax: webhooks.perOwnerMax }),
         policy: webhookPolicy(topology, config, webhooks),
+      },
+      silences: {
+        store: createSilenceStore({ redis, perTraderMax: config.silencesPerTraderMax }),
+        maxSeconds: config.silenceMaxSeconds,
       },
     },
     config,

@@ -83,6 +83,16 @@ export function silenceKeys(prefix = DEFAULT_PREFIX) {
   return { all: `${base}all`, of: (owner: string) => `${base}of:${owner}`, ends: `${base}ends` };
 }
 
+/**
+ * Escalation chains (services/alerts escalation/), in the {alerts} slot with the alerts: `chain`
+ * alert id → the chain it walks, `due` alert ids scored by when their next step is due,
+ * `defaults` trader → their default chain (written by the API, read by the engine).
+ */
+export function escalationKeys(prefix = DEFAULT_PREFIX) {
+  const base = `${prefix}{alerts}:esc:`;
+  return { chain: `${base}chain`, due: `${base}due`, defaults: `${base}defaults` };
+}
+
 /** Rules (services/alerts rule-store.ts); `changes` is a pub/sub channel, not a key. */
 export function ruleKeys(prefix = DEFAULT_PREFIX) {
   const base = `${prefix}{rules}:`;

@@ -22,10 +22,17 @@ export interface WebhookDispatcherDeps {
   post?: typeof postOnce;
 }
 
-/** The JSON body of a delivery (docs/alerts-protocol.md "Webhooks"): the alert record the XMPP message carries. */
-export function webhookBody(alert: StoredAlert, nowMs: number): string {
+/**
+ * The JSON body of a delivery (docs/alerts-protocol.md "Webhooks"): the alert record the XMPP
+ * message carries; an escalation chain's step is `alert.escalated` with `escalation.step`.
+ */
+export function webhookBody(alert: StoredAlert, nowMs: number, escalationStep?: number): string {
   const { state: _s, attempts: _a, nextActionAt: _n, lifecycle: _l, recipient: _r, ...record } = alert;
-  return JSON.stringify({ id: alert.id, type: 'alert.fired', timestamp: formatMillis(nowMs), alert: record });
+  const timestamp = formatMillis(nowMs);
+  if (escalationStep === undefined)
+    return JSON.stringify({ id: alert.id, type: 'alert.fired', timestamp, alert: record });
+  const escalation = { step: escalationStep };
+  return JSON.stringify({ id: alert.id, type: 'alert.escalated', timestamp, escalation, alert: record });
 }
 
 /**
@@ -48,6 +55,10 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
 
+  /** The endpoint as records name it: with the escalation step a chain's delivery is. */
+  const label = (job: WebhookJob, ep: WebhookEndpoint): string =>
+    job.escalation === undefined ? ep.id : `${ep.id} escalation-step=${job.escalation}`;
+
   async function step(alert: StoredAlert, event: AuditEvent, detail: string): Promise<void> {
     await audit.append({ alertId: alert.id, trader: alert.owner, symbol: alert.symbol, event, stanzaHash: '', detail });
     await alerts.transition(alert.id, {}, { event, at: formatMillis(now()), detail });
@@ -62,7 +73,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     const n = job.attempt + 1;
     const wait = o.retry ? backoffDelay(n, policy, random) : undefined;
     const next = wait === undefined ? 'not retried' : `retry in ${Math.round(wait / 1000)} s`;
-    await step(alert, 'webhook-failed', `${ep.id} ${o.reason}, attempt ${n}, ${next}`);
+    await step(alert, 'webhook-failed', `${label(job, ep)} ${o.reason}, attempt ${n}, ${next}`);
     outcomes.inc({ outcome: 'failed' });
     if (wait !== undefined) return store.retryAt(job.id, n, now() + wait);
     const at = formatMillis(now());
@@ -70,7 +81,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
       { id: job.id, alertId: alert.id, endpointId: ep.id, owner: ep.owner, attempts: n, lastError: o.reason, at },
       now(),
     );
-    await step(alert, 'webhook-dead-lettered', `${ep.id} after ${n} attempt${n === 1 ? '' : 's'}: ${o.reason}`);
+    await step(alert, 'webhook-dead-lettered', `${label(job, ep)} after ${n} attempt${n === 1 ? '' : 's'}: ${o.reason}`);
     outcomes.inc({ outcome: 'dead-lettered' });
   }
 
@@ -78,7 +89,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     const [ep, alert] = await Promise.all([store.get(job.endpointId), alerts.get(job.alertId)]);
     if (!ep || !alert) return store.settle(job.id); // the endpoint was removed, or the alert is gone
     const t = now();
-    const body = webhookBody(alert, t);
+    const body = webhookBody(alert, t, job.escalation);
     const headers = {
       [SIGNATURE_HEADER]: signature(ep.secret, Math.floor(t / 1000), body),
       [IDEMPOTENCY_HEADER]: job.id,
@@ -90,7 +101,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
       allowPrivate: config.allowPrivate,
     });
     if (!o.ok) return settleFailure(job, ep, alert, o);
-    await step(alert, 'webhook-delivered', `${ep.id} HTTP ${o.status}, attempt ${job.attempt + 1}`);
+    await step(alert, 'webhook-delivered', `${label(job, ep)} HTTP ${o.status}, attempt ${job.attempt + 1}`);
     await store.settle(job.id);
     outcomes.inc({ outcome: 'delivered' });
   }
@@ -136,6 +147,15 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
           eps.map((e) => e.id),
           now(),
         );
+    },
+    /**
+     * An escalation chain's webhook step (escalation/): the alert to `trader`'s own endpoints
+     * (desk-wide ones got it when it fired), each a delivery of its own; the endpoint ids.
+     */
+    async escalate(alert: StoredAlert, trader: string, step: number): Promise<string[]> {
+      const ids = (await store.list(trader)).map((e) => e.id);
+      await store.enqueue(alert.id, ids, now(), step);
+      return ids;
     },
     /**
      * Alerts an engine stored but never sent (it stopped between the two) are still pending:

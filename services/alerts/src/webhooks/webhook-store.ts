@@ -9,12 +9,17 @@ import { newSecret } from './webhook-signature.js';
 export interface WebhookEndpoint extends Webhook {
   secret: string;
 }
-/** A delivery still to make: `<alert id>|<endpoint id>`, its attempts so far. */
+/**
+ * A delivery still to make: `<alert id>|<endpoint id>`, or `<alert id>#<step>|<endpoint id>`
+ * for an escalation chain's step (its own idempotency key), and its attempts so far.
+ */
 export interface WebhookJob {
   id: string;
   alertId: string;
   endpointId: string;
   attempt: number;
+  /** The escalation chain's step (from 1) this delivery is. */
+  escalation?: number;
 }
 
 /** The endpoints one owner may register unless configured (TICKDESK_WEBHOOKS_PER_OWNER_MAX). */
@@ -54,9 +59,11 @@ export function createWebhookStore({
   const claimScript = defineScript(redis, 'tdWebhookClaim', 1, CLAIM_LUA);
   const parse = (text: string | null | undefined) => (text ? (JSON.parse(text) as WebhookEndpoint) : undefined);
   const shown = ({ secret: _secret, ...rest }: WebhookEndpoint): Webhook => rest;
-  const split = (id: string): Pick<WebhookJob, 'alertId' | 'endpointId'> => {
+  // Alert ids never hold '#' (alert-record.ts): what follows one is an escalation step.
+  const split = (id: string): Pick<WebhookJob, 'alertId' | 'endpointId' | 'escalation'> => {
     const at = id.lastIndexOf('|');
-    return { alertId: id.slice(0, at), endpointId: id.slice(at + 1) };
+    const [alertId = '', step] = id.slice(0, at).split('#');
+    return { alertId, endpointId: id.slice(at + 1), ...(step ? { escalation: Number(step) } : {}) };
   };
 
   async function get(id: string): Promise<WebhookEndpoint | undefined> {
@@ -104,10 +111,13 @@ export function createWebhookStore({
     async forAlert(owner: string): Promise<WebhookEndpoint[]> {
       return [...(await ofOwner(owner)), ...(owner === DESK_WIDE ? [] : await ofOwner(DESK_WIDE))];
     },
-    /** Deliveries of `alertId` to each endpoint, due at `at`; those made or pending already are left alone. */
-    async enqueue(alertId: string, endpointIds: readonly string[], at: number): Promise<number> {
+    /**
+     * Deliveries of `alertId` to each endpoint (as escalation step `step` when given), due at
+     * `at`; those made or pending already are left alone.
+     */
+    async enqueue(alertId: string, endpointIds: readonly string[], at: number, step?: number): Promise<number> {
       if (endpointIds.length === 0) return 0;
-      const ids = endpointIds.map((e) => `${alertId}|${e}`);
+      const ids = endpointIds.map((e) => `${alertId}${step === undefined ? '' : `#${step}`}|${e}`);
       return Number(await enqueueScript.run([k.jobs, k.due, k.done], [at, ...ids]));
     },
     async due(now: number, limit: number): Promise<WebhookJob[]> {

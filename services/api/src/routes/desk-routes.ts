@@ -8,6 +8,7 @@ import remoteEntitlementRoutes from './remote-entitlements.js';
 import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
 import webhookRoutes from './webhooks.js';
+import silenceRoutes from './silences.js';
 
 /** The route plugins mounted under /v1 after the core's own (auth, instruments, health). */
 export const DESK_ROUTES: FastifyPluginAsync[] = [
@@ -20,4 +21,5 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   deviceRoutes,
   streamRoutes,
   webhookRoutes,
+  silenceRoutes,
 ];
