@@ -10,6 +10,7 @@ export * from './json-schemas.js';
 export * from './rule.js';
 export * from './alert-codec.js';
 export * from './rule-validation.js';
+export * from './rule-escalation.js';
 export * from './alert-lifecycle.js';
 export * from './last-price.js';
 export * from './xml-text.js';
