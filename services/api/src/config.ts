@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MIN_COOLDOWN_SECONDS, readEnv, resolveConfig, type Env, type EnvSpec } from '@tickdesk/schemas';
+import { DEFAULT_SILENCE_MAX_SECONDS, DEFAULT_SILENCES_PER_TRADER } from '@tickdesk/schemas/rest';
 import { DEFAULT_MAX_REMOTE_GRANTS } from '@tickdesk/accounts';
 import { DEFAULT_MQTT_DEVICES_MAX } from '@tickdesk/infra';
 import { ApiError } from './errors.js';
@@ -140,6 +141,18 @@ export const ApiConfig = Type.Object(
       1_000_000,
       'alerts GET /v1/alerts/latency reads at most, the newest of the window (each is one read of its record)',
     ),
+    silenceMaxSeconds: int(
+      DEFAULT_SILENCE_MAX_SECONDS,
+      60,
+      366 * 86_400,
+      'longest a silence may last, seconds (POST /v1/silences: 422 past it)',
+    ),
+    silencesPerTraderMax: int(
+      DEFAULT_SILENCES_PER_TRADER,
+      1,
+      100_000,
+      'silences not yet ended one trader may have (POST /v1/silences: 409 past it)',
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -186,6 +199,8 @@ const ENV: Record<string, Field> = {
   TICKDESK_ALERTS_MIN_COOLDOWN_S: 'minCooldownSeconds',
   TICKDESK_API_LATENCY_WINDOW_MAX_H: 'latencyWindowMaxH',
   TICKDESK_API_LATENCY_SAMPLE_MAX: 'latencySampleMax',
+  TICKDESK_API_SILENCE_MAX_SECONDS: 'silenceMaxSeconds',
+  TICKDESK_API_SILENCES_PER_TRADER_MAX: 'silencesPerTraderMax',
   TICKDESK_LOG_LEVEL: 'logLevel',
 };
 

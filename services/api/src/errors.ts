@@ -62,6 +62,12 @@ export const API_ERRORS = {
     status: 404,
     description: "No webhook endpoint or dead letter by this id among the caller's",
   },
+  TICKDESK_API_SILENCE_LIMIT: {
+    status: 409,
+    description:
+      'The trader has as many silences not yet ended as allowed (TICKDESK_API_SILENCES_PER_TRADER_MAX): end one first',
+  },
+  TICKDESK_API_UNKNOWN_SILENCE: { status: 404, description: "No silence by this id among the caller's" },
   TICKDESK_API_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over the limit' },
   TICKDESK_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Bodies must be application/json' },
   TICKDESK_API_INVALID_RULE: {
@@ -81,6 +87,11 @@ export const API_ERRORS = {
     status: 422,
     description:
       'A time window that is impossible, empty (from not before to) or longer than allowed (TICKDESK_API_LATENCY_WINDOW_MAX_H)',
+  },
+  TICKDESK_API_INVALID_SILENCE: {
+    status: 422,
+    description:
+      'Valid JSON, but not an acceptable silence (until past or too far, neither or both of symbol and ruleId, an unknown instrument, not your rule, the reason): the message names the field',
   },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: {
@@ -139,7 +150,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',
-  422: 'Invalid rule, device or webhook',
+  422: 'Invalid rule, device, webhook or silence',
   429: 'Rate limited',
   500: 'Internal error',
   503: 'A backing service is unavailable',
