@@ -85,6 +85,7 @@ export const ApiConfig = Type.Object(
       'concurrent /xmpp-websocket connections in all (each may hold up to wsMaxFrameBytes while a frame arrives)',
     ),
     streamsPerUser: int(8, 1, 100_000, 'open GET /v1/stream (Server-Sent Events) responses per user'),
+    auditStreamsPerUser: int(2, 1, 100, 'open GET /v1/audit/stream (the live audit chain) responses per user'),
     streamsMax: int(
       256,
       1,
@@ -190,6 +191,7 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_WS_MAX_CONNECTIONS: 'wsMaxConnections',
   TICKDESK_API_STREAMS_PER_USER: 'streamsPerUser',
   TICKDESK_API_STREAMS_MAX: 'streamsMax',
+  TICKDESK_API_AUDIT_STREAMS_PER_USER: 'auditStreamsPerUser',
   TICKDESK_API_ALLOWED_ORIGINS: 'allowedOrigins',
   TICKDESK_API_ENTITLEMENT_CACHE_MS: 'entitlementCacheMs',
   TICKDESK_API_REMOTE_GRANTS_MAX: 'remoteGrantsMax',

@@ -106,7 +106,7 @@ export const API_ERRORS = {
   TICKDESK_API_TOO_MANY_STREAMS: {
     status: 429,
     description:
-      'Too many open GET /v1/stream responses of this user (TICKDESK_API_STREAMS_PER_USER) or in all (TICKDESK_API_STREAMS_MAX)',
+      'Too many open GET /v1/stream responses of this user (TICKDESK_API_STREAMS_PER_USER) or in all (TICKDESK_API_STREAMS_MAX), or GET /v1/audit/stream responses of this user (TICKDESK_API_AUDIT_STREAMS_PER_USER)',
   },
   TICKDESK_API_INTERNAL: { status: 500, description: 'Unexpected server error (details are in the log)' },
   TICKDESK_API_UNAVAILABLE: { status: 503, description: 'Redis or the XMPP server is unreachable' },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import alertsRoutes from './alerts.js';
 import auditRoutes from './audit.js';
+import auditStreamRoutes from './audit-stream.js';
 import adminRoutes from './admin.js';
 import deviceRoutes from './devices.js';
 import presenceRoutes from './presence.js';
@@ -15,6 +16,7 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   rulesRoutes,
   alertsRoutes,
   auditRoutes,
+  auditStreamRoutes,
   presenceRoutes,
   adminRoutes,
   remoteEntitlementRoutes,
