@@ -22,5 +22,6 @@ export * from './service-lifecycle.js';
 export * from './rules/index.js';
 export * from './store/index.js';
 export * from './webhooks/index.js';
+export * from './escalation/index.js';
 export * from './audit-feed/index.js';
 export * from './silences/index.js';

@@ -93,6 +93,11 @@ export const API_ERRORS = {
     description:
       'Valid JSON, but not an acceptable silence (until past or too far, neither or both of symbol and ruleId, an unknown instrument, not your rule, the reason): the message names the field',
   },
+  TICKDESK_API_INVALID_ESCALATION: {
+    status: 422,
+    description:
+      'Valid JSON, but not an acceptable escalation chain (more than 6 steps, an unknown target, recipient not first, a wait outside 0..86400 s or shorter than the step before): the message names the field',
+  },
   TICKDESK_API_RATE_LIMITED: { status: 429, description: 'Too many requests: retry after the Retry-After header' },
   TICKDESK_API_LOGIN_LOCKED: {
     status: 429,

@@ -10,6 +10,7 @@ import rulesRoutes from './rules.js';
 import streamRoutes from './stream.js';
 import webhookRoutes from './webhooks.js';
 import silenceRoutes from './silences.js';
+import escalationRoutes from './escalation.js';
 
 /** The route plugins mounted under /v1 after the core's own (auth, instruments, health). */
 export const DESK_ROUTES: FastifyPluginAsync[] = [
@@ -24,4 +25,5 @@ export const DESK_ROUTES: FastifyPluginAsync[] = [
   streamRoutes,
   webhookRoutes,
   silenceRoutes,
+  escalationRoutes,
 ];
