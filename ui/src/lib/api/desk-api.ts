@@ -1,5 +1,13 @@
 import type { Http } from './http.js';
-import type { AlertPage, AuditVerdict, Rule, RuleInput, RuleList, TraderPresenceList } from './rest-types.js';
+import type {
+  AlertPage,
+  AuditVerdict,
+  HopLatency,
+  Rule,
+  RuleInput,
+  RuleList,
+  TraderPresenceList,
+} from './rest-types.js';
 
 export interface AlertQuery {
   trader?: string;
@@ -26,6 +34,7 @@ const ifMatch = (version: number | undefined) => (version === undefined ? undefi
 export function createDeskApi(http: Http) {
   return {
     alerts: (q: AlertQuery = {}) => http.get<AlertPage>('/alerts', { ...q }),
+    alertLatency: (window: { from: string; to: string }) => http.get<HopLatency>('/alerts/latency', { ...window }),
 
     rules: async () => (await http.get<RuleList>('/rules')).rules,
     createRule: (input: RuleInput) => http.post<Rule>('/rules', input),

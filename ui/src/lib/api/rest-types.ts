@@ -23,6 +23,7 @@ export type {
   CandlePage,
   ComponentHealth,
   HealthReport,
+  HopLatency,
   InstrumentList,
   IssuedToken,
   LastPriceList,

@@ -13,6 +13,7 @@ import { createBarFeed } from './bar-feed.js';
 import { createChart } from './chart.js';
 import { createConnectionStore, type ConnectionDeps } from './connection.js';
 import { createDeskHealth, HEALTH_POLL_LINE_MS, HEALTH_POLL_MS } from './desk-health.js';
+import { createHopLatency } from './hop-latency.js';
 import { createPresence } from './presence.js';
 import { createPrices } from './prices.js';
 import { createRules } from './rules.js';
@@ -88,6 +89,7 @@ export function createDesk(deps: DeskDeps) {
     visibility: deps.visibility,
   });
   const audit = createAudit({ api, save: deps.save, now });
+  const latency = createHopLatency({ api, now });
   const health = createDeskHealth({ fetch: deps.fetch, timers, visibility: deps.visibility, now });
   const view = writable<'desk' | 'compliance'>('desk');
   const problems = writable<string[]>([]);
@@ -106,7 +108,7 @@ export function createDesk(deps: DeskDeps) {
     refresh = timers.set(() => void rules.load().catch(() => undefined), 500);
   });
   session.on('logged-out', () => {
-    for (const s of [prices, chart, alerts, rules, presence, audit]) s.clear();
+    for (const s of [prices, chart, alerts, rules, presence, audit, latency]) s.clear();
     health.stop();
     view.set('desk');
     problems.set([]);
@@ -149,6 +151,7 @@ export function createDesk(deps: DeskDeps) {
     rules,
     presence,
     audit,
+    latency,
     health,
     view,
     problems: readonly(problems),
