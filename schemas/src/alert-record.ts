@@ -57,3 +57,14 @@ export const AlertRecord = Type.Object({
   lifecycle: Type.Array(LifecycleStep),
 });
 export type AlertRecord = Static<typeof AlertRecord>;
+  /**
+   * A group's message (state grouping until its window ends): the firings it lists, its own
+   * first, at most GROUP_LISTED_MAX of them; `more` counts the ones gathered past that.
+   */
+  group: Type.Optional(
+    Type.Object({
+      until: Type.String(),
+      firings: Type.Array(Type.Object({ id: Type.String(), price: decimal, eventTime: Type.String() })),
+      more: Type.Optional(Type.Integer({ minimum: 1 })),
+    }),
+  ),

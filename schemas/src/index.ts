@@ -11,6 +11,7 @@ export * from './rule.js';
 export * from './alert-codec.js';
 export * from './rule-validation.js';
 export * from './rule-escalation.js';
+export * from './rule-flap.js';
 export * from './alert-lifecycle.js';
 export * from './last-price.js';
 export * from './xml-text.js';

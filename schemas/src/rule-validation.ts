@@ -8,6 +8,7 @@ import {
 import type { Instrument } from './instrument.js';
 import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
 import { checkEscalation } from './rule-escalation.js';
+import { FLAP_FIELDS, flapProblem } from './rule-flap.js';
 import { parseTimestamp } from './time.js';
 import { xmlTextProblem } from './xml-text.js';
 
@@ -55,6 +56,7 @@ const FIELDS = new Set([
   'backup',
   'priority',
   'message',
+  ...FLAP_FIELDS,
   'escalation',
 ]);
 const CONDITION_FIELDS: Record<RuleCondition, readonly string[]> = {
@@ -231,6 +233,12 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     const chain = checkEscalation(raw.escalation, { hasBackup: out.backup !== undefined });
     if (!chain.ok) refuse(chain.field, chain.message);
     else out.escalation = chain.value;
+  }
+  for (const f of FLAP_FIELDS) {
+    if (raw[f] === undefined) continue;
+    const problem = flapProblem(f, raw[f], out.frequency);
+    if (problem) refuse(f, problem);
+    out[f] = raw[f] as number;
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { EscalationChain } from './rule-escalation.js';
 import { SYMBOL_PATTERN } from './instrument.js';
 import { TIMESTAMP_PATTERN } from './time.js';
 
+import { RuleFlapInput, RuleFlapState } from './rule-flap.js';
 /**
  * Alert conditions on an instrument's price. Crossings and channel entries compare
  * the previous price with the current one; levels look at the current price only;
@@ -87,6 +88,8 @@ export const RuleInput = Type.Object(
     priority: RulePriority,
     message: Type.Optional(Type.String({ maxLength: 500 })),
     /** Steps taken while nobody acknowledged an alert of the rule (rule-escalation.ts); absent: the trader's default chain, or none. */
+    /** Flap control (rule-flap.ts): maxFirings, minGapSeconds, groupWindowSeconds. */
+    ...RuleFlapInput,
     escalation: Type.Optional(EscalationChain),
   },
   { $id: 'RuleInput', additionalProperties: false },
@@ -111,6 +114,7 @@ export const Rule = Type.Composite(
 );
 export type Rule = Static<typeof Rule>;
 
+    RuleFlapState,
 /** What a rule watches: the condition and its parameters, as rules, alerts and the evaluator carry them. */
 export type RuleParameters = Pick<
   RuleInput,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { encodeAlert, type AlertPayload, type RuleCondition } from '@tickdesk/schemas';
 import { markable, receiptRequest, sanitizeElement, xml, type Element } from '@tickdesk/xmpp';
+import { crossPrice, crossSubject } from './cross-alert.js';
+import { groupBody, groupElement, type FiringGroup } from './firing-group.js';
 
 /** The fields of an alert that its message carries. */
 export type AlertContent = AlertPayload;
@@ -34,10 +36,12 @@ export function describeCondition(
   return `${words} ${a.threshold ?? ''}`.trimEnd();
 }
 
-/** The human-readable `<body/>`: any client shows it as it is. */
-export function alertBody(a: AlertContent): string {
+/** The human-readable `<body/>`: any client shows it as it is; a group's lists each firing (firing-group.ts). */
+export function alertBody(a: AlertContent, group?: FiringGroup): string {
+  const what = `${a.priority === 'critical' ? 'CRITICAL ' : ''}${crossSubject(a, describeCondition(a))}`;
+  if (group) return groupBody(what, a, group);
   const when = a.eventTime.replace('T', ' ').replace(/(\.\d{3})\d*Z$/, '$1 UTC');
-  const head = `${a.priority === 'critical' ? 'CRITICAL ' : ''}${a.symbol} ${describeCondition(a)}: ${a.price} at ${when}`;
+  const head = `${what}: ${crossPrice(a)} at ${when}`;
   return `${head}${a.message ? `. ${a.message}` : ''} [alert ${a.id}, rule ${a.rule}]`;
 }
 
@@ -46,14 +50,15 @@ export function alertBody(a: AlertContent): string {
  * nor archived). Its id is the alert id, so a resend is recognisably the same alert;
  * it asks for a receipt (XEP-0184 §5.1) and is markable (XEP-0333 §3). A character XML
  * 1.0 forbids (a rule stored before the boundary check) becomes U+FFFD here, so the
- * audit's stanza hash is of what the client sends.
+ * audit's stanza hash is of what the client sends. A group's message also lists its firings' ids.
  */
-export function alertMessage(a: AlertContent, to: string, from?: string): Element {
+export function alertMessage(a: AlertContent, to: string, from?: string, group?: FiringGroup): Element {
   const message = xml(
     'message',
     { to, type: 'chat', id: a.id, ...(from ? { from } : {}) },
-    xml('body', {}, alertBody(a)),
+    xml('body', {}, alertBody(a, group)),
     encodeAlert(a),
+    ...(group ? [groupElement(group)] : []),
     receiptRequest(),
     markable(),
     // XEP-0334: keep it in the recipient's archive and offline store even without a body-aware server rule.

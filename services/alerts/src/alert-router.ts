@@ -60,7 +60,7 @@ export function createAlertRouter({
     hop?: string,
   ): Promise<StoredAlert | undefined> {
     const nextActionAt = Math.min(due, Date.parse(alert.firedAt) + config.alertTtlMs);
-    const stanza = alertMessage(alertContent(alert), traderJid(to, domain));
+    const stanza = alertMessage(alertContent(alert), traderJid(to, domain), undefined, alert.group);
     const state: AlertState = RANK[alert.state] >= RANK.sent ? alert.state : 'sent';
     const detail =
       hop ??

@@ -28,6 +28,8 @@ export const RANK: Record<AlertState, number> = {
   failed: 6,
   suppressed: 6,
   retired: 6,
+  grouping: 0,
+  grouped: 6,
 };
 export const NEVER = 8_640_000_000_000_000; // the largest Date: not due until something happens
 

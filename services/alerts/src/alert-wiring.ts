@@ -11,6 +11,7 @@ import { createDelivery } from './delivery.js';
 import { createAlertEngine, MAX_HELD_BATCHES } from './engine.js';
 import { createEngineTimers } from './engine-timers.js';
 import { createFiringWriter } from './firing-writer.js';
+import { createFlapControl, chatTo } from './flap-control.js';
 import { createInstrumentOwnership } from './instrument-ownership.js';
 import { createInstrumentTakeover } from './instrument-takeover.js';
 import { createPresenceTracker } from './presence-tracker.js';
@@ -22,7 +23,13 @@ import { createSuppressionLedger } from './suppression-ledger.js';
 import { readRecentBatches } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
 import { createRuleIndex } from './rules/index.js';
-import { createAlertStore, createAuditAnchorWriter, createAuditChain, createRuleStore } from './store/index.js';
+import {
+  createAlertStore,
+  createAuditAnchorWriter,
+  createAuditChain,
+  createFlapStore,
+  createRuleStore,
+} from './store/index.js';
 import { createWebhookDispatcher, createWebhookStore } from './webhooks/index.js';
 import { createSilenceStore } from './silences/index.js';
 import { createDeskTargets, createEscalationStore } from './escalation/index.js';
@@ -167,6 +174,17 @@ export function wireAlertEngine({
     firedKey,
     suppressions: createSuppressionLedger({ summaryMs: config.suppressedSummaryMs, now }),
     ruleOf: (id) => sync.get(id),
+    flap: createFlapControl({
+      flap: createFlapStore({ redis, prefix }),
+      alerts,
+      audit,
+      rules,
+      metrics,
+      log,
+      now,
+      forget: (id) => sync.forget(id),
+      tell: (trader, text) => client.send(chatTo(trader, domain, text)),
+    }),
     forget: (id) => sync.forget(id),
   });
   // Several engines (config.engines > 1): this one evaluates and sends only for the

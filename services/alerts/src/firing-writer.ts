@@ -7,6 +7,7 @@ import type { AlertsMetrics } from './alerts-metrics.js';
 import { alertContent } from './delivery.js';
 import { defined } from './defined.js';
 import { AlertsError } from './errors.js';
+import type { FlapControl } from './flap-control.js';
 import type { StampedFiring } from './firing-ingest.js';
 import type { AlertStore, AuditChain, CreateGuard, RuleStore, StoredAlert } from './store/index.js';
 import type { SuppressionLedger, SuppressionSummary } from './suppression-ledger.js';
@@ -34,6 +35,8 @@ export interface FiringWriterDeps {
   /** Hash of rule id → event time (µs) of its last firing, for cooldowns after a restart. */
   firedKey: string;
   now: () => number;
+  /** Per-rule firing limit, minimum gap and grouping (flap-control.ts); absent: none. */
+  flap?: FlapControl;
 }
 
 /**
@@ -57,6 +60,7 @@ export function createFiringWriter({
   forget,
   firedKey,
   now,
+  flap,
 }: FiringWriterDeps) {
   /** Refusals of firings whose suppressed alert or record is not yet in Redis: written again after a Redis error. */
   const refusals = new Map<string, Refusal>();
@@ -127,7 +131,13 @@ export function createFiringWriter({
         ...fence,
         ...(rule.frequency === 'once' ? { onceVersion: rule.version } : { caps: limits.caps() }),
       };
-      const alert = alertOf(rule, f, id, firedAt);
+      let alert = alertOf(rule, f, id, firedAt);
+      const next = flap && rule.frequency !== 'once' ? await flap.before(rule, alert, f.eventMicros, fence) : undefined;
+      if (next?.kind === 'done') {
+        done(id);
+        return undefined;
+      }
+      if (next?.kind === 'open') alert = flap!.asGroup(alert, next.windowMs);
       const [, created] = await Promise.all([
         redis.hset(firedKey, rule.id, String(f.eventMicros)),
         alerts.create(alert, guard),
@@ -164,9 +174,12 @@ export function createFiringWriter({
         metrics.fired.inc();
         done(id);
         await retireOnce(rule);
-        return alert;
+        if (created === true) await flap?.after(rule, alert, f.eventMicros);
+        // A group's message goes when its window ends (the outbox poll), not now.
+        return alert.state === 'grouping' ? undefined : alert;
       }
       const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');
+      await flap?.capped(rule.id, `per-${cap.cap} cap ${cap.limit}/${cap.windowMs / 1000}s`, cap.windowMs);
       const counted =
         suppressions.note(cap, {
           alertId: id,

@@ -9,6 +9,8 @@ export * from './rule-sync.js';
 export * from './engine.js';
 export * from './chat-command.js';
 export * from './rule-service.js';
+export { createRuleFlapReader, flapView } from './flap-view.js';
+export { NS_ALERT_GROUP } from './firing-group.js';
 export { remoteTraderLimit, type RemoteTraderLimit } from './remote-trader-limit.js';
 export * from './rule-commands.js';
 export * from './alert-limits.js';

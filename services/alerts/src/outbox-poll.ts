@@ -55,7 +55,8 @@ export function createOutboxPoll({
     if (RANK[alert.state] >= RANK.delivered) return;
     const why = await retirement(alert);
     if (why) return retire(alert, why);
-    if (alert.state === 'pending') return ensureFired(alert).then(() => route(alert));
+    // A group's window ended (firing-group.ts): its one message goes as a new alert would.
+    if (alert.state === 'pending' || alert.state === 'grouping') return ensureFired(alert).then(() => route(alert));
     const t = now();
     if (t - Date.parse(alert.firedAt) >= config.alertTtlMs) {
       await record(

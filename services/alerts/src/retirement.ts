@@ -65,7 +65,8 @@ export function createRetirement({ rules, audit, log: parentLog, metrics, retire
       if (byUser) return byUser;
       const rule = await rules.get(a.ruleId);
       if (!rule) return { kind: 'rule-deleted', detail: `rule ${a.ruleId} deleted` };
-      if (rule.status === 'paused') return { kind: 'rule-paused', detail: `rule ${a.ruleId} paused` };
+      if (rule.status === 'paused' && rule.pausedReason !== 'firing-limit')
+        return { kind: 'rule-paused', detail: `rule ${a.ruleId} paused` };
       return undefined;
     },
 

@@ -55,6 +55,8 @@ export interface RuleServiceDeps {
   minCooldownSeconds?: number;
   /** Partner traders the engines follow and their limit: a rule naming one more is refused. */
   remoteTraders?: RemoteTraderLimit;
+  /** Adds each rule's flap state to what `get` and `list` answer (flap-view.ts); absent: the stored rules as they are. */
+  annotate?: (rules: Rule[]) => Promise<Rule[]>;
   now?: () => number;
 }
 
@@ -76,6 +78,7 @@ export function createRuleService({
   writeBudget,
   minCooldownSeconds,
   remoteTraders,
+  annotate = (r) => Promise.resolve(r),
   now = Date.now,
 }: RuleServiceDeps) {
   /** The rule, if the actor may see it: someone else's is the same as a missing one, so ids cannot be probed. */
@@ -133,15 +136,20 @@ export function createRuleService({
   }
 
   return {
-    get: visible,
+    async get(actor: RuleActor, id: string): Promise<Rule | undefined> {
+      const rule = await visible(actor, id);
+      return rule && (await annotate([rule]))[0];
+    },
 
     async list(actor: RuleActor, { owner, symbol, status }: RuleFilter = {}): Promise<Rule[]> {
       const all = READ_ALL.has(actor.role);
       if (!all && owner !== undefined && owner !== actor.user) return [];
       const who = all ? owner : actor.user;
       const found = await rules.list(who === undefined ? {} : { owner: who });
-      return found.filter(
-        (r) => (symbol === undefined || r.symbol === symbol) && (status === undefined || r.status === status),
+      return annotate(
+        found.filter(
+          (r) => (symbol === undefined || r.symbol === symbol) && (status === undefined || r.status === status),
+        ),
       );
     },
 

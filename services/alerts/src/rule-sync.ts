@@ -94,7 +94,9 @@ export function createRuleSync({
     onStored?.(id, rule);
     if (!rule || rule.status !== 'active') {
       // A once rule that fired is 'triggered' and an expired one 'expired': their alerts still go.
-      if (!rule || rule.status === 'paused') onRetire?.(id, rule ? 'paused' : 'deleted', rule);
+      // A rule that paused itself at its firing limit (flap-control.ts): its last alerts still go.
+      if (!rule || (rule.status === 'paused' && rule.pausedReason !== 'firing-limit'))
+        onRetire?.(id, rule ? 'paused' : 'deleted', rule);
       known.delete(id);
       if (index.remove(id)) log.debug({ rule: id, status: rule?.status ?? 'deleted' }, 'rule left the index');
       return;

@@ -52,6 +52,8 @@ export function alertKeys(prefix = DEFAULT_PREFIX) {
     /** Sorted sets of the alerts let through in the rate window (score = ms), per rule and per owner: the caps every engine shares. */
     rateRule: (ruleId: string) => `${base}rate:rule:${ruleId}`,
     rateOwner: (owner: string) => `${base}rate:owner:${owner}`,
+    /** Hash of a rule's flap control (services/alerts flap-store.ts): firings counted, last let through, open group, rate-cap streak. */
+    flap: (ruleId: string) => `${base}flap:${ruleId}`,
   };
 }
 

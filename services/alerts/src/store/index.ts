@@ -21,5 +21,6 @@ export {
   type RuleWriteResult,
 } from './rule-store.js';
 export { alertKeys, auditKeys, DEFAULT_PREFIX, ruleKeys } from './redis-layout.js';
+export { createFlapStore, type FlapFields, type FlapStore } from './flap-store.js';
 export { ruleLimit, StoreError, type StoreErrorCode } from './store-errors.js';
 export { createReplicaAck, type ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';

@@ -57,6 +57,13 @@ const MAX_ROUNDS = 20;
  */
 export const DEFAULT_MAX_RULES_PER_OWNER = 500;
 
+/** Why the engine paused a rule itself (rule-flap.ts), kept while it stays paused. */
+type PausedWhy = Pick<Rule, 'pausedReason' | 'pausedAt'>;
+const pausedWhy = (r: Rule): PausedWhy =>
+  r.status === 'paused' && r.pausedReason
+    ? { pausedReason: r.pausedReason, ...(r.pausedAt ? { pausedAt: r.pausedAt } : {}) }
+    : {};
+
 /** Exactly the known input fields: a stray property is never stored. */
 function pickInput(input: RuleInput): RuleInput {
   const out: Record<string, unknown> = {};
@@ -127,7 +134,7 @@ export function createRuleStore({
   async function rewrite(
     id: string,
     expectedVersion: number | undefined,
-    edit: (cur: Rule) => RuleInput & { status: RuleStatus },
+    edit: (cur: Rule) => RuleInput & { status: RuleStatus } & PausedWhy,
   ): Promise<RuleWriteResult> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const cur = await get(id);
@@ -186,12 +193,13 @@ export function createRuleStore({
       return fetch(await redis.zrange(opts.owner === undefined ? keys.ids : keys.owner(opts.owner), 0, -1));
     },
 
-    /** Replace the input fields; status, owner and createdAt stay. */
+    /** Replace the input fields; status (and why the engine paused it), owner and createdAt stay. */
     update: (id: string, input: RuleInput, expectedVersion?: number): Promise<RuleWriteResult> =>
-      rewrite(id, expectedVersion, (cur) => ({ ...pickInput(input), status: cur.status })),
+      rewrite(id, expectedVersion, (cur) => ({ ...pickInput(input), status: cur.status, ...pausedWhy(cur) })),
 
-    setStatus: (id: string, status: RuleStatus, expectedVersion?: number): Promise<RuleWriteResult> =>
-      rewrite(id, expectedVersion, (cur) => ({ ...pickInput(cur), status })),
+    /** `why`: the engine paused the rule itself (its firing limit); any later status write clears it. */
+    setStatus: (id: string, status: RuleStatus, expectedVersion?: number, why?: PausedWhy): Promise<RuleWriteResult> =>
+      rewrite(id, expectedVersion, (cur) => ({ ...pickInput(cur), status, ...why })),
 
     async remove(id: string): Promise<boolean> {
       const owner = ID.test(id) ? await redis.hget(keys.rule(id), 'owner') : null;

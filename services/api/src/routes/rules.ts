@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { createRuleService, remoteTraderLimit, type RuleOutcome } from '@tickdesk/alerts';
+import { createRuleFlapReader, createRuleService, remoteTraderLimit, type RuleOutcome } from '@tickdesk/alerts';
 import { Rule, RuleInput, RuleStatus, sensorRanges, SYMBOL_PATTERN } from '@tickdesk/schemas';
 import type { Role } from '../deps.js';
 import { ApiError, badRequest, conflict, errorResponses, invalidRule, notFound } from '../errors.js';
@@ -49,6 +49,7 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
     peers: new Set(app.deps.peers ?? []),
     minCooldownSeconds: app.config.minCooldownSeconds,
     remoteTraders: remoteTraderLimit({ redis, peers: new Set(app.deps.peers ?? []), max: app.config.remoteTradersMax }),
+    annotate: createRuleFlapReader({ redis }),
   });
   // A rule body is checked by the rules service, as chat and ad-hoc commands' are:
   // a bad one is a 422 naming the field, not the schema's 400. The schema still documents it.
