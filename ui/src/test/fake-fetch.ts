@@ -75,6 +75,7 @@ export function deskRoutes(role = 'trader'): Record<string, Handler> {
     'GET /instruments/EURUSD/candles': () => json(200, { symbol: 'EURUSD', interval: '1m', candles: [] }),
     'GET /alerts': () => json(200, { alerts: [] }),
     'GET /rules': () => json(200, { rules: [] }),
+    'GET /silences': () => json(200, { silences: [], max: 100 }),
     'GET /presence': () => json(200, { traders: [] }),
   };
 }

@@ -18,6 +18,8 @@ import { createPresence } from './presence.js';
 import { createPrices } from './prices.js';
 import { createRules } from './rules.js';
 import { createSession, type SessionUser } from './session.js';
+import { createSilences } from './silences.js';
+import { createSilenceApi } from '../api/silence-api.js';
 
 export interface DeskDeps {
   fetch: Fetch;
@@ -65,6 +67,7 @@ export function createDesk(deps: DeskDeps) {
   const barFeed = createBarFeed({ connection });
   const prices = createPrices({ market, frames: deps.frames, now });
   const rules = createRules({ api });
+  const silences = createSilences({ api: createSilenceApi(http), now });
   const chart = createChart({ market, frames: deps.frames, rules: rules.list, now });
   const notifier = createNotifier(deps.notifier);
   const alerts = createAlerts({
@@ -109,6 +112,7 @@ export function createDesk(deps: DeskDeps) {
   });
   session.on('logged-out', () => {
     for (const s of [prices, chart, alerts, rules, presence, audit, latency]) s.clear();
+    silences.clear();
     health.stop();
     view.set('desk');
     problems.set([]);
@@ -136,6 +140,7 @@ export function createDesk(deps: DeskDeps) {
       ),
       allowed.alerts ? named('alerts', alerts.load()) : '',
       allowed.rules ? named('rules', rules.load()) : '',
+      allowed.rules ? named('silences', silences.load()) : '',
       named('presence', presence.load(user.domain)),
     ]);
     problems.set(results.filter((problem) => problem !== ''));
@@ -149,6 +154,7 @@ export function createDesk(deps: DeskDeps) {
     alerts,
     notifier,
     rules,
+    silences,
     presence,
     audit,
     latency,
