@@ -14,7 +14,11 @@ const ctx = { symbols: new Set(['BTCUSDT']), nowMicros: 0 };
 
 describe('escalation chains', () => {
   it('accepts a chain, with every wait written out', () => {
-    const out = checkEscalation([{ to: 'recipient' }, { to: 'webhook', afterSeconds: 60 }, { to: 'desk', afterSeconds: 60 }]);
+    const out = checkEscalation([
+      { to: 'recipient' },
+      { to: 'webhook', afterSeconds: 60 },
+      { to: 'desk', afterSeconds: 60 },
+    ]);
     expect(out).toEqual({
       ok: true,
       value: [
@@ -34,7 +38,13 @@ describe('escalation chains', () => {
     [[{ to: 'webhook', afterSeconds: 86_401 }], 'escalation[0].afterSeconds'],
     [[{ to: 'webhook', afterSeconds: -1 }], 'escalation[0].afterSeconds'],
     [[{ to: 'webhook', afterSeconds: 1.5 }], 'escalation[0].afterSeconds'],
-    [[{ to: 'webhook', afterSeconds: 60 }, { to: 'desk', afterSeconds: 30 }], 'escalation[1].afterSeconds'],
+    [
+      [
+        { to: 'webhook', afterSeconds: 60 },
+        { to: 'desk', afterSeconds: 30 },
+      ],
+      'escalation[1].afterSeconds',
+    ],
     [[{ to: 'recipient', afterSeconds: 10 }], 'escalation[0].afterSeconds'],
     [[{ to: 'desk', wait: 1 }], 'escalation[0].wait'],
   ])('refuses %j naming %s', (chain, field) => {

@@ -137,8 +137,10 @@ export function wireAlertEngine({
     storing: (id) => firings.storing(id),
     escalation: {
       store: escalations,
-      // The rule's chain, else its owner's default (GET/PUT /v1/me/escalation), else none.
-      chainFor: async (a) => sync.get(a.ruleId)?.escalation ?? (await escalations.defaultOf(a.owner)),
+      // The rule's chain (a once rule that fired is no longer in the index: read from the store),
+      // else its owner's default (GET/PUT /v1/me/escalation), else none.
+      chainFor: async (a) =>
+        (sync.get(a.ruleId) ?? (await rules.get(a.ruleId)))?.escalation ?? (await escalations.defaultOf(a.owner)),
       deskTargets: createDeskTargets({ redis, prefix, presence }),
       ...(webhooksConfig ? { webhooks: (a, step) => webhooks!.escalate(a, addresseeOf(a), step) } : {}),
     },

@@ -121,7 +121,8 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
       .lifecycle.filter((s) => s.event === 'escalated' || s.event === 'escalation-skipped')
       .map((s) => `${s.event} ${s.detail}`);
   const route = () => router.route(alerts.get('a1')!);
-  const acknowledge = (by: string) => steps.record(alerts.get('a1')!, 'acknowledged', { state: 'acknowledged' }, `by=${by}`);
+  const acknowledge = (by: string) =>
+    steps.record(alerts.get('a1')!, 'acknowledged', { state: 'acknowledged' }, `by=${by}`);
   return { route, at, hops, sent, webhooks, due, acknowledge, alert: () => alerts.get('a1')! };
 }
 

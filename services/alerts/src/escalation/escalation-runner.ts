@@ -64,7 +64,12 @@ export function createEscalationRunner(deps: EscalationRunnerDeps) {
   async function desk(alert: StoredAlert, index: number, step: EscalationStep): Hop {
     const targets = [...new Set(await deps.deskTargets())].sort();
     if (targets.length === 0) return skip(alert, index, step, 'nobody-online');
-    const recorded = await steps.record(alert, 'escalated', {}, hopDetail(index, step, `notified=${targets.join(',')}`));
+    const recorded = await steps.record(
+      alert,
+      'escalated',
+      {},
+      hopDetail(index, step, `notified=${targets.join(',')}`),
+    );
     if (!recorded) return undefined; // fenced out: the instrument's holder takes the step
     await Promise.all(
       targets.map((t) =>

@@ -28,8 +28,7 @@ export function createEscalationStore({ redis, prefix }: { redis: Redis; prefix?
     async schedule(alertId: string, at: number): Promise<void> {
       await redis.zadd(k.due, at, alertId);
     },
-    due: (now: number, limit: number): Promise<string[]> =>
-      redis.zrangebyscore(k.due, '-inf', now, 'LIMIT', 0, limit),
+    due: (now: number, limit: number): Promise<string[]> => redis.zrangebyscore(k.due, '-inf', now, 'LIMIT', 0, limit),
     /** No more steps for the alert; its chain stays, so the engine still knows the alert has one. */
     async finish(alertId: string): Promise<void> {
       await redis.zrem(k.due, alertId);

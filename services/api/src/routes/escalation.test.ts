@@ -36,7 +36,15 @@ describe('/v1/me/escalation', () => {
       [{ escalation: Array.from({ length: 7 }, () => ({ to: 'desk' })) }, /"escalation": must have at most 6 steps/],
       [{ escalation: [{ to: 'pager' }] }, /"escalation\[0\]\.to": must be one of/],
       [{ escalation: [{ to: 'desk', afterSeconds: 86_401 }] }, /"escalation\[0\]\.afterSeconds"/],
-      [{ escalation: [{ to: 'desk', afterSeconds: 60 }, { to: 'webhook', afterSeconds: 30 }] }, /"escalation\[1\]\.afterSeconds"/],
+      [
+        {
+          escalation: [
+            { to: 'desk', afterSeconds: 60 },
+            { to: 'webhook', afterSeconds: 30 },
+          ],
+        },
+        /"escalation\[1\]\.afterSeconds"/,
+      ],
       [{ escalation: CHAIN, extra: 1 }, /"extra": unknown field/],
     ];
     for (const [body, message] of cases)
