@@ -24,12 +24,18 @@ export interface AlertPayload extends RuleParameters {
   priority: RulePriority;
   /** The rule's own text, when the trader wrote one. */
   message?: string;
+  /** A rule across instruments: its spread, ratio or AND conditions in words (attribute `series`). */
+  series?: string;
+  /** A spread rule: the spread's exact value (attribute `value`); `price` is the rule's symbol's. */
+  value?: string;
+  /** A rule across instruments: each instrument's price (attribute `legs`: "BTCUSDT=65000 ETHUSDT=4333.5"). */
+  legs?: Array<{ symbol: string; price: string }>;
 }
 
 const CONDITIONS = new Set<string>(RULE_CONDITIONS);
 // Prices and levels may be zero or negative: a sensor's are (its ticks say kind='sensor' and rules
 // on it were validated as such); the alert relays them. Amounts never are.
-const LEVEL_ATTRS = ['threshold', 'lower', 'upper', 'previous', 'reference'] as const;
+const LEVEL_ATTRS = ['threshold', 'lower', 'upper', 'previous', 'reference', 'value'] as const;
 const symbolRe = new RegExp(SYMBOL_PATTERN);
 const idRe = /^[A-Za-z0-9._:-]{1,64}$/;
 const uintRe = /^(0|[1-9][0-9]{0,15})$/;
@@ -54,6 +60,9 @@ export function encodeAlert(a: AlertPayload): Element {
   if (a.windowSeconds !== undefined) attrs.window = String(a.windowSeconds);
   if (a.previousPrice !== undefined) attrs.previous = a.previousPrice;
   if (a.reference !== undefined) attrs.reference = a.reference;
+  if (a.series !== undefined) attrs.series = a.series;
+  if (a.value !== undefined) attrs.value = a.value;
+  if (a.legs !== undefined) attrs.legs = a.legs.map((l) => `${l.symbol}=${l.price}`).join(' ');
   return xml('alert', attrs, a.message ?? '');
 }
 
@@ -92,6 +101,10 @@ export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
   const window = str('window');
   if (at.window !== undefined && (!window || !uintRe.test(window) || window === '0')) return fail('invalid window');
   if (el.children.some((c: unknown) => typeof c !== 'string')) return fail('unexpected child element');
+  const legs = decodeLegs(str('legs'));
+  if (legs === null) return fail('legs is not a list of SYMBOL=price');
+  const series = str('series');
+  if (at.series !== undefined && (!series || series.length > 1000)) return fail('invalid series');
   const message = el.children.join('');
   const opt = <K extends string>(key: K, v: string | undefined) =>
     v === undefined ? {} : ({ [key]: v } as Record<K, string>);
@@ -115,6 +128,23 @@ export function decodeAlert(el: Element): DecodeResult<AlertPayload> {
       ...opt('previousPrice', str('previous')),
       ...opt('reference', str('reference')),
       ...(message ? { message } : {}),
+      ...opt('series', series),
+      ...opt('value', str('value')),
+      ...(legs ? { legs } : {}),
     },
   };
+}
+
+/** The `legs` attribute: "SYMBOL=price" pairs, at most five; undefined when absent, null when malformed. */
+function decodeLegs(text: string | undefined): Array<{ symbol: string; price: string }> | undefined | null {
+  if (text === undefined) return undefined;
+  const pairs = text.split(' ');
+  if (pairs.length > 5) return null;
+  const out: Array<{ symbol: string; price: string }> = [];
+  for (const p of pairs) {
+    const [symbol, price, extra] = p.split('=');
+    if (extra !== undefined || !symbol || !symbolRe.test(symbol) || !isSignedDecimalString(price)) return null;
+    out.push({ symbol, price });
+  }
+  return out;
 }

@@ -42,6 +42,12 @@ export const AlertRecord = Type.Object({
   price: decimal,
   previousPrice: Type.Optional(decimal),
   reference: Type.Optional(decimal),
+  /** A rule across instruments (rule-legs.ts): its spread, ratio or AND conditions in words. */
+  series: Type.Optional(Type.String()),
+  /** A spread rule: the spread's exact value on the firing tick (`price` is the rule's symbol's). */
+  value: Type.Optional(decimal),
+  /** A rule across instruments: each instrument's price on the firing tick, the rule's symbol first. */
+  legs: Type.Optional(Type.Array(Type.Object({ symbol: Type.String(), price: decimal }))),
   tickSeq: Type.Integer(),
   eventTime: Type.String(),
   /** The feed's ingest stamp of the tick (µs, as on the tick); absent on alerts stored before it was kept. */
@@ -55,8 +61,6 @@ export const AlertRecord = Type.Object({
   /** Epoch ms when the engine looks at it again (resend, escalate, expire). */
   nextActionAt: Type.Integer(),
   lifecycle: Type.Array(LifecycleStep),
-});
-export type AlertRecord = Static<typeof AlertRecord>;
   /**
    * A group's message (state grouping until its window ends): the firings it lists, its own
    * first, at most GROUP_LISTED_MAX of them; `more` counts the ones gathered past that.
@@ -68,3 +72,5 @@ export type AlertRecord = Static<typeof AlertRecord>;
       more: Type.Optional(Type.Integer({ minimum: 1 })),
     }),
   ),
+});
+export type AlertRecord = Static<typeof AlertRecord>;

@@ -9,6 +9,7 @@ import type { Instrument } from './instrument.js';
 import type { RuleCondition, RuleFrequency, RuleInput } from './rule.js';
 import { checkEscalation } from './rule-escalation.js';
 import { FLAP_FIELDS, flapProblem } from './rule-flap.js';
+import { validateRuleLegs } from './rule-legs.js';
 import { parseTimestamp } from './time.js';
 import { xmlTextProblem } from './xml-text.js';
 
@@ -56,6 +57,8 @@ const FIELDS = new Set([
   'backup',
   'priority',
   'message',
+  'series',
+  'and',
   ...FLAP_FIELDS,
   'escalation',
 ]);
@@ -176,9 +179,12 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
       `percentage moves are not defined on ${symbol}: its values go down to ${sensor.min}, and a percentage of a value at or below zero has no meaning; use moving-up or moving-down`,
     );
   const out = { symbol, condition } as RuleInput;
+  const legs = validateRuleLegs(raw, out, ctx);
+  if (!legs.ok) refuse(legs.field, legs.message);
+  // A spread's value may be zero or negative, as a sensor's may.
+  const signed = sensor !== undefined || (legs.ok && legs.value.series?.kind === 'spread');
   for (const field of ['threshold', 'lower', 'upper', 'amount'] as const) {
-    if (raw[field] !== undefined)
-      out[field] = decimalField(field, raw[field], sensor !== undefined && field !== 'amount');
+    if (raw[field] !== undefined) out[field] = decimalField(field, raw[field], signed && field !== 'amount');
   }
   if (out.lower !== undefined && out.upper !== undefined && compareDecimal(out.lower, out.upper) > 0) {
     refuse('lower', `must not be greater than upper (${out.lower} > ${out.upper})`);
@@ -229,6 +235,8 @@ function check(input: unknown, ctx: RuleValidationContext): RuleInput {
     if (problem) refuse('message', problem);
     out.message = raw.message as string;
   }
+  if (legs.ok && legs.value.series) out.series = legs.value.series;
+  if (legs.ok && legs.value.and) out.and = legs.value.and;
   if (raw.escalation !== undefined) {
     const chain = checkEscalation(raw.escalation, { hasBackup: out.backup !== undefined });
     if (!chain.ok) refuse(chain.field, chain.message);

@@ -2,9 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DECIMAL_PATTERN, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 import { EscalationChain } from './rule-escalation.js';
 import { SYMBOL_PATTERN } from './instrument.js';
+import { AndCondition, RuleSeries } from './rule-legs.js';
 import { TIMESTAMP_PATTERN } from './time.js';
-
 import { RuleFlapInput, RuleFlapState } from './rule-flap.js';
+
 /**
  * Alert conditions on an instrument's price. Crossings and channel entries compare
  * the previous price with the current one; levels look at the current price only;
@@ -87,10 +88,14 @@ export const RuleInput = Type.Object(
     backup: Type.Optional(Type.String({ pattern: TRADER_PATTERN })),
     priority: RulePriority,
     message: Type.Optional(Type.String({ maxLength: 500 })),
-    /** Steps taken while nobody acknowledged an alert of the rule (rule-escalation.ts); absent: the trader's default chain, or none. */
     /** Flap control (rule-flap.ts): maxFirings, minGapSeconds, groupWindowSeconds. */
     ...RuleFlapInput,
+    /** Steps taken while nobody acknowledged an alert of the rule (rule-escalation.ts); absent: the trader's default chain, or none. */
     escalation: Type.Optional(EscalationChain),
+    /** The condition applies to a spread or ratio whose first leg is `symbol` (rule-legs.ts); absent: the price of `symbol`. */
+    series: Type.Optional(RuleSeries),
+    /** More conditions on other instruments, all of which must hold too (at most 4: five in all; rule-legs.ts). */
+    and: Type.Optional(Type.Array(AndCondition, { maxItems: 16 })),
   },
   { $id: 'RuleInput', additionalProperties: false },
 );
@@ -109,12 +114,12 @@ export const Rule = Type.Composite(
       /** Increases on every change; the engine ignores a change older than what it has. */
       version: Type.Integer({ minimum: 1 }),
     }),
+    RuleFlapState,
   ],
   { $id: 'Rule', additionalProperties: false },
 );
 export type Rule = Static<typeof Rule>;
 
-    RuleFlapState,
 /** What a rule watches: the condition and its parameters, as rules, alerts and the evaluator carry them. */
 export type RuleParameters = Pick<
   RuleInput,

@@ -23,6 +23,9 @@ export function alertContent(a: StoredAlert): AlertPayload {
       previousPrice: a.previousPrice,
       reference: a.reference,
       message: a.message,
+      series: a.series,
+      value: a.value,
+      legs: a.legs,
     }),
   };
 }

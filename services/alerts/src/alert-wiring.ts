@@ -22,7 +22,7 @@ import type { ServiceParts } from './service-lifecycle.js';
 import { createSuppressionLedger } from './suppression-ledger.js';
 import { readRecentBatches } from './tick-readback.js';
 import { createTraderRoles } from './trader-roles.js';
-import { createRuleIndex } from './rules/index.js';
+import { createCrossEvaluator } from './rules/index.js';
 import {
   createAlertStore,
   createAuditAnchorWriter,
@@ -75,7 +75,7 @@ export function wireAlertEngine({
     : undefined;
   const { watermark: watermarkKey, fired: firedKey } = engineKeys(prefix);
   const symbols = new Set(instruments.map((i) => i.symbol));
-  const index = createRuleIndex();
+  const index = createCrossEvaluator();
   const peers = new Set(peerDomains);
   // A partner's trader sends presence here only once they approved the subscription (or chose
   // to), and counts only while a rule names them.

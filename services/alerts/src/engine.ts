@@ -83,7 +83,8 @@ export function createAlertEngine({
   function enqueue(batch: RowBatch, replay = false): void {
     if (!replay) {
       if (heldByTakeover(batch)) return;
-      if (!ownership.owns(batch.symbol)) return; // another engine's instrument
+      // Another engine's instrument, unless a rule here reads it as a leg (cross-evaluator.ts).
+      if (!ownership.owns(batch.symbol) && !index.reads?.(batch.symbol)) return;
     }
     if (!replay && liveWhileReading) {
       // Behind the read-back: evaluate() skips what the nodes' items already held.
@@ -123,17 +124,21 @@ export function createAlertEngine({
   });
 
   async function evaluate(batch: RowBatch): Promise<void> {
-    if (!ownership.owns(batch.symbol)) return;
+    const mine = ownership.owns(batch.symbol);
+    if (!mine && !index.reads?.(batch.symbol)) return;
     const token = ownership.token(batch.symbol);
     const after = watermark.get(batch.symbol) ?? -1;
     // Rows carry their times as numbers already; copy only when some were evaluated before.
     const ticks: readonly TickRow[] = batch.rows[0]!.seq > after ? batch.rows : batch.rows.filter((t) => t.seq > after);
     if (ticks.length === 0) return;
     metrics.ticks.inc(ticks.length);
-    const fired = withIngest(index.evaluate(batch.symbol, ticks), ticks);
+    const fired = withIngest(
+      index.evaluate(batch.symbol, ticks, (s) => ownership.owns(s)),
+      ticks,
+    );
     const last = ticks[ticks.length - 1]!;
     try {
-      await write(batch, fired, last, token);
+      await write(batch, fired, last, token, mine);
     } catch (err) {
       if (!isFenced(err)) throw err;
       // Split brain: this engine's lease ran out (it stalled) and another holds the
@@ -142,7 +147,7 @@ export function createAlertEngine({
         { symbol: batch.symbol, token, err },
         'firing refused by the fencing token: instrument dropped, its new holder evaluates it',
       );
-      await ownership.drop(batch.symbol);
+      if (mine) await ownership.drop(batch.symbol);
       return;
     }
     watermark.set(batch.symbol, last.seq);
@@ -153,13 +158,15 @@ export function createAlertEngine({
     fired: StampedFiring[],
     last: TickRow,
     token: number | undefined,
+    mine = true,
   ): Promise<void> {
     await writes.run(async () => {
       // Persisted concurrently (Redis keeps one connection's order, the audit chain its call
       // order), each sent as soon as it is in the outbox.
       await Promise.all(
         fired.map(async (f) => {
-          const alert = await firings.persist(f, token);
+          // A rule across instruments fires on its legs' ticks too: fenced by its own instrument's lease.
+          const alert = await firings.persist(f, f.symbol === batch.symbol ? token : ownership.token(f.symbol));
           if (alert)
             void dispatch(alert).catch((err: Error) =>
               log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'),
@@ -167,7 +174,9 @@ export function createAlertEngine({
         }),
       );
       // Only now the watermark: a crash before this line re-evaluates these ticks, and the
-      // deterministic alert ids make the outbox ignore what it already has.
+      // deterministic alert ids make the outbox ignore what it already has. Another engine's
+      // instrument (read as a leg) keeps its holder's watermark.
+      if (!mine) return;
       if (token !== undefined && !ownership.owns(batch.symbol))
         throw new AlertsError('TICKDESK_ALERTS_FENCED', `${batch.symbol}: lease lost before the watermark`);
       await redis.hset(

@@ -4,6 +4,7 @@ import { formatMicros, formatMillis, type Rule } from '@tickdesk/schemas';
 import { alertBody } from './alert-message.js';
 import type { AlertLimits, Capped } from './alert-limits.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
+import { applyCross, firingTick } from './cross-alert.js';
 import { alertContent } from './delivery.js';
 import { defined } from './defined.js';
 import { AlertsError } from './errors.js';
@@ -106,6 +107,7 @@ export function createFiringWriter({
         suppressed ? { event: 'suppressed', at: firedAt, detail: suppressed } : { event: 'fired', at: firedAt },
       ],
     };
+    applyCross(alert, rule, f);
     alert.body = alertBody(alertContent(alert));
     return alert;
   }
@@ -120,7 +122,7 @@ export function createFiringWriter({
     const rule = ruleOf(f.ruleId);
     if (!rule) return undefined;
     const firedAt = formatMillis(now());
-    const id = alertId(rule, f.symbol, f.seq);
+    const id = alertId(rule, firingTick(f), f.seq);
     const retry = unaudited.has(id);
     unaudited.add(id);
     const fence = token === undefined ? {} : { token };

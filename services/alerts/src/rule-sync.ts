@@ -30,6 +30,8 @@ export function ruleSpec(rule: Rule, lastFiredMicros?: number, minCooldownSecond
       cooldownSeconds,
       expiresAtMicros: expires,
       lastFiredMicros,
+      series: rule.series,
+      and: rule.and,
     }),
   };
 }
