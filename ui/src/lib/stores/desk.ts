@@ -9,6 +9,7 @@ import type { OpenSession } from '../xmpp/xmpp-session.js';
 import { createNotifier, type NotifierDeps } from './alert-notifier.js';
 import { createAlerts, type Visibility } from './alerts.js';
 import { createAudit } from './audit.js';
+import { createAuditLive } from './audit-live.js';
 import { createBarFeed } from './bar-feed.js';
 import { createChart } from './chart.js';
 import { createConnectionStore, type ConnectionDeps } from './connection.js';
@@ -92,6 +93,13 @@ export function createDesk(deps: DeskDeps) {
     visibility: deps.visibility,
   });
   const audit = createAudit({ api, save: deps.save, now });
+  const auditLive = createAuditLive({ fetch: deps.fetch, token: () => session.token(), timers });
+  // A live record changes an alert's lifecycle (or is a new alert's): read the view's page again, once per burst.
+  let auditRefresh: unknown;
+  auditLive.on('records', () => {
+    timers.clear(auditRefresh);
+    auditRefresh = timers.set(() => void audit.apply(), 250);
+  });
   const latency = createHopLatency({ api, now });
   const health = createDeskHealth({ fetch: deps.fetch, timers, visibility: deps.visibility, now });
   const view = writable<'desk' | 'compliance'>('desk');
@@ -111,6 +119,7 @@ export function createDesk(deps: DeskDeps) {
     refresh = timers.set(() => void rules.load().catch(() => undefined), 500);
   });
   session.on('logged-out', () => {
+    auditLive.clear();
     for (const s of [prices, chart, alerts, rules, presence, audit, latency]) s.clear();
     silences.clear();
     health.stop();
@@ -157,6 +166,7 @@ export function createDesk(deps: DeskDeps) {
     silences,
     presence,
     audit,
+    auditLive,
     latency,
     health,
     view,
