@@ -6,6 +6,7 @@
 // Every probe tick (50 a second, on ESZ6) crosses one `once` rule of a ladder, as in
 // alerts-e2e.ts; the other ticks go to the other instruments.
 // Run: npm run bench:floor (TICKDESK_BENCH_SECONDS per phase, default 15; TICKDESK_BENCH_RATE, default 1,000)
+import { once } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +15,9 @@ import { createRuleStore } from '@tickdesk/alerts';
 import { createFeed, createFeedMetrics, type FeedConfig, type FeedSource } from '@tickdesk/feed-core';
 import { decodeAlert, DEFAULT_INSTRUMENTS, nowMicros, NS_ALERT, ticksNode } from '@tickdesk/schemas';
 import { createPubsub, presence, receiptFor, wantsReceipt, type Element, type Pubsub } from '@tickdesk/xmpp';
-import { portOf, startEngineProcess } from '../support/engine-process.js';
-import { log, percentile, startBenchDesk } from './bench-desk.js';
 import { writeSection } from './report.js';
+import { log, percentile, startBenchDesk } from './bench-desk.js';
+import { portOf, startEngineProcess } from '../support/engine-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.TICKDESK_BENCH_SECONDS ?? 15);
@@ -30,21 +31,22 @@ const PHASES: Array<{ name: string; config: Partial<FeedConfig> }> = [
 ];
 const MAX_RULES = PHASES.length * PROBES + 10;
 const out = (s: string) => process.stdout.write(s + '\n');
-/** ESZ6 moves by its tick size, 0.25: quarter q as a price. */
+/** ESZ6 moves by its tick size, 0.25: quarter q as a price, and the level halfway to the next. */
 const quarter = (q: number) => `${Math.floor(q / 4)}.${['00', '25', '50', '75'][q % 4]}`;
-/** Thousandths as a decimal string: 6000125 → "6000.125". */
-const milli = (n: number) => `${Math.floor(n / 1000)}.${String(n % 1000).padStart(3, '0')}`;
+const aboveQuarter = (q: number) => `${Math.floor(q / 4)}.${['125', '375', '625', '875'][q % 4]}`;
 const others = DEFAULT_INSTRUMENTS.filter((i) => i.symbol !== PROBE);
 
 const desk = await startBenchDesk();
+const [xmppPort, redisPort] = [portOf(desk.service), portOf(desk.redis.url)];
+const env = { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES) };
+const engine = startEngineProcess({ home: desk.home, domain: desk.domain, xmppPort, redisPort, env });
 const redis = new Redis(desk.redis.url);
-const engine = startEngineProcess({
-  home: desk.home,
-  domain: desk.domain,
-  xmppPort: portOf(desk.service),
-  redisPort: portOf(desk.redis.url),
-  env: { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES) },
-});
+// Ticks come from the loop below through the sink; the source only waits for the stop.
+const source: FeedSource = {
+  name: 'floor',
+  state: () => 'running',
+  run: async (_sink, signal) => void (await once(signal, 'abort')),
+};
 const rows: string[] = [];
 try {
   await engine.running;
@@ -64,7 +66,7 @@ try {
     await rules.create('alice', {
       symbol: PROBE,
       condition: 'crossing-up',
-      threshold: milli((24_000 + i) * 250 + 125),
+      threshold: aboveQuarter(24_000 + i),
       frequency: 'once',
       priority: 'normal',
     });
@@ -90,11 +92,6 @@ try {
   let probe = 0;
   for (const phase of PHASES) {
     const metrics = createFeedMetrics();
-    const source: FeedSource = {
-      name: 'floor',
-      state: () => 'running',
-      run: (_sink, signal) => new Promise((r) => signal.addEventListener('abort', () => r())),
-    };
     const feed = createFeed({
       source,
       pubsub,
@@ -150,9 +147,17 @@ try {
   await desk.dispose();
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Prosody 0.12 (Debian), ${new Date().toISOString().slice(0, 16)}Z`;
+const [cpu] = cpus();
+const machine = [
+  `${cpus().length} × ${cpu?.model ?? 'cpu'}`,
+  `${Math.round(totalmem() / 2 ** 30)} GiB`,
+  `Node ${process.version}`,
+  'Prosody 0.12 (Debian)',
+  `${new Date().toISOString().slice(0, 16)}Z`,
+].join(', ');
+const table = join(root, 'docs/benchmarks.md');
 writeSection(
-  join(root, 'docs/benchmarks.md'),
+  table,
   'alert-floor',
   [
     `Machine: ${machine}. Command: \`npm run bench:floor\` (${SECONDS} s per row, ${PROBES_PER_SECOND} probe alerts/s among ${RATE.toLocaleString('en-US')} ticks/s, the first 10 % of probes discarded). Shared machine: the last column is the 1-minute load average before the row.`,
