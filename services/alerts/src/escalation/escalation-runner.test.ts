@@ -17,28 +17,27 @@ const CHAIN: EscalationChain = [
   { to: 'backup', afterSeconds: 120 },
   { to: 'desk', afterSeconds: 300 },
 ];
-const fired = (over: Partial<StoredAlert> = {}): StoredAlert =>
-  ({
-    id: 'a1',
-    ruleId: 'r1',
-    owner: 'alice',
-    recipient: 'alice',
-    backup: 'bob',
-    symbol: 'BTCUSDT',
-    condition: 'greater-than',
-    threshold: '1',
-    price: '2',
-    tickSeq: 1,
-    eventTime: '2026-03-01T12:00:00.000Z',
-    firedAt: '2026-03-01T12:00:00.000Z',
-    priority: 'normal',
-    body: 'BTCUSDT',
-    state: 'pending',
-    attempts: 0,
-    nextActionAt: T0,
-    lifecycle: [{ event: 'fired', at: '2026-03-01T12:00:00.000Z' }],
-    ...over,
-  }) as StoredAlert;
+const fired = (over: Partial<StoredAlert> = {}): StoredAlert => ({
+  id: 'a1',
+  ruleId: 'r1',
+  owner: 'alice',
+  recipient: 'alice',
+  backup: 'bob',
+  symbol: 'BTCUSDT',
+  condition: 'greater-than',
+  threshold: '1',
+  price: '2',
+  tickSeq: 1,
+  eventTime: '2026-03-01T12:00:00.000Z',
+  firedAt: '2026-03-01T12:00:00.000Z',
+  priority: 'normal',
+  body: 'BTCUSDT',
+  state: 'pending',
+  attempts: 0,
+  nextActionAt: T0,
+  lifecycle: [{ event: 'fired', at: '2026-03-01T12:00:00.000Z' }],
+  ...over,
+});
 
 /** An in-memory desk: one alert, a fake clock, the chain store, what was sent and recorded. */
 function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>; endpoints?: string[] } = {}) {

@@ -81,7 +81,11 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
       { id: job.id, alertId: alert.id, endpointId: ep.id, owner: ep.owner, attempts: n, lastError: o.reason, at },
       now(),
     );
-    await step(alert, 'webhook-dead-lettered', `${label(job, ep)} after ${n} attempt${n === 1 ? '' : 's'}: ${o.reason}`);
+    await step(
+      alert,
+      'webhook-dead-lettered',
+      `${label(job, ep)} after ${n} attempt${n === 1 ? '' : 's'}: ${o.reason}`,
+    );
     outcomes.inc({ outcome: 'dead-lettered' });
   }
 
