@@ -26,6 +26,8 @@
  *   td:{audit}:trader:<trader>   zset    score = member = seq, the records of one trader
  *   td:{audit}:symbol:<SYMBOL>   zset    score = member = seq, the records of one instrument
  *   td:{audit}:alert:<alertId>   zset    score = member = seq, the records of one alert
+ *   td:{audit}:feed-cursor       string  the last seq published to the `audit` pubsub node and
+ *                                        acknowledged by the XMPP server (audit-feed/audit-tail.ts)
  *
  * Alerts: outbox and history (alert-store.ts):
  *   td:{alerts}:alert:<id>       hash    doc = JSON of the fields that never change; state, attempts,
