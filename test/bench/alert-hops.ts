@@ -49,12 +49,12 @@ const LABELS: Record<(typeof HOP_NAMES)[number], string> = {
 const load = loadavg()[0]!;
 const desk = await startBenchDesk();
 const redis = new Redis(desk.redis.url);
+const ports = { xmppPort: portOf(desk.service), redisPort: portOf(desk.redis.url) };
 const engine = startEngineProcess({
+  ...ports,
+  env: { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(PROBES + 10) },
   home: desk.home,
   domain: desk.domain,
-  xmppPort: portOf(desk.service),
-  redisPort: portOf(desk.redis.url),
-  env: { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(PROBES + 10) },
 });
 const api = await buildApp({
   deps: {
@@ -83,24 +83,11 @@ try {
   const pubsub = createPubsub(feed, desk.pubsubHost);
   let seq = 1;
   // The benchmark is the feed: each tick is stamped (event and ingest) as it is published.
-  const publish = (symbol: string, prices: string[]) => {
-    const t = formatMicros(nowMicros());
-    return pubsub.publish(
-      ticksNode(symbol),
-      encodeTickBatch({
-        symbol,
-        conflated: 0,
-        ticks: prices.map((price) => ({
-          symbol,
-          seq: seq++,
-          price,
-          size: '1',
-          side: 'buy' as const,
-          eventTime: t,
-          ingestTime: t,
-        })),
-      }),
-    );
+  const publish = (symbol: string, prices: readonly string[]) => {
+    const stamp = formatMicros(nowMicros());
+    const ticks = prices.map((price) => ({ price, size: '1', side: 'buy' as const, symbol, seq: seq++ }));
+    const batch = { conflated: 0, symbol, ticks: ticks.map((t) => ({ ...t, eventTime: stamp, ingestTime: stamp })) };
+    return pubsub.publish(ticksNode(symbol), encodeTickBatch(batch));
   };
 
   const alice = await desk.connect('alice', 'bench');
@@ -121,27 +108,16 @@ try {
 
   // Probe i moves ESZ6 from 6000 + i/100 to 6000 + (i+1)/100, across one once rule's threshold.
   const rules = createRuleStore({ redis, maxRulesPerOwner: PROBES + 10 });
-  for (let i = 0; i < PROBES; i++) {
-    await rules.create('alice', {
-      symbol: 'ESZ6',
-      condition: 'crossing-up',
-      threshold: milli(6_000_005 + i * 10),
-      frequency: 'once',
-      priority: 'normal',
-    });
-  }
+  const rung = { symbol: 'ESZ6', condition: 'crossing-up', frequency: 'once', priority: 'normal' } as const;
+  for (const threshold of Array.from({ length: PROBES }, (_, i) => milli(6_000_005 + i * 10)))
+    await rules.create('alice', { ...rung, threshold });
   await new Promise((r) => setTimeout(r, 1_000));
   await publish('ESZ6', ['6000']);
+  // 100 items a second of BACKGROUND_TICKS / 100 ticks each, until the probes are done.
   let background = true;
+  const other = Array.from({ length: BACKGROUND_TICKS / 100 }, (_, k) => `65000.${k}`);
   const backgroundLoop = (async () => {
-    let p = 0;
-    while (background) {
-      await publish(
-        'BTCUSDT',
-        Array.from({ length: BACKGROUND_TICKS / 100 }, () => `6500${p++ % 10}.5`),
-      );
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    for (; background; await new Promise((r) => setTimeout(r, 10))) await publish('BTCUSDT', other);
   })();
   let from = '';
   for (let i = 0; i < PROBES; i++) {
