@@ -19,7 +19,7 @@ export function createAlertsMetrics(registry: Registry = new Registry()) {
     }),
     suppressed: new Counter({
       name: 'tickdesk_alerts_suppressed_total',
-      help: 'Firings over a rate cap, recorded as suppressed and not sent, by cap (rule, owner)',
+      help: "Firings recorded as suppressed and not sent, by cap (rule, owner: rate caps; min-gap: a rule's minimum gap)",
       labelNames: ['cap'] as const,
       registers,
     }),
@@ -31,7 +31,7 @@ export function createAlertsMetrics(registry: Registry = new Registry()) {
     }),
     rulesPaused: new Counter({
       name: 'tickdesk_alerts_rules_paused_total',
-      help: 'Rules the engine paused because their owner was disabled',
+      help: 'Rules the engine paused: their owner was disabled, or they reached their firing limit (maxFirings)',
       registers,
     }),
     ignored: new Counter({

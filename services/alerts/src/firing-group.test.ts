@@ -28,7 +28,7 @@ describe('a group message', () => {
     );
     const el = alertMessage(content, 'alice@desk.localhost', undefined, g).getChild('group', NS_ALERT_GROUP);
     expect(el?.attrs.count).toBe('3');
-    expect(el?.getChildren('firing').map((f) => f.attrs.id)).toEqual(['a1', 'a2', 'a3']);
+    expect(el?.getChildren('firing').map((f) => String(f.attrs.id))).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('lists at most GROUP_LISTED_MAX firings and counts the rest', () => {

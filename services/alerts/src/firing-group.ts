@@ -23,7 +23,7 @@ export function withFiring(group: FiringGroup, f: GroupedFiring): FiringGroup {
 }
 
 /** How many firings the group gathered. */
-export const groupSize = (group: FiringGroup): number => group.firings.length + (group.more ?? 0);
+const groupSize = (group: FiringGroup): number => group.firings.length + (group.more ?? 0);
 
 const clock = (t: string): string => t.replace('T', ' ').replace(/(\.\d{3})\d*Z$/, '$1 UTC');
 

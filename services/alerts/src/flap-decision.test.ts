@@ -10,7 +10,7 @@ const now = 1_765_000_000_000; // ms
 describe('flap control decision', () => {
   it('lets everything through for a rule without flap fields, and for once rules', () => {
     expect(decideFlap(base, { v: 2, n: 99, last: T }, T, now)).toEqual({ kind: 'send' });
-    expect(decideFlap({ ...base, frequency: 'once', maxFirings: 1 } as R, { v: 2, n: 5 }, T, now)).toEqual({
+    expect(decideFlap({ ...base, frequency: 'once', maxFirings: 1 }, { v: 2, n: 5 }, T, now)).toEqual({
       kind: 'send',
     });
   });

@@ -50,9 +50,9 @@ return 1
 const NUMERIC = new Set(['v', 'n', 'last', 'groupUntil', 'groupN', 'capSince', 'capUntil', 'gapSince', 'gapUntil']);
 
 function parse(h: Record<string, string>): FlapFields {
-  const out: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = NUMERIC.has(k) ? Number(v) : v;
-  return out as FlapFields;
+  const out: FlapFields = {};
+  for (const [k, v] of Object.entries(h)) (out as Record<string, string | number>)[k] = NUMERIC.has(k) ? Number(v) : v;
+  return out;
 }
 
 /**
