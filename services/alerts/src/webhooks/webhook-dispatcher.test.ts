@@ -91,4 +91,20 @@ describe('webhook dispatcher', () => {
     await d.enqueue(alert);
     expect(asked).toBe(1);
   });
+
+  it("queues a group's alert for when its window ends, when it lists every firing of the window", async () => {
+    const { store } = fakeStore([]);
+    const queued: number[] = [];
+    const forAlert = () => Promise.resolve([{ id: 'ep1' }]);
+    const enqueue = (_id: string, _eps: string[], at: number) => {
+      queued.push(at);
+      return Promise.resolve(1);
+    };
+    const { d } = dispatcher({ ...store, forAlert, enqueue } as unknown as WebhookStore, () =>
+      Promise.resolve({ ok: true, status: 200 }),
+    );
+    const windowEnd = Date.now() + 30_000;
+    await d.enqueue({ ...alert, state: 'grouping', nextActionAt: windowEnd });
+    expect(queued).toEqual([windowEnd]);
+  });
 });

@@ -145,11 +145,12 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     async enqueue(alert: StoredAlert): Promise<void> {
       if (alert.state === 'suppressed' || alert.state === 'retired') return; // never sent, so never posted
       const eps = await store.forAlert(alert.owner);
+      // A group's alert (flap-control.ts) is posted when its window ends, listing every firing.
       if (eps.length > 0)
         await store.enqueue(
           alert.id,
           eps.map((e) => e.id),
-          now(),
+          alert.state === 'grouping' ? alert.nextActionAt : now(),
         );
     },
     /**
