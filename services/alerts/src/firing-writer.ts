@@ -177,8 +177,9 @@ export function createFiringWriter({
         done(id);
         await retireOnce(rule);
         if (created === true) await flap?.after(rule, alert, f.eventMicros);
-        // A group's message goes when its window ends (the outbox poll), not now.
-        return alert.state === 'grouping' ? undefined : alert;
+        // A group's alert is dispatched too: delivery sends only pending ones (its message goes
+        // when its window ends, from the outbox poll), its webhook deliveries are queued for then.
+        return alert;
       }
       const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');
       await flap?.capped(rule.id, `per-${cap.cap} cap ${cap.limit}/${cap.windowMs / 1000}s`, cap.windowMs);
