@@ -127,8 +127,12 @@ export function createEscalationRunner(deps: EscalationRunnerDeps) {
      * owner's default) and its next step scheduled; false when it has none (today's delivery).
      */
     async begin(alert: StoredAlert, chainFor: () => Promise<EscalationChain | undefined>): Promise<boolean> {
-      const known = await store.chainOf(alert.id);
-      const chain = known ?? (await chainFor().then((c) => (c ? store.fix(alert.id, c) : undefined)));
+      // Routed for the first time (or again after a restart; a group at its window's end): its
+      // chain looked up and fixed, one it was given before kept (fix). A released one reads its own.
+      const first = alert.state === 'pending' || alert.state === 'grouping';
+      const chain = first
+        ? await chainFor().then((c) => (c ? store.fix(alert.id, c) : undefined))
+        : await store.chainOf(alert.id);
       if (!chain) return false;
       // Routed now: the step after the first send is due at its time.
       const next = chainEnded(alert) ? undefined : nextStep(chain, alert.lifecycle);
