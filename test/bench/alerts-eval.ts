@@ -18,6 +18,7 @@ import {
   type RuleSpec,
 } from '../../services/alerts/src/rules/index.js';
 import { mulberry32 } from '@tickdesk/feed-synthetic';
+import { crossBench } from './alerts-eval-cross.js';
 import { writeSection } from './report.js';
 
 const COMMAND =
@@ -169,6 +170,30 @@ const STREAMS = [
 out(
   `workload: ${fmt(RULES)} rules on ${INSTRUMENTS} instruments, ${fmt(TICKS)} ticks per stream in batches of ${BATCH}`,
 );
+
+// 0. Rules across instruments (alerts-eval-cross.ts); alone with TICKDESK_BENCH_ALERT_PART=cross.
+const machineLine = () =>
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Command: \`TICKDESK_BENCH_ALERT_PART=cross ${COMMAND}\`. The machine is shared.`;
+const cross = crossBench({
+  specs,
+  symbols,
+  startCents,
+  cents,
+  random,
+  gauss,
+  stream: () => tickStream(STREAMS[0]!.sigma),
+  load,
+  run,
+  ticks: TICKS,
+  naiveTicks: Math.ceil(NAIVE_TICKS / BATCH) * BATCH,
+  fmt,
+  out,
+});
+writeSection(join(root, 'docs/benchmarks.md'), 'alerts-eval-cross', `${machineLine()}\n\n${cross}`);
+if (process.env.TICKDESK_BENCH_ALERT_PART === 'cross') {
+  out('docs/benchmarks.md updated (rules across instruments only)');
+  process.exit(0);
+}
 
 // 1. The rule index, freshly loaded for each run (in a function, so that the previous
 //    index is garbage when the next one is measured).

@@ -141,6 +141,12 @@ function run(seed: number, owns: (s: string) => boolean) {
       evaluators.forEach((ev, i) => trace[i]!.push({ removed: ev.remove(id) }));
       continue;
     }
+    if (x < 0.12) {
+      // A rule added or replaced while prices are known: its series starts from the legs' prices now.
+      const r = g.rule(`r${String(g.int(16)).padStart(2, '0')}`);
+      evaluators.forEach((ev) => ev.upsert(r));
+      continue;
+    }
     const n = 1 + g.int(3);
     const ticks = Array.from({ length: n }, () => {
       // A walk, so that prices revisit thresholds; sometimes a jump.

@@ -43,6 +43,8 @@ export function createCrossEvaluator(base: RuleEvaluator = createRuleIndex()): R
   const seriesByRule = new Map<string, Series>();
   const readers = new Map<string, Set<Series>>();
   const ands = new AndRules();
+  // A series read again after no rule read it starts afresh, in a book of its own.
+  let generation = 0;
 
   const leg = (symbol: string): LegState => {
     let l = legs.get(symbol);
@@ -61,7 +63,7 @@ export function createCrossEvaluator(base: RuleEvaluator = createRuleIndex()): R
     if (!s) return;
     seriesByRule.delete(id);
     if (--s.rules > 0) return;
-    series.delete(s.key);
+    series.delete(seriesKey(s.spec));
     for (const x of s.symbols) readers.get(x)?.delete(s);
   }
 
@@ -72,11 +74,12 @@ export function createCrossEvaluator(base: RuleEvaluator = createRuleIndex()): R
   }
 
   function register(spec: RuleSpec): string {
-    const key = seriesKey(spec.series!);
-    let s = series.get(key);
+    const name = seriesKey(spec.series!);
+    let s = series.get(name);
     if (!s) {
+      const key = `${name}#${++generation}`;
       s = { key, spec: spec.series!, symbols: seriesSymbols(spec.series!), rules: 0 };
-      series.set(key, s);
+      series.set(name, s);
       for (const x of s.symbols) {
         let set = readers.get(x);
         if (!set) readers.set(x, (set = new Set()));
@@ -88,7 +91,7 @@ export function createCrossEvaluator(base: RuleEvaluator = createRuleIndex()): R
     }
     s.rules++;
     seriesByRule.set(spec.id, s);
-    return key;
+    return s.key;
   }
 
   const reads = (symbol: string): boolean => (readers.get(symbol)?.size ?? 0) > 0 || ands.watches(symbol);
@@ -101,6 +104,7 @@ export function createCrossEvaluator(base: RuleEvaluator = createRuleIndex()): R
     if (!owns(home)) return base.seedPrice(s.key, v, t);
     const ratio = s.spec.kind === 'ratio';
     for (const f of base.evaluate(s.key, [{ seq: tick.seq, price: v, eventMicros: t }])) {
+      if (!base.has(f.ruleId)) unregister(f.ruleId); // fired once
       out.push({
         ...f,
         symbol: home,

@@ -37,10 +37,21 @@ interface CrossRule {
   spec: RuleSpec;
   symbols: string[];
   dormantUntil: number;
-  /** Series values with their event times, for moves. */
+}
+
+/**
+ * A series while some rule reads it: its values from the legs' prices when it was first
+ * read, then on every tick or seeded price of a leg (a ratio whose denominator is ≤ 0 has
+ * none for a while and keeps its last).
+ */
+interface SeriesState {
+  spec: RuleSpec;
+  symbols: string[];
   history: Array<{ t: number; v: Q }>;
-  /** The series' last value: a ratio whose denominator went to zero has none for a while, and keeps its last. */
   last?: Q;
+  prev?: Q;
+  /** The tick that last gave it a value. */
+  at: number;
 }
 
 const BAR = { '1s': 1_000_000, '1m': 60_000_000, '1h': 3_600_000_000 } as const;
@@ -54,6 +65,26 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
   const rules = new Map<string, CrossRule>();
   const legs = new Map<string, Leg>();
   const leg = (s: string): Leg => legs.get(s) ?? legs.set(s, { t: -Infinity }).get(s)!;
+  const series = new Map<string, SeriesState>();
+  const keyOf = (spec: RuleSpec): string => JSON.stringify(spec.series);
+  let tickNo = 0;
+
+  /** The series' value at the legs' prices now, recorded; false when it has none. */
+  function observe(st: SeriesState): boolean {
+    const v = value(st.spec, (y) => leg(y).last);
+    if (v === undefined) return false;
+    const t = Math.max(...st.symbols.map((y) => leg(y).t));
+    st.history = st.history.filter((h) => h.t > t - MAX_WINDOW_SECONDS * 1_000_000);
+    st.history.push({ t, v });
+    st.prev = st.last;
+    st.last = v;
+    return true;
+  }
+  /** A series no rule reads any more is forgotten: read again later, it starts afresh. */
+  function forgetUnread(): void {
+    const read = new Set([...rules.values()].filter((r) => r.spec.series).map((r) => keyOf(r.spec)));
+    for (const k of [...series.keys()]) if (!read.has(k)) series.delete(k);
+  }
 
   const symbolsOf = (s: RuleSpec): string[] => {
     const out = [s.symbol];
@@ -120,26 +151,18 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
     }
   }
 
-  /** A series rule on a tick (or seed) from `before` to `after` leg prices: the firing, or undefined. */
-  function seriesFiring(
-    r: CrossRule,
-    x: string,
-    tick: EvalTick,
-    prevOf: (s: string) => string | undefined,
-  ): Firing | undefined {
+  /** A series rule on a tick of `x` (its series observed already): the firing, or undefined. */
+  function seriesFiring(r: CrossRule, x: string, tick: EvalTick): Firing | undefined {
     const s = r.spec;
-    const cur = value(s, (y) => leg(y).last);
-    if (cur === undefined) return undefined;
-    const prev = r.last;
-    r.last = cur;
+    const st = series.get(keyOf(s))!;
+    if (st.at !== tickNo) return undefined;
+    const [prev, cur] = [st.prev, st.last!];
     const t = Math.max(...r.symbols.map((y) => leg(y).t));
-    r.history = r.history.filter((h) => h.t > t - MAX_WINDOW_SECONDS * 1_000_000);
-    r.history.push({ t, v: cur });
     if (t < r.dormantUntil || (s.expiresAtMicros !== undefined && t >= s.expiresAtMicros)) return undefined;
     let reference: Q | undefined;
     if (s.condition.startsWith('moving')) {
       const upward = s.condition === 'moving-up';
-      const inWindow = r.history.filter((h) => h.t > t - s.windowSeconds! * 1_000_000).map((h) => h.v);
+      const inWindow = st.history.filter((h) => h.t > t - s.windowSeconds! * 1_000_000).map((h) => h.v);
       reference = inWindow.reduce((a, b) => ((upward ? cmpQ(b, a) < 0 : cmpQ(b, a) > 0) ? b : a));
       const move = upward
         ? { n: cur.n * reference.d - reference.n * cur.d, d: cur.d * reference.d }
@@ -200,11 +223,21 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
       rules.delete(spec.id);
       if (!spec.series && !spec.and) return plain.upsert(spec);
       checkSpec(spec);
-      const r: CrossRule = { spec: { ...spec }, symbols: symbolsOf(spec), dormantUntil: -Infinity, history: [] };
+      const r: CrossRule = { spec: { ...spec }, symbols: symbolsOf(spec), dormantUntil: -Infinity };
       if (spec.lastFiredMicros !== undefined && spec.frequency !== 'once') quiet(r, spec.lastFiredMicros);
       rules.set(spec.id, r);
+      forgetUnread();
+      if (spec.series && !series.has(keyOf(spec))) {
+        const st: SeriesState = { spec: r.spec, symbols: r.symbols, history: [], at: -1 };
+        series.set(keyOf(spec), st);
+        observe(st);
+      }
     },
-    remove: (id) => rules.delete(id) || plain.remove(id),
+    remove(id) {
+      const had = rules.delete(id);
+      forgetUnread();
+      return had || plain.remove(id);
+    },
     evaluate(symbol, ticks, owns = () => true) {
       const out: Firing[] = [];
       for (const tick of ticks) {
@@ -214,15 +247,18 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
         l.last = tick.price;
         l.t = Math.max(l.t, tick.eventMicros);
         const prevOf = (y: string) => (y === symbol ? before : leg(y).last);
+        tickNo++;
+        for (const st of series.values()) if (st.symbols.includes(symbol) && observe(st)) st.at = tickNo;
         for (const r of [...rules.values()]) {
           if (!r.symbols.includes(symbol)) continue;
-          const f = r.spec.series ? seriesFiring(r, symbol, tick, prevOf) : andFiring(r, symbol, tick, prevOf);
+          const f = r.spec.series ? seriesFiring(r, symbol, tick) : andFiring(r, symbol, tick, prevOf);
           if (!f || !owns(r.spec.symbol)) continue;
           fired.push(f);
           if (r.spec.frequency === 'once') rules.delete(r.spec.id);
           else quiet(r, Math.max(...r.symbols.map((y) => leg(y).t)));
         }
         out.push(...fired.sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)));
+        forgetUnread();
       }
       return out;
     },
@@ -231,6 +267,7 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
         .filter((r) => r.spec.expiresAtMicros !== undefined && r.spec.expiresAtMicros <= nowMicros)
         .map((r) => r.spec.id);
       for (const id of ids) rules.delete(id);
+      forgetUnread();
       return [...ids, ...plain.expire(nowMicros)].sort();
     },
     seedPrice(symbol, price, eventMicros) {
@@ -238,15 +275,7 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
       const l = leg(symbol);
       l.last = price;
       l.t = Math.max(l.t, eventMicros);
-      for (const r of rules.values()) {
-        if (!r.spec.series || !r.symbols.includes(symbol)) continue;
-        const v = value(r.spec, (y) => leg(y).last);
-        const t = Math.max(...r.symbols.map((y) => leg(y).t));
-        if (v !== undefined) {
-          r.history.push({ t, v });
-          r.last = v;
-        }
-      }
+      for (const st of series.values()) if (st.symbols.includes(symbol)) observe(st);
     },
     get size() {
       return plain.size + rules.size;

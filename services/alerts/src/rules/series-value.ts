@@ -1,8 +1,8 @@
 import type { RuleSeries } from '@tickdesk/schemas';
 
 /** A decimal as an integer and a power of ten: value = n × 10^-scale. */
-interface Scaled {
-  n: bigint;
+interface Scaled<N = bigint> {
+  n: N;
   scale: number;
 }
 
@@ -23,8 +23,58 @@ export function formatScaled(n: bigint, scale: number): string {
   return frac ? `${s.slice(0, -scale)}.${frac}` : s.slice(0, -scale);
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** A decimal of at most 15 digits as an exact double integer and its scale; undefined when longer. */
+function small(value: string): Scaled<number> | undefined {
+  let n = 0;
+  let scale = -1;
+  let digits = 0;
+  const negative = value.charCodeAt(0) === 45;
+  for (let i = negative ? 1 : 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) scale = 0;
+    else {
+      n = n * 10 + (c - 48);
+      if (scale >= 0) scale++;
+      if (++digits > 15) return undefined;
+    }
+  }
+  return { n: negative ? -n : n, scale: scale < 0 ? 0 : scale };
+}
+
+/**
+ * The spread in doubles when every product and partial sum is an integer below 2^53 at the
+ * common scale, so that each operation is exact (prices and coefficients of a few digits,
+ * the usual case); undefined otherwise.
+ */
+function smallSpread(coefficients: readonly string[], prices: readonly string[]): string | undefined {
+  const terms: Array<Scaled<number>> = [];
+  let scale = 0;
+  for (let i = 0; i < coefficients.length; i++) {
+    const a = small(coefficients[i]!);
+    const b = small(prices[i]!);
+    if (a === undefined || b === undefined || Math.abs(a.n) * Math.abs(b.n) > SAFE) return undefined;
+    const t = { n: a.n * b.n, scale: a.scale + b.scale };
+    if (t.scale > 15) return undefined;
+    if (t.scale > scale) scale = t.scale;
+    terms.push(t);
+  }
+  let sum = 0;
+  for (const t of terms) {
+    const up = t.n * POW10[scale - t.scale]!;
+    if (Math.abs(up) > SAFE || Math.abs(t.n) * POW10[scale - t.scale]! > SAFE) return undefined;
+    sum += up;
+    if (Math.abs(sum) > SAFE) return undefined;
+  }
+  return formatScaled(BigInt(sum), scale);
+}
+
 /** Σ coefficient × price, exactly: products of decimals are decimals. */
 export function spreadValue(coefficients: readonly string[], prices: readonly string[]): string {
+  const fast = smallSpread(coefficients, prices);
+  if (fast !== undefined) return fast;
   const terms = coefficients.map((c, i) => {
     const a = parse(c);
     const b = parse(prices[i]!);
