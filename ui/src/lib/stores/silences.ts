@@ -65,4 +65,3 @@ export function createSilences({ api, now = Date.now }: { api: SilenceApi; now?:
     },
   };
 }
-export type Silences = ReturnType<typeof createSilences>;
