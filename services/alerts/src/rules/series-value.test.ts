@@ -36,7 +36,7 @@ describe('spread values', () => {
       const cs = Array.from({ length: n }, () => dec(1 + Math.floor(r() * 6), true));
       const ps = Array.from({ length: n }, () => dec(1 + Math.floor(r() * (r() < 0.2 ? 30 : 8)), false));
       const v = spreadValue(cs, ps);
-      expect(bigSpread(['1'], [v]), `${cs} × ${ps}`).toBe(bigSpread(cs, ps));
+      expect(bigSpread(['1'], [v]), `${cs.join(',')} × ${ps.join(',')}`).toBe(bigSpread(cs, ps));
     }
   });
 });
