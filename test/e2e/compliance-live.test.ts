@@ -17,6 +17,8 @@ import {
 } from './helpers.js';
 
 const SYMBOL = 'ETHUSDT';
+// The page's global, for the functions run in it below (in Chromium: see page-dom.ts).
+declare const window: { liveMark?: number };
 
 describe('compliance view, live', () => {
   let s: BrowserSession;
@@ -36,7 +38,7 @@ describe('compliance view, live', () => {
     await byTestId(page, 'nav-compliance').click();
     await expect.poll(() => attr(byTestId(page, 'audit-live-state'), 'data-state'), { timeout: 20_000 }).toBe('live');
     // A reload would drop this mark.
-    await page.evaluate(() => ((window as unknown as { liveMark: number }).liveMark = 1));
+    await page.evaluate(() => (window.liveMark = 1));
     const threshold = new Decimal(await lastPrice(alice, SYMBOL)).mul('0.9').toDecimalPlaces(3).toFixed(3);
     const created = await alice.post<{ id: string }>('/v1/rules', {
       symbol: SYMBOL,
@@ -64,7 +66,7 @@ describe('compliance view, live', () => {
     expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
     const row = page.locator(`[data-testid="lifecycle-row"][data-alert-id="${alertId}"]`);
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
-    expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
+    expect(await page.evaluate(() => window.liveMark)).toBe(1);
     await screenshot(page, 'compliance-live');
   });
 });

@@ -14,7 +14,7 @@ const READER_ROLES: ReadonlySet<string> = new Set(['compliance', 'admin']);
  * instrument nodes': the node's items and the REST chain, not offline storage, are how a
  * reader catches up.
  */
-export function auditNodeConfig(maxItems: number): NodeConfig {
+function auditNodeConfig(maxItems: number): NodeConfig {
   return {
     title: 'audit chain records',
     access_model: 'whitelist',

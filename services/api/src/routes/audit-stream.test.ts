@@ -16,20 +16,16 @@ const opened: Array<() => void> = [];
 beforeAll(async () => {
   redis = await privateRedis();
   client = redis.client();
-  app = await buildTestApp(client, [(v1) => auditStreamRoutes(v1, { pollMs: 20, heartbeatMs: 100 })], {
-    config: { auditStreamsPerUser: 2 },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as AddressInfo).port;
+  const routes = (v1: Parameters<typeof auditStreamRoutes>[0]) =>
+    auditStreamRoutes(v1, { pollMs: 20, heartbeatMs: 100 });
+  app = await buildTestApp(client, [routes], { config: { auditStreamsPerUser: 2 } });
+  port = (await app.listen({ port: 0, host: '127.0.0.1' }), (app.server.address() as AddressInfo).port);
 });
 afterAll(async () => {
   await app?.close();
   await redis?.close();
 });
-beforeEach(async () => {
-  await client.flushall();
-  await seedUsers(client);
-});
+beforeEach(() => client.flushall().then(() => seedUsers(client)));
 afterEach(async () => {
   for (const close of opened.splice(0)) close();
   await new Promise((r) => setTimeout(r, 30)); // the server sees the close before the next test counts streams

@@ -19,6 +19,11 @@ const MAX_BUFFERED = 1 << 20;
 /** Records read from the chain per round trip while a client catches up. */
 const PAGE = 500;
 const AUDITORS: Role[] = ['compliance', 'admin'];
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
 
 interface Client {
   /** The last seq sent. */
@@ -105,7 +110,8 @@ export default async function auditStreamRoutes(
     warnedAt = Date.now();
   });
   const open = new Set<PassThrough>();
-  const perUser = new Map<string, number>();
+  /** Each user's open streams: each costs a socket and up to MAX_BUFFERED of unread frames. */
+  const streamsOf = new Map<string, Set<PassThrough>>();
   const { auditStreamsPerUser, streamsMax } = app.config;
   app.addHook('preClose', (done) => {
     for (const s of open) s.end();
@@ -135,7 +141,8 @@ export default async function auditStreamRoutes(
     },
     async (request, reply) => {
       const user = request.caller.user;
-      if ((perUser.get(user) ?? 0) >= auditStreamsPerUser)
+      const mine = streamsOf.get(user) ?? new Set<PassThrough>();
+      if (mine.size >= auditStreamsPerUser)
         throw new ApiError(
           'TICKDESK_API_TOO_MANY_STREAMS',
           `${user} has ${auditStreamsPerUser} open audit streams, the most allowed: close one first`,
@@ -143,37 +150,34 @@ export default async function auditStreamRoutes(
       if (open.size >= streamsMax)
         throw new ApiError('TICKDESK_API_TOO_MANY_STREAMS', 'too many open audit streams on this API: try again later');
       const resume = request.headers['last-event-id'];
-      const start = resume !== undefined ? Number(resume) : (request.query.after ?? (await audit.head()).seq);
       const stream = new PassThrough();
       const client: Client = {
-        sent: start,
+        sent: resume !== undefined ? Number(resume) : (request.query.after ?? (await audit.head()).seq),
         busy: false,
         closed: false,
         send(chunk) {
           if (stream.writableEnded) return false;
-          if (stream.writableLength > MAX_BUFFERED) return (stream.end(), false);
+          if (stream.writableLength > MAX_BUFFERED) {
+            stream.end();
+            return false;
+          }
           stream.write(chunk);
           return true;
         },
       };
+      streamsOf.set(user, mine.add(stream));
       open.add(stream);
-      perUser.set(user, (perUser.get(user) ?? 0) + 1);
-      const done = () => {
-        if (!open.delete(stream)) return;
-        const n = (perUser.get(user) ?? 1) - 1;
-        if (n > 0) perUser.set(user, n);
-        else perUser.delete(user);
+      const closed = () => {
+        open.delete(stream);
+        mine.delete(stream);
+        if (mine.size === 0 && streamsOf.get(user) === mine) streamsOf.delete(user);
         hub.remove(client);
       };
-      reply.raw.once('close', done);
-      stream.once('close', done);
+      // Whichever closes first, the socket or the stream, frees the slot (hub.remove is idempotent).
+      for (const emitter of [reply.raw, stream]) emitter.once('close', closed);
       stream.write('retry: 3000\n: connected\n\n');
       hub.add(client);
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-cache, no-transform')
-        .header('x-accel-buffering', 'no')
-        .send(stream);
+      return reply.headers(SSE_HEADERS).send(stream);
     },
   );
 }
