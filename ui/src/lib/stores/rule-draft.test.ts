@@ -80,4 +80,41 @@ describe('rule draft', () => {
       priority: 'critical',
     });
   });
+
+  it("keeps a stored rule's flap control through an edit the form has no inputs for", () => {
+    const stored = {
+      id: 'r2',
+      owner: 'alice',
+      status: 'paused' as const,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 4,
+      symbol: 'BTCUSDT',
+      condition: 'crossing' as const,
+      threshold: '65000',
+      frequency: 'every-time' as const,
+      cooldownSeconds: 30,
+      priority: 'normal' as const,
+      maxFirings: 5,
+      minGapSeconds: 60,
+      groupWindowSeconds: 20,
+      pausedReason: 'firing-limit' as const,
+      firings: 5,
+    };
+    const d = draftOf(stored);
+    d.threshold = '66000';
+    expect(toRuleInput(d)).toEqual({
+      symbol: 'BTCUSDT',
+      condition: 'crossing',
+      threshold: '66000',
+      frequency: 'every-time',
+      cooldownSeconds: 30,
+      priority: 'normal',
+      maxFirings: 5,
+      minGapSeconds: 60,
+      groupWindowSeconds: 20,
+    });
+    // Made a once rule in the form: they no longer apply (the server would refuse them).
+    expect(toRuleInput({ ...d, frequency: 'once' })).not.toHaveProperty('maxFirings');
+  });
 });

@@ -1,4 +1,4 @@
-import type { Rule, RuleCondition, RuleInput } from '@tickdesk/schemas';
+import { FLAP_FIELDS, type FlapField, type Rule, type RuleCondition, type RuleInput } from '@tickdesk/schemas';
 import { localpart } from '../jid.js';
 import { utcInput } from '../time-format.js';
 
@@ -21,6 +21,8 @@ export interface RuleDraft {
   backup: string;
   expires: string;
   message: string;
+  /** A stored rule's flap control (maxFirings, minGapSeconds, groupWindowSeconds): no inputs, kept through an edit. */
+  flap: Partial<Pick<RuleInput, FlapField>>;
 }
 
 export const emptyDraft = (symbol = ''): RuleDraft => ({
@@ -41,6 +43,7 @@ export const emptyDraft = (symbol = ''): RuleDraft => ({
   backup: '',
   expires: '',
   message: '',
+  flap: {},
 });
 
 /** Which inputs a condition uses (schemas/src/rule-validation.ts refuses the others). */
@@ -80,6 +83,7 @@ export function toRuleInput(d: RuleDraft): RuleInput {
   if (d.backup.trim()) body.backup = localpart(d.backup.trim());
   body.priority = d.priority;
   if (d.message.trim()) body.message = d.message;
+  if (d.frequency !== 'once') Object.assign(body, d.flap);
   return body as RuleInput;
 }
 
@@ -104,5 +108,6 @@ export function draftOf(r: Rule): RuleDraft {
     backup: r.backup ?? '',
     expires: r.expiresAt ?? '',
     message: r.message ?? '',
+    flap: Object.fromEntries(FLAP_FIELDS.flatMap((f) => (r[f] === undefined ? [] : [[f, r[f]]]))),
   };
 }
