@@ -44,7 +44,7 @@ function deskAnswering(respond: (q: URLSearchParams) => Response) {
 }
 
 const row = (hop: string) => screen.getAllByTestId('hop-row').find((r) => r.dataset.hop === hop)!;
-const cell = (hop: string, what: string) => row(hop).querySelector(`[data-testid="hop-${what}"]`)!.textContent!.trim();
+const cell = (hop: string, what: string) => row(hop).querySelector(`[data-testid="hop-${what}"]`)!.textContent.trim();
 
 describe('the per-hop latency distribution', () => {
   it('reads the last hour on mount and shows each hop in order with p50, p99, max and a histogram', async () => {
