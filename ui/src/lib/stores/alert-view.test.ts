@@ -28,6 +28,8 @@ describe('alerts from the history', () => {
     for (const [state, events] of [
       ['suppressed', ['suppressed']],
       ['retired', ['fired', 'sent', 'retired']],
+      // Listed in its group's message (flap control), never sent alone: that message is the one to mark.
+      ['grouped', ['grouped']],
     ] as const) {
       expect(fromRecord(record(state, [...events]), 'alerts@desk.localhost'), state).toMatchObject({
         markable: false,

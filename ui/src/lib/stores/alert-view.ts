@@ -48,7 +48,8 @@ export function fromPayload(a: AlertPayload, replyTo: string, markable: boolean)
   };
 }
 
-const FINISHED = new Set(['expired', 'failed', 'suppressed', 'retired']);
+// grouped: a firing listed in its group's message (flap control), never sent alone.
+const FINISHED = new Set(['expired', 'failed', 'suppressed', 'retired', 'grouped']);
 
 /** An alert from REST history: what its lifecycle says was already displayed or acknowledged. */
 export function fromRecord(r: AlertRecord, alertsJid: string): AlertView {
