@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import {
@@ -15,6 +20,8 @@ import { connect, credentials, desk, log, refusal, SUBSCRIBE_REFUSED, waitFor } 
 import { publishPrices, trader, type Trader } from './trader.js';
 
 const SYMBOL = 'ETHUSDT';
+// docs/protocol.md §13 read by a third-party client: Debian's python3-slixmpp.
+const SLIXMPP_AUDIT = fileURLToPath(new URL('../interop/slixmpp_audit.py', import.meta.url));
 
 let redis: Redis;
 let engineClient: XmppClient;
@@ -160,6 +167,74 @@ describe('the live compliance feed (audit node)', () => {
     } finally {
       await redis.hset('td:users', 'bob', 'trader');
       await bob.stop();
+    }
+  });
+
+  it('slixmpp, a third-party client, watches the node as compliance and checks each HMAC and link; a trader is refused', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'tickdesk-audit-interop-'));
+    try {
+      /** The script as `user`, its password in a 0600 file. */
+      const run = (user: string, count: number) => {
+        const pw = join(scratch, `${user}.pw`);
+        writeFileSync(pw, `${credentials().accounts[user]!.password}\n`, { mode: 0o600 });
+        const url = new URL(desk().service);
+        const child = spawn(
+          '/usr/bin/python3',
+          [
+            SLIXMPP_AUDIT,
+            '--jid',
+            `${user}@${desk().domain}`,
+            '--password-file',
+            pw,
+            '--ca',
+            join(desk().home, 'certs', 'ca.crt'),
+            '--host',
+            url.hostname,
+            '--port',
+            url.port,
+            '--service',
+            desk().pubsubHost,
+            '--key-file',
+            desk().credentialsPath,
+            '--count',
+            String(count),
+            '--timeout',
+            '20',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const out = { stdout: '', stderr: '' };
+        child.stdout.setEncoding('utf8').on('data', (t: string) => (out.stdout += t));
+        child.stderr.setEncoding('utf8').on('data', (t: string) => (out.stderr += t));
+        const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+        return { out, code };
+      };
+      const bob = run('bob', 1);
+      expect(await bob.code).toBe(5);
+      expect(bob.out.stderr).toMatch(/subscribe audit refused: forbidden|not-allowed/);
+      const carol = run('carol', 3);
+      await waitFor(() => carol.out.stderr.includes('subscribed audit'), 20_000, 'slixmpp subscribed');
+      const chain = createAuditChain({ redis, key: credentials().audit });
+      const appended: AuditRecord[] = [];
+      for (const event of ['fired', 'sent', 'delivered'] as const)
+        appended.push(
+          await chain.append({
+            alertId: `interop-${Date.now()}`,
+            trader: 'alice',
+            symbol: SYMBOL,
+            event,
+            detail: 'to=alice, "quoted"',
+            stanzaHash: '',
+          }),
+        );
+      expect(await carol.code, carol.out.stderr).toBe(0);
+      const printed = carol.out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditRecord);
+      expect(printed).toEqual(appended);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
