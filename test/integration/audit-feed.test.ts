@@ -112,6 +112,12 @@ describe('the live compliance feed (audit node)', () => {
     );
     const arrival = received.filter((r) => r.seq > start).map((r) => r.seq);
     expect(arrival).toEqual([...arrival].sort((a, b) => a - b));
+    // /metrics: what was published, and nothing left behind once the node has the head.
+    const metric = async (name: string) =>
+      Number(/ (\d+)$/m.exec(await service!.engine.metrics.registry.getSingleMetricAsString(name))?.[1]);
+    expect(await metric('tickdesk_alerts_audit_feed_published_total')).toBeGreaterThanOrEqual(got.length);
+    await waitFor(() => seen(start).length >= chain.length, 10_000, 'every record appended so far');
+    expect(await metric('tickdesk_alerts_audit_feed_lag_records')).toBe(0);
   });
 
   it('a trader and an analyst cannot subscribe, read items or publish; compliance cannot publish', async () => {

@@ -231,6 +231,7 @@ export function wireAlertEngine({
         log,
         leads: () => ownership.leads(),
         maxItems: config.auditFeedItems,
+        registry: metrics.registry,
       })
     : undefined;
   const engine = createAlertEngine({

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { createPubsub, type XmppClient } from '@tickdesk/xmpp';
 import { auditKeys } from '../store/redis-layout.js';
 import { configureAuditNode, createAuditReaders } from './audit-node.js';
@@ -16,7 +17,9 @@ export interface AuditFeedDeps {
   leads: () => boolean;
   /** Items the node keeps (TICKDESK_ALERTS_AUDIT_FEED_ITEMS). */
   maxItems: number;
-  tail?: Pick<AuditTailDeps, 'batch' | 'blockMs' | 'retryMs' | 'onPublished'>;
+  tail?: Pick<AuditTailDeps, 'batch' | 'blockMs' | 'retryMs'>;
+  /** The engine's /metrics registry. */
+  registry?: Registry;
 }
 
 /**
@@ -28,12 +31,29 @@ export function createAuditFeed(deps: AuditFeedDeps) {
   const log = deps.log.child({ component: 'audit-feed' });
   const pubsub = createPubsub(deps.client, deps.service);
   const readers = createAuditReaders({ pubsub, redis: deps.redis, prefix: deps.prefix, domain: deps.domain, log });
+  const keys = auditKeys(deps.prefix);
+  const registers = deps.registry ? [deps.registry] : [];
+  const published = new Counter({
+    name: 'tickdesk_alerts_audit_feed_published_total',
+    help: 'Audit records published to the audit pubsub node by this engine (a re-published batch counts again)',
+    registers,
+  });
+  new Gauge({
+    name: 'tickdesk_alerts_audit_feed_lag_records',
+    help: "Audit records appended but not yet published to the audit node (the chain's head seq minus the feed's cursor)",
+    registers,
+    async collect() {
+      const [head, cursor] = await Promise.all([deps.redis.hget(keys.head, 'seq'), deps.redis.get(keys.feedCursor)]);
+      this.set(Math.max(0, Number(head ?? 0) - Number(cursor ?? 0)));
+    },
+  });
   const tail = createAuditTail({
     redis: deps.redis,
     pubsub,
-    keys: auditKeys(deps.prefix),
+    keys,
     log,
     leads: deps.leads,
+    onPublished: (records) => published.inc(records.length),
     ...deps.tail,
   });
   return {
