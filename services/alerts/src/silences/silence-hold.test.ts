@@ -1,28 +1,37 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { Silence } from '@tickdesk/schemas/rest';
+import type { XmppClient } from '@tickdesk/xmpp';
+import { createAlertRouter } from '../alert-router.js';
 import type { AlertSteps } from '../alert-steps.js';
+import type { AlertsConfig } from '../config.js';
+import type { PresenceTracker } from '../presence-tracker.js';
 import type { StoredAlert } from '../store/index.js';
 import { createSilenceHold, silenceOfHold } from './silence-hold.js';
 import type { SilenceStore } from './silence-store.js';
 
 const NOW = Date.parse('2026-12-06T12:00:00.000Z');
 const at = (ms: number) => new Date(ms).toISOString();
-const alert = (over: Partial<StoredAlert> = {}): StoredAlert =>
-  ({
-    id: 'a1',
-    ruleId: 'r1',
-    owner: 'alice',
-    recipient: 'alice',
-    symbol: 'BTCUSDT',
-    firedAt: at(NOW),
-    priority: 'normal',
-    state: 'pending',
-    attempts: 0,
-    nextActionAt: NOW,
-    lifecycle: [],
-    ...over,
-  }) as StoredAlert;
+const alert = (over: Partial<StoredAlert> = {}): StoredAlert => ({
+  id: 'a1',
+  ruleId: 'r1',
+  owner: 'alice',
+  recipient: 'alice',
+  symbol: 'BTCUSDT',
+  condition: 'greater-than',
+  threshold: '1',
+  price: '2',
+  tickSeq: 1,
+  eventTime: at(NOW),
+  body: 'BTCUSDT',
+  firedAt: at(NOW),
+  priority: 'normal',
+  state: 'pending',
+  attempts: 0,
+  nextActionAt: NOW,
+  lifecycle: [],
+  ...over,
+});
 const silence = (over: Partial<Silence> = {}): Silence => ({
   id: 'sl0000000000000001',
   owner: 'alice',
@@ -173,5 +182,48 @@ describe('silence hold', () => {
     await vi.waitFor(() => expect(t.routed).toEqual(['a1']), { timeout: 2000, interval: 10 });
     t.hold.stop();
     expect(t.recorded.map((r) => r[1])).toEqual(['held', 'released']);
+  });
+});
+
+describe('a silence hold and presence', () => {
+  const router = (recorded: string[], held: boolean) =>
+    createAlertRouter({
+      client: { send: async () => undefined } as unknown as XmppClient,
+      steps: {
+        record: async (a: StoredAlert, event: string, patch: Partial<StoredAlert>) => {
+          recorded.push(event);
+          return { ...a, ...patch };
+        },
+      } as unknown as AlertSteps,
+      presence: {
+        get: (trader: string) => ({ trader, show: 'online', since: at(NOW) }),
+      } as unknown as PresenceTracker,
+      config: { alertTtlMs: 86_400_000, receiptTimeoutMs: 10_000 } as AlertsConfig,
+      domain: 'desk.localhost',
+      log: pino({ level: 'silent' }),
+      canEscalateTo: () => true,
+      sentStanzas: new WeakMap(),
+      now: () => NOW,
+      silenced: async () => held,
+    });
+
+  it('an alert held by a silence is not released when its trader leaves dnd', async () => {
+    const recorded: string[] = [];
+    const bySilence = alert({
+      state: 'held',
+      lifecycle: [{ event: 'held', at: at(NOW), detail: 'silence=sl0000000000000001 reason=lunch' }],
+    });
+    await router(recorded, true).release(bySilence);
+    expect(recorded).toEqual([]);
+  });
+
+  it('an alert held for dnd is released, then held by a silence that covers it now instead of sent', async () => {
+    const recorded: string[] = [];
+    const forDnd = alert({ state: 'held', lifecycle: [{ event: 'held', at: at(NOW), detail: 'dnd' }] });
+    await router(recorded, true).release(forDnd);
+    expect(recorded).toEqual(['released']);
+    const sent: string[] = [];
+    await router(sent, false).release(forDnd);
+    expect(sent).toEqual(['released', 'sent']);
   });
 });
