@@ -47,6 +47,8 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
   const due = new Map<string, number>();
   const sent: Array<{ to: string; body: string }> = [];
   const webhooks: number[] = [];
+  // Another engine holds the instrument with a newer lease: this one's steps are refused (alert-steps.ts).
+  const lease = { fenced: false };
   const store = {
     defaultOf: () => Promise.resolve(undefined),
     chainOf: (id: string) => Promise.resolve(chains.get(id)),
@@ -60,6 +62,7 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
   } as unknown as EscalationStore;
   const steps = {
     record: (a: StoredAlert, event: LifecycleStep['event'], patch: Partial<StoredAlert>, detail?: string) => {
+      if (lease.fenced && event !== 'acknowledged') return Promise.resolve(undefined);
       const cur = alerts.get(a.id)!;
       const step = { event, at: new Date(clock.t).toISOString(), ...(detail ? { detail } : {}) };
       const next = { ...cur, ...patch, lifecycle: [...cur.lifecycle, step] };
@@ -122,7 +125,7 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
   const route = () => router.route(alerts.get('a1')!);
   const acknowledge = (by: string) =>
     steps.record(alerts.get('a1')!, 'acknowledged', { state: 'acknowledged' }, `by=${by}`);
-  return { route, at, hops, sent, webhooks, due, acknowledge, alert: () => alerts.get('a1')! };
+  return { route, at, hops, sent, webhooks, due, acknowledge, lease, alert: () => alerts.get('a1')! };
 }
 
 describe('escalation chain', () => {
@@ -195,5 +198,32 @@ describe('escalation chain', () => {
     await d.at(120);
     expect(d.hops()).toEqual([]);
     expect(d.due.get('a1')).toBeGreaterThan(T0 + 86_400_000);
+  });
+
+  it('a step refused by the fence is neither sent nor counted: the holder of the instrument takes it, once', async () => {
+    const d = desk({ chain: CHAIN });
+    await d.route();
+    await d.at(60);
+    d.lease.fenced = true;
+    await d.at(300);
+    await d.at(300);
+    expect(d.hops()).toHaveLength(1);
+    expect(d.sent.map((s) => s.to)).toEqual(['alice@desk.localhost']);
+    d.lease.fenced = false;
+    await d.at(300);
+    await d.at(300);
+    await d.at(300);
+    expect(d.hops().map((h) => h.split(' reason=')[0])).toEqual([
+      'escalated step=2 to=webhook',
+      'escalated step=3 to=backup',
+      'escalated step=4 to=desk',
+    ]);
+    expect(d.sent.map((s) => s.to)).toEqual([
+      'alice@desk.localhost',
+      'bob@desk.localhost',
+      'carol@desk.localhost',
+      'comp1@desk.localhost',
+      'dave@desk.localhost',
+    ]);
   });
 });
