@@ -169,3 +169,4 @@ export type HealthReport = Static<typeof HealthReport>;
 
 export * from './webhook.js';
 export { HOP_BUCKETS_MS, HopLatency, HopStats } from './hop-stats.js';
+export * from './silence.js';
