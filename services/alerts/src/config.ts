@@ -60,7 +60,7 @@ export const AlertsConfig = Type.Object(
      */
     leaseMs: Ms(3_000, 300),
     /** Audit records the `audit` pubsub node keeps for readers to fetch (the chain in Redis keeps them all). */
-    auditFeedItems: Count(1_000),
+    auditFeedItems: Type.Integer({ minimum: 1, maximum: 1_000, default: 1_000 }),
   },
   { additionalProperties: false },
 );
