@@ -19,8 +19,12 @@ export function describeRule(r: Rule): string {
     r.priority === 'critical' ? 'critical' : '',
     r.backup ? `backup ${r.backup}` : '',
     r.expiresAt ? `expires ${r.expiresAt}` : '',
+    r.maxFirings !== undefined ? `pauses after ${r.maxFirings} firings` : '',
+    r.minGapSeconds !== undefined ? `at most one alert per ${r.minGapSeconds}s` : '',
+    r.groupWindowSeconds !== undefined ? `firings within ${r.groupWindowSeconds}s in one message` : '',
   ].filter(Boolean);
-  return `${r.id} [${r.status}] ${r.symbol} ${describeCondition(r)}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
+  const status = r.pausedReason === 'firing-limit' && r.status === 'paused' ? 'paused at its firing limit' : r.status;
+  return `${r.id} [${status}] ${r.symbol} ${describeCondition(r)}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
 }
 
 /** A refusal as chat and ad-hoc replies word it; `verb` is what was not done ("added"). */
