@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { REDIS_ACL, type RedisServiceUser } from '@tickdesk/infra';
-import { alertKeys, auditKeys, directoryKeys, engineKeys, leaseKeys, marketKeys, rateKeys, ruleKeys } from './keys.js';
+import {
+  alertKeys,
+  auditKeys,
+  directoryKeys,
+  engineKeys,
+  escalationKeys,
+  leaseKeys,
+  marketKeys,
+  rateKeys,
+  ruleKeys,
+} from './keys.js';
 
 /** Redis glob (`*`, `?`, `[…]`) as a RegExp; braces and the rest are literal. */
 function glob(pattern: string): RegExp {
@@ -75,6 +85,8 @@ const FAMILIES: Array<{ keys: string[]; write: RedisServiceUser[]; read: RedisSe
     read: ['api'],
   },
   { keys: [rules.rule('r1'), rules.ids, rules.owner('alice')], write: ['alerts', 'api'], read: [] },
+  // Chains and due steps by the engine, trader defaults by the API (PUT /v1/me/escalation).
+  { keys: Object.values(escalationKeys()), write: ['alerts', 'api'], read: [] },
   { keys: [rateKeys().user('alice')], write: ['api', 'alerts'], read: [] },
   ...(['feed', 'recorder', 'alerts'] as const).map((role) => {
     const k = leaseKeys(`${role}:BTCUSDT`);
