@@ -227,3 +227,19 @@ describe('a silence hold and presence', () => {
     expect(sent).toEqual(['released', 'sent']);
   });
 });
+
+describe('a silence ended early while no engine ran', () => {
+  it('has its held alerts released at the next start, not at its until', async () => {
+    const s = silence({ until: at(NOW + 3_600_000), endedAt: at(NOW - 60_000) });
+    const held = alert({
+      state: 'held',
+      nextActionAt: NOW + 3_600_000,
+      lifecycle: [{ event: 'held', at: at(NOW - 120_000), detail: `silence=${s.id} reason=lunch break` }],
+    });
+    const t = setup([s], [held]);
+    t.hold.start(t.route);
+    await vi.waitFor(() => expect(t.routed).toEqual(['a1']), { timeout: 2000, interval: 10 });
+    t.hold.stop();
+    expect(t.recorded).toEqual([['a1', 'released', `silence-ended silence=${s.id}`]]);
+  });
+});

@@ -4,7 +4,7 @@ import { NEVER, type AlertSteps, type DeliveryOwnership } from '../alert-steps.j
 import { addresseeOf } from '../desk-user.js';
 import type { Retirement } from '../outbox-retirement.js';
 import type { AlertStore, StoredAlert } from '../store/index.js';
-import type { SilenceStore } from './silence-store.js';
+import { SILENCE_KEPT_AFTER_END_MS, type SilenceStore } from './silence-store.js';
 
 /** The silence that holds `alert` (its last `held` step's `silence=<id>`), if a silence holds it. */
 export function silenceOfHold(alert: Pick<StoredAlert, 'state' | 'lifecycle'>): string | undefined {
@@ -126,7 +126,8 @@ export function createSilenceHold({
     /** `routeAgain` routes a released alert (alert-router.ts route). */
     start(routeAgain: (alert: StoredAlert) => Promise<void>): void {
       route = routeAgain;
-      lookedUpTo = now();
+      // The first look goes back as far as ended silences are kept: one ended early while no engine ran.
+      lookedUpTo = now() - SILENCE_KEPT_AFTER_END_MS;
       timer = setInterval(
         () => void look().catch((err: Error) => log.warn({ err }, 'looking for ended silences failed')),
         pollMs,
