@@ -138,9 +138,19 @@ describe('the live compliance feed (audit node)', () => {
   });
 
   it('a record appended while no engine publishes reaches the node once one starts again (the cursor is in Redis)', async () => {
+    const chain = createAuditChain({ redis, key: credentials().audit });
+    // Appended just before the stop: the stopping engine still publishes it.
+    const last = await chain.append({
+      alertId: `audit-feed-${Date.now()}`,
+      trader: 'alice',
+      symbol: SYMBOL,
+      event: 'expired',
+      detail: 'appended as the engine stops',
+      stanzaHash: '',
+    });
     await service!.stop();
     service = undefined;
-    const chain = createAuditChain({ redis, key: credentials().audit });
+    await waitFor(() => received.some((r) => r.seq === last.seq), 5_000, 'the record appended before the stop');
     const rec = await chain.append({
       alertId: `audit-feed-${Date.now()}`,
       trader: 'alice',

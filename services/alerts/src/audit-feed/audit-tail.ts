@@ -70,12 +70,18 @@ export function createAuditTail(deps: AuditTailDeps) {
       wake = () => (clearTimeout(t), resolve());
     });
 
-  /** One round: wait for records after the cursor, publish them, move the cursor; how many were published. */
-  async function round(conn: Redis): Promise<number> {
+  /**
+   * One round: wait (`block`) for records after the cursor, publish them, move the cursor;
+   * how many log entries it moved past.
+   */
+  async function round(conn: Redis, block: boolean): Promise<number> {
     const cursor = Number(await redis.get(keys.feedCursor));
-    const reply = await conn.xread('COUNT', batch, 'BLOCK', blockMs, 'STREAMS', keys.log, `${cursor}-0`);
+    const after = `${cursor}-0`;
+    const reply = block
+      ? await conn.xread('COUNT', batch, 'BLOCK', blockMs, 'STREAMS', keys.log, after)
+      : await conn.xread('COUNT', batch, 'STREAMS', keys.log, after);
     const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0 || !running || !leads()) return 0;
+    if (entries.length === 0 || (block && !running) || !leads()) return 0;
     const records: AuditRecord[] = [];
     for (const e of entries) {
       try {
@@ -92,7 +98,7 @@ export function createAuditTail(deps: AuditTailDeps) {
     );
     await advance.run([keys.feedCursor], [entries[entries.length - 1]![0].split('-')[0]!]);
     deps.onPublished?.(records);
-    return records.length;
+    return entries.length;
   }
 
   async function run(conn: Redis): Promise<void> {
@@ -102,7 +108,7 @@ export function createAuditTail(deps: AuditTailDeps) {
         continue;
       }
       try {
-        await round(conn);
+        await round(conn, true);
       } catch (err) {
         if (!running) return;
         log.warn({ err }, 'audit records not published yet: trying again');
@@ -125,6 +131,15 @@ export function createAuditTail(deps: AuditTailDeps) {
       reader?.disconnect(); // ends an XREAD that is waiting
       await loop;
       reader = undefined;
+      // What was appended until now, the stop's own records among them, goes before the
+      // XMPP session does (a few rounds at most; what is left, the next engine publishes).
+      for (let i = 0; i < 4; i++) {
+        const moved = await round(redis, false).catch((err: Error) => {
+          log.warn({ err }, 'audit records left for the next engine to publish');
+          return 0;
+        });
+        if (moved < batch) break;
+      }
     },
     /** The last seq published (the cursor in Redis). */
     published: async (): Promise<number> => Number(await redis.get(keys.feedCursor)),
