@@ -48,7 +48,7 @@ const alertAt = (n: number): StoredAlert => ({
   lifecycle: [{ event: 'fired', at: new Date(T0).toISOString() }],
 });
 
-function setup(r: Rule = rule) {
+function setup(r: Rule = rule, failPauses = 0) {
   let now = T0;
   const records: AuditEntry[] = [];
   const told: string[] = [];
@@ -66,6 +66,7 @@ function setup(r: Rule = rule) {
     rules: {
       setStatus(...args: unknown[]) {
         paused.push(args);
+        if (failPauses-- > 0) return Promise.reject(new Error('Redis away'));
         return Promise.resolve({ ...r, status: 'paused' as const });
       },
     },
@@ -104,6 +105,17 @@ describe('flap control on the firing path', () => {
     expect(s.told).toEqual([expect.stringContaining('alice: Rule r1 (BTCUSDT) paused itself after 2 firings')]);
     expect(await s.fire(3)).toBe('done');
     expect(await s.alerts.get('a3')).toBeUndefined();
+  });
+
+  it('a pause at the limit that did not land (Redis away) is made at the next firing, which is dropped', async () => {
+    const s = setup({ ...rule, maxFirings: 1 }, 1);
+    await expect(s.fire(1)).rejects.toThrow('Redis away');
+    expect(s.records.filter((r) => r.event === 'rule-limited')).toEqual([]);
+    expect(await s.fire(2)).toBe('done');
+    expect(s.paused).toHaveLength(2);
+    expect(s.records.filter((r) => r.event === 'rule-limited')).toHaveLength(1);
+    expect(s.told).toHaveLength(1);
+    expect(await s.alerts.get('a2')).toBeUndefined();
   });
 
   it('gathers firings within the window into the open group; after the window ends the next opens a new one', async () => {

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import { formatMillis, type Rule } from '@tickdesk/schemas';
-import { xml, type Element } from '@tickdesk/xmpp';
 import { alertBody } from './alert-message.js';
 import { alertContent } from './alert-content.js';
 import type { AlertsMetrics } from './alerts-metrics.js';
 import { NEVER } from './alert-steps.js';
-import { traderJid } from './desk-user.js';
 import { AlertsError } from './errors.js';
 import { decideFlap, type FlapVerdict } from './flap-decision.js';
+import { createFiringLimit } from './firing-limit.js';
 import { withFiring } from './firing-group.js';
 import type { AlertStore, AuditChain, FlapStore, RuleStore, StoredAlert } from './store/index.js';
 
@@ -42,6 +41,7 @@ const hasFlap = (r: Rule): boolean =>
  * an instrument over, goes on with the same count, gap and open group.
  */
 export function createFlapControl({ flap, alerts, audit, rules, metrics, log, forget, tell, now }: FlapControlDeps) {
+  const pauseAtLimit = createFiringLimit({ audit, rules, metrics, log, forget, tell, now });
   const fenced = (a: StoredAlert) =>
     new AlertsError(
       'TICKDESK_ALERTS_FENCED',
@@ -92,27 +92,7 @@ export function createFlapControl({ flap, alerts, audit, rules, metrics, log, fo
     await flap.letThrough(rule.id, eventMicros);
     if (rule.maxFirings === undefined) return;
     const n = await flap.count(rule.id, rule.version);
-    if (n < rule.maxFirings) return;
-    forget(rule.id);
-    const pausedAt = formatMillis(now());
-    const paused = await rules.setStatus(rule.id, 'paused', rule.version, { pausedReason: 'firing-limit', pausedAt });
-    if (typeof paused === 'string') return; // changed or paused meanwhile: a rule changed starts its count again
-    const detail = `firings=${n} limit=${rule.maxFirings}`;
-    await audit.append({
-      alertId: rule.id,
-      trader: rule.owner,
-      symbol: rule.symbol,
-      event: 'rule-limited',
-      stanzaHash: '',
-      detail,
-    });
-    metrics.rulesPaused.inc();
-    log.info({ rule: rule.id, owner: rule.owner, firings: n }, 'rule paused itself at its firing limit');
-    await tell(
-      rule.owner,
-      `Rule ${rule.id} (${rule.symbol}) paused itself after ${n} firings, its limit (maxFirings ${rule.maxFirings}). ` +
-        `Resume it to start counting again: "resume ${rule.id}" here, Resume in the dashboard, or POST /v1/rules/${rule.id}/resume.`,
-    ).catch((err: Error) => log.warn({ rule: rule.id, err }, 'owner not told of the paused rule'));
+    if (n >= rule.maxFirings) await pauseAtLimit(rule, n);
   }
 
   return {
@@ -122,7 +102,7 @@ export function createFlapControl({ flap, alerts, audit, rules, metrics, log, fo
       if (!hasFlap(rule)) return { kind: 'send' };
       const v = decideFlap(rule, await flap.read(rule.id), eventMicros, now());
       if (v.kind === 'spent') {
-        forget(rule.id);
+        await pauseAtLimit(rule, rule.maxFirings ?? 0);
         return { kind: 'done' };
       }
       if (v.kind === 'gap') {
@@ -169,7 +149,3 @@ export function createFlapControl({ flap, alerts, audit, rules, metrics, log, fo
   };
 }
 export type FlapControl = ReturnType<typeof createFlapControl>;
-
-/** A plain chat message to a desk trader (what the engine says about their rules). */
-export const chatTo = (trader: string, domain: string, text: string): Element =>
-  xml('message', { to: traderJid(trader, domain), type: 'chat' }, xml('body', {}, text));
