@@ -1,0 +1,75 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Pubsub } from '@tickdesk/xmpp';
+import { createAuditChain } from '../store/audit-chain.js';
+import { auditKeys } from '../store/redis-layout.js';
+import { until, usePrivateRedis } from '../store/redis.test-util.js';
+import { createAuditTail } from './audit-tail.js';
+
+const redis = usePrivateRedis();
+const keys = auditKeys('td:');
+const log = pino({ level: 'silent' });
+
+/** A pubsub service that records the item ids published, or refuses while `down`. */
+function fakePubsub() {
+  const ids: string[] = [];
+  const state = { down: false };
+  const pubsub = {
+    publish: (_node: string, _payload: unknown, id?: string) => {
+      if (state.down) return Promise.reject(new Error('XMPP away'));
+      ids.push(id!);
+      return Promise.resolve(id);
+    },
+  } as unknown as Pubsub;
+  return { pubsub, ids, state };
+}
+
+const append = (chain: ReturnType<typeof createAuditChain>, n: number) =>
+  Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      chain.append({ alertId: `a${i}`, trader: 'alice', symbol: 'BTCUSDT', event: 'sent', stanzaHash: '' }),
+    ),
+  );
+const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+describe('the audit tail', () => {
+  it('starts at the head, publishes in seq order, and across a failure and a restart skips nothing', async () => {
+    const chain = createAuditChain({ redis: redis.client });
+    await append(chain, 3); // before the first start: left in the chain
+    const { pubsub, ids, state } = fakePubsub();
+    const opts = { redis: redis.client, pubsub, keys, log, leads: () => true, blockMs: 50, retryMs: 20, batch: 4 };
+    let tail = createAuditTail(opts);
+    await tail.start();
+    await append(chain, 6);
+    await until(() => ids.length === 6);
+    expect(ids).toEqual(seqs(4, 9));
+    state.down = true; // the XMPP server away: nothing published, the cursor stays
+    await append(chain, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await tail.published()).toBe(9);
+    await tail.stop(); // a crash or stop while it cannot publish
+    await append(chain, 2);
+    state.down = false;
+    tail = createAuditTail(opts);
+    await tail.start();
+    await until(() => ids.length === 10);
+    expect(ids).toEqual(seqs(4, 13));
+    expect(await tail.published()).toBe(13);
+    await tail.stop();
+  });
+
+  it('publishes nothing while another engine leads', async () => {
+    const chain = createAuditChain({ redis: redis.client });
+    const { pubsub, ids } = fakePubsub();
+    const lead = { now: false };
+    const tail = createAuditTail({ redis: redis.client, pubsub, keys, log, leads: () => lead.now, blockMs: 30 });
+    await tail.start();
+    await append(chain, 3);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(ids).toEqual([]);
+    lead.now = true;
+    await until(() => ids.length === 3);
+    expect(ids).toEqual(seqs(1, 3));
+    await tail.stop();
+  });
+});
