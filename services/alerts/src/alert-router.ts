@@ -89,9 +89,8 @@ export function createAlertRouter({
    */
   async function route(alert: StoredAlert): Promise<void> {
     if (await silenced(alert)) return;
-    const walksChain = chains ? await chains.begin(alert) : false;
     const action = decide(
-      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) && !walksChain },
+      { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
       presence.get(addresseeOf(alert)),
       config,
       now(),
@@ -100,6 +99,9 @@ export function createAlertRouter({
       await record(alert, 'held', { state: 'held', nextActionAt: NEVER }, 'dnd');
     } else if (action.kind === 'send' || action.kind === 'send-and-escalate') {
       const sent = await send(alert, addresseeOf(alert), 'sent', action.due);
+      // Its escalation chain looked up once the message is out: a chain costs the first send
+      // nothing. A held alert begins its chain when it is released and routed again.
+      const walksChain = chains ? await chains.begin(alert) : false;
       if (action.kind === 'send-and-escalate' && escalatable(alert) && !walksChain && sent)
         await send(sent, alert.backup, 'escalated', action.due);
     }

@@ -42,6 +42,7 @@ const fired = (over: Partial<StoredAlert> = {}): StoredAlert => ({
 /** An in-memory desk: one alert, a fake clock, the chain store, what was sent and recorded. */
 function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>; endpoints?: string[] } = {}) {
   const clock = { t: T0 };
+  const shows: Record<string, DeskShow> = { ...opts.shows };
   const alerts = new Map<string, StoredAlert>([['a1', fired()]]);
   const chains = new Map<string, EscalationChain>();
   const due = new Map<string, number>();
@@ -75,7 +76,7 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
     },
   } as unknown as AlertSteps;
   const presence = {
-    get: (trader: string) => ({ trader, show: opts.shows?.[trader] ?? 'online', since: '' }),
+    get: (trader: string) => ({ trader, show: shows[trader] ?? 'online', since: '' }),
   } as unknown as PresenceTracker;
   const client = {
     send: (st: Element) => {
@@ -125,7 +126,9 @@ function desk(opts: { chain?: EscalationChain; shows?: Record<string, DeskShow>;
   const route = () => router.route(alerts.get('a1')!);
   const acknowledge = (by: string) =>
     steps.record(alerts.get('a1')!, 'acknowledged', { state: 'acknowledged' }, `by=${by}`);
-  return { route, at, hops, sent, webhooks, due, acknowledge, lease, alert: () => alerts.get('a1')! };
+  /** What release() does to a held alert before routing it again. */
+  const release = () => alerts.set('a1', { ...alerts.get('a1')!, state: 'pending' });
+  return { route, at, hops, sent, webhooks, due, acknowledge, lease, shows, release, alert: () => alerts.get('a1')! };
 }
 
 describe('escalation chain', () => {
@@ -191,13 +194,21 @@ describe('escalation chain', () => {
     expect(without.due.size).toBe(0);
   });
 
-  it('a held alert walks no step until it is routed again', async () => {
+  it('a held alert walks no step until it is released, then takes the steps whose time has passed', async () => {
     const d = desk({ chain: CHAIN, shows: { alice: 'dnd' } });
     await d.route();
     expect(d.alert().state).toBe('held');
     await d.at(120);
     expect(d.hops()).toEqual([]);
-    expect(d.due.get('a1')).toBeGreaterThan(T0 + 86_400_000);
+    d.shows.alice = 'online';
+    d.release();
+    await d.route();
+    await d.at(121);
+    await d.at(122);
+    expect(d.hops().map((h) => h.split(' reason=')[0])).toEqual([
+      'escalated step=2 to=webhook',
+      'escalated step=3 to=backup',
+    ]);
   });
 
   it('a step refused by the fence is neither sent nor counted: the holder of the instrument takes it, once', async () => {
