@@ -59,12 +59,23 @@ describe('publishing at once while nothing is in flight', () => {
     push(A, 1);
     await vi.advanceTimersByTimeAsync(0);
     push(A, 3);
-    await vi.advanceTimersByTimeAsync(30);
-    // Still one item: the others wait for its reply, however long it takes (no batchMs timer).
+    await vi.advanceTimersByTimeAsync(4);
     expect(items.map((i) => i.seqs)).toEqual([[1]]);
     await reply(A);
     expect(items.map((i) => i.seqs)).toEqual([[1], [2, 3, 4]]);
-    expect(items[1]!.at - items[0]!.at).toBe(30);
+    expect(items[1]!.at - items[0]!.at).toBe(4);
+  });
+
+  it('waits for a reply no longer than batchMs: a stalled server delays ticks no more than batching did', async () => {
+    const { items, outstanding, push } = setup();
+    push(A, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    push(A, 2);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(items.map((i) => i.seqs)).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(items.map((i) => i.seqs)).toEqual([[1], [2, 3]]);
+    expect(outstanding()).toEqual([A, A]);
   });
 
   it('does not hold one instrument’s tick behind another instrument’s outstanding item', async () => {

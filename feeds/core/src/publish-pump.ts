@@ -52,7 +52,6 @@ export function createPublishPump({
   // Tick items outstanding per instrument: an eager instrument's partial batch waits while it has one.
   const outstanding = new Map<string, number>();
   const awaitingReply = (symbol: string) => (outstanding.get(symbol) ?? 0) > 0;
-  const notEager = (symbol: string) => !batchWait.eager(symbol);
 
   function settle(ticks: readonly BatchedTick[], outcome: TickOutcome): void {
     for (const t of ticks) t.settled?.(outcome);
@@ -92,9 +91,10 @@ export function createPublishPump({
   /**
    * Publish while the window has room: bars first (few, small), then tick batches that
    * are full, or of an eager instrument with none of its items in flight, or `batchMs`
-   * old. An eager instrument's ticks wait only for its outstanding item's reply, so a
-   * quiet desk publishes each tick at once and a busier one batches by round trip. A
-   * loaded instrument's young partial batches wait even when a reply frees the window:
+   * old. An eager instrument's ticks wait for its outstanding item's reply, or `batchMs`
+   * if that is sooner (a stalled server makes them no later than before), so a quiet
+   * desk publishes each tick at once and a busier one batches by round trip. A loaded
+   * instrument's young partial batches wait even when a reply frees the window:
    * the server's cost is mostly per item, so items stay as large as the latency budget
    * allows (docs/benchmarks.md).
    */
@@ -112,7 +112,7 @@ export function createPublishPump({
     let batch: PendingBatch | undefined;
     const readyBefore = now() - batchWait.ms * 1000;
     const ready = (symbol: string, oldest: number) =>
-      everything || (batchWait.eager(symbol) ? !awaitingReply(symbol) : oldest <= readyBefore);
+      everything || oldest <= readyBefore || (batchWait.eager(symbol) && !awaitingReply(symbol));
     while (batcher.pending > 0 && window.tryAcquire()) {
       batch = batcher.take(ready);
       if (!batch) {
@@ -149,12 +149,11 @@ export function createPublishPump({
     }
   }
 
-  /** Wake up when the oldest pending batch of a loaded instrument becomes ready (eager ones wait for a reply). */
+  /** Wake up when the oldest pending batch becomes ready by age. */
   function scheduleFlush() {
     if (flushTimer) return;
-    const oldest = batcher.oldest(notEager);
-    if (oldest === undefined) return;
-    const waitMs = Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
+    const oldest = batcher.oldest();
+    const waitMs = oldest === undefined ? batchWait.ms : Math.max(0, (oldest + batchWait.ms * 1000 - now()) / 1000);
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       pump();
@@ -170,7 +169,7 @@ export function createPublishPump({
       // window has room; the rest waits for the flush timer or a reply.
       const now = live >= config.maxBatch || (batchWait.eager(symbol) && !awaitingReply(symbol));
       if (now && !window.full) pump();
-      else if (!batchWait.eager(symbol)) scheduleFlush();
+      else scheduleFlush();
     },
     hasRoom: (): boolean => batcher.pending < highWater,
     drain: (): Promise<void> =>

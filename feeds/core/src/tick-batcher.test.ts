@@ -58,14 +58,6 @@ describe('tick batcher', () => {
     expect(b.oldest()).toBeUndefined();
   });
 
-  it('says the oldest pending tick of the instruments asked about', () => {
-    const b = createTickBatcher({ maxBatch: 3, maxPending: 100 });
-    b.add(tick('A', 1, 1_000));
-    b.add(tick('B', 1, 5_000));
-    expect(b.oldest((s) => s === 'B')).toBe(5_000);
-    expect(b.oldest((s) => s === 'C')).toBeUndefined();
-  });
-
   it('keeps memory bounded under sustained overload', () => {
     const b = createTickBatcher({ maxBatch: 100, maxPending: 1000 });
     for (let i = 1; i <= 200_000; i++) b.add(tick(`S${i % 4}`, i));

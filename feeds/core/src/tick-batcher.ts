@@ -83,11 +83,11 @@ export function createTickBatcher({ maxBatch, maxPending }: BatcherOptions) {
       }
       return undefined;
     },
-    /** Ingest time (µs) of the oldest pending tick of the instruments `of` accepts (all by default), or undefined when none is pending. */
-    oldest(of: (symbol: string) => boolean = () => true): number | undefined {
+    /** Ingest time (µs) of the oldest pending tick, or undefined when nothing is pending. */
+    oldest(): number | undefined {
       let oldest: number | undefined;
-      for (const [symbol, p] of pending) {
-        if (p.ticks.length === p.head || !of(symbol)) continue;
+      for (const p of pending.values()) {
+        if (p.ticks.length === p.head) continue;
         const t = p.ticks[p.head]!.ingestMicros;
         if (oldest === undefined || t < oldest) oldest = t;
       }
