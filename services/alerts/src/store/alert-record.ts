@@ -13,7 +13,14 @@ import { badInput } from './store-errors.js';
  * once delivered (a receipt came) or finished (acknowledged, expired, failed); later
  * steps (displayed, acknowledged after delivered) can still be recorded.
  */
-export const OUTBOX_STATES: readonly AlertState[] = ['pending', 'held', 'sent', 'server-acked', 'escalated', 'grouping'];
+export const OUTBOX_STATES: readonly AlertState[] = [
+  'pending',
+  'held',
+  'sent',
+  'server-acked',
+  'escalated',
+  'grouping',
+];
 
 /** One lifecycle step and the alert as the outbox and the alert history keep it: the one record in @tickdesk/schemas (alert-record.ts). */
 export type { LifecycleStep, StoredAlert };
