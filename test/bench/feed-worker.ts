@@ -1,6 +1,6 @@
 // A feed process for the pipeline benchmarks: synthetic source at a given rate for a
 // given time, published through the real feed core. Args: service domain ca-path
-// credentials-path rate seconds. TICKDESK_BENCH_ADAPTIVE=0 turns adaptive batching off. With TICKDESK_BENCH_TRACE=<file>, it also writes one
+// credentials-path rate seconds. TICKDESK_BENCH_ADAPTIVE=0 turns adaptive batching off, TICKDESK_BENCH_EAGER_MAX_RATE=0 eager publishing. With TICKDESK_BENCH_TRACE=<file>, it also writes one
 // line per tick item: `symbol:first-seq sent-µs oldest-ingest-µs round-trip-µs ticks`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -44,6 +44,9 @@ const feed = createFeed({
     ...(process.env.TICKDESK_BENCH_IN_FLIGHT ? { maxInFlight: Number(process.env.TICKDESK_BENCH_IN_FLIGHT) } : {}),
     ...(process.env.TICKDESK_BENCH_BATCH_MS ? { batchMs: Number(process.env.TICKDESK_BENCH_BATCH_MS) } : {}),
     ...(process.env.TICKDESK_BENCH_ADAPTIVE ? { adaptiveBatch: process.env.TICKDESK_BENCH_ADAPTIVE !== '0' } : {}),
+    ...(process.env.TICKDESK_BENCH_EAGER_MAX_RATE
+      ? { eagerMaxRate: Number(process.env.TICKDESK_BENCH_EAGER_MAX_RATE) }
+      : {}),
   },
 });
 const cpu0 = process.cpuUsage();
