@@ -37,6 +37,8 @@ interface CrossRule {
   spec: RuleSpec;
   symbols: string[];
   dormantUntil: number;
+  /** The series it reads (keyOf), if any. */
+  key?: string;
 }
 
 /**
@@ -81,9 +83,20 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
     return true;
   }
   /** A series no rule reads any more is forgotten: read again later, it starts afresh. */
-  function forgetUnread(): void {
-    const read = new Set([...rules.values()].filter((r) => r.spec.series).map((r) => keyOf(r.spec)));
-    for (const k of [...series.keys()]) if (!read.has(k)) series.delete(k);
+  const readers = new Map<string, number>();
+  function drop(id: string): boolean {
+    const r = rules.get(id);
+    if (!r) return false;
+    rules.delete(id);
+    if (!r.spec.series) return true;
+    const k = r.key!;
+    const n = readers.get(k)! - 1;
+    if (n > 0) readers.set(k, n);
+    else {
+      readers.delete(k);
+      series.delete(k);
+    }
+    return true;
   }
 
   const symbolsOf = (s: RuleSpec): string[] => {
@@ -154,7 +167,7 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
   /** A series rule on a tick of `x` (its series observed already): the firing, or undefined. */
   function seriesFiring(r: CrossRule, x: string, tick: EvalTick): Firing | undefined {
     const s = r.spec;
-    const st = series.get(keyOf(s))!;
+    const st = series.get(r.key!)!;
     if (st.at !== tickNo) return undefined;
     const [prev, cur] = [st.prev, st.last!];
     const t = Math.max(...r.symbols.map((y) => leg(y).t));
@@ -220,13 +233,13 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
   return {
     upsert(spec) {
       plain.remove(spec.id);
-      rules.delete(spec.id);
+      drop(spec.id);
       if (!spec.series && !spec.and) return plain.upsert(spec);
       checkSpec(spec);
-      const r: CrossRule = { spec: { ...spec }, symbols: symbolsOf(spec), dormantUntil: -Infinity };
+      const r: CrossRule = { spec: { ...spec }, symbols: symbolsOf(spec), dormantUntil: -Infinity, key: keyOf(spec) };
       if (spec.lastFiredMicros !== undefined && spec.frequency !== 'once') quiet(r, spec.lastFiredMicros);
       rules.set(spec.id, r);
-      forgetUnread();
+      if (spec.series) readers.set(keyOf(spec), (readers.get(keyOf(spec)) ?? 0) + 1);
       if (spec.series && !series.has(keyOf(spec))) {
         const st: SeriesState = { spec: r.spec, symbols: r.symbols, history: [], at: -1 };
         series.set(keyOf(spec), st);
@@ -234,9 +247,7 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
       }
     },
     remove(id) {
-      const had = rules.delete(id);
-      forgetUnread();
-      return had || plain.remove(id);
+      return drop(id) || plain.remove(id);
     },
     evaluate(symbol, ticks, owns = () => true) {
       const out: Firing[] = [];
@@ -254,11 +265,10 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
           const f = r.spec.series ? seriesFiring(r, symbol, tick) : andFiring(r, symbol, tick, prevOf);
           if (!f || !owns(r.spec.symbol)) continue;
           fired.push(f);
-          if (r.spec.frequency === 'once') rules.delete(r.spec.id);
+          if (r.spec.frequency === 'once') drop(r.spec.id);
           else quiet(r, Math.max(...r.symbols.map((y) => leg(y).t)));
         }
         out.push(...fired.sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)));
-        forgetUnread();
       }
       return out;
     },
@@ -266,8 +276,7 @@ export function createReferenceCrossEvaluator(): RuleEvaluator {
       const ids = [...rules.values()]
         .filter((r) => r.spec.expiresAtMicros !== undefined && r.spec.expiresAtMicros <= nowMicros)
         .map((r) => r.spec.id);
-      for (const id of ids) rules.delete(id);
-      forgetUnread();
+      for (const id of ids) drop(id);
       return [...ids, ...plain.expire(nowMicros)].sort();
     },
     seedPrice(symbol, price, eventMicros) {
