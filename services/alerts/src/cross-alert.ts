@@ -8,7 +8,7 @@ export type CrossFields = Partial<
 >;
 
 /** A rule across instruments in words: "BTCUSDT − 15 × ETHUSDT", "BTCUSDT / ETHUSDT", or an AND's other conditions "and ETHUSDT greater-than 3000". */
-export function describeCross(rule: Pick<Rule, 'series' | 'and'>): string | undefined {
+function describeCross(rule: Pick<Rule, 'series' | 'and'>): string | undefined {
   if (rule.series) return describeSeries(rule.series);
   if (!rule.and) return undefined;
   return rule.and
@@ -22,7 +22,7 @@ export function describeCross(rule: Pick<Rule, 'series' | 'and'>): string | unde
  * value and a move's reference are the spread's too); every instrument's price in `legs`.
  * A rule on one instrument: nothing (the firing's fields as they are).
  */
-export function crossFields(rule: Pick<Rule, 'series' | 'and'>, f: Firing): CrossFields {
+function crossFields(rule: Pick<Rule, 'series' | 'and'>, f: Firing): CrossFields {
   const series = describeCross(rule);
   if (series === undefined || !f.legs) return {};
   const spread = rule.series?.kind === 'spread';

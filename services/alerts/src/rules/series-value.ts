@@ -15,7 +15,7 @@ function parse(value: string): Scaled {
 const up = (x: Scaled, scale: number): bigint => x.n * 10n ** BigInt(scale - x.scale);
 
 /** The canonical decimal string of n × 10^-scale (no trailing zeros, no "-0"). */
-export function formatScaled(n: bigint, scale: number): string {
+function formatScaled(n: bigint, scale: number): string {
   if (n < 0n) return `-${formatScaled(-n, scale)}`;
   if (scale === 0) return n.toString();
   const s = n.toString().padStart(scale + 1, '0');
@@ -91,7 +91,7 @@ export function spreadValue(coefficients: readonly string[], prices: readonly st
  * Digits kept after the point of a ratio's key. Thresholds have at most 40 characters, so
  * fewer than RATIO_DIGITS fractional digits: see ratioKey.
  */
-export const RATIO_DIGITS = 41;
+const RATIO_DIGITS = 41;
 
 /**
  * A decimal string that orders against every decimal with fewer than RATIO_DIGITS
