@@ -167,8 +167,8 @@ export function createPublishPump({
     batched(symbol: string, live: number): void {
       // A full item, or an eager instrument's with none in flight, goes out at once if the
       // window has room; the rest waits for the flush timer or a reply.
-      const now = live >= config.maxBatch || (batchWait.eager(symbol) && !awaitingReply(symbol));
-      if (now && !window.full) pump();
+      const atOnce = live >= config.maxBatch || (batchWait.eager(symbol) && !awaitingReply(symbol));
+      if (atOnce && !window.full) pump();
       else scheduleFlush();
     },
     hasRoom: (): boolean => batcher.pending < highWater,
