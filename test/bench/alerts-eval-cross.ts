@@ -82,7 +82,7 @@ function crossRule(n: number, ctx: CrossBenchContext, series: number): RuleSpec 
 export function crossBench(ctx: CrossBenchContext): string {
   const { specs, fmt, out } = ctx;
   const CROSS = Math.round(specs.length / 10);
-  const SERIES = 5_000; // distinct series: each instrument a leg of about ten
+  const SERIES = 5_000; // pairs: a spread and a ratio on each, each instrument a leg of about twenty series
   const mixed = specs.map((s, n) => (n % 10 === 9 ? crossRule(n, ctx, SERIES) : s));
   const kinds = { spread: 0, ratio: 0, and: 0 };
   for (const s of mixed) {
@@ -118,7 +118,7 @@ export function crossBench(ctx: CrossBenchContext): string {
     `BigInt reference: ${fmt(naiveRate)} ticks/s, firings ${same ? 'identical to' : 'DIFFERENT FROM'} the cross evaluator's`,
   );
   return [
-    `Workload: the single-instrument workload above, with every tenth rule (${fmt(CROSS)}) replaced by a rule across instruments: ${fmt(kinds.spread)} spreads a − k × b (k the pair's price ratio to 4 digits, level within 3 % of a's price, crossing or greater-than), ${fmt(kinds.ratio)} ratios a / b (crossing-up or less-than within 3 % of the ratio), ${fmt(kinds.and)} ANDs (a crossing up, b greater than); ${fmt(SERIES)} distinct spreads and ratios, each instrument a leg of about ten; the volatile stream (σ 0.01 % a tick), ${fmt(ctx.ticks)} ticks. One run each.`,
+    `Workload: the single-instrument workload above, with every tenth rule (${fmt(CROSS)}) replaced by a rule across instruments: ${fmt(kinds.spread)} spreads a − k × b (k the pair's price ratio to 4 digits, level within 3 % of a's price, crossing or greater-than), ${fmt(kinds.ratio)} ratios a / b (crossing-up or less-than within 3 % of the ratio), ${fmt(kinds.and)} ANDs (a crossing up, b greater than); pairs drawn from ${fmt(SERIES)} (a spread and a ratio of one pair being two series: up to ${fmt(2 * SERIES)} distinct series, each instrument a leg of about twenty); the volatile stream (σ 0.01 % a tick), ${fmt(ctx.ticks)} ticks. One run each.`,
     '',
     '| evaluator | rules | ticks/s | ticks per CPU-second | firings | notes |',
     '|---|---:|---:|---:|---:|---|',
