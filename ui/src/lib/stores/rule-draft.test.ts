@@ -117,4 +117,101 @@ describe('rule draft', () => {
     // Made a once rule in the form: they no longer apply (the server would refuse them).
     expect(toRuleInput({ ...d, frequency: 'once' })).not.toHaveProperty('maxFirings');
   });
+
+  describe('keeps every field of a stored rule the form has no input for', () => {
+    const base = {
+      owner: 'alice',
+      status: 'active' as const,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 2,
+      frequency: 'once' as const,
+      priority: 'normal' as const,
+    };
+
+    it('an escalation chain, through a threshold edit', () => {
+      const escalation = [
+        { to: 'recipient' as const, afterSeconds: 0 },
+        { to: 'webhook' as const, afterSeconds: 60 },
+        { to: 'backup' as const, afterSeconds: 120 },
+        { to: 'desk' as const, afterSeconds: 300 },
+      ];
+      const d = draftOf({
+        ...base,
+        id: 'r3',
+        symbol: 'BTCUSDT',
+        condition: 'crossing-up',
+        threshold: '65000',
+        backup: 'bob',
+        recipient: 'carol',
+        escalation,
+      });
+      d.threshold = '66000';
+      expect(toRuleInput(d)).toEqual({
+        symbol: 'BTCUSDT',
+        condition: 'crossing-up',
+        threshold: '66000',
+        frequency: 'once',
+        priority: 'normal',
+        backup: 'bob',
+        recipient: 'carol',
+        escalation,
+      });
+      // A partner desk's trader as backup keeps its domain; a newly typed JID of ours becomes a username.
+      const partner = draftOf({
+        ...base,
+        id: 'r7',
+        symbol: 'BTCUSDT',
+        condition: 'less-than',
+        threshold: '1',
+        backup: 'carl@peer.example',
+      });
+      expect(toRuleInput(partner).backup).toBe('carl@peer.example');
+      expect(toRuleInput({ ...partner, backup: 'dan@desk.localhost' }).backup).toBe('dan');
+    });
+
+    it('a spread series and an AND, through a threshold edit', () => {
+      const series = {
+        kind: 'spread' as const,
+        legs: [
+          { symbol: 'BTCUSDT', coefficient: '1' },
+          { symbol: 'ETHUSDT', coefficient: '-15' },
+        ],
+      };
+      const spread = draftOf({ ...base, id: 'r4', symbol: 'BTCUSDT', condition: 'crossing', threshold: '0', series });
+      spread.threshold = '10.5';
+      expect(toRuleInput(spread)).toEqual({
+        symbol: 'BTCUSDT',
+        condition: 'crossing',
+        threshold: '10.5',
+        frequency: 'once',
+        priority: 'normal',
+        series,
+      });
+      const and = [{ symbol: 'ETHUSDT', condition: 'less-than', threshold: '3000' }];
+      const both = draftOf({ ...base, id: 'r5', symbol: 'BTCUSDT', condition: 'greater-than', threshold: '1', and });
+      both.threshold = '2';
+      expect(toRuleInput(both)).toMatchObject({ threshold: '2', and });
+    });
+
+    it("sends none of the stored rule's state, and nothing of it in a new rule", () => {
+      const d = draftOf({
+        ...base,
+        id: 'r6',
+        symbol: 'BTCUSDT',
+        condition: 'greater-than',
+        threshold: '1',
+        firings: 3,
+        pausedReason: 'firing-limit',
+      });
+      expect(Object.keys(toRuleInput(d)).sort()).toEqual(['condition', 'frequency', 'priority', 'symbol', 'threshold']);
+      expect(Object.keys(toRuleInput(emptyDraft('BTCUSDT'))).sort()).toEqual([
+        'condition',
+        'frequency',
+        'priority',
+        'symbol',
+        'threshold',
+      ]);
+    });
+  });
 });

@@ -1,6 +1,24 @@
-import { FLAP_FIELDS, type FlapField, type Rule, type RuleCondition, type RuleInput } from '@tickdesk/schemas';
+import { FLAP_FIELDS, RuleInput, type Rule, type RuleCondition } from '@tickdesk/schemas';
 import { localpart } from '../jid.js';
 import { utcInput } from '../time-format.js';
+
+/** The rule input fields the form has an input for (and an error slot: rule-error-<field>). */
+export const FORM_FIELDS = [
+  'symbol',
+  'condition',
+  'threshold',
+  'lower',
+  'upper',
+  'amount',
+  'windowSeconds',
+  'frequency',
+  'interval',
+  'cooldownSeconds',
+  'expiresAt',
+  'backup',
+  'priority',
+  'message',
+] as const;
 
 /** The rule form as typed: every field a string, so nothing typed is lost or reformatted. */
 export interface RuleDraft {
@@ -21,8 +39,14 @@ export interface RuleDraft {
   backup: string;
   expires: string;
   message: string;
-  /** A stored rule's flap control (maxFirings, minGapSeconds, groupWindowSeconds): no inputs, kept through an edit. */
-  flap: Partial<Pick<RuleInput, FlapField>>;
+  /** The backup as stored, sent back as it is while left untouched (a partner's bare JID keeps its domain). */
+  storedBackup: string;
+  /**
+   * Every other RuleInput field of the stored rule (escalation, series, and, recipient, flap
+   * control…): the form has no inputs for them, so an edit sends them back as they were,
+   * including fields added to RuleInput after this form was written.
+   */
+  kept: Partial<RuleInput>;
 }
 
 export const emptyDraft = (symbol = ''): RuleDraft => ({
@@ -43,7 +67,8 @@ export const emptyDraft = (symbol = ''): RuleDraft => ({
   backup: '',
   expires: '',
   message: '',
-  flap: {},
+  storedBackup: '',
+  kept: {},
 });
 
 /** Which inputs a condition uses (schemas/src/rule-validation.ts refuses the others). */
@@ -80,10 +105,15 @@ export function toRuleInput(d: RuleDraft): RuleInput {
   if (used.has('interval')) body.interval = d.interval;
   if (used.has('cooldown') && d.cooldown.trim()) body.cooldownSeconds = seconds(d.cooldown);
   if (d.expires.trim()) body.expiresAt = utcInput(d.expires);
-  if (d.backup.trim()) body.backup = localpart(d.backup.trim());
+  const backup = d.backup.trim();
+  // A typed JID of this desk becomes its username; a bare username stays as typed.
+  if (backup) body.backup = backup === d.storedBackup || !backup.includes('@') ? backup : localpart(backup);
   body.priority = d.priority;
   if (d.message.trim()) body.message = d.message;
-  if (d.frequency !== 'once') Object.assign(body, d.flap);
+  const flap: readonly string[] = FLAP_FIELDS;
+  for (const [k, v] of Object.entries(d.kept))
+    // Flap control applies to repeating rules only (the server refuses it on a once rule).
+    if (!(k in body) && (d.frequency !== 'once' || !flap.includes(k))) body[k] = structuredClone(v);
   return body as RuleInput;
 }
 
@@ -108,6 +138,18 @@ export function draftOf(r: Rule): RuleDraft {
     backup: r.backup ?? '',
     expires: r.expiresAt ?? '',
     message: r.message ?? '',
-    flap: Object.fromEntries(FLAP_FIELDS.flatMap((f) => (r[f] === undefined ? [] : [[f, r[f]]]))),
+    storedBackup: r.backup ?? '',
+    kept: keptOf(r),
   };
+}
+
+/** The stored rule's input fields the form does not edit; its state (status, firings…) is not input. */
+function keptOf(r: Rule): Partial<RuleInput> {
+  const form: readonly string[] = FORM_FIELDS;
+  const stored = r as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(RuleInput.properties)
+      .filter((k) => !form.includes(k) && stored[k] !== undefined)
+      .map((k) => [k, structuredClone(stored[k])]),
+  );
 }

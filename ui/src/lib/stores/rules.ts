@@ -3,7 +3,7 @@ import type { Rule } from '@tickdesk/schemas';
 import type { DeskApi } from '../api/desk-api.js';
 import { ApiError } from '../api/http.js';
 import { ruleFieldError } from '../api/rule-errors.js';
-import { draftOf, emptyDraft, toRuleInput, type RuleDraft } from './rule-draft.js';
+import { FORM_FIELDS, draftOf, emptyDraft, toRuleInput, type RuleDraft } from './rule-draft.js';
 
 export interface FormErrors {
   /** By the API's field name (threshold, windowSeconds…). */
@@ -11,23 +11,6 @@ export interface FormErrors {
   general: string;
 }
 
-/** The API fields the form has an error slot for (rule-error-<field>). */
-const FORM_FIELDS = [
-  'symbol',
-  'condition',
-  'threshold',
-  'lower',
-  'upper',
-  'amount',
-  'windowSeconds',
-  'frequency',
-  'interval',
-  'cooldownSeconds',
-  'expiresAt',
-  'backup',
-  'priority',
-  'message',
-] as const;
 const noErrors = (): FormErrors => ({ fields: {}, general: '' });
 const text = (err: unknown) => (err instanceof ApiError ? err.message : String((err as Error)?.message ?? err));
 
