@@ -72,12 +72,12 @@ describe('what the rules list says of a rule across instruments and of its escal
   it('walks the chain in order with its waits, naming the backup', () => {
     const escalation = [
       { to: 'recipient' as const, afterSeconds: 0 },
-      { to: 'webhook' as const, afterSeconds: 60 },
-      { to: 'backup' as const, afterSeconds: 120 },
-      { to: 'desk' as const, afterSeconds: 300 },
+      { to: 'webhook' as const, afterSeconds: 30 },
+      { to: 'backup' as const, afterSeconds: 180 },
+      { to: 'desk' as const, afterSeconds: 3600 },
     ];
     expect(escalationText({ ...rule, escalation, backup: 'bob' })).toBe(
-      'Until acknowledged: recipient at once, then webhook after 60 s, backup bob after 2 min, desk after 5 min.',
+      'Until acknowledged: recipient at once, then webhook after 30 s, backup bob after 3 min, desk after 1 h.',
     );
     expect(escalationText({ escalation: [{ to: 'desk', afterSeconds: 0 }] })).toBe(
       'Until acknowledged: recipient at once, then desk at once.',
