@@ -83,4 +83,59 @@ describe('rule form', () => {
     expect(error.closest('label')!.querySelector('[data-testid="rule-percent"]')).not.toBeNull();
     expect(screen.getAllByTestId('rule-error-amount')).toHaveLength(1);
   });
+
+  it('editing a spread rule with an escalation chain says what it keeps, and saving sends them back as stored', async () => {
+    const series = {
+      kind: 'spread',
+      legs: [
+        { symbol: 'BTCUSDT', coefficient: '1' },
+        { symbol: 'ETHUSDT', coefficient: '-15' },
+      ],
+    };
+    const escalation = [
+      { to: 'recipient', afterSeconds: 0 },
+      { to: 'desk', afterSeconds: 300 },
+    ];
+    const stored = {
+      id: 'r9',
+      owner: 'alice',
+      status: 'active',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      version: 4,
+      symbol: 'BTCUSDT',
+      condition: 'crossing',
+      threshold: '0',
+      frequency: 'once',
+      priority: 'normal',
+      series,
+      escalation,
+    };
+    const t = fakeDesk({
+      routes: { 'PUT /rules/r9': ({ body }) => json(200, { ...stored, ...(body as object), version: 5 }) },
+    });
+    await t.login();
+    render(RuleForm, { context: deskContext(t.desk) });
+    t.desk.rules.edit(stored as never);
+    await settle();
+    expect(screen.getByTestId('rule-kept').textContent).toBe(
+      'Kept as stored (no inputs here): escalation chain, spread or ratio legs.',
+    );
+    await fireEvent.input(screen.getByTestId('rule-threshold'), { target: { value: '12.5' } });
+    await fireEvent.click(screen.getByTestId('rule-submit'));
+    await settle();
+    const put = t.http.calls.find((c) => c.method === 'PUT' && c.path === '/rules/r9')!;
+    expect(put.headers['if-match']).toBe('"4"');
+    expect(put.body).toEqual({
+      symbol: 'BTCUSDT',
+      condition: 'crossing',
+      threshold: '12.5',
+      frequency: 'once',
+      priority: 'normal',
+      series,
+      escalation,
+    });
+    // A new rule keeps nothing.
+    expect(screen.queryByTestId('rule-kept')).toBeNull();
+  });
 });

@@ -68,3 +68,20 @@ export function escalationText(r: Pick<Rule, 'escalation' | 'backup'>): string |
   const steps = later.map((s) => `${where(s)} ${when(s)}`).join(', ');
   return `Until acknowledged: recipient at once${steps ? `, then ${steps}` : ''}.`;
 }
+
+/** What a stored rule's fields without form inputs are called, for the form's "kept" note. */
+const KEPT_NAMES: Record<string, string> = {
+  escalation: 'escalation chain',
+  series: 'spread or ratio legs',
+  and: 'AND conditions',
+  recipient: 'recipient',
+  maxFirings: 'firing limit',
+  minGapSeconds: 'minimum gap',
+  groupWindowSeconds: 'grouping window',
+};
+
+/** "escalation chain, spread or ratio legs": the fields an edit sends back as stored; undefined if none. */
+export function keptText(kept: object): string | undefined {
+  const names = Object.keys(kept).map((k) => KEPT_NAMES[k] ?? k);
+  return names.length ? names.join(', ') : undefined;
+}
