@@ -11,6 +11,7 @@ import type { Watermark } from './instrument-takeover.js';
 import type { RuleSync } from './rule-sync.js';
 import type { StoredAlert } from './store/index.js';
 import { readRecentBatches, type RowBatch } from './tick-readback.js';
+import { createWatermarkWriter } from './watermark-writer.js';
 import { createWriteRetry } from './write-retry.js';
 import type { RuleIndex } from './rules/index.js';
 
@@ -123,6 +124,14 @@ export function createAlertEngine({
     },
   });
 
+  const watermarks = createWatermarkWriter({
+    redis,
+    key: watermarkKey,
+    log,
+    keep: (symbol) => ownership.owns(symbol),
+    stopping: () => stopping,
+  });
+
   async function evaluate(batch: RowBatch): Promise<void> {
     const mine = ownership.owns(batch.symbol);
     if (!mine && !index.reads?.(batch.symbol)) return;
@@ -173,17 +182,14 @@ export function createAlertEngine({
             );
         }),
       );
-      // Only now the watermark: a crash before this line re-evaluates these ticks, and the
-      // deterministic alert ids make the outbox ignore what it already has. Another engine's
-      // instrument (read as a leg) keeps its holder's watermark.
+      // Only now the watermark: a crash before it is written re-evaluates these ticks, and the
+      // deterministic alert ids make the outbox ignore what it already has. Written off the
+      // queue (watermark-writer.ts): the next batch does not wait for a Redis round trip.
+      // Another engine's instrument (read as a leg) keeps its holder's watermark.
       if (!mine) return;
       if (token !== undefined && !ownership.owns(batch.symbol))
         throw new AlertsError('TICKDESK_ALERTS_FENCED', `${batch.symbol}: lease lost before the watermark`);
-      await redis.hset(
-        watermarkKey,
-        batch.symbol,
-        JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }),
-      );
+      watermarks.set(batch.symbol, JSON.stringify({ seq: last.seq, price: last.price, eventMicros: last.eventMicros }));
     });
   }
 
@@ -268,11 +274,13 @@ export function createAlertEngine({
     async stop(): Promise<void> {
       stopping = true;
       await queue;
+      await watermarks.settled();
       state = 'stopped';
     },
     // Degraded too while a lease renewal fails (Redis unreachable): the instruments stop at their deadline.
     state: (): EngineState =>
-      state === 'running' && (client.state() !== 'running' || writes.failing() || ownership.status().renewFailing)
+      state === 'running' &&
+      (client.state() !== 'running' || writes.failing() || watermarks.failing() || ownership.status().renewFailing)
         ? 'degraded'
         : state,
   };
