@@ -168,6 +168,7 @@ describe('rule draft', () => {
       });
       expect(toRuleInput(partner).backup).toBe('carl@peer.example');
       expect(toRuleInput({ ...partner, backup: 'dan@desk.localhost' }).backup).toBe('dan');
+      expect(toRuleInput({ ...partner, backup: ' erin ' }).backup).toBe('erin');
     });
 
     it('a spread series and an AND, through a threshold edit', () => {
