@@ -162,6 +162,12 @@ export function createAlertEngine({
     watermark.set(batch.symbol, last.seq);
   }
 
+  /** An alert in the outbox with its fired record: sent at once, off the evaluation queue. */
+  const send = (alert: StoredAlert): void =>
+    void dispatch(alert).catch((err: Error) =>
+      log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'),
+    );
+
   async function write(
     batch: RowBatch,
     fired: StampedFiring[],
@@ -175,11 +181,7 @@ export function createAlertEngine({
       await Promise.all(
         fired.map(async (f) => {
           // A rule across instruments fires on its legs' ticks too: fenced by its own instrument's lease.
-          const alert = await firings.persist(f, f.symbol === batch.symbol ? token : ownership.token(f.symbol));
-          if (alert)
-            void dispatch(alert).catch((err: Error) =>
-              log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'),
-            );
+          await firings.persist(f, f.symbol === batch.symbol ? token : ownership.token(f.symbol), send);
         }),
       );
       // Only now the watermark: a crash before it is written re-evaluates these ticks, and the

@@ -117,8 +117,16 @@ export function createFiringWriter({
     refusals.delete(id);
   }
 
-  /** `token`: the instrument's lease token (several engines); a write it cannot make throws TICKDESK_ALERTS_FENCED. */
-  async function persist(f: StampedFiring, token?: number): Promise<StoredAlert | undefined> {
+  /**
+   * `token`: the instrument's lease token (several engines); a write it cannot make throws
+   * TICKDESK_ALERTS_FENCED. `ready`: called with the alert as soon as it may be sent (in the
+   * outbox with its `fired` record), which for a once rule is before its status write lands.
+   */
+  async function persist(
+    f: StampedFiring,
+    token?: number,
+    ready?: (alert: StoredAlert) => void,
+  ): Promise<StoredAlert | undefined> {
     const rule = ruleOf(f.ruleId);
     if (!rule) return undefined;
     const firedAt = formatMillis(now());
@@ -175,10 +183,17 @@ export function createFiringWriter({
         fired += 1;
         metrics.fired.inc();
         done(id);
-        await retireOnce(rule);
+        if (rule.frequency === 'once') {
+          // It goes while the rule's status is written: the outbox's once-fired mark, written
+          // with the alert, not the status, keeps the rule from firing twice (retireOnce).
+          ready?.(alert);
+          await retireOnce(rule);
+          return alert;
+        }
         if (created === true) await flap?.after(rule, alert, f.eventMicros);
         // A group's alert is dispatched too: delivery sends only pending ones (its message goes
         // when its window ends, from the outbox poll), its webhook deliveries are queued for then.
+        ready?.(alert);
         return alert;
       }
       const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');

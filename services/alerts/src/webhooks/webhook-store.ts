@@ -109,7 +109,9 @@ export function createWebhookStore({
     },
     /** The endpoints an alert of `owner` goes to: theirs and the desk-wide ones. */
     async forAlert(owner: string): Promise<WebhookEndpoint[]> {
-      return [...(await ofOwner(owner)), ...(owner === DESK_WIDE ? [] : await ofOwner(DESK_WIDE))];
+      // Both read at once: each fired alert waits for this before it is sent.
+      const [own, desk] = await Promise.all([ofOwner(owner), owner === DESK_WIDE ? [] : ofOwner(DESK_WIDE)]);
+      return [...own, ...desk];
     },
     /**
      * Deliveries of `alertId` to each endpoint (as escalation step `step` when given), due at
