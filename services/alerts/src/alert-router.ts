@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AlertState } from '@tickdesk/schemas';
+import type { Silence } from '@tickdesk/schemas/rest';
 import type { Element, XmppClient } from '@tickdesk/xmpp';
 import { alertContent } from './alert-content.js';
 import { alertMessage } from './alert-message.js';
@@ -28,8 +29,19 @@ export interface AlertRouterDeps {
    * it has one; with one, the chain, not presence or resends, decides when the backup is told.
    */
   chains?: { begin: (alert: StoredAlert) => Promise<boolean>; has: (alertId: string) => Promise<boolean> };
-  /** Holds the alert when a silence of its addressee covers it (silences/silence-hold.ts): true when held. */
-  silenced?: (alert: StoredAlert) => Promise<boolean>;
+  /**
+   * Holds the alert when a silence of its addressee covers it (silences/silence-hold.ts): true
+   * when held. `found`: the lookup already under way, else it looks.
+   */
+  silenced?: (alert: StoredAlert, found?: Promise<Silence | undefined>) => Promise<boolean>;
+}
+
+/** Work begun with a new alert's fresh read, so that its round trips overlap (delivery.ts). */
+export interface RouteWith {
+  /** Must land before any step of the alert is recorded: its webhook deliveries queued (a crash loses none). */
+  before?: Promise<void>;
+  /** The covering silence, looked up already. */
+  cover?: Promise<Silence | undefined>;
 }
 
 /**
@@ -87,8 +99,10 @@ export function createAlertRouter({
    * Route a new (or released, or recovered) alert by its addressee's presence (routing.ts
    * decides): the owner, or the rule's recipient, a partner desk's trader as for a local one.
    */
-  async function route(alert: StoredAlert): Promise<void> {
-    if (await silenced(alert)) return;
+  async function route(alert: StoredAlert, { before, cover }: RouteWith = {}): Promise<void> {
+    cover?.catch(() => undefined); // awaited below, unless `before` failed
+    await before;
+    if (await silenced(alert, cover)) return;
     const action = decide(
       { state: alert.state, priority: alert.priority, escalatable: escalatable(alert) },
       presence.get(addresseeOf(alert)),

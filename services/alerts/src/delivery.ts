@@ -148,9 +148,20 @@ export function createDelivery({
   const resume = createOutboxResume({ alerts, steps, router, ownership, ...recovery });
 
   return {
-    /** Send a freshly fired alert (already in the outbox). */
-    dispatch: (alert: StoredAlert): Promise<void> =>
-      steps.withFresh(alert.id, (a) => (a.state === 'pending' ? router.route(a) : Promise.resolve())),
+    /**
+     * Send a freshly fired alert (already in the outbox). `before`: its webhook deliveries being
+     * queued, which must land before it is sent or held; its silences are looked up meanwhile,
+     * beside its fresh read, so the three cost one round trip.
+     */
+    dispatch(alert: StoredAlert, before?: Promise<void>): Promise<void> {
+      const cover = silence?.lookup(alert);
+      cover?.catch(() => undefined); // not routed (no longer pending): not awaited
+      return steps.withFresh(alert.id, (a) =>
+        a.state === 'pending'
+          ? router.route(a, { ...(before ? { before } : {}), ...(cover ? { cover } : {}) })
+          : (before ?? Promise.resolve()),
+      );
+    },
     start(): void {
       confirmations.start();
       returns.start();

@@ -67,8 +67,8 @@ export function createSilenceHold({
   }
 
   /** Route's first question: is the alert held by a silence? Then it is recorded held. */
-  async function hold(alert: StoredAlert): Promise<boolean> {
-    const s = await cover(alert);
+  async function hold(alert: StoredAlert, found = cover(alert)): Promise<boolean> {
+    const s = await found;
     if (!s) return false;
     await record(alert, 'held', { state: 'held', nextActionAt: silenceEnd(s) }, `silence=${s.id} reason=${s.reason}`);
     return true;
@@ -122,6 +122,8 @@ export function createSilenceHold({
 
   return {
     hold,
+    /** The silence that would hold `alert` now (begun before its fresh read, delivery.ts). */
+    lookup: cover,
     due,
     /** `routeAgain` routes a released alert (alert-router.ts route). */
     start(routeAgain: (alert: StoredAlert) => Promise<void>): void {
