@@ -155,7 +155,9 @@ export function createDelivery({
      */
     dispatch(alert: StoredAlert, before?: Promise<void>): Promise<void> {
       const cover = silence?.lookup(alert);
-      cover?.catch(() => undefined); // not routed (no longer pending): not awaited
+      // Not awaited when the alert is gone: no unhandled rejection then (route awaits them).
+      cover?.catch(() => undefined);
+      before?.catch(() => undefined);
       return steps.withFresh(alert.id, (a) =>
         a.state === 'pending'
           ? router.route(a, { ...(before ? { before } : {}), ...(cover ? { cover } : {}) })
