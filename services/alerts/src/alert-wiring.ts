@@ -247,11 +247,9 @@ export function wireAlertEngine({
     firings,
     ownership,
     watermarkKey,
-    // Queued in Redis before the XMPP send, so a restart still delivers it to the endpoints.
-    dispatch: async (alert) => {
-      await webhooks?.enqueue(alert);
-      await delivery.dispatch(alert);
-    },
+    // Queued in Redis before the XMPP send (the router waits for it before the alert's first
+    // step), so a restart still delivers it to the endpoints; it goes out beside the fresh read.
+    dispatch: (alert) => delivery.dispatch(alert, webhooks?.enqueue(alert)),
     heldByTakeover: (batch) => takeover.hold(batch, MAX_HELD_BATCHES),
   });
   const subscriber = createItemSubscriber({
