@@ -77,18 +77,26 @@ export function createAlertRouter({
     const detail =
       hop ??
       (event === 'escalated' ? `to=${to}` : event === 'resent' ? `attempt=${alert.attempts + 1} to=${to}` : `to=${to}`);
+    let sending: Promise<void> | undefined;
+    const go = () => {
+      sentStanzas.set(stanza, alert.id);
+      sending = client
+        .send(stanza)
+        .catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
+    };
+    // One engine: the stanza goes once its audit record is in, beside the outbox write (a crash
+    // between the two resends it with the same id); with leases, once the fenced write is taken.
     const updated = await record(
       alert,
       event,
       { state, attempts: alert.attempts + 1, nextActionAt, recipient: to },
       detail,
       stanza,
+      go,
     );
-    if (!updated) return undefined; // fenced out or not held: the instrument's holder sends
-    sentStanzas.set(stanza, alert.id);
-    await client
-      .send(stanza)
-      .catch((err: Error) => log.warn({ alert: alert.id, err }, 'send failed; the outbox retries'));
+    if (!updated && !sending) return undefined; // fenced out or not held: the instrument's holder sends
+    if (!sending) go();
+    await sending;
     return updated;
   }
 

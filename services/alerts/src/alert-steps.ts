@@ -83,6 +83,11 @@ export function createAlertSteps({ alerts, audit, metrics, ownership, log, now }
     patch: Parameters<AlertStore['transition']>[1],
     detail?: string,
     stanza?: Element,
+    /**
+     * Run once the step's record is in, beside its transition, when no lease fences the step
+     * (one engine: nothing can refuse it then). Not run otherwise: the caller acts on the result.
+     */
+    alongside?: () => void,
   ): Promise<StoredAlert | undefined> {
     const at = formatMillis(now());
     const fence = CONFIRMATIONS.has(event) ? undefined : fenceOf(alert);
@@ -104,7 +109,11 @@ export function createAlertSteps({ alerts, audit, metrics, ownership, log, now }
     metrics.steps.inc({ event });
     if (event === 'delivered') metrics.delivery.observe(Math.max(0, now() - Date.parse(alert.firedAt)) / 1000);
     const step = { event, at, ...(detail ? { detail } : {}) };
-    if (!fence) return alerts.transition(alert.id, patch, step);
+    if (!fence) {
+      const moved = alerts.transition(alert.id, patch, step);
+      alongside?.();
+      return moved;
+    }
     const moved = await alerts.transition(alert.id, patch, step, { fence });
     if (moved === 'fenced' || moved === 'state-conflict') {
       // A newer holder of the instrument wrote since this engine's lease ran out: it acts now.
