@@ -38,7 +38,7 @@ function setUp() {
     hgetall: () => Promise.resolve({}),
   } as unknown as Redis;
   const persisted: StampedFiring[] = [];
-  const outbox = new Map<number, ReturnType<typeof gate>>();
+  const outbox = new Map<number, ReturnType<typeof gate<void>>>();
   const index = {
     evaluate: (symbol: string, ticks: readonly TickRow[]) =>
       ticks
