@@ -80,4 +80,3 @@ export function createWatermarkWriter({
     failing: (): boolean => failing,
   };
 }
-export type WatermarkWriter = ReturnType<typeof createWatermarkWriter>;
