@@ -39,7 +39,7 @@ export interface AlertRouterDeps {
 /** Work begun with a new alert's fresh read, so that its round trips overlap (delivery.ts). */
 interface RouteWith {
   /** Must land before any step of the alert is recorded: its webhook deliveries queued (a crash loses none). */
-  before?: Promise<void>;
+  before?: Promise<unknown>;
   /** The covering silence, looked up already. */
   cover?: Promise<Silence | undefined>;
 }

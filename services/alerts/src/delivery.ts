@@ -149,11 +149,11 @@ export function createDelivery({
 
   return {
     /**
-     * Send a freshly fired alert (already in the outbox). `before`: its webhook deliveries being
-     * queued, which must land before it is sent or held; its silences are looked up meanwhile,
-     * beside its fresh read, so the three cost one round trip.
+     * Send a freshly fired alert (already in the outbox). `before`: its `fired` record and its
+     * webhook deliveries being written, which must land before it is sent or held; its fresh
+     * read and silences are looked up meanwhile, in the same round trip as its webhook endpoints.
      */
-    dispatch(alert: StoredAlert, before?: Promise<void>): Promise<void> {
+    dispatch(alert: StoredAlert, before?: Promise<unknown>): Promise<void> {
       const cover = silence?.lookup(alert);
       // Not awaited when the alert is gone: no unhandled rejection then (route awaits them).
       cover?.catch(() => undefined);
@@ -161,7 +161,7 @@ export function createDelivery({
       return steps.withFresh(alert.id, (a) =>
         a.state === 'pending'
           ? router.route(a, { ...(before ? { before } : {}), ...(cover ? { cover } : {}) })
-          : (before ?? Promise.resolve()),
+          : (before ?? Promise.resolve()).then(() => undefined),
       );
     },
     start(): void {

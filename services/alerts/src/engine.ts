@@ -28,7 +28,7 @@ export interface AlertEngineDeps {
   sync: Pick<RuleSync, 'reloadSymbol'>;
   firings: Pick<FiringWriter, 'persist'>;
   /** Send an alert just put in the outbox (delivery.ts). */
-  dispatch: (alert: StoredAlert) => Promise<void>;
+  dispatch: (alert: StoredAlert, recorded: Promise<void>) => Promise<void>;
   ownership: Pick<InstrumentOwnership, 'owns' | 'token' | 'drop' | 'status'>;
   /** Keeps a live batch of an instrument being taken over (instrument-takeover.ts); false when none is. */
   heldByTakeover: (batch: RowBatch) => boolean;
@@ -162,9 +162,9 @@ export function createAlertEngine({
     watermark.set(batch.symbol, last.seq);
   }
 
-  /** An alert in the outbox with its fired record: sent at once, off the evaluation queue. */
-  const send = (alert: StoredAlert): void =>
-    void dispatch(alert).catch((err: Error) =>
+  /** An alert in the outbox: sent at once, off the evaluation queue, once `recorded` (its fired record) is in. */
+  const send = (alert: StoredAlert, recorded: Promise<void>): void =>
+    void dispatch(alert, recorded).catch((err: Error) =>
       log.warn({ alert: alert.id, err }, 'dispatch failed; the outbox retries'),
     );
 

@@ -20,15 +20,20 @@ const rule: Rule = {
 };
 const firing = { ruleId: 'r1', symbol: 'ESZ6', seq: 9, price: '6000.25', eventMicros: 1_765_000_000_000_000 };
 
-/** The status write waits for the test; `log` lists what happened, in order. */
-function setUp(created: CreateResult = true) {
+/** The status write (and, with `gateAppend`, the fired record) waits for the test; `log` lists what happened, in order. */
+function setUp(created: CreateResult = true, gateAppend = false) {
   const log: string[] = [];
   let landStatus!: () => void;
+  let landAppend: () => void = () => undefined;
   const alerts = {
     create: (a: StoredAlert) => (log.push(`create ${a.id}`), Promise.resolve(created)),
   } as unknown as AlertStore;
   const audit = {
-    append: (e: AuditEntry) => (log.push(`append ${e.event}`), Promise.resolve({ ...e, seq: 1 })),
+    append: (e: AuditEntry) => {
+      log.push(`append ${e.event}`);
+      if (!gateAppend) return Promise.resolve({ ...e, seq: 1 });
+      return new Promise((r) => (landAppend = () => (log.push('append landed'), r({ ...e, seq: 1 }))));
+    },
   } as unknown as AuditChain;
   const rules = {
     setStatus: (id: string, status: string) => {
@@ -43,7 +48,7 @@ function setUp(created: CreateResult = true) {
     ...writerDeps(rule, '2026-12-06T07:00:01Z'),
     rules,
   });
-  return { writer, log, landStatus: () => landStatus() };
+  return { writer, log, landStatus: () => landStatus(), landAppend: () => landAppend() };
 }
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
@@ -60,6 +65,31 @@ describe('firing writer: when a stored alert may go', () => {
     landStatus();
     await persisted;
     expect(log.at(-1)).toBe('status landed');
+  });
+
+  it("hands a once rule's alert over as soon as it is in the outbox, with the promise of its fired record", async () => {
+    const { writer, log, landAppend, landStatus } = setUp(true, true);
+    const handed: Array<Promise<unknown>> = [];
+    const persisted = writer.persist(firing, undefined, (_a, recorded) => void handed.push(recorded));
+    await flush();
+    expect(handed).toHaveLength(1); // delivery waits for the record before the alert's first step
+    expect(log.at(-1)).toBe('append fired');
+    let recorded = false;
+    void handed[0]!.then(() => (recorded = true));
+    await flush();
+    expect(recorded).toBe(false);
+    landAppend();
+    await flush();
+    expect(recorded).toBe(true);
+    landStatus();
+    await persisted;
+    expect(log).toEqual([
+      expect.stringMatching(/^create /),
+      'append fired',
+      'append landed',
+      'status r1 triggered',
+      'status landed',
+    ]);
   });
 
   it('hands nothing over for a firing the outbox did not store as new (a once rule that fired before)', async () => {

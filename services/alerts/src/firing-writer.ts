@@ -119,13 +119,14 @@ export function createFiringWriter({
 
   /**
    * `token`: the instrument's lease token (several engines); a write it cannot make throws
-   * TICKDESK_ALERTS_FENCED. `ready`: called with the alert as soon as it may be sent (in the
-   * outbox with its `fired` record), which for a once rule is before its status write lands.
+   * TICKDESK_ALERTS_FENCED. `ready`: called with the alert once it is in the outbox, and
+   * `recorded`, which resolves once its `fired` record is in the chain: nothing may be sent
+   * before. For a once rule that is before the record (and its status write) lands.
    */
   async function persist(
     f: StampedFiring,
     token?: number,
-    ready?: (alert: StoredAlert) => void,
+    ready?: (alert: StoredAlert, recorded: Promise<void>) => void,
   ): Promise<StoredAlert | undefined> {
     const rule = ruleOf(f.ruleId);
     if (!rule) return undefined;
@@ -170,30 +171,36 @@ export function createFiringWriter({
       if (created === true || created === false) {
         // A retry after a fired record whose acknowledgement failed: written on the primary
         // all the same (and replicated since), it is not appended a second time.
-        const inChain = retry && created === false && (await audit.acknowledged(id, 'fired'));
-        if (!inChain)
-          await audit.append({
-            alertId: id,
-            trader: rule.owner,
-            symbol: f.symbol,
-            event: 'fired',
-            stanzaHash: '',
-            detail: `rule=${rule.id} seq=${f.seq} price=${f.price}`,
-          });
+        const recorded = (async () => {
+          const inChain = retry && created === false && (await audit.acknowledged(id, 'fired'));
+          if (!inChain)
+            await audit.append({
+              alertId: id,
+              trader: rule.owner,
+              symbol: f.symbol,
+              event: 'fired',
+              stanzaHash: '',
+              detail: `rule=${rule.id} seq=${f.seq} price=${f.price}`,
+            });
+        })();
+        recorded.catch(() => undefined); // awaited below (and by delivery), which see its failure
+        // A once rule's alert is handed over at once: delivery reads and looks up what it needs
+        // while the record is appended, and takes no step before it is in (alert-router.ts).
+        if (rule.frequency === 'once') ready?.(alert, recorded);
+        await recorded;
         fired += 1;
         metrics.fired.inc();
         done(id);
         if (rule.frequency === 'once') {
-          // It goes while the rule's status is written: the outbox's once-fired mark, written
-          // with the alert, not the status, keeps the rule from firing twice (retireOnce).
-          ready?.(alert);
+          // Its status is written while it goes: the outbox's once-fired mark, written with the
+          // alert, not the status, keeps the rule from firing twice (retireOnce).
           await retireOnce(rule);
           return alert;
         }
         if (created === true) await flap?.after(rule, alert, f.eventMicros);
         // A group's alert is dispatched too: delivery sends only pending ones (its message goes
         // when its window ends, from the outbox poll), its webhook deliveries are queued for then.
-        ready?.(alert);
+        ready?.(alert, recorded);
         return alert;
       }
       const cap = limits.refused(created === 'capped-rule' ? 'rule' : 'owner');

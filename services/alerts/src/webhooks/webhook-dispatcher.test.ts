@@ -108,3 +108,33 @@ describe('webhook dispatcher', () => {
     expect(queued).toEqual([windowEnd]);
   });
 });
+
+describe('webhook dispatcher: a new alert', () => {
+  it('reads its endpoints at once, but queues its deliveries only once `after` (its fired record) has landed', async () => {
+    const log: string[] = [];
+    const store = {
+      forAlert: () => (log.push('endpoints read'), Promise.resolve([{ id: 'e1' }])),
+      enqueue: (id: string, eps: string[]) => (log.push(`queued ${id} to ${eps.join(',')}`), Promise.resolve(1)),
+    } as unknown as WebhookStore;
+    const { d } = dispatcher(store, () => Promise.resolve({ ok: true, status: 200 }));
+    let land!: () => void;
+    const after = new Promise<void>((r) => (land = r));
+    const queued = d.enqueue({ ...alert, state: 'pending' }, after);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(log).toEqual(['endpoints read']);
+    land();
+    await queued;
+    expect(log).toEqual(['endpoints read', 'queued a1 to e1']);
+  });
+
+  it('queues nothing when `after` failed (the alert is not sent either; the outbox retries it)', async () => {
+    const queued: string[] = [];
+    const store = {
+      forAlert: () => Promise.resolve([{ id: 'e1' }]),
+      enqueue: (id: string) => (queued.push(id), Promise.resolve(1)),
+    } as unknown as WebhookStore;
+    const { d } = dispatcher(store, () => Promise.resolve({ ok: true, status: 200 }));
+    await expect(d.enqueue({ ...alert, state: 'pending' }, Promise.reject(new Error('away')))).rejects.toThrow(/away/);
+    expect(queued).toEqual([]);
+  });
+});

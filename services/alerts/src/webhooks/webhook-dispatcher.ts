@@ -141,10 +141,15 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   }
 
   return {
-    /** Deliveries of `alert` to its owner's and the desk-wide endpoints, due now. */
-    async enqueue(alert: StoredAlert): Promise<void> {
+    /**
+     * Deliveries of `alert` to its owner's and the desk-wide endpoints, due now. `after`: its
+     * `fired` record being appended; the endpoints are read meanwhile, the deliveries queued
+     * only once it is in (a queued delivery may be posted at once).
+     */
+    async enqueue(alert: StoredAlert, after?: Promise<unknown>): Promise<void> {
       if (alert.state === 'suppressed' || alert.state === 'retired') return; // never sent, so never posted
       const eps = await store.forAlert(alert.owner);
+      await after;
       // A group's alert (flap-control.ts) is posted when its window ends, listing every firing.
       if (eps.length > 0)
         await store.enqueue(
