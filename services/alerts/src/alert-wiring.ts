@@ -247,9 +247,10 @@ export function wireAlertEngine({
     firings,
     ownership,
     watermarkKey,
-    // Queued in Redis before the XMPP send (the router waits for it before the alert's first
-    // step), so a restart still delivers it to the endpoints; it goes out beside the fresh read.
-    dispatch: (alert) => delivery.dispatch(alert, webhooks?.enqueue(alert)),
+    // The router takes no step before the fired record is in and the webhook deliveries are
+    // queued in Redis (so a restart still delivers them); their reads go out beside the fresh read.
+    dispatch: (alert, recorded) =>
+      delivery.dispatch(alert, Promise.all([recorded, webhooks?.enqueue(alert, recorded)])),
     heldByTakeover: (batch) => takeover.hold(batch, MAX_HELD_BATCHES),
   });
   const subscriber = createItemSubscriber({
