@@ -100,8 +100,13 @@ describe('alert engine, end to end', () => {
     expect(reply).toMatch(/^Added/);
     await publishPrices(feed, 'AAPL', ['250', '250.5', '250.51']);
     await waitFor(() => alice.alerts.length > 0, 15_000, 'the escalation to alice');
-    expect(bob.alerts.length).toBe(2);
+    // Sent and resent once (resends: 1) before the escalation; a resend after it, due while
+    // alice's receipt is on its way on a loaded machine, is allowed and is the same alert.
+    expect(bob.alerts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(bob.alerts.map((a) => a.id)).size).toBe(1);
+    const steps = await lifecycle(alice.alerts[0]!.id);
+    const beforeEscalation = steps.slice(0, steps.indexOf('escalated'));
+    expect(beforeEscalation.filter((e) => e === 'sent' || e === 'resent')).toEqual(['sent', 'resent']);
     expect(alice.alerts[0]!.id).toBe(bob.alerts[0]!.id);
     expect(alice.alerts[0]!.payload).toMatchObject({ price: '250.51', priority: 'critical', threshold: '250.5' });
     await expect
@@ -129,8 +134,11 @@ describe('alert engine, end to end', () => {
   it('dnd holds a normal alert until the trader is back, and passes a critical one', async () => {
     const alice = await traderOf('alice', { show: 'dnd' });
     await waitFor(() => service.engine.presence.get('alice').show === 'dnd', 10_000, 'alice dnd');
+    const before = service.engine.stats().rules;
     expect(await alice.say('alert MSFT below 400 every 10s')).toMatch(/^Added/); // a cooldown of 0 is refused
     await alice.say('alert MSFT below 399 critical');
+    // "Added" answers once the rule is stored; the index takes it from the change notification.
+    await waitFor(() => service.engine.stats().rules >= before + 2, 10_000, 'both rules in the index');
     await publishPrices(feed, 'MSFT', ['401', '398.5']);
     await waitFor(() => alice.alerts.length >= 1, 10_000, 'the critical alert');
     await new Promise((r) => setTimeout(r, 500));
