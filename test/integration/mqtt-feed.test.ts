@@ -15,6 +15,12 @@ let alice: XmppClient;
 let device: MqttClient;
 let ticks: Tick[];
 const of = (symbol: string) => ticks.filter((t) => t.symbol === symbol).map((t) => t.price);
+/** Whether `expected` appears in `received` in its order (other values may come between: repeats). */
+const inOrder = (expected: readonly string[], received: readonly string[]) => {
+  let i = 0;
+  for (const v of received) if (i < expected.length && v === expected[i]) i++;
+  return i === expected.length;
+};
 
 beforeAll(async () => {
   broker = await startBroker();
@@ -138,8 +144,15 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
     device = await broker.device();
     const adapter = await startAdapter(broker, desk().pubsubHost);
     try {
-      await waitFor(() => of(TEMP).length >= before + 100, 20_000, 'the held values');
-      expect(of(TEMP).slice(before)).toEqual(held);
+      // At least once, in order (docs/protocol.md §11.6): a session dropped while the held values
+      // flow makes the broker send the unacknowledged ones again, so a value may come twice.
+      await waitFor(() => inOrder(held, of(TEMP).slice(before)), 20_000, 'the held values');
+      expect(
+        of(TEMP)
+          .slice(before)
+          .every((v) => held.includes(v)),
+      ).toBe(true);
+      const mark = of(TEMP).length;
 
       // Restart under a connected adapter; values sent as soon as the broker is back.
       const sessions = await adapter.sessions();
@@ -151,8 +164,12 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
       await publishAll(device, 'sites/site1/temp', later);
       await waitForAsync(async () => (await adapter.sessions()) > sessions, 5_000, 'the adapter reconnected');
       const reconnectMs = performance.now() - back;
-      await waitFor(() => of(TEMP).length >= before + 200, 20_000, 'the values sent after the restart');
-      expect(of(TEMP).slice(before + 100)).toEqual(later);
+      await waitFor(() => inOrder(later, of(TEMP).slice(mark)), 20_000, 'the values sent after the restart');
+      expect(
+        of(TEMP)
+          .slice(mark)
+          .every((v) => later.includes(v) || held.includes(v)),
+      ).toBe(true);
       expect(reconnectMs).toBeLessThan(5_000);
       console.info(`adapter back ${reconnectMs.toFixed(0)} ms after the broker`);
     } finally {
