@@ -149,7 +149,11 @@ describe('a desk on a two-node ejabberd cluster peered with a desk on Prosody', 
     const killed = node2()!;
     const linksBefore = outbound();
     process.kill(killed.pid, 'SIGKILL');
-    await until(() => node2()?.state === 'running' && node2()?.pid !== killed.pid, 120_000);
+    // The supervisor writes the new pid and the restart count as it learns them: wait for both.
+    await until(
+      () => node2()?.state === 'running' && node2()?.pid !== killed.pid && node2()!.restarts > killed.restarts,
+      120_000,
+    );
     expect(node2()!.restarts).toBe(killed.restarts + 1);
     const alice = await sessionOn('a', 'alice', NODE_2);
     const ana = await sessionOn('b', 'ana');
