@@ -1,6 +1,7 @@
 import { FLAP_FIELDS, RuleInput, type Rule, type RuleCondition } from '@tickdesk/schemas';
 import { localpart } from '../jid.js';
 import { utcInput } from '../time-format.js';
+import { emptyLegs, legsDraftOf, legsInput, seconds, type LegsDraft } from './rule-legs-draft.js';
 
 /** The rule input fields the form has an input for (and an error slot: rule-error-<field>). */
 export const FORM_FIELDS = [
@@ -18,10 +19,13 @@ export const FORM_FIELDS = [
   'backup',
   'priority',
   'message',
+  'series',
+  'and',
+  'escalation',
 ] as const;
 
 /** The rule form as typed: every field a string, so nothing typed is lost or reformatted. */
-export interface RuleDraft {
+export interface RuleDraft extends LegsDraft {
   editingId: string | undefined;
   version: number | undefined;
   symbol: string;
@@ -42,8 +46,8 @@ export interface RuleDraft {
   /** The backup as stored, sent back as it is while left untouched (a partner's bare JID keeps its domain). */
   storedBackup: string;
   /**
-   * Every other RuleInput field of the stored rule (escalation, series, and, recipient, flap
-   * control…): the form has no inputs for them, so an edit sends them back as they were,
+   * Every other RuleInput field of the stored rule (recipient, flap control…): the form has
+   * no inputs for them, so an edit sends them back as they were,
    * including fields added to RuleInput after this form was written.
    */
   kept: Partial<RuleInput>;
@@ -69,6 +73,7 @@ export const emptyDraft = (symbol = ''): RuleDraft => ({
   message: '',
   storedBackup: '',
   kept: {},
+  ...emptyLegs(),
 });
 
 /** Which inputs a condition uses (schemas/src/rule-validation.ts refuses the others). */
@@ -83,12 +88,6 @@ export function usedFields(d: Pick<RuleDraft, 'condition' | 'frequency'>): Set<s
   if (d.frequency === 'once-per-bar') used.add('interval');
   if (d.frequency === 'every-time') used.add('cooldown');
   return used;
-}
-
-/** "90", "90s", "5m", "1h" → seconds; anything else as typed, for the server to name. */
-function seconds(text: string): number | string {
-  const m = /^(\d{1,6})\s*([smh]?)$/.exec(text.trim());
-  return m ? Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2]!]! : text.trim();
 }
 
 /** The REST body: only the fields this condition and frequency use; the server validates. */
@@ -110,6 +109,7 @@ export function toRuleInput(d: RuleDraft): RuleInput {
   if (backup) body.backup = backup === d.storedBackup || !backup.includes('@') ? backup : localpart(backup);
   body.priority = d.priority;
   if (d.message.trim()) body.message = d.message;
+  Object.assign(body, legsInput(d.symbol, d));
   const flap: readonly string[] = FLAP_FIELDS;
   for (const [k, v] of Object.entries(d.kept))
     // Flap control applies to repeating rules only (the server refuses it on a once rule).
@@ -140,6 +140,7 @@ export function draftOf(r: Rule): RuleDraft {
     message: r.message ?? '',
     storedBackup: r.backup ?? '',
     kept: keptOf(r),
+    ...legsDraftOf(r),
   };
 }
 

@@ -4,9 +4,10 @@ import type { DeskApi } from '../api/desk-api.js';
 import { ApiError } from '../api/http.js';
 import { ruleFieldError } from '../api/rule-errors.js';
 import { FORM_FIELDS, draftOf, emptyDraft, toRuleInput, type RuleDraft } from './rule-draft.js';
+import { legsProblem, type KnownInstruments } from './rule-legs-draft.js';
 
 export interface FormErrors {
-  /** By the API's field name (threshold, windowSeconds…). */
+  /** By the API's field name (threshold, windowSeconds, series.legs[1].coefficient…). */
   fields: Record<string, string>;
   general: string;
 }
@@ -41,7 +42,7 @@ export function createRules({ api }: { api: DeskApi }) {
   function refused(err: unknown): void {
     const named = err instanceof ApiError ? ruleFieldError(err) : undefined;
     if (named && (FORM_FIELDS as readonly string[]).includes(named.field))
-      errors.set({ fields: { [named.field]: named.message }, general: '' });
+      errors.set({ fields: { [named.path]: named.message }, general: '' });
     else errors.set({ fields: {}, general: text(err) });
   }
 
@@ -82,13 +83,22 @@ export function createRules({ api }: { api: DeskApi }) {
     listError: readonly(listError),
     load,
 
-    /** Create, or replace the rule being edited; on refusal the draft stays as typed. */
-    async save(): Promise<boolean> {
+    /**
+     * Create, or replace the rule being edited; on refusal the draft stays as typed. With the
+     * desk's instruments, a series, AND or escalation chain the server would refuse is named
+     * beside its input and not sent.
+     */
+    async save(known: KnownInstruments = []): Promise<boolean> {
       const d = get(draft);
+      const input = toRuleInput(d);
+      const problem = legsProblem(input, known);
+      if (problem) {
+        errors.set({ fields: { [problem.field]: problem.message }, general: '' });
+        return false;
+      }
       busy.set(true);
       errors.set(noErrors());
       try {
-        const input = toRuleInput(d);
         const rule = d.editingId ? await api.updateRule(d.editingId, input, d.version) : await api.createRule(input);
         replace(rule);
         draft.set(emptyDraft(d.symbol));
