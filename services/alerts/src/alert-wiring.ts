@@ -18,6 +18,7 @@ import { createInstrumentTakeover } from './instrument-takeover.js';
 import { createPresenceTracker } from './presence-tracker.js';
 import { createRemoteSubscriptions } from './remote-subscriptions.js';
 import { createRetirement } from './retirement.js';
+import { createRuleLeftovers } from './rule-leftovers.js';
 import { createRuleSync } from './rule-sync.js';
 import type { ServiceParts } from './service-lifecycle.js';
 import { createSuppressionLedger } from './suppression-ledger.js';
@@ -121,6 +122,9 @@ export function wireAlertEngine({
     onError: (err) => log.warn({ err }, 'trader list refresh failed'),
   });
   const escalations = createEscalationStore({ redis, prefix });
+  const silences = createSilenceStore({ redis, prefix });
+  const flapStore = createFlapStore({ redis, prefix });
+  const leftovers = createRuleLeftovers({ redis, prefix, firedKey, flap: flapStore, rules, silences, log });
   const delivery = createDelivery({
     client,
     alerts,
@@ -145,14 +149,17 @@ export function wireAlertEngine({
       deskTargets: createDeskTargets({ redis, prefix, presence }),
       ...(webhooksConfig ? { webhooks: (a, step) => webhooks!.escalate(a, addresseeOf(a), step) } : {}),
     },
-    silences: createSilenceStore({ redis, prefix }),
+    silences,
   });
   const sync = createRuleSync({
     rules,
     index,
     log,
     minCooldownSeconds: config.minCooldownSeconds,
-    onRetire: (id, why, rule) => retirement.ruleLeft(id, why, rule),
+    onRetire: (id, why, rule) => {
+      retirement.ruleLeft(id, why, rule);
+      if (why === 'deleted') leftovers.ruleDeleted(id);
+    },
     onStored: (id, rule) => (rule ? remote.onRule(rule) : remote.onRuleGone(id)),
     onAllStored: (all) => remote.onRules(all),
     firedOnce: (candidates) => alerts.firedOnce(candidates),
@@ -178,7 +185,7 @@ export function wireAlertEngine({
     suppressions: createSuppressionLedger({ summaryMs: config.suppressedSummaryMs, now }),
     ruleOf: (id) => sync.get(id),
     flap: createFlapControl({
-      flap: createFlapStore({ redis, prefix }),
+      flap: flapStore,
       alerts,
       audit,
       rules,
@@ -285,9 +292,13 @@ export function wireAlertEngine({
         const loaded = await sync.start();
         // Every stored rule is in now: partner traders none of them names are dropped.
         await remote.prune().catch((err: Error) => log.warn({ err }, 'partner traders left behind not dropped'));
+        await leftovers.sweep().catch((err: Error) => log.warn({ err }, 'state of deleted rules not swept'));
         return loaded;
       },
-      stop: () => sync.stop(),
+      async stop() {
+        await sync.stop();
+        await leftovers.stop();
+      },
     },
     delivery: {
       // Before the outbox poll starts: it would send a stranded pending alert first.

@@ -86,8 +86,9 @@ export function createFlapStore({ redis, prefix = DEFAULT_PREFIX }: { redis: Red
     /** A firing held back by a rate cap (`cap`) or the minimum gap (`gap`), until `until` (ms). */
     streak: (ruleId: string, kind: 'cap' | 'gap', now: number, until: number, detail = ''): Promise<unknown> =>
       streak.run([keys.flap(ruleId)], [kind, now, until, detail]),
-    /** The rule is gone: its state too. */
-    forget: (ruleId: string): Promise<unknown> => redis.del(keys.flap(ruleId)),
+    /** The rules are gone (rule-leftovers.ts): their state too, one DEL (one slot: {alerts}). */
+    forget: (ruleIds: readonly string[]): Promise<unknown> =>
+      ruleIds.length === 0 ? Promise.resolve(0) : redis.del(...ruleIds.map((id) => keys.flap(id))),
     /**
      * Change the open group message `alertId` by `edit`: 'closed' when it is no longer
      * grouping (its window ended, it went) or `edit` declines, else the alert as written.
