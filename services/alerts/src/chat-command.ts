@@ -1,4 +1,5 @@
-import type { RuleInput } from '@tickdesk/schemas';
+import { parseAndCondition, parseChain, parseCondition, quote, seconds } from './chat-rule-words.js';
+import { parseSubject } from './chat-series.js';
 
 /** A trader's chat command to the desk account, parsed; validation of the rule happens after. */
 export type ChatCommand =
@@ -6,6 +7,8 @@ export type ChatCommand =
   | { kind: 'list'; page: number }
   | { kind: 'add'; input: Record<string, unknown> }
   | { kind: 'delete' | 'pause' | 'resume'; id: string }
+  /** A rule's own escalation chain set, or removed (`null`: the trader's default chain applies again). */
+  | { kind: 'escalate'; id: string; escalation: Array<Record<string, unknown>> | null }
   | { kind: 'usage'; message: string };
 
 export const USAGE = [
@@ -14,35 +17,21 @@ export const USAGE = [
   '  alert <SYMBOL> above|below <price>',
   '  alert <SYMBOL> enters|exits|inside|outside <low> <high>',
   '  alert <SYMBOL> up|down <amount>[%] in <N>s|m|h',
-  '    options: once (default) | every [<N>s|m|h] | per bar 1s|1m|1h, critical, to <trader>, backup <trader>, expires <UTC time>, "text"',
+  '  alert <SYMBOL> crosses above|crosses below <price>',
+  '  alert spread <SYMBOL> [+|-][<coefficient>*]<SYMBOL>... <condition>   2 to 5 legs',
+  '  alert ratio <SYMBOL>/<SYMBOL> <condition>   no moves',
+  '  alert <SYMBOL> <condition> and <SYMBOL> <condition> [and ...]   up to 5 conditions, no moves',
+  '    options: once (default) | every [<N>s|m|h] | per bar 1s|1m|1h, critical, to <trader>, backup <trader>, expires <UTC time>, escalate <steps>, "text"',
+  '  escalate <rule id> <step>[, <step>...]   step: recipient|webhook|backup|desk [after <N>s|m|h]',
+  '  escalate <rule id> off   back to your default chain',
   '  alerts [page]          list your rules, a page at a time',
   '  delete|pause|resume <rule id>',
-  'Example: alert BTCUSDT crosses up 65000 critical "take profit"',
+  'Examples: alert BTCUSDT crosses up 65000 critical "take profit"',
+  '  alert spread BTCUSDT -15*ETHUSDT crosses above 0',
+  '  alert ratio BTCUSDT/ETHUSDT above 19.5',
+  '  alert BTCUSDT above 70000 and ETHUSDT below 3000',
+  '  escalate r1a2b3c recipient, webhook after 60s, backup after 2m, desk after 5m',
 ].join('\n');
-
-const LEVEL: Record<string, RuleInput['condition']> = {
-  crosses: 'crossing',
-  crossing: 'crossing',
-  'crosses up': 'crossing-up',
-  'crosses down': 'crossing-down',
-  above: 'greater-than',
-  '>': 'greater-than',
-  below: 'less-than',
-  '<': 'less-than',
-};
-const CHANNEL: Record<string, RuleInput['condition']> = {
-  enters: 'entering-channel',
-  exits: 'exiting-channel',
-  inside: 'inside-channel',
-  outside: 'outside-channel',
-};
-const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
-/** `30s`, `5m`, `1h` as seconds; undefined when malformed. */
-function seconds(text: string | undefined): number | undefined {
-  const m = /^([0-9]{1,6})([smh])$/.exec(text ?? '');
-  return m ? Number(m[1]) * UNIT[m[2]!]! : undefined;
-}
 
 /** Split on spaces, keeping a "quoted text" as one token (marked by a leading quote). */
 function tokens(text: string): string[] | undefined {
@@ -53,8 +42,6 @@ function tokens(text: string): string[] | undefined {
 }
 
 const usage = (message: string): ChatCommand => ({ kind: 'usage', message: `${message}\n\n${USAGE}` });
-/** A word of the trader's quoted back: short, so a reply never grows with what was sent. */
-const quote = (word: string): string => `"${word.length > 40 ? `${word.slice(0, 39)}…` : word}"`;
 const INTERVALS = ['1s', '1m', '1h'];
 /** The value an option takes: the next word, unless there is none or it is the quoted text. */
 const valueOf = (words: string[]): string | undefined =>
@@ -77,37 +64,30 @@ export function parseChatCommand(text: string): ChatCommand {
       ? { kind: lower, id: rest[0]! }
       : usage(`Usage: ${lower} <rule id>, e.g. ${lower} r1a2b3c.`);
   }
+  if (lower === 'escalate') return parseEscalate(rest);
   if (lower !== 'alert') return usage(`Unknown command ${quote(verb!)}.`);
   return parseAlert(rest);
 }
 
+function parseEscalate(words: string[]): ChatCommand {
+  const id = words.shift();
+  const help = 'Usage: escalate <rule id> recipient, webhook after 60s, desk after 5m; or escalate <rule id> off.';
+  if (id === undefined || !/^r[0-9a-z]{1,32}$/.test(id) || words.length === 0) return usage(help);
+  if (words.length === 1 && ['off', 'none'].includes(words[0]!.toLowerCase()))
+    return { kind: 'escalate', id, escalation: null };
+  const chain = parseChain(words);
+  if (!chain.ok) return usage(chain.message);
+  return words.length ? usage(`Unexpected ${quote(words[0]!)}.`) : { kind: 'escalate', id, escalation: chain.value };
+}
+
 function parseAlert(words: string[]): ChatCommand {
-  const symbol = words.shift()?.toUpperCase();
-  if (!symbol) return usage('Which instrument? e.g. alert BTCUSDT crosses 65000.');
-  const input: Record<string, unknown> = { symbol, frequency: 'once', priority: 'normal' };
-  let word = words.shift()?.toLowerCase();
-  if (word === 'crosses' && (words[0]?.toLowerCase() === 'up' || words[0]?.toLowerCase() === 'down'))
-    word = `crosses ${words.shift()!.toLowerCase()}`;
-  if (word && LEVEL[word]) {
-    input.condition = LEVEL[word];
-    input.threshold = words.shift();
-    if (input.threshold === undefined) return usage(`"${word}" needs a price.`);
-  } else if (word && CHANNEL[word]) {
-    input.condition = CHANNEL[word];
-    input.lower = words.shift();
-    input.upper = words.shift();
-    if (input.upper === undefined) return usage(`"${word}" needs a low and a high price.`);
-  } else if (word === 'up' || word === 'down') {
-    const amount = words.shift() ?? '';
-    const percent = amount.endsWith('%');
-    input.condition = `moving-${word}${percent ? '-percent' : ''}`;
-    input.amount = percent ? amount.slice(0, -1) : amount;
-    if (words.shift()?.toLowerCase() !== 'in') return usage(`"${word}" needs "in <N>s|m|h", e.g. up 2% in 5m.`);
-    input.windowSeconds = seconds(words.shift()?.toLowerCase());
-    if (input.windowSeconds === undefined) return usage('A window is a number with s, m or h, e.g. 30s, 5m, 1h.');
-  } else {
-    return usage(word ? `Unknown condition ${quote(word)}.` : 'Which condition?');
-  }
+  const subject = parseSubject(words);
+  if (!subject.ok) return usage(subject.message);
+  const condition = parseCondition(words);
+  if (!condition.ok) return usage(condition.message);
+  const { symbol, series } = subject.value;
+  const input: Record<string, unknown> = { symbol, ...condition.value, frequency: 'once', priority: 'normal' };
+  if (series) input.series = series;
   while (words.length) {
     const w = words.shift()!;
     const lw = w.toLowerCase();
@@ -128,7 +108,15 @@ function parseAlert(words: string[]): ChatCommand {
       input.frequency = 'once-per-bar';
       input.interval = interval;
     } else if (lw === 'critical' || lw === 'normal') input.priority = lw;
-    else if (lw === 'to') {
+    else if (lw === 'and') {
+      const c = parseAndCondition(words);
+      if (!c.ok) return usage(c.message);
+      input.and = [...((input.and as unknown[] | undefined) ?? []), c.value];
+    } else if (lw === 'escalate') {
+      const chain = parseChain(words);
+      if (!chain.ok) return usage(chain.message);
+      input.escalation = chain.value;
+    } else if (lw === 'to') {
       // A desk trader or a partner desk's trader by bare JID (bob@deskb.example).
       const recipient = valueOf(words);
       if (recipient === undefined) return usage('"to" needs a trader, e.g. to bob or to bob@deskb.example.');

@@ -76,6 +76,8 @@ export function createChatService({
         return commands.setActive(user, cmd.id, false);
       case 'resume':
         return commands.setActive(user, cmd.id, true);
+      case 'escalate':
+        return commands.escalate(user, cmd.id, cmd.escalation);
     }
   }
 

@@ -8,7 +8,7 @@ export type CrossFields = Partial<
 >;
 
 /** A rule across instruments in words: "BTCUSDT − 15 × ETHUSDT", "BTCUSDT / ETHUSDT", or an AND's other conditions "and ETHUSDT greater-than 3000". */
-function describeCross(rule: Pick<Rule, 'series' | 'and'>): string | undefined {
+export function describeCross(rule: Pick<Rule, 'series' | 'and'>): string | undefined {
   if (rule.series) return describeSeries(rule.series);
   if (!rule.and) return undefined;
   return rule.and

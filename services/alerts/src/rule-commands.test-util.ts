@@ -42,7 +42,7 @@ export function listedRuleCommands(rules: Rule[], created: Rule) {
 
 /**
  * The rule store's behaviour that the rules service relies on, in memory: at most `cap` rules
- * per owner (the store's TICKDESK_ALERTS_STORE_RULE_LIMIT), versions checked on a status change,
+ * per owner (the store's TICKDESK_ALERTS_STORE_RULE_LIMIT), versions checked on an update or a status change,
  * and `race()` to have the next remove find its rule deleted just before, as a racing REST
  * delete would.
  */
@@ -76,6 +76,22 @@ export function memoryRules(cap = Infinity) {
     async remove(id: string) {
       if (racing) rules.delete(id);
       return rules.delete(id);
+    },
+    async update(id: string, input: RuleInput, expected?: number) {
+      const r = rules.get(id);
+      if (!r) return 'not-found' as const;
+      if (expected !== undefined && expected !== r.version) return 'version-conflict' as const;
+      const next: Rule = {
+        id,
+        owner: r.owner,
+        ...input,
+        status: r.status,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        version: r.version + 1,
+      };
+      rules.set(id, next);
+      return next;
     },
     async setStatus(id: string, status: RuleStatus, expected?: number) {
       const r = rules.get(id);

@@ -1,11 +1,16 @@
-import type { Rule } from '@tickdesk/schemas';
+import { RuleInput, type EscalationChain, type Rule } from '@tickdesk/schemas';
 import { describeCondition } from './alert-message.js';
+import { crossSubject, describeCross } from './cross-alert.js';
 import { createRuleService, type RuleActor, type RuleRefusal, type RuleServiceDeps } from './rule-service.js';
 
 export type CommandOutcome = { ok: true; text: string; rule?: Rule } | { ok: false; text: string; field?: string };
 
 /** The rules service's dependencies: chat and ad-hoc pass the write budget REST's limiter counts in. */
 export type RuleCommandDeps = RuleServiceDeps;
+
+/** A chain as the chat command writes it: "recipient, webhook after 60s, desk after 300s". */
+const describeChain = (chain: EscalationChain): string =>
+  chain.map((s) => (s.afterSeconds ? `${s.to} after ${s.afterSeconds}s` : s.to)).join(', ');
 
 /** One line per rule, as chat and ad-hoc replies show it. */
 export function describeRule(r: Rule): string {
@@ -22,9 +27,12 @@ export function describeRule(r: Rule): string {
     r.maxFirings !== undefined ? `pauses after ${r.maxFirings} firings` : '',
     r.minGapSeconds !== undefined ? `at most one alert per ${r.minGapSeconds}s` : '',
     r.groupWindowSeconds !== undefined ? `firings within ${r.groupWindowSeconds}s in one message` : '',
+    r.escalation ? `escalates ${describeChain(r.escalation)}` : '',
   ].filter(Boolean);
   const status = r.pausedReason === 'firing-limit' && r.status === 'paused' ? 'paused at its firing limit' : r.status;
-  return `${r.id} [${status}] ${r.symbol} ${describeCondition(r)}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
+  const series = describeCross(r);
+  const subject = crossSubject({ symbol: r.symbol, ...(series ? { series } : {}) }, describeCondition(r));
+  return `${r.id} [${status}] ${subject}, ${freq}${extras.length ? `, ${extras.join(', ')}` : ''}${r.message ? ` "${r.message}"` : ''}`;
 }
 
 /** A refusal as chat and ad-hoc replies word it; `verb` is what was not done ("added"). */
@@ -56,6 +64,10 @@ function refusalText(r: RuleRefusal, id: string, verb: string): CommandOutcome {
  * The rule operations traders run from any XMPP client, by chat or by ad-hoc command:
  * the rule service the REST API uses, its outcomes worded as replies.
  */
+/** What a trader wrote of a stored rule: the fields of RuleInput, without identity, status or flap state. */
+const inputOf = (rule: Rule): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(rule).filter(([k]) => Object.hasOwn(RuleInput.properties, k)));
+
 export function createRuleCommands(deps: RuleCommandDeps) {
   const service = createRuleService(deps);
   const trader = (user: string): RuleActor => ({ user, role: 'trader' });
@@ -78,6 +90,23 @@ export function createRuleCommands(deps: RuleCommandDeps) {
     async remove(owner: string, id: string): Promise<CommandOutcome> {
       const out = await service.remove(trader(owner), id);
       return out.ok ? { ok: true, text: `Deleted ${id}.` } : refusalText(out, id, 'deleted');
+    },
+    /**
+     * Give a rule of the owner's its own escalation chain, or take it away (`null`: the
+     * trader's default chain applies again), checked as a REST PUT of the whole rule is.
+     */
+    async escalate(owner: string, id: string, chain: unknown[] | null): Promise<CommandOutcome> {
+      const rule = await service.get(trader(owner), id);
+      if (!rule) return refusalText({ kind: 'not-found' }, id, 'changed');
+      const { escalation: _, ...input } = inputOf(rule);
+      const out = await service.update(
+        trader(owner),
+        id,
+        chain ? { ...input, escalation: chain } : input,
+        rule.version,
+      );
+      if (!out.ok) return refusalText(out, id, 'changed');
+      return { ok: true, rule: out.rule, text: `Changed ${describeRule(out.rule)}` };
     },
     async setActive(owner: string, id: string, active: boolean): Promise<CommandOutcome> {
       const out = await service.setStatus(trader(owner), id, active ? 'active' : 'paused');
