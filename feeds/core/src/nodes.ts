@@ -1,24 +1,10 @@
 import type { Logger } from 'pino';
 import { barsNode, ticksNode, type Instrument } from '@tickdesk/schemas';
-import { createBackoff, XmppError, type NodeConfig, type Pubsub } from '@tickdesk/xmpp';
+import { createBackoff, publisherNodeConfig, XmppError, type NodeConfig, type Pubsub } from '@tickdesk/xmpp';
 
-/** Node configuration of instrument nodes (docs/protocol.md, "Nodes"). */
-export function instrumentNodeConfig(title: string, maxItems: number): NodeConfig {
-  return {
-    title,
-    access_model: 'whitelist',
-    publish_model: 'publishers',
-    deliver_payloads: true,
-    deliver_notifications: true,
-    persist_items: true,
-    max_items: maxItems,
-    notification_type: 'headline',
-    send_last_published_item: 'never',
-    notify_retract: false,
-    notify_delete: true,
-    notify_config: false,
-  };
-}
+/** Node configuration of instrument nodes (docs/protocol.md §5.2). */
+export const instrumentNodeConfig = (title: string, maxItems: number): NodeConfig =>
+  publisherNodeConfig(title, maxItems);
 
 /**
  * A reply that may succeed when the same request is sent again: RFC 6120 §8.3.2 type

@@ -7,6 +7,7 @@ export * from './scram-sha-1.js';
 export * from './errors.js';
 export * from './data-form.js';
 export * from './pubsub.js';
+export * from './node-config.js';
 export * from './receipts.js';
 export * from './markers.js';
 export * from './presence.js';

@@ -1,35 +1,18 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createRoleStore } from '@tickdesk/store';
-import { bareJid, XmppError, type NodeConfig, type Pubsub } from '@tickdesk/xmpp';
+import { bareJid, publisherNodeConfig, XmppError, type NodeConfig, type Pubsub } from '@tickdesk/xmpp';
 import { AUDIT_NODE } from './audit-payload.js';
 
 /** The roles that read the chain (the REST audit routes' AUDITORS): compliance, and admin. */
 const READER_ROLES: ReadonlySet<string> = new Set(['compliance', 'admin']);
 
 /**
- * The audit node's configuration (XEP-0060 §16.4.4): whitelist, so only members (the
- * readers) and owners subscribe or retrieve items; `publishers`, so only the owner, the
- * engine's account that created it, publishes. Notifications are headlines like the
- * instrument nodes': the node's items and the REST chain, not offline storage, are how a
- * reader catches up.
+ * The audit node's configuration: the instrument nodes' (publisherNodeConfig), so only
+ * members (the readers) and owners subscribe or retrieve items and only the owner, the
+ * engine's account that created it, publishes.
  */
-function auditNodeConfig(maxItems: number): NodeConfig {
-  return {
-    title: 'audit chain records',
-    access_model: 'whitelist',
-    publish_model: 'publishers',
-    deliver_payloads: true,
-    deliver_notifications: true,
-    persist_items: true,
-    max_items: maxItems,
-    notification_type: 'headline',
-    send_last_published_item: 'never',
-    notify_retract: false,
-    notify_delete: true,
-    notify_config: false,
-  };
-}
+const auditNodeConfig = (maxItems: number): NodeConfig => publisherNodeConfig('audit chain records', maxItems);
 
 /**
  * Provisioning (`tickdesk up`): create the node as `creator` (the admin account: the XMPP
