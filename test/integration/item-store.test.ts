@@ -51,4 +51,23 @@ describe('pubsub item store', () => {
     await pubsub.purge(NODE);
     expect(await pubsub.items(NODE)).toEqual([]);
   });
+
+  it('gives back a payload exactly as published: escaped text and attributes, nested namespaces', async () => {
+    const pubsub = createPubsub(feed, desk().pubsubHost);
+    const payload = xml(
+      'n',
+      { xmlns: 'urn:test', v: `a&b<'">` },
+      'rows & <more>\n2',
+      xml('m', { xmlns: 'urn:test:inner', k: 'é' }, '€ 0.000000001'),
+    );
+    await pubsub.publish(NODE, payload, 'exact');
+    const [item] = await pubsub.items(NODE, 1);
+    expect(item?.id).toBe('exact');
+    // Attribute order is the server's: compared as XML, not as text.
+    const got = item?.payload;
+    expect(got?.attrs).toEqual(payload.attrs);
+    expect(got?.getText()).toBe('rows & <more>\n2');
+    expect(got?.getChild('m', 'urn:test:inner')?.attrs).toEqual({ xmlns: 'urn:test:inner', k: 'é' });
+    expect(got?.getChildText('m', 'urn:test:inner')).toBe('€ 0.000000001');
+  });
 });

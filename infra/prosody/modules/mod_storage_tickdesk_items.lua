@@ -6,7 +6,15 @@
 -- keeps a clone of the payload and trims from the front in O(1) amortised time.
 -- It implements the archive calls mod_pubsub's archive_itemstore makes: append,
 -- find ({ key?, reverse, limit }), delete ({ key } | { truncate } | everything).
+--
+-- A payload is kept as its serialisation, one string, and parsed again only when read
+-- (an items request, a read-back after a reconnect): a stanza kept as a tree is a dozen
+-- tables, and with thousands of recent items per node Lua's collector, which frees the
+-- items as they are trimmed, traversed all of them in each major collection: a pause of
+-- 15-25 ms of the server's only thread every second or two at 1,000 items/s, where one
+-- string per item takes about a tenth of that (docs/benchmarks.md, "Latency floor").
 local st = require "util.stanza";
+local parse_xml = require "util.xml".parse;
 local new_id = require "util.id".medium;
 
 local NULL = {};
@@ -40,7 +48,8 @@ function archive:append(username, key, value, when, with)
 	local old = l.index[key];
 	if old then drop(l, old); end -- publishing an existing id replaces the item
 	l.tail = l.tail + 1;
-	l.items[l.tail] = { key = key, value = st.is_stanza(value) and st.clone(value) or value, when = when or os.time(), with = with };
+	local stanza = st.is_stanza(value);
+	l.items[l.tail] = { key = key, value = stanza and tostring(value) or value, stanza = stanza, when = when or os.time(), with = with };
 	l.index[key] = l.tail;
 	l.count = l.count + 1;
 	return key;
@@ -63,7 +72,9 @@ function archive:find(username, query)
 			i = i + step;
 			if entry then
 				n = n + 1;
-				return entry.key, entry.value, entry.when, entry.with;
+				local value = entry.value;
+				if entry.stanza then value = assert(parse_xml(value)); end
+				return entry.key, value, entry.when, entry.with;
 			end
 		end
 	end;
