@@ -1,5 +1,6 @@
 import { RULE_CONDITIONS, xmlTextProblem } from '@tickdesk/schemas';
 import { parseForm, xml, NS_DATA, type Element } from '@tickdesk/xmpp';
+import { acrossInput, RULE_KINDS } from './adhoc-form-across.js';
 
 /** XEP-0068 FORM_TYPE of the desk's rule forms. */
 const FORM_TYPE = 'urn:tickdesk:alerts:rule:0';
@@ -25,10 +26,13 @@ export function addForm(symbols: readonly string[]): Element {
     xml(
       'instructions',
       {},
-      'Fill the fields the condition needs: threshold for crossings and levels, lower and upper for channels, amount and window for moves. Prices are decimals such as 65000.5.',
+      'Fill the fields the condition needs: threshold for crossings and levels, lower and upper for channels, amount and window for moves. Prices are decimals such as 65000.5. For a spread or a ratio of instruments choose its kind and fill its legs or denominator; the condition then applies to its value.',
     ),
     field('FORM_TYPE', 'hidden', '', [], FORM_TYPE),
     field('symbol', 'list-single', 'Instrument', [...symbols]),
+    field('kind', 'list-single', 'Rule on: the instrument (one), a spread or a ratio', [...RULE_KINDS], 'one'),
+    field('legs', 'text-multi', 'Spread legs, one a line: SYMBOL COEFFICIENT, the instrument first (e.g. ETHUSDT -15)'),
+    field('denominator', 'list-single', 'Ratio: the instrument divided by', [...symbols]),
     field('condition', 'list-single', 'Condition', [...RULE_CONDITIONS], 'crossing'),
     field('threshold', 'text-single', 'Price level'),
     field('lower', 'text-single', 'Channel low'),
@@ -43,6 +47,12 @@ export function addForm(symbols: readonly string[]): Element {
     field('backup', 'text-single', 'Backup trader'),
     field('expiresAt', 'text-single', 'Expires (UTC, e.g. 2026-12-31T23:00:00Z)'),
     field('message', 'text-single', 'Message'),
+    field(
+      'and',
+      'text-multi',
+      'And (up to 4), one a line: SYMBOL above|below|crosses up|crosses down PRICE, or enters|exits|inside|outside LOW HIGH',
+    ),
+    field('escalation', 'text-multi', 'Escalation, one step a line: recipient|webhook|backup|desk [after 60s|5m|1h]'),
   );
 }
 
@@ -84,6 +94,8 @@ export function formInput(x: Element | undefined): FormInput {
     const v = one(name);
     if (v !== undefined) input[name] = /^[0-9]{1,9}$/.test(v) ? Number(v) : v;
   }
+  const across = acrossInput(f, input);
+  if (across) return { ok: false, ...across };
   const id = one('id');
   return { ok: true, input, ...(id !== undefined ? { id } : {}) };
 }

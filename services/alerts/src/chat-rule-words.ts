@@ -22,12 +22,21 @@ const LEVEL: Record<string, RuleCondition> = {
   '>': 'greater-than',
   below: 'less-than',
   '<': 'less-than',
+  // The schema's names too, as the ad-hoc form's "and" lines may write them.
+  'crossing-up': 'crossing-up',
+  'crossing-down': 'crossing-down',
+  'greater-than': 'greater-than',
+  'less-than': 'less-than',
 };
 const CHANNEL: Record<string, RuleCondition> = {
   enters: 'entering-channel',
   exits: 'exiting-channel',
   inside: 'inside-channel',
   outside: 'outside-channel',
+  'entering-channel': 'entering-channel',
+  'exiting-channel': 'exiting-channel',
+  'inside-channel': 'inside-channel',
+  'outside-channel': 'outside-channel',
 };
 const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 };
 /** Words that end a spread's legs: the condition's first word. */
