@@ -10,6 +10,7 @@ import type { AlertServiceDeps } from './alert-service.js';
 import { createDelivery } from './delivery.js';
 import { createAlertEngine, MAX_HELD_BATCHES } from './engine.js';
 import { createEngineTimers } from './engine-timers.js';
+import { WATERMARK_EVERY_MS } from './watermark-writer.js';
 import { createFiringWriter } from './firing-writer.js';
 import { createFlapControl } from './flap-control.js';
 import { chatTo } from './firing-limit.js';
@@ -254,6 +255,7 @@ export function wireAlertEngine({
     firings,
     ownership,
     watermarkKey,
+    watermarkEveryMs: WATERMARK_EVERY_MS,
     // The router takes no step before the fired record is in and the webhook deliveries are
     // queued in Redis (so a restart still delivers them); their reads go out beside the fresh read.
     dispatch: (alert, recorded) =>

@@ -34,6 +34,8 @@ export interface AlertEngineDeps {
   heldByTakeover: (batch: RowBatch) => boolean;
   /** Hash symbol → the last evaluated tick (Watermark JSON). */
   watermarkKey: string;
+  /** The least time between two watermark writes (watermark-writer.ts); 0: back to back. */
+  watermarkEveryMs?: number;
 }
 
 export type EngineState = 'starting' | 'running' | 'degraded' | 'stopped';
@@ -68,6 +70,7 @@ export function createAlertEngine({
   ownership,
   heldByTakeover,
   watermarkKey,
+  watermarkEveryMs = 0,
 }: AlertEngineDeps) {
   const watermark = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
@@ -130,6 +133,7 @@ export function createAlertEngine({
     log,
     keep: (symbol) => ownership.owns(symbol),
     stopping: () => stopping,
+    everyMs: watermarkEveryMs,
   });
 
   async function evaluate(batch: RowBatch): Promise<void> {
