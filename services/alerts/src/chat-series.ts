@@ -28,7 +28,10 @@ export function parseSubject(words: string[]): Parsed<{ symbol: string; series?:
       .toUpperCase()
       .split('/');
     if (pair.length !== 2 || !pair[0] || !pair[1]) return no('A ratio is written A/B, e.g. ratio BTCUSDT/ETHUSDT.');
-    return { ok: true, value: { symbol: pair[0], series: { kind: 'ratio', numerator: pair[0], denominator: pair[1] } } };
+    return {
+      ok: true,
+      value: { symbol: pair[0], series: { kind: 'ratio', numerator: pair[0], denominator: pair[1] } },
+    };
   }
   if (kind !== 'spread') {
     const symbol = first?.toUpperCase();
