@@ -84,7 +84,7 @@ describe('rule form', () => {
     expect(screen.getAllByTestId('rule-error-amount')).toHaveLength(1);
   });
 
-  it('editing a spread rule with an escalation chain says what it keeps, and saving sends them back as stored', async () => {
+  it('editing a spread rule with an escalation chain shows them in their inputs, and saving sends them back as stored', async () => {
     const series = {
       kind: 'spread',
       legs: [
@@ -118,9 +118,13 @@ describe('rule form', () => {
     render(RuleForm, { context: deskContext(t.desk) });
     t.desk.rules.edit(stored as never);
     await settle();
-    expect(screen.getByTestId('rule-kept').textContent).toBe(
-      'Kept as stored (no inputs here): escalation chain, spread or ratio legs.',
-    );
+    expect(screen.queryByTestId('rule-kept')).toBeNull();
+    expect(screen.getByTestId<HTMLSelectElement>('rule-shape').value).toBe('spread');
+    expect(screen.getByTestId('rule-leg-symbol-0').textContent).toContain('BTCUSDT');
+    expect(screen.getByTestId<HTMLSelectElement>('rule-leg-symbol-1').value).toBe('ETHUSDT');
+    expect(screen.getByTestId<HTMLInputElement>('rule-leg-coefficient-1').value).toBe('-15');
+    expect(screen.getByTestId<HTMLSelectElement>('rule-step-to-1').value).toBe('desk');
+    expect(screen.getByTestId<HTMLInputElement>('rule-step-after-1').value).toBe('300');
     await fireEvent.input(screen.getByTestId('rule-threshold'), { target: { value: '12.5' } });
     await fireEvent.click(screen.getByTestId('rule-submit'));
     await settle();

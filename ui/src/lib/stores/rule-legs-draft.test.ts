@@ -9,21 +9,20 @@ const known = [
   { symbol: 'SOLUSDT' },
   { symbol: 'IOT.T', kind: 'sensor' },
 ];
-const stored = (fields: Partial<Rule>): Rule =>
-  ({
-    id: 'r1',
-    owner: 'alice',
-    status: 'active',
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    version: 1,
-    symbol: 'BTCUSDT',
-    condition: 'crossing-up',
-    threshold: '0',
-    frequency: 'once',
-    priority: 'normal',
-    ...fields,
-  }) as Rule;
+const stored = (fields: Partial<Rule>): Rule => ({
+  id: 'r1',
+  owner: 'alice',
+  status: 'active',
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  version: 1,
+  symbol: 'BTCUSDT',
+  condition: 'crossing-up',
+  threshold: '0',
+  frequency: 'once',
+  priority: 'normal',
+  ...fields,
+});
 
 describe('rule draft across instruments', () => {
   const spread = {
@@ -65,7 +64,7 @@ describe('rule draft across instruments', () => {
       ],
     });
     expect(legsProblem(input, known)).toBeUndefined();
-    const back = draftOf(stored(input as Partial<Rule>));
+    const back = draftOf(stored(input));
     expect(back).toMatchObject({ shape: 'spread', kept: {} });
     expect(back.legs).toEqual([
       { symbol: 'BTCUSDT', coefficient: '1' },
@@ -92,8 +91,10 @@ describe('rule draft across instruments', () => {
       field: 'escalation[2].to',
       message: 'the rule has no backup to escalate to',
     });
-    // Instruments not known yet: the server is left to name it.
-    expect(legsProblem(withLeg('ETHUSDT', '1e3'), [])).toBeUndefined();
+    // Whether an instrument exists is the server's to say (the watchlist may not list it yet); a sensor leg is refused.
+    expect(legsProblem(withLeg('ADAUSDT', '2'), known)).toBeUndefined();
+    expect(legsProblem(withLeg('IOT.T', '2'), known)?.field).toBe('series.legs[1].symbol');
+    expect(legsProblem(withLeg('ETHUSDT', '1e3'), [])?.field).toBe('series.legs[1].coefficient');
   });
 
   it('a ratio sends the rule instrument as numerator; AND conditions only on one instrument', () => {

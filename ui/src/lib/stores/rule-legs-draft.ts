@@ -109,11 +109,23 @@ export function legsDraftOf(r: Pick<Rule, 'series' | 'and' | 'escalation'>): Leg
 /** The desk's instruments, as the form knows them (the watchlist's rows). */
 export type KnownInstruments = readonly { symbol: string; kind?: string }[];
 
+/** Every symbol a body names, as typed: the server alone knows which instruments the desk has. */
+function named(body: { symbol: string; series?: unknown; and?: unknown }): Set<string> {
+  const out = new Set([body.symbol]);
+  const s = body.series as { legs?: unknown; denominator?: unknown } | undefined;
+  const list = (x: unknown): unknown[] => (Array.isArray(x) ? (x as unknown[]) : []);
+  const items = [...list(s?.legs), ...list(body.and)];
+  for (const x of [...items.map((i) => (i as { symbol?: unknown } | null)?.symbol), s?.denominator])
+    if (typeof x === 'string') out.add(x);
+  return out;
+}
+
 /**
  * The first problem of a body's series, AND conditions or escalation chain, named by field as
  * the server's 422 would (schemas' own checks, so that a zero or float coefficient is refused
- * beside its input before anything is sent); undefined when they hold or the desk's instruments
- * are not known yet (the server still checks).
+ * beside its input before anything is sent); undefined when they hold. Whether an instrument
+ * exists is left to the server (the watchlist may not list it yet); the known sensors are
+ * refused as legs, as the server refuses them.
  */
 export function legsProblem(
   body: {
@@ -127,10 +139,8 @@ export function legsProblem(
   known: KnownInstruments,
 ): { field: string; message: string } | undefined {
   if (body.series !== undefined || body.and !== undefined) {
-    if (known.length === 0) return undefined;
-    const symbols = new Set(known.map((i) => i.symbol));
     const sensors = new Map(known.filter((i) => i.kind === 'sensor').map((i) => [i.symbol, i]));
-    const legs = validateRuleLegs(body, body, { symbols, sensors });
+    const legs = validateRuleLegs(body, body, { symbols: named(body), sensors });
     if (!legs.ok) return { field: legs.field, message: legs.message };
   }
   if (body.escalation !== undefined) {
