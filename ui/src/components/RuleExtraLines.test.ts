@@ -65,4 +65,20 @@ describe('the rules list in plain words', () => {
     expect(line('r3', 'legs')).toBeUndefined();
     expect(line('r3', 'escalation')).toBeUndefined();
   });
+
+  it('shows one list item per rule, with its own data and state class, and no empty line', async () => {
+    const t = fakeDesk({
+      routes: { 'GET /rules': () => json(200, { rules: [stored('r1', {}), stored('r2', { status: 'paused' })] }) },
+    });
+    const { container } = render(RulesList, { context: deskContext(t.desk) });
+    await t.login();
+    await t.desk.rules.load();
+    await settle();
+    const items = [...container.querySelectorAll('ul > li')];
+    expect(items.map((li) => [li.getAttribute('data-rule-id'), li.classList.contains('paused')])).toEqual([
+      ['r1', false],
+      ['r2', true],
+    ]);
+    expect(screen.queryByText('No rules.')).toBeNull();
+  });
 });
