@@ -8,39 +8,47 @@ import { deskApiDeps, deskPasswordVerifier } from './api-deps.js';
 import { startLocalEngine, type LocalEngine } from './local-engine.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
+/** A leg, and a step of a chain, as REST shows them. */
+const leg = (symbol: string, coefficient: string) => ({ symbol, coefficient });
+const step = (to: string, afterSeconds = 0) => ({ to, afterSeconds });
+
 /**
  * A trader writes rules across instruments and escalation chains from an XMPP client, by
  * chat and by ad-hoc command (docs/alerts-protocol.md §5), on a real Prosody and Redis; the
  * REST API then shows exactly what was written, and a wrong coefficient is refused naming it.
  */
 describe('rules across instruments by chat and ad-hoc commands', () => {
-  let engine: LocalEngine;
-  let app: ApiApp;
   let alice: Trader;
+  let engine: LocalEngine;
+  /** The REST API on the desk's Redis, and alice's bearer token for it. */
+  let app: ApiApp;
   let auth: Record<string, string>;
 
   beforeAll(async () => {
     engine = await startLocalEngine(resolveAlertsConfig({ pollMs: 50 }), 'chat-across-test');
-    app = await buildApp({
-      deps: deskApiDeps(engine.redis, { auditKey: credentials().audit }),
-      config: resolveApiConfig({ loginRateMax: 1_000, writeRateMax: 1_000 }),
-      verifyPassword: deskPasswordVerifier(),
-      routes: DESK_ROUTES,
-    });
-    alice = await trader('alice');
+    [alice, app] = await Promise.all([
+      trader('alice'),
+      buildApp({
+        routes: DESK_ROUTES,
+        verifyPassword: deskPasswordVerifier(),
+        config: resolveApiConfig({ writeRateMax: 1_000, loginRateMax: 1_000 }),
+        deps: deskApiDeps(engine.redis, { auditKey: credentials().audit }),
+      }),
+    ]);
     await waitFor(() => engine.service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
-    const res = await app.inject({
-      method: 'POST',
+    const { password } = credentials().accounts.alice!;
+    const login = await app.inject({
       url: '/v1/auth/token',
-      payload: { jid: `alice@${desk().domain}`, password: credentials().accounts.alice!.password },
+      method: 'POST',
+      payload: { jid: `alice@${desk().domain}`, password },
     });
-    expect(res.statusCode, res.body).toBe(200);
-    auth = { authorization: `Bearer ${res.json<{ token: string }>().token}` };
+    expect(login.statusCode, login.body).toBe(200);
+    auth = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
   });
   afterAll(async () => {
-    for await (const rule of engine.service.engine.rules.all()) await engine.service.engine.rules.remove(rule.id);
-    await alice?.stop();
-    await app?.close();
+    const rules = engine.service.engine.rules;
+    for await (const { id } of rules.all()) await rules.remove(id);
+    await Promise.all([alice?.stop(), app?.close()]);
     await engine?.stop();
   });
 
@@ -93,18 +101,8 @@ describe('rules across instruments by chat and ad-hoc commands', () => {
       frequency: 'once',
       priority: 'normal',
       backup: 'bob',
-      series: {
-        kind: 'spread',
-        legs: [
-          { symbol: 'BTCUSDT', coefficient: '1' },
-          { symbol: 'ETHUSDT', coefficient: '-15' },
-        ],
-      },
-      escalation: [
-        { to: 'recipient', afterSeconds: 0 },
-        { to: 'webhook', afterSeconds: 60 },
-        { to: 'desk', afterSeconds: 300 },
-      ],
+      series: { kind: 'spread', legs: [leg('BTCUSDT', '1'), leg('ETHUSDT', '-15')] },
+      escalation: [step('recipient'), step('webhook', 60), step('desk', 300)],
     });
     expect(written(byId.get(adhocId)!)).toEqual({
       symbol: 'BTCUSDT',
@@ -113,18 +111,8 @@ describe('rules across instruments by chat and ad-hoc commands', () => {
       frequency: 'every-time',
       cooldownSeconds: 120,
       priority: 'critical',
-      series: {
-        kind: 'spread',
-        legs: [
-          { symbol: 'BTCUSDT', coefficient: '2' },
-          { symbol: 'ETHUSDT', coefficient: '-0.5' },
-          { symbol: 'SOLUSDT', coefficient: '1' },
-        ],
-      },
-      escalation: [
-        { to: 'recipient', afterSeconds: 0 },
-        { to: 'desk', afterSeconds: 120 },
-      ],
+      series: { kind: 'spread', legs: [leg('BTCUSDT', '2'), leg('ETHUSDT', '-0.5'), leg('SOLUSDT', '1')] },
+      escalation: [step('recipient'), step('desk', 120)],
     });
     expect(byId.get(adhocId)!.version).toBe(2);
 
