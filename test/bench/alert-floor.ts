@@ -2,7 +2,8 @@
 // trader's client, at 1,000 ticks/s across the desk's instruments, once with every
 // instrument batched for batchMs (eagerMaxRate 0, the feed before eager publishing) and
 // once with the feed's defaults. The feed core runs in this process (its ticks' ingest
-// time is the start), the engine in its own, as `tickdesk run alerts` runs it.
+// time is the start), the engine in its own from the built code, as `tickdesk up` runs it
+// (the script builds first).
 // Every probe tick (50 a second, on ESZ6) crosses one `once` rule of a ladder, as in
 // alerts-e2e.ts; the other ticks go to the other instruments.
 // Run: npm run bench:floor (TICKDESK_BENCH_SECONDS per phase, default 15; TICKDESK_BENCH_RATE, default 1,000)
@@ -39,7 +40,7 @@ const others = DEFAULT_INSTRUMENTS.filter((i) => i.symbol !== PROBE);
 const desk = await startBenchDesk();
 const [xmppPort, redisPort] = [portOf(desk.service), portOf(desk.redis.url)];
 const env = { TICKDESK_ALERTS_MAX_RULES_PER_TRADER: String(MAX_RULES) };
-const engine = startEngineProcess({ home: desk.home, domain: desk.domain, xmppPort, redisPort, env });
+const engine = startEngineProcess({ home: desk.home, domain: desk.domain, xmppPort, redisPort, env, built: true });
 const redis = new Redis(desk.redis.url);
 // Ticks come from the loop below through the sink; the source only waits for the stop.
 const source: FeedSource = {

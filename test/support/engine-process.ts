@@ -11,8 +11,10 @@ export interface EngineProcess {
 }
 
 /**
- * The alerts service as `tickdesk run alerts` runs it, from sources, against a desk
- * whose runtime folder (credentials, CA) is `home`.
+ * The alerts service as `tickdesk run alerts` runs it, against a desk whose runtime folder
+ * (credentials, CA) is `home`: from sources, or with `built` from the built JavaScript
+ * (services/desk/dist, as `tickdesk up` runs it; benchmarks: the TypeScript loader keeps
+ * every transformed module and its source map on the heap, which the collector then marks).
  */
 export function startEngineProcess(opts: {
   home: string;
@@ -20,24 +22,24 @@ export function startEngineProcess(opts: {
   xmppPort: number;
   redisPort: number;
   env?: Record<string, string>;
+  built?: boolean;
 }): EngineProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        TICKDESK_HOME: opts.home,
-        TICKDESK_DOMAIN: opts.domain,
-        TICKDESK_XMPP_PORT: String(opts.xmppPort),
-        TICKDESK_REDIS_PORT: String(opts.redisPort),
-        TICKDESK_LOG_LEVEL: 'info',
-        ...opts.env,
-      },
+  const args = opts.built
+    ? ['services/desk/dist/cli.js', 'run', 'alerts']
+    : ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TICKDESK_HOME: opts.home,
+      TICKDESK_DOMAIN: opts.domain,
+      TICKDESK_XMPP_PORT: String(opts.xmppPort),
+      TICKDESK_REDIS_PORT: String(opts.redisPort),
+      TICKDESK_LOG_LEVEL: 'info',
+      ...opts.env,
     },
-  );
+  });
   let out = '';
   const running = new Promise<void>((resolve, reject) => {
     const onData = (b: Buffer) => {
