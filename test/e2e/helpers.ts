@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { Decimal } from 'decimal.js';
 import type { Locator, Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from '../support/browser.js';
 import { readState, type E2ePorts, type E2eSetup } from './e2e-desk.js';
@@ -197,4 +198,81 @@ export async function lastPrice(rest: Rest, symbol: string): Promise<string> {
 export async function deleteRules(rest: Rest): Promise<void> {
   const res = await rest.get<{ rules: Array<{ id: string }> }>('/v1/rules');
   for (const r of res.body.rules ?? []) await rest.del(`/v1/rules/${r.id}`);
+}
+
+/**
+ * A rule of the REST caller's on `symbol`, `greater-than` `factor` × its last price (to
+ * `decimals` places), `once`, `normal`, unless `more` says otherwise; its id, or the test
+ * fails with the refusal. Under the price (0.9) it fires on the next tick; far above it
+ * (10) never during a test.
+ */
+export async function ruleAtPrice(
+  rest: Rest,
+  symbol: string,
+  factor: string | number,
+  more: Record<string, unknown> = {},
+  decimals = 2,
+): Promise<string> {
+  const price = new Decimal(await lastPrice(rest, symbol)).mul(factor);
+  const created = await rest.post<{ id: string }>('/v1/rules', {
+    symbol,
+    condition: 'greater-than',
+    threshold: price.toDecimalPlaces(decimals).toFixed(decimals),
+    frequency: 'once',
+    priority: 'normal',
+    ...more,
+  });
+  if (created.status !== 201) throw new Error(`rule refused: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
+
+/** The id of the first alert of `ruleId` (on `symbol`) over REST, once there is one. */
+export async function alertOfRule(rest: Rest, symbol: string, ruleId: string): Promise<string> {
+  const id = await until(
+    async () =>
+      (
+        await rest.get<{ alerts?: Array<{ id: string; ruleId: string }> }>(`/v1/alerts?symbol=${symbol}`)
+      ).body.alerts?.find((a) => a.ruleId === ruleId)?.id,
+    (found) => found !== undefined,
+    `the alert of rule ${ruleId}`,
+  );
+  return id!;
+}
+
+/**
+ * The file's desk session: the REST API as `owner` (the viewer unless named), whose rules
+ * are deleted after the file's tests (and before them with `clean`), and a dashboard logged
+ * in as `viewer`, opened before the tests or, with `later`, at the test's `open()`.
+ */
+export function useDashboard(viewer: string, opts: { owner?: string; clean?: boolean; later?: boolean } = {}) {
+  let rest: Rest | undefined;
+  let session: BrowserSession | undefined;
+  const open = async (): Promise<Page> => {
+    if (!session) {
+      session = await openDashboard();
+      await logIn(session.page, viewer);
+    }
+    return session.page;
+  };
+  beforeAll(async () => {
+    rest = await restAs(opts.owner ?? viewer);
+    if (opts.clean) await deleteRules(rest);
+    if (!opts.later) await open();
+  });
+  afterAll(async () => {
+    await closeDashboard(session);
+    if (rest) await deleteRules(rest);
+  });
+  return {
+    open,
+    /** The dashboard's page (opened). */
+    get page(): Page {
+      if (!session) throw new Error('the dashboard is not open yet');
+      return session.page;
+    },
+    get rest(): Rest {
+      if (!rest) throw new Error('the REST session starts in beforeAll: use it inside tests and hooks');
+      return rest;
+    },
+  };
 }

@@ -1,50 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Decimal } from 'decimal.js';
-import type { BrowserSession } from '../support/browser.js';
-import {
-  attr,
-  byTestId,
-  closeDashboard,
-  deleteRules,
-  lastPrice,
-  logIn,
-  openDashboard,
-  restAs,
-  screenshot,
-  text,
-  type Rest,
-} from './helpers.js';
+import { attr, byTestId, ruleAtPrice, screenshot, text, useDashboard } from './helpers.js';
 
 const SYMBOL = 'ETHUSDT';
 /** "2026-12-06 19:30", as a trader types a UTC time into the form. */
 const typed = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 describe('silences on the dashboard', () => {
-  let s: BrowserSession;
-  let alice: Rest;
+  const s = useDashboard('alice', { later: true });
   let ruleId: string;
   beforeAll(async () => {
-    alice = await restAs('alice');
-    // A rule that will not fire during the test: ten times the last price.
-    const threshold = new Decimal(await lastPrice(alice, SYMBOL)).mul(10).toDecimalPlaces(2).toFixed(2);
-    const created = await alice.post<{ id: string }>('/v1/rules', {
-      symbol: SYMBOL,
-      condition: 'greater-than',
-      threshold,
-      frequency: 'once',
-      priority: 'normal',
-    });
-    if (created.status !== 201) throw new Error(`rule refused: ${created.status} ${JSON.stringify(created.body)}`);
-    ruleId = created.body.id;
-    s = await openDashboard();
-    await logIn(s.page, 'alice');
+    // A rule that will not fire during the test (ten times the last price), there at login.
+    ruleId = await ruleAtPrice(s.rest, SYMBOL, 10);
+    await s.open();
   });
+  // Registered after useDashboard's: runs before its rules are deleted.
   afterAll(async () => {
-    await closeDashboard(s);
-    if (!alice) return;
-    const res = await alice.get<{ silences?: Array<{ id: string; endedAt?: string }> }>('/v1/silences');
-    for (const silence of res.body.silences ?? []) if (!silence.endedAt) await alice.del(`/v1/silences/${silence.id}`);
-    await deleteRules(alice);
+    const res = await s.rest.get<{ silences?: Array<{ id: string; endedAt?: string }> }>('/v1/silences');
+    for (const silence of res.body.silences ?? []) if (!silence.endedAt) await s.rest.del(`/v1/silences/${silence.id}`);
   });
 
   it('a silenced rule is shown as such with its end and reason, until the silence is ended', async () => {
@@ -64,7 +36,7 @@ describe('silences on the dashboard', () => {
     expect(await text(badge)).toBe(`silenced until ${typed(until)}:00 UTC — earnings call`);
     const silenceRow = page.locator('[data-testid="silence-row"]').filter({ hasText: 'earnings call' });
     const id = await attr(silenceRow, 'data-silence-id');
-    const listed = await alice.get<{ silences: Array<{ id: string; ruleId?: string; reason: string }> }>(
+    const listed = await s.rest.get<{ silences: Array<{ id: string; ruleId?: string; reason: string }> }>(
       '/v1/silences',
     );
     expect(listed.body.silences.find((x) => x.id === id)).toMatchObject({ ruleId, reason: 'earnings call' });
