@@ -48,7 +48,9 @@ describe('a deleted rule', () => {
   it('takes its flap-control hash and last firing with it; its alerts and audit records stay', async () => {
     const { rules, alerts, audit } = engine.service.engine;
     const r = await rules.create('alice', rule({ maxFirings: 50 }));
-    await fireUntil(async () => (await redis.exists(keys.flap(r.id))) === 1 && (await redis.hexists(firedKey, r.id)));
+    await fireUntil(
+      async () => (await redis.exists(keys.flap(r.id))) === 1 && (await redis.hexists(firedKey, r.id)) === 1,
+    );
     const before = (await alerts.list({ trader: 'alice', limit: 1_000 })).alerts.filter((a) => a.ruleId === r.id);
     expect(before.length).toBeGreaterThan(0);
 

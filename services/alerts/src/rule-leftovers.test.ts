@@ -11,7 +11,13 @@ const redis = usePrivateRedis();
 const log = pino({ level: 'silent' });
 const keys = alertKeys();
 const firedKey = engineKeys().fired;
-const input = { symbol: 'MSFT', condition: 'greater-than', threshold: '100', priority: 'normal' } as const;
+const input = {
+  symbol: 'MSFT',
+  condition: 'greater-than',
+  threshold: '100',
+  frequency: 'once',
+  priority: 'normal',
+} as const;
 
 function parts() {
   const rules = createRuleStore({ redis: redis.client });
