@@ -58,6 +58,32 @@ describe('the audit tail', () => {
     await tail.stop();
   });
 
+  it('once a record wakes it, waits gapMs: the records appended meanwhile are published with it', async () => {
+    const chain = createAuditChain({ redis: redis.client });
+    const { pubsub, ids } = fakePubsub();
+    const at: number[] = [];
+    const timed = {
+      publish: (...a: Parameters<Pubsub['publish']>) => (at.push(performance.now()), pubsub.publish(...a)),
+    };
+    const tail = createAuditTail({
+      redis: redis.client,
+      pubsub: timed as Pubsub,
+      keys,
+      log,
+      leads: () => true,
+      gapMs: 300,
+    });
+    await tail.start();
+    const first = performance.now();
+    for (let i = 0; i < 4; i++) await append(chain, 1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ids).toHaveLength(0); // within the gap: not yet
+    await until(() => ids.length === 4);
+    expect(ids).toEqual(seqs(1, 4));
+    expect(Math.min(...at) - first).toBeGreaterThanOrEqual(250);
+    await tail.stop();
+  });
+
   it('publishes nothing while another engine leads', async () => {
     const chain = createAuditChain({ redis: redis.client });
     const { pubsub, ids } = fakePubsub();

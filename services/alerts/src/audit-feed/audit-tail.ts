@@ -34,8 +34,18 @@ export interface AuditTailDeps {
   /** The pause after a failed round (XMPP or Redis away): nothing is skipped, the round is done again. */
   retryMs?: number;
   publishTimeoutMs?: number;
+  /**
+   * How long the tail waits, once a new record woke it, before it reads and publishes: the
+   * records of that time go together, after the alert's own message. Without it a record
+   * was published the moment it was appended, each one three Redis round trips and a publish
+   * on the server thread that routes the alert (its `fired` record went out before it).
+   */
+  gapMs?: number;
   onPublished?: (records: readonly AuditRecord[]) => void;
 }
+
+/** How long the tail lets records gather once one woke it (AuditTailDeps.gapMs). */
+export const AUDIT_FEED_GAP_MS = 25;
 
 function decode([id, fields]: [string, string[]]): AuditRecord {
   const at = (f: string) => (fields.includes(f) ? fields[fields.indexOf(f) + 1] : undefined);
@@ -58,6 +68,7 @@ export function createAuditTail(deps: AuditTailDeps) {
   const batch = deps.batch ?? 256;
   const blockMs = deps.blockMs ?? 1_000;
   const retryMs = deps.retryMs ?? 1_000;
+  const gapMs = deps.gapMs ?? AUDIT_FEED_GAP_MS;
   const advance = defineScript(redis, 'tdAuditFeedAdvance', 1, ADVANCE_LUA);
   const init = defineScript(redis, 'tdAuditFeedInit', 2, INIT_LUA);
   let reader: Redis | undefined;
@@ -101,6 +112,13 @@ export function createAuditTail(deps: AuditTailDeps) {
     return entries.length;
   }
 
+  /** Waits (XREAD BLOCK) until a record follows the cursor; false when none came within blockMs. */
+  async function woken(conn: Redis): Promise<boolean> {
+    const cursor = Number(await redis.get(keys.feedCursor));
+    const reply = await conn.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', keys.log, `${cursor}-0`);
+    return (reply?.[0]?.[1]?.length ?? 0) > 0;
+  }
+
   async function run(conn: Redis): Promise<void> {
     while (running) {
       if (!leads()) {
@@ -108,7 +126,8 @@ export function createAuditTail(deps: AuditTailDeps) {
         continue;
       }
       try {
-        await round(conn, true);
+        if (gapMs > 0 && (await woken(conn))) await pause(gapMs);
+        if (running) await round(conn, gapMs === 0);
       } catch (err) {
         if (!running) return;
         log.warn({ err }, 'audit records not published yet: trying again');
