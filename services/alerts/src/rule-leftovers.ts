@@ -7,7 +7,7 @@ import type { SilenceStore } from './silences/index.js';
  * How long after a deletion is heard its leftovers wait: a firing of the rule evaluated just
  * before it left the index still writes its flap state and last firing within this.
  */
-export const LEFTOVERS_GRACE_MS = 1_000;
+const LEFTOVERS_GRACE_MS = 1_000;
 /** Ids per command when many rules go at once (a trader deleting 500 rules). */
 const CHUNK = 500;
 
@@ -98,4 +98,3 @@ export function createRuleLeftovers({
     },
   };
 }
-export type RuleLeftovers = ReturnType<typeof createRuleLeftovers>;
