@@ -99,6 +99,18 @@ describe('rule form across instruments', () => {
     );
   });
 
+  it('a 422 naming a part the form has no input for is shown as the general error, with its field', async () => {
+    await form({
+      'POST /rules': () =>
+        json(422, { code: 'TICKDESK_API_INVALID_RULE', message: 'rule field "escalation[1]": must be an object' }),
+    });
+    await type('rule-threshold', '1');
+    await fireEvent.click(screen.getByTestId('rule-submit'));
+    await settle();
+    expect(screen.getByTestId('rule-error').textContent).toBe('escalation[1]: must be an object');
+    expect(screen.getByTestId('rule-error').hidden).toBe(false);
+  });
+
   it('a ratio, "and also" conditions and a reordered chain, all from the keyboard-usable inputs', async () => {
     const t = await form({ 'POST /rules': ({ body }) => json(201, { id: 'r2', ...(body as object) }) });
     choose(screen.getByTestId('rule-shape'), 'ratio');

@@ -109,6 +109,11 @@ export function legsDraftOf(r: Pick<Rule, 'series' | 'and' | 'escalation'>): Leg
 /** The desk's instruments, as the form knows them (the watchlist's rows). */
 export type KnownInstruments = readonly { symbol: string; kind?: string }[];
 
+/** The fields of series, and and escalation the form has an error slot for (rule-error-<field>). */
+const SLOTS =
+  /^(series(\.kind|\.legs|\.numerator|\.denominator|\.legs\[\d+\]\.(symbol|coefficient))?|and(\[\d+\]\.(symbol|condition|threshold|lower|upper))?|escalation(\[\d+\]\.(to|afterSeconds))?)$/;
+export const hasSlot = (field: string): boolean => SLOTS.test(field);
+
 /** Every symbol a body names, as typed: the server alone knows which instruments the desk has. */
 function named(body: { symbol: string; series?: unknown; and?: unknown }): Set<string> {
   const out = new Set([body.symbol]);

@@ -4,7 +4,7 @@ import type { DeskApi } from '../api/desk-api.js';
 import { ApiError } from '../api/http.js';
 import { ruleFieldError } from '../api/rule-errors.js';
 import { FORM_FIELDS, draftOf, emptyDraft, toRuleInput, type RuleDraft } from './rule-draft.js';
-import { legsProblem, type KnownInstruments } from './rule-legs-draft.js';
+import { hasSlot, legsProblem, type KnownInstruments } from './rule-legs-draft.js';
 
 export interface FormErrors {
   /** By the API's field name (threshold, windowSeconds, series.legs[1].coefficient…). */
@@ -39,10 +39,16 @@ export function createRules({ api }: { api: DeskApi }) {
     list.update((l) => l.filter((r) => r.id !== id));
   };
 
+  /** A field error beside its input; one the form has no input for (`and[0].foo`) as the general error. */
+  function named(field: string, message: string): void {
+    const form: readonly string[] = FORM_FIELDS;
+    if (form.includes(field) || hasSlot(field)) errors.set({ fields: { [field]: message }, general: '' });
+    else errors.set({ fields: {}, general: `${field}: ${message}` });
+  }
+
   function refused(err: unknown): void {
-    const named = err instanceof ApiError ? ruleFieldError(err) : undefined;
-    if (named && (FORM_FIELDS as readonly string[]).includes(named.field))
-      errors.set({ fields: { [named.path]: named.message }, general: '' });
+    const field = err instanceof ApiError ? ruleFieldError(err) : undefined;
+    if (field && (FORM_FIELDS as readonly string[]).includes(field.field)) named(field.path, field.message);
     else errors.set({ fields: {}, general: text(err) });
   }
 
@@ -93,7 +99,7 @@ export function createRules({ api }: { api: DeskApi }) {
       const input = toRuleInput(d);
       const problem = legsProblem(input, known);
       if (problem) {
-        errors.set({ fields: { [problem.field]: problem.message }, general: '' });
+        named(problem.field, problem.message);
         return false;
       }
       busy.set(true);
