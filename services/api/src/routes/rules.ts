@@ -217,7 +217,8 @@ export default async function rulesRoutes(fastify: FastifyInstance): Promise<voi
       onRequest: [app.authenticate, app.requireRole(...WRITE)],
       schema: {
         ...common,
-        summary: 'Delete a rule',
+        summary:
+          'Delete a rule: within a few seconds its outstanding alerts are retired, its flap state and last firing removed and the silences naming it ended; its alerts and audit records are kept',
         params: RuleParams,
         response: { 204: Type.Null({ description: 'Deleted' }), ...errors, ...errorResponses(404) },
       },
