@@ -15,12 +15,6 @@ let alice: XmppClient;
 let device: MqttClient;
 let ticks: Tick[];
 const of = (symbol: string) => ticks.filter((t) => t.symbol === symbol).map((t) => t.price);
-/** Whether `expected` appears in `received` in its order (other values may come between: repeats). */
-const inOrder = (expected: readonly string[], received: readonly string[]) => {
-  let i = 0;
-  for (const v of received) if (i < expected.length && v === expected[i]) i++;
-  return i === expected.length;
-};
 
 beforeAll(async () => {
   broker = await startBroker();
@@ -134,7 +128,7 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
     }
   });
 
-  it('after a broker restart: what QoS 1 held for the absent adapter arrives, and a connected adapter is back within 5 s', async () => {
+  it('after a broker restart: what QoS 1 held for the absent adapter arrives once, and a connected adapter is back within 5 s', async () => {
     // Held: published while the adapter is away, kept in its persistent session across the restart.
     const held = Array.from({ length: 100 }, (_, i) => `${(i % 9) + 1}.${(i % 8) + 1}`);
     const before = of(TEMP).length;
@@ -144,17 +138,11 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
     device = await broker.device();
     const adapter = await startAdapter(broker, desk().pubsubHost);
     try {
-      // At least once, in order (docs/protocol.md §11.6): a session dropped while the held values
-      // flow makes the broker send the unacknowledged ones again, so a value may come twice.
-      await waitFor(() => inOrder(held, of(TEMP).slice(before)), 20_000, 'the held values');
-      expect(
-        of(TEMP)
-          .slice(before)
-          .every((v) => held.includes(v)),
-      ).toBe(true);
-      const mark = of(TEMP).length;
+      await waitFor(() => of(TEMP).length >= before + 100, 20_000, 'the held values');
+      expect(of(TEMP).slice(before)).toEqual(held);
 
-      // Restart under a connected adapter; values sent as soon as the broker is back.
+      // Restart under a connected adapter at once: its last PUBACKs may not have reached the
+      // broker, which then sends those values again; published already, they are not published twice.
       const sessions = await adapter.sessions();
       await device.endAsync();
       await broker.restart();
@@ -164,12 +152,9 @@ describe('sensor values over MQTT → ticks on ticks/<SYMBOL>', () => {
       await publishAll(device, 'sites/site1/temp', later);
       await waitForAsync(async () => (await adapter.sessions()) > sessions, 5_000, 'the adapter reconnected');
       const reconnectMs = performance.now() - back;
-      await waitFor(() => inOrder(later, of(TEMP).slice(mark)), 20_000, 'the values sent after the restart');
-      expect(
-        of(TEMP)
-          .slice(mark)
-          .every((v) => later.includes(v) || held.includes(v)),
-      ).toBe(true);
+      await waitFor(() => of(TEMP).length >= before + 200, 20_000, 'the values sent after the restart');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(of(TEMP).slice(before)).toEqual([...held, ...later]);
       expect(reconnectMs).toBeLessThan(5_000);
       console.info(`adapter back ${reconnectMs.toFixed(0)} ms after the broker`);
     } finally {

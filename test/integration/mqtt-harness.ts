@@ -94,12 +94,14 @@ export async function startAdapter(broker: Broker, pubsubHost: string, wrap = (p
     (await metrics.refused.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
   const messages = async () => (await metrics.messages.get()).values[0]?.value ?? 0;
   const sessions = async () => (await metrics.sessions.get()).values[0]?.value ?? 0;
+  const repeated = async () => (await metrics.repeated.get()).values[0]?.value ?? 0;
   return {
     source,
     feed,
     refused,
     messages,
     sessions,
+    repeated,
     /** The adapter vanishes: its MQTT socket is destroyed without a DISCONNECT, nothing more is acknowledged. */
     kill() {
       for (const c of clients) c.stream.destroy();

@@ -7,6 +7,7 @@ import { createBackoff } from '@tickdesk/xmpp';
 import { MqttFeedError } from './errors.js';
 import { createMqttMetrics, type MqttMetrics } from './mqtt-metrics.js';
 import { runMqttSession } from './mqtt-session.js';
+import { createRedeliveryLedger } from './redelivery.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, readSensorValue, type RefusalReason } from './sensor-payload.js';
 import { createTopicMap, type SensorEntry } from './topic-filter.js';
 
@@ -63,6 +64,8 @@ export function createMqttFeed(opts: MqttFeedOptions): FeedSource {
   const refusals = createRejectLog(log.child({ component: 'feed-mqtt' }));
   const symbolOf = createTopicMap(opts.map.sensors);
   const seqs = new Map<string, number>();
+  // Across the sessions of this run: a value the broker sends again after it was published is not a new tick.
+  const ledger = createRedeliveryLedger();
   const firstSeq = opts.firstSeq ?? Date.now() * 1000;
   const lifecycle = createSourceLifecycle(
     () => new MqttFeedError('TICKDESK_MQTT_BUSY', 'the MQTT feed is already running'),
@@ -109,6 +112,7 @@ export function createMqttFeed(opts: MqttFeedOptions): FeedSource {
         signal,
         drainMs: opts.drainMs ?? 2_000,
         maxUnacked: receiveMaximum,
+        ledger,
         connectImpl: opts.connectImpl,
         options: {
           protocolVersion: 5,
@@ -127,6 +131,7 @@ export function createMqttFeed(opts: MqttFeedOptions): FeedSource {
           log.info({ url: opts.url, sessionPresent }, 'mqtt broker connected');
         },
         onMessage: (packet, settle, fail) => onMessage(sink, packet, settle, fail),
+        onRepeat: () => metrics.repeated.inc(),
       });
       if (signal.aborted) return;
       if (end.openMs >= stableMs) backoff.reset();

@@ -30,6 +30,11 @@ export function createMqttMetrics(registry: Registry = new Registry()) {
       help: 'Sensor messages received from the broker',
       registers: [registry],
     }),
+    repeated: new Counter({
+      name: 'tickdesk_mqtt_repeated_total',
+      help: 'Messages the broker sent again after their tick was published: acknowledged, not published twice',
+      registers: [registry],
+    }),
     sessions: new Counter({
       name: 'tickdesk_mqtt_sessions_total',
       help: 'MQTT sessions opened with the broker (1 + reconnects)',

@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { createAckQueue } from './ack-queue.js';
 import { MqttFeedError } from './errors.js';
+import type { RedeliveryLedger } from './redelivery.js';
 
 export interface SessionOptions {
   url: string;
@@ -12,10 +13,14 @@ export interface SessionOptions {
   drainMs: number;
   /** Unacknowledged QoS 1 messages at most: the receive maximum the adapter announced. */
   maxUnacked: number;
+  /** What earlier connections of this session published (redelivery.ts); outlives the session. */
+  ledger: RedeliveryLedger;
   connectImpl?: typeof connect;
   onOpen(sessionPresent: boolean): void;
   /** `settle` acknowledges a QoS 1 message (in order, §4.6); `fail` drops the session unacknowledged. */
   onMessage(packet: IPublishPacket, settle: () => void, fail: (why: Error) => void): void;
+  /** The broker sent again a message already published: acknowledged, not published again. */
+  onRepeat(packet: IPublishPacket): void;
 }
 
 export interface SessionEnd {
@@ -54,6 +59,8 @@ export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
     const acks = createAckQueue(sender(client));
     let openedAt: number | undefined;
     let closing = false;
+    // Whether the messages so far are the resumed session's repeats (redelivery.ts).
+    let leading = false;
     // Debian's mosquitto 2.0.11 sends more than the receive maximum once PUBACKs flow (MQTT 5 §4.9
     // forbids it; measured 16,663 unacknowledged against 1,000, docs/benchmarks.md), and the feed
     // core would conflate (and so acknowledge) ticks past its per-instrument limit. So at the
@@ -94,10 +101,38 @@ export function runMqttSession(opts: SessionOptions): Promise<SessionEnd> {
         ack();
         release();
       };
-      opts.onMessage(packet, settle, (why) => close(why));
+      const repeat = leading ? opts.ledger.repeat(packet) : undefined;
+      if (repeat)
+        void repeat.then((published) => {
+          if (!published) return close(new Error('a message sent again was not published; the broker will resend it'));
+          opts.onRepeat(packet);
+          settle();
+        });
+      else {
+        leading = false;
+        const record = opts.ledger.received(packet);
+        opts.onMessage(
+          packet,
+          () => {
+            record.done();
+            settle();
+          },
+          (why) => {
+            record.failed();
+            close(why);
+          },
+        );
+      }
       if (acks.waiting < opts.maxUnacked) callback(DEFERRED);
       else held = () => callback(DEFERRED);
     };
+    // At the CONNACK itself: mqtt.js may hand over the PUBLISH packets after it before 'connect'.
+    // The broker resends its unacknowledged messages first, before anything new (MQTT 5 §4.4).
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'connack') return;
+      leading = packet.sessionPresent;
+      opts.ledger.opened(packet.sessionPresent);
+    });
     client.on('connect', (connack) => {
       openedAt = performance.now();
       // rh 1 (MQTT 5 §3.8.3.1): retained messages only for a new subscription, not again at each resumed session.
