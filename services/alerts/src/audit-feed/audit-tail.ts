@@ -45,7 +45,7 @@ export interface AuditTailDeps {
 }
 
 /** How long the tail lets records gather once one woke it (AuditTailDeps.gapMs). */
-export const AUDIT_FEED_GAP_MS = 25;
+const AUDIT_FEED_GAP_MS = 25;
 
 function decode([id, fields]: [string, string[]]): AuditRecord {
   const at = (f: string) => (fields.includes(f) ? fields[fields.indexOf(f) + 1] : undefined);
