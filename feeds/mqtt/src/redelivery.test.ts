@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { IPublishPacket } from 'mqtt';
 import { setup, stopAll, tick } from './mqtt-fake.test-util.js';
+import { createRedeliveryLedger } from './redelivery.js';
 
 afterEach(stopAll);
 
@@ -98,5 +100,26 @@ describe('MQTT feed: values the broker sends again (MQTT 5 §4.4)', () => {
     expect(held).toHaveLength(2);
     expect(held[1]!.payload).toMatch(/7\.1 .*8\.4/);
     expect(await repeated()).toBe(0);
+  });
+
+  it('takes for a repeat only one of the last messages received: an old packet identifier may name a new, equal reading', () => {
+    const ledger = createRedeliveryLedger(2);
+    const packet = (messageId: number, dup = false): IPublishPacket => ({
+      cmd: 'publish',
+      qos: 1,
+      dup,
+      retain: false,
+      messageId,
+      topic: 'sites/s1/temp',
+      payload: Buffer.from('8.4'),
+    });
+    ledger.opened(true);
+    for (const id of [1, 2]) ledger.received(packet(id)).done();
+    expect(ledger.repeat(packet(1, true))).toBeInstanceOf(Promise);
+    ledger.received(packet(3)).done();
+    expect(ledger.repeat(packet(1, true))).toBeUndefined();
+    expect(ledger.repeat(packet(2, true))).toBeInstanceOf(Promise);
+    ledger.opened(false);
+    expect(ledger.repeat(packet(3, true))).toBeUndefined();
   });
 });

@@ -17,14 +17,23 @@ import type { IPublishPacket } from 'mqtt';
  * keeps the ticks in order. From the first message that is not such a repeat on, the session
  * publishes everything. A session the broker did not keep (session present 0) forgets it all.
  * Memory: one entry per packet identifier, so at most 65,535 (a 32-byte digest each).
+ *
+ * A lost PUBACK is one of the last the adapter sent, so only the last `recent` messages
+ * received count: mosquitto numbers its packets up to 65,535 before it uses an identifier
+ * again, and an equal reading that reuses an old identifier is then never taken for a repeat.
  */
-export function createRedeliveryLedger() {
+const RECENT_MESSAGES = 10_000;
+
+export function createRedeliveryLedger(recent = RECENT_MESSAGES) {
   interface Entry {
     digest: string;
+    /** Which message received this was (count of messages received). */
+    n: number;
     state: 'pending' | 'done';
     waiters: Array<(published: boolean) => void>;
   }
   const entries = new Map<number, Entry>();
+  let received = 0;
   const digestOf = (packet: IPublishPacket): string => {
     const time = packet.properties?.userProperties?.time;
     return createHash('sha256')
@@ -53,13 +62,13 @@ export function createRedeliveryLedger() {
     repeat(packet: IPublishPacket): Promise<boolean> | undefined {
       if (!packet.dup) return undefined;
       const entry = entries.get(packet.messageId!);
-      if (!entry || entry.digest !== digestOf(packet)) return undefined;
+      if (!entry || received - entry.n >= recent || entry.digest !== digestOf(packet)) return undefined;
       if (entry.state === 'done') return Promise.resolve(true);
       return new Promise((resolve) => entry.waiters.push(resolve));
     },
     /** A message to publish arrived; tell the result how its tick ended. */
     received(packet: IPublishPacket): { done(): void; failed(): void } {
-      const entry: Entry = { digest: digestOf(packet), state: 'pending', waiters: [] };
+      const entry: Entry = { digest: digestOf(packet), n: ++received, state: 'pending', waiters: [] };
       entries.set(packet.messageId!, entry);
       return {
         done() {
