@@ -56,6 +56,13 @@ export function createFeedSink({
       }
       if (gate) {
         if (gate.token(v.tick.symbol) === undefined) {
+          // A lease only uncertain (Redis failing over) keeps them to publish first when taken again.
+          if (gate.holding?.(v.tick.symbol)) {
+            v.tick.seq = gate.seq(v.tick.symbol, v.tick.seq);
+            accepted += 1;
+            gate.hold!(v.tick.symbol, [raw.settled ? { ...v.tick, settled: raw.settled } : v.tick], false);
+            return publisher.hasRoom();
+          }
           metrics.unleased.inc(label);
           raw.settled?.('dropped');
           return publisher.hasRoom();
@@ -83,6 +90,16 @@ export function createFeedSink({
       if (event.kind === 'reconnect') log.info(event, 'source reconnecting');
     },
   };
+
+  // Held ticks, once the lease is taken again, go into the batcher ahead of any newer tick.
+  gate?.attach?.({
+    resume(symbol, ticks) {
+      let live = 0;
+      for (const t of ticks) live = batcher.add(t);
+      publisher.batched(symbol, live);
+    },
+    dropped: (count) => metrics.unleased.inc(label, count),
+  });
 
   return {
     sink,

@@ -124,6 +124,8 @@ export function createPublishPump({
       const token = gate?.token(batch.symbol);
       if (gate && token === undefined) {
         window.release();
+        // Held while the lease is only uncertain, to go first when taken again (publisher-leases.ts).
+        if (gate.hold?.(batch.symbol, batch.ticks, true)) continue;
         metrics.unleased.inc(label, batch.ticks.length);
         settle(batch.ticks, 'dropped');
         continue;

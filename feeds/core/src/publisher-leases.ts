@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import { createLease, type Lease } from '@tickdesk/store';
 import type { Pubsub } from '@tickdesk/xmpp';
+import { createLeaseHold, type HoldOutlet } from './lease-hold.js';
+import type { BatchedTick } from './tick-batcher.js';
 
 /** What the feed asks before it takes a tick in and before each publish. */
 export interface PublishGate {
@@ -10,6 +12,16 @@ export interface PublishGate {
   token(symbol: string): number | undefined;
   /** The seq to publish for a source tick: above every seq on the node before this feed took it over. */
   seq(symbol: string, sourceSeq: number): number;
+  /**
+   * Keeps ticks of `symbol` this feed cannot publish now because its lease is only uncertain
+   * (renewals failing, no other holder known); false when they must be dropped. `early`:
+   * taken back from the batcher, older than every tick held from the sink.
+   */
+  hold?(symbol: string, ticks: readonly BatchedTick[], early: boolean): boolean;
+  /** Whether ticks of `symbol` without a token are held now rather than dropped. */
+  holding?(symbol: string): boolean;
+  /** Where held ticks go: published first when the lease is taken again, or counted as dropped. */
+  attach?(outlet: HoldOutlet): void;
 }
 
 export interface PublisherLeaseOptions {
@@ -25,16 +37,30 @@ export interface PublisherLeaseOptions {
   pollMs?: number;
   /** A standby's first try waits a TTL, so a primary starting at the same time takes every instrument. */
   standby?: boolean;
+  /** Ticks held per instrument while its lease is uncertain; past it the oldest are dropped (default 5,000). */
+  holdLimit?: number;
 }
 
-/** The newest seq in the node's recent items (XEP-0060 §6.5.7, the most recent items); 0 when it has none. */
-export async function lastPublishedSeq(pubsub: Pubsub, symbol: string): Promise<number> {
-  let last = 0;
+/** The default of `holdLimit`: the batcher's own bound (feed-config.ts maxPendingPerInstrument), which they go through. */
+export const DEFAULT_HOLD_LIMIT = 5_000;
+
+/**
+ * The newest seq in the node's recent items (XEP-0060 §6.5.7, the most recent items) and
+ * the fencing token of its item; seq 0 when it has none.
+ */
+export async function lastPublished(pubsub: Pubsub, symbol: string): Promise<{ seq: number; lease?: number }> {
+  let last: { seq: number; lease?: number } = { seq: 0 };
   for (const item of await pubsub.items(ticksNode(symbol), 20)) {
     const res = item.payload ? decodeTickRows(item.payload) : undefined;
-    if (res?.ok) last = Math.max(last, res.value.rows[res.value.rows.length - 1]!.seq);
+    const seq = res?.ok ? res.value.rows[res.value.rows.length - 1]!.seq : 0;
+    if (res?.ok && seq > last.seq) last = { seq, lease: res.value.lease };
   }
   return last;
+}
+
+/** The newest seq in the node's recent items; 0 when it has none. */
+export async function lastPublishedSeq(pubsub: Pubsub, symbol: string): Promise<number> {
+  return (await lastPublished(pubsub, symbol)).seq;
 }
 
 /**
@@ -43,7 +69,11 @@ export async function lastPublishedSeq(pubsub: Pubsub, symbol: string): Promise<
  * on taking an instrument over reads the node's last items so its seq continues above
  * them. A source seq already above them is kept (the gap shows what was missed); one at
  * or below is shifted up by a fixed offset for the whole tenure, so no seq is published
- * twice.
+ * twice. A lease that ran out while renewals failed (Redis failing over) is only uncertain:
+ * its ticks are held (lease-hold.ts) and, once this feed takes it again and the node shows
+ * no other publisher, published first with the same offset and the new token. Otherwise
+ * (taken by another feed, or the node's newest item is another's or at or above the oldest
+ * held seq) they are dropped, as that publisher's items cover the time.
  */
 export function createPublisherLeases({
   redis,
@@ -54,8 +84,10 @@ export function createPublisherLeases({
   ttlMs = 3_000,
   pollMs = 500,
   standby = false,
+  holdLimit = DEFAULT_HOLD_LIMIT,
 }: PublisherLeaseOptions) {
   const log = parentLog.child({ component: 'publisher-leases' });
+  const hold = createLeaseHold({ limit: holdLimit, log });
   const states = new Map(
     symbols.map((symbol) => {
       const st = {
@@ -64,6 +96,11 @@ export function createPublisherLeases({
         busy: false,
         floor: 0,
         offset: undefined as number | undefined,
+        /** The lease ran out while this feed published: its ticks are held. */
+        holding: false,
+        /** The token of this feed's last tenure, and the last seq it gave a tick. */
+        token: 0,
+        lastSeq: 0,
       };
       st.lease = createLease({
         redis,
@@ -71,8 +108,11 @@ export function createPublisherLeases({
         owner,
         ttlMs,
         onLost: (reason) => {
+          if (reason === 'expired' && st.ready) st.holding = true;
+          if (reason === 'taken') drop(symbol, 'lease taken by another feed');
           st.ready = false;
-          if (reason !== 'released') log.warn({ symbol, reason }, 'stopped publishing: lease lost');
+          if (reason !== 'released')
+            log.warn({ symbol, reason, holding: st.holding }, 'stopped publishing: lease lost');
         },
         onRenewError: (err) => log.warn({ symbol, err }, 'lease renewal failed'),
       });
@@ -83,16 +123,31 @@ export function createPublisherLeases({
   let first: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  function drop(symbol: string, why: string) {
+    states.get(symbol)!.holding = false;
+    const { count, overflow } = hold.discard(symbol);
+    if (count + overflow > 0) log.warn({ symbol, dropped: count, overflow }, `held ticks dropped: ${why}`);
+  }
+
+  /** Whether held ticks may go first: nobody else published on the node since (no larger token, no seq as high). */
+  function unmoved(symbol: string, st: { token: number; lastSeq: number }, last: { seq: number; lease?: number }) {
+    return (last.lease ?? 0) <= st.token && last.seq < (hold.firstSeq(symbol) ?? st.lastSeq + 1);
+  }
+
   async function attempt(symbol: string) {
     const st = states.get(symbol)!;
     if (st.ready || st.busy || stopped) return;
     st.busy = true;
     try {
       const token = await st.lease.tryAcquire();
-      if (token === undefined) return;
-      let floor: number;
+      if (token === undefined) {
+        const other = st.holding ? await st.lease.holder() : undefined;
+        if (other && other.owner !== owner) drop(symbol, 'lease taken by another feed');
+        return;
+      }
+      let last: { seq: number; lease?: number };
       try {
-        floor = await lastPublishedSeq(pubsub, symbol);
+        last = await lastPublished(pubsub, symbol);
       } catch (err) {
         // Without the node's last seq a takeover could publish a seq twice: let go, try again.
         log.warn({ symbol, err }, 'cannot read the last published seq; lease released');
@@ -100,8 +155,18 @@ export function createPublisherLeases({
         return;
       }
       if (!st.lease.valid() || stopped) return;
-      Object.assign(st, { floor, offset: undefined, ready: true });
-      log.info({ symbol, token, lastSeq: floor }, 'publishing: lease taken');
+      const resumed = st.holding && unmoved(symbol, st, last);
+      if (!resumed) {
+        if (st.holding) drop(symbol, 'another feed published meanwhile');
+        st.offset = undefined;
+      }
+      // Publishing again before the held ticks are handed on, so they are not held once more.
+      Object.assign(st, { floor: last.seq, ready: true, holding: false, token });
+      log.info({ symbol, token, lastSeq: last.seq }, 'publishing: lease taken');
+      if (resumed) {
+        const overflow = hold.overflow(symbol);
+        log.info({ symbol, published: hold.resume(symbol), overflow }, 'held ticks published first');
+      }
     } catch (err) {
       log.warn({ symbol, err }, 'lease attempt failed');
     } finally {
@@ -119,8 +184,19 @@ export function createPublisherLeases({
     seq(symbol, sourceSeq) {
       const st = states.get(symbol)!;
       st.offset ??= sourceSeq > st.floor ? 0 : st.floor + 1 - sourceSeq;
-      return sourceSeq + st.offset;
+      return (st.lastSeq = sourceSeq + st.offset);
     },
+    hold(symbol, ticks, early) {
+      if (!gate.holding!(symbol)) return false;
+      hold.add(symbol, ticks, early);
+      return true;
+    },
+    holding(symbol) {
+      const st = states.get(symbol);
+      // Past the deadline before its timer ran, the lease is as uncertain as after it.
+      return st !== undefined && (st.holding || (st.ready && st.lease.token() !== undefined));
+    },
+    attach: (outlet) => hold.attach(outlet),
   };
 
   return {
@@ -143,6 +219,7 @@ export function createPublisherLeases({
       clearTimeout(first);
       clearInterval(timer);
       await Promise.all([...states.values()].map((st) => st.lease.release()));
+      for (const symbol of symbols) drop(symbol, 'feed stopped');
     },
   };
 }
