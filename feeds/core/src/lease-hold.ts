@@ -63,4 +63,3 @@ export function createLeaseHold({ limit, log }: { limit: number; log: Logger }) 
     overflow: (symbol: string): number => held.get(symbol)?.overflow ?? 0,
   };
 }
-export type LeaseHold = ReturnType<typeof createLeaseHold>;
