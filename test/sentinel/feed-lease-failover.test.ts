@@ -16,6 +16,7 @@ import {
 import { createFeed, createFeedMetrics, createPublisherLeases } from '@tickdesk/feed-core';
 import { DEFAULT_INSTRUMENTS, decodeTickRows, ticksNode } from '@tickdesk/schemas';
 import type { Element, Pubsub } from '@tickdesk/xmpp';
+import { until } from './sentinel-desk.js';
 
 // The feed's leases on a real Sentinel-replicated Redis (as run-feed.ts makes them, user
 // `feed`, TTL 3 s) while a kill -9 of the primary keeps it from renewing them: the ticks its
@@ -31,11 +32,10 @@ let set: RedisSentinelSet;
 let redis: Redis | undefined;
 
 beforeAll(async () => {
-  const ports = {
-    primary: await freePort(),
-    replica: await freePort(),
-    sentinels: [await freePort(), await freePort(), await freePort()],
-  };
+  const free: number[] = [];
+  for (let i = 0; i < 5; i++) free.push(await freePort());
+  const [primary, replica, ...sentinels] = free as [number, number, ...number[]];
+  const ports = { primary, replica, sentinels };
   set = await startRedisSentinelSet({ home, ports, users: redisServiceUsers(creds), credentials: creds });
 });
 afterAll(async () => {
@@ -59,19 +59,6 @@ function nodes() {
   } as unknown as Pubsub;
   const seqs = (symbol: string) => items.get(ticksNode(symbol))!.flatMap((i) => i.seqs);
   return { pubsub, items, seqs };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("a feed's leases through a Redis fail-over", () => {
@@ -108,11 +95,11 @@ describe("a feed's leases through a Redis fail-over", () => {
       const [primary, replica] = [set.parts[0]!, set.parts[1]!];
       const killedAt = Date.now();
       process.kill(primary.process.pid, 'SIGKILL');
-      await until('the leases to run out', () => leases.held().length === 0, 10_000);
+      await until('the leases to run out', 10_000, () => leases.held().length === 0);
       const lapsedAfterMs = Date.now() - killedAt;
-      await until('the replica to be promoted', async () => (await set.primaryPort()) === replica.port, 20_000);
+      await until('the replica to be promoted', 20_000, async () => (await set.primaryPort()) === replica.port);
       const promotedMs = Date.now() - killedAt;
-      await until('the leases to be taken again', () => leases.held().length === symbols.length, 20_000);
+      await until('the leases to be taken again', 20_000, () => leases.held().length === symbols.length);
       const retakenMs = Date.now() - killedAt;
       await new Promise((r) => setTimeout(r, 1_000));
       clearInterval(pusher);

@@ -129,6 +129,16 @@ async function setup(holdLimit?: number) {
   return { ...r, ...nodes, leases, push, trickle, lapse, unleased };
 }
 
+/** Three ticks published, then the lease lapses and 20 more are held. */
+async function heldTwenty() {
+  const s = await setup();
+  await s.trickle(3);
+  await until(() => s.seqs().length === 3);
+  await s.lapse();
+  await s.trickle(20);
+  return s;
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
 describe('a feed whose lease renewals fail for a while (Redis failing over)', () => {
@@ -150,11 +160,7 @@ describe('a feed whose lease renewals fail for a while (Redis failing over)', ()
   });
 
   it('drops the held ticks when another feed took the lease meanwhile', async () => {
-    const s = await setup();
-    await s.trickle(3);
-    await until(() => s.seqs().length === 3);
-    await s.lapse();
-    await s.trickle(20);
+    const s = await heldTwenty();
     s.takenBy('b');
     s.state.down = false;
     await until(async () => (await s.unleased()) > 0);
@@ -165,11 +171,7 @@ describe('a feed whose lease renewals fail for a while (Redis failing over)', ()
   });
 
   it('drops the held ticks when another publisher published on the node meanwhile', async () => {
-    const s = await setup();
-    await s.trickle(3);
-    await until(() => s.seqs().length === 3);
-    await s.lapse();
-    await s.trickle(20);
+    const s = await heldTwenty();
     const row = { seq: 1_000, price: '1', size: '1', side: 'buy' as const, eventMicros: 1, ingestMicros: 1 };
     await s.pubsub.publish(ticksNode(A), encodeTickRows(A, [row], 0, 9));
     s.state.down = false;
