@@ -190,15 +190,21 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
       // Dashboard sessions through the API while the node is down: each goes to the next live node.
       const wsAt = Date.now() - killedAt;
       const dashboards: string[] = [];
+      // A dashboard whose login gets no answer within its timeout logs in again, as the dashboard's
+      // client does; counted in the figures. In one full run one login of three made 1 s after the
+      // kill of node 1 got no answer in 10 s, while the supervisor was restarting that node.
+      let retried = 0;
+      const dashboardLogin = () =>
+        wsLogin(`ws://127.0.0.1:${desk.ports.api}/xmpp-websocket`, {
+          domain: 'desk.localhost',
+          user: 'alice',
+          password: desk.credentials().accounts.alice!.password,
+          origin: desk.apiUrl,
+        }).catch((err: Error) => err.message);
       for (let k = 0; k < 3; k++) {
-        dashboards.push(
-          await wsLogin(`ws://127.0.0.1:${desk.ports.api}/xmpp-websocket`, {
-            domain: 'desk.localhost',
-            user: 'alice',
-            password: desk.credentials().accounts.alice!.password,
-            origin: desk.apiUrl,
-          }).catch((err: Error) => err.message),
-        );
+        let result = await dashboardLogin();
+        if (result === 'timeout') [retried, result] = [retried + 1, await dashboardLogin()];
+        dashboards.push(result);
       }
       const { out: statusOut, ms: statusMs } = await statusRun;
 
@@ -261,7 +267,7 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
 
       figures.push(
         `kill -9 of node ${node} (${part}): services connected again after (ms) ${JSON.stringify(back)} (state seen degraded until ${JSON.stringify(seenDown)}), traders' sessions ${JSON.stringify(tradersBack)}; /health said ${part} ${JSON.stringify(downSeen.value.components[part])} ${downSeen.at - killedAt} ms after the kill` +
-          `, dashboard logins through the API ${wsAt} ms after the kill ${JSON.stringify(dashboards)}, tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
+          `, dashboard logins through the API ${wsAt} ms after the kill ${JSON.stringify(dashboards)} (${retried} logged in again after a timeout), tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
           ` duplicates by id alice ${alice.duplicates()} bob ${bob.duplicates()}, shown twice ${alice.shownTwice() + bob.shownTwice()}; ticks the analyst missed ${JSON.stringify(gaps)}, the recorder's history ${JSON.stringify(recorded)}`,
       );
 
