@@ -10,7 +10,7 @@ import type { InstrumentOwnership } from './instrument-ownership.js';
 import type { Watermark } from './instrument-takeover.js';
 import type { RuleSync } from './rule-sync.js';
 import type { StoredAlert } from './store/index.js';
-import { readRecentBatches, type RowBatch } from './tick-readback.js';
+import { newestSeqs, readRecentBatches, type RowBatch } from './tick-readback.js';
 import { createWatermarkWriter } from './watermark-writer.js';
 import { createWriteRetry } from './write-retry.js';
 import type { RuleIndex } from './rules/index.js';
@@ -213,6 +213,24 @@ export function createAlertEngine({
   }
 
   /**
+   * Instruments with no watermark yet (none in Redis, no tick evaluated here) start after the
+   * newest tick their node holds now, an empty node from its first: the read-back after a lost
+   * session then evaluates what was published since, and never the history from before this
+   * engine held them (left out of it, a tick crossing a rule while the session was down never
+   * fired). Queued, so a live batch that came first is evaluated first and its watermark kept.
+   */
+  async function startFromNewest(list: readonly string[]): Promise<void> {
+    const newest = await newestSeqs(
+      client,
+      service,
+      list.filter((s) => !watermark.has(s)),
+    );
+    queue = queue.then(() => {
+      for (const [symbol, seq] of newest) if (!watermark.has(symbol)) watermark.set(symbol, seq);
+    });
+  }
+
+  /**
    * A new session after a lost one (its XMPP node died, the network dropped): nothing
    * published in between was delivered to it (XEP-0060 §12.2: notifications go to
    * available resources), so the nodes' recent items are read back, as after a restart,
@@ -256,14 +274,21 @@ export function createAlertEngine({
     /** Ticks published while the engine was down (one engine: all; several take theirs over): the nodes keep their recent items (max_items). */
     async catchUp(): Promise<void> {
       await replay((s) => watermark.has(s));
+      await startFromNewest([...symbols]);
       await queue;
     },
-    /** An instrument taken over: seeded from the watermark its last holder left, its rules placed again; true when there was one. */
+    /**
+     * An instrument taken over: seeded from the watermark its last holder left, its rules placed
+     * again; true when there was one (its missed ticks are to be read back), else it starts after
+     * its node's newest tick.
+     */
     async resumeSymbol(symbol: string): Promise<boolean> {
       const json = await redis.hget(watermarkKey, symbol);
       if (json) seed(symbol, json);
       await sync.reloadSymbol(symbol);
-      return watermark.has(symbol) && state !== 'stopped';
+      if (watermark.has(symbol)) return state !== 'stopped';
+      await startFromNewest([symbol]);
+      return false;
     },
     onReconnected: (): void =>
       void readBackAfterReconnect().catch((err: Error) =>
