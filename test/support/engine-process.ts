@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsOf } from '@tickdesk/desk';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,9 +25,18 @@ export function startEngineProcess(opts: {
   env?: Record<string, string>;
   built?: boolean;
 }): EngineProcess {
+  // The engine's V8 flags as `tickdesk up` gives them (service-process.ts).
   const args = opts.built
-    ? ['services/desk/dist/cli.js', 'run', 'alerts']
-    : ['--conditions=tickdesk-source', '--import', 'tsx', 'services/desk/src/cli.ts', 'run', 'alerts'];
+    ? [...nodeFlagsOf('alerts'), 'services/desk/dist/cli.js', 'run', 'alerts']
+    : [
+        ...nodeFlagsOf('alerts'),
+        '--conditions=tickdesk-source',
+        '--import',
+        'tsx',
+        'services/desk/src/cli.ts',
+        'run',
+        'alerts',
+      ];
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

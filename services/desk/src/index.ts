@@ -6,3 +6,4 @@ export * from './provision.js';
 export { entitle, provisionUser, USERS_KEY } from '@tickdesk/accounts';
 export * from './provision-desk.js';
 export * from './topology.js';
+export { nodeFlagsOf } from './service-process.js';
