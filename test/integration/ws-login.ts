@@ -14,6 +14,26 @@ const hmac = (key: Buffer, data: string) => createHmac('sha1', key).update(data)
 /** A WebSocket message's text: with ws's default binaryType ('nodebuffer') every message arrives as one Buffer. */
 export const frameText = (data: RawData): string => (data as Buffer).toString('utf8');
 
+/** The client's SCRAM-SHA-1 final message (RFC 5802 §3) to a server's `<challenge/>` frame, and the server signature to expect. */
+export function scramResponse(
+  password: string,
+  clientFirstBare: string,
+  challengeFrame: string,
+): { response: string; serverSignature: string } {
+  const challenge = Buffer.from(/>([^<]*)</.exec(challengeFrame)?.[1] ?? '', 'base64').toString();
+  const v = new Map(challenge.split(',').map((kv) => [kv[0], kv.slice(2)] as const));
+  const salted = pbkdf2Sync(password, Buffer.from(v.get('s') ?? '', 'base64'), Number(v.get('i')), 20, 'sha1');
+  const withoutProof = `c=biws,r=${v.get('r')}`;
+  const auth = `${clientFirstBare},${challenge},${withoutProof}`;
+  const clientKey = hmac(salted, 'Client Key');
+  const signature = hmac(createHash('sha1').update(clientKey).digest(), auth);
+  const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64');
+  return {
+    response: `<response xmlns="${NS_SASL}">${Buffer.from(`${withoutProof},p=${proof}`).toString('base64')}</response>`,
+    serverSignature: hmac(hmac(salted, 'Server Key'), auth).toString('base64'),
+  };
+}
+
 /**
  * One SASL SCRAM-SHA-1 login over RFC 7395 framing, as a browser's client does it, from
  * `localAddress` (any 127.x address is this machine), optionally with an Origin header.
@@ -57,24 +77,9 @@ export function wsLogin(
           `<auth xmlns="${NS_SASL}" mechanism="SCRAM-SHA-1">${Buffer.from(`n,,${first}`).toString('base64')}</auth>`,
         );
       } else if (frame.startsWith('<challenge')) {
-        const challenge = Buffer.from(/>([^<]*)</.exec(frame)?.[1] ?? '', 'base64').toString();
-        const v = new Map(challenge.split(',').map((kv) => [kv[0], kv.slice(2)] as const));
-        const salted = pbkdf2Sync(
-          opts.password,
-          Buffer.from(v.get('s') ?? '', 'base64'),
-          Number(v.get('i')),
-          20,
-          'sha1',
-        );
-        const withoutProof = `c=biws,r=${v.get('r')}`;
-        const auth = `${first},${challenge},${withoutProof}`;
-        const clientKey = hmac(salted, 'Client Key');
-        const signature = hmac(createHash('sha1').update(clientKey).digest(), auth);
-        const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64');
-        serverSignature = hmac(hmac(salted, 'Server Key'), auth).toString('base64');
-        ws.send(
-          `<response xmlns="${NS_SASL}">${Buffer.from(`${withoutProof},p=${proof}`).toString('base64')}</response>`,
-        );
+        const answer = scramResponse(opts.password, first, frame);
+        serverSignature = answer.serverSignature;
+        ws.send(answer.response);
       } else if (frame.startsWith('<success')) {
         const final = Buffer.from(/>([^<]*)</.exec(frame)?.[1] ?? '', 'base64').toString();
         finish(final === `v=${serverSignature}` ? 'success' : 'bad-server-signature');

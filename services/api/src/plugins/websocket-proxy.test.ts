@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ApiApp } from '../app.js';
@@ -168,6 +169,107 @@ describe('/xmpp-websocket client address', () => {
     for (let i = 0; i < 100 && upgrades.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(upgrades.at(-1)?.['x-forwarded-for']).toBe('127.0.0.1');
     expect(upgrades.at(-1)?.origin).toBeUndefined();
+  });
+});
+
+describe('/xmpp-websocket when the client goes away', () => {
+  /** Resolves once the stand-in node has seen `n` connections close. */
+  function upstreamCloses(n: number, timeoutMs: number): Promise<number> {
+    let closed = 0;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(closed), timeoutMs);
+      upstream.on('connection', (ws) =>
+        ws.once('close', () => {
+          closed += 1;
+          if (closed >= n) {
+            clearTimeout(timer);
+            resolve(closed);
+          }
+        }),
+      );
+    });
+  }
+
+  it("closes the node's side at once when the client's TCP connection ends without a close frame", async () => {
+    const { url } = await proxyApp();
+    const closed = upstreamCloses(1, 3_000);
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    ws.send('<open/>');
+    await new Promise((r) => ws.once('message', r));
+    (ws as unknown as { _socket: Socket })._socket.destroy();
+    expect(await closed).toBe(1);
+  });
+
+  it("closes the node's side when the client leaves while the node is still answering the upgrade", async () => {
+    // A node slow to answer its upgrade (a loaded or restarting server): the client has
+    // gone before the node's side is open, and that side must not stay open after it.
+    const slow = new WebSocketServer({
+      port: 0,
+      host: '127.0.0.1',
+      handleProtocols: () => 'xmpp',
+      verifyClient: (_info, done) => setTimeout(() => done(true), 300),
+    });
+    await new Promise((r) => slow.once('listening', r));
+    const open = new Set<WebSocket>();
+    slow.on('connection', (ws) => {
+      open.add(ws);
+      ws.once('close', () => open.delete(ws));
+    });
+    try {
+      const app = await testApp(redis.client(), {
+        xmppWebsocket: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      });
+      apps.push(app);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const ws = await connect(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`);
+      if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+      ws.send('<open/>');
+      ws.terminate();
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(open.size).toBe(0);
+    } finally {
+      for (const c of slow.clients) c.terminate();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it("cuts off a client that stops answering pings, and the node's side with it", async () => {
+    const { url } = await proxyApp({ wsPingIntervalMs: 100 });
+    const closed = upstreamCloses(1, 3_000);
+    // A browser whose machine went away: no FIN, no close frame, no pong.
+    const ws = new WebSocket(url, 'xmpp', { autoPong: false });
+    sockets.push(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('<open/>');
+    const started = Date.now();
+    expect(await closed).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('keeps a client whose pong is late only because this process stalled', async () => {
+    const { url } = await proxyApp({ wsPingIntervalMs: 100 });
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    // The client's pong is on its way when this process (the API's) stalls for three
+    // intervals: after the stall the ping timer runs before the pong is read.
+    ws.once('ping', () => {
+      const until = Date.now() + 350;
+      while (Date.now() < until);
+    });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('keeps a client that answers pings', async () => {
+    const { url } = await proxyApp({ wsPingIntervalMs: 50 });
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    const echoed = new Promise<string>((r) => ws.once('message', (d: Buffer) => r(d.toString())));
+    ws.send('<presence/>');
+    expect(await echoed).toBe('<presence/>');
   });
 });
 
