@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Pubsub } from '@tickdesk/xmpp';
@@ -22,6 +23,30 @@ function fakePubsub() {
     },
   } as unknown as Pubsub;
   return { pubsub, ids, state };
+}
+
+/**
+ * `client`, noting in order each GET of `key` ('get') and each XREAD BLOCK on its duplicates
+ * ('wait': the tail's reader waits once a round).
+ */
+function noted(client: Redis, key: string) {
+  const calls: ('get' | 'wait')[] = [];
+  const wrap = (c: Redis, note: (name: string | symbol, args: unknown[]) => 'get' | 'wait' | undefined): Redis =>
+    new Proxy(c, {
+      get(target, name) {
+        const v: unknown = Reflect.get(target, name);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          const n = note(name, args);
+          if (n) calls.push(n);
+          const r: unknown = v.apply(target, args);
+          return name === 'duplicate'
+            ? wrap(r as Redis, (m, a) => (m === 'xread' && a.includes('BLOCK') ? 'wait' : undefined))
+            : r;
+        };
+      },
+    });
+  return { client: wrap(client, (name, args) => (name === 'get' && args[0] === key ? 'get' : undefined)), calls };
 }
 
 const append = (chain: ReturnType<typeof createAuditChain>, n: number) =>
@@ -82,6 +107,47 @@ describe('the audit tail', () => {
     expect(ids).toEqual(seqs(1, 4));
     expect(Math.min(...at) - first).toBeGreaterThanOrEqual(250);
     await tail.stop();
+  });
+
+  it('reads the cursor from Redis once a round', async () => {
+    const chain = createAuditChain({ redis: redis.client });
+    const { pubsub, ids } = fakePubsub();
+    const { client, calls } = noted(redis.client, keys.feedCursor);
+    const tail = createAuditTail({ redis: client, pubsub, keys, log, leads: () => true, blockMs: 40, gapMs: 10 });
+    await tail.start();
+    await append(chain, 3);
+    await until(() => ids.length === 3);
+    await append(chain, 2);
+    await until(() => ids.length === 5);
+    await new Promise((r) => setTimeout(r, 150)); // rounds with nothing to publish too
+    const rounds = calls
+      .slice(0, calls.lastIndexOf('wait') + 1)
+      .join(' ')
+      .split('wait')
+      .slice(0, -1);
+    await tail.stop();
+    expect(ids).toEqual(seqs(1, 5));
+    expect(rounds.length).toBeGreaterThanOrEqual(3);
+    // The GETs of the cursor before each round's wait: the one woken reads, the round reuses.
+    expect(rounds.map((r) => r.trim())).toEqual(rounds.map(() => 'get'));
+  });
+
+  it('two engines publishing at once (a change of lead) skip nothing and move the cursor forward only', async () => {
+    const chain = createAuditChain({ redis: redis.client });
+    const { pubsub, ids } = fakePubsub();
+    const opts = { redis: redis.client, pubsub, keys, log, leads: () => true, blockMs: 30, gapMs: 5, batch: 3 };
+    const tails = [createAuditTail(opts), createAuditTail(opts)];
+    for (const t of tails) await t.start();
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await append(chain, 3);
+      seen.push(await tails[0]!.published());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(async () => (await tails[1]!.published()) === 24);
+    for (const t of tails) await t.stop();
+    expect([...new Set(ids)].sort((a, b) => Number(a) - Number(b))).toEqual(seqs(1, 24));
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
   it('publishes nothing while another engine leads', async () => {

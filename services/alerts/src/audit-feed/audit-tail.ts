@@ -81,13 +81,16 @@ export function createAuditTail(deps: AuditTailDeps) {
       wake = () => (clearTimeout(t), resolve());
     });
 
+  const readCursor = async (): Promise<number> => Number(await redis.get(keys.feedCursor));
+
   /**
    * One round: wait (`block`) for records after the cursor, publish them, move the cursor;
-   * how many log entries it moved past.
+   * how many log entries it moved past. `cursor`: the one `woken` read for this round. If
+   * another engine moved it since, a batch goes out twice (the same item ids, dropped by
+   * readers), and ADVANCE_LUA keeps the cursor from moving back.
    */
-  async function round(conn: Redis, block: boolean): Promise<number> {
-    const cursor = Number(await redis.get(keys.feedCursor));
-    const after = `${cursor}-0`;
+  async function round(conn: Redis, block: boolean, cursor?: number): Promise<number> {
+    const after = `${cursor ?? (await readCursor())}-0`;
     const reply = block
       ? await conn.xread('COUNT', batch, 'BLOCK', blockMs, 'STREAMS', keys.log, after)
       : await conn.xread('COUNT', batch, 'STREAMS', keys.log, after);
@@ -112,11 +115,14 @@ export function createAuditTail(deps: AuditTailDeps) {
     return entries.length;
   }
 
-  /** Waits (XREAD BLOCK) until a record follows the cursor; false when none came within blockMs. */
-  async function woken(conn: Redis): Promise<boolean> {
-    const cursor = Number(await redis.get(keys.feedCursor));
+  /**
+   * Waits (XREAD BLOCK) until a record follows the cursor: the cursor it read, for the round
+   * to read after (one GET a round), and whether a record came within blockMs.
+   */
+  async function woken(conn: Redis): Promise<{ cursor: number; woke: boolean }> {
+    const cursor = await readCursor();
     const reply = await conn.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', keys.log, `${cursor}-0`);
-    return (reply?.[0]?.[1]?.length ?? 0) > 0;
+    return { cursor, woke: (reply?.[0]?.[1]?.length ?? 0) > 0 };
   }
 
   async function run(conn: Redis): Promise<void> {
@@ -126,8 +132,9 @@ export function createAuditTail(deps: AuditTailDeps) {
         continue;
       }
       try {
-        if (gapMs > 0 && (await woken(conn))) await pause(gapMs);
-        if (running) await round(conn, gapMs === 0);
+        const w = gapMs > 0 ? await woken(conn) : undefined;
+        if (w?.woke) await pause(gapMs);
+        if (running) await round(conn, gapMs === 0, w?.cursor);
       } catch (err) {
         if (!running) return;
         log.warn({ err }, 'audit records not published yet: trying again');
@@ -161,6 +168,6 @@ export function createAuditTail(deps: AuditTailDeps) {
       }
     },
     /** The last seq published (the cursor in Redis). */
-    published: async (): Promise<number> => Number(await redis.get(keys.feedCursor)),
+    published: readCursor,
   };
 }
