@@ -47,6 +47,9 @@ let ticks: Awaited<ReturnType<typeof tickWatcher>>;
 const figures: string[] = [];
 let manualSeq = Date.now() * 1000 * 2; // above the synthetic feed's seq: the engine takes these ESZ6 ticks
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How many times each result occurs. */
+const countBy = (results: readonly string[]) =>
+  results.reduce<Record<string, number>>((n, r) => ({ ...n, [r]: (n[r] ?? 0) + 1 }), {});
 
 async function until<T>(
   what: string,
@@ -187,13 +190,11 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
       // A crossing while the engine's node is down: the engine must read it back when it is connected again.
       // The test's own feed session is on node 3: when that one is killed, it publishes once reconnected.
       const crossSeq = await until('the crossing tick published', 15_000, () => publishEs(`${7001 + node}`, manualSeq));
-      // Dashboard sessions through the API while the node is down: each goes to the next live node.
+      // Dashboard logins through the API while the node is down and while it restarts (it may
+      // accept TCP before it answers XMPP): each must go to a live node and never wait out its
+      // 10 s timeout. Before the API probed nodes over XMPP, one login of three made 1 s after
+      // the kill of node 1 got no answer in 10 s in a full run.
       const wsAt = Date.now() - killedAt;
-      const dashboards: string[] = [];
-      // A dashboard whose login gets no answer within its timeout logs in again, as the dashboard's
-      // client does; counted in the figures. In one full run one login of three made 1 s after the
-      // kill of node 1 got no answer in 10 s, while the supervisor was restarting that node.
-      let retried = 0;
       const dashboardLogin = () =>
         wsLogin(`ws://127.0.0.1:${desk.ports.api}/xmpp-websocket`, {
           domain: 'desk.localhost',
@@ -201,10 +202,14 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
           password: desk.credentials().accounts.alice!.password,
           origin: desk.apiUrl,
         }).catch((err: Error) => err.message);
-      for (let k = 0; k < 3; k++) {
-        let result = await dashboardLogin();
-        if (result === 'timeout') [retried, result] = [retried + 1, await dashboardLogin()];
-        dashboards.push(result);
+      const dashboards: string[] = [];
+      let runningAt: number | undefined;
+      for (;;) {
+        dashboards.push(await dashboardLogin());
+        if (runningAt === undefined && desk.state().parts[part]?.state === 'running') runningAt = Date.now();
+        const restarted = runningAt !== undefined && Date.now() > runningAt + 2_000;
+        if (dashboards.length >= 3 && (restarted || Date.now() > killedAt + 30_000)) break;
+        await sleep(200);
       }
       const { out: statusOut, ms: statusMs } = await statusRun;
 
@@ -267,12 +272,12 @@ describe('a clustered desk (3 ejabberd nodes) under kill -9 of a node', () => {
 
       figures.push(
         `kill -9 of node ${node} (${part}): services connected again after (ms) ${JSON.stringify(back)} (state seen degraded until ${JSON.stringify(seenDown)}), traders' sessions ${JSON.stringify(tradersBack)}; /health said ${part} ${JSON.stringify(downSeen.value.components[part])} ${downSeen.at - killedAt} ms after the kill` +
-          `, dashboard logins through the API ${wsAt} ms after the kill ${JSON.stringify(dashboards)} (${retried} logged in again after a timeout), tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
+          `, dashboard logins through the API from ${wsAt} ms after the kill to its restart ${JSON.stringify(countBy(dashboards))}, tickdesk status (answered in ${statusMs} ms) "${statusLine}", /health ok again ${healthyAt} ms after (restarts ${after.restarts}, last exit ${after.lastExit}); alerts fired ${fired.size}, received by id alice ${alice.ids().size} bob ${bob.ids().size},` +
           ` duplicates by id alice ${alice.duplicates()} bob ${bob.duplicates()}, shown twice ${alice.shownTwice() + bob.shownTwice()}; ticks the analyst missed ${JSON.stringify(gaps)}, the recorder's history ${JSON.stringify(recorded)}`,
       );
 
       for (const s of SERVICES) expect(back[s], `${s} back within 5 s`).toBeLessThan(BACK_MS);
-      expect(dashboards).toEqual(['success', 'success', 'success']);
+      expect(dashboards.filter((r) => r !== 'success')).toEqual([]);
       for (const [user, ms] of Object.entries(tradersBack))
         expect(ms, `${user}'s session back within 5 s`).toBeLessThan(BACK_MS);
       if (node === 2) expect(Object.keys(tradersBack)).toContain('bob');

@@ -104,7 +104,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<ApiApp> {
   await app.register(authPlugin, { tokens, ...(opts.now ? { now: opts.now } : {}) });
 
   if (opts.xmppWebsocket) {
-    await registerWebsocketProxy(app, { upstream: opts.xmppWebsocket, config });
+    await registerWebsocketProxy(app, { upstream: opts.xmppWebsocket, config, domain: opts.deps.domain });
   }
 
   // Routes.

@@ -274,38 +274,134 @@ describe('/xmpp-websocket when the client goes away', () => {
 });
 
 describe('/xmpp-websocket over the nodes of a cluster', () => {
-  async function node(): Promise<{ server: WebSocketServer; url: string; seen: () => number }> {
+  const FEATURES = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>";
+  /**
+   * A stand-in for a node's RFC 7395 endpoint: answers <open/> with its own and stream
+   * features (or with nothing while `mute`), and echoes anything else.
+   */
+  async function node(): Promise<{
+    server: WebSocketServer;
+    url: string;
+    seen: () => number;
+    streams: () => number;
+    mute: (m: boolean) => void;
+  }> {
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'xmpp' });
     await new Promise((r) => server.once('listening', r));
     let n = 0;
-    server.on('connection', () => (n += 1));
-    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => n };
+    let opened = 0;
+    let muted = false;
+    server.on('connection', (ws) => {
+      n += 1;
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString();
+        if (text.startsWith('<open')) {
+          if (muted) return;
+          opened += 1;
+          ws.send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='desk.localhost' id='s1' version='1.0'/>");
+          ws.send(FEATURES);
+        } else if (!text.startsWith('<close')) ws.send(data);
+      });
+    });
+    return {
+      server,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      seen: () => n,
+      streams: () => opened,
+      mute: (m) => (muted = m),
+    };
+  }
+  const stop = async (...servers: WebSocketServer[]) => {
+    for (const s of servers) {
+      for (const c of s.clients) c.terminate();
+      await new Promise((r) => s.close(r));
+    }
+  };
+  async function clusterApp(urls: string[]): Promise<string> {
+    const app = await testApp(redis.client(), { xmppWebsocket: urls });
+    apps.push(app);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`;
+  }
+  /** Opens a stream through the proxy; resolves with the frames up to its features. */
+  async function openStream(url: string, timeoutMs = 5_000): Promise<string[]> {
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    const frames: string[] = [];
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no features in ${timeoutMs} ms: ${frames.join('')}`)),
+        timeoutMs,
+      );
+      ws.on('message', (d: Buffer) => {
+        frames.push(d.toString());
+        if (d.toString().startsWith('<stream:features')) {
+          clearTimeout(timer);
+          resolve(frames);
+        }
+      });
+      ws.send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='desk.localhost' version='1.0'/>");
+    });
   }
 
-  it('spreads sessions over live nodes and skips a node that refuses', async () => {
+  it('spreads logins over live nodes and skips a node that refuses', async () => {
     const a = await node();
     const b = await node();
     const dead = await node();
-    const deadUrl = dead.url;
-    await new Promise((r) => dead.server.close(r));
+    await stop(dead.server);
     try {
-      const app = await testApp(redis.client(), { xmppWebsocket: [a.url, deadUrl, b.url] });
-      apps.push(app);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const url = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`;
-      for (let i = 0; i < 6; i++) {
-        const ws = await connect(url);
-        expect(typeof ws).not.toBe('number');
-      }
-      for (let i = 0; i < 50 && a.seen() + b.seen() < 6; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(a.seen() + b.seen()).toBe(6);
-      expect(a.seen()).toBeGreaterThanOrEqual(2);
-      expect(b.seen()).toBeGreaterThanOrEqual(2);
+      const url = await clusterApp([a.url, dead.url, b.url]);
+      for (let i = 0; i < 6; i++) expect((await openStream(url)).at(-1)).toBe(FEATURES);
+      // Each probe and each login is a stream of its own.
+      expect(a.streams() + b.streams()).toBe(12);
+      expect(a.streams()).toBeGreaterThanOrEqual(4);
+      expect(b.streams()).toBeGreaterThanOrEqual(4);
     } finally {
-      for (const s of [a.server, b.server]) {
-        for (const c of s.clients) c.terminate();
-        await new Promise((r) => s.close(r));
+      await stop(a.server, b.server);
+    }
+  });
+
+  it('skips a node that accepts connections but does not answer XMPP, and takes it back once it answers', async () => {
+    const a = await node();
+    const stuck = await node();
+    stuck.mute(true);
+    try {
+      const url = await clusterApp([stuck.url, a.url]);
+      for (let i = 0; i < 4; i++) {
+        const started = Date.now();
+        expect((await openStream(url)).at(-1)).toBe(FEATURES);
+        // Only the first login waits for the stuck node's probe; later ones skip it.
+        if (i > 0) expect(Date.now() - started).toBeLessThan(500);
       }
+      expect(stuck.streams()).toBe(0);
+      stuck.mute(false);
+      await new Promise((r) => setTimeout(r, 1_100));
+      for (let i = 0; i < 4; i++) await openStream(url);
+      expect(stuck.streams()).toBeGreaterThan(0);
+    } finally {
+      await stop(a.server, stuck.server);
+    }
+  });
+
+  it('moves a stream to the next live node when its node fails before the stream features', async () => {
+    const a = await node();
+    const b = await node();
+    try {
+      const url = await clusterApp([a.url, b.url]);
+      // a passes its probe, then goes silent: the client's own <open/> gets no answer.
+      let probed = false;
+      a.server.on('connection', (ws) =>
+        ws.on('message', () => {
+          if (probed) a.mute(true);
+          probed = true;
+        }),
+      );
+      const frames = await openStream(url, 8_000);
+      expect(frames.filter((f) => f.startsWith('<open')).length).toBe(1);
+      expect(frames.at(-1)).toBe(FEATURES);
+      expect(b.streams()).toBeGreaterThan(0);
+    } finally {
+      await stop(a.server, b.server);
     }
   });
 
@@ -314,11 +410,8 @@ describe('/xmpp-websocket over the nodes of a cluster', () => {
     for (let i = 0; i < 2; i++) {
       const n = await node();
       dead.push(n.url);
-      await new Promise((r) => n.server.close(r));
+      await stop(n.server);
     }
-    const app = await testApp(redis.client(), { xmppWebsocket: dead });
-    apps.push(app);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    expect(await connect(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/xmpp-websocket`)).toBe(503);
+    expect(await connect(await clusterApp(dead))).toBe(503);
   });
 });

@@ -7,7 +7,7 @@ import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { createWebsocketGuard, WEBSOCKET_PATH, type GuardConfig } from './websocket-guard.js';
 import { relayWebsocket } from './websocket-relay.js';
-import { createUpstreamPicker, probe } from './websocket-upstreams.js';
+import { createUpstreamPicker, probeXmpp, PROBE_TIMEOUT_MS, websocketUrl } from './websocket-upstreams.js';
 
 type ProxyConfig = GuardConfig & Pick<ApiConfig, 'wsPingIntervalMs'>;
 
@@ -18,9 +18,6 @@ type ProxyConfig = GuardConfig & Pick<ApiConfig, 'wsPingIntervalMs'>;
  * this proxy by opening Prosody's port directly.
  */
 const upstreamHeaders = (request: FastifyRequest): Record<string, string> => ({ 'x-forwarded-for': request.ip });
-
-/** The WebSocket endpoint of an XMPP node's HTTP base (http://host:port). */
-const websocketUrl = (base: string): string => `${base.replace(/^http/, 'ws').replace(/\/$/, '')}${WEBSOCKET_PATH}`;
 
 const isUpgrade = (request: FastifyRequest) => request.headers.upgrade?.toLowerCase() === 'websocket';
 
@@ -38,16 +35,15 @@ const SHUTDOWN_CLOSE_MS = 1_000;
  */
 export async function registerWebsocketProxy(
   app: FastifyInstance,
-  { upstream, config }: { upstream: string | readonly string[]; config: ProxyConfig },
+  { upstream, config, domain }: { upstream: string | readonly string[]; config: ProxyConfig; domain: string },
 ): Promise<void> {
   const guard = createWebsocketGuard({ config, port: () => (app.server.address() as AddressInfo | null)?.port ?? 0 });
   const upstreams = typeof upstream === 'string' ? [upstream] : [...upstream];
-  // One node: proxied as before (a dead node shows as the upstream's close). Several: each
-  // upgrade goes to the next node that accepts a connection (a cluster's nodes serve the same users).
-  const picker = createUpstreamPicker(upstreams, upstreams.length > 1 ? probe : () => Promise.resolve(true));
+  const picker = createUpstreamPicker(upstreams, (url) => probeXmpp(url, domain));
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes });
   const upgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
   const chosen = new WeakMap<IncomingMessage, string>();
+  const log = app.log.child({ component: 'websocket-proxy' });
 
   // As @fastify/http-proxy does: an upgrade is routed like any request, its response bound
   // to the raw socket, so a refusal is an ordinary HTTP answer and ends the connection.
@@ -87,10 +83,16 @@ export async function registerWebsocketProxy(
       wss.handleUpgrade(request.raw, upgrade.socket, upgrade.head, (client) =>
         relayWebsocket({
           client,
-          upstream: new WebSocket(websocketUrl(base), client.protocol ? [client.protocol] : [], {
-            headers: upstreamHeaders(request),
-          }),
+          upstream: base,
+          picker,
+          failover: upstreams.length > 1,
           pingIntervalMs: config.wsPingIntervalMs,
+          answerTimeoutMs: PROBE_TIMEOUT_MS,
+          log,
+          connect: (url) =>
+            new WebSocket(websocketUrl(url), client.protocol ? [client.protocol] : [], {
+              headers: upstreamHeaders(request),
+            }),
         }),
       );
     },
