@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { UpstreamPicker } from './websocket-upstreams.js';
 
 /** After the client is gone, the node gets this long to answer our close frame before its TCP connection is cut. */
-export const UPSTREAM_CLOSE_GRACE_MS = 1_000;
+const UPSTREAM_CLOSE_GRACE_MS = 1_000;
 
 export interface RelayOptions {
   /** The browser's side, accepted by the API's WebSocket server. */

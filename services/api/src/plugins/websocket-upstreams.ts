@@ -4,12 +4,12 @@ import { unavailable } from '../errors.js';
 /** How long a node may take to answer an RFC 7395 <open/> with its stream features. */
 export const PROBE_TIMEOUT_MS = 2_000;
 /** A node out of the rotation is probed again at most this often. */
-export const RETRY_DOWN_MS = 1_000;
+const RETRY_DOWN_MS = 1_000;
 
 const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
 /** Does this frame carry the stream's features (RFC 7395 §3.3.2: each frame one element)? */
-export const isFeaturesFrame = (text: string): boolean => /^\s*<(?:stream:)?features[\s/>]/.test(text);
+const isFeaturesFrame = (text: string): boolean => /^\s*<(?:stream:)?features[\s/>]/.test(text);
 
 /** The WebSocket endpoint of an XMPP node's HTTP base (http://host:port). */
 export const websocketUrl = (base: string): string =>
