@@ -90,6 +90,12 @@ export const ApiConfig = Type.Object(
       600_000,
       'how often each /xmpp-websocket client is pinged, ms; one that has not answered by the next ping is cut off and logged out of XMPP (0: never)',
     ),
+    wsMaxBufferedBytes: int(
+      8_388_608,
+      65_536,
+      268_435_456,
+      'what the API may hold for one /xmpp-websocket connection that is not read, either way, bytes; past it the connection is cut off and logged out of XMPP',
+    ),
     streamsPerUser: int(8, 1, 100_000, 'open GET /v1/stream (Server-Sent Events) responses per user'),
     auditStreamsPerUser: int(2, 1, 100, 'open GET /v1/audit/stream (the live audit chain) responses per user'),
     streamsMax: int(
@@ -196,6 +202,7 @@ const ENV: Record<string, Field> = {
   TICKDESK_API_WS_MAX_PER_ADDRESS: 'wsMaxPerAddress',
   TICKDESK_API_WS_MAX_CONNECTIONS: 'wsMaxConnections',
   TICKDESK_API_WS_PING_INTERVAL_MS: 'wsPingIntervalMs',
+  TICKDESK_API_WS_MAX_BUFFERED_BYTES: 'wsMaxBufferedBytes',
   TICKDESK_API_STREAMS_PER_USER: 'streamsPerUser',
   TICKDESK_API_STREAMS_MAX: 'streamsMax',
   TICKDESK_API_AUDIT_STREAMS_PER_USER: 'auditStreamsPerUser',

@@ -271,6 +271,20 @@ describe('/xmpp-websocket when the client goes away', () => {
     ws.send('<presence/>');
     expect(await echoed).toBe('<presence/>');
   });
+
+  it("cuts off a client that does not read its frames once the API holds more than the cap for it, and the node's side with it", async () => {
+    const { url } = await proxyApp({ wsMaxBufferedBytes: 1_048_576, wsPingIntervalMs: 0 });
+    const closed = upstreamCloses(1, 4_000);
+    const ws = await connect(url);
+    if (typeof ws === 'number') throw new Error(`refused with ${ws}`);
+    ws.on('error', () => undefined);
+    // A browser that stops reading its stream: what the node sends it piles up in the API.
+    ws.pause();
+    const frame = Buffer.alloc(64 * 1024, 0x61);
+    // 32 MiB, echoed by the node: more than the sockets' own buffers take.
+    for (let i = 0; i < 512; i++) ws.send(frame);
+    expect(await closed).toBe(1);
+  });
 });
 
 describe('/xmpp-websocket over the nodes of a cluster', () => {

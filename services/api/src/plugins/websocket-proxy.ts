@@ -9,7 +9,7 @@ import { createWebsocketGuard, WEBSOCKET_PATH, type GuardConfig } from './websoc
 import { relayWebsocket } from './websocket-relay.js';
 import { createUpstreamPicker, probeXmpp, PROBE_TIMEOUT_MS, websocketUrl } from './websocket-upstreams.js';
 
-type ProxyConfig = GuardConfig & Pick<ApiConfig, 'wsPingIntervalMs'>;
+type ProxyConfig = GuardConfig & Pick<ApiConfig, 'wsPingIntervalMs' | 'wsMaxBufferedBytes'>;
 
 /**
  * Only the client's address (X-Forwarded-For, as Prosody's mod_http reads it), never a
@@ -87,6 +87,7 @@ export async function registerWebsocketProxy(
           picker,
           failover: upstreams.length > 1,
           pingIntervalMs: config.wsPingIntervalMs,
+          maxBufferedBytes: config.wsMaxBufferedBytes,
           answerTimeoutMs: PROBE_TIMEOUT_MS,
           log,
           connect: (url) =>

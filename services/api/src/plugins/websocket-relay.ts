@@ -15,6 +15,8 @@ export interface RelayOptions {
   connect(base: string): WebSocket;
   /** A client that has not answered our ping by the next one is cut off (0: never pinged). */
   pingIntervalMs: number;
+  /** What this process may hold for either side that does not read: past it the client is cut off. */
+  maxBufferedBytes: number;
   /** With several nodes: how long the node may take to answer the client's first frames before the next is tried. */
   answerTimeoutMs: number;
   /** Several nodes: a node that fails before the client heard its answer is replaced by the next live one. */
@@ -41,6 +43,9 @@ const isOpenFrame = (f: Frame): boolean => !f.binary && /^\s*<open[\s/>]/.test(f
  *   closes the node's side at once, even while it is still connecting: the server logs the
  *   user out then, instead of keeping the login (and routing the user's messages to it) until its
  *   own ping times out, which never happens while this proxy answers its pings.
+ * - A side that does not read what the other sends (a browser that stopped reading its
+ *   stream, a node that stopped reading the browser's) costs this process memory: past
+ *   `maxBufferedBytes` held for it, the client is cut off, and the node's side with it.
  * - With several nodes, until the node has sent more than its stream header (its features,
  *   or a stream error) its frames are held and the client's are kept; a node that fails
  *   or stays silent meanwhile is marked down and the client's frames are replayed to the
@@ -73,26 +78,37 @@ export function relayWebsocket(opts: RelayOptions): void {
       : undefined;
   pinger?.unref();
 
+  /** Sends to `to`, and cuts the client off when `to` does not read what it is sent. */
+  function relay(to: WebSocket, data: Buffer, binary: boolean): void {
+    to.send(data, { binary });
+    if (to.bufferedAmount <= opts.maxBufferedBytes || clientGone) return;
+    log.warn(
+      { node: base, buffered: to.bufferedAmount, side: to === client ? 'client' : 'node' },
+      'a /xmpp-websocket side does not read its frames: cut off',
+    );
+    client.terminate();
+  }
+
   function attach(url: string): void {
     base = url;
     tried.add(url);
     const up = opts.connect(url);
     upstream = up;
     up.on('open', () => {
-      for (const f of fromClient) up.send(f.data, { binary: f.binary });
+      for (const f of fromClient) relay(up, f.data, f.binary);
       // Kept for a replay only until the node answered.
       if (answered) fromClient.length = 0;
       else if (fromClient.length > 0) armAnswerTimer();
     });
     up.on('message', (data: Buffer, binary: boolean) => {
       if (up !== upstream) return;
-      if (answered) return void client.send(data, { binary });
+      if (answered) return void relay(client, data, binary);
       held.push({ data, binary });
       if (!isOpenFrame({ data, binary })) {
         answered = true;
         clearTimeout(answerTimer);
         fromClient.length = 0;
-        for (const f of held.splice(0)) client.send(f.data, { binary: f.binary });
+        for (const f of held.splice(0)) relay(client, f.data, f.binary);
       }
     });
     up.on('close', (code: number, reason: Buffer) => {
@@ -160,7 +176,7 @@ export function relayWebsocket(opts: RelayOptions): void {
       fromClient.push({ data, binary });
       if (upstream.readyState === WebSocket.OPEN) armAnswerTimer();
     }
-    if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary });
+    if (upstream.readyState === WebSocket.OPEN) relay(upstream, data, binary);
     else if (answered && upstream.readyState === WebSocket.CONNECTING) fromClient.push({ data, binary });
   });
   client.on('pong', () => (alive = true));
