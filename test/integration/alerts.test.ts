@@ -61,9 +61,12 @@ describe('alert engine, end to end', () => {
   it('a rule added by chat fires once; the trader gets it once and every step is audited', async () => {
     const alice = await traderOf('alice');
     await waitFor(() => service.engine.presence.get('alice').show === 'online', 10_000, 'alice online');
+    const indexed = service.engine.stats().rules;
     const reply = await alice.say('alert ESZ6 crosses up 6000.25 "index level"');
     expect(reply).toMatch(/^Added r[0-9a-z]+ \[active\] ESZ6 crossed up through 6000.25, once/);
     const ruleId = ruleIdOf(reply);
+    // The reply says the rule is stored; the engine indexes it when the change reaches it.
+    await waitFor(() => service.engine.stats().rules === indexed + 1, 10_000, 'the engine to index the rule');
     await publishPrices(feed, 'ESZ6', ['6000', '6000.24']);
     await publishPrices(feed, 'ESZ6', ['6000.25', '6001', '5999', '6002']); // crosses at exactly 6000.25, once
     await waitFor(() => alice.alerts.length > 0, 10_000, 'the alert');
@@ -96,8 +99,10 @@ describe('alert engine, end to end', () => {
     const bob = await traderOf('bob', { receipts: false });
     const alice = await traderOf('alice');
     await waitFor(() => service.engine.presence.get('bob').show === 'online', 10_000, 'bob online');
+    const indexed = service.engine.stats().rules;
     const reply = await bob.say('alert AAPL above 250.5 critical backup alice');
     expect(reply).toMatch(/^Added/);
+    await waitFor(() => service.engine.stats().rules === indexed + 1, 10_000, 'the engine to index the rule');
     await publishPrices(feed, 'AAPL', ['250', '250.5', '250.51']);
     await waitFor(() => alice.alerts.length > 0, 15_000, 'the escalation to alice');
     // Sent and resent once (resends: 1) before the escalation; a resend after it, due while
