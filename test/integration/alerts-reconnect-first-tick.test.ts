@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { createTcpRelay } from '../support/tcp-relay.js';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
@@ -8,48 +8,13 @@ import { createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { connect, credentials, desk, log, waitFor } from './helpers.js';
 import { publishPrices, trader, type Trader } from './trader.js';
 
-/**
- * A relay to the XMPP server that can hold the engine away: while held, every connection
- * it is offered is closed at once, so the engine's reconnect attempts fail until released.
- */
-async function relay(upstreamPort: number) {
-  const sockets = new Set<net.Socket>();
-  let held = false;
-  const server = net.createServer((down) => {
-    if (held) return void down.destroy();
-    const up = net.connect(upstreamPort, '127.0.0.1');
-    sockets.add(down).add(up);
-    down.pipe(up).pipe(down);
-    const drop = () => {
-      down.destroy();
-      up.destroy();
-      sockets.delete(down);
-      sockets.delete(up);
-    };
-    for (const s of [down, up]) s.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    /** Drops every connection and refuses new ones until release(). */
-    hold() {
-      held = true;
-      for (const s of sockets) s.destroy();
-    },
-    release() {
-      held = false;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 const SYMBOL = 'ESZ6';
 let service: AlertService | undefined;
 let engineClient: XmppClient | undefined;
 let feed: XmppClient | undefined;
 let alice: Trader | undefined;
 let redis: Redis | undefined;
-let proxy: Awaited<ReturnType<typeof relay>> | undefined;
+let proxy: Awaited<ReturnType<typeof createTcpRelay>> | undefined;
 let ruleId: string | undefined;
 
 afterAll(async () => {
@@ -76,7 +41,7 @@ describe('alert engine after its XMPP session is lost, on an instrument it has t
     await publishPrices(feed, SYMBOL, ['6990']);
     await publishPrices(feed, SYMBOL, ['7000', '7002']);
 
-    proxy = await relay(Number(new URL(d.service.replace('xmpp://', 'http://')).port));
+    proxy = await createTcpRelay(Number(new URL(d.service.replace('xmpp://', 'http://')).port));
     engineClient = createXmppClient({
       service: `xmpp://127.0.0.1:${proxy.port}`,
       domain: d.domain,

@@ -1,45 +1,10 @@
-import net from 'node:net';
+import { createTcpRelay } from '../support/tcp-relay.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFeed, createFeedMetrics } from '@tickdesk/feed-core';
 import { createSyntheticFeed } from '@tickdesk/feed-synthetic';
 import { DEFAULT_INSTRUMENTS } from '@tickdesk/schemas';
 import { createPubsub, createXmppClient, type XmppClient } from '@tickdesk/xmpp';
 import { credentials, desk, log, waitFor } from './helpers.js';
-
-/**
- * A TCP relay in front of the XMPP server whose `kill()` does to the client what a kill -9
- * of the server process does: the kernel ends each connection with a FIN, or with a RST
- * when the server had unread bytes (a busy feed's publishes).
- */
-async function relay(upstreamPort: number) {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  const server = net.createServer((down) => {
-    const up = net.connect(upstreamPort, '127.0.0.1');
-    const pair: [net.Socket, net.Socket] = [down, up];
-    pairs.add(pair);
-    down.pipe(up).pipe(down);
-    const drop = () => {
-      pairs.delete(pair);
-      down.destroy();
-      up.destroy();
-    };
-    for (const s of pair) s.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    connections: () => pairs.size,
-    kill(rst: boolean) {
-      for (const [down, up] of pairs) {
-        up.destroy();
-        if (rst) down.resetAndDestroy();
-        else down.destroy();
-      }
-      pairs.clear();
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,7 +16,7 @@ describe('a busy client whose XMPP server dies again and again', () => {
 
   it('never throws out of a socket or parser handler, and publishes again once the server is back', async () => {
     const d = desk();
-    const proxy = await relay(Number(new URL(d.service.replace('xmpp://', 'http://')).port));
+    const proxy = await createTcpRelay(Number(new URL(d.service.replace('xmpp://', 'http://')).port));
     const client: XmppClient = createXmppClient({
       service: `xmpp://127.0.0.1:${proxy.port}`,
       domain: d.domain,
